@@ -1,0 +1,295 @@
+/*
+ * nvt_sdk.h - the camera SoC SDK contract of nvt.
+ *
+ * This header is written the way SoC vendors write theirs (HiSilicon MPI, Ingenic IMP):
+ * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS),
+ * every call returning an NVT_ERR code. nvt talks to the camera only through these calls.
+ * The simulated SoC in sdk-sys implements them on a PC; a vendor port implements them over
+ * the vendor's own SDK (see sdk-sys/README.md).
+ *
+ * Threading: every function may be called from any thread. NVT_VENC_GetStream and
+ * NVT_MD_GetResult block (up to their timeout) and are called from one dedicated thread per
+ * channel/source; all other calls return promptly (a port must not block them on a
+ * GetStream in progress on the same channel).
+ *
+ * Memory: the SDK owns every buffer it hands out. A stream returned by NVT_VENC_GetStream
+ * stays valid until NVT_VENC_ReleaseStream; nvt copies it out and releases it at once, so
+ * a port may keep a small fixed pool of stream buffers.
+ *
+ * Versioning: NVT_SDK_API_VERSION changes when this contract changes incompatibly;
+ * NVT_SYS_Init fails with NVT_ERR_VERSION if the caller was built against another one.
+ */
+#ifndef NVT_SDK_H
+#define NVT_SDK_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NVT_SDK_API_VERSION 1
+
+/* ------------------------------------------------------------------------------------ */
+/* Error codes. Every call returns NVT_OK (0) or one of these negative values.           */
+/* ------------------------------------------------------------------------------------ */
+#define NVT_OK                  0
+#define NVT_ERR_INVALID_ARG    (-1)  /* NULL pointer, or a value outside the reported range */
+#define NVT_ERR_NOT_INIT       (-2)  /* NVT_SYS_Init has not been called (or Exit was)       */
+#define NVT_ERR_BUSY           (-3)  /* resource in use (channel exists, already inited)    */
+#define NVT_ERR_NO_MEM         (-4)  /* out of memory or stream buffers                     */
+#define NVT_ERR_TIMEOUT        (-5)  /* nothing became available within the timeout         */
+#define NVT_ERR_NOT_SUPPORTED  (-6)  /* the hardware cannot do this (codec, mode, feature)  */
+#define NVT_ERR_UNKNOWN_CHN    (-7)  /* no such channel / video source                      */
+#define NVT_ERR_BUF_TOO_SMALL  (-8)  /* caller buffer too small; the needed size is reported */
+#define NVT_ERR_HW             (-9)  /* hardware or driver fault; the call may be retried   */
+#define NVT_ERR_VERSION        (-10) /* caller built against another NVT_SDK_API_VERSION    */
+#define NVT_ERR_STOPPED        (-11) /* channel not started (GetStream) or being destroyed  */
+
+/* ------------------------------------------------------------------------------------ */
+/* SYS: initialisation and identity                                                     */
+/* ------------------------------------------------------------------------------------ */
+typedef struct {
+    uint32_t api_version;      /* must be NVT_SDK_API_VERSION                           */
+    /* Board options, "key=value" pairs separated by ';' (NULL or "" for none). Their
+     * meaning is the port's: the simulator reads e.g. "replay=/path/file.h264". Unknown
+     * keys are an error (NVT_ERR_INVALID_ARG) so a typo is not silently ignored. */
+    const char *board_options;
+} NVT_SYS_CONFIG_S;
+
+typedef struct {
+    char sdk_name[32];         /* e.g. "nvt-sim"                                        */
+    char sdk_version[32];      /* e.g. "1.0.0"                                          */
+    char chip_model[32];       /* e.g. "SIM-X1"; becomes the ONVIF hardware scope       */
+    char manufacturer[32];
+    char serial[32];           /* unique per unit                                       */
+    uint32_t video_source_count;
+    uint32_t max_venc_channels;
+} NVT_SYS_VERSION_S;
+
+/* Initialise the SDK. Must be the first call. Returns NVT_ERR_BUSY if already inited. */
+int32_t NVT_SYS_Init(const NVT_SYS_CONFIG_S *config);
+/* Destroy every channel, stop every worker, release everything. Idempotent. */
+int32_t NVT_SYS_Exit(void);
+int32_t NVT_SYS_GetVersion(NVT_SYS_VERSION_S *version);
+/* Human-readable text for an error code; never NULL, static storage. */
+const char *NVT_SYS_StrError(int32_t err);
+
+/* ------------------------------------------------------------------------------------ */
+/* VI: video sources (sensors)                                                          */
+/* ------------------------------------------------------------------------------------ */
+typedef struct {
+    char name[32];             /* sensor name, e.g. "sim-imx307"                         */
+    uint32_t width;            /* native capture size                                   */
+    uint32_t height;
+    uint32_t max_fps;          /* sensor frame rate; encoder rates are <= this          */
+} NVT_VI_INFO_S;
+
+int32_t NVT_VI_GetInfo(uint32_t vi, NVT_VI_INFO_S *info);
+
+/* ------------------------------------------------------------------------------------ */
+/* VENC: encoder channels                                                               */
+/* ------------------------------------------------------------------------------------ */
+typedef enum {
+    NVT_CODEC_H264 = 0,
+    NVT_CODEC_H265 = 1,
+    NVT_CODEC_MJPEG = 2,
+} NVT_CODEC_E;
+
+typedef enum {
+    NVT_RC_CBR = 0,            /* constant bitrate: bitrate_kbps is the target          */
+    NVT_RC_VBR = 1,            /* variable bitrate: bitrate_kbps is the ceiling         */
+    NVT_RC_FIXQP = 2,          /* constant quantiser: bitrate_kbps ignored              */
+} NVT_RC_MODE_E;
+
+typedef enum {
+    NVT_H264_PROFILE_BASELINE = 0,  /* constrained baseline */
+    NVT_H264_PROFILE_MAIN = 1,
+    NVT_H264_PROFILE_HIGH = 2,
+} NVT_H264_PROFILE_E;
+
+typedef struct {
+    uint32_t vi;               /* video source this channel encodes                      */
+    NVT_CODEC_E codec;
+    uint32_t width;            /* must be one of the caps resolutions                   */
+    uint32_t height;
+    uint32_t fps;              /* frames per second, 1..vi max_fps                      */
+    NVT_RC_MODE_E rc_mode;
+    uint32_t bitrate_kbps;
+    uint32_t gop;              /* frames from one IDR to the next, >= 1                 */
+    NVT_H264_PROFILE_E profile;
+    uint32_t qp;               /* quantiser for NVT_RC_FIXQP, 0..51                      */
+} NVT_VENC_ATTR_S;
+
+#define NVT_MAX_RESOLUTIONS 16
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+} NVT_RESOLUTION_S;
+
+typedef struct {
+    uint32_t codecs;           /* bit (1 << NVT_CODEC_E) per codec that really encodes  */
+    uint32_t h264_profiles;    /* bit (1 << NVT_H264_PROFILE_E) per supported profile   */
+    uint32_t rc_modes;         /* bit (1 << NVT_RC_MODE_E) per supported mode           */
+    uint32_t resolution_count;
+    NVT_RESOLUTION_S resolutions[NVT_MAX_RESOLUTIONS]; /* largest first                  */
+    uint32_t fps_min, fps_max;
+    uint32_t bitrate_min_kbps, bitrate_max_kbps;
+    uint32_t gop_min, gop_max;
+    uint32_t qp_min, qp_max;
+} NVT_VENC_CAPS_S;
+
+/* One NAL unit of an access unit, without Annex-B start code. */
+typedef struct {
+    const uint8_t *data;
+    uint32_t len;
+    uint32_t nal_type;         /* nal_unit_type (H.264: 1 slice, 5 IDR, 7 SPS, 8 PPS)   */
+} NVT_VENC_NALU_S;
+
+/* One encoded frame (access unit). Valid until NVT_VENC_ReleaseStream. */
+typedef struct {
+    uint32_t seq;              /* frame number on this channel, +1 per frame, wraps     */
+    uint64_t pts_us;           /* capture time, CLOCK_MONOTONIC, microseconds           */
+    uint64_t utc_us;           /* capture time, wall clock, microseconds since 1970     */
+    uint32_t keyframe;         /* 1 for an IDR access unit (SPS and PPS come first)      */
+    uint32_t nalu_count;
+    const NVT_VENC_NALU_S *nalus;
+    void *priv;                /* the SDK's own handle; do not touch                    */
+} NVT_VENC_STREAM_S;
+
+int32_t NVT_VENC_GetCaps(NVT_VENC_CAPS_S *caps);
+/* Create a channel (0 .. max_venc_channels-1). It encodes nothing until started. */
+int32_t NVT_VENC_CreateChn(uint32_t chn, const NVT_VENC_ATTR_S *attr);
+/* Stop and destroy; a GetStream blocked on the channel returns NVT_ERR_STOPPED. */
+int32_t NVT_VENC_DestroyChn(uint32_t chn);
+int32_t NVT_VENC_GetAttr(uint32_t chn, NVT_VENC_ATTR_S *attr);
+/* Apply new attributes at once, on a running channel too. The next frame after the change
+ * is an IDR carrying the new SPS/PPS. Invalid attributes change nothing. */
+int32_t NVT_VENC_SetAttr(uint32_t chn, const NVT_VENC_ATTR_S *attr);
+int32_t NVT_VENC_StartChn(uint32_t chn);
+int32_t NVT_VENC_StopChn(uint32_t chn);
+/* Wait up to timeout_ms (0: poll, <0: forever) for the next frame. Frames are not queued
+ * without bound: a caller that does not keep up finds older frames dropped by the SDK and
+ * sees a gap in seq. */
+int32_t NVT_VENC_GetStream(uint32_t chn, NVT_VENC_STREAM_S *stream, int32_t timeout_ms);
+int32_t NVT_VENC_ReleaseStream(uint32_t chn, NVT_VENC_STREAM_S *stream);
+/* Make the next frame an IDR (with SPS/PPS). */
+int32_t NVT_VENC_RequestIDR(uint32_t chn);
+
+/* ------------------------------------------------------------------------------------ */
+/* ISP: image settings, per video source                                                */
+/* ------------------------------------------------------------------------------------ */
+typedef enum { NVT_IRCUT_AUTO = 0, NVT_IRCUT_DAY = 1, NVT_IRCUT_NIGHT = 2 } NVT_IRCUT_MODE_E;
+typedef enum { NVT_MODE_AUTO = 0, NVT_MODE_MANUAL = 1 } NVT_AUTO_MODE_E;
+
+typedef struct {
+    int32_t brightness;        /* all levels: see NVT_ISP_RANGE_S for their bounds      */
+    int32_t contrast;
+    int32_t saturation;
+    int32_t sharpness;
+    NVT_IRCUT_MODE_E ircut;    /* DAY: filter in, colour; NIGHT: filter out, mono        */
+    uint32_t backlight_enable;
+    int32_t backlight_level;
+    uint32_t wdr_enable;
+    int32_t wdr_level;
+    NVT_AUTO_MODE_E exposure_mode;
+    int32_t exposure_time_us;  /* used when exposure_mode is MANUAL                     */
+    int32_t gain;              /* used when exposure_mode is MANUAL                     */
+    NVT_AUTO_MODE_E wb_mode;
+    int32_t wb_cr_gain;        /* used when wb_mode is MANUAL                           */
+    int32_t wb_cb_gain;
+} NVT_ISP_ATTR_S;
+
+typedef struct { int32_t min; int32_t max; } NVT_RANGE_S;
+
+typedef struct {
+    NVT_RANGE_S brightness, contrast, saturation, sharpness;
+    NVT_RANGE_S backlight_level, wdr_level;
+    NVT_RANGE_S exposure_time_us, gain;
+    NVT_RANGE_S wb_cr_gain, wb_cb_gain;
+    uint32_t ircut_modes;      /* bit (1 << NVT_IRCUT_MODE_E) per supported mode        */
+    uint32_t has_backlight, has_wdr;
+    uint32_t exposure_modes;   /* bit (1 << NVT_AUTO_MODE_E)                            */
+    uint32_t wb_modes;         /* bit (1 << NVT_AUTO_MODE_E)                            */
+} NVT_ISP_RANGE_S;
+
+int32_t NVT_ISP_GetRange(uint32_t vi, NVT_ISP_RANGE_S *range);
+int32_t NVT_ISP_GetAttr(uint32_t vi, NVT_ISP_ATTR_S *attr);
+/* Applies to the next captured frame. Any value out of range: NVT_ERR_INVALID_ARG and
+ * nothing changes. */
+int32_t NVT_ISP_SetAttr(uint32_t vi, const NVT_ISP_ATTR_S *attr);
+
+/* ------------------------------------------------------------------------------------ */
+/* JPEG: snapshots                                                                      */
+/* ------------------------------------------------------------------------------------ */
+/* Encode the latest captured frame of vi, scaled to width x height (each 16..source size),
+ * quality 1..100, into buf. If buf_len is too small, returns NVT_ERR_BUF_TOO_SMALL with
+ * *out_len set to the size needed (call again with a larger buffer). */
+int32_t NVT_JPEG_Snap(uint32_t vi, uint32_t width, uint32_t height, uint32_t quality,
+                      uint8_t *buf, uint32_t buf_len, uint32_t *out_len);
+
+/* ------------------------------------------------------------------------------------ */
+/* MD: motion detection on a grid of cells, per video source                            */
+/* ------------------------------------------------------------------------------------ */
+#define NVT_MD_MAX_COLS 32
+#define NVT_MD_MAX_ROWS 32
+
+typedef struct {
+    uint32_t enable;
+    uint32_t cols;             /* grid size, 1..NVT_MD_MAX_COLS; cells cover the frame   */
+    uint32_t rows;             /* 1..NVT_MD_MAX_ROWS                                     */
+    uint32_t sensitivity;      /* 0 (least) .. 100 (most sensitive)                      */
+    uint32_t mask[NVT_MD_MAX_ROWS]; /* bit c of mask[r]: cell (c, r) is watched          */
+    uint32_t min_cells;        /* motion is reported when >= min_cells watched cells move */
+} NVT_MD_ATTR_S;
+
+typedef struct {
+    uint32_t seq;              /* result number, +1 per analysed frame                  */
+    uint64_t pts_us;           /* capture time of the analysed frame (CLOCK_MONOTONIC)   */
+    uint64_t utc_us;
+    uint32_t motion;           /* 1 if >= min_cells watched cells moved                 */
+    uint32_t active_cells;     /* watched cells that moved                              */
+    uint32_t cells[NVT_MD_MAX_ROWS]; /* bit c of cells[r]: cell (c, r) moved            */
+} NVT_MD_RESULT_S;
+
+int32_t NVT_MD_GetAttr(uint32_t vi, NVT_MD_ATTR_S *attr);
+int32_t NVT_MD_SetAttr(uint32_t vi, const NVT_MD_ATTR_S *attr);
+/* Wait up to timeout_ms for the next result (one per analysed frame, latest wins). */
+int32_t NVT_MD_GetResult(uint32_t vi, NVT_MD_RESULT_S *result, int32_t timeout_ms);
+
+/* ------------------------------------------------------------------------------------ */
+/* FOCUS: lens focus motor, per video source                                            */
+/* ------------------------------------------------------------------------------------ */
+typedef enum {
+    NVT_FOCUS_IDLE = 0,
+    NVT_FOCUS_MOVING = 1,
+    NVT_FOCUS_UNKNOWN = 2,
+} NVT_FOCUS_STATE_E;
+
+typedef struct {
+    uint32_t supported;        /* 0: fixed-focus lens, every move is NOT_SUPPORTED      */
+    int32_t position_min;      /* position units, e.g. motor steps                      */
+    int32_t position_max;
+    int32_t speed_max;         /* position units per second                             */
+} NVT_FOCUS_INFO_S;
+
+typedef struct {
+    int32_t position;
+    NVT_FOCUS_STATE_E state;
+    int32_t error;             /* NVT_OK, or the error that stopped the last move        */
+} NVT_FOCUS_STATUS_S;
+
+int32_t NVT_FOCUS_GetInfo(uint32_t vi, NVT_FOCUS_INFO_S *info);
+/* Moves return at once; the motor moves in the background. speed 1..speed_max. */
+int32_t NVT_FOCUS_MoveAbsolute(uint32_t vi, int32_t position, int32_t speed);
+int32_t NVT_FOCUS_MoveRelative(uint32_t vi, int32_t distance, int32_t speed);
+/* Signed speed, -speed_max..speed_max; moves until Stop or an end stop. */
+int32_t NVT_FOCUS_MoveContinuous(uint32_t vi, int32_t speed);
+int32_t NVT_FOCUS_Stop(uint32_t vi);
+int32_t NVT_FOCUS_GetStatus(uint32_t vi, NVT_FOCUS_STATUS_S *status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NVT_SDK_H */
