@@ -1,1 +1,7 @@
-//! nvt
+//! nvt: an ONVIF network video transmitter.
+//!
+//! The daemon reads top to bottom from `daemon.rs`; each module owns one idea. Only the `sdk`
+//! module (the safe wrapper over `sdk-sys`) contains `unsafe` code.
+#![deny(unsafe_code)]
+
+pub mod frame;
