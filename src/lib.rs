@@ -4,4 +4,5 @@
 //! module (the safe wrapper over `sdk-sys`) contains `unsafe` code.
 #![deny(unsafe_code)]
 
+pub mod auth;
 pub mod frame;
