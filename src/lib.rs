@@ -5,4 +5,7 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod file_source;
 pub mod frame;
+pub mod rtp;
+pub mod stream_hub;

@@ -1,0 +1,250 @@
+//! RTCP (RFC 3550 s6), sans-IO: sender reports out, receiver reports in.
+//!
+//! We send one compound packet per report: SR followed by SDES with a CNAME, because every
+//! compound packet must start with a report and carry a CNAME (RFC 3550 s6.1). We parse what
+//! receivers send (RR, SR, SDES, BYE, APP, feedback) only as far as the server needs: any valid
+//! packet from a session's receiver refreshes the session (RFC 2326 s12.37 allows RTCP as a
+//! liveness sign), and RR report blocks feed the viewer metrics.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// RTCP packet types (RFC 3550 s12.1).
+pub mod packet_type {
+    pub const SR: u8 = 200;
+    pub const RR: u8 = 201;
+    pub const SDES: u8 = 202;
+    pub const BYE: u8 = 203;
+    pub const APP: u8 = 204;
+}
+
+/// Seconds between 1900-01-01 (NTP epoch) and 1970-01-01 (Unix epoch).
+const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
+
+/// A 64-bit NTP timestamp (RFC 3550 s4) of a wall-clock time.
+pub fn ntp_timestamp(t: SystemTime) -> u64 {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() + NTP_UNIX_OFFSET;
+    let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
+    (secs << 32) | frac
+}
+
+/// What goes into a sender report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SenderInfo {
+    pub ssrc: u32,
+    /// Wall-clock capture time of the frame whose RTP timestamp is `rtp_ts`.
+    pub ntp: u64,
+    pub rtp_ts: u32,
+    pub packet_count: u32,
+    pub octet_count: u32,
+}
+
+/// Writes an SR (no report blocks: we receive no RTP) + SDES CNAME compound packet
+/// (RFC 3550 s6.4.1, s6.5.1).
+pub fn sender_report(info: &SenderInfo, cname: &str) -> Bytes {
+    let cname = &cname.as_bytes()[..cname.len().min(255)];
+    let mut b = BytesMut::with_capacity(28 + 12 + cname.len() + 4);
+    b.put_u8(0x80); // V=2, P=0, RC=0
+    b.put_u8(packet_type::SR);
+    b.put_u16(6); // length in 32-bit words minus one
+    b.put_u32(info.ssrc);
+    b.put_u64(info.ntp);
+    b.put_u32(info.rtp_ts);
+    b.put_u32(info.packet_count);
+    b.put_u32(info.octet_count);
+    // SDES: one chunk, CNAME item, null terminator, padded to 32 bits (s6.5).
+    let chunk = 4 + 2 + cname.len() + 1;
+    let padded = chunk.div_ceil(4) * 4;
+    b.put_u8(0x81); // V=2, SC=1
+    b.put_u8(packet_type::SDES);
+    b.put_u16((padded / 4) as u16);
+    b.put_u32(info.ssrc);
+    b.put_u8(1); // CNAME
+    b.put_u8(cname.len() as u8);
+    b.extend_from_slice(cname);
+    b.put_bytes(0, padded - chunk + 1);
+    b.freeze()
+}
+
+/// One reception report block (RFC 3550 s6.4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportBlock {
+    pub ssrc: u32,
+    pub fraction_lost: u8,
+    /// Cumulative number of packets lost (24-bit signed).
+    pub cumulative_lost: i32,
+    pub highest_seq: u32,
+    pub jitter: u32,
+    pub last_sr: u32,
+    pub delay_since_last_sr: u32,
+}
+
+/// A parsed RTCP packet; unknown types are kept as `Other`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RtcpPacket {
+    SenderReport { ssrc: u32, blocks: Vec<ReportBlock> },
+    ReceiverReport { ssrc: u32, blocks: Vec<ReportBlock> },
+    Bye { ssrcs: Vec<u32> },
+    Other { packet_type: u8 },
+}
+
+/// Why a datagram is not RTCP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RtcpError {
+    #[error("packet shorter than an RTCP header")]
+    Short,
+    #[error("RTCP version is not 2")]
+    Version,
+    #[error("RTCP length field runs past the datagram")]
+    Length,
+    #[error("report count does not fit the packet")]
+    Count,
+}
+
+/// Parses a compound RTCP packet (RFC 3550 s6.1). Checks the header of every packet; an error
+/// anywhere rejects the whole datagram, as s6.1's validity checks ask.
+pub fn parse_compound(mut buf: &[u8]) -> Result<Vec<RtcpPacket>, RtcpError> {
+    let mut out = Vec::new();
+    if buf.is_empty() {
+        return Err(RtcpError::Short);
+    }
+    while !buf.is_empty() {
+        if buf.len() < 4 {
+            return Err(RtcpError::Short);
+        }
+        if buf[0] >> 6 != 2 {
+            return Err(RtcpError::Version);
+        }
+        let count = usize::from(buf[0] & 0x1f);
+        let pt = buf[1];
+        let len = (usize::from(u16::from_be_bytes([buf[2], buf[3]])) + 1) * 4;
+        if len > buf.len() {
+            return Err(RtcpError::Length);
+        }
+        let body = &buf[4..len];
+        out.push(match pt {
+            packet_type::SR => {
+                if body.len() < 24 + count * 24 {
+                    return Err(RtcpError::Count);
+                }
+                RtcpPacket::SenderReport {
+                    ssrc: be32(body, 0),
+                    blocks: blocks(&body[24..], count),
+                }
+            }
+            packet_type::RR => {
+                if body.len() < 4 + count * 24 {
+                    return Err(RtcpError::Count);
+                }
+                RtcpPacket::ReceiverReport {
+                    ssrc: be32(body, 0),
+                    blocks: blocks(&body[4..], count),
+                }
+            }
+            packet_type::BYE => {
+                if body.len() < count * 4 {
+                    return Err(RtcpError::Count);
+                }
+                RtcpPacket::Bye {
+                    ssrcs: (0..count).map(|i| be32(body, i * 4)).collect(),
+                }
+            }
+            other => RtcpPacket::Other { packet_type: other },
+        });
+        buf = &buf[len..];
+    }
+    Ok(out)
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn blocks(b: &[u8], count: usize) -> Vec<ReportBlock> {
+    (0..count)
+        .map(|i| {
+            let o = i * 24;
+            let lost = be32(b, o + 4) & 0x00ff_ffff;
+            // Sign-extend the 24-bit cumulative loss.
+            let lost = ((lost << 8) as i32) >> 8;
+            ReportBlock {
+                ssrc: be32(b, o),
+                fraction_lost: b[o + 4],
+                cumulative_lost: lost,
+                highest_seq: be32(b, o + 8),
+                jitter: be32(b, o + 12),
+                last_sr: be32(b, o + 16),
+                delay_since_last_sr: be32(b, o + 20),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn sr_layout_and_parse_back() {
+        let info = SenderInfo {
+            ssrc: 0xdead_beef,
+            ntp: ntp_timestamp(UNIX_EPOCH + Duration::from_millis(1500)),
+            rtp_ts: 1234,
+            packet_count: 10,
+            octet_count: 9999,
+        };
+        let sr = sender_report(&info, "nvt@cam");
+        assert_eq!(sr.len() % 4, 0);
+        assert_eq!(&sr[8..12], &((NTP_UNIX_OFFSET + 1) as u32).to_be_bytes());
+        assert_eq!(be32(&sr, 12), 1 << 31, "half a second as NTP fraction");
+        let parsed = parse_compound(&sr).unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                RtcpPacket::SenderReport {
+                    ssrc: 0xdead_beef,
+                    blocks: vec![]
+                },
+                RtcpPacket::Other {
+                    packet_type: packet_type::SDES
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn rr_with_block() {
+        let mut b = vec![0x81, 201, 0, 7];
+        b.extend_from_slice(&7u32.to_be_bytes());
+        b.extend_from_slice(&0xdead_beefu32.to_be_bytes());
+        b.extend_from_slice(&[0x10, 0xff, 0xff, 0xfe]); // 1/16 lost, cumulative -2
+        b.extend_from_slice(&70_000u32.to_be_bytes());
+        b.extend_from_slice(&[0; 12]);
+        let p = parse_compound(&b).unwrap();
+        let RtcpPacket::ReceiverReport { ssrc, blocks } = &p[0] else {
+            panic!("{p:?}")
+        };
+        assert_eq!(*ssrc, 7);
+        assert_eq!(blocks[0].fraction_lost, 0x10);
+        assert_eq!(blocks[0].cumulative_lost, -2);
+        assert_eq!(blocks[0].highest_seq, 70_000);
+    }
+
+    #[test]
+    fn malformed_rejected() {
+        assert_eq!(parse_compound(&[]), Err(RtcpError::Short));
+        assert_eq!(parse_compound(&[0x80, 201, 0]), Err(RtcpError::Short));
+        assert_eq!(parse_compound(&[0x40, 201, 0, 0]), Err(RtcpError::Version));
+        assert_eq!(
+            parse_compound(&[0x80, 201, 0, 5, 0, 0, 0, 0]),
+            Err(RtcpError::Length)
+        );
+        assert_eq!(
+            parse_compound(&[0x81, 201, 0, 1, 0, 0, 0, 0]),
+            Err(RtcpError::Count)
+        );
+    }
+}

@@ -1,0 +1,648 @@
+//! Per-stream fan-out: packetize once, hand every viewer the same `Arc<RtpFrame>`.
+//!
+//! One [`StreamHub`] per encoder channel (ONVIF profile). The capture thread calls
+//! [`StreamHub::publish`], which never waits for a viewer: it takes the hub lock (held for
+//! the packetizing and a push per viewer, microseconds), then each viewer's own queue lock.
+//!
+//! Per-viewer policy (see `docs/rtsp.md`):
+//! - each viewer has a queue of whole frames bounded by [`QueueLimits::max_bytes`] and
+//!   [`QueueLimits::max_age`];
+//! - when a new frame would break either bound, every queued frame is dropped and the viewer
+//!   waits for the next IDR (a *resync*): it never gets half a frame or a frame whose
+//!   references it missed;
+//! - when the oldest unsent frame, or the frame the writer is stuck sending, is older than
+//!   [`QueueLimits::lag_bound`] the viewer is *kicked*: its writer sees it and closes.
+//! - a new viewer starts with the cached GOP (from the last IDR), so its first frame decodes.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+use crate::frame::Frame;
+use crate::rtp::h264::{H264Packetizer, RtpFrame};
+use crate::rtp::rtcp::{SenderInfo, ntp_timestamp};
+
+/// Bytes a viewer may have queued before it is resynced (several IDRs of a 1080p stream).
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 4 * 1024 * 1024;
+/// Age of the oldest queued frame past which a viewer is resynced.
+pub const DEFAULT_MAX_QUEUE_AGE: Duration = Duration::from_millis(1000);
+/// Lag past which a viewer is disconnected (issue 3: 3 s).
+pub const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
+/// Most frames kept as the cached GOP (guards a stream that never sends an IDR).
+pub const MAX_GOP_FRAMES: usize = 300;
+
+/// Per-viewer queue bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueLimits {
+    pub max_bytes: usize,
+    pub max_age: Duration,
+    pub lag_bound: Duration,
+}
+
+impl Default for QueueLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: DEFAULT_MAX_QUEUE_BYTES,
+            max_age: DEFAULT_MAX_QUEUE_AGE,
+            lag_bound: DEFAULT_LAG_BOUND,
+        }
+    }
+}
+
+/// Static description of a stream (for SDP).
+#[derive(Clone, Debug, Default)]
+pub struct StreamConfig {
+    /// Nominal frame rate, advertised as `a=framerate` (RFC 4566 s6).
+    pub framerate: Option<f64>,
+    pub limits: QueueLimits,
+}
+
+/// Counters of one viewer; a snapshot is what the daemon reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewerMetrics {
+    pub id: u64,
+    /// Who it is (peer address) as the server labelled it.
+    pub label: String,
+    pub bytes: u64,
+    pub frames: u64,
+    pub frames_dropped: u64,
+    pub resyncs: u64,
+    pub max_lag: Duration,
+    pub kicked: bool,
+}
+
+/// Counters of one hub.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HubMetrics {
+    pub frames_in: u64,
+    pub bytes_in: u64,
+    pub viewers: usize,
+    /// Viewers disconnected for exceeding the lag bound, since the hub was created.
+    pub viewers_kicked: u64,
+    pub viewers_total: u64,
+}
+
+/// Parameters a DESCRIBE needs.
+#[derive(Clone, Debug, Default)]
+pub struct StreamParams {
+    pub sps: Option<Bytes>,
+    pub pps: Option<Bytes>,
+    pub framerate: Option<f64>,
+    pub ssrc: u32,
+}
+
+struct Queued {
+    frame: Arc<RtpFrame>,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct ViewerState {
+    queue: VecDeque<Queued>,
+    queued_bytes: usize,
+    waiting_idr: bool,
+    /// When the writer took the frame it is sending now.
+    busy_since: Option<Instant>,
+    metrics: ViewerMetrics,
+}
+
+struct ViewerShared {
+    state: Mutex<ViewerState>,
+    ready: Notify,
+    kicked: AtomicBool,
+    kick: Notify,
+}
+
+impl ViewerShared {
+    fn kick(&self) {
+        self.kicked.store(true, Ordering::Release);
+        self.kick.notify_one();
+        self.ready.notify_one();
+    }
+}
+
+struct HubInner {
+    packetizer: H264Packetizer,
+    gop: Vec<Arc<RtpFrame>>,
+    last: Option<Arc<RtpFrame>>,
+    viewers: Vec<Arc<ViewerShared>>,
+    metrics: HubMetrics,
+}
+
+/// The fan-out point of one stream. Cheap to share behind an `Arc`.
+pub struct StreamHub {
+    name: String,
+    config: StreamConfig,
+    inner: Mutex<HubInner>,
+    next_viewer: AtomicU64,
+    params_ready: Notify,
+}
+
+impl std::fmt::Debug for StreamHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamHub")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding a hub lock leaves plain data behind; keep serving.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl StreamHub {
+    /// A hub with a random SSRC, sequence start and timestamp offset (RFC 3550 s5.1, s8).
+    pub fn new(name: impl Into<String>, config: StreamConfig) -> Arc<Self> {
+        let packetizer = H264Packetizer::new(rand::random(), rand::random(), rand::random());
+        Arc::new(Self {
+            name: name.into(),
+            config,
+            inner: Mutex::new(HubInner {
+                packetizer,
+                gop: Vec::new(),
+                last: None,
+                viewers: Vec::new(),
+                metrics: HubMetrics::default(),
+            }),
+            next_viewer: AtomicU64::new(1),
+            params_ready: Notify::new(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Takes one frame from the capture thread. Never blocks on a viewer.
+    pub fn publish(&self, frame: Frame) {
+        let now = Instant::now();
+        let mut inner = lock(&self.inner);
+        let had_params = inner.packetizer.sps().is_some() && inner.packetizer.pps().is_some();
+        let rtp = Arc::new(inner.packetizer.packetize(&frame));
+        inner.metrics.frames_in += 1;
+        inner.metrics.bytes_in += rtp.bytes as u64;
+        if rtp.keyframe {
+            inner.gop.clear();
+        }
+        if !inner.gop.is_empty() || rtp.keyframe {
+            if inner.gop.len() >= MAX_GOP_FRAMES {
+                inner.gop.clear();
+            } else {
+                inner.gop.push(rtp.clone());
+            }
+        }
+        inner.last = Some(rtp.clone());
+        let limits = self.config.limits;
+        let mut kicked = 0;
+        inner.viewers.retain(|v| {
+            if v.kicked.load(Ordering::Acquire) {
+                return false;
+            }
+            let mut st = lock(&v.state);
+            push(&mut st, &rtp, now, &limits);
+            let lag = lag(&st, now);
+            st.metrics.max_lag = st.metrics.max_lag.max(lag);
+            if lag > limits.lag_bound {
+                st.metrics.kicked = true;
+                drop(st);
+                v.kick();
+                kicked += 1;
+                false
+            } else {
+                drop(st);
+                v.ready.notify_one();
+                true
+            }
+        });
+        inner.metrics.viewers_kicked += kicked;
+        inner.metrics.viewers = inner.viewers.len();
+        if !had_params && inner.packetizer.sps().is_some() && inner.packetizer.pps().is_some() {
+            self.params_ready.notify_waiters();
+        }
+    }
+
+    /// SPS/PPS/SSRC for the SDP, waiting up to `wait` for the first parameter sets.
+    pub async fn params(&self, wait: Duration) -> StreamParams {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.params_ready.notified();
+            let p = self.params_now();
+            if (p.sps.is_some() && p.pps.is_some()) || tokio::time::Instant::now() >= deadline {
+                return p;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// SPS/PPS/SSRC as they are now.
+    pub fn params_now(&self) -> StreamParams {
+        let inner = lock(&self.inner);
+        StreamParams {
+            sps: inner.packetizer.sps().cloned(),
+            pps: inner.packetizer.pps().cloned(),
+            framerate: self.config.framerate,
+            ssrc: inner.packetizer.ssrc(),
+        }
+    }
+
+    /// Adds a viewer that starts at the cached GOP's IDR (or the next IDR). Returns the viewer
+    /// and the RTP-Info values (RFC 2326 s12.33) of its first packet.
+    pub fn subscribe(self: &Arc<Self>, label: impl Into<String>) -> Viewer {
+        let now = Instant::now();
+        let id = self.next_viewer.fetch_add(1, Ordering::Relaxed);
+        let mut inner = lock(&self.inner);
+        let mut st = ViewerState {
+            waiting_idr: true,
+            ..Default::default()
+        };
+        st.metrics.id = id;
+        st.metrics.label = label.into();
+        for f in &inner.gop {
+            push(&mut st, f, now, &self.config.limits);
+        }
+        let (start_seq, start_rtptime) = match st.queue.front() {
+            Some(q) => (q.frame.first_seq, q.frame.rtp_ts),
+            None => {
+                let ts = inner
+                    .last
+                    .as_ref()
+                    .map(|f| f.rtp_ts)
+                    .unwrap_or_else(|| inner.packetizer.rtp_timestamp(Duration::ZERO));
+                (inner.packetizer.next_seq(), ts)
+            }
+        };
+        let shared = Arc::new(ViewerShared {
+            state: Mutex::new(st),
+            ready: Notify::new(),
+            kicked: AtomicBool::new(false),
+            kick: Notify::new(),
+        });
+        shared.ready.notify_one();
+        inner.viewers.push(shared.clone());
+        inner.metrics.viewers = inner.viewers.len();
+        inner.metrics.viewers_total += 1;
+        Viewer {
+            hub: Arc::downgrade(self),
+            shared,
+            ssrc: inner.packetizer.ssrc(),
+            start_seq,
+            start_rtptime,
+        }
+    }
+
+    pub fn metrics(&self) -> HubMetrics {
+        lock(&self.inner).metrics.clone()
+    }
+
+    /// A snapshot of every current viewer's counters.
+    pub fn viewer_metrics(&self) -> Vec<ViewerMetrics> {
+        lock(&self.inner)
+            .viewers
+            .iter()
+            .map(|v| lock(&v.state).metrics.clone())
+            .collect()
+    }
+
+    fn remove(&self, shared: &Arc<ViewerShared>) {
+        let mut inner = lock(&self.inner);
+        inner.viewers.retain(|v| !Arc::ptr_eq(v, shared));
+        inner.metrics.viewers = inner.viewers.len();
+    }
+}
+
+/// Queues `f` for one viewer under the drop/resync policy.
+fn push(st: &mut ViewerState, f: &Arc<RtpFrame>, now: Instant, limits: &QueueLimits) {
+    if st.waiting_idr && !f.keyframe {
+        st.metrics.frames_dropped += 1;
+        return;
+    }
+    let too_big = st.queued_bytes + f.bytes > limits.max_bytes && !st.queue.is_empty();
+    let too_old = st
+        .queue
+        .front()
+        .is_some_and(|q| now.duration_since(q.at) > limits.max_age);
+    if too_big || too_old {
+        // Resync: drop every unsent frame, resume at the next IDR.
+        st.metrics.frames_dropped += st.queue.len() as u64;
+        st.metrics.resyncs += 1;
+        st.queue.clear();
+        st.queued_bytes = 0;
+        if !f.keyframe {
+            st.waiting_idr = true;
+            st.metrics.frames_dropped += 1;
+            return;
+        }
+    }
+    st.waiting_idr = false;
+    st.queued_bytes += f.bytes;
+    st.queue.push_back(Queued {
+        frame: f.clone(),
+        at: now,
+    });
+}
+
+fn lag(st: &ViewerState, now: Instant) -> Duration {
+    let queued = st.queue.front().map(|q| now.duration_since(q.at));
+    let busy = st.busy_since.map(|t| now.duration_since(t));
+    queued.max(busy).unwrap_or_default()
+}
+
+/// The viewer was disconnected for exceeding the lag bound (or its hub is gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("viewer disconnected: lag bound exceeded")]
+pub struct Kicked;
+
+/// One viewer's end of the fan-out, owned by its writer. Dropping it unsubscribes.
+pub struct Viewer {
+    hub: Weak<StreamHub>,
+    shared: Arc<ViewerShared>,
+    pub ssrc: u32,
+    /// RTP-Info `seq` of the first packet this viewer gets.
+    pub start_seq: u16,
+    /// RTP-Info `rtptime` of the first packet this viewer gets.
+    pub start_rtptime: u32,
+}
+
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer").field("id", &self.id()).finish()
+    }
+}
+
+impl Viewer {
+    pub fn id(&self) -> u64 {
+        lock(&self.shared.state).metrics.id
+    }
+
+    /// The next whole frame to send; marks the writer busy with it until [`Viewer::sent`].
+    pub async fn next(&self) -> Result<Arc<RtpFrame>, Kicked> {
+        loop {
+            if let Some(f) = self.try_next()? {
+                return Ok(f);
+            }
+            self.shared.ready.notified().await;
+        }
+    }
+
+    /// As [`Viewer::next`] without waiting.
+    pub fn try_next(&self) -> Result<Option<Arc<RtpFrame>>, Kicked> {
+        if self.shared.kicked.load(Ordering::Acquire) {
+            return Err(Kicked);
+        }
+        let mut st = lock(&self.shared.state);
+        match st.queue.pop_front() {
+            Some(q) => {
+                st.queued_bytes -= q.frame.bytes;
+                st.busy_since = Some(q.at);
+                Ok(Some(q.frame))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Reports that `frame` went out (`bytes` on the wire, framing included).
+    pub fn sent(&self, bytes: usize) {
+        let mut st = lock(&self.shared.state);
+        st.busy_since = None;
+        st.metrics.frames += 1;
+        st.metrics.bytes += bytes as u64;
+    }
+
+    /// Counts a frame the writer could not send (e.g. UDP send error) as dropped.
+    pub fn failed(&self) {
+        let mut st = lock(&self.shared.state);
+        st.busy_since = None;
+        st.metrics.frames_dropped += 1;
+    }
+
+    /// Resolves when the hub kicks this viewer; races a stuck write.
+    pub async fn kicked(&self) {
+        while !self.shared.kicked.load(Ordering::Acquire) {
+            self.shared.kick.notified().await;
+        }
+    }
+
+    pub fn is_kicked(&self) -> bool {
+        self.shared.kicked.load(Ordering::Acquire)
+    }
+
+    pub fn metrics(&self) -> ViewerMetrics {
+        lock(&self.shared.state).metrics.clone()
+    }
+
+    /// The SR for the moment `frame` was captured, with the hub's shared counters.
+    pub fn sender_info(&self, frame: &RtpFrame) -> SenderInfo {
+        SenderInfo {
+            ssrc: self.ssrc,
+            ntp: ntp_timestamp(frame.wallclock),
+            rtp_ts: frame.rtp_ts,
+            packet_count: frame.packet_count,
+            octet_count: frame.octet_count,
+        }
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.remove(&self.shared);
+        }
+    }
+}
+
+/// The streams the server can serve, by path name (the ONVIF profile token): filled by the
+/// daemon, read by the RTSP server on every DESCRIBE/SETUP.
+#[derive(Debug, Default)]
+pub struct StreamRegistry {
+    hubs: RwLock<HashMap<String, Arc<StreamHub>>>,
+}
+
+impl StreamRegistry {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Registers (or replaces) the hub served at `rtsp://host:port/<name>`.
+    pub fn register(&self, name: impl Into<String>, hub: Arc<StreamHub>) {
+        self.hubs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.into(), hub);
+    }
+
+    pub fn unregister(&self, name: &str) -> Option<Arc<StreamHub>> {
+        self.hubs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<StreamHub>> {
+        self.hubs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Registered names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .hubs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::SystemTime;
+
+    fn frame(i: u64, key: bool) -> Frame {
+        let mut nals = Vec::new();
+        if key {
+            nals.push(Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e, 1, 2]));
+            nals.push(Bytes::from_static(&[0x68, 0xce, 0x3c, 0x80]));
+            nals.push(Bytes::from(vec![0x65; 3000]));
+        } else {
+            nals.push(Bytes::from(vec![0x41; 500]));
+        }
+        Frame {
+            channel: 0,
+            seq: i as u32,
+            pts: Duration::from_millis(40 * i),
+            wallclock: SystemTime::now(),
+            keyframe: key,
+            nals,
+        }
+    }
+
+    fn hub(limits: QueueLimits) -> Arc<StreamHub> {
+        StreamHub::new(
+            "main",
+            StreamConfig {
+                framerate: Some(25.0),
+                limits,
+            },
+        )
+    }
+
+    #[test]
+    fn new_viewer_starts_at_cached_idr() {
+        let h = hub(QueueLimits::default());
+        for i in 0..30 {
+            h.publish(frame(i, i % 25 == 0));
+        }
+        let v = h.subscribe("a");
+        let first = v.try_next().unwrap().unwrap();
+        assert!(first.keyframe);
+        assert_eq!(first.first_seq, v.start_seq);
+        assert_eq!(first.rtp_ts, v.start_rtptime);
+        v.sent(first.bytes);
+        // 5 frames of the GOP: IDR + 4 P.
+        let mut n = 1;
+        while let Some(f) = v.try_next().unwrap() {
+            v.sent(f.bytes);
+            n += 1;
+        }
+        assert_eq!(n, 5);
+        assert_eq!(h.metrics().viewers, 1);
+        drop(v);
+        assert_eq!(h.metrics().viewers, 0);
+    }
+
+    #[test]
+    fn all_viewers_share_one_sequence_space_without_gaps() {
+        let h = hub(QueueLimits::default());
+        let a = h.subscribe("a");
+        let b = h.subscribe("b");
+        let mut seqs = (Vec::new(), Vec::new());
+        for i in 0..60 {
+            h.publish(frame(i, i % 25 == 0));
+            while let Some(f) = a.try_next().unwrap() {
+                seqs.0.push((f.first_seq, f.packets.len()));
+                a.sent(f.bytes);
+            }
+            while let Some(f) = b.try_next().unwrap() {
+                seqs.1.push((f.first_seq, f.packets.len()));
+                b.sent(f.bytes);
+            }
+        }
+        assert_eq!(seqs.0, seqs.1);
+        for w in seqs.0.windows(2) {
+            assert_eq!(w[0].0.wrapping_add(w[0].1 as u16), w[1].0, "no gap");
+        }
+        assert_eq!(a.metrics().frames_dropped, 0);
+    }
+
+    #[test]
+    fn slow_viewer_resyncs_at_idr_with_whole_frames() {
+        let h = hub(QueueLimits {
+            max_bytes: 6000,
+            max_age: Duration::from_secs(60),
+            lag_bound: Duration::from_secs(60),
+        });
+        let slow = h.subscribe("slow");
+        let fast = h.subscribe("fast");
+        // Ends 5 frames into the GOP that starts at frame 40.
+        for i in 0..45 {
+            h.publish(frame(i, i % 10 == 0));
+            while let Some(f) = fast.try_next().unwrap() {
+                fast.sent(f.bytes);
+            }
+        }
+        let m = slow.metrics();
+        assert!(m.resyncs >= 1, "{m:?}");
+        assert!(m.frames_dropped > 0);
+        // What is left starts at an IDR and is contiguous from there.
+        let first = slow.try_next().unwrap().unwrap();
+        assert!(first.keyframe);
+        let mut next = first.first_seq.wrapping_add(first.packets.len() as u16);
+        while let Some(f) = slow.try_next().unwrap() {
+            assert_eq!(f.first_seq, next);
+            next = f.first_seq.wrapping_add(f.packets.len() as u16);
+        }
+        assert_eq!(fast.metrics().frames_dropped, 0);
+        assert_eq!(fast.metrics().frames, 45);
+    }
+
+    #[test]
+    fn viewer_past_lag_bound_is_kicked_and_counted() {
+        let h = hub(QueueLimits {
+            max_bytes: usize::MAX,
+            max_age: Duration::from_secs(60),
+            lag_bound: Duration::from_millis(20),
+        });
+        let v = h.subscribe("stuck");
+        h.publish(frame(0, true));
+        let _f = v.try_next().unwrap().unwrap(); // writer takes it and never finishes
+        std::thread::sleep(Duration::from_millis(30));
+        h.publish(frame(1, false));
+        assert!(v.is_kicked());
+        assert_eq!(v.try_next().unwrap_err(), Kicked);
+        let m = h.metrics();
+        assert_eq!(m.viewers_kicked, 1);
+        assert_eq!(m.viewers, 0);
+    }
+
+    #[test]
+    fn registry_maps_names() {
+        let r = StreamRegistry::new();
+        r.register("main", hub(QueueLimits::default()));
+        r.register("sub", hub(QueueLimits::default()));
+        assert_eq!(r.names(), vec!["main", "sub"]);
+        assert!(r.get("main").is_some());
+        assert!(r.get("nope").is_none());
+    }
+}
