@@ -8,4 +8,5 @@ pub mod auth;
 pub mod file_source;
 pub mod frame;
 pub mod rtp;
+pub mod rtsp;
 pub mod stream_hub;

@@ -1,0 +1,56 @@
+//! Every bound the RTSP server enforces, in one place (DESIGN principle 6). `docs/rtsp.md`
+//! lists them with their reasons; [`Limits`] lets the daemon or a test override them.
+
+use std::time::Duration;
+
+/// Largest request head (request line + headers) we buffer; larger gets 400 and a close.
+/// Real RTSP requests are < 1 KiB; Digest Authorization headers are the longest part.
+pub const MAX_REQUEST_HEAD: usize = 8 * 1024;
+/// Largest request body (SET_PARAMETER/GET_PARAMETER bodies, HTTP tunnel POST chunks).
+pub const MAX_BODY: usize = 16 * 1024;
+/// Most header lines in one request.
+pub const MAX_HEADERS: usize = 32;
+/// Most concurrent RTSP connections (TCP), across all clients.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// Most sessions one connection may create (RFC 2326 allows several; cameras need one).
+pub const MAX_SESSIONS_PER_CONNECTION: usize = 4;
+/// A connection that sends nothing and has no playing session for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A request head must be complete this long after its first byte (slowloris).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Session timeout announced in SETUP (`Session: id;timeout=60`, RFC 2326 s12.37) and enforced.
+pub const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Sender reports go out at least this often (issue 3: <= 5 s; RFC 3550 s6.2 suggests 5 s).
+pub const SR_INTERVAL: Duration = Duration::from_secs(5);
+/// How long DESCRIBE waits for a stream's first SPS/PPS before answering without them.
+pub const DESCRIBE_PARAMS_WAIT: Duration = Duration::from_secs(2);
+/// Kernel send buffer for a TCP viewer: holds at least one large IDR (RFC-agnostic sizing).
+pub const TCP_SNDBUF: usize = 512 * 1024;
+/// Bytes of session id randomness (>= 64 bits, issue 3; RFC 2326 s12.37 wants unguessable).
+pub const SESSION_ID_BYTES: usize = 12;
+
+/// Runtime-adjustable limits; defaults are the constants above.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_request_head: usize,
+    pub max_body: usize,
+    pub max_headers: usize,
+    pub max_connections: usize,
+    pub idle_timeout: Duration,
+    pub header_timeout: Duration,
+    pub session_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_request_head: MAX_REQUEST_HEAD,
+            max_body: MAX_BODY,
+            max_headers: MAX_HEADERS,
+            max_connections: MAX_CONNECTIONS,
+            idle_timeout: IDLE_TIMEOUT,
+            header_timeout: HEADER_TIMEOUT,
+            session_timeout: SESSION_TIMEOUT,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The embedded RTSP 1.0 server (RFC 2326): sans-IO cores (`message`, `transport`, `sdp`,
+//! `session`) and the tokio shell (`server`). See `docs/rtsp.md`.
+
+pub mod auth;
+pub mod limits;
+pub mod message;
+pub mod sdp;
+pub mod server;
+pub mod session;
+pub mod transport;
+pub mod tunnel;
+
+pub use auth::{AuthDecision, AuthRequest, NoAuth, RtspAuth};
+pub use limits::Limits;
+pub use server::{RtspServer, ServerConfig, ServerMetrics};

@@ -1,0 +1,815 @@
+//! The tokio shell around the sans-IO RTSP core: accepts connections, frames requests, runs
+//! [`session::handle`], and moves RTP from [`StreamHub`] viewers to sockets.
+//!
+//! Per connection there are two tasks: the reader (parses, answers through the writer, starts
+//! and stops viewers) and the writer (owns the socket's write half; replies and interleaved
+//! frames go out in order, one `writev` per frame). UDP viewers get one small task each that
+//! sends on the server's shared RTP/RTCP socket pair.
+
+use std::collections::HashMap;
+use std::io::{self, IoSlice};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::{Buf, BytesMut};
+use rtsp_types::Method;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use super::auth::{AuthDecision, AuthRequest, RtspAuth};
+use super::limits::{DESCRIBE_PARAMS_WAIT, Limits, SR_INTERVAL, TCP_SNDBUF};
+use super::message::{self, Incoming, Request};
+use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
+use super::tunnel::{self, TunnelRole};
+use crate::rtp::rtcp;
+use crate::stream_hub::{StreamParams, StreamRegistry, Viewer};
+
+/// How the server is set up.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// RTSP listen address (camera: port 554; PC default 8554).
+    pub bind: SocketAddr,
+    /// RTP port of the server's UDP pair (RTCP is the next port); 0 picks a free even pair.
+    pub udp_rtp_port: u16,
+    pub limits: Limits,
+    /// RTCP SDES CNAME (RFC 3550 s6.5.1).
+    pub cname: String,
+}
+
+impl ServerConfig {
+    pub fn new(bind: SocketAddr) -> Self {
+        Self {
+            bind,
+            udp_rtp_port: 0,
+            limits: Limits::default(),
+            cname: "nvt".to_owned(),
+        }
+    }
+}
+
+/// Server-wide counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerMetrics {
+    /// Open RTSP connections now.
+    pub connections: usize,
+    /// Connections accepted since start.
+    pub connections_total: u64,
+    /// Connections refused for [`Limits::max_connections`].
+    pub connections_refused: u64,
+    /// Sessions now.
+    pub sessions: usize,
+    /// Sessions removed by the session timeout.
+    pub sessions_expired: u64,
+    /// Requests answered with a 4xx/5xx status.
+    pub requests_rejected: u64,
+}
+
+enum Out {
+    Reply(Vec<u8>, bool),
+    Attach {
+        session: String,
+        viewer: Viewer,
+        rtp: u8,
+        rtcp: u8,
+    },
+    Detach(String),
+}
+
+struct Shared {
+    registry: Arc<StreamRegistry>,
+    auth: Arc<dyn RtspAuth>,
+    limits: Limits,
+    cname: String,
+    sessions: Mutex<SessionTable>,
+    conns: Mutex<HashMap<ConnId, mpsc::Sender<Out>>>,
+    udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
+    /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
+    tunnels: Mutex<HashMap<String, oneshot::Sender<(TcpStream, Vec<u8>)>>>,
+    rtp: UdpSocket,
+    rtcp: UdpSocket,
+    udp_ports: (u16, u16),
+    next_conn: AtomicU64,
+    open: AtomicUsize,
+    total: AtomicU64,
+    refused: AtomicU64,
+    expired: AtomicU64,
+    rejected: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A running RTSP server.
+pub struct RtspServer {
+    local: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RtspServer {
+    /// Binds the RTSP listener and the UDP pair and starts serving the registry's streams.
+    pub async fn start(
+        config: ServerConfig,
+        registry: Arc<StreamRegistry>,
+        auth: Arc<dyn RtspAuth>,
+    ) -> io::Result<Self> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let local = listener.local_addr()?;
+        let (rtp, rtcp) = bind_udp_pair(config.bind.ip(), config.udp_rtp_port).await?;
+        let udp_ports = (rtp.local_addr()?.port(), rtcp.local_addr()?.port());
+        let shared = Arc::new(Shared {
+            registry,
+            auth,
+            sessions: Mutex::new(SessionTable::new(config.limits.session_timeout)),
+            limits: config.limits,
+            cname: config.cname,
+            conns: Mutex::new(HashMap::new()),
+            udp_viewers: Mutex::new(HashMap::new()),
+            tunnels: Mutex::new(HashMap::new()),
+            rtp,
+            rtcp,
+            udp_ports,
+            next_conn: AtomicU64::new(1),
+            open: AtomicUsize::new(0),
+            total: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            expired: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+        });
+        let (tx, rx) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(accept_loop(shared.clone(), listener, rx.clone())),
+            tokio::spawn(rtcp_loop(shared.clone(), rx.clone())),
+            tokio::spawn(reaper(shared.clone(), rx)),
+        ];
+        info!(%local, udp = ?udp_ports, "RTSP server listening");
+        Ok(Self {
+            local,
+            shared,
+            shutdown: tx,
+            tasks,
+        })
+    }
+
+    /// The bound RTSP address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The server's UDP RTP and RTCP ports.
+    pub fn udp_ports(&self) -> (u16, u16) {
+        self.shared.udp_ports
+    }
+
+    pub fn metrics(&self) -> ServerMetrics {
+        ServerMetrics {
+            connections: self.shared.open.load(Ordering::Relaxed),
+            connections_total: self.shared.total.load(Ordering::Relaxed),
+            connections_refused: self.shared.refused.load(Ordering::Relaxed),
+            sessions: lock(&self.shared.sessions).len(),
+            sessions_expired: self.shared.expired.load(Ordering::Relaxed),
+            requests_rejected: self.shared.rejected.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting, closes every connection and viewer, and waits for the tasks.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let udp: Vec<JoinHandle<()>> = lock(&self.shared.udp_viewers)
+            .drain()
+            .map(|(_, t)| t)
+            .collect();
+        for t in udp {
+            t.abort();
+        }
+        // Connection tasks watch the same channel; give them a moment to close.
+        for _ in 0..100 {
+            if self.shared.open.load(Ordering::Relaxed) == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn bind_udp_pair(ip: IpAddr, port: u16) -> io::Result<(UdpSocket, UdpSocket)> {
+    if port != 0 {
+        let rtp = UdpSocket::bind((ip, port)).await?;
+        let rtcp = UdpSocket::bind((ip, port.wrapping_add(1))).await?;
+        return Ok((rtp, rtcp));
+    }
+    // RFC 3550 s11: RTP on an even port, RTCP on the next odd one.
+    for _ in 0..64 {
+        let rtp = UdpSocket::bind((ip, 0)).await?;
+        let p = rtp.local_addr()?.port();
+        if p % 2 != 0 || p == u16::MAX {
+            continue;
+        }
+        if let Ok(rtcp) = UdpSocket::bind((ip, p + 1)).await {
+            return Ok((rtp, rtcp));
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "no free UDP port pair",
+    ))
+}
+
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    warn!(%e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        if shared.open.load(Ordering::Relaxed) >= shared.limits.max_connections {
+            shared.refused.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(async move {
+                let mut stream = stream;
+                let _ = stream
+                    .write_all(b"RTSP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+            });
+            continue;
+        }
+        shared.open.fetch_add(1, Ordering::Relaxed);
+        shared.total.fetch_add(1, Ordering::Relaxed);
+        let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+        let s = shared.clone();
+        let rx = shutdown.clone();
+        tokio::spawn(async move {
+            connection(s.clone(), stream, peer, conn, rx).await;
+            s.open.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+/// RTCP from UDP receivers: a valid compound packet refreshes its session (RFC 2326 s12.37).
+async fn rtcp_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut buf = vec![0u8; 2048];
+    loop {
+        tokio::select! {
+            r = shared.rtcp.recv_from(&mut buf) => {
+                if let Ok((n, from)) = r
+                    && rtcp::parse_compound(&buf[..n]).is_ok()
+                {
+                    lock(&shared.sessions).touch_udp_source(from, Instant::now());
+                }
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Expires idle sessions and stops their viewers.
+async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let dead = lock(&shared.sessions).expire(Instant::now());
+        for s in dead {
+            debug!(session = %s.id, "session expired");
+            shared.expired.fetch_add(1, Ordering::Relaxed);
+            stop_viewer(&shared, &s.id, Some(s.owner)).await;
+        }
+    }
+}
+
+async fn stop_viewer(shared: &Shared, session: &str, owner: Option<ConnId>) {
+    if let Some(t) = lock(&shared.udp_viewers).remove(session) {
+        t.abort();
+    }
+    let tx = owner.and_then(|c| lock(&shared.conns).get(&c).cloned());
+    if let Some(tx) = tx {
+        let _ = tx.send(Out::Detach(session.to_owned())).await;
+    }
+}
+
+struct RegistryStreams<'a>(&'a StreamRegistry);
+
+impl Streams for RegistryStreams<'_> {
+    fn params(&self, name: &str) -> Option<StreamParams> {
+        self.0.get(name).map(|h| h.params_now())
+    }
+}
+
+fn method_name(m: &Method) -> &str {
+    match m {
+        Method::Describe => "DESCRIBE",
+        Method::GetParameter => "GET_PARAMETER",
+        Method::Options => "OPTIONS",
+        Method::Pause => "PAUSE",
+        Method::Play => "PLAY",
+        Method::PlayNotify => "PLAY_NOTIFY",
+        Method::Redirect => "REDIRECT",
+        Method::Setup => "SETUP",
+        Method::SetParameter => "SET_PARAMETER",
+        Method::Announce => "ANNOUNCE",
+        Method::Record => "RECORD",
+        Method::Teardown => "TEARDOWN",
+        Method::Extension(s) => s,
+    }
+}
+
+/// One accepted TCP connection: RTSP, or one half of an HTTP tunnel.
+async fn connection(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    conn: ConnId,
+    shutdown: watch::Receiver<bool>,
+) {
+    let local = stream.local_addr().map(|a| a.ip()).unwrap_or(peer.ip());
+    let _ = stream.set_nodelay(true);
+    let _ = socket2::SockRef::from(&stream).set_send_buffer_size(TCP_SNDBUF);
+    // Sniff the first bytes: an HTTP GET/POST opens a tunnel half, anything else is RTSP.
+    let mut buf = BytesMut::with_capacity(2048);
+    let deadline = tokio::time::Instant::now() + shared.limits.idle_timeout;
+    while buf.len() < 5 && maybe_http_prefix(&buf) {
+        match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return,
+        }
+    }
+    if tunnel::looks_like_http(&buf) {
+        http_tunnel(shared, stream, peer, local, conn, shutdown, buf).await;
+        return;
+    }
+    let (rd, wr) = stream.into_split();
+    serve(shared, rd, wr, peer, local, conn, shutdown, buf).await;
+}
+
+fn maybe_http_prefix(buf: &[u8]) -> bool {
+    let n = buf.len();
+    b"GET ".starts_with(&buf[..n.min(4)]) || b"POST ".starts_with(&buf[..n.min(5)])
+}
+
+/// Pairs the GET and POST halves of an HTTP tunnel by cookie and runs RTSP over them.
+async fn http_tunnel(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    local: IpAddr,
+    conn: ConnId,
+    shutdown: watch::Receiver<bool>,
+    mut buf: BytesMut,
+) {
+    let limits = shared.limits.clone();
+    let deadline = tokio::time::Instant::now() + limits.header_timeout;
+    let head_len = loop {
+        let window = &buf[..buf.len().min(limits.max_request_head)];
+        if let Some(p) = window.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+        if buf.len() >= limits.max_request_head {
+            let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+            return;
+        }
+        match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return,
+        }
+    };
+    let head = match tunnel::parse_head(&buf[..head_len], limits.max_headers) {
+        Ok(h) => h,
+        Err(e) => {
+            debug!(%peer, %e, "bad tunnel request");
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+            return;
+        }
+    };
+    match head.role {
+        TunnelRole::Get => {
+            let (tx, rx) = oneshot::channel();
+            let registered = {
+                let mut t = lock(&shared.tunnels);
+                let free = !t.contains_key(&head.cookie) && t.len() < limits.max_connections;
+                if free {
+                    t.insert(head.cookie.clone(), tx);
+                }
+                free
+            };
+            if !registered {
+                let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+                return;
+            }
+            if stream.write_all(tunnel::GET_RESPONSE).await.is_err() {
+                lock(&shared.tunnels).remove(&head.cookie);
+                return;
+            }
+            let post = tokio::time::timeout(limits.header_timeout, rx).await;
+            lock(&shared.tunnels).remove(&head.cookie);
+            let Ok(Ok((post, initial))) = post else {
+                return;
+            };
+            let Ok(reader) = tunnel::Base64Reader::new(post, &initial) else {
+                return;
+            };
+            let (_get_rd, get_wr) = stream.into_split();
+            serve(
+                shared,
+                reader,
+                get_wr,
+                peer,
+                local,
+                conn,
+                shutdown,
+                BytesMut::new(),
+            )
+            .await;
+        }
+        TunnelRole::Post => {
+            let body = buf.split_off(head_len);
+            let tx = lock(&shared.tunnels).remove(&head.cookie);
+            match tx {
+                // The GET's task owns the POST socket from here on.
+                Some(tx) => {
+                    let _ = tx.send((stream, body.to_vec()));
+                }
+                None => {
+                    let _ = stream.write_all(b"HTTP/1.0 404 Not Found\r\n\r\n").await;
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn serve<R, W>(
+    shared: Arc<Shared>,
+    mut rd: R,
+    wr: W,
+    peer: SocketAddr,
+    local: IpAddr,
+    conn: ConnId,
+    mut shutdown: watch::Receiver<bool>,
+    mut buf: BytesMut,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel::<Out>(16);
+    lock(&shared.conns).insert(conn, tx.clone());
+    let mut writer = tokio::spawn(writer_task(wr, rx, shared.cname.clone()));
+    let limits = shared.limits.clone();
+    let mut last_activity = tokio::time::Instant::now();
+    let mut partial_since: Option<tokio::time::Instant> = None;
+    'outer: loop {
+        loop {
+            match message::read(&buf, &limits) {
+                Ok(Some((msg, used))) => {
+                    buf.advance(used);
+                    partial_since = None;
+                    match msg {
+                        Incoming::Request(req) => {
+                            let close = on_request(&shared, &tx, &req, conn, peer, local).await;
+                            if close {
+                                break 'outer;
+                            }
+                        }
+                        Incoming::Interleaved { payload, .. } => {
+                            // RTCP receiver reports from an interleaved client.
+                            if rtcp::parse_compound(&payload).is_ok() {
+                                lock(&shared.sessions).touch_conn(conn, Instant::now());
+                            }
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    shared.rejected.fetch_add(1, Ordering::Relaxed);
+                    let r = Reply::new(e.status(), None).header("Connection", "close");
+                    let _ = tx.send(Out::Reply(r.to_bytes(), true)).await;
+                    break 'outer;
+                }
+            }
+        }
+        let now = tokio::time::Instant::now();
+        if buf.is_empty() {
+            partial_since = None;
+        } else if partial_since.is_none() {
+            partial_since = Some(now);
+        }
+        let deadline = match partial_since {
+            Some(t) => t + limits.header_timeout,
+            None => last_activity + limits.idle_timeout,
+        };
+        tokio::select! {
+            r = rd.read_buf(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(_) => last_activity = tokio::time::Instant::now(),
+            },
+            _ = tokio::time::sleep_until(deadline) => {
+                if partial_since.is_some() {
+                    debug!(%peer, "request head timeout");
+                    break;
+                }
+                let has_sessions = lock(&shared.sessions).has_conn(conn);
+                if !has_sessions {
+                    debug!(%peer, "idle timeout");
+                    break;
+                }
+                last_activity = tokio::time::Instant::now();
+            }
+            _ = shutdown.changed() => break,
+            _ = &mut writer => break,
+        }
+    }
+    // Cleanup: sessions of this connection die with it.
+    let dead = lock(&shared.sessions).remove_conn(conn);
+    for s in dead {
+        if let Some(t) = lock(&shared.udp_viewers).remove(&s.id) {
+            t.abort();
+        }
+    }
+    lock(&shared.conns).remove(&conn);
+    drop(tx);
+    if !writer.is_finished() {
+        // Let the writer flush a final reply, but never wait on a stuck peer.
+        if tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer)
+            .await
+            .is_err()
+        {
+            writer.abort();
+        }
+    }
+}
+
+/// Answers one request; returns true if the connection must close.
+async fn on_request(
+    shared: &Arc<Shared>,
+    tx: &mpsc::Sender<Out>,
+    req: &Request,
+    conn: ConnId,
+    peer: SocketAddr,
+    local: IpAddr,
+) -> bool {
+    let decision = shared.auth.check(&AuthRequest {
+        method: method_name(&req.method),
+        uri: &req.uri,
+        authorization: req.header("Authorization"),
+    });
+    let user = match decision {
+        AuthDecision::Allow { user } => user,
+        AuthDecision::Challenge { www_authenticate } => {
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            let mut r = Reply::new(401, req.cseq);
+            for c in www_authenticate {
+                r = r.header("WWW-Authenticate", c);
+            }
+            return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
+        }
+    };
+    if req.method == Method::Describe
+        && let Some((name, _)) = session::stream_of_uri(&req.uri)
+        && let Some(hub) = shared.registry.get(&name)
+    {
+        hub.params(DESCRIBE_PARAMS_WAIT).await;
+    }
+    let ctx = Context {
+        conn,
+        peer: peer.ip(),
+        local,
+        user,
+        now: Instant::now(),
+        server_ports: shared.udp_ports,
+        session_timeout: shared.limits.session_timeout,
+    };
+    let mut reply = {
+        let mut table = lock(&shared.sessions);
+        session::handle(req, &ctx, &mut table, &RegistryStreams(&shared.registry))
+    };
+    if reply.status >= 400 {
+        shared.rejected.fetch_add(1, Ordering::Relaxed);
+    }
+    match reply.action.take() {
+        Some(Action::Play {
+            session,
+            stream,
+            delivery,
+        }) => {
+            let Some(hub) = shared.registry.get(&stream) else {
+                let r = Reply::new(404, req.cseq);
+                return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
+            };
+            let viewer = hub.subscribe(peer.to_string());
+            let track = match session::stream_of_uri(&req.uri) {
+                Some((_, true)) => req.uri.clone(),
+                _ => format!(
+                    "{}/{}",
+                    req.uri.trim_end_matches('/'),
+                    super::sdp::TRACK_CONTROL
+                ),
+            };
+            reply = reply.header(
+                "RTP-Info",
+                format!(
+                    "url={track};seq={};rtptime={}",
+                    viewer.start_seq, viewer.start_rtptime
+                ),
+            );
+            if tx.send(Out::Reply(reply.to_bytes(), false)).await.is_err() {
+                return true;
+            }
+            match delivery {
+                Delivery::Interleaved { rtp, rtcp } => {
+                    let _ = tx
+                        .send(Out::Attach {
+                            session,
+                            viewer,
+                            rtp,
+                            rtcp,
+                        })
+                        .await;
+                }
+                Delivery::Udp { rtp, rtcp } => {
+                    let task = tokio::spawn(udp_viewer(shared.clone(), viewer, rtp, rtcp));
+                    if let Some(old) = lock(&shared.udp_viewers).insert(session, task) {
+                        old.abort();
+                    }
+                }
+            }
+            false
+        }
+        Some(Action::Pause { session }) | Some(Action::Teardown { session }) => {
+            if let Some(t) = lock(&shared.udp_viewers).remove(&session) {
+                t.abort();
+            }
+            let _ = tx.send(Out::Detach(session)).await;
+            tx.send(Out::Reply(reply.to_bytes(), reply.close))
+                .await
+                .is_err()
+                || reply.close
+        }
+        None => {
+            tx.send(Out::Reply(reply.to_bytes(), reply.close))
+                .await
+                .is_err()
+                || reply.close
+        }
+    }
+}
+
+struct Attached {
+    session: String,
+    viewer: Viewer,
+    rtp: u8,
+    rtcp: u8,
+    last_sr: Option<Instant>,
+}
+
+enum Next {
+    Msg(Option<Out>),
+    Frame(Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream_hub::Kicked>),
+}
+
+async fn writer_task<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Out>, cname: String) {
+    let mut active: Option<Attached> = None;
+    loop {
+        let next = match &active {
+            Some(a) => tokio::select! {
+                biased;
+                m = rx.recv() => Next::Msg(m),
+                f = a.viewer.next() => Next::Frame(f),
+            },
+            None => Next::Msg(rx.recv().await),
+        };
+        match next {
+            Next::Msg(None) => break,
+            Next::Msg(Some(Out::Reply(bytes, close))) => {
+                if wr.write_all(&bytes).await.is_err() || close {
+                    break;
+                }
+            }
+            Next::Msg(Some(Out::Attach {
+                session,
+                viewer,
+                rtp,
+                rtcp,
+            })) => {
+                active = Some(Attached {
+                    session,
+                    viewer,
+                    rtp,
+                    rtcp,
+                    last_sr: None,
+                });
+            }
+            Next::Msg(Some(Out::Detach(session))) => {
+                if active.as_ref().is_some_and(|a| a.session == session) {
+                    active = None;
+                }
+            }
+            Next::Frame(Err(_)) => {
+                debug!("interleaved viewer kicked: lag bound");
+                break;
+            }
+            Next::Frame(Ok(f)) => {
+                let Some(a) = active.as_mut() else { continue };
+                let sr = if a.last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
+                    a.last_sr = Some(Instant::now());
+                    Some(rtcp::sender_report(&a.viewer.sender_info(&f), &cname))
+                } else {
+                    None
+                };
+                let mut heads: Vec<[u8; 4]> = Vec::with_capacity(f.packets.len() + 1);
+                if let Some(sr) = &sr {
+                    heads.push(interleaved_header(a.rtcp, sr.len()));
+                }
+                for p in &f.packets {
+                    heads.push(interleaved_header(a.rtp, p.len()));
+                }
+                let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(heads.len() * 2);
+                let mut h = heads.iter();
+                if let Some(sr) = &sr {
+                    iov.push(IoSlice::new(h.next().map(|x| &x[..]).unwrap_or_default()));
+                    iov.push(IoSlice::new(sr));
+                }
+                for p in &f.packets {
+                    iov.push(IoSlice::new(h.next().map(|x| &x[..]).unwrap_or_default()));
+                    iov.push(IoSlice::new(p));
+                }
+                let total: usize = iov.iter().map(|s| s.len()).sum();
+                let ok = tokio::select! {
+                    r = write_all_vectored(&mut wr, &mut iov) => r.is_ok(),
+                    _ = a.viewer.kicked() => false,
+                };
+                if !ok {
+                    break;
+                }
+                a.viewer.sent(total);
+            }
+        }
+    }
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(200), wr.shutdown()).await;
+}
+
+fn interleaved_header(channel: u8, len: usize) -> [u8; 4] {
+    let l = (len as u16).to_be_bytes();
+    [b'$', channel, l[0], l[1]]
+}
+
+/// `write_all` for a scatter list: one `writev` per call, advancing over partial writes.
+async fn write_all_vectored<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    mut iov: &mut [IoSlice<'_>],
+) -> io::Result<()> {
+    while !iov.is_empty() {
+        let n = wr.write_vectored(iov).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut iov, n);
+    }
+    Ok(())
+}
+
+/// Sends one viewer's frames over the shared UDP pair until aborted or kicked.
+async fn udp_viewer(shared: Arc<Shared>, viewer: Viewer, rtp: SocketAddr, rtcp_to: SocketAddr) {
+    let mut last_sr: Option<Instant> = None;
+    while let Ok(f) = viewer.next().await {
+        if last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
+            last_sr = Some(Instant::now());
+            let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
+            let _ = shared.rtcp.send_to(&sr, rtcp_to).await;
+        }
+        let mut bytes = 0;
+        let mut ok = true;
+        for p in &f.packets {
+            match shared.rtp.send_to(p, rtp).await {
+                Ok(n) => bytes += n,
+                Err(_) => ok = false,
+            }
+        }
+        if ok {
+            viewer.sent(bytes);
+        } else {
+            viewer.failed();
+        }
+    }
+}

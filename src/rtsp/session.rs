@@ -1,0 +1,855 @@
+//! The RTSP 1.0 session state machine (RFC 2326 s10, appendix A), sans-IO.
+//!
+//! [`handle`] takes one request, the connection's context and the server-wide
+//! [`SessionTable`], and returns the [`Reply`] plus at most one [`Action`] for the shell
+//! (start or stop a viewer). It does no IO and reads no clock: time comes in `Context::now`.
+//!
+//! Security rules enforced here:
+//! - session ids carry [`SESSION_ID_BYTES`] random bytes (>= 64 bits; RFC 2326 s12.37 wants
+//!   them unguessable) from the OS-seeded CSPRNG;
+//! - a session is bound to the connection and the user that created it; a `Session` header
+//!   naming another connection's or another user's session is answered 454 exactly like an
+//!   unknown one, so ids cannot be probed (the live555 CVE-2026-41470 class of bug);
+//! - RTP is only ever sent to the requester's own address: a unicast `destination=` naming
+//!   another host is refused with 403 (RFC 2326 s16 "stream redirection" attack).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use rtsp_types::Method;
+
+use super::limits::{MAX_SESSIONS_PER_CONNECTION, SESSION_ID_BYTES};
+use super::message::Request;
+use super::sdp;
+use super::transport::{self, Lower, TransportSpec};
+use crate::stream_hub::StreamParams;
+
+/// Identifies one client connection (or one HTTP tunnel) for the lifetime of the server.
+pub type ConnId = u64;
+
+/// Methods we implement, as listed in `Public` (RFC 2326 s12.28).
+pub const PUBLIC: &str =
+    "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+
+/// Where a session's RTP goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// `$`-framed on the RTSP connection (RFC 2326 s10.12).
+    Interleaved { rtp: u8, rtcp: u8 },
+    /// UDP unicast to the requester's address.
+    Udp { rtp: SocketAddr, rtcp: SocketAddr },
+}
+
+/// RFC 2326 appendix A server states (Init is "no session").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Ready,
+    Playing,
+}
+
+/// One session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: String,
+    pub owner: ConnId,
+    pub user: Option<String>,
+    pub stream: String,
+    pub delivery: Delivery,
+    pub state: State,
+    pub last_seen: Instant,
+}
+
+/// All sessions of the server.
+#[derive(Debug)]
+pub struct SessionTable {
+    sessions: HashMap<String, Session>,
+    timeout: Duration,
+}
+
+impl SessionTable {
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            sessions: HashMap::new(),
+            timeout,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    /// Marks a session alive (a request or an RTCP packet from its receiver, s12.37).
+    pub fn touch(&mut self, id: &str, now: Instant) {
+        if let Some(s) = self.sessions.get_mut(id) {
+            s.last_seen = now;
+        }
+    }
+
+    /// Marks alive the session whose UDP receiver sends RTCP from `from`.
+    pub fn touch_udp_source(&mut self, from: SocketAddr, now: Instant) -> bool {
+        let mut hit = false;
+        for s in self.sessions.values_mut() {
+            if let Delivery::Udp { rtp, rtcp } = s.delivery
+                && (rtcp == from || rtp == from)
+            {
+                s.last_seen = now;
+                hit = true;
+            }
+        }
+        hit
+    }
+
+    /// Removes and returns the sessions idle longer than the timeout.
+    pub fn expire(&mut self, now: Instant) -> Vec<Session> {
+        let timeout = self.timeout;
+        let dead: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| now.duration_since(s.last_seen) > timeout)
+            .map(|s| s.id.clone())
+            .collect();
+        dead.iter()
+            .filter_map(|id| self.sessions.remove(id))
+            .collect()
+    }
+
+    /// Removes and returns every session of a connection (it closed).
+    pub fn remove_conn(&mut self, conn: ConnId) -> Vec<Session> {
+        let ids: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| s.owner == conn)
+            .map(|s| s.id.clone())
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.sessions.remove(id))
+            .collect()
+    }
+
+    fn count_conn(&self, conn: ConnId) -> usize {
+        self.sessions.values().filter(|s| s.owner == conn).count()
+    }
+
+    /// True if the connection owns any session.
+    pub fn has_conn(&self, conn: ConnId) -> bool {
+        self.sessions.values().any(|s| s.owner == conn)
+    }
+
+    /// Marks alive every session of a connection (any request or interleaved RTCP on it).
+    pub fn touch_conn(&mut self, conn: ConnId, now: Instant) {
+        for s in self.sessions.values_mut().filter(|s| s.owner == conn) {
+            s.last_seen = now;
+        }
+    }
+}
+
+/// What the state machine knows about the request's origin.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub conn: ConnId,
+    pub peer: IpAddr,
+    /// Our address as the client reached it (SDP origin).
+    pub local: IpAddr,
+    /// The authenticated user, if authentication is on.
+    pub user: Option<String>,
+    pub now: Instant,
+    /// The server's UDP RTP/RTCP port pair.
+    pub server_ports: (u16, u16),
+    /// Session timeout announced in SETUP.
+    pub session_timeout: Duration,
+}
+
+/// The streams the machine may serve; implemented over the `StreamRegistry` by the shell.
+pub trait Streams {
+    /// Parameters of a stream, or `None` if there is no such stream.
+    fn params(&self, name: &str) -> Option<StreamParams>;
+}
+
+/// What the shell must do besides sending the reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Start sending `stream` to the session; add `RTP-Info` to the reply.
+    Play {
+        session: String,
+        stream: String,
+        delivery: Delivery,
+    },
+    /// Stop sending, keep the session.
+    Pause { session: String },
+    /// Stop sending and forget the session.
+    Teardown { session: String },
+}
+
+/// A response to write (RFC 2326 s7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub cseq: Option<u32>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<(&'static str, String)>,
+    pub action: Option<Action>,
+    /// Close the connection after writing.
+    pub close: bool,
+}
+
+impl Reply {
+    pub fn new(status: u16, cseq: Option<u32>) -> Self {
+        Self {
+            status,
+            cseq,
+            headers: Vec::new(),
+            body: None,
+            action: None,
+            close: false,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn get_header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Serializes as an RTSP/1.0 response.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = String::with_capacity(256);
+        let _ = write!(s, "RTSP/1.0 {} {}\r\n", self.status, reason(self.status));
+        if let Some(c) = self.cseq {
+            let _ = write!(s, "CSeq: {c}\r\n");
+        }
+        s.push_str("Server: nvt\r\n");
+        for (n, v) in &self.headers {
+            let _ = write!(s, "{n}: {v}\r\n");
+        }
+        match &self.body {
+            Some((ct, body)) => {
+                let _ = write!(
+                    s,
+                    "Content-Type: {ct}\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+            None => s.push_str("\r\n"),
+        }
+        s.into_bytes()
+    }
+}
+
+/// Reason phrases of RFC 2326 s7.1.1.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Request Entity Too Large",
+        451 => "Parameter Not Understood",
+        453 => "Not Enough Bandwidth",
+        454 => "Session Not Found",
+        455 => "Method Not Valid in This State",
+        459 => "Aggregate Operation Not Allowed",
+        461 => "Unsupported Transport",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        505 => "RTSP Version Not Supported",
+        _ => "Unknown",
+    }
+}
+
+/// The stream a request URI addresses: `rtsp://host[:port]/<name>[/trackID=0][/]`. Returns
+/// the name and whether the URI is the track (rather than aggregate) URL.
+pub fn stream_of_uri(uri: &str) -> Option<(String, bool)> {
+    let rest = uri
+        .strip_prefix("rtsp://")
+        .or_else(|| uri.strip_prefix("rtsps://"))
+        .or_else(|| uri.strip_prefix("RTSP://"))?;
+    let path = rest.split_once('/').map(|(_, p)| p).unwrap_or("");
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    let (path, track) = match path.strip_suffix(sdp::TRACK_CONTROL) {
+        Some(p) => (p.trim_end_matches('/'), true),
+        None => (path, false),
+    };
+    if path.is_empty() {
+        return None;
+    }
+    Some((path.to_owned(), track))
+}
+
+fn session_header(req: &Request) -> Option<&str> {
+    req.header("Session")
+        .map(|v| v.split(';').next().unwrap_or("").trim())
+}
+
+/// A fresh session id: [`SESSION_ID_BYTES`] random bytes as upper-case hex.
+pub fn new_session_id() -> String {
+    let bytes: [u8; SESSION_ID_BYTES] = rand::random();
+    bytes.iter().fold(String::with_capacity(24), |mut s, b| {
+        let _ = write!(s, "{b:02X}");
+        s
+    })
+}
+
+/// Handles one request.
+pub fn handle(
+    req: &Request,
+    ctx: &Context,
+    table: &mut SessionTable,
+    streams: &dyn Streams,
+) -> Reply {
+    let Some(cseq) = req.cseq else {
+        // RFC 2326 s12.17: CSeq is mandatory; without it we cannot even answer in order.
+        return Reply::new(400, None);
+    };
+    table.touch_conn(ctx.conn, ctx.now);
+    match req.method {
+        Method::Options => Reply::new(200, Some(cseq)).header("Public", PUBLIC),
+        Method::Describe => describe(req, cseq, ctx, streams),
+        Method::Setup => setup(req, cseq, ctx, table, streams),
+        Method::Play => play(req, cseq, ctx, table),
+        Method::Pause => pause(req, cseq, ctx, table),
+        Method::Teardown => teardown(req, cseq, ctx, table),
+        Method::GetParameter | Method::SetParameter => {
+            if let Some(id) = session_header(req) {
+                if owned(table, id, ctx).is_none() {
+                    return Reply::new(454, Some(cseq));
+                }
+                table.touch(id, ctx.now);
+            }
+            if req.method == Method::SetParameter && !req.body.is_empty() {
+                return Reply::new(451, Some(cseq));
+            }
+            let mut r = Reply::new(200, Some(cseq));
+            if let Some(id) = session_header(req) {
+                r = r.header("Session", id);
+            }
+            r
+        }
+        Method::Extension(_) => Reply::new(501, Some(cseq)).header("Public", PUBLIC),
+        _ => Reply::new(405, Some(cseq)).header("Allow", PUBLIC),
+    }
+}
+
+/// The session `id` if it exists and belongs to this connection and user.
+fn owned<'a>(table: &'a SessionTable, id: &str, ctx: &Context) -> Option<&'a Session> {
+    table
+        .get(id)
+        .filter(|s| s.owner == ctx.conn && s.user == ctx.user)
+}
+
+fn describe(req: &Request, cseq: u32, ctx: &Context, streams: &dyn Streams) -> Reply {
+    let Some((name, _)) = stream_of_uri(&req.uri) else {
+        return Reply::new(404, Some(cseq));
+    };
+    let Some(params) = streams.params(&name) else {
+        return Reply::new(404, Some(cseq));
+    };
+    let origin = ctx.local.to_string();
+    let body = sdp::describe(&params, &name, &origin, u64::from(params.ssrc));
+    let base = format!("{}/", req.uri.trim_end_matches('/'));
+    let mut r = Reply::new(200, Some(cseq)).header("Content-Base", base);
+    r.body = Some(("application/sdp", body));
+    r
+}
+
+fn setup(
+    req: &Request,
+    cseq: u32,
+    ctx: &Context,
+    table: &mut SessionTable,
+    streams: &dyn Streams,
+) -> Reply {
+    let Some((name, _)) = stream_of_uri(&req.uri) else {
+        return Reply::new(404, Some(cseq));
+    };
+    let Some(params) = streams.params(&name) else {
+        return Reply::new(404, Some(cseq));
+    };
+    let existing = match session_header(req) {
+        Some(id) => match owned(table, id, ctx) {
+            None => return Reply::new(454, Some(cseq)),
+            Some(s) if s.stream != name => return Reply::new(459, Some(cseq)),
+            Some(s) if s.state == State::Playing => return Reply::new(455, Some(cseq)),
+            Some(s) => Some(s.id.clone()),
+        },
+        None => None,
+    };
+    if existing.is_none() && table.count_conn(ctx.conn) >= MAX_SESSIONS_PER_CONNECTION {
+        return Reply::new(453, Some(cseq));
+    }
+    let Some(header) = req.header("Transport") else {
+        return Reply::new(400, Some(cseq));
+    };
+    let Ok(specs) = transport::parse(header) else {
+        return Reply::new(400, Some(cseq));
+    };
+    let mut forbidden = false;
+    let mut chosen: Option<(Delivery, String)> = None;
+    for spec in &specs {
+        match pick(spec, ctx, params.ssrc, table.count_conn(ctx.conn)) {
+            Pick::Use(d, echo) => {
+                chosen = Some((d, echo));
+                break;
+            }
+            Pick::Forbidden => forbidden = true,
+            Pick::Skip => {}
+        }
+    }
+    let Some((delivery, echo)) = chosen else {
+        return Reply::new(if forbidden { 403 } else { 461 }, Some(cseq));
+    };
+    let id = match existing {
+        Some(id) => {
+            if let Some(s) = table.sessions.get_mut(&id) {
+                s.delivery = delivery;
+                s.last_seen = ctx.now;
+            }
+            id
+        }
+        None => {
+            let id = new_session_id();
+            table.sessions.insert(
+                id.clone(),
+                Session {
+                    id: id.clone(),
+                    owner: ctx.conn,
+                    user: ctx.user.clone(),
+                    stream: name,
+                    delivery,
+                    state: State::Ready,
+                    last_seen: ctx.now,
+                },
+            );
+            id
+        }
+    };
+    Reply::new(200, Some(cseq))
+        .header("Transport", echo)
+        .header(
+            "Session",
+            format!("{id};timeout={}", ctx.session_timeout.as_secs()),
+        )
+}
+
+enum Pick {
+    Use(Delivery, String),
+    Forbidden,
+    Skip,
+}
+
+fn pick(spec: &TransportSpec, ctx: &Context, ssrc: u32, sessions_on_conn: usize) -> Pick {
+    if !spec.is_play() || spec.multicast {
+        // Multicast is configured per stream by the operator, not requested by clients.
+        return Pick::Skip;
+    }
+    if let Some(dest) = &spec.destination
+        && dest.parse::<IpAddr>().ok() != Some(ctx.peer)
+    {
+        return Pick::Forbidden;
+    }
+    match spec.lower {
+        Some(Lower::Tcp) => {
+            let n = (sessions_on_conn * 2) as u8;
+            let (rtp, rtcp) = spec.interleaved.unwrap_or((n, n + 1));
+            Pick::Use(
+                Delivery::Interleaved { rtp, rtcp },
+                spec.interleaved_reply((rtp, rtcp)),
+            )
+        }
+        Some(Lower::Udp) => {
+            let Some((a, b)) = spec.client_port else {
+                return Pick::Skip;
+            };
+            if a == 0 {
+                return Pick::Skip;
+            }
+            Pick::Use(
+                Delivery::Udp {
+                    rtp: SocketAddr::new(ctx.peer, a),
+                    rtcp: SocketAddr::new(ctx.peer, b),
+                },
+                transport::udp_reply((a, b), ctx.server_ports, ssrc),
+            )
+        }
+        None => Pick::Skip,
+    }
+}
+
+/// The session a PLAY/PAUSE/TEARDOWN addresses, or the error reply.
+fn target(req: &Request, cseq: u32, ctx: &Context, table: &SessionTable) -> Result<String, Reply> {
+    let Some(id) = session_header(req) else {
+        // No session on this request: a method that needs one, in state Init (appendix A).
+        return Err(Reply::new(455, Some(cseq)));
+    };
+    let Some(s) = owned(table, id, ctx) else {
+        return Err(Reply::new(454, Some(cseq)));
+    };
+    match stream_of_uri(&req.uri) {
+        Some((name, _)) if name == s.stream => Ok(s.id.clone()),
+        // RFC 2326 s10.5: the URI must name the session's presentation or its stream.
+        _ => Err(Reply::new(459, Some(cseq))),
+    }
+}
+
+fn play(req: &Request, cseq: u32, ctx: &Context, table: &mut SessionTable) -> Reply {
+    let id = match target(req, cseq, ctx, table) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Some(s) = table.sessions.get_mut(&id) else {
+        return Reply::new(454, Some(cseq));
+    };
+    s.last_seen = ctx.now;
+    let mut r = Reply::new(200, Some(cseq))
+        .header("Session", id.clone())
+        .header("Range", "npt=now-");
+    if s.state == State::Ready {
+        s.state = State::Playing;
+        r.action = Some(Action::Play {
+            session: id,
+            stream: s.stream.clone(),
+            delivery: s.delivery,
+        });
+    }
+    r
+}
+
+fn pause(req: &Request, cseq: u32, ctx: &Context, table: &mut SessionTable) -> Reply {
+    let id = match target(req, cseq, ctx, table) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Some(s) = table.sessions.get_mut(&id) else {
+        return Reply::new(454, Some(cseq));
+    };
+    let mut r = Reply::new(200, Some(cseq)).header("Session", id.clone());
+    if s.state == State::Playing {
+        s.state = State::Ready;
+        r.action = Some(Action::Pause { session: id });
+    }
+    r
+}
+
+fn teardown(req: &Request, cseq: u32, ctx: &Context, table: &mut SessionTable) -> Reply {
+    let id = match target(req, cseq, ctx, table) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    table.sessions.remove(&id);
+    let mut r = Reply::new(200, Some(cseq));
+    r.action = Some(Action::Teardown { session: id });
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    struct OneStream;
+    impl Streams for OneStream {
+        fn params(&self, name: &str) -> Option<StreamParams> {
+            (name == "main").then(|| StreamParams {
+                sps: Some(Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e])),
+                pps: Some(Bytes::from_static(&[0x68, 0xce])),
+                framerate: Some(25.0),
+                ssrc: 0xabcd,
+            })
+        }
+    }
+
+    fn ctx(conn: ConnId) -> Context {
+        Context {
+            conn,
+            peer: "127.0.0.1".parse().unwrap(),
+            local: "127.0.0.1".parse().unwrap(),
+            user: None,
+            now: Instant::now(),
+            server_ports: (6970, 6971),
+            session_timeout: Duration::from_secs(60),
+        }
+    }
+
+    const URI: &str = "rtsp://127.0.0.1:8554/main";
+    const TRACK: &str = "rtsp://127.0.0.1:8554/main/trackID=0";
+
+    fn req(m: Method, uri: &str, cseq: u32, h: &[(&str, &str)]) -> Request {
+        Request::new(m, uri, cseq, h)
+    }
+
+    fn setup_tcp(t: &mut SessionTable, c: &Context) -> String {
+        let r = handle(
+            &req(
+                Method::Setup,
+                TRACK,
+                2,
+                &[("Transport", "RTP/AVP/TCP;unicast;interleaved=6-7")],
+            ),
+            c,
+            t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.get_header("Transport"),
+            Some("RTP/AVP/TCP;unicast;interleaved=6-7")
+        );
+        let s = r.get_header("Session").unwrap();
+        assert!(s.ends_with(";timeout=60"));
+        s.split(';').next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn full_sequence() {
+        let mut t = SessionTable::new(Duration::from_secs(60));
+        let c = ctx(1);
+        let r = handle(&req(Method::Options, "*", 1, &[]), &c, &mut t, &OneStream);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.get_header("Public"), Some(PUBLIC));
+        let r = handle(&req(Method::Describe, URI, 1, &[]), &c, &mut t, &OneStream);
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.get_header("Content-Base"),
+            Some("rtsp://127.0.0.1:8554/main/")
+        );
+        let id = setup_tcp(&mut t, &c);
+        assert_eq!(id.len(), SESSION_ID_BYTES * 2);
+        let r = handle(
+            &req(Method::Play, URI, 3, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.action,
+            Some(Action::Play {
+                session: id.clone(),
+                stream: "main".into(),
+                delivery: Delivery::Interleaved { rtp: 6, rtcp: 7 }
+            })
+        );
+        let r = handle(
+            &req(Method::Pause, URI, 4, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(
+            r.action,
+            Some(Action::Pause {
+                session: id.clone()
+            })
+        );
+        let r = handle(
+            &req(Method::GetParameter, URI, 5, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 200);
+        let r = handle(
+            &req(Method::Teardown, URI, 6, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(
+            r.action,
+            Some(Action::Teardown {
+                session: id.clone()
+            })
+        );
+        assert!(t.is_empty());
+        let bytes = String::from_utf8(r.to_bytes()).unwrap();
+        assert!(bytes.starts_with("RTSP/1.0 200 OK\r\nCSeq: 6\r\n"));
+    }
+
+    #[test]
+    fn bad_sequences() {
+        let mut t = SessionTable::new(Duration::from_secs(60));
+        let c = ctx(1);
+        // PLAY before SETUP.
+        let r = handle(&req(Method::Play, URI, 1, &[]), &c, &mut t, &OneStream);
+        assert_eq!(r.status, 455);
+        // Unknown session.
+        let r = handle(
+            &req(Method::Play, URI, 1, &[("Session", "DEADBEEF")]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 454);
+        // Another connection's session.
+        let id = setup_tcp(&mut t, &c);
+        let r = handle(
+            &req(Method::Play, URI, 2, &[("Session", &id)]),
+            &ctx(2),
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 454);
+        let r = handle(
+            &req(Method::Teardown, URI, 2, &[("Session", &id)]),
+            &ctx(2),
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 454);
+        assert_eq!(t.len(), 1);
+        // Another user on the same connection.
+        let mut other_user = ctx(1);
+        other_user.user = Some("eve".into());
+        let r = handle(
+            &req(Method::Play, URI, 2, &[("Session", &id)]),
+            &other_user,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 454);
+        // Missing CSeq.
+        let mut no_cseq = req(Method::Options, "*", 1, &[]);
+        no_cseq.cseq = None;
+        assert_eq!(handle(&no_cseq, &c, &mut t, &OneStream).status, 400);
+        // Unknown stream.
+        let r = handle(
+            &req(Method::Describe, "rtsp://h/nope", 1, &[]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 404);
+        // Third-party destination.
+        let r = handle(
+            &req(
+                Method::Setup,
+                TRACK,
+                3,
+                &[(
+                    "Transport",
+                    "RTP/AVP;unicast;destination=10.9.9.9;client_port=5000-5001",
+                )],
+            ),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 403);
+        // Unsupported transport.
+        let r = handle(
+            &req(
+                Method::Setup,
+                TRACK,
+                4,
+                &[("Transport", "RTP/SAVP;unicast")],
+            ),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 461);
+        // PLAY on a URI of another stream.
+        let r = handle(
+            &req(Method::Play, "rtsp://h/sub", 5, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 459);
+        // SETUP again while playing.
+        handle(
+            &req(Method::Play, URI, 6, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        let r = handle(
+            &req(
+                Method::Setup,
+                TRACK,
+                7,
+                &[("Session", &id), ("Transport", "RTP/AVP/TCP")],
+            ),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 455);
+        // RECORD is not ours.
+        let r = handle(&req(Method::Record, URI, 8, &[]), &c, &mut t, &OneStream);
+        assert_eq!(r.status, 405);
+    }
+
+    #[test]
+    fn udp_setup_uses_peer_address_and_expiry() {
+        let mut t = SessionTable::new(Duration::from_secs(60));
+        let c = ctx(1);
+        let r = handle(
+            &req(
+                Method::Setup,
+                TRACK,
+                1,
+                &[(
+                    "Transport",
+                    "RTP/AVP;unicast;destination=127.0.0.1;client_port=5000-5001",
+                )],
+            ),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.get_header("Transport"),
+            Some("RTP/AVP;unicast;client_port=5000-5001;server_port=6970-6971;ssrc=0000ABCD")
+        );
+        assert_eq!(t.expire(c.now + Duration::from_secs(30)).len(), 0);
+        assert!(t.touch_udp_source(
+            "127.0.0.1:5001".parse().unwrap(),
+            c.now + Duration::from_secs(30)
+        ));
+        assert_eq!(t.expire(c.now + Duration::from_secs(61)).len(), 0);
+        assert_eq!(t.expire(c.now + Duration::from_secs(91)).len(), 1);
+    }
+
+    #[test]
+    fn uri_mapping() {
+        assert_eq!(
+            stream_of_uri("rtsp://h:1/main"),
+            Some(("main".into(), false))
+        );
+        assert_eq!(
+            stream_of_uri("rtsp://h/main/"),
+            Some(("main".into(), false))
+        );
+        assert_eq!(
+            stream_of_uri("rtsp://h/main/trackID=0"),
+            Some(("main".into(), true))
+        );
+        assert_eq!(
+            stream_of_uri("rtsp://h/main?x=1"),
+            Some(("main".into(), false))
+        );
+        assert_eq!(stream_of_uri("rtsp://h/"), None);
+        assert_eq!(stream_of_uri("*"), None);
+    }
+}

@@ -1,0 +1,439 @@
+//! The server's answers to good and bad request sequences, over real TCP connections with a
+//! raw client (so that nothing in a client library smooths the bytes over).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Harness;
+use nvt::rtsp::{AuthDecision, AuthRequest, Limits, NoAuth};
+use nvt::stream_hub::StreamConfig;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+struct Raw {
+    s: TcpStream,
+    buf: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+    fn session(&self) -> String {
+        self.header("Session")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Raw {
+    async fn connect(h: &Harness) -> Self {
+        Self {
+            s: TcpStream::connect(h.server.local_addr()).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, req: &str) {
+        self.s.write_all(req.as_bytes()).await.unwrap();
+    }
+
+    /// Reads one response, skipping interleaved frames.
+    async fn read(&mut self) -> Option<Resp> {
+        loop {
+            if self.buf.first() == Some(&b'$') && self.buf.len() >= 4 {
+                let n = 4 + usize::from(u16::from_be_bytes([self.buf[2], self.buf[3]]));
+                if self.buf.len() >= n {
+                    self.buf.drain(..n);
+                    continue;
+                }
+            } else if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..p]).into_owned();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .unwrap_or(0);
+                if self.buf.len() >= p + 4 + len {
+                    let body = String::from_utf8_lossy(&self.buf[p + 4..p + 4 + len]).into_owned();
+                    self.buf.drain(..p + 4 + len);
+                    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+                    return Some(Resp { status, head, body });
+                }
+            }
+            let mut chunk = [0u8; 65536];
+            let n = tokio::time::timeout(Duration::from_secs(10), self.s.read(&mut chunk))
+                .await
+                .expect("server answers")
+                .ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    async fn req(&mut self, req: &str) -> Resp {
+        self.send(req).await;
+        self.read().await.expect("a response")
+    }
+
+    /// Reads interleaved frames until `n` have arrived on `channel`.
+    async fn frames_on(&mut self, channel: u8, n: usize) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            if self.buf.len() >= 4 {
+                assert_eq!(self.buf[0], b'$', "only interleaved data while playing");
+                let len = 4 + usize::from(u16::from_be_bytes([self.buf[2], self.buf[3]]));
+                if self.buf.len() >= len {
+                    if self.buf[1] == channel {
+                        out.push(self.buf[4..len].to_vec());
+                    }
+                    self.buf.drain(..len);
+                    continue;
+                }
+            }
+            let mut chunk = [0u8; 65536];
+            let n = tokio::time::timeout(Duration::from_secs(10), self.s.read(&mut chunk))
+                .await
+                .expect("data flows")
+                .unwrap();
+            assert!(n > 0, "connection closed");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        out
+    }
+
+    /// True if the server closes the connection within `within`.
+    async fn closed_within(&mut self, within: Duration) -> bool {
+        let mut chunk = [0u8; 4096];
+        let end = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(end, self.s.read(&mut chunk)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+fn setup_tcp(url: &str, cseq: u32, transport: &str) -> String {
+    format!("SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: {cseq}\r\nTransport: {transport}\r\n\r\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interleaved_channels_echoed_and_rtp_info_matches_first_packet() {
+    let h = Harness::start().await;
+    let url = h.url();
+    let mut c = Raw::connect(&h).await;
+    let r = c
+        .req(&format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("Public").unwrap().contains("GET_PARAMETER"));
+    let r = c
+        .req(&format!(
+            "DESCRIBE {url} RTSP/1.0\r\nCSeq: 2\r\nAccept: application/sdp\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("sprop-parameter-sets="), "{}", r.body);
+    assert!(r.body.contains("packetization-mode=1"));
+    assert!(r.body.contains("profile-level-id="));
+    assert!(r.body.contains("a=framerate:25"));
+    assert!(r.body.contains("a=control:trackID=0"));
+    let t = "RTP/AVP/TCP;unicast;interleaved=10-11;mode=play";
+    let r = c.req(&setup_tcp(&url, 3, t)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Transport").unwrap(), t, "echoed exactly");
+    assert!(r.header("Session").unwrap().ends_with(";timeout=60"));
+    let id = r.session();
+    assert!(id.len() >= 16, "at least 64 bits of id");
+    let r = c
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 4\r\nSession: {id}\r\nRange: npt=0.000-\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    let info = r.header("RTP-Info").unwrap();
+    let seq: u16 = info
+        .split("seq=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ts: u32 = info.split("rtptime=").nth(1).unwrap().parse().unwrap();
+    let pkts = c.frames_on(10, 20).await;
+    assert_eq!(u16::from_be_bytes([pkts[0][2], pkts[0][3]]), seq);
+    assert_eq!(
+        u32::from_be_bytes([pkts[0][4], pkts[0][5], pkts[0][6], pkts[0][7]]),
+        ts
+    );
+    assert_eq!(pkts[0][12] & 0x1f, 24, "STAP-A with SPS/PPS first");
+    for w in pkts.windows(2) {
+        let a = u16::from_be_bytes([w[0][2], w[0][3]]);
+        let b = u16::from_be_bytes([w[1][2], w[1][3]]);
+        assert_eq!(a.wrapping_add(1), b);
+    }
+    let sr = c.frames_on(11, 1).await;
+    assert_eq!(sr[0][1], 200, "RTCP SR on the odd channel");
+    // Keepalive while playing, then TEARDOWN: the answer comes between frames.
+    c.send(&format!(
+        "GET_PARAMETER {url} RTSP/1.0\r\nCSeq: 5\r\nSession: {id}\r\n\r\n"
+    ))
+    .await;
+    assert_eq!(c.read().await.unwrap().status, 200);
+    c.send(&format!(
+        "TEARDOWN {url} RTSP/1.0\r\nCSeq: 6\r\nSession: {id}\r\n\r\n"
+    ))
+    .await;
+    assert_eq!(c.read().await.unwrap().status, 200);
+    assert_eq!(h.server.metrics().sessions, 0);
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_sequences_get_the_right_status() {
+    let h = Harness::start().await;
+    let url = h.url();
+    let mut a = Raw::connect(&h).await;
+    let mut b = Raw::connect(&h).await;
+    // PLAY before SETUP.
+    let r = a
+        .req(&format!("PLAY {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+        .await;
+    assert_eq!(r.status, 455);
+    // Unknown session.
+    let r = a
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\nSession: 0123456789ABCDEF\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 454);
+    // Unknown stream.
+    let r = a
+        .req(&format!(
+            "DESCRIBE rtsp://{}/nope RTSP/1.0\r\nCSeq: 3\r\n\r\n",
+            h.server.local_addr()
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    // Third-party destination.
+    let r = a
+        .req(&setup_tcp(
+            &url,
+            4,
+            "RTP/AVP;unicast;destination=192.0.2.1;client_port=5000-5001",
+        ))
+        .await;
+    assert_eq!(r.status, 403);
+    // Unsupported transport.
+    let r = a
+        .req(&setup_tcp(
+            &url,
+            5,
+            "RTP/SAVP;unicast;client_port=5000-5001",
+        ))
+        .await;
+    assert_eq!(r.status, 461);
+    // A real session on A...
+    let r = a
+        .req(&setup_tcp(&url, 6, "RTP/AVP/TCP;unicast;interleaved=0-1"))
+        .await;
+    assert_eq!(r.status, 200);
+    let id = r.session();
+    // ...cannot be played, paused or torn down from B (live555 CVE-2026-41470).
+    for m in ["PLAY", "PAUSE", "TEARDOWN", "GET_PARAMETER"] {
+        let r = b
+            .req(&format!(
+                "{m} {url} RTSP/1.0\r\nCSeq: 7\r\nSession: {id}\r\n\r\n"
+            ))
+            .await;
+        assert_eq!(r.status, 454, "{m} from another connection");
+    }
+    // Aggregate operation on another stream.
+    let r = a
+        .req(&format!(
+            "PLAY rtsp://{}/sub RTSP/1.0\r\nCSeq: 8\r\nSession: {id}\r\n\r\n",
+            h.server.local_addr()
+        ))
+        .await;
+    assert_eq!(r.status, 459);
+    // Still A's and still works.
+    let r = a
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 9\r\nSession: {id}\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    a.frames_on(0, 5).await;
+    // Missing CSeq.
+    let r = b.req(&format!("OPTIONS {url} RTSP/1.0\r\n\r\n")).await;
+    assert_eq!(r.status, 400);
+    assert!(r.header("CSeq").is_none());
+    // Unknown method.
+    let r = b
+        .req(&format!("FLY {url} RTSP/1.0\r\nCSeq: 10\r\n\r\n"))
+        .await;
+    assert_eq!(r.status, 501);
+    // Malformed request line: 400 and close.
+    let mut c = Raw::connect(&h).await;
+    let r = c.req("GARBAGE\r\n\r\n").await;
+    assert_eq!(r.status, 400);
+    assert!(c.closed_within(Duration::from_secs(5)).await);
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_requests_are_refused_and_closed() {
+    let h = Harness::start().await;
+    let url = h.url();
+    let mut c = Raw::connect(&h).await;
+    let huge = format!(
+        "OPTIONS {url} RTSP/1.0\r\nCSeq: 1\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let r = c.req(&huge).await;
+    assert_eq!(r.status, 400);
+    assert!(c.closed_within(Duration::from_secs(5)).await);
+    let mut c = Raw::connect(&h).await;
+    let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+    let r = c
+        .req(&format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 1\r\n{many}\r\n"))
+        .await;
+    assert_eq!(r.status, 400);
+    let mut c = Raw::connect(&h).await;
+    let r = c
+        .req(&format!(
+            "SET_PARAMETER {url} RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 10000000\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 413);
+    // The server is still fine.
+    let mut c = Raw::connect(&h).await;
+    assert_eq!(
+        c.req(&format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+            .await
+            .status,
+        200
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_and_idle_connections_are_closed() {
+    let limits = Limits {
+        header_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let h = Harness::start_with(StreamConfig::default(), limits, Arc::new(NoAuth)).await;
+    let mut slow = Raw::connect(&h).await;
+    slow.send("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n").await; // never finishes the head
+    let mut idle = Raw::connect(&h).await;
+    assert!(
+        slow.closed_within(Duration::from_secs(10)).await,
+        "slow head closed"
+    );
+    assert!(
+        idle.closed_within(Duration::from_secs(10)).await,
+        "idle connection closed"
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_limit_answers_503() {
+    let limits = Limits {
+        max_connections: 2,
+        ..Limits::default()
+    };
+    let h = Harness::start_with(StreamConfig::default(), limits, Arc::new(NoAuth)).await;
+    let mut a = Raw::connect(&h).await;
+    let mut b = Raw::connect(&h).await;
+    let url = h.url();
+    assert_eq!(
+        a.req(&format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        b.req(&format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+            .await
+            .status,
+        200
+    );
+    let mut c = Raw::connect(&h).await;
+    assert_eq!(c.read().await.unwrap().status, 503);
+    assert_eq!(h.server.metrics().connections_refused, 1);
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_hook_challenges_and_binds_user() {
+    let auth = |r: &AuthRequest<'_>| match r.authorization {
+        Some("Token alice") => AuthDecision::Allow {
+            user: Some("alice".into()),
+        },
+        Some("Token bob") => AuthDecision::Allow {
+            user: Some("bob".into()),
+        },
+        _ => AuthDecision::Challenge {
+            www_authenticate: vec!["Digest realm=\"nvt\", nonce=\"x\"".into()],
+        },
+    };
+    let h = Harness::start_with(StreamConfig::default(), Limits::default(), Arc::new(auth)).await;
+    let url = h.url();
+    let mut c = Raw::connect(&h).await;
+    let r = c
+        .req(&format!("DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("WWW-Authenticate").unwrap(),
+        "Digest realm=\"nvt\", nonce=\"x\""
+    );
+    let r = c
+        .req(&format!(
+            "SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nAuthorization: Token alice\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    let id = r.session();
+    // Same connection, another user: the session is not theirs.
+    let r = c
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 3\r\nAuthorization: Token bob\r\nSession: {id}\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 454);
+    let r = c
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 4\r\nAuthorization: Token alice\r\nSession: {id}\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    h.server.shutdown().await;
+}
