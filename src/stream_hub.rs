@@ -34,6 +34,8 @@ pub const DEFAULT_MAX_QUEUE_AGE: Duration = Duration::from_millis(1000);
 pub const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
 /// Most frames kept as the cached GOP (guards a stream that never sends an IDR).
 pub const MAX_GOP_FRAMES: usize = 300;
+/// Final metrics of this many most recently kicked viewers are kept for the daemon.
+pub const KICKED_LOG_LEN: usize = 16;
 
 /// Per-viewer queue bounds.
 #[derive(Clone, Copy, Debug)]
@@ -131,6 +133,7 @@ struct HubInner {
     last: Option<Arc<RtpFrame>>,
     viewers: Vec<Arc<ViewerShared>>,
     metrics: HubMetrics,
+    kicked_log: VecDeque<ViewerMetrics>,
 }
 
 /// The fan-out point of one stream. Cheap to share behind an `Arc`.
@@ -168,6 +171,7 @@ impl StreamHub {
                 last: None,
                 viewers: Vec::new(),
                 metrics: HubMetrics::default(),
+                kicked_log: VecDeque::new(),
             }),
             next_viewer: AtomicU64::new(1),
             params_ready: Notify::new(),
@@ -198,7 +202,7 @@ impl StreamHub {
         }
         inner.last = Some(rtp.clone());
         let limits = self.config.limits;
-        let mut kicked = 0;
+        let mut kicked = Vec::new();
         inner.viewers.retain(|v| {
             if v.kicked.load(Ordering::Acquire) {
                 return false;
@@ -209,9 +213,9 @@ impl StreamHub {
             st.metrics.max_lag = st.metrics.max_lag.max(lag);
             if lag > limits.lag_bound {
                 st.metrics.kicked = true;
+                kicked.push(st.metrics.clone());
                 drop(st);
                 v.kick();
-                kicked += 1;
                 false
             } else {
                 drop(st);
@@ -219,7 +223,14 @@ impl StreamHub {
                 true
             }
         });
-        inner.metrics.viewers_kicked += kicked;
+        inner.metrics.viewers_kicked += kicked.len() as u64;
+        for m in kicked {
+            tracing::info!(stream = %self.name, viewer = %m.label, "viewer kicked: lag bound");
+            if inner.kicked_log.len() == KICKED_LOG_LEN {
+                inner.kicked_log.pop_front();
+            }
+            inner.kicked_log.push_back(m);
+        }
         inner.metrics.viewers = inner.viewers.len();
         if !had_params && inner.packetizer.sps().is_some() && inner.packetizer.pps().is_some() {
             self.params_ready.notify_waiters();
@@ -306,6 +317,11 @@ impl StreamHub {
             .iter()
             .map(|v| lock(&v.state).metrics.clone())
             .collect()
+    }
+
+    /// Final counters of the most recently kicked viewers (oldest first).
+    pub fn kicked_viewers(&self) -> Vec<ViewerMetrics> {
+        lock(&self.inner).kicked_log.iter().cloned().collect()
     }
 
     fn remove(&self, shared: &Arc<ViewerShared>) {
@@ -633,6 +649,7 @@ mod tests {
         assert_eq!(v.try_next().unwrap_err(), Kicked);
         let m = h.metrics();
         assert_eq!(m.viewers_kicked, 1);
+        assert_eq!(h.kicked_viewers()[0].label, "stuck");
         assert_eq!(m.viewers, 0);
     }
 

@@ -7,11 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::Harness;
-use futures::StreamExt;
-use retina::client::{
-    PacketItem, PlayOptions, SessionOptions, SetupOptions, TcpTransportOptions, Transport,
-    UdpTransportOptions,
-};
+use retina::client::{TcpTransportOptions, Transport, UdpTransportOptions};
 use tokio::process::Command;
 
 /// Decodes `secs` seconds with ffmpeg; returns (decoded frames, stderr).
@@ -96,52 +92,14 @@ async fn ffmpeg_http_tunnel_decodes_6s_without_error() {
     ffmpeg_case("http").await;
 }
 
-/// Plays with retina for `secs` seconds; checks every RTP sequence number follows the last.
 async fn retina_case(transport: Transport, secs: u64) {
     let h = Harness::start().await;
-    let url = url::Url::parse(&h.url()).unwrap();
-    let mut session = retina::client::Session::describe(url, SessionOptions::default())
-        .await
-        .expect("DESCRIBE");
-    assert_eq!(session.streams().len(), 1);
-    assert_eq!(session.streams()[0].encoding_name(), "h264");
-    assert_eq!(session.streams()[0].framerate(), Some(25.0));
-    session
-        .setup(0, SetupOptions::default().transport(transport))
-        .await
-        .expect("SETUP");
-    let mut playing = session.play(PlayOptions::default()).await.expect("PLAY");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    let mut last_seq: Option<u16> = None;
-    let (mut packets, mut markers, mut rtcp) = (0u64, 0u64, 0u64);
-    let mut first_payload_type = None;
-    while tokio::time::Instant::now() < deadline {
-        let item = tokio::time::timeout(Duration::from_secs(5), playing.next())
-            .await
-            .expect("packets keep coming")
-            .expect("stream open")
-            .expect("no error");
-        match item {
-            PacketItem::Rtp(p) => {
-                assert_eq!(p.loss(), 0, "retina saw loss");
-                if let Some(l) = last_seq {
-                    assert_eq!(p.sequence_number(), l.wrapping_add(1), "sequence gap");
-                }
-                first_payload_type.get_or_insert(p.payload()[0] & 0x1f);
-                last_seq = Some(p.sequence_number());
-                packets += 1;
-                markers += u64::from(p.mark());
-            }
-            PacketItem::Rtcp(_) => rtcp += 1,
-            _ => {}
-        }
-    }
+    let stats = common::retina_play(&h.url(), transport, secs).await;
     // The first packet is the STAP-A with SPS+PPS of the cached IDR.
-    assert_eq!(first_payload_type, Some(24));
-    assert!(markers >= secs * 25 - 10, "{markers} frames in {secs} s");
-    assert!(rtcp >= 1, "a sender report right after PLAY");
-    assert!(packets > markers);
-    drop(playing);
+    assert_eq!(stats.first_nal_type, Some(24));
+    assert!(stats.frames >= secs * 25 - 10, "{stats:?}");
+    assert!(stats.rtcp >= 1, "a sender report right after PLAY");
+    assert!(stats.packets > stats.frames);
     h.server.shutdown().await;
 }
 

@@ -39,6 +39,8 @@ pub struct Limits {
     pub idle_timeout: Duration,
     pub header_timeout: Duration,
     pub session_timeout: Duration,
+    /// SO_SNDBUF of TCP viewers (default [`TCP_SNDBUF`]).
+    pub tcp_send_buffer: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +53,7 @@ impl Default for Limits {
             idle_timeout: IDLE_TIMEOUT,
             header_timeout: HEADER_TIMEOUT,
             session_timeout: SESSION_TIMEOUT,
+            tcp_send_buffer: TCP_SNDBUF,
         }
     }
 }

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::auth::{AuthDecision, AuthRequest, RtspAuth};
-use super::limits::{DESCRIBE_PARAMS_WAIT, Limits, SR_INTERVAL, TCP_SNDBUF};
+use super::limits::{DESCRIBE_PARAMS_WAIT, Limits, SR_INTERVAL};
 use super::message::{self, Incoming, Request};
 use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
 use super::tunnel::{self, TunnelRole};
@@ -345,7 +345,7 @@ async fn connection(
 ) {
     let local = stream.local_addr().map(|a| a.ip()).unwrap_or(peer.ip());
     let _ = stream.set_nodelay(true);
-    let _ = socket2::SockRef::from(&stream).set_send_buffer_size(TCP_SNDBUF);
+    let _ = socket2::SockRef::from(&stream).set_send_buffer_size(shared.limits.tcp_send_buffer);
     // Sniff the first bytes: an HTTP GET/POST opens a tunnel half, anything else is RTSP.
     let mut buf = BytesMut::with_capacity(2048);
     let deadline = tokio::time::Instant::now() + shared.limits.idle_timeout;

@@ -3,7 +3,11 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::time::Duration;
+
 use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use nvt::file_source::{FileSource, load_annex_b};
 use nvt::rtsp::{Limits, NoAuth, RtspAuth, RtspServer, ServerConfig};
@@ -71,4 +75,210 @@ pub fn rss_kib() -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// A raw RTSP client: bytes in, bytes out, nothing smoothed over.
+pub struct Raw {
+    pub s: TcpStream,
+    pub buf: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+    pub fn session(&self) -> String {
+        self.header("Session")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Raw {
+    pub async fn connect(h: &Harness) -> Self {
+        Self {
+            s: TcpStream::connect(h.server.local_addr()).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    pub async fn send(&mut self, req: &str) {
+        self.s.write_all(req.as_bytes()).await.unwrap();
+    }
+
+    /// Reads one response, skipping interleaved frames.
+    pub async fn read(&mut self) -> Option<Resp> {
+        loop {
+            if self.buf.first() == Some(&b'$') && self.buf.len() >= 4 {
+                let n = 4 + usize::from(u16::from_be_bytes([self.buf[2], self.buf[3]]));
+                if self.buf.len() >= n {
+                    self.buf.drain(..n);
+                    continue;
+                }
+            } else if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..p]).into_owned();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .unwrap_or(0);
+                if self.buf.len() >= p + 4 + len {
+                    let body = String::from_utf8_lossy(&self.buf[p + 4..p + 4 + len]).into_owned();
+                    self.buf.drain(..p + 4 + len);
+                    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+                    return Some(Resp { status, head, body });
+                }
+            }
+            let mut chunk = [0u8; 65536];
+            let n = tokio::time::timeout(Duration::from_secs(10), self.s.read(&mut chunk))
+                .await
+                .expect("server answers")
+                .ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    pub async fn req(&mut self, req: &str) -> Resp {
+        self.send(req).await;
+        self.read().await.expect("a response")
+    }
+
+    /// Reads interleaved frames until `n` have arrived on `channel`.
+    pub async fn frames_on(&mut self, channel: u8, n: usize) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            if self.buf.len() >= 4 {
+                assert_eq!(self.buf[0], b'$', "only interleaved data while playing");
+                let len = 4 + usize::from(u16::from_be_bytes([self.buf[2], self.buf[3]]));
+                if self.buf.len() >= len {
+                    if self.buf[1] == channel {
+                        out.push(self.buf[4..len].to_vec());
+                    }
+                    self.buf.drain(..len);
+                    continue;
+                }
+            }
+            let mut chunk = [0u8; 65536];
+            let n = tokio::time::timeout(Duration::from_secs(10), self.s.read(&mut chunk))
+                .await
+                .expect("data flows")
+                .unwrap();
+            assert!(n > 0, "connection closed");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        out
+    }
+
+    /// True if the server closes the connection within `within`.
+    pub async fn closed_within(&mut self, within: Duration) -> bool {
+        let mut chunk = [0u8; 4096];
+        let end = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(end, self.s.read(&mut chunk)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+/// A SETUP request for the track of `url`.
+pub fn setup_tcp(url: &str, cseq: u32, transport: &str) -> String {
+    format!("SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: {cseq}\r\nTransport: {transport}\r\n\r\n")
+}
+
+/// What a retina viewer saw.
+#[derive(Debug, Default)]
+pub struct RetinaStats {
+    pub packets: u64,
+    /// Packets with the marker bit: whole frames.
+    pub frames: u64,
+    pub rtcp: u64,
+    pub first_nal_type: Option<u8>,
+}
+
+/// Plays `url` with the retina client for `secs` seconds, asserting that every RTP sequence
+/// number follows the previous one (zero gaps) and retina reports no loss.
+pub async fn retina_play(
+    url: &str,
+    transport: retina::client::Transport,
+    secs: u64,
+) -> RetinaStats {
+    use futures::StreamExt;
+    use retina::client::{PacketItem, PlayOptions, SessionOptions, SetupOptions};
+    let url = url::Url::parse(url).unwrap();
+    let mut session = retina::client::Session::describe(url, SessionOptions::default())
+        .await
+        .expect("DESCRIBE");
+    assert_eq!(session.streams().len(), 1);
+    assert_eq!(session.streams()[0].encoding_name(), "h264");
+    assert_eq!(session.streams()[0].framerate(), Some(25.0));
+    session
+        .setup(0, SetupOptions::default().transport(transport))
+        .await
+        .expect("SETUP");
+    let mut playing = session.play(PlayOptions::default()).await.expect("PLAY");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut last_seq: Option<u16> = None;
+    let mut st = RetinaStats::default();
+    while tokio::time::Instant::now() < deadline {
+        let item = tokio::time::timeout(Duration::from_secs(5), playing.next())
+            .await
+            .expect("packets keep coming")
+            .expect("stream open")
+            .expect("no error");
+        match item {
+            PacketItem::Rtp(p) => {
+                assert_eq!(p.loss(), 0, "retina saw loss");
+                if let Some(l) = last_seq {
+                    assert_eq!(p.sequence_number(), l.wrapping_add(1), "sequence gap");
+                }
+                st.first_nal_type.get_or_insert(p.payload()[0] & 0x1f);
+                last_seq = Some(p.sequence_number());
+                st.packets += 1;
+                st.frames += u64::from(p.mark());
+            }
+            PacketItem::Rtcp(_) => st.rtcp += 1,
+            _ => {}
+        }
+    }
+    st
+}
+
+/// Sends a signal to a child process with kill(1) (no unsafe in tests either).
+pub fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "kill -{sig} {pid}");
+}
+
+/// [`retina_play`] taking owned arguments, for `tokio::spawn`.
+pub async fn retina_play_owned(
+    url: String,
+    transport: retina::client::Transport,
+    secs: u64,
+) -> RetinaStats {
+    retina_play(&url, transport, secs).await
 }
