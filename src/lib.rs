@@ -10,3 +10,5 @@ pub mod frame;
 pub mod rtp;
 pub mod rtsp;
 pub mod stream_hub;
+#[doc(hidden)]
+pub mod fuzzing;
