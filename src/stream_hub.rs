@@ -55,12 +55,24 @@ impl Default for QueueLimits {
     }
 }
 
-/// Static description of a stream (for SDP).
+/// Where a stream is multicast when a client asks for `RTP/AVP;multicast` (RFC 2326 s12.39:
+/// the server chooses the group). RTCP goes to `port + 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MulticastConfig {
+    pub group: std::net::Ipv4Addr,
+    /// Even RTP port (RFC 3550 s11).
+    pub port: u16,
+    pub ttl: u8,
+}
+
+/// Static description of a stream (for SDP and SETUP).
 #[derive(Clone, Debug, Default)]
 pub struct StreamConfig {
     /// Nominal frame rate, advertised as `a=framerate` (RFC 4566 s6).
     pub framerate: Option<f64>,
     pub limits: QueueLimits,
+    /// Multicast group of this stream; `None` refuses multicast SETUPs (461).
+    pub multicast: Option<MulticastConfig>,
 }
 
 /// Counters of one viewer; a snapshot is what the daemon reads.
@@ -95,6 +107,7 @@ pub struct StreamParams {
     pub pps: Option<Bytes>,
     pub framerate: Option<f64>,
     pub ssrc: u32,
+    pub multicast: Option<MulticastConfig>,
 }
 
 struct Queued {
@@ -258,6 +271,7 @@ impl StreamHub {
             pps: inner.packetizer.pps().cloned(),
             framerate: self.config.framerate,
             ssrc: inner.packetizer.ssrc(),
+            multicast: self.config.multicast,
         }
     }
 
@@ -304,6 +318,18 @@ impl StreamHub {
             start_seq,
             start_rtptime,
         }
+    }
+
+    /// Sequence number of the next packet and RTP timestamp of the last frame (RTP-Info for
+    /// a receiver joining a running multicast group).
+    pub fn position(&self) -> (u16, u32) {
+        let inner = lock(&self.inner);
+        let ts = inner
+            .last
+            .as_ref()
+            .map(|f| f.rtp_ts)
+            .unwrap_or_else(|| inner.packetizer.rtp_timestamp(Duration::ZERO));
+        (inner.packetizer.next_seq(), ts)
     }
 
     pub fn metrics(&self) -> HubMetrics {
@@ -550,6 +576,7 @@ mod tests {
             StreamConfig {
                 framerate: Some(25.0),
                 limits,
+                multicast: None,
             },
         )
     }

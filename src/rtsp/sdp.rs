@@ -74,6 +74,7 @@ mod tests {
             pps: Some(Bytes::from_static(&[0x68, 0xce, 0x3c, 0x80])),
             framerate: Some(25.0),
             ssrc: 1,
+            multicast: None,
         };
         let s = describe(&p, "main", "127.0.0.1", 42);
         assert!(s.contains("profile-level-id=42C01E"), "{s}");

@@ -88,6 +88,9 @@ struct Shared {
     sessions: Mutex<SessionTable>,
     conns: Mutex<HashMap<ConnId, mpsc::Sender<Out>>>,
     udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
+    /// One multicast sender per stream, with the sessions that keep it running.
+    multicast: Mutex<HashMap<String, MulticastSender>>,
+    bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
     tunnels: Mutex<HashMap<String, oneshot::Sender<(TcpStream, Vec<u8>)>>>,
     rtp: UdpSocket,
@@ -132,6 +135,8 @@ impl RtspServer {
             cname: config.cname,
             conns: Mutex::new(HashMap::new()),
             udp_viewers: Mutex::new(HashMap::new()),
+            multicast: Mutex::new(HashMap::new()),
+            bind_ip: config.bind.ip(),
             tunnels: Mutex::new(HashMap::new()),
             rtp,
             rtcp,
@@ -191,6 +196,9 @@ impl RtspServer {
             .collect();
         for t in udp {
             t.abort();
+        }
+        for (_, m) in lock(&self.shared.multicast).drain() {
+            m.task.abort();
         }
         // Connection tasks watch the same channel; give them a moment to close.
         for _ in 0..100 {
@@ -300,9 +308,7 @@ async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
 }
 
 async fn stop_viewer(shared: &Shared, session: &str, owner: Option<ConnId>) {
-    if let Some(t) = lock(&shared.udp_viewers).remove(session) {
-        t.abort();
-    }
+    release(shared, session);
     let tx = owner.and_then(|c| lock(&shared.conns).get(&c).cloned());
     if let Some(tx) = tx {
         let _ = tx.send(Out::Detach(session.to_owned())).await;
@@ -543,9 +549,7 @@ async fn serve<R, W>(
     // Cleanup: sessions of this connection die with it.
     let dead = lock(&shared.sessions).remove_conn(conn);
     for s in dead {
-        if let Some(t) = lock(&shared.udp_viewers).remove(&s.id) {
-            t.abort();
-        }
+        release(&shared, &s.id);
     }
     lock(&shared.conns).remove(&conn);
     drop(tx);
@@ -617,7 +621,6 @@ async fn on_request(
                 let r = Reply::new(404, req.cseq);
                 return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
             };
-            let viewer = hub.subscribe(peer.to_string());
             let track = match session::stream_of_uri(&req.uri) {
                 Some((_, true)) => req.uri.clone(),
                 _ => format!(
@@ -626,18 +629,23 @@ async fn on_request(
                     super::sdp::TRACK_CONTROL
                 ),
             };
+            let viewer = match delivery {
+                Delivery::Multicast { .. } => None,
+                _ => Some(hub.subscribe(peer.to_string())),
+            };
+            let (seq, rtptime) = match &viewer {
+                Some(v) => (v.start_seq, v.start_rtptime),
+                None => hub.position(),
+            };
             reply = reply.header(
                 "RTP-Info",
-                format!(
-                    "url={track};seq={};rtptime={}",
-                    viewer.start_seq, viewer.start_rtptime
-                ),
+                format!("url={track};seq={seq};rtptime={rtptime}"),
             );
             if tx.send(Out::Reply(reply.to_bytes(), false)).await.is_err() {
                 return true;
             }
-            match delivery {
-                Delivery::Interleaved { rtp, rtcp } => {
+            match (delivery, viewer) {
+                (Delivery::Interleaved { rtp, rtcp }, Some(viewer)) => {
                     let _ = tx
                         .send(Out::Attach {
                             session,
@@ -647,19 +655,21 @@ async fn on_request(
                         })
                         .await;
                 }
-                Delivery::Udp { rtp, rtcp } => {
+                (Delivery::Udp { rtp, rtcp }, Some(viewer)) => {
                     let task = tokio::spawn(udp_viewer(shared.clone(), viewer, rtp, rtcp));
                     if let Some(old) = lock(&shared.udp_viewers).insert(session, task) {
                         old.abort();
                     }
                 }
+                (Delivery::Multicast { group, ttl }, _) => {
+                    join_multicast(shared, &stream, &hub, session, group, ttl);
+                }
+                _ => {}
             }
             false
         }
         Some(Action::Pause { session }) | Some(Action::Teardown { session }) => {
-            if let Some(t) = lock(&shared.udp_viewers).remove(&session) {
-                t.abort();
-            }
+            release(shared, &session);
             let _ = tx.send(Out::Detach(session)).await;
             tx.send(Out::Reply(reply.to_bytes(), reply.close))
                 .await
@@ -672,6 +682,85 @@ async fn on_request(
                 .is_err()
                 || reply.close
         }
+    }
+}
+
+/// Stops a session's UDP viewer or leaves its multicast sender (stopping it when the last
+/// session leaves). Interleaved viewers are detached through their connection's writer.
+fn release(shared: &Shared, session: &str) {
+    if let Some(t) = lock(&shared.udp_viewers).remove(session) {
+        t.abort();
+    }
+    let mut m = lock(&shared.multicast);
+    m.retain(|_, sender| {
+        sender.sessions.remove(session);
+        if sender.sessions.is_empty() {
+            sender.task.abort();
+            false
+        } else {
+            true
+        }
+    });
+}
+
+struct MulticastSender {
+    task: JoinHandle<()>,
+    sessions: std::collections::HashSet<String>,
+}
+
+fn join_multicast(
+    shared: &Arc<Shared>,
+    stream: &str,
+    hub: &Arc<crate::stream_hub::StreamHub>,
+    session: String,
+    group: SocketAddr,
+    ttl: u8,
+) {
+    let mut m = lock(&shared.multicast);
+    let sender = m
+        .entry(stream.to_owned())
+        .or_insert_with(|| MulticastSender {
+            task: tokio::spawn(multicast_sender(
+                shared.clone(),
+                hub.subscribe(format!("multicast {group}")),
+                group,
+                ttl,
+            )),
+            sessions: Default::default(),
+        });
+    sender.sessions.insert(session);
+}
+
+/// The one sender of a stream's multicast group: every packet is sent once, whatever the
+/// number of receivers (RFC 3550 s11 port pair: RTP to `port`, RTCP to `port + 1`).
+async fn multicast_sender(shared: Arc<Shared>, viewer: Viewer, group: SocketAddr, ttl: u8) {
+    let bind = match shared.bind_ip {
+        IpAddr::V4(ip) if !ip.is_loopback() => IpAddr::V4(ip),
+        _ => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    };
+    let sock = match UdpSocket::bind((bind, 0)).await {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(%e, "multicast socket");
+            return;
+        }
+    };
+    let _ = sock.set_multicast_ttl_v4(u32::from(ttl));
+    let rtcp_to = SocketAddr::new(group.ip(), group.port().wrapping_add(1));
+    let mut last_sr: Option<Instant> = None;
+    while let Ok(f) = viewer.next().await {
+        if last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
+            last_sr = Some(Instant::now());
+            let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
+            let _ = sock.send_to(&sr, rtcp_to).await;
+        }
+        let mut bytes = 0;
+        for p in &f.packets {
+            if let Ok(n) = sock.send_to(p, group).await {
+                bytes += n;
+            }
+        }
+        viewer.sent(bytes);
     }
 }
 

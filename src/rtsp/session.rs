@@ -40,6 +40,8 @@ pub enum Delivery {
     Interleaved { rtp: u8, rtcp: u8 },
     /// UDP unicast to the requester's address.
     Udp { rtp: SocketAddr, rtcp: SocketAddr },
+    /// The stream's multicast group (one sender per stream, shared by its sessions).
+    Multicast { group: SocketAddr, ttl: u8 },
 }
 
 /// RFC 2326 appendix A server states (Init is "no session").
@@ -405,7 +407,7 @@ fn setup(
     let mut forbidden = false;
     let mut chosen: Option<(Delivery, String)> = None;
     for spec in &specs {
-        match pick(spec, ctx, params.ssrc, table.count_conn(ctx.conn)) {
+        match pick(spec, ctx, &params, table.count_conn(ctx.conn)) {
             Pick::Use(d, echo) => {
                 chosen = Some((d, echo));
                 break;
@@ -456,10 +458,28 @@ enum Pick {
     Skip,
 }
 
-fn pick(spec: &TransportSpec, ctx: &Context, ssrc: u32, sessions_on_conn: usize) -> Pick {
-    if !spec.is_play() || spec.multicast {
-        // Multicast is configured per stream by the operator, not requested by clients.
+fn pick(
+    spec: &TransportSpec,
+    ctx: &Context,
+    params: &StreamParams,
+    sessions_on_conn: usize,
+) -> Pick {
+    if !spec.is_play() {
         return Pick::Skip;
+    }
+    if spec.multicast {
+        // The operator configures the group per stream; a client's destination/port/ttl are
+        // ignored, never obeyed (RFC 2326 s12.39 lets the server choose).
+        let Some(m) = params.multicast.filter(|_| spec.lower == Some(Lower::Udp)) else {
+            return Pick::Skip;
+        };
+        return Pick::Use(
+            Delivery::Multicast {
+                group: SocketAddr::new(m.group.into(), m.port),
+                ttl: m.ttl,
+            },
+            transport::multicast_reply(m.group, m.port, m.ttl, params.ssrc),
+        );
     }
     if let Some(dest) = &spec.destination
         && dest.parse::<IpAddr>().ok() != Some(ctx.peer)
@@ -487,7 +507,7 @@ fn pick(spec: &TransportSpec, ctx: &Context, ssrc: u32, sessions_on_conn: usize)
                     rtp: SocketAddr::new(ctx.peer, a),
                     rtcp: SocketAddr::new(ctx.peer, b),
                 },
-                transport::udp_reply((a, b), ctx.server_ports, ssrc),
+                transport::udp_reply((a, b), ctx.server_ports, params.ssrc),
             )
         }
         None => Pick::Skip,
@@ -573,6 +593,11 @@ mod tests {
                 pps: Some(Bytes::from_static(&[0x68, 0xce])),
                 framerate: Some(25.0),
                 ssrc: 0xabcd,
+                multicast: Some(crate::stream_hub::MulticastConfig {
+                    group: "239.1.2.3".parse().unwrap(),
+                    port: 5004,
+                    ttl: 2,
+                }),
             })
         }
     }
@@ -829,6 +854,55 @@ mod tests {
         ));
         assert_eq!(t.expire(c.now + Duration::from_secs(61)).len(), 0);
         assert_eq!(t.expire(c.now + Duration::from_secs(91)).len(), 1);
+    }
+
+    #[test]
+    fn multicast_setup_gets_the_configured_group() {
+        let mut t = SessionTable::new(Duration::from_secs(60));
+        let c = ctx(1);
+        let r = handle(
+            &req(
+                Method::Setup,
+                TRACK,
+                1,
+                &[(
+                    "Transport",
+                    "RTP/AVP;multicast;destination=10.9.9.9;port=6000-6001;ttl=127",
+                )],
+            ),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.get_header("Transport"),
+            Some("RTP/AVP;multicast;destination=239.1.2.3;port=5004-5005;ttl=2;ssrc=0000ABCD")
+        );
+        let id = r
+            .get_header("Session")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let r = handle(
+            &req(Method::Play, URI, 2, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(
+            r.action,
+            Some(Action::Play {
+                session: id,
+                stream: "main".into(),
+                delivery: Delivery::Multicast {
+                    group: "239.1.2.3:5004".parse().unwrap(),
+                    ttl: 2
+                }
+            })
+        );
     }
 
     #[test]

@@ -137,6 +137,15 @@ pub fn udp_reply(client: (u16, u16), server: (u16, u16), ssrc: u32) -> String {
     )
 }
 
+/// The Transport reply for multicast (s12.39): the stream's group, ports and TTL.
+pub fn multicast_reply(group: std::net::Ipv4Addr, port: u16, ttl: u8, ssrc: u32) -> String {
+    format!(
+        "RTP/AVP;multicast;destination={group};port={}-{};ttl={ttl};ssrc={ssrc:08X}",
+        port,
+        port.wrapping_add(1)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
