@@ -26,6 +26,10 @@ pub const SR_INTERVAL: Duration = Duration::from_secs(5);
 pub const DESCRIBE_PARAMS_WAIT: Duration = Duration::from_secs(2);
 /// Kernel send buffer for a TCP viewer: holds at least one large IDR (RFC-agnostic sizing).
 pub const TCP_SNDBUF: usize = 512 * 1024;
+/// TCP_NOTSENT_LOWAT of TCP viewers: the kernel keeps at most this much *unsent* data queued
+/// past what it is sending, so backlog stays in our per-viewer queue where whole-frame drop
+/// decisions are made, not in an opaque kernel buffer.
+pub const TCP_NOTSENT_LOWAT: u32 = 128 * 1024;
 /// Bytes of session id randomness (>= 64 bits, issue 3; RFC 2326 s12.37 wants unguessable).
 pub const SESSION_ID_BYTES: usize = 12;
 

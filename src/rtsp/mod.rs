@@ -9,6 +9,7 @@ pub mod server;
 pub mod session;
 pub mod transport;
 pub mod tunnel;
+pub mod udp_batch;
 
 pub use auth::{AuthDecision, AuthRequest, NoAuth, RtspAuth};
 pub use limits::Limits;

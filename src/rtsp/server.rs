@@ -22,10 +22,11 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::auth::{AuthDecision, AuthRequest, RtspAuth};
-use super::limits::{DESCRIBE_PARAMS_WAIT, Limits, SR_INTERVAL};
+use super::limits::{DESCRIBE_PARAMS_WAIT, Limits, SR_INTERVAL, TCP_NOTSENT_LOWAT};
 use super::message::{self, Incoming, Request};
 use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
 use super::tunnel::{self, TunnelRole};
+use super::udp_batch;
 use crate::rtp::rtcp;
 use crate::stream_hub::{StreamParams, StreamRegistry, Viewer};
 
@@ -351,7 +352,9 @@ async fn connection(
 ) {
     let local = stream.local_addr().map(|a| a.ip()).unwrap_or(peer.ip());
     let _ = stream.set_nodelay(true);
-    let _ = socket2::SockRef::from(&stream).set_send_buffer_size(shared.limits.tcp_send_buffer);
+    let sock = socket2::SockRef::from(&stream);
+    let _ = sock.set_send_buffer_size(shared.limits.tcp_send_buffer);
+    let _ = sock.set_tcp_notsent_lowat(TCP_NOTSENT_LOWAT);
     // Sniff the first bytes: an HTTP GET/POST opens a tunnel half, anything else is RTSP.
     let mut buf = BytesMut::with_capacity(2048);
     let deadline = tokio::time::Instant::now() + shared.limits.idle_timeout;
@@ -754,13 +757,10 @@ async fn multicast_sender(shared: Arc<Shared>, viewer: Viewer, group: SocketAddr
             let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
             let _ = sock.send_to(&sr, rtcp_to).await;
         }
-        let mut bytes = 0;
-        for p in &f.packets {
-            if let Ok(n) = sock.send_to(p, group).await {
-                bytes += n;
-            }
+        match udp_batch::send_all(&sock, &f.packets, group).await {
+            Ok(bytes) => viewer.sent(bytes),
+            Err(_) => viewer.failed(),
         }
-        viewer.sent(bytes);
     }
 }
 
@@ -887,18 +887,9 @@ async fn udp_viewer(shared: Arc<Shared>, viewer: Viewer, rtp: SocketAddr, rtcp_t
             let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
             let _ = shared.rtcp.send_to(&sr, rtcp_to).await;
         }
-        let mut bytes = 0;
-        let mut ok = true;
-        for p in &f.packets {
-            match shared.rtp.send_to(p, rtp).await {
-                Ok(n) => bytes += n,
-                Err(_) => ok = false,
-            }
-        }
-        if ok {
-            viewer.sent(bytes);
-        } else {
-            viewer.failed();
+        match udp_batch::send_all(&shared.rtp, &f.packets, rtp).await {
+            Ok(bytes) => viewer.sent(bytes),
+            Err(_) => viewer.failed(),
         }
     }
 }
