@@ -1,7 +1,8 @@
 //! Real clients against the real server over loopback: ffprobe/ffmpeg and the `retina` crate,
 //! over TCP interleaved and UDP unicast.
 
-mod common;
+mod rtsp_support;
+use rtsp_support as common;
 
 use std::process::Stdio;
 use std::time::Duration;

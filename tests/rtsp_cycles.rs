@@ -1,7 +1,8 @@
 //! 1000 connect-and-kill cycles leave fds, RSS, sessions and viewers at baseline. Alone in its
 //! test binary because it counts this process's file descriptors.
 
-mod common;
+mod rtsp_support;
+use rtsp_support as common;
 
 use std::process::Stdio;
 use std::time::Duration;

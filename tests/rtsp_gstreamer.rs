@@ -2,7 +2,8 @@
 //! decoded by avdec_h264 to EOS with no error. Needs gstreamer1.0-tools,
 //! gstreamer1.0-plugins-good/-bad and gstreamer1.0-libav (see docs/rtsp.md).
 
-mod common;
+mod rtsp_support;
+use rtsp_support as common;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! Isolation tests: a stalled viewer beside healthy ones, 100 simultaneous viewers. No timing-based performance assertions: only
 //! correctness (gaps, statuses) and resource return (fds, RSS, sessions).
 
-mod common;
+mod rtsp_support;
+use rtsp_support as common;
 
 use std::process::Stdio;
 use std::sync::Arc;

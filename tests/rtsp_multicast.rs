@@ -6,7 +6,8 @@
 //! The server is this test binary itself, re-executed inside the server namespace with
 //! `NVT_MCAST_CHILD` set (so the test does not depend on an example being built).
 
-mod common;
+mod rtsp_support;
+use rtsp_support as common;
 
 use std::process::Stdio;
 use std::sync::Arc;

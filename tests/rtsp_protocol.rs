@@ -1,7 +1,8 @@
 //! The server's answers to good and bad request sequences, over real TCP connections with a
 //! raw client (so that nothing in a client library smooths the bytes over).
 
-mod common;
+mod rtsp_support;
+use rtsp_support as common;
 
 use std::sync::Arc;
 use std::time::Duration;
