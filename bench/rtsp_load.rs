@@ -36,9 +36,23 @@ struct Outcome {
     error: Option<String>,
 }
 
-async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<String> {
+/// Reads one response; returns its head and body.
+async fn read_response_body(
+    s: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(String, String)> {
     loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+        // Some servers (GStreamer's) send interleaved RTP before the PLAY response: skip it.
+        while buf.len() >= 4 && buf[0] == b'$' {
+            let n = 4 + usize::from(u16::from_be_bytes([buf[2], buf[3]]));
+            if buf.len() < n {
+                break;
+            }
+            buf.drain(..n);
+        }
+        if buf.first() == Some(&b'$') {
+            // A partial interleaved frame: read more.
+        } else if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..p]).into_owned();
             let len: usize = head
                 .lines()
@@ -49,8 +63,9 @@ async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
             if buf.len() >= p + 4 + len {
+                let body = String::from_utf8_lossy(&buf[p + 4..p + 4 + len]).into_owned();
                 buf.drain(..p + 4 + len);
-                return Ok(head);
+                return Ok((head, body));
             }
         }
         let mut chunk = [0u8; 8192];
@@ -60,6 +75,10 @@ async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<
         }
         buf.extend_from_slice(&chunk[..n]);
     }
+}
+
+async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<String> {
+    Ok(read_response_body(s, buf).await?.0)
 }
 
 fn header(head: &str, name: &str) -> Option<String> {
@@ -73,8 +92,15 @@ fn header(head: &str, name: &str) -> Option<String> {
 
 async fn viewer(url: String, secs: u64) -> Outcome {
     let mut o = Outcome::default();
-    if let Err(e) = viewer_inner(&url, secs, &mut o).await {
-        o.error = Some(e.to_string());
+    // A server that stops answering must not hang the run: whole-viewer deadline.
+    let deadline = Duration::from_secs(secs + 15);
+    match tokio::time::timeout(deadline, viewer_inner(&url, secs, &mut o)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => o.error = Some(e.to_string()),
+        Err(_) => {
+            o.ok = false;
+            o.error = Some("no answer in time".into());
+        }
     }
     o
 }
@@ -93,14 +119,26 @@ async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<
         format!("DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n").as_bytes(),
     )
     .await?;
-    let head = read_response(&mut s, &mut buf).await?;
+    let (head, sdp) = read_response_body(&mut s, &mut buf).await?;
     if !head.starts_with("RTSP/1.0 200") {
         return Err(std::io::Error::other(head));
     }
     let base = header(&head, "Content-Base").unwrap_or_else(|| format!("{url}/"));
+    // The media's control URL (RFC 2326 C.1.1): the last a=control, relative to Content-Base.
+    let control = sdp
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("a=control:"))
+        .last()
+        .unwrap_or("*")
+        .to_owned();
+    let track = if control.starts_with("rtsp://") {
+        control
+    } else {
+        format!("{}/{control}", base.trim_end_matches('/'))
+    };
     s.write_all(
         format!(
-            "SETUP {base}trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"
+            "SETUP {track} RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"
         )
         .as_bytes(),
     )
