@@ -5,4 +5,5 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod sdk;
 pub mod frame;
