@@ -40,7 +40,9 @@ impl H264Encoder {
     pub fn new(attr: &NVT_VENC_ATTR_S) -> Result<H264Encoder, String> {
         let rc = match attr.rc_mode {
             NVT_RC_MODE_E::NVT_RC_VBR => RateControlMode::Quality,
-            NVT_RC_MODE_E::NVT_RC_FIXQP => RateControlMode::Off,
+            // openh264's RC_OFF_MODE takes its QP from a parameter the crate does not expose
+            // (it always encodes at QP 26), so FIXQP is rate control pinned to [qp, qp].
+            NVT_RC_MODE_E::NVT_RC_FIXQP => RateControlMode::Bitrate,
             _ => RateControlMode::Bitrate,
         };
         let profile = match attr.profile {
@@ -53,11 +55,18 @@ impl H264Encoder {
         } else {
             QpRange::new(10, 45)
         };
+        // FIXQP ignores bitrate_kbps (it may be anything); give the pinned rate control a
+        // ceiling it never reaches.
+        let bps = if attr.rc_mode == NVT_RC_MODE_E::NVT_RC_FIXQP {
+            20_000_000
+        } else {
+            attr.bitrate_kbps * 1000
+        };
         let config = EncoderConfig::new()
             .usage_type(UsageType::CameraVideoRealTime)
             // Every sensor frame must come out: the contract's pts spacing is 1/fps.
             .skip_frames(false)
-            .bitrate(BitRate::from_bps(attr.bitrate_kbps * 1000))
+            .bitrate(BitRate::from_bps(bps))
             .max_frame_rate(FrameRate::from_hz(attr.fps as f32))
             .rate_control_mode(rc)
             .intra_frame_period(IntraFramePeriod::from_num_frames(attr.gop))
