@@ -5,5 +5,10 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
-pub mod sdk;
+pub mod camera;
+pub mod config;
+pub mod daemon;
 pub mod frame;
+pub mod motion;
+pub mod sdk;
+pub mod settings;

@@ -47,7 +47,9 @@ impl Capture {
     /// Starts the channel and a thread that hands every frame to `sink`.
     pub fn start(channel: Arc<EncoderChannel>, sink: FrameSink) -> Result<Capture, SdkError> {
         // SAFETY: plain value argument on a channel this handle owns.
-        check("NVT_VENC_StartChn", unsafe { ffi::NVT_VENC_StartChn(channel.chn) })?;
+        check("NVT_VENC_StartChn", unsafe {
+            ffi::NVT_VENC_StartChn(channel.chn)
+        })?;
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(CaptureStats::default());
         let thread = std::thread::Builder::new()
@@ -57,7 +59,12 @@ impl Capture {
                 move || run(&channel, &stop, &stats, sink)
             })
             .map_err(|_| SdkError::with_code("spawn capture thread", ErrorCode::NoMem))?;
-        Ok(Capture { channel, stop, thread: Some(thread), stats })
+        Ok(Capture {
+            channel,
+            stop,
+            thread: Some(thread),
+            stats,
+        })
     }
 
     pub fn channel(&self) -> &Arc<EncoderChannel> {
@@ -96,7 +103,9 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
                 if let Some(prev) = last_seq {
                     let gap = frame.seq.wrapping_sub(prev).wrapping_sub(1);
                     if gap != 0 && gap < u32::MAX / 2 {
-                        stats.sdk_dropped.fetch_add(u64::from(gap), Ordering::Relaxed);
+                        stats
+                            .sdk_dropped
+                            .fetch_add(u64::from(gap), Ordering::Relaxed);
                     }
                 }
                 last_seq = Some(frame.seq);
@@ -124,7 +133,9 @@ fn next_frame(chn: u32) -> Result<Frame, SdkError> {
     let mut s = ffi::NVT_VENC_STREAM_S::default();
     // SAFETY: `s` is a valid, writable struct; on success the SDK fills it with pointers that
     // stay valid until NVT_VENC_ReleaseStream, which we call below before returning.
-    check("NVT_VENC_GetStream", unsafe { ffi::NVT_VENC_GetStream(chn, &mut s, GET_STREAM_TIMEOUT_MS) })?;
+    check("NVT_VENC_GetStream", unsafe {
+        ffi::NVT_VENC_GetStream(chn, &mut s, GET_STREAM_TIMEOUT_MS)
+    })?;
     let frame = copy_out(chn, &s);
     // SAFETY: `s` is the struct GetStream filled and has not been released yet.
     let rc = unsafe { ffi::NVT_VENC_ReleaseStream(chn, &mut s) };
@@ -136,7 +147,10 @@ fn next_frame(chn: u32) -> Result<Frame, SdkError> {
 
 fn copy_out(chn: u32, s: &ffi::NVT_VENC_STREAM_S) -> Result<Frame, SdkError> {
     if s.nalus.is_null() || s.nalu_count == 0 {
-        return Err(SdkError::with_code("NVT_VENC_GetStream (empty packet)", ErrorCode::Hardware));
+        return Err(SdkError::with_code(
+            "NVT_VENC_GetStream (empty packet)",
+            ErrorCode::Hardware,
+        ));
     }
     // SAFETY: the contract says `nalus` points to `nalu_count` descriptors, valid until
     // release; we checked for NULL above.
@@ -163,7 +177,10 @@ fn copy_out(chn: u32, s: &ffi::NVT_VENC_STREAM_S) -> Result<Frame, SdkError> {
         })
         .collect::<Vec<_>>();
     if nals.is_empty() {
-        return Err(SdkError::with_code("NVT_VENC_GetStream (empty NAL units)", ErrorCode::Hardware));
+        return Err(SdkError::with_code(
+            "NVT_VENC_GetStream (empty NAL units)",
+            ErrorCode::Hardware,
+        ));
     }
     Ok(Frame {
         channel: chn,

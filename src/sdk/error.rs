@@ -50,10 +50,18 @@ pub struct SdkError {
 
 impl SdkError {
     pub(super) fn new(call: &'static str, rc: i32) -> SdkError {
-        SdkError { call, code: ErrorCode::from_raw(rc), message: super::strerror(rc) }
+        SdkError {
+            call,
+            code: ErrorCode::from_raw(rc),
+            message: super::strerror(rc),
+        }
     }
 
     pub(super) fn with_code(call: &'static str, code: ErrorCode) -> SdkError {
-        SdkError { call, code, message: format!("{code:?}") }
+        SdkError {
+            call,
+            code,
+            message: format!("{code:?}"),
+        }
     }
 }

@@ -22,6 +22,7 @@ pub enum AutoMode {
 
 /// ISP settings in the SDK's own units (see [`IspRange`] for their bounds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IspAttr {
     pub brightness: i32,
     pub contrast: i32,
@@ -102,17 +103,26 @@ impl IspRange {
             return Err("wide dynamic range is not supported".into());
         }
         if !self.exposure_modes.contains(&a.exposure_mode) {
-            return Err(format!("exposure mode {:?} is not supported", a.exposure_mode));
+            return Err(format!(
+                "exposure mode {:?} is not supported",
+                a.exposure_mode
+            ));
         }
         if !self.wb_modes.contains(&a.wb_mode) {
-            return Err(format!("white balance mode {:?} is not supported", a.wb_mode));
+            return Err(format!(
+                "white balance mode {:?} is not supported",
+                a.wb_mode
+            ));
         }
         Ok(())
     }
 }
 
 fn range(r: ffi::NVT_RANGE_S) -> Range {
-    Range { min: r.min, max: r.max }
+    Range {
+        min: r.min,
+        max: r.max,
+    }
 }
 
 fn auto_modes(mask: u32) -> Vec<AutoMode> {
@@ -137,7 +147,10 @@ fn auto_from_ffi(m: ffi::NVT_AUTO_MODE_E) -> Result<AutoMode, SdkError> {
     match m {
         ffi::NVT_AUTO_MODE_E::NVT_MODE_AUTO => Ok(AutoMode::Auto),
         ffi::NVT_AUTO_MODE_E::NVT_MODE_MANUAL => Ok(AutoMode::Manual),
-        other => Err(SdkError::with_code("NVT_ISP_GetAttr", ErrorCode::Other(other.0 as i32))),
+        other => Err(SdkError::with_code(
+            "NVT_ISP_GetAttr",
+            ErrorCode::Other(other.0 as i32),
+        )),
     }
 }
 
@@ -151,7 +164,9 @@ impl Sdk {
     pub fn isp_range(&self, vi: u32) -> Result<IspRange, SdkError> {
         let mut r = ffi::NVT_ISP_RANGE_S::default();
         // SAFETY: `r` is a valid, writable struct of the type the function fills.
-        check("NVT_ISP_GetRange", unsafe { ffi::NVT_ISP_GetRange(vi, &mut r) })?;
+        check("NVT_ISP_GetRange", unsafe {
+            ffi::NVT_ISP_GetRange(vi, &mut r)
+        })?;
         Ok(IspRange {
             brightness: range(r.brightness),
             contrast: range(r.contrast),
@@ -178,12 +193,16 @@ impl Sdk {
     pub fn isp_attr(&self, vi: u32) -> Result<IspAttr, SdkError> {
         let mut a = ffi::NVT_ISP_ATTR_S::default();
         // SAFETY: `a` is a valid, writable struct of the type the function fills.
-        check("NVT_ISP_GetAttr", unsafe { ffi::NVT_ISP_GetAttr(vi, &mut a) })?;
+        check("NVT_ISP_GetAttr", unsafe {
+            ffi::NVT_ISP_GetAttr(vi, &mut a)
+        })?;
         let ircut = IRCUT
             .iter()
             .find(|(raw, _)| *raw == a.ircut)
             .map(|&(_, m)| m)
-            .ok_or_else(|| SdkError::with_code("NVT_ISP_GetAttr", ErrorCode::Other(a.ircut.0 as i32)))?;
+            .ok_or_else(|| {
+                SdkError::with_code("NVT_ISP_GetAttr", ErrorCode::Other(a.ircut.0 as i32))
+            })?;
         Ok(IspAttr {
             brightness: a.brightness,
             contrast: a.contrast,
@@ -210,7 +229,11 @@ impl Sdk {
             contrast: a.contrast,
             saturation: a.saturation,
             sharpness: a.sharpness,
-            ircut: IRCUT.iter().find(|(_, m)| *m == a.ircut).map(|&(raw, _)| raw).expect("listed"),
+            ircut: IRCUT
+                .iter()
+                .find(|(_, m)| *m == a.ircut)
+                .map(|&(raw, _)| raw)
+                .expect("listed"),
             backlight_enable: a.backlight.into(),
             backlight_level: a.backlight_level,
             wdr_enable: a.wdr.into(),

@@ -88,13 +88,17 @@ impl Sdk {
         // SAFETY: `config` and the string it points to live across the call; the SDK copies
         // what it keeps (the contract never lets it retain caller pointers).
         check("NVT_SYS_Init", unsafe { ffi::NVT_SYS_Init(&config) })?;
-        Ok(Sdk { _exit_guard: Arc::new(SdkInner) })
+        Ok(Sdk {
+            _exit_guard: Arc::new(SdkInner),
+        })
     }
 
     pub fn version(&self) -> Result<SdkVersion, SdkError> {
         let mut v = ffi::NVT_SYS_VERSION_S::default();
         // SAFETY: `v` is a valid, writable struct of the type the function fills.
-        check("NVT_SYS_GetVersion", unsafe { ffi::NVT_SYS_GetVersion(&mut v) })?;
+        check("NVT_SYS_GetVersion", unsafe {
+            ffi::NVT_SYS_GetVersion(&mut v)
+        })?;
         Ok(SdkVersion {
             sdk_name: c_chars(&v.sdk_name),
             sdk_version: c_chars(&v.sdk_version),
@@ -109,7 +113,9 @@ impl Sdk {
     pub fn video_source(&self, vi: u32) -> Result<VideoSourceInfo, SdkError> {
         let mut info = ffi::NVT_VI_INFO_S::default();
         // SAFETY: `info` is a valid, writable struct of the type the function fills.
-        check("NVT_VI_GetInfo", unsafe { ffi::NVT_VI_GetInfo(vi, &mut info) })?;
+        check("NVT_VI_GetInfo", unsafe {
+            ffi::NVT_VI_GetInfo(vi, &mut info)
+        })?;
         Ok(VideoSourceInfo {
             name: c_chars(&info.name),
             width: info.width,
@@ -133,7 +139,15 @@ impl Sdk {
             let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
             // SAFETY: `buf` is writable for `len` bytes and `out_len` is a valid u32.
             let rc = unsafe {
-                ffi::NVT_JPEG_Snap(vi, width, height, quality, buf.as_mut_ptr(), len, &mut out_len)
+                ffi::NVT_JPEG_Snap(
+                    vi,
+                    width,
+                    height,
+                    quality,
+                    buf.as_mut_ptr(),
+                    len,
+                    &mut out_len,
+                )
             };
             match check("NVT_JPEG_Snap", rc) {
                 Ok(()) => {
@@ -159,12 +173,20 @@ pub const MAX_SNAPSHOT_BYTES: usize = 32 * 1024 * 1024;
 
 /// Turns an SDK return code into a `Result`.
 fn check(call: &'static str, rc: i32) -> Result<(), SdkError> {
-    if rc == 0 { Ok(()) } else { Err(SdkError::new(call, rc)) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(SdkError::new(call, rc))
+    }
 }
 
 /// A fixed-size, NUL-padded C string field as a Rust string (lossy, never past the array).
 fn c_chars(field: &[c_char]) -> String {
-    let bytes: Vec<u8> = field.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let bytes: Vec<u8> = field
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -180,5 +202,7 @@ fn wallclock_from_us(us: u64) -> SystemTime {
 /// The SDK's text for an error code (static storage per the contract).
 fn strerror(rc: i32) -> String {
     // SAFETY: the contract guarantees a non-NULL pointer to a static NUL-terminated string.
-    unsafe { CStr::from_ptr(ffi::NVT_SYS_StrError(rc)) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(ffi::NVT_SYS_StrError(rc)) }
+        .to_string_lossy()
+        .into_owned()
 }

@@ -33,10 +33,17 @@ impl MotionAttr {
             ));
         }
         if self.sensitivity > 100 {
-            return Err(format!("motion sensitivity {} outside 0..=100", self.sensitivity));
+            return Err(format!(
+                "motion sensitivity {} outside 0..=100",
+                self.sensitivity
+            ));
         }
         if self.mask.len() != self.rows as usize {
-            return Err(format!("motion mask has {} rows, grid has {}", self.mask.len(), self.rows));
+            return Err(format!(
+                "motion mask has {} rows, grid has {}",
+                self.mask.len(),
+                self.rows
+            ));
         }
         Ok(())
     }
@@ -91,7 +98,9 @@ impl Sdk {
         let mut r = ffi::NVT_MD_RESULT_S::default();
         let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: `r` is a valid, writable struct of the type the function fills.
-        check("NVT_MD_GetResult", unsafe { ffi::NVT_MD_GetResult(vi, &mut r, ms) })?;
+        check("NVT_MD_GetResult", unsafe {
+            ffi::NVT_MD_GetResult(vi, &mut r, ms)
+        })?;
         Ok(MotionResult {
             seq: r.seq,
             pts: pts_from_us(r.pts_us),

@@ -67,10 +67,16 @@ impl EncoderCaps {
             return Err(format!("encoding {:?} is not supported", attr.codec));
         }
         if !self.resolutions.contains(&(attr.width, attr.height)) {
-            return Err(format!("resolution {}x{} is not supported", attr.width, attr.height));
+            return Err(format!(
+                "resolution {}x{} is not supported",
+                attr.width, attr.height
+            ));
         }
         if !within(attr.fps, self.fps) {
-            return Err(format!("frame rate {} outside {}..={}", attr.fps, self.fps.0, self.fps.1));
+            return Err(format!(
+                "frame rate {} outside {}..={}",
+                attr.fps, self.fps.0, self.fps.1
+            ));
         }
         if !self.rc_modes.contains(&attr.rc) {
             return Err(format!("rate control {:?} is not supported", attr.rc));
@@ -82,7 +88,10 @@ impl EncoderCaps {
             ));
         }
         if !within(attr.gop, self.gop) {
-            return Err(format!("GOP {} outside {}..={}", attr.gop, self.gop.0, self.gop.1));
+            return Err(format!(
+                "GOP {} outside {}..={}",
+                attr.gop, self.gop.0, self.gop.1
+            ));
         }
         if attr.codec == Codec::H264 && !self.h264_profiles.contains(&attr.profile) {
             return Err(format!("H.264 profile {:?} is not supported", attr.profile));
@@ -92,7 +101,10 @@ impl EncoderCaps {
 }
 
 fn bits<T: Copy>(mask: u32, all: &[(u32, T)]) -> Vec<T> {
-    all.iter().filter(|(bit, _)| mask & (1 << bit) != 0).map(|&(_, v)| v).collect()
+    all.iter()
+        .filter(|(bit, _)| mask & (1 << bit) != 0)
+        .map(|&(_, v)| v)
+        .collect()
 }
 
 const CODECS: [(u32, Codec); 3] = [
@@ -101,9 +113,18 @@ const CODECS: [(u32, Codec); 3] = [
     (ffi::NVT_CODEC_E::NVT_CODEC_MJPEG.0, Codec::Mjpeg),
 ];
 const PROFILES: [(u32, H264Profile); 3] = [
-    (ffi::NVT_H264_PROFILE_E::NVT_H264_PROFILE_BASELINE.0, H264Profile::Baseline),
-    (ffi::NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN.0, H264Profile::Main),
-    (ffi::NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH.0, H264Profile::High),
+    (
+        ffi::NVT_H264_PROFILE_E::NVT_H264_PROFILE_BASELINE.0,
+        H264Profile::Baseline,
+    ),
+    (
+        ffi::NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN.0,
+        H264Profile::Main,
+    ),
+    (
+        ffi::NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH.0,
+        H264Profile::High,
+    ),
 ];
 const RC_MODES: [(u32, RateControl); 3] = [
     (ffi::NVT_RC_MODE_E::NVT_RC_CBR.0, RateControl::Cbr),
@@ -112,7 +133,10 @@ const RC_MODES: [(u32, RateControl); 3] = [
 ];
 
 fn to_raw<T: PartialEq + Copy>(all: &[(u32, T)], v: T) -> u32 {
-    all.iter().find(|(_, x)| *x == v).map(|&(raw, _)| raw).expect("every variant is listed")
+    all.iter()
+        .find(|(_, x)| *x == v)
+        .map(|&(raw, _)| raw)
+        .expect("every variant is listed")
 }
 
 fn from_raw<T: Copy>(call: &'static str, all: &[(u32, T)], raw: u32) -> Result<T, SdkError> {
@@ -165,7 +189,10 @@ impl Sdk {
             codecs: bits(c.codecs, &CODECS),
             h264_profiles: bits(c.h264_profiles, &PROFILES),
             rc_modes: bits(c.rc_modes, &RC_MODES),
-            resolutions: c.resolutions[..n].iter().map(|r| (r.width, r.height)).collect(),
+            resolutions: c.resolutions[..n]
+                .iter()
+                .map(|r| (r.width, r.height))
+                .collect(),
             fps: (c.fps_min, c.fps_max),
             bitrate_kbps: (c.bitrate_min_kbps, c.bitrate_max_kbps),
             gop: (c.gop_min, c.gop_max),
@@ -177,8 +204,13 @@ impl Sdk {
     pub fn create_encoder(&self, chn: u32, attr: &EncoderAttr) -> Result<EncoderChannel, SdkError> {
         let raw = attr.to_ffi();
         // SAFETY: `raw` is a valid attribute struct that lives across the call.
-        check("NVT_VENC_CreateChn", unsafe { ffi::NVT_VENC_CreateChn(chn, &raw) })?;
-        Ok(EncoderChannel { sdk: self.clone(), chn })
+        check("NVT_VENC_CreateChn", unsafe {
+            ffi::NVT_VENC_CreateChn(chn, &raw)
+        })?;
+        Ok(EncoderChannel {
+            sdk: self.clone(),
+            chn,
+        })
     }
 }
 
@@ -197,7 +229,9 @@ impl EncoderChannel {
     pub fn attr(&self) -> Result<EncoderAttr, SdkError> {
         let mut a = ffi::NVT_VENC_ATTR_S::default();
         // SAFETY: `a` is a valid, writable struct of the type the function fills.
-        check("NVT_VENC_GetAttr", unsafe { ffi::NVT_VENC_GetAttr(self.chn, &mut a) })?;
+        check("NVT_VENC_GetAttr", unsafe {
+            ffi::NVT_VENC_GetAttr(self.chn, &mut a)
+        })?;
         EncoderAttr::from_ffi(&a)
     }
 
@@ -205,13 +239,17 @@ impl EncoderChannel {
     pub fn set_attr(&self, attr: &EncoderAttr) -> Result<(), SdkError> {
         let raw = attr.to_ffi();
         // SAFETY: `raw` is a valid attribute struct that lives across the call.
-        check("NVT_VENC_SetAttr", unsafe { ffi::NVT_VENC_SetAttr(self.chn, &raw) })
+        check("NVT_VENC_SetAttr", unsafe {
+            ffi::NVT_VENC_SetAttr(self.chn, &raw)
+        })
     }
 
     /// Makes the next frame an IDR.
     pub fn request_idr(&self) -> Result<(), SdkError> {
         // SAFETY: plain value arguments.
-        check("NVT_VENC_RequestIDR", unsafe { ffi::NVT_VENC_RequestIDR(self.chn) })
+        check("NVT_VENC_RequestIDR", unsafe {
+            ffi::NVT_VENC_RequestIDR(self.chn)
+        })
     }
 
     pub fn sdk(&self) -> &Sdk {
