@@ -802,7 +802,7 @@ fn errors_and_lifecycle() {
         let g = init_with(lock_free(), bad);
         assert_eq!(g.err(), Some(NVT_ERR_INVALID_ARG), "{bad}");
     }
-    let sdk = init_with(guard, "serial=UNIT-42").unwrap();
+    let sdk = init_with(lock_free(), "serial=UNIT-42").unwrap();
     // SAFETY: as above.
     unsafe {
         let cfg = NVT_SYS_CONFIG_S {
@@ -877,10 +877,12 @@ fn errors_and_lifecycle() {
     }
     drop(sdk);
     // Init after Exit works again, and a fresh channel table is empty.
-    let _sdk = init_with(lock_free(), "").unwrap();
+    let sdk = init_with(lock_free(), "").unwrap();
     let a = venc_attr(640, 360, 25);
     // SAFETY: valid attr pointer.
     assert_eq!(unsafe { NVT_VENC_CreateChn(0, &a) }, 0);
+    drop(sdk);
+    drop(guard);
 }
 
 /// A guard for code paths that already hold `LOCK` (the test itself serialises them):

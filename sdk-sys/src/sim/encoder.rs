@@ -53,7 +53,8 @@ impl H264Encoder {
         let qp = if attr.rc_mode == NVT_RC_MODE_E::NVT_RC_FIXQP {
             QpRange::new(attr.qp as u8, attr.qp as u8)
         } else {
-            QpRange::new(10, 45)
+            // The whole range: without frame skipping, QP is rate control's only lever.
+            QpRange::new(12, 51)
         };
         // FIXQP ignores bitrate_kbps (it may be anything); give the pinned rate control a
         // ceiling it never reaches.

@@ -82,7 +82,7 @@ pub fn analyse(prev: &[u8], cur: &[u8], attr: &NVT_MD_ATTR_S) -> (u32, [u32; 32]
     let thr = threshold(attr.sensitivity);
     let mut cells = [0u32; 32];
     let mut active = 0;
-    for r in 0..attr.rows as usize {
+    for (r, moved) in cells.iter_mut().enumerate().take(attr.rows as usize) {
         let (y0, y1) = (
             r * SMALL_H / attr.rows as usize,
             (r + 1) * SMALL_H / attr.rows as usize,
@@ -107,7 +107,7 @@ pub fn analyse(prev: &[u8], cur: &[u8], attr: &NVT_MD_ATTR_S) -> (u32, [u32; 32]
             }
             let n = ((y1 - y0) * (x1 - x0)).max(1) as u32;
             if sum / n > thr {
-                cells[r] |= 1 << c;
+                *moved |= 1 << c;
                 active += 1;
             }
         }

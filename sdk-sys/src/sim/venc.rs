@@ -25,6 +25,8 @@ use crate::*;
 
 pub const MAX_CHANNELS: u32 = 4;
 pub const QUEUE_LEN: usize = 8;
+/// How far behind its tick grid a worker may fall before it skips instead of catching up.
+const CATCH_UP_US: u64 = 1_000_000;
 
 /// 16:9 sizes the scaler and encoder accept, largest first.
 pub const RESOLUTIONS: [(u32, u32); 10] = [
@@ -308,10 +310,8 @@ impl Channel {
             }
             if s.generation != generation {
                 generation = s.generation;
-                fps = match &self.source {
-                    Source::Sensor(_) => s.attr.fps,
-                    Source::Replay(_) => s.attr.fps,
-                };
+                // In replay mode attr.fps is replay_fps (see replay_attr).
+                fps = s.attr.fps;
                 encoder = None;
                 replay_pos = 0;
                 k = self.clock.next_tick_index(fps, mono_us());
@@ -357,9 +357,14 @@ impl Channel {
                     encoder = None;
                 }
             }
-            // Next tick; skip ticks already missed (an overloaded machine loses frames
-            // instead of drifting ever further behind).
-            k = (k + 1).max(self.clock.next_tick_index(fps, mono_us()));
+            // Next tick. A worker that fell behind (a loaded machine) catches up on the
+            // missed instants, so pts spacing stays exactly 1/fps; only after a long stall
+            // (over CATCH_UP_US, e.g. a suspended process) does it jump to the present.
+            k += 1;
+            let now = mono_us();
+            if self.clock.tick(fps, k) + CATCH_UP_US < now {
+                k = self.clock.next_tick_index(fps, now);
+            }
         }
     }
 
