@@ -2,6 +2,7 @@
 //! declarations (`sdk_sys::NVT_*`), i.e. the FFI path the daemon and a vendor port use.
 //! The SDK is a process-wide singleton, so every test takes `LOCK` and does its own
 //! Init/Exit. Streams are checked by real decoders (ffprobe/ffmpeg).
+#![cfg(feature = "sim")]
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};

@@ -75,8 +75,20 @@ impl H264Encoder {
             .complexity(Complexity::Low)
             .qp(qp)
             .num_threads(1);
-        let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
+        let mut encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
             .map_err(|e| format!("openh264: {e}"))?;
+        // openh264 warns on stderr, at every (re)configuration, that skip-frame off limits
+        // its rate control; that is our deliberate choice (every frame must come out), so
+        // silence its log before the first encode configures it.
+        let mut quiet: std::ffi::c_int = 0; // WELS_LOG_QUIET
+        // SAFETY: the encoder instance exists (created above); ENCODER_OPTION_TRACE_LEVEL
+        // (25 in codec_app_def.h) reads one int through the pointer, which is valid for
+        // the duration of the call. It changes logging only, nothing the crate relies on.
+        unsafe {
+            encoder
+                .raw_api()
+                .set_option(25 as _, (&raw mut quiet).cast());
+        }
         Ok(H264Encoder {
             encoder,
             params: Vec::new(),
