@@ -258,6 +258,35 @@ fn every_advertised_profile_is_what_the_decoder_sees() {
 }
 
 #[test]
+fn every_advertised_resolution_encodes_and_decodes() {
+    let _sdk = init("");
+    let mut caps = NVT_VENC_CAPS_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_VENC_GetCaps(&mut caps) }, 0);
+    let sizes = &caps.resolutions[..caps.resolution_count as usize];
+    assert!(
+        sizes
+            .windows(2)
+            .all(|w| w[0].width * w[0].height > w[1].width * w[1].height)
+    );
+    let mut a = venc_attr(sizes[0].width, sizes[0].height, 25);
+    a.rc_mode = NVT_RC_MODE_E::NVT_RC_VBR;
+    create_start(0, &a);
+    for (i, r) in sizes.iter().enumerate() {
+        assert_eq!(r.width * 9, r.height * 16, "16:9");
+        a.width = r.width;
+        a.height = r.height;
+        // SAFETY: valid attr pointer.
+        assert_eq!(unsafe { NVT_VENC_SetAttr(0, &a) }, 0);
+        let frames = collect(0, 3);
+        let info = probe(&write_annexb(&format!("res{i}.h264"), &frames));
+        assert_eq!(info["width"], r.width.to_string());
+        assert_eq!(info["height"], r.height.to_string());
+        assert_eq!(info["nb_read_frames"], "3");
+    }
+}
+
+#[test]
 fn set_attr_applies_at_once_resolution_gop_bitrate() {
     let _sdk = init("");
     let mut a = venc_attr(640, 360, 25);

@@ -195,8 +195,8 @@ pub unsafe extern "C" fn NVT_VENC_GetCaps(caps: *mut NVT_VENC_CAPS_S) -> i32 {
                 width: rec.width,
                 height: rec.height,
             };
-            c.fps_min = sim.options.replay_fps.min(c.fps_max);
-            c.fps_max = c.fps_min;
+            c.fps_min = sim.options.replay_fps;
+            c.fps_max = sim.options.replay_fps;
         }
         // SAFETY: the caller passes NULL or a writable struct.
         unsafe { write_out(caps, c) }
