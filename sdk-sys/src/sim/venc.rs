@@ -196,9 +196,9 @@ impl Channel {
     }
 
     pub fn start(self: &Arc<Self>) -> Result<(), String> {
-        let mut th = self.thread.lock().unwrap();
+        let mut th = super::lock(&self.thread);
         {
-            let mut s = self.state.lock().unwrap();
+            let mut s = super::lock(&self.state);
             if s.running {
                 return Ok(());
             }
@@ -206,19 +206,36 @@ impl Channel {
             s.generation += 1;
         }
         let me = self.clone();
-        let handle = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("nvt-sim-venc".into())
-            .spawn(move || me.run())
-            .map_err(|e| e.to_string())?;
-        *th = Some(handle);
-        Ok(())
+            .spawn(move || {
+                // A panicking worker must not leave readers waiting forever: the channel
+                // reads as stopped (GetStream: NVT_ERR_STOPPED) until started again.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| me.run()));
+                if run.is_err() {
+                    let mut s = super::lock(&me.state);
+                    s.running = false;
+                    s.last_error = Some("encoder worker panicked".into());
+                    me.cv.notify_all();
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                *th = Some(handle);
+                Ok(())
+            }
+            Err(e) => {
+                super::lock(&self.state).running = false;
+                Err(e.to_string())
+            }
+        }
     }
 
     /// Stops the worker (waits for it) and drops queued frames.
     pub fn stop(&self, destroy: bool) {
-        let mut th = self.thread.lock().unwrap();
+        let mut th = super::lock(&self.thread);
         {
-            let mut s = self.state.lock().unwrap();
+            let mut s = super::lock(&self.state);
             s.running = false;
             s.destroyed |= destroy;
             s.queue.clear();
@@ -230,12 +247,12 @@ impl Channel {
     }
 
     pub fn attr(&self) -> NVT_VENC_ATTR_S {
-        self.state.lock().unwrap().attr
+        super::lock(&self.state).attr
     }
 
     /// Applies new (validated) attributes; a no-op if nothing changed.
     pub fn set_attr(&self, attr: NVT_VENC_ATTR_S) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         if s.attr == attr {
             return;
         }
@@ -246,13 +263,13 @@ impl Channel {
     }
 
     pub fn request_idr(&self) {
-        self.state.lock().unwrap().idr_requested = true;
+        super::lock(&self.state).idr_requested = true;
     }
 
     /// The oldest queued frame, waiting up to `timeout_ms` (<0: forever).
     pub fn get(&self, timeout_ms: i32) -> Result<Queued, GetError> {
         let deadline = (timeout_ms >= 0).then(|| mono_us() + timeout_ms as u64 * 1000);
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         loop {
             if s.destroyed || !s.running {
                 return Err(GetError::Stopped);
@@ -261,7 +278,7 @@ impl Channel {
                 return Ok(f);
             }
             match deadline {
-                None => s = self.cv.wait(s).unwrap(),
+                None => s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let now = mono_us();
                     if now >= d {
@@ -270,7 +287,7 @@ impl Channel {
                     s = self
                         .cv
                         .wait_timeout(s, Duration::from_micros(d - now))
-                        .unwrap()
+                        .unwrap_or_else(|e| e.into_inner())
                         .0;
                 }
             }
@@ -303,7 +320,7 @@ impl Channel {
         let mut fps = 1;
         let mut k = 0u64;
         let mut replay_pos = 0usize;
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         loop {
             if !s.running || s.destroyed {
                 return;
@@ -322,7 +339,7 @@ impl Channel {
                 s = self
                     .cv
                     .wait_timeout(s, Duration::from_micros(t - now))
-                    .unwrap()
+                    .unwrap_or_else(|e| e.into_inner())
                     .0;
                 continue; // re-check stop/attributes, and the time
             }
@@ -345,7 +362,7 @@ impl Channel {
                     Ok((au.keyframe, Payload::Replay(au)))
                 }
             };
-            s = self.state.lock().unwrap();
+            s = super::lock(&self.state);
             match produced {
                 // A frame of a configuration replaced meanwhile is not queued.
                 Ok((key, payload)) if s.generation == generation && s.running => {
