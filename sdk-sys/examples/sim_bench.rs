@@ -138,6 +138,39 @@ fn main() {
     // SAFETY: valid pointer.
     unsafe { NVT_MD_SetAttr(0, &md) };
     measure("nothing started, MD enabled (5 fps analysis)");
+
+    // The daemon's default load: 1280x720@25 main + 640x360@15 sub, drained by readers.
+    for (chn, w, h, fps) in [(0u32, 1280, 720, 25), (1, 640, 360, 15)] {
+        let attr = NVT_VENC_ATTR_S {
+            vi: 0,
+            codec: NVT_CODEC_E::NVT_CODEC_H264,
+            width: w,
+            height: h,
+            fps,
+            rc_mode: NVT_RC_MODE_E::NVT_RC_CBR,
+            bitrate_kbps: if chn == 0 { 2000 } else { 512 },
+            gop: 50,
+            profile: NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN,
+            qp: 26,
+        };
+        // SAFETY: valid attr pointer.
+        unsafe {
+            assert_eq!(NVT_VENC_CreateChn(chn, &attr), 0);
+            assert_eq!(NVT_VENC_StartChn(chn), 0);
+        }
+        std::thread::spawn(move || {
+            let mut s = NVT_VENC_STREAM_S::default();
+            // SAFETY: valid stream struct; released right after each successful get.
+            loop {
+                match unsafe { NVT_VENC_GetStream(chn, &mut s, 1000) } {
+                    0 => unsafe { NVT_VENC_ReleaseStream(chn, &mut s) },
+                    NVT_ERR_TIMEOUT => continue,
+                    _ => break,
+                };
+            }
+        });
+    }
+    measure("720p25 + 360p15 encoding, MD enabled");
     // SAFETY: no arguments.
     unsafe { NVT_SYS_Exit() };
 }
