@@ -353,6 +353,15 @@ fn set_attr_applies_at_once_resolution_gop_bitrate() {
         sizes[1]
     );
 
+    // Profile: High on the running channel, and the decoder sees High.
+    a.profile = NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH;
+    // SAFETY: valid attr pointer.
+    assert_eq!(unsafe { NVT_VENC_SetAttr(0, &a) }, 0);
+    let high = collect(0, 5);
+    assert!(high[0].keyframe);
+    let info = probe(&write_annexb("set_high.h264", &high));
+    assert_eq!(info["profile"], "High", "{info:?}");
+
     // Invalid attributes change nothing.
     let mut bad = a;
     bad.width = 1000;
@@ -795,12 +804,33 @@ fn replay_emits_the_recording_in_a_loop() {
     for w in frames.windows(2) {
         assert_eq!(w[1].pts_us - w[0].pts_us, 100_000, "replay_fps=10");
     }
-    let info = probe(&write_annexb("replay.h264", &frames[..50]));
+    let replayed = write_annexb("replay.h264", &frames[..50]);
+    let info = probe(&replayed);
     assert_eq!(
         (info["width"].as_str(), info["height"].as_str()),
         ("640", "360")
     );
     assert_eq!(info["nb_read_frames"], "50");
+    // The replayed stream decodes to exactly the recording's pictures.
+    assert_eq!(frame_md5s(&replayed), frame_md5s(Path::new(&replay_file())));
+}
+
+/// MD5 of every decoded picture.
+fn frame_md5s(path: &Path) -> Vec<String> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "framemd5", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(out.status.success());
+    let md5s: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|m| m.trim().to_string()))
+        .collect();
+    assert!(!md5s.is_empty());
+    md5s
 }
 
 #[test]
