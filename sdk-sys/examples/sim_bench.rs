@@ -12,6 +12,7 @@ use sdk_sys::sim::{scale, sensor::Sensor, snapshot};
 use sdk_sys::*;
 
 fn cpu_seconds() -> f64 {
+    // SAFETY: rusage is plain integers, for which all-zero is a valid value.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: valid out pointer.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
