@@ -951,3 +951,33 @@ fn lock_free() -> MutexGuard<'static, ()> {
     static FREE: Mutex<()> = Mutex::new(());
     FREE.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+#[test]
+fn unreleased_streams_are_bounded_and_outlive_destroy() {
+    let _sdk = init("");
+    create_start(3, &venc_attr(320, 180, 25));
+    let mut held: Vec<NVT_VENC_STREAM_S> = Vec::new();
+    for _ in 0..4 {
+        let mut s = NVT_VENC_STREAM_S::default();
+        // SAFETY: valid, writable stream struct.
+        assert_eq!(unsafe { NVT_VENC_GetStream(3, &mut s, 3000) }, 0);
+        held.push(s);
+    }
+    let mut s = NVT_VENC_STREAM_S::default();
+    // SAFETY: valid, writable stream struct.
+    assert_eq!(
+        unsafe { NVT_VENC_GetStream(3, &mut s, 3000) },
+        NVT_ERR_NO_MEM
+    );
+    // Streams stay readable after the channel is destroyed, until released.
+    // SAFETY: plain integer argument.
+    assert_eq!(unsafe { NVT_VENC_DestroyChn(3) }, 0);
+    for s in &mut held {
+        // SAFETY: the SDK keeps the stream's descriptors and bytes alive until release.
+        let first = unsafe { *(*s.nalus).data };
+        assert_eq!(first & 0x80, 0, "forbidden_zero_bit of a live NAL header");
+        // SAFETY: releasing a stream obtained above.
+        assert_eq!(unsafe { NVT_VENC_ReleaseStream(3, s) }, 0);
+        assert!(s.nalus.is_null(), "release clears the caller's struct");
+    }
+}
