@@ -85,8 +85,12 @@ fn main() {
             .collect();
         let t = Instant::now();
         let mut bytes = 0;
-        for img in &imgs {
-            bytes += enc.encode(img, false).unwrap().data.len();
+        for (k, img) in imgs.iter().enumerate() {
+            bytes += enc
+                .encode(img, k as u64 * 40_000, false)
+                .unwrap()
+                .data
+                .len();
         }
         let secs = t.elapsed().as_secs_f64();
         println!(

@@ -981,3 +981,34 @@ fn unreleased_streams_are_bounded_and_outlive_destroy() {
         assert!(s.nalus.is_null(), "release clears the caller's struct");
     }
 }
+
+#[test]
+fn cbr_holds_the_target_and_vbr_stays_under_the_ceiling() {
+    let _sdk = init("");
+    let mut cbr = venc_attr(640, 360, 25);
+    cbr.bitrate_kbps = 1000;
+    cbr.gop = 50;
+    let mut vbr = cbr;
+    vbr.rc_mode = NVT_RC_MODE_E::NVT_RC_VBR;
+    create_start(0, &cbr);
+    create_start(1, &vbr);
+    // Both channels are drained at once so neither drops frames.
+    let rate = |chn| {
+        std::thread::spawn(move || {
+            let frames = collect(chn, 100);
+            for w in frames.windows(2) {
+                assert_eq!(w[1].seq, w[0].seq + 1, "no frame dropped");
+            }
+            // Skip the first second (rate control settling), measure the next three.
+            let bytes: usize = frames[25..].iter().map(Got::bytes).sum();
+            (bytes * 8 * 25 / 75 / 1000) as u32
+        })
+    };
+    let (c, v) = (rate(0), rate(1));
+    let (c, v) = (c.join().unwrap(), v.join().unwrap());
+    assert!(
+        (750..=1250).contains(&c),
+        "CBR 1000 kbit/s target produced {c}"
+    );
+    assert!(v <= 1050 && v > 300, "VBR 1000 kbit/s ceiling produced {v}");
+}

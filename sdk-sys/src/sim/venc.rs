@@ -409,7 +409,7 @@ impl Channel {
         if encoder.is_none() {
             *encoder = Some(H264Encoder::new(attr)?);
         }
-        let au = encoder.as_mut().unwrap().encode(img, force_idr)?;
+        let au = encoder.as_mut().unwrap().encode(img, t, force_idr)?;
         Ok((au.keyframe, Payload::Encoded(au)))
     }
 }
