@@ -330,6 +330,13 @@ fn set_attr_applies_at_once_resolution_gop_bitrate() {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(idx, vec![0, 5, 10]);
+    // The SDK's keyframe flag agrees with the decoder, and every IDR carries SPS and PPS.
+    for (f, k) in after.iter().zip(&kf) {
+        assert_eq!(f.keyframe, *k);
+        if f.keyframe {
+            assert_eq!(&f.types()[..3], &[7, 8, 5]);
+        }
+    }
     let mut got = NVT_VENC_ATTR_S::default();
     // SAFETY: valid out pointer.
     assert_eq!(unsafe { NVT_VENC_GetAttr(0, &mut got) }, 0);
