@@ -195,8 +195,8 @@ pub unsafe extern "C" fn NVT_VENC_GetCaps(caps: *mut NVT_VENC_CAPS_S) -> i32 {
                 width: rec.width,
                 height: rec.height,
             };
-            c.fps_min = sim.options.replay_fps.min(c.fps_max);
-            c.fps_max = c.fps_min;
+            c.fps_min = sim.options.replay_fps;
+            c.fps_max = sim.options.replay_fps;
         }
         // SAFETY: the caller passes NULL or a writable struct.
         unsafe { write_out(caps, c) }
@@ -684,3 +684,24 @@ const _: () = {
         NVT_FOCUS_GetStatus,
     );
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_nvt_err_hw() {
+        assert_eq!(guard(|| panic!("boom")), NVT_ERR_HW);
+        assert_eq!(guard(|| Err(NVT_ERR_TIMEOUT)), NVT_ERR_TIMEOUT);
+        assert_eq!(guard(|| Ok(())), 0);
+    }
+
+    #[test]
+    fn str_error_is_static_and_total() {
+        for e in [-100, -11, -1, 0, 5] {
+            // SAFETY: StrError returns a pointer to a static NUL-terminated string.
+            let s = unsafe { CStr::from_ptr(NVT_SYS_StrError(e)) };
+            assert!(!s.to_bytes().is_empty());
+        }
+    }
+}
