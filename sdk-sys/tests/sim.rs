@@ -422,6 +422,16 @@ fn two_channels_keep_their_own_rates() {
         let d = w[1].pts_us - w[0].pts_us;
         assert!((66_666..=66_667).contains(&d), "15 fps spacing {d}");
     }
+    // A new rate on the running channel: the next frames are 1/5 s apart, starting with an IDR.
+    let mut a = venc_attr(640, 360, 5);
+    a.bitrate_kbps = 2000;
+    // SAFETY: valid attr pointer.
+    assert_eq!(unsafe { NVT_VENC_SetAttr(1, &a) }, 0);
+    let slow = collect(1, 4);
+    assert!(slow[0].keyframe);
+    for w in slow.windows(2) {
+        assert_eq!(w[1].pts_us - w[0].pts_us, 200_000, "5 fps spacing");
+    }
     let info = probe(&write_annexb("sub.h264", &sub));
     assert_eq!(
         (info["width"].as_str(), info["nb_read_frames"].as_str()),

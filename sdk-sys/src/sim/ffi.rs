@@ -218,7 +218,10 @@ pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR
             Some(rec) => {
                 // Replay: the recording decides size, rate and profile; only what cannot
                 // be replayed is refused.
-                if attr.vi != 0 || attr.codec != NVT_CODEC_E::NVT_CODEC_H264 {
+                if attr.vi != 0 {
+                    return Err(NVT_ERR_INVALID_ARG);
+                }
+                if attr.codec != NVT_CODEC_E::NVT_CODEC_H264 {
                     return Err(NVT_ERR_NOT_SUPPORTED);
                 }
                 (
