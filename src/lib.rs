@@ -5,10 +5,16 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod camera;
+pub mod config;
+pub mod daemon;
 pub mod file_source;
 pub mod frame;
-pub mod rtp;
-pub mod rtsp;
-pub mod stream_hub;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod motion;
+pub mod rtp;
+pub mod rtsp;
+pub mod sdk;
+pub mod settings;
+pub mod stream_hub;
