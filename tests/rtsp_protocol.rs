@@ -311,3 +311,102 @@ async fn auth_hook_challenges_and_binds_user() {
     assert_eq!(r.status, 200);
     h.server.shutdown().await;
 }
+
+/// A UDP session whose client goes silent expires and stops receiving; one that sends RTCP
+/// receiver reports from its RTCP port stays alive (RFC 2326 s12.37).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_sessions_expire_unless_refreshed_by_rtcp() {
+    let limits = Limits {
+        session_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let h = Harness::start_with(StreamConfig::default(), limits, Arc::new(NoAuth)).await;
+    let url = h.url();
+    let server_rtcp: std::net::SocketAddr = format!("127.0.0.1:{}", h.server.udp_ports().1)
+        .parse()
+        .unwrap();
+    let play = |rtp: u16| {
+        let url = url.clone();
+        async move {
+            let mut c = Raw::connect_addr(h_addr(&url)).await;
+            let r = c
+                .req(&setup_tcp(
+                    &url,
+                    1,
+                    &format!("RTP/AVP;unicast;client_port={rtp}-{}", rtp + 1),
+                ))
+                .await;
+            assert_eq!(r.status, 200);
+            assert!(r.header("Session").unwrap().ends_with(";timeout=2"));
+            let id = r.session();
+            let r = c
+                .req(&format!(
+                    "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\nSession: {id}\r\n\r\n"
+                ))
+                .await;
+            assert_eq!(r.status, 200);
+            c
+        }
+    };
+    let silent_rtp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let p = silent_rtp.local_addr().unwrap().port();
+    let live_rtp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let live_rtcp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let lp = live_rtp.local_addr().unwrap().port();
+    let _silent = play(p).await;
+    // The live client's RTCP port is whatever it bound: named explicitly in client_port.
+    let _live = {
+        let mut c = Raw::connect_addr(h_addr(&url)).await;
+        let t = format!(
+            "RTP/AVP;unicast;client_port={lp}-{}",
+            live_rtcp.local_addr().unwrap().port()
+        );
+        let r = c.req(&setup_tcp(&url, 1, &t)).await;
+        assert_eq!(r.status, 200);
+        let id = r.session();
+        let r = c
+            .req(&format!(
+                "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\nSession: {id}\r\n\r\n"
+            ))
+            .await;
+        assert_eq!(r.status, 200);
+        c
+    };
+    let mut buf = [0u8; 2048];
+    tokio::time::timeout(Duration::from_secs(5), silent_rtp.recv(&mut buf))
+        .await
+        .expect("silent client first receives RTP")
+        .unwrap();
+    // An empty RR (RFC 3550 s6.4.2) every 300 ms from the live client's RTCP port.
+    let rr = [0x80u8, 201, 0, 1, 0, 0, 0, 9];
+    let end = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < end {
+        live_rtcp.send_to(&rr, server_rtcp).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Timeout 2 s + reaper tick: the silent session is gone and its RTP has stopped.
+    assert_eq!(h.server.metrics().sessions_expired, 1);
+    while silent_rtp.try_recv(&mut buf).is_ok() {} // drain what was sent before expiry
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1500), silent_rtp.recv(&mut buf))
+            .await
+            .is_err(),
+        "expired session still receives RTP"
+    );
+    // The refreshed one still plays.
+    tokio::time::timeout(Duration::from_secs(2), live_rtp.recv(&mut buf))
+        .await
+        .expect("refreshed session still receives RTP")
+        .unwrap();
+    assert_eq!(h.server.metrics().sessions, 1);
+    h.server.shutdown().await;
+}
+
+fn h_addr(url: &str) -> std::net::SocketAddr {
+    url.trim_start_matches("rtsp://")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}

@@ -110,6 +110,13 @@ impl Resp {
 }
 
 impl Raw {
+    pub async fn connect_addr(addr: std::net::SocketAddr) -> Self {
+        Self {
+            s: TcpStream::connect(addr).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
     pub async fn connect(h: &Harness) -> Self {
         Self {
             s: TcpStream::connect(h.server.local_addr()).await.unwrap(),
