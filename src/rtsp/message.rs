@@ -15,7 +15,7 @@ use super::limits::Limits;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub method: Method,
-    /// The request URI as sent (`*` for `OPTIONS *`).
+    /// The request URI exactly as sent on the request line (`*` for `OPTIONS *`).
     pub uri: String,
     pub cseq: Option<u32>,
     /// Header (name, value) pairs in order; look them up with [`Request::header`].
@@ -150,10 +150,14 @@ pub fn read(buf: &[u8], limits: &Limits) -> Result<Option<(Incoming, usize)>, Fr
     if req.version() != rtsp_types::Version::V1_0 {
         return Err(FrameError::Malformed);
     }
-    let uri = req
-        .request_uri()
-        .map(|u| u.as_str().to_owned())
-        .unwrap_or_else(|| "*".to_owned());
+    // The request-target exactly as sent (not the parsed URL's normalized form): HTTP Digest
+    // compares it with the `uri` parameter byte for byte (RFC 7616 s3.4.6).
+    let uri = head
+        .split(|&b| b == b' ')
+        .nth(1)
+        .and_then(|u| std::str::from_utf8(u).ok())
+        .unwrap_or("*")
+        .to_owned();
     let headers: Vec<(String, String)> = req
         .headers()
         .map(|(n, v)| (n.as_str().to_owned(), v.as_str().to_owned()))
@@ -210,6 +214,9 @@ mod tests {
         assert_eq!(r.cseq, Some(7));
         assert_eq!(r.header("user-agent"), Some("x"));
         assert_eq!(r.uri, "rtsp://h/main");
+        let s = b"DESCRIBE rtsp://CAM:554/Main RTSP/1.0\r\nCSeq: 1\r\n\r\n";
+        let Incoming::Request(r) = one(s).unwrap().unwrap().0 else { panic!() };
+        assert_eq!(r.uri, "rtsp://CAM:554/Main", "kept byte for byte");
     }
 
     #[test]
