@@ -23,6 +23,9 @@ pub const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
 const GENERATED_PASSWORD_LEN: usize = 20;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Before anything else: a SIGTERM that arrives while we start must stop us cleanly, not
+    // kill us with the default action halfway through a settings write.
+    let shutdown = ShutdownSignal::install()?;
     let (store, first_start) = SettingsStore::open(&config.state_dir)?;
     if first_start {
         tracing::info!(path = %store.path().display(), "first start: no settings file yet, using defaults");
@@ -73,7 +76,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         discovery = config.discovery,
         "nvt running"
     );
-    shutdown_signal().await?;
+    shutdown.recv().await;
     tracing::info!("stopping");
 
     drop(monitors);
@@ -137,12 +140,24 @@ fn generate_password() -> String {
         .collect()
 }
 
-async fn shutdown_signal() -> anyhow::Result<()> {
-    let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received"),
-        _ = int.recv() => tracing::info!("SIGINT received"),
+/// SIGTERM and SIGINT, installed once at start and awaited when the daemon is up.
+struct ShutdownSignal {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignal {
+    fn install() -> anyhow::Result<ShutdownSignal> {
+        Ok(ShutdownSignal {
+            term: signal(SignalKind::terminate()).context("installing SIGTERM handler")?,
+            int: signal(SignalKind::interrupt()).context("installing SIGINT handler")?,
+        })
     }
-    Ok(())
+
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => tracing::info!("SIGTERM received"),
+            _ = self.int.recv() => tracing::info!("SIGINT received"),
+        }
+    }
 }

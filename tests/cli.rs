@@ -225,3 +225,24 @@ fn bad_sdk_options_are_a_clear_startup_error() {
         nvt.seen
     );
 }
+
+/// A SIGTERM that arrives while the daemon is still starting (here: right after it logged
+/// that it is reading its settings) is honoured once startup completes: exit 0, settings
+/// written, never the default action killing it mid-way.
+#[test]
+fn sigterm_during_startup_stops_cleanly() {
+    let state = temp_state();
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "pw-startup")]);
+    nvt.wait_for("first start", START);
+    nvt.signal(Signal::SIGTERM);
+    let status = nvt.wait_exit(START);
+    assert!(status.success(), "{status:?}: {:?}", nvt.seen);
+    assert!(
+        nvt.seen
+            .iter()
+            .any(|l| matches!(l, Line::Err(s) if s.contains("stopped")))
+    );
+    let settings =
+        nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings.user("admin").unwrap().password, "pw-startup");
+}

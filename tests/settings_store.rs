@@ -252,5 +252,8 @@ fn fuzz_corpus_never_panics() {
         n += 1;
     }
     assert!(n >= 2, "corpus missing in {}", dir.display());
-    assert!(parse(&std::fs::read(dir.join("default.json")).unwrap()).is_ok(), "the seed is a valid file");
+    assert!(
+        parse(&std::fs::read(dir.join("default.json")).unwrap()).is_ok(),
+        "the seed is a valid file"
+    );
 }

@@ -83,16 +83,34 @@ impl Stream {
         v
     }
 
-    fn set(&self, attr: EncoderAttr) {
+    /// Applies new attributes and returns `n` frames encoded with them, from the change's
+    /// IDR on. Frames captured before the call are skipped by capture time (pts is
+    /// CLOCK_MONOTONIC): under load the receiver may still hold several older GOPs.
+    fn set_and_take(&self, attr: EncoderAttr, n: usize) -> Vec<Frame> {
+        let before = monotonic_now();
         self.capture.channel().set_attr(&attr).expect("set_attr");
-        // Frames encoded before the change may still be queued: skip to the change's IDR.
-        while let Ok(f) = self.rx.recv_timeout(Duration::from_secs(10)) {
-            if f.keyframe && f.nal(nvt::frame::nal_type::SPS).is_some() {
-                return;
+        let first = loop {
+            let f = self
+                .rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("frames after set_attr");
+            if f.pts >= before {
+                break f;
             }
-        }
-        panic!("no IDR after set_attr");
+        };
+        assert!(
+            first.keyframe && first.nal(nvt::frame::nal_type::SPS).is_some(),
+            "a change starts with an IDR carrying SPS"
+        );
+        let mut v = vec![first];
+        v.extend(self.take(n - 1));
+        v
     }
+}
+
+fn monotonic_now() -> Duration {
+    let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap();
+    Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32)
 }
 
 fn channel_pair() -> (std::sync::mpsc::Sender<Frame>, Receiver<Frame>) {
@@ -147,12 +165,15 @@ fn resolution_change_shows_in_the_stream() {
         .into_iter()
         .find(|&(w, _)| w < 1280)
         .expect("a smaller size");
-    s.set(EncoderAttr {
-        width: small.0,
-        height: small.1,
-        ..main_attr()
-    });
-    let (_d, _p, probe) = probe_frames(&s.take_from_keyframe(20));
+    let frames = s.set_and_take(
+        EncoderAttr {
+            width: small.0,
+            height: small.1,
+            ..main_attr()
+        },
+        20,
+    );
+    let (_d, _p, probe) = probe_frames(&frames);
     assert_eq!((probe.width, probe.height), small);
     assert_eq!(probe.frames, 20);
 }
@@ -172,11 +193,13 @@ fn frame_rate_change_shows_in_capture_timestamps() {
     for w in frames.windows(2) {
         assert_eq!(w[1].pts - w[0].pts, Duration::from_millis(100));
     }
-    s.set(EncoderAttr {
-        fps: 5,
-        ..main_attr()
-    });
-    let frames = s.take_from_keyframe(6);
+    let frames = s.set_and_take(
+        EncoderAttr {
+            fps: 5,
+            ..main_attr()
+        },
+        6,
+    );
     for w in frames.windows(2) {
         assert_eq!(w[1].pts - w[0].pts, Duration::from_millis(200));
     }
@@ -203,13 +226,16 @@ fn gop_change_shows_in_keyframe_spacing() {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(keys, vec![0, 10, 20, 30]);
-    s.set(EncoderAttr {
-        width: 640,
-        height: 360,
-        gop: 7,
-        ..main_attr()
-    });
-    let (_d, path, _) = probe_frames(&s.take_from_keyframe(15));
+    let frames = s.set_and_take(
+        EncoderAttr {
+            width: 640,
+            height: 360,
+            gop: 7,
+            ..main_attr()
+        },
+        15,
+    );
+    let (_d, path, _) = probe_frames(&frames);
     let keys: Vec<usize> = keyframes(&path)
         .iter()
         .enumerate()
@@ -231,8 +257,7 @@ fn bitrate_change_shows_in_stream_size() {
     };
     let s = Stream::start(&sdk, 1, attr(200));
     let low: usize = s.take_from_keyframe(75).iter().map(Frame::len).sum();
-    s.set(attr(2000));
-    let high: usize = s.take_from_keyframe(75).iter().map(Frame::len).sum();
+    let high: usize = s.set_and_take(attr(2000), 75).iter().map(Frame::len).sum();
     // 3 s of video: ~75 kB at 200 kb/s vs ~750 kB at 2000 kb/s. Rate control is not exact,
     // so ask only for a clear separation in the right direction.
     assert!(
@@ -257,18 +282,20 @@ fn every_advertised_profile_is_what_the_stream_says() {
         EncoderAttr {
             width: 640,
             height: 360,
-            profile: caps.h264_profiles[0],
+            // Start on the last profile so that every step below is a real change.
+            profile: *caps.h264_profiles.last().unwrap(),
             ..main_attr()
         },
     );
+    let _ = s.take_from_keyframe(2);
     for &profile in &caps.h264_profiles {
-        s.set(EncoderAttr {
+        let attr = EncoderAttr {
             width: 640,
             height: 360,
             profile,
             ..main_attr()
-        });
-        let (_d, _p, probe) = probe_frames(&s.take_from_keyframe(10));
+        };
+        let (_d, _p, probe) = probe_frames(&s.set_and_take(attr, 10));
         let expected = match profile {
             H264Profile::Baseline => "Constrained Baseline",
             H264Profile::Main => "Main",
