@@ -6,3 +6,5 @@
 
 pub mod auth;
 pub mod frame;
+pub mod soap;
+pub mod xml;

@@ -21,3 +21,13 @@ fn run_corpus(target: &str, f: fn(&[u8])) {
 fn digest_authorization_corpus() {
     run_corpus("digest_authorization", nvt::auth::digest::fuzz_input);
 }
+
+#[test]
+fn soap_envelope_corpus() {
+    run_corpus("soap_envelope", nvt::soap::envelope::fuzz_input);
+}
+
+#[test]
+fn xsd_time_corpus() {
+    run_corpus("xsd_time", nvt::xml::xsd::fuzz_input);
+}
