@@ -6,5 +6,6 @@
 
 pub mod auth;
 pub mod frame;
+pub mod onvif;
 pub mod soap;
 pub mod xml;

@@ -19,8 +19,9 @@ use quick_xml::name::ResolveResult;
 use crate::soap::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
 
 /// An element: namespace URI (None when unqualified), local name, attributes, child elements
-/// and the concatenation of its character data.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// and the concatenation of its character data. Equality ignores `ns_decls`: prefixes are
+/// lexical, not part of the information the element carries.
+#[derive(Clone, Debug, Default)]
 pub struct Element {
     pub ns: Option<String>,
     pub name: String,
@@ -32,6 +33,18 @@ pub struct Element {
     /// to the declarations in scope.
     pub ns_decls: Vec<(String, String)>,
 }
+
+impl PartialEq for Element {
+    fn eq(&self, o: &Self) -> bool {
+        self.ns == o.ns
+            && self.name == o.name
+            && self.attrs == o.attrs
+            && self.text == o.text
+            && self.children == o.children
+    }
+}
+
+impl Eq for Element {}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribute {
