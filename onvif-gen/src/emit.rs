@@ -821,7 +821,7 @@ impl<'a> Emitter<'a> {
             writeln!(o, "    Operation {{ name: {:?}, request: ({:?}, {:?}), action: {:?}, response_action: {:?}, access: AccessClass::{class} }},", op.name, op.input.0, op.input.1, op.action, op.response_action).unwrap();
         }
         o.push_str("];\n\n");
-        o.push_str("/// The operation a request body element names, if this service has it.\npub fn operation(body: &Element) -> Option<&'static Operation> {\n    if body.ns.as_deref() != Some(NAMESPACE) {\n        return None;\n    }\n    OPERATIONS.iter().find(|o| o.request.1 == body.name)\n}\n\n");
+        o.push_str("/// The operation a request body element names (by namespace URI and local name), if this\n/// service has it.\npub fn operation(body: &Element) -> Option<&'static Operation> {\n    let ns = body.ns.as_deref()?;\n    OPERATIONS.iter().find(|o| o.request.0 == ns && o.request.1 == body.name)\n}\n\n");
         writeln!(o, "/// The `{}` operations. Each default answers `env:Receiver/ter:ActionNotSupported`.\npub trait {}: Send + Sync {{", svc.namespace, svc.trait_name).unwrap();
         for (op, i, r) in ops {
             writeln!(o, "    /// `{}`\n    fn {}(&self, ctx: &RequestContext, req: {}) -> impl Future<Output = Result<{}, Fault>> + Send {{\n        let _ = (ctx, req);\n        async {{ Err(Fault::action_not_supported()) }}\n    }}", op.name, snake(&op.name), i.path.replace("super::", "super::"), r.path).unwrap();

@@ -80,6 +80,8 @@ pub struct Model {
     pub attributes: BTreeMap<QName, TypeRef>,
     /// WSDL operations by (portType namespace, operation name).
     pub operations: BTreeMap<QName, Operation>,
+    /// WSDL messages by QName -> the element of their (single) part.
+    messages: BTreeMap<QName, QName>,
     loaded: BTreeSet<PathBuf>,
 }
 
@@ -111,11 +113,11 @@ impl Model {
                 self.load_schema_node(s, &dir)?;
             }
         }
-        let mut messages: BTreeMap<String, QName> = BTreeMap::new();
         for m in root.kids(WSDL, "message") {
             if let Some(part) = m.kid(WSDL, "part") {
                 if let Some(el) = part.attr("element") {
-                    messages.insert(m.attr("name").unwrap().to_owned(), part.qname(el)?);
+                    let key = (tns.clone(), m.attr("name").unwrap().to_owned());
+                    self.messages.insert(key, part.qname(el)?);
                 }
             }
         }
@@ -138,8 +140,8 @@ impl Model {
                     let Some(n) = op.kid(WSDL, dir) else {
                         return Ok(None);
                     };
-                    let (_, local) = n.qname(n.attr("message").unwrap())?;
-                    Ok(messages.get(&local).cloned())
+                    let q = n.qname(n.attr("message").unwrap())?;
+                    Ok(self.messages.get(&q).cloned())
                 };
                 let (Some(input), Some(output)) = (msg("input")?, msg("output")?) else {
                     continue;

@@ -44,12 +44,11 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "SystemReboot", request: ("http://www.onvif.org/ver10/device/wsdl", "SystemReboot"), action: "http://www.onvif.org/ver10/device/wsdl/SystemReboot", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SystemRebootResponse", access: AccessClass::Unrecoverable },
 ];
 
-/// The operation a request body element names, if this service has it.
+/// The operation a request body element names (by namespace URI and local name), if this
+/// service has it.
 pub fn operation(body: &Element) -> Option<&'static Operation> {
-    if body.ns.as_deref() != Some(NAMESPACE) {
-        return None;
-    }
-    OPERATIONS.iter().find(|o| o.request.1 == body.name)
+    let ns = body.ns.as_deref()?;
+    OPERATIONS.iter().find(|o| o.request.0 == ns && o.request.1 == body.name)
 }
 
 /// The `http://www.onvif.org/ver10/device/wsdl` operations. Each default answers `env:Receiver/ter:ActionNotSupported`.
