@@ -49,7 +49,9 @@ impl Frame {
 
     /// The first NAL unit of the given type, if any.
     pub fn nal(&self, kind: u8) -> Option<&Bytes> {
-        self.nals.iter().find(|n| n.first().map(|b| b & 0x1f) == Some(kind))
+        self.nals
+            .iter()
+            .find(|n| n.first().map(|b| b & 0x1f) == Some(kind))
     }
 
     /// Writes the frame as an Annex-B byte stream (start code before each NAL unit), as

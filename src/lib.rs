@@ -5,7 +5,13 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod camera;
+pub mod config;
+pub mod daemon;
 pub mod frame;
+pub mod motion;
 pub mod onvif;
+pub mod sdk;
+pub mod settings;
 pub mod soap;
 pub mod xml;

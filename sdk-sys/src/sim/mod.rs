@@ -1,1 +1,150 @@
-//! The simulated SoC (in progress).
+//! The simulated SoC: implements every function of `include/nvt_sdk.h` in Rust and exports
+//! it under its C name (see `ffi.rs`), so nvt reaches it through the same FFI path a vendor
+//! port uses. One module per idea:
+//!
+//! - `ffi`: the exported C functions (argument checks, panics caught at the boundary)
+//! - `options`: board options; `clock`: time base; `frame`: the I420 buffer
+//! - `pattern` + `font`: the scene; `isp`: image settings; `sensor`: captures on demand
+//! - `scale`: I420 scaler; `encoder`: openh264; `venc`: channels, workers and queues
+//! - `annexb` + `sps` + `replay`: replaying a recorded H.264 file
+//! - `snapshot`: JPEG; `motion`: motion detection; `focus`: the focus motor
+//!
+//! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
+//! functions.
+
+pub mod annexb;
+pub mod clock;
+pub mod encoder;
+pub mod ffi;
+pub mod focus;
+pub mod font;
+pub mod frame;
+pub mod isp;
+pub mod motion;
+pub mod options;
+pub mod pattern;
+pub mod replay;
+pub mod scale;
+pub mod sensor;
+pub mod snapshot;
+pub mod sps;
+pub mod venc;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use clock::Clock;
+use focus::Focus;
+use motion::Motion;
+use options::Options;
+use replay::Recording;
+use sensor::Sensor;
+use venc::Channel;
+
+/// A frame handed out by NVT_VENC_GetStream and not yet released: it owns the bytes the
+/// caller's NAL descriptors point into.
+pub struct OutStream {
+    pub chn: u32,
+    pub frame: venc::Queued,
+    pub nalus: Vec<crate::NVT_VENC_NALU_S>,
+}
+
+// SAFETY: the raw pointers in `nalus` point into heap buffers owned by `frame` (which never
+// moves or mutates them while the OutStream exists); nothing else aliases them mutably.
+unsafe impl Send for OutStream {}
+
+/// Frames handed out per channel and not yet released; more is NVT_ERR_NO_MEM (the
+/// contract's "small fixed pool of stream buffers").
+pub const MAX_OUTSTANDING: usize = 4;
+
+/// A snapshot kept after NVT_ERR_BUF_TOO_SMALL so that the retry gets the same bytes.
+pub struct PendingSnap {
+    pub key: (u32, u32, u32),
+    pub at_us: u64,
+    pub jpeg: Vec<u8>,
+}
+
+/// Everything that exists between NVT_SYS_Init and NVT_SYS_Exit.
+pub struct Sim {
+    pub options: Options,
+    pub clock: Clock,
+    pub sensor: Arc<Sensor>,
+    pub recording: Option<Arc<Recording>>,
+    pub channels: Mutex<[Option<Arc<Channel>>; venc::MAX_CHANNELS as usize]>,
+    pub motion: Arc<Motion>,
+    pub focus: Mutex<Focus>,
+    /// Outstanding streams keyed by their `priv` handle.
+    pub out: Mutex<HashMap<usize, Box<OutStream>>>,
+    pub pending_snap: Mutex<Option<PendingSnap>>,
+}
+
+static SIM: Mutex<Option<Arc<Sim>>> = Mutex::new(None);
+
+/// Locks ignoring poisoning: a panic caught at the FFI boundary must not make the SDK
+/// unusable for every later call.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Sim {
+    pub fn new(options: Options) -> Result<Sim, String> {
+        let recording = match &options.replay {
+            Some(path) => Some(Arc::new(Recording::load(path, options.replay_fps)?)),
+            None => None,
+        };
+        let clock = Clock::start();
+        let sensor = Arc::new(Sensor::new(
+            clock,
+            options.motion_period_ms,
+            options.motion_on_ms,
+        ));
+        let motion = Motion::start(sensor.clone());
+        Ok(Sim {
+            options,
+            clock,
+            sensor,
+            recording,
+            channels: Mutex::new(Default::default()),
+            motion,
+            focus: Mutex::new(Focus::default()),
+            out: Mutex::new(HashMap::new()),
+            pending_snap: Mutex::new(None),
+        })
+    }
+
+    /// Stops every worker; the Sim is unusable afterwards.
+    pub fn shutdown(&self) {
+        let channels: Vec<_> = lock(&self.channels)
+            .iter_mut()
+            .filter_map(|c| c.take())
+            .collect();
+        for ch in channels {
+            ch.stop(true);
+        }
+        self.motion.stop();
+        lock(&self.out).clear();
+    }
+}
+
+/// The running instance, or None before Init / after Exit.
+pub fn current() -> Option<Arc<Sim>> {
+    lock(&SIM).clone()
+}
+
+/// Installs a new instance unless one exists.
+pub fn install(make: impl FnOnce() -> Result<Sim, i32>) -> Result<(), i32> {
+    let mut g = lock(&SIM);
+    if g.is_some() {
+        return Err(crate::NVT_ERR_BUSY);
+    }
+    *g = Some(Arc::new(make()?));
+    Ok(())
+}
+
+/// Removes the instance (if any) and shuts it down.
+pub fn uninstall() {
+    let sim = lock(&SIM).take();
+    if let Some(sim) = sim {
+        sim.shutdown();
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a short, fixed time on its committed corpus (CI smoke run).
+# Longer runs: FUZZ_SECONDS=3600 scripts/fuzz-smoke.sh [target...]  (see docs/fuzzing.md).
+#
+# cargo-fuzz needs nightly-only rustc flags (-Zsanitizer, coverage instrumentation). The
+# stable toolchain ships the sanitizer runtimes; RUSTC_BOOTSTRAP=1 lets it accept the flags,
+# so no second toolchain is needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-20}
+export RUSTC_BOOTSTRAP=1
+fuzz=(target/tools/bin/cargo-fuzz fuzz)
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  mapfile -t targets < <("${fuzz[@]}" list --fuzz-dir fuzz)
+fi
+failed=0
+for t in "${targets[@]}"; do
+  corpus=fuzz/corpus/$t
+  mkdir -p "$corpus"
+  # Work on a scratch copy: new inputs found in CI are not committed by accident.
+  work=$(mktemp -d)
+  cp -r "$corpus/." "$work/" 2>/dev/null || true
+  if "${fuzz[@]}" run --fuzz-dir fuzz --release "$t" "$work" -- \
+       -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=0 >"$work.log" 2>&1; then
+    echo "fuzz: $t ok ($seconds s)"
+  else
+    echo "fuzz: $t FAILED"; tail -40 "$work.log"; failed=1
+    ls fuzz/artifacts/"$t" 2>/dev/null || true
+  fi
+  rm -rf "$work" "$work.log"
+done
+exit $failed

@@ -1,0 +1,686 @@
+//! The exported C functions of `nvt_sdk.h`. Each one checks its arguments, runs its body
+//! inside `catch_unwind` (a panic becomes NVT_ERR_HW, never unwinds into C) and delegates
+//! to the modules. Order of checks, the same everywhere: not initialised (NVT_ERR_NOT_INIT),
+//! then unknown channel / video source (NVT_ERR_UNKNOWN_CHN), then NULL pointers and values
+//! (NVT_ERR_INVALID_ARG).
+
+use std::ffi::{CStr, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use super::clock::mono_us;
+use super::venc::{self, Channel, Source};
+use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, isp, lock, motion};
+use crate::*;
+
+type Res = Result<(), i32>;
+
+/// Runs `f`, mapping Ok to NVT_OK and a panic to NVT_ERR_HW.
+fn guard(f: impl FnOnce() -> Res) -> i32 {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => NVT_OK as i32,
+        Ok(Err(e)) => e,
+        Err(_) => NVT_ERR_HW,
+    }
+}
+
+fn sim() -> Result<Arc<Sim>, i32> {
+    super::current().ok_or(NVT_ERR_NOT_INIT)
+}
+
+fn check_vi(vi: u32) -> Res {
+    if vi == 0 {
+        Ok(())
+    } else {
+        Err(NVT_ERR_UNKNOWN_CHN)
+    }
+}
+
+/// Writes `v` through `p`, or fails with NVT_ERR_INVALID_ARG if `p` is NULL.
+///
+/// # Safety
+/// `p` must be NULL or valid for writing a `T`.
+unsafe fn write_out<T>(p: *mut T, v: T) -> Res {
+    if p.is_null() {
+        return Err(NVT_ERR_INVALID_ARG);
+    }
+    // SAFETY: non-NULL, and the caller guarantees it is valid for writes of T.
+    unsafe { p.write(v) };
+    Ok(())
+}
+
+/// Reads `*p`, or fails with NVT_ERR_INVALID_ARG if `p` is NULL.
+///
+/// # Safety
+/// `p` must be NULL or valid for reading a `T`.
+unsafe fn read_in<T: Copy>(p: *const T) -> Result<T, i32> {
+    if p.is_null() {
+        return Err(NVT_ERR_INVALID_ARG);
+    }
+    // SAFETY: non-NULL, and the caller guarantees it points to a valid T.
+    Ok(unsafe { p.read() })
+}
+
+fn copy_str(dst: &mut [c_char; 32], s: &str) {
+    for (d, b) in dst.iter_mut().zip(s.bytes().take(31)) {
+        *d = b as c_char;
+    }
+}
+
+// ---- SYS ------------------------------------------------------------------------------
+
+/// # Safety
+/// `config` must be NULL or point to a valid NVT_SYS_CONFIG_S whose `board_options` is NULL
+/// or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_SYS_Init(config: *const NVT_SYS_CONFIG_S) -> i32 {
+    guard(|| {
+        // SAFETY: the caller passes NULL or a valid config.
+        let cfg = unsafe { read_in(config) }?;
+        if cfg.api_version != NVT_SDK_API_VERSION {
+            return Err(NVT_ERR_VERSION);
+        }
+        let opts = if cfg.board_options.is_null() {
+            String::new()
+        } else {
+            // SAFETY: non-NULL and NUL-terminated per the contract.
+            let s = unsafe { CStr::from_ptr(cfg.board_options) };
+            s.to_str().map_err(|_| NVT_ERR_INVALID_ARG)?.to_string()
+        };
+        let options = super::options::Options::parse(&opts).map_err(|_| NVT_ERR_INVALID_ARG)?;
+        super::install(|| Sim::new(options).map_err(|_| NVT_ERR_INVALID_ARG))
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_SYS_Exit() -> i32 {
+    guard(|| {
+        super::uninstall();
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `version` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_SYS_GetVersion(version: *mut NVT_SYS_VERSION_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let mut v = NVT_SYS_VERSION_S::default();
+        copy_str(&mut v.sdk_name, "nvt-sim");
+        copy_str(&mut v.sdk_version, env!("CARGO_PKG_VERSION"));
+        copy_str(&mut v.chip_model, "SIM-X1");
+        copy_str(&mut v.manufacturer, "nvt");
+        copy_str(&mut v.serial, &sim.options.serial);
+        v.video_source_count = 1;
+        v.max_venc_channels = venc::MAX_CHANNELS;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(version, v) }
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_SYS_StrError(err: i32) -> *const c_char {
+    let s: &'static CStr = match err {
+        0 => c"success",
+        NVT_ERR_INVALID_ARG => c"invalid argument",
+        NVT_ERR_NOT_INIT => c"SDK not initialised",
+        NVT_ERR_BUSY => c"resource busy",
+        NVT_ERR_NO_MEM => c"out of memory or stream buffers",
+        NVT_ERR_TIMEOUT => c"timed out",
+        NVT_ERR_NOT_SUPPORTED => c"not supported",
+        NVT_ERR_UNKNOWN_CHN => c"unknown channel or video source",
+        NVT_ERR_BUF_TOO_SMALL => c"buffer too small",
+        NVT_ERR_HW => c"hardware fault",
+        NVT_ERR_VERSION => c"SDK API version mismatch",
+        NVT_ERR_STOPPED => c"channel stopped",
+        _ => c"unknown error",
+    };
+    s.as_ptr()
+}
+
+// ---- VI -------------------------------------------------------------------------------
+
+/// # Safety
+/// `info` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VI_GetInfo(vi: u32, info: *mut NVT_VI_INFO_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let mut i = NVT_VI_INFO_S::default();
+        copy_str(&mut i.name, super::sensor::NAME);
+        i.width = sim.sensor.width();
+        i.height = sim.sensor.height();
+        i.max_fps = super::sensor::MAX_FPS;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(info, i) }
+    })
+}
+
+// ---- VENC -----------------------------------------------------------------------------
+
+fn channel(sim: &Sim, chn: u32) -> Result<Arc<Channel>, i32> {
+    lock(&sim.channels)
+        .get(chn as usize)
+        .and_then(|c| c.clone())
+        .ok_or(NVT_ERR_UNKNOWN_CHN)
+}
+
+/// Attributes accepted by CreateChn/SetAttr: unsupported codecs are NOT_SUPPORTED, any
+/// other value outside the caps INVALID_ARG.
+fn check_attr(a: &NVT_VENC_ATTR_S) -> Res {
+    if a.codec == NVT_CODEC_E::NVT_CODEC_H265 || a.codec == NVT_CODEC_E::NVT_CODEC_MJPEG {
+        return Err(NVT_ERR_NOT_SUPPORTED);
+    }
+    if venc::validate(a) {
+        Ok(())
+    } else {
+        Err(NVT_ERR_INVALID_ARG)
+    }
+}
+
+/// # Safety
+/// `caps` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VENC_GetCaps(caps: *mut NVT_VENC_CAPS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let mut c = venc::caps();
+        if let Some(rec) = &sim.recording {
+            // Replay emits the recording as it is: one size, one rate.
+            c.resolution_count = 1;
+            c.resolutions = Default::default();
+            c.resolutions[0] = NVT_RESOLUTION_S {
+                width: rec.width,
+                height: rec.height,
+            };
+            c.fps_min = sim.options.replay_fps.min(c.fps_max);
+            c.fps_max = c.fps_min;
+        }
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(caps, c) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_VENC_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        if chn >= venc::MAX_CHANNELS {
+            return Err(NVT_ERR_UNKNOWN_CHN);
+        }
+        // SAFETY: the caller passes NULL or a valid struct.
+        let attr = unsafe { read_in(attr) }?;
+        let (attr, source) = match &sim.recording {
+            Some(rec) => {
+                // Replay: the recording decides size, rate and profile; only what cannot
+                // be replayed is refused.
+                if attr.vi != 0 || attr.codec != NVT_CODEC_E::NVT_CODEC_H264 {
+                    return Err(NVT_ERR_NOT_SUPPORTED);
+                }
+                (
+                    venc::replay_attr(rec, sim.options.replay_fps),
+                    Source::Replay(rec.clone()),
+                )
+            }
+            None => {
+                check_attr(&attr)?;
+                (attr, Source::Sensor(sim.sensor.clone()))
+            }
+        };
+        let mut chans = lock(&sim.channels);
+        let slot = &mut chans[chn as usize];
+        if slot.is_some() {
+            return Err(NVT_ERR_BUSY);
+        }
+        *slot = Some(Channel::new(attr, source, sim.clock));
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_VENC_DestroyChn(chn: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let ch = lock(&sim.channels)
+            .get_mut(chn as usize)
+            .and_then(|c| c.take())
+            .ok_or(NVT_ERR_UNKNOWN_CHN)?;
+        ch.stop(true);
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VENC_GetAttr(chn: u32, attr: *mut NVT_VENC_ATTR_S) -> i32 {
+    guard(|| {
+        let ch = channel(&*sim()?, chn)?;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(attr, ch.attr()) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_VENC_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VENC_SetAttr(chn: u32, attr: *const NVT_VENC_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let ch = channel(&sim, chn)?;
+        // SAFETY: the caller passes NULL or a valid struct.
+        let attr = unsafe { read_in(attr) }?;
+        if sim.recording.is_some() {
+            // A recording cannot be re-encoded: only its own attributes are accepted.
+            return if attr == ch.attr() {
+                Ok(())
+            } else {
+                Err(NVT_ERR_NOT_SUPPORTED)
+            };
+        }
+        check_attr(&attr)?;
+        ch.set_attr(attr);
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_VENC_StartChn(chn: u32) -> i32 {
+    guard(|| channel(&*sim()?, chn)?.start().map_err(|_| NVT_ERR_NO_MEM))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_VENC_StopChn(chn: u32) -> i32 {
+    guard(|| {
+        channel(&*sim()?, chn)?.stop(false);
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `stream` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VENC_GetStream(
+    chn: u32,
+    stream: *mut NVT_VENC_STREAM_S,
+    timeout_ms: i32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let ch = channel(&sim, chn)?;
+        if stream.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        if lock(&sim.out).values().filter(|o| o.chn == chn).count() >= MAX_OUTSTANDING {
+            return Err(NVT_ERR_NO_MEM);
+        }
+        let frame = ch.get(timeout_ms).map_err(|e| match e {
+            venc::GetError::Timeout => NVT_ERR_TIMEOUT,
+            venc::GetError::Stopped => NVT_ERR_STOPPED,
+        })?;
+        let nalus = frame
+            .nals()
+            .iter()
+            .map(|n| NVT_VENC_NALU_S {
+                data: n.as_ptr(),
+                len: n.len() as u32,
+                nal_type: (n.first().copied().unwrap_or(0) & 0x1F) as u32,
+            })
+            .collect();
+        let out = Box::new(OutStream { chn, frame, nalus });
+        let s = NVT_VENC_STREAM_S {
+            seq: out.frame.seq,
+            pts_us: out.frame.pts_us,
+            utc_us: out.frame.utc_us,
+            keyframe: out.frame.keyframe as u32,
+            nalu_count: out.nalus.len() as u32,
+            nalus: out.nalus.as_ptr(),
+            priv_: &*out as *const OutStream as *mut std::ffi::c_void,
+        };
+        lock(&sim.out).insert(s.priv_ as usize, out);
+        // SAFETY: checked non-NULL above; the caller guarantees it is writable.
+        unsafe { stream.write(s) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `stream` must be NULL or point to a stream filled by NVT_VENC_GetStream.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_VENC_ReleaseStream(chn: u32, stream: *mut NVT_VENC_STREAM_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        if chn >= venc::MAX_CHANNELS {
+            return Err(NVT_ERR_UNKNOWN_CHN);
+        }
+        // SAFETY: the caller passes NULL or a valid stream.
+        let s = unsafe { read_in(stream) }?;
+        let mut out = lock(&sim.out);
+        match out.get(&(s.priv_ as usize)) {
+            Some(o) if o.chn == chn => {
+                out.remove(&(s.priv_ as usize));
+            }
+            _ => return Err(NVT_ERR_INVALID_ARG),
+        }
+        // Leave no dangling pointers in the caller's struct.
+        // SAFETY: non-NULL (read above) and writable per the contract.
+        unsafe { stream.write(NVT_VENC_STREAM_S::default()) };
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_VENC_RequestIDR(chn: u32) -> i32 {
+    guard(|| {
+        channel(&*sim()?, chn)?.request_idr();
+        Ok(())
+    })
+}
+
+// ---- ISP ------------------------------------------------------------------------------
+
+/// # Safety
+/// `range` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_ISP_GetRange(vi: u32, range: *mut NVT_ISP_RANGE_S) -> i32 {
+    guard(|| {
+        sim()?;
+        check_vi(vi)?;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(range, isp::range()) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_ISP_GetAttr(vi: u32, attr: *mut NVT_ISP_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(attr, sim.sensor.isp_attr()) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_ISP_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_ISP_SetAttr(vi: u32, attr: *const NVT_ISP_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        // SAFETY: the caller passes NULL or a valid struct.
+        let attr = unsafe { read_in(attr) }?;
+        if !isp::validate(&attr) {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        sim.sensor.set_isp_attr(attr);
+        Ok(())
+    })
+}
+
+// ---- JPEG -----------------------------------------------------------------------------
+
+/// How long a snapshot refused for a small buffer is kept for the retry.
+const PENDING_SNAP_US: u64 = 2_000_000;
+
+/// # Safety
+/// `buf` must be NULL (only with `buf_len` 0) or valid for `buf_len` bytes of writes;
+/// `out_len` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_JPEG_Snap(
+    vi: u32,
+    width: u32,
+    height: u32,
+    quality: u32,
+    buf: *mut u8,
+    buf_len: u32,
+    out_len: *mut u32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        if out_len.is_null() || (buf.is_null() && buf_len > 0) {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        let (sw, sh) = (sim.sensor.width(), sim.sensor.height());
+        if !(16..=sw).contains(&width)
+            || !(16..=sh).contains(&height)
+            || !(1..=100).contains(&quality)
+        {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        let key = (width, height, quality);
+        let now = mono_us();
+        let pending = lock(&sim.pending_snap)
+            .take()
+            .filter(|p| p.key == key && now < p.at_us + PENDING_SNAP_US);
+        let jpeg = match pending {
+            Some(p) => p.jpeg,
+            None => {
+                let frame = sim.sensor.capture(sim.sensor.latest_instant());
+                super::snapshot::encode(&frame.image, width, height, quality as u8)
+                    .map_err(|_| NVT_ERR_HW)?
+            }
+        };
+        // SAFETY: checked non-NULL above; writable per the contract.
+        unsafe { out_len.write(jpeg.len() as u32) };
+        if jpeg.len() > buf_len as usize {
+            *lock(&sim.pending_snap) = Some(PendingSnap {
+                key,
+                at_us: now,
+                jpeg,
+            });
+            return Err(NVT_ERR_BUF_TOO_SMALL);
+        }
+        // SAFETY: buf is non-NULL here (buf_len >= jpeg.len() > 0) and valid for buf_len
+        // bytes; the regions cannot overlap (jpeg is our own allocation).
+        unsafe { std::ptr::copy_nonoverlapping(jpeg.as_ptr(), buf, jpeg.len()) };
+        Ok(())
+    })
+}
+
+// ---- MD -------------------------------------------------------------------------------
+
+/// # Safety
+/// `attr` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_MD_GetAttr(vi: u32, attr: *mut NVT_MD_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(attr, sim.motion.attr()) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_MD_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_MD_SetAttr(vi: u32, attr: *const NVT_MD_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        // SAFETY: the caller passes NULL or a valid struct.
+        let attr = unsafe { read_in(attr) }?;
+        if !motion::validate(&attr) {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        sim.motion.set_attr(attr);
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `result` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_MD_GetResult(
+    vi: u32,
+    result: *mut NVT_MD_RESULT_S,
+    timeout_ms: i32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        if result.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        let r = sim.motion.wait_result(timeout_ms).map_err(|e| match e {
+            motion::WaitError::Timeout => NVT_ERR_TIMEOUT,
+            motion::WaitError::Stopped => NVT_ERR_STOPPED,
+        })?;
+        // SAFETY: non-NULL, writable per the contract.
+        unsafe { write_out(result, r) }
+    })
+}
+
+// ---- FOCUS ----------------------------------------------------------------------------
+
+/// # Safety
+/// `info` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_FOCUS_GetInfo(vi: u32, info: *mut NVT_FOCUS_INFO_S) -> i32 {
+    guard(|| {
+        sim()?;
+        check_vi(vi)?;
+        let i = NVT_FOCUS_INFO_S {
+            supported: 1,
+            position_min: focus::POSITION_MIN,
+            position_max: focus::POSITION_MAX,
+            speed_max: focus::SPEED_MAX,
+        };
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(info, i) }
+    })
+}
+
+fn check_speed(speed: i32) -> Res {
+    if (1..=focus::SPEED_MAX).contains(&speed) {
+        Ok(())
+    } else {
+        Err(NVT_ERR_INVALID_ARG)
+    }
+}
+
+fn check_position(p: i64) -> Result<i32, i32> {
+    if (focus::POSITION_MIN as i64..=focus::POSITION_MAX as i64).contains(&p) {
+        Ok(p as i32)
+    } else {
+        Err(NVT_ERR_INVALID_ARG)
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_FOCUS_MoveAbsolute(vi: u32, position: i32, speed: i32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let target = check_position(position as i64)?;
+        check_speed(speed)?;
+        lock(&sim.focus).move_to(target, speed, mono_us());
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_FOCUS_MoveRelative(vi: u32, distance: i32, speed: i32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        check_speed(speed)?;
+        let now = mono_us();
+        let mut f = lock(&sim.focus);
+        let target = check_position(f.status_at(now).0 as i64 + distance as i64)?;
+        f.move_to(target, speed, now);
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_FOCUS_MoveContinuous(vi: u32, speed: i32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        if speed == 0 || speed.unsigned_abs() > focus::SPEED_MAX as u32 {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        lock(&sim.focus).move_continuous(speed, mono_us());
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_FOCUS_Stop(vi: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        lock(&sim.focus).stop(mono_us());
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `status` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_FOCUS_GetStatus(vi: u32, status: *mut NVT_FOCUS_STATUS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let (position, moving) = lock(&sim.focus).status();
+        let s = NVT_FOCUS_STATUS_S {
+            position,
+            state: if moving {
+                NVT_FOCUS_STATE_E::NVT_FOCUS_MOVING
+            } else {
+                NVT_FOCUS_STATE_E::NVT_FOCUS_IDLE
+            },
+            error: NVT_OK as i32,
+        };
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(status, s) }
+    })
+}
+
+/// Compile-time proof that every export has exactly the type of its bindgen declaration
+/// (the daemon calls the declarations; a mismatch would be undefined behaviour).
+#[allow(dead_code)]
+const _: () = {
+    macro_rules! same {
+        ($($f:ident),* $(,)?) => { $( let _ = [$f, crate::bindings::$f]; )* };
+    }
+    same!(
+        NVT_SYS_Init,
+        NVT_SYS_Exit,
+        NVT_SYS_GetVersion,
+        NVT_SYS_StrError,
+        NVT_VI_GetInfo,
+        NVT_VENC_GetCaps,
+        NVT_VENC_CreateChn,
+        NVT_VENC_DestroyChn,
+        NVT_VENC_GetAttr,
+        NVT_VENC_SetAttr,
+        NVT_VENC_StartChn,
+        NVT_VENC_StopChn,
+        NVT_VENC_GetStream,
+        NVT_VENC_ReleaseStream,
+        NVT_VENC_RequestIDR,
+        NVT_ISP_GetRange,
+        NVT_ISP_GetAttr,
+        NVT_ISP_SetAttr,
+        NVT_JPEG_Snap,
+        NVT_MD_GetAttr,
+        NVT_MD_SetAttr,
+        NVT_MD_GetResult,
+        NVT_FOCUS_GetInfo,
+        NVT_FOCUS_MoveAbsolute,
+        NVT_FOCUS_MoveRelative,
+        NVT_FOCUS_MoveContinuous,
+        NVT_FOCUS_Stop,
+        NVT_FOCUS_GetStatus,
+    );
+};

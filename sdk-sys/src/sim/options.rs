@@ -1,0 +1,128 @@
+//! Board options of the simulator: the `NVT_SYS_CONFIG_S.board_options` string,
+//! `key=value` pairs separated by `;`. Unknown keys and bad values are errors so that a
+//! typo never silently falls back to a default (see sdk-sys/README.md for every key).
+
+use std::path::PathBuf;
+
+/// Parsed board options with their defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Annex-B H.264 file to replay on every channel instead of encoding the test pattern.
+    pub replay: Option<PathBuf>,
+    /// Access units per second in replay mode.
+    pub replay_fps: u32,
+    /// Length of one motion cycle, measured from NVT_SYS_Init.
+    pub motion_period_ms: u32,
+    /// The object crosses the frame during the first `motion_on_ms` of every cycle.
+    pub motion_on_ms: u32,
+    /// Serial number reported by NVT_SYS_GetVersion.
+    pub serial: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            replay: None,
+            replay_fps: 25,
+            motion_period_ms: 10_000,
+            motion_on_ms: 4_000,
+            serial: "SIM-0000001".to_string(),
+        }
+    }
+}
+
+fn parse_u32(key: &str, value: &str, min: u32, max: u32) -> Result<u32, String> {
+    let v: u32 = value
+        .parse()
+        .map_err(|_| format!("{key}: not a number: {value:?}"))?;
+    if v < min || v > max {
+        return Err(format!("{key}: {v} outside {min}..={max}"));
+    }
+    Ok(v)
+}
+
+impl Options {
+    /// Parses `k=v;k=v`. Empty pairs (e.g. a trailing `;`) are allowed.
+    pub fn parse(s: &str) -> Result<Options, String> {
+        let mut o = Options::default();
+        for pair in s.split(';') {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?}: expected key=value"))?;
+            let (key, value) = (key.trim(), value.trim());
+            match key {
+                "replay" => {
+                    if value.is_empty() {
+                        return Err("replay: empty path".into());
+                    }
+                    o.replay = Some(PathBuf::from(value));
+                }
+                "replay_fps" => o.replay_fps = parse_u32(key, value, 1, 120)?,
+                "motion_period_ms" => o.motion_period_ms = parse_u32(key, value, 100, 86_400_000)?,
+                "motion_on_ms" => o.motion_on_ms = parse_u32(key, value, 1, 86_400_000)?,
+                "serial" => {
+                    // Must fit NVT_SYS_VERSION_S.serial (31 bytes + NUL), printable ASCII.
+                    if value.is_empty()
+                        || value.len() > 31
+                        || !value.bytes().all(|b| b.is_ascii_graphic())
+                    {
+                        return Err(format!("serial: 1..31 printable ASCII chars: {value:?}"));
+                    }
+                    o.serial = value.to_string();
+                }
+                _ => return Err(format!("unknown board option {key:?}")),
+            }
+        }
+        if o.motion_on_ms > o.motion_period_ms {
+            return Err("motion_on_ms must be <= motion_period_ms".into());
+        }
+        Ok(o)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_gives_defaults() {
+        assert_eq!(Options::parse("").unwrap(), Options::default());
+        assert_eq!(Options::parse(" ; ;").unwrap(), Options::default());
+    }
+
+    #[test]
+    fn parses_every_key() {
+        let o = Options::parse(
+            "replay=/tmp/a.h264; replay_fps=10;motion_period_ms=2000;motion_on_ms=500;serial=ABC-1;",
+        )
+        .unwrap();
+        assert_eq!(
+            o.replay.as_deref(),
+            Some(std::path::Path::new("/tmp/a.h264"))
+        );
+        assert_eq!(o.replay_fps, 10);
+        assert_eq!(o.motion_period_ms, 2000);
+        assert_eq!(o.motion_on_ms, 500);
+        assert_eq!(o.serial, "ABC-1");
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        for bad in [
+            "foo=1",
+            "replay_fps",
+            "replay_fps=0",
+            "replay_fps=x",
+            "replay=",
+            "motion_period_ms=1000;motion_on_ms=2000",
+            "serial=has space",
+            "serial=0123456789012345678901234567890123",
+        ] {
+            assert!(Options::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Encoder channels: attributes and caps, the per-channel worker thread, and the bounded
+//! queue GetStream reads from.
+//!
+//! Each started channel owns one thread. At every tick of its own rate (a grid anchored at
+//! Init, so pts deltas are exactly 1/fps) it captures the sensor picture of that instant,
+//! scales it to the channel size and encodes it with openh264 (or, in replay mode, takes
+//! the next access unit of the recording). The frame goes into a queue of QUEUE_LEN frames;
+//! when the reader does not keep up the oldest frame is dropped and `seq` shows the gap.
+//! A SetAttr bumps the channel's generation: queued frames of the old configuration are
+//! discarded and the worker re-creates the encoder, so the next frame is an IDR with the
+//! new SPS/PPS.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::clock::{Clock, mono_us};
+use super::encoder::{EncodedAu, H264Encoder};
+use super::frame::I420;
+use super::replay::{Recording, ReplayAu};
+use super::scale;
+use super::sensor::{self, Sensor};
+use crate::*;
+
+pub const MAX_CHANNELS: u32 = 4;
+pub const QUEUE_LEN: usize = 8;
+
+/// 16:9 sizes the scaler and encoder accept, largest first.
+pub const RESOLUTIONS: [(u32, u32); 10] = [
+    (1280, 720),
+    (1024, 576),
+    (960, 540),
+    (854, 480),
+    (768, 432),
+    (640, 360),
+    (512, 288),
+    (480, 270),
+    (384, 216),
+    (320, 180),
+];
+
+/// Profiles whose profile_idc openh264 really writes (checked with ffprobe by the tests).
+pub const PROFILES: u32 = (1 << NVT_H264_PROFILE_E::NVT_H264_PROFILE_BASELINE.0)
+    | (1 << NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN.0)
+    | (1 << NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH.0);
+pub const RC_MODES: u32 = (1 << NVT_RC_MODE_E::NVT_RC_CBR.0)
+    | (1 << NVT_RC_MODE_E::NVT_RC_VBR.0)
+    | (1 << NVT_RC_MODE_E::NVT_RC_FIXQP.0);
+
+pub fn caps() -> NVT_VENC_CAPS_S {
+    let mut c = NVT_VENC_CAPS_S {
+        codecs: 1 << NVT_CODEC_E::NVT_CODEC_H264.0,
+        h264_profiles: PROFILES,
+        rc_modes: RC_MODES,
+        resolution_count: RESOLUTIONS.len() as u32,
+        fps_min: 1,
+        fps_max: sensor::MAX_FPS,
+        bitrate_min_kbps: 32,
+        bitrate_max_kbps: 8000,
+        gop_min: 1,
+        gop_max: 300,
+        qp_min: 0,
+        qp_max: 51,
+        ..Default::default()
+    };
+    for (i, &(width, height)) in RESOLUTIONS.iter().enumerate() {
+        c.resolutions[i] = NVT_RESOLUTION_S { width, height };
+    }
+    c
+}
+
+/// Checks attributes against the caps. Bitrate is ignored (not checked) in FIXQP mode.
+pub fn validate(a: &NVT_VENC_ATTR_S) -> bool {
+    let c = caps();
+    a.vi == 0
+        && a.codec.0 < 32
+        && c.codecs & (1 << a.codec.0) != 0
+        && RESOLUTIONS.contains(&(a.width, a.height))
+        && (c.fps_min..=c.fps_max).contains(&a.fps)
+        && a.rc_mode.0 < 32
+        && c.rc_modes & (1 << a.rc_mode.0) != 0
+        && (a.rc_mode == NVT_RC_MODE_E::NVT_RC_FIXQP
+            || (c.bitrate_min_kbps..=c.bitrate_max_kbps).contains(&a.bitrate_kbps))
+        && (c.gop_min..=c.gop_max).contains(&a.gop)
+        && a.profile.0 < 32
+        && c.h264_profiles & (1 << a.profile.0) != 0
+        && (c.qp_min..=c.qp_max).contains(&a.qp)
+}
+
+/// The attributes a replay channel reports: the recording's, whatever was asked.
+pub fn replay_attr(rec: &Recording, fps: u32) -> NVT_VENC_ATTR_S {
+    NVT_VENC_ATTR_S {
+        vi: 0,
+        codec: NVT_CODEC_E::NVT_CODEC_H264,
+        width: rec.width,
+        height: rec.height,
+        fps,
+        rc_mode: NVT_RC_MODE_E::NVT_RC_VBR,
+        bitrate_kbps: rec.bitrate_kbps,
+        gop: rec.gop,
+        profile: match rec.profile_idc {
+            77 => NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN,
+            100 => NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH,
+            _ => NVT_H264_PROFILE_E::NVT_H264_PROFILE_BASELINE,
+        },
+        qp: 0,
+    }
+}
+
+/// Where a channel's frames come from.
+#[derive(Clone)]
+pub enum Source {
+    Sensor(Arc<Sensor>),
+    Replay(Arc<Recording>),
+}
+
+#[derive(Debug)]
+pub enum Payload {
+    Encoded(EncodedAu),
+    Replay(Arc<ReplayAu>),
+}
+
+/// A frame waiting in a channel's queue.
+#[derive(Debug)]
+pub struct Queued {
+    pub seq: u32,
+    pub pts_us: u64,
+    pub utc_us: u64,
+    pub keyframe: bool,
+    pub payload: Payload,
+}
+
+impl Queued {
+    /// The NAL units as slices.
+    pub fn nals(&self) -> Vec<&[u8]> {
+        match &self.payload {
+            Payload::Encoded(au) => au
+                .nals
+                .iter()
+                .map(|&(o, l, _)| &au.data[o..o + l])
+                .collect(),
+            Payload::Replay(au) => au.nals.iter().map(|n| n.as_slice()).collect(),
+        }
+    }
+}
+
+pub struct State {
+    pub attr: NVT_VENC_ATTR_S,
+    pub generation: u64,
+    pub running: bool,
+    pub destroyed: bool,
+    pub idr_requested: bool,
+    pub queue: VecDeque<Queued>,
+    pub seq: u32,
+    /// Frames dropped because the reader did not keep up.
+    pub dropped: u64,
+    pub last_error: Option<String>,
+}
+
+pub struct Channel {
+    pub state: Mutex<State>,
+    /// Signalled on every new frame and every state change (stop, destroy, attributes).
+    pub cv: Condvar,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    source: Source,
+    clock: Clock,
+}
+
+pub enum GetError {
+    Timeout,
+    Stopped,
+}
+
+impl Channel {
+    pub fn new(attr: NVT_VENC_ATTR_S, source: Source, clock: Clock) -> Arc<Channel> {
+        Arc::new(Channel {
+            state: Mutex::new(State {
+                attr,
+                generation: 0,
+                running: false,
+                destroyed: false,
+                idr_requested: false,
+                queue: VecDeque::with_capacity(QUEUE_LEN),
+                seq: 0,
+                dropped: 0,
+                last_error: None,
+            }),
+            cv: Condvar::new(),
+            thread: Mutex::new(None),
+            source,
+            clock,
+        })
+    }
+
+    pub fn start(self: &Arc<Self>) -> Result<(), String> {
+        let mut th = self.thread.lock().unwrap();
+        {
+            let mut s = self.state.lock().unwrap();
+            if s.running {
+                return Ok(());
+            }
+            s.running = true;
+            s.generation += 1;
+        }
+        let me = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("nvt-sim-venc".into())
+            .spawn(move || me.run())
+            .map_err(|e| e.to_string())?;
+        *th = Some(handle);
+        Ok(())
+    }
+
+    /// Stops the worker (waits for it) and drops queued frames.
+    pub fn stop(&self, destroy: bool) {
+        let mut th = self.thread.lock().unwrap();
+        {
+            let mut s = self.state.lock().unwrap();
+            s.running = false;
+            s.destroyed |= destroy;
+            s.queue.clear();
+            self.cv.notify_all();
+        }
+        if let Some(h) = th.take() {
+            let _ = h.join();
+        }
+    }
+
+    pub fn attr(&self) -> NVT_VENC_ATTR_S {
+        self.state.lock().unwrap().attr
+    }
+
+    /// Applies new (validated) attributes; a no-op if nothing changed.
+    pub fn set_attr(&self, attr: NVT_VENC_ATTR_S) {
+        let mut s = self.state.lock().unwrap();
+        if s.attr == attr {
+            return;
+        }
+        s.attr = attr;
+        s.generation += 1;
+        s.queue.clear();
+        self.cv.notify_all();
+    }
+
+    pub fn request_idr(&self) {
+        self.state.lock().unwrap().idr_requested = true;
+    }
+
+    /// The oldest queued frame, waiting up to `timeout_ms` (<0: forever).
+    pub fn get(&self, timeout_ms: i32) -> Result<Queued, GetError> {
+        let deadline = (timeout_ms >= 0).then(|| mono_us() + timeout_ms as u64 * 1000);
+        let mut s = self.state.lock().unwrap();
+        loop {
+            if s.destroyed || !s.running {
+                return Err(GetError::Stopped);
+            }
+            if let Some(f) = s.queue.pop_front() {
+                return Ok(f);
+            }
+            match deadline {
+                None => s = self.cv.wait(s).unwrap(),
+                Some(d) => {
+                    let now = mono_us();
+                    if now >= d {
+                        return Err(GetError::Timeout);
+                    }
+                    s = self
+                        .cv
+                        .wait_timeout(s, Duration::from_micros(d - now))
+                        .unwrap()
+                        .0;
+                }
+            }
+        }
+    }
+
+    fn push(&self, s: &mut State, pts_us: u64, keyframe: bool, payload: Payload) {
+        if s.queue.len() >= QUEUE_LEN {
+            s.queue.pop_front();
+            s.dropped += 1;
+        }
+        let seq = s.seq;
+        s.seq = s.seq.wrapping_add(1);
+        let utc_us = self.clock.utc_at(pts_us);
+        s.queue.push_back(Queued {
+            seq,
+            pts_us,
+            utc_us,
+            keyframe,
+            payload,
+        });
+        self.cv.notify_all();
+    }
+
+    /// The worker: one frame per tick until stopped.
+    fn run(&self) {
+        let mut encoder: Option<H264Encoder> = None;
+        let mut scaled: Option<I420> = None;
+        let mut generation = u64::MAX;
+        let mut fps = 1;
+        let mut k = 0u64;
+        let mut replay_pos = 0usize;
+        let mut s = self.state.lock().unwrap();
+        loop {
+            if !s.running || s.destroyed {
+                return;
+            }
+            if s.generation != generation {
+                generation = s.generation;
+                fps = match &self.source {
+                    Source::Sensor(_) => s.attr.fps,
+                    Source::Replay(_) => s.attr.fps,
+                };
+                encoder = None;
+                replay_pos = 0;
+                k = self.clock.next_tick_index(fps, mono_us());
+            }
+            let t = self.clock.tick(fps, k);
+            let now = mono_us();
+            if t > now {
+                s = self
+                    .cv
+                    .wait_timeout(s, Duration::from_micros(t - now))
+                    .unwrap()
+                    .0;
+                continue; // re-check stop/attributes, and the time
+            }
+            let attr = s.attr;
+            let force_idr = std::mem::take(&mut s.idr_requested);
+            drop(s);
+            let produced = match &self.source {
+                Source::Sensor(sensor) => {
+                    self.encode(sensor, t, &attr, &mut encoder, &mut scaled, force_idr)
+                }
+                Source::Replay(rec) => {
+                    if force_idr {
+                        // Rewind to the IDR that starts the current GOP.
+                        while replay_pos > 0 && !rec.aus[replay_pos].keyframe {
+                            replay_pos -= 1;
+                        }
+                    }
+                    let au = rec.aus[replay_pos].clone();
+                    replay_pos = (replay_pos + 1) % rec.aus.len();
+                    Ok((au.keyframe, Payload::Replay(au)))
+                }
+            };
+            s = self.state.lock().unwrap();
+            match produced {
+                // A frame of a configuration replaced meanwhile is not queued.
+                Ok((key, payload)) if s.generation == generation && s.running => {
+                    self.push(&mut s, t, key, payload)
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    s.last_error = Some(e);
+                    encoder = None;
+                }
+            }
+            // Next tick; skip ticks already missed (an overloaded machine loses frames
+            // instead of drifting ever further behind).
+            k = (k + 1).max(self.clock.next_tick_index(fps, mono_us()));
+        }
+    }
+
+    fn encode(
+        &self,
+        sensor: &Sensor,
+        t: u64,
+        attr: &NVT_VENC_ATTR_S,
+        encoder: &mut Option<H264Encoder>,
+        scaled: &mut Option<I420>,
+        force_idr: bool,
+    ) -> Result<(bool, Payload), String> {
+        let frame = sensor.capture(t);
+        let (w, h) = (attr.width as usize, attr.height as usize);
+        let img = if (w, h) == (frame.image.width, frame.image.height) {
+            &frame.image
+        } else {
+            let buf = scaled.get_or_insert_with(|| I420::new(w, h));
+            if (buf.width, buf.height) != (w, h) {
+                *buf = I420::new(w, h);
+            }
+            scale::scale_into(&frame.image, buf);
+            buf
+        };
+        if encoder.is_none() {
+            *encoder = Some(H264Encoder::new(attr)?);
+        }
+        let au = encoder.as_mut().unwrap().encode(img, force_idr)?;
+        Ok((au.keyframe, Payload::Encoded(au)))
+    }
+}

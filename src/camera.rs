@@ -1,0 +1,251 @@
+//! The camera: the settings model applied to the SDK.
+//!
+//! Every ONVIF Set* ends here: the settings store validates and persists the change, then
+//! the camera pushes it to the hardware (encoder channel attributes, ISP, motion detection).
+//! At start the camera applies the stored settings, so a restart resumes what clients set.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, bail};
+
+use crate::sdk::{
+    Codec, EncoderAttr, EncoderCaps, EncoderChannel, IspRange, MotionAttr, RateControl, Sdk,
+    SdkVersion, VideoSourceInfo,
+};
+use crate::settings::{
+    ImagingSettings, MotionSettings, Settings, SettingsStore, VideoEncoderConfig,
+};
+
+/// The hardware as the rest of the daemon sees it.
+pub struct Camera {
+    sdk: Sdk,
+    identity: SdkVersion,
+    caps: EncoderCaps,
+    sources: Vec<VideoSourceInfo>,
+    isp_ranges: Vec<IspRange>,
+    /// Encoder configuration token -> its SDK channel.
+    channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
+}
+
+impl Camera {
+    /// Reads the hardware, completes the settings with the SDK's defaults where they have
+    /// none (imaging at first start), and applies them. Settings the hardware cannot do
+    /// (e.g. a resolution from another camera's file) are an error naming the setting.
+    pub fn start(sdk: Sdk, store: &SettingsStore) -> anyhow::Result<Camera> {
+        let identity = sdk.version().context("reading SDK identity")?;
+        let caps = sdk.encoder_caps().context("reading encoder capabilities")?;
+        let mut sources = Vec::new();
+        let mut isp_ranges = Vec::new();
+        for vi in 0..identity.video_source_count {
+            sources.push(
+                sdk.video_source(vi)
+                    .with_context(|| format!("reading video source {vi}"))?,
+            );
+            isp_ranges.push(
+                sdk.isp_range(vi)
+                    .with_context(|| format!("reading ISP ranges of source {vi}"))?,
+            );
+        }
+        let camera = Camera {
+            sdk,
+            identity,
+            caps,
+            sources,
+            isp_ranges,
+            channels: Mutex::new(HashMap::new()),
+        };
+        camera.complete_imaging(store)?;
+        let settings = store.get();
+        for imaging in &settings.imaging {
+            camera.apply_imaging(imaging)?;
+        }
+        for cfg in &settings.media.video_encoders {
+            let attr = camera.encoder_attr(&settings, cfg)?;
+            let chn = camera
+                .sdk
+                .create_encoder(cfg.channel, &attr)
+                .with_context(|| {
+                    format!(
+                        "creating encoder channel {} for configuration {:?}",
+                        cfg.channel, cfg.token
+                    )
+                })?;
+            camera
+                .lock_channels()
+                .insert(cfg.token.clone(), Arc::new(chn));
+        }
+        Ok(camera)
+    }
+
+    pub fn sdk(&self) -> &Sdk {
+        &self.sdk
+    }
+
+    pub fn identity(&self) -> &SdkVersion {
+        &self.identity
+    }
+
+    pub fn encoder_caps(&self) -> &EncoderCaps {
+        &self.caps
+    }
+
+    pub fn video_sources(&self) -> &[VideoSourceInfo] {
+        &self.sources
+    }
+
+    pub fn isp_range(&self, vi: u32) -> Option<&IspRange> {
+        self.isp_ranges.get(vi as usize)
+    }
+
+    /// The SDK channel of an encoder configuration.
+    pub fn channel(&self, encoder_token: &str) -> Option<Arc<EncoderChannel>> {
+        self.lock_channels().get(encoder_token).cloned()
+    }
+
+    /// The SDK attributes an encoder configuration asks for, checked against the caps.
+    pub fn encoder_attr(
+        &self,
+        settings: &Settings,
+        cfg: &VideoEncoderConfig,
+    ) -> anyhow::Result<EncoderAttr> {
+        // The encoder encodes the video source of the profile(s) it is in; with one sensor
+        // that is source 0, and a configuration in no profile still needs a source.
+        let vi = settings
+            .media
+            .profiles
+            .iter()
+            .filter(|p| p.video_encoder.as_deref() == Some(cfg.token.as_str()))
+            .filter_map(|p| p.video_source.as_deref())
+            .filter_map(|t| settings.media.video_sources.iter().find(|v| v.token == t))
+            .map(|v| v.source)
+            .next()
+            .unwrap_or(0);
+        let attr = EncoderAttr {
+            vi,
+            codec: Codec::H264,
+            width: cfg.width,
+            height: cfg.height,
+            fps: cfg.fps,
+            rc: cfg.rate_control,
+            bitrate_kbps: cfg.bitrate_kbps,
+            gop: cfg.gop,
+            profile: cfg.h264_profile,
+            qp: quality_to_qp(cfg.quality, self.caps.qp),
+        };
+        if cfg.rate_control == RateControl::FixQp
+            && !self.caps.rc_modes.contains(&RateControl::FixQp)
+        {
+            bail!(
+                "video encoder configuration {:?}: constant-QP rate control is not supported",
+                cfg.token
+            );
+        }
+        self.caps
+            .check(&attr)
+            .map_err(|e| anyhow::anyhow!("video encoder configuration {:?}: {e}", cfg.token))?;
+        Ok(attr)
+    }
+
+    /// Pushes an encoder configuration to its channel; the stream changes at the next frame.
+    pub fn apply_encoder(
+        &self,
+        settings: &Settings,
+        cfg: &VideoEncoderConfig,
+    ) -> anyhow::Result<()> {
+        let attr = self.encoder_attr(settings, cfg)?;
+        let chn = self
+            .channel(&cfg.token)
+            .with_context(|| format!("no encoder channel for configuration {:?}", cfg.token))?;
+        chn.set_attr(&attr)?;
+        Ok(())
+    }
+
+    /// Pushes imaging settings (ISP and motion detection) to their video source.
+    pub fn apply_imaging(&self, imaging: &ImagingSettings) -> anyhow::Result<()> {
+        let vi = source_index(&imaging.source_token)?;
+        let range = self
+            .isp_range(vi)
+            .with_context(|| format!("no video source {vi}"))?;
+        range
+            .check(&imaging.isp)
+            .map_err(|e| anyhow::anyhow!("imaging settings of {:?}: {e}", imaging.source_token))?;
+        self.sdk.set_isp_attr(vi, &imaging.isp)?;
+        let mut md = self.sdk.motion_attr(vi)?;
+        md.enabled = imaging.motion.enabled;
+        md.sensitivity = imaging.motion.sensitivity;
+        self.sdk.set_motion_attr(vi, &md)?;
+        Ok(())
+    }
+
+    /// Motion-detection attributes of a source as the SDK has them.
+    pub fn motion_attr(&self, vi: u32) -> anyhow::Result<MotionAttr> {
+        Ok(self.sdk.motion_attr(vi)?)
+    }
+
+    fn complete_imaging(&self, store: &SettingsStore) -> anyhow::Result<()> {
+        let settings = store.get();
+        let mut missing = Vec::new();
+        for (vi, _) in self.sources.iter().enumerate() {
+            let token = source_token(vi as u32);
+            if settings.imaging(&token).is_none() {
+                let isp = self.sdk.isp_attr(vi as u32)?;
+                let md = self.sdk.motion_attr(vi as u32)?;
+                let motion = MotionSettings {
+                    enabled: md.enabled,
+                    sensitivity: md.sensitivity,
+                    ..MotionSettings::default()
+                };
+                missing.push(ImagingSettings {
+                    source_token: token,
+                    isp,
+                    motion,
+                });
+            }
+        }
+        if !missing.is_empty() {
+            store
+                .update(|s| {
+                    s.imaging.extend(missing);
+                    Ok(())
+                })
+                .context("saving default imaging settings")?;
+        }
+        Ok(())
+    }
+
+    fn lock_channels(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<EncoderChannel>>> {
+        self.channels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The ONVIF token of SDK video source `vi` (`vs0`, `vs1`, ...).
+pub fn source_token(vi: u32) -> String {
+    format!("vs{vi}")
+}
+
+fn source_index(token: &str) -> anyhow::Result<u32> {
+    token
+        .strip_prefix("vs")
+        .and_then(|n| n.parse().ok())
+        .with_context(|| format!("unknown video source token {token:?}"))
+}
+
+/// ONVIF Quality (0 worst .. 10 best) to a quantiser in the SDK's range (lower is better).
+fn quality_to_qp(quality: u32, (qp_min, qp_max): (u32, u32)) -> u32 {
+    let q = quality.min(10);
+    qp_max - (qp_max - qp_min) * q / 10
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_maps_onto_the_qp_range_inverted() {
+        assert_eq!(quality_to_qp(0, (10, 50)), 50);
+        assert_eq!(quality_to_qp(10, (10, 50)), 10);
+        assert_eq!(quality_to_qp(5, (10, 50)), 30);
+        assert_eq!(quality_to_qp(99, (10, 50)), 10);
+    }
+}

@@ -1,0 +1,247 @@
+//! Daemon options: command-line flags over an optional TOML config file over defaults.
+//!
+//! These are how the daemon runs (ports, paths, SDK board options), set by whoever installs
+//! it. What ONVIF clients configure lives in the settings model instead (`settings`).
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Defaults suit a PC; a camera's config file sets 80 and 554. Port 0 asks the kernel for a
+/// free port (tests run many daemons side by side).
+pub const DEFAULT_HTTP_PORT: u16 = 8080;
+pub const DEFAULT_RTSP_PORT: u16 = 8554;
+
+/// nvt: an ONVIF network video transmitter (IP-camera firmware and camera simulator).
+#[derive(Debug, Parser)]
+#[command(name = "nvt", version, about)]
+pub struct Cli {
+    /// TOML config file (keys as the long flags, with '_' for '-'; flags win).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where settings live [default: $XDG_STATE_HOME/nvt or ~/.local/state/nvt].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Address to listen on [default: 0.0.0.0].
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// HTTP (ONVIF) port [default: 8080]; 0 picks a free port (logged at start).
+    #[arg(long, value_name = "N")]
+    pub http_port: Option<u16>,
+    /// RTSP port [default: 8554]; 0 picks a free port (logged at start).
+    #[arg(long, value_name = "N")]
+    pub rtsp_port: Option<u16>,
+    /// Do not answer or send WS-Discovery.
+    #[arg(long)]
+    pub no_discovery: bool,
+    /// Log filter, e.g. `info` or `nvt=debug` (RUST_LOG is used when this is absent).
+    #[arg(long, value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// SDK board options, `key=value;...` (see sdk-sys/README.md for the simulator's keys).
+    #[arg(long, value_name = "OPTIONS")]
+    pub sdk_options: Option<String>,
+    /// Simulator: stream this H.264 Annex-B file (looped) instead of the test pattern.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+}
+
+/// The config file. Every key is optional; unknown keys are an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    state_dir: Option<PathBuf>,
+    bind: Option<IpAddr>,
+    http_port: Option<u16>,
+    rtsp_port: Option<u16>,
+    discovery: Option<bool>,
+    log_level: Option<String>,
+    sdk_options: Option<String>,
+    replay: Option<PathBuf>,
+}
+
+/// The resolved options the daemon runs with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub state_dir: PathBuf,
+    pub bind: IpAddr,
+    pub http_port: u16,
+    pub rtsp_port: u16,
+    pub discovery: bool,
+    pub log_level: Option<String>,
+    /// Board options passed to `NVT_SYS_Init`, with `--replay` folded in.
+    pub sdk_options: String,
+}
+
+impl Config {
+    /// Merges flags, the config file and defaults. Errors are one line, naming the culprit.
+    pub fn resolve(cli: Cli) -> Result<Config, String> {
+        let file = match &cli.config {
+            Some(path) => load_file(path)?,
+            None => FileConfig::default(),
+        };
+        let http_port = cli
+            .http_port
+            .or(file.http_port)
+            .unwrap_or(DEFAULT_HTTP_PORT);
+        let rtsp_port = cli
+            .rtsp_port
+            .or(file.rtsp_port)
+            .unwrap_or(DEFAULT_RTSP_PORT);
+        if http_port == rtsp_port && http_port != 0 {
+            return Err(format!("http_port and rtsp_port are both {http_port}"));
+        }
+        let state_dir = match cli.state_dir.or(file.state_dir) {
+            Some(dir) => dir,
+            None => default_state_dir()?,
+        };
+        let mut sdk_options = cli.sdk_options.or(file.sdk_options).unwrap_or_default();
+        if let Some(replay) = cli.replay.or(file.replay) {
+            let replay = replay
+                .to_str()
+                .ok_or("replay path must be UTF-8")?
+                .to_owned();
+            if replay.contains(';') {
+                return Err(format!("replay path {replay:?} must not contain ';'"));
+            }
+            if !Path::new(&replay).is_file() {
+                return Err(format!("replay file {replay:?} does not exist"));
+            }
+            if !sdk_options.is_empty() {
+                sdk_options.push(';');
+            }
+            sdk_options.push_str(&format!("replay={replay}"));
+        }
+        Ok(Config {
+            state_dir,
+            bind: cli.bind.or(file.bind).unwrap_or(IpAddr::from([0, 0, 0, 0])),
+            http_port,
+            rtsp_port,
+            discovery: !cli.no_discovery && file.discovery.unwrap_or(true),
+            log_level: cli.log_level.or(file.log_level),
+            sdk_options,
+        })
+    }
+}
+
+fn load_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        // toml's messages span several lines (with a source excerpt); keep the first.
+        let msg = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_owned();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start].matches('\n').count() + 1;
+                format!("config file {} line {line}: {msg}", path.display())
+            }
+            None => format!("config file {}: {msg}", path.display()),
+        }
+    })
+}
+
+fn default_state_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("nvt"));
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/state/nvt")),
+        None => Err("no --state-dir given and neither XDG_STATE_HOME nor HOME is set".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("nvt").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn flags_override_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nvt.toml");
+        std::fs::write(
+            &file,
+            "http_port = 80\nrtsp_port = 554\ndiscovery = false\n",
+        )
+        .unwrap();
+        let c = Config::resolve(cli(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--http-port",
+            "8081",
+            "--state-dir",
+            "/tmp/x",
+        ]))
+        .unwrap();
+        assert_eq!((c.http_port, c.rtsp_port, c.discovery), (8081, 554, false));
+        assert_eq!(c.state_dir, PathBuf::from("/tmp/x"));
+        let d = Config::resolve(cli(&["--state-dir", "/tmp/x"])).unwrap();
+        assert_eq!(
+            (d.http_port, d.rtsp_port, d.discovery),
+            (DEFAULT_HTTP_PORT, DEFAULT_RTSP_PORT, true)
+        );
+    }
+
+    #[test]
+    fn bad_config_values_are_one_line_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nvt.toml");
+        for (text, needle) in [
+            ("http_port = 70000\n", "line 1"),
+            ("htp_port = 80\n", "unknown field"),
+            ("bind = \"not-an-ip\"\n", "line 1"),
+            ("http_port = 8554\n", "both 8554"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let err = Config::resolve(cli(&[
+                "--config",
+                file.to_str().unwrap(),
+                "--state-dir",
+                "/tmp/x",
+            ]))
+            .unwrap_err();
+            assert!(err.contains(needle), "{text:?} gave {err:?}");
+            assert!(
+                !err.contains('\n'),
+                "multi-line error for {text:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn replay_is_folded_into_sdk_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let clip = dir.path().join("clip.h264");
+        std::fs::write(&clip, b"\0\0\0\x01").unwrap();
+        let c = Config::resolve(cli(&[
+            "--state-dir",
+            "/tmp/x",
+            "--sdk-options",
+            "motion_period_ms=5000",
+            "--replay",
+            clip.to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.sdk_options,
+            format!("motion_period_ms=5000;replay={}", clip.display())
+        );
+        let missing = Config::resolve(cli(&[
+            "--state-dir",
+            "/tmp/x",
+            "--replay",
+            "/nonexistent.h264",
+        ]))
+        .unwrap_err();
+        assert!(missing.contains("does not exist"));
+    }
+}

@@ -1,0 +1,148 @@
+//! The daemon, top to bottom: settings, first-start credential, SDK, camera, motion, then
+//! wait for SIGTERM/SIGINT and stop in reverse order.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::auth::UserLevel;
+use crate::camera::Camera;
+use crate::config::Config;
+use crate::motion::MotionMonitor;
+use crate::sdk::Sdk;
+use crate::settings::{SettingsStore, User, validate::check_password};
+
+/// The administrator created at first start.
+pub const FIRST_ADMIN: &str = "admin";
+/// Environment variable giving the first administrator's password.
+pub const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
+/// Length of a generated password (62 symbols: ~119 bits).
+const GENERATED_PASSWORD_LEN: usize = 20;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let (store, first_start) = SettingsStore::open(&config.state_dir)?;
+    if first_start {
+        tracing::info!(path = %store.path().display(), "first start: no settings file yet, using defaults");
+    }
+    ensure_admin(&store)?;
+
+    let options = config.sdk_options.clone();
+    let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
+        .await?
+        .context("initialising the camera SDK")?;
+    let camera = Camera::start(sdk, &store)?;
+    let id = camera.identity();
+    tracing::info!(
+        sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
+        model = %id.chip_model,
+        serial = %id.serial,
+        state_dir = %config.state_dir.display(),
+        "camera ready"
+    );
+
+    let settings = store.get();
+    let mut monitors = Vec::new();
+    for imaging in &settings.imaging {
+        let vi = imaging
+            .source_token
+            .trim_start_matches("vs")
+            .parse()
+            .unwrap_or(0);
+        let hold = Duration::from_millis(u64::from(imaging.motion.debounce_ms));
+        monitors.push(MotionMonitor::start(
+            camera.sdk().clone(),
+            vi,
+            hold,
+            |change| {
+                tracing::info!(
+                    vi = change.vi,
+                    motion = change.motion,
+                    "motion state changed"
+                );
+            },
+        )?);
+    }
+
+    tracing::info!(
+        bind = %config.bind,
+        http_port = config.http_port,
+        rtsp_port = config.rtsp_port,
+        discovery = config.discovery,
+        "nvt running"
+    );
+    shutdown_signal().await?;
+    tracing::info!("stopping");
+
+    drop(monitors);
+    drop(camera);
+    store.flush().context("saving settings at shutdown")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// First start (no user at all): creates the administrator, with the password from
+/// `NVT_ADMIN_PASSWORD` or a generated one printed once on stdout. There is never a default
+/// password. Later starts leave users alone.
+fn ensure_admin(store: &SettingsStore) -> anyhow::Result<()> {
+    if !store.get().users.is_empty() {
+        if std::env::var_os(ADMIN_PASSWORD_ENV).is_some() {
+            tracing::debug!("{ADMIN_PASSWORD_ENV} ignored: users already exist");
+        }
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var(ADMIN_PASSWORD_ENV) {
+        Ok(p) => {
+            check_password(&p).map_err(|e| anyhow::anyhow!("{ADMIN_PASSWORD_ENV}: {e}"))?;
+            (p, false)
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{ADMIN_PASSWORD_ENV} is not valid UTF-8")
+        }
+        Err(std::env::VarError::NotPresent) => (generate_password(), true),
+    };
+    store
+        .update(|s| {
+            s.users.push(User {
+                username: FIRST_ADMIN.into(),
+                password: password.clone(),
+                level: UserLevel::Administrator,
+            });
+            Ok(())
+        })
+        .context("saving the first administrator")?;
+    if generated {
+        // stdout, apart from the log on stderr, so an installer can capture it; shown once
+        // because it is persisted now and this branch never runs again.
+        println!("nvt: created user \"{FIRST_ADMIN}\" with password: {password}");
+        println!(
+            "nvt: this password is shown only once; change it with an ONVIF client (SetUser)."
+        );
+    } else {
+        tracing::info!(
+            user = FIRST_ADMIN,
+            "created the administrator from {ADMIN_PASSWORD_ENV}"
+        );
+    }
+    Ok(())
+}
+
+fn generate_password() -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(GENERATED_PASSWORD_LEN)
+        .map(char::from)
+        .collect()
+}
+
+async fn shutdown_signal() -> anyhow::Result<()> {
+    let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The capture thread of an encoder channel: SDK stream packets in, [`Frame`]s out.
+//!
+//! `NVT_VENC_GetStream` blocks, so each started channel gets its own OS thread (never a tokio
+//! worker). The thread copies each packet out into one `Bytes` and releases it at once: SoC
+//! stream buffers are a small fixed pool, and holding them while viewers lag would stall the
+//! encoder. That one copy is the only one on the video path; viewers share the `Bytes`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use sdk_sys as ffi;
+
+use super::{EncoderChannel, ErrorCode, SdkError, check, pts_from_us, wallclock_from_us};
+use crate::frame::Frame;
+
+/// Where a capture thread delivers frames. Called on the capture thread; must not block
+/// (the stream hub's `publish` never waits for a viewer).
+pub type FrameSink = Box<dyn FnMut(Frame) + Send + 'static>;
+
+/// How long one `GetStream` call waits, which bounds how long `stop` takes.
+const GET_STREAM_TIMEOUT_MS: i32 = 100;
+/// Pause after an SDK error before asking again, so a failing port is not spun on.
+const ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Counters of one capture thread.
+#[derive(Debug, Default)]
+pub struct CaptureStats {
+    pub frames: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Frames the SDK dropped before we fetched them (gaps in its `seq`).
+    pub sdk_dropped: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// A started encoder channel and the thread draining it. Dropping it stops both.
+pub struct Capture {
+    channel: Arc<EncoderChannel>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    stats: Arc<CaptureStats>,
+}
+
+impl Capture {
+    /// Starts the channel and a thread that hands every frame to `sink`.
+    pub fn start(channel: Arc<EncoderChannel>, sink: FrameSink) -> Result<Capture, SdkError> {
+        // SAFETY: plain value argument on a channel this handle owns.
+        check("NVT_VENC_StartChn", unsafe {
+            ffi::NVT_VENC_StartChn(channel.chn)
+        })?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(CaptureStats::default());
+        let thread = std::thread::Builder::new()
+            .name(format!("venc{}", channel.chn))
+            .spawn({
+                let (channel, stop, stats) = (channel.clone(), stop.clone(), stats.clone());
+                move || run(&channel, &stop, &stats, sink)
+            })
+            .map_err(|_| SdkError::with_code("spawn capture thread", ErrorCode::NoMem))?;
+        Ok(Capture {
+            channel,
+            stop,
+            thread: Some(thread),
+            stats,
+        })
+    }
+
+    pub fn channel(&self) -> &Arc<EncoderChannel> {
+        &self.channel
+    }
+
+    pub fn stats(&self) -> &CaptureStats {
+        &self.stats
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // SAFETY: plain value argument; wakes a GetStream blocked on this channel.
+        let rc = unsafe { ffi::NVT_VENC_StopChn(self.channel.chn) };
+        if rc != 0 {
+            tracing::warn!(chn = self.channel.chn, error = %SdkError::new("NVT_VENC_StopChn", rc), "stop failed");
+        }
+        if let Some(t) = self.thread.take() {
+            // The thread never panics by design; if a sink did, the panic stays contained
+            // in that thread and is reported here rather than tearing down the daemon.
+            if t.join().is_err() {
+                tracing::error!(chn = self.channel.chn, "capture thread panicked");
+            }
+        }
+    }
+}
+
+fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut sink: FrameSink) {
+    let chn = channel.chn;
+    let mut last_seq: Option<u32> = None;
+    while !stop.load(Ordering::Acquire) {
+        match next_frame(chn) {
+            Ok(frame) => {
+                if let Some(prev) = last_seq {
+                    let gap = frame.seq.wrapping_sub(prev).wrapping_sub(1);
+                    if gap != 0 && gap < u32::MAX / 2 {
+                        stats
+                            .sdk_dropped
+                            .fetch_add(u64::from(gap), Ordering::Relaxed);
+                    }
+                }
+                last_seq = Some(frame.seq);
+                stats.frames.fetch_add(1, Ordering::Relaxed);
+                stats.bytes.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                sink(frame);
+            }
+            Err(e) if e.code == ErrorCode::Timeout => {}
+            Err(e) if e.code == ErrorCode::Stopped && stop.load(Ordering::Acquire) => break,
+            Err(e) => {
+                let n = stats.errors.fetch_add(1, Ordering::Relaxed);
+                // One line per error burst start, then every 100th: a broken port must not
+                // flood the log at 25 lines a second.
+                if n % 100 == 0 {
+                    tracing::warn!(chn, error = %e, "encoder stream error; retrying");
+                }
+                std::thread::sleep(ERROR_BACKOFF);
+            }
+        }
+    }
+}
+
+/// Fetches one frame from the SDK, copies it out and releases the SDK's buffer.
+fn next_frame(chn: u32) -> Result<Frame, SdkError> {
+    let mut s = ffi::NVT_VENC_STREAM_S::default();
+    // SAFETY: `s` is a valid, writable struct; on success the SDK fills it with pointers that
+    // stay valid until NVT_VENC_ReleaseStream, which we call below before returning.
+    check("NVT_VENC_GetStream", unsafe {
+        ffi::NVT_VENC_GetStream(chn, &mut s, GET_STREAM_TIMEOUT_MS)
+    })?;
+    let frame = copy_out(chn, &s);
+    // SAFETY: `s` is the struct GetStream filled and has not been released yet.
+    let rc = unsafe { ffi::NVT_VENC_ReleaseStream(chn, &mut s) };
+    if rc != 0 {
+        tracing::warn!(chn, error = %SdkError::new("NVT_VENC_ReleaseStream", rc), "release failed");
+    }
+    frame
+}
+
+fn copy_out(chn: u32, s: &ffi::NVT_VENC_STREAM_S) -> Result<Frame, SdkError> {
+    if s.nalus.is_null() || s.nalu_count == 0 {
+        return Err(SdkError::with_code(
+            "NVT_VENC_GetStream (empty packet)",
+            ErrorCode::Hardware,
+        ));
+    }
+    // SAFETY: the contract says `nalus` points to `nalu_count` descriptors, valid until
+    // release; we checked for NULL above.
+    let nalus = unsafe { std::slice::from_raw_parts(s.nalus, s.nalu_count as usize) };
+    let total: usize = nalus.iter().map(|n| n.len as usize).sum();
+    let mut buf = BytesMut::with_capacity(total);
+    let mut ends = Vec::with_capacity(nalus.len());
+    for n in nalus {
+        if n.data.is_null() || n.len == 0 {
+            continue;
+        }
+        // SAFETY: each descriptor's `data` points to `len` readable bytes until release.
+        buf.extend_from_slice(unsafe { std::slice::from_raw_parts(n.data, n.len as usize) });
+        ends.push(buf.len());
+    }
+    let buf = buf.freeze();
+    let mut start = 0;
+    let nals = ends
+        .into_iter()
+        .map(|end| {
+            let nal = buf.slice(start..end);
+            start = end;
+            nal
+        })
+        .collect::<Vec<_>>();
+    if nals.is_empty() {
+        return Err(SdkError::with_code(
+            "NVT_VENC_GetStream (empty NAL units)",
+            ErrorCode::Hardware,
+        ));
+    }
+    Ok(Frame {
+        channel: chn,
+        seq: s.seq,
+        pts: pts_from_us(s.pts_us),
+        wallclock: wallclock_from_us(s.utc_us),
+        keyframe: s.keyframe != 0,
+        nals,
+    })
+}

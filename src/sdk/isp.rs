@@ -1,0 +1,251 @@
+//! Image signal processor settings of a video source, with the ranges the hardware takes.
+
+use sdk_sys as ffi;
+use serde::{Deserialize, Serialize};
+
+use super::{ErrorCode, Sdk, SdkError, check};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IrCutMode {
+    Auto,
+    /// Filter in: colour picture.
+    Day,
+    /// Filter out: monochrome picture.
+    Night,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AutoMode {
+    Auto,
+    Manual,
+}
+
+/// ISP settings in the SDK's own units (see [`IspRange`] for their bounds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IspAttr {
+    pub brightness: i32,
+    pub contrast: i32,
+    pub saturation: i32,
+    pub sharpness: i32,
+    pub ircut: IrCutMode,
+    pub backlight: bool,
+    pub backlight_level: i32,
+    pub wdr: bool,
+    pub wdr_level: i32,
+    pub exposure_mode: AutoMode,
+    pub exposure_time_us: i32,
+    pub gain: i32,
+    pub wb_mode: AutoMode,
+    pub wb_cr_gain: i32,
+    pub wb_cb_gain: i32,
+}
+
+/// An inclusive range of an ISP level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Range {
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Range {
+    pub fn contains(&self, v: i32) -> bool {
+        v >= self.min && v <= self.max
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IspRange {
+    pub brightness: Range,
+    pub contrast: Range,
+    pub saturation: Range,
+    pub sharpness: Range,
+    pub backlight_level: Range,
+    pub wdr_level: Range,
+    pub exposure_time_us: Range,
+    pub gain: Range,
+    pub wb_cr_gain: Range,
+    pub wb_cb_gain: Range,
+    pub ircut_modes: Vec<IrCutMode>,
+    pub has_backlight: bool,
+    pub has_wdr: bool,
+    pub exposure_modes: Vec<AutoMode>,
+    pub wb_modes: Vec<AutoMode>,
+}
+
+impl IspRange {
+    /// Checks settings against the ranges, naming the first offending field.
+    pub fn check(&self, a: &IspAttr) -> Result<(), String> {
+        let levels = [
+            ("brightness", a.brightness, self.brightness),
+            ("contrast", a.contrast, self.contrast),
+            ("saturation", a.saturation, self.saturation),
+            ("sharpness", a.sharpness, self.sharpness),
+            ("backlight level", a.backlight_level, self.backlight_level),
+            ("WDR level", a.wdr_level, self.wdr_level),
+            ("exposure time", a.exposure_time_us, self.exposure_time_us),
+            ("gain", a.gain, self.gain),
+            ("white balance Cr gain", a.wb_cr_gain, self.wb_cr_gain),
+            ("white balance Cb gain", a.wb_cb_gain, self.wb_cb_gain),
+        ];
+        for (name, v, r) in levels {
+            if !r.contains(v) {
+                return Err(format!("{name} {v} outside {}..={}", r.min, r.max));
+            }
+        }
+        if !self.ircut_modes.contains(&a.ircut) {
+            return Err(format!("IR cut filter mode {:?} is not supported", a.ircut));
+        }
+        if a.backlight && !self.has_backlight {
+            return Err("backlight compensation is not supported".into());
+        }
+        if a.wdr && !self.has_wdr {
+            return Err("wide dynamic range is not supported".into());
+        }
+        if !self.exposure_modes.contains(&a.exposure_mode) {
+            return Err(format!(
+                "exposure mode {:?} is not supported",
+                a.exposure_mode
+            ));
+        }
+        if !self.wb_modes.contains(&a.wb_mode) {
+            return Err(format!(
+                "white balance mode {:?} is not supported",
+                a.wb_mode
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn range(r: ffi::NVT_RANGE_S) -> Range {
+    Range {
+        min: r.min,
+        max: r.max,
+    }
+}
+
+fn auto_modes(mask: u32) -> Vec<AutoMode> {
+    let mut v = Vec::new();
+    if mask & (1 << ffi::NVT_AUTO_MODE_E::NVT_MODE_AUTO.0) != 0 {
+        v.push(AutoMode::Auto);
+    }
+    if mask & (1 << ffi::NVT_AUTO_MODE_E::NVT_MODE_MANUAL.0) != 0 {
+        v.push(AutoMode::Manual);
+    }
+    v
+}
+
+fn auto_to_ffi(m: AutoMode) -> ffi::NVT_AUTO_MODE_E {
+    match m {
+        AutoMode::Auto => ffi::NVT_AUTO_MODE_E::NVT_MODE_AUTO,
+        AutoMode::Manual => ffi::NVT_AUTO_MODE_E::NVT_MODE_MANUAL,
+    }
+}
+
+fn auto_from_ffi(m: ffi::NVT_AUTO_MODE_E) -> Result<AutoMode, SdkError> {
+    match m {
+        ffi::NVT_AUTO_MODE_E::NVT_MODE_AUTO => Ok(AutoMode::Auto),
+        ffi::NVT_AUTO_MODE_E::NVT_MODE_MANUAL => Ok(AutoMode::Manual),
+        other => Err(SdkError::with_code(
+            "NVT_ISP_GetAttr",
+            ErrorCode::Other(other.0 as i32),
+        )),
+    }
+}
+
+const IRCUT: [(ffi::NVT_IRCUT_MODE_E, IrCutMode); 3] = [
+    (ffi::NVT_IRCUT_MODE_E::NVT_IRCUT_AUTO, IrCutMode::Auto),
+    (ffi::NVT_IRCUT_MODE_E::NVT_IRCUT_DAY, IrCutMode::Day),
+    (ffi::NVT_IRCUT_MODE_E::NVT_IRCUT_NIGHT, IrCutMode::Night),
+];
+
+impl Sdk {
+    pub fn isp_range(&self, vi: u32) -> Result<IspRange, SdkError> {
+        let mut r = ffi::NVT_ISP_RANGE_S::default();
+        // SAFETY: `r` is a valid, writable struct of the type the function fills.
+        check("NVT_ISP_GetRange", unsafe {
+            ffi::NVT_ISP_GetRange(vi, &mut r)
+        })?;
+        Ok(IspRange {
+            brightness: range(r.brightness),
+            contrast: range(r.contrast),
+            saturation: range(r.saturation),
+            sharpness: range(r.sharpness),
+            backlight_level: range(r.backlight_level),
+            wdr_level: range(r.wdr_level),
+            exposure_time_us: range(r.exposure_time_us),
+            gain: range(r.gain),
+            wb_cr_gain: range(r.wb_cr_gain),
+            wb_cb_gain: range(r.wb_cb_gain),
+            ircut_modes: IRCUT
+                .iter()
+                .filter(|(raw, _)| r.ircut_modes & (1 << raw.0) != 0)
+                .map(|&(_, m)| m)
+                .collect(),
+            has_backlight: r.has_backlight != 0,
+            has_wdr: r.has_wdr != 0,
+            exposure_modes: auto_modes(r.exposure_modes),
+            wb_modes: auto_modes(r.wb_modes),
+        })
+    }
+
+    pub fn isp_attr(&self, vi: u32) -> Result<IspAttr, SdkError> {
+        let mut a = ffi::NVT_ISP_ATTR_S::default();
+        // SAFETY: `a` is a valid, writable struct of the type the function fills.
+        check("NVT_ISP_GetAttr", unsafe {
+            ffi::NVT_ISP_GetAttr(vi, &mut a)
+        })?;
+        let ircut = IRCUT
+            .iter()
+            .find(|(raw, _)| *raw == a.ircut)
+            .map(|&(_, m)| m)
+            .ok_or_else(|| {
+                SdkError::with_code("NVT_ISP_GetAttr", ErrorCode::Other(a.ircut.0 as i32))
+            })?;
+        Ok(IspAttr {
+            brightness: a.brightness,
+            contrast: a.contrast,
+            saturation: a.saturation,
+            sharpness: a.sharpness,
+            ircut,
+            backlight: a.backlight_enable != 0,
+            backlight_level: a.backlight_level,
+            wdr: a.wdr_enable != 0,
+            wdr_level: a.wdr_level,
+            exposure_mode: auto_from_ffi(a.exposure_mode)?,
+            exposure_time_us: a.exposure_time_us,
+            gain: a.gain,
+            wb_mode: auto_from_ffi(a.wb_mode)?,
+            wb_cr_gain: a.wb_cr_gain,
+            wb_cb_gain: a.wb_cb_gain,
+        })
+    }
+
+    /// Applies ISP settings to the next frame; out-of-range values change nothing.
+    pub fn set_isp_attr(&self, vi: u32, a: &IspAttr) -> Result<(), SdkError> {
+        let raw = ffi::NVT_ISP_ATTR_S {
+            brightness: a.brightness,
+            contrast: a.contrast,
+            saturation: a.saturation,
+            sharpness: a.sharpness,
+            ircut: IRCUT
+                .iter()
+                .find(|(_, m)| *m == a.ircut)
+                .map(|&(raw, _)| raw)
+                .expect("listed"),
+            backlight_enable: a.backlight.into(),
+            backlight_level: a.backlight_level,
+            wdr_enable: a.wdr.into(),
+            wdr_level: a.wdr_level,
+            exposure_mode: auto_to_ffi(a.exposure_mode),
+            exposure_time_us: a.exposure_time_us,
+            gain: a.gain,
+            wb_mode: auto_to_ffi(a.wb_mode),
+            wb_cr_gain: a.wb_cr_gain,
+            wb_cb_gain: a.wb_cb_gain,
+        };
+        // SAFETY: `raw` is a valid attribute struct that lives across the call.
+        check("NVT_ISP_SetAttr", unsafe { ffi::NVT_ISP_SetAttr(vi, &raw) })
+    }
+}

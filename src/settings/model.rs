@@ -1,0 +1,364 @@
+//! Settings types. Serialised as JSON in `settings.json`; every struct rejects unknown fields
+//! so a file written by a newer nvt (or hand-edited with a typo) is a clear error, never a
+//! setting silently dropped on the next write. Fields added later carry `#[serde(default)]`
+//! so older files still load.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::UserLevel;
+use crate::sdk::{H264Profile, IspAttr, RateControl};
+
+/// Version of the file layout; bumped on an incompatible change (with a migration).
+pub const SETTINGS_FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub format: u32,
+    pub device: DeviceSettings,
+    /// Empty only before first start completes: the daemon then creates the administrator.
+    pub users: Vec<User>,
+    pub network: NetworkSettings,
+    pub time: TimeSettings,
+    pub discovery: DiscoverySettings,
+    pub media: MediaSettings,
+    /// One entry per video source.
+    pub imaging: Vec<ImagingSettings>,
+    pub events: EventSettings,
+}
+
+/// What the owner may name; the rest of the identity (model, serial, firmware) comes from the
+/// SDK and the build, not from the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSettings {
+    /// Friendly name (ONVIF `name` scope).
+    pub name: String,
+    /// ONVIF `location` scope.
+    pub location: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub username: String,
+    /// Clear text: both ONVIF auth schemes need it (see `auth::Credential`).
+    pub password: String,
+    pub level: UserLevel,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// None: report the host's own name.
+    pub hostname: Option<String>,
+    pub dns: DnsSettings,
+    pub ntp: NtpSettings,
+    pub default_gateway: Vec<String>,
+    /// Accept Basic auth on RTSP and snapshot endpoints (Digest is always on).
+    pub allow_basic_auth: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsSettings {
+    pub from_dhcp: bool,
+    pub search_domains: Vec<String>,
+    pub servers: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NtpSettings {
+    pub from_dhcp: bool,
+    pub servers: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DateTimeType {
+    Manual,
+    Ntp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSettings {
+    pub date_time_type: DateTimeType,
+    pub daylight_savings: bool,
+    /// POSIX TZ string, e.g. "CET-1CEST,M3.5.0,M10.5.0/3".
+    pub timezone: String,
+    /// SetSystemDateAndTime on a host whose clock nvt must not change: seconds added to the
+    /// host clock when reporting the camera's time.
+    pub clock_offset_secs: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiscoveryMode {
+    Discoverable,
+    NonDiscoverable,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverySettings {
+    pub mode: DiscoveryMode,
+    /// Scopes added by clients (AddScopes/SetScopes), beyond the fixed ones.
+    pub extra_scopes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    pub profiles: Vec<Profile>,
+    pub video_sources: Vec<VideoSourceConfig>,
+    pub video_encoders: Vec<VideoEncoderConfig>,
+    pub metadata: Vec<MetadataConfig>,
+}
+
+/// A media profile: a named combination of configurations (ONVIF `tt:Profile`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub token: String,
+    pub name: String,
+    /// Fixed profiles cannot be deleted.
+    pub fixed: bool,
+    pub video_source: Option<String>,
+    pub video_encoder: Option<String>,
+    pub metadata: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoSourceConfig {
+    pub token: String,
+    pub name: String,
+    /// SDK video source index.
+    pub source: u32,
+    pub bounds: Bounds,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One encoder configuration drives one SDK encoder channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoEncoderConfig {
+    pub token: String,
+    pub name: String,
+    /// SDK encoder channel.
+    pub channel: u32,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub bitrate_kbps: u32,
+    pub rate_control: RateControl,
+    pub gop: u32,
+    pub h264_profile: H264Profile,
+    /// ONVIF Quality (0..=10 here); mapped to the quantiser for constant-QP rate control.
+    pub quality: u32,
+    pub multicast: Multicast,
+    /// RTSP session timeout advertised for streams of this configuration.
+    pub session_timeout_secs: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Multicast {
+    pub address: String,
+    pub port: u16,
+    pub ttl: u8,
+    pub auto_start: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetadataConfig {
+    pub token: String,
+    pub name: String,
+    pub analytics: bool,
+    pub events: bool,
+    pub multicast: Multicast,
+    pub session_timeout_secs: u32,
+}
+
+/// Image settings of one video source: the ISP in the SDK's units, and motion detection.
+///
+/// A fresh settings file has none: at first start the daemon takes the SDK's own defaults
+/// (which are within the hardware's ranges on any port) and persists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagingSettings {
+    /// Video source token this applies to.
+    pub source_token: String,
+    pub isp: IspAttr,
+    pub motion: MotionSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MotionSettings {
+    pub enabled: bool,
+    /// 0..=100.
+    pub sensitivity: u32,
+    /// Motion must hold this long before it is reported, and stop this long before its end
+    /// is, so one noisy frame raises no event.
+    pub debounce_ms: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    pub max_pull_points: u32,
+    /// Let push subscriptions target loopback, link-local, multicast or unspecified
+    /// addresses. Off by default so the camera cannot be aimed at its own network (SSRF).
+    pub allow_private_push_targets: bool,
+}
+
+impl Default for MotionSettings {
+    fn default() -> Self {
+        MotionSettings {
+            enabled: true,
+            sensitivity: 50,
+            debounce_ms: 200,
+        }
+    }
+}
+
+pub const MAIN_PROFILE: &str = "main";
+pub const SUB_PROFILE: &str = "sub";
+pub const VIDEO_SOURCE_CONFIG: &str = "vsc0";
+pub const VIDEO_SOURCE: &str = "vs0";
+pub const MAIN_ENCODER: &str = "venc_main";
+pub const SUB_ENCODER: &str = "venc_sub";
+pub const METADATA_CONFIG: &str = "meta0";
+
+fn multicast(port: u16) -> Multicast {
+    Multicast {
+        address: "239.255.42.42".into(),
+        port,
+        ttl: 1,
+        auto_start: false,
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let encoder = |token: &str, name: &str, channel, (width, height), fps, kbps, port| {
+            VideoEncoderConfig {
+                token: token.into(),
+                name: name.into(),
+                channel,
+                width,
+                height,
+                fps,
+                bitrate_kbps: kbps,
+                rate_control: RateControl::Cbr,
+                gop: fps * 2,
+                h264_profile: H264Profile::Main,
+                quality: 5,
+                multicast: multicast(port),
+                session_timeout_secs: 60,
+            }
+        };
+        let profile = |token: &str, name: &str, encoder: &str| Profile {
+            token: token.into(),
+            name: name.into(),
+            fixed: true,
+            video_source: Some(VIDEO_SOURCE_CONFIG.into()),
+            video_encoder: Some(encoder.into()),
+            metadata: Some(METADATA_CONFIG.into()),
+        };
+        Settings {
+            format: SETTINGS_FORMAT,
+            device: DeviceSettings {
+                name: "nvt".into(),
+                location: "unknown".into(),
+            },
+            users: Vec::new(),
+            network: NetworkSettings {
+                hostname: None,
+                dns: DnsSettings {
+                    from_dhcp: true,
+                    search_domains: vec![],
+                    servers: vec![],
+                },
+                ntp: NtpSettings {
+                    from_dhcp: true,
+                    servers: vec![],
+                },
+                default_gateway: vec![],
+                allow_basic_auth: false,
+            },
+            time: TimeSettings {
+                date_time_type: DateTimeType::Ntp,
+                daylight_savings: false,
+                timezone: "UTC0".into(),
+                clock_offset_secs: 0,
+            },
+            discovery: DiscoverySettings {
+                mode: DiscoveryMode::Discoverable,
+                extra_scopes: vec![],
+            },
+            media: MediaSettings {
+                profiles: vec![
+                    profile(MAIN_PROFILE, "Main stream", MAIN_ENCODER),
+                    profile(SUB_PROFILE, "Sub stream", SUB_ENCODER),
+                ],
+                video_sources: vec![VideoSourceConfig {
+                    token: VIDEO_SOURCE_CONFIG.into(),
+                    name: "Camera".into(),
+                    source: 0,
+                    bounds: Bounds {
+                        x: 0,
+                        y: 0,
+                        width: 1280,
+                        height: 720,
+                    },
+                }],
+                video_encoders: vec![
+                    encoder(MAIN_ENCODER, "Main H.264", 0, (1280, 720), 25, 2048, 5000),
+                    encoder(SUB_ENCODER, "Sub H.264", 1, (640, 360), 15, 512, 5002),
+                ],
+                metadata: vec![MetadataConfig {
+                    token: METADATA_CONFIG.into(),
+                    name: "Events".into(),
+                    analytics: true,
+                    events: true,
+                    multicast: multicast(5004),
+                    session_timeout_secs: 60,
+                }],
+            },
+            imaging: Vec::new(),
+            events: EventSettings {
+                max_pull_points: 16,
+                allow_private_push_targets: false,
+            },
+        }
+    }
+}
+
+impl Settings {
+    pub fn user(&self, username: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.username == username)
+    }
+
+    pub fn encoder(&self, token: &str) -> Option<&VideoEncoderConfig> {
+        self.media.video_encoders.iter().find(|e| e.token == token)
+    }
+
+    pub fn imaging(&self, source_token: &str) -> Option<&ImagingSettings> {
+        self.imaging.iter().find(|i| i.source_token == source_token)
+    }
+
+    pub fn profile(&self, token: &str) -> Option<&Profile> {
+        self.media.profiles.iter().find(|p| p.token == token)
+    }
+}

@@ -1,0 +1,241 @@
+//! The settings store: load/validate/update semantics, corrupt files, and durability under
+//! kill -9 at arbitrary points of a write.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use nvt::settings::{SETTINGS_FILE, Settings, SettingsStore, UpdateError, parse};
+
+#[test]
+fn defaults_are_valid_and_round_trip() {
+    let s = Settings::default();
+    nvt::settings::validate(&s).unwrap();
+    let json = serde_json::to_vec(&s).unwrap();
+    assert_eq!(parse(&json).unwrap(), s);
+    assert_eq!(s.media.profiles.len(), 2);
+    let main = s.encoder("venc_main").unwrap();
+    assert_eq!((main.width, main.height, main.fps), (1280, 720, 25));
+    let sub = s.encoder("venc_sub").unwrap();
+    assert_eq!((sub.width, sub.height, sub.fps), (640, 360, 15));
+}
+
+#[test]
+fn first_open_uses_defaults_and_updates_persist() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, first) = SettingsStore::open(dir.path()).unwrap();
+    assert!(first);
+    assert!(
+        !dir.path().join(SETTINGS_FILE).exists(),
+        "nothing written before the first update"
+    );
+    store
+        .update(|s| {
+            s.device.name = "porch".into();
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    let (store, first) = SettingsStore::open(dir.path()).unwrap();
+    assert!(!first);
+    assert_eq!(store.get().device.name, "porch");
+    let mode = std::fs::metadata(dir.path().join(SETTINGS_FILE))
+        .unwrap()
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600,
+        "the file holds passwords"
+    );
+}
+
+#[test]
+fn rejected_and_invalid_updates_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = SettingsStore::open(dir.path()).unwrap();
+    store
+        .update(|s| {
+            s.device.name = "a".into();
+            Ok(())
+        })
+        .unwrap();
+    let before = std::fs::read(dir.path().join(SETTINGS_FILE)).unwrap();
+    let err = store
+        .update(|s| {
+            s.device.name = "b".into();
+            Err::<(), _>("no".into())
+        })
+        .unwrap_err();
+    assert!(matches!(err, UpdateError::Rejected(ref m) if m == "no"));
+    let err = store
+        .update(|s| {
+            s.media.video_encoders[0].gop = 0;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, UpdateError::Rejected(ref m) if m.contains("GOP")),
+        "{err}"
+    );
+    let err = store
+        .update(|s| {
+            s.media.profiles[0].video_encoder = Some("nope".into());
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown video encoder configuration"),
+        "{err}"
+    );
+    assert_eq!(store.get().device.name, "a");
+    assert_eq!(
+        std::fs::read(dir.path().join(SETTINGS_FILE)).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn corrupt_files_are_clear_errors_and_are_kept() {
+    let cases: &[(&[u8], &str)] = &[
+        (b"{ not json", "corrupt"),
+        (b"", "corrupt"),
+        (b"{\"format\": 1}", "missing field"),
+        (b"\xff\xfe", "corrupt"),
+    ];
+    for (bytes, needle) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(&path, bytes).unwrap();
+        let err = SettingsStore::open(dir.path())
+            .err()
+            .expect("corrupt file must not load")
+            .to_string();
+        assert!(
+            err.contains(path.to_str().unwrap()),
+            "error names the file: {err}"
+        );
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            *bytes,
+            "the bad file is left as it was"
+        );
+    }
+    // A typo'd or future field is rejected, not silently dropped on the next write.
+    let mut v = serde_json::to_value(Settings::default()).unwrap();
+    v["device"]["colour"] = "red".into();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(SETTINGS_FILE), v.to_string()).unwrap();
+    let err = SettingsStore::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("unknown field `colour`"), "{err}");
+}
+
+#[test]
+fn a_state_dir_is_used_by_one_daemon_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, _) = SettingsStore::open(dir.path()).unwrap();
+    let err = SettingsStore::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("in use by another nvt"), "{err}");
+}
+
+#[test]
+fn a_leftover_temp_file_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = SettingsStore::open(dir.path()).unwrap();
+    store
+        .update(|s| {
+            s.device.name = "kept".into();
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    std::fs::write(dir.path().join("settings.json.tmp"), b"{ torn").unwrap();
+    let (store, _) = SettingsStore::open(dir.path()).unwrap();
+    assert_eq!(store.get().device.name, "kept");
+    assert!(!dir.path().join("settings.json.tmp").exists());
+}
+
+/// Child half of the kill -9 test: updates the settings forever, printing each generation
+/// once its write returned. Runs only when the parent test re-executes this binary.
+#[test]
+fn churn_child() {
+    let Some(dir) = std::env::var_os("NVT_CHURN_DIR") else {
+        return;
+    };
+    let (store, _) = SettingsStore::open(std::path::Path::new(&dir)).unwrap();
+    let start: u64 = store
+        .get()
+        .device
+        .name
+        .strip_prefix("gen-")
+        .map_or(0, |n| n.parse().unwrap());
+    for generation in start + 1.. {
+        store
+            .update(|s| {
+                s.device.name = format!("gen-{generation}");
+                // Vary the size so torn writes would show as truncated or mixed JSON.
+                s.discovery.extra_scopes =
+                    vec!["onvif://www.onvif.org/x".into(); (generation % 7) as usize];
+                Ok(())
+            })
+            .unwrap();
+        println!("{generation}");
+    }
+}
+
+/// Kills a writer with SIGKILL at many points and checks the file always parses as the last
+/// acknowledged generation or the one being written, never anything else.
+#[test]
+fn kill_9_during_writes_leaves_old_or_new_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut kills = 0;
+    let mut last_acked = 0u64;
+    for round in 0..200u64 {
+        let mut child = Command::new(&exe)
+            .args(["--exact", "churn_child", "--nocapture", "--test-threads=1"])
+            .env("NVT_CHURN_DIR", dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Let it acknowledge a varying number of writes, then kill it mid-stream.
+        let wanted = 1 + round % 13;
+        let mut acked_now = 0;
+        while acked_now < wanted {
+            let line = lines.next().expect("child died early").unwrap();
+            if let Ok(n) = line.trim().parse::<u64>() {
+                last_acked = n;
+                acked_now += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_micros(137 * (round % 11)));
+        child.kill().unwrap(); // SIGKILL
+        // Count generations printed before the kill landed.
+        for line in lines.map_while(Result::ok) {
+            if let Ok(n) = line.trim().parse::<u64>() {
+                last_acked = n;
+            }
+        }
+        child.wait().unwrap();
+        kills += 1;
+        let bytes = std::fs::read(dir.path().join(SETTINGS_FILE)).unwrap();
+        let settings =
+            parse(&bytes).unwrap_or_else(|e| panic!("round {round}: torn settings file: {e}"));
+        let generation: u64 = settings
+            .device
+            .name
+            .strip_prefix("gen-")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            generation == last_acked || generation == last_acked + 1,
+            "round {round}: file has generation {generation}, last acknowledged {last_acked}"
+        );
+        last_acked = generation;
+    }
+    assert_eq!(kills, 200);
+}
