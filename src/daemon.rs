@@ -1,6 +1,7 @@
 //! The daemon, top to bottom: settings, first-start credential, SDK, camera, motion, then
 //! wait for SIGTERM/SIGINT and stop in reverse order.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,8 +23,25 @@ pub const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
 /// Length of a generated password (62 symbols: ~119 bits).
 const GENERATED_PASSWORD_LEN: usize = 20;
 
+/// Runs until SIGTERM/SIGINT. An ONVIF SystemReboot stops everything the same way and starts
+/// again from the settings file (a graceful restart of the daemon, not of the host).
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    loop {
+        match run_once(&config).await? {
+            Stop::Shutdown => return Ok(()),
+            Stop::Restart => tracing::info!("restarting (SystemReboot)"),
+        }
+    }
+}
+
+enum Stop {
+    Shutdown,
+    Restart,
+}
+
+async fn run_once(config: &Config) -> anyhow::Result<Stop> {
     let (store, first_start) = SettingsStore::open(&config.state_dir)?;
+    let store = Arc::new(store);
     if first_start {
         tracing::info!(path = %store.path().display(), "first start: no settings file yet, using defaults");
     }
@@ -73,14 +91,64 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         discovery = config.discovery,
         "nvt running"
     );
-    shutdown_signal().await?;
+    let reboot = Arc::new(tokio::sync::Notify::new());
+    let http = start_http(config, &store, id, reboot.clone()).await?;
+
+    let stop = tokio::select! {
+        r = shutdown_signal() => { r?; Stop::Shutdown }
+        _ = reboot.notified() => Stop::Restart,
+    };
     tracing::info!("stopping");
+    http.abort();
 
     drop(monitors);
     drop(camera);
     store.flush().context("saving settings at shutdown")?;
     tracing::info!("stopped");
-    Ok(())
+    Ok(stop)
+}
+
+/// The ONVIF HTTP endpoint (device service) on `bind:http_port`.
+async fn start_http(
+    config: &Config,
+    store: &Arc<SettingsStore>,
+    id: &crate::sdk::SdkVersion,
+    reboot: Arc<tokio::sync::Notify>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use crate::onvif::device::{Device, DeviceHooks, Identity};
+    use crate::onvif::endpoint::{Endpoint, Security};
+    let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
+        .await
+        .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
+    let local = listener.local_addr()?;
+    let clock_store = store.clone();
+    let security = Security::new(
+        store.clone(),
+        Arc::new(move || crate::onvif::device::device_now_ms(&clock_store)),
+    );
+    let identity = Identity {
+        manufacturer: id.manufacturer.clone(),
+        model: id.chip_model.clone(),
+        firmware_version: format!(
+            "nvt {} ({} {})",
+            env!("CARGO_PKG_VERSION"),
+            id.sdk_name,
+            id.sdk_version
+        ),
+        serial_number: id.serial.clone(),
+        hardware_id: id.chip_model.clone(),
+    };
+    let hooks = DeviceHooks {
+        reboot: Arc::new(move || reboot.notify_one()),
+        http_port: local.port(),
+        rtsp_port: config.rtsp_port,
+    };
+    let endpoint = Arc::new(Endpoint::new(
+        security,
+        Device::new(store.clone(), identity, hooks),
+    ));
+    tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
+    Ok(tokio::spawn(crate::http::server::serve(listener, endpoint)))
 }
 
 /// First start (no user at all): creates the administrator, with the password from

@@ -9,6 +9,7 @@ pub mod camera;
 pub mod config;
 pub mod daemon;
 pub mod frame;
+pub mod http;
 pub mod motion;
 pub mod onvif;
 pub mod sdk;

@@ -6,3 +6,6 @@ pub mod generated;
 pub mod rt;
 
 pub use rt::RequestContext;
+pub mod device;
+pub mod endpoint;
+pub mod host;
