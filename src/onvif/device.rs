@@ -538,6 +538,8 @@ impl DeviceService for Device {
                 })?;
                 Some((ms - system_now_ms()) / 1000)
             }
+            // NTP time is the host's (synchronised) clock: no offset.
+            (tt::SetDateTimeType::NTP, _) => Some(0),
             _ => None,
         };
         self.store
