@@ -84,6 +84,12 @@ async fn run_once(config: &Config) -> anyhow::Result<Stop> {
         )?);
     }
 
+    // Serving before "nvt running": that line means ready, and signal handling starts right
+    // after it (tests send SIGTERM as soon as they see it).
+    let reboot = Arc::new(tokio::sync::Notify::new());
+    let http = start_http(config, &store, id, reboot.clone()).await?;
+    let mut signals = install_shutdown_signals()?;
+
     tracing::info!(
         bind = %config.bind,
         http_port = config.http_port,
@@ -91,11 +97,8 @@ async fn run_once(config: &Config) -> anyhow::Result<Stop> {
         discovery = config.discovery,
         "nvt running"
     );
-    let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, reboot.clone()).await?;
-
     let stop = tokio::select! {
-        r = shutdown_signal() => { r?; Stop::Shutdown }
+        r = shutdown_signal(&mut signals) => { r?; Stop::Shutdown }
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
@@ -205,9 +208,22 @@ fn generate_password() -> String {
         .collect()
 }
 
-async fn shutdown_signal() -> anyhow::Result<()> {
-    let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
+/// SIGTERM and SIGINT handlers, installed before the daemon says it is running: a signal that
+/// arrives between "nvt running" and the wait must not kill the process uncleanly.
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+fn install_shutdown_signals() -> anyhow::Result<ShutdownSignals> {
+    Ok(ShutdownSignals {
+        term: signal(SignalKind::terminate()).context("installing SIGTERM handler")?,
+        int: signal(SignalKind::interrupt()).context("installing SIGINT handler")?,
+    })
+}
+
+async fn shutdown_signal(signals: &mut ShutdownSignals) -> anyhow::Result<()> {
+    let ShutdownSignals { term, int } = signals;
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM received"),
         _ = int.recv() => tracing::info!("SIGINT received"),
