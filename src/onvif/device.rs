@@ -693,7 +693,6 @@ impl DeviceService for Device {
                     name: Some(i.name.clone()),
                     hw_address: i.mac.clone(),
                     mtu: i.mtu.map(|m| m as i32),
-                    ..Default::default()
                 }),
                 ipv4: Some(tt::IPv4NetworkInterface {
                     enabled: !i.ipv4.is_empty(),
@@ -709,7 +708,6 @@ impl DeviceService for Device {
                         dhcp: false,
                         ..Default::default()
                     },
-                    ..Default::default()
                 }),
                 ..Default::default()
             })

@@ -25,7 +25,7 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     }
     let ylen = i - ys;
     // Four digits at least; more only without a leading zero (s.3.3.7.1 lexical mapping).
-    if ylen < 4 || ylen > 9 || (ylen > 4 && b[ys] == b'0') {
+    if !(4..=9).contains(&ylen) || (ylen > 4 && b[ys] == b'0') {
         return None;
     }
     let mut year: i64 = s[ys..i].parse().ok()?;
