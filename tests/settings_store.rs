@@ -239,3 +239,18 @@ fn kill_9_during_writes_leaves_old_or_new_settings() {
     }
     assert_eq!(kills, 200);
 }
+
+/// Every committed fuzz input goes through the parser in the normal test run too (the fuzz
+/// smoke run needs cargo-fuzz; this needs nothing).
+#[test]
+fn fuzz_corpus_never_panics() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/settings_parse");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let _ = parse(&bytes);
+        n += 1;
+    }
+    assert!(n >= 2, "corpus missing in {}", dir.display());
+    assert!(parse(&std::fs::read(dir.join("default.json")).unwrap()).is_ok(), "the seed is a valid file");
+}

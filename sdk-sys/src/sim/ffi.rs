@@ -195,8 +195,8 @@ pub unsafe extern "C" fn NVT_VENC_GetCaps(caps: *mut NVT_VENC_CAPS_S) -> i32 {
                 width: rec.width,
                 height: rec.height,
             };
-            c.fps_min = sim.options.replay_fps.min(c.fps_max);
-            c.fps_max = c.fps_min;
+            c.fps_min = sim.options.replay_fps;
+            c.fps_max = sim.options.replay_fps;
         }
         // SAFETY: the caller passes NULL or a writable struct.
         unsafe { write_out(caps, c) }
@@ -218,7 +218,10 @@ pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR
             Some(rec) => {
                 // Replay: the recording decides size, rate and profile; only what cannot
                 // be replayed is refused.
-                if attr.vi != 0 || attr.codec != NVT_CODEC_E::NVT_CODEC_H264 {
+                if attr.vi != 0 {
+                    return Err(NVT_ERR_INVALID_ARG);
+                }
+                if attr.codec != NVT_CODEC_E::NVT_CODEC_H264 {
                     return Err(NVT_ERR_NOT_SUPPORTED);
                 }
                 (
@@ -684,3 +687,24 @@ const _: () = {
         NVT_FOCUS_GetStatus,
     );
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_nvt_err_hw() {
+        assert_eq!(guard(|| panic!("boom")), NVT_ERR_HW);
+        assert_eq!(guard(|| Err(NVT_ERR_TIMEOUT)), NVT_ERR_TIMEOUT);
+        assert_eq!(guard(|| Ok(())), 0);
+    }
+
+    #[test]
+    fn str_error_is_static_and_total() {
+        for e in [-100, -11, -1, 0, 5] {
+            // SAFETY: StrError returns a pointer to a static NUL-terminated string.
+            let s = unsafe { CStr::from_ptr(NVT_SYS_StrError(e)) };
+            assert!(!s.to_bytes().is_empty());
+        }
+    }
+}

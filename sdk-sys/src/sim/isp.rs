@@ -88,6 +88,8 @@ pub struct Luts {
     /// Sharpening (> 0) or softening (< 0) strength in 1/64.
     sharpen: i32,
     identity: bool,
+    y_identity: bool,
+    uv_identity: bool,
 }
 
 fn clamp_u8(v: f32) -> u8 {
@@ -154,17 +156,22 @@ impl Luts {
         }
         let ident = |t: &[u8; 256]| t.iter().enumerate().all(|(i, &x)| x as usize == i);
         let sharpen = (a.sharpness - 50) * 64 / 50;
-        let identity = ident(&y) && ident(&u) && ident(&v) && sharpen == 0;
+        let y_identity = ident(&y);
+        let uv_identity = ident(&u) && ident(&v);
+        let identity = y_identity && uv_identity && sharpen == 0;
         Luts {
             y,
             u,
             v,
             sharpen,
             identity,
+            y_identity,
+            uv_identity,
         }
     }
 
-    /// Applies the tables (and sharpness) in place.
+    /// Applies the tables (and sharpness) in place. Tables that are the identity are
+    /// skipped, and sharpness is fused with the luma table in one pass.
     pub fn apply(&self, img: &mut I420) {
         if self.identity {
             return;
@@ -172,26 +179,32 @@ impl Luts {
         let w = img.width;
         let (y, u, v) = img.planes_mut();
         if self.sharpen != 0 {
-            // Horizontal unsharp mask / soften: y += k * (2y - left - right) / 2.
+            // Horizontal unsharp mask (k > 0) or soften (k < 0):
+            // y += k/128 * (2y - left - right), from a copy of the row so it vectorises.
             let k = self.sharpen;
+            let mut src = vec![0u8; w];
             for row in y.chunks_exact_mut(w) {
-                let mut prev = row[0] as i32;
+                src.copy_from_slice(row);
                 for x in 1..w - 1 {
-                    let c = row[x] as i32;
-                    let hp = 2 * c - prev - row[x + 1] as i32;
-                    prev = c;
-                    row[x] = (c + k * hp / 128).clamp(0, 255) as u8;
+                    let c = src[x] as i32;
+                    let hp = 2 * c - src[x - 1] as i32 - src[x + 1] as i32;
+                    row[x] = self.y[(c + ((k * hp) >> 7)).clamp(0, 255) as usize];
                 }
+                row[0] = self.y[src[0] as usize];
+                row[w - 1] = self.y[src[w - 1] as usize];
+            }
+        } else if !self.y_identity {
+            for p in y.iter_mut() {
+                *p = self.y[*p as usize];
             }
         }
-        for p in y.iter_mut() {
-            *p = self.y[*p as usize];
-        }
-        for p in u.iter_mut() {
-            *p = self.u[*p as usize];
-        }
-        for p in v.iter_mut() {
-            *p = self.v[*p as usize];
+        if !self.uv_identity {
+            for p in u.iter_mut() {
+                *p = self.u[*p as usize];
+            }
+            for p in v.iter_mut() {
+                *p = self.v[*p as usize];
+            }
         }
     }
 }

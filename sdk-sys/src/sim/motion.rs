@@ -82,7 +82,7 @@ pub fn analyse(prev: &[u8], cur: &[u8], attr: &NVT_MD_ATTR_S) -> (u32, [u32; 32]
     let thr = threshold(attr.sensitivity);
     let mut cells = [0u32; 32];
     let mut active = 0;
-    for r in 0..attr.rows as usize {
+    for (r, moved) in cells.iter_mut().enumerate().take(attr.rows as usize) {
         let (y0, y1) = (
             r * SMALL_H / attr.rows as usize,
             (r + 1) * SMALL_H / attr.rows as usize,
@@ -107,7 +107,7 @@ pub fn analyse(prev: &[u8], cur: &[u8], attr: &NVT_MD_ATTR_S) -> (u32, [u32; 32]
             }
             let n = ((y1 - y0) * (x1 - x0)).max(1) as u32;
             if sum / n > thr {
-                cells[r] |= 1 << c;
+                *moved |= 1 << c;
                 active += 1;
             }
         }
@@ -151,27 +151,35 @@ impl Motion {
         let worker = m.clone();
         let handle = std::thread::Builder::new()
             .name("nvt-sim-md".into())
-            .spawn(move || worker.run(&sensor))
+            .spawn(move || {
+                // Should the worker panic, readers get NVT_ERR_STOPPED instead of waiting.
+                let run =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.run(&sensor)));
+                if run.is_err() {
+                    super::lock(&worker.state).exit = true;
+                    worker.cv.notify_all();
+                }
+            })
             .expect("spawn motion thread");
-        *m.thread.lock().unwrap() = Some(handle);
+        *super::lock(&m.thread) = Some(handle);
         m
     }
 
     pub fn attr(&self) -> NVT_MD_ATTR_S {
-        self.state.lock().unwrap().attr
+        super::lock(&self.state).attr
     }
 
     pub fn set_attr(&self, attr: NVT_MD_ATTR_S) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         s.attr = attr;
         s.generation += 1;
         self.cv.notify_all();
     }
 
     pub fn stop(&self) {
-        self.state.lock().unwrap().exit = true;
+        super::lock(&self.state).exit = true;
         self.cv.notify_all();
-        if let Some(h) = self.thread.lock().unwrap().take() {
+        if let Some(h) = super::lock(&self.thread).take() {
             let _ = h.join();
         }
     }
@@ -179,7 +187,7 @@ impl Motion {
     /// Waits for a result newer than the last one returned.
     pub fn wait_result(&self, timeout_ms: i32) -> Result<NVT_MD_RESULT_S, WaitError> {
         let deadline = (timeout_ms >= 0).then(|| mono_us() + timeout_ms as u64 * 1000);
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         loop {
             if s.exit {
                 return Err(WaitError::Stopped);
@@ -191,7 +199,7 @@ impl Motion {
                 }
             }
             match deadline {
-                None => s = self.cv.wait(s).unwrap(),
+                None => s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let now = mono_us();
                     if now >= d {
@@ -200,7 +208,7 @@ impl Motion {
                     s = self
                         .cv
                         .wait_timeout(s, std::time::Duration::from_micros(d - now))
-                        .unwrap()
+                        .unwrap_or_else(|e| e.into_inner())
                         .0;
                 }
             }
@@ -211,14 +219,14 @@ impl Motion {
         let clock = *sensor.clock();
         let mut prev: Option<(u64, Vec<u8>)> = None;
         let mut seq: u32 = 0;
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         loop {
             if s.exit {
                 return;
             }
             if s.attr.enable == 0 {
                 prev = None;
-                s = self.cv.wait(s).unwrap();
+                s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
             let generation = s.generation;
@@ -229,7 +237,7 @@ impl Motion {
                 s = self
                     .cv
                     .wait_timeout(s, std::time::Duration::from_micros(t - now))
-                    .unwrap()
+                    .unwrap_or_else(|e| e.into_inner())
                     .0;
                 if s.exit || s.generation != generation || mono_us() < t {
                     continue;
@@ -255,7 +263,7 @@ impl Motion {
                 _ => None,
             };
             prev = Some((generation, small));
-            s = self.state.lock().unwrap();
+            s = super::lock(&self.state);
             if let Some(r) = result {
                 s.latest = Some(r);
                 self.cv.notify_all();
@@ -265,7 +273,7 @@ impl Motion {
             if now < t + 1 {
                 drop(s);
                 super::clock::sleep_until(t + 1);
-                s = self.state.lock().unwrap();
+                s = super::lock(&self.state);
             }
         }
     }

@@ -128,7 +128,9 @@ impl Pattern {
             s ^= s >> 7;
             s ^= s << 17;
             for (i, p) in chunk.iter_mut().enumerate() {
-                *p = 48 + ((s >> (i * 8)) as u8 >> 1);
+                // Mid-grey +-32: costly enough that the bitrate shows, not so wild that
+                // rate control cannot hold 2 Mbit/s at 720p.
+                *p = 96 + ((s >> (i * 8)) as u8 >> 2);
             }
         }
 

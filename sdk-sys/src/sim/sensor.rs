@@ -83,32 +83,32 @@ impl Sensor {
     }
 
     pub fn isp_attr(&self) -> NVT_ISP_ATTR_S {
-        self.isp.lock().unwrap().attr
+        super::lock(&self.isp).attr
     }
 
     /// Replaces the ISP settings (already validated); frames captured from now on use them.
     pub fn set_isp_attr(&self, attr: NVT_ISP_ATTR_S) {
         let luts = Arc::new(Luts::new(&attr));
-        let mut s = self.isp.lock().unwrap();
+        let mut s = super::lock(&self.isp);
         s.attr = attr;
         s.luts = luts;
         s.generation += 1;
     }
 
     pub fn stats(&self) -> RenderStats {
-        *self.stats.lock().unwrap()
+        *super::lock(&self.stats)
     }
 
     /// The picture captured at the monotonic instant `mono` (µs), rendering it if no
     /// consumer has yet.
     pub fn capture(&self, mono: u64) -> Arc<Frame> {
         let (luts, generation) = {
-            let s = self.isp.lock().unwrap();
+            let s = super::lock(&self.isp);
             (s.luts.clone(), s.generation)
         };
         // The cache lock is held across the render so that two consumers asking for the
         // same instant render it once.
-        let mut cache = self.cache.lock().unwrap();
+        let mut cache = super::lock(&self.cache);
         if let Some(c) = cache
             .iter()
             .find(|c| c.frame.pts_us == mono && c.isp_generation == generation)
@@ -132,7 +132,7 @@ impl Sensor {
             .render(&mut image, since, &format_utc(utc), number, object);
         luts.apply(&mut image);
         {
-            let mut st = self.stats.lock().unwrap();
+            let mut st = super::lock(&self.stats);
             st.frames += 1;
             st.total_ns += started.elapsed().as_nanos() as u64;
         }

@@ -25,13 +25,15 @@ use crate::*;
 
 pub const MAX_CHANNELS: u32 = 4;
 pub const QUEUE_LEN: usize = 8;
+/// How far behind its tick grid a worker may fall before it skips instead of catching up.
+const CATCH_UP_US: u64 = 1_000_000;
 
 /// 16:9 sizes the scaler and encoder accept, largest first.
 pub const RESOLUTIONS: [(u32, u32); 10] = [
     (1280, 720),
     (1024, 576),
     (960, 540),
-    (854, 480),
+    (896, 504),
     (768, 432),
     (640, 360),
     (512, 288),
@@ -194,9 +196,9 @@ impl Channel {
     }
 
     pub fn start(self: &Arc<Self>) -> Result<(), String> {
-        let mut th = self.thread.lock().unwrap();
+        let mut th = super::lock(&self.thread);
         {
-            let mut s = self.state.lock().unwrap();
+            let mut s = super::lock(&self.state);
             if s.running {
                 return Ok(());
             }
@@ -204,19 +206,36 @@ impl Channel {
             s.generation += 1;
         }
         let me = self.clone();
-        let handle = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("nvt-sim-venc".into())
-            .spawn(move || me.run())
-            .map_err(|e| e.to_string())?;
-        *th = Some(handle);
-        Ok(())
+            .spawn(move || {
+                // A panicking worker must not leave readers waiting forever: the channel
+                // reads as stopped (GetStream: NVT_ERR_STOPPED) until started again.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| me.run()));
+                if run.is_err() {
+                    let mut s = super::lock(&me.state);
+                    s.running = false;
+                    s.last_error = Some("encoder worker panicked".into());
+                    me.cv.notify_all();
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                *th = Some(handle);
+                Ok(())
+            }
+            Err(e) => {
+                super::lock(&self.state).running = false;
+                Err(e.to_string())
+            }
+        }
     }
 
     /// Stops the worker (waits for it) and drops queued frames.
     pub fn stop(&self, destroy: bool) {
-        let mut th = self.thread.lock().unwrap();
+        let mut th = super::lock(&self.thread);
         {
-            let mut s = self.state.lock().unwrap();
+            let mut s = super::lock(&self.state);
             s.running = false;
             s.destroyed |= destroy;
             s.queue.clear();
@@ -228,12 +247,12 @@ impl Channel {
     }
 
     pub fn attr(&self) -> NVT_VENC_ATTR_S {
-        self.state.lock().unwrap().attr
+        super::lock(&self.state).attr
     }
 
     /// Applies new (validated) attributes; a no-op if nothing changed.
     pub fn set_attr(&self, attr: NVT_VENC_ATTR_S) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         if s.attr == attr {
             return;
         }
@@ -244,13 +263,13 @@ impl Channel {
     }
 
     pub fn request_idr(&self) {
-        self.state.lock().unwrap().idr_requested = true;
+        super::lock(&self.state).idr_requested = true;
     }
 
     /// The oldest queued frame, waiting up to `timeout_ms` (<0: forever).
     pub fn get(&self, timeout_ms: i32) -> Result<Queued, GetError> {
         let deadline = (timeout_ms >= 0).then(|| mono_us() + timeout_ms as u64 * 1000);
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         loop {
             if s.destroyed || !s.running {
                 return Err(GetError::Stopped);
@@ -259,7 +278,7 @@ impl Channel {
                 return Ok(f);
             }
             match deadline {
-                None => s = self.cv.wait(s).unwrap(),
+                None => s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let now = mono_us();
                     if now >= d {
@@ -268,7 +287,7 @@ impl Channel {
                     s = self
                         .cv
                         .wait_timeout(s, Duration::from_micros(d - now))
-                        .unwrap()
+                        .unwrap_or_else(|e| e.into_inner())
                         .0;
                 }
             }
@@ -301,17 +320,15 @@ impl Channel {
         let mut fps = 1;
         let mut k = 0u64;
         let mut replay_pos = 0usize;
-        let mut s = self.state.lock().unwrap();
+        let mut s = super::lock(&self.state);
         loop {
             if !s.running || s.destroyed {
                 return;
             }
             if s.generation != generation {
                 generation = s.generation;
-                fps = match &self.source {
-                    Source::Sensor(_) => s.attr.fps,
-                    Source::Replay(_) => s.attr.fps,
-                };
+                // In replay mode attr.fps is replay_fps (see replay_attr).
+                fps = s.attr.fps;
                 encoder = None;
                 replay_pos = 0;
                 k = self.clock.next_tick_index(fps, mono_us());
@@ -322,7 +339,7 @@ impl Channel {
                 s = self
                     .cv
                     .wait_timeout(s, Duration::from_micros(t - now))
-                    .unwrap()
+                    .unwrap_or_else(|e| e.into_inner())
                     .0;
                 continue; // re-check stop/attributes, and the time
             }
@@ -345,7 +362,7 @@ impl Channel {
                     Ok((au.keyframe, Payload::Replay(au)))
                 }
             };
-            s = self.state.lock().unwrap();
+            s = super::lock(&self.state);
             match produced {
                 // A frame of a configuration replaced meanwhile is not queued.
                 Ok((key, payload)) if s.generation == generation && s.running => {
@@ -357,9 +374,14 @@ impl Channel {
                     encoder = None;
                 }
             }
-            // Next tick; skip ticks already missed (an overloaded machine loses frames
-            // instead of drifting ever further behind).
-            k = (k + 1).max(self.clock.next_tick_index(fps, mono_us()));
+            // Next tick. A worker that fell behind (a loaded machine) catches up on the
+            // missed instants, so pts spacing stays exactly 1/fps; only after a long stall
+            // (over CATCH_UP_US, e.g. a suspended process) does it jump to the present.
+            k += 1;
+            let now = mono_us();
+            if self.clock.tick(fps, k) + CATCH_UP_US < now {
+                k = self.clock.next_tick_index(fps, now);
+            }
         }
     }
 
@@ -387,7 +409,7 @@ impl Channel {
         if encoder.is_none() {
             *encoder = Some(H264Encoder::new(attr)?);
         }
-        let au = encoder.as_mut().unwrap().encode(img, force_idr)?;
+        let au = encoder.as_mut().unwrap().encode(img, t, force_idr)?;
         Ok((au.keyframe, Payload::Encoded(au)))
     }
 }

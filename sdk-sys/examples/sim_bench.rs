@@ -1,0 +1,181 @@
+//! Measures the simulated SoC: render cost per 1280x720 frame, scaling, H.264 encode rate,
+//! JPEG snapshot time, and the CPU the SDK burns when idle with and without motion
+//! detection. Run with `cargo run -p sdk-sys --example sim_bench` (sdk-sys and its
+//! dependencies are built at opt-level 3 even in the dev profile) or with `--release`.
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use sdk_sys::sim::clock::{Clock, mono_us};
+use sdk_sys::sim::encoder::H264Encoder;
+use sdk_sys::sim::{scale, sensor::Sensor, snapshot};
+use sdk_sys::*;
+
+fn cpu_seconds() -> f64 {
+    // SAFETY: rusage is plain integers, for which all-zero is a valid value.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid out pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+fn main() {
+    let clock = Clock::start();
+    let sensor = Sensor::new(clock, 10_000, 4_000);
+
+    // Render: distinct instants so nothing comes from the cache; frames are dropped at
+    // once, as consumers do, so buffers are recycled (steady state).
+    let n = 300;
+    for k in 0..n {
+        sensor.capture(clock.tick(25, k));
+    }
+    let st = sensor.stats();
+    println!(
+        "render 1280x720 (default ISP): {:.2} ms/frame ({} frames)",
+        st.total_ns as f64 / st.frames as f64 / 1e6,
+        st.frames
+    );
+    let mut isp = sensor.isp_attr();
+    isp.brightness = 70;
+    isp.contrast = 60;
+    isp.saturation = 30;
+    isp.sharpness = 80;
+    sensor.set_isp_attr(isp);
+    let before = sensor.stats();
+    for k in n..2 * n {
+        sensor.capture(clock.tick(25, k));
+    }
+    let after = sensor.stats();
+    println!(
+        "render 1280x720 (ISP tables + sharpness): {:.2} ms/frame",
+        (after.total_ns - before.total_ns) as f64 / (after.frames - before.frames) as f64 / 1e6
+    );
+    // Frames for the scaler, encoder and JPEG measurements.
+    let frames: Vec<_> = (2 * n..2 * n + 100)
+        .map(|k| sensor.capture(clock.tick(25, k)))
+        .collect();
+
+    let t = Instant::now();
+    for f in frames.iter().take(100) {
+        std::hint::black_box(scale::scale(&f.image, 640, 360));
+    }
+    println!(
+        "scale 1280x720 -> 640x360: {:.2} ms",
+        t.elapsed().as_secs_f64() * 10.0
+    );
+
+    for (w, h, profile) in [(1280, 720, 0), (1280, 720, 2), (640, 360, 0)] {
+        let attr = NVT_VENC_ATTR_S {
+            vi: 0,
+            codec: NVT_CODEC_E::NVT_CODEC_H264,
+            width: w,
+            height: h,
+            fps: 25,
+            rc_mode: NVT_RC_MODE_E::NVT_RC_CBR,
+            bitrate_kbps: 2000,
+            gop: 50,
+            profile: NVT_H264_PROFILE_E(profile),
+            qp: 26,
+        };
+        let mut enc = H264Encoder::new(&attr).unwrap();
+        let imgs: Vec<_> = frames
+            .iter()
+            .map(|f| scale::scale(&f.image, w as usize, h as usize))
+            .collect();
+        let t = Instant::now();
+        let mut bytes = 0;
+        for (k, img) in imgs.iter().enumerate() {
+            bytes += enc
+                .encode(img, k as u64 * 40_000, false)
+                .unwrap()
+                .data
+                .len();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "encode {w}x{h} profile {profile} CBR 2000 kbps: {:.1} fps ({:.0} kbit/s at 25 fps)",
+            imgs.len() as f64 / secs,
+            bytes as f64 * 8.0 * 25.0 / imgs.len() as f64 / 1000.0
+        );
+    }
+
+    for (w, h) in [(1280, 720), (640, 360)] {
+        let t = Instant::now();
+        let mut size = 0;
+        for f in frames.iter().take(50) {
+            size = snapshot::encode(&f.image, w, h, 80).unwrap().len();
+        }
+        println!(
+            "jpeg {w}x{h} q80: {:.2} ms ({} bytes)",
+            t.elapsed().as_secs_f64() * 20.0,
+            size
+        );
+    }
+
+    // Idle CPU through the C API: nothing started, MD disabled vs enabled (the default).
+    let opts = CString::new("").unwrap();
+    let cfg = NVT_SYS_CONFIG_S {
+        api_version: NVT_SDK_API_VERSION,
+        board_options: opts.as_ptr(),
+    };
+    // SAFETY: cfg outlives the call.
+    assert_eq!(unsafe { NVT_SYS_Init(&cfg) }, 0);
+    let mut md = NVT_MD_ATTR_S::default();
+    // SAFETY: valid pointers.
+    unsafe {
+        NVT_MD_GetAttr(0, &mut md);
+        md.enable = 0;
+        NVT_MD_SetAttr(0, &md);
+    }
+    let measure = |label: &str| {
+        std::thread::sleep(Duration::from_millis(500));
+        let (c0, t0) = (cpu_seconds(), mono_us());
+        std::thread::sleep(Duration::from_secs(5));
+        let (c1, t1) = (cpu_seconds(), mono_us());
+        println!(
+            "idle CPU, {label}: {:.2} % of one core",
+            (c1 - c0) * 1e8 / (t1 - t0) as f64
+        );
+    };
+    measure("nothing started, MD disabled");
+    md.enable = 1;
+    // SAFETY: valid pointer.
+    unsafe { NVT_MD_SetAttr(0, &md) };
+    measure("nothing started, MD enabled (5 fps analysis)");
+
+    // The daemon's default load: 1280x720@25 main + 640x360@15 sub, drained by readers.
+    for (chn, w, h, fps) in [(0u32, 1280, 720, 25), (1, 640, 360, 15)] {
+        let attr = NVT_VENC_ATTR_S {
+            vi: 0,
+            codec: NVT_CODEC_E::NVT_CODEC_H264,
+            width: w,
+            height: h,
+            fps,
+            rc_mode: NVT_RC_MODE_E::NVT_RC_CBR,
+            bitrate_kbps: if chn == 0 { 2000 } else { 512 },
+            gop: 50,
+            profile: NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN,
+            qp: 26,
+        };
+        // SAFETY: valid attr pointer.
+        unsafe {
+            assert_eq!(NVT_VENC_CreateChn(chn, &attr), 0);
+            assert_eq!(NVT_VENC_StartChn(chn), 0);
+        }
+        std::thread::spawn(move || {
+            let mut s = NVT_VENC_STREAM_S::default();
+            // SAFETY: valid stream struct; released right after each successful get.
+            loop {
+                match unsafe { NVT_VENC_GetStream(chn, &mut s, 1000) } {
+                    0 => unsafe { NVT_VENC_ReleaseStream(chn, &mut s) },
+                    NVT_ERR_TIMEOUT => continue,
+                    _ => break,
+                };
+            }
+        });
+    }
+    measure("720p25 + 360p15 encoding, MD enabled");
+    // SAFETY: no arguments.
+    unsafe { NVT_SYS_Exit() };
+}
