@@ -1,6 +1,9 @@
-//! The daemon, top to bottom: settings, first-start credential, SDK, camera, motion, then
-//! wait for SIGTERM/SIGINT and stop in reverse order.
+//! The daemon, top to bottom: signals, settings, first-start credential, SDK, camera,
+//! motion, streams, the HTTP (ONVIF) and RTSP servers; then wait for SIGTERM/SIGINT (or an
+//! ONVIF SystemReboot) and stop in reverse order.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,8 +15,10 @@ use crate::auth::UserLevel;
 use crate::camera::Camera;
 use crate::config::Config;
 use crate::motion::MotionMonitor;
+use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
 use crate::settings::{SettingsStore, User, validate::check_password};
+use crate::streams::Streams;
 
 /// The administrator created at first start.
 pub const FIRST_ADMIN: &str = "admin";
@@ -21,12 +26,31 @@ pub const FIRST_ADMIN: &str = "admin";
 pub const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
 /// Length of a generated password (62 symbols: ~119 bits).
 const GENERATED_PASSWORD_LEN: usize = 20;
+/// The authentication realm of every protocol (HTTP Digest and RTSP Digest).
+pub const REALM: &str = "nvt";
 
+/// Runs until SIGTERM/SIGINT. An ONVIF SystemReboot stops everything the same way and starts
+/// again from the settings file (a graceful restart of the daemon, not of the host).
 pub async fn run(config: Config) -> anyhow::Result<()> {
     // Before anything else: a SIGTERM that arrives while we start must stop us cleanly, not
     // kill us with the default action halfway through a settings write.
-    let shutdown = ShutdownSignal::install()?;
+    let mut signals = ShutdownSignals::install()?;
+    loop {
+        match run_once(&config, &mut signals).await? {
+            Stop::Shutdown => return Ok(()),
+            Stop::Restart => tracing::info!("restarting (SystemReboot)"),
+        }
+    }
+}
+
+enum Stop {
+    Shutdown,
+    Restart,
+}
+
+async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Result<Stop> {
     let (store, first_start) = SettingsStore::open(&config.state_dir)?;
+    let store = Arc::new(store);
     if first_start {
         tracing::info!(path = %store.path().display(), "first start: no settings file yet, using defaults");
     }
@@ -68,22 +92,94 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             },
         )?);
     }
+    let streams = Streams::start(&camera, &settings)?;
+
+    // Serve before "nvt running": that line means ready.
+    let rtsp = start_rtsp(config, &store, &streams).await?;
+    let reboot = Arc::new(tokio::sync::Notify::new());
+    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone()).await?;
 
     tracing::info!(
         bind = %config.bind,
-        http_port = config.http_port,
-        rtsp_port = config.rtsp_port,
         discovery = config.discovery,
         "nvt running"
     );
-    shutdown.recv().await;
+    let stop = tokio::select! {
+        _ = signals.recv() => Stop::Shutdown,
+        _ = reboot.notified() => Stop::Restart,
+    };
     tracing::info!("stopping");
-
+    http.abort();
+    rtsp.shutdown().await;
+    drop(streams);
     drop(monitors);
     drop(camera);
     store.flush().context("saving settings at shutdown")?;
     tracing::info!("stopped");
-    Ok(())
+    Ok(stop)
+}
+
+/// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
+/// with the ONVIF users.
+async fn start_rtsp(
+    config: &Config,
+    store: &Arc<SettingsStore>,
+    streams: &Streams,
+) -> anyhow::Result<RtspServer> {
+    let bind = SocketAddr::new(config.bind, config.rtsp_port);
+    let auth = Arc::new(DigestRtspAuth::new(REALM, store.clone()));
+    let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
+        .await
+        .with_context(|| format!("binding RTSP to {bind}"))?;
+    let local = server.local_addr();
+    for name in streams.registry.names() {
+        tracing::info!(addr = %local, "RTSP stream at rtsp://{local}/{name}");
+    }
+    Ok(server)
+}
+
+/// The ONVIF HTTP endpoint (device service) on `bind:http_port`.
+async fn start_http(
+    config: &Config,
+    store: &Arc<SettingsStore>,
+    id: &crate::sdk::SdkVersion,
+    rtsp: SocketAddr,
+    reboot: Arc<tokio::sync::Notify>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use crate::onvif::device::{Device, DeviceHooks, Identity};
+    use crate::onvif::endpoint::{Endpoint, Security};
+    let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
+        .await
+        .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
+    let local = listener.local_addr()?;
+    let clock_store = store.clone();
+    let security = Security::new(
+        store.clone(),
+        Arc::new(move || crate::onvif::device::device_now_ms(&clock_store)),
+    );
+    let identity = Identity {
+        manufacturer: id.manufacturer.clone(),
+        model: id.chip_model.clone(),
+        firmware_version: format!(
+            "nvt {} ({} {})",
+            env!("CARGO_PKG_VERSION"),
+            id.sdk_name,
+            id.sdk_version
+        ),
+        serial_number: id.serial.clone(),
+        hardware_id: id.chip_model.clone(),
+    };
+    let hooks = DeviceHooks {
+        reboot: Arc::new(move || reboot.notify_one()),
+        http_port: local.port(),
+        rtsp_port: rtsp.port(),
+    };
+    let endpoint = Arc::new(Endpoint::new(
+        security,
+        Device::new(store.clone(), identity, hooks),
+    ));
+    tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
+    Ok(tokio::spawn(crate::http::server::serve(listener, endpoint)))
 }
 
 /// First start (no user at all): creates the administrator, with the password from
@@ -140,21 +236,22 @@ fn generate_password() -> String {
         .collect()
 }
 
-/// SIGTERM and SIGINT, installed once at start and awaited when the daemon is up.
-struct ShutdownSignal {
+/// SIGTERM and SIGINT, installed once when the process starts and awaited when the daemon
+/// is up (across SystemReboot restarts too).
+struct ShutdownSignals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
-impl ShutdownSignal {
-    fn install() -> anyhow::Result<ShutdownSignal> {
-        Ok(ShutdownSignal {
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<ShutdownSignals> {
+        Ok(ShutdownSignals {
             term: signal(SignalKind::terminate()).context("installing SIGTERM handler")?,
             int: signal(SignalKind::interrupt()).context("installing SIGINT handler")?,
         })
     }
 
-    async fn recv(mut self) {
+    async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => tracing::info!("SIGTERM received"),
             _ = self.int.recv() => tracing::info!("SIGINT received"),

@@ -12,9 +12,14 @@ pub mod file_source;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http;
 pub mod motion;
+pub mod onvif;
 pub mod rtp;
 pub mod rtsp;
 pub mod sdk;
 pub mod settings;
+pub mod soap;
 pub mod stream_hub;
+pub mod streams;
+pub mod xml;

@@ -1,6 +1,11 @@
 //! Who may do what: the one credential store that ONVIF (SOAP), RTSP and the snapshot/HLS
 //! endpoints all authenticate against, and the user levels of the ONVIF Core spec.
 
+pub mod access;
+pub mod digest;
+pub mod throttle;
+pub mod wsse;
+
 use serde::{Deserialize, Serialize};
 
 /// ONVIF user levels (Core spec, `tt:UserLevel`), ordered by privilege, so that

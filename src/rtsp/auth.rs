@@ -45,3 +45,48 @@ where
         self(req)
     }
 }
+
+/// RTSP authentication with HTTP Digest (RFC 7616, MD5 and SHA-256) against the credential
+/// store shared with ONVIF, so a camera has one set of users for every protocol.
+pub struct DigestRtspAuth {
+    digest: crate::auth::digest::DigestAuth,
+    store: std::sync::Arc<dyn crate::auth::CredentialStore>,
+}
+
+impl DigestRtspAuth {
+    pub fn new(realm: &str, store: std::sync::Arc<dyn crate::auth::CredentialStore>) -> Self {
+        let mut config = crate::auth::digest::DigestConfig::new(realm);
+        // live555-based clients (VLC and many NVRs) answer without `qop`, RFC 2069 style.
+        config.allow_rfc2069 = true;
+        DigestRtspAuth {
+            digest: crate::auth::digest::DigestAuth::new(config),
+            store,
+        }
+    }
+}
+
+impl RtspAuth for DigestRtspAuth {
+    fn check(&self, req: &AuthRequest<'_>) -> AuthDecision {
+        use crate::auth::digest::Verdict;
+        let now = std::time::Instant::now();
+        let stale = match req.authorization.map(|a| {
+            self.digest
+                .verify(a, req.method, req.uri, &*self.store, now)
+        }) {
+            Some(Verdict::Authenticated(c)) => {
+                return AuthDecision::Allow {
+                    user: Some(c.username),
+                };
+            }
+            Some(Verdict::Stale) => true,
+            Some(Verdict::Denied(reason)) => {
+                tracing::debug!(?reason, "RTSP authentication failed");
+                false
+            }
+            None => false,
+        };
+        AuthDecision::Challenge {
+            www_authenticate: self.digest.challenge(now, stale),
+        }
+    }
+}

@@ -215,7 +215,9 @@ mod tests {
         assert_eq!(r.header("user-agent"), Some("x"));
         assert_eq!(r.uri, "rtsp://h/main");
         let s = b"DESCRIBE rtsp://CAM:554/Main RTSP/1.0\r\nCSeq: 1\r\n\r\n";
-        let Incoming::Request(r) = one(s).unwrap().unwrap().0 else { panic!() };
+        let Incoming::Request(r) = one(s).unwrap().unwrap().0 else {
+            panic!()
+        };
         assert_eq!(r.uri, "rtsp://CAM:554/Main", "kept byte for byte");
     }
 

@@ -11,6 +11,6 @@ pub mod transport;
 pub mod tunnel;
 pub mod udp_batch;
 
-pub use auth::{AuthDecision, AuthRequest, NoAuth, RtspAuth};
+pub use auth::{AuthDecision, AuthRequest, DigestRtspAuth, NoAuth, RtspAuth};
 pub use limits::Limits;
 pub use server::{RtspServer, ServerConfig, ServerMetrics};

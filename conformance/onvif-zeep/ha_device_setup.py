@@ -1,0 +1,114 @@
+"""Home Assistant's ONVIF setup sequence against a running nvt, with the HA client library.
+
+usage: ha_device_setup.py HOST PORT USER PASSWORD {wsse|digest}
+
+wsse:   WS-UsernameToken PasswordDigest, as onvif-zeep-async sends it (with WS-Addressing).
+digest: the same calls authenticated only by HTTP Digest (aiohttp's DigestAuthMiddleware
+        answers the 401 challenge; the UsernameToken is switched off).
+
+Exits 0 and prints OK when every step behaved; any assertion or client error fails.
+"""
+
+import asyncio
+import datetime as dt
+import sys
+
+import aiohttp
+import onvif.client as oc
+from onvif import ONVIFCamera
+
+
+ORIGINAL_SESSION = oc.ClientSession
+
+
+def use_http_digest_only(user, password):
+    def session(*args, **kwargs):
+        kwargs["middlewares"] = (aiohttp.DigestAuthMiddleware(user, password),)
+        return ORIGINAL_SESSION(*args, **kwargs)
+
+    oc.ClientSession = session
+    oc.UsernameDigestTokenDtDiff.apply = lambda self, envelope, headers: (envelope, headers)
+
+
+async def main():
+    host, port, user, password, mode = sys.argv[1:6]
+    if mode == "digest":
+        use_http_digest_only(user, password)
+    cam = ONVIFCamera(host, int(port), user, password, no_cache=True, adjust_time=True)
+    try:
+        # HA: update_xaddrs (GetSystemDateAndTime for the clock offset, GetServices or
+        # GetCapabilities), then device info, MAC, capabilities.
+        await cam.update_xaddrs()
+        dm = await cam.create_devicemgmt_service()
+        t = await dm.GetSystemDateAndTime()
+        assert t.UTCDateTime.Date.Year >= 2024, t
+        assert t.TimeZone.TZ, t
+
+        caps = await dm.GetCapabilities({"Category": "All"})
+        assert caps.Device.XAddr == f"http://{host}:{port}/onvif/device_service", caps.Device.XAddr
+        # Only services that exist are listed.
+        assert caps.Media is None and caps.Events is None and caps.Imaging is None, caps
+
+        services = await dm.GetServices({"IncludeCapability": False})
+        assert [s.XAddr for s in services] == [caps.Device.XAddr], services
+
+        info = await dm.GetDeviceInformation()
+        assert info.Manufacturer and info.Model and info.SerialNumber, info
+
+        ifaces = await dm.GetNetworkInterfaces()
+        assert ifaces and all(i.Enabled for i in ifaces), ifaces
+        mac = ifaces[0].Info.HwAddress
+        assert len(mac) == 17 and mac.count(":") == 5, mac
+
+        # SetSystemDateAndTime: manual, one hour ahead, CET. The device stores an offset and
+        # reports the shifted clock.
+        target = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+        await dm.SetSystemDateAndTime(
+            {
+                "DateTimeType": "Manual",
+                "DaylightSavings": False,
+                "TimeZone": {"TZ": "CET-1"},
+                "UTCDateTime": {
+                    "Date": {"Year": target.year, "Month": target.month, "Day": target.day},
+                    "Time": {"Hour": target.hour, "Minute": target.minute, "Second": target.second},
+                },
+            }
+        )
+        t2 = await dm.GetSystemDateAndTime()
+        assert t2.DateTimeType == "Manual", t2
+        u = t2.UTCDateTime
+        reported = dt.datetime(u.Date.Year, u.Date.Month, u.Date.Day, u.Time.Hour, u.Time.Minute,
+                               u.Time.Second, tzinfo=dt.timezone.utc)
+        assert abs((reported - target).total_seconds()) < 120, (reported, target)
+        local = t2.LocalDateTime
+        assert (local.Time.Hour - u.Time.Hour) % 24 == 1, t2
+
+        # HA re-synchronises its token clock from the device and carries on.
+        await cam.update_xaddrs()
+        dm = await cam.create_devicemgmt_service()
+        assert (await dm.GetDeviceInformation()).Model == info.Model
+
+        # Put the clock back for whoever runs next.
+        await dm.SetSystemDateAndTime({"DateTimeType": "NTP", "DaylightSavings": False,
+                                       "TimeZone": {"TZ": "UTC0"}})
+    finally:
+        await cam.close()
+
+    # Wrong password: refused.
+    if mode == "digest":
+        use_http_digest_only(user, password + "x")
+    bad = ONVIFCamera(host, int(port), user, password + "x", no_cache=True)
+    try:
+        dm = await bad.create_devicemgmt_service()
+        try:
+            await dm.GetDeviceInformation()
+        except Exception as e:  # zeep Fault or ONVIFAuthError, depending on the scheme
+            print("wrong password refused:", type(e).__name__)
+        else:
+            raise AssertionError("wrong password accepted")
+    finally:
+        await bad.close()
+    print("OK")
+
+
+asyncio.run(main())

@@ -1,0 +1,4 @@
+//! The HTTP shell: hyper 1 over tokio, moving bytes between sockets and the sans-IO
+//! `onvif::endpoint`.
+
+pub mod server;

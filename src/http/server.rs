@@ -1,0 +1,134 @@
+//! A thin hyper 1 HTTP/1.1 server for the SOAP endpoint. Everything protocol-shaped happens in
+//! `onvif::endpoint`; this file bounds the transport (connections, header and body sizes and
+//! times, see `soap::limits`) and applies the failure throttle's delay.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue, WWW_AUTHENTICATE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::onvif::endpoint::{Endpoint, HttpRequest, HttpResponse};
+use crate::onvif::generated::device::DeviceService;
+use crate::soap::limits::{
+    HTTP_BODY_TIMEOUT, HTTP_HEADER_TIMEOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_HEADERS, MAX_BODY_BYTES,
+};
+
+/// Serves `endpoint` on `listener` until the task is dropped or aborted.
+pub async fn serve<D: DeviceService + 'static>(listener: TcpListener, endpoint: Arc<Endpoint<D>>) {
+    let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
+    loop {
+        // Take a slot before accepting: beyond the limit, clients wait in the backlog.
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| {
+                let endpoint = endpoint.clone();
+                async move { Ok::<_, Infallible>(handle(&endpoint, peer, req).await) }
+            });
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HTTP_HEADER_TIMEOUT)
+                .max_headers(HTTP_MAX_HEADERS)
+                .max_buf_size(16 * 1024)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc);
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn handle<D: DeviceService>(
+    endpoint: &Endpoint<D>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    // Refuse early on a declared length over the cap: no byte of it is read.
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
+    }
+    let body = match tokio::time::timeout(
+        HTTP_BODY_TIMEOUT,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(_)) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n"),
+        Err(_) => return plain(StatusCode::REQUEST_TIMEOUT, "request body too slow\n"),
+    };
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let http_req = HttpRequest {
+        method: parts.method.as_str(),
+        uri,
+        authorization: header(hyper::header::AUTHORIZATION),
+        host: header(HOST).unwrap_or("localhost"),
+        peer: peer.ip(),
+        body: &body,
+    };
+    let resp = endpoint.handle(&http_req).await;
+    if !resp.delay.is_zero() {
+        tokio::time::sleep(resp.delay).await;
+    }
+    to_hyper(resp)
+}
+
+fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
+    let mut b = Response::builder()
+        .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(CONTENT_TYPE, r.content_type);
+    for c in r.challenges {
+        b = b.header(WWW_AUTHENTICATE, c);
+    }
+    b.body(Full::new(Bytes::from(r.body)))
+        .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}

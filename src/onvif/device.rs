@@ -1,0 +1,1073 @@
+//! The Device service (ONVIF Core s.8, `tds`), implementing the generated `DeviceService`
+//! over the settings model (every Set* goes through `SettingsStore::update`, so it persists)
+//! and the host (interfaces, MACs, gateway, clock).
+//!
+//! Applied vs stored: the clock offset, scopes, discovery mode and users take effect at once;
+//! hostname, NTP and DNS are stored and reported but not applied to the host (a PC's network
+//! belongs to its owner). Network protocol ports come from the command line/config and cannot
+//! be changed over ONVIF.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::auth::UserLevel;
+use crate::onvif::generated::{device::DeviceService, tds, tt};
+use crate::onvif::host;
+use crate::onvif::rt::{RequestContext, ToXml};
+use crate::settings::{self, SettingsStore, UpdateError, validate::MAX_CREDENTIAL_LEN};
+use crate::soap::{Code, Fault};
+use crate::xml::xsd::{days_from_civil, utc_from_unix_ms};
+
+/// Most users the device keeps (reported in GetServiceCapabilities as MaxUsers).
+pub const MAX_USERS: usize = 32;
+/// Password policy for users created or changed over ONVIF.
+pub const MIN_PASSWORD_LEN: usize = 6;
+
+/// Who the device says it is (GetDeviceInformation).
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub manufacturer: String,
+    pub model: String,
+    pub firmware_version: String,
+    pub serial_number: String,
+    pub hardware_id: String,
+}
+
+/// Things the Device service asks of the daemon.
+pub struct DeviceHooks {
+    /// Called after SystemReboot has been answered: restart the daemon gracefully.
+    pub reboot: Arc<dyn Fn() + Send + Sync>,
+    pub http_port: u16,
+    pub rtsp_port: u16,
+}
+
+pub struct Device {
+    store: Arc<SettingsStore>,
+    identity: Identity,
+    hooks: DeviceHooks,
+}
+
+/// Device clock in Unix ms: system clock plus the stored offset.
+pub fn device_now_ms(store: &SettingsStore) -> i64 {
+    system_now_ms() + store.get().time.clock_offset_secs.saturating_mul(1000)
+}
+
+fn system_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn persist_err(e: UpdateError) -> Fault {
+    match e {
+        UpdateError::Rejected(r) => Fault::invalid_arg_val(None, r),
+        UpdateError::Io(e) => Fault::new(
+            Code::Receiver,
+            &["Action"],
+            format!("cannot save settings: {e}"),
+        ),
+    }
+}
+
+/// POSIX TZ standard-time offset east of UTC in seconds, e.g. "CET-1CEST,M3.5.0,M10.5.0/3" ->
+/// +3600. Only the standard part is used for LocalDateTime; DST rules are stored verbatim.
+pub fn posix_tz_offset(tz: &str) -> Option<i64> {
+    let b = tz.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'<') {
+        i = tz.find('>')? + 1;
+    } else {
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        if i < 3 {
+            return None;
+        }
+    }
+    let rest = &tz[i..];
+    let (sign, rest) = match rest.as_bytes().first() {
+        Some(b'-') => (1, &rest[1..]),
+        Some(b'+') => (-1, &rest[1..]),
+        Some(c) if c.is_ascii_digit() => (-1, rest),
+        _ => return None,
+    };
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(rest.len());
+    let mut parts = rest[..end].split(':').map(|p| p.parse::<i64>());
+    let h = parts.next()?.ok()?;
+    let m = parts.next().map(|r| r.ok()).unwrap_or(Some(0))?;
+    let s = parts.next().map(|r| r.ok()).unwrap_or(Some(0))?;
+    if h > 24 || m > 59 || s > 59 {
+        return None;
+    }
+    // POSIX offsets are west-positive; ONVIF clients expect local = UTC + east offset.
+    Some(sign * (h * 3600 + m * 60 + s))
+}
+
+fn tt_datetime(ms: i64) -> tt::DateTime {
+    let t = utc_from_unix_ms(ms);
+    tt::DateTime {
+        date: tt::Date {
+            year: t.year as i32,
+            month: t.month as i32,
+            day: t.day as i32,
+        },
+        time: tt::Time {
+            hour: t.hour as i32,
+            minute: t.minute as i32,
+            second: t.second as i32,
+        },
+    }
+}
+
+fn from_tt_datetime(d: &tt::DateTime) -> Option<i64> {
+    let (y, mo, da) = (d.date.year as i64, d.date.month as i64, d.date.day as i64);
+    let (h, mi, s) = (
+        d.time.hour as i64,
+        d.time.minute as i64,
+        d.time.second as i64,
+    );
+    let dim = match mo {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !(1970..=9999).contains(&y)
+        || da < 1
+        || da > dim
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || !(0..61).contains(&s)
+    {
+        return None;
+    }
+    Some((days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + s.min(59)) * 1000)
+}
+
+fn level_to_tt(l: UserLevel) -> tt::UserLevel {
+    match l {
+        UserLevel::Administrator => tt::UserLevel::Administrator,
+        UserLevel::Operator => tt::UserLevel::Operator,
+        UserLevel::User => tt::UserLevel::User,
+    }
+}
+
+fn level_from_tt(l: tt::UserLevel) -> Result<UserLevel, Fault> {
+    match l {
+        tt::UserLevel::Administrator => Ok(UserLevel::Administrator),
+        tt::UserLevel::Operator => Ok(UserLevel::Operator),
+        tt::UserLevel::User => Ok(UserLevel::User),
+        tt::UserLevel::Anonymous => Err(Fault::operation_prohibited(
+            "AnonymousNotAllowed",
+            "the Anonymous level cannot be given to a user",
+        )),
+        tt::UserLevel::Extended => Err(Fault::invalid_arg_val(
+            None,
+            "Extended user level is not supported",
+        )),
+    }
+}
+
+/// ONVIF Core s.8.4.x user rules, shared by CreateUsers and SetUser.
+fn check_new_password(p: Option<&str>) -> Result<String, Fault> {
+    let Some(p) = p else {
+        return Err(Fault::operation_prohibited(
+            "PasswordTooWeak",
+            "a password is required",
+        ));
+    };
+    if p.len() > MAX_CREDENTIAL_LEN {
+        return Err(Fault::operation_prohibited(
+            "PasswordTooLong",
+            "password too long",
+        ));
+    }
+    if p.chars().count() < MIN_PASSWORD_LEN || p.chars().any(char::is_control) {
+        return Err(Fault::operation_prohibited(
+            "PasswordTooWeak",
+            format!("passwords need at least {MIN_PASSWORD_LEN} printable characters"),
+        ));
+    }
+    Ok(p.to_owned())
+}
+
+fn check_username(u: &str) -> Result<(), Fault> {
+    if u.len() > MAX_CREDENTIAL_LEN {
+        return Err(Fault::operation_prohibited(
+            "UsernameTooLong",
+            "user name too long",
+        ));
+    }
+    settings::validate::check_username(u).map_err(|e| Fault::invalid_arg_val(None, e))
+}
+
+fn admins(users: &[settings::User]) -> usize {
+    users
+        .iter()
+        .filter(|u| u.level == UserLevel::Administrator)
+        .count()
+}
+
+fn last_admin() -> Fault {
+    Fault::invalid_arg_val(
+        Some("FixedUser"),
+        "the last administrator cannot be removed or demoted",
+    )
+}
+
+fn valid_hostname(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn network_host(s: &str) -> tt::NetworkHost {
+    let mut h = tt::NetworkHost::default();
+    if s.parse::<std::net::Ipv4Addr>().is_ok() {
+        h.type_ = tt::NetworkHostType::IPv4;
+        h.ipv4_address = Some(s.to_owned());
+    } else if s.parse::<std::net::Ipv6Addr>().is_ok() {
+        h.type_ = tt::NetworkHostType::IPv6;
+        h.ipv6_address = Some(s.to_owned());
+    } else {
+        h.type_ = tt::NetworkHostType::DNS;
+        h.dns_name = Some(s.to_owned());
+    }
+    h
+}
+
+fn host_string(h: &tt::NetworkHost) -> Option<String> {
+    match h.type_ {
+        tt::NetworkHostType::IPv4 => h.ipv4_address.clone(),
+        tt::NetworkHostType::IPv6 => h.ipv6_address.clone(),
+        tt::NetworkHostType::DNS => h.dns_name.clone(),
+    }
+}
+
+fn ip_address(s: &str) -> tt::IPAddress {
+    let mut a = tt::IPAddress::default();
+    if s.parse::<std::net::Ipv6Addr>().is_ok() {
+        a.type_ = tt::IPType::IPv6;
+        a.ipv6_address = Some(s.to_owned());
+    } else {
+        a.type_ = tt::IPType::IPv4;
+        a.ipv4_address = Some(s.to_owned());
+    }
+    a
+}
+
+impl Device {
+    pub fn new(store: Arc<SettingsStore>, identity: Identity, hooks: DeviceHooks) -> Self {
+        Device {
+            store,
+            identity,
+            hooks,
+        }
+    }
+
+    fn xaddr(&self, ctx: &RequestContext) -> String {
+        format!("http://{}{}", ctx.host, crate::onvif::endpoint::DEVICE_PATH)
+    }
+
+    fn fixed_scopes(&self) -> Vec<String> {
+        let s = self.store.get();
+        let enc = |v: &str| v.replace(' ', "%20");
+        let mut v = vec![
+            "onvif://www.onvif.org/Profile/Streaming".to_owned(),
+            "onvif://www.onvif.org/type/video_encoder".to_owned(),
+            format!(
+                "onvif://www.onvif.org/hardware/{}",
+                enc(&self.identity.model)
+            ),
+            format!("onvif://www.onvif.org/name/{}", enc(&s.device.name)),
+        ];
+        if !s.device.location.is_empty() {
+            v.push(format!(
+                "onvif://www.onvif.org/location/{}",
+                enc(&s.device.location)
+            ));
+        }
+        v
+    }
+
+    fn service_capabilities(&self) -> tds::DeviceServiceCapabilities {
+        tds::DeviceServiceCapabilities {
+            network: tds::NetworkCapabilities {
+                ip_filter: Some(false),
+                zero_configuration: Some(false),
+                ip_version6: Some(false),
+                dyn_dns: Some(false),
+                hostname_from_dhcp: Some(false),
+                ..Default::default()
+            },
+            security: tds::SecurityCapabilities {
+                username_token: Some(true),
+                http_digest: Some(true),
+                default_access_policy: Some(true),
+                max_users: Some(MAX_USERS as i32),
+                max_user_name_length: Some(MAX_CREDENTIAL_LEN as i32),
+                max_password_length: Some(MAX_CREDENTIAL_LEN as i32),
+                ..Default::default()
+            },
+            system: tds::SystemCapabilities {
+                discovery_resolve: Some(true),
+                discovery_bye: Some(true),
+                remote_discovery: Some(false),
+                system_backup: Some(false),
+                system_logging: Some(false),
+                http_firmware_upgrade: Some(false),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn device_capabilities(&self, ctx: &RequestContext) -> tt::DeviceCapabilities {
+        tt::DeviceCapabilities {
+            x_addr: self.xaddr(ctx),
+            network: Some(tt::NetworkCapabilities {
+                ip_filter: Some(false),
+                zero_configuration: Some(false),
+                ip_version6: Some(false),
+                dyn_dns: Some(false),
+                ..Default::default()
+            }),
+            system: Some(tt::SystemCapabilities {
+                discovery_resolve: true,
+                discovery_bye: true,
+                remote_discovery: false,
+                system_backup: false,
+                system_logging: false,
+                firmware_upgrade: false,
+                supported_versions: vec![tt::OnvifVersion {
+                    major: 2,
+                    minor: 60,
+                }],
+                ..Default::default()
+            }),
+            io: Some(tt::IOCapabilities {
+                input_connectors: Some(0),
+                relay_outputs: Some(0),
+                ..Default::default()
+            }),
+            security: Some(tt::SecurityCapabilities::default()),
+            ..Default::default()
+        }
+    }
+}
+
+impl DeviceService for Device {
+    async fn get_wsdl_url(
+        &self,
+        _: &RequestContext,
+        _: tds::GetWsdlUrl,
+    ) -> Result<tds::GetWsdlUrlResponse, Fault> {
+        Ok(tds::GetWsdlUrlResponse {
+            wsdl_url: "http://www.onvif.org/Documents/Specifications.aspx".into(),
+        })
+    }
+
+    async fn get_services(
+        &self,
+        ctx: &RequestContext,
+        req: tds::GetServices,
+    ) -> Result<tds::GetServicesResponse, Fault> {
+        let capabilities = if req.include_capability {
+            // ServiceCapabilities is xs:any: carry the typed capabilities as an element.
+            let mut w = crate::xml::XmlWriter::new();
+            w.raw(&format!(
+                "<r xmlns:tds=\"{}\" xmlns:tt=\"{}\">",
+                crate::onvif::generated::device::NAMESPACE,
+                "http://www.onvif.org/ver10/schema"
+            ));
+            self.service_capabilities()
+                .to_xml(&mut w, "tds:Capabilities");
+            w.raw("</r>");
+            let el = crate::xml::parse(w.as_str().as_bytes())
+                .map_err(|e| Fault::new(Code::Receiver, &["Action"], e.to_string()))?;
+            Some(tds::ServiceCapabilities { any: el.children })
+        } else {
+            None
+        };
+        Ok(tds::GetServicesResponse {
+            service: vec![tds::Service {
+                namespace: crate::onvif::generated::device::NAMESPACE.into(),
+                x_addr: self.xaddr(ctx),
+                capabilities,
+                version: tt::OnvifVersion {
+                    major: 2,
+                    minor: 60,
+                },
+                ..Default::default()
+            }],
+        })
+    }
+
+    async fn get_service_capabilities(
+        &self,
+        _: &RequestContext,
+        _: tds::GetServiceCapabilities,
+    ) -> Result<tds::GetServiceCapabilitiesResponse, Fault> {
+        Ok(tds::GetServiceCapabilitiesResponse {
+            capabilities: self.service_capabilities(),
+        })
+    }
+
+    async fn get_capabilities(
+        &self,
+        ctx: &RequestContext,
+        req: tds::GetCapabilities,
+    ) -> Result<tds::GetCapabilitiesResponse, Fault> {
+        let all = req.category.is_empty()
+            || req.category.iter().any(|c| {
+                matches!(
+                    c,
+                    tt::CapabilityCategory::All | tt::CapabilityCategory::Device
+                )
+            });
+        if !all {
+            // Only the device service exists yet; asking for another category names a
+            // service this device does not have (ONVIF Core s.8.1.2.2).
+            return Err(Fault::new(
+                Code::Receiver,
+                &["ActionNotSupported", "NoSuchService"],
+                "no such service",
+            ));
+        }
+        Ok(tds::GetCapabilitiesResponse {
+            capabilities: tt::Capabilities {
+                device: Some(self.device_capabilities(ctx)),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn get_hostname(
+        &self,
+        _: &RequestContext,
+        _: tds::GetHostname,
+    ) -> Result<tds::GetHostnameResponse, Fault> {
+        let name = self
+            .store
+            .get()
+            .network
+            .hostname
+            .clone()
+            .unwrap_or_else(host::hostname);
+        Ok(tds::GetHostnameResponse {
+            hostname_information: tt::HostnameInformation {
+                from_dhcp: false,
+                name: Some(name),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn set_hostname(
+        &self,
+        _: &RequestContext,
+        req: tds::SetHostname,
+    ) -> Result<tds::SetHostnameResponse, Fault> {
+        if !valid_hostname(&req.name) {
+            return Err(Fault::invalid_arg_val(
+                Some("InvalidHostname"),
+                "invalid host name",
+            ));
+        }
+        self.store
+            .update(|s| {
+                s.network.hostname = Some(req.name.clone());
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetHostnameResponse::default())
+    }
+
+    async fn get_system_date_and_time(
+        &self,
+        _: &RequestContext,
+        _: tds::GetSystemDateAndTime,
+    ) -> Result<tds::GetSystemDateAndTimeResponse, Fault> {
+        let s = self.store.get();
+        let now = device_now_ms(&self.store);
+        let local = now + posix_tz_offset(&s.time.timezone).unwrap_or(0) * 1000;
+        Ok(tds::GetSystemDateAndTimeResponse {
+            system_date_and_time: tt::SystemDateTime {
+                date_time_type: match s.time.date_time_type {
+                    settings::DateTimeType::Manual => tt::SetDateTimeType::Manual,
+                    settings::DateTimeType::Ntp => tt::SetDateTimeType::NTP,
+                },
+                daylight_savings: s.time.daylight_savings,
+                time_zone: Some(tt::TimeZone {
+                    tz: s.time.timezone.clone(),
+                }),
+                utc_date_time: Some(tt_datetime(now)),
+                local_date_time: Some(tt_datetime(local)),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn set_system_date_and_time(
+        &self,
+        _: &RequestContext,
+        req: tds::SetSystemDateAndTime,
+    ) -> Result<tds::SetSystemDateAndTimeResponse, Fault> {
+        if let Some(tz) = &req.time_zone {
+            if posix_tz_offset(&tz.tz).is_none() {
+                return Err(Fault::invalid_arg_val(
+                    Some("InvalidTimeZone"),
+                    "not a POSIX TZ string",
+                ));
+            }
+        }
+        let offset = match (&req.date_time_type, &req.utc_date_time) {
+            (tt::SetDateTimeType::Manual, Some(d)) => {
+                let ms = from_tt_datetime(d).ok_or_else(|| {
+                    Fault::invalid_arg_val(Some("InvalidDateTime"), "invalid date or time")
+                })?;
+                Some((ms - system_now_ms()) / 1000)
+            }
+            // NTP time is the host's (synchronised) clock: no offset.
+            (tt::SetDateTimeType::NTP, _) => Some(0),
+            _ => None,
+        };
+        self.store
+            .update(|s| {
+                s.time.date_time_type = match req.date_time_type {
+                    tt::SetDateTimeType::Manual => settings::DateTimeType::Manual,
+                    tt::SetDateTimeType::NTP => settings::DateTimeType::Ntp,
+                };
+                s.time.daylight_savings = req.daylight_savings;
+                if let Some(tz) = &req.time_zone {
+                    s.time.timezone = tz.tz.clone();
+                }
+                if let Some(o) = offset {
+                    s.time.clock_offset_secs = o;
+                }
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetSystemDateAndTimeResponse::default())
+    }
+
+    async fn get_device_information(
+        &self,
+        _: &RequestContext,
+        _: tds::GetDeviceInformation,
+    ) -> Result<tds::GetDeviceInformationResponse, Fault> {
+        let i = &self.identity;
+        Ok(tds::GetDeviceInformationResponse {
+            manufacturer: i.manufacturer.clone(),
+            model: i.model.clone(),
+            firmware_version: i.firmware_version.clone(),
+            serial_number: i.serial_number.clone(),
+            hardware_id: i.hardware_id.clone(),
+        })
+    }
+
+    async fn get_endpoint_reference(
+        &self,
+        _: &RequestContext,
+        _: tds::GetEndpointReference,
+    ) -> Result<tds::GetEndpointReferenceResponse, Fault> {
+        Ok(tds::GetEndpointReferenceResponse {
+            guid: host::endpoint_reference(&host::primary_mac()),
+            ..Default::default()
+        })
+    }
+
+    async fn get_scopes(
+        &self,
+        _: &RequestContext,
+        _: tds::GetScopes,
+    ) -> Result<tds::GetScopesResponse, Fault> {
+        let mut scopes: Vec<tt::Scope> = self
+            .fixed_scopes()
+            .into_iter()
+            .map(|s| tt::Scope {
+                scope_def: tt::ScopeDefinition::Fixed,
+                scope_item: s,
+            })
+            .collect();
+        for s in &self.store.get().discovery.extra_scopes {
+            scopes.push(tt::Scope {
+                scope_def: tt::ScopeDefinition::Configurable,
+                scope_item: s.clone(),
+            });
+        }
+        Ok(tds::GetScopesResponse { scopes })
+    }
+
+    async fn set_scopes(
+        &self,
+        _: &RequestContext,
+        req: tds::SetScopes,
+    ) -> Result<tds::SetScopesResponse, Fault> {
+        let fixed = self.fixed_scopes();
+        if req.scopes.iter().any(|s| fixed.contains(s)) {
+            return Err(Fault::operation_prohibited(
+                "ScopeOverwrite",
+                "fixed scopes cannot be set",
+            ));
+        }
+        self.store
+            .update(|s| {
+                s.discovery.extra_scopes = req.scopes.clone();
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetScopesResponse::default())
+    }
+
+    async fn add_scopes(
+        &self,
+        _: &RequestContext,
+        req: tds::AddScopes,
+    ) -> Result<tds::AddScopesResponse, Fault> {
+        self.store
+            .update(|s| {
+                for item in &req.scope_item {
+                    if !s.discovery.extra_scopes.contains(item) {
+                        s.discovery.extra_scopes.push(item.clone());
+                    }
+                }
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::AddScopesResponse::default())
+    }
+
+    async fn remove_scopes(
+        &self,
+        _: &RequestContext,
+        req: tds::RemoveScopes,
+    ) -> Result<tds::RemoveScopesResponse, Fault> {
+        let fixed = self.fixed_scopes();
+        if req.scope_item.iter().any(|s| fixed.contains(s)) {
+            return Err(Fault::operation_prohibited(
+                "FixedScope",
+                "fixed scopes cannot be removed",
+            ));
+        }
+        let current = self.store.get().discovery.extra_scopes.clone();
+        if let Some(missing) = req.scope_item.iter().find(|s| !current.contains(s)) {
+            let _ = missing;
+            return Err(Fault::invalid_arg_val(Some("NoScope"), "scope not found"));
+        }
+        self.store
+            .update(|s| {
+                s.discovery
+                    .extra_scopes
+                    .retain(|x| !req.scope_item.contains(x));
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::RemoveScopesResponse {
+            scope_item: req.scope_item,
+        })
+    }
+
+    async fn get_network_interfaces(
+        &self,
+        _: &RequestContext,
+        _: tds::GetNetworkInterfaces,
+    ) -> Result<tds::GetNetworkInterfacesResponse, Fault> {
+        let network_interfaces = host::interfaces()
+            .into_iter()
+            .map(|i| tt::NetworkInterface {
+                token: i.name.clone(),
+                // Enabled = administratively usable; HA requires true to use the MAC.
+                enabled: true,
+                info: Some(tt::NetworkInterfaceInfo {
+                    name: Some(i.name.clone()),
+                    hw_address: i.mac.clone(),
+                    mtu: i.mtu.map(|m| m as i32),
+                }),
+                ipv4: Some(tt::IPv4NetworkInterface {
+                    enabled: !i.ipv4.is_empty(),
+                    config: tt::IPv4Configuration {
+                        manual: i
+                            .ipv4
+                            .iter()
+                            .map(|(a, p)| tt::PrefixedIPv4Address {
+                                address: a.to_string(),
+                                prefix_length: *p as i32,
+                            })
+                            .collect(),
+                        dhcp: false,
+                        ..Default::default()
+                    },
+                }),
+                ..Default::default()
+            })
+            .collect();
+        Ok(tds::GetNetworkInterfacesResponse { network_interfaces })
+    }
+
+    async fn get_network_default_gateway(
+        &self,
+        _: &RequestContext,
+        _: tds::GetNetworkDefaultGateway,
+    ) -> Result<tds::GetNetworkDefaultGatewayResponse, Fault> {
+        let stored = self.store.get().network.default_gateway.clone();
+        let gws: Vec<String> = if stored.is_empty() {
+            host::default_gateways()
+                .iter()
+                .map(|g| g.to_string())
+                .collect()
+        } else {
+            stored
+        };
+        Ok(tds::GetNetworkDefaultGatewayResponse {
+            network_gateway: tt::NetworkGateway {
+                ipv4_address: gws,
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn get_dns(
+        &self,
+        _: &RequestContext,
+        _: tds::GetDNS,
+    ) -> Result<tds::GetDNSResponse, Fault> {
+        let d = self.store.get().network.dns.clone();
+        Ok(tds::GetDNSResponse {
+            dns_information: tt::DNSInformation {
+                from_dhcp: d.from_dhcp,
+                search_domain: d.search_domains,
+                dns_manual: d.servers.iter().map(|s| ip_address(s)).collect(),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn get_ntp(
+        &self,
+        _: &RequestContext,
+        _: tds::GetNTP,
+    ) -> Result<tds::GetNTPResponse, Fault> {
+        let n = self.store.get().network.ntp.clone();
+        Ok(tds::GetNTPResponse {
+            ntp_information: tt::NTPInformation {
+                from_dhcp: n.from_dhcp,
+                ntp_manual: n.servers.iter().map(|s| network_host(s)).collect(),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn set_ntp(
+        &self,
+        _: &RequestContext,
+        req: tds::SetNTP,
+    ) -> Result<tds::SetNTPResponse, Fault> {
+        let mut servers = Vec::new();
+        for h in &req.ntp_manual {
+            servers.push(host_string(h).ok_or_else(|| {
+                Fault::invalid_arg_val(Some("InvalidIPv4Address"), "NTP host without address")
+            })?);
+        }
+        if servers.iter().any(|s| s.is_empty() || s.len() > 253) {
+            return Err(Fault::invalid_arg_val(
+                Some("InvalidDnsName"),
+                "invalid NTP server",
+            ));
+        }
+        self.store
+            .update(|s| {
+                s.network.ntp.from_dhcp = req.from_dhcp;
+                s.network.ntp.servers = servers;
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetNTPResponse::default())
+    }
+
+    async fn get_network_protocols(
+        &self,
+        _: &RequestContext,
+        _: tds::GetNetworkProtocols,
+    ) -> Result<tds::GetNetworkProtocolsResponse, Fault> {
+        Ok(tds::GetNetworkProtocolsResponse {
+            network_protocols: self.protocols(),
+        })
+    }
+
+    async fn set_network_protocols(
+        &self,
+        _: &RequestContext,
+        req: tds::SetNetworkProtocols,
+    ) -> Result<tds::SetNetworkProtocolsResponse, Fault> {
+        let current = self.protocols();
+        for p in &req.network_protocols {
+            match current.iter().find(|c| c.name == p.name) {
+                Some(c) if c.enabled == p.enabled && (p.port.is_empty() || p.port == c.port) => {}
+                Some(_) => {
+                    return Err(Fault::operation_prohibited(
+                        "PortAlreadyInUse",
+                        "ports and protocols are set by the nvt command line or config file",
+                    ));
+                }
+                None => {
+                    return Err(Fault::invalid_arg_val(
+                        Some("ServiceNotSupported"),
+                        "protocol not supported",
+                    ));
+                }
+            }
+        }
+        Ok(tds::SetNetworkProtocolsResponse::default())
+    }
+
+    async fn get_discovery_mode(
+        &self,
+        _: &RequestContext,
+        _: tds::GetDiscoveryMode,
+    ) -> Result<tds::GetDiscoveryModeResponse, Fault> {
+        let m = match self.store.get().discovery.mode {
+            settings::DiscoveryMode::Discoverable => tt::DiscoveryMode::Discoverable,
+            settings::DiscoveryMode::NonDiscoverable => tt::DiscoveryMode::NonDiscoverable,
+        };
+        Ok(tds::GetDiscoveryModeResponse { discovery_mode: m })
+    }
+
+    async fn set_discovery_mode(
+        &self,
+        _: &RequestContext,
+        req: tds::SetDiscoveryMode,
+    ) -> Result<tds::SetDiscoveryModeResponse, Fault> {
+        self.store
+            .update(|s| {
+                s.discovery.mode = match req.discovery_mode {
+                    tt::DiscoveryMode::Discoverable => settings::DiscoveryMode::Discoverable,
+                    tt::DiscoveryMode::NonDiscoverable => settings::DiscoveryMode::NonDiscoverable,
+                };
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetDiscoveryModeResponse::default())
+    }
+
+    async fn get_users(
+        &self,
+        _: &RequestContext,
+        _: tds::GetUsers,
+    ) -> Result<tds::GetUsersResponse, Fault> {
+        // Passwords are never returned (Core: "the password is not included").
+        let user = self
+            .store
+            .get()
+            .users
+            .iter()
+            .map(|u| tt::User {
+                username: u.username.clone(),
+                password: None,
+                user_level: level_to_tt(u.level),
+                ..Default::default()
+            })
+            .collect();
+        Ok(tds::GetUsersResponse { user })
+    }
+
+    async fn create_users(
+        &self,
+        _: &RequestContext,
+        req: tds::CreateUsers,
+    ) -> Result<tds::CreateUsersResponse, Fault> {
+        let mut new = Vec::new();
+        for u in &req.user {
+            check_username(&u.username)?;
+            let level = level_from_tt(u.user_level)?;
+            let password = check_new_password(u.password.as_deref())?;
+            if new
+                .iter()
+                .any(|n: &settings::User| n.username == u.username)
+            {
+                return Err(Fault::operation_prohibited(
+                    "UsernameClash",
+                    "user name given twice",
+                ));
+            }
+            new.push(settings::User {
+                username: u.username.clone(),
+                password,
+                level,
+            });
+        }
+        let current = self.store.get();
+        if new.iter().any(|n| current.user(&n.username).is_some()) {
+            return Err(Fault::operation_prohibited("UsernameClash", "user exists"));
+        }
+        if current.users.len() + new.len() > MAX_USERS {
+            return Err(Fault::action("TooManyUsers", "too many users"));
+        }
+        // All or nothing: one update.
+        self.store
+            .update(|s| {
+                s.users.extend(new);
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::CreateUsersResponse::default())
+    }
+
+    async fn delete_users(
+        &self,
+        _: &RequestContext,
+        req: tds::DeleteUsers,
+    ) -> Result<tds::DeleteUsersResponse, Fault> {
+        let current = self.store.get();
+        for name in &req.username {
+            if current.user(name).is_none() {
+                return Err(Fault::invalid_arg_val(
+                    Some("UsernameMissing"),
+                    "no such user",
+                ));
+            }
+        }
+        let left: Vec<settings::User> = current
+            .users
+            .iter()
+            .filter(|u| !req.username.contains(&u.username))
+            .cloned()
+            .collect();
+        if admins(&left) == 0 {
+            return Err(last_admin());
+        }
+        self.store
+            .update(|s| {
+                s.users.retain(|u| !req.username.contains(&u.username));
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::DeleteUsersResponse::default())
+    }
+
+    async fn set_user(
+        &self,
+        _: &RequestContext,
+        req: tds::SetUser,
+    ) -> Result<tds::SetUserResponse, Fault> {
+        let current = self.store.get();
+        let mut next = current.users.clone();
+        for u in &req.user {
+            let level = level_from_tt(u.user_level)?;
+            let Some(slot) = next.iter_mut().find(|x| x.username == u.username) else {
+                return Err(Fault::invalid_arg_val(
+                    Some("UsernameMissing"),
+                    "no such user",
+                ));
+            };
+            if let Some(p) = &u.password {
+                slot.password = check_new_password(Some(p))?;
+            }
+            slot.level = level;
+        }
+        if admins(&next) == 0 {
+            return Err(last_admin());
+        }
+        self.store
+            .update(|s| {
+                s.users = next;
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetUserResponse::default())
+    }
+
+    async fn system_reboot(
+        &self,
+        _: &RequestContext,
+        _: tds::SystemReboot,
+    ) -> Result<tds::SystemRebootResponse, Fault> {
+        let reboot = self.hooks.reboot.clone();
+        // Answer first, restart after: the response must reach the client.
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            reboot();
+        });
+        Ok(tds::SystemRebootResponse {
+            message: "Restarting in 1 second".into(),
+        })
+    }
+
+    async fn set_system_factory_default(
+        &self,
+        _: &RequestContext,
+        req: tds::SetSystemFactoryDefault,
+    ) -> Result<tds::SetSystemFactoryDefaultResponse, Fault> {
+        let _ = req.factory_default;
+        // Both Soft and Hard reset every setting except the users: a reset must never leave
+        // the device without an administrator credential (and "admin/admin" is never made up).
+        self.store
+            .update(|s| {
+                let users = std::mem::take(&mut s.users);
+                *s = settings::Settings::default();
+                s.users = users;
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        Ok(tds::SetSystemFactoryDefaultResponse::default())
+    }
+}
+
+impl Device {
+    fn protocols(&self) -> Vec<tt::NetworkProtocol> {
+        vec![
+            tt::NetworkProtocol {
+                name: tt::NetworkProtocolType::HTTP,
+                enabled: true,
+                port: vec![self.hooks.http_port as i32],
+                ..Default::default()
+            },
+            tt::NetworkProtocol {
+                name: tt::NetworkProtocolType::HTTPS,
+                enabled: false,
+                port: vec![],
+                ..Default::default()
+            },
+            tt::NetworkProtocol {
+                name: tt::NetworkProtocolType::RTSP,
+                enabled: true,
+                port: vec![self.hooks.rtsp_port as i32],
+                ..Default::default()
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_tz() {
+        assert_eq!(posix_tz_offset("UTC0"), Some(0));
+        assert_eq!(posix_tz_offset("CET-1CEST,M3.5.0,M10.5.0/3"), Some(3600));
+        assert_eq!(posix_tz_offset("EST5EDT"), Some(-5 * 3600));
+        assert_eq!(posix_tz_offset("<+0530>-5:30"), Some(5 * 3600 + 1800));
+        assert_eq!(posix_tz_offset("Europe/Paris"), None);
+        assert_eq!(posix_tz_offset(""), None);
+    }
+
+    #[test]
+    fn datetime_conversions() {
+        let ms = 1_795_323_741_000;
+        assert_eq!(from_tt_datetime(&tt_datetime(ms)), Some(ms));
+        let mut bad = tt_datetime(ms);
+        bad.date.month = 13;
+        assert_eq!(from_tt_datetime(&bad), None);
+    }
+}

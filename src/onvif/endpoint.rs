@@ -1,0 +1,269 @@
+//! One SOAP request from bytes to answer, sans-IO: envelope, authentication (HTTP Digest,
+//! then WS-UsernameToken), the access-class check, dispatch to the service, and the HTTP
+//! status, headers and body to send. The hyper shell (`crate::http::server`) only moves bytes.
+//!
+//! Authentication rules (ONVIF Core s.5.9 and the Home Assistant facts in ONVIF.md):
+//! - The HTTP layer is checked before the WS layer: a valid `Authorization: Digest` header
+//!   authenticates the request; a UsernameToken sent with it must verify too.
+//! - PRE_AUTH operations (GetSystemDateAndTime, GetCapabilities...) are answered whatever
+//!   credentials came with them: clients call GetSystemDateAndTime with a token stamped from a
+//!   wrong clock precisely to learn the right one.
+//! - No credentials on a protected operation: HTTP 401 with Digest challenges. Bad HTTP
+//!   Digest: 401 again (stale=true when only the nonce was old). Bad UsernameToken: HTTP 400
+//!   `env:Sender/ter:NotAuthorized`. Authenticated but below the operation's class: HTTP 400
+//!   `env:Sender/ter:NotAuthorized`.
+//! - Every failure is counted per client address; repeated failures delay the answer.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::auth::access::AccessClass;
+use crate::auth::digest::{DigestAuth, DigestConfig, Verdict};
+use crate::auth::throttle::FailureThrottle;
+use crate::auth::wsse::WsseVerifier;
+use crate::auth::{Credential, CredentialStore};
+use crate::onvif::generated::{self, device};
+use crate::onvif::rt::RequestContext;
+use crate::soap::limits::MAX_BODY_BYTES;
+use crate::soap::{Fault, SoapVersion, parse_request, write_fault, write_response};
+
+/// Path of the device service (clients hard-code it).
+pub const DEVICE_PATH: &str = "/onvif/device_service";
+
+/// The parts of an HTTP request the endpoint looks at.
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    /// Request-target as sent (path and query).
+    pub uri: &'a str,
+    pub authorization: Option<&'a str>,
+    pub host: &'a str,
+    pub peer: IpAddr,
+    pub body: &'a [u8],
+}
+
+/// What to send back.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// `WWW-Authenticate` values (one header each).
+    pub challenges: Vec<String>,
+    pub body: String,
+    /// Wait this long before answering (failure throttle).
+    pub delay: Duration,
+}
+
+/// Authentication state shared by all requests (and, for the Digest part and the credential
+/// store, with RTSP and the snapshot endpoint).
+pub struct Security {
+    pub store: Arc<dyn CredentialStore>,
+    pub digest: Arc<DigestAuth>,
+    pub wsse: WsseVerifier,
+    pub throttle: Arc<FailureThrottle>,
+    /// The device clock in Unix milliseconds (system clock plus the offset clients set with
+    /// SetSystemDateAndTime); WS-Security `Created` is judged against it.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl Security {
+    pub fn new(store: Arc<dyn CredentialStore>, clock: Arc<dyn Fn() -> i64 + Send + Sync>) -> Self {
+        Security {
+            store,
+            digest: Arc::new(DigestAuth::new(DigestConfig::new("nvt"))),
+            wsse: WsseVerifier::default(),
+            throttle: Arc::new(FailureThrottle::new()),
+            clock,
+        }
+    }
+}
+
+/// Routes SOAP requests to the services.
+pub struct Endpoint<D> {
+    pub security: Security,
+    pub device: D,
+}
+
+enum Auth {
+    User(Credential),
+    Anonymous,
+    /// Answer with this response instead.
+    Refuse(HttpResponse),
+}
+
+impl<D: device::DeviceService> Endpoint<D> {
+    pub fn new(security: Security, device: D) -> Self {
+        Endpoint { security, device }
+    }
+
+    pub async fn handle(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        let v12 = SoapVersion::V12;
+        if req.method != "POST" {
+            return fault_response(
+                v12,
+                &Fault::new(
+                    crate::soap::Code::Sender,
+                    &["InvalidArgs"],
+                    "SOAP requests are POSTed",
+                ),
+                None,
+                405,
+            );
+        }
+        if req.body.len() > MAX_BODY_BYTES {
+            return fault_response(v12, &Fault::well_formed("request too large"), None, 413);
+        }
+        let path = req.uri.split('?').next().unwrap_or("");
+        let soap = match parse_request(req.body) {
+            Ok(r) => r,
+            Err(e) => {
+                let st = e.fault.http_status();
+                return fault_response(e.version, &e.fault, None, st);
+            }
+        };
+        let relates = soap.message_id.as_deref();
+        let op = match path {
+            DEVICE_PATH => device::operation(&soap.body),
+            _ => None,
+        };
+        let Some(op) = op else {
+            let f = Fault::action_not_supported();
+            return fault_response(soap.version, &f, relates, f.http_status());
+        };
+        let user = match self.authenticate(req, &soap, op.access) {
+            Auth::User(c) => Some(c),
+            Auth::Anonymous => None,
+            Auth::Refuse(r) => return r,
+        };
+        if !op.access.allows(user.as_ref().map(|u| u.level)) {
+            return match user {
+                None => self.challenge(soap.version, relates, false, Duration::ZERO),
+                Some(_) => {
+                    let f = Fault::not_authorized();
+                    fault_response(soap.version, &f, relates, 400)
+                }
+            };
+        }
+        let ctx = RequestContext {
+            user,
+            host: req.host.to_owned(),
+        };
+        let result = match path {
+            DEVICE_PATH => device::dispatch(&self.device, &ctx, op, &soap.body).await,
+            _ => Err(Fault::action_not_supported()),
+        };
+        match result {
+            Ok(body) => HttpResponse {
+                status: 200,
+                content_type: soap.version.content_type(),
+                challenges: Vec::new(),
+                body: write_response(
+                    soap.version,
+                    generated::NAMESPACES,
+                    relates,
+                    Some(op.response_action),
+                    |w| w.raw(&body),
+                ),
+                delay: Duration::ZERO,
+            },
+            Err(f) => {
+                let st = f.http_status();
+                fault_response(soap.version, &f, relates, st)
+            }
+        }
+    }
+
+    fn challenge(
+        &self,
+        v: SoapVersion,
+        relates: Option<&str>,
+        stale: bool,
+        delay: Duration,
+    ) -> HttpResponse {
+        let mut r = fault_response(v, &Fault::not_authorized(), relates, 401);
+        r.challenges = self.security.digest.challenge(Instant::now(), stale);
+        r.delay = delay;
+        r
+    }
+
+    fn authenticate(
+        &self,
+        req: &HttpRequest<'_>,
+        soap: &crate::soap::Request,
+        class: AccessClass,
+    ) -> Auth {
+        let sec = &self.security;
+        let pre_auth = class == AccessClass::PreAuth;
+        let relates = soap.message_id.as_deref();
+        let mut user = None;
+        if let Some(h) = req.authorization {
+            match sec
+                .digest
+                .verify(h, req.method, req.uri, sec.store.as_ref(), Instant::now())
+            {
+                Verdict::Authenticated(c) => user = Some(c),
+                Verdict::Stale if pre_auth => {}
+                Verdict::Stale => {
+                    return Auth::Refuse(self.challenge(
+                        soap.version,
+                        relates,
+                        true,
+                        Duration::ZERO,
+                    ));
+                }
+                Verdict::Denied(reason) => {
+                    tracing::debug!(peer = %req.peer, ?reason, "HTTP Digest refused");
+                    let delay = sec.throttle.failure(req.peer, Instant::now());
+                    if !pre_auth {
+                        return Auth::Refuse(self.challenge(soap.version, relates, false, delay));
+                    }
+                }
+            }
+        }
+        if let Some(token) = &soap.security {
+            let verified = match token {
+                Ok(t) => sec.wsse.verify(t, sec.store.as_ref(), (sec.clock)()),
+                Err(e) => Err(e.clone()),
+            };
+            match verified {
+                // HTTP identity first: a token that names someone else is not an upgrade.
+                Ok(c) if user.as_ref().is_none_or(|u| u.username == c.username) => user = Some(c),
+                Ok(_) if pre_auth => {}
+                Ok(_) => {
+                    let delay = sec.throttle.failure(req.peer, Instant::now());
+                    let mut r =
+                        fault_response(soap.version, &Fault::not_authorized(), relates, 400);
+                    r.delay = delay;
+                    return Auth::Refuse(r);
+                }
+                Err(e) => {
+                    tracing::debug!(peer = %req.peer, error = %e, "UsernameToken refused");
+                    let delay = sec.throttle.failure(req.peer, Instant::now());
+                    if !pre_auth {
+                        let mut r =
+                            fault_response(soap.version, &Fault::not_authorized(), relates, 400);
+                        r.delay = delay;
+                        return Auth::Refuse(r);
+                    }
+                }
+            }
+        }
+        match user {
+            Some(c) => {
+                sec.throttle.success(req.peer);
+                Auth::User(c)
+            }
+            None => Auth::Anonymous,
+        }
+    }
+}
+
+fn fault_response(v: SoapVersion, f: &Fault, relates: Option<&str>, status: u16) -> HttpResponse {
+    HttpResponse {
+        status,
+        content_type: v.content_type(),
+        challenges: Vec::new(),
+        body: write_fault(v, f, relates),
+        delay: Duration::ZERO,
+    }
+}

@@ -1,0 +1,11 @@
+//! ONVIF services: generated types and traits (`generated/`, from onvif-gen), the runtime
+//! they use (`rt`), and the service implementations.
+
+#[rustfmt::skip]
+pub mod generated;
+pub mod rt;
+
+pub use rt::RequestContext;
+pub mod device;
+pub mod endpoint;
+pub mod host;

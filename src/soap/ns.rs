@@ -1,0 +1,18 @@
+//! Namespace URIs and the one prefix each is written with. Reading never looks at prefixes;
+//! writing declares every prefix below once, on the envelope element.
+
+pub const ENV12: &str = "http://www.w3.org/2003/05/soap-envelope";
+pub const ENV11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
+/// WS-Addressing 2004/08 (the "submission" version some older clients still send).
+pub const WSA_2004: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
+pub const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+pub const WSU: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+pub const TER: &str = "http://www.onvif.org/ver10/error";
+pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// (prefix, URI) declared on every response envelope besides `env`. Generated types add the
+/// service namespaces through [`crate::onvif::generated::NAMESPACES`].
+pub const BASE_PREFIXES: &[(&str, &str)] = &[("wsa", WSA), ("ter", TER)];

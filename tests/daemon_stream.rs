@@ -1,0 +1,85 @@
+//! The whole camera, as an NVR meets it: the real `nvt` binary on the simulator serves each
+//! profile over RTSP, to the ONVIF users only (Digest), at the configured resolutions.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use nix::sys::signal::Signal;
+
+const START: Duration = Duration::from_secs(60);
+
+/// The `rtsp://host:port` the daemon logged for a profile.
+fn stream_url(nvt: &mut Daemon, profile: &str) -> String {
+    let line = nvt.wait_for(&format!("/{profile}"), START);
+    let start = line.find("rtsp://").expect("URL in log line");
+    let url = line[start..].split_whitespace().next().unwrap();
+    url.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned()
+}
+
+fn ffprobe_rtsp(url: &str, transport: &str) -> (bool, String) {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-rtsp_transport",
+            transport,
+            "-rw_timeout",
+            "15000000",
+        ])
+        .args([
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(url)
+        .output()
+        .expect("run ffprobe");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn profiles_stream_over_rtsp_to_onvif_users_only() {
+    let state = temp_state();
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "cam-Pass1")]);
+    let main = stream_url(&mut nvt, "main");
+    let sub = stream_url(&mut nvt, "sub");
+    nvt.wait_for("nvt running", START);
+    let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
+
+    for transport in ["tcp", "udp"] {
+        let (ok, out) = ffprobe_rtsp(&with_user(&main), transport);
+        assert!(
+            ok && out.trim() == "h264,1280,720",
+            "main over {transport}: {out}"
+        );
+    }
+    let (ok, out) = ffprobe_rtsp(&with_user(&sub), "tcp");
+    assert!(ok && out.trim() == "h264,640,360", "sub: {out}");
+
+    // No credentials, or a wrong password: refused with 401.
+    let (ok, out) = ffprobe_rtsp(&main, "tcp");
+    assert!(!ok && out.contains("401"), "no credentials: {out}");
+    let (ok, out) = ffprobe_rtsp(&main.replacen("rtsp://", "rtsp://admin:wrong@", 1), "tcp");
+    assert!(!ok && out.contains("401"), "wrong password: {out}");
+
+    nvt.signal(Signal::SIGTERM);
+    assert!(
+        nvt.wait_exit(Duration::from_secs(15)).success(),
+        "{:?}",
+        nvt.seen
+    );
+}
