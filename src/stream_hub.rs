@@ -149,6 +149,19 @@ struct HubInner {
     kicked_log: VecDeque<ViewerMetrics>,
 }
 
+impl HubInner {
+    /// Sequence number of the next packet and RTP timestamp of the last frame (or of time
+    /// zero before the first frame).
+    fn position(&self) -> (u16, u32) {
+        let ts = self
+            .last
+            .as_ref()
+            .map(|f| f.rtp_ts)
+            .unwrap_or_else(|| self.packetizer.rtp_timestamp(Duration::ZERO));
+        (self.packetizer.next_seq(), ts)
+    }
+}
+
 /// The fan-out point of one stream. Cheap to share behind an `Arc`.
 pub struct StreamHub {
     name: String,
@@ -292,14 +305,7 @@ impl StreamHub {
         }
         let (start_seq, start_rtptime) = match st.queue.front() {
             Some(q) => (q.frame.first_seq, q.frame.rtp_ts),
-            None => {
-                let ts = inner
-                    .last
-                    .as_ref()
-                    .map(|f| f.rtp_ts)
-                    .unwrap_or_else(|| inner.packetizer.rtp_timestamp(Duration::ZERO));
-                (inner.packetizer.next_seq(), ts)
-            }
+            None => inner.position(),
         };
         let shared = Arc::new(ViewerShared {
             state: Mutex::new(st),
@@ -323,13 +329,7 @@ impl StreamHub {
     /// Sequence number of the next packet and RTP timestamp of the last frame (RTP-Info for
     /// a receiver joining a running multicast group).
     pub fn position(&self) -> (u16, u32) {
-        let inner = lock(&self.inner);
-        let ts = inner
-            .last
-            .as_ref()
-            .map(|f| f.rtp_ts)
-            .unwrap_or_else(|| inner.packetizer.rtp_timestamp(Duration::ZERO));
-        (inner.packetizer.next_seq(), ts)
+        lock(&self.inner).position()
     }
 
     pub fn metrics(&self) -> HubMetrics {
