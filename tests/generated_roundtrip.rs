@@ -3,7 +3,7 @@
 //! prefixes, tolerate vendor extension elements, and survive a write/read round trip.
 
 use nvt::onvif::generated::{device, tds, tt};
-use nvt::onvif::rt::{FromXml, ToXml};
+use nvt::onvif::rt::{AnyAttribute, FromXml, ToXml};
 use nvt::soap::parse_request;
 use nvt::xml::XmlWriter;
 use std::path::Path;
@@ -57,6 +57,69 @@ fn gsoap_set_ntp_with_vendor_extension() {
     assert_eq!(ext.any.len(), 1);
     assert!(ext.any[0].is("urn:vendor", "Foo"));
     round_trip(&v, "tds:SetNTP");
+}
+
+/// `gsoap_wsa_set_ntp_ext_attr.xml` is written by hand in the gSOAP style of the request
+/// above; its `tds:NTPManual` (tt:NetworkHost, which has xs:anyAttribute) carries two
+/// extension attributes in a foreign namespace whose prefix is declared on the Envelope.
+#[test]
+fn foreign_extension_attributes_survive_round_trip() {
+    const ACME: &str = "urn:example:acme-ext";
+    let r = request("gsoap_wsa_set_ntp_ext_attr.xml");
+    let v = tds::SetNTP::from_xml(&r.body).unwrap();
+    let want = vec![
+        AnyAttribute::new(ACME, "source", "vendor & \"lab\""),
+        AnyAttribute::new(ACME, "weight", "2"),
+    ];
+    assert_eq!(v.ntp_manual[0].other_attributes, want);
+    // Written back under the serializer's own prefix, declared on the element (the
+    // wrapper only declares tds and tt), and read again by namespace URI.
+    let mut w = XmlWriter::new();
+    w.raw(&format!(
+        "<r xmlns:tds=\"{}\" xmlns:tt=\"http://www.onvif.org/ver10/schema\">",
+        device::NAMESPACE
+    ));
+    v.to_xml(&mut w, "tds:SetNTP");
+    w.raw("</r>");
+    let text = w.into_string();
+    assert!(!text.contains("acme:"), "{text}");
+    let doc = nvt::xml::parse(text.as_bytes()).expect("written XML is well-formed");
+    let manual = doc.children[0]
+        .child(device::NAMESPACE, "NTPManual")
+        .unwrap();
+    assert_eq!(manual.attr_ns(ACME, "source"), Some("vendor & \"lab\""));
+    assert_eq!(manual.attr_ns(ACME, "weight"), Some("2"));
+    // One declaration for the two attributes, on tds:NTPManual itself.
+    assert_eq!(
+        manual.ns_decls.iter().filter(|(_, u)| u == ACME).count(),
+        1,
+        "{text}"
+    );
+    let again = tds::SetNTP::from_xml(&doc.children[0]).unwrap();
+    assert_eq!(again.ntp_manual[0].other_attributes, want);
+    assert_eq!(again, v);
+    // tds:SetNTP has no xs:anyAttribute: written without attributes or declarations.
+    assert!(text.contains("<tds:SetNTP>"), "{text}");
+}
+
+#[test]
+fn declared_attributes_are_not_kept_twice() {
+    // tds:NetworkCapabilities declares IPFilter (unqualified) and has xs:anyAttribute: only
+    // the undeclared ones are kept, and a declared name in another namespace is undeclared.
+    let doc = nvt::xml::parse(
+        br#"<tds:C xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:x="urn:x" IPFilter="true" x:IPFilter="no" extra="1"/>"#,
+    )
+    .unwrap();
+    let v = tds::NetworkCapabilities::from_xml(&doc).unwrap();
+    assert_eq!(v.ip_filter, Some(true));
+    assert_eq!(
+        v.other_attributes,
+        vec![
+            AnyAttribute::new("urn:x", "IPFilter", "no"),
+            AnyAttribute::new("", "extra", "1"),
+        ]
+    );
+    round_trip(&v, "tds:NetworkCapabilities");
 }
 
 #[test]

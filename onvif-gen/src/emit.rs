@@ -26,6 +26,8 @@ struct Field {
 #[derive(PartialEq)]
 enum FieldKind {
     Attr,
+    /// xs:anyAttribute: the attributes no `Attr` field declares.
+    AnyAttr,
     Elem,
     Any,
     Value,
@@ -414,6 +416,21 @@ impl<'a> Emitter<'a> {
                 boxed: false,
             });
         }
+        if ct.any_attr && !out.iter().any(|f| f.kind == FieldKind::AnyAttr) {
+            out.push(Field {
+                rust: "other_attributes".into(),
+                xml: (String::new(), String::new()),
+                kind: FieldKind::AnyAttr,
+                ty: Ty {
+                    path: "rt::AnyAttribute".into(),
+                    simple: false,
+                    key: None,
+                },
+                optional: true,
+                many: true,
+                boxed: false,
+            });
+        }
         for p in &ct.particles {
             match &p.kind {
                 PKind::Any => {
@@ -650,6 +667,7 @@ impl<'a> Emitter<'a> {
         for f in &s.fields {
             let what = match f.kind {
                 FieldKind::Attr => format!("attribute `{}`", f.xml.1),
+                FieldKind::AnyAttr => "xs:anyAttribute: undeclared attributes".into(),
                 FieldKind::Elem => format!("element `{}`", self.prefixed(&f.xml)?),
                 FieldKind::Any => "xs:any content".into(),
                 FieldKind::Value => "simple content".into(),
@@ -689,6 +707,21 @@ impl<'a> Emitter<'a> {
                 }
                 FieldKind::Value => {
                     writeln!(o, "        out.value = XsValue::parse_xs(&el.text)?;").unwrap()
+                }
+                FieldKind::AnyAttr => {
+                    let declared: Vec<String> = s
+                        .fields
+                        .iter()
+                        .filter(|d| d.kind == FieldKind::Attr)
+                        .map(|d| format!("({:?}, {:?})", d.xml.0, d.xml.1))
+                        .collect();
+                    writeln!(
+                        o,
+                        "        out.{} = rt::other_attributes(el, &[{}]);",
+                        f.rust,
+                        declared.join(", ")
+                    )
+                    .unwrap();
                 }
                 _ => {}
             }
@@ -761,6 +794,14 @@ impl<'a> Emitter<'a> {
                 writeln!(o, "        w.attr({q:?}, &self.{}.to_xs());", f.rust).unwrap();
             }
         }
+        if let Some(f) = s.fields.iter().find(|f| f.kind == FieldKind::AnyAttr) {
+            writeln!(
+                o,
+                "        rt::write_other_attributes(w, &self.{});",
+                f.rust
+            )
+            .unwrap();
+        }
         o.push_str("        w.close_start();\n");
         for f in &s.fields {
             match f.kind {
@@ -790,7 +831,7 @@ impl<'a> Emitter<'a> {
                         writeln!(o, "        {};", write(&format!("self.{}", f.rust))).unwrap();
                     }
                 }
-                FieldKind::Attr => {}
+                FieldKind::Attr | FieldKind::AnyAttr => {}
             }
         }
         o.push_str("        w.end(qname);\n    }\n}\n");

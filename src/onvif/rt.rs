@@ -26,6 +26,51 @@ pub trait XsValue: Sized {
     fn to_xs(&self) -> Cow<'_, str>;
 }
 
+/// An attribute the schema does not declare, kept where the type has xs:anyAttribute (e.g.
+/// WS-Addressing and WS-BaseNotification extension attributes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnyAttribute {
+    /// Namespace URI; empty for an unqualified attribute.
+    pub ns: String,
+    pub name: String,
+    pub value: String,
+}
+
+impl AnyAttribute {
+    pub fn new(ns: &str, name: &str, value: &str) -> Self {
+        AnyAttribute {
+            ns: ns.to_owned(),
+            name: name.to_owned(),
+            value: value.to_owned(),
+        }
+    }
+}
+
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// The attributes of `el` that are not `declared` ((namespace URI, local name), "" for
+/// unqualified), matched by namespace URI, never by prefix. Namespace declarations are not
+/// attributes here.
+pub fn other_attributes(el: &Element, declared: &[(&str, &str)]) -> Vec<AnyAttribute> {
+    el.attrs
+        .iter()
+        .filter(|a| a.ns.as_deref() != Some(XMLNS_NS))
+        .filter(|a| {
+            let ns = a.ns.as_deref().unwrap_or("");
+            !declared.iter().any(|(dn, dl)| *dn == ns && *dl == a.name)
+        })
+        .map(|a| AnyAttribute::new(a.ns.as_deref().unwrap_or(""), &a.name, &a.value))
+        .collect()
+}
+
+/// Writes kept attributes on the element just opened, each with a prefix bound to its
+/// namespace URI (declared on the element when none is in scope).
+pub fn write_other_attributes(w: &mut XmlWriter, attrs: &[AnyAttribute]) {
+    for a in attrs {
+        w.attr_ns(&a.ns, &a.name, &a.value);
+    }
+}
+
 /// Why a request body does not match its schema type.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DeError {

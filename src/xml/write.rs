@@ -4,16 +4,31 @@
 
 use super::Element;
 
+/// The XML namespace, bound to `xml` everywhere and never declared.
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
 #[derive(Default)]
 pub struct XmlWriter {
     buf: String,
+    /// Elements opened and not yet ended (an element counts from [`open`](Self::open)).
+    depth: usize,
+    /// Namespace bindings in scope: (depth of the element that declared them, prefix, URI).
+    /// Depth 0: bindings declared outside this writer's output (see [`in_scope`](Self::in_scope)).
+    scope: Vec<(usize, String, String)>,
 }
 
 impl XmlWriter {
     pub fn new() -> Self {
         XmlWriter {
             buf: String::with_capacity(2048),
+            ..Default::default()
         }
+    }
+
+    /// Records that `prefix` is bound to `uri` around everything this writer writes (e.g. on
+    /// the envelope), so [`attr_ns`](Self::attr_ns) uses it instead of declaring its own.
+    pub fn in_scope(&mut self, prefix: &str, uri: &str) {
+        self.scope.push((0, prefix.to_owned(), uri.to_owned()));
     }
 
     pub fn into_string(self) -> String {
@@ -32,8 +47,55 @@ impl XmlWriter {
     /// `<qname` — follow with [`attr`](Self::attr) calls and then
     /// [`close_start`](Self::close_start).
     pub fn open(&mut self, qname: &str) {
+        self.depth += 1;
         self.buf.push('<');
         self.buf.push_str(qname);
+    }
+
+    /// A namespace-qualified attribute of the element just opened, written with a prefix bound
+    /// to `ns` in scope; if there is none, `xmlns:nsN` is declared on this element (and is in
+    /// scope for its content). An empty `ns` writes an unqualified attribute.
+    pub fn attr_ns(&mut self, ns: &str, local: &str, value: &str) {
+        if ns.is_empty() {
+            return self.attr(local, value);
+        }
+        if ns == XML_NS {
+            return self.attr(&format!("xml:{local}"), value);
+        }
+        // Innermost binding first; a prefix rebound further in shadows the outer one.
+        let bound = self.scope.iter().rev().find(|(_, p, _)| {
+            self.scope
+                .iter()
+                .rev()
+                .find(|(_, q, _)| q == p)
+                .is_some_and(|(_, _, u)| u == ns)
+        });
+        let prefix = match bound {
+            Some((_, p, _)) => p.clone(),
+            None => {
+                let mut i = self.scope.len();
+                while self.scope.iter().any(|(_, p, _)| *p == format!("ns{i}")) {
+                    i += 1;
+                }
+                let p = format!("ns{i}");
+                self.attr(&format!("xmlns:{p}"), ns);
+                self.scope.push((self.depth, p.clone(), ns.to_owned()));
+                p
+            }
+        };
+        self.attr(&format!("{prefix}:{local}"), value);
+    }
+
+    /// Leaves the element at the current depth: its namespace declarations go out of scope.
+    fn leave(&mut self) {
+        while self
+            .scope
+            .last()
+            .is_some_and(|(d, _, _)| *d == self.depth && *d > 0)
+        {
+            self.scope.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
     }
 
     pub fn attr(&mut self, qname: &str, value: &str) {
@@ -50,12 +112,14 @@ impl XmlWriter {
 
     pub fn close_empty(&mut self) {
         self.buf.push_str("/>");
+        self.leave();
     }
 
     pub fn end(&mut self, qname: &str) {
         self.buf.push_str("</");
         self.buf.push_str(qname);
         self.buf.push('>');
+        self.leave();
     }
 
     pub fn text(&mut self, s: &str) {
@@ -149,6 +213,54 @@ pub fn escape_into(out: &mut String, s: &str, attr: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attr_ns_declares_a_prefix_only_when_none_is_in_scope() {
+        let mut w = XmlWriter::new();
+        w.in_scope("tt", "urn:tt");
+        w.open("tt:a");
+        w.attr_ns("urn:tt", "k", "1"); // bound outside: no declaration
+        w.attr_ns("urn:v", "x", "2"); // unbound: declared here
+        w.attr_ns("urn:v", "y", "3"); // now in scope: reused
+        w.attr_ns(XML_NS, "lang", "en"); // always bound
+        w.attr_ns("", "plain", "4");
+        w.close_start();
+        w.open("tt:b");
+        w.attr_ns("urn:v", "z", "5"); // declared by the parent
+        w.close_empty();
+        w.end("tt:a");
+        w.open("tt:c");
+        w.attr_ns("urn:v", "z", "6"); // the parent's declaration is out of scope again
+        w.close_empty();
+        assert_eq!(
+            w.as_str(),
+            concat!(
+                r#"<tt:a tt:k="1" xmlns:ns1="urn:v" ns1:x="2" ns1:y="3" xml:lang="en" plain="4">"#,
+                r#"<tt:b ns1:z="5"/></tt:a>"#,
+                r#"<tt:c xmlns:ns1="urn:v" ns1:z="6"/>"#,
+            )
+        );
+    }
+
+    #[test]
+    fn attr_ns_prefixes_are_unique_in_scope() {
+        let mut w = XmlWriter::new();
+        w.in_scope("ns0", "urn:outer");
+        w.open("a");
+        w.attr("xmlns:q", "urn:x");
+        w.attr_ns("urn:inner", "k", "1");
+        w.close_start();
+        // ns0 is bound outside and ns1 on `a`: the next declaration must pick neither.
+        w.open("b");
+        w.attr_ns("urn:outer", "k", "2");
+        w.attr_ns("urn:other", "k", "3");
+        w.close_empty();
+        w.end("a");
+        assert_eq!(
+            w.as_str(),
+            r#"<a xmlns:q="urn:x" xmlns:ns1="urn:inner" ns1:k="1"><b ns0:k="2" xmlns:ns2="urn:other" ns2:k="3"/></a>"#
+        );
+    }
 
     #[test]
     fn any_element_round_trips_with_declared_prefixes() {

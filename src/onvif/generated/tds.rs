@@ -1058,12 +1058,15 @@ impl ToXml for GetWsdlUrlResponse {
 pub struct MiscCapabilities {
     /// attribute `AuxiliaryCommands`
     pub auxiliary_commands: Option<super::tt::StringAttrList>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
 }
 
 impl FromXml for MiscCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         if let Some(v) = el.attr("AuxiliaryCommands") { out.auxiliary_commands = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "AuxiliaryCommands")]);
         Ok(out)
     }
 }
@@ -1072,6 +1075,7 @@ impl ToXml for MiscCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         if let Some(v) = &self.auxiliary_commands { w.attr("AuxiliaryCommands", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.end(qname);
     }
@@ -1098,6 +1102,8 @@ pub struct NetworkCapabilities {
     pub ntp: Option<i32>,
     /// attribute `DHCPv6`
     pub dhc_pv6: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
 }
 
 impl FromXml for NetworkCapabilities {
@@ -1112,6 +1118,7 @@ impl FromXml for NetworkCapabilities {
         if let Some(v) = el.attr("HostnameFromDHCP") { out.hostname_from_dhcp = Some(XsValue::parse_xs(v)?); }
         if let Some(v) = el.attr("NTP") { out.ntp = Some(XsValue::parse_xs(v)?); }
         if let Some(v) = el.attr("DHCPv6") { out.dhc_pv6 = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "IPFilter"), ("", "ZeroConfiguration"), ("", "IPVersion6"), ("", "DynDNS"), ("", "Dot11Configuration"), ("", "Dot1XConfigurations"), ("", "HostnameFromDHCP"), ("", "NTP"), ("", "DHCPv6")]);
         Ok(out)
     }
 }
@@ -1128,6 +1135,7 @@ impl ToXml for NetworkCapabilities {
         if let Some(v) = &self.hostname_from_dhcp { w.attr("HostnameFromDHCP", &v.to_xs()); }
         if let Some(v) = &self.ntp { w.attr("NTP", &v.to_xs()); }
         if let Some(v) = &self.dhc_pv6 { w.attr("DHCPv6", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.end(qname);
     }
@@ -1240,6 +1248,8 @@ pub struct SecurityCapabilities {
     pub hashing_algorithms: Option<super::tt::StringList>,
     /// attribute `MaxUserRoles`
     pub max_user_roles: Option<i32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
 }
 
 impl FromXml for SecurityCapabilities {
@@ -1268,6 +1278,7 @@ impl FromXml for SecurityCapabilities {
         if let Some(v) = el.attr("MaxPasswordHistory") { out.max_password_history = Some(XsValue::parse_xs(v)?); }
         if let Some(v) = el.attr("HashingAlgorithms") { out.hashing_algorithms = Some(XsValue::parse_xs(v)?); }
         if let Some(v) = el.attr("MaxUserRoles") { out.max_user_roles = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "TLS1.0"), ("", "TLS1.1"), ("", "TLS1.2"), ("", "OnboardKeyGeneration"), ("", "AccessPolicyConfig"), ("", "DefaultAccessPolicy"), ("", "Dot1X"), ("", "RemoteUserHandling"), ("", "X.509Token"), ("", "SAMLToken"), ("", "KerberosToken"), ("", "UsernameToken"), ("", "HttpDigest"), ("", "RELToken"), ("", "JsonWebToken"), ("", "SupportedEAPMethods"), ("", "MaxUsers"), ("", "MaxUserNameLength"), ("", "MaxPasswordLength"), ("", "SecurityPolicies"), ("", "MaxPasswordHistory"), ("", "HashingAlgorithms"), ("", "MaxUserRoles")]);
         Ok(out)
     }
 }
@@ -1298,6 +1309,7 @@ impl ToXml for SecurityCapabilities {
         if let Some(v) = &self.max_password_history { w.attr("MaxPasswordHistory", &v.to_xs()); }
         if let Some(v) = &self.hashing_algorithms { w.attr("HashingAlgorithms", &v.to_xs()); }
         if let Some(v) = &self.max_user_roles { w.attr("MaxUserRoles", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.end(qname);
     }
@@ -1306,6 +1318,8 @@ impl ToXml for SecurityCapabilities {
 /// `Service`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Service {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tds:Namespace`
     pub namespace: String,
     /// element `tds:XAddr`
@@ -1324,6 +1338,7 @@ impl FromXml for Service {
         let mut seen0 = false;
         let mut seen1 = false;
         let mut seen2 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/device/wsdl", "Namespace") => { out.namespace = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1343,6 +1358,7 @@ impl FromXml for Service {
 impl ToXml for Service {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tds:Namespace", &self.namespace.to_xs());
         w.simple("tds:XAddr", &self.x_addr.to_xs());
@@ -1846,6 +1862,8 @@ pub struct SystemCapabilities {
     pub addons: Option<super::tt::StringAttrList>,
     /// attribute `HardwareType`
     pub hardware_type: Option<String>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
 }
 
 impl FromXml for SystemCapabilities {
@@ -1872,6 +1890,7 @@ impl FromXml for SystemCapabilities {
         if let Some(v) = el.attr("UserConfigNotSupported") { out.user_config_not_supported = Some(XsValue::parse_xs(v)?); }
         if let Some(v) = el.attr("Addons") { out.addons = Some(XsValue::parse_xs(v)?); }
         if let Some(v) = el.attr("HardwareType") { out.hardware_type = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "DiscoveryResolve"), ("", "DiscoveryBye"), ("", "RemoteDiscovery"), ("", "SystemBackup"), ("", "SystemLogging"), ("", "CloudFirmwareUpgrade"), ("", "HttpFirmwareUpgrade"), ("", "HttpSystemBackup"), ("", "HttpSystemLogging"), ("", "HttpSupportInformation"), ("", "StorageConfiguration"), ("", "MaxStorageConfigurations"), ("", "StorageConfigurationRenewal"), ("", "GeoLocationEntries"), ("", "AutoGeo"), ("", "StorageTypesSupported"), ("", "DiscoveryNotSupported"), ("", "NetworkConfigNotSupported"), ("", "UserConfigNotSupported"), ("", "Addons"), ("", "HardwareType")]);
         Ok(out)
     }
 }
@@ -1900,6 +1919,7 @@ impl ToXml for SystemCapabilities {
         if let Some(v) = &self.user_config_not_supported { w.attr("UserConfigNotSupported", &v.to_xs()); }
         if let Some(v) = &self.addons { w.attr("Addons", &v.to_xs()); }
         if let Some(v) = &self.hardware_type { w.attr("HardwareType", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.end(qname);
     }

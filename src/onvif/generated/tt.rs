@@ -9,6 +9,8 @@ use crate::xml::{Element, XmlWriter};
 /// `AnalyticsCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnalyticsCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:RuleSupport`
@@ -25,6 +27,7 @@ impl FromXml for AnalyticsCapabilities {
         let mut seen0 = false;
         let mut seen1 = false;
         let mut seen2 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -43,6 +46,7 @@ impl FromXml for AnalyticsCapabilities {
 impl ToXml for AnalyticsCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:RuleSupport", &self.rule_support.to_xs());
@@ -55,6 +59,8 @@ impl ToXml for AnalyticsCapabilities {
 /// `AnalyticsDeviceCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnalyticsDeviceCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:RuleSupport`
@@ -67,6 +73,7 @@ impl FromXml for AnalyticsDeviceCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -83,6 +90,7 @@ impl FromXml for AnalyticsDeviceCapabilities {
 impl ToXml for AnalyticsDeviceCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         if let Some(v) = &self.rule_support { w.simple("tt:RuleSupport", &v.to_xs()); }
@@ -124,6 +132,8 @@ pub type AuxiliaryData = String;
 /// `Capabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Capabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Analytics`
     pub analytics: Option<super::tt::AnalyticsCapabilities>,
     /// element `tt:Device`
@@ -143,6 +153,7 @@ pub struct Capabilities {
 impl FromXml for Capabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Analytics") => out.analytics = Some(FromXml::from_xml(c)?),
@@ -162,6 +173,7 @@ impl FromXml for Capabilities {
 impl ToXml for Capabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         if let Some(v) = &self.analytics { v.to_xml(w, "tt:Analytics"); }
         if let Some(v) = &self.device { v.to_xml(w, "tt:Device"); }
@@ -310,6 +322,8 @@ impl XsValue for CapabilityCategory {
 /// `DNSInformation`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DNSInformation {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:FromDHCP`
     pub from_dhcp: bool,
     /// element `tt:SearchDomain`
@@ -326,6 +340,7 @@ impl FromXml for DNSInformation {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "FromDHCP") => { out.from_dhcp = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -344,6 +359,7 @@ impl FromXml for DNSInformation {
 impl ToXml for DNSInformation {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:FromDHCP", &self.from_dhcp.to_xs());
         for v in &self.search_domain { w.simple("tt:SearchDomain", &v.to_xs()); }
@@ -467,6 +483,8 @@ impl ToXml for DateTime {
 /// `DeviceCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:Network`
@@ -485,6 +503,7 @@ impl FromXml for DeviceCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -504,6 +523,7 @@ impl FromXml for DeviceCapabilities {
 impl ToXml for DeviceCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         if let Some(v) = &self.network { v.to_xml(w, "tt:Network"); }
@@ -546,6 +566,8 @@ impl ToXml for DeviceCapabilitiesExtension {
 /// `DeviceIOCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceIOCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:VideoSources`
@@ -571,6 +593,7 @@ impl FromXml for DeviceIOCapabilities {
         let mut seen3 = false;
         let mut seen4 = false;
         let mut seen5 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -595,6 +618,7 @@ impl FromXml for DeviceIOCapabilities {
 impl ToXml for DeviceIOCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:VideoSources", &self.video_sources.to_xs());
@@ -635,6 +659,8 @@ impl XsValue for DiscoveryMode {
 /// `DisplayCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:FixedLayout`
@@ -648,6 +674,7 @@ impl FromXml for DisplayCapabilities {
         let mut out = Self::default();
         let mut seen0 = false;
         let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -664,6 +691,7 @@ impl FromXml for DisplayCapabilities {
 impl ToXml for DisplayCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:FixedLayout", &self.fixed_layout.to_xs());
@@ -708,6 +736,8 @@ impl XsValue for Dot11Cipher {
 /// `Dot11Configuration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dot11Configuration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:SSID`
     pub ssid: super::tt::Dot11SSIDType,
     /// element `tt:Mode`
@@ -730,6 +760,7 @@ impl FromXml for Dot11Configuration {
         let mut seen2 = false;
         let mut seen3 = false;
         let mut seen4 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "SSID") => { out.ssid = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -752,6 +783,7 @@ impl FromXml for Dot11Configuration {
 impl ToXml for Dot11Configuration {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:SSID", &self.ssid.to_xs());
         w.simple("tt:Mode", &self.mode.to_xs());
@@ -770,6 +802,8 @@ pub type Dot11PSKPassphrase = String;
 /// `Dot11PSKSet`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dot11PSKSet {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Key`
     pub key: Option<super::tt::Dot11PSK>,
     /// element `tt:Passphrase`
@@ -781,6 +815,7 @@ pub struct Dot11PSKSet {
 impl FromXml for Dot11PSKSet {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Key") => out.key = Some(XsValue::parse_xs(&c.text)?),
@@ -796,6 +831,7 @@ impl FromXml for Dot11PSKSet {
 impl ToXml for Dot11PSKSet {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         if let Some(v) = &self.key { w.simple("tt:Key", &v.to_xs()); }
         if let Some(v) = &self.passphrase { w.simple("tt:Passphrase", &v.to_xs()); }
@@ -837,6 +873,8 @@ pub type Dot11SSIDType = String;
 /// `Dot11SecurityConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dot11SecurityConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Mode`
     pub mode: super::tt::Dot11SecurityMode,
     /// element `tt:Algorithm`
@@ -853,6 +891,7 @@ impl FromXml for Dot11SecurityConfiguration {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -871,6 +910,7 @@ impl FromXml for Dot11SecurityConfiguration {
 impl ToXml for Dot11SecurityConfiguration {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:Mode", &self.mode.to_xs());
         if let Some(v) = &self.algorithm { w.simple("tt:Algorithm", &v.to_xs()); }
@@ -884,6 +924,8 @@ impl ToXml for Dot11SecurityConfiguration {
 /// `Dot11SecurityConfigurationExtension`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dot11SecurityConfigurationExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// xs:any content
     pub any: Vec<crate::xml::Element>,
 }
@@ -891,6 +933,7 @@ pub struct Dot11SecurityConfigurationExtension {
 impl FromXml for Dot11SecurityConfigurationExtension {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 _ => out.any.push(c.clone()),
@@ -903,6 +946,7 @@ impl FromXml for Dot11SecurityConfigurationExtension {
 impl ToXml for Dot11SecurityConfigurationExtension {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         for a in &self.any { w.element(a); }
         w.end(qname);
@@ -978,6 +1022,8 @@ impl XsValue for Dot11StationMode {
 /// `Dot3Configuration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dot3Configuration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// xs:any content
     pub any: Vec<crate::xml::Element>,
 }
@@ -985,6 +1031,7 @@ pub struct Dot3Configuration {
 impl FromXml for Dot3Configuration {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 _ => out.any.push(c.clone()),
@@ -997,6 +1044,7 @@ impl FromXml for Dot3Configuration {
 impl ToXml for Dot3Configuration {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         for a in &self.any { w.element(a); }
         w.end(qname);
@@ -1031,6 +1079,8 @@ impl XsValue for Duplex {
 /// `EventCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:WSSubscriptionPolicySupport`
@@ -1050,6 +1100,7 @@ impl FromXml for EventCapabilities {
         let mut seen1 = false;
         let mut seen2 = false;
         let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1070,6 +1121,7 @@ impl FromXml for EventCapabilities {
 impl ToXml for EventCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:WSSubscriptionPolicySupport", &self.ws_subscription_policy_support.to_xs());
@@ -1108,6 +1160,8 @@ impl XsValue for FactoryDefaultType {
 /// `HostnameInformation`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostnameInformation {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:FromDHCP`
     pub from_dhcp: bool,
     /// element `tt:Name`
@@ -1120,6 +1174,7 @@ impl FromXml for HostnameInformation {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "FromDHCP") => { out.from_dhcp = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1136,6 +1191,7 @@ impl FromXml for HostnameInformation {
 impl ToXml for HostnameInformation {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:FromDHCP", &self.from_dhcp.to_xs());
         if let Some(v) = &self.name { w.simple("tt:Name", &v.to_xs()); }
@@ -1179,6 +1235,8 @@ pub type IANAIfTypes = i32;
 /// `IOCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IOCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:InputConnectors`
     pub input_connectors: Option<i32>,
     /// element `tt:RelayOutputs`
@@ -1190,6 +1248,7 @@ pub struct IOCapabilities {
 impl FromXml for IOCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "InputConnectors") => out.input_connectors = Some(XsValue::parse_xs(&c.text)?),
@@ -1205,6 +1264,7 @@ impl FromXml for IOCapabilities {
 impl ToXml for IOCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         if let Some(v) = &self.input_connectors { w.simple("tt:InputConnectors", &v.to_xs()); }
         if let Some(v) = &self.relay_outputs { w.simple("tt:RelayOutputs", &v.to_xs()); }
@@ -1216,6 +1276,8 @@ impl ToXml for IOCapabilities {
 /// `IOCapabilitiesExtension`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IOCapabilitiesExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// xs:any content
     pub any: Vec<crate::xml::Element>,
     /// element `tt:Auxiliary`
@@ -1230,6 +1292,7 @@ impl FromXml for IOCapabilitiesExtension {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Auxiliary") => out.auxiliary = Some(XsValue::parse_xs(&c.text)?),
@@ -1246,6 +1309,7 @@ impl FromXml for IOCapabilitiesExtension {
 impl ToXml for IOCapabilitiesExtension {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         for a in &self.any { w.element(a); }
         if let Some(v) = &self.auxiliary { w.simple("tt:Auxiliary", &v.to_xs()); }
@@ -1352,6 +1416,8 @@ pub type IPv4Address = String;
 /// `IPv4Configuration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPv4Configuration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Manual`
     pub manual: Vec<super::tt::PrefixedIPv4Address>,
     /// element `tt:LinkLocal`
@@ -1368,6 +1434,7 @@ impl FromXml for IPv4Configuration {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Manual") => out.manual.push(FromXml::from_xml(c)?),
@@ -1385,6 +1452,7 @@ impl FromXml for IPv4Configuration {
 impl ToXml for IPv4Configuration {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         for v in &self.manual { v.to_xml(w, "tt:Manual"); }
         if let Some(v) = &self.link_local { v.to_xml(w, "tt:LinkLocal"); }
@@ -1437,6 +1505,8 @@ pub type IPv6Address = String;
 /// `IPv6Configuration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPv6Configuration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:AcceptRouterAdvert`
     pub accept_router_advert: Option<bool>,
     /// element `tt:DHCP`
@@ -1457,6 +1527,7 @@ impl FromXml for IPv6Configuration {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "AcceptRouterAdvert") => out.accept_router_advert = Some(XsValue::parse_xs(&c.text)?),
@@ -1477,6 +1548,7 @@ impl FromXml for IPv6Configuration {
 impl ToXml for IPv6Configuration {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         if let Some(v) = &self.accept_router_advert { w.simple("tt:AcceptRouterAdvert", &v.to_xs()); }
         w.simple("tt:DHCP", &self.dhcp.to_xs());
@@ -1588,6 +1660,8 @@ impl ToXml for IPv6NetworkInterface {
 /// `ImagingCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImagingCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
 }
@@ -1596,6 +1670,7 @@ impl FromXml for ImagingCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1610,6 +1685,7 @@ impl FromXml for ImagingCapabilities {
 impl ToXml for ImagingCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.end(qname);
@@ -1621,6 +1697,8 @@ pub type IntList = crate::onvif::rt::List<i32>;
 /// `MediaCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:StreamingCapabilities`
@@ -1636,6 +1714,7 @@ impl FromXml for MediaCapabilities {
         let mut out = Self::default();
         let mut seen0 = false;
         let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1653,6 +1732,7 @@ impl FromXml for MediaCapabilities {
 impl ToXml for MediaCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         self.streaming_capabilities.to_xml(w, "tt:StreamingCapabilities");
@@ -1665,6 +1745,8 @@ impl ToXml for MediaCapabilities {
 /// `MediaCapabilitiesExtension`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaCapabilitiesExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:ProfileCapabilities`
     pub profile_capabilities: super::tt::ProfileCapabilities,
     /// xs:any content
@@ -1675,6 +1757,7 @@ impl FromXml for MediaCapabilitiesExtension {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "ProfileCapabilities") => { out.profile_capabilities = FromXml::from_xml(c)?; seen0 = true; },
@@ -1689,6 +1772,7 @@ impl FromXml for MediaCapabilitiesExtension {
 impl ToXml for MediaCapabilitiesExtension {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         self.profile_capabilities.to_xml(w, "tt:ProfileCapabilities");
         for a in &self.any { w.element(a); }
@@ -1699,6 +1783,8 @@ impl ToXml for MediaCapabilitiesExtension {
 /// `NTPInformation`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NTPInformation {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:FromDHCP`
     pub from_dhcp: bool,
     /// element `tt:NTPFromDHCP`
@@ -1713,6 +1799,7 @@ impl FromXml for NTPInformation {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "FromDHCP") => { out.from_dhcp = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1730,6 +1817,7 @@ impl FromXml for NTPInformation {
 impl ToXml for NTPInformation {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:FromDHCP", &self.from_dhcp.to_xs());
         for v in &self.ntp_from_dhcp { v.to_xml(w, "tt:NTPFromDHCP"); }
@@ -1772,6 +1860,8 @@ pub type Name = String;
 /// `NetworkCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:IPFilter`
     pub ip_filter: Option<bool>,
     /// element `tt:ZeroConfiguration`
@@ -1787,6 +1877,7 @@ pub struct NetworkCapabilities {
 impl FromXml for NetworkCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "IPFilter") => out.ip_filter = Some(XsValue::parse_xs(&c.text)?),
@@ -1804,6 +1895,7 @@ impl FromXml for NetworkCapabilities {
 impl ToXml for NetworkCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         if let Some(v) = &self.ip_filter { w.simple("tt:IPFilter", &v.to_xs()); }
         if let Some(v) = &self.zero_configuration { w.simple("tt:ZeroConfiguration", &v.to_xs()); }
@@ -1914,6 +2006,8 @@ impl ToXml for NetworkGateway {
 /// `NetworkHost`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkHost {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Type`
     pub type_: super::tt::NetworkHostType,
     /// element `tt:IPv4Address`
@@ -1930,6 +2024,7 @@ impl FromXml for NetworkHost {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Type") => { out.type_ = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -1948,6 +2043,7 @@ impl FromXml for NetworkHost {
 impl ToXml for NetworkHost {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:Type", &self.type_.to_xs());
         if let Some(v) = &self.ipv4_address { w.simple("tt:IPv4Address", &v.to_xs()); }
@@ -2020,6 +2116,8 @@ impl XsValue for NetworkHostType {
 pub struct NetworkInterface {
     /// attribute `token`
     pub token: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Enabled`
     pub enabled: bool,
     /// element `tt:Info`
@@ -2039,6 +2137,7 @@ impl FromXml for NetworkInterface {
         let mut out = Self::default();
         let mut seen0 = false;
         out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Enabled") => { out.enabled = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2059,6 +2158,7 @@ impl ToXml for NetworkInterface {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:Enabled", &self.enabled.to_xs());
         if let Some(v) = &self.info { v.to_xml(w, "tt:Info"); }
@@ -2274,6 +2374,8 @@ impl ToXml for NetworkInterfaceLink {
 /// `NetworkProtocol`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkProtocol {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Name`
     pub name: super::tt::NetworkProtocolType,
     /// element `tt:Enabled`
@@ -2289,6 +2391,7 @@ impl FromXml for NetworkProtocol {
         let mut out = Self::default();
         let mut seen0 = false;
         let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2307,6 +2410,7 @@ impl FromXml for NetworkProtocol {
 impl ToXml for NetworkProtocol {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:Name", &self.name.to_xs());
         w.simple("tt:Enabled", &self.enabled.to_xs());
@@ -2413,6 +2517,8 @@ impl ToXml for OnvifVersion {
 /// `PTZCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PTZCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// xs:any content
@@ -2423,6 +2529,7 @@ impl FromXml for PTZCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2437,6 +2544,7 @@ impl FromXml for PTZCapabilities {
 impl ToXml for PTZCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         for a in &self.any { w.element(a); }
@@ -2521,6 +2629,8 @@ impl ToXml for PrefixedIPv6Address {
 /// `ProfileCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:MaximumNumberOfProfiles`
     pub maximum_number_of_profiles: i32,
     /// xs:any content
@@ -2531,6 +2641,7 @@ impl FromXml for ProfileCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "MaximumNumberOfProfiles") => { out.maximum_number_of_profiles = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2545,6 +2656,7 @@ impl FromXml for ProfileCapabilities {
 impl ToXml for ProfileCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:MaximumNumberOfProfiles", &self.maximum_number_of_profiles.to_xs());
         for a in &self.any { w.element(a); }
@@ -2555,6 +2667,8 @@ impl ToXml for ProfileCapabilities {
 /// `RealTimeStreamingCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RealTimeStreamingCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:RTPMulticast`
     pub rtp_multicast: Option<bool>,
     /// element `tt:RTP_TCP`
@@ -2568,6 +2682,7 @@ pub struct RealTimeStreamingCapabilities {
 impl FromXml for RealTimeStreamingCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "RTPMulticast") => out.rtp_multicast = Some(XsValue::parse_xs(&c.text)?),
@@ -2584,6 +2699,7 @@ impl FromXml for RealTimeStreamingCapabilities {
 impl ToXml for RealTimeStreamingCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         if let Some(v) = &self.rtp_multicast { w.simple("tt:RTPMulticast", &v.to_xs()); }
         if let Some(v) = &self.rtp_tcp { w.simple("tt:RTP_TCP", &v.to_xs()); }
@@ -2624,6 +2740,8 @@ impl ToXml for RealTimeStreamingCapabilitiesExtension {
 /// `ReceiverCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReceiverCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:RTP_Multicast`
@@ -2649,6 +2767,7 @@ impl FromXml for ReceiverCapabilities {
         let mut seen3 = false;
         let mut seen4 = false;
         let mut seen5 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2673,6 +2792,7 @@ impl FromXml for ReceiverCapabilities {
 impl ToXml for ReceiverCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:RTP_Multicast", &self.rtp_multicast.to_xs());
@@ -2688,6 +2808,8 @@ impl ToXml for ReceiverCapabilities {
 /// `RecordingCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordingCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:ReceiverSource`
@@ -2713,6 +2835,7 @@ impl FromXml for RecordingCapabilities {
         let mut seen3 = false;
         let mut seen4 = false;
         let mut seen5 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2737,6 +2860,7 @@ impl FromXml for RecordingCapabilities {
 impl ToXml for RecordingCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:ReceiverSource", &self.receiver_source.to_xs());
@@ -2754,6 +2878,8 @@ pub type ReferenceToken = String;
 /// `ReplayCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// xs:any content
@@ -2764,6 +2890,7 @@ impl FromXml for ReplayCapabilities {
     fn from_xml(el: &Element) -> Result<Self, DeError> {
         let mut out = Self::default();
         let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2778,6 +2905,7 @@ impl FromXml for ReplayCapabilities {
 impl ToXml for ReplayCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         for a in &self.any { w.element(a); }
@@ -2850,6 +2978,8 @@ impl XsValue for ScopeDefinition {
 /// `SearchCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:XAddr`
     pub x_addr: String,
     /// element `tt:MetadataSearch`
@@ -2867,6 +2997,7 @@ impl FromXml for SearchCapabilities {
         let mut out = Self::default();
         let mut seen0 = false;
         let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "XAddr") => { out.x_addr = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2885,6 +3016,7 @@ impl FromXml for SearchCapabilities {
 impl ToXml for SearchCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         w.simple("tt:MetadataSearch", &self.metadata_search.to_xs());
@@ -2898,6 +3030,8 @@ impl ToXml for SearchCapabilities {
 /// `SecurityCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecurityCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:TLS1.1`
     pub tls1_1: bool,
     /// element `tt:TLS1.2`
@@ -2931,6 +3065,7 @@ impl FromXml for SecurityCapabilities {
         let mut seen5 = false;
         let mut seen6 = false;
         let mut seen7 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "TLS1.1") => { out.tls1_1 = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -2960,6 +3095,7 @@ impl FromXml for SecurityCapabilities {
 impl ToXml for SecurityCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:TLS1.1", &self.tls1_1.to_xs());
         w.simple("tt:TLS1.2", &self.tls1_2.to_xs());
@@ -3086,6 +3222,8 @@ pub type StringList = crate::onvif::rt::List<String>;
 /// `SystemCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemCapabilities {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:DiscoveryResolve`
     pub discovery_resolve: bool,
     /// element `tt:DiscoveryBye`
@@ -3113,6 +3251,7 @@ impl FromXml for SystemCapabilities {
         let mut seen3 = false;
         let mut seen4 = false;
         let mut seen5 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "DiscoveryResolve") => { out.discovery_resolve = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -3139,6 +3278,7 @@ impl FromXml for SystemCapabilities {
 impl ToXml for SystemCapabilities {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:DiscoveryResolve", &self.discovery_resolve.to_xs());
         w.simple("tt:DiscoveryBye", &self.discovery_bye.to_xs());
@@ -3231,6 +3371,8 @@ impl ToXml for SystemCapabilitiesExtension2 {
 /// `SystemDateTime`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemDateTime {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:DateTimeType`
     pub date_time_type: super::tt::SetDateTimeType,
     /// element `tt:DaylightSavings`
@@ -3250,6 +3392,7 @@ impl FromXml for SystemDateTime {
         let mut out = Self::default();
         let mut seen0 = false;
         let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "DateTimeType") => { out.date_time_type = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -3270,6 +3413,7 @@ impl FromXml for SystemDateTime {
 impl ToXml for SystemDateTime {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:DateTimeType", &self.date_time_type.to_xs());
         w.simple("tt:DaylightSavings", &self.daylight_savings.to_xs());
@@ -3386,6 +3530,8 @@ impl ToXml for TimeZone {
 /// `User`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct User {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
     /// element `tt:Username`
     pub username: String,
     /// element `tt:Password`
@@ -3401,6 +3547,7 @@ impl FromXml for User {
         let mut out = Self::default();
         let mut seen0 = false;
         let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
         for c in &el.children {
             match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
                 ("http://www.onvif.org/ver10/schema", "Username") => { out.username = XsValue::parse_xs(&c.text)?; seen0 = true; },
@@ -3419,6 +3566,7 @@ impl FromXml for User {
 impl ToXml for User {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:Username", &self.username.to_xs());
         if let Some(v) = &self.password { w.simple("tt:Password", &v.to_xs()); }
