@@ -7,11 +7,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::sdk::{
-    Codec, EncoderAttr, EncoderCaps, EncoderChannel, IspRange, MotionAttr, RateControl, Sdk,
-    SdkVersion, VideoSourceInfo,
+    Codec, EncoderAttr, EncoderCaps, EncoderChannel, IspRange, Sdk, SdkVersion, VideoSourceInfo,
 };
 use crate::settings::{
     ImagingSettings, MotionSettings, Settings, SettingsStore, VideoEncoderConfig,
@@ -133,14 +132,6 @@ impl Camera {
             profile: cfg.h264_profile,
             qp: quality_to_qp(cfg.quality, self.caps.qp),
         };
-        if cfg.rate_control == RateControl::FixQp
-            && !self.caps.rc_modes.contains(&RateControl::FixQp)
-        {
-            bail!(
-                "video encoder configuration {:?}: constant-QP rate control is not supported",
-                cfg.token
-            );
-        }
         self.caps
             .check(&attr)
             .map_err(|e| anyhow::anyhow!("video encoder configuration {:?}: {e}", cfg.token))?;
@@ -176,11 +167,6 @@ impl Camera {
         md.sensitivity = imaging.motion.sensitivity;
         self.sdk.set_motion_attr(vi, &md)?;
         Ok(())
-    }
-
-    /// Motion-detection attributes of a source as the SDK has them.
-    pub fn motion_attr(&self, vi: u32) -> anyhow::Result<MotionAttr> {
-        Ok(self.sdk.motion_attr(vi)?)
     }
 
     fn complete_imaging(&self, store: &SettingsStore) -> anyhow::Result<()> {
@@ -224,7 +210,8 @@ pub fn source_token(vi: u32) -> String {
     format!("vs{vi}")
 }
 
-fn source_index(token: &str) -> anyhow::Result<u32> {
+/// The SDK video source index of an ONVIF video source token (inverse of [`source_token`]).
+pub fn source_index(token: &str) -> anyhow::Result<u32> {
     token
         .strip_prefix("vs")
         .and_then(|n| n.parse().ok())

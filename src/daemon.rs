@@ -73,11 +73,7 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let settings = store.get();
     let mut monitors = Vec::new();
     for imaging in &settings.imaging {
-        let vi = imaging
-            .source_token
-            .trim_start_matches("vs")
-            .parse()
-            .unwrap_or(0);
+        let vi = crate::camera::source_index(&imaging.source_token)?;
         let hold = Duration::from_millis(u64::from(imaging.motion.debounce_ms));
         monitors.push(MotionMonitor::start(
             camera.sdk().clone(),

@@ -20,8 +20,6 @@ use crate::stream_hub::{MulticastConfig, QueueLimits, StreamConfig, StreamHub, S
 /// The running streams. Dropping it stops the capture threads.
 pub struct Streams {
     pub registry: Arc<StreamRegistry>,
-    /// Encoder configuration token -> its hub.
-    pub hubs: HashMap<String, Arc<StreamHub>>,
     captures: Vec<Capture>,
 }
 
@@ -46,11 +44,7 @@ impl Streams {
                 registry.register(profile.token.clone(), hub.clone());
             }
         }
-        Ok(Streams {
-            registry,
-            hubs,
-            captures,
-        })
+        Ok(Streams { registry, captures })
     }
 }
 

@@ -45,10 +45,10 @@ struct Stream {
 
 impl Stream {
     fn start(sdk: &Sdk, chn: u32, attr: EncoderAttr) -> Stream {
-        let channel = Arc::new(sdk.create_encoder(chn, &attr).expect("create channel"));
-        let (tx, rx) = channel_pair();
+        let encoder = Arc::new(sdk.create_encoder(chn, &attr).expect("create channel"));
+        let (tx, rx) = channel();
         let capture = Capture::start(
-            channel,
+            encoder,
             Box::new(move |f| {
                 let _ = tx.send(f);
             }),
@@ -111,10 +111,6 @@ impl Stream {
 fn monotonic_now() -> Duration {
     let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap();
     Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32)
-}
-
-fn channel_pair() -> (std::sync::mpsc::Sender<Frame>, Receiver<Frame>) {
-    channel()
 }
 
 fn probe_frames(frames: &[Frame]) -> (tempfile::TempDir, std::path::PathBuf, Probe) {
