@@ -143,7 +143,9 @@ async fn start_http(
     reboot: Arc<tokio::sync::Notify>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
+    use crate::http::server::Router;
     use crate::onvif::endpoint::{Endpoint, Security};
+    use crate::onvif::generated::device;
     let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
         .await
         .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
@@ -169,13 +171,15 @@ async fn start_http(
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
         rtsp_port: rtsp.port(),
+        services: Vec::new(),
     };
-    let endpoint = Arc::new(Endpoint::new(
-        security,
-        Device::new(store.clone(), identity, hooks),
-    ));
+    let endpoint = Endpoint::new(security).route(
+        crate::onvif::endpoint::DEVICE_PATH,
+        device::Service(Device::new(store.clone(), identity, hooks)),
+    );
+    let router = Arc::new(Router::new(endpoint));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
-    Ok(tokio::spawn(crate::http::server::serve(listener, endpoint)))
+    Ok(tokio::spawn(crate::http::server::serve(listener, router)))
 }
 
 /// First start (no user at all): creates the administrator, with the password from

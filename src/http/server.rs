@@ -1,6 +1,7 @@
-//! A thin hyper 1 HTTP/1.1 server for the SOAP endpoint. Everything protocol-shaped happens in
-//! `onvif::endpoint`; this file bounds the transport (connections, header and body sizes and
-//! times, see `soap::limits`) and applies the failure throttle's delay.
+//! A thin hyper 1 HTTP/1.1 server: SOAP under `/onvif/`, other handlers (snapshot, web page)
+//! by path prefix. Everything protocol-shaped happens in `onvif::endpoint` and the handlers;
+//! this file bounds the transport (connections, header and body sizes and times, see
+//! `soap::limits`) and applies the failure throttle's delay.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,13 +19,44 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::onvif::endpoint::{Endpoint, HttpRequest, HttpResponse};
-use crate::onvif::generated::device::DeviceService;
+use crate::onvif::rt::BoxFuture;
 use crate::soap::limits::{
     HTTP_BODY_TIMEOUT, HTTP_HEADER_TIMEOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_HEADERS, MAX_BODY_BYTES,
 };
 
-/// Serves `endpoint` on `listener` until the task is dropped or aborted.
-pub async fn serve<D: DeviceService + 'static>(listener: TcpListener, endpoint: Arc<Endpoint<D>>) {
+/// Path prefix of the SOAP services.
+pub const SOAP_PREFIX: &str = "/onvif/";
+
+/// A non-SOAP resource (snapshot, web page, HLS), served for every path under its prefix.
+/// Handlers authenticate for themselves (see `Security::http_user`).
+pub trait HttpHandler: Send + Sync {
+    fn handle<'a>(&'a self, req: &'a HttpRequest<'a>) -> BoxFuture<'a, Response<Full<Bytes>>>;
+}
+
+/// What the server routes to: the SOAP endpoint and the other handlers.
+pub struct Router {
+    pub soap: Endpoint,
+    handlers: Vec<(String, Arc<dyn HttpHandler>)>,
+}
+
+impl Router {
+    pub fn new(soap: Endpoint) -> Self {
+        Router {
+            soap,
+            handlers: Vec::new(),
+        }
+    }
+
+    /// Serves `handler` for every path starting with `prefix` (the longest prefix wins).
+    pub fn handler(mut self, prefix: &str, handler: Arc<dyn HttpHandler>) -> Self {
+        self.handlers.push((prefix.to_owned(), handler));
+        self.handlers.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        self
+    }
+}
+
+/// Serves `router` on `listener` until the task is dropped or aborted.
+pub async fn serve(listener: TcpListener, router: Arc<Router>) {
     let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
     loop {
         // Take a slot before accepting: beyond the limit, clients wait in the backlog.
@@ -40,11 +72,11 @@ pub async fn serve<D: DeviceService + 'static>(listener: TcpListener, endpoint: 
             }
         };
         let _ = stream.set_nodelay(true);
-        let endpoint = endpoint.clone();
+        let router = router.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
-                let endpoint = endpoint.clone();
-                async move { Ok::<_, Infallible>(handle(&endpoint, peer, req).await) }
+                let router = router.clone();
+                async move { Ok::<_, Infallible>(handle(&router, peer, req).await) }
             });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -61,8 +93,8 @@ pub async fn serve<D: DeviceService + 'static>(listener: TcpListener, endpoint: 
     }
 }
 
-async fn handle<D: DeviceService>(
-    endpoint: &Endpoint<D>,
+async fn handle(
+    router: &Router,
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -105,7 +137,14 @@ async fn handle<D: DeviceService>(
         peer: peer.ip(),
         body: &body,
     };
-    let resp = endpoint.handle(&http_req).await;
+    if !uri.starts_with(SOAP_PREFIX) {
+        let path = uri.split('?').next().unwrap_or("");
+        return match router.handlers.iter().find(|(p, _)| path.starts_with(p.as_str())) {
+            Some((_, h)) => h.handle(&http_req).await,
+            None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        };
+    }
+    let resp = router.soap.handle(&http_req).await;
     if !resp.delay.is_zero() {
         tokio::time::sleep(resp.delay).await;
     }
@@ -123,7 +162,7 @@ fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+pub fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut().insert(

@@ -39,6 +39,8 @@ pub struct DeviceHooks {
     pub reboot: Arc<dyn Fn() + Send + Sync>,
     pub http_port: u16,
     pub rtsp_port: u16,
+    /// The other services, as GetServices and GetCapabilities list them.
+    pub services: Vec<Arc<dyn crate::onvif::directory::Advertised>>,
 }
 
 pub struct Device {
@@ -382,35 +384,32 @@ impl DeviceService for Device {
         ctx: &RequestContext,
         req: tds::GetServices,
     ) -> Result<tds::GetServicesResponse, Fault> {
-        let capabilities = if req.include_capability {
-            // ServiceCapabilities is xs:any: carry the typed capabilities as an element.
-            let mut w = crate::xml::XmlWriter::new();
-            w.raw(&format!(
-                "<r xmlns:tds=\"{}\" xmlns:tt=\"{}\">",
-                crate::onvif::generated::device::NAMESPACE,
-                "http://www.onvif.org/ver10/schema"
-            ));
-            self.service_capabilities()
-                .to_xml(&mut w, "tds:Capabilities");
-            w.raw("</r>");
-            let el = crate::xml::parse(w.as_str().as_bytes())
-                .map_err(|e| Fault::new(Code::Receiver, &["Action"], e.to_string()))?;
-            Some(tds::ServiceCapabilities { any: el.children })
-        } else {
-            None
+        let version = tt::OnvifVersion {
+            major: 2,
+            minor: 60,
         };
-        Ok(tds::GetServicesResponse {
-            service: vec![tds::Service {
-                namespace: crate::onvif::generated::device::NAMESPACE.into(),
-                x_addr: self.xaddr(ctx),
-                capabilities,
-                version: tt::OnvifVersion {
-                    major: 2,
-                    minor: 60,
-                },
+        let caps = |write: &dyn Fn(&mut crate::xml::XmlWriter)| {
+            req.include_capability
+                .then(|| crate::onvif::directory::service_capabilities(|w| write(w)))
+                .transpose()
+        };
+        let mut service = vec![tds::Service {
+            namespace: crate::onvif::generated::device::NAMESPACE.into(),
+            x_addr: self.xaddr(ctx),
+            capabilities: caps(&|w| self.service_capabilities().to_xml(w, "tds:Capabilities"))?,
+            version,
+            ..Default::default()
+        }];
+        for s in &self.hooks.services {
+            service.push(tds::Service {
+                namespace: s.namespace().into(),
+                x_addr: format!("http://{}{}", ctx.host, s.path()),
+                capabilities: caps(&|w| s.write_capabilities(w))?,
+                version: s.version(),
                 ..Default::default()
-            }],
-        })
+            });
+        }
+        Ok(tds::GetServicesResponse { service })
     }
 
     async fn get_service_capabilities(
@@ -428,28 +427,31 @@ impl DeviceService for Device {
         ctx: &RequestContext,
         req: tds::GetCapabilities,
     ) -> Result<tds::GetCapabilitiesResponse, Fault> {
-        let all = req.category.is_empty()
-            || req.category.iter().any(|c| {
-                matches!(
-                    c,
-                    tt::CapabilityCategory::All | tt::CapabilityCategory::Device
-                )
-            });
-        if !all {
-            // Only the device service exists yet; asking for another category names a
-            // service this device does not have (ONVIF Core s.8.1.2.2).
-            return Err(Fault::new(
-                Code::Receiver,
-                &["ActionNotSupported", "NoSuchService"],
-                "no such service",
-            ));
+        use tt::CapabilityCategory as C;
+        let all = req.category.is_empty() || req.category.contains(&C::All);
+        let mut capabilities = tt::Capabilities::default();
+        if all || req.category.contains(&C::Device) {
+            capabilities.device = Some(self.device_capabilities(ctx));
         }
-        Ok(tds::GetCapabilitiesResponse {
-            capabilities: tt::Capabilities {
-                device: Some(self.device_capabilities(ctx)),
-                ..Default::default()
-            },
-        })
+        for cat in &req.category {
+            if !matches!(cat, C::All | C::Device)
+                && !self.hooks.services.iter().any(|s| s.category() == *cat)
+            {
+                // Asking for a category names a service this device does not have (ONVIF
+                // Core s.8.1.2.2).
+                return Err(Fault::new(
+                    Code::Receiver,
+                    &["ActionNotSupported", "NoSuchService"],
+                    "no such service",
+                ));
+            }
+        }
+        for s in &self.hooks.services {
+            if all || req.category.contains(&s.category()) {
+                s.fill_capabilities(&mut capabilities, &format!("http://{}{}", ctx.host, s.path()));
+            }
+        }
+        Ok(tds::GetCapabilitiesResponse { capabilities })
     }
 
     async fn get_hostname(
