@@ -31,6 +31,17 @@ use crate::soap::{Fault, SoapVersion, parse_request, write_fault, write_response
 
 /// Path of the device service (clients hard-code it).
 pub const DEVICE_PATH: &str = "/onvif/device_service";
+/// Path of the Media (ver10) service.
+pub const MEDIA_PATH: &str = "/onvif/media_service";
+/// Path of the Imaging (ver20) service.
+pub const IMAGING_PATH: &str = "/onvif/imaging_service";
+/// Path of the Events service (CreatePullPointSubscription, GetEventProperties, Subscribe).
+pub const EVENTS_PATH: &str = "/onvif/events_service";
+/// Prefix of the pull-point subscription addresses, one path per subscription.
+pub const SUBSCRIPTION_PREFIX: &str = "/onvif/subscription/";
+/// Prefix of the snapshot URIs (GetSnapshotUri): `/snapshot/<profile token>`, plain HTTP
+/// GET under HTTP Digest, outside `/onvif/` because it is not SOAP.
+pub const SNAPSHOT_PREFIX: &str = "/snapshot/";
 
 /// The parts of an HTTP request the endpoint looks at.
 pub struct HttpRequest<'a> {
