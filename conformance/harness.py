@@ -57,18 +57,23 @@ class Case:
     group: str
     # Cases that restart, kill or reconfigure the camera run after the others.
     disruptive: bool = False
+    # Service namespaces the case needs; without them it is PENDING, not failed.
+    requires: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Case] = {}
 
 
-def case(id: str, title: str = "", *, group: str = "", disruptive: bool = False):
-    """Registers an async case function under its test ID."""
+def case(id: str, title: str = "", *, group: str = "", disruptive: bool = False, requires=None):
+    """Registers an async case function under its test ID. `requires` defaults to the
+    module's REQUIRES (service namespaces)."""
+    import sys
 
     def wrap(fn):
         if id in REGISTRY:
             raise ValueError(f"case {id} registered twice")
-        REGISTRY[id] = Case(id, title, fn, group or fn.__module__.rsplit(".", 1)[-1], disruptive)
+        needs = requires if requires is not None else getattr(sys.modules[fn.__module__], "REQUIRES", ())
+        REGISTRY[id] = Case(id, title, fn, group or fn.__module__.rsplit(".", 1)[-1], disruptive, tuple(needs))
         return fn
 
     return wrap
@@ -81,6 +86,7 @@ class Context:
     password: str
     work: str
     notes: list[str] = field(default_factory=list)
+    cameras: list = field(default_factory=list)
 
     def note(self, text: str) -> None:
         """A figure or remark shown with the case's result."""
@@ -99,8 +105,17 @@ class Context:
             no_cache=True,
             adjust_time=True,
         )
+        self.cameras.append(cam)
         await cam.update_xaddrs()
         return cam
+
+    async def close(self) -> None:
+        for cam in self.cameras:
+            try:
+                await cam.close()
+            except Exception:  # a camera of a stopped daemon: nothing left to close
+                pass
+        self.cameras.clear()
 
     # -- raw SOAP ----------------------------------------------------------------------------
 
