@@ -19,8 +19,12 @@ RTSP_RE = re.compile(r"RTSP stream at rtsp://([0-9.]+):(\d+)/(\S+)")
 class Nvt:
     """One nvt daemon. `http_port`, `rtsp_port` and `profiles` are known once `start` returns."""
 
-    def __init__(self, binary: Path, state_dir: Path, password: str, args=(), env=None):
+    def __init__(self, binary: Path, state_dir: Path, password: str, args=(), env=None, *, bind="127.0.0.1", prefix=()):
         self.binary = binary
+        self.bind = bind
+        # e.g. ["ip", "netns", "exec", NS]: run inside a network namespace (ip execs nvt, so
+        # the pid is nvt's).
+        self.prefix = list(prefix)
         self.state_dir = state_dir
         self.password = password
         self.args = list(args)
@@ -38,9 +42,10 @@ class Nvt:
         env = {k: v for k, v in os.environ.items() if k != "NVT_ADMIN_PASSWORD"}
         env.update({"NVT_ADMIN_PASSWORD": self.password, "RUST_LOG": "info"}, **self.env)
         cmd = [
+            *self.prefix,
             str(self.binary),
             "--state-dir", str(self.state_dir),
-            "--bind", "127.0.0.1",
+            "--bind", self.bind,
             "--http-port", "0",
             "--rtsp-port", "0",
             "--no-discovery",
@@ -121,10 +126,10 @@ class Nvt:
 
     @property
     def device_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/onvif/device_service"
+        return f"http://{self.bind}:{self.http_port}/onvif/device_service"
 
     def rtsp_url(self, profile: str) -> str:
-        return f"rtsp://127.0.0.1:{self.rtsp_port}/{profile}"
+        return f"rtsp://{self.bind}:{self.rtsp_port}/{profile}"
 
     def fd_count(self) -> int:
         return len(os.listdir(f"/proc/{self.pid}/fd"))

@@ -77,17 +77,23 @@ class Packet:
         return [t]
 
 
+_NC: dict[str, int] = {}
+
+
 def digest_header(method: str, uri: str, user: str, password: str, challenge: str) -> str:
+    """RFC 2617 s3.2.2 response; the nonce count goes up with each use of a nonce (servers
+    refuse a repeated one as a replay)."""
     params = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
     realm, nonce = params["realm"], params["nonce"]
+    _NC[nonce] = nc = _NC.get(nonce, 0) + 1
     ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
     ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
     if "qop" in params:
         cnonce = os.urandom(8).hex()
-        resp = hashlib.md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}".encode()).hexdigest()
+        resp = hashlib.md5(f"{ha1}:{nonce}:{nc:08x}:{cnonce}:auth:{ha2}".encode()).hexdigest()
         return (
             f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-            f'response="{resp}", qop=auth, nc=00000001, cnonce="{cnonce}", algorithm=MD5'
+            f'response="{resp}", qop=auth, nc={nc:08x}, cnonce="{cnonce}", algorithm=MD5'
         )
     resp = hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
     return f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", response="{resp}"'

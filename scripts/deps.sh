@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # ffmpeg/ffprobe: decode what the camera streams. nasm: openh264's SIMD. libclang-dev/clang:
 # the bindgen drift test. iproute2: network namespaces for multicast tests. gstreamer: the
 # rtspsrc client tests. gir1.2-gst-rtsp-server-1.0 + python3-gi: the GStreamer RTSP server,
-# peer of the RTSP benchmark (bench/run.sh).
-PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv
+# peer of the RTSP benchmark (bench/run.sh). faketime: the conformance case that starts the
+# camera with its clock at 1970.
+PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv faketime
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
           gstreamer1.0-plugins-bad gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0 python3-gi)
 
