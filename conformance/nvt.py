@@ -19,8 +19,10 @@ RTSP_RE = re.compile(r"RTSP stream at rtsp://([0-9.]+):(\d+)/(\S+)")
 class Nvt:
     """One nvt daemon. `http_port`, `rtsp_port` and `profiles` are known once `start` returns."""
 
-    def __init__(self, binary: Path, state_dir: Path, password: str, args=(), env=None, *, bind="127.0.0.1", prefix=()):
+    def __init__(self, binary: Path, state_dir: Path, password: str, args=(), env=None, *, bind="127.0.0.1", prefix=(), discovery=False):
         self.binary = binary
+        # WS-Discovery only where the camera runs in a network namespace of its own.
+        self.discovery = discovery
         self.bind = bind
         # e.g. ["ip", "netns", "exec", NS]: run inside a network namespace (ip execs nvt, so
         # the pid is nvt's).
@@ -48,7 +50,7 @@ class Nvt:
             "--bind", self.bind,
             "--http-port", "0",
             "--rtsp-port", "0",
-            "--no-discovery",
+            *([] if self.discovery else ["--no-discovery"]),
             *self.args,
         ]
         with self._cond:
