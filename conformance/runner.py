@@ -78,8 +78,10 @@ async def main() -> int:
     ap.add_argument("--doc", type=Path, help="write the Markdown status table here")
     args = ap.parse_args()
 
+    module_rules = []
     for m in CASE_MODULES:
-        importlib.import_module(f"conformance.cases.{m}")
+        mod = importlib.import_module(f"conformance.cases.{m}")
+        module_rules += getattr(mod, "RULES", [])
     catalog = load_catalog()
     spec_ids = {c["id"] for c in catalog}
     only = re.compile(args.only) if args.only else None
@@ -113,7 +115,7 @@ async def main() -> int:
                         print(f"--- nvt log, last lines, after {cid}:", *nvt.snapshot()[-25:], sep="\n", file=sys.stderr)
                     print(f"{status:7} {cid:22} {secs:6.1f}s {detail[:150]}", flush=True)
                 else:
-                    status, detail = applicability.status_of(cid)
+                    status, detail = applicability.status_of(cid, module_rules)
                     row.update(status=status, detail=detail, secs=0.0)
                 rows.append(row)
         finally:
