@@ -1,5 +1,5 @@
 //! The daemon, top to bottom: signals, settings, first-start credential, SDK, camera,
-//! motion, streams, the HTTP (ONVIF) and RTSP servers; then wait for SIGTERM/SIGINT (or an
+//! motion, streams, the HTTP (ONVIF) and RTSP servers, WS-Discovery; then wait for SIGTERM/SIGINT (or an
 //! ONVIF SystemReboot) and stop in reverse order.
 
 use std::net::SocketAddr;
@@ -14,6 +14,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::auth::UserLevel;
 use crate::camera::Camera;
 use crate::config::Config;
+use crate::discovery::Discovery;
 use crate::motion::MotionMonitor;
 use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
@@ -93,7 +94,17 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     // Serve before "nvt running": that line means ready.
     let rtsp = start_rtsp(config, &store, &streams).await?;
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone()).await?;
+    let scopes_changed = Arc::new(tokio::sync::Notify::new());
+    let (http, http_addr) = start_http(
+        config,
+        &store,
+        id,
+        rtsp.local_addr(),
+        reboot.clone(),
+        scopes_changed.clone(),
+    )
+    .await?;
+    let discovery = start_discovery(config, &store, id, http_addr.port(), scopes_changed).await;
 
     tracing::info!(
         bind = %config.bind,
@@ -105,6 +116,10 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
+    // Bye first, while the device service is still up.
+    if let Some(d) = discovery {
+        d.stop().await;
+    }
     http.abort();
     rtsp.shutdown().await;
     drop(streams);
@@ -141,7 +156,8 @@ async fn start_http(
     id: &crate::sdk::SdkVersion,
     rtsp: SocketAddr,
     reboot: Arc<tokio::sync::Notify>,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    scopes_changed: Arc<tokio::sync::Notify>,
+) -> anyhow::Result<(tokio::task::JoinHandle<()>, SocketAddr)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::onvif::endpoint::{Endpoint, Security};
     let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
@@ -172,10 +188,40 @@ async fn start_http(
     };
     let endpoint = Arc::new(Endpoint::new(
         security,
-        Device::new(store.clone(), identity, hooks),
+        Device::new(store.clone(), identity, hooks)
+            .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
     ));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
-    Ok(tokio::spawn(crate::http::server::serve(listener, endpoint)))
+    Ok((
+        tokio::spawn(crate::http::server::serve(listener, endpoint)),
+        local,
+    ))
+}
+
+/// The WS-Discovery responder (unless `--no-discovery`). A failure to start it is logged,
+/// not fatal: the camera still works for clients given its address.
+async fn start_discovery(
+    config: &Config,
+    store: &Arc<SettingsStore>,
+    id: &crate::sdk::SdkVersion,
+    http_port: u16,
+    changed: Arc<tokio::sync::Notify>,
+) -> Option<Discovery> {
+    if !config.discovery {
+        return None;
+    }
+    let params = crate::discovery::Params {
+        bind: config.bind,
+        http_port,
+        model: id.chip_model.clone(),
+    };
+    match Discovery::start(store.clone(), params, changed).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "WS-Discovery not started");
+            None
+        }
+    }
 }
 
 /// First start (no user at all): creates the administrator, with the password from
