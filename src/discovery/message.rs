@@ -604,6 +604,31 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn corpus_seeds_from_real_clients_parse() {
+        let seed = |name: &str| {
+            let path = format!(
+                "{}/fuzz/corpus/discovery_datagram/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            parse(&std::fs::read(path).unwrap())
+        };
+        let dn_nvt = QName::new(DN, "NetworkVideoTransmitter");
+        assert!(matches!(seed("python_probe.xml").unwrap().request,
+            Request::Probe { ref types, .. } if *types == [dn_nvt]));
+        assert!(matches!(seed("odm_probe_soap12.xml").unwrap().request,
+            Request::Probe { ref types, ref scopes, .. }
+                if *types == [QName::new(TDS, "Device")] && scopes.is_empty()));
+        assert!(matches!(seed("strcmp_soap11.xml").unwrap().request,
+            Request::Probe { match_by: MatchBy::Strcmp0, ref scopes, .. } if scopes.len() == 2));
+        assert!(matches!(
+            seed("python_resolve.xml").unwrap().request,
+            Request::Resolve { .. }
+        ));
+        assert_eq!(seed("hello_dropped.xml"), Err(Dropped::NotARequest));
+        assert_eq!(seed("doctype.xml"), Err(Dropped::NotXml));
+    }
+
+    #[test]
     fn message_ids_are_uuid_urns() {
         let id = new_message_id(&mut rand::rng());
         assert_eq!(id.len(), 45);

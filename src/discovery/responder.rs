@@ -395,6 +395,51 @@ mod tests {
         assert_eq!(replies, GLOBAL_BURST as usize);
     }
 
+    /// The smallest Probe that gets an answer, against that answer with the scopes and XAddrs
+    /// of a default install: the worst-case amplification (documented in docs/discovery.md).
+    #[test]
+    fn worst_case_amplification() {
+        let mut scopes = crate::discovery::scopes::fixed("SIM-X1", "02:00:00:00:00:01");
+        scopes.extend(crate::discovery::scopes::configurable(
+            &crate::settings::Settings::default(),
+        ));
+        let mut r = Responder::new(
+            EPR.into(),
+            Advertised {
+                scopes,
+                metadata_version: 1,
+                discoverable: true,
+            },
+            1_800_000_000,
+            Instant::now(),
+        );
+        let mut i = iface();
+        i.ipv4 = vec![("192.168.100.100".parse().unwrap(), 24)];
+        i.xaddrs = vec!["http://192.168.100.100:8080/onvif/device_service".into()];
+        let smallest = concat!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">"#,
+            r#"<s:Header><a:MessageID xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing">x</a:MessageID></s:Header>"#,
+            r#"<s:Body><d:Probe xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"/></s:Body></s:Envelope>"#
+        );
+        let from: SocketAddr = "192.168.100.7:3702".parse().unwrap();
+        let reply = r
+            .on_datagram(
+                smallest.as_bytes(),
+                from,
+                &i,
+                Instant::now(),
+                &mut rand::rng(),
+            )
+            .unwrap();
+        let factor = reply.bytes.len() as f64 / smallest.len() as f64;
+        eprintln!(
+            "smallest answered probe {} bytes -> {} bytes ({factor:.1}x)",
+            smallest.len(),
+            reply.bytes.len()
+        );
+        assert!(factor < 6.0, "amplification {factor:.1}");
+    }
+
     #[test]
     fn on_link_rules() {
         let i = iface();
