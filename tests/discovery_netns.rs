@@ -40,6 +40,8 @@ fn ip(args: &[&str]) -> bool {
 struct Netns {
     server: String,
     client: String,
+    /// The client's end of the veth pair.
+    client_if: String,
 }
 
 impl Netns {
@@ -48,11 +50,12 @@ impl Netns {
     fn create(tag: char) -> Option<Netns> {
         let id = format!("{}{tag}", std::process::id() % 100_000);
         // The guard exists before the first command: a half-made setup is removed too.
+        let (vs, vc) = (format!("wS{id}"), format!("wC{id}"));
         let n = Netns {
             server: format!("nvtwsdS{id}"),
             client: format!("nvtwsdC{id}"),
+            client_if: vc.clone(),
         };
-        let (vs, vc) = (format!("wS{id}"), format!("wC{id}"));
         let ok = ip(&["netns", "add", &n.server])
             && ip(&["netns", "add", &n.client])
             && ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])
@@ -88,6 +91,35 @@ impl Netns {
             return None;
         }
         Some(n)
+    }
+
+    /// True once the client has a usable (not tentative) IPv6 link-local address, waiting up
+    /// to 10 s for duplicate address detection; false where IPv6 is disabled.
+    fn client_ipv6_ready(&self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let out = Command::new("ip")
+                .args([
+                    "-n",
+                    &self.client,
+                    "-6",
+                    "addr",
+                    "show",
+                    "dev",
+                    &self.client_if,
+                ])
+                .output();
+            let Ok(out) = out else { return false };
+            let text = String::from_utf8_lossy(&out.stdout);
+            if !text.contains("fe80::") {
+                return false;
+            }
+            if !text.contains("tentative") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
     }
 }
 
@@ -381,6 +413,15 @@ fn probes_match_types_and_scopes_resolve_works_and_abuse_gets_nothing() {
         "probe {asked} bytes -> ProbeMatches {answered} bytes: amplification {:.2}",
         answered as f64 / asked as f64
     );
+
+    // IPv6: a Probe to FF02::C from a link-local address is answered too.
+    if ns.client_ipv6_ready() {
+        let to = format!("[ff02::c%{}]:3702", ns.client_if);
+        let r = client(&ns, &["raw", "--to", &to, "--probe"]);
+        assert_eq!(r["replies"], 1, "IPv6 probe: {r}");
+    } else {
+        eprintln!("IPv6 part skipped: no IPv6 link-local address in the namespace");
+    }
 
     // A flood of 1000 Probes in about a second, each with its own MessageID: at most the
     // per-source burst plus the refill over the flood.

@@ -6,7 +6,7 @@ namespace. Every subcommand prints JSON lines on stdout.
       the library's filtered answer, "all" every service that replied (unfiltered).
   resolve EPR [--timeout S]      Resolve with the library; prints {"all": [...]}.
   listen                         Prints {"ready": true}, then one line per Hello or Bye.
-  raw --to ADDR (--probe|--garbage|--oversize|--flood N) [--wait S]
+  raw [--to ADDR:PORT | --to [V6%IFACE]:PORT] (--probe|--garbage|--oversize|--flood N) [--wait S]
       Sends datagrams from one UDP socket, counts what comes back:
       {"sent": n, "sent_bytes": [...], "replies": n, "reply_bytes": [...], "send_secs": s}.
   soap URL USER PASSWORD BODY    POSTs a SOAP 1.2 request with a WS-UsernameToken digest.
@@ -121,10 +121,16 @@ def probe_bytes(message_id, pad=0):
 
 def cmd_raw(a):
     host, port = a.to.rsplit(":", 1)
-    dest = (host, int(port))
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
-    s.bind(("0.0.0.0", 0))
+    if host.startswith("["):
+        # [ff02::c%iface]:3702: IPv6, link scope.
+        dest = socket.getaddrinfo(host[1:-1], int(port), socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("::", 0))
+    else:
+        dest = (host, int(port))
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+        s.bind(("0.0.0.0", 0))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     if a.probe:
         datagrams = [probe_bytes(uuid.uuid4().urn)]
