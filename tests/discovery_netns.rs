@@ -40,7 +40,8 @@ fn ip(args: &[&str]) -> bool {
 struct Netns {
     server: String,
     client: String,
-    /// The client's end of the veth pair.
+    /// The two ends of the veth pair.
+    server_if: String,
     client_if: String,
 }
 
@@ -54,6 +55,7 @@ impl Netns {
         let n = Netns {
             server: format!("nvtwsdS{id}"),
             client: format!("nvtwsdC{id}"),
+            server_if: vs.clone(),
             client_if: vc.clone(),
         };
         let ok = ip(&["netns", "add", &n.server])
@@ -511,6 +513,25 @@ fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
     assert!(num(&hello, "instance_id") > instance1, "{hello}");
     let r = search(&ns, &["--type", DN, "NetworkVideoTransmitter"]);
     assert_eq!(r["found"][0]["epr"], epr.as_str(), "{r}");
+
+    // A new address on the interface: found by the periodic re-scan, announced by Hello.
+    assert!(ip(&[
+        "-n",
+        &ns.server,
+        "addr",
+        "add",
+        "10.214.0.5/24",
+        "dev",
+        &ns.server_if
+    ]));
+    let moved = "http://10.214.0.5:8080/onvif/device_service";
+    let hello = listener
+        .next(
+            |v| has(&v["hello"]["xaddrs"], moved),
+            Duration::from_secs(30),
+        )
+        .expect("Hello after an address change");
+    assert_eq!(hello["hello"]["epr"], epr.as_str());
     stop_nvt(nvt);
     drop(listener);
     drop(ns);
