@@ -145,9 +145,14 @@ fn main() {
                     reboot: Arc::new(|| {}),
                     http_port: 0,
                     rtsp_port: 0,
+                    bind: std::net::Ipv4Addr::LOCALHOST.into(),
+                    services: Vec::new(),
                 };
-                let endpoint =
-                    Arc::new(Endpoint::new(security, Device::new(store, identity, hooks)));
+                let endpoint = Endpoint::new(security).route(
+                    nvt::onvif::endpoint::DEVICE_PATH,
+                    nvt::onvif::generated::device::Service(Device::new(store, identity, hooks)),
+                );
+                let endpoint = Arc::new(nvt::http::server::Router::new(endpoint));
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 nvt::http::server::serve(listener, endpoint).await;

@@ -36,8 +36,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Before anything else: a SIGTERM that arrives while we start must stop us cleanly, not
     // kill us with the default action halfway through a settings write.
     let mut signals = ShutdownSignals::install()?;
+    let mut ports = Ports::default();
     loop {
-        match run_once(&config, &mut signals).await? {
+        match run_once(&config, &mut signals, &mut ports).await? {
             Stop::Shutdown => return Ok(()),
             Stop::Restart => tracing::info!("restarting (SystemReboot)"),
         }
@@ -49,7 +50,30 @@ enum Stop {
     Restart,
 }
 
-async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Result<Stop> {
+/// Ports the servers got on their first start in this process. With `--http-port 0` or
+/// `--rtsp-port 0` the system picks a free port once; a restart (SystemReboot, a reset, a
+/// protocol change) keeps it, so clients find the device where they left it.
+#[derive(Default)]
+struct Ports {
+    http: Option<u16>,
+    rtsp: Option<u16>,
+}
+
+/// The port to listen on: one set by ONVIF SetNetworkProtocols (persisted) wins; then the
+/// command line or config file; an ephemeral (0) one sticks after its first bind.
+fn port(set: Option<u16>, configured: u16, bound: Option<u16>) -> u16 {
+    set.unwrap_or(if configured == 0 {
+        bound.unwrap_or(0)
+    } else {
+        configured
+    })
+}
+
+async fn run_once(
+    config: &Config,
+    signals: &mut ShutdownSignals,
+    ports: &mut Ports,
+) -> anyhow::Result<Stop> {
     let (store, first_start) = SettingsStore::open(&config.state_dir)?;
     let store = Arc::new(store);
     if first_start {
@@ -92,19 +116,32 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let streams = Streams::start(&camera, &settings)?;
 
     // Serve before "nvt running": that line means ready.
-    let rtsp = start_rtsp(config, &store, &streams).await?;
+    let protocols = settings.network.protocols.clone();
+    let rtsp_port = port(protocols.rtsp_port, config.rtsp_port, ports.rtsp);
+    let rtsp = if protocols.rtsp_enabled {
+        let server = start_rtsp(SocketAddr::new(config.bind, rtsp_port), &store, &streams).await?;
+        ports.rtsp.get_or_insert(server.local_addr().port());
+        Some(server)
+    } else {
+        tracing::info!("RTSP disabled (SetNetworkProtocols)");
+        None
+    };
+    let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
     let scopes_changed = Arc::new(tokio::sync::Notify::new());
-    let (http, http_addr) = start_http(
+    let http_port = port(protocols.http_port, config.http_port, ports.http);
+    let (http, http_port) = start_http(
         config,
+        http_port,
         &store,
         id,
-        rtsp.local_addr(),
+        rtsp_port,
         reboot.clone(),
         scopes_changed.clone(),
     )
     .await?;
-    let discovery = start_discovery(config, &store, id, http_addr.port(), scopes_changed).await;
+    ports.http.get_or_insert(http_port);
+    let discovery = start_discovery(config, &store, id, http_port, scopes_changed).await;
 
     tracing::info!(
         bind = %config.bind,
@@ -120,8 +157,10 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     if let Some(d) = discovery {
         d.stop().await;
     }
-    http.abort();
-    rtsp.shutdown().await;
+    http.shutdown().await;
+    if let Some(rtsp) = rtsp {
+        rtsp.shutdown().await;
+    }
     drop(streams);
     drop(monitors);
     drop(camera);
@@ -133,11 +172,10 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
 /// with the ONVIF users.
 async fn start_rtsp(
-    config: &Config,
+    bind: SocketAddr,
     store: &Arc<SettingsStore>,
     streams: &Streams,
 ) -> anyhow::Result<RtspServer> {
-    let bind = SocketAddr::new(config.bind, config.rtsp_port);
     let auth = Arc::new(DigestRtspAuth::new(REALM, store.clone()));
     let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
         .await
@@ -152,17 +190,20 @@ async fn start_rtsp(
 /// The ONVIF HTTP endpoint (device service) on `bind:http_port`.
 async fn start_http(
     config: &Config,
+    http_port: u16,
     store: &Arc<SettingsStore>,
     id: &crate::sdk::SdkVersion,
-    rtsp: SocketAddr,
+    rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
     scopes_changed: Arc<tokio::sync::Notify>,
-) -> anyhow::Result<(tokio::task::JoinHandle<()>, SocketAddr)> {
+) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
+    use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::onvif::endpoint::{Endpoint, Security};
-    let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
+    use crate::onvif::generated::device;
+    let listener = tokio::net::TcpListener::bind((config.bind, http_port))
         .await
-        .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
+        .with_context(|| format!("binding HTTP to {}:{}", config.bind, http_port))?;
     let local = listener.local_addr()?;
     let clock_store = store.clone();
     let security = Security::new(
@@ -184,17 +225,22 @@ async fn start_http(
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
-        rtsp_port: rtsp.port(),
+        rtsp_port,
+        bind: config.bind,
+        services: Vec::new(),
     };
-    let endpoint = Arc::new(Endpoint::new(
-        security,
-        Device::new(store.clone(), identity, hooks)
-            .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
-    ));
+    let endpoint = Endpoint::new(security).route(
+        crate::onvif::endpoint::DEVICE_PATH,
+        device::Service(
+            Device::new(store.clone(), identity, hooks)
+                .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
+        ),
+    );
+    let router = Arc::new(Router::new(endpoint));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     Ok((
-        tokio::spawn(crate::http::server::serve(listener, endpoint)),
-        local,
+        crate::http::server::HttpServer::spawn(listener, router),
+        local.port(),
     ))
 }
 

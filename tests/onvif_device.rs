@@ -11,11 +11,15 @@ use nvt::settings::{SettingsStore, User};
 
 const ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
 
-fn endpoint(store: Arc<SettingsStore>) -> Endpoint<Device> {
+fn endpoint(store: Arc<SettingsStore>) -> Endpoint {
     let clock = store.clone();
-    Endpoint::new(
-        Security::new(store.clone(), Arc::new(move || device_now_ms(&clock))),
-        Device::new(
+    Endpoint::new(Security::new(
+        store.clone(),
+        Arc::new(move || device_now_ms(&clock)),
+    ))
+    .route(
+        DEVICE_PATH,
+        nvt::onvif::generated::device::Service(Device::new(
             store,
             Identity {
                 manufacturer: "nvt".into(),
@@ -28,8 +32,10 @@ fn endpoint(store: Arc<SettingsStore>) -> Endpoint<Device> {
                 reboot: Arc::new(|| {}),
                 http_port: 8080,
                 rtsp_port: 8554,
+                bind: std::net::Ipv4Addr::LOCALHOST.into(),
+                services: Vec::new(),
             },
-        ),
+        )),
     )
 }
 
@@ -39,7 +45,7 @@ fn open(dir: &std::path::Path) -> Arc<SettingsStore> {
 
 /// Posts `body` as the administrator, authenticated by a PasswordText UsernameToken over a
 /// fresh nonce (the point here is the service, not the scheme).
-async fn admin(e: &Endpoint<Device>, store: &SettingsStore, body: &str) -> HttpResponse {
+async fn admin(e: &Endpoint, store: &SettingsStore, body: &str) -> HttpResponse {
     let nonce: [u8; 16] = rand::random();
     use base64::Engine as _;
     let header = format!(

@@ -25,7 +25,7 @@ const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 struct Fixture {
     _dir: tempfile::TempDir,
     store: Arc<SettingsStore>,
-    endpoint: Endpoint<Device>,
+    endpoint: Endpoint,
 }
 
 fn fixture() -> Fixture {
@@ -66,12 +66,15 @@ fn fixture() -> Fixture {
             reboot: Arc::new(|| {}),
             http_port: 8080,
             rtsp_port: 8554,
+            bind: std::net::Ipv4Addr::LOCALHOST.into(),
+            services: Vec::new(),
         },
     );
     Fixture {
         _dir: dir,
         store,
-        endpoint: Endpoint::new(security, device),
+        endpoint: Endpoint::new(security)
+            .route(DEVICE_PATH, nvt::onvif::generated::device::Service(device)),
     }
 }
 
@@ -359,13 +362,16 @@ async fn http_digest_flow_replay_and_expiry() {
         "{:?}",
         r2.challenges
     );
-    // An operator is not an administrator, whatever the scheme.
+    // An operator is not an administrator: by HTTP Digest the answer is 401 with a fresh
+    // challenge (ACCESS_POLICY-1-1-5), not an authorization fault.
     let ch = post(&f, &body, None).await.challenges;
     let op = digest_answer(&ch[0], "operator", "operator-pass", 1);
     let r3 = post(&f, &envelope("", "<tds:GetUsers/>"), Some(&op)).await;
-    assert_eq!(
-        (r3.status, subcode(&r3).as_deref()),
-        (400, Some("ter:NotAuthorized"))
+    assert_eq!(r3.status, 401);
+    assert!(
+        r3.challenges.iter().any(|c| c.starts_with("Digest ")),
+        "{:?}",
+        r3.challenges
     );
 }
 
@@ -431,7 +437,7 @@ async fn http_shell_over_loopback() {
     let store = f.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let endpoint = Arc::new(f.endpoint);
+    let endpoint = Arc::new(nvt::http::server::Router::new(f.endpoint));
     let server = tokio::spawn(nvt::http::server::serve(listener, endpoint));
     async fn exchange(addr: std::net::SocketAddr, req: &[u8]) -> String {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -465,6 +471,16 @@ async fn http_shell_over_loopback() {
     let chunk = format!("{:x}\r\n{}\r\n", 40_000, "a".repeat(40_000));
     let r = exchange(addr, format!("POST /onvif/device_service HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}{chunk}0\r\n\r\n").as_bytes()).await;
     assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+    // Outside /onvif/ only registered handlers answer; none here.
+    let r = exchange(
+        addr,
+        b"GET /snapshot/main HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(r.starts_with("HTTP/1.1 404"), "{r}");
+    // A service path with no service behind it: a SOAP fault, not a device answer.
+    let r = exchange(addr, format!("POST /onvif/media_service HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes()).await;
+    assert!(r.contains("ActionNotSupported"), "{r}");
     server.abort();
     drop(store);
 }

@@ -874,6 +874,7 @@ impl<'a> Emitter<'a> {
             writeln!(o, "        {:?} => {{\n            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;\n            let resp = svc.{}(ctx, req).await?;\n            resp.to_xml(&mut w, {out_q:?});\n        }}", op.name, snake(&op.name)).unwrap();
         }
         o.push_str("        _ => return Err(Fault::action_not_supported()),\n    }\n    Ok(w.into_string())\n}\n");
+        writeln!(o, "\n/// An implementation of [`{t}`] as the endpoint routes to it (`rt::SoapService`).\npub struct Service<S>(pub S);\n\nimpl<S: {t} + 'static> rt::SoapService for Service<S> {{\n    fn namespace(&self) -> &'static str {{\n        NAMESPACE\n    }}\n    fn operation(&self, body: &Element) -> Option<&'static Operation> {{\n        operation(body)\n    }}\n    fn dispatch<'a>(&'a self, ctx: &'a RequestContext, op: &'static Operation, body: &'a Element) -> rt::BoxFuture<'a, Result<String, Fault>> {{\n        Box::pin(dispatch(&self.0, ctx, op, body))\n    }}\n}}", t = svc.trait_name).unwrap();
         Ok(o)
     }
 }

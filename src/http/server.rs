@@ -1,6 +1,7 @@
-//! A thin hyper 1 HTTP/1.1 server for the SOAP endpoint. Everything protocol-shaped happens in
-//! `onvif::endpoint`; this file bounds the transport (connections, header and body sizes and
-//! times, see `soap::limits`) and applies the failure throttle's delay.
+//! A thin hyper 1 HTTP/1.1 server: SOAP under `/onvif/`, other handlers (snapshot, web page)
+//! by path prefix. Everything protocol-shaped happens in `onvif::endpoint` and the handlers;
+//! this file bounds the transport (connections, header and body sizes and times, see
+//! `soap::limits`) and applies the failure throttle's delay.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,33 +19,109 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::onvif::endpoint::{Endpoint, HttpRequest, HttpResponse};
-use crate::onvif::generated::device::DeviceService;
+use crate::onvif::rt::BoxFuture;
 use crate::soap::limits::{
     HTTP_BODY_TIMEOUT, HTTP_HEADER_TIMEOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_HEADERS, MAX_BODY_BYTES,
 };
 
-/// Serves `endpoint` on `listener` until the task is dropped or aborted.
-pub async fn serve<D: DeviceService + 'static>(listener: TcpListener, endpoint: Arc<Endpoint<D>>) {
+/// Path prefix of the SOAP services.
+pub const SOAP_PREFIX: &str = "/onvif/";
+
+/// A non-SOAP resource (snapshot, web page, HLS), served for every path under its prefix.
+/// Handlers authenticate for themselves (see `Security::http_user`).
+pub trait HttpHandler: Send + Sync {
+    fn handle<'a>(&'a self, req: &'a HttpRequest<'a>) -> BoxFuture<'a, Response<Full<Bytes>>>;
+}
+
+/// What the server routes to: the SOAP endpoint and the other handlers.
+pub struct Router {
+    pub soap: Endpoint,
+    handlers: Vec<(String, Arc<dyn HttpHandler>)>,
+}
+
+impl Router {
+    pub fn new(soap: Endpoint) -> Self {
+        Router {
+            soap,
+            handlers: Vec::new(),
+        }
+    }
+
+    /// Serves `handler` for every path starting with `prefix` (the longest prefix wins).
+    pub fn handler(mut self, prefix: &str, handler: Arc<dyn HttpHandler>) -> Self {
+        self.handlers.push((prefix.to_owned(), handler));
+        self.handlers
+            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        self
+    }
+}
+
+/// A running HTTP server. `shutdown` closes the listener and every connection and returns
+/// once they are gone, so nothing they hold (the settings store and its lock among them)
+/// outlives the daemon's stop; a keep-alive client cannot hold a restart up.
+pub struct HttpServer {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HttpServer {
+    pub fn spawn(listener: TcpListener, router: Arc<Router>) -> Self {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        HttpServer {
+            stop,
+            task: tokio::spawn(serve_until(listener, router, rx)),
+        }
+    }
+
+    /// Stops accepting, ends every connection (a request in progress is cut), and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Serves `router` on `listener` until the task is dropped or aborted (connections end with
+/// it). Daemons use [`HttpServer`], which can also stop and wait.
+pub async fn serve(listener: TcpListener, router: Arc<Router>) {
+    let (_keep, rx) = tokio::sync::watch::channel(false);
+    serve_until(listener, router, rx).await;
+}
+
+async fn serve_until(
+    listener: TcpListener,
+    router: Arc<Router>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
+    // Connections live in this set: dropping or shutting it down ends them all.
+    let mut conns = tokio::task::JoinSet::new();
     loop {
+        while conns.try_join_next().is_some() {}
         // Take a slot before accepting: beyond the limit, clients wait in the backlog.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
+        let permit = tokio::select! {
+            _ = stop.changed() => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
         };
-        let (stream, peer) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
+        let (stream, peer) = tokio::select! {
+            _ = stop.changed() => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
         };
         let _ = stream.set_nodelay(true);
-        let endpoint = endpoint.clone();
-        tokio::spawn(async move {
+        let router = router.clone();
+        conns.spawn(async move {
             let svc = service_fn(move |req| {
-                let endpoint = endpoint.clone();
-                async move { Ok::<_, Infallible>(handle(&endpoint, peer, req).await) }
+                let router = router.clone();
+                async move { Ok::<_, Infallible>(handle(&router, peer, req).await) }
             });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -59,10 +136,12 @@ pub async fn serve<D: DeviceService + 'static>(listener: TcpListener, endpoint: 
             drop(permit);
         });
     }
+    drop(listener);
+    conns.shutdown().await;
 }
 
-async fn handle<D: DeviceService>(
-    endpoint: &Endpoint<D>,
+async fn handle(
+    router: &Router,
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -105,7 +184,18 @@ async fn handle<D: DeviceService>(
         peer: peer.ip(),
         body: &body,
     };
-    let resp = endpoint.handle(&http_req).await;
+    if !uri.starts_with(SOAP_PREFIX) {
+        let path = uri.split('?').next().unwrap_or("");
+        return match router
+            .handlers
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+        {
+            Some((_, h)) => h.handle(&http_req).await,
+            None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        };
+    }
+    let resp = router.soap.handle(&http_req).await;
     if !resp.delay.is_zero() {
         tokio::time::sleep(resp.delay).await;
     }
@@ -123,7 +213,7 @@ fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+pub fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut().insert(

@@ -7,5 +7,6 @@ pub mod rt;
 
 pub use rt::RequestContext;
 pub mod device;
+pub mod directory;
 pub mod endpoint;
 pub mod host;

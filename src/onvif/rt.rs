@@ -223,11 +223,47 @@ pub struct Operation {
 }
 
 /// What a service implementation knows about the request it serves.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RequestContext {
     /// The authenticated user, None for anonymous (PRE_AUTH operations).
     pub user: Option<Credential>,
     /// Host (and port) the client addressed, from the Host header: service addresses in
     /// responses use it so they are reachable from that client.
     pub host: String,
+    /// Request path (no query): tells apart resources served under one prefix, such as
+    /// one pull-point subscription among many.
+    pub path: String,
+    /// The client's address.
+    pub peer: std::net::IpAddr,
+}
+
+impl Default for RequestContext {
+    fn default() -> Self {
+        RequestContext {
+            user: None,
+            host: String::new(),
+            path: String::new(),
+            peer: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        }
+    }
+}
+
+/// A boxed, sendable future: what object-safe service dispatch returns.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// One generated service as the endpoint routes to it: its operation table and dispatcher.
+/// Each generated service module has `Service<S>` implementing this for any implementation
+/// `S` of its trait, so the endpoint can hold services of different types side by side.
+pub trait SoapService: Send + Sync {
+    /// Namespace of the service's messages (its GetServices entry).
+    fn namespace(&self) -> &'static str;
+    /// The operation `body` names, if this service has it.
+    fn operation(&self, body: &Element) -> Option<&'static Operation>;
+    /// Parses the request, calls the operation, and returns the response element.
+    fn dispatch<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        op: &'static Operation,
+        body: &'a Element,
+    ) -> BoxFuture<'a, Result<String, Fault>>;
 }

@@ -353,3 +353,18 @@ pub async fn dispatch<S: DeviceService + ?Sized>(svc: &S, ctx: &RequestContext, 
     }
     Ok(w.into_string())
 }
+
+/// An implementation of [`DeviceService`] as the endpoint routes to it (`rt::SoapService`).
+pub struct Service<S>(pub S);
+
+impl<S: DeviceService + 'static> rt::SoapService for Service<S> {
+    fn namespace(&self) -> &'static str {
+        NAMESPACE
+    }
+    fn operation(&self, body: &Element) -> Option<&'static Operation> {
+        operation(body)
+    }
+    fn dispatch<'a>(&'a self, ctx: &'a RequestContext, op: &'static Operation, body: &'a Element) -> rt::BoxFuture<'a, Result<String, Fault>> {
+        Box::pin(dispatch(&self.0, ctx, op, body))
+    }
+}

@@ -5,12 +5,25 @@
 #[rustfmt::skip]
 pub mod device;
 #[rustfmt::skip]
+pub mod imaging;
+#[rustfmt::skip]
+pub mod media;
+#[rustfmt::skip]
 pub mod tds;
 #[rustfmt::skip]
+pub mod timg;
+#[rustfmt::skip]
+pub mod trt;
+#[rustfmt::skip]
 pub mod tt;
+#[rustfmt::skip]
+pub mod wsnt;
 
 /// (prefix, namespace URI) of every module, declared on each response envelope.
 pub const NAMESPACES: &[(&str, &str)] = &[
     ("tds", "http://www.onvif.org/ver10/device/wsdl"),
+    ("timg", "http://www.onvif.org/ver20/imaging/wsdl"),
+    ("trt", "http://www.onvif.org/ver10/media/wsdl"),
     ("tt", "http://www.onvif.org/ver10/schema"),
+    ("wsnt", "http://docs.oasis-open.org/wsn/b-2"),
 ];

@@ -6,6 +6,76 @@
 use crate::onvif::rt::{self, FromXml, ToXml, XsValue, DeError};
 use crate::xml::{Element, XmlWriter};
 
+/// `AbsoluteFocus`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AbsoluteFocus {
+    /// element `tt:Position`
+    pub position: f32,
+    /// element `tt:Speed`
+    pub speed: Option<f32>,
+}
+
+impl FromXml for AbsoluteFocus {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Position") => { out.position = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Speed") => out.speed = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Position")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AbsoluteFocus {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Position", &self.position.to_xs());
+        if let Some(v) = &self.speed { w.simple("tt:Speed", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `AbsoluteFocusOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AbsoluteFocusOptions {
+    /// element `tt:Position`
+    pub position: super::tt::FloatRange,
+    /// element `tt:Speed`
+    pub speed: Option<super::tt::FloatRange>,
+}
+
+impl FromXml for AbsoluteFocusOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Position") => { out.position = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Speed") => out.speed = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Position")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AbsoluteFocusOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.position.to_xml(w, "tt:Position");
+        if let Some(v) = &self.speed { v.to_xml(w, "tt:Speed"); }
+        w.end(qname);
+    }
+}
+
 /// `AnalyticsCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnalyticsCapabilities {
@@ -127,7 +197,500 @@ impl ToXml for AnalyticsDeviceExtension {
     }
 }
 
+/// `AnalyticsEngineConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnalyticsEngineConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:AnalyticsModule`
+    pub analytics_module: Vec<super::tt::Config>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::AnalyticsEngineConfigurationExtension>,
+}
+
+impl FromXml for AnalyticsEngineConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AnalyticsModule") => out.analytics_module.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AnalyticsEngineConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.analytics_module { v.to_xml(w, "tt:AnalyticsModule"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `AnalyticsEngineConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnalyticsEngineConfigurationExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AnalyticsEngineConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AnalyticsEngineConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `AudioDecoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioDecoderConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioDecoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioDecoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `AudioEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioEncoderConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: super::tt::AudioEncoding,
+    /// element `tt:Bitrate`
+    pub bitrate: i32,
+    /// element `tt:SampleRate`
+    pub sample_rate: i32,
+    /// element `tt:Multicast`
+    pub multicast: super::tt::MulticastConfiguration,
+    /// element `tt:SessionTimeout`
+    pub session_timeout: String,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        let mut seen4 = false;
+        let mut seen5 = false;
+        let mut seen6 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Bitrate") => { out.bitrate = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRate") => { out.sample_rate = XsValue::parse_xs(&c.text)?; seen4 = true; },
+                ("http://www.onvif.org/ver10/schema", "Multicast") => { out.multicast = FromXml::from_xml(c)?; seen5 = true; },
+                ("http://www.onvif.org/ver10/schema", "SessionTimeout") => { out.session_timeout = XsValue::parse_xs(&c.text)?; seen6 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("Encoding")); }
+        if !seen3 { return Err(DeError::missing("Bitrate")); }
+        if !seen4 { return Err(DeError::missing("SampleRate")); }
+        if !seen5 { return Err(DeError::missing("Multicast")); }
+        if !seen6 { return Err(DeError::missing("SessionTimeout")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        w.simple("tt:Bitrate", &self.bitrate.to_xs());
+        w.simple("tt:SampleRate", &self.sample_rate.to_xs());
+        self.multicast.to_xml(w, "tt:Multicast");
+        w.simple("tt:SessionTimeout", &self.session_timeout.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AudioEncoding {
+    #[default]
+    /// `G711`
+    G711,
+    /// `G726`
+    G726,
+    /// `AAC`
+    AAC,
+}
+
+impl XsValue for AudioEncoding {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "G711" => Ok(Self::G711),
+            "G726" => Ok(Self::G726),
+            "AAC" => Ok(Self::AAC),
+            _ => Err(DeError::value("AudioEncoding", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::G711 => "G711".into(),
+            Self::G726 => "G726".into(),
+            Self::AAC => "AAC".into(),
+        }
+    }
+}
+
+/// `AudioOutputConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioOutputConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:OutputToken`
+    pub output_token: super::tt::ReferenceToken,
+    /// element `tt:SendPrimacy`
+    pub send_primacy: Option<String>,
+    /// element `tt:OutputLevel`
+    pub output_level: i32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioOutputConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "OutputToken") => { out.output_token = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "SendPrimacy") => out.send_primacy = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "OutputLevel") => { out.output_level = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("OutputToken")); }
+        if !seen3 { return Err(DeError::missing("OutputLevel")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:OutputToken", &self.output_token.to_xs());
+        if let Some(v) = &self.send_primacy { w.simple("tt:SendPrimacy", &v.to_xs()); }
+        w.simple("tt:OutputLevel", &self.output_level.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `AudioSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioSourceConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:SourceToken`
+    pub source_token: super::tt::ReferenceToken,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "SourceToken") => { out.source_token = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("SourceToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioSourceConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:SourceToken", &self.source_token.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AutoFocusMode {
+    #[default]
+    /// `AUTO`
+    AUTO,
+    /// `MANUAL`
+    MANUAL,
+}
+
+impl XsValue for AutoFocusMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "AUTO" => Ok(Self::AUTO),
+            "MANUAL" => Ok(Self::MANUAL),
+            _ => Err(DeError::value("AutoFocusMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::AUTO => "AUTO".into(),
+            Self::MANUAL => "MANUAL".into(),
+        }
+    }
+}
+
 pub type AuxiliaryData = String;
+
+/// `BacklightCompensation`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacklightCompensation {
+    /// element `tt:Mode`
+    pub mode: super::tt::BacklightCompensationMode,
+    /// element `tt:Level`
+    pub level: f32,
+}
+
+impl FromXml for BacklightCompensation {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => { out.level = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        if !seen1 { return Err(DeError::missing("Level")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for BacklightCompensation {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        w.simple("tt:Level", &self.level.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `BacklightCompensation20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacklightCompensation20 {
+    /// element `tt:Mode`
+    pub mode: super::tt::BacklightCompensationMode,
+    /// element `tt:Level`
+    pub level: Option<f32>,
+}
+
+impl FromXml for BacklightCompensation20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for BacklightCompensation20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.level { w.simple("tt:Level", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BacklightCompensationMode {
+    #[default]
+    /// `OFF`
+    OFF,
+    /// `ON`
+    ON,
+}
+
+impl XsValue for BacklightCompensationMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "OFF" => Ok(Self::OFF),
+            "ON" => Ok(Self::ON),
+            _ => Err(DeError::value("BacklightCompensationMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::OFF => "OFF".into(),
+            Self::ON => "ON".into(),
+        }
+    }
+}
+
+/// `BacklightCompensationOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacklightCompensationOptions20 {
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::BacklightCompensationMode>,
+    /// element `tt:Level`
+    pub level: Option<super::tt::FloatRange>,
+}
+
+impl FromXml for BacklightCompensationOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for BacklightCompensationOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.level { v.to_xml(w, "tt:Level"); }
+        w.end(qname);
+    }
+}
 
 /// `Capabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -319,6 +882,107 @@ impl XsValue for CapabilityCategory {
     }
 }
 
+/// `Config`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// attribute `Name`
+    pub name: String,
+    /// attribute `Type`
+    pub type_: String,
+    /// element `tt:Parameters`
+    pub parameters: super::tt::ItemList,
+}
+
+impl FromXml for Config {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.name = XsValue::parse_xs(el.attr("Name").ok_or_else(|| DeError::missing("Name"))?)?;
+        out.type_ = XsValue::parse_xs(el.attr("Type").ok_or_else(|| DeError::missing("Type"))?)?;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Parameters") => { out.parameters = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Parameters")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Config {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("Name", &self.name.to_xs());
+        w.attr("Type", &self.type_.to_xs());
+        w.close_start();
+        self.parameters.to_xml(w, "tt:Parameters");
+        w.end(qname);
+    }
+}
+
+/// `ContinuousFocus`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContinuousFocus {
+    /// element `tt:Speed`
+    pub speed: f32,
+}
+
+impl FromXml for ContinuousFocus {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Speed") => { out.speed = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Speed")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ContinuousFocus {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Speed", &self.speed.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `ContinuousFocusOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContinuousFocusOptions {
+    /// element `tt:Speed`
+    pub speed: super::tt::FloatRange,
+}
+
+impl FromXml for ContinuousFocusOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Speed") => { out.speed = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Speed")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ContinuousFocusOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.speed.to_xml(w, "tt:Speed");
+        w.end(qname);
+    }
+}
+
 /// `DNSInformation`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DNSInformation {
@@ -476,6 +1140,119 @@ impl ToXml for DateTime {
         w.close_start();
         self.time.to_xml(w, "tt:Time");
         self.date.to_xml(w, "tt:Date");
+        w.end(qname);
+    }
+}
+
+/// `Defogging`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Defogging {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: String,
+    /// element `tt:Level`
+    pub level: Option<f32>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::DefoggingExtension>,
+}
+
+impl FromXml for Defogging {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Defogging {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.level { w.simple("tt:Level", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `DefoggingExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DefoggingExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for DefoggingExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for DefoggingExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `DefoggingOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DefoggingOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: Vec<String>,
+    /// element `tt:Level`
+    pub level: bool,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for DefoggingOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Level") => { out.level = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Level")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for DefoggingOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        w.simple("tt:Level", &self.level.to_xs());
+        for a in &self.any { w.element(a); }
         w.end(qname);
     }
 }
@@ -1076,6 +1853,110 @@ impl XsValue for Duplex {
     }
 }
 
+/// `DurationRange`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DurationRange {
+    /// element `tt:Min`
+    pub min: String,
+    /// element `tt:Max`
+    pub max: String,
+}
+
+impl FromXml for DurationRange {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Min") => { out.min = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Max") => { out.max = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Min")); }
+        if !seen1 { return Err(DeError::missing("Max")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for DurationRange {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Min", &self.min.to_xs());
+        w.simple("tt:Max", &self.max.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `EFlip`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EFlip {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: super::tt::EFlipMode,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for EFlip {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for EFlip {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EFlipMode {
+    #[default]
+    /// `OFF`
+    OFF,
+    /// `ON`
+    ON,
+    /// `Extended`
+    Extended,
+}
+
+impl XsValue for EFlipMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "OFF" => Ok(Self::OFF),
+            "ON" => Ok(Self::ON),
+            "Extended" => Ok(Self::Extended),
+            _ => Err(DeError::value("EFlipMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::OFF => "OFF".into(),
+            Self::ON => "ON".into(),
+            Self::Extended => "Extended".into(),
+        }
+    }
+}
+
 /// `EventCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventCapabilities {
@@ -1132,6 +2013,365 @@ impl ToXml for EventCapabilities {
     }
 }
 
+/// `EventSubscription`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventSubscription {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Filter`
+    pub filter: Option<super::wsnt::FilterType>,
+    /// element `tt:SubscriptionPolicy`
+    pub subscription_policy: Option<super::tt::EventSubscriptionSubscriptionPolicy>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for EventSubscription {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Filter") => out.filter = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "SubscriptionPolicy") => out.subscription_policy = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for EventSubscription {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.filter { v.to_xml(w, "tt:Filter"); }
+        if let Some(v) = &self.subscription_policy { v.to_xml(w, "tt:SubscriptionPolicy"); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `EventSubscriptionSubscriptionPolicy`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventSubscriptionSubscriptionPolicy {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for EventSubscriptionSubscriptionPolicy {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for EventSubscriptionSubscriptionPolicy {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `Exposure`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exposure {
+    /// element `tt:Mode`
+    pub mode: super::tt::ExposureMode,
+    /// element `tt:Priority`
+    pub priority: super::tt::ExposurePriority,
+    /// element `tt:Window`
+    pub window: super::tt::Rectangle,
+    /// element `tt:MinExposureTime`
+    pub min_exposure_time: f32,
+    /// element `tt:MaxExposureTime`
+    pub max_exposure_time: f32,
+    /// element `tt:MinGain`
+    pub min_gain: f32,
+    /// element `tt:MaxGain`
+    pub max_gain: f32,
+    /// element `tt:MinIris`
+    pub min_iris: f32,
+    /// element `tt:MaxIris`
+    pub max_iris: f32,
+    /// element `tt:ExposureTime`
+    pub exposure_time: f32,
+    /// element `tt:Gain`
+    pub gain: f32,
+    /// element `tt:Iris`
+    pub iris: f32,
+}
+
+impl FromXml for Exposure {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        let mut seen4 = false;
+        let mut seen5 = false;
+        let mut seen6 = false;
+        let mut seen7 = false;
+        let mut seen8 = false;
+        let mut seen9 = false;
+        let mut seen10 = false;
+        let mut seen11 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Priority") => { out.priority = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Window") => { out.window = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "MinExposureTime") => { out.min_exposure_time = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "MaxExposureTime") => { out.max_exposure_time = XsValue::parse_xs(&c.text)?; seen4 = true; },
+                ("http://www.onvif.org/ver10/schema", "MinGain") => { out.min_gain = XsValue::parse_xs(&c.text)?; seen5 = true; },
+                ("http://www.onvif.org/ver10/schema", "MaxGain") => { out.max_gain = XsValue::parse_xs(&c.text)?; seen6 = true; },
+                ("http://www.onvif.org/ver10/schema", "MinIris") => { out.min_iris = XsValue::parse_xs(&c.text)?; seen7 = true; },
+                ("http://www.onvif.org/ver10/schema", "MaxIris") => { out.max_iris = XsValue::parse_xs(&c.text)?; seen8 = true; },
+                ("http://www.onvif.org/ver10/schema", "ExposureTime") => { out.exposure_time = XsValue::parse_xs(&c.text)?; seen9 = true; },
+                ("http://www.onvif.org/ver10/schema", "Gain") => { out.gain = XsValue::parse_xs(&c.text)?; seen10 = true; },
+                ("http://www.onvif.org/ver10/schema", "Iris") => { out.iris = XsValue::parse_xs(&c.text)?; seen11 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        if !seen1 { return Err(DeError::missing("Priority")); }
+        if !seen2 { return Err(DeError::missing("Window")); }
+        if !seen3 { return Err(DeError::missing("MinExposureTime")); }
+        if !seen4 { return Err(DeError::missing("MaxExposureTime")); }
+        if !seen5 { return Err(DeError::missing("MinGain")); }
+        if !seen6 { return Err(DeError::missing("MaxGain")); }
+        if !seen7 { return Err(DeError::missing("MinIris")); }
+        if !seen8 { return Err(DeError::missing("MaxIris")); }
+        if !seen9 { return Err(DeError::missing("ExposureTime")); }
+        if !seen10 { return Err(DeError::missing("Gain")); }
+        if !seen11 { return Err(DeError::missing("Iris")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Exposure {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        w.simple("tt:Priority", &self.priority.to_xs());
+        self.window.to_xml(w, "tt:Window");
+        w.simple("tt:MinExposureTime", &self.min_exposure_time.to_xs());
+        w.simple("tt:MaxExposureTime", &self.max_exposure_time.to_xs());
+        w.simple("tt:MinGain", &self.min_gain.to_xs());
+        w.simple("tt:MaxGain", &self.max_gain.to_xs());
+        w.simple("tt:MinIris", &self.min_iris.to_xs());
+        w.simple("tt:MaxIris", &self.max_iris.to_xs());
+        w.simple("tt:ExposureTime", &self.exposure_time.to_xs());
+        w.simple("tt:Gain", &self.gain.to_xs());
+        w.simple("tt:Iris", &self.iris.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `Exposure20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exposure20 {
+    /// element `tt:Mode`
+    pub mode: super::tt::ExposureMode,
+    /// element `tt:Priority`
+    pub priority: Option<super::tt::ExposurePriority>,
+    /// element `tt:Window`
+    pub window: Option<super::tt::Rectangle>,
+    /// element `tt:MinExposureTime`
+    pub min_exposure_time: Option<f32>,
+    /// element `tt:MaxExposureTime`
+    pub max_exposure_time: Option<f32>,
+    /// element `tt:MinGain`
+    pub min_gain: Option<f32>,
+    /// element `tt:MaxGain`
+    pub max_gain: Option<f32>,
+    /// element `tt:MinIris`
+    pub min_iris: Option<f32>,
+    /// element `tt:MaxIris`
+    pub max_iris: Option<f32>,
+    /// element `tt:ExposureTime`
+    pub exposure_time: Option<f32>,
+    /// element `tt:Gain`
+    pub gain: Option<f32>,
+    /// element `tt:Iris`
+    pub iris: Option<f32>,
+}
+
+impl FromXml for Exposure20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Priority") => out.priority = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Window") => out.window = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MinExposureTime") => out.min_exposure_time = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "MaxExposureTime") => out.max_exposure_time = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "MinGain") => out.min_gain = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "MaxGain") => out.max_gain = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "MinIris") => out.min_iris = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "MaxIris") => out.max_iris = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "ExposureTime") => out.exposure_time = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Gain") => out.gain = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Iris") => out.iris = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Exposure20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.priority { w.simple("tt:Priority", &v.to_xs()); }
+        if let Some(v) = &self.window { v.to_xml(w, "tt:Window"); }
+        if let Some(v) = &self.min_exposure_time { w.simple("tt:MinExposureTime", &v.to_xs()); }
+        if let Some(v) = &self.max_exposure_time { w.simple("tt:MaxExposureTime", &v.to_xs()); }
+        if let Some(v) = &self.min_gain { w.simple("tt:MinGain", &v.to_xs()); }
+        if let Some(v) = &self.max_gain { w.simple("tt:MaxGain", &v.to_xs()); }
+        if let Some(v) = &self.min_iris { w.simple("tt:MinIris", &v.to_xs()); }
+        if let Some(v) = &self.max_iris { w.simple("tt:MaxIris", &v.to_xs()); }
+        if let Some(v) = &self.exposure_time { w.simple("tt:ExposureTime", &v.to_xs()); }
+        if let Some(v) = &self.gain { w.simple("tt:Gain", &v.to_xs()); }
+        if let Some(v) = &self.iris { w.simple("tt:Iris", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ExposureMode {
+    #[default]
+    /// `AUTO`
+    AUTO,
+    /// `MANUAL`
+    MANUAL,
+}
+
+impl XsValue for ExposureMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "AUTO" => Ok(Self::AUTO),
+            "MANUAL" => Ok(Self::MANUAL),
+            _ => Err(DeError::value("ExposureMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::AUTO => "AUTO".into(),
+            Self::MANUAL => "MANUAL".into(),
+        }
+    }
+}
+
+/// `ExposureOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExposureOptions20 {
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::ExposureMode>,
+    /// element `tt:Priority`
+    pub priority: Vec<super::tt::ExposurePriority>,
+    /// element `tt:MinExposureTime`
+    pub min_exposure_time: Option<super::tt::FloatRange>,
+    /// element `tt:MaxExposureTime`
+    pub max_exposure_time: Option<super::tt::FloatRange>,
+    /// element `tt:MinGain`
+    pub min_gain: Option<super::tt::FloatRange>,
+    /// element `tt:MaxGain`
+    pub max_gain: Option<super::tt::FloatRange>,
+    /// element `tt:MinIris`
+    pub min_iris: Option<super::tt::FloatRange>,
+    /// element `tt:MaxIris`
+    pub max_iris: Option<super::tt::FloatRange>,
+    /// element `tt:ExposureTime`
+    pub exposure_time: Option<super::tt::FloatRange>,
+    /// element `tt:Gain`
+    pub gain: Option<super::tt::FloatRange>,
+    /// element `tt:Iris`
+    pub iris: Option<super::tt::FloatRange>,
+}
+
+impl FromXml for ExposureOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Priority") => out.priority.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "MinExposureTime") => out.min_exposure_time = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MaxExposureTime") => out.max_exposure_time = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MinGain") => out.min_gain = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MaxGain") => out.max_gain = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MinIris") => out.min_iris = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MaxIris") => out.max_iris = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ExposureTime") => out.exposure_time = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Gain") => out.gain = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Iris") => out.iris = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ExposureOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        for v in &self.priority { w.simple("tt:Priority", &v.to_xs()); }
+        if let Some(v) = &self.min_exposure_time { v.to_xml(w, "tt:MinExposureTime"); }
+        if let Some(v) = &self.max_exposure_time { v.to_xml(w, "tt:MaxExposureTime"); }
+        if let Some(v) = &self.min_gain { v.to_xml(w, "tt:MinGain"); }
+        if let Some(v) = &self.max_gain { v.to_xml(w, "tt:MaxGain"); }
+        if let Some(v) = &self.min_iris { v.to_xml(w, "tt:MinIris"); }
+        if let Some(v) = &self.max_iris { v.to_xml(w, "tt:MaxIris"); }
+        if let Some(v) = &self.exposure_time { v.to_xml(w, "tt:ExposureTime"); }
+        if let Some(v) = &self.gain { v.to_xml(w, "tt:Gain"); }
+        if let Some(v) = &self.iris { v.to_xml(w, "tt:Iris"); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ExposurePriority {
+    #[default]
+    /// `LowNoise`
+    LowNoise,
+    /// `FrameRate`
+    FrameRate,
+}
+
+impl XsValue for ExposurePriority {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "LowNoise" => Ok(Self::LowNoise),
+            "FrameRate" => Ok(Self::FrameRate),
+            _ => Err(DeError::value("ExposurePriority", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::LowNoise => "LowNoise".into(),
+            Self::FrameRate => "FrameRate".into(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum FactoryDefaultType {
     #[default]
@@ -1153,6 +2393,558 @@ impl XsValue for FactoryDefaultType {
         match self {
             Self::Hard => "Hard".into(),
             Self::Soft => "Soft".into(),
+        }
+    }
+}
+
+/// `FloatRange`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FloatRange {
+    /// element `tt:Min`
+    pub min: f32,
+    /// element `tt:Max`
+    pub max: f32,
+}
+
+impl FromXml for FloatRange {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Min") => { out.min = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Max") => { out.max = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Min")); }
+        if !seen1 { return Err(DeError::missing("Max")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for FloatRange {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Min", &self.min.to_xs());
+        w.simple("tt:Max", &self.max.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `FocusConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:AutoFocusMode`
+    pub auto_focus_mode: super::tt::AutoFocusMode,
+    /// element `tt:DefaultSpeed`
+    pub default_speed: f32,
+    /// element `tt:NearLimit`
+    pub near_limit: f32,
+    /// element `tt:FarLimit`
+    pub far_limit: f32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for FocusConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AutoFocusMode") => { out.auto_focus_mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "DefaultSpeed") => { out.default_speed = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "NearLimit") => { out.near_limit = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "FarLimit") => { out.far_limit = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("AutoFocusMode")); }
+        if !seen1 { return Err(DeError::missing("DefaultSpeed")); }
+        if !seen2 { return Err(DeError::missing("NearLimit")); }
+        if !seen3 { return Err(DeError::missing("FarLimit")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:AutoFocusMode", &self.auto_focus_mode.to_xs());
+        w.simple("tt:DefaultSpeed", &self.default_speed.to_xs());
+        w.simple("tt:NearLimit", &self.near_limit.to_xs());
+        w.simple("tt:FarLimit", &self.far_limit.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `FocusConfiguration20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusConfiguration20 {
+    /// attribute `AFMode`
+    pub af_mode: Option<super::tt::StringAttrList>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:AutoFocusMode`
+    pub auto_focus_mode: super::tt::AutoFocusMode,
+    /// element `tt:DefaultSpeed`
+    pub default_speed: Option<f32>,
+    /// element `tt:NearLimit`
+    pub near_limit: Option<f32>,
+    /// element `tt:FarLimit`
+    pub far_limit: Option<f32>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::FocusConfiguration20Extension>,
+}
+
+impl FromXml for FocusConfiguration20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("AFMode") { out.af_mode = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "AFMode")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AutoFocusMode") => { out.auto_focus_mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "DefaultSpeed") => out.default_speed = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "NearLimit") => out.near_limit = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "FarLimit") => out.far_limit = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("AutoFocusMode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusConfiguration20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.af_mode { w.attr("AFMode", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:AutoFocusMode", &self.auto_focus_mode.to_xs());
+        if let Some(v) = &self.default_speed { w.simple("tt:DefaultSpeed", &v.to_xs()); }
+        if let Some(v) = &self.near_limit { w.simple("tt:NearLimit", &v.to_xs()); }
+        if let Some(v) = &self.far_limit { w.simple("tt:FarLimit", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `FocusConfiguration20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusConfiguration20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for FocusConfiguration20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusConfiguration20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `FocusMove`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusMove {
+    /// element `tt:Absolute`
+    pub absolute: Option<super::tt::AbsoluteFocus>,
+    /// element `tt:Relative`
+    pub relative: Option<super::tt::RelativeFocus>,
+    /// element `tt:Continuous`
+    pub continuous: Option<super::tt::ContinuousFocus>,
+}
+
+impl FromXml for FocusMove {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Absolute") => out.absolute = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Relative") => out.relative = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Continuous") => out.continuous = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusMove {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.absolute { v.to_xml(w, "tt:Absolute"); }
+        if let Some(v) = &self.relative { v.to_xml(w, "tt:Relative"); }
+        if let Some(v) = &self.continuous { v.to_xml(w, "tt:Continuous"); }
+        w.end(qname);
+    }
+}
+
+/// `FocusOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusOptions20 {
+    /// element `tt:AutoFocusModes`
+    pub auto_focus_modes: Vec<super::tt::AutoFocusMode>,
+    /// element `tt:DefaultSpeed`
+    pub default_speed: Option<super::tt::FloatRange>,
+    /// element `tt:NearLimit`
+    pub near_limit: Option<super::tt::FloatRange>,
+    /// element `tt:FarLimit`
+    pub far_limit: Option<super::tt::FloatRange>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::FocusOptions20Extension>,
+}
+
+impl FromXml for FocusOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AutoFocusModes") => out.auto_focus_modes.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultSpeed") => out.default_speed = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "NearLimit") => out.near_limit = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "FarLimit") => out.far_limit = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.auto_focus_modes { w.simple("tt:AutoFocusModes", &v.to_xs()); }
+        if let Some(v) = &self.default_speed { v.to_xml(w, "tt:DefaultSpeed"); }
+        if let Some(v) = &self.near_limit { v.to_xml(w, "tt:NearLimit"); }
+        if let Some(v) = &self.far_limit { v.to_xml(w, "tt:FarLimit"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `FocusOptions20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusOptions20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:AFModes`
+    pub af_modes: Option<super::tt::StringAttrList>,
+}
+
+impl FromXml for FocusOptions20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AFModes") => out.af_modes = Some(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusOptions20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.af_modes { w.simple("tt:AFModes", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `FocusStatus20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusStatus20 {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Position`
+    pub position: f32,
+    /// element `tt:MoveStatus`
+    pub move_status: super::tt::MoveStatus,
+    /// element `tt:Error`
+    pub error: Option<String>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::FocusStatus20Extension>,
+}
+
+impl FromXml for FocusStatus20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Position") => { out.position = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "MoveStatus") => { out.move_status = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Error") => out.error = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Position")); }
+        if !seen1 { return Err(DeError::missing("MoveStatus")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusStatus20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Position", &self.position.to_xs());
+        w.simple("tt:MoveStatus", &self.move_status.to_xs());
+        if let Some(v) = &self.error { w.simple("tt:Error", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `FocusStatus20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FocusStatus20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for FocusStatus20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for FocusStatus20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `H264Configuration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct H264Configuration {
+    /// element `tt:GovLength`
+    pub gov_length: i32,
+    /// element `tt:H264Profile`
+    pub h264_profile: super::tt::H264Profile,
+}
+
+impl FromXml for H264Configuration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "GovLength") => { out.gov_length = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "H264Profile") => { out.h264_profile = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("GovLength")); }
+        if !seen1 { return Err(DeError::missing("H264Profile")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for H264Configuration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:GovLength", &self.gov_length.to_xs());
+        w.simple("tt:H264Profile", &self.h264_profile.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `H264Options`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct H264Options {
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution>,
+    /// element `tt:GovLengthRange`
+    pub gov_length_range: super::tt::IntRange,
+    /// element `tt:FrameRateRange`
+    pub frame_rate_range: super::tt::IntRange,
+    /// element `tt:EncodingIntervalRange`
+    pub encoding_interval_range: super::tt::IntRange,
+    /// element `tt:H264ProfilesSupported`
+    pub h264_profiles_supported: Vec<super::tt::H264Profile>,
+}
+
+impl FromXml for H264Options {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "GovLengthRange") => { out.gov_length_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "FrameRateRange") => { out.frame_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingIntervalRange") => { out.encoding_interval_range = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "H264ProfilesSupported") => out.h264_profiles_supported.push(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("GovLengthRange")); }
+        if !seen1 { return Err(DeError::missing("FrameRateRange")); }
+        if !seen2 { return Err(DeError::missing("EncodingIntervalRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for H264Options {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.gov_length_range.to_xml(w, "tt:GovLengthRange");
+        self.frame_rate_range.to_xml(w, "tt:FrameRateRange");
+        self.encoding_interval_range.to_xml(w, "tt:EncodingIntervalRange");
+        for v in &self.h264_profiles_supported { w.simple("tt:H264ProfilesSupported", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `H264Options2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct H264Options2 {
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution>,
+    /// element `tt:GovLengthRange`
+    pub gov_length_range: super::tt::IntRange,
+    /// element `tt:FrameRateRange`
+    pub frame_rate_range: super::tt::IntRange,
+    /// element `tt:EncodingIntervalRange`
+    pub encoding_interval_range: super::tt::IntRange,
+    /// element `tt:H264ProfilesSupported`
+    pub h264_profiles_supported: Vec<super::tt::H264Profile>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BitrateRange`
+    pub bitrate_range: super::tt::IntRange,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for H264Options2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "GovLengthRange") => { out.gov_length_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "FrameRateRange") => { out.frame_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingIntervalRange") => { out.encoding_interval_range = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "H264ProfilesSupported") => out.h264_profiles_supported.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "BitrateRange") => { out.bitrate_range = FromXml::from_xml(c)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("GovLengthRange")); }
+        if !seen1 { return Err(DeError::missing("FrameRateRange")); }
+        if !seen2 { return Err(DeError::missing("EncodingIntervalRange")); }
+        if !seen3 { return Err(DeError::missing("BitrateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for H264Options2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.gov_length_range.to_xml(w, "tt:GovLengthRange");
+        self.frame_rate_range.to_xml(w, "tt:FrameRateRange");
+        self.encoding_interval_range.to_xml(w, "tt:EncodingIntervalRange");
+        for v in &self.h264_profiles_supported { w.simple("tt:H264ProfilesSupported", &v.to_xs()); }
+        self.bitrate_range.to_xml(w, "tt:BitrateRange");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum H264Profile {
+    #[default]
+    /// `Baseline`
+    Baseline,
+    /// `Main`
+    Main,
+    /// `Extended`
+    Extended,
+    /// `High`
+    High,
+}
+
+impl XsValue for H264Profile {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "Baseline" => Ok(Self::Baseline),
+            "Main" => Ok(Self::Main),
+            "Extended" => Ok(Self::Extended),
+            "High" => Ok(Self::High),
+            _ => Err(DeError::value("H264Profile", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Baseline => "Baseline".into(),
+            Self::Main => "Main".into(),
+            Self::Extended => "Extended".into(),
+            Self::High => "High".into(),
         }
     }
 }
@@ -1657,6 +3449,179 @@ impl ToXml for IPv6NetworkInterface {
     }
 }
 
+/// `ImageStabilization`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageStabilization {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: super::tt::ImageStabilizationMode,
+    /// element `tt:Level`
+    pub level: Option<f32>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImageStabilizationExtension>,
+}
+
+impl FromXml for ImageStabilization {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImageStabilization {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.level { w.simple("tt:Level", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImageStabilizationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageStabilizationExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ImageStabilizationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImageStabilizationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ImageStabilizationMode {
+    #[default]
+    /// `OFF`
+    OFF,
+    /// `ON`
+    ON,
+    /// `AUTO`
+    AUTO,
+    /// `Extended`
+    Extended,
+}
+
+impl XsValue for ImageStabilizationMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "OFF" => Ok(Self::OFF),
+            "ON" => Ok(Self::ON),
+            "AUTO" => Ok(Self::AUTO),
+            "Extended" => Ok(Self::Extended),
+            _ => Err(DeError::value("ImageStabilizationMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::OFF => "OFF".into(),
+            Self::ON => "ON".into(),
+            Self::AUTO => "AUTO".into(),
+            Self::Extended => "Extended".into(),
+        }
+    }
+}
+
+/// `ImageStabilizationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageStabilizationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::ImageStabilizationMode>,
+    /// element `tt:Level`
+    pub level: Option<super::tt::FloatRange>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImageStabilizationOptionsExtension>,
+}
+
+impl FromXml for ImageStabilizationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImageStabilizationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.level { v.to_xml(w, "tt:Level"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImageStabilizationOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageStabilizationOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ImageStabilizationOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImageStabilizationOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `ImagingCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImagingCapabilities {
@@ -1692,7 +3657,1279 @@ impl ToXml for ImagingCapabilities {
     }
 }
 
+/// `ImagingOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingOptions20 {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BacklightCompensation`
+    pub backlight_compensation: Option<super::tt::BacklightCompensationOptions20>,
+    /// element `tt:Brightness`
+    pub brightness: Option<super::tt::FloatRange>,
+    /// element `tt:ColorSaturation`
+    pub color_saturation: Option<super::tt::FloatRange>,
+    /// element `tt:Contrast`
+    pub contrast: Option<super::tt::FloatRange>,
+    /// element `tt:Exposure`
+    pub exposure: Option<super::tt::ExposureOptions20>,
+    /// element `tt:Focus`
+    pub focus: Option<super::tt::FocusOptions20>,
+    /// element `tt:IrCutFilterModes`
+    pub ir_cut_filter_modes: Vec<super::tt::IrCutFilterMode>,
+    /// element `tt:Sharpness`
+    pub sharpness: Option<super::tt::FloatRange>,
+    /// element `tt:WideDynamicRange`
+    pub wide_dynamic_range: Option<super::tt::WideDynamicRangeOptions20>,
+    /// element `tt:WhiteBalance`
+    pub white_balance: Option<super::tt::WhiteBalanceOptions20>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingOptions20Extension>,
+}
+
+impl FromXml for ImagingOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "BacklightCompensation") => out.backlight_compensation = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Brightness") => out.brightness = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ColorSaturation") => out.color_saturation = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Contrast") => out.contrast = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Exposure") => out.exposure = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Focus") => out.focus = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "IrCutFilterModes") => out.ir_cut_filter_modes.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Sharpness") => out.sharpness = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "WideDynamicRange") => out.wide_dynamic_range = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "WhiteBalance") => out.white_balance = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.backlight_compensation { v.to_xml(w, "tt:BacklightCompensation"); }
+        if let Some(v) = &self.brightness { v.to_xml(w, "tt:Brightness"); }
+        if let Some(v) = &self.color_saturation { v.to_xml(w, "tt:ColorSaturation"); }
+        if let Some(v) = &self.contrast { v.to_xml(w, "tt:Contrast"); }
+        if let Some(v) = &self.exposure { v.to_xml(w, "tt:Exposure"); }
+        if let Some(v) = &self.focus { v.to_xml(w, "tt:Focus"); }
+        for v in &self.ir_cut_filter_modes { w.simple("tt:IrCutFilterModes", &v.to_xs()); }
+        if let Some(v) = &self.sharpness { v.to_xml(w, "tt:Sharpness"); }
+        if let Some(v) = &self.wide_dynamic_range { v.to_xml(w, "tt:WideDynamicRange"); }
+        if let Some(v) = &self.white_balance { v.to_xml(w, "tt:WhiteBalance"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingOptions20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingOptions20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:ImageStabilization`
+    pub image_stabilization: Option<super::tt::ImageStabilizationOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingOptions20Extension2>,
+}
+
+impl FromXml for ImagingOptions20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ImageStabilization") => out.image_stabilization = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingOptions20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.image_stabilization { v.to_xml(w, "tt:ImageStabilization"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingOptions20Extension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingOptions20Extension2 {
+    /// element `tt:IrCutFilterAutoAdjustment`
+    pub ir_cut_filter_auto_adjustment: Option<super::tt::IrCutFilterAutoAdjustmentOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingOptions20Extension3>,
+}
+
+impl FromXml for ImagingOptions20Extension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "IrCutFilterAutoAdjustment") => out.ir_cut_filter_auto_adjustment = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingOptions20Extension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.ir_cut_filter_auto_adjustment { v.to_xml(w, "tt:IrCutFilterAutoAdjustment"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingOptions20Extension3`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingOptions20Extension3 {
+    /// element `tt:ToneCompensationOptions`
+    pub tone_compensation_options: Option<super::tt::ToneCompensationOptions>,
+    /// element `tt:DefoggingOptions`
+    pub defogging_options: Option<super::tt::DefoggingOptions>,
+    /// element `tt:NoiseReductionOptions`
+    pub noise_reduction_options: Option<super::tt::NoiseReductionOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingOptions20Extension4>,
+}
+
+impl FromXml for ImagingOptions20Extension3 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ToneCompensationOptions") => out.tone_compensation_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "DefoggingOptions") => out.defogging_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "NoiseReductionOptions") => out.noise_reduction_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingOptions20Extension3 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.tone_compensation_options { v.to_xml(w, "tt:ToneCompensationOptions"); }
+        if let Some(v) = &self.defogging_options { v.to_xml(w, "tt:DefoggingOptions"); }
+        if let Some(v) = &self.noise_reduction_options { v.to_xml(w, "tt:NoiseReductionOptions"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingOptions20Extension4`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingOptions20Extension4 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ImagingOptions20Extension4 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingOptions20Extension4 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettings`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettings {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BacklightCompensation`
+    pub backlight_compensation: Option<super::tt::BacklightCompensation>,
+    /// element `tt:Brightness`
+    pub brightness: Option<f32>,
+    /// element `tt:ColorSaturation`
+    pub color_saturation: Option<f32>,
+    /// element `tt:Contrast`
+    pub contrast: Option<f32>,
+    /// element `tt:Exposure`
+    pub exposure: Option<super::tt::Exposure>,
+    /// element `tt:Focus`
+    pub focus: Option<super::tt::FocusConfiguration>,
+    /// element `tt:IrCutFilter`
+    pub ir_cut_filter: Option<super::tt::IrCutFilterMode>,
+    /// element `tt:Sharpness`
+    pub sharpness: Option<f32>,
+    /// element `tt:WideDynamicRange`
+    pub wide_dynamic_range: Option<super::tt::WideDynamicRange>,
+    /// element `tt:WhiteBalance`
+    pub white_balance: Option<super::tt::WhiteBalance>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingSettingsExtension>,
+}
+
+impl FromXml for ImagingSettings {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "BacklightCompensation") => out.backlight_compensation = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Brightness") => out.brightness = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "ColorSaturation") => out.color_saturation = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Contrast") => out.contrast = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Exposure") => out.exposure = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Focus") => out.focus = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "IrCutFilter") => out.ir_cut_filter = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Sharpness") => out.sharpness = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "WideDynamicRange") => out.wide_dynamic_range = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "WhiteBalance") => out.white_balance = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettings {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.backlight_compensation { v.to_xml(w, "tt:BacklightCompensation"); }
+        if let Some(v) = &self.brightness { w.simple("tt:Brightness", &v.to_xs()); }
+        if let Some(v) = &self.color_saturation { w.simple("tt:ColorSaturation", &v.to_xs()); }
+        if let Some(v) = &self.contrast { w.simple("tt:Contrast", &v.to_xs()); }
+        if let Some(v) = &self.exposure { v.to_xml(w, "tt:Exposure"); }
+        if let Some(v) = &self.focus { v.to_xml(w, "tt:Focus"); }
+        if let Some(v) = &self.ir_cut_filter { w.simple("tt:IrCutFilter", &v.to_xs()); }
+        if let Some(v) = &self.sharpness { w.simple("tt:Sharpness", &v.to_xs()); }
+        if let Some(v) = &self.wide_dynamic_range { v.to_xml(w, "tt:WideDynamicRange"); }
+        if let Some(v) = &self.white_balance { v.to_xml(w, "tt:WhiteBalance"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettings20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettings20 {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BacklightCompensation`
+    pub backlight_compensation: Option<super::tt::BacklightCompensation20>,
+    /// element `tt:Brightness`
+    pub brightness: Option<f32>,
+    /// element `tt:ColorSaturation`
+    pub color_saturation: Option<f32>,
+    /// element `tt:Contrast`
+    pub contrast: Option<f32>,
+    /// element `tt:Exposure`
+    pub exposure: Option<super::tt::Exposure20>,
+    /// element `tt:Focus`
+    pub focus: Option<super::tt::FocusConfiguration20>,
+    /// element `tt:IrCutFilter`
+    pub ir_cut_filter: Option<super::tt::IrCutFilterMode>,
+    /// element `tt:Sharpness`
+    pub sharpness: Option<f32>,
+    /// element `tt:WideDynamicRange`
+    pub wide_dynamic_range: Option<super::tt::WideDynamicRange20>,
+    /// element `tt:WhiteBalance`
+    pub white_balance: Option<super::tt::WhiteBalance20>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingSettingsExtension20>,
+}
+
+impl FromXml for ImagingSettings20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "BacklightCompensation") => out.backlight_compensation = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Brightness") => out.brightness = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "ColorSaturation") => out.color_saturation = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Contrast") => out.contrast = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Exposure") => out.exposure = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Focus") => out.focus = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "IrCutFilter") => out.ir_cut_filter = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Sharpness") => out.sharpness = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "WideDynamicRange") => out.wide_dynamic_range = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "WhiteBalance") => out.white_balance = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettings20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.backlight_compensation { v.to_xml(w, "tt:BacklightCompensation"); }
+        if let Some(v) = &self.brightness { w.simple("tt:Brightness", &v.to_xs()); }
+        if let Some(v) = &self.color_saturation { w.simple("tt:ColorSaturation", &v.to_xs()); }
+        if let Some(v) = &self.contrast { w.simple("tt:Contrast", &v.to_xs()); }
+        if let Some(v) = &self.exposure { v.to_xml(w, "tt:Exposure"); }
+        if let Some(v) = &self.focus { v.to_xml(w, "tt:Focus"); }
+        if let Some(v) = &self.ir_cut_filter { w.simple("tt:IrCutFilter", &v.to_xs()); }
+        if let Some(v) = &self.sharpness { w.simple("tt:Sharpness", &v.to_xs()); }
+        if let Some(v) = &self.wide_dynamic_range { v.to_xml(w, "tt:WideDynamicRange"); }
+        if let Some(v) = &self.white_balance { v.to_xml(w, "tt:WhiteBalance"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettingsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettingsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ImagingSettingsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettingsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettingsExtension20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettingsExtension20 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:ImageStabilization`
+    pub image_stabilization: Option<super::tt::ImageStabilization>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingSettingsExtension202>,
+}
+
+impl FromXml for ImagingSettingsExtension20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ImageStabilization") => out.image_stabilization = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettingsExtension20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.image_stabilization { v.to_xml(w, "tt:ImageStabilization"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettingsExtension202`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettingsExtension202 {
+    /// element `tt:IrCutFilterAutoAdjustment`
+    pub ir_cut_filter_auto_adjustment: Vec<super::tt::IrCutFilterAutoAdjustment>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingSettingsExtension203>,
+}
+
+impl FromXml for ImagingSettingsExtension202 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "IrCutFilterAutoAdjustment") => out.ir_cut_filter_auto_adjustment.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettingsExtension202 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.ir_cut_filter_auto_adjustment { v.to_xml(w, "tt:IrCutFilterAutoAdjustment"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettingsExtension203`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettingsExtension203 {
+    /// element `tt:ToneCompensation`
+    pub tone_compensation: Option<super::tt::ToneCompensation>,
+    /// element `tt:Defogging`
+    pub defogging: Option<super::tt::Defogging>,
+    /// element `tt:NoiseReduction`
+    pub noise_reduction: Option<super::tt::NoiseReduction>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingSettingsExtension204>,
+}
+
+impl FromXml for ImagingSettingsExtension203 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ToneCompensation") => out.tone_compensation = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Defogging") => out.defogging = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "NoiseReduction") => out.noise_reduction = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettingsExtension203 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.tone_compensation { v.to_xml(w, "tt:ToneCompensation"); }
+        if let Some(v) = &self.defogging { v.to_xml(w, "tt:Defogging"); }
+        if let Some(v) = &self.noise_reduction { v.to_xml(w, "tt:NoiseReduction"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingSettingsExtension204`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingSettingsExtension204 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ImagingSettingsExtension204 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingSettingsExtension204 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingStatus20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingStatus20 {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:FocusStatus20`
+    pub focus_status20: Option<super::tt::FocusStatus20>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ImagingStatus20Extension>,
+}
+
+impl FromXml for ImagingStatus20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "FocusStatus20") => out.focus_status20 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingStatus20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.focus_status20 { v.to_xml(w, "tt:FocusStatus20"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ImagingStatus20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagingStatus20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ImagingStatus20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ImagingStatus20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `IntItems`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IntItems {
+    /// element `tt:Items`
+    pub items: Vec<i32>,
+}
+
+impl FromXml for IntItems {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Items") => out.items.push(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for IntItems {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.items { w.simple("tt:Items", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
 pub type IntList = crate::onvif::rt::List<i32>;
+
+/// `IntRange`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IntRange {
+    /// element `tt:Min`
+    pub min: i32,
+    /// element `tt:Max`
+    pub max: i32,
+}
+
+impl FromXml for IntRange {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Min") => { out.min = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Max") => { out.max = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Min")); }
+        if !seen1 { return Err(DeError::missing("Max")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for IntRange {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Min", &self.min.to_xs());
+        w.simple("tt:Max", &self.max.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `IntRectangle`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IntRectangle {
+    /// attribute `x`
+    pub x: i32,
+    /// attribute `y`
+    pub y: i32,
+    /// attribute `width`
+    pub width: i32,
+    /// attribute `height`
+    pub height: i32,
+}
+
+impl FromXml for IntRectangle {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.x = XsValue::parse_xs(el.attr("x").ok_or_else(|| DeError::missing("x"))?)?;
+        out.y = XsValue::parse_xs(el.attr("y").ok_or_else(|| DeError::missing("y"))?)?;
+        out.width = XsValue::parse_xs(el.attr("width").ok_or_else(|| DeError::missing("width"))?)?;
+        out.height = XsValue::parse_xs(el.attr("height").ok_or_else(|| DeError::missing("height"))?)?;
+        Ok(out)
+    }
+}
+
+impl ToXml for IntRectangle {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("x", &self.x.to_xs());
+        w.attr("y", &self.y.to_xs());
+        w.attr("width", &self.width.to_xs());
+        w.attr("height", &self.height.to_xs());
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `IntRectangleRange`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IntRectangleRange {
+    /// element `tt:XRange`
+    pub x_range: super::tt::IntRange,
+    /// element `tt:YRange`
+    pub y_range: super::tt::IntRange,
+    /// element `tt:WidthRange`
+    pub width_range: super::tt::IntRange,
+    /// element `tt:HeightRange`
+    pub height_range: super::tt::IntRange,
+}
+
+impl FromXml for IntRectangleRange {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "XRange") => { out.x_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "YRange") => { out.y_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "WidthRange") => { out.width_range = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "HeightRange") => { out.height_range = FromXml::from_xml(c)?; seen3 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("XRange")); }
+        if !seen1 { return Err(DeError::missing("YRange")); }
+        if !seen2 { return Err(DeError::missing("WidthRange")); }
+        if !seen3 { return Err(DeError::missing("HeightRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for IntRectangleRange {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.x_range.to_xml(w, "tt:XRange");
+        self.y_range.to_xml(w, "tt:YRange");
+        self.width_range.to_xml(w, "tt:WidthRange");
+        self.height_range.to_xml(w, "tt:HeightRange");
+        w.end(qname);
+    }
+}
+
+/// `IrCutFilterAutoAdjustment`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IrCutFilterAutoAdjustment {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BoundaryType`
+    pub boundary_type: String,
+    /// element `tt:BoundaryOffset`
+    pub boundary_offset: Option<f32>,
+    /// element `tt:ResponseTime`
+    pub response_time: Option<String>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::IrCutFilterAutoAdjustmentExtension>,
+}
+
+impl FromXml for IrCutFilterAutoAdjustment {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "BoundaryType") => { out.boundary_type = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "BoundaryOffset") => out.boundary_offset = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "ResponseTime") => out.response_time = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("BoundaryType")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for IrCutFilterAutoAdjustment {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:BoundaryType", &self.boundary_type.to_xs());
+        if let Some(v) = &self.boundary_offset { w.simple("tt:BoundaryOffset", &v.to_xs()); }
+        if let Some(v) = &self.response_time { w.simple("tt:ResponseTime", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `IrCutFilterAutoAdjustmentExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IrCutFilterAutoAdjustmentExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for IrCutFilterAutoAdjustmentExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for IrCutFilterAutoAdjustmentExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `IrCutFilterAutoAdjustmentOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IrCutFilterAutoAdjustmentOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BoundaryType`
+    pub boundary_type: Vec<String>,
+    /// element `tt:BoundaryOffset`
+    pub boundary_offset: Option<bool>,
+    /// element `tt:ResponseTimeRange`
+    pub response_time_range: Option<super::tt::DurationRange>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::IrCutFilterAutoAdjustmentOptionsExtension>,
+}
+
+impl FromXml for IrCutFilterAutoAdjustmentOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "BoundaryType") => out.boundary_type.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "BoundaryOffset") => out.boundary_offset = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "ResponseTimeRange") => out.response_time_range = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for IrCutFilterAutoAdjustmentOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.boundary_type { w.simple("tt:BoundaryType", &v.to_xs()); }
+        if let Some(v) = &self.boundary_offset { w.simple("tt:BoundaryOffset", &v.to_xs()); }
+        if let Some(v) = &self.response_time_range { v.to_xml(w, "tt:ResponseTimeRange"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `IrCutFilterAutoAdjustmentOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IrCutFilterAutoAdjustmentOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for IrCutFilterAutoAdjustmentOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for IrCutFilterAutoAdjustmentOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum IrCutFilterMode {
+    #[default]
+    /// `ON`
+    ON,
+    /// `OFF`
+    OFF,
+    /// `AUTO`
+    AUTO,
+}
+
+impl XsValue for IrCutFilterMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "ON" => Ok(Self::ON),
+            "OFF" => Ok(Self::OFF),
+            "AUTO" => Ok(Self::AUTO),
+            _ => Err(DeError::value("IrCutFilterMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::ON => "ON".into(),
+            Self::OFF => "OFF".into(),
+            Self::AUTO => "AUTO".into(),
+        }
+    }
+}
+
+/// `ItemList`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemList {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:SimpleItem`
+    pub simple_item: Vec<super::tt::ItemListSimpleItem>,
+    /// element `tt:ElementItem`
+    pub element_item: Vec<super::tt::ItemListElementItem>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ItemListExtension>,
+}
+
+impl FromXml for ItemList {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "SimpleItem") => out.simple_item.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ElementItem") => out.element_item.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ItemList {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.simple_item { v.to_xml(w, "tt:SimpleItem"); }
+        for v in &self.element_item { v.to_xml(w, "tt:ElementItem"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ItemListElementItem`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemListElementItem {
+    /// attribute `Name`
+    pub name: String,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ItemListElementItem {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.name = XsValue::parse_xs(el.attr("Name").ok_or_else(|| DeError::missing("Name"))?)?;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ItemListElementItem {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("Name", &self.name.to_xs());
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ItemListExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemListExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ItemListExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ItemListExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ItemListSimpleItem`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemListSimpleItem {
+    /// attribute `Name`
+    pub name: String,
+    /// attribute `Value`
+    pub value: String,
+}
+
+impl FromXml for ItemListSimpleItem {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.name = XsValue::parse_xs(el.attr("Name").ok_or_else(|| DeError::missing("Name"))?)?;
+        out.value = XsValue::parse_xs(el.attr("Value").ok_or_else(|| DeError::missing("Value"))?)?;
+        Ok(out)
+    }
+}
+
+impl ToXml for ItemListSimpleItem {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("Name", &self.name.to_xs());
+        w.attr("Value", &self.value.to_xs());
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `JpegOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JpegOptions {
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution>,
+    /// element `tt:FrameRateRange`
+    pub frame_rate_range: super::tt::IntRange,
+    /// element `tt:EncodingIntervalRange`
+    pub encoding_interval_range: super::tt::IntRange,
+}
+
+impl FromXml for JpegOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "FrameRateRange") => { out.frame_rate_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingIntervalRange") => { out.encoding_interval_range = FromXml::from_xml(c)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("FrameRateRange")); }
+        if !seen1 { return Err(DeError::missing("EncodingIntervalRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for JpegOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.frame_rate_range.to_xml(w, "tt:FrameRateRange");
+        self.encoding_interval_range.to_xml(w, "tt:EncodingIntervalRange");
+        w.end(qname);
+    }
+}
+
+/// `JpegOptions2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JpegOptions2 {
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution>,
+    /// element `tt:FrameRateRange`
+    pub frame_rate_range: super::tt::IntRange,
+    /// element `tt:EncodingIntervalRange`
+    pub encoding_interval_range: super::tt::IntRange,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BitrateRange`
+    pub bitrate_range: super::tt::IntRange,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for JpegOptions2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "FrameRateRange") => { out.frame_rate_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingIntervalRange") => { out.encoding_interval_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "BitrateRange") => { out.bitrate_range = FromXml::from_xml(c)?; seen2 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("FrameRateRange")); }
+        if !seen1 { return Err(DeError::missing("EncodingIntervalRange")); }
+        if !seen2 { return Err(DeError::missing("BitrateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for JpegOptions2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.frame_rate_range.to_xml(w, "tt:FrameRateRange");
+        self.encoding_interval_range.to_xml(w, "tt:EncodingIntervalRange");
+        self.bitrate_range.to_xml(w, "tt:BitrateRange");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `LensDescription`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LensDescription {
+    /// attribute `FocalLength`
+    pub focal_length: Option<f32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Offset`
+    pub offset: super::tt::LensOffset,
+    /// element `tt:Projection`
+    pub projection: Vec<super::tt::LensProjection>,
+    /// element `tt:XFactor`
+    pub x_factor: f32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for LensDescription {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        if let Some(v) = el.attr("FocalLength") { out.focal_length = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "FocalLength")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Offset") => { out.offset = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Projection") => out.projection.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "XFactor") => { out.x_factor = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Offset")); }
+        if !seen1 { return Err(DeError::missing("XFactor")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for LensDescription {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.focal_length { w.attr("FocalLength", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.offset.to_xml(w, "tt:Offset");
+        for v in &self.projection { v.to_xml(w, "tt:Projection"); }
+        w.simple("tt:XFactor", &self.x_factor.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `LensOffset`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LensOffset {
+    /// attribute `x`
+    pub x: Option<f32>,
+    /// attribute `y`
+    pub y: Option<f32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+}
+
+impl FromXml for LensOffset {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        if let Some(v) = el.attr("x") { out.x = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("y") { out.y = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "x"), ("", "y")]);
+        Ok(out)
+    }
+}
+
+impl ToXml for LensOffset {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.x { w.attr("x", &v.to_xs()); }
+        if let Some(v) = &self.y { w.attr("y", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `LensProjection`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LensProjection {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Angle`
+    pub angle: f32,
+    /// element `tt:Radius`
+    pub radius: f32,
+    /// element `tt:Transmittance`
+    pub transmittance: Option<f32>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for LensProjection {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Angle") => { out.angle = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Radius") => { out.radius = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Transmittance") => out.transmittance = Some(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Angle")); }
+        if !seen1 { return Err(DeError::missing("Radius")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for LensProjection {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Angle", &self.angle.to_xs());
+        w.simple("tt:Radius", &self.radius.to_xs());
+        if let Some(v) = &self.transmittance { w.simple("tt:Transmittance", &v.to_xs()); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
 
 /// `MediaCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1775,6 +5012,608 @@ impl ToXml for MediaCapabilitiesExtension {
         rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         self.profile_capabilities.to_xml(w, "tt:ProfileCapabilities");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `MediaUri`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaUri {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Uri`
+    pub uri: String,
+    /// element `tt:InvalidAfterConnect`
+    pub invalid_after_connect: bool,
+    /// element `tt:InvalidAfterReboot`
+    pub invalid_after_reboot: bool,
+    /// element `tt:Timeout`
+    pub timeout: String,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for MediaUri {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Uri") => { out.uri = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "InvalidAfterConnect") => { out.invalid_after_connect = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "InvalidAfterReboot") => { out.invalid_after_reboot = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Timeout") => { out.timeout = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Uri")); }
+        if !seen1 { return Err(DeError::missing("InvalidAfterConnect")); }
+        if !seen2 { return Err(DeError::missing("InvalidAfterReboot")); }
+        if !seen3 { return Err(DeError::missing("Timeout")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for MediaUri {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Uri", &self.uri.to_xs());
+        w.simple("tt:InvalidAfterConnect", &self.invalid_after_connect.to_xs());
+        w.simple("tt:InvalidAfterReboot", &self.invalid_after_reboot.to_xs());
+        w.simple("tt:Timeout", &self.timeout.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `MetadataConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetadataConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// attribute `CompressionType`
+    pub compression_type: Option<String>,
+    /// attribute `GeoLocation`
+    pub geo_location: Option<bool>,
+    /// attribute `ShapePolygon`
+    pub shape_polygon: Option<bool>,
+    /// attribute `SecureStreamingProtocolAlgorithm`
+    pub secure_streaming_protocol_algorithm: Option<String>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:PTZStatus`
+    pub ptz_status: Option<super::tt::PTZFilter>,
+    /// element `tt:Events`
+    pub events: Option<super::tt::EventSubscription>,
+    /// element `tt:Analytics`
+    pub analytics: Option<bool>,
+    /// element `tt:Multicast`
+    pub multicast: super::tt::MulticastConfiguration,
+    /// element `tt:SessionTimeout`
+    pub session_timeout: String,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:AnalyticsEngineConfiguration`
+    pub analytics_engine_configuration: Option<super::tt::AnalyticsEngineConfiguration>,
+    /// element `tt:SensorData`
+    pub sensor_data: Option<super::tt::SensorDataFilter>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::MetadataConfigurationExtension>,
+}
+
+impl FromXml for MetadataConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("CompressionType") { out.compression_type = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("GeoLocation") { out.geo_location = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("ShapePolygon") { out.shape_polygon = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("SecureStreamingProtocolAlgorithm") { out.secure_streaming_protocol_algorithm = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "CompressionType"), ("", "GeoLocation"), ("", "ShapePolygon"), ("", "SecureStreamingProtocolAlgorithm")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "PTZStatus") => out.ptz_status = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Events") => out.events = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Analytics") => out.analytics = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Multicast") => { out.multicast = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "SessionTimeout") => { out.session_timeout = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "AnalyticsEngineConfiguration") => out.analytics_engine_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "SensorData") => out.sensor_data = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("Multicast")); }
+        if !seen3 { return Err(DeError::missing("SessionTimeout")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for MetadataConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.compression_type { w.attr("CompressionType", &v.to_xs()); }
+        if let Some(v) = &self.geo_location { w.attr("GeoLocation", &v.to_xs()); }
+        if let Some(v) = &self.shape_polygon { w.attr("ShapePolygon", &v.to_xs()); }
+        if let Some(v) = &self.secure_streaming_protocol_algorithm { w.attr("SecureStreamingProtocolAlgorithm", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        if let Some(v) = &self.ptz_status { v.to_xml(w, "tt:PTZStatus"); }
+        if let Some(v) = &self.events { v.to_xml(w, "tt:Events"); }
+        if let Some(v) = &self.analytics { w.simple("tt:Analytics", &v.to_xs()); }
+        self.multicast.to_xml(w, "tt:Multicast");
+        w.simple("tt:SessionTimeout", &self.session_timeout.to_xs());
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.analytics_engine_configuration { v.to_xml(w, "tt:AnalyticsEngineConfiguration"); }
+        if let Some(v) = &self.sensor_data { v.to_xml(w, "tt:SensorData"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `MetadataConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetadataConfigurationExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for MetadataConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for MetadataConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `MetadataConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetadataConfigurationOptions {
+    /// attribute `GeoLocation`
+    pub geo_location: Option<bool>,
+    /// attribute `MaxContentFilterSize`
+    pub max_content_filter_size: Option<i32>,
+    /// attribute `SecureStreamingProtocolAlgorithms`
+    pub secure_streaming_protocol_algorithms: Option<super::tt::StringAttrList>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:PTZStatusFilterOptions`
+    pub ptz_status_filter_options: super::tt::PTZStatusFilterOptions,
+    /// element `tt:SensorDataFilterOptions`
+    pub sensor_data_filter_options: Option<super::tt::SensorDataFilterOptions>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::MetadataConfigurationOptionsExtension>,
+}
+
+impl FromXml for MetadataConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("GeoLocation") { out.geo_location = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("MaxContentFilterSize") { out.max_content_filter_size = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("SecureStreamingProtocolAlgorithms") { out.secure_streaming_protocol_algorithms = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "GeoLocation"), ("", "MaxContentFilterSize"), ("", "SecureStreamingProtocolAlgorithms")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "PTZStatusFilterOptions") => { out.ptz_status_filter_options = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "SensorDataFilterOptions") => out.sensor_data_filter_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("PTZStatusFilterOptions")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for MetadataConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.geo_location { w.attr("GeoLocation", &v.to_xs()); }
+        if let Some(v) = &self.max_content_filter_size { w.attr("MaxContentFilterSize", &v.to_xs()); }
+        if let Some(v) = &self.secure_streaming_protocol_algorithms { w.attr("SecureStreamingProtocolAlgorithms", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.ptz_status_filter_options.to_xml(w, "tt:PTZStatusFilterOptions");
+        if let Some(v) = &self.sensor_data_filter_options { v.to_xml(w, "tt:SensorDataFilterOptions"); }
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `MetadataConfigurationOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetadataConfigurationOptionsExtension {
+    /// element `tt:CompressionType`
+    pub compression_type: Vec<String>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::MetadataConfigurationOptionsExtension2>,
+}
+
+impl FromXml for MetadataConfigurationOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "CompressionType") => out.compression_type.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for MetadataConfigurationOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.compression_type { w.simple("tt:CompressionType", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `MetadataConfigurationOptionsExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetadataConfigurationOptionsExtension2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for MetadataConfigurationOptionsExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for MetadataConfigurationOptionsExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `MoveOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MoveOptions20 {
+    /// element `tt:Absolute`
+    pub absolute: Option<super::tt::AbsoluteFocusOptions>,
+    /// element `tt:Relative`
+    pub relative: Option<super::tt::RelativeFocusOptions20>,
+    /// element `tt:Continuous`
+    pub continuous: Option<super::tt::ContinuousFocusOptions>,
+}
+
+impl FromXml for MoveOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Absolute") => out.absolute = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Relative") => out.relative = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Continuous") => out.continuous = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for MoveOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.absolute { v.to_xml(w, "tt:Absolute"); }
+        if let Some(v) = &self.relative { v.to_xml(w, "tt:Relative"); }
+        if let Some(v) = &self.continuous { v.to_xml(w, "tt:Continuous"); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MoveStatus {
+    #[default]
+    /// `IDLE`
+    IDLE,
+    /// `MOVING`
+    MOVING,
+    /// `UNKNOWN`
+    UNKNOWN,
+}
+
+impl XsValue for MoveStatus {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "IDLE" => Ok(Self::IDLE),
+            "MOVING" => Ok(Self::MOVING),
+            "UNKNOWN" => Ok(Self::UNKNOWN),
+            _ => Err(DeError::value("MoveStatus", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::IDLE => "IDLE".into(),
+            Self::MOVING => "MOVING".into(),
+            Self::UNKNOWN => "UNKNOWN".into(),
+        }
+    }
+}
+
+/// `Mpeg4Configuration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mpeg4Configuration {
+    /// element `tt:GovLength`
+    pub gov_length: i32,
+    /// element `tt:Mpeg4Profile`
+    pub mpeg4_profile: super::tt::Mpeg4Profile,
+}
+
+impl FromXml for Mpeg4Configuration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "GovLength") => { out.gov_length = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Mpeg4Profile") => { out.mpeg4_profile = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("GovLength")); }
+        if !seen1 { return Err(DeError::missing("Mpeg4Profile")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Mpeg4Configuration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:GovLength", &self.gov_length.to_xs());
+        w.simple("tt:Mpeg4Profile", &self.mpeg4_profile.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `Mpeg4Options`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mpeg4Options {
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution>,
+    /// element `tt:GovLengthRange`
+    pub gov_length_range: super::tt::IntRange,
+    /// element `tt:FrameRateRange`
+    pub frame_rate_range: super::tt::IntRange,
+    /// element `tt:EncodingIntervalRange`
+    pub encoding_interval_range: super::tt::IntRange,
+    /// element `tt:Mpeg4ProfilesSupported`
+    pub mpeg4_profiles_supported: Vec<super::tt::Mpeg4Profile>,
+}
+
+impl FromXml for Mpeg4Options {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "GovLengthRange") => { out.gov_length_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "FrameRateRange") => { out.frame_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingIntervalRange") => { out.encoding_interval_range = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Mpeg4ProfilesSupported") => out.mpeg4_profiles_supported.push(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("GovLengthRange")); }
+        if !seen1 { return Err(DeError::missing("FrameRateRange")); }
+        if !seen2 { return Err(DeError::missing("EncodingIntervalRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Mpeg4Options {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.gov_length_range.to_xml(w, "tt:GovLengthRange");
+        self.frame_rate_range.to_xml(w, "tt:FrameRateRange");
+        self.encoding_interval_range.to_xml(w, "tt:EncodingIntervalRange");
+        for v in &self.mpeg4_profiles_supported { w.simple("tt:Mpeg4ProfilesSupported", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `Mpeg4Options2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mpeg4Options2 {
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution>,
+    /// element `tt:GovLengthRange`
+    pub gov_length_range: super::tt::IntRange,
+    /// element `tt:FrameRateRange`
+    pub frame_rate_range: super::tt::IntRange,
+    /// element `tt:EncodingIntervalRange`
+    pub encoding_interval_range: super::tt::IntRange,
+    /// element `tt:Mpeg4ProfilesSupported`
+    pub mpeg4_profiles_supported: Vec<super::tt::Mpeg4Profile>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BitrateRange`
+    pub bitrate_range: super::tt::IntRange,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for Mpeg4Options2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "GovLengthRange") => { out.gov_length_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "FrameRateRange") => { out.frame_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingIntervalRange") => { out.encoding_interval_range = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Mpeg4ProfilesSupported") => out.mpeg4_profiles_supported.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "BitrateRange") => { out.bitrate_range = FromXml::from_xml(c)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("GovLengthRange")); }
+        if !seen1 { return Err(DeError::missing("FrameRateRange")); }
+        if !seen2 { return Err(DeError::missing("EncodingIntervalRange")); }
+        if !seen3 { return Err(DeError::missing("BitrateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Mpeg4Options2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.gov_length_range.to_xml(w, "tt:GovLengthRange");
+        self.frame_rate_range.to_xml(w, "tt:FrameRateRange");
+        self.encoding_interval_range.to_xml(w, "tt:EncodingIntervalRange");
+        for v in &self.mpeg4_profiles_supported { w.simple("tt:Mpeg4ProfilesSupported", &v.to_xs()); }
+        self.bitrate_range.to_xml(w, "tt:BitrateRange");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mpeg4Profile {
+    #[default]
+    /// `SP`
+    SP,
+    /// `ASP`
+    ASP,
+}
+
+impl XsValue for Mpeg4Profile {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "SP" => Ok(Self::SP),
+            "ASP" => Ok(Self::ASP),
+            _ => Err(DeError::value("Mpeg4Profile", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::SP => "SP".into(),
+            Self::ASP => "ASP".into(),
+        }
+    }
+}
+
+/// `MulticastConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MulticastConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Address`
+    pub address: super::tt::IPAddress,
+    /// element `tt:Port`
+    pub port: i32,
+    /// element `tt:TTL`
+    pub ttl: i32,
+    /// element `tt:AutoStart`
+    pub auto_start: bool,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for MulticastConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Address") => { out.address = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Port") => { out.port = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "TTL") => { out.ttl = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "AutoStart") => { out.auto_start = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Address")); }
+        if !seen1 { return Err(DeError::missing("Port")); }
+        if !seen2 { return Err(DeError::missing("TTL")); }
+        if !seen3 { return Err(DeError::missing("AutoStart")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for MulticastConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.address.to_xml(w, "tt:Address");
+        w.simple("tt:Port", &self.port.to_xs());
+        w.simple("tt:TTL", &self.ttl.to_xs());
+        w.simple("tt:AutoStart", &self.auto_start.to_xs());
         for a in &self.any { w.element(a); }
         w.end(qname);
     }
@@ -2477,6 +6316,82 @@ impl XsValue for NetworkProtocolType {
     }
 }
 
+/// `NoiseReduction`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NoiseReduction {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Level`
+    pub level: f32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for NoiseReduction {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Level") => { out.level = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Level")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for NoiseReduction {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Level", &self.level.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `NoiseReductionOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NoiseReductionOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Level`
+    pub level: bool,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for NoiseReductionOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Level") => { out.level = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Level")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for NoiseReductionOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Level", &self.level.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `OnvifVersion`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OnvifVersion {
@@ -2510,6 +6425,79 @@ impl ToXml for OnvifVersion {
         w.close_start();
         w.simple("tt:Major", &self.major.to_xs());
         w.simple("tt:Minor", &self.minor.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `PTControlDirection`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTControlDirection {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:EFlip`
+    pub e_flip: Option<super::tt::EFlip>,
+    /// element `tt:Reverse`
+    pub reverse: Option<super::tt::Reverse>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTControlDirectionExtension>,
+}
+
+impl FromXml for PTControlDirection {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "EFlip") => out.e_flip = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Reverse") => out.reverse = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTControlDirection {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.e_flip { v.to_xml(w, "tt:EFlip"); }
+        if let Some(v) = &self.reverse { v.to_xml(w, "tt:Reverse"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTControlDirectionExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTControlDirectionExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTControlDirectionExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTControlDirectionExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
         w.end(qname);
     }
 }
@@ -2548,6 +6536,374 @@ impl ToXml for PTZCapabilities {
         w.close_start();
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `PTZConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// attribute `MoveRamp`
+    pub move_ramp: Option<i32>,
+    /// attribute `PresetRamp`
+    pub preset_ramp: Option<i32>,
+    /// attribute `PresetTourRamp`
+    pub preset_tour_ramp: Option<i32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:NodeToken`
+    pub node_token: super::tt::ReferenceToken,
+    /// element `tt:DefaultAbsolutePantTiltPositionSpace`
+    pub default_absolute_pant_tilt_position_space: Option<String>,
+    /// element `tt:DefaultAbsoluteZoomPositionSpace`
+    pub default_absolute_zoom_position_space: Option<String>,
+    /// element `tt:DefaultRelativePanTiltTranslationSpace`
+    pub default_relative_pan_tilt_translation_space: Option<String>,
+    /// element `tt:DefaultRelativeZoomTranslationSpace`
+    pub default_relative_zoom_translation_space: Option<String>,
+    /// element `tt:DefaultContinuousPanTiltVelocitySpace`
+    pub default_continuous_pan_tilt_velocity_space: Option<String>,
+    /// element `tt:DefaultContinuousZoomVelocitySpace`
+    pub default_continuous_zoom_velocity_space: Option<String>,
+    /// element `tt:DefaultPTZSpeed`
+    pub default_ptz_speed: Option<super::tt::PTZSpeed>,
+    /// element `tt:DefaultPTZTimeout`
+    pub default_ptz_timeout: Option<String>,
+    /// element `tt:PanTiltLimits`
+    pub pan_tilt_limits: Option<super::tt::PanTiltLimits>,
+    /// element `tt:ZoomLimits`
+    pub zoom_limits: Option<super::tt::ZoomLimits>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZConfigurationExtension>,
+}
+
+impl FromXml for PTZConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("MoveRamp") { out.move_ramp = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("PresetRamp") { out.preset_ramp = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("PresetTourRamp") { out.preset_tour_ramp = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "MoveRamp"), ("", "PresetRamp"), ("", "PresetTourRamp")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "NodeToken") => { out.node_token = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "DefaultAbsolutePantTiltPositionSpace") => out.default_absolute_pant_tilt_position_space = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultAbsoluteZoomPositionSpace") => out.default_absolute_zoom_position_space = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultRelativePanTiltTranslationSpace") => out.default_relative_pan_tilt_translation_space = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultRelativeZoomTranslationSpace") => out.default_relative_zoom_translation_space = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultContinuousPanTiltVelocitySpace") => out.default_continuous_pan_tilt_velocity_space = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultContinuousZoomVelocitySpace") => out.default_continuous_zoom_velocity_space = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultPTZSpeed") => out.default_ptz_speed = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "DefaultPTZTimeout") => out.default_ptz_timeout = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "PanTiltLimits") => out.pan_tilt_limits = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ZoomLimits") => out.zoom_limits = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("NodeToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.move_ramp { w.attr("MoveRamp", &v.to_xs()); }
+        if let Some(v) = &self.preset_ramp { w.attr("PresetRamp", &v.to_xs()); }
+        if let Some(v) = &self.preset_tour_ramp { w.attr("PresetTourRamp", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:NodeToken", &self.node_token.to_xs());
+        if let Some(v) = &self.default_absolute_pant_tilt_position_space { w.simple("tt:DefaultAbsolutePantTiltPositionSpace", &v.to_xs()); }
+        if let Some(v) = &self.default_absolute_zoom_position_space { w.simple("tt:DefaultAbsoluteZoomPositionSpace", &v.to_xs()); }
+        if let Some(v) = &self.default_relative_pan_tilt_translation_space { w.simple("tt:DefaultRelativePanTiltTranslationSpace", &v.to_xs()); }
+        if let Some(v) = &self.default_relative_zoom_translation_space { w.simple("tt:DefaultRelativeZoomTranslationSpace", &v.to_xs()); }
+        if let Some(v) = &self.default_continuous_pan_tilt_velocity_space { w.simple("tt:DefaultContinuousPanTiltVelocitySpace", &v.to_xs()); }
+        if let Some(v) = &self.default_continuous_zoom_velocity_space { w.simple("tt:DefaultContinuousZoomVelocitySpace", &v.to_xs()); }
+        if let Some(v) = &self.default_ptz_speed { v.to_xml(w, "tt:DefaultPTZSpeed"); }
+        if let Some(v) = &self.default_ptz_timeout { w.simple("tt:DefaultPTZTimeout", &v.to_xs()); }
+        if let Some(v) = &self.pan_tilt_limits { v.to_xml(w, "tt:PanTiltLimits"); }
+        if let Some(v) = &self.zoom_limits { v.to_xml(w, "tt:ZoomLimits"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZConfigurationExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:PTControlDirection`
+    pub pt_control_direction: Option<super::tt::PTControlDirection>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZConfigurationExtension2>,
+}
+
+impl FromXml for PTZConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "PTControlDirection") => out.pt_control_direction = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.pt_control_direction { v.to_xml(w, "tt:PTControlDirection"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZConfigurationExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZConfigurationExtension2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZConfigurationExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZConfigurationExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `PTZFilter`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZFilter {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Status`
+    pub status: bool,
+    /// element `tt:Position`
+    pub position: bool,
+    /// element `tt:FieldOfView`
+    pub field_of_view: Option<bool>,
+}
+
+impl FromXml for PTZFilter {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Status") => { out.status = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Position") => { out.position = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "FieldOfView") => out.field_of_view = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Status")); }
+        if !seen1 { return Err(DeError::missing("Position")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZFilter {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Status", &self.status.to_xs());
+        w.simple("tt:Position", &self.position.to_xs());
+        if let Some(v) = &self.field_of_view { w.simple("tt:FieldOfView", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `PTZSpeed`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZSpeed {
+    /// element `tt:PanTilt`
+    pub pan_tilt: Option<super::tt::Vector2D>,
+    /// element `tt:Zoom`
+    pub zoom: Option<super::tt::Vector1D>,
+}
+
+impl FromXml for PTZSpeed {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "PanTilt") => out.pan_tilt = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Zoom") => out.zoom = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZSpeed {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.pan_tilt { v.to_xml(w, "tt:PanTilt"); }
+        if let Some(v) = &self.zoom { v.to_xml(w, "tt:Zoom"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZStatusFilterOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZStatusFilterOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:PanTiltStatusSupported`
+    pub pan_tilt_status_supported: bool,
+    /// element `tt:ZoomStatusSupported`
+    pub zoom_status_supported: bool,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:PanTiltPositionSupported`
+    pub pan_tilt_position_supported: Option<bool>,
+    /// element `tt:ZoomPositionSupported`
+    pub zoom_position_supported: Option<bool>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZStatusFilterOptionsExtension>,
+    /// element `tt:FieldOfViewSupported`
+    pub field_of_view_supported: Option<bool>,
+}
+
+impl FromXml for PTZStatusFilterOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "PanTiltStatusSupported") => { out.pan_tilt_status_supported = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "ZoomStatusSupported") => { out.zoom_status_supported = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "PanTiltPositionSupported") => out.pan_tilt_position_supported = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "ZoomPositionSupported") => out.zoom_position_supported = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "FieldOfViewSupported") => out.field_of_view_supported = Some(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("PanTiltStatusSupported")); }
+        if !seen1 { return Err(DeError::missing("ZoomStatusSupported")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZStatusFilterOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:PanTiltStatusSupported", &self.pan_tilt_status_supported.to_xs());
+        w.simple("tt:ZoomStatusSupported", &self.zoom_status_supported.to_xs());
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.pan_tilt_position_supported { w.simple("tt:PanTiltPositionSupported", &v.to_xs()); }
+        if let Some(v) = &self.zoom_position_supported { w.simple("tt:ZoomPositionSupported", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        if let Some(v) = &self.field_of_view_supported { w.simple("tt:FieldOfViewSupported", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `PTZStatusFilterOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZStatusFilterOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZStatusFilterOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZStatusFilterOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `PanTiltLimits`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PanTiltLimits {
+    /// element `tt:Range`
+    pub range: super::tt::Space2DDescription,
+}
+
+impl FromXml for PanTiltLimits {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Range") => { out.range = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Range")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PanTiltLimits {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.range.to_xml(w, "tt:Range");
         w.end(qname);
     }
 }
@@ -2626,6 +6982,81 @@ impl ToXml for PrefixedIPv6Address {
     }
 }
 
+/// `Profile`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// attribute `fixed`
+    pub fixed: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:VideoSourceConfiguration`
+    pub video_source_configuration: Option<super::tt::VideoSourceConfiguration>,
+    /// element `tt:AudioSourceConfiguration`
+    pub audio_source_configuration: Option<super::tt::AudioSourceConfiguration>,
+    /// element `tt:VideoEncoderConfiguration`
+    pub video_encoder_configuration: Option<super::tt::VideoEncoderConfiguration>,
+    /// element `tt:AudioEncoderConfiguration`
+    pub audio_encoder_configuration: Option<super::tt::AudioEncoderConfiguration>,
+    /// element `tt:VideoAnalyticsConfiguration`
+    pub video_analytics_configuration: Option<super::tt::VideoAnalyticsConfiguration>,
+    /// element `tt:PTZConfiguration`
+    pub ptz_configuration: Option<super::tt::PTZConfiguration>,
+    /// element `tt:MetadataConfiguration`
+    pub metadata_configuration: Option<super::tt::MetadataConfiguration>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ProfileExtension>,
+}
+
+impl FromXml for Profile {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("fixed") { out.fixed = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "fixed")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "VideoSourceConfiguration") => out.video_source_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "AudioSourceConfiguration") => out.audio_source_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "VideoEncoderConfiguration") => out.video_encoder_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "AudioEncoderConfiguration") => out.audio_encoder_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "VideoAnalyticsConfiguration") => out.video_analytics_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "PTZConfiguration") => out.ptz_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MetadataConfiguration") => out.metadata_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Profile {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.fixed { w.attr("fixed", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        if let Some(v) = &self.video_source_configuration { v.to_xml(w, "tt:VideoSourceConfiguration"); }
+        if let Some(v) = &self.audio_source_configuration { v.to_xml(w, "tt:AudioSourceConfiguration"); }
+        if let Some(v) = &self.video_encoder_configuration { v.to_xml(w, "tt:VideoEncoderConfiguration"); }
+        if let Some(v) = &self.audio_encoder_configuration { v.to_xml(w, "tt:AudioEncoderConfiguration"); }
+        if let Some(v) = &self.video_analytics_configuration { v.to_xml(w, "tt:VideoAnalyticsConfiguration"); }
+        if let Some(v) = &self.ptz_configuration { v.to_xml(w, "tt:PTZConfiguration"); }
+        if let Some(v) = &self.metadata_configuration { v.to_xml(w, "tt:MetadataConfiguration"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
 /// `ProfileCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileCapabilities {
@@ -2659,6 +7090,78 @@ impl ToXml for ProfileCapabilities {
         rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         w.simple("tt:MaximumNumberOfProfiles", &self.maximum_number_of_profiles.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ProfileExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProfileExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:AudioOutputConfiguration`
+    pub audio_output_configuration: Option<super::tt::AudioOutputConfiguration>,
+    /// element `tt:AudioDecoderConfiguration`
+    pub audio_decoder_configuration: Option<super::tt::AudioDecoderConfiguration>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ProfileExtension2>,
+}
+
+impl FromXml for ProfileExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AudioOutputConfiguration") => out.audio_output_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "AudioDecoderConfiguration") => out.audio_decoder_configuration = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ProfileExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.audio_output_configuration { v.to_xml(w, "tt:AudioOutputConfiguration"); }
+        if let Some(v) = &self.audio_decoder_configuration { v.to_xml(w, "tt:AudioDecoderConfiguration"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ProfileExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProfileExtension2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ProfileExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ProfileExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
         for a in &self.any { w.element(a); }
         w.end(qname);
     }
@@ -2873,7 +7376,113 @@ impl ToXml for RecordingCapabilities {
     }
 }
 
+/// `Rectangle`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rectangle {
+    /// attribute `bottom`
+    pub bottom: f32,
+    /// attribute `top`
+    pub top: f32,
+    /// attribute `right`
+    pub right: f32,
+    /// attribute `left`
+    pub left: f32,
+}
+
+impl FromXml for Rectangle {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.bottom = XsValue::parse_xs(el.attr("bottom").ok_or_else(|| DeError::missing("bottom"))?)?;
+        out.top = XsValue::parse_xs(el.attr("top").ok_or_else(|| DeError::missing("top"))?)?;
+        out.right = XsValue::parse_xs(el.attr("right").ok_or_else(|| DeError::missing("right"))?)?;
+        out.left = XsValue::parse_xs(el.attr("left").ok_or_else(|| DeError::missing("left"))?)?;
+        Ok(out)
+    }
+}
+
+impl ToXml for Rectangle {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("bottom", &self.bottom.to_xs());
+        w.attr("top", &self.top.to_xs());
+        w.attr("right", &self.right.to_xs());
+        w.attr("left", &self.left.to_xs());
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 pub type ReferenceToken = String;
+
+/// `RelativeFocus`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RelativeFocus {
+    /// element `tt:Distance`
+    pub distance: f32,
+    /// element `tt:Speed`
+    pub speed: Option<f32>,
+}
+
+impl FromXml for RelativeFocus {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Distance") => { out.distance = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Speed") => out.speed = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Distance")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RelativeFocus {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Distance", &self.distance.to_xs());
+        if let Some(v) = &self.speed { w.simple("tt:Speed", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `RelativeFocusOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RelativeFocusOptions20 {
+    /// element `tt:Distance`
+    pub distance: super::tt::FloatRange,
+    /// element `tt:Speed`
+    pub speed: Option<super::tt::FloatRange>,
+}
+
+impl FromXml for RelativeFocusOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Distance") => { out.distance = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Speed") => out.speed = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Distance")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RelativeFocusOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.distance.to_xml(w, "tt:Distance");
+        if let Some(v) = &self.speed { v.to_xml(w, "tt:Speed"); }
+        w.end(qname);
+    }
+}
 
 /// `ReplayCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2910,6 +7519,383 @@ impl ToXml for ReplayCapabilities {
         w.simple("tt:XAddr", &self.x_addr.to_xs());
         for a in &self.any { w.element(a); }
         w.end(qname);
+    }
+}
+
+/// `Reverse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reverse {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: super::tt::ReverseMode,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for Reverse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Reverse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ReverseMode {
+    #[default]
+    /// `OFF`
+    OFF,
+    /// `ON`
+    ON,
+    /// `AUTO`
+    AUTO,
+    /// `Extended`
+    Extended,
+}
+
+impl XsValue for ReverseMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "OFF" => Ok(Self::OFF),
+            "ON" => Ok(Self::ON),
+            "AUTO" => Ok(Self::AUTO),
+            "Extended" => Ok(Self::Extended),
+            _ => Err(DeError::value("ReverseMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::OFF => "OFF".into(),
+            Self::ON => "ON".into(),
+            Self::AUTO => "AUTO".into(),
+            Self::Extended => "Extended".into(),
+        }
+    }
+}
+
+/// `Rotate`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rotate {
+    /// attribute `Mirror`
+    pub mirror: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: super::tt::RotateMode,
+    /// element `tt:Degree`
+    pub degree: Option<i32>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::RotateExtension>,
+}
+
+impl FromXml for Rotate {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("Mirror") { out.mirror = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "Mirror")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Degree") => out.degree = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Rotate {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.mirror { w.attr("Mirror", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.degree { w.simple("tt:Degree", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `RotateExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RotateExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for RotateExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for RotateExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RotateMode {
+    #[default]
+    /// `OFF`
+    OFF,
+    /// `ON`
+    ON,
+    /// `AUTO`
+    AUTO,
+}
+
+impl XsValue for RotateMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "OFF" => Ok(Self::OFF),
+            "ON" => Ok(Self::ON),
+            "AUTO" => Ok(Self::AUTO),
+            _ => Err(DeError::value("RotateMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::OFF => "OFF".into(),
+            Self::ON => "ON".into(),
+            Self::AUTO => "AUTO".into(),
+        }
+    }
+}
+
+/// `RotateOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RotateOptions {
+    /// attribute `Reboot`
+    pub reboot: Option<bool>,
+    /// attribute `Mirror`
+    pub mirror: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::RotateMode>,
+    /// element `tt:DegreeList`
+    pub degree_list: Option<super::tt::IntItems>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::RotateOptionsExtension>,
+}
+
+impl FromXml for RotateOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        if let Some(v) = el.attr("Reboot") { out.reboot = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("Mirror") { out.mirror = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "Reboot"), ("", "Mirror")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "DegreeList") => out.degree_list = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for RotateOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.reboot { w.attr("Reboot", &v.to_xs()); }
+        if let Some(v) = &self.mirror { w.attr("Mirror", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.degree_list { v.to_xml(w, "tt:DegreeList"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `RotateOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RotateOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for RotateOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for RotateOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `RuleEngineConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleEngineConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Rule`
+    pub rule: Vec<super::tt::Config>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::RuleEngineConfigurationExtension>,
+}
+
+impl FromXml for RuleEngineConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Rule") => out.rule.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for RuleEngineConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.rule { v.to_xml(w, "tt:Rule"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `RuleEngineConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleEngineConfigurationExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for RuleEngineConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for RuleEngineConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `SceneOrientation`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SceneOrientation {
+    /// element `tt:Mode`
+    pub mode: super::tt::SceneOrientationMode,
+    /// element `tt:Orientation`
+    pub orientation: Option<String>,
+}
+
+impl FromXml for SceneOrientation {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Orientation") => out.orientation = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SceneOrientation {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.orientation { w.simple("tt:Orientation", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SceneOrientationMode {
+    #[default]
+    /// `MANUAL`
+    MANUAL,
+    /// `AUTO`
+    AUTO,
+}
+
+impl XsValue for SceneOrientationMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "MANUAL" => Ok(Self::MANUAL),
+            "AUTO" => Ok(Self::AUTO),
+            _ => Err(DeError::value("SceneOrientationMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::MANUAL => "MANUAL".into(),
+            Self::AUTO => "AUTO".into(),
+        }
     }
 }
 
@@ -3190,6 +8176,90 @@ impl ToXml for SecurityCapabilitiesExtension2 {
     }
 }
 
+/// `SensorDataFilter`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SensorDataFilter {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:SensorID`
+    pub sensor_id: Vec<String>,
+    /// element `tt:Type`
+    pub type_: Vec<String>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for SensorDataFilter {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "SensorID") => out.sensor_id.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Type") => out.type_.push(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for SensorDataFilter {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.sensor_id { w.simple("tt:SensorID", &v.to_xs()); }
+        for v in &self.type_ { w.simple("tt:Type", &v.to_xs()); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `SensorDataFilterOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SensorDataFilterOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:SensorIDFilterSupported`
+    pub sensor_id_filter_supported: bool,
+    /// element `tt:TypeFilterSupported`
+    pub type_filter_supported: bool,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for SensorDataFilterOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "SensorIDFilterSupported") => { out.sensor_id_filter_supported = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "TypeFilterSupported") => { out.type_filter_supported = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("SensorIDFilterSupported")); }
+        if !seen1 { return Err(DeError::missing("TypeFilterSupported")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SensorDataFilterOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:SensorIDFilterSupported", &self.sensor_id_filter_supported.to_xs());
+        w.simple("tt:TypeFilterSupported", &self.type_filter_supported.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SetDateTimeType {
     #[default]
@@ -3211,6 +8281,155 @@ impl XsValue for SetDateTimeType {
         match self {
             Self::Manual => "Manual".into(),
             Self::NTP => "NTP".into(),
+        }
+    }
+}
+
+/// `Space1DDescription`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Space1DDescription {
+    /// element `tt:URI`
+    pub uri: String,
+    /// element `tt:XRange`
+    pub x_range: super::tt::FloatRange,
+}
+
+impl FromXml for Space1DDescription {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "URI") => { out.uri = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "XRange") => { out.x_range = FromXml::from_xml(c)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("URI")); }
+        if !seen1 { return Err(DeError::missing("XRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Space1DDescription {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:URI", &self.uri.to_xs());
+        self.x_range.to_xml(w, "tt:XRange");
+        w.end(qname);
+    }
+}
+
+/// `Space2DDescription`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Space2DDescription {
+    /// element `tt:URI`
+    pub uri: String,
+    /// element `tt:XRange`
+    pub x_range: super::tt::FloatRange,
+    /// element `tt:YRange`
+    pub y_range: super::tt::FloatRange,
+}
+
+impl FromXml for Space2DDescription {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "URI") => { out.uri = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "XRange") => { out.x_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "YRange") => { out.y_range = FromXml::from_xml(c)?; seen2 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("URI")); }
+        if !seen1 { return Err(DeError::missing("XRange")); }
+        if !seen2 { return Err(DeError::missing("YRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Space2DDescription {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:URI", &self.uri.to_xs());
+        self.x_range.to_xml(w, "tt:XRange");
+        self.y_range.to_xml(w, "tt:YRange");
+        w.end(qname);
+    }
+}
+
+/// `StreamSetup`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamSetup {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Stream`
+    pub stream: super::tt::StreamType,
+    /// element `tt:Transport`
+    pub transport: super::tt::Transport,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for StreamSetup {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Stream") => { out.stream = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Transport") => { out.transport = FromXml::from_xml(c)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Stream")); }
+        if !seen1 { return Err(DeError::missing("Transport")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for StreamSetup {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Stream", &self.stream.to_xs());
+        self.transport.to_xml(w, "tt:Transport");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StreamType {
+    #[default]
+    /// `RTP-Unicast`
+    RTPUnicast,
+    /// `RTP-Multicast`
+    RTPMulticast,
+}
+
+impl XsValue for StreamType {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "RTP-Unicast" => Ok(Self::RTPUnicast),
+            "RTP-Multicast" => Ok(Self::RTPMulticast),
+            _ => Err(DeError::value("StreamType", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::RTPUnicast => "RTP-Unicast".into(),
+            Self::RTPMulticast => "RTP-Multicast".into(),
         }
     }
 }
@@ -3527,6 +8746,215 @@ impl ToXml for TimeZone {
     }
 }
 
+/// `ToneCompensation`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ToneCompensation {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: String,
+    /// element `tt:Level`
+    pub level: Option<f32>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ToneCompensationExtension>,
+}
+
+impl FromXml for ToneCompensation {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ToneCompensation {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.level { w.simple("tt:Level", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ToneCompensationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ToneCompensationExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ToneCompensationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ToneCompensationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `ToneCompensationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ToneCompensationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: Vec<String>,
+    /// element `tt:Level`
+    pub level: bool,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ToneCompensationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Level") => { out.level = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Level")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ToneCompensationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        w.simple("tt:Level", &self.level.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `Transport`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transport {
+    /// element `tt:Protocol`
+    pub protocol: super::tt::TransportProtocol,
+    /// element `tt:Tunnel`
+    pub tunnel: Option<super::tt::TransportTunnel>,
+}
+
+impl FromXml for Transport {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Protocol") => { out.protocol = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Tunnel") => out.tunnel = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Protocol")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Transport {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Protocol", &self.protocol.to_xs());
+        if let Some(v) = &self.tunnel { v.to_xml(w, "tt:Tunnel"); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TransportProtocol {
+    #[default]
+    /// `UDP`
+    UDP,
+    /// `TCP`
+    TCP,
+    /// `RTSP`
+    RTSP,
+    /// `HTTP`
+    HTTP,
+}
+
+impl XsValue for TransportProtocol {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "UDP" => Ok(Self::UDP),
+            "TCP" => Ok(Self::TCP),
+            "RTSP" => Ok(Self::RTSP),
+            "HTTP" => Ok(Self::HTTP),
+            _ => Err(DeError::value("TransportProtocol", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::UDP => "UDP".into(),
+            Self::TCP => "TCP".into(),
+            Self::RTSP => "RTSP".into(),
+            Self::HTTP => "HTTP".into(),
+        }
+    }
+}
+
+/// `TransportTunnel`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TransportTunnel {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for TransportTunnel {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for TransportTunnel {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `User`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct User {
@@ -3644,5 +9072,1204 @@ impl XsValue for UserLevel {
             Self::Anonymous => "Anonymous".into(),
             Self::Extended => "Extended".into(),
         }
+    }
+}
+
+/// `Vector1D`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vector1D {
+    /// attribute `x`
+    pub x: f32,
+    /// attribute `space`
+    pub space: Option<String>,
+}
+
+impl FromXml for Vector1D {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.x = XsValue::parse_xs(el.attr("x").ok_or_else(|| DeError::missing("x"))?)?;
+        if let Some(v) = el.attr("space") { out.space = Some(XsValue::parse_xs(v)?); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Vector1D {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("x", &self.x.to_xs());
+        if let Some(v) = &self.space { w.attr("space", &v.to_xs()); }
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `Vector2D`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vector2D {
+    /// attribute `x`
+    pub x: f32,
+    /// attribute `y`
+    pub y: f32,
+    /// attribute `space`
+    pub space: Option<String>,
+}
+
+impl FromXml for Vector2D {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.x = XsValue::parse_xs(el.attr("x").ok_or_else(|| DeError::missing("x"))?)?;
+        out.y = XsValue::parse_xs(el.attr("y").ok_or_else(|| DeError::missing("y"))?)?;
+        if let Some(v) = el.attr("space") { out.space = Some(XsValue::parse_xs(v)?); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Vector2D {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("x", &self.x.to_xs());
+        w.attr("y", &self.y.to_xs());
+        if let Some(v) = &self.space { w.attr("space", &v.to_xs()); }
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `VideoAnalyticsConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoAnalyticsConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:AnalyticsEngineConfiguration`
+    pub analytics_engine_configuration: super::tt::AnalyticsEngineConfiguration,
+    /// element `tt:RuleEngineConfiguration`
+    pub rule_engine_configuration: super::tt::RuleEngineConfiguration,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoAnalyticsConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "AnalyticsEngineConfiguration") => { out.analytics_engine_configuration = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "RuleEngineConfiguration") => { out.rule_engine_configuration = FromXml::from_xml(c)?; seen3 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("AnalyticsEngineConfiguration")); }
+        if !seen3 { return Err(DeError::missing("RuleEngineConfiguration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoAnalyticsConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        self.analytics_engine_configuration.to_xml(w, "tt:AnalyticsEngineConfiguration");
+        self.rule_engine_configuration.to_xml(w, "tt:RuleEngineConfiguration");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `VideoEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoEncoderConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// attribute `GuaranteedFrameRate`
+    pub guaranteed_frame_rate: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: super::tt::VideoEncoding,
+    /// element `tt:Resolution`
+    pub resolution: super::tt::VideoResolution,
+    /// element `tt:Quality`
+    pub quality: f32,
+    /// element `tt:RateControl`
+    pub rate_control: Option<super::tt::VideoRateControl>,
+    /// element `tt:MPEG4`
+    pub mpeg4: Option<super::tt::Mpeg4Configuration>,
+    /// element `tt:H264`
+    pub h264: Option<super::tt::H264Configuration>,
+    /// element `tt:Multicast`
+    pub multicast: super::tt::MulticastConfiguration,
+    /// element `tt:SessionTimeout`
+    pub session_timeout: String,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        let mut seen4 = false;
+        let mut seen5 = false;
+        let mut seen6 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("GuaranteedFrameRate") { out.guaranteed_frame_rate = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "GuaranteedFrameRate")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Resolution") => { out.resolution = FromXml::from_xml(c)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "Quality") => { out.quality = XsValue::parse_xs(&c.text)?; seen4 = true; },
+                ("http://www.onvif.org/ver10/schema", "RateControl") => out.rate_control = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MPEG4") => out.mpeg4 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "H264") => out.h264 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Multicast") => { out.multicast = FromXml::from_xml(c)?; seen5 = true; },
+                ("http://www.onvif.org/ver10/schema", "SessionTimeout") => { out.session_timeout = XsValue::parse_xs(&c.text)?; seen6 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("Encoding")); }
+        if !seen3 { return Err(DeError::missing("Resolution")); }
+        if !seen4 { return Err(DeError::missing("Quality")); }
+        if !seen5 { return Err(DeError::missing("Multicast")); }
+        if !seen6 { return Err(DeError::missing("SessionTimeout")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.guaranteed_frame_rate { w.attr("GuaranteedFrameRate", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        self.resolution.to_xml(w, "tt:Resolution");
+        w.simple("tt:Quality", &self.quality.to_xs());
+        if let Some(v) = &self.rate_control { v.to_xml(w, "tt:RateControl"); }
+        if let Some(v) = &self.mpeg4 { v.to_xml(w, "tt:MPEG4"); }
+        if let Some(v) = &self.h264 { v.to_xml(w, "tt:H264"); }
+        self.multicast.to_xml(w, "tt:Multicast");
+        w.simple("tt:SessionTimeout", &self.session_timeout.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `VideoEncoderConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoEncoderConfigurationOptions {
+    /// attribute `GuaranteedFrameRateSupported`
+    pub guaranteed_frame_rate_supported: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:QualityRange`
+    pub quality_range: super::tt::IntRange,
+    /// element `tt:JPEG`
+    pub jpeg: Option<super::tt::JpegOptions>,
+    /// element `tt:MPEG4`
+    pub mpeg4: Option<super::tt::Mpeg4Options>,
+    /// element `tt:H264`
+    pub h264: Option<super::tt::H264Options>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoEncoderOptionsExtension>,
+}
+
+impl FromXml for VideoEncoderConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("GuaranteedFrameRateSupported") { out.guaranteed_frame_rate_supported = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "GuaranteedFrameRateSupported")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "QualityRange") => { out.quality_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "JPEG") => out.jpeg = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MPEG4") => out.mpeg4 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "H264") => out.h264 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("QualityRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoEncoderConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.guaranteed_frame_rate_supported { w.attr("GuaranteedFrameRateSupported", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.quality_range.to_xml(w, "tt:QualityRange");
+        if let Some(v) = &self.jpeg { v.to_xml(w, "tt:JPEG"); }
+        if let Some(v) = &self.mpeg4 { v.to_xml(w, "tt:MPEG4"); }
+        if let Some(v) = &self.h264 { v.to_xml(w, "tt:H264"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoEncoderOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoEncoderOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:JPEG`
+    pub jpeg: Option<super::tt::JpegOptions2>,
+    /// element `tt:MPEG4`
+    pub mpeg4: Option<super::tt::Mpeg4Options2>,
+    /// element `tt:H264`
+    pub h264: Option<super::tt::H264Options2>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoEncoderOptionsExtension2>,
+}
+
+impl FromXml for VideoEncoderOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "JPEG") => out.jpeg = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MPEG4") => out.mpeg4 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "H264") => out.h264 = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoEncoderOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.jpeg { v.to_xml(w, "tt:JPEG"); }
+        if let Some(v) = &self.mpeg4 { v.to_xml(w, "tt:MPEG4"); }
+        if let Some(v) = &self.h264 { v.to_xml(w, "tt:H264"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoEncoderOptionsExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoEncoderOptionsExtension2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoEncoderOptionsExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoEncoderOptionsExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum VideoEncoding {
+    #[default]
+    /// `JPEG`
+    JPEG,
+    /// `MPEG4`
+    MPEG4,
+    /// `H264`
+    H264,
+}
+
+impl XsValue for VideoEncoding {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "JPEG" => Ok(Self::JPEG),
+            "MPEG4" => Ok(Self::MPEG4),
+            "H264" => Ok(Self::H264),
+            _ => Err(DeError::value("VideoEncoding", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::JPEG => "JPEG".into(),
+            Self::MPEG4 => "MPEG4".into(),
+            Self::H264 => "H264".into(),
+        }
+    }
+}
+
+/// `VideoRateControl`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoRateControl {
+    /// element `tt:FrameRateLimit`
+    pub frame_rate_limit: i32,
+    /// element `tt:EncodingInterval`
+    pub encoding_interval: i32,
+    /// element `tt:BitrateLimit`
+    pub bitrate_limit: i32,
+}
+
+impl FromXml for VideoRateControl {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "FrameRateLimit") => { out.frame_rate_limit = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "EncodingInterval") => { out.encoding_interval = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "BitrateLimit") => { out.bitrate_limit = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("FrameRateLimit")); }
+        if !seen1 { return Err(DeError::missing("EncodingInterval")); }
+        if !seen2 { return Err(DeError::missing("BitrateLimit")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoRateControl {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:FrameRateLimit", &self.frame_rate_limit.to_xs());
+        w.simple("tt:EncodingInterval", &self.encoding_interval.to_xs());
+        w.simple("tt:BitrateLimit", &self.bitrate_limit.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `VideoResolution`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoResolution {
+    /// element `tt:Width`
+    pub width: i32,
+    /// element `tt:Height`
+    pub height: i32,
+}
+
+impl FromXml for VideoResolution {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Width") => { out.width = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Height") => { out.height = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Width")); }
+        if !seen1 { return Err(DeError::missing("Height")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoResolution {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Width", &self.width.to_xs());
+        w.simple("tt:Height", &self.height.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `VideoSource`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSource {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Framerate`
+    pub framerate: f32,
+    /// element `tt:Resolution`
+    pub resolution: super::tt::VideoResolution,
+    /// element `tt:Imaging`
+    pub imaging: Option<super::tt::ImagingSettings>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoSourceExtension>,
+}
+
+impl FromXml for VideoSource {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Framerate") => { out.framerate = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Resolution") => { out.resolution = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Imaging") => out.imaging = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Framerate")); }
+        if !seen1 { return Err(DeError::missing("Resolution")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSource {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Framerate", &self.framerate.to_xs());
+        self.resolution.to_xml(w, "tt:Resolution");
+        if let Some(v) = &self.imaging { v.to_xml(w, "tt:Imaging"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// attribute `ViewMode`
+    pub view_mode: Option<String>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:SourceToken`
+    pub source_token: super::tt::ReferenceToken,
+    /// element `tt:Bounds`
+    pub bounds: super::tt::IntRectangle,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoSourceConfigurationExtension>,
+}
+
+impl FromXml for VideoSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("ViewMode") { out.view_mode = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "ViewMode")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "SourceToken") => { out.source_token = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Bounds") => { out.bounds = FromXml::from_xml(c)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("SourceToken")); }
+        if !seen3 { return Err(DeError::missing("Bounds")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.view_mode { w.attr("ViewMode", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:SourceToken", &self.source_token.to_xs());
+        self.bounds.to_xml(w, "tt:Bounds");
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceConfigurationExtension {
+    /// element `tt:Rotate`
+    pub rotate: Option<super::tt::Rotate>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoSourceConfigurationExtension2>,
+}
+
+impl FromXml for VideoSourceConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Rotate") => out.rotate = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.rotate { v.to_xml(w, "tt:Rotate"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceConfigurationExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceConfigurationExtension2 {
+    /// element `tt:LensDescription`
+    pub lens_description: Vec<super::tt::LensDescription>,
+    /// element `tt:SceneOrientation`
+    pub scene_orientation: Option<super::tt::SceneOrientation>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoSourceConfigurationExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "LensDescription") => out.lens_description.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "SceneOrientation") => out.scene_orientation = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceConfigurationExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.lens_description { v.to_xml(w, "tt:LensDescription"); }
+        if let Some(v) = &self.scene_orientation { v.to_xml(w, "tt:SceneOrientation"); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceConfigurationOptions {
+    /// attribute `MaximumNumberOfProfiles`
+    pub maximum_number_of_profiles: Option<i32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:BoundsRange`
+    pub bounds_range: super::tt::IntRectangleRange,
+    /// element `tt:VideoSourceTokensAvailable`
+    pub video_source_tokens_available: Vec<super::tt::ReferenceToken>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoSourceConfigurationOptionsExtension>,
+}
+
+impl FromXml for VideoSourceConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("MaximumNumberOfProfiles") { out.maximum_number_of_profiles = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "MaximumNumberOfProfiles")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "BoundsRange") => { out.bounds_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "VideoSourceTokensAvailable") => out.video_source_tokens_available.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("BoundsRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.maximum_number_of_profiles { w.attr("MaximumNumberOfProfiles", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.bounds_range.to_xml(w, "tt:BoundsRange");
+        for v in &self.video_source_tokens_available { w.simple("tt:VideoSourceTokensAvailable", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceConfigurationOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceConfigurationOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:Rotate`
+    pub rotate: Option<super::tt::RotateOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoSourceConfigurationOptionsExtension2>,
+}
+
+impl FromXml for VideoSourceConfigurationOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Rotate") => out.rotate = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceConfigurationOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.rotate { v.to_xml(w, "tt:Rotate"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceConfigurationOptionsExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceConfigurationOptionsExtension2 {
+    /// element `tt:SceneOrientationMode`
+    pub scene_orientation_mode: Vec<super::tt::SceneOrientationMode>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoSourceConfigurationOptionsExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "SceneOrientationMode") => out.scene_orientation_mode.push(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceConfigurationOptionsExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.scene_orientation_mode { w.simple("tt:SceneOrientationMode", &v.to_xs()); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:Imaging`
+    pub imaging: Option<super::tt::ImagingSettings20>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::VideoSourceExtension2>,
+}
+
+impl FromXml for VideoSourceExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Imaging") => out.imaging = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.imaging { v.to_xml(w, "tt:Imaging"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `VideoSourceExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoSourceExtension2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoSourceExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoSourceExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `WhiteBalance`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhiteBalance {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: super::tt::WhiteBalanceMode,
+    /// element `tt:CrGain`
+    pub cr_gain: f32,
+    /// element `tt:CbGain`
+    pub cb_gain: f32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for WhiteBalance {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "CrGain") => { out.cr_gain = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "CbGain") => { out.cb_gain = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        if !seen1 { return Err(DeError::missing("CrGain")); }
+        if !seen2 { return Err(DeError::missing("CbGain")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for WhiteBalance {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        w.simple("tt:CrGain", &self.cr_gain.to_xs());
+        w.simple("tt:CbGain", &self.cb_gain.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `WhiteBalance20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhiteBalance20 {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: super::tt::WhiteBalanceMode,
+    /// element `tt:CrGain`
+    pub cr_gain: Option<f32>,
+    /// element `tt:CbGain`
+    pub cb_gain: Option<f32>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::WhiteBalance20Extension>,
+}
+
+impl FromXml for WhiteBalance20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "CrGain") => out.cr_gain = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "CbGain") => out.cb_gain = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for WhiteBalance20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.cr_gain { w.simple("tt:CrGain", &v.to_xs()); }
+        if let Some(v) = &self.cb_gain { w.simple("tt:CbGain", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `WhiteBalance20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhiteBalance20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for WhiteBalance20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for WhiteBalance20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WhiteBalanceMode {
+    #[default]
+    /// `AUTO`
+    AUTO,
+    /// `MANUAL`
+    MANUAL,
+}
+
+impl XsValue for WhiteBalanceMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "AUTO" => Ok(Self::AUTO),
+            "MANUAL" => Ok(Self::MANUAL),
+            _ => Err(DeError::value("WhiteBalanceMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::AUTO => "AUTO".into(),
+            Self::MANUAL => "MANUAL".into(),
+        }
+    }
+}
+
+/// `WhiteBalanceOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhiteBalanceOptions20 {
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::WhiteBalanceMode>,
+    /// element `tt:YrGain`
+    pub yr_gain: Option<super::tt::FloatRange>,
+    /// element `tt:YbGain`
+    pub yb_gain: Option<super::tt::FloatRange>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::WhiteBalanceOptions20Extension>,
+}
+
+impl FromXml for WhiteBalanceOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "YrGain") => out.yr_gain = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "YbGain") => out.yb_gain = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for WhiteBalanceOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.yr_gain { v.to_xml(w, "tt:YrGain"); }
+        if let Some(v) = &self.yb_gain { v.to_xml(w, "tt:YbGain"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `WhiteBalanceOptions20Extension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhiteBalanceOptions20Extension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for WhiteBalanceOptions20Extension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for WhiteBalanceOptions20Extension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WideDynamicMode {
+    #[default]
+    /// `OFF`
+    OFF,
+    /// `ON`
+    ON,
+}
+
+impl XsValue for WideDynamicMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "OFF" => Ok(Self::OFF),
+            "ON" => Ok(Self::ON),
+            _ => Err(DeError::value("WideDynamicMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::OFF => "OFF".into(),
+            Self::ON => "ON".into(),
+        }
+    }
+}
+
+/// `WideDynamicRange`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WideDynamicRange {
+    /// element `tt:Mode`
+    pub mode: super::tt::WideDynamicMode,
+    /// element `tt:Level`
+    pub level: f32,
+}
+
+impl FromXml for WideDynamicRange {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => { out.level = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        if !seen1 { return Err(DeError::missing("Level")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for WideDynamicRange {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        w.simple("tt:Level", &self.level.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `WideDynamicRange20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WideDynamicRange20 {
+    /// element `tt:Mode`
+    pub mode: super::tt::WideDynamicMode,
+    /// element `tt:Level`
+    pub level: Option<f32>,
+}
+
+impl FromXml for WideDynamicRange20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for WideDynamicRange20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        if let Some(v) = &self.level { w.simple("tt:Level", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `WideDynamicRangeOptions20`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WideDynamicRangeOptions20 {
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::WideDynamicMode>,
+    /// element `tt:Level`
+    pub level: Option<super::tt::FloatRange>,
+}
+
+impl FromXml for WideDynamicRangeOptions20 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Level") => out.level = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for WideDynamicRangeOptions20 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.level { v.to_xml(w, "tt:Level"); }
+        w.end(qname);
+    }
+}
+
+/// `ZoomLimits`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ZoomLimits {
+    /// element `tt:Range`
+    pub range: super::tt::Space1DDescription,
+}
+
+impl FromXml for ZoomLimits {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Range") => { out.range = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Range")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ZoomLimits {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.range.to_xml(w, "tt:Range");
+        w.end(qname);
     }
 }
