@@ -1,6 +1,6 @@
 //! The daemon, top to bottom: signals, settings, first-start credential, SDK, camera,
-//! motion, streams, the HTTP (ONVIF) and RTSP servers, WS-Discovery; then wait for SIGTERM/SIGINT (or an
-//! ONVIF SystemReboot) and stop in reverse order.
+//! motion, streams, the HTTP (ONVIF) and RTSP servers, WS-Discovery; then wait for
+//! SIGTERM/SIGINT (or an ONVIF SystemReboot) and stop in reverse order.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,11 +62,7 @@ struct Ports {
 /// The port to listen on: one set by ONVIF SetNetworkProtocols (persisted) wins; then the
 /// command line or config file; an ephemeral (0) one sticks after its first bind.
 fn port(set: Option<u16>, configured: u16, bound: Option<u16>) -> u16 {
-    set.unwrap_or(if configured == 0 {
-        bound.unwrap_or(0)
-    } else {
-        configured
-    })
+    set.unwrap_or(if configured == 0 { bound.unwrap_or(0) } else { configured })
 }
 
 async fn run_once(
@@ -197,8 +193,8 @@ async fn start_http(
     reboot: Arc<tokio::sync::Notify>,
     scopes_changed: Arc<tokio::sync::Notify>,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
-    use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
+    use crate::http::server::Router;
     use crate::onvif::endpoint::{Endpoint, Security};
     use crate::onvif::generated::device;
     let listener = tokio::net::TcpListener::bind((config.bind, http_port))

@@ -25,9 +25,9 @@ use crate::auth::wsse::WsseVerifier;
 use crate::auth::{Credential, CredentialStore};
 use crate::onvif::generated;
 use crate::onvif::rt::{Operation, RequestContext, SoapService};
+use crate::xml::Element;
 use crate::soap::limits::MAX_BODY_BYTES;
 use crate::soap::{Fault, SoapVersion, parse_request, write_fault, write_response};
-use crate::xml::Element;
 
 /// Path of the device service (clients hard-code it).
 pub const DEVICE_PATH: &str = "/onvif/device_service";
