@@ -31,14 +31,18 @@ if [ ! -x target/tools/bin/cargo-fuzz ]; then
   cargo install -q cargo-fuzz --version 0.13.2 --locked --root target/tools
 fi
 
-# Python clients the conformance tests drive (Home Assistant's onvif-zeep-async), in a venv
-# under target/; rebuilt when the pinned requirements change. tests/onvif_zeep.rs uses it.
-req=conformance/onvif-zeep/requirements.txt
-venv=target/zeep-venv
-if [ ! -f "$venv/installed" ] || ! cmp -s "$req" "$venv/installed"; then
-  echo "deps: creating $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
-  cp "$req" "$venv/installed"
-fi
+# Python clients the conformance tests drive, each in its own venv under target/, rebuilt when
+# its pinned requirements change: Home Assistant's onvif-zeep-async (tests/onvif_zeep.rs) and
+# the WSDiscovery client (tests/discovery_netns.rs).
+venv() {
+  local req=$1 venv=$2
+  if [ ! -f "$venv/installed" ] || ! cmp -s "$req" "$venv/installed"; then
+    echo "deps: creating $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/installed"
+  fi
+}
+venv conformance/onvif-zeep/requirements.txt target/zeep-venv
+venv conformance/ws-discovery/requirements.txt target/wsd-venv

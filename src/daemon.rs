@@ -1,6 +1,6 @@
 //! The daemon, top to bottom: signals, settings, first-start credential, SDK, camera,
-//! motion, streams, the HTTP (ONVIF) and RTSP servers; then wait for SIGTERM/SIGINT (or an
-//! ONVIF SystemReboot) and stop in reverse order.
+//! motion, streams, the HTTP (ONVIF) and RTSP servers, WS-Discovery; then wait for
+//! SIGTERM/SIGINT (or an ONVIF SystemReboot) and stop in reverse order.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::auth::UserLevel;
 use crate::camera::Camera;
 use crate::config::Config;
+use crate::discovery::Discovery;
 use crate::motion::MotionMonitor;
 use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
@@ -123,10 +124,20 @@ async fn run_once(
     };
     let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
+    let scopes_changed = Arc::new(tokio::sync::Notify::new());
     let http_port = port(protocols.http_port, config.http_port, ports.http);
-    let (http, http_port) =
-        start_http(config, http_port, &store, id, rtsp_port, reboot.clone()).await?;
+    let (http, http_port) = start_http(
+        config,
+        http_port,
+        &store,
+        id,
+        rtsp_port,
+        reboot.clone(),
+        scopes_changed.clone(),
+    )
+    .await?;
     ports.http.get_or_insert(http_port);
+    let discovery = start_discovery(config, &store, id, http_port, scopes_changed).await;
 
     tracing::info!(
         bind = %config.bind,
@@ -138,6 +149,10 @@ async fn run_once(
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
+    // Bye first, while the device service is still up.
+    if let Some(d) = discovery {
+        d.stop().await;
+    }
     http.shutdown().await;
     if let Some(rtsp) = rtsp {
         rtsp.shutdown().await;
@@ -176,6 +191,7 @@ async fn start_http(
     id: &crate::sdk::SdkVersion,
     rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
+    scopes_changed: Arc<tokio::sync::Notify>,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -211,11 +227,43 @@ async fn start_http(
     };
     let endpoint = Endpoint::new(security).route(
         crate::onvif::endpoint::DEVICE_PATH,
-        device::Service(Device::new(store.clone(), identity, hooks)),
+        device::Service(
+            Device::new(store.clone(), identity, hooks)
+                .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
+        ),
     );
     let router = Arc::new(Router::new(endpoint));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
-    Ok((crate::http::server::HttpServer::spawn(listener, router), local.port()))
+    Ok((
+        crate::http::server::HttpServer::spawn(listener, router),
+        local.port(),
+    ))
+}
+
+/// The WS-Discovery responder (unless `--no-discovery`). A failure to start it is logged,
+/// not fatal: the camera still works for clients given its address.
+async fn start_discovery(
+    config: &Config,
+    store: &Arc<SettingsStore>,
+    id: &crate::sdk::SdkVersion,
+    http_port: u16,
+    changed: Arc<tokio::sync::Notify>,
+) -> Option<Discovery> {
+    if !config.discovery {
+        return None;
+    }
+    let params = crate::discovery::Params {
+        bind: config.bind,
+        http_port,
+        model: id.chip_model.clone(),
+    };
+    match Discovery::start(store.clone(), params, changed).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "WS-Discovery not started");
+            None
+        }
+    }
 }
 
 /// First start (no user at all): creates the administrator, with the password from

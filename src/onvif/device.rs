@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::UserLevel;
+use crate::discovery::scopes::ScopeError;
 use crate::onvif::generated::{device::DeviceService, tds, tt};
 use crate::onvif::host;
 use crate::onvif::rt::{RequestContext, ToXml};
@@ -49,6 +50,9 @@ pub struct Device {
     store: Arc<SettingsStore>,
     identity: Identity,
     hooks: DeviceHooks,
+    /// Called after a scope or discovery-mode change (the WS-Discovery responder re-reads the
+    /// settings and announces the change).
+    discovery_changed: Arc<dyn Fn() + Send + Sync>,
 }
 
 /// Device clock in Unix ms: system clock plus the stored offset.
@@ -268,7 +272,14 @@ impl Device {
             store,
             identity,
             hooks,
+            discovery_changed: Arc::new(|| {}),
         }
+    }
+
+    /// Tells `f` about every scope or discovery-mode change.
+    pub fn on_discovery_change(mut self, f: Arc<dyn Fn() + Send + Sync>) -> Self {
+        self.discovery_changed = f;
+        self
     }
 
     fn xaddr(&self, ctx: &RequestContext) -> String {
@@ -276,24 +287,47 @@ impl Device {
     }
 
     fn fixed_scopes(&self) -> Vec<String> {
-        let s = self.store.get();
-        let enc = |v: &str| v.replace(' ', "%20");
-        let mut v = vec![
-            "onvif://www.onvif.org/Profile/Streaming".to_owned(),
-            "onvif://www.onvif.org/type/video_encoder".to_owned(),
-            format!(
-                "onvif://www.onvif.org/hardware/{}",
-                enc(&self.identity.model)
-            ),
-            format!("onvif://www.onvif.org/name/{}", enc(&s.device.name)),
-        ];
-        if !s.device.location.is_empty() {
-            v.push(format!(
-                "onvif://www.onvif.org/location/{}",
-                enc(&s.device.location)
-            ));
+        crate::discovery::scopes::fixed(&self.identity.model, &host::primary_mac())
+    }
+
+    /// Applies a scope edit, persists it and tells discovery.
+    fn edit_scopes(
+        &self,
+        edit: impl FnOnce(&mut settings::Settings, &[String]) -> Result<(), ScopeError>,
+    ) -> Result<(), Fault> {
+        let fixed = self.fixed_scopes();
+        let mut refused = None;
+        let r = self.store.update(|s| {
+            edit(s, &fixed).map_err(|e| {
+                refused = Some(e);
+                String::new()
+            })
+        });
+        if let Some(e) = refused {
+            return Err(match e {
+                ScopeError::Fixed => {
+                    Fault::operation_prohibited("ScopeOverwrite", "fixed scopes cannot be changed")
+                }
+                ScopeError::NotFound => Fault::invalid_arg_val(Some("NoScope"), "scope not found"),
+                ScopeError::TooMany => Fault::action(
+                    "TooManyScopes",
+                    format!(
+                        "at most {} configurable scopes",
+                        crate::discovery::limits::MAX_CONFIGURABLE_SCOPES
+                    ),
+                ),
+                ScopeError::Invalid => Fault::invalid_arg_val(
+                    None,
+                    format!(
+                        "a scope is an absolute URI without spaces, at most {} bytes",
+                        crate::discovery::limits::MAX_SCOPE_LEN
+                    ),
+                ),
+            });
         }
-        v
+        r.map_err(persist_err)?;
+        (self.discovery_changed)();
+        Ok(())
     }
 
     fn service_capabilities(&self) -> tds::DeviceServiceCapabilities {
@@ -596,10 +630,10 @@ impl DeviceService for Device {
                 scope_item: s,
             })
             .collect();
-        for s in &self.store.get().discovery.extra_scopes {
+        for s in crate::discovery::scopes::configurable(&self.store.get()) {
             scopes.push(tt::Scope {
                 scope_def: tt::ScopeDefinition::Configurable,
-                scope_item: s.clone(),
+                scope_item: s,
             });
         }
         Ok(tds::GetScopesResponse { scopes })
@@ -610,19 +644,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetScopes,
     ) -> Result<tds::SetScopesResponse, Fault> {
-        let fixed = self.fixed_scopes();
-        if req.scopes.iter().any(|s| fixed.contains(s)) {
-            return Err(Fault::operation_prohibited(
-                "ScopeOverwrite",
-                "fixed scopes cannot be set",
-            ));
-        }
-        self.store
-            .update(|s| {
-                s.discovery.extra_scopes = req.scopes.clone();
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.edit_scopes(|s, fixed| crate::discovery::scopes::set(s, fixed, &req.scopes))?;
         Ok(tds::SetScopesResponse::default())
     }
 
@@ -631,16 +653,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::AddScopes,
     ) -> Result<tds::AddScopesResponse, Fault> {
-        self.store
-            .update(|s| {
-                for item in &req.scope_item {
-                    if !s.discovery.extra_scopes.contains(item) {
-                        s.discovery.extra_scopes.push(item.clone());
-                    }
-                }
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.edit_scopes(|s, fixed| crate::discovery::scopes::add(s, fixed, &req.scope_item))?;
         Ok(tds::AddScopesResponse::default())
     }
 
@@ -656,19 +669,7 @@ impl DeviceService for Device {
                 "fixed scopes cannot be removed",
             ));
         }
-        let current = self.store.get().discovery.extra_scopes.clone();
-        if let Some(missing) = req.scope_item.iter().find(|s| !current.contains(s)) {
-            let _ = missing;
-            return Err(Fault::invalid_arg_val(Some("NoScope"), "scope not found"));
-        }
-        self.store
-            .update(|s| {
-                s.discovery
-                    .extra_scopes
-                    .retain(|x| !req.scope_item.contains(x));
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.edit_scopes(|s, fixed| crate::discovery::scopes::remove(s, fixed, &req.scope_item))?;
         Ok(tds::RemoveScopesResponse {
             scope_item: req.scope_item,
         })
@@ -908,6 +909,7 @@ impl DeviceService for Device {
                 Ok(())
             })
             .map_err(persist_err)?;
+        (self.discovery_changed)();
         Ok(tds::SetDiscoveryModeResponse::default())
     }
 
@@ -1060,13 +1062,17 @@ impl DeviceService for Device {
         self.store
             .update(|s| {
                 let users = std::mem::take(&mut s.users);
+                // Scopes go back to the defaults: a new MetadataVersion, never an old one.
+                let version = s.discovery.metadata_version;
                 *s = settings::Settings::default();
                 s.users = users;
+                s.discovery.metadata_version = version.wrapping_add(1).max(1);
                 Ok(())
             })
             .map_err(persist_err)?;
         // The camera runs on the settings it started with: restart so the defaults (encoders,
-        // imaging, ports) take effect, as a camera reboots after a reset.
+        // imaging, ports) take effect, as a camera reboots after a reset (discovery sends Bye,
+        // then Hello with the default scopes).
         self.restart_after_answer();
         Ok(tds::SetSystemFactoryDefaultResponse::default())
     }

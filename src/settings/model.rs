@@ -127,8 +127,14 @@ pub enum DiscoveryMode {
 #[serde(deny_unknown_fields)]
 pub struct DiscoverySettings {
     pub mode: DiscoveryMode,
-    /// Scopes added by clients (AddScopes/SetScopes), beyond the fixed ones.
+    /// Scopes added by clients (AddScopes/SetScopes), beyond the fixed ones and the name
+    /// and location scopes (which live in `device`).
     pub extra_scopes: Vec<String>,
+    /// WS-Discovery MetadataVersion: bumped whenever the scopes change, and persisted so it
+    /// never goes back after a restart (WS-Discovery 2005/04 s.4.1: it increases with any
+    /// change of the advertised metadata).
+    #[serde(default)]
+    pub metadata_version: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -332,6 +338,7 @@ impl Default for Settings {
             discovery: DiscoverySettings {
                 mode: DiscoveryMode::Discoverable,
                 extra_scopes: vec![],
+                metadata_version: 1,
             },
             media: MediaSettings {
                 profiles: vec![
