@@ -60,7 +60,7 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
         .await?
         .context("initialising the camera SDK")?;
-    let camera = Camera::start(sdk, &store)?;
+    let camera = Camera::start(sdk, &store, first_start)?;
     let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),

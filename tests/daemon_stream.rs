@@ -83,3 +83,46 @@ fn profiles_stream_over_rtsp_to_onvif_users_only() {
         nvt.seen
     );
 }
+
+fn stop(mut nvt: Daemon) {
+    nvt.signal(Signal::SIGTERM);
+    assert!(
+        nvt.wait_exit(Duration::from_secs(15)).success(),
+        "{:?}",
+        nvt.seen
+    );
+}
+
+/// `--replay` on a first start: the default encoder configurations (1280x720 and 640x360)
+/// are fitted to the recording (the only size a replay channel can do), saved, and every
+/// profile streams the recording.
+#[test]
+fn replay_mode_serves_the_recording_on_every_profile() {
+    let state = temp_state();
+    let clip = data_dir().join("baseline-640x360-25fps.h264");
+    let clip = path_str(&clip);
+    let env = [("NVT_ADMIN_PASSWORD", "cam-Pass1")];
+    let mut nvt = Daemon::start(state.path(), &["--replay", &clip], &env);
+    let main = stream_url(&mut nvt, "main");
+    let sub = stream_url(&mut nvt, "sub");
+    nvt.wait_for("nvt running", START);
+    let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
+    for url in [&main, &sub] {
+        let (ok, out) = ffprobe_rtsp(&with_user(url), "tcp");
+        assert!(ok && out.trim() == "h264,640,360", "{url}: {out}");
+    }
+    stop(nvt);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
+            .unwrap();
+    for enc in saved["media"]["video_encoders"].as_array().unwrap() {
+        assert_eq!(
+            (enc["width"].as_u64(), enc["height"].as_u64()),
+            (Some(640), Some(360))
+        );
+    }
+    // A second start with the same recording uses the saved, fitted settings.
+    let mut nvt = Daemon::start(state.path(), &["--replay", &clip], &env);
+    nvt.wait_for("nvt running", START);
+    stop(nvt);
+}
