@@ -116,14 +116,18 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
 }
 
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
-/// with the ONVIF users.
+/// with the ONVIF users (and Basic while `network.allow_basic_auth` is set).
 async fn start_rtsp(
     config: &Config,
     store: &Arc<SettingsStore>,
     streams: &Streams,
 ) -> anyhow::Result<RtspServer> {
     let bind = SocketAddr::new(config.bind, config.rtsp_port);
-    let auth = Arc::new(DigestRtspAuth::new(REALM, store.clone()));
+    let basic_store = store.clone();
+    let auth = Arc::new(
+        DigestRtspAuth::new(REALM, store.clone())
+            .with_basic(move || basic_store.get().network.allow_basic_auth),
+    );
     let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
         .await
         .with_context(|| format!("binding RTSP to {bind}"))?;

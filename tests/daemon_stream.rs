@@ -84,6 +84,27 @@ fn profiles_stream_over_rtsp_to_onvif_users_only() {
     );
 }
 
+/// An RTSP OPTIONS from curl with `--basic`: curl sends `Authorization: Basic` up front (a
+/// real client doing Basic; ffmpeg and GStreamer both pick Digest whenever it is offered, and
+/// nvt always offers it). Returns the response head.
+fn curl_basic_options(url: &str, user: &str, password: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "-i", "--max-time", "15", "--basic", "-u"])
+        .arg(format!("{user}:{password}"))
+        .arg(url)
+        .output()
+        .expect("run curl");
+    assert!(out.status.success(), "curl: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn set_allow_basic_auth(state: &std::path::Path, allow: bool) {
+    let path = state.join("settings.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    v["network"]["allow_basic_auth"] = serde_json::Value::Bool(allow);
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
 fn stop(mut nvt: Daemon) {
     nvt.signal(Signal::SIGTERM);
     assert!(
@@ -91,6 +112,59 @@ fn stop(mut nvt: Daemon) {
         "{:?}",
         nvt.seen
     );
+}
+
+#[test]
+fn rtsp_basic_auth_only_when_the_setting_allows_it() {
+    let state = temp_state();
+    let env = [("NVT_ADMIN_PASSWORD", "cam-Pass1")];
+
+    // Default (allow_basic_auth = false): Basic refused, only Digest offered.
+    let mut nvt = Daemon::start(state.path(), &[], &env);
+    let main = stream_url(&mut nvt, "main");
+    nvt.wait_for("nvt running", START);
+    let head = curl_basic_options(&main, "admin", "cam-Pass1");
+    assert!(head.starts_with("RTSP/1.0 401"), "{head}");
+    assert!(head.contains("WWW-Authenticate: Digest"), "{head}");
+    assert!(!head.contains("Basic"), "Basic offered while off: {head}");
+    let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
+    let (ok, out) = ffprobe_rtsp(&with_user(&main), "tcp");
+    assert!(
+        ok && out.trim() == "h264,1280,720",
+        "Digest still works: {out}"
+    );
+    stop(nvt);
+
+    // Turned on: Basic with the right password passes, the wrong one does not; the challenge
+    // offers Basic after Digest; ffprobe (Digest) is unaffected.
+    set_allow_basic_auth(state.path(), true);
+    let mut nvt = Daemon::start(state.path(), &[], &env);
+    let main = stream_url(&mut nvt, "main");
+    nvt.wait_for("nvt running", START);
+    let head = curl_basic_options(&main, "admin", "cam-Pass1");
+    assert!(head.starts_with("RTSP/1.0 200"), "{head}");
+    assert!(head.contains("Public:"), "{head}");
+    let head = curl_basic_options(&main, "admin", "wrong");
+    assert!(head.starts_with("RTSP/1.0 401"), "{head}");
+    let challenges: Vec<&str> = head
+        .lines()
+        .filter_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .collect();
+    assert!(challenges.len() >= 2, "{head}");
+    assert!(challenges[0].starts_with("Digest "), "{head}");
+    assert_eq!(
+        challenges.last().map(|c| c.trim()),
+        Some("Basic realm=\"nvt\", charset=\"UTF-8\""),
+        "{head}"
+    );
+    let head = curl_basic_options(&main, "nobody", "cam-Pass1");
+    assert!(head.starts_with("RTSP/1.0 401"), "{head}");
+    let (ok, out) = ffprobe_rtsp(&with_user(&main), "tcp");
+    assert!(
+        ok && out.trim() == "h264,1280,720",
+        "Digest with Basic on: {out}"
+    );
+    stop(nvt);
 }
 
 /// `--replay` on a first start: the default encoder configurations (1280x720 and 640x360)

@@ -1,4 +1,4 @@
-//! The `Authorization: Digest` parser and verifier (src/auth/digest.rs).
+//! The `Authorization` parsers and verifiers: Digest (src/auth/digest.rs) and Basic (src/auth/basic.rs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
