@@ -27,8 +27,9 @@ pub const TRACK_CONTROL: &str = "trackID=0";
 /// in SETUP). With `multicast` (the stream's multicast URL) the media section carries
 /// `c=IN IP4 <group>/<ttl>` (RFC 4566 s5.7: a TTL is required for IPv4 multicast) and its RTP
 /// port in `m=`, and there is no session-level `c=`: a receiver can join from the SDP alone,
-/// and GStreamer's rtspsrc, which reads the session-level `c=` after the media's and keeps the
-/// last, sees the group and asks for multicast.
+/// and GStreamer's rtspsrc sees the group and asks for multicast (it reads the media-level
+/// `c=` and then the session-level one, keeping the last, so a session-level null address
+/// would hide the group).
 pub fn describe(
     params: &StreamParams,
     name: &str,
