@@ -568,9 +568,10 @@ async fn main() {
         .collect();
     let wall_all = window.to.duration_since(started).as_secs_f64();
     let wall_steady = w;
-    let pct_of = |a: Option<(f64, f64)>, b: Option<(f64, f64)>, wall: f64, part: fn((f64, f64)) -> f64| {
-        a.zip(b).map(|(a, b)| 100.0 * (part(b) - part(a)) / wall)
-    };
+    let pct_of =
+        |a: Option<(f64, f64)>, b: Option<(f64, f64)>, wall: f64, part: fn((f64, f64)) -> f64| {
+            a.zip(b).map(|(a, b)| 100.0 * (part(b) - part(a)) / wall)
+        };
     let total: fn((f64, f64)) -> f64 = |(u, s)| u + s;
     let user: fn((f64, f64)) -> f64 = |(u, _)| u;
     let cpu_all = pct_of(cpu0, cpu2, wall_all, total);
