@@ -1,4 +1,4 @@
-//! The `Authorization` parsers and verifiers: Digest (src/auth/digest.rs) and Basic (src/auth/basic.rs).
+//! The `Authorization: Digest` parser and verifier (src/auth/digest.rs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

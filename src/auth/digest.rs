@@ -683,21 +683,12 @@ fn ct_eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Entry point of the `digest_authorization` fuzz target and of the corpus test: parse any
-/// bytes as an `Authorization` value and run the verifier on the result (the Basic parser
-/// and verifier too: the same header feeds both).
+/// bytes as an `Authorization` value and run the verifier on the result.
 #[doc(hidden)]
 pub fn fuzz_input(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok((user, _)) = super::basic::parse_authorization(s) {
-        let users = vec![Credential {
-            username: user,
-            password: "p".into(),
-            level: super::UserLevel::User,
-        }];
-        let _ = super::basic::verify(s, &users);
-    }
     if let Ok(c) = parse_authorization(s) {
         let auth = DigestAuth::new(DigestConfig::new(c.realm.clone()));
         let users = vec![Credential {
