@@ -1,15 +1,27 @@
-//! N-viewer RTSP load generator (TCP interleaved): every viewer does DESCRIBE, SETUP, PLAY,
-//! then reads for the given time and checks RTP sequence continuity.
+//! N-viewer RTSP load generator (TCP interleaved): every viewer does DESCRIBE, SETUP, PLAY
+//! (answering an HTTP Digest challenge, RFC 7616, when the server sends one), then reads
+//! until a common end and checks RTP sequence continuity.
 //!
-//! `cargo run --release --example rtsp_load -- --url rtsp://127.0.0.1:8554/main --viewers 200 --secs 20`
+//! `cargo run --release --example rtsp_load -- --url rtsp://127.0.0.1:8554/main --viewers 200 \
+//!     --secs 30 --user admin --password secret --server-pid PID`
 //!
-//! Prints one JSON line: viewers that played, failures, total RTP sequence gaps, received
-//! Mbit/s, and time from sending PLAY to the end of the first complete IDR access unit
-//! ("first decodable frame") at p50/p95/max.
+//! Viewers start `--stagger-ms` apart; all of them read until `--secs` after the last one
+//! started. The steady window, the same instants for every viewer, runs from 2 s after the
+//! last one started to 1 s before the end: every viewer is playing.
+//!
+//! Prints one JSON line: viewers that played, failures, total RTP sequence gaps, what each
+//! viewer received (RTP bytes and payload bytes per second of its own playing time), how fast
+//! the RTP clock advanced against the wall clock (1.0 = real time; more means the server sent
+//! media faster than real time, e.g. after a seek), RTP timestamp regressions (media sent
+//! twice), time from sending PLAY to the end of the first complete IDR access unit ("first
+//! decodable frame") at p50/p95/max, and with `--server-pid` the server's CPU (utime+stime
+//! from /proc, % of one core) over the whole run and over the steady window only, and the
+//! user-space part (utime) of the latter.
 
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use nvt::auth::digest::{Algorithm, compute_response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -19,11 +31,19 @@ struct Args {
     url: String,
     #[arg(long, default_value_t = 100)]
     viewers: usize,
+    /// Seconds every viewer reads after the last one has started (the steady window).
     #[arg(long, default_value_t = 10)]
     secs: u64,
     /// Start viewers this many milliseconds apart (0: all at once).
     #[arg(long, default_value_t = 2)]
     stagger_ms: u64,
+    #[arg(long)]
+    user: Option<String>,
+    #[arg(long)]
+    password: Option<String>,
+    /// Server process whose CPU time to sample from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 #[derive(Default, Debug)]
@@ -31,9 +51,119 @@ struct Outcome {
     ok: bool,
     gaps: u64,
     bytes: u64,
+    payload: u64,
     packets: u64,
+    /// RTP timestamp went backwards (same media sent again).
+    ts_regressions: u64,
+    /// RTP clock ticks covered (sum of forward steps).
+    ts_span: u64,
     first_frame: Option<Duration>,
     error: Option<String>,
+}
+
+/// HTTP Digest state of one connection: the challenge and the nonce count.
+struct Digest {
+    user: String,
+    password: String,
+    realm: String,
+    nonce: String,
+    opaque: Option<String>,
+    algorithm: Algorithm,
+    qop: bool,
+    nc: u32,
+}
+
+impl Digest {
+    /// From the `WWW-Authenticate` values of a 401: the first Digest challenge we support
+    /// (servers list the preferred algorithm first, RFC 7616 s3.7).
+    fn from_challenge(head: &str, user: &str, password: &str) -> Option<Digest> {
+        head.lines()
+            .filter_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.trim()
+                    .eq_ignore_ascii_case("WWW-Authenticate")
+                    .then_some(v.trim())
+            })
+            .filter_map(|v| v.strip_prefix("Digest "))
+            .find_map(|params| {
+                let p = auth_params(params);
+                let get = |k: &str| {
+                    p.iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                        .map(|(_, v)| v.clone())
+                };
+                let algorithm = match get("algorithm").as_deref() {
+                    None | Some("MD5") | Some("md5") => Algorithm::Md5,
+                    Some("SHA-256") => Algorithm::Sha256,
+                    Some(_) => return None,
+                };
+                Some(Digest {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                    realm: get("realm")?,
+                    nonce: get("nonce")?,
+                    opaque: get("opaque"),
+                    algorithm,
+                    qop: get("qop").is_some_and(|q| q.split(',').any(|x| x.trim() == "auth")),
+                    nc: 0,
+                })
+            })
+    }
+
+    fn authorization(&mut self, method: &str, uri: &str) -> String {
+        self.nc += 1;
+        let nc = format!("{:08x}", self.nc);
+        let cnonce = format!("{:016x}", rand::random::<u64>());
+        let qop = self.qop.then_some((nc.as_str(), cnonce.as_str(), "auth"));
+        let response = compute_response(
+            self.algorithm,
+            &self.user,
+            &self.realm,
+            &self.password,
+            method,
+            uri,
+            &self.nonce,
+            qop,
+        );
+        let mut h = format!(
+            "Authorization: Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", response=\"{response}\", algorithm={}",
+            self.user,
+            self.realm,
+            self.nonce,
+            self.algorithm.token()
+        );
+        if self.qop {
+            h.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
+        }
+        if let Some(o) = &self.opaque {
+            h.push_str(&format!(", opaque=\"{o}\""));
+        }
+        h.push_str("\r\n");
+        h
+    }
+}
+
+/// `k=v, k="v"` pairs of a challenge (no escapes occur in the values we need).
+fn auth_params(s: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let Some((k, v)) = rest.split_once('=') else {
+            break;
+        };
+        let k = k.trim().trim_start_matches(',').trim().to_owned();
+        let v = v.trim_start();
+        let (val, after) = if let Some(q) = v.strip_prefix('"') {
+            let end = q.find('"').unwrap_or(q.len());
+            (q[..end].to_owned(), q.get(end + 1..).unwrap_or(""))
+        } else {
+            let end = v.find(',').unwrap_or(v.len());
+            (v[..end].trim().to_owned(), &v[end..])
+        };
+        out.push((k, val));
+        rest = after.trim_start().trim_start_matches(',').trim_start();
+    }
+    out
 }
 
 /// Reads one response; returns its head and body.
@@ -54,13 +184,8 @@ async fn read_response_body(
             // A partial interleaved frame: read more.
         } else if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..p]).into_owned();
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("Content-Length:")
-                        .or(l.strip_prefix("Content-length:"))
-                })
-                .and_then(|v| v.trim().parse().ok())
+            let len: usize = header(&head, "Content-Length")
+                .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
             if buf.len() >= p + 4 + len {
                 let body = String::from_utf8_lossy(&buf[p + 4..p + 4 + len]).into_owned();
@@ -77,10 +202,6 @@ async fn read_response_body(
     }
 }
 
-async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<String> {
-    Ok(read_response_body(s, buf).await?.0)
-}
-
 fn header(head: &str, name: &str) -> Option<String> {
     head.lines().find_map(|l| {
         let (n, v) = l.split_once(':')?;
@@ -90,11 +211,88 @@ fn header(head: &str, name: &str) -> Option<String> {
     })
 }
 
-async fn viewer(url: String, secs: u64) -> Outcome {
+/// One RTSP connection: sends requests with CSeq and, once challenged, Digest credentials.
+struct Conn {
+    s: TcpStream,
+    buf: Vec<u8>,
+    cseq: u32,
+    creds: Option<(String, String)>,
+    digest: Option<Digest>,
+}
+
+impl Conn {
+    /// Sends `method uri` with `extra` header lines; on a 401 answers the challenge once.
+    async fn request(
+        &mut self,
+        method: &str,
+        uri: &str,
+        extra: &str,
+    ) -> std::io::Result<(String, String)> {
+        for _ in 0..2 {
+            self.cseq += 1;
+            let auth = match &mut self.digest {
+                Some(d) => d.authorization(method, uri),
+                None => String::new(),
+            };
+            self.s
+                .write_all(
+                    format!(
+                        "{method} {uri} RTSP/1.0\r\nCSeq: {}\r\n{auth}{extra}\r\n",
+                        self.cseq
+                    )
+                    .as_bytes(),
+                )
+                .await?;
+            let (head, body) = read_response_body(&mut self.s, &mut self.buf).await?;
+            if head.starts_with("RTSP/1.0 401")
+                && let Some((u, p)) = &self.creds
+                && let Some(d) = Digest::from_challenge(&head, u, p)
+            {
+                self.digest = Some(d);
+                continue;
+            }
+            if !head.starts_with("RTSP/1.0 200") {
+                return Err(std::io::Error::other(format!(
+                    "{method}: {}",
+                    head.lines().next().unwrap_or_default()
+                )));
+            }
+            return Ok((head, body));
+        }
+        Err(std::io::Error::other(format!(
+            "{method}: credentials refused"
+        )))
+    }
+}
+
+/// The steady window, common to all viewers: bytes, packets and RTP clock progress are
+/// counted only for packets that arrive in it.
+#[derive(Clone, Copy)]
+struct Window {
+    from: Instant,
+    to: Instant,
+}
+
+impl Window {
+    fn contains(&self, t: Instant) -> bool {
+        t >= self.from && t < self.to
+    }
+
+    fn secs(&self) -> f64 {
+        self.to.duration_since(self.from).as_secs_f64()
+    }
+}
+
+async fn viewer(
+    url: String,
+    creds: Option<(String, String)>,
+    end: Instant,
+    window: Window,
+) -> Outcome {
     let mut o = Outcome::default();
     // A server that stops answering must not hang the run: whole-viewer deadline.
-    let deadline = Duration::from_secs(secs + 15);
-    match tokio::time::timeout(deadline, viewer_inner(&url, secs, &mut o)).await {
+    let deadline = (end + Duration::from_secs(15)).saturating_duration_since(Instant::now());
+    match tokio::time::timeout(deadline, viewer_inner(&url, creds, end, window, &mut o)).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => o.error = Some(e.to_string()),
         Err(_) => {
@@ -105,30 +303,37 @@ async fn viewer(url: String, secs: u64) -> Outcome {
     o
 }
 
-async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<()> {
+async fn viewer_inner(
+    url: &str,
+    creds: Option<(String, String)>,
+    end: Instant,
+    window: Window,
+    o: &mut Outcome,
+) -> std::io::Result<()> {
     let hostport = url
         .trim_start_matches("rtsp://")
         .split('/')
         .next()
         .unwrap_or_default()
         .to_owned();
-    let mut s = TcpStream::connect(&hostport).await?;
+    let s = TcpStream::connect(&hostport).await?;
     s.set_nodelay(true)?;
-    let mut buf = Vec::new();
-    s.write_all(
-        format!("DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n").as_bytes(),
-    )
-    .await?;
-    let (head, sdp) = read_response_body(&mut s, &mut buf).await?;
-    if !head.starts_with("RTSP/1.0 200") {
-        return Err(std::io::Error::other(head));
-    }
+    let mut c = Conn {
+        s,
+        buf: Vec::new(),
+        cseq: 0,
+        creds,
+        digest: None,
+    };
+    let (head, sdp) = c
+        .request("DESCRIBE", url, "Accept: application/sdp\r\n")
+        .await?;
     let base = header(&head, "Content-Base").unwrap_or_else(|| format!("{url}/"));
     // The media's control URL (RFC 2326 C.1.1): the last a=control, relative to Content-Base.
     let control = sdp
         .lines()
         .filter_map(|l| l.trim().strip_prefix("a=control:"))
-        .last()
+        .next_back()
         .unwrap_or("*")
         .to_owned();
     let track = if control.starts_with("rtsp://") {
@@ -136,14 +341,13 @@ async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<
     } else {
         format!("{}/{control}", base.trim_end_matches('/'))
     };
-    s.write_all(
-        format!(
-            "SETUP {track} RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"
+    let (head, _) = c
+        .request(
+            "SETUP",
+            &track,
+            "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n",
         )
-        .as_bytes(),
-    )
-    .await?;
-    let head = read_response(&mut s, &mut buf).await?;
+        .await?;
     let session = header(&head, "Session")
         .ok_or_else(|| std::io::Error::other(format!("SETUP: {head}")))?
         .split(';')
@@ -151,22 +355,19 @@ async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<
         .unwrap_or_default()
         .to_owned();
     let t0 = Instant::now();
-    s.write_all(
-        format!(
-            "PLAY {url} RTSP/1.0\r\nCSeq: 3\r\nSession: {session}\r\nRange: npt=0.000-\r\n\r\n"
-        )
-        .as_bytes(),
+    // What ffmpeg, VLC and GStreamer send on PLAY.
+    c.request(
+        "PLAY",
+        url,
+        &format!("Session: {session}\r\nRange: npt=0.000-\r\n"),
     )
     .await?;
-    let head = read_response(&mut s, &mut buf).await?;
-    if !head.starts_with("RTSP/1.0 200") {
-        return Err(std::io::Error::other(head));
-    }
-    let end = t0 + Duration::from_secs(secs);
     let mut expected: Option<u16> = None;
+    let mut last_ts: Option<u32> = None;
     let mut in_idr = false;
-    let mut chunk = vec![0u8; 256 * 1024];
+    let mut chunk = vec![0u8; 64 * 1024];
     let mut pos = 0;
+    let buf = &mut c.buf;
     loop {
         // Parse whole interleaved frames from buf[pos..].
         while buf.len() - pos >= 4 {
@@ -187,6 +388,7 @@ async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<
             let ch = buf[pos + 1];
             let pkt = &buf[pos + 4..pos + 4 + len];
             if ch == 0 && pkt.len() >= 13 {
+                let counted = window.contains(Instant::now());
                 let seq = u16::from_be_bytes([pkt[2], pkt[3]]);
                 if let Some(e) = expected
                     && seq != e
@@ -194,14 +396,25 @@ async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<
                     o.gaps += u64::from(seq.wrapping_sub(e));
                 }
                 expected = Some(seq.wrapping_add(1));
-                o.packets += 1;
-                o.bytes += pkt.len() as u64;
-                let nal = pkt[12] & 0x1f;
+                let ts = u32::from_be_bytes([pkt[4], pkt[5], pkt[6], pkt[7]]);
+                if let Some(prev) = last_ts {
+                    let step = ts.wrapping_sub(prev);
+                    if step > u32::MAX / 2 {
+                        o.ts_regressions += 1;
+                    } else if counted {
+                        o.ts_span += u64::from(step);
+                    }
+                }
+                last_ts = Some(ts);
+                // RTP header: 12 bytes + 4 per CSRC (+ extension, which neither server uses).
+                let header_len = 12 + 4 * usize::from(pkt[0] & 0x0f);
+                if counted {
+                    o.packets += 1;
+                    o.bytes += pkt.len() as u64;
+                    o.payload += pkt.len().saturating_sub(header_len) as u64;
+                }
                 if o.first_frame.is_none() {
-                    if nal == 24
-                        || (nal == 28 && pkt.get(13).is_some_and(|h| h & 0x1f == 5))
-                        || nal == 5
-                    {
+                    if carries_idr(&pkt[header_len.min(pkt.len())..]) {
                         in_idr = true;
                     }
                     if in_idr && pkt[1] & 0x80 != 0 {
@@ -219,65 +432,167 @@ async fn viewer_inner(url: &str, secs: u64, o: &mut Outcome) -> std::io::Result<
         if now >= end {
             break;
         }
-        match tokio::time::timeout(end - now, s.read(&mut chunk)).await {
+        match tokio::time::timeout(end - now, c.s.read(&mut chunk)).await {
             Err(_) => break,
             Ok(Ok(0)) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
             Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
             Ok(Err(e)) => return Err(e),
         }
     }
-    let _ = s
-        .write_all(
-            format!("TEARDOWN {url} RTSP/1.0\r\nCSeq: 4\r\nSession: {session}\r\n\r\n").as_bytes(),
+    let auth = match &mut c.digest {
+        Some(d) => d.authorization("TEARDOWN", url),
+        None => String::new(),
+    };
+    let _ =
+        c.s.write_all(
+            format!("TEARDOWN {url} RTSP/1.0\r\nCSeq: 99\r\nSession: {session}\r\n{auth}\r\n")
+                .as_bytes(),
         )
         .await;
     o.ok = true;
     Ok(())
 }
 
-fn pct(v: &[Duration], p: f64) -> f64 {
+/// Whether an RTP payload (RFC 6184) carries (part of) an IDR slice: a single NAL of type 5,
+/// a FU-A of one, or a STAP-A holding one (a STAP-A of SPS+PPS alone does not count).
+fn carries_idr(payload: &[u8]) -> bool {
+    match payload.first().map(|h| h & 0x1f) {
+        Some(5) => true,
+        Some(28) => payload.get(1).is_some_and(|h| h & 0x1f == 5),
+        Some(24) => {
+            let mut rest = &payload[1..];
+            while rest.len() > 2 {
+                let n = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+                if rest.get(2).is_some_and(|h| h & 0x1f == 5) {
+                    return true;
+                }
+                rest = rest.get(2 + n..).unwrap_or_default();
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i].as_secs_f64() * 1000.0
+    v[i]
+}
+
+/// (utime, stime) of a process, in seconds.
+fn cpu_secs(pid: u32) -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name (which may contain spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let user: f64 = f.get(11)?.parse().ok()?;
+    let system: f64 = f.get(12)?.parse().ok()?;
+    Some((user / clk_tck(), system / clk_tck()))
+}
+
+/// Clock ticks per second of /proc times (`getconf CLK_TCK`; run.sh passes it, 100 otherwise).
+fn clk_tck() -> f64 {
+    std::env::var("CLK_TCK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100.0)
 }
 
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    let creds = args.user.clone().zip(args.password.clone());
     let started = Instant::now();
+    let cpu0 = args.server_pid.and_then(cpu_secs);
+    let ramp = Duration::from_millis(args.stagger_ms * args.viewers as u64);
+    // Everyone reads until the same instant: `secs` after the last viewer starts.
+    let end = started + ramp + Duration::from_secs(args.secs);
+    // Steady window: from 2 s after the last viewer started (its PLAY answered and first
+    // frame in, unless the server is struggling) to 1 s before the end.
+    let window = Window {
+        from: started + ramp + Duration::from_secs(2),
+        to: end - Duration::from_secs(1),
+    };
     let mut tasks = Vec::with_capacity(args.viewers);
     for _ in 0..args.viewers {
-        tasks.push(tokio::spawn(viewer(args.url.clone(), args.secs)));
+        tasks.push(tokio::spawn(viewer(
+            args.url.clone(),
+            creds.clone(),
+            end,
+            window,
+        )));
         if args.stagger_ms > 0 {
             tokio::time::sleep(Duration::from_millis(args.stagger_ms)).await;
         }
     }
+    tokio::time::sleep_until(window.from.into()).await;
+    let cpu1 = args.server_pid.and_then(cpu_secs);
+    tokio::time::sleep_until(window.to.into()).await;
+    let cpu2 = args.server_pid.and_then(cpu_secs);
     let mut outcomes = Vec::new();
     for t in tasks {
         outcomes.push(t.await.unwrap_or_default());
     }
+    // A viewer that got nothing in the steady window is not playing, whatever its RTSP said.
+    for o in &mut outcomes {
+        if o.ok && o.packets == 0 && args.secs > 3 {
+            o.ok = false;
+            o.error = Some("no RTP in the steady window".into());
+        }
+    }
     let ok = outcomes.iter().filter(|o| o.ok).count();
     let gaps: u64 = outcomes.iter().map(|o| o.gaps).sum();
-    let bytes: u64 = outcomes.iter().map(|o| o.bytes).sum();
-    let mut ttff: Vec<Duration> = outcomes.iter().filter_map(|o| o.first_frame).collect();
-    ttff.sort();
+    let regressions: u64 = outcomes.iter().map(|o| o.ts_regressions).sum();
+    let played: Vec<&Outcome> = outcomes.iter().filter(|o| o.ok).collect();
+    let per_viewer = |f: &dyn Fn(&Outcome) -> f64| -> f64 {
+        played.iter().map(|o| f(o)).sum::<f64>() / played.len().max(1) as f64
+    };
+    let w = window.secs();
+    let mbps = per_viewer(&|o| o.bytes as f64 * 8.0 / 1e6 / w);
+    let payload_mbps = per_viewer(&|o| o.payload as f64 * 8.0 / 1e6 / w);
+    let pkts = per_viewer(&|o| o.packets as f64 / w);
+    let clock = per_viewer(&|o| o.ts_span as f64 / 90_000.0 / w);
+    let mut ttff: Vec<f64> = outcomes
+        .iter()
+        .filter_map(|o| o.first_frame)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .collect();
+    ttff.sort_by(f64::total_cmp);
     let errors: Vec<&str> = outcomes
         .iter()
         .filter_map(|o| o.error.as_deref())
         .take(3)
         .collect();
-    let wall = started.elapsed().as_secs_f64();
+    let wall_all = window.to.duration_since(started).as_secs_f64();
+    let wall_steady = w;
+    let pct_of =
+        |a: Option<(f64, f64)>, b: Option<(f64, f64)>, wall: f64, part: fn((f64, f64)) -> f64| {
+            a.zip(b).map(|(a, b)| 100.0 * (part(b) - part(a)) / wall)
+        };
+    let total: fn((f64, f64)) -> f64 = |(u, s)| u + s;
+    let user: fn((f64, f64)) -> f64 = |(u, _)| u;
+    let cpu_all = pct_of(cpu0, cpu2, wall_all, total);
+    let cpu_steady = pct_of(cpu1, cpu2, wall_steady, total);
+    let cpu_user_steady = pct_of(cpu1, cpu2, wall_steady, user);
     println!(
-        "{{\"viewers\":{},\"ok\":{ok},\"failed\":{},\"gaps\":{gaps},\"mbps\":{:.1},\"ttff_ms_p50\":{:.1},\"ttff_ms_p95\":{:.1},\"ttff_ms_max\":{:.1},\"errors\":{:?}}}",
+        "{{\"viewers\":{},\"ok\":{ok},\"failed\":{},\"gaps\":{gaps},\"ts_regressions\":{regressions},\
+         \"mbps_per_viewer\":{mbps:.3},\"payload_mbps_per_viewer\":{payload_mbps:.3},\
+         \"packets_per_s_per_viewer\":{pkts:.1},\"rtp_clock_vs_wall\":{clock:.3},\
+         \"ttff_ms_p50\":{:.1},\"ttff_ms_p95\":{:.1},\"ttff_ms_max\":{:.1},\
+         \"cpu_pct_all\":{:.1},\"cpu_pct_steady\":{:.1},\"cpu_user_pct_steady\":{:.1},\
+         \"window_s_all\":{wall_all:.1},\
+         \"window_s_steady\":{wall_steady:.1},\"errors\":{:?}}}",
         args.viewers,
         args.viewers - ok,
-        bytes as f64 * 8.0 / 1e6 / args.secs as f64,
         pct(&ttff, 0.5),
         pct(&ttff, 0.95),
         pct(&ttff, 1.0),
+        cpu_all.unwrap_or(f64::NAN),
+        cpu_steady.unwrap_or(f64::NAN),
+        cpu_user_steady.unwrap_or(f64::NAN),
         errors
     );
-    let _ = wall;
 }

@@ -1,65 +1,105 @@
 #!/bin/bash
-# Side-by-side RTSP load: nvt's engine (examples/rtsp_file_server) vs GStreamer's RTSP server
-# (bench/gst_rtsp_server.py), same clip, TCP interleaved viewers from bench/rtsp_load.rs.
+# Side-by-side RTSP load: the real `nvt` daemon in replay mode vs GStreamer's RTSP server
+# (bench/gst_rtsp_server.py), both fed the same pre-encoded ~4 Mb/s 1280x720 25 fps H.264 clip
+# as a live stream, both with Digest auth; N TCP-interleaved viewers from bench/rtsp_load.rs.
 # Server pinned to CPU 0, load generator to CPU 1 (taskset). Prints a Markdown table.
 #
-#   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 20 50 200 500
-#   env: STAGGER_MS (viewer start spacing, default 2), SERVERS ("nvt gst", default both)
+#   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 30 50 200 500
+#   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("nvt gst", default both),
+#        CLIP (an Annex-B H.264 file to use instead of the generated one), NVT (binary)
 #
-# Needs: scripts/deps.sh (ffmpeg, GStreamer, gir1.2-gst-rtsp-server-1.0, python3-gi).
+# Needs: scripts/deps.sh (ffmpeg with libx264, GStreamer, gir1.2-gst-rtsp-server-1.0,
+# python3-gi). Each server is started fresh for every row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-20}
+secs=${1:-30}
 shift || true
 viewers=("${@:-50 200 500}")
 # shellcheck disable=SC2206
 viewers=(${viewers[@]})
-clip=tests/data/baseline-640x360-25fps.h264
-work=$(mktemp -d)
-trap 'kill $srv_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-srv_pid=
-stagger=${STAGGER_MS:-2}
+stagger=${STAGGER_MS:-20}
 servers=${SERVERS:-nvt gst}
+nvt=${NVT:-target/release/nvt}
+work=$(mktemp -d)
+srv_pid=
+trap 'if [[ -n $srv_pid ]]; then kill "$srv_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+export CLK_TCK
+CLK_TCK=$(getconf CLK_TCK)
+password=bench-Pass1
 
-cargo build --release --example rtsp_file_server --example rtsp_load >&2
-# GStreamer's RTSP server does not loop a file: give it 10 minutes of the clip.
-for _ in $(seq 150); do cat "$clip"; done >"$work/big.h264"
-ffmpeg -hide_banner -v error -y -fflags +genpts -r 25 -i "$work/big.h264" -c copy "$work/peer.mkv"
-rm "$work/big.h264"
+cargo build --release --bin nvt --example rtsp_load >&2
+clip=${CLIP:-$work/clip.h264}
+if [[ -z ${CLIP:-} ]]; then
+    # 20 s of a moving test pattern with noise, so x264 needs the bits: 1280x720, 25 fps,
+    # IDR every 2 s, no B-frames (a camera's stream), ~4 Mb/s. Made here, not committed (10 MB).
+    ffmpeg -hide_banner -v error -y -f lavfi \
+        -i "testsrc2=size=1280x720:rate=25,noise=alls=12:allf=t" -t 20 \
+        -c:v libx264 -preset veryfast -profile:v high -bf 0 -g 50 -keyint_min 50 \
+        -sc_threshold 0 -b:v 4M -maxrate 4.4M -bufsize 4M -pix_fmt yuv420p -f h264 "$clip"
+fi
+clip_mbps=$(awk -v b="$(stat -c %s "$clip")" -v f="$(ffprobe -v error -count_frames \
+    -show_entries stream=nb_read_frames -of csv=p=0 "$clip")" \
+    'BEGIN {printf "%.2f", b * 8 / (f / 25) / 1e6}')
+echo "clip: $clip, $clip_mbps Mbit/s of H.264 at 25 fps" >&2
 
-tck=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-
-run() { # name port
-    local name=$1 port=$2 n
-    sleep 2
-    for n in "${viewers[@]}"; do
-        local t0 t1 out
-        t0=$(cpu_ticks "$srv_pid")
-        out=$(taskset -c 1 target/release/examples/rtsp_load --url "rtsp://127.0.0.1:$port/main" \
-            --viewers "$n" --secs "$secs" --stagger-ms "$stagger")
-        t1=$(cpu_ticks "$srv_pid")
-        local wall=$((secs + n * stagger / 1000 + 1))
-        local cpu
-        cpu=$(awk -v d=$((t1 - t0)) -v t="$tck" -v w="$wall" 'BEGIN {printf "%.1f", 100 * d / t / w}')
-        echo "| $name | $n | $cpu | $(rss_kib "$srv_pid") | $out |"
-        sleep 2
+start_server() { # name port
+    case $1 in
+    nvt)
+        rm -rf "$work/state"
+        NVT_ADMIN_PASSWORD=$password taskset -c 0 "$nvt" --state-dir "$work/state" \
+            --bind 127.0.0.1 --http-port 0 --rtsp-port "$2" --no-discovery \
+            --replay "$clip" --log-level warn >/dev/null 2>"$work/nvt.log" &
+        ;;
+    gst)
+        taskset -c 0 /usr/bin/python3 bench/gst_rtsp_server.py "$clip" "$2" admin "$password" \
+            >/dev/null 2>"$work/gst.log" &
+        ;;
+    esac
+    srv_pid=$!
+    # Ready when the RTSP port accepts (the peer parses the clip first), then settle.
+    for _ in $(seq 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then break; fi
+        sleep 0.2
     done
+    sleep 2
 }
 
-echo "| server | viewers | server CPU % (1 core) | server RSS KiB | load generator result |"
-echo "|---|---|---|---|---|"
-if [[ " $servers " == *" nvt "* ]]; then
-    taskset -c 0 target/release/examples/rtsp_file_server --file "$clip" --bind 127.0.0.1:18554 >/dev/null &
-    srv_pid=$!
-    run nvt 18554
-    kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true
-fi
-if [[ " $servers " == *" gst "* ]]; then
-    taskset -c 0 /usr/bin/python3 bench/gst_rtsp_server.py "$work/peer.mkv" 18555 >/dev/null &
-    srv_pid=$!
-    run gst-rtsp-server 18555
-    kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true
-fi
-srv_pid=
+stop_server() {
+    kill "$srv_pid"
+    wait "$srv_pid" 2>/dev/null || true
+    srv_pid=
+    sleep 2
+}
+
+rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+load() { # port viewers
+    taskset -c 1 target/release/examples/rtsp_load --url "rtsp://127.0.0.1:$1/main" \
+        --viewers "$2" --secs "$secs" --stagger-ms "$stagger" --user admin \
+        --password "$password" --server-pid "$srv_pid"
+}
+
+field() { # json name
+    sed -E "s/.*\"$2\":([^,}]*).*/\\1/" <<<"$1"
+}
+
+echo "| server | viewers | CPU % steady (user) | CPU % incl. ramp | RSS MiB | played | gaps | ts regressions | Mbit/s per viewer (payload) | RTP clock / wall | first frame p50 / p95 / max ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+port=18554
+for name in $servers; do
+    for n in 0 "${viewers[@]}"; do
+        port=$((port + 1))
+        start_server "$name" "$port"
+        out=$(load "$port" "$n")
+        rss=$(rss_mib "$srv_pid")
+        stop_server
+        echo "$out" >>"${RESULTS:-/dev/null}"
+        printf '| %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s (%s) | %s | %s / %s / %s |\n' \
+            "$name" "$n" "$(field "$out" cpu_pct_steady)" "$(field "$out" cpu_user_pct_steady)" \
+            "$(field "$out" cpu_pct_all)" "$rss" \
+            "$(field "$out" ok)" "$(field "$out" gaps)" "$(field "$out" ts_regressions)" \
+            "$(field "$out" mbps_per_viewer)" "$(field "$out" payload_mbps_per_viewer)" \
+            "$(field "$out" rtp_clock_vs_wall)" "$(field "$out" ttff_ms_p50)" \
+            "$(field "$out" ttff_ms_p95)" "$(field "$out" ttff_ms_max)"
+    done
+done

@@ -30,8 +30,10 @@ pub struct Camera {
 impl Camera {
     /// Reads the hardware, completes the settings with the SDK's defaults where they have
     /// none (imaging at first start), and applies them. Settings the hardware cannot do
-    /// (e.g. a resolution from another camera's file) are an error naming the setting.
-    pub fn start(sdk: Sdk, store: &SettingsStore) -> anyhow::Result<Camera> {
+    /// (e.g. a resolution from another camera's file) are an error naming the setting, except
+    /// at first start, when the built-in default encoder configurations are first fitted to
+    /// the hardware (a replayed recording, or a sensor without the default sizes).
+    pub fn start(sdk: Sdk, store: &SettingsStore, first_start: bool) -> anyhow::Result<Camera> {
         let identity = sdk.version().context("reading SDK identity")?;
         let caps = sdk.encoder_caps().context("reading encoder capabilities")?;
         let mut sources = Vec::new();
@@ -55,6 +57,9 @@ impl Camera {
             channels: Mutex::new(HashMap::new()),
         };
         camera.complete_imaging(store)?;
+        if first_start {
+            camera.fit_default_encoders(store)?;
+        }
         let settings = store.get();
         for imaging in &settings.imaging {
             camera.apply_imaging(imaging)?;
@@ -196,6 +201,64 @@ impl Camera {
                     Ok(())
                 })
                 .context("saving default imaging settings")?;
+        }
+        Ok(())
+    }
+
+    /// Fits the default encoder configurations to the encoder's caps and saves them: a size
+    /// the hardware lacks becomes the largest it has that is no larger (else its smallest),
+    /// numbers are clamped to their ranges, a profile or rate control it lacks becomes its
+    /// first. Configurations the hardware can do are left exactly as they are.
+    fn fit_default_encoders(&self, store: &SettingsStore) -> anyhow::Result<()> {
+        let caps = &self.caps;
+        let clamp = |v: u32, (lo, hi): (u32, u32)| v.clamp(lo, hi.max(lo));
+        let settings = store.get();
+        let mut fitted = settings.media.video_encoders.clone();
+        let mut changed = false;
+        for cfg in &mut fitted {
+            if self.encoder_attr(&settings, cfg).is_ok() {
+                continue;
+            }
+            let area = cfg.width * cfg.height;
+            if !caps.resolutions.contains(&(cfg.width, cfg.height))
+                && let Some(&(w, h)) = caps
+                    .resolutions
+                    .iter()
+                    .find(|(w, h)| w * h <= area)
+                    .or(caps.resolutions.last())
+            {
+                (cfg.width, cfg.height) = (w, h);
+            }
+            cfg.fps = clamp(cfg.fps, caps.fps);
+            cfg.bitrate_kbps = clamp(cfg.bitrate_kbps, caps.bitrate_kbps);
+            cfg.gop = clamp(cfg.gop, caps.gop);
+            if !caps.h264_profiles.contains(&cfg.h264_profile)
+                && let Some(&p) = caps.h264_profiles.first()
+            {
+                cfg.h264_profile = p;
+            }
+            if !caps.rc_modes.contains(&cfg.rate_control)
+                && let Some(&rc) = caps.rc_modes.first()
+            {
+                cfg.rate_control = rc;
+            }
+            tracing::info!(
+                token = %cfg.token,
+                width = cfg.width,
+                height = cfg.height,
+                fps = cfg.fps,
+                bitrate_kbps = cfg.bitrate_kbps,
+                "default encoder configuration fitted to the hardware"
+            );
+            changed = true;
+        }
+        if changed {
+            store
+                .update(|s| {
+                    s.media.video_encoders = fitted;
+                    Ok(())
+                })
+                .context("saving the fitted encoder configurations")?;
         }
         Ok(())
     }

@@ -81,7 +81,7 @@ async fn run_once(
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
         .await?
         .context("initialising the camera SDK")?;
-    let camera = Camera::start(sdk, &store)?;
+    let camera = Camera::start(sdk, &store, first_start)?;
     let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
@@ -166,13 +166,17 @@ async fn run_once(
 }
 
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
-/// with the ONVIF users.
+/// with the ONVIF users (and Basic while `network.allow_basic_auth` is set).
 async fn start_rtsp(
     bind: SocketAddr,
     store: &Arc<SettingsStore>,
     streams: &Streams,
 ) -> anyhow::Result<RtspServer> {
-    let auth = Arc::new(DigestRtspAuth::new(REALM, store.clone()));
+    let basic_store = store.clone();
+    let auth = Arc::new(
+        DigestRtspAuth::new(REALM, store.clone())
+            .with_basic(move || basic_store.get().network.allow_basic_auth),
+    );
     let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
         .await
         .with_context(|| format!("binding RTSP to {bind}"))?;

@@ -83,3 +83,120 @@ fn profiles_stream_over_rtsp_to_onvif_users_only() {
         nvt.seen
     );
 }
+
+/// An RTSP OPTIONS from curl with `--basic`: curl sends `Authorization: Basic` up front (a
+/// real client doing Basic; ffmpeg and GStreamer both pick Digest whenever it is offered, and
+/// nvt always offers it). Returns the response head.
+fn curl_basic_options(url: &str, user: &str, password: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "-i", "--max-time", "15", "--basic", "-u"])
+        .arg(format!("{user}:{password}"))
+        .arg(url)
+        .output()
+        .expect("run curl");
+    assert!(out.status.success(), "curl: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn set_allow_basic_auth(state: &std::path::Path, allow: bool) {
+    let path = state.join("settings.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    v["network"]["allow_basic_auth"] = serde_json::Value::Bool(allow);
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+fn stop(mut nvt: Daemon) {
+    nvt.signal(Signal::SIGTERM);
+    assert!(
+        nvt.wait_exit(Duration::from_secs(15)).success(),
+        "{:?}",
+        nvt.seen
+    );
+}
+
+#[test]
+fn rtsp_basic_auth_only_when_the_setting_allows_it() {
+    let state = temp_state();
+    let env = [("NVT_ADMIN_PASSWORD", "cam-Pass1")];
+
+    // Default (allow_basic_auth = false): Basic refused, only Digest offered.
+    let mut nvt = Daemon::start(state.path(), &[], &env);
+    let main = stream_url(&mut nvt, "main");
+    nvt.wait_for("nvt running", START);
+    let head = curl_basic_options(&main, "admin", "cam-Pass1");
+    assert!(head.starts_with("RTSP/1.0 401"), "{head}");
+    assert!(head.contains("WWW-Authenticate: Digest"), "{head}");
+    assert!(!head.contains("Basic"), "Basic offered while off: {head}");
+    let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
+    let (ok, out) = ffprobe_rtsp(&with_user(&main), "tcp");
+    assert!(
+        ok && out.trim() == "h264,1280,720",
+        "Digest still works: {out}"
+    );
+    stop(nvt);
+
+    // Turned on: Basic with the right password passes, the wrong one does not; the challenge
+    // offers Basic after Digest; ffprobe (Digest) is unaffected.
+    set_allow_basic_auth(state.path(), true);
+    let mut nvt = Daemon::start(state.path(), &[], &env);
+    let main = stream_url(&mut nvt, "main");
+    nvt.wait_for("nvt running", START);
+    let head = curl_basic_options(&main, "admin", "cam-Pass1");
+    assert!(head.starts_with("RTSP/1.0 200"), "{head}");
+    assert!(head.contains("Public:"), "{head}");
+    let head = curl_basic_options(&main, "admin", "wrong");
+    assert!(head.starts_with("RTSP/1.0 401"), "{head}");
+    let challenges: Vec<&str> = head
+        .lines()
+        .filter_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .collect();
+    assert!(challenges.len() >= 2, "{head}");
+    assert!(challenges[0].starts_with("Digest "), "{head}");
+    assert_eq!(
+        challenges.last().map(|c| c.trim()),
+        Some("Basic realm=\"nvt\", charset=\"UTF-8\""),
+        "{head}"
+    );
+    let head = curl_basic_options(&main, "nobody", "cam-Pass1");
+    assert!(head.starts_with("RTSP/1.0 401"), "{head}");
+    let (ok, out) = ffprobe_rtsp(&with_user(&main), "tcp");
+    assert!(
+        ok && out.trim() == "h264,1280,720",
+        "Digest with Basic on: {out}"
+    );
+    stop(nvt);
+}
+
+/// `--replay` on a first start: the default encoder configurations (1280x720 and 640x360)
+/// are fitted to the recording (the only size a replay channel can do), saved, and every
+/// profile streams the recording.
+#[test]
+fn replay_mode_serves_the_recording_on_every_profile() {
+    let state = temp_state();
+    let clip = data_dir().join("baseline-640x360-25fps.h264");
+    let clip = path_str(&clip);
+    let env = [("NVT_ADMIN_PASSWORD", "cam-Pass1")];
+    let mut nvt = Daemon::start(state.path(), &["--replay", &clip], &env);
+    let main = stream_url(&mut nvt, "main");
+    let sub = stream_url(&mut nvt, "sub");
+    nvt.wait_for("nvt running", START);
+    let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
+    for url in [&main, &sub] {
+        let (ok, out) = ffprobe_rtsp(&with_user(url), "tcp");
+        assert!(ok && out.trim() == "h264,640,360", "{url}: {out}");
+    }
+    stop(nvt);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
+            .unwrap();
+    for enc in saved["media"]["video_encoders"].as_array().unwrap() {
+        assert_eq!(
+            (enc["width"].as_u64(), enc["height"].as_u64()),
+            (Some(640), Some(360))
+        );
+    }
+    // A second start with the same recording uses the saved, fitted settings.
+    let mut nvt = Daemon::start(state.path(), &["--replay", &clip], &env);
+    nvt.wait_for("nvt running", START);
+    stop(nvt);
+}

@@ -103,6 +103,12 @@ async fn multicast_server_child() {
     let _ = BufReader::new(tokio::io::stdin())
         .read_line(&mut line)
         .await;
+    // How many PLAYs the server served by multicast, for the parent to check that each
+    // client really got multicast (not a unicast fallback).
+    println!(
+        "multicast sessions: {}",
+        server.metrics().sessions_multicast_total
+    );
     server.shutdown().await;
 }
 
@@ -165,8 +171,72 @@ async fn multicast_received_in_another_network_namespace() {
         .await
         .expect("ffmpeg finishes")
         .expect("ffmpeg runs");
+    // GStreamer with its default protocols (UDP unicast first) on the multicast URL: the
+    // group in the SDP's media `c=` makes rtspsrc ask for multicast; 125 frames decoded.
+    // A multicast receiver may join mid-GOP, so the depayloader waits for a keyframe (what a
+    // multicast client is configured to do).
+    let gst = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns.client,
+            "gst-launch-1.0",
+            "-q",
+            "rtspsrc",
+        ])
+        .args([
+            "location=rtsp://10.213.0.1:8554/main/multicast",
+            "latency=0",
+            "!",
+        ])
+        .args([
+            "rtph264depay",
+            "wait-for-keyframe=true",
+            "!",
+            "h264parse",
+            "!",
+        ])
+        .args([
+            "avdec_h264",
+            "!",
+            "identity",
+            "eos-after=125",
+            "error-after=-1",
+            "!",
+        ])
+        .args(["fakesink", "sync=false"])
+        .env("GST_DEBUG", "*:1")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let gst = tokio::time::timeout(Duration::from_secs(60), gst)
+        .await
+        .expect("gst-launch finishes")
+        .expect("gst-launch runs");
     drop(server.stdin.take());
+    let server_out = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut rest = Vec::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            rest.push(l);
+        }
+        rest
+    })
+    .await
+    .unwrap_or_default();
     let _ = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
+    let gst_err = String::from_utf8_lossy(&gst.stderr);
+    assert!(
+        gst.status.success() && !gst_err.contains("ERROR"),
+        "gst-launch on the multicast URL: {gst:?}"
+    );
+    let multicast_plays = server_out
+        .iter()
+        .find_map(|l| l.strip_prefix("multicast sessions: "))
+        .and_then(|n| n.trim().parse::<u64>().ok());
+    assert!(
+        multicast_plays >= Some(2),
+        "both clients were served by multicast: {server_out:?}"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ffmpeg failed: {stderr}");
     assert!(stderr.is_empty(), "decoder errors: {stderr}");

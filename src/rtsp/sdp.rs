@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::rtp::h264::{CLOCK_RATE, PAYLOAD_TYPE};
-use crate::stream_hub::StreamParams;
+use crate::stream_hub::{MulticastConfig, StreamParams};
 
 /// Control URL of the single video track, relative to Content-Base (RFC 2326 C.1.1).
 pub const TRACK_CONTROL: &str = "trackID=0";
@@ -21,7 +21,22 @@ pub const TRACK_CONTROL: &str = "trackID=0";
 /// - `packetization-mode=1` (s6.3) matches what the packetizer emits;
 /// - `a=control:*` at session level and `trackID=0` on the media, so both aggregate and
 ///   per-track URLs work (RFC 2326 C.1.1).
-pub fn describe(params: &StreamParams, name: &str, origin_addr: &str, session_id: u64) -> String {
+///
+/// Connection data: the stream URL serves unicast (and multicast on a client's request), so
+/// its `c=` is the null address at session level (RFC 2326 C.1.7: the destination is chosen
+/// in SETUP). With `multicast` (the stream's multicast URL) the media section carries
+/// `c=IN IP4 <group>/<ttl>` (RFC 4566 s5.7: a TTL is required for IPv4 multicast) and its RTP
+/// port in `m=`, and there is no session-level `c=`: a receiver can join from the SDP alone,
+/// and GStreamer's rtspsrc sees the group and asks for multicast (it reads the media-level
+/// `c=` and then the session-level one, keeping the last, so a session-level null address
+/// would hide the group).
+pub fn describe(
+    params: &StreamParams,
+    name: &str,
+    origin_addr: &str,
+    session_id: u64,
+    multicast: Option<MulticastConfig>,
+) -> String {
     let mut s = String::with_capacity(512);
     let ip = if origin_addr.contains(':') {
         "IP6"
@@ -30,14 +45,19 @@ pub fn describe(params: &StreamParams, name: &str, origin_addr: &str, session_id
     };
     let _ = write!(
         s,
-        "v=0\r\no=- {session_id} 1 IN {ip} {origin_addr}\r\ns={name}\r\nc=IN {ip} {}\r\nt=0 0\r\n",
-        if ip == "IP6" { "::" } else { "0.0.0.0" }
+        "v=0\r\no=- {session_id} 1 IN {ip} {origin_addr}\r\ns={name}\r\n"
     );
-    s.push_str("a=control:*\r\na=range:npt=now-\r\n");
-    let _ = write!(
-        s,
-        "m=video 0 RTP/AVP {PAYLOAD_TYPE}\r\na=rtpmap:{PAYLOAD_TYPE} H264/{CLOCK_RATE}\r\n"
-    );
+    if multicast.is_none() {
+        let null = if ip == "IP6" { "::" } else { "0.0.0.0" };
+        let _ = write!(s, "c=IN {ip} {null}\r\n");
+    }
+    s.push_str("t=0 0\r\na=control:*\r\na=range:npt=now-\r\n");
+    let port = multicast.map_or(0, |m| m.port);
+    let _ = write!(s, "m=video {port} RTP/AVP {PAYLOAD_TYPE}\r\n");
+    if let Some(m) = multicast {
+        let _ = write!(s, "c=IN IP4 {}/{}\r\n", m.group, m.ttl);
+    }
+    let _ = write!(s, "a=rtpmap:{PAYLOAD_TYPE} H264/{CLOCK_RATE}\r\n");
     let _ = write!(s, "a=fmtp:{PAYLOAD_TYPE} packetization-mode=1");
     if let Some(sps) = params.sps.as_ref().filter(|s| s.len() >= 4) {
         let _ = write!(
@@ -76,18 +96,38 @@ mod tests {
             ssrc: 1,
             multicast: None,
         };
-        let s = describe(&p, "main", "127.0.0.1", 42);
+        let s = describe(&p, "main", "127.0.0.1", 42, None);
         assert!(s.contains("profile-level-id=42C01E"), "{s}");
         assert!(s.contains("sprop-parameter-sets=Z0LAHtk=,aM48gA=="), "{s}");
         assert!(s.contains("a=framerate:25\r\n"));
         let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
         assert_eq!(parsed.medias.len(), 1);
         assert_eq!(parsed.medias[0].media, "video");
+        assert_eq!(parsed.medias[0].port, 0);
+        let c = parsed.connection.as_ref().expect("session-level c=");
+        assert_eq!(c.connection_address, "0.0.0.0");
+        assert!(parsed.medias[0].connections.is_empty());
+    }
+
+    #[test]
+    fn multicast_url_carries_group_ttl_and_port_in_the_media() {
+        let m = MulticastConfig {
+            group: "239.1.2.3".parse().unwrap(),
+            port: 5004,
+            ttl: 8,
+        };
+        let s = describe(&StreamParams::default(), "main", "10.0.0.1", 7, Some(m));
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert!(parsed.connection.is_none(), "{s}");
+        let media = &parsed.medias[0];
+        assert_eq!(media.port, 5004);
+        assert_eq!(media.connections.len(), 1);
+        assert_eq!(media.connections[0].connection_address, "239.1.2.3/8");
     }
 
     #[test]
     fn without_parameter_sets_still_valid() {
-        let s = describe(&StreamParams::default(), "sub", "::1", 1);
+        let s = describe(&StreamParams::default(), "sub", "::1", 1, None);
         assert!(s.contains("IN IP6 ::1"));
         assert!(!s.contains("sprop"));
         sdp_types::Session::parse(s.as_bytes()).unwrap();

@@ -66,6 +66,8 @@ pub struct ServerMetrics {
     pub sessions: usize,
     /// Sessions removed by the session timeout.
     pub sessions_expired: u64,
+    /// PLAYs served by multicast (joins of a stream's group), since start.
+    pub sessions_multicast_total: u64,
     /// Requests answered with a 4xx/5xx status.
     pub requests_rejected: u64,
 }
@@ -103,6 +105,7 @@ struct Shared {
     refused: AtomicU64,
     expired: AtomicU64,
     rejected: AtomicU64,
+    multicast_total: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -148,6 +151,7 @@ impl RtspServer {
             refused: AtomicU64::new(0),
             expired: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            multicast_total: AtomicU64::new(0),
         });
         let (tx, rx) = watch::channel(false);
         let tasks = vec![
@@ -181,6 +185,7 @@ impl RtspServer {
             connections_refused: self.shared.refused.load(Ordering::Relaxed),
             sessions: lock(&self.shared.sessions).len(),
             sessions_expired: self.shared.expired.load(Ordering::Relaxed),
+            sessions_multicast_total: self.shared.multicast_total.load(Ordering::Relaxed),
             requests_rejected: self.shared.rejected.load(Ordering::Relaxed),
         }
     }
@@ -719,6 +724,7 @@ fn join_multicast(
     group: SocketAddr,
     ttl: u8,
 ) {
+    shared.multicast_total.fetch_add(1, Ordering::Relaxed);
     let mut m = lock(&shared.multicast);
     let sender = m
         .entry(stream.to_owned())

@@ -277,9 +277,22 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
-/// The stream a request URI addresses: `rtsp://host[:port]/<name>[/trackID=0][/]`. Returns
-/// the name and whether the URI is the track (rather than aggregate) URL.
+/// The stream a request URI addresses:
+/// `rtsp://host[:port]/<name>[/multicast][/trackID=0][/]`. Returns the name and whether the
+/// URI is the track (rather than aggregate) URL.
 pub fn stream_of_uri(uri: &str) -> Option<(String, bool)> {
+    let (path, track, _) = parse_uri_path(uri)?;
+    Some((path.to_owned(), track))
+}
+
+/// Whether the URI is a stream's multicast URL, `rtsp://host/<name>/multicast`: its DESCRIBE
+/// carries the group, port and TTL (see [`sdp::describe`]).
+pub fn is_multicast_uri(uri: &str) -> bool {
+    parse_uri_path(uri).is_some_and(|(_, _, multicast)| multicast)
+}
+
+/// (stream name, track URL?, multicast URL?) of a request URI.
+fn parse_uri_path(uri: &str) -> Option<(&str, bool, bool)> {
     let rest = uri
         .strip_prefix("rtsp://")
         .or_else(|| uri.strip_prefix("rtsps://"))
@@ -291,11 +304,18 @@ pub fn stream_of_uri(uri: &str) -> Option<(String, bool)> {
         Some(p) => (p.trim_end_matches('/'), true),
         None => (path, false),
     };
+    let (path, multicast) = match path.strip_suffix(MULTICAST_SUFFIX) {
+        Some(p) if !p.is_empty() => (p, true),
+        _ => (path, false),
+    };
     if path.is_empty() {
         return None;
     }
-    Some((path.to_owned(), track))
+    Some((path, track, multicast))
 }
+
+/// Last path segment of a stream's multicast URL.
+pub const MULTICAST_SUFFIX: &str = "/multicast";
 
 fn session_header(req: &Request) -> Option<&str> {
     req.header("Session")
@@ -365,8 +385,17 @@ fn describe(req: &Request, cseq: u32, ctx: &Context, streams: &dyn Streams) -> R
     let Some(params) = streams.params(&name) else {
         return Reply::new(404, Some(cseq));
     };
+    let multicast = if is_multicast_uri(&req.uri) {
+        // A stream without a group has no multicast URL.
+        match params.multicast {
+            Some(m) => Some(m),
+            None => return Reply::new(404, Some(cseq)),
+        }
+    } else {
+        None
+    };
     let origin = ctx.local.to_string();
-    let body = sdp::describe(&params, &name, &origin, u64::from(params.ssrc));
+    let body = sdp::describe(&params, &name, &origin, u64::from(params.ssrc), multicast);
     let base = format!("{}/", req.uri.trim_end_matches('/'));
     let mut r = Reply::new(200, Some(cseq)).header("Content-Base", base);
     r.body = Some(("application/sdp", body));
@@ -923,6 +952,19 @@ mod tests {
             stream_of_uri("rtsp://h/main?x=1"),
             Some(("main".into(), false))
         );
+        assert_eq!(
+            stream_of_uri("rtsp://h/main/multicast/trackID=0"),
+            Some(("main".into(), true))
+        );
+        assert!(is_multicast_uri("rtsp://h/main/multicast"));
+        assert!(is_multicast_uri("rtsp://h/main/multicast/trackID=0"));
+        assert!(!is_multicast_uri("rtsp://h/main"));
+        // A stream called "multicast" is just that.
+        assert_eq!(
+            stream_of_uri("rtsp://h/multicast"),
+            Some(("multicast".into(), false))
+        );
+        assert!(!is_multicast_uri("rtsp://h/multicast"));
         assert_eq!(stream_of_uri("rtsp://h/"), None);
         assert_eq!(stream_of_uri("*"), None);
     }
