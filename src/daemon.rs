@@ -60,7 +60,9 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
         .await?
         .context("initialising the camera SDK")?;
-    let camera = Camera::start(sdk, &store)?;
+    // Shared with the Media service, which holds it weakly (a request in flight must not keep
+    // the SDK channels alive across a stop or a SystemReboot).
+    let camera = Arc::new(Camera::start(sdk, &store)?);
     let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
@@ -88,12 +90,22 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
             },
         )?);
     }
-    let streams = Streams::start(&camera, &settings)?;
+    let streams = Arc::new(Streams::start(&camera, &settings)?);
 
     // Serve before "nvt running": that line means ready.
     let rtsp = start_rtsp(config, &store, &streams).await?;
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone()).await?;
+    let media = crate::onvif::media::Media::new(
+        store.clone(),
+        &camera,
+        &streams,
+        crate::onvif::media::MediaHooks {
+            rtsp_port: rtsp.local_addr().port(),
+            multicast: rtsp.multicast_control(),
+        },
+    );
+    media.auto_start_multicast();
+    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone(), media).await?;
 
     tracing::info!(
         bind = %config.bind,
@@ -141,6 +153,7 @@ async fn start_http(
     id: &crate::sdk::SdkVersion,
     rtsp: SocketAddr,
     reboot: Arc<tokio::sync::Notify>,
+    media: crate::onvif::media::Media,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -171,12 +184,17 @@ async fn start_http(
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
         rtsp_port: rtsp.port(),
-        services: Vec::new(),
+        services: vec![Arc::new(crate::onvif::media::MediaAdvertised)],
     };
-    let endpoint = Endpoint::new(security).route(
-        crate::onvif::endpoint::DEVICE_PATH,
-        device::Service(Device::new(store.clone(), identity, hooks)),
-    );
+    let endpoint = Endpoint::new(security)
+        .route(
+            crate::onvif::endpoint::DEVICE_PATH,
+            device::Service(Device::new(store.clone(), identity, hooks)),
+        )
+        .route(
+            crate::onvif::endpoint::MEDIA_PATH,
+            crate::onvif::generated::media::Service(media),
+        );
     let router = Arc::new(Router::new(endpoint));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     Ok(tokio::spawn(crate::http::server::serve(listener, router)))

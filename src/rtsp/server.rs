@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, IoSlice};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use bytes::{Buf, BytesMut};
@@ -89,7 +89,8 @@ struct Shared {
     sessions: Mutex<SessionTable>,
     conns: Mutex<HashMap<ConnId, mpsc::Sender<Out>>>,
     udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
-    /// One multicast sender per stream, with the sessions that keep it running.
+    /// One multicast sender per hub (encoder), with the sessions that keep it running (an
+    /// ONVIF StartMulticastStreaming counts as one, [`MULTICAST_START_SESSION`]).
     multicast: Mutex<HashMap<String, MulticastSender>>,
     bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
@@ -172,6 +173,14 @@ impl RtspServer {
     /// The server's UDP RTP and RTCP ports.
     pub fn udp_ports(&self) -> (u16, u16) {
         self.shared.udp_ports
+    }
+
+    /// A handle that starts and stops multicast without an RTSP session (ONVIF
+    /// Start/StopMulticastStreaming). It does not keep the server alive.
+    pub fn multicast_control(&self) -> MulticastControl {
+        MulticastControl {
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     pub fn metrics(&self) -> ServerMetrics {
@@ -665,7 +674,7 @@ async fn on_request(
                     }
                 }
                 (Delivery::Multicast { group, ttl }, _) => {
-                    join_multicast(shared, &stream, &hub, session, group, ttl);
+                    join_multicast(shared, &hub, session, group, ttl);
                 }
                 _ => {}
             }
@@ -711,9 +720,106 @@ struct MulticastSender {
     sessions: std::collections::HashSet<String>,
 }
 
+/// The pseudo-session that keeps a multicast sender running between ONVIF
+/// StartMulticastStreaming and StopMulticastStreaming (real session ids are hex, so it never
+/// collides with one).
+pub const MULTICAST_START_SESSION: &str = "onvif-start-multicast";
+
+/// Why [`MulticastControl::start`] did not start a sender.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MulticastError {
+    #[error("no stream {0:?}")]
+    NoStream(String),
+    #[error("stream {0:?} has no IPv4 multicast group")]
+    NoGroup(String),
+    #[error("the RTSP server has stopped")]
+    Stopped,
+}
+
+/// Starts and stops a stream's multicast sender without an RTSP session (ONVIF Media
+/// Start/StopMulticastStreaming): RTP goes to the stream's group and port, RTCP to port + 1,
+/// with its TTL, until stopped. RTSP clients that SETUP multicast join the same sender.
+#[derive(Clone, Debug)]
+pub struct MulticastControl {
+    shared: Weak<Shared>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("rtsp::Shared")
+    }
+}
+
+impl MulticastControl {
+    /// Starts multicasting `stream` (a registry name) to its hub's group; already running is
+    /// fine. With `restart`, a running sender is replaced by one using the hub's current
+    /// group (after the configuration changed), keeping the sessions that hold it.
+    pub fn start(&self, stream: &str, restart: bool) -> Result<(), MulticastError> {
+        let shared = self.shared.upgrade().ok_or(MulticastError::Stopped)?;
+        let hub = shared
+            .registry
+            .get(stream)
+            .ok_or_else(|| MulticastError::NoStream(stream.to_owned()))?;
+        let m = hub
+            .params_now()
+            .multicast
+            .ok_or_else(|| MulticastError::NoGroup(stream.to_owned()))?;
+        let group = SocketAddr::new(IpAddr::V4(m.group), m.port);
+        if restart {
+            let mut senders = lock(&shared.multicast);
+            if let Some(old) = senders.remove(hub.name()) {
+                old.task.abort();
+                let mut sessions = old.sessions;
+                sessions.insert(MULTICAST_START_SESSION.to_owned());
+                drop(senders);
+                for s in sessions {
+                    join_multicast(&shared, &hub, s, group, m.ttl);
+                }
+                return Ok(());
+            }
+        }
+        join_multicast(&shared, &hub, MULTICAST_START_SESSION.to_owned(), group, m.ttl);
+        Ok(())
+    }
+
+    /// Stops what [`MulticastControl::start`] started for `stream`'s hub (RTSP multicast
+    /// sessions keep their sender). Returns whether it was running.
+    pub fn stop(&self, stream: &str) -> bool {
+        let Some(shared) = self.shared.upgrade() else {
+            return false;
+        };
+        let Some(hub) = shared.registry.get(stream) else {
+            return false;
+        };
+        let mut senders = lock(&shared.multicast);
+        let Some(sender) = senders.get_mut(hub.name()) else {
+            return false;
+        };
+        let was = sender.sessions.remove(MULTICAST_START_SESSION);
+        if sender.sessions.is_empty()
+            && let Some(s) = senders.remove(hub.name())
+        {
+            s.task.abort();
+        }
+        was
+    }
+
+    /// Whether a multicast sender runs for `stream`'s hub (started by ONVIF or by RTSP).
+    pub fn is_running(&self, stream: &str) -> bool {
+        let Some(shared) = self.shared.upgrade() else {
+            return false;
+        };
+        shared
+            .registry
+            .get(stream)
+            .is_some_and(|hub| lock(&shared.multicast).contains_key(hub.name()))
+    }
+}
+
+/// Adds `session` to the hub's multicast sender, starting it if needed. Keyed by hub, not
+/// by path: two profiles sharing one encoder share one group and must share one sender.
 fn join_multicast(
     shared: &Arc<Shared>,
-    stream: &str,
     hub: &Arc<crate::stream_hub::StreamHub>,
     session: String,
     group: SocketAddr,
@@ -721,7 +827,7 @@ fn join_multicast(
 ) {
     let mut m = lock(&shared.multicast);
     let sender = m
-        .entry(stream.to_owned())
+        .entry(hub.name().to_owned())
         .or_insert_with(|| MulticastSender {
             task: tokio::spawn(multicast_sender(
                 shared.clone(),
