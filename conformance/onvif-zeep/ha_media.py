@@ -14,6 +14,7 @@ assertion held):
   create TOKEN ENCODER      CreateProfile + Add{VideoSource,VideoEncoder,Metadata}Configuration,
                             then GetStreamUri of the new profile.
   profile TOKEN             GetProfile and GetStreamUri (e.g. after a restart).
+  delete TOKEN              DeleteProfile.
   multicast {start|stop} PROFILE
   sync PROFILE              SetSynchronizationPoint.
 """
@@ -302,6 +303,11 @@ async def main():
             out = await invalid(media)
         elif command == "create":
             out = await create(media, *args)
+        elif command == "delete":
+            await media.DeleteProfile({"ProfileToken": args[0]})
+            await expect_fault(media.GetProfile({"ProfileToken": args[0]}),
+                               "InvalidArgVal", "NoProfile")
+            out = {"deleted": args[0]}
         elif command == "profile":
             out = await profile(media, *args)
         elif command == "multicast":
