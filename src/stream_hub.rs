@@ -730,6 +730,41 @@ mod tests {
         assert_eq!(m.viewers, 0);
     }
 
+    #[tokio::test]
+    async fn new_parameters_hold_describe_and_new_viewers_until_the_next_idr() {
+        let h = hub(QueueLimits::default());
+        for i in 0..5 {
+            h.publish(frame(i, i == 0));
+        }
+        let playing = h.subscribe("playing");
+        while playing.try_next().unwrap().is_some() {}
+        h.expect_new_params();
+        // The old GOP is not offered, and DESCRIBE waits for the new parameter sets.
+        let late = h.subscribe("late");
+        assert!(late.try_next().unwrap().is_none());
+        let t = std::time::Instant::now();
+        let p = h.params(Duration::from_millis(200)).await;
+        assert!(t.elapsed() >= Duration::from_millis(200) && p.sps.is_some());
+        // A P frame still goes to the viewer already playing, not to the new one.
+        h.publish(frame(5, false));
+        assert!(!playing.try_next().unwrap().unwrap().keyframe);
+        assert!(late.try_next().unwrap().is_none());
+        h.publish(frame(6, true));
+        let t = std::time::Instant::now();
+        h.params(Duration::from_secs(5)).await;
+        assert!(t.elapsed() < Duration::from_secs(1), "answered at once after the IDR");
+        assert!(late.try_next().unwrap().unwrap().keyframe);
+        assert!(playing.try_next().unwrap().unwrap().keyframe);
+        // Frame rate and multicast group follow the configuration.
+        h.set_framerate(Some(12.0));
+        assert_eq!(h.params_now().framerate, Some(12.0));
+        h.expect_new_params();
+        h.cancel_new_params();
+        let t = std::time::Instant::now();
+        h.params(Duration::from_secs(5)).await;
+        assert!(t.elapsed() < Duration::from_secs(1), "cancel releases DESCRIBE");
+    }
+
     #[test]
     fn registry_maps_names() {
         let r = StreamRegistry::new();

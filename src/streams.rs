@@ -62,7 +62,11 @@ impl Streams {
     pub fn sync_profiles(&self, settings: &Settings) {
         let mut wanted = HashMap::new();
         for profile in &settings.media.profiles {
-            if let Some(hub) = profile.video_encoder.as_ref().and_then(|e| self.hubs.get(e)) {
+            if let Some(hub) = profile
+                .video_encoder
+                .as_ref()
+                .and_then(|e| self.hubs.get(e))
+            {
                 wanted.insert(profile.token.clone(), hub.clone());
             }
         }

@@ -47,7 +47,13 @@ fn http_port(nvt: &mut Daemon) -> u16 {
 
 /// Runs one ha_media.py command (with `wrapper`, e.g. `ip netns exec NS`) and returns the
 /// JSON it printed; panics with its output when it failed.
-fn zeep_in(wrapper: &[&str], host: &str, port: u16, mode: &str, args: &[&str]) -> serde_json::Value {
+fn zeep_in(
+    wrapper: &[&str],
+    host: &str,
+    port: u16,
+    mode: &str,
+    args: &[&str],
+) -> serde_json::Value {
     let py = python();
     let mut cmd = match wrapper.split_first() {
         Some((first, rest)) => {
@@ -124,7 +130,12 @@ fn home_assistant_finds_an_h264_profile_whose_uris_play_on_every_transport() {
     let found = zeep(port, "wsse", &["discover"]);
     assert_eq!(zeep(port, "digest", &["discover"])["uris"], found["uris"]);
     let uris = &found["uris"];
-    let uri = |k: &str| uris[k].as_str().unwrap_or_else(|| panic!("{k}: {found}")).to_owned();
+    let uri = |k: &str| {
+        uris[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: {found}"))
+            .to_owned()
+    };
 
     // Credentials in the URL; ffmpeg answers the Digest challenge with them.
     for (key, transport) in [
@@ -133,18 +144,42 @@ fn home_assistant_finds_an_h264_profile_whose_uris_play_on_every_transport() {
         ("main/RTP-Unicast/HTTP", "http"),
     ] {
         let got = ffprobe(&with_user(&uri(key)), transport);
-        assert_eq!(got.as_deref(), Ok("h264,Main,1280,720"), "{key} over {transport}");
+        assert_eq!(
+            got.as_deref(),
+            Ok("h264,Main,1280,720"),
+            "{key} over {transport}"
+        );
     }
     let got = ffprobe(&with_user(&uri("sub/RTP-Unicast/RTSP")), "tcp");
-    assert!(got.as_deref().is_ok_and(|s| s.starts_with("h264,Main,640,360")), "{got:?}");
+    assert!(
+        got.as_deref()
+            .is_ok_and(|s| s.starts_with("h264,Main,640,360")),
+        "{got:?}"
+    );
 
     // Credentials not in the URL: GStreamer answers the Digest challenge from its
     // properties, 50 frames decoded to EOS.
     let out = Command::new("gst-launch-1.0")
-        .args(["-q", "rtspsrc", &format!("location={}", uri("main/RTP-Unicast/RTSP"))])
-        .args(["user-id=admin", &format!("user-pw={PASSWORD}"), "protocols=tcp", "!"])
+        .args([
+            "-q",
+            "rtspsrc",
+            &format!("location={}", uri("main/RTP-Unicast/RTSP")),
+        ])
+        .args([
+            "user-id=admin",
+            &format!("user-pw={PASSWORD}"),
+            "protocols=tcp",
+            "!",
+        ])
         .args(["rtph264depay", "!", "h264parse", "!", "avdec_h264", "!"])
-        .args(["identity", "eos-after=50", "error-after=-1", "!", "fakesink", "sync=false"])
+        .args([
+            "identity",
+            "eos-after=50",
+            "error-after=-1",
+            "!",
+            "fakesink",
+            "sync=false",
+        ])
         .env("GST_DEBUG", "*:1")
         .stdin(Stdio::null())
         .output()
@@ -172,13 +207,23 @@ fn decoded_sizes(path: &Path) -> Vec<((u32, u32), usize)> {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "frame=width,height", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "frame=width,height",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .output()
         .expect("run ffprobe");
     let mut runs: Vec<((u32, u32), usize)> = Vec::new();
     for l in String::from_utf8_lossy(&out.stdout).lines() {
-        let mut it = l.trim_end_matches(',').split(',').map(|v| v.parse().unwrap());
+        let mut it = l
+            .trim_end_matches(',')
+            .split(',')
+            .map(|v| v.parse().unwrap());
         let size = (it.next().unwrap(), it.next().unwrap());
         match runs.last_mut() {
             Some((s, n)) if *s == size => *n += 1,
@@ -192,12 +237,24 @@ fn decoded_sizes(path: &Path) -> Vec<((u32, u32), usize)> {
 fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
     let state = common::temp_state();
     let (nvt, port) = start(state.path());
-    let uri = with_user(zeep(port, "wsse", &["profile", "main"])["uri"].as_str().unwrap());
+    let uri = with_user(
+        zeep(port, "wsse", &["profile", "main"])["uri"]
+            .as_str()
+            .unwrap(),
+    );
 
     // A viewer that plays across the change, recording what it receives.
     let rec = state.path().join("viewer.h264");
-    let mut viewer = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-rtsp_transport", "tcp", "-i", &uri])
+    let viewer = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-nostdin",
+            "-rtsp_transport",
+            "tcp",
+            "-i",
+            &uri,
+        ])
         .args(["-t", "10", "-c", "copy", "-f", "h264"])
         .arg(&rec)
         .stdout(Stdio::null())
@@ -217,9 +274,16 @@ fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
     // The first DESCRIBE after the answer already describes the new stream.
     let got = ffprobe(&uri, "tcp");
     let seen = changed.elapsed();
-    assert_eq!(got.as_deref(), Ok("h264,High,640,360"), "after SetVideoEncoderConfiguration");
+    assert_eq!(
+        got.as_deref(),
+        Ok("h264,High,640,360"),
+        "after SetVideoEncoderConfiguration"
+    );
     eprintln!("SetVideoEncoderConfiguration answered -> ffprobe saw 640x360 in {seen:?}");
-    assert!(seen < Duration::from_secs(2), "ffprobe saw the new size only after {seen:?}");
+    assert!(
+        seen < Duration::from_secs(2),
+        "ffprobe saw the new size only after {seen:?}"
+    );
 
     // Invalid values fault with ConfigModify (checked by the script) and change nothing.
     let unchanged = zeep(port, "digest", &["invalid"]);
@@ -228,7 +292,11 @@ fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
 
     // The viewer that was playing kept decoding: 1280x720 frames, then 640x360 ones.
     let out = viewer.wait_with_output().expect("ffmpeg viewer");
-    assert!(out.status.success(), "viewer: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "viewer: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let runs = decoded_sizes(&rec);
     eprintln!("viewer across the change: {runs:?}");
     assert_eq!(runs.len(), 2, "{runs:?}");
@@ -258,14 +326,22 @@ fn created_profile_plays_survives_a_restart_and_can_be_deleted() {
     assert!(uri.ends_with("/nvr1"), "{created}");
     assert_eq!(created["metadata"], "meta0", "{created}");
     let got = ffprobe(&with_user(&uri), "tcp");
-    assert!(got.as_deref().is_ok_and(|s| s.starts_with("h264,Main,640,360")), "{got:?}");
+    assert!(
+        got.as_deref()
+            .is_ok_and(|s| s.starts_with("h264,Main,640,360")),
+        "{got:?}"
+    );
     stop(nvt);
 
     let (nvt, port) = start(state.path());
     let again = zeep(port, "wsse", &["profile", "nvr1"]);
     let uri = with_user(again["uri"].as_str().unwrap());
     let got = ffprobe(&uri, "udp");
-    assert!(got.as_deref().is_ok_and(|s| s.starts_with("h264,Main,640,360")), "{got:?}");
+    assert!(
+        got.as_deref()
+            .is_ok_and(|s| s.starts_with("h264,Main,640,360")),
+        "{got:?}"
+    );
 
     zeep(port, "digest", &["delete", "nvr1"]);
     let got = ffprobe(&uri, "tcp");
@@ -363,7 +439,14 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     cmd.args(["netns", "exec", &ns.server, common::NVT])
         .arg("--state-dir")
         .arg(state.path())
-        .args(["--bind", "10.214.0.1", "--http-port", "0", "--rtsp-port", "0"])
+        .args([
+            "--bind",
+            "10.214.0.1",
+            "--http-port",
+            "0",
+            "--rtsp-port",
+            "0",
+        ])
         .arg("--no-discovery")
         .env("NVT_ADMIN_PASSWORD", PASSWORD)
         .env("RUST_LOG", "info");
@@ -372,21 +455,44 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     nvt.wait_for("nvt running", START);
     let client = ["ip", "netns", "exec", ns.client.as_str()];
     let found = zeep_in(&client, "10.214.0.1", port, "wsse", &["discover"]);
-    let uri = found["uris"]["main/RTP-Multicast/UDP"].as_str().unwrap().to_owned();
+    let uri = found["uris"]["main/RTP-Multicast/UDP"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (group, mport) = {
         let m = &found["encoders"][0]["multicast"];
-        (m[0].as_str().unwrap().to_owned(), m[1].as_u64().unwrap() as u16)
+        (
+            m[0].as_str().unwrap().to_owned(),
+            m[1].as_u64().unwrap() as u16,
+        )
     };
 
     // The multicast URI plays: ffmpeg in the other namespace SETUPs multicast and decodes.
     let out = Command::new("ip")
-        .args(["netns", "exec", &ns.client, "ffmpeg", "-hide_banner", "-nostdin"])
-        .args(["-v", "error", "-rtsp_transport", "udp_multicast", "-i", &with_user(&uri)])
+        .args([
+            "netns",
+            "exec",
+            &ns.client,
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+        ])
+        .args([
+            "-v",
+            "error",
+            "-rtsp_transport",
+            "udp_multicast",
+            "-i",
+            &with_user(&uri),
+        ])
         .args(["-t", "4", "-f", "framemd5", "-"])
         .output()
         .expect("ffmpeg");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.is_empty(), "ffmpeg multicast: {stderr}");
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "ffmpeg multicast: {stderr}"
+    );
     let frames = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -395,15 +501,31 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
 
     // StartMulticastStreaming sends to the configuration's group without any RTSP session;
     // StopMulticastStreaming stops it.
-    zeep_in(&client, "10.214.0.1", port, "wsse", &["multicast", "start", "main"]);
+    zeep_in(
+        &client,
+        "10.214.0.1",
+        port,
+        "wsse",
+        &["multicast", "start", "main"],
+    );
     let running = count_group_packets(&ns.client, &group, mport, 3);
     assert!(running > 50, "{running} RTP packets while started");
-    zeep_in(&client, "10.214.0.1", port, "wsse", &["multicast", "stop", "main"]);
+    zeep_in(
+        &client,
+        "10.214.0.1",
+        port,
+        "wsse",
+        &["multicast", "stop", "main"],
+    );
     std::thread::sleep(Duration::from_millis(500));
     let stopped = count_group_packets(&ns.client, &group, mport, 2);
     assert_eq!(stopped, 0, "RTP packets after StopMulticastStreaming");
 
     nvt.signal(Signal::SIGTERM);
-    assert!(nvt.wait_exit(Duration::from_secs(20)).success(), "{:?}", nvt.seen);
+    assert!(
+        nvt.wait_exit(Duration::from_secs(20)).success(),
+        "{:?}",
+        nvt.seen
+    );
     drop(ns);
 }

@@ -140,7 +140,9 @@ fn multicast_from_tt(m: &tt::MulticastConfiguration) -> Result<Multicast, Fault>
     let port = u16::try_from(m.port)
         .ok()
         .filter(|p| *p != 0 && p % 2 == 0)
-        .ok_or_else(|| config_modify(format!("multicast port {} must be even, 2..=65534", m.port)))?;
+        .ok_or_else(|| {
+            config_modify(format!("multicast port {} must be even, 2..=65534", m.port))
+        })?;
     let ttl = u8::try_from(m.ttl)
         .ok()
         .filter(|t| *t != 0)
@@ -223,7 +225,11 @@ impl Media {
         self.changing.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn source_configuration(&self, s: &Settings, token: &str) -> Option<tt::VideoSourceConfiguration> {
+    fn source_configuration(
+        &self,
+        s: &Settings,
+        token: &str,
+    ) -> Option<tt::VideoSourceConfiguration> {
         let v = s.media.video_sources.iter().find(|v| v.token == token)?;
         Some(tt::VideoSourceConfiguration {
             token: v.token.clone(),
@@ -240,7 +246,11 @@ impl Media {
         })
     }
 
-    fn encoder_configuration(&self, s: &Settings, token: &str) -> Option<tt::VideoEncoderConfiguration> {
+    fn encoder_configuration(
+        &self,
+        s: &Settings,
+        token: &str,
+    ) -> Option<tt::VideoEncoderConfiguration> {
         let e = s.encoder(token)?;
         Some(tt::VideoEncoderConfiguration {
             token: e.token.clone(),
@@ -268,7 +278,11 @@ impl Media {
         })
     }
 
-    fn metadata_configuration(&self, s: &Settings, token: &str) -> Option<tt::MetadataConfiguration> {
+    fn metadata_configuration(
+        &self,
+        s: &Settings,
+        token: &str,
+    ) -> Option<tt::MetadataConfiguration> {
         let m = s.media.metadata.iter().find(|m| m.token == token)?;
         Some(tt::MetadataConfiguration {
             token: m.token.clone(),
@@ -311,7 +325,11 @@ impl Media {
     }
 
     /// The sensor the options of a configuration are for (one sensor: the first).
-    fn sensor(camera: &Camera, settings: &Settings, encoder: Option<&VideoEncoderConfig>) -> Result<crate::sdk::VideoSourceInfo, Fault> {
+    fn sensor(
+        camera: &Camera,
+        settings: &Settings,
+        encoder: Option<&VideoEncoderConfig>,
+    ) -> Result<crate::sdk::VideoSourceInfo, Fault> {
         let vi = encoder
             .and_then(|e| {
                 settings
@@ -358,7 +376,9 @@ impl Media {
             .iter()
             .any(|&(rw, rh)| rw as i32 == w && rh as i32 == h)
         {
-            return Err(config_modify(format!("resolution {w}x{h} is not supported")));
+            return Err(config_modify(format!(
+                "resolution {w}x{h} is not supported"
+            )));
         }
         (new.width, new.height) = (w as u32, h as u32);
         let (qmin, qmax) = options::QUALITY_RANGE;
@@ -403,7 +423,10 @@ impl Media {
             let profile = options::sdk_h264_profile(&h264.h264_profile)
                 .filter(|p| caps.h264_profiles.contains(p))
                 .ok_or_else(|| {
-                    config_modify(format!("H.264 profile {:?} is not supported", h264.h264_profile))
+                    config_modify(format!(
+                        "H.264 profile {:?} is not supported",
+                        h264.h264_profile
+                    ))
                 })?;
             new.gop = h264.gov_length as u32;
             new.h264_profile = profile;
@@ -430,7 +453,9 @@ impl Media {
         let mut reapply = Vec::new();
         for e in &next.media.video_encoders {
             let a = camera.encoder_attr(&before, e).ok();
-            let b = camera.encoder_attr(&next, e).map_err(|e| config_modify(e.to_string()))?;
+            let b = camera
+                .encoder_attr(&next, e)
+                .map_err(|e| config_modify(e.to_string()))?;
             if a != Some(b) {
                 reapply.push(e.clone());
             }
@@ -499,7 +524,8 @@ fn new_profile_token(s: &Settings) -> String {
 fn valid_token(t: &str) -> bool {
     !t.is_empty()
         && t.len() <= MAX_TOKEN_LEN
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
 }
 
 impl media::MediaService for Media {
@@ -520,7 +546,12 @@ impl media::MediaService for Media {
     ) -> Result<trt::GetProfilesResponse, Fault> {
         let s = self.store.get();
         Ok(trt::GetProfilesResponse {
-            profiles: s.media.profiles.iter().map(|p| self.profile(&s, p)).collect(),
+            profiles: s
+                .media
+                .profiles
+                .iter()
+                .map(|p| self.profile(&s, p))
+                .collect(),
         })
     }
 
@@ -623,7 +654,8 @@ impl media::MediaService for Media {
             {
                 return Err(no_config(&req.configuration_token));
             }
-            find_profile(s, &req.profile_token)?.video_source = Some(req.configuration_token.clone());
+            find_profile(s, &req.profile_token)?.video_source =
+                Some(req.configuration_token.clone());
             Ok(())
         })?;
         Ok(Default::default())
@@ -917,14 +949,22 @@ impl media::MediaService for Media {
         let c = req.configuration;
         let _guard = self.lock();
         let before = self.store.get();
-        let old = before.encoder(&c.token).ok_or_else(|| no_config(&c.token))?.clone();
+        let old = before
+            .encoder(&c.token)
+            .ok_or_else(|| no_config(&c.token))?
+            .clone();
         let sensor = Self::sensor(&camera, &before, Some(&old))?;
         let new = Self::encoder_from_request(&camera, &sensor, &old, &c)?;
         if new == old {
             return Ok(Default::default());
         }
         let mut next = (*before).clone();
-        if let Some(e) = next.media.video_encoders.iter_mut().find(|e| e.token == new.token) {
+        if let Some(e) = next
+            .media
+            .video_encoders
+            .iter_mut()
+            .find(|e| e.token == new.token)
+        {
             *e = new.clone();
         }
         settings::validate(&next).map_err(config_modify)?;
@@ -948,6 +988,11 @@ impl media::MediaService for Media {
                 channel
                     .set_attr(&attr)
                     .map_err(|e| format!("the encoder refused the configuration: {e}"))?;
+                // The SDK contract makes the next frame an IDR; ask anyway, so a port that
+                // keeps its GOP for a bitrate change does not hold DESCRIBE back.
+                if let Err(e) = channel.request_idr() {
+                    tracing::warn!(encoder = %new.token, error = %e, "IDR request after a change");
+                }
             }
             Ok(())
         });
@@ -1016,7 +1061,6 @@ impl media::MediaService for Media {
             h264: Some(n),
             jpeg: None,
             mpeg4: None,
-            ..Default::default()
         })
     }
 
@@ -1027,12 +1071,15 @@ impl media::MediaService for Media {
     ) -> Result<trt::GetStreamUriResponse, Fault> {
         let encoder = self.streamed_profile(&req.profile_token)?;
         let setup = &req.stream_setup;
-        let invalid = |why: &str| Fault::invalid_arg_val(Some("InvalidStreamSetup"), why.to_owned());
+        let invalid =
+            |why: &str| Fault::invalid_arg_val(Some("InvalidStreamSetup"), why.to_owned());
         match (&setup.stream, &setup.transport.protocol) {
             (tt::StreamType::RTPUnicast, _) => {}
             (tt::StreamType::RTPMulticast, tt::TransportProtocol::UDP) => {
                 let s = self.store.get();
-                let group = s.encoder(&encoder).and_then(|e| crate::streams::multicast_config(&e.multicast));
+                let group = s
+                    .encoder(&encoder)
+                    .and_then(|e| crate::streams::multicast_config(&e.multicast));
                 if group.is_none() {
                     return Err(invalid("the profile has no IPv4 multicast group"));
                 }
@@ -1052,7 +1099,10 @@ impl media::MediaService for Media {
         // tunnel (on the same port) or multicast in its SETUP (docs/media.md).
         Ok(trt::GetStreamUriResponse {
             media_uri: tt::MediaUri {
-                uri: format!("rtsp://{host}:{}/{}", self.hooks.rtsp_port, req.profile_token),
+                uri: format!(
+                    "rtsp://{host}:{}/{}",
+                    self.hooks.rtsp_port, req.profile_token
+                ),
                 invalid_after_connect: false,
                 invalid_after_reboot: false,
                 timeout: "PT0S".into(),
@@ -1161,7 +1211,9 @@ impl media::MediaService for Media {
         if self.store.get().profile(&req.profile_token).is_none() {
             return Err(no_profile(&req.profile_token));
         }
-        let all = self.get_metadata_configurations(ctx, Default::default()).await?;
+        let all = self
+            .get_metadata_configurations(ctx, Default::default())
+            .await?;
         Ok(trt::GetCompatibleMetadataConfigurationsResponse {
             configurations: all.configurations,
         })
@@ -1294,13 +1346,22 @@ mod tests {
             auto_start: false,
         });
         assert_eq!(multicast_from_tt(&ok).unwrap().port, 5000);
-        for (addr, port, ttl) in [("10.0.0.1", 5000, 1), ("239.1.2.3", 5001, 1), ("239.1.2.3", 5000, 0), ("239.1.2.3", 70000, 1)] {
+        for (addr, port, ttl) in [
+            ("10.0.0.1", 5000, 1),
+            ("239.1.2.3", 5001, 1),
+            ("239.1.2.3", 5000, 0),
+            ("239.1.2.3", 70000, 1),
+        ] {
             let mut m = ok.clone();
             m.address.ipv4_address = Some(addr.into());
             m.port = port;
             m.ttl = ttl;
             let f = multicast_from_tt(&m).unwrap_err();
-            assert_eq!(f.subcodes, vec!["InvalidArgVal", "ConfigModify"], "{addr} {port} {ttl}");
+            assert_eq!(
+                f.subcodes,
+                vec!["InvalidArgVal", "ConfigModify"],
+                "{addr} {port} {ttl}"
+            );
         }
     }
 }

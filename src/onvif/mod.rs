@@ -7,7 +7,7 @@ pub mod rt;
 
 pub use rt::RequestContext;
 pub mod device;
-pub mod media;
 pub mod directory;
 pub mod endpoint;
 pub mod host;
+pub mod media;

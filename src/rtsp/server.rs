@@ -778,7 +778,13 @@ impl MulticastControl {
                 return Ok(());
             }
         }
-        join_multicast(&shared, &hub, MULTICAST_START_SESSION.to_owned(), group, m.ttl);
+        join_multicast(
+            &shared,
+            &hub,
+            MULTICAST_START_SESSION.to_owned(),
+            group,
+            m.ttl,
+        );
         Ok(())
     }
 

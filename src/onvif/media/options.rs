@@ -71,7 +71,11 @@ pub fn encoder_options(
             height: h as i32,
         })
         .collect();
-    let profiles: Vec<tt::H264Profile> = caps.h264_profiles.iter().map(|&p| h264_profile(p)).collect();
+    let profiles: Vec<tt::H264Profile> = caps
+        .h264_profiles
+        .iter()
+        .map(|&p| h264_profile(p))
+        .collect();
     let gov = range(caps.gop);
     let fps = range(frame_rates(caps, source));
     // Only every frame is encoded (EncodingInterval 1).
