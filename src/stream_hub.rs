@@ -752,7 +752,10 @@ mod tests {
         h.publish(frame(6, true));
         let t = std::time::Instant::now();
         h.params(Duration::from_secs(5)).await;
-        assert!(t.elapsed() < Duration::from_secs(1), "answered at once after the IDR");
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "answered at once after the IDR"
+        );
         assert!(late.try_next().unwrap().unwrap().keyframe);
         assert!(playing.try_next().unwrap().unwrap().keyframe);
         // Frame rate and multicast group follow the configuration.
@@ -762,7 +765,10 @@ mod tests {
         h.cancel_new_params();
         let t = std::time::Instant::now();
         h.params(Duration::from_secs(5)).await;
-        assert!(t.elapsed() < Duration::from_secs(1), "cancel releases DESCRIBE");
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "cancel releases DESCRIBE"
+        );
     }
 
     #[test]
