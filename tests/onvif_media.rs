@@ -543,25 +543,26 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
 
     // StartMulticastStreaming sends to the configuration's group without any RTSP session;
     // StopMulticastStreaming stops it.
-    zeep_in(
-        &client,
-        "10.214.0.1",
-        port,
-        "wsse",
-        &["multicast", "start", "main"],
-    );
-    let running = count_group_packets(&ns.client, &group, mport, 3);
+    let onvif = |args: &[&str]| zeep_in(&client, "10.214.0.1", port, "wsse", args);
+    let packets = |secs| count_group_packets(&ns.client, &group, mport, secs);
+    onvif(&["multicast", "start", "main"]);
+    let running = packets(3);
     assert!(running > 50, "{running} RTP packets while started");
-    zeep_in(
-        &client,
-        "10.214.0.1",
-        port,
-        "wsse",
-        &["multicast", "stop", "main"],
-    );
+    onvif(&["multicast", "stop", "main"]);
     std::thread::sleep(Duration::from_millis(500));
-    let stopped = count_group_packets(&ns.client, &group, mport, 2);
-    assert_eq!(stopped, 0, "RTP packets after StopMulticastStreaming");
+    assert_eq!(packets(2), 0, "RTP packets after StopMulticastStreaming");
+
+    // Two profiles on one encoder share its group: stopping one keeps the other's running;
+    // deleting a profile stops what it started.
+    onvif(&["create", "mc2", "venc_main"]);
+    onvif(&["multicast", "start", "main"]);
+    onvif(&["multicast", "start", "mc2"]);
+    onvif(&["multicast", "stop", "main"]);
+    let shared = packets(3);
+    assert!(shared > 50, "{shared} RTP packets with mc2 still started");
+    onvif(&["delete", "mc2"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(packets(2), 0, "RTP packets after DeleteProfile");
 
     nvt.signal(Signal::SIGTERM);
     assert!(

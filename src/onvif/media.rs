@@ -467,6 +467,17 @@ impl Media {
             })
             .map_err(|e| persist_err(e, |r| Fault::invalid_arg_val(None, r)))?;
         let after = self.store.get();
+        // A path that goes away or changes encoder stops the multicast it started (while
+        // the path still resolves to its old hub).
+        for p in &before.media.profiles {
+            let now = after.profile(&p.token).and_then(|q| q.video_encoder.as_deref());
+            if p.video_encoder.is_some()
+                && now != p.video_encoder.as_deref()
+                && self.hooks.multicast.stop(&p.token)
+            {
+                tracing::info!(profile = %p.token, "multicast stopped (profile changed)");
+            }
+        }
         for e in &reapply {
             if let Err(err) = camera.apply_encoder(&after, e) {
                 tracing::warn!(encoder = %e.token, error = %err, "re-applying encoder after a profile change");

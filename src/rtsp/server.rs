@@ -90,7 +90,7 @@ struct Shared {
     conns: Mutex<HashMap<ConnId, mpsc::Sender<Out>>>,
     udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
     /// One multicast sender per hub (encoder), with the sessions that keep it running (an
-    /// ONVIF StartMulticastStreaming counts as one, [`MULTICAST_START_SESSION`]).
+    /// ONVIF StartMulticastStreaming counts as one per path, see [`MULTICAST_START_SESSION`]).
     multicast: Mutex<HashMap<String, MulticastSender>>,
     bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
@@ -720,10 +720,15 @@ struct MulticastSender {
     sessions: std::collections::HashSet<String>,
 }
 
-/// The pseudo-session that keeps a multicast sender running between ONVIF
-/// StartMulticastStreaming and StopMulticastStreaming (real session ids are hex, so it never
-/// collides with one).
-pub const MULTICAST_START_SESSION: &str = "onvif-start-multicast";
+/// Prefix of the pseudo-sessions that keep a multicast sender running between ONVIF
+/// StartMulticastStreaming and StopMulticastStreaming, one per path (`<prefix><path>`): two
+/// profiles sharing an encoder share its sender, and stopping one leaves the other's running.
+/// Real session ids are hex, so a pseudo-session never collides with one.
+pub const MULTICAST_START_SESSION: &str = "onvif-start-multicast/";
+
+fn start_session(stream: &str) -> String {
+    format!("{MULTICAST_START_SESSION}{stream}")
+}
 
 /// Why [`MulticastControl::start`] did not start a sender.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -770,7 +775,7 @@ impl MulticastControl {
             if let Some(old) = senders.remove(hub.name()) {
                 old.task.abort();
                 let mut sessions = old.sessions;
-                sessions.insert(MULTICAST_START_SESSION.to_owned());
+                sessions.insert(start_session(stream));
                 drop(senders);
                 for s in sessions {
                     join_multicast(&shared, &hub, s, group, m.ttl);
@@ -778,18 +783,12 @@ impl MulticastControl {
                 return Ok(());
             }
         }
-        join_multicast(
-            &shared,
-            &hub,
-            MULTICAST_START_SESSION.to_owned(),
-            group,
-            m.ttl,
-        );
+        join_multicast(&shared, &hub, start_session(stream), group, m.ttl);
         Ok(())
     }
 
-    /// Stops what [`MulticastControl::start`] started for `stream`'s hub (RTSP multicast
-    /// sessions keep their sender). Returns whether it was running.
+    /// Stops what [`MulticastControl::start`] started for `stream` (RTSP multicast sessions
+    /// and other paths of the same hub keep the sender). Returns whether it was started.
     pub fn stop(&self, stream: &str) -> bool {
         let Some(shared) = self.shared.upgrade() else {
             return false;
@@ -801,7 +800,7 @@ impl MulticastControl {
         let Some(sender) = senders.get_mut(hub.name()) else {
             return false;
         };
-        let was = sender.sessions.remove(MULTICAST_START_SESSION);
+        let was = sender.sessions.remove(&start_session(stream));
         if sender.sessions.is_empty()
             && let Some(s) = senders.remove(hub.name())
         {
