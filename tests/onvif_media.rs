@@ -548,6 +548,14 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     onvif(&["multicast", "start", "main"]);
     let running = packets(3);
     assert!(running > 50, "{running} RTP packets while started");
+    // A new group port while it runs: the sender moves there.
+    let moved = mport + 10;
+    let set = onvif(&["set-multicast", "venc_main", &group, &moved.to_string()]);
+    assert_eq!(set["encoder"]["multicast"][1], moved, "{set}");
+    let on_new = count_group_packets(&ns.client, &group, moved, 3);
+    assert!(on_new > 50, "{on_new} RTP packets on the new port");
+    assert_eq!(packets(2), 0, "RTP packets on the old port after the change");
+    onvif(&["set-multicast", "venc_main", &group, &mport.to_string()]);
     onvif(&["multicast", "stop", "main"]);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(packets(2), 0, "RTP packets after StopMulticastStreaming");

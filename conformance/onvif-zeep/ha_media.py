@@ -15,6 +15,8 @@ assertion held):
                             then GetStreamUri of the new profile.
   profile TOKEN             GetProfile and GetStreamUri (e.g. after a restart).
   delete TOKEN              DeleteProfile.
+  set-multicast ENCODER GROUP PORT
+                            SetVideoEncoderConfiguration of the multicast group and port.
   multicast {start|stop} PROFILE
   sync PROFILE              SetSynchronizationPoint.
 """
@@ -303,6 +305,13 @@ async def main():
             out = await invalid(media)
         elif command == "create":
             out = await create(media, *args)
+        elif command == "set-multicast":
+            token, group, mport = args
+            c = await media.GetVideoEncoderConfiguration({"ConfigurationToken": token})
+            c.Multicast.Address.IPv4Address, c.Multicast.Port = group, int(mport)
+            await media.SetVideoEncoderConfiguration({"Configuration": c, "ForcePersistence": True})
+            out = {"encoder": encoder_summary(
+                await media.GetVideoEncoderConfiguration({"ConfigurationToken": token}))}
         elif command == "delete":
             await media.DeleteProfile({"ProfileToken": args[0]})
             await expect_fault(media.GetProfile({"ProfileToken": args[0]}),

@@ -206,7 +206,7 @@ impl Media {
                 .and_then(|e| s.encoder(e))
                 .is_some_and(|e| e.multicast.auto_start);
             if auto {
-                match self.hooks.multicast.start(&p.token, false) {
+                match self.hooks.multicast.start(&p.token) {
                     Ok(()) => tracing::info!(profile = %p.token, "multicast started (AutoStart)"),
                     Err(e) => tracing::warn!(profile = %p.token, error = %e, "multicast AutoStart"),
                 }
@@ -1029,13 +1029,17 @@ impl media::MediaService for Media {
             .filter(|p| p.video_encoder.as_deref() == Some(new.token.as_str()))
             .collect();
         if new.multicast != old.multicast {
-            for p in &profiles {
-                let running = self.hooks.multicast.is_running(&p.token);
-                if running || (new.multicast.auto_start && !old.multicast.auto_start) {
-                    if let Err(e) = self.hooks.multicast.start(&p.token, running) {
-                        tracing::warn!(profile = %p.token, error = %e, "multicast restart");
+            // Profiles of one encoder share its sender: restarting through one is enough.
+            if let Some(p) = profiles.first()
+                && let Err(e) = self.hooks.multicast.restart(&p.token)
+            {
+                tracing::warn!(profile = %p.token, error = %e, "multicast restart");
+            }
+            if new.multicast.auto_start && !old.multicast.auto_start {
+                for p in &profiles {
+                    if let Err(e) = self.hooks.multicast.start(&p.token) {
+                        tracing::warn!(profile = %p.token, error = %e, "multicast AutoStart");
                     }
-                    break;
                 }
             }
         }
@@ -1160,7 +1164,7 @@ impl media::MediaService for Media {
         req: trt::StartMulticastStreaming,
     ) -> Result<trt::StartMulticastStreamingResponse, Fault> {
         self.streamed_profile(&req.profile_token)?;
-        match self.hooks.multicast.start(&req.profile_token, false) {
+        match self.hooks.multicast.start(&req.profile_token) {
             Ok(()) => {
                 tracing::info!(profile = %req.profile_token, "multicast started");
                 Ok(Default::default())

@@ -756,10 +756,33 @@ impl std::fmt::Debug for Shared {
 }
 
 impl MulticastControl {
-    /// Starts multicasting `stream` (a registry name) to its hub's group; already running is
-    /// fine. With `restart`, a running sender is replaced by one using the hub's current
-    /// group (after the configuration changed), keeping the sessions that hold it.
-    pub fn start(&self, stream: &str, restart: bool) -> Result<(), MulticastError> {
+    /// Starts multicasting `stream` (a registry name) to its hub's group and holds it for
+    /// that path until [`MulticastControl::stop`]; already running is fine.
+    pub fn start(&self, stream: &str) -> Result<(), MulticastError> {
+        let (shared, hub, group, ttl) = self.resolve(stream)?;
+        join_multicast(&shared, &hub, start_session(stream), group, ttl);
+        Ok(())
+    }
+
+    /// Replaces `stream`'s running sender by one to the hub's current group (after its
+    /// configuration changed), keeping the sessions that hold it. Returns whether one ran.
+    pub fn restart(&self, stream: &str) -> Result<bool, MulticastError> {
+        let (shared, hub, group, ttl) = self.resolve(stream)?;
+        let Some(old) = lock(&shared.multicast).remove(hub.name()) else {
+            return Ok(false);
+        };
+        old.task.abort();
+        for s in old.sessions {
+            join_multicast(&shared, &hub, s, group, ttl);
+        }
+        Ok(true)
+    }
+
+    fn resolve(
+        &self,
+        stream: &str,
+    ) -> Result<(Arc<Shared>, Arc<crate::stream_hub::StreamHub>, SocketAddr, u8), MulticastError>
+    {
         let shared = self.shared.upgrade().ok_or(MulticastError::Stopped)?;
         let hub = shared
             .registry
@@ -769,22 +792,7 @@ impl MulticastControl {
             .params_now()
             .multicast
             .ok_or_else(|| MulticastError::NoGroup(stream.to_owned()))?;
-        let group = SocketAddr::new(IpAddr::V4(m.group), m.port);
-        if restart {
-            let mut senders = lock(&shared.multicast);
-            if let Some(old) = senders.remove(hub.name()) {
-                old.task.abort();
-                let mut sessions = old.sessions;
-                sessions.insert(start_session(stream));
-                drop(senders);
-                for s in sessions {
-                    join_multicast(&shared, &hub, s, group, m.ttl);
-                }
-                return Ok(());
-            }
-        }
-        join_multicast(&shared, &hub, start_session(stream), group, m.ttl);
-        Ok(())
+        Ok((shared, hub, SocketAddr::new(IpAddr::V4(m.group), m.port), m.ttl))
     }
 
     /// Stops what [`MulticastControl::start`] started for `stream` (RTSP multicast sessions
@@ -807,17 +815,6 @@ impl MulticastControl {
             s.task.abort();
         }
         was
-    }
-
-    /// Whether a multicast sender runs for `stream`'s hub (started by ONVIF or by RTSP).
-    pub fn is_running(&self, stream: &str) -> bool {
-        let Some(shared) = self.shared.upgrade() else {
-            return false;
-        };
-        shared
-            .registry
-            .get(stream)
-            .is_some_and(|hub| lock(&shared.multicast).contains_key(hub.name()))
     }
 }
 
