@@ -54,7 +54,8 @@ impl Daemon {
         Daemon::spawn(cmd)
     }
 
-    /// Starts a prepared command (e.g. nvt under `ip netns exec`) with its output collected.
+    /// Runs `cmd` (nvt, or a wrapper such as `ip netns exec NS nvt ...`) with its output
+    /// collected line by line.
     pub fn spawn(mut cmd: Command) -> Daemon {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn nvt");
