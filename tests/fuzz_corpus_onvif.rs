@@ -31,3 +31,8 @@ fn soap_envelope_corpus() {
 fn xsd_time_corpus() {
     run_corpus("xsd_time", nvt::xml::xsd::fuzz_input);
 }
+
+#[test]
+fn basic_authorization_corpus() {
+    run_corpus("basic_authorization", nvt::auth::basic::fuzz_input);
+}

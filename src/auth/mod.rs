@@ -2,6 +2,7 @@
 //! endpoints all authenticate against, and the user levels of the ONVIF Core spec.
 
 pub mod access;
+pub mod basic;
 pub mod digest;
 pub mod throttle;
 pub mod wsse;
