@@ -60,8 +60,8 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
         .await?
         .context("initialising the camera SDK")?;
-    let camera = Camera::start(sdk, &store)?;
-    let id = camera.identity();
+    let camera = Arc::new(Camera::start(sdk, &store)?);
+    let id = camera.identity().clone();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
         model = %id.chip_model,
@@ -93,7 +93,7 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     // Serve before "nvt running": that line means ready.
     let rtsp = start_rtsp(config, &store, &streams).await?;
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone()).await?;
+    let http = start_http(config, &store, &camera, rtsp.local_addr(), reboot.clone()).await?;
 
     tracing::info!(
         bind = %config.bind,
@@ -105,7 +105,8 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
-    http.abort();
+    // Every HTTP connection is closed before the camera goes: they hold the services.
+    http.shutdown().await;
     rtsp.shutdown().await;
     drop(streams);
     drop(monitors);
@@ -134,18 +135,37 @@ async fn start_rtsp(
     Ok(server)
 }
 
-/// The ONVIF HTTP endpoint (device service) on `bind:http_port`.
+/// The HTTP server task and how to stop it.
+struct HttpServer {
+    task: tokio::task::JoinHandle<()>,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+impl HttpServer {
+    /// Stops accepting and returns when every connection is closed.
+    async fn shutdown(self) {
+        self.stop.notify_one();
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "HTTP server task failed");
+        }
+    }
+}
+
+/// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
 async fn start_http(
     config: &Config,
     store: &Arc<SettingsStore>,
-    id: &crate::sdk::SdkVersion,
+    camera: &Arc<Camera>,
     rtsp: SocketAddr,
     reboot: Arc<tokio::sync::Notify>,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+) -> anyhow::Result<HttpServer> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
-    use crate::onvif::endpoint::{Endpoint, Security};
-    use crate::onvif::generated::device;
+    use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX, Security};
+    use crate::onvif::generated::{device, imaging};
+    use crate::onvif::imaging::{Imaging, ImagingEntry};
+    use crate::snapshot::Snapshots;
+    let id = camera.identity();
     let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
         .await
         .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
@@ -171,15 +191,30 @@ async fn start_http(
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
         rtsp_port: rtsp.port(),
-        services: Vec::new(),
+        services: vec![Arc::new(ImagingEntry)],
     };
-    let endpoint = Endpoint::new(security).route(
-        crate::onvif::endpoint::DEVICE_PATH,
-        device::Service(Device::new(store.clone(), identity, hooks)),
+    let snapshots = Snapshots::new(
+        security.http_handle(),
+        store.clone(),
+        Arc::new(camera.sdk().clone()),
     );
-    let router = Arc::new(Router::new(endpoint));
+    let endpoint = Endpoint::new(security)
+        .route(
+            crate::onvif::endpoint::DEVICE_PATH,
+            device::Service(Device::new(store.clone(), identity, hooks)),
+        )
+        .route(
+            IMAGING_PATH,
+            imaging::Service(Imaging::new(camera.clone(), store.clone())),
+        );
+    let router = Arc::new(Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
-    Ok(tokio::spawn(crate::http::server::serve(listener, router)))
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
+    let task = tokio::spawn(crate::http::server::serve_until(listener, router, async move {
+        stopped.notified().await
+    }));
+    Ok(HttpServer { task, stop })
 }
 
 /// First start (no user at all): creates the administrator, with the password from

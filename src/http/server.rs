@@ -55,15 +55,38 @@ impl Router {
     }
 }
 
-/// Serves `router` on `listener` until the task is dropped or aborted.
+/// Serves `router` on `listener` until the task is dropped or aborted (which aborts every
+/// connection too).
 pub async fn serve(listener: TcpListener, router: Arc<Router>) {
+    serve_until(listener, router, std::future::pending()).await
+}
+
+/// Serves `router` on `listener` until `stop` completes, then closes every connection and
+/// returns once all of them are gone. Connections hold the router (and through it the
+/// services, the settings store and the camera SDK); a daemon that restarts must know they
+/// are released before it opens those again.
+pub async fn serve_until(
+    listener: TcpListener,
+    router: Arc<Router>,
+    stop: impl std::future::Future<Output = ()>,
+) {
     let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
+    let mut conns = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
     loop {
+        while conns.try_join_next().is_some() {}
         // Take a slot before accepting: beyond the limit, clients wait in the backlog.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
+        let accepted = tokio::select! {
+            _ = &mut stop => break,
+            a = async {
+                let permit = slots.clone().acquire_owned().await;
+                (permit, listener.accept().await)
+            } => a,
         };
-        let (stream, peer) = match listener.accept().await {
+        let (Ok(permit), accepted) = accepted else {
+            break;
+        };
+        let (stream, peer) = match accepted {
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -73,7 +96,7 @@ pub async fn serve(listener: TcpListener, router: Arc<Router>) {
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
-        tokio::spawn(async move {
+        conns.spawn(async move {
             let svc = service_fn(move |req| {
                 let router = router.clone();
                 async move { Ok::<_, Infallible>(handle(&router, peer, req).await) }
@@ -91,6 +114,7 @@ pub async fn serve(listener: TcpListener, router: Arc<Router>) {
             drop(permit);
         });
     }
+    conns.shutdown().await;
 }
 
 async fn handle(
