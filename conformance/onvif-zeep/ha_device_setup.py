@@ -46,11 +46,13 @@ async def main():
 
         caps = await dm.GetCapabilities({"Category": "All"})
         assert caps.Device.XAddr == f"http://{host}:{port}/onvif/device_service", caps.Device.XAddr
-        # Only services that exist are listed.
-        assert caps.Media is None and caps.Events is None and caps.Imaging is None, caps
+        # Only services that exist are listed, the same in both answers.
+        assert caps.Media is None and caps.Events is None, caps
+        imaging = f"http://{host}:{port}/onvif/imaging_service"
+        assert caps.Imaging.XAddr == imaging, caps.Imaging
 
         services = await dm.GetServices({"IncludeCapability": False})
-        assert [s.XAddr for s in services] == [caps.Device.XAddr], services
+        assert [s.XAddr for s in services] == [caps.Device.XAddr, imaging], services
 
         info = await dm.GetDeviceInformation()
         assert info.Manufacturer and info.Model and info.SerialNumber, info
