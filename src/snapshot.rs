@@ -8,8 +8,10 @@
 //! - Answers: 200 `image/jpeg`; 401 with challenges; 404 for an unknown profile (only after
 //!   authentication, so the profile list does not leak); 405 for methods other than GET;
 //!   503 with a plain-text reason when the SDK fails, or when [`MAX_CONCURRENT_SNAPSHOTS`]
-//!   encodes are already running (with `Retry-After`): a JPEG encode of a 720p frame costs
-//!   milliseconds of CPU, so a flood of snapshot requests must not starve the video encoders.
+//!   encodes are already running and none finishes within [`SNAPSHOT_QUEUE_WAIT`] (with
+//!   `Retry-After`): a JPEG encode of a 720p frame costs tens of milliseconds of CPU, so a
+//!   flood of snapshot requests must not starve the video encoders, while an NVR asking for
+//!   every profile at once still gets all of them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +31,8 @@ use crate::settings::{Settings, SettingsStore};
 /// Snapshots encoded at the same time; further requests get 503 at once. Two: one per core
 /// of the smallest supported board, and enough for an NVR polling two profiles.
 pub const MAX_CONCURRENT_SNAPSHOTS: usize = 2;
+/// How long a request waits for a free encode slot before it is answered 503.
+pub const SNAPSHOT_QUEUE_WAIT: Duration = Duration::from_secs(1);
 /// A snapshot the SDK has not delivered after this long is answered 503 (the encode keeps
 /// its slot until the SDK returns, so a stuck SDK cannot pile up threads).
 pub const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -124,8 +128,9 @@ impl Snapshots {
             );
         };
         drop(settings);
-        // Bounded: a busy camera says so at once instead of queueing encodes.
-        let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+        // Bounded: a busy camera says so after a short wait instead of queueing encodes.
+        let slot = tokio::time::timeout(SNAPSHOT_QUEUE_WAIT, self.slots.clone().acquire_owned());
+        let Ok(Ok(permit)) = slot.await else {
             let mut r = plain_owned(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!(
