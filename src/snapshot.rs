@@ -371,7 +371,10 @@ mod tests {
             .iter()
             .map(|v| v.to_str().unwrap().to_owned())
             .collect();
-        assert!(offers.iter().all(|o| o.starts_with("Digest ")), "{offers:?}");
+        assert!(
+            offers.iter().all(|o| o.starts_with("Digest ")),
+            "{offers:?}"
+        );
         // Correct Basic while off: still 401.
         assert_eq!(
             h.answer(&get("/snapshot/main", Some(&good))).await.status(),
@@ -391,10 +394,15 @@ mod tests {
             .map(|v| v.to_str().unwrap().to_owned())
             .collect();
         assert!(offers[0].starts_with("Digest "), "{offers:?}");
-        assert!(offers.iter().any(|o| o.starts_with("Basic realm=\"nvt\"")), "{offers:?}");
+        assert!(
+            offers.iter().any(|o| o.starts_with("Basic realm=\"nvt\"")),
+            "{offers:?}"
+        );
         let wrong = basic("viewer", "wrong-pass");
         assert_eq!(
-            h.answer(&get("/snapshot/main", Some(&wrong))).await.status(),
+            h.answer(&get("/snapshot/main", Some(&wrong)))
+                .await
+                .status(),
             401
         );
         // Authenticated: unknown profile 404, wrong method 405, known profile 200.

@@ -131,7 +131,11 @@ fn post(port: u16, user: Option<(&str, &str)>, body: &str) -> String {
 #[test]
 fn imaging_access_classes() {
     let state = common::temp_state();
-    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "imaging-secret")]);
+    let mut nvt = Daemon::start(
+        state.path(),
+        &[],
+        &[("NVT_ADMIN_PASSWORD", "imaging-secret")],
+    );
     let port = http_port(&mut nvt);
     let admin = Some(("admin", "imaging-secret"));
     let r = post(
@@ -147,14 +151,23 @@ fn imaging_access_classes() {
     let mv = "<timg:Move><timg:VideoSourceToken>vs0</timg:VideoSourceToken><timg:Focus><tt:Relative><tt:Distance>10</tt:Distance></tt:Relative></timg:Focus></timg:Move>";
 
     let r = post(port, None, "<timg:GetServiceCapabilities/>");
-    assert!(r.starts_with("HTTP/1.1 200") && r.contains("timg:Capabilities"), "{r}");
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.contains("timg:Capabilities"),
+        "{r}"
+    );
     let r = post(port, None, get);
     assert!(r.starts_with("HTTP/1.1 401"), "{r}");
     let r = post(port, viewer, get);
-    assert!(r.starts_with("HTTP/1.1 200") && r.contains("<tt:Brightness>50</tt:Brightness>"), "{r}");
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.contains("<tt:Brightness>50</tt:Brightness>"),
+        "{r}"
+    );
     for op in [set, mv] {
         let r = post(port, viewer, op);
-        assert!(r.starts_with("HTTP/1.1 400") && r.contains("ter:NotAuthorized"), "{r}");
+        assert!(
+            r.starts_with("HTTP/1.1 400") && r.contains("ter:NotAuthorized"),
+            "{r}"
+        );
     }
     let r = post(port, operator, set);
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
@@ -164,7 +177,10 @@ fn imaging_access_classes() {
     assert!(r.contains("<tt:Brightness>40</tt:Brightness>"), "{r}");
     // A token that is no video source.
     let r = post(port, viewer, &get.replace("vs0", "vs7"));
-    assert!(r.starts_with("HTTP/1.1 400") && r.contains("ter:NoSource"), "{r}");
+    assert!(
+        r.starts_with("HTTP/1.1 400") && r.contains("ter:NoSource"),
+        "{r}"
+    );
     nvt.signal(Signal::SIGTERM);
     assert!(nvt.wait_exit(Duration::from_secs(20)).success());
 }

@@ -189,7 +189,10 @@ pub fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::Im
             auto_focus_mode: tt::AutoFocusMode::MANUAL,
             ..Default::default()
         }),
-        ir_cut_filter: r.ircut_modes.contains(&a.ircut).then(|| ircut_to_onvif(a.ircut)),
+        ir_cut_filter: r
+            .ircut_modes
+            .contains(&a.ircut)
+            .then(|| ircut_to_onvif(a.ircut)),
         sharpness: Some(a.sharpness as f32),
         wide_dynamic_range: r.has_wdr.then(|| tt::WideDynamicRange20 {
             mode: wdr_mode(a.wdr),
@@ -207,17 +210,21 @@ pub fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::Im
 
 /// GetOptions: exactly what SetImagingSettings accepts.
 pub fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20 {
-    let both = |has: bool| has.then(|| vec![false, true]).unwrap_or_default();
     tt::ImagingOptions20 {
         backlight_compensation: r.has_backlight.then(|| tt::BacklightCompensationOptions20 {
-            mode: both(true).into_iter().map(on_off).collect(),
+            mode: vec![on_off(false), on_off(true)],
             level: Some(float_range(r.backlight_level)),
         }),
         brightness: Some(float_range(r.brightness)),
         color_saturation: Some(float_range(r.saturation)),
         contrast: Some(float_range(r.contrast)),
         exposure: (!r.exposure_modes.is_empty()).then(|| tt::ExposureOptions20 {
-            mode: r.exposure_modes.iter().copied().map(exposure_mode).collect(),
+            mode: r
+                .exposure_modes
+                .iter()
+                .copied()
+                .map(exposure_mode)
+                .collect(),
             exposure_time: Some(float_range(r.exposure_time_us)),
             gain: Some(float_range(r.gain)),
             ..Default::default()
@@ -229,7 +236,7 @@ pub fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20
         ir_cut_filter_modes: r.ircut_modes.iter().copied().map(ircut_to_onvif).collect(),
         sharpness: Some(float_range(r.sharpness)),
         wide_dynamic_range: r.has_wdr.then(|| tt::WideDynamicRangeOptions20 {
-            mode: both(true).into_iter().map(wdr_mode).collect(),
+            mode: vec![wdr_mode(false), wdr_mode(true)],
             level: Some(float_range(r.wdr_level)),
         }),
         white_balance: (!r.wb_modes.is_empty()).then(|| tt::WhiteBalanceOptions20 {
@@ -403,17 +410,30 @@ pub fn move_options(focus: Option<FocusInfo>) -> tt::MoveOptions20 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FocusCommand {
     /// To `position` at `speed` (Absolute, and Relative resolved against the position).
-    To { position: i32, speed: i32 },
+    To {
+        position: i32,
+        speed: i32,
+    },
     /// At signed `speed` until Stop or an end stop.
-    Continuous { speed: i32 },
+    Continuous {
+        speed: i32,
+    },
     Stop,
 }
 
 /// Resolves a Move against the motor's ranges and its `position` now. Speed defaults to the
 /// fastest. A Relative move that would pass an end stop stops there (as a lens does);
 /// values outside GetMoveOptions' ranges are refused. Continuous at speed 0 is Stop.
-pub fn focus_command(m: &tt::FocusMove, f: FocusInfo, position: i32) -> Result<FocusCommand, String> {
-    let given = [m.absolute.is_some(), m.relative.is_some(), m.continuous.is_some()];
+pub fn focus_command(
+    m: &tt::FocusMove,
+    f: FocusInfo,
+    position: i32,
+) -> Result<FocusCommand, String> {
+    let given = [
+        m.absolute.is_some(),
+        m.relative.is_some(),
+        m.continuous.is_some(),
+    ];
     if given.iter().filter(|g| **g).count() != 1 {
         return Err("Move takes exactly one of Absolute, Relative and Continuous".into());
     }
@@ -434,10 +454,14 @@ pub fn focus_command(m: &tt::FocusMove, f: FocusInfo, position: i32) -> Result<F
     }
     if let Some(r) = &m.relative {
         let span = f.position_max - f.position_min;
-        let distance = level("Relative/Distance", r.distance, Range {
-            min: -span,
-            max: span,
-        })?;
+        let distance = level(
+            "Relative/Distance",
+            r.distance,
+            Range {
+                min: -span,
+                max: span,
+            },
+        )?;
         return Ok(FocusCommand::To {
             position: position
                 .saturating_add(distance)
@@ -446,10 +470,14 @@ pub fn focus_command(m: &tt::FocusMove, f: FocusInfo, position: i32) -> Result<F
         });
     }
     let c = m.continuous.as_ref().expect("one command is given");
-    let s = level("Continuous/Speed", c.speed, Range {
-        min: -f.speed_max,
-        max: f.speed_max,
-    })?;
+    let s = level(
+        "Continuous/Speed",
+        c.speed,
+        Range {
+            min: -f.speed_max,
+            max: f.speed_max,
+        },
+    )?;
     Ok(if s == 0 {
         FocusCommand::Stop
     } else {
@@ -524,7 +552,11 @@ impl ImagingService for Imaging {
             Err(UpdateError::Rejected(reason)) => match sdk_error {
                 Some(e) => {
                     tracing::warn!(error = %e, "ISP refused settings within its ranges");
-                    Err(Fault::new(Code::Receiver, &["Action"], format!("camera SDK: {e:#}")))
+                    Err(Fault::new(
+                        Code::Receiver,
+                        &["Action"],
+                        format!("camera SDK: {e:#}"),
+                    ))
                 }
                 None => Err(settings_invalid(reason)),
             },
@@ -566,7 +598,11 @@ impl ImagingService for Imaging {
         })
     }
 
-    async fn move_(&self, _: &RequestContext, req: timg::Move) -> Result<timg::MoveResponse, Fault> {
+    async fn move_(
+        &self,
+        _: &RequestContext,
+        req: timg::Move,
+    ) -> Result<timg::MoveResponse, Fault> {
         let vi = self.source(&req.video_source_token)?;
         let info = self.moving_focus(vi)?;
         let sdk = self.camera.sdk();
@@ -728,7 +764,13 @@ mod tests {
             ..Default::default()
         };
         let out = apply_settings(&req, &attr(), &range(), None).unwrap();
-        assert_eq!(out, IspAttr { brightness: 80, ..attr() });
+        assert_eq!(
+            out,
+            IspAttr {
+                brightness: 80,
+                ..attr()
+            }
+        );
     }
 
     #[test]
@@ -830,7 +872,13 @@ mod tests {
     #[test]
     fn options_list_what_set_accepts() {
         let o = options20(&range(), Some(FOCUS));
-        assert_eq!(o.brightness, Some(tt::FloatRange { min: 0.0, max: 100.0 }));
+        assert_eq!(
+            o.brightness,
+            Some(tt::FloatRange {
+                min: 0.0,
+                max: 100.0
+            })
+        );
         assert!(o.wide_dynamic_range.is_none());
         assert_eq!(o.ir_cut_filter_modes.len(), 3);
         assert_eq!(
@@ -896,7 +944,10 @@ mod tests {
             focus_command(&cont(-100.0), FOCUS, 500),
             Ok(FocusCommand::Continuous { speed: -100 })
         );
-        assert_eq!(focus_command(&cont(0.0), FOCUS, 500), Ok(FocusCommand::Stop));
+        assert_eq!(
+            focus_command(&cont(0.0), FOCUS, 500),
+            Ok(FocusCommand::Stop)
+        );
         assert!(focus_command(&cont(-251.0), FOCUS, 500).is_err());
         assert!(focus_command(&tt::FocusMove::default(), FOCUS, 500).is_err());
         let two = tt::FocusMove {
