@@ -35,8 +35,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Before anything else: a SIGTERM that arrives while we start must stop us cleanly, not
     // kill us with the default action halfway through a settings write.
     let mut signals = ShutdownSignals::install()?;
+    let mut ports = Ports::default();
     loop {
-        match run_once(&config, &mut signals).await? {
+        match run_once(&config, &mut signals, &mut ports).await? {
             Stop::Shutdown => return Ok(()),
             Stop::Restart => tracing::info!("restarting (SystemReboot)"),
         }
@@ -48,7 +49,26 @@ enum Stop {
     Restart,
 }
 
-async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Result<Stop> {
+/// Ports the servers got on their first start in this process. With `--http-port 0` or
+/// `--rtsp-port 0` the system picks a free port once; a restart (SystemReboot, a reset, a
+/// protocol change) keeps it, so clients find the device where they left it.
+#[derive(Default)]
+struct Ports {
+    http: Option<u16>,
+    rtsp: Option<u16>,
+}
+
+/// The port to listen on: one set by ONVIF SetNetworkProtocols (persisted) wins; then the
+/// command line or config file; an ephemeral (0) one sticks after its first bind.
+fn port(set: Option<u16>, configured: u16, bound: Option<u16>) -> u16 {
+    set.unwrap_or(if configured == 0 { bound.unwrap_or(0) } else { configured })
+}
+
+async fn run_once(
+    config: &Config,
+    signals: &mut ShutdownSignals,
+    ports: &mut Ports,
+) -> anyhow::Result<Stop> {
     let (store, first_start) = SettingsStore::open(&config.state_dir)?;
     let store = Arc::new(store);
     if first_start {
@@ -61,7 +81,7 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
         .await?
         .context("initialising the camera SDK")?;
     let camera = Arc::new(Camera::start(sdk, &store)?);
-    let id = camera.identity().clone();
+    let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
         model = %id.chip_model,
@@ -91,9 +111,22 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let streams = Streams::start(&camera, &settings)?;
 
     // Serve before "nvt running": that line means ready.
-    let rtsp = start_rtsp(config, &store, &streams).await?;
+    let protocols = settings.network.protocols.clone();
+    let rtsp_port = port(protocols.rtsp_port, config.rtsp_port, ports.rtsp);
+    let rtsp = if protocols.rtsp_enabled {
+        let server = start_rtsp(SocketAddr::new(config.bind, rtsp_port), &store, &streams).await?;
+        ports.rtsp.get_or_insert(server.local_addr().port());
+        Some(server)
+    } else {
+        tracing::info!("RTSP disabled (SetNetworkProtocols)");
+        None
+    };
+    let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, &camera, rtsp.local_addr(), reboot.clone()).await?;
+    let http_port = port(protocols.http_port, config.http_port, ports.http);
+    let (http, http_port) =
+        start_http(config, http_port, &store, &camera, rtsp_port, reboot.clone()).await?;
+    ports.http.get_or_insert(http_port);
 
     tracing::info!(
         bind = %config.bind,
@@ -105,9 +138,10 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
-    // Every HTTP connection is closed before the camera goes: they hold the services.
     http.shutdown().await;
-    rtsp.shutdown().await;
+    if let Some(rtsp) = rtsp {
+        rtsp.shutdown().await;
+    }
     drop(streams);
     drop(monitors);
     drop(camera);
@@ -119,11 +153,10 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
 /// with the ONVIF users.
 async fn start_rtsp(
-    config: &Config,
+    bind: SocketAddr,
     store: &Arc<SettingsStore>,
     streams: &Streams,
 ) -> anyhow::Result<RtspServer> {
-    let bind = SocketAddr::new(config.bind, config.rtsp_port);
     let auth = Arc::new(DigestRtspAuth::new(REALM, store.clone()));
     let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
         .await
@@ -135,30 +168,15 @@ async fn start_rtsp(
     Ok(server)
 }
 
-/// The HTTP server task and how to stop it.
-struct HttpServer {
-    task: tokio::task::JoinHandle<()>,
-    stop: Arc<tokio::sync::Notify>,
-}
-
-impl HttpServer {
-    /// Stops accepting and returns when every connection is closed.
-    async fn shutdown(self) {
-        self.stop.notify_one();
-        if let Err(e) = self.task.await {
-            tracing::warn!(error = %e, "HTTP server task failed");
-        }
-    }
-}
-
 /// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
 async fn start_http(
     config: &Config,
+    http_port: u16,
     store: &Arc<SettingsStore>,
     camera: &Arc<Camera>,
-    rtsp: SocketAddr,
+    rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
-) -> anyhow::Result<HttpServer> {
+) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
     use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX, Security};
@@ -166,9 +184,9 @@ async fn start_http(
     use crate::onvif::imaging::{Imaging, ImagingEntry};
     use crate::snapshot::Snapshots;
     let id = camera.identity();
-    let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
+    let listener = tokio::net::TcpListener::bind((config.bind, http_port))
         .await
-        .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
+        .with_context(|| format!("binding HTTP to {}:{}", config.bind, http_port))?;
     let local = listener.local_addr()?;
     let clock_store = store.clone();
     let security = Security::new(
@@ -190,7 +208,8 @@ async fn start_http(
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
-        rtsp_port: rtsp.port(),
+        rtsp_port,
+        bind: config.bind,
         services: vec![Arc::new(ImagingEntry)],
     };
     let snapshots = Snapshots::new(
@@ -209,12 +228,7 @@ async fn start_http(
         );
     let router = Arc::new(Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let stopped = stop.clone();
-    let task = tokio::spawn(crate::http::server::serve_until(listener, router, async move {
-        stopped.notified().await
-    }));
-    Ok(HttpServer { task, stop })
+    Ok((crate::http::server::HttpServer::spawn(listener, router), local.port()))
 }
 
 /// First start (no user at all): creates the administrator, with the password from

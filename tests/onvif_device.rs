@@ -28,6 +28,7 @@ fn endpoint(store: Arc<SettingsStore>) -> Endpoint {
                 reboot: Arc::new(|| {}),
                 http_port: 8080,
                 rtsp_port: 8554,
+                bind: std::net::Ipv4Addr::LOCALHOST.into(),
                 services: Vec::new(),
             },
         )),

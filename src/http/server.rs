@@ -55,44 +55,65 @@ impl Router {
     }
 }
 
-/// Serves `router` on `listener` until the task is dropped or aborted (which aborts every
-/// connection too).
-pub async fn serve(listener: TcpListener, router: Arc<Router>) {
-    serve_until(listener, router, std::future::pending()).await
+/// A running HTTP server. `shutdown` closes the listener and every connection and returns
+/// once they are gone, so nothing they hold (the settings store and its lock among them)
+/// outlives the daemon's stop; a keep-alive client cannot hold a restart up.
+pub struct HttpServer {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
 }
 
-/// Serves `router` on `listener` until `stop` completes, then closes every connection and
-/// returns once all of them are gone. Connections hold the router (and through it the
-/// services, the settings store and the camera SDK); a daemon that restarts must know they
-/// are released before it opens those again.
-pub async fn serve_until(
+impl HttpServer {
+    pub fn spawn(listener: TcpListener, router: Arc<Router>) -> Self {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        HttpServer {
+            stop,
+            task: tokio::spawn(serve_until(listener, router, rx)),
+        }
+    }
+
+    /// Stops accepting, ends every connection (a request in progress is cut), and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Serves `router` on `listener` until the task is dropped or aborted (connections end with
+/// it). Daemons use [`HttpServer`], which can also stop and wait.
+pub async fn serve(listener: TcpListener, router: Arc<Router>) {
+    let (_keep, rx) = tokio::sync::watch::channel(false);
+    serve_until(listener, router, rx).await;
+}
+
+async fn serve_until(
     listener: TcpListener,
     router: Arc<Router>,
-    stop: impl std::future::Future<Output = ()>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
+    // Connections live in this set: dropping or shutting it down ends them all.
     let mut conns = tokio::task::JoinSet::new();
-    tokio::pin!(stop);
     loop {
         while conns.try_join_next().is_some() {}
         // Take a slot before accepting: beyond the limit, clients wait in the backlog.
-        let accepted = tokio::select! {
-            _ = &mut stop => break,
-            a = async {
-                let permit = slots.clone().acquire_owned().await;
-                (permit, listener.accept().await)
-            } => a,
+        let permit = tokio::select! {
+            _ = stop.changed() => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
         };
-        let (Ok(permit), accepted) = accepted else {
-            break;
-        };
-        let (stream, peer) = match accepted {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
+        let (stream, peer) = tokio::select! {
+            _ = stop.changed() => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
@@ -114,6 +135,7 @@ pub async fn serve_until(
             drop(permit);
         });
     }
+    drop(listener);
     conns.shutdown().await;
 }
 

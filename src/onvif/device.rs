@@ -39,6 +39,8 @@ pub struct DeviceHooks {
     pub reboot: Arc<dyn Fn() + Send + Sync>,
     pub http_port: u16,
     pub rtsp_port: u16,
+    /// Address the servers listen on (a new port is test-bound there before it is accepted).
+    pub bind: std::net::IpAddr,
     /// The other services, as GetServices and GetCapabilities list them.
     pub services: Vec<Arc<dyn crate::onvif::directory::Advertised>>,
 }
@@ -246,14 +248,6 @@ fn network_host(s: &str) -> tt::NetworkHost {
         h.dns_name = Some(s.to_owned());
     }
     h
-}
-
-fn host_string(h: &tt::NetworkHost) -> Option<String> {
-    match h.type_ {
-        tt::NetworkHostType::IPv4 => h.ipv4_address.clone(),
-        tt::NetworkHostType::IPv6 => h.ipv6_address.clone(),
-        tt::NetworkHostType::DNS => h.dns_name.clone(),
-    }
 }
 
 fn ip_address(s: &str) -> tt::IPAddress {
@@ -775,18 +769,11 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetNTP,
     ) -> Result<tds::SetNTPResponse, Fault> {
-        let mut servers = Vec::new();
-        for h in &req.ntp_manual {
-            servers.push(host_string(h).ok_or_else(|| {
-                Fault::invalid_arg_val(Some("InvalidIPv4Address"), "NTP host without address")
-            })?);
-        }
-        if servers.iter().any(|s| s.is_empty() || s.len() > 253) {
-            return Err(Fault::invalid_arg_val(
-                Some("InvalidDnsName"),
-                "invalid NTP server",
-            ));
-        }
+        let servers = req
+            .ntp_manual
+            .iter()
+            .map(ntp_server)
+            .collect::<Result<Vec<_>, _>>()?;
         self.store
             .update(|s| {
                 s.network.ntp.from_dhcp = req.from_dhcp;
@@ -812,24 +799,86 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetNetworkProtocols,
     ) -> Result<tds::SetNetworkProtocolsResponse, Fault> {
+        // What each protocol becomes: (enabled, port); absent means unchanged.
         let current = self.protocols();
+        let port_of = |name| {
+            current
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(|c| c.port.first().copied())
+                .unwrap_or(0)
+        };
+        let (mut http_port, mut rtsp_port) = (
+            port_of(tt::NetworkProtocolType::HTTP),
+            port_of(tt::NetworkProtocolType::RTSP),
+        );
+        let mut rtsp_enabled = self.store.get().network.protocols.rtsp_enabled;
         for p in &req.network_protocols {
-            match current.iter().find(|c| c.name == p.name) {
-                Some(c) if c.enabled == p.enabled && (p.port.is_empty() || p.port == c.port) => {}
-                Some(_) => {
-                    return Err(Fault::operation_prohibited(
-                        "PortAlreadyInUse",
-                        "ports and protocols are set by the nvt command line or config file",
+            let port = match p.port.as_slice() {
+                [] => None,
+                [one] if (1..=65535).contains(one) => Some(*one),
+                _ => {
+                    return Err(Fault::invalid_arg_val(
+                        Some("InvalidPort"),
+                        "one port from 1 to 65535 per protocol",
                     ));
                 }
-                None => {
+            };
+            match p.name {
+                tt::NetworkProtocolType::HTTP => {
+                    if !p.enabled {
+                        return Err(Fault::invalid_arg_val(
+                            Some("ServiceNotSupported"),
+                            "HTTP carries ONVIF itself and cannot be disabled",
+                        ));
+                    }
+                    http_port = port.unwrap_or(http_port);
+                }
+                tt::NetworkProtocolType::RTSP => {
+                    rtsp_enabled = p.enabled;
+                    rtsp_port = port.unwrap_or(rtsp_port);
+                }
+                _ => {
                     return Err(Fault::invalid_arg_val(
                         Some("ServiceNotSupported"),
-                        "protocol not supported",
+                        "protocol not supported (HTTPS is not offered)",
                     ));
                 }
             }
         }
+        if http_port == rtsp_port {
+            return Err(Fault::invalid_arg_val(
+                Some("PortAlreadyInUse"),
+                "HTTP and RTSP need different ports",
+            ));
+        }
+        let changed_http = http_port != port_of(tt::NetworkProtocolType::HTTP);
+        let changed_rtsp = rtsp_port != port_of(tt::NetworkProtocolType::RTSP);
+        let was_enabled = self.store.get().network.protocols.rtsp_enabled;
+        // A port another program holds would make the restart fail: refuse it now.
+        for (changed, port) in [(changed_http, http_port), (changed_rtsp && rtsp_enabled, rtsp_port)] {
+            if changed && std::net::TcpListener::bind((self.hooks.bind, port as u16)).is_err() {
+                return Err(Fault::invalid_arg_val(
+                    Some("PortAlreadyInUse"),
+                    format!("port {port} is in use"),
+                ));
+            }
+        }
+        if !changed_http && !changed_rtsp && rtsp_enabled == was_enabled {
+            return Ok(tds::SetNetworkProtocolsResponse::default());
+        }
+        self.store
+            .update(|s| {
+                let p = &mut s.network.protocols;
+                p.http_port = Some(http_port as u16);
+                p.rtsp_port = Some(rtsp_port as u16);
+                p.rtsp_enabled = rtsp_enabled;
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        // New listeners need a restart of the servers: answer first (on the old port), then
+        // restart the daemon as SystemReboot does.
+        self.restart_after_answer();
         Ok(tds::SetNetworkProtocolsResponse::default())
     }
 
@@ -994,12 +1043,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         _: tds::SystemReboot,
     ) -> Result<tds::SystemRebootResponse, Fault> {
-        let reboot = self.hooks.reboot.clone();
-        // Answer first, restart after: the response must reach the client.
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            reboot();
-        });
+        self.restart_after_answer();
         Ok(tds::SystemRebootResponse {
             message: "Restarting in 1 second".into(),
         })
@@ -1021,33 +1065,83 @@ impl DeviceService for Device {
                 Ok(())
             })
             .map_err(persist_err)?;
+        // The camera runs on the settings it started with: restart so the defaults (encoders,
+        // imaging, ports) take effect, as a camera reboots after a reset.
+        self.restart_after_answer();
         Ok(tds::SetSystemFactoryDefaultResponse::default())
     }
 }
 
 impl Device {
+    /// Restarts the daemon half a second from now, so the response reaches the client first.
+    fn restart_after_answer(&self) {
+        let reboot = self.hooks.reboot.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            reboot();
+        });
+    }
+
+    /// HTTP and RTSP as they run now (HTTPS is not offered, so not listed). A port set with
+    /// SetNetworkProtocols shows at once, although it takes effect with the restart that
+    /// follows.
     fn protocols(&self) -> Vec<tt::NetworkProtocol> {
+        let p = self.store.get().network.protocols.clone();
         vec![
             tt::NetworkProtocol {
                 name: tt::NetworkProtocolType::HTTP,
                 enabled: true,
-                port: vec![self.hooks.http_port as i32],
-                ..Default::default()
-            },
-            tt::NetworkProtocol {
-                name: tt::NetworkProtocolType::HTTPS,
-                enabled: false,
-                port: vec![],
+                port: vec![i32::from(p.http_port.unwrap_or(self.hooks.http_port))],
                 ..Default::default()
             },
             tt::NetworkProtocol {
                 name: tt::NetworkProtocolType::RTSP,
-                enabled: true,
-                port: vec![self.hooks.rtsp_port as i32],
+                enabled: p.rtsp_enabled,
+                port: vec![i32::from(p.rtsp_port.unwrap_or(self.hooks.rtsp_port))],
                 ..Default::default()
             },
         ]
     }
+}
+
+/// An NTP server of SetNTP, checked by its declared type (ONVIF Core 8.2.? SetNTP faults:
+/// InvalidIPv4Address, InvalidIPv6Address, InvalidDnsName).
+fn ntp_server(h: &tt::NetworkHost) -> Result<String, Fault> {
+    match h.type_ {
+        tt::NetworkHostType::IPv4 => h
+            .ipv4_address
+            .as_deref()
+            .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            .map(|a| a.to_string())
+            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidIPv4Address"), "invalid IPv4 address")),
+        tt::NetworkHostType::IPv6 => h
+            .ipv6_address
+            .as_deref()
+            .and_then(|a| a.parse::<std::net::Ipv6Addr>().ok())
+            .map(|a| a.to_string())
+            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidIPv6Address"), "invalid IPv6 address")),
+        tt::NetworkHostType::DNS => h
+            .dns_name
+            .as_deref()
+            .filter(|n| valid_dns_name(n))
+            .map(str::to_owned)
+            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidDnsName"), "invalid DNS name")),
+    }
+}
+
+/// RFC 1123 host name: labels of letters, digits and '-', not starting or ending with '-',
+/// at most 63 octets each and 253 in all.
+fn valid_dns_name(n: &str) -> bool {
+    let n = n.strip_suffix('.').unwrap_or(n);
+    !n.is_empty()
+        && n.len() <= 253
+        && n.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 #[cfg(test)]

@@ -57,6 +57,31 @@ pub struct NetworkSettings {
     pub default_gateway: Vec<String>,
     /// Accept Basic auth on RTSP and snapshot endpoints (Digest is always on).
     pub allow_basic_auth: bool,
+    /// Ports set by ONVIF SetNetworkProtocols; they win over the command line and config
+    /// file, so a port an NVR configured survives restarts.
+    #[serde(default)]
+    pub protocols: ProtocolSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolSettings {
+    /// None: the `--http-port` of the command line or config file.
+    pub http_port: Option<u16>,
+    /// None: the `--rtsp-port` of the command line or config file.
+    pub rtsp_port: Option<u16>,
+    /// false: no RTSP server (streams stay configured; GetStreamUri still answers).
+    pub rtsp_enabled: bool,
+}
+
+impl Default for ProtocolSettings {
+    fn default() -> Self {
+        ProtocolSettings {
+            http_port: None,
+            rtsp_port: None,
+            rtsp_enabled: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -296,6 +321,7 @@ impl Default for Settings {
                 },
                 default_gateway: vec![],
                 allow_basic_auth: false,
+                protocols: ProtocolSettings::default(),
             },
             time: TimeSettings {
                 date_time_type: DateTimeType::Ntp,
