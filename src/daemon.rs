@@ -81,8 +81,8 @@ async fn run_once(
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
         .await?
         .context("initialising the camera SDK")?;
-    // Shared with the Media service, which holds it weakly (a request in flight must not keep
-    // the SDK channels alive across a stop or a SystemReboot).
+    // Shared with the Media and Imaging services (Media holds it weakly: a request in flight
+    // must not keep the SDK channels alive across a stop or a SystemReboot).
     let camera = Arc::new(Camera::start(sdk, &store, first_start)?);
     let id = camera.identity();
     tracing::info!(
@@ -145,7 +145,7 @@ async fn run_once(
         config,
         http_port,
         &store,
-        id,
+        &camera,
         rtsp_port,
         reboot.clone(),
         scopes_changed.clone(),
@@ -203,12 +203,12 @@ async fn start_rtsp(
     Ok(server)
 }
 
-/// The ONVIF HTTP endpoint (device service) on `bind:http_port`.
+/// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
 async fn start_http(
     config: &Config,
     http_port: u16,
     store: &Arc<SettingsStore>,
-    id: &crate::sdk::SdkVersion,
+    camera: &Arc<Camera>,
     rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
     scopes_changed: Arc<tokio::sync::Notify>,
@@ -216,8 +216,11 @@ async fn start_http(
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
-    use crate::onvif::endpoint::{Endpoint, Security};
-    use crate::onvif::generated::device;
+    use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX, Security};
+    use crate::onvif::generated::{device, imaging};
+    use crate::onvif::imaging::{Imaging, ImagingEntry};
+    use crate::snapshot::Snapshots;
+    let id = camera.identity();
     let listener = tokio::net::TcpListener::bind((config.bind, http_port))
         .await
         .with_context(|| format!("binding HTTP to {}:{}", config.bind, http_port))?;
@@ -244,8 +247,16 @@ async fn start_http(
         http_port: local.port(),
         rtsp_port,
         bind: config.bind,
-        services: vec![Arc::new(crate::onvif::media::MediaAdvertised)],
+        services: vec![
+            Arc::new(crate::onvif::media::MediaAdvertised),
+            Arc::new(ImagingEntry),
+        ],
     };
+    let snapshots = Snapshots::new(
+        security.http_handle(),
+        store.clone(),
+        Arc::new(camera.sdk().clone()),
+    );
     let endpoint = Endpoint::new(security)
         .route(
             crate::onvif::endpoint::DEVICE_PATH,
@@ -257,8 +268,12 @@ async fn start_http(
         .route(
             crate::onvif::endpoint::MEDIA_PATH,
             crate::onvif::generated::media::Service(media),
+        )
+        .route(
+            IMAGING_PATH,
+            imaging::Service(Imaging::new(camera.clone(), store.clone())),
         );
-    let router = Arc::new(Router::new(endpoint));
+    let router = Arc::new(Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     Ok((
         crate::http::server::HttpServer::spawn(listener, router),

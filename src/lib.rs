@@ -20,6 +20,7 @@ pub mod rtp;
 pub mod rtsp;
 pub mod sdk;
 pub mod settings;
+pub mod snapshot;
 pub mod soap;
 pub mod stream_hub;
 pub mod streams;

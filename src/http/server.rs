@@ -197,7 +197,9 @@ async fn handle(
     to_hyper(resp)
 }
 
-fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
+/// The hyper response for an endpoint answer (status, content type, challenges, body); the
+/// caller applies `r.delay` first.
+pub fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
     let mut b = Response::builder()
         .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header(CONTENT_TYPE, r.content_type);
@@ -210,6 +212,17 @@ fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
 
 pub fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// A plain-text answer with a computed message.
+pub fn plain_owned(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(text)));
     *r.status_mut() = status;
     r.headers_mut().insert(
         CONTENT_TYPE,

@@ -125,6 +125,77 @@ impl Security {
     }
 }
 
+impl Security {
+    /// A second handle on the same HTTP authentication state (users, Digest nonces, failure
+    /// throttle, clock) for plain HTTP handlers, which run beside the SOAP endpoint that owns
+    /// the first. The WS-Security nonce cache is not shared: HTTP handlers never see tokens.
+    pub fn http_handle(&self) -> Security {
+        Security {
+            store: self.store.clone(),
+            digest: self.digest.clone(),
+            wsse: WsseVerifier::default(),
+            throttle: self.throttle.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// [`Security::http_user`], also accepting HTTP Basic (RFC 7617) when `allow_basic` (the
+    /// `network.allow_basic_auth` setting). Digest is always offered, first; Basic is offered
+    /// only when allowed. Basic failures count in the same throttle as Digest ones.
+    pub fn http_user_or_basic(
+        &self,
+        req: &HttpRequest<'_>,
+        allow_basic: bool,
+    ) -> Result<Credential, HttpResponse> {
+        let basic_header = req
+            .authorization
+            .filter(|h| crate::auth::basic::is_basic(h));
+        let mut refused = match basic_header {
+            Some(h) if allow_basic => {
+                match crate::auth::basic::verify(h, self.store.as_ref()) {
+                    Ok(c) => {
+                        self.throttle.success(req.peer);
+                        return Ok(c);
+                    }
+                    Err(e) => {
+                        tracing::debug!(peer = %req.peer, error = %e, "HTTP Basic refused");
+                        let delay = self.throttle.failure(req.peer, Instant::now());
+                        let mut r = self.http_user(&HttpRequest {
+                            authorization: None,
+                            ..*req
+                        })
+                        .expect_err("no credentials never authenticate");
+                        r.delay = delay;
+                        r
+                    }
+                }
+            }
+            // Basic while it is off: refused like a missing credential, and counted.
+            Some(_) => {
+                let delay = self.throttle.failure(req.peer, Instant::now());
+                let mut r = self
+                    .http_user(&HttpRequest {
+                        authorization: None,
+                        ..*req
+                    })
+                    .expect_err("no credentials never authenticate");
+                r.delay = delay;
+                r
+            }
+            None => match self.http_user(req) {
+                Ok(c) => return Ok(c),
+                Err(r) => r,
+            },
+        };
+        if allow_basic {
+            refused
+                .challenges
+                .push(crate::auth::basic::challenge(&self.digest.config().realm));
+        }
+        Err(refused)
+    }
+}
+
 /// A service reachable at a path (or at every path under a prefix).
 struct Route {
     path: String,

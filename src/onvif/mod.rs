@@ -10,4 +10,5 @@ pub mod device;
 pub mod directory;
 pub mod endpoint;
 pub mod host;
+pub mod imaging;
 pub mod media;

@@ -1,0 +1,963 @@
+//! The Imaging service (ONVIF Imaging Service Specification, ver20, `timg`), implementing the
+//! generated `ImagingService` over the camera's ISP and focus motor.
+//!
+//! - Values are in the SDK's own units; GetOptions reports the SDK's ranges
+//!   (`NVT_ISP_GetRange`, `NVT_FOCUS_GetInfo`), which the Imaging spec allows ("unspecified
+//!   unit" for the levels; s.5.1). Fractional values are rounded to the SDK's integers.
+//! - SetImagingSettings changes only the elements present. Anything outside the ranges, or
+//!   a feature GetOptions does not offer, faults `env:Sender/ter:InvalidArgVal/
+//!   ter:SettingsInvalid` (s.5.1.2) and changes nothing. Accepted settings go through the
+//!   settings store (validated, written atomically) and then to the ISP, so the picture and
+//!   the file agree; ForcePersistence (deprecated) is ignored: settings always persist.
+//! - Focus is manual: Move (Absolute, Relative, Continuous as `NVT_FOCUS_*` provide), Stop,
+//!   GetStatus. The motor moves in the background; GetStatus reports MOVING until it arrives.
+//! - A token that is no video source faults `env:Sender/ter:InvalidArgVal/ter:NoSource`.
+
+use std::sync::Arc;
+
+use crate::camera::{Camera, source_index, source_token};
+use crate::onvif::directory::Advertised;
+use crate::onvif::generated::{imaging::ImagingService, timg, tt};
+use crate::onvif::rt::{RequestContext, ToXml};
+use crate::sdk::{
+    AutoMode, ErrorCode, FocusInfo, FocusState, IrCutMode, IspAttr, IspRange, Range, SdkError,
+};
+use crate::settings::{SettingsStore, UpdateError};
+use crate::soap::{Code, Fault};
+use crate::xml::XmlWriter;
+
+/// The Imaging service over the camera.
+pub struct Imaging {
+    camera: Arc<Camera>,
+    store: Arc<SettingsStore>,
+    /// Focus motor of each video source; None for a fixed-focus lens.
+    focus: Vec<Option<FocusInfo>>,
+}
+
+impl Imaging {
+    pub fn new(camera: Arc<Camera>, store: Arc<SettingsStore>) -> Self {
+        let focus = (0..camera.video_sources().len() as u32)
+            .map(|vi| match camera.sdk().focus_info(vi) {
+                Ok(i) if i.supported && i.position_max > i.position_min && i.speed_max > 0 => {
+                    Some(i)
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(vi, error = %e, "no focus information; focus disabled");
+                    None
+                }
+            })
+            .collect();
+        Imaging {
+            camera,
+            store,
+            focus,
+        }
+    }
+
+    /// The SDK index of an ONVIF video source token, or the NoSource fault.
+    fn source(&self, token: &str) -> Result<u32, Fault> {
+        source_index(token)
+            .ok()
+            .filter(|&vi| (vi as usize) < self.camera.video_sources().len())
+            .filter(|&vi| source_token(vi) == token)
+            .ok_or_else(|| {
+                Fault::invalid_arg_val(Some("NoSource"), format!("no video source {token:?}"))
+            })
+    }
+
+    fn range(&self, vi: u32) -> Result<&IspRange, Fault> {
+        self.camera.isp_range(vi).ok_or_else(no_imaging)
+    }
+
+    fn focus(&self, vi: u32) -> Option<FocusInfo> {
+        self.focus.get(vi as usize).copied().flatten()
+    }
+
+    fn moving_focus(&self, vi: u32) -> Result<FocusInfo, Fault> {
+        self.focus(vi).ok_or_else(|| {
+            Fault::new(
+                Code::Receiver,
+                &["ActionNotSupported"],
+                "this video source has a fixed-focus lens (GetMoveOptions is empty)",
+            )
+        })
+    }
+}
+
+fn no_imaging() -> Fault {
+    Fault::new(
+        Code::Receiver,
+        &["ActionNotSupported", "NoImagingForSource"],
+        "the video source has no imaging settings",
+    )
+}
+
+fn settings_invalid(reason: String) -> Fault {
+    Fault::invalid_arg_val(Some("SettingsInvalid"), reason)
+}
+
+fn sdk_fault(e: SdkError) -> Fault {
+    match e.code {
+        ErrorCode::InvalidArg => Fault::invalid_arg_val(None, format!("camera refused: {e}")),
+        ErrorCode::NotSupported => {
+            Fault::new(Code::Receiver, &["ActionNotSupported"], e.to_string())
+        }
+        _ => Fault::new(Code::Receiver, &["Action"], format!("camera SDK: {e}")),
+    }
+}
+
+fn float_range(r: Range) -> tt::FloatRange {
+    tt::FloatRange {
+        min: r.min as f32,
+        max: r.max as f32,
+    }
+}
+
+/// A level in `r`, rounded to the SDK's integer; `name` is the ONVIF element.
+fn level(name: &str, v: f32, r: Range) -> Result<i32, String> {
+    if !v.is_finite() || v < r.min as f32 || v > r.max as f32 {
+        return Err(format!("{name} {v} outside {}..={}", r.min, r.max));
+    }
+    Ok((v.round() as i32).clamp(r.min, r.max))
+}
+
+fn ircut_to_onvif(m: IrCutMode) -> tt::IrCutFilterMode {
+    match m {
+        // ON: the filter is in, day mode (Imaging s.5.1).
+        IrCutMode::Day => tt::IrCutFilterMode::ON,
+        IrCutMode::Night => tt::IrCutFilterMode::OFF,
+        IrCutMode::Auto => tt::IrCutFilterMode::AUTO,
+    }
+}
+
+fn ircut_from_onvif(m: tt::IrCutFilterMode) -> IrCutMode {
+    match m {
+        tt::IrCutFilterMode::ON => IrCutMode::Day,
+        tt::IrCutFilterMode::OFF => IrCutMode::Night,
+        tt::IrCutFilterMode::AUTO => IrCutMode::Auto,
+    }
+}
+
+fn exposure_mode(m: AutoMode) -> tt::ExposureMode {
+    match m {
+        AutoMode::Auto => tt::ExposureMode::AUTO,
+        AutoMode::Manual => tt::ExposureMode::MANUAL,
+    }
+}
+
+fn wb_mode(m: AutoMode) -> tt::WhiteBalanceMode {
+    match m {
+        AutoMode::Auto => tt::WhiteBalanceMode::AUTO,
+        AutoMode::Manual => tt::WhiteBalanceMode::MANUAL,
+    }
+}
+
+fn on_off(on: bool) -> tt::BacklightCompensationMode {
+    if on {
+        tt::BacklightCompensationMode::ON
+    } else {
+        tt::BacklightCompensationMode::OFF
+    }
+}
+
+fn wdr_mode(on: bool) -> tt::WideDynamicMode {
+    if on {
+        tt::WideDynamicMode::ON
+    } else {
+        tt::WideDynamicMode::OFF
+    }
+}
+
+/// GetImagingSettings: the stored ISP settings, with only the features the hardware has.
+pub fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingSettings20 {
+    tt::ImagingSettings20 {
+        backlight_compensation: r.has_backlight.then(|| tt::BacklightCompensation20 {
+            mode: on_off(a.backlight),
+            level: Some(a.backlight_level as f32),
+        }),
+        brightness: Some(a.brightness as f32),
+        color_saturation: Some(a.saturation as f32),
+        contrast: Some(a.contrast as f32),
+        exposure: (!r.exposure_modes.is_empty()).then(|| tt::Exposure20 {
+            mode: exposure_mode(a.exposure_mode),
+            exposure_time: Some(a.exposure_time_us as f32),
+            gain: Some(a.gain as f32),
+            ..Default::default()
+        }),
+        focus: focus.map(|_| tt::FocusConfiguration20 {
+            auto_focus_mode: tt::AutoFocusMode::MANUAL,
+            ..Default::default()
+        }),
+        ir_cut_filter: r
+            .ircut_modes
+            .contains(&a.ircut)
+            .then(|| ircut_to_onvif(a.ircut)),
+        sharpness: Some(a.sharpness as f32),
+        wide_dynamic_range: r.has_wdr.then(|| tt::WideDynamicRange20 {
+            mode: wdr_mode(a.wdr),
+            level: Some(a.wdr_level as f32),
+        }),
+        white_balance: (!r.wb_modes.is_empty()).then(|| tt::WhiteBalance20 {
+            mode: wb_mode(a.wb_mode),
+            cr_gain: Some(a.wb_cr_gain as f32),
+            cb_gain: Some(a.wb_cb_gain as f32),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// GetOptions: exactly what SetImagingSettings accepts.
+pub fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20 {
+    tt::ImagingOptions20 {
+        backlight_compensation: r.has_backlight.then(|| tt::BacklightCompensationOptions20 {
+            mode: vec![on_off(false), on_off(true)],
+            level: Some(float_range(r.backlight_level)),
+        }),
+        brightness: Some(float_range(r.brightness)),
+        color_saturation: Some(float_range(r.saturation)),
+        contrast: Some(float_range(r.contrast)),
+        exposure: (!r.exposure_modes.is_empty()).then(|| tt::ExposureOptions20 {
+            mode: r
+                .exposure_modes
+                .iter()
+                .copied()
+                .map(exposure_mode)
+                .collect(),
+            exposure_time: Some(float_range(r.exposure_time_us)),
+            gain: Some(float_range(r.gain)),
+            ..Default::default()
+        }),
+        focus: focus.map(|_| tt::FocusOptions20 {
+            auto_focus_modes: vec![tt::AutoFocusMode::MANUAL],
+            ..Default::default()
+        }),
+        ir_cut_filter_modes: r.ircut_modes.iter().copied().map(ircut_to_onvif).collect(),
+        sharpness: Some(float_range(r.sharpness)),
+        wide_dynamic_range: r.has_wdr.then(|| tt::WideDynamicRangeOptions20 {
+            mode: vec![wdr_mode(false), wdr_mode(true)],
+            level: Some(float_range(r.wdr_level)),
+        }),
+        white_balance: (!r.wb_modes.is_empty()).then(|| tt::WhiteBalanceOptions20 {
+            mode: r.wb_modes.iter().copied().map(wb_mode).collect(),
+            // The schema names the manual gains YrGain/YbGain in the options and
+            // CrGain/CbGain in the settings; they are the same two values.
+            yr_gain: Some(float_range(r.wb_cr_gain)),
+            yb_gain: Some(float_range(r.wb_cb_gain)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// SetImagingSettings: `current` with the elements present in `req` applied, or why not
+/// (the first offending element). Never partial: the caller keeps `current` on error.
+pub fn apply_settings(
+    req: &tt::ImagingSettings20,
+    current: &IspAttr,
+    r: &IspRange,
+    focus: Option<FocusInfo>,
+) -> Result<IspAttr, String> {
+    let mut a = *current;
+    if let Some(v) = req.brightness {
+        a.brightness = level("Brightness", v, r.brightness)?;
+    }
+    if let Some(v) = req.contrast {
+        a.contrast = level("Contrast", v, r.contrast)?;
+    }
+    if let Some(v) = req.color_saturation {
+        a.saturation = level("ColorSaturation", v, r.saturation)?;
+    }
+    if let Some(v) = req.sharpness {
+        a.sharpness = level("Sharpness", v, r.sharpness)?;
+    }
+    if let Some(b) = &req.backlight_compensation {
+        if !r.has_backlight {
+            return Err("BacklightCompensation is not supported".into());
+        }
+        a.backlight = b.mode == tt::BacklightCompensationMode::ON;
+        if let Some(v) = b.level {
+            a.backlight_level = level("BacklightCompensation/Level", v, r.backlight_level)?;
+        }
+    }
+    if let Some(w) = &req.wide_dynamic_range {
+        if !r.has_wdr {
+            return Err("WideDynamicRange is not supported".into());
+        }
+        a.wdr = w.mode == tt::WideDynamicMode::ON;
+        if let Some(v) = w.level {
+            a.wdr_level = level("WideDynamicRange/Level", v, r.wdr_level)?;
+        }
+    }
+    if let Some(e) = &req.exposure {
+        let mode = match e.mode {
+            tt::ExposureMode::AUTO => AutoMode::Auto,
+            tt::ExposureMode::MANUAL => AutoMode::Manual,
+        };
+        if !r.exposure_modes.contains(&mode) {
+            return Err(format!("Exposure/Mode {:?} is not supported", e.mode));
+        }
+        let unsupported = [
+            ("Priority", e.priority.is_some()),
+            ("Window", e.window.is_some()),
+            ("MinExposureTime", e.min_exposure_time.is_some()),
+            ("MaxExposureTime", e.max_exposure_time.is_some()),
+            ("MinGain", e.min_gain.is_some()),
+            ("MaxGain", e.max_gain.is_some()),
+            ("MinIris", e.min_iris.is_some()),
+            ("MaxIris", e.max_iris.is_some()),
+            ("Iris", e.iris.is_some()),
+        ];
+        if let Some((name, _)) = unsupported.iter().find(|(_, present)| *present) {
+            return Err(format!("Exposure/{name} is not supported (see GetOptions)"));
+        }
+        a.exposure_mode = mode;
+        if let Some(v) = e.exposure_time {
+            a.exposure_time_us = level("Exposure/ExposureTime", v, r.exposure_time_us)?;
+        }
+        if let Some(v) = e.gain {
+            a.gain = level("Exposure/Gain", v, r.gain)?;
+        }
+    }
+    if let Some(m) = req.ir_cut_filter {
+        let mode = ircut_from_onvif(m);
+        if !r.ircut_modes.contains(&mode) {
+            return Err(format!("IrCutFilter {m:?} is not supported"));
+        }
+        a.ircut = mode;
+    }
+    if let Some(w) = &req.white_balance {
+        let mode = match w.mode {
+            tt::WhiteBalanceMode::AUTO => AutoMode::Auto,
+            tt::WhiteBalanceMode::MANUAL => AutoMode::Manual,
+        };
+        if !r.wb_modes.contains(&mode) {
+            return Err(format!("WhiteBalance/Mode {:?} is not supported", w.mode));
+        }
+        a.wb_mode = mode;
+        if let Some(v) = w.cr_gain {
+            a.wb_cr_gain = level("WhiteBalance/CrGain", v, r.wb_cr_gain)?;
+        }
+        if let Some(v) = w.cb_gain {
+            a.wb_cb_gain = level("WhiteBalance/CbGain", v, r.wb_cb_gain)?;
+        }
+    }
+    if let Some(f) = &req.focus {
+        if focus.is_none() {
+            return Err("Focus is not adjustable (fixed-focus lens)".into());
+        }
+        if f.auto_focus_mode != tt::AutoFocusMode::MANUAL {
+            return Err("Focus/AutoFocusMode AUTO is not supported (focus is manual: Move)".into());
+        }
+        if f.default_speed.is_some() || f.near_limit.is_some() || f.far_limit.is_some() {
+            return Err("Focus DefaultSpeed/NearLimit/FarLimit are not supported".into());
+        }
+    }
+    if let Some(x) = &req.extension {
+        let x2 = x.extension.as_ref();
+        let x3 = x2.and_then(|x2| x2.extension.as_ref());
+        if x.image_stabilization.is_some() {
+            return Err("ImageStabilization is not supported".into());
+        }
+        if x2.is_some_and(|x2| !x2.ir_cut_filter_auto_adjustment.is_empty()) {
+            return Err("IrCutFilterAutoAdjustment is not supported".into());
+        }
+        if x3.is_some_and(|x3| {
+            x3.tone_compensation.is_some() || x3.defogging.is_some() || x3.noise_reduction.is_some()
+        }) {
+            return Err("ToneCompensation/Defogging/NoiseReduction are not supported".into());
+        }
+    }
+    Ok(a)
+}
+
+/// GetMoveOptions: the moves `NVT_FOCUS_*` provide, in its units; empty for a fixed lens.
+pub fn move_options(focus: Option<FocusInfo>) -> tt::MoveOptions20 {
+    let Some(f) = focus else {
+        return tt::MoveOptions20::default();
+    };
+    let speed = tt::FloatRange {
+        min: 1.0,
+        max: f.speed_max as f32,
+    };
+    let span = (f.position_max - f.position_min) as f32;
+    tt::MoveOptions20 {
+        absolute: Some(tt::AbsoluteFocusOptions {
+            position: tt::FloatRange {
+                min: f.position_min as f32,
+                max: f.position_max as f32,
+            },
+            speed: Some(speed.clone()),
+        }),
+        relative: Some(tt::RelativeFocusOptions20 {
+            distance: tt::FloatRange {
+                min: -span,
+                max: span,
+            },
+            speed: Some(speed),
+        }),
+        continuous: Some(tt::ContinuousFocusOptions {
+            speed: tt::FloatRange {
+                min: -(f.speed_max as f32),
+                max: f.speed_max as f32,
+            },
+        }),
+    }
+}
+
+/// What a Move asks of the motor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FocusCommand {
+    /// To `position` at `speed` (Absolute, and Relative resolved against the position).
+    To {
+        position: i32,
+        speed: i32,
+    },
+    /// At signed `speed` until Stop or an end stop.
+    Continuous {
+        speed: i32,
+    },
+    Stop,
+}
+
+/// Resolves a Move against the motor's ranges and its `position` now. Speed defaults to the
+/// fastest. A Relative move that would pass an end stop stops there (as a lens does);
+/// values outside GetMoveOptions' ranges are refused. Continuous at speed 0 is Stop.
+pub fn focus_command(
+    m: &tt::FocusMove,
+    f: FocusInfo,
+    position: i32,
+) -> Result<FocusCommand, String> {
+    let given = [
+        m.absolute.is_some(),
+        m.relative.is_some(),
+        m.continuous.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err("Move takes exactly one of Absolute, Relative and Continuous".into());
+    }
+    let speed_range = Range {
+        min: 1,
+        max: f.speed_max,
+    };
+    let speed = |s: Option<f32>| s.map_or(Ok(f.speed_max), |s| level("Speed", s, speed_range));
+    if let Some(a) = &m.absolute {
+        let range = Range {
+            min: f.position_min,
+            max: f.position_max,
+        };
+        return Ok(FocusCommand::To {
+            position: level("Absolute/Position", a.position, range)?,
+            speed: speed(a.speed)?,
+        });
+    }
+    if let Some(r) = &m.relative {
+        let span = f.position_max - f.position_min;
+        let distance = level(
+            "Relative/Distance",
+            r.distance,
+            Range {
+                min: -span,
+                max: span,
+            },
+        )?;
+        return Ok(FocusCommand::To {
+            position: position
+                .saturating_add(distance)
+                .clamp(f.position_min, f.position_max),
+            speed: speed(r.speed)?,
+        });
+    }
+    let c = m.continuous.as_ref().expect("one command is given");
+    let s = level(
+        "Continuous/Speed",
+        c.speed,
+        Range {
+            min: -f.speed_max,
+            max: f.speed_max,
+        },
+    )?;
+    Ok(if s == 0 {
+        FocusCommand::Stop
+    } else {
+        FocusCommand::Continuous { speed: s }
+    })
+}
+
+fn capabilities() -> timg::Capabilities {
+    timg::Capabilities {
+        image_stabilization: Some(false),
+        presets: Some(false),
+        adaptable_preset: Some(false),
+        ..Default::default()
+    }
+}
+
+impl ImagingService for Imaging {
+    async fn get_service_capabilities(
+        &self,
+        _: &RequestContext,
+        _: timg::GetServiceCapabilities,
+    ) -> Result<timg::GetServiceCapabilitiesResponse, Fault> {
+        Ok(timg::GetServiceCapabilitiesResponse {
+            capabilities: capabilities(),
+        })
+    }
+
+    async fn get_imaging_settings(
+        &self,
+        _: &RequestContext,
+        req: timg::GetImagingSettings,
+    ) -> Result<timg::GetImagingSettingsResponse, Fault> {
+        let vi = self.source(&req.video_source_token)?;
+        let range = self.range(vi)?;
+        let settings = self.store.get();
+        let imaging = settings
+            .imaging(&req.video_source_token)
+            .ok_or_else(no_imaging)?;
+        Ok(timg::GetImagingSettingsResponse {
+            imaging_settings: settings20(&imaging.isp, range, self.focus(vi)),
+        })
+    }
+
+    async fn set_imaging_settings(
+        &self,
+        _: &RequestContext,
+        req: timg::SetImagingSettings,
+    ) -> Result<timg::SetImagingSettingsResponse, Fault> {
+        let token = req.video_source_token.as_str();
+        let vi = self.source(token)?;
+        let range = self.range(vi)?;
+        let focus = self.focus(vi);
+        let mut sdk_error = None;
+        // Computed, persisted and applied under the store's writer lock, so concurrent Sets
+        // apply in the order they are persisted and none is lost.
+        let result = self.store.update(|s| {
+            let entry = s
+                .imaging
+                .iter_mut()
+                .find(|i| i.source_token == token)
+                .ok_or_else(|| format!("no imaging settings for {token:?}"))?;
+            entry.isp = apply_settings(&req.imaging_settings, &entry.isp, range, focus)?;
+            if let Err(e) = self.camera.apply_imaging(entry) {
+                let reason = e.to_string();
+                sdk_error = Some(e);
+                return Err(reason);
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(timg::SetImagingSettingsResponse::default()),
+            Err(UpdateError::Rejected(reason)) => match sdk_error {
+                Some(e) => {
+                    tracing::warn!(error = %e, "ISP refused settings within its ranges");
+                    Err(Fault::new(
+                        Code::Receiver,
+                        &["Action"],
+                        format!("camera SDK: {e:#}"),
+                    ))
+                }
+                None => Err(settings_invalid(reason)),
+            },
+            Err(UpdateError::Io(e)) => {
+                // The ISP already has the new values; put back what the file still says.
+                if let Some(old) = self.store.get().imaging(token)
+                    && let Err(e) = self.camera.apply_imaging(old)
+                {
+                    tracing::error!(error = %e, "restoring ISP settings failed");
+                }
+                Err(Fault::new(
+                    Code::Receiver,
+                    &["Action"],
+                    format!("settings not saved: {e}"),
+                ))
+            }
+        }
+    }
+
+    async fn get_options(
+        &self,
+        _: &RequestContext,
+        req: timg::GetOptions,
+    ) -> Result<timg::GetOptionsResponse, Fault> {
+        let vi = self.source(&req.video_source_token)?;
+        Ok(timg::GetOptionsResponse {
+            imaging_options: options20(self.range(vi)?, self.focus(vi)),
+        })
+    }
+
+    async fn get_move_options(
+        &self,
+        _: &RequestContext,
+        req: timg::GetMoveOptions,
+    ) -> Result<timg::GetMoveOptionsResponse, Fault> {
+        let vi = self.source(&req.video_source_token)?;
+        Ok(timg::GetMoveOptionsResponse {
+            move_options: move_options(self.focus(vi)),
+        })
+    }
+
+    async fn move_(
+        &self,
+        _: &RequestContext,
+        req: timg::Move,
+    ) -> Result<timg::MoveResponse, Fault> {
+        let vi = self.source(&req.video_source_token)?;
+        let info = self.moving_focus(vi)?;
+        let sdk = self.camera.sdk();
+        let position = sdk.focus_status(vi).map_err(sdk_fault)?.position;
+        let cmd = focus_command(&req.focus, info, position)
+            .map_err(|r| Fault::invalid_arg_val(None, r))?;
+        match cmd {
+            FocusCommand::To { position, speed } => sdk.focus_move_absolute(vi, position, speed),
+            FocusCommand::Continuous { speed } => sdk.focus_move_continuous(vi, speed),
+            FocusCommand::Stop => sdk.focus_stop(vi),
+        }
+        .map_err(sdk_fault)?;
+        tracing::debug!(vi, ?cmd, "focus move");
+        Ok(timg::MoveResponse::default())
+    }
+
+    async fn stop(&self, _: &RequestContext, req: timg::Stop) -> Result<timg::StopResponse, Fault> {
+        let vi = self.source(&req.video_source_token)?;
+        self.moving_focus(vi)?;
+        self.camera.sdk().focus_stop(vi).map_err(sdk_fault)?;
+        Ok(timg::StopResponse::default())
+    }
+
+    async fn get_status(
+        &self,
+        _: &RequestContext,
+        req: timg::GetStatus,
+    ) -> Result<timg::GetStatusResponse, Fault> {
+        let vi = self.source(&req.video_source_token)?;
+        let focus_status20 = match self.focus(vi) {
+            None => None,
+            Some(_) => {
+                let s = self.camera.sdk().focus_status(vi).map_err(sdk_fault)?;
+                Some(tt::FocusStatus20 {
+                    position: s.position as f32,
+                    move_status: match s.state {
+                        FocusState::Idle => tt::MoveStatus::IDLE,
+                        FocusState::Moving => tt::MoveStatus::MOVING,
+                        FocusState::Unknown => tt::MoveStatus::UNKNOWN,
+                    },
+                    error: s.error.map(|e| format!("{e:?}")),
+                    ..Default::default()
+                })
+            }
+        };
+        Ok(timg::GetStatusResponse {
+            status: tt::ImagingStatus20 {
+                focus_status20,
+                ..Default::default()
+            },
+        })
+    }
+}
+
+/// The Imaging service's entry in GetServices and GetCapabilities.
+pub struct ImagingEntry;
+
+impl Advertised for ImagingEntry {
+    fn namespace(&self) -> &'static str {
+        crate::onvif::generated::imaging::NAMESPACE
+    }
+
+    fn path(&self) -> &'static str {
+        crate::onvif::endpoint::IMAGING_PATH
+    }
+
+    fn write_capabilities(&self, w: &mut XmlWriter) {
+        capabilities().to_xml(w, "timg:Capabilities");
+    }
+
+    fn category(&self) -> tt::CapabilityCategory {
+        tt::CapabilityCategory::Imaging
+    }
+
+    fn fill_capabilities(&self, caps: &mut tt::Capabilities, xaddr: &str) {
+        caps.imaging = Some(tt::ImagingCapabilities {
+            x_addr: xaddr.to_owned(),
+            ..Default::default()
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lvl() -> Range {
+        Range { min: 0, max: 100 }
+    }
+
+    fn range() -> IspRange {
+        IspRange {
+            brightness: lvl(),
+            contrast: lvl(),
+            saturation: lvl(),
+            sharpness: lvl(),
+            backlight_level: lvl(),
+            wdr_level: lvl(),
+            exposure_time_us: Range {
+                min: 100,
+                max: 40_000,
+            },
+            gain: lvl(),
+            wb_cr_gain: lvl(),
+            wb_cb_gain: lvl(),
+            ircut_modes: vec![IrCutMode::Auto, IrCutMode::Day, IrCutMode::Night],
+            has_backlight: true,
+            has_wdr: false,
+            exposure_modes: vec![AutoMode::Auto, AutoMode::Manual],
+            wb_modes: vec![AutoMode::Auto],
+        }
+    }
+
+    fn attr() -> IspAttr {
+        IspAttr {
+            brightness: 50,
+            contrast: 50,
+            saturation: 50,
+            sharpness: 50,
+            ircut: IrCutMode::Auto,
+            backlight: false,
+            backlight_level: 50,
+            wdr: false,
+            wdr_level: 50,
+            exposure_mode: AutoMode::Auto,
+            exposure_time_us: 10_000,
+            gain: 0,
+            wb_mode: AutoMode::Auto,
+            wb_cr_gain: 50,
+            wb_cb_gain: 50,
+        }
+    }
+
+    const FOCUS: FocusInfo = FocusInfo {
+        supported: true,
+        position_min: 0,
+        position_max: 1000,
+        speed_max: 250,
+    };
+
+    #[test]
+    fn settings_round_trip_through_set() {
+        let mut a = attr();
+        a.brightness = 70;
+        a.ircut = IrCutMode::Night;
+        a.backlight = true;
+        a.exposure_mode = AutoMode::Manual;
+        a.exposure_time_us = 2000;
+        let s = settings20(&a, &range(), Some(FOCUS));
+        assert_eq!(s.ir_cut_filter, Some(tt::IrCutFilterMode::OFF));
+        assert!(s.wide_dynamic_range.is_none(), "no WDR on this hardware");
+        assert_eq!(apply_settings(&s, &attr(), &range(), Some(FOCUS)), Ok(a));
+    }
+
+    #[test]
+    fn only_present_elements_change_and_values_round() {
+        let req = tt::ImagingSettings20 {
+            brightness: Some(80.4),
+            ..Default::default()
+        };
+        let out = apply_settings(&req, &attr(), &range(), None).unwrap();
+        assert_eq!(
+            out,
+            IspAttr {
+                brightness: 80,
+                ..attr()
+            }
+        );
+    }
+
+    #[test]
+    fn out_of_range_or_unsupported_is_refused_naming_the_element() {
+        let cases: Vec<(tt::ImagingSettings20, &str)> = vec![
+            (
+                tt::ImagingSettings20 {
+                    brightness: Some(100.5),
+                    ..Default::default()
+                },
+                "Brightness",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    contrast: Some(f32::NAN),
+                    ..Default::default()
+                },
+                "Contrast",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    color_saturation: Some(-1.0),
+                    ..Default::default()
+                },
+                "ColorSaturation",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    wide_dynamic_range: Some(tt::WideDynamicRange20 {
+                        mode: tt::WideDynamicMode::ON,
+                        level: None,
+                    }),
+                    ..Default::default()
+                },
+                "WideDynamicRange",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    white_balance: Some(tt::WhiteBalance20 {
+                        mode: tt::WhiteBalanceMode::MANUAL,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                "WhiteBalance/Mode",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    exposure: Some(tt::Exposure20 {
+                        mode: tt::ExposureMode::MANUAL,
+                        exposure_time: Some(50.0),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                "Exposure/ExposureTime",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    exposure: Some(tt::Exposure20 {
+                        mode: tt::ExposureMode::AUTO,
+                        max_gain: Some(10.0),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                "Exposure/MaxGain",
+            ),
+            (
+                tt::ImagingSettings20 {
+                    focus: Some(tt::FocusConfiguration20 {
+                        auto_focus_mode: tt::AutoFocusMode::AUTO,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                "AutoFocusMode",
+            ),
+        ];
+        for (req, name) in cases {
+            let e = apply_settings(&req, &attr(), &range(), Some(FOCUS)).unwrap_err();
+            assert!(e.contains(name), "{name}: {e}");
+        }
+        // A valid element next to an invalid one: all refused (the caller keeps `current`).
+        let req = tt::ImagingSettings20 {
+            contrast: Some(20.0),
+            sharpness: Some(101.0),
+            ..Default::default()
+        };
+        assert!(apply_settings(&req, &attr(), &range(), None).is_err());
+        // Focus settings on a fixed lens.
+        let req = tt::ImagingSettings20 {
+            focus: Some(tt::FocusConfiguration20::default()),
+            ..Default::default()
+        };
+        assert!(apply_settings(&req, &attr(), &range(), None).is_err());
+    }
+
+    #[test]
+    fn options_list_what_set_accepts() {
+        let o = options20(&range(), Some(FOCUS));
+        assert_eq!(
+            o.brightness,
+            Some(tt::FloatRange {
+                min: 0.0,
+                max: 100.0
+            })
+        );
+        assert!(o.wide_dynamic_range.is_none());
+        assert_eq!(o.ir_cut_filter_modes.len(), 3);
+        assert_eq!(
+            o.white_balance.unwrap().mode,
+            vec![tt::WhiteBalanceMode::AUTO]
+        );
+        assert_eq!(
+            o.focus.unwrap().auto_focus_modes,
+            vec![tt::AutoFocusMode::MANUAL]
+        );
+        assert!(options20(&range(), None).focus.is_none());
+        assert_eq!(move_options(None), tt::MoveOptions20::default());
+        let m = move_options(Some(FOCUS));
+        assert_eq!(m.absolute.unwrap().position.max, 1000.0);
+        assert_eq!(m.relative.unwrap().distance.min, -1000.0);
+        assert_eq!(m.continuous.unwrap().speed.min, -250.0);
+    }
+
+    #[test]
+    fn focus_moves_resolve_against_the_motor() {
+        let abs = |position, speed| tt::FocusMove {
+            absolute: Some(tt::AbsoluteFocus { position, speed }),
+            ..Default::default()
+        };
+        let rel = |distance| tt::FocusMove {
+            relative: Some(tt::RelativeFocus {
+                distance,
+                speed: Some(10.0),
+            }),
+            ..Default::default()
+        };
+        let cont = |speed| tt::FocusMove {
+            continuous: Some(tt::ContinuousFocus { speed }),
+            ..Default::default()
+        };
+        assert_eq!(
+            focus_command(&abs(900.0, None), FOCUS, 500),
+            Ok(FocusCommand::To {
+                position: 900,
+                speed: 250
+            })
+        );
+        assert!(focus_command(&abs(1000.5, None), FOCUS, 500).is_err());
+        assert!(focus_command(&abs(10.0, Some(0.0)), FOCUS, 500).is_err());
+        assert!(focus_command(&abs(10.0, Some(251.0)), FOCUS, 500).is_err());
+        assert_eq!(
+            focus_command(&rel(-300.0), FOCUS, 500),
+            Ok(FocusCommand::To {
+                position: 200,
+                speed: 10
+            })
+        );
+        // Past the end stop: stops there.
+        assert_eq!(
+            focus_command(&rel(900.0), FOCUS, 500),
+            Ok(FocusCommand::To {
+                position: 1000,
+                speed: 10
+            })
+        );
+        assert!(focus_command(&rel(1001.0), FOCUS, 500).is_err());
+        assert_eq!(
+            focus_command(&cont(-100.0), FOCUS, 500),
+            Ok(FocusCommand::Continuous { speed: -100 })
+        );
+        assert_eq!(
+            focus_command(&cont(0.0), FOCUS, 500),
+            Ok(FocusCommand::Stop)
+        );
+        assert!(focus_command(&cont(-251.0), FOCUS, 500).is_err());
+        assert!(focus_command(&tt::FocusMove::default(), FOCUS, 500).is_err());
+        let two = tt::FocusMove {
+            absolute: Some(tt::AbsoluteFocus {
+                position: 1.0,
+                speed: None,
+            }),
+            continuous: Some(tt::ContinuousFocus { speed: 1.0 }),
+            ..Default::default()
+        };
+        assert!(focus_command(&two, FOCUS, 500).is_err());
+    }
+}
