@@ -228,7 +228,13 @@ pub fn write_response(
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.open("env:Envelope");
     w.attr("xmlns:env", version.ns());
-    for (p, u) in BASE_PREFIXES.iter().chain(namespaces) {
+    // A prefix is declared once even when a generated module shares it with the base set
+    // (`wsa`): a repeated attribute would make the envelope not well-formed.
+    for (i, (p, u)) in BASE_PREFIXES.iter().chain(namespaces).enumerate() {
+        let earlier = BASE_PREFIXES.iter().chain(namespaces).take(i);
+        if earlier.clone().any(|(q, _)| q == p) {
+            continue;
+        }
         w.attr(&format!("xmlns:{p}"), u);
     }
     w.close_start();
