@@ -234,6 +234,53 @@ mod tests {
         assert!(Consumer::parse(&format!("http://a/{}", "x".repeat(MAX_CONSUMER_URL))).is_err());
     }
 
+    /// A consumer that fails the first Notify gets it again after the backoff; one that
+    /// refuses every attempt costs the batch, not the subscription.
+    #[tokio::test]
+    async fn failed_notify_is_retried_with_backoff() {
+        use super::super::broker::{Broker, Kind};
+        use super::super::filter::TopicSet;
+        use super::super::topics::MOTION_ALARM;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            for answer in ["500 Internal Server Error", "200 OK"] {
+                let (mut c, _) = listener.accept().await.unwrap();
+                let mut buf = vec![0; 65536];
+                let mut got = Vec::new();
+                // Headers and body arrive in one or more reads; the body ends the request.
+                while !String::from_utf8_lossy(&got).contains("</env:Envelope>") {
+                    let n = c.read(&mut buf).await.unwrap();
+                    assert!(n > 0);
+                    got.extend_from_slice(&buf[..n]);
+                }
+                tx.send((std::time::Instant::now(), String::from_utf8(got).unwrap())).unwrap();
+                let resp = format!("HTTP/1.1 {answer}\r\nContent-Length: 0\r\n\r\n");
+                c.write_all(resp.as_bytes()).await.unwrap();
+            }
+        });
+        let broker = Broker::new(1, Arc::new(|| 0));
+        let sub = broker
+            .subscribe(Kind::Push { consumer: url.clone() }, TopicSet::ALL, Duration::from_secs(30))
+            .unwrap();
+        let consumer = Consumer::parse(&url).unwrap();
+        let task = spawn(sub.clone(), consumer, true, |batch| {
+            super::super::render::notify_envelope(batch, "http://cam/s/1", "http://nvr/hook")
+        });
+        broker.set_property(MOTION_ALARM, vec!["vs0".into()], vec!["true".into()], 0);
+        let (t1, first) = rx.recv().await.unwrap();
+        let (t2, second) = rx.recv().await.unwrap();
+        assert!(first.starts_with("POST /hook HTTP/1.1"), "{first}");
+        assert!(first.contains("tns1:VideoSource/MotionAlarm"));
+        assert_eq!(first.split("\r\n\r\n").nth(1), second.split("\r\n\r\n").nth(1));
+        assert!(t2 - t1 >= PUSH_BACKOFF, "retried after the backoff");
+        broker.unsubscribe(&sub.id).unwrap();
+        tokio::time::timeout(Duration::from_secs(40), task).await.unwrap().unwrap();
+    }
+
     #[test]
     fn ssrf_rule() {
         for ip in [
