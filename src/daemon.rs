@@ -94,7 +94,15 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     // Serve before "nvt running": that line means ready.
     let rtsp = start_rtsp(config, &store, &streams).await?;
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone(), &broker).await?;
+    let http = start_http(
+        config,
+        &store,
+        id,
+        rtsp.local_addr(),
+        reboot.clone(),
+        &broker,
+    )
+    .await?;
 
     tracing::info!(
         bind = %config.bind,

@@ -35,7 +35,10 @@ const ON: f64 = 1.0;
 const SCHEDULE: &str = "motion_period_ms=3000;motion_on_ms=1000";
 
 fn now_s() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
 }
 
 /// A daemon with `edit` applied to default settings, and the times bracketing SDK init.
@@ -109,7 +112,11 @@ fn username_token() -> String {
 fn soap(url: &str, body: &str, auth: bool) -> (u16, Element) {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let header = if auth { username_token() } else { String::new() };
+    let header = if auth {
+        username_token()
+    } else {
+        String::new()
+    };
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{ENV}" xmlns:tev="{TEV}" xmlns:wsnt="{WSNT}" xmlns:wsa="{WSA}"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
     );
@@ -126,7 +133,10 @@ fn soap(url: &str, body: &str, auth: bool) -> (u16, Element) {
     let text = String::from_utf8(resp).unwrap();
     let status: u16 = text[9..12].parse().unwrap();
     let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
-    (status, nvt::xml::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{e}: {body}")))
+    (
+        status,
+        nvt::xml::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{e}: {body}")),
+    )
 }
 
 fn body(env: &Element) -> &Element {
@@ -171,10 +181,7 @@ fn topic_filter(expr: &str) -> String {
 
 fn address(env: &Element) -> String {
     body(env)
-        .child(
-            body(env).ns.as_deref().unwrap(),
-            "SubscriptionReference",
-        )
+        .child(body(env).ns.as_deref().unwrap(), "SubscriptionReference")
         .unwrap()
         .child(WSA, "Address")
         .unwrap()
@@ -196,13 +203,22 @@ fn messages(container: &Element) -> Vec<Msg> {
     container
         .children_named(WSNT, "NotificationMessage")
         .map(|nm| {
-            let m = nm.child(WSNT, "Message").unwrap().child(TT, "Message").unwrap();
+            let m = nm
+                .child(WSNT, "Message")
+                .unwrap()
+                .child(TT, "Message")
+                .unwrap();
             let items = |part| {
                 m.child(TT, part)
                     .map(|p| {
                         p.children
                             .iter()
-                            .map(|i| (i.attr("Name").unwrap().to_owned(), i.attr("Value").unwrap().to_owned()))
+                            .map(|i| {
+                                (
+                                    i.attr("Name").unwrap().to_owned(),
+                                    i.attr("Value").unwrap().to_owned(),
+                                )
+                            })
                             .collect()
                     })
                     .unwrap_or_default()
@@ -221,7 +237,9 @@ fn messages(container: &Element) -> Vec<Msg> {
 fn pull(url: &str, timeout: &str, limit: &str) -> (u16, Element) {
     soap(
         url,
-        &format!("<tev:PullMessages><tev:Timeout>{timeout}</tev:Timeout><tev:MessageLimit>{limit}</tev:MessageLimit></tev:PullMessages>"),
+        &format!(
+            "<tev:PullMessages><tev:Timeout>{timeout}</tev:Timeout><tev:MessageLimit>{limit}</tev:MessageLimit></tev:PullMessages>"
+        ),
         true,
     )
 }
@@ -237,7 +255,10 @@ fn python() -> PathBuf {
         return PathBuf::from(p);
     }
     let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/zeep-venv/bin/python");
-    assert!(py.exists(), "run scripts/deps.sh first (creates target/zeep-venv)");
+    assert!(
+        py.exists(),
+        "run scripts/deps.sh first (creates target/zeep-venv)"
+    );
     py
 }
 
@@ -283,14 +304,26 @@ fn home_assistant_event_loop_gets_motion_within_a_second_of_the_schedule() {
         let e = edge(&cam, state, v["utc"].as_f64().unwrap());
         let latency = v["recv"].as_f64().unwrap() - e;
         latencies.push(latency);
-        changes.entry(v["topic"].as_str().unwrap().into()).or_default().push(state);
+        changes
+            .entry(v["topic"].as_str().unwrap().into())
+            .or_default()
+            .push(state);
     }
     // Both topics, alternating states (no flood), at least two of each in 10 s of a 3 s cycle.
     assert_eq!(changes.len(), 2, "{changes:?}");
     for (topic, states) in &changes {
-        assert!(states.windows(2).all(|w| w[0] != w[1]), "{topic}: {states:?}");
-        assert!(states.iter().filter(|s| **s).count() >= 2, "{topic}: {states:?}");
-        assert!(states.iter().filter(|s| !**s).count() >= 2, "{topic}: {states:?}");
+        assert!(
+            states.windows(2).all(|w| w[0] != w[1]),
+            "{topic}: {states:?}"
+        );
+        assert!(
+            states.iter().filter(|s| **s).count() >= 2,
+            "{topic}: {states:?}"
+        );
+        assert!(
+            states.iter().filter(|s| !**s).count() >= 2,
+            "{topic}: {states:?}"
+        );
     }
     latencies.sort_by(f64::total_cmp);
     eprintln!(
@@ -343,7 +376,9 @@ fn listener(stall: bool) -> Listener {
                     }
                     let mut b = vec![0; len];
                     r.read_exact(&mut b).unwrap();
-                    g.lock().unwrap().push((now_s(), String::from_utf8(b).unwrap()));
+                    g.lock()
+                        .unwrap()
+                        .push((now_s(), String::from_utf8(b).unwrap()));
                     let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
                 }
             });
@@ -401,39 +436,67 @@ fn push_delivers_to_a_local_listener_and_a_slow_consumer_delays_nobody() {
                 states.push(state);
             }
         }
-        let sref = notify.child(WSNT, "NotificationMessage").unwrap().child(WSNT, "SubscriptionReference");
+        let sref = notify
+            .child(WSNT, "NotificationMessage")
+            .unwrap()
+            .child(WSNT, "SubscriptionReference");
         assert_eq!(sref.unwrap().child(WSA, "Address").unwrap().text, manager);
     }
-    assert!(states.len() >= 4 && states.windows(2).all(|w| w[0] != w[1]), "{states:?}");
+    assert!(
+        states.len() >= 4 && states.windows(2).all(|w| w[0] != w[1]),
+        "{states:?}"
+    );
     eprintln!("push: edge -> Notify received: {latencies:?}");
     // The stalled consumer and the unpulled queue delay nobody.
     assert!(latencies.iter().all(|l| *l < 1.0), "{latencies:?}");
 
     // Renew, then Unsubscribe: no Notify after it.
-    let (st, env) = soap(&manager, "<wsnt:Renew><wsnt:TerminationTime>PT120S</wsnt:TerminationTime></wsnt:Renew>", true);
+    let (st, env) = soap(
+        &manager,
+        "<wsnt:Renew><wsnt:TerminationTime>PT120S</wsnt:TerminationTime></wsnt:Renew>",
+        true,
+    );
     assert_eq!(st, 200, "{env:?}");
     let (st, _) = soap(&manager, "<wsnt:Unsubscribe/>", true);
     assert_eq!(st, 200);
     let n = fast.got.lock().unwrap().len();
     std::thread::sleep(Duration::from_secs(4));
-    assert_eq!(fast.got.lock().unwrap().len(), n, "Notify after Unsubscribe");
+    assert_eq!(
+        fast.got.lock().unwrap().len(),
+        n,
+        "Notify after Unsubscribe"
+    );
     let (st, env) = soap(&manager, "<wsnt:Unsubscribe/>", true);
-    assert_eq!((st, fault(&env).1.as_deref()), (400, Some("ResourceUnknownFault")));
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("ResourceUnknownFault"))
+    );
 }
 
 #[test]
 fn expiry_frees_subscriptions_and_the_cap_answers_subscribe_creation_failed() {
     let cam = start(|s| s.events.max_pull_points = 2);
-    let (st, rel) = create_pull_point(&cam, "<tev:InitialTerminationTime>PT2S</tev:InitialTerminationTime>");
+    let (st, rel) = create_pull_point(
+        &cam,
+        "<tev:InitialTerminationTime>PT2S</tev:InitialTerminationTime>",
+    );
     assert_eq!(st, 200, "{rel:?}");
     let at = nvt::xml::xsd::format_datetime(((now_s() + 3.0) * 1000.0) as i64);
-    let (st, abs) = create_pull_point(&cam, &format!("<tev:InitialTerminationTime>{at}</tev:InitialTerminationTime>"));
+    let (st, abs) = create_pull_point(
+        &cam,
+        &format!("<tev:InitialTerminationTime>{at}</tev:InitialTerminationTime>"),
+    );
     assert_eq!(st, 200, "{abs:?}");
     let b = body(&abs);
     let term = utc_s(&b.child(WSNT, "TerminationTime").unwrap().text);
     let cur = utc_s(&b.child(WSNT, "CurrentTime").unwrap().text);
     assert!((1.0..=4.0).contains(&(term - cur)), "{cur} {term}");
-    assert!(b.child(WSNT, "TerminationTime").unwrap().text.ends_with('Z'));
+    assert!(
+        b.child(WSNT, "TerminationTime")
+            .unwrap()
+            .text
+            .ends_with('Z')
+    );
     let (rel, abs) = (address(&rel), address(&abs));
     assert_ne!(rel, abs, "a unique address per subscription");
 
@@ -453,7 +516,10 @@ fn expiry_frees_subscriptions_and_the_cap_answers_subscribe_creation_failed() {
     std::thread::sleep(Duration::from_millis(4500));
     for a in [&rel, &abs] {
         let (st, env) = pull(a, "PT0S", "10");
-        assert_eq!((st, fault(&env).1.as_deref()), (400, Some("ResourceUnknownFault")));
+        assert_eq!(
+            (st, fault(&env).1.as_deref()),
+            (400, Some("ResourceUnknownFault"))
+        );
     }
     for _ in 0..2 {
         assert_eq!(create_pull_point(&cam, "").0, 200);
@@ -485,7 +551,11 @@ fn sixty_four_subscribers_all_get_every_motion_change() {
                 while Instant::now() < until {
                     let (st, env) = pull(&a, "PT2S", "100");
                     assert_eq!(st, 200, "{env:?}");
-                    got.extend(messages(body(&env)).into_iter().filter(|m| m.op == "Changed"));
+                    got.extend(
+                        messages(body(&env))
+                            .into_iter()
+                            .filter(|m| m.op == "Changed"),
+                    );
                 }
                 got
             })
@@ -502,8 +572,15 @@ fn sixty_four_subscribers_all_get_every_motion_change() {
         .collect();
     let reference = &all[0];
     let states: Vec<&str> = reference.iter().map(|m| m.data[0].1.as_str()).collect();
-    assert!(states.len() >= 3 && states.windows(2).all(|w| w[0] != w[1]), "{states:?}");
-    assert!(reference.iter().all(|m| m.topic == "tns1:RuleEngine/CellMotionDetector/Motion"));
+    assert!(
+        states.len() >= 3 && states.windows(2).all(|w| w[0] != w[1]),
+        "{states:?}"
+    );
+    assert!(
+        reference
+            .iter()
+            .all(|m| m.topic == "tns1:RuleEngine/CellMotionDetector/Motion")
+    );
     // Every subscriber saw the same changes, with the same stamps.
     for (i, got) in all.iter().enumerate() {
         assert_eq!(got, reference, "subscriber {i}");
@@ -526,14 +603,29 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
     // GetEventProperties lists exactly the topics produced, with the items they carry.
     let (st, env) = soap(&url, "<tev:GetEventProperties/>", true);
     assert_eq!(st, 200);
-    let set = body(&env).child("http://docs.oasis-open.org/wsn/t-1", "TopicSet").unwrap();
+    let set = body(&env)
+        .child("http://docs.oasis-open.org/wsn/t-1", "TopicSet")
+        .unwrap();
     let mut described = std::collections::BTreeMap::new();
-    fn walk(e: &Element, path: String, out: &mut std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>) {
-        let path = if path.is_empty() { format!("tns1:{}", e.name) } else { format!("{path}/{}", e.name) };
+    fn walk(
+        e: &Element,
+        path: String,
+        out: &mut std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>,
+    ) {
+        let path = if path.is_empty() {
+            format!("tns1:{}", e.name)
+        } else {
+            format!("{path}/{}", e.name)
+        };
         if let Some(d) = e.child(TT, "MessageDescription") {
             let names = |part| {
                 d.child(TT, part)
-                    .map(|p| p.children.iter().map(|i| i.attr("Name").unwrap().to_owned()).collect())
+                    .map(|p| {
+                        p.children
+                            .iter()
+                            .map(|i| i.attr("Name").unwrap().to_owned())
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             out.insert(path.clone(), (names("Source"), names("Data")));
@@ -550,14 +642,29 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
     let (_, env) = pull(&pp, "PT1S", "100");
     let sent = messages(body(&env));
     for m in &sent {
-        let (src, data) = described.get(&m.topic).unwrap_or_else(|| panic!("{} not described", m.topic));
-        let names = |v: &Vec<(String, String)>| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-        assert_eq!((&names(&m.source), &names(&m.data)), (src, data), "{}", m.topic);
+        let (src, data) = described
+            .get(&m.topic)
+            .unwrap_or_else(|| panic!("{} not described", m.topic));
+        let names =
+            |v: &Vec<(String, String)>| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            (&names(&m.source), &names(&m.data)),
+            (src, data),
+            "{}",
+            m.topic
+        );
         assert_eq!(m.op, "Initialized");
     }
     let sent_topics: std::collections::BTreeSet<_> = sent.iter().map(|m| m.topic.clone()).collect();
-    for t in ["tns1:VideoSource/MotionAlarm", "tns1:RuleEngine/CellMotionDetector/Motion", "tns1:Monitoring/OperatingTime/LastReboot"] {
-        assert!(sent_topics.contains(t), "{t} not initialized: {sent_topics:?}");
+    for t in [
+        "tns1:VideoSource/MotionAlarm",
+        "tns1:RuleEngine/CellMotionDetector/Motion",
+        "tns1:Monitoring/OperatingTime/LastReboot",
+    ] {
+        assert!(
+            sent_topics.contains(t),
+            "{t} not initialized: {sent_topics:?}"
+        );
         assert!(described.contains_key(t));
     }
     assert!(described.contains_key("tns1:Monitoring/ProcessorUsage"));
@@ -571,18 +678,35 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
     assert!(messages(body(&env)).iter().all(|m| m.op == "Initialized"));
     // Bad Timeout: PullMessagesFaultResponse with the device's maxima.
     let (st, env) = pull(&pp, "soon", "10");
-    assert_eq!((st, fault(&env).1.as_deref()), (400, Some("PullMessagesFaultResponse")));
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("PullMessagesFaultResponse"))
+    );
 
     // Bad termination times.
     for bad in ["PT0S", "-PT10S", "tomorrow", "2001-01-01T00:00:00Z"] {
-        let (st, env) = create_pull_point(&cam, &format!("<tev:InitialTerminationTime>{bad}</tev:InitialTerminationTime>"));
+        let (st, env) = create_pull_point(
+            &cam,
+            &format!("<tev:InitialTerminationTime>{bad}</tev:InitialTerminationTime>"),
+        );
         assert_eq!(st, 400, "{bad}");
         let (codes, detail) = fault(&env);
         assert_eq!(codes, ["env:Sender", "ter:InvalidArgVal"], "{bad}");
-        assert_eq!(detail.as_deref(), Some("UnacceptableInitialTerminationTimeFault"), "{bad}");
+        assert_eq!(
+            detail.as_deref(),
+            Some("UnacceptableInitialTerminationTimeFault"),
+            "{bad}"
+        );
     }
-    let (st, env) = soap(&pp, "<wsnt:Renew><wsnt:TerminationTime>-PT1S</wsnt:TerminationTime></wsnt:Renew>", true);
-    assert_eq!((st, fault(&env).1.as_deref()), (400, Some("UnacceptableTerminationTimeFault")));
+    let (st, env) = soap(
+        &pp,
+        "<wsnt:Renew><wsnt:TerminationTime>-PT1S</wsnt:TerminationTime></wsnt:Renew>",
+        true,
+    );
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("UnacceptableTerminationTimeFault"))
+    );
 
     // Filters: unknown topics, bad expressions, unknown dialects, message content filters.
     for (filter, want) in [
@@ -604,20 +728,43 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
     // A prefix declared on the element itself resolves.
     let (st, env) = create_pull_point(
         &cam,
-        &format!(r#"<tev:Filter><wsnt:TopicExpression xmlns:o="http://www.onvif.org/ver10/topics" Dialect="{CONCRETE_SET}">o:VideoSource/MotionAlarm</wsnt:TopicExpression></tev:Filter>"#),
+        &format!(
+            r#"<tev:Filter><wsnt:TopicExpression xmlns:o="http://www.onvif.org/ver10/topics" Dialect="{CONCRETE_SET}">o:VideoSource/MotionAlarm</wsnt:TopicExpression></tev:Filter>"#
+        ),
     );
     assert_eq!(st, 200, "{env:?}");
 
     // SSRF: push consumers on loopback or link-local are refused by default.
-    for target in ["http://127.0.0.1:9/x", "http://169.254.169.254/latest", "http://[::1]:9/", "https://example.com/"] {
+    for target in [
+        "http://127.0.0.1:9/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]:9/",
+        "https://example.com/",
+    ] {
         let (st, env) = subscribe(&cam, target, "");
-        assert_eq!((st, fault(&env).1.as_deref()), (400, Some("SubscribeCreationFailedFault")), "{target}");
+        assert_eq!(
+            (st, fault(&env).1.as_deref()),
+            (400, Some("SubscribeCreationFailedFault")),
+            "{target}"
+        );
     }
     // An unknown subscription address.
-    let (st, env) = pull(&format!("http://127.0.0.1:{}/onvif/subscription/nope", cam.port), "PT0S", "1");
-    assert_eq!((st, fault(&env).1.as_deref()), (400, Some("ResourceUnknownFault")));
+    let (st, env) = pull(
+        &format!("http://127.0.0.1:{}/onvif/subscription/nope", cam.port),
+        "PT0S",
+        "1",
+    );
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("ResourceUnknownFault"))
+    );
 }
 
 fn create_pull_point_anon(cam: &Camera) -> u16 {
-    soap(&events_url(cam), "<tev:CreatePullPointSubscription/>", false).0
+    soap(
+        &events_url(cam),
+        "<tev:CreatePullPointSubscription/>",
+        false,
+    )
+    .0
 }

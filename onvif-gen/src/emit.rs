@@ -726,7 +726,9 @@ impl<'a> Emitter<'a> {
                 FieldKind::Value => {
                     writeln!(o, "        out.value = XsValue::parse_xs(&el.text)?;").unwrap()
                 }
-                FieldKind::Text => writeln!(o, "        out.{} = el.text.clone();", f.rust).unwrap(),
+                FieldKind::Text => {
+                    writeln!(o, "        out.{} = el.text.clone();", f.rust).unwrap()
+                }
                 FieldKind::AnyAttr => {
                     let declared: Vec<String> = s
                         .fields

@@ -26,9 +26,11 @@ pub fn generate(config: &Path, wsdl_root: &Path) -> Result<BTreeMap<String, Stri
         let mut ops = Vec::new();
         for name in s.operations.keys() {
             let op = match &s.port_type {
-                Some(pt) => model
-                    .port_operations
-                    .get(&(s.namespace.clone(), pt.clone(), name.clone())),
+                Some(pt) => {
+                    model
+                        .port_operations
+                        .get(&(s.namespace.clone(), pt.clone(), name.clone()))
+                }
                 None => model.operations.get(&(s.namespace.clone(), name.clone())),
             }
             .with_context(|| format!("operation {name} not in {}", s.wsdl))?

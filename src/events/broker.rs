@@ -53,7 +53,9 @@ pub struct Message {
 pub enum Kind {
     PullPoint,
     /// Push (base notification) to this consumer address.
-    Push { consumer: String },
+    Push {
+        consumer: String,
+    },
 }
 
 /// Why a subscription operation failed.
@@ -120,7 +122,9 @@ impl Subscription {
 
     /// Time left before expiry (zero once expired).
     pub fn remaining(&self) -> Duration {
-        self.lock().expires.saturating_duration_since(Instant::now())
+        self.lock()
+            .expires
+            .saturating_duration_since(Instant::now())
     }
 
     /// Waits until messages are queued (returns up to `limit` of them at once), `timeout`
@@ -194,7 +198,13 @@ impl Broker {
     /// Publishes the state of a property topic. Nothing is sent when the state is the one
     /// already held (state changes only); the first state is `Initialized`, later ones
     /// `Changed`.
-    pub fn set_property(&self, topic: TopicId, source: Vec<String>, data: Vec<String>, utc_ms: i64) {
+    pub fn set_property(
+        &self,
+        topic: TopicId,
+        source: Vec<String>,
+        data: Vec<String>,
+        utc_ms: i64,
+    ) {
         debug_assert!(TOPICS[topic].property);
         let mut inner = self.lock();
         let key = (topic, source.clone());
@@ -353,7 +363,11 @@ impl Broker {
     /// Live subscriptions: (pull points, push).
     pub fn counts(&self) -> (usize, usize) {
         let inner = self.lock();
-        let pull = inner.subs.values().filter(|s| s.kind == Kind::PullPoint).count();
+        let pull = inner
+            .subs
+            .values()
+            .filter(|s| s.kind == Kind::PullPoint)
+            .count();
         (pull, inner.subs.len() - pull)
     }
 }
@@ -374,7 +388,12 @@ pub fn lifetime(requested: Option<&str>, now_ms: i64) -> Result<Duration, Broker
     let Some(text) = requested.map(str::trim) else {
         return Ok(DEFAULT_LIFETIME);
     };
-    let bad = |m: &str| BrokerError::Termination(format!("{m}: {:?}", text.chars().take(64).collect::<String>()));
+    let bad = |m: &str| {
+        BrokerError::Termination(format!(
+            "{m}: {:?}",
+            text.chars().take(64).collect::<String>()
+        ))
+    };
     let ms: i64 = if text.starts_with('P') || text.starts_with("-P") {
         let d = crate::xml::xsd::parse_duration(text).ok_or_else(|| bad("not an xs:duration"))?;
         if d.negative {
@@ -411,7 +430,9 @@ mod tests {
     async fn new_subscribers_get_initialized_states_then_changes_only() {
         let b = broker(4);
         motion(&b, false);
-        let s = b.subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_secs(10)).unwrap();
+        let s = b
+            .subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_secs(10))
+            .unwrap();
         let m = s.next(Duration::ZERO, 10).await;
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].operation, Some(PropertyOperation::Initialized));
@@ -431,10 +452,15 @@ mod tests {
     async fn filters_queues_and_caps() {
         let b = broker(2);
         let only_alarm = TopicSet::ALL;
-        let a = b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10)).unwrap();
-        let _b2 = b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10)).unwrap();
+        let a = b
+            .subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            .unwrap();
+        let _b2 = b
+            .subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            .unwrap();
         assert_eq!(
-            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10)).err(),
+            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+                .err(),
             Some(BrokerError::TooManySubscriptions(2))
         );
         for i in 0..QUEUE_MESSAGES + 5 {
@@ -446,13 +472,18 @@ mod tests {
         assert_eq!(got[0].source, vec!["5"]);
         b.unsubscribe(&a.id).unwrap();
         assert_eq!(b.get(&a.id).err(), Some(BrokerError::UnknownSubscription));
-        assert!(b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10)).is_ok());
+        assert!(
+            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+                .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn a_waiting_pull_wakes_on_publish_and_on_expiry() {
         let b = Arc::new(broker(4));
-        let s = b.subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_millis(300)).unwrap();
+        let s = b
+            .subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_millis(300))
+            .unwrap();
         let b2 = b.clone();
         let t = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -463,7 +494,10 @@ mod tests {
         t.await.unwrap();
         let started = Instant::now();
         assert!(s.next(Duration::from_secs(5), 10).await.is_empty());
-        assert!(started.elapsed() < Duration::from_secs(4), "expiry ends the wait");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "expiry ends the wait"
+        );
         b.reap();
         assert_eq!(b.counts(), (0, 0));
     }

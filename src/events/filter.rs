@@ -77,7 +77,9 @@ pub fn evaluate(
     for c in components {
         n += 1;
         if n > MAX_COMPONENTS {
-            return Err(FilterError::InvalidFilter("too many filter components".into()));
+            return Err(FilterError::InvalidFilter(
+                "too many filter components".into(),
+            ));
         }
         match (c.ns.as_deref(), c.name.as_str()) {
             (Some(WSNT), "TopicExpression") => {
@@ -255,11 +257,20 @@ mod tests {
             e(" tns1:RuleEngine/CellMotionDetector/Motion | tns1:VideoSource/MotionAlarm "),
             Ok(vec![MOTION_ALARM, CELL_MOTION])
         );
-        assert_eq!(e("tns1:Monitoring//."), Ok(vec![LAST_REBOOT, PROCESSOR_USAGE]));
-        assert_eq!(e("tns1:RuleEngine/CellMotionDetector/Motion//."), Ok(vec![CELL_MOTION]));
+        assert_eq!(
+            e("tns1:Monitoring//."),
+            Ok(vec![LAST_REBOOT, PROCESSOR_USAGE])
+        );
+        assert_eq!(
+            e("tns1:RuleEngine/CellMotionDetector/Motion//."),
+            Ok(vec![CELL_MOTION])
+        );
         // A prefix of a topic is not the topic.
         assert_eq!(e("tns1:RuleEngine"), Ok(vec![]));
-        assert_eq!(e("tns1:RuleEngine/tns1:CellMotionDetector/Motion"), Ok(vec![CELL_MOTION]));
+        assert_eq!(
+            e("tns1:RuleEngine/tns1:CellMotionDetector/Motion"),
+            Ok(vec![CELL_MOTION])
+        );
     }
 
     #[test]
@@ -308,7 +319,10 @@ mod tests {
             el
         };
         let set = evaluate(
-            &[te("tns1:VideoSource//.|tns1:RuleEngine//."), te("tns1:VideoSource//.")],
+            &[
+                te("tns1:VideoSource//.|tns1:RuleEngine//."),
+                te("tns1:VideoSource//."),
+            ],
             &[],
         )
         .unwrap();
@@ -322,7 +336,10 @@ mod tests {
         let mut el = te("t:VideoSource/MotionAlarm");
         el.ns_decls.clear();
         let scope = vec![("t".to_owned(), TNS1.to_owned())];
-        assert_eq!(evaluate(&[el.clone()], &scope).map(ids), Ok(vec![MOTION_ALARM]));
+        assert_eq!(
+            evaluate(&[el.clone()], &scope).map(ids),
+            Ok(vec![MOTION_ALARM])
+        );
         let other = vec![("t".to_owned(), "urn:vendor".to_owned())];
         assert_eq!(evaluate(&[el], &other), Err(FilterError::TopicNotSupported));
         let mc = Element::new(Some(WSNT), "MessageContent");

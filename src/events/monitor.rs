@@ -34,7 +34,12 @@ impl MotionSource {
         let offset = broker.now_ms() - unix_ms(SystemTime::now());
         let at = unix_ms(capture) + offset;
         let state = motion.to_string();
-        broker.set_property(MOTION_ALARM, vec![self.source.clone()], vec![state.clone()], at);
+        broker.set_property(
+            MOTION_ALARM,
+            vec![self.source.clone()],
+            vec![state.clone()],
+            at,
+        );
         broker.set_property(
             CELL_MOTION,
             vec![
@@ -52,7 +57,11 @@ impl MotionSource {
     pub fn sink(self, broker: Arc<Broker>) -> impl FnMut(MotionChange) + Send + 'static {
         self.publish(&broker, false, SystemTime::now());
         move |change: MotionChange| {
-            tracing::info!(vi = change.vi, motion = change.motion, "motion state changed");
+            tracing::info!(
+                vi = change.vi,
+                motion = change.motion,
+                "motion state changed"
+            );
             self.publish(&broker, change.motion, change.wallclock);
         }
     }
@@ -61,7 +70,10 @@ impl MotionSource {
 /// CPU time counters of `/proc/stat`'s first line: (busy, total) jiffies.
 pub fn cpu_times(stat: &str) -> Option<(u64, u64)> {
     let line = stat.lines().next()?.strip_prefix("cpu ")?;
-    let v: Vec<u64> = line.split_whitespace().map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
     if v.len() < 4 {
         return None;
     }
@@ -82,23 +94,28 @@ pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
         now,
     );
     tokio::spawn(async move {
-        let read = || std::fs::read_to_string("/proc/stat").ok().as_deref().and_then(cpu_times);
+        let read = || {
+            std::fs::read_to_string("/proc/stat")
+                .ok()
+                .as_deref()
+                .and_then(cpu_times)
+        };
         let mut last = read();
         let mut tick = tokio::time::interval(PROCESSOR_USAGE_PERIOD);
         tick.tick().await;
         loop {
             tick.tick().await;
             let cur = read();
-            if let (Some((b0, t0)), Some((b1, t1))) = (last, cur) {
-                if t1 > t0 {
-                    let pct = ((b1.saturating_sub(b0)) * 100 + (t1 - t0) / 2) / (t1 - t0);
-                    broker.set_property(
-                        PROCESSOR_USAGE,
-                        vec![PROCESSOR_TOKEN.into()],
-                        vec![pct.to_string()],
-                        broker.now_ms(),
-                    );
-                }
+            if let (Some((b0, t0)), Some((b1, t1))) = (last, cur)
+                && t1 > t0
+            {
+                let pct = ((b1.saturating_sub(b0)) * 100 + (t1 - t0) / 2) / (t1 - t0);
+                broker.set_property(
+                    PROCESSOR_USAGE,
+                    vec![PROCESSOR_TOKEN.into()],
+                    vec![pct.to_string()],
+                    broker.now_ms(),
+                );
             }
             last = cur;
         }

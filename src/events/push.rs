@@ -99,10 +99,8 @@ pub fn check_addresses(addrs: &[SocketAddr], allow_private: bool) -> Result<Sock
     let first = *addrs
         .first()
         .ok_or_else(|| PushError::Unresolved(String::new()))?;
-    if !allow_private {
-        if let Some(a) = addrs.iter().find(|a| forbidden(a.ip())) {
-            return Err(PushError::Forbidden(a.ip()));
-        }
+    if !allow_private && let Some(a) = addrs.iter().find(|a| forbidden(a.ip())) {
+        return Err(PushError::Forbidden(a.ip()));
     }
     Ok(first)
 }
@@ -162,7 +160,10 @@ async fn post(consumer: &Consumer, addr: SocketAddr, body: String) -> Result<(),
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(PushError::Delivery(format!("consumer answered {}", resp.status())))
+            Err(PushError::Delivery(format!(
+                "consumer answered {}",
+                resp.status()
+            )))
         }
     };
     tokio::time::timeout(PUSH_REQUEST_TIMEOUT, exchange)
@@ -218,7 +219,10 @@ mod tests {
     #[test]
     fn consumer_urls() {
         let c = Consumer::parse("http://example.com:8123/api/webhook/x?a=1").unwrap();
-        assert_eq!((c.host.as_str(), c.port, c.path.as_str()), ("example.com", 8123, "/api/webhook/x?a=1"));
+        assert_eq!(
+            (c.host.as_str(), c.port, c.path.as_str()),
+            ("example.com", 8123, "/api/webhook/x?a=1")
+        );
         let c = Consumer::parse("http://[2001:db8::1]/n").unwrap();
         assert_eq!((c.host.as_str(), c.port), ("2001:db8::1", 80));
         for bad in [
@@ -257,14 +261,21 @@ mod tests {
                     assert!(n > 0);
                     got.extend_from_slice(&buf[..n]);
                 }
-                tx.send((std::time::Instant::now(), String::from_utf8(got).unwrap())).unwrap();
+                tx.send((std::time::Instant::now(), String::from_utf8(got).unwrap()))
+                    .unwrap();
                 let resp = format!("HTTP/1.1 {answer}\r\nContent-Length: 0\r\n\r\n");
                 c.write_all(resp.as_bytes()).await.unwrap();
             }
         });
         let broker = Broker::new(1, Arc::new(|| 0));
         let sub = broker
-            .subscribe(Kind::Push { consumer: url.clone() }, TopicSet::ALL, Duration::from_secs(30))
+            .subscribe(
+                Kind::Push {
+                    consumer: url.clone(),
+                },
+                TopicSet::ALL,
+                Duration::from_secs(30),
+            )
             .unwrap();
         let consumer = Consumer::parse(&url).unwrap();
         let task = spawn(sub.clone(), consumer, true, |batch| {
@@ -275,10 +286,16 @@ mod tests {
         let (t2, second) = rx.recv().await.unwrap();
         assert!(first.starts_with("POST /hook HTTP/1.1"), "{first}");
         assert!(first.contains("tns1:VideoSource/MotionAlarm"));
-        assert_eq!(first.split("\r\n\r\n").nth(1), second.split("\r\n\r\n").nth(1));
+        assert_eq!(
+            first.split("\r\n\r\n").nth(1),
+            second.split("\r\n\r\n").nth(1)
+        );
         assert!(t2 - t1 >= PUSH_BACKOFF, "retried after the backoff");
         broker.unsubscribe(&sub.id).unwrap();
-        tokio::time::timeout(Duration::from_secs(40), task).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(40), task)
+            .await
+            .unwrap()
+            .unwrap();
     }
 
     #[test]
@@ -299,7 +316,13 @@ mod tests {
         ] {
             assert!(forbidden(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["192.168.1.10", "10.0.0.1", "8.8.8.8", "2001:db8::1", "fd00::1"] {
+        for ip in [
+            "192.168.1.10",
+            "10.0.0.1",
+            "8.8.8.8",
+            "2001:db8::1",
+            "fd00::1",
+        ] {
             assert!(!forbidden(ip.parse().unwrap()), "{ip}");
         }
         let a: SocketAddr = "10.0.0.1:80".parse().unwrap();

@@ -47,7 +47,8 @@ pub fn message_element(m: &Message) -> Element {
     }
     e.children
         .push(items("Source", t.source.iter().map(|i| i.name), &m.source));
-    e.children.push(items("Data", t.data.iter().map(|i| i.name), &m.data));
+    e.children
+        .push(items("Data", t.data.iter().map(|i| i.name), &m.data));
     e
 }
 
@@ -101,7 +102,11 @@ pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &st
     w.simple("wsa:To", consumer);
     w.raw("</env:Header><env:Body><wsnt:Notify>");
     for m in batch {
-        crate::onvif::rt::ToXml::to_xml(&holder(m, Some(subscription)), &mut w, "wsnt:NotificationMessage");
+        crate::onvif::rt::ToXml::to_xml(
+            &holder(m, Some(subscription)),
+            &mut w,
+            "wsnt:NotificationMessage",
+        );
     }
     w.raw("</wsnt:Notify></env:Body></env:Envelope>");
     w.into_string()
@@ -119,21 +124,47 @@ mod tests {
             topic: CELL_MOTION,
             utc_ms: 1_700_000_000_123,
             operation: Some(PropertyOperation::Changed),
-            source: vec!["vsc0".into(), "VideoAnalyticsToken".into(), "MotionDetectorRule".into()],
+            source: vec![
+                "vsc0".into(),
+                "VideoAnalyticsToken".into(),
+                "MotionDetectorRule".into(),
+            ],
             data: vec!["true".into()],
         });
         let xml = notify_envelope(&[m], "http://cam/onvif/subscription/1", "http://nvr/hook");
         let env = crate::xml::parse(xml.as_bytes()).unwrap();
         let body = env.child(crate::soap::ns::ENV12, "Body").unwrap();
-        let nm = body.children[0].child(super::super::filter::WSNT, "NotificationMessage").unwrap();
+        let nm = body.children[0]
+            .child(super::super::filter::WSNT, "NotificationMessage")
+            .unwrap();
         let topic = nm.child(super::super::filter::WSNT, "Topic").unwrap();
         assert_eq!(topic.text, "tns1:RuleEngine/CellMotionDetector/Motion");
-        let msg = nm.child(super::super::filter::WSNT, "Message").unwrap().child(TT, "Message").unwrap();
+        let msg = nm
+            .child(super::super::filter::WSNT, "Message")
+            .unwrap()
+            .child(TT, "Message")
+            .unwrap();
         assert_eq!(msg.attr("UtcTime"), Some("2023-11-14T22:13:20.123Z"));
         assert_eq!(msg.attr("PropertyOperation"), Some("Changed"));
-        let src: Vec<_> = msg.child(TT, "Source").unwrap().children.iter().map(|c| c.attr("Name").unwrap()).collect();
-        assert_eq!(src, ["VideoSourceConfigurationToken", "VideoAnalyticsConfigurationToken", "Rule"]);
+        let src: Vec<_> = msg
+            .child(TT, "Source")
+            .unwrap()
+            .children
+            .iter()
+            .map(|c| c.attr("Name").unwrap())
+            .collect();
+        assert_eq!(
+            src,
+            [
+                "VideoSourceConfigurationToken",
+                "VideoAnalyticsConfigurationToken",
+                "Rule"
+            ]
+        );
         let data = &msg.child(TT, "Data").unwrap().children[0];
-        assert_eq!((data.attr("Name"), data.attr("Value")), (Some("IsMotion"), Some("true")));
+        assert_eq!(
+            (data.attr("Name"), data.attr("Value")),
+            (Some("IsMotion"), Some("true"))
+        );
     }
 }

@@ -177,7 +177,11 @@ fn message_description(t: &Topic) -> Element {
             let mut e = Element::new(Some(TT), "SimpleItemDescription");
             e.attrs.push(attr("Name", it.name));
             // The type is a QName: its prefix must be declared where it is used.
-            let (prefix, uri) = if it.ty.0 == XS { ("xs", XS) } else { ("tt", TT) };
+            let (prefix, uri) = if it.ty.0 == XS {
+                ("xs", XS)
+            } else {
+                ("tt", TT)
+            };
             e.ns_decls.push((prefix.into(), uri.into()));
             e.attrs.push(attr("Type", &format!("{prefix}:{}", it.ty.1)));
             p.children.push(e);
@@ -215,7 +219,12 @@ mod tests {
             let d = leaf.child(TT, "MessageDescription").unwrap();
             let names = |part| -> Vec<String> {
                 d.child(TT, part)
-                    .map(|p| p.children.iter().map(|c| c.attr("Name").unwrap().to_owned()).collect())
+                    .map(|p| {
+                        p.children
+                            .iter()
+                            .map(|c| c.attr("Name").unwrap().to_owned())
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let want = |items: &[Item]| items.iter().map(|i| i.name.to_owned()).collect::<Vec<_>>();

@@ -15,9 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::events::filter::{self, FilterError, TopicSet, WSNT};
-use crate::events::limits::{
-    MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS,
-};
+use crate::events::limits::{MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS};
 use crate::events::push::{Consumer, PushError};
 use crate::events::render::{self, epr};
 use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, topic_set};
@@ -118,7 +116,6 @@ impl Events {
         Events { broker, store }
     }
 
-
     fn address(ctx: &RequestContext, id: &str) -> String {
         format!("http://{}{SUBSCRIPTION_PREFIX}{id}", ctx.host)
     }
@@ -190,9 +187,8 @@ impl events::EventService for Events {
     ) -> Result<tev::CreatePullPointSubscriptionResponse, Fault> {
         let now = self.broker.now_ms();
         let topics = topics(req.filter.as_ref(), now)?;
-        let life = lifetime(req.initial_termination_time.as_deref(), now).map_err(|e| {
-            broker_fault(e, "UnacceptableInitialTerminationTimeFault", now)
-        })?;
+        let life = lifetime(req.initial_termination_time.as_deref(), now)
+            .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let sub = self
             .broker
             .subscribe(Kind::PullPoint, topics, life)
@@ -214,16 +210,14 @@ impl notification_producer::NotificationProducer for Events {
         req: wsnt::Subscribe,
     ) -> Result<wsnt::SubscribeResponse, Fault> {
         let now = self.broker.now_ms();
-        let creation = |e: PushError| {
-            sender_fault(WSNT, "SubscribeCreationFailedFault", e.to_string(), now)
-        };
+        let creation =
+            |e: PushError| sender_fault(WSNT, "SubscribeCreationFailedFault", e.to_string(), now);
         let consumer = Consumer::parse(&req.consumer_reference.address.value).map_err(creation)?;
         let allow_private = self.store.get().events.allow_private_push_targets;
         consumer.resolve(allow_private).await.map_err(creation)?;
         let topics = topics(req.filter.as_ref(), now)?;
-        let life = lifetime(req.initial_termination_time.as_deref(), now).map_err(|e| {
-            broker_fault(e, "UnacceptableInitialTerminationTimeFault", now)
-        })?;
+        let life = lifetime(req.initial_termination_time.as_deref(), now)
+            .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let sub = self
             .broker
             .subscribe(
@@ -275,7 +269,10 @@ impl Subscriptions {
         w.open("tev:PullMessagesFaultResponse");
         w.attr("xmlns:tev", TEV);
         w.close_start();
-        w.simple("tev:MaxTimeout", &format!("PT{}S", MAX_PULL_TIMEOUT.as_secs()));
+        w.simple(
+            "tev:MaxTimeout",
+            &format!("PT{}S", MAX_PULL_TIMEOUT.as_secs()),
+        );
         w.simple("tev:MaxMessageLimit", &MAX_PULL_MESSAGES.to_string());
         w.end("tev:PullMessagesFaultResponse");
         Fault::new(Code::Sender, &["InvalidArgVal"], reason).with_detail(w.into_string())
@@ -432,7 +429,8 @@ fn parse_pull(body: &Element) -> Result<tev::PullMessages, Fault> {
         if c.is(TEV, "MessageLimit") {
             let t = c.trimmed_text();
             let digits = t.strip_prefix('+').unwrap_or(t);
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() > 9 {
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() > 9
+            {
                 c.text = i32::MAX.to_string();
             }
         }

@@ -177,7 +177,9 @@ impl XmlWriter {
         // attributes (event topics, `Type="xs:boolean"`) refer to them. Prefixes of the form
         // used above (`nN`) and the default namespace are left out so nothing is declared twice.
         for (p, u) in &el.ns_decls {
-            let generated = p.strip_prefix('n').is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
+            let generated = p
+                .strip_prefix('n')
+                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
             if !p.is_empty() && !generated && p != "xml" && p != "xmlns" {
                 self.attr(&format!("xmlns:{p}"), u);
             }
