@@ -94,21 +94,22 @@ async fn run_once(
     );
 
     let settings = store.get();
+    let (broker, event_tasks) = start_events(&store);
     let mut monitors = Vec::new();
     for imaging in &settings.imaging {
         let vi = crate::camera::source_index(&imaging.source_token)?;
         let hold = Duration::from_millis(u64::from(imaging.motion.debounce_ms));
+        let source = crate::events::monitor::MotionSource {
+            source: imaging.source_token.clone(),
+            configuration: (settings.media.video_sources.iter())
+                .find(|c| c.source == vi)
+                .map_or_else(|| imaging.source_token.clone(), |c| c.token.clone()),
+        };
         monitors.push(MotionMonitor::start(
             camera.sdk().clone(),
             vi,
             hold,
-            |change| {
-                tracing::info!(
-                    vi = change.vi,
-                    motion = change.motion,
-                    "motion state changed"
-                );
-            },
+            source.sink(broker.clone()),
         )?);
     }
     let streams = Arc::new(Streams::start(&camera, &settings)?);
@@ -150,6 +151,7 @@ async fn run_once(
         reboot.clone(),
         scopes_changed.clone(),
         media,
+        &broker,
     )
     .await?;
     ports.http.get_or_insert(http_port);
@@ -170,6 +172,9 @@ async fn run_once(
         d.stop().await;
     }
     http.shutdown().await;
+    // Subscriptions end with this run (push deliveries stop, waiting pulls return).
+    event_tasks.iter().for_each(|t| t.abort());
+    broker.close_all();
     if let Some(rtsp) = rtsp {
         rtsp.shutdown().await;
     }
@@ -179,6 +184,27 @@ async fn run_once(
     store.flush().context("saving settings at shutdown")?;
     tracing::info!("stopped");
     Ok(stop)
+}
+
+/// The event broker, its monitoring producer and the collector of expired subscriptions.
+fn start_events(
+    store: &Arc<SettingsStore>,
+) -> (Arc<crate::events::Broker>, [tokio::task::JoinHandle<()>; 2]) {
+    let clock = store.clone();
+    let broker = Arc::new(crate::events::Broker::new(
+        store.get().events.max_pull_points as usize,
+        Arc::new(move || crate::onvif::device::device_now_ms(&clock)),
+    ));
+    let monitor = crate::events::monitor::spawn(broker.clone());
+    let reaper = broker.clone();
+    let reap = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::events::limits::REAP_INTERVAL);
+        loop {
+            tick.tick().await;
+            reaper.reap();
+        }
+    });
+    (broker, [monitor, reap])
 }
 
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
@@ -213,6 +239,7 @@ async fn start_http(
     reboot: Arc<tokio::sync::Notify>,
     scopes_changed: Arc<tokio::sync::Notify>,
     media: crate::onvif::media::Media,
+    broker: &Arc<crate::events::Broker>,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -250,6 +277,9 @@ async fn start_http(
         services: vec![
             Arc::new(crate::onvif::media::MediaAdvertised),
             Arc::new(ImagingEntry),
+            Arc::new(crate::onvif::events::Advertised {
+                max_pull_points: broker.max_pull_points(),
+            }),
         ],
     };
     let snapshots = Snapshots::new(
@@ -257,6 +287,8 @@ async fn start_http(
         store.clone(),
         Arc::new(camera.sdk().clone()),
     );
+    let (events, producer, subscriptions) =
+        crate::onvif::events::Events::new(broker.clone(), store.clone()).services();
     let endpoint = Endpoint::new(security)
         .route(
             crate::onvif::endpoint::DEVICE_PATH,
@@ -272,7 +304,10 @@ async fn start_http(
         .route(
             IMAGING_PATH,
             imaging::Service(Imaging::new(camera.clone(), store.clone())),
-        );
+        )
+        .route(crate::onvif::endpoint::EVENTS_PATH, events)
+        .route(crate::onvif::endpoint::EVENTS_PATH, producer)
+        .route_prefix(crate::onvif::endpoint::SUBSCRIPTION_PREFIX, subscriptions);
     let router = Arc::new(Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     Ok((

@@ -9,6 +9,7 @@ pub mod camera;
 pub mod config;
 pub mod daemon;
 pub mod discovery;
+pub mod events;
 pub mod file_source;
 pub mod frame;
 #[doc(hidden)]

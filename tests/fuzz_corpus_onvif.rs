@@ -36,3 +36,8 @@ fn xsd_time_corpus() {
 fn basic_authorization_corpus() {
     run_corpus("basic_authorization", nvt::auth::basic::fuzz_input);
 }
+
+#[test]
+fn topic_filter_corpus() {
+    run_corpus("topic_filter", nvt::events::filter::fuzz_input);
+}

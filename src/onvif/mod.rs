@@ -9,6 +9,7 @@ pub use rt::RequestContext;
 pub mod device;
 pub mod directory;
 pub mod endpoint;
+pub mod events;
 pub mod host;
 pub mod imaging;
 pub mod media;
