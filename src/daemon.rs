@@ -93,7 +93,7 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     // Serve before "nvt running": that line means ready.
     let rtsp = start_rtsp(config, &store, &streams).await?;
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone()).await?;
+    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone(), &streams).await?;
 
     tracing::info!(
         bind = %config.bind,
@@ -141,6 +141,7 @@ async fn start_http(
     id: &crate::sdk::SdkVersion,
     rtsp: SocketAddr,
     reboot: Arc<tokio::sync::Notify>,
+    streams: &Streams,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -167,6 +168,12 @@ async fn start_http(
         serial_number: id.serial.clone(),
         hardware_id: id.chip_model.clone(),
     };
+    let web = crate::web::WebContext {
+        store: store.clone(),
+        registry: streams.registry.clone(),
+        device: identity.clone(),
+        rtsp_port: rtsp.port(),
+    };
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
@@ -177,8 +184,9 @@ async fn start_http(
         crate::onvif::endpoint::DEVICE_PATH,
         device::Service(Device::new(store.clone(), identity, hooks)),
     );
-    let router = Arc::new(Router::new(endpoint));
+    let router = Arc::new(crate::web::install(Router::new(endpoint), web));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
+    tracing::info!(addr = %local, "camera page at http://{local}/, live HLS at http://{local}/hls/index.m3u8");
     Ok(tokio::spawn(crate::http::server::serve(listener, router)))
 }
 

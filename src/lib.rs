@@ -12,6 +12,7 @@ pub mod file_source;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hls;
 pub mod http;
 pub mod motion;
 pub mod onvif;
@@ -22,4 +23,5 @@ pub mod settings;
 pub mod soap;
 pub mod stream_hub;
 pub mod streams;
+pub mod web;
 pub mod xml;

@@ -12,6 +12,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("transport", nvt::fuzzing::transport),
     ("rtcp", nvt::fuzzing::rtcp),
     ("tunnel", nvt::fuzzing::tunnel),
+    ("hls_path", nvt::fuzzing::hls_path),
 ];
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {

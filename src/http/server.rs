@@ -151,7 +151,7 @@ async fn handle(
     to_hyper(resp)
 }
 
-fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
+pub fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
     let mut b = Response::builder()
         .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header(CONTENT_TYPE, r.content_type);
