@@ -85,6 +85,10 @@ fn nothing_is_served_without_credentials() {
         "/hls/main/seg-0.m4s",
         "/hls/main/part-0.0.m4s",
         "/hls/sub/stream.m3u8",
+        "/",
+        "/api/status",
+        "/assets/app.js",
+        "/assets/hls.light.min.js",
     ] {
         let (code, body) = get(port, path, None);
         assert_eq!(code, 401, "{path} without credentials: {}", text(&body));

@@ -1,6 +1,9 @@
 //! The camera's own web surface beside ONVIF: live HLS under `/hls/` and the camera page at
 //! `/`, both behind HTTP Digest with the ONVIF users. See `docs/web.md`.
 
+pub mod page;
+pub mod status;
+
 use std::sync::Arc;
 
 use crate::hls::HlsHandler;
@@ -23,8 +26,17 @@ pub struct WebContext {
 pub fn install(router: Router, ctx: WebContext) -> Router {
     let security = crate::http::auth::shared(&router.soap.security);
     let live = Arc::new(LiveStreams::new(ctx.registry.clone(), ctx.store.clone()));
-    router.handler(
-        crate::hls::PREFIX,
-        Arc::new(HlsHandler::new(security, live)),
-    )
+    let page = page::PageHandler {
+        security: security.clone(),
+        store: ctx.store,
+        live: live.clone(),
+        device: ctx.device,
+        rtsp_port: ctx.rtsp_port,
+    };
+    router
+        .handler(
+            crate::hls::PREFIX,
+            Arc::new(HlsHandler::new(security, live)),
+        )
+        .handler("/", Arc::new(page))
 }
