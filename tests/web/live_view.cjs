@@ -71,6 +71,15 @@ async function main() {
     check(t1 - t0 > PLAY_SECONDS * 0.5, `currentTime advanced only ${t1 - t0} s in ${PLAY_SECONDS} s`);
     check(latencies.length > 0, 'no program date-time on screen');
     result.latency_ms = stats(latencies);
+    // hls.js's own view: distance to the live edge of the playlist, and its target.
+    result.hls_js = await page.evaluate(() => window.nvt.hls && {
+      edge_latency_s: +window.nvt.hls.latency.toFixed(2),
+      target_latency_s: window.nvt.hls.targetLatency,
+      buffered_ahead_s: (() => {
+        const v = document.getElementById('video');
+        return v.buffered.length ? +(v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(2) : 0;
+      })(),
+    });
 
     // The picture is the test pattern, not a uniform (black, grey) frame: decode the
     // element's screenshot in the page and measure its luma spread.

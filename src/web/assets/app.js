@@ -90,6 +90,10 @@ function play(token) {
       backBufferLength: 4,
       // Catch up gently (up to 1.25x) when a little behind; REJOIN_LATENCY_S jumps.
       maxLiveSyncPlaybackRate: 1.25,
+      // Each stall moves the target back by this much (hls.js default 1 s). The start
+      // always stalls once while the first parts arrive; on a LAN 0.3 s of extra margin is
+      // enough and keeps the delay near PART-HOLD-BACK.
+      liveSyncOnStallIncrease: 0.3,
     });
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
