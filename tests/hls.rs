@@ -149,7 +149,7 @@ fn ffprobe_reads_the_playlists_and_decodes_the_segments() {
     // A downloaded segment (with its initialization segment) is one whole GOP: 2 s at 25 fps.
     let (_, pl) = admin(port, "/hls/main/stream.m3u8");
     let pl = text(&pl);
-    let seg = pl.lines().filter(|l| l.starts_with("seg-")).last().unwrap();
+    let seg = pl.lines().rfind(|l| l.starts_with("seg-")).unwrap();
     let map = pl
         .lines()
         .find_map(|l| l.strip_prefix("#EXT-X-MAP:URI=\""))
@@ -195,7 +195,7 @@ fn low_latency_playlist_blocks_for_the_next_part() {
     let last_pdt = pl
         .lines()
         .filter_map(|l| l.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:"))
-        .last()
+        .next_back()
         .unwrap();
     let age = now - pdt_ms(last_pdt);
     assert!(

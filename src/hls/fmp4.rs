@@ -127,8 +127,8 @@ pub fn init_segment(p: &TrackParams) -> Bytes {
                 track_id: TRACK_ID,
                 enabled: true,
                 in_movie: true,
-                width: (w as u16).into(),
-                height: (h as u16).into(),
+                width: w.into(),
+                height: h.into(),
                 matrix: Default::default(),
                 ..Default::default()
             },

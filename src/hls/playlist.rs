@@ -148,7 +148,7 @@ mod tests {
     ];
 
     fn frame(i: u64) -> Arc<Frame> {
-        let key = i % 50 == 0;
+        let key = i.is_multiple_of(50);
         let mut nals = vec![Bytes::from(vec![if key { 0x65 } else { 0x41 }; 50])];
         if key {
             nals.insert(0, Bytes::from_static(&[0x68, 0xcb, 0x83, 0xcb, 0x20]));
