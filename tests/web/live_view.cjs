@@ -17,6 +17,7 @@ const { chromium } = require(path.join(modules, 'playwright-core'));
 const [base, user, password, outDir] = process.argv.slice(2);
 const PLAY_SECONDS = 10;
 const REJOIN_BEHIND_MS = 6000;
+const REJOINED_MS = 5000;
 
 function check(ok, what) {
   if (!ok) throw new Error(`check failed: ${what}`);
@@ -127,15 +128,16 @@ async function main() {
     const t2 = Date.now();
     await page.evaluate(() => document.getElementById('video').play());
     let after = null;
-    while (Date.now() - t2 < 15000) {
+    // Generous bounds: the test machine is shared; the page jumps back past 4 s behind.
+    while (Date.now() - t2 < 20000) {
       await sleep(500);
       after = await page.evaluate(() => window.nvt.latencyMs());
-      if (after !== null && after < 4000) break;
+      if (after !== null && after < REJOINED_MS) break;
     }
     result.rejoined_ms = after;
     result.rejoin_took_ms = Date.now() - t2;
-    check(after !== null && after < 4000, `did not rejoin live: still ${after} ms behind`);
-    check(result.behind_ms > after, `was not behind (${result.behind_ms} ms) before rejoining`);
+    check(after !== null && after < REJOINED_MS, `did not rejoin live: still ${after} ms behind`);
+    check(result.behind_ms > after + 2000, `was not behind (${result.behind_ms} ms) before rejoining`);
   } finally {
     await context.close();
     fs.rmSync(profileDir, { recursive: true, force: true });
