@@ -75,6 +75,10 @@ pub fn media(seg: &Segmenter) -> String {
     }
     let mut generation = None;
     for (i, s) in seg.segments().iter().enumerate() {
+        if s.parts.is_empty() {
+            // Just opened at an IDR: nothing to list yet but the preload hint below.
+            continue;
+        }
         if s.discontinuity && i > 0 {
             out.push_str("#EXT-X-DISCONTINUITY\n");
         }
@@ -166,9 +170,8 @@ mod tests {
         })
     }
 
-    #[test]
-    fn media_playlist_lists_segments_parts_and_hint() {
-        let mut s = Segmenter::new(
+    fn segmenter() -> Segmenter {
+        Segmenter::new(
             SegmenterConfig {
                 part_target: Duration::from_millis(200),
                 window: 4,
@@ -177,7 +180,25 @@ mod tests {
             },
             7,
             0,
+        )
+    }
+
+    #[test]
+    fn segment_opened_at_an_idr_shows_only_as_the_hint() {
+        let mut s = segmenter();
+        for i in 0..=250 {
+            s.push(frame(i));
+        }
+        let text = media(&s);
+        assert!(
+            text.ends_with("seg-11.m4s\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-12.0.m4s\"\n"),
+            "{text}"
         );
+    }
+
+    #[test]
+    fn media_playlist_lists_segments_parts_and_hint() {
+        let mut s = segmenter();
         for i in 0..(50 * 5 + 12) {
             s.push(frame(i));
         }
