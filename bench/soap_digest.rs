@@ -145,6 +145,7 @@ fn main() {
                     reboot: Arc::new(|| {}),
                     http_port: 0,
                     rtsp_port: 0,
+                    bind: std::net::Ipv4Addr::LOCALHOST.into(),
                     services: Vec::new(),
                 };
                 let endpoint = Endpoint::new(security).route(

@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 # ffmpeg/ffprobe: decode what the camera streams. nasm: openh264's SIMD. libclang-dev/clang:
 # the bindgen drift test. iproute2: network namespaces for multicast tests. gstreamer: the
 # rtspsrc client tests. gir1.2-gst-rtsp-server-1.0 + python3-gi: the GStreamer RTSP server,
-# peer of the RTSP benchmark (bench/run.sh). chromium (+ node and npm, below): the browser test
-# of the camera page (tests/web_chromium.rs, driven by playwright-core); curl: HTTP Digest
-# client of the HLS tests.
-PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv curl
+# peer of the RTSP benchmark (bench/run.sh). faketime: the conformance case that starts the
+# camera with its clock at 1970. chromium (+ node and npm, below): the browser test of the
+# camera page (tests/web_chromium.rs, driven by playwright-core); curl: HTTP Digest client
+# of the HLS tests.
+PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv faketime curl
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
           gstreamer1.0-plugins-bad gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0 python3-gi
           chromium)
@@ -36,17 +37,21 @@ if [ ! -x target/tools/bin/cargo-fuzz ]; then
   cargo install -q cargo-fuzz --version 0.13.2 --locked --root target/tools
 fi
 
-# Python clients the conformance tests drive (Home Assistant's onvif-zeep-async), in a venv
-# under target/; rebuilt when the pinned requirements change. tests/onvif_zeep.rs uses it.
-req=conformance/onvif-zeep/requirements.txt
-venv=target/zeep-venv
-if [ ! -f "$venv/installed" ] || ! cmp -s "$req" "$venv/installed"; then
-  echo "deps: creating $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
-  cp "$req" "$venv/installed"
-fi
+# Python clients the conformance tests drive, each in its own venv under target/, rebuilt when
+# its pinned requirements change: Home Assistant's onvif-zeep-async (tests/onvif_zeep.rs) and
+# the WSDiscovery client (tests/discovery_netns.rs).
+venv() {
+  local req=$1 venv=$2
+  if [ ! -f "$venv/installed" ] || ! cmp -s "$req" "$venv/installed"; then
+    echo "deps: creating $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/installed"
+  fi
+}
+venv conformance/onvif-zeep/requirements.txt target/zeep-venv
+venv conformance/ws-discovery/requirements.txt target/wsd-venv
 
 # playwright-core drives the Debian chromium (never a browser download of its own), pinned, in
 # target/node; tests/web_chromium.rs uses it.

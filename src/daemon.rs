@@ -1,6 +1,6 @@
 //! The daemon, top to bottom: signals, settings, first-start credential, SDK, camera,
-//! motion, streams, the HTTP (ONVIF) and RTSP servers; then wait for SIGTERM/SIGINT (or an
-//! ONVIF SystemReboot) and stop in reverse order.
+//! motion, streams, the HTTP (ONVIF) and RTSP servers, WS-Discovery; then wait for
+//! SIGTERM/SIGINT (or an ONVIF SystemReboot) and stop in reverse order.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::auth::UserLevel;
 use crate::camera::Camera;
 use crate::config::Config;
+use crate::discovery::Discovery;
 use crate::motion::MotionMonitor;
 use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
@@ -35,8 +36,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Before anything else: a SIGTERM that arrives while we start must stop us cleanly, not
     // kill us with the default action halfway through a settings write.
     let mut signals = ShutdownSignals::install()?;
+    let mut ports = Ports::default();
     loop {
-        match run_once(&config, &mut signals).await? {
+        match run_once(&config, &mut signals, &mut ports).await? {
             Stop::Shutdown => return Ok(()),
             Stop::Restart => tracing::info!("restarting (SystemReboot)"),
         }
@@ -48,7 +50,26 @@ enum Stop {
     Restart,
 }
 
-async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Result<Stop> {
+/// Ports the servers got on their first start in this process. With `--http-port 0` or
+/// `--rtsp-port 0` the system picks a free port once; a restart (SystemReboot, a reset, a
+/// protocol change) keeps it, so clients find the device where they left it.
+#[derive(Default)]
+struct Ports {
+    http: Option<u16>,
+    rtsp: Option<u16>,
+}
+
+/// The port to listen on: one set by ONVIF SetNetworkProtocols (persisted) wins; then the
+/// command line or config file; an ephemeral (0) one sticks after its first bind.
+fn port(set: Option<u16>, configured: u16, bound: Option<u16>) -> u16 {
+    set.unwrap_or(if configured == 0 { bound.unwrap_or(0) } else { configured })
+}
+
+async fn run_once(
+    config: &Config,
+    signals: &mut ShutdownSignals,
+    ports: &mut Ports,
+) -> anyhow::Result<Stop> {
     let (store, first_start) = SettingsStore::open(&config.state_dir)?;
     let store = Arc::new(store);
     if first_start {
@@ -91,9 +112,33 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
     let streams = Streams::start(&camera, &settings)?;
 
     // Serve before "nvt running": that line means ready.
-    let rtsp = start_rtsp(config, &store, &streams).await?;
+    let protocols = settings.network.protocols.clone();
+    let rtsp_port = port(protocols.rtsp_port, config.rtsp_port, ports.rtsp);
+    let rtsp = if protocols.rtsp_enabled {
+        let server = start_rtsp(SocketAddr::new(config.bind, rtsp_port), &store, &streams).await?;
+        ports.rtsp.get_or_insert(server.local_addr().port());
+        Some(server)
+    } else {
+        tracing::info!("RTSP disabled (SetNetworkProtocols)");
+        None
+    };
+    let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let http = start_http(config, &store, id, rtsp.local_addr(), reboot.clone(), &streams).await?;
+    let scopes_changed = Arc::new(tokio::sync::Notify::new());
+    let http_port = port(protocols.http_port, config.http_port, ports.http);
+    let (http, http_port) = start_http(
+        config,
+        http_port,
+        &store,
+        id,
+        rtsp_port,
+        reboot.clone(),
+        scopes_changed.clone(),
+        &streams,
+    )
+    .await?;
+    ports.http.get_or_insert(http_port);
+    let discovery = start_discovery(config, &store, id, http_port, scopes_changed).await;
 
     tracing::info!(
         bind = %config.bind,
@@ -105,8 +150,14 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
-    http.abort();
-    rtsp.shutdown().await;
+    // Bye first, while the device service is still up.
+    if let Some(d) = discovery {
+        d.stop().await;
+    }
+    http.shutdown().await;
+    if let Some(rtsp) = rtsp {
+        rtsp.shutdown().await;
+    }
     drop(streams);
     drop(monitors);
     drop(camera);
@@ -118,11 +169,10 @@ async fn run_once(config: &Config, signals: &mut ShutdownSignals) -> anyhow::Res
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
 /// with the ONVIF users.
 async fn start_rtsp(
-    config: &Config,
+    bind: SocketAddr,
     store: &Arc<SettingsStore>,
     streams: &Streams,
 ) -> anyhow::Result<RtspServer> {
-    let bind = SocketAddr::new(config.bind, config.rtsp_port);
     let auth = Arc::new(DigestRtspAuth::new(REALM, store.clone()));
     let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
         .await
@@ -137,19 +187,21 @@ async fn start_rtsp(
 /// The ONVIF HTTP endpoint (device service) on `bind:http_port`.
 async fn start_http(
     config: &Config,
+    http_port: u16,
     store: &Arc<SettingsStore>,
     id: &crate::sdk::SdkVersion,
-    rtsp: SocketAddr,
+    rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
+    scopes_changed: Arc<tokio::sync::Notify>,
     streams: &Streams,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
     use crate::onvif::endpoint::{Endpoint, Security};
     use crate::onvif::generated::device;
-    let listener = tokio::net::TcpListener::bind((config.bind, config.http_port))
+    let listener = tokio::net::TcpListener::bind((config.bind, http_port))
         .await
-        .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
+        .with_context(|| format!("binding HTTP to {}:{}", config.bind, http_port))?;
     let local = listener.local_addr()?;
     let clock_store = store.clone();
     let security = Security::new(
@@ -172,22 +224,55 @@ async fn start_http(
         store: store.clone(),
         registry: streams.registry.clone(),
         device: identity.clone(),
-        rtsp_port: rtsp.port(),
+        rtsp_port,
     };
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
-        rtsp_port: rtsp.port(),
+        rtsp_port,
+        bind: config.bind,
         services: Vec::new(),
     };
     let endpoint = Endpoint::new(security).route(
         crate::onvif::endpoint::DEVICE_PATH,
-        device::Service(Device::new(store.clone(), identity, hooks)),
+        device::Service(
+            Device::new(store.clone(), identity, hooks)
+                .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
+        ),
     );
     let router = Arc::new(crate::web::install(Router::new(endpoint), web));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     tracing::info!(addr = %local, "camera page at http://{local}/, live HLS at http://{local}/hls/index.m3u8");
-    Ok(tokio::spawn(crate::http::server::serve(listener, router)))
+    Ok((
+        crate::http::server::HttpServer::spawn(listener, router),
+        local.port(),
+    ))
+}
+
+/// The WS-Discovery responder (unless `--no-discovery`). A failure to start it is logged,
+/// not fatal: the camera still works for clients given its address.
+async fn start_discovery(
+    config: &Config,
+    store: &Arc<SettingsStore>,
+    id: &crate::sdk::SdkVersion,
+    http_port: u16,
+    changed: Arc<tokio::sync::Notify>,
+) -> Option<Discovery> {
+    if !config.discovery {
+        return None;
+    }
+    let params = crate::discovery::Params {
+        bind: config.bind,
+        http_port,
+        model: id.chip_model.clone(),
+    };
+    match Discovery::start(store.clone(), params, changed).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "WS-Discovery not started");
+            None
+        }
+    }
 }
 
 /// First start (no user at all): creates the administrator, with the password from

@@ -12,6 +12,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("transport", nvt::fuzzing::transport),
     ("rtcp", nvt::fuzzing::rtcp),
     ("tunnel", nvt::fuzzing::tunnel),
+    ("discovery_datagram", nvt::discovery::message::fuzz_input),
     ("hls_path", nvt::fuzzing::hls_path),
 ];
 

@@ -28,6 +28,7 @@ fn endpoint(store: Arc<SettingsStore>) -> Endpoint {
                 reboot: Arc::new(|| {}),
                 http_port: 8080,
                 rtsp_port: 8554,
+                bind: std::net::Ipv4Addr::LOCALHOST.into(),
                 services: Vec::new(),
             },
         )),
@@ -341,4 +342,110 @@ async fn capabilities_and_services_list_only_what_exists() {
     let ifs = admin(&e, &store, "<tds:GetNetworkInterfaces/>").await;
     assert_eq!(ifs.status, 200);
     nvt::xml::parse(ifs.body.as_bytes()).unwrap();
+}
+
+#[tokio::test]
+async fn scopes_fixed_and_configurable_with_their_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let store = open(dir.path());
+    let e = endpoint(store.clone());
+    let r = admin(&e, &store, "<tds:GetScopes/>").await;
+    let doc = nvt::xml::parse(r.body.as_bytes()).unwrap();
+    let resp = doc
+        .child(ENV, "Body")
+        .unwrap()
+        .child(
+            "http://www.onvif.org/ver10/device/wsdl",
+            "GetScopesResponse",
+        )
+        .unwrap();
+    let tt = "http://www.onvif.org/ver10/schema";
+    let scopes: Vec<(String, String)> = resp
+        .children
+        .iter()
+        .map(|s| {
+            (
+                s.child(tt, "ScopeDef").unwrap().text.clone(),
+                s.child(tt, "ScopeItem").unwrap().text.clone(),
+            )
+        })
+        .collect();
+    let def = |item: &str| {
+        scopes
+            .iter()
+            .find(|(_, i)| i.starts_with(item))
+            .map(|(d, _)| d.as_str())
+    };
+    assert_eq!(
+        def("onvif://www.onvif.org/Profile/Streaming"),
+        Some("Fixed")
+    );
+    assert_eq!(def("onvif://www.onvif.org/hardware/sim"), Some("Fixed"));
+    assert_eq!(def("onvif://www.onvif.org/mac/"), Some("Fixed"));
+    assert_eq!(def("onvif://www.onvif.org/name/nvt"), Some("Configurable"));
+    assert_eq!(def("onvif://www.onvif.org/location/"), Some("Configurable"));
+
+    let v0 = store.get().discovery.metadata_version;
+    let too_many: String = (0..=nvt::discovery::limits::MAX_CONFIGURABLE_SCOPES)
+        .map(|i| format!("<tds:Scopes>urn:x:{i}</tds:Scopes>"))
+        .collect();
+    let r = admin(
+        &e,
+        &store,
+        &format!("<tds:SetScopes>{too_many}</tds:SetScopes>"),
+    )
+    .await;
+    assert!(
+        subcodes(&r).contains(&"ter:TooManyScopes".to_owned()),
+        "{}",
+        r.body
+    );
+    let r = admin(
+        &e,
+        &store,
+        "<tds:AddScopes><tds:ScopeItem>no scheme here</tds:ScopeItem></tds:AddScopes>",
+    )
+    .await;
+    assert!(
+        subcodes(&r).contains(&"ter:InvalidArgVal".to_owned()),
+        "{}",
+        r.body
+    );
+    let r = admin(
+        &e,
+        &store,
+        "<tds:SetScopes><tds:Scopes>onvif://www.onvif.org/Profile/Streaming</tds:Scopes></tds:SetScopes>",
+    )
+    .await;
+    assert!(
+        subcodes(&r).contains(&"ter:ScopeOverwrite".to_owned()),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        store.get().discovery.metadata_version,
+        v0,
+        "refused edits change nothing"
+    );
+
+    // A name with a space: stored decoded, advertised encoded, MetadataVersion bumped.
+    let r = admin(
+        &e,
+        &store,
+        "<tds:SetScopes><tds:Scopes>onvif://www.onvif.org/name/Front%20door</tds:Scopes></tds:SetScopes>",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(store.get().device.name, "Front door");
+    assert_eq!(store.get().device.location, "");
+    assert!(store.get().discovery.metadata_version > v0);
+    let r = admin(
+        &e,
+        &store,
+        "<tds:RemoveScopes><tds:ScopeItem>onvif://www.onvif.org/name/Front%20door</tds:ScopeItem></tds:RemoveScopes>",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(store.get().device.name, "");
 }

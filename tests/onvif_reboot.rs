@@ -56,13 +56,30 @@ fn system_reboot_answers_then_restarts_with_settings_kept() {
         "<tds:SetHostname><tds:Name>kept-after-reboot</tds:Name></tds:SetHostname>",
     );
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    // An idle keep-alive connection (as every HTTP client library keeps) must not hold the
+    // restart up: it is closed when the daemon stops.
+    let mut idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(idle, "POST /onvif/device_service HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: 0\r\n\r\n").unwrap();
     let r = admin_post(port, "<tds:SystemReboot/>");
     assert!(
         r.starts_with("HTTP/1.1 200") && r.contains("SystemRebootResponse"),
         "{r}"
     );
     nvt.wait_for("restarting (SystemReboot)", Duration::from_secs(20));
-    let port = port_of(&nvt.wait_for("ONVIF device service at http://", Duration::from_secs(30)));
+    let line = nvt.wait_for("nvt running", Duration::from_secs(30));
+    assert!(line.contains("nvt running"));
+    // The ephemeral port chosen at the first start is kept across the restart.
+    let again = nvt
+        .seen
+        .iter()
+        .filter_map(|l| match l {
+            common::Line::Out(s) | common::Line::Err(s) => s.contains("ONVIF device service at").then(|| port_of(s)),
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(again, vec![port, port], "ports across the restart");
+    let mut rest = Vec::new();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = idle.read_to_end(&mut rest);
     let r = admin_post(port, "<tds:GetHostname/>");
     assert!(r.contains("kept-after-reboot"), "{r}");
     nvt.signal(nix::sys::signal::Signal::SIGTERM);

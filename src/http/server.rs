@@ -55,25 +55,69 @@ impl Router {
     }
 }
 
-/// Serves `router` on `listener` until the task is dropped or aborted.
+/// A running HTTP server. `shutdown` closes the listener and every connection and returns
+/// once they are gone, so nothing they hold (the settings store and its lock among them)
+/// outlives the daemon's stop; a keep-alive client cannot hold a restart up.
+pub struct HttpServer {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HttpServer {
+    pub fn spawn(listener: TcpListener, router: Arc<Router>) -> Self {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        HttpServer {
+            stop,
+            task: tokio::spawn(serve_until(listener, router, rx)),
+        }
+    }
+
+    /// Stops accepting, ends every connection (a request in progress is cut), and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Serves `router` on `listener` until the task is dropped or aborted (connections end with
+/// it). Daemons use [`HttpServer`], which can also stop and wait.
 pub async fn serve(listener: TcpListener, router: Arc<Router>) {
+    let (_keep, rx) = tokio::sync::watch::channel(false);
+    serve_until(listener, router, rx).await;
+}
+
+async fn serve_until(
+    listener: TcpListener,
+    router: Arc<Router>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
+    // Connections live in this set: dropping or shutting it down ends them all.
+    let mut conns = tokio::task::JoinSet::new();
     loop {
+        while conns.try_join_next().is_some() {}
         // Take a slot before accepting: beyond the limit, clients wait in the backlog.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
+        let permit = tokio::select! {
+            _ = stop.changed() => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
         };
-        let (stream, peer) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
+        let (stream, peer) = tokio::select! {
+            _ = stop.changed() => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
-        tokio::spawn(async move {
+        conns.spawn(async move {
             let svc = service_fn(move |req| {
                 let router = router.clone();
                 async move { Ok::<_, Infallible>(handle(&router, peer, req).await) }
@@ -91,6 +135,8 @@ pub async fn serve(listener: TcpListener, router: Arc<Router>) {
             drop(permit);
         });
     }
+    drop(listener);
+    conns.shutdown().await;
 }
 
 async fn handle(

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::UserLevel;
+use crate::discovery::scopes::ScopeError;
 use crate::onvif::generated::{device::DeviceService, tds, tt};
 use crate::onvif::host;
 use crate::onvif::rt::{RequestContext, ToXml};
@@ -39,6 +40,8 @@ pub struct DeviceHooks {
     pub reboot: Arc<dyn Fn() + Send + Sync>,
     pub http_port: u16,
     pub rtsp_port: u16,
+    /// Address the servers listen on (a new port is test-bound there before it is accepted).
+    pub bind: std::net::IpAddr,
     /// The other services, as GetServices and GetCapabilities list them.
     pub services: Vec<Arc<dyn crate::onvif::directory::Advertised>>,
 }
@@ -47,6 +50,9 @@ pub struct Device {
     store: Arc<SettingsStore>,
     identity: Identity,
     hooks: DeviceHooks,
+    /// Called after a scope or discovery-mode change (the WS-Discovery responder re-reads the
+    /// settings and announces the change).
+    discovery_changed: Arc<dyn Fn() + Send + Sync>,
 }
 
 /// Device clock in Unix ms: system clock plus the stored offset.
@@ -248,14 +254,6 @@ fn network_host(s: &str) -> tt::NetworkHost {
     h
 }
 
-fn host_string(h: &tt::NetworkHost) -> Option<String> {
-    match h.type_ {
-        tt::NetworkHostType::IPv4 => h.ipv4_address.clone(),
-        tt::NetworkHostType::IPv6 => h.ipv6_address.clone(),
-        tt::NetworkHostType::DNS => h.dns_name.clone(),
-    }
-}
-
 fn ip_address(s: &str) -> tt::IPAddress {
     let mut a = tt::IPAddress::default();
     if s.parse::<std::net::Ipv6Addr>().is_ok() {
@@ -274,7 +272,14 @@ impl Device {
             store,
             identity,
             hooks,
+            discovery_changed: Arc::new(|| {}),
         }
+    }
+
+    /// Tells `f` about every scope or discovery-mode change.
+    pub fn on_discovery_change(mut self, f: Arc<dyn Fn() + Send + Sync>) -> Self {
+        self.discovery_changed = f;
+        self
     }
 
     fn xaddr(&self, ctx: &RequestContext) -> String {
@@ -282,24 +287,47 @@ impl Device {
     }
 
     fn fixed_scopes(&self) -> Vec<String> {
-        let s = self.store.get();
-        let enc = |v: &str| v.replace(' ', "%20");
-        let mut v = vec![
-            "onvif://www.onvif.org/Profile/Streaming".to_owned(),
-            "onvif://www.onvif.org/type/video_encoder".to_owned(),
-            format!(
-                "onvif://www.onvif.org/hardware/{}",
-                enc(&self.identity.model)
-            ),
-            format!("onvif://www.onvif.org/name/{}", enc(&s.device.name)),
-        ];
-        if !s.device.location.is_empty() {
-            v.push(format!(
-                "onvif://www.onvif.org/location/{}",
-                enc(&s.device.location)
-            ));
+        crate::discovery::scopes::fixed(&self.identity.model, &host::primary_mac())
+    }
+
+    /// Applies a scope edit, persists it and tells discovery.
+    fn edit_scopes(
+        &self,
+        edit: impl FnOnce(&mut settings::Settings, &[String]) -> Result<(), ScopeError>,
+    ) -> Result<(), Fault> {
+        let fixed = self.fixed_scopes();
+        let mut refused = None;
+        let r = self.store.update(|s| {
+            edit(s, &fixed).map_err(|e| {
+                refused = Some(e);
+                String::new()
+            })
+        });
+        if let Some(e) = refused {
+            return Err(match e {
+                ScopeError::Fixed => {
+                    Fault::operation_prohibited("ScopeOverwrite", "fixed scopes cannot be changed")
+                }
+                ScopeError::NotFound => Fault::invalid_arg_val(Some("NoScope"), "scope not found"),
+                ScopeError::TooMany => Fault::action(
+                    "TooManyScopes",
+                    format!(
+                        "at most {} configurable scopes",
+                        crate::discovery::limits::MAX_CONFIGURABLE_SCOPES
+                    ),
+                ),
+                ScopeError::Invalid => Fault::invalid_arg_val(
+                    None,
+                    format!(
+                        "a scope is an absolute URI without spaces, at most {} bytes",
+                        crate::discovery::limits::MAX_SCOPE_LEN
+                    ),
+                ),
+            });
         }
-        v
+        r.map_err(persist_err)?;
+        (self.discovery_changed)();
+        Ok(())
     }
 
     fn service_capabilities(&self) -> tds::DeviceServiceCapabilities {
@@ -602,10 +630,10 @@ impl DeviceService for Device {
                 scope_item: s,
             })
             .collect();
-        for s in &self.store.get().discovery.extra_scopes {
+        for s in crate::discovery::scopes::configurable(&self.store.get()) {
             scopes.push(tt::Scope {
                 scope_def: tt::ScopeDefinition::Configurable,
-                scope_item: s.clone(),
+                scope_item: s,
             });
         }
         Ok(tds::GetScopesResponse { scopes })
@@ -616,19 +644,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetScopes,
     ) -> Result<tds::SetScopesResponse, Fault> {
-        let fixed = self.fixed_scopes();
-        if req.scopes.iter().any(|s| fixed.contains(s)) {
-            return Err(Fault::operation_prohibited(
-                "ScopeOverwrite",
-                "fixed scopes cannot be set",
-            ));
-        }
-        self.store
-            .update(|s| {
-                s.discovery.extra_scopes = req.scopes.clone();
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.edit_scopes(|s, fixed| crate::discovery::scopes::set(s, fixed, &req.scopes))?;
         Ok(tds::SetScopesResponse::default())
     }
 
@@ -637,16 +653,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::AddScopes,
     ) -> Result<tds::AddScopesResponse, Fault> {
-        self.store
-            .update(|s| {
-                for item in &req.scope_item {
-                    if !s.discovery.extra_scopes.contains(item) {
-                        s.discovery.extra_scopes.push(item.clone());
-                    }
-                }
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.edit_scopes(|s, fixed| crate::discovery::scopes::add(s, fixed, &req.scope_item))?;
         Ok(tds::AddScopesResponse::default())
     }
 
@@ -662,19 +669,7 @@ impl DeviceService for Device {
                 "fixed scopes cannot be removed",
             ));
         }
-        let current = self.store.get().discovery.extra_scopes.clone();
-        if let Some(missing) = req.scope_item.iter().find(|s| !current.contains(s)) {
-            let _ = missing;
-            return Err(Fault::invalid_arg_val(Some("NoScope"), "scope not found"));
-        }
-        self.store
-            .update(|s| {
-                s.discovery
-                    .extra_scopes
-                    .retain(|x| !req.scope_item.contains(x));
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.edit_scopes(|s, fixed| crate::discovery::scopes::remove(s, fixed, &req.scope_item))?;
         Ok(tds::RemoveScopesResponse {
             scope_item: req.scope_item,
         })
@@ -775,18 +770,11 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetNTP,
     ) -> Result<tds::SetNTPResponse, Fault> {
-        let mut servers = Vec::new();
-        for h in &req.ntp_manual {
-            servers.push(host_string(h).ok_or_else(|| {
-                Fault::invalid_arg_val(Some("InvalidIPv4Address"), "NTP host without address")
-            })?);
-        }
-        if servers.iter().any(|s| s.is_empty() || s.len() > 253) {
-            return Err(Fault::invalid_arg_val(
-                Some("InvalidDnsName"),
-                "invalid NTP server",
-            ));
-        }
+        let servers = req
+            .ntp_manual
+            .iter()
+            .map(ntp_server)
+            .collect::<Result<Vec<_>, _>>()?;
         self.store
             .update(|s| {
                 s.network.ntp.from_dhcp = req.from_dhcp;
@@ -812,24 +800,86 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetNetworkProtocols,
     ) -> Result<tds::SetNetworkProtocolsResponse, Fault> {
+        // What each protocol becomes: (enabled, port); absent means unchanged.
         let current = self.protocols();
+        let port_of = |name| {
+            current
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(|c| c.port.first().copied())
+                .unwrap_or(0)
+        };
+        let (mut http_port, mut rtsp_port) = (
+            port_of(tt::NetworkProtocolType::HTTP),
+            port_of(tt::NetworkProtocolType::RTSP),
+        );
+        let mut rtsp_enabled = self.store.get().network.protocols.rtsp_enabled;
         for p in &req.network_protocols {
-            match current.iter().find(|c| c.name == p.name) {
-                Some(c) if c.enabled == p.enabled && (p.port.is_empty() || p.port == c.port) => {}
-                Some(_) => {
-                    return Err(Fault::operation_prohibited(
-                        "PortAlreadyInUse",
-                        "ports and protocols are set by the nvt command line or config file",
+            let port = match p.port.as_slice() {
+                [] => None,
+                [one] if (1..=65535).contains(one) => Some(*one),
+                _ => {
+                    return Err(Fault::invalid_arg_val(
+                        Some("InvalidPort"),
+                        "one port from 1 to 65535 per protocol",
                     ));
                 }
-                None => {
+            };
+            match p.name {
+                tt::NetworkProtocolType::HTTP => {
+                    if !p.enabled {
+                        return Err(Fault::invalid_arg_val(
+                            Some("ServiceNotSupported"),
+                            "HTTP carries ONVIF itself and cannot be disabled",
+                        ));
+                    }
+                    http_port = port.unwrap_or(http_port);
+                }
+                tt::NetworkProtocolType::RTSP => {
+                    rtsp_enabled = p.enabled;
+                    rtsp_port = port.unwrap_or(rtsp_port);
+                }
+                _ => {
                     return Err(Fault::invalid_arg_val(
                         Some("ServiceNotSupported"),
-                        "protocol not supported",
+                        "protocol not supported (HTTPS is not offered)",
                     ));
                 }
             }
         }
+        if http_port == rtsp_port {
+            return Err(Fault::invalid_arg_val(
+                Some("PortAlreadyInUse"),
+                "HTTP and RTSP need different ports",
+            ));
+        }
+        let changed_http = http_port != port_of(tt::NetworkProtocolType::HTTP);
+        let changed_rtsp = rtsp_port != port_of(tt::NetworkProtocolType::RTSP);
+        let was_enabled = self.store.get().network.protocols.rtsp_enabled;
+        // A port another program holds would make the restart fail: refuse it now.
+        for (changed, port) in [(changed_http, http_port), (changed_rtsp && rtsp_enabled, rtsp_port)] {
+            if changed && std::net::TcpListener::bind((self.hooks.bind, port as u16)).is_err() {
+                return Err(Fault::invalid_arg_val(
+                    Some("PortAlreadyInUse"),
+                    format!("port {port} is in use"),
+                ));
+            }
+        }
+        if !changed_http && !changed_rtsp && rtsp_enabled == was_enabled {
+            return Ok(tds::SetNetworkProtocolsResponse::default());
+        }
+        self.store
+            .update(|s| {
+                let p = &mut s.network.protocols;
+                p.http_port = Some(http_port as u16);
+                p.rtsp_port = Some(rtsp_port as u16);
+                p.rtsp_enabled = rtsp_enabled;
+                Ok(())
+            })
+            .map_err(persist_err)?;
+        // New listeners need a restart of the servers: answer first (on the old port), then
+        // restart the daemon as SystemReboot does.
+        self.restart_after_answer();
         Ok(tds::SetNetworkProtocolsResponse::default())
     }
 
@@ -859,6 +909,7 @@ impl DeviceService for Device {
                 Ok(())
             })
             .map_err(persist_err)?;
+        (self.discovery_changed)();
         Ok(tds::SetDiscoveryModeResponse::default())
     }
 
@@ -994,12 +1045,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         _: tds::SystemReboot,
     ) -> Result<tds::SystemRebootResponse, Fault> {
-        let reboot = self.hooks.reboot.clone();
-        // Answer first, restart after: the response must reach the client.
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            reboot();
-        });
+        self.restart_after_answer();
         Ok(tds::SystemRebootResponse {
             message: "Restarting in 1 second".into(),
         })
@@ -1016,38 +1062,92 @@ impl DeviceService for Device {
         self.store
             .update(|s| {
                 let users = std::mem::take(&mut s.users);
+                // Scopes go back to the defaults: a new MetadataVersion, never an old one.
+                let version = s.discovery.metadata_version;
                 *s = settings::Settings::default();
                 s.users = users;
+                s.discovery.metadata_version = version.wrapping_add(1).max(1);
                 Ok(())
             })
             .map_err(persist_err)?;
+        // The camera runs on the settings it started with: restart so the defaults (encoders,
+        // imaging, ports) take effect, as a camera reboots after a reset (discovery sends Bye,
+        // then Hello with the default scopes).
+        self.restart_after_answer();
         Ok(tds::SetSystemFactoryDefaultResponse::default())
     }
 }
 
 impl Device {
+    /// Restarts the daemon half a second from now, so the response reaches the client first.
+    fn restart_after_answer(&self) {
+        let reboot = self.hooks.reboot.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            reboot();
+        });
+    }
+
+    /// HTTP and RTSP as they run now (HTTPS is not offered, so not listed). A port set with
+    /// SetNetworkProtocols shows at once, although it takes effect with the restart that
+    /// follows.
     fn protocols(&self) -> Vec<tt::NetworkProtocol> {
+        let p = self.store.get().network.protocols.clone();
         vec![
             tt::NetworkProtocol {
                 name: tt::NetworkProtocolType::HTTP,
                 enabled: true,
-                port: vec![self.hooks.http_port as i32],
-                ..Default::default()
-            },
-            tt::NetworkProtocol {
-                name: tt::NetworkProtocolType::HTTPS,
-                enabled: false,
-                port: vec![],
+                port: vec![i32::from(p.http_port.unwrap_or(self.hooks.http_port))],
                 ..Default::default()
             },
             tt::NetworkProtocol {
                 name: tt::NetworkProtocolType::RTSP,
-                enabled: true,
-                port: vec![self.hooks.rtsp_port as i32],
+                enabled: p.rtsp_enabled,
+                port: vec![i32::from(p.rtsp_port.unwrap_or(self.hooks.rtsp_port))],
                 ..Default::default()
             },
         ]
     }
+}
+
+/// An NTP server of SetNTP, checked by its declared type (ONVIF Core 8.2.? SetNTP faults:
+/// InvalidIPv4Address, InvalidIPv6Address, InvalidDnsName).
+fn ntp_server(h: &tt::NetworkHost) -> Result<String, Fault> {
+    match h.type_ {
+        tt::NetworkHostType::IPv4 => h
+            .ipv4_address
+            .as_deref()
+            .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            .map(|a| a.to_string())
+            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidIPv4Address"), "invalid IPv4 address")),
+        tt::NetworkHostType::IPv6 => h
+            .ipv6_address
+            .as_deref()
+            .and_then(|a| a.parse::<std::net::Ipv6Addr>().ok())
+            .map(|a| a.to_string())
+            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidIPv6Address"), "invalid IPv6 address")),
+        tt::NetworkHostType::DNS => h
+            .dns_name
+            .as_deref()
+            .filter(|n| valid_dns_name(n))
+            .map(str::to_owned)
+            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidDnsName"), "invalid DNS name")),
+    }
+}
+
+/// RFC 1123 host name: labels of letters, digits and '-', not starting or ending with '-',
+/// at most 63 octets each and 253 in all.
+fn valid_dns_name(n: &str) -> bool {
+    let n = n.strip_suffix('.').unwrap_or(n);
+    !n.is_empty()
+        && n.len() <= 253
+        && n.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 #[cfg(test)]

@@ -144,7 +144,8 @@ pub struct Endpoint {
 }
 
 enum Auth {
-    User(Credential),
+    /// Authenticated; `by_http` when by HTTP Digest (as opposed to a UsernameToken alone).
+    User(Credential, bool),
     Anonymous,
     /// Answer with this response instead.
     Refuse(HttpResponse),
@@ -229,14 +230,19 @@ impl Endpoint {
             let f = Fault::action_not_supported();
             return fault_response(soap.version, &f, relates, f.http_status());
         };
-        let user = match self.authenticate(req, &soap, op.access) {
-            Auth::User(c) => Some(c),
-            Auth::Anonymous => None,
+        let (user, by_http) = match self.authenticate(req, &soap, op.access) {
+            Auth::User(c, by_http) => (Some(c), by_http),
+            Auth::Anonymous => (None, false),
             Auth::Refuse(r) => return r,
         };
         if !op.access.allows(user.as_ref().map(|u| u.level)) {
+            // A user below the operation's class: HTTP authentication answers 401 (the
+            // credentials do not authorize this request: try others), message-level
+            // authentication a ter:NotAuthorized fault (ONVIF Core 5.9.4, and the Access
+            // Policy test specification ACCESS_POLICY-1-1-1/5).
             return match user {
                 None => self.challenge(soap.version, relates, false, Duration::ZERO),
+                Some(_) if by_http => self.challenge(soap.version, relates, false, Duration::ZERO),
                 Some(_) => {
                     let f = Fault::not_authorized();
                     fault_response(soap.version, &f, relates, 400)
@@ -293,12 +299,16 @@ impl Endpoint {
         let pre_auth = class == AccessClass::PreAuth;
         let relates = soap.message_id.as_deref();
         let mut user = None;
+        let mut by_http = false;
         if let Some(h) = req.authorization {
             match sec
                 .digest
                 .verify(h, req.method, req.uri, sec.store.as_ref(), Instant::now())
             {
-                Verdict::Authenticated(c) => user = Some(c),
+                Verdict::Authenticated(c) => {
+                    user = Some(c);
+                    by_http = true;
+                }
                 Verdict::Stale if pre_auth => {}
                 Verdict::Stale => {
                     return Auth::Refuse(self.challenge(
@@ -348,7 +358,7 @@ impl Endpoint {
         match user {
             Some(c) => {
                 sec.throttle.success(req.peer);
-                Auth::User(c)
+                Auth::User(c, by_http)
             }
             None => Auth::Anonymous,
         }

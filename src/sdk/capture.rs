@@ -33,6 +33,10 @@ pub struct CaptureStats {
     /// Frames the SDK dropped before we fetched them (gaps in its `seq`).
     pub sdk_dropped: AtomicU64,
     pub errors: AtomicU64,
+    /// Times frames were lost and an IDR was requested to resume cleanly.
+    pub recoveries: AtomicU64,
+    /// Frames held back while waiting for that IDR.
+    pub held_back: AtomicU64,
 }
 
 /// A started encoder channel and the thread draining it. Dropping it stops both.
@@ -97,6 +101,22 @@ impl Drop for Capture {
 fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut sink: FrameSink) {
     let chn = channel.chn;
     let mut last_seq: Option<u32> = None;
+    // After lost frames (an SDK error, or a gap in its sequence numbers) the P-frames that
+    // follow reference pictures no viewer has: delivering them would smear the picture until
+    // the next regular IDR. Instead ask the encoder for an IDR at once and hold every frame
+    // back until it comes (DESIGN.md: never a half frame).
+    let mut broken = false;
+    let mut asked_since_resume = false;
+    let recover = |broken: &mut bool, asked_since_resume: &mut bool| {
+        *asked_since_resume = false;
+        if !*broken {
+            *broken = true;
+            stats.recoveries.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = channel.request_idr() {
+                tracing::warn!(chn, error = %e, "IDR request after lost frames failed");
+            }
+        }
+    };
     while !stop.load(Ordering::Acquire) {
         match next_frame(chn) {
             Ok(frame) => {
@@ -106,11 +126,28 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
                         stats
                             .sdk_dropped
                             .fetch_add(u64::from(gap), Ordering::Relaxed);
+                        recover(&mut broken, &mut asked_since_resume);
                     }
                 }
                 last_seq = Some(frame.seq);
                 stats.frames.fetch_add(1, Ordering::Relaxed);
                 stats.bytes.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                if broken && !frame.keyframe {
+                    // The IDR asked for while frames were still being lost may itself have
+                    // been lost: ask again at the first good frame.
+                    if !asked_since_resume {
+                        asked_since_resume = true;
+                        if let Err(e) = channel.request_idr() {
+                            tracing::warn!(chn, error = %e, "IDR request after lost frames failed");
+                        }
+                    }
+                    stats.held_back.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                if broken {
+                    broken = false;
+                    tracing::info!(chn, "encoder stream recovered at an IDR");
+                }
                 sink(frame);
             }
             Err(e) if e.code == ErrorCode::Timeout => {}
@@ -122,6 +159,7 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
                 if n % 100 == 0 {
                     tracing::warn!(chn, error = %e, "encoder stream error; retrying");
                 }
+                recover(&mut broken, &mut asked_since_resume);
                 std::thread::sleep(ERROR_BACKOFF);
             }
         }

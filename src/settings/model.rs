@@ -57,6 +57,31 @@ pub struct NetworkSettings {
     pub default_gateway: Vec<String>,
     /// Accept Basic auth on RTSP and snapshot endpoints (Digest is always on).
     pub allow_basic_auth: bool,
+    /// Ports set by ONVIF SetNetworkProtocols; they win over the command line and config
+    /// file, so a port an NVR configured survives restarts.
+    #[serde(default)]
+    pub protocols: ProtocolSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolSettings {
+    /// None: the `--http-port` of the command line or config file.
+    pub http_port: Option<u16>,
+    /// None: the `--rtsp-port` of the command line or config file.
+    pub rtsp_port: Option<u16>,
+    /// false: no RTSP server (streams stay configured; GetStreamUri still answers).
+    pub rtsp_enabled: bool,
+}
+
+impl Default for ProtocolSettings {
+    fn default() -> Self {
+        ProtocolSettings {
+            http_port: None,
+            rtsp_port: None,
+            rtsp_enabled: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,8 +127,14 @@ pub enum DiscoveryMode {
 #[serde(deny_unknown_fields)]
 pub struct DiscoverySettings {
     pub mode: DiscoveryMode,
-    /// Scopes added by clients (AddScopes/SetScopes), beyond the fixed ones.
+    /// Scopes added by clients (AddScopes/SetScopes), beyond the fixed ones and the name
+    /// and location scopes (which live in `device`).
     pub extra_scopes: Vec<String>,
+    /// WS-Discovery MetadataVersion: bumped whenever the scopes change, and persisted so it
+    /// never goes back after a restart (WS-Discovery 2005/04 s.4.1: it increases with any
+    /// change of the advertised metadata).
+    #[serde(default)]
+    pub metadata_version: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -296,6 +327,7 @@ impl Default for Settings {
                 },
                 default_gateway: vec![],
                 allow_basic_auth: false,
+                protocols: ProtocolSettings::default(),
             },
             time: TimeSettings {
                 date_time_type: DateTimeType::Ntp,
@@ -306,6 +338,7 @@ impl Default for Settings {
             discovery: DiscoverySettings {
                 mode: DiscoveryMode::Discoverable,
                 extra_scopes: vec![],
+                metadata_version: 1,
             },
             media: MediaSettings {
                 profiles: vec![

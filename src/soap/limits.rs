@@ -42,6 +42,6 @@ pub const AUTH_FAILURE_TABLE: usize = 1024;
 pub const HTTP_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const HTTP_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Concurrent HTTP connections served; more wait in the listen backlog.
-pub const HTTP_MAX_CONNECTIONS: usize = 128;
+pub const HTTP_MAX_CONNECTIONS: usize = 512;
 /// Most request header fields (hyper answers 431 beyond this).
 pub const HTTP_MAX_HEADERS: usize = 64;

@@ -51,6 +51,12 @@ impl Daemon {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Daemon::spawn(cmd)
+    }
+
+    /// Starts a prepared command (e.g. nvt under `ip netns exec`) with its output collected.
+    pub fn spawn(mut cmd: Command) -> Daemon {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn nvt");
         let (tx, rx) = channel();
         let out = child.stdout.take().unwrap();

@@ -325,6 +325,12 @@ pub unsafe extern "C" fn NVT_VENC_GetStream(
             venc::GetError::Timeout => NVT_ERR_TIMEOUT,
             venc::GetError::Stopped => NVT_ERR_STOPPED,
         })?;
+        // Injected faults (board option `fault`): the frame just encoded is lost.
+        match injected_fault(&sim) {
+            Some(crate::sim::options::Fault::Error) => return Err(NVT_ERR_HW),
+            Some(crate::sim::options::Fault::Stall) => return Err(NVT_ERR_TIMEOUT),
+            None => {}
+        }
         let nalus = frame
             .nals()
             .iter()
@@ -349,6 +355,16 @@ pub unsafe extern "C" fn NVT_VENC_GetStream(
         unsafe { stream.write(s) };
         Ok(())
     })
+}
+
+/// The fault in effect now: during the first `fault_ms` of every `fault_period_ms` after
+/// the first period.
+fn injected_fault(sim: &Sim) -> Option<crate::sim::options::Fault> {
+    let o = &sim.options;
+    let fault = o.fault?;
+    let ms = sim.clock.since_init(mono_us()) / 1000;
+    let period = u64::from(o.fault_period_ms);
+    (ms >= period && ms % period < u64::from(o.fault_ms)).then_some(fault)
 }
 
 /// # Safety

@@ -17,6 +17,21 @@ pub struct Options {
     pub motion_on_ms: u32,
     /// Serial number reported by NVT_SYS_GetVersion.
     pub serial: String,
+    /// Fault injection for robustness tests: what NVT_VENC_GetStream does during the
+    /// first `fault_ms` of every `fault_period_ms` (cycles counted from Init, the first
+    /// cycle spared).
+    pub fault: Option<Fault>,
+    pub fault_period_ms: u32,
+    pub fault_ms: u32,
+}
+
+/// An injected encoder fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// GetStream fails with NVT_ERR_HW; the frames encoded meanwhile are lost.
+    Error,
+    /// GetStream delivers nothing (times out); the frames encoded meanwhile are lost.
+    Stall,
 }
 
 impl Default for Options {
@@ -27,6 +42,9 @@ impl Default for Options {
             motion_period_ms: 10_000,
             motion_on_ms: 4_000,
             serial: "SIM-0000001".to_string(),
+            fault: None,
+            fault_period_ms: 10_000,
+            fault_ms: 1_000,
         }
     }
 }
@@ -74,11 +92,24 @@ impl Options {
                     }
                     o.serial = value.to_string();
                 }
+                "fault" => {
+                    o.fault = match value {
+                        "error" => Some(Fault::Error),
+                        "stall" => Some(Fault::Stall),
+                        "none" => None,
+                        _ => return Err(format!("fault: error, stall or none: {value:?}")),
+                    }
+                }
+                "fault_period_ms" => o.fault_period_ms = parse_u32(key, value, 100, 86_400_000)?,
+                "fault_ms" => o.fault_ms = parse_u32(key, value, 1, 86_400_000)?,
                 _ => return Err(format!("unknown board option {key:?}")),
             }
         }
         if o.motion_on_ms > o.motion_period_ms {
             return Err("motion_on_ms must be <= motion_period_ms".into());
+        }
+        if o.fault_ms >= o.fault_period_ms {
+            return Err("fault_ms must be < fault_period_ms".into());
         }
         Ok(o)
     }
@@ -87,6 +118,15 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fault_options() {
+        let o = Options::parse("fault=stall;fault_period_ms=3000;fault_ms=500").unwrap();
+        assert_eq!((o.fault, o.fault_period_ms, o.fault_ms), (Some(Fault::Stall), 3000, 500));
+        assert_eq!(Options::parse("fault=error").unwrap().fault, Some(Fault::Error));
+        assert!(Options::parse("fault=boom").is_err());
+        assert!(Options::parse("fault=error;fault_period_ms=1000;fault_ms=1000").is_err());
+    }
 
     #[test]
     fn empty_gives_defaults() {

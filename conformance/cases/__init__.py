@@ -1,0 +1,1 @@
+"""Conformance cases, one module per area; each case is registered under its test ID."""

@@ -1,0 +1,106 @@
+"""What crosses a real link, inside network namespaces this module creates (never the host's
+interfaces): the multicast column of the RTSP client matrix, and a network cut and heal under
+a running stream. The camera runs in the server namespace, the clients in the client one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from conformance.cases.clients import SECS, run
+from conformance.harness import NotApplicable, case, check
+from conformance.netns import NetnsPair
+from conformance.nvt import Nvt
+
+HERE = Path(__file__).resolve().parents[1]
+
+
+def camera_in(pair: NetnsPair, ctx, tag: str) -> Nvt:
+    return Nvt(
+        ctx.nvt.binary, Path(ctx.work) / f"state-{tag}", ctx.password,
+        bind=pair.server_ip, prefix=["ip", "netns", "exec", pair.server],
+    ).start()
+
+
+def creds(url: str, ctx) -> str:
+    return url.replace("rtsp://", f"rtsp://{ctx.user}:{ctx.password}@", 1)
+
+
+def multicast_case(client: str):
+    async def run_it(ctx):
+        with NetnsPair("m") as pair:
+            cam = camera_in(pair, ctx, f"mc-{client}")
+            try:
+                url = creds(cam.rtsp_url(cam.profiles[0]), ctx)
+                if client == "ffprobe":
+                    rc, out, err = await run(*pair.in_client(
+                        "ffprobe", "-v", "error", "-rtsp_transport", "udp_multicast",
+                        "-show_entries", "stream=codec_name,width,height", "-of", "json", url))
+                    check(rc == 0, f"ffprobe exit {rc}: {err[-300:]}")
+                    s = json.loads(out)["streams"][0]
+                    check(s["codec_name"] == "h264", f"{s}")
+                    ctx.note(f"h264 {s['width']}x{s['height']} from the multicast group")
+                elif client == "ffmpeg":
+                    # A multicast member joins the group mid-GOP and decodes from the next IDR
+                    # (up to one GOP, 2 s by default, later); hence 10 s and half the frames.
+                    rc, out, err = await run(*pair.in_client(
+                        "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", "udp_multicast",
+                        "-i", url, "-t", "10", "-f", "framemd5", "-"))
+                    frames = sum(1 for line in out.splitlines() if line and not line.startswith("#"))
+                    check(rc == 0 and not err.strip(), f"ffmpeg exit {rc}: {err[-300:]}")
+                    check(frames >= 10 * 25 * 0.5, f"{frames} frames in 10 s")
+                    ctx.note(f"{frames} frames decoded from the multicast group in 10 s")
+                elif client == "gstreamer":
+                    rc, out, err = await run(*pair.in_client(
+                        "gst-launch-1.0", "-q", "rtspsrc", f"location={cam.rtsp_url(cam.profiles[0])}",
+                        "protocols=udp-mcast", f"user-id={ctx.user}", f"user-pw={ctx.password}", "latency=0", "!",
+                        "rtph264depay", "!", "h264parse", "!", "avdec_h264", "!", "identity", "eos-after=125", "!",
+                        "fakesink", "sync=false"), env={"GST_DEBUG": "*:1"})
+                    check(rc == 0 and "ERROR" not in err, f"gst-launch exit {rc}: {err[-300:]}")
+                    ctx.note("125 frames decoded from the multicast group")
+            finally:
+                cam.stop()
+
+    return run_it
+
+
+for _c in ("ffprobe", "ffmpeg", "gstreamer"):
+    case(f"CLIENT-{_c}-multicast", f"{_c} over multicast (netns)")(multicast_case(_c))
+
+
+@case("CLIENT-retina-multicast", "retina over multicast")
+async def retina_multicast(ctx):
+    raise NotApplicable("retina has no multicast transport")
+
+
+@case("FAULT-network-cut", "network cut and heal under a stream (netns): the viewer plays again within 2 s")
+async def network_cut(ctx):
+    with NetnsPair("n") as pair:
+        cam = camera_in(pair, ctx, "cut")
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *pair.in_client(sys.executable, str(HERE / "reconnect_client.py"), cam.rtsp_url(cam.profiles[0]),
+                                ctx.user, ctx.password, "16"),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            await asyncio.sleep(4)
+            pair.link(False)
+            cut_at = time.monotonic()
+            await asyncio.sleep(5)
+            pair.link(True)
+            healed_at = time.monotonic()
+            out, err = await asyncio.wait_for(proc.communicate(), 40)
+            events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+            check(any(e["event"] == "first_packet" and e["at"] < cut_at for e in events), f"no stream before the cut: {events} {err.decode()[-300:]}")
+            after = [e for e in events if e["event"] == "first_packet" and e["at"] > healed_at]
+            check(after, f"no stream after the heal: {events}")
+            delay = after[0]["at"] - healed_at
+            check(delay <= 2.0, f"stream back {delay:.2f} s after the heal (bound 2 s)")
+            check(cam.proc.poll() is None, "nvt died")
+            ctx.note(f"5 s cut; stream back {delay * 1000:.0f} ms after the link came up")
+        finally:
+            cam.stop()

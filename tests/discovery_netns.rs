@@ -1,0 +1,599 @@
+//! WS-Discovery, for real: the `nvt` binary runs in one network namespace, the Python
+//! `WSDiscovery` client (conformance/ws-discovery, venv target/wsd-venv) in another, joined by
+//! a veth pair with `224.0.0.0/4` routed over it on both sides. Nothing touches the host's
+//! interfaces; the namespaces are deleted when a test ends, failed or not (the `Netns` guard
+//! is dropped after the daemon). Needs root (CAP_NET_ADMIN) and iproute2; skipped with a
+//! message otherwise.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use common::Daemon;
+use nix::sys::signal::Signal;
+use nvt::discovery::limits::{PER_SOURCE_BURST, PER_SOURCE_PER_SEC};
+use serde_json::Value;
+
+const SERVER_IP: &str = "10.214.0.1";
+const CLIENT_IP: &str = "10.214.0.2";
+const PASSWORD: &str = "wsd-secret-1";
+const DN: &str = "http://www.onvif.org/ver10/network/wsdl";
+const TDS: &str = "http://www.onvif.org/ver10/device/wsdl";
+const STREAMING: &str = "onvif://www.onvif.org/Profile/Streaming";
+const START: Duration = Duration::from_secs(60);
+
+fn ip(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Two namespaces joined by a veth pair; both deleted on drop (with the pair).
+struct Netns {
+    server: String,
+    client: String,
+    /// The two ends of the veth pair.
+    server_if: String,
+    client_if: String,
+}
+
+impl Netns {
+    /// `tag` keeps the names of the tests of one run apart (nextest runs each test in its own
+    /// process, so the pid does too).
+    fn create(tag: char) -> Option<Netns> {
+        let id = format!("{}{tag}", std::process::id() % 100_000);
+        // The guard exists before the first command: a half-made setup is removed too.
+        let (vs, vc) = (format!("wS{id}"), format!("wC{id}"));
+        let n = Netns {
+            server: format!("nvtwsdS{id}"),
+            client: format!("nvtwsdC{id}"),
+            server_if: vs.clone(),
+            client_if: vc.clone(),
+        };
+        let ok = ip(&["netns", "add", &n.server])
+            && ip(&["netns", "add", &n.client])
+            && ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])
+            && ip(&["link", "set", &vs, "netns", &n.server])
+            && ip(&["link", "set", &vc, "netns", &n.client])
+            && ip(&[
+                "-n",
+                &n.server,
+                "addr",
+                "add",
+                &format!("{SERVER_IP}/24"),
+                "dev",
+                &vs,
+            ])
+            && ip(&[
+                "-n",
+                &n.client,
+                "addr",
+                "add",
+                &format!("{CLIENT_IP}/24"),
+                "dev",
+                &vc,
+            ])
+            && ip(&["-n", &n.server, "link", "set", &vs, "up"])
+            && ip(&["-n", &n.client, "link", "set", &vc, "up"])
+            && ip(&["-n", &n.server, "link", "set", "lo", "up"])
+            && ip(&["-n", &n.client, "link", "set", "lo", "up"])
+            && ip(&["-n", &n.server, "route", "add", "224.0.0.0/4", "dev", &vs])
+            && ip(&["-n", &n.client, "route", "add", "224.0.0.0/4", "dev", &vc]);
+        if !ok {
+            // If the veth was made but not moved, it is still in the host namespace.
+            ip(&["link", "del", &vs]);
+            return None;
+        }
+        Some(n)
+    }
+
+    /// True once the client has a usable (not tentative) IPv6 link-local address, waiting up
+    /// to 10 s for duplicate address detection; false where IPv6 is disabled.
+    fn client_ipv6_ready(&self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let out = Command::new("ip")
+                .args([
+                    "-n",
+                    &self.client,
+                    "-6",
+                    "addr",
+                    "show",
+                    "dev",
+                    &self.client_if,
+                ])
+                .output();
+            let Ok(out) = out else { return false };
+            let text = String::from_utf8_lossy(&out.stdout);
+            if !text.contains("fe80::") {
+                return false;
+            }
+            if !text.contains("tentative") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        ip(&["netns", "del", &self.server]);
+        ip(&["netns", "del", &self.client]);
+    }
+}
+
+macro_rules! netns_or_skip {
+    ($tag:expr) => {
+        match Netns::create($tag) {
+            Some(n) => n,
+            None => {
+                eprintln!("SKIPPED: cannot create network namespaces (needs root and iproute2)");
+                return;
+            }
+        }
+    };
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's python (made by scripts/deps.sh; made here too if missing).
+fn python() -> PathBuf {
+    let venv = root().join("target/wsd-venv");
+    let py = venv.join("bin/python");
+    let req = root().join("conformance/ws-discovery/requirements.txt");
+    let stamp = venv.join("installed");
+    let fresh = std::fs::read(&stamp).ok() == std::fs::read(&req).ok();
+    if !fresh {
+        // Several tests may get here at once: build in a private directory, then rename.
+        let tmp = root().join(format!("target/wsd-venv.{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&tmp)
+            .status()
+            .unwrap()
+            .success()
+            && Command::new(tmp.join("bin/python"))
+                .args(["-m", "pip", "install", "-q", "-r"])
+                .arg(&req)
+                .status()
+                .unwrap()
+                .success();
+        assert!(
+            ok,
+            "creating the WSDiscovery venv failed (run scripts/deps.sh)"
+        );
+        std::fs::copy(&req, tmp.join("installed")).unwrap();
+        if !venv.join("installed").exists() {
+            let _ = std::fs::remove_dir_all(&venv);
+            let _ = std::fs::rename(&tmp, &venv);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    py
+}
+
+fn client_cmd(ns: &Netns, args: &[&str]) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &ns.client])
+        .arg(python())
+        .arg(root().join("conformance/ws-discovery/wsd_client.py"))
+        .args(args);
+    c
+}
+
+/// Runs a client subcommand to completion (killed after 60 s) and returns its JSON line.
+fn client(ns: &Netns, args: &[&str]) -> Value {
+    let mut child = client_cmd(ns, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the WSDiscovery client");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("client {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "client {args:?} failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("client {args:?} printed {stdout:?}: {e}"))
+}
+
+fn search(ns: &Netns, args: &[&str]) -> Value {
+    let mut a = vec!["search", "--timeout", "3"];
+    a.extend_from_slice(args);
+    client(ns, &a)
+}
+
+fn count(v: &Value, key: &str) -> usize {
+    v[key].as_array().map(Vec::len).unwrap_or(0)
+}
+
+fn soap(ns: &Netns, body: &str) -> Value {
+    let url = format!("http://{SERVER_IP}:8080/onvif/device_service");
+    client(ns, &["soap", &url, "admin", PASSWORD, body])
+}
+
+/// A Hello/Bye listener running in the client namespace.
+struct Listener {
+    child: Child,
+    lines: Receiver<Value>,
+}
+
+impl Listener {
+    fn start(ns: &Netns) -> Listener {
+        let mut child = client_cmd(ns, &["listen"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the listener");
+        let (tx, rx) = channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&l) {
+                    let _ = tx.send(v);
+                }
+            }
+        });
+        let mut l = Listener { child, lines: rx };
+        l.next(|v| v["ready"] == true, Duration::from_secs(30))
+            .expect("listener ready");
+        l
+    }
+
+    /// The next event satisfying `pred` within `timeout`.
+    fn next(&mut self, pred: impl Fn(&Value) -> bool, timeout: Duration) -> Option<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) if pred(&v) => return Some(v),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.child.stdin.take() {
+            let _ = s.write_all(b"");
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_nvt(ns: &Netns, state: &Path) -> Daemon {
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", &ns.server])
+        .arg(common::NVT)
+        .arg("--state-dir")
+        .arg(state)
+        .args(["--http-port", "8080", "--rtsp-port", "8554"])
+        .args(["--log-level", "info,nvt::discovery=debug"])
+        .env_remove("RUST_LOG")
+        .env("NVT_ADMIN_PASSWORD", PASSWORD);
+    let mut d = Daemon::spawn(cmd);
+    // Logged once the group is joined there, after the device service is up.
+    d.wait_for("WS-Discovery serving interface", START);
+    d
+}
+
+fn stop_nvt(mut d: Daemon) -> Daemon {
+    d.signal(Signal::SIGTERM);
+    assert!(d.wait_exit(Duration::from_secs(30)).success());
+    d
+}
+
+fn hello_from(epr: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |v| v["hello"]["epr"] == epr
+}
+
+fn has(list: &Value, item: &str) -> bool {
+    list.as_array()
+        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(item)))
+}
+
+#[test]
+fn probes_match_types_and_scopes_and_resolve_works() {
+    let ns = netns_or_skip!('a');
+    let state = common::temp_state();
+    let nvt = start_nvt(&ns, state.path());
+
+    // By type, the way NVRs look for cameras.
+    let r = search(&ns, &["--type", DN, "NetworkVideoTransmitter"]);
+    assert_eq!(count(&r, "found"), 1, "{r}");
+    let dev = &r["found"][0];
+    let epr = dev["epr"].as_str().unwrap().to_owned();
+    assert!(epr.starts_with("urn:uuid:") && epr.len() == 45, "{epr}");
+    assert!(has(
+        &dev["types"],
+        &format!("{{{DN}}}NetworkVideoTransmitter")
+    ));
+    assert!(has(&dev["types"], &format!("{{{TDS}}}Device")));
+    assert_eq!(
+        dev["xaddrs"],
+        serde_json::json!([format!("http://{SERVER_IP}:8080/onvif/device_service")])
+    );
+    assert!(has(&dev["scopes"], STREAMING), "{dev}");
+    assert!(
+        dev["scopes"].as_array().unwrap().iter().any(|s| s
+            .as_str()
+            .unwrap()
+            .starts_with("onvif://www.onvif.org/mac/")),
+        "{dev}"
+    );
+
+    // By scope, by both, by a prefix of a scope.
+    let r = search(&ns, &["--scope", STREAMING]);
+    assert_eq!(count(&r, "found"), 1, "{r}");
+    let r = search(
+        &ns,
+        &[
+            "--type",
+            TDS,
+            "Device",
+            "--scope",
+            "onvif://www.onvif.org/Profile",
+        ],
+    );
+    assert_eq!(count(&r, "found"), 1, "{r}");
+    // strcmp0: a prefix is not equal; the whole scope is.
+    let strcmp = "http://schemas.xmlsoap.org/ws/2005/04/discovery/strcmp0";
+    let r = search(
+        &ns,
+        &[
+            "--scope",
+            "onvif://www.onvif.org/Profile",
+            "--match-by",
+            strcmp,
+        ],
+    );
+    assert_eq!(count(&r, "all"), 0, "{r}");
+    let r = search(&ns, &["--scope", STREAMING, "--match-by", strcmp]);
+    assert_eq!(count(&r, "found"), 1, "{r}");
+
+    // No reply at all (not merely filtered out by the client) to what does not match.
+    let r = search(
+        &ns,
+        &["--type", "urn:example:printers", "NetworkVideoTransmitter"],
+    );
+    assert_eq!(count(&r, "all"), 0, "{r}");
+    let r = search(&ns, &["--type", DN, "Printer"]);
+    assert_eq!(count(&r, "all"), 0, "{r}");
+    let r = search(&ns, &["--scope", "onvif://www.onvif.org/Profile/G"]);
+    assert_eq!(count(&r, "all"), 0, "{r}");
+
+    // Resolve by EPR.
+    let r = client(&ns, &["resolve", &epr, "--timeout", "3"]);
+    assert_eq!(count(&r, "all"), 1, "{r}");
+    assert_eq!(r["all"][0]["epr"], epr.as_str());
+    assert_eq!(count(&r["all"][0], "xaddrs"), 1, "{r}");
+    let other = "urn:uuid:00000000-0000-4000-8000-000000000000";
+    let r = client(&ns, &["resolve", other, "--timeout", "3"]);
+    assert_eq!(count(&r, "all"), 0, "{r}");
+
+    drop(nvt);
+    drop(ns);
+}
+
+#[test]
+fn garbage_oversized_and_floods_get_nothing_or_the_rate_limit() {
+    let ns = netns_or_skip!('d');
+    let state = common::temp_state();
+    let nvt = start_nvt(&ns, state.path());
+
+    // Garbage and oversized datagrams: silence. The same socket's valid Probe right after
+    // shows the silence is nvt's.
+    let r = client(&ns, &["raw", "--garbage"]);
+    assert_eq!(r["replies"], 0, "{r}");
+    let r = client(&ns, &["raw", "--oversize"]);
+    assert_eq!(r["replies"], 0, "{r}");
+    let probe = client(&ns, &["raw", "--probe"]);
+    assert_eq!(probe["replies"], 1, "{probe}");
+    let (asked, answered) = (
+        probe["sent_bytes"][0].as_u64().unwrap(),
+        probe["reply_bytes"][0].as_u64().unwrap(),
+    );
+    eprintln!(
+        "probe {asked} bytes -> ProbeMatches {answered} bytes: amplification {:.2}",
+        answered as f64 / asked as f64
+    );
+
+    // IPv6: a Probe to FF02::C from a link-local address is answered too.
+    if ns.client_ipv6_ready() {
+        let to = format!("[ff02::c%{}]:3702", ns.client_if);
+        let r = client(&ns, &["raw", "--to", &to, "--probe"]);
+        assert_eq!(r["replies"], 1, "IPv6 probe: {r}");
+    } else {
+        eprintln!("IPv6 part skipped: no IPv6 link-local address in the namespace");
+    }
+
+    // A flood of 1000 Probes in about a second, each with its own MessageID: at most the
+    // per-source burst plus the refill over the flood.
+    let r = client(&ns, &["raw", "--flood", "1000", "--wait", "2"]);
+    let replies = r["replies"].as_u64().unwrap();
+    let secs = r["send_secs"].as_f64().unwrap();
+    let bound = (PER_SOURCE_BURST + PER_SOURCE_PER_SEC * (secs + 1.0)).floor() as u64;
+    eprintln!("flood: 1000 probes in {secs:.2} s -> {replies} replies (bound {bound})");
+    assert!(
+        replies >= 1 && replies <= bound,
+        "{replies} replies, bound {bound}: {r}"
+    );
+    drop(nvt);
+    drop(ns);
+}
+
+#[test]
+fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
+    let ns = netns_or_skip!('b');
+    let state = common::temp_state();
+    let mut listener = Listener::start(&ns);
+    let nvt = start_nvt(&ns, state.path());
+    let hello = listener
+        .next(|v| v.get("hello").is_some(), Duration::from_secs(20))
+        .expect("Hello at start");
+    let epr = hello["hello"]["epr"].as_str().unwrap().to_owned();
+    let num = |v: &Value, k: &str| -> u64 { v["hello"][k].as_str().unwrap().parse().unwrap() };
+    let mv1 = num(&hello, "metadata_version");
+    let instance1 = num(&hello, "instance_id");
+    assert!(has(
+        &hello["hello"]["types"],
+        &format!("{{{DN}}}NetworkVideoTransmitter")
+    ));
+    assert!(has(
+        &hello["hello"]["xaddrs"],
+        &format!("http://{SERVER_IP}:8080/onvif/device_service")
+    ));
+
+    // SetScopes: a new Hello with the new scopes and a higher MetadataVersion.
+    let r = soap(
+        &ns,
+        "<tds:SetScopes><tds:Scopes>onvif://www.onvif.org/name/garden</tds:Scopes><tds:Scopes>onvif://www.onvif.org/location/shed</tds:Scopes></tds:SetScopes>",
+    );
+    assert_eq!(r["status"], 200, "{r}");
+    let hello = listener
+        .next(hello_from(&epr), Duration::from_secs(20))
+        .expect("Hello after SetScopes");
+    assert!(
+        has(
+            &hello["hello"]["scopes"],
+            "onvif://www.onvif.org/name/garden"
+        ),
+        "{hello}"
+    );
+    assert!(
+        !has(&hello["hello"]["scopes"], "onvif://www.onvif.org/name/nvt"),
+        "{hello}"
+    );
+    let mv2 = num(&hello, "metadata_version");
+    assert!(mv2 > mv1, "MetadataVersion {mv1} -> {mv2}");
+    let r = search(&ns, &["--scope", "onvif://www.onvif.org/name/garden"]);
+    assert_eq!(count(&r, "found"), 1, "{r}");
+
+    // SIGTERM: Bye.
+    stop_nvt(nvt);
+    let bye = listener
+        .next(|v| v.get("bye").is_some(), Duration::from_secs(10))
+        .expect("Bye at SIGTERM");
+    assert_eq!(bye["bye"], epr.as_str());
+
+    // Restart: the same EPR, the scopes and MetadataVersion kept.
+    let nvt = start_nvt(&ns, state.path());
+    let hello = listener
+        .next(|v| v.get("hello").is_some(), Duration::from_secs(20))
+        .expect("Hello after restart");
+    assert_eq!(
+        hello["hello"]["epr"],
+        epr.as_str(),
+        "EPR changed across a restart"
+    );
+    assert!(has(
+        &hello["hello"]["scopes"],
+        "onvif://www.onvif.org/name/garden"
+    ));
+    assert_eq!(num(&hello, "metadata_version"), mv2);
+    // WS-Discovery AppSequence: a new instance after a restart.
+    assert!(num(&hello, "instance_id") > instance1, "{hello}");
+    let r = search(&ns, &["--type", DN, "NetworkVideoTransmitter"]);
+    assert_eq!(r["found"][0]["epr"], epr.as_str(), "{r}");
+
+    // A new address on the interface: found by the periodic re-scan, announced by Hello.
+    assert!(ip(&[
+        "-n",
+        &ns.server,
+        "addr",
+        "add",
+        "10.214.0.5/24",
+        "dev",
+        &ns.server_if
+    ]));
+    let moved = "http://10.214.0.5:8080/onvif/device_service";
+    let hello = listener
+        .next(
+            |v| has(&v["hello"]["xaddrs"], moved),
+            Duration::from_secs(30),
+        )
+        .expect("Hello after an address change");
+    assert_eq!(hello["hello"]["epr"], epr.as_str());
+    stop_nvt(nvt);
+    drop(listener);
+    drop(ns);
+}
+
+#[test]
+fn non_discoverable_silences_everything_and_is_persisted() {
+    let ns = netns_or_skip!('c');
+    let state = common::temp_state();
+    let mut listener = Listener::start(&ns);
+    let nvt = start_nvt(&ns, state.path());
+    let hello = listener
+        .next(|v| v.get("hello").is_some(), Duration::from_secs(20))
+        .expect("Hello at start");
+    let epr = hello["hello"]["epr"].as_str().unwrap().to_owned();
+
+    let r = soap(
+        &ns,
+        "<tds:SetDiscoveryMode><tds:DiscoveryMode>NonDiscoverable</tds:DiscoveryMode></tds:SetDiscoveryMode>",
+    );
+    assert_eq!(r["status"], 200, "{r}");
+    let r = client(&ns, &["raw", "--probe"]);
+    assert_eq!(r["replies"], 0, "{r}");
+    let r = client(&ns, &["resolve", &epr, "--timeout", "3"]);
+    assert_eq!(count(&r, "all"), 0, "{r}");
+    // No Bye at stop, no Hello at the next start: the mode survives the restart.
+    stop_nvt(nvt);
+    let nvt = start_nvt(&ns, state.path());
+    let r = client(&ns, &["raw", "--probe"]);
+    assert_eq!(r["replies"], 0, "{r}");
+    assert!(
+        listener
+            .next(
+                |v| v.get("hello").is_some() || v.get("bye").is_some(),
+                Duration::from_secs(1)
+            )
+            .is_none(),
+        "a NonDiscoverable device announced itself"
+    );
+
+    // Discoverable again: Hello, and Probes are answered.
+    let r = soap(
+        &ns,
+        "<tds:SetDiscoveryMode><tds:DiscoveryMode>Discoverable</tds:DiscoveryMode></tds:SetDiscoveryMode>",
+    );
+    assert_eq!(r["status"], 200, "{r}");
+    listener
+        .next(hello_from(&epr), Duration::from_secs(20))
+        .expect("Hello when discoverable again");
+    let r = client(&ns, &["raw", "--probe"]);
+    assert_eq!(r["replies"], 1, "{r}");
+    stop_nvt(nvt);
+    drop(listener);
+    drop(ns);
+}
