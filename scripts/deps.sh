@@ -9,15 +9,21 @@ cd "$(dirname "$0")/.."
 # the bindgen drift test. iproute2: network namespaces for multicast tests. gstreamer: the
 # rtspsrc client tests. gir1.2-gst-rtsp-server-1.0 + python3-gi: the GStreamer RTSP server,
 # peer of the RTSP benchmark (bench/run.sh). faketime: the conformance case that starts the
-# camera with its clock at 1970.
-PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv faketime
+# camera with its clock at 1970. chromium (+ node and npm, below): the browser test of the
+# camera page (tests/web_chromium.rs, driven by playwright-core); curl: HTTP Digest client
+# of the HLS tests.
+PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv faketime curl
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-          gstreamer1.0-plugins-bad gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0 python3-gi)
+          gstreamer1.0-plugins-bad gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0 python3-gi
+          chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node from Debian unless a node with npm is already there (e.g. a NodeSource build, whose
+# nodejs package conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -46,3 +52,14 @@ venv() {
 }
 venv conformance/onvif-zeep/requirements.txt target/zeep-venv
 venv conformance/ws-discovery/requirements.txt target/wsd-venv
+
+# playwright-core drives the Debian chromium (never a browser download of its own), pinned, in
+# target/node; tests/web_chromium.rs uses it.
+node_pkg=tests/web/package.json
+if [ ! -f target/node/installed ] || ! cmp -s "$node_pkg" target/node/installed; then
+  echo "deps: installing playwright-core into target/node"
+  rm -rf target/node && mkdir -p target/node
+  cp "$node_pkg" target/node/package.json
+  (cd target/node && npm install --silent --no-audit --no-fund --no-package-lock >/dev/null)
+  cp "$node_pkg" target/node/installed
+fi

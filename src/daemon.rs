@@ -152,6 +152,7 @@ async fn run_once(
         scopes_changed.clone(),
         media,
         &broker,
+        &streams,
     )
     .await?;
     ports.http.get_or_insert(http_port);
@@ -240,6 +241,7 @@ async fn start_http(
     scopes_changed: Arc<tokio::sync::Notify>,
     media: crate::onvif::media::Media,
     broker: &Arc<crate::events::Broker>,
+    streams: &Streams,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -268,6 +270,12 @@ async fn start_http(
         ),
         serial_number: id.serial.clone(),
         hardware_id: id.chip_model.clone(),
+    };
+    let web = crate::web::WebContext {
+        store: store.clone(),
+        registry: streams.registry.clone(),
+        device: identity.clone(),
+        rtsp_port,
     };
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
@@ -308,8 +316,12 @@ async fn start_http(
         .route(crate::onvif::endpoint::EVENTS_PATH, events)
         .route(crate::onvif::endpoint::EVENTS_PATH, producer)
         .route_prefix(crate::onvif::endpoint::SUBSCRIPTION_PREFIX, subscriptions);
-    let router = Arc::new(Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)));
+    let router = Arc::new(crate::web::install(
+        Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)),
+        web,
+    ));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
+    tracing::info!(addr = %local, "camera page at http://{local}/, live HLS at http://{local}/hls/index.m3u8");
     Ok((
         crate::http::server::HttpServer::spawn(listener, router),
         local.port(),

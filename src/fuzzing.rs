@@ -65,3 +65,15 @@ pub fn tunnel(data: &[u8]) {
     let mut out = Vec::new();
     let _ = tunnel::Base64Decoder::default().feed(data, &mut out);
 }
+
+/// The HLS request-target parser: never panics; what it accepts names a profile made of
+/// token characters and is one of the documented resources.
+pub fn hls_path(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(r) = crate::hls::path::parse(s) {
+        let p = r.profile();
+        assert!(p.len() <= 64 && !p.contains('/') && !p.starts_with('.'));
+    }
+}

@@ -14,6 +14,7 @@ pub mod file_source;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hls;
 pub mod http;
 pub mod motion;
 pub mod onvif;
@@ -25,4 +26,5 @@ pub mod snapshot;
 pub mod soap;
 pub mod stream_hub;
 pub mod streams;
+pub mod web;
 pub mod xml;

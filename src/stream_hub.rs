@@ -36,6 +36,9 @@ pub const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
 pub const MAX_GOP_FRAMES: usize = 300;
 /// Final metrics of this many most recently kicked viewers are kept for the daemon.
 pub const KICKED_LOG_LEN: usize = 16;
+/// Frames a frame-level subscriber (HLS) may fall behind before it loses frames
+/// (`broadcast` ring slots: ~2.5 s at 25 fps, each an `Arc<Frame>`, no video copied).
+pub const FRAME_RING: usize = 64;
 
 /// Per-viewer queue bounds.
 #[derive(Clone, Copy, Debug)]
@@ -175,6 +178,9 @@ pub struct StreamHub {
     inner: Mutex<HubInner>,
     next_viewer: AtomicU64,
     params_ready: Notify,
+    /// Raw frames for consumers that mux for themselves (HLS); sent to only while one
+    /// listens, outside the hub lock.
+    frames: tokio::sync::broadcast::Sender<Arc<Frame>>,
 }
 
 impl std::fmt::Debug for StreamHub {
@@ -211,6 +217,7 @@ impl StreamHub {
             }),
             next_viewer: AtomicU64::new(1),
             params_ready: Notify::new(),
+            frames: tokio::sync::broadcast::channel(FRAME_RING).0,
         })
     }
 
@@ -275,6 +282,19 @@ impl StreamHub {
         if !had_params && inner.packetizer.sps().is_some() && inner.packetizer.pps().is_some() {
             self.params_ready.notify_waiters();
         }
+        drop(inner);
+        // One Arc per frame, only while someone listens; a full ring overwrites the oldest
+        // slot and the lagging receiver is told so: the producer never waits.
+        if self.frames.receiver_count() > 0 {
+            let _ = self.frames.send(Arc::new(frame));
+        }
+    }
+
+    /// Subscribes to the raw frames (not packetized) from the next published one on. A
+    /// receiver more than [`FRAME_RING`] frames behind gets `RecvError::Lagged` and must
+    /// resume at the next IDR. Dropping the receiver unsubscribes.
+    pub fn subscribe_frames(&self) -> tokio::sync::broadcast::Receiver<Arc<Frame>> {
+        self.frames.subscribe()
     }
 
     /// SPS/PPS/SSRC for the SDP, waiting up to `wait` for the first parameter sets.
@@ -769,6 +789,26 @@ mod tests {
             t.elapsed() < Duration::from_secs(1),
             "cancel releases DESCRIBE"
         );
+    }
+
+    #[test]
+    fn frame_subscribers_get_raw_frames_and_lag_without_blocking() {
+        let h = hub(QueueLimits::default());
+        h.publish(frame(0, true)); // nobody listens: not kept
+        let mut rx = h.subscribe_frames();
+        h.publish(frame(1, false));
+        let f = rx.try_recv().unwrap();
+        assert_eq!(f.seq, 1);
+        assert_eq!(f.nals[0].len(), 500);
+        // A subscriber that never reads loses the oldest frames, the producer goes on.
+        for i in 2..(2 + FRAME_RING as u64 + 10) {
+            h.publish(frame(i, false));
+        }
+        assert!(matches!(
+            rx.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(10))
+        ));
+        assert_eq!(h.metrics().frames_in, FRAME_RING as u64 + 12);
     }
 
     #[test]

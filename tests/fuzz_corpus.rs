@@ -13,6 +13,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("rtcp", nvt::fuzzing::rtcp),
     ("tunnel", nvt::fuzzing::tunnel),
     ("discovery_datagram", nvt::discovery::message::fuzz_input),
+    ("hls_path", nvt::fuzzing::hls_path),
 ];
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {

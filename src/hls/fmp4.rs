@@ -1,0 +1,337 @@
+//! Fragmented MP4 (CMAF, ISO/IEC 23000-19) for one H.264 video track: the initialization
+//! segment (`ftyp` + `moov`) and media fragments (`moof` + `mdat`), built with the
+//! `mp4-atom` crate's box types.
+//!
+//! Choices, each the CMAF/HLS rule behind it:
+//! - timescale 90 kHz, the RTP clock of the same frames, so both paths share one timing;
+//! - samples carry their own duration, size and flags in `trun` (no defaults), and
+//!   `default-base-is-moof` with a `data_offset` into the `mdat` right after (CMAF s7.3.2.3);
+//! - `avc1`: SPS/PPS in `avcC`; they also stay in-band in IDR samples, which decoders
+//!   accept, so a sample is the access unit as the encoder made it (less AUDs).
+
+use bytes::{BufMut, Bytes};
+use mp4_atom::{
+    Avc1, Avcc, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf, Moof, Moov, Mvex, Mvhd,
+    Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry, Url,
+    Visual, Vmhd,
+};
+
+use crate::frame::{Frame, nal_type};
+
+/// Media timescale (ticks per second) of the video track.
+pub const TIMESCALE: u32 = 90_000;
+const TRACK_ID: u32 = 1;
+
+/// What the initialization segment describes, from the stream's SPS and PPS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackParams {
+    pub sps: Bytes,
+    pub pps: Bytes,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The SPS is not one this muxer can describe.
+#[derive(Debug, thiserror::Error)]
+#[error("unusable SPS: {0}")]
+pub struct BadSps(String);
+
+impl TrackParams {
+    /// Parses the SPS (ITU-T H.264 s7.3.2.1.1) for the picture size.
+    pub fn new(sps: Bytes, pps: Bytes) -> Result<Self, BadSps> {
+        if sps.len() < 4 {
+            return Err(BadSps("too short".into()));
+        }
+        let rbsp = h264_reader::rbsp::decode_nal(&sps).map_err(|e| BadSps(format!("{e:?}")))?;
+        let parsed = h264_reader::nal::sps::SeqParameterSet::from_bits(
+            h264_reader::rbsp::BitReader::new(&rbsp[..]),
+        )
+        .map_err(|e| BadSps(format!("{e:?}")))?;
+        let (width, height) = parsed
+            .pixel_dimensions()
+            .map_err(|e| BadSps(format!("{e:?}")))?;
+        Ok(TrackParams {
+            sps,
+            pps,
+            width,
+            height,
+        })
+    }
+
+    /// RFC 6381 s3.3 codec string: `avc1.PPCCLL` from the SPS's profile, constraint flags
+    /// and level bytes.
+    pub fn codec(&self) -> String {
+        format!(
+            "avc1.{:02x}{:02x}{:02x}",
+            self.sps[1], self.sps[2], self.sps[3]
+        )
+    }
+}
+
+/// The initialization segment: `ftyp` (CMAF brands) and a `moov` with one video track and
+/// an `mvex` announcing fragments.
+pub fn init_segment(p: &TrackParams) -> Bytes {
+    let ftyp = Ftyp {
+        major_brand: b"iso6".into(),
+        minor_version: 0,
+        compatible_brands: vec![b"iso6".into(), b"cmfc".into(), b"mp41".into()],
+    };
+    let (w, h) = (
+        p.width.min(u16::MAX as u32) as u16,
+        p.height.min(u16::MAX as u32) as u16,
+    );
+    let avc1 = Avc1 {
+        visual: Visual {
+            data_reference_index: 1,
+            width: w,
+            height: h,
+            compressor: "nvt".into(),
+            ..Default::default()
+        },
+        avcc: Avcc {
+            configuration_version: 1,
+            avc_profile_indication: p.sps[1],
+            profile_compatibility: p.sps[2],
+            avc_level_indication: p.sps[3],
+            length_size: 4,
+            sequence_parameter_sets: vec![p.sps.to_vec()],
+            picture_parameter_sets: vec![p.pps.to_vec()],
+            // The extension is for High profiles and up only (ISO/IEC 14496-15 s5.3.3.1.2).
+            ext: None,
+        },
+        btrt: None,
+        colr: None,
+        pasp: None,
+        taic: None,
+        fiel: None,
+    };
+    let moov = Moov {
+        mvhd: Mvhd {
+            timescale: 1000,
+            rate: 1.into(),
+            volume: 1.into(),
+            next_track_id: TRACK_ID + 1,
+            matrix: Default::default(),
+            ..Default::default()
+        },
+        mvex: Some(Mvex {
+            mehd: None,
+            trex: vec![Trex {
+                track_id: TRACK_ID,
+                default_sample_description_index: 1,
+                ..Default::default()
+            }],
+        }),
+        trak: vec![Trak {
+            tkhd: Tkhd {
+                track_id: TRACK_ID,
+                enabled: true,
+                in_movie: true,
+                width: w.into(),
+                height: h.into(),
+                matrix: Default::default(),
+                ..Default::default()
+            },
+            mdia: Mdia {
+                mdhd: Mdhd {
+                    timescale: TIMESCALE,
+                    language: "und".into(),
+                    ..Default::default()
+                },
+                hdlr: Hdlr {
+                    handler: b"vide".into(),
+                    name: "nvt video".into(),
+                },
+                minf: Minf {
+                    vmhd: Some(Vmhd::default()),
+                    dinf: Dinf {
+                        dref: Dref {
+                            urls: vec![Url::default()],
+                        },
+                    },
+                    stbl: Stbl {
+                        stsd: Stsd {
+                            codecs: vec![avc1.into()],
+                        },
+                        stts: Stts::default(),
+                        stsc: Stsc::default(),
+                        stsz: Stsz::default(),
+                        stco: Some(Stco::default()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            },
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let mut out = Vec::with_capacity(1024);
+    // Encoding into a Vec cannot run out of room; the boxes above are all well-formed.
+    ftyp.encode(&mut out).expect("ftyp encodes");
+    moov.encode(&mut out).expect("moov encodes");
+    Bytes::from(out)
+}
+
+/// One sample (access unit) of a fragment.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub frame: std::sync::Arc<Frame>,
+    /// Duration in [`TIMESCALE`] ticks.
+    pub duration: u32,
+}
+
+/// `sample_flags` (ISO/IEC 14496-12 s8.8.3.1): sync samples depend on nothing; others
+/// depend on earlier ones and are non-sync.
+const SYNC_FLAGS: u32 = 0x0200_0000;
+const NON_SYNC_FLAGS: u32 = 0x0101_0000;
+
+/// The NAL units that go into a sample: all but access unit delimiters, which MP4 omits
+/// (ISO/IEC 14496-15 s5.3.1).
+fn sample_nals(frame: &Frame) -> impl Iterator<Item = &Bytes> {
+    frame
+        .nals
+        .iter()
+        .filter(|n| n.first().map(|b| b & 0x1f) != Some(nal_type::AUD))
+}
+
+fn sample_size(frame: &Frame) -> usize {
+    sample_nals(frame).map(|n| 4 + n.len()).sum()
+}
+
+/// A media fragment (`moof` + `mdat`) of `samples`, the first decoded at `decode_time`
+/// ticks; `sequence` is the `mfhd` sequence number (increasing per fragment).
+pub fn fragment(sequence: u32, decode_time: u64, samples: &[Sample]) -> Bytes {
+    let entries: Vec<TrunEntry> = samples
+        .iter()
+        .map(|s| TrunEntry {
+            duration: Some(s.duration),
+            size: Some(sample_size(&s.frame) as u32),
+            flags: Some(if s.frame.keyframe {
+                SYNC_FLAGS
+            } else {
+                NON_SYNC_FLAGS
+            }),
+            cts: None,
+        })
+        .collect();
+    let mut moof = Moof {
+        mfhd: Mfhd {
+            sequence_number: sequence,
+        },
+        traf: vec![Traf {
+            tfhd: Tfhd {
+                track_id: TRACK_ID,
+                default_base_is_moof: true,
+                ..Default::default()
+            },
+            tfdt: Some(Tfdt {
+                base_media_decode_time: decode_time,
+            }),
+            trun: vec![Trun {
+                data_offset: Some(0),
+                entries,
+            }],
+            ..Default::default()
+        }],
+    };
+    let mut head = Vec::new();
+    moof.encode(&mut head).expect("moof encodes");
+    // The data starts after the moof and the 8-byte mdat header; the offset's value does not
+    // change the moof's size, so a second encoding gives the final box.
+    moof.traf[0].trun[0].data_offset = Some(head.len() as i32 + 8);
+    head.clear();
+    moof.encode(&mut head).expect("moof encodes");
+
+    let mdat_len: usize = 8 + samples.iter().map(|s| sample_size(&s.frame)).sum::<usize>();
+    let mut out = Vec::with_capacity(head.len() + mdat_len);
+    out.extend_from_slice(&head);
+    // mdat written by hand: mp4-atom's `Mdat` wants the payload as one Vec first, which would
+    // copy every frame twice.
+    out.put_u32(mdat_len as u32);
+    out.extend_from_slice(b"mdat");
+    for s in samples {
+        for nal in sample_nals(&s.frame) {
+            out.put_u32(nal.len() as u32);
+            out.extend_from_slice(nal);
+        }
+    }
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mp4_atom::Decode;
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    // The SPS/PPS of tests/data/baseline-640x360-25fps.h264.
+    const SPS: &[u8] = &[
+        0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00, 0xa0, 0x2f, 0xf9, 0x70, 0x11, 0x00, 0x00, 0x03, 0x00,
+        0x01, 0x00, 0x00, 0x03, 0x00, 0x32, 0x0f, 0x16, 0x2e, 0x48,
+    ];
+    const PPS: &[u8] = &[0x68, 0xcb, 0x83, 0xcb, 0x20];
+
+    fn params() -> TrackParams {
+        TrackParams::new(Bytes::from_static(SPS), Bytes::from_static(PPS)).unwrap()
+    }
+
+    #[test]
+    fn sps_gives_size_and_codec() {
+        let p = params();
+        assert_eq!((p.width, p.height), (640, 360));
+        assert_eq!(p.codec(), "avc1.42c01e");
+        assert!(TrackParams::new(Bytes::from_static(&[0x67, 1]), Bytes::new()).is_err());
+    }
+
+    #[test]
+    fn init_segment_round_trips() {
+        let init = init_segment(&params());
+        let mut buf = std::io::Cursor::new(&init[..]);
+        let ftyp = Ftyp::decode(&mut buf).unwrap();
+        assert_eq!(ftyp.major_brand, b"iso6".into());
+        let moov = Moov::decode(&mut buf).unwrap();
+        assert_eq!(moov.trak[0].mdia.mdhd.timescale, TIMESCALE);
+        assert!(moov.mvex.is_some());
+    }
+
+    #[test]
+    fn fragment_offsets_point_at_samples() {
+        let frame = |key: bool| {
+            Arc::new(Frame {
+                channel: 0,
+                seq: 0,
+                pts: Duration::ZERO,
+                wallclock: SystemTime::now(),
+                keyframe: key,
+                nals: vec![
+                    Bytes::from_static(&[0x09, 0xf0]),
+                    Bytes::from(vec![if key { 0x65 } else { 0x41 }; 100]),
+                ],
+            })
+        };
+        let samples = [
+            Sample {
+                frame: frame(true),
+                duration: 3600,
+            },
+            Sample {
+                frame: frame(false),
+                duration: 3600,
+            },
+        ];
+        let frag = fragment(7, 90_000, &samples);
+        let mut buf = std::io::Cursor::new(&frag[..]);
+        let moof = Moof::decode(&mut buf).unwrap();
+        assert_eq!(moof.mfhd.sequence_number, 7);
+        let trun = &moof.traf[0].trun[0];
+        let off = trun.data_offset.unwrap() as usize;
+        // First sample: a 4-byte length then the IDR slice (the AUD is gone).
+        assert_eq!(&frag[off..off + 5], &[0, 0, 0, 100, 0x65]);
+        assert_eq!(trun.entries[0].size, Some(104));
+        assert_eq!(trun.entries[1].flags, Some(NON_SYNC_FLAGS));
+        assert_eq!(frag.len(), off + 208);
+        assert_eq!(&frag[off - 4..off], b"mdat");
+    }
+}

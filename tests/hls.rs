@@ -1,0 +1,239 @@
+//! Live HLS from the real binary, read by real clients over loopback: curl (HTTP Digest),
+//! ffprobe/ffmpeg (playlists, fMP4 decoding). The browser test is tests/web_chromium.rs.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::Daemon;
+
+const PASSWORD: &str = "hls-secret";
+const START: Duration = Duration::from_secs(60);
+
+fn start() -> (Daemon, u16, tempfile::TempDir) {
+    let state = common::temp_state();
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
+    let line = nvt.wait_for("ONVIF device service at http://", START);
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    nvt.wait_for("nvt running", START);
+    (nvt, port, state)
+}
+
+/// `curl` GET: (status, body). `user` None sends no credentials.
+fn get(port: u16, path: &str, user: Option<(&str, &str)>) -> (u16, Vec<u8>) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "--max-time", "30", "-w", "\n%{http_code}"]);
+    if let Some((u, p)) = user {
+        cmd.args(["--digest", "-u", &format!("{u}:{p}")]);
+    }
+    let out = cmd
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .expect("run curl");
+    assert!(out.status.success(), "curl {path}: {out:?}");
+    let body = out.stdout;
+    let nl = body.iter().rposition(|b| *b == b'\n').unwrap();
+    let code = String::from_utf8_lossy(&body[nl + 1..]).parse().unwrap();
+    (code, body[..nl].to_vec())
+}
+
+fn admin(port: u16, path: &str) -> (u16, Vec<u8>) {
+    get(port, path, Some(("admin", PASSWORD)))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ffprobe(args: &[&str]) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error"])
+        .args(args)
+        .output()
+        .expect("run ffprobe");
+    assert!(
+        out.status.success(),
+        "ffprobe {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS.mmmZ` into Unix milliseconds.
+fn pdt_ms(s: &str) -> i64 {
+    nvt::xml::xsd::parse_datetime(s).unwrap_or_else(|| panic!("bad date {s:?}"))
+}
+
+#[test]
+fn nothing_is_served_without_credentials() {
+    let (_nvt, port, _state) = start();
+    // Start a session so the segment and part names below exist.
+    let (code, _) = admin(port, "/hls/main/stream.m3u8");
+    assert_eq!(code, 200);
+    for path in [
+        "/hls/index.m3u8",
+        "/hls/main/index.m3u8",
+        "/hls/main/stream.m3u8",
+        "/hls/main/stream.m3u8?_HLS_msn=1&_HLS_part=0",
+        "/hls/main/init-0.mp4",
+        "/hls/main/seg-0.m4s",
+        "/hls/main/part-0.0.m4s",
+        "/hls/sub/stream.m3u8",
+        "/",
+        "/api/status",
+        "/assets/app.js",
+        "/assets/hls.light.min.js",
+    ] {
+        let (code, body) = get(port, path, None);
+        assert_eq!(code, 401, "{path} without credentials: {}", text(&body));
+        let (code, _) = get(port, path, Some(("admin", "wrong-password")));
+        assert_eq!(code, 401, "{path} with a wrong password");
+    }
+    assert_eq!(admin(port, "/hls/nope/stream.m3u8").0, 404);
+    assert_eq!(admin(port, "/hls/main/seg-x.m4s").0, 400);
+}
+
+#[test]
+fn ffprobe_reads_the_playlists_and_decodes_the_segments() {
+    let (_nvt, port, _state) = start();
+    // The multivariant playlist of every profile names both, with codec and size.
+    let (code, body) = admin(port, "/hls/index.m3u8");
+    assert_eq!(code, 200);
+    let all = text(&body);
+    assert!(
+        all.contains("RESOLUTION=1280x720") && all.contains("main/stream.m3u8"),
+        "{all}"
+    );
+    assert!(
+        all.contains("RESOLUTION=640x360") && all.contains("sub/stream.m3u8"),
+        "{all}"
+    );
+    assert!(all.contains("CODECS=\"avc1."), "{all}");
+
+    // ffprobe follows the profile's multivariant playlist (Digest on every request) and
+    // decodes four seconds of it.
+    for (profile, w, h, min_frames) in [("main", 1280, 720, 50), ("sub", 640, 360, 30)] {
+        let url = format!("http://admin:{PASSWORD}@127.0.0.1:{port}/hls/{profile}/index.m3u8");
+        let out = ffprobe(&[
+            "-select_streams",
+            "v:0",
+            "-count_frames",
+            "-read_intervals",
+            "%+4",
+            "-show_entries",
+            "stream=codec_name,width,height,nb_read_frames",
+            "-of",
+            "csv=p=0",
+            &url,
+        ]);
+        let line = out.lines().next().unwrap_or_default().to_owned();
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(
+            &f[..3],
+            &["h264", &w.to_string(), &h.to_string()],
+            "{profile}: {out}"
+        );
+        let frames: u32 = f[3].parse().unwrap();
+        assert!(
+            frames >= min_frames,
+            "{profile}: only {frames} frames decoded"
+        );
+    }
+
+    // A downloaded segment (with its initialization segment) is one whole GOP: 2 s at 25 fps.
+    let (_, pl) = admin(port, "/hls/main/stream.m3u8");
+    let pl = text(&pl);
+    let seg = pl.lines().rfind(|l| l.starts_with("seg-")).unwrap();
+    let map = pl
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-MAP:URI=\""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap();
+    let (c1, mut file) = admin(port, &format!("/hls/main/{map}"));
+    let (c2, media) = admin(port, &format!("/hls/main/{seg}"));
+    assert_eq!((c1, c2), (200, 200));
+    file.extend_from_slice(&media);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("segment.mp4");
+    std::fs::write(&path, &file).unwrap();
+    let out = ffprobe(&[
+        "-count_frames",
+        "-show_entries",
+        "stream=codec_name,nb_read_frames",
+        "-of",
+        "csv=p=0",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.trim(), "h264,50", "{out}");
+}
+
+#[test]
+fn low_latency_playlist_blocks_for_the_next_part() {
+    let (mut nvt, port, _state) = start();
+    let (code, body) = admin(port, "/hls/main/stream.m3u8");
+    assert_eq!(code, 200);
+    let pl = text(&body);
+    for tag in [
+        "#EXT-X-TARGETDURATION:2\n",
+        "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.600\n",
+        "#EXT-X-PART-INF:PART-TARGET=0.200\n",
+        "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-",
+    ] {
+        assert!(pl.contains(tag), "missing {tag:?} in\n{pl}");
+    }
+    // Program date-time is the capture wall clock: close to ours (same machine).
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let last_pdt = pl
+        .lines()
+        .filter_map(|l| l.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:"))
+        .next_back()
+        .unwrap();
+    let age = now - pdt_ms(last_pdt);
+    assert!(
+        (-1_000..30_000).contains(&age),
+        "PDT {last_pdt} is {age} ms from now"
+    );
+
+    // Ask for the hinted part: the answer is the playlist that lists it.
+    let hint = pl
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-"))
+        .and_then(|l| l.strip_suffix(".m4s\""))
+        .unwrap();
+    let (msn, part) = hint.split_once('.').unwrap();
+    let (code, body) = admin(
+        port,
+        &format!("/hls/main/stream.m3u8?_HLS_msn={msn}&_HLS_part={part}"),
+    );
+    assert_eq!(code, 200);
+    let next = text(&body);
+    let hinted = format!("URI=\"part-{msn}.{part}.m4s\"");
+    // The hinted part exists now, or its segment ended first and the next one began.
+    let next_msn = msn.parse::<u64>().unwrap() + 1;
+    assert!(
+        next.contains(&format!("#EXT-X-PART:DURATION=0.20000,{hinted}"))
+            || next.contains(&format!("part-{next_msn}.0.m4s")),
+        "{hinted} not in\n{next}"
+    );
+    // The part itself is served.
+    let (code, part_bytes) = admin(port, &format!("/hls/main/part-{msn}.{part}.m4s"));
+    if code == 200 {
+        assert_eq!(&part_bytes[4..8], b"moof");
+    }
+    // Far ahead of the live edge: a client error, at once (s6.2.5.2).
+    let far = msn.parse::<u64>().unwrap() + 10;
+    let (code, _) = admin(port, &format!("/hls/main/stream.m3u8?_HLS_msn={far}"));
+    assert_eq!(code, 400);
+
+    // Nobody watching: the segmenter stops and its memory is freed.
+    nvt.wait_for("HLS: session stopped (no viewer)", Duration::from_secs(40));
+}
