@@ -91,21 +91,22 @@ async fn run_once(
     );
 
     let settings = store.get();
+    let (broker, event_tasks) = start_events(&store);
     let mut monitors = Vec::new();
     for imaging in &settings.imaging {
         let vi = crate::camera::source_index(&imaging.source_token)?;
         let hold = Duration::from_millis(u64::from(imaging.motion.debounce_ms));
+        let source = crate::events::monitor::MotionSource {
+            source: imaging.source_token.clone(),
+            configuration: (settings.media.video_sources.iter())
+                .find(|c| c.source == vi)
+                .map_or_else(|| imaging.source_token.clone(), |c| c.token.clone()),
+        };
         monitors.push(MotionMonitor::start(
             camera.sdk().clone(),
             vi,
             hold,
-            |change| {
-                tracing::info!(
-                    vi = change.vi,
-                    motion = change.motion,
-                    "motion state changed"
-                );
-            },
+            source.sink(broker.clone()),
         )?);
     }
     let streams = Streams::start(&camera, &settings)?;
@@ -124,8 +125,16 @@ async fn run_once(
     let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
     let http_port = port(protocols.http_port, config.http_port, ports.http);
-    let (http, http_port) =
-        start_http(config, http_port, &store, id, rtsp_port, reboot.clone()).await?;
+    let (http, http_port) = start_http(
+        config,
+        http_port,
+        &store,
+        id,
+        rtsp_port,
+        reboot.clone(),
+        &broker,
+    )
+    .await?;
     ports.http.get_or_insert(http_port);
 
     tracing::info!(
@@ -138,6 +147,9 @@ async fn run_once(
         _ = reboot.notified() => Stop::Restart,
     };
     tracing::info!("stopping");
+    // Subscriptions end with this run (push deliveries stop, waiting pulls return).
+    event_tasks.iter().for_each(|t| t.abort());
+    broker.close_all();
     http.shutdown().await;
     if let Some(rtsp) = rtsp {
         rtsp.shutdown().await;
@@ -148,6 +160,27 @@ async fn run_once(
     store.flush().context("saving settings at shutdown")?;
     tracing::info!("stopped");
     Ok(stop)
+}
+
+/// The event broker, its monitoring producer and the collector of expired subscriptions.
+fn start_events(
+    store: &Arc<SettingsStore>,
+) -> (Arc<crate::events::Broker>, [tokio::task::JoinHandle<()>; 2]) {
+    let clock = store.clone();
+    let broker = Arc::new(crate::events::Broker::new(
+        store.get().events.max_pull_points as usize,
+        Arc::new(move || crate::onvif::device::device_now_ms(&clock)),
+    ));
+    let monitor = crate::events::monitor::spawn(broker.clone());
+    let reaper = broker.clone();
+    let reap = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::events::limits::REAP_INTERVAL);
+        loop {
+            tick.tick().await;
+            reaper.reap();
+        }
+    });
+    (broker, [monitor, reap])
 }
 
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
@@ -176,6 +209,7 @@ async fn start_http(
     id: &crate::sdk::SdkVersion,
     rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
+    broker: &Arc<crate::events::Broker>,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -207,12 +241,20 @@ async fn start_http(
         http_port: local.port(),
         rtsp_port,
         bind: config.bind,
-        services: Vec::new(),
+        services: vec![Arc::new(crate::onvif::events::Advertised {
+            max_pull_points: broker.max_pull_points(),
+        })],
     };
-    let endpoint = Endpoint::new(security).route(
-        crate::onvif::endpoint::DEVICE_PATH,
-        device::Service(Device::new(store.clone(), identity, hooks)),
-    );
+    let (events, producer, subscriptions) =
+        crate::onvif::events::Events::new(broker.clone(), store.clone()).services();
+    let endpoint = Endpoint::new(security)
+        .route(
+            crate::onvif::endpoint::DEVICE_PATH,
+            device::Service(Device::new(store.clone(), identity, hooks)),
+        )
+        .route(crate::onvif::endpoint::EVENTS_PATH, events)
+        .route(crate::onvif::endpoint::EVENTS_PATH, producer)
+        .route_prefix(crate::onvif::endpoint::SUBSCRIPTION_PREFIX, subscriptions);
     let router = Arc::new(Router::new(endpoint));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     Ok((crate::http::server::HttpServer::spawn(listener, router), local.port()))

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod camera;
 pub mod config;
 pub mod daemon;
+pub mod events;
 pub mod file_source;
 pub mod frame;
 #[doc(hidden)]

@@ -31,3 +31,8 @@ fn soap_envelope_corpus() {
 fn xsd_time_corpus() {
     run_corpus("xsd_time", nvt::xml::xsd::fuzz_input);
 }
+
+#[test]
+fn topic_filter_corpus() {
+    run_corpus("topic_filter", nvt::events::filter::fuzz_input);
+}

@@ -23,6 +23,10 @@ pub struct Service {
     pub wsdl: String,
     /// Target namespace of the service's messages.
     pub namespace: String,
+    /// The WSDL portType to take the operations from, when operations of the same name
+    /// exist in several port types of that namespace (event.wsdl: `Unsubscribe`).
+    #[serde(default)]
+    pub port_type: Option<String>,
     /// Operation name -> access class (ONVIF Core default access policy). Only these
     /// operations are generated.
     pub operations: BTreeMap<String, String>,

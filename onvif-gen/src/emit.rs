@@ -31,6 +31,8 @@ enum FieldKind {
     Elem,
     Any,
     Value,
+    /// Character data of a `mixed` complex type.
+    Text,
 }
 
 /// A resolved Rust type.
@@ -431,6 +433,21 @@ impl<'a> Emitter<'a> {
                 boxed: false,
             });
         }
+        if ct.mixed && !ct.simple_content && !out.iter().any(|f| f.kind == FieldKind::Text) {
+            out.push(Field {
+                rust: "text".into(),
+                xml: (String::new(), String::new()),
+                kind: FieldKind::Text,
+                ty: Ty {
+                    path: "String".into(),
+                    simple: true,
+                    key: None,
+                },
+                optional: false,
+                many: false,
+                boxed: false,
+            });
+        }
         for p in &ct.particles {
             match &p.kind {
                 PKind::Any => {
@@ -671,6 +688,7 @@ impl<'a> Emitter<'a> {
                 FieldKind::Elem => format!("element `{}`", self.prefixed(&f.xml)?),
                 FieldKind::Any => "xs:any content".into(),
                 FieldKind::Value => "simple content".into(),
+                FieldKind::Text => "character data (mixed content)".into(),
             };
             writeln!(
                 o,
@@ -707,6 +725,9 @@ impl<'a> Emitter<'a> {
                 }
                 FieldKind::Value => {
                     writeln!(o, "        out.value = XsValue::parse_xs(&el.text)?;").unwrap()
+                }
+                FieldKind::Text => {
+                    writeln!(o, "        out.{} = el.text.clone();", f.rust).unwrap()
                 }
                 FieldKind::AnyAttr => {
                     let declared: Vec<String> = s
@@ -806,6 +827,7 @@ impl<'a> Emitter<'a> {
         for f in &s.fields {
             match f.kind {
                 FieldKind::Value => o.push_str("        w.text(&self.value.to_xs());\n"),
+                FieldKind::Text => writeln!(o, "        w.text(&self.{});", f.rust).unwrap(),
                 FieldKind::Any => o.push_str("        for a in &self.any { w.element(a); }\n"),
                 FieldKind::Elem => {
                     let q = self.prefixed(&f.xml)?;

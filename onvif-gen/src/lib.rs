@@ -25,11 +25,16 @@ pub fn generate(config: &Path, wsdl_root: &Path) -> Result<BTreeMap<String, Stri
     for s in &cfg.services {
         let mut ops = Vec::new();
         for name in s.operations.keys() {
-            let op = model
-                .operations
-                .get(&(s.namespace.clone(), name.clone()))
-                .with_context(|| format!("operation {name} not in {}", s.wsdl))?
-                .clone();
+            let op = match &s.port_type {
+                Some(pt) => {
+                    model
+                        .port_operations
+                        .get(&(s.namespace.clone(), pt.clone(), name.clone()))
+                }
+                None => model.operations.get(&(s.namespace.clone(), name.clone())),
+            }
+            .with_context(|| format!("operation {name} not in {}", s.wsdl))?
+            .clone();
             let i = em.element(&op.input)?;
             let r = em.element(&op.output)?;
             ops.push((op, i, r));

@@ -32,6 +32,9 @@ pub struct ComplexType {
     pub particles: Vec<Particle>,
     pub attrs: Vec<AttrDecl>,
     pub any_attr: bool,
+    /// `mixed="true"`: character data between the children (e.g. wsnt:TopicExpressionType,
+    /// whose value is the topic expression text).
+    pub mixed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +83,10 @@ pub struct Model {
     pub attributes: BTreeMap<QName, TypeRef>,
     /// WSDL operations by (portType namespace, operation name).
     pub operations: BTreeMap<QName, Operation>,
+    /// WSDL operations by (portType namespace, portType name, operation name): one WSDL can
+    /// have an operation of the same name in several port types (event.wsdl: `Unsubscribe`
+    /// of PullPointSubscription and of the WS-BaseNotification SubscriptionManager).
+    pub port_operations: BTreeMap<(String, String, String), Operation>,
     /// WSDL messages by QName -> the element of their (single) part.
     messages: BTreeMap<QName, QName>,
     loaded: BTreeSet<PathBuf>,
@@ -121,14 +128,21 @@ impl Model {
                 }
             }
         }
-        let mut actions: BTreeMap<String, String> = BTreeMap::new();
+        // Actions by (bound portType's local name, operation name): several bindings of one
+        // file may bind operations of the same name with different actions.
+        let mut actions: BTreeMap<(String, String), String> = BTreeMap::new();
         for b in root.kids(WSDL, "binding") {
+            let pt = b
+                .attr("type")
+                .map(|t| t.rsplit(':').next().unwrap_or(t).to_owned())
+                .unwrap_or_default();
             for op in b.kids(WSDL, "operation") {
                 if let Some(a) = op
                     .kid(SOAP12, "operation")
                     .and_then(|o| o.attr("soapAction"))
                 {
-                    actions.insert(op.attr("name").unwrap().to_owned(), a.to_owned());
+                    let name = op.attr("name").unwrap().to_owned();
+                    actions.insert((pt.clone(), name), a.to_owned());
                 }
             }
         }
@@ -147,21 +161,21 @@ impl Model {
                     continue;
                 };
                 let action = actions
-                    .get(&name)
+                    .get(&(pt_name.to_owned(), name.clone()))
                     .cloned()
                     .unwrap_or_else(|| format!("{tns}/{pt_name}/{name}Request"));
                 // WSDL 1.1 default action pattern (WS-Addressing 1.0 Metadata s.4.4.4).
                 let response_action = format!("{tns}/{pt_name}/{name}Response");
-                self.operations.insert(
-                    (tns.clone(), name.clone()),
-                    Operation {
-                        name,
-                        input,
-                        output,
-                        action,
-                        response_action,
-                    },
-                );
+                let op = Operation {
+                    name: name.clone(),
+                    input,
+                    output,
+                    action,
+                    response_action,
+                };
+                self.port_operations
+                    .insert((tns.clone(), pt_name.to_owned(), name.clone()), op.clone());
+                self.operations.insert((tns.clone(), name), op);
             }
         }
         Ok(())
@@ -276,9 +290,13 @@ fn simple(n: &Node) -> Result<SimpleType> {
 }
 
 fn complex(n: &Node, ctx: &Ctx) -> Result<ComplexType> {
-    let mut ct = ComplexType::default();
+    let mut ct = ComplexType {
+        mixed: n.attr("mixed") == Some("true"),
+        ..ComplexType::default()
+    };
     let mut body = n;
     if let Some(cc) = n.kid(XS, "complexContent") {
+        ct.mixed |= cc.attr("mixed") == Some("true");
         if let Some(ext) = cc.kid(XS, "extension") {
             ct.base = Some(ext.qname(ext.attr("base").unwrap())?);
             body = ext;

@@ -9,4 +9,5 @@ pub use rt::RequestContext;
 pub mod device;
 pub mod directory;
 pub mod endpoint;
+pub mod events;
 pub mod host;

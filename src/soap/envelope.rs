@@ -197,6 +197,13 @@ pub fn parse_request(body: &[u8]) -> Result<Request, EnvelopeError> {
         ));
     }
     req.body = op.clone();
+    // Declarations made on the Envelope and Body are in scope in the operation element too:
+    // QName-valued content (event topic expressions) may use them.
+    for (p, u) in body_el.ns_decls.iter().chain(&root.ns_decls) {
+        if !req.body.ns_decls.iter().any(|(q, _)| q == p) {
+            req.body.ns_decls.insert(0, (p.clone(), u.clone()));
+        }
+    }
     // Cap echoed values so a response can never amplify a request by much.
     if req.message_id.as_ref().is_some_and(|m| m.len() > 256) {
         req.message_id = None;
@@ -228,7 +235,13 @@ pub fn write_response(
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.open("env:Envelope");
     w.attr("xmlns:env", version.ns());
-    for (p, u) in BASE_PREFIXES.iter().chain(namespaces) {
+    // A prefix is declared once even when a generated module shares it with the base set
+    // (`wsa`): a repeated attribute would make the envelope not well-formed.
+    for (i, (p, u)) in BASE_PREFIXES.iter().chain(namespaces).enumerate() {
+        let earlier = BASE_PREFIXES.iter().chain(namespaces).take(i);
+        if earlier.clone().any(|(q, _)| q == p) {
+            continue;
+        }
         w.attr(&format!("xmlns:{p}"), u);
     }
     w.close_start();

@@ -42,6 +42,10 @@ pub struct Fault {
     pub code: Code,
     pub subcodes: Vec<&'static str>,
     pub reason: Cow<'static, str>,
+    /// The fault's detail element (SOAP 1.2 part 1 s.5.4.5), already written with its own
+    /// namespace declarations: the declared faults of the WSDL (e.g. WS-BaseNotification's
+    /// `wsnt:TopicNotSupportedFault`) travel here.
+    pub detail: Option<String>,
 }
 
 impl Fault {
@@ -54,7 +58,14 @@ impl Fault {
             code,
             subcodes: subcodes.to_vec(),
             reason: reason.into(),
+            detail: None,
         }
+    }
+
+    /// The same fault with a detail element (well-formed XML declaring its own prefixes).
+    pub fn with_detail(mut self, xml: String) -> Self {
+        self.detail = Some(xml);
+        self
     }
 
     /// `env:Receiver / ter:ActionNotSupported`: the operation is unknown or not implemented
@@ -131,7 +142,13 @@ impl Fault {
                 }
                 w.raw("</env:Code><env:Reason><env:Text xml:lang=\"en\">");
                 w.text(&self.reason);
-                w.raw("</env:Text></env:Reason></env:Fault>");
+                w.raw("</env:Text></env:Reason>");
+                if let Some(d) = &self.detail {
+                    w.raw("<env:Detail>");
+                    w.raw(d);
+                    w.raw("</env:Detail>");
+                }
+                w.raw("</env:Fault>");
             }
             SoapVersion::V11 => {
                 w.raw("<env:Fault><faultcode>env:");
@@ -141,7 +158,13 @@ impl Fault {
                     w.text(&format!("ter:{s} "));
                 }
                 w.text(&self.reason);
-                w.raw("</faultstring></env:Fault>");
+                w.raw("</faultstring>");
+                if let Some(d) = &self.detail {
+                    w.raw("<detail>");
+                    w.raw(d);
+                    w.raw("</detail>");
+                }
+                w.raw("</env:Fault>");
             }
         }
     }

@@ -12,7 +12,11 @@ pub const WSU: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 pub const TER: &str = "http://www.onvif.org/ver10/error";
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+/// The ONVIF topic namespace. Topic expressions are QName-valued text
+/// (`tns1:VideoSource/MotionAlarm`), and clients such as Home Assistant match them with this
+/// very prefix, so it is declared on every envelope.
+pub const TNS1: &str = "http://www.onvif.org/ver10/topics";
 
 /// (prefix, URI) declared on every response envelope besides `env`. Generated types add the
 /// service namespaces through [`crate::onvif::generated::NAMESPACES`].
-pub const BASE_PREFIXES: &[(&str, &str)] = &[("wsa", WSA), ("ter", TER)];
+pub const BASE_PREFIXES: &[(&str, &str)] = &[("wsa", WSA), ("ter", TER), ("tns1", TNS1)];

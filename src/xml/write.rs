@@ -173,6 +173,17 @@ impl XmlWriter {
         for i in &new_decls {
             self.attr(&format!("xmlns:n{i}"), scope[*i]);
         }
+        // The element's own declarations too: values of type xs:QName in its text or
+        // attributes (event topics, `Type="xs:boolean"`) refer to them. Prefixes of the form
+        // used above (`nN`) and the default namespace are left out so nothing is declared twice.
+        for (p, u) in &el.ns_decls {
+            let generated = p
+                .strip_prefix('n')
+                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
+            if !p.is_empty() && !generated && p != "xml" && p != "xmlns" {
+                self.attr(&format!("xmlns:{p}"), u);
+            }
+        }
         for (k, v) in &attrs {
             self.attr(k, v);
         }
@@ -260,6 +271,26 @@ mod tests {
             w.as_str(),
             r#"<a xmlns:q="urn:x" xmlns:ns1="urn:inner" ns1:k="1"><b ns0:k="2" xmlns:ns2="urn:other" ns2:k="3"/></a>"#
         );
+    }
+
+    #[test]
+    fn own_namespace_declarations_are_written_for_qname_values() {
+        let mut el = Element::new(Some("urn:t"), "d");
+        el.ns_decls.push(("xs".into(), "urn:xs".into()));
+        el.ns_decls.push(("n0".into(), "urn:clash".into()));
+        el.attrs.push(crate::xml::dom::Attribute {
+            ns: None,
+            name: "Type".into(),
+            value: "xs:boolean".into(),
+        });
+        let mut w = XmlWriter::new();
+        w.element(&el);
+        assert_eq!(
+            w.as_str(),
+            r#"<n0:d xmlns:n0="urn:t" xmlns:xs="urn:xs" Type="xs:boolean"/>"#
+        );
+        let back = crate::xml::parse(w.as_str().as_bytes()).unwrap();
+        assert!(back.ns_decls.contains(&("xs".into(), "urn:xs".into())));
     }
 
     #[test]

@@ -5,11 +5,21 @@
 #[rustfmt::skip]
 pub mod device;
 #[rustfmt::skip]
+pub mod events;
+#[rustfmt::skip]
 pub mod imaging;
 #[rustfmt::skip]
 pub mod media;
 #[rustfmt::skip]
+pub mod notification_producer;
+#[rustfmt::skip]
+pub mod pull_point;
+#[rustfmt::skip]
+pub mod subscription_manager;
+#[rustfmt::skip]
 pub mod tds;
+#[rustfmt::skip]
+pub mod tev;
 #[rustfmt::skip]
 pub mod timg;
 #[rustfmt::skip]
@@ -17,13 +27,20 @@ pub mod trt;
 #[rustfmt::skip]
 pub mod tt;
 #[rustfmt::skip]
+pub mod wsa;
+#[rustfmt::skip]
 pub mod wsnt;
+#[rustfmt::skip]
+pub mod wstop;
 
 /// (prefix, namespace URI) of every module, declared on each response envelope.
 pub const NAMESPACES: &[(&str, &str)] = &[
     ("tds", "http://www.onvif.org/ver10/device/wsdl"),
+    ("tev", "http://www.onvif.org/ver10/events/wsdl"),
     ("timg", "http://www.onvif.org/ver20/imaging/wsdl"),
     ("trt", "http://www.onvif.org/ver10/media/wsdl"),
     ("tt", "http://www.onvif.org/ver10/schema"),
+    ("wsa", "http://www.w3.org/2005/08/addressing"),
     ("wsnt", "http://docs.oasis-open.org/wsn/b-2"),
+    ("wstop", "http://docs.oasis-open.org/wsn/t-1"),
 ];

@@ -6,6 +6,8 @@
 use crate::onvif::rt::{self, FromXml, ToXml, XsValue, DeError};
 use crate::xml::{Element, XmlWriter};
 
+pub type AbsoluteOrRelativeTimeType = String;
+
 /// `FilterType`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FilterType {
@@ -26,6 +28,361 @@ impl FromXml for FilterType {
 }
 
 impl ToXml for FilterType {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `NotificationMessageHolderType`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NotificationMessageHolderType {
+    /// element `wsnt:SubscriptionReference`
+    pub subscription_reference: Option<super::wsa::EndpointReferenceType>,
+    /// element `wsnt:Topic`
+    pub topic: Option<super::wsnt::TopicExpressionType>,
+    /// element `wsnt:ProducerReference`
+    pub producer_reference: Option<super::wsa::EndpointReferenceType>,
+    /// element `wsnt:Message`
+    pub message: super::wsnt::NotificationMessageHolderTypeMessage,
+}
+
+impl FromXml for NotificationMessageHolderType {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://docs.oasis-open.org/wsn/b-2", "SubscriptionReference") => out.subscription_reference = Some(FromXml::from_xml(c)?),
+                ("http://docs.oasis-open.org/wsn/b-2", "Topic") => out.topic = Some(FromXml::from_xml(c)?),
+                ("http://docs.oasis-open.org/wsn/b-2", "ProducerReference") => out.producer_reference = Some(FromXml::from_xml(c)?),
+                ("http://docs.oasis-open.org/wsn/b-2", "Message") => { out.message = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Message")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for NotificationMessageHolderType {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.subscription_reference { v.to_xml(w, "wsnt:SubscriptionReference"); }
+        if let Some(v) = &self.topic { v.to_xml(w, "wsnt:Topic"); }
+        if let Some(v) = &self.producer_reference { v.to_xml(w, "wsnt:ProducerReference"); }
+        self.message.to_xml(w, "wsnt:Message");
+        w.end(qname);
+    }
+}
+
+/// `NotificationMessageHolderTypeMessage`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NotificationMessageHolderTypeMessage {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for NotificationMessageHolderTypeMessage {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for NotificationMessageHolderTypeMessage {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `Renew`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Renew {
+    /// element `wsnt:TerminationTime`
+    pub termination_time: super::wsnt::AbsoluteOrRelativeTimeType,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for Renew {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://docs.oasis-open.org/wsn/b-2", "TerminationTime") => { out.termination_time = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("TerminationTime")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Renew {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("wsnt:TerminationTime", &self.termination_time.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `RenewResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RenewResponse {
+    /// element `wsnt:TerminationTime`
+    pub termination_time: String,
+    /// element `wsnt:CurrentTime`
+    pub current_time: Option<String>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for RenewResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://docs.oasis-open.org/wsn/b-2", "TerminationTime") => { out.termination_time = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://docs.oasis-open.org/wsn/b-2", "CurrentTime") => out.current_time = Some(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("TerminationTime")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RenewResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("wsnt:TerminationTime", &self.termination_time.to_xs());
+        if let Some(v) = &self.current_time { w.simple("wsnt:CurrentTime", &v.to_xs()); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `Subscribe`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Subscribe {
+    /// element `wsnt:ConsumerReference`
+    pub consumer_reference: super::wsa::EndpointReferenceType,
+    /// element `wsnt:Filter`
+    pub filter: Option<super::wsnt::FilterType>,
+    /// element `wsnt:InitialTerminationTime`
+    pub initial_termination_time: Option<super::wsnt::AbsoluteOrRelativeTimeType>,
+    /// element `wsnt:SubscriptionPolicy`
+    pub subscription_policy: Option<super::wsnt::SubscribeSubscriptionPolicy>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for Subscribe {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://docs.oasis-open.org/wsn/b-2", "ConsumerReference") => { out.consumer_reference = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://docs.oasis-open.org/wsn/b-2", "Filter") => out.filter = Some(FromXml::from_xml(c)?),
+                ("http://docs.oasis-open.org/wsn/b-2", "InitialTerminationTime") => out.initial_termination_time = Some(XsValue::parse_xs(&c.text)?),
+                ("http://docs.oasis-open.org/wsn/b-2", "SubscriptionPolicy") => out.subscription_policy = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ConsumerReference")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for Subscribe {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.consumer_reference.to_xml(w, "wsnt:ConsumerReference");
+        if let Some(v) = &self.filter { v.to_xml(w, "wsnt:Filter"); }
+        if let Some(v) = &self.initial_termination_time { w.simple("wsnt:InitialTerminationTime", &v.to_xs()); }
+        if let Some(v) = &self.subscription_policy { v.to_xml(w, "wsnt:SubscriptionPolicy"); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `SubscribeResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubscribeResponse {
+    /// element `wsnt:SubscriptionReference`
+    pub subscription_reference: super::wsa::EndpointReferenceType,
+    /// element `wsnt:CurrentTime`
+    pub current_time: Option<String>,
+    /// element `wsnt:TerminationTime`
+    pub termination_time: Option<String>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for SubscribeResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://docs.oasis-open.org/wsn/b-2", "SubscriptionReference") => { out.subscription_reference = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://docs.oasis-open.org/wsn/b-2", "CurrentTime") => out.current_time = Some(XsValue::parse_xs(&c.text)?),
+                ("http://docs.oasis-open.org/wsn/b-2", "TerminationTime") => out.termination_time = Some(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("SubscriptionReference")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SubscribeResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.subscription_reference.to_xml(w, "wsnt:SubscriptionReference");
+        if let Some(v) = &self.current_time { w.simple("wsnt:CurrentTime", &v.to_xs()); }
+        if let Some(v) = &self.termination_time { w.simple("wsnt:TerminationTime", &v.to_xs()); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `SubscribeSubscriptionPolicy`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubscribeSubscriptionPolicy {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for SubscribeSubscriptionPolicy {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for SubscribeSubscriptionPolicy {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `TopicExpressionType`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TopicExpressionType {
+    /// attribute `Dialect`
+    pub dialect: String,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// character data (mixed content)
+    pub text: String,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for TopicExpressionType {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.dialect = XsValue::parse_xs(el.attr("Dialect").ok_or_else(|| DeError::missing("Dialect"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "Dialect")]);
+        out.text = el.text.clone();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for TopicExpressionType {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("Dialect", &self.dialect.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.text(&self.text);
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `Unsubscribe`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Unsubscribe {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for Unsubscribe {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for Unsubscribe {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `UnsubscribeResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnsubscribeResponse {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for UnsubscribeResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for UnsubscribeResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();

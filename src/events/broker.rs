@@ -1,0 +1,519 @@
+//! The event broker: producers publish [`Message`]s on topics, property topics keep their
+//! current state, and every live subscription whose filter matches gets the message in its
+//! own bounded queue. Publishing never waits on a subscriber: a full queue drops its oldest
+//! message (counted), so one slow consumer costs only itself.
+//!
+//! Pull points are drained by PullMessages; push subscriptions by their delivery task
+//! ([`super::push`]). Both expire at their termination time and are then forgotten, with
+//! their queues.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use tokio::sync::Notify;
+
+use super::filter::TopicSet;
+use super::limits::{DEFAULT_LIFETIME, MAX_LIFETIME, MAX_PUSH_SUBSCRIPTIONS, QUEUE_MESSAGES};
+use super::topics::{TOPICS, TopicId};
+
+/// ONVIF `tt:PropertyOperation` (ONVIF Core s.9.2.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropertyOperation {
+    Initialized,
+    Changed,
+    Deleted,
+}
+
+impl PropertyOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropertyOperation::Initialized => "Initialized",
+            PropertyOperation::Changed => "Changed",
+            PropertyOperation::Deleted => "Deleted",
+        }
+    }
+}
+
+/// One event: a topic, when, the property operation, and the Source and Data items in the
+/// order the topic's description lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub topic: TopicId,
+    /// Device clock, Unix milliseconds.
+    pub utc_ms: i64,
+    pub operation: Option<PropertyOperation>,
+    pub source: Vec<String>,
+    pub data: Vec<String>,
+}
+
+/// What kind of subscription, and where push messages go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    PullPoint,
+    /// Push (base notification) to this consumer address.
+    Push {
+        consumer: String,
+    },
+}
+
+/// Why a subscription operation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BrokerError {
+    #[error("no such subscription (unknown, unsubscribed or expired)")]
+    UnknownSubscription,
+    #[error("the device has {0} subscriptions of this kind already")]
+    TooManySubscriptions(usize),
+    #[error("termination time: {0}")]
+    Termination(String),
+}
+
+struct SubState {
+    queue: VecDeque<Arc<Message>>,
+    /// Messages dropped because the queue was full.
+    dropped: u64,
+    expires: Instant,
+    closed: bool,
+}
+
+/// One subscription: its filter, queue and lifetime.
+pub struct Subscription {
+    /// Unguessable id, the last segment of its address.
+    pub id: String,
+    pub kind: Kind,
+    pub topics: TopicSet,
+    state: Mutex<SubState>,
+    /// Woken on every new message, on expiry and on Unsubscribe.
+    notify: Notify,
+}
+
+impl Subscription {
+    fn lock(&self) -> MutexGuard<'_, SubState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, m: Arc<Message>) {
+        let mut s = self.lock();
+        if s.closed {
+            return;
+        }
+        if s.queue.len() >= QUEUE_MESSAGES {
+            s.queue.pop_front();
+            s.dropped += 1;
+            if s.dropped.is_power_of_two() {
+                tracing::debug!(id = %self.id, dropped = s.dropped, "subscription queue full, oldest dropped");
+            }
+        }
+        s.queue.push_back(m);
+        drop(s);
+        self.notify.notify_waiters();
+    }
+
+    /// Messages dropped so far because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    pub fn is_closed(&self) -> bool {
+        let s = self.lock();
+        s.closed || s.expires <= Instant::now()
+    }
+
+    /// Time left before expiry (zero once expired).
+    pub fn remaining(&self) -> Duration {
+        self.lock()
+            .expires
+            .saturating_duration_since(Instant::now())
+    }
+
+    /// Waits until messages are queued (returns up to `limit` of them at once), `timeout`
+    /// passes (returns none), or the subscription ends (returns none).
+    pub async fn next(&self, timeout: Duration, limit: usize) -> Vec<Arc<Message>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            // Registered before looking at the queue, so a message pushed in between wakes us.
+            notified.as_mut().enable();
+            let wait_until = {
+                let mut s = self.lock();
+                if !s.queue.is_empty() {
+                    let n = limit.max(1).min(s.queue.len());
+                    return s.queue.drain(..n).collect();
+                }
+                if s.closed || s.expires <= Instant::now() {
+                    return Vec::new();
+                }
+                deadline.min(s.expires)
+            };
+            if Instant::now() >= deadline {
+                return Vec::new();
+            }
+            let _ = tokio::time::timeout_at(wait_until.into(), notified).await;
+        }
+    }
+}
+
+struct Inner {
+    subs: HashMap<String, Arc<Subscription>>,
+    /// Current state of every property: (topic, source values) -> last message.
+    properties: BTreeMap<(TopicId, Vec<String>), Arc<Message>>,
+}
+
+/// The broker. Cheap to share (`Arc<Broker>`); every method is synchronous and short except
+/// [`Subscription::next`].
+pub struct Broker {
+    inner: Mutex<Inner>,
+    /// Device clock, Unix milliseconds (system clock plus the SetSystemDateAndTime offset).
+    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    max_pull_points: usize,
+}
+
+impl Broker {
+    pub fn new(max_pull_points: usize, clock: Arc<dyn Fn() -> i64 + Send + Sync>) -> Broker {
+        Broker {
+            inner: Mutex::new(Inner {
+                subs: HashMap::new(),
+                properties: BTreeMap::new(),
+            }),
+            clock,
+            max_pull_points,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Device time now, Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
+    }
+
+    pub fn max_pull_points(&self) -> usize {
+        self.max_pull_points
+    }
+
+    /// Publishes the state of a property topic. Nothing is sent when the state is the one
+    /// already held (state changes only); the first state is `Initialized`, later ones
+    /// `Changed`.
+    pub fn set_property(
+        &self,
+        topic: TopicId,
+        source: Vec<String>,
+        data: Vec<String>,
+        utc_ms: i64,
+    ) {
+        debug_assert!(TOPICS[topic].property);
+        let mut inner = self.lock();
+        let key = (topic, source.clone());
+        let operation = match inner.properties.get(&key) {
+            Some(old) if old.data == data => return,
+            Some(_) => PropertyOperation::Changed,
+            None => PropertyOperation::Initialized,
+        };
+        let m = Arc::new(Message {
+            topic,
+            utc_ms,
+            operation: Some(operation),
+            source,
+            data,
+        });
+        inner.properties.insert(key, m.clone());
+        let now = Instant::now();
+        for s in inner.subs.values() {
+            if s.topics.contains(topic) && s.lock().expires > now {
+                s.push(m.clone());
+            }
+        }
+    }
+
+    /// Creates a subscription living `lifetime` (already validated, see [`lifetime`]), and
+    /// queues the current state of every matching property as `Initialized` (ONVIF Core
+    /// s.9.1.2: a new subscriber learns the properties' state first).
+    pub fn subscribe(
+        &self,
+        kind: Kind,
+        topics: TopicSet,
+        lifetime: Duration,
+    ) -> Result<Arc<Subscription>, BrokerError> {
+        let mut inner = self.lock();
+        self.reap_locked(&mut inner);
+        let pull = kind == Kind::PullPoint;
+        let cap = if pull {
+            self.max_pull_points
+        } else {
+            MAX_PUSH_SUBSCRIPTIONS
+        };
+        let same = inner
+            .subs
+            .values()
+            .filter(|s| (s.kind == Kind::PullPoint) == pull)
+            .count();
+        if same >= cap {
+            return Err(BrokerError::TooManySubscriptions(cap));
+        }
+        let id = loop {
+            let id: String = format!("{:032x}", rand::rng().random::<u128>());
+            if !inner.subs.contains_key(&id) {
+                break id;
+            }
+        };
+        let sub = Arc::new(Subscription {
+            id: id.clone(),
+            kind,
+            topics,
+            state: Mutex::new(SubState {
+                queue: VecDeque::new(),
+                dropped: 0,
+                expires: Instant::now() + lifetime,
+                closed: false,
+            }),
+            notify: Notify::new(),
+        });
+        self.initialize_locked(&inner, &sub);
+        inner.subs.insert(id, sub.clone());
+        Ok(sub)
+    }
+
+    fn initialize_locked(&self, inner: &Inner, sub: &Subscription) {
+        let now = self.now_ms();
+        for ((topic, _), m) in &inner.properties {
+            if sub.topics.contains(*topic) {
+                sub.push(Arc::new(Message {
+                    utc_ms: now,
+                    operation: Some(PropertyOperation::Initialized),
+                    ..(**m).clone()
+                }));
+            }
+        }
+    }
+
+    /// The live subscription `id`.
+    pub fn get(&self, id: &str) -> Result<Arc<Subscription>, BrokerError> {
+        let mut inner = self.lock();
+        let live = inner.subs.get(id).is_some_and(|s| !s.is_closed());
+        if !live {
+            // Expired ones go now rather than at the next reap.
+            if let Some(s) = inner.subs.remove(id) {
+                close(&s);
+            }
+            return Err(BrokerError::UnknownSubscription);
+        }
+        Ok(inner.subs[id].clone())
+    }
+
+    /// SetSynchronizationPoint: queues every matching property's state again as
+    /// `Initialized`.
+    pub fn synchronize(&self, id: &str) -> Result<(), BrokerError> {
+        let sub = self.get(id)?;
+        let inner = self.lock();
+        self.initialize_locked(&inner, &sub);
+        Ok(())
+    }
+
+    /// Renew: the subscription now lives `lifetime` from now.
+    pub fn renew(&self, id: &str, lifetime: Duration) -> Result<(), BrokerError> {
+        let sub = self.get(id)?;
+        sub.lock().expires = Instant::now() + lifetime;
+        Ok(())
+    }
+
+    /// Unsubscribe: ends the subscription and frees its queue at once.
+    pub fn unsubscribe(&self, id: &str) -> Result<(), BrokerError> {
+        self.get(id)?;
+        let removed = self.lock().subs.remove(id);
+        match removed {
+            Some(s) => {
+                close(&s);
+                Ok(())
+            }
+            None => Err(BrokerError::UnknownSubscription),
+        }
+    }
+
+    /// Forgets expired subscriptions (their queues are freed, waiting pulls return).
+    pub fn reap(&self) {
+        let mut inner = self.lock();
+        self.reap_locked(&mut inner);
+    }
+
+    fn reap_locked(&self, inner: &mut Inner) {
+        let now = Instant::now();
+        inner.subs.retain(|_, s| {
+            let live = {
+                let st = s.lock();
+                !st.closed && st.expires > now
+            };
+            if !live {
+                tracing::debug!(id = %s.id, "subscription expired");
+                close(s);
+            }
+            live
+        });
+    }
+
+    /// Ends every subscription (daemon stop or restart).
+    pub fn close_all(&self) {
+        let subs: Vec<_> = self.lock().subs.drain().map(|(_, s)| s).collect();
+        subs.iter().for_each(|s| close(s));
+    }
+
+    /// Live subscriptions: (pull points, push).
+    pub fn counts(&self) -> (usize, usize) {
+        let inner = self.lock();
+        let pull = inner
+            .subs
+            .values()
+            .filter(|s| s.kind == Kind::PullPoint)
+            .count();
+        (pull, inner.subs.len() - pull)
+    }
+}
+
+fn close(s: &Subscription) {
+    let mut st = s.lock();
+    st.closed = true;
+    st.queue = VecDeque::new();
+    drop(st);
+    s.notify.notify_waiters();
+}
+
+/// A requested termination time (WS-BaseNotification InitialTerminationTime / Renew
+/// TerminationTime): an `xs:duration` relative to now or an `xs:dateTime` on the device
+/// clock. Absent: [`DEFAULT_LIFETIME`]. Longer than [`MAX_LIFETIME`]: cut to it (the answer's
+/// TerminationTime says so). Unparsable, zero, negative or in the past: refused.
+pub fn lifetime(requested: Option<&str>, now_ms: i64) -> Result<Duration, BrokerError> {
+    let Some(text) = requested.map(str::trim) else {
+        return Ok(DEFAULT_LIFETIME);
+    };
+    let bad = |m: &str| {
+        BrokerError::Termination(format!(
+            "{m}: {:?}",
+            text.chars().take(64).collect::<String>()
+        ))
+    };
+    let ms: i64 = if text.starts_with('P') || text.starts_with("-P") {
+        let d = crate::xml::xsd::parse_duration(text).ok_or_else(|| bad("not an xs:duration"))?;
+        if d.negative {
+            return Err(bad("negative duration"));
+        }
+        d.approx_millis()
+            .map(|m| i64::try_from(m).unwrap_or(i64::MAX))
+            .unwrap_or(i64::MAX)
+    } else {
+        let at = crate::xml::xsd::parse_datetime(text)
+            .ok_or_else(|| bad("neither an xs:duration nor an xs:dateTime"))?;
+        at.saturating_sub(now_ms)
+    };
+    if ms <= 0 {
+        return Err(bad("termination time is not in the future"));
+    }
+    Ok(Duration::from_millis(ms as u64).min(MAX_LIFETIME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::topics::{CELL_MOTION, MOTION_ALARM};
+    use super::*;
+
+    fn broker(max: usize) -> Broker {
+        Broker::new(max, Arc::new(|| 1_000_000))
+    }
+
+    fn motion(b: &Broker, on: bool) {
+        b.set_property(MOTION_ALARM, vec!["vs0".into()], vec![on.to_string()], 5);
+    }
+
+    #[tokio::test]
+    async fn new_subscribers_get_initialized_states_then_changes_only() {
+        let b = broker(4);
+        motion(&b, false);
+        let s = b
+            .subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_secs(10))
+            .unwrap();
+        let m = s.next(Duration::ZERO, 10).await;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].operation, Some(PropertyOperation::Initialized));
+        motion(&b, false); // same state: nothing
+        motion(&b, true);
+        let m = s.next(Duration::from_secs(1), 10).await;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].operation, Some(PropertyOperation::Changed));
+        assert_eq!(m[0].data, vec!["true"]);
+        b.synchronize(&s.id).unwrap();
+        let m = s.next(Duration::ZERO, 10).await;
+        assert_eq!(m[0].operation, Some(PropertyOperation::Initialized));
+        assert_eq!(m[0].data, vec!["true"]);
+    }
+
+    #[tokio::test]
+    async fn filters_queues_and_caps() {
+        let b = broker(2);
+        let only_alarm = TopicSet::ALL;
+        let a = b
+            .subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            .unwrap();
+        let _b2 = b
+            .subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(
+            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+                .err(),
+            Some(BrokerError::TooManySubscriptions(2))
+        );
+        for i in 0..QUEUE_MESSAGES + 5 {
+            b.set_property(CELL_MOTION, vec![i.to_string()], vec!["true".into()], 0);
+        }
+        assert_eq!(a.dropped(), 5);
+        let got = a.next(Duration::ZERO, usize::MAX).await;
+        assert_eq!(got.len(), QUEUE_MESSAGES);
+        assert_eq!(got[0].source, vec!["5"]);
+        b.unsubscribe(&a.id).unwrap();
+        assert_eq!(b.get(&a.id).err(), Some(BrokerError::UnknownSubscription));
+        assert!(
+            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_waiting_pull_wakes_on_publish_and_on_expiry() {
+        let b = Arc::new(broker(4));
+        let s = b
+            .subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_millis(300))
+            .unwrap();
+        let b2 = b.clone();
+        let t = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            motion(&b2, true);
+        });
+        let got = s.next(Duration::from_secs(5), 10).await;
+        assert_eq!(got.len(), 1);
+        t.await.unwrap();
+        let started = Instant::now();
+        assert!(s.next(Duration::from_secs(5), 10).await.is_empty());
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "expiry ends the wait"
+        );
+        b.reap();
+        assert_eq!(b.counts(), (0, 0));
+    }
+
+    #[test]
+    fn termination_times() {
+        let now = 1_700_000_000_000;
+        assert_eq!(lifetime(None, now), Ok(DEFAULT_LIFETIME));
+        assert_eq!(lifetime(Some("PT60S"), now), Ok(Duration::from_secs(60)));
+        assert_eq!(lifetime(Some("P30D"), now), Ok(MAX_LIFETIME));
+        assert_eq!(
+            lifetime(Some("2023-11-14T22:13:27Z"), now),
+            Ok(Duration::from_secs(7))
+        );
+        for bad in ["PT0S", "-PT5S", "soon", "2001-01-01T00:00:00Z", "P", ""] {
+            assert!(lifetime(Some(bad), now).is_err(), "{bad}");
+        }
+    }
+}

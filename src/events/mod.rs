@@ -1,0 +1,14 @@
+//! Events (ONVIF Core s.9): the broker that producers publish to and subscriptions read from,
+//! the topic catalog, topic filters, push delivery, and the producers (motion from the SDK,
+//! monitoring). The SOAP side is `crate::onvif::events`. Limits: [`limits`]; user docs:
+//! docs/events.md.
+
+pub mod broker;
+pub mod filter;
+pub mod limits;
+pub mod monitor;
+pub mod push;
+pub mod render;
+pub mod topics;
+
+pub use broker::{Broker, BrokerError, Kind, Message, PropertyOperation, Subscription};

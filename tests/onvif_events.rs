@@ -1,0 +1,770 @@
+//! The Events service through the real binary over loopback: Home Assistant's event loop with
+//! its own client library (onvif-zeep-async, conformance/onvif-zeep/ha_events.py), and raw SOAP
+//! for what HA does not exercise: push delivery to a local HTTP listener, expiry, the pull
+//! point cap, 64 subscribers, faults, slow consumers.
+//!
+//! Motion comes from the simulator's schedule (`motion_period_ms`/`motion_on_ms`, see
+//! sdk-sys/README.md "Motion schedule"): the object enters at `Init + k * period` and leaves at
+//! `+ on`. The detector analyses frames at `Init + j * 200 ms` and the default debounce holds a
+//! change 200 ms, so a change is stamped (UtcTime = capture time of the frame that completed it)
+//! 400 ms after its schedule edge. Latencies below are from the edge to PullMessages' return.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use common::Daemon;
+use nvt::xml::Element;
+use sha1::Digest;
+
+const PASSWORD: &str = "events-secret";
+const ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
+const TEV: &str = "http://www.onvif.org/ver10/events/wsdl";
+const WSNT: &str = "http://docs.oasis-open.org/wsn/b-2";
+const WSA: &str = "http://www.w3.org/2005/08/addressing";
+const TT: &str = "http://www.onvif.org/ver10/schema";
+const CONCRETE_SET: &str = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet";
+const PERIOD: f64 = 3.0;
+const ON: f64 = 1.0;
+const SCHEDULE: &str = "motion_period_ms=3000;motion_on_ms=1000";
+
+fn now_s() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// A daemon with `edit` applied to default settings, and the times bracketing SDK init.
+struct Camera {
+    daemon: Daemon,
+    port: u16,
+    _state: tempfile::TempDir,
+    /// Before spawning, and when "camera ready" (logged after NVT_SYS_Init) was seen.
+    spawned: f64,
+    ready: f64,
+}
+
+fn start(edit: impl FnOnce(&mut nvt::settings::Settings)) -> Camera {
+    let state = common::temp_state();
+    let mut s = nvt::settings::Settings::default();
+    edit(&mut s);
+    std::fs::write(
+        state.path().join("settings.json"),
+        serde_json::to_vec_pretty(&s).unwrap(),
+    )
+    .unwrap();
+    let spawned = now_s();
+    let mut daemon = Daemon::start(
+        state.path(),
+        &["--sdk-options", SCHEDULE],
+        &[("NVT_ADMIN_PASSWORD", PASSWORD)],
+    );
+    daemon.wait_for("camera ready", Duration::from_secs(60));
+    let ready = now_s();
+    let line = daemon.wait_for("ONVIF device service at http://", Duration::from_secs(60));
+    let port = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    Camera {
+        daemon,
+        port,
+        _state: state,
+        spawned,
+        ready,
+    }
+}
+
+impl Drop for Camera {
+    fn drop(&mut self) {
+        self.daemon.signal(nix::sys::signal::Signal::SIGTERM);
+        let _ = self.daemon.wait_exit(Duration::from_secs(20));
+    }
+}
+
+// ---- a minimal SOAP client: WS-UsernameToken digest, HTTP/1.1 with Connection: close ----
+
+fn username_token() -> String {
+    let nonce: [u8; 16] = rand::random();
+    let created = nvt::xml::xsd::format_datetime((now_s() * 1000.0) as i64);
+    let mut h = sha1::Sha1::new();
+    h.update(nonce);
+    h.update(created.as_bytes());
+    h.update(PASSWORD.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    format!(
+        r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>admin</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{}</wsse:Password><wsse:Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary">{}</wsse:Nonce><wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security>"#,
+        b64.encode(h.finalize()),
+        b64.encode(nonce)
+    )
+}
+
+/// POSTs `body` (the Body's content) to `url`; returns (HTTP status, parsed envelope).
+fn soap(url: &str, body: &str, auth: bool) -> (u16, Element) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let header = if auth {
+        username_token()
+    } else {
+        String::new()
+    };
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{ENV}" xmlns:tev="{TEV}" xmlns:wsnt="{WSNT}" xmlns:wsa="{WSA}"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+    );
+    let mut s = TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+        xml.len()
+    )
+    .unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let text = String::from_utf8(resp).unwrap();
+    let status: u16 = text[9..12].parse().unwrap();
+    let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+    (
+        status,
+        nvt::xml::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{e}: {body}")),
+    )
+}
+
+fn body(env: &Element) -> &Element {
+    &env.child(ENV, "Body").unwrap().children[0]
+}
+
+/// (subcodes, detail element local name) of a fault envelope.
+fn fault(env: &Element) -> (Vec<String>, Option<String>) {
+    let f = body(env);
+    assert_eq!(f.name, "Fault", "not a fault: {f:?}");
+    let mut codes = Vec::new();
+    let mut c = f.child(ENV, "Code").unwrap();
+    codes.push(c.child(ENV, "Value").unwrap().text.clone());
+    while let Some(sub) = c.child(ENV, "Subcode") {
+        codes.push(sub.child(ENV, "Value").unwrap().text.clone());
+        c = sub;
+    }
+    let detail = f
+        .child(ENV, "Detail")
+        .and_then(|d| d.children.first())
+        .map(|d| d.name.clone());
+    (codes, detail)
+}
+
+fn events_url(cam: &Camera) -> String {
+    format!("http://127.0.0.1:{}/onvif/events_service", cam.port)
+}
+
+fn create_pull_point(cam: &Camera, extra: &str) -> (u16, Element) {
+    soap(
+        &events_url(cam),
+        &format!("<tev:CreatePullPointSubscription>{extra}</tev:CreatePullPointSubscription>"),
+        true,
+    )
+}
+
+fn topic_filter(expr: &str) -> String {
+    format!(
+        r#"<tev:Filter><wsnt:TopicExpression Dialect="{CONCRETE_SET}">{expr}</wsnt:TopicExpression></tev:Filter>"#
+    )
+}
+
+fn address(env: &Element) -> String {
+    body(env)
+        .child(body(env).ns.as_deref().unwrap(), "SubscriptionReference")
+        .unwrap()
+        .child(WSA, "Address")
+        .unwrap()
+        .text
+        .clone()
+}
+
+/// A motion message: (topic, Data values, PropertyOperation, UtcTime).
+#[derive(Clone, Debug, PartialEq)]
+struct Msg {
+    topic: String,
+    source: Vec<(String, String)>,
+    data: Vec<(String, String)>,
+    op: String,
+    utc: String,
+}
+
+fn messages(container: &Element) -> Vec<Msg> {
+    container
+        .children_named(WSNT, "NotificationMessage")
+        .map(|nm| {
+            let m = nm
+                .child(WSNT, "Message")
+                .unwrap()
+                .child(TT, "Message")
+                .unwrap();
+            let items = |part| {
+                m.child(TT, part)
+                    .map(|p| {
+                        p.children
+                            .iter()
+                            .map(|i| {
+                                (
+                                    i.attr("Name").unwrap().to_owned(),
+                                    i.attr("Value").unwrap().to_owned(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            Msg {
+                topic: nm.child(WSNT, "Topic").unwrap().text.clone(),
+                source: items("Source"),
+                data: items("Data"),
+                op: m.attr("PropertyOperation").unwrap_or("").to_owned(),
+                utc: m.attr("UtcTime").unwrap().to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn pull(url: &str, timeout: &str, limit: &str) -> (u16, Element) {
+    soap(
+        url,
+        &format!(
+            "<tev:PullMessages><tev:Timeout>{timeout}</tev:Timeout><tev:MessageLimit>{limit}</tev:MessageLimit></tev:PullMessages>"
+        ),
+        true,
+    )
+}
+
+fn utc_s(s: &str) -> f64 {
+    // 2026-11-22T08:00:00.123Z
+    let whole = nvt::xml::xsd::parse_datetime(s).unwrap() as f64 / 1000.0;
+    whole
+}
+
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("NVT_ZEEP_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/zeep-venv/bin/python");
+    assert!(
+        py.exists(),
+        "run scripts/deps.sh first (creates target/zeep-venv)"
+    );
+    py
+}
+
+/// Edge of the schedule a Changed motion message belongs to: from its stamp (400 ms after
+/// the edge, see the module doc), checked against the init instant the daemon run allows.
+fn edge(cam: &Camera, state: bool, utc: f64) -> f64 {
+    let edge = utc - 0.4;
+    let init = edge - if state { 0.0 } else { ON };
+    let k = ((init - cam.spawned) / PERIOD).floor();
+    let init = init - k * PERIOD;
+    assert!(
+        init >= cam.spawned - 0.25 && init <= cam.ready + 0.25,
+        "stamp {utc} (state {state}) is off the schedule: init would be {init}, run started {} ready {}",
+        cam.spawned,
+        cam.ready
+    );
+    edge
+}
+
+#[test]
+fn home_assistant_event_loop_gets_motion_within_a_second_of_the_schedule() {
+    let cam = start(|_| {});
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/onvif-zeep/ha_events.py");
+    let out = Command::new(python())
+        .arg(&script)
+        .args(["127.0.0.1", &cam.port.to_string(), "admin", PASSWORD, "10"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.lines().last() == Some("OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut latencies = Vec::new();
+    let mut changes: std::collections::BTreeMap<String, Vec<bool>> = Default::default();
+    for line in stdout.lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["op"] != "Changed" {
+            continue;
+        }
+        let state = v["state"].as_bool().unwrap();
+        let e = edge(&cam, state, v["utc"].as_f64().unwrap());
+        let latency = v["recv"].as_f64().unwrap() - e;
+        latencies.push(latency);
+        changes
+            .entry(v["topic"].as_str().unwrap().into())
+            .or_default()
+            .push(state);
+    }
+    // Both topics, alternating states (no flood), at least two of each in 10 s of a 3 s cycle.
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    for (topic, states) in &changes {
+        assert!(
+            states.windows(2).all(|w| w[0] != w[1]),
+            "{topic}: {states:?}"
+        );
+        assert!(
+            states.iter().filter(|s| **s).count() >= 2,
+            "{topic}: {states:?}"
+        );
+        assert!(
+            states.iter().filter(|s| !**s).count() >= 2,
+            "{topic}: {states:?}"
+        );
+    }
+    latencies.sort_by(f64::total_cmp);
+    eprintln!(
+        "edge -> PullMessages return: {} changes, min {:.3} s, median {:.3} s, max {:.3} s",
+        latencies.len(),
+        latencies[0],
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1]
+    );
+    // The issue's requirement: within 1 s of the schedule.
+    assert!(latencies.iter().all(|l| *l < 1.0), "{latencies:?}");
+}
+
+/// A local HTTP consumer: records every POST body with its arrival time; `stall` makes it
+/// accept connections and never answer (a slow consumer).
+struct Listener {
+    addr: SocketAddr,
+    got: Arc<Mutex<Vec<(f64, String)>>>,
+}
+
+fn listener(stall: bool) -> Listener {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let g = g.clone();
+            std::thread::spawn(move || {
+                if stall {
+                    std::thread::sleep(Duration::from_secs(120));
+                    return;
+                }
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                loop {
+                    let mut len = 0;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap();
+                        }
+                    }
+                    let mut b = vec![0; len];
+                    r.read_exact(&mut b).unwrap();
+                    g.lock()
+                        .unwrap()
+                        .push((now_s(), String::from_utf8(b).unwrap()));
+                    let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                }
+            });
+        }
+    });
+    Listener { addr, got }
+}
+
+fn subscribe(cam: &Camera, consumer: &str, extra: &str) -> (u16, Element) {
+    soap(
+        &events_url(cam),
+        &format!(
+            "<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>{consumer}</wsa:Address></wsnt:ConsumerReference>{extra}<wsnt:InitialTerminationTime>PT60S</wsnt:InitialTerminationTime></wsnt:Subscribe>"
+        ),
+        true,
+    )
+}
+
+#[test]
+fn push_delivers_to_a_local_listener_and_a_slow_consumer_delays_nobody() {
+    // Tests allow loopback consumers; the default refuses them (see the faults test).
+    let cam = start(|s| s.events.allow_private_push_targets = true);
+    let fast = listener(false);
+    let slow = listener(true);
+    let (st, env) = subscribe(&cam, &format!("http://{}/slow", slow.addr), "");
+    assert_eq!(st, 200, "{env:?}");
+    // A pull point that is never pulled: its queue fills, nobody waits for it.
+    let (st, _) = create_pull_point(&cam, "");
+    assert_eq!(st, 200);
+    let (st, env) = subscribe(
+        &cam,
+        &format!("http://{}/notify", fast.addr),
+        &format!(
+            r#"<wsnt:Filter><wsnt:TopicExpression Dialect="{CONCRETE_SET}">tns1:VideoSource/MotionAlarm</wsnt:TopicExpression></wsnt:Filter>"#
+        ),
+    );
+    assert_eq!(st, 200, "{env:?}");
+    let manager = address(&env);
+    assert!(manager.contains("/onvif/subscription/"), "{manager}");
+    std::thread::sleep(Duration::from_secs(8));
+
+    let got = fast.got.lock().unwrap().clone();
+    let mut states = Vec::new();
+    let mut latencies = Vec::new();
+    for (at, b) in &got {
+        let env = nvt::xml::parse(b.as_bytes()).unwrap();
+        let notify = body(&env);
+        assert!(notify.is(WSNT, "Notify"), "{b}");
+        for m in messages(notify) {
+            assert_eq!(m.topic, "tns1:VideoSource/MotionAlarm", "the filter holds");
+            assert_eq!(m.source, vec![("Source".to_owned(), "vs0".to_owned())]);
+            if m.op == "Changed" {
+                let state = m.data[0].1 == "true";
+                latencies.push(at - edge(&cam, state, utc_s(&m.utc)));
+                states.push(state);
+            }
+        }
+        let sref = notify
+            .child(WSNT, "NotificationMessage")
+            .unwrap()
+            .child(WSNT, "SubscriptionReference");
+        assert_eq!(sref.unwrap().child(WSA, "Address").unwrap().text, manager);
+    }
+    assert!(
+        states.len() >= 4 && states.windows(2).all(|w| w[0] != w[1]),
+        "{states:?}"
+    );
+    eprintln!("push: edge -> Notify received: {latencies:?}");
+    // The stalled consumer and the unpulled queue delay nobody.
+    assert!(latencies.iter().all(|l| *l < 1.0), "{latencies:?}");
+
+    // Renew, then Unsubscribe: no Notify after it.
+    let (st, env) = soap(
+        &manager,
+        "<wsnt:Renew><wsnt:TerminationTime>PT120S</wsnt:TerminationTime></wsnt:Renew>",
+        true,
+    );
+    assert_eq!(st, 200, "{env:?}");
+    let (st, _) = soap(&manager, "<wsnt:Unsubscribe/>", true);
+    assert_eq!(st, 200);
+    let n = fast.got.lock().unwrap().len();
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(
+        fast.got.lock().unwrap().len(),
+        n,
+        "Notify after Unsubscribe"
+    );
+    let (st, env) = soap(&manager, "<wsnt:Unsubscribe/>", true);
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("ResourceUnknownFault"))
+    );
+}
+
+#[test]
+fn expiry_frees_subscriptions_and_the_cap_answers_subscribe_creation_failed() {
+    let cam = start(|s| s.events.max_pull_points = 2);
+    let (st, rel) = create_pull_point(
+        &cam,
+        "<tev:InitialTerminationTime>PT2S</tev:InitialTerminationTime>",
+    );
+    assert_eq!(st, 200, "{rel:?}");
+    let at = nvt::xml::xsd::format_datetime(((now_s() + 3.0) * 1000.0) as i64);
+    let (st, abs) = create_pull_point(
+        &cam,
+        &format!("<tev:InitialTerminationTime>{at}</tev:InitialTerminationTime>"),
+    );
+    assert_eq!(st, 200, "{abs:?}");
+    let b = body(&abs);
+    let term = utc_s(&b.child(WSNT, "TerminationTime").unwrap().text);
+    let cur = utc_s(&b.child(WSNT, "CurrentTime").unwrap().text);
+    assert!((1.0..=4.0).contains(&(term - cur)), "{cur} {term}");
+    assert!(
+        b.child(WSNT, "TerminationTime")
+            .unwrap()
+            .text
+            .ends_with('Z')
+    );
+    let (rel, abs) = (address(&rel), address(&abs));
+    assert_ne!(rel, abs, "a unique address per subscription");
+
+    // Full: the third is refused with the WS-BaseNotification fault.
+    let (st, env) = create_pull_point(&cam, "");
+    assert_eq!(st, 500);
+    let (codes, detail) = fault(&env);
+    assert_eq!(codes, ["env:Receiver", "ter:Action"]);
+    assert_eq!(detail.as_deref(), Some("SubscribeCreationFailedFault"));
+
+    // Both pull before they expire...
+    for a in [&rel, &abs] {
+        let (st, env) = pull(a, "PT0S", "10");
+        assert_eq!(st, 200, "{env:?}");
+    }
+    // ...and are gone after: their pulls fault and their slots are free again.
+    std::thread::sleep(Duration::from_millis(4500));
+    for a in [&rel, &abs] {
+        let (st, env) = pull(a, "PT0S", "10");
+        assert_eq!(
+            (st, fault(&env).1.as_deref()),
+            (400, Some("ResourceUnknownFault"))
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(create_pull_point(&cam, "").0, 200);
+    }
+}
+
+#[test]
+fn sixty_four_subscribers_all_get_every_motion_change() {
+    const N: usize = 64;
+    let cam = start(|s| s.events.max_pull_points = N as u32);
+    let addrs: Vec<String> = (0..N)
+        .map(|_| {
+            let (st, env) = create_pull_point(&cam, &topic_filter("tns1:RuleEngine//."));
+            assert_eq!(st, 200, "{env:?}");
+            address(&env)
+        })
+        .collect();
+    // The 65th is refused.
+    assert_eq!(create_pull_point(&cam, "").0, 500);
+    // Compare the changes stamped inside a window every subscriber covers whole: after the
+    // last one was created, and well before the pulling stops.
+    let window = (now_s() + 0.1, now_s() + 8.0 - 1.5);
+    let until = Instant::now() + Duration::from_secs(8);
+    let threads: Vec<_> = addrs
+        .into_iter()
+        .map(|a| {
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                while Instant::now() < until {
+                    let (st, env) = pull(&a, "PT2S", "100");
+                    assert_eq!(st, 200, "{env:?}");
+                    got.extend(
+                        messages(body(&env))
+                            .into_iter()
+                            .filter(|m| m.op == "Changed"),
+                    );
+                }
+                got
+            })
+        })
+        .collect();
+    let all: Vec<Vec<Msg>> = threads
+        .into_iter()
+        .map(|t| {
+            let got = t.join().unwrap();
+            got.into_iter()
+                .filter(|m| (window.0..window.1).contains(&utc_s(&m.utc)))
+                .collect()
+        })
+        .collect();
+    let reference = &all[0];
+    let states: Vec<&str> = reference.iter().map(|m| m.data[0].1.as_str()).collect();
+    assert!(
+        states.len() >= 3 && states.windows(2).all(|w| w[0] != w[1]),
+        "{states:?}"
+    );
+    assert!(
+        reference
+            .iter()
+            .all(|m| m.topic == "tns1:RuleEngine/CellMotionDetector/Motion")
+    );
+    // Every subscriber saw the same changes, with the same stamps.
+    for (i, got) in all.iter().enumerate() {
+        assert_eq!(got, reference, "subscriber {i}");
+    }
+}
+
+#[test]
+fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
+    let cam = start(|_| {});
+    let url = events_url(&cam);
+
+    // Capabilities: GetServiceCapabilities is PRE_AUTH; subscriptions need a user.
+    let (st, env) = soap(&url, "<tev:GetServiceCapabilities/>", false);
+    assert_eq!(st, 200);
+    let caps = body(&env).child(TEV, "Capabilities").unwrap();
+    assert_eq!(caps.attr("MaxPullPoints"), Some("16"));
+    assert_eq!(caps.attr("MaxNotificationProducers"), Some("16"));
+    assert_eq!(create_pull_point_anon(&cam), 401);
+
+    // GetEventProperties lists exactly the topics produced, with the items they carry.
+    let (st, env) = soap(&url, "<tev:GetEventProperties/>", true);
+    assert_eq!(st, 200);
+    let set = body(&env)
+        .child("http://docs.oasis-open.org/wsn/t-1", "TopicSet")
+        .unwrap();
+    let mut described = std::collections::BTreeMap::new();
+    fn walk(
+        e: &Element,
+        path: String,
+        out: &mut std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>,
+    ) {
+        let path = if path.is_empty() {
+            format!("tns1:{}", e.name)
+        } else {
+            format!("{path}/{}", e.name)
+        };
+        if let Some(d) = e.child(TT, "MessageDescription") {
+            let names = |part| {
+                d.child(TT, part)
+                    .map(|p| {
+                        p.children
+                            .iter()
+                            .map(|i| i.attr("Name").unwrap().to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            out.insert(path.clone(), (names("Source"), names("Data")));
+        }
+        for c in e.children.iter().filter(|c| c.name != "MessageDescription") {
+            walk(c, path.clone(), out);
+        }
+    }
+    for root in &set.children {
+        walk(root, String::new(), &mut described);
+    }
+    let (_, env) = create_pull_point(&cam, "");
+    let pp = address(&env);
+    let (_, env) = pull(&pp, "PT1S", "100");
+    let sent = messages(body(&env));
+    for m in &sent {
+        let (src, data) = described
+            .get(&m.topic)
+            .unwrap_or_else(|| panic!("{} not described", m.topic));
+        let names =
+            |v: &Vec<(String, String)>| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            (&names(&m.source), &names(&m.data)),
+            (src, data),
+            "{}",
+            m.topic
+        );
+        assert_eq!(m.op, "Initialized");
+    }
+    let sent_topics: std::collections::BTreeSet<_> = sent.iter().map(|m| m.topic.clone()).collect();
+    for t in [
+        "tns1:VideoSource/MotionAlarm",
+        "tns1:RuleEngine/CellMotionDetector/Motion",
+        "tns1:Monitoring/OperatingTime/LastReboot",
+    ] {
+        assert!(
+            sent_topics.contains(t),
+            "{t} not initialized: {sent_topics:?}"
+        );
+        assert!(described.contains_key(t));
+    }
+    assert!(described.contains_key("tns1:Monitoring/ProcessorUsage"));
+    assert_eq!(described.len(), 4, "{described:?}");
+
+    // A huge MessageLimit is cut, never refused; SetSynchronizationPoint re-sends states.
+    let (st, env) = soap(&pp, "<tev:SetSynchronizationPoint/>", true);
+    assert_eq!(st, 200, "{env:?}");
+    let (st, env) = pull(&pp, "PT600S", "99999999999");
+    assert_eq!(st, 200, "{env:?}");
+    assert!(messages(body(&env)).iter().all(|m| m.op == "Initialized"));
+    // Bad Timeout: PullMessagesFaultResponse with the device's maxima.
+    let (st, env) = pull(&pp, "soon", "10");
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("PullMessagesFaultResponse"))
+    );
+
+    // Bad termination times.
+    for bad in ["PT0S", "-PT10S", "tomorrow", "2001-01-01T00:00:00Z"] {
+        let (st, env) = create_pull_point(
+            &cam,
+            &format!("<tev:InitialTerminationTime>{bad}</tev:InitialTerminationTime>"),
+        );
+        assert_eq!(st, 400, "{bad}");
+        let (codes, detail) = fault(&env);
+        assert_eq!(codes, ["env:Sender", "ter:InvalidArgVal"], "{bad}");
+        assert_eq!(
+            detail.as_deref(),
+            Some("UnacceptableInitialTerminationTimeFault"),
+            "{bad}"
+        );
+    }
+    let (st, env) = soap(
+        &pp,
+        "<wsnt:Renew><wsnt:TerminationTime>-PT1S</wsnt:TerminationTime></wsnt:Renew>",
+        true,
+    );
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("UnacceptableTerminationTimeFault"))
+    );
+
+    // Filters: unknown topics, bad expressions, unknown dialects, message content filters.
+    for (filter, want) in [
+        (topic_filter("tns1:Device/Trigger/DigitalInput"), "TopicNotSupportedFault"),
+        (topic_filter("tns1:VideoSource/"), "InvalidTopicExpressionFault"),
+        (topic_filter("nope:VideoSource"), "InvalidTopicExpressionFault"),
+        (
+            r#"<tev:Filter><wsnt:TopicExpression Dialect="urn:x">tns1:VideoSource</wsnt:TopicExpression></tev:Filter>"#.into(),
+            "TopicExpressionDialectUnknownFault",
+        ),
+        (
+            r#"<tev:Filter><wsnt:MessageContent Dialect="http://www.w3.org/TR/1999/REC-xpath-19991116">boolean(//tt:SimpleItem)</wsnt:MessageContent></tev:Filter>"#.into(),
+            "InvalidMessageContentExpressionFault",
+        ),
+    ] {
+        let (st, env) = create_pull_point(&cam, &filter);
+        assert_eq!((st, fault(&env).1.as_deref()), (400, Some(want)), "{filter}");
+    }
+    // A prefix declared on the element itself resolves.
+    let (st, env) = create_pull_point(
+        &cam,
+        &format!(
+            r#"<tev:Filter><wsnt:TopicExpression xmlns:o="http://www.onvif.org/ver10/topics" Dialect="{CONCRETE_SET}">o:VideoSource/MotionAlarm</wsnt:TopicExpression></tev:Filter>"#
+        ),
+    );
+    assert_eq!(st, 200, "{env:?}");
+
+    // SSRF: push consumers on loopback or link-local are refused by default.
+    for target in [
+        "http://127.0.0.1:9/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]:9/",
+        "https://example.com/",
+    ] {
+        let (st, env) = subscribe(&cam, target, "");
+        assert_eq!(
+            (st, fault(&env).1.as_deref()),
+            (400, Some("SubscribeCreationFailedFault")),
+            "{target}"
+        );
+    }
+    // An unknown subscription address.
+    let (st, env) = pull(
+        &format!("http://127.0.0.1:{}/onvif/subscription/nope", cam.port),
+        "PT0S",
+        "1",
+    );
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("ResourceUnknownFault"))
+    );
+}
+
+fn create_pull_point_anon(cam: &Camera) -> u16 {
+    soap(
+        &events_url(cam),
+        "<tev:CreatePullPointSubscription/>",
+        false,
+    )
+    .0
+}
