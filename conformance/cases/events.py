@@ -474,12 +474,39 @@ def check_notify(body: bytes, url: str) -> list[Notification]:
 
 
 _push: dict = {}
+# The push camera runs two encoders: it is stopped once no push case has asked for it for
+# this long, so it does not load the machine during the rest of the run.
+PUSH_IDLE_SECS = 45.0
+
+
+def _stop_push_camera() -> None:
+    nvt, state = _push.pop("nvt", None), _push.pop("state", None)
+    try:
+        if nvt is not None:
+            nvt.stop()
+    finally:
+        if state is not None:
+            shutil.rmtree(state, ignore_errors=True)
+
+
+atexit.register(_stop_push_camera)
+
+
+def _arm_idle_stop() -> None:
+    loop = asyncio.get_running_loop()
+    if (t := _push.get("timer")) is not None:
+        t.cancel()
+    _push["timer"] = loop.call_later(
+        PUSH_IDLE_SECS, lambda: loop.run_in_executor(None, _stop_push_camera)
+    )
 
 
 async def push_camera(ctx) -> tuple[Context, Consumer]:
-    """A second nvt allowed to push to loopback, and the local consumer (both started once)."""
+    """A second nvt allowed to push to loopback, and the local consumer (started on first
+    use, the camera stopped again after PUSH_IDLE_SECS without use)."""
     from conformance.nvt import Nvt
 
+    _arm_idle_stop()
     if "nvt" not in _push:
         state = Path(tempfile.mkdtemp(prefix="nvt-conformance-push-"))
         settings = json.loads((Path(ctx.nvt.state_dir) / "settings.json").read_text())
@@ -488,15 +515,13 @@ async def push_camera(ctx) -> tuple[Context, Consumer]:
         (state / "state").mkdir()
         (state / "state" / "settings.json").write_text(json.dumps(settings))
         nvt = Nvt(ctx.nvt.binary, state / "state", ctx.password, args=["--sdk-options", MOTION_SCHEDULE])
-        nvt.start()
-
-        def stop():
-            try:
-                nvt.stop()
-            finally:
-                shutil.rmtree(state, ignore_errors=True)
-
-        atexit.register(stop)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, nvt.start)
+        except BaseException:
+            nvt.kill9()
+            shutil.rmtree(state, ignore_errors=True)
+            raise
+        _push["state"] = state
         _push["nvt"] = nvt
     if "consumer" not in _push:
         c = Consumer()
