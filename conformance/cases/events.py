@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from conformance.harness import NS, Context, Failed, NotApplicable, Reply, case, check, valid_http_uri
+from conformance.harness import NS, Context, Failed, NotApplicable, Reply, case, check, username_token, valid_http_uri
 
 TEV = NS["tev"]
 REQUIRES = (TEV,)
@@ -114,8 +114,6 @@ async def call(ctx, op: str, body: str, *, path: str = EVENTS_PATH, envelope: st
     mid = f"urn:uuid:{uuid.uuid4()}"
     if envelope is not None:
         envelope = envelope.replace("{HEADER}", wsa_header(req_action, url, mid))
-        from conformance.harness import username_token
-
         envelope = envelope.replace("{SECURITY}", username_token(ctx.user, ctx.password))
         r = await ctx.soap("", path=path, auth=None, envelope=envelope)
     else:
@@ -925,6 +923,15 @@ async def pull_timeout_60(ctx):
         await unsubscribe(ctx, sub)
     finally:
         await cleanup(ctx, sub)
+    # The same steps through Home Assistant's client (onvif-zeep-async's PullPointManager).
+    cam = await ctx.camera()
+    manager = await cam.create_pullpoint_manager(dt.timedelta(seconds=60), lambda: None)
+    try:
+        r = await manager.get_service().PullMessages({"Timeout": dt.timedelta(seconds=60), "MessageLimit": 1})
+        check(r.TerminationTime > r.CurrentTime, f"zeep: TerminationTime {r.TerminationTime} not after CurrentTime {r.CurrentTime}")
+        check(len(r.NotificationMessage) <= 1, f"zeep: {len(r.NotificationMessage)} messages for MessageLimit 1")
+    finally:
+        await manager.shutdown()
 
 
 async def pull_topics_case(ctx, expr_of, accept_of, want_of):
