@@ -80,7 +80,9 @@ async fn run_once(
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
         .await?
         .context("initialising the camera SDK")?;
-    let camera = Camera::start(sdk, &store)?;
+    // Shared with the Media service, which holds it weakly (a request in flight must not keep
+    // the SDK channels alive across a stop or a SystemReboot).
+    let camera = Arc::new(Camera::start(sdk, &store)?);
     let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
@@ -108,7 +110,7 @@ async fn run_once(
             },
         )?);
     }
-    let streams = Streams::start(&camera, &settings)?;
+    let streams = Arc::new(Streams::start(&camera, &settings)?);
 
     // Serve before "nvt running": that line means ready.
     let protocols = settings.network.protocols.clone();
@@ -123,9 +125,23 @@ async fn run_once(
     };
     let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
+    let media = crate::onvif::media::Media::new(
+        store.clone(),
+        &camera,
+        &streams,
+        crate::onvif::media::MediaHooks {
+            rtsp_port,
+            // RTSP disabled (SetNetworkProtocols): StartMulticastStreaming has no server.
+            multicast: rtsp
+                .as_ref()
+                .map(|r| r.multicast_control())
+                .unwrap_or_default(),
+        },
+    );
+    media.auto_start_multicast();
     let http_port = port(protocols.http_port, config.http_port, ports.http);
     let (http, http_port) =
-        start_http(config, http_port, &store, id, rtsp_port, reboot.clone()).await?;
+        start_http(config, http_port, &store, id, rtsp_port, reboot.clone(), media).await?;
     ports.http.get_or_insert(http_port);
 
     tracing::info!(
@@ -176,6 +192,7 @@ async fn start_http(
     id: &crate::sdk::SdkVersion,
     rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
+    media: crate::onvif::media::Media,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
@@ -207,12 +224,17 @@ async fn start_http(
         http_port: local.port(),
         rtsp_port,
         bind: config.bind,
-        services: Vec::new(),
+        services: vec![Arc::new(crate::onvif::media::MediaAdvertised)],
     };
-    let endpoint = Endpoint::new(security).route(
-        crate::onvif::endpoint::DEVICE_PATH,
-        device::Service(Device::new(store.clone(), identity, hooks)),
-    );
+    let endpoint = Endpoint::new(security)
+        .route(
+            crate::onvif::endpoint::DEVICE_PATH,
+            device::Service(Device::new(store.clone(), identity, hooks)),
+        )
+        .route(
+            crate::onvif::endpoint::MEDIA_PATH,
+            crate::onvif::generated::media::Service(media),
+        );
     let router = Arc::new(Router::new(endpoint));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     Ok((crate::http::server::HttpServer::spawn(listener, router), local.port()))

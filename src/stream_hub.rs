@@ -142,6 +142,12 @@ impl ViewerShared {
 
 struct HubInner {
     packetizer: H264Packetizer,
+    /// Frame rate and multicast group now (they follow encoder configuration changes).
+    framerate: Option<f64>,
+    multicast: Option<MulticastConfig>,
+    /// Set when the encoder is being reconfigured: DESCRIBE waits for the parameter sets of
+    /// the next IDR, and the cached GOP (old parameters) is not offered to new viewers.
+    params_stale: bool,
     gop: Vec<Arc<RtpFrame>>,
     last: Option<Arc<RtpFrame>>,
     viewers: Vec<Arc<ViewerShared>>,
@@ -188,11 +194,15 @@ impl StreamHub {
     /// A hub with a random SSRC, sequence start and timestamp offset (RFC 3550 s5.1, s8).
     pub fn new(name: impl Into<String>, config: StreamConfig) -> Arc<Self> {
         let packetizer = H264Packetizer::new(rand::random(), rand::random(), rand::random());
+        let (framerate, multicast) = (config.framerate, config.multicast);
         Arc::new(Self {
             name: name.into(),
             config,
             inner: Mutex::new(HubInner {
                 packetizer,
+                framerate,
+                multicast,
+                params_stale: false,
                 gop: Vec::new(),
                 last: None,
                 viewers: Vec::new(),
@@ -218,6 +228,10 @@ impl StreamHub {
         inner.metrics.bytes_in += rtp.bytes as u64;
         if rtp.keyframe {
             inner.gop.clear();
+            if inner.params_stale {
+                inner.params_stale = false;
+                self.params_ready.notify_waiters();
+            }
         }
         if !inner.gop.is_empty() || rtp.keyframe {
             if inner.gop.len() >= MAX_GOP_FRAMES {
@@ -268,8 +282,13 @@ impl StreamHub {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let notified = self.params_ready.notified();
-            let p = self.params_now();
-            if (p.sps.is_some() && p.pps.is_some()) || tokio::time::Instant::now() >= deadline {
+            let (p, stale) = {
+                let inner = lock(&self.inner);
+                (Self::params_of(&inner), inner.params_stale)
+            };
+            if (p.sps.is_some() && p.pps.is_some() && !stale)
+                || tokio::time::Instant::now() >= deadline
+            {
                 return p;
             }
             let _ = tokio::time::timeout_at(deadline, notified).await;
@@ -278,14 +297,45 @@ impl StreamHub {
 
     /// SPS/PPS/SSRC as they are now.
     pub fn params_now(&self) -> StreamParams {
-        let inner = lock(&self.inner);
+        Self::params_of(&lock(&self.inner))
+    }
+
+    fn params_of(inner: &HubInner) -> StreamParams {
         StreamParams {
             sps: inner.packetizer.sps().cloned(),
             pps: inner.packetizer.pps().cloned(),
-            framerate: self.config.framerate,
+            framerate: inner.framerate,
             ssrc: inner.packetizer.ssrc(),
-            multicast: self.config.multicast,
+            multicast: inner.multicast,
         }
+    }
+
+    /// Announces that the encoder is about to change its parameters (resolution, profile,
+    /// rate...). Until the next IDR arrives, DESCRIBE waits for its SPS/PPS (so the SDP
+    /// describes the new stream) and new viewers start at that IDR rather than at the cached
+    /// GOP of the old configuration. Viewers already playing are not touched: they get the
+    /// new SPS/PPS in band with the IDR (RFC 6184 s8.4). Call it before reconfiguring the
+    /// encoder, and [`StreamHub::cancel_new_params`] if that fails.
+    pub fn expect_new_params(&self) {
+        let mut inner = lock(&self.inner);
+        inner.params_stale = true;
+        inner.gop.clear();
+    }
+
+    /// The reconfiguration announced by [`StreamHub::expect_new_params`] did not happen.
+    pub fn cancel_new_params(&self) {
+        lock(&self.inner).params_stale = false;
+        self.params_ready.notify_waiters();
+    }
+
+    /// Changes the frame rate the SDP advertises (`a=framerate`).
+    pub fn set_framerate(&self, framerate: Option<f64>) {
+        lock(&self.inner).framerate = framerate;
+    }
+
+    /// Changes the multicast group SETUP offers from now on.
+    pub fn set_multicast(&self, multicast: Option<MulticastConfig>) {
+        lock(&self.inner).multicast = multicast;
     }
 
     /// Adds a viewer that starts at the cached GOP's IDR (or the next IDR). Returns the viewer
@@ -678,6 +728,47 @@ mod tests {
         assert_eq!(m.viewers_kicked, 1);
         assert_eq!(h.kicked_viewers()[0].label, "stuck");
         assert_eq!(m.viewers, 0);
+    }
+
+    #[tokio::test]
+    async fn new_parameters_hold_describe_and_new_viewers_until_the_next_idr() {
+        let h = hub(QueueLimits::default());
+        for i in 0..5 {
+            h.publish(frame(i, i == 0));
+        }
+        let playing = h.subscribe("playing");
+        while playing.try_next().unwrap().is_some() {}
+        h.expect_new_params();
+        // The old GOP is not offered, and DESCRIBE waits for the new parameter sets.
+        let late = h.subscribe("late");
+        assert!(late.try_next().unwrap().is_none());
+        let t = std::time::Instant::now();
+        let p = h.params(Duration::from_millis(200)).await;
+        assert!(t.elapsed() >= Duration::from_millis(200) && p.sps.is_some());
+        // A P frame still goes to the viewer already playing, not to the new one.
+        h.publish(frame(5, false));
+        assert!(!playing.try_next().unwrap().unwrap().keyframe);
+        assert!(late.try_next().unwrap().is_none());
+        h.publish(frame(6, true));
+        let t = std::time::Instant::now();
+        h.params(Duration::from_secs(5)).await;
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "answered at once after the IDR"
+        );
+        assert!(late.try_next().unwrap().unwrap().keyframe);
+        assert!(playing.try_next().unwrap().unwrap().keyframe);
+        // Frame rate and multicast group follow the configuration.
+        h.set_framerate(Some(12.0));
+        assert_eq!(h.params_now().framerate, Some(12.0));
+        h.expect_new_params();
+        h.cancel_new_params();
+        let t = std::time::Instant::now();
+        h.params(Duration::from_secs(5)).await;
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "cancel releases DESCRIBE"
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ use crate::stream_hub::{MulticastConfig, QueueLimits, StreamConfig, StreamHub, S
 /// The running streams. Dropping it stops the capture threads.
 pub struct Streams {
     pub registry: Arc<StreamRegistry>,
+    /// Encoder configuration token -> its hub.
+    hubs: HashMap<String, Arc<StreamHub>>,
     captures: Vec<Capture>,
 }
 
@@ -39,32 +41,81 @@ impl Streams {
             captures.push(capture);
             hubs.insert(enc.token.clone(), hub);
         }
+        let streams = Streams {
+            registry,
+            hubs,
+            captures,
+        };
+        streams.sync_profiles(settings);
+        Ok(streams)
+    }
+
+    /// The hub of an encoder configuration.
+    pub fn hub(&self, encoder_token: &str) -> Option<&Arc<StreamHub>> {
+        self.hubs.get(encoder_token)
+    }
+
+    /// Makes the RTSP paths match the profiles: `rtsp://host/<profile token>` for every
+    /// profile with a video encoder configuration, nothing else. Called at start and after
+    /// CreateProfile, DeleteProfile and Add/RemoveVideoEncoderConfiguration. Viewers already
+    /// playing a path that goes away keep their session until they end it.
+    pub fn sync_profiles(&self, settings: &Settings) {
+        let mut wanted = HashMap::new();
         for profile in &settings.media.profiles {
-            if let Some(hub) = profile.video_encoder.as_ref().and_then(|e| hubs.get(e)) {
-                registry.register(profile.token.clone(), hub.clone());
+            if let Some(hub) = profile
+                .video_encoder
+                .as_ref()
+                .and_then(|e| self.hubs.get(e))
+            {
+                wanted.insert(profile.token.clone(), hub.clone());
             }
         }
-        Ok(Streams { registry, captures })
+        for name in self.registry.names() {
+            if !wanted.contains_key(&name) {
+                self.registry.unregister(&name);
+            }
+        }
+        for (name, hub) in wanted {
+            if !self
+                .registry
+                .get(&name)
+                .is_some_and(|h| Arc::ptr_eq(&h, &hub))
+            {
+                self.registry.register(name, hub);
+            }
+        }
+    }
+
+    /// Brings an encoder configuration's hub in line with the configuration (frame rate in
+    /// the SDP, multicast group).
+    pub fn apply_encoder(&self, enc: &VideoEncoderConfig) {
+        if let Some(hub) = self.hubs.get(&enc.token) {
+            let c = stream_config(enc);
+            hub.set_framerate(c.framerate);
+            hub.set_multicast(c.multicast);
+        }
     }
 }
 
 fn stream_config(enc: &VideoEncoderConfig) -> StreamConfig {
-    // Settings validation guarantees a multicast address; only IPv4 groups are served.
-    let multicast = enc
-        .multicast
-        .address
+    StreamConfig {
+        framerate: Some(f64::from(enc.fps)),
+        limits: QueueLimits::default(),
+        multicast: multicast_config(&enc.multicast),
+    }
+}
+
+/// The hub's multicast group of a configuration. Settings validation guarantees a multicast
+/// address; only IPv4 groups are served.
+pub fn multicast_config(m: &crate::settings::Multicast) -> Option<MulticastConfig> {
+    m.address
         .parse::<Ipv4Addr>()
         .ok()
         .map(|group| MulticastConfig {
             group,
-            port: enc.multicast.port,
-            ttl: enc.multicast.ttl,
-        });
-    StreamConfig {
-        framerate: Some(f64::from(enc.fps)),
-        limits: QueueLimits::default(),
-        multicast,
-    }
+            port: m.port,
+            ttl: m.ttl,
+        })
 }
 
 impl Drop for Streams {

@@ -10,3 +10,4 @@ pub mod device;
 pub mod directory;
 pub mod endpoint;
 pub mod host;
+pub mod media;

@@ -13,4 +13,7 @@ pub mod udp_batch;
 
 pub use auth::{AuthDecision, AuthRequest, DigestRtspAuth, NoAuth, RtspAuth};
 pub use limits::Limits;
-pub use server::{RtspServer, ServerConfig, ServerMetrics};
+pub use server::{
+    MULTICAST_START_SESSION, MulticastControl, MulticastError, RtspServer, ServerConfig,
+    ServerMetrics,
+};

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, IoSlice};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use bytes::{Buf, BytesMut};
@@ -89,7 +89,8 @@ struct Shared {
     sessions: Mutex<SessionTable>,
     conns: Mutex<HashMap<ConnId, mpsc::Sender<Out>>>,
     udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
-    /// One multicast sender per stream, with the sessions that keep it running.
+    /// One multicast sender per hub (encoder), with the sessions that keep it running (an
+    /// ONVIF StartMulticastStreaming counts as one per path, see [`MULTICAST_START_SESSION`]).
     multicast: Mutex<HashMap<String, MulticastSender>>,
     bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
@@ -172,6 +173,14 @@ impl RtspServer {
     /// The server's UDP RTP and RTCP ports.
     pub fn udp_ports(&self) -> (u16, u16) {
         self.shared.udp_ports
+    }
+
+    /// A handle that starts and stops multicast without an RTSP session (ONVIF
+    /// Start/StopMulticastStreaming). It does not keep the server alive.
+    pub fn multicast_control(&self) -> MulticastControl {
+        MulticastControl {
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     pub fn metrics(&self) -> ServerMetrics {
@@ -665,7 +674,7 @@ async fn on_request(
                     }
                 }
                 (Delivery::Multicast { group, ttl }, _) => {
-                    join_multicast(shared, &stream, &hub, session, group, ttl);
+                    join_multicast(shared, &hub, session, group, ttl);
                 }
                 _ => {}
             }
@@ -711,9 +720,109 @@ struct MulticastSender {
     sessions: std::collections::HashSet<String>,
 }
 
+/// Prefix of the pseudo-sessions that keep a multicast sender running between ONVIF
+/// StartMulticastStreaming and StopMulticastStreaming, one per path (`<prefix><path>`): two
+/// profiles sharing an encoder share its sender, and stopping one leaves the other's running.
+/// Real session ids are hex, so a pseudo-session never collides with one.
+pub const MULTICAST_START_SESSION: &str = "onvif-start-multicast/";
+
+fn start_session(stream: &str) -> String {
+    format!("{MULTICAST_START_SESSION}{stream}")
+}
+
+/// Why [`MulticastControl::start`] did not start a sender.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MulticastError {
+    #[error("no stream {0:?}")]
+    NoStream(String),
+    #[error("stream {0:?} has no IPv4 multicast group")]
+    NoGroup(String),
+    #[error("the RTSP server has stopped")]
+    Stopped,
+}
+
+/// Starts and stops a stream's multicast sender without an RTSP session (ONVIF Media
+/// Start/StopMulticastStreaming): RTP goes to the stream's group and port, RTCP to port + 1,
+/// with its TTL, until stopped. RTSP clients that SETUP multicast join the same sender.
+/// The default one controls no server (RTSP disabled): every start answers `Stopped`.
+#[derive(Clone, Debug, Default)]
+pub struct MulticastControl {
+    shared: Weak<Shared>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("rtsp::Shared")
+    }
+}
+
+impl MulticastControl {
+    /// Starts multicasting `stream` (a registry name) to its hub's group and holds it for
+    /// that path until [`MulticastControl::stop`]; already running is fine.
+    pub fn start(&self, stream: &str) -> Result<(), MulticastError> {
+        let (shared, hub, group, ttl) = self.resolve(stream)?;
+        join_multicast(&shared, &hub, start_session(stream), group, ttl);
+        Ok(())
+    }
+
+    /// Replaces `stream`'s running sender by one to the hub's current group (after its
+    /// configuration changed), keeping the sessions that hold it. Returns whether one ran.
+    pub fn restart(&self, stream: &str) -> Result<bool, MulticastError> {
+        let (shared, hub, group, ttl) = self.resolve(stream)?;
+        let Some(old) = lock(&shared.multicast).remove(hub.name()) else {
+            return Ok(false);
+        };
+        old.task.abort();
+        for s in old.sessions {
+            join_multicast(&shared, &hub, s, group, ttl);
+        }
+        Ok(true)
+    }
+
+    fn resolve(
+        &self,
+        stream: &str,
+    ) -> Result<(Arc<Shared>, Arc<crate::stream_hub::StreamHub>, SocketAddr, u8), MulticastError>
+    {
+        let shared = self.shared.upgrade().ok_or(MulticastError::Stopped)?;
+        let hub = shared
+            .registry
+            .get(stream)
+            .ok_or_else(|| MulticastError::NoStream(stream.to_owned()))?;
+        let m = hub
+            .params_now()
+            .multicast
+            .ok_or_else(|| MulticastError::NoGroup(stream.to_owned()))?;
+        Ok((shared, hub, SocketAddr::new(IpAddr::V4(m.group), m.port), m.ttl))
+    }
+
+    /// Stops what [`MulticastControl::start`] started for `stream` (RTSP multicast sessions
+    /// and other paths of the same hub keep the sender). Returns whether it was started.
+    pub fn stop(&self, stream: &str) -> bool {
+        let Some(shared) = self.shared.upgrade() else {
+            return false;
+        };
+        let Some(hub) = shared.registry.get(stream) else {
+            return false;
+        };
+        let mut senders = lock(&shared.multicast);
+        let Some(sender) = senders.get_mut(hub.name()) else {
+            return false;
+        };
+        let was = sender.sessions.remove(&start_session(stream));
+        if sender.sessions.is_empty()
+            && let Some(s) = senders.remove(hub.name())
+        {
+            s.task.abort();
+        }
+        was
+    }
+}
+
+/// Adds `session` to the hub's multicast sender, starting it if needed. Keyed by hub, not
+/// by path: two profiles sharing one encoder share one group and must share one sender.
 fn join_multicast(
     shared: &Arc<Shared>,
-    stream: &str,
     hub: &Arc<crate::stream_hub::StreamHub>,
     session: String,
     group: SocketAddr,
@@ -721,7 +830,7 @@ fn join_multicast(
 ) {
     let mut m = lock(&shared.multicast);
     let sender = m
-        .entry(stream.to_owned())
+        .entry(hub.name().to_owned())
         .or_insert_with(|| MulticastSender {
             task: tokio::spawn(multicast_sender(
                 shared.clone(),

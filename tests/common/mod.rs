@@ -51,6 +51,13 @@ impl Daemon {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Daemon::spawn(cmd)
+    }
+
+    /// Runs `cmd` (nvt, or a wrapper such as `ip netns exec NS nvt ...`) with its output
+    /// collected line by line.
+    pub fn spawn(mut cmd: Command) -> Daemon {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn nvt");
         let (tx, rx) = channel();
         let out = child.stdout.take().unwrap();

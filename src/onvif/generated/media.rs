@@ -13,6 +13,7 @@ pub const NAMESPACE: &str = "http://www.onvif.org/ver10/media/wsdl";
 
 /// One entry per generated operation, sorted by name.
 pub const OPERATIONS: &[Operation] = &[
+    Operation { name: "AddMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "CreateProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "CreateProfile"), action: "http://www.onvif.org/ver10/media/wsdl/CreateProfile", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/CreateProfileResponse", access: AccessClass::Actuate },
@@ -36,6 +37,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetVideoSourceConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSourceConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdlGetVideoSourceConfigurationOptions/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourceConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetVideoSourceConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSources", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSources"), action: "http://www.onvif.org/ver10/media/wsdlGetVideoSources/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourcesResponse", access: AccessClass::ReadMedia },
+    Operation { name: "RemoveMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver10/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver10/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetSynchronizationPointResponse", access: AccessClass::Actuate },
@@ -54,6 +56,11 @@ pub fn operation(body: &Element) -> Option<&'static Operation> {
 
 /// The `http://www.onvif.org/ver10/media/wsdl` operations. Each default answers `env:Receiver/ter:ActionNotSupported`.
 pub trait MediaService: Send + Sync {
+    /// `AddMetadataConfiguration`
+    fn add_metadata_configuration(&self, ctx: &RequestContext, req: super::trt::AddMetadataConfiguration) -> impl Future<Output = Result<super::trt::AddMetadataConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `AddVideoEncoderConfiguration`
     fn add_video_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::AddVideoEncoderConfiguration) -> impl Future<Output = Result<super::trt::AddVideoEncoderConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -169,6 +176,11 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `RemoveMetadataConfiguration`
+    fn remove_metadata_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveMetadataConfiguration) -> impl Future<Output = Result<super::trt::RemoveMetadataConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `RemoveVideoEncoderConfiguration`
     fn remove_video_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveVideoEncoderConfiguration) -> impl Future<Output = Result<super::trt::RemoveVideoEncoderConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -210,6 +222,11 @@ pub trait MediaService: Send + Sync {
 pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, op: &Operation, body: &Element) -> Result<String, Fault> {
     let mut w = XmlWriter::new();
     match op.name {
+        "AddMetadataConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.add_metadata_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:AddMetadataConfigurationResponse");
+        }
         "AddVideoEncoderConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.add_video_encoder_configuration(ctx, req).await?;
@@ -324,6 +341,11 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_video_sources(ctx, req).await?;
             resp.to_xml(&mut w, "trt:GetVideoSourcesResponse");
+        }
+        "RemoveMetadataConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.remove_metadata_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:RemoveMetadataConfigurationResponse");
         }
         "RemoveVideoEncoderConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

@@ -6,6 +6,63 @@
 use crate::onvif::rt::{self, FromXml, ToXml, XsValue, DeError};
 use crate::xml::{Element, XmlWriter};
 
+/// `AddMetadataConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddMetadataConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for AddMetadataConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        if !seen1 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AddMetadataConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `AddMetadataConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddMetadataConfigurationResponse {
+}
+
+impl FromXml for AddMetadataConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for AddMetadataConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `AddVideoEncoderConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddVideoEncoderConfiguration {
@@ -1457,6 +1514,57 @@ impl ToXml for ProfileCapabilities {
         rt::write_other_attributes(w, &self.other_attributes);
         w.close_start();
         for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `RemoveMetadataConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveMetadataConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for RemoveMetadataConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveMetadataConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `RemoveMetadataConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveMetadataConfigurationResponse {
+}
+
+impl FromXml for RemoveMetadataConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveMetadataConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
         w.end(qname);
     }
 }
