@@ -52,7 +52,7 @@ RULES: list[tuple[str, str, str]] = [
      "no event or analytics stream)"),
     # --- Services still being built
     (r"^DISCOVERY-", "PENDING", "WS-Discovery responder (issue 7) not merged yet"),
-    (r"^MEDIA-|^RTSS-|^DEVICE-1-1-(4|14)$", "PENDING", "Media service (issue 5) not merged yet"),
+    (r"^RTSS-|^DEVICE-1-1-(4|14)$", "PENDING", "Media service (issue 5) not merged yet"),
     (r"^IMAGING-|^DEVICE-1-1-(10|17)$", "PENDING", "Imaging service (issue 5) not merged yet"),
 ]
 

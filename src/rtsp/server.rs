@@ -749,7 +749,8 @@ pub enum MulticastError {
 /// Starts and stops a stream's multicast sender without an RTSP session (ONVIF Media
 /// Start/StopMulticastStreaming): RTP goes to the stream's group and port, RTCP to port + 1,
 /// with its TTL, until stopped. RTSP clients that SETUP multicast join the same sender.
-#[derive(Clone, Debug)]
+/// The default one controls no server (RTSP disabled): every start answers `Stopped`.
+#[derive(Clone, Debug, Default)]
 pub struct MulticastControl {
     shared: Weak<Shared>,
 }
