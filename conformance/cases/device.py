@@ -674,3 +674,48 @@ def _ns_case(test_id, body_tpl):
 
 for _id, (_title, _tpl) in NS_VARIANTS.items():
     case(_id)(_ns_case(_id, _tpl))
+
+
+# --- Capabilities and GetServices entries of the other services (DEVICE-1-1-4/10/14/17) ----
+
+
+async def _category(ctx, category: str, part: str, ns: str):
+    _, dm = await device(ctx)
+    caps = await dm.GetCapabilities({"Category": category})
+    c = getattr(caps, part)
+    check(c is not None, f"Capabilities.{part} missing for Category={category}")
+    check(valid_http_uri(c.XAddr, "127.0.0.1", ctx.nvt.http_port), f"{part} XAddr {c.XAddr}")
+    for other in ("Analytics", "Device", "Events", "Imaging", "Media", "PTZ"):
+        if other != part:
+            check(getattr(caps, other) is None, f"Capabilities.{other} present for Category={category}")
+    return c
+
+
+@case("DEVICE-1-1-4", requires=(NS["trt"],))
+async def media_capabilities(ctx):
+    c = await _category(ctx, "Media", "Media", NS["trt"])
+    check(c.StreamingCapabilities is not None, "Media.StreamingCapabilities missing")
+
+
+@case("DEVICE-1-1-10", requires=(NS["timg"],))
+async def imaging_capabilities(ctx):
+    await _category(ctx, "Imaging", "Imaging", NS["timg"])
+
+
+async def _service_entry(ctx, ns: str, tag: str):
+    without = await services_raw(ctx, False)
+    entry = [s for s in without if s.findtext(f"{{{DEVICE_NS}}}Namespace") == ns]
+    check(entry, f"GetServices lacks {ns}")
+    check(entry[0].find(f"{{{DEVICE_NS}}}Capabilities") is None, "Capabilities present with IncludeCapability=false")
+    el = service_caps(await services_raw(ctx, True), ns)
+    check(el is not None and el.tag == f"{{{ns}}}Capabilities", f"no {tag}:Capabilities with IncludeCapability=true")
+
+
+@case("DEVICE-1-1-14", requires=(NS["trt"],))
+async def get_services_media(ctx):
+    await _service_entry(ctx, NS["trt"], "trt")
+
+
+@case("DEVICE-1-1-17", requires=(NS["timg"],))
+async def get_services_imaging(ctx):
+    await _service_entry(ctx, NS["timg"], "timg")
