@@ -74,6 +74,10 @@ struct SubState {
     /// Messages dropped because the queue was full.
     dropped: u64,
     expires: Instant,
+    /// For a pull point created or renewed with a relative time (or none): each PullMessages
+    /// moves its termination to this long after the pull (event.wsdl: TerminationTime is when
+    /// the pull point "will be shut down without further pull requests").
+    keepalive: Option<Duration>,
     closed: bool,
 }
 
@@ -108,6 +112,30 @@ impl Subscription {
         s.queue.push_back(m);
         drop(s);
         self.notify.notify_waiters();
+    }
+
+    /// Sets (or clears) the lifetime a PullMessages renews; see `SubState::keepalive`.
+    pub fn set_keepalive(&self, keepalive: Option<Duration>) {
+        self.lock().keepalive = keepalive;
+    }
+
+    /// A pull begins (`wait` is its timeout) or ends (`wait` zero): the pull point lives at
+    /// least `keepalive` past it, and never expires during a pending pull. Returns the
+    /// termination before the call, so the end of a pull can keep a longer one.
+    pub fn touch(&self, wait: Duration, floor: Option<Instant>) -> Instant {
+        let mut s = self.lock();
+        let before = s.expires;
+        if let Some(k) = s.keepalive
+            && !s.closed
+            && s.expires > Instant::now()
+        {
+            let at = Instant::now() + wait + k;
+            s.expires = match floor {
+                Some(f) => at.max(f),
+                None => at.max(s.expires),
+            };
+        }
+        before
     }
 
     /// Messages dropped so far because the queue was full.
@@ -268,6 +296,7 @@ impl Broker {
                 queue: VecDeque::new(),
                 dropped: 0,
                 expires: Instant::now() + lifetime,
+                keepalive: None,
                 closed: false,
             }),
             notify: Notify::new(),

@@ -193,6 +193,7 @@ impl events::EventService for Events {
             .broker
             .subscribe(Kind::PullPoint, topics, life)
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
+        sub.set_keepalive(relative(req.initial_termination_time.as_deref()).then_some(life));
         tracing::debug!(id = %sub.id, peer = %ctx.peer, "pull point created");
         Ok(tev::CreatePullPointSubscriptionResponse {
             subscription_reference: epr(&Self::address(ctx, &sub.id)),
@@ -249,6 +250,15 @@ impl notification_producer::NotificationProducer for Events {
 #[derive(Clone)]
 pub struct Subscriptions {
     broker: Arc<Broker>,
+}
+
+/// Whether a termination time is relative (an xs:duration) or absent: such pull points are
+/// kept alive by PullMessages; an absolute time is kept as given.
+fn relative(requested: Option<&str>) -> bool {
+    requested.is_none_or(|t| {
+        let t = t.trim();
+        t.starts_with('P') || t.starts_with("-P")
+    })
 }
 
 impl Subscriptions {
@@ -337,7 +347,9 @@ impl Subscriptions {
                 "this is a push subscription: its messages go to its consumer",
             ));
         }
+        let before = sub.touch(timeout, None);
         let messages = sub.next(timeout, limit).await;
+        sub.touch(Duration::ZERO, Some(before));
         let (current_time, termination_time) = self.times(sub.remaining());
         Ok(tev::PullMessagesResponse {
             current_time,
@@ -359,6 +371,9 @@ impl subscription_manager::SubscriptionManager for Subscriptions {
         self.broker.get(id).map_err(fault)?;
         let life = lifetime(Some(&req.termination_time), now).map_err(fault)?;
         self.broker.renew(id, life).map_err(fault)?;
+        if let Ok(sub) = self.broker.get(id) {
+            sub.set_keepalive(relative(Some(&req.termination_time)).then_some(life));
+        }
         let (current, termination) = self.times(life);
         Ok(wsnt::RenewResponse {
             termination_time: termination,

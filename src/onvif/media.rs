@@ -1218,6 +1218,45 @@ impl media::MediaService for Media {
         })
     }
 
+    /// Name, Analytics, Events, multicast and session timeout, checked against
+    /// GetMetadataConfigurationOptions (no PTZ status: the device has no PTZ) and persisted.
+    /// The configuration is reported to clients; no metadata RTP track is streamed.
+    async fn set_metadata_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::SetMetadataConfiguration,
+    ) -> Result<trt::SetMetadataConfigurationResponse, Fault> {
+        let c = &req.configuration;
+        let s = self.store.get();
+        if !s.media.metadata.iter().any(|m| m.token == c.token) {
+            return Err(no_config(&c.token));
+        }
+        check_name(&c.name)?;
+        if c.ptz_status.as_ref().is_some_and(|p| p.status || p.position) {
+            return Err(config_modify("PTZ status is not offered: the device has no PTZ"));
+        }
+        if c.analytics_engine_configuration.is_some() {
+            return Err(config_modify("analytics engine configuration is not offered"));
+        }
+        let multicast = multicast_from_tt(&c.multicast)?;
+        let session_timeout_secs = session_timeout(&c.session_timeout)?;
+        let token = c.token.clone();
+        let (name, analytics, events) = (c.name.clone(), c.analytics.unwrap_or(false), c.events.is_some());
+        self.store
+            .update(|s| {
+                if let Some(m) = s.media.metadata.iter_mut().find(|m| m.token == token) {
+                    m.name = name;
+                    m.analytics = analytics;
+                    m.events = events;
+                    m.multicast = multicast;
+                    m.session_timeout_secs = session_timeout_secs;
+                }
+                Ok(())
+            })
+            .map_err(|e| persist_err(e, config_modify))?;
+        Ok(trt::SetMetadataConfigurationResponse::default())
+    }
+
     async fn get_compatible_metadata_configurations(
         &self,
         ctx: &RequestContext,

@@ -40,6 +40,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "RemoveMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoSourceConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver10/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver10/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetSynchronizationPointResponse", access: AccessClass::Actuate },
     Operation { name: "SetVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetVideoSourceConfigurationResponse", access: AccessClass::Actuate },
@@ -188,6 +189,11 @@ pub trait MediaService: Send + Sync {
     }
     /// `RemoveVideoSourceConfiguration`
     fn remove_video_source_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveVideoSourceConfiguration) -> impl Future<Output = Result<super::trt::RemoveVideoSourceConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetMetadataConfiguration`
+    fn set_metadata_configuration(&self, ctx: &RequestContext, req: super::trt::SetMetadataConfiguration) -> impl Future<Output = Result<super::trt::SetMetadataConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -356,6 +362,11 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.remove_video_source_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:RemoveVideoSourceConfigurationResponse");
+        }
+        "SetMetadataConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_metadata_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:SetMetadataConfigurationResponse");
         }
         "SetSynchronizationPoint" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

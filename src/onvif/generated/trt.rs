@@ -1671,6 +1671,63 @@ impl ToXml for RemoveVideoSourceConfigurationResponse {
     }
 }
 
+/// `SetMetadataConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetMetadataConfiguration {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::MetadataConfiguration,
+    /// element `trt:ForcePersistence`
+    pub force_persistence: bool,
+}
+
+impl FromXml for SetMetadataConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ForcePersistence") => { out.force_persistence = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        if !seen1 { return Err(DeError::missing("ForcePersistence")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetMetadataConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.simple("trt:ForcePersistence", &self.force_persistence.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `SetMetadataConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetMetadataConfigurationResponse {
+}
+
+impl FromXml for SetMetadataConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetMetadataConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `SetSynchronizationPoint`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetSynchronizationPoint {
