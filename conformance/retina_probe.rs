@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use retina::client::{
-    Credentials, PacketItem, PlayOptions, SessionOptions, SetupOptions, TcpTransportOptions, Transport,
-    UdpTransportOptions,
+    Credentials, PacketItem, PlayOptions, SessionOptions, SetupOptions, TcpTransportOptions,
+    Transport, UdpTransportOptions,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -63,7 +63,9 @@ async fn play(
         .position(|s| s.media() == "video")
         .ok_or("no video stream")?;
     let codec = session.streams()[vi].encoding_name().to_owned();
-    session.setup(vi, SetupOptions::default().transport(transport)).await?;
+    session
+        .setup(vi, SetupOptions::default().transport(transport))
+        .await?;
     let mut playing = session.play(PlayOptions::default()).await?;
     let (mut packets, mut frames, mut rtcp, mut gaps) = (0, 0, 0, 0);
     let mut last: Option<u16> = None;

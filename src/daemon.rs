@@ -62,7 +62,11 @@ struct Ports {
 /// The port to listen on: one set by ONVIF SetNetworkProtocols (persisted) wins; then the
 /// command line or config file; an ephemeral (0) one sticks after its first bind.
 fn port(set: Option<u16>, configured: u16, bound: Option<u16>) -> u16 {
-    set.unwrap_or(if configured == 0 { bound.unwrap_or(0) } else { configured })
+    set.unwrap_or(if configured == 0 {
+        bound.unwrap_or(0)
+    } else {
+        configured
+    })
 }
 
 async fn run_once(
@@ -133,10 +137,11 @@ async fn run_once(
         &streams,
         crate::onvif::media::MediaHooks {
             rtsp_port,
-            multicast: rtsp.as_ref().map_or_else(
-                crate::rtsp::MulticastControl::disabled,
-                |r| r.multicast_control(),
-            ),
+            multicast: rtsp
+                .as_ref()
+                .map_or_else(crate::rtsp::MulticastControl::disabled, |r| {
+                    r.multicast_control()
+                }),
         },
     );
     media.auto_start_multicast();
@@ -243,8 +248,8 @@ async fn start_http(
     broker: &Arc<crate::events::Broker>,
     streams: &Streams,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
-    use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::http::server::Router;
+    use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX, Security};
     use crate::onvif::generated::{device, imaging};
     use crate::onvif::imaging::{Imaging, ImagingEntry};

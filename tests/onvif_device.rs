@@ -13,7 +13,11 @@ const ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
 
 fn endpoint(store: Arc<SettingsStore>) -> Endpoint {
     let clock = store.clone();
-    Endpoint::new(Security::new(store.clone(), Arc::new(move || device_now_ms(&clock)))).route(
+    Endpoint::new(Security::new(
+        store.clone(),
+        Arc::new(move || device_now_ms(&clock)),
+    ))
+    .route(
         DEVICE_PATH,
         nvt::onvif::generated::device::Service(Device::new(
             store,

@@ -554,7 +554,11 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     assert_eq!(set["encoder"]["multicast"][1], moved, "{set}");
     let on_new = count_group_packets(&ns.client, &group, moved, 3);
     assert!(on_new > 50, "{on_new} RTP packets on the new port");
-    assert_eq!(packets(2), 0, "RTP packets on the old port after the change");
+    assert_eq!(
+        packets(2),
+        0,
+        "RTP packets on the old port after the change"
+    );
     onvif(&["set-multicast", "venc_main", &group, &mport.to_string()]);
     onvif(&["multicast", "stop", "main"]);
     std::thread::sleep(Duration::from_millis(500));

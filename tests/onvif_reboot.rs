@@ -73,7 +73,9 @@ fn system_reboot_answers_then_restarts_with_settings_kept() {
         .seen
         .iter()
         .filter_map(|l| match l {
-            common::Line::Out(s) | common::Line::Err(s) => s.contains("ONVIF device service at").then(|| port_of(s)),
+            common::Line::Out(s) | common::Line::Err(s) => {
+                s.contains("ONVIF device service at").then(|| port_of(s))
+            }
         })
         .collect::<Vec<_>>();
     assert_eq!(again, vec![port, port], "ports across the restart");

@@ -368,7 +368,11 @@ async fn http_digest_flow_replay_and_expiry() {
     let op = digest_answer(&ch[0], "operator", "operator-pass", 1);
     let r3 = post(&f, &envelope("", "<tds:GetUsers/>"), Some(&op)).await;
     assert_eq!(r3.status, 401);
-    assert!(r3.challenges.iter().any(|c| c.starts_with("Digest ")), "{:?}", r3.challenges);
+    assert!(
+        r3.challenges.iter().any(|c| c.starts_with("Digest ")),
+        "{:?}",
+        r3.challenges
+    );
 }
 
 #[tokio::test]
@@ -468,7 +472,11 @@ async fn http_shell_over_loopback() {
     let r = exchange(addr, format!("POST /onvif/device_service HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}{chunk}0\r\n\r\n").as_bytes()).await;
     assert!(r.starts_with("HTTP/1.1 413"), "{r}");
     // Outside /onvif/ only registered handlers answer; none here.
-    let r = exchange(addr, b"GET /snapshot/main HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let r = exchange(
+        addr,
+        b"GET /snapshot/main HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(r.starts_with("HTTP/1.1 404"), "{r}");
     // A service path with no service behind it: a SOAP fault, not a device answer.
     let r = exchange(addr, format!("POST /onvif/media_service HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes()).await;

@@ -50,7 +50,8 @@ impl Router {
     /// Serves `handler` for every path starting with `prefix` (the longest prefix wins).
     pub fn handler(mut self, prefix: &str, handler: Arc<dyn HttpHandler>) -> Self {
         self.handlers.push((prefix.to_owned(), handler));
-        self.handlers.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        self.handlers
+            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         self
     }
 }
@@ -185,7 +186,11 @@ async fn handle(
     };
     if !uri.starts_with(SOAP_PREFIX) {
         let path = uri.split('?').next().unwrap_or("");
-        return match router.handlers.iter().find(|(p, _)| path.starts_with(p.as_str())) {
+        return match router
+            .handlers
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+        {
             Some((_, h)) => h.handle(&http_req).await,
             None => plain(StatusCode::NOT_FOUND, "not found\n"),
         };

@@ -476,7 +476,10 @@ impl DeviceService for Device {
         }
         for s in &self.hooks.services {
             if all || req.category.contains(&s.category()) {
-                s.fill_capabilities(&mut capabilities, &format!("http://{}{}", ctx.host, s.path()));
+                s.fill_capabilities(
+                    &mut capabilities,
+                    &format!("http://{}{}", ctx.host, s.path()),
+                );
             }
         }
         Ok(tds::GetCapabilitiesResponse { capabilities })
@@ -857,7 +860,10 @@ impl DeviceService for Device {
         let changed_rtsp = rtsp_port != port_of(tt::NetworkProtocolType::RTSP);
         let was_enabled = self.store.get().network.protocols.rtsp_enabled;
         // A port another program holds would make the restart fail: refuse it now.
-        for (changed, port) in [(changed_http, http_port), (changed_rtsp && rtsp_enabled, rtsp_port)] {
+        for (changed, port) in [
+            (changed_http, http_port),
+            (changed_rtsp && rtsp_enabled, rtsp_port),
+        ] {
             if changed && std::net::TcpListener::bind((self.hooks.bind, port as u16)).is_err() {
                 return Err(Fault::invalid_arg_val(
                     Some("PortAlreadyInUse"),
@@ -1119,13 +1125,17 @@ fn ntp_server(h: &tt::NetworkHost) -> Result<String, Fault> {
             .as_deref()
             .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
             .map(|a| a.to_string())
-            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidIPv4Address"), "invalid IPv4 address")),
+            .ok_or_else(|| {
+                Fault::invalid_arg_val(Some("InvalidIPv4Address"), "invalid IPv4 address")
+            }),
         tt::NetworkHostType::IPv6 => h
             .ipv6_address
             .as_deref()
             .and_then(|a| a.parse::<std::net::Ipv6Addr>().ok())
             .map(|a| a.to_string())
-            .ok_or_else(|| Fault::invalid_arg_val(Some("InvalidIPv6Address"), "invalid IPv6 address")),
+            .ok_or_else(|| {
+                Fault::invalid_arg_val(Some("InvalidIPv6Address"), "invalid IPv6 address")
+            }),
         tt::NetworkHostType::DNS => h
             .dns_name
             .as_deref()

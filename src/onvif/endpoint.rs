@@ -25,9 +25,9 @@ use crate::auth::wsse::WsseVerifier;
 use crate::auth::{Credential, CredentialStore};
 use crate::onvif::generated;
 use crate::onvif::rt::{Operation, RequestContext, SoapService};
-use crate::xml::Element;
 use crate::soap::limits::MAX_BODY_BYTES;
 use crate::soap::{Fault, SoapVersion, parse_request, write_fault, write_response};
+use crate::xml::Element;
 
 /// Path of the device service (clients hard-code it).
 pub const DEVICE_PATH: &str = "/onvif/device_service";
@@ -151,25 +151,24 @@ impl Security {
             .authorization
             .filter(|h| crate::auth::basic::is_basic(h));
         let mut refused = match basic_header {
-            Some(h) if allow_basic => {
-                match crate::auth::basic::verify(h, self.store.as_ref()) {
-                    Ok(c) => {
-                        self.throttle.success(req.peer);
-                        return Ok(c);
-                    }
-                    Err(e) => {
-                        tracing::debug!(peer = %req.peer, error = %e, "HTTP Basic refused");
-                        let delay = self.throttle.failure(req.peer, Instant::now());
-                        let mut r = self.http_user(&HttpRequest {
+            Some(h) if allow_basic => match crate::auth::basic::verify(h, self.store.as_ref()) {
+                Ok(c) => {
+                    self.throttle.success(req.peer);
+                    return Ok(c);
+                }
+                Err(e) => {
+                    tracing::debug!(peer = %req.peer, error = %e, "HTTP Basic refused");
+                    let delay = self.throttle.failure(req.peer, Instant::now());
+                    let mut r = self
+                        .http_user(&HttpRequest {
                             authorization: None,
                             ..*req
                         })
                         .expect_err("no credentials never authenticate");
-                        r.delay = delay;
-                        r
-                    }
+                    r.delay = delay;
+                    r
                 }
-            }
+            },
             // Basic while it is off: refused like a missing credential, and counted.
             Some(_) => {
                 let delay = self.throttle.failure(req.peer, Instant::now());

@@ -470,7 +470,9 @@ impl Media {
         // A path that goes away or changes encoder stops the multicast it started (while
         // the path still resolves to its old hub).
         for p in &before.media.profiles {
-            let now = after.profile(&p.token).and_then(|q| q.video_encoder.as_deref());
+            let now = after
+                .profile(&p.token)
+                .and_then(|q| q.video_encoder.as_deref());
             if p.video_encoder.is_some()
                 && now != p.video_encoder.as_deref()
                 && self.hooks.multicast.stop(&p.token)
@@ -1232,16 +1234,27 @@ impl media::MediaService for Media {
             return Err(no_config(&c.token));
         }
         check_name(&c.name)?;
-        if c.ptz_status.as_ref().is_some_and(|p| p.status || p.position) {
-            return Err(config_modify("PTZ status is not offered: the device has no PTZ"));
+        if c.ptz_status
+            .as_ref()
+            .is_some_and(|p| p.status || p.position)
+        {
+            return Err(config_modify(
+                "PTZ status is not offered: the device has no PTZ",
+            ));
         }
         if c.analytics_engine_configuration.is_some() {
-            return Err(config_modify("analytics engine configuration is not offered"));
+            return Err(config_modify(
+                "analytics engine configuration is not offered",
+            ));
         }
         let multicast = multicast_from_tt(&c.multicast)?;
         let session_timeout_secs = session_timeout(&c.session_timeout)?;
         let token = c.token.clone();
-        let (name, analytics, events) = (c.name.clone(), c.analytics.unwrap_or(false), c.events.is_some());
+        let (name, analytics, events) = (
+            c.name.clone(),
+            c.analytics.unwrap_or(false),
+            c.events.is_some(),
+        );
         self.store
             .update(|s| {
                 if let Some(m) = s.media.metadata.iter_mut().find(|m| m.token == token) {

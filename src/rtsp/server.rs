@@ -765,7 +765,9 @@ impl MulticastControl {
     /// A control with no server behind it (RTSP disabled by SetNetworkProtocols): every
     /// call answers [`MulticastError::Stopped`].
     pub fn disabled() -> Self {
-        MulticastControl { shared: Weak::new() }
+        MulticastControl {
+            shared: Weak::new(),
+        }
     }
 
     /// Starts multicasting `stream` (a registry name) to its hub's group and holds it for
@@ -793,8 +795,15 @@ impl MulticastControl {
     fn resolve(
         &self,
         stream: &str,
-    ) -> Result<(Arc<Shared>, Arc<crate::stream_hub::StreamHub>, SocketAddr, u8), MulticastError>
-    {
+    ) -> Result<
+        (
+            Arc<Shared>,
+            Arc<crate::stream_hub::StreamHub>,
+            SocketAddr,
+            u8,
+        ),
+        MulticastError,
+    > {
         let shared = self.shared.upgrade().ok_or(MulticastError::Stopped)?;
         let hub = shared
             .registry
@@ -804,7 +813,12 @@ impl MulticastControl {
             .params_now()
             .multicast
             .ok_or_else(|| MulticastError::NoGroup(stream.to_owned()))?;
-        Ok((shared, hub, SocketAddr::new(IpAddr::V4(m.group), m.port), m.ttl))
+        Ok((
+            shared,
+            hub,
+            SocketAddr::new(IpAddr::V4(m.group), m.port),
+            m.ttl,
+        ))
     }
 
     /// Stops what [`MulticastControl::start`] started for `stream` (RTSP multicast sessions

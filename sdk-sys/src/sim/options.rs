@@ -122,8 +122,14 @@ mod tests {
     #[test]
     fn fault_options() {
         let o = Options::parse("fault=stall;fault_period_ms=3000;fault_ms=500").unwrap();
-        assert_eq!((o.fault, o.fault_period_ms, o.fault_ms), (Some(Fault::Stall), 3000, 500));
-        assert_eq!(Options::parse("fault=error").unwrap().fault, Some(Fault::Error));
+        assert_eq!(
+            (o.fault, o.fault_period_ms, o.fault_ms),
+            (Some(Fault::Stall), 3000, 500)
+        );
+        assert_eq!(
+            Options::parse("fault=error").unwrap().fault,
+            Some(Fault::Error)
+        );
         assert!(Options::parse("fault=boom").is_err());
         assert!(Options::parse("fault=error;fault_period_ms=1000;fault_ms=1000").is_err());
     }
