@@ -125,22 +125,29 @@ async def main():
     try:
         await dm.SystemReboot()
         await cam.close()
+        # The answer comes before the restart (0.5 s later): reconnect as HA's entry reload
+        # does, retrying the whole sequence until the restarted camera answers it.
         t0 = time.time()
+        await asyncio.sleep(1.5)
         while True:
             try:
                 cam = await connect(host, port, user, password)
                 dm = await cam.create_devicemgmt_service()
                 await dm.GetDeviceInformation()
+                media = await cam.create_media_service()
+                uri = (await media.GetStreamUri({"StreamSetup": {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}, "ProfileToken": profiles[0].token})).Uri
+                ffprobe(uri, user, password)
+                imaging = await cam.create_imaging_service()
+                kept = (await imaging.GetImagingSettings({"VideoSourceToken": profiles[0].VideoSourceConfiguration.SourceToken})).Brightness
                 break
             except Exception:
+                try:
+                    await cam.close()
+                except Exception:  # already closed, or never opened
+                    pass
                 if time.time() - t0 > 60:
                     raise
                 await asyncio.sleep(0.5)
-        media = await cam.create_media_service()
-        uri = (await media.GetStreamUri({"StreamSetup": {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}, "ProfileToken": profiles[0].token})).Uri
-        ffprobe(uri, user, password)
-        imaging = await cam.create_imaging_service()
-        kept = (await imaging.GetImagingSettings({"VideoSourceToken": profiles[0].VideoSourceConfiguration.SourceToken})).Brightness
         assert kept == new, kept
         step("reboot_reconnect", secs=round(time.time() - t0, 1), brightness_kept=kept)
         await cam.close()

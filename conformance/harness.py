@@ -226,6 +226,16 @@ def username_token(
     )
 
 
+def udp_receive_drops() -> int:
+    """UDP datagrams the kernel dropped because a receiving socket's buffer was full
+    (`/proc/net/snmp` Udp RcvbufErrors), host-wide. Over loopback a UDP sender never learns of
+    these: they are the receiver's loss, and cases that stream over UDP subtract them."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    names, values = rows[0], rows[1]
+    return int(values[names.index("RcvbufErrors")])
+
+
 def valid_http_uri(uri: str, host: str, port: int) -> bool:
     """RFC 3986 http URI naming the host and port the client used (DEVICE-1-1-31's XAddr
     check)."""

@@ -4,7 +4,8 @@
 //!   retina_probe URL tcp|udp SECONDS [USER PASSWORD]
 //!
 //! Exit status 0 when frames arrived; the caller judges the gap count (RTP sequence numbers
-//! skipped plus the loss retina reports), which the JSON line gives.
+//! skipped, which is also what retina's per-packet `loss()` counts), which the JSON line
+//! gives.
 
 use std::time::Duration;
 
@@ -80,7 +81,6 @@ async fn play(
                 if let Some(l) = last {
                     gaps += u64::from(p.sequence_number().wrapping_sub(l).wrapping_sub(1));
                 }
-                gaps += u64::from(p.loss());
                 last = Some(p.sequence_number());
                 packets += 1;
                 frames += u64::from(p.mark());

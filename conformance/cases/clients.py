@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from conformance.harness import NotApplicable, case, check
+from conformance.harness import NotApplicable, case, check, udp_receive_drops
 
 ROOT = Path(__file__).resolve().parents[2]
 SECS = 6
@@ -77,7 +77,9 @@ def matrix_case(client: str, transport: str):
             ctx.note("125 frames decoded")
         elif client == "retina":
             check(RETINA.exists(), f"{RETINA} not built (cargo build --release --example retina_probe)")
+            drops0 = udp_receive_drops()
             rc, out, err = await run(str(RETINA), url, transport, str(SECS), ctx.user, ctx.password)
+            drops = udp_receive_drops() - drops0
             r = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": err}
             check("frames" in r and r["frames"] >= SECS * 25 * 0.8, f"retina: {r}")
             if transport == "tcp":
@@ -85,9 +87,11 @@ def matrix_case(client: str, transport: str):
                 # viewer that keeps up).
                 check(r["gaps"] == 0, f"retina over TCP saw {r['gaps']} sequence gaps")
             else:
-                # UDP on a loaded 2-core machine: the receiver's socket buffer can overflow
-                # while it is descheduled; that loss is the client's, reported, bounded.
-                check(r["gaps"] <= r["packets"] * 0.05, f"retina over UDP lost {r['gaps']} of {r['packets']} packets")
+                # Over UDP the kernel drops datagrams at a receiver whose buffer is full while
+                # it is descheduled (RcvbufErrors); the camera cannot know. Every gap must be
+                # one of those.
+                check(r["gaps"] <= drops, f"retina over UDP lost {r['gaps']} packets, only {drops} at full receive buffers")
+                ctx.note(f"{drops} datagrams dropped at full client receive buffers")
             ctx.note(f"{r['frames']} frames, {r['gaps']} gaps, {r['rtcp']} RTCP, {r['width']}x{r['height']}")
 
     return run_it

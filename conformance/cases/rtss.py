@@ -15,7 +15,7 @@ import time
 
 from zeep.helpers import serialize_object
 
-from conformance.harness import NS, case, check
+from conformance.harness import NS, case, check, udp_receive_drops
 from conformance.rtsp_client import RtspClient, sequence_gaps
 
 MEDIA = NS["trt"]
@@ -94,7 +94,7 @@ def check_media(c: RtspClient, seen: dict, *, gaps_allowed: int = 0) -> str:
     check(len({p.ssrc for p in rtp}) == 1, "more than one SSRC")
     check(rtp[0].seq == seen["seq0"], f"first seq {rtp[0].seq} != RTP-Info seq {seen['seq0']}")
     gaps = sequence_gaps(rtp)
-    check(gaps <= gaps_allowed, f"{gaps} RTP sequence gaps")
+    check(gaps <= gaps_allowed, f"{gaps} RTP sequence gaps (at most {gaps_allowed} dropped by full client receive buffers)")
     nals = {t for p in rtp for t in p.nal_types()}
     check({5, 7, 8} <= nals, f"no IDR with SPS/PPS in the stream (NAL types {sorted(nals)})")
     srs = c.rtcp_sender_reports()
@@ -116,10 +116,14 @@ async def stream_case(ctx, protocol: str, transport: str, *, line_breaks=False, 
         vec = serialize_object(p.VideoEncoderConfiguration)
         await m.SetVideoEncoderConfiguration({"Configuration": vec, "ForcePersistence": False})
     uri = await stream_uri(m, p.token, protocol)
+    drops0 = udp_receive_drops()
     c, seen = await play(ctx, uri, transport, line_breaks=line_breaks)
     try:
         await asyncio.sleep(STREAM_SECS)
-        ctx.note(check_media(c, seen))
+        # Over UDP, datagrams the kernel dropped at this client's full receive buffer are the
+        # client's loss (RcvbufErrors), not the camera's: TCP and HTTP must show no gap at all.
+        allowed = udp_receive_drops() - drops0 if transport == "udp" else 0
+        ctx.note(check_media(c, seen, gaps_allowed=allowed))
         t = await c.teardown()
         check(t.status == 200, f"TEARDOWN {t.status}")
     finally:
@@ -155,7 +159,7 @@ async def media_control_rtsp(ctx):
     c = RtspClient(uri, ctx.user, ctx.password)
     await c.connect()
     try:
-        o = await c.request("OPTIONS", auth=False)
+        o = await c.request("OPTIONS")
         check(o.status == 200, f"OPTIONS {o.status}")
         public = o.header("public") or ""
         for meth in ("DESCRIBE", "SETUP", "PLAY", "TEARDOWN"):
@@ -304,6 +308,7 @@ async def _guaranteed(ctx, transports, all_sources=False):
                 created.append(tok)
                 profiles.append(await m.GetProfile({"ProfileToken": tok}))
             clients = []
+            drops0 = udp_receive_drops()
             try:
                 for k, p in enumerate(profiles[:total]):
                     t = transports[k % len(transports)]
@@ -311,8 +316,10 @@ async def _guaranteed(ctx, transports, all_sources=False):
                     c, seen = await play(ctx, await stream_uri(m, p.token, proto), t)
                     clients.append((c, seen))
                 await asyncio.sleep(STREAM_SECS)
+                udp_drops = udp_receive_drops() - drops0
                 for c, seen in clients:
-                    check_media(c, seen)
+                    # Only UDP viewers can lose datagrams at their own receive buffer.
+                    check_media(c, seen, gaps_allowed=udp_drops if c._udp else 0)
             finally:
                 for c, _ in clients:
                     try:
