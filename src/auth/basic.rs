@@ -54,8 +54,10 @@ pub fn parse(header: &str) -> Result<(String, String), BasicError> {
 /// Whether `header` is a Basic authorization at all (so the caller can tell Basic from Digest
 /// without parsing either).
 pub fn is_basic(header: &str) -> bool {
-    let h = header.trim_start_matches([' ', '\t']);
-    h.len() > 5 && h[..5].eq_ignore_ascii_case("basic") && matches!(h.as_bytes()[5], b' ' | b'\t')
+    // Bytes, not a str slice: byte 5 may fall inside a multi-byte character (a panic the
+    // fuzz smoke run found with `c 0#\u{de}\u{de}/`).
+    let h = header.trim_start_matches([' ', '\t']).as_bytes();
+    h.len() > 5 && h[..5].eq_ignore_ascii_case(b"basic") && matches!(h[5], b' ' | b'\t')
 }
 
 /// Verifies a Basic `Authorization` value against `store`. The password comparison takes the
@@ -114,6 +116,14 @@ pub fn fuzz_input(data: &[u8]) {
 mod tests {
     use super::*;
     use crate::auth::UserLevel;
+
+    #[test]
+    fn multibyte_character_at_the_scheme_boundary() {
+        // Found by the fuzz smoke run: slicing the str at byte 5 panicked.
+        assert!(!is_basic("c 0#\u{de}\u{de}/"));
+        fuzz_input("c 0#\u{de}\u{de}/".as_bytes());
+        assert!(!is_basic("bas\u{e9}c x"));
+    }
 
     fn store() -> Vec<Credential> {
         vec![Credential {
