@@ -139,7 +139,7 @@ async fn run_once(
             rtsp_port,
             multicast: rtsp
                 .as_ref()
-                .map_or_else(crate::rtsp::MulticastControl::disabled, |r| {
+                .map_or_else(crate::rtsp::MulticastControl::default, |r| {
                     r.multicast_control()
                 }),
         },

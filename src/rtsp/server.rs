@@ -762,14 +762,6 @@ impl std::fmt::Debug for Shared {
 }
 
 impl MulticastControl {
-    /// A control with no server behind it (RTSP disabled by SetNetworkProtocols): every
-    /// call answers [`MulticastError::Stopped`].
-    pub fn disabled() -> Self {
-        MulticastControl {
-            shared: Weak::new(),
-        }
-    }
-
     /// Starts multicasting `stream` (a registry name) to its hub's group and holds it for
     /// that path until [`MulticastControl::stop`]; already running is fine.
     pub fn start(&self, stream: &str) -> Result<(), MulticastError> {
