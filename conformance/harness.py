@@ -44,6 +44,21 @@ class NotApplicable(Exception):
     """The case's precondition does not hold for this device (reason given)."""
 
 
+def check_gst_decoded(rc: int, out: str, err: str) -> None:
+    """Checks a `gst-launch-1.0 ... ! identity eos-after=N ! fakesink` run (without `-q`):
+    it reached EOS, so N frames were decoded, and printed no error but rtspsrc 1.22's own
+    shutdown race. After EOS gst-launch goes to NULL; rtspsrc's CLOSE command flushes the
+    control connection while its PAUSE is being written, and reports that interrupted write as
+    "Received end-of-file" (the TEARDOWN on the same connection right after is answered 200).
+    It shows about once in 50 runs under load and says nothing about the camera."""
+    check("Got EOS from element" in out, f"gst-launch never reached EOS (exit {rc}): {err[-300:]}")
+    errors = err.split("ERROR: ")[1:]
+    race = "Could not send message. (Received end-of-file)"
+    bad = [e for e in errors if not (race in e and ("gst_rtspsrc_pause" in e or "gst_rtspsrc_try_send" in e))]
+    check(not bad, f"gst-launch exit {rc}: {err[-300:]}")
+    check(rc == 0 or errors, f"gst-launch exit {rc} with no error printed")
+
+
 def check(cond, message: str) -> None:
     if not cond:
         raise Failed(message)

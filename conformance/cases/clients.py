@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from conformance.harness import NotApplicable, case, check, udp_receive_drops
+from conformance.harness import NotApplicable, case, check, check_gst_decoded, udp_receive_drops
 
 ROOT = Path(__file__).resolve().parents[2]
 SECS = 6
@@ -68,12 +68,12 @@ def matrix_case(client: str, transport: str):
             loc = url if transport != "http" else url.replace("rtsp://", "rtsph://", 1)
             proto = {"tcp": "tcp", "udp": "udp", "http": "tcp"}[transport]
             rc, out, err = await run(
-                "gst-launch-1.0", "-q", "rtspsrc", f"location={loc}", f"protocols={proto}", "latency=0",
+                "gst-launch-1.0", "rtspsrc", f"location={loc}", f"protocols={proto}", "latency=0",
                 f"user-id={ctx.user}", f"user-pw={ctx.password}", "!", "rtph264depay", "!", "h264parse", "!",
                 "avdec_h264", "!", "identity", "eos-after=125", "!", "fakesink", "sync=false",
                 env={"GST_DEBUG": "*:1"},
             )
-            check(rc == 0 and "ERROR" not in err, f"gst-launch exit {rc}: {err[-300:]}")
+            check_gst_decoded(rc, out, err)
             ctx.note("125 frames decoded")
         elif client == "retina":
             check(RETINA.exists(), f"{RETINA} not built (cargo build --release --example retina_probe)")

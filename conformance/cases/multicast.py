@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from conformance.cases.clients import SECS, run
-from conformance.harness import NotApplicable, case, check
+from conformance.harness import NotApplicable, case, check, check_gst_decoded
 from conformance.netns import NetnsPair
 from conformance.nvt import Nvt
 
@@ -56,11 +56,11 @@ def multicast_case(client: str):
                     ctx.note(f"{frames} frames decoded from the multicast group in 10 s")
                 elif client == "gstreamer":
                     rc, out, err = await run(*pair.in_client(
-                        "gst-launch-1.0", "-q", "rtspsrc", f"location={cam.rtsp_url(cam.profiles[0])}",
+                        "gst-launch-1.0", "rtspsrc", f"location={cam.rtsp_url(cam.profiles[0])}",
                         "protocols=udp-mcast", f"user-id={ctx.user}", f"user-pw={ctx.password}", "latency=0", "!",
                         "rtph264depay", "!", "h264parse", "!", "avdec_h264", "!", "identity", "eos-after=125", "!",
                         "fakesink", "sync=false"), env={"GST_DEBUG": "*:1"})
-                    check(rc == 0 and "ERROR" not in err, f"gst-launch exit {rc}: {err[-300:]}")
+                    check_gst_decoded(rc, out, err)
                     ctx.note("125 frames decoded from the multicast group")
             finally:
                 cam.stop()

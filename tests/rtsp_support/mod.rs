@@ -289,3 +289,40 @@ pub async fn retina_play_owned(
 ) -> RetinaStats {
     retina_play(&url, transport, secs).await
 }
+
+/// Asserts that a `gst-launch-1.0 ... ! identity eos-after=N ! fakesink` run (without `-q`)
+/// reached EOS, so N frames were decoded, and printed no error except rtspsrc's own shutdown
+/// race ([`is_shutdown_race`]).
+pub fn assert_gst_decoded_to_eos(out: &std::process::Output, what: &str) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("Got EOS from element"),
+        "gst-launch never reached EOS over {what}: {out:?}"
+    );
+    let errors = gst_errors(&stderr);
+    assert!(
+        errors.iter().all(|e| is_shutdown_race(e)),
+        "gst-launch failed over {what}: {out:?}"
+    );
+    assert!(
+        out.status.success() || !errors.is_empty(),
+        "gst-launch exited {:?} with no error printed",
+        out.status
+    );
+}
+
+/// The `ERROR:` blocks gst-launch printed, each with its debug lines.
+pub fn gst_errors(stderr: &str) -> Vec<String> {
+    stderr.split("ERROR: ").skip(1).map(str::to_owned).collect()
+}
+
+/// rtspsrc 1.22 races itself at shutdown: after EOS, gst-launch goes to NULL, the CLOSE
+/// command flushes the control connection while the PAUSE command is being written, and the
+/// interrupted write is reported as "Received end-of-file" from `gst_rtspsrc_pause` (the
+/// TEARDOWN that follows on the same connection is answered 200, so the server did not close
+/// it; seen about once in 50 runs under load). Only that error, after EOS, is tolerated.
+pub fn is_shutdown_race(error: &str) -> bool {
+    (error.contains("gst_rtspsrc_pause") || error.contains("gst_rtspsrc_try_send"))
+        && error.contains("Could not send message. (Received end-of-file)")
+}
