@@ -48,6 +48,8 @@ STREAM_SECS = 4.0
 IDLE_SECS = 30.0
 CLONE_NEWNET = 0x40000000
 IP_MULTICAST_ALL = 49
+SO_RCVBUFFORCE = 33
+IP_RECVTTL = 12  # linux/in.h; the TTL comes as an IP_TTL control message
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -244,30 +246,38 @@ class GroupReceiver:
         self.addr, self.port = addr, port
         self.packets: list[Packet] = []
         self.sources: set[str] = set()
+        # IP TTLs the datagrams arrived with (nothing routes between the namespaces, so these
+        # are the TTLs the camera sent).
+        self.ttls: set[int] = set()
         self._socks: list[socket.socket] = []
-        self._tasks: list[asyncio.Task] = []
         mreq = socket.inet_aton(addr) + socket.inet_aton(iface_ip)
         for p in (port, port + 1):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            # FORCE: past net.core.rmem_max (root), so a loaded machine drops less here.
+            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
             s.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
+            s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
             s.bind((addr, p))
             s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
             s.setblocking(False)
             self._socks.append(s)
         loop = asyncio.get_running_loop()
         for s, rtcp in zip(self._socks, (False, True)):
-            self._tasks.append(asyncio.create_task(self._loop(loop, s, rtcp)))
+            loop.add_reader(s.fileno(), self._read, s, rtcp)
+        self._loop = loop
 
-    async def _loop(self, loop, s: socket.socket, rtcp: bool) -> None:
-        try:
-            while True:
-                data, src = await loop.sock_recvfrom(s, 65536)
-                self.sources.add(src[0])
-                self.packets.append(Packet(rtcp=rtcp, data=data, at=time.monotonic()))
-        except (OSError, asyncio.CancelledError):
-            return
+    def _read(self, s: socket.socket, rtcp: bool) -> None:
+        while True:
+            try:
+                data, anc, _, src = s.recvmsg(65536, socket.CMSG_SPACE(4))
+            except (BlockingIOError, InterruptedError):
+                return
+            for level, kind, value in anc:
+                if level == socket.IPPROTO_IP and kind == socket.IP_TTL:
+                    self.ttls.add(int.from_bytes(value[:4], "little"))
+            self.sources.add(src[0])
+            self.packets.append(Packet(rtcp=rtcp, data=data, at=time.monotonic()))
 
     def rtp(self) -> list[Packet]:
         return [p for p in self.packets if not p.rtcp]
@@ -277,10 +287,8 @@ class GroupReceiver:
         return [p for p in self.packets if p.rtcp and len(p.data) >= 28 and p.data[1] == 200]
 
     async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         for s in self._socks:
+            self._loop.remove_reader(s.fileno())
             s.close()
 
 
@@ -292,9 +300,17 @@ def receive_drops() -> int:
 
 
 def annex_b(packets: list[Packet]) -> bytes:
-    """RFC 6184 depacketization (single NAL, STAP-A, FU-A) into Annex B, from the first SPS."""
-    out, started = bytearray(), False
-    for p in packets:
+    """RFC 6184 depacketization (single NAL, STAP-A, FU-A) into Annex B, from the first SPS to
+    the last complete access unit (RTP marker bit: the packets are taken while the stream still
+    runs, so the last frame may be cut short). After a sequence gap (a datagram this
+    receiver's full buffer dropped) it waits for the next SPS, as a real receiver
+    resynchronises at the next IDR."""
+    last = max((i for i, p in enumerate(packets) if p.data[1] & 0x80), default=-1)
+    out, started, prev, fu = bytearray(), False, None, None
+    for p in packets[: last + 1]:
+        if prev is not None and p.seq != (prev + 1) & 0xFFFF:
+            started, fu = False, None
+        prev = p.seq
         pl = p.payload
         if not pl:
             continue
@@ -306,11 +322,14 @@ def annex_b(packets: list[Packet]) -> bytes:
                 n = struct.unpack("!H", pl[i : i + 2])[0]
                 nals.append(pl[i + 2 : i + 2 + n])
                 i += 2 + n
-        elif t == 28:
+        elif t == 28 and len(pl) > 2:
             if pl[1] & 0x80:
-                nals.append(bytes([(pl[0] & 0xE0) | (pl[1] & 0x1F)]) + pl[2:])
-            elif started:
-                out += pl[2:]
+                fu = bytearray([(pl[0] & 0xE0) | (pl[1] & 0x1F)])
+            if fu is not None:
+                fu += pl[2:]
+                if pl[1] & 0x40:
+                    nals.append(bytes(fu))
+                    fu = None
         elif 1 <= t <= 23:
             nals.append(pl)
         for n in nals:
@@ -320,26 +339,27 @@ def annex_b(packets: list[Packet]) -> bytes:
     return bytes(out)
 
 
-async def decoded_frames(h264: bytes) -> int:
+async def decoded_frames(h264: bytes, where: str) -> int:
     """Frames ffmpeg decodes from the Annex B stream; any decoder error fails the case."""
     proc = await asyncio.create_subprocess_exec(
         "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-f", "h264", "-i", "pipe:0", "-f", "framemd5", "-",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(h264), 60)
-    check(proc.returncode == 0 and not err.strip(), f"ffmpeg decoding the received H.264: exit {proc.returncode}: {err.decode()[-300:]}")
+    check(proc.returncode == 0 and not err.strip(), f"ffmpeg decoding the H.264 received on {where}: exit {proc.returncode}: {err.decode()[-300:]}")
     return sum(1 for line in out.decode().splitlines() if line and not line.startswith("#"))
 
 
 async def check_group_stream(rx: GroupReceiver, server_ip: str, *, fps: float, secs: float, drops: int,
-                             pt: int | None = None, ssrc: int | None = None) -> str:
+                             pt: int | None = None, ssrc: int | None = None, ttl: int = 1) -> str:
     """The RTP/RTCP received on rx's group: valid headers, one SSRC (the SETUP's, when given),
     sent by the camera, at most `drops` sequence gaps, IDR with SPS/PPS, an RTCP SR of the
-    same SSRC, and decodable H.264 at about the configured frame rate."""
+    same SSRC, the configured IP TTL, and decodable H.264 at about the configured frame rate."""
     where = f"{rx.addr}:{rx.port}"
     rtp = rx.rtp()
     check(rtp, f"no RTP on {where}")
     check(rx.sources == {server_ip}, f"datagrams on {where} from {sorted(rx.sources)}, not only the camera {server_ip}")
+    check(rx.ttls == {ttl}, f"datagrams on {where} with IP TTL {sorted(rx.ttls)}, configured {ttl}")
     check(all(p.data[0] >> 6 == 2 for p in rtp), "RTP version is not 2")
     pts = {p.data[1] & 0x7F for p in rtp}
     check(len(pts) == 1 and (pt in pts if pt is not None else 96 <= min(pts) <= 127), f"RTP payload types {pts} (SDP: {pt})")
@@ -355,9 +375,9 @@ async def check_group_stream(rx: GroupReceiver, server_ip: str, *, fps: float, s
     srs = rx.sender_reports()
     check(srs, f"no RTCP sender report on {rx.addr}:{rx.port + 1}")
     check(all(int.from_bytes(sr.data[4:8], "big") in ssrcs for sr in srs), "RTCP SR SSRC differs from the RTP SSRC")
-    decoded = await decoded_frames(annex_b(rtp))
+    decoded = await decoded_frames(annex_b(rtp), f"{where} ({gaps} gaps)")
     check(decoded >= fps * secs * 0.3, f"ffmpeg decoded {decoded} frames of {frames} received on {where}")
-    return f"{where}: {len(rtp)} RTP, {frames} frames ({decoded} decoded), {gaps} gaps, {len(srs)} SR"
+    return f"{where} TTL {ttl}: {len(rtp)} RTP, {frames} frames ({decoded} decoded), {gaps} gaps, {len(srs)} SR"
 
 
 async def quiet_after(rx: GroupReceiver, what: str) -> None:
@@ -443,7 +463,7 @@ async def h264_multicast(ctx, pair, cam, m):
                 await play(c)
                 await asyncio.sleep(STREAM_SECS)
                 ctx.note(await check_group_stream(rx, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS,
-                                                  drops=receive_drops() - drops0, pt=seen["pt"], ssrc=seen["ssrc"]))
+                                                  drops=receive_drops() - drops0, pt=seen["pt"], ssrc=seen["ssrc"], ttl=ttl))
                 await teardown(c)
                 await quiet_after(rx, "the last TEARDOWN")
             finally:
@@ -474,7 +494,7 @@ async def setup_destination(ctx, pair, cam, m):
                 await play(c)
                 await asyncio.sleep(STREAM_SECS)
                 ctx.note(await check_group_stream(rx, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS,
-                                                  drops=receive_drops() - drops0, pt=seen["pt"], ssrc=seen["ssrc"]))
+                                                  drops=receive_drops() - drops0, pt=seen["pt"], ssrc=seen["ssrc"], ttl=ttl))
                 await teardown(c)
                 await quiet_after(rx, "the last TEARDOWN")
             finally:
