@@ -30,15 +30,16 @@ import re
 import shutil
 import socket
 import struct
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from zeep.helpers import serialize_object
 
-from conformance.cases.multicast import camera_in
 from conformance.harness import NS, case, check
 from conformance.netns import NetnsPair
+from conformance.nvt import Nvt
 from conformance.rtsp_client import Packet, RtspClient, sequence_gaps
 
 MEDIA = NS["trt"]
@@ -127,8 +128,16 @@ async def camera_pair(ctx):
         _shared["pair"] = pair
     pair = _shared["pair"]
     if "cam" not in _shared:
-        _shared["state"] = Path(ctx.work) / "state-rtss-mc"
-        _shared["cam"] = await loop.run_in_executor(None, lambda: camera_in(pair, ctx, "rtss-mc"))
+        # A state directory of its own: the camera may outlive the runner's work directory
+        # by up to IDLE_SECS.
+        _shared["state"] = state = Path(tempfile.mkdtemp(prefix="nvt-conformance-rtss-mc-"))
+        cam = Nvt(ctx.nvt.binary, state / "state", ctx.password, bind=pair.server_ip, prefix=pair.in_server())
+        try:
+            await loop.run_in_executor(None, cam.start)
+        except BaseException:
+            cam.kill9()
+            raise
+        _shared["cam"] = cam
     cam = _shared["cam"]
     if cam.proc.poll() is not None:
         await loop.run_in_executor(None, cam.start)
@@ -141,6 +150,7 @@ def multicast_case(id: str):
     def wrap(fn):
         async def run(ctx):
             pair, cam = await camera_pair(ctx)
+
             async def steps():
                 onvif_cam, m = await media_in_ns(ctx, pair, cam)
                 try:
@@ -152,7 +162,7 @@ def multicast_case(id: str):
                 await in_netns(pair.client, steps)
             finally:
                 _arm_idle_stop()
-                check(cam.proc.poll() is None, f"nvt died (exit {cam.proc.returncode})")
+            check(cam.proc.poll() is None, f"nvt died (exit {cam.proc.returncode})")
 
         return case(id)(run)
 
@@ -195,7 +205,7 @@ async def set_multicast(m, vec: dict, addr: str, port: int, ttl: int = 1) -> dic
 async def restored(m):
     """Encoder configurations, and the configurations removed from profiles, as they were."""
     vecs = [serialize_object(v) for v in await m.GetVideoEncoderConfigurations()]
-    removed: list[tuple[str, str]] = []
+    removed: list[tuple[str, str, str]] = []  # (kind, profile, configuration)
     try:
         yield vecs, removed
     finally:
