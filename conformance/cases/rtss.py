@@ -2,7 +2,7 @@
 the Media service, stream URIs from GetStreamUri, then RTSP/RTP checked packet by packet with
 conformance/rtsp_client.py. The spec's RTSP-method cases (RTSS-1-1-31/32/33/45) are written
 for JPEG; nvt offers only H.264, so they run on an H.264 profile (the RTSP steps are the same).
-Multicast cases run inside network namespaces (cases/multicast.py).
+The RTP-Multicast cases (RTSS-1-2-*) run inside network namespaces (cases/rtss_multicast.py).
 """
 
 from __future__ import annotations
