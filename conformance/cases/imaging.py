@@ -495,7 +495,6 @@ async def set_imaging_settings(ctx):
         o = plain(await img.GetOptions({"VideoSourceToken": vs}))
         initial = plain(await img.GetImagingSettings({"VideoSourceToken": vs}))
         done, skipped = await run_steps(ctx, img, vs, SET_STEPS, o, initial)
-        check(done, f"{vs}: GetOptions offers no setting with two values to change")
         ctx.note(f"{vs}: {len(done)} settings changed, checked and restored ({', '.join(done)}); "
                  f"not offered: {', '.join(skipped) or 'none'}")
 
