@@ -53,7 +53,6 @@ RULES: list[tuple[str, str, str]] = [
     # --- Cases not written yet (the behaviour is covered by cargo tests named in the reason)
     (r"^DISCOVERY-", "PENDING", "case not written yet; the responder is tested in network namespaces by "
      "tests/discovery_netns.rs"),
-    (r"^IMAGING-", "PENDING", "case not written yet; the Imaging service is tested by tests/onvif_imaging.rs"),
 ]
 
 
