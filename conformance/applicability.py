@@ -51,7 +51,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^RTSS-4-1-3$", "N/A", "metadata is not streamed over RTP (the metadata configuration carries "
      "no event or analytics stream)"),
     # --- Cases not written yet (the behaviour is covered by cargo tests named in the reason)
-    (r"^IMAGING-", "PENDING", "case not written yet; the Imaging service is tested by tests/onvif_imaging.rs"),
 ]
 
 

@@ -147,17 +147,20 @@ async fn run_once(
     media.auto_start_multicast();
     let scopes_changed = Arc::new(tokio::sync::Notify::new());
     let http_port = port(protocols.http_port, config.http_port, ports.http);
+    let run = Run {
+        store: &store,
+        camera: &camera,
+        broker: &broker,
+        streams: &streams,
+    };
     let (http, http_port) = start_http(
         config,
         http_port,
-        &store,
-        &camera,
+        &run,
         rtsp_port,
         reboot.clone(),
         scopes_changed.clone(),
         media,
-        &broker,
-        &streams,
     )
     .await?;
     ports.http.get_or_insert(http_port);
@@ -235,19 +238,31 @@ async fn start_rtsp(
     Ok(server)
 }
 
+/// What the servers of one run share: the settings, the camera, the event broker and the
+/// streams.
+struct Run<'a> {
+    store: &'a Arc<SettingsStore>,
+    camera: &'a Arc<Camera>,
+    broker: &'a Arc<crate::events::Broker>,
+    streams: &'a Streams,
+}
+
 /// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
 async fn start_http(
     config: &Config,
     http_port: u16,
-    store: &Arc<SettingsStore>,
-    camera: &Arc<Camera>,
+    run: &Run<'_>,
     rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
     scopes_changed: Arc<tokio::sync::Notify>,
     media: crate::onvif::media::Media,
-    broker: &Arc<crate::events::Broker>,
-    streams: &Streams,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
+    let Run {
+        store,
+        camera,
+        broker,
+        streams,
+    } = *run;
     use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
     use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX, Security};

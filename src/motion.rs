@@ -95,7 +95,7 @@ impl MotionMonitor {
                         // Timeout: detection disabled or the sensor idle; ask again.
                         Err(e) if e.code == ErrorCode::Timeout => {}
                         Err(e) => {
-                            if errors % 100 == 0 {
+                            if errors.is_multiple_of(100) {
                                 tracing::warn!(vi, error = %e, "motion detection error; retrying");
                             }
                             errors += 1;

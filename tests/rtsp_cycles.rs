@@ -46,7 +46,7 @@ async fn cycle(addr: std::net::SocketAddr, url: &str, kind: usize) {
             }
         }
     }
-    if kind % 2 == 0 {
+    if kind.is_multiple_of(2) {
         // Abortive close (RST), as a killed process's socket may end.
         let _ = socket2::SockRef::from(&c.s).set_linger(Some(Duration::ZERO));
     }

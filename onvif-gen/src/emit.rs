@@ -570,10 +570,10 @@ impl<'a> Emitter<'a> {
                 if n == to {
                     return true;
                 }
-                if seen.insert(n.clone()) {
-                    if let Some(e) = edges.get(&n) {
-                        stack.extend(e.iter().cloned());
-                    }
+                if seen.insert(n.clone())
+                    && let Some(e) = edges.get(&n)
+                {
+                    stack.extend(e.iter().cloned());
                 }
             }
             false
@@ -585,10 +585,10 @@ impl<'a> Emitter<'a> {
                     if f.many {
                         continue;
                     }
-                    if let Some(t) = &f.ty.key {
-                        if reaches(t, k) {
-                            to_box.push((k.clone(), i));
-                        }
+                    if let Some(t) = &f.ty.key
+                        && reaches(t, k)
+                    {
+                        to_box.push((k.clone(), i));
                     }
                 }
             }

@@ -121,11 +121,11 @@ impl Model {
             }
         }
         for m in root.kids(WSDL, "message") {
-            if let Some(part) = m.kid(WSDL, "part") {
-                if let Some(el) = part.attr("element") {
-                    let key = (tns.clone(), m.attr("name").unwrap().to_owned());
-                    self.messages.insert(key, part.qname(el)?);
-                }
+            if let Some(part) = m.kid(WSDL, "part")
+                && let Some(el) = part.attr("element")
+            {
+                let key = (tns.clone(), m.attr("name").unwrap().to_owned());
+                self.messages.insert(key, part.qname(el)?);
             }
         }
         // Actions by (bound portType's local name, operation name): several bindings of one

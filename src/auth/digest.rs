@@ -626,10 +626,10 @@ impl DigestAuth {
             t.map.remove(&c.nonce);
             return Verdict::Stale;
         }
-        if let Some(nc) = nc {
-            if !state.accept(nc) {
-                return Verdict::Denied(Replay);
-            }
+        if let Some(nc) = nc
+            && !state.accept(nc)
+        {
+            return Verdict::Denied(Replay);
         }
         Verdict::Authenticated(cred)
     }

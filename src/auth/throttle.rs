@@ -30,10 +30,10 @@ impl FailureThrottle {
         let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
         if t.len() >= AUTH_FAILURE_TABLE && !t.contains_key(&addr) {
             t.retain(|_, (_, last)| now.saturating_duration_since(*last) < AUTH_FAILURE_MEMORY);
-            if t.len() >= AUTH_FAILURE_TABLE {
-                if let Some(oldest) = t.iter().min_by_key(|(_, (_, last))| *last).map(|(a, _)| *a) {
-                    t.remove(&oldest);
-                }
+            if t.len() >= AUTH_FAILURE_TABLE
+                && let Some(oldest) = t.iter().min_by_key(|(_, (_, last))| *last).map(|(a, _)| *a)
+            {
+                t.remove(&oldest);
             }
         }
         let e = t.entry(addr).or_insert((0, now));

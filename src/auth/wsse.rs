@@ -103,10 +103,10 @@ pub fn parse_security_header(security: &Element) -> Result<Option<UsernameToken>
     let nonce = match one("Nonce", WSSE)? {
         None => None,
         Some(n) => {
-            if let Some(enc) = n.attr("EncodingType") {
-                if enc.trim() != BASE64_BINARY {
-                    return Err(WsseError::Malformed("Nonce EncodingType"));
-                }
+            if let Some(enc) = n.attr("EncodingType")
+                && enc.trim() != BASE64_BINARY
+            {
+                return Err(WsseError::Malformed("Nonce EncodingType"));
             }
             let raw: String = n.text.split_ascii_whitespace().collect();
             if raw.len() > WSSE_MAX_NONCE_BYTES * 2 {

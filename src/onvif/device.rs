@@ -556,13 +556,13 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetSystemDateAndTime,
     ) -> Result<tds::SetSystemDateAndTimeResponse, Fault> {
-        if let Some(tz) = &req.time_zone {
-            if posix_tz_offset(&tz.tz).is_none() {
-                return Err(Fault::invalid_arg_val(
-                    Some("InvalidTimeZone"),
-                    "not a POSIX TZ string",
-                ));
-            }
+        if let Some(tz) = &req.time_zone
+            && posix_tz_offset(&tz.tz).is_none()
+        {
+            return Err(Fault::invalid_arg_val(
+                Some("InvalidTimeZone"),
+                "not a POSIX TZ string",
+            ));
         }
         let offset = match (&req.date_time_type, &req.utc_date_time) {
             (tt::SetDateTimeType::Manual, Some(d)) => {

@@ -423,7 +423,8 @@ pub enum FocusCommand {
 
 /// Resolves a Move against the motor's ranges and its `position` now. Speed defaults to the
 /// fastest. A Relative move that would pass an end stop stops there (as a lens does);
-/// values outside GetMoveOptions' ranges are refused. Continuous at speed 0 is Stop.
+/// values outside GetMoveOptions' ranges are refused. Continuous at speed 0 is Stop; a
+/// speed below 0.5 but not 0 moves at the slowest speed.
 pub fn focus_command(
     m: &tt::FocusMove,
     f: FocusInfo,
@@ -478,6 +479,13 @@ pub fn focus_command(
             max: f.speed_max,
         },
     )?;
+    // A speed that rounds to 0 but is not 0 asks for the slowest move in its direction, not
+    // for Stop: only an exact 0 stops.
+    let s = if s == 0 && c.speed != 0.0 {
+        if c.speed > 0.0 { 1 } else { -1 }
+    } else {
+        s
+    };
     Ok(if s == 0 {
         FocusCommand::Stop
     } else {
@@ -947,6 +955,15 @@ mod tests {
         assert_eq!(
             focus_command(&cont(0.0), FOCUS, 500),
             Ok(FocusCommand::Stop)
+        );
+        // Slower than the slowest step still moves, in its direction.
+        assert_eq!(
+            focus_command(&cont(0.4), FOCUS, 500),
+            Ok(FocusCommand::Continuous { speed: 1 })
+        );
+        assert_eq!(
+            focus_command(&cont(-0.4), FOCUS, 500),
+            Ok(FocusCommand::Continuous { speed: -1 })
         );
         assert!(focus_command(&cont(-251.0), FOCUS, 500).is_err());
         assert!(focus_command(&tt::FocusMove::default(), FOCUS, 500).is_err());

@@ -83,6 +83,10 @@ enum Out {
     Detach(String),
 }
 
+/// Hands a tunnel's POST half (its socket and the bytes read past its head) to the GET half
+/// waiting under the same x-sessioncookie.
+type TunnelWaiter = oneshot::Sender<(TcpStream, Vec<u8>)>;
+
 struct Shared {
     registry: Arc<StreamRegistry>,
     auth: Arc<dyn RtspAuth>,
@@ -96,7 +100,7 @@ struct Shared {
     multicast: Mutex<HashMap<String, MulticastSender>>,
     bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
-    tunnels: Mutex<HashMap<String, oneshot::Sender<(TcpStream, Vec<u8>)>>>,
+    tunnels: Mutex<HashMap<String, TunnelWaiter>>,
     rtp: UdpSocket,
     rtcp: UdpSocket,
     udp_ports: (u16, u16),

@@ -156,7 +156,7 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
                 let n = stats.errors.fetch_add(1, Ordering::Relaxed);
                 // One line per error burst start, then every 100th: a broken port must not
                 // flood the log at 25 lines a second.
-                if n % 100 == 0 {
+                if n.is_multiple_of(100) {
                     tracing::warn!(chn, error = %e, "encoder stream error; retrying");
                 }
                 recover(&mut broken, &mut asked_since_resume);

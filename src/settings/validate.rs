@@ -188,7 +188,7 @@ fn check_multicast(owner: &str, m: &Multicast) -> Result<(), String> {
             ));
         }
     }
-    if m.port == 0 || m.port % 2 != 0 {
+    if m.port == 0 || !m.port.is_multiple_of(2) {
         // RTP takes the even port and RTCP the next odd one (RFC 3550 s11).
         return Err(format!(
             "{owner:?}: multicast port {} must be even and non-zero",

@@ -12,7 +12,7 @@ pub struct I420 {
 
 impl I420 {
     pub fn new(width: usize, height: usize) -> I420 {
-        debug_assert!(width % 2 == 0 && height % 2 == 0);
+        debug_assert!(width.is_multiple_of(2) && height.is_multiple_of(2));
         I420 {
             width,
             height,

@@ -192,11 +192,11 @@ impl Motion {
             if s.exit {
                 return Err(WaitError::Stopped);
             }
-            if let Some(r) = s.latest {
-                if s.delivered != Some(r.seq) {
-                    s.delivered = Some(r.seq);
-                    return Ok(r);
-                }
+            if let Some(r) = s.latest
+                && s.delivered != Some(r.seq)
+            {
+                s.delivered = Some(r.seq);
+                return Ok(r);
             }
             match deadline {
                 None => s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner()),

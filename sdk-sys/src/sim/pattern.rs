@@ -156,7 +156,7 @@ impl Pattern {
                 for (x, p) in line.iter_mut().enumerate().take(x1).skip(x0) {
                     let cx = (x as i64 - ox) as usize / 16;
                     let cy = (row - OBJECT_Y) / 16;
-                    *p = if (cx + cy) % 2 == 0 { 235 } else { 16 };
+                    *p = if (cx + cy).is_multiple_of(2) { 235 } else { 16 };
                 }
             }
             for row in OBJECT_Y / 2..(OBJECT_Y + OBJECT_H) / 2 {

@@ -117,10 +117,10 @@ impl Sensor {
         }
         // Reuse the buffer of the oldest frame if no consumer holds it any more.
         let mut image = None;
-        if cache.len() >= CACHE {
-            if let Some(old) = cache.pop_front() {
-                image = Arc::try_unwrap(old.frame).ok().map(|f| f.image);
-            }
+        if cache.len() >= CACHE
+            && let Some(old) = cache.pop_front()
+        {
+            image = Arc::try_unwrap(old.frame).ok().map(|f| f.image);
         }
         let mut image = image.unwrap_or_else(|| I420::new(pattern::WIDTH, pattern::HEIGHT));
         let started = Instant::now();
