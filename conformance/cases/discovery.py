@@ -334,7 +334,7 @@ NVT_TYPE = [(DN, "NetworkVideoTransmitter")]
 # Annex A.1: a Types list without dn:NetworkVideoTransmitter or tds:Device, and a scope that
 # is not an RFC 3986 URI.
 INVALID_TYPE = [(DN, "InvalidDeviceType")]
-INVALID_SCOPE = ["onvif://www.onvif.org/[invalid scope"]
+INVALID_SCOPE = ["onvif://www.onvif.org/[invalid]/scope"]
 
 
 async def search_by_scope_types(ctx, unicast: bool) -> None:
