@@ -50,9 +50,6 @@ RULES: list[tuple[str, str, str]] = [
      NO_JPEG_MPEG4),
     (r"^RTSS-4-1-3$", "N/A", "metadata is not streamed over RTP (the metadata configuration carries "
      "no event or analytics stream)"),
-    # --- Cases not written yet (the behaviour is covered by cargo tests named in the reason)
-    (r"^DISCOVERY-", "PENDING", "case not written yet; the responder is tested in network namespaces by "
-     "tests/discovery_netns.rs"),
 ]
 
 

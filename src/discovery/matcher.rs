@@ -28,9 +28,9 @@ pub enum MatchBy {
     Uri,
     /// Exact, case-sensitive string comparison.
     Strcmp0,
-    /// Any other rule (`ldap`, `uuid`, vendor rules): we match nothing with it. A fault
-    /// (`MatchingRuleNotSupported`) would be the spec's answer to a unicast Probe; we stay
-    /// silent, which is also what a multicast Probe must get.
+    /// Any other rule (`ldap`, `uuid`, vendor rules): we match nothing with it. A unicast
+    /// Probe with it gets `MatchingRuleNotSupported` (ONVIF Core s.7.3.6, see `responder`); a
+    /// multicast one silence.
     Unsupported,
 }
 

@@ -32,6 +32,12 @@ pub const ACTION_RESOLVE_MATCHES: &str =
     "http://schemas.xmlsoap.org/ws/2005/04/discovery/ResolveMatches";
 pub const ACTION_HELLO: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Hello";
 pub const ACTION_BYE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Bye";
+/// `wsa:Action` of a WS-Discovery fault (2005/04 s.4.1).
+pub const ACTION_FAULT: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/fault";
+/// The matching rules we support, listed in a MatchingRuleNotSupported fault.
+pub const SUPPORTED_MATCHING_RULES: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc3986 \
+http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc2396 \
+http://schemas.xmlsoap.org/ws/2005/04/discovery/strcmp0";
 /// `wsa:To` of multicast messages (WS-Discovery 2005/04 s.2.4).
 pub const TO_DISCOVERY: &str = "urn:schemas-xmlsoap-org:ws:2005:04:discovery";
 /// `wsa:To` of replies (the anonymous role of WS-Addressing 2004/08).
@@ -361,6 +367,52 @@ pub fn bye(message_id: &str, seq: AppSequence, endpoint: &str) -> String {
             w.raw("</d:Bye>");
         },
     )
+}
+
+/// The answer to a unicast Probe whose `MatchBy` rule we do not support (ONVIF Core s.7.3.6,
+/// WS-Discovery 2005/04 s.5.1): Sender / `d:MatchingRuleNotSupported`, with the rules we do
+/// support as detail. Never sent to a multicast Probe (silence there, SOAP-over-UDP s.4).
+pub fn matching_rule_not_supported(
+    version: SoapVersion,
+    message_id: &str,
+    relates_to: &str,
+) -> String {
+    const REASON: &str = "the matching rule specified is not supported";
+    let mut w = XmlWriter::new();
+    w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    w.open("env:Envelope");
+    w.attr("xmlns:env", version.ns());
+    w.attr("xmlns:wsa", WSA_2004);
+    w.attr("xmlns:d", WSD);
+    w.close_start();
+    w.raw("<env:Header>");
+    w.simple("wsa:MessageID", message_id);
+    w.simple("wsa:RelatesTo", relates_to);
+    w.simple("wsa:To", TO_ANONYMOUS);
+    w.simple("wsa:Action", ACTION_FAULT);
+    w.raw("</env:Header><env:Body><env:Fault>");
+    match version {
+        SoapVersion::V12 => {
+            w.raw("<env:Code><env:Value>env:Sender</env:Value><env:Subcode>");
+            w.simple("env:Value", "d:MatchingRuleNotSupported");
+            w.raw("</env:Subcode></env:Code><env:Reason><env:Text xml:lang=\"en\">");
+            w.raw(REASON);
+            w.raw("</env:Text></env:Reason><env:Detail>");
+            w.simple("d:SupportedMatchingRules", SUPPORTED_MATCHING_RULES);
+            w.raw("</env:Detail>");
+        }
+        // SOAP 1.1 has no subcodes: the WS-Discovery subcode is the faultcode.
+        SoapVersion::V11 => {
+            w.simple("faultcode", "d:MatchingRuleNotSupported");
+            w.simple("faultstring", REASON);
+            w.raw("<detail>");
+            w.simple("d:SupportedMatchingRules", SUPPORTED_MATCHING_RULES);
+            w.raw("</detail>");
+        }
+    }
+    w.raw("</env:Fault></env:Body>");
+    w.end("env:Envelope");
+    w.into_string()
 }
 
 /// A fresh random `urn:uuid:` (version 4) for a message we send.

@@ -41,7 +41,7 @@ use tokio::task::JoinSet;
 
 use crate::onvif::host;
 use crate::settings::{DiscoveryMode, SettingsStore};
-use responder::{Advertised, Iface, Responder};
+use responder::{Advertised, Dest, Iface, Responder};
 
 /// The WS-Discovery port and groups (SOAP-over-UDP s.3.1, WS-Discovery 2005/04 s.2.4).
 pub const PORT: u16 = 3702;
@@ -232,6 +232,8 @@ struct Received {
     len: usize,
     from: SocketAddr,
     ifindex: Option<u32>,
+    /// To the multicast group or to one of our addresses (the IP header's destination).
+    dest: Dest,
 }
 
 fn recv_with_pktinfo(fd: RawFd, buf: &mut [u8]) -> std::io::Result<Received> {
@@ -241,11 +243,29 @@ fn recv_with_pktinfo(fd: RawFd, buf: &mut [u8]) -> std::io::Result<Received> {
     let msg = recvmsg::<SockaddrStorage>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_TRUNC)
         .map_err(std::io::Error::from)?;
     let mut ifindex = None;
+    // Without PKTINFO we cannot tell: treat it as multicast (silence on errors).
+    let mut dest = Dest::Multicast;
     if let Ok(cmsgs) = msg.cmsgs() {
         for c in cmsgs {
             match c {
-                ControlMessageOwned::Ipv4PacketInfo(p) => ifindex = Some(p.ipi_ifindex as u32),
-                ControlMessageOwned::Ipv6PacketInfo(p) => ifindex = Some(p.ipi6_ifindex),
+                ControlMessageOwned::Ipv4PacketInfo(p) => {
+                    ifindex = Some(p.ipi_ifindex as u32);
+                    let to = Ipv4Addr::from(u32::from_be(p.ipi_addr.s_addr));
+                    dest = if to.is_multicast() {
+                        Dest::Multicast
+                    } else {
+                        Dest::Unicast
+                    };
+                }
+                ControlMessageOwned::Ipv6PacketInfo(p) => {
+                    ifindex = Some(p.ipi6_ifindex);
+                    let to = Ipv6Addr::from(p.ipi6_addr.s6_addr);
+                    dest = if to.is_multicast() {
+                        Dest::Multicast
+                    } else {
+                        Dest::Unicast
+                    };
+                }
                 _ => {}
             }
         }
@@ -263,6 +283,7 @@ fn recv_with_pktinfo(fd: RawFd, buf: &mut [u8]) -> std::io::Result<Received> {
         len: msg.bytes,
         from,
         ifindex,
+        dest,
     })
 }
 
@@ -347,6 +368,7 @@ impl Shell {
         let decision = self.responder.on_datagram(
             &buf[..r.len],
             r.from,
+            r.dest,
             iface,
             Instant::now(),
             &mut rand::rng(),

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 
 use super::limits::{APP_MAX_DELAY, RateLimiter, SeenIds};
-use super::matcher::{scopes_match, types_match};
+use super::matcher::{MatchBy, scopes_match, types_match};
 use super::message::{self, AppSequence, Dropped, Request, Target};
 
 /// An interface the responder serves.
@@ -41,6 +41,14 @@ pub struct Reply {
     pub to: SocketAddr,
     pub delay: Duration,
     pub bytes: Vec<u8>,
+}
+
+/// Where a datagram was sent: to the WS-Discovery multicast group, or to one of our addresses
+/// (`IP_PKTINFO`'s destination). Only a unicast Probe may get a fault (ONVIF Core s.7.3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dest {
+    Multicast,
+    Unicast,
 }
 
 /// Why a datagram got no reply.
@@ -126,6 +134,7 @@ impl Responder {
         &mut self,
         data: &[u8],
         from: SocketAddr,
+        dest: Dest,
         iface: &Iface,
         now: Instant,
         rng: &mut impl Rng,
@@ -139,6 +148,28 @@ impl Responder {
         let m = message::parse(data).map_err(Silence::Dropped)?;
         if !self.seen.first_time(&m.message_id, now) {
             return Err(Silence::Duplicate);
+        }
+        if let Request::Probe {
+            match_by: MatchBy::Unsupported,
+            ..
+        } = &m.request
+        {
+            // ONVIF Core s.7.3.6: a unicast Probe with a rule we do not support gets
+            // MatchingRuleNotSupported; a multicast one silence (a fault per device would
+            // be a packet storm). The same on-link, repeat and rate limits as any reply.
+            if dest == Dest::Multicast {
+                return Err(Silence::NoMatch);
+            }
+            if !self.limiter.allow(from.ip(), now) {
+                return Err(Silence::RateLimited);
+            }
+            let id = message::new_message_id(rng);
+            let bytes = message::matching_rule_not_supported(m.version, &id, &m.message_id);
+            return Ok(Reply {
+                to: from,
+                delay: Duration::ZERO,
+                bytes: bytes.into_bytes(),
+            });
         }
         let (matches, delay) = match &m.request {
             Request::Probe {
@@ -220,6 +251,7 @@ mod tests {
     use crate::discovery::message::tests::PYTHON_PROBE;
 
     const EPR: &str = "urn:uuid:5d3cbfb1-1111-5222-8333-444444444444";
+    const MC: Dest = Dest::Multicast;
 
     fn iface() -> Iface {
         Iface {
@@ -259,7 +291,14 @@ mod tests {
         let mut r = responder();
         let now = Instant::now();
         let reply = r
-            .on_datagram(probe(1).as_bytes(), src(), &iface(), now, &mut rand::rng())
+            .on_datagram(
+                probe(1).as_bytes(),
+                src(),
+                MC,
+                &iface(),
+                now,
+                &mut rand::rng(),
+            )
             .unwrap();
         assert_eq!(reply.to, src());
         assert!(reply.delay <= APP_MAX_DELAY);
@@ -272,8 +311,15 @@ mod tests {
         assert!(text.contains(r#"InstanceId="100" MessageNumber="1""#));
         // A retransmission of the same Probe is not answered twice.
         assert_eq!(
-            r.on_datagram(probe(1).as_bytes(), src(), &iface(), now, &mut rand::rng())
-                .unwrap_err(),
+            r.on_datagram(
+                probe(1).as_bytes(),
+                src(),
+                MC,
+                &iface(),
+                now,
+                &mut rand::rng()
+            )
+            .unwrap_err(),
             Silence::Duplicate
         );
     }
@@ -285,38 +331,38 @@ mod tests {
         let mut r = responder();
         let off_link: SocketAddr = "192.168.9.9:3702".parse().unwrap();
         assert_eq!(
-            r.on_datagram(probe(1).as_bytes(), off_link, &iface(), now, &mut rng)
+            r.on_datagram(probe(1).as_bytes(), off_link, MC, &iface(), now, &mut rng)
                 .unwrap_err(),
             Silence::OffLink
         );
         let ours: SocketAddr = "10.1.2.3:3702".parse().unwrap();
         assert_eq!(
-            r.on_datagram(probe(2).as_bytes(), ours, &iface(), now, &mut rng)
+            r.on_datagram(probe(2).as_bytes(), ours, MC, &iface(), now, &mut rng)
                 .unwrap_err(),
             Silence::OffLink,
             "our own multicast looped back"
         );
         let other_type = probe(3).replace("NetworkVideoTransmitter", "Printer");
         assert_eq!(
-            r.on_datagram(other_type.as_bytes(), src(), &iface(), now, &mut rng)
+            r.on_datagram(other_type.as_bytes(), src(), MC, &iface(), now, &mut rng)
                 .unwrap_err(),
             Silence::NoMatch
         );
         let other_scope = probe(4).replace("Profile/Streaming", "Profile/G");
         assert_eq!(
-            r.on_datagram(other_scope.as_bytes(), src(), &iface(), now, &mut rng)
+            r.on_datagram(other_scope.as_bytes(), src(), MC, &iface(), now, &mut rng)
                 .unwrap_err(),
             Silence::NoMatch
         );
         assert_eq!(
-            r.on_datagram(b"\x00garbage", src(), &iface(), now, &mut rng)
+            r.on_datagram(b"\x00garbage", src(), MC, &iface(), now, &mut rng)
                 .unwrap_err(),
             Silence::Dropped(Dropped::NotXml)
         );
         let mut no_addr = iface();
         no_addr.xaddrs.clear();
         assert_eq!(
-            r.on_datagram(probe(5).as_bytes(), src(), &no_addr, now, &mut rng)
+            r.on_datagram(probe(5).as_bytes(), src(), MC, &no_addr, now, &mut rng)
                 .unwrap_err(),
             Silence::NoXAddrs
         );
@@ -325,7 +371,7 @@ mod tests {
             ..r.advertised().clone()
         }));
         assert_eq!(
-            r.on_datagram(probe(6).as_bytes(), src(), &iface(), now, &mut rng)
+            r.on_datagram(probe(6).as_bytes(), src(), MC, &iface(), now, &mut rng)
                 .unwrap_err(),
             Silence::NonDiscoverable
         );
@@ -339,6 +385,100 @@ mod tests {
     }
 
     #[test]
+    fn unsupported_matching_rule_faults_a_unicast_probe_only() {
+        let now = Instant::now();
+        let mut rng = rand::rng();
+        let mut r = responder();
+        let ldap = |id: u32| {
+            probe(id).replace(
+                "<d:Scopes>",
+                r#"<d:Scopes MatchBy="http://schemas.xmlsoap.org/ws/2005/04/discovery/ldap">"#,
+            )
+        };
+        // Multicast: silence, as for any Probe that does not match.
+        assert_eq!(
+            r.on_datagram(ldap(1).as_bytes(), src(), MC, &iface(), now, &mut rng)
+                .unwrap_err(),
+            Silence::NoMatch
+        );
+        // Unicast: a SOAP 1.2 fault, at once, related to the Probe.
+        let reply = r
+            .on_datagram(
+                ldap(2).as_bytes(),
+                src(),
+                Dest::Unicast,
+                &iface(),
+                now,
+                &mut rng,
+            )
+            .unwrap();
+        assert_eq!((reply.to, reply.delay), (src(), Duration::ZERO));
+        let text = String::from_utf8(reply.bytes).unwrap();
+        let doc = crate::xml::parse(text.as_bytes()).unwrap();
+        let fault = doc
+            .child(crate::soap::ns::ENV12, "Body")
+            .and_then(|b| b.child(crate::soap::ns::ENV12, "Fault"))
+            .expect("a SOAP 1.2 Fault");
+        let code = fault.child(crate::soap::ns::ENV12, "Code").unwrap();
+        assert_eq!(
+            code.child(crate::soap::ns::ENV12, "Value")
+                .unwrap()
+                .trimmed_text(),
+            "env:Sender"
+        );
+        assert_eq!(
+            code.child(crate::soap::ns::ENV12, "Subcode")
+                .and_then(|s| s.child(crate::soap::ns::ENV12, "Value"))
+                .unwrap()
+                .trimmed_text(),
+            "d:MatchingRuleNotSupported"
+        );
+        assert!(text.contains(
+            "<wsa:RelatesTo>urn:uuid:9b2ac4e0-2f1b-4b5e-8b0e-000000000002</wsa:RelatesTo>"
+        ));
+        assert!(text.contains(message::ACTION_FAULT));
+        assert!(text.contains("discovery/strcmp0"));
+        // Supported rules over unicast are answered as usual; a repeat is not answered.
+        assert!(
+            r.on_datagram(
+                probe(3).as_bytes(),
+                src(),
+                Dest::Unicast,
+                &iface(),
+                now,
+                &mut rng
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            r.on_datagram(
+                ldap(2).as_bytes(),
+                src(),
+                Dest::Unicast,
+                &iface(),
+                now,
+                &mut rng
+            )
+            .unwrap_err(),
+            Silence::Duplicate
+        );
+        // Off-link senders get nothing, fault or not.
+        let off_link: SocketAddr = "192.168.9.9:3702".parse().unwrap();
+        assert_eq!(
+            r.on_datagram(
+                ldap(4).as_bytes(),
+                off_link,
+                Dest::Unicast,
+                &iface(),
+                now,
+                &mut rng
+            )
+            .unwrap_err(),
+            Silence::OffLink
+        );
+    }
+
+    #[test]
     fn resolve_by_epr_only() {
         let now = Instant::now();
         let mut rng = rand::rng();
@@ -349,7 +489,14 @@ mod tests {
             )
         };
         let reply = r
-            .on_datagram(resolve(1, EPR).as_bytes(), src(), &iface(), now, &mut rng)
+            .on_datagram(
+                resolve(1, EPR).as_bytes(),
+                src(),
+                MC,
+                &iface(),
+                now,
+                &mut rng,
+            )
             .unwrap();
         assert_eq!(reply.delay, Duration::ZERO);
         assert!(
@@ -361,6 +508,7 @@ mod tests {
             r.on_datagram(
                 resolve(2, "urn:uuid:other").as_bytes(),
                 src(),
+                MC,
                 &iface(),
                 now,
                 &mut rng
@@ -377,7 +525,7 @@ mod tests {
         let mut r = responder();
         let replies = (0..1000)
             .filter(|i| {
-                r.on_datagram(probe(*i).as_bytes(), src(), &iface(), now, &mut rng)
+                r.on_datagram(probe(*i).as_bytes(), src(), MC, &iface(), now, &mut rng)
                     .is_ok()
             })
             .count();
@@ -388,7 +536,7 @@ mod tests {
         let replies = (0..1000u32)
             .filter(|i| {
                 let from = SocketAddr::from(((0x0a00_1000 + i).to_be_bytes(), 3702));
-                r.on_datagram(probe(*i).as_bytes(), from, &wide, now, &mut rng)
+                r.on_datagram(probe(*i).as_bytes(), from, MC, &wide, now, &mut rng)
                     .is_ok()
             })
             .count();
@@ -426,6 +574,7 @@ mod tests {
             .on_datagram(
                 smallest.as_bytes(),
                 from,
+                MC,
                 &i,
                 Instant::now(),
                 &mut rand::rng(),
