@@ -427,6 +427,15 @@ async fn scopes_fixed_and_configurable_with_their_faults() {
         "{}",
         r.body
     );
+    // ScopeItem is required (minOccurs 1): an empty request is refused, not a no-op success.
+    for empty in ["<tds:AddScopes/>", "<tds:RemoveScopes/>"] {
+        let r = admin(&e, &store, empty).await;
+        assert!(
+            subcodes(&r).contains(&"ter:InvalidArgVal".to_owned()),
+            "{empty}: {}",
+            r.body
+        );
+    }
     assert_eq!(
         store.get().discovery.metadata_version,
         v0,
@@ -443,7 +452,17 @@ async fn scopes_fixed_and_configurable_with_their_faults() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(store.get().device.name, "Front door");
     assert_eq!(store.get().device.location, "");
-    assert!(store.get().discovery.metadata_version > v0);
+    let v1 = store.get().discovery.metadata_version;
+    assert!(v1 > v0);
+    // Adding a scope the device already has changes nothing, so MetadataVersion stays.
+    let r = admin(
+        &e,
+        &store,
+        "<tds:AddScopes><tds:ScopeItem>onvif://www.onvif.org/name/Front%20door</tds:ScopeItem></tds:AddScopes>",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(store.get().discovery.metadata_version, v1);
     let r = admin(
         &e,
         &store,

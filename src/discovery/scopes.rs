@@ -109,11 +109,16 @@ pub fn set(s: &mut Settings, fixed: &[String], list: &[String]) -> Result<(), Sc
 /// the name or location when there is none yet).
 pub fn add(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), ScopeError> {
     let mut list = configurable(s);
+    let before = list.len();
     for item in items {
         check(item, fixed)?;
         if !list.contains(item) {
             list.push(item.clone());
         }
+    }
+    if list.len() == before {
+        // Nothing new: the scopes, and so MetadataVersion, stay as they are.
+        return Ok(());
     }
     set(s, fixed, &list)
 }

@@ -67,6 +67,18 @@ fn system_now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// AddScopes and RemoveScopes need at least one ScopeItem (devicemgmt.wsdl: minOccurs 1); an
+/// empty request is a client error, not a successful no-op.
+fn require_scope_items(items: &[String]) -> Result<(), Fault> {
+    if items.is_empty() {
+        return Err(Fault::invalid_arg_val(
+            None,
+            "at least one ScopeItem is required",
+        ));
+    }
+    Ok(())
+}
+
 fn persist_err(e: UpdateError) -> Fault {
     match e {
         UpdateError::Rejected(r) => Fault::invalid_arg_val(None, r),
@@ -296,6 +308,7 @@ impl Device {
         edit: impl FnOnce(&mut settings::Settings, &[String]) -> Result<(), ScopeError>,
     ) -> Result<(), Fault> {
         let fixed = self.fixed_scopes();
+        let version = self.store.get().discovery.metadata_version;
         let mut refused = None;
         let r = self.store.update(|s| {
             edit(s, &fixed).map_err(|e| {
@@ -326,7 +339,10 @@ impl Device {
             });
         }
         r.map_err(persist_err)?;
-        (self.discovery_changed)();
+        // A Hello only for a real change (its MetadataVersion was bumped).
+        if self.store.get().discovery.metadata_version != version {
+            (self.discovery_changed)();
+        }
         Ok(())
     }
 
@@ -656,6 +672,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::AddScopes,
     ) -> Result<tds::AddScopesResponse, Fault> {
+        require_scope_items(&req.scope_item)?;
         self.edit_scopes(|s, fixed| crate::discovery::scopes::add(s, fixed, &req.scope_item))?;
         Ok(tds::AddScopesResponse::default())
     }
@@ -665,6 +682,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::RemoveScopes,
     ) -> Result<tds::RemoveScopesResponse, Fault> {
+        require_scope_items(&req.scope_item)?;
         let fixed = self.fixed_scopes();
         if req.scope_item.iter().any(|s| fixed.contains(s)) {
             return Err(Fault::operation_prohibited(
