@@ -471,13 +471,15 @@ impl<S: SoapService> SoapService for WithScope<S> {
         op: &'static Operation,
         body: &'a Element,
     ) -> BoxFuture<'a, Result<String, Fault>> {
-        if !body.children.iter().any(|c| c.is(WSNT, "Filter")) {
+        // Subscribe's filter is a wsnt:Filter, CreatePullPointSubscription's a tev:Filter.
+        let is_filter = |c: &Element| c.is(WSNT, "Filter") || c.is(TEV, "Filter");
+        if !body.children.iter().any(is_filter) {
             return self.0.dispatch(ctx, op, body);
         }
         Box::pin(async move {
             let mut body = body.clone();
             let outer = body.ns_decls.clone();
-            for f in body.children.iter_mut().filter(|c| c.is(WSNT, "Filter")) {
+            for f in body.children.iter_mut().filter(|c| is_filter(c)) {
                 let scope: Vec<(String, String)> =
                     outer.iter().chain(&f.ns_decls).cloned().collect();
                 for c in &mut f.children {
