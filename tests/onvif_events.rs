@@ -246,8 +246,7 @@ fn pull(url: &str, timeout: &str, limit: &str) -> (u16, Element) {
 
 fn utc_s(s: &str) -> f64 {
     // 2026-11-22T08:00:00.123Z
-    let whole = nvt::xml::xsd::parse_datetime(s).unwrap() as f64 / 1000.0;
-    whole
+    nvt::xml::xsd::parse_datetime(s).unwrap() as f64 / 1000.0
 }
 
 fn python() -> PathBuf {

@@ -721,6 +721,7 @@ mod tests {
     fn canonical_form_round_trips() {
         for s in [
             r#"not(boolean(//tt:SimpleItem[@Name="a" and (@Value='x"y' or not(@Value="z"))])) or boolean(//ElementItem[@Name="b"]) and boolean(//tt:SimpleItem[@Value="c"])"#,
+            r#"boolean ( //onvif:SimpleItem [ @Name = "IsMotion"and@Value='true' ] )"#,
         ] {
             let e = p(s).unwrap();
             assert_eq!(p(&e.to_string()).unwrap(), e);
