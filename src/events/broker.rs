@@ -481,6 +481,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn content_filters_apply_to_changes_and_initialized_states() {
+        use super::super::content_filter::parse;
+        use super::super::topics::TT;
+        let b = broker(4);
+        motion(&b, false);
+        let on = parse(
+            r#"boolean(//tt:SimpleItem[@Name="State" and @Value="true"])"#,
+            &|_| Some(TT),
+        )
+        .unwrap();
+        let f = Filter {
+            content: vec![on],
+            ..Filter::ALL
+        };
+        let s = b
+            .subscribe(Kind::PullPoint, f, Duration::from_secs(10))
+            .unwrap();
+        // The state held is off: no Initialized message passes.
+        assert!(s.next(Duration::ZERO, 10).await.is_empty());
+        b.synchronize(&s.id).unwrap();
+        assert!(s.next(Duration::ZERO, 10).await.is_empty());
+        motion(&b, true);
+        let m = s.next(Duration::ZERO, 10).await;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].data, vec!["true"]);
+        b.synchronize(&s.id).unwrap();
+        let m = s.next(Duration::ZERO, 10).await;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].operation, Some(PropertyOperation::Initialized));
+        motion(&b, false);
+        assert!(s.next(Duration::ZERO, 10).await.is_empty());
+    }
+
+    #[tokio::test]
     async fn filters_queues_and_caps() {
         let b = broker(2);
         let only_alarm = Filter::ALL;
