@@ -41,3 +41,8 @@ fn basic_authorization_corpus() {
 fn topic_filter_corpus() {
     run_corpus("topic_filter", nvt::events::filter::fuzz_input);
 }
+
+#[test]
+fn content_filter_corpus() {
+    run_corpus("content_filter", nvt::events::content_filter::fuzz_input);
+}

@@ -246,7 +246,6 @@ fn pull(url: &str, timeout: &str, limit: &str) -> (u16, Element) {
 
 fn utc_s(s: &str) -> f64 {
     // 2026-11-22T08:00:00.123Z
-
     nvt::xml::xsd::parse_datetime(s).unwrap() as f64 / 1000.0
 }
 
@@ -767,4 +766,210 @@ fn create_pull_point_anon(cam: &Camera) -> u16 {
         false,
     )
     .0
+}
+
+const ITEM_FILTER: &str = "http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter";
+
+/// A Filter with a MessageContent in the ItemFilter dialect (`tt` declared on it) and an
+/// optional TopicExpression; `filter_attrs` go on the Filter element (namespace declarations).
+fn content_filter(element: &str, expr: &str, topic: Option<&str>, filter_attrs: &str) -> String {
+    let topic = topic
+        .map(|t| {
+            format!(r#"<wsnt:TopicExpression Dialect="{CONCRETE_SET}">{t}</wsnt:TopicExpression>"#)
+        })
+        .unwrap_or_default();
+    format!(
+        r#"<{element} {filter_attrs}>{topic}<wsnt:MessageContent Dialect="{ITEM_FILTER}" xmlns:tt="{TT}">{expr}</wsnt:MessageContent></{element}>"#
+    )
+}
+
+#[test]
+fn message_content_filters_deliver_only_matching_messages() {
+    let cam = start(|s| s.events.allow_private_push_targets = true);
+    let url = events_url(&cam);
+
+    // GetEventProperties advertises the mandatory dialect (ONVIF Core s.9.4.4).
+    let (st, env) = soap(&url, "<tev:GetEventProperties/>", true);
+    assert_eq!(st, 200);
+    let dialects: Vec<_> = body(&env)
+        .children_named(TEV, "MessageContentFilterDialect")
+        .map(|d| d.text.trim().to_owned())
+        .collect();
+    assert_eq!(dialects, [ITEM_FILTER]);
+
+    // Pull points, all created now and read after the same window of motion changes.
+    let pp = |expr: &str, topic: Option<&str>, attrs: &str| {
+        let (st, env) = create_pull_point(&cam, &content_filter("tev:Filter", expr, topic, attrs));
+        assert_eq!(st, 200, "{expr}: {env:?}");
+        address(&env)
+    };
+    let (_, env) = create_pull_point(&cam, "");
+    let all = address(&env);
+    let is_motion = pp(r#"boolean(//tt:SimpleItem[@Name="IsMotion"])"#, None, "");
+    let motion_on = pp(
+        r#"boolean(//tt:SimpleItem[@Name="IsMotion" and @Value="true"])"#,
+        None,
+        "",
+    );
+    // Any prefix bound to the ONVIF schema, here on the Filter element.
+    let source = pp(
+        r#"boolean(//o:SimpleItem[@Name="Source" and @Value="vs0"])"#,
+        None,
+        &format!(r#"xmlns:o="{TT}""#),
+    );
+    let vsc0_off = pp(
+        r#"boolean(//tt:SimpleItem[@Name="VideoSourceConfigurationToken" and @Value="vsc0"]) and not(boolean(//tt:SimpleItem[@Name="IsMotion" and @Value="true"]))"#,
+        Some("tns1:RuleEngine//."),
+        "",
+    );
+    let no_token = pp(
+        r#"boolean(//tt:SimpleItem[@Name="VideoSourceConfigurationToken" and @Value="vsc9"])"#,
+        None,
+        "",
+    );
+    // The topic and the content must both match: MotionAlarm has no IsMotion item.
+    let disjoint = pp(
+        r#"boolean(//tt:SimpleItem[@Name="IsMotion"])"#,
+        Some("tns1:VideoSource/MotionAlarm"),
+        "",
+    );
+    // Push, with a prefix bound on the MessageContent's parent.
+    let consumer = listener(false);
+    let (st, env) = subscribe(
+        &cam,
+        &format!("http://{}/notify", consumer.addr),
+        &content_filter(
+            "wsnt:Filter",
+            r#"boolean(//tt:SimpleItem[@Name="State" and @Value="true"]) or boolean(//tt:SimpleItem[@Name="Rule" and @Value="nope"])"#,
+            None,
+            "",
+        ),
+    );
+    assert_eq!(st, 200, "{env:?}");
+
+    // Two periods of the schedule: at least two on and two off edges.
+    std::thread::sleep(Duration::from_secs(7));
+    let drain = |a: &str| {
+        let (st, env) = pull(a, "PT0S", "256");
+        assert_eq!(st, 200, "{env:?}");
+        messages(body(&env))
+    };
+    let cell = "tns1:RuleEngine/CellMotionDetector/Motion";
+    let alarm = "tns1:VideoSource/MotionAlarm";
+    let data = |m: &Msg, n: &str| m.data.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+
+    let everything = drain(&all);
+    let changed: Vec<_> = everything
+        .iter()
+        .filter(|m| m.topic == cell && m.op == "Changed")
+        .collect();
+    assert!(
+        changed.len() >= 3,
+        "motion changed meanwhile: {everything:?}"
+    );
+
+    let got = drain(&is_motion);
+    assert!(got.iter().all(|m| m.topic == cell), "{got:?}");
+    let want: Vec<_> = everything.iter().filter(|m| m.topic == cell).collect();
+    assert_eq!(
+        got.iter().collect::<Vec<_>>(),
+        want,
+        "every cell motion message, in order"
+    );
+
+    let got = drain(&motion_on);
+    assert!(!got.is_empty());
+    assert!(
+        got.iter()
+            .all(|m| data(m, "IsMotion").as_deref() == Some("true")),
+        "{got:?}"
+    );
+
+    let got = drain(&source);
+    assert!(got.iter().any(|m| m.op == "Changed"), "{got:?}");
+    assert!(
+        got.iter()
+            .all(|m| m.topic == alarm && m.source == [("Source".to_owned(), "vs0".to_owned())]),
+        "{got:?}"
+    );
+
+    let got = drain(&vsc0_off);
+    assert!(got.iter().any(|m| m.op == "Changed"), "{got:?}");
+    assert!(
+        got.iter()
+            .all(|m| m.topic == cell && data(m, "IsMotion").as_deref() == Some("false")),
+        "{got:?}"
+    );
+
+    assert_eq!(drain(&no_token), [], "nothing has token vsc9");
+    assert_eq!(drain(&disjoint), []);
+
+    // SetSynchronizationPoint's re-sent states are filtered too.
+    for (a, n) in [(&is_motion, 1), (&no_token, 0), (&disjoint, 0)] {
+        let (st, env) = soap(a, "<tev:SetSynchronizationPoint/>", true);
+        assert_eq!(st, 200, "{env:?}");
+        let got = drain(a);
+        assert_eq!(got.len(), n, "{got:?}");
+        assert!(got.iter().all(|m| m.topic == cell && m.op == "Initialized"));
+    }
+
+    // Push: only MotionAlarm messages with State true reached the consumer.
+    let mut pushed = Vec::new();
+    for (_, b) in consumer.got.lock().unwrap().iter() {
+        let env = nvt::xml::parse(b.as_bytes()).unwrap();
+        pushed.extend(messages(body(&env)));
+    }
+    assert!(pushed.iter().any(|m| m.op == "Changed"), "{pushed:?}");
+    assert!(
+        pushed
+            .iter()
+            .all(|m| m.topic == alarm && data(m, "State").as_deref() == Some("true")),
+        "{pushed:?}"
+    );
+
+    // Expressions outside the dialect, or naming items this device never sends, fault.
+    let deep = format!(
+        "{}boolean(//tt:SimpleItem[@Name=\"IsMotion\"]){}",
+        "not(".repeat(40),
+        ")".repeat(40)
+    );
+    for bad in [
+        r#"boolean(//tt:SimpleItem[@Name="xyz" and @Value="xyz"])"#,
+        r#"boolean(//tt:SimpleItem[@Name="IsMotion"]"#,
+        r#"boolean(//tt:SimpleItem[@Name="IsMotion"]) | true()"#,
+        r#"boolean(//tt:SimpleItem[contains(@Value, "x")])"#,
+        r#"boolean(//tt:ElementItem[@Name="IsMotion"])"#,
+        r#"boolean(//q:SimpleItem[@Name="IsMotion"])"#,
+        &deep,
+        "",
+    ] {
+        for (st, env) in [
+            create_pull_point(&cam, &content_filter("tev:Filter", bad, None, "")),
+            subscribe(
+                &cam,
+                &format!("http://{}/notify", consumer.addr),
+                &content_filter("wsnt:Filter", bad, None, ""),
+            ),
+        ] {
+            assert_eq!(st, 400, "{bad}");
+            let (codes, detail) = fault(&env);
+            assert_eq!(codes, ["env:Sender", "ter:InvalidArgVal"], "{bad}");
+            assert_eq!(
+                detail.as_deref(),
+                Some("InvalidMessageContentExpressionFault"),
+                "{bad}"
+            );
+        }
+    }
+    // A prefix bound to another namespace is not the ONVIF schema.
+    let (st, env) = create_pull_point(
+        &cam,
+        &format!(
+            r#"<tev:Filter><wsnt:MessageContent Dialect="{ITEM_FILTER}" xmlns:tt="urn:not-onvif">boolean(//tt:SimpleItem[@Name="IsMotion"])</wsnt:MessageContent></tev:Filter>"#
+        ),
+    );
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (400, Some("InvalidMessageContentExpressionFault"))
+    );
 }

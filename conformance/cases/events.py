@@ -70,10 +70,7 @@ ACTIONS = {
 NOTIFY_ACTION = f"{BW2}/NotificationConsumer/Notify"
 FAULT_ACTION = "http://www.w3.org/2005/08/addressing/soap/fault"
 
-NO_CONTENT_FILTER = ("message content filtering is not supported (GetEventProperties lists no "
-                     "MessageContentFilterDialect; Subscribe with wsnt:MessageContent is refused)")
 RULES = [
-    (r"^EVENT-2-1-29$|^EVENT-3-1-38$", "N/A", NO_CONTENT_FILTER),
     (r"^EVENT-6-", "N/A", "no persistent notification storage and no Seek "
      "(GetServiceCapabilities PersistentNotificationStorage = false; Seek answers ter:ActionNotSupported)"),
     (r"^EVENT-7-", "N/A", "no event broker (MQTT) support (GetServiceCapabilities lists no "
@@ -186,8 +183,9 @@ def filter_xml(topic: str | None = None, dialect: str = CONCRETE_SET, content: s
     return f'<tev:Filter xmlns:wsnt="{WSNT}">{"".join(parts)}</tev:Filter>'
 
 
-async def create_pullpoint(ctx, *, itt: str | None = "PT60S", topic: str | None = None, requested: float | None = None) -> Sub:
-    body = "<tev:CreatePullPointSubscription>" + filter_xml(topic)
+async def create_pullpoint(ctx, *, itt: str | None = "PT60S", topic: str | None = None, requested: float | None = None,
+                          content: str | None = None) -> Sub:
+    body = "<tev:CreatePullPointSubscription>" + filter_xml(topic, content=content)
     if itt is not None:
         body += f"<tev:InitialTerminationTime>{itt}</tev:InitialTerminationTime>"
     body += "</tev:CreatePullPointSubscription>"
@@ -207,8 +205,9 @@ def subscribe_body(consumer: str, *, itt: str | None = "PT60S", topic: str | Non
     )
 
 
-async def subscribe(ctx, consumer: str, *, itt: str = "PT60S", topic: str | None = None, requested: float | None = None) -> Sub:
-    r = await call(ctx, "Subscribe", subscribe_body(consumer, itt=itt, topic=topic))
+async def subscribe(ctx, consumer: str, *, itt: str = "PT60S", topic: str | None = None, requested: float | None = None,
+                    content: str | None = None) -> Sub:
+    r = await call(ctx, "Subscribe", subscribe_body(consumer, itt=itt, topic=topic, content=content))
     return read_subscription(ctx, r, "Subscribe", requested)
 
 
@@ -771,6 +770,63 @@ async def basic_unsubscribe(ctx):
 # === EVENT-3: Real-time pull point ===========================================================
 
 
+async def content_filter_topic(ctx) -> str:
+    """The first steps of EVENT-2-1-29 and EVENT-3-1-38: GetEventProperties; skip without a
+    property topic, FAIL without any MessageContentFilterDialect, skip without ItemFilter.
+    The topic ("provided on Management Tab") is the first property topic with Source items,
+    as the filter is built from the first Source item (Annex HelperGenerateMessageContentFilter)."""
+    ep = await event_properties(ctx)
+    props = [t for t in ep.topics if t.is_property]
+    if not props:
+        raise NotApplicable("no property topic")
+    check(any(d for d in ep.content_dialects), "GetEventPropertiesResponse lists no non-empty MessageContentFilterDialect")
+    if ITEM_FILTER not in ep.content_dialects:
+        raise NotApplicable(f"{ITEM_FILTER} not in MessageContentFilterDialect {ep.content_dialects}")
+    return next((t.topic for t in props if t.source), props[0].topic)
+
+
+def generate_content_filter(n: Notification) -> tuple[str, str, str]:
+    """Annex HelperGenerateMessageContentFilter: the first Source SimpleItem of the message,
+    as the test tool writes it (no space before `and`)."""
+    items = xfind(n.element, "./wsnt:Message/tt:Message/tt:Source/tt:SimpleItem")
+    check(items, f"{n.topic}: Initialized message without Message.Source items")
+    name, value = items[0].get("Name"), items[0].get("Value")
+    check(name is not None and value is not None, f"{n.topic}: Source SimpleItem without Name or Value")
+    return f'boolean(//tt:SimpleItem[@Name="{name}"and @Value="{value}"])', name, value
+
+
+def has_item(m: Notification, name: str, value: str) -> bool:
+    return any(part.get(name) == value for part in (m.source, m.key, m.data))
+
+
+@case("EVENT-2-1-29")
+async def basic_content_filter(ctx):
+    topic = await content_filter_topic(ctx)
+    pctx, consumer = await push_camera(ctx)
+    path = consumer_path()
+    sub = await subscribe(pctx, consumer.url(path), topic=topic, requested=60)
+    sub2 = None
+    try:
+        first = await consumer.notifications(path, lambda m: m.operation == "Initialized")
+        check(local_topic(first.topic) == local_topic(topic), f"Initialized topic {first.topic} != {topic}")
+        await unsubscribe(pctx, sub)
+        expr, name, value = generate_content_filter(first)
+        path2 = consumer_path()
+        sub2 = await subscribe(pctx, consumer.url(path2), content=expr, requested=60)
+        seen = []
+
+        def each(m):
+            check(has_item(m, name, value), f"Notify {m.topic} without SimpleItem {name}={value!r} (filter {expr})")
+            seen.append(m.topic)
+
+        await consumer.notifications(
+            path2, lambda m: local_topic(m.topic) == local_topic(topic) and m.operation == "Initialized", each=each)
+        ctx.note(f"{expr}: {len(seen)} matching message(s)")
+        await unsubscribe(pctx, sub2)
+    finally:
+        await cleanup(pctx, sub, sub2)
+
+
 @case("EVENT-3-1-9")
 async def pull_create(ctx):
     sub = await create_pullpoint(ctx, itt="PT10S", requested=10)
@@ -998,6 +1054,32 @@ async def pull_max_pull_points(ctx):
             await unsubscribe(ctx, s)
     finally:
         await cleanup(ctx, *subs)
+
+
+@case("EVENT-3-1-38")
+async def pull_content_filter(ctx):
+    topic = await content_filter_topic(ctx)
+    sub = await create_pullpoint(ctx, itt=None, topic=topic)
+    sub2 = None
+    try:
+        first = await pull_until(ctx, sub, lambda m: m.operation == "Initialized")
+        check(local_topic(first.topic) == local_topic(topic), f"Initialized topic {first.topic} != {topic}")
+        await unsubscribe(ctx, sub)
+        expr, name, value = generate_content_filter(first)
+        sub2 = await create_pullpoint(ctx, itt=None, content=expr)
+        seen = []
+
+        def each(m):
+            check(has_item(m, name, value), f"message {m.topic} without SimpleItem {name}={value!r} (filter {expr})")
+            seen.append(m.topic)
+
+        # pull() already FAILs a response with more messages than MessageLimit 1.
+        await pull_until(ctx, sub2, lambda m: local_topic(m.topic) == local_topic(topic) and m.operation == "Initialized",
+                         each=each)
+        ctx.note(f"{expr}: {len(seen)} matching message(s)")
+        await unsubscribe(ctx, sub2)
+    finally:
+        await cleanup(ctx, sub, sub2)
 
 
 # === EVENT-4: namespaces (Subscribe with the prefix variants of Annex A.2) =====================

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::Notify;
 
-use super::filter::TopicSet;
+use super::filter::Filter;
 use super::limits::{DEFAULT_LIFETIME, MAX_LIFETIME, MAX_PUSH_SUBSCRIPTIONS, QUEUE_MESSAGES};
 use super::topics::{TOPICS, TopicId};
 
@@ -86,7 +86,9 @@ pub struct Subscription {
     /// Unguessable id, the last segment of its address.
     pub id: String,
     pub kind: Kind,
-    pub topics: TopicSet,
+    /// Topics and message content expressions (ONVIF Core s.9.4.4); every message queued,
+    /// Initialized re-sends included, passes it.
+    pub filter: Filter,
     state: Mutex<SubState>,
     /// Woken on every new message, on expiry and on Unsubscribe.
     notify: Notify,
@@ -251,7 +253,7 @@ impl Broker {
         inner.properties.insert(key, m.clone());
         let now = Instant::now();
         for s in inner.subs.values() {
-            if s.topics.contains(topic) && s.lock().expires > now {
+            if s.filter.matches(&m) && s.lock().expires > now {
                 s.push(m.clone());
             }
         }
@@ -263,7 +265,7 @@ impl Broker {
     pub fn subscribe(
         &self,
         kind: Kind,
-        topics: TopicSet,
+        filter: Filter,
         lifetime: Duration,
     ) -> Result<Arc<Subscription>, BrokerError> {
         let mut inner = self.lock();
@@ -291,7 +293,7 @@ impl Broker {
         let sub = Arc::new(Subscription {
             id: id.clone(),
             kind,
-            topics,
+            filter,
             state: Mutex::new(SubState {
                 queue: VecDeque::new(),
                 dropped: 0,
@@ -308,13 +310,14 @@ impl Broker {
 
     fn initialize_locked(&self, inner: &Inner, sub: &Subscription) {
         let now = self.now_ms();
-        for ((topic, _), m) in &inner.properties {
-            if sub.topics.contains(*topic) {
-                sub.push(Arc::new(Message {
-                    utc_ms: now,
-                    operation: Some(PropertyOperation::Initialized),
-                    ..(**m).clone()
-                }));
+        for m in inner.properties.values() {
+            let m = Message {
+                utc_ms: now,
+                operation: Some(PropertyOperation::Initialized),
+                ..(**m).clone()
+            };
+            if sub.filter.matches(&m) {
+                sub.push(Arc::new(m));
             }
         }
     }
@@ -460,7 +463,7 @@ mod tests {
         let b = broker(4);
         motion(&b, false);
         let s = b
-            .subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_secs(10))
+            .subscribe(Kind::PullPoint, Filter::ALL, Duration::from_secs(10))
             .unwrap();
         let m = s.next(Duration::ZERO, 10).await;
         assert_eq!(m.len(), 1);
@@ -478,17 +481,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn content_filters_apply_to_changes_and_initialized_states() {
+        use super::super::content_filter::parse;
+        use super::super::topics::TT;
+        let b = broker(4);
+        motion(&b, false);
+        let on = parse(
+            r#"boolean(//tt:SimpleItem[@Name="State" and @Value="true"])"#,
+            &|_| Some(TT),
+        )
+        .unwrap();
+        let f = Filter {
+            content: vec![on],
+            ..Filter::ALL
+        };
+        let s = b
+            .subscribe(Kind::PullPoint, f, Duration::from_secs(10))
+            .unwrap();
+        // The state held is off: no Initialized message passes.
+        assert!(s.next(Duration::ZERO, 10).await.is_empty());
+        b.synchronize(&s.id).unwrap();
+        assert!(s.next(Duration::ZERO, 10).await.is_empty());
+        motion(&b, true);
+        let m = s.next(Duration::ZERO, 10).await;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].data, vec!["true"]);
+        b.synchronize(&s.id).unwrap();
+        let m = s.next(Duration::ZERO, 10).await;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].operation, Some(PropertyOperation::Initialized));
+        motion(&b, false);
+        assert!(s.next(Duration::ZERO, 10).await.is_empty());
+    }
+
+    #[tokio::test]
     async fn filters_queues_and_caps() {
         let b = broker(2);
-        let only_alarm = TopicSet::ALL;
+        let only_alarm = Filter::ALL;
         let a = b
-            .subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            .subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
             .unwrap();
         let _b2 = b
-            .subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            .subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
             .unwrap();
         assert_eq!(
-            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            b.subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
                 .err(),
             Some(BrokerError::TooManySubscriptions(2))
         );
@@ -502,7 +539,7 @@ mod tests {
         b.unsubscribe(&a.id).unwrap();
         assert_eq!(b.get(&a.id).err(), Some(BrokerError::UnknownSubscription));
         assert!(
-            b.subscribe(Kind::PullPoint, only_alarm, Duration::from_secs(10))
+            b.subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
                 .is_ok()
         );
     }
@@ -511,7 +548,7 @@ mod tests {
     async fn a_waiting_pull_wakes_on_publish_and_on_expiry() {
         let b = Arc::new(broker(4));
         let s = b
-            .subscribe(Kind::PullPoint, TopicSet::ALL, Duration::from_millis(300))
+            .subscribe(Kind::PullPoint, Filter::ALL, Duration::from_millis(300))
             .unwrap();
         let b2 = b.clone();
         let t = tokio::spawn(async move {

@@ -1,9 +1,10 @@
 //! Events (ONVIF Core s.9): the broker that producers publish to and subscriptions read from,
-//! the topic catalog, topic filters, push delivery, and the producers (motion from the SDK,
+//! the topic catalog, topic and message content filters, push delivery, and the producers (motion from the SDK,
 //! monitoring). The SOAP side is `crate::onvif::events`. Limits: [`limits`]; user docs:
 //! docs/events.md.
 
 pub mod broker;
+pub mod content_filter;
 pub mod filter;
 pub mod limits;
 pub mod monitor;

@@ -243,7 +243,7 @@ mod tests {
     #[tokio::test]
     async fn failed_notify_is_retried_with_backoff() {
         use super::super::broker::{Broker, Kind};
-        use super::super::filter::TopicSet;
+        use super::super::filter::Filter;
         use super::super::topics::MOTION_ALARM;
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -273,7 +273,7 @@ mod tests {
                 Kind::Push {
                     consumer: url.clone(),
                 },
-                TopicSet::ALL,
+                Filter::ALL,
                 Duration::from_secs(30),
             )
             .unwrap();

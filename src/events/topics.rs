@@ -19,8 +19,8 @@ pub const CONCRETE_SET: &str = "http://www.onvif.org/ver10/tev/topicExpression/C
 pub const WSTOP_CONCRETE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete";
 /// WS-Topics Simple dialect (a root topic only).
 pub const WSTOP_SIMPLE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple";
-/// The message content filter dialect ONVIF names (not supported: filters of this dialect
-/// are refused with `InvalidMessageContentExpressionFault`, see docs/events.md).
+/// The message content filter dialect every ONVIF device supports (Core s.9.4.4), parsed and
+/// evaluated by [`super::content_filter`].
 pub const XPATH_DIALECT: &str = "http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter";
 
 /// One SimpleItem of a message: its name and XSD type (a QName in the `xs:` or `tt:` space).

@@ -14,11 +14,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::events::filter::{self, FilterError, TopicSet, WSNT};
+use crate::events::filter::{self, Filter, FilterError, WSNT};
 use crate::events::limits::{MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS};
 use crate::events::push::{Consumer, PushError};
 use crate::events::render::{self, epr};
-use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, topic_set};
+use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, XPATH_DIALECT, topic_set};
 use crate::events::{Broker, BrokerError, Kind, broker::lifetime};
 use crate::onvif::endpoint::{EVENTS_PATH, SUBSCRIPTION_PREFIX};
 use crate::onvif::generated::{
@@ -57,7 +57,7 @@ fn filter_fault(e: FilterError, now_ms: i64) -> Fault {
         FilterError::DialectUnknown(_) => "TopicExpressionDialectUnknownFault",
         FilterError::InvalidTopicExpression(_) => "InvalidTopicExpressionFault",
         FilterError::TopicNotSupported => "TopicNotSupportedFault",
-        FilterError::InvalidMessageContentExpression => "InvalidMessageContentExpressionFault",
+        FilterError::InvalidMessageContentExpression(_) => "InvalidMessageContentExpressionFault",
         FilterError::InvalidProducerPropertiesExpression => {
             "InvalidProducerPropertiesExpressionFault"
         }
@@ -82,10 +82,10 @@ fn broker_fault(e: BrokerError, termination: &str, now_ms: i64) -> Fault {
     }
 }
 
-/// The topics a request's Filter selects (all when there is none).
-fn topics(filter: Option<&wsnt::FilterType>, now_ms: i64) -> Result<TopicSet, Fault> {
+/// What a request's Filter lets through: topics and message content (all when there is none).
+fn filter(filter: Option<&wsnt::FilterType>, now_ms: i64) -> Result<Filter, Fault> {
     match filter {
-        None => Ok(TopicSet::ALL),
+        None => Ok(Filter::ALL),
         // In-scope declarations were pushed down to the filter's children by `WithScope`.
         Some(f) => filter::evaluate(&f.any, &[]).map_err(|e| filter_fault(e, now_ms)),
     }
@@ -169,9 +169,9 @@ impl events::EventService for Events {
                 ..Default::default()
             },
             topic_expression_dialect: vec![CONCRETE_SET.into(), WSTOP_CONCRETE.into()],
-            // Message content and producer properties filters are not supported (refused
-            // with their WS-BaseNotification faults), so no dialect is listed.
-            message_content_filter_dialect: vec![],
+            // The ItemFilter dialect every device shall support (ONVIF Core s.9.4.4);
+            // producer properties filters are not supported (refused with their fault).
+            message_content_filter_dialect: vec![XPATH_DIALECT.into()],
             producer_properties_filter_dialect: vec![],
             message_content_schema_location: vec![
                 "http://www.onvif.org/onvif/ver10/schema/onvif.xsd".into(),
@@ -186,12 +186,12 @@ impl events::EventService for Events {
         req: tev::CreatePullPointSubscription,
     ) -> Result<tev::CreatePullPointSubscriptionResponse, Fault> {
         let now = self.broker.now_ms();
-        let topics = topics(req.filter.as_ref(), now)?;
+        let filter = filter(req.filter.as_ref(), now)?;
         let life = lifetime(req.initial_termination_time.as_deref(), now)
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let sub = self
             .broker
-            .subscribe(Kind::PullPoint, topics, life)
+            .subscribe(Kind::PullPoint, filter, life)
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         sub.set_keepalive(relative(req.initial_termination_time.as_deref()).then_some(life));
         tracing::debug!(id = %sub.id, peer = %ctx.peer, "pull point created");
@@ -216,7 +216,7 @@ impl notification_producer::NotificationProducer for Events {
         let consumer = Consumer::parse(&req.consumer_reference.address.value).map_err(creation)?;
         let allow_private = self.store.get().events.allow_private_push_targets;
         consumer.resolve(allow_private).await.map_err(creation)?;
-        let topics = topics(req.filter.as_ref(), now)?;
+        let filter = filter(req.filter.as_ref(), now)?;
         let life = lifetime(req.initial_termination_time.as_deref(), now)
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let sub = self
@@ -225,7 +225,7 @@ impl notification_producer::NotificationProducer for Events {
                 Kind::Push {
                     consumer: consumer.url.clone(),
                 },
-                topics,
+                filter,
                 life,
             )
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
@@ -471,13 +471,15 @@ impl<S: SoapService> SoapService for WithScope<S> {
         op: &'static Operation,
         body: &'a Element,
     ) -> BoxFuture<'a, Result<String, Fault>> {
-        if !body.children.iter().any(|c| c.is(WSNT, "Filter")) {
+        // Subscribe's filter is a wsnt:Filter, CreatePullPointSubscription's a tev:Filter.
+        let is_filter = |c: &Element| c.is(WSNT, "Filter") || c.is(TEV, "Filter");
+        if !body.children.iter().any(is_filter) {
             return self.0.dispatch(ctx, op, body);
         }
         Box::pin(async move {
             let mut body = body.clone();
             let outer = body.ns_decls.clone();
-            for f in body.children.iter_mut().filter(|c| c.is(WSNT, "Filter")) {
+            for f in body.children.iter_mut().filter(|c| is_filter(c)) {
                 let scope: Vec<(String, String)> =
                     outer.iter().chain(&f.ns_decls).cloned().collect();
                 for c in &mut f.children {
