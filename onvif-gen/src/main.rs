@@ -5,7 +5,7 @@ use std::path::PathBuf;
 fn main() -> anyhow::Result<()> {
     // Defaults regenerate the committed code; `onvif-gen CONFIG OUTDIR` generates elsewhere
     // (used to measure the budget of services not implemented yet, see docs/soap.md).
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = workspace_root();
     let mut args = std::env::args_os().skip(1);
     let config = args
         .next()
@@ -37,4 +37,14 @@ fn main() -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// The workspace to regenerate. `cargo run` sets CARGO_MANIFEST_DIR for the process, which
+/// is right even when the binary was built in another checkout (a copied or hard-linked
+/// `target/`); the path baked in at build time is the last resort.
+fn workspace_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("..")
 }
