@@ -736,14 +736,25 @@ async def get_move_options(ctx):
         ctx.note(f"{vs}: " + (", ".join(f"{k} {v}" for k, v in mo.items()) or "no focus move (fixed lens)"))
 
 
-@case("IMAGING-2-1-3")
-async def absolute_move(ctx):
+async def sources_offering(ctx, kind: str):
+    """The imaging service and the (video source, move options) pairs whose GetMoveOptions
+    offer `kind` (Absolute, Relative or Continuous); the others are noted as skipped, as the
+    move cases' steps say."""
     cam, img = await imaging(ctx)
+    offered = []
     for vs in await video_sources(ctx, cam, img):
         mo = await move_options(img, vs)
-        if not mo.get("Absolute"):
-            ctx.note(f"{vs}: no Absolute move offered (steps skipped)")
-            continue
+        if mo.get(kind):
+            offered.append((vs, mo))
+        else:
+            ctx.note(f"{vs}: no {kind} move offered (steps skipped)")
+    return img, offered
+
+
+@case("IMAGING-2-1-3")
+async def absolute_move(ctx):
+    img, offered = await sources_offering(ctx, "Absolute")
+    for vs, mo in offered:
         async with FocusBack(img, vs, mo) as fb:
             x1 = near(mo["Absolute"]["Position"], fb.start, 0.1)
             await img.Move({"VideoSourceToken": vs, "Focus": {"Absolute": {"Position": x1}}})
@@ -773,12 +784,8 @@ async def invalid_move(ctx, img, vs: str, move: dict, what: str, before) -> str:
 
 @case("IMAGING-2-1-4")
 async def absolute_move_invalid(ctx):
-    cam, img = await imaging(ctx)
-    for vs in await video_sources(ctx, cam, img):
-        mo = await move_options(img, vs)
-        if not mo.get("Absolute"):
-            ctx.note(f"{vs}: no Absolute move offered (steps skipped)")
-            continue
+    img, offered = await sources_offering(ctx, "Absolute")
+    for vs, mo in offered:
         async with FocusBack(img, vs, mo) as fb:
             pos = mo["Absolute"]["Position"]
             seen = [await invalid_move(ctx, img, vs, {"Absolute": {"Position": pos["Max"] + 1}}, f"Absolute.Position {pos['Max'] + 1}", fb.start)]
@@ -792,12 +799,8 @@ async def absolute_move_invalid(ctx):
 
 @case("IMAGING-2-1-5")
 async def relative_move(ctx):
-    cam, img = await imaging(ctx)
-    for vs in await video_sources(ctx, cam, img):
-        mo = await move_options(img, vs)
-        if not mo.get("Relative"):
-            ctx.note(f"{vs}: no Relative move offered (steps skipped)")
-            continue
+    img, offered = await sources_offering(ctx, "Relative")
+    for vs, mo in offered:
         async with FocusBack(img, vs, mo) as fb:
             dist = mo["Relative"]["Distance"]
             d1 = float(round((dist["Max"] - dist["Min"]) * 0.05)) or dist["Max"]
@@ -826,12 +829,8 @@ async def relative_move(ctx):
 
 @case("IMAGING-2-1-6")
 async def relative_move_invalid(ctx):
-    cam, img = await imaging(ctx)
-    for vs in await video_sources(ctx, cam, img):
-        mo = await move_options(img, vs)
-        if not mo.get("Relative"):
-            ctx.note(f"{vs}: no Relative move offered (steps skipped)")
-            continue
+    img, offered = await sources_offering(ctx, "Relative")
+    for vs, mo in offered:
         async with FocusBack(img, vs, mo) as fb:
             dist = mo["Relative"]["Distance"]
             seen = [await invalid_move(ctx, img, vs, {"Relative": {"Distance": dist["Max"] + 1}}, f"Relative.Distance {dist['Max'] + 1}", fb.start)]
@@ -845,12 +844,8 @@ async def relative_move_invalid(ctx):
 
 @case("IMAGING-2-1-7")
 async def continuous_move(ctx):
-    cam, img = await imaging(ctx)
-    for vs in await video_sources(ctx, cam, img):
-        mo = await move_options(img, vs)
-        if not mo.get("Continuous"):
-            ctx.note(f"{vs}: no Continuous move offered (steps skipped)")
-            continue
+    img, offered = await sources_offering(ctx, "Continuous")
+    for vs, mo in offered:
         async with FocusBack(img, vs, mo) as fb:
             sp = mo["Continuous"]["Speed"]
             # Towards the far end from where the focus is, a quarter of the top speed.
@@ -867,12 +862,8 @@ async def continuous_move(ctx):
 
 @case("IMAGING-2-1-8")
 async def continuous_move_invalid(ctx):
-    cam, img = await imaging(ctx)
-    for vs in await video_sources(ctx, cam, img):
-        mo = await move_options(img, vs)
-        if not mo.get("Continuous"):
-            ctx.note(f"{vs}: no Continuous move offered (steps skipped)")
-            continue
+    img, offered = await sources_offering(ctx, "Continuous")
+    for vs, mo in offered:
         async with FocusBack(img, vs, mo) as fb:
             sp = mo["Continuous"]["Speed"]
             seen = await invalid_move(ctx, img, vs, {"Continuous": {"Speed": sp["Max"] + 1}}, f"Continuous.Speed {sp['Max'] + 1}", fb.start)
