@@ -39,6 +39,10 @@ pub const KICKED_LOG_LEN: usize = 16;
 /// Frames a frame-level subscriber (HLS) may fall behind before it loses frames
 /// (`broadcast` ring slots: ~2.5 s at 25 fps, each an `Arc<Frame>`, no video copied).
 pub const FRAME_RING: usize = 64;
+/// Keyframe requests from joiners ([`StreamHub::request_keyframe`]) reach the encoder at most
+/// this often, so clients joining in a loop cannot turn the stream into all-IDR (each IDR is
+/// several P-frames' worth of bits on every viewer's link).
+pub const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Per-viewer queue bounds.
 #[derive(Clone, Copy, Debug)]
@@ -151,6 +155,8 @@ struct HubInner {
     /// Set when the encoder is being reconfigured: DESCRIBE waits for the parameter sets of
     /// the next IDR, and the cached GOP (old parameters) is not offered to new viewers.
     params_stale: bool,
+    /// When [`StreamHub::request_keyframe`] last reached the encoder.
+    last_keyframe_request: Option<Instant>,
     gop: Vec<Arc<RtpFrame>>,
     last: Option<Arc<RtpFrame>>,
     viewers: Vec<Arc<ViewerShared>>,
@@ -181,7 +187,13 @@ pub struct StreamHub {
     /// Raw frames for consumers that mux for themselves (HLS); sent to only while one
     /// listens, outside the hub lock.
     frames: tokio::sync::broadcast::Sender<Arc<Frame>>,
+    /// Asks the encoder for an IDR; set by the owner of the encoder (a hub fed from a file
+    /// has none).
+    keyframe_source: std::sync::OnceLock<KeyframeSource>,
 }
+
+/// How a hub asks its encoder for an IDR.
+pub type KeyframeSource = Box<dyn Fn() + Send + Sync>;
 
 impl std::fmt::Debug for StreamHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,6 +221,7 @@ impl StreamHub {
                 framerate,
                 multicast,
                 params_stale: false,
+                last_keyframe_request: None,
                 gop: Vec::new(),
                 last: None,
                 viewers: Vec::new(),
@@ -218,7 +231,37 @@ impl StreamHub {
             next_viewer: AtomicU64::new(1),
             params_ready: Notify::new(),
             frames: tokio::sync::broadcast::channel(FRAME_RING).0,
+            keyframe_source: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets how this hub asks its encoder for an IDR (once; later calls are ignored).
+    pub fn set_keyframe_source(&self, source: KeyframeSource) {
+        let _ = self.keyframe_source.set(source);
+    }
+
+    /// Asks the encoder for an IDR now, for a receiver the cached GOP cannot serve: a
+    /// multicast member joining a group that is already sending, or an HLS muxer starting
+    /// (both would otherwise wait up to a GOP, 2 s by default, for the next IDR). Unicast
+    /// viewers never need it: they start at the cached IDR. At most one request per
+    /// [`KEYFRAME_REQUEST_INTERVAL`]; returns whether this one reached the encoder.
+    pub fn request_keyframe(&self) -> bool {
+        let Some(source) = self.keyframe_source.get() else {
+            return false;
+        };
+        let now = Instant::now();
+        {
+            let mut inner = lock(&self.inner);
+            if inner
+                .last_keyframe_request
+                .is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_INTERVAL)
+            {
+                return false;
+            }
+            inner.last_keyframe_request = Some(now);
+        }
+        source();
+        true
     }
 
     pub fn name(&self) -> &str {
@@ -649,6 +692,26 @@ mod tests {
                 multicast: None,
             },
         )
+    }
+
+    #[test]
+    fn keyframe_requests_reach_the_encoder_at_most_once_per_interval() {
+        let h = hub(QueueLimits::default());
+        assert!(!h.request_keyframe(), "no encoder: nothing to ask");
+        let asked = Arc::new(AtomicU64::new(0));
+        let counter = asked.clone();
+        h.set_keyframe_source(Box::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }));
+        assert!(h.request_keyframe());
+        for _ in 0..100 {
+            assert!(!h.request_keyframe());
+        }
+        assert_eq!(asked.load(Ordering::Relaxed), 1);
+        // Once the interval has passed, the next joiner's request goes through.
+        lock(&h.inner).last_keyframe_request = Some(Instant::now() - KEYFRAME_REQUEST_INTERVAL);
+        assert!(h.request_keyframe());
+        assert_eq!(asked.load(Ordering::Relaxed), 2);
     }
 
     #[test]

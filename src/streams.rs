@@ -35,6 +35,12 @@ impl Streams {
             let channel = camera
                 .channel(&enc.token)
                 .with_context(|| format!("no encoder channel for {:?}", enc.token))?;
+            let idr = channel.clone();
+            hub.set_keyframe_source(Box::new(move || {
+                if let Err(e) = idr.request_idr() {
+                    tracing::warn!(%e, "keyframe request");
+                }
+            }));
             let sink = hub.clone();
             let capture = Capture::start(channel, Box::new(move |frame| sink.publish(frame)))
                 .with_context(|| format!("starting encoder channel {}", enc.channel))?;

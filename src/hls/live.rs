@@ -121,6 +121,8 @@ impl LiveStream {
             closed: AtomicBool::new(false),
         });
         let frames = self.hub.subscribe_frames();
+        // Segments start at an IDR: ask for one rather than wait up to a GOP for it.
+        self.hub.request_keyframe();
         tracing::info!(stream = %self.hub.name(), "HLS: session started");
         tokio::spawn(run(self.clone(), session.clone(), frames));
         *slot = Some(session.clone());

@@ -851,6 +851,11 @@ fn join_multicast(
 ) {
     shared.multicast_total.fetch_add(1, Ordering::Relaxed);
     let mut m = lock(&shared.multicast);
+    if m.contains_key(hub.name()) {
+        // The group is already sending: this member starts at the next IDR, so ask for one
+        // (a new sender starts with the cached GOP instead).
+        hub.request_keyframe();
+    }
     let sender = m
         .entry(hub.name().to_owned())
         .or_insert_with(|| MulticastSender {
