@@ -80,6 +80,9 @@ pub struct StreamConfig {
     pub limits: QueueLimits,
     /// Multicast group of this stream; `None` refuses multicast SETUPs (461).
     pub multicast: Option<MulticastConfig>,
+    /// RTSP session timeout of this stream (ONVIF video encoder configuration
+    /// SessionTimeout); `None` uses the server's default (`rtsp::limits::SESSION_TIMEOUT`).
+    pub session_timeout: Option<Duration>,
 }
 
 /// Counters of one viewer; a snapshot is what the daemon reads.
@@ -115,6 +118,8 @@ pub struct StreamParams {
     pub framerate: Option<f64>,
     pub ssrc: u32,
     pub multicast: Option<MulticastConfig>,
+    /// Session timeout SETUP announces and the server enforces (`None`: server default).
+    pub session_timeout: Option<Duration>,
 }
 
 struct Queued {
@@ -149,9 +154,11 @@ impl ViewerShared {
 
 struct HubInner {
     packetizer: H264Packetizer,
-    /// Frame rate and multicast group now (they follow encoder configuration changes).
+    /// Frame rate, multicast group and session timeout now (they follow encoder
+    /// configuration changes).
     framerate: Option<f64>,
     multicast: Option<MulticastConfig>,
+    session_timeout: Option<Duration>,
     /// Set when the encoder is being reconfigured: DESCRIBE waits for the parameter sets of
     /// the next IDR, and the cached GOP (old parameters) is not offered to new viewers.
     params_stale: bool,
@@ -212,7 +219,8 @@ impl StreamHub {
     /// A hub with a random SSRC, sequence start and timestamp offset (RFC 3550 s5.1, s8).
     pub fn new(name: impl Into<String>, config: StreamConfig) -> Arc<Self> {
         let packetizer = H264Packetizer::new(rand::random(), rand::random(), rand::random());
-        let (framerate, multicast) = (config.framerate, config.multicast);
+        let (framerate, multicast, session_timeout) =
+            (config.framerate, config.multicast, config.session_timeout);
         Arc::new(Self {
             name: name.into(),
             config,
@@ -220,6 +228,7 @@ impl StreamHub {
                 packetizer,
                 framerate,
                 multicast,
+                session_timeout,
                 params_stale: false,
                 last_keyframe_request: None,
                 gop: Vec::new(),
@@ -370,6 +379,7 @@ impl StreamHub {
             framerate: inner.framerate,
             ssrc: inner.packetizer.ssrc(),
             multicast: inner.multicast,
+            session_timeout: inner.session_timeout,
         }
     }
 
@@ -399,6 +409,12 @@ impl StreamHub {
     /// Changes the multicast group SETUP offers from now on.
     pub fn set_multicast(&self, multicast: Option<MulticastConfig>) {
         lock(&self.inner).multicast = multicast;
+    }
+
+    /// Changes the session timeout SETUP announces from now on; sessions already set up keep
+    /// the timeout they were told.
+    pub fn set_session_timeout(&self, timeout: Option<Duration>) {
+        lock(&self.inner).session_timeout = timeout;
     }
 
     /// Adds a viewer that starts at the cached GOP's IDR (or the next IDR). Returns the viewer
@@ -690,6 +706,7 @@ mod tests {
                 framerate: Some(25.0),
                 limits,
                 multicast: None,
+                session_timeout: None,
             },
         )
     }

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -93,12 +94,13 @@ impl Streams {
     }
 
     /// Brings an encoder configuration's hub in line with the configuration (frame rate in
-    /// the SDP, multicast group).
+    /// the SDP, multicast group, RTSP session timeout).
     pub fn apply_encoder(&self, enc: &VideoEncoderConfig) {
         if let Some(hub) = self.hubs.get(&enc.token) {
             let c = stream_config(enc);
             hub.set_framerate(c.framerate);
             hub.set_multicast(c.multicast);
+            hub.set_session_timeout(c.session_timeout);
         }
     }
 }
@@ -108,6 +110,9 @@ fn stream_config(enc: &VideoEncoderConfig) -> StreamConfig {
         framerate: Some(f64::from(enc.fps)),
         limits: QueueLimits::default(),
         multicast: multicast_config(&enc.multicast),
+        // ONVIF Media: SessionTimeout is "the rtsp session timeout for the related video
+        // stream"; settings validation keeps it >= 1 s.
+        session_timeout: Some(Duration::from_secs(u64::from(enc.session_timeout_secs))),
     }
 }
 

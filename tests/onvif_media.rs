@@ -359,6 +359,151 @@ fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
     stop(nvt);
 }
 
+/// The `timeout=` a raw RTSP SETUP of `uri` (`rtsp://admin:pw@host:port/path`) is answered
+/// with (RFC 2326 s12.37), after the Digest challenge (answered RFC 2069 style, as live555
+/// clients do).
+fn setup_timeout(uri_with_user: &str) -> String {
+    use nvt::auth::digest::{Algorithm, compute_response, parse_authorization};
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let url = url::Url::parse(uri_with_user).unwrap();
+    let (user, password) = (
+        url.username().to_owned(),
+        url.password().unwrap().to_owned(),
+    );
+    let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(554));
+    let track = format!(
+        "rtsp://{addr}{}/trackID=0",
+        url.path().trim_end_matches('/')
+    );
+    let stream = std::net::TcpStream::connect(&addr).expect("connect RTSP");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut exchange = |cseq: u32, auth: Option<&str>| -> (u16, Vec<(String, String)>) {
+        let mut req = format!(
+            "SETUP {track} RTSP/1.0\r\nCSeq: {cseq}\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"
+        );
+        if let Some(a) = auth {
+            req.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        req.push_str("\r\n");
+        writer.write_all(req.as_bytes()).unwrap();
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        let code = status
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("status line {status:?}"));
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (n, v) = line.split_once(':').unwrap();
+            headers.push((n.trim().to_owned(), v.trim().to_owned()));
+        }
+        if let Some((_, len)) = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
+        {
+            let mut body = vec![0; len.parse().unwrap()];
+            reader.read_exact(&mut body).unwrap();
+        }
+        (code, headers)
+    };
+    let (code, headers) = exchange(1, None);
+    assert_eq!(code, 401, "{headers:?}");
+    let challenge = headers
+        .iter()
+        .find(|(n, v)| n.eq_ignore_ascii_case("WWW-Authenticate") && v.contains("MD5"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no MD5 challenge in {headers:?}"));
+    let c = parse_authorization(&challenge.replacen(
+        "Digest",
+        "Digest username=x, uri=x, response=x,",
+        1,
+    ))
+    .unwrap();
+    let response = compute_response(
+        Algorithm::Md5,
+        &user,
+        &c.realm,
+        &password,
+        "SETUP",
+        &track,
+        &c.nonce,
+        None,
+    );
+    let mut auth = format!(
+        "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{track}\", response=\"{response}\"",
+        c.realm, c.nonce
+    );
+    if let Some(o) = &c.opaque {
+        auth.push_str(&format!(", opaque=\"{o}\""));
+    }
+    let (code, headers) = exchange(2, Some(&auth));
+    assert_eq!(code, 200, "{headers:?}");
+    let session = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Session"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no Session in {headers:?}"));
+    session
+        .split_once(";timeout=")
+        .unwrap_or_else(|| panic!("no timeout in {session:?}"))
+        .1
+        .to_owned()
+}
+
+/// ONVIF Media: the video encoder configuration's SessionTimeout is "the rtsp session timeout
+/// for the related video stream". Setting it changes what SETUP on that profile announces,
+/// not the other profile's, and survives a restart.
+#[test]
+fn session_timeout_of_the_encoder_configuration_is_the_rtsp_session_timeout() {
+    let state = common::temp_state();
+    let (nvt, port) = start(state.path());
+    let main = with_user(
+        zeep(port, "wsse", &["profile", "main"])["uri"]
+            .as_str()
+            .unwrap(),
+    );
+    let sub = with_user(
+        zeep(port, "wsse", &["profile", "sub"])["uri"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(setup_timeout(&main), "60");
+    assert_eq!(setup_timeout(&sub), "60");
+
+    let set = zeep(port, "wsse", &["set-session-timeout", "venc_sub", "PT30S"]);
+    assert_eq!(set["session_timeout_secs"], 30.0, "{set}");
+    assert_eq!(setup_timeout(&sub), "30");
+    assert_eq!(setup_timeout(&main), "60");
+    stop(nvt);
+
+    let (nvt, port) = start(state.path());
+    let main = with_user(
+        zeep(port, "wsse", &["profile", "main"])["uri"]
+            .as_str()
+            .unwrap(),
+    );
+    let sub = with_user(
+        zeep(port, "wsse", &["profile", "sub"])["uri"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(setup_timeout(&sub), "30");
+    assert_eq!(setup_timeout(&main), "60");
+    stop(nvt);
+}
+
 #[test]
 fn created_profile_plays_survives_a_restart_and_can_be_deleted() {
     let state = common::temp_state();

@@ -79,6 +79,16 @@ fn rejected_and_invalid_updates_change_nothing() {
     );
     let err = store
         .update(|s| {
+            s.media.video_encoders[0].session_timeout_secs = 0;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, UpdateError::Rejected(ref m) if m.contains("session timeout")),
+        "{err}"
+    );
+    let err = store
+        .update(|s| {
             s.media.profiles[0].video_encoder = Some("nope".into());
             Ok(())
         })

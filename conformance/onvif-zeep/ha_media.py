@@ -26,6 +26,7 @@ import json
 import sys
 
 import aiohttp
+import isodate
 import onvif.client as oc
 from onvif import ONVIFCamera
 from zeep.exceptions import Fault
@@ -312,6 +313,14 @@ async def main():
             await media.SetVideoEncoderConfiguration({"Configuration": c, "ForcePersistence": True})
             out = {"encoder": encoder_summary(
                 await media.GetVideoEncoderConfiguration({"ConfigurationToken": token}))}
+        elif command == "set-session-timeout":
+            token, timeout = args
+            c = await media.GetVideoEncoderConfiguration({"ConfigurationToken": token})
+            c.SessionTimeout = isodate.parse_duration(timeout)
+            await media.SetVideoEncoderConfiguration({"Configuration": c, "ForcePersistence": True})
+            back = await media.GetVideoEncoderConfiguration({"ConfigurationToken": token})
+            # zeep maps xs:duration to a timedelta (isodate).
+            out = {"session_timeout_secs": back.SessionTimeout.total_seconds()}
         elif command == "delete":
             await media.DeleteProfile({"ProfileToken": args[0]})
             await expect_fault(media.GetProfile({"ProfileToken": args[0]}),

@@ -12,6 +12,9 @@
 //! - Profiles are the RTSP paths: `rtsp://host:port/<profile token>` plays the profile's
 //!   video encoder configuration; CreateProfile/DeleteProfile and Add/Remove of a video
 //!   encoder configuration add and remove paths (`Streams::sync_profiles`).
+//! - A video encoder configuration's SessionTimeout is the RTSP session timeout of its
+//!   streams (`Streams::apply_encoder` sets it on the hub); sessions keep the value their
+//!   SETUP announced.
 //! - Fault subcodes are those of the Media service specification (NoProfile, NoConfig,
 //!   ConfigModify, ProfileExists, MaxNVTProfiles, DeletionOfFixedProfile,
 //!   IncompleteConfiguration, ConfigurationConflict, InvalidStreamSetup).

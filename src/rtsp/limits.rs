@@ -18,7 +18,8 @@ pub const MAX_SESSIONS_PER_CONNECTION: usize = 4;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A request head must be complete this long after its first byte (slowloris).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Session timeout announced in SETUP (`Session: id;timeout=60`, RFC 2326 s12.37) and enforced.
+/// Session timeout announced in SETUP (`Session: id;timeout=60`, RFC 2326 s12.37) and enforced
+/// for streams without their own (`StreamParams::session_timeout`).
 pub const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Sender reports go out at least this often (issue 3: <= 5 s; RFC 3550 s6.2 suggests 5 s).
 pub const SR_INTERVAL: Duration = Duration::from_secs(5);

@@ -95,6 +95,7 @@ mod tests {
             framerate: Some(25.0),
             ssrc: 1,
             multicast: None,
+            session_timeout: None,
         };
         let s = describe(&p, "main", "127.0.0.1", 42, None);
         assert!(s.contains("profile-level-id=42C01E"), "{s}");

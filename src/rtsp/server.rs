@@ -139,7 +139,7 @@ impl RtspServer {
         let shared = Arc::new(Shared {
             registry,
             auth,
-            sessions: Mutex::new(SessionTable::new(config.limits.session_timeout)),
+            sessions: Mutex::new(SessionTable::new()),
             limits: config.limits,
             cname: config.cname,
             conns: Mutex::new(HashMap::new()),

@@ -61,21 +61,21 @@ pub struct Session {
     pub delivery: Delivery,
     pub state: State,
     pub last_seen: Instant,
+    /// The timeout announced in this session's SETUP (RFC 2326 s12.37) and enforced on it.
+    /// Fixed for the session's life: a later change of the stream's timeout applies to
+    /// sessions set up after it, never to one already told another value.
+    pub timeout: Duration,
 }
 
 /// All sessions of the server.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SessionTable {
     sessions: HashMap<String, Session>,
-    timeout: Duration,
 }
 
 impl SessionTable {
-    pub fn new(timeout: Duration) -> Self {
-        Self {
-            sessions: HashMap::new(),
-            timeout,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     pub fn len(&self) -> usize {
@@ -111,13 +111,12 @@ impl SessionTable {
         hit
     }
 
-    /// Removes and returns the sessions idle longer than the timeout.
+    /// Removes and returns the sessions idle longer than their own timeout.
     pub fn expire(&mut self, now: Instant) -> Vec<Session> {
-        let timeout = self.timeout;
         let dead: Vec<String> = self
             .sessions
             .values()
-            .filter(|s| now.duration_since(s.last_seen) > timeout)
+            .filter(|s| now.duration_since(s.last_seen) > s.timeout)
             .map(|s| s.id.clone())
             .collect();
         dead.iter()
@@ -167,7 +166,8 @@ pub struct Context {
     pub now: Instant,
     /// The server's UDP RTP/RTCP port pair.
     pub server_ports: (u16, u16),
-    /// Session timeout announced in SETUP.
+    /// Session timeout announced in SETUP for a stream without its own
+    /// ([`StreamParams::session_timeout`]).
     pub session_timeout: Duration,
 }
 
@@ -448,15 +448,21 @@ fn setup(
     let Some((delivery, echo)) = chosen else {
         return Reply::new(if forbidden { 403 } else { 461 }, Some(cseq));
     };
-    let id = match existing {
+    let (id, timeout) = match existing {
         Some(id) => {
+            // A repeated SETUP keeps the timeout the session was first told.
+            let mut timeout = ctx.session_timeout;
             if let Some(s) = table.sessions.get_mut(&id) {
                 s.delivery = delivery;
                 s.last_seen = ctx.now;
+                timeout = s.timeout;
             }
-            id
+            (id, timeout)
         }
         None => {
+            // ONVIF Media: the video encoder configuration's SessionTimeout is "the rtsp
+            // session timeout for the related video stream".
+            let timeout = params.session_timeout.unwrap_or(ctx.session_timeout);
             let id = new_session_id();
             table.sessions.insert(
                 id.clone(),
@@ -468,17 +474,18 @@ fn setup(
                     delivery,
                     state: State::Ready,
                     last_seen: ctx.now,
+                    timeout,
                 },
             );
-            id
+            (id, timeout)
         }
     };
+    // RFC 2326 s12.37: `timeout` is in whole seconds; the stream's value is whole seconds
+    // (xs:duration bounded in onvif::media), a sub-second test limit rounds up, never to 0.
+    let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
     Reply::new(200, Some(cseq))
         .header("Transport", echo)
-        .header(
-            "Session",
-            format!("{id};timeout={}", ctx.session_timeout.as_secs()),
-        )
+        .header("Session", format!("{id};timeout={secs}"))
 }
 
 enum Pick {
@@ -630,7 +637,27 @@ mod tests {
                     port: 5004,
                     ttl: 2,
                 }),
+                session_timeout: None,
             })
+        }
+    }
+
+    /// "main" without a timeout of its own (the server default applies) and "sub" whose
+    /// timeout can change between requests, as a SetVideoEncoderConfiguration does.
+    struct TimedStreams {
+        sub: std::cell::Cell<Option<Duration>>,
+    }
+    impl Streams for TimedStreams {
+        fn params(&self, name: &str) -> Option<StreamParams> {
+            let mut p = OneStream.params("main")?;
+            match name {
+                "main" => Some(p),
+                "sub" => {
+                    p.session_timeout = self.sub.get();
+                    Some(p)
+                }
+                _ => None,
+            }
         }
     }
 
@@ -677,7 +704,7 @@ mod tests {
 
     #[test]
     fn full_sequence() {
-        let mut t = SessionTable::new(Duration::from_secs(60));
+        let mut t = SessionTable::new();
         let c = ctx(1);
         let r = handle(&req(Method::Options, "*", 1, &[]), &c, &mut t, &OneStream);
         assert_eq!(r.status, 200);
@@ -743,7 +770,7 @@ mod tests {
 
     #[test]
     fn bad_sequences() {
-        let mut t = SessionTable::new(Duration::from_secs(60));
+        let mut t = SessionTable::new();
         let c = ctx(1);
         // PLAY before SETUP.
         let r = handle(&req(Method::Play, URI, 1, &[]), &c, &mut t, &OneStream);
@@ -858,7 +885,7 @@ mod tests {
 
     #[test]
     fn udp_setup_uses_peer_address_and_expiry() {
-        let mut t = SessionTable::new(Duration::from_secs(60));
+        let mut t = SessionTable::new();
         let c = ctx(1);
         let r = handle(
             &req(
@@ -888,9 +915,52 @@ mod tests {
         assert_eq!(t.expire(c.now + Duration::from_secs(91)).len(), 1);
     }
 
+    /// SETUP on a stream with its own timeout announces it (RFC 2326 s12.37), the session
+    /// expires by it, and a later change of the stream's timeout leaves it alone.
+    #[test]
+    fn each_session_has_its_streams_timeout() {
+        let mut t = SessionTable::new();
+        let streams = TimedStreams {
+            sub: std::cell::Cell::new(Some(Duration::from_secs(30))),
+        };
+        let c = ctx(1);
+        let setup = |t: &mut SessionTable, uri: &str, cseq: u32, session: Option<&str>| {
+            let mut h = vec![("Transport", "RTP/AVP/TCP;unicast")];
+            if let Some(id) = session {
+                h.push(("Session", id));
+            }
+            let r = handle(&req(Method::Setup, uri, cseq, &h), &c, t, &streams);
+            assert_eq!(r.status, 200);
+            let s = r.get_header("Session").unwrap();
+            let (id, timeout) = s.split_once(";timeout=").unwrap();
+            (id.to_owned(), timeout.to_owned())
+        };
+        let (main, timeout) = setup(&mut t, "rtsp://127.0.0.1/main", 1, None);
+        assert_eq!(timeout, "60");
+        let (sub, timeout) = setup(&mut t, "rtsp://127.0.0.1/sub", 2, None);
+        assert_eq!(timeout, "30");
+        assert_eq!(t.get(&sub).unwrap().timeout, Duration::from_secs(30));
+        // The stream's timeout changes: the existing session keeps what it was told, also
+        // when it repeats its SETUP; a new session gets the new value.
+        streams.sub.set(Some(Duration::from_secs(90)));
+        let (again, timeout) = setup(&mut t, "rtsp://127.0.0.1/sub", 3, Some(&sub));
+        assert_eq!((again.as_str(), timeout.as_str()), (sub.as_str(), "30"));
+        let (later, timeout) = setup(&mut t, "rtsp://127.0.0.1/sub", 4, None);
+        assert_eq!(timeout, "90");
+        // Enforcement: each session by its own timeout.
+        let ids = |v: Vec<Session>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        assert!(t.expire(c.now + Duration::from_secs(30)).is_empty());
+        assert_eq!(ids(t.expire(c.now + Duration::from_secs(31))), [sub]);
+        assert!(t.expire(c.now + Duration::from_secs(60)).is_empty());
+        assert_eq!(ids(t.expire(c.now + Duration::from_secs(61))), [main]);
+        assert!(t.expire(c.now + Duration::from_secs(90)).is_empty());
+        assert_eq!(ids(t.expire(c.now + Duration::from_secs(91))), [later]);
+        assert!(t.is_empty());
+    }
+
     #[test]
     fn multicast_setup_gets_the_configured_group() {
-        let mut t = SessionTable::new(Duration::from_secs(60));
+        let mut t = SessionTable::new();
         let c = ctx(1);
         let r = handle(
             &req(

@@ -99,6 +99,18 @@ pub fn validate(s: &Settings) -> Result<(), String> {
                 e.token, e.quality
             ));
         }
+        // It becomes the RTSP session timeout of the configuration's streams: 0 would expire
+        // every session at once. Same bounds as the ONVIF SessionTimeout accepted by Media.
+        if e.session_timeout_secs == 0
+            || u64::from(e.session_timeout_secs) > crate::onvif::media::MAX_SESSION_TIMEOUT_SECS
+        {
+            return Err(format!(
+                "video encoder configuration {:?}: session timeout {} s outside 1..={}",
+                e.token,
+                e.session_timeout_secs,
+                crate::onvif::media::MAX_SESSION_TIMEOUT_SECS
+            ));
+        }
         check_multicast(&e.token, &e.multicast)?;
     }
     for md in &m.metadata {
