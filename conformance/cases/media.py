@@ -429,31 +429,41 @@ async def h264_video_encoder_configuration(ctx):
 # --- Video source configurations (MEDIA-2-2-*) ---------------------------------------------
 
 
-@case("MEDIA-2-2-1")
-async def vsc_and_profiles(ctx):
-    m = await media(ctx)
+async def check_profiles_use_listed_configurations(m, kind: str, what: str) -> None:
+    """Every configuration of `kind` ("VideoSource", "VideoEncoder") in a profile is one of
+    Get<kind>Configurations, token and content (MEDIA-2-2-1, MEDIA-2-3-1)."""
     profiles = await m.GetProfiles()
-    vscs = await m.GetVideoSourceConfigurations()
-    tokens = unique_tokens(vscs, "video source configuration")
-    by_token = {c.token: plain(c) for c in vscs}
+    listed = await getattr(m, f"Get{kind}Configurations")()
+    tokens = unique_tokens(listed, what)
+    by_token = {c.token: plain(c) for c in listed}
     for p in profiles:
-        c = p.VideoSourceConfiguration
+        c = getattr(p, f"{kind}Configuration")
         if c is None:
             continue
-        check(c.token in tokens, f"profile {p.token}: video source configuration {c.token} not in GetVideoSourceConfigurations")
+        check(c.token in tokens, f"profile {p.token}: {what} {c.token} not in Get{kind}Configurations")
         d = diff(plain(c), by_token[c.token])
-        check(d is None, f"profile {p.token}: {c.token} differs from GetVideoSourceConfigurations at {d}")
+        check(d is None, f"profile {p.token}: {c.token} differs from Get{kind}Configurations at {d}")
+
+
+async def check_list_matches_single(m, kind: str, what: str) -> None:
+    """Get<kind>Configurations and Get<kind>Configuration of each token agree (MEDIA-2-2-2,
+    MEDIA-2-3-2)."""
+    listed = await getattr(m, f"Get{kind}Configurations")()
+    check(listed, f"no {what}")
+    for c in listed:
+        one = await getattr(m, f"Get{kind}Configuration")({"ConfigurationToken": c.token})
+        d = diff(plain(c), plain(one))
+        check(d is None, f"{c.token}: Get{kind}Configurations and Get{kind}Configuration differ at {d}")
+
+
+@case("MEDIA-2-2-1")
+async def vsc_and_profiles(ctx):
+    await check_profiles_use_listed_configurations(await media(ctx), "VideoSource", "video source configuration")
 
 
 @case("MEDIA-2-2-2")
 async def vscs_and_vsc(ctx):
-    m = await media(ctx)
-    vscs = await m.GetVideoSourceConfigurations()
-    check(vscs, "no video source configuration")
-    for c in vscs:
-        one = await m.GetVideoSourceConfiguration({"ConfigurationToken": c.token})
-        d = diff(plain(c), plain(one))
-        check(d is None, f"{c.token}: GetVideoSourceConfigurations and GetVideoSourceConfiguration differ at {d}")
+    await check_list_matches_single(await media(ctx), "VideoSource", "video source configuration")
 
 
 def check_vsc_options(c, opts, where: str) -> None:
@@ -583,29 +593,12 @@ async def vsc_use_count_set(ctx):
 
 @case("MEDIA-2-3-1")
 async def vec_and_profiles(ctx):
-    m = await media(ctx)
-    profiles = await m.GetProfiles()
-    vecs = await m.GetVideoEncoderConfigurations()
-    tokens = unique_tokens(vecs, "video encoder configuration")
-    by_token = {c.token: plain(c) for c in vecs}
-    for p in profiles:
-        c = p.VideoEncoderConfiguration
-        if c is None:
-            continue
-        check(c.token in tokens, f"profile {p.token}: {c.token} not in GetVideoEncoderConfigurations")
-        d = diff(plain(c), by_token[c.token])
-        check(d is None, f"profile {p.token}: {c.token} differs from GetVideoEncoderConfigurations at {d}")
+    await check_profiles_use_listed_configurations(await media(ctx), "VideoEncoder", "video encoder configuration")
 
 
 @case("MEDIA-2-3-2")
 async def vecs_and_vec(ctx):
-    m = await media(ctx)
-    vecs = await m.GetVideoEncoderConfigurations()
-    check(vecs, "no video encoder configuration")
-    for c in vecs:
-        one = await m.GetVideoEncoderConfiguration({"ConfigurationToken": c.token})
-        d = diff(plain(c), plain(one))
-        check(d is None, f"{c.token}: GetVideoEncoderConfigurations and GetVideoEncoderConfiguration differ at {d}")
+    await check_list_matches_single(await media(ctx), "VideoEncoder", "video encoder configuration")
 
 
 def check_vec_options(c, opts, where: str) -> None:
