@@ -111,6 +111,12 @@ fn main() {
     let (store, _) = SettingsStore::open(dir.path()).unwrap();
     store
         .update(|s| {
+            // Settings with users always have an administrator (settings::validate).
+            s.users.push(User {
+                username: "admin".into(),
+                password: "admin-pass".into(),
+                level: UserLevel::Administrator,
+            });
             s.users.push(User {
                 username: "bench".into(),
                 password: "bench-pass".into(),

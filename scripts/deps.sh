@@ -11,8 +11,11 @@ cd "$(dirname "$0")/.."
 # peer of the RTSP benchmark (bench/run.sh). faketime: the conformance case that starts the
 # camera with its clock at 1970. chromium (+ node and npm, below): the browser test of the
 # camera page (tests/web_chromium.rs, driven by playwright-core); curl: HTTP Digest client
-# of the HLS tests.
-PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv faketime curl
+# of the HLS tests. tzdata: the zoneinfo database time zone names resolve in (a camera
+# image without it still takes the fixed names, see docs/settings.md). util-linux:
+# `unshare`, the private namespaces of the full-disk and interface tests.
+PACKAGES=(ffmpeg nasm libclang-dev clang iproute2 procps python3-venv faketime curl tzdata
+          util-linux
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
           gstreamer1.0-plugins-bad gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0 python3-gi
           chromium)

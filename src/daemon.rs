@@ -7,26 +7,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::auth::UserLevel;
 use crate::camera::Camera;
 use crate::config::Config;
 use crate::discovery::Discovery;
 use crate::motion::MotionMonitor;
 use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
-use crate::settings::{SettingsStore, User, validate::check_password};
+use crate::settings::SettingsStore;
+pub use crate::settings::admin::{ADMIN_PASSWORD_ENV, FIRST_ADMIN};
 use crate::streams::Streams;
 
-/// The administrator created at first start.
-pub const FIRST_ADMIN: &str = "admin";
-/// Environment variable giving the first administrator's password.
-pub const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
-/// Length of a generated password (62 symbols: ~119 bits).
-const GENERATED_PASSWORD_LEN: usize = 20;
 /// The authentication realm of every protocol (HTTP Digest and RTSP Digest).
 pub const REALM: &str = "nvt";
 
@@ -79,7 +71,7 @@ async fn run_once(
     if first_start {
         tracing::info!(path = %store.path().display(), "first start: no settings file yet, using defaults");
     }
-    ensure_admin(&store)?;
+    crate::settings::admin::ensure_admin(&store)?;
 
     let options = config.sdk_options.clone();
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
@@ -131,17 +123,22 @@ async fn run_once(
     };
     let rtsp_port = rtsp.as_ref().map_or(rtsp_port, |r| r.local_addr().port());
     let reboot = Arc::new(tokio::sync::Notify::new());
-    let media = crate::onvif::media::Media::new(
-        store.clone(),
+    let multicast = rtsp
+        .as_ref()
+        .map_or_else(crate::rtsp::MulticastControl::default, |r| {
+            r.multicast_control()
+        });
+    // Every configuration change of this run enters here (camera::Core).
+    let core = Arc::new(crate::camera::Core::new(store.clone()).with_hardware(
         &camera,
         &streams,
+        multicast.clone(),
+    ));
+    let media = crate::onvif::media::Media::new(
+        core.clone(),
         crate::onvif::media::MediaHooks {
             rtsp_port,
-            multicast: rtsp
-                .as_ref()
-                .map_or_else(crate::rtsp::MulticastControl::default, |r| {
-                    r.multicast_control()
-                }),
+            multicast,
         },
     );
     media.auto_start_multicast();
@@ -149,6 +146,7 @@ async fn run_once(
     let http_port = port(protocols.http_port, config.http_port, ports.http);
     let run = Run {
         store: &store,
+        core: &core,
         camera: &camera,
         broker: &broker,
         streams: &streams,
@@ -190,7 +188,9 @@ async fn run_once(
     drop(streams);
     drop(monitors);
     drop(camera);
-    store.flush().context("saving settings at shutdown")?;
+    // No write here: every change was written durably before it became current, so the file
+    // already holds the settings. A write at shutdown could only fail (a full state disk,
+    // issue 14 item 12) and turn a clean stop or a SystemReboot into an exit.
     tracing::info!("stopped");
     Ok(stop)
 }
@@ -242,6 +242,7 @@ async fn start_rtsp(
 /// streams.
 struct Run<'a> {
     store: &'a Arc<SettingsStore>,
+    core: &'a Arc<crate::camera::Core>,
     camera: &'a Arc<Camera>,
     broker: &'a Arc<crate::events::Broker>,
     streams: &'a Streams,
@@ -259,6 +260,7 @@ async fn start_http(
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     let Run {
         store,
+        core,
         camera,
         broker,
         streams,
@@ -322,6 +324,7 @@ async fn start_http(
             crate::onvif::endpoint::DEVICE_PATH,
             device::Service(
                 Device::new(store.clone(), identity, hooks)
+                    .with_core(core.clone())
                     .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
             ),
         )
@@ -331,7 +334,7 @@ async fn start_http(
         )
         .route(
             IMAGING_PATH,
-            imaging::Service(Imaging::new(camera.clone(), store.clone())),
+            imaging::Service(Imaging::new(camera.clone(), core.clone())),
         )
         .route(crate::onvif::endpoint::EVENTS_PATH, events)
         .route(crate::onvif::endpoint::EVENTS_PATH, producer)
@@ -372,60 +375,6 @@ async fn start_discovery(
             None
         }
     }
-}
-
-/// First start (no user at all): creates the administrator, with the password from
-/// `NVT_ADMIN_PASSWORD` or a generated one printed once on stdout. There is never a default
-/// password. Later starts leave users alone.
-fn ensure_admin(store: &SettingsStore) -> anyhow::Result<()> {
-    if !store.get().users.is_empty() {
-        if std::env::var_os(ADMIN_PASSWORD_ENV).is_some() {
-            tracing::debug!("{ADMIN_PASSWORD_ENV} ignored: users already exist");
-        }
-        return Ok(());
-    }
-    let (password, generated) = match std::env::var(ADMIN_PASSWORD_ENV) {
-        Ok(p) => {
-            check_password(&p).map_err(|e| anyhow::anyhow!("{ADMIN_PASSWORD_ENV}: {e}"))?;
-            (p, false)
-        }
-        Err(std::env::VarError::NotUnicode(_)) => {
-            anyhow::bail!("{ADMIN_PASSWORD_ENV} is not valid UTF-8")
-        }
-        Err(std::env::VarError::NotPresent) => (generate_password(), true),
-    };
-    store
-        .update(|s| {
-            s.users.push(User {
-                username: FIRST_ADMIN.into(),
-                password: password.clone(),
-                level: UserLevel::Administrator,
-            });
-            Ok(())
-        })
-        .context("saving the first administrator")?;
-    if generated {
-        // stdout, apart from the log on stderr, so an installer can capture it; shown once
-        // because it is persisted now and this branch never runs again.
-        println!("nvt: created user \"{FIRST_ADMIN}\" with password: {password}");
-        println!(
-            "nvt: this password is shown only once; change it with an ONVIF client (SetUser)."
-        );
-    } else {
-        tracing::info!(
-            user = FIRST_ADMIN,
-            "created the administrator from {ADMIN_PASSWORD_ENV}"
-        );
-    }
-    Ok(())
-}
-
-fn generate_password() -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(GENERATED_PASSWORD_LEN)
-        .map(char::from)
-        .collect()
 }
 
 /// SIGTERM and SIGINT, installed once when the process starts and awaited when the daemon

@@ -161,22 +161,89 @@ fn admin_password_from_the_environment() {
     assert_eq!(settings.user("admin").unwrap().password, "s3cret-Pass");
 }
 
+/// The first administrator's password follows the rule ONVIF clients get for CreateUsers
+/// (at least six characters): `NVT_ADMIN_PASSWORD=a` is a clear error, not an account.
 #[test]
-fn an_empty_admin_password_is_refused() {
+fn an_empty_or_short_admin_password_is_refused() {
+    for password in ["", "a", "five5"] {
+        let state = temp_state();
+        let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", password)]);
+        let status = nvt.wait_exit(START);
+        assert_eq!(status.code(), Some(1), "{password:?}: {:?}", nvt.seen);
+        assert!(
+            nvt.seen.iter().any(|l| matches!(l, Line::Err(s)
+                if s.contains("NVT_ADMIN_PASSWORD") && s.contains("at least 6 characters"))),
+            "{password:?}: {:?}",
+            nvt.seen
+        );
+        assert!(
+            !state.path().join("settings.json").exists(),
+            "{password:?}: no user was created"
+        );
+    }
+}
+
+/// The state directory holds the passwords: created 0700, parents included.
+#[test]
+fn the_state_directory_is_created_0700() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = temp_state();
+    let state = root.path().join("new/state");
+    let mut nvt = Daemon::start(&state, &[], &[("NVT_ADMIN_PASSWORD", "mode-Pass1")]);
+    nvt.wait_for("nvt running", START);
+    nvt.signal(Signal::SIGTERM);
+    assert!(nvt.wait_exit(Duration::from_secs(10)).success());
+    for dir in [state.as_path(), state.parent().unwrap()] {
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+}
+
+/// A settings file with users but no administrator (what two concurrent DeleteUsers left
+/// before issue 14 item 11 was fixed) stops the daemon with the recovery in the message; a
+/// start with NVT_ADMIN_PASSWORD recovers it, keeping the other users.
+#[test]
+fn a_settings_file_without_an_administrator_is_recovered_with_the_password_variable() {
     let state = temp_state();
-    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "")]);
+    let path = state.path().join("settings.json");
+    let mut settings = nvt::settings::Settings::default();
+    settings.users.push(nvt::settings::User {
+        username: "op".into(),
+        password: "op-Secret1".into(),
+        level: nvt::auth::UserLevel::Operator,
+    });
+    let bytes = serde_json::to_vec_pretty(&settings).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut nvt = Daemon::start(state.path(), &[], &[]);
     let status = nvt.wait_exit(START);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(1), "{:?}", nvt.seen);
     assert!(
-        nvt.seen
-            .iter()
-            .any(|l| matches!(l, Line::Err(s) if s.contains("NVT_ADMIN_PASSWORD"))),
+        nvt.seen.iter().any(|l| matches!(l, Line::Err(s)
+            if s.contains("no administrator")
+                && s.contains(path.to_str().unwrap())
+                && s.contains("NVT_ADMIN_PASSWORD"))),
         "{:?}",
         nvt.seen
     );
-    assert!(
-        !state.path().join("settings.json").exists(),
-        "no user was created"
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the file is left as it was"
+    );
+
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "recovered-1")]);
+    nvt.wait_for("nvt running", START);
+    nvt.signal(Signal::SIGTERM);
+    assert!(nvt.wait_exit(Duration::from_secs(10)).success());
+    let saved = nvt::settings::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let admin = saved.user("admin").expect("admin restored");
+    assert_eq!(admin.level, nvt::auth::UserLevel::Administrator);
+    assert_eq!(admin.password, "recovered-1");
+    assert_eq!(
+        saved.user("op").unwrap().password,
+        "op-Secret1",
+        "other users kept"
     );
 }
 
@@ -185,7 +252,7 @@ fn a_corrupt_settings_file_stops_startup_and_is_kept() {
     let state = temp_state();
     let path = state.path().join("settings.json");
     std::fs::write(&path, b"{\"format\": 1, \"device\": ").unwrap();
-    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "pw")]);
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "pw-long1")]);
     let status = nvt.wait_exit(START);
     assert_eq!(status.code(), Some(1));
     let err: Vec<_> = nvt
@@ -213,7 +280,7 @@ fn bad_sdk_options_are_a_clear_startup_error() {
     let mut nvt = Daemon::start(
         state.path(),
         &["--sdk-options", "no_such_key=1"],
-        &[("NVT_ADMIN_PASSWORD", "pw")],
+        &[("NVT_ADMIN_PASSWORD", "pw-long1")],
     );
     let status = nvt.wait_exit(START);
     assert_eq!(status.code(), Some(1));

@@ -14,6 +14,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("tunnel", nvt::fuzzing::tunnel),
     ("discovery_datagram", nvt::discovery::message::fuzz_input),
     ("hls_path", nvt::fuzzing::hls_path),
+    ("time_zone", nvt::settings::timezone::fuzz_input),
 ];
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {

@@ -56,10 +56,31 @@ async def main():
         info = await dm.GetDeviceInformation()
         assert info.Manufacturer and info.Model and info.SerialNumber, info
 
+        # HA's device id: the MAC of the first enabled interface. Enabled is the real state
+        # (this runs on the camera's host: compare with sysfs), and the first listed
+        # interface is the one the identity (mac scope, EPR) comes from.
         ifaces = await dm.GetNetworkInterfaces()
-        assert ifaces and all(i.Enabled for i in ifaces), ifaces
-        mac = ifaces[0].Info.HwAddress
+        for i in ifaces:
+            sys_net = f"/sys/class/net/{i.token}"
+            flags = int(open(f"{sys_net}/flags").read(), 16)
+            oper = open(f"{sys_net}/operstate").read().strip()
+            up = bool(flags & 1) and oper not in ("down", "lowerlayerdown", "notpresent")
+            assert i.Enabled == up, (i.token, i.Enabled, oper)
+        enabled = [i for i in ifaces if i.Enabled]
+        assert enabled and enabled[0] is ifaces[0], ifaces
+        mac = enabled[0].Info.HwAddress
         assert len(mac) == 17 and mac.count(":") == 5, mac
+        scopes = [s.ScopeItem for s in await dm.GetScopes()]
+        assert f"onvif://www.onvif.org/mac/{mac.lower()}" in scopes, (mac, scopes)
+
+        # HA's clock repair sends its host's zone name first (str(tzinfo): "UTC", "CET"...),
+        # then the device's TZ, then none: the name must be taken.
+        host_tz = str(dt.datetime.now(dt.timezone.utc).astimezone().tzinfo)
+        await dm.SetSystemDateAndTime(
+            {"DateTimeType": "NTP", "DaylightSavings": False, "TimeZone": {"TZ": host_tz}}
+        )
+        t1 = await dm.GetSystemDateAndTime()
+        assert t1.TimeZone.TZ and t1.TimeZone.TZ[0].isalpha(), t1
 
         # SetSystemDateAndTime: manual, one hour ahead, CET. The device stores an offset and
         # reports the shifted clock.

@@ -1,28 +1,33 @@
 //! The Device service (ONVIF Core s.8, `tds`), implementing the generated `DeviceService`
-//! over the settings model (every Set* goes through `SettingsStore::update`, so it persists)
-//! and the host (interfaces, MACs, gateway, clock).
+//! over the settings model and the host (interfaces, MACs, gateway, clock).
 //!
-//! Applied vs stored: the clock offset, scopes, discovery mode and users take effect at once;
-//! hostname, NTP and DNS are stored and reported but not applied to the host (a PC's network
-//! belongs to its owner). Network protocol ports come from the command line/config and cannot
-//! be changed over ONVIF.
+//! Every Set* persists. CreateUsers, DeleteUsers and SetUser go through the camera core
+//! (`camera::Core`); the other Set* through `SettingsStore::update`. Both compute the change
+//! from the current settings under the store's writer lock, so no change is lost to another
+//! one running at the same time (issue 14 item 10).
+//!
+//! Applied vs stored: the clock offset, time zone, scopes, discovery mode and users take
+//! effect at once; hostname, NTP and DNS are stored and reported but not applied to the host
+//! (a PC's network belongs to its owner); network protocol ports take effect with the restart
+//! SetNetworkProtocols triggers (docs/soap.md).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::UserLevel;
+use crate::camera::change::{UserEdit, UserError, UsersChange};
+use crate::camera::{Change, ChangeError, Core};
 use crate::discovery::scopes::ScopeError;
 use crate::onvif::generated::{device::DeviceService, tds, tt};
 use crate::onvif::host;
 use crate::onvif::rt::{RequestContext, ToXml};
-use crate::settings::{self, SettingsStore, UpdateError, validate::MAX_CREDENTIAL_LEN};
+use crate::settings::validate::{MAX_CREDENTIAL_LEN, PasswordError};
+use crate::settings::{self, SettingsStore, UpdateError, timezone};
 use crate::soap::{Code, Fault};
 use crate::xml::xsd::{days_from_civil, utc_from_unix_ms};
 
-/// Most users the device keeps (reported in GetServiceCapabilities as MaxUsers).
-pub const MAX_USERS: usize = 32;
-/// Password policy for users created or changed over ONVIF.
-pub const MIN_PASSWORD_LEN: usize = 6;
+pub use crate::settings::timezone::posix_tz_offset;
+pub use crate::settings::validate::{MAX_USERS, MIN_PASSWORD_LEN};
 
 /// Who the device says it is (GetDeviceInformation).
 #[derive(Clone, Debug)]
@@ -48,6 +53,8 @@ pub struct DeviceHooks {
 
 pub struct Device {
     store: Arc<SettingsStore>,
+    /// Users changes go through it.
+    core: Arc<Core>,
     identity: Identity,
     hooks: DeviceHooks,
     /// Called after a scope or discovery-mode change (the WS-Discovery responder re-reads the
@@ -88,42 +95,6 @@ fn persist_err(e: UpdateError) -> Fault {
             format!("cannot save settings: {e}"),
         ),
     }
-}
-
-/// POSIX TZ standard-time offset east of UTC in seconds, e.g. "CET-1CEST,M3.5.0,M10.5.0/3" ->
-/// +3600. Only the standard part is used for LocalDateTime; DST rules are stored verbatim.
-pub fn posix_tz_offset(tz: &str) -> Option<i64> {
-    let b = tz.as_bytes();
-    let mut i = 0;
-    if b.first() == Some(&b'<') {
-        i = tz.find('>')? + 1;
-    } else {
-        while i < b.len() && b[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        if i < 3 {
-            return None;
-        }
-    }
-    let rest = &tz[i..];
-    let (sign, rest) = match rest.as_bytes().first() {
-        Some(b'-') => (1, &rest[1..]),
-        Some(b'+') => (-1, &rest[1..]),
-        Some(c) if c.is_ascii_digit() => (-1, rest),
-        _ => return None,
-    };
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
-        .unwrap_or(rest.len());
-    let mut parts = rest[..end].split(':').map(|p| p.parse::<i64>());
-    let h = parts.next()?.ok()?;
-    let m = parts.next().map(|r| r.ok()).unwrap_or(Some(0))?;
-    let s = parts.next().map(|r| r.ok()).unwrap_or(Some(0))?;
-    if h > 24 || m > 59 || s > 59 {
-        return None;
-    }
-    // POSIX offsets are west-positive; ONVIF clients expect local = UTC + east offset.
-    Some(sign * (h * 3600 + m * 60 + s))
 }
 
 fn tt_datetime(ms: i64) -> tt::DateTime {
@@ -192,51 +163,41 @@ fn level_from_tt(l: tt::UserLevel) -> Result<UserLevel, Fault> {
     }
 }
 
-/// ONVIF Core s.8.4.x user rules, shared by CreateUsers and SetUser.
-fn check_new_password(p: Option<&str>) -> Result<String, Fault> {
-    let Some(p) = p else {
-        return Err(Fault::operation_prohibited(
-            "PasswordTooWeak",
-            "a password is required",
-        ));
-    };
-    if p.len() > MAX_CREDENTIAL_LEN {
-        return Err(Fault::operation_prohibited(
-            "PasswordTooLong",
-            "password too long",
-        ));
+/// The ONVIF Core s.8.4 fault of a refused users change.
+fn users_fault(e: ChangeError) -> Fault {
+    use Fault as F;
+    match e {
+        ChangeError::User(u) => match u {
+            UserError::UsernameTooLong => {
+                F::operation_prohibited("UsernameTooLong", "user name too long")
+            }
+            UserError::BadUsername(r) => Fault::invalid_arg_val(None, r),
+            UserError::Password(PasswordError::TooLong) => {
+                F::operation_prohibited("PasswordTooLong", "password too long")
+            }
+            UserError::Password(PasswordError::TooWeak) => F::operation_prohibited(
+                "PasswordTooWeak",
+                format!("passwords need at least {MIN_PASSWORD_LEN} printable characters"),
+            ),
+            UserError::PasswordMissing => {
+                F::operation_prohibited("PasswordTooWeak", "a password is required")
+            }
+            UserError::Clash(name) => F::operation_prohibited(
+                "UsernameClash",
+                format!("user {name:?} exists or is given twice"),
+            ),
+            UserError::TooMany => Fault::action("TooManyUsers", "too many users"),
+            UserError::Missing(_) => {
+                Fault::invalid_arg_val(Some("UsernameMissing"), "no such user")
+            }
+            UserError::LastAdmin => Fault::invalid_arg_val(
+                Some("FixedUser"),
+                "the last administrator cannot be removed or demoted",
+            ),
+        },
+        ChangeError::Invalid(r) => Fault::invalid_arg_val(None, r),
+        e => Fault::new(Code::Receiver, &["Action"], e.to_string()),
     }
-    if p.chars().count() < MIN_PASSWORD_LEN || p.chars().any(char::is_control) {
-        return Err(Fault::operation_prohibited(
-            "PasswordTooWeak",
-            format!("passwords need at least {MIN_PASSWORD_LEN} printable characters"),
-        ));
-    }
-    Ok(p.to_owned())
-}
-
-fn check_username(u: &str) -> Result<(), Fault> {
-    if u.len() > MAX_CREDENTIAL_LEN {
-        return Err(Fault::operation_prohibited(
-            "UsernameTooLong",
-            "user name too long",
-        ));
-    }
-    settings::validate::check_username(u).map_err(|e| Fault::invalid_arg_val(None, e))
-}
-
-fn admins(users: &[settings::User]) -> usize {
-    users
-        .iter()
-        .filter(|u| u.level == UserLevel::Administrator)
-        .count()
-}
-
-fn last_admin() -> Fault {
-    Fault::invalid_arg_val(
-        Some("FixedUser"),
-        "the last administrator cannot be removed or demoted",
-    )
 }
 
 fn valid_hostname(h: &str) -> bool {
@@ -279,13 +240,23 @@ fn ip_address(s: &str) -> tt::IPAddress {
 }
 
 impl Device {
+    /// A Device service over `store`, with a camera core of its own for users changes (the
+    /// daemon shares its core with [`Device::with_core`]; either way the store's writer lock
+    /// serialises every change).
     pub fn new(store: Arc<SettingsStore>, identity: Identity, hooks: DeviceHooks) -> Self {
         Device {
+            core: Arc::new(Core::new(store.clone())),
             store,
             identity,
             hooks,
             discovery_changed: Arc::new(|| {}),
         }
+    }
+
+    /// Runs users changes through `core` (the daemon's, over the same store).
+    pub fn with_core(mut self, core: Arc<Core>) -> Self {
+        self.core = core;
+        self
     }
 
     /// Tells `f` about every scope or discovery-mode change.
@@ -572,14 +543,15 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetSystemDateAndTime,
     ) -> Result<tds::SetSystemDateAndTimeResponse, Fault> {
-        if let Some(tz) = &req.time_zone
-            && posix_tz_offset(&tz.tz).is_none()
-        {
-            return Err(Fault::invalid_arg_val(
-                Some("InvalidTimeZone"),
-                "not a POSIX TZ string",
-            ));
-        }
+        // A POSIX TZ string, or a zone name clients send first (UTC, CET, Europe/Berlin),
+        // resolved to one (settings::timezone); what nothing can interpret is refused.
+        let timezone = match &req.time_zone {
+            Some(tz) => Some(
+                timezone::resolve(&tz.tz)
+                    .map_err(|e| Fault::invalid_arg_val(Some("InvalidTimeZone"), e.to_string()))?,
+            ),
+            None => None,
+        };
         let offset = match (&req.date_time_type, &req.utc_date_time) {
             (tt::SetDateTimeType::Manual, Some(d)) => {
                 let ms = from_tt_datetime(d).ok_or_else(|| {
@@ -598,8 +570,8 @@ impl DeviceService for Device {
                     tt::SetDateTimeType::NTP => settings::DateTimeType::Ntp,
                 };
                 s.time.daylight_savings = req.daylight_savings;
-                if let Some(tz) = &req.time_zone {
-                    s.time.timezone = tz.tz.clone();
+                if let Some(tz) = timezone {
+                    s.time.timezone = tz;
                 }
                 if let Some(o) = offset {
                     s.time.clock_offset_secs = o;
@@ -701,12 +673,15 @@ impl DeviceService for Device {
         _: &RequestContext,
         _: tds::GetNetworkInterfaces,
     ) -> Result<tds::GetNetworkInterfacesResponse, Fault> {
-        let network_interfaces = host::interfaces()
+        // The identity's interface first: Home Assistant takes the first enabled one's MAC
+        // as the device's, and it should be the MAC the EPR and the mac scope come from.
+        let network_interfaces = host::interfaces_identity_first()
             .into_iter()
             .map(|i| tt::NetworkInterface {
                 token: i.name.clone(),
-                // Enabled = administratively usable; HA requires true to use the MAC.
-                enabled: true,
+                // The real state: a down interface is not one a client can reach the device
+                // on, and its MAC must not become the device's.
+                enabled: i.up,
                 info: Some(tt::NetworkInterfaceInfo {
                     name: Some(i.name.clone()),
                     hw_address: i.mac.clone(),
@@ -964,39 +939,18 @@ impl DeviceService for Device {
         req: tds::CreateUsers,
     ) -> Result<tds::CreateUsersResponse, Fault> {
         let mut new = Vec::new();
-        for u in &req.user {
-            check_username(&u.username)?;
+        for u in req.user {
             let level = level_from_tt(u.user_level)?;
-            let password = check_new_password(u.password.as_deref())?;
-            if new
-                .iter()
-                .any(|n: &settings::User| n.username == u.username)
-            {
-                return Err(Fault::operation_prohibited(
-                    "UsernameClash",
-                    "user name given twice",
-                ));
-            }
+            let Some(password) = u.password else {
+                return Err(users_fault(UserError::PasswordMissing.into()));
+            };
             new.push(settings::User {
-                username: u.username.clone(),
+                username: u.username,
                 password,
                 level,
             });
         }
-        let current = self.store.get();
-        if new.iter().any(|n| current.user(&n.username).is_some()) {
-            return Err(Fault::operation_prohibited("UsernameClash", "user exists"));
-        }
-        if current.users.len() + new.len() > MAX_USERS {
-            return Err(Fault::action("TooManyUsers", "too many users"));
-        }
-        // All or nothing: one update.
-        self.store
-            .update(|s| {
-                s.users.extend(new);
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.change_users(UsersChange::Create(new)).await?;
         Ok(tds::CreateUsersResponse::default())
     }
 
@@ -1005,30 +959,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::DeleteUsers,
     ) -> Result<tds::DeleteUsersResponse, Fault> {
-        let current = self.store.get();
-        for name in &req.username {
-            if current.user(name).is_none() {
-                return Err(Fault::invalid_arg_val(
-                    Some("UsernameMissing"),
-                    "no such user",
-                ));
-            }
-        }
-        let left: Vec<settings::User> = current
-            .users
-            .iter()
-            .filter(|u| !req.username.contains(&u.username))
-            .cloned()
-            .collect();
-        if admins(&left) == 0 {
-            return Err(last_admin());
-        }
-        self.store
-            .update(|s| {
-                s.users.retain(|u| !req.username.contains(&u.username));
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.change_users(UsersChange::Delete(req.username)).await?;
         Ok(tds::DeleteUsersResponse::default())
     }
 
@@ -1037,30 +968,15 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetUser,
     ) -> Result<tds::SetUserResponse, Fault> {
-        let current = self.store.get();
-        let mut next = current.users.clone();
-        for u in &req.user {
-            let level = level_from_tt(u.user_level)?;
-            let Some(slot) = next.iter_mut().find(|x| x.username == u.username) else {
-                return Err(Fault::invalid_arg_val(
-                    Some("UsernameMissing"),
-                    "no such user",
-                ));
-            };
-            if let Some(p) = &u.password {
-                slot.password = check_new_password(Some(p))?;
-            }
-            slot.level = level;
+        let mut edits = Vec::new();
+        for u in req.user {
+            edits.push(UserEdit {
+                level: level_from_tt(u.user_level)?,
+                username: u.username,
+                password: u.password,
+            });
         }
-        if admins(&next) == 0 {
-            return Err(last_admin());
-        }
-        self.store
-            .update(|s| {
-                s.users = next;
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.change_users(UsersChange::Set(edits)).await?;
         Ok(tds::SetUserResponse::default())
     }
 
@@ -1103,6 +1019,17 @@ impl DeviceService for Device {
 }
 
 impl Device {
+    /// A users change through the camera core (computed from the current users under the
+    /// settings writer lock, so concurrent CreateUsers/DeleteUsers/SetUser never lose one
+    /// another, and the last administrator is never removed).
+    async fn change_users(&self, change: UsersChange) -> Result<(), Fault> {
+        self.core
+            .apply(Change::Users(change))
+            .await
+            .map(|_| ())
+            .map_err(users_fault)
+    }
+
     /// Restarts the daemon half a second from now, so the response reaches the client first.
     fn restart_after_answer(&self) {
         let reboot = self.hooks.reboot.clone();
@@ -1181,16 +1108,6 @@ fn valid_dns_name(n: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn posix_tz() {
-        assert_eq!(posix_tz_offset("UTC0"), Some(0));
-        assert_eq!(posix_tz_offset("CET-1CEST,M3.5.0,M10.5.0/3"), Some(3600));
-        assert_eq!(posix_tz_offset("EST5EDT"), Some(-5 * 3600));
-        assert_eq!(posix_tz_offset("<+0530>-5:30"), Some(5 * 3600 + 1800));
-        assert_eq!(posix_tz_offset("Europe/Paris"), None);
-        assert_eq!(posix_tz_offset(""), None);
-    }
 
     #[test]
     fn datetime_conversions() {

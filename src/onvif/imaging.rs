@@ -7,22 +7,23 @@
 //! - SetImagingSettings changes only the elements present. Anything outside the ranges, or
 //!   a feature GetOptions does not offer, faults `env:Sender/ter:InvalidArgVal/
 //!   ter:SettingsInvalid` (s.5.1.2) and changes nothing. Accepted settings go through the
-//!   settings store (validated, written atomically) and then to the ISP, so the picture and
-//!   the file agree; ForcePersistence (deprecated) is ignored: settings always persist.
+//!   camera core (computed from the current settings under the settings writer lock, applied
+//!   to the ISP, written atomically), so the picture and the file agree and no concurrent
+//!   change is lost; ForcePersistence (deprecated) is ignored: settings always persist.
 //! - Focus is manual: Move (Absolute, Relative, Continuous as `NVT_FOCUS_*` provide), Stop,
 //!   GetStatus. The motor moves in the background; GetStatus reports MOVING until it arrives.
 //! - A token that is no video source faults `env:Sender/ter:InvalidArgVal/ter:NoSource`.
 
 use std::sync::Arc;
 
-use crate::camera::{Camera, source_index, source_token};
+use crate::camera::{Camera, Change, ChangeError, Core, source_index, source_token};
 use crate::onvif::directory::Advertised;
 use crate::onvif::generated::{imaging::ImagingService, timg, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::sdk::{
     AutoMode, ErrorCode, FocusInfo, FocusState, IrCutMode, IspAttr, IspRange, Range, SdkError,
 };
-use crate::settings::{SettingsStore, UpdateError};
+use crate::settings::SettingsStore;
 use crate::soap::{Code, Fault};
 use crate::xml::XmlWriter;
 
@@ -30,12 +31,15 @@ use crate::xml::XmlWriter;
 pub struct Imaging {
     camera: Arc<Camera>,
     store: Arc<SettingsStore>,
+    /// SetImagingSettings goes through it.
+    core: Arc<Core>,
     /// Focus motor of each video source; None for a fixed-focus lens.
     focus: Vec<Option<FocusInfo>>,
 }
 
 impl Imaging {
-    pub fn new(camera: Arc<Camera>, store: Arc<SettingsStore>) -> Self {
+    pub fn new(camera: Arc<Camera>, core: Arc<Core>) -> Self {
+        let store = core.store().clone();
         let focus = (0..camera.video_sources().len() as u32)
             .map(|vi| match camera.sdk().focus_info(vi) {
                 Ok(i) if i.supported && i.position_max > i.position_min && i.speed_max > 0 => {
@@ -51,6 +55,7 @@ impl Imaging {
         Imaging {
             camera,
             store,
+            core,
             focus,
         }
     }
@@ -534,53 +539,24 @@ impl ImagingService for Imaging {
         _: &RequestContext,
         req: timg::SetImagingSettings,
     ) -> Result<timg::SetImagingSettingsResponse, Fault> {
-        let token = req.video_source_token.as_str();
-        let vi = self.source(token)?;
-        let range = self.range(vi)?;
+        let vi = self.source(&req.video_source_token)?;
+        self.range(vi)?;
         let focus = self.focus(vi);
-        let mut sdk_error = None;
-        // Computed, persisted and applied under the store's writer lock, so concurrent Sets
-        // apply in the order they are persisted and none is lost.
-        let result = self.store.update(|s| {
-            let entry = s
-                .imaging
-                .iter_mut()
-                .find(|i| i.source_token == token)
-                .ok_or_else(|| format!("no imaging settings for {token:?}"))?;
-            entry.isp = apply_settings(&req.imaging_settings, &entry.isp, range, focus)?;
-            if let Err(e) = self.camera.apply_imaging(entry) {
-                let reason = e.to_string();
-                sdk_error = Some(e);
-                return Err(reason);
-            }
-            Ok(())
-        });
-        match result {
-            Ok(()) => Ok(timg::SetImagingSettingsResponse::default()),
-            Err(UpdateError::Rejected(reason)) => match sdk_error {
-                Some(e) => {
-                    tracing::warn!(error = %e, "ISP refused settings within its ranges");
-                    Err(Fault::new(
-                        Code::Receiver,
-                        &["Action"],
-                        format!("camera SDK: {e:#}"),
-                    ))
-                }
-                None => Err(settings_invalid(reason)),
-            },
-            Err(UpdateError::Io(e)) => {
-                // The ISP already has the new values; put back what the file still says.
-                if let Some(old) = self.store.get().imaging(token)
-                    && let Err(e) = self.camera.apply_imaging(old)
-                {
-                    tracing::error!(error = %e, "restoring ISP settings failed");
-                }
-                Err(Fault::new(
-                    Code::Receiver,
-                    &["Action"],
-                    format!("settings not saved: {e}"),
-                ))
-            }
+        let settings = req.imaging_settings;
+        let change = Change::Imaging {
+            source_token: req.video_source_token,
+            edit: Box::new(move |current, range| apply_settings(&settings, current, range, focus)),
+        };
+        match self.core.apply(change).await {
+            Ok(_) => Ok(timg::SetImagingSettingsResponse::default()),
+            Err(ChangeError::Invalid(reason)) => Err(settings_invalid(reason)),
+            Err(ChangeError::NoSource(_)) => Err(no_imaging()),
+            Err(e @ ChangeError::Storage(_)) => Err(Fault::new(
+                Code::Receiver,
+                &["Action"],
+                format!("settings not saved: {e}"),
+            )),
+            Err(e) => Err(Fault::new(Code::Receiver, &["Action"], e.to_string())),
         }
     }
 

@@ -1,9 +1,10 @@
 //! The Media service (ONVIF Media 1, `trt`, ver10), implementing the generated
 //! `MediaService` over the settings model, the camera (SDK encoders) and the streams.
 //!
-//! - Every change goes through `SettingsStore::update` (validated, persisted atomically)
-//!   and then to the hardware and the RTSP paths, so what clients read back is what the
-//!   encoder does and what survives a restart.
+//! - Every change is translated into a `camera::Change` and run by the camera core (one
+//!   transaction under the settings writer lock: validated once, applied to the SDK,
+//!   persisted atomically, then to the RTSP paths), so what clients read back is what the
+//!   encoder does and what survives a restart, and no change from another service is lost.
 //! - SetVideoEncoderConfiguration reconfigures the SDK encoder at once. Viewers already
 //!   playing stay connected and get the next IDR with the new SPS/PPS in band (RFC 6184 s8.4);
 //!   the next DESCRIBE waits for those parameter sets, so it describes the new stream
@@ -23,28 +24,22 @@
 
 pub mod options;
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
-use crate::camera::{Camera, source_index, source_token};
+use crate::camera::change::{
+    EncoderRequest, H264Request, MetadataRequest, ProfileChange, RateRequest, SourceRequest,
+};
+use crate::camera::{Camera, Change, ChangeError, Core, Outcome, source_token};
 use crate::onvif::directory::Advertised;
 use crate::onvif::endpoint::{MEDIA_PATH, SNAPSHOT_PREFIX};
 use crate::onvif::generated::{media, trt, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::rtsp::{MulticastControl, MulticastError};
-use crate::settings::{
-    self, Multicast, Profile, Settings, SettingsStore, UpdateError, VideoEncoderConfig,
-    validate::MAX_TOKEN_LEN,
-};
+use crate::sdk::Codec;
+pub use crate::settings::validate::{MAX_NAME_LEN, MAX_PROFILES, MAX_SESSION_TIMEOUT_SECS};
+use crate::settings::{Multicast, Profile, Settings, VideoEncoderConfig};
 use crate::soap::{Code, Fault};
-use crate::streams::Streams;
 use crate::xml::XmlWriter;
-
-/// Most media profiles (fixed ones included); CreateProfile beyond it faults MaxNVTProfiles.
-pub const MAX_PROFILES: usize = 16;
-/// Longest configuration or profile name (`tt:Name` is limited to 64 characters).
-pub const MAX_NAME_LEN: usize = 64;
-/// Longest session timeout a configuration may carry.
-pub const MAX_SESSION_TIMEOUT_SECS: u64 = 3600;
 
 /// What the Media service needs of the running daemon.
 pub struct MediaHooks {
@@ -55,14 +50,9 @@ pub struct MediaHooks {
 }
 
 pub struct Media {
-    store: Arc<SettingsStore>,
-    /// Weak: a request in flight must not keep the SDK channels alive across a restart
-    /// (SystemReboot) or a shutdown.
-    camera: Weak<Camera>,
-    streams: Weak<Streams>,
+    /// Every change goes through it; reads take the settings and the camera from it.
+    core: Arc<Core>,
     hooks: MediaHooks,
-    /// Serialises changes that touch the settings, the SDK and the RTSP paths together.
-    changing: Mutex<()>,
 }
 
 fn no_profile(token: &str) -> Fault {
@@ -84,25 +74,62 @@ fn incomplete(token: &str) -> Fault {
     )
 }
 
+/// Media s5.10-s5.12: what a device without audio answers (until audio lands).
+fn no_audio() -> Fault {
+    Fault::new(
+        Code::Receiver,
+        &["ActionNotSupported", "AudioNotSupported"],
+        "the device has no audio",
+    )
+}
+
+/// Media s5.21-s5.22: no audio output.
+fn no_audio_output() -> Fault {
+    Fault::new(
+        Code::Receiver,
+        &["ActionNotSupported", "AudioOutputNotSupported"],
+        "the device has no audio output",
+    )
+}
+
+/// Media s5.23: no audio decoding.
+fn no_audio_decoding() -> Fault {
+    Fault::new(
+        Code::Receiver,
+        &["ActionNotSupported", "AudioDecodingNotSupported"],
+        "the device has no audio decoder",
+    )
+}
+
 fn internal(reason: impl std::fmt::Display) -> Fault {
     Fault::new(Code::Receiver, &["Action"], reason.to_string())
 }
 
-/// Settings refused by validation are the client's values (`bad`); a failed write is ours.
-fn persist_err(e: UpdateError, bad: fn(String) -> Fault) -> Fault {
+/// The Media fault for a refused change; `invalid` is the fault of a value the operation
+/// cannot take (ConfigModify for Set*, plain InvalidArgVal for CreateProfile).
+fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
     match e {
-        UpdateError::Rejected(r) => bad(r),
-        UpdateError::Io(e) => internal(format!("cannot save settings: {e}")),
+        ChangeError::NoProfile(t) => no_profile(&t),
+        ChangeError::NoConfig(t) => no_config(&t),
+        ChangeError::NoSource(t) => config_modify(format!("no video source {t:?}")),
+        ChangeError::Invalid(r) => invalid(r),
+        ChangeError::Conflict(r) => Fault::action("ConfigurationConflict", r),
+        ChangeError::FixedProfile(t) => {
+            Fault::action("DeletionOfFixedProfile", format!("profile {t:?} is fixed"))
+        }
+        ChangeError::MaxProfiles => {
+            Fault::action("MaxNVTProfiles", format!("at most {MAX_PROFILES} profiles"))
+        }
+        ChangeError::ProfileExists(t) => {
+            Fault::invalid_arg_val(Some("ProfileExists"), format!("profile {t:?} exists"))
+        }
+        // Media 1 has no subcode for a malformed token: env:Sender/ter:InvalidArgVal.
+        ChangeError::BadToken(r) => Fault::invalid_arg_val(None, r),
+        e @ (ChangeError::User(_)
+        | ChangeError::Hardware(_)
+        | ChangeError::Storage(_)
+        | ChangeError::Stopping) => internal(e),
     }
-}
-
-fn check_name(name: &str) -> Result<(), Fault> {
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(config_modify(format!(
-            "name must be 1..={MAX_NAME_LEN} characters"
-        )));
-    }
-    Ok(())
 }
 
 fn duration(secs: u32) -> String {
@@ -184,24 +211,26 @@ fn host_only(host: &str) -> &str {
 }
 
 impl Media {
-    pub fn new(
-        store: Arc<SettingsStore>,
-        camera: &Arc<Camera>,
-        streams: &Arc<Streams>,
-        hooks: MediaHooks,
-    ) -> Self {
-        Media {
-            store,
-            camera: Arc::downgrade(camera),
-            streams: Arc::downgrade(streams),
-            hooks,
-            changing: Mutex::new(()),
-        }
+    /// `core` must have the camera and the streams attached (`Core::with_hardware`).
+    pub fn new(core: Arc<Core>, hooks: MediaHooks) -> Self {
+        Media { core, hooks }
+    }
+
+    fn settings(&self) -> Arc<Settings> {
+        self.core.store().get()
+    }
+
+    /// Runs a change through the camera core; `invalid` is the fault for refused values.
+    async fn change(&self, change: Change, invalid: fn(String) -> Fault) -> Result<Outcome, Fault> {
+        self.core
+            .apply(change)
+            .await
+            .map_err(|e| change_fault(e, invalid))
     }
 
     /// Starts multicast for every profile whose encoder configuration has AutoStart.
     pub fn auto_start_multicast(&self) {
-        let s = self.store.get();
+        let s = self.settings();
         for p in &s.media.profiles {
             let auto = p
                 .video_encoder
@@ -217,15 +246,10 @@ impl Media {
         }
     }
 
-    fn runtime(&self) -> Result<(Arc<Camera>, Arc<Streams>), Fault> {
-        match (self.camera.upgrade(), self.streams.upgrade()) {
-            (Some(c), Some(s)) => Ok((c, s)),
-            _ => Err(internal("the camera is stopping")),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.changing.lock().unwrap_or_else(|p| p.into_inner())
+    fn camera(&self) -> Result<Arc<Camera>, Fault> {
+        self.core
+            .camera()
+            .ok_or_else(|| internal("the camera is stopping"))
     }
 
     fn source_configuration(
@@ -322,7 +346,7 @@ impl Media {
 
     /// The profile's encoder configuration token, or the fault a streaming operation gives.
     fn streamed_profile(&self, token: &str) -> Result<String, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         let p = s.profile(token).ok_or_else(|| no_profile(token))?;
         p.video_encoder.clone().ok_or_else(|| incomplete(token))
     }
@@ -353,195 +377,42 @@ impl Media {
             .ok_or_else(|| internal(format!("no video source {vi}")))
     }
 
-    /// The new encoder configuration a SetVideoEncoderConfiguration asks for, checked
-    /// against the options (the SDK's capabilities for the sensor).
-    fn encoder_from_request(
-        camera: &Camera,
-        sensor: &crate::sdk::VideoSourceInfo,
-        old: &VideoEncoderConfig,
-        c: &tt::VideoEncoderConfiguration,
-    ) -> Result<VideoEncoderConfig, Fault> {
-        let caps = camera.encoder_caps();
-        check_name(&c.name)?;
-        if c.encoding != tt::VideoEncoding::H264 {
-            return Err(config_modify(format!(
-                "encoding {:?} is not supported (H264 only)",
-                c.encoding
-            )));
-        }
-        if c.guaranteed_frame_rate == Some(true) {
-            return Err(config_modify("GuaranteedFrameRate is not supported"));
-        }
-        let mut new = old.clone();
-        new.name = c.name.clone();
-        let (w, h) = (c.resolution.width, c.resolution.height);
-        if !options::resolutions(caps, sensor)
-            .iter()
-            .any(|&(rw, rh)| rw as i32 == w && rh as i32 == h)
-        {
-            return Err(config_modify(format!(
-                "resolution {w}x{h} is not supported"
-            )));
-        }
-        (new.width, new.height) = (w as u32, h as u32);
-        let (qmin, qmax) = options::QUALITY_RANGE;
-        if !c.quality.is_finite() || c.quality < qmin as f32 || c.quality > qmax as f32 {
-            return Err(config_modify(format!(
-                "quality {} outside {qmin}..={qmax}",
-                c.quality
-            )));
-        }
-        new.quality = c.quality.round() as u32;
-        let within = |v: i32, (lo, hi): (u32, u32)| v >= lo as i32 && v <= hi as i32;
-        if let Some(rc) = &c.rate_control {
-            let fps = options::frame_rates(caps, sensor);
-            if !within(rc.frame_rate_limit, fps) {
-                return Err(config_modify(format!(
-                    "frame rate {} outside {}..={}",
-                    rc.frame_rate_limit, fps.0, fps.1
-                )));
-            }
-            if rc.encoding_interval != 1 {
-                return Err(config_modify(format!(
-                    "encoding interval {} is not supported (1 only)",
-                    rc.encoding_interval
-                )));
-            }
-            if !within(rc.bitrate_limit, caps.bitrate_kbps) {
-                return Err(config_modify(format!(
-                    "bitrate {} kb/s outside {}..={}",
-                    rc.bitrate_limit, caps.bitrate_kbps.0, caps.bitrate_kbps.1
-                )));
-            }
-            new.fps = rc.frame_rate_limit as u32;
-            new.bitrate_kbps = rc.bitrate_limit as u32;
-        }
-        if let Some(h264) = &c.h264 {
-            if !within(h264.gov_length, caps.gop) {
-                return Err(config_modify(format!(
-                    "GOV length {} outside {}..={}",
-                    h264.gov_length, caps.gop.0, caps.gop.1
-                )));
-            }
-            let profile = options::sdk_h264_profile(&h264.h264_profile)
-                .filter(|p| caps.h264_profiles.contains(p))
-                .ok_or_else(|| {
-                    config_modify(format!(
-                        "H.264 profile {:?} is not supported",
-                        h264.h264_profile
-                    ))
-                })?;
-            new.gop = h264.gov_length as u32;
-            new.h264_profile = profile;
-        }
-        new.multicast = multicast_from_tt(&c.multicast)?;
-        new.session_timeout_secs = session_timeout(&c.session_timeout)?;
-        Ok(new)
+    /// SetVideoEncoderConfiguration's request as a change (checked by the camera core).
+    fn encoder_request(c: &tt::VideoEncoderConfiguration) -> Result<EncoderRequest, Fault> {
+        let codec = match c.encoding {
+            tt::VideoEncoding::H264 => Some(Codec::H264),
+            tt::VideoEncoding::JPEG => Some(Codec::Mjpeg),
+            tt::VideoEncoding::MPEG4 => None,
+        };
+        Ok(EncoderRequest {
+            token: c.token.clone(),
+            name: c.name.clone(),
+            codec,
+            codec_label: format!("{:?}", c.encoding),
+            guaranteed_frame_rate: c.guaranteed_frame_rate == Some(true),
+            width: c.resolution.width,
+            height: c.resolution.height,
+            quality: c.quality,
+            rate: c.rate_control.as_ref().map(|rc| RateRequest {
+                fps: rc.frame_rate_limit,
+                encoding_interval: rc.encoding_interval,
+                bitrate_kbps: rc.bitrate_limit,
+            }),
+            h264: c.h264.as_ref().map(|h| H264Request {
+                gov_length: h.gov_length,
+                profile: options::sdk_h264_profile(&h.h264_profile),
+                label: format!("{:?}", h.h264_profile),
+            }),
+            multicast: multicast_from_tt(&c.multicast)?,
+            session_timeout_secs: session_timeout(&c.session_timeout)?,
+        })
     }
 
-    /// Applies a change to the profile composition: validated, conflict-checked, persisted,
-    /// pushed to the encoders whose source changed, and the RTSP paths re-synced.
-    fn change_profiles(
-        &self,
-        change: impl FnOnce(&mut Settings) -> Result<(), Fault>,
-    ) -> Result<(), Fault> {
-        let (camera, streams) = self.runtime()?;
-        let _guard = self.lock();
-        let before = self.store.get();
-        let mut next = (*before).clone();
-        change(&mut next)?;
-        check_encoder_sources(&next)?;
-        settings::validate(&next).map_err(|r| Fault::invalid_arg_val(None, r))?;
-        // An encoder whose video source changed is reconfigured (same attributes otherwise).
-        let mut reapply = Vec::new();
-        for e in &next.media.video_encoders {
-            let a = camera.encoder_attr(&before, e).ok();
-            let b = camera
-                .encoder_attr(&next, e)
-                .map_err(|e| config_modify(e.to_string()))?;
-            if a != Some(b) {
-                reapply.push(e.clone());
-            }
-        }
-        self.store
-            .update(|s| {
-                *s = next.clone();
-                Ok(())
-            })
-            .map_err(|e| persist_err(e, |r| Fault::invalid_arg_val(None, r)))?;
-        let after = self.store.get();
-        // A path that goes away or changes encoder stops the multicast it started (while
-        // the path still resolves to its old hub).
-        for p in &before.media.profiles {
-            let now = after
-                .profile(&p.token)
-                .and_then(|q| q.video_encoder.as_deref());
-            if p.video_encoder.is_some()
-                && now != p.video_encoder.as_deref()
-                && self.hooks.multicast.stop(&p.token)
-            {
-                tracing::info!(profile = %p.token, "multicast stopped (profile changed)");
-            }
-        }
-        for e in &reapply {
-            if let Err(err) = camera.apply_encoder(&after, e) {
-                tracing::warn!(encoder = %e.token, error = %err, "re-applying encoder after a profile change");
-            }
-        }
-        streams.sync_profiles(&after);
-        Ok(())
+    /// A profile operation through the camera core.
+    async fn change_profile(&self, change: ProfileChange) -> Result<Outcome, Fault> {
+        self.change(Change::Profile(change), |r| Fault::invalid_arg_val(None, r))
+            .await
     }
-}
-
-/// ONVIF Media s5.3: configurations in one profile must be compatible. An encoder encodes
-/// one video source, so every profile holding an encoder configuration must hold the same
-/// video source configuration's source (or none).
-fn check_encoder_sources(s: &Settings) -> Result<(), Fault> {
-    for e in &s.media.video_encoders {
-        let mut sources = s
-            .media
-            .profiles
-            .iter()
-            .filter(|p| p.video_encoder.as_deref() == Some(e.token.as_str()))
-            .filter_map(|p| p.video_source.as_deref())
-            .filter_map(|t| s.media.video_sources.iter().find(|v| v.token == t))
-            .map(|v| v.source);
-        if let Some(first) = sources.next()
-            && sources.any(|v| v != first)
-        {
-            return Err(Fault::action(
-                "ConfigurationConflict",
-                format!(
-                    "video encoder configuration {:?} would encode two video sources",
-                    e.token
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn find_profile<'a>(s: &'a mut Settings, token: &str) -> Result<&'a mut Profile, Fault> {
-    s.media
-        .profiles
-        .iter_mut()
-        .find(|p| p.token == token)
-        .ok_or_else(|| no_profile(token))
-}
-
-/// A fresh profile token: `profile_1`, `profile_2`, ...
-fn new_profile_token(s: &Settings) -> String {
-    (1..)
-        .map(|n| format!("profile_{n}"))
-        .find(|t| s.profile(t).is_none())
-        .expect("a free token exists")
-}
-
-fn valid_token(t: &str) -> bool {
-    !t.is_empty()
-        && t.len() <= MAX_TOKEN_LEN
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
 }
 
 impl media::MediaService for Media {
@@ -560,7 +431,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetProfiles,
     ) -> Result<trt::GetProfilesResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetProfilesResponse {
             profiles: s
                 .media
@@ -576,7 +447,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetProfile,
     ) -> Result<trt::GetProfileResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         let p = s
             .profile(&req.profile_token)
             .ok_or_else(|| no_profile(&req.profile_token))?;
@@ -590,46 +461,17 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::CreateProfile,
     ) -> Result<trt::CreateProfileResponse, Fault> {
-        check_name(&req.name).map_err(|_| {
-            Fault::invalid_arg_val(None, format!("name must be 1..={MAX_NAME_LEN} characters"))
-        })?;
-        let mut token = String::new();
-        self.change_profiles(|s| {
-            if s.media.profiles.len() >= MAX_PROFILES {
-                return Err(Fault::action(
-                    "MaxNVTProfiles",
-                    format!("at most {MAX_PROFILES} profiles"),
-                ));
-            }
-            token = match &req.token {
-                Some(t) if s.profile(t).is_some() => {
-                    return Err(Fault::invalid_arg_val(
-                        Some("ProfileExists"),
-                        format!("profile {t:?} exists"),
-                    ));
-                }
-                Some(t) if !valid_token(t) => {
-                    return Err(Fault::invalid_arg_val(
-                        None,
-                        format!("token must be 1..={MAX_TOKEN_LEN} of [A-Za-z0-9_.-]"),
-                    ));
-                }
-                Some(t) => t.clone(),
-                None => new_profile_token(s),
-            };
-            s.media.profiles.push(Profile {
-                token: token.clone(),
-                name: req.name.clone(),
-                fixed: false,
-                video_source: None,
-                video_encoder: None,
-                metadata: None,
-            });
-            Ok(())
-        })?;
-        let s = self.store.get();
+        let created = self
+            .change_profile(ProfileChange::Create {
+                token: req.token,
+                name: req.name,
+            })
+            .await?;
+        let Outcome::ProfileCreated(token) = created else {
+            return Err(internal("no profile was created"));
+        };
+        let s = self.settings();
         let p = s.profile(&token).ok_or_else(|| no_profile(&token))?;
-        tracing::info!(profile = %token, "profile created");
         Ok(trt::CreateProfileResponse {
             profile: self.profile(&s, p),
         })
@@ -640,19 +482,10 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::DeleteProfile,
     ) -> Result<trt::DeleteProfileResponse, Fault> {
-        let token = req.profile_token;
-        self.change_profiles(|s| {
-            let p = find_profile(s, &token)?;
-            if p.fixed {
-                return Err(Fault::action(
-                    "DeletionOfFixedProfile",
-                    format!("profile {token:?} is fixed"),
-                ));
-            }
-            s.media.profiles.retain(|p| p.token != token);
-            Ok(())
-        })?;
-        tracing::info!(profile = %token, "profile deleted");
+        self.change_profile(ProfileChange::Delete {
+            token: req.profile_token,
+        })
+        .await?;
         Ok(trt::DeleteProfileResponse::default())
     }
 
@@ -661,19 +494,11 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::AddVideoSourceConfiguration,
     ) -> Result<trt::AddVideoSourceConfigurationResponse, Fault> {
-        self.change_profiles(|s| {
-            if !s
-                .media
-                .video_sources
-                .iter()
-                .any(|v| v.token == req.configuration_token)
-            {
-                return Err(no_config(&req.configuration_token));
-            }
-            find_profile(s, &req.profile_token)?.video_source =
-                Some(req.configuration_token.clone());
-            Ok(())
-        })?;
+        self.change_profile(ProfileChange::VideoSource {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
         Ok(Default::default())
     }
 
@@ -682,10 +507,11 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::RemoveVideoSourceConfiguration,
     ) -> Result<trt::RemoveVideoSourceConfigurationResponse, Fault> {
-        self.change_profiles(|s| {
-            find_profile(s, &req.profile_token)?.video_source = None;
-            Ok(())
-        })?;
+        self.change_profile(ProfileChange::VideoSource {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
         Ok(Default::default())
     }
 
@@ -694,15 +520,11 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::AddVideoEncoderConfiguration,
     ) -> Result<trt::AddVideoEncoderConfigurationResponse, Fault> {
-        self.change_profiles(|s| {
-            if s.encoder(&req.configuration_token).is_none() {
-                return Err(no_config(&req.configuration_token));
-            }
-            find_profile(s, &req.profile_token)?.video_encoder =
-                Some(req.configuration_token.clone());
-            Ok(())
-        })?;
-        tracing::info!(profile = %req.profile_token, encoder = %req.configuration_token, "video encoder configuration added");
+        self.change_profile(ProfileChange::VideoEncoder {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
         Ok(Default::default())
     }
 
@@ -711,10 +533,11 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::RemoveVideoEncoderConfiguration,
     ) -> Result<trt::RemoveVideoEncoderConfigurationResponse, Fault> {
-        self.change_profiles(|s| {
-            find_profile(s, &req.profile_token)?.video_encoder = None;
-            Ok(())
-        })?;
+        self.change_profile(ProfileChange::VideoEncoder {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
         Ok(Default::default())
     }
 
@@ -723,18 +546,11 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::AddMetadataConfiguration,
     ) -> Result<trt::AddMetadataConfigurationResponse, Fault> {
-        self.change_profiles(|s| {
-            if !s
-                .media
-                .metadata
-                .iter()
-                .any(|m| m.token == req.configuration_token)
-            {
-                return Err(no_config(&req.configuration_token));
-            }
-            find_profile(s, &req.profile_token)?.metadata = Some(req.configuration_token.clone());
-            Ok(())
-        })?;
+        self.change_profile(ProfileChange::Metadata {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
         Ok(Default::default())
     }
 
@@ -743,10 +559,11 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::RemoveMetadataConfiguration,
     ) -> Result<trt::RemoveMetadataConfigurationResponse, Fault> {
-        self.change_profiles(|s| {
-            find_profile(s, &req.profile_token)?.metadata = None;
-            Ok(())
-        })?;
+        self.change_profile(ProfileChange::Metadata {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
         Ok(Default::default())
     }
 
@@ -755,7 +572,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetVideoSources,
     ) -> Result<trt::GetVideoSourcesResponse, Fault> {
-        let (camera, _) = self.runtime()?;
+        let camera = self.camera()?;
         Ok(trt::GetVideoSourcesResponse {
             video_sources: camera
                 .video_sources()
@@ -779,7 +596,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetVideoSourceConfigurations,
     ) -> Result<trt::GetVideoSourceConfigurationsResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetVideoSourceConfigurationsResponse {
             configurations: s
                 .media
@@ -795,7 +612,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetVideoSourceConfiguration,
     ) -> Result<trt::GetVideoSourceConfigurationResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetVideoSourceConfigurationResponse {
             configuration: self
                 .source_configuration(&s, &req.configuration_token)
@@ -808,7 +625,7 @@ impl media::MediaService for Media {
         ctx: &RequestContext,
         req: trt::GetCompatibleVideoSourceConfigurations,
     ) -> Result<trt::GetCompatibleVideoSourceConfigurationsResponse, Fault> {
-        if self.store.get().profile(&req.profile_token).is_none() {
+        if self.settings().profile(&req.profile_token).is_none() {
             return Err(no_profile(&req.profile_token));
         }
         // Every video source configuration can go into any profile (one sensor).
@@ -825,8 +642,8 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetVideoSourceConfigurationOptions,
     ) -> Result<trt::GetVideoSourceConfigurationOptionsResponse, Fault> {
-        let (camera, _) = self.runtime()?;
-        let s = self.store.get();
+        let camera = self.camera()?;
+        let s = self.settings();
         if let Some(t) = &req.configuration_token
             && !s.media.video_sources.iter().any(|v| &v.token == t)
         {
@@ -847,42 +664,18 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::SetVideoSourceConfiguration,
     ) -> Result<trt::SetVideoSourceConfigurationResponse, Fault> {
-        let (camera, _) = self.runtime()?;
         let c = req.configuration;
-        let _guard = self.lock();
-        let s = self.store.get();
-        if !s.media.video_sources.iter().any(|v| v.token == c.token) {
-            return Err(no_config(&c.token));
-        }
-        check_name(&c.name)?;
-        let vi = source_index(&c.source_token)
-            .ok()
-            .filter(|vi| (*vi as usize) < camera.video_sources().len())
-            .ok_or_else(|| config_modify(format!("no video source {:?}", c.source_token)))?;
-        let sensor = &camera.video_sources()[vi as usize];
         let b = &c.bounds;
-        if (b.x, b.y, b.width, b.height) != (0, 0, sensor.width as i32, sensor.height as i32) {
-            return Err(config_modify(format!(
-                "bounds must be the whole sensor (0,0 {}x{}): the encoder cannot crop",
-                sensor.width, sensor.height
-            )));
-        }
-        let mut next = (*s).clone();
-        let v = next
-            .media
-            .video_sources
-            .iter_mut()
-            .find(|v| v.token == c.token)
-            .ok_or_else(|| no_config(&c.token))?;
-        v.name = c.name.clone();
-        v.source = vi;
-        check_encoder_sources(&next)?;
-        self.store
-            .update(|s| {
-                *s = next;
-                Ok(())
-            })
-            .map_err(|e| persist_err(e, config_modify))?;
+        self.change(
+            Change::VideoSource(SourceRequest {
+                token: c.token.clone(),
+                name: c.name.clone(),
+                source_token: c.source_token.clone(),
+                bounds: (b.x, b.y, b.width, b.height),
+            }),
+            config_modify,
+        )
+        .await?;
         Ok(Default::default())
     }
 
@@ -891,7 +684,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetVideoEncoderConfigurations,
     ) -> Result<trt::GetVideoEncoderConfigurationsResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetVideoEncoderConfigurationsResponse {
             configurations: s
                 .media
@@ -907,7 +700,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetVideoEncoderConfiguration,
     ) -> Result<trt::GetVideoEncoderConfigurationResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetVideoEncoderConfigurationResponse {
             configuration: self
                 .encoder_configuration(&s, &req.configuration_token)
@@ -920,7 +713,7 @@ impl media::MediaService for Media {
         ctx: &RequestContext,
         req: trt::GetCompatibleVideoEncoderConfigurations,
     ) -> Result<trt::GetCompatibleVideoEncoderConfigurationsResponse, Fault> {
-        if self.store.get().profile(&req.profile_token).is_none() {
+        if self.settings().profile(&req.profile_token).is_none() {
             return Err(no_profile(&req.profile_token));
         }
         // Every encoder configuration encodes the one sensor.
@@ -937,8 +730,8 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetVideoEncoderConfigurationOptions,
     ) -> Result<trt::GetVideoEncoderConfigurationOptionsResponse, Fault> {
-        let (camera, _) = self.runtime()?;
-        let s = self.store.get();
+        let camera = self.camera()?;
+        let s = self.settings();
         let mut encoder = None;
         if let Some(t) = &req.configuration_token {
             encoder = Some(s.encoder(t).ok_or_else(|| no_config(t))?);
@@ -961,102 +754,13 @@ impl media::MediaService for Media {
         req: trt::SetVideoEncoderConfiguration,
     ) -> Result<trt::SetVideoEncoderConfigurationResponse, Fault> {
         // ForcePersistence is deprecated and always true (Media s5.6.6): every change persists.
-        let (camera, streams) = self.runtime()?;
         let c = req.configuration;
-        let _guard = self.lock();
-        let before = self.store.get();
-        let old = before
-            .encoder(&c.token)
-            .ok_or_else(|| no_config(&c.token))?
-            .clone();
-        let sensor = Self::sensor(&camera, &before, Some(&old))?;
-        let new = Self::encoder_from_request(&camera, &sensor, &old, &c)?;
-        if new == old {
-            return Ok(Default::default());
+        if self.settings().encoder(&c.token).is_none() {
+            return Err(no_config(&c.token));
         }
-        let mut next = (*before).clone();
-        if let Some(e) = next
-            .media
-            .video_encoders
-            .iter_mut()
-            .find(|e| e.token == new.token)
-        {
-            *e = new.clone();
-        }
-        settings::validate(&next).map_err(config_modify)?;
-        let old_attr = camera
-            .encoder_attr(&before, &old)
-            .map_err(|e| internal(e.to_string()))?;
-        let attr = camera
-            .encoder_attr(&next, &new)
-            .map_err(|e| config_modify(e.to_string()))?;
-        let channel = camera
-            .channel(&new.token)
-            .ok_or_else(|| internal(format!("no encoder channel for {:?}", new.token)))?;
-        let hub = streams.hub(&new.token).cloned();
-        let reconfigure = attr != old_attr;
-        if reconfigure && let Some(h) = &hub {
-            h.expect_new_params();
-        }
-        let result = self.store.update(|s| {
-            *s = next.clone();
-            if reconfigure {
-                channel
-                    .set_attr(&attr)
-                    .map_err(|e| format!("the encoder refused the configuration: {e}"))?;
-                // The SDK contract makes the next frame an IDR; ask anyway, so a port that
-                // keeps its GOP for a bitrate change does not hold DESCRIBE back.
-                if let Err(e) = channel.request_idr() {
-                    tracing::warn!(encoder = %new.token, error = %e, "IDR request after a change");
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            if let Some(h) = &hub {
-                h.cancel_new_params();
-            }
-            if reconfigure && matches!(e, UpdateError::Io(_)) {
-                // The encoder took the new attributes but the file did not: put them back so
-                // the camera keeps doing what its settings say.
-                if let Err(err) = channel.set_attr(&old_attr) {
-                    tracing::error!(encoder = %old.token, error = %err, "restoring encoder attributes");
-                }
-            }
-            return Err(persist_err(e, config_modify));
-        }
-        streams.apply_encoder(&new);
-        let after = self.store.get();
-        let profiles: Vec<&Profile> = after
-            .media
-            .profiles
-            .iter()
-            .filter(|p| p.video_encoder.as_deref() == Some(new.token.as_str()))
-            .collect();
-        if new.multicast != old.multicast {
-            // Profiles of one encoder share its sender: restarting through one is enough.
-            if let Some(p) = profiles.first()
-                && let Err(e) = self.hooks.multicast.restart(&p.token)
-            {
-                tracing::warn!(profile = %p.token, error = %e, "multicast restart");
-            }
-            if new.multicast.auto_start && !old.multicast.auto_start {
-                for p in &profiles {
-                    if let Err(e) = self.hooks.multicast.start(&p.token) {
-                        tracing::warn!(profile = %p.token, error = %e, "multicast AutoStart");
-                    }
-                }
-            }
-        }
-        tracing::info!(
-            encoder = %new.token,
-            size = %format!("{}x{}", new.width, new.height),
-            fps = new.fps,
-            kbps = new.bitrate_kbps,
-            gop = new.gop,
-            profile = ?new.h264_profile,
-            "video encoder configuration changed"
-        );
+        let request = Self::encoder_request(&c)?;
+        self.change(Change::VideoEncoder(request), config_modify)
+            .await?;
         Ok(Default::default())
     }
 
@@ -1065,7 +769,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetGuaranteedNumberOfVideoEncoderInstances,
     ) -> Result<trt::GetGuaranteedNumberOfVideoEncoderInstancesResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         if !s
             .media
             .video_sources
@@ -1096,7 +800,7 @@ impl media::MediaService for Media {
         match (&setup.stream, &setup.transport.protocol) {
             (tt::StreamType::RTPUnicast, _) => {}
             (tt::StreamType::RTPMulticast, tt::TransportProtocol::UDP) => {
-                let s = self.store.get();
+                let s = self.settings();
                 let group = s
                     .encoder(&encoder)
                     .and_then(|e| crate::streams::multicast_config(&e.multicast));
@@ -1154,7 +858,7 @@ impl media::MediaService for Media {
         req: trt::SetSynchronizationPoint,
     ) -> Result<trt::SetSynchronizationPointResponse, Fault> {
         let encoder = self.streamed_profile(&req.profile_token)?;
-        let (camera, _) = self.runtime()?;
+        let camera = self.camera()?;
         camera
             .channel(&encoder)
             .ok_or_else(|| internal(format!("no encoder channel for {encoder:?}")))?
@@ -1199,7 +903,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetMetadataConfigurations,
     ) -> Result<trt::GetMetadataConfigurationsResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetMetadataConfigurationsResponse {
             configurations: s
                 .media
@@ -1215,7 +919,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetMetadataConfiguration,
     ) -> Result<trt::GetMetadataConfigurationResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         Ok(trt::GetMetadataConfigurationResponse {
             configuration: self
                 .metadata_configuration(&s, &req.configuration_token)
@@ -1232,44 +936,30 @@ impl media::MediaService for Media {
         req: trt::SetMetadataConfiguration,
     ) -> Result<trt::SetMetadataConfigurationResponse, Fault> {
         let c = &req.configuration;
-        let s = self.store.get();
-        if !s.media.metadata.iter().any(|m| m.token == c.token) {
+        if !self
+            .settings()
+            .media
+            .metadata
+            .iter()
+            .any(|m| m.token == c.token)
+        {
             return Err(no_config(&c.token));
         }
-        check_name(&c.name)?;
-        if c.ptz_status
-            .as_ref()
-            .is_some_and(|p| p.status || p.position)
-        {
-            return Err(config_modify(
-                "PTZ status is not offered: the device has no PTZ",
-            ));
-        }
-        if c.analytics_engine_configuration.is_some() {
-            return Err(config_modify(
-                "analytics engine configuration is not offered",
-            ));
-        }
-        let multicast = multicast_from_tt(&c.multicast)?;
-        let session_timeout_secs = session_timeout(&c.session_timeout)?;
-        let token = c.token.clone();
-        let (name, analytics, events) = (
-            c.name.clone(),
-            c.analytics.unwrap_or(false),
-            c.events.is_some(),
-        );
-        self.store
-            .update(|s| {
-                if let Some(m) = s.media.metadata.iter_mut().find(|m| m.token == token) {
-                    m.name = name;
-                    m.analytics = analytics;
-                    m.events = events;
-                    m.multicast = multicast;
-                    m.session_timeout_secs = session_timeout_secs;
-                }
-                Ok(())
-            })
-            .map_err(|e| persist_err(e, config_modify))?;
+        let request = MetadataRequest {
+            token: c.token.clone(),
+            name: c.name.clone(),
+            analytics: c.analytics.unwrap_or(false),
+            events: c.events.is_some(),
+            ptz_status: c
+                .ptz_status
+                .as_ref()
+                .is_some_and(|p| p.status || p.position),
+            analytics_engine: c.analytics_engine_configuration.is_some(),
+            multicast: multicast_from_tt(&c.multicast)?,
+            session_timeout_secs: session_timeout(&c.session_timeout)?,
+        };
+        self.change(Change::Metadata(request), config_modify)
+            .await?;
         Ok(trt::SetMetadataConfigurationResponse::default())
     }
 
@@ -1278,7 +968,7 @@ impl media::MediaService for Media {
         ctx: &RequestContext,
         req: trt::GetCompatibleMetadataConfigurations,
     ) -> Result<trt::GetCompatibleMetadataConfigurationsResponse, Fault> {
-        if self.store.get().profile(&req.profile_token).is_none() {
+        if self.settings().profile(&req.profile_token).is_none() {
             return Err(no_profile(&req.profile_token));
         }
         let all = self
@@ -1294,7 +984,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetMetadataConfigurationOptions,
     ) -> Result<trt::GetMetadataConfigurationOptionsResponse, Fault> {
-        let s = self.store.get();
+        let s = self.settings();
         if let Some(t) = &req.configuration_token
             && !s.media.metadata.iter().any(|m| &m.token == t)
         {
@@ -1316,6 +1006,153 @@ impl media::MediaService for Media {
                 ..Default::default()
             },
         })
+    }
+
+    // Audio: the device has none (no SDK audio block yet). Media s5.10-s5.12 and s5.21-s5.23
+    // name the fault a device without it answers; GetAudioOutputs lists none (s5.20.1).
+
+    async fn get_audio_outputs(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioOutputs,
+    ) -> Result<trt::GetAudioOutputsResponse, Fault> {
+        Ok(trt::GetAudioOutputsResponse::default())
+    }
+
+    async fn get_audio_sources(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioSources,
+    ) -> Result<trt::GetAudioSourcesResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_source_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioSourceConfigurations,
+    ) -> Result<trt::GetAudioSourceConfigurationsResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_source_configuration(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioSourceConfiguration,
+    ) -> Result<trt::GetAudioSourceConfigurationResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_compatible_audio_source_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetCompatibleAudioSourceConfigurations,
+    ) -> Result<trt::GetCompatibleAudioSourceConfigurationsResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_source_configuration_options(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioSourceConfigurationOptions,
+    ) -> Result<trt::GetAudioSourceConfigurationOptionsResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_encoder_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioEncoderConfigurations,
+    ) -> Result<trt::GetAudioEncoderConfigurationsResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_encoder_configuration(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioEncoderConfiguration,
+    ) -> Result<trt::GetAudioEncoderConfigurationResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_compatible_audio_encoder_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetCompatibleAudioEncoderConfigurations,
+    ) -> Result<trt::GetCompatibleAudioEncoderConfigurationsResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_encoder_configuration_options(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioEncoderConfigurationOptions,
+    ) -> Result<trt::GetAudioEncoderConfigurationOptionsResponse, Fault> {
+        Err(no_audio())
+    }
+
+    async fn get_audio_output_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioOutputConfigurations,
+    ) -> Result<trt::GetAudioOutputConfigurationsResponse, Fault> {
+        Err(no_audio_output())
+    }
+
+    async fn get_audio_output_configuration(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioOutputConfiguration,
+    ) -> Result<trt::GetAudioOutputConfigurationResponse, Fault> {
+        Err(no_audio_output())
+    }
+
+    async fn get_compatible_audio_output_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetCompatibleAudioOutputConfigurations,
+    ) -> Result<trt::GetCompatibleAudioOutputConfigurationsResponse, Fault> {
+        Err(no_audio_output())
+    }
+
+    async fn get_audio_output_configuration_options(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioOutputConfigurationOptions,
+    ) -> Result<trt::GetAudioOutputConfigurationOptionsResponse, Fault> {
+        Err(no_audio_output())
+    }
+
+    async fn get_audio_decoder_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioDecoderConfigurations,
+    ) -> Result<trt::GetAudioDecoderConfigurationsResponse, Fault> {
+        Err(no_audio_decoding())
+    }
+
+    async fn get_audio_decoder_configuration(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioDecoderConfiguration,
+    ) -> Result<trt::GetAudioDecoderConfigurationResponse, Fault> {
+        Err(no_audio_decoding())
+    }
+
+    async fn get_compatible_audio_decoder_configurations(
+        &self,
+        _: &RequestContext,
+        _: trt::GetCompatibleAudioDecoderConfigurations,
+    ) -> Result<trt::GetCompatibleAudioDecoderConfigurationsResponse, Fault> {
+        Err(no_audio_decoding())
+    }
+
+    async fn get_audio_decoder_configuration_options(
+        &self,
+        _: &RequestContext,
+        _: trt::GetAudioDecoderConfigurationOptions,
+    ) -> Result<trt::GetAudioDecoderConfigurationOptionsResponse, Fault> {
+        Err(no_audio_decoding())
     }
 }
 

@@ -4,14 +4,22 @@
 //! - `model`: the types and their defaults (two H.264 profiles: main 1280x720@25, sub
 //!   640x360@15).
 //! - `validate`: the invariants a loaded or updated model must hold.
-//! - `store`: atomic persistence (temp file, fsync, rename, fsync dir) and updates.
+//! - `store`: atomic persistence (temp file, fsync, rename, fsync dir) and updates, each
+//!   computed from the current settings under the writer lock.
+//! - `admin`: the administrator the device always has (first start, recovery).
+//! - `timezone`: time zone names clients send, resolved to POSIX TZ strings.
 
+pub mod admin;
 mod model;
 mod store;
+pub mod timezone;
 pub mod validate;
 
 pub use model::*;
-pub use store::{LoadError, SETTINGS_FILE, SettingsStore, UpdateError, parse, write_atomic};
+pub use store::{
+    LoadError, SETTINGS_FILE, STATE_DIR_MODE, SettingsStore, UpdateError, Writer, parse,
+    write_atomic,
+};
 pub use validate::validate;
 
 impl crate::auth::CredentialStore for SettingsStore {

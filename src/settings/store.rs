@@ -6,20 +6,23 @@
 //! A file that exists but cannot be read or parsed is an error at start: it is never replaced
 //! by defaults, and it is left untouched for the owner to inspect.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::model::Settings;
-use super::validate::validate;
+use super::validate::{self, validate};
 
 pub const SETTINGS_FILE: &str = "settings.json";
 const TEMP_SUFFIX: &str = ".tmp";
 const LOCK_FILE: &str = "lock";
 /// A settings file larger than this is not a settings file.
 pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
+/// Mode of a state directory nvt creates: it holds the users' passwords (the file itself is
+/// 0600 as well), so no other account may even list it.
+pub const STATE_DIR_MODE: u32 = 0o700;
 
 /// Why the settings could not be loaded. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -53,24 +56,67 @@ pub fn parse(bytes: &[u8]) -> Result<Settings, String> {
 }
 
 /// The settings of a running daemon: a current snapshot for readers, serialised writers.
+///
+/// Every change is computed from the current settings while the writer lock is held
+/// ([`SettingsStore::update`], or [`SettingsStore::writer`] for a change that also drives the
+/// hardware, see `camera::Core`): a change computed from an older snapshot and written back
+/// whole would silently undo whatever was committed in between (issue 14 item 10).
 pub struct SettingsStore {
     dir: PathBuf,
     current: RwLock<Arc<Settings>>,
-    /// Held across validate + write + swap so two updates never interleave.
+    /// Held across compute + validate + write + swap so two updates never interleave.
     writer: Mutex<()>,
     /// Held for the life of the store: an exclusive lock on `<dir>/lock`.
     _lock: File,
 }
 
+/// The store's writer lock, held: the one place a change is computed from the current
+/// settings and committed. Dropping it without [`Writer::commit`] changes nothing.
+pub struct Writer<'a> {
+    store: &'a SettingsStore,
+    _guard: MutexGuard<'a, ()>,
+}
+
+impl Writer<'_> {
+    /// The current settings; nothing else can change them while this writer lives.
+    pub fn current(&self) -> Arc<Settings> {
+        self.store.get()
+    }
+
+    /// Validates `next`, writes it durably and only then makes it current. On any error
+    /// nothing changes, in memory or on disk.
+    pub fn commit(&mut self, next: Settings) -> Result<(), UpdateError> {
+        let before = self.store.get();
+        validate(&next).map_err(UpdateError::Rejected)?;
+        validate::keeps_an_administrator(&before, &next).map_err(UpdateError::Rejected)?;
+        write_atomic(&self.store.path(), &serialize(&next))?;
+        *self
+            .store
+            .current
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        Ok(())
+    }
+}
+
 impl SettingsStore {
     /// Opens the state directory (created 0700 if missing), takes its lock, and loads the
     /// settings. Returns whether the file was absent (first start: defaults, not yet written).
+    ///
+    /// A file whose only fault is that it has users but no administrator (left by an older
+    /// nvt, see docs/settings.md) still opens: [`SettingsStore::lacks_administrator`] is then
+    /// true, every update is refused until one is added, and the daemon either recovers with
+    /// `NVT_ADMIN_PASSWORD` or stops with a message saying so (`settings::admin`).
     pub fn open(dir: &Path) -> Result<(SettingsStore, bool), LoadError> {
         let state_err = |source| LoadError::StateDir {
             path: dir.to_owned(),
             source,
         };
-        fs::create_dir_all(dir).map_err(state_err)?;
+        DirBuilder::new()
+            .recursive(true)
+            .mode(STATE_DIR_MODE)
+            .create(dir)
+            .map_err(state_err)?;
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -112,7 +158,7 @@ impl SettingsStore {
                     path: path.clone(),
                     source,
                 })?;
-                let settings = parse(&bytes).map_err(|reason| LoadError::Corrupt {
+                let settings = parse_loadable(&bytes).map_err(|reason| LoadError::Corrupt {
                     path: path.clone(),
                     reason,
                 })?;
@@ -140,26 +186,40 @@ impl SettingsStore {
         self.dir.join(SETTINGS_FILE)
     }
 
-    /// Applies `change` to a copy of the settings, validates it, writes it durably and only
-    /// then makes it current. On any error nothing changes, in memory or on disk.
+    /// Takes the writer lock (blocking until the change in progress, if any, is done).
+    pub fn writer(&self) -> Writer<'_> {
+        Writer {
+            store: self,
+            _guard: self.writer.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    /// Applies `change` to a copy of the current settings under the writer lock, validates
+    /// it, writes it durably and only then makes it current. On any error nothing changes,
+    /// in memory or on disk.
     pub fn update<T>(
         &self,
         change: impl FnOnce(&mut Settings) -> Result<T, String>,
     ) -> Result<T, UpdateError> {
-        let _guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut next = (*self.get()).clone();
+        let mut writer = self.writer();
+        let mut next = (*writer.current()).clone();
         let out = change(&mut next).map_err(UpdateError::Rejected)?;
-        validate(&next).map_err(UpdateError::Rejected)?;
-        write_atomic(&self.path(), &serialize(&next))?;
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        writer.commit(next)?;
         Ok(out)
     }
 
-    /// Writes the current settings (used at first start and at shutdown).
-    pub fn flush(&self) -> io::Result<()> {
-        let _guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        write_atomic(&self.path(), &serialize(&self.get()))
+    /// Whether the loaded settings have users but no administrator (see [`Self::open`]).
+    pub fn lacks_administrator(&self) -> bool {
+        validate::check_administrator(&self.get()).is_err()
     }
+}
+
+/// [`parse`], except that a file whose only broken invariant is the missing administrator
+/// loads (the daemon then recovers or stops with a message naming the recovery).
+fn parse_loadable(bytes: &[u8]) -> Result<Settings, String> {
+    let settings: Settings = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    validate::validate_structure(&settings)?;
+    Ok(settings)
 }
 
 fn serialize(s: &Settings) -> Vec<u8> {
@@ -179,18 +239,26 @@ fn temp_path(path: &Path) -> PathBuf {
 
 /// Replaces `path` with `bytes` atomically and durably (see the module doc). The file is
 /// created 0600: it holds passwords.
+///
+/// A failed write (a full disk: ENOSPC) removes its partial temp file, so it holds no space
+/// and the old file stays the settings.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path(path);
-    let mut f = OpenOptions::new()
+    let written = OpenOptions::new()
         .create(true)
         .write(true)
         .truncate(true)
         .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    fs::rename(&tmp, path)?;
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

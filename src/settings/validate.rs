@@ -4,16 +4,67 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Multicast, SETTINGS_FORMAT, Settings};
+use crate::auth::UserLevel;
 
-/// Longest user name and password accepted (ONVIF Core recommends supporting at least 32
-/// characters; a bound keeps the file and digest work small).
+use super::model::{Multicast, SETTINGS_FORMAT, Settings, User};
+
+/// Longest user name and password accepted (ONVIF Core recommends supporting at least 28
+/// bytes of password, s.8.4.3 CreateUsers; a bound keeps the file and digest work small).
 pub const MAX_CREDENTIAL_LEN: usize = 64;
-/// Longest token or name of a configuration.
+/// Shortest password nvt sets, for users created or changed over ONVIF and for the first
+/// administrator (`NVT_ADMIN_PASSWORD`). ONVIF Core leaves the rule to the device (CreateUsers
+/// and SetUser answer `ter:PasswordTooWeak`; the optional password-complexity policy has a
+/// configurable MinLen, s.8.4.11): six characters is nvt's policy. Files written before the
+/// rule may hold shorter passwords; they still load (see [`check_password`]).
+pub const MIN_PASSWORD_LEN: usize = 6;
+/// Most users the device keeps (reported in GetServiceCapabilities as MaxUsers).
+pub const MAX_USERS: usize = 32;
+/// Longest token of a configuration or profile.
 pub const MAX_TOKEN_LEN: usize = 64;
+/// Longest configuration or profile name (`tt:Name` is limited to 64 characters).
+pub const MAX_NAME_LEN: usize = 64;
+/// Most media profiles (fixed ones included); CreateProfile beyond it faults MaxNVTProfiles.
+pub const MAX_PROFILES: usize = 16;
+/// Longest RTSP session timeout a configuration may carry.
+pub const MAX_SESSION_TIMEOUT_SECS: u64 = 3600;
 
 /// Returns the first broken invariant, described for a person.
 pub fn validate(s: &Settings) -> Result<(), String> {
+    validate_structure(s)?;
+    check_administrator(s)
+}
+
+/// "At least one administrator": a device with accounts has an Administrator, or it can never
+/// be administered again over ONVIF (users, network, reboot, factory reset all need one).
+/// No user at all is the state before the first start completes (the daemon then creates
+/// `admin`, see `settings::admin`).
+pub fn check_administrator(s: &Settings) -> Result<(), String> {
+    if s.users.is_empty() || administrators(&s.users) > 0 {
+        Ok(())
+    } else {
+        Err("no user is an Administrator: the device could never be administered again".into())
+    }
+}
+
+/// The transition rule beside [`check_administrator`]: a change never takes the last
+/// administrator away, not even by removing every user.
+pub fn keeps_an_administrator(before: &Settings, after: &Settings) -> Result<(), String> {
+    if administrators(&before.users) > 0 && administrators(&after.users) == 0 {
+        return Err("the last administrator cannot be removed or demoted".into());
+    }
+    Ok(())
+}
+
+pub fn administrators(users: &[User]) -> usize {
+    users
+        .iter()
+        .filter(|u| u.level == UserLevel::Administrator)
+        .count()
+}
+
+/// Every invariant except [`check_administrator`] (a file lacking only its administrator
+/// still loads, so the daemon can recover it).
+pub fn validate_structure(s: &Settings) -> Result<(), String> {
     if s.format != SETTINGS_FORMAT {
         return Err(format!(
             "format {} is not supported (expected {SETTINGS_FORMAT})",
@@ -50,7 +101,7 @@ pub fn validate(s: &Settings) -> Result<(), String> {
         .collect();
     unique("encoder channel", channels.iter().map(String::as_str))?;
     for p in &m.profiles {
-        check_token("profile", &p.token)?;
+        check_profile_token(&p.token)?;
         let refs = [
             (
                 "video source configuration",
@@ -102,13 +153,11 @@ pub fn validate(s: &Settings) -> Result<(), String> {
         // It becomes the RTSP session timeout of the configuration's streams: 0 would expire
         // every session at once. Same bounds as the ONVIF SessionTimeout accepted by Media.
         if e.session_timeout_secs == 0
-            || u64::from(e.session_timeout_secs) > crate::onvif::media::MAX_SESSION_TIMEOUT_SECS
+            || u64::from(e.session_timeout_secs) > MAX_SESSION_TIMEOUT_SECS
         {
             return Err(format!(
                 "video encoder configuration {:?}: session timeout {} s outside 1..={}",
-                e.token,
-                e.session_timeout_secs,
-                crate::onvif::media::MAX_SESSION_TIMEOUT_SECS
+                e.token, e.session_timeout_secs, MAX_SESSION_TIMEOUT_SECS
             ));
         }
         check_multicast(&e.token, &e.multicast)?;
@@ -147,6 +196,19 @@ fn unique<'a>(what: &str, items: impl Iterator<Item = &'a str>) -> Result<(), St
     Ok(())
 }
 
+/// A profile token is a path segment: `rtsp://host/<token>`, `/snapshot/<token>`, HLS.
+/// Beyond [`check_token`], `.` and `..` (and any token starting with a dot) are refused: a
+/// path made of them names another directory, not the profile (RFC 3986 s3.3 dot-segments).
+pub fn check_profile_token(token: &str) -> Result<(), String> {
+    check_token("profile", token)?;
+    if token.starts_with('.') {
+        return Err(format!(
+            "profile token {token:?} must not start with '.' (it becomes a URL path segment)"
+        ));
+    }
+    Ok(())
+}
+
 fn check_token(what: &str, token: &str) -> Result<(), String> {
     if token.is_empty()
         || token.len() > MAX_TOKEN_LEN
@@ -178,8 +240,30 @@ pub fn check_username(name: &str) -> Result<(), String> {
     }
 }
 
-/// Passwords: 1..=64 bytes without control characters (they would not survive a form or a
-/// config file intact).
+/// A password being set now (ONVIF CreateUsers/SetUser, `NVT_ADMIN_PASSWORD`): at least
+/// [`MIN_PASSWORD_LEN`] characters, and what [`check_password`] requires.
+pub fn check_new_password(password: &str) -> Result<(), PasswordError> {
+    if password.len() > MAX_CREDENTIAL_LEN {
+        return Err(PasswordError::TooLong);
+    }
+    if password.chars().count() < MIN_PASSWORD_LEN || password.chars().any(char::is_control) {
+        return Err(PasswordError::TooWeak);
+    }
+    Ok(())
+}
+
+/// Why a new password is refused (ONVIF's two subcodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("a password may have at most {MAX_CREDENTIAL_LEN} bytes")]
+    TooLong,
+    #[error("a password needs at least {MIN_PASSWORD_LEN} characters and no control characters")]
+    TooWeak,
+}
+
+/// Stored passwords: 1..=64 bytes without control characters (they would not survive a form
+/// or a config file intact). Looser than [`check_new_password`] so that files written before
+/// the length rule still load.
 pub fn check_password(password: &str) -> Result<(), String> {
     if password.is_empty() || password.len() > MAX_CREDENTIAL_LEN {
         return Err(format!("password must be 1..={MAX_CREDENTIAL_LEN} bytes"));

@@ -1,7 +1,9 @@
 //! Shared helpers of the integration tests: run the real `nvt` binary and watch its output.
 #![allow(dead_code)]
 
+pub mod isolate;
 pub mod media;
+pub mod wsse;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -18,6 +18,24 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "AddVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "CreateProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "CreateProfile"), action: "http://www.onvif.org/ver10/media/wsdl/CreateProfile", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/CreateProfileResponse", access: AccessClass::Actuate },
     Operation { name: "DeleteProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "DeleteProfile"), action: "http://www.onvif.org/ver10/media/wsdl/DeleteProfile", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/DeleteProfileResponse", access: AccessClass::Actuate },
+    Operation { name: "GetAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioDecoderConfigurationResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioDecoderConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioDecoderConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioDecoderConfigurationOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioDecoderConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioDecoderConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioDecoderConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioDecoderConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioDecoderConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioEncoderConfigurationResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioEncoderConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioEncoderConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioEncoderConfigurationOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioEncoderConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioEncoderConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioEncoderConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioEncoderConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioEncoderConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioOutputConfigurationResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioOutputConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioOutputConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioOutputConfigurationOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioOutputConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioOutputConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioOutputConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioOutputConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioOutputConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioOutputs", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioOutputs"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioOutputs", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioOutputsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioSourceConfigurationResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSourceConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioSourceConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioSourceConfigurationOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioSourceConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdlGetAudioSourceConfigurations/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioSourceConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSources", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioSources"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioSources", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioSourcesResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetCompatibleAudioDecoderConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleAudioDecoderConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleAudioDecoderConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleAudioDecoderConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetCompatibleAudioEncoderConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleAudioEncoderConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleAudioEncoderConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleAudioEncoderConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetCompatibleAudioOutputConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleAudioOutputConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleAudioOutputConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleAudioOutputConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetCompatibleAudioSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleAudioSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleAudioSourceConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleAudioSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetCompatibleMetadataConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleMetadataConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleMetadataConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleMetadataConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetCompatibleVideoEncoderConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleVideoEncoderConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleVideoEncoderConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleVideoEncoderConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetCompatibleVideoSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetCompatibleVideoSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetCompatibleVideoSourceConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetCompatibleVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
@@ -79,6 +97,96 @@ pub trait MediaService: Send + Sync {
     }
     /// `DeleteProfile`
     fn delete_profile(&self, ctx: &RequestContext, req: super::trt::DeleteProfile) -> impl Future<Output = Result<super::trt::DeleteProfileResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioDecoderConfiguration`
+    fn get_audio_decoder_configuration(&self, ctx: &RequestContext, req: super::trt::GetAudioDecoderConfiguration) -> impl Future<Output = Result<super::trt::GetAudioDecoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioDecoderConfigurationOptions`
+    fn get_audio_decoder_configuration_options(&self, ctx: &RequestContext, req: super::trt::GetAudioDecoderConfigurationOptions) -> impl Future<Output = Result<super::trt::GetAudioDecoderConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioDecoderConfigurations`
+    fn get_audio_decoder_configurations(&self, ctx: &RequestContext, req: super::trt::GetAudioDecoderConfigurations) -> impl Future<Output = Result<super::trt::GetAudioDecoderConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioEncoderConfiguration`
+    fn get_audio_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::GetAudioEncoderConfiguration) -> impl Future<Output = Result<super::trt::GetAudioEncoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioEncoderConfigurationOptions`
+    fn get_audio_encoder_configuration_options(&self, ctx: &RequestContext, req: super::trt::GetAudioEncoderConfigurationOptions) -> impl Future<Output = Result<super::trt::GetAudioEncoderConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioEncoderConfigurations`
+    fn get_audio_encoder_configurations(&self, ctx: &RequestContext, req: super::trt::GetAudioEncoderConfigurations) -> impl Future<Output = Result<super::trt::GetAudioEncoderConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioOutputConfiguration`
+    fn get_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::GetAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::GetAudioOutputConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioOutputConfigurationOptions`
+    fn get_audio_output_configuration_options(&self, ctx: &RequestContext, req: super::trt::GetAudioOutputConfigurationOptions) -> impl Future<Output = Result<super::trt::GetAudioOutputConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioOutputConfigurations`
+    fn get_audio_output_configurations(&self, ctx: &RequestContext, req: super::trt::GetAudioOutputConfigurations) -> impl Future<Output = Result<super::trt::GetAudioOutputConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioOutputs`
+    fn get_audio_outputs(&self, ctx: &RequestContext, req: super::trt::GetAudioOutputs) -> impl Future<Output = Result<super::trt::GetAudioOutputsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSourceConfiguration`
+    fn get_audio_source_configuration(&self, ctx: &RequestContext, req: super::trt::GetAudioSourceConfiguration) -> impl Future<Output = Result<super::trt::GetAudioSourceConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSourceConfigurationOptions`
+    fn get_audio_source_configuration_options(&self, ctx: &RequestContext, req: super::trt::GetAudioSourceConfigurationOptions) -> impl Future<Output = Result<super::trt::GetAudioSourceConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSourceConfigurations`
+    fn get_audio_source_configurations(&self, ctx: &RequestContext, req: super::trt::GetAudioSourceConfigurations) -> impl Future<Output = Result<super::trt::GetAudioSourceConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSources`
+    fn get_audio_sources(&self, ctx: &RequestContext, req: super::trt::GetAudioSources) -> impl Future<Output = Result<super::trt::GetAudioSourcesResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetCompatibleAudioDecoderConfigurations`
+    fn get_compatible_audio_decoder_configurations(&self, ctx: &RequestContext, req: super::trt::GetCompatibleAudioDecoderConfigurations) -> impl Future<Output = Result<super::trt::GetCompatibleAudioDecoderConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetCompatibleAudioEncoderConfigurations`
+    fn get_compatible_audio_encoder_configurations(&self, ctx: &RequestContext, req: super::trt::GetCompatibleAudioEncoderConfigurations) -> impl Future<Output = Result<super::trt::GetCompatibleAudioEncoderConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetCompatibleAudioOutputConfigurations`
+    fn get_compatible_audio_output_configurations(&self, ctx: &RequestContext, req: super::trt::GetCompatibleAudioOutputConfigurations) -> impl Future<Output = Result<super::trt::GetCompatibleAudioOutputConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetCompatibleAudioSourceConfigurations`
+    fn get_compatible_audio_source_configurations(&self, ctx: &RequestContext, req: super::trt::GetCompatibleAudioSourceConfigurations) -> impl Future<Output = Result<super::trt::GetCompatibleAudioSourceConfigurationsResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -252,6 +360,96 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.delete_profile(ctx, req).await?;
             resp.to_xml(&mut w, "trt:DeleteProfileResponse");
+        }
+        "GetAudioDecoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_decoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioDecoderConfigurationResponse");
+        }
+        "GetAudioDecoderConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_decoder_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioDecoderConfigurationOptionsResponse");
+        }
+        "GetAudioDecoderConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_decoder_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioDecoderConfigurationsResponse");
+        }
+        "GetAudioEncoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_encoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioEncoderConfigurationResponse");
+        }
+        "GetAudioEncoderConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_encoder_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioEncoderConfigurationOptionsResponse");
+        }
+        "GetAudioEncoderConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_encoder_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioEncoderConfigurationsResponse");
+        }
+        "GetAudioOutputConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_output_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioOutputConfigurationResponse");
+        }
+        "GetAudioOutputConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_output_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioOutputConfigurationOptionsResponse");
+        }
+        "GetAudioOutputConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_output_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioOutputConfigurationsResponse");
+        }
+        "GetAudioOutputs" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_outputs(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioOutputsResponse");
+        }
+        "GetAudioSourceConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_source_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioSourceConfigurationResponse");
+        }
+        "GetAudioSourceConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_source_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioSourceConfigurationOptionsResponse");
+        }
+        "GetAudioSourceConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_source_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioSourceConfigurationsResponse");
+        }
+        "GetAudioSources" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_sources(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetAudioSourcesResponse");
+        }
+        "GetCompatibleAudioDecoderConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_compatible_audio_decoder_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetCompatibleAudioDecoderConfigurationsResponse");
+        }
+        "GetCompatibleAudioEncoderConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_compatible_audio_encoder_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetCompatibleAudioEncoderConfigurationsResponse");
+        }
+        "GetCompatibleAudioOutputConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_compatible_audio_output_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetCompatibleAudioOutputConfigurationsResponse");
+        }
+        "GetCompatibleAudioSourceConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_compatible_audio_source_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetCompatibleAudioSourceConfigurationsResponse");
         }
         "GetCompatibleMetadataConfigurations" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

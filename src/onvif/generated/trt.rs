@@ -362,6 +362,1044 @@ impl ToXml for DeleteProfileResponse {
     }
 }
 
+/// `GetAudioDecoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfiguration {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetAudioDecoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetAudioDecoderConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurationOptions {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: Option<super::tt::ReferenceToken>,
+    /// element `trt:ProfileToken`
+    pub profile_token: Option<super::tt::ReferenceToken>,
+}
+
+impl FromXml for GetAudioDecoderConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => out.configuration_token = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => out.profile_token = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.configuration_token { w.simple("trt:ConfigurationToken", &v.to_xs()); }
+        if let Some(v) = &self.profile_token { w.simple("trt:ProfileToken", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioDecoderConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurationOptionsResponse {
+    /// element `trt:Options`
+    pub options: super::tt::AudioDecoderConfigurationOptions,
+}
+
+impl FromXml for GetAudioDecoderConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Options") => { out.options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Options")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.options.to_xml(w, "trt:Options");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioDecoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurationResponse {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioDecoderConfiguration,
+}
+
+impl FromXml for GetAudioDecoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioDecoderConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurations {
+}
+
+impl FromXml for GetAudioDecoderConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `GetAudioDecoderConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioDecoderConfiguration>,
+}
+
+impl FromXml for GetAudioDecoderConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfiguration {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetAudioEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurationOptions {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: Option<super::tt::ReferenceToken>,
+    /// element `trt:ProfileToken`
+    pub profile_token: Option<super::tt::ReferenceToken>,
+}
+
+impl FromXml for GetAudioEncoderConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => out.configuration_token = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => out.profile_token = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.configuration_token { w.simple("trt:ConfigurationToken", &v.to_xs()); }
+        if let Some(v) = &self.profile_token { w.simple("trt:ProfileToken", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurationOptionsResponse {
+    /// element `trt:Options`
+    pub options: super::tt::AudioEncoderConfigurationOptions,
+}
+
+impl FromXml for GetAudioEncoderConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Options") => { out.options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Options")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.options.to_xml(w, "trt:Options");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurationResponse {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioEncoderConfiguration,
+}
+
+impl FromXml for GetAudioEncoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurations {
+}
+
+impl FromXml for GetAudioEncoderConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioEncoderConfiguration>,
+}
+
+impl FromXml for GetAudioEncoderConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfiguration {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetAudioOutputConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurationOptions {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: Option<super::tt::ReferenceToken>,
+    /// element `trt:ProfileToken`
+    pub profile_token: Option<super::tt::ReferenceToken>,
+}
+
+impl FromXml for GetAudioOutputConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => out.configuration_token = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => out.profile_token = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.configuration_token { w.simple("trt:ConfigurationToken", &v.to_xs()); }
+        if let Some(v) = &self.profile_token { w.simple("trt:ProfileToken", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurationOptionsResponse {
+    /// element `trt:Options`
+    pub options: super::tt::AudioOutputConfigurationOptions,
+}
+
+impl FromXml for GetAudioOutputConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Options") => { out.options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Options")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.options.to_xml(w, "trt:Options");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurationResponse {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioOutputConfiguration,
+}
+
+impl FromXml for GetAudioOutputConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurations {
+}
+
+impl FromXml for GetAudioOutputConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioOutputConfiguration>,
+}
+
+impl FromXml for GetAudioOutputConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputs`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputs {
+}
+
+impl FromXml for GetAudioOutputs {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputs {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputsResponse {
+    /// element `trt:AudioOutputs`
+    pub audio_outputs: Vec<super::tt::AudioOutput>,
+}
+
+impl FromXml for GetAudioOutputsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "AudioOutputs") => out.audio_outputs.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.audio_outputs { v.to_xml(w, "trt:AudioOutputs"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfiguration {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetAudioSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurationOptions {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: Option<super::tt::ReferenceToken>,
+    /// element `trt:ProfileToken`
+    pub profile_token: Option<super::tt::ReferenceToken>,
+}
+
+impl FromXml for GetAudioSourceConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => out.configuration_token = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => out.profile_token = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.configuration_token { w.simple("trt:ConfigurationToken", &v.to_xs()); }
+        if let Some(v) = &self.profile_token { w.simple("trt:ProfileToken", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurationOptionsResponse {
+    /// element `trt:Options`
+    pub options: super::tt::AudioSourceConfigurationOptions,
+}
+
+impl FromXml for GetAudioSourceConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Options") => { out.options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Options")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.options.to_xml(w, "trt:Options");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurationResponse {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioSourceConfiguration,
+}
+
+impl FromXml for GetAudioSourceConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurations {
+}
+
+impl FromXml for GetAudioSourceConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioSourceConfiguration>,
+}
+
+impl FromXml for GetAudioSourceConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSources`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSources {
+}
+
+impl FromXml for GetAudioSources {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSources {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourcesResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourcesResponse {
+    /// element `trt:AudioSources`
+    pub audio_sources: Vec<super::tt::AudioSource>,
+}
+
+impl FromXml for GetAudioSourcesResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "AudioSources") => out.audio_sources.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourcesResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.audio_sources { v.to_xml(w, "trt:AudioSources"); }
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioDecoderConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioDecoderConfigurations {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetCompatibleAudioDecoderConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioDecoderConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioDecoderConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioDecoderConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioDecoderConfiguration>,
+}
+
+impl FromXml for GetCompatibleAudioDecoderConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioDecoderConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioEncoderConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioEncoderConfigurations {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetCompatibleAudioEncoderConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioEncoderConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioEncoderConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioEncoderConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioEncoderConfiguration>,
+}
+
+impl FromXml for GetCompatibleAudioEncoderConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioEncoderConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioOutputConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioOutputConfigurations {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetCompatibleAudioOutputConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioOutputConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioOutputConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioOutputConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioOutputConfiguration>,
+}
+
+impl FromXml for GetCompatibleAudioOutputConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioOutputConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioSourceConfigurations`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioSourceConfigurations {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for GetCompatibleAudioSourceConfigurations {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioSourceConfigurations {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `GetCompatibleAudioSourceConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCompatibleAudioSourceConfigurationsResponse {
+    /// element `trt:Configurations`
+    pub configurations: Vec<super::tt::AudioSourceConfiguration>,
+}
+
+impl FromXml for GetCompatibleAudioSourceConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetCompatibleAudioSourceConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "trt:Configurations"); }
+        w.end(qname);
+    }
+}
+
 /// `GetCompatibleMetadataConfigurations`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetCompatibleMetadataConfigurations {

@@ -6,6 +6,50 @@
 use crate::onvif::rt::{self, FromXml, ToXml, XsValue, DeError};
 use crate::xml::{Element, XmlWriter};
 
+/// `AACDecOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AACDecOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Bitrate`
+    pub bitrate: super::tt::IntItems,
+    /// element `tt:SampleRateRange`
+    pub sample_rate_range: super::tt::IntItems,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AACDecOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Bitrate") => { out.bitrate = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRateRange") => { out.sample_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Bitrate")); }
+        if !seen1 { return Err(DeError::missing("SampleRateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AACDecOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.bitrate.to_xml(w, "tt:Bitrate");
+        self.sample_rate_range.to_xml(w, "tt:SampleRateRange");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `AbsoluteFocus`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbsoluteFocus {
@@ -310,6 +354,79 @@ impl ToXml for AudioDecoderConfiguration {
     }
 }
 
+/// `AudioDecoderConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioDecoderConfigurationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:AACDecOptions`
+    pub aac_dec_options: Option<super::tt::AACDecOptions>,
+    /// element `tt:G711DecOptions`
+    pub g711_dec_options: Option<super::tt::G711DecOptions>,
+    /// element `tt:G726DecOptions`
+    pub g726_dec_options: Option<super::tt::G726DecOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::AudioDecoderConfigurationOptionsExtension>,
+}
+
+impl FromXml for AudioDecoderConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AACDecOptions") => out.aac_dec_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "G711DecOptions") => out.g711_dec_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "G726DecOptions") => out.g726_dec_options = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioDecoderConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.aac_dec_options { v.to_xml(w, "tt:AACDecOptions"); }
+        if let Some(v) = &self.g711_dec_options { v.to_xml(w, "tt:G711DecOptions"); }
+        if let Some(v) = &self.g726_dec_options { v.to_xml(w, "tt:G726DecOptions"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `AudioDecoderConfigurationOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioDecoderConfigurationOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioDecoderConfigurationOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioDecoderConfigurationOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `AudioEncoderConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudioEncoderConfiguration {
@@ -388,6 +505,89 @@ impl ToXml for AudioEncoderConfiguration {
     }
 }
 
+/// `AudioEncoderConfigurationOption`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioEncoderConfigurationOption {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: super::tt::AudioEncoding,
+    /// element `tt:BitrateList`
+    pub bitrate_list: super::tt::IntItems,
+    /// element `tt:SampleRateList`
+    pub sample_rate_list: super::tt::IntItems,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioEncoderConfigurationOption {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "BitrateList") => { out.bitrate_list = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRateList") => { out.sample_rate_list = FromXml::from_xml(c)?; seen2 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Encoding")); }
+        if !seen1 { return Err(DeError::missing("BitrateList")); }
+        if !seen2 { return Err(DeError::missing("SampleRateList")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioEncoderConfigurationOption {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        self.bitrate_list.to_xml(w, "tt:BitrateList");
+        self.sample_rate_list.to_xml(w, "tt:SampleRateList");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `AudioEncoderConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioEncoderConfigurationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Options`
+    pub options: Vec<super::tt::AudioEncoderConfigurationOption>,
+}
+
+impl FromXml for AudioEncoderConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Options") => out.options.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioEncoderConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.options { v.to_xml(w, "tt:Options"); }
+        w.end(qname);
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum AudioEncoding {
     #[default]
@@ -414,6 +614,42 @@ impl XsValue for AudioEncoding {
             Self::G726 => "G726".into(),
             Self::AAC => "AAC".into(),
         }
+    }
+}
+
+/// `AudioOutput`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioOutput {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioOutput {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioOutput {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
     }
 }
 
@@ -481,6 +717,102 @@ impl ToXml for AudioOutputConfiguration {
     }
 }
 
+/// `AudioOutputConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioOutputConfigurationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:OutputTokensAvailable`
+    pub output_tokens_available: Vec<super::tt::ReferenceToken>,
+    /// element `tt:SendPrimacyOptions`
+    pub send_primacy_options: Vec<String>,
+    /// element `tt:OutputLevelRange`
+    pub output_level_range: super::tt::IntRange,
+    /// element `tt:EQPresetScheduleSupport`
+    pub eq_preset_schedule_support: Option<bool>,
+    /// element `tt:EQPresets`
+    pub eq_presets: Vec<super::tt::EQPreset>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioOutputConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "OutputTokensAvailable") => out.output_tokens_available.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "SendPrimacyOptions") => out.send_primacy_options.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "OutputLevelRange") => { out.output_level_range = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "EQPresetScheduleSupport") => out.eq_preset_schedule_support = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "EQPresets") => out.eq_presets.push(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OutputLevelRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioOutputConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.output_tokens_available { w.simple("tt:OutputTokensAvailable", &v.to_xs()); }
+        for v in &self.send_primacy_options { w.simple("tt:SendPrimacyOptions", &v.to_xs()); }
+        self.output_level_range.to_xml(w, "tt:OutputLevelRange");
+        if let Some(v) = &self.eq_preset_schedule_support { w.simple("tt:EQPresetScheduleSupport", &v.to_xs()); }
+        for v in &self.eq_presets { v.to_xml(w, "tt:EQPresets"); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `AudioSource`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioSource {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Channels`
+    pub channels: i32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioSource {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Channels") => { out.channels = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Channels")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioSource {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Channels", &self.channels.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `AudioSourceConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudioSourceConfiguration {
@@ -530,6 +862,71 @@ impl ToXml for AudioSourceConfiguration {
         w.simple("tt:Name", &self.name.to_xs());
         w.simple("tt:UseCount", &self.use_count.to_xs());
         w.simple("tt:SourceToken", &self.source_token.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `AudioSourceConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioSourceConfigurationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:InputTokensAvailable`
+    pub input_tokens_available: Vec<super::tt::ReferenceToken>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::AudioSourceOptionsExtension>,
+}
+
+impl FromXml for AudioSourceConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "InputTokensAvailable") => out.input_tokens_available.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioSourceConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.input_tokens_available { w.simple("tt:InputTokensAvailable", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `AudioSourceOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioSourceOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioSourceOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioSourceOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
         for a in &self.any { w.element(a); }
         w.end(qname);
     }
@@ -1957,6 +2354,66 @@ impl XsValue for EFlipMode {
     }
 }
 
+/// `EQPreset`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EQPreset {
+    /// element `tt:Token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: String,
+    /// element `tt:isDefault`
+    pub is_default: bool,
+    /// element `tt:ScheduleToken`
+    pub schedule_token: Option<String>,
+    /// element `tt:isFrequencyDecibelEditable`
+    pub is_frequency_decibel_editable: bool,
+    /// element `tt:FrequencyDecibelPair`
+    pub frequency_decibel_pair: Vec<super::tt::FrequencyDecibelPair>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for EQPreset {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Token") => { out.token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "isDefault") => { out.is_default = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "ScheduleToken") => out.schedule_token = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "isFrequencyDecibelEditable") => { out.is_frequency_decibel_editable = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "FrequencyDecibelPair") => out.frequency_decibel_pair.push(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Token")); }
+        if !seen1 { return Err(DeError::missing("Name")); }
+        if !seen2 { return Err(DeError::missing("isDefault")); }
+        if !seen3 { return Err(DeError::missing("isFrequencyDecibelEditable")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for EQPreset {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Token", &self.token.to_xs());
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:isDefault", &self.is_default.to_xs());
+        if let Some(v) = &self.schedule_token { w.simple("tt:ScheduleToken", &v.to_xs()); }
+        w.simple("tt:isFrequencyDecibelEditable", &self.is_frequency_decibel_editable.to_xs());
+        for v in &self.frequency_decibel_pair { v.to_xml(w, "tt:FrequencyDecibelPair"); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `EventCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventCapabilities {
@@ -2759,6 +3216,134 @@ impl ToXml for FocusStatus20Extension {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `FrequencyDecibelPair`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrequencyDecibelPair {
+    /// element `tt:CenterFrequency`
+    pub center_frequency: i32,
+    /// element `tt:Decibel`
+    pub decibel: f32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for FrequencyDecibelPair {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "CenterFrequency") => { out.center_frequency = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Decibel") => { out.decibel = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("CenterFrequency")); }
+        if !seen1 { return Err(DeError::missing("Decibel")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for FrequencyDecibelPair {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:CenterFrequency", &self.center_frequency.to_xs());
+        w.simple("tt:Decibel", &self.decibel.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `G711DecOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct G711DecOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Bitrate`
+    pub bitrate: super::tt::IntItems,
+    /// element `tt:SampleRateRange`
+    pub sample_rate_range: super::tt::IntItems,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for G711DecOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Bitrate") => { out.bitrate = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRateRange") => { out.sample_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Bitrate")); }
+        if !seen1 { return Err(DeError::missing("SampleRateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for G711DecOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.bitrate.to_xml(w, "tt:Bitrate");
+        self.sample_rate_range.to_xml(w, "tt:SampleRateRange");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `G726DecOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct G726DecOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Bitrate`
+    pub bitrate: super::tt::IntItems,
+    /// element `tt:SampleRateRange`
+    pub sample_rate_range: super::tt::IntItems,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for G726DecOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Bitrate") => { out.bitrate = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRateRange") => { out.sample_rate_range = FromXml::from_xml(c)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Bitrate")); }
+        if !seen1 { return Err(DeError::missing("SampleRateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for G726DecOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.bitrate.to_xml(w, "tt:Bitrate");
+        self.sample_rate_range.to_xml(w, "tt:SampleRateRange");
         for a in &self.any { w.element(a); }
         w.end(qname);
     }

@@ -2,11 +2,9 @@
 //! from `EncoderCaps` (resolutions, frame-rate, bitrate and GOP ranges, H.264 profiles),
 //! video source options from the sensor. Nothing here is a constant a port could contradict.
 
+pub use crate::camera::{QUALITY_RANGE, frame_rates, resolutions};
 use crate::onvif::generated::tt;
 use crate::sdk::{Codec, EncoderCaps, H264Profile, VideoSourceInfo};
-
-/// ONVIF Quality range (0 worst .. 10 best), mapped onto the quantiser by the camera.
-pub const QUALITY_RANGE: (u32, u32) = (0, 10);
 
 pub fn h264_profile(p: H264Profile) -> tt::H264Profile {
     match p {
@@ -31,22 +29,6 @@ fn range((min, max): (u32, u32)) -> tt::IntRange {
         min: min as i32,
         max: max as i32,
     }
-}
-
-/// Resolutions the encoder can produce from this source: the SDK's list, without sizes
-/// larger than the sensor (an encoder does not upscale).
-pub fn resolutions(caps: &EncoderCaps, source: &VideoSourceInfo) -> Vec<(u32, u32)> {
-    caps.resolutions
-        .iter()
-        .copied()
-        .filter(|&(w, h)| w <= source.width && h <= source.height)
-        .collect()
-}
-
-/// Frame rates the encoder can produce from this source.
-pub fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
-    let max = caps.fps.1.min(source.max_fps.max(caps.fps.0));
-    (caps.fps.0, max)
 }
 
 /// GetVideoEncoderConfigurationOptions: H.264 only (the RTSP server packetizes H.264; an
@@ -110,7 +92,7 @@ pub fn source_options(sources: &[VideoSourceInfo]) -> tt::VideoSourceConfigurati
         .map(|s| (s.width, s.height))
         .unwrap_or((0, 0));
     tt::VideoSourceConfigurationOptions {
-        maximum_number_of_profiles: Some(super::MAX_PROFILES as i32),
+        maximum_number_of_profiles: Some(crate::settings::validate::MAX_PROFILES as i32),
         bounds_range: tt::IntRectangleRange {
             x_range: range((0, 0)),
             y_range: range((0, 0)),

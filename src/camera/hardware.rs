@@ -1,8 +1,8 @@
-//! The camera: the settings model applied to the SDK.
+//! The hardware as the camera core sees it: the SDK, what it can do (encoder caps, sensors,
+//! ISP ranges) and the encoder channels, with the settings model applied to them.
 //!
-//! Every ONVIF Set* ends here: the settings store validates and persists the change, then
-//! the camera pushes it to the hardware (encoder channel attributes, ISP, motion detection).
 //! At start the camera applies the stored settings, so a restart resumes what clients set.
+//! Afterwards only the camera core (`camera::Core`) changes them, one transaction at a time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -102,6 +102,15 @@ impl Camera {
         self.isp_ranges.get(vi as usize)
     }
 
+    /// What the hardware can do, for validating a change.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            caps: &self.caps,
+            sources: &self.sources,
+            isp_ranges: &self.isp_ranges,
+        }
+    }
+
     /// The SDK channel of an encoder configuration.
     pub fn channel(&self, encoder_token: &str) -> Option<Arc<EncoderChannel>> {
         self.lock_channels().get(encoder_token).cloned()
@@ -113,18 +122,7 @@ impl Camera {
         settings: &Settings,
         cfg: &VideoEncoderConfig,
     ) -> anyhow::Result<EncoderAttr> {
-        // The encoder encodes the video source of the profile(s) it is in; with one sensor
-        // that is source 0, and a configuration in no profile still needs a source.
-        let vi = settings
-            .media
-            .profiles
-            .iter()
-            .filter(|p| p.video_encoder.as_deref() == Some(cfg.token.as_str()))
-            .filter_map(|p| p.video_source.as_deref())
-            .filter_map(|t| settings.media.video_sources.iter().find(|v| v.token == t))
-            .map(|v| v.source)
-            .next()
-            .unwrap_or(0);
+        let vi = encoder_source(settings, &cfg.token);
         let attr = EncoderAttr {
             vi,
             codec: Codec::H264,
@@ -141,20 +139,6 @@ impl Camera {
             .check(&attr)
             .map_err(|e| anyhow::anyhow!("video encoder configuration {:?}: {e}", cfg.token))?;
         Ok(attr)
-    }
-
-    /// Pushes an encoder configuration to its channel; the stream changes at the next frame.
-    pub fn apply_encoder(
-        &self,
-        settings: &Settings,
-        cfg: &VideoEncoderConfig,
-    ) -> anyhow::Result<()> {
-        let attr = self.encoder_attr(settings, cfg)?;
-        let chn = self
-            .channel(&cfg.token)
-            .with_context(|| format!("no encoder channel for configuration {:?}", cfg.token))?;
-        chn.set_attr(&attr)?;
-        Ok(())
     }
 
     /// Pushes imaging settings (ISP and motion detection) to their video source.
@@ -268,6 +252,49 @@ impl Camera {
     }
 }
 
+/// What the hardware can do: the facts a change is validated against (once, in
+/// `camera::change::plan`).
+#[derive(Clone, Copy, Debug)]
+pub struct Facts<'a> {
+    pub caps: &'a EncoderCaps,
+    pub sources: &'a [VideoSourceInfo],
+    pub isp_ranges: &'a [IspRange],
+}
+
+/// ONVIF Quality range (0 worst .. 10 best), mapped onto the quantiser by [`quality_to_qp`].
+pub const QUALITY_RANGE: (u32, u32) = (0, 10);
+
+/// Resolutions the encoder can produce from this source: the SDK's list, without sizes
+/// larger than the sensor (an encoder does not upscale).
+pub fn resolutions(caps: &EncoderCaps, source: &VideoSourceInfo) -> Vec<(u32, u32)> {
+    caps.resolutions
+        .iter()
+        .copied()
+        .filter(|&(w, h)| w <= source.width && h <= source.height)
+        .collect()
+}
+
+/// Frame rates the encoder can produce from this source.
+pub fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
+    let max = caps.fps.1.min(source.max_fps.max(caps.fps.0));
+    (caps.fps.0, max)
+}
+
+/// The SDK video source an encoder configuration encodes: that of the profile(s) it is in
+/// (one sensor: source 0 when it is in none).
+pub fn encoder_source(settings: &Settings, encoder_token: &str) -> u32 {
+    settings
+        .media
+        .profiles
+        .iter()
+        .filter(|p| p.video_encoder.as_deref() == Some(encoder_token))
+        .filter_map(|p| p.video_source.as_deref())
+        .filter_map(|t| settings.media.video_sources.iter().find(|v| v.token == t))
+        .map(|v| v.source)
+        .next()
+        .unwrap_or(0)
+}
+
 /// The ONVIF token of SDK video source `vi` (`vs0`, `vs1`, ...).
 pub fn source_token(vi: u32) -> String {
     format!("vs{vi}")
@@ -281,7 +308,7 @@ pub fn source_index(token: &str) -> anyhow::Result<u32> {
         .with_context(|| format!("unknown video source token {token:?}"))
 }
 
-/// ONVIF Quality (0 worst .. 10 best) to a quantiser in the SDK's range (lower is better).
+/// ONVIF Quality (0 worst .. 10 best, [`QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).
 fn quality_to_qp(quality: u32, (qp_min, qp_max): (u32, u32)) -> u32 {
     let q = quality.min(10);
     qp_max - (qp_max - qp_min) * q / 10

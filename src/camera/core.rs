@@ -1,0 +1,446 @@
+//! The camera core: the one place a configuration change is planned, validated, applied to
+//! the SDK, persisted and applied to the streams, as one transaction.
+//!
+//! A transaction holds the settings store's writer lock from start to end (the same lock
+//! every `SettingsStore::update` takes), so:
+//! - every change is computed from the settings current at that moment: a change from
+//!   another service (Device users, Imaging, Media) committed a moment earlier is never
+//!   written over by a stale copy (issue 14 item 10);
+//! - the SDK, the file, the in-memory settings and the streams change in the order the
+//!   changes commit.
+//!
+//! Steps: plan (`change::plan`: new settings from the current ones, validated once against
+//! the hardware's facts and the settings invariants) -> apply the difference to the SDK
+//! (encoder attributes, ISP) -> write the file (on failure the SDK gets the old values back)
+//! -> make it current -> apply the difference to the streams (RTSP paths, hub parameters,
+//! multicast senders). A refused step leaves everything as it was.
+//!
+//! SDK calls block (a vendor SDK may take tens of milliseconds to reconfigure an encoder) and
+//! so does the durable write (fsync): [`Core::apply`] runs the transaction on tokio's
+//! blocking pool, never on an async worker.
+
+use std::sync::{Arc, Weak};
+
+use crate::rtsp::MulticastControl;
+use crate::sdk::EncoderAttr;
+use crate::settings::{ImagingSettings, Settings, SettingsStore, UpdateError};
+use crate::streams::Streams;
+
+use super::change::{self, Change, ChangeError, Outcome};
+use super::hardware::Camera;
+
+/// The running hardware a core drives. Weak: a request in flight must not keep the SDK
+/// channels alive across a shutdown or SystemReboot.
+struct Hardware {
+    camera: Weak<Camera>,
+    streams: Weak<Streams>,
+    multicast: MulticastControl,
+}
+
+/// See the module doc.
+pub struct Core {
+    store: Arc<SettingsStore>,
+    hardware: Option<Hardware>,
+}
+
+impl Core {
+    /// A core over the settings alone: changes that need no hardware (users) work; the
+    /// others answer [`ChangeError::Stopping`]. The daemon attaches the hardware with
+    /// [`Core::with_hardware`].
+    pub fn new(store: Arc<SettingsStore>) -> Core {
+        Core {
+            store,
+            hardware: None,
+        }
+    }
+
+    pub fn with_hardware(
+        mut self,
+        camera: &Arc<Camera>,
+        streams: &Arc<Streams>,
+        multicast: MulticastControl,
+    ) -> Core {
+        self.hardware = Some(Hardware {
+            camera: Arc::downgrade(camera),
+            streams: Arc::downgrade(streams),
+            multicast,
+        });
+        self
+    }
+
+    pub fn store(&self) -> &Arc<SettingsStore> {
+        &self.store
+    }
+
+    /// The camera, while it runs.
+    pub fn camera(&self) -> Option<Arc<Camera>> {
+        self.hardware.as_ref().and_then(|h| h.camera.upgrade())
+    }
+
+    /// The streams, while they run.
+    pub fn streams(&self) -> Option<Arc<Streams>> {
+        self.hardware.as_ref().and_then(|h| h.streams.upgrade())
+    }
+
+    /// Runs `change` as one transaction on the blocking pool (see the module doc).
+    pub async fn apply(self: &Arc<Self>, change: Change) -> Result<Outcome, ChangeError> {
+        let core = self.clone();
+        tokio::task::spawn_blocking(move || core.apply_blocking(change))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "configuration change task failed");
+                Err(ChangeError::Hardware(format!(
+                    "the change did not complete: {e}"
+                )))
+            })
+    }
+
+    /// The transaction itself, on the calling thread (which may block).
+    pub fn apply_blocking(&self, change: Change) -> Result<Outcome, ChangeError> {
+        let mut writer = self.store.writer();
+        let before = writer.current();
+        let camera = self.camera();
+        let streams = self.streams();
+        let (next, outcome) = change::plan(&before, camera.as_ref().map(|c| c.facts()), change)?;
+        if next == *before {
+            return Ok(outcome);
+        }
+        let sdk = SdkChanges::between(camera.as_deref(), &before, &next)?;
+        if !sdk.is_empty() && (camera.is_none() || streams.is_none()) {
+            return Err(ChangeError::Stopping);
+        }
+        if let (Some(camera), Some(streams)) = (&camera, &streams) {
+            sdk.apply(camera, streams)?;
+        }
+        if let Err(e) = writer.commit(next.clone()) {
+            if let (Some(camera), Some(streams)) = (&camera, &streams) {
+                sdk.undo(camera, streams);
+            }
+            return Err(match e {
+                UpdateError::Rejected(r) => ChangeError::Invalid(r),
+                UpdateError::Io(e) => {
+                    tracing::warn!(error = %e, "a configuration change could not be saved");
+                    ChangeError::Storage(e.to_string())
+                }
+            });
+        }
+        if let (Some(hw), Some(streams)) = (&self.hardware, &streams) {
+            apply_to_streams(hw, streams, &before, &next);
+        }
+        log_change(&before, &next);
+        Ok(outcome)
+    }
+}
+
+/// The SDK side of a transaction: encoder channels whose attributes change and video
+/// sources whose imaging settings change, with the old values to put back.
+#[derive(Default)]
+struct SdkChanges {
+    /// (encoder token, old attributes, new attributes)
+    encoders: Vec<(String, EncoderAttr, EncoderAttr)>,
+    /// (old, new)
+    imaging: Vec<(ImagingSettings, ImagingSettings)>,
+}
+
+impl SdkChanges {
+    fn between(
+        camera: Option<&Camera>,
+        before: &Settings,
+        next: &Settings,
+    ) -> Result<SdkChanges, ChangeError> {
+        let mut out = SdkChanges::default();
+        if let Some(camera) = camera {
+            for e in &next.media.video_encoders {
+                let Some(old) = before.encoder(&e.token) else {
+                    continue;
+                };
+                // The old attributes are what the channel runs now; the new ones are checked
+                // against the caps (an encoder whose source changed with a profile change,
+                // too).
+                let old_attr = camera.encoder_attr(before, old).ok();
+                let new_attr = camera
+                    .encoder_attr(next, e)
+                    .map_err(|err| ChangeError::Invalid(err.to_string()))?;
+                match old_attr {
+                    Some(a) if a == new_attr => {}
+                    Some(a) => out.encoders.push((e.token.clone(), a, new_attr)),
+                    None => {
+                        return Err(ChangeError::Hardware(format!(
+                            "encoder configuration {:?} is not running",
+                            e.token
+                        )));
+                    }
+                }
+            }
+        }
+        for i in &next.imaging {
+            match before.imaging(&i.source_token) {
+                Some(old) if old == i => {}
+                Some(old) => out.imaging.push((old.clone(), i.clone())),
+                None => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.encoders.is_empty() && self.imaging.is_empty()
+    }
+
+    /// Applies everything, or on the first refusal puts back what was applied and says why.
+    fn apply(&self, camera: &Camera, streams: &Streams) -> Result<(), ChangeError> {
+        for (n, (token, _, new)) in self.encoders.iter().enumerate() {
+            if let Err(e) = set_encoder(camera, streams, token, new) {
+                for (token, old, _) in self.encoders[..n].iter().rev() {
+                    restore_encoder(camera, token, old);
+                }
+                return Err(e);
+            }
+        }
+        for (n, (_, new)) in self.imaging.iter().enumerate() {
+            if let Err(e) = camera.apply_imaging(new) {
+                tracing::warn!(error = %e, "the ISP refused settings within its ranges");
+                for (old, _) in self.imaging[..n].iter().rev() {
+                    restore_imaging(camera, old);
+                }
+                for (token, old, _) in self.encoders.iter().rev() {
+                    restore_encoder(camera, token, old);
+                }
+                return Err(ChangeError::Hardware(format!("{e:#}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the old values back (the file could not be written).
+    fn undo(&self, camera: &Camera, streams: &Streams) {
+        for (old, _) in self.imaging.iter().rev() {
+            restore_imaging(camera, old);
+        }
+        for (token, old, _) in self.encoders.iter().rev() {
+            if let Some(h) = streams.hub(token) {
+                h.cancel_new_params();
+            }
+            restore_encoder(camera, token, old);
+        }
+    }
+}
+
+/// Reconfigures one encoder channel. Viewers stay connected and get the next IDR with the
+/// new SPS/PPS in band (RFC 6184 s8.4); the next DESCRIBE waits for those parameter sets
+/// (`StreamHub::expect_new_params`).
+fn set_encoder(
+    camera: &Camera,
+    streams: &Streams,
+    token: &str,
+    attr: &EncoderAttr,
+) -> Result<(), ChangeError> {
+    let channel = camera
+        .channel(token)
+        .ok_or_else(|| ChangeError::Hardware(format!("no encoder channel for {token:?}")))?;
+    let hub = streams.hub(token);
+    if let Some(h) = hub {
+        h.expect_new_params();
+    }
+    if let Err(e) = channel.set_attr(attr) {
+        if let Some(h) = hub {
+            h.cancel_new_params();
+        }
+        return Err(ChangeError::Hardware(format!(
+            "the encoder refused the configuration: {e}"
+        )));
+    }
+    // The SDK contract makes the next frame an IDR; ask anyway, so a port that keeps its
+    // GOP for a bitrate change does not hold DESCRIBE back.
+    if let Err(e) = channel.request_idr() {
+        tracing::warn!(encoder = %token, error = %e, "IDR request after a change");
+    }
+    Ok(())
+}
+
+fn restore_encoder(camera: &Camera, token: &str, old: &EncoderAttr) {
+    if let Some(channel) = camera.channel(token)
+        && let Err(e) = channel.set_attr(old)
+    {
+        tracing::error!(encoder = %token, error = %e, "restoring encoder attributes");
+    }
+}
+
+fn restore_imaging(camera: &Camera, old: &ImagingSettings) {
+    if let Err(e) = camera.apply_imaging(old) {
+        tracing::error!(source = %old.source_token, error = %e, "restoring ISP settings");
+    }
+}
+
+/// The streams side, after the commit: RTSP paths follow the profiles, hubs follow their
+/// encoder configuration (frame rate in the SDP, multicast group, session timeout), and
+/// multicast senders follow both.
+fn apply_to_streams(hw: &Hardware, streams: &Streams, before: &Settings, next: &Settings) {
+    // A path that goes away or changes encoder stops the multicast it started (while the
+    // path still resolves to its old hub).
+    for p in &before.media.profiles {
+        let now = next
+            .profile(&p.token)
+            .and_then(|q| q.video_encoder.as_deref());
+        if p.video_encoder.is_some()
+            && now != p.video_encoder.as_deref()
+            && hw.multicast.stop(&p.token)
+        {
+            tracing::info!(profile = %p.token, "multicast stopped (profile changed)");
+        }
+    }
+    if before.media.profiles != next.media.profiles {
+        streams.sync_profiles(next);
+    }
+    for e in &next.media.video_encoders {
+        let Some(old) = before.encoder(&e.token) else {
+            continue;
+        };
+        if old == e {
+            continue;
+        }
+        streams.apply_encoder(e);
+        if e.multicast == old.multicast {
+            continue;
+        }
+        let profiles: Vec<&str> = next
+            .media
+            .profiles
+            .iter()
+            .filter(|p| p.video_encoder.as_deref() == Some(e.token.as_str()))
+            .map(|p| p.token.as_str())
+            .collect();
+        // Profiles of one encoder share its sender: restarting through one is enough.
+        if let Some(p) = profiles.first()
+            && let Err(err) = hw.multicast.restart(p)
+        {
+            tracing::warn!(profile = %p, error = %err, "multicast restart");
+        }
+        if e.multicast.auto_start && !old.multicast.auto_start {
+            for p in &profiles {
+                if let Err(err) = hw.multicast.start(p) {
+                    tracing::warn!(profile = %p, error = %err, "multicast AutoStart");
+                }
+            }
+        }
+    }
+}
+
+fn log_change(before: &Settings, next: &Settings) {
+    for e in &next.media.video_encoders {
+        if before.encoder(&e.token).is_some_and(|old| old != e) {
+            tracing::info!(
+                encoder = %e.token,
+                size = %format!("{}x{}", e.width, e.height),
+                fps = e.fps,
+                kbps = e.bitrate_kbps,
+                gop = e.gop,
+                profile = ?e.h264_profile,
+                "video encoder configuration changed"
+            );
+        }
+    }
+    for p in &next.media.profiles {
+        if before.profile(&p.token).is_none() {
+            tracing::info!(profile = %p.token, "profile created");
+        }
+    }
+    for p in &before.media.profiles {
+        if next.profile(&p.token).is_none() {
+            tracing::info!(profile = %p.token, "profile deleted");
+        }
+    }
+    let names = |s: &Settings| -> Vec<(String, crate::auth::UserLevel)> {
+        s.users
+            .iter()
+            .map(|u| (u.username.clone(), u.level))
+            .collect()
+    };
+    if names(before) != names(next) {
+        tracing::info!(users = next.users.len(), "users changed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::UserLevel;
+    use crate::camera::change::{UserEdit, UsersChange};
+    use crate::settings::User;
+
+    fn user(name: &str, level: UserLevel) -> User {
+        User {
+            username: name.into(),
+            password: format!("{name}-secret"),
+            level,
+        }
+    }
+
+    /// Many threads changing users at once through cores over one store: every change
+    /// lands, and the administrators are never all deleted.
+    #[test]
+    fn concurrent_user_changes_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SettingsStore::open(dir.path()).unwrap().0);
+        store
+            .update(|s| {
+                s.users.push(user("admin", UserLevel::Administrator));
+                s.users.push(user("admin2", UserLevel::Administrator));
+                Ok(())
+            })
+            .unwrap();
+        // 6 x 4 users + the 2 administrators: within MAX_USERS (32).
+        let threads: Vec<_> = (0..6)
+            .map(|t| {
+                let core = Core::new(store.clone());
+                std::thread::spawn(move || {
+                    for i in 0..4 {
+                        let name = format!("u{t}-{i}");
+                        core.apply_blocking(Change::Users(UsersChange::Create(vec![user(
+                            &name,
+                            UserLevel::User,
+                        )])))
+                        .unwrap();
+                        core.apply_blocking(Change::Users(UsersChange::Set(vec![UserEdit {
+                            username: name,
+                            password: None,
+                            level: UserLevel::Operator,
+                        }])))
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        let deleters: Vec<_> = ["admin", "admin2"]
+            .into_iter()
+            .map(|a| {
+                let core = Core::new(store.clone());
+                std::thread::spawn(move || {
+                    core.apply_blocking(Change::Users(UsersChange::Delete(vec![a.into()])))
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let deleted: Vec<_> = deleters.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(
+            deleted.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "exactly one of two DeleteUsers of the two administrators succeeds: {deleted:?}"
+        );
+        let s = store.get();
+        assert_eq!(s.users.len(), 1 + 24);
+        assert!(
+            s.users
+                .iter()
+                .filter(|u| u.username.starts_with('u'))
+                .all(|u| u.level == UserLevel::Operator)
+        );
+        drop(s);
+        drop(store);
+        // And what was acknowledged is what the file holds.
+        let (again, _) = SettingsStore::open(dir.path()).unwrap();
+        assert_eq!(again.get().users.len(), 25);
+    }
+}

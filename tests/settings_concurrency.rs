@@ -1,0 +1,302 @@
+//! Concurrent configuration changes through the real binary (issue 14 items 10 and 11): an
+//! Operator looping SetVideoEncoderConfiguration (Media) and SetImagingSettings (Imaging)
+//! while the administrator creates, changes and deletes users (Device). Every change that was
+//! answered 200 must be in the settings afterwards, a deleted user must not log in, and two
+//! administrators deleting each other at the same moment must leave one.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use common::Daemon;
+use common::wsse::{self, DEVICE, IMAGING, MEDIA};
+use nix::sys::signal::Signal;
+
+const ADMIN_PASSWORD: &str = "admin-Secret1";
+const START: Duration = Duration::from_secs(60);
+
+fn http_port(nvt: &mut Daemon) -> u16 {
+    wsse::port_of(&nvt.wait_for("ONVIF device service at http://", START))
+}
+
+fn soap(port: u16, path: &str, user: &str, password: &str, body: &str) -> (u16, String) {
+    wsse::post(port, path, user, password, body)
+}
+
+fn admin(port: u16, body: &str) -> String {
+    let (status, text) = soap(port, DEVICE, "admin", ADMIN_PASSWORD, body);
+    assert_eq!(status, 200, "{body}: {text}");
+    text
+}
+
+fn user_xml(name: &str, password: &str, level: &str) -> String {
+    format!(
+        "<tds:User><tt:Username>{name}</tt:Username><tt:Password>{password}</tt:Password><tt:UserLevel>{level}</tt:UserLevel></tds:User>"
+    )
+}
+
+/// The sub stream's encoder configuration with `kbps` (everything else as the defaults).
+fn encoder_xml(kbps: u32) -> String {
+    format!(
+        r#"<trt:SetVideoEncoderConfiguration><trt:Configuration token="venc_sub"><tt:Name>Sub H.264</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality><tt:RateControl><tt:FrameRateLimit>15</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>{kbps}</tt:BitrateLimit></tt:RateControl><tt:H264><tt:GovLength>30</tt:GovLength><tt:H264Profile>Main</tt:H264Profile></tt:H264><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.42</tt:IPv4Address></tt:Address><tt:Port>5002</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT60S</tt:SessionTimeout></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence></trt:SetVideoEncoderConfiguration>"#
+    )
+}
+
+fn brightness_xml(level: u32) -> String {
+    format!(
+        "<timg:SetImagingSettings><timg:VideoSourceToken>vs0</timg:VideoSourceToken><timg:ImagingSettings><tt:Brightness>{level}</tt:Brightness></timg:ImagingSettings></timg:SetImagingSettings>"
+    )
+}
+
+/// (user name, level) of GetUsers, sorted.
+fn users(port: u16) -> Vec<(String, String)> {
+    users_as(port, "admin", ADMIN_PASSWORD)
+}
+
+fn users_as(port: u16, user: &str, password: &str) -> Vec<(String, String)> {
+    let (status, text) = soap(port, DEVICE, user, password, "<tds:GetUsers/>");
+    assert_eq!(status, 200, "GetUsers: {text}");
+    let doc = nvt::xml::parse(text.as_bytes()).unwrap();
+    let tds = "http://www.onvif.org/ver10/device/wsdl";
+    let tt = "http://www.onvif.org/ver10/schema";
+    let body = doc
+        .child("http://www.w3.org/2003/05/soap-envelope", "Body")
+        .and_then(|b| b.child(tds, "GetUsersResponse"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let mut out: Vec<(String, String)> = body
+        .children
+        .iter()
+        .filter(|u| u.name == "User")
+        .map(|u| {
+            (
+                u.child(tt, "Username").unwrap().text.clone(),
+                u.child(tt, "UserLevel").unwrap().text.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether `user` can call an operation that needs a login (READ_SYSTEM).
+fn can_log_in(port: u16, user: &str, password: &str) -> bool {
+    let (status, text) = soap(port, DEVICE, user, password, "<tds:GetDeviceInformation/>");
+    match status {
+        200 => true,
+        400 | 401 => false,
+        _ => panic!("{user}: unexpected answer {status}: {text}"),
+    }
+}
+
+fn start(state: &std::path::Path) -> (Daemon, u16) {
+    let mut nvt = Daemon::start(state, &[], &[("NVT_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
+    let port = http_port(&mut nvt);
+    nvt.wait_for("nvt running", START);
+    (nvt, port)
+}
+
+fn stop(mut nvt: Daemon) {
+    nvt.signal(Signal::SIGTERM);
+    let status = nvt.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status}: {:#?}", nvt.seen);
+}
+
+/// Issue 14 item 10: changes from Media, Imaging and Device at the same time. Before the
+/// camera core, Media wrote back a whole copy of the settings taken before its SDK call, so
+/// users created or deleted meanwhile came back or vanished.
+#[test]
+fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
+    const ROUNDS: u32 = 30;
+    let state = common::temp_state();
+    let (nvt, port) = start(state.path());
+    admin(
+        port,
+        &format!(
+            "<tds:CreateUsers>{}</tds:CreateUsers>",
+            user_xml("op", "op-Secret1", "Operator")
+        ),
+    );
+    let go = Arc::new(Barrier::new(3));
+    let media = {
+        let go = go.clone();
+        std::thread::spawn(move || {
+            go.wait();
+            for i in 0..ROUNDS * 2 {
+                let (status, text) =
+                    soap(port, MEDIA, "op", "op-Secret1", &encoder_xml(300 + i * 10));
+                assert_eq!(status, 200, "SetVideoEncoderConfiguration {i}: {text}");
+            }
+        })
+    };
+    let imaging = {
+        let go = go.clone();
+        std::thread::spawn(move || {
+            go.wait();
+            for i in 0..ROUNDS * 2 {
+                let (status, text) = soap(port, IMAGING, "op", "op-Secret1", &brightness_xml(i));
+                assert_eq!(status, 200, "SetImagingSettings {i}: {text}");
+            }
+        })
+    };
+    go.wait();
+    for i in 0..ROUNDS {
+        let name = format!("c{i}");
+        admin(
+            port,
+            &format!(
+                "<tds:CreateUsers>{}</tds:CreateUsers>",
+                user_xml(&name, "first-Pass1", "User")
+            ),
+        );
+        admin(
+            port,
+            &format!(
+                "<tds:SetUser>{}</tds:SetUser>",
+                user_xml(&name, &format!("second-Pass{i}"), "Operator")
+            ),
+        );
+        if i % 2 == 1 {
+            admin(
+                port,
+                &format!("<tds:DeleteUsers><tds:Username>{name}</tds:Username></tds:DeleteUsers>"),
+            );
+        }
+    }
+    media.join().unwrap();
+    imaging.join().unwrap();
+
+    let mut expected = vec![
+        ("admin".to_owned(), "Administrator".to_owned()),
+        ("op".to_owned(), "Operator".to_owned()),
+    ];
+    expected.extend(
+        (0..ROUNDS)
+            .filter(|i| i % 2 == 0)
+            .map(|i| (format!("c{i}"), "Operator".to_owned())),
+    );
+    expected.sort();
+    assert_eq!(
+        users(port),
+        expected,
+        "every acknowledged users change is kept"
+    );
+    for i in 0..ROUNDS {
+        let name = format!("c{i}");
+        let password = format!("second-Pass{i}");
+        assert_eq!(
+            can_log_in(port, &name, &password),
+            i % 2 == 0,
+            "{name}: deleted users cannot log in, kept ones can with their new password"
+        );
+    }
+    // The last Media and Imaging values won too.
+    let (_, enc) = soap(
+        port,
+        MEDIA,
+        "op",
+        "op-Secret1",
+        "<trt:GetVideoEncoderConfiguration><trt:ConfigurationToken>venc_sub</trt:ConfigurationToken></trt:GetVideoEncoderConfiguration>",
+    );
+    let last_kbps = 300 + (ROUNDS * 2 - 1) * 10;
+    assert!(enc.contains(&format!("BitrateLimit>{last_kbps}<")), "{enc}");
+    let (_, img) = soap(
+        port,
+        IMAGING,
+        "op",
+        "op-Secret1",
+        "<timg:GetImagingSettings><timg:VideoSourceToken>vs0</timg:VideoSourceToken></timg:GetImagingSettings>",
+    );
+    assert!(
+        img.contains(&format!("Brightness>{}<", ROUNDS * 2 - 1)),
+        "{img}"
+    );
+    stop(nvt);
+    // And the file holds what was acknowledged.
+    let saved =
+        nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap()).unwrap();
+    let mut names: Vec<String> = saved.users.iter().map(|u| u.username.clone()).collect();
+    names.sort();
+    let mut want: Vec<String> = expected.into_iter().map(|(n, _)| n).collect();
+    want.sort();
+    assert_eq!(names, want);
+}
+
+/// Issue 14 item 11: two administrators deleting each other at the same moment, round after
+/// round. Exactly one DeleteUsers may win each round (before the fix, both could: each
+/// checked "an administrator is left" on its own stale copy); the device always keeps an
+/// administrator, and restarts with it.
+#[test]
+fn concurrent_delete_users_always_leave_an_administrator() {
+    const ROUNDS: usize = 12;
+    const PW: &str = "round-Pass1";
+    let state = common::temp_state();
+    let (nvt, port) = start(state.path());
+    let create_pair = |as_user: &str, as_pw: &str, round: usize| {
+        let body = format!(
+            "<tds:CreateUsers>{}{}</tds:CreateUsers>",
+            user_xml(&format!("a{round}"), PW, "Administrator"),
+            user_xml(&format!("b{round}"), PW, "Administrator")
+        );
+        let (status, text) = soap(port, DEVICE, as_user, as_pw, &body);
+        assert_eq!(status, 200, "round {round} setup: {text}");
+        // The creator steps back: the pair are then the only administrators.
+        let body =
+            format!("<tds:DeleteUsers><tds:Username>{as_user}</tds:Username></tds:DeleteUsers>");
+        let (status, text) = soap(port, DEVICE, as_user, as_pw, &body);
+        assert_eq!(status, 200, "round {round} setup: {text}");
+    };
+    create_pair("admin", ADMIN_PASSWORD, 0);
+    for round in 0..ROUNDS {
+        let (a, b) = (format!("a{round}"), format!("b{round}"));
+        let go = Arc::new(Barrier::new(2));
+        let delete = |me: String, other: String| {
+            let go = go.clone();
+            std::thread::spawn(move || {
+                go.wait();
+                soap(
+                    port,
+                    DEVICE,
+                    &me,
+                    PW,
+                    &format!(
+                        "<tds:DeleteUsers><tds:Username>{other}</tds:Username></tds:DeleteUsers>"
+                    ),
+                )
+            })
+        };
+        let ta = delete(a.clone(), b.clone());
+        let tb = delete(b.clone(), a.clone());
+        let (ra, rb) = (ta.join().unwrap(), tb.join().unwrap());
+        let won: Vec<&String> = [(&a, &ra), (&b, &rb)]
+            .into_iter()
+            .filter(|(_, r)| r.0 == 200)
+            .map(|(who, _)| who)
+            .collect();
+        assert_eq!(
+            won.len(),
+            1,
+            "round {round}: exactly one DeleteUsers may win: {ra:?} {rb:?}"
+        );
+        let loser = if won[0] == &a { &rb } else { &ra };
+        assert!(
+            loser.1.contains("FixedUser") || loser.0 == 400 || loser.0 == 401,
+            "round {round}: the other is refused as the last administrator, or no longer \
+             logs in: {loser:?}"
+        );
+        let survivor = won[0].clone();
+        if round + 1 < ROUNDS {
+            create_pair(&survivor, PW, round + 1);
+        } else {
+            let left = users_as(port, &survivor, PW);
+            assert_eq!(left, vec![(survivor.clone(), "Administrator".to_owned())]);
+        }
+    }
+    stop(nvt);
+    // The file loads, with its administrator, and the daemon starts from it.
+    let saved = nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap())
+        .expect("the settings file loads");
+    assert_eq!(nvt::settings::validate::administrators(&saved.users), 1);
+    let (nvt, _) = start(state.path());
+    stop(nvt);
+}
