@@ -275,31 +275,31 @@ mod tests {
     fn the_reserve_is_for_new_and_proven_addresses() {
         let mut t = SlotTable::new(policy());
         let now = Instant::now();
-        // Two flooding addresses fill the 9 unreserved slots.
+        // Three flooding addresses fill the 9 unreserved slots.
         let mut flood = Vec::new();
         for i in 0..9 {
-            flood.push(t.admit(ip(1 + (i % 2) as u8), now).unwrap());
+            flood.push(t.admit(ip(1 + (i % 3) as u8), now).unwrap());
         }
         assert_eq!(t.unproven(), 9);
         // Their next connections are refused although slots are free...
         assert_eq!(t.admit(ip(1), now), Err(Refusal::Full));
         assert_eq!(t.admit(ip(2), now), Err(Refusal::Full));
         // ...which a new address still gets, once (then it is no longer new).
-        let mut nvr = t.admit(ip(3), now).unwrap();
-        assert_eq!(t.admit(ip(3), now), Err(Refusal::Full));
+        let mut nvr = t.admit(ip(7), now).unwrap();
+        assert_eq!(t.admit(ip(7), now), Err(Refusal::Full));
         // Proven, it may open its second stream from the reserve.
         t.prove(&mut nvr, now);
-        let second = t.admit(ip(3), now).unwrap();
+        let second = t.admit(ip(7), now).unwrap();
         assert_eq!(t.open(), 11);
         // Every slot is a hard limit, reserve or not.
-        let last = t.admit(ip(4), now).unwrap();
-        assert_eq!(t.admit(ip(5), now), Err(Refusal::Full));
+        let last = t.admit(ip(8), now).unwrap();
+        assert_eq!(t.admit(ip(9), now), Err(Refusal::Full));
         t.release(last);
         t.release(second);
         t.release(nvr);
-        // Remembered: even with its connections gone, ip(3) proved itself recently.
-        let again = t.admit(ip(3), now).unwrap();
-        assert!(t.admit(ip(3), now + Duration::from_secs(1)).is_ok());
+        // Remembered: even with its connections gone, ip(7) proved itself recently.
+        let again = t.admit(ip(7), now).unwrap();
+        assert!(t.admit(ip(7), now + Duration::from_secs(1)).is_ok());
         t.release(again);
         let later = now + Duration::from_secs(601);
         let s = t.admit(ip(6), later).unwrap();
