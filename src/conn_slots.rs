@@ -196,11 +196,13 @@ fn lock(m: &Mutex<SlotTable>) -> std::sync::MutexGuard<'_, SlotTable> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A slot held by a connection task: released when dropped, however the task ends.
+/// The slot(s) held by a connection task: released when dropped, however the task ends. An
+/// RTSP-over-HTTP tunnel holds two (its GET and POST sockets, see [`SlotGuard::join`]).
 #[derive(Debug)]
 pub struct SlotGuard {
     table: SharedSlots,
-    slot: Option<Slot>,
+    /// The first is the connection's own; its admission time sets the unproven deadline.
+    slots: Vec<Slot>,
 }
 
 impl SlotGuard {
@@ -209,32 +211,45 @@ impl SlotGuard {
         let slot = lock(table).admit(ip, now)?;
         Ok(Self {
             table: table.clone(),
-            slot: Some(slot),
+            slots: vec![slot],
         })
+    }
+
+    /// Takes over `other`'s slots (same table): they are proven and released with this one's.
+    pub fn join(&mut self, mut other: SlotGuard) {
+        self.slots.append(&mut other.slots);
     }
 
     /// See [`SlotTable::prove`].
     pub fn prove(&mut self, now: Instant) {
-        if let Some(s) = self.slot.as_mut().filter(|s| !s.proven) {
-            lock(&self.table).prove(s, now);
+        if self.is_proven() {
+            return;
+        }
+        let mut t = lock(&self.table);
+        for s in &mut self.slots {
+            t.prove(s, now);
         }
     }
 
     pub fn is_proven(&self) -> bool {
-        self.slot.as_ref().is_some_and(|s| s.proven)
+        self.slots.iter().all(|s| s.proven)
     }
 
     /// When this connection is closed if it is still unproven.
     pub fn unproven_deadline(&self) -> Option<Instant> {
-        let s = self.slot.as_ref().filter(|s| !s.proven)?;
-        Some(lock(&self.table).unproven_deadline(s.admitted))
+        if self.is_proven() {
+            return None;
+        }
+        let first = self.slots.first()?;
+        Some(lock(&self.table).unproven_deadline(first.admitted))
     }
 }
 
 impl Drop for SlotGuard {
     fn drop(&mut self) {
-        if let Some(s) = self.slot.take() {
-            lock(&self.table).release(s);
+        let mut t = lock(&self.table);
+        for s in self.slots.drain(..) {
+            t.release(s);
         }
     }
 }
@@ -327,6 +342,21 @@ mod tests {
             now + Duration::from_secs(20),
             "deadline counts from admission"
         );
+    }
+
+    #[test]
+    fn a_guard_can_hold_a_tunnels_two_slots() {
+        let table: SharedSlots = Arc::new(Mutex::new(SlotTable::new(policy())));
+        let now = Instant::now();
+        let mut get = SlotGuard::admit(&table, ip(1), now).unwrap();
+        let post = SlotGuard::admit(&table, ip(1), now + Duration::from_secs(1)).unwrap();
+        get.join(post);
+        assert_eq!(get.unproven_deadline(), Some(now + Duration::from_secs(20)));
+        get.prove(now);
+        assert!(get.is_proven() && get.unproven_deadline().is_none());
+        assert_eq!(lock(&table).unproven(), 0);
+        drop(get);
+        assert_eq!(lock(&table).open(), 0);
     }
 
     #[test]

@@ -551,9 +551,12 @@ async fn http_tunnel(
             }
             let post = tokio::time::timeout(limits.header_timeout, rx).await;
             lock(&shared.tunnels).remove(&head.cookie);
-            let Ok(Ok((post, initial, _post_slot))) = post else {
+            let Ok(Ok((post, initial, post_slot))) = post else {
                 return;
             };
+            // One connection from here: the pair is proven and released together.
+            let mut slot = slot;
+            slot.join(post_slot);
             let Ok(reader) = tunnel::Base64Reader::new(post, &initial) else {
                 return;
             };
