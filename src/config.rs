@@ -112,9 +112,15 @@ impl Config {
         };
         for (name, v) in [
             ("rtsp_max_connections", c.rtsp_max_connections),
-            ("rtsp_max_connections_per_address", c.rtsp_max_connections_per_address),
+            (
+                "rtsp_max_connections_per_address",
+                c.rtsp_max_connections_per_address,
+            ),
             ("http_max_connections", c.http_max_connections),
-            ("http_max_connections_per_address", c.http_max_connections_per_address),
+            (
+                "http_max_connections_per_address",
+                c.http_max_connections_per_address,
+            ),
         ] {
             if v == Some(0) {
                 return Err(format!("{name} must be at least 1"));
@@ -260,8 +266,13 @@ mod tests {
             "rtsp_max_connections = 100\nhttp_max_connections_per_address = 8\n",
         )
         .unwrap();
-        let c = Config::resolve(cli(&["--config", file.to_str().unwrap(), "--state-dir", "/x"]))
-            .unwrap();
+        let c = Config::resolve(cli(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--state-dir",
+            "/x",
+        ]))
+        .unwrap();
         assert_eq!(
             c.connections,
             ConnectionLimits {

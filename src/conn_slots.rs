@@ -158,7 +158,11 @@ impl SlotTable {
             a.proven += 1;
         }
         if !self.trusted.contains_key(&slot.ip) && self.trusted.len() >= TRUSTED_TABLE {
-            let oldest = self.trusted.iter().min_by_key(|(_, t)| **t).map(|(ip, _)| *ip);
+            let oldest = self
+                .trusted
+                .iter()
+                .min_by_key(|(_, t)| **t)
+                .map(|(ip, _)| *ip);
             if let Some(ip) = oldest {
                 self.trusted.remove(&ip);
             }
@@ -368,7 +372,10 @@ mod tests {
         let now = Instant::now();
         for i in 0..(TRUSTED_TABLE + 10) as u32 {
             let mut s = t
-                .admit(IpAddr::from((i + 1).to_be_bytes()), now + Duration::from_millis(i.into()))
+                .admit(
+                    IpAddr::from((i + 1).to_be_bytes()),
+                    now + Duration::from_millis(i.into()),
+                )
                 .unwrap();
             t.prove(&mut s, now + Duration::from_millis(i.into()));
             t.release(s);

@@ -113,7 +113,10 @@ fn one_address_cannot_take_every_http_slot() {
     let mut idle = connect_from([127, 0, 0, 3], port);
     let mut rest = Vec::new();
     let r = idle.read_to_end(&mut rest);
-    assert!(r.is_ok() && rest.is_empty(), "idle connection closed: {r:?}");
+    assert!(
+        r.is_ok() && rest.is_empty(),
+        "idle connection closed: {r:?}"
+    );
 }
 
 /// Connections that never complete a request, from several addresses, fill the unreserved
@@ -142,6 +145,10 @@ fn the_reserve_keeps_room_for_new_addresses() {
     nvr.write_all(time_request(port).as_bytes()).unwrap();
     assert_eq!(status(&mut nvr), Some(200), "a new address is served");
     first.write_all(time_request(port).as_bytes()).unwrap();
-    assert_eq!(status(&mut first), Some(200), "its first connection was admitted");
+    assert_eq!(
+        status(&mut first),
+        Some(200),
+        "its first connection was admitted"
+    );
     drop(flood);
 }

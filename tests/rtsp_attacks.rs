@@ -66,7 +66,10 @@ async fn crlf_padding_before_a_head_is_bounded() {
             break;
         }
     }
-    assert!(get.closed_within(Duration::from_secs(20)).await, "tunnel closed");
+    assert!(
+        get.closed_within(Duration::from_secs(20)).await,
+        "tunnel closed"
+    );
     h.server.shutdown().await;
 }
 
@@ -74,7 +77,8 @@ async fn crlf_padding_before_a_head_is_bounded() {
 /// test can be several clients.
 async fn connect_from(from: [u8; 4], addr: std::net::SocketAddr) -> Raw {
     let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.bind((std::net::Ipv4Addr::from(from), 0).into()).unwrap();
+    sock.bind((std::net::Ipv4Addr::from(from), 0).into())
+        .unwrap();
     Raw {
         s: sock.connect(addr).await.unwrap(),
         buf: Vec::new(),
@@ -126,7 +130,11 @@ async fn unauthenticated_connections_cannot_hold_the_slots() {
             other => panic!("attacker got {other:?}"),
         }
     }
-    assert_eq!((attacker.len(), refused), (4, 12), "4 slots for one address");
+    assert_eq!(
+        (attacker.len(), refused),
+        (4, 12),
+        "4 slots for one address"
+    );
     assert_eq!(h.server.metrics().connections_refused_per_address, 12);
     // A legitimate client from another address is served and stays.
     let mut nvr = connect_from([127, 0, 0, 1], addr).await;
@@ -202,7 +210,10 @@ async fn a_client_that_does_not_read_does_not_stop_session_expiry() {
         .await
         .expect("the viewer first gets RTP")
         .unwrap();
-    assert!(wait_expired(&h, 2).await, "vanished viewer's session expired");
+    assert!(
+        wait_expired(&h, 2).await,
+        "vanished viewer's session expired"
+    );
     while rtp.try_recv(&mut pkt).is_ok() {}
     assert!(
         tokio::time::timeout(Duration::from_secs(2), rtp.recv(&mut pkt))

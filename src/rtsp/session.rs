@@ -506,12 +506,7 @@ enum Pick {
     Skip,
 }
 
-fn pick(
-    spec: &TransportSpec,
-    ctx: &Context,
-    params: &StreamParams,
-    taken_channels: &[u8],
-) -> Pick {
+fn pick(spec: &TransportSpec, ctx: &Context, params: &StreamParams, taken_channels: &[u8]) -> Pick {
     if !spec.is_play() {
         return Pick::Skip;
     }
