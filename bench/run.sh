@@ -46,7 +46,10 @@ start_server() { # name port
     case $1 in
     nvt)
         rm -rf "$work/state"
-        NVT_ADMIN_PASSWORD=$password taskset -c 0 "$nvt" --state-dir "$work/state" \
+        # Every viewer comes from 127.0.0.1: lift the per-address share (32 by default).
+        printf 'rtsp_max_connections_per_address = 1024\n' >"$work/nvt.toml"
+        NVT_ADMIN_PASSWORD=$password taskset -c 0 "$nvt" --config "$work/nvt.toml" \
+            --state-dir "$work/state" \
             --bind 127.0.0.1 --http-port 0 --rtsp-port "$2" --no-discovery \
             --replay "$clip" --log-level warn >/dev/null 2>"$work/nvt.log" &
         ;;

@@ -59,6 +59,20 @@ struct FileConfig {
     log_level: Option<String>,
     sdk_options: Option<String>,
     replay: Option<PathBuf>,
+    rtsp_max_connections: Option<usize>,
+    rtsp_max_connections_per_address: Option<usize>,
+    http_max_connections: Option<usize>,
+    http_max_connections_per_address: Option<usize>,
+}
+
+/// Connection limits a camera owner may tune, in the config file only (defaults in
+/// `rtsp::limits` and `soap::limits`; docs/security.md says what each protects).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub rtsp_max_connections: Option<usize>,
+    pub rtsp_max_connections_per_address: Option<usize>,
+    pub http_max_connections: Option<usize>,
+    pub http_max_connections_per_address: Option<usize>,
 }
 
 /// The resolved options the daemon runs with.
@@ -72,6 +86,7 @@ pub struct Config {
     pub log_level: Option<String>,
     /// Board options passed to `NVT_SYS_Init`, with `--replay` folded in.
     pub sdk_options: String,
+    pub connections: ConnectionLimits,
 }
 
 impl Config {
@@ -89,6 +104,28 @@ impl Config {
             .rtsp_port
             .or(file.rtsp_port)
             .unwrap_or(DEFAULT_RTSP_PORT);
+        let c = ConnectionLimits {
+            rtsp_max_connections: file.rtsp_max_connections,
+            rtsp_max_connections_per_address: file.rtsp_max_connections_per_address,
+            http_max_connections: file.http_max_connections,
+            http_max_connections_per_address: file.http_max_connections_per_address,
+        };
+        for (name, v) in [
+            ("rtsp_max_connections", c.rtsp_max_connections),
+            (
+                "rtsp_max_connections_per_address",
+                c.rtsp_max_connections_per_address,
+            ),
+            ("http_max_connections", c.http_max_connections),
+            (
+                "http_max_connections_per_address",
+                c.http_max_connections_per_address,
+            ),
+        ] {
+            if v == Some(0) {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
         if http_port == rtsp_port && http_port != 0 {
             return Err(format!("http_port and rtsp_port are both {http_port}"));
         }
@@ -121,6 +158,7 @@ impl Config {
             discovery: !cli.no_discovery && file.discovery.unwrap_or(true),
             log_level: cli.log_level.or(file.log_level),
             sdk_options,
+            connections: c,
         })
     }
 }
@@ -200,6 +238,8 @@ mod tests {
             ("htp_port = 80\n", "unknown field"),
             ("bind = \"not-an-ip\"\n", "line 1"),
             ("http_port = 8554\n", "both 8554"),
+            ("rtsp_max_connections_per_address = 0\n", "at least 1"),
+            ("http_max_connections = -1\n", "line 1"),
         ] {
             std::fs::write(&file, text).unwrap();
             let err = Config::resolve(cli(&[
@@ -215,6 +255,32 @@ mod tests {
                 "multi-line error for {text:?}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn connection_limits_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nvt.toml");
+        std::fs::write(
+            &file,
+            "rtsp_max_connections = 100\nhttp_max_connections_per_address = 8\n",
+        )
+        .unwrap();
+        let c = Config::resolve(cli(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--state-dir",
+            "/x",
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.connections,
+            ConnectionLimits {
+                rtsp_max_connections: Some(100),
+                http_max_connections_per_address: Some(8),
+                ..ConnectionLimits::default()
+            }
+        );
     }
 
     #[test]

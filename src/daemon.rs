@@ -114,7 +114,13 @@ async fn run_once(
     let protocols = settings.network.protocols.clone();
     let rtsp_port = port(protocols.rtsp_port, config.rtsp_port, ports.rtsp);
     let rtsp = if protocols.rtsp_enabled {
-        let server = start_rtsp(SocketAddr::new(config.bind, rtsp_port), &store, &streams).await?;
+        let server = start_rtsp(
+            SocketAddr::new(config.bind, rtsp_port),
+            &config.connections,
+            &store,
+            &streams,
+        )
+        .await?;
         ports.rtsp.get_or_insert(server.local_addr().port());
         Some(server)
     } else {
@@ -220,6 +226,7 @@ fn start_events(
 /// with the ONVIF users (and Basic while `network.allow_basic_auth` is set).
 async fn start_rtsp(
     bind: SocketAddr,
+    connections: &crate::config::ConnectionLimits,
     store: &Arc<SettingsStore>,
     streams: &Streams,
 ) -> anyhow::Result<RtspServer> {
@@ -228,7 +235,15 @@ async fn start_rtsp(
         DigestRtspAuth::new(REALM, store.clone())
             .with_basic(move || basic_store.get().network.allow_basic_auth),
     );
-    let server = RtspServer::start(ServerConfig::new(bind), streams.registry.clone(), auth)
+    let mut server_config = ServerConfig::new(bind);
+    let limits = &mut server_config.limits;
+    limits.max_connections = connections
+        .rtsp_max_connections
+        .unwrap_or(limits.max_connections);
+    limits.max_connections_per_address = connections
+        .rtsp_max_connections_per_address
+        .unwrap_or(limits.max_connections_per_address);
+    let server = RtspServer::start(server_config, streams.registry.clone(), auth)
         .await
         .with_context(|| format!("binding RTSP to {bind}"))?;
     let local = server.local_addr();
@@ -345,8 +360,14 @@ async fn start_http(
     ));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     tracing::info!(addr = %local, "camera page at http://{local}/, live HLS at http://{local}/hls/index.m3u8");
+    let mut policy = crate::soap::limits::http_slot_policy();
+    let c = &config.connections;
+    policy.max_connections = c.http_max_connections.unwrap_or(policy.max_connections);
+    policy.max_per_address = c
+        .http_max_connections_per_address
+        .unwrap_or(policy.max_per_address);
     Ok((
-        crate::http::server::HttpServer::spawn(listener, router),
+        crate::http::server::HttpServer::spawn_with(listener, router, policy),
         local.port(),
     ))
 }

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod camera;
 pub mod config;
+pub mod conn_slots;
 pub mod daemon;
 pub mod discovery;
 pub mod events;

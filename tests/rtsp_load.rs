@@ -102,12 +102,16 @@ async fn hundred_viewers_setup_play_teardown_at_once() {
     let addr = h.server.local_addr();
     let barrier = Arc::new(tokio::sync::Barrier::new(100));
     let mut tasks = Vec::new();
-    for _ in 0..100 {
+    for i in 0..100u8 {
         let url = url.clone();
         let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
+            // 100 viewers are 100 hosts: one address gets only MAX_CONNECTIONS_PER_ADDRESS.
+            let sock = tokio::net::TcpSocket::new_v4().unwrap();
+            sock.bind(std::net::SocketAddr::from(([127, 0, 1, i + 1], 0)))
+                .unwrap();
             let mut c = Raw {
-                s: tokio::net::TcpStream::connect(addr).await.unwrap(),
+                s: sock.connect(addr).await.unwrap(),
                 buf: Vec::new(),
             };
             barrier.wait().await;

@@ -196,8 +196,11 @@ async def slowloris(ctx):
     socks = []
     for port, head in ((nvt.http_port, b"POST /onvif/device_service HTTP/1.1\r\nHost: x\r\n"),
                        (nvt.rtsp_port, b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n")):
-        for _ in range(200):
+        for i in range(200):
             s = socket.socket()
+            # From 10 other loopback addresses: one address gets 32 connections of each
+            # server (docs/security.md), and the client served below is another one.
+            s.bind((f"127.0.0.{10 + i % 10}", 0))
             s.setblocking(False)
             try:
                 s.connect(("127.0.0.1", port))

@@ -15,13 +15,16 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+
+use crate::conn_slots::{SlotGuard, SlotPolicy, SlotTable};
 
 use crate::onvif::endpoint::{Endpoint, HttpRequest, HttpResponse};
 use crate::onvif::rt::BoxFuture;
 use crate::soap::limits::{
-    HTTP_BODY_TIMEOUT, HTTP_HEADER_TIMEOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_HEADERS, MAX_BODY_BYTES,
+    HTTP_BODY_TIMEOUT, HTTP_HEADER_TIMEOUT, HTTP_MAX_HEADERS, HTTP_WRITE_TIMEOUT, MAX_BODY_BYTES,
+    http_slot_policy,
 };
 
 /// Path prefix of the SOAP services.
@@ -66,10 +69,16 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub fn spawn(listener: TcpListener, router: Arc<Router>) -> Self {
+        Self::spawn_with(listener, router, http_slot_policy())
+    }
+
+    /// As [`HttpServer::spawn`] with another connection policy (the daemon's configured
+    /// limits, see `soap::limits`).
+    pub fn spawn_with(listener: TcpListener, router: Arc<Router>, policy: SlotPolicy) -> Self {
         let (stop, rx) = tokio::sync::watch::channel(false);
         HttpServer {
             stop,
-            task: tokio::spawn(serve_until(listener, router, rx)),
+            task: tokio::spawn(serve_until(listener, router, rx, policy)),
         }
     }
 
@@ -84,27 +93,24 @@ impl HttpServer {
 /// it). Daemons use [`HttpServer`], which can also stop and wait.
 pub async fn serve(listener: TcpListener, router: Arc<Router>) {
     let (_keep, rx) = tokio::sync::watch::channel(false);
-    serve_until(listener, router, rx).await;
+    serve_until(listener, router, rx, http_slot_policy()).await;
 }
 
+/// The accept loop. Every connection takes a slot first (`conn_slots`: per-address limit and a
+/// reserve for new addresses); a refused one is answered 503 and closed at once, so a flood
+/// waits in no queue that legitimate clients share. A connection that completes no request
+/// head within its first-request timeout is closed (issue 14.4).
 async fn serve_until(
     listener: TcpListener,
     router: Arc<Router>,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    policy: SlotPolicy,
 ) {
-    let slots = Arc::new(Semaphore::new(HTTP_MAX_CONNECTIONS));
+    let slots = Arc::new(std::sync::Mutex::new(SlotTable::new(policy)));
     // Connections live in this set: dropping or shutting it down ends them all.
     let mut conns = tokio::task::JoinSet::new();
     loop {
         while conns.try_join_next().is_some() {}
-        // Take a slot before accepting: beyond the limit, clients wait in the backlog.
-        let permit = tokio::select! {
-            _ = stop.changed() => break,
-            p = slots.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
         let (stream, peer) = tokio::select! {
             _ = stop.changed() => break,
             r = listener.accept() => match r {
@@ -116,28 +122,82 @@ async fn serve_until(
                 }
             },
         };
+        let slot = match SlotGuard::admit(&slots, peer.ip(), std::time::Instant::now()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                tracing::debug!(%peer, ?why, "HTTP connection refused");
+                conns.spawn(refuse(stream));
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
-        conns.spawn(async move {
-            let svc = service_fn(move |req| {
-                let router = router.clone();
-                async move { Ok::<_, Infallible>(handle(&router, peer, req).await) }
-            });
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HTTP_HEADER_TIMEOUT)
-                .max_headers(HTTP_MAX_HEADERS)
-                .max_buf_size(16 * 1024)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc);
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection ended");
-            }
-            drop(permit);
-        });
+        conns.spawn(connection(stream, peer, router, slot));
     }
     drop(listener);
     conns.shutdown().await;
+}
+
+/// Answers a connection that got no slot.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\
+Retry-After: 5\r\nConnection: close\r\nContent-Length: 29\r\n\r\ntoo many connections, retry\r\n";
+    let _ = tokio::time::timeout(HTTP_WRITE_TIMEOUT, async {
+        stream.write_all(BUSY).await?;
+        stream.shutdown().await
+    })
+    .await;
+}
+
+/// Serves one admitted connection until it ends, or until its first-request deadline if it
+/// has completed no request head by then.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    router: Arc<Router>,
+    slot: SlotGuard,
+) {
+    let deadline = slot.unproven_deadline();
+    let slot = Arc::new(std::sync::Mutex::new(slot));
+    let seen = slot.clone();
+    let svc = service_fn(move |req| {
+        let router = router.clone();
+        // A complete request head: the connection has made progress.
+        seen.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .prove(std::time::Instant::now());
+        async move { Ok::<_, Infallible>(handle(&router, peer, req).await) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HTTP_HEADER_TIMEOUT)
+        .max_headers(HTTP_MAX_HEADERS)
+        .max_buf_size(16 * 1024)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    let mut conn = std::pin::pin!(conn);
+    let first_request = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        r = conn.as_mut() => {
+            if let Err(e) = r {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+            return;
+        }
+        _ = first_request => {}
+    }
+    if !slot.lock().unwrap_or_else(|e| e.into_inner()).is_proven() {
+        tracing::debug!(%peer, "no request in time: closing");
+        return;
+    }
+    if let Err(e) = conn.await {
+        tracing::debug!(%peer, error = %e, "connection ended");
+    }
 }
 
 async fn handle(

@@ -12,6 +12,21 @@ pub const MAX_BODY: usize = 16 * 1024;
 pub const MAX_HEADERS: usize = 32;
 /// Most concurrent RTSP connections (TCP), across all clients.
 pub const MAX_CONNECTIONS: usize = 1024;
+/// Most concurrent RTSP connections from one IP address (issue 14.3: one address held all
+/// 1,024). An NVR opens one per stream it records; 32 leaves room for many profiles.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 32;
+/// Connections that unauthenticated clients from addresses already holding one cannot take:
+/// kept for new addresses and for addresses that authenticated recently (see `conn_slots`).
+pub const RESERVED_CONNECTIONS: usize = 64;
+/// A connection that has made no authenticated request this long after it was accepted is
+/// closed. A 401 is not progress (issue 14.3: an OPTIONS answered 401 every 25 s held a slot
+/// for ever). Long enough for a person to type a password into a player's prompt.
+pub const UNAUTHENTICATED_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an address that authenticated may still use the reserved connections.
+pub const TRUSTED_MEMORY: Duration = Duration::from_secs(600);
+/// A reply (or a tunnel's HTTP answer) that cannot be written in this long closes the
+/// connection (issue 14.8: a peer that does not read must not hold anything up).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most sessions one connection may create (RFC 2326 allows several; cameras need one).
 pub const MAX_SESSIONS_PER_CONNECTION: usize = 4;
 /// A connection that sends nothing and has no playing session for this long is closed.
@@ -41,6 +56,10 @@ pub struct Limits {
     pub max_body: usize,
     pub max_headers: usize,
     pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    pub reserved_connections: usize,
+    pub unauthenticated_timeout: Duration,
+    pub write_timeout: Duration,
     pub idle_timeout: Duration,
     pub header_timeout: Duration,
     pub session_timeout: Duration,
@@ -55,10 +74,27 @@ impl Default for Limits {
             max_body: MAX_BODY,
             max_headers: MAX_HEADERS,
             max_connections: MAX_CONNECTIONS,
+            max_connections_per_address: MAX_CONNECTIONS_PER_ADDRESS,
+            reserved_connections: RESERVED_CONNECTIONS,
+            unauthenticated_timeout: UNAUTHENTICATED_TIMEOUT,
+            write_timeout: WRITE_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
             header_timeout: HEADER_TIMEOUT,
             session_timeout: SESSION_TIMEOUT,
             tcp_send_buffer: TCP_SNDBUF,
+        }
+    }
+}
+
+impl Limits {
+    /// The connection admission policy these limits describe.
+    pub fn slot_policy(&self) -> crate::conn_slots::SlotPolicy {
+        crate::conn_slots::SlotPolicy {
+            max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
+            reserve: self.reserved_connections,
+            unproven_timeout: self.unauthenticated_timeout,
+            trusted_memory: TRUSTED_MEMORY,
         }
     }
 }

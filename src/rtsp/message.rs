@@ -102,14 +102,21 @@ pub fn read(buf: &[u8], limits: &Limits) -> Result<Option<(Incoming, usize)>, Fr
             4 + len,
         )));
     }
-    // RFC 2326 s15 (via RFC 2616 s4.1): ignore empty lines before a request.
+    // RFC 2326 s15 (via RFC 2616 s4.1): ignore empty lines before a request. They count
+    // against the head limit like the head itself: everything buffered before a request is
+    // complete is bounded by `max_request_head` (issue 14.2: unbounded CR/LF padding was
+    // buffered until the header timeout, 100 MB per connection).
     let skip = buf
         .iter()
+        .take(limits.max_request_head)
         .take_while(|&&b| b == b'\r' || b == b'\n')
         .count();
+    if skip >= limits.max_request_head {
+        return Err(FrameError::HeadTooLarge);
+    }
     let rest = &buf[skip..];
-    let Some(head_len) = find_head_end(rest, limits.max_request_head) else {
-        if rest.len() >= limits.max_request_head {
+    let Some(head_len) = find_head_end(rest, limits.max_request_head - skip) else {
+        if buf.len() >= limits.max_request_head {
             return Err(FrameError::HeadTooLarge);
         }
         return Ok(None);
@@ -240,6 +247,22 @@ mod tests {
                 payload: Bytes::from_static(b"abc")
             }
         );
+    }
+
+    #[test]
+    fn leading_empty_lines_count_against_the_head_limit() {
+        let limits = Limits::default();
+        // A few blank lines before a request are fine (RFC 2326 s15 / RFC 2616 s4.1).
+        let s = b"\r\n\r\nOPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n";
+        assert_eq!(one(s).unwrap().unwrap().1, s.len());
+        // Padding alone up to the limit: refused, not buffered further.
+        let pad = vec![b'\n'; limits.max_request_head];
+        assert_eq!(one(&pad), Err(FrameError::HeadTooLarge));
+        assert_eq!(one(&pad[..limits.max_request_head - 1]), Ok(None));
+        // Padding plus a head that together pass the limit.
+        let mut s = vec![b'\r'; limits.max_request_head - 20];
+        s.extend_from_slice(b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+        assert_eq!(one(&s), Err(FrameError::HeadTooLarge));
     }
 
     #[test]

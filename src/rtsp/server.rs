@@ -22,11 +22,14 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::auth::{AuthDecision, AuthRequest, RtspAuth};
-use super::limits::{DESCRIBE_PARAMS_WAIT, Limits, SR_INTERVAL, TCP_NOTSENT_LOWAT};
+use super::limits::{
+    DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
+};
 use super::message::{self, Incoming, Request};
 use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
 use super::tunnel::{self, TunnelRole};
 use super::udp_batch;
+use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp;
 use crate::stream_hub::{StreamParams, StreamRegistry, Viewer};
 
@@ -60,8 +63,17 @@ pub struct ServerMetrics {
     pub connections: usize,
     /// Connections accepted since start.
     pub connections_total: u64,
-    /// Connections refused for [`Limits::max_connections`].
+    /// Connections refused: every slot taken, or only reserved ones left (see
+    /// [`crate::conn_slots`]).
     pub connections_refused: u64,
+    /// Connections refused because their address held [`Limits::max_connections_per_address`].
+    pub connections_refused_per_address: u64,
+    /// Connections closed for making no authenticated request within
+    /// [`Limits::unauthenticated_timeout`].
+    pub connections_unauthenticated_closed: u64,
+    /// Connections closed because a reply could not be written within
+    /// [`Limits::write_timeout`] (a peer that does not read).
+    pub connections_write_timeout: u64,
     /// Sessions now.
     pub sessions: usize,
     /// Sessions removed by the session timeout.
@@ -72,6 +84,8 @@ pub struct ServerMetrics {
     pub requests_rejected: u64,
 }
 
+/// What a connection's reader sends its writer, in order: a PLAY's reply is written before
+/// its first RTP packet, a PAUSE's `Detach` takes effect before its reply.
 enum Out {
     Reply(Vec<u8>, bool),
     Attach {
@@ -83,9 +97,27 @@ enum Out {
     Detach(String),
 }
 
+/// What shared tasks (the session reaper) tell a connection's writer. Sent on an unbounded
+/// channel so that the sender never waits for the writer, which may be blocked on a peer that
+/// does not read (issue 14.8). It holds at most one message per expired session of the
+/// connection, and a connection's sessions only expire when it has been silent for a
+/// session timeout.
+enum Control {
+    /// The session expired: stop sending it.
+    Expired(String),
+}
+
 /// Hands a tunnel's POST half (its socket and the bytes read past its head) to the GET half
 /// waiting under the same x-sessioncookie.
-type TunnelWaiter = oneshot::Sender<(TcpStream, Vec<u8>)>;
+type TunnelWaiter = oneshot::Sender<(TcpStream, Vec<u8>, SlotGuard)>;
+
+/// A tunnel's GET half waiting for its POST: only a POST from the same address, with the
+/// same user authenticated in its head (or none, as the GET), is paired with it.
+struct TunnelWait {
+    tx: TunnelWaiter,
+    peer: IpAddr,
+    user: Option<String>,
+}
 
 struct Shared {
     registry: Arc<StreamRegistry>,
@@ -93,14 +125,17 @@ struct Shared {
     limits: Limits,
     cname: String,
     sessions: Mutex<SessionTable>,
-    conns: Mutex<HashMap<ConnId, mpsc::Sender<Out>>>,
+    /// Each connection's out-of-band channel to its writer (see [`Control`]).
+    conns: Mutex<HashMap<ConnId, mpsc::UnboundedSender<Control>>>,
+    /// Connection slots: per-address limits and the reserve (`conn_slots`).
+    slots: SharedSlots,
     udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
     /// One multicast sender per hub (encoder), with the sessions that keep it running (an
     /// ONVIF StartMulticastStreaming counts as one per path, see [`MULTICAST_START_SESSION`]).
     multicast: Mutex<HashMap<String, MulticastSender>>,
     bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
-    tunnels: Mutex<HashMap<String, TunnelWaiter>>,
+    tunnels: Mutex<HashMap<String, TunnelWait>>,
     rtp: UdpSocket,
     rtcp: UdpSocket,
     udp_ports: (u16, u16),
@@ -108,6 +143,9 @@ struct Shared {
     open: AtomicUsize,
     total: AtomicU64,
     refused: AtomicU64,
+    refused_per_address: AtomicU64,
+    unauthenticated_closed: AtomicU64,
+    write_timeouts: AtomicU64,
     expired: AtomicU64,
     rejected: AtomicU64,
     multicast_total: AtomicU64,
@@ -140,6 +178,7 @@ impl RtspServer {
             registry,
             auth,
             sessions: Mutex::new(SessionTable::new()),
+            slots: Arc::new(Mutex::new(SlotTable::new(config.limits.slot_policy()))),
             limits: config.limits,
             cname: config.cname,
             conns: Mutex::new(HashMap::new()),
@@ -154,6 +193,9 @@ impl RtspServer {
             open: AtomicUsize::new(0),
             total: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            refused_per_address: AtomicU64::new(0),
+            unauthenticated_closed: AtomicU64::new(0),
+            write_timeouts: AtomicU64::new(0),
             expired: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             multicast_total: AtomicU64::new(0),
@@ -196,6 +238,15 @@ impl RtspServer {
             connections: self.shared.open.load(Ordering::Relaxed),
             connections_total: self.shared.total.load(Ordering::Relaxed),
             connections_refused: self.shared.refused.load(Ordering::Relaxed),
+            connections_refused_per_address: self
+                .shared
+                .refused_per_address
+                .load(Ordering::Relaxed),
+            connections_unauthenticated_closed: self
+                .shared
+                .unauthenticated_closed
+                .load(Ordering::Relaxed),
+            connections_write_timeout: self.shared.write_timeouts.load(Ordering::Relaxed),
             sessions: lock(&self.shared.sessions).len(),
             sessions_expired: self.shared.expired.load(Ordering::Relaxed),
             sessions_multicast_total: self.shared.multicast_total.load(Ordering::Relaxed),
@@ -270,23 +321,36 @@ async fn accept_loop(
             },
             _ = shutdown.changed() => return,
         };
-        if shared.open.load(Ordering::Relaxed) >= shared.limits.max_connections {
-            shared.refused.fetch_add(1, Ordering::Relaxed);
-            tokio::spawn(async move {
-                let mut stream = stream;
-                let _ = stream
-                    .write_all(b"RTSP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+        let slot = match SlotGuard::admit(&shared.slots, peer.ip(), Instant::now()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                let counter = match why {
+                    Refusal::Full => &shared.refused,
+                    Refusal::PerAddress => &shared.refused_per_address,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                debug!(%peer, ?why, "connection refused");
+                let timeout = shared.limits.write_timeout;
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let _ = tokio::time::timeout(
+                        timeout,
+                        stream.write_all(
+                            b"RTSP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+                        ),
+                    )
                     .await;
-            });
-            continue;
-        }
+                });
+                continue;
+            }
+        };
         shared.open.fetch_add(1, Ordering::Relaxed);
         shared.total.fetch_add(1, Ordering::Relaxed);
         let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
         let s = shared.clone();
         let rx = shutdown.clone();
         tokio::spawn(async move {
-            connection(s.clone(), stream, peer, conn, rx).await;
+            connection(s.clone(), stream, peer, conn, rx, slot).await;
             s.open.fetch_sub(1, Ordering::Relaxed);
         });
     }
@@ -321,16 +385,17 @@ async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
         for s in dead {
             debug!(session = %s.id, "session expired");
             shared.expired.fetch_add(1, Ordering::Relaxed);
-            stop_viewer(&shared, &s.id, Some(s.owner)).await;
+            stop_viewer(&shared, &s.id, s.owner);
         }
     }
 }
 
-async fn stop_viewer(shared: &Shared, session: &str, owner: Option<ConnId>) {
+/// Stops an expired session's RTP. Never waits: this runs in the reaper, which serves every
+/// client (issue 14.8: awaiting one connection's full channel stopped all expiry).
+fn stop_viewer(shared: &Shared, session: &str, owner: ConnId) {
     release(shared, session);
-    let tx = owner.and_then(|c| lock(&shared.conns).get(&c).cloned());
-    if let Some(tx) = tx {
-        let _ = tx.send(Out::Detach(session.to_owned())).await;
+    if let Some(ctl) = lock(&shared.conns).get(&owner) {
+        let _ = ctl.send(Control::Expired(session.to_owned()));
     }
 }
 
@@ -367,6 +432,7 @@ async fn connection(
     peer: SocketAddr,
     conn: ConnId,
     shutdown: watch::Receiver<bool>,
+    slot: SlotGuard,
 ) {
     let local = stream.local_addr().map(|a| a.ip()).unwrap_or(peer.ip());
     let _ = stream.set_nodelay(true);
@@ -375,7 +441,11 @@ async fn connection(
     let _ = sock.set_tcp_notsent_lowat(TCP_NOTSENT_LOWAT);
     // Sniff the first bytes: an HTTP GET/POST opens a tunnel half, anything else is RTSP.
     let mut buf = BytesMut::with_capacity(2048);
-    let deadline = tokio::time::Instant::now() + shared.limits.idle_timeout;
+    let deadline = tokio::time::Instant::now()
+        + shared
+            .limits
+            .idle_timeout
+            .min(shared.limits.unauthenticated_timeout);
     while buf.len() < 5 && maybe_http_prefix(&buf) {
         match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => {}
@@ -383,11 +453,11 @@ async fn connection(
         }
     }
     if tunnel::looks_like_http(&buf) {
-        http_tunnel(shared, stream, peer, local, conn, shutdown, buf).await;
+        http_tunnel(shared, stream, peer, local, conn, shutdown, buf, slot).await;
         return;
     }
     let (rd, wr) = stream.into_split();
-    serve(shared, rd, wr, peer, local, conn, shutdown, buf).await;
+    serve(shared, rd, wr, peer, local, conn, shutdown, buf, slot).await;
 }
 
 fn maybe_http_prefix(buf: &[u8]) -> bool {
@@ -396,6 +466,12 @@ fn maybe_http_prefix(buf: &[u8]) -> bool {
 }
 
 /// Pairs the GET and POST halves of an HTTP tunnel by cookie and runs RTSP over them.
+///
+/// A POST is paired only with a GET from the same IP address and, when the GET's head
+/// authenticated a user, with a POST authenticating the same user: a cookie alone (sniffed or
+/// guessed) does not let another host write requests into someone's tunnel. A POST that does
+/// not match is refused (403) and the GET keeps waiting for its own.
+#[allow(clippy::too_many_arguments)]
 async fn http_tunnel(
     shared: Arc<Shared>,
     mut stream: TcpStream,
@@ -404,6 +480,7 @@ async fn http_tunnel(
     conn: ConnId,
     shutdown: watch::Receiver<bool>,
     mut buf: BytesMut,
+    slot: SlotGuard,
 ) {
     let limits = shared.limits.clone();
     let deadline = tokio::time::Instant::now() + limits.header_timeout;
@@ -413,7 +490,7 @@ async fn http_tunnel(
             break p + 4;
         }
         if buf.len() >= limits.max_request_head {
-            let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+            write_timed(&shared, &mut stream, b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
             return;
         }
         match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
@@ -426,10 +503,26 @@ async fn http_tunnel(
         Err(e) => {
             debug!(%peer, %e, "bad tunnel request");
             shared.rejected.fetch_add(1, Ordering::Relaxed);
-            let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+            write_timed(&shared, &mut stream, b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
             return;
         }
     };
+    // The user the head authenticated, if it carried credentials (most clients authenticate
+    // the tunnelled RTSP requests instead; those are checked one by one as on any connection).
+    let user = head.authorization.as_deref().and_then(|a| {
+        let method = match head.role {
+            TunnelRole::Get => "GET",
+            TunnelRole::Post => "POST",
+        };
+        match shared.auth.check(&AuthRequest {
+            method,
+            uri: &head.path,
+            authorization: Some(a),
+        }) {
+            AuthDecision::Allow { user } => user,
+            AuthDecision::Challenge { .. } => None,
+        }
+    });
     match head.role {
         TunnelRole::Get => {
             let (tx, rx) = oneshot::channel();
@@ -437,23 +530,33 @@ async fn http_tunnel(
                 let mut t = lock(&shared.tunnels);
                 let free = !t.contains_key(&head.cookie) && t.len() < limits.max_connections;
                 if free {
-                    t.insert(head.cookie.clone(), tx);
+                    t.insert(
+                        head.cookie.clone(),
+                        TunnelWait {
+                            tx,
+                            peer: peer.ip(),
+                            user,
+                        },
+                    );
                 }
                 free
             };
             if !registered {
-                let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
+                write_timed(&shared, &mut stream, b"HTTP/1.0 400 Bad Request\r\n\r\n").await;
                 return;
             }
-            if stream.write_all(tunnel::GET_RESPONSE).await.is_err() {
+            if !write_timed(&shared, &mut stream, tunnel::GET_RESPONSE).await {
                 lock(&shared.tunnels).remove(&head.cookie);
                 return;
             }
             let post = tokio::time::timeout(limits.header_timeout, rx).await;
             lock(&shared.tunnels).remove(&head.cookie);
-            let Ok(Ok((post, initial))) = post else {
+            let Ok(Ok((post, initial, post_slot))) = post else {
                 return;
             };
+            // One connection from here: the pair is proven and released together.
+            let mut slot = slot;
+            slot.join(post_slot);
             let Ok(reader) = tunnel::Base64Reader::new(post, &initial) else {
                 return;
             };
@@ -467,21 +570,44 @@ async fn http_tunnel(
                 conn,
                 shutdown,
                 BytesMut::new(),
+                slot,
             )
             .await;
         }
         TunnelRole::Post => {
             let body = buf.split_off(head_len);
-            let tx = lock(&shared.tunnels).remove(&head.cookie);
-            match tx {
-                // The GET's task owns the POST socket from here on.
-                Some(tx) => {
-                    let _ = tx.send((stream, body.to_vec()));
+            let paired = {
+                let mut t = lock(&shared.tunnels);
+                match t.get(&head.cookie) {
+                    None => Err(&b"HTTP/1.0 404 Not Found\r\n\r\n"[..]),
+                    Some(w) if w.peer != peer.ip() || w.user != user => {
+                        Err(&b"HTTP/1.0 403 Forbidden\r\n\r\n"[..])
+                    }
+                    Some(_) => t.remove(&head.cookie).ok_or(&b""[..]),
                 }
-                None => {
-                    let _ = stream.write_all(b"HTTP/1.0 404 Not Found\r\n\r\n").await;
+            };
+            match paired {
+                // The GET's task owns the POST socket (and its slot) from here on.
+                Ok(w) => {
+                    let _ = w.tx.send((stream, body.to_vec(), slot));
+                }
+                Err(answer) => {
+                    debug!(%peer, cookie = %head.cookie, "tunnel POST not paired");
+                    shared.rejected.fetch_add(1, Ordering::Relaxed);
+                    write_timed(&shared, &mut stream, answer).await;
                 }
             }
+        }
+    }
+}
+
+/// Writes a whole short answer, giving up after [`Limits::write_timeout`]. True if written.
+async fn write_timed<W: AsyncWrite + Unpin>(shared: &Shared, wr: &mut W, bytes: &[u8]) -> bool {
+    match tokio::time::timeout(shared.limits.write_timeout, wr.write_all(bytes)).await {
+        Ok(r) => r.is_ok(),
+        Err(_) => {
+            shared.write_timeouts.fetch_add(1, Ordering::Relaxed);
+            false
         }
     }
 }
@@ -496,13 +622,15 @@ async fn serve<R, W>(
     conn: ConnId,
     mut shutdown: watch::Receiver<bool>,
     mut buf: BytesMut,
+    mut slot: SlotGuard,
 ) where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let (tx, rx) = mpsc::channel::<Out>(16);
-    lock(&shared.conns).insert(conn, tx.clone());
-    let mut writer = tokio::spawn(writer_task(wr, rx, shared.cname.clone()));
+    let (ctl, ctl_rx) = mpsc::unbounded_channel::<Control>();
+    lock(&shared.conns).insert(conn, ctl);
+    let mut writer = tokio::spawn(writer_task(wr, rx, ctl_rx, shared.clone()));
     let limits = shared.limits.clone();
     let mut last_activity = tokio::time::Instant::now();
     let mut partial_since: Option<tokio::time::Instant> = None;
@@ -514,7 +642,8 @@ async fn serve<R, W>(
                     partial_since = None;
                     match msg {
                         Incoming::Request(req) => {
-                            let close = on_request(&shared, &tx, &req, conn, peer, local).await;
+                            let close =
+                                on_request(&shared, &tx, &req, conn, peer, local, &mut slot).await;
                             if close {
                                 break 'outer;
                             }
@@ -542,16 +671,26 @@ async fn serve<R, W>(
         } else if partial_since.is_none() {
             partial_since = Some(now);
         }
-        let deadline = match partial_since {
+        let mut deadline = match partial_since {
             Some(t) => t + limits.header_timeout,
             None => last_activity + limits.idle_timeout,
         };
+        // Unauthenticated: closed at its deadline whatever it sends (issue 14.3).
+        let unproven = slot.unproven_deadline().map(tokio::time::Instant::from_std);
+        if let Some(u) = unproven {
+            deadline = deadline.min(u);
+        }
         tokio::select! {
             r = rd.read_buf(&mut buf) => match r {
                 Ok(0) | Err(_) => break,
                 Ok(_) => last_activity = tokio::time::Instant::now(),
             },
             _ = tokio::time::sleep_until(deadline) => {
+                if unproven.is_some_and(|u| u <= tokio::time::Instant::now()) {
+                    debug!(%peer, "no authenticated request: closing");
+                    shared.unauthenticated_closed.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
                 if partial_since.is_some() {
                     debug!(%peer, "request head timeout");
                     break;
@@ -593,6 +732,7 @@ async fn on_request(
     conn: ConnId,
     peer: SocketAddr,
     local: IpAddr,
+    slot: &mut SlotGuard,
 ) -> bool {
     let decision = shared.auth.check(&AuthRequest {
         method: method_name(&req.method),
@@ -600,7 +740,11 @@ async fn on_request(
         authorization: req.header("Authorization"),
     });
     let user = match decision {
-        AuthDecision::Allow { user } => user,
+        AuthDecision::Allow { user } => {
+            // Progress: the connection no longer counts against the unauthenticated limits.
+            slot.prove(Instant::now());
+            user
+        }
         AuthDecision::Challenge { www_authenticate } => {
             shared.rejected.fetch_add(1, Ordering::Relaxed);
             let mut r = Reply::new(401, req.cseq);
@@ -908,26 +1052,74 @@ struct Attached {
     last_sr: Option<Instant>,
 }
 
-enum Next {
-    Msg(Option<Out>),
-    Frame(Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream_hub::Kicked>),
+/// The next frame of any attached session (RFC 2326 s10.12: several sessions may share one
+/// connection, each on its own channels), starting the search at `first` so that no session
+/// starves the others. Pending for ever when nothing is attached.
+async fn next_frame(
+    active: &[Attached],
+    first: usize,
+) -> (
+    usize,
+    Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream_hub::Kicked>,
+) {
+    let n = active.len();
+    let mut futs: Vec<_> = (0..n)
+        .map(|k| {
+            let i = (first + k) % n;
+            (i, Box::pin(active[i].viewer.next()))
+        })
+        .collect();
+    std::future::poll_fn(|cx| {
+        for (i, f) in futs.iter_mut() {
+            if let std::task::Poll::Ready(r) = f.as_mut().poll(cx) {
+                return std::task::Poll::Ready((*i, r));
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
-async fn writer_task<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Out>, cname: String) {
-    let mut active: Option<Attached> = None;
+enum Next {
+    Control(Control),
+    Msg(Option<Out>),
+    Frame(
+        usize,
+        Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream_hub::Kicked>,
+    ),
+}
+
+/// Owns a connection's write half: replies in order, interleaved RTP of every playing
+/// session, and [`Control`] from shared tasks. Every write is bounded in time: replies by
+/// [`Limits::write_timeout`], frames by the viewer's lag bound (it is kicked).
+async fn writer_task<W: AsyncWrite + Unpin>(
+    mut wr: W,
+    mut rx: mpsc::Receiver<Out>,
+    mut ctl: mpsc::UnboundedReceiver<Control>,
+    shared: Arc<Shared>,
+) {
+    let mut active: Vec<Attached> = Vec::with_capacity(MAX_SESSIONS_PER_CONNECTION);
+    // Sessions that expired, so that an Attach still queued behind a stuck reply is dropped.
+    let mut expired: std::collections::VecDeque<String> = Default::default();
+    let mut turn = 0usize;
     loop {
-        let next = match &active {
-            Some(a) => tokio::select! {
-                biased;
-                m = rx.recv() => Next::Msg(m),
-                f = a.viewer.next() => Next::Frame(f),
-            },
-            None => Next::Msg(rx.recv().await),
+        let next = tokio::select! {
+            biased;
+            Some(c) = ctl.recv() => Next::Control(c),
+            m = rx.recv() => Next::Msg(m),
+            (i, f) = next_frame(&active, turn), if !active.is_empty() => Next::Frame(i, f),
         };
         match next {
+            Next::Control(Control::Expired(session)) => {
+                active.retain(|a| a.session != session);
+                if expired.len() >= 4 * MAX_SESSIONS_PER_CONNECTION {
+                    expired.pop_front();
+                }
+                expired.push_back(session);
+            }
             Next::Msg(None) => break,
             Next::Msg(Some(Out::Reply(bytes, close))) => {
-                if wr.write_all(&bytes).await.is_err() || close {
+                if !write_timed(&shared, &mut wr, &bytes).await || close {
                     break;
                 }
             }
@@ -937,7 +1129,11 @@ async fn writer_task<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Ou
                 rtp,
                 rtcp,
             })) => {
-                active = Some(Attached {
+                if expired.contains(&session) {
+                    continue;
+                }
+                active.retain(|a| a.session != session);
+                active.push(Attached {
                     session,
                     viewer,
                     rtp,
@@ -946,19 +1142,21 @@ async fn writer_task<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Ou
                 });
             }
             Next::Msg(Some(Out::Detach(session))) => {
-                if active.as_ref().is_some_and(|a| a.session == session) {
-                    active = None;
-                }
+                active.retain(|a| a.session != session);
             }
-            Next::Frame(Err(_)) => {
+            Next::Frame(_, Err(_)) => {
                 debug!("interleaved viewer kicked: lag bound");
                 break;
             }
-            Next::Frame(Ok(f)) => {
-                let Some(a) = active.as_mut() else { continue };
+            Next::Frame(i, Ok(f)) => {
+                turn = i + 1;
+                let Some(a) = active.get_mut(i) else { continue };
                 let sr = if a.last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
                     a.last_sr = Some(Instant::now());
-                    Some(rtcp::sender_report(&a.viewer.sender_info(&f), &cname))
+                    Some(rtcp::sender_report(
+                        &a.viewer.sender_info(&f),
+                        &shared.cname,
+                    ))
                 } else {
                     None
                 };

@@ -433,10 +433,22 @@ fn setup(
     let Ok(specs) = transport::parse(header) else {
         return Reply::new(400, Some(cseq));
     };
+    // Interleaved channels of the connection's other sessions: each session needs its own
+    // (RFC 2326 s10.12: the channel is all that tells one stream's packets from another's).
+    let taken: Vec<u8> = table
+        .sessions
+        .values()
+        .filter(|s| s.owner == ctx.conn && Some(&s.id) != existing.as_ref())
+        .filter_map(|s| match s.delivery {
+            Delivery::Interleaved { rtp, rtcp } => Some([rtp, rtcp]),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     let mut forbidden = false;
     let mut chosen: Option<(Delivery, String)> = None;
     for spec in &specs {
-        match pick(spec, ctx, &params, table.count_conn(ctx.conn)) {
+        match pick(spec, ctx, &params, &taken) {
             Pick::Use(d, echo) => {
                 chosen = Some((d, echo));
                 break;
@@ -494,12 +506,7 @@ enum Pick {
     Skip,
 }
 
-fn pick(
-    spec: &TransportSpec,
-    ctx: &Context,
-    params: &StreamParams,
-    sessions_on_conn: usize,
-) -> Pick {
+fn pick(spec: &TransportSpec, ctx: &Context, params: &StreamParams, taken_channels: &[u8]) -> Pick {
     if !spec.is_play() {
         return Pick::Skip;
     }
@@ -524,8 +531,21 @@ fn pick(
     }
     match spec.lower {
         Some(Lower::Tcp) => {
-            let n = (sessions_on_conn * 2) as u8;
-            let (rtp, rtcp) = spec.interleaved.unwrap_or((n, n + 1));
+            let (rtp, rtcp) = match spec.interleaved {
+                // Channels another session of this connection uses: not this transport.
+                Some((a, b)) if taken_channels.contains(&a) || taken_channels.contains(&b) => {
+                    return Pick::Skip;
+                }
+                Some(pair) => pair,
+                // The lowest free even/odd pair (at most MAX_SESSIONS_PER_CONNECTION are taken).
+                None => match (0..=254u8)
+                    .step_by(2)
+                    .find(|n| !taken_channels.contains(n) && !taken_channels.contains(&(n + 1)))
+                {
+                    Some(n) => (n, n + 1),
+                    None => return Pick::Skip,
+                },
+            };
             Pick::Use(
                 Delivery::Interleaved { rtp, rtcp },
                 spec.interleaved_reply((rtp, rtcp)),

@@ -33,6 +33,8 @@ pub struct TunnelHead {
     pub role: TunnelRole,
     pub path: String,
     pub cookie: String,
+    /// The head's `Authorization` header, if any (the tunnel is bound to its user).
+    pub authorization: Option<String>,
     /// Bytes the head used (the POST body follows).
     pub head_len: usize,
 }
@@ -69,6 +71,7 @@ pub fn parse_head(head: &[u8], max_headers: usize) -> Result<TunnelHead, TunnelE
         return Err(TunnelError::NotHttp);
     }
     let mut cookie = None;
+    let mut authorization = None;
     for (i, line) in lines.take_while(|l| !l.is_empty()).enumerate() {
         if i >= max_headers {
             return Err(TunnelError::TooManyHeaders);
@@ -77,6 +80,10 @@ pub fn parse_head(head: &[u8], max_headers: usize) -> Result<TunnelHead, TunnelE
             && n.trim().eq_ignore_ascii_case("x-sessioncookie")
         {
             cookie = Some(v.trim().to_owned());
+        } else if let Some((n, v)) = line.split_once(':')
+            && n.trim().eq_ignore_ascii_case("authorization")
+        {
+            authorization = Some(v.trim().to_owned());
         }
     }
     let cookie = cookie
@@ -87,6 +94,7 @@ pub fn parse_head(head: &[u8], max_headers: usize) -> Result<TunnelHead, TunnelE
         role,
         path,
         cookie,
+        authorization,
         head_len: head.len(),
     })
 }
@@ -182,6 +190,12 @@ mod tests {
         assert_eq!(h.role, TunnelRole::Get);
         assert_eq!(h.cookie, "abc123");
         assert_eq!(h.path, "/main");
+        assert_eq!(h.authorization, None);
+        let get = b"GET /main HTTP/1.0\r\nx-sessioncookie: c\r\nAuthorization: Basic YTpi\r\n\r\n";
+        assert_eq!(
+            parse_head(get, 32).unwrap().authorization.as_deref(),
+            Some("Basic YTpi")
+        );
         let post =
             b"POST /main HTTP/1.0\r\nX-SessionCookie: abc123\r\nContent-Length: 32767\r\n\r\n";
         assert_eq!(parse_head(post, 32).unwrap().role, TunnelRole::Post);

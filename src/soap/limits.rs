@@ -41,7 +41,31 @@ pub const AUTH_FAILURE_TABLE: usize = 1024;
 /// HTTP: time allowed to receive a request's headers, and to receive its body.
 pub const HTTP_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const HTTP_BODY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Concurrent HTTP connections served; more wait in the listen backlog.
+/// Concurrent HTTP connections served; more are answered 503 and closed.
 pub const HTTP_MAX_CONNECTIONS: usize = 512;
+/// Most concurrent HTTP connections from one IP address (issue 14.4: one host's 700 idle
+/// connections held up every request). Browsers open 6 per host; an NVR a few.
+pub const HTTP_MAX_CONNECTIONS_PER_ADDRESS: usize = 32;
+/// Connections that unproven connections (see below) from addresses already holding one
+/// cannot take: kept for new addresses and addresses that completed a request recently.
+pub const HTTP_RESERVED_CONNECTIONS: usize = 64;
+/// A connection that has not completed a request head this long after it was accepted is
+/// closed (shorter than [`HTTP_HEADER_TIMEOUT`], which bounds each later request's head).
+pub const HTTP_FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an address that completed a request may still use the reserved connections.
+pub const HTTP_TRUSTED_MEMORY: Duration = Duration::from_secs(600);
+/// A refusal (503) that cannot be written in this long is dropped.
+pub const HTTP_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The HTTP server's connection admission policy with the defaults above.
+pub fn http_slot_policy() -> crate::conn_slots::SlotPolicy {
+    crate::conn_slots::SlotPolicy {
+        max_connections: HTTP_MAX_CONNECTIONS,
+        max_per_address: HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+        reserve: HTTP_RESERVED_CONNECTIONS,
+        unproven_timeout: HTTP_FIRST_REQUEST_TIMEOUT,
+        trusted_memory: HTTP_TRUSTED_MEMORY,
+    }
+}
 /// Most request header fields (hyper answers 431 beyond this).
 pub const HTTP_MAX_HEADERS: usize = 64;
