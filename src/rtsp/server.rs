@@ -595,6 +595,7 @@ async fn on_request(
     local: IpAddr,
 ) -> bool {
     let decision = shared.auth.check(&AuthRequest {
+        peer: peer.ip(),
         method: method_name(&req.method),
         uri: &req.uri,
         authorization: req.header("Authorization"),
@@ -608,6 +609,25 @@ async fn on_request(
                 r = r.header("WWW-Authenticate", c);
             }
             return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
+        }
+        AuthDecision::Failed {
+            www_authenticate,
+            delay,
+            close,
+        } => {
+            // Refused credentials: answered after the gate's throttle delay (this
+            // connection's task only waits), and the connection closed once the address
+            // keeps failing (issue 14.1).
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+            let mut r = Reply::new(401, req.cseq);
+            for c in www_authenticate {
+                r = r.header("WWW-Authenticate", c);
+            }
+            if close {
+                r = r.header("Connection", "close");
+            }
+            return tx.send(Out::Reply(r.to_bytes(), close)).await.is_err() || close;
         }
     };
     if req.method == Method::Describe
