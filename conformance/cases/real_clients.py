@@ -67,7 +67,7 @@ async def curl_soap(ctx_work: Path, url: str, user: str, password: str, body: st
 
 @case("CLIENT-curl-digest-soap", "curl --digest -u USER:PASS --data @GetUsers.xml .../onvif/device_service")
 async def curl_digest_soap(ctx):
-    code, text = await curl_soap(ctx.work, ctx.nvt.device_url(), ctx.user, ctx.password, "<tds:GetUsers/>", "GetUsers.xml")
+    code, text = await curl_soap(ctx.work, ctx.nvt.device_url, ctx.user, ctx.password, "<tds:GetUsers/>", "GetUsers.xml")
     check(code == 200 and "GetUsersResponse" in text and f">{ctx.user}<" in text, f"{code}: {text[-300:]}")
     ctx.note("users listed over curl's Digest (empty first POST answered with the challenge)")
 
@@ -80,7 +80,7 @@ def ha_skew_case(offset_h: int):
         try:
             t = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=offset_h)
             code, text = await curl_soap(
-                ctx.work, cam.device_url(), ctx.user, ctx.password,
+                ctx.work, cam.device_url, ctx.user, ctx.password,
                 "<tds:SetSystemDateAndTime><tds:DateTimeType>Manual</tds:DateTimeType>"
                 "<tds:DaylightSavings>false</tds:DaylightSavings><tds:UTCDateTime>"
                 f"<tt:Time><tt:Hour>{t.hour}</tt:Hour><tt:Minute>{t.minute}</tt:Minute><tt:Second>{t.second}</tt:Second></tt:Time>"
@@ -90,7 +90,7 @@ def ha_skew_case(offset_h: int):
             )
             check(code == 200, f"could not skew the camera clock: {code} {text[-300:]}")
             p = await asyncio.create_subprocess_exec(
-                str(zeep_py), str(ROOT / "conformance/ha_skew_client.py"), cam.device_url(), ctx.user, ctx.password,
+                str(zeep_py), str(ROOT / "conformance/ha_skew_client.py"), cam.device_url, ctx.user, ctx.password,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             out, err = await asyncio.wait_for(p.communicate(), 120)
