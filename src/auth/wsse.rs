@@ -154,7 +154,6 @@ pub fn password_digest(nonce: &[u8], created: &str, password: &str) -> String {
 }
 
 /// The replay state of one user.
-#[derive(Default)]
 struct UserCache {
     /// Accepted nonces and their `Created` (ms).
     by_nonce: HashMap<Vec<u8>, i64>,
@@ -166,13 +165,19 @@ struct UserCache {
     used: u64,
 }
 
-impl UserCache {
-    fn new() -> Self {
+impl Default for UserCache {
+    /// No nonce seen yet, and no floor.
+    fn default() -> Self {
         UserCache {
+            by_nonce: HashMap::new(),
+            by_created: BTreeSet::new(),
             floor_ms: i64::MIN,
-            ..Default::default()
+            used: 0,
         }
     }
+}
+
+impl UserCache {
 
     /// Forgets the oldest entry, raising the floor to it.
     fn pop_oldest(&mut self) -> Option<i64> {
@@ -277,7 +282,7 @@ impl WsseVerifier {
         let cache = seen
             .users
             .entry(cred.username.clone())
-            .or_insert_with(UserCache::new);
+            .or_default();
         cache.used = tick;
         // Entries that can never be accepted again (outside the skew bound) go, by the floor.
         let too_old = now_ms.saturating_sub(self.max_skew_ms);

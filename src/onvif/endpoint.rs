@@ -307,17 +307,10 @@ impl Endpoint {
                     Duration::ZERO,
                 ));
             }
-            Some(Check::Failed { delay, .. }) => {
-                if !pre_auth {
-                    return Auth::Refuse(self.challenge(
-                        req.peer,
-                        soap.version,
-                        relates,
-                        false,
-                        delay,
-                    ));
-                }
+            Some(Check::Failed { delay, .. }) if !pre_auth => {
+                return Auth::Refuse(self.challenge(req.peer, soap.version, relates, false, delay));
             }
+            Some(Check::Failed { .. }) => {}
         }
         if let Some(token) = &soap.security {
             let refuse = |delay: Duration| {
@@ -344,11 +337,8 @@ impl Endpoint {
                     return refuse(delay);
                 }
                 Check::Stale => {}
-                Check::Failed { delay, .. } => {
-                    if !pre_auth {
-                        return refuse(delay);
-                    }
-                }
+                Check::Failed { delay, .. } if !pre_auth => return refuse(delay),
+                Check::Failed { .. } => {}
             }
         }
         match user {
