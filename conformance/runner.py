@@ -30,8 +30,8 @@ from conformance import applicability  # noqa: E402
 from conformance.harness import REGISTRY, Context, Failed, NotApplicable  # noqa: E402
 from conformance.nvt import Nvt  # noqa: E402
 
-CASE_MODULES = ["device", "security", "media", "imaging", "rtss", "events", "clients", "faults", "multicast", "ha_flow",
-                "rtss_multicast", "discovery"]
+CASE_MODULES = ["device", "security", "media", "imaging", "rtss", "events", "clients", "real_clients", "faults",
+                "multicast", "ha_flow", "rtss_multicast", "discovery"]
 USER = "admin"
 PASSWORD = "conformance-Pw1"
 

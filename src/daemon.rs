@@ -20,7 +20,7 @@ pub use crate::settings::admin::{ADMIN_PASSWORD_ENV, FIRST_ADMIN};
 use crate::streams::Streams;
 
 /// The authentication realm of every protocol (HTTP Digest and RTSP Digest).
-pub const REALM: &str = "nvt";
+pub use crate::auth::limits::REALM;
 
 /// Runs until SIGTERM/SIGINT. An ONVIF SystemReboot stops everything the same way and starts
 /// again from the settings file (a graceful restart of the daemon, not of the host).
@@ -113,14 +113,15 @@ async fn run_once(
     // Serve before "nvt running": that line means ready.
     let protocols = settings.network.protocols.clone();
     let rtsp_port = port(protocols.rtsp_port, config.rtsp_port, ports.rtsp);
+    // The one authentication gate of this run: SOAP, plain HTTP and RTSP log in through it.
+    let clock_store = store.clone();
+    let gate = Arc::new(crate::auth::gate::Gate::new(
+        store.clone(),
+        Arc::new(move || crate::onvif::device::device_now_ms(&clock_store)),
+    ));
     let rtsp = if protocols.rtsp_enabled {
-        let server = start_rtsp(
-            SocketAddr::new(config.bind, rtsp_port),
-            &config.connections,
-            &store,
-            &streams,
-        )
-        .await?;
+        let rtsp_bind = SocketAddr::new(config.bind, rtsp_port);
+        let server = start_rtsp(rtsp_bind, &config.connections, &store, &streams, &gate).await?;
         ports.rtsp.get_or_insert(server.local_addr().port());
         Some(server)
     } else {
@@ -156,6 +157,7 @@ async fn run_once(
         camera: &camera,
         broker: &broker,
         streams: &streams,
+        gate: &gate,
     };
     let (http, http_port) = start_http(
         config,
@@ -229,10 +231,11 @@ async fn start_rtsp(
     connections: &crate::config::ConnectionLimits,
     store: &Arc<SettingsStore>,
     streams: &Streams,
+    gate: &Arc<crate::auth::gate::Gate>,
 ) -> anyhow::Result<RtspServer> {
     let basic_store = store.clone();
     let auth = Arc::new(
-        DigestRtspAuth::new(REALM, store.clone())
+        DigestRtspAuth::new(gate.clone())
             .with_basic(move || basic_store.get().network.allow_basic_auth),
     );
     let mut server_config = ServerConfig::new(bind);
@@ -261,6 +264,7 @@ struct Run<'a> {
     camera: &'a Arc<Camera>,
     broker: &'a Arc<crate::events::Broker>,
     streams: &'a Streams,
+    gate: &'a Arc<crate::auth::gate::Gate>,
 }
 
 /// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
@@ -279,10 +283,11 @@ async fn start_http(
         camera,
         broker,
         streams,
+        gate,
     } = *run;
     use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
-    use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX, Security};
+    use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX};
     use crate::onvif::generated::{device, imaging};
     use crate::onvif::imaging::{Imaging, ImagingEntry};
     use crate::snapshot::Snapshots;
@@ -291,11 +296,6 @@ async fn start_http(
         .await
         .with_context(|| format!("binding HTTP to {}:{}", config.bind, http_port))?;
     let local = listener.local_addr()?;
-    let clock_store = store.clone();
-    let security = Security::new(
-        store.clone(),
-        Arc::new(move || crate::onvif::device::device_now_ms(&clock_store)),
-    );
     let identity = Identity {
         manufacturer: id.manufacturer.clone(),
         model: id.chip_model.clone(),
@@ -328,13 +328,13 @@ async fn start_http(
         ],
     };
     let snapshots = Snapshots::new(
-        security.http_handle(),
+        gate.clone(),
         store.clone(),
         Arc::new(camera.sdk().clone()),
     );
     let (events, producer, subscriptions) =
         crate::onvif::events::Events::new(broker.clone(), store.clone()).services();
-    let endpoint = Endpoint::new(security)
+    let endpoint = Endpoint::new(gate.clone())
         .route(
             crate::onvif::endpoint::DEVICE_PATH,
             device::Service(

@@ -2,8 +2,9 @@
 //! video source at the profile's resolution, encoded by the SDK (`NVT_JPEG_Snap`). This is
 //! the URI Media's GetSnapshotUri hands out (ONVIF Media s.5.16: a plain HTTP GET, no SOAP).
 //!
-//! - Authentication: HTTP Digest with the ONVIF users, the same nonces and failure throttle
-//!   as SOAP; Basic too when the owner turned on `network.allow_basic_auth`. Any user level
+//! - Authentication: through the one gate (`auth::gate`): HTTP Digest with the ONVIF users,
+//!   the same nonces and failure throttle as SOAP and RTSP; Basic too when the owner turned on
+//!   `network.allow_basic_auth`. Any user level
 //!   may take snapshots (READ_MEDIA is User and up).
 //! - Answers: 200 `image/jpeg`; 401 with challenges; 404 for an unknown profile (only after
 //!   authentication, so the profile list does not leak); 405 for methods other than GET;
@@ -22,8 +23,9 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use tokio::sync::Semaphore;
 
-use crate::http::server::{HttpHandler, plain_owned, to_hyper};
-use crate::onvif::endpoint::{HttpRequest, SNAPSHOT_PREFIX, Security};
+use crate::auth::gate::Gate;
+use crate::http::server::{HttpHandler, plain_owned};
+use crate::onvif::endpoint::{HttpRequest, SNAPSHOT_PREFIX};
 use crate::onvif::rt::BoxFuture;
 use crate::sdk::Sdk;
 use crate::settings::{Settings, SettingsStore};
@@ -85,17 +87,17 @@ impl Snapper for Sdk {
 
 /// The `/snapshot/` handler.
 pub struct Snapshots {
-    security: Security,
+    gate: Arc<Gate>,
     store: Arc<SettingsStore>,
     snapper: Arc<dyn Snapper>,
     slots: Arc<Semaphore>,
 }
 
 impl Snapshots {
-    /// `security` shares users, nonces and throttle with SOAP (`Security::http_handle`).
-    pub fn new(security: Security, store: Arc<SettingsStore>, snapper: Arc<dyn Snapper>) -> Self {
+    /// `gate` is the one every protocol authenticates through.
+    pub fn new(gate: Arc<Gate>, store: Arc<SettingsStore>, snapper: Arc<dyn Snapper>) -> Self {
         Snapshots {
-            security,
+            gate,
             store,
             snapper,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_SNAPSHOTS)),
@@ -109,16 +111,11 @@ impl Snapshots {
                 .insert(hyper::header::ALLOW, HeaderValue::from_static("GET"));
             return r;
         }
-        let settings = self.store.get();
-        if let Err(refused) = self
-            .security
-            .http_user_or_basic(req, settings.network.allow_basic_auth)
-        {
-            if !refused.delay.is_zero() {
-                tokio::time::sleep(refused.delay).await;
-            }
-            return to_hyper(refused);
+        let allow_basic = self.store.get().network.allow_basic_auth;
+        if let Err(refused) = crate::http::auth::user(&self.gate, req, allow_basic).await {
+            return refused;
         }
+        let settings = self.store.get();
         let path = req.uri.split('?').next().unwrap_or("");
         let token = path.strip_prefix(SNAPSHOT_PREFIX).unwrap_or("");
         let Some(target) = target(&settings, token) else {
@@ -270,9 +267,9 @@ mod tests {
             calls: Mutex::new(0),
             fail,
         };
-        let security = Security::new(store.clone(), Arc::new(|| 0));
+        let auth = Arc::new(crate::auth::gate::Gate::new(store.clone(), Arc::new(|| 0)));
         (
-            Snapshots::new(security, store.clone(), Arc::new(gate)),
+            Snapshots::new(auth, store.clone(), Arc::new(gate)),
             tx,
             dir,
         )

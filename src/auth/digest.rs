@@ -9,8 +9,18 @@
 //! What it implements:
 //! - challenges for SHA-256 and MD5 (RFC 7616 s.3.3), `qop="auth"`, an `opaque` that is
 //!   constant for the life of the server, one nonce shared by all offered algorithms;
-//! - nonce expiry: a correct response computed over an expired or forgotten nonce gets a fresh
-//!   challenge with `stale=true` (s.3.3), so clients retry without asking the user again;
+//! - challenges that begin `Digest realm="..", nonce=".."` (then `stale=true` when set), in
+//!   that order, and the MD5 one last: live555 (VLC, openRTSP, many NVRs) reads only the last
+//!   Digest challenge, with a fixed `sscanf` of exactly that prefix (RTSPClient.cpp,
+//!   `handleAuthenticationFailure`); the order of auth-params is free in RFC 7616 s.3.3;
+//! - nonces that say who they were issued to: `base64url(issued ms | random | HMAC-SHA-256
+//!   (server key, issued | random | client address)[..12])`. A nonce this server did not issue
+//!   to this address (made up, like `nonce="0"`, or taken from someone else's challenge) is
+//!   refused *before* the response is computed, so it never tells a right password from a
+//!   wrong one (issue 14.1: `stale=true` only for the right password was an oracle);
+//! - nonce expiry: a correct response computed over an expired or forgotten nonce that this
+//!   server issued gets a fresh challenge with `stale=true` (s.3.3), so clients retry without
+//!   asking the user again;
 //! - nonce-count replay protection per nonce (s.3.4: "the server can detect request replays
 //!   by maintaining its own copy of this count"), with a 64-wide window so that pipelined or
 //!   parallel requests that reuse one nonce may arrive slightly out of order;
@@ -23,9 +33,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use hmac::{Hmac, Mac};
 use md5::Md5;
 use rand::RngCore;
 use sha2::{Digest as _, Sha256};
@@ -38,9 +50,13 @@ pub const MAX_AUTHORIZATION_LEN: usize = 4096;
 /// Most auth-params accepted in one header (RFC 7616 defines 11).
 pub const MAX_AUTH_PARAMS: usize = 24;
 /// Default lifetime of a nonce before a correct response gets `stale=true`.
-pub const DEFAULT_NONCE_LIFETIME: Duration = Duration::from_secs(300);
+pub const DEFAULT_NONCE_LIFETIME: Duration = super::limits::DIGEST_NONCE_LIFETIME;
 /// Default number of outstanding nonces remembered.
-pub const DEFAULT_MAX_NONCES: usize = 4096;
+pub const DEFAULT_MAX_NONCES: usize = super::limits::DIGEST_MAX_NONCES;
+/// Bytes of the HMAC kept in a nonce: 96 bits, beyond guessing at any rate the throttle allows.
+const NONCE_MAC_BYTES: usize = 12;
+/// Issue time (ms since the server's epoch, 8 bytes) and randomness (8 bytes) of a nonce.
+const NONCE_BODY_BYTES: usize = 16;
 /// Width of the out-of-order window of the nonce-count replay check.
 const NC_WINDOW: u32 = 64;
 
@@ -340,10 +356,32 @@ pub struct DigestConfig {
     pub algorithms: Vec<Algorithm>,
     pub nonce_lifetime: Duration,
     pub max_nonces: usize,
-    /// Accept responses without `qop` (RFC 2069 style, MD5 only). Off for HTTP. Some RTSP
-    /// clients (older live555-based ones) never send `qop`; such responses have no
-    /// nonce-count, so replay protection reduces to the nonce lifetime.
+}
+
+/// What one protocol accepts of a Digest response.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// Accept responses without `qop` (RFC 2069 style, MD5 only). Off for HTTP. live555
+    /// (VLC, openRTSP) never sends `qop`, even when it is offered (DigestAuthentication.cpp
+    /// `computeDigestResponse`), so RTSP needs it; such responses have no nonce-count, so a
+    /// captured one can be replayed by the same address for the nonce's lifetime (the nonce
+    /// is bound to the address it was issued to).
     pub allow_rfc2069: bool,
+    /// Whether the `uri` auth-param may stand for the request-target (param, request).
+    pub uri_ok: fn(&str, &str) -> bool,
+}
+
+impl Policy {
+    /// HTTP (SOAP, page, HLS, snapshots): `qop=auth` required, `uri` names the request.
+    pub const HTTP: Policy = Policy {
+        allow_rfc2069: false,
+        uri_ok: uri_matches,
+    };
+    /// `qop`-less responses accepted, `uri` names the request (tests and tools).
+    pub const RFC2069: Policy = Policy {
+        allow_rfc2069: true,
+        uri_ok: uri_matches,
+    };
 }
 
 impl DigestConfig {
@@ -353,7 +391,6 @@ impl DigestConfig {
             algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             nonce_lifetime: DEFAULT_NONCE_LIFETIME,
             max_nonces: DEFAULT_MAX_NONCES,
-            allow_rfc2069: false,
         }
     }
 }
@@ -375,6 +412,8 @@ pub enum Verdict {
 pub enum DenyReason {
     Malformed(ParseError),
     RealmMismatch,
+    /// Not a nonce this server issued to this address (made up, or someone else's).
+    UnknownNonce,
     UriMismatch,
     OpaqueMismatch,
     UnsupportedAlgorithm,
@@ -422,11 +461,15 @@ struct NonceTable {
     order: VecDeque<String>,
 }
 
-/// Server-side HTTP Digest state: the realm, the opaque value and the outstanding nonces.
-/// Share one per credential store (behind an `Arc`); all methods take `&self`.
+/// Server-side HTTP Digest state: the realm, the opaque value, the nonce key and the
+/// outstanding nonces. One per gate; all methods take `&self`.
 pub struct DigestAuth {
     config: DigestConfig,
     opaque: String,
+    /// HMAC key of the nonces, random per server run.
+    key: [u8; 32],
+    /// Nonce issue times are counted from here.
+    epoch: Instant,
     nonces: Mutex<NonceTable>,
 }
 
@@ -434,11 +477,46 @@ impl DigestAuth {
     pub fn new(config: DigestConfig) -> Self {
         let mut raw = [0u8; 12];
         rand::rng().fill_bytes(&mut raw);
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
         DigestAuth {
             config,
             opaque: hex(&raw),
+            key,
+            // Far enough in the past that any `now` a caller passes is after it.
+            epoch: Instant::now()
+                .checked_sub(Duration::from_secs(1))
+                .unwrap_or_else(Instant::now),
             nonces: Mutex::new(NonceTable::default()),
         }
+    }
+
+    fn mac(&self, body: &[u8], peer: IpAddr) -> Hmac<Sha256> {
+        let mut m = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key size");
+        m.update(body);
+        match super::throttle::address_key(peer) {
+            IpAddr::V4(a) => m.update(&a.octets()),
+            IpAddr::V6(a) => m.update(&a.octets()),
+        }
+        m
+    }
+
+    /// When `nonce` was issued, if this server issued it to `peer`.
+    fn issued_at(&self, nonce: &str, peer: IpAddr) -> Option<Instant> {
+        use base64::Engine as _;
+        if nonce.len() > 64 {
+            return None;
+        }
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(nonce)
+            .ok()?;
+        if raw.len() != NONCE_BODY_BYTES + NONCE_MAC_BYTES {
+            return None;
+        }
+        let (body, tag) = raw.split_at(NONCE_BODY_BYTES);
+        self.mac(body, peer).verify_truncated_left(tag).ok()?;
+        let ms = u64::from_be_bytes(body[..8].try_into().ok()?);
+        self.epoch.checked_add(Duration::from_millis(ms))
     }
 
     pub fn config(&self) -> &DigestConfig {
@@ -456,33 +534,36 @@ impl DigestAuth {
         self.nonces.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Issues a fresh nonce and returns the `WWW-Authenticate` header values to send, one per
-    /// offered algorithm, most preferred first (RFC 7616 s.3.7). All share nonce and opaque,
-    /// so clients that merge several headers into one still end up with a consistent set.
-    pub fn challenge(&self, now: Instant, stale: bool) -> Vec<String> {
-        let nonce = self.issue_nonce(now);
+    /// Issues a fresh nonce for `peer` and returns the `WWW-Authenticate` header values to
+    /// send, one per offered algorithm, most preferred first (RFC 7616 s.3.7), so MD5 comes
+    /// last. All share nonce and opaque, so clients that merge several headers into one still
+    /// end up with a consistent set. Each starts `Digest realm="..", nonce=".."` (and
+    /// `stale=true` right after when set): the only layout live555 parses.
+    pub fn challenge(&self, peer: IpAddr, now: Instant, stale: bool) -> Vec<String> {
+        let nonce = self.issue_nonce(peer, now);
+        let stale = if stale { "stale=true, " } else { "" };
         self.config
             .algorithms
             .iter()
             .map(|a| {
-                let mut h = format!(
-                    "Digest realm=\"{}\", qop=\"auth\", algorithm={}, nonce=\"{}\", opaque=\"{}\"",
+                format!(
+                    "Digest realm=\"{}\", nonce=\"{}\", {stale}qop=\"auth\", algorithm={}, opaque=\"{}\"",
                     self.config.realm,
-                    a.token(),
                     nonce,
+                    a.token(),
                     self.opaque
-                );
-                if stale {
-                    h.push_str(", stale=true");
-                }
-                h
+                )
             })
             .collect()
     }
 
-    fn issue_nonce(&self, now: Instant) -> String {
-        let mut raw = [0u8; 18];
-        rand::rng().fill_bytes(&mut raw);
+    fn issue_nonce(&self, peer: IpAddr, now: Instant) -> String {
+        let mut raw = [0u8; NONCE_BODY_BYTES + NONCE_MAC_BYTES];
+        let ms = now.saturating_duration_since(self.epoch).as_millis() as u64;
+        raw[..8].copy_from_slice(&ms.to_be_bytes());
+        rand::rng().fill_bytes(&mut raw[8..NONCE_BODY_BYTES]);
+        let tag = self.mac(&raw[..NONCE_BODY_BYTES], peer).finalize().into_bytes();
+        raw[NONCE_BODY_BYTES..].copy_from_slice(&tag[..NONCE_MAC_BYTES]);
         // Base64 without padding or '/' keeps it a valid token should a client not quote it.
         use base64::Engine as _;
         let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
@@ -528,37 +609,48 @@ impl DigestAuth {
         }
     }
 
-    /// Checks an `Authorization` header value for a request with this `method` (HTTP or RTSP
-    /// method) and `request_uri` (the request-target as sent on the request line).
+    /// Checks an `Authorization` header value for a request from `peer` with this `method`
+    /// (HTTP or RTSP method) and `request_uri` (the request-target as sent on the request
+    /// line), under `policy`.
+    #[allow(clippy::too_many_arguments)]
     pub fn verify(
         &self,
         authorization: &str,
         method: &str,
         request_uri: &str,
         store: &dyn CredentialStore,
+        peer: IpAddr,
         now: Instant,
+        policy: &Policy,
     ) -> Verdict {
         let c = match parse_authorization(authorization) {
             Ok(c) => c,
             Err(e) => return Verdict::Denied(DenyReason::Malformed(e)),
         };
-        self.verify_parsed(&c, method, request_uri, store, now)
+        self.verify_parsed(&c, method, request_uri, store, peer, now, policy)
     }
 
-    /// [`verify`](Self::verify) for an already parsed header.
+    /// [`verify`](Self::verify) for an already parsed header. The nonce is checked before
+    /// the response (issue 14.1): what a made-up nonce gets never depends on the password.
+    #[allow(clippy::too_many_arguments)]
     pub fn verify_parsed(
         &self,
         c: &DigestCredentials,
         method: &str,
         request_uri: &str,
         store: &dyn CredentialStore,
+        peer: IpAddr,
         now: Instant,
+        policy: &Policy,
     ) -> Verdict {
         use DenyReason::*;
         if c.realm != self.config.realm {
             return Verdict::Denied(RealmMismatch);
         }
-        if !uri_matches(&c.uri, request_uri) {
+        let Some(issued) = self.issued_at(&c.nonce, peer) else {
+            return Verdict::Denied(UnknownNonce);
+        };
+        if !(policy.uri_ok)(&c.uri, request_uri) {
             return Verdict::Denied(UriMismatch);
         }
         if let Some(o) = &c.opaque {
@@ -596,7 +688,7 @@ impl DigestAuth {
                 (Some(nc), Some((nc_s, cnonce, q)))
             }
             Some(_) => return Verdict::Denied(UnsupportedQop),
-            None if self.config.allow_rfc2069 && algorithm == Algorithm::Md5 => (None, None),
+            None if policy.allow_rfc2069 && algorithm == Algorithm::Md5 => (None, None),
             None => return Verdict::Denied(UnsupportedQop),
         };
         // The user and password before the nonce state: an unauthenticated request must not
@@ -617,9 +709,13 @@ impl DigestAuth {
         if !ct_eq_ignore_ascii_case(expected.as_bytes(), c.response.as_bytes()) {
             return Verdict::Denied(BadCredentials);
         }
+        if now.saturating_duration_since(issued) > self.config.nonce_lifetime {
+            return Verdict::Stale;
+        }
         let mut t = self.table();
         self.expire(&mut t, now);
         let Some(state) = t.map.get_mut(&c.nonce) else {
+            // Issued by us, to this address, but forgotten (the table was full).
             return Verdict::Stale;
         };
         if now.saturating_duration_since(state.issued) > self.config.nonce_lifetime {
@@ -696,7 +792,13 @@ pub fn fuzz_input(data: &[u8]) {
             password: "p".into(),
             level: super::UserLevel::User,
         }];
-        let _ = auth.verify_parsed(&c, "GET", &c.uri, &users, Instant::now());
+        let peer = IpAddr::from([192, 0, 2, 1]);
+        let now = Instant::now();
+        let _ = auth.verify_parsed(&c, "GET", &c.uri, &users, peer, now, &Policy::RFC2069);
+        // With a nonce that verifies, the rest of the checks run too.
+        let nonce = auth.issue_nonce(peer, now);
+        let c = DigestCredentials { nonce, ..c };
+        let _ = auth.verify_parsed(&c, "GET", &c.uri, &users, peer, now, &Policy::RFC2069);
     }
 }
 
@@ -704,6 +806,8 @@ pub fn fuzz_input(data: &[u8]) {
 mod tests {
     use super::*;
     use crate::auth::UserLevel;
+
+    const P: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
     fn store(user: &str, password: &str) -> Vec<Credential> {
         vec![Credential {
@@ -862,7 +966,7 @@ mod tests {
         let auth = DigestAuth::new(DigestConfig::new("nvt"));
         let users = store("admin", "secret");
         let now = Instant::now();
-        let ch = auth.challenge(now, false);
+        let ch = auth.challenge(P, now, false);
         assert_eq!(ch.len(), 2);
         assert!(ch[0].contains("algorithm=SHA-256") && ch[1].contains("algorithm=MD5"));
         assert!(
@@ -878,7 +982,7 @@ mod tests {
                 "/onvif/device_service",
                 1 + i as u32,
             );
-            match auth.verify(&h, "POST", "/onvif/device_service", &users, now) {
+            match auth.verify(&h, "POST", "/onvif/device_service", &users, P, now, &Policy::HTTP) {
                 Verdict::Authenticated(c) => assert_eq!(c.username, "admin"),
                 v => panic!("{v:?}"),
             }
@@ -887,13 +991,13 @@ mod tests {
         let uri = "rtsp://127.0.0.1:8554/stream1";
         let h = answer(&ch[1], "admin", "secret", "DESCRIBE", uri, 3);
         assert!(matches!(
-            auth.verify(&h, "DESCRIBE", uri, &users, now),
+            auth.verify(&h, "DESCRIBE", uri, &users, P, now, &Policy::HTTP),
             Verdict::Authenticated(_)
         ));
         // Same response presented for another method fails.
         let h = answer(&ch[1], "admin", "secret", "DESCRIBE", uri, 4);
         assert_eq!(
-            auth.verify(&h, "PLAY", uri, &users, now),
+            auth.verify(&h, "PLAY", uri, &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::BadCredentials)
         );
     }
@@ -903,20 +1007,20 @@ mod tests {
         let auth = DigestAuth::new(DigestConfig::new("nvt"));
         let users = store("admin", "secret");
         let now = Instant::now();
-        let ch = auth.challenge(now, false);
+        let ch = auth.challenge(P, now, false);
         let h = answer(&ch[0], "admin", "wrong", "GET", "/", 1);
         assert_eq!(
-            auth.verify(&h, "GET", "/", &users, now),
+            auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::BadCredentials)
         );
         let h = answer(&ch[0], "nobody", "secret", "GET", "/", 1);
         assert_eq!(
-            auth.verify(&h, "GET", "/", &users, now),
+            auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::BadCredentials)
         );
         let h = answer(&ch[0], "admin", "secret", "GET", "/other", 1);
         assert_eq!(
-            auth.verify(&h, "GET", "/", &users, now),
+            auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::UriMismatch)
         );
     }
@@ -926,71 +1030,72 @@ mod tests {
         let auth = DigestAuth::new(DigestConfig::new("nvt"));
         let users = store("admin", "secret");
         let now = Instant::now();
-        let ch = auth.challenge(now, false);
+        let ch = auth.challenge(P, now, false);
         let h1 = answer(&ch[0], "admin", "secret", "GET", "/", 1);
         assert!(matches!(
-            auth.verify(&h1, "GET", "/", &users, now),
+            auth.verify(&h1, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Authenticated(_)
         ));
         assert_eq!(
-            auth.verify(&h1, "GET", "/", &users, now),
+            auth.verify(&h1, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::Replay)
         );
         // Out of order within the window is fine, once.
         let h3 = answer(&ch[0], "admin", "secret", "GET", "/", 3);
         let h2 = answer(&ch[0], "admin", "secret", "GET", "/", 2);
         assert!(matches!(
-            auth.verify(&h3, "GET", "/", &users, now),
+            auth.verify(&h3, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Authenticated(_)
         ));
         assert!(matches!(
-            auth.verify(&h2, "GET", "/", &users, now),
+            auth.verify(&h2, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Authenticated(_)
         ));
         assert_eq!(
-            auth.verify(&h2, "GET", "/", &users, now),
+            auth.verify(&h2, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::Replay)
         );
         // Far behind the highest count: refused.
         let h100 = answer(&ch[0], "admin", "secret", "GET", "/", 100);
         assert!(matches!(
-            auth.verify(&h100, "GET", "/", &users, now),
+            auth.verify(&h100, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Authenticated(_)
         ));
         let h10 = answer(&ch[0], "admin", "secret", "GET", "/", 10);
         assert_eq!(
-            auth.verify(&h10, "GET", "/", &users, now),
+            auth.verify(&h10, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::Replay)
         );
         // nc=0 and malformed nc.
         let h0 = answer(&ch[0], "admin", "secret", "GET", "/", 0);
         assert_eq!(
-            auth.verify(&h0, "GET", "/", &users, now),
+            auth.verify(&h0, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::BadNonceCount)
         );
     }
 
     #[test]
-    fn expired_or_unknown_nonce_is_stale_only_with_right_password() {
+    fn expired_nonce_is_stale_only_with_right_password_unknown_never() {
         let auth = DigestAuth::new(DigestConfig::new("nvt"));
         let users = store("admin", "secret");
         let t0 = Instant::now();
-        let ch = auth.challenge(t0, false);
+        let ch = auth.challenge(P, t0, false);
         let later = t0 + DEFAULT_NONCE_LIFETIME + Duration::from_secs(1);
         let good = answer(&ch[0], "admin", "secret", "GET", "/", 1);
         let bad = answer(&ch[0], "admin", "nope", "GET", "/", 1);
         assert_eq!(
-            auth.verify(&bad, "GET", "/", &users, later),
+            auth.verify(&bad, "GET", "/", &users, P, later, &Policy::HTTP),
             Verdict::Denied(DenyReason::BadCredentials)
         );
         assert_eq!(
-            auth.verify(&good, "GET", "/", &users, later),
+            auth.verify(&good, "GET", "/", &users, P, later, &Policy::HTTP),
             Verdict::Stale
         );
-        assert_eq!(auth.outstanding_nonces(), 0);
-        let st = auth.challenge(later, true);
-        assert!(st[0].ends_with("stale=true"));
-        // A nonce we never issued (e.g. from before a restart): stale too.
+        let st = auth.challenge(P, later, true);
+        assert_eq!(auth.outstanding_nonces(), 1, "the expired nonce was dropped");
+        assert!(st[0].contains("\", stale=true, qop="), "{}", st[0]);
+        // A nonce we never issued (made up, or from before a restart): refused before the
+        // response is looked at, so the right password is not told from a wrong one.
         let forged = good.replace(
             &parse_authorization(&good).unwrap().nonce,
             "AAAAAAAAAAAAAAAAAAAAAAAA",
@@ -1010,9 +1115,21 @@ mod tests {
             forged.replace(&c.response, &r)
         };
         assert_eq!(
-            auth.verify(&forged_ok, "GET", "/", &users, later),
-            Verdict::Stale
+            auth.verify(&forged_ok, "GET", "/", &users, P, later, &Policy::HTTP),
+            Verdict::Denied(DenyReason::UnknownNonce)
         );
+        // Our nonce, presented from another address: unknown there.
+        let fresh = auth.challenge(P, later, false);
+        let h = answer(&fresh[0], "admin", "secret", "GET", "/", 1);
+        let elsewhere = IpAddr::from([198, 51, 100, 1]);
+        assert_eq!(
+            auth.verify(&h, "GET", "/", &users, elsewhere, later, &Policy::HTTP),
+            Verdict::Denied(DenyReason::UnknownNonce)
+        );
+        assert!(matches!(
+            auth.verify(&h, "GET", "/", &users, P, later, &Policy::HTTP),
+            Verdict::Authenticated(_)
+        ));
     }
 
     #[test]
@@ -1022,14 +1139,14 @@ mod tests {
         let auth = DigestAuth::new(cfg);
         let users = store("admin", "secret");
         let now = Instant::now();
-        let first = auth.challenge(now, false);
+        let first = auth.challenge(P, now, false);
         for _ in 0..1000 {
-            auth.challenge(now, false);
+            auth.challenge(P, now, false);
         }
         assert_eq!(auth.outstanding_nonces(), 8);
         // The evicted nonce comes back as stale, not as an error the user sees.
         let h = answer(&first[0], "admin", "secret", "GET", "/", 1);
-        assert_eq!(auth.verify(&h, "GET", "/", &users, now), Verdict::Stale);
+        assert_eq!(auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP), Verdict::Stale);
     }
 
     #[test]
@@ -1037,7 +1154,7 @@ mod tests {
         let auth = DigestAuth::new(DigestConfig::new("nvt"));
         let users = store("admin", "secret");
         let now = Instant::now();
-        let ch = auth.challenge(now, false);
+        let ch = auth.challenge(P, now, false);
         let nonce = parse_authorization(&ch[1].replacen(
             "Digest",
             "Digest username=x, uri=x, response=x,",
@@ -1060,14 +1177,12 @@ mod tests {
             "Digest username=\"admin\", realm=\"nvt\", nonce=\"{nonce}\", uri=\"*\", response=\"{r}\""
         );
         assert_eq!(
-            auth.verify(&h, "OPTIONS", "*", &users, now),
+            auth.verify(&h, "OPTIONS", "*", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::UnsupportedQop)
         );
-        // ...and accepted when configured (RTSP compatibility).
-        let mut cfg = DigestConfig::new("nvt");
-        cfg.allow_rfc2069 = true;
-        let auth2 = DigestAuth::new(cfg);
-        let ch2 = auth2.challenge(now, false);
+        // ...and accepted when the protocol's policy allows it (RTSP: live555).
+        let auth2 = DigestAuth::new(DigestConfig::new("nvt"));
+        let ch2 = auth2.challenge(P, now, false);
         let n2 = parse_authorization(&ch2[1].replacen(
             "Digest",
             "Digest username=x, uri=x, response=x,",
@@ -1089,20 +1204,20 @@ mod tests {
             "Digest username=\"admin\", realm=\"nvt\", nonce=\"{n2}\", uri=\"*\", response=\"{r}\""
         );
         assert!(matches!(
-            auth2.verify(&h, "OPTIONS", "*", &users, now),
+            auth2.verify(&h, "OPTIONS", "*", &users, P, now, &Policy::RFC2069),
             Verdict::Authenticated(_)
         ));
         // auth-int and unknown algorithms are refused.
         let h =
             answer(&ch[0], "admin", "secret", "GET", "/", 1).replace("qop=auth", "qop=auth-int");
         assert_eq!(
-            auth.verify(&h, "GET", "/", &users, now),
+            auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::UnsupportedQop)
         );
         let h = answer(&ch[0], "admin", "secret", "GET", "/", 2)
             .replace("algorithm=SHA-256", "algorithm=SHA-512-256");
         assert_eq!(
-            auth.verify(&h, "GET", "/", &users, now),
+            auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP),
             Verdict::Denied(DenyReason::UnsupportedAlgorithm)
         );
     }

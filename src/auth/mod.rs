@@ -1,11 +1,16 @@
 //! Who may do what: the one credential store that ONVIF (SOAP), RTSP and the snapshot/HLS
-//! endpoints all authenticate against, and the user levels of the ONVIF Core spec.
+//! endpoints all authenticate against, the one gate they authenticate through (`gate`), and
+//! the user levels of the ONVIF Core spec.
 
 pub mod access;
 pub mod basic;
 pub mod digest;
+pub mod gate;
+pub mod limits;
 pub mod throttle;
 pub mod wsse;
+
+pub use limits::REALM;
 
 use serde::{Deserialize, Serialize};
 

@@ -3,22 +3,30 @@
 //!
 //! Policy (stricter than the profile, which makes Nonce and Created optional):
 //! - `Nonce` and `Created` are required for both password types, so every accepted token is
-//!   fresh and single-use;
-//! - `Created` must lie within [`WSSE_CREATED_WINDOW`] of the device clock, either way (clients
-//!   stamp tokens from their own clock or from ours via GetSystemDateAndTime);
-//! - a nonce may be used once while its token could still be accepted. Only tokens that
-//!   verified are remembered, so only authenticated clients can fill the bounded cache; when
-//!   it is full the oldest entry is dropped and tokens created at or before that entry's
-//!   `Created` are refused from then on, which keeps replay protection sound.
+//!   single-use;
+//! - the freshness rule (issue 13.4, docs/soap.md "Clock skew"): a token is accepted once,
+//!   when its digest is right, its `Created` lies within [`WSSE_MAX_CLOCK_SKEW`] of the
+//!   device clock (either way) and its nonce was never accepted for that user. A camera whose
+//!   clock is hours off (no RTC, no NTP) still lets Home Assistant in, which stamps tokens
+//!   from its own clock and repairs the camera's with SetSystemDateAndTime;
+//! - replay: each user has a cache of the nonces accepted for them and a *floor*: every token
+//!   of that user accepted with `Created` above the floor is in the cache. A nonce leaves the
+//!   cache only by raising the floor to its `Created` (the oldest goes first when the cache is
+//!   full; entries older than the skew bound go anyway), so a replayed token is either in the
+//!   cache or at or below the floor: refused either way, whatever the clocks did meanwhile.
+//!   Only tokens whose digest verified are stored, and each user has their own cache and
+//!   floor (issue 14.6), so a user flooding future-dated tokens moves only their own floor.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use base64::Engine as _;
 use sha1::{Digest as _, Sha1};
 
 use super::{Credential, CredentialStore};
-use crate::soap::limits::{WSSE_CREATED_WINDOW, WSSE_MAX_NONCE_BYTES, WSSE_NONCE_CACHE};
+use super::limits::{
+    WSSE_MAX_CLOCK_SKEW, WSSE_MAX_NONCE_BYTES, WSSE_NONCE_CACHE_PER_USER, WSSE_USER_CACHES,
+};
 use crate::soap::ns::{WSSE, WSU};
 use crate::xml::Element;
 use crate::xml::xsd::parse_datetime;
@@ -59,7 +67,7 @@ pub enum WsseError {
     MissingCreated,
     #[error("Created is not an xs:dateTime")]
     BadCreated,
-    #[error("Created outside the accepted window")]
+    #[error("Created outside the accepted clock skew, or older than the replay floor")]
     Stale,
     #[error("Nonce already used")]
     Replay,
@@ -145,36 +153,84 @@ pub fn password_digest(nonce: &[u8], created: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(h.finalize())
 }
 
-struct SeenNonces {
-    set: HashSet<Vec<u8>>,
-    /// (Created in ms, nonce) in insertion order.
-    order: VecDeque<(i64, Vec<u8>)>,
-    /// Tokens created at or before this are refused (set when a live entry had to be evicted).
+/// The replay state of one user.
+struct UserCache {
+    /// Accepted nonces and their `Created` (ms).
+    by_nonce: HashMap<Vec<u8>, i64>,
+    /// The same entries ordered by `Created`, oldest first.
+    by_created: BTreeSet<(i64, Vec<u8>)>,
+    /// Tokens of this user created at or before this are refused.
     floor_ms: i64,
+    /// Last use, for evicting whole users when [`WSSE_USER_CACHES`] are kept.
+    used: u64,
 }
 
-/// Verifies UsernameTokens and remembers used nonces. One per server; methods take `&self`.
+impl Default for UserCache {
+    /// No nonce seen yet, and no floor.
+    fn default() -> Self {
+        UserCache {
+            by_nonce: HashMap::new(),
+            by_created: BTreeSet::new(),
+            floor_ms: i64::MIN,
+            used: 0,
+        }
+    }
+}
+
+impl UserCache {
+
+    /// Forgets the oldest entry, raising the floor to it.
+    fn pop_oldest(&mut self) -> Option<i64> {
+        let (c, n) = self.by_created.pop_first()?;
+        self.by_nonce.remove(&n);
+        self.floor_ms = self.floor_ms.max(c);
+        Some(c)
+    }
+
+    /// The highest `Created` this cache vouches for (its floor or newest entry).
+    fn top(&self) -> i64 {
+        self.by_created
+            .last()
+            .map_or(self.floor_ms, |(c, _)| (*c).max(self.floor_ms))
+    }
+}
+
+struct Caches {
+    users: HashMap<String, UserCache>,
+    /// Raised when a whole user's cache had to be dropped: tokens of *any* user created at or
+    /// before it are refused (only reached with more than [`WSSE_USER_CACHES`] users).
+    floor_ms: i64,
+    tick: u64,
+}
+
+/// Verifies UsernameTokens and remembers used nonces. One per gate; methods take `&self`.
 pub struct WsseVerifier {
-    window_ms: i64,
-    capacity: usize,
-    seen: Mutex<SeenNonces>,
+    max_skew_ms: i64,
+    per_user: usize,
+    max_users: usize,
+    seen: Mutex<Caches>,
 }
 
 impl Default for WsseVerifier {
     fn default() -> Self {
-        Self::new(WSSE_CREATED_WINDOW.as_millis() as i64, WSSE_NONCE_CACHE)
+        Self::new(
+            WSSE_MAX_CLOCK_SKEW.as_millis() as i64,
+            WSSE_NONCE_CACHE_PER_USER,
+            WSSE_USER_CACHES,
+        )
     }
 }
 
 impl WsseVerifier {
-    pub fn new(window_ms: i64, capacity: usize) -> Self {
+    pub fn new(max_skew_ms: i64, per_user: usize, max_users: usize) -> Self {
         WsseVerifier {
-            window_ms,
-            capacity: capacity.max(1),
-            seen: Mutex::new(SeenNonces {
-                set: HashSet::new(),
-                order: VecDeque::new(),
+            max_skew_ms,
+            per_user: per_user.max(1),
+            max_users: max_users.max(1),
+            seen: Mutex::new(Caches {
+                users: HashMap::new(),
                 floor_ms: i64::MIN,
+                tick: 0,
             }),
         }
     }
@@ -190,7 +246,7 @@ impl WsseVerifier {
         let nonce = token.nonce.as_deref().ok_or(WsseError::MissingNonce)?;
         let created = token.created.as_deref().ok_or(WsseError::MissingCreated)?;
         let created_ms = parse_datetime(created).ok_or(WsseError::BadCreated)?;
-        if (created_ms - now_ms).abs() > self.window_ms {
+        if created_ms.abs_diff(now_ms) > self.max_skew_ms.unsigned_abs() {
             return Err(WsseError::Stale);
         }
         let cred = store
@@ -207,29 +263,52 @@ impl WsseVerifier {
             return Err(WsseError::BadCredentials);
         }
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget nonces whose tokens can no longer be accepted anyway.
-        while let Some((c, _)) = seen.order.front() {
-            if *c >= now_ms - self.window_ms {
-                break;
+        seen.tick += 1;
+        let tick = seen.tick;
+        if !seen.users.contains_key(&cred.username) && seen.users.len() >= self.max_users {
+            // Drop the least recently used user's cache; its guarantee moves to the global
+            // floor.
+            if let Some(lru) = seen
+                .users
+                .iter()
+                .min_by_key(|(_, c)| c.used)
+                .map(|(u, _)| u.clone())
+                && let Some(c) = seen.users.remove(&lru)
+            {
+                seen.floor_ms = seen.floor_ms.max(c.top());
             }
-            let (_, n) = seen.order.pop_front().expect("front");
-            seen.set.remove(&n);
         }
-        if created_ms <= seen.floor_ms {
+        let global_floor = seen.floor_ms;
+        let cache = seen
+            .users
+            .entry(cred.username.clone())
+            .or_default();
+        cache.used = tick;
+        // Entries that can never be accepted again (outside the skew bound) go, by the floor.
+        let too_old = now_ms.saturating_sub(self.max_skew_ms);
+        while cache
+            .by_created
+            .first()
+            .is_some_and(|(c, _)| *c < too_old)
+        {
+            cache.pop_oldest();
+        }
+        if created_ms <= cache.floor_ms.max(global_floor) {
             return Err(WsseError::Stale);
         }
-        if seen.set.contains(nonce) {
+        if cache.by_nonce.contains_key(nonce) {
             return Err(WsseError::Replay);
         }
-        while seen.set.len() >= self.capacity {
-            let Some((c, n)) = seen.order.pop_front() else {
-                break;
-            };
-            seen.set.remove(&n);
-            seen.floor_ms = seen.floor_ms.max(c);
+        if cache.by_nonce.len() >= self.per_user {
+            // Full: the oldest token goes and the floor rises to it.
+            cache.pop_oldest();
         }
-        seen.set.insert(nonce.to_vec());
-        seen.order.push_back((created_ms, nonce.to_vec()));
+        // A token at or below the (new) floor is refused by the floor from now on; one above
+        // it must be remembered.
+        if created_ms > cache.floor_ms {
+            cache.by_nonce.insert(nonce.to_vec(), created_ms);
+            cache.by_created.insert((created_ms, nonce.to_vec()));
+        }
         Ok(cred)
     }
 }
@@ -341,12 +420,13 @@ mod tests {
             ),
             Err(WsseError::BadCreated)
         );
+        let skew = WSSE_MAX_CLOCK_SKEW.as_millis() as i64;
         assert_eq!(
-            v.verify(&good, &users(), now + 301_000),
+            v.verify(&good, &users(), now + skew + 1_000),
             Err(WsseError::Stale)
         );
         assert_eq!(
-            v.verify(&good, &users(), now - 301_000),
+            v.verify(&good, &users(), now - skew - 1_000),
             Err(WsseError::Stale)
         );
         assert_eq!(
@@ -377,7 +457,7 @@ mod tests {
 
     #[test]
     fn full_cache_never_reopens_replay() {
-        let v = WsseVerifier::new(300_000, 4);
+        let v = WsseVerifier::new(WSSE_MAX_CLOCK_SKEW.as_millis() as i64, 4, 64);
         let now = 1_795_323_741_000i64;
         let mk = |i: u8, created_ms: i64| {
             let created = format_datetime(created_ms);
@@ -399,5 +479,91 @@ mod tests {
         }
         // `first` was evicted, but its Created is below the floor now: still refused.
         assert_eq!(v.verify(&first, &users(), now), Err(WsseError::Stale));
+    }
+
+    fn users2() -> Vec<Credential> {
+        let mut u = users();
+        u.push(Credential {
+            username: "user".into(),
+            password: "user-pass".into(),
+            level: UserLevel::User,
+        });
+        u
+    }
+
+    fn tok(user: &str, pw: &str, nonce: [u8; 16], created_ms: i64) -> UsernameToken {
+        let created = format_datetime(created_ms);
+        UsernameToken {
+            username: user.into(),
+            password: password_digest(&nonce, &created, pw),
+            password_type: PasswordType::Digest,
+            nonce: Some(nonce.to_vec()),
+            created: Some(created),
+        }
+    }
+
+    /// Issue 14.6: a User's flood of valid tokens dated now+295 s fills only the User's
+    /// cache; the administrator's honest tokens are still accepted.
+    #[test]
+    fn one_users_flood_costs_only_that_user() {
+        let v = WsseVerifier::default();
+        let now = 1_795_323_741_000i64;
+        let mut accepted = 0;
+        for i in 0..(WSSE_NONCE_CACHE_PER_USER as u32 + 500) {
+            let mut n = [0u8; 16];
+            n[..4].copy_from_slice(&i.to_be_bytes());
+            let t = tok("user", "user-pass", n, now + 295_000);
+            accepted += usize::from(v.verify(&t, &users2(), now).is_ok());
+        }
+        // The cache holds them until it is full; the next one evicts the oldest, which lifts
+        // the floor to their common Created, so no later one is new enough.
+        assert_eq!(accepted, WSSE_NONCE_CACHE_PER_USER + 1);
+        assert!(v.verify(&tok("admin", "pass", [1; 16], now), &users2(), now).is_ok());
+        // The flooding user's own floor moved: their honest token is what the flood cost.
+        assert_eq!(
+            v.verify(&tok("user", "user-pass", [2; 16], now), &users2(), now),
+            Err(WsseError::Stale)
+        );
+    }
+
+    /// Issue 13.4: a client whose clock is an hour off the device's is accepted, once.
+    #[test]
+    fn skewed_clock_accepted_once() {
+        let v = WsseVerifier::default();
+        let now = 1_795_323_741_000i64;
+        for (i, off) in [-3_600_000i64, 3_600_000, -25 * 3_600_000 + 1000].into_iter().enumerate() {
+            let t = tok("admin", "pass", [i as u8 + 10; 16], now + off);
+            assert!(v.verify(&t, &users(), now).is_ok(), "{off}");
+            assert_eq!(v.verify(&t, &users(), now), Err(WsseError::Replay), "{off}");
+        }
+        // A later device clock (SetSystemDateAndTime) does not reopen anything: old entries
+        // leave by raising the floor.
+        let t = tok("admin", "pass", [10; 16], now - 3_600_000);
+        let much_later = now + 24 * 3_600_000 + 60_000;
+        let fresh = tok("admin", "pass", [99; 16], much_later);
+        assert!(v.verify(&fresh, &users(), much_later).is_ok());
+        assert_eq!(v.verify(&t, &users(), much_later), Err(WsseError::Stale));
+        assert_eq!(v.verify(&t, &users(), now), Err(WsseError::Stale));
+    }
+
+    /// More users than caches: the dropped user's guarantee moves to the global floor.
+    #[test]
+    fn dropping_a_user_cache_keeps_replays_out() {
+        let v = WsseVerifier::new(WSSE_MAX_CLOCK_SKEW.as_millis() as i64, 16, 2);
+        let now = 1_795_323_741_000i64;
+        let many: Vec<Credential> = (0..4)
+            .map(|i| Credential {
+                username: format!("u{i}"),
+                password: "pw".into(),
+                level: UserLevel::User,
+            })
+            .collect();
+        let first = tok("u0", "pw", [1; 16], now);
+        assert!(v.verify(&first, &many, now).is_ok());
+        for i in 1..4u8 {
+            let t = tok(&format!("u{i}"), "pw", [i + 1; 16], now + 1000 * i64::from(i));
+            assert_eq!(v.verify(&t, &many, now).map(|c| c.username), Ok(format!("u{i}")));
+        }
+        assert_eq!(v.verify(&first, &many, now), Err(WsseError::Stale));
     }
 }

@@ -21,7 +21,8 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use crate::http::server::{HttpHandler, plain};
-use crate::onvif::endpoint::{HttpRequest, Security};
+use crate::auth::gate::Gate;
+use crate::onvif::endpoint::HttpRequest;
 use crate::onvif::rt::BoxFuture;
 use live::{LiveStream, LiveStreams};
 use path::Resource;
@@ -44,20 +45,20 @@ const PARAMS_WAIT: Duration = Duration::from_secs(3);
 
 /// The `/hls/` handler: every resource needs an ONVIF user (HTTP Digest).
 pub struct HlsHandler {
-    security: Arc<Security>,
+    gate: Arc<Gate>,
     live: Arc<LiveStreams>,
 }
 
 impl HlsHandler {
-    pub fn new(security: Arc<Security>, live: Arc<LiveStreams>) -> Self {
-        HlsHandler { security, live }
+    pub fn new(gate: Arc<Gate>, live: Arc<LiveStreams>) -> Self {
+        HlsHandler { gate, live }
     }
 
     async fn serve(&self, req: &HttpRequest<'_>) -> Response<Full<Bytes>> {
         if req.method != "GET" && req.method != "HEAD" {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "GET only\n");
         }
-        let user = match crate::http::auth::user(&self.security, req).await {
+        let user = match crate::http::auth::user(&self.gate, req, false).await {
             Ok(u) => u,
             Err(r) => return r,
         };

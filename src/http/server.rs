@@ -31,7 +31,7 @@ use crate::soap::limits::{
 pub const SOAP_PREFIX: &str = "/onvif/";
 
 /// A non-SOAP resource (snapshot, web page, HLS), served for every path under its prefix.
-/// Handlers authenticate for themselves (see `Security::http_user`).
+/// Handlers authenticate for themselves (through the gate, see `http::auth::user`).
 pub trait HttpHandler: Send + Sync {
     fn handle<'a>(&'a self, req: &'a HttpRequest<'a>) -> BoxFuture<'a, Response<Full<Bytes>>>;
 }

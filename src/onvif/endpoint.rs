@@ -12,17 +12,20 @@
 //!   Digest: 401 again (stale=true when only the nonce was old). Bad UsernameToken: HTTP 400
 //!   `env:Sender/ter:NotAuthorized`. Authenticated but below the operation's class: HTTP 400
 //!   `env:Sender/ter:NotAuthorized`.
-//! - Every failure is counted per client address; repeated failures delay the answer.
+//! - A POST without a body names no operation, so it cannot be PRE_AUTH: it gets the 401
+//!   Digest challenge (curl and libcurl send one first, to learn the challenge: issue 13.3).
+//! - Every check goes through the one gate (`auth::gate`, shared with plain HTTP and RTSP):
+//!   failures are counted per address and per (address, user); repeated failures delay the
+//!   answer, and while a key's delay runs its credentials are not even looked at.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::auth::Credential;
 use crate::auth::access::AccessClass;
-use crate::auth::digest::{DigestAuth, DigestConfig, Verdict};
-use crate::auth::throttle::FailureThrottle;
-use crate::auth::wsse::WsseVerifier;
-use crate::auth::{Credential, CredentialStore};
+use crate::auth::digest::Policy;
+use crate::auth::gate::{Attempt, Check, Gate};
 use crate::onvif::generated;
 use crate::onvif::rt::{Operation, RequestContext, SoapService};
 use crate::soap::limits::MAX_BODY_BYTES;
@@ -66,134 +69,9 @@ pub struct HttpResponse {
     pub delay: Duration,
 }
 
-/// Authentication state shared by all requests (and, for the Digest part and the credential
-/// store, with RTSP and the snapshot endpoint).
-pub struct Security {
-    pub store: Arc<dyn CredentialStore>,
-    pub digest: Arc<DigestAuth>,
-    pub wsse: WsseVerifier,
-    pub throttle: Arc<FailureThrottle>,
-    /// The device clock in Unix milliseconds (system clock plus the offset clients set with
-    /// SetSystemDateAndTime); WS-Security `Created` is judged against it.
-    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
-}
-
-impl Security {
-    pub fn new(store: Arc<dyn CredentialStore>, clock: Arc<dyn Fn() -> i64 + Send + Sync>) -> Self {
-        Security {
-            store,
-            digest: Arc::new(DigestAuth::new(DigestConfig::new("nvt"))),
-            wsse: WsseVerifier::default(),
-            throttle: Arc::new(FailureThrottle::new()),
-            clock,
-        }
-    }
-}
-
-impl Security {
-    /// Authenticates a plain HTTP request (snapshot, web page) by HTTP Digest against the
-    /// ONVIF users, with the same nonces and failure throttle as SOAP. `Err` is the answer
-    /// to send: 401 with fresh challenges (stale=true when only the nonce was old), delayed
-    /// after repeated failures.
-    pub fn http_user(&self, req: &HttpRequest<'_>) -> Result<Credential, HttpResponse> {
-        let now = Instant::now();
-        let mut stale = false;
-        let mut delay = Duration::ZERO;
-        if let Some(h) = req.authorization {
-            match self
-                .digest
-                .verify(h, req.method, req.uri, self.store.as_ref(), now)
-            {
-                Verdict::Authenticated(c) => {
-                    self.throttle.success(req.peer);
-                    return Ok(c);
-                }
-                Verdict::Stale => stale = true,
-                Verdict::Denied(reason) => {
-                    tracing::debug!(peer = %req.peer, ?reason, "HTTP Digest refused");
-                    delay = self.throttle.failure(req.peer, now);
-                }
-            }
-        }
-        Err(HttpResponse {
-            status: 401,
-            content_type: "text/plain; charset=utf-8",
-            challenges: self.digest.challenge(now, stale),
-            body: "authentication required\n".to_owned(),
-            delay,
-        })
-    }
-}
-
-impl Security {
-    /// A second handle on the same HTTP authentication state (users, Digest nonces, failure
-    /// throttle, clock) for plain HTTP handlers, which run beside the SOAP endpoint that owns
-    /// the first. The WS-Security nonce cache is not shared: HTTP handlers never see tokens.
-    pub fn http_handle(&self) -> Security {
-        Security {
-            store: self.store.clone(),
-            digest: self.digest.clone(),
-            wsse: WsseVerifier::default(),
-            throttle: self.throttle.clone(),
-            clock: self.clock.clone(),
-        }
-    }
-
-    /// [`Security::http_user`], also accepting HTTP Basic (RFC 7617) when `allow_basic` (the
-    /// `network.allow_basic_auth` setting). Digest is always offered, first; Basic is offered
-    /// only when allowed. Basic failures count in the same throttle as Digest ones.
-    pub fn http_user_or_basic(
-        &self,
-        req: &HttpRequest<'_>,
-        allow_basic: bool,
-    ) -> Result<Credential, HttpResponse> {
-        let basic_header = req
-            .authorization
-            .filter(|h| crate::auth::basic::is_basic(h));
-        let mut refused = match basic_header {
-            Some(h) if allow_basic => match crate::auth::basic::verify(h, self.store.as_ref()) {
-                Ok(c) => {
-                    self.throttle.success(req.peer);
-                    return Ok(c);
-                }
-                Err(e) => {
-                    tracing::debug!(peer = %req.peer, error = %e, "HTTP Basic refused");
-                    let delay = self.throttle.failure(req.peer, Instant::now());
-                    let mut r = self
-                        .http_user(&HttpRequest {
-                            authorization: None,
-                            ..*req
-                        })
-                        .expect_err("no credentials never authenticate");
-                    r.delay = delay;
-                    r
-                }
-            },
-            // Basic while it is off: refused like a missing credential, and counted.
-            Some(_) => {
-                let delay = self.throttle.failure(req.peer, Instant::now());
-                let mut r = self
-                    .http_user(&HttpRequest {
-                        authorization: None,
-                        ..*req
-                    })
-                    .expect_err("no credentials never authenticate");
-                r.delay = delay;
-                r
-            }
-            None => match self.http_user(req) {
-                Ok(c) => return Ok(c),
-                Err(r) => r,
-            },
-        };
-        if allow_basic {
-            refused
-                .challenges
-                .push(crate::auth::basic::challenge(&self.digest.config().realm));
-        }
-        Err(refused)
-    }
-}
+/// The authentication state of the endpoint: the one gate, shared with plain HTTP and RTSP.
+/// (`Security::new(store, clock)` is `Gate::new`.)
+pub type Security = Gate;
 
 /// A service reachable at a path (or at every path under a prefix).
 struct Route {
@@ -209,7 +87,7 @@ struct Route {
 /// `/onvif/device_service`. Prefix routes (one resource per path, such as pull-point
 /// subscriptions) answer only their own service's operations.
 pub struct Endpoint {
-    pub security: Security,
+    pub security: Arc<Gate>,
     routes: Vec<Route>,
 }
 
@@ -222,11 +100,16 @@ enum Auth {
 }
 
 impl Endpoint {
-    pub fn new(security: Security) -> Self {
+    pub fn new(gate: impl Into<Arc<Gate>>) -> Self {
         Endpoint {
-            security,
+            security: gate.into(),
             routes: Vec::new(),
         }
+    }
+
+    /// The gate every other HTTP handler of this server authenticates through.
+    pub fn gate(&self) -> &Arc<Gate> {
+        &self.security
     }
 
     /// Serves `service` at exactly `path` (e.g. [`DEVICE_PATH`]).
@@ -287,6 +170,32 @@ impl Endpoint {
         if req.body.len() > MAX_BODY_BYTES {
             return fault_response(v12, &Fault::well_formed("request too large"), None, 413);
         }
+        if req.body.iter().all(u8::is_ascii_whitespace) {
+            // curl --digest (and libcurl: PHP, C integrations) first POSTs without a body to
+            // learn the challenge. No body names no operation, so this cannot be a PRE_AUTH
+            // call: authenticate it like a protected one (issue 13.3). Authenticated, it is
+            // the malformed request it is.
+            let attempt = Attempt {
+                peer: req.peer,
+                method: req.method,
+                uri: req.uri,
+                authorization: req.authorization,
+            };
+            let now = Instant::now();
+            match self
+                .security
+                .check_header(&attempt, &Policy::HTTP, false, "SOAP", now)
+            {
+                Some(Check::User(_)) => {}
+                Some(Check::Stale) => {
+                    return self.challenge(req.peer, v12, None, true, Duration::ZERO);
+                }
+                Some(Check::Failed { delay, .. }) => {
+                    return self.challenge(req.peer, v12, None, false, delay);
+                }
+                None => return self.challenge(req.peer, v12, None, false, Duration::ZERO),
+            }
+        }
         let path = req.uri.split('?').next().unwrap_or("");
         let soap = match parse_request(req.body) {
             Ok(r) => r,
@@ -311,8 +220,10 @@ impl Endpoint {
             // authentication a ter:NotAuthorized fault (ONVIF Core 5.9.4, and the Access
             // Policy test specification ACCESS_POLICY-1-1-1/5).
             return match user {
-                None => self.challenge(soap.version, relates, false, Duration::ZERO),
-                Some(_) if by_http => self.challenge(soap.version, relates, false, Duration::ZERO),
+                None => self.challenge(req.peer, soap.version, relates, false, Duration::ZERO),
+                Some(_) if by_http => {
+                    self.challenge(req.peer, soap.version, relates, false, Duration::ZERO)
+                }
                 Some(_) => {
                     let f = Fault::not_authorized();
                     fault_response(soap.version, &f, relates, 400)
@@ -348,13 +259,14 @@ impl Endpoint {
 
     fn challenge(
         &self,
+        peer: IpAddr,
         v: SoapVersion,
         relates: Option<&str>,
         stale: bool,
         delay: Duration,
     ) -> HttpResponse {
         let mut r = fault_response(v, &Fault::not_authorized(), relates, 401);
-        r.challenges = self.security.digest.challenge(Instant::now(), stale);
+        r.challenges = self.security.challenges(peer, Instant::now(), stale, false);
         r.delay = delay;
         r
     }
@@ -365,71 +277,72 @@ impl Endpoint {
         soap: &crate::soap::Request,
         class: AccessClass,
     ) -> Auth {
-        let sec = &self.security;
+        let gate = &self.security;
         let pre_auth = class == AccessClass::PreAuth;
         let relates = soap.message_id.as_deref();
+        let now = Instant::now();
+        let attempt = Attempt {
+            peer: req.peer,
+            method: req.method,
+            uri: req.uri,
+            authorization: req.authorization,
+        };
         let mut user = None;
         let mut by_http = false;
-        if let Some(h) = req.authorization {
-            match sec
-                .digest
-                .verify(h, req.method, req.uri, sec.store.as_ref(), Instant::now())
-            {
-                Verdict::Authenticated(c) => {
-                    user = Some(c);
-                    by_http = true;
-                }
-                Verdict::Stale if pre_auth => {}
-                Verdict::Stale => {
-                    return Auth::Refuse(self.challenge(
-                        soap.version,
-                        relates,
-                        true,
-                        Duration::ZERO,
-                    ));
-                }
-                Verdict::Denied(reason) => {
-                    tracing::debug!(peer = %req.peer, ?reason, "HTTP Digest refused");
-                    let delay = sec.throttle.failure(req.peer, Instant::now());
-                    if !pre_auth {
-                        return Auth::Refuse(self.challenge(soap.version, relates, false, delay));
-                    }
-                }
+        // Basic is not an ONVIF scheme (Core s.5.9: Digest or UsernameToken): a Basic header
+        // here is refused, and counted.
+        match gate.check_header(&attempt, &Policy::HTTP, false, "SOAP", now) {
+            None => {}
+            Some(Check::User(c)) => {
+                user = Some(c);
+                by_http = true;
             }
+            Some(Check::Stale) if pre_auth => {}
+            Some(Check::Stale) => {
+                return Auth::Refuse(self.challenge(
+                    req.peer,
+                    soap.version,
+                    relates,
+                    true,
+                    Duration::ZERO,
+                ));
+            }
+            Some(Check::Failed { delay, .. }) if !pre_auth => {
+                return Auth::Refuse(self.challenge(req.peer, soap.version, relates, false, delay));
+            }
+            Some(Check::Failed { .. }) => {}
         }
         if let Some(token) = &soap.security {
-            let verified = match token {
-                Ok(t) => sec.wsse.verify(t, sec.store.as_ref(), (sec.clock)()),
-                Err(e) => Err(e.clone()),
+            let refuse = |delay: Duration| {
+                let mut r = fault_response(soap.version, &Fault::not_authorized(), relates, 400);
+                r.delay = delay;
+                Auth::Refuse(r)
             };
-            match verified {
+            match gate.check_token(req.peer, token, now) {
                 // HTTP identity first: a token that names someone else is not an upgrade.
-                Ok(c) if user.as_ref().is_none_or(|u| u.username == c.username) => user = Some(c),
-                Ok(_) if pre_auth => {}
-                Ok(_) => {
-                    let delay = sec.throttle.failure(req.peer, Instant::now());
-                    let mut r =
-                        fault_response(soap.version, &Fault::not_authorized(), relates, 400);
-                    r.delay = delay;
-                    return Auth::Refuse(r);
+                Check::User(c) if user.as_ref().is_none_or(|u| u.username == c.username) => {
+                    user = Some(c)
                 }
-                Err(e) => {
-                    tracing::debug!(peer = %req.peer, error = %e, "UsernameToken refused");
-                    let delay = sec.throttle.failure(req.peer, Instant::now());
-                    if !pre_auth {
-                        let mut r =
-                            fault_response(soap.version, &Fault::not_authorized(), relates, 400);
-                        r.delay = delay;
-                        return Auth::Refuse(r);
-                    }
+                Check::User(_) if pre_auth => {}
+                Check::User(c) => {
+                    let Check::Failed { delay, .. } = gate.fail(
+                        req.peer,
+                        Some(&c.username),
+                        "SOAP",
+                        "UsernameToken names another user than HTTP Digest",
+                        now,
+                    ) else {
+                        unreachable!("fail() always fails")
+                    };
+                    return refuse(delay);
                 }
+                Check::Stale => {}
+                Check::Failed { delay, .. } if !pre_auth => return refuse(delay),
+                Check::Failed { .. } => {}
             }
         }
         match user {
-            Some(c) => {
-                sec.throttle.success(req.peer);
-                Auth::User(c, by_http)
-            }
+            Some(c) => Auth::User(c, by_http),
             None => Auth::Anonymous,
         }
     }

@@ -515,12 +515,15 @@ async fn http_tunnel(
             TunnelRole::Post => "POST",
         };
         match shared.auth.check(&AuthRequest {
+            peer: peer.ip(),
             method,
             uri: &head.path,
             authorization: Some(a),
         }) {
             AuthDecision::Allow { user } => user,
-            AuthDecision::Challenge { .. } => None,
+            // Refused credentials on a tunnel head bind nothing; the failure is counted by
+            // the gate's throttle like any other.
+            AuthDecision::Challenge { .. } | AuthDecision::Failed { .. } => None,
         }
     });
     match head.role {
@@ -735,6 +738,7 @@ async fn on_request(
     slot: &mut SlotGuard,
 ) -> bool {
     let decision = shared.auth.check(&AuthRequest {
+        peer: peer.ip(),
         method: method_name(&req.method),
         uri: &req.uri,
         authorization: req.header("Authorization"),
@@ -752,6 +756,25 @@ async fn on_request(
                 r = r.header("WWW-Authenticate", c);
             }
             return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
+        }
+        AuthDecision::Failed {
+            www_authenticate,
+            delay,
+            close,
+        } => {
+            // Refused credentials: answered after the gate's throttle delay (this
+            // connection's task only waits), and the connection closed once the address
+            // keeps failing (issue 14.1).
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+            let mut r = Reply::new(401, req.cseq);
+            for c in www_authenticate {
+                r = r.header("WWW-Authenticate", c);
+            }
+            if close {
+                r = r.header("Connection", "close");
+            }
+            return tx.send(Out::Reply(r.to_bytes(), close)).await.is_err() || close;
         }
     };
     if req.method == Method::Describe

@@ -16,27 +16,13 @@ pub const MAX_ATTRIBUTES: usize = 32;
 /// Most SOAP header blocks in one envelope.
 pub const MAX_HEADER_BLOCKS: usize = 32;
 
-/// WS-UsernameToken `Created` must be within this much of the device clock (either way).
-pub const WSSE_CREATED_WINDOW: Duration = Duration::from_secs(300);
-/// Most remembered WS-UsernameToken nonces (only nonces of tokens that verified are stored, so
-/// only authenticated clients can fill it).
-pub const WSSE_NONCE_CACHE: usize = 8192;
-/// Longest accepted decoded WS-UsernameToken nonce (clients send 16 or 20 bytes).
-pub const WSSE_MAX_NONCE_BYTES: usize = 64;
-
-/// HTTP Digest: nonce lifetime and table size (see `auth::digest`).
-pub const DIGEST_NONCE_LIFETIME: Duration = crate::auth::digest::DEFAULT_NONCE_LIFETIME;
-pub const DIGEST_MAX_NONCES: usize = crate::auth::digest::DEFAULT_MAX_NONCES;
-
-/// Authentication failures from one address after which its answers are delayed.
-pub const AUTH_FAILURES_BEFORE_DELAY: u32 = 5;
-/// Delay added per failure beyond the threshold, and its cap.
-pub const AUTH_FAILURE_DELAY_STEP: Duration = Duration::from_millis(200);
-pub const AUTH_FAILURE_DELAY_MAX: Duration = Duration::from_secs(5);
-/// A failure is forgotten after this long without another one from that address.
-pub const AUTH_FAILURE_MEMORY: Duration = Duration::from_secs(300);
-/// Most addresses tracked by the failure throttle.
-pub const AUTH_FAILURE_TABLE: usize = 1024;
+/// Authentication bounds (Digest nonces, WS-UsernameToken cache, failure throttle) live in
+/// `auth::limits`, shared by SOAP, plain HTTP and RTSP; re-exported here for the SOAP docs.
+pub use crate::auth::limits::{
+    AUTH_FAILURE_DELAY_MAX, AUTH_FAILURE_DELAY_STEP, AUTH_FAILURE_MEMORY, AUTH_FAILURE_TABLE,
+    AUTH_FAILURES_BEFORE_DELAY, DIGEST_MAX_NONCES, DIGEST_NONCE_LIFETIME, WSSE_MAX_CLOCK_SKEW,
+    WSSE_MAX_NONCE_BYTES,
+};
 
 /// HTTP: time allowed to receive a request's headers, and to receive its body.
 pub const HTTP_HEADER_TIMEOUT: Duration = Duration::from_secs(10);

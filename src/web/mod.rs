@@ -21,13 +21,13 @@ pub struct WebContext {
     pub rtsp_port: u16,
 }
 
-/// Adds the HLS and page handlers to `router`, authenticating with its SOAP endpoint's users
-/// and Digest state.
+/// Adds the HLS and page handlers to `router`, authenticating through the gate of its SOAP
+/// endpoint (the one gate of the daemon).
 pub fn install(router: Router, ctx: WebContext) -> Router {
-    let security = crate::http::auth::shared(&router.soap.security);
+    let gate = router.soap.gate().clone();
     let live = Arc::new(LiveStreams::new(ctx.registry.clone(), ctx.store.clone()));
     let page = page::PageHandler {
-        security: security.clone(),
+        gate: gate.clone(),
         store: ctx.store,
         live: live.clone(),
         device: ctx.device,
@@ -36,7 +36,7 @@ pub fn install(router: Router, ctx: WebContext) -> Router {
     router
         .handler(
             crate::hls::PREFIX,
-            Arc::new(HlsHandler::new(security, live)),
+            Arc::new(HlsHandler::new(gate, live)),
         )
         .handler("/", Arc::new(page))
 }

@@ -12,7 +12,8 @@ use super::status::{StatusInput, status};
 use crate::hls::live::LiveStreams;
 use crate::http::server::{HttpHandler, plain};
 use crate::onvif::device::Identity;
-use crate::onvif::endpoint::{HttpRequest, Security};
+use crate::auth::gate::Gate;
+use crate::onvif::endpoint::HttpRequest;
 use crate::onvif::rt::BoxFuture;
 use crate::settings::SettingsStore;
 
@@ -52,7 +53,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 
 /// Serves `/` and everything under it that no other handler took.
 pub struct PageHandler {
-    pub security: Arc<Security>,
+    pub gate: Arc<Gate>,
     pub store: Arc<SettingsStore>,
     pub live: Arc<LiveStreams>,
     pub device: Identity,
@@ -64,7 +65,7 @@ impl PageHandler {
         if req.method != "GET" && req.method != "HEAD" {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "GET only\n");
         }
-        if let Err(r) = crate::http::auth::user(&self.security, req).await {
+        if let Err(r) = crate::http::auth::user(&self.gate, req, false).await {
             return r;
         }
         let path = req.uri.split('?').next().unwrap_or("");
