@@ -519,13 +519,19 @@ fn expiry_frees_subscriptions_and_the_cap_answers_subscribe_creation_failed() {
     let cam = start(|s| s.events.max_pull_points = 2);
     let (st, rel) = create_pull_point(
         &cam,
-        "<tev:InitialTerminationTime>PT2S</tev:InitialTerminationTime>",
+        &format!(
+            "{}<tev:InitialTerminationTime>PT2S</tev:InitialTerminationTime>",
+            quiet()
+        ),
     );
     assert_eq!(st, 200, "{rel:?}");
     let at = nvt::xml::xsd::format_datetime(((now_s() + 3.0) * 1000.0) as i64);
     let (st, abs) = create_pull_point(
         &cam,
-        &format!("<tev:InitialTerminationTime>{at}</tev:InitialTerminationTime>"),
+        &format!(
+            "{}<tev:InitialTerminationTime>{at}</tev:InitialTerminationTime>",
+            quiet()
+        ),
     );
     assert_eq!(st, 200, "{abs:?}");
     let b = body(&abs);
@@ -541,12 +547,21 @@ fn expiry_frees_subscriptions_and_the_cap_answers_subscribe_creation_failed() {
     let (rel, abs) = (address(&rel), address(&abs));
     assert_ne!(rel, abs, "a unique address per subscription");
 
-    // Full: the third is refused with the WS-BaseNotification fault.
+    // Full, and both are being pulled: the third is refused with the WS-BaseNotification
+    // fault (an idle one would be reclaimed, see the next tests).
+    let pulls: Vec<_> = [&rel, &abs]
+        .into_iter()
+        .map(|a| hold_pull(a, ("admin", PASSWORD), 1))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
     let (st, env) = create_pull_point(&cam, "");
     assert_eq!(st, 500);
     let (codes, detail) = fault(&env);
     assert_eq!(codes, ["env:Receiver", "ter:Action"]);
     assert_eq!(detail.as_deref(), Some("SubscribeCreationFailedFault"));
+    for p in pulls {
+        assert_eq!(p.join().unwrap(), 200);
+    }
 
     // Both pull before they expire...
     for a in [&rel, &abs] {
@@ -571,15 +586,20 @@ fn expiry_frees_subscriptions_and_the_cap_answers_subscribe_creation_failed() {
 fn sixty_four_subscribers_all_get_every_motion_change() {
     const N: usize = 64;
     let cam = start(|s| s.events.max_pull_points = N as u32);
-    let addrs: Vec<String> = (0..N)
+    let mut addrs: Vec<String> = (0..N)
         .map(|_| {
             let (st, env) = create_pull_point(&cam, &topic_filter("tns1:RuleEngine//."));
             assert_eq!(st, 200, "{env:?}");
             address(&env)
         })
         .collect();
-    // The 65th is refused.
-    assert_eq!(create_pull_point(&cam, "").0, 500);
+    // The table is full: a 65th from the same user recycles its least recently used, the
+    // first (none is being pulled).
+    let (st, env) = create_pull_point(&cam, &topic_filter("tns1:RuleEngine//."));
+    assert_eq!(st, 200, "{env:?}");
+    let (st, _) = pull(&addrs[0], "PT0S", "1");
+    assert_eq!(st, 400, "the first was reclaimed");
+    addrs[0] = address(&env);
     // Compare the changes stamped inside a window every subscriber covers whole: after the
     // last one was created, and well before the pulling stops.
     let window = (now_s() + 0.1, now_s() + 8.0 - 1.5);
@@ -1210,4 +1230,145 @@ fn every_fault_detail_is_valid_against_its_schema() {
     );
     // Every detail was seen by the validator.
     assert_eq!(verdicts.as_object().unwrap().len(), faults.len());
+}
+
+// ---- the subscription tables: reclaimed when full, shared fairly between users ----
+
+const VIEWER: (&str, &str) = ("viewer", "viewer-secret");
+const NVR: (&str, &str) = ("nvr", "nvr-secret1");
+
+/// A camera with an administrator (`admin`/PASSWORD) and two Users, `viewer` and `nvr`.
+fn start_with_users(edit: impl FnOnce(&mut nvt::settings::Settings)) -> Camera {
+    start(|s| {
+        for (name, password, level) in [
+            ("admin", PASSWORD, nvt::auth::UserLevel::Administrator),
+            (VIEWER.0, VIEWER.1, nvt::auth::UserLevel::User),
+            (NVR.0, NVR.1, nvt::auth::UserLevel::User),
+        ] {
+            s.users.push(nvt::settings::User {
+                username: name.into(),
+                password: password.into(),
+                level,
+            });
+        }
+        edit(s);
+    })
+}
+
+fn create_as(cam: &Camera, user: (&str, &str)) -> (u16, Element) {
+    soap_as(&events_url(cam), "<tev:CreatePullPointSubscription/>", user)
+}
+
+fn pull_status(url: &str, user: (&str, &str)) -> u16 {
+    soap_as(
+        url,
+        "<tev:PullMessages><tev:Timeout>PT0S</tev:Timeout><tev:MessageLimit>1</tev:MessageLimit></tev:PullMessages>",
+        user,
+    )
+    .0
+}
+
+/// Issue 13: a client that loops creating pull points without unsubscribing held all 16 for
+/// their lifetime, and was then refused. Now, with the table full, its least recently used
+/// pull point is reclaimed: the loop goes on, always holding the 16 most recent (a pull
+/// point it pulled counts as recent).
+#[test]
+fn a_client_looping_on_create_pull_point_recycles_its_least_recently_used() {
+    let cam = start(|_| {});
+    let mut addrs = Vec::new();
+    for i in 0..24 {
+        let (st, env) = create_pull_point(&cam, "");
+        assert_eq!(st, 200, "create {i}: {env:?}");
+        addrs.push(address(&env));
+        if i == 15 {
+            // The table is full. Pulled now, the first becomes the most recently used: the
+            // second is the least recently used.
+            assert_eq!(pull(&addrs[0], "PT0S", "1").0, 200);
+        }
+    }
+    let alive: Vec<bool> = addrs
+        .iter()
+        .map(|a| pull(a, "PT0S", "1").0 == 200)
+        .collect();
+    eprintln!("alive after 24 creates: {alive:?}");
+    // 24 created, 16 kept: the first (pulled after its creation), and the 15 most recent.
+    let mut want = vec![false; 24];
+    want[0] = true;
+    want[9..].iter_mut().for_each(|w| *w = true);
+    assert_eq!(alive, want);
+}
+
+/// Issue 14: one User holding all 16 pull points (each with a pull waiting) made the
+/// administrator's CreatePullPointSubscription fail; the 16 push subscriptions were the
+/// same kind of pool. Now the administrator and another User each get one, taken from the
+/// biggest holder, and the hog cannot take them back.
+#[test]
+fn one_user_cannot_hold_every_subscription() {
+    let cam = start_with_users(|s| s.events.allow_private_push_targets = true);
+    // The viewer takes every pull point and keeps a pull waiting on each.
+    let create_quiet = format!(
+        "<tev:CreatePullPointSubscription>{}</tev:CreatePullPointSubscription>",
+        quiet()
+    );
+    let hog: Vec<String> = (0..16)
+        .map(|i| {
+            let (st, env) = soap_as(&events_url(&cam), &create_quiet, VIEWER);
+            assert_eq!(st, 200, "viewer create {i}: {env:?}");
+            address(&env)
+        })
+        .collect();
+    let pulls: Vec<_> = hog.iter().map(|a| hold_pull(a, VIEWER, 50)).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // Full, every one in use: the viewer itself is refused...
+    let (st, env) = create_as(&cam, VIEWER);
+    assert_eq!(
+        (st, fault(&env).1.as_deref()),
+        (500, Some("SubscribeCreationFailedFault"))
+    );
+    // ...the administrator and the NVR account are not.
+    let (st, env) = create_pull_point(&cam, "");
+    assert_eq!(st, 200, "administrator refused: {env:?}");
+    let admin_pp = address(&env);
+    let (st, env) = create_as(&cam, NVR);
+    assert_eq!(st, 200, "second user refused: {env:?}");
+    let nvr_pp = address(&env);
+    // The viewer asks again: it holds 14, the most, so only its own could go, and all of its
+    // own are in use: refused; the others' pull points stay.
+    let (st, _) = create_as(&cam, VIEWER);
+    assert_eq!(st, 500);
+    assert_eq!(pull_status(&admin_pp, ("admin", PASSWORD)), 200);
+    assert_eq!(pull_status(&nvr_pp, NVR), 200);
+    let kept: Vec<&String> = hog
+        .iter()
+        .filter(|a| pull_status(a, VIEWER) == 200)
+        .collect();
+    assert_eq!(kept.len(), 14, "one reclaimed for each of the two others");
+    // Unsubscribed, the viewer's waiting pulls return (the reclaimed two did already).
+    for a in kept {
+        assert_eq!(soap_as(a, "<wsnt:Unsubscribe/>", VIEWER).0, 200);
+    }
+    for p in pulls {
+        assert_eq!(p.join().unwrap(), 200);
+    }
+
+    // Push: the viewer fills the 16 push slots; the administrator still subscribes.
+    let consumer = listener(false);
+    let hook = format!("http://{}/hook", consumer.addr);
+    let subscribe_as = |user: (&str, &str)| {
+        soap_as(
+            &events_url(&cam),
+            &format!(
+                "<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>{hook}</wsa:Address></wsnt:ConsumerReference><wsnt:InitialTerminationTime>PT60S</wsnt:InitialTerminationTime></wsnt:Subscribe>"
+            ),
+            user,
+        )
+    };
+    for i in 0..16 {
+        let (st, env) = subscribe_as(VIEWER);
+        assert_eq!(st, 200, "viewer subscribe {i}: {env:?}");
+    }
+    let (st, env) = subscribe(&cam, &hook, "");
+    assert_eq!(st, 200, "administrator's Subscribe refused: {env:?}");
+    let (st, env) = subscribe_as(NVR);
+    assert_eq!(st, 200, "second user's Subscribe refused: {env:?}");
 }

@@ -14,12 +14,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::UserLevel;
 use crate::events::filter::{self, Filter, FilterError, WSNT};
 use crate::events::limits::{
     MAX_LIFETIME, MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS,
 };
 use crate::events::push::{Consumer, PushError};
 use crate::events::render::{self, epr};
+use crate::events::share::Requester;
 use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, XPATH_DIALECT, topic_set};
 use crate::events::{Broker, BrokerError, Kind, broker::lifetime};
 use crate::onvif::endpoint::{EVENTS_PATH, SUBSCRIPTION_PREFIX};
@@ -136,6 +138,18 @@ fn broker_fault(e: BrokerError, termination: &str, now_ms: i64) -> Fault {
     }
 }
 
+/// Whose share a new subscription counts in (`crate::events::share`): the authenticated
+/// user, and whether an administrator (who can always subscribe).
+fn requester(ctx: &RequestContext) -> Requester<'_> {
+    Requester {
+        user: ctx.user.as_ref().map(|u| u.username.as_str()),
+        admin: ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.level == UserLevel::Administrator),
+    }
+}
+
 /// What a request's Filter lets through: topics and message content (all when there is none).
 fn filter(filter: Option<&wsnt::FilterType>, now_ms: i64) -> Result<Filter, Fault> {
     match filter {
@@ -245,7 +259,7 @@ impl events::EventService for Events {
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let sub = self
             .broker
-            .subscribe(Kind::PullPoint, filter, life)
+            .subscribe(Kind::PullPoint, filter, life, requester(ctx))
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         sub.set_keepalive(relative(req.initial_termination_time.as_deref()).then_some(life));
         tracing::debug!(id = %sub.id, peer = %ctx.peer, "pull point created");
@@ -281,6 +295,7 @@ impl notification_producer::NotificationProducer for Events {
                 },
                 filter,
                 life,
+                requester(ctx),
             )
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let address = Self::address(ctx, &sub.id);
@@ -401,9 +416,13 @@ impl Subscriptions {
                 "this is a push subscription: its messages go to its consumer",
             ));
         }
+        // In use until the pull returns (or its request is dropped): the fair-share policy
+        // reclaims such a pull point only from a user holding more than its share.
+        let pulling = sub.begin_pull();
         let before = sub.touch(timeout, None);
         let messages = sub.next(timeout, limit).await;
         sub.touch(Duration::ZERO, Some(before));
+        drop(pulling);
         let (current_time, termination_time) = self.times(sub.remaining());
         Ok(tev::PullMessagesResponse {
             current_time,
