@@ -149,12 +149,25 @@ fn advertised(store: &SettingsStore, fixed: &[String]) -> Advertised {
     let s = store.get();
     let mut list: Vec<String> = fixed.to_vec();
     // A hand-edited settings file could hold a scope with whitespace, which would split in
-    // the space-separated list: leave such a scope out.
-    list.extend(
-        scopes::configurable(&s)
-            .into_iter()
-            .filter(|x| !x.is_empty() && !x.chars().any(char::is_whitespace)),
-    );
+    // the space-separated list: leave such a scope out. It (or an older version) could also
+    // hold more than Set/AddScopes accept: only the first scopes within the bound are
+    // advertised, so replies stay within the amplification bound for real Probes.
+    let mut bytes = 0;
+    for x in scopes::configurable(&s)
+        .into_iter()
+        .filter(|x| !x.is_empty() && !x.chars().any(char::is_whitespace))
+    {
+        bytes += scopes::list_bytes(&[&x]);
+        if bytes > limits::MAX_CONFIGURABLE_SCOPES_BYTES {
+            tracing::warn!(
+                scope = %x.chars().take(64).collect::<String>(),
+                "WS-Discovery: configurable scopes past {} bytes are not advertised",
+                limits::MAX_CONFIGURABLE_SCOPES_BYTES
+            );
+            break;
+        }
+        list.push(x);
+    }
     Advertised {
         scopes: list,
         metadata_version: s.discovery.metadata_version,
