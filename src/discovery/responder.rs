@@ -295,7 +295,7 @@ impl Responder {
 mod tests {
     use super::*;
     use crate::discovery::limits::{
-        GLOBAL_BURST, GLOBAL_PER_SEC, MAX_REPLY_WAIT, PER_SOURCE_BURST,
+        GLOBAL_BURST, GLOBAL_PER_SEC, MAX_REPLY_WAIT, PER_SOURCE_BURST, PER_SOURCE_PER_SEC,
     };
     use crate::discovery::message::tests::PYTHON_PROBE;
 
@@ -329,6 +329,13 @@ mod tests {
 
     fn probe(id: u32) -> String {
         PYTHON_PROBE.replace("111111111111", &format!("{id:012}"))
+    }
+
+    /// A Resolve of `epr` with MessageID `urn:uuid:r<id>` (answered at once: no random delay).
+    fn resolve(id: u32, epr: &str) -> String {
+        format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header><a:MessageID>urn:uuid:r{id}</a:MessageID></s:Header><s:Body><d:Resolve xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><a:EndpointReference><a:Address>{epr}</a:Address></a:EndpointReference></d:Resolve></s:Body></s:Envelope>"#
+        )
     }
 
     fn src() -> SocketAddr {
@@ -546,11 +553,6 @@ mod tests {
         let now = Instant::now();
         let mut rng = rand::rng();
         let mut r = responder();
-        let resolve = |id: u32, epr: &str| {
-            format!(
-                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header><a:MessageID>urn:uuid:r{id}</a:MessageID></s:Header><s:Body><d:Resolve xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><a:EndpointReference><a:Address>{epr}</a:Address></a:EndpointReference></d:Resolve></s:Body></s:Envelope>"#
-            )
-        };
         r.on_datagram(
             resolve(1, EPR).as_bytes(),
             src(),
@@ -624,9 +626,10 @@ mod tests {
     #[test]
     fn flood_is_rate_limited_per_source_and_overall() {
         let t0 = Instant::now();
-        // One address, 1000 Probes in one second: the burst, then one per second.
+        // One address, 1000 Probes a second for 3 s: the burst, then one per second (one reply
+        // waiting at a time, each due within APP_MAX_DELAY, so the burst takes at most 2.5 s).
         let mut r = responder();
-        let flood: Vec<_> = (0..1000u32)
+        let flood: Vec<_> = (0..3000u32)
             .map(|i| (Duration::from_millis(u64::from(i)), src(), probe(i)))
             .collect();
         let sent = run(&mut r, &iface(), t0, flood, Duration::from_secs(3));
@@ -660,33 +663,63 @@ mod tests {
         );
     }
 
-    /// A Probe the budget refuses is not remembered as answered: its retransmission (same
-    /// MessageID, SOAP-over-UDP s.3.3) is answered once the budget allows.
+    /// A request the budget refuses is not remembered as answered: its retransmission (same
+    /// MessageID, SOAP-over-UDP s.3.3) is answered once the budget allows. (Resolves: they
+    /// are answered at once, so simulated time stays put.)
     #[test]
-    fn a_refused_probe_is_answered_when_repeated() {
+    fn a_refused_request_is_answered_when_repeated() {
         let t0 = Instant::now();
         let mut rng = rand::rng();
         let mut r = responder();
         for i in 0..PER_SOURCE_BURST as u32 {
-            r.on_datagram(probe(i).as_bytes(), src(), MC, &iface(), t0, &mut rng)
-                .unwrap();
-            sent(&mut r);
+            r.on_datagram(
+                resolve(i, EPR).as_bytes(),
+                src(),
+                MC,
+                &iface(),
+                t0,
+                &mut rng,
+            )
+            .unwrap();
+            assert_eq!(sent(&mut r).0, t0);
         }
         assert_eq!(
-            r.on_datagram(probe(99).as_bytes(), src(), MC, &iface(), t0, &mut rng),
+            r.on_datagram(
+                resolve(99, EPR).as_bytes(),
+                src(),
+                MC,
+                &iface(),
+                t0,
+                &mut rng
+            ),
             Err(Silence::RateLimited)
         );
-        let t1 = t0 + Duration::from_secs(1);
-        r.on_datagram(probe(99).as_bytes(), src(), MC, &iface(), t1, &mut rng)
-            .unwrap();
+        // A token later, the same request again.
+        let t1 = t0 + Duration::from_secs_f64(1.0 / PER_SOURCE_PER_SEC);
+        r.on_datagram(
+            resolve(99, EPR).as_bytes(),
+            src(),
+            MC,
+            &iface(),
+            t1,
+            &mut rng,
+        )
+        .unwrap();
         let (_, reply) = sent(&mut r);
         assert!(
             String::from_utf8(reply.bytes)
                 .unwrap()
-                .contains("000000000099")
+                .contains("urn:uuid:r99")
         );
         assert_eq!(
-            r.on_datagram(probe(99).as_bytes(), src(), MC, &iface(), t1, &mut rng),
+            r.on_datagram(
+                resolve(99, EPR).as_bytes(),
+                src(),
+                MC,
+                &iface(),
+                t1,
+                &mut rng
+            ),
             Err(Silence::Duplicate)
         );
     }
