@@ -6,10 +6,18 @@ namespace. Every subcommand prints JSON lines on stdout.
       the library's filtered answer, "all" every service that replied (unfiltered).
   resolve EPR [--timeout S]      Resolve with the library; prints {"all": [...]}.
   listen                         Prints {"ready": true}, then one line per Hello or Bye.
-  raw [--to ADDR:PORT | --to [V6%IFACE]:PORT] (--probe|--garbage|--oversize|--flood N) [--wait S]
+  raw [--to ADDR:PORT | --to [V6%IFACE]:PORT] (--probe|--garbage|--oversize|--tiny|--flood N)
+      [--wait S]
       Sends datagrams from one UDP socket, counts what comes back:
       {"sent": n, "sent_bytes": [...], "replies": n, "reply_bytes": [...], "send_secs": s}.
   soap URL USER PASSWORD BODY    POSTs a SOAP 1.2 request with a WS-UsernameToken digest.
+  starve --flood-from A,B,... --nvr-from A --rate R --searches N [--interval S] [--timeout S]
+      While Probes go to the group from every address of --flood-from (R a second in all,
+      each with its own MessageID, round robin), searches N times for a
+      NetworkVideoTransmitter from --nvr-from, as an NVR would (one Probe per search, every
+      --interval s, waiting --timeout s for a ProbeMatches relating to it); prints
+      {"searches": N, "answered": n, "delays": [s...], "flood_sent": n, "flood_replies": n,
+       "flood_secs": s}.
 """
 
 import argparse
@@ -20,6 +28,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -119,6 +128,15 @@ def probe_bytes(message_id, pad=0):
     ).encode()
 
 
+# The smallest Probe a WS-Discovery parser can take: default namespaces, WS-Addressing 1.0,
+# no Action, To or Types, a one-byte MessageID (an attacker's, for the largest amplification).
+TINY_PROBE = (
+    b'<Envelope xmlns="http://www.w3.org/2003/05/soap-envelope">'
+    b'<Header><MessageID xmlns="http://www.w3.org/2005/08/addressing">%s</MessageID></Header>'
+    b'<Body><Probe xmlns="http://schemas.xmlsoap.org/ws/2005/04/discovery"/></Body></Envelope>'
+)
+
+
 def cmd_raw(a):
     host, port = a.to.rsplit(":", 1)
     if host.startswith("["):
@@ -139,6 +157,8 @@ def cmd_raw(a):
                      probe_bytes(uuid.uuid4().urn).replace(b"d:Probe", b"d:Hello")]
     elif a.oversize:
         datagrams = [probe_bytes(uuid.uuid4().urn, pad=6000)]
+    elif a.tiny:
+        datagrams = [TINY_PROBE % os.urandom(1).hex()[:1].encode()]
     else:
         datagrams = [probe_bytes(uuid.uuid4().urn) for _ in range(a.flood)]
     t0 = time.monotonic()
@@ -164,6 +184,88 @@ def cmd_raw(a):
         replies.append(len(data))
     out({"sent": len(datagrams), "sent_bytes": [len(d) for d in datagrams],
          "replies": len(replies), "reply_bytes": replies, "send_secs": send_secs})
+
+
+def cmd_starve(a):
+    addrs = [x for x in a.flood_from.split(",") if x]
+    socks = []
+    for addr in addrs:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+        s.bind((addr, 0))
+        s.setblocking(False)
+        socks.append(s)
+    stop = threading.Event()
+    flood = {"sent": 0, "replies": 0, "secs": 0.0}
+
+    def drain():
+        for s in socks:
+            while True:
+                try:
+                    s.recvfrom(65535)
+                except BlockingIOError:
+                    break
+                flood["replies"] += 1
+
+    def flooder():
+        t0 = time.monotonic()
+        i = 0
+        while not stop.is_set():
+            try:
+                socks[i % len(socks)].sendto(probe_bytes(uuid.uuid4().urn), GROUP)
+            except OSError:
+                pass
+            i += 1
+            if i % 64 == 0:
+                drain()
+            ahead = t0 + i / a.rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+        flood["sent"] = i
+        flood["secs"] = time.monotonic() - t0
+        drain()
+
+    t = threading.Thread(target=flooder, daemon=True)
+    t.start()
+    # Let the flood take the budget first, as it had when the NVR came.
+    time.sleep(a.interval)
+    # The NVR: its own address, one socket, one Probe per search (no retransmission), and
+    # a match is a ProbeMatches relating to that Probe, parsed by the WSDiscovery library.
+    from wsdiscovery.message import parseSOAPMessage
+    nvr = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    nvr.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    nvr.bind((a.nvr_from, 0))
+    answered = 0
+    delays = []
+    try:
+        for _ in range(a.searches):
+            started = time.monotonic()
+            mid = uuid.uuid4().urn
+            nvr.sendto(probe_bytes(mid), GROUP)
+            deadline = started + a.timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                nvr.settimeout(left)
+                try:
+                    data, _ = nvr.recvfrom(65535)
+                except socket.timeout:
+                    break
+                env = parseSOAPMessage(data, a.nvr_from)
+                if env is not None and env.getRelatesTo() == mid and env.getProbeResolveMatches():
+                    answered += 1
+                    delays.append(round(time.monotonic() - started, 3))
+                    break
+            left = a.interval - (time.monotonic() - started)
+            if left > 0:
+                time.sleep(left)
+    finally:
+        stop.set()
+        t.join()
+    out({"searches": a.searches, "answered": answered, "delays": delays,
+         "flood_sent": flood["sent"], "flood_replies": flood["replies"],
+         "flood_secs": flood["secs"]})
 
 
 def cmd_soap(a):
@@ -214,6 +316,7 @@ def main():
     g.add_argument("--probe", action="store_true")
     g.add_argument("--garbage", action="store_true")
     g.add_argument("--oversize", action="store_true")
+    g.add_argument("--tiny", action="store_true")
     g.add_argument("--flood", type=int)
     w.add_argument("--wait", type=float, default=2.0)
     o = sub.add_parser("soap")
@@ -221,9 +324,16 @@ def main():
     o.add_argument("user")
     o.add_argument("password")
     o.add_argument("body")
+    v = sub.add_parser("starve")
+    v.add_argument("--flood-from", required=True)
+    v.add_argument("--nvr-from", required=True)
+    v.add_argument("--rate", type=float, required=True)
+    v.add_argument("--searches", type=int, default=16)
+    v.add_argument("--interval", type=float, default=2.0)
+    v.add_argument("--timeout", type=float, default=2.0)
     a = p.parse_args()
     {"search": cmd_search, "resolve": cmd_resolve, "listen": cmd_listen, "raw": cmd_raw,
-     "soap": cmd_soap}[a.cmd](a)
+     "soap": cmd_soap, "starve": cmd_starve}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 //! - `message`: parse a datagram, write ProbeMatches/ResolveMatches/Hello/Bye.
 //! - `matcher`: Types (QName by namespace URI) and Scopes (URI prefix, strcmp0) matching.
 //! - `scopes`: the device's fixed and configurable scopes (shared with the Device service).
-//! - `limits`: every bound, the reply rate limiter and the repeat filter.
+//! - `limits`: every bound, and the repeat filter.
+//! - `budget`: the reply budget, shared out fairly between the addresses asking.
 //! - `responder`: the decisions; this module only moves bytes, timers and interfaces.
 //!
 //! Sockets: one IPv4 socket on 0.0.0.0:3702 (SO_REUSEADDR, so another WS-Discovery stack on
@@ -15,6 +16,7 @@
 //! [`RESCAN_INTERVAL`](limits::RESCAN_INTERVAL); a new interface or a changed address joins
 //! the group there and sends a Hello.
 
+pub mod budget;
 pub mod limits;
 pub mod matcher;
 pub mod message;
@@ -37,7 +39,6 @@ use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockRef, Socket, Type};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
-use tokio::task::JoinSet;
 
 use crate::onvif::host;
 use crate::settings::{DiscoveryMode, SettingsStore};
@@ -99,7 +100,6 @@ impl Discovery {
             fixed,
             responder,
             ifaces: BTreeMap::new(),
-            pending: JoinSet::new(),
         };
         let task = tokio::spawn(shell.run(changed, stop_rx));
         Ok(Discovery {
@@ -149,12 +149,25 @@ fn advertised(store: &SettingsStore, fixed: &[String]) -> Advertised {
     let s = store.get();
     let mut list: Vec<String> = fixed.to_vec();
     // A hand-edited settings file could hold a scope with whitespace, which would split in
-    // the space-separated list: leave such a scope out.
-    list.extend(
-        scopes::configurable(&s)
-            .into_iter()
-            .filter(|x| !x.is_empty() && !x.chars().any(char::is_whitespace)),
-    );
+    // the space-separated list: leave such a scope out. It (or an older version) could also
+    // hold more than Set/AddScopes accept: only the first scopes within the bound are
+    // advertised, so replies stay within the amplification bound for real Probes.
+    let mut bytes = 0;
+    for x in scopes::configurable(&s)
+        .into_iter()
+        .filter(|x| !x.is_empty() && !x.chars().any(char::is_whitespace))
+    {
+        bytes += scopes::list_bytes(&[&x]);
+        if bytes > limits::MAX_CONFIGURABLE_SCOPES_BYTES {
+            tracing::warn!(
+                scope = %x.chars().take(64).collect::<String>(),
+                "WS-Discovery: configurable scopes past {} bytes are not advertised",
+                limits::MAX_CONFIGURABLE_SCOPES_BYTES
+            );
+            break;
+        }
+        list.push(x);
+    }
     Advertised {
         scopes: list,
         metadata_version: s.discovery.metadata_version,
@@ -309,8 +322,6 @@ struct Shell {
     fixed: Vec<String>,
     responder: Responder,
     ifaces: BTreeMap<u32, Iface>,
-    /// Replies waiting out their delay.
-    pending: JoinSet<()>,
 }
 
 impl Shell {
@@ -327,16 +338,22 @@ impl Shell {
         let v4 = self.v4.clone();
         let v6 = self.v6.clone();
         loop {
+            // Replies wait in the responder's budget (their random delay, and their turn when
+            // the budget is short); wake up when the next may go.
+            let wake = self.responder.next_wake();
+            let due = tokio::time::sleep_until(
+                wake.unwrap_or_else(|| Instant::now() + limits::RESCAN_INTERVAL)
+                    .into(),
+            );
             tokio::select! {
                 _ = &mut stop => break,
                 _ = rescan.tick() => self.rescan().await,
                 _ = changed.notified() => self.settings_changed().await,
-                r = recv(&v4, &mut buf4) => self.received(r, &buf4, false),
-                r = recv_opt(v6.as_deref(), &mut buf6) => self.received(r, &buf6, true),
-                Some(_) = self.pending.join_next(), if !self.pending.is_empty() => {}
+                r = recv(&v4, &mut buf4) => self.received(r, &buf4),
+                r = recv_opt(v6.as_deref(), &mut buf6) => self.received(r, &buf6),
+                _ = due, if wake.is_some() => self.send_due().await,
             }
         }
-        self.pending.abort_all();
         let ifaces: Vec<Iface> = self.ifaces.values().cloned().collect();
         // The thread-local RNG must not live across an await (the task moves between threads).
         let bye = self.responder.bye(&mut rand::rng());
@@ -348,7 +365,7 @@ impl Shell {
         }
     }
 
-    fn received(&mut self, r: std::io::Result<Received>, buf: &[u8], v6: bool) {
+    fn received(&mut self, r: std::io::Result<Received>, buf: &[u8]) {
         let r = match r {
             Ok(r) => r,
             Err(e) => {
@@ -373,22 +390,23 @@ impl Shell {
             Instant::now(),
             &mut rand::rng(),
         );
-        match decision {
-            Ok(reply) => {
-                let sock = if v6 {
-                    self.v6.clone()
-                } else {
-                    Some(self.v4.clone())
-                };
-                let Some(sock) = sock else { return };
-                self.pending.spawn(async move {
-                    tokio::time::sleep(reply.delay).await;
-                    if let Err(e) = sock.send_to(&reply.bytes, reply.to).await {
-                        tracing::debug!(to = %reply.to, error = %e, "WS-Discovery reply not sent");
-                    }
-                });
+        if let Err(why) = decision {
+            tracing::debug!(from = %r.from, ?why, "WS-Discovery: no reply");
+        }
+    }
+
+    /// Sends the replies the budget lets go now, each from the socket of its family.
+    async fn send_due(&mut self) {
+        for reply in self.responder.due_replies(Instant::now()) {
+            let sock = match reply.to {
+                SocketAddr::V4(_) => Some(&self.v4),
+                SocketAddr::V6(_) => self.v6.as_ref(),
+            };
+            let Some(sock) = sock else { continue };
+            // A full socket buffer drops the reply rather than hold up the loop.
+            if let Err(e) = sock.try_send_to(&reply.bytes, reply.to) {
+                tracing::debug!(to = %reply.to, error = %e, "WS-Discovery reply not sent");
             }
-            Err(why) => tracing::debug!(from = %r.from, ?why, "WS-Discovery: no reply"),
         }
     }
 

@@ -11,23 +11,39 @@
 
 use crate::settings::Settings;
 
-use super::limits::{MAX_CONFIGURABLE_SCOPES, MAX_SCOPE_LEN};
+use super::limits::{MAX_CONFIGURABLE_SCOPES, MAX_CONFIGURABLE_SCOPES_BYTES, MAX_SCOPE_LEN};
 
 const ONVIF: &str = "onvif://www.onvif.org/";
 const NAME: &str = "onvif://www.onvif.org/name/";
 const LOCATION: &str = "onvif://www.onvif.org/location/";
 
 /// Why a scope edit was refused (the Device service maps each to its ONVIF fault).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
     /// A fixed scope cannot be set or removed (`ter:ScopeOverwrite` / `ter:FixedScope`).
+    #[error("fixed scopes cannot be changed")]
     Fixed,
     /// RemoveScopes named a scope the device does not have (`ter:NoScope`).
+    #[error("scope not found")]
     NotFound,
     /// More than [`MAX_CONFIGURABLE_SCOPES`] (`ter:TooManyScopes`).
+    #[error("at most {MAX_CONFIGURABLE_SCOPES} configurable scopes")]
     TooMany,
+    /// The configurable scopes would take more than [`MAX_CONFIGURABLE_SCOPES_BYTES`] in
+    /// every ProbeMatches (`ter:TooManyScopes`: more than the device supports).
+    #[error(
+        "the configurable scopes may take at most {MAX_CONFIGURABLE_SCOPES_BYTES} bytes in all (each counted with its separating space): they are sent in every WS-Discovery reply"
+    )]
+    TooLong,
     /// Not an absolute URI without whitespace, or longer than [`MAX_SCOPE_LEN`].
+    #[error("a scope is an absolute URI without spaces, at most {MAX_SCOPE_LEN} bytes")]
     Invalid,
+}
+
+/// Bytes `scopes` take in a ProbeMatches' space-separated `d:Scopes` list, each counted
+/// with one separator: what [`MAX_CONFIGURABLE_SCOPES_BYTES`] bounds.
+pub fn list_bytes<S: AsRef<str>>(scopes: &[S]) -> usize {
+    scopes.iter().map(|s| s.as_ref().len() + 1).sum()
 }
 
 /// The fixed scopes of a device of `model` whose identity MAC is `mac`.
@@ -75,6 +91,18 @@ fn check(scope: &str, fixed: &[String]) -> Result<(), ScopeError> {
 /// SetScopes: the configurable scopes become `list`. The first `name/` and `location/` scopes
 /// set the name and location (absent: none); the rest are kept as given.
 pub fn set(s: &mut Settings, fixed: &[String], list: &[String]) -> Result<(), ScopeError> {
+    replace(s, fixed, list, true)
+}
+
+/// [`set`], with the bound on the list's total size checked (`check_bytes`) or not: removing
+/// scopes never makes a list longer, so RemoveScopes works on a list stored past the bound
+/// (by an older version, or by hand).
+fn replace(
+    s: &mut Settings,
+    fixed: &[String],
+    list: &[String],
+    check_bytes: bool,
+) -> Result<(), ScopeError> {
     for scope in list {
         check(scope, fixed)?;
     }
@@ -97,6 +125,16 @@ pub fn set(s: &mut Settings, fixed: &[String], list: &[String]) -> Result<(), Sc
     let count = extra.len() + usize::from(name.is_some()) + usize::from(location.is_some());
     if count > MAX_CONFIGURABLE_SCOPES {
         return Err(ScopeError::TooMany);
+    }
+    // Measured as they will be advertised (the name and location re-encoded).
+    let advertised: Vec<String> = name
+        .iter()
+        .map(|n| format!("{NAME}{}", encode(n)))
+        .chain(location.iter().map(|l| format!("{LOCATION}{}", encode(l))))
+        .chain(extra.iter().cloned())
+        .collect();
+    if check_bytes && list_bytes(&advertised) > MAX_CONFIGURABLE_SCOPES_BYTES {
+        return Err(ScopeError::TooLong);
     }
     s.device.name = name.unwrap_or_default();
     s.device.location = location.unwrap_or_default();
@@ -133,7 +171,7 @@ pub fn remove(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<()
         return Err(ScopeError::NotFound);
     }
     let left: Vec<String> = current.into_iter().filter(|c| !items.contains(c)).collect();
-    set(s, fixed, &left)
+    replace(s, fixed, &left, false)
 }
 
 fn bump(s: &mut Settings) {
@@ -273,6 +311,41 @@ mod tests {
         assert_eq!(set(&mut s, &fx(), &many), Err(ScopeError::TooMany));
         set(&mut s, &fx(), &[]).unwrap();
         assert!(configurable(&s).is_empty());
+    }
+
+    /// Issue 14: AddScopes of long scopes took the ProbeMatches to 18.4 times the Probe.
+    /// The configurable scopes' total is bounded (measured as advertised: a name with
+    /// characters to percent-encode counts encoded), AddScopes and SetScopes past it are
+    /// refused, RemoveScopes of a list stored past it still works.
+    #[test]
+    fn the_scopes_total_size_is_bounded() {
+        let mut s = Settings::default();
+        let long = |i: usize| format!("x:{i}/{}", "a".repeat(MAX_SCOPE_LEN - 8));
+        let mut added = 0;
+        let err = loop {
+            match add(&mut s, &fx(), &[long(added)]) {
+                Ok(()) => added += 1,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err, ScopeError::TooLong);
+        assert!(added < MAX_CONFIGURABLE_SCOPES);
+        assert!(list_bytes(&configurable(&s)) <= MAX_CONFIGURABLE_SCOPES_BYTES);
+        // A name that grows when encoded: 100 'é' are 200 bytes given, 600 advertised.
+        let accented = format!("{NAME}{}", "é".repeat(100));
+        assert!(list_bytes(&[&accented]) < MAX_CONFIGURABLE_SCOPES_BYTES);
+        let mut t = Settings::default();
+        assert_eq!(set(&mut t, &fx(), &[accented]), Err(ScopeError::TooLong));
+        assert_eq!(t.device.name, "nvt", "a refused edit changes nothing");
+        // Stored past the bound (hand-edited): removing one is still allowed.
+        let mut u = Settings::default();
+        u.discovery.extra_scopes = (0..6).map(long).collect();
+        remove(&mut u, &fx(), &[long(0)]).unwrap();
+        assert_eq!(u.discovery.extra_scopes.len(), 5);
+        assert_eq!(
+            add(&mut u, &fx(), &["x:y".into()]),
+            Err(ScopeError::TooLong)
+        );
     }
 
     #[test]

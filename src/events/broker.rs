@@ -5,7 +5,8 @@
 //!
 //! Pull points are drained by PullMessages; push subscriptions by their delivery task
 //! ([`super::push`]). Both expire at their termination time and are then forgotten, with
-//! their queues.
+//! their queues. When the table of one kind is full, a new subscription may reclaim an
+//! existing one under the fair-share policy of [`super::share`].
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 
 use super::filter::Filter;
 use super::limits::{DEFAULT_LIFETIME, MAX_LIFETIME, MAX_PUSH_SUBSCRIPTIONS, QUEUE_MESSAGES};
+use super::share::{self, Admission, Refusal, Requester, Slot};
 use super::topics::{TOPICS, TopicId};
 
 /// ONVIF `tt:PropertyOperation` (ONVIF Core s.9.2.1.1).
@@ -63,8 +65,8 @@ pub enum Kind {
 pub enum BrokerError {
     #[error("no such subscription (unknown, unsubscribed or expired)")]
     UnknownSubscription,
-    #[error("the device has {0} subscriptions of this kind already")]
-    TooManySubscriptions(usize),
+    #[error("the device has {cap} subscriptions of this kind already, and {why}")]
+    TooManySubscriptions { cap: usize, why: Refusal },
     #[error("termination time: {0}")]
     Termination(String),
 }
@@ -79,6 +81,11 @@ struct SubState {
     /// the pull point "will be shut down without further pull requests").
     keepalive: Option<Duration>,
     closed: bool,
+    /// Created, pulled, renewed or re-synchronized last: what the fair-share policy reclaims
+    /// by (least recently used first).
+    last_used: Instant,
+    /// PullMessages waiting on it now (see [`Subscription::begin_pull`]).
+    pulls: u32,
 }
 
 /// One subscription: its filter, queue and lifetime.
@@ -86,6 +93,8 @@ pub struct Subscription {
     /// Unguessable id, the last segment of its address.
     pub id: String,
     pub kind: Kind,
+    /// The user who created it (None: no authentication), whose share it counts in.
+    pub owner: Option<String>,
     /// Topics and message content expressions (ONVIF Core s.9.4.4); every message queued,
     /// Initialized re-sends included, passes it.
     pub filter: Filter,
@@ -140,6 +149,21 @@ impl Subscription {
         before
     }
 
+    /// A PullMessages begins: the subscription counts as in use until the guard is dropped
+    /// (when the pull returns, or its request is abandoned), and as used now.
+    pub fn begin_pull(self: &Arc<Self>) -> PullGuard {
+        let mut s = self.lock();
+        s.pulls += 1;
+        s.last_used = Instant::now();
+        drop(s);
+        PullGuard(self.clone())
+    }
+
+    /// Records a use by its client (Renew, SetSynchronizationPoint).
+    fn used(&self) {
+        self.lock().last_used = Instant::now();
+    }
+
     /// Messages dropped so far because the queue was full.
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
@@ -182,6 +206,17 @@ impl Subscription {
             }
             let _ = tokio::time::timeout_at(wait_until.into(), notified).await;
         }
+    }
+}
+
+/// Holds a subscription "being pulled" (see [`Subscription::begin_pull`]).
+pub struct PullGuard(Arc<Subscription>);
+
+impl Drop for PullGuard {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.pulls = s.pulls.saturating_sub(1);
+        s.last_used = Instant::now();
     }
 }
 
@@ -259,14 +294,17 @@ impl Broker {
         }
     }
 
-    /// Creates a subscription living `lifetime` (already validated, see [`lifetime`]), and
-    /// queues the current state of every matching property as `Initialized` (ONVIF Core
-    /// s.9.1.2: a new subscriber learns the properties' state first).
+    /// Creates a subscription for `who` living `lifetime` (already validated, see
+    /// [`lifetime`]), and queues the current state of every matching property as
+    /// `Initialized` (ONVIF Core s.9.1.2: a new subscriber learns the properties' state
+    /// first). With the table of its kind full, [`share::admit`] decides: an existing
+    /// subscription is reclaimed (ended at once, as by Unsubscribe) or the request refused.
     pub fn subscribe(
         &self,
         kind: Kind,
         filter: Filter,
         lifetime: Duration,
+        who: Requester<'_>,
     ) -> Result<Arc<Subscription>, BrokerError> {
         let mut inner = self.lock();
         self.reap_locked(&mut inner);
@@ -276,13 +314,47 @@ impl Broker {
         } else {
             MAX_PUSH_SUBSCRIPTIONS
         };
-        let same = inner
+        let same: Vec<(Arc<Subscription>, Instant, bool)> = inner
             .subs
             .values()
             .filter(|s| (s.kind == Kind::PullPoint) == pull)
-            .count();
-        if same >= cap {
-            return Err(BrokerError::TooManySubscriptions(cap));
+            .map(|s| {
+                let st = s.lock();
+                (s.clone(), st.last_used, st.pulls > 0)
+            })
+            .collect();
+        let slots: Vec<Slot<'_>> = same
+            .iter()
+            .map(|(s, last_used, pulled)| Slot {
+                id: &s.id,
+                owner: s.owner.as_deref(),
+                last_used: *last_used,
+                pulled: *pulled,
+            })
+            .collect();
+        match share::admit(&slots, cap, who) {
+            Admission::Create => {}
+            Admission::Reclaim(id) => {
+                if let Some(old) = inner.subs.remove(&id) {
+                    tracing::info!(
+                        id = %old.id,
+                        owner = old.owner.as_deref().unwrap_or("-"),
+                        user = who.user.unwrap_or("-"),
+                        pull,
+                        "subscription table full: least recently used subscription reclaimed"
+                    );
+                    close(&old);
+                }
+            }
+            Admission::Refuse(why) => {
+                tracing::info!(
+                    user = who.user.unwrap_or("-"),
+                    pull,
+                    %why,
+                    "subscription table full: request refused"
+                );
+                return Err(BrokerError::TooManySubscriptions { cap, why });
+            }
         }
         let id = loop {
             let id: String = format!("{:032x}", rand::rng().random::<u128>());
@@ -290,16 +362,20 @@ impl Broker {
                 break id;
             }
         };
+        let now = Instant::now();
         let sub = Arc::new(Subscription {
             id: id.clone(),
             kind,
+            owner: who.user.map(str::to_owned),
             filter,
             state: Mutex::new(SubState {
                 queue: VecDeque::new(),
                 dropped: 0,
-                expires: Instant::now() + lifetime,
+                expires: now + lifetime,
                 keepalive: None,
                 closed: false,
+                last_used: now,
+                pulls: 0,
             }),
             notify: Notify::new(),
         });
@@ -340,6 +416,7 @@ impl Broker {
     /// `Initialized`.
     pub fn synchronize(&self, id: &str) -> Result<(), BrokerError> {
         let sub = self.get(id)?;
+        sub.used();
         let inner = self.lock();
         self.initialize_locked(&inner, &sub);
         Ok(())
@@ -348,7 +425,9 @@ impl Broker {
     /// Renew: the subscription now lives `lifetime` from now.
     pub fn renew(&self, id: &str, lifetime: Duration) -> Result<(), BrokerError> {
         let sub = self.get(id)?;
-        sub.lock().expires = Instant::now() + lifetime;
+        let mut st = sub.lock();
+        st.expires = Instant::now() + lifetime;
+        st.last_used = Instant::now();
         Ok(())
     }
 
@@ -450,6 +529,11 @@ mod tests {
     use super::super::topics::{CELL_MOTION, MOTION_ALARM};
     use super::*;
 
+    const USER: Requester<'static> = Requester {
+        user: Some("u"),
+        admin: false,
+    };
+
     fn broker(max: usize) -> Broker {
         Broker::new(max, Arc::new(|| 1_000_000))
     }
@@ -463,7 +547,7 @@ mod tests {
         let b = broker(4);
         motion(&b, false);
         let s = b
-            .subscribe(Kind::PullPoint, Filter::ALL, Duration::from_secs(10))
+            .subscribe(Kind::PullPoint, Filter::ALL, Duration::from_secs(10), USER)
             .unwrap();
         let m = s.next(Duration::ZERO, 10).await;
         assert_eq!(m.len(), 1);
@@ -496,7 +580,7 @@ mod tests {
             ..Filter::ALL
         };
         let s = b
-            .subscribe(Kind::PullPoint, f, Duration::from_secs(10))
+            .subscribe(Kind::PullPoint, f, Duration::from_secs(10), USER)
             .unwrap();
         // The state held is off: no Initialized message passes.
         assert!(s.next(Duration::ZERO, 10).await.is_empty());
@@ -519,16 +603,49 @@ mod tests {
         let b = broker(2);
         let only_alarm = Filter::ALL;
         let a = b
-            .subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
+            .subscribe(
+                Kind::PullPoint,
+                only_alarm.clone(),
+                Duration::from_secs(10),
+                USER,
+            )
             .unwrap();
-        let _b2 = b
-            .subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
+        let b2 = b
+            .subscribe(
+                Kind::PullPoint,
+                only_alarm.clone(),
+                Duration::from_secs(10),
+                USER,
+            )
             .unwrap();
+        // Full, and both are being pulled: refused.
+        let pulling = (a.begin_pull(), b2.begin_pull());
         assert_eq!(
-            b.subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
-                .err(),
-            Some(BrokerError::TooManySubscriptions(2))
+            b.subscribe(
+                Kind::PullPoint,
+                only_alarm.clone(),
+                Duration::from_secs(10),
+                USER
+            )
+            .err(),
+            Some(BrokerError::TooManySubscriptions {
+                cap: 2,
+                why: Refusal::OwnSlotsInUse
+            })
         );
+        // Once b2's pull is over, the user's next subscription reclaims it (share::admit).
+        drop(pulling.1);
+        let _b3 = b
+            .subscribe(
+                Kind::PullPoint,
+                only_alarm.clone(),
+                Duration::from_secs(10),
+                USER,
+            )
+            .unwrap();
+        assert_eq!(b.get(&b2.id).err(), Some(BrokerError::UnknownSubscription));
+        assert!(b2.is_closed());
+        drop(pulling.0);
         for i in 0..QUEUE_MESSAGES + 5 {
             b.set_property(CELL_MOTION, vec![i.to_string()], vec!["true".into()], 0);
         }
@@ -539,8 +656,13 @@ mod tests {
         b.unsubscribe(&a.id).unwrap();
         assert_eq!(b.get(&a.id).err(), Some(BrokerError::UnknownSubscription));
         assert!(
-            b.subscribe(Kind::PullPoint, only_alarm.clone(), Duration::from_secs(10))
-                .is_ok()
+            b.subscribe(
+                Kind::PullPoint,
+                only_alarm.clone(),
+                Duration::from_secs(10),
+                USER
+            )
+            .is_ok()
         );
     }
 
@@ -548,7 +670,12 @@ mod tests {
     async fn a_waiting_pull_wakes_on_publish_and_on_expiry() {
         let b = Arc::new(broker(4));
         let s = b
-            .subscribe(Kind::PullPoint, Filter::ALL, Duration::from_millis(300))
+            .subscribe(
+                Kind::PullPoint,
+                Filter::ALL,
+                Duration::from_millis(300),
+                USER,
+            )
             .unwrap();
         let b2 = b.clone();
         let t = tokio::spawn(async move {

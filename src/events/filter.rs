@@ -131,8 +131,11 @@ pub enum FilterError {
     InvalidMessageContentExpression(String),
     #[error("producer properties filters are not supported")]
     InvalidProducerPropertiesExpression,
-    #[error("unknown filter element {0}")]
-    InvalidFilter(String),
+    /// A filter element not understood (b-2.xsd InvalidFilterFault names it as UnknownFilter).
+    #[error("unknown filter element {{{}}}{local}", ns.as_deref().unwrap_or(""))]
+    InvalidFilter { ns: Option<String>, local: String },
+    #[error("more than {MAX_COMPONENTS} filter elements")]
+    TooManyComponents,
 }
 
 /// Evaluates a `wsnt:Filter`'s children. `scope` holds the namespace declarations in scope at
@@ -144,9 +147,7 @@ pub fn evaluate(components: &[Element], scope: &[(String, String)]) -> Result<Fi
     for c in components {
         n += 1;
         if n > MAX_COMPONENTS {
-            return Err(FilterError::InvalidFilter(
-                "too many filter components".into(),
-            ));
+            return Err(FilterError::TooManyComponents);
         }
         match (c.ns.as_deref(), c.name.as_str()) {
             (Some(WSNT), "TopicExpression") => {
@@ -170,8 +171,11 @@ pub fn evaluate(components: &[Element], scope: &[(String, String)]) -> Result<Fi
             (Some(WSNT), "ProducerProperties") => {
                 return Err(FilterError::InvalidProducerPropertiesExpression);
             }
-            (_, name) => {
-                return Err(FilterError::InvalidFilter(name.chars().take(64).collect()));
+            (ns, name) => {
+                return Err(FilterError::InvalidFilter {
+                    ns: ns.map(str::to_owned),
+                    local: name.to_owned(),
+                });
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Events (ONVIF Core s.9): the broker that producers publish to and subscriptions read from,
-//! the topic catalog, topic and message content filters, push delivery, and the producers (motion from the SDK,
+//! the topic catalog, topic and message content filters, push delivery, the fair sharing of
+//! the subscription tables between users, and the producers (motion from the SDK,
 //! monitoring). The SOAP side is `crate::onvif::events`. Limits: [`limits`]; user docs:
 //! docs/events.md.
 
@@ -10,6 +11,7 @@ pub mod limits;
 pub mod monitor;
 pub mod push;
 pub mod render;
+pub mod share;
 pub mod topics;
 
 pub use broker::{Broker, BrokerError, Kind, Message, PropertyOperation, Subscription};

@@ -275,6 +275,10 @@ mod tests {
                 },
                 Filter::ALL,
                 Duration::from_secs(30),
+                crate::events::share::Requester {
+                    user: Some("nvr"),
+                    admin: false,
+                },
             )
             .unwrap();
         let consumer = Consumer::parse(&url).unwrap();

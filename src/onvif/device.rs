@@ -300,6 +300,9 @@ impl Device {
                         crate::discovery::limits::MAX_CONFIGURABLE_SCOPES
                     ),
                 ),
+                ScopeError::TooLong => {
+                    Fault::action("TooManyScopes", ScopeError::TooLong.to_string())
+                }
                 ScopeError::Invalid => Fault::invalid_arg_val(
                     None,
                     format!(

@@ -14,10 +14,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::UserLevel;
 use crate::events::filter::{self, Filter, FilterError, WSNT};
-use crate::events::limits::{MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS};
+use crate::events::limits::{
+    MAX_LIFETIME, MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS,
+};
 use crate::events::push::{Consumer, PushError};
 use crate::events::render::{self, epr};
+use crate::events::share::Requester;
 use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, XPATH_DIALECT, topic_set};
 use crate::events::{Broker, BrokerError, Kind, broker::lifetime};
 use crate::onvif::endpoint::{EVENTS_PATH, SUBSCRIPTION_PREFIX};
@@ -33,9 +37,16 @@ const WSRF_BF: &str = "http://docs.oasis-open.org/wsrf/bf-2";
 const WSRF_R: &str = "http://docs.oasis-open.org/wsrf/r-2";
 const TEV: &str = "http://www.onvif.org/ver10/events/wsdl";
 
-/// The WS-BaseNotification / WS-ResourceFramework fault `name` as a detail element
-/// (BaseFaultType: Timestamp, Description).
-fn wsn_detail(ns: &str, name: &str, description: &str, now_ms: i64) -> String {
+/// The WS-BaseNotification / WS-ResourceFramework fault `name` as a detail element: the
+/// BaseFaultType part (wsrf bf-2.xsd: Timestamp, then Description), then what the fault type
+/// adds to it (`extension`, written in the fault's namespace with prefix `f`).
+fn wsn_detail(
+    ns: &str,
+    name: &str,
+    description: &str,
+    now_ms: i64,
+    extension: impl FnOnce(&mut XmlWriter),
+) -> String {
     let mut w = XmlWriter::new();
     w.open(&format!("f:{name}"));
     w.attr("xmlns:f", ns);
@@ -43,17 +54,39 @@ fn wsn_detail(ns: &str, name: &str, description: &str, now_ms: i64) -> String {
     w.close_start();
     w.simple("bf:Timestamp", &crate::xml::xsd::format_datetime(now_ms));
     w.simple("bf:Description", description);
+    extension(&mut w);
     w.end(&format!("f:{name}"));
     w.into_string()
 }
 
+/// A fault whose type adds nothing to BaseFaultType.
+fn base_detail(ns: &str, name: &str, description: &str, now_ms: i64) -> String {
+    wsn_detail(ns, name, description, now_ms, |_| {})
+}
+
 fn sender_fault(ns: &str, name: &str, reason: String, now_ms: i64) -> Fault {
-    let detail = wsn_detail(ns, name, &reason, now_ms);
+    let detail = base_detail(ns, name, &reason, now_ms);
+    Fault::new(Code::Sender, &["InvalidArgVal"], reason).with_detail(detail)
+}
+
+/// UnacceptableInitialTerminationTimeFault or UnacceptableTerminationTimeFault: b-2.xsd
+/// requires `MinimumTime` (the earliest termination time accepted: any time in the future,
+/// so the next second) and allows `MaximumTime` (the latest one granted: now plus
+/// [`MAX_LIFETIME`]; a later request is cut to it rather than refused).
+fn termination_fault(name: &str, reason: String, now_ms: i64) -> Fault {
+    let detail = wsn_detail(WSNT, name, &reason, now_ms, |w| {
+        let at = |ms: i64| crate::xml::xsd::format_datetime(now_ms.saturating_add(ms));
+        w.simple("f:MinimumTime", &at(1000));
+        w.simple(
+            "f:MaximumTime",
+            &at(i64::try_from(MAX_LIFETIME.as_millis()).unwrap_or(i64::MAX)),
+        );
+    });
     Fault::new(Code::Sender, &["InvalidArgVal"], reason).with_detail(detail)
 }
 
 fn filter_fault(e: FilterError, now_ms: i64) -> Fault {
-    let name = match e {
+    let name = match &e {
         FilterError::DialectUnknown(_) => "TopicExpressionDialectUnknownFault",
         FilterError::InvalidTopicExpression(_) => "InvalidTopicExpressionFault",
         FilterError::TopicNotSupported => "TopicNotSupportedFault",
@@ -61,7 +94,30 @@ fn filter_fault(e: FilterError, now_ms: i64) -> Fault {
         FilterError::InvalidProducerPropertiesExpression => {
             "InvalidProducerPropertiesExpressionFault"
         }
-        FilterError::InvalidFilter(_) => "InvalidFilterFault",
+        // A bound of the device, not a malformed filter: the subscription cannot be made.
+        FilterError::TooManyComponents => "SubscribeCreationFailedFault",
+        FilterError::InvalidFilter { ns, local } => {
+            // b-2.xsd InvalidFilterFaultType: one UnknownFilter QName per filter element not
+            // understood. A namespace-less name is written with the default namespace undone.
+            let reason = e.to_string();
+            let detail = wsn_detail(WSNT, "InvalidFilterFault", &reason, now_ms, |w| {
+                w.open("f:UnknownFilter");
+                match ns {
+                    Some(ns) => {
+                        w.attr("xmlns:u", ns);
+                        w.close_start();
+                        w.text(&format!("u:{local}"));
+                    }
+                    None => {
+                        w.attr("xmlns", "");
+                        w.close_start();
+                        w.text(local);
+                    }
+                }
+                w.end("f:UnknownFilter");
+            });
+            return Fault::new(Code::Sender, &["InvalidArgVal"], reason).with_detail(detail);
+        }
     };
     sender_fault(WSNT, name, e.to_string(), now_ms)
 }
@@ -73,12 +129,24 @@ fn broker_fault(e: BrokerError, termination: &str, now_ms: i64) -> Fault {
         BrokerError::UnknownSubscription => {
             sender_fault(WSRF_R, "ResourceUnknownFault", e.to_string(), now_ms)
         }
-        BrokerError::Termination(_) => sender_fault(WSNT, termination, e.to_string(), now_ms),
-        BrokerError::TooManySubscriptions(_) => {
+        BrokerError::Termination(_) => termination_fault(termination, e.to_string(), now_ms),
+        BrokerError::TooManySubscriptions { .. } => {
             let reason = e.to_string();
-            let detail = wsn_detail(WSNT, "SubscribeCreationFailedFault", &reason, now_ms);
+            let detail = base_detail(WSNT, "SubscribeCreationFailedFault", &reason, now_ms);
             Fault::new(Code::Receiver, &["Action"], reason).with_detail(detail)
         }
+    }
+}
+
+/// Whose share a new subscription counts in (`crate::events::share`): the authenticated
+/// user, and whether an administrator (who can always subscribe).
+fn requester(ctx: &RequestContext) -> Requester<'_> {
+    Requester {
+        user: ctx.user.as_ref().map(|u| u.username.as_str()),
+        admin: ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.level == UserLevel::Administrator),
     }
 }
 
@@ -191,7 +259,7 @@ impl events::EventService for Events {
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let sub = self
             .broker
-            .subscribe(Kind::PullPoint, filter, life)
+            .subscribe(Kind::PullPoint, filter, life, requester(ctx))
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         sub.set_keepalive(relative(req.initial_termination_time.as_deref()).then_some(life));
         tracing::debug!(id = %sub.id, peer = %ctx.peer, "pull point created");
@@ -227,6 +295,7 @@ impl notification_producer::NotificationProducer for Events {
                 },
                 filter,
                 life,
+                requester(ctx),
             )
             .map_err(|e| broker_fault(e, "UnacceptableInitialTerminationTimeFault", now))?;
         let address = Self::address(ctx, &sub.id);
@@ -347,9 +416,13 @@ impl Subscriptions {
                 "this is a push subscription: its messages go to its consumer",
             ));
         }
+        // In use until the pull returns (or its request is dropped): the fair-share policy
+        // reclaims such a pull point only from a user holding more than its share.
+        let pulling = sub.begin_pull();
         let before = sub.touch(timeout, None);
         let messages = sub.next(timeout, limit).await;
         sub.touch(Duration::ZERO, Some(before));
+        drop(pulling);
         let (current_time, termination_time) = self.times(sub.remaining());
         Ok(tev::PullMessagesResponse {
             current_time,
