@@ -1,6 +1,7 @@
-//! N-viewer RTSP load generator (TCP interleaved): every viewer does DESCRIBE, SETUP, PLAY
-//! (answering an HTTP Digest challenge, RFC 7616, when the server sends one), then reads
-//! until a common end and checks RTP sequence continuity.
+//! N-viewer RTSP load generator (TCP interleaved, or UDP unicast with `--transport udp`):
+//! every viewer does DESCRIBE, SETUP, PLAY (answering an HTTP Digest challenge, RFC 7616, when
+//! the server sends one), then reads until a common end and checks RTP sequence continuity.
+//! UDP viewers bind their port pair with the default receive buffer, as players do.
 //!
 //! `cargo run --release --example rtsp_load -- --url rtsp://127.0.0.1:8554/main --viewers 200 \
 //!     --secs 30 --user admin --password secret --server-pid PID`
@@ -14,16 +15,21 @@
 //! the RTP clock advanced against the wall clock (1.0 = real time; more means the server sent
 //! media faster than real time, e.g. after a seek), RTP timestamp regressions (media sent
 //! twice), time from sending PLAY to the end of the first complete IDR access unit ("first
-//! decodable frame") at p50/p95/max, and with `--server-pid` the server's CPU (utime+stime
-//! from /proc, % of one core) over the whole run and over the steady window only, and the
-//! user-space part (utime) of the latter.
+//! decodable frame") at p50/p95/max, capture-to-arrival latency of every frame in the steady
+//! window at p50/p95/max (arrival of its last packet against its capture time, which the
+//! server's RTCP sender reports map from the RTP timestamp: RFC 3550 s6.4.1; same host, same
+//! clock), and with `--server-pid` the server's CPU (utime+stime from /proc, % of one core)
+//! over the whole run and over the steady window only, and the user-space part (utime) of the
+//! latter. Over UDP, `lost` is the sequence gaps plus nothing else: `rcvbuf_drops` (datagrams
+//! the kernel dropped at this process's sockets, /proc/net/udp `drops`) says how many of them
+//! a full receive buffer explains.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use nvt::auth::digest::{Algorithm, compute_response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UdpSocket};
 
 #[derive(Parser)]
 struct Args {
@@ -44,6 +50,9 @@ struct Args {
     /// Server process whose CPU time to sample from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// `tcp` (interleaved) or `udp` (unicast).
+    #[arg(long, default_value = "tcp")]
+    transport: String,
 }
 
 #[derive(Default, Debug)]
@@ -58,7 +67,124 @@ struct Outcome {
     /// RTP clock ticks covered (sum of forward steps).
     ts_span: u64,
     first_frame: Option<Duration>,
+    /// Capture-to-arrival of each frame's last packet in the steady window, ms.
+    latency_ms: Vec<f64>,
     error: Option<String>,
+}
+
+/// What one viewer tracks while reading RTP and RTCP, whatever the transport.
+#[derive(Default)]
+struct Tally {
+    expected: Option<u16>,
+    last_ts: Option<u32>,
+    in_idr: bool,
+    /// (NTP time, RTP time) of the last sender report.
+    sr: Option<(u64, u32)>,
+}
+
+impl Tally {
+    fn rtp(&mut self, pkt: &[u8], t0: Instant, window: &Window, o: &mut Outcome) {
+        if pkt.len() < 13 {
+            return;
+        }
+        let counted = window.contains(Instant::now());
+        let seq = u16::from_be_bytes([pkt[2], pkt[3]]);
+        if let Some(e) = self.expected
+            && seq != e
+        {
+            o.gaps += u64::from(seq.wrapping_sub(e));
+        }
+        self.expected = Some(seq.wrapping_add(1));
+        let ts = u32::from_be_bytes([pkt[4], pkt[5], pkt[6], pkt[7]]);
+        if let Some(prev) = self.last_ts {
+            let step = ts.wrapping_sub(prev);
+            if step > u32::MAX / 2 {
+                o.ts_regressions += 1;
+            } else if counted {
+                o.ts_span += u64::from(step);
+            }
+        }
+        self.last_ts = Some(ts);
+        // RTP header: 12 bytes + 4 per CSRC (+ extension, which neither server uses).
+        let header_len = 12 + 4 * usize::from(pkt[0] & 0x0f);
+        let marker = pkt[1] & 0x80 != 0;
+        if counted {
+            o.packets += 1;
+            o.bytes += pkt.len() as u64;
+            o.payload += pkt.len().saturating_sub(header_len) as u64;
+            if marker && let Some((ntp, rtp)) = self.sr {
+                // Capture time of this frame: the SR's NTP time plus the RTP clock since.
+                let since = f64::from(ts.wrapping_sub(rtp) as i32) / 90_000.0;
+                let captured = ntp_secs(ntp) + since;
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs_f64();
+                o.latency_ms.push((now - captured) * 1000.0);
+            }
+        }
+        if o.first_frame.is_none() {
+            if carries_idr(&pkt[header_len.min(pkt.len())..]) {
+                self.in_idr = true;
+            }
+            if self.in_idr && marker {
+                o.first_frame = Some(t0.elapsed());
+            }
+        }
+    }
+
+    /// A compound RTCP packet: keeps the sender report's time mapping.
+    fn rtcp(&mut self, pkt: &[u8]) {
+        if pkt.len() >= 20 && pkt[1] == 200 {
+            let ntp = u64::from_be_bytes(pkt[8..16].try_into().unwrap_or_default());
+            let rtp = u32::from_be_bytes([pkt[16], pkt[17], pkt[18], pkt[19]]);
+            self.sr = Some((ntp, rtp));
+        }
+    }
+}
+
+/// Unix seconds of a 64-bit NTP timestamp (RFC 3550 s4).
+fn ntp_secs(ntp: u64) -> f64 {
+    (ntp >> 32) as f64 - 2_208_988_800.0 + (ntp & 0xffff_ffff) as f64 / 4_294_967_296.0
+}
+
+/// Datagrams the kernel dropped at this process's UDP sockets (`drops` of /proc/net/udp for
+/// the socket inodes in /proc/self/fd).
+fn own_udp_drops() -> u64 {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter_map(|l| {
+                    let l = l.to_string_lossy().into_owned();
+                    Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut drops = 0;
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.len() > 12 && inodes.contains(cols[9]) {
+                drops += cols[12].parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    drops
+}
+
+/// An even/odd UDP port pair on `ip` with default buffers.
+async fn udp_pair(ip: std::net::IpAddr) -> std::io::Result<(UdpSocket, UdpSocket)> {
+    for _ in 0..100 {
+        let rtp = UdpSocket::bind((ip, 0)).await?;
+        let port = rtp.local_addr()?.port();
+        if port % 2 == 0
+            && let Ok(rtcp) = UdpSocket::bind((ip, port + 1)).await
+        {
+            return Ok((rtp, rtcp));
+        }
+    }
+    Err(std::io::Error::other("no free UDP port pair"))
 }
 
 /// HTTP Digest state of one connection: the challenge and the nonce count.
@@ -288,11 +414,13 @@ async fn viewer(
     creds: Option<(String, String)>,
     end: Instant,
     window: Window,
+    udp: bool,
 ) -> Outcome {
     let mut o = Outcome::default();
     // A server that stops answering must not hang the run: whole-viewer deadline.
     let deadline = (end + Duration::from_secs(15)).saturating_duration_since(Instant::now());
-    match tokio::time::timeout(deadline, viewer_inner(&url, creds, end, window, &mut o)).await {
+    match tokio::time::timeout(deadline, viewer_inner(&url, creds, end, window, udp, &mut o)).await
+    {
         Ok(Ok(())) => {}
         Ok(Err(e)) => o.error = Some(e.to_string()),
         Err(_) => {
@@ -308,6 +436,7 @@ async fn viewer_inner(
     creds: Option<(String, String)>,
     end: Instant,
     window: Window,
+    udp: bool,
     o: &mut Outcome,
 ) -> std::io::Result<()> {
     let hostport = url
@@ -341,13 +470,19 @@ async fn viewer_inner(
     } else {
         format!("{}/{control}", base.trim_end_matches('/'))
     };
-    let (head, _) = c
-        .request(
-            "SETUP",
-            &track,
-            "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n",
-        )
-        .await?;
+    let pair = if udp {
+        Some(udp_pair(c.s.local_addr()?.ip()).await?)
+    } else {
+        None
+    };
+    let transport = match &pair {
+        Some((rtp, _)) => {
+            let p = rtp.local_addr()?.port();
+            format!("Transport: RTP/AVP;unicast;client_port={p}-{}\r\n", p + 1)
+        }
+        None => "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n".to_owned(),
+    };
+    let (head, _) = c.request("SETUP", &track, &transport).await?;
     let session = header(&head, "Session")
         .ok_or_else(|| std::io::Error::other(format!("SETUP: {head}")))?
         .split(';')
@@ -362,9 +497,42 @@ async fn viewer_inner(
         &format!("Session: {session}\r\nRange: npt=0.000-\r\n"),
     )
     .await?;
-    let mut expected: Option<u16> = None;
-    let mut last_ts: Option<u32> = None;
-    let mut in_idr = false;
+    let mut tally = Tally::default();
+    if let Some((rtp, rtcp)) = &pair {
+        let mut pkt = vec![0u8; 64 * 1024];
+        let mut ctl = vec![0u8; 2048];
+        let mut answers = vec![0u8; 4096];
+        let mut next_keepalive = Instant::now() + KEEPALIVE;
+        loop {
+            let now = Instant::now();
+            if now >= end {
+                break;
+            }
+            if now >= next_keepalive {
+                // Sessions expire without requests or RTCP (RFC 2326 s12.37).
+                next_keepalive = now + KEEPALIVE;
+                let auth = match &mut c.digest {
+                    Some(d) => d.authorization("GET_PARAMETER", url),
+                    None => String::new(),
+                };
+                c.s.write_all(
+                    format!("GET_PARAMETER {url} RTSP/1.0\r\nCSeq: 98\r\nSession: {session}\r\n{auth}\r\n")
+                        .as_bytes(),
+                )
+                .await?;
+            }
+            tokio::select! {
+                r = rtp.recv(&mut pkt) => tally.rtp(&pkt[..r?], t0, &window, o),
+                r = rtcp.recv(&mut ctl) => tally.rtcp(&ctl[..r?]),
+                // Keepalive answers: read and dropped.
+                r = c.s.read(&mut answers) => if r? == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                },
+                _ = tokio::time::sleep_until((end.min(next_keepalive)).into()) => {}
+            }
+        }
+        return teardown(&mut c, url, &session, o).await;
+    }
     let mut chunk = vec![0u8; 64 * 1024];
     let mut pos = 0;
     let buf = &mut c.buf;
@@ -387,40 +555,10 @@ async fn viewer_inner(
             }
             let ch = buf[pos + 1];
             let pkt = &buf[pos + 4..pos + 4 + len];
-            if ch == 0 && pkt.len() >= 13 {
-                let counted = window.contains(Instant::now());
-                let seq = u16::from_be_bytes([pkt[2], pkt[3]]);
-                if let Some(e) = expected
-                    && seq != e
-                {
-                    o.gaps += u64::from(seq.wrapping_sub(e));
-                }
-                expected = Some(seq.wrapping_add(1));
-                let ts = u32::from_be_bytes([pkt[4], pkt[5], pkt[6], pkt[7]]);
-                if let Some(prev) = last_ts {
-                    let step = ts.wrapping_sub(prev);
-                    if step > u32::MAX / 2 {
-                        o.ts_regressions += 1;
-                    } else if counted {
-                        o.ts_span += u64::from(step);
-                    }
-                }
-                last_ts = Some(ts);
-                // RTP header: 12 bytes + 4 per CSRC (+ extension, which neither server uses).
-                let header_len = 12 + 4 * usize::from(pkt[0] & 0x0f);
-                if counted {
-                    o.packets += 1;
-                    o.bytes += pkt.len() as u64;
-                    o.payload += pkt.len().saturating_sub(header_len) as u64;
-                }
-                if o.first_frame.is_none() {
-                    if carries_idr(&pkt[header_len.min(pkt.len())..]) {
-                        in_idr = true;
-                    }
-                    if in_idr && pkt[1] & 0x80 != 0 {
-                        o.first_frame = Some(t0.elapsed());
-                    }
-                }
+            match ch {
+                0 => tally.rtp(pkt, t0, &window, o),
+                1 => tally.rtcp(pkt),
+                _ => {}
             }
             pos += 4 + len;
         }
@@ -439,6 +577,13 @@ async fn viewer_inner(
             Ok(Err(e)) => return Err(e),
         }
     }
+    teardown(&mut c, url, &session, o).await
+}
+
+/// Sessions are kept alive this often in UDP mode (the session timeout is 60 s).
+const KEEPALIVE: Duration = Duration::from_secs(20);
+
+async fn teardown(c: &mut Conn, url: &str, session: &str, o: &mut Outcome) -> std::io::Result<()> {
     let auth = match &mut c.digest {
         Some(d) => d.authorization("TEARDOWN", url),
         None => String::new(),
@@ -516,6 +661,11 @@ async fn main() {
         from: started + ramp + Duration::from_secs(2),
         to: end - Duration::from_secs(1),
     };
+    let udp = match args.transport.as_str() {
+        "tcp" => false,
+        "udp" => true,
+        t => panic!("--transport {t}: tcp or udp"),
+    };
     let mut tasks = Vec::with_capacity(args.viewers);
     for _ in 0..args.viewers {
         tasks.push(tokio::spawn(viewer(
@@ -523,6 +673,7 @@ async fn main() {
             creds.clone(),
             end,
             window,
+            udp,
         )));
         if args.stagger_ms > 0 {
             tokio::time::sleep(Duration::from_millis(args.stagger_ms)).await;
@@ -532,6 +683,8 @@ async fn main() {
     let cpu1 = args.server_pid.and_then(cpu_secs);
     tokio::time::sleep_until(window.to.into()).await;
     let cpu2 = args.server_pid.and_then(cpu_secs);
+    // While every viewer's sockets are still open.
+    let rcvbuf_drops = own_udp_drops();
     let mut outcomes = Vec::new();
     for t in tasks {
         outcomes.push(t.await.unwrap_or_default());
@@ -561,6 +714,11 @@ async fn main() {
         .map(|d| d.as_secs_f64() * 1000.0)
         .collect();
     ttff.sort_by(f64::total_cmp);
+    let mut latency: Vec<f64> = outcomes
+        .iter()
+        .flat_map(|o| o.latency_ms.iter().copied())
+        .collect();
+    latency.sort_by(f64::total_cmp);
     let errors: Vec<&str> = outcomes
         .iter()
         .filter_map(|o| o.error.as_deref())
@@ -582,6 +740,8 @@ async fn main() {
          \"mbps_per_viewer\":{mbps:.3},\"payload_mbps_per_viewer\":{payload_mbps:.3},\
          \"packets_per_s_per_viewer\":{pkts:.1},\"rtp_clock_vs_wall\":{clock:.3},\
          \"ttff_ms_p50\":{:.1},\"ttff_ms_p95\":{:.1},\"ttff_ms_max\":{:.1},\
+         \"latency_ms_p50\":{:.1},\"latency_ms_p95\":{:.1},\"latency_ms_max\":{:.1},\
+         \"transport\":\"{}\",\"rcvbuf_drops\":{rcvbuf_drops},\
          \"cpu_pct_all\":{:.1},\"cpu_pct_steady\":{:.1},\"cpu_user_pct_steady\":{:.1},\
          \"window_s_all\":{wall_all:.1},\
          \"window_s_steady\":{wall_steady:.1},\"errors\":{:?}}}",
@@ -590,6 +750,10 @@ async fn main() {
         pct(&ttff, 0.5),
         pct(&ttff, 0.95),
         pct(&ttff, 1.0),
+        pct(&latency, 0.5),
+        pct(&latency, 0.95),
+        pct(&latency, 1.0),
+        args.transport,
         cpu_all.unwrap_or(f64::NAN),
         cpu_steady.unwrap_or(f64::NAN),
         cpu_user_steady.unwrap_or(f64::NAN),

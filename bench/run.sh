@@ -1,12 +1,14 @@
 #!/bin/bash
 # Side-by-side RTSP load: the real `nvt` daemon in replay mode vs GStreamer's RTSP server
 # (bench/gst_rtsp_server.py), both fed the same pre-encoded ~4 Mb/s 1280x720 25 fps H.264 clip
-# as a live stream, both with Digest auth; N TCP-interleaved viewers from bench/rtsp_load.rs.
-# Server pinned to CPU 0, load generator to CPU 1 (taskset). Prints a Markdown table.
+# as a live stream, both with Digest auth; N viewers from bench/rtsp_load.rs, TCP-interleaved
+# and UDP unicast (default receive buffers). Server pinned to CPU 0, load generator to CPU 1
+# (taskset). Prints a Markdown table.
 #
 #   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 30 50 200 500
 #   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("nvt gst", default both),
-#        CLIP (an Annex-B H.264 file to use instead of the generated one), NVT (binary)
+#        TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B H.264 file to use instead of
+#        the generated one), NVT (binary)
 #
 # Needs: scripts/deps.sh (ffmpeg with libx264, GStreamer, gir1.2-gst-rtsp-server-1.0,
 # python3-gi). Each server is started fresh for every row.
@@ -19,6 +21,7 @@ viewers=("${@:-50 200 500}")
 viewers=(${viewers[@]})
 stagger=${STAGGER_MS:-20}
 servers=${SERVERS:-nvt gst}
+transports=${TRANSPORTS:-tcp udp}
 nvt=${NVT:-target/release/nvt}
 work=$(mktemp -d)
 srv_pid=
@@ -76,33 +79,40 @@ stop_server() {
 
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-load() { # port viewers
+load() { # port viewers transport
     taskset -c 1 target/release/examples/rtsp_load --url "rtsp://127.0.0.1:$1/main" \
         --viewers "$2" --secs "$secs" --stagger-ms "$stagger" --user admin \
-        --password "$password" --server-pid "$srv_pid"
+        --password "$password" --server-pid "$srv_pid" --transport "$3"
 }
 
 field() { # json name
     sed -E "s/.*\"$2\":([^,}]*).*/\\1/" <<<"$1"
 }
 
-echo "| server | viewers | CPU % steady (user) | CPU % incl. ramp | RSS MiB | played | gaps | ts regressions | Mbit/s per viewer (payload) | RTP clock / wall | first frame p50 / p95 / max ms |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| server | transport | viewers | CPU % steady (user) | CPU % incl. ramp | RSS MiB | played | gaps (rcvbuf drops) | ts regressions | Mbit/s per viewer (payload) | RTP clock / wall | first frame p50 / p95 / max ms | capture to arrival p50 / p95 / max ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 port=18554
 for name in $servers; do
-    for n in 0 "${viewers[@]}"; do
-        port=$((port + 1))
-        start_server "$name" "$port"
-        out=$(load "$port" "$n")
-        rss=$(rss_mib "$srv_pid")
-        stop_server
-        echo "$out" >>"${RESULTS:-/dev/null}"
-        printf '| %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s (%s) | %s | %s / %s / %s |\n' \
-            "$name" "$n" "$(field "$out" cpu_pct_steady)" "$(field "$out" cpu_user_pct_steady)" \
-            "$(field "$out" cpu_pct_all)" "$rss" \
-            "$(field "$out" ok)" "$(field "$out" gaps)" "$(field "$out" ts_regressions)" \
-            "$(field "$out" mbps_per_viewer)" "$(field "$out" payload_mbps_per_viewer)" \
-            "$(field "$out" rtp_clock_vs_wall)" "$(field "$out" ttff_ms_p50)" \
-            "$(field "$out" ttff_ms_p95)" "$(field "$out" ttff_ms_max)"
+    for t in $transports; do
+        for n in 0 "${viewers[@]}"; do
+            # The idle row does not depend on the transport: once per server.
+            if [[ $n == 0 && $t != "${transports%% *}" ]]; then continue; fi
+            port=$((port + 1))
+            start_server "$name" "$port"
+            out=$(load "$port" "$n" "$t")
+            rss=$(rss_mib "$srv_pid")
+            stop_server
+            echo "$out" >>"${RESULTS:-/dev/null}"
+            printf '| %s | %s | %s | %s (%s) | %s | %s | %s | %s (%s) | %s | %s (%s) | %s | %s / %s / %s | %s / %s / %s |\n' \
+                "$name" "$t" "$n" "$(field "$out" cpu_pct_steady)" "$(field "$out" cpu_user_pct_steady)" \
+                "$(field "$out" cpu_pct_all)" "$rss" \
+                "$(field "$out" ok)" "$(field "$out" gaps)" "$(field "$out" rcvbuf_drops)" \
+                "$(field "$out" ts_regressions)" \
+                "$(field "$out" mbps_per_viewer)" "$(field "$out" payload_mbps_per_viewer)" \
+                "$(field "$out" rtp_clock_vs_wall)" "$(field "$out" ttff_ms_p50)" \
+                "$(field "$out" ttff_ms_p95)" "$(field "$out" ttff_ms_max)" \
+                "$(field "$out" latency_ms_p50)" "$(field "$out" latency_ms_p95)" \
+                "$(field "$out" latency_ms_max)"
+        done
     done
 done

@@ -140,6 +140,8 @@ struct ViewerState {
 struct ViewerShared {
     state: Mutex<ViewerState>,
     ready: Notify,
+    /// Woken on every push, for [`ViewerWatch`]es (`ready` wakes the writer alone).
+    queued: Notify,
     kicked: AtomicBool,
     kick: Notify,
 }
@@ -149,6 +151,7 @@ impl ViewerShared {
         self.kicked.store(true, Ordering::Release);
         self.kick.notify_one();
         self.ready.notify_one();
+        self.queued.notify_waiters();
     }
 }
 
@@ -169,19 +172,6 @@ struct HubInner {
     viewers: Vec<Arc<ViewerShared>>,
     metrics: HubMetrics,
     kicked_log: VecDeque<ViewerMetrics>,
-}
-
-impl HubInner {
-    /// Sequence number of the next packet and RTP timestamp of the last frame (or of time
-    /// zero before the first frame).
-    fn position(&self) -> (u16, u32) {
-        let ts = self
-            .last
-            .as_ref()
-            .map(|f| f.rtp_ts)
-            .unwrap_or_else(|| self.packetizer.rtp_timestamp(Duration::ZERO));
-        (self.packetizer.next_seq(), ts)
-    }
 }
 
 /// The fan-out point of one stream. Cheap to share behind an `Arc`.
@@ -319,6 +309,7 @@ impl StreamHub {
             } else {
                 drop(st);
                 v.ready.notify_one();
+                v.queued.notify_waiters();
                 true
             }
         });
@@ -417,8 +408,8 @@ impl StreamHub {
         lock(&self.inner).session_timeout = timeout;
     }
 
-    /// Adds a viewer that starts at the cached GOP's IDR (or the next IDR). Returns the viewer
-    /// and the RTP-Info values (RFC 2326 s12.33) of its first packet.
+    /// Adds a viewer that starts at the cached GOP's IDR (or the next IDR). Where its first
+    /// packet starts (RTP-Info) is [`ViewerWatch::next_start`] before its writer runs.
     pub fn subscribe(self: &Arc<Self>, label: impl Into<String>) -> Viewer {
         let now = Instant::now();
         let id = self.next_viewer.fetch_add(1, Ordering::Relaxed);
@@ -432,13 +423,10 @@ impl StreamHub {
         for f in &inner.gop {
             push(&mut st, f, now, &self.config.limits);
         }
-        let (start_seq, start_rtptime) = match st.queue.front() {
-            Some(q) => (q.frame.first_seq, q.frame.rtp_ts),
-            None => inner.position(),
-        };
         let shared = Arc::new(ViewerShared {
             state: Mutex::new(st),
             ready: Notify::new(),
+            queued: Notify::new(),
             kicked: AtomicBool::new(false),
             kick: Notify::new(),
         });
@@ -450,15 +438,7 @@ impl StreamHub {
             hub: Arc::downgrade(self),
             shared,
             ssrc: inner.packetizer.ssrc(),
-            start_seq,
-            start_rtptime,
         }
-    }
-
-    /// Sequence number of the next packet and RTP timestamp of the last frame (RTP-Info for
-    /// a receiver joining a running multicast group).
-    pub fn position(&self) -> (u16, u32) {
-        lock(&self.inner).position()
     }
 
     pub fn metrics(&self) -> HubMetrics {
@@ -533,10 +513,36 @@ pub struct Viewer {
     hub: Weak<StreamHub>,
     shared: Arc<ViewerShared>,
     pub ssrc: u32,
-    /// RTP-Info `seq` of the first packet this viewer gets.
-    pub start_seq: u16,
-    /// RTP-Info `rtptime` of the first packet this viewer gets.
-    pub start_rtptime: u32,
+}
+
+/// A look at a viewer's queue from outside its writer: where its next frame starts, for the
+/// PLAY reply's RTP-Info. Cheap to clone; does not keep the viewer subscribed.
+#[derive(Clone)]
+pub struct ViewerWatch(Arc<ViewerShared>);
+
+impl ViewerWatch {
+    /// Sequence number and RTP timestamp of the first packet of the next whole frame the
+    /// viewer's writer will take: the queue's first frame, or, with nothing queued, the first
+    /// one queued within `wait` (a viewer that waits for an IDR gets the IDR). Asked before
+    /// the writer runs, that is exactly the first packet it sends: what RTP-Info announces
+    /// (RFC 2326 s12.33, RFC 7826 s18.45). `None` if nothing was queued in time or the viewer
+    /// was kicked.
+    pub async fn next_start(&self, wait: Duration) -> Option<(u16, u32)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let queued = self.0.queued.notified();
+            tokio::pin!(queued);
+            // Registered before looking, so a push in between is not missed.
+            queued.as_mut().enable();
+            if self.0.kicked.load(Ordering::Acquire) {
+                return None;
+            }
+            if let Some(q) = lock(&self.0.state).queue.front() {
+                return Some((q.frame.first_seq, q.frame.rtp_ts));
+            }
+            tokio::time::timeout_at(deadline, queued).await.ok()?;
+        }
+    }
 }
 
 impl std::fmt::Debug for Viewer {
@@ -548,6 +554,17 @@ impl std::fmt::Debug for Viewer {
 impl Viewer {
     pub fn id(&self) -> u64 {
         lock(&self.shared.state).metrics.id
+    }
+
+    /// A handle on this viewer's queue (see [`ViewerWatch`]).
+    pub fn watch(&self) -> ViewerWatch {
+        ViewerWatch(self.shared.clone())
+    }
+
+    /// Bytes queued for this viewer behind the frame its writer is sending: the backlog a
+    /// paced UDP sender must catch up on (`rtp::pacing::pace_rate`).
+    pub fn queued_bytes(&self) -> usize {
+        lock(&self.shared.state).queued_bytes
     }
 
     /// The next whole frame to send; marks the writer busy with it until [`Viewer::sent`].
@@ -731,17 +748,17 @@ mod tests {
         assert_eq!(asked.load(Ordering::Relaxed), 2);
     }
 
-    #[test]
-    fn new_viewer_starts_at_cached_idr() {
+    #[tokio::test]
+    async fn new_viewer_starts_at_cached_idr() {
         let h = hub(QueueLimits::default());
         for i in 0..30 {
             h.publish(frame(i, i % 25 == 0));
         }
         let v = h.subscribe("a");
+        let start = v.watch().next_start(Duration::ZERO).await;
         let first = v.try_next().unwrap().unwrap();
         assert!(first.keyframe);
-        assert_eq!(first.first_seq, v.start_seq);
-        assert_eq!(first.rtp_ts, v.start_rtptime);
+        assert_eq!(start, Some((first.first_seq, first.rtp_ts)), "RTP-Info");
         v.sent(first.bytes);
         // 5 frames of the GOP: IDR + 4 P.
         let mut n = 1;

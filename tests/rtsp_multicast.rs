@@ -4,7 +4,11 @@
 //! message otherwise.
 //!
 //! The server is this test binary itself, re-executed inside the server namespace with
-//! `NVT_MCAST_CHILD` set (so the test does not depend on an example being built).
+//! `NVT_MCAST_CHILD` set (so the test does not depend on an example being built); so is a raw
+//! RTSP client in the client namespace (`NVT_MCAST_RTP_INFO`) that checks PLAY's RTP-Info
+//! against the packets the group carries. Loss is counted in the client namespace: its own
+//! `RcvbufErrors` (/proc/net/snmp is per namespace) and ffmpeg's missed packets; both 0
+//! (multicast is paced, issue 13).
 
 mod rtsp_support;
 use rtsp_support as common;
@@ -13,6 +17,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{Raw, setup_tcp};
 use nvt::file_source::{FileSource, load_annex_b};
 use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
 use nvt::stream_hub::{MulticastConfig, StreamConfig, StreamHub, StreamRegistry};
@@ -112,6 +117,124 @@ async fn multicast_server_child() {
     server.shutdown().await;
 }
 
+/// UDP datagrams dropped at full receive buffers in namespace `ns` so far.
+fn rcvbuf_errors(ns: &str) -> u64 {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, "cat", "/proc/net/snmp"])
+        .output()
+        .expect("ip netns exec");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.starts_with("Udp:"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let i = rows[0].iter().position(|c| *c == "RcvbufErrors").unwrap();
+    rows[1][i].parse().unwrap()
+}
+
+fn rtp_info(r: &common::Resp) -> (u16, u32) {
+    let info = r.header("RTP-Info").expect("RTP-Info");
+    let field = |k: &str| {
+        info.split(';')
+            .find_map(|p| p.trim().strip_prefix(k))
+            .unwrap_or_else(|| panic!("{k} in {info}"))
+            .to_owned()
+    };
+    (
+        field("seq=").parse().unwrap(),
+        field("rtptime=").parse().unwrap(),
+    )
+}
+
+/// (seq, timestamp, marker) of an RTP packet.
+fn rtp_head(p: &[u8]) -> (u16, u32, bool) {
+    (
+        u16::from_be_bytes([p[2], p[3]]),
+        u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
+        p[1] & 0x80 != 0,
+    )
+}
+
+/// SETUP (multicast) and PLAY on a new connection; returns it and the RTP-Info values.
+async fn multicast_play(server: std::net::SocketAddr, url: &str) -> (Raw, (u16, u32)) {
+    let mut c = Raw::connect_addr(server).await;
+    let r = c.req(&setup_tcp(url, 1, "RTP/AVP;multicast")).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.header("Transport").unwrap().contains(GROUP));
+    let session = r.session();
+    let r = c
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\nSession: {session}\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    (c, rtp_info(&r))
+}
+
+/// The client half that checks RTP-Info: runs only when re-executed in the client namespace
+/// by the test below. The group is joined before any PLAY, as players join at SETUP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multicast_rtp_info_client_child() {
+    let Some(server) = std::env::var_os("NVT_MCAST_RTP_INFO") else {
+        return;
+    };
+    let server: std::net::SocketAddr = server.to_str().unwrap().parse().unwrap();
+    let url = format!("rtsp://{server}/main");
+    let sock = std::net::UdpSocket::bind(("0.0.0.0", PORT)).unwrap();
+    sock.join_multicast_v4(&GROUP.parse().unwrap(), &std::net::Ipv4Addr::UNSPECIFIED)
+        .unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    // Everything the group carries, read as it comes (a player's receive loop).
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (seen, stop) = (seen.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(n) = sock.recv(&mut buf) {
+                    seen.lock().unwrap().push((rtp_head(&buf[..n]), buf[12] & 0x1f));
+                }
+            }
+        })
+    };
+    let packets = || seen.lock().unwrap().clone();
+    // The first member's PLAY starts the group's sender: the very first packet on the group
+    // is the one RTP-Info named (the cached IDR's STAP-A).
+    let (_a, first) = multicast_play(server, &url).await;
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while packets().is_empty() {
+        assert!(std::time::Instant::now() < end, "no RTP on the group");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let ((seq, ts, _), nal) = packets()[0];
+    assert_eq!((seq, ts), first, "first packet on the group vs RTP-Info");
+    assert_eq!(nal, 24, "STAP-A with SPS/PPS first");
+    // A second member joins the running group: its RTP-Info names the first packet of a
+    // whole frame the group carries after its PLAY.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_b, joined) = multicast_play(server, &url).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    reader.join().unwrap();
+    let seen: Vec<(u16, u32, bool)> = packets().into_iter().map(|(h, _)| h).collect();
+    let i = seen
+        .iter()
+        .position(|&(s, _, _)| s == joined.0)
+        .unwrap_or_else(|| panic!("RTP-Info seq {} never sent", joined.0));
+    assert_eq!(seen[i].1, joined.1, "RTP-Info rtptime of the joiner");
+    assert!(
+        i > 0 && seen[i - 1].2,
+        "the announced packet starts a frame: {:?}",
+        &seen[i.saturating_sub(1)..=i]
+    );
+    for w in seen.windows(2) {
+        assert_eq!(w[0].0.wrapping_add(1), w[1].0, "no sequence gap on the group");
+    }
+    println!("rtp-info checked: first {first:?}, joiner {joined:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multicast_received_in_another_network_namespace() {
     let Some(ns) = Netns::create() else {
@@ -145,6 +268,30 @@ async fn multicast_received_in_another_network_namespace() {
     })
     .await;
     assert_eq!(ready, Ok(true), "server child started");
+    // RTP-Info of a PLAY that starts the group and of one that joins it, against the packets.
+    let rtp_info = Command::new("ip")
+        .args(["netns", "exec", &ns.client])
+        .arg(&me)
+        .args([
+            "--exact",
+            "multicast_rtp_info_client_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("NVT_MCAST_RTP_INFO", "10.213.0.1:8554")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let rtp_info = tokio::time::timeout(Duration::from_secs(60), rtp_info)
+        .await
+        .expect("RTP-Info client finishes")
+        .expect("RTP-Info client runs");
+    assert!(
+        rtp_info.status.success()
+            && String::from_utf8_lossy(&rtp_info.stdout).contains("rtp-info checked"),
+        "RTP-Info against the group's packets: {rtp_info:?}"
+    );
+    let drops0 = rcvbuf_errors(&ns.client);
     let out = Command::new("ip")
         .args([
             "netns",
@@ -154,7 +301,7 @@ async fn multicast_received_in_another_network_namespace() {
             "-hide_banner",
             "-nostdin",
         ])
-        .args(["-v", "error", "-rtsp_transport", "udp_multicast"])
+        .args(["-loglevel", "level+warning", "-rtsp_transport", "udp_multicast"])
         .args([
             "-i",
             "rtsp://10.213.0.1:8554/main",
@@ -171,6 +318,7 @@ async fn multicast_received_in_another_network_namespace() {
         .await
         .expect("ffmpeg finishes")
         .expect("ffmpeg runs");
+    let ffmpeg_drops = rcvbuf_errors(&ns.client) - drops0;
     // GStreamer with its default protocols (UDP unicast first) on the multicast URL: the
     // group in the SDP's media `c=` makes rtspsrc ask for multicast; 125 frames decoded.
     // A multicast receiver may join mid-GOP, so the depayloader waits for a keyframe (what a
@@ -228,7 +376,11 @@ async fn multicast_received_in_another_network_namespace() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ffmpeg failed: {stderr}");
-    assert!(stderr.is_empty(), "decoder errors: {stderr}");
+    assert!(
+        !stderr.contains("[error]") && !stderr.contains("missed"),
+        "decoder errors or packets missed: {stderr}"
+    );
+    assert_eq!(ffmpeg_drops, 0, "datagrams dropped at ffmpeg's receive buffer");
     let frames = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())

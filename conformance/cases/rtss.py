@@ -82,7 +82,8 @@ async def play(ctx, uri: str, transport: str, *, line_breaks: bool = False) -> t
     check(("url=" in info or "uri=" in info) and "seq=" in info and "rtptime=" in info, f"RTP-Info {info!r}")
     check(p.header("session") and p.header("session").split(";")[0] == c.session, "PLAY Session differs")
     seq0 = int(re.search(r"seq=(\d+)", info).group(1))
-    return c, {"sdp": sdp, "timeout": int(m.group(1)), "seq0": seq0}
+    rtptime0 = int(re.search(r"rtptime=(\d+)", info).group(1))
+    return c, {"sdp": sdp, "timeout": int(m.group(1)), "seq0": seq0, "rtptime0": rtptime0}
 
 
 def check_media(c: RtspClient, seen: dict, *, gaps_allowed: int = 0) -> str:
@@ -93,8 +94,10 @@ def check_media(c: RtspClient, seen: dict, *, gaps_allowed: int = 0) -> str:
     check(all(p.data[1] & 0x7F == pt for p in rtp), "RTP payload type differs from the SDP")
     check(len({p.ssrc for p in rtp}) == 1, "more than one SSRC")
     check(rtp[0].seq == seen["seq0"], f"first seq {rtp[0].seq} != RTP-Info seq {seen['seq0']}")
+    check(rtp[0].timestamp == seen["rtptime0"],
+          f"first RTP timestamp {rtp[0].timestamp} != RTP-Info rtptime {seen['rtptime0']}")
     gaps = sequence_gaps(rtp)
-    check(gaps <= gaps_allowed, f"{gaps} RTP sequence gaps (at most {gaps_allowed} dropped by full client receive buffers)")
+    check(gaps <= gaps_allowed, f"{gaps} RTP sequence gaps")
     nals = {t for p in rtp for t in p.nal_types()}
     check({5, 7, 8} <= nals, f"no IDR with SPS/PPS in the stream (NAL types {sorted(nals)})")
     srs = c.rtcp_sender_reports()
@@ -120,10 +123,9 @@ async def stream_case(ctx, protocol: str, transport: str, *, line_breaks=False, 
     c, seen = await play(ctx, uri, transport, line_breaks=line_breaks)
     try:
         await asyncio.sleep(STREAM_SECS)
-        # Over UDP, datagrams the kernel dropped at this client's full receive buffer are the
-        # client's loss (RcvbufErrors), not the camera's: TCP and HTTP must show no gap at all.
-        allowed = udp_receive_drops() - drops0 if transport == "udp" else 0
-        ctx.note(check_media(c, seen, gaps_allowed=allowed))
+        # No gap over any transport: UDP is paced so that a receiver with the default buffer
+        # keeps up (issue 13); host-wide RcvbufErrors are noted for diagnosis.
+        ctx.note(check_media(c, seen) + f", {udp_receive_drops() - drops0} RcvbufErrors host-wide")
         t = await c.teardown()
         check(t.status == 200, f"TEARDOWN {t.status}")
     finally:
@@ -316,10 +318,10 @@ async def _guaranteed(ctx, transports, all_sources=False):
                     c, seen = await play(ctx, await stream_uri(m, p.token, proto), t)
                     clients.append((c, seen))
                 await asyncio.sleep(STREAM_SECS)
-                udp_drops = udp_receive_drops() - drops0
                 for c, seen in clients:
-                    # Only UDP viewers can lose datagrams at their own receive buffer.
-                    check_media(c, seen, gaps_allowed=udp_drops if c._udp else 0)
+                    # No gap for any viewer, UDP ones included (paced, issue 13).
+                    check_media(c, seen)
+                notes.append(f"{udp_receive_drops() - drops0} RcvbufErrors host-wide")
             finally:
                 for c, _ in clients:
                     try:

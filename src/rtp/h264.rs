@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::pacing::RateMeter;
 use crate::frame::{Frame, nal_type};
 
 /// Largest RTP payload: 1500-byte Ethernet MTU - 20 (IPv4) - 8 (UDP) - 12 (RTP) leaves 1460;
@@ -61,6 +62,9 @@ pub struct RtpFrame {
     pub packet_count: u32,
     /// RTCP SR sender's octet count (payload octets) after this frame.
     pub octet_count: u32,
+    /// The stream's rate as of this frame, bytes of RTP per second of capture time over the
+    /// last `pacing::RATE_WINDOW` (0 while unknown): what UDP senders pace by.
+    pub stream_rate: u64,
 }
 
 /// Stream-wide packetizer state: the SSRC, the sequence space and the parameter sets.
@@ -74,6 +78,7 @@ pub struct H264Packetizer {
     pps: Option<Bytes>,
     packet_count: u32,
     octet_count: u32,
+    rate: RateMeter,
 }
 
 enum Unit {
@@ -105,6 +110,7 @@ impl H264Packetizer {
             pps: None,
             packet_count: 0,
             octet_count: 0,
+            rate: RateMeter::new(),
         }
     }
 
@@ -209,6 +215,7 @@ impl H264Packetizer {
             bytes: buf.len(),
             packet_count: self.packet_count,
             octet_count: self.octet_count,
+            stream_rate: self.rate.observe(frame.pts, buf.len()),
         }
     }
 
@@ -380,6 +387,16 @@ mod tests {
         assert!(idr.keyframe);
         assert_eq!(idr.packets[0][12] & 0x1f, STAP_A);
         assert_eq!(idr.first_seq, 3);
+    }
+
+    #[test]
+    fn frames_carry_the_stream_rate_on_capture_time() {
+        let mut p = H264Packetizer::new(1, 0, 0);
+        let a = p.packetize(&frame(vec![nal(7, 10), nal(8, 4), nal(5, 988)], true, 0));
+        assert_eq!(a.stream_rate, 0, "unknown from one frame");
+        let b = p.packetize(&frame(vec![nal(1, 488)], false, 40));
+        // Two frames standing for two 40 ms intervals.
+        assert_eq!(b.stream_rate, (a.bytes + b.bytes) as u64 * 1000 / 80);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! RTP and RTCP, sans-IO: RFC 6184 H.264 packetization and RFC 3550 sender/receiver reports.
+//! RTP and RTCP, sans-IO: RFC 6184 H.264 packetization, RFC 3550 sender/receiver reports and
+//! the pacing of RTP over UDP.
 
 pub mod h264;
+pub mod pacing;
 pub mod rtcp;

@@ -30,8 +30,9 @@ use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTabl
 use super::tunnel::{self, TunnelRole};
 use super::udp_batch;
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
+use crate::rtp::pacing::Pacer;
 use crate::rtp::rtcp;
-use crate::stream_hub::{StreamParams, StreamRegistry, Viewer};
+use crate::stream_hub::{StreamParams, StreamRegistry, Viewer, ViewerWatch};
 
 /// How the server is set up.
 #[derive(Clone, Debug)]
@@ -809,27 +810,28 @@ async fn on_request(
                 let r = Reply::new(404, req.cseq);
                 return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
             };
-            let track = match session::stream_of_uri(&req.uri) {
-                Some((_, true)) => req.uri.clone(),
-                _ => format!(
-                    "{}/{}",
-                    req.uri.trim_end_matches('/'),
-                    super::sdp::TRACK_CONTROL
-                ),
+            // RTP-Info names the first packet this PLAY brings: the first frame of the new
+            // viewer, whose writer starts only after the reply; for multicast, the group's
+            // next frame, with a sender this PLAY starts held until the reply is out.
+            let (viewer, watch, go) = match &delivery {
+                Delivery::Multicast { group, ttl } => {
+                    let (watch, go) = join_multicast(shared, &hub, session.clone(), *group, *ttl);
+                    (None, watch, go)
+                }
+                _ => {
+                    let viewer = hub.subscribe(peer.to_string());
+                    let watch = viewer.watch();
+                    (Some(viewer), watch, None)
+                }
             };
-            let viewer = match delivery {
-                Delivery::Multicast { .. } => None,
-                _ => Some(hub.subscribe(peer.to_string())),
-            };
-            let (seq, rtptime) = match &viewer {
-                Some(v) => (v.start_seq, v.start_rtptime),
-                None => hub.position(),
-            };
-            reply = reply.header(
-                "RTP-Info",
-                format!("url={track};seq={seq};rtptime={rtptime}"),
-            );
-            if tx.send(Out::Reply(reply.to_bytes(), false)).await.is_err() {
+            if let Some(first) = watch.next_start(session::RTP_INFO_WAIT).await {
+                reply = reply.header("RTP-Info", session::rtp_info(&req.uri, first));
+            }
+            let sent = tx.send(Out::Reply(reply.to_bytes(), false)).await.is_ok();
+            if let Some(go) = go {
+                let _ = go.send(());
+            }
+            if !sent {
                 return true;
             }
             match (delivery, viewer) {
@@ -848,9 +850,6 @@ async fn on_request(
                     if let Some(old) = lock(&shared.udp_viewers).insert(session, task) {
                         old.abort();
                     }
-                }
-                (Delivery::Multicast { group, ttl }, _) => {
-                    join_multicast(shared, &hub, session, group, ttl);
                 }
                 _ => {}
             }
@@ -894,6 +893,8 @@ fn release(shared: &Shared, session: &str) {
 struct MulticastSender {
     task: JoinHandle<()>,
     sessions: std::collections::HashSet<String>,
+    /// The sender's queue, for the RTP-Info of members joining.
+    watch: ViewerWatch,
 }
 
 /// Prefix of the pseudo-sessions that keep a multicast sender running between ONVIF
@@ -937,6 +938,7 @@ impl MulticastControl {
     /// that path until [`MulticastControl::stop`]; already running is fine.
     pub fn start(&self, stream: &str) -> Result<(), MulticastError> {
         let (shared, hub, group, ttl) = self.resolve(stream)?;
+        // No RTP-Info to announce: the sender starts at once (its gate dropped).
         join_multicast(&shared, &hub, start_session(stream), group, ttl);
         Ok(())
     }
@@ -1009,37 +1011,53 @@ impl MulticastControl {
 
 /// Adds `session` to the hub's multicast sender, starting it if needed. Keyed by hub, not
 /// by path: two profiles sharing one encoder share one group and must share one sender.
+/// Returns a watch on the sender's queue (where the group's next frame starts) and, when
+/// this call started the sender, the gate that holds it until sent or dropped.
 fn join_multicast(
     shared: &Arc<Shared>,
     hub: &Arc<crate::stream_hub::StreamHub>,
     session: String,
     group: SocketAddr,
     ttl: u8,
-) {
+) -> (ViewerWatch, Option<oneshot::Sender<()>>) {
     shared.multicast_total.fetch_add(1, Ordering::Relaxed);
     let mut m = lock(&shared.multicast);
-    if m.contains_key(hub.name()) {
-        // The group is already sending: this member starts at the next IDR, so ask for one
-        // (a new sender starts with the cached GOP instead).
-        hub.request_keyframe();
-    }
-    let sender = m
-        .entry(hub.name().to_owned())
-        .or_insert_with(|| MulticastSender {
-            task: tokio::spawn(multicast_sender(
-                shared.clone(),
-                hub.subscribe(format!("multicast {group}")),
-                group,
-                ttl,
-            )),
-            sessions: Default::default(),
-        });
+    let mut gate = None;
+    let sender = match m.entry(hub.name().to_owned()) {
+        std::collections::hash_map::Entry::Occupied(e) => {
+            // The group is already sending: this member starts at the next IDR, so ask for
+            // one (a new sender starts with the cached GOP instead).
+            hub.request_keyframe();
+            e.into_mut()
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let viewer = hub.subscribe(format!("multicast {group}"));
+            let watch = viewer.watch();
+            let (go, wait) = oneshot::channel();
+            gate = Some(go);
+            e.insert(MulticastSender {
+                task: tokio::spawn(multicast_sender(shared.clone(), viewer, group, ttl, wait)),
+                sessions: Default::default(),
+                watch,
+            })
+        }
+    };
     sender.sessions.insert(session);
+    (sender.watch.clone(), gate)
 }
 
 /// The one sender of a stream's multicast group: every packet is sent once, whatever the
-/// number of receivers (RFC 3550 s11 port pair: RTP to `port`, RTCP to `port + 1`).
-async fn multicast_sender(shared: Arc<Shared>, viewer: Viewer, group: SocketAddr, ttl: u8) {
+/// number of receivers (RFC 3550 s11 port pair: RTP to `port`, RTCP to `port + 1`), paced
+/// (`rtp::pacing`). It starts when `go` fires or is dropped: after the PLAY reply that
+/// announced its first packet.
+async fn multicast_sender(
+    shared: Arc<Shared>,
+    viewer: Viewer,
+    group: SocketAddr,
+    ttl: u8,
+    go: oneshot::Receiver<()>,
+) {
+    let _ = go.await;
     let bind = match shared.bind_ip {
         IpAddr::V4(ip) if !ip.is_loopback() => IpAddr::V4(ip),
         _ => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
@@ -1054,13 +1072,15 @@ async fn multicast_sender(shared: Arc<Shared>, viewer: Viewer, group: SocketAddr
     let _ = sock.set_multicast_ttl_v4(u32::from(ttl));
     let rtcp_to = SocketAddr::new(group.ip(), group.port().wrapping_add(1));
     let mut last_sr: Option<Instant> = None;
+    let mut pacer = Pacer::new();
     while let Ok(f) = viewer.next().await {
+        pacer.start_frame(f.stream_rate, f.bytes + viewer.queued_bytes());
         if last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
             last_sr = Some(Instant::now());
             let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
             let _ = sock.send_to(&sr, rtcp_to).await;
         }
-        match udp_batch::send_all(&sock, &f.packets, group).await {
+        match udp_batch::send_paced(&sock, &mut pacer, &f.packets, group).await {
             Ok(bytes) => viewer.sent(bytes),
             Err(_) => viewer.failed(),
         }
@@ -1235,16 +1255,19 @@ async fn write_all_vectored<W: AsyncWrite + Unpin>(
     Ok(())
 }
 
-/// Sends one viewer's frames over the shared UDP pair until aborted or kicked.
+/// Sends one viewer's frames over the shared UDP pair, paced (`rtp::pacing`), until aborted
+/// or kicked.
 async fn udp_viewer(shared: Arc<Shared>, viewer: Viewer, rtp: SocketAddr, rtcp_to: SocketAddr) {
     let mut last_sr: Option<Instant> = None;
+    let mut pacer = Pacer::new();
     while let Ok(f) = viewer.next().await {
+        pacer.start_frame(f.stream_rate, f.bytes + viewer.queued_bytes());
         if last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
             last_sr = Some(Instant::now());
             let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
             let _ = shared.rtcp.send_to(&sr, rtcp_to).await;
         }
-        match udp_batch::send_all(&shared.rtp, &f.packets, rtp).await {
+        match udp_batch::send_paced(&shared.rtp, &mut pacer, &f.packets, rtp).await {
             Ok(bytes) => viewer.sent(bytes),
             Err(_) => viewer.failed(),
         }

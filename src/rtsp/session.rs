@@ -317,6 +317,29 @@ fn parse_uri_path(uri: &str) -> Option<(&str, bool, bool)> {
 /// Last path segment of a stream's multicast URL.
 pub const MULTICAST_SUFFIX: &str = "/multicast";
 
+/// How long a PLAY waits for the first frame of its viewer before answering, when nothing is
+/// cached to start from (a stream not yet sending, or reconfigured and waiting for its next
+/// IDR): `RTP-Info` names that frame's first packet, which does not exist before then. About
+/// one default GOP (2 s); past it, the reply goes without `RTP-Info` rather than with a guess.
+pub const RTP_INFO_WAIT: Duration = Duration::from_secs(2);
+
+/// The PLAY reply's `RTP-Info` (RFC 2326 s12.33, RFC 7826 s18.45) for a request to
+/// `request_uri`: the track's URL, and the sequence number and RTP timestamp of the very first
+/// packet the client will get from this PLAY on (`first`). Clients set their timestamp base
+/// from `rtptime` (ffmpeg's `base_timestamp`, GStreamer's `clock-base`) and drop packets before
+/// `seq` (GStreamer's `seqnum-base`): both must be that packet's, not the stream's position.
+pub fn rtp_info(request_uri: &str, first: (u16, u32)) -> String {
+    let track = match stream_of_uri(request_uri) {
+        Some((_, true)) => request_uri.to_owned(),
+        _ => format!(
+            "{}/{}",
+            request_uri.trim_end_matches('/'),
+            sdp::TRACK_CONTROL
+        ),
+    };
+    format!("url={track};seq={};rtptime={}", first.0, first.1)
+}
+
 fn session_header(req: &Request) -> Option<&str> {
     req.header("Session")
         .map(|v| v.split(';').next().unwrap_or("").trim())
@@ -643,6 +666,22 @@ fn teardown(req: &Request, cseq: u32, ctx: &Context, table: &mut SessionTable) -
 mod tests {
     use super::*;
     use bytes::Bytes;
+
+    #[test]
+    fn rtp_info_names_the_track_and_the_first_packet() {
+        assert_eq!(
+            rtp_info("rtsp://h/main", (7, 4_000_000_000)),
+            "url=rtsp://h/main/trackID=0;seq=7;rtptime=4000000000"
+        );
+        assert_eq!(
+            rtp_info("rtsp://h/main/", (0, 1)),
+            "url=rtsp://h/main/trackID=0;seq=0;rtptime=1"
+        );
+        assert_eq!(
+            rtp_info("rtsp://h/main/trackID=0", (65535, 0)),
+            "url=rtsp://h/main/trackID=0;seq=65535;rtptime=0"
+        );
+    }
 
     struct OneStream;
     impl Streams for OneStream {

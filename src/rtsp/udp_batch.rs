@@ -5,6 +5,10 @@
 //! `EAGAIN`, the sender falls back to one `send_to` per packet for good.
 //! UDP GSO (`UDP_SEGMENT`) would need equal-sized segments; RFC 6184 frames mix STAP-A,
 //! FU-A fragments and a short last fragment, so it would take several calls per frame anyway.
+//!
+//! [`send_paced`] sends a frame in the batches and at the times a [`Pacer`] allows
+//! (`rtp::pacing`: a receiver never gets more than one small burst at once), which is how
+//! every UDP viewer and multicast group is served.
 
 use std::io;
 use std::net::SocketAddr;
@@ -14,6 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use bytes::Bytes;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
+
+use crate::rtp::pacing::{Pace, Pacer};
 
 /// Most packets per `sendmmsg` call (Linux UIO_MAXIOV is 1024).
 const MAX_BATCH: usize = 64;
@@ -46,6 +52,27 @@ pub async fn send_all(sock: &UdpSocket, packets: &[Bytes], dest: SocketAddr) -> 
                 MMSG_BROKEN.store(true, Ordering::Relaxed);
             }
             Err(e) => return Err(e),
+        }
+    }
+    Ok(bytes)
+}
+
+/// Sends `packets` to `dest` as `pacer` allows, sleeping in between; returns the bytes sent.
+pub async fn send_paced(
+    sock: &UdpSocket,
+    pacer: &mut Pacer,
+    packets: &[Bytes],
+    dest: SocketAddr,
+) -> io::Result<usize> {
+    let mut bytes = 0;
+    let mut rest = packets;
+    while !rest.is_empty() {
+        match pacer.poll(std::time::Instant::now(), rest) {
+            Pace::Send(n) => {
+                bytes += send_all(sock, &rest[..n], dest).await?;
+                rest = &rest[n..];
+            }
+            Pace::Wait(d) => tokio::time::sleep(d).await,
         }
     }
     Ok(bytes)
@@ -99,5 +126,40 @@ mod tests {
             assert_eq!(n, 100 + usize::from(i));
             assert_eq!(buf[0], i);
         }
+    }
+
+    #[tokio::test]
+    async fn paced_frame_never_overflows_a_receiver_that_stalls() {
+        // A receiver with Linux's default buffer (~90 datagrams of 1.4 kB) that reads nothing
+        // for the first 50 ms; 600 kB sent to it as one frame.
+        let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let packets: Vec<Bytes> = (0..430u16)
+            .map(|i| {
+                let mut p = vec![0u8; 1400];
+                p[..2].copy_from_slice(&i.to_be_bytes());
+                Bytes::from(p)
+            })
+            .collect();
+        let dest = rx.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let mut buf = [0u8; 2048];
+            let mut next = 0u16;
+            while next < 430 {
+                let n = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv(&mut buf))
+                    .await
+                    .expect("every packet arrives")
+                    .unwrap();
+                assert_eq!(n, 1400);
+                assert_eq!(u16::from_be_bytes([buf[0], buf[1]]), next, "no loss");
+                next += 1;
+            }
+        });
+        let mut pacer = Pacer::new();
+        pacer.start_frame(0, 0);
+        let sent = send_paced(&tx, &mut pacer, &packets, dest).await.unwrap();
+        assert_eq!(sent, 430 * 1400);
+        reader.await.unwrap();
     }
 }
