@@ -163,7 +163,11 @@ fn own_udp_drops() -> u64 {
         .unwrap_or_default();
     let mut drops = 0;
     for table in ["/proc/net/udp", "/proc/net/udp6"] {
-        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
+        for line in std::fs::read_to_string(table)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+        {
             let cols: Vec<&str> = line.split_whitespace().collect();
             if cols.len() > 12 && inodes.contains(cols[9]) {
                 drops += cols[12].parse::<u64>().unwrap_or(0);
@@ -419,7 +423,11 @@ async fn viewer(
     let mut o = Outcome::default();
     // A server that stops answering must not hang the run: whole-viewer deadline.
     let deadline = (end + Duration::from_secs(15)).saturating_duration_since(Instant::now());
-    match tokio::time::timeout(deadline, viewer_inner(&url, creds, end, window, udp, &mut o)).await
+    match tokio::time::timeout(
+        deadline,
+        viewer_inner(&url, creds, end, window, udp, &mut o),
+    )
+    .await
     {
         Ok(Ok(())) => {}
         Ok(Err(e)) => o.error = Some(e.to_string()),

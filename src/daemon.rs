@@ -327,11 +327,7 @@ async fn start_http(
             }),
         ],
     };
-    let snapshots = Snapshots::new(
-        gate.clone(),
-        store.clone(),
-        Arc::new(camera.sdk().clone()),
-    );
+    let snapshots = Snapshots::new(gate.clone(), store.clone(), Arc::new(camera.sdk().clone()));
     let (events, producer, subscriptions) =
         crate::onvif::events::Events::new(broker.clone(), store.clone()).services();
     let endpoint = Endpoint::new(gate.clone())

@@ -268,11 +268,7 @@ mod tests {
             fail,
         };
         let auth = Arc::new(crate::auth::gate::Gate::new(store.clone(), Arc::new(|| 0)));
-        (
-            Snapshots::new(auth, store.clone(), Arc::new(gate)),
-            tx,
-            dir,
-        )
+        (Snapshots::new(auth, store.clone(), Arc::new(gate)), tx, dir)
     }
 
     fn basic(user: &str, pass: &str) -> String {

@@ -214,7 +214,12 @@ fn rtsp_made_up_nonce_reveals_nothing() {
                 Some(&rtsp_digest("DESCRIBE", &url, &realm, "0", password, qop)),
             )
             .expect("an answer");
-        assert_eq!(a.status, 401, "made-up nonce, password ok={}", password == PASSWORD);
+        assert_eq!(
+            a.status,
+            401,
+            "made-up nonce, password ok={}",
+            password == PASSWORD
+        );
         let challenges = a.all("WWW-Authenticate");
         assert!(
             challenges.iter().all(|c| !c.contains("stale")),
@@ -265,18 +270,32 @@ fn rtsp_guessing_is_throttled_like_soap() {
         }
     }
     println!("guesses answered on one connection before it was closed: {answered}");
-    assert!(closed, "connection still open after {answered} wrong guesses");
+    assert!(
+        closed,
+        "connection still open after {answered} wrong guesses"
+    );
     assert!(
         answered <= nvt::auth::limits::AUTH_FAILURES_BEFORE_DELAY as usize + 1,
         "{answered} guesses on one connection"
     );
     let warn = nvt.wait_for("authentication failed", Duration::from_secs(10));
-    assert!(warn.contains("WARN") && warn.contains("127.0.0.1"), "{warn}");
+    assert!(
+        warn.contains("WARN") && warn.contains("127.0.0.1"),
+        "{warn}"
+    );
     // The same address over SOAP: past its free failures already, so a wrong password is
     // answered only after the throttle's delay (0 before RTSP shared the throttle).
     let t = Instant::now();
     let out = std::process::Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--digest", "-u"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--digest",
+            "-u",
+        ])
         .arg("admin:wrong")
         .args(["-H", "Content-Type: application/soap+xml", "--data"])
         .arg(envelope("", "<tds:GetUsers/>"))
@@ -305,7 +324,10 @@ fn fixture(clock_offset_ms: i64) -> Fixture {
     let (store, _) = SettingsStore::open(dir.path()).unwrap();
     store
         .update(|s| {
-            for (u, l) in [("admin", UserLevel::Administrator), ("user", UserLevel::User)] {
+            for (u, l) in [
+                ("admin", UserLevel::Administrator),
+                ("user", UserLevel::User),
+            ] {
                 s.users.push(User {
                     username: u.into(),
                     password: format!("{u}-pass"),
@@ -317,10 +339,7 @@ fn fixture(clock_offset_ms: i64) -> Fixture {
         .unwrap();
     let store = Arc::new(store);
     // The camera's clock: the host's plus `clock_offset_ms` (a camera without RTC or NTP).
-    let security = Security::new(
-        store.clone(),
-        Arc::new(move || now_ms() + clock_offset_ms),
-    );
+    let security = Security::new(store.clone(), Arc::new(move || now_ms() + clock_offset_ms));
     let device = Device::new(
         store.clone(),
         Identity {
@@ -401,7 +420,12 @@ async fn user_successes_do_not_reopen_admin_guessing() {
     let info = "<tds:GetDeviceInformation/>";
     let mut delayed = 0;
     for i in 0..20 {
-        let ok = post(&f, &envelope(&token("user", "user-pass", now_ms()), info), None).await;
+        let ok = post(
+            &f,
+            &envelope(&token("user", "user-pass", now_ms()), info),
+            None,
+        )
+        .await;
         assert_eq!(ok.status, 200, "the User's own login, round {i}");
         let guess = post(
             &f,
@@ -416,10 +440,21 @@ async fn user_successes_do_not_reopen_admin_guessing() {
     }
     println!("admin guesses answered late: {delayed} of 20");
     // Free failures are 5: every later guess is answered only after the throttle's delay.
-    assert!(delayed >= 20 - nvt::auth::limits::AUTH_FAILURES_BEFORE_DELAY as usize, "{delayed}");
+    assert!(
+        delayed >= 20 - nvt::auth::limits::AUTH_FAILURES_BEFORE_DELAY as usize,
+        "{delayed}"
+    );
     // And while admin's delay runs, even the right password is not looked at.
-    let right = post(&f, &envelope(&token("admin", "admin-pass", now_ms()), info), None).await;
-    assert_ne!(right.status, 200, "a guess was checked while the throttle held admin");
+    let right = post(
+        &f,
+        &envelope(&token("admin", "admin-pass", now_ms()), info),
+        None,
+    )
+    .await;
+    assert_ne!(
+        right.status, 200,
+        "a guess was checked while the throttle held admin"
+    );
 }
 
 /// Issue 14.6: 8,400 valid tokens of one User dated now+295 s used to push the shared replay
@@ -432,7 +467,12 @@ async fn future_dated_token_flood_costs_only_its_user() {
     let future = now_ms() + 295_000;
     let mut accepted = 0;
     for _ in 0..8_400 {
-        let r = post(&f, &envelope(&token("user", "user-pass", future), info), None).await;
+        let r = post(
+            &f,
+            &envelope(&token("user", "user-pass", future), info),
+            None,
+        )
+        .await;
         accepted += usize::from(r.status == 200);
     }
     println!("future-dated tokens accepted: {accepted} of 8400");
@@ -441,7 +481,11 @@ async fn future_dated_token_flood_costs_only_its_user() {
     let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
     let t = token("admin", "admin-pass", now_ms());
     let admin = post_from(&f, elsewhere, &envelope(&t, info), None).await;
-    assert_eq!(admin.status, 200, "admin locked out by a User's token flood: {}", admin.body);
+    assert_eq!(
+        admin.status, 200,
+        "admin locked out by a User's token flood: {}",
+        admin.body
+    );
 }
 
 /// Issue 13.4: a camera whose clock is an hour ahead of (or behind) Home Assistant's. HA
@@ -456,7 +500,10 @@ async fn skewed_camera_clock_accepts_fresh_tokens_once() {
         let r = post(&f, &envelope(&t, info), None).await;
         assert_eq!(r.status, 200, "clock {offset:+} ms: {}", r.body);
         let again = post(&f, &envelope(&t, info), None).await;
-        assert_eq!(again.status, 400, "replayed token accepted (clock {offset:+} ms)");
+        assert_eq!(
+            again.status, 400,
+            "replayed token accepted (clock {offset:+} ms)"
+        );
         assert!(again.body.contains("NotAuthorized"), "{}", again.body);
         // A wrong password is still refused, skewed or not.
         let bad = post(&f, &envelope(&token("admin", "nope", now_ms()), info), None).await;
@@ -467,7 +514,12 @@ async fn skewed_camera_clock_accepts_fresh_tokens_once() {
             "<tds:SetSystemDateAndTime><tds:DateTimeType>Manual</tds:DateTimeType><tds:DaylightSavings>false</tds:DaylightSavings><tds:UTCDateTime><tt:Time xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:Hour>{}</tt:Hour><tt:Minute>{}</tt:Minute><tt:Second>{}</tt:Second></tt:Time><tt:Date xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:Year>{}</tt:Year><tt:Month>{}</tt:Month><tt:Day>{}</tt:Day></tt:Date></tds:UTCDateTime></tds:SetSystemDateAndTime>",
             now.3, now.4, now.5, now.0, now.1, now.2
         );
-        let r = post(&f, &envelope(&token("admin", "admin-pass", now_ms()), &set), None).await;
+        let r = post(
+            &f,
+            &envelope(&token("admin", "admin-pass", now_ms()), &set),
+            None,
+        )
+        .await;
         assert_eq!(r.status, 200, "SetSystemDateAndTime: {}", r.body);
     }
 }
@@ -487,7 +539,9 @@ async fn empty_post_gets_the_digest_challenge() {
     let r = post(&f, "", None).await;
     assert_eq!(r.status, 401, "{}", r.body);
     assert!(
-        r.challenges.iter().any(|c| c.starts_with("Digest realm=\"nvt\", nonce=\"")),
+        r.challenges
+            .iter()
+            .any(|c| c.starts_with("Digest realm=\"nvt\", nonce=\"")),
         "{:?}",
         r.challenges
     );

@@ -34,16 +34,18 @@ fn start_daemon() -> (Daemon, String, u16, tempfile::TempDir) {
 }
 
 fn live555(url: &str, password: &str, transport: &str) -> serde_json::Value {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/live555_client.py");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/live555_client.py");
     let out = Command::new("python3")
         .arg(script)
         .args([url, "admin", password, transport, "4"])
         .output()
         .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or_else(|| {
-        panic!("no output: {}", String::from_utf8_lossy(&out.stderr))
-    });
+    let line = stdout
+        .lines()
+        .last()
+        .unwrap_or_else(|| panic!("no output: {}", String::from_utf8_lossy(&out.stderr)));
     serde_json::from_str(line).unwrap()
 }
 
@@ -76,9 +78,21 @@ fn curl_digest_calls_soap() {
     )
     .unwrap();
     let out = Command::new("curl")
-        .args(["-s", "--max-time", "30", "-w", "\n%{http_code}", "--digest", "-u"])
+        .args([
+            "-s",
+            "--max-time",
+            "30",
+            "-w",
+            "\n%{http_code}",
+            "--digest",
+            "-u",
+        ])
         .arg(format!("admin:{PASSWORD}"))
-        .args(["-H", "Content-Type: application/soap+xml; charset=utf-8", "--data"])
+        .args([
+            "-H",
+            "Content-Type: application/soap+xml; charset=utf-8",
+            "--data",
+        ])
         .arg(format!("@{}", body.display()))
         .arg(format!("http://127.0.0.1:{port}/onvif/device_service"))
         .output()

@@ -184,7 +184,8 @@ async fn multicast_rtp_info_client_child() {
     let sock = std::net::UdpSocket::bind(("0.0.0.0", PORT)).unwrap();
     sock.join_multicast_v4(&GROUP.parse().unwrap(), &std::net::Ipv4Addr::UNSPECIFIED)
         .unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     // Everything the group carries, read as it comes (a player's receive loop).
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -194,7 +195,9 @@ async fn multicast_rtp_info_client_child() {
             let mut buf = [0u8; 2048];
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 if let Ok(n) = sock.recv(&mut buf) {
-                    seen.lock().unwrap().push((rtp_head(&buf[..n]), buf[12] & 0x1f));
+                    seen.lock()
+                        .unwrap()
+                        .push((rtp_head(&buf[..n]), buf[12] & 0x1f));
                 }
             }
         })
@@ -230,7 +233,11 @@ async fn multicast_rtp_info_client_child() {
         &seen[i.saturating_sub(1)..=i]
     );
     for w in seen.windows(2) {
-        assert_eq!(w[0].0.wrapping_add(1), w[1].0, "no sequence gap on the group");
+        assert_eq!(
+            w[0].0.wrapping_add(1),
+            w[1].0,
+            "no sequence gap on the group"
+        );
     }
     println!("rtp-info checked: first {first:?}, joiner {joined:?}");
 }
@@ -301,7 +308,12 @@ async fn multicast_received_in_another_network_namespace() {
             "-hide_banner",
             "-nostdin",
         ])
-        .args(["-loglevel", "level+warning", "-rtsp_transport", "udp_multicast"])
+        .args([
+            "-loglevel",
+            "level+warning",
+            "-rtsp_transport",
+            "udp_multicast",
+        ])
         .args([
             "-i",
             "rtsp://10.213.0.1:8554/main",
@@ -380,7 +392,10 @@ async fn multicast_received_in_another_network_namespace() {
         !stderr.contains("[error]") && !stderr.contains("missed"),
         "decoder errors or packets missed: {stderr}"
     );
-    assert_eq!(ffmpeg_drops, 0, "datagrams dropped at ffmpeg's receive buffer");
+    assert_eq!(
+        ffmpeg_drops, 0,
+        "datagrams dropped at ffmpeg's receive buffer"
+    );
     let frames = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())

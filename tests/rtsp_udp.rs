@@ -47,8 +47,26 @@ fn main_stream_clip() -> PathBuf {
         .args(["-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg("testsrc2=size=1280x720:rate=25,noise=alls=12:allf=t")
         .args(["-t", "4", "-c:v", "libx264", "-preset", "veryfast"])
-        .args(["-profile:v", "main", "-bf", "0", "-g", "50", "-keyint_min", "50"])
-        .args(["-sc_threshold", "0", "-b:v", "2M", "-maxrate", "2.2M", "-bufsize", "2M"])
+        .args([
+            "-profile:v",
+            "main",
+            "-bf",
+            "0",
+            "-g",
+            "50",
+            "-keyint_min",
+            "50",
+        ])
+        .args([
+            "-sc_threshold",
+            "0",
+            "-b:v",
+            "2M",
+            "-maxrate",
+            "2.2M",
+            "-bufsize",
+            "2M",
+        ])
         .args(["-pix_fmt", "yuv420p", "-f", "h264"])
         .arg(&tmp)
         .output()
@@ -363,16 +381,9 @@ async fn http_tunnel_first_packet_is_rtp_info() {
     let mut post = TcpStream::connect(addr).await.unwrap();
     post.write_all(head("POST").as_bytes()).await.unwrap();
     let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
-    post.write_all(
-        b64(setup_tcp(
-            &url,
-            1,
-            "RTP/AVP/TCP;unicast;interleaved=0-1",
-        ))
-        .as_bytes(),
-    )
-    .await
-    .unwrap();
+    post.write_all(b64(setup_tcp(&url, 1, "RTP/AVP/TCP;unicast;interleaved=0-1")).as_bytes())
+        .await
+        .unwrap();
     let r = get.read().await.unwrap();
     assert_eq!(r.status, 200, "{r:?}");
     let session = r.session();

@@ -562,7 +562,10 @@ impl DigestAuth {
         let ms = now.saturating_duration_since(self.epoch).as_millis() as u64;
         raw[..8].copy_from_slice(&ms.to_be_bytes());
         rand::rng().fill_bytes(&mut raw[8..NONCE_BODY_BYTES]);
-        let tag = self.mac(&raw[..NONCE_BODY_BYTES], peer).finalize().into_bytes();
+        let tag = self
+            .mac(&raw[..NONCE_BODY_BYTES], peer)
+            .finalize()
+            .into_bytes();
         raw[NONCE_BODY_BYTES..].copy_from_slice(&tag[..NONCE_MAC_BYTES]);
         // Base64 without padding or '/' keeps it a valid token should a client not quote it.
         use base64::Engine as _;
@@ -982,7 +985,15 @@ mod tests {
                 "/onvif/device_service",
                 1 + i as u32,
             );
-            match auth.verify(&h, "POST", "/onvif/device_service", &users, P, now, &Policy::HTTP) {
+            match auth.verify(
+                &h,
+                "POST",
+                "/onvif/device_service",
+                &users,
+                P,
+                now,
+                &Policy::HTTP,
+            ) {
                 Verdict::Authenticated(c) => assert_eq!(c.username, "admin"),
                 v => panic!("{v:?}"),
             }
@@ -1092,7 +1103,11 @@ mod tests {
             Verdict::Stale
         );
         let st = auth.challenge(P, later, true);
-        assert_eq!(auth.outstanding_nonces(), 1, "the expired nonce was dropped");
+        assert_eq!(
+            auth.outstanding_nonces(),
+            1,
+            "the expired nonce was dropped"
+        );
         assert!(st[0].contains("\", stale=true, qop="), "{}", st[0]);
         // A nonce we never issued (made up, or from before a restart): refused before the
         // response is looked at, so the right password is not told from a wrong one.
@@ -1146,7 +1161,10 @@ mod tests {
         assert_eq!(auth.outstanding_nonces(), 8);
         // The evicted nonce comes back as stale, not as an error the user sees.
         let h = answer(&first[0], "admin", "secret", "GET", "/", 1);
-        assert_eq!(auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP), Verdict::Stale);
+        assert_eq!(
+            auth.verify(&h, "GET", "/", &users, P, now, &Policy::HTTP),
+            Verdict::Stale
+        );
     }
 
     #[test]

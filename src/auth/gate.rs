@@ -264,8 +264,7 @@ impl Gate {
         protocol: &'static str,
         now: Instant,
     ) -> Result<Credential, Refusal> {
-        let (stale, delay, close) = match self.check_header(a, policy, allow_basic, protocol, now)
-        {
+        let (stale, delay, close) = match self.check_header(a, policy, allow_basic, protocol, now) {
             Some(Check::User(c)) => return Ok(c),
             Some(Check::Stale) => (true, Duration::ZERO, false),
             Some(Check::Failed { delay, close }) => (false, delay, close),
@@ -457,7 +456,11 @@ mod tests {
                 checked_right = Some(r.is_ok());
             }
         }
-        assert_eq!(checked_right, Some(false), "a guess got through while blocked");
+        assert_eq!(
+            checked_right,
+            Some(false),
+            "a guess got through while blocked"
+        );
     }
 
     #[test]
@@ -468,6 +471,9 @@ mod tests {
         let t = Instant::now();
         let logged = (0..1000).filter(|_| w.allow(t).is_some()).count();
         assert_eq!(logged, AUTH_WARN_LINES as usize);
-        assert_eq!(w.allow(t + AUTH_WARN_PERIOD), Some(1000 - u64::from(AUTH_WARN_LINES)));
+        assert_eq!(
+            w.allow(t + AUTH_WARN_PERIOD),
+            Some(1000 - u64::from(AUTH_WARN_LINES))
+        );
     }
 }

@@ -266,7 +266,10 @@ mod tests {
         assert_eq!(f.delay, AUTH_FAILURE_DELAY_STEP);
         assert!(f.repeated);
         // Blocked: refused unchecked until the delay has run, for any user of the address.
-        assert_eq!(th.admit(A, Some("admin"), now), Err(AUTH_FAILURE_DELAY_STEP));
+        assert_eq!(
+            th.admit(A, Some("admin"), now),
+            Err(AUTH_FAILURE_DELAY_STEP)
+        );
         assert!(th.admit(A, Some("user"), now).is_err());
         assert!(th.admit(A, None, now).is_err());
         let later = now + AUTH_FAILURE_DELAY_STEP;
@@ -276,7 +279,10 @@ mod tests {
             t += AUTH_FAILURE_DELAY_MAX;
             th.failure(A, Some("admin"), t);
         }
-        assert_eq!(th.failure(A, Some("admin"), t).delay, AUTH_FAILURE_DELAY_MAX);
+        assert_eq!(
+            th.failure(A, Some("admin"), t).delay,
+            AUTH_FAILURE_DELAY_MAX
+        );
         // Another address is not affected.
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(th.admit(b, Some("admin"), t), Ok(()));
@@ -297,7 +303,11 @@ mod tests {
         // One attempt pair per millisecond for 60 simulated seconds.
         for ms in 0..60_000u64 {
             let now = t0 + Duration::from_millis(ms);
-            assert_eq!(th.admit(A, Some("user"), now), Ok(()), "the User is not held up");
+            assert_eq!(
+                th.admit(A, Some("user"), now),
+                Ok(()),
+                "the User is not held up"
+            );
             th.success(A, "user", now);
             if th.admit(A, Some("admin"), now).is_ok() {
                 checked += 1;
@@ -329,10 +339,17 @@ mod tests {
         let th = FailureThrottle::new();
         let now = Instant::now();
         for i in 0..(AUTH_FAILURE_TABLE as u32 * 3) {
-            th.failure(IpAddr::from(i.to_be_bytes()), Some(&"x".repeat(10_000)), now);
+            th.failure(
+                IpAddr::from(i.to_be_bytes()),
+                Some(&"x".repeat(10_000)),
+                now,
+            );
             th.failure(A, Some(&format!("user{i}")), now);
         }
         let (a, u) = th.tracked();
-        assert!(a <= AUTH_FAILURE_TABLE && u <= AUTH_FAILURE_TABLE, "{a} {u}");
+        assert!(
+            a <= AUTH_FAILURE_TABLE && u <= AUTH_FAILURE_TABLE,
+            "{a} {u}"
+        );
     }
 }

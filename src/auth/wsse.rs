@@ -23,10 +23,10 @@ use std::sync::Mutex;
 use base64::Engine as _;
 use sha1::{Digest as _, Sha1};
 
-use super::{Credential, CredentialStore};
 use super::limits::{
     WSSE_MAX_CLOCK_SKEW, WSSE_MAX_NONCE_BYTES, WSSE_NONCE_CACHE_PER_USER, WSSE_USER_CACHES,
 };
+use super::{Credential, CredentialStore};
 use crate::soap::ns::{WSSE, WSU};
 use crate::xml::Element;
 use crate::xml::xsd::parse_datetime;
@@ -178,7 +178,6 @@ impl Default for UserCache {
 }
 
 impl UserCache {
-
     /// Forgets the oldest entry, raising the floor to it.
     fn pop_oldest(&mut self) -> Option<i64> {
         let (c, n) = self.by_created.pop_first()?;
@@ -279,18 +278,11 @@ impl WsseVerifier {
             }
         }
         let global_floor = seen.floor_ms;
-        let cache = seen
-            .users
-            .entry(cred.username.clone())
-            .or_default();
+        let cache = seen.users.entry(cred.username.clone()).or_default();
         cache.used = tick;
         // Entries that can never be accepted again (outside the skew bound) go, by the floor.
         let too_old = now_ms.saturating_sub(self.max_skew_ms);
-        while cache
-            .by_created
-            .first()
-            .is_some_and(|(c, _)| *c < too_old)
-        {
+        while cache.by_created.first().is_some_and(|(c, _)| *c < too_old) {
             cache.pop_oldest();
         }
         if created_ms <= cache.floor_ms.max(global_floor) {
@@ -518,7 +510,10 @@ mod tests {
         // The cache holds them until it is full; the next one evicts the oldest, which lifts
         // the floor to their common Created, so no later one is new enough.
         assert_eq!(accepted, WSSE_NONCE_CACHE_PER_USER + 1);
-        assert!(v.verify(&tok("admin", "pass", [1; 16], now), &users2(), now).is_ok());
+        assert!(
+            v.verify(&tok("admin", "pass", [1; 16], now), &users2(), now)
+                .is_ok()
+        );
         // The flooding user's own floor moved: their honest token is what the flood cost.
         assert_eq!(
             v.verify(&tok("user", "user-pass", [2; 16], now), &users2(), now),
@@ -531,7 +526,10 @@ mod tests {
     fn skewed_clock_accepted_once() {
         let v = WsseVerifier::default();
         let now = 1_795_323_741_000i64;
-        for (i, off) in [-3_600_000i64, 3_600_000, -25 * 3_600_000 + 1000].into_iter().enumerate() {
+        for (i, off) in [-3_600_000i64, 3_600_000, -25 * 3_600_000 + 1000]
+            .into_iter()
+            .enumerate()
+        {
             let t = tok("admin", "pass", [i as u8 + 10; 16], now + off);
             assert!(v.verify(&t, &users(), now).is_ok(), "{off}");
             assert_eq!(v.verify(&t, &users(), now), Err(WsseError::Replay), "{off}");
@@ -561,8 +559,16 @@ mod tests {
         let first = tok("u0", "pw", [1; 16], now);
         assert!(v.verify(&first, &many, now).is_ok());
         for i in 1..4u8 {
-            let t = tok(&format!("u{i}"), "pw", [i + 1; 16], now + 1000 * i64::from(i));
-            assert_eq!(v.verify(&t, &many, now).map(|c| c.username), Ok(format!("u{i}")));
+            let t = tok(
+                &format!("u{i}"),
+                "pw",
+                [i + 1; 16],
+                now + 1000 * i64::from(i),
+            );
+            assert_eq!(
+                v.verify(&t, &many, now).map(|c| c.username),
+                Ok(format!("u{i}"))
+            );
         }
         assert_eq!(v.verify(&first, &many, now), Err(WsseError::Stale));
     }

@@ -20,8 +20,8 @@ use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use crate::http::server::{HttpHandler, plain};
 use crate::auth::gate::Gate;
+use crate::http::server::{HttpHandler, plain};
 use crate::onvif::endpoint::HttpRequest;
 use crate::onvif::rt::BoxFuture;
 use live::{LiveStream, LiveStreams};

@@ -375,7 +375,10 @@ mod tests {
         }
         let mut p = Pacer::new();
         let (sent, peak) = simulate(&mut p, &frames, |_| 6_000, (Duration::ZERO, Duration::ZERO));
-        assert!(peak <= PACE_BURST, "a receiver that keeps up holds one burst at most");
+        assert!(
+            peak <= PACE_BURST,
+            "a receiver that keeps up holds one burst at most"
+        );
         // The IDR (60 kB) takes (60 kB - 16 KiB) / 760 kB/s ~ 59 ms; the P frame queued
         // behind it waits for its tail, and once caught up each P frame (7 kB, under one
         // burst) leaves the moment it is queued.

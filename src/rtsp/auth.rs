@@ -161,7 +161,10 @@ mod tests {
             ("rtsp://h/main", "rtsp://h/main"),
             ("rtsp://h/main/", "rtsp://h/main/trackID=0"),
             ("rtsp://h:554/main", "rtsp://h:554/main/trackID=0"),
-            ("rtsp://h/main/multicast/", "rtsp://h/main/multicast/trackID=0"),
+            (
+                "rtsp://h/main/multicast/",
+                "rtsp://h/main/multicast/trackID=0",
+            ),
             ("rtsp://h/main/trackID=0", "rtsp://h/main/trackID=0"),
         ];
         for (p, r) in ok {

@@ -34,9 +34,6 @@ pub fn install(router: Router, ctx: WebContext) -> Router {
         rtsp_port: ctx.rtsp_port,
     };
     router
-        .handler(
-            crate::hls::PREFIX,
-            Arc::new(HlsHandler::new(gate, live)),
-        )
+        .handler(crate::hls::PREFIX, Arc::new(HlsHandler::new(gate, live)))
         .handler("/", Arc::new(page))
 }

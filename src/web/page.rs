@@ -9,10 +9,10 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use super::status::{StatusInput, status};
+use crate::auth::gate::Gate;
 use crate::hls::live::LiveStreams;
 use crate::http::server::{HttpHandler, plain};
 use crate::onvif::device::Identity;
-use crate::auth::gate::Gate;
 use crate::onvif::endpoint::HttpRequest;
 use crate::onvif::rt::BoxFuture;
 use crate::settings::SettingsStore;
