@@ -12,7 +12,7 @@
 # so no second toolchain is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-12}
 sanitizer=${FUZZ_SANITIZER:-none}
 export RUSTC_BOOTSTRAP=1
 fuzz=(target/tools/bin/cargo-fuzz fuzz)
