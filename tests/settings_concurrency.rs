@@ -379,6 +379,8 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
                     "<tds:SetSystemDateAndTime><tds:DateTimeType>NTP</tds:DateTimeType><tds:DaylightSavings>{}</tds:DaylightSavings><tds:TimeZone><tt:TZ>{}</tt:TZ></tds:TimeZone></tds:SetSystemDateAndTime>",
                     i % 2 == 0,
                     ZONES[i as usize % ZONES.len()]
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;")
                 );
                 ("admin", DEVICE, vec![body])
             }),

@@ -556,4 +556,95 @@ mod tests {
         let (again, _) = SettingsStore::open(dir.path()).unwrap();
         assert_eq!(again.get().users.len(), 25);
     }
+
+    fn counter() -> (
+        Arc<std::sync::atomic::AtomicUsize>,
+        Arc<dyn Fn() + Send + Sync>,
+    ) {
+        let n = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let m = n.clone();
+        (
+            n,
+            Arc::new(move || {
+                m.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }),
+        )
+    }
+
+    fn count(n: &std::sync::atomic::AtomicUsize) -> usize {
+        n.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The host side of Device changes, in the transaction: a port another program holds
+    /// refuses the change before anything is written; a real change restarts (after the
+    /// answer) or announces; a change to what already is does neither.
+    #[test]
+    fn host_effects_follow_the_commit() {
+        use crate::camera::change::{ProtocolKind, ProtocolRequest, ProtocolsRequest};
+        use crate::settings::DiscoveryMode;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SettingsStore::open(dir.path()).unwrap().0);
+        let (announced, announce) = counter();
+        let (restarted, restart) = counter();
+        let core = Core::new(store.clone()).with_effects(Effects {
+            discovery_changed: Some(announce),
+            restart: Some(restart),
+        });
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken = held.local_addr().unwrap().port();
+        let http = |port: u16| {
+            Change::NetworkProtocols(ProtocolsRequest {
+                protocols: vec![ProtocolRequest {
+                    kind: ProtocolKind::Http,
+                    enabled: true,
+                    ports: vec![i32::from(port)],
+                }],
+                running_http: 8080,
+                running_rtsp: 8554,
+                bind: std::net::Ipv4Addr::LOCALHOST.into(),
+            })
+        };
+        assert!(matches!(
+            core.apply_blocking(http(taken)),
+            Err(ChangeError::Network(NetworkError::PortInUse(_)))
+        ));
+        assert_eq!(
+            store.get().network.protocols.http_port,
+            None,
+            "nothing written"
+        );
+        drop(held);
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        core.apply_blocking(http(free)).unwrap();
+        assert_eq!(store.get().network.protocols.http_port, Some(free));
+        // The same ports again: nothing to do, no second restart.
+        core.apply_blocking(http(free)).unwrap();
+        std::thread::sleep(RESTART_DELAY * 3);
+        assert_eq!(count(&restarted), 1, "one restart, after the answer");
+
+        let mode = |m| Change::DiscoveryMode(m);
+        core.apply_blocking(mode(DiscoveryMode::NonDiscoverable))
+            .unwrap();
+        core.apply_blocking(mode(DiscoveryMode::NonDiscoverable))
+            .unwrap();
+        assert_eq!(
+            count(&announced),
+            1,
+            "announced once: the second changed nothing"
+        );
+        // Without a restart hook, a change that needs one is refused, not half done.
+        let bare = Core::new(store.clone());
+        assert_eq!(
+            bare.apply_blocking(Change::FactoryDefault),
+            Err(ChangeError::Stopping)
+        );
+        assert_eq!(store.get().discovery.mode, DiscoveryMode::NonDiscoverable);
+        drop((core, bare, store));
+        let (again, _) = SettingsStore::open(dir.path()).unwrap();
+        assert_eq!(again.get().network.protocols.http_port, Some(free));
+    }
 }
