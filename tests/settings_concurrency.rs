@@ -438,7 +438,7 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
         assert!(ntp.contains(&format!(">192.0.2.{last}<")), "{after}: {ntp}");
         assert!(ntp.contains("FromDHCP>false<"), "{after}: {ntp}");
         let mode = get(DEVICE, "<tds:GetDiscoveryMode/>");
-        let want = if last % 2 == 0 {
+        let want = if last.is_multiple_of(2) {
             "NonDiscoverable"
         } else {
             "Discoverable"
@@ -449,7 +449,7 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
         let tz = ZONES[last as usize % ZONES.len()];
         assert!(time.contains(&format!(">{tz}<")), "{after}: {time}");
         assert!(
-            time.contains(&format!("DaylightSavings>{}<", last % 2 == 0)),
+            time.contains(&format!("DaylightSavings>{}<", last.is_multiple_of(2))),
             "{after}: {time}"
         );
         let scopes = get(DEVICE, "<tds:GetScopes/>");

@@ -21,6 +21,7 @@
 //!   ports once the answer is out. SetSystemFactoryDefault restarts the same way.
 //! - scopes and discovery mode: after the commit WS-Discovery re-reads the settings and
 //!   announces the change (Hello with the new MetadataVersion, or Bye).
+//!
 //! Rollback rule: whatever can fail runs before the commit and a failure leaves everything
 //! as it was; what runs after the commit (announce, restart) cannot fail and acts on the
 //! committed settings. The hostname, NTP and DNS are stored and reported, not applied to the
