@@ -10,13 +10,13 @@ use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::camera::Camera;
+pub use crate::camera::admin::{ADMIN_PASSWORD_ENV, FIRST_ADMIN};
 use crate::config::Config;
 use crate::discovery::Discovery;
 use crate::motion::MotionMonitor;
 use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
 use crate::settings::SettingsStore;
-pub use crate::settings::admin::{ADMIN_PASSWORD_ENV, FIRST_ADMIN};
 use crate::streams::Streams;
 
 /// The authentication realm of every protocol (HTTP Digest and RTSP Digest).
@@ -71,7 +71,9 @@ async fn run_once(
     if first_start {
         tracing::info!(path = %store.path().display(), "first start: no settings file yet, using defaults");
     }
-    crate::settings::admin::ensure_admin(&store)?;
+    // Every configuration change of this run enters the camera core, the start-up ones too.
+    let core = crate::camera::Core::new(store.clone());
+    crate::camera::admin::ensure_admin(&core)?;
 
     let options = config.sdk_options.clone();
     let sdk = tokio::task::spawn_blocking(move || Sdk::init(&options))
@@ -79,7 +81,7 @@ async fn run_once(
         .context("initialising the camera SDK")?;
     // Shared with the Media and Imaging services (Media holds it weakly: a request in flight
     // must not keep the SDK channels alive across a stop or a SystemReboot).
-    let camera = Arc::new(Camera::start(sdk, &store, first_start)?);
+    let camera = Arc::new(Camera::start(sdk, &core, first_start)?);
     let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),
@@ -135,12 +137,15 @@ async fn run_once(
         .map_or_else(crate::rtsp::MulticastControl::default, |r| {
             r.multicast_control()
         });
-    // Every configuration change of this run enters here (camera::Core).
-    let core = Arc::new(crate::camera::Core::new(store.clone()).with_hardware(
-        &camera,
-        &streams,
-        multicast.clone(),
-    ));
+    let scopes_changed = Arc::new(tokio::sync::Notify::new());
+    let (announce, restart) = (scopes_changed.clone(), reboot.clone());
+    let core = Arc::new(
+        core.with_hardware(&camera, &streams, multicast.clone())
+            .with_effects(crate::camera::Effects {
+                discovery_changed: Some(Arc::new(move || announce.notify_one())),
+                restart: Some(Arc::new(move || restart.notify_one())),
+            }),
+    );
     let media = crate::onvif::media::Media::new(
         core.clone(),
         crate::onvif::media::MediaHooks {
@@ -149,7 +154,6 @@ async fn run_once(
         },
     );
     media.auto_start_multicast();
-    let scopes_changed = Arc::new(tokio::sync::Notify::new());
     let http_port = port(protocols.http_port, config.http_port, ports.http);
     let run = Run {
         store: &store,
@@ -159,16 +163,8 @@ async fn run_once(
         streams: &streams,
         gate: &gate,
     };
-    let (http, http_port) = start_http(
-        config,
-        http_port,
-        &run,
-        rtsp_port,
-        reboot.clone(),
-        scopes_changed.clone(),
-        media,
-    )
-    .await?;
+    let (http, http_port) =
+        start_http(config, http_port, &run, rtsp_port, reboot.clone(), media).await?;
     ports.http.get_or_insert(http_port);
     let discovery = start_discovery(config, &store, id, http_port, scopes_changed).await;
 
@@ -274,7 +270,6 @@ async fn start_http(
     run: &Run<'_>,
     rtsp_port: u16,
     reboot: Arc<tokio::sync::Notify>,
-    scopes_changed: Arc<tokio::sync::Notify>,
     media: crate::onvif::media::Media,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
     let Run {
@@ -333,11 +328,7 @@ async fn start_http(
     let endpoint = Endpoint::new(gate.clone())
         .route(
             crate::onvif::endpoint::DEVICE_PATH,
-            device::Service(
-                Device::new(store.clone(), identity, hooks)
-                    .with_core(core.clone())
-                    .on_discovery_change(Arc::new(move || scopes_changed.notify_one())),
-            ),
+            device::Service(Device::new(store.clone(), identity, hooks).with_core(core.clone())),
         )
         .route(
             crate::onvif::endpoint::MEDIA_PATH,

@@ -38,8 +38,17 @@ impl Streams {
                 .with_context(|| format!("no encoder channel for {:?}", enc.token))?;
             let idr = channel.clone();
             hub.set_keyframe_source(Box::new(move || {
-                if let Err(e) = idr.request_idr() {
-                    tracing::warn!(%e, "keyframe request");
+                // The hub asks from RTSP and HLS tasks: the SDK call (which may block) runs
+                // on the blocking pool, never on their async worker.
+                let idr = idr.clone();
+                let request = move || {
+                    if let Err(e) = idr.request_idr() {
+                        tracing::warn!(%e, "keyframe request");
+                    }
+                };
+                match tokio::runtime::Handle::try_current() {
+                    Ok(rt) => drop(rt.spawn_blocking(request)),
+                    Err(_) => request(),
                 }
             }));
             let sink = hub.clone();

@@ -300,3 +300,291 @@ fn concurrent_delete_users_always_leave_an_administrator() {
     let (nvt, _) = start(state.path());
     stop(nvt);
 }
+
+/// Time zones SetSystemDateAndTime cycles through (POSIX strings, kept as sent).
+const ZONES: [&str; 4] = [
+    "<+0530>-5:30",
+    "CET-1CEST,M3.5.0,M10.5.0/3",
+    "EST5EDT,M3.2.0,M11.1.0",
+    "UTC0",
+];
+
+/// Every Device Set* that enters the camera core (issue 15 item 1), each looping in its own
+/// thread while Media and Imaging loop in theirs. Every acknowledged change must be what
+/// GetX answers afterwards, and what the daemon reads from its file after a restart.
+#[test]
+fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
+    const ROUNDS: u32 = 20;
+    /// AddScopes rounds: 12 scopes of ~28 bytes stay within the configurable scopes' bounds
+    /// (16 scopes, 512 bytes with the name and location).
+    const SCOPES: u32 = 12;
+    let state = common::temp_state();
+    let (nvt, port) = start(state.path());
+    admin(
+        port,
+        &format!(
+            "<tds:CreateUsers>{}</tds:CreateUsers>",
+            user_xml("op", "op-Secret1", "Operator")
+        ),
+    );
+    /// Round number -> (user, service path, requests to send in a row).
+    type Job = Box<dyn Fn(u32) -> (&'static str, &'static str, Vec<String>) + Send>;
+    let scope = |i: u32| format!("onvif://www.onvif.org/test/s{i}");
+    let jobs: Vec<(u32, Job)> = vec![
+        (
+            ROUNDS * 2,
+            Box::new(|i| ("op", MEDIA, vec![encoder_xml(300 + i * 10)])),
+        ),
+        (
+            ROUNDS * 2,
+            Box::new(|i| ("op", IMAGING, vec![brightness_xml(i)])),
+        ),
+        (
+            ROUNDS,
+            Box::new(|i| {
+                let body =
+                    format!("<tds:SetHostname><tds:Name>host-{i}</tds:Name></tds:SetHostname>");
+                ("admin", DEVICE, vec![body])
+            }),
+        ),
+        (
+            ROUNDS,
+            Box::new(|i| {
+                let body = format!(
+                    "<tds:SetNTP><tds:FromDHCP>false</tds:FromDHCP><tds:NTPManual><tt:Type>IPv4</tt:Type><tt:IPv4Address>192.0.2.{i}</tt:IPv4Address></tds:NTPManual></tds:SetNTP>"
+                );
+                ("admin", DEVICE, vec![body])
+            }),
+        ),
+        (
+            ROUNDS,
+            Box::new(|i| {
+                let mode = if i % 2 == 0 {
+                    "NonDiscoverable"
+                } else {
+                    "Discoverable"
+                };
+                let body = format!(
+                    "<tds:SetDiscoveryMode><tds:DiscoveryMode>{mode}</tds:DiscoveryMode></tds:SetDiscoveryMode>"
+                );
+                ("admin", DEVICE, vec![body])
+            }),
+        ),
+        (
+            ROUNDS,
+            Box::new(|i| {
+                // NTP: the camera clock stays the host's, so the tokens of the other threads
+                // stay within their time window.
+                let body = format!(
+                    "<tds:SetSystemDateAndTime><tds:DateTimeType>NTP</tds:DateTimeType><tds:DaylightSavings>{}</tds:DaylightSavings><tds:TimeZone><tt:TZ>{}</tt:TZ></tds:TimeZone></tds:SetSystemDateAndTime>",
+                    i % 2 == 0,
+                    ZONES[i as usize % ZONES.len()]
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;")
+                );
+                ("admin", DEVICE, vec![body])
+            }),
+        ),
+        (
+            SCOPES,
+            Box::new(move |i| {
+                // Add every scope; after an odd one, remove the even one before it.
+                let mut bodies = vec![format!(
+                    "<tds:AddScopes><tds:ScopeItem>{}</tds:ScopeItem></tds:AddScopes>",
+                    scope(i)
+                )];
+                if i % 2 == 1 {
+                    bodies.push(format!(
+                        "<tds:RemoveScopes><tds:ScopeItem>{}</tds:ScopeItem></tds:RemoveScopes>",
+                        scope(i - 1)
+                    ));
+                }
+                ("admin", DEVICE, bodies)
+            }),
+        ),
+    ];
+    let go = Arc::new(Barrier::new(jobs.len()));
+    let threads: Vec<_> = jobs
+        .into_iter()
+        .map(|(rounds, job)| {
+            let go = go.clone();
+            std::thread::spawn(move || {
+                go.wait();
+                for i in 0..rounds {
+                    let (user, path, bodies) = job(i);
+                    let password = if user == "op" {
+                        "op-Secret1"
+                    } else {
+                        ADMIN_PASSWORD
+                    };
+                    for body in &bodies {
+                        let (status, text) = soap(port, path, user, password, body);
+                        assert_eq!(status, 200, "{body}: {text}");
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+
+    let check = |port: u16, after: &str| {
+        let get = |path: &str, body: &str| soap(port, path, "admin", ADMIN_PASSWORD, body).1;
+        let last = ROUNDS - 1;
+        let host = get(DEVICE, "<tds:GetHostname/>");
+        assert!(host.contains(&format!(">host-{last}<")), "{after}: {host}");
+        let ntp = get(DEVICE, "<tds:GetNTP/>");
+        assert!(ntp.contains(&format!(">192.0.2.{last}<")), "{after}: {ntp}");
+        assert!(ntp.contains("FromDHCP>false<"), "{after}: {ntp}");
+        let mode = get(DEVICE, "<tds:GetDiscoveryMode/>");
+        let want = if last.is_multiple_of(2) {
+            "NonDiscoverable"
+        } else {
+            "Discoverable"
+        };
+        assert!(mode.contains(&format!(">{want}<")), "{after}: {mode}");
+        let time = get(DEVICE, "<tds:GetSystemDateAndTime/>");
+        // The last zone has no character XML escapes.
+        let tz = ZONES[last as usize % ZONES.len()];
+        assert!(time.contains(&format!(">{tz}<")), "{after}: {time}");
+        assert!(
+            time.contains(&format!("DaylightSavings>{}<", last.is_multiple_of(2))),
+            "{after}: {time}"
+        );
+        let scopes = get(DEVICE, "<tds:GetScopes/>");
+        for i in 0..SCOPES {
+            let kept = i % 2 == 1 || i == SCOPES - 1;
+            assert_eq!(
+                scopes.contains(&format!(">{}<", scope(i))),
+                kept,
+                "{after}: scope {i}: {scopes}"
+            );
+        }
+        let enc = get(
+            MEDIA,
+            "<trt:GetVideoEncoderConfiguration><trt:ConfigurationToken>venc_sub</trt:ConfigurationToken></trt:GetVideoEncoderConfiguration>",
+        );
+        let last_kbps = 300 + (ROUNDS * 2 - 1) * 10;
+        assert!(
+            enc.contains(&format!("BitrateLimit>{last_kbps}<")),
+            "{after}: {enc}"
+        );
+        let img = get(
+            IMAGING,
+            "<timg:GetImagingSettings><timg:VideoSourceToken>vs0</timg:VideoSourceToken></timg:GetImagingSettings>",
+        );
+        assert!(
+            img.contains(&format!("Brightness>{}<", ROUNDS * 2 - 1)),
+            "{after}: {img}"
+        );
+    };
+    check(port, "while running");
+    stop(nvt);
+    let (nvt, port) = start(state.path());
+    check(port, "after a restart");
+    stop(nvt);
+}
+
+/// Two SetNetworkProtocols at the same moment, one moving HTTP to another port and one
+/// turning RTSP off, while Media keeps the settings writer busy. Before the camera core the
+/// Device service read the protocols before taking the writer lock and wrote all of them
+/// back, so the later one undid the earlier; now each is merged with the current protocols
+/// under the lock. Both must hold after the restart they trigger, and in the file.
+#[test]
+fn concurrent_network_protocols_changes_are_both_kept() {
+    const ROUNDS: usize = 3;
+    let state = common::temp_state();
+    let (mut nvt, mut port) = start(state.path());
+    for round in 0..ROUNDS {
+        let new_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let rtsp_on = round % 2 == 1;
+        let stop_media = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Keeps the writer lock busy (SDK reconfiguration and fsync) so both protocol
+        // changes wait for it at once.
+        let media = {
+            let stop_media = stop_media.clone();
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop_media.load(std::sync::atomic::Ordering::Relaxed) && i < 200 {
+                    let (status, _) = soap(
+                        port,
+                        MEDIA,
+                        "admin",
+                        ADMIN_PASSWORD,
+                        &encoder_xml(400 + i * 10),
+                    );
+                    if status != 200 {
+                        break;
+                    }
+                    i += 1;
+                }
+            })
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        let go = Arc::new(Barrier::new(2));
+        let send = |body: String| {
+            let go = go.clone();
+            std::thread::spawn(move || {
+                go.wait();
+                soap(port, DEVICE, "admin", ADMIN_PASSWORD, &body)
+            })
+        };
+        let http = send(format!(
+            "<tds:SetNetworkProtocols><tds:NetworkProtocols><tt:Name>HTTP</tt:Name><tt:Enabled>true</tt:Enabled><tt:Port>{new_port}</tt:Port></tds:NetworkProtocols></tds:SetNetworkProtocols>"
+        ));
+        let rtsp = send(format!(
+            "<tds:SetNetworkProtocols><tds:NetworkProtocols><tt:Name>RTSP</tt:Name><tt:Enabled>{rtsp_on}</tt:Enabled></tds:NetworkProtocols></tds:SetNetworkProtocols>"
+        ));
+        let (http, rtsp) = (http.join().unwrap(), rtsp.join().unwrap());
+        assert_eq!(http.0, 200, "round {round}: {http:?}");
+        assert_eq!(rtsp.0, 200, "round {round}: {rtsp:?}");
+        stop_media.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Its last request may meet the restart (the connection closes under it): only its
+        // load matters here, not its answers.
+        let _ = media.join();
+        // The daemon restarts on the new port.
+        nvt.wait_for("restarting", START);
+        port = http_port(&mut nvt);
+        assert_eq!(port, new_port, "round {round}: HTTP moved");
+        nvt.wait_for("nvt running", START);
+        let (_, protocols) = soap(
+            port,
+            DEVICE,
+            "admin",
+            ADMIN_PASSWORD,
+            "<tds:GetNetworkProtocols/>",
+        );
+        let doc = nvt::xml::parse(protocols.as_bytes()).unwrap();
+        let tt = "http://www.onvif.org/ver10/schema";
+        let body = doc
+            .child("http://www.w3.org/2003/05/soap-envelope", "Body")
+            .and_then(|b| b.children.first())
+            .unwrap_or_else(|| panic!("{protocols}"));
+        let entry = |name: &str| {
+            body.children
+                .iter()
+                .find(|p| p.child(tt, "Name").is_some_and(|n| n.text == name))
+                .unwrap_or_else(|| panic!("no {name} in {protocols}"))
+        };
+        assert_eq!(
+            entry("HTTP").child(tt, "Port").unwrap().text,
+            new_port.to_string(),
+            "round {round}: {protocols}"
+        );
+        assert_eq!(
+            entry("RTSP").child(tt, "Enabled").unwrap().text,
+            rtsp_on.to_string(),
+            "round {round}: the RTSP change was kept too: {protocols}"
+        );
+    }
+    stop(nvt);
+    let saved =
+        nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap()).unwrap();
+    assert_eq!(saved.network.protocols.http_port, Some(port));
+    assert_eq!(saved.network.protocols.rtsp_enabled, (ROUNDS - 1) % 2 == 1);
+}

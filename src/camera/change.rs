@@ -7,16 +7,30 @@
 //! back into the fault their specification names.
 
 use crate::auth::UserLevel;
-use crate::sdk::{Codec, H264Profile, IspAttr, IspRange};
+use crate::discovery::scopes::{self, ScopeError};
+use crate::sdk::{AutoMode, Codec, H264Profile, IrCutMode, IspAttr, IspRange, Range};
 use crate::settings::validate::{
     self, MAX_CREDENTIAL_LEN, MAX_NAME_LEN, MAX_PROFILES, MAX_SESSION_TIMEOUT_SECS, MAX_USERS,
     PasswordError, check_new_password, check_profile_token,
 };
 use crate::settings::{
-    ImagingSettings, MetadataConfig, Multicast, Profile, Settings, User, VideoEncoderConfig,
+    DateTimeType, DiscoveryMode, ImagingSettings, MetadataConfig, Multicast, Profile, Settings,
+    User, VideoEncoderConfig,
 };
 
-use super::hardware::{Facts, QUALITY_RANGE, frame_rates, resolutions, source_index};
+use super::caps::Facts;
+use super::hardware::{encoder_source, source_index};
+
+/// What a plan is computed from besides the current settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// What the hardware can do; None: no hardware is attached (only changes that need
+    /// none can be planned).
+    pub facts: Option<Facts<'a>>,
+    /// The host clock now, in Unix ms (SetSystemDateAndTime stores the camera clock as an
+    /// offset from it). Passed in: the plan never reads a clock.
+    pub now_unix_ms: i64,
+}
 
 /// One configuration change, as a client asked for it (values not yet validated).
 pub enum Change {
@@ -28,16 +42,108 @@ pub enum Change {
     Metadata(MetadataRequest),
     /// Media CreateProfile, DeleteProfile, Add/Remove*Configuration.
     Profile(ProfileChange),
-    /// Imaging SetImagingSettings: `edit` maps the current ISP attributes and the source's
-    /// ranges to the new attributes (only the elements the request has change).
-    Imaging { source_token: String, edit: IspEdit },
+    /// Imaging SetImagingSettings.
+    Imaging {
+        source_token: String,
+        patch: IspPatch,
+    },
     /// Device CreateUsers, DeleteUsers, SetUser.
     Users(UsersChange),
+    /// Device SetHostname (stored and reported; see docs/settings.md, "Changes").
+    Hostname(String),
+    /// Device SetNTP: servers already decoded from their declared types.
+    Ntp {
+        from_dhcp: bool,
+        servers: Vec<String>,
+    },
+    /// Device SetScopes, AddScopes, RemoveScopes; `fixed` are the device's fixed scopes.
+    Scopes {
+        fixed: Vec<String>,
+        edit: ScopesEdit,
+    },
+    /// Device SetDiscoveryMode.
+    DiscoveryMode(DiscoveryMode),
+    /// Device SetSystemDateAndTime.
+    DateTime(DateTimeRequest),
+    /// Device SetNetworkProtocols: the servers restart on the new ports after the answer.
+    NetworkProtocols(ProtocolsRequest),
+    /// Device SetSystemFactoryDefault (Soft and Hard alike): every setting but the users
+    /// back to its default; the daemon restarts on them after the answer.
+    FactoryDefault,
+    /// Start-up: `username` becomes an Administrator with `password`, created if missing
+    /// (first start, or the recovery of a file without administrator: camera::admin).
+    Administrator { username: String, password: String },
+    /// Start-up: what only the hardware knows. `imaging`: the SDK's own settings of sources
+    /// the settings have none for; `fit_encoders` (first start): encoder configurations the
+    /// hardware cannot do are fitted to it (`EncoderLimits::fit`).
+    HardwareDefaults {
+        imaging: Vec<ImagingSettings>,
+        fit_encoders: bool,
+    },
 }
 
-/// The imaging part of a change: current attributes and ranges in, new attributes out, or
-/// why not (the first offending element).
-pub type IspEdit = Box<dyn FnOnce(&IspAttr, &IspRange) -> Result<IspAttr, String> + Send>;
+/// SetImagingSettings' values: only the elements a request has change. Levels are as sent
+/// (fractional values are rounded to the SDK's integers once checked against its range).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IspPatch {
+    pub brightness: Option<f32>,
+    pub contrast: Option<f32>,
+    pub saturation: Option<f32>,
+    pub sharpness: Option<f32>,
+    /// On/off and level.
+    pub backlight: Option<(bool, Option<f32>)>,
+    pub wdr: Option<(bool, Option<f32>)>,
+    /// Mode, exposure time, gain.
+    pub exposure: Option<(AutoMode, Option<f32>, Option<f32>)>,
+    pub ircut: Option<IrCutMode>,
+    /// Mode, Cr gain, Cb gain.
+    pub white_balance: Option<(AutoMode, Option<f32>, Option<f32>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopesEdit {
+    Set(Vec<String>),
+    Add(Vec<String>),
+    Remove(Vec<String>),
+}
+
+/// SetSystemDateAndTime's values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateTimeRequest {
+    pub kind: DateTimeType,
+    pub daylight_savings: bool,
+    /// A POSIX TZ string (zone names are resolved by the service: settings::timezone).
+    pub timezone: Option<String>,
+    /// Manual: the UTC time to set, in Unix ms.
+    pub utc_unix_ms: Option<i64>,
+}
+
+/// SetNetworkProtocols' values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtocolsRequest {
+    pub protocols: Vec<ProtocolRequest>,
+    /// Ports the servers run on now (what a protocol without a stored port has).
+    pub running_http: u16,
+    pub running_rtsp: u16,
+    /// Address the servers listen on: a new port is test-bound there before it is accepted.
+    pub bind: std::net::IpAddr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtocolRequest {
+    pub kind: ProtocolKind,
+    pub enabled: bool,
+    /// As sent: zero or one port is accepted.
+    pub ports: Vec<i32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolKind {
+    Http,
+    Rtsp,
+    /// A protocol nvt does not serve (HTTPS), named for the message.
+    Other(String),
+}
 
 /// SetVideoEncoderConfiguration's values.
 #[derive(Clone, Debug, PartialEq)]
@@ -170,6 +276,10 @@ pub enum ChangeError {
     BadToken(String),
     #[error("{0}")]
     User(#[from] UserError),
+    #[error("{0}")]
+    Scope(#[from] ScopeError),
+    #[error("{0}")]
+    Network(#[from] NetworkError),
     /// The SDK refused values within its advertised ranges.
     #[error("camera SDK: {0}")]
     Hardware(String),
@@ -179,6 +289,20 @@ pub enum ChangeError {
     /// The camera is stopping (a shutdown or SystemReboot is under way).
     #[error("the camera is stopping")]
     Stopping,
+}
+
+/// Why a network change was refused (ONVIF Core s.8.2 subcodes, mapped by the Device
+/// service).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkError {
+    #[error("invalid host name")]
+    InvalidHostname,
+    #[error("one port from 1 to 65535 per protocol")]
+    InvalidPort,
+    #[error("{0}")]
+    ServiceNotSupported(String),
+    #[error("{0}")]
+    PortInUse(String),
 }
 
 /// Why a users change was refused (ONVIF Core s.8.4 subcodes, mapped by the Device service).
@@ -202,22 +326,23 @@ pub enum UserError {
     LastAdmin,
 }
 
-/// The settings `change` leads to from `current`, validated against `facts` (None: no
-/// hardware is attached, so only changes that need none can be planned).
+/// The settings `change` leads to from `current`, validated once: against the hardware's
+/// facts (`camera::caps`, for every encoder configuration whose values or source change) and
+/// the settings invariants (`settings::validate`).
 pub fn plan(
     current: &Settings,
-    facts: Option<Facts<'_>>,
+    ctx: &Context<'_>,
     change: Change,
 ) -> Result<(Settings, Outcome), ChangeError> {
     let mut next = current.clone();
     let mut outcome = Outcome::Done;
+    let facts = ctx.facts;
     match change {
         Change::VideoEncoder(req) => {
-            let facts = facts.ok_or(ChangeError::Stopping)?;
             let old = current
                 .encoder(&req.token)
                 .ok_or_else(|| ChangeError::NoConfig(req.token.clone()))?;
-            let new = encoder(facts, current, old, &req)?;
+            let new = encoder(facts.ok_or(ChangeError::Stopping)?, current, old, &req)?;
             *next
                 .media
                 .video_encoders
@@ -235,17 +360,193 @@ pub fn plan(
                 outcome = Outcome::ProfileCreated(token);
             }
         }
-        Change::Imaging { source_token, edit } => {
+        Change::Imaging {
+            source_token,
+            patch,
+        } => {
             let facts = facts.ok_or(ChangeError::Stopping)?;
-            imaging(facts, &mut next, &source_token, edit)?;
+            imaging(facts, &mut next, &source_token, &patch)?;
         }
         Change::Users(change) => users(&mut next, change)?,
+        Change::Hostname(name) => {
+            if !valid_hostname(&name) {
+                return Err(NetworkError::InvalidHostname.into());
+            }
+            next.network.hostname = Some(name);
+        }
+        Change::Ntp { from_dhcp, servers } => {
+            next.network.ntp.from_dhcp = from_dhcp;
+            next.network.ntp.servers = servers;
+        }
+        Change::Scopes { fixed, edit } => match edit {
+            ScopesEdit::Set(list) => scopes::set(&mut next, &fixed, &list)?,
+            ScopesEdit::Add(list) => scopes::add(&mut next, &fixed, &list)?,
+            ScopesEdit::Remove(list) => scopes::remove(&mut next, &fixed, &list)?,
+        },
+        Change::DiscoveryMode(mode) => next.discovery.mode = mode,
+        Change::DateTime(req) => date_time(&mut next, ctx.now_unix_ms, req),
+        Change::NetworkProtocols(req) => protocols(&mut next, &req)?,
+        Change::FactoryDefault => {
+            // Both Soft and Hard reset every setting except the users: a reset must never
+            // leave the device without an administrator credential (and "admin/admin" is
+            // never made up). Scopes go back to the defaults: a new MetadataVersion, never
+            // an old one.
+            let version = current.discovery.metadata_version;
+            next = Settings {
+                users: current.users.clone(),
+                ..Settings::default()
+            };
+            next.discovery.metadata_version = version.wrapping_add(1).max(1);
+        }
+        Change::Administrator { username, password } => {
+            check_new_password(&password).map_err(UserError::Password)?;
+            match next.users.iter_mut().find(|u| u.username == username) {
+                Some(u) => {
+                    u.password = password;
+                    u.level = UserLevel::Administrator;
+                }
+                None => next.users.push(User {
+                    username,
+                    password,
+                    level: UserLevel::Administrator,
+                }),
+            }
+        }
+        Change::HardwareDefaults {
+            imaging,
+            fit_encoders,
+        } => {
+            let facts = facts.ok_or(ChangeError::Stopping)?;
+            for i in imaging {
+                if next.imaging(&i.source_token).is_none() {
+                    next.imaging.push(i);
+                }
+            }
+            if fit_encoders {
+                let fitted: Vec<VideoEncoderConfig> = (next.media.video_encoders.iter())
+                    .map(
+                        |e| match facts.encoder_limits(encoder_source(&next, &e.token)) {
+                            Some(l) if l.check(e).is_err() => l.fit(e),
+                            _ => e.clone(),
+                        },
+                    )
+                    .collect();
+                next.media.video_encoders = fitted;
+            }
+        }
     }
     check_encoder_sources(&next)?;
+    if let Some(facts) = facts {
+        check_encoders(facts, current, &next)?;
+    }
     validate::validate(&next).map_err(ChangeError::Invalid)?;
     validate::keeps_an_administrator(current, &next)
         .map_err(|_| ChangeError::User(UserError::LastAdmin))?;
     Ok((next, outcome))
+}
+
+/// The hardware check of every encoder configuration that changes, or whose video source
+/// changes (a profile operation can move an encoder to another sensor).
+fn check_encoders(facts: Facts<'_>, before: &Settings, next: &Settings) -> Result<(), ChangeError> {
+    for e in &next.media.video_encoders {
+        let vi = encoder_source(next, &e.token);
+        let unchanged = before
+            .encoder(&e.token)
+            .is_some_and(|old| old == e && encoder_source(before, &e.token) == vi);
+        if unchanged {
+            continue;
+        }
+        let limits = facts
+            .encoder_limits(vi)
+            .ok_or_else(|| ChangeError::NoSource(super::source_token(vi)))?;
+        limits.check(e).map_err(ChangeError::Invalid)?;
+    }
+    Ok(())
+}
+
+/// RFC 1123 host name: labels of letters, digits and '-', not starting or ending with '-',
+/// at most 63 octets each and 253 in all.
+fn valid_hostname(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// The camera clock is the host clock plus an offset (nvt does not set a host's clock):
+/// Manual with a time sets the offset, NTP clears it (NTP time is the host's synchronised
+/// clock), Manual without a time keeps it.
+fn date_time(next: &mut Settings, now_unix_ms: i64, req: DateTimeRequest) {
+    let t = &mut next.time;
+    t.date_time_type = req.kind;
+    t.daylight_savings = req.daylight_savings;
+    if let Some(tz) = req.timezone {
+        t.timezone = tz;
+    }
+    match (req.kind, req.utc_unix_ms) {
+        (DateTimeType::Manual, Some(ms)) => t.clock_offset_secs = (ms - now_unix_ms) / 1000,
+        (DateTimeType::Ntp, _) => t.clock_offset_secs = 0,
+        (DateTimeType::Manual, None) => {}
+    }
+}
+
+/// SetNetworkProtocols on the current protocols: a protocol absent from the request, or
+/// without a port, keeps what it has. HTTP carries ONVIF itself and cannot be disabled;
+/// HTTPS is not offered.
+fn protocols(next: &mut Settings, req: &ProtocolsRequest) -> Result<(), ChangeError> {
+    let p = &mut next.network.protocols;
+    let mut http_port = p.http_port.unwrap_or(req.running_http);
+    let mut rtsp_port = p.rtsp_port.unwrap_or(req.running_rtsp);
+    let (old_http, old_rtsp) = (http_port, rtsp_port);
+    let mut rtsp_enabled = p.rtsp_enabled;
+    for item in &req.protocols {
+        let port = match item.ports.as_slice() {
+            [] => None,
+            [one] => Some(
+                u16::try_from(*one)
+                    .ok()
+                    .filter(|n| *n != 0)
+                    .ok_or(NetworkError::InvalidPort)?,
+            ),
+            _ => return Err(NetworkError::InvalidPort.into()),
+        };
+        match &item.kind {
+            ProtocolKind::Http => {
+                if !item.enabled {
+                    return Err(NetworkError::ServiceNotSupported(
+                        "HTTP carries ONVIF itself and cannot be disabled".into(),
+                    )
+                    .into());
+                }
+                http_port = port.unwrap_or(http_port);
+            }
+            ProtocolKind::Rtsp => {
+                rtsp_enabled = item.enabled;
+                rtsp_port = port.unwrap_or(rtsp_port);
+            }
+            ProtocolKind::Other(name) => {
+                return Err(NetworkError::ServiceNotSupported(format!(
+                    "protocol {name} not supported (HTTPS is not offered)"
+                ))
+                .into());
+            }
+        }
+    }
+    if http_port == rtsp_port {
+        return Err(NetworkError::PortInUse("HTTP and RTSP need different ports".into()).into());
+    }
+    if http_port == old_http && rtsp_port == old_rtsp && rtsp_enabled == p.rtsp_enabled {
+        return Ok(());
+    }
+    p.http_port = Some(http_port);
+    p.rtsp_port = Some(rtsp_port);
+    p.rtsp_enabled = rtsp_enabled;
+    Ok(())
 }
 
 fn check_name(name: &str) -> Result<(), ChangeError> {
@@ -266,8 +567,10 @@ fn check_session_timeout(secs: u32) -> Result<(), ChangeError> {
     Ok(())
 }
 
-/// The encoder configuration a SetVideoEncoderConfiguration asks for, checked against what
-/// the encoder can do from the configuration's sensor (the same facts GetOptions reports).
+/// The encoder configuration a SetVideoEncoderConfiguration asks for. What only the request
+/// can get wrong (an encoding or option the model has no place for, a value that is no
+/// number) is refused here; the values are checked against the hardware with every other
+/// changed configuration (`check_encoders`: `EncoderLimits::check`, what GetOptions reports).
 fn encoder(
     facts: Facts<'_>,
     settings: &Settings,
@@ -275,15 +578,13 @@ fn encoder(
     c: &EncoderRequest,
 ) -> Result<VideoEncoderConfig, ChangeError> {
     let invalid = |m: String| Err(ChangeError::Invalid(m));
-    let caps = facts.caps;
-    let vi = super::hardware::encoder_source(settings, &old.token);
-    let sensor = facts
-        .sources
-        .get(vi as usize)
+    let vi = encoder_source(settings, &old.token);
+    let limits = facts
+        .encoder_limits(vi)
         .ok_or_else(|| ChangeError::NoSource(super::source_token(vi)))?;
     check_name(&c.name)?;
     // The RTSP server packetizes H.264 only: another SDK codec is not streamable.
-    if c.codec != Some(Codec::H264) || !caps.codecs.contains(&Codec::H264) {
+    if c.codec != Some(Codec::H264) || !limits.h264 {
         return invalid(format!(
             "encoding {} is not supported (H264 only)",
             c.codec_label
@@ -292,62 +593,33 @@ fn encoder(
     if c.guaranteed_frame_rate {
         return invalid("GuaranteedFrameRate is not supported".into());
     }
+    let unsigned = |what: &str, v: i32| {
+        u32::try_from(v).map_err(|_| ChangeError::Invalid(format!("{what} {v} is negative")))
+    };
     let mut new = old.clone();
     new.name = c.name.clone();
-    let (w, h) = (c.width, c.height);
-    if !resolutions(caps, sensor)
-        .iter()
-        .any(|&(rw, rh)| rw as i32 == w && rh as i32 == h)
-    {
-        return invalid(format!("resolution {w}x{h} is not supported"));
-    }
-    (new.width, new.height) = (w as u32, h as u32);
-    let (qmin, qmax) = QUALITY_RANGE;
-    if !c.quality.is_finite() || c.quality < qmin as f32 || c.quality > qmax as f32 {
-        return invalid(format!("quality {} outside {qmin}..={qmax}", c.quality));
-    }
+    new.width = unsigned("width", c.width)?;
+    new.height = unsigned("height", c.height)?;
+    limits
+        .check_quality(c.quality)
+        .map_err(ChangeError::Invalid)?;
     new.quality = c.quality.round() as u32;
-    let within = |v: i32, (lo, hi): (u32, u32)| v >= lo as i32 && v <= hi as i32;
     if let Some(rc) = &c.rate {
-        let fps = frame_rates(caps, sensor);
-        if !within(rc.fps, fps) {
-            return invalid(format!(
-                "frame rate {} outside {}..={}",
-                rc.fps, fps.0, fps.1
-            ));
-        }
         if rc.encoding_interval != 1 {
             return invalid(format!(
                 "encoding interval {} is not supported (1 only)",
                 rc.encoding_interval
             ));
         }
-        if !within(rc.bitrate_kbps, caps.bitrate_kbps) {
-            return invalid(format!(
-                "bitrate {} kb/s outside {}..={}",
-                rc.bitrate_kbps, caps.bitrate_kbps.0, caps.bitrate_kbps.1
-            ));
-        }
-        new.fps = rc.fps as u32;
-        new.bitrate_kbps = rc.bitrate_kbps as u32;
+        new.fps = unsigned("frame rate", rc.fps)?;
+        new.bitrate_kbps = unsigned("bitrate", rc.bitrate_kbps)?;
     }
     if let Some(h264) = &c.h264 {
-        if !within(h264.gov_length, caps.gop) {
-            return invalid(format!(
-                "GOV length {} outside {}..={}",
-                h264.gov_length, caps.gop.0, caps.gop.1
-            ));
-        }
-        let profile = h264
-            .profile
-            .filter(|p| caps.h264_profiles.contains(p))
-            .ok_or_else(|| {
-                ChangeError::Invalid(format!("H.264 profile {} is not supported", h264.label))
-            })?;
-        new.gop = h264.gov_length as u32;
-        new.h264_profile = profile;
+        new.gop = unsigned("GOV length", h264.gov_length)?;
+        new.h264_profile = h264.profile.ok_or_else(|| {
+            ChangeError::Invalid(format!("H.264 profile {} is not supported", h264.label))
+        })?;
     }
-    check_session_timeout(c.session_timeout_secs)?;
     new.multicast = c.multicast.clone();
     new.session_timeout_secs = c.session_timeout_secs;
     Ok(new)
@@ -525,11 +797,93 @@ fn check_encoder_sources(s: &Settings) -> Result<(), ChangeError> {
     Ok(())
 }
 
+/// A level of `patch` in `r`, rounded to the SDK's integer; `name` names it for the message.
+fn level(name: &str, v: f32, r: Range) -> Result<i32, ChangeError> {
+    if !v.is_finite() || v < r.min as f32 || v > r.max as f32 {
+        return Err(ChangeError::Invalid(format!(
+            "{name} {v} outside {}..={}",
+            r.min, r.max
+        )));
+    }
+    Ok((v.round() as i32).clamp(r.min, r.max))
+}
+
+/// The ISP settings `patch` leads to from `a`, checked against the source's ranges (the
+/// same [`IspRange`] Imaging's GetOptions reports): a feature the hardware lacks, a mode it
+/// does not offer or a level outside its range is refused.
+pub(crate) fn patch_isp(a: &IspAttr, r: &IspRange, p: &IspPatch) -> Result<IspAttr, ChangeError> {
+    let unsupported = |what: &str| Err(ChangeError::Invalid(format!("{what} is not supported")));
+    let mut a = *a;
+    if let Some(v) = p.brightness {
+        a.brightness = level("Brightness", v, r.brightness)?;
+    }
+    if let Some(v) = p.contrast {
+        a.contrast = level("Contrast", v, r.contrast)?;
+    }
+    if let Some(v) = p.saturation {
+        a.saturation = level("ColorSaturation", v, r.saturation)?;
+    }
+    if let Some(v) = p.sharpness {
+        a.sharpness = level("Sharpness", v, r.sharpness)?;
+    }
+    if let Some((on, lvl)) = p.backlight {
+        if !r.has_backlight {
+            return unsupported("BacklightCompensation");
+        }
+        a.backlight = on;
+        if let Some(v) = lvl {
+            a.backlight_level = level("BacklightCompensation/Level", v, r.backlight_level)?;
+        }
+    }
+    if let Some((on, lvl)) = p.wdr {
+        if !r.has_wdr {
+            return unsupported("WideDynamicRange");
+        }
+        a.wdr = on;
+        if let Some(v) = lvl {
+            a.wdr_level = level("WideDynamicRange/Level", v, r.wdr_level)?;
+        }
+    }
+    if let Some((mode, time, gain)) = p.exposure {
+        if !r.exposure_modes.contains(&mode) {
+            return unsupported(&format!("Exposure/Mode {mode:?}"));
+        }
+        a.exposure_mode = mode;
+        if let Some(v) = time {
+            a.exposure_time_us = level("Exposure/ExposureTime", v, r.exposure_time_us)?;
+        }
+        if let Some(v) = gain {
+            a.gain = level("Exposure/Gain", v, r.gain)?;
+        }
+    }
+    if let Some(mode) = p.ircut {
+        if !r.ircut_modes.contains(&mode) {
+            return unsupported(&format!("IrCutFilter {mode:?}"));
+        }
+        a.ircut = mode;
+    }
+    if let Some((mode, cr, cb)) = p.white_balance {
+        if !r.wb_modes.contains(&mode) {
+            return unsupported(&format!("WhiteBalance/Mode {mode:?}"));
+        }
+        a.wb_mode = mode;
+        if let Some(v) = cr {
+            a.wb_cr_gain = level("WhiteBalance/CrGain", v, r.wb_cr_gain)?;
+        }
+        if let Some(v) = cb {
+            a.wb_cb_gain = level("WhiteBalance/CbGain", v, r.wb_cb_gain)?;
+        }
+    }
+    // The fields left alone are the current ones, checked at start (`caps::check_isp`) or
+    // by the change that set them.
+    Ok(a)
+}
+
 fn imaging(
     facts: Facts<'_>,
     next: &mut Settings,
     source_token: &str,
-    edit: IspEdit,
+    patch: &IspPatch,
 ) -> Result<(), ChangeError> {
     let range = source_index(source_token)
         .ok()
@@ -541,8 +895,7 @@ fn imaging(
         .iter_mut()
         .find(|i| i.source_token == source_token)
         .ok_or_else(|| ChangeError::NoSource(source_token.to_owned()))?;
-    entry.isp = edit(&entry.isp, range).map_err(ChangeError::Invalid)?;
-    range.check(&entry.isp).map_err(ChangeError::Invalid)?;
+    entry.isp = patch_isp(&entry.isp, range, patch)?;
     Ok(())
 }
 
@@ -604,6 +957,18 @@ mod tests {
     use super::*;
     use crate::sdk::{EncoderCaps, RateControl, VideoSourceInfo};
 
+    const NO_HW: Context<'static> = Context {
+        facts: None,
+        now_unix_ms: 0,
+    };
+
+    fn ctx(facts: Facts<'_>) -> Context<'_> {
+        Context {
+            facts: Some(facts),
+            now_unix_ms: 0,
+        }
+    }
+
     fn admin(name: &str) -> User {
         User {
             username: name.into(),
@@ -626,13 +991,13 @@ mod tests {
         let s = with_users(vec![admin("a"), admin("b")]);
         let (s, _) = plan(
             &s,
-            None,
+            &NO_HW,
             Change::Users(UsersChange::Delete(vec!["a".into()])),
         )
         .unwrap();
         let err = plan(
             &s,
-            None,
+            &NO_HW,
             Change::Users(UsersChange::Delete(vec!["b".into()])),
         );
         assert_eq!(err.unwrap_err(), ChangeError::User(UserError::LastAdmin));
@@ -641,14 +1006,14 @@ mod tests {
             password: None,
             level: UserLevel::User,
         };
-        let err = plan(&s, None, Change::Users(UsersChange::Set(vec![demote])));
+        let err = plan(&s, &NO_HW, Change::Users(UsersChange::Set(vec![demote])));
         assert_eq!(err.unwrap_err(), ChangeError::User(UserError::LastAdmin));
     }
 
     #[test]
     fn users_follow_the_core_rules() {
         let s = with_users(vec![admin("a")]);
-        let create = |u: User| plan(&s, None, Change::Users(UsersChange::Create(vec![u])));
+        let create = |u: User| plan(&s, &NO_HW, Change::Users(UsersChange::Create(vec![u])));
         let mut weak = admin("w");
         weak.password = "12345".into();
         assert_eq!(
@@ -661,18 +1026,18 @@ mod tests {
         );
         let twice = vec![admin("x"), admin("x")];
         assert_eq!(
-            plan(&s, None, Change::Users(UsersChange::Create(twice))).unwrap_err(),
+            plan(&s, &NO_HW, Change::Users(UsersChange::Create(twice))).unwrap_err(),
             ChangeError::User(UserError::Clash("x".into()))
         );
         let many = (0..MAX_USERS).map(|i| admin(&format!("u{i}"))).collect();
         assert_eq!(
-            plan(&s, None, Change::Users(UsersChange::Create(many))).unwrap_err(),
+            plan(&s, &NO_HW, Change::Users(UsersChange::Create(many))).unwrap_err(),
             ChangeError::User(UserError::TooMany)
         );
         assert_eq!(
             plan(
                 &s,
-                None,
+                &NO_HW,
                 Change::Users(UsersChange::Delete(vec!["nobody".into()]))
             )
             .unwrap_err(),
@@ -690,7 +1055,7 @@ mod tests {
             };
             assert!(
                 matches!(
-                    plan(&s, None, Change::Profile(c)),
+                    plan(&s, &NO_HW, Change::Profile(c)),
                     Err(ChangeError::BadToken(_))
                 ),
                 "{t}"
@@ -701,7 +1066,7 @@ mod tests {
             name: "x".into(),
         };
         assert_eq!(
-            plan(&s, None, Change::Profile(ok)).unwrap().1,
+            plan(&s, &NO_HW, Change::Profile(ok)).unwrap().1,
             Outcome::ProfileCreated("cam.1".into())
         );
     }
@@ -753,7 +1118,7 @@ mod tests {
             multicast: old.multicast.clone(),
             session_timeout_secs: 60,
         };
-        let (next, _) = plan(&s, Some(facts), Change::VideoEncoder(req.clone())).unwrap();
+        let (next, _) = plan(&s, &ctx(facts), Change::VideoEncoder(req.clone())).unwrap();
         let e = next.encoder("venc_sub").unwrap();
         assert_eq!(
             (e.width, e.fps, e.bitrate_kbps, e.quality),
@@ -762,7 +1127,7 @@ mod tests {
         let bad = |f: &dyn Fn(&mut EncoderRequest)| {
             let mut r = req.clone();
             f(&mut r);
-            plan(&s, Some(facts), Change::VideoEncoder(r)).unwrap_err()
+            plan(&s, &ctx(facts), Change::VideoEncoder(r)).unwrap_err()
         };
         for e in [
             bad(&|r| r.width = 1920),
@@ -772,8 +1137,180 @@ mod tests {
             bad(&|r| r.quality = f32::NAN),
             bad(&|r| r.codec = Some(Codec::Mjpeg)),
             bad(&|r| r.session_timeout_secs = 0),
+            bad(&|r| r.session_timeout_secs = 86_400),
+            bad(&|r| r.multicast.port = 5001),
+            bad(&|r| r.multicast.ttl = 0),
+            bad(&|r| r.multicast.address = "10.0.0.1".into()),
+            bad(&|r| r.width = -1280),
         ] {
             assert!(matches!(e, ChangeError::Invalid(_)), "{e:?}");
         }
+        // At first start the default main stream (1280x720@25) is fitted to a hardware
+        // without that size: the largest it has that is no larger.
+        let small = EncoderCaps {
+            resolutions: vec![(800, 600), (640, 360)],
+            ..caps.clone()
+        };
+        let facts = Facts {
+            caps: &small,
+            ..facts
+        };
+        let defaults = Change::HardwareDefaults {
+            imaging: Vec::new(),
+            fit_encoders: true,
+        };
+        let (next, _) = plan(&s, &ctx(facts), defaults).unwrap();
+        let main = next.encoder("venc_main").unwrap();
+        assert_eq!((main.width, main.height, main.fps), (800, 600, 25));
+        assert_eq!(
+            next.encoder("venc_sub"),
+            s.encoder("venc_sub"),
+            "fits already"
+        );
+    }
+
+    fn protocols_request(items: Vec<ProtocolRequest>) -> Change {
+        Change::NetworkProtocols(ProtocolsRequest {
+            protocols: items,
+            running_http: 8080,
+            running_rtsp: 8554,
+            bind: std::net::Ipv4Addr::LOCALHOST.into(),
+        })
+    }
+
+    fn item(kind: ProtocolKind, enabled: bool, ports: &[i32]) -> ProtocolRequest {
+        ProtocolRequest {
+            kind,
+            enabled,
+            ports: ports.to_vec(),
+        }
+    }
+
+    /// Two SetNetworkProtocols planned one after the other on the current settings (as the
+    /// core runs them, under the lock): the second keeps what the first changed.
+    #[test]
+    fn network_protocols_merge_with_the_current_ones() {
+        let s = with_users(vec![admin("a")]);
+        let http = protocols_request(vec![item(ProtocolKind::Http, true, &[8081])]);
+        let (s, _) = plan(&s, &NO_HW, http).unwrap();
+        let rtsp_off = protocols_request(vec![item(ProtocolKind::Rtsp, false, &[])]);
+        let (s, _) = plan(&s, &NO_HW, rtsp_off).unwrap();
+        let p = &s.network.protocols;
+        assert_eq!(
+            (p.http_port, p.rtsp_port, p.rtsp_enabled),
+            (Some(8081), Some(8554), false)
+        );
+        let refused = |items| plan(&s, &NO_HW, protocols_request(items)).unwrap_err();
+        assert_eq!(
+            refused(vec![item(ProtocolKind::Rtsp, true, &[8081])]),
+            ChangeError::Network(NetworkError::PortInUse(
+                "HTTP and RTSP need different ports".into()
+            ))
+        );
+        assert_eq!(
+            refused(vec![item(ProtocolKind::Http, true, &[70000])]),
+            ChangeError::Network(NetworkError::InvalidPort)
+        );
+        assert_eq!(
+            refused(vec![item(ProtocolKind::Http, true, &[80, 81])]),
+            ChangeError::Network(NetworkError::InvalidPort)
+        );
+        assert!(matches!(
+            refused(vec![item(ProtocolKind::Http, false, &[])]),
+            ChangeError::Network(NetworkError::ServiceNotSupported(_))
+        ));
+        assert!(matches!(
+            refused(vec![item(
+                ProtocolKind::Other("HTTPS".into()),
+                true,
+                &[443]
+            )]),
+            ChangeError::Network(NetworkError::ServiceNotSupported(_))
+        ));
+    }
+
+    #[test]
+    fn the_clock_offset_is_computed_from_the_time_passed_in() {
+        let s = with_users(vec![admin("a")]);
+        let at = |now_unix_ms| Context {
+            facts: None,
+            now_unix_ms,
+        };
+        let manual = |utc| {
+            Change::DateTime(DateTimeRequest {
+                kind: DateTimeType::Manual,
+                daylight_savings: true,
+                timezone: Some("CET-1".into()),
+                utc_unix_ms: utc,
+            })
+        };
+        let (s, _) = plan(&s, &at(1_000_000), manual(Some(4_600_000))).unwrap();
+        assert_eq!(s.time.clock_offset_secs, 3600);
+        assert_eq!(s.time.timezone, "CET-1");
+        // Manual without a time keeps the offset; NTP clears it.
+        let (s, _) = plan(&s, &at(0), manual(None)).unwrap();
+        assert_eq!(s.time.clock_offset_secs, 3600);
+        let ntp = Change::DateTime(DateTimeRequest {
+            kind: DateTimeType::Ntp,
+            daylight_savings: false,
+            timezone: None,
+            utc_unix_ms: None,
+        });
+        let (s, _) = plan(&s, &at(0), ntp).unwrap();
+        assert_eq!(
+            (s.time.clock_offset_secs, s.time.timezone.as_str()),
+            (0, "CET-1")
+        );
+    }
+
+    #[test]
+    fn factory_default_keeps_the_users_and_moves_the_metadata_version_on() {
+        let mut s = with_users(vec![admin("a")]);
+        s.network.hostname = Some("cam".into());
+        s.discovery.metadata_version = 7;
+        let (next, _) = plan(&s, &NO_HW, Change::FactoryDefault).unwrap();
+        assert_eq!(next.users, s.users);
+        assert_eq!(next.network.hostname, None);
+        assert_eq!(next.discovery.metadata_version, 8);
+    }
+
+    #[test]
+    fn hostnames_follow_rfc_1123() {
+        let s = with_users(vec![admin("a")]);
+        for bad in ["", "-cam", "cam_1", "a..b", &"x".repeat(64)] {
+            assert_eq!(
+                plan(&s, &NO_HW, Change::Hostname(bad.into())).unwrap_err(),
+                ChangeError::Network(NetworkError::InvalidHostname),
+                "{bad:?}"
+            );
+        }
+        let (s, _) = plan(&s, &NO_HW, Change::Hostname("cam-1.local".into())).unwrap();
+        assert_eq!(s.network.hostname.as_deref(), Some("cam-1.local"));
+    }
+
+    #[test]
+    fn the_administrator_is_created_or_restored() {
+        let s = Settings::default();
+        let change = |p: &str| Change::Administrator {
+            username: "admin".into(),
+            password: p.into(),
+        };
+        assert_eq!(
+            plan(&s, &NO_HW, change("short")).unwrap_err(),
+            ChangeError::User(UserError::Password(PasswordError::TooWeak))
+        );
+        let (s, _) = plan(&s, &NO_HW, change("first-pass")).unwrap();
+        assert_eq!(s.users.len(), 1);
+        let mut demoted = s.clone();
+        demoted.users[0].level = UserLevel::User;
+        demoted.users.push(User {
+            username: "u".into(),
+            password: "u-secret".into(),
+            level: UserLevel::User,
+        });
+        let (s, _) = plan(&demoted, &NO_HW, change("second-pass")).unwrap();
+        assert_eq!(s.users.len(), 2);
+        assert_eq!(s.users[0].level, UserLevel::Administrator);
+        assert_eq!(s.users[0].password, "second-pass");
     }
 }

@@ -1,8 +1,7 @@
 //! The camera core: the one place a configuration change is planned, validated, applied to
 //! the SDK, persisted and applied to the streams, as one transaction.
 //!
-//! A transaction holds the settings store's writer lock from start to end (the same lock
-//! every `SettingsStore::update` takes), so:
+//! A transaction holds the settings store's writer lock from start to end, so:
 //! - every change is computed from the settings current at that moment: a change from
 //!   another service (Device users, Imaging, Media) committed a moment earlier is never
 //!   written over by a stale copy (issue 14 item 10);
@@ -15,19 +14,62 @@
 //! -> make it current -> apply the difference to the streams (RTSP paths, hub parameters,
 //! multicast senders). A refused step leaves everything as it was.
 //!
+//! Beyond the file and the hardware, a change may act on the host ([`Effects`]), in the same
+//! transaction:
+//! - SetNetworkProtocols: a new port is test-bound before the commit (a port another program
+//!   holds is refused, nothing changes); after the commit the daemon restarts on the new
+//!   ports once the answer is out. SetSystemFactoryDefault restarts the same way.
+//! - scopes and discovery mode: after the commit WS-Discovery re-reads the settings and
+//!   announces the change (Hello with the new MetadataVersion, or Bye).
+//!
+//! Rollback rule: whatever can fail runs before the commit and a failure leaves everything
+//! as it was; what runs after the commit (announce, restart) cannot fail and acts on the
+//! committed settings. The hostname, NTP and DNS are stored and reported, not applied to the
+//! host (a PC's network belongs to its owner); the clock is the host clock plus the stored
+//! offset, so the file is the whole effect.
+//!
 //! SDK calls block (a vendor SDK may take tens of milliseconds to reconfigure an encoder) and
 //! so does the durable write (fsync): [`Core::apply`] runs the transaction on tokio's
-//! blocking pool, never on an async worker.
+//! blocking pool, never on an async worker, and no async task waits on the writer lock.
+//!
+//! The start-up writes (the first administrator, imaging defaults from the SDK, encoders
+//! fitted to the caps) are changes too, planned and committed by the same code
+//! ([`Core::apply_blocking`], [`Core::apply_at_start`]).
 
 use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::rtsp::MulticastControl;
 use crate::sdk::EncoderAttr;
 use crate::settings::{ImagingSettings, Settings, SettingsStore, UpdateError};
 use crate::streams::Streams;
 
-use super::change::{self, Change, ChangeError, Outcome};
+use super::caps::Facts;
+use super::change::{self, Change, ChangeError, Context, NetworkError, Outcome};
 use super::hardware::Camera;
+
+/// How long a restart waits after the change that asked for it, so its SOAP answer reaches
+/// the client on the old port first.
+pub const RESTART_DELAY: Duration = Duration::from_millis(500);
+
+/// What the core does on the host after a commit (see the module doc).
+#[derive(Clone, Default)]
+pub struct Effects {
+    /// WS-Discovery re-reads the settings and announces them. None: no responder runs.
+    pub discovery_changed: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Restarts the daemon (called [`RESTART_DELAY`] after the commit). None: nothing to
+    /// restart, so changes that need a restart are refused.
+    pub restart: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// Calls `f` [`RESTART_DELAY`] from now, on a thread of its own (the caller may be a
+/// blocking-pool thread or an async task; the answer goes out meanwhile).
+pub fn after_answer(f: Arc<dyn Fn() + Send + Sync>) {
+    std::thread::spawn(move || {
+        std::thread::sleep(RESTART_DELAY);
+        f();
+    });
+}
 
 /// The running hardware a core drives. Weak: a request in flight must not keep the SDK
 /// channels alive across a shutdown or SystemReboot.
@@ -41,6 +83,7 @@ struct Hardware {
 pub struct Core {
     store: Arc<SettingsStore>,
     hardware: Option<Hardware>,
+    effects: Effects,
 }
 
 impl Core {
@@ -51,7 +94,14 @@ impl Core {
         Core {
             store,
             hardware: None,
+            effects: Effects::default(),
         }
+    }
+
+    /// Acts on the host after commits (see [`Effects`]).
+    pub fn with_effects(mut self, effects: Effects) -> Core {
+        self.effects = effects;
+        self
     }
 
     pub fn with_hardware(
@@ -97,23 +147,59 @@ impl Core {
 
     /// The transaction itself, on the calling thread (which may block).
     pub fn apply_blocking(&self, change: Change) -> Result<Outcome, ChangeError> {
+        let camera = self.camera();
+        self.transact(
+            camera.as_ref().map(|c| c.facts()),
+            camera.as_deref(),
+            change,
+        )
+    }
+
+    /// A start-up change, before the hardware is attached: planned against `facts` and
+    /// committed; the camera then applies the committed settings as it starts.
+    pub fn apply_at_start(&self, facts: Facts<'_>, change: Change) -> Result<Outcome, ChangeError> {
+        self.transact(Some(facts), None, change)
+    }
+
+    fn transact(
+        &self,
+        facts: Option<Facts<'_>>,
+        camera: Option<&Camera>,
+        change: Change,
+    ) -> Result<Outcome, ChangeError> {
+        let restarts = matches!(change, Change::NetworkProtocols(_) | Change::FactoryDefault);
+        let probe = match &change {
+            Change::NetworkProtocols(p) => Some((p.bind, p.running_http, p.running_rtsp)),
+            _ => None,
+        };
         let mut writer = self.store.writer();
         let before = writer.current();
-        let camera = self.camera();
         let streams = self.streams();
-        let (next, outcome) = change::plan(&before, camera.as_ref().map(|c| c.facts()), change)?;
+        let ctx = Context {
+            facts,
+            now_unix_ms: unix_now_ms(),
+        };
+        let (next, outcome) = change::plan(&before, &ctx, change)?;
         if next == *before {
             return Ok(outcome);
         }
-        let sdk = SdkChanges::between(camera.as_deref(), &before, &next)?;
+        let restart = match (restarts, &self.effects.restart) {
+            (false, _) => None,
+            (true, Some(r)) => Some(r.clone()),
+            (true, None) => return Err(ChangeError::Stopping),
+        };
+        if let Some((bind, http, rtsp)) = probe {
+            probe_ports(bind, (http, rtsp), &before, &next)?;
+        }
+        let sdk = SdkChanges::between(camera, &before, &next);
         if !sdk.is_empty() && (camera.is_none() || streams.is_none()) {
             return Err(ChangeError::Stopping);
         }
-        if let (Some(camera), Some(streams)) = (&camera, &streams) {
+        if let (Some(camera), Some(streams)) = (camera, &streams) {
             sdk.apply(camera, streams)?;
         }
         if let Err(e) = writer.commit(next.clone()) {
-            if let (Some(camera), Some(streams)) = (&camera, &streams) {
+            if let (Some(camera), Some(streams)) = (camera, &streams) {
                 sdk.undo(camera, streams);
             }
             return Err(match e {
@@ -128,8 +214,49 @@ impl Core {
             apply_to_streams(hw, streams, &before, &next);
         }
         log_change(&before, &next);
+        if let Some(restart) = restart {
+            // The new ports or the defaults take effect with a restart, as a camera reboots
+            // after a reset (discovery sends Bye, then Hello).
+            tracing::info!("restarting to apply the change");
+            after_answer(restart);
+        } else if before.discovery != next.discovery
+            && let Some(announce) = &self.effects.discovery_changed
+        {
+            announce();
+        }
         Ok(outcome)
     }
+}
+
+fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A port SetNetworkProtocols moves a server to must be free: the restart would fail on a
+/// port another program holds. Test-bound on the servers' address, under the writer lock;
+/// `running` are the ports the servers have now (what a protocol without a stored port
+/// uses).
+fn probe_ports(
+    bind: std::net::IpAddr,
+    (http, rtsp): (u16, u16),
+    before: &Settings,
+    next: &Settings,
+) -> Result<(), ChangeError> {
+    let (b, n) = (&before.network.protocols, &next.network.protocols);
+    let (b_http, b_rtsp) = (b.http_port.unwrap_or(http), b.rtsp_port.unwrap_or(rtsp));
+    let (n_http, n_rtsp) = (n.http_port.unwrap_or(http), n.rtsp_port.unwrap_or(rtsp));
+    for (changed, port) in [
+        (n_http != b_http, n_http),
+        (n.rtsp_enabled && n_rtsp != b_rtsp, n_rtsp),
+    ] {
+        if changed && std::net::TcpListener::bind((bind, port)).is_err() {
+            return Err(NetworkError::PortInUse(format!("port {port} is in use")).into());
+        }
+    }
+    Ok(())
 }
 
 /// The SDK side of a transaction: encoder channels whose attributes change and video
@@ -143,33 +270,20 @@ struct SdkChanges {
 }
 
 impl SdkChanges {
-    fn between(
-        camera: Option<&Camera>,
-        before: &Settings,
-        next: &Settings,
-    ) -> Result<SdkChanges, ChangeError> {
+    /// What changes between `before` and `next` (both checked against the hardware: at
+    /// start or by the plan).
+    fn between(camera: Option<&Camera>, before: &Settings, next: &Settings) -> SdkChanges {
         let mut out = SdkChanges::default();
         if let Some(camera) = camera {
             for e in &next.media.video_encoders {
                 let Some(old) = before.encoder(&e.token) else {
                     continue;
                 };
-                // The old attributes are what the channel runs now; the new ones are checked
-                // against the caps (an encoder whose source changed with a profile change,
-                // too).
-                let old_attr = camera.encoder_attr(before, old).ok();
-                let new_attr = camera
-                    .encoder_attr(next, e)
-                    .map_err(|err| ChangeError::Invalid(err.to_string()))?;
-                match old_attr {
-                    Some(a) if a == new_attr => {}
-                    Some(a) => out.encoders.push((e.token.clone(), a, new_attr)),
-                    None => {
-                        return Err(ChangeError::Hardware(format!(
-                            "encoder configuration {:?} is not running",
-                            e.token
-                        )));
-                    }
+                // The old attributes are what the channel runs now.
+                let old_attr = camera.encoder_attr(before, old);
+                let new_attr = camera.encoder_attr(next, e);
+                if old_attr != new_attr {
+                    out.encoders.push((e.token.clone(), old_attr, new_attr));
                 }
             }
         }
@@ -180,7 +294,7 @@ impl SdkChanges {
                 None => {}
             }
         }
-        Ok(out)
+        out
     }
 
     fn is_empty(&self) -> bool {
@@ -442,5 +556,96 @@ mod tests {
         // And what was acknowledged is what the file holds.
         let (again, _) = SettingsStore::open(dir.path()).unwrap();
         assert_eq!(again.get().users.len(), 25);
+    }
+
+    fn counter() -> (
+        Arc<std::sync::atomic::AtomicUsize>,
+        Arc<dyn Fn() + Send + Sync>,
+    ) {
+        let n = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let m = n.clone();
+        (
+            n,
+            Arc::new(move || {
+                m.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }),
+        )
+    }
+
+    fn count(n: &std::sync::atomic::AtomicUsize) -> usize {
+        n.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The host side of Device changes, in the transaction: a port another program holds
+    /// refuses the change before anything is written; a real change restarts (after the
+    /// answer) or announces; a change to what already is does neither.
+    #[test]
+    fn host_effects_follow_the_commit() {
+        use crate::camera::change::{ProtocolKind, ProtocolRequest, ProtocolsRequest};
+        use crate::settings::DiscoveryMode;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SettingsStore::open(dir.path()).unwrap().0);
+        let (announced, announce) = counter();
+        let (restarted, restart) = counter();
+        let core = Core::new(store.clone()).with_effects(Effects {
+            discovery_changed: Some(announce),
+            restart: Some(restart),
+        });
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken = held.local_addr().unwrap().port();
+        let http = |port: u16| {
+            Change::NetworkProtocols(ProtocolsRequest {
+                protocols: vec![ProtocolRequest {
+                    kind: ProtocolKind::Http,
+                    enabled: true,
+                    ports: vec![i32::from(port)],
+                }],
+                running_http: 8080,
+                running_rtsp: 8554,
+                bind: std::net::Ipv4Addr::LOCALHOST.into(),
+            })
+        };
+        assert!(matches!(
+            core.apply_blocking(http(taken)),
+            Err(ChangeError::Network(NetworkError::PortInUse(_)))
+        ));
+        assert_eq!(
+            store.get().network.protocols.http_port,
+            None,
+            "nothing written"
+        );
+        drop(held);
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        core.apply_blocking(http(free)).unwrap();
+        assert_eq!(store.get().network.protocols.http_port, Some(free));
+        // The same ports again: nothing to do, no second restart.
+        core.apply_blocking(http(free)).unwrap();
+        std::thread::sleep(RESTART_DELAY * 3);
+        assert_eq!(count(&restarted), 1, "one restart, after the answer");
+
+        let mode = |m| Change::DiscoveryMode(m);
+        core.apply_blocking(mode(DiscoveryMode::NonDiscoverable))
+            .unwrap();
+        core.apply_blocking(mode(DiscoveryMode::NonDiscoverable))
+            .unwrap();
+        assert_eq!(
+            count(&announced),
+            1,
+            "announced once: the second changed nothing"
+        );
+        // Without a restart hook, a change that needs one is refused, not half done.
+        let bare = Core::new(store.clone());
+        assert_eq!(
+            bare.apply_blocking(Change::FactoryDefault),
+            Err(ChangeError::Stopping)
+        );
+        assert_eq!(store.get().discovery.mode, DiscoveryMode::NonDiscoverable);
+        drop((core, bare, store));
+        let (again, _) = SettingsStore::open(dir.path()).unwrap();
+        assert_eq!(again.get().network.protocols.http_port, Some(free));
     }
 }

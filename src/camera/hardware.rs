@@ -12,9 +12,11 @@ use anyhow::Context;
 use crate::sdk::{
     Codec, EncoderAttr, EncoderCaps, EncoderChannel, IspRange, Sdk, SdkVersion, VideoSourceInfo,
 };
-use crate::settings::{
-    ImagingSettings, MotionSettings, Settings, SettingsStore, VideoEncoderConfig,
-};
+use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
+
+use super::caps::{Facts, check_isp};
+use super::change::Change;
+use super::core::Core;
 
 /// The hardware as the rest of the daemon sees it.
 pub struct Camera {
@@ -28,12 +30,13 @@ pub struct Camera {
 }
 
 impl Camera {
-    /// Reads the hardware, completes the settings with the SDK's defaults where they have
-    /// none (imaging at first start), and applies them. Settings the hardware cannot do
-    /// (e.g. a resolution from another camera's file) are an error naming the setting, except
-    /// at first start, when the built-in default encoder configurations are first fitted to
-    /// the hardware (a replayed recording, or a sensor without the default sizes).
-    pub fn start(sdk: Sdk, store: &SettingsStore, first_start: bool) -> anyhow::Result<Camera> {
+    /// Reads the hardware, completes the settings with what only the hardware knows (a
+    /// transaction of the camera core: imaging defaults from the SDK for a source that has
+    /// none; at first start, the built-in default encoder configurations fitted to the caps,
+    /// for a replayed recording or a sensor without the default sizes), checks the settings
+    /// against the hardware and applies them. A setting the hardware cannot do (e.g. a
+    /// resolution from another camera's file) is an error naming the setting.
+    pub fn start(sdk: Sdk, core: &Core, first_start: bool) -> anyhow::Result<Camera> {
         let identity = sdk.version().context("reading SDK identity")?;
         let caps = sdk.encoder_caps().context("reading encoder capabilities")?;
         let mut sources = Vec::new();
@@ -56,16 +59,22 @@ impl Camera {
             isp_ranges,
             channels: Mutex::new(HashMap::new()),
         };
-        camera.complete_imaging(store)?;
-        if first_start {
-            camera.fit_default_encoders(store)?;
-        }
-        let settings = store.get();
+        let imaging = camera.sdk_imaging_defaults(&core.store().get())?;
+        core.apply_at_start(
+            camera.facts(),
+            Change::HardwareDefaults {
+                imaging,
+                fit_encoders: first_start,
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("completing the settings from the hardware: {e}"))?;
+        let settings = core.store().get();
+        camera.check(&settings)?;
         for imaging in &settings.imaging {
             camera.apply_imaging(imaging)?;
         }
         for cfg in &settings.media.video_encoders {
-            let attr = camera.encoder_attr(&settings, cfg)?;
+            let attr = camera.encoder_attr(&settings, cfg);
             let chn = camera
                 .sdk
                 .create_encoder(cfg.channel, &attr)
@@ -102,7 +111,8 @@ impl Camera {
         self.isp_ranges.get(vi as usize)
     }
 
-    /// What the hardware can do, for validating a change.
+    /// What the hardware can do, for validating a change and for the options services
+    /// report.
     pub fn facts(&self) -> Facts<'_> {
         Facts {
             caps: &self.caps,
@@ -116,15 +126,35 @@ impl Camera {
         self.lock_channels().get(encoder_token).cloned()
     }
 
-    /// The SDK attributes an encoder configuration asks for, checked against the caps.
-    pub fn encoder_attr(
-        &self,
-        settings: &Settings,
-        cfg: &VideoEncoderConfig,
-    ) -> anyhow::Result<EncoderAttr> {
-        let vi = encoder_source(settings, &cfg.token);
-        let attr = EncoderAttr {
-            vi,
+    /// Stored settings against this hardware, with the rules a change is planned against
+    /// (`camera::caps`): a file from another camera stops the start with a clear message.
+    fn check(&self, settings: &Settings) -> anyhow::Result<()> {
+        let facts = self.facts();
+        for cfg in &settings.media.video_encoders {
+            let vi = encoder_source(settings, &cfg.token);
+            let limits = facts
+                .encoder_limits(vi)
+                .with_context(|| format!("no video source {vi}"))?;
+            limits
+                .check(cfg)
+                .map_err(|e| anyhow::anyhow!("video encoder configuration {:?}: {e}", cfg.token))?;
+        }
+        for imaging in &settings.imaging {
+            let vi = source_index(&imaging.source_token)?;
+            let range = self
+                .isp_range(vi)
+                .with_context(|| format!("no video source {vi}"))?;
+            check_isp(range, &imaging.isp).map_err(|e| {
+                anyhow::anyhow!("imaging settings of {:?}: {e}", imaging.source_token)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The SDK attributes of an encoder configuration (checked by the plan, or at start).
+    pub fn encoder_attr(&self, settings: &Settings, cfg: &VideoEncoderConfig) -> EncoderAttr {
+        EncoderAttr {
+            vi: encoder_source(settings, &cfg.token),
             codec: Codec::H264,
             width: cfg.width,
             height: cfg.height,
@@ -134,22 +164,13 @@ impl Camera {
             gop: cfg.gop,
             profile: cfg.h264_profile,
             qp: quality_to_qp(cfg.quality, self.caps.qp),
-        };
-        self.caps
-            .check(&attr)
-            .map_err(|e| anyhow::anyhow!("video encoder configuration {:?}: {e}", cfg.token))?;
-        Ok(attr)
+        }
     }
 
-    /// Pushes imaging settings (ISP and motion detection) to their video source.
+    /// Pushes imaging settings (ISP and motion detection, checked by the plan or at start)
+    /// to their video source.
     pub fn apply_imaging(&self, imaging: &ImagingSettings) -> anyhow::Result<()> {
         let vi = source_index(&imaging.source_token)?;
-        let range = self
-            .isp_range(vi)
-            .with_context(|| format!("no video source {vi}"))?;
-        range
-            .check(&imaging.isp)
-            .map_err(|e| anyhow::anyhow!("imaging settings of {:?}: {e}", imaging.source_token))?;
         self.sdk.set_isp_attr(vi, &imaging.isp)?;
         let mut md = self.sdk.motion_attr(vi)?;
         md.enabled = imaging.motion.enabled;
@@ -158,8 +179,9 @@ impl Camera {
         Ok(())
     }
 
-    fn complete_imaging(&self, store: &SettingsStore) -> anyhow::Result<()> {
-        let settings = store.get();
+    /// The SDK's own imaging settings of every source `settings` has none for (so they are
+    /// within any port's ranges).
+    fn sdk_imaging_defaults(&self, settings: &Settings) -> anyhow::Result<Vec<ImagingSettings>> {
         let mut missing = Vec::new();
         for (vi, _) in self.sources.iter().enumerate() {
             let token = source_token(vi as u32);
@@ -178,106 +200,12 @@ impl Camera {
                 });
             }
         }
-        if !missing.is_empty() {
-            store
-                .update(|s| {
-                    s.imaging.extend(missing);
-                    Ok(())
-                })
-                .context("saving default imaging settings")?;
-        }
-        Ok(())
-    }
-
-    /// Fits the default encoder configurations to the encoder's caps and saves them: a size
-    /// the hardware lacks becomes the largest it has that is no larger (else its smallest),
-    /// numbers are clamped to their ranges, a profile or rate control it lacks becomes its
-    /// first. Configurations the hardware can do are left exactly as they are.
-    fn fit_default_encoders(&self, store: &SettingsStore) -> anyhow::Result<()> {
-        let caps = &self.caps;
-        let clamp = |v: u32, (lo, hi): (u32, u32)| v.clamp(lo, hi.max(lo));
-        let settings = store.get();
-        let mut fitted = settings.media.video_encoders.clone();
-        let mut changed = false;
-        for cfg in &mut fitted {
-            if self.encoder_attr(&settings, cfg).is_ok() {
-                continue;
-            }
-            let area = cfg.width * cfg.height;
-            if !caps.resolutions.contains(&(cfg.width, cfg.height))
-                && let Some(&(w, h)) = caps
-                    .resolutions
-                    .iter()
-                    .find(|(w, h)| w * h <= area)
-                    .or(caps.resolutions.last())
-            {
-                (cfg.width, cfg.height) = (w, h);
-            }
-            cfg.fps = clamp(cfg.fps, caps.fps);
-            cfg.bitrate_kbps = clamp(cfg.bitrate_kbps, caps.bitrate_kbps);
-            cfg.gop = clamp(cfg.gop, caps.gop);
-            if !caps.h264_profiles.contains(&cfg.h264_profile)
-                && let Some(&p) = caps.h264_profiles.first()
-            {
-                cfg.h264_profile = p;
-            }
-            if !caps.rc_modes.contains(&cfg.rate_control)
-                && let Some(&rc) = caps.rc_modes.first()
-            {
-                cfg.rate_control = rc;
-            }
-            tracing::info!(
-                token = %cfg.token,
-                width = cfg.width,
-                height = cfg.height,
-                fps = cfg.fps,
-                bitrate_kbps = cfg.bitrate_kbps,
-                "default encoder configuration fitted to the hardware"
-            );
-            changed = true;
-        }
-        if changed {
-            store
-                .update(|s| {
-                    s.media.video_encoders = fitted;
-                    Ok(())
-                })
-                .context("saving the fitted encoder configurations")?;
-        }
-        Ok(())
+        Ok(missing)
     }
 
     fn lock_channels(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<EncoderChannel>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-/// What the hardware can do: the facts a change is validated against (once, in
-/// `camera::change::plan`).
-#[derive(Clone, Copy, Debug)]
-pub struct Facts<'a> {
-    pub caps: &'a EncoderCaps,
-    pub sources: &'a [VideoSourceInfo],
-    pub isp_ranges: &'a [IspRange],
-}
-
-/// ONVIF Quality range (0 worst .. 10 best), mapped onto the quantiser by [`quality_to_qp`].
-pub const QUALITY_RANGE: (u32, u32) = (0, 10);
-
-/// Resolutions the encoder can produce from this source: the SDK's list, without sizes
-/// larger than the sensor (an encoder does not upscale).
-pub fn resolutions(caps: &EncoderCaps, source: &VideoSourceInfo) -> Vec<(u32, u32)> {
-    caps.resolutions
-        .iter()
-        .copied()
-        .filter(|&(w, h)| w <= source.width && h <= source.height)
-        .collect()
-}
-
-/// Frame rates the encoder can produce from this source.
-pub fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
-    let max = caps.fps.1.min(source.max_fps.max(caps.fps.0));
-    (caps.fps.0, max)
 }
 
 /// The SDK video source an encoder configuration encodes: that of the profile(s) it is in
@@ -308,7 +236,7 @@ pub fn source_index(token: &str) -> anyhow::Result<u32> {
         .with_context(|| format!("unknown video source token {token:?}"))
 }
 
-/// ONVIF Quality (0 worst .. 10 best, [`QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).
+/// ONVIF Quality (0 worst .. 10 best, [`super::caps::QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).
 fn quality_to_qp(quality: u32, (qp_min, qp_max): (u32, u32)) -> u32 {
     let q = quality.min(10);
     qp_max - (qp_max - qp_min) * q / 10

@@ -1,21 +1,25 @@
 //! The camera: the hardware (SDK, encoder channels, ISP) and the camera core, the one place
 //! a configuration change enters (DESIGN.md principle 7, issue 15 item 1).
 //!
-//! - `hardware`: what the SDK can do and the settings model applied to it at start.
+//! - `caps`: what the hardware can do ([`Facts`]) and the one check of a configuration
+//!   against it; the options services report come from the same facts.
 //! - `change`: a change as a client asks for it, and its plan (the new settings, validated
-//!   once against the hardware's facts). Pure.
+//!   once against the facts and the settings invariants). Pure.
 //! - `core`: runs a change as one transaction under the settings writer lock: plan, SDK,
-//!   file, streams; blocking work off the async workers.
+//!   file, streams, host effects (discovery, restart); blocking work off the async workers.
+//! - `hardware`: the SDK and its encoder channels, with the settings applied at start.
+//! - `admin`: the administrator the device always has (first start, recovery).
 //!
-//! Which ONVIF Set* go through the core is listed in docs/settings.md ("Changes").
+//! Every ONVIF Set* and every start-up write goes through the core: docs/settings.md
+//! ("Changes") and docs/architecture.md ("A Set*, from SOAP to the sensor").
 
+pub mod admin;
+pub mod caps;
 pub mod change;
 pub mod core;
 mod hardware;
 
+pub use caps::{EncoderLimits, Facts, QUALITY_RANGE, frame_rates, resolutions};
 pub use change::{Change, ChangeError, Outcome};
-pub use core::Core;
-pub use hardware::{
-    Camera, Facts, QUALITY_RANGE, encoder_source, frame_rates, resolutions, source_index,
-    source_token,
-};
+pub use core::{Core, Effects};
+pub use hardware::{Camera, encoder_source, source_index, source_token};

@@ -18,7 +18,7 @@ const NAME: &str = "onvif://www.onvif.org/name/";
 const LOCATION: &str = "onvif://www.onvif.org/location/";
 
 /// Why a scope edit was refused (the Device service maps each to its ONVIF fault).
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
     /// A fixed scope cannot be set or removed (`ter:ScopeOverwrite` / `ter:FixedScope`).
     #[error("fixed scopes cannot be changed")]

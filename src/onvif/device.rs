@@ -1,10 +1,11 @@
 //! The Device service (ONVIF Core s.8, `tds`), implementing the generated `DeviceService`
 //! over the settings model and the host (interfaces, MACs, gateway, clock).
 //!
-//! Every Set* persists. CreateUsers, DeleteUsers and SetUser go through the camera core
-//! (`camera::Core`); the other Set* through `SettingsStore::update`. Both compute the change
-//! from the current settings under the store's writer lock, so no change is lost to another
-//! one running at the same time (issue 14 item 10).
+//! Every Set* is translated into a `camera::Change` and run by the camera core (computed
+//! from the current settings under the store's writer lock, persisted, and applied to the
+//! host: discovery announcements, the restart on new ports), and the core's refusal back
+//! into the fault ONVIF Core names. So no change is lost to another one running at the same
+//! time (issue 14 item 10), and none blocks an async worker.
 //!
 //! Applied vs stored: the clock offset, time zone, scopes, discovery mode and users take
 //! effect at once; hostname, NTP and DNS are stored and reported but not applied to the host
@@ -15,14 +16,17 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::UserLevel;
-use crate::camera::change::{UserEdit, UserError, UsersChange};
-use crate::camera::{Change, ChangeError, Core};
+use crate::camera::change::{
+    DateTimeRequest, NetworkError, ProtocolKind, ProtocolRequest, ProtocolsRequest, ScopesEdit,
+    UserEdit, UserError, UsersChange,
+};
+use crate::camera::{Change, ChangeError, Core, Effects};
 use crate::discovery::scopes::ScopeError;
 use crate::onvif::generated::{device::DeviceService, tds, tt};
 use crate::onvif::host;
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::settings::validate::{MAX_CREDENTIAL_LEN, PasswordError};
-use crate::settings::{self, SettingsStore, UpdateError, timezone};
+use crate::settings::{self, SettingsStore, timezone};
 use crate::soap::{Code, Fault};
 use crate::xml::xsd::{days_from_civil, utc_from_unix_ms};
 
@@ -53,13 +57,10 @@ pub struct DeviceHooks {
 
 pub struct Device {
     store: Arc<SettingsStore>,
-    /// Users changes go through it.
+    /// Every Set* goes through it.
     core: Arc<Core>,
     identity: Identity,
     hooks: DeviceHooks,
-    /// Called after a scope or discovery-mode change (the WS-Discovery responder re-reads the
-    /// settings and announces the change).
-    discovery_changed: Arc<dyn Fn() + Send + Sync>,
 }
 
 /// Device clock in Unix ms: system clock plus the stored offset.
@@ -84,17 +85,6 @@ fn require_scope_items(items: &[String]) -> Result<(), Fault> {
         ));
     }
     Ok(())
-}
-
-fn persist_err(e: UpdateError) -> Fault {
-    match e {
-        UpdateError::Rejected(r) => Fault::invalid_arg_val(None, r),
-        UpdateError::Io(e) => Fault::new(
-            Code::Receiver,
-            &["Action"],
-            format!("cannot save settings: {e}"),
-        ),
-    }
 }
 
 fn tt_datetime(ms: i64) -> tt::DateTime {
@@ -163,8 +153,8 @@ fn level_from_tt(l: tt::UserLevel) -> Result<UserLevel, Fault> {
     }
 }
 
-/// The ONVIF Core s.8.4 fault of a refused users change.
-fn users_fault(e: ChangeError) -> Fault {
+/// The ONVIF Core fault of a refused change (s.8.4 users, s.8.2 network, s.8.3 scopes).
+fn change_fault(e: ChangeError) -> Fault {
     use Fault as F;
     match e {
         ChangeError::User(u) => match u {
@@ -195,21 +185,40 @@ fn users_fault(e: ChangeError) -> Fault {
                 "the last administrator cannot be removed or demoted",
             ),
         },
+        ChangeError::Scope(e) => match e {
+            ScopeError::Fixed => {
+                F::operation_prohibited("ScopeOverwrite", "fixed scopes cannot be changed")
+            }
+            ScopeError::NotFound => F::invalid_arg_val(Some("NoScope"), "scope not found"),
+            ScopeError::TooMany => F::action(
+                "TooManyScopes",
+                format!(
+                    "at most {} configurable scopes",
+                    crate::discovery::limits::MAX_CONFIGURABLE_SCOPES
+                ),
+            ),
+            ScopeError::TooLong => F::action("TooManyScopes", ScopeError::TooLong.to_string()),
+            ScopeError::Invalid => F::invalid_arg_val(
+                None,
+                format!(
+                    "a scope is an absolute URI without spaces, at most {} bytes",
+                    crate::discovery::limits::MAX_SCOPE_LEN
+                ),
+            ),
+        },
+        ChangeError::Network(e) => match e {
+            NetworkError::InvalidHostname => {
+                F::invalid_arg_val(Some("InvalidHostname"), "invalid host name")
+            }
+            NetworkError::InvalidPort => F::invalid_arg_val(Some("InvalidPort"), e.to_string()),
+            NetworkError::ServiceNotSupported(r) => {
+                F::invalid_arg_val(Some("ServiceNotSupported"), r)
+            }
+            NetworkError::PortInUse(r) => F::invalid_arg_val(Some("PortAlreadyInUse"), r),
+        },
         ChangeError::Invalid(r) => Fault::invalid_arg_val(None, r),
         e => Fault::new(Code::Receiver, &["Action"], e.to_string()),
     }
-}
-
-fn valid_hostname(h: &str) -> bool {
-    !h.is_empty()
-        && h.len() <= 253
-        && h.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
 }
 
 fn network_host(s: &str) -> tt::NetworkHost {
@@ -240,28 +249,26 @@ fn ip_address(s: &str) -> tt::IPAddress {
 }
 
 impl Device {
-    /// A Device service over `store`, with a camera core of its own for users changes (the
-    /// daemon shares its core with [`Device::with_core`]; either way the store's writer lock
-    /// serialises every change).
+    /// A Device service over `store`, with a camera core of its own (no hardware; restarts
+    /// through `hooks.reboot`). The daemon shares its core with [`Device::with_core`];
+    /// either way the store's writer lock serialises every change.
     pub fn new(store: Arc<SettingsStore>, identity: Identity, hooks: DeviceHooks) -> Self {
+        let effects = Effects {
+            discovery_changed: None,
+            restart: Some(hooks.reboot.clone()),
+        };
         Device {
-            core: Arc::new(Core::new(store.clone())),
+            core: Arc::new(Core::new(store.clone()).with_effects(effects)),
             store,
             identity,
             hooks,
-            discovery_changed: Arc::new(|| {}),
         }
     }
 
-    /// Runs users changes through `core` (the daemon's, over the same store).
+    /// Runs every change through `core` (the daemon's, over the same store, with the
+    /// discovery responder and the restart attached).
     pub fn with_core(mut self, core: Arc<Core>) -> Self {
         self.core = core;
-        self
-    }
-
-    /// Tells `f` about every scope or discovery-mode change.
-    pub fn on_discovery_change(mut self, f: Arc<dyn Fn() + Send + Sync>) -> Self {
-        self.discovery_changed = f;
         self
     }
 
@@ -273,51 +280,20 @@ impl Device {
         crate::discovery::scopes::fixed(&self.identity.model, &host::primary_mac())
     }
 
-    /// Applies a scope edit, persists it and tells discovery.
-    fn edit_scopes(
-        &self,
-        edit: impl FnOnce(&mut settings::Settings, &[String]) -> Result<(), ScopeError>,
-    ) -> Result<(), Fault> {
+    /// Runs `change` through the camera core; a refusal becomes its ONVIF fault.
+    async fn change(&self, change: Change) -> Result<(), Fault> {
+        self.core
+            .apply(change)
+            .await
+            .map(|_| ())
+            .map_err(change_fault)
+    }
+
+    /// A scope edit through the camera core (WS-Discovery announces a real change: its
+    /// MetadataVersion was bumped).
+    async fn edit_scopes(&self, edit: ScopesEdit) -> Result<(), Fault> {
         let fixed = self.fixed_scopes();
-        let version = self.store.get().discovery.metadata_version;
-        let mut refused = None;
-        let r = self.store.update(|s| {
-            edit(s, &fixed).map_err(|e| {
-                refused = Some(e);
-                String::new()
-            })
-        });
-        if let Some(e) = refused {
-            return Err(match e {
-                ScopeError::Fixed => {
-                    Fault::operation_prohibited("ScopeOverwrite", "fixed scopes cannot be changed")
-                }
-                ScopeError::NotFound => Fault::invalid_arg_val(Some("NoScope"), "scope not found"),
-                ScopeError::TooMany => Fault::action(
-                    "TooManyScopes",
-                    format!(
-                        "at most {} configurable scopes",
-                        crate::discovery::limits::MAX_CONFIGURABLE_SCOPES
-                    ),
-                ),
-                ScopeError::TooLong => {
-                    Fault::action("TooManyScopes", ScopeError::TooLong.to_string())
-                }
-                ScopeError::Invalid => Fault::invalid_arg_val(
-                    None,
-                    format!(
-                        "a scope is an absolute URI without spaces, at most {} bytes",
-                        crate::discovery::limits::MAX_SCOPE_LEN
-                    ),
-                ),
-            });
-        }
-        r.map_err(persist_err)?;
-        // A Hello only for a real change (its MetadataVersion was bumped).
-        if self.store.get().discovery.metadata_version != version {
-            (self.discovery_changed)();
-        }
-        Ok(())
+        self.change(Change::Scopes { fixed, edit }).await
     }
 
     fn service_capabilities(&self) -> tds::DeviceServiceCapabilities {
@@ -501,18 +477,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetHostname,
     ) -> Result<tds::SetHostnameResponse, Fault> {
-        if !valid_hostname(&req.name) {
-            return Err(Fault::invalid_arg_val(
-                Some("InvalidHostname"),
-                "invalid host name",
-            ));
-        }
-        self.store
-            .update(|s| {
-                s.network.hostname = Some(req.name.clone());
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.change(Change::Hostname(req.name)).await?;
         Ok(tds::SetHostnameResponse::default())
     }
 
@@ -555,33 +520,24 @@ impl DeviceService for Device {
             ),
             None => None,
         };
-        let offset = match (&req.date_time_type, &req.utc_date_time) {
+        let utc_unix_ms = match (&req.date_time_type, &req.utc_date_time) {
             (tt::SetDateTimeType::Manual, Some(d)) => {
-                let ms = from_tt_datetime(d).ok_or_else(|| {
+                Some(from_tt_datetime(d).ok_or_else(|| {
                     Fault::invalid_arg_val(Some("InvalidDateTime"), "invalid date or time")
-                })?;
-                Some((ms - system_now_ms()) / 1000)
+                })?)
             }
-            // NTP time is the host's (synchronised) clock: no offset.
-            (tt::SetDateTimeType::NTP, _) => Some(0),
             _ => None,
         };
-        self.store
-            .update(|s| {
-                s.time.date_time_type = match req.date_time_type {
-                    tt::SetDateTimeType::Manual => settings::DateTimeType::Manual,
-                    tt::SetDateTimeType::NTP => settings::DateTimeType::Ntp,
-                };
-                s.time.daylight_savings = req.daylight_savings;
-                if let Some(tz) = timezone {
-                    s.time.timezone = tz;
-                }
-                if let Some(o) = offset {
-                    s.time.clock_offset_secs = o;
-                }
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.change(Change::DateTime(DateTimeRequest {
+            kind: match req.date_time_type {
+                tt::SetDateTimeType::Manual => settings::DateTimeType::Manual,
+                tt::SetDateTimeType::NTP => settings::DateTimeType::Ntp,
+            },
+            daylight_savings: req.daylight_savings,
+            timezone,
+            utc_unix_ms,
+        }))
+        .await?;
         Ok(tds::SetSystemDateAndTimeResponse::default())
     }
 
@@ -638,7 +594,7 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetScopes,
     ) -> Result<tds::SetScopesResponse, Fault> {
-        self.edit_scopes(|s, fixed| crate::discovery::scopes::set(s, fixed, &req.scopes))?;
+        self.edit_scopes(ScopesEdit::Set(req.scopes)).await?;
         Ok(tds::SetScopesResponse::default())
     }
 
@@ -648,7 +604,7 @@ impl DeviceService for Device {
         req: tds::AddScopes,
     ) -> Result<tds::AddScopesResponse, Fault> {
         require_scope_items(&req.scope_item)?;
-        self.edit_scopes(|s, fixed| crate::discovery::scopes::add(s, fixed, &req.scope_item))?;
+        self.edit_scopes(ScopesEdit::Add(req.scope_item)).await?;
         Ok(tds::AddScopesResponse::default())
     }
 
@@ -665,7 +621,8 @@ impl DeviceService for Device {
                 "fixed scopes cannot be removed",
             ));
         }
-        self.edit_scopes(|s, fixed| crate::discovery::scopes::remove(s, fixed, &req.scope_item))?;
+        self.edit_scopes(ScopesEdit::Remove(req.scope_item.clone()))
+            .await?;
         Ok(tds::RemoveScopesResponse {
             scope_item: req.scope_item,
         })
@@ -774,13 +731,11 @@ impl DeviceService for Device {
             .iter()
             .map(ntp_server)
             .collect::<Result<Vec<_>, _>>()?;
-        self.store
-            .update(|s| {
-                s.network.ntp.from_dhcp = req.from_dhcp;
-                s.network.ntp.servers = servers;
-                Ok(())
-            })
-            .map_err(persist_err)?;
+        self.change(Change::Ntp {
+            from_dhcp: req.from_dhcp,
+            servers,
+        })
+        .await?;
         Ok(tds::SetNTPResponse::default())
     }
 
@@ -799,89 +754,28 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetNetworkProtocols,
     ) -> Result<tds::SetNetworkProtocolsResponse, Fault> {
-        // What each protocol becomes: (enabled, port); absent means unchanged.
-        let current = self.protocols();
-        let port_of = |name| {
-            current
-                .iter()
-                .find(|c| c.name == name)
-                .and_then(|c| c.port.first().copied())
-                .unwrap_or(0)
-        };
-        let (mut http_port, mut rtsp_port) = (
-            port_of(tt::NetworkProtocolType::HTTP),
-            port_of(tt::NetworkProtocolType::RTSP),
-        );
-        let mut rtsp_enabled = self.store.get().network.protocols.rtsp_enabled;
-        for p in &req.network_protocols {
-            let port = match p.port.as_slice() {
-                [] => None,
-                [one] if (1..=65535).contains(one) => Some(*one),
-                _ => {
-                    return Err(Fault::invalid_arg_val(
-                        Some("InvalidPort"),
-                        "one port from 1 to 65535 per protocol",
-                    ));
-                }
-            };
-            match p.name {
-                tt::NetworkProtocolType::HTTP => {
-                    if !p.enabled {
-                        return Err(Fault::invalid_arg_val(
-                            Some("ServiceNotSupported"),
-                            "HTTP carries ONVIF itself and cannot be disabled",
-                        ));
-                    }
-                    http_port = port.unwrap_or(http_port);
-                }
-                tt::NetworkProtocolType::RTSP => {
-                    rtsp_enabled = p.enabled;
-                    rtsp_port = port.unwrap_or(rtsp_port);
-                }
-                _ => {
-                    return Err(Fault::invalid_arg_val(
-                        Some("ServiceNotSupported"),
-                        "protocol not supported (HTTPS is not offered)",
-                    ));
-                }
-            }
-        }
-        if http_port == rtsp_port {
-            return Err(Fault::invalid_arg_val(
-                Some("PortAlreadyInUse"),
-                "HTTP and RTSP need different ports",
-            ));
-        }
-        let changed_http = http_port != port_of(tt::NetworkProtocolType::HTTP);
-        let changed_rtsp = rtsp_port != port_of(tt::NetworkProtocolType::RTSP);
-        let was_enabled = self.store.get().network.protocols.rtsp_enabled;
-        // A port another program holds would make the restart fail: refuse it now.
-        for (changed, port) in [
-            (changed_http, http_port),
-            (changed_rtsp && rtsp_enabled, rtsp_port),
-        ] {
-            if changed && std::net::TcpListener::bind((self.hooks.bind, port as u16)).is_err() {
-                return Err(Fault::invalid_arg_val(
-                    Some("PortAlreadyInUse"),
-                    format!("port {port} is in use"),
-                ));
-            }
-        }
-        if !changed_http && !changed_rtsp && rtsp_enabled == was_enabled {
-            return Ok(tds::SetNetworkProtocolsResponse::default());
-        }
-        self.store
-            .update(|s| {
-                let p = &mut s.network.protocols;
-                p.http_port = Some(http_port as u16);
-                p.rtsp_port = Some(rtsp_port as u16);
-                p.rtsp_enabled = rtsp_enabled;
-                Ok(())
+        // Merged with the current protocols, checked, port-probed, persisted and followed by
+        // a restart on the new ports (after this answer) by the camera core.
+        let protocols = req
+            .network_protocols
+            .iter()
+            .map(|p| ProtocolRequest {
+                kind: match p.name {
+                    tt::NetworkProtocolType::HTTP => ProtocolKind::Http,
+                    tt::NetworkProtocolType::RTSP => ProtocolKind::Rtsp,
+                    ref other => ProtocolKind::Other(format!("{other:?}")),
+                },
+                enabled: p.enabled,
+                ports: p.port.clone(),
             })
-            .map_err(persist_err)?;
-        // New listeners need a restart of the servers: answer first (on the old port), then
-        // restart the daemon as SystemReboot does.
-        self.restart_after_answer();
+            .collect();
+        self.change(Change::NetworkProtocols(ProtocolsRequest {
+            protocols,
+            running_http: self.hooks.http_port,
+            running_rtsp: self.hooks.rtsp_port,
+            bind: self.hooks.bind,
+        }))
+        .await?;
         Ok(tds::SetNetworkProtocolsResponse::default())
     }
 
@@ -902,16 +796,11 @@ impl DeviceService for Device {
         _: &RequestContext,
         req: tds::SetDiscoveryMode,
     ) -> Result<tds::SetDiscoveryModeResponse, Fault> {
-        self.store
-            .update(|s| {
-                s.discovery.mode = match req.discovery_mode {
-                    tt::DiscoveryMode::Discoverable => settings::DiscoveryMode::Discoverable,
-                    tt::DiscoveryMode::NonDiscoverable => settings::DiscoveryMode::NonDiscoverable,
-                };
-                Ok(())
-            })
-            .map_err(persist_err)?;
-        (self.discovery_changed)();
+        self.change(Change::DiscoveryMode(match req.discovery_mode {
+            tt::DiscoveryMode::Discoverable => settings::DiscoveryMode::Discoverable,
+            tt::DiscoveryMode::NonDiscoverable => settings::DiscoveryMode::NonDiscoverable,
+        }))
+        .await?;
         Ok(tds::SetDiscoveryModeResponse::default())
     }
 
@@ -945,7 +834,7 @@ impl DeviceService for Device {
         for u in req.user {
             let level = level_from_tt(u.user_level)?;
             let Some(password) = u.password else {
-                return Err(users_fault(UserError::PasswordMissing.into()));
+                return Err(change_fault(UserError::PasswordMissing.into()));
             };
             new.push(settings::User {
                 username: u.username,
@@ -1000,23 +889,9 @@ impl DeviceService for Device {
         req: tds::SetSystemFactoryDefault,
     ) -> Result<tds::SetSystemFactoryDefaultResponse, Fault> {
         let _ = req.factory_default;
-        // Both Soft and Hard reset every setting except the users: a reset must never leave
-        // the device without an administrator credential (and "admin/admin" is never made up).
-        self.store
-            .update(|s| {
-                let users = std::mem::take(&mut s.users);
-                // Scopes go back to the defaults: a new MetadataVersion, never an old one.
-                let version = s.discovery.metadata_version;
-                *s = settings::Settings::default();
-                s.users = users;
-                s.discovery.metadata_version = version.wrapping_add(1).max(1);
-                Ok(())
-            })
-            .map_err(persist_err)?;
-        // The camera runs on the settings it started with: restart so the defaults (encoders,
-        // imaging, ports) take effect, as a camera reboots after a reset (discovery sends Bye,
-        // then Hello with the default scopes).
-        self.restart_after_answer();
+        // Every setting but the users back to its default, then a restart on them (the
+        // camera core: Change::FactoryDefault).
+        self.change(Change::FactoryDefault).await?;
         Ok(tds::SetSystemFactoryDefaultResponse::default())
     }
 }
@@ -1026,20 +901,12 @@ impl Device {
     /// settings writer lock, so concurrent CreateUsers/DeleteUsers/SetUser never lose one
     /// another, and the last administrator is never removed).
     async fn change_users(&self, change: UsersChange) -> Result<(), Fault> {
-        self.core
-            .apply(Change::Users(change))
-            .await
-            .map(|_| ())
-            .map_err(users_fault)
+        self.change(Change::Users(change)).await
     }
 
-    /// Restarts the daemon half a second from now, so the response reaches the client first.
+    /// Restarts the daemon a moment from now, so the response reaches the client first.
     fn restart_after_answer(&self) {
-        let reboot = self.hooks.reboot.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            reboot();
-        });
+        crate::camera::core::after_answer(self.hooks.reboot.clone());
     }
 
     /// HTTP and RTSP as they run now (HTTPS is not offered, so not listed). A port set with

@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use crate::camera::change::IspPatch;
 use crate::camera::{Camera, Change, ChangeError, Core, source_index, source_token};
 use crate::onvif::directory::Advertised;
 use crate::onvif::generated::{imaging::ImagingService, timg, tt};
@@ -110,6 +111,17 @@ fn sdk_fault(e: SdkError) -> Fault {
         }
         _ => Fault::new(Code::Receiver, &["Action"], format!("camera SDK: {e}")),
     }
+}
+
+/// Runs SDK calls on tokio's blocking pool: a focus motor driver may block (I2C, a stepper
+/// waiting for its previous step), and an async worker must never wait on hardware.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SdkError> + Send + 'static,
+) -> Result<T, Fault> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Fault::new(Code::Receiver, &["Action"], format!("camera SDK call: {e}")))?
+        .map_err(sdk_fault)
 }
 
 fn float_range(r: Range) -> tt::FloatRange {
@@ -256,53 +268,39 @@ pub fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20
     }
 }
 
-/// SetImagingSettings: `current` with the elements present in `req` applied, or why not
-/// (the first offending element). Never partial: the caller keeps `current` on error.
-pub fn apply_settings(
+/// SetImagingSettings as a change: the elements present in `req`, in the model's terms. An
+/// element the model has no place for (exposure windows and limits, iris, focus settings on
+/// a fixed lens or in auto mode, stabilisation, tone compensation...) is refused here,
+/// naming it; the values themselves are checked once, by the camera core's plan, against
+/// the ranges GetOptions reports.
+pub fn isp_patch(
     req: &tt::ImagingSettings20,
-    current: &IspAttr,
-    r: &IspRange,
     focus: Option<FocusInfo>,
-) -> Result<IspAttr, String> {
-    let mut a = *current;
-    if let Some(v) = req.brightness {
-        a.brightness = level("Brightness", v, r.brightness)?;
-    }
-    if let Some(v) = req.contrast {
-        a.contrast = level("Contrast", v, r.contrast)?;
-    }
-    if let Some(v) = req.color_saturation {
-        a.saturation = level("ColorSaturation", v, r.saturation)?;
-    }
-    if let Some(v) = req.sharpness {
-        a.sharpness = level("Sharpness", v, r.sharpness)?;
-    }
-    if let Some(b) = &req.backlight_compensation {
-        if !r.has_backlight {
-            return Err("BacklightCompensation is not supported".into());
+) -> Result<IspPatch, String> {
+    let auto = |manual: bool| {
+        if manual {
+            AutoMode::Manual
+        } else {
+            AutoMode::Auto
         }
-        a.backlight = b.mode == tt::BacklightCompensationMode::ON;
-        if let Some(v) = b.level {
-            a.backlight_level = level("BacklightCompensation/Level", v, r.backlight_level)?;
-        }
-    }
-    if let Some(w) = &req.wide_dynamic_range {
-        if !r.has_wdr {
-            return Err("WideDynamicRange is not supported".into());
-        }
-        a.wdr = w.mode == tt::WideDynamicMode::ON;
-        if let Some(v) = w.level {
-            a.wdr_level = level("WideDynamicRange/Level", v, r.wdr_level)?;
-        }
-    }
+    };
+    let mut p = IspPatch {
+        brightness: req.brightness,
+        contrast: req.contrast,
+        saturation: req.color_saturation,
+        sharpness: req.sharpness,
+        backlight: req
+            .backlight_compensation
+            .as_ref()
+            .map(|b| (b.mode == tt::BacklightCompensationMode::ON, b.level)),
+        wdr: req
+            .wide_dynamic_range
+            .as_ref()
+            .map(|w| (w.mode == tt::WideDynamicMode::ON, w.level)),
+        ircut: req.ir_cut_filter.map(ircut_from_onvif),
+        ..IspPatch::default()
+    };
     if let Some(e) = &req.exposure {
-        let mode = match e.mode {
-            tt::ExposureMode::AUTO => AutoMode::Auto,
-            tt::ExposureMode::MANUAL => AutoMode::Manual,
-        };
-        if !r.exposure_modes.contains(&mode) {
-            return Err(format!("Exposure/Mode {:?} is not supported", e.mode));
-        }
         let unsupported = [
             ("Priority", e.priority.is_some()),
             ("Window", e.window.is_some()),
@@ -317,36 +315,18 @@ pub fn apply_settings(
         if let Some((name, _)) = unsupported.iter().find(|(_, present)| *present) {
             return Err(format!("Exposure/{name} is not supported (see GetOptions)"));
         }
-        a.exposure_mode = mode;
-        if let Some(v) = e.exposure_time {
-            a.exposure_time_us = level("Exposure/ExposureTime", v, r.exposure_time_us)?;
-        }
-        if let Some(v) = e.gain {
-            a.gain = level("Exposure/Gain", v, r.gain)?;
-        }
-    }
-    if let Some(m) = req.ir_cut_filter {
-        let mode = ircut_from_onvif(m);
-        if !r.ircut_modes.contains(&mode) {
-            return Err(format!("IrCutFilter {m:?} is not supported"));
-        }
-        a.ircut = mode;
+        p.exposure = Some((
+            auto(e.mode == tt::ExposureMode::MANUAL),
+            e.exposure_time,
+            e.gain,
+        ));
     }
     if let Some(w) = &req.white_balance {
-        let mode = match w.mode {
-            tt::WhiteBalanceMode::AUTO => AutoMode::Auto,
-            tt::WhiteBalanceMode::MANUAL => AutoMode::Manual,
-        };
-        if !r.wb_modes.contains(&mode) {
-            return Err(format!("WhiteBalance/Mode {:?} is not supported", w.mode));
-        }
-        a.wb_mode = mode;
-        if let Some(v) = w.cr_gain {
-            a.wb_cr_gain = level("WhiteBalance/CrGain", v, r.wb_cr_gain)?;
-        }
-        if let Some(v) = w.cb_gain {
-            a.wb_cb_gain = level("WhiteBalance/CbGain", v, r.wb_cb_gain)?;
-        }
+        p.white_balance = Some((
+            auto(w.mode == tt::WhiteBalanceMode::MANUAL),
+            w.cr_gain,
+            w.cb_gain,
+        ));
     }
     if let Some(f) = &req.focus {
         if focus.is_none() {
@@ -374,7 +354,7 @@ pub fn apply_settings(
             return Err("ToneCompensation/Defogging/NoiseReduction are not supported".into());
         }
     }
-    Ok(a)
+    Ok(p)
 }
 
 /// GetMoveOptions: the moves `NVT_FOCUS_*` provide, in its units; empty for a fixed lens.
@@ -541,11 +521,10 @@ impl ImagingService for Imaging {
     ) -> Result<timg::SetImagingSettingsResponse, Fault> {
         let vi = self.source(&req.video_source_token)?;
         self.range(vi)?;
-        let focus = self.focus(vi);
-        let settings = req.imaging_settings;
+        let patch = isp_patch(&req.imaging_settings, self.focus(vi)).map_err(settings_invalid)?;
         let change = Change::Imaging {
             source_token: req.video_source_token,
-            edit: Box::new(move |current, range| apply_settings(&settings, current, range, focus)),
+            patch,
         };
         match self.core.apply(change).await {
             Ok(_) => Ok(timg::SetImagingSettingsResponse::default()),
@@ -589,16 +568,17 @@ impl ImagingService for Imaging {
     ) -> Result<timg::MoveResponse, Fault> {
         let vi = self.source(&req.video_source_token)?;
         let info = self.moving_focus(vi)?;
-        let sdk = self.camera.sdk();
-        let position = sdk.focus_status(vi).map_err(sdk_fault)?.position;
+        let sdk = self.camera.sdk().clone();
+        let status = sdk.clone();
+        let position = blocking(move || status.focus_status(vi)).await?.position;
         let cmd = focus_command(&req.focus, info, position)
             .map_err(|r| Fault::invalid_arg_val(None, r))?;
-        match cmd {
+        blocking(move || match cmd {
             FocusCommand::To { position, speed } => sdk.focus_move_absolute(vi, position, speed),
             FocusCommand::Continuous { speed } => sdk.focus_move_continuous(vi, speed),
             FocusCommand::Stop => sdk.focus_stop(vi),
-        }
-        .map_err(sdk_fault)?;
+        })
+        .await?;
         tracing::debug!(vi, ?cmd, "focus move");
         Ok(timg::MoveResponse::default())
     }
@@ -606,7 +586,8 @@ impl ImagingService for Imaging {
     async fn stop(&self, _: &RequestContext, req: timg::Stop) -> Result<timg::StopResponse, Fault> {
         let vi = self.source(&req.video_source_token)?;
         self.moving_focus(vi)?;
-        self.camera.sdk().focus_stop(vi).map_err(sdk_fault)?;
+        let sdk = self.camera.sdk().clone();
+        blocking(move || sdk.focus_stop(vi)).await?;
         Ok(timg::StopResponse::default())
     }
 
@@ -619,7 +600,8 @@ impl ImagingService for Imaging {
         let focus_status20 = match self.focus(vi) {
             None => None,
             Some(_) => {
-                let s = self.camera.sdk().focus_status(vi).map_err(sdk_fault)?;
+                let sdk = self.camera.sdk().clone();
+                let s = blocking(move || sdk.focus_status(vi)).await?;
                 Some(tt::FocusStatus20 {
                     position: s.position as f32,
                     move_status: match s.state {
@@ -672,6 +654,19 @@ impl Advertised for ImagingEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::camera::change::patch_isp;
+
+    /// The translation, then the camera core's check (what a SetImagingSettings goes
+    /// through, without the transaction).
+    fn apply_settings(
+        req: &tt::ImagingSettings20,
+        current: &IspAttr,
+        r: &IspRange,
+        focus: Option<FocusInfo>,
+    ) -> Result<IspAttr, String> {
+        let patch = isp_patch(req, focus)?;
+        patch_isp(current, r, &patch).map_err(|e| e.to_string())
+    }
 
     fn lvl() -> Range {
         Range { min: 0, max: 100 }

@@ -29,7 +29,9 @@ use std::sync::Arc;
 use crate::camera::change::{
     EncoderRequest, H264Request, MetadataRequest, ProfileChange, RateRequest, SourceRequest,
 };
-use crate::camera::{Camera, Change, ChangeError, Core, Outcome, source_token};
+use crate::camera::{
+    Camera, Change, ChangeError, Core, EncoderLimits, Outcome, encoder_source, source_token,
+};
 use crate::onvif::directory::Advertised;
 use crate::onvif::endpoint::{MEDIA_PATH, SNAPSHOT_PREFIX};
 use crate::onvif::generated::{media, trt, tt};
@@ -126,6 +128,8 @@ fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
         // Media 1 has no subcode for a malformed token: env:Sender/ter:InvalidArgVal.
         ChangeError::BadToken(r) => Fault::invalid_arg_val(None, r),
         e @ (ChangeError::User(_)
+        | ChangeError::Scope(_)
+        | ChangeError::Network(_)
         | ChangeError::Hardware(_)
         | ChangeError::Storage(_)
         | ChangeError::Stopping) => internal(e),
@@ -154,29 +158,21 @@ fn multicast_to_tt(m: &Multicast) -> tt::MulticastConfiguration {
     }
 }
 
+/// A MulticastConfiguration in the model's terms. Only decoding: the rules (a multicast
+/// group, an even RTP port, a TTL of at least 1) are the settings model's, checked once by
+/// the camera core's plan (`settings::validate`).
 fn multicast_from_tt(m: &tt::MulticastConfiguration) -> Result<Multicast, Fault> {
     let address = match (&m.address.type_, &m.address.ipv4_address) {
         (tt::IPType::IPv4, Some(a)) => a.trim().to_owned(),
         _ => return Err(config_modify("only IPv4 multicast groups are supported")),
     };
-    match address.parse::<std::net::Ipv4Addr>() {
-        Ok(ip) if ip.is_multicast() => {}
-        _ => {
-            return Err(config_modify(format!(
-                "{address:?} is not an IPv4 multicast address"
-            )));
-        }
+    if address.parse::<std::net::Ipv4Addr>().is_err() {
+        return Err(config_modify(format!("{address:?} is not an IPv4 address")));
     }
     let port = u16::try_from(m.port)
-        .ok()
-        .filter(|p| *p != 0 && p % 2 == 0)
-        .ok_or_else(|| {
-            config_modify(format!("multicast port {} must be even, 2..=65534", m.port))
-        })?;
+        .map_err(|_| config_modify(format!("multicast port {} outside 0..=65535", m.port)))?;
     let ttl = u8::try_from(m.ttl)
-        .ok()
-        .filter(|t| *t != 0)
-        .ok_or_else(|| config_modify(format!("multicast TTL {} outside 1..=255", m.ttl)))?;
+        .map_err(|_| config_modify(format!("multicast TTL {} outside 0..=255", m.ttl)))?;
     Ok(Multicast {
         address,
         port,
@@ -185,18 +181,14 @@ fn multicast_from_tt(m: &tt::MulticastConfiguration) -> Result<Multicast, Fault>
     })
 }
 
+/// A SessionTimeout duration in whole seconds (its bounds are checked by the camera core's
+/// plan, with the other values).
 fn session_timeout(s: &str) -> Result<u32, Fault> {
     let d = crate::xml::xsd::parse_duration(s.trim())
         .filter(|d| !d.negative)
         .and_then(|d| d.approx_millis())
         .ok_or_else(|| config_modify(format!("session timeout {s:?} is not a duration")))?;
-    let secs = d / 1000;
-    if secs == 0 || secs > MAX_SESSION_TIMEOUT_SECS {
-        return Err(config_modify(format!(
-            "session timeout {s:?} outside PT1S..=PT{MAX_SESSION_TIMEOUT_SECS}S"
-        )));
-    }
-    Ok(secs as u32)
+    Ok(u32::try_from(d / 1000).unwrap_or(u32::MAX))
 }
 
 /// The host part of a Host header value (`h`, `h:p`, `[v6]`, `[v6]:p`).
@@ -351,29 +343,17 @@ impl Media {
         p.video_encoder.clone().ok_or_else(|| incomplete(token))
     }
 
-    /// The sensor the options of a configuration are for (one sensor: the first).
-    fn sensor(
+    /// What a configuration may hold on this hardware (the limits the camera core checks
+    /// a change against), from the video source it encodes.
+    fn limits(
         camera: &Camera,
         settings: &Settings,
         encoder: Option<&VideoEncoderConfig>,
-    ) -> Result<crate::sdk::VideoSourceInfo, Fault> {
-        let vi = encoder
-            .and_then(|e| {
-                settings
-                    .media
-                    .profiles
-                    .iter()
-                    .filter(|p| p.video_encoder.as_deref() == Some(e.token.as_str()))
-                    .filter_map(|p| p.video_source.as_deref())
-                    .filter_map(|t| settings.media.video_sources.iter().find(|v| v.token == t))
-                    .map(|v| v.source)
-                    .next()
-            })
-            .unwrap_or(0);
+    ) -> Result<EncoderLimits, Fault> {
+        let vi = encoder.map_or(0, |e| encoder_source(settings, &e.token));
         camera
-            .video_sources()
-            .get(vi as usize)
-            .cloned()
+            .facts()
+            .encoder_limits(vi)
             .ok_or_else(|| internal(format!("no video source {vi}")))
     }
 
@@ -742,9 +722,9 @@ impl media::MediaService for Media {
                 encoder = p.video_encoder.as_deref().and_then(|e| s.encoder(e));
             }
         }
-        let sensor = Self::sensor(&camera, &s, encoder)?;
+        let limits = Self::limits(&camera, &s, encoder)?;
         Ok(trt::GetVideoEncoderConfigurationOptionsResponse {
-            options: options::encoder_options(camera.encoder_caps(), &sensor),
+            options: options::encoder_options(&limits),
         })
     }
 
@@ -859,10 +839,13 @@ impl media::MediaService for Media {
     ) -> Result<trt::SetSynchronizationPointResponse, Fault> {
         let encoder = self.streamed_profile(&req.profile_token)?;
         let camera = self.camera()?;
-        camera
+        let channel = camera
             .channel(&encoder)
-            .ok_or_else(|| internal(format!("no encoder channel for {encoder:?}")))?
-            .request_idr()
+            .ok_or_else(|| internal(format!("no encoder channel for {encoder:?}")))?;
+        // An SDK call may block: on the blocking pool, never on an async worker.
+        tokio::task::spawn_blocking(move || channel.request_idr())
+            .await
+            .map_err(internal)?
             .map_err(internal)?;
         Ok(Default::default())
     }
@@ -1236,16 +1219,17 @@ mod tests {
     }
 
     #[test]
-    fn session_timeouts_parse_and_are_bounded() {
+    fn session_timeouts_parse() {
         assert_eq!(session_timeout("PT60S").unwrap(), 60);
         assert_eq!(session_timeout("PT2M").unwrap(), 120);
-        assert!(session_timeout("PT0S").is_err());
-        assert!(session_timeout("P1D").is_err());
+        // Bounds are the plan's (camera::change tests).
+        assert_eq!(session_timeout("P1D").unwrap(), 86_400);
+        assert!(session_timeout("-PT1S").is_err());
         assert!(session_timeout("sixty").is_err());
     }
 
     #[test]
-    fn multicast_must_be_an_ipv4_group_with_an_even_port() {
+    fn multicast_is_decoded_as_ipv4() {
         let ok = multicast_to_tt(&Multicast {
             address: "239.1.2.3".into(),
             port: 5000,
@@ -1253,11 +1237,13 @@ mod tests {
             auto_start: false,
         });
         assert_eq!(multicast_from_tt(&ok).unwrap().port, 5000);
+        // What is no IPv4 address, port or TTL at all; the model's rules (a group, an even
+        // port, TTL >= 1) are checked by the plan.
         for (addr, port, ttl) in [
-            ("10.0.0.1", 5000, 1),
-            ("239.1.2.3", 5001, 1),
-            ("239.1.2.3", 5000, 0),
+            ("ff02::1", 5000, 1),
+            ("239.1.2", 5000, 1),
             ("239.1.2.3", 70000, 1),
+            ("239.1.2.3", 5000, 256),
         ] {
             let mut m = ok.clone();
             m.address.ipv4_address = Some(addr.into());

@@ -73,51 +73,6 @@ pub struct IspRange {
     pub wb_modes: Vec<AutoMode>,
 }
 
-impl IspRange {
-    /// Checks settings against the ranges, naming the first offending field.
-    pub fn check(&self, a: &IspAttr) -> Result<(), String> {
-        let levels = [
-            ("brightness", a.brightness, self.brightness),
-            ("contrast", a.contrast, self.contrast),
-            ("saturation", a.saturation, self.saturation),
-            ("sharpness", a.sharpness, self.sharpness),
-            ("backlight level", a.backlight_level, self.backlight_level),
-            ("WDR level", a.wdr_level, self.wdr_level),
-            ("exposure time", a.exposure_time_us, self.exposure_time_us),
-            ("gain", a.gain, self.gain),
-            ("white balance Cr gain", a.wb_cr_gain, self.wb_cr_gain),
-            ("white balance Cb gain", a.wb_cb_gain, self.wb_cb_gain),
-        ];
-        for (name, v, r) in levels {
-            if !r.contains(v) {
-                return Err(format!("{name} {v} outside {}..={}", r.min, r.max));
-            }
-        }
-        if !self.ircut_modes.contains(&a.ircut) {
-            return Err(format!("IR cut filter mode {:?} is not supported", a.ircut));
-        }
-        if a.backlight && !self.has_backlight {
-            return Err("backlight compensation is not supported".into());
-        }
-        if a.wdr && !self.has_wdr {
-            return Err("wide dynamic range is not supported".into());
-        }
-        if !self.exposure_modes.contains(&a.exposure_mode) {
-            return Err(format!(
-                "exposure mode {:?} is not supported",
-                a.exposure_mode
-            ));
-        }
-        if !self.wb_modes.contains(&a.wb_mode) {
-            return Err(format!(
-                "white balance mode {:?} is not supported",
-                a.wb_mode
-            ));
-        }
-        Ok(())
-    }
-}
-
 fn range(r: ffi::NVT_RANGE_S) -> Range {
     Range {
         min: r.min,

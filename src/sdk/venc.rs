@@ -44,8 +44,10 @@ pub struct EncoderAttr {
     pub qp: u32,
 }
 
-/// What the encoder hardware can do (`NVT_VENC_CAPS_S`). ONVIF options are built from this,
-/// so clients are offered exactly what encodes.
+/// What the encoder hardware can do (`NVT_VENC_CAPS_S`). The camera core checks changes
+/// against it and ONVIF options are built from it (`camera::caps`), so clients are offered
+/// exactly what encodes; a value outside it that still reaches the SDK gets the SDK's own
+/// error (`NVT_ERR_INVALID_ARG`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncoderCaps {
     pub codecs: Vec<Codec>,
@@ -57,47 +59,6 @@ pub struct EncoderCaps {
     pub bitrate_kbps: (u32, u32),
     pub gop: (u32, u32),
     pub qp: (u32, u32),
-}
-
-impl EncoderCaps {
-    /// Checks an attribute set against the capabilities, naming the first offending field.
-    pub fn check(&self, attr: &EncoderAttr) -> Result<(), String> {
-        let within = |v: u32, (lo, hi): (u32, u32)| v >= lo && v <= hi;
-        if !self.codecs.contains(&attr.codec) {
-            return Err(format!("encoding {:?} is not supported", attr.codec));
-        }
-        if !self.resolutions.contains(&(attr.width, attr.height)) {
-            return Err(format!(
-                "resolution {}x{} is not supported",
-                attr.width, attr.height
-            ));
-        }
-        if !within(attr.fps, self.fps) {
-            return Err(format!(
-                "frame rate {} outside {}..={}",
-                attr.fps, self.fps.0, self.fps.1
-            ));
-        }
-        if !self.rc_modes.contains(&attr.rc) {
-            return Err(format!("rate control {:?} is not supported", attr.rc));
-        }
-        if !within(attr.bitrate_kbps, self.bitrate_kbps) {
-            return Err(format!(
-                "bitrate {} kb/s outside {}..={}",
-                attr.bitrate_kbps, self.bitrate_kbps.0, self.bitrate_kbps.1
-            ));
-        }
-        if !within(attr.gop, self.gop) {
-            return Err(format!(
-                "GOP {} outside {}..={}",
-                attr.gop, self.gop.0, self.gop.1
-            ));
-        }
-        if attr.codec == Codec::H264 && !self.h264_profiles.contains(&attr.profile) {
-            return Err(format!("H.264 profile {:?} is not supported", attr.profile));
-        }
-        Ok(())
-    }
 }
 
 fn bits<T: Copy>(mask: u32, all: &[(u32, T)]) -> Vec<T> {

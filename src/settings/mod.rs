@@ -6,10 +6,8 @@
 //! - `validate`: the invariants a loaded or updated model must hold.
 //! - `store`: atomic persistence (temp file, fsync, rename, fsync dir) and updates, each
 //!   computed from the current settings under the writer lock.
-//! - `admin`: the administrator the device always has (first start, recovery).
 //! - `timezone`: time zone names clients send, resolved to POSIX TZ strings.
 
-pub mod admin;
 mod model;
 mod store;
 pub mod timezone;

@@ -58,9 +58,10 @@ pub fn parse(bytes: &[u8]) -> Result<Settings, String> {
 /// The settings of a running daemon: a current snapshot for readers, serialised writers.
 ///
 /// Every change is computed from the current settings while the writer lock is held
-/// ([`SettingsStore::update`], or [`SettingsStore::writer`] for a change that also drives the
-/// hardware, see `camera::Core`): a change computed from an older snapshot and written back
-/// whole would silently undo whatever was committed in between (issue 14 item 10).
+/// ([`SettingsStore::writer`]: the daemon's changes all go through `camera::Core`, which holds
+/// it for a whole transaction; [`SettingsStore::update`] serves tests and offline tools): a
+/// change computed from an older snapshot and written back whole would silently undo
+/// whatever was committed in between (issue 14 item 10).
 pub struct SettingsStore {
     dir: PathBuf,
     current: RwLock<Arc<Settings>>,
@@ -106,7 +107,7 @@ impl SettingsStore {
     /// A file whose only fault is that it has users but no administrator (left by an older
     /// nvt, see docs/settings.md) still opens: [`SettingsStore::lacks_administrator`] is then
     /// true, every update is refused until one is added, and the daemon either recovers with
-    /// `NVT_ADMIN_PASSWORD` or stops with a message saying so (`settings::admin`).
+    /// `NVT_ADMIN_PASSWORD` or stops with a message saying so (`camera::admin`).
     pub fn open(dir: &Path) -> Result<(SettingsStore, bool), LoadError> {
         let state_err = |source| LoadError::StateDir {
             path: dir.to_owned(),

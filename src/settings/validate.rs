@@ -37,7 +37,7 @@ pub fn validate(s: &Settings) -> Result<(), String> {
 /// "At least one administrator": a device with accounts has an Administrator, or it can never
 /// be administered again over ONVIF (users, network, reboot, factory reset all need one).
 /// No user at all is the state before the first start completes (the daemon then creates
-/// `admin`, see `settings::admin`).
+/// `admin`, see `camera::admin`).
 pub fn check_administrator(s: &Settings) -> Result<(), String> {
     if s.users.is_empty() || administrators(&s.users) > 0 {
         Ok(())

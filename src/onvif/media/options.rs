@@ -1,10 +1,11 @@
-//! What the Media service offers clients, built from what the SDK reports: encoder options
-//! from `EncoderCaps` (resolutions, frame-rate, bitrate and GOP ranges, H.264 profiles),
-//! video source options from the sensor. Nothing here is a constant a port could contradict.
+//! What the Media service offers clients, rendered from the facts the camera core checks
+//! changes against: encoder options from `camera::EncoderLimits` (resolutions, frame-rate,
+//! bitrate and GOP ranges, H.264 profiles, quality), video source options from the sensor.
+//! Nothing here is a constant a port could contradict, and nothing here is checked again.
 
-pub use crate::camera::{QUALITY_RANGE, frame_rates, resolutions};
+use crate::camera::EncoderLimits;
 use crate::onvif::generated::tt;
-use crate::sdk::{Codec, EncoderCaps, H264Profile, VideoSourceInfo};
+use crate::sdk::{H264Profile, VideoSourceInfo};
 
 pub fn h264_profile(p: H264Profile) -> tt::H264Profile {
     match p {
@@ -34,32 +35,28 @@ fn range((min, max): (u32, u32)) -> tt::IntRange {
 /// GetVideoEncoderConfigurationOptions: H.264 only (the RTSP server packetizes H.264; an
 /// SDK that also offers JPEG or H.265 does not make them streamable), with the bitrate range
 /// in the Media 1 extension (`tt:Extension/tt:H264/tt:BitrateRange`).
-pub fn encoder_options(
-    caps: &EncoderCaps,
-    source: &VideoSourceInfo,
-) -> tt::VideoEncoderConfigurationOptions {
+pub fn encoder_options(limits: &EncoderLimits) -> tt::VideoEncoderConfigurationOptions {
     let mut options = tt::VideoEncoderConfigurationOptions {
         guaranteed_frame_rate_supported: Some(false),
-        quality_range: range(QUALITY_RANGE),
+        quality_range: range(limits.quality),
         ..Default::default()
     };
-    if !caps.codecs.contains(&Codec::H264) {
+    if !limits.h264 {
         return options;
     }
-    let resolutions_available: Vec<tt::VideoResolution> = resolutions(caps, source)
-        .into_iter()
-        .map(|(w, h)| tt::VideoResolution {
+    let resolutions_available: Vec<tt::VideoResolution> = (limits.resolutions.iter())
+        .map(|&(w, h)| tt::VideoResolution {
             width: w as i32,
             height: h as i32,
         })
         .collect();
-    let profiles: Vec<tt::H264Profile> = caps
+    let profiles: Vec<tt::H264Profile> = limits
         .h264_profiles
         .iter()
         .map(|&p| h264_profile(p))
         .collect();
-    let gov = range(caps.gop);
-    let fps = range(frame_rates(caps, source));
+    let gov = range(limits.gop);
+    let fps = range(limits.fps);
     // Only every frame is encoded (EncodingInterval 1).
     let interval = range((1, 1));
     options.h264 = Some(tt::H264Options {
@@ -76,7 +73,7 @@ pub fn encoder_options(
             frame_rate_range: fps,
             encoding_interval_range: interval,
             h264_profiles_supported: profiles,
-            bitrate_range: range(caps.bitrate_kbps),
+            bitrate_range: range(limits.bitrate_kbps),
             ..Default::default()
         }),
         ..Default::default()
@@ -109,7 +106,7 @@ pub fn source_options(sources: &[VideoSourceInfo]) -> tt::VideoSourceConfigurati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::RateControl;
+    use crate::sdk::{Codec, EncoderCaps, RateControl};
 
     fn caps() -> EncoderCaps {
         EncoderCaps {
@@ -135,7 +132,7 @@ mod tests {
 
     #[test]
     fn encoder_options_follow_the_caps_and_the_sensor() {
-        let o = encoder_options(&caps(), &sensor());
+        let o = encoder_options(&EncoderLimits::new(&caps(), &sensor()));
         let h = o.h264.unwrap();
         let sizes: Vec<(i32, i32)> = h
             .resolutions_available
@@ -159,7 +156,7 @@ mod tests {
     fn no_h264_means_no_encoding_offered() {
         let mut c = caps();
         c.codecs = vec![Codec::Mjpeg];
-        let o = encoder_options(&c, &sensor());
+        let o = encoder_options(&EncoderLimits::new(&c, &sensor()));
         assert!(o.h264.is_none() && o.extension.is_none());
     }
 }

@@ -8,11 +8,10 @@ use anyhow::Context;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::auth::UserLevel;
+use crate::settings::validate::check_new_password;
 
-use super::model::User;
-use super::store::SettingsStore;
-use super::validate::check_new_password;
+use super::change::Change;
+use super::core::Core;
 
 /// The administrator created at first start (and by a recovery).
 pub const FIRST_ADMIN: &str = "admin";
@@ -43,7 +42,10 @@ pub enum AdminOutcome {
 ///   becomes an administrator with that password (created if missing); without it, an error
 ///   that names the file and the recovery. Only whoever starts the daemon can do this.
 /// - Otherwise `NVT_ADMIN_PASSWORD` is ignored.
-pub fn ensure_admin(store: &SettingsStore) -> anyhow::Result<AdminOutcome> {
+///
+/// The write is a change of the camera core ([`Change::Administrator`]), like any other.
+pub fn ensure_admin(core: &Core) -> anyhow::Result<AdminOutcome> {
+    let store = core.store();
     let settings = store.get();
     let lacking = store.lacks_administrator();
     if !settings.users.is_empty() && !lacking {
@@ -76,22 +78,11 @@ pub fn ensure_admin(store: &SettingsStore) -> anyhow::Result<AdminOutcome> {
                 store.path().display()
             );
         };
-        store
-            .update(|s| {
-                match s.users.iter_mut().find(|u| u.username == FIRST_ADMIN) {
-                    Some(u) => {
-                        u.password = password;
-                        u.level = UserLevel::Administrator;
-                    }
-                    None => s.users.push(User {
-                        username: FIRST_ADMIN.into(),
-                        password,
-                        level: UserLevel::Administrator,
-                    }),
-                }
-                Ok(())
-            })
-            .context("saving the recovered administrator")?;
+        core.apply_blocking(Change::Administrator {
+            username: FIRST_ADMIN.into(),
+            password,
+        })
+        .context("saving the recovered administrator")?;
         tracing::warn!(
             user = FIRST_ADMIN,
             "the settings had no administrator: \"{FIRST_ADMIN}\" is one again, with the password from {ADMIN_PASSWORD_ENV}"
@@ -102,16 +93,11 @@ pub fn ensure_admin(store: &SettingsStore) -> anyhow::Result<AdminOutcome> {
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
-    store
-        .update(|s| {
-            s.users.push(User {
-                username: FIRST_ADMIN.into(),
-                password: password.clone(),
-                level: UserLevel::Administrator,
-            });
-            Ok(())
-        })
-        .context("saving the first administrator")?;
+    core.apply_blocking(Change::Administrator {
+        username: FIRST_ADMIN.into(),
+        password: password.clone(),
+    })
+    .context("saving the first administrator")?;
     if generated {
         // stdout, apart from the log on stderr, so an installer can capture it; shown once
         // because it is persisted now and this branch never runs again.
