@@ -15,7 +15,8 @@ use std::sync::Arc;
 use clap::Parser;
 use nvt::file_source::{FileSource, load_annex_b};
 use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
-use nvt::stream_hub::{MulticastConfig, StreamConfig, StreamHub, StreamRegistry};
+use nvt::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
+use nvt::stream::{MulticastConfig, StreamConfig};
 
 #[derive(Parser)]
 struct Args {

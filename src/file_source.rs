@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 
 use crate::frame::{Frame, nal_type};
-use crate::stream_hub::StreamHub;
+use crate::rtp::RtpHub;
 
 /// Splits an Annex-B byte stream into NAL units (without start codes).
 pub fn split_nals(data: &Bytes) -> Vec<Bytes> {
@@ -79,7 +79,7 @@ pub struct FileSource {
 impl FileSource {
     /// Publishes `units` to `hub` at `fps`, looping, on its own OS thread (like a capture
     /// thread). PTS is the time since the source started; wall clock is the system time.
-    pub fn start(hub: Arc<StreamHub>, units: Vec<Vec<Bytes>>, fps: f64) -> Self {
+    pub fn start(hub: Arc<RtpHub>, units: Vec<Vec<Bytes>>, fps: f64) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         let period = Duration::from_secs_f64(1.0 / fps);
@@ -103,7 +103,7 @@ impl FileSource {
                         wallclock: SystemTime::now(),
                         keyframe,
                         nals,
-                    });
+                    }, Instant::now());
                     n = n.wrapping_add(1);
                 }
             })

@@ -25,7 +25,7 @@ pub mod sdk;
 pub mod settings;
 pub mod snapshot;
 pub mod soap;
-pub mod stream_hub;
+pub mod stream;
 pub mod streams;
 pub mod web;
 pub mod xml;

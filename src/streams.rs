@@ -16,7 +16,8 @@ use anyhow::Context;
 use crate::camera::Camera;
 use crate::sdk::Capture;
 use crate::settings::{Settings, VideoEncoderConfig};
-use crate::stream_hub::{MulticastConfig, QueueLimits, StreamConfig, StreamHub, StreamRegistry};
+use crate::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
+use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
 
 /// The running streams. Dropping it stops the capture threads.
 pub struct Streams {
@@ -52,7 +53,7 @@ impl Streams {
                 }
             }));
             let sink = hub.clone();
-            let capture = Capture::start(channel, Box::new(move |frame| sink.publish(frame)))
+            let capture = Capture::start(channel, Box::new(move |frame| sink.publish(frame, std::time::Instant::now())))
                 .with_context(|| format!("starting encoder channel {}", enc.channel))?;
             captures.push(capture);
             hubs.insert(enc.token.clone(), hub);

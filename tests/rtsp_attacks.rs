@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::{Harness, Raw, setup_tcp};
 use nvt::rtsp::{Limits, NoAuth};
-use nvt::stream_hub::StreamConfig;
+use nvt::stream::StreamConfig;
 use tokio::io::AsyncWriteExt;
 
 /// Limits whose header timeout cannot fire during a test: a close must come from the bound

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{Harness, Raw, rss_kib, setup_tcp, signal};
 use nvt::rtsp::{Limits, NoAuth};
-use nvt::stream_hub::StreamConfig;
+use nvt::stream::StreamConfig;
 use retina::client::{TcpTransportOptions, Transport, UdpTransportOptions};
 use tokio::process::Command;
 

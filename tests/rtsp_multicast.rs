@@ -20,7 +20,8 @@ use std::time::Duration;
 use common::{Raw, setup_tcp};
 use nvt::file_source::{FileSource, load_annex_b};
 use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
-use nvt::stream_hub::{MulticastConfig, StreamConfig, StreamHub, StreamRegistry};
+use nvt::rtp::{RtpHub, RtpRegistry};
+use nvt::stream::{MulticastConfig, StreamConfig};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
@@ -91,8 +92,8 @@ async fn multicast_server_child() {
         }),
         ..StreamConfig::default()
     };
-    let registry = StreamRegistry::new();
-    let hub = StreamHub::new("main", config);
+    let registry = RtpRegistry::new();
+    let hub = RtpHub::new("main", config);
     registry.register("main", hub.clone());
     let _source = FileSource::start(hub, load_annex_b(&common::sample()).unwrap(), common::FPS);
     let server = RtspServer::start(

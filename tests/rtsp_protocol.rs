@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Harness, Raw};
 use nvt::rtsp::{AuthDecision, AuthRequest, Limits, NoAuth};
-use nvt::stream_hub::StreamConfig;
+use nvt::stream::StreamConfig;
 
 use common::setup_tcp;
 

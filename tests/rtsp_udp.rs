@@ -25,7 +25,8 @@ use common::{Raw, setup_tcp};
 use nvt::file_source::{FileSource, load_annex_b};
 use nvt::frame::Frame;
 use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
-use nvt::stream_hub::{StreamConfig, StreamHub, StreamRegistry};
+use nvt::rtp::{RtpHub, RtpRegistry};
+use nvt::stream::StreamConfig;
 use retina::client::{Transport, UdpTransportOptions};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -79,14 +80,14 @@ fn main_stream_clip() -> PathBuf {
 /// A server on loopback fed by a file replay at 25 fps.
 struct Camera {
     server: RtspServer,
-    hub: Arc<StreamHub>,
+    hub: Arc<RtpHub>,
     _source: FileSource,
 }
 
 impl Camera {
     async fn start(clip: &Path) -> Self {
-        let registry = StreamRegistry::new();
-        let hub = StreamHub::new(
+        let registry = RtpRegistry::new();
+        let hub = RtpHub::new(
             "main",
             StreamConfig {
                 framerate: Some(common::FPS),
@@ -176,7 +177,7 @@ fn udp_pair() -> (std::net::UdpSocket, std::net::UdpSocket) {
     loop {
         let rtp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = rtp.local_addr().unwrap().port();
-        if port % 2 != 0 {
+        if !port.is_multiple_of(2) {
             continue;
         }
         if let Ok(rtcp) = std::net::UdpSocket::bind(("127.0.0.1", port + 1)) {
@@ -216,8 +217,8 @@ fn synthetic_frame(n: u32, gop: u32) -> Frame {
 /// live frames with another IDR follow. Zero loss; the first packet is RTP-Info's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn udp_receiver_busy_right_after_play_loses_nothing() {
-    let registry = StreamRegistry::new();
-    let hub = StreamHub::new("main", StreamConfig::default());
+    let registry = RtpRegistry::new();
+    let hub = RtpHub::new("main", StreamConfig::default());
     registry.register("main", hub.clone());
     let server = RtspServer::start(
         ServerConfig::new("127.0.0.1:0".parse().unwrap()),
@@ -228,7 +229,7 @@ async fn udp_receiver_busy_right_after_play_loses_nothing() {
     .unwrap();
     let url = format!("rtsp://{}/main", server.local_addr());
     for n in 0..40 {
-        hub.publish(synthetic_frame(n, 50));
+        hub.publish(synthetic_frame(n, 50), std::time::Instant::now());
     }
     let (rtp, _rtcp) = udp_pair();
     let port = rtp.local_addr().unwrap().port();
@@ -255,7 +256,7 @@ async fn udp_receiver_busy_right_after_play_loses_nothing() {
         std::thread::spawn(move || {
             for n in 40..115 {
                 std::thread::sleep(Duration::from_millis(40));
-                hub.publish(synthetic_frame(n, 50));
+                hub.publish(synthetic_frame(n, 50), std::time::Instant::now());
             }
         })
     };
@@ -410,8 +411,8 @@ async fn http_tunnel_first_packet_is_rtp_info() {
 /// (and their sequence numbers) later; the PLAY waits for it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_packet_is_rtp_info_over_tcp_and_udp() {
-    let registry = StreamRegistry::new();
-    let hub = StreamHub::new("main", StreamConfig::default());
+    let registry = RtpRegistry::new();
+    let hub = RtpHub::new("main", StreamConfig::default());
     registry.register("main", hub.clone());
     let server = RtspServer::start(
         ServerConfig::new("127.0.0.1:0".parse().unwrap()),
@@ -428,7 +429,7 @@ async fn first_packet_is_rtp_info_over_tcp_and_udp() {
             std::thread::sleep(Duration::from_millis(300));
             let mut n = 15;
             while !stop.load(Ordering::Relaxed) {
-                hub.publish(synthetic_frame(n, 25));
+                hub.publish(synthetic_frame(n, 25), std::time::Instant::now());
                 n += 1;
                 std::thread::sleep(Duration::from_millis(40));
             }

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::segmenter::{Segmenter, SegmenterConfig};
 use crate::settings::SettingsStore;
-use crate::stream_hub::{StreamHub, StreamRegistry};
+use crate::rtp::{RtpHub, RtpRegistry};
 
 /// A session with no request for this long stops and frees its segments.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -79,7 +79,7 @@ impl Session {
 
 /// HLS state of one stream hub.
 pub struct LiveStream {
-    hub: Arc<StreamHub>,
+    hub: Arc<RtpHub>,
     config: SegmenterConfig,
     session: Mutex<Option<Arc<Session>>>,
     /// (first msn, generation) for the next session.
@@ -88,7 +88,7 @@ pub struct LiveStream {
 }
 
 impl LiveStream {
-    pub fn hub(&self) -> &Arc<StreamHub> {
+    pub fn hub(&self) -> &Arc<RtpHub> {
         &self.hub
     }
 
@@ -122,7 +122,7 @@ impl LiveStream {
         });
         let frames = self.hub.subscribe_frames();
         // Segments start at an IDR: ask for one rather than wait up to a GOP for it.
-        self.hub.request_keyframe();
+        self.hub.request_keyframe(now);
         tracing::info!(stream = %self.hub.name(), "HLS: session started");
         tokio::spawn(run(self.clone(), session.clone(), frames));
         *slot = Some(session.clone());
@@ -192,14 +192,14 @@ async fn run(
 
 /// The HLS streams by profile token, created on first use from the stream registry.
 pub struct LiveStreams {
-    registry: Arc<StreamRegistry>,
+    registry: Arc<RtpRegistry>,
     store: Arc<SettingsStore>,
     /// By hub name (the encoder token): profiles sharing an encoder share a segmenter.
     streams: Mutex<HashMap<String, Arc<LiveStream>>>,
 }
 
 impl LiveStreams {
-    pub fn new(registry: Arc<StreamRegistry>, store: Arc<SettingsStore>) -> Self {
+    pub fn new(registry: Arc<RtpRegistry>, store: Arc<SettingsStore>) -> Self {
         LiveStreams {
             registry,
             store,
@@ -207,7 +207,7 @@ impl LiveStreams {
         }
     }
 
-    pub fn registry(&self) -> &Arc<StreamRegistry> {
+    pub fn registry(&self) -> &Arc<RtpRegistry> {
         &self.registry
     }
 

@@ -130,7 +130,12 @@ impl HlsHandler {
 
     /// A stream's variant entry, from its SPS (codec, size) and encoder settings (rate).
     async fn variant(&self, stream: &LiveStream, uri: String) -> playlist::Variant {
-        let params = stream.hub().params(PARAMS_WAIT).await;
+        // A stream that just started (or is being reconfigured) gets a moment to send its
+        // parameter sets; then the variant goes out with what there is.
+        let hub = stream.hub();
+        let params = tokio::time::timeout(PARAMS_WAIT, hub.described())
+            .await
+            .unwrap_or_else(|_| hub.description());
         let track = match (params.sps, params.pps) {
             (Some(s), Some(p)) => fmp4::TrackParams::new(s, p).ok(),
             _ => None,

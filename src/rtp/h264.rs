@@ -44,6 +44,8 @@ const FU_A: u8 = 28;
 /// a 4-byte interleaved header (TCP).
 #[derive(Debug)]
 pub struct RtpFrame {
+    /// The stream's SSRC (RFC 3550 s5.1), the same in every packet.
+    pub ssrc: u32,
     /// The RTP packets in sending order; slices of one shared buffer.
     pub packets: Vec<Bytes>,
     /// Sequence number of the first packet.
@@ -206,6 +208,7 @@ impl H264Packetizer {
             start = end;
         }
         RtpFrame {
+            ssrc: self.ssrc,
             packets,
             first_seq,
             rtp_ts,

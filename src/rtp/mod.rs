@@ -1,6 +1,9 @@
 //! RTP and RTCP, sans-IO: RFC 6184 H.264 packetization, RFC 3550 sender/receiver reports and
-//! the pacing of RTP over UDP.
+//! their schedule, the pacing of RTP over UDP, and RTP as the stream core's packing.
 
 pub mod h264;
 pub mod pacing;
 pub mod rtcp;
+pub mod stream;
+
+pub use stream::{RtpHub, RtpRegistry, RtpViewer, RtpWatch};

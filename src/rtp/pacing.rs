@@ -16,7 +16,7 @@
 //!   IDR is spread over a few frame intervals; at least [`MIN_PACE_RATE`]; and at least the
 //!   backlog over [`CATCH_UP_TIME`], so a viewer that starts at the cached GOP's IDR (or a long
 //!   GOP) catches up to live within about that time, well inside the hub's queue age bound
-//!   (`stream_hub::DEFAULT_MAX_QUEUE_AGE`, 1 s) that would otherwise resync it.
+//!   (`stream::DEFAULT_MAX_QUEUE_AGE`, 1 s) that would otherwise resync it.
 //!
 //! The sender asks [`Pacer::poll`] with the current time and the packets left; it answers
 //! how many may go now, or how long to wait. Nothing here reads a clock or touches a socket

@@ -6,9 +6,11 @@
 //! packet from a session's receiver refreshes the session (RFC 2326 s12.37 allows RTCP as a
 //! liveness sign), and RR report blocks feed the viewer metrics.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{BufMut, Bytes, BytesMut};
+
+use super::h264::RtpFrame;
 
 /// RTCP packet types (RFC 3550 s12.1).
 pub mod packet_type {
@@ -182,6 +184,40 @@ fn blocks(b: &[u8], count: usize) -> Vec<ReportBlock> {
         .collect()
 }
 
+/// When one RTP sender (a viewer, a multicast group) sends its sender reports: with its
+/// first frame, so a receiver can map RTP to wall-clock time from the start (lip sync,
+/// latency), and then with the first frame at least `interval` after the last report
+/// (RFC 3550 s6.2: every few seconds; the daemon uses `rtsp::limits::SR_INTERVAL`). Sans-IO:
+/// the sender passes the time it sends at.
+#[derive(Debug)]
+pub struct SrSchedule {
+    interval: Duration,
+    cname: String,
+    last: Option<Instant>,
+}
+
+impl SrSchedule {
+    pub fn new(interval: Duration, cname: impl Into<String>) -> Self {
+        Self {
+            interval,
+            cname: cname.into(),
+            last: None,
+        }
+    }
+
+    /// The SR + SDES compound to send before `frame`, sent at `now`, if one is due.
+    pub fn report(&mut self, now: Instant, frame: &RtpFrame) -> Option<Bytes> {
+        if self
+            .last
+            .is_some_and(|t| now.saturating_duration_since(t) < self.interval)
+        {
+            return None;
+        }
+        self.last = Some(now);
+        Some(sender_report(&frame.sender_info(), &self.cname))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +282,30 @@ mod tests {
             parse_compound(&[0x81, 201, 0, 1, 0, 0, 0, 0]),
             Err(RtcpError::Count)
         );
+    }
+
+    #[test]
+    fn sender_reports_go_with_the_first_frame_then_every_interval() {
+        use crate::frame::Frame;
+        use crate::rtp::h264::H264Packetizer;
+        let mut p = H264Packetizer::new(0x1234, 0, 0);
+        let f = p.packetize(&Frame {
+            channel: 0,
+            seq: 0,
+            pts: Duration::ZERO,
+            wallclock: UNIX_EPOCH + Duration::from_secs(1),
+            keyframe: false,
+            nals: vec![Bytes::from_static(&[0x41, 1, 2])],
+        });
+        let t0 = Instant::now();
+        let mut s = SrSchedule::new(Duration::from_secs(5), "cam");
+        let first = s.report(t0, &f).expect("with the first frame");
+        let parsed = parse_compound(&first).unwrap();
+        assert!(matches!(parsed[0], RtcpPacket::SenderReport { ssrc: 0x1234, .. }), "{parsed:?}");
+        // 25 fps for 20 s: one more report every 5 s.
+        let sent = (1..500u32)
+            .filter(|i| s.report(t0 + Duration::from_millis(40) * *i, &f).is_some())
+            .count();
+        assert_eq!(sent, 3);
     }
 }

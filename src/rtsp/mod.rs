@@ -1,7 +1,9 @@
 //! The embedded RTSP 1.0 server (RFC 2326): sans-IO cores (`message`, `transport`, `sdp`,
-//! `session`) and the tokio shell (`server`). See `docs/rtsp.md`.
+//! `session`), the tokio shell (`server`) and RTP delivery of the stream core's frames
+//! (`delivery`). See `docs/rtsp.md`.
 
 pub mod auth;
+pub mod delivery;
 pub mod limits;
 pub mod message;
 pub mod sdp;

@@ -8,8 +8,36 @@ use std::fmt::Write;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use bytes::Bytes;
+
 use crate::rtp::h264::{CLOCK_RATE, PAYLOAD_TYPE};
-use crate::stream_hub::{MulticastConfig, StreamParams};
+use crate::stream::{Description, MulticastConfig};
+
+/// What DESCRIBE and SETUP need of a stream: the stream core's description and the SSRC of
+/// its RTP packing.
+#[derive(Clone, Debug, Default)]
+pub struct StreamParams {
+    pub sps: Option<Bytes>,
+    pub pps: Option<Bytes>,
+    pub framerate: Option<f64>,
+    pub ssrc: u32,
+    pub multicast: Option<MulticastConfig>,
+    /// Session timeout SETUP announces and the server enforces (`None`: server default).
+    pub session_timeout: Option<std::time::Duration>,
+}
+
+impl StreamParams {
+    pub fn of(d: Description, ssrc: u32) -> Self {
+        Self {
+            sps: d.sps,
+            pps: d.pps,
+            framerate: d.framerate,
+            ssrc,
+            multicast: d.multicast,
+            session_timeout: d.session_timeout,
+        }
+    }
+}
 
 /// Control URL of the single video track, relative to Content-Base (RFC 2326 C.1.1).
 pub const TRACK_CONTROL: &str = "trackID=0";
@@ -85,7 +113,6 @@ pub fn describe(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
 
     #[test]
     fn sdp_has_h264_parameters_and_parses() {

@@ -1,13 +1,15 @@
 //! The tokio shell around the sans-IO RTSP core: accepts connections, frames requests, runs
-//! [`session::handle`], and moves RTP from [`StreamHub`] viewers to sockets.
+//! [`session::handle`], and starts and stops the stream core's viewers (`crate::stream`),
+//! whose frames [`delivery`] moves to sockets.
 //!
 //! Per connection there are two tasks: the reader (parses, answers through the writer, starts
 //! and stops viewers) and the writer (owns the socket's write half; replies and interleaved
 //! frames go out in order, one `writev` per frame). UDP viewers get one small task each that
-//! sends on the server's shared RTP/RTCP socket pair.
+//! sends on the server's shared RTP/RTCP socket pair. Every streaming task (writer, UDP
+//! viewer, multicast sender) is a [`Task`]: it stops when its handle is dropped.
 
 use std::collections::HashMap;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -22,17 +24,17 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::auth::{AuthDecision, AuthRequest, RtspAuth};
+use super::delivery::{self, Task, UdpDest};
 use super::limits::{
     DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
 };
 use super::message::{self, Incoming, Request};
 use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
 use super::tunnel::{self, TunnelRole};
-use super::udp_batch;
+use super::sdp::StreamParams;
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
-use crate::rtp::pacing::Pacer;
-use crate::rtp::rtcp;
-use crate::stream_hub::{StreamParams, StreamRegistry, Viewer, ViewerWatch};
+use crate::rtp::rtcp::{self, SrSchedule};
+use crate::rtp::{RtpHub, RtpRegistry, RtpViewer, RtpWatch};
 
 /// How the server is set up.
 #[derive(Clone, Debug)]
@@ -91,7 +93,7 @@ enum Out {
     Reply(Vec<u8>, bool),
     Attach {
         session: String,
-        viewer: Viewer,
+        viewer: RtpViewer,
         rtp: u8,
         rtcp: u8,
     },
@@ -121,7 +123,7 @@ struct TunnelWait {
 }
 
 struct Shared {
-    registry: Arc<StreamRegistry>,
+    registry: Arc<RtpRegistry>,
     auth: Arc<dyn RtspAuth>,
     limits: Limits,
     cname: String,
@@ -130,7 +132,7 @@ struct Shared {
     conns: Mutex<HashMap<ConnId, mpsc::UnboundedSender<Control>>>,
     /// Connection slots: per-address limits and the reserve (`conn_slots`).
     slots: SharedSlots,
-    udp_viewers: Mutex<HashMap<String, JoinHandle<()>>>,
+    udp_viewers: Mutex<HashMap<String, Task>>,
     /// One multicast sender per hub (encoder), with the sessions that keep it running (an
     /// ONVIF StartMulticastStreaming counts as one per path, see [`MULTICAST_START_SESSION`]).
     multicast: Mutex<HashMap<String, MulticastSender>>,
@@ -168,7 +170,7 @@ impl RtspServer {
     /// Binds the RTSP listener and the UDP pair and starts serving the registry's streams.
     pub async fn start(
         config: ServerConfig,
-        registry: Arc<StreamRegistry>,
+        registry: Arc<RtpRegistry>,
         auth: Arc<dyn RtspAuth>,
     ) -> io::Result<Self> {
         let listener = TcpListener::bind(config.bind).await?;
@@ -261,16 +263,17 @@ impl RtspServer {
         for t in self.tasks {
             let _ = t.await;
         }
-        let udp: Vec<JoinHandle<()>> = lock(&self.shared.udp_viewers)
+        // Dropping a streaming task stops it.
+        let udp: Vec<Task> = lock(&self.shared.udp_viewers)
             .drain()
             .map(|(_, t)| t)
             .collect();
-        for t in udp {
-            t.abort();
-        }
-        for (_, m) in lock(&self.shared.multicast).drain() {
-            m.task.abort();
-        }
+        drop(udp);
+        let multicast: Vec<MulticastSender> = lock(&self.shared.multicast)
+            .drain()
+            .map(|(_, m)| m)
+            .collect();
+        drop(multicast);
         // Connection tasks watch the same channel; give them a moment to close.
         for _ in 0..100 {
             if self.shared.open.load(Ordering::Relaxed) == 0 {
@@ -400,11 +403,11 @@ fn stop_viewer(shared: &Shared, session: &str, owner: ConnId) {
     }
 }
 
-struct RegistryStreams<'a>(&'a StreamRegistry);
+struct RegistryStreams<'a>(&'a RtpRegistry);
 
 impl Streams for RegistryStreams<'_> {
     fn params(&self, name: &str) -> Option<StreamParams> {
-        self.0.get(name).map(|h| h.params_now())
+        self.0.get(name).map(|h| delivery::describe(&h))
     }
 }
 
@@ -634,7 +637,7 @@ async fn serve<R, W>(
     let (tx, rx) = mpsc::channel::<Out>(16);
     let (ctl, ctl_rx) = mpsc::unbounded_channel::<Control>();
     lock(&shared.conns).insert(conn, ctl);
-    let mut writer = tokio::spawn(writer_task(wr, rx, ctl_rx, shared.clone()));
+    let mut writer = Task::spawn(writer_task(wr, rx, ctl_rx, shared.clone()));
     let limits = shared.limits.clone();
     let mut last_activity = tokio::time::Instant::now();
     let mut partial_since: Option<tokio::time::Instant> = None;
@@ -718,13 +721,9 @@ async fn serve<R, W>(
     lock(&shared.conns).remove(&conn);
     drop(tx);
     if !writer.is_finished() {
-        // Let the writer flush a final reply, but never wait on a stuck peer.
-        if tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer)
-            .await
-            .is_err()
-        {
-            writer.abort();
-        }
+        // Let the writer flush a final reply, but never wait on a stuck peer: past the
+        // timeout it is dropped here, which stops it.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer).await;
     }
 }
 
@@ -782,7 +781,7 @@ async fn on_request(
         && let Some((name, _)) = session::stream_of_uri(&req.uri)
         && let Some(hub) = shared.registry.get(&name)
     {
-        hub.params(DESCRIBE_PARAMS_WAIT).await;
+        delivery::describe_when_ready(&hub, DESCRIBE_PARAMS_WAIT).await;
     }
     let ctx = Context {
         conn,
@@ -819,13 +818,13 @@ async fn on_request(
                     (None, watch, go)
                 }
                 _ => {
-                    let viewer = hub.subscribe(peer.to_string());
+                    let viewer = hub.subscribe(peer.to_string(), Instant::now());
                     let watch = viewer.watch();
                     (Some(viewer), watch, None)
                 }
             };
-            if let Some(first) = watch.next_start(session::RTP_INFO_WAIT).await {
-                reply = reply.header("RTP-Info", session::rtp_info(&req.uri, first));
+            if let Some(info) = delivery::rtp_info(&watch, &req.uri).await {
+                reply = reply.header("RTP-Info", info);
             }
             let sent = tx.send(Out::Reply(reply.to_bytes(), false)).await.is_ok();
             if let Some(go) = go {
@@ -846,10 +845,9 @@ async fn on_request(
                         .await;
                 }
                 (Delivery::Udp { rtp, rtcp }, Some(viewer)) => {
-                    let task = tokio::spawn(udp_viewer(shared.clone(), viewer, rtp, rtcp));
-                    if let Some(old) = lock(&shared.udp_viewers).insert(session, task) {
-                        old.abort();
-                    }
+                    let task = Task::spawn(udp_viewer(shared.clone(), viewer, rtp, rtcp));
+                    // A viewer this one replaces stops as its task is dropped.
+                    lock(&shared.udp_viewers).insert(session, task);
                 }
                 _ => {}
             }
@@ -875,26 +873,21 @@ async fn on_request(
 /// Stops a session's UDP viewer or leaves its multicast sender (stopping it when the last
 /// session leaves). Interleaved viewers are detached through their connection's writer.
 fn release(shared: &Shared, session: &str) {
-    if let Some(t) = lock(&shared.udp_viewers).remove(session) {
-        t.abort();
-    }
+    // Dropping a task stops it.
+    drop(lock(&shared.udp_viewers).remove(session));
     let mut m = lock(&shared.multicast);
     m.retain(|_, sender| {
         sender.sessions.remove(session);
-        if sender.sessions.is_empty() {
-            sender.task.abort();
-            false
-        } else {
-            true
-        }
+        !sender.sessions.is_empty()
     });
 }
 
 struct MulticastSender {
-    task: JoinHandle<()>,
+    /// Stops the sender when dropped.
+    _task: Task,
     sessions: std::collections::HashSet<String>,
     /// The sender's queue, for the RTP-Info of members joining.
-    watch: ViewerWatch,
+    watch: RtpWatch,
 }
 
 /// Prefix of the pseudo-sessions that keep a multicast sender running between ONVIF
@@ -950,8 +943,8 @@ impl MulticastControl {
         let Some(old) = lock(&shared.multicast).remove(hub.name()) else {
             return Ok(false);
         };
-        old.task.abort();
-        for s in old.sessions {
+        let MulticastSender { sessions, .. } = old; // the old sender stops here
+        for s in sessions {
             join_multicast(&shared, &hub, s, group, ttl);
         }
         Ok(true)
@@ -960,22 +953,14 @@ impl MulticastControl {
     fn resolve(
         &self,
         stream: &str,
-    ) -> Result<
-        (
-            Arc<Shared>,
-            Arc<crate::stream_hub::StreamHub>,
-            SocketAddr,
-            u8,
-        ),
-        MulticastError,
-    > {
+    ) -> Result<(Arc<Shared>, Arc<RtpHub>, SocketAddr, u8), MulticastError> {
         let shared = self.shared.upgrade().ok_or(MulticastError::Stopped)?;
         let hub = shared
             .registry
             .get(stream)
             .ok_or_else(|| MulticastError::NoStream(stream.to_owned()))?;
         let m = hub
-            .params_now()
+            .description()
             .multicast
             .ok_or_else(|| MulticastError::NoGroup(stream.to_owned()))?;
         Ok((
@@ -1000,10 +985,8 @@ impl MulticastControl {
             return false;
         };
         let was = sender.sessions.remove(&start_session(stream));
-        if sender.sessions.is_empty()
-            && let Some(s) = senders.remove(hub.name())
-        {
-            s.task.abort();
+        if sender.sessions.is_empty() {
+            senders.remove(hub.name()); // dropped: stops it
         }
         was
     }
@@ -1015,11 +998,11 @@ impl MulticastControl {
 /// this call started the sender, the gate that holds it until sent or dropped.
 fn join_multicast(
     shared: &Arc<Shared>,
-    hub: &Arc<crate::stream_hub::StreamHub>,
+    hub: &Arc<RtpHub>,
     session: String,
     group: SocketAddr,
     ttl: u8,
-) -> (ViewerWatch, Option<oneshot::Sender<()>>) {
+) -> (RtpWatch, Option<oneshot::Sender<()>>) {
     shared.multicast_total.fetch_add(1, Ordering::Relaxed);
     let mut m = lock(&shared.multicast);
     let mut gate = None;
@@ -1027,16 +1010,16 @@ fn join_multicast(
         std::collections::hash_map::Entry::Occupied(e) => {
             // The group is already sending: this member starts at the next IDR, so ask for
             // one (a new sender starts with the cached GOP instead).
-            hub.request_keyframe();
+            hub.request_keyframe(Instant::now());
             e.into_mut()
         }
         std::collections::hash_map::Entry::Vacant(e) => {
-            let viewer = hub.subscribe(format!("multicast {group}"));
+            let viewer = hub.subscribe(format!("multicast {group}"), Instant::now());
             let watch = viewer.watch();
             let (go, wait) = oneshot::channel();
             gate = Some(go);
             e.insert(MulticastSender {
-                task: tokio::spawn(multicast_sender(shared.clone(), viewer, group, ttl, wait)),
+                _task: Task::spawn(multicast_sender(shared.clone(), viewer, group, ttl, wait)),
                 sessions: Default::default(),
                 watch,
             })
@@ -1052,7 +1035,7 @@ fn join_multicast(
 /// announced its first packet.
 async fn multicast_sender(
     shared: Arc<Shared>,
-    viewer: Viewer,
+    viewer: RtpViewer,
     group: SocketAddr,
     ttl: u8,
     go: oneshot::Receiver<()>,
@@ -1070,29 +1053,22 @@ async fn multicast_sender(
         }
     };
     let _ = sock.set_multicast_ttl_v4(u32::from(ttl));
-    let rtcp_to = SocketAddr::new(group.ip(), group.port().wrapping_add(1));
-    let mut last_sr: Option<Instant> = None;
-    let mut pacer = Pacer::new();
-    while let Ok(f) = viewer.next().await {
-        pacer.start_frame(f.stream_rate, f.bytes + viewer.queued_bytes());
-        if last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
-            last_sr = Some(Instant::now());
-            let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
-            let _ = sock.send_to(&sr, rtcp_to).await;
-        }
-        match udp_batch::send_paced(&sock, &mut pacer, &f.packets, group).await {
-            Ok(bytes) => viewer.sent(bytes),
-            Err(_) => viewer.failed(),
-        }
-    }
+    let dest = UdpDest {
+        rtp: &sock,
+        rtp_to: group,
+        rtcp: &sock,
+        rtcp_to: SocketAddr::new(group.ip(), group.port().wrapping_add(1)),
+    };
+    let reports = SrSchedule::new(SR_INTERVAL, shared.cname.clone());
+    delivery::send_udp(viewer, dest, reports).await;
 }
 
 struct Attached {
     session: String,
-    viewer: Viewer,
+    viewer: RtpViewer,
     rtp: u8,
     rtcp: u8,
-    last_sr: Option<Instant>,
+    reports: SrSchedule,
 }
 
 /// The next frame of any attached session (RFC 2326 s10.12: several sessions may share one
@@ -1103,7 +1079,7 @@ async fn next_frame(
     first: usize,
 ) -> (
     usize,
-    Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream_hub::Kicked>,
+    Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream::Kicked>,
 ) {
     let n = active.len();
     let mut futs: Vec<_> = (0..n)
@@ -1128,7 +1104,7 @@ enum Next {
     Msg(Option<Out>),
     Frame(
         usize,
-        Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream_hub::Kicked>,
+        Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream::Kicked>,
     ),
 }
 
@@ -1181,7 +1157,7 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                     viewer,
                     rtp,
                     rtcp,
-                    last_sr: None,
+                    reports: SrSchedule::new(SR_INTERVAL, shared.cname.clone()),
                 });
             }
             Next::Msg(Some(Out::Detach(session))) => {
@@ -1194,40 +1170,12 @@ async fn writer_task<W: AsyncWrite + Unpin>(
             Next::Frame(i, Ok(f)) => {
                 turn = i + 1;
                 let Some(a) = active.get_mut(i) else { continue };
-                let sr = if a.last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
-                    a.last_sr = Some(Instant::now());
-                    Some(rtcp::sender_report(
-                        &a.viewer.sender_info(&f),
-                        &shared.cname,
-                    ))
-                } else {
-                    None
+                let sr = a.reports.report(Instant::now(), &f);
+                let written = tokio::select! {
+                    r = delivery::write_interleaved(&mut wr, &f, sr.as_ref(), (a.rtp, a.rtcp)) => r.ok(),
+                    _ = a.viewer.kicked() => None,
                 };
-                let mut heads: Vec<[u8; 4]> = Vec::with_capacity(f.packets.len() + 1);
-                if let Some(sr) = &sr {
-                    heads.push(interleaved_header(a.rtcp, sr.len()));
-                }
-                for p in &f.packets {
-                    heads.push(interleaved_header(a.rtp, p.len()));
-                }
-                let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(heads.len() * 2);
-                let mut h = heads.iter();
-                if let Some(sr) = &sr {
-                    iov.push(IoSlice::new(h.next().map(|x| &x[..]).unwrap_or_default()));
-                    iov.push(IoSlice::new(sr));
-                }
-                for p in &f.packets {
-                    iov.push(IoSlice::new(h.next().map(|x| &x[..]).unwrap_or_default()));
-                    iov.push(IoSlice::new(p));
-                }
-                let total: usize = iov.iter().map(|s| s.len()).sum();
-                let ok = tokio::select! {
-                    r = write_all_vectored(&mut wr, &mut iov) => r.is_ok(),
-                    _ = a.viewer.kicked() => false,
-                };
-                if !ok {
-                    break;
-                }
+                let Some(total) = written else { break };
                 a.viewer.sent(total);
             }
         }
@@ -1235,41 +1183,15 @@ async fn writer_task<W: AsyncWrite + Unpin>(
     let _ = tokio::time::timeout(std::time::Duration::from_millis(200), wr.shutdown()).await;
 }
 
-fn interleaved_header(channel: u8, len: usize) -> [u8; 4] {
-    let l = (len as u16).to_be_bytes();
-    [b'$', channel, l[0], l[1]]
-}
-
-/// `write_all` for a scatter list: one `writev` per call, advancing over partial writes.
-async fn write_all_vectored<W: AsyncWrite + Unpin>(
-    wr: &mut W,
-    mut iov: &mut [IoSlice<'_>],
-) -> io::Result<()> {
-    while !iov.is_empty() {
-        let n = wr.write_vectored(iov).await?;
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut iov, n);
-    }
-    Ok(())
-}
-
-/// Sends one viewer's frames over the shared UDP pair, paced (`rtp::pacing`), until aborted
-/// or kicked.
-async fn udp_viewer(shared: Arc<Shared>, viewer: Viewer, rtp: SocketAddr, rtcp_to: SocketAddr) {
-    let mut last_sr: Option<Instant> = None;
-    let mut pacer = Pacer::new();
-    while let Ok(f) = viewer.next().await {
-        pacer.start_frame(f.stream_rate, f.bytes + viewer.queued_bytes());
-        if last_sr.is_none_or(|t| t.elapsed() >= SR_INTERVAL) {
-            last_sr = Some(Instant::now());
-            let sr = rtcp::sender_report(&viewer.sender_info(&f), &shared.cname);
-            let _ = shared.rtcp.send_to(&sr, rtcp_to).await;
-        }
-        match udp_batch::send_paced(&shared.rtp, &mut pacer, &f.packets, rtp).await {
-            Ok(bytes) => viewer.sent(bytes),
-            Err(_) => viewer.failed(),
-        }
-    }
+/// Sends one viewer's frames over the server's shared UDP pair until its task is dropped
+/// or the viewer is kicked.
+async fn udp_viewer(shared: Arc<Shared>, viewer: RtpViewer, rtp: SocketAddr, rtcp_to: SocketAddr) {
+    let dest = UdpDest {
+        rtp: &shared.rtp,
+        rtp_to: rtp,
+        rtcp: &shared.rtcp,
+        rtcp_to,
+    };
+    let reports = SrSchedule::new(SR_INTERVAL, shared.cname.clone());
+    delivery::send_udp(viewer, dest, reports).await;
 }

@@ -24,7 +24,7 @@ use super::limits::{MAX_SESSIONS_PER_CONNECTION, SESSION_ID_BYTES};
 use super::message::Request;
 use super::sdp;
 use super::transport::{self, Lower, TransportSpec};
-use crate::stream_hub::StreamParams;
+use super::sdp::StreamParams;
 
 /// Identifies one client connection (or one HTTP tunnel) for the lifetime of the server.
 pub type ConnId = u64;
@@ -691,7 +691,7 @@ mod tests {
                 pps: Some(Bytes::from_static(&[0x68, 0xce])),
                 framerate: Some(25.0),
                 ssrc: 0xabcd,
-                multicast: Some(crate::stream_hub::MulticastConfig {
+                multicast: Some(crate::stream::MulticastConfig {
                     group: "239.1.2.3".parse().unwrap(),
                     port: 5004,
                     ttl: 2,

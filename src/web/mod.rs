@@ -10,12 +10,12 @@ use crate::hls::HlsHandler;
 use crate::hls::live::LiveStreams;
 use crate::http::server::Router;
 use crate::settings::SettingsStore;
-use crate::stream_hub::StreamRegistry;
+use crate::rtp::RtpRegistry;
 
 /// What the web handlers need from the daemon.
 pub struct WebContext {
     pub store: Arc<SettingsStore>,
-    pub registry: Arc<StreamRegistry>,
+    pub registry: Arc<RtpRegistry>,
     /// Device information shown on the page.
     pub device: crate::onvif::device::Identity,
     pub rtsp_port: u16,

@@ -11,7 +11,8 @@ use tokio::net::TcpStream;
 
 use nvt::file_source::{FileSource, load_annex_b};
 use nvt::rtsp::{Limits, NoAuth, RtspAuth, RtspServer, ServerConfig};
-use nvt::stream_hub::{StreamConfig, StreamHub, StreamRegistry};
+use nvt::rtp::{RtpHub, RtpRegistry};
+use nvt::stream::StreamConfig;
 
 pub const FPS: f64 = 25.0;
 
@@ -21,8 +22,8 @@ pub fn sample() -> PathBuf {
 
 pub struct Harness {
     pub server: RtspServer,
-    pub registry: Arc<StreamRegistry>,
-    pub hub: Arc<StreamHub>,
+    pub registry: Arc<RtpRegistry>,
+    pub hub: Arc<RtpHub>,
     pub source: FileSource,
 }
 
@@ -37,8 +38,8 @@ impl Harness {
         auth: Arc<dyn RtspAuth>,
     ) -> Self {
         config.framerate = Some(FPS);
-        let registry = StreamRegistry::new();
-        let hub = StreamHub::new("main", config);
+        let registry = RtpRegistry::new();
+        let hub = RtpHub::new("main", config);
         registry.register("main", hub.clone());
         let units = load_annex_b(&sample()).expect("test data");
         let source = FileSource::start(hub.clone(), units, FPS);

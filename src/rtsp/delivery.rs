@@ -1,0 +1,249 @@
+//! RTSP as a thin consumer of the stream core: what a PLAY needs of a stream, and what an
+//! RTP viewer's task does with the frames its queue hands it.
+//!
+//! - [`describe`]: the stream as DESCRIBE and SETUP see it (parameter sets, settings, SSRC).
+//! - [`rtp_info`]: the `RTP-Info` of a PLAY (RFC 2326 s12.33, RFC 7826 s18.45) names the
+//!   first packet of the first frame in the viewer's queue, which is exactly what its writer
+//!   sends first.
+//! - Sender reports: one [`SrSchedule`] per RTP sender, whatever the transport.
+//! - [`send_udp`]: the one loop of UDP unicast viewers and multicast groups, paced
+//!   (`rtp::pacing`) and batched (`udp_batch`).
+//! - [`write_interleaved`]: a frame over TCP (RFC 2326 s10.12), one `writev`.
+//! - [`Task`]: how every streaming task is stopped: by dropping it (see its doc).
+
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
+
+use super::sdp::StreamParams;
+use super::session;
+use super::udp_batch;
+use crate::rtp::h264::RtpFrame;
+use crate::rtp::pacing::Pacer;
+use crate::rtp::rtcp::SrSchedule;
+use crate::rtp::{RtpHub, RtpViewer, RtpWatch};
+
+/// How every streaming task (TCP connection writer, UDP viewer, multicast sender) is
+/// stopped: by dropping its handle. Its owner holds it (the session table's entry, the
+/// multicast group, the connection), so a task lives exactly as long as what it serves:
+/// TEARDOWN, expiry, the last member leaving a group, the connection closing and the
+/// server's shutdown all stop it the same way. Chosen over a `CancellationToken` because
+/// the tasks have nothing to finish (a half-sent frame is never resumed: the viewer is gone)
+/// and because it costs nothing per frame: a token must be polled on every frame of every
+/// viewer (one more waiter registration, a mutex, on the hot path), an abort is a flag
+/// the runtime checks when it would poll the task anyway.
+#[derive(Debug)]
+pub struct Task(JoinHandle<()>);
+
+impl Task {
+    pub fn spawn<F>(run: F) -> Task
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        Task(tokio::spawn(run))
+    }
+
+    /// The task has ended (do not poll it again).
+    pub fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Resolves when the task has ended on its own (or panicked).
+impl Future for Task {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(|_| ())
+    }
+}
+
+/// The stream as DESCRIBE and SETUP see it now.
+pub fn describe(hub: &RtpHub) -> StreamParams {
+    StreamParams::of(hub.description(), hub.packer(|p| p.ssrc()))
+}
+
+/// As [`describe`], once the stream's parameter sets are current or `wait` has passed (a
+/// stream that just started, or whose encoder is being reconfigured).
+pub async fn describe_when_ready(hub: &RtpHub, wait: Duration) -> StreamParams {
+    let desc = match tokio::time::timeout(wait, hub.described()).await {
+        Ok(d) => d,
+        Err(_) => hub.description(),
+    };
+    StreamParams::of(desc, hub.packer(|p| p.ssrc()))
+}
+
+/// The `RTP-Info` value of a PLAY of `request_uri` whose viewer is `watch`: the sequence
+/// number and RTP timestamp of the first packet it will send, waiting up to
+/// [`session::RTP_INFO_WAIT`] for a frame (a viewer that starts at the next IDR). `None`
+/// when nothing came in time.
+pub async fn rtp_info(watch: &RtpWatch, request_uri: &str) -> Option<String> {
+    let first = tokio::time::timeout(session::RTP_INFO_WAIT, watch.first())
+        .await
+        .ok()
+        .flatten()?;
+    Some(session::rtp_info(
+        request_uri,
+        (first.first_seq, first.rtp_ts),
+    ))
+}
+
+/// Where a UDP sender sends: RTP and RTCP sockets and destinations (RFC 3550 s11: RTCP on
+/// the port after RTP's).
+pub struct UdpDest<'a> {
+    pub rtp: &'a UdpSocket,
+    pub rtp_to: SocketAddr,
+    pub rtcp: &'a UdpSocket,
+    pub rtcp_to: SocketAddr,
+}
+
+/// Sends a viewer's frames over UDP, paced, with sender reports, until its [`Task`] is
+/// dropped or the viewer is kicked. Unicast viewers share the server's socket pair; a
+/// multicast group's one viewer sends to the group from its own socket.
+pub async fn send_udp(viewer: RtpViewer, dest: UdpDest<'_>, mut reports: SrSchedule) {
+    let mut pacer = Pacer::new();
+    while let Ok(f) = viewer.next().await {
+        pacer.start_frame(f.stream_rate, f.bytes + viewer.queued_bytes());
+        if let Some(sr) = reports.report(Instant::now(), &f) {
+            let _ = dest.rtcp.send_to(&sr, dest.rtcp_to).await;
+        }
+        match udp_batch::send_paced(dest.rtp, &mut pacer, &f.packets, dest.rtp_to).await {
+            Ok(bytes) => viewer.sent(bytes),
+            Err(_) => viewer.failed(),
+        }
+    }
+}
+
+/// Writes `f` interleaved on `rtp` (its packets) and `rtcp` (`sr`, if one is due, first) in
+/// one `writev` (RFC 2326 s10.12: `$`, channel, 16-bit length, packet). Returns the bytes
+/// written.
+pub async fn write_interleaved<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    f: &RtpFrame,
+    sr: Option<&Bytes>,
+    (rtp, rtcp): (u8, u8),
+) -> io::Result<usize> {
+    let mut heads: Vec<[u8; 4]> = Vec::with_capacity(f.packets.len() + 1);
+    if let Some(sr) = sr {
+        heads.push(interleaved_header(rtcp, sr.len()));
+    }
+    for p in &f.packets {
+        heads.push(interleaved_header(rtp, p.len()));
+    }
+    let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(heads.len() * 2);
+    let mut h = heads.iter();
+    for p in sr.into_iter().chain(&f.packets) {
+        iov.push(IoSlice::new(h.next().map(|x| &x[..]).unwrap_or_default()));
+        iov.push(IoSlice::new(p));
+    }
+    let total: usize = iov.iter().map(|s| s.len()).sum();
+    write_all_vectored(wr, &mut iov).await?;
+    Ok(total)
+}
+
+fn interleaved_header(channel: u8, len: usize) -> [u8; 4] {
+    let l = (len as u16).to_be_bytes();
+    [b'$', channel, l[0], l[1]]
+}
+
+/// `write_all` for a scatter list: one `writev` per call, advancing over partial writes.
+async fn write_all_vectored<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    mut iov: &mut [IoSlice<'_>],
+) -> io::Result<()> {
+    while !iov.is_empty() {
+        let n = wr.write_vectored(iov).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut iov, n);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::frame::Frame;
+    use crate::rtp::h264::H264Packetizer;
+    use crate::rtp::rtcp::{RtcpPacket, parse_compound};
+
+    #[tokio::test]
+    async fn an_interleaved_frame_is_the_report_then_every_packet_framed() {
+        let mut p = H264Packetizer::with_max_payload(7, 100, 0, 64);
+        let f = p.packetize(&Frame {
+            channel: 0,
+            seq: 0,
+            pts: Duration::ZERO,
+            wallclock: std::time::SystemTime::now(),
+            keyframe: false,
+            nals: vec![Bytes::from(vec![0x41; 200])],
+        });
+        assert!(f.packets.len() > 1);
+        let mut reports = SrSchedule::new(Duration::from_secs(5), "cam");
+        let sr = reports.report(Instant::now(), &f);
+        let mut out = Vec::new();
+        let n = write_interleaved(&mut out, &f, sr.as_ref(), (2, 3))
+            .await
+            .unwrap();
+        assert_eq!(n, out.len());
+        let mut rest = &out[..];
+        let mut got = Vec::new();
+        while !rest.is_empty() {
+            assert_eq!(rest[0], b'$');
+            let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+            got.push((rest[1], rest[4..4 + len].to_vec()));
+            rest = &rest[4 + len..];
+        }
+        assert_eq!(got[0].0, 3, "the SR on the RTCP channel, first");
+        assert!(matches!(
+            parse_compound(&got[0].1).unwrap()[0],
+            RtcpPacket::SenderReport { ssrc: 7, .. }
+        ));
+        let packets: Vec<_> = got[1..].iter().map(|(c, p)| (*c, &p[..])).collect();
+        assert_eq!(packets.len(), f.packets.len());
+        for ((c, p), q) in packets.iter().zip(&f.packets) {
+            assert_eq!((*c, *p), (2, &q[..]));
+        }
+    }
+
+    #[tokio::test]
+    async fn dropping_a_task_stops_it_and_what_it_owns() {
+        let owned = Arc::new(());
+        let held = owned.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = Task::spawn(async move {
+            let _held = held;
+            let _ = rx.await; // never sent: runs until stopped
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(Arc::strong_count(&owned), 2);
+        drop(task);
+        for _ in 0..100 {
+            if Arc::strong_count(&owned) == 1 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(Arc::strong_count(&owned), 1, "the task's state was dropped");
+        drop(tx);
+        // A task that ends on its own resolves.
+        Task::spawn(async {}).await;
+    }
+}

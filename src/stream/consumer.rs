@@ -1,0 +1,180 @@
+//! A viewer's end of the fan-out: its queue, shared between the hub (which pushes) and the
+//! viewer's writer (which takes), and the wake-ups between them.
+//!
+//! No clock here either: the writer takes units and reports them sent; the hub judges lag
+//! at publishing time with the time its caller passes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::Notify;
+
+use super::hub::StreamHub;
+use super::metrics::ViewerMetrics;
+use super::packing::{Packer, Unit};
+use super::queue::Queue;
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding a stream lock leaves plain data behind; keep serving.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the hub and one viewer share.
+pub(super) struct Slot<U> {
+    pub(super) queue: Mutex<Queue<U>>,
+    /// Wakes the writer.
+    ready: Notify,
+    /// Woken on every push, for [`ViewerWatch`]es.
+    queued: Notify,
+    kicked: AtomicBool,
+    kick: Notify,
+}
+
+impl<U: Unit> Slot<U> {
+    pub(super) fn new(queue: Queue<U>) -> Self {
+        let slot = Self {
+            queue: Mutex::new(queue),
+            ready: Notify::new(),
+            queued: Notify::new(),
+            kicked: AtomicBool::new(false),
+            kick: Notify::new(),
+        };
+        slot.ready.notify_one();
+        slot
+    }
+
+    /// Something was queued.
+    pub(super) fn wake(&self) {
+        self.ready.notify_one();
+        self.queued.notify_waiters();
+    }
+
+    pub(super) fn kick(&self) {
+        self.kicked.store(true, Ordering::Release);
+        self.kick.notify_one();
+        self.ready.notify_one();
+        self.queued.notify_waiters();
+    }
+
+    pub(super) fn is_kicked(&self) -> bool {
+        self.kicked.load(Ordering::Acquire)
+    }
+}
+
+/// The viewer was disconnected for exceeding the lag bound (or its hub is gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("viewer disconnected: lag bound exceeded")]
+pub struct Kicked;
+
+/// One viewer's end of the fan-out, owned by its writer. Dropping it unsubscribes.
+pub struct Viewer<P: Packer> {
+    pub(super) hub: Weak<StreamHub<P>>,
+    pub(super) slot: Arc<Slot<P::Unit>>,
+}
+
+/// A look at a viewer's queue from outside its writer: where its first unit starts (what a
+/// PLAY reply's RTP-Info announces). Cheap to clone; does not keep the viewer subscribed.
+pub struct ViewerWatch<U>(Arc<Slot<U>>);
+
+impl<U> Clone for ViewerWatch<U> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<U: Unit> ViewerWatch<U> {
+    /// The unit the viewer's writer will take next: the queue's first one, or, with nothing
+    /// queued, the first one queued from now on (a viewer that waits for a keyframe gets the
+    /// keyframe). Asked before the writer runs, that is exactly the first unit it sends.
+    /// `None` if the viewer is kicked. Waits without a bound: the caller bounds it.
+    pub async fn first(&self) -> Option<Arc<U>> {
+        loop {
+            let queued = self.0.queued.notified();
+            tokio::pin!(queued);
+            // Registered before looking, so a push in between is not missed.
+            queued.as_mut().enable();
+            if self.0.is_kicked() {
+                return None;
+            }
+            if let Some(u) = lock(&self.0.queue).front() {
+                return Some(u.clone());
+            }
+            queued.await;
+        }
+    }
+}
+
+impl<P: Packer> std::fmt::Debug for Viewer<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer").field("id", &self.id()).finish()
+    }
+}
+
+impl<P: Packer> Viewer<P> {
+    pub fn id(&self) -> u64 {
+        lock(&self.slot.queue).metrics().id
+    }
+
+    /// A handle on this viewer's queue (see [`ViewerWatch`]).
+    pub fn watch(&self) -> ViewerWatch<P::Unit> {
+        ViewerWatch(self.slot.clone())
+    }
+
+    /// Bytes queued for this viewer behind the unit its writer is sending: the backlog a
+    /// paced UDP sender must catch up on (`rtp::pacing::pace_rate`).
+    pub fn queued_bytes(&self) -> usize {
+        lock(&self.slot.queue).bytes()
+    }
+
+    /// The next whole unit to send; the writer is busy with it until [`Viewer::sent`] or
+    /// [`Viewer::failed`].
+    pub async fn next(&self) -> Result<Arc<P::Unit>, Kicked> {
+        loop {
+            if let Some(u) = self.try_next()? {
+                return Ok(u);
+            }
+            self.slot.ready.notified().await;
+        }
+    }
+
+    /// As [`Viewer::next`] without waiting.
+    pub fn try_next(&self) -> Result<Option<Arc<P::Unit>>, Kicked> {
+        if self.slot.is_kicked() {
+            return Err(Kicked);
+        }
+        Ok(lock(&self.slot.queue).take())
+    }
+
+    /// Reports that the unit went out (`bytes` on the wire, framing included).
+    pub fn sent(&self, bytes: usize) {
+        lock(&self.slot.queue).done(Some(bytes));
+    }
+
+    /// Counts a unit the writer could not send (e.g. a UDP send error) as dropped.
+    pub fn failed(&self) {
+        lock(&self.slot.queue).done(None);
+    }
+
+    /// Resolves when the hub kicks this viewer; races a stuck write.
+    pub async fn kicked(&self) {
+        while !self.slot.is_kicked() {
+            self.slot.kick.notified().await;
+        }
+    }
+
+    pub fn is_kicked(&self) -> bool {
+        self.slot.is_kicked()
+    }
+
+    pub fn metrics(&self) -> ViewerMetrics {
+        lock(&self.slot.queue).metrics().clone()
+    }
+}
+
+impl<P: Packer> Drop for Viewer<P> {
+    fn drop(&mut self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.remove(&self.slot);
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! The fan-out point of one stream: a frame in, its unit in every viewer's queue.
+//!
+//! One [`StreamHub`] per encoder channel. The capture thread calls [`StreamHub::publish`],
+//! which never waits for a viewer: under the hub lock it packs the frame once (the
+//! [`Packer`]), updates the GOP cache and the parameter sets, and offers the one
+//! `Arc<Unit>` to each viewer's queue (its own lock, microseconds); the raw frame then goes
+//! to the [`FrameTap`] outside the lock. Every decision that depends on time (queue age,
+//! lag bound, keyframe throttle) takes `now` from the caller: the core reads no clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use tokio::sync::Notify;
+
+use super::consumer::{Slot, Viewer, lock};
+use super::gop::GopCache;
+use super::keyframe::{KeyframeSource, KeyframeThrottle};
+use super::metrics::{HubMetrics, KickedLog, ViewerMetrics};
+use super::packing::{Packer, Unit};
+use super::params::{Description, MulticastConfig, ParamSets, StreamConfig};
+use super::queue::{Queue, QueueLimits, Verdict};
+use super::tap::FrameTap;
+use crate::frame::Frame;
+
+struct Inner<P: Packer> {
+    packer: P,
+    params: ParamSets,
+    /// Frame rate, multicast group and session timeout now (they follow encoder
+    /// configuration changes).
+    framerate: Option<f64>,
+    multicast: Option<MulticastConfig>,
+    session_timeout: Option<std::time::Duration>,
+    throttle: KeyframeThrottle,
+    gop: GopCache<P::Unit>,
+    viewers: Vec<Arc<Slot<P::Unit>>>,
+    metrics: HubMetrics,
+    kicked: KickedLog,
+}
+
+/// The fan-out point of one stream. Cheap to share behind an `Arc`.
+pub struct StreamHub<P: Packer> {
+    name: String,
+    limits: QueueLimits,
+    inner: Mutex<Inner<P>>,
+    next_viewer: AtomicU64,
+    /// Woken when the parameter sets become current (DESCRIBE waits on it).
+    params_ready: Notify,
+    tap: FrameTap,
+    /// Asks the encoder for an IDR; set by the owner of the encoder (a hub fed from a file
+    /// has none).
+    keyframe_source: OnceLock<KeyframeSource>,
+}
+
+impl<P: Packer> std::fmt::Debug for StreamHub<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamHub")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl<P: Packer + Default> StreamHub<P> {
+    /// A hub packing with `P::default()`.
+    pub fn new(name: impl Into<String>, config: StreamConfig) -> Arc<Self> {
+        Self::with_packer(name, config, P::default())
+    }
+}
+
+impl<P: Packer> StreamHub<P> {
+    pub fn with_packer(name: impl Into<String>, config: StreamConfig, packer: P) -> Arc<Self> {
+        Arc::new(Self {
+            name: name.into(),
+            limits: config.limits,
+            inner: Mutex::new(Inner {
+                packer,
+                params: ParamSets::default(),
+                framerate: config.framerate,
+                multicast: config.multicast,
+                session_timeout: config.session_timeout,
+                throttle: KeyframeThrottle::default(),
+                gop: GopCache::default(),
+                viewers: Vec::new(),
+                metrics: HubMetrics::default(),
+                kicked: KickedLog::default(),
+            }),
+            next_viewer: AtomicU64::new(1),
+            params_ready: Notify::new(),
+            tap: FrameTap::default(),
+            keyframe_source: OnceLock::new(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Takes one frame captured by now. Never blocks on a viewer.
+    pub fn publish(&self, frame: Frame, now: Instant) {
+        let mut inner = lock(&self.inner);
+        let unit = Arc::new(inner.packer.pack(&frame));
+        let Inner {
+            params,
+            gop,
+            viewers,
+            metrics,
+            kicked,
+            ..
+        } = &mut *inner;
+        metrics.frames_in += 1;
+        metrics.bytes_in += unit.size() as u64;
+        if params.observe(&frame, unit.is_keyframe()) {
+            self.params_ready.notify_waiters();
+        }
+        gop.push(&unit);
+        viewers.retain(|v| {
+            if v.is_kicked() {
+                return false;
+            }
+            let mut q = lock(&v.queue);
+            match q.offer(&unit, now, &self.limits) {
+                Verdict::Keep => {
+                    drop(q);
+                    v.wake();
+                    true
+                }
+                Verdict::Kick => {
+                    let m = q.metrics().clone();
+                    drop(q);
+                    v.kick();
+                    tracing::info!(stream = %self.name, viewer = %m.label, "viewer kicked: lag bound");
+                    kicked.push(m);
+                    metrics.viewers_kicked += 1;
+                    false
+                }
+            }
+        });
+        metrics.viewers = viewers.len();
+        drop(inner);
+        self.tap.send(frame);
+    }
+
+    /// Adds a viewer at `now`; it starts at the cached GOP's keyframe (or the next one).
+    /// What it will send first is [`super::ViewerWatch::first`] before its writer runs.
+    pub fn subscribe(self: &Arc<Self>, label: impl Into<String>, now: Instant) -> Viewer<P> {
+        let id = self.next_viewer.fetch_add(1, Ordering::Relaxed);
+        let mut inner = lock(&self.inner);
+        let mut queue = Queue::new(id, label.into());
+        for u in inner.gop.units() {
+            queue.push(u, now, &self.limits);
+        }
+        let slot = Arc::new(Slot::new(queue));
+        inner.viewers.push(slot.clone());
+        inner.metrics.viewers = inner.viewers.len();
+        inner.metrics.viewers_total += 1;
+        Viewer {
+            hub: Arc::downgrade(self),
+            slot,
+        }
+    }
+
+    pub(super) fn remove(&self, slot: &Arc<Slot<P::Unit>>) {
+        let mut inner = lock(&self.inner);
+        inner.viewers.retain(|v| !Arc::ptr_eq(v, slot));
+        inner.metrics.viewers = inner.viewers.len();
+    }
+
+    /// Subscribes to the raw frames (not packed) from the next published one on (see
+    /// [`FrameTap`]).
+    pub fn subscribe_frames(&self) -> tokio::sync::broadcast::Receiver<Arc<Frame>> {
+        self.tap.subscribe()
+    }
+
+    /// Sets how this hub asks its encoder for an IDR (once; later calls are ignored).
+    pub fn set_keyframe_source(&self, source: KeyframeSource) {
+        let _ = self.keyframe_source.set(source);
+    }
+
+    /// Asks the encoder for an IDR at `now`, for a receiver the cached GOP cannot serve: a
+    /// multicast member joining a group that is already sending, or an HLS muxer starting
+    /// (both would otherwise wait up to a GOP, 2 s by default, for the next IDR). Unicast
+    /// viewers never need it: they start at the cached IDR. At most one request per
+    /// [`super::KEYFRAME_REQUEST_INTERVAL`]; returns whether this one reached the encoder.
+    pub fn request_keyframe(&self, now: Instant) -> bool {
+        let Some(source) = self.keyframe_source.get() else {
+            return false;
+        };
+        if !lock(&self.inner).throttle.allow(now) {
+            return false;
+        }
+        source();
+        true
+    }
+
+    /// The stream's description as it is now.
+    pub fn description(&self) -> Description {
+        let inner = lock(&self.inner);
+        Description {
+            sps: inner.params.sps().cloned(),
+            pps: inner.params.pps().cloned(),
+            framerate: inner.framerate,
+            multicast: inner.multicast,
+            session_timeout: inner.session_timeout,
+        }
+    }
+
+    /// The description once the parameter sets are current: at once, or when the next
+    /// keyframe brings them (or a change is cancelled). Unbounded: the caller bounds the
+    /// wait (and then takes [`StreamHub::description`]).
+    pub async fn described(&self) -> Description {
+        loop {
+            let notified = self.params_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if lock(&self.inner).params.current() {
+                return self.description();
+            }
+            notified.await;
+        }
+    }
+
+    /// Reads the packer's stream-wide state (an RTP SSRC, say).
+    pub fn packer<R>(&self, f: impl FnOnce(&P) -> R) -> R {
+        f(&lock(&self.inner).packer)
+    }
+
+    /// Announces that the encoder is about to change its parameters (resolution, profile,
+    /// rate...). Until the next keyframe arrives, DESCRIBE waits for its SPS/PPS (so the SDP
+    /// describes the new stream) and new viewers start at that keyframe rather than at the
+    /// cached GOP of the old configuration. Viewers already playing are not touched: they
+    /// get the new SPS/PPS in band with the IDR (RFC 6184 s8.4). Call it before
+    /// reconfiguring the encoder, and [`StreamHub::cancel_new_params`] if that fails.
+    pub fn expect_new_params(&self) {
+        let mut inner = lock(&self.inner);
+        inner.params.expect_new();
+        inner.gop.clear();
+    }
+
+    /// The reconfiguration announced by [`StreamHub::expect_new_params`] did not happen.
+    pub fn cancel_new_params(&self) {
+        lock(&self.inner).params.cancel_new();
+        self.params_ready.notify_waiters();
+    }
+
+    /// Changes the frame rate the SDP advertises (`a=framerate`).
+    pub fn set_framerate(&self, framerate: Option<f64>) {
+        lock(&self.inner).framerate = framerate;
+    }
+
+    /// Changes the multicast group SETUP offers from now on.
+    pub fn set_multicast(&self, multicast: Option<MulticastConfig>) {
+        lock(&self.inner).multicast = multicast;
+    }
+
+    /// Changes the session timeout SETUP announces from now on; sessions already set up keep
+    /// the timeout they were told.
+    pub fn set_session_timeout(&self, timeout: Option<std::time::Duration>) {
+        lock(&self.inner).session_timeout = timeout;
+    }
+
+    pub fn metrics(&self) -> HubMetrics {
+        lock(&self.inner).metrics.clone()
+    }
+
+    /// A snapshot of every current viewer's counters.
+    pub fn viewer_metrics(&self) -> Vec<ViewerMetrics> {
+        lock(&self.inner)
+            .viewers
+            .iter()
+            .map(|v| lock(&v.queue).metrics().clone())
+            .collect()
+    }
+
+    /// Final counters of the most recently kicked viewers (oldest first).
+    pub fn kicked_viewers(&self) -> Vec<ViewerMetrics> {
+        lock(&self.inner).kicked.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use bytes::Bytes;
+    use futures::FutureExt;
+
+    use super::*;
+    use crate::stream::{FRAME_RING, Kicked, Unpacked};
+
+    type Hub = StreamHub<Unpacked>;
+
+    /// Frame `i` of a 25 fps stream: an IDR of 3000 bytes (with SPS/PPS) or a P of 500.
+    fn frame(i: u32, key: bool) -> Frame {
+        let mut nals = Vec::new();
+        if key {
+            nals.push(Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e, 1, 2]));
+            nals.push(Bytes::from_static(&[0x68, 0xce, 0x3c, 0x80]));
+            nals.push(Bytes::from(vec![0x65; 2990]));
+        } else {
+            nals.push(Bytes::from(vec![0x41; 500]));
+        }
+        Frame {
+            channel: 0,
+            seq: i,
+            pts: FRAME * i,
+            wallclock: SystemTime::UNIX_EPOCH,
+            keyframe: key,
+            nals,
+        }
+    }
+
+    const FRAME: Duration = Duration::from_millis(40);
+
+    fn hub(limits: QueueLimits) -> Arc<Hub> {
+        Hub::new(
+            "main",
+            StreamConfig {
+                framerate: Some(25.0),
+                limits,
+                ..Default::default()
+            },
+        )
+    }
+
+    fn drain(v: &Viewer<Unpacked>) -> Vec<u32> {
+        let mut seqs = Vec::new();
+        while let Some(f) = v.try_next().unwrap() {
+            seqs.push(f.seq);
+            v.sent(f.len());
+        }
+        seqs
+    }
+
+    #[tokio::test]
+    async fn a_new_viewer_starts_at_the_cached_keyframe() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        for i in 0..30 {
+            h.publish(frame(i, i % 25 == 0), t0 + FRAME * i);
+        }
+        let v = h.subscribe("a", t0 + FRAME * 30);
+        let first = v.watch().first().now_or_never().flatten().unwrap();
+        assert_eq!(first.seq, 25, "the watch names what the writer takes first");
+        assert_eq!(drain(&v), vec![25, 26, 27, 28, 29]);
+        assert_eq!(h.metrics().viewers, 1);
+        drop(v);
+        assert_eq!(h.metrics().viewers, 0);
+    }
+
+    #[test]
+    fn no_frame_is_lost_for_any_viewer_that_keeps_up() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        let a = h.subscribe("a", t0);
+        let b = h.subscribe("b", t0);
+        let (mut sa, mut sb) = (Vec::new(), Vec::new());
+        for i in 0..500 {
+            h.publish(frame(i, i % 25 == 0), t0 + FRAME * i);
+            sa.extend(drain(&a));
+            sb.extend(drain(&b));
+        }
+        assert_eq!(sa, (0..500).collect::<Vec<_>>());
+        assert_eq!(sa, sb);
+        assert_eq!(a.metrics().frames_dropped, 0);
+        assert_eq!(h.metrics().frames_in, 500);
+    }
+
+    #[test]
+    fn a_slow_viewer_resyncs_at_a_keyframe_and_costs_only_itself() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits {
+            max_bytes: 6000,
+            max_age: Duration::from_secs(60),
+            lag_bound: Duration::from_secs(60),
+        });
+        let slow = h.subscribe("slow", t0);
+        let fast = h.subscribe("fast", t0);
+        let mut got = Vec::new();
+        // Ends 5 frames into the GOP that starts at frame 40.
+        for i in 0..45 {
+            h.publish(frame(i, i % 10 == 0), t0 + FRAME * i);
+            got.extend(drain(&fast));
+        }
+        let m = slow.metrics();
+        assert!(m.resyncs >= 1 && m.frames_dropped > 0, "{m:?}");
+        assert_eq!(drain(&slow), vec![40, 41, 42, 43, 44], "whole GOP from its IDR");
+        assert_eq!(got, (0..45).collect::<Vec<_>>());
+        assert_eq!(fast.metrics().frames_dropped, 0);
+    }
+
+    #[test]
+    fn a_viewer_past_the_lag_bound_is_kicked_and_counted_on_simulated_time() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits {
+            max_bytes: usize::MAX,
+            max_age: Duration::from_secs(60),
+            lag_bound: Duration::from_millis(20),
+        });
+        let v = h.subscribe("stuck", t0);
+        h.publish(frame(0, true), t0);
+        let _f = v.try_next().unwrap().unwrap(); // the writer takes it and never finishes
+        h.publish(frame(1, false), t0 + Duration::from_millis(20));
+        assert!(!v.is_kicked(), "at the bound: kept");
+        h.publish(frame(2, false), t0 + Duration::from_millis(30));
+        assert!(v.is_kicked());
+        assert_eq!(v.try_next().unwrap_err(), Kicked);
+        assert!(v.watch().first().now_or_never().unwrap().is_none());
+        let m = h.metrics();
+        assert_eq!(m.viewers_kicked, 1);
+        assert_eq!(m.viewers, 0);
+        let k = h.kicked_viewers();
+        assert_eq!(k[0].label, "stuck");
+        assert_eq!(k[0].max_lag, Duration::from_millis(30));
+    }
+
+    #[test]
+    fn new_parameters_hold_describe_and_new_viewers_until_the_next_keyframe() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        assert!(h.described().now_or_never().is_none(), "no SPS/PPS yet");
+        for i in 0..5 {
+            h.publish(frame(i, i == 0), t0 + FRAME * i);
+        }
+        assert!(h.described().now_or_never().unwrap().sps.is_some());
+        let playing = h.subscribe("playing", t0);
+        drain(&playing);
+        h.expect_new_params();
+        // The old GOP is not offered, and DESCRIBE waits for the new parameter sets.
+        let late = h.subscribe("late", t0);
+        assert!(late.try_next().unwrap().is_none());
+        let mut describe = Box::pin(h.described());
+        assert!((&mut describe).now_or_never().is_none());
+        assert!(h.description().sps.is_some(), "the old sets, for a bounded wait");
+        // A P frame still goes to the viewer already playing, not to the new one.
+        h.publish(frame(5, false), t0 + FRAME * 5);
+        assert!((&mut describe).now_or_never().is_none());
+        assert_eq!(drain(&playing), vec![5]);
+        assert!(late.try_next().unwrap().is_none());
+        h.publish(frame(6, true), t0 + FRAME * 6);
+        assert!(describe.now_or_never().is_some(), "answered by the keyframe");
+        assert_eq!(drain(&late), vec![6]);
+        assert_eq!(drain(&playing), vec![6]);
+        // Frame rate follows the configuration; a cancelled change releases DESCRIBE.
+        h.set_framerate(Some(12.0));
+        assert_eq!(h.description().framerate, Some(12.0));
+        h.expect_new_params();
+        let mut describe = Box::pin(h.described());
+        assert!((&mut describe).now_or_never().is_none());
+        h.cancel_new_params();
+        assert!(describe.now_or_never().is_some(), "cancel releases DESCRIBE");
+    }
+
+    #[test]
+    fn frame_subscribers_get_raw_frames_and_lag_without_blocking() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        h.publish(frame(0, true), t0); // nobody listens: not kept
+        let mut rx = h.subscribe_frames();
+        h.publish(frame(1, false), t0 + FRAME);
+        let f = rx.try_recv().unwrap();
+        assert_eq!(f.seq, 1);
+        assert_eq!(f.nals[0].len(), 500);
+        // A subscriber that never reads loses the oldest frames, the producer goes on.
+        for i in 2..(2 + FRAME_RING as u32 + 10) {
+            h.publish(frame(i, false), t0 + FRAME * i);
+        }
+        assert!(matches!(
+            rx.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(10))
+        ));
+        assert_eq!(h.metrics().frames_in, FRAME_RING as u64 + 12);
+    }
+
+    #[test]
+    fn keyframe_requests_reach_the_encoder_at_most_once_per_interval() {
+        use std::sync::atomic::AtomicU64;
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        assert!(!h.request_keyframe(t0), "no encoder: nothing to ask");
+        let asked = Arc::new(AtomicU64::new(0));
+        let counter = asked.clone();
+        h.set_keyframe_source(Box::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }));
+        assert!(h.request_keyframe(t0));
+        for i in 1..100u32 {
+            assert!(!h.request_keyframe(t0 + Duration::from_millis(10) * i));
+        }
+        assert_eq!(asked.load(Ordering::Relaxed), 1);
+        // Once the interval has passed, the next joiner's request goes through.
+        assert!(h.request_keyframe(t0 + crate::stream::KEYFRAME_REQUEST_INTERVAL));
+        assert_eq!(asked.load(Ordering::Relaxed), 2);
+    }
+}

@@ -1,0 +1,303 @@
+//! One viewer's queue and the slow-viewer policy, sans-IO: units and the time come in,
+//! decisions go out; nothing here reads a clock or wakes a task.
+//!
+//! The policy (docs/rtsp.md, "Fan-out policy"):
+//! - a viewer holds whole units only, bounded by [`QueueLimits::max_bytes`] and
+//!   [`QueueLimits::max_age`];
+//! - when a new unit would break either bound, every queued unit is dropped and the viewer
+//!   waits for the next keyframe (a *resync*): it never gets half a frame, nor a frame whose
+//!   references it missed;
+//! - when the oldest unsent unit, or the one the writer is stuck sending, is older than
+//!   [`QueueLimits::lag_bound`], the viewer is to be *kicked* ([`Verdict::Kick`]).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::metrics::ViewerMetrics;
+use super::packing::Unit;
+
+/// Bytes a viewer may have queued before it is resynced (several IDRs of a 1080p stream).
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 4 * 1024 * 1024;
+/// Age of the oldest queued frame past which a viewer is resynced.
+pub const DEFAULT_MAX_QUEUE_AGE: Duration = Duration::from_millis(1000);
+/// Lag past which a viewer is disconnected (issue 3: 3 s).
+pub const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
+
+/// Per-viewer queue bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueLimits {
+    pub max_bytes: usize,
+    pub max_age: Duration,
+    pub lag_bound: Duration,
+}
+
+impl Default for QueueLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: DEFAULT_MAX_QUEUE_BYTES,
+            max_age: DEFAULT_MAX_QUEUE_AGE,
+            lag_bound: DEFAULT_LAG_BOUND,
+        }
+    }
+}
+
+/// What the fan-out must do with a viewer after offering it a unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Still within the lag bound: wake its writer.
+    Keep,
+    /// Past the lag bound: disconnect it (its metrics say `kicked`).
+    Kick,
+}
+
+struct Queued<U> {
+    unit: Arc<U>,
+    at: Instant,
+}
+
+/// The queue of one viewer.
+pub struct Queue<U> {
+    items: VecDeque<Queued<U>>,
+    bytes: usize,
+    waiting_keyframe: bool,
+    /// When the unit the writer is sending now was queued.
+    busy_since: Option<Instant>,
+    metrics: ViewerMetrics,
+}
+
+impl<U: Unit> Queue<U> {
+    /// An empty queue that accepts nothing before a keyframe.
+    pub fn new(id: u64, label: String) -> Self {
+        Self {
+            items: VecDeque::new(),
+            bytes: 0,
+            waiting_keyframe: true,
+            busy_since: None,
+            metrics: ViewerMetrics {
+                id,
+                label,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Offers the stream's newest unit at `now` and judges the viewer's lag.
+    pub fn offer(&mut self, unit: &Arc<U>, now: Instant, limits: &QueueLimits) -> Verdict {
+        self.push(unit, now, limits);
+        let lag = self.lag(now);
+        self.metrics.max_lag = self.metrics.max_lag.max(lag);
+        if lag > limits.lag_bound {
+            self.metrics.kicked = true;
+            Verdict::Kick
+        } else {
+            Verdict::Keep
+        }
+    }
+
+    /// Queues `unit` under the drop/resync policy (also how a new viewer is primed with the
+    /// cached GOP: its first unit is the GOP's keyframe).
+    pub fn push(&mut self, unit: &Arc<U>, now: Instant, limits: &QueueLimits) {
+        let key = unit.is_keyframe();
+        if self.waiting_keyframe && !key {
+            self.metrics.frames_dropped += 1;
+            return;
+        }
+        let too_big = self.bytes + unit.size() > limits.max_bytes && !self.items.is_empty();
+        let too_old = self
+            .items
+            .front()
+            .is_some_and(|q| now.saturating_duration_since(q.at) > limits.max_age);
+        if too_big || too_old {
+            // Resync: drop every unsent unit, resume at the next keyframe.
+            self.metrics.frames_dropped += self.items.len() as u64;
+            self.metrics.resyncs += 1;
+            self.items.clear();
+            self.bytes = 0;
+            if !key {
+                self.waiting_keyframe = true;
+                self.metrics.frames_dropped += 1;
+                return;
+            }
+        }
+        self.waiting_keyframe = false;
+        self.bytes += unit.size();
+        self.items.push_back(Queued {
+            unit: unit.clone(),
+            at: now,
+        });
+    }
+
+    /// How far behind the viewer is at `now`: the age of its oldest unsent unit or of the one
+    /// its writer is stuck sending, whichever is older.
+    pub fn lag(&self, now: Instant) -> Duration {
+        let queued = self
+            .items
+            .front()
+            .map(|q| now.saturating_duration_since(q.at));
+        let busy = self.busy_since.map(|t| now.saturating_duration_since(t));
+        queued.max(busy).unwrap_or_default()
+    }
+
+    /// The next unit for the writer, which is busy with it until [`Queue::done`].
+    pub fn take(&mut self) -> Option<Arc<U>> {
+        let q = self.items.pop_front()?;
+        self.bytes -= q.unit.size();
+        self.busy_since = Some(q.at);
+        Some(q.unit)
+    }
+
+    /// The unit [`Queue::take`] would return.
+    pub fn front(&self) -> Option<&Arc<U>> {
+        self.items.front().map(|q| &q.unit)
+    }
+
+    /// The writer finished its unit: `Some(bytes)` went out on the wire, `None` could not be
+    /// sent (counted as dropped).
+    pub fn done(&mut self, sent: Option<usize>) {
+        self.busy_since = None;
+        match sent {
+            Some(bytes) => {
+                self.metrics.frames += 1;
+                self.metrics.bytes += bytes as u64;
+            }
+            None => self.metrics.frames_dropped += 1,
+        }
+    }
+
+    /// Bytes queued behind the unit being sent.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn metrics(&self) -> &ViewerMetrics {
+        &self.metrics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A unit of `size` bytes; `key` marks a keyframe.
+    struct U(usize, bool);
+
+    impl Unit for U {
+        fn is_keyframe(&self) -> bool {
+            self.1
+        }
+        fn size(&self) -> usize {
+            self.0
+        }
+    }
+
+    fn unit(key: bool) -> Arc<U> {
+        Arc::new(U(if key { 3000 } else { 500 }, key))
+    }
+
+    const FRAME: Duration = Duration::from_millis(40);
+
+    fn limits(max_bytes: usize, max_age_ms: u64, lag_ms: u64) -> QueueLimits {
+        QueueLimits {
+            max_bytes,
+            max_age: Duration::from_millis(max_age_ms),
+            lag_bound: Duration::from_millis(lag_ms),
+        }
+    }
+
+    #[test]
+    fn nothing_is_queued_before_the_first_keyframe() {
+        let t0 = Instant::now();
+        let l = QueueLimits::default();
+        let mut q = Queue::new(1, "v".into());
+        q.push(&unit(false), t0, &l);
+        q.push(&unit(false), t0 + FRAME, &l);
+        assert!(q.front().is_none());
+        assert_eq!(q.metrics().frames_dropped, 2);
+        q.push(&unit(true), t0 + 2 * FRAME, &l);
+        assert!(q.take().unwrap().is_keyframe());
+    }
+
+    #[test]
+    fn a_viewer_that_keeps_up_loses_nothing() {
+        let t0 = Instant::now();
+        let l = limits(6000, 100, 200);
+        let mut q = Queue::new(1, "v".into());
+        for i in 0..1000u32 {
+            let now = t0 + FRAME * i;
+            assert_eq!(q.offer(&unit(i % 25 == 0), now, &l), Verdict::Keep);
+            let u = q.take().unwrap();
+            q.done(Some(u.size()));
+        }
+        let m = q.metrics();
+        assert_eq!((m.frames, m.frames_dropped, m.resyncs), (1000, 0, 0));
+        assert_eq!(m.max_lag, Duration::ZERO);
+    }
+
+    #[test]
+    fn too_many_bytes_resync_at_the_next_keyframe() {
+        let t0 = Instant::now();
+        let l = limits(6000, 60_000, 60_000);
+        let mut q = Queue::new(1, "slow".into());
+        // IDR (3000) + 6 P (500) = 6000 fits; the 7th P breaks the bound.
+        for i in 0..8u32 {
+            q.offer(&unit(i == 0), t0 + FRAME * i, &l);
+        }
+        assert!(q.front().is_none(), "everything dropped, waiting for an IDR");
+        assert_eq!(q.metrics().resyncs, 1);
+        assert_eq!(q.metrics().frames_dropped, 8);
+        q.offer(&unit(false), t0 + FRAME * 8, &l);
+        assert!(q.front().is_none(), "a P frame is no place to resume");
+        q.offer(&unit(true), t0 + FRAME * 9, &l);
+        assert!(q.take().unwrap().is_keyframe());
+    }
+
+    #[test]
+    fn too_old_a_queue_resyncs_on_simulated_time() {
+        let t0 = Instant::now();
+        let l = limits(usize::MAX, 1000, 60_000);
+        let mut q = Queue::new(1, "slow".into());
+        q.offer(&unit(true), t0, &l);
+        q.offer(&unit(false), t0 + Duration::from_millis(1000), &l);
+        assert_eq!(q.metrics().resyncs, 0, "exactly at the bound is still fine");
+        q.offer(&unit(true), t0 + Duration::from_millis(1001), &l);
+        assert_eq!(q.metrics().resyncs, 1);
+        assert_eq!(q.metrics().frames_dropped, 2);
+        // A keyframe resumes at once: it is the only thing left.
+        assert!(q.take().unwrap().is_keyframe());
+        assert!(q.front().is_none());
+    }
+
+    #[test]
+    fn a_writer_stuck_past_the_lag_bound_is_kicked_on_simulated_time() {
+        let t0 = Instant::now();
+        let l = limits(usize::MAX, 60_000, 20);
+        let mut q = Queue::new(1, "stuck".into());
+        assert_eq!(q.offer(&unit(true), t0, &l), Verdict::Keep);
+        let _sending = q.take().unwrap(); // and never done
+        assert_eq!(
+            q.offer(&unit(false), t0 + Duration::from_millis(20), &l),
+            Verdict::Keep
+        );
+        assert_eq!(
+            q.offer(&unit(false), t0 + Duration::from_millis(21), &l),
+            Verdict::Kick
+        );
+        assert!(q.metrics().kicked);
+        assert_eq!(q.metrics().max_lag, Duration::from_millis(21));
+    }
+
+    #[test]
+    fn bytes_count_what_is_queued_behind_the_writer() {
+        let t0 = Instant::now();
+        let l = QueueLimits::default();
+        let mut q = Queue::new(1, "v".into());
+        q.push(&unit(true), t0, &l);
+        q.push(&unit(false), t0, &l);
+        assert_eq!(q.bytes(), 3500);
+        q.take();
+        assert_eq!(q.bytes(), 500);
+        q.done(None);
+        assert_eq!(q.metrics().frames_dropped, 1);
+    }
+}
