@@ -15,7 +15,7 @@
 //! - a new viewer starts with the cached GOP (from the last IDR), so its first frame decodes.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -140,8 +140,11 @@ struct ViewerState {
 struct ViewerShared {
     state: Mutex<ViewerState>,
     ready: Notify,
-    /// Woken on every push, for [`ViewerWatch`]es (`ready` wakes the writer alone).
+    /// Woken on a push while a [`ViewerWatch`] waits (`ready` wakes the writer alone).
     queued: Notify,
+    /// [`ViewerWatch`]es waiting now. A watch waits only at PLAY, so the hot path reads
+    /// this one atomic instead of taking `queued`'s waiter lock for every frame.
+    watchers: AtomicUsize,
     kicked: AtomicBool,
     kick: Notify,
 }
@@ -152,6 +155,16 @@ impl ViewerShared {
         self.kick.notify_one();
         self.ready.notify_one();
         self.queued.notify_waiters();
+    }
+
+    /// Something was queued (the state lock released).
+    fn wake(&self) {
+        self.ready.notify_one();
+        // SeqCst pairs with the watch's increment: either the watch, locking the state
+        // after its increment, sees this push, or this load sees the watch.
+        if self.watchers.load(Ordering::SeqCst) > 0 {
+            self.queued.notify_waiters();
+        }
     }
 }
 
@@ -308,8 +321,7 @@ impl StreamHub {
                 false
             } else {
                 drop(st);
-                v.ready.notify_one();
-                v.queued.notify_waiters();
+                v.wake();
                 true
             }
         });
@@ -427,6 +439,7 @@ impl StreamHub {
             state: Mutex::new(st),
             ready: Notify::new(),
             queued: Notify::new(),
+            watchers: AtomicUsize::new(0),
             kicked: AtomicBool::new(false),
             kick: Notify::new(),
         });
@@ -529,6 +542,8 @@ impl ViewerWatch {
     /// was kicked.
     pub async fn next_start(&self, wait: Duration) -> Option<(u16, u32)> {
         let deadline = tokio::time::Instant::now() + wait;
+        self.0.watchers.fetch_add(1, Ordering::SeqCst);
+        let _watching = Watching(&self.0.watchers);
         loop {
             let queued = self.0.queued.notified();
             tokio::pin!(queued);
@@ -542,6 +557,15 @@ impl ViewerWatch {
             }
             tokio::time::timeout_at(deadline, queued).await.ok()?;
         }
+    }
+}
+
+/// Counts a waiting [`ViewerWatch`] for as long as it lives (also when its future is dropped).
+struct Watching<'a>(&'a AtomicUsize);
+
+impl Drop for Watching<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -770,6 +794,27 @@ mod tests {
         assert_eq!(h.metrics().viewers, 1);
         drop(v);
         assert_eq!(h.metrics().viewers, 0);
+    }
+
+    #[tokio::test]
+    async fn a_watch_waiting_for_the_first_idr_is_woken_by_it() {
+        let h = hub(QueueLimits::default());
+        // P frames only: nothing is queued for a new viewer yet.
+        h.publish(frame(0, false));
+        let v = h.subscribe("a");
+        let watch = v.watch();
+        let waiting = tokio::spawn(async move { watch.next_start(Duration::from_secs(30)).await });
+        while v.shared.watchers.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        h.publish(frame(1, false));
+        h.publish(frame(2, true));
+        let start = waiting.await.unwrap();
+        let first = v.try_next().unwrap().unwrap();
+        assert!(first.keyframe);
+        assert_eq!(start, Some((first.first_seq, first.rtp_ts)), "RTP-Info");
+        // Done waiting: pushes no longer wake the watch's Notify.
+        assert_eq!(v.shared.watchers.load(Ordering::SeqCst), 0);
     }
 
     #[test]
