@@ -26,7 +26,6 @@ use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpRequest, HttpResponse, Sec
 use nvt::settings::{SettingsStore, User};
 use nvt::xml::xsd::format_datetime;
 
-const START: Duration = Duration::from_secs(60);
 const PASSWORD: &str = "cam-Pass1";
 const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -167,33 +166,13 @@ fn rtsp_digest(
     }
 }
 
-fn start_daemon() -> (Daemon, String, u16, tempfile::TempDir) {
-    let state = temp_state();
-    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
-    let line = nvt.wait_for("RTSP stream at rtsp://", START);
-    let i = line.find("rtsp://").unwrap();
-    let url = line[i..].split_whitespace().next().unwrap();
-    let url = url
-        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_owned();
-    let line = nvt.wait_for("ONVIF device service at http://", START);
-    let port: u16 = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap();
-    nvt.wait_for("nvt running", START);
-    (nvt, url, port, state)
-}
-
 /// Issue 14.1: a made-up nonce (`nonce="0"`) with the right password used to get `401
 /// stale=true` and with a wrong one a plain 401: a password oracle that needs no server nonce.
 /// Now a nonce the camera did not issue (to this address) is refused before the response is
 /// looked at: both answers are the same plain challenge.
 #[test]
 fn rtsp_made_up_nonce_reveals_nothing() {
-    let (nvt, url, _, _state) = start_daemon();
+    let (nvt, url, _, _state) = start_with_admin(PASSWORD);
     let mut c = Rtsp::connect(&url);
     let first = c.req("DESCRIBE", &url, None).unwrap();
     assert_eq!(first.status, 401);
@@ -237,7 +216,7 @@ fn rtsp_made_up_nonce_reveals_nothing() {
 /// throttle): the next SOAP failure from the address is answered late.
 #[test]
 fn rtsp_guessing_is_throttled_like_soap() {
-    let (mut nvt, url, http_port, _state) = start_daemon();
+    let (mut nvt, url, http_port, _state) = start_with_admin(PASSWORD);
     let mut c = Rtsp::connect(&url);
     let mut answered = 0;
     let mut closed = false;

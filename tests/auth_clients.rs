@@ -6,32 +6,10 @@
 mod common;
 
 use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 
-const START: Duration = Duration::from_secs(60);
 const PASSWORD: &str = "cam-Pass1";
-
-fn start_daemon() -> (Daemon, String, u16, tempfile::TempDir) {
-    let state = temp_state();
-    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
-    let line = nvt.wait_for("RTSP stream at rtsp://", START);
-    let i = line.find("rtsp://").unwrap();
-    let url = line[i..].split_whitespace().next().unwrap();
-    let url = url
-        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_owned();
-    let line = nvt.wait_for("ONVIF device service at http://", START);
-    let port: u16 = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap();
-    nvt.wait_for("nvt running", START);
-    (nvt, url, port, state)
-}
 
 fn live555(url: &str, password: &str, transport: &str) -> serde_json::Value {
     let script =
@@ -54,7 +32,7 @@ fn live555(url: &str, password: &str, transport: &str) -> serde_json::Value {
 /// `<base>/trackID=0` too). It plays over UDP and TCP; a wrong password still gets nothing.
 #[test]
 fn live555_style_client_plays_over_udp_and_tcp() {
-    let (_nvt, url, _, _state) = start_daemon();
+    let (_nvt, url, _, _state) = start_with_admin(PASSWORD);
     for transport in ["udp", "tcp"] {
         let r = live555(&url, PASSWORD, transport);
         println!("{transport}: {r}");
@@ -70,7 +48,7 @@ fn live555_style_client_plays_over_udp_and_tcp() {
 /// returns the users.
 #[test]
 fn curl_digest_calls_soap() {
-    let (_nvt, _, port, state) = start_daemon();
+    let (_nvt, _, port, state) = start_with_admin(PASSWORD);
     let body = state.path().join("GetUsers.xml");
     std::fs::write(
         &body,

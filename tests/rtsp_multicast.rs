@@ -134,20 +134,6 @@ fn rcvbuf_errors(ns: &str) -> u64 {
     rows[1][i].parse().unwrap()
 }
 
-fn rtp_info(r: &common::Resp) -> (u16, u32) {
-    let info = r.header("RTP-Info").expect("RTP-Info");
-    let field = |k: &str| {
-        info.split(';')
-            .find_map(|p| p.trim().strip_prefix(k))
-            .unwrap_or_else(|| panic!("{k} in {info}"))
-            .to_owned()
-    };
-    (
-        field("seq=").parse().unwrap(),
-        field("rtptime=").parse().unwrap(),
-    )
-}
-
 /// (seq, timestamp, marker) of an RTP packet.
 fn rtp_head(p: &[u8]) -> (u16, u32, bool) {
     (
@@ -170,7 +156,7 @@ async fn multicast_play(server: std::net::SocketAddr, url: &str) -> (Raw, (u16, 
         ))
         .await;
     assert_eq!(r.status, 200, "{r:?}");
-    (c, rtp_info(&r))
+    (c, r.rtp_info())
 }
 
 /// The client half that checks RTP-Info: runs only when re-executed in the client namespace

@@ -47,17 +47,7 @@ async fn interleaved_channels_echoed_and_rtp_info_matches_first_packet() {
         ))
         .await;
     assert_eq!(r.status, 200);
-    let info = r.header("RTP-Info").unwrap();
-    let seq: u16 = info
-        .split("seq=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ts: u32 = info.split("rtptime=").nth(1).unwrap().parse().unwrap();
+    let (seq, ts) = r.rtp_info();
     let pkts = c.frames_on(10, 20).await;
     assert_eq!(u16::from_be_bytes([pkts[0][2], pkts[0][3]]), seq);
     assert_eq!(

@@ -151,20 +151,6 @@ fn own_udp_drops() -> u64 {
     drops
 }
 
-fn rtp_info(r: &common::Resp) -> (u16, u32) {
-    let info = r.header("RTP-Info").expect("RTP-Info");
-    let field = |k: &str| {
-        info.split(';')
-            .find_map(|p| p.trim().strip_prefix(k))
-            .unwrap_or_else(|| panic!("{k} in {info}"))
-            .to_owned()
-    };
-    (
-        field("seq=").parse().unwrap(),
-        field("rtptime=").parse().unwrap(),
-    )
-}
-
 fn seq_ts(p: &[u8]) -> (u16, u32) {
     (
         u16::from_be_bytes([p[2], p[3]]),
@@ -249,7 +235,7 @@ async fn udp_receiver_busy_right_after_play_loses_nothing() {
         ))
         .await;
     assert_eq!(r.status, 200);
-    let announced = rtp_info(&r);
+    let announced = r.rtp_info();
     // Live from here: 75 more frames at 25 fps, one more IDR among them.
     let live = {
         let hub = hub.clone();
@@ -398,7 +384,7 @@ async fn http_tunnel_first_packet_is_rtp_info() {
     .unwrap();
     let r = get.read().await.unwrap();
     assert_eq!(r.status, 200, "{r:?}");
-    let announced = rtp_info(&r);
+    let announced = r.rtp_info();
     let first = get.frames_on(0, 1).await;
     assert_eq!(seq_ts(&first[0]), announced);
     drop(post);
@@ -454,7 +440,7 @@ async fn first_packet_is_rtp_info_over_tcp_and_udp() {
             ))
             .await;
         assert_eq!(r.status, 200);
-        let announced = rtp_info(&r);
+        let announced = r.rtp_info();
         let first = if udp {
             let mut buf = [0u8; 2048];
             rtp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();

@@ -15,6 +15,16 @@ from conformance.harness import NS, case, check
 from conformance.netns import NetnsPair
 from conformance.nvt import Nvt
 
+
+def check_steps(ctx, returncode: int, out: bytes, err: bytes) -> None:
+    """Checks the report of a stepwise client (ha_flow_client.py, ha_skew_client.py): one
+    JSON object a line, `{"step": ..., "ok": ...}`, ending with step `done`; notes the steps."""
+    steps = [json.loads(l) for l in out.decode().splitlines() if l.startswith("{")]
+    bad = [s for s in steps if not s["ok"]]
+    check(not bad and returncode == 0, f"{bad or steps} {err.decode()[-400:]}")
+    check(steps and steps[-1]["step"] == "done", f"flow stopped early: {steps}")
+    ctx.note("; ".join(f"{s['step']}: " + ", ".join(f"{k}={v}" for k, v in s.items() if k not in ("step", "ok")) for s in steps[:-1]))
+
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRES = (NS["trt"], NS["tev"], NS["timg"])
 
@@ -45,10 +55,6 @@ async def ha_flow(ctx):
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             out, err = await asyncio.wait_for(p.communicate(), 240)
-            steps = [json.loads(l) for l in out.decode().splitlines() if l.startswith("{")]
-            bad = [s for s in steps if not s["ok"]]
-            check(not bad and p.returncode == 0, f"{bad or steps} {err.decode()[-400:]}")
-            check(steps and steps[-1]["step"] == "done", f"flow stopped early: {steps}")
-            ctx.note("; ".join(f"{s['step']}: " + ", ".join(f"{k}={v}" for k, v in s.items() if k not in ("step", "ok")) for s in steps[:-1]))
+            check_steps(ctx, p.returncode, out, err)
         finally:
             cam.stop()

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from conformance.cases.clients import run
+from conformance.cases.ha_flow import check_steps
 from conformance.harness import case, check
 from conformance.nvt import Nvt
 
@@ -94,11 +95,7 @@ def ha_skew_case(offset_h: int):
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             out, err = await asyncio.wait_for(p.communicate(), 120)
-            steps = [json.loads(l) for l in out.decode().splitlines() if l.startswith("{")]
-            bad = [s for s in steps if not s["ok"]]
-            check(not bad and p.returncode == 0, f"{bad or steps} {err.decode()[-400:]}")
-            check(steps and steps[-1]["step"] == "done", f"flow stopped early: {steps}")
-            ctx.note("; ".join(f"{s['step']}: " + ", ".join(f"{k}={v}" for k, v in s.items() if k not in ("step", "ok")) for s in steps[:-1]))
+            check_steps(ctx, p.returncode, out, err)
         finally:
             cam.stop()
 

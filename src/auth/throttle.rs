@@ -57,8 +57,11 @@ impl Default for ThrottleConfig {
 struct Entry {
     failures: u32,
     last: Instant,
-    /// Attempts before this instant are refused unchecked.
-    blocked_until: Instant,
+    /// Attempts before this instant are refused unchecked; `None` when no failure has
+    /// blocked the key. Not "blocked until now": callers stamp `now` before taking the lock,
+    /// so a concurrent attempt stamped a few microseconds earlier than a success would find
+    /// itself "blocked" by it (an NVR opening two streams at once got 401 and a close).
+    blocked_until: Option<Instant>,
     /// (address, user) pairs only: this user logged in from this address since `last`.
     known_good: bool,
 }
@@ -76,7 +79,8 @@ impl<K: Hash + Eq + Clone> Table<K> {
 
     fn blocked(&self, k: &K, now: Instant) -> Option<Duration> {
         let e = self.map.get(k)?;
-        (now < e.blocked_until).then(|| e.blocked_until - now)
+        let until = e.blocked_until?;
+        (now < until).then(|| until - now)
     }
 
     fn fail(&mut self, k: K, now: Instant, cfg: &ThrottleConfig) -> (u32, Duration) {
@@ -96,7 +100,7 @@ impl<K: Hash + Eq + Clone> Table<K> {
         let e = self.map.entry(k).or_insert(Entry {
             failures: 0,
             last: now,
-            blocked_until: now,
+            blocked_until: None,
             known_good: false,
         });
         if now.saturating_duration_since(e.last) >= cfg.memory {
@@ -107,7 +111,9 @@ impl<K: Hash + Eq + Clone> Table<K> {
         e.last = now;
         let over = e.failures.saturating_sub(cfg.free_failures);
         let delay = cfg.step.saturating_mul(over).min(cfg.max);
-        e.blocked_until = e.blocked_until.max(now + delay);
+        if !delay.is_zero() {
+            e.blocked_until = e.blocked_until.max(Some(now + delay));
+        }
         (e.failures, delay)
     }
 }
@@ -231,7 +237,7 @@ impl FailureThrottle {
             Entry {
                 failures: 0,
                 last: now,
-                blocked_until: now,
+                blocked_until: None,
                 known_good: true,
             },
         );
@@ -291,6 +297,21 @@ mod tests {
         let t = t + AUTH_FAILURE_MEMORY + AUTH_FAILURE_DELAY_MAX;
         assert_eq!(th.admit(A, Some("admin"), t), Ok(()));
         assert_eq!(th.failure(A, Some("admin"), t).delay, Duration::ZERO);
+    }
+
+    /// Attempts are stamped before the table's lock is taken, so a concurrent success may be
+    /// recorded with a later instant than an attempt checked after it. That attempt must not
+    /// be refused: FAULT-viewer-kill-1000 got `401` and a close on 1 in ~500 concurrent
+    /// logins while the pair's "block" was a success stamped microseconds later.
+    #[test]
+    fn successes_and_free_failures_stamped_later_block_nothing() {
+        let th = FailureThrottle::new();
+        let t0 = Instant::now();
+        th.success(A, "admin", t0 + Duration::from_micros(30));
+        assert_eq!(th.admit(A, Some("admin"), t0), Ok(()));
+        th.failure(A, Some("admin"), t0 + Duration::from_micros(60));
+        assert_eq!(th.admit(A, Some("admin"), t0), Ok(()));
+        assert_eq!(th.admit(A, None, t0), Ok(()));
     }
 
     /// Issue 14.7: a User's successes interleaved with guesses on admin. The successes clear

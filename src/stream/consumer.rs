@@ -4,7 +4,7 @@
 //! No clock here either: the writer takes units and reports them sent; the hub judges lag
 //! at publishing time with the time its caller passes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::Notify;
@@ -24,8 +24,11 @@ pub(super) struct Slot<U> {
     pub(super) queue: Mutex<Queue<U>>,
     /// Wakes the writer.
     ready: Notify,
-    /// Woken on every push, for [`ViewerWatch`]es.
+    /// Woken on a push while a [`ViewerWatch`] waits (`ready` wakes the writer alone).
     queued: Notify,
+    /// [`ViewerWatch`]es waiting now. A watch waits only at PLAY, so the hot path reads this
+    /// one atomic instead of taking `queued`'s waiter lock for every unit of every viewer.
+    pub(super) watchers: AtomicUsize,
     kicked: AtomicBool,
     kick: Notify,
 }
@@ -36,6 +39,7 @@ impl<U: Unit> Slot<U> {
             queue: Mutex::new(queue),
             ready: Notify::new(),
             queued: Notify::new(),
+            watchers: AtomicUsize::new(0),
             kicked: AtomicBool::new(false),
             kick: Notify::new(),
         };
@@ -43,10 +47,14 @@ impl<U: Unit> Slot<U> {
         slot
     }
 
-    /// Something was queued.
+    /// Something was queued (the queue's lock released).
     pub(super) fn wake(&self) {
         self.ready.notify_one();
-        self.queued.notify_waiters();
+        // SeqCst pairs with the watch's increment: either the watch, locking the queue after
+        // its increment, sees this push, or this load sees the watch.
+        if self.watchers.load(Ordering::SeqCst) > 0 {
+            self.queued.notify_waiters();
+        }
     }
 
     pub(super) fn kick(&self) {
@@ -88,6 +96,8 @@ impl<U: Unit> ViewerWatch<U> {
     /// keyframe). Asked before the writer runs, that is exactly the first unit it sends.
     /// `None` if the viewer is kicked. Waits without a bound: the caller bounds it.
     pub async fn first(&self) -> Option<Arc<U>> {
+        self.0.watchers.fetch_add(1, Ordering::SeqCst);
+        let _watching = Watching(&self.0.watchers);
         loop {
             let queued = self.0.queued.notified();
             tokio::pin!(queued);
@@ -101,6 +111,15 @@ impl<U: Unit> ViewerWatch<U> {
             }
             queued.await;
         }
+    }
+}
+
+/// Counts a waiting [`ViewerWatch`] for as long as it lives (also when its future is dropped).
+struct Watching<'a>(&'a AtomicUsize);
+
+impl Drop for Watching<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -347,6 +347,27 @@ mod tests {
         assert_eq!(h.metrics().viewers, 0);
     }
 
+    #[tokio::test]
+    async fn a_watch_waiting_for_the_first_keyframe_is_woken_by_it() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        // P frames only: nothing is queued for a new viewer yet.
+        h.publish(frame(0, false), t0);
+        let v = h.subscribe("a", t0);
+        let watch = v.watch();
+        let waiting = tokio::spawn(async move { watch.first().await });
+        while v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        h.publish(frame(1, false), t0 + FRAME);
+        h.publish(frame(2, true), t0 + FRAME * 2);
+        let first = waiting.await.unwrap().expect("not kicked");
+        assert_eq!(first.seq, 2);
+        assert_eq!(v.try_next().unwrap().unwrap().seq, 2, "what the writer takes first");
+        // Done waiting: pushes no longer wake the watch's Notify.
+        assert_eq!(v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
     #[test]
     fn no_frame_is_lost_for_any_viewer_that_keeps_up() {
         let t0 = Instant::now();

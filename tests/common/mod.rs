@@ -166,6 +166,30 @@ pub fn run_nvt(args: &[&str]) -> (ExitStatus, String, String) {
     )
 }
 
+/// A daemon started fresh in a temporary state directory with `admin`'s password from
+/// `NVT_ADMIN_PASSWORD`, once it runs: (daemon, the first profile's RTSP URL as logged, the
+/// HTTP port, the state directory).
+pub fn start_with_admin(password: &str) -> (Daemon, String, u16, tempfile::TempDir) {
+    const START: Duration = Duration::from_secs(60);
+    let state = temp_state();
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", password)]);
+    let line = nvt.wait_for("RTSP stream at rtsp://", START);
+    let i = line.find("rtsp://").unwrap();
+    let url = line[i..].split_whitespace().next().unwrap();
+    let url = url
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned();
+    let line = nvt.wait_for("ONVIF device service at http://", START);
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    nvt.wait_for("nvt running", START);
+    (nvt, url, port, state)
+}
+
 pub fn temp_state() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }

@@ -100,6 +100,20 @@ impl Resp {
                 .then(|| v.trim().to_owned())
         })
     }
+    /// `seq` and `rtptime` of a PLAY reply's RTP-Info (RFC 2326 s12.33; one stream).
+    pub fn rtp_info(&self) -> (u16, u32) {
+        let info = self.header("RTP-Info").expect("RTP-Info");
+        let field = |k: &str| {
+            info.split(';')
+                .find_map(|p| p.trim().strip_prefix(k))
+                .unwrap_or_else(|| panic!("{k} in {info}"))
+                .to_owned()
+        };
+        (
+            field("seq=").parse().unwrap(),
+            field("rtptime=").parse().unwrap(),
+        )
+    }
     pub fn session(&self) -> String {
         self.header("Session")
             .unwrap()
