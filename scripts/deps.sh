@@ -34,6 +34,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# clippy is the lint stage of scripts/test-all; rustup's default profile has it, a minimal
+# one does not.
+if ! cargo clippy --version >/dev/null 2>&1; then
+  echo "deps: adding clippy"
+  rustup component add clippy >/dev/null
+fi
+
 # cargo-fuzz drives the fuzz targets; pinned so every run builds the same tool.
 if [ ! -x target/tools/bin/cargo-fuzz ]; then
   echo "deps: installing cargo-fuzz"
