@@ -11,7 +11,6 @@ pub mod conn_slots;
 pub mod daemon;
 pub mod discovery;
 pub mod events;
-pub mod file_source;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -9,25 +9,21 @@
 //! endpoint, Device service and settings store in process, which returns the throttle's delay
 //! instead of sleeping it, as a client that never waits (many parallel connections) would see.
 
-mod common;
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use common::*;
+use support::digest::{Challenge, Qop};
+use support::*;
 use nvt::auth::UserLevel;
-use nvt::auth::digest::{Algorithm, compute_response};
-use nvt::auth::wsse::{PASSWORD_DIGEST, password_digest};
-use nvt::onvif::device::{Device, DeviceHooks, Identity};
-use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpRequest, HttpResponse, Security};
-use nvt::settings::{SettingsStore, User};
-use nvt::xml::xsd::format_datetime;
+use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpResponse, Security};
+use nvt::settings::SettingsStore;
+use support::endpoint::{self, PEER};
 
 const PASSWORD: &str = "cam-Pass1";
-const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 // ---------------------------------------------------------------------------------------
 // RTSP, against the real binary.
@@ -109,61 +105,15 @@ impl Rtsp {
     }
 }
 
-/// `realm` and `nonce` of the MD5 challenge (the last one, as live555 reads it).
-fn md5_challenge(a: &Answer) -> (String, String) {
-    let ch = a
-        .all("WWW-Authenticate")
-        .into_iter()
-        .rfind(|c| c.contains("MD5") || !c.contains("algorithm"))
-        .expect("an MD5 challenge")
-        .to_owned();
-    let field = |name: &str| {
-        let i = ch.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-        ch[i..].split('"').next().unwrap().to_owned()
-    };
-    (field("realm"), field("nonce"))
-}
-
-/// An RFC 2069 (qop-less) or RFC 2617 (qop=auth) MD5 answer.
-fn rtsp_digest(
-    method: &str,
-    uri: &str,
-    realm: &str,
-    nonce: &str,
-    password: &str,
-    qop: bool,
-) -> String {
-    if qop {
-        let r = compute_response(
-            Algorithm::Md5,
-            "admin",
-            realm,
-            password,
-            method,
-            uri,
-            nonce,
-            Some(("00000001", "0a4f113b", "auth")),
-        );
-        format!(
-            "Digest username=\"admin\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", \
-             qop=auth, nc=00000001, cnonce=\"0a4f113b\", response=\"{r}\""
-        )
-    } else {
-        let r = compute_response(
-            Algorithm::Md5,
-            "admin",
-            realm,
-            password,
-            method,
-            uri,
-            nonce,
-            None,
-        );
-        format!(
-            "Digest username=\"admin\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", \
-             response=\"{r}\""
-        )
+/// An answer to `a`'s MD5 challenge as admin: RFC 2069 (qop-less, as live555 sends it) or
+/// RFC 2617 qop=auth; `nonce` replaces the challenge's when given (a made-up one).
+fn rtsp_digest(a: &Answer, url: &str, nonce: Option<&str>, password: &str, qop: bool) -> String {
+    let mut ch = Challenge::md5(a.all("WWW-Authenticate"));
+    if let Some(n) = nonce {
+        ch.nonce = n.to_owned();
     }
+    let qop = qop.then_some(Qop { nc: 1, cnonce: "0a4f113b" });
+    ch.answer("admin", password, "DESCRIBE", url, qop)
 }
 
 /// Issue 14.1: a made-up nonce (`nonce="0"`) with the right password used to get `401
@@ -176,7 +126,6 @@ fn rtsp_made_up_nonce_reveals_nothing() {
     let mut c = Rtsp::connect(&url);
     let first = c.req("DESCRIBE", &url, None).unwrap();
     assert_eq!(first.status, 401);
-    let (realm, _) = md5_challenge(&first);
     let mut shapes = Vec::new();
     for (password, qop) in [
         (PASSWORD, false),
@@ -190,7 +139,7 @@ fn rtsp_made_up_nonce_reveals_nothing() {
             .req(
                 "DESCRIBE",
                 &url,
-                Some(&rtsp_digest("DESCRIBE", &url, &realm, "0", password, qop)),
+                Some(&rtsp_digest(&first, &url, Some("0"), password, qop)),
             )
             .expect("an answer");
         assert_eq!(
@@ -222,12 +171,11 @@ fn rtsp_guessing_is_throttled_like_soap() {
     let mut closed = false;
     let mut a = c.req("DESCRIBE", &url, None).unwrap();
     for i in 0..40 {
-        let (realm, nonce) = md5_challenge(&a);
         let guess = format!("guess-{i}");
         match c.req(
             "DESCRIBE",
             &url,
-            Some(&rtsp_digest("DESCRIBE", &url, &realm, &nonce, &guess, true)),
+            Some(&rtsp_digest(&a, &url, None, &guess, true)),
         ) {
             Some(next) => {
                 assert_eq!(next.status, 401);
@@ -277,7 +225,7 @@ fn rtsp_guessing_is_throttled_like_soap() {
         ])
         .arg("admin:wrong")
         .args(["-H", "Content-Type: application/soap+xml", "--data"])
-        .arg(envelope("", "<tds:GetUsers/>"))
+        .arg(soap::envelope("", "<tds:GetUsers/>"))
         .arg(format!("http://127.0.0.1:{http_port}{DEVICE_PATH}"))
         .output()
         .unwrap();
@@ -301,70 +249,20 @@ struct Fixture {
 fn fixture(clock_offset_ms: i64) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = SettingsStore::open(dir.path()).unwrap();
-    store
-        .update(|s| {
-            for (u, l) in [
-                ("admin", UserLevel::Administrator),
-                ("user", UserLevel::User),
-            ] {
-                s.users.push(User {
-                    username: u.into(),
-                    password: format!("{u}-pass"),
-                    level: l,
-                });
-            }
-            Ok(())
-        })
-        .unwrap();
+    endpoint::seed_users(
+        &store,
+        &[("admin", UserLevel::Administrator), ("user", UserLevel::User)],
+    );
     let store = Arc::new(store);
     // The camera's clock: the host's plus `clock_offset_ms` (a camera without RTC or NTP).
-    let security = Security::new(store.clone(), Arc::new(move || now_ms() + clock_offset_ms));
-    let device = Device::new(
+    let security = Security::new(
         store.clone(),
-        Identity {
-            manufacturer: "nvt".into(),
-            model: "sim".into(),
-            firmware_version: "test".into(),
-            serial_number: "1".into(),
-            hardware_id: "sim".into(),
-        },
-        DeviceHooks {
-            reboot: Arc::new(|| {}),
-            http_port: 8080,
-            rtsp_port: 8554,
-            bind: Ipv4Addr::LOCALHOST.into(),
-            services: Vec::new(),
-        },
+        Arc::new(move || soap::now_ms() + clock_offset_ms),
     );
     Fixture {
         _dir: dir,
-        endpoint: Endpoint::new(security)
-            .route(DEVICE_PATH, nvt::onvif::generated::device::Service(device)),
+        endpoint: endpoint::device(store, security),
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-fn envelope(header: &str, body: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
-    )
-}
-
-/// A PasswordDigest UsernameToken stamped `created_ms` with a random nonce.
-fn token(user: &str, password: &str, created_ms: i64) -> String {
-    let nonce: [u8; 16] = rand::random();
-    let created = format_datetime(created_ms);
-    let digest = password_digest(&nonce, &created, password);
-    format!(
-        r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password Type="{PASSWORD_DIGEST}">{digest}</wsse:Password><wsse:Nonce>{}</wsse:Nonce><wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security>"#,
-        base64::engine::general_purpose::STANDARD.encode(nonce)
-    )
 }
 
 async fn post(f: &Fixture, body: &str, authorization: Option<&str>) -> HttpResponse {
@@ -377,16 +275,7 @@ async fn post_from(
     body: &str,
     authorization: Option<&str>,
 ) -> HttpResponse {
-    f.endpoint
-        .handle(&HttpRequest {
-            method: "POST",
-            uri: DEVICE_PATH,
-            authorization,
-            host: "127.0.0.1:8080",
-            peer,
-            body: body.as_bytes(),
-        })
-        .await
+    endpoint::post(&f.endpoint, peer, "127.0.0.1:8080", authorization, body).await
 }
 
 /// Issue 14.7: a User's success used to clear the failure count of the whole address, so a
@@ -401,14 +290,14 @@ async fn user_successes_do_not_reopen_admin_guessing() {
     for i in 0..20 {
         let ok = post(
             &f,
-            &envelope(&token("user", "user-pass", now_ms()), info),
+            &soap::envelope(&soap::username_token_at("user", "user-pass", true, soap::now_ms()), info),
             None,
         )
         .await;
         assert_eq!(ok.status, 200, "the User's own login, round {i}");
         let guess = post(
             &f,
-            &envelope(&token("admin", &format!("guess-{i}"), now_ms()), info),
+            &soap::envelope(&soap::username_token_at("admin", &format!("guess-{i}"), true, soap::now_ms()), info),
             None,
         )
         .await;
@@ -426,7 +315,7 @@ async fn user_successes_do_not_reopen_admin_guessing() {
     // And while admin's delay runs, even the right password is not looked at.
     let right = post(
         &f,
-        &envelope(&token("admin", "admin-pass", now_ms()), info),
+        &soap::envelope(&soap::username_token_at("admin", "admin-pass", true, soap::now_ms()), info),
         None,
     )
     .await;
@@ -443,12 +332,12 @@ async fn user_successes_do_not_reopen_admin_guessing() {
 async fn future_dated_token_flood_costs_only_its_user() {
     let f = fixture(0);
     let info = "<tds:GetDeviceInformation/>";
-    let future = now_ms() + 295_000;
+    let future = soap::now_ms() + 295_000;
     let mut accepted = 0;
     for _ in 0..8_400 {
         let r = post(
             &f,
-            &envelope(&token("user", "user-pass", future), info),
+            &soap::envelope(&soap::username_token_at("user", "user-pass", true, future), info),
             None,
         )
         .await;
@@ -458,8 +347,8 @@ async fn future_dated_token_flood_costs_only_its_user() {
     // The administrator (or Home Assistant) on another host. (From the User's own address
     // the refused part of the flood counts as failures: the throttle holds that address.)
     let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
-    let t = token("admin", "admin-pass", now_ms());
-    let admin = post_from(&f, elsewhere, &envelope(&t, info), None).await;
+    let t = soap::username_token_at("admin", "admin-pass", true, soap::now_ms());
+    let admin = post_from(&f, elsewhere, &soap::envelope(&t, info), None).await;
     assert_eq!(
         admin.status, 200,
         "admin locked out by a User's token flood: {}",
@@ -475,27 +364,27 @@ async fn skewed_camera_clock_accepts_fresh_tokens_once() {
     for offset in [3_600_000i64, -3_600_000] {
         let f = fixture(offset);
         let info = "<tds:GetDeviceInformation/>";
-        let t = token("admin", "admin-pass", now_ms());
-        let r = post(&f, &envelope(&t, info), None).await;
+        let t = soap::username_token_at("admin", "admin-pass", true, soap::now_ms());
+        let r = post(&f, &soap::envelope(&t, info), None).await;
         assert_eq!(r.status, 200, "clock {offset:+} ms: {}", r.body);
-        let again = post(&f, &envelope(&t, info), None).await;
+        let again = post(&f, &soap::envelope(&t, info), None).await;
         assert_eq!(
             again.status, 400,
             "replayed token accepted (clock {offset:+} ms)"
         );
         assert!(again.body.contains("NotAuthorized"), "{}", again.body);
         // A wrong password is still refused, skewed or not.
-        let bad = post(&f, &envelope(&token("admin", "nope", now_ms()), info), None).await;
+        let bad = post(&f, &soap::envelope(&soap::username_token_at("admin", "nope", true, soap::now_ms()), info), None).await;
         assert_eq!(bad.status, 400);
         // The clock repair itself (HA's async_manually_set_date_and_time).
-        let now = chrono_like(now_ms());
+        let now = chrono_like(soap::now_ms());
         let set = format!(
             "<tds:SetSystemDateAndTime><tds:DateTimeType>Manual</tds:DateTimeType><tds:DaylightSavings>false</tds:DaylightSavings><tds:UTCDateTime><tt:Time xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:Hour>{}</tt:Hour><tt:Minute>{}</tt:Minute><tt:Second>{}</tt:Second></tt:Time><tt:Date xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:Year>{}</tt:Year><tt:Month>{}</tt:Month><tt:Day>{}</tt:Day></tt:Date></tds:UTCDateTime></tds:SetSystemDateAndTime>",
             now.3, now.4, now.5, now.0, now.1, now.2
         );
         let r = post(
             &f,
-            &envelope(&token("admin", "admin-pass", now_ms()), &set),
+            &soap::envelope(&soap::username_token_at("admin", "admin-pass", true, soap::now_ms()), &set),
             None,
         )
         .await;
@@ -505,7 +394,7 @@ async fn skewed_camera_clock_accepts_fresh_tokens_once() {
 
 /// (year, month, day, hour, minute, second) of a Unix time in ms, UTC.
 fn chrono_like(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let s = format_datetime(ms); // 2026-12-05T08:52:04.123Z
+    let s = nvt::xml::xsd::format_datetime(ms); // 2026-12-05T08:52:04.123Z
     let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
     (n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19))
 }

@@ -3,11 +3,11 @@
 //! conformance/live555_client.py), over UDP and TCP; and `curl --digest` calling a SOAP
 //! operation (its first POST has no body).
 
-mod common;
+mod support;
 
 use std::process::Command;
 
-use common::*;
+use support::*;
 
 const PASSWORD: &str = "cam-Pass1";
 

@@ -1,10 +1,10 @@
 //! The `nvt` command line as a user meets it: flags, config file, first start, signals.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
+use support::*;
 use nix::sys::signal::Signal;
 
 const START: Duration = Duration::from_secs(30);

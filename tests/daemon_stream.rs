@@ -1,24 +1,15 @@
 //! The whole camera, as an NVR meets it: the real `nvt` binary on the simulator serves each
 //! profile over RTSP, to the ONVIF users only (Digest), at the configured resolutions.
 
-mod common;
+mod support;
 
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
+use support::*;
 use nix::sys::signal::Signal;
 
 const START: Duration = Duration::from_secs(60);
-
-/// The `rtsp://host:port` the daemon logged for a profile.
-fn stream_url(nvt: &mut Daemon, profile: &str) -> String {
-    let line = nvt.wait_for(&format!("/{profile}"), START);
-    let start = line.find("rtsp://").expect("URL in log line");
-    let url = line[start..].split_whitespace().next().unwrap();
-    url.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_owned()
-}
 
 fn ffprobe_rtsp(url: &str, transport: &str) -> (bool, String) {
     let out = Command::new("ffprobe")
@@ -55,8 +46,8 @@ fn ffprobe_rtsp(url: &str, transport: &str) -> (bool, String) {
 fn profiles_stream_over_rtsp_to_onvif_users_only() {
     let state = temp_state();
     let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", "cam-Pass1")]);
-    let main = stream_url(&mut nvt, "main");
-    let sub = stream_url(&mut nvt, "sub");
+    let main = nvt.rtsp_url("/main");
+    let sub = nvt.rtsp_url("/sub");
     nvt.wait_for("nvt running", START);
     let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
 
@@ -105,15 +96,6 @@ fn set_allow_basic_auth(state: &std::path::Path, allow: bool) {
     std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
 }
 
-fn stop(mut nvt: Daemon) {
-    nvt.signal(Signal::SIGTERM);
-    assert!(
-        nvt.wait_exit(Duration::from_secs(15)).success(),
-        "{:?}",
-        nvt.seen
-    );
-}
-
 #[test]
 fn rtsp_basic_auth_only_when_the_setting_allows_it() {
     let state = temp_state();
@@ -121,7 +103,7 @@ fn rtsp_basic_auth_only_when_the_setting_allows_it() {
 
     // Default (allow_basic_auth = false): Basic refused, only Digest offered.
     let mut nvt = Daemon::start(state.path(), &[], &env);
-    let main = stream_url(&mut nvt, "main");
+    let main = nvt.rtsp_url("/main");
     nvt.wait_for("nvt running", START);
     let head = curl_basic_options(&main, "admin", "cam-Pass1");
     assert!(head.starts_with("RTSP/1.0 401"), "{head}");
@@ -133,13 +115,13 @@ fn rtsp_basic_auth_only_when_the_setting_allows_it() {
         ok && out.trim() == "h264,1280,720",
         "Digest still works: {out}"
     );
-    stop(nvt);
+    nvt.stop();
 
     // Turned on: Basic with the right password passes, the wrong one does not; the challenge
     // offers Basic after Digest; ffprobe (Digest) is unaffected.
     set_allow_basic_auth(state.path(), true);
     let mut nvt = Daemon::start(state.path(), &[], &env);
-    let main = stream_url(&mut nvt, "main");
+    let main = nvt.rtsp_url("/main");
     nvt.wait_for("nvt running", START);
     let head = curl_basic_options(&main, "admin", "cam-Pass1");
     assert!(head.starts_with("RTSP/1.0 200"), "{head}");
@@ -164,7 +146,7 @@ fn rtsp_basic_auth_only_when_the_setting_allows_it() {
         ok && out.trim() == "h264,1280,720",
         "Digest with Basic on: {out}"
     );
-    stop(nvt);
+    nvt.stop();
 }
 
 /// `--replay` on a first start: the default encoder configurations (1280x720 and 640x360)
@@ -177,15 +159,15 @@ fn replay_mode_serves_the_recording_on_every_profile() {
     let clip = path_str(&clip);
     let env = [("NVT_ADMIN_PASSWORD", "cam-Pass1")];
     let mut nvt = Daemon::start(state.path(), &["--replay", &clip], &env);
-    let main = stream_url(&mut nvt, "main");
-    let sub = stream_url(&mut nvt, "sub");
+    let main = nvt.rtsp_url("/main");
+    let sub = nvt.rtsp_url("/sub");
     nvt.wait_for("nvt running", START);
     let with_user = |url: &str| url.replacen("rtsp://", "rtsp://admin:cam-Pass1@", 1);
     for url in [&main, &sub] {
         let (ok, out) = ffprobe_rtsp(&with_user(url), "tcp");
         assert!(ok && out.trim() == "h264,640,360", "{url}: {out}");
     }
-    stop(nvt);
+    nvt.stop();
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
             .unwrap();
@@ -198,5 +180,5 @@ fn replay_mode_serves_the_recording_on_every_profile() {
     // A second start with the same recording uses the saved, fitted settings.
     let mut nvt = Daemon::start(state.path(), &["--replay", &clip], &env);
     nvt.wait_for("nvt running", START);
-    stop(nvt);
+    nvt.stop();
 }

@@ -2,194 +2,31 @@
 //! `WSDiscovery` client (conformance/ws-discovery, venv target/wsd-venv) in another, joined by
 //! a veth pair with `224.0.0.0/4` routed over it on both sides. Nothing touches the host's
 //! interfaces; the namespaces are deleted when a test ends, failed or not (the `Netns` guard
-//! is dropped after the daemon). Needs root (CAP_NET_ADMIN) and iproute2; skipped with a
-//! message otherwise.
+//! is dropped after the daemon). Needs root (CAP_NET_ADMIN) and iproute2: every test here is
+//! `#[ignore]`d for that, and scripts/test-all runs them when root.
 
-mod common;
+mod support;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use common::Daemon;
-use nix::sys::signal::Signal;
+use support::Daemon;
+use support::netns::{self, CLIENT_IP, Netns, SERVER_IP};
 use nvt::discovery::limits::{PER_SOURCE_BURST, PER_SOURCE_PER_SEC};
 use serde_json::Value;
 
-const SERVER_IP: &str = "10.214.0.1";
-const CLIENT_IP: &str = "10.214.0.2";
 const PASSWORD: &str = "wsd-secret-1";
 const DN: &str = "http://www.onvif.org/ver10/network/wsdl";
 const TDS: &str = "http://www.onvif.org/ver10/device/wsdl";
 const STREAMING: &str = "onvif://www.onvif.org/Profile/Streaming";
 const START: Duration = Duration::from_secs(60);
 
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
-/// Two namespaces joined by a veth pair; both deleted on drop (with the pair).
-struct Netns {
-    server: String,
-    client: String,
-    /// The two ends of the veth pair.
-    server_if: String,
-    client_if: String,
-}
-
-impl Netns {
-    /// `tag` keeps the names of the tests of one run apart (nextest runs each test in its own
-    /// process, so the pid does too).
-    fn create(tag: char) -> Option<Netns> {
-        let id = format!("{}{tag}", std::process::id() % 100_000);
-        // The guard exists before the first command: a half-made setup is removed too.
-        let (vs, vc) = (format!("wS{id}"), format!("wC{id}"));
-        let n = Netns {
-            server: format!("nvtwsdS{id}"),
-            client: format!("nvtwsdC{id}"),
-            server_if: vs.clone(),
-            client_if: vc.clone(),
-        };
-        let ok = ip(&["netns", "add", &n.server])
-            && ip(&["netns", "add", &n.client])
-            && ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])
-            && ip(&["link", "set", &vs, "netns", &n.server])
-            && ip(&["link", "set", &vc, "netns", &n.client])
-            && ip(&[
-                "-n",
-                &n.server,
-                "addr",
-                "add",
-                &format!("{SERVER_IP}/24"),
-                "dev",
-                &vs,
-            ])
-            && ip(&[
-                "-n",
-                &n.client,
-                "addr",
-                "add",
-                &format!("{CLIENT_IP}/24"),
-                "dev",
-                &vc,
-            ])
-            && ip(&["-n", &n.server, "link", "set", &vs, "up"])
-            && ip(&["-n", &n.client, "link", "set", &vc, "up"])
-            && ip(&["-n", &n.server, "link", "set", "lo", "up"])
-            && ip(&["-n", &n.client, "link", "set", "lo", "up"])
-            && ip(&["-n", &n.server, "route", "add", "224.0.0.0/4", "dev", &vs])
-            && ip(&["-n", &n.client, "route", "add", "224.0.0.0/4", "dev", &vc]);
-        if !ok {
-            // If the veth was made but not moved, it is still in the host namespace.
-            ip(&["link", "del", &vs]);
-            return None;
-        }
-        Some(n)
-    }
-
-    /// True once the client has a usable (not tentative) IPv6 link-local address, waiting up
-    /// to 10 s for duplicate address detection; false where IPv6 is disabled.
-    fn client_ipv6_ready(&self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let out = Command::new("ip")
-                .args([
-                    "-n",
-                    &self.client,
-                    "-6",
-                    "addr",
-                    "show",
-                    "dev",
-                    &self.client_if,
-                ])
-                .output();
-            let Ok(out) = out else { return false };
-            let text = String::from_utf8_lossy(&out.stdout);
-            if !text.contains("fe80::") {
-                return false;
-            }
-            if !text.contains("tentative") {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        false
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        ip(&["netns", "del", &self.server]);
-        ip(&["netns", "del", &self.client]);
-    }
-}
-
-macro_rules! netns_or_skip {
-    ($tag:expr) => {
-        match Netns::create($tag) {
-            Some(n) => n,
-            None => {
-                eprintln!("SKIPPED: cannot create network namespaces (needs root and iproute2)");
-                return;
-            }
-        }
-    };
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The venv's python (made by scripts/deps.sh; made here too if missing).
-fn python() -> PathBuf {
-    let venv = root().join("target/wsd-venv");
-    let py = venv.join("bin/python");
-    let req = root().join("conformance/ws-discovery/requirements.txt");
-    let stamp = venv.join("installed");
-    let fresh = std::fs::read(&stamp).ok() == std::fs::read(&req).ok();
-    if !fresh {
-        // Several tests may get here at once: build in a private directory, then rename.
-        let tmp = root().join(format!("target/wsd-venv.{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&tmp)
-            .status()
-            .unwrap()
-            .success()
-            && Command::new(tmp.join("bin/python"))
-                .args(["-m", "pip", "install", "-q", "-r"])
-                .arg(&req)
-                .status()
-                .unwrap()
-                .success();
-        assert!(
-            ok,
-            "creating the WSDiscovery venv failed (run scripts/deps.sh)"
-        );
-        std::fs::copy(&req, tmp.join("installed")).unwrap();
-        if !venv.join("installed").exists() {
-            let _ = std::fs::remove_dir_all(&venv);
-            let _ = std::fs::rename(&tmp, &venv);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    py
-}
-
 fn client_cmd(ns: &Netns, args: &[&str]) -> Command {
-    let mut c = Command::new("ip");
-    c.args(["netns", "exec", &ns.client])
-        .arg(python())
-        .arg(root().join("conformance/ws-discovery/wsd_client.py"))
+    let mut c = ns.client_cmd(support::python::wsd());
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/ws-discovery/wsd_client.py"))
         .args(args);
     c
 }
@@ -290,9 +127,8 @@ impl Drop for Listener {
 }
 
 fn start_nvt(ns: &Netns, state: &Path) -> Daemon {
-    let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", &ns.server])
-        .arg(common::NVT)
+    let mut cmd = ns.server_cmd(support::NVT);
+    cmd
         .arg("--state-dir")
         .arg(state)
         .args(["--http-port", "8080", "--rtsp-port", "8554"])
@@ -306,8 +142,7 @@ fn start_nvt(ns: &Netns, state: &Path) -> Daemon {
 }
 
 fn stop_nvt(mut d: Daemon) -> Daemon {
-    d.signal(Signal::SIGTERM);
-    assert!(d.wait_exit(Duration::from_secs(30)).success());
+    d.stop();
     d
 }
 
@@ -321,9 +156,10 @@ fn has(list: &Value, item: &str) -> bool {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn probes_match_types_and_scopes_and_resolve_works() {
-    let ns = netns_or_skip!('a');
-    let state = common::temp_state();
+    let ns = Netns::pair("a");
+    let state = support::temp_state();
     let nvt = start_nvt(&ns, state.path());
 
     // By type, the way NVRs look for cameras.
@@ -404,9 +240,10 @@ fn probes_match_types_and_scopes_and_resolve_works() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn garbage_oversized_and_floods_get_nothing_or_the_rate_limit() {
-    let ns = netns_or_skip!('d');
-    let state = common::temp_state();
+    let ns = Netns::pair("d");
+    let state = support::temp_state();
     let nvt = start_nvt(&ns, state.path());
 
     // Garbage and oversized datagrams: silence. The same socket's valid Probe right after
@@ -457,12 +294,13 @@ fn garbage_oversized_and_floods_get_nothing_or_the_rate_limit() {
 /// waiting 2 s; replies parsed by the `WSDiscovery` library): every search finds the camera,
 /// and the flood as a whole gets no more than the global budget.
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn a_flood_from_forty_addresses_does_not_starve_an_nvr() {
     use nvt::discovery::limits::{GLOBAL_BURST, GLOBAL_PER_SEC};
-    let ns = netns_or_skip!('e');
+    let ns = Netns::pair("e");
     let flooders: Vec<String> = (100..140).map(|i| format!("10.214.0.{i}")).collect();
     for a in &flooders {
-        assert!(ip(&[
+        netns::ip(&[
             "-n",
             &ns.client,
             "addr",
@@ -470,9 +308,9 @@ fn a_flood_from_forty_addresses_does_not_starve_an_nvr() {
             &format!("{a}/24"),
             "dev",
             &ns.client_if
-        ]));
+        ]).unwrap();
     }
-    let state = common::temp_state();
+    let state = support::temp_state();
     let nvt = start_nvt(&ns, state.path());
     let r = client(
         &ns,
@@ -518,10 +356,11 @@ fn a_flood_from_forty_addresses_does_not_starve_an_nvr() {
 /// MAX_AMPLIFICATION times its Probe, and AddScopes past MAX_CONFIGURABLE_SCOPES_BYTES is
 /// refused with ter:TooManyScopes; a usual Probe is still answered.
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn long_scopes_and_tiny_probes_stay_within_the_amplification_bound() {
     use nvt::discovery::limits::{MAX_AMPLIFICATION, MAX_CONFIGURABLE_SCOPES_BYTES};
-    let ns = netns_or_skip!('f');
-    let state = common::temp_state();
+    let ns = Netns::pair("f");
+    let state = support::temp_state();
     let nvt = start_nvt(&ns, state.path());
     let ratio =
         |r: &Value| r["reply_bytes"][0].as_f64().unwrap() / r["sent_bytes"][0].as_f64().unwrap();
@@ -576,9 +415,10 @@ fn long_scopes_and_tiny_probes_stay_within_the_amplification_bound() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
-    let ns = netns_or_skip!('b');
-    let state = common::temp_state();
+    let ns = Netns::pair("b");
+    let state = support::temp_state();
     let mut listener = Listener::start(&ns);
     let nvt = start_nvt(&ns, state.path());
     let hello = listener
@@ -650,7 +490,7 @@ fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
     assert_eq!(r["found"][0]["epr"], epr.as_str(), "{r}");
 
     // A new address on the interface: found by the periodic re-scan, announced by Hello.
-    assert!(ip(&[
+    netns::ip(&[
         "-n",
         &ns.server,
         "addr",
@@ -658,7 +498,7 @@ fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
         "10.214.0.5/24",
         "dev",
         &ns.server_if
-    ]));
+    ]).unwrap();
     let moved = "http://10.214.0.5:8080/onvif/device_service";
     let hello = listener
         .next(
@@ -673,9 +513,10 @@ fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn non_discoverable_silences_everything_and_is_persisted() {
-    let ns = netns_or_skip!('c');
-    let state = common::temp_state();
+    let ns = Netns::pair("c");
+    let state = support::temp_state();
     let mut listener = Listener::start(&ns);
     let nvt = start_nvt(&ns, state.path());
     let hello = listener

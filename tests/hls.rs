@@ -1,27 +1,18 @@
 //! Live HLS from the real binary, read by real clients over loopback: curl (HTTP Digest),
 //! ffprobe/ffmpeg (playlists, fMP4 decoding). The browser test is tests/web_chromium.rs.
 
-mod common;
+mod support;
 
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::Daemon;
+use support::Daemon;
 
 const PASSWORD: &str = "hls-secret";
-const START: Duration = Duration::from_secs(60);
 
 fn start() -> (Daemon, u16, tempfile::TempDir) {
-    let state = common::temp_state();
-    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
-    let line = nvt.wait_for("ONVIF device service at http://", START);
-    let port: u16 = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    nvt.wait_for("nvt running", START);
+    let state = support::temp_state();
+    let (nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
     (nvt, port, state)
 }
 

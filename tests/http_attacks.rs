@@ -3,25 +3,17 @@
 //! file (16 slots, 4 per address) so that a few dozen connections exercise the same mechanism
 //! as the 1,600 of the report.
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use common::Daemon;
-
-fn port_of(line: &str) -> u16 {
-    line.split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"))
-}
+use support::Daemon;
 
 /// nvt with 16 HTTP slots, 4 per address (so a reserve of 4).
 fn start() -> (Daemon, tempfile::TempDir, u16) {
-    let state = common::temp_state();
+    let state = support::temp_state();
     let config = state.path().join("nvt.toml");
     std::fs::write(
         &config,
@@ -33,7 +25,7 @@ fn start() -> (Daemon, tempfile::TempDir, u16) {
         &["--config", config.to_str().unwrap()],
         &[("NVT_ADMIN_PASSWORD", "attack-secret")],
     );
-    let port = port_of(&nvt.wait_for("ONVIF device service at http://", Duration::from_secs(60)));
+    let port = nvt.http_port();
     (nvt, state, port)
 }
 

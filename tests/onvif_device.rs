@@ -2,40 +2,21 @@
 //! with the Core spec's rules, and Set* operations persisting across a restart (the settings
 //! store is reopened from its directory, as the daemon does at start).
 
+mod support;
+
 use std::sync::Arc;
 
 use nvt::auth::UserLevel;
-use nvt::onvif::device::{Device, DeviceHooks, Identity, MAX_USERS, device_now_ms};
-use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpRequest, HttpResponse, Security};
-use nvt::settings::{SettingsStore, User};
-
-const ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
+use nvt::onvif::device::{MAX_USERS, device_now_ms};
+use nvt::onvif::endpoint::{Endpoint, HttpResponse, Security};
+use nvt::settings::SettingsStore;
+use support::soap;
 
 fn endpoint(store: Arc<SettingsStore>) -> Endpoint {
     let clock = store.clone();
-    Endpoint::new(Security::new(
+    support::endpoint::device(
         store.clone(),
-        Arc::new(move || device_now_ms(&clock)),
-    ))
-    .route(
-        DEVICE_PATH,
-        nvt::onvif::generated::device::Service(Device::new(
-            store,
-            Identity {
-                manufacturer: "nvt".into(),
-                model: "sim".into(),
-                firmware_version: "t".into(),
-                serial_number: "1".into(),
-                hardware_id: "sim".into(),
-            },
-            DeviceHooks {
-                reboot: Arc::new(|| {}),
-                http_port: 8080,
-                rtsp_port: 8554,
-                bind: std::net::Ipv4Addr::LOCALHOST.into(),
-                services: Vec::new(),
-            },
-        )),
+        Security::new(store, Arc::new(move || device_now_ms(&clock))),
     )
 }
 
@@ -46,55 +27,23 @@ fn open(dir: &std::path::Path) -> Arc<SettingsStore> {
 /// Posts `body` as the administrator, authenticated by a PasswordText UsernameToken over a
 /// fresh nonce (the point here is the service, not the scheme).
 async fn admin(e: &Endpoint, store: &SettingsStore, body: &str) -> HttpResponse {
-    let nonce: [u8; 16] = rand::random();
-    use base64::Engine as _;
-    let header = format!(
-        r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>admin</wsse:Username><wsse:Password>admin-pass</wsse:Password><wsse:Nonce>{}</wsse:Nonce><wsu:Created>{}</wsu:Created></wsse:UsernameToken></wsse:Security>"#,
-        base64::engine::general_purpose::STANDARD.encode(nonce),
-        nvt::xml::xsd::format_datetime(device_now_ms(store))
-    );
-    let env = format!(
-        r#"<s:Envelope xmlns:s="{ENV}" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
-    );
-    e.handle(&HttpRequest {
-        method: "POST",
-        uri: DEVICE_PATH,
-        authorization: None,
-        host: "192.0.2.1:8080",
-        peer: "127.0.0.1".parse().unwrap(),
-        body: env.as_bytes(),
-    })
+    let header = soap::username_token_at("admin", "admin-pass", false, device_now_ms(store));
+    support::endpoint::post(
+        e,
+        "127.0.0.1".parse().unwrap(),
+        "192.0.2.1:8080",
+        None,
+        &soap::envelope(&header, body),
+    )
     .await
 }
 
 fn subcodes(r: &HttpResponse) -> Vec<String> {
-    let doc = nvt::xml::parse(r.body.as_bytes()).unwrap();
-    let mut out = Vec::new();
-    let mut code = doc
-        .child(ENV, "Body")
-        .and_then(|b| b.child(ENV, "Fault"))
-        .and_then(|f| f.child(ENV, "Code"));
-    while let Some(c) = code {
-        if let Some(v) = c.child(ENV, "Value") {
-            out.push(v.text.clone());
-        }
-        code = c.child(ENV, "Subcode");
-    }
-    out
+    soap::subcodes(&r.body)
 }
 
 fn seed(dir: &std::path::Path) {
-    let store = open(dir);
-    store
-        .update(|s| {
-            s.users.push(User {
-                username: "admin".into(),
-                password: "admin-pass".into(),
-                level: UserLevel::Administrator,
-            });
-            Ok(())
-        })
-        .unwrap();
+    support::endpoint::seed_users(&open(dir), &[("admin", UserLevel::Administrator)]);
 }
 
 fn user_xml(name: &str, pw: Option<&str>, level: &str) -> String {
@@ -357,7 +306,7 @@ async fn scopes_fixed_and_configurable_with_their_faults() {
     let r = admin(&e, &store, "<tds:GetScopes/>").await;
     let doc = nvt::xml::parse(r.body.as_bytes()).unwrap();
     let resp = doc
-        .child(ENV, "Body")
+        .child(soap::ENV, "Body")
         .unwrap()
         .child(
             "http://www.onvif.org/ver10/device/wsdl",

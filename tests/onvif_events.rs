@@ -9,19 +9,17 @@
 //! change 200 ms, so a change is stamped (UtcTime = capture time of the frame that completed it)
 //! 400 ms after its schedule edge. Latencies below are from the edge to PullMessages' return.
 
-mod common;
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use common::Daemon;
+use support::{Daemon, soap};
 use nvt::xml::Element;
-use sha1::Digest;
 
 const PASSWORD: &str = "events-secret";
 const ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
@@ -52,7 +50,7 @@ struct Camera {
 }
 
 fn start(edit: impl FnOnce(&mut nvt::settings::Settings)) -> Camera {
-    let state = common::temp_state();
+    let state = support::temp_state();
     let mut s = nvt::settings::Settings::default();
     edit(&mut s);
     std::fs::write(
@@ -68,13 +66,7 @@ fn start(edit: impl FnOnce(&mut nvt::settings::Settings)) -> Camera {
     );
     daemon.wait_for("camera ready", Duration::from_secs(60));
     let ready = now_s();
-    let line = daemon.wait_for("ONVIF device service at http://", Duration::from_secs(60));
-    let port = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let port = daemon.http_port();
     Camera {
         daemon,
         port,
@@ -91,22 +83,7 @@ impl Drop for Camera {
     }
 }
 
-// ---- a minimal SOAP client: WS-UsernameToken digest, HTTP/1.1 with Connection: close ----
-
-fn username_token(user: &str, password: &str) -> String {
-    let nonce: [u8; 16] = rand::random();
-    let created = nvt::xml::xsd::format_datetime((now_s() * 1000.0) as i64);
-    let mut h = sha1::Sha1::new();
-    h.update(nonce);
-    h.update(created.as_bytes());
-    h.update(password.as_bytes());
-    let b64 = base64::engine::general_purpose::STANDARD;
-    format!(
-        r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{}</wsse:Password><wsse:Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary">{}</wsse:Nonce><wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security>"#,
-        b64.encode(h.finalize()),
-        b64.encode(nonce)
-    )
-}
+// ---- SOAP through support::soap: WS-UsernameToken PasswordDigest, Connection: close ----
 
 /// POSTs `body` (the Body's content) to `url`; returns (HTTP status, parsed envelope).
 fn soap(url: &str, body: &str, auth: bool) -> (u16, Element) {
@@ -143,35 +120,12 @@ fn soap_text_from(
 ) -> (u16, String) {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let header = user.map(|(u, p)| username_token(u, p)).unwrap_or_default();
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{ENV}" xmlns:tev="{TEV}" xmlns:wsnt="{WSNT}" xmlns:wsa="{WSA}"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
-    );
-    let mut s = match from {
-        None => TcpStream::connect(host).unwrap(),
-        Some(ip) => {
-            let sock =
-                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-            sock.bind(&std::net::SocketAddr::from((ip, 0)).into())
-                .unwrap();
-            let to: std::net::SocketAddr = host.parse().unwrap();
-            sock.connect(&to.into()).unwrap();
-            sock.into()
-        }
-    };
-    s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-        xml.len()
-    )
-    .unwrap();
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).unwrap();
-    let text = String::from_utf8(resp).unwrap();
-    let status: u16 = text[9..12].parse().unwrap();
-    let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
-    (status, body.to_owned())
+    let header = user
+        .map(|(u, p)| soap::username_token(u, p, true))
+        .unwrap_or_default();
+    let to = host.parse().unwrap();
+    let r = soap::post_envelope(to, from, path, None, &soap::envelope(&header, body));
+    (r.status, r.body().to_owned())
 }
 
 fn body(env: &Element) -> &Element {
@@ -314,18 +268,6 @@ fn utc_s(s: &str) -> f64 {
     nvt::xml::xsd::parse_datetime(s).unwrap() as f64 / 1000.0
 }
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("NVT_ZEEP_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/zeep-venv/bin/python");
-    assert!(
-        py.exists(),
-        "run scripts/deps.sh first (creates target/zeep-venv)"
-    );
-    py
-}
-
 /// Edge of the schedule a Changed motion message belongs to: from its stamp (400 ms after
 /// the edge, see the module doc), checked against the init instant the daemon run allows.
 fn edge(cam: &Camera, state: bool, utc: f64) -> f64 {
@@ -346,7 +288,7 @@ fn edge(cam: &Camera, state: bool, utc: f64) -> f64 {
 fn home_assistant_event_loop_gets_motion_within_a_second_of_the_schedule() {
     let cam = start(|_| {});
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/onvif-zeep/ha_events.py");
-    let out = Command::new(python())
+    let out = Command::new(support::python::zeep())
         .arg(&script)
         .args(["127.0.0.1", &cam.port.to_string(), "admin", PASSWORD, "10"])
         .output()
@@ -1099,7 +1041,7 @@ fn validate_details(faults: &[(String, String)]) -> serde_json::Value {
         std::fs::write(dir.path().join(format!("{i:02}-{name}.xml")), body).unwrap();
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(python())
+    let out = Command::new(support::python::zeep())
         .arg(root.join("conformance/onvif-zeep/validate_details.py"))
         .arg(root.join("wsdl"))
         .arg(dir.path())

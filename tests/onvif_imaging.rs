@@ -5,36 +5,14 @@
 //! and changing nothing, focus Move/GetStatus/Stop, Imaging in GetCapabilities/GetServices;
 //! then a restart with Basic auth allowed: settings kept, Basic snapshot, wrong password 401.
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::Daemon;
+use support::{Daemon, soap};
 use nix::sys::signal::Signal;
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("NVT_ZEEP_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/zeep-venv/bin/python");
-    assert!(
-        py.exists(),
-        "{} missing: run scripts/deps.sh (it creates the onvif-zeep venv)",
-        py.display()
-    );
-    py
-}
-
-fn http_port(nvt: &mut Daemon) -> u16 {
-    let line = nvt.wait_for("ONVIF device service at http://", Duration::from_secs(60));
-    line.split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"))
-}
 
 fn run_phase(py: &Path, port: u16, state: &Path, phase: &str) -> String {
     let script =
@@ -62,11 +40,11 @@ fn settings(state: &Path) -> serde_json::Value {
 
 #[test]
 fn imaging_and_snapshots_with_onvif_zeep_across_a_restart() {
-    let py = python();
-    let state = common::temp_state();
+    let py = support::python::zeep();
+    let state = support::temp_state();
     let env = [("NVT_ADMIN_PASSWORD", "imaging-secret")];
     let mut nvt = Daemon::start(state.path(), &[], &env);
-    let port = http_port(&mut nvt);
+    let port = nvt.http_port();
     run_phase(&py, port, state.path(), "first");
     nvt.signal(Signal::SIGTERM);
     assert!(nvt.wait_exit(Duration::from_secs(20)).success());
@@ -84,59 +62,29 @@ fn imaging_and_snapshots_with_onvif_zeep_across_a_restart() {
     .unwrap();
 
     let mut nvt = Daemon::start(state.path(), &[], &env);
-    let port = http_port(&mut nvt);
+    let port = nvt.http_port();
     run_phase(&py, port, state.path(), "restarted");
     nvt.signal(Signal::SIGTERM);
     assert!(nvt.wait_exit(Duration::from_secs(20)).success());
 }
 
-/// POSTs a SOAP `body` to the imaging service, as `user` (PasswordText UsernameToken, fresh
-/// nonce) or anonymously, and returns the raw HTTP response.
+/// POSTs a SOAP `body` to the imaging service as `user` (PasswordText UsernameToken) or
+/// anonymously; returns the whole HTTP response.
 fn post(port: u16, user: Option<(&str, &str)>, body: &str) -> String {
-    use base64::Engine as _;
-    use std::io::{Read, Write};
-    let header = match user {
-        None => String::new(),
-        Some((u, p)) => {
-            let nonce =
-                base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as i64;
-            format!(
-                r#"<s:Header><Security xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><UsernameToken><Username>{u}</Username><Password>{p}</Password><Nonce>{nonce}</Nonce><Created xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">{}</Created></UsernameToken></Security></s:Header>"#,
-                nvt::xml::xsd::format_datetime(now)
-            )
-        }
-    };
-    let env = format!(
-        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:timg="http://www.onvif.org/ver20/imaging/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">{header}<s:Body>{body}</s:Body></s:Envelope>"#
-    );
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        s,
-        "POST /onvif/imaging_service HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{env}",
-        env.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
+    soap::call(port, soap::IMAGING, user, body).raw
 }
 
 /// Access classes of the Imaging operations (Imaging spec: GetServiceCapabilities PRE_AUTH,
 /// Get* READ_MEDIA, SetImagingSettings/Move/Stop ACTUATE) through the real binary.
 #[test]
 fn imaging_access_classes() {
-    let state = common::temp_state();
+    let state = support::temp_state();
     let mut nvt = Daemon::start(
         state.path(),
         &[],
         &[("NVT_ADMIN_PASSWORD", "imaging-secret")],
     );
-    let port = http_port(&mut nvt);
+    let port = nvt.http_port();
     let admin = Some(("admin", "imaging-secret"));
     let r = post(
         port,

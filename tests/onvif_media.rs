@@ -5,44 +5,21 @@
 //! Needs the venv made by scripts/deps.sh (`target/zeep-venv`, or `NVT_ZEEP_PYTHON`),
 //! ffmpeg and gstreamer1.0-tools. The multicast case needs root (network namespaces).
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Daemon;
+use support::Daemon;
+use support::netns::{CLIENT_IP, Netns, SERVER_IP};
 use nix::sys::signal::Signal;
 
 const PASSWORD: &str = "media-Secret1";
 const START: Duration = Duration::from_secs(60);
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("NVT_ZEEP_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/zeep-venv/bin/python");
-    assert!(
-        py.exists(),
-        "{} missing: run scripts/deps.sh (it creates the onvif-zeep venv)",
-        py.display()
-    );
-    py
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/onvif-zeep/ha_media.py")
-}
-
-/// The HTTP port from the daemon's "ONVIF device service at http://HOST:PORT/" line.
-fn http_port(nvt: &mut Daemon) -> u16 {
-    let line = nvt.wait_for("ONVIF device service at http://", START);
-    line.split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|hp| hp.rsplit(':').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"))
 }
 
 /// Runs one ha_media.py command (with `wrapper`, e.g. `ip netns exec NS`) and returns the
@@ -54,7 +31,7 @@ fn zeep_in(
     mode: &str,
     args: &[&str],
 ) -> serde_json::Value {
-    let py = python();
+    let py = support::python::zeep();
     let mut cmd = match wrapper.split_first() {
         Some((first, rest)) => {
             let mut c = Command::new(first);
@@ -107,25 +84,13 @@ fn ffprobe(uri: &str, transport: &str) -> Result<String, String> {
 }
 
 fn start(state: &Path) -> (Daemon, u16) {
-    let mut nvt = Daemon::start(state, &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
-    let port = http_port(&mut nvt);
-    nvt.wait_for("nvt running", START);
-    (nvt, port)
-}
-
-fn stop(mut nvt: Daemon) {
-    nvt.signal(Signal::SIGTERM);
-    assert!(
-        nvt.wait_exit(Duration::from_secs(20)).success(),
-        "{:?}",
-        nvt.seen
-    );
+    Daemon::start_admin(state, PASSWORD, &[])
 }
 
 #[test]
 fn home_assistant_finds_an_h264_profile_whose_uris_play_on_every_transport() {
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     // WS-UsernameToken (HA's default) and HTTP Digest only: same answers.
     let found = zeep(port, "wsse", &["discover"]);
     assert_eq!(zeep(port, "digest", &["discover"])["uris"], found["uris"]);
@@ -189,7 +154,7 @@ fn home_assistant_finds_an_h264_profile_whose_uris_play_on_every_transport() {
     // Without credentials: refused.
     let got = ffprobe(&uri("main/RTP-Unicast/RTSP"), "tcp");
     assert!(got.as_ref().is_err_and(|e| e.contains("401")), "{got:?}");
-    stop(nvt);
+    nvt.stop();
 }
 
 /// The picture size a DESCRIBE announces (sprop-parameter-sets, parsed by retina) and how
@@ -226,17 +191,7 @@ fn describe_size(uri_with_user: &str) -> ((u32, u32), Duration) {
 /// Frame sizes of a recorded Annex-B file, run-length encoded, after checking that every
 /// frame decodes without an error.
 fn decoded_sizes(path: &Path) -> Vec<((u32, u32), usize)> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-xerror", "-i"])
-        .arg(path)
-        .args(["-f", "null", "-"])
-        .output()
-        .expect("run ffmpeg");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "decode errors: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::media::decodes_cleanly(path);
     probed_sizes(path)
 }
 
@@ -275,8 +230,8 @@ fn probed_sizes(path: &Path) -> Vec<((u32, u32), usize)> {
 
 #[test]
 fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     let uri = with_user(
         zeep(port, "wsse", &["profile", "main"])["uri"]
             .as_str()
@@ -371,10 +326,10 @@ fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
     assert_eq!(runs[0].0, (1280, 720));
     assert_eq!(runs[1].0, (640, 360));
     assert!(runs[0].1 >= 25 && runs[1].1 >= 25, "{runs:?}");
-    stop(nvt);
+    nvt.stop();
 
     // The change persisted.
-    let (nvt, port) = start(state.path());
+    let (mut nvt, port) = start(state.path());
     let after = zeep(port, "wsse", &["profile", "main"]);
     assert_eq!(after["encoder"]["width"], 640, "{after}");
     assert_eq!(after["encoder"]["profile"], "High", "{after}");
@@ -382,14 +337,14 @@ fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
         ffprobe(&with_user(after["uri"].as_str().unwrap()), "tcp").as_deref(),
         Ok("h264,High,640,360")
     );
-    stop(nvt);
+    nvt.stop();
 }
 
 /// The `timeout=` a raw RTSP SETUP of `uri` (`rtsp://admin:pw@host:port/path`) is answered
 /// with (RFC 2326 s12.37), after the Digest challenge (answered RFC 2069 style, as live555
 /// clients do).
 fn setup_timeout(uri_with_user: &str) -> String {
-    use nvt::auth::digest::{Algorithm, compute_response, parse_authorization};
+    use support::digest::Challenge;
     use std::io::{BufRead, BufReader, Read, Write};
 
     let url = url::Url::parse(uri_with_user).unwrap();
@@ -446,34 +401,14 @@ fn setup_timeout(uri_with_user: &str) -> String {
     };
     let (code, headers) = exchange(1, None);
     assert_eq!(code, 401, "{headers:?}");
-    let challenge = headers
-        .iter()
-        .find(|(n, v)| n.eq_ignore_ascii_case("WWW-Authenticate") && v.contains("MD5"))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| panic!("no MD5 challenge in {headers:?}"));
-    let c = parse_authorization(&challenge.replacen(
-        "Digest",
-        "Digest username=x, uri=x, response=x,",
-        1,
-    ))
-    .unwrap();
-    let response = compute_response(
-        Algorithm::Md5,
-        &user,
-        &c.realm,
-        &password,
-        "SETUP",
-        &track,
-        &c.nonce,
-        None,
-    );
-    let mut auth = format!(
-        "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{track}\", response=\"{response}\"",
-        c.realm, c.nonce
-    );
-    if let Some(o) = &c.opaque {
-        auth.push_str(&format!(", opaque=\"{o}\""));
-    }
+    // RTSP clients answer without qop (live555 never sends it).
+    let auth = Challenge::md5(
+        headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("WWW-Authenticate"))
+            .map(|(_, v)| v.as_str()),
+    )
+    .answer(&user, &password, "SETUP", &track, None);
     let (code, headers) = exchange(2, Some(&auth));
     assert_eq!(code, 200, "{headers:?}");
     let session = headers
@@ -493,8 +428,8 @@ fn setup_timeout(uri_with_user: &str) -> String {
 /// not the other profile's, and survives a restart.
 #[test]
 fn session_timeout_of_the_encoder_configuration_is_the_rtsp_session_timeout() {
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     let main = with_user(
         zeep(port, "wsse", &["profile", "main"])["uri"]
             .as_str()
@@ -512,9 +447,9 @@ fn session_timeout_of_the_encoder_configuration_is_the_rtsp_session_timeout() {
     assert_eq!(set["session_timeout_secs"], 30.0, "{set}");
     assert_eq!(setup_timeout(&sub), "30");
     assert_eq!(setup_timeout(&main), "60");
-    stop(nvt);
+    nvt.stop();
 
-    let (nvt, port) = start(state.path());
+    let (mut nvt, port) = start(state.path());
     let main = with_user(
         zeep(port, "wsse", &["profile", "main"])["uri"]
             .as_str()
@@ -527,13 +462,13 @@ fn session_timeout_of_the_encoder_configuration_is_the_rtsp_session_timeout() {
     );
     assert_eq!(setup_timeout(&sub), "30");
     assert_eq!(setup_timeout(&main), "60");
-    stop(nvt);
+    nvt.stop();
 }
 
 #[test]
 fn created_profile_plays_survives_a_restart_and_can_be_deleted() {
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     let created = zeep(port, "wsse", &["create", "nvr1", "venc_sub"]);
     let uri = created["uri"].as_str().unwrap().to_owned();
     assert!(uri.ends_with("/nvr1"), "{created}");
@@ -544,9 +479,9 @@ fn created_profile_plays_survives_a_restart_and_can_be_deleted() {
             .is_ok_and(|s| s.starts_with("h264,Main,640,360")),
         "{got:?}"
     );
-    stop(nvt);
+    nvt.stop();
 
-    let (nvt, port) = start(state.path());
+    let (mut nvt, port) = start(state.path());
     let again = zeep(port, "wsse", &["profile", "nvr1"]);
     let uri = with_user(again["uri"].as_str().unwrap());
     let got = ffprobe(&uri, "udp");
@@ -559,59 +494,7 @@ fn created_profile_plays_survives_a_restart_and_can_be_deleted() {
     zeep(port, "digest", &["delete", "nvr1"]);
     let got = ffprobe(&uri, "tcp");
     assert!(got.as_ref().is_err_and(|e| e.contains("404")), "{got:?}");
-    stop(nvt);
-}
-
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Two network namespaces joined by a veth pair, `224.0.0.0/4` routed over it on both
-/// sides (multicast never touches the host's interfaces); removed on drop.
-struct Netns {
-    server: String,
-    client: String,
-}
-
-impl Netns {
-    fn create() -> Option<Netns> {
-        let id = std::process::id() % 100_000;
-        let n = Netns {
-            server: format!("nvtMS{id}"),
-            client: format!("nvtMC{id}"),
-        };
-        let (vs, vc) = (format!("vMS{id}"), format!("vMC{id}"));
-        let ok = ip(&["netns", "add", &n.server])
-            && ip(&["netns", "add", &n.client])
-            && ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])
-            && ip(&["link", "set", &vs, "netns", &n.server])
-            && ip(&["link", "set", &vc, "netns", &n.client])
-            && ip(&["-n", &n.server, "addr", "add", "10.214.0.1/24", "dev", &vs])
-            && ip(&["-n", &n.client, "addr", "add", "10.214.0.2/24", "dev", &vc])
-            && ip(&["-n", &n.server, "link", "set", &vs, "up"])
-            && ip(&["-n", &n.client, "link", "set", &vc, "up"])
-            && ip(&["-n", &n.server, "link", "set", "lo", "up"])
-            && ip(&["-n", &n.client, "link", "set", "lo", "up"])
-            && ip(&["-n", &n.server, "route", "add", "224.0.0.0/4", "dev", &vs])
-            && ip(&["-n", &n.client, "route", "add", "224.0.0.0/4", "dev", &vc]);
-        if !ok {
-            drop(n);
-            return None;
-        }
-        Some(n)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        ip(&["netns", "del", &self.server]);
-        ip(&["netns", "del", &self.client]);
-    }
+    nvt.stop();
 }
 
 /// RTP packets arriving on a multicast group in the client namespace within `secs`.
@@ -621,7 +504,7 @@ fn count_group_packets(ns: &str, group: &str, port: u16, secs: u32) -> u64 {
          s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
          s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
          s.bind(('{group}',{port}))\n\
-         s.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,struct.pack('4s4s',socket.inet_aton('{group}'),socket.inet_aton('10.214.0.2')))\n\
+         s.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,struct.pack('4s4s',socket.inet_aton('{group}'),socket.inet_aton('{CLIENT_IP}')))\n\
          s.settimeout(0.2)\n\
          n=0\n\
          end=time.time()+{secs}\n\
@@ -642,19 +525,17 @@ fn count_group_packets(ns: &str, group: &str, port: u16, secs: u32) -> u64 {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces() {
-    let Some(ns) = Netns::create() else {
-        eprintln!("SKIPPED: cannot create network namespaces (needs root and iproute2)");
-        return;
-    };
-    let state = common::temp_state();
+    let ns = Netns::pair("M");
+    let state = support::temp_state();
     let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", &ns.server, common::NVT])
+    cmd.args(["netns", "exec", &ns.server, support::NVT])
         .arg("--state-dir")
         .arg(state.path())
         .args([
             "--bind",
-            "10.214.0.1",
+            SERVER_IP,
             "--http-port",
             "0",
             "--rtsp-port",
@@ -664,10 +545,10 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
         .env("NVT_ADMIN_PASSWORD", PASSWORD)
         .env("RUST_LOG", "info");
     let mut nvt = Daemon::spawn(cmd);
-    let port = http_port(&mut nvt);
+    let port = nvt.http_port();
     nvt.wait_for("nvt running", START);
-    let client = ["ip", "netns", "exec", ns.client.as_str()];
-    let found = zeep_in(&client, "10.214.0.1", port, "wsse", &["discover"]);
+    let client = ns.in_client();
+    let found = zeep_in(&client, SERVER_IP, port, "wsse", &["discover"]);
     let uri = found["uris"]["main/RTP-Multicast/UDP"]
         .as_str()
         .unwrap()
@@ -714,7 +595,7 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
 
     // StartMulticastStreaming sends to the configuration's group without any RTSP session;
     // StopMulticastStreaming stops it.
-    let onvif = |args: &[&str]| zeep_in(&client, "10.214.0.1", port, "wsse", args);
+    let onvif = |args: &[&str]| zeep_in(&client, SERVER_IP, port, "wsse", args);
     let packets = |secs| count_group_packets(&ns.client, &group, mport, secs);
     onvif(&["multicast", "start", "main"]);
     let running = packets(3);

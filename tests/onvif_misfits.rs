@@ -2,34 +2,26 @@
 //! binary: time zone names, network interface state, profile tokens that are no path
 //! segment, and the audio operations of a device without audio.
 
-mod common;
+mod support;
 
-use std::time::Duration;
 
-use common::wsse::{self, DEVICE, MEDIA, port_of, subcodes};
-use common::{Daemon, isolate};
-use nix::sys::signal::Signal;
+use support::soap::{self, DEVICE, MEDIA, subcodes};
+use support::{Daemon, isolate};
 
 const PASSWORD: &str = "misfit-Secret1";
-const START: Duration = Duration::from_secs(60);
 
 fn start(env: &[(&str, &str)]) -> (tempfile::TempDir, Daemon, u16) {
-    let state = common::temp_state();
+    let state = support::temp_state();
     let mut all = vec![("NVT_ADMIN_PASSWORD", PASSWORD)];
     all.extend_from_slice(env);
     let mut nvt = Daemon::start(state.path(), &[], &all);
-    let port = port_of(&nvt.wait_for("ONVIF device service at http://", START));
-    nvt.wait_for("nvt running", START);
+    let port = nvt.http_port();
+    nvt.wait_running();
     (state, nvt, port)
 }
 
-fn stop(mut nvt: Daemon) {
-    nvt.signal(Signal::SIGTERM);
-    assert!(nvt.wait_exit(Duration::from_secs(30)).success());
-}
-
 fn admin(port: u16, path: &str, body: &str) -> (u16, String) {
-    wsse::post(port, path, "admin", PASSWORD, body)
+    soap::post(port, path, "admin", PASSWORD, body)
 }
 
 fn set_time_zone(port: u16, tz: &str) -> (u16, String) {
@@ -71,7 +63,7 @@ fn reported_time_zone(port: u16) -> String {
 /// IANA name: accepted and reported as the POSIX TZ string they stand for.
 #[test]
 fn time_zone_names_clients_send_are_accepted_as_posix_strings() {
-    let (_state, nvt, port) = start(&[]);
+    let (_state, mut nvt, port) = start(&[]);
     let zoneinfo = std::path::Path::new("/usr/share/zoneinfo/Europe/Berlin").exists();
     let mut cases = vec![
         ("UTC", "UTC0"),
@@ -105,7 +97,7 @@ fn time_zone_names_clients_send_are_accepted_as_posix_strings() {
             "{bad}"
         );
     }
-    stop(nvt);
+    nvt.stop();
 }
 
 /// A camera without a zoneinfo database (TZDIR pointing at an empty directory) still takes
@@ -113,7 +105,7 @@ fn time_zone_names_clients_send_are_accepted_as_posix_strings() {
 #[test]
 fn without_a_zoneinfo_database_fixed_names_still_resolve() {
     let empty = tempfile::tempdir().unwrap();
-    let (_state, nvt, port) = start(&[("TZDIR", empty.path().to_str().unwrap())]);
+    let (_state, mut nvt, port) = start(&[("TZDIR", empty.path().to_str().unwrap())]);
     for (sent, posix) in [
         ("UTC", "UTC0"),
         ("GMT", "GMT0"),
@@ -126,7 +118,7 @@ fn without_a_zoneinfo_database_fixed_names_still_resolve() {
     let (status, text) = set_time_zone(port, "Europe/Berlin");
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("no zoneinfo database"), "{text}");
-    stop(nvt);
+    nvt.stop();
 }
 
 /// Profile tokens become URL path segments (rtsp://host/<token>, /snapshot/<token>, HLS):
@@ -134,7 +126,7 @@ fn without_a_zoneinfo_database_fixed_names_still_resolve() {
 /// subcode), and nothing is created.
 #[test]
 fn profile_tokens_that_are_dot_segments_are_refused() {
-    let (_state, nvt, port) = start(&[]);
+    let (_state, mut nvt, port) = start(&[]);
     let create = |token: &str| {
         admin(
             port,
@@ -158,7 +150,7 @@ fn profile_tokens_that_are_dot_segments_are_refused() {
     assert_eq!(text.matches("<trt:Profiles ").count(), 2, "{text}");
     let (status, text) = create("cam.1");
     assert_eq!(status, 200, "a dot inside a token is fine: {text}");
-    stop(nvt);
+    nvt.stop();
 }
 
 /// Media s5.10: a device without audio answers the audio source and encoder operations with
@@ -168,7 +160,7 @@ fn profile_tokens_that_are_dot_segments_are_refused() {
 /// AudioOutputNotSupported and AudioDecodingNotSupported.
 #[test]
 fn audio_operations_say_the_device_has_no_audio() {
-    let (_state, nvt, port) = start(&[]);
+    let (_state, mut nvt, port) = start(&[]);
     let no_audio = [
         "<trt:GetAudioSources/>",
         "<trt:GetAudioSourceConfigurations/>",
@@ -225,7 +217,7 @@ fn audio_operations_say_the_device_has_no_audio() {
         text.contains("GetAudioOutputsResponse") && !text.contains("AudioOutputs>"),
         "{text}"
     );
-    stop(nvt);
+    nvt.stop();
 }
 
 const NETNS_CHILD: &str = "network_interfaces_child";
@@ -265,7 +257,7 @@ fn network_interfaces_child() {
     isolate::sh("ip", &["link", "set", "b0", "up"]);
     // sysfs as this namespace sees its interfaces (as `ip netns exec` does).
     isolate::sh("mount", &["-t", "sysfs", "sysfs", "/sys"]);
-    let (_state, nvt, port) = start(&[]);
+    let (_state, mut nvt, port) = start(&[]);
     let (status, text) = admin(port, DEVICE, "<tds:GetNetworkInterfaces/>");
     assert_eq!(status, 200, "{text}");
     let doc = nvt::xml::parse(text.as_bytes()).unwrap();
@@ -325,5 +317,5 @@ fn network_interfaces_child() {
         text.contains(&nvt::onvif::host::endpoint_reference("02:00:00:00:0b:00")),
         "the identity comes from b0: {text}"
     );
-    stop(nvt);
+    nvt.stop();
 }

@@ -1,56 +1,28 @@
 //! SystemReboot through the real binary: the answer arrives, then the daemon stops cleanly and
 //! starts again from its settings file (what a client set before the reboot is still there).
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use base64::Engine as _;
-use common::Daemon;
+use support::{Daemon, soap};
 
-fn port_of(line: &str) -> u16 {
-    line.split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"))
-}
-
-/// POSTs `body` as admin (PasswordText UsernameToken, fresh nonce) and returns the response.
+/// POSTs `body` to the device service as admin and returns the whole response.
 fn admin_post(port: u16, body: &str) -> String {
-    let nonce = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    let env = format!(
-        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><s:Header><Security xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><UsernameToken><Username>admin</Username><Password>reboot-secret</Password><Nonce>{nonce}</Nonce><Created xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">{}</Created></UsernameToken></Security></s:Header><s:Body>{body}</s:Body></s:Envelope>"#,
-        nvt::xml::xsd::format_datetime(now)
-    );
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "POST /onvif/device_service HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{env}",
-        env.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
+    soap::call(port, soap::DEVICE, Some(("admin", "reboot-secret")), body).raw
 }
 
 #[test]
 fn system_reboot_answers_then_restarts_with_settings_kept() {
-    let state = common::temp_state();
+    let state = support::temp_state();
     let mut nvt = Daemon::start(
         state.path(),
         &[],
         &[("NVT_ADMIN_PASSWORD", "reboot-secret")],
     );
-    let port = port_of(&nvt.wait_for("ONVIF device service at http://", Duration::from_secs(30)));
+    let port = nvt.http_port();
     let r = admin_post(
         port,
         "<tds:SetHostname><tds:Name>kept-after-reboot</tds:Name></tds:SetHostname>",
@@ -73,8 +45,8 @@ fn system_reboot_answers_then_restarts_with_settings_kept() {
         .seen
         .iter()
         .filter_map(|l| match l {
-            common::Line::Out(s) | common::Line::Err(s) => {
-                s.contains("ONVIF device service at").then(|| port_of(s))
+            support::Line::Out(s) | support::Line::Err(s) => {
+                s.contains("ONVIF device service at").then(|| support::daemon::port_of(s))
             }
         })
         .collect::<Vec<_>>();

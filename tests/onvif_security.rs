@@ -3,23 +3,25 @@
 //! {no credentials, User, Operator, Administrator}), negative WS-UsernameToken and HTTP Digest
 //! cases, and hostile XML. The HTTP shell is exercised at the end over loopback.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use nvt::auth::UserLevel;
 use nvt::auth::access::AccessClass;
-use nvt::auth::digest::{Algorithm, DigestConfig, compute_response, parse_authorization};
+use nvt::auth::digest::DigestConfig;
 use nvt::auth::throttle::ThrottleConfig;
 use nvt::auth::wsse::{PASSWORD_DIGEST, PASSWORD_TEXT, password_digest};
-use nvt::onvif::device::{Device, DeviceHooks, Identity, device_now_ms};
-use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpRequest, HttpResponse, Security};
+use nvt::onvif::device::device_now_ms;
+use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpResponse, Security};
 use nvt::onvif::generated::device::OPERATIONS;
-use nvt::settings::{SettingsStore, User};
+use nvt::settings::SettingsStore;
 use nvt::xml::xsd::format_datetime;
-
-const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+use support::digest::{Challenge, Qop};
+use support::endpoint::{self, PEER};
+use support::soap;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -30,22 +32,14 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = SettingsStore::open(dir.path()).unwrap();
-    store
-        .update(|s| {
-            for (u, l) in [
-                ("admin", UserLevel::Administrator),
-                ("operator", UserLevel::Operator),
-                ("user", UserLevel::User),
-            ] {
-                s.users.push(User {
-                    username: u.into(),
-                    password: format!("{u}-pass"),
-                    level: l,
-                });
-            }
-            Ok(())
-        })
-        .unwrap();
+    endpoint::seed_users(
+        &store,
+        &[
+            ("admin", UserLevel::Administrator),
+            ("operator", UserLevel::Operator),
+            ("user", UserLevel::User),
+        ],
+    );
     let store = Arc::new(store);
     let clock_store = store.clone();
     let mut cfg = DigestConfig::new("nvt");
@@ -61,35 +55,11 @@ fn fixture() -> Fixture {
             ..ThrottleConfig::default()
         },
     );
-    let device = Device::new(
-        store.clone(),
-        Identity {
-            manufacturer: "nvt".into(),
-            model: "sim".into(),
-            firmware_version: "test".into(),
-            serial_number: "1".into(),
-            hardware_id: "sim".into(),
-        },
-        DeviceHooks {
-            reboot: Arc::new(|| {}),
-            http_port: 8080,
-            rtsp_port: 8554,
-            bind: std::net::Ipv4Addr::LOCALHOST.into(),
-            services: Vec::new(),
-        },
-    );
     Fixture {
         _dir: dir,
-        store,
-        endpoint: Endpoint::new(security)
-            .route(DEVICE_PATH, nvt::onvif::generated::device::Service(device)),
+        store: store.clone(),
+        endpoint: endpoint::device(store, security),
     }
-}
-
-fn envelope(header: &str, body: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
-    )
 }
 
 struct Token<'a> {
@@ -144,31 +114,12 @@ fn security_header(t: &Token) -> String {
 }
 
 async fn post(f: &Fixture, body: &str, authorization: Option<&str>) -> HttpResponse {
-    f.endpoint
-        .handle(&HttpRequest {
-            method: "POST",
-            uri: DEVICE_PATH,
-            authorization,
-            host: "127.0.0.1:8080",
-            peer: PEER,
-            body: body.as_bytes(),
-        })
-        .await
+    endpoint::post(&f.endpoint, PEER, "127.0.0.1:8080", authorization, body).await
 }
 
+/// The first subcode of a fault answer.
 fn subcode(r: &HttpResponse) -> Option<String> {
-    let doc = nvt::xml::parse(r.body.as_bytes()).ok()?;
-    let env = "http://www.w3.org/2003/05/soap-envelope";
-    let code = doc
-        .child(env, "Body")?
-        .child(env, "Fault")?
-        .child(env, "Code")?;
-    Some(
-        code.child(env, "Subcode")?
-            .child(env, "Value")?
-            .text
-            .clone(),
-    )
+    soap::subcodes(&r.body).get(1).cloned()
 }
 
 /// Denied = 401 (no credentials) or 400 ter:NotAuthorized; anything else got past access
@@ -198,7 +149,7 @@ async fn access_matrix_from_the_operation_table() {
             };
             let r = post(
                 &f,
-                &envelope(&header, &format!("<tds:{}/>", op.request.1)),
+                &soap::envelope(&header, &format!("<tds:{}/>", op.request.1)),
                 None,
             )
             .await;
@@ -230,10 +181,15 @@ async fn access_matrix_from_the_operation_table() {
 #[tokio::test]
 async fn unknown_operation_is_action_not_supported() {
     let f = fixture();
-    let r = post(&f, &envelope("", "<tds:UpgradeSystemFirmware/>"), None).await;
+    let r = post(
+        &f,
+        &soap::envelope("", "<tds:UpgradeSystemFirmware/>"),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 500);
     assert_eq!(subcode(&r).as_deref(), Some("ter:ActionNotSupported"));
-    let r = post(&f, &envelope("", "<x:Foo xmlns:x=\"urn:x\"/>"), None).await;
+    let r = post(&f, &soap::envelope("", "<x:Foo xmlns:x=\"urn:x\"/>"), None).await;
     assert_eq!(subcode(&r).as_deref(), Some("ter:ActionNotSupported"));
 }
 
@@ -277,13 +233,13 @@ async fn negative_username_token_cases() {
         ),
     ];
     for (what, t) in cases {
-        let r = post(&f, &envelope(&security_header(&t), get_info), None).await;
+        let r = post(&f, &soap::envelope(&security_header(&t), get_info), None).await;
         assert_eq!(r.status, 400, "{what}");
         assert_eq!(subcode(&r).as_deref(), Some("ter:NotAuthorized"), "{what}");
         // GetSystemDateAndTime answers whatever the token (clients use it to fix their clock).
         let r = post(
             &f,
-            &envelope(&security_header(&t), "<tds:GetSystemDateAndTime/>"),
+            &soap::envelope(&security_header(&t), "<tds:GetSystemDateAndTime/>"),
             None,
         )
         .await;
@@ -291,8 +247,13 @@ async fn negative_username_token_cases() {
     }
     // A good token works once; its replay is refused.
     let good = security_header(&token("admin", "admin-pass", now));
-    assert_eq!(post(&f, &envelope(&good, get_info), None).await.status, 200);
-    let r = post(&f, &envelope(&good, get_info), None).await;
+    assert_eq!(
+        post(&f, &soap::envelope(&good, get_info), None)
+            .await
+            .status,
+        200
+    );
+    let r = post(&f, &soap::envelope(&good, get_info), None).await;
     assert_eq!(
         (r.status, subcode(&r).as_deref()),
         (400, Some("ter:NotAuthorized"))
@@ -303,7 +264,7 @@ async fn negative_username_token_cases() {
         ..token("user", "user-pass", now)
     };
     assert_eq!(
-        post(&f, &envelope(&security_header(&t), get_info), None)
+        post(&f, &soap::envelope(&security_header(&t), get_info), None)
             .await
             .status,
         200
@@ -311,41 +272,27 @@ async fn negative_username_token_cases() {
 }
 
 fn digest_answer(challenge: &str, user: &str, password: &str, nc: u32) -> String {
-    let c = parse_authorization(&challenge.replacen(
-        "Digest",
-        "Digest username=x, uri=x, response=x,",
-        1,
-    ))
-    .unwrap();
-    let alg = if c.algorithm.as_deref() == Some("SHA-256") {
-        Algorithm::Sha256
-    } else {
-        Algorithm::Md5
-    };
-    let nc = format!("{nc:08x}");
-    let r = compute_response(
-        alg,
+    let ch = Challenge::parse(challenge);
+    assert!(
+        ch.opaque.is_some(),
+        "HTTP challenges carry an opaque: {challenge}"
+    );
+    ch.answer(
         user,
-        &c.realm,
         password,
         "POST",
         DEVICE_PATH,
-        &c.nonce,
-        Some((&nc, "abcdef", "auth")),
-    );
-    format!(
-        "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{DEVICE_PATH}\", algorithm={}, qop=auth, nc={nc}, cnonce=\"abcdef\", response=\"{r}\", opaque=\"{}\"",
-        c.realm,
-        c.nonce,
-        alg.token(),
-        c.opaque.unwrap()
+        Some(Qop {
+            nc,
+            cnonce: "abcdef",
+        }),
     )
 }
 
 #[tokio::test]
 async fn http_digest_flow_replay_and_expiry() {
     let f = fixture();
-    let body = envelope("", "<tds:GetDeviceInformation/>");
+    let body = soap::envelope("", "<tds:GetDeviceInformation/>");
     let r = post(&f, &body, None).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.challenges.len(), 2);
@@ -375,7 +322,7 @@ async fn http_digest_flow_replay_and_expiry() {
     // challenge (ACCESS_POLICY-1-1-5), not an authorization fault.
     let ch = post(&f, &body, None).await.challenges;
     let op = digest_answer(&ch[0], "operator", "operator-pass", 1);
-    let r3 = post(&f, &envelope("", "<tds:GetUsers/>"), Some(&op)).await;
+    let r3 = post(&f, &soap::envelope("", "<tds:GetUsers/>"), Some(&op)).await;
     assert_eq!(r3.status, 401);
     assert!(
         r3.challenges.iter().any(|c| c.starts_with("Digest ")),
@@ -402,15 +349,15 @@ async fn hostile_xml_gets_a_fault() {
         "&x;".repeat(10_000)
     );
     let xxe = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><tds:GetHostname xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\">&e;</tds:GetHostname></s:Body></s:Envelope>".to_owned();
-    let undeclared = envelope("", "<tds:GetHostname>&e;</tds:GetHostname>");
-    let deep = envelope("", &("<a>".repeat(10_000) + &"</a>".repeat(10_000)));
-    let deep8k = envelope("", &("<a>".repeat(8_000) + &"</a>".repeat(8_000)));
-    let pi = format!("<?evil?>{}", envelope("", "<tds:GetHostname/>"));
-    let headers = envelope(
+    let undeclared = soap::envelope("", "<tds:GetHostname>&e;</tds:GetHostname>");
+    let deep = soap::envelope("", &("<a>".repeat(10_000) + &"</a>".repeat(10_000)));
+    let deep8k = soap::envelope("", &("<a>".repeat(8_000) + &"</a>".repeat(8_000)));
+    let pi = format!("<?evil?>{}", soap::envelope("", "<tds:GetHostname/>"));
+    let headers = soap::envelope(
         &"<x:H xmlns:x=\"urn:x\"/>".repeat(1000),
         "<tds:GetHostname/>",
     );
-    let dup_security = envelope(
+    let dup_security = soap::envelope(
         &security_header(&token("admin", "admin-pass", device_now_ms(&f.store))).repeat(2),
         "<tds:GetUsers/>",
     );
@@ -455,7 +402,7 @@ async fn http_shell_over_loopback() {
         let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
         String::from_utf8_lossy(&out).into_owned()
     }
-    let body = envelope("", "<tds:GetSystemDateAndTime/>");
+    let body = soap::envelope("", "<tds:GetSystemDateAndTime/>");
     let ok = exchange(addr, format!("POST /onvif/device_service HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes()).await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
     assert!(ok.contains("application/soap+xml; charset=utf-8"));

@@ -3,15 +3,15 @@
 //! in-process server. Every test asserts on what the server does (answers, closes, counts it
 //! exposes), never on how fast.
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{Harness, Raw, setup_tcp};
+use support::rtsp::{Harness, Raw, setup_tcp};
 use nvt::rtsp::{Limits, NoAuth};
 use nvt::stream::StreamConfig;
 use tokio::io::AsyncWriteExt;

@@ -1,13 +1,14 @@
 //! Real clients against the real server over loopback: ffprobe/ffmpeg and the `retina` crate,
 //! over TCP interleaved and UDP unicast.
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
+use support::rtsp;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::Harness;
+use support::rtsp::Harness;
 use retina::client::{TcpTransportOptions, Transport, UdpTransportOptions};
 use tokio::process::Command;
 
@@ -95,7 +96,7 @@ async fn ffmpeg_http_tunnel_decodes_6s_without_error() {
 
 async fn retina_case(transport: Transport, secs: u64) {
     let h = Harness::start().await;
-    let stats = common::retina_play(&h.url(), transport, secs).await;
+    let stats = rtsp::retina_play(&h.url(), transport, secs).await;
     // The first packet is the STAP-A with SPS+PPS of the cached IDR.
     assert_eq!(stats.first_nal_type, Some(24));
     assert!(stats.frames >= secs * 25 - 10, "{stats:?}");

@@ -1,25 +1,13 @@
 //! 1000 connect-and-kill cycles leave fds, RSS, sessions and viewers at baseline. Alone in its
 //! test binary because it counts this process's file descriptors.
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Harness, Raw, open_fds, rss_kib, setup_tcp, signal};
+use support::rtsp::{Harness, Raw, wait_until, open_fds, rss_kib, setup_tcp, signal};
 use tokio::process::Command;
-
-async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < end,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// One connect-and-kill cycle; `kind` varies how far it gets and how it dies.
 async fn cycle(addr: std::net::SocketAddr, url: &str, kind: usize) {
@@ -65,7 +53,7 @@ async fn thousand_connect_and_kill_cycles_return_to_baseline() {
     }
     kill_ffmpeg_client(&h, &url).await;
     let server = &h.server;
-    wait_for("warm-up connections to close", 20, || {
+    wait_until("warm-up connections to close", 20, || {
         server.metrics().connections == 0
     })
     .await;
@@ -86,7 +74,7 @@ async fn thousand_connect_and_kill_cycles_return_to_baseline() {
     for _ in 0..5 {
         kill_ffmpeg_client(&h, &url).await;
     }
-    wait_for("connections to close", 20, || {
+    wait_until("connections to close", 20, || {
         server.metrics().connections == 0
     })
     .await;
@@ -117,8 +105,8 @@ async fn kill_ffmpeg_client(h: &Harness, url: &str) {
         .spawn()
         .expect("ffmpeg");
     let hub = h.hub.clone();
-    wait_for("ffmpeg playing", 20, || hub.metrics().viewers >= 1).await;
+    wait_until("ffmpeg playing", 20, || hub.metrics().viewers >= 1).await;
     signal(child.id().unwrap(), "KILL");
     let _ = child.wait().await;
-    wait_for("viewer gone", 20, || hub.metrics().viewers == 0).await;
+    wait_until("viewer gone", 20, || hub.metrics().viewers == 0).await;
 }

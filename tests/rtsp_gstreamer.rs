@@ -2,13 +2,14 @@
 //! decoded by avdec_h264 to EOS with no error. Needs gstreamer1.0-tools,
 //! gstreamer1.0-plugins-good/-bad and gstreamer1.0-libav (see docs/rtsp.md).
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
+use support::rtsp;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::Harness;
+use support::rtsp::Harness;
 use tokio::process::Command;
 
 async fn gst_case(protocols: &str) {
@@ -35,7 +36,7 @@ async fn gst_case(protocols: &str) {
         .await
         .expect("gst-launch finishes")
         .expect("gst-launch runs (is gstreamer1.0-tools installed?)");
-    common::assert_gst_decoded_to_eos(&out, protocols);
+    rtsp::assert_gst_decoded_to_eos(&out, protocols);
     let m = h.hub.viewer_metrics();
     assert!(m.iter().all(|v| v.frames_dropped == 0), "{m:?}");
     h.server.shutdown().await;

@@ -1,29 +1,19 @@
 //! Isolation tests: a stalled viewer beside healthy ones, 100 simultaneous viewers. No timing-based performance assertions: only
 //! correctness (gaps, statuses) and resource return (fds, RSS, sessions).
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
+use support::rtsp;
 
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Harness, Raw, rss_kib, setup_tcp, signal};
+use support::rtsp::{Harness, Raw, wait_until, rss_kib, setup_tcp, signal};
 use nvt::rtsp::{Limits, NoAuth};
 use nvt::stream::StreamConfig;
 use retina::client::{TcpTransportOptions, Transport, UdpTransportOptions};
 use tokio::process::Command;
-
-async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < end,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_viewer_is_dropped_others_see_no_gaps() {
@@ -34,12 +24,12 @@ async fn stalled_viewer_is_dropped_others_see_no_gaps() {
     };
     let h = Harness::start_with(StreamConfig::default(), limits, Arc::new(NoAuth)).await;
     let url = h.url();
-    let tcp = tokio::spawn(common::retina_play_owned(
+    let tcp = tokio::spawn(rtsp::retina_play_owned(
         url.clone(),
         Transport::Tcp(TcpTransportOptions::default()),
         25,
     ));
-    let udp = tokio::spawn(common::retina_play_owned(
+    let udp = tokio::spawn(rtsp::retina_play_owned(
         url.clone(),
         Transport::Udp(UdpTransportOptions::default()),
         25,
@@ -59,13 +49,13 @@ async fn stalled_viewer_is_dropped_others_see_no_gaps() {
         .spawn()
         .expect("ffmpeg");
     let hub = h.hub.clone();
-    wait_for("three viewers", 20, || hub.metrics().viewers == 3).await;
+    wait_until("three viewers", 20, || hub.metrics().viewers == 3).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib();
     let pid = stalled.id().unwrap();
     signal(pid, "STOP");
     // The lag bound is 3 s; the kernel buffers in between take a few seconds more to fill.
-    wait_for("the stalled viewer to be kicked", 30, || {
+    wait_until("the stalled viewer to be kicked", 30, || {
         hub.metrics().viewers_kicked == 1
     })
     .await;

@@ -1,7 +1,7 @@
 //! Multicast delivery, received for real: the server runs in one network namespace, ffmpeg in
 //! another, joined by a veth pair with `224.0.0.0/4` routed over it on both sides. Nothing
-//! touches the host's interfaces. Needs root (CAP_NET_ADMIN) and iproute2; skipped with a
-//! message otherwise.
+//! touches the host's interfaces. Needs root (CAP_NET_ADMIN) and iproute2: `#[ignore]`d for
+//! that, and scripts/test-all runs it when root.
 //!
 //! The server is this test binary itself, re-executed inside the server namespace with
 //! `NVT_MCAST_CHILD` set (so the test does not depend on an example being built); so is a raw
@@ -10,15 +10,17 @@
 //! `RcvbufErrors` (/proc/net/snmp is per namespace) and ffmpeg's missed packets; both 0
 //! (multicast is paced, issue 13).
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
+use support::rtsp;
 
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Raw, setup_tcp};
-use nvt::file_source::{FileSource, load_annex_b};
+use support::rtsp::{Raw, setup_tcp};
+use support::netns::{Netns, SERVER_IP};
+use support::replay::{FileSource, load_annex_b};
 use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
 use nvt::rtp::{RtpHub, RtpRegistry};
 use nvt::stream::{MulticastConfig, StreamConfig};
@@ -28,63 +30,17 @@ use tokio::process::Command;
 const GROUP: &str = "239.255.42.1";
 const PORT: u16 = 5004;
 
-fn ip(args: &[&str]) -> bool {
-    std::process::Command::new("ip")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
-/// Two namespaces and a veth pair; removed on drop.
-struct Netns {
-    server: String,
-    client: String,
-}
-
-impl Netns {
-    fn create() -> Option<Self> {
-        let id = std::process::id() % 100_000;
-        let n = Self {
-            server: format!("nvtS{id}"),
-            client: format!("nvtC{id}"),
-        };
-        let (vs, vc) = (format!("vS{id}"), format!("vC{id}"));
-        let ok = ip(&["netns", "add", &n.server])
-            && ip(&["netns", "add", &n.client])
-            && ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])
-            && ip(&["link", "set", &vs, "netns", &n.server])
-            && ip(&["link", "set", &vc, "netns", &n.client])
-            && ip(&["-n", &n.server, "addr", "add", "10.213.0.1/24", "dev", &vs])
-            && ip(&["-n", &n.client, "addr", "add", "10.213.0.2/24", "dev", &vc])
-            && ip(&["-n", &n.server, "link", "set", &vs, "up"])
-            && ip(&["-n", &n.client, "link", "set", &vc, "up"])
-            && ip(&["-n", &n.server, "link", "set", "lo", "up"])
-            && ip(&["-n", &n.client, "link", "set", "lo", "up"])
-            && ip(&["-n", &n.server, "route", "add", "224.0.0.0/4", "dev", &vs])
-            && ip(&["-n", &n.client, "route", "add", "224.0.0.0/4", "dev", &vc]);
-        ok.then_some(n)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        // Deleting the namespaces deletes the veth pair with them.
-        ip(&["netns", "del", &self.server]);
-        ip(&["netns", "del", &self.client]);
-    }
-}
-
-/// The server half: runs only when re-executed by the test below.
+/// The server half: runs only when re-executed by the test below (ignored, so it never
+/// counts as a test of its own; run by hand it fails).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process of multicast_received_in_another_network_namespace"]
 async fn multicast_server_child() {
-    if std::env::var_os("NVT_MCAST_CHILD").is_none() {
-        return;
-    }
+    assert!(
+        std::env::var_os("NVT_MCAST_CHILD").is_some(),
+        "the server child of multicast_received_in_another_network_namespace: run that test"
+    );
     let config = StreamConfig {
-        framerate: Some(common::FPS),
+        framerate: Some(rtsp::FPS),
         multicast: Some(MulticastConfig {
             group: GROUP.parse().unwrap(),
             port: PORT,
@@ -95,9 +51,9 @@ async fn multicast_server_child() {
     let registry = RtpRegistry::new();
     let hub = RtpHub::new("main", config);
     registry.register("main", hub.clone());
-    let _source = FileSource::start(hub, load_annex_b(&common::sample()).unwrap(), common::FPS);
+    let _source = FileSource::start(hub, load_annex_b(&rtsp::sample()).unwrap(), rtsp::FPS);
     let server = RtspServer::start(
-        ServerConfig::new("10.213.0.1:8554".parse().unwrap()),
+        ServerConfig::new(format!("{SERVER_IP}:8554").parse().unwrap()),
         registry,
         Arc::new(NoAuth),
     )
@@ -162,10 +118,11 @@ async fn multicast_play(server: std::net::SocketAddr, url: &str) -> (Raw, (u16, 
 /// The client half that checks RTP-Info: runs only when re-executed in the client namespace
 /// by the test below. The group is joined before any PLAY, as players join at SETUP.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process of multicast_received_in_another_network_namespace"]
 async fn multicast_rtp_info_client_child() {
-    let Some(server) = std::env::var_os("NVT_MCAST_RTP_INFO") else {
-        return;
-    };
+    let server = std::env::var_os("NVT_MCAST_RTP_INFO").expect(
+        "the RTP-Info client child of multicast_received_in_another_network_namespace: run that test",
+    );
     let server: std::net::SocketAddr = server.to_str().unwrap().parse().unwrap();
     let url = format!("rtsp://{server}/main");
     let sock = std::net::UdpSocket::bind(("0.0.0.0", PORT)).unwrap();
@@ -230,11 +187,9 @@ async fn multicast_rtp_info_client_child() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 async fn multicast_received_in_another_network_namespace() {
-    let Some(ns) = Netns::create() else {
-        eprintln!("SKIPPED: cannot create network namespaces (needs root and iproute2)");
-        return;
-    };
+    let ns = Netns::pair("");
     let me = std::env::current_exe().unwrap();
     let mut server = Command::new("ip")
         .args(["netns", "exec", &ns.server])
@@ -242,6 +197,7 @@ async fn multicast_received_in_another_network_namespace() {
         .args([
             "--exact",
             "multicast_server_child",
+            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -269,10 +225,11 @@ async fn multicast_received_in_another_network_namespace() {
         .args([
             "--exact",
             "multicast_rtp_info_client_child",
+            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("NVT_MCAST_RTP_INFO", "10.213.0.1:8554")
+        .env("NVT_MCAST_RTP_INFO", format!("{SERVER_IP}:8554"))
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output();
@@ -303,7 +260,7 @@ async fn multicast_received_in_another_network_namespace() {
         ])
         .args([
             "-i",
-            "rtsp://10.213.0.1:8554/main",
+            &format!("rtsp://{SERVER_IP}:8554/main"),
             "-t",
             "5",
             "-f",
@@ -325,7 +282,7 @@ async fn multicast_received_in_another_network_namespace() {
     let gst = Command::new("ip")
         .args(["netns", "exec", &ns.client, "gst-launch-1.0", "rtspsrc"])
         .args([
-            "location=rtsp://10.213.0.1:8554/main/multicast",
+            &format!("location=rtsp://{SERVER_IP}:8554/main/multicast"),
             "latency=0",
             "!",
         ])
@@ -364,7 +321,7 @@ async fn multicast_received_in_another_network_namespace() {
     .await
     .unwrap_or_default();
     let _ = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
-    common::assert_gst_decoded_to_eos(&gst, "multicast");
+    rtsp::assert_gst_decoded_to_eos(&gst, "multicast");
     let multicast_plays = server_out
         .iter()
         .find_map(|l| l.strip_prefix("multicast sessions: "))

@@ -1,17 +1,17 @@
 //! The server's answers to good and bad request sequences, over real TCP connections with a
 //! raw client (so that nothing in a client library smooths the bytes over).
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Harness, Raw};
+use support::rtsp::{Harness, Raw};
 use nvt::rtsp::{AuthDecision, AuthRequest, Limits, NoAuth};
 use nvt::stream::StreamConfig;
 
-use common::setup_tcp;
+use support::rtsp::setup_tcp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interleaved_channels_echoed_and_rtp_info_matches_first_packet() {
@@ -399,4 +399,29 @@ fn h_addr(url: &str) -> std::net::SocketAddr {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// The replay source's Annex-B reader (support::replay, moved from src/file_source.rs): NAL
+/// units split at 3- and 4-byte start codes, grouped into access units at an AUD/SPS/PPS after
+/// a slice or at a slice with first_mb_in_slice 0 (ITU-T H.264 s7.4.1.2.3).
+#[test]
+fn replay_splits_annex_b_into_access_units() {
+    use bytes::Bytes;
+    use support::replay::{access_units, split_nals};
+    let data = Bytes::from_static(&[
+        0, 0, 0, 1, 0x09, 0xf0, // AUD
+        0, 0, 0, 1, 0x67, 1, 2, // SPS
+        0, 0, 1, 0x68, 3, // PPS
+        0, 0, 1, 0x65, 0x88, 4, // IDR, first_mb 0
+        0, 0, 1, 0x65, 0x40, 5, // IDR, second slice (first_mb != 0)
+        0, 0, 1, 0x41, 0x9a, 6, // P slice, new picture
+        0, 0, 1, 0x41, 0x9b, 7, // P slice, new picture
+    ]);
+    let nals = split_nals(&data);
+    assert_eq!(nals.len(), 7);
+    assert_eq!(&nals[1][..], &[0x67, 1, 2]);
+    let aus = access_units(nals);
+    assert_eq!(aus.len(), 3);
+    assert_eq!(aus[0].len(), 5);
+    assert_eq!(aus[1].len(), 1);
 }

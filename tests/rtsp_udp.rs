@@ -9,8 +9,9 @@
 //! the per-socket form of `RcvbufErrors`, so other processes' traffic cannot blur it).
 //! Nothing here asserts a time.
 
-mod rtsp_support;
-use rtsp_support as common;
+mod support;
+
+use support::rtsp;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,8 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use bytes::Bytes;
-use common::{Raw, setup_tcp};
-use nvt::file_source::{FileSource, load_annex_b};
+use support::rtsp::{Raw, setup_tcp};
+use support::replay::{FileSource, load_annex_b};
 use nvt::frame::Frame;
 use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
 use nvt::rtp::{RtpHub, RtpRegistry};
@@ -90,12 +91,12 @@ impl Camera {
         let hub = RtpHub::new(
             "main",
             StreamConfig {
-                framerate: Some(common::FPS),
+                framerate: Some(rtsp::FPS),
                 ..StreamConfig::default()
             },
         );
         registry.register("main", hub.clone());
-        let source = FileSource::start(hub.clone(), load_annex_b(clip).unwrap(), common::FPS);
+        let source = FileSource::start(hub.clone(), load_annex_b(clip).unwrap(), rtsp::FPS);
         let server = RtspServer::start(
             ServerConfig::new("127.0.0.1:0".parse().unwrap()),
             registry,
@@ -317,7 +318,7 @@ async fn twenty_udp_viewers_lose_nothing() {
     cam.late_in_gop().await;
     let tasks: Vec<_> = (0..VIEWERS)
         .map(|_| {
-            tokio::spawn(common::retina_play_owned(
+            tokio::spawn(rtsp::retina_play_owned(
                 cam.url(),
                 Transport::Udp(UdpTransportOptions::default()),
                 SECS,

@@ -4,28 +4,19 @@
 //! answered 200 must be in the settings afterwards, a deleted user must not log in, and two
 //! administrators deleting each other at the same moment must leave one.
 
-mod common;
+mod support;
 
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use common::Daemon;
-use common::wsse::{self, DEVICE, IMAGING, MEDIA};
-use nix::sys::signal::Signal;
+use support::Daemon;
+use support::soap::{self, DEVICE, IMAGING, MEDIA};
 
 const ADMIN_PASSWORD: &str = "admin-Secret1";
 const START: Duration = Duration::from_secs(60);
 
-fn http_port(nvt: &mut Daemon) -> u16 {
-    wsse::port_of(&nvt.wait_for("ONVIF device service at http://", START))
-}
-
-fn soap(port: u16, path: &str, user: &str, password: &str, body: &str) -> (u16, String) {
-    wsse::post(port, path, user, password, body)
-}
-
 fn admin(port: u16, body: &str) -> String {
-    let (status, text) = soap(port, DEVICE, "admin", ADMIN_PASSWORD, body);
+    let (status, text) = soap::post(port, DEVICE, "admin", ADMIN_PASSWORD, body);
     assert_eq!(status, 200, "{body}: {text}");
     text
 }
@@ -55,7 +46,7 @@ fn users(port: u16) -> Vec<(String, String)> {
 }
 
 fn users_as(port: u16, user: &str, password: &str) -> Vec<(String, String)> {
-    let (status, text) = soap(port, DEVICE, user, password, "<tds:GetUsers/>");
+    let (status, text) = soap::post(port, DEVICE, user, password, "<tds:GetUsers/>");
     assert_eq!(status, 200, "GetUsers: {text}");
     let doc = nvt::xml::parse(text.as_bytes()).unwrap();
     let tds = "http://www.onvif.org/ver10/device/wsdl";
@@ -81,7 +72,7 @@ fn users_as(port: u16, user: &str, password: &str) -> Vec<(String, String)> {
 
 /// Whether `user` can call an operation that needs a login (READ_SYSTEM).
 fn can_log_in(port: u16, user: &str, password: &str) -> bool {
-    let (status, text) = soap(port, DEVICE, user, password, "<tds:GetDeviceInformation/>");
+    let (status, text) = soap::post(port, DEVICE, user, password, "<tds:GetDeviceInformation/>");
     match status {
         200 => true,
         400 | 401 => false,
@@ -90,16 +81,7 @@ fn can_log_in(port: u16, user: &str, password: &str) -> bool {
 }
 
 fn start(state: &std::path::Path) -> (Daemon, u16) {
-    let mut nvt = Daemon::start(state, &[], &[("NVT_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
-    let port = http_port(&mut nvt);
-    nvt.wait_for("nvt running", START);
-    (nvt, port)
-}
-
-fn stop(mut nvt: Daemon) {
-    nvt.signal(Signal::SIGTERM);
-    let status = nvt.wait_exit(Duration::from_secs(30));
-    assert!(status.success(), "{status}: {:#?}", nvt.seen);
+    Daemon::start_admin(state, ADMIN_PASSWORD, &[])
 }
 
 /// Issue 14 item 10: changes from Media, Imaging and Device at the same time. Before the
@@ -108,8 +90,8 @@ fn stop(mut nvt: Daemon) {
 #[test]
 fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
     const ROUNDS: u32 = 30;
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     admin(
         port,
         &format!(
@@ -124,7 +106,7 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
             go.wait();
             for i in 0..ROUNDS * 2 {
                 let (status, text) =
-                    soap(port, MEDIA, "op", "op-Secret1", &encoder_xml(300 + i * 10));
+                    soap::post(port, MEDIA, "op", "op-Secret1", &encoder_xml(300 + i * 10));
                 assert_eq!(status, 200, "SetVideoEncoderConfiguration {i}: {text}");
             }
         })
@@ -134,7 +116,7 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
         std::thread::spawn(move || {
             go.wait();
             for i in 0..ROUNDS * 2 {
-                let (status, text) = soap(port, IMAGING, "op", "op-Secret1", &brightness_xml(i));
+                let (status, text) = soap::post(port, IMAGING, "op", "op-Secret1", &brightness_xml(i));
                 assert_eq!(status, 200, "SetImagingSettings {i}: {text}");
             }
         })
@@ -191,7 +173,7 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
         );
     }
     // The last Media and Imaging values won too.
-    let (_, enc) = soap(
+    let (_, enc) = soap::post(
         port,
         MEDIA,
         "op",
@@ -200,7 +182,7 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
     );
     let last_kbps = 300 + (ROUNDS * 2 - 1) * 10;
     assert!(enc.contains(&format!("BitrateLimit>{last_kbps}<")), "{enc}");
-    let (_, img) = soap(
+    let (_, img) = soap::post(
         port,
         IMAGING,
         "op",
@@ -211,7 +193,7 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
         img.contains(&format!("Brightness>{}<", ROUNDS * 2 - 1)),
         "{img}"
     );
-    stop(nvt);
+    nvt.stop();
     // And the file holds what was acknowledged.
     let saved =
         nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap()).unwrap();
@@ -230,20 +212,20 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
 fn concurrent_delete_users_always_leave_an_administrator() {
     const ROUNDS: usize = 12;
     const PW: &str = "round-Pass1";
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     let create_pair = |as_user: &str, as_pw: &str, round: usize| {
         let body = format!(
             "<tds:CreateUsers>{}{}</tds:CreateUsers>",
             user_xml(&format!("a{round}"), PW, "Administrator"),
             user_xml(&format!("b{round}"), PW, "Administrator")
         );
-        let (status, text) = soap(port, DEVICE, as_user, as_pw, &body);
+        let (status, text) = soap::post(port, DEVICE, as_user, as_pw, &body);
         assert_eq!(status, 200, "round {round} setup: {text}");
         // The creator steps back: the pair are then the only administrators.
         let body =
             format!("<tds:DeleteUsers><tds:Username>{as_user}</tds:Username></tds:DeleteUsers>");
-        let (status, text) = soap(port, DEVICE, as_user, as_pw, &body);
+        let (status, text) = soap::post(port, DEVICE, as_user, as_pw, &body);
         assert_eq!(status, 200, "round {round} setup: {text}");
     };
     create_pair("admin", ADMIN_PASSWORD, 0);
@@ -254,7 +236,7 @@ fn concurrent_delete_users_always_leave_an_administrator() {
             let go = go.clone();
             std::thread::spawn(move || {
                 go.wait();
-                soap(
+                soap::post(
                     port,
                     DEVICE,
                     &me,
@@ -292,13 +274,13 @@ fn concurrent_delete_users_always_leave_an_administrator() {
             assert_eq!(left, vec![(survivor.clone(), "Administrator".to_owned())]);
         }
     }
-    stop(nvt);
+    nvt.stop();
     // The file loads, with its administrator, and the daemon starts from it.
     let saved = nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap())
         .expect("the settings file loads");
     assert_eq!(nvt::settings::validate::administrators(&saved.users), 1);
-    let (nvt, _) = start(state.path());
-    stop(nvt);
+    let (mut nvt, _) = start(state.path());
+    nvt.stop();
 }
 
 /// Time zones SetSystemDateAndTime cycles through (POSIX strings, kept as sent).
@@ -318,8 +300,8 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
     /// AddScopes rounds: 12 scopes of ~28 bytes stay within the configurable scopes' bounds
     /// (16 scopes, 512 bytes with the name and location).
     const SCOPES: u32 = 12;
-    let state = common::temp_state();
-    let (nvt, port) = start(state.path());
+    let state = support::temp_state();
+    let (mut nvt, port) = start(state.path());
     admin(
         port,
         &format!(
@@ -418,7 +400,7 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
                         ADMIN_PASSWORD
                     };
                     for body in &bodies {
-                        let (status, text) = soap(port, path, user, password, body);
+                        let (status, text) = soap::post(port, path, user, password, body);
                         assert_eq!(status, 200, "{body}: {text}");
                     }
                 }
@@ -430,7 +412,7 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
     }
 
     let check = |port: u16, after: &str| {
-        let get = |path: &str, body: &str| soap(port, path, "admin", ADMIN_PASSWORD, body).1;
+        let get = |path: &str, body: &str| soap::post(port, path, "admin", ADMIN_PASSWORD, body).1;
         let last = ROUNDS - 1;
         let host = get(DEVICE, "<tds:GetHostname/>");
         assert!(host.contains(&format!(">host-{last}<")), "{after}: {host}");
@@ -480,10 +462,10 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
         );
     };
     check(port, "while running");
-    stop(nvt);
-    let (nvt, port) = start(state.path());
+    nvt.stop();
+    let (mut nvt, port) = start(state.path());
     check(port, "after a restart");
-    stop(nvt);
+    nvt.stop();
 }
 
 /// Two SetNetworkProtocols at the same moment, one moving HTTP to another port and one
@@ -494,7 +476,7 @@ fn device_changes_concurrent_with_media_and_imaging_are_all_kept() {
 #[test]
 fn concurrent_network_protocols_changes_are_both_kept() {
     const ROUNDS: usize = 3;
-    let state = common::temp_state();
+    let state = support::temp_state();
     let (mut nvt, mut port) = start(state.path());
     for round in 0..ROUNDS {
         let new_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -511,7 +493,7 @@ fn concurrent_network_protocols_changes_are_both_kept() {
             std::thread::spawn(move || {
                 let mut i = 0;
                 while !stop_media.load(std::sync::atomic::Ordering::Relaxed) && i < 200 {
-                    let (status, _) = soap(
+                    let (status, _) = soap::post(
                         port,
                         MEDIA,
                         "admin",
@@ -531,7 +513,7 @@ fn concurrent_network_protocols_changes_are_both_kept() {
             let go = go.clone();
             std::thread::spawn(move || {
                 go.wait();
-                soap(port, DEVICE, "admin", ADMIN_PASSWORD, &body)
+                soap::post(port, DEVICE, "admin", ADMIN_PASSWORD, &body)
             })
         };
         let http = send(format!(
@@ -549,10 +531,10 @@ fn concurrent_network_protocols_changes_are_both_kept() {
         let _ = media.join();
         // The daemon restarts on the new port.
         nvt.wait_for("restarting", START);
-        port = http_port(&mut nvt);
+        port = nvt.http_port();
         assert_eq!(port, new_port, "round {round}: HTTP moved");
         nvt.wait_for("nvt running", START);
-        let (_, protocols) = soap(
+        let (_, protocols) = soap::post(
             port,
             DEVICE,
             "admin",
@@ -582,7 +564,7 @@ fn concurrent_network_protocols_changes_are_both_kept() {
             "round {round}: the RTSP change was kept too: {protocols}"
         );
     }
-    stop(nvt);
+    nvt.stop();
     let saved =
         nvt::settings::parse(&std::fs::read(state.path().join("settings.json")).unwrap()).unwrap();
     assert_eq!(saved.network.protocols.http_port, Some(port));

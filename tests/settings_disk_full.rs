@@ -4,24 +4,23 @@
 //! back). A change that cannot be saved is refused and changes nothing.
 //!
 //! The state directory is a small tmpfs mounted in a private mount namespace
-//! (`common::isolate`), filled up by the test; nothing is mounted on the host.
+//! (`support::isolate`), filled up by the test; nothing is mounted on the host.
 
-mod common;
+mod support;
 
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use common::wsse::{self, port_of};
-use common::{Daemon, isolate};
-use nix::sys::signal::Signal;
+use support::soap;
+use support::{Daemon, isolate};
 
 const PASSWORD: &str = "disk-Secret1";
 const CHILD: &str = "full_disk_child";
 
 /// POSTs `body` to the device service as admin; returns the status and the body.
 fn admin(port: u16, body: &str) -> (u16, String) {
-    wsse::post(port, wsse::DEVICE, "admin", PASSWORD, body)
+    soap::post(port, soap::DEVICE, "admin", PASSWORD, body)
 }
 
 fn set_hostname(port: u16, name: &str) -> (u16, String) {
@@ -87,9 +86,7 @@ fn full_disk_child() {
         ],
     );
     let state = mnt.join("nvt");
-    let mut nvt = Daemon::start(&state, &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
-    let port = port_of(&nvt.wait_for("ONVIF device service at http://", Duration::from_secs(60)));
-    nvt.wait_for("nvt running", Duration::from_secs(60));
+    let (mut nvt, port) = Daemon::start_admin(&state, PASSWORD, &[]);
     let (status, text) = set_hostname(port, "saved-before-full");
     assert_eq!(status, 200, "{text}");
 
@@ -109,9 +106,7 @@ fn full_disk_child() {
     assert_eq!(hostname(port), "saved-before-full");
 
     // SIGTERM: a clean stop, exit status 0.
-    nvt.signal(Signal::SIGTERM);
-    let status = nvt.wait_exit(Duration::from_secs(30));
-    assert!(status.success(), "{status}: {:#?}", nvt.seen);
+    nvt.stop();
     let saved = nvt::settings::parse(&std::fs::read(state.join("settings.json")).unwrap()).unwrap();
     assert_eq!(saved.network.hostname.as_deref(), Some("saved-before-full"));
     assert!(
@@ -120,9 +115,8 @@ fn full_disk_child() {
     );
     // Still full: a fresh start on the full disk works too.
     let mut again = Daemon::start(&state, &[], &[]);
-    let port = port_of(&again.wait_for("ONVIF device service at http://", Duration::from_secs(60)));
-    again.wait_for("nvt running", Duration::from_secs(60));
+    let port = again.http_port();
+    again.wait_running();
     assert_eq!(hostname(port), "saved-before-full");
-    again.signal(Signal::SIGTERM);
-    assert!(again.wait_exit(Duration::from_secs(30)).success());
+    again.stop();
 }

@@ -5,13 +5,13 @@
 //! The SDK is a process-wide singleton: tests in this file take `SDK_LOCK` (nextest runs each
 //! test in its own process anyway).
 
-mod common;
+mod support;
 
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use common::media::*;
+use support::media::*;
 use nvt::frame::Frame;
 use nvt::sdk::{Capture, Codec, EncoderAttr, ErrorCode, H264Profile, RateControl, Sdk};
 

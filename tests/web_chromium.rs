@@ -2,16 +2,14 @@
 //! (installed by scripts/deps.sh into target/node) through tests/web/live_view.cjs. An
 //! ffmpeg RTSP client watches at the same time, so the page has an RTSP viewer to list.
 
-mod common;
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use common::Daemon;
+use support::Daemon;
 
 const PASSWORD: &str = "page-secret";
-const START: Duration = Duration::from_secs(60);
 
 /// Kills the child (a process this test started) when dropped.
 struct Kill(Child);
@@ -23,24 +21,13 @@ impl Drop for Kill {
     }
 }
 
-fn port_after(line: &str, scheme: &str) -> u16 {
-    line.split(&format!("{scheme}://127.0.0.1:"))
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no {scheme} port in {line:?}"))
-}
-
 #[test]
 fn camera_page_plays_live_in_chromium() {
-    let state = common::temp_state();
+    let state = support::temp_state();
     let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
-    let rtsp = port_after(&nvt.wait_for("RTSP stream at rtsp://", START), "rtsp");
-    let http = port_after(
-        &nvt.wait_for("ONVIF device service at http://", START),
-        "http",
-    );
-    nvt.wait_for("nvt running", START);
+    let rtsp = nvt.rtsp_port();
+    let http = nvt.http_port();
+    nvt.wait_running();
 
     // One RTSP viewer (copying, not decoding: cheap on a shared machine).
     let _viewer = Kill(

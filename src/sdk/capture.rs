@@ -6,7 +6,7 @@
 //! encoder. That one copy is the only one on the video path; viewers share the `Bytes`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -25,26 +25,11 @@ const GET_STREAM_TIMEOUT_MS: i32 = 100;
 /// Pause after an SDK error before asking again, so a failing port is not spun on.
 const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Counters of one capture thread.
-#[derive(Debug, Default)]
-pub struct CaptureStats {
-    pub frames: AtomicU64,
-    pub bytes: AtomicU64,
-    /// Frames the SDK dropped before we fetched them (gaps in its `seq`).
-    pub sdk_dropped: AtomicU64,
-    pub errors: AtomicU64,
-    /// Times frames were lost and an IDR was requested to resume cleanly.
-    pub recoveries: AtomicU64,
-    /// Frames held back while waiting for that IDR.
-    pub held_back: AtomicU64,
-}
-
 /// A started encoder channel and the thread draining it. Dropping it stops both.
 pub struct Capture {
     channel: Arc<EncoderChannel>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    stats: Arc<CaptureStats>,
 }
 
 impl Capture {
@@ -55,28 +40,22 @@ impl Capture {
             ffi::NVT_VENC_StartChn(channel.chn)
         })?;
         let stop = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(CaptureStats::default());
         let thread = std::thread::Builder::new()
             .name(format!("venc{}", channel.chn))
             .spawn({
-                let (channel, stop, stats) = (channel.clone(), stop.clone(), stats.clone());
-                move || run(&channel, &stop, &stats, sink)
+                let (channel, stop) = (channel.clone(), stop.clone());
+                move || run(&channel, &stop, sink)
             })
             .map_err(|_| SdkError::with_code("spawn capture thread", ErrorCode::NoMem))?;
         Ok(Capture {
             channel,
             stop,
             thread: Some(thread),
-            stats,
         })
     }
 
     pub fn channel(&self) -> &Arc<EncoderChannel> {
         &self.channel
-    }
-
-    pub fn stats(&self) -> &CaptureStats {
-        &self.stats
     }
 }
 
@@ -98,8 +77,10 @@ impl Drop for Capture {
     }
 }
 
-fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut sink: FrameSink) {
+fn run(channel: &EncoderChannel, stop: &AtomicBool, mut sink: FrameSink) {
     let chn = channel.chn;
+    // SDK errors so far, for the log's rate limit below.
+    let mut errors: u64 = 0;
     let mut last_seq: Option<u32> = None;
     // After lost frames (an SDK error, or a gap in its sequence numbers) the P-frames that
     // follow reference pictures no viewer has: delivering them would smear the picture until
@@ -111,7 +92,6 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
         *asked_since_resume = false;
         if !*broken {
             *broken = true;
-            stats.recoveries.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = channel.request_idr() {
                 tracing::warn!(chn, error = %e, "IDR request after lost frames failed");
             }
@@ -123,15 +103,11 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
                 if let Some(prev) = last_seq {
                     let gap = frame.seq.wrapping_sub(prev).wrapping_sub(1);
                     if gap != 0 && gap < u32::MAX / 2 {
-                        stats
-                            .sdk_dropped
-                            .fetch_add(u64::from(gap), Ordering::Relaxed);
+                        tracing::debug!(chn, gap, "the SDK dropped frames");
                         recover(&mut broken, &mut asked_since_resume);
                     }
                 }
                 last_seq = Some(frame.seq);
-                stats.frames.fetch_add(1, Ordering::Relaxed);
-                stats.bytes.fetch_add(frame.len() as u64, Ordering::Relaxed);
                 if broken && !frame.keyframe {
                     // The IDR asked for while frames were still being lost may itself have
                     // been lost: ask again at the first good frame.
@@ -141,7 +117,6 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
                             tracing::warn!(chn, error = %e, "IDR request after lost frames failed");
                         }
                     }
-                    stats.held_back.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
                 if broken {
@@ -153,12 +128,12 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, stats: &CaptureStats, mut si
             Err(e) if e.code == ErrorCode::Timeout => {}
             Err(e) if e.code == ErrorCode::Stopped && stop.load(Ordering::Acquire) => break,
             Err(e) => {
-                let n = stats.errors.fetch_add(1, Ordering::Relaxed);
                 // One line per error burst start, then every 100th: a broken port must not
                 // flood the log at 25 lines a second.
-                if n.is_multiple_of(100) {
+                if errors.is_multiple_of(100) {
                     tracing::warn!(chn, error = %e, "encoder stream error; retrying");
                 }
+                errors += 1;
                 recover(&mut broken, &mut asked_since_resume);
                 std::thread::sleep(ERROR_BACKOFF);
             }

@@ -1,6 +1,7 @@
 //! A frame source that replays an Annex-B `.h264` file at a fixed frame rate, as a capture
 //! thread would: PTS and wall clock come from the clocks at publish time, the file loops.
-//! Used by tests, benchmarks, and the daemon until the SDK path delivers frames.
+//! Only tests use it (the daemon's frames come from the SDK's capture threads), so it lives
+//! here rather than in the daemon (issue 15 item 5).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
-use crate::frame::{Frame, nal_type};
-use crate::rtp::RtpHub;
+use nvt::frame::{Frame, nal_type};
+use nvt::rtp::RtpHub;
 
 /// Splits an Annex-B byte stream into NAL units (without start codes).
 pub fn split_nals(data: &Bytes) -> Vec<Bytes> {
@@ -96,14 +97,17 @@ impl FileSource {
                     }
                     let nals = units[n as usize % units.len()].clone();
                     let keyframe = nals.iter().any(|x| x[0] & 0x1f == nal_type::IDR);
-                    hub.publish(Frame {
-                        channel: 0,
-                        seq: n,
-                        pts: period * n,
-                        wallclock: SystemTime::now(),
-                        keyframe,
-                        nals,
-                    }, Instant::now());
+                    hub.publish(
+                        Frame {
+                            channel: 0,
+                            seq: n,
+                            pts: period * n,
+                            wallclock: SystemTime::now(),
+                            keyframe,
+                            nals,
+                        },
+                        Instant::now(),
+                    );
                     n = n.wrapping_add(1);
                 }
             })
@@ -121,30 +125,5 @@ impl Drop for FileSource {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_and_groups() {
-        let data = Bytes::from_static(&[
-            0, 0, 0, 1, 0x09, 0xf0, // AUD
-            0, 0, 0, 1, 0x67, 1, 2, // SPS
-            0, 0, 1, 0x68, 3, // PPS
-            0, 0, 1, 0x65, 0x88, 4, // IDR, first_mb 0
-            0, 0, 1, 0x65, 0x40, 5, // IDR, second slice (first_mb != 0)
-            0, 0, 1, 0x41, 0x9a, 6, // P slice, new picture
-            0, 0, 1, 0x41, 0x9b, 7, // P slice, new picture
-        ]);
-        let nals = split_nals(&data);
-        assert_eq!(nals.len(), 7);
-        assert_eq!(&nals[1][..], &[0x67, 1, 2]);
-        let aus = access_units(nals);
-        assert_eq!(aus.len(), 3);
-        assert_eq!(aus[0].len(), 5);
-        assert_eq!(aus[1].len(), 1);
     }
 }

@@ -1,6 +1,5 @@
-//! Shared harness for the RTSP integration tests: a real server on loopback fed by the
+//! The RTSP side of the support module: a real server on loopback fed by the
 //! file-replay frame source.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,9 +8,9 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use nvt::file_source::{FileSource, load_annex_b};
-use nvt::rtsp::{Limits, NoAuth, RtspAuth, RtspServer, ServerConfig};
+use super::replay::{FileSource, load_annex_b};
 use nvt::rtp::{RtpHub, RtpRegistry};
+use nvt::rtsp::{Limits, NoAuth, RtspAuth, RtspServer, ServerConfig};
 use nvt::stream::StreamConfig;
 
 pub const FPS: f64 = 25.0;
@@ -58,6 +57,18 @@ impl Harness {
 
     pub fn url(&self) -> String {
         format!("rtsp://{}/main", self.server.local_addr())
+    }
+}
+
+/// Waits until `cond` holds, checking every 100 ms, failing after `secs` with `what`.
+pub async fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -1,9 +1,6 @@
-//! Shared helpers of the integration tests: run the real `nvt` binary and watch its output.
-#![allow(dead_code)]
-
-pub mod isolate;
-pub mod media;
-pub mod wsse;
+//! The one daemon harness: runs the real `nvt` binary (on a temp state dir, loopback,
+//! ephemeral ports, no discovery), reads its addresses from its log, stops it (SIGTERM, or
+//! kill -9) and starts it again on the same state.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -15,6 +12,13 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 pub const NVT: &str = env!("CARGO_BIN_EXE_nvt");
+
+/// How long a start may take on the shared, loaded test machine (a generous bound, not a
+/// speed claim: a hang still ends).
+pub const START: Duration = Duration::from_secs(60);
+
+/// How long a clean stop (SIGTERM: Bye, TEARDOWN, settings flushed) may take.
+pub const STOP: Duration = Duration::from_secs(30);
 
 /// One line of the daemon's output, tagged with its stream.
 #[derive(Clone, Debug)]
@@ -54,6 +58,15 @@ impl Daemon {
             cmd.env(k, v);
         }
         Daemon::spawn(cmd)
+    }
+
+    /// [`Daemon::start`] with `admin`'s password from `NVT_ADMIN_PASSWORD` (it takes effect
+    /// on a state dir without users: a fresh one), once it runs: (daemon, HTTP port).
+    pub fn start_admin(state_dir: &Path, password: &str, args: &[&str]) -> (Daemon, u16) {
+        let mut nvt = Daemon::start(state_dir, args, &[("NVT_ADMIN_PASSWORD", password)]);
+        let port = nvt.http_port();
+        nvt.wait_running();
+        (nvt, port)
     }
 
     /// Runs `cmd` (nvt, or a wrapper such as `ip netns exec NS nvt ...`) with its output
@@ -105,6 +118,48 @@ impl Daemon {
                 }
             }
         }
+    }
+
+    /// The HTTP port from the daemon's "ONVIF device service at http://HOST:PORT/..." line
+    /// (HOST is the bind address: loopback, or a namespace's address).
+    pub fn http_port(&mut self) -> u16 {
+        let line = self.wait_for("ONVIF device service at http://", START);
+        port_of(&line)
+    }
+
+    /// The RTSP port from the daemon's "RTSP stream at rtsp://HOST:PORT/NAME" line (logged
+    /// before the HTTP line: call this first).
+    pub fn rtsp_port(&mut self) -> u16 {
+        let line = self.wait_for("RTSP stream at rtsp://", START);
+        port_in(&line, "rtsp")
+    }
+
+    /// The first `rtsp://...` URL of a log line containing `needle` (e.g. `/profile_1`, or
+    /// "RTSP stream at rtsp://"), trailing punctuation removed.
+    pub fn rtsp_url(&mut self, needle: &str) -> String {
+        let line = self.wait_for(needle, START);
+        let i = line.find("rtsp://").expect("an RTSP URL in the log line");
+        let url = line[i..].split_whitespace().next().unwrap();
+        url.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_owned()
+    }
+
+    /// Waits until the daemon says it runs (every listener and the SDK are up).
+    pub fn wait_running(&mut self) {
+        self.wait_for("nvt running", START);
+    }
+
+    /// Stops it cleanly (SIGTERM) and asserts a successful exit, with its output on failure.
+    pub fn stop(&mut self) {
+        self.signal(Signal::SIGTERM);
+        let status = self.wait_exit(STOP);
+        assert!(status.success(), "{status}: {:#?}", self.seen);
+    }
+
+    /// kill -9: no clean-up at all (a power cut, as far as the state directory knows).
+    pub fn kill9(&mut self) {
+        self.signal(Signal::SIGKILL);
+        let _ = self.child.wait();
     }
 
     pub fn signal(&self, sig: Signal) {
@@ -170,24 +225,28 @@ pub fn run_nvt(args: &[&str]) -> (ExitStatus, String, String) {
 /// `NVT_ADMIN_PASSWORD`, once it runs: (daemon, the first profile's RTSP URL as logged, the
 /// HTTP port, the state directory).
 pub fn start_with_admin(password: &str) -> (Daemon, String, u16, tempfile::TempDir) {
-    const START: Duration = Duration::from_secs(60);
     let state = temp_state();
     let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", password)]);
-    let line = nvt.wait_for("RTSP stream at rtsp://", START);
-    let i = line.find("rtsp://").unwrap();
-    let url = line[i..].split_whitespace().next().unwrap();
-    let url = url
-        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_owned();
-    let line = nvt.wait_for("ONVIF device service at http://", START);
-    let port: u16 = line
-        .split("http://127.0.0.1:")
+    // In the order the daemon logs them: RTSP listener first, then HTTP.
+    let url = nvt.rtsp_url("RTSP stream at rtsp://");
+    let port = nvt.http_port();
+    nvt.wait_running();
+    (nvt, url, port, state)
+}
+
+/// The port of a log line "... at http://HOST:PORT/...".
+pub fn port_of(line: &str) -> u16 {
+    port_in(line, "http")
+}
+
+/// The port of the first `SCHEME://HOST:PORT/` URL of a log line.
+pub fn port_in(line: &str, scheme: &str) -> u16 {
+    line.split(&format!("{scheme}://"))
         .nth(1)
         .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap();
-    nvt.wait_for("nvt running", START);
-    (nvt, url, port, state)
+        .and_then(|hp| hp.rsplit_once(':'))
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("no {scheme} port in {line:?}"))
 }
 
 pub fn temp_state() -> tempfile::TempDir {

@@ -5,7 +5,6 @@
 //! As root the namespaces are made directly; otherwise inside a user namespace mapping the
 //! caller to root (unprivileged user namespaces must be enabled). The child is the test
 //! `name`, marked `#[ignore]` so that it never runs on its own; it checks [`in_child`].
-#![allow(dead_code)]
 
 use std::process::Command;
 

@@ -1,5 +1,4 @@
 //! ffprobe/ffmpeg as the judges of what the camera produces.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
