@@ -110,7 +110,7 @@ async fn run_once(
             source.sink(broker.clone()),
         )?);
     }
-    let streams = Arc::new(Streams::start(&camera, &settings)?);
+    let streams = Arc::new(Streams::start(|token| camera.channel(token), &settings)?);
 
     // Serve before "nvt running": that line means ready.
     let protocols = settings.network.protocols.clone();
@@ -375,6 +375,7 @@ async fn start_discovery(
         bind: config.bind,
         http_port,
         model: id.chip_model.clone(),
+        device_path: crate::onvif::endpoint::DEVICE_PATH.to_owned(),
     };
     match Discovery::start(store.clone(), params, changed).await {
         Ok(d) => Some(d),

@@ -13,8 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::camera::Camera;
-use crate::sdk::Capture;
+use crate::sdk::{Capture, EncoderChannel};
 use crate::settings::{Settings, VideoEncoderConfig};
 use crate::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
 use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
@@ -28,14 +27,19 @@ pub struct Streams {
 }
 
 impl Streams {
-    pub fn start(camera: &Camera, settings: &Settings) -> anyhow::Result<Streams> {
+    /// Starts one capture per encoder configuration of `settings`, on the SDK channel
+    /// `channel` gives for its token (the camera's hardware, passed down so this layer does
+    /// not reach up into the camera core that drives it).
+    pub fn start(
+        channel: impl Fn(&str) -> Option<Arc<EncoderChannel>>,
+        settings: &Settings,
+    ) -> anyhow::Result<Streams> {
         let registry = StreamRegistry::new();
         let mut hubs = HashMap::new();
         let mut captures = Vec::new();
         for enc in &settings.media.video_encoders {
             let hub = StreamHub::new(enc.token.clone(), stream_config(enc));
-            let channel = camera
-                .channel(&enc.token)
+            let channel = channel(&enc.token)
                 .with_context(|| format!("no encoder channel for {:?}", enc.token))?;
             let idr = channel.clone();
             hub.set_keyframe_source(Box::new(move || {

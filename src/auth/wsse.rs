@@ -27,9 +27,15 @@ use super::limits::{
     WSSE_MAX_CLOCK_SKEW, WSSE_MAX_NONCE_BYTES, WSSE_NONCE_CACHE_PER_USER, WSSE_USER_CACHES,
 };
 use super::{Credential, CredentialStore};
-use crate::soap::ns::{WSSE, WSU};
 use crate::xml::Element;
 use crate::xml::xsd::parse_datetime;
+
+/// The WS-Security 1.0 namespaces (OASIS WSS SOAP Message Security 1.0, s.4): owned here, by
+/// the one reader of the header; `soap::ns` re-exports them for the envelope.
+pub const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+pub const WSU: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 
 pub const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
 pub const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";

@@ -283,7 +283,13 @@ mod tests {
             .unwrap();
         let consumer = Consumer::parse(&url).unwrap();
         let task = spawn(sub.clone(), consumer, true, |batch| {
-            super::super::render::notify_envelope(batch, "http://cam/s/1", "http://nvr/hook")
+            // The wire form is the ONVIF layer's (`onvif::events::render`); here the body
+            // only has to name what it carries.
+            let topics: Vec<String> = batch
+                .iter()
+                .map(|m| super::super::topics::TOPICS[m.topic].expression())
+                .collect();
+            topics.join(",")
         });
         broker.set_property(MOTION_ALARM, vec!["vs0".into()], vec!["true".into()], 0);
         let (t1, first) = rx.recv().await.unwrap();

@@ -20,7 +20,9 @@ use crate::events::limits::{
     MAX_LIFETIME, MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS,
 };
 use crate::events::push::{Consumer, PushError};
-use crate::events::render::{self, epr};
+mod render;
+
+use render::epr;
 use crate::events::share::Requester;
 use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, XPATH_DIALECT, topic_set};
 use crate::events::{Broker, BrokerError, Kind, broker::lifetime};

@@ -10,13 +10,13 @@
 //! Hostile input: DOCTYPE (and so every entity definition: billion laughs, quadratic blowup,
 //! XXE) and processing instructions are refused outright; only the five predefined entities
 //! and character references are expanded; depth, element count and attribute count are
-//! bounded (see [`limits`](crate::soap::limits)).
+//! bounded (see [`limits`](super::limits)).
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
-use crate::soap::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
+use super::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
 
 /// An element: namespace URI (None when unqualified), local name, attributes, child elements
 /// and the concatenation of its character data. Equality ignores `ns_decls`: prefixes are

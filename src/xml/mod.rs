@@ -3,6 +3,7 @@
 //! ([`write`]). Generated ONVIF (de)serializers work on these.
 
 pub mod dom;
+pub mod limits;
 pub mod write;
 pub mod xsd;
 

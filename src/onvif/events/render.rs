@@ -1,10 +1,12 @@
 //! Messages as XML: the `wsnt:NotificationMessage` of PullMessages and Notify, with the
 //! `tt:Message` payload (ONVIF Core s.9.2.1: UtcTime, PropertyOperation, Source, Data).
+//! The broker (`crate::events`) is protocol-neutral; this is the ONVIF wire form of its
+//! messages, so it lives with the service, above the generated types it fills.
 
 use std::sync::Arc;
 
-use super::broker::Message;
-use super::topics::{CONCRETE_SET, TOPICS, TT};
+use crate::events::broker::Message;
+use crate::events::topics::{CONCRETE_SET, TOPICS, TT};
 use crate::onvif::generated::{wsa, wsnt};
 use crate::xml::{Attribute, Element, XmlWriter};
 
@@ -92,7 +94,7 @@ pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &st
     for (p, u) in [
         ("wsa", crate::soap::ns::WSA),
         ("tns1", crate::soap::ns::TNS1),
-        ("wsnt", super::filter::WSNT),
+        ("wsnt", crate::events::filter::WSNT),
     ] {
         w.attr(&format!("xmlns:{p}"), u);
     }
@@ -114,8 +116,8 @@ pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &st
 
 #[cfg(test)]
 mod tests {
-    use super::super::broker::PropertyOperation;
-    use super::super::topics::CELL_MOTION;
+    use crate::events::broker::PropertyOperation;
+    use crate::events::topics::CELL_MOTION;
     use super::*;
 
     #[test]
@@ -135,12 +137,12 @@ mod tests {
         let env = crate::xml::parse(xml.as_bytes()).unwrap();
         let body = env.child(crate::soap::ns::ENV12, "Body").unwrap();
         let nm = body.children[0]
-            .child(super::super::filter::WSNT, "NotificationMessage")
+            .child(crate::events::filter::WSNT, "NotificationMessage")
             .unwrap();
-        let topic = nm.child(super::super::filter::WSNT, "Topic").unwrap();
+        let topic = nm.child(crate::events::filter::WSNT, "Topic").unwrap();
         assert_eq!(topic.text, "tns1:RuleEngine/CellMotionDetector/Motion");
         let msg = nm
-            .child(super::super::filter::WSNT, "Message")
+            .child(crate::events::filter::WSNT, "Message")
             .unwrap()
             .child(TT, "Message")
             .unwrap();
