@@ -284,12 +284,12 @@ mod tests {
         let consumer = Consumer::parse(&url).unwrap();
         let task = spawn(sub.clone(), consumer, true, |batch| {
             // The wire form is the ONVIF layer's (`onvif::events::render`); here the body
-            // only has to name what it carries.
+            // only has to name what it carries, and end as an envelope does.
             let topics: Vec<String> = batch
                 .iter()
                 .map(|m| super::super::topics::TOPICS[m.topic].expression())
                 .collect();
-            topics.join(",")
+            format!("<env:Envelope>{}</env:Envelope>", topics.join(","))
         });
         broker.set_property(MOTION_ALARM, vec!["vs0".into()], vec!["true".into()], 0);
         let (t1, first) = rx.recv().await.unwrap();
