@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
 use crate::sdk::{Capture, EncoderChannel};
 use crate::settings::{Settings, VideoEncoderConfig};
-use crate::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
 use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
 
 /// The running streams. Dropping it stops the capture threads.
@@ -57,8 +57,11 @@ impl Streams {
                 }
             }));
             let sink = hub.clone();
-            let capture = Capture::start(channel, Box::new(move |frame| sink.publish(frame, std::time::Instant::now())))
-                .with_context(|| format!("starting encoder channel {}", enc.channel))?;
+            let capture = Capture::start(
+                channel,
+                Box::new(move |frame| sink.publish(frame, std::time::Instant::now())),
+            )
+            .with_context(|| format!("starting encoder channel {}", enc.channel))?;
             captures.push(capture);
             hubs.insert(enc.token.clone(), hub);
         }

@@ -220,12 +220,7 @@ fn scan(params: &Params) -> BTreeMap<u32, Iface> {
         }
         let xaddrs = ipv4
             .iter()
-            .map(|(a, _)| {
-                format!(
-                    "http://{a}:{}{}",
-                    params.http_port, params.device_path
-                )
-            })
+            .map(|(a, _)| format!("http://{a}:{}{}", params.http_port, params.device_path))
             .collect();
         out.insert(
             index,

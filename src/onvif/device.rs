@@ -22,8 +22,8 @@ use crate::camera::change::{
 };
 use crate::camera::{Change, ChangeError, Core, Effects};
 use crate::discovery::scopes::ScopeError;
-use crate::onvif::generated::{device::DeviceService, tds, tt};
 use crate::host;
+use crate::onvif::generated::{device::DeviceService, tds, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::settings::validate::{MAX_CREDENTIAL_LEN, PasswordError};
 use crate::settings::{self, SettingsStore, timezone};

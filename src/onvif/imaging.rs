@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use crate::camera::change::IspPatch;
 use crate::camera::{Camera, Change, ChangeError, Core, source_index, source_token};
-use crate::onvif::directory::Advertised;
-use crate::onvif::generated::{imaging::ImagingService, timg, tt};
+use crate::onvif::directory::{Advertised, Registration};
+use crate::onvif::generated::{imaging, imaging::ImagingService, timg, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::sdk::{
     AutoMode, ErrorCode, FocusInfo, FocusState, IrCutMode, IspAttr, IspRange, Range, SdkError,
@@ -623,16 +623,26 @@ impl ImagingService for Imaging {
     }
 }
 
+/// Path of the Imaging (ver20) service.
+pub const PATH: &str = "/onvif/imaging_service";
+
+impl Imaging {
+    /// The service's one registration: route and GetServices/GetCapabilities entry.
+    pub fn registration(self) -> Registration {
+        Registration::new(ImagingEntry, imaging::Service(self))
+    }
+}
+
 /// The Imaging service's entry in GetServices and GetCapabilities.
 pub struct ImagingEntry;
 
 impl Advertised for ImagingEntry {
     fn namespace(&self) -> &'static str {
-        crate::onvif::generated::imaging::NAMESPACE
+        imaging::NAMESPACE
     }
 
     fn path(&self) -> &'static str {
-        crate::onvif::endpoint::IMAGING_PATH
+        PATH
     }
 
     fn write_capabilities(&self, w: &mut XmlWriter) {

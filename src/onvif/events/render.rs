@@ -116,9 +116,9 @@ pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &st
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::events::broker::PropertyOperation;
     use crate::events::topics::CELL_MOTION;
-    use super::*;
 
     #[test]
     fn notify_is_well_formed_and_carries_the_items() {
