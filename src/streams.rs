@@ -19,8 +19,8 @@ use crate::settings::{Settings, VideoEncoderConfig};
 use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
 
 /// The running streams. Dropping it stops the capture threads.
-pub struct Streams {
-    pub registry: Arc<StreamRegistry>,
+pub(crate) struct Streams {
+    pub(crate) registry: Arc<StreamRegistry>,
     /// Encoder configuration token -> its hub.
     hubs: HashMap<String, Arc<StreamHub>>,
     captures: Vec<Capture>,
@@ -30,7 +30,7 @@ impl Streams {
     /// Starts one capture per encoder configuration of `settings`, on the SDK channel
     /// `channel` gives for its token (the camera's hardware, passed down so this layer does
     /// not reach up into the camera core that drives it).
-    pub fn start(
+    pub(crate) fn start(
         channel: impl Fn(&str) -> Option<Arc<EncoderChannel>>,
         settings: &Settings,
     ) -> anyhow::Result<Streams> {
@@ -75,7 +75,7 @@ impl Streams {
     }
 
     /// The hub of an encoder configuration.
-    pub fn hub(&self, encoder_token: &str) -> Option<&Arc<StreamHub>> {
+    pub(crate) fn hub(&self, encoder_token: &str) -> Option<&Arc<StreamHub>> {
         self.hubs.get(encoder_token)
     }
 
@@ -83,7 +83,7 @@ impl Streams {
     /// profile with a video encoder configuration, nothing else. Called at start and after
     /// CreateProfile, DeleteProfile and Add/RemoveVideoEncoderConfiguration. Viewers already
     /// playing a path that goes away keep their session until they end it.
-    pub fn sync_profiles(&self, settings: &Settings) {
+    pub(crate) fn sync_profiles(&self, settings: &Settings) {
         let mut wanted = HashMap::new();
         for profile in &settings.media.profiles {
             if let Some(hub) = profile
@@ -112,7 +112,7 @@ impl Streams {
 
     /// Brings an encoder configuration's hub in line with the configuration (frame rate in
     /// the SDP, multicast group, RTSP session timeout).
-    pub fn apply_encoder(&self, enc: &VideoEncoderConfig) {
+    pub(crate) fn apply_encoder(&self, enc: &VideoEncoderConfig) {
         if let Some(hub) = self.hubs.get(&enc.token) {
             let c = stream_config(enc);
             hub.set_framerate(c.framerate);
@@ -135,7 +135,7 @@ fn stream_config(enc: &VideoEncoderConfig) -> StreamConfig {
 
 /// The hub's multicast group of a configuration. Settings validation guarantees a multicast
 /// address; only IPv4 groups are served.
-pub fn multicast_config(m: &crate::settings::Multicast) -> Option<MulticastConfig> {
+pub(crate) fn multicast_config(m: &crate::settings::Multicast) -> Option<MulticastConfig> {
     m.address
         .parse::<Ipv4Addr>()
         .ok()

@@ -42,7 +42,7 @@ pub const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-20
 const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PasswordType {
+pub(crate) enum PasswordType {
     Digest,
     Text,
 }
@@ -50,13 +50,13 @@ pub enum PasswordType {
 /// A UsernameToken as found in the `wsse:Security` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UsernameToken {
-    pub username: String,
-    pub password: String,
-    pub password_type: PasswordType,
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) password_type: PasswordType,
     /// Decoded nonce bytes.
-    pub nonce: Option<Vec<u8>>,
+    pub(crate) nonce: Option<Vec<u8>>,
     /// `wsu:Created` as sent (the digest is computed over the exact string).
-    pub created: Option<String>,
+    pub(crate) created: Option<String>,
 }
 
 /// Why a token was refused. Every variant maps to `env:Sender/ter:NotAuthorized` on the wire;
@@ -83,7 +83,7 @@ pub enum WsseError {
 
 /// Extracts the UsernameToken from a `wsse:Security` header block. Returns `Ok(None)` when
 /// the block carries no UsernameToken (e.g. only a Timestamp).
-pub fn parse_security_header(security: &Element) -> Result<Option<UsernameToken>, WsseError> {
+pub(crate) fn parse_security_header(security: &Element) -> Result<Option<UsernameToken>, WsseError> {
     let mut tokens = security.children_named(WSSE, "UsernameToken");
     let Some(t) = tokens.next() else {
         return Ok(None);
@@ -209,7 +209,7 @@ struct Caches {
 }
 
 /// Verifies UsernameTokens and remembers used nonces. One per gate; methods take `&self`.
-pub struct WsseVerifier {
+pub(crate) struct WsseVerifier {
     max_skew_ms: i64,
     per_user: usize,
     max_users: usize,
@@ -227,7 +227,7 @@ impl Default for WsseVerifier {
 }
 
 impl WsseVerifier {
-    pub fn new(max_skew_ms: i64, per_user: usize, max_users: usize) -> Self {
+    pub(crate) fn new(max_skew_ms: i64, per_user: usize, max_users: usize) -> Self {
         WsseVerifier {
             max_skew_ms,
             per_user: per_user.max(1),
@@ -242,7 +242,7 @@ impl WsseVerifier {
 
     /// Checks `token` against `store` at device time `now_ms` (Unix ms of the device clock,
     /// including any offset set by SetSystemDateAndTime).
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         token: &UsernameToken,
         store: &dyn CredentialStore,

@@ -18,15 +18,15 @@ use crate::xml::XmlWriter;
 /// being served (ONVIF.md: "Both must list the same services, and list none that does not
 /// exist"). Adding a service is its module (with the generator's config) and one entry.
 pub struct Registration {
-    pub advertised: Arc<dyn Advertised>,
+    pub(crate) advertised: Arc<dyn Advertised>,
     /// Dispatchers served at `advertised.path()`, tried in this order.
-    pub at_path: Vec<Arc<dyn SoapService>>,
+    pub(crate) at_path: Vec<Arc<dyn SoapService>>,
     /// Dispatchers served at every path under a prefix (one resource per path).
-    pub under: Vec<(&'static str, Arc<dyn SoapService>)>,
+    pub(crate) under: Vec<(&'static str, Arc<dyn SoapService>)>,
 }
 
 impl Registration {
-    pub fn new(advertised: impl Advertised + 'static, service: impl SoapService + 'static) -> Self {
+    pub(crate) fn new(advertised: impl Advertised + 'static, service: impl SoapService + 'static) -> Self {
         Registration {
             advertised: Arc::new(advertised),
             at_path: vec![Arc::new(service)],
@@ -35,20 +35,20 @@ impl Registration {
     }
 
     /// Another dispatcher at the same path (Events: the NotificationProducer).
-    pub fn and(mut self, service: impl SoapService + 'static) -> Self {
+    pub(crate) fn and(mut self, service: impl SoapService + 'static) -> Self {
         self.at_path.push(Arc::new(service));
         self
     }
 
     /// A dispatcher for every path under `prefix` (Events: the pull points).
-    pub fn under(mut self, prefix: &'static str, service: Arc<dyn SoapService>) -> Self {
+    pub(crate) fn under(mut self, prefix: &'static str, service: Arc<dyn SoapService>) -> Self {
         self.under.push((prefix, service));
         self
     }
 }
 
 /// The entries the Device service lists, in registration order.
-pub fn advertised(services: &[Registration]) -> Vec<Arc<dyn Advertised>> {
+pub(crate) fn advertised(services: &[Registration]) -> Vec<Arc<dyn Advertised>> {
     services.iter().map(|s| s.advertised.clone()).collect()
 }
 
@@ -77,7 +77,7 @@ pub trait Advertised: Send + Sync {
 
 /// Wraps capabilities written by `write` as the xs:any content of GetServices'
 /// `tds:Capabilities`.
-pub fn service_capabilities(
+pub(crate) fn service_capabilities(
     write: impl FnOnce(&mut XmlWriter),
 ) -> Result<tds::ServiceCapabilities, Fault> {
     let mut w = XmlWriter::new();

@@ -39,7 +39,7 @@ pub const DEVICE_PATH: &str = "/onvif/device_service";
 // (`onvif::directory::Registration`).
 /// Prefix of the snapshot URIs (GetSnapshotUri): `/snapshot/<profile token>`, plain HTTP
 /// GET under HTTP Digest, outside `/onvif/` because it is not SOAP.
-pub const SNAPSHOT_PREFIX: &str = "/snapshot/";
+pub(crate) const SNAPSHOT_PREFIX: &str = "/snapshot/";
 
 /// The parts of an HTTP request the endpoint looks at.
 pub struct HttpRequest<'a> {
@@ -56,7 +56,7 @@ pub struct HttpRequest<'a> {
 #[derive(Debug)]
 pub struct HttpResponse {
     pub status: u16,
-    pub content_type: &'static str,
+    pub(crate) content_type: &'static str,
     /// `WWW-Authenticate` values (one header each).
     pub challenges: Vec<String>,
     pub body: String,
@@ -82,7 +82,7 @@ struct Route {
 /// `/onvif/device_service`. Prefix routes (one resource per path, such as pull-point
 /// subscriptions) answer only their own service's operations.
 pub struct Endpoint {
-    pub security: Arc<Gate>,
+    pub(crate) security: Arc<Gate>,
     routes: Vec<Route>,
 }
 
@@ -103,7 +103,7 @@ impl Endpoint {
     }
 
     /// The gate every other HTTP handler of this server authenticates through.
-    pub fn gate(&self) -> &Arc<Gate> {
+    pub(crate) fn gate(&self) -> &Arc<Gate> {
         &self.security
     }
 
@@ -119,7 +119,7 @@ impl Endpoint {
 
     /// Serves a registered service: its dispatchers at its advertised path and under its
     /// prefixes (a prefix route's service reads the path from [`RequestContext::path`]).
-    pub fn register(mut self, r: &Registration) -> Self {
+    pub(crate) fn register(mut self, r: &Registration) -> Self {
         for service in &r.at_path {
             self.routes.push(Route {
                 path: r.advertised.path().to_owned(),

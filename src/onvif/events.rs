@@ -175,19 +175,19 @@ fn capabilities(max_pull_points: usize) -> tev::Capabilities {
 }
 
 /// Path of the Events service (CreatePullPointSubscription, GetEventProperties, Subscribe).
-pub const EVENTS_PATH: &str = "/onvif/events_service";
+pub(crate) const EVENTS_PATH: &str = "/onvif/events_service";
 /// Prefix of the pull-point subscription addresses, one path per subscription.
-pub const SUBSCRIPTION_PREFIX: &str = "/onvif/subscription/";
+pub(crate) const SUBSCRIPTION_PREFIX: &str = "/onvif/subscription/";
 
 /// The event service proper (EVENTS_PATH): capabilities, properties, subscriptions.
 #[derive(Clone)]
-pub struct Events {
+pub(crate) struct Events {
     broker: Arc<Broker>,
     store: Arc<SettingsStore>,
 }
 
 impl Events {
-    pub fn new(broker: Arc<Broker>, store: Arc<SettingsStore>) -> Self {
+    pub(crate) fn new(broker: Arc<Broker>, store: Arc<SettingsStore>) -> Self {
         Events { broker, store }
     }
 
@@ -198,7 +198,7 @@ impl Events {
     /// The service's one registration: the event service and the NotificationProducer at
     /// [`EVENTS_PATH`], the subscription manager under [`SUBSCRIPTION_PREFIX`], and the
     /// GetServices/GetCapabilities entry.
-    pub fn registration(self) -> Registration {
+    pub(crate) fn registration(self) -> Registration {
         let subs = Subscriptions {
             broker: self.broker.clone(),
         };
@@ -323,7 +323,7 @@ impl notification_producer::NotificationProducer for Events {
 
 /// One subscription's operations; the subscription is the last segment of the request path.
 #[derive(Clone)]
-pub struct Subscriptions {
+pub(crate) struct Subscriptions {
     broker: Arc<Broker>,
 }
 
@@ -572,8 +572,8 @@ impl<S: SoapService> SoapService for WithScope<S> {
 }
 
 /// How the Device service advertises the Events service.
-pub struct Advertised {
-    pub max_pull_points: usize,
+pub(crate) struct Advertised {
+    pub(crate) max_pull_points: usize,
 }
 
 impl crate::onvif::directory::Advertised for Advertised {

@@ -28,15 +28,15 @@ const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// Counters of one capture thread.
 #[derive(Debug, Default)]
 pub struct CaptureStats {
-    pub frames: AtomicU64,
-    pub bytes: AtomicU64,
+    pub(crate) frames: AtomicU64,
+    pub(crate) bytes: AtomicU64,
     /// Frames the SDK dropped before we fetched them (gaps in its `seq`).
-    pub sdk_dropped: AtomicU64,
-    pub errors: AtomicU64,
+    pub(crate) sdk_dropped: AtomicU64,
+    pub(crate) errors: AtomicU64,
     /// Times frames were lost and an IDR was requested to resume cleanly.
-    pub recoveries: AtomicU64,
+    pub(crate) recoveries: AtomicU64,
     /// Frames held back while waiting for that IDR.
-    pub held_back: AtomicU64,
+    pub(crate) held_back: AtomicU64,
 }
 
 /// A started encoder channel and the thread draining it. Dropping it stops both.

@@ -12,7 +12,7 @@ use crate::xml::{Attribute, Element, XmlWriter};
 
 /// `xs:dateTime` in UTC with milliseconds (`2026-11-22T08:00:00.123Z`): event times are finer
 /// than a second.
-pub fn datetime_ms(ms: i64) -> String {
+pub(crate) fn datetime_ms(ms: i64) -> String {
     let t = crate::xml::xsd::utc_from_unix_ms(ms);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -40,7 +40,7 @@ fn items(part: &str, names: impl Iterator<Item = &'static str>, values: &[String
 }
 
 /// The `tt:Message` element of `m`; item names come from the topic's description.
-pub fn message_element(m: &Message) -> Element {
+pub(crate) fn message_element(m: &Message) -> Element {
     let t = &TOPICS[m.topic];
     let mut e = Element::new(Some(TT), "Message");
     e.attrs.push(attr("UtcTime", &datetime_ms(m.utc_ms)));
@@ -56,7 +56,7 @@ pub fn message_element(m: &Message) -> Element {
 
 /// `m` as a NotificationMessage; `subscription` is the subscription's address (push
 /// messages carry it so the consumer can tell its subscriptions apart).
-pub fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMessageHolderType {
+pub(crate) fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMessageHolderType {
     wsnt::NotificationMessageHolderType {
         subscription_reference: subscription.map(epr),
         topic: Some(wsnt::TopicExpressionType {
@@ -72,7 +72,7 @@ pub fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMess
 }
 
 /// A WS-Addressing endpoint reference with only an Address.
-pub fn epr(address: &str) -> wsa::EndpointReferenceType {
+pub(crate) fn epr(address: &str) -> wsa::EndpointReferenceType {
     wsa::EndpointReferenceType {
         address: wsa::AttributedURIType {
             value: address.into(),
@@ -83,10 +83,10 @@ pub fn epr(address: &str) -> wsa::EndpointReferenceType {
 }
 
 /// WS-BaseNotification Notify action (bw-2 NotificationConsumer binding).
-pub const NOTIFY_ACTION: &str = "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify";
+pub(crate) const NOTIFY_ACTION: &str = "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify";
 
 /// The SOAP 1.2 envelope of a Notify carrying `batch`, sent to `consumer`.
-pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &str) -> String {
+pub(crate) fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &str) -> String {
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.open("env:Envelope");
