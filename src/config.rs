@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 /// Defaults suit a PC; a camera's config file sets 80 and 554. Port 0 asks the kernel for a
 /// free port (tests run many daemons side by side).
-pub const DEFAULT_HTTP_PORT: u16 = 8080;
-pub const DEFAULT_RTSP_PORT: u16 = 8554;
+pub(crate) const DEFAULT_HTTP_PORT: u16 = 8080;
+pub(crate) const DEFAULT_RTSP_PORT: u16 = 8554;
 
 /// nvt: an ONVIF network video transmitter (IP-camera firmware and camera simulator).
 #[derive(Debug, Parser)]
@@ -20,31 +20,31 @@ pub const DEFAULT_RTSP_PORT: u16 = 8554;
 pub struct Cli {
     /// TOML config file (keys as the long flags, with '_' for '-'; flags win).
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Where settings live [default: $XDG_STATE_HOME/nvt or ~/.local/state/nvt].
     #[arg(long, value_name = "DIR")]
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
     /// Address to listen on [default: 0.0.0.0].
     #[arg(long, value_name = "ADDR")]
-    pub bind: Option<IpAddr>,
+    pub(crate) bind: Option<IpAddr>,
     /// HTTP (ONVIF) port [default: 8080]; 0 picks a free port (logged at start).
     #[arg(long, value_name = "N")]
-    pub http_port: Option<u16>,
+    pub(crate) http_port: Option<u16>,
     /// RTSP port [default: 8554]; 0 picks a free port (logged at start).
     #[arg(long, value_name = "N")]
-    pub rtsp_port: Option<u16>,
+    pub(crate) rtsp_port: Option<u16>,
     /// Do not answer or send WS-Discovery.
     #[arg(long)]
-    pub no_discovery: bool,
+    pub(crate) no_discovery: bool,
     /// Log filter, e.g. `info` or `nvt=debug` (RUST_LOG is used when this is absent).
     #[arg(long, value_name = "FILTER")]
-    pub log_level: Option<String>,
+    pub(crate) log_level: Option<String>,
     /// SDK board options, `key=value;...` (see sdk-sys/README.md for the simulator's keys).
     #[arg(long, value_name = "OPTIONS")]
-    pub sdk_options: Option<String>,
+    pub(crate) sdk_options: Option<String>,
     /// Simulator: stream this H.264 Annex-B file (looped) instead of the test pattern.
     #[arg(long, value_name = "FILE")]
-    pub replay: Option<PathBuf>,
+    pub(crate) replay: Option<PathBuf>,
 }
 
 /// The config file. Every key is optional; unknown keys are an error.
@@ -68,25 +68,25 @@ struct FileConfig {
 /// Connection limits a camera owner may tune, in the config file only (defaults in
 /// `rtsp::limits` and `soap::limits`; docs/security.md says what each protects).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ConnectionLimits {
-    pub rtsp_max_connections: Option<usize>,
-    pub rtsp_max_connections_per_address: Option<usize>,
-    pub http_max_connections: Option<usize>,
-    pub http_max_connections_per_address: Option<usize>,
+pub(crate) struct ConnectionLimits {
+    pub(crate) rtsp_max_connections: Option<usize>,
+    pub(crate) rtsp_max_connections_per_address: Option<usize>,
+    pub(crate) http_max_connections: Option<usize>,
+    pub(crate) http_max_connections_per_address: Option<usize>,
 }
 
 /// The resolved options the daemon runs with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    pub state_dir: PathBuf,
-    pub bind: IpAddr,
-    pub http_port: u16,
-    pub rtsp_port: u16,
-    pub discovery: bool,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) bind: IpAddr,
+    pub(crate) http_port: u16,
+    pub(crate) rtsp_port: u16,
+    pub(crate) discovery: bool,
     pub log_level: Option<String>,
     /// Board options passed to `NVT_SYS_Init`, with `--replay` folded in.
-    pub sdk_options: String,
-    pub connections: ConnectionLimits,
+    pub(crate) sdk_options: String,
+    pub(crate) connections: ConnectionLimits,
 }
 
 impl Config {

@@ -110,7 +110,7 @@ async fn run_once(
             source.sink(broker.clone()),
         )?);
     }
-    let streams = Arc::new(Streams::start(&camera, &settings)?);
+    let streams = Arc::new(Streams::start(|token| camera.channel(token), &settings)?);
 
     // Serve before "nvt running": that line means ready.
     let protocols = settings.network.protocols.clone();
@@ -282,9 +282,9 @@ async fn start_http(
     } = *run;
     use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
-    use crate::onvif::endpoint::{Endpoint, IMAGING_PATH, SNAPSHOT_PREFIX};
-    use crate::onvif::generated::{device, imaging};
-    use crate::onvif::imaging::{Imaging, ImagingEntry};
+    use crate::onvif::endpoint::{DEVICE_PATH, Endpoint, SNAPSHOT_PREFIX};
+    use crate::onvif::generated::device;
+    use crate::onvif::imaging::Imaging;
     use crate::snapshot::Snapshots;
     let id = camera.identity();
     let listener = tokio::net::TcpListener::bind((config.bind, http_port))
@@ -309,38 +309,26 @@ async fn start_http(
         device: identity.clone(),
         rtsp_port,
     };
+    // The ONVIF services besides Device, one registration each: the endpoint routes from
+    // this list and the Device service lists it in GetServices and GetCapabilities.
+    let services = [
+        media.registration(),
+        Imaging::new(camera.clone(), core.clone()).registration(),
+        crate::onvif::events::Events::new(broker.clone(), store.clone()).registration(),
+    ];
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),
         rtsp_port,
         bind: config.bind,
-        services: vec![
-            Arc::new(crate::onvif::media::MediaAdvertised),
-            Arc::new(ImagingEntry),
-            Arc::new(crate::onvif::events::Advertised {
-                max_pull_points: broker.max_pull_points(),
-            }),
-        ],
+        services: crate::onvif::directory::advertised(&services),
     };
     let snapshots = Snapshots::new(gate.clone(), store.clone(), Arc::new(camera.sdk().clone()));
-    let (events, producer, subscriptions) =
-        crate::onvif::events::Events::new(broker.clone(), store.clone()).services();
-    let endpoint = Endpoint::new(gate.clone())
-        .route(
-            crate::onvif::endpoint::DEVICE_PATH,
-            device::Service(Device::new(store.clone(), identity, hooks).with_core(core.clone())),
-        )
-        .route(
-            crate::onvif::endpoint::MEDIA_PATH,
-            crate::onvif::generated::media::Service(media),
-        )
-        .route(
-            IMAGING_PATH,
-            imaging::Service(Imaging::new(camera.clone(), core.clone())),
-        )
-        .route(crate::onvif::endpoint::EVENTS_PATH, events)
-        .route(crate::onvif::endpoint::EVENTS_PATH, producer)
-        .route_prefix(crate::onvif::endpoint::SUBSCRIPTION_PREFIX, subscriptions);
+    let device = Device::new(store.clone(), identity, hooks).with_core(core.clone());
+    let endpoint = services.iter().fold(
+        Endpoint::new(gate.clone()).route(DEVICE_PATH, device::Service(device)),
+        Endpoint::register,
+    );
     let router = Arc::new(crate::web::install(
         Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)),
         web,
@@ -375,6 +363,7 @@ async fn start_discovery(
         bind: config.bind,
         http_port,
         model: id.chip_model.clone(),
+        device_path: crate::onvif::endpoint::DEVICE_PATH.to_owned(),
     };
     match Discovery::start(store.clone(), params, changed).await {
         Ok(d) => Some(d),

@@ -15,6 +15,7 @@ pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hls;
+pub mod host;
 pub mod http;
 pub mod motion;
 pub mod onvif;

@@ -25,7 +25,7 @@ pub struct Debouncer {
 }
 
 impl Debouncer {
-    pub fn new(hold: Duration) -> Debouncer {
+    pub(crate) fn new(hold: Duration) -> Debouncer {
         Debouncer {
             hold,
             state: false,
@@ -38,7 +38,7 @@ impl Debouncer {
     }
 
     /// Feeds one result; returns the new state when it changes.
-    pub fn update(&mut self, motion: bool, pts: Duration) -> Option<bool> {
+    pub(crate) fn update(&mut self, motion: bool, pts: Duration) -> Option<bool> {
         if motion == self.state {
             self.pending_since = None;
             return None;
@@ -55,25 +55,25 @@ impl Debouncer {
 
 /// A debounced motion change.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MotionChange {
-    pub vi: u32,
-    pub motion: bool,
+pub(crate) struct MotionChange {
+    pub(crate) vi: u32,
+    pub(crate) motion: bool,
     /// Capture time of the frame that completed the change.
-    pub wallclock: SystemTime,
-    pub pts: Duration,
+    pub(crate) wallclock: SystemTime,
+    pub(crate) pts: Duration,
 }
 
 /// How long one `NVT_MD_GetResult` waits, which bounds how long stopping takes.
 const RESULT_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// The thread that watches one video source's motion results.
-pub struct MotionMonitor {
+pub(crate) struct MotionMonitor {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl MotionMonitor {
-    pub fn start(
+    pub(crate) fn start(
         sdk: Sdk,
         vi: u32,
         hold: Duration,

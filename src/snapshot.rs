@@ -32,27 +32,27 @@ use crate::settings::{Settings, SettingsStore};
 
 /// Snapshots encoded at the same time; further requests get 503 at once. Two: one per core
 /// of the smallest supported board, and enough for an NVR polling two profiles.
-pub const MAX_CONCURRENT_SNAPSHOTS: usize = 2;
+pub(crate) const MAX_CONCURRENT_SNAPSHOTS: usize = 2;
 /// How long a request waits for a free encode slot before it is answered 503.
-pub const SNAPSHOT_QUEUE_WAIT: Duration = Duration::from_secs(1);
+pub(crate) const SNAPSHOT_QUEUE_WAIT: Duration = Duration::from_secs(1);
 /// A snapshot the SDK has not delivered after this long is answered 503 (the encode keeps
 /// its slot until the SDK returns, so a stuck SDK cannot pile up threads).
-pub const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(10);
 /// JPEG quality (1..100) asked of the SDK.
-pub const SNAPSHOT_JPEG_QUALITY: u32 = 85;
+pub(crate) const SNAPSHOT_JPEG_QUALITY: u32 = 85;
 
 /// What the endpoint encodes: video source and size of a profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub vi: u32,
-    pub width: u32,
-    pub height: u32,
+pub(crate) struct Target {
+    pub(crate) vi: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
 }
 
 /// The video source and resolution of profile `token`: the resolution of its video encoder
 /// configuration, or, for a profile without one, the bounds of its video source
 /// configuration. None for an unknown profile or one without video.
-pub fn target(settings: &Settings, token: &str) -> Option<Target> {
+pub(crate) fn target(settings: &Settings, token: &str) -> Option<Target> {
     let profile = settings.profile(token)?;
     let source = profile
         .video_source
@@ -74,7 +74,7 @@ pub fn target(settings: &Settings, token: &str) -> Option<Target> {
 
 /// Encodes a JPEG of the latest frame of a video source (the SDK in the daemon). Called on a
 /// blocking thread.
-pub trait Snapper: Send + Sync + 'static {
+pub(crate) trait Snapper: Send + Sync + 'static {
     fn snap(&self, target: Target, quality: u32) -> Result<Vec<u8>, String>;
 }
 
@@ -86,7 +86,7 @@ impl Snapper for Sdk {
 }
 
 /// The `/snapshot/` handler.
-pub struct Snapshots {
+pub(crate) struct Snapshots {
     gate: Arc<Gate>,
     store: Arc<SettingsStore>,
     snapper: Arc<dyn Snapper>,
@@ -95,7 +95,7 @@ pub struct Snapshots {
 
 impl Snapshots {
     /// `gate` is the one every protocol authenticates through.
-    pub fn new(gate: Arc<Gate>, store: Arc<SettingsStore>, snapper: Arc<dyn Snapper>) -> Self {
+    pub(crate) fn new(gate: Arc<Gate>, store: Arc<SettingsStore>, snapper: Arc<dyn Snapper>) -> Self {
         Snapshots {
             gate,
             store,

@@ -13,29 +13,33 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::camera::Camera;
-use crate::sdk::Capture;
-use crate::settings::{Settings, VideoEncoderConfig};
 use crate::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
+use crate::sdk::{Capture, EncoderChannel};
+use crate::settings::{Settings, VideoEncoderConfig};
 use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
 
 /// The running streams. Dropping it stops the capture threads.
-pub struct Streams {
-    pub registry: Arc<StreamRegistry>,
+pub(crate) struct Streams {
+    pub(crate) registry: Arc<StreamRegistry>,
     /// Encoder configuration token -> its hub.
     hubs: HashMap<String, Arc<StreamHub>>,
     captures: Vec<Capture>,
 }
 
 impl Streams {
-    pub fn start(camera: &Camera, settings: &Settings) -> anyhow::Result<Streams> {
+    /// Starts one capture per encoder configuration of `settings`, on the SDK channel
+    /// `channel` gives for its token (the camera's hardware, passed down so this layer does
+    /// not reach up into the camera core that drives it).
+    pub(crate) fn start(
+        channel: impl Fn(&str) -> Option<Arc<EncoderChannel>>,
+        settings: &Settings,
+    ) -> anyhow::Result<Streams> {
         let registry = StreamRegistry::new();
         let mut hubs = HashMap::new();
         let mut captures = Vec::new();
         for enc in &settings.media.video_encoders {
             let hub = StreamHub::new(enc.token.clone(), stream_config(enc));
-            let channel = camera
-                .channel(&enc.token)
+            let channel = channel(&enc.token)
                 .with_context(|| format!("no encoder channel for {:?}", enc.token))?;
             let idr = channel.clone();
             hub.set_keyframe_source(Box::new(move || {
@@ -53,8 +57,11 @@ impl Streams {
                 }
             }));
             let sink = hub.clone();
-            let capture = Capture::start(channel, Box::new(move |frame| sink.publish(frame, std::time::Instant::now())))
-                .with_context(|| format!("starting encoder channel {}", enc.channel))?;
+            let capture = Capture::start(
+                channel,
+                Box::new(move |frame| sink.publish(frame, std::time::Instant::now())),
+            )
+            .with_context(|| format!("starting encoder channel {}", enc.channel))?;
             captures.push(capture);
             hubs.insert(enc.token.clone(), hub);
         }
@@ -68,7 +75,7 @@ impl Streams {
     }
 
     /// The hub of an encoder configuration.
-    pub fn hub(&self, encoder_token: &str) -> Option<&Arc<StreamHub>> {
+    pub(crate) fn hub(&self, encoder_token: &str) -> Option<&Arc<StreamHub>> {
         self.hubs.get(encoder_token)
     }
 
@@ -76,7 +83,7 @@ impl Streams {
     /// profile with a video encoder configuration, nothing else. Called at start and after
     /// CreateProfile, DeleteProfile and Add/RemoveVideoEncoderConfiguration. Viewers already
     /// playing a path that goes away keep their session until they end it.
-    pub fn sync_profiles(&self, settings: &Settings) {
+    pub(crate) fn sync_profiles(&self, settings: &Settings) {
         let mut wanted = HashMap::new();
         for profile in &settings.media.profiles {
             if let Some(hub) = profile
@@ -105,7 +112,7 @@ impl Streams {
 
     /// Brings an encoder configuration's hub in line with the configuration (frame rate in
     /// the SDP, multicast group, RTSP session timeout).
-    pub fn apply_encoder(&self, enc: &VideoEncoderConfig) {
+    pub(crate) fn apply_encoder(&self, enc: &VideoEncoderConfig) {
         if let Some(hub) = self.hubs.get(&enc.token) {
             let c = stream_config(enc);
             hub.set_framerate(c.framerate);
@@ -128,7 +135,7 @@ fn stream_config(enc: &VideoEncoderConfig) -> StreamConfig {
 
 /// The hub's multicast group of a configuration. Settings validation guarantees a multicast
 /// address; only IPv4 groups are served.
-pub fn multicast_config(m: &crate::settings::Multicast) -> Option<MulticastConfig> {
+pub(crate) fn multicast_config(m: &crate::settings::Multicast) -> Option<MulticastConfig> {
     m.address
         .parse::<Ipv4Addr>()
         .ok()

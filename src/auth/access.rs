@@ -27,7 +27,7 @@ impl AccessClass {
     /// the Core spec's default policy table: Anonymous may use PRE_AUTH; User may use
     /// READ_SYSTEM and READ_MEDIA; Operator adds ACTUATE and READ_SYSTEM_SENSITIVE;
     /// Administrator may use everything.
-    pub fn min_level(self) -> Option<Option<UserLevel>> {
+    pub(crate) fn min_level(self) -> Option<Option<UserLevel>> {
         use AccessClass::*;
         match self {
             PreAuth => Some(None),

@@ -11,11 +11,11 @@ use super::{Credential, CredentialStore};
 
 /// Longest `Authorization: Basic` value accepted (scheme, space and base64). Usernames and
 /// passwords are at most 64 characters here; 1 KiB leaves room for any real client.
-pub const MAX_BASIC_HEADER: usize = 1024;
+pub(crate) const MAX_BASIC_HEADER: usize = 1024;
 
 /// Why a Basic header was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum BasicError {
+pub(crate) enum BasicError {
     #[error("not a Basic authorization")]
     NotBasic,
     #[error("Basic authorization longer than {MAX_BASIC_HEADER} bytes")]
@@ -33,7 +33,7 @@ pub enum BasicError {
 /// User-id and password of a Basic `Authorization` value (RFC 7617 s.2: `Basic` is
 /// case-insensitive, followed by token68 = base64 of `user-id ":" password`; the user-id
 /// cannot contain a colon, the password can).
-pub fn parse(header: &str) -> Result<(String, String), BasicError> {
+pub(crate) fn parse(header: &str) -> Result<(String, String), BasicError> {
     if header.len() > MAX_BASIC_HEADER {
         return Err(BasicError::TooLong);
     }
@@ -53,7 +53,7 @@ pub fn parse(header: &str) -> Result<(String, String), BasicError> {
 
 /// Whether `header` is a Basic authorization at all (so the caller can tell Basic from Digest
 /// without parsing either).
-pub fn is_basic(header: &str) -> bool {
+pub(crate) fn is_basic(header: &str) -> bool {
     // Bytes, not a str slice: byte 5 may fall inside a multi-byte character (a panic the
     // fuzz smoke run found with `c 0#\u{de}\u{de}/`).
     let h = header.trim_start_matches([' ', '\t']).as_bytes();
@@ -62,7 +62,7 @@ pub fn is_basic(header: &str) -> bool {
 
 /// Verifies a Basic `Authorization` value against `store`. The password comparison takes the
 /// same time wherever the first difference is.
-pub fn verify(header: &str, store: &dyn CredentialStore) -> Result<Credential, BasicError> {
+pub(crate) fn verify(header: &str, store: &dyn CredentialStore) -> Result<Credential, BasicError> {
     let (user, password) = parse(header)?;
     let cred = store.lookup(&user).ok_or(BasicError::Denied)?;
     if ct_eq(cred.password.as_bytes(), password.as_bytes()) {
@@ -74,7 +74,7 @@ pub fn verify(header: &str, store: &dyn CredentialStore) -> Result<Credential, B
 
 /// The `WWW-Authenticate` value offering Basic (RFC 7617 s.2.1: UTF-8 for user-id and
 /// password).
-pub fn challenge(realm: &str) -> String {
+pub(crate) fn challenge(realm: &str) -> String {
     format!("Basic realm=\"{realm}\", charset=\"UTF-8\"")
 }
 

@@ -46,13 +46,13 @@ use super::{Credential, CredentialStore};
 
 /// Longest `Authorization` header value the parser looks at. Real headers are ~300 bytes; the
 /// cap keeps a hostile header from costing more than a page of parsing.
-pub const MAX_AUTHORIZATION_LEN: usize = 4096;
+pub(crate) const MAX_AUTHORIZATION_LEN: usize = 4096;
 /// Most auth-params accepted in one header (RFC 7616 defines 11).
-pub const MAX_AUTH_PARAMS: usize = 24;
+pub(crate) const MAX_AUTH_PARAMS: usize = 24;
 /// Default lifetime of a nonce before a correct response gets `stale=true`.
-pub const DEFAULT_NONCE_LIFETIME: Duration = super::limits::DIGEST_NONCE_LIFETIME;
+pub(crate) const DEFAULT_NONCE_LIFETIME: Duration = super::limits::DIGEST_NONCE_LIFETIME;
 /// Default number of outstanding nonces remembered.
-pub const DEFAULT_MAX_NONCES: usize = super::limits::DIGEST_MAX_NONCES;
+pub(crate) const DEFAULT_MAX_NONCES: usize = super::limits::DIGEST_MAX_NONCES;
 /// Bytes of the HMAC kept in a nonce: 96 bits, beyond guessing at any rate the throttle allows.
 const NONCE_MAC_BYTES: usize = 12;
 /// Issue time (ms since the server's epoch, 8 bytes) and randomness (8 bytes) of a nonce.
@@ -152,17 +152,17 @@ pub fn compute_response(
 /// unescaped. Unknown auth-params are ignored (s.3.4: "unknown directives MUST be ignored").
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DigestCredentials {
-    pub username: String,
+    pub(crate) username: String,
     pub realm: String,
     pub nonce: String,
-    pub uri: String,
-    pub response: String,
+    pub(crate) uri: String,
+    pub(crate) response: String,
     pub algorithm: Option<String>,
-    pub cnonce: Option<String>,
+    pub(crate) cnonce: Option<String>,
     pub opaque: Option<String>,
-    pub qop: Option<String>,
-    pub nc: Option<String>,
-    pub userhash: Option<String>,
+    pub(crate) qop: Option<String>,
+    pub(crate) nc: Option<String>,
+    pub(crate) userhash: Option<String>,
 }
 
 /// Why an `Authorization` value could not be parsed.
@@ -351,11 +351,11 @@ impl<'a> Cursor<'a> {
 #[derive(Clone, Debug)]
 pub struct DigestConfig {
     /// The protection space; shown to users by browsers and baked into `HA1`.
-    pub realm: String,
+    pub(crate) realm: String,
     /// Algorithms offered, in order of preference (RFC 7616 s.3.7: one challenge each).
-    pub algorithms: Vec<Algorithm>,
+    pub(crate) algorithms: Vec<Algorithm>,
     pub nonce_lifetime: Duration,
-    pub max_nonces: usize,
+    pub(crate) max_nonces: usize,
 }
 
 /// What one protocol accepts of a Digest response.
@@ -366,19 +366,19 @@ pub struct Policy {
     /// `computeDigestResponse`), so RTSP needs it; such responses have no nonce-count, so a
     /// captured one can be replayed by the same address for the nonce's lifetime (the nonce
     /// is bound to the address it was issued to).
-    pub allow_rfc2069: bool,
+    pub(crate) allow_rfc2069: bool,
     /// Whether the `uri` auth-param may stand for the request-target (param, request).
-    pub uri_ok: fn(&str, &str) -> bool,
+    pub(crate) uri_ok: fn(&str, &str) -> bool,
 }
 
 impl Policy {
     /// HTTP (SOAP, page, HLS, snapshots): `qop=auth` required, `uri` names the request.
-    pub const HTTP: Policy = Policy {
+    pub(crate) const HTTP: Policy = Policy {
         allow_rfc2069: false,
         uri_ok: uri_matches,
     };
     /// `qop`-less responses accepted, `uri` names the request (tests and tools).
-    pub const RFC2069: Policy = Policy {
+    pub(crate) const RFC2069: Policy = Policy {
         allow_rfc2069: true,
         uri_ok: uri_matches,
     };
@@ -474,7 +474,7 @@ pub struct DigestAuth {
 }
 
 impl DigestAuth {
-    pub fn new(config: DigestConfig) -> Self {
+    pub(crate) fn new(config: DigestConfig) -> Self {
         let mut raw = [0u8; 12];
         rand::rng().fill_bytes(&mut raw);
         let mut key = [0u8; 32];
@@ -519,7 +519,7 @@ impl DigestAuth {
         self.epoch.checked_add(Duration::from_millis(ms))
     }
 
-    pub fn config(&self) -> &DigestConfig {
+    pub(crate) fn config(&self) -> &DigestConfig {
         &self.config
     }
 
@@ -539,7 +539,7 @@ impl DigestAuth {
     /// last. All share nonce and opaque, so clients that merge several headers into one still
     /// end up with a consistent set. Each starts `Digest realm="..", nonce=".."` (and
     /// `stale=true` right after when set): the only layout live555 parses.
-    pub fn challenge(&self, peer: IpAddr, now: Instant, stale: bool) -> Vec<String> {
+    pub(crate) fn challenge(&self, peer: IpAddr, now: Instant, stale: bool) -> Vec<String> {
         let nonce = self.issue_nonce(peer, now);
         let stale = if stale { "stale=true, " } else { "" };
         self.config
@@ -636,7 +636,7 @@ impl DigestAuth {
     /// [`verify`](Self::verify) for an already parsed header. The nonce is checked before
     /// the response (issue 14.1): what a made-up nonce gets never depends on the password.
     #[allow(clippy::too_many_arguments)]
-    pub fn verify_parsed(
+    pub(crate) fn verify_parsed(
         &self,
         c: &DigestCredentials,
         method: &str,
@@ -746,7 +746,7 @@ fn parse_nc(s: &str) -> Option<u32> {
 /// check that [it] ... identifies the same resource"). Clients differ in whether they send
 /// the absolute form (RTSP always uses it, some HTTP proxies-aware clients do too) or the
 /// origin form, so both are compared by path and query after dropping scheme and authority.
-pub fn uri_matches(param: &str, request_uri: &str) -> bool {
+pub(crate) fn uri_matches(param: &str, request_uri: &str) -> bool {
     if param == request_uri {
         return true;
     }

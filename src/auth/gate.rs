@@ -26,31 +26,31 @@ use super::{Credential, CredentialStore};
 
 /// One login attempt as every protocol sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct Attempt<'a> {
-    pub peer: IpAddr,
+pub(crate) struct Attempt<'a> {
+    pub(crate) peer: IpAddr,
     /// HTTP or RTSP method (part of the Digest `A2`).
-    pub method: &'a str,
+    pub(crate) method: &'a str,
     /// The request-target as sent.
-    pub uri: &'a str,
+    pub(crate) uri: &'a str,
     /// The `Authorization` header, if any.
-    pub authorization: Option<&'a str>,
+    pub(crate) authorization: Option<&'a str>,
 }
 
 /// Why the gate said no, and what the shell must do about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// `WWW-Authenticate` values, one header each: Digest SHA-256, Digest MD5 (last, the one
     /// live555 reads), then Basic when allowed.
-    pub challenges: Vec<String>,
+    pub(crate) challenges: Vec<String>,
     /// Answer only after this long (the throttle's delay).
-    pub delay: Duration,
+    pub(crate) delay: Duration,
     /// Close the connection after the answer (the address is past its free failures).
-    pub close: bool,
+    pub(crate) close: bool,
 }
 
 /// The outcome of one credential check.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Check {
+pub(crate) enum Check {
     /// Authenticated as this user.
     User(Credential),
     /// The Digest response was right but over an expired or forgotten nonce that this gate
@@ -127,7 +127,7 @@ impl Gate {
         }
     }
 
-    pub fn realm(&self) -> &str {
+    pub(crate) fn realm(&self) -> &str {
         &self.digest.config().realm
     }
 
@@ -136,7 +136,7 @@ impl Gate {
     }
 
     /// The device clock (Unix ms), as WS-UsernameToken `Created` is judged.
-    pub fn device_now_ms(&self) -> i64 {
+    pub(crate) fn device_now_ms(&self) -> i64 {
         (self.clock)()
     }
 
@@ -146,7 +146,7 @@ impl Gate {
     }
 
     /// Fresh challenges for `peer`: Digest (SHA-256, then MD5 last), then Basic when allowed.
-    pub fn challenges(&self, peer: IpAddr, now: Instant, stale: bool, basic: bool) -> Vec<String> {
+    pub(crate) fn challenges(&self, peer: IpAddr, now: Instant, stale: bool, basic: bool) -> Vec<String> {
         let mut c = self.digest.challenge(peer, now, stale);
         if basic {
             c.push(basic::challenge(self.realm()));
@@ -157,7 +157,7 @@ impl Gate {
     /// Checks the `Authorization` header of `a` (Digest, or Basic when `allow_basic`); `None`
     /// when there is none (or it is Basic while Basic is off and `a` must be challenged as if
     /// it had none: that is still counted as a failure, see below).
-    pub fn check_header(
+    pub(crate) fn check_header(
         &self,
         a: &Attempt<'_>,
         policy: &Policy,
@@ -226,7 +226,7 @@ impl Gate {
     }
 
     /// A WS-UsernameToken (ONVIF Core s.5.9.4), as found in a SOAP request from `peer`.
-    pub fn check_token(
+    pub(crate) fn check_token(
         &self,
         peer: IpAddr,
         token: &Result<UsernameToken, WsseError>,
@@ -256,7 +256,7 @@ impl Gate {
 
     /// Plain HTTP and RTSP: the user, or the refusal to answer with (fresh challenges,
     /// `stale=true` when only the nonce was old).
-    pub fn login(
+    pub(crate) fn login(
         &self,
         a: &Attempt<'_>,
         policy: &Policy,
@@ -280,7 +280,7 @@ impl Gate {
     /// Counts a failure of `user` from `peer` (logged at warn, rate-limited) and says what it
     /// costs. For refusals the gate cannot see itself (a token naming another user than the
     /// HTTP login).
-    pub fn fail(
+    pub(crate) fn fail(
         &self,
         peer: IpAddr,
         user: Option<&str>,

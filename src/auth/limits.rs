@@ -26,10 +26,10 @@ pub const DIGEST_MAX_NONCES: usize = 4096;
 pub const WSSE_MAX_CLOCK_SKEW: Duration = Duration::from_secs(25 * 3600);
 /// Most remembered WS-UsernameToken nonces per user. Only tokens that verified are stored,
 /// and each user has their own cache, so a user's flood costs only that user.
-pub const WSSE_NONCE_CACHE_PER_USER: usize = 4096;
+pub(crate) const WSSE_NONCE_CACHE_PER_USER: usize = 4096;
 /// Most users whose replay caches are kept at once (twice the 32 ONVIF users the Device
 /// service allows, so renamed and recreated users fit too).
-pub const WSSE_USER_CACHES: usize = 64;
+pub(crate) const WSSE_USER_CACHES: usize = 64;
 /// Longest accepted decoded WS-UsernameToken nonce (clients send 16 or 20 bytes).
 pub const WSSE_MAX_NONCE_BYTES: usize = 64;
 
@@ -48,5 +48,5 @@ pub const AUTH_FAILURE_TABLE: usize = 1024;
 /// Most authentication-failure lines logged at warn per [`AUTH_WARN_PERIOD`]; the failures
 /// beyond are counted and reported with the next line, so a guessing flood cannot fill the
 /// log.
-pub const AUTH_WARN_LINES: u32 = 10;
-pub const AUTH_WARN_PERIOD: Duration = Duration::from_secs(60);
+pub(crate) const AUTH_WARN_LINES: u32 = 10;
+pub(crate) const AUTH_WARN_PERIOD: Duration = Duration::from_secs(60);

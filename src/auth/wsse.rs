@@ -27,16 +27,22 @@ use super::limits::{
     WSSE_MAX_CLOCK_SKEW, WSSE_MAX_NONCE_BYTES, WSSE_NONCE_CACHE_PER_USER, WSSE_USER_CACHES,
 };
 use super::{Credential, CredentialStore};
-use crate::soap::ns::{WSSE, WSU};
 use crate::xml::Element;
 use crate::xml::xsd::parse_datetime;
+
+/// The WS-Security 1.0 namespaces (OASIS WSS SOAP Message Security 1.0, s.4): owned here, by
+/// the one reader of the header; `soap::ns` re-exports them for the envelope.
+pub const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+pub const WSU: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 
 pub const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
 pub const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
 const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PasswordType {
+pub(crate) enum PasswordType {
     Digest,
     Text,
 }
@@ -44,13 +50,13 @@ pub enum PasswordType {
 /// A UsernameToken as found in the `wsse:Security` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UsernameToken {
-    pub username: String,
-    pub password: String,
-    pub password_type: PasswordType,
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) password_type: PasswordType,
     /// Decoded nonce bytes.
-    pub nonce: Option<Vec<u8>>,
+    pub(crate) nonce: Option<Vec<u8>>,
     /// `wsu:Created` as sent (the digest is computed over the exact string).
-    pub created: Option<String>,
+    pub(crate) created: Option<String>,
 }
 
 /// Why a token was refused. Every variant maps to `env:Sender/ter:NotAuthorized` on the wire;
@@ -77,7 +83,7 @@ pub enum WsseError {
 
 /// Extracts the UsernameToken from a `wsse:Security` header block. Returns `Ok(None)` when
 /// the block carries no UsernameToken (e.g. only a Timestamp).
-pub fn parse_security_header(security: &Element) -> Result<Option<UsernameToken>, WsseError> {
+pub(crate) fn parse_security_header(security: &Element) -> Result<Option<UsernameToken>, WsseError> {
     let mut tokens = security.children_named(WSSE, "UsernameToken");
     let Some(t) = tokens.next() else {
         return Ok(None);
@@ -203,7 +209,7 @@ struct Caches {
 }
 
 /// Verifies UsernameTokens and remembers used nonces. One per gate; methods take `&self`.
-pub struct WsseVerifier {
+pub(crate) struct WsseVerifier {
     max_skew_ms: i64,
     per_user: usize,
     max_users: usize,
@@ -221,7 +227,7 @@ impl Default for WsseVerifier {
 }
 
 impl WsseVerifier {
-    pub fn new(max_skew_ms: i64, per_user: usize, max_users: usize) -> Self {
+    pub(crate) fn new(max_skew_ms: i64, per_user: usize, max_users: usize) -> Self {
         WsseVerifier {
             max_skew_ms,
             per_user: per_user.max(1),
@@ -236,7 +242,7 @@ impl WsseVerifier {
 
     /// Checks `token` against `store` at device time `now_ms` (Unix ms of the device clock,
     /// including any offset set by SetSystemDateAndTime).
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         token: &UsernameToken,
         store: &dyn CredentialStore,

@@ -22,7 +22,7 @@ const GENERATED_PASSWORD_LEN: usize = 20;
 
 /// What [`ensure_admin`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AdminOutcome {
+pub(crate) enum AdminOutcome {
     /// Users exist and one is an administrator: nothing to do.
     Present,
     /// First start: `admin` was created (with the password printed on stdout when generated).
@@ -44,7 +44,7 @@ pub enum AdminOutcome {
 /// - Otherwise `NVT_ADMIN_PASSWORD` is ignored.
 ///
 /// The write is a change of the camera core ([`Change::Administrator`]), like any other.
-pub fn ensure_admin(core: &Core) -> anyhow::Result<AdminOutcome> {
+pub(crate) fn ensure_admin(core: &Core) -> anyhow::Result<AdminOutcome> {
     let store = core.store();
     let settings = store.get();
     let lacking = store.lacks_administrator();

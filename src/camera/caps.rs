@@ -19,15 +19,15 @@ use crate::settings::VideoEncoderConfig;
 /// What the hardware can do: the facts a change is validated against.
 #[derive(Clone, Copy, Debug)]
 pub struct Facts<'a> {
-    pub caps: &'a EncoderCaps,
-    pub sources: &'a [VideoSourceInfo],
-    pub isp_ranges: &'a [IspRange],
+    pub(crate) caps: &'a EncoderCaps,
+    pub(crate) sources: &'a [VideoSourceInfo],
+    pub(crate) isp_ranges: &'a [IspRange],
 }
 
 impl Facts<'_> {
     /// What an encoder fed by video source `vi` can do; None for a source that does not
     /// exist.
-    pub fn encoder_limits(&self, vi: u32) -> Option<EncoderLimits> {
+    pub(crate) fn encoder_limits(&self, vi: u32) -> Option<EncoderLimits> {
         let source = self.sources.get(vi as usize)?;
         Some(EncoderLimits::new(self.caps, source))
     }
@@ -58,19 +58,19 @@ pub fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
 pub struct EncoderLimits {
     /// The SDK encodes H.264 (the only codec the RTSP server packetizes: another SDK codec
     /// is not streamable, so none is offered).
-    pub h264: bool,
+    pub(crate) h264: bool,
     /// Largest first.
-    pub resolutions: Vec<(u32, u32)>,
-    pub fps: (u32, u32),
-    pub bitrate_kbps: (u32, u32),
-    pub gop: (u32, u32),
-    pub h264_profiles: Vec<H264Profile>,
-    pub rc_modes: Vec<RateControl>,
-    pub quality: (u32, u32),
+    pub(crate) resolutions: Vec<(u32, u32)>,
+    pub(crate) fps: (u32, u32),
+    pub(crate) bitrate_kbps: (u32, u32),
+    pub(crate) gop: (u32, u32),
+    pub(crate) h264_profiles: Vec<H264Profile>,
+    pub(crate) rc_modes: Vec<RateControl>,
+    pub(crate) quality: (u32, u32),
 }
 
 impl EncoderLimits {
-    pub fn new(caps: &EncoderCaps, source: &VideoSourceInfo) -> EncoderLimits {
+    pub(crate) fn new(caps: &EncoderCaps, source: &VideoSourceInfo) -> EncoderLimits {
         EncoderLimits {
             h264: caps.codecs.contains(&Codec::H264),
             resolutions: resolutions(caps, source),
@@ -84,7 +84,7 @@ impl EncoderLimits {
     }
 
     /// Whether a (fractional) ONVIF Quality is within [`Self::quality`].
-    pub fn check_quality(&self, q: f32) -> Result<(), String> {
+    pub(crate) fn check_quality(&self, q: f32) -> Result<(), String> {
         let (lo, hi) = self.quality;
         if !q.is_finite() || q < lo as f32 || q > hi as f32 {
             return Err(format!("quality {q} outside {lo}..={hi}"));
@@ -94,7 +94,7 @@ impl EncoderLimits {
 
     /// The one check of an encoder configuration against the hardware, naming the first
     /// offending value.
-    pub fn check(&self, c: &VideoEncoderConfig) -> Result<(), String> {
+    pub(crate) fn check(&self, c: &VideoEncoderConfig) -> Result<(), String> {
         let within = |v: u32, (lo, hi): (u32, u32)| v >= lo && v <= hi;
         if !self.h264 {
             return Err("the encoder has no H.264".into());
@@ -147,7 +147,7 @@ impl EncoderLimits {
     /// `c` made to fit: a size the hardware lacks becomes the largest it has that is no
     /// larger (else its smallest), numbers are clamped to their ranges, a profile or rate
     /// control it lacks becomes its first. What already fits is left as it is.
-    pub fn fit(&self, c: &VideoEncoderConfig) -> VideoEncoderConfig {
+    pub(crate) fn fit(&self, c: &VideoEncoderConfig) -> VideoEncoderConfig {
         let clamp = |v: u32, (lo, hi): (u32, u32)| v.clamp(lo, hi.max(lo));
         let mut cfg = c.clone();
         let area = cfg.width * cfg.height;
@@ -180,7 +180,7 @@ impl EncoderLimits {
 
 /// The one check of ISP settings against a video source's ranges, naming the first
 /// offending field.
-pub fn check_isp(r: &IspRange, a: &IspAttr) -> Result<(), String> {
+pub(crate) fn check_isp(r: &IspRange, a: &IspAttr) -> Result<(), String> {
     let levels = [
         ("brightness", a.brightness, r.brightness),
         ("contrast", a.contrast, r.contrast),

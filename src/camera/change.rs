@@ -23,13 +23,13 @@ use super::hardware::{encoder_source, source_index};
 
 /// What a plan is computed from besides the current settings.
 #[derive(Clone, Copy, Debug)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// What the hardware can do; None: no hardware is attached (only changes that need
     /// none can be planned).
-    pub facts: Option<Facts<'a>>,
+    pub(crate) facts: Option<Facts<'a>>,
     /// The host clock now, in Unix ms (SetSystemDateAndTime stores the camera clock as an
     /// offset from it). Passed in: the plan never reads a clock.
-    pub now_unix_ms: i64,
+    pub(crate) now_unix_ms: i64,
 }
 
 /// One configuration change, as a client asked for it (values not yet validated).
@@ -86,18 +86,18 @@ pub enum Change {
 /// (fractional values are rounded to the SDK's integers once checked against its range).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IspPatch {
-    pub brightness: Option<f32>,
-    pub contrast: Option<f32>,
-    pub saturation: Option<f32>,
-    pub sharpness: Option<f32>,
+    pub(crate) brightness: Option<f32>,
+    pub(crate) contrast: Option<f32>,
+    pub(crate) saturation: Option<f32>,
+    pub(crate) sharpness: Option<f32>,
     /// On/off and level.
-    pub backlight: Option<(bool, Option<f32>)>,
-    pub wdr: Option<(bool, Option<f32>)>,
+    pub(crate) backlight: Option<(bool, Option<f32>)>,
+    pub(crate) wdr: Option<(bool, Option<f32>)>,
     /// Mode, exposure time, gain.
-    pub exposure: Option<(AutoMode, Option<f32>, Option<f32>)>,
-    pub ircut: Option<IrCutMode>,
+    pub(crate) exposure: Option<(AutoMode, Option<f32>, Option<f32>)>,
+    pub(crate) ircut: Option<IrCutMode>,
     /// Mode, Cr gain, Cb gain.
-    pub white_balance: Option<(AutoMode, Option<f32>, Option<f32>)>,
+    pub(crate) white_balance: Option<(AutoMode, Option<f32>, Option<f32>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,35 +110,35 @@ pub enum ScopesEdit {
 /// SetSystemDateAndTime's values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateTimeRequest {
-    pub kind: DateTimeType,
-    pub daylight_savings: bool,
+    pub(crate) kind: DateTimeType,
+    pub(crate) daylight_savings: bool,
     /// A POSIX TZ string (zone names are resolved by the service: settings::timezone).
-    pub timezone: Option<String>,
+    pub(crate) timezone: Option<String>,
     /// Manual: the UTC time to set, in Unix ms.
-    pub utc_unix_ms: Option<i64>,
+    pub(crate) utc_unix_ms: Option<i64>,
 }
 
 /// SetNetworkProtocols' values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtocolsRequest {
-    pub protocols: Vec<ProtocolRequest>,
+    pub(crate) protocols: Vec<ProtocolRequest>,
     /// Ports the servers run on now (what a protocol without a stored port has).
-    pub running_http: u16,
-    pub running_rtsp: u16,
+    pub(crate) running_http: u16,
+    pub(crate) running_rtsp: u16,
     /// Address the servers listen on: a new port is test-bound there before it is accepted.
-    pub bind: std::net::IpAddr,
+    pub(crate) bind: std::net::IpAddr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProtocolRequest {
-    pub kind: ProtocolKind,
-    pub enabled: bool,
+pub(crate) struct ProtocolRequest {
+    pub(crate) kind: ProtocolKind,
+    pub(crate) enabled: bool,
     /// As sent: zero or one port is accepted.
-    pub ports: Vec<i32>,
+    pub(crate) ports: Vec<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ProtocolKind {
+pub(crate) enum ProtocolKind {
     Http,
     Rtsp,
     /// A protocol nvt does not serve (HTTPS), named for the message.
@@ -148,59 +148,59 @@ pub enum ProtocolKind {
 /// SetVideoEncoderConfiguration's values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncoderRequest {
-    pub token: String,
-    pub name: String,
+    pub(crate) token: String,
+    pub(crate) name: String,
     /// None: an encoding the SDK has no codec for (MPEG4); `label` names it for the message.
-    pub codec: Option<Codec>,
-    pub codec_label: String,
-    pub guaranteed_frame_rate: bool,
-    pub width: i32,
-    pub height: i32,
-    pub quality: f32,
-    pub rate: Option<RateRequest>,
-    pub h264: Option<H264Request>,
-    pub multicast: Multicast,
-    pub session_timeout_secs: u32,
+    pub(crate) codec: Option<Codec>,
+    pub(crate) codec_label: String,
+    pub(crate) guaranteed_frame_rate: bool,
+    pub(crate) width: i32,
+    pub(crate) height: i32,
+    pub(crate) quality: f32,
+    pub(crate) rate: Option<RateRequest>,
+    pub(crate) h264: Option<H264Request>,
+    pub(crate) multicast: Multicast,
+    pub(crate) session_timeout_secs: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RateRequest {
-    pub fps: i32,
-    pub encoding_interval: i32,
-    pub bitrate_kbps: i32,
+pub(crate) struct RateRequest {
+    pub(crate) fps: i32,
+    pub(crate) encoding_interval: i32,
+    pub(crate) bitrate_kbps: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct H264Request {
-    pub gov_length: i32,
+pub(crate) struct H264Request {
+    pub(crate) gov_length: i32,
     /// None: a profile the SDK has no counterpart for (Extended); `label` names it.
-    pub profile: Option<H264Profile>,
-    pub label: String,
+    pub(crate) profile: Option<H264Profile>,
+    pub(crate) label: String,
 }
 
 /// SetVideoSourceConfiguration's values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceRequest {
-    pub token: String,
-    pub name: String,
-    pub source_token: String,
+    pub(crate) token: String,
+    pub(crate) name: String,
+    pub(crate) source_token: String,
     /// x, y, width, height.
-    pub bounds: (i32, i32, i32, i32),
+    pub(crate) bounds: (i32, i32, i32, i32),
 }
 
 /// SetMetadataConfiguration's values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetadataRequest {
-    pub token: String,
-    pub name: String,
-    pub analytics: bool,
-    pub events: bool,
+    pub(crate) token: String,
+    pub(crate) name: String,
+    pub(crate) analytics: bool,
+    pub(crate) events: bool,
     /// PTZ status or position asked for (the device has no PTZ).
-    pub ptz_status: bool,
+    pub(crate) ptz_status: bool,
     /// An analytics engine configuration given (none is offered).
-    pub analytics_engine: bool,
-    pub multicast: Multicast,
-    pub session_timeout_secs: u32,
+    pub(crate) analytics_engine: bool,
+    pub(crate) multicast: Multicast,
+    pub(crate) session_timeout_secs: u32,
 }
 
 /// The profile operations. `config: None` removes that kind of configuration.
@@ -238,9 +238,9 @@ pub enum UsersChange {
 /// SetUser of one user: a new level, and a new password when given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserEdit {
-    pub username: String,
-    pub password: Option<String>,
-    pub level: UserLevel,
+    pub(crate) username: String,
+    pub(crate) password: Option<String>,
+    pub(crate) level: UserLevel,
 }
 
 /// What a change produced, beyond the new settings.
@@ -329,7 +329,7 @@ pub enum UserError {
 /// The settings `change` leads to from `current`, validated once: against the hardware's
 /// facts (`camera::caps`, for every encoder configuration whose values or source change) and
 /// the settings invariants (`settings::validate`).
-pub fn plan(
+pub(crate) fn plan(
     current: &Settings,
     ctx: &Context<'_>,
     change: Change,

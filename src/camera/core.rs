@@ -50,21 +50,21 @@ use super::hardware::Camera;
 
 /// How long a restart waits after the change that asked for it, so its SOAP answer reaches
 /// the client on the old port first.
-pub const RESTART_DELAY: Duration = Duration::from_millis(500);
+pub(crate) const RESTART_DELAY: Duration = Duration::from_millis(500);
 
 /// What the core does on the host after a commit (see the module doc).
 #[derive(Clone, Default)]
 pub struct Effects {
     /// WS-Discovery re-reads the settings and announces them. None: no responder runs.
-    pub discovery_changed: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) discovery_changed: Option<Arc<dyn Fn() + Send + Sync>>,
     /// Restarts the daemon (called [`RESTART_DELAY`] after the commit). None: nothing to
     /// restart, so changes that need a restart are refused.
-    pub restart: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) restart: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// Calls `f` [`RESTART_DELAY`] from now, on a thread of its own (the caller may be a
 /// blocking-pool thread or an async task; the answer goes out meanwhile).
-pub fn after_answer(f: Arc<dyn Fn() + Send + Sync>) {
+pub(crate) fn after_answer(f: Arc<dyn Fn() + Send + Sync>) {
     std::thread::spawn(move || {
         std::thread::sleep(RESTART_DELAY);
         f();
@@ -90,7 +90,7 @@ impl Core {
     /// A core over the settings alone: changes that need no hardware (users) work; the
     /// others answer [`ChangeError::Stopping`]. The daemon attaches the hardware with
     /// [`Core::with_hardware`].
-    pub fn new(store: Arc<SettingsStore>) -> Core {
+    pub(crate) fn new(store: Arc<SettingsStore>) -> Core {
         Core {
             store,
             hardware: None,
@@ -99,12 +99,12 @@ impl Core {
     }
 
     /// Acts on the host after commits (see [`Effects`]).
-    pub fn with_effects(mut self, effects: Effects) -> Core {
+    pub(crate) fn with_effects(mut self, effects: Effects) -> Core {
         self.effects = effects;
         self
     }
 
-    pub fn with_hardware(
+    pub(crate) fn with_hardware(
         mut self,
         camera: &Arc<Camera>,
         streams: &Arc<Streams>,
@@ -118,22 +118,22 @@ impl Core {
         self
     }
 
-    pub fn store(&self) -> &Arc<SettingsStore> {
+    pub(crate) fn store(&self) -> &Arc<SettingsStore> {
         &self.store
     }
 
     /// The camera, while it runs.
-    pub fn camera(&self) -> Option<Arc<Camera>> {
+    pub(crate) fn camera(&self) -> Option<Arc<Camera>> {
         self.hardware.as_ref().and_then(|h| h.camera.upgrade())
     }
 
     /// The streams, while they run.
-    pub fn streams(&self) -> Option<Arc<Streams>> {
+    pub(crate) fn streams(&self) -> Option<Arc<Streams>> {
         self.hardware.as_ref().and_then(|h| h.streams.upgrade())
     }
 
     /// Runs `change` as one transaction on the blocking pool (see the module doc).
-    pub async fn apply(self: &Arc<Self>, change: Change) -> Result<Outcome, ChangeError> {
+    pub(crate) async fn apply(self: &Arc<Self>, change: Change) -> Result<Outcome, ChangeError> {
         let core = self.clone();
         tokio::task::spawn_blocking(move || core.apply_blocking(change))
             .await
@@ -146,7 +146,7 @@ impl Core {
     }
 
     /// The transaction itself, on the calling thread (which may block).
-    pub fn apply_blocking(&self, change: Change) -> Result<Outcome, ChangeError> {
+    pub(crate) fn apply_blocking(&self, change: Change) -> Result<Outcome, ChangeError> {
         let camera = self.camera();
         self.transact(
             camera.as_ref().map(|c| c.facts()),
@@ -157,7 +157,7 @@ impl Core {
 
     /// A start-up change, before the hardware is attached: planned against `facts` and
     /// committed; the camera then applies the committed settings as it starts.
-    pub fn apply_at_start(&self, facts: Facts<'_>, change: Change) -> Result<Outcome, ChangeError> {
+    pub(crate) fn apply_at_start(&self, facts: Facts<'_>, change: Change) -> Result<Outcome, ChangeError> {
         self.transact(Some(facts), None, change)
     }
 

@@ -5,14 +5,14 @@
 
 /// A qualified name resolved to its namespace URI.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QName {
+pub(crate) struct QName {
     /// None when the name has no namespace (unprefixed, no default namespace in scope).
-    pub ns: Option<String>,
-    pub local: String,
+    pub(crate) ns: Option<String>,
+    pub(crate) local: String,
 }
 
 impl QName {
-    pub fn new(ns: &str, local: &str) -> QName {
+    pub(crate) fn new(ns: &str, local: &str) -> QName {
         QName {
             ns: Some(ns.to_owned()),
             local: local.to_owned(),
@@ -22,7 +22,7 @@ impl QName {
 
 /// The Scope matching rules (WS-Discovery 2005/04 s.5.1 `MatchBy`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MatchBy {
+pub(crate) enum MatchBy {
     /// RFC 2396 / RFC 3986 prefix rule, the default: scheme and authority equal ignoring
     /// case, the Probe's path segments a prefix of ours, compared case-sensitively.
     Uri,
@@ -39,7 +39,7 @@ const WSD_2009: &str = "http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01/";
 
 impl MatchBy {
     /// The rule named by a `MatchBy` attribute; absent means the default (URI prefix).
-    pub fn from_attr(attr: Option<&str>) -> MatchBy {
+    pub(crate) fn from_attr(attr: Option<&str>) -> MatchBy {
         let Some(a) = attr.map(str::trim) else {
             return MatchBy::Uri;
         };
@@ -56,19 +56,19 @@ impl MatchBy {
 }
 
 /// True if every probed type is one of ours.
-pub fn types_match(probed: &[QName], ours: &[QName]) -> bool {
+pub(crate) fn types_match(probed: &[QName], ours: &[QName]) -> bool {
     probed.iter().all(|p| ours.contains(p))
 }
 
 /// True if every probed scope matches one of ours under `rule`.
-pub fn scopes_match(probed: &[String], ours: &[String], rule: MatchBy) -> bool {
+pub(crate) fn scopes_match(probed: &[String], ours: &[String], rule: MatchBy) -> bool {
     probed
         .iter()
         .all(|p| ours.iter().any(|o| scope_matches(p, o, rule)))
 }
 
 /// One probed scope `s1` against one of ours, `s2`.
-pub fn scope_matches(s1: &str, s2: &str, rule: MatchBy) -> bool {
+pub(crate) fn scope_matches(s1: &str, s2: &str, rule: MatchBy) -> bool {
     match rule {
         MatchBy::Strcmp0 => s1 == s2,
         MatchBy::Unsupported => false,

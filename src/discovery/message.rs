@@ -18,42 +18,42 @@ use super::limits::{MAX_DATAGRAM, MAX_MESSAGE_ID, MAX_PROBE_ITEMS};
 use super::matcher::{MatchBy, QName};
 
 /// WS-Discovery 2005/04 namespace (the version ONVIF Core s.7 mandates).
-pub const WSD: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery";
+pub(crate) const WSD: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery";
 /// `dn:NetworkVideoTransmitter` lives here (ONVIF Core s.7.3.1).
-pub const DN: &str = "http://www.onvif.org/ver10/network/wsdl";
+pub(crate) const DN: &str = "http://www.onvif.org/ver10/network/wsdl";
 /// `tds:Device`.
-pub const TDS: &str = "http://www.onvif.org/ver10/device/wsdl";
+pub(crate) const TDS: &str = "http://www.onvif.org/ver10/device/wsdl";
 
-pub const ACTION_PROBE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe";
-pub const ACTION_RESOLVE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Resolve";
-pub const ACTION_PROBE_MATCHES: &str =
+pub(crate) const ACTION_PROBE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe";
+pub(crate) const ACTION_RESOLVE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Resolve";
+pub(crate) const ACTION_PROBE_MATCHES: &str =
     "http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches";
-pub const ACTION_RESOLVE_MATCHES: &str =
+pub(crate) const ACTION_RESOLVE_MATCHES: &str =
     "http://schemas.xmlsoap.org/ws/2005/04/discovery/ResolveMatches";
-pub const ACTION_HELLO: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Hello";
-pub const ACTION_BYE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Bye";
+pub(crate) const ACTION_HELLO: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Hello";
+pub(crate) const ACTION_BYE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Bye";
 /// `wsa:Action` of a WS-Discovery fault (2005/04 s.4.1).
-pub const ACTION_FAULT: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/fault";
+pub(crate) const ACTION_FAULT: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/fault";
 /// The matching rules we support, listed in a MatchingRuleNotSupported fault.
-pub const SUPPORTED_MATCHING_RULES: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc3986 \
+pub(crate) const SUPPORTED_MATCHING_RULES: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc3986 \
 http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc2396 \
 http://schemas.xmlsoap.org/ws/2005/04/discovery/strcmp0";
 /// `wsa:To` of multicast messages (WS-Discovery 2005/04 s.2.4).
-pub const TO_DISCOVERY: &str = "urn:schemas-xmlsoap-org:ws:2005:04:discovery";
+pub(crate) const TO_DISCOVERY: &str = "urn:schemas-xmlsoap-org:ws:2005:04:discovery";
 /// `wsa:To` of replies (the anonymous role of WS-Addressing 2004/08).
-pub const TO_ANONYMOUS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
+pub(crate) const TO_ANONYMOUS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
 
 /// A request the responder may answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Inbound {
-    pub version: SoapVersion,
+pub(crate) struct Inbound {
+    pub(crate) version: SoapVersion,
     /// `wsa:MessageID`, at most [`MAX_MESSAGE_ID`] bytes; echoed as `wsa:RelatesTo`.
-    pub message_id: String,
-    pub request: Request,
+    pub(crate) message_id: String,
+    pub(crate) request: Request,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
+pub(crate) enum Request {
     Probe {
         types: Vec<QName>,
         scopes: Vec<String>,
@@ -83,7 +83,7 @@ pub enum Dropped {
 }
 
 /// Parses one datagram.
-pub fn parse(datagram: &[u8]) -> Result<Inbound, Dropped> {
+pub(crate) fn parse(datagram: &[u8]) -> Result<Inbound, Dropped> {
     if datagram.len() > MAX_DATAGRAM {
         return Err(Dropped::TooLarge);
     }
@@ -209,27 +209,27 @@ fn resolve_qname(item: &str, scope: &[&Element]) -> Option<QName> {
 /// WS-Discovery AppSequence (2005/04 s.7): InstanceId grows with every start of the
 /// responder, MessageNumber with every message sent in one instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AppSequence {
-    pub instance_id: u64,
-    pub message_number: u64,
+pub(crate) struct AppSequence {
+    pub(crate) instance_id: u64,
+    pub(crate) message_number: u64,
 }
 
 /// What a ProbeMatch, ResolveMatch or Hello says about the device.
 #[derive(Clone, Copy, Debug)]
-pub struct Target<'a> {
-    pub epr: &'a str,
+pub(crate) struct Target<'a> {
+    pub(crate) epr: &'a str,
     /// Scopes, each already a URI without whitespace (see `scopes`).
-    pub scopes: &'a [String],
+    pub(crate) scopes: &'a [String],
     /// Transport addresses of the device service on the interface the message goes out on.
-    pub xaddrs: &'a [String],
-    pub metadata_version: u32,
+    pub(crate) xaddrs: &'a [String],
+    pub(crate) metadata_version: u32,
 }
 
 /// The QName list we advertise, written with the prefixes declared on the envelope.
-pub const TYPES: &str = "dn:NetworkVideoTransmitter tds:Device";
+pub(crate) const TYPES: &str = "dn:NetworkVideoTransmitter tds:Device";
 
 /// Our Types, resolved (for matching).
-pub fn our_types() -> [QName; 2] {
+pub(crate) fn our_types() -> [QName; 2] {
     [
         QName::new(DN, "NetworkVideoTransmitter"),
         QName::new(TDS, "Device"),
@@ -290,7 +290,7 @@ fn target_fields(w: &mut XmlWriter, t: &Target<'_>) {
 }
 
 /// The unicast answer to a matching Probe.
-pub fn probe_matches(
+pub(crate) fn probe_matches(
     version: SoapVersion,
     message_id: &str,
     relates_to: &str,
@@ -313,7 +313,7 @@ pub fn probe_matches(
 }
 
 /// The unicast answer to a Resolve of our EPR.
-pub fn resolve_matches(
+pub(crate) fn resolve_matches(
     version: SoapVersion,
     message_id: &str,
     relates_to: &str,
@@ -336,7 +336,7 @@ pub fn resolve_matches(
 }
 
 /// Multicast announcement at start, on an address change and on a scope change.
-pub fn hello(message_id: &str, seq: AppSequence, t: &Target<'_>) -> String {
+pub(crate) fn hello(message_id: &str, seq: AppSequence, t: &Target<'_>) -> String {
     envelope(
         SoapVersion::V12,
         ACTION_HELLO,
@@ -353,7 +353,7 @@ pub fn hello(message_id: &str, seq: AppSequence, t: &Target<'_>) -> String {
 }
 
 /// Multicast farewell at a clean stop.
-pub fn bye(message_id: &str, seq: AppSequence, endpoint: &str) -> String {
+pub(crate) fn bye(message_id: &str, seq: AppSequence, endpoint: &str) -> String {
     envelope(
         SoapVersion::V12,
         ACTION_BYE,
@@ -372,7 +372,7 @@ pub fn bye(message_id: &str, seq: AppSequence, endpoint: &str) -> String {
 /// The answer to a unicast Probe whose `MatchBy` rule we do not support (ONVIF Core s.7.3.6,
 /// WS-Discovery 2005/04 s.5.1): Sender / `d:MatchingRuleNotSupported`, with the rules we do
 /// support as detail. Never sent to a multicast Probe (silence there, SOAP-over-UDP s.4).
-pub fn matching_rule_not_supported(
+pub(crate) fn matching_rule_not_supported(
     version: SoapVersion,
     message_id: &str,
     relates_to: &str,
@@ -416,7 +416,7 @@ pub fn matching_rule_not_supported(
 }
 
 /// A fresh random `urn:uuid:` (version 4) for a message we send.
-pub fn new_message_id(rng: &mut impl rand::Rng) -> String {
+pub(crate) fn new_message_id(rng: &mut impl rand::Rng) -> String {
     let mut b: [u8; 16] = rng.random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
@@ -472,7 +472,7 @@ pub(crate) mod tests {
 
     /// A Probe as the Python `WSDiscovery` 2.1 client writes it (prefix `ZhAqBEaFmC` is one
     /// of its random ones), with a `dn` type.
-    pub const PYTHON_PROBE: &str = r#"<?xml version="1.0" ?>
+    pub(crate) const PYTHON_PROBE: &str = r#"<?xml version="1.0" ?>
 <s:Envelope xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:ZhAqBEaFmC="http://www.onvif.org/ver10/network/wsdl">
 	<s:Header>
 		<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>

@@ -40,7 +40,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
 
-use crate::onvif::host;
+use crate::host;
 use crate::settings::{DiscoveryMode, SettingsStore};
 use responder::{Advertised, Dest, Iface, Responder};
 
@@ -58,6 +58,8 @@ pub struct Params {
     pub http_port: u16,
     /// `hardware/<model>` scope.
     pub model: String,
+    /// The device service's path, in every XAddr (the ONVIF layer above owns its routes).
+    pub device_path: String,
 }
 
 /// A running responder. [`stop`](Self::stop) sends Bye; dropping it just stops.
@@ -218,13 +220,7 @@ fn scan(params: &Params) -> BTreeMap<u32, Iface> {
         }
         let xaddrs = ipv4
             .iter()
-            .map(|(a, _)| {
-                format!(
-                    "http://{a}:{}{}",
-                    params.http_port,
-                    crate::onvif::endpoint::DEVICE_PATH
-                )
-            })
+            .map(|(a, _)| format!("http://{a}:{}{}", params.http_port, params.device_path))
             .collect();
         out.insert(
             index,

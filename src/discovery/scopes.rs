@@ -42,12 +42,12 @@ pub enum ScopeError {
 
 /// Bytes `scopes` take in a ProbeMatches' space-separated `d:Scopes` list, each counted
 /// with one separator: what [`MAX_CONFIGURABLE_SCOPES_BYTES`] bounds.
-pub fn list_bytes<S: AsRef<str>>(scopes: &[S]) -> usize {
+pub(crate) fn list_bytes<S: AsRef<str>>(scopes: &[S]) -> usize {
     scopes.iter().map(|s| s.as_ref().len() + 1).sum()
 }
 
 /// The fixed scopes of a device of `model` whose identity MAC is `mac`.
-pub fn fixed(model: &str, mac: &str) -> Vec<String> {
+pub(crate) fn fixed(model: &str, mac: &str) -> Vec<String> {
     vec![
         format!("{ONVIF}Profile/Streaming"),
         format!("{ONVIF}type/video_encoder"),
@@ -57,7 +57,7 @@ pub fn fixed(model: &str, mac: &str) -> Vec<String> {
 }
 
 /// The configurable scopes, in order: name, location, the others.
-pub fn configurable(s: &Settings) -> Vec<String> {
+pub(crate) fn configurable(s: &Settings) -> Vec<String> {
     let mut v = Vec::new();
     if !s.device.name.is_empty() {
         v.push(format!("{NAME}{}", encode(&s.device.name)));
@@ -90,7 +90,7 @@ fn check(scope: &str, fixed: &[String]) -> Result<(), ScopeError> {
 
 /// SetScopes: the configurable scopes become `list`. The first `name/` and `location/` scopes
 /// set the name and location (absent: none); the rest are kept as given.
-pub fn set(s: &mut Settings, fixed: &[String], list: &[String]) -> Result<(), ScopeError> {
+pub(crate) fn set(s: &mut Settings, fixed: &[String], list: &[String]) -> Result<(), ScopeError> {
     replace(s, fixed, list, true)
 }
 
@@ -145,7 +145,7 @@ fn replace(
 
 /// AddScopes: `items` are added to the configurable scopes (a name or location scope fills
 /// the name or location when there is none yet).
-pub fn add(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), ScopeError> {
+pub(crate) fn add(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), ScopeError> {
     let mut list = configurable(s);
     let before = list.len();
     for item in items {
@@ -162,7 +162,7 @@ pub fn add(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), S
 }
 
 /// RemoveScopes: every item must be a configurable scope of the device.
-pub fn remove(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), ScopeError> {
+pub(crate) fn remove(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), ScopeError> {
     if items.iter().any(|i| fixed.contains(i)) {
         return Err(ScopeError::Fixed);
     }
@@ -181,7 +181,7 @@ fn bump(s: &mut Settings) {
 /// Percent-encodes what may not appear in a URI path segment (RFC 3986 s.3.3: unreserved,
 /// sub-delims, ':' and '@' stay), so a name with spaces or '/' is one segment and a scope
 /// list stays whitespace-separated.
-pub fn encode(v: &str) -> String {
+pub(crate) fn encode(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for b in v.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
@@ -194,7 +194,7 @@ pub fn encode(v: &str) -> String {
 }
 
 /// Reverses [`encode`] (any `%XX`); invalid UTF-8 is replaced, a stray '%' kept.
-pub fn decode(v: &str) -> String {
+pub(crate) fn decode(v: &str) -> String {
     let b = v.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

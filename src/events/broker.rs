@@ -29,7 +29,7 @@ pub enum PropertyOperation {
 }
 
 impl PropertyOperation {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PropertyOperation::Initialized => "Initialized",
             PropertyOperation::Changed => "Changed",
@@ -42,12 +42,12 @@ impl PropertyOperation {
 /// order the topic's description lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
-    pub topic: TopicId,
+    pub(crate) topic: TopicId,
     /// Device clock, Unix milliseconds.
-    pub utc_ms: i64,
-    pub operation: Option<PropertyOperation>,
-    pub source: Vec<String>,
-    pub data: Vec<String>,
+    pub(crate) utc_ms: i64,
+    pub(crate) operation: Option<PropertyOperation>,
+    pub(crate) source: Vec<String>,
+    pub(crate) data: Vec<String>,
 }
 
 /// What kind of subscription, and where push messages go.
@@ -91,10 +91,10 @@ struct SubState {
 /// One subscription: its filter, queue and lifetime.
 pub struct Subscription {
     /// Unguessable id, the last segment of its address.
-    pub id: String,
-    pub kind: Kind,
+    pub(crate) id: String,
+    pub(crate) kind: Kind,
     /// The user who created it (None: no authentication), whose share it counts in.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Topics and message content expressions (ONVIF Core s.9.4.4); every message queued,
     /// Initialized re-sends included, passes it.
     pub filter: Filter,
@@ -126,14 +126,14 @@ impl Subscription {
     }
 
     /// Sets (or clears) the lifetime a PullMessages renews; see `SubState::keepalive`.
-    pub fn set_keepalive(&self, keepalive: Option<Duration>) {
+    pub(crate) fn set_keepalive(&self, keepalive: Option<Duration>) {
         self.lock().keepalive = keepalive;
     }
 
     /// A pull begins (`wait` is its timeout) or ends (`wait` zero): the pull point lives at
     /// least `keepalive` past it, and never expires during a pending pull. Returns the
     /// termination before the call, so the end of a pull can keep a longer one.
-    pub fn touch(&self, wait: Duration, floor: Option<Instant>) -> Instant {
+    pub(crate) fn touch(&self, wait: Duration, floor: Option<Instant>) -> Instant {
         let mut s = self.lock();
         let before = s.expires;
         if let Some(k) = s.keepalive
@@ -151,7 +151,7 @@ impl Subscription {
 
     /// A PullMessages begins: the subscription counts as in use until the guard is dropped
     /// (when the pull returns, or its request is abandoned), and as used now.
-    pub fn begin_pull(self: &Arc<Self>) -> PullGuard {
+    pub(crate) fn begin_pull(self: &Arc<Self>) -> PullGuard {
         let mut s = self.lock();
         s.pulls += 1;
         s.last_used = Instant::now();
@@ -169,13 +169,13 @@ impl Subscription {
         self.lock().dropped
     }
 
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         let s = self.lock();
         s.closed || s.expires <= Instant::now()
     }
 
     /// Time left before expiry (zero once expired).
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.lock()
             .expires
             .saturating_duration_since(Instant::now())
@@ -183,7 +183,7 @@ impl Subscription {
 
     /// Waits until messages are queued (returns up to `limit` of them at once), `timeout`
     /// passes (returns none), or the subscription ends (returns none).
-    pub async fn next(&self, timeout: Duration, limit: usize) -> Vec<Arc<Message>> {
+    pub(crate) async fn next(&self, timeout: Duration, limit: usize) -> Vec<Arc<Message>> {
         let deadline = Instant::now() + timeout;
         loop {
             let notified = self.notify.notified();
@@ -210,7 +210,7 @@ impl Subscription {
 }
 
 /// Holds a subscription "being pulled" (see [`Subscription::begin_pull`]).
-pub struct PullGuard(Arc<Subscription>);
+pub(crate) struct PullGuard(Arc<Subscription>);
 
 impl Drop for PullGuard {
     fn drop(&mut self) {
@@ -236,7 +236,7 @@ pub struct Broker {
 }
 
 impl Broker {
-    pub fn new(max_pull_points: usize, clock: Arc<dyn Fn() -> i64 + Send + Sync>) -> Broker {
+    pub(crate) fn new(max_pull_points: usize, clock: Arc<dyn Fn() -> i64 + Send + Sync>) -> Broker {
         Broker {
             inner: Mutex::new(Inner {
                 subs: HashMap::new(),
@@ -252,18 +252,18 @@ impl Broker {
     }
 
     /// Device time now, Unix milliseconds.
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         (self.clock)()
     }
 
-    pub fn max_pull_points(&self) -> usize {
+    pub(crate) fn max_pull_points(&self) -> usize {
         self.max_pull_points
     }
 
     /// Publishes the state of a property topic. Nothing is sent when the state is the one
     /// already held (state changes only); the first state is `Initialized`, later ones
     /// `Changed`.
-    pub fn set_property(
+    pub(crate) fn set_property(
         &self,
         topic: TopicId,
         source: Vec<String>,
@@ -299,7 +299,7 @@ impl Broker {
     /// `Initialized` (ONVIF Core s.9.1.2: a new subscriber learns the properties' state
     /// first). With the table of its kind full, [`share::admit`] decides: an existing
     /// subscription is reclaimed (ended at once, as by Unsubscribe) or the request refused.
-    pub fn subscribe(
+    pub(crate) fn subscribe(
         &self,
         kind: Kind,
         filter: Filter,
@@ -399,7 +399,7 @@ impl Broker {
     }
 
     /// The live subscription `id`.
-    pub fn get(&self, id: &str) -> Result<Arc<Subscription>, BrokerError> {
+    pub(crate) fn get(&self, id: &str) -> Result<Arc<Subscription>, BrokerError> {
         let mut inner = self.lock();
         let live = inner.subs.get(id).is_some_and(|s| !s.is_closed());
         if !live {
@@ -414,7 +414,7 @@ impl Broker {
 
     /// SetSynchronizationPoint: queues every matching property's state again as
     /// `Initialized`.
-    pub fn synchronize(&self, id: &str) -> Result<(), BrokerError> {
+    pub(crate) fn synchronize(&self, id: &str) -> Result<(), BrokerError> {
         let sub = self.get(id)?;
         sub.used();
         let inner = self.lock();
@@ -423,7 +423,7 @@ impl Broker {
     }
 
     /// Renew: the subscription now lives `lifetime` from now.
-    pub fn renew(&self, id: &str, lifetime: Duration) -> Result<(), BrokerError> {
+    pub(crate) fn renew(&self, id: &str, lifetime: Duration) -> Result<(), BrokerError> {
         let sub = self.get(id)?;
         let mut st = sub.lock();
         st.expires = Instant::now() + lifetime;
@@ -432,7 +432,7 @@ impl Broker {
     }
 
     /// Unsubscribe: ends the subscription and frees its queue at once.
-    pub fn unsubscribe(&self, id: &str) -> Result<(), BrokerError> {
+    pub(crate) fn unsubscribe(&self, id: &str) -> Result<(), BrokerError> {
         self.get(id)?;
         let removed = self.lock().subs.remove(id);
         match removed {
@@ -445,7 +445,7 @@ impl Broker {
     }
 
     /// Forgets expired subscriptions (their queues are freed, waiting pulls return).
-    pub fn reap(&self) {
+    pub(crate) fn reap(&self) {
         let mut inner = self.lock();
         self.reap_locked(&mut inner);
     }
@@ -466,7 +466,7 @@ impl Broker {
     }
 
     /// Ends every subscription (daemon stop or restart).
-    pub fn close_all(&self) {
+    pub(crate) fn close_all(&self) {
         let subs: Vec<_> = self.lock().subs.drain().map(|(_, s)| s).collect();
         subs.iter().for_each(|s| close(s));
     }
@@ -495,7 +495,7 @@ fn close(s: &Subscription) {
 /// TerminationTime): an `xs:duration` relative to now or an `xs:dateTime` on the device
 /// clock. Absent: [`DEFAULT_LIFETIME`]. Longer than [`MAX_LIFETIME`]: cut to it (the answer's
 /// TerminationTime says so). Unparsable, zero, negative or in the past: refused.
-pub fn lifetime(requested: Option<&str>, now_ms: i64) -> Result<Duration, BrokerError> {
+pub(crate) fn lifetime(requested: Option<&str>, now_ms: i64) -> Result<Duration, BrokerError> {
     let Some(text) = requested.map(str::trim) else {
         return Ok(DEFAULT_LIFETIME);
     };

@@ -22,26 +22,26 @@ use crate::soap::ns::TNS1;
 use crate::xml::Element;
 
 /// WS-BaseNotification namespace (`wsnt:`).
-pub const WSNT: &str = "http://docs.oasis-open.org/wsn/b-2";
+pub(crate) const WSNT: &str = "http://docs.oasis-open.org/wsn/b-2";
 
 /// Longest topic expression accepted, in bytes.
-pub const MAX_EXPRESSION_BYTES: usize = 1024;
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 1024;
 /// Most alternatives (`|`) in one expression.
-pub const MAX_ALTERNATIVES: usize = 32;
+pub(crate) const MAX_ALTERNATIVES: usize = 32;
 /// Most path segments in one alternative.
-pub const MAX_SEGMENTS: usize = 16;
+pub(crate) const MAX_SEGMENTS: usize = 16;
 /// Most filter components (TopicExpression elements) in one filter.
-pub const MAX_COMPONENTS: usize = 8;
+pub(crate) const MAX_COMPONENTS: usize = 8;
 
 /// A set of topics (bit i = [`TOPICS`]\[i\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TopicSet(u64);
 
 impl TopicSet {
-    pub const ALL: TopicSet = TopicSet((1u64 << TOPICS.len()) - 1);
-    pub const EMPTY: TopicSet = TopicSet(0);
+    pub(crate) const ALL: TopicSet = TopicSet((1u64 << TOPICS.len()) - 1);
+    pub(crate) const EMPTY: TopicSet = TopicSet(0);
 
-    pub fn contains(self, t: TopicId) -> bool {
+    pub(crate) fn contains(self, t: TopicId) -> bool {
         self.0 & (1 << t) != 0
     }
     fn with(self, t: TopicId) -> TopicSet {
@@ -50,7 +50,7 @@ impl TopicSet {
     fn and(self, o: TopicSet) -> TopicSet {
         TopicSet(self.0 & o.0)
     }
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 }
@@ -59,13 +59,13 @@ impl TopicSet {
 /// must all hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filter {
-    pub topics: TopicSet,
+    pub(crate) topics: TopicSet,
     pub content: Vec<Expr>,
 }
 
 impl Filter {
     /// No filter: every message.
-    pub const ALL: Filter = Filter {
+    pub(crate) const ALL: Filter = Filter {
         topics: TopicSet::ALL,
         content: Vec::new(),
     };
@@ -79,7 +79,7 @@ impl Filter {
     }
 
     /// Whether `m` passes (topic first: it is one bit test).
-    pub fn matches(&self, m: &Message) -> bool {
+    pub(crate) fn matches(&self, m: &Message) -> bool {
         if !self.topics.contains(m.topic) {
             return false;
         }
@@ -93,7 +93,7 @@ impl Filter {
 
 /// A message's items as the content filter sees them: the Source and Data SimpleItems, named
 /// by the topic's description (nvt's topics have no Key and no ElementItems).
-pub fn message_items(m: &Message) -> Vec<Item<'_>> {
+pub(crate) fn message_items(m: &Message) -> Vec<Item<'_>> {
     let t = &TOPICS[m.topic];
     fn simple<'a>((d, v): (&super::topics::Item, &'a String)) -> Item<'a> {
         Item {
@@ -120,7 +120,7 @@ fn produced(kind: ItemKind, name: &str) -> bool {
 
 /// Why a filter is refused; each maps to the WS-BaseNotification fault of the same name.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum FilterError {
+pub(crate) enum FilterError {
     #[error("topic expression dialect {0:?} is not supported")]
     DialectUnknown(String),
     #[error("invalid topic expression: {0}")]
@@ -140,7 +140,7 @@ pub enum FilterError {
 
 /// Evaluates a `wsnt:Filter`'s children. `scope` holds the namespace declarations in scope at
 /// the Filter element (prefix, URI); each child's own declarations are added to it.
-pub fn evaluate(components: &[Element], scope: &[(String, String)]) -> Result<Filter, FilterError> {
+pub(crate) fn evaluate(components: &[Element], scope: &[(String, String)]) -> Result<Filter, FilterError> {
     let mut set = TopicSet::ALL;
     let mut content = Vec::new();
     let mut n = 0;
@@ -229,7 +229,7 @@ fn message_content(c: &Element, scope: &[(String, String)]) -> Result<Expr, Filt
 }
 
 /// One topic expression of `dialect`; `resolve` maps a prefix to its namespace URI.
-pub fn expression<'a>(
+pub(crate) fn expression<'a>(
     dialect: &str,
     text: &str,
     resolve: impl Fn(&str) -> Option<&'a str>,

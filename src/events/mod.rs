@@ -10,7 +10,6 @@ pub mod filter;
 pub mod limits;
 pub mod monitor;
 pub mod push;
-pub mod render;
 pub mod share;
 pub mod topics;
 

@@ -20,17 +20,17 @@ fn unix_ms(t: SystemTime) -> i64 {
 
 /// The motion tokens of one video source.
 #[derive(Clone, Debug)]
-pub struct MotionSource {
+pub(crate) struct MotionSource {
     /// Video source token (`VideoSource/MotionAlarm` Source).
-    pub source: String,
+    pub(crate) source: String,
     /// Video source configuration token (`CellMotionDetector/Motion` Source).
-    pub configuration: String,
+    pub(crate) configuration: String,
 }
 
 impl MotionSource {
     /// Publishes one motion state on both motion topics, stamped with `capture` (the frame
     /// that completed the debounced change) moved onto the device clock.
-    pub fn publish(&self, broker: &Broker, motion: bool, capture: SystemTime) {
+    pub(crate) fn publish(&self, broker: &Broker, motion: bool, capture: SystemTime) {
         let offset = broker.now_ms() - unix_ms(SystemTime::now());
         let at = unix_ms(capture) + offset;
         let state = motion.to_string();
@@ -54,7 +54,7 @@ impl MotionSource {
 
     /// The callback for [`crate::motion::MotionMonitor`]: starts from "no motion" so
     /// subscribers have a state from the first moment, then follows the changes.
-    pub fn sink(self, broker: Arc<Broker>) -> impl FnMut(MotionChange) + Send + 'static {
+    pub(crate) fn sink(self, broker: Arc<Broker>) -> impl FnMut(MotionChange) + Send + 'static {
         self.publish(&broker, false, SystemTime::now());
         move |change: MotionChange| {
             tracing::info!(
@@ -68,7 +68,7 @@ impl MotionSource {
 }
 
 /// CPU time counters of `/proc/stat`'s first line: (busy, total) jiffies.
-pub fn cpu_times(stat: &str) -> Option<(u64, u64)> {
+pub(crate) fn cpu_times(stat: &str) -> Option<(u64, u64)> {
     let line = stat.lines().next()?.strip_prefix("cpu ")?;
     let v: Vec<u64> = line
         .split_whitespace()
@@ -85,7 +85,7 @@ pub fn cpu_times(stat: &str) -> Option<(u64, u64)> {
 
 /// Publishes LastReboot (the daemon's start, device clock) at once and the processor usage
 /// of the whole device every [`PROCESSOR_USAGE_PERIOD`], when its whole-percent value changes.
-pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
     let now = broker.now_ms();
     broker.set_property(
         LAST_REBOOT,

@@ -27,7 +27,7 @@ use super::limits::{
 
 /// Why a consumer address is refused or a delivery failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PushError {
+pub(crate) enum PushError {
     #[error("consumer address is not an http:// URL with a host: {0}")]
     BadUrl(String),
     #[error("consumer host {0} does not resolve")]
@@ -40,8 +40,8 @@ pub enum PushError {
 
 /// A parsed consumer address.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Consumer {
-    pub url: String,
+pub(crate) struct Consumer {
+    pub(crate) url: String,
     host: String,
     port: u16,
     path: String,
@@ -49,7 +49,7 @@ pub struct Consumer {
 
 impl Consumer {
     /// Parses a consumer URL: `http://host[:port][/path]`, no credentials, bounded length.
-    pub fn parse(url: &str) -> Result<Consumer, PushError> {
+    pub(crate) fn parse(url: &str) -> Result<Consumer, PushError> {
         let url = url.trim();
         let bad = || PushError::BadUrl(url.chars().take(128).collect());
         if url.len() > MAX_CONSUMER_URL {
@@ -79,7 +79,7 @@ impl Consumer {
     }
 
     /// Resolves the host and applies the SSRF rule; the first allowed address.
-    pub async fn resolve(&self, allow_private: bool) -> Result<SocketAddr, PushError> {
+    pub(crate) async fn resolve(&self, allow_private: bool) -> Result<SocketAddr, PushError> {
         let addrs: Vec<SocketAddr> = tokio::time::timeout(
             PUSH_CONNECT_TIMEOUT,
             tokio::net::lookup_host((self.host.as_str(), self.port)),
@@ -95,7 +95,7 @@ impl Consumer {
 
 /// The SSRF rule over a host's addresses: all must be allowed (a name that also resolves to
 /// a loopback address is refused, whatever else it resolves to).
-pub fn check_addresses(addrs: &[SocketAddr], allow_private: bool) -> Result<SocketAddr, PushError> {
+pub(crate) fn check_addresses(addrs: &[SocketAddr], allow_private: bool) -> Result<SocketAddr, PushError> {
     let first = *addrs
         .first()
         .ok_or_else(|| PushError::Unresolved(String::new()))?;
@@ -107,7 +107,7 @@ pub fn check_addresses(addrs: &[SocketAddr], allow_private: bool) -> Result<Sock
 
 /// Addresses a camera must not be made to send to: loopback, unspecified, multicast,
 /// broadcast, link-local (169.254/16, fe80::/10; cloud metadata services live there).
-pub fn forbidden(ip: IpAddr) -> bool {
+pub(crate) fn forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             v4.is_loopback()
@@ -173,7 +173,7 @@ async fn post(consumer: &Consumer, addr: SocketAddr, body: String) -> Result<(),
 
 /// Runs the delivery of `sub` to `consumer` until the subscription ends. `render` writes the
 /// Notify envelope of a batch.
-pub fn spawn(
+pub(crate) fn spawn(
     sub: Arc<Subscription>,
     consumer: Consumer,
     allow_private: bool,
@@ -283,7 +283,13 @@ mod tests {
             .unwrap();
         let consumer = Consumer::parse(&url).unwrap();
         let task = spawn(sub.clone(), consumer, true, |batch| {
-            super::super::render::notify_envelope(batch, "http://cam/s/1", "http://nvr/hook")
+            // The wire form is the ONVIF layer's (`onvif::events::render`); here the body
+            // only has to name what it carries, and end as an envelope does.
+            let topics: Vec<String> = batch
+                .iter()
+                .map(|m| super::super::topics::TOPICS[m.topic].expression())
+                .collect();
+            format!("<env:Envelope>{}</env:Envelope>", topics.join(","))
         });
         broker.set_property(MOTION_ALARM, vec!["vs0".into()], vec!["true".into()], 0);
         let (t1, first) = rx.recv().await.unwrap();

@@ -30,25 +30,25 @@ use std::time::Instant;
 
 /// One live slot as the policy sees it.
 #[derive(Clone, Debug)]
-pub struct Slot<'a> {
-    pub id: &'a str,
+pub(crate) struct Slot<'a> {
+    pub(crate) id: &'a str,
     /// The user who created it (None: created without authentication).
-    pub owner: Option<&'a str>,
+    pub(crate) owner: Option<&'a str>,
     /// Created, pulled (start or end of a PullMessages), renewed or re-synchronized last.
-    pub last_used: Instant,
+    pub(crate) last_used: Instant,
     /// A PullMessages is waiting on it right now.
-    pub pulled: bool,
+    pub(crate) pulled: bool,
 }
 
 /// Who asks for a new slot.
 #[derive(Clone, Copy, Debug)]
-pub struct Requester<'a> {
-    pub user: Option<&'a str>,
-    pub admin: bool,
+pub(crate) struct Requester<'a> {
+    pub(crate) user: Option<&'a str>,
+    pub(crate) admin: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// Room left: create.
     Create,
     /// End this slot (by id), then create.
@@ -89,7 +89,7 @@ where
 
 /// Decides what a request for a new slot gets, with `slots` the live slots of this kind and
 /// `cap` the table's size.
-pub fn admit(slots: &[Slot<'_>], cap: usize, who: Requester<'_>) -> Admission {
+pub(crate) fn admit(slots: &[Slot<'_>], cap: usize, who: Requester<'_>) -> Admission {
     if slots.len() < cap {
         return Admission::Create;
     }

@@ -7,58 +7,58 @@ use crate::soap::ns::TNS1;
 use crate::xml::Element;
 
 /// `tt:` — message descriptions and messages live in the ONVIF schema namespace.
-pub const TT: &str = "http://www.onvif.org/ver10/schema";
+pub(crate) const TT: &str = "http://www.onvif.org/ver10/schema";
 /// WS-Topics namespace (`wstop:topic="true"` marks a topic in the topic set).
-pub const WSTOP: &str = "http://docs.oasis-open.org/wsn/t-1";
+pub(crate) const WSTOP: &str = "http://docs.oasis-open.org/wsn/t-1";
 /// XML Schema namespace: SimpleItemDescription types are xs: QNames.
-pub const XS: &str = "http://www.w3.org/2001/XMLSchema";
+pub(crate) const XS: &str = "http://www.w3.org/2001/XMLSchema";
 
 /// The ONVIF ConcreteSet topic expression dialect (ONVIF Core s.9.6.3), the one we write.
-pub const CONCRETE_SET: &str = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet";
+pub(crate) const CONCRETE_SET: &str = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet";
 /// WS-Topics Concrete dialect (one topic path, no union).
-pub const WSTOP_CONCRETE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete";
+pub(crate) const WSTOP_CONCRETE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete";
 /// WS-Topics Simple dialect (a root topic only).
-pub const WSTOP_SIMPLE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple";
+pub(crate) const WSTOP_SIMPLE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple";
 /// The message content filter dialect every ONVIF device supports (Core s.9.4.4), parsed and
 /// evaluated by [`super::content_filter`].
-pub const XPATH_DIALECT: &str = "http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter";
+pub(crate) const XPATH_DIALECT: &str = "http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter";
 
 /// One SimpleItem of a message: its name and XSD type (a QName in the `xs:` or `tt:` space).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Item {
-    pub name: &'static str,
+pub(crate) struct Item {
+    pub(crate) name: &'static str,
     /// (namespace URI, local name) of the item's type.
-    pub ty: (&'static str, &'static str),
+    pub(crate) ty: (&'static str, &'static str),
 }
 
 /// A topic: its path under `tns1:`, whether it is a property (state with Initialized /
 /// Changed / Deleted operations, re-sent on SetSynchronizationPoint), and its items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Topic {
+pub(crate) struct Topic {
     /// Path below the topic namespace, e.g. `["VideoSource", "MotionAlarm"]`.
-    pub path: &'static [&'static str],
-    pub property: bool,
-    pub source: &'static [Item],
-    pub data: &'static [Item],
+    pub(crate) path: &'static [&'static str],
+    pub(crate) property: bool,
+    pub(crate) source: &'static [Item],
+    pub(crate) data: &'static [Item],
 }
 
 impl Topic {
     /// The expression written in messages: `tns1:VideoSource/MotionAlarm`.
-    pub fn expression(&self) -> String {
+    pub(crate) fn expression(&self) -> String {
         format!("tns1:{}", self.path.join("/"))
     }
 }
 
 /// Index of a topic in [`TOPICS`]; subscriptions keep a bit set of these.
-pub type TopicId = usize;
+pub(crate) type TopicId = usize;
 
-pub const MOTION_ALARM: TopicId = 0;
-pub const CELL_MOTION: TopicId = 1;
-pub const LAST_REBOOT: TopicId = 2;
-pub const PROCESSOR_USAGE: TopicId = 3;
+pub(crate) const MOTION_ALARM: TopicId = 0;
+pub(crate) const CELL_MOTION: TopicId = 1;
+pub(crate) const LAST_REBOOT: TopicId = 2;
+pub(crate) const PROCESSOR_USAGE: TopicId = 3;
 
 /// Every topic produced, in the order GetEventProperties lists them.
-pub const TOPICS: &[Topic] = &[
+pub(crate) const TOPICS: &[Topic] = &[
     // Core spec A.1.1 (motion alarm of a video source); Home Assistant reads Source[0].Value
     // and Data[0].Value == "true".
     Topic {
@@ -123,15 +123,15 @@ pub const TOPICS: &[Topic] = &[
 ];
 
 /// The rule name of the motion detector in `CellMotionDetector/Motion` messages.
-pub const MOTION_RULE: &str = "MotionDetectorRule";
+pub(crate) const MOTION_RULE: &str = "MotionDetectorRule";
 /// The analytics configuration the cell motion detector belongs to.
-pub const MOTION_ANALYTICS_TOKEN: &str = "VideoAnalyticsToken";
+pub(crate) const MOTION_ANALYTICS_TOKEN: &str = "VideoAnalyticsToken";
 /// Source token of `Monitoring/ProcessorUsage` (the SoC as a whole).
-pub const PROCESSOR_TOKEN: &str = "CPU";
+pub(crate) const PROCESSOR_TOKEN: &str = "CPU";
 
 /// The `wstop:TopicSet` content of GetEventProperties: one element tree per root topic, the
 /// leaves marked `wstop:topic="true"` and carrying their `tt:MessageDescription`.
-pub fn topic_set() -> Vec<Element> {
+pub(crate) fn topic_set() -> Vec<Element> {
     let mut roots: Vec<Element> = Vec::new();
     for t in TOPICS {
         let mut level = &mut roots;

@@ -19,26 +19,26 @@ use mp4_atom::{
 use crate::frame::{Frame, nal_type};
 
 /// Media timescale (ticks per second) of the video track.
-pub const TIMESCALE: u32 = 90_000;
+pub(crate) const TIMESCALE: u32 = 90_000;
 const TRACK_ID: u32 = 1;
 
 /// What the initialization segment describes, from the stream's SPS and PPS.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrackParams {
-    pub sps: Bytes,
-    pub pps: Bytes,
-    pub width: u32,
-    pub height: u32,
+    pub(crate) sps: Bytes,
+    pub(crate) pps: Bytes,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
 }
 
 /// The SPS is not one this muxer can describe.
 #[derive(Debug, thiserror::Error)]
 #[error("unusable SPS: {0}")]
-pub struct BadSps(String);
+pub(crate) struct BadSps(String);
 
 impl TrackParams {
     /// Parses the SPS (ITU-T H.264 s7.3.2.1.1) for the picture size.
-    pub fn new(sps: Bytes, pps: Bytes) -> Result<Self, BadSps> {
+    pub(crate) fn new(sps: Bytes, pps: Bytes) -> Result<Self, BadSps> {
         if sps.len() < 4 {
             return Err(BadSps("too short".into()));
         }
@@ -60,7 +60,7 @@ impl TrackParams {
 
     /// RFC 6381 s3.3 codec string: `avc1.PPCCLL` from the SPS's profile, constraint flags
     /// and level bytes.
-    pub fn codec(&self) -> String {
+    pub(crate) fn codec(&self) -> String {
         format!(
             "avc1.{:02x}{:02x}{:02x}",
             self.sps[1], self.sps[2], self.sps[3]
@@ -70,7 +70,7 @@ impl TrackParams {
 
 /// The initialization segment: `ftyp` (CMAF brands) and a `moov` with one video track and
 /// an `mvex` announcing fragments.
-pub fn init_segment(p: &TrackParams) -> Bytes {
+pub(crate) fn init_segment(p: &TrackParams) -> Bytes {
     let ftyp = Ftyp {
         major_brand: b"iso6".into(),
         minor_version: 0,
@@ -175,10 +175,10 @@ pub fn init_segment(p: &TrackParams) -> Bytes {
 
 /// One sample (access unit) of a fragment.
 #[derive(Clone, Debug)]
-pub struct Sample {
-    pub frame: std::sync::Arc<Frame>,
+pub(crate) struct Sample {
+    pub(crate) frame: std::sync::Arc<Frame>,
     /// Duration in [`TIMESCALE`] ticks.
-    pub duration: u32,
+    pub(crate) duration: u32,
 }
 
 /// `sample_flags` (ISO/IEC 14496-12 s8.8.3.1): sync samples depend on nothing; others
@@ -201,7 +201,7 @@ fn sample_size(frame: &Frame) -> usize {
 
 /// A media fragment (`moof` + `mdat`) of `samples`, the first decoded at `decode_time`
 /// ticks; `sequence` is the `mfhd` sequence number (increasing per fragment).
-pub fn fragment(sequence: u32, decode_time: u64, samples: &[Sample]) -> Bytes {
+pub(crate) fn fragment(sequence: u32, decode_time: u64, samples: &[Sample]) -> Bytes {
     let entries: Vec<TrunEntry> = samples
         .iter()
         .map(|s| TrunEntry {

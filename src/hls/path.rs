@@ -11,7 +11,7 @@
 
 /// What a request asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Resource<'a> {
+pub(crate) enum Resource<'a> {
     AllProfiles,
     Multivariant {
         profile: &'a str,
@@ -39,7 +39,7 @@ pub enum Resource<'a> {
 
 impl Resource<'_> {
     /// The profile token ("" for [`Resource::AllProfiles`]).
-    pub fn profile(&self) -> &str {
+    pub(crate) fn profile(&self) -> &str {
         match self {
             Resource::AllProfiles => "",
             Resource::Multivariant { profile }
@@ -52,7 +52,7 @@ impl Resource<'_> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PathError {
+pub(crate) enum PathError {
     #[error("not an HLS resource")]
     Unknown,
     #[error("bad number in {0}")]
@@ -65,7 +65,7 @@ pub enum PathError {
 const MAX_TOKEN: usize = 64;
 
 /// Parses a request target (path and query) under `/hls/`.
-pub fn parse(uri: &str) -> Result<Resource<'_>, PathError> {
+pub(crate) fn parse(uri: &str) -> Result<Resource<'_>, PathError> {
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
     let rest = path.strip_prefix(super::PREFIX).ok_or(PathError::Unknown)?;
     if rest == "index.m3u8" {

@@ -11,26 +11,26 @@ use super::segmenter::Segmenter;
 use crate::xml::xsd::utc_from_unix_ms;
 
 /// Playlist version: fMP4 (`EXT-X-MAP` in a non-I-frame playlist) needs 6 (s4.4.4.5).
-pub const VERSION: u32 = 6;
+pub(crate) const VERSION: u32 = 6;
 /// Parts are listed for the segments within this many target durations of the live edge
 /// (older `EXT-X-PART` tags "SHOULD be removed", s4.4.4.9).
-pub const PART_LIST_TARGETS: f64 = 3.0;
+pub(crate) const PART_LIST_TARGETS: f64 = 3.0;
 
 /// One entry of a multivariant playlist.
 #[derive(Clone, Debug)]
-pub struct Variant {
+pub(crate) struct Variant {
     /// URI of the media playlist, relative to the multivariant one.
-    pub uri: String,
+    pub(crate) uri: String,
     /// Peak bits per second.
-    pub bandwidth: u64,
+    pub(crate) bandwidth: u64,
     /// RFC 6381 codec string, when the stream's SPS is known.
-    pub codecs: Option<String>,
-    pub resolution: Option<(u32, u32)>,
-    pub frame_rate: Option<f64>,
+    pub(crate) codecs: Option<String>,
+    pub(crate) resolution: Option<(u32, u32)>,
+    pub(crate) frame_rate: Option<f64>,
 }
 
 /// A multivariant playlist (s4.4.6).
-pub fn multivariant(variants: &[Variant]) -> String {
+pub(crate) fn multivariant(variants: &[Variant]) -> String {
     let mut out = format!("#EXTM3U\n#EXT-X-VERSION:{VERSION}\n#EXT-X-INDEPENDENT-SEGMENTS\n");
     for v in variants {
         let _ = write!(out, "#EXT-X-STREAM-INF:BANDWIDTH={}", v.bandwidth);
@@ -50,7 +50,7 @@ pub fn multivariant(variants: &[Variant]) -> String {
 
 /// The media playlist of the segmenter's window (s4.4.3, s4.4.4, s4.4.5), with partial
 /// segments, blocking reload support and a preload hint for the next part.
-pub fn media(seg: &Segmenter) -> String {
+pub(crate) fn media(seg: &Segmenter) -> String {
     let cfg = seg.config();
     let part_target = cfg.part_target.as_secs_f64();
     let target = seg.target_duration();
@@ -119,7 +119,7 @@ pub fn media(seg: &Segmenter) -> String {
 }
 
 /// ISO 8601 UTC with milliseconds, as `EXT-X-PROGRAM-DATE-TIME` wants (s4.4.4.6).
-pub fn program_date_time(t: SystemTime) -> String {
+pub(crate) fn program_date_time(t: SystemTime) -> String {
     let ms = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_millis() as i64,
         Err(e) => -(e.duration().as_millis() as i64),

@@ -18,7 +18,7 @@ use crate::onvif::endpoint::HttpRequest;
 
 /// The authenticated user, or the 401 to send (after the throttle's delay). Basic is
 /// accepted (and offered after Digest) only when `allow_basic`.
-pub async fn user(
+pub(crate) async fn user(
     gate: &Gate,
     req: &HttpRequest<'_>,
     allow_basic: bool,

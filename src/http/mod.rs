@@ -1,5 +1,5 @@
 //! The HTTP shell: hyper 1 over tokio, moving bytes between sockets and the sans-IO
 //! `onvif::endpoint`.
 
-pub mod auth;
+pub(crate) mod auth;
 pub mod server;

@@ -28,17 +28,17 @@ use crate::soap::limits::{
 };
 
 /// Path prefix of the SOAP services.
-pub const SOAP_PREFIX: &str = "/onvif/";
+pub(crate) const SOAP_PREFIX: &str = "/onvif/";
 
 /// A non-SOAP resource (snapshot, web page, HLS), served for every path under its prefix.
 /// Handlers authenticate for themselves (through the gate, see `http::auth::user`).
-pub trait HttpHandler: Send + Sync {
+pub(crate) trait HttpHandler: Send + Sync {
     fn handle<'a>(&'a self, req: &'a HttpRequest<'a>) -> BoxFuture<'a, Response<Full<Bytes>>>;
 }
 
 /// What the server routes to: the SOAP endpoint and the other handlers.
 pub struct Router {
-    pub soap: Endpoint,
+    pub(crate) soap: Endpoint,
     handlers: Vec<(String, Arc<dyn HttpHandler>)>,
 }
 
@@ -51,7 +51,7 @@ impl Router {
     }
 
     /// Serves `handler` for every path starting with `prefix` (the longest prefix wins).
-    pub fn handler(mut self, prefix: &str, handler: Arc<dyn HttpHandler>) -> Self {
+    pub(crate) fn handler(mut self, prefix: &str, handler: Arc<dyn HttpHandler>) -> Self {
         self.handlers.push((prefix.to_owned(), handler));
         self.handlers
             .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
@@ -74,7 +74,7 @@ impl HttpServer {
 
     /// As [`HttpServer::spawn`] with another connection policy (the daemon's configured
     /// limits, see `soap::limits`).
-    pub fn spawn_with(listener: TcpListener, router: Arc<Router>, policy: SlotPolicy) -> Self {
+    pub(crate) fn spawn_with(listener: TcpListener, router: Arc<Router>, policy: SlotPolicy) -> Self {
         let (stop, rx) = tokio::sync::watch::channel(false);
         HttpServer {
             stop,
@@ -83,7 +83,7 @@ impl HttpServer {
     }
 
     /// Stops accepting, ends every connection (a request in progress is cut), and waits.
-    pub async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
@@ -264,7 +264,7 @@ async fn handle(
 
 /// The hyper response for an endpoint answer (status, content type, challenges, body); the
 /// caller applies `r.delay` first.
-pub fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
+pub(crate) fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
     let mut b = Response::builder()
         .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header(CONTENT_TYPE, r.content_type);
@@ -275,7 +275,7 @@ pub fn to_hyper(r: HttpResponse) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
 }
 
-pub fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -286,7 +286,7 @@ pub fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
 }
 
 /// A plain-text answer with a computed message.
-pub fn plain_owned(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+pub(crate) fn plain_owned(status: StatusCode, text: String) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(text)));
     *r.status_mut() = status;
     r.headers_mut().insert(

@@ -22,15 +22,15 @@ use crate::camera::change::{
 };
 use crate::camera::{Change, ChangeError, Core, Effects};
 use crate::discovery::scopes::ScopeError;
+use crate::host;
 use crate::onvif::generated::{device::DeviceService, tds, tt};
-use crate::onvif::host;
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::settings::validate::{MAX_CREDENTIAL_LEN, PasswordError};
 use crate::settings::{self, SettingsStore, timezone};
 use crate::soap::{Code, Fault};
 use crate::xml::xsd::{days_from_civil, utc_from_unix_ms};
 
-pub use crate::settings::timezone::posix_tz_offset;
+pub(crate) use crate::settings::timezone::posix_tz_offset;
 pub use crate::settings::validate::{MAX_USERS, MIN_PASSWORD_LEN};
 
 /// Who the device says it is (GetDeviceInformation).
@@ -267,7 +267,7 @@ impl Device {
 
     /// Runs every change through `core` (the daemon's, over the same store, with the
     /// discovery responder and the restart attached).
-    pub fn with_core(mut self, core: Arc<Core>) -> Self {
+    pub(crate) fn with_core(mut self, core: Arc<Core>) -> Self {
         self.core = core;
         self
     }

@@ -26,6 +26,7 @@ use crate::auth::Credential;
 use crate::auth::access::AccessClass;
 use crate::auth::digest::Policy;
 use crate::auth::gate::{Attempt, Check, Gate};
+use crate::onvif::directory::Registration;
 use crate::onvif::generated;
 use crate::onvif::rt::{Operation, RequestContext, SoapService};
 use crate::soap::limits::MAX_BODY_BYTES;
@@ -34,17 +35,11 @@ use crate::xml::Element;
 
 /// Path of the device service (clients hard-code it).
 pub const DEVICE_PATH: &str = "/onvif/device_service";
-/// Path of the Media (ver10) service.
-pub const MEDIA_PATH: &str = "/onvif/media_service";
-/// Path of the Imaging (ver20) service.
-pub const IMAGING_PATH: &str = "/onvif/imaging_service";
-/// Path of the Events service (CreatePullPointSubscription, GetEventProperties, Subscribe).
-pub const EVENTS_PATH: &str = "/onvif/events_service";
-/// Prefix of the pull-point subscription addresses, one path per subscription.
-pub const SUBSCRIPTION_PREFIX: &str = "/onvif/subscription/";
+// The other services' paths are declared by their modules, in their `Advertised` entry
+// (`onvif::directory::Registration`).
 /// Prefix of the snapshot URIs (GetSnapshotUri): `/snapshot/<profile token>`, plain HTTP
 /// GET under HTTP Digest, outside `/onvif/` because it is not SOAP.
-pub const SNAPSHOT_PREFIX: &str = "/snapshot/";
+pub(crate) const SNAPSHOT_PREFIX: &str = "/snapshot/";
 
 /// The parts of an HTTP request the endpoint looks at.
 pub struct HttpRequest<'a> {
@@ -61,7 +56,7 @@ pub struct HttpRequest<'a> {
 #[derive(Debug)]
 pub struct HttpResponse {
     pub status: u16,
-    pub content_type: &'static str,
+    pub(crate) content_type: &'static str,
     /// `WWW-Authenticate` values (one header each).
     pub challenges: Vec<String>,
     pub body: String,
@@ -87,7 +82,7 @@ struct Route {
 /// `/onvif/device_service`. Prefix routes (one resource per path, such as pull-point
 /// subscriptions) answer only their own service's operations.
 pub struct Endpoint {
-    pub security: Arc<Gate>,
+    pub(crate) security: Arc<Gate>,
     routes: Vec<Route>,
 }
 
@@ -108,7 +103,7 @@ impl Endpoint {
     }
 
     /// The gate every other HTTP handler of this server authenticates through.
-    pub fn gate(&self) -> &Arc<Gate> {
+    pub(crate) fn gate(&self) -> &Arc<Gate> {
         &self.security
     }
 
@@ -122,14 +117,23 @@ impl Endpoint {
         self
     }
 
-    /// Serves `service` at every path starting with `prefix`; the service reads the path
-    /// from [`RequestContext::path`].
-    pub fn route_prefix(mut self, prefix: &str, service: Arc<dyn SoapService>) -> Self {
-        self.routes.push(Route {
-            path: prefix.to_owned(),
-            prefix: true,
-            service,
-        });
+    /// Serves a registered service: its dispatchers at its advertised path and under its
+    /// prefixes (a prefix route's service reads the path from [`RequestContext::path`]).
+    pub(crate) fn register(mut self, r: &Registration) -> Self {
+        for service in &r.at_path {
+            self.routes.push(Route {
+                path: r.advertised.path().to_owned(),
+                prefix: false,
+                service: service.clone(),
+            });
+        }
+        for (prefix, service) in &r.under {
+            self.routes.push(Route {
+                path: (*prefix).to_owned(),
+                prefix: true,
+                service: service.clone(),
+            });
+        }
         self
     }
 

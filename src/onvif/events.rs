@@ -14,17 +14,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod render;
+
 use crate::auth::UserLevel;
 use crate::events::filter::{self, Filter, FilterError, WSNT};
 use crate::events::limits::{
     MAX_LIFETIME, MAX_PULL_MESSAGES, MAX_PULL_TIMEOUT, MAX_PUSH_SUBSCRIPTIONS,
 };
 use crate::events::push::{Consumer, PushError};
-use crate::events::render::{self, epr};
 use crate::events::share::Requester;
 use crate::events::topics::{CONCRETE_SET, WSTOP_CONCRETE, XPATH_DIALECT, topic_set};
 use crate::events::{Broker, BrokerError, Kind, broker::lifetime};
-use crate::onvif::endpoint::{EVENTS_PATH, SUBSCRIPTION_PREFIX};
+use crate::onvif::directory::Registration;
 use crate::onvif::generated::{
     events, notification_producer, pull_point, subscription_manager, tev, tt, wsnt, wstop,
 };
@@ -32,6 +33,7 @@ use crate::onvif::rt::{BoxFuture, Operation, RequestContext, SoapService, ToXml}
 use crate::settings::SettingsStore;
 use crate::soap::{Code, Fault};
 use crate::xml::{Element, XmlWriter};
+use render::epr;
 
 const WSRF_BF: &str = "http://docs.oasis-open.org/wsrf/bf-2";
 const WSRF_R: &str = "http://docs.oasis-open.org/wsrf/r-2";
@@ -172,15 +174,20 @@ fn capabilities(max_pull_points: usize) -> tev::Capabilities {
     }
 }
 
+/// Path of the Events service (CreatePullPointSubscription, GetEventProperties, Subscribe).
+pub(crate) const EVENTS_PATH: &str = "/onvif/events_service";
+/// Prefix of the pull-point subscription addresses, one path per subscription.
+pub(crate) const SUBSCRIPTION_PREFIX: &str = "/onvif/subscription/";
+
 /// The event service proper (EVENTS_PATH): capabilities, properties, subscriptions.
 #[derive(Clone)]
-pub struct Events {
+pub(crate) struct Events {
     broker: Arc<Broker>,
     store: Arc<SettingsStore>,
 }
 
 impl Events {
-    pub fn new(broker: Arc<Broker>, store: Arc<SettingsStore>) -> Self {
+    pub(crate) fn new(broker: Arc<Broker>, store: Arc<SettingsStore>) -> Self {
         Events { broker, store }
     }
 
@@ -188,26 +195,25 @@ impl Events {
         format!("http://{}{SUBSCRIPTION_PREFIX}{id}", ctx.host)
     }
 
-    /// The route table entries: the event service and the NotificationProducer at
-    /// [`EVENTS_PATH`], and the subscription manager under [`SUBSCRIPTION_PREFIX`].
-    pub fn services(
-        self,
-    ) -> (
-        impl SoapService + 'static,
-        impl SoapService + 'static,
-        Arc<dyn SoapService>,
-    ) {
+    /// The service's one registration: the event service and the NotificationProducer at
+    /// [`EVENTS_PATH`], the subscription manager under [`SUBSCRIPTION_PREFIX`], and the
+    /// GetServices/GetCapabilities entry.
+    pub(crate) fn registration(self) -> Registration {
         let subs = Subscriptions {
             broker: self.broker.clone(),
         };
-        (
-            WithScope(events::Service(self.clone())),
-            WithScope(notification_producer::Service(self)),
-            Arc::new(SubscriptionEndpoint {
-                pull: pull_point::Service(subs.clone()),
-                manager: subscription_manager::Service(subs),
-            }),
-        )
+        let advertised = Advertised {
+            max_pull_points: self.broker.max_pull_points(),
+        };
+        Registration::new(advertised, WithScope(events::Service(self.clone())))
+            .and(WithScope(notification_producer::Service(self)))
+            .under(
+                SUBSCRIPTION_PREFIX,
+                Arc::new(SubscriptionEndpoint {
+                    pull: pull_point::Service(subs.clone()),
+                    manager: subscription_manager::Service(subs),
+                }),
+            )
     }
 }
 
@@ -317,7 +323,7 @@ impl notification_producer::NotificationProducer for Events {
 
 /// One subscription's operations; the subscription is the last segment of the request path.
 #[derive(Clone)]
-pub struct Subscriptions {
+pub(crate) struct Subscriptions {
     broker: Arc<Broker>,
 }
 
@@ -566,8 +572,8 @@ impl<S: SoapService> SoapService for WithScope<S> {
 }
 
 /// How the Device service advertises the Events service.
-pub struct Advertised {
-    pub max_pull_points: usize,
+pub(crate) struct Advertised {
+    pub(crate) max_pull_points: usize,
 }
 
 impl crate::onvif::directory::Advertised for Advertised {

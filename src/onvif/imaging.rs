@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use crate::camera::change::IspPatch;
 use crate::camera::{Camera, Change, ChangeError, Core, source_index, source_token};
-use crate::onvif::directory::Advertised;
-use crate::onvif::generated::{imaging::ImagingService, timg, tt};
+use crate::onvif::directory::{Advertised, Registration};
+use crate::onvif::generated::{imaging, imaging::ImagingService, timg, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::sdk::{
     AutoMode, ErrorCode, FocusInfo, FocusState, IrCutMode, IspAttr, IspRange, Range, SdkError,
@@ -29,7 +29,7 @@ use crate::soap::{Code, Fault};
 use crate::xml::XmlWriter;
 
 /// The Imaging service over the camera.
-pub struct Imaging {
+pub(crate) struct Imaging {
     camera: Arc<Camera>,
     store: Arc<SettingsStore>,
     /// SetImagingSettings goes through it.
@@ -39,7 +39,7 @@ pub struct Imaging {
 }
 
 impl Imaging {
-    pub fn new(camera: Arc<Camera>, core: Arc<Core>) -> Self {
+    pub(crate) fn new(camera: Arc<Camera>, core: Arc<Core>) -> Self {
         let store = core.store().clone();
         let focus = (0..camera.video_sources().len() as u32)
             .map(|vi| match camera.sdk().focus_info(vi) {
@@ -187,7 +187,7 @@ fn wdr_mode(on: bool) -> tt::WideDynamicMode {
 }
 
 /// GetImagingSettings: the stored ISP settings, with only the features the hardware has.
-pub fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingSettings20 {
+pub(crate) fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingSettings20 {
     tt::ImagingSettings20 {
         backlight_compensation: r.has_backlight.then(|| tt::BacklightCompensation20 {
             mode: on_off(a.backlight),
@@ -226,7 +226,7 @@ pub fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::Im
 }
 
 /// GetOptions: exactly what SetImagingSettings accepts.
-pub fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20 {
+pub(crate) fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20 {
     tt::ImagingOptions20 {
         backlight_compensation: r.has_backlight.then(|| tt::BacklightCompensationOptions20 {
             mode: vec![on_off(false), on_off(true)],
@@ -273,7 +273,7 @@ pub fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOptions20
 /// a fixed lens or in auto mode, stabilisation, tone compensation...) is refused here,
 /// naming it; the values themselves are checked once, by the camera core's plan, against
 /// the ranges GetOptions reports.
-pub fn isp_patch(
+pub(crate) fn isp_patch(
     req: &tt::ImagingSettings20,
     focus: Option<FocusInfo>,
 ) -> Result<IspPatch, String> {
@@ -358,7 +358,7 @@ pub fn isp_patch(
 }
 
 /// GetMoveOptions: the moves `NVT_FOCUS_*` provide, in its units; empty for a fixed lens.
-pub fn move_options(focus: Option<FocusInfo>) -> tt::MoveOptions20 {
+pub(crate) fn move_options(focus: Option<FocusInfo>) -> tt::MoveOptions20 {
     let Some(f) = focus else {
         return tt::MoveOptions20::default();
     };
@@ -393,7 +393,7 @@ pub fn move_options(focus: Option<FocusInfo>) -> tt::MoveOptions20 {
 
 /// What a Move asks of the motor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FocusCommand {
+pub(crate) enum FocusCommand {
     /// To `position` at `speed` (Absolute, and Relative resolved against the position).
     To {
         position: i32,
@@ -410,7 +410,7 @@ pub enum FocusCommand {
 /// fastest. A Relative move that would pass an end stop stops there (as a lens does);
 /// values outside GetMoveOptions' ranges are refused. Continuous at speed 0 is Stop; a
 /// speed below 0.5 but not 0 moves at the slowest speed.
-pub fn focus_command(
+pub(crate) fn focus_command(
     m: &tt::FocusMove,
     f: FocusInfo,
     position: i32,
@@ -623,16 +623,26 @@ impl ImagingService for Imaging {
     }
 }
 
+/// Path of the Imaging (ver20) service.
+pub(crate) const PATH: &str = "/onvif/imaging_service";
+
+impl Imaging {
+    /// The service's one registration: route and GetServices/GetCapabilities entry.
+    pub(crate) fn registration(self) -> Registration {
+        Registration::new(ImagingEntry, imaging::Service(self))
+    }
+}
+
 /// The Imaging service's entry in GetServices and GetCapabilities.
-pub struct ImagingEntry;
+pub(crate) struct ImagingEntry;
 
 impl Advertised for ImagingEntry {
     fn namespace(&self) -> &'static str {
-        crate::onvif::generated::imaging::NAMESPACE
+        imaging::NAMESPACE
     }
 
     fn path(&self) -> &'static str {
-        crate::onvif::endpoint::IMAGING_PATH
+        PATH
     }
 
     fn write_capabilities(&self, w: &mut XmlWriter) {

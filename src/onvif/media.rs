@@ -32,8 +32,8 @@ use crate::camera::change::{
 use crate::camera::{
     Camera, Change, ChangeError, Core, EncoderLimits, Outcome, encoder_source, source_token,
 };
-use crate::onvif::directory::Advertised;
-use crate::onvif::endpoint::{MEDIA_PATH, SNAPSHOT_PREFIX};
+use crate::onvif::directory::{Advertised, Registration};
+use crate::onvif::endpoint::SNAPSHOT_PREFIX;
 use crate::onvif::generated::{media, trt, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::rtsp::{MulticastControl, MulticastError};
@@ -1139,6 +1139,16 @@ impl media::MediaService for Media {
     }
 }
 
+/// Path of the Media (ver10) service.
+pub const PATH: &str = "/onvif/media_service";
+
+impl Media {
+    /// The service's one registration: route and GetServices/GetCapabilities entry.
+    pub fn registration(self) -> Registration {
+        Registration::new(MediaAdvertised, media::Service(self))
+    }
+}
+
 /// The Media service's entry in GetServices and GetCapabilities.
 pub struct MediaAdvertised;
 
@@ -1174,7 +1184,7 @@ impl Advertised for MediaAdvertised {
     }
 
     fn path(&self) -> &'static str {
-        MEDIA_PATH
+        PATH
     }
 
     fn write_capabilities(&self, w: &mut XmlWriter) {

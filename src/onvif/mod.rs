@@ -10,6 +10,7 @@ pub mod device;
 pub mod directory;
 pub mod endpoint;
 pub mod events;
-pub mod host;
+/// The host's network facts moved below the services (`crate::host`); the old path stays.
+pub use crate::host;
 pub mod imaging;
 pub mod media;

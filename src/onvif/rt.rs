@@ -21,7 +21,7 @@ pub trait ToXml {
 }
 
 /// An XSD simple value: lexical form to and from Rust.
-pub trait XsValue: Sized {
+pub(crate) trait XsValue: Sized {
     fn parse_xs(s: &str) -> Result<Self, DeError>;
     fn to_xs(&self) -> Cow<'_, str>;
 }
@@ -31,9 +31,9 @@ pub trait XsValue: Sized {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AnyAttribute {
     /// Namespace URI; empty for an unqualified attribute.
-    pub ns: String,
-    pub name: String,
-    pub value: String,
+    pub(crate) ns: String,
+    pub(crate) name: String,
+    pub(crate) value: String,
 }
 
 impl AnyAttribute {
@@ -51,7 +51,7 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// The attributes of `el` that are not `declared` ((namespace URI, local name), "" for
 /// unqualified), matched by namespace URI, never by prefix. Namespace declarations are not
 /// attributes here.
-pub fn other_attributes(el: &Element, declared: &[(&str, &str)]) -> Vec<AnyAttribute> {
+pub(crate) fn other_attributes(el: &Element, declared: &[(&str, &str)]) -> Vec<AnyAttribute> {
     el.attrs
         .iter()
         .filter(|a| a.ns.as_deref() != Some(XMLNS_NS))
@@ -65,7 +65,7 @@ pub fn other_attributes(el: &Element, declared: &[(&str, &str)]) -> Vec<AnyAttri
 
 /// Writes kept attributes on the element just opened, each with a prefix bound to its
 /// namespace URI (declared on the element when none is in scope).
-pub fn write_other_attributes(w: &mut XmlWriter, attrs: &[AnyAttribute]) {
+pub(crate) fn write_other_attributes(w: &mut XmlWriter, attrs: &[AnyAttribute]) {
     for a in attrs {
         w.attr_ns(&a.ns, &a.name, &a.value);
     }
@@ -81,10 +81,10 @@ pub enum DeError {
 }
 
 impl DeError {
-    pub fn missing(what: &'static str) -> Self {
+    pub(crate) fn missing(what: &'static str) -> Self {
         DeError::Missing(what)
     }
-    pub fn value(ty: &'static str, value: &str) -> Self {
+    pub(crate) fn value(ty: &'static str, value: &str) -> Self {
         DeError::Value {
             ty,
             value: value.chars().take(64).collect(),
@@ -102,7 +102,7 @@ pub fn fault_of(e: DeError) -> Fault {
 }
 
 /// XSD whitespace collapse for tokens (enumerations, numbers, booleans).
-pub fn collapse(s: &str) -> &str {
+pub(crate) fn collapse(s: &str) -> &str {
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
@@ -216,9 +216,9 @@ pub struct Operation {
     /// Request element (namespace URI, local name): the dispatch key.
     pub request: (&'static str, &'static str),
     /// SOAP action of the request (WSDL binding).
-    pub action: &'static str,
+    pub(crate) action: &'static str,
     /// WS-Addressing action of the response.
-    pub response_action: &'static str,
+    pub(crate) response_action: &'static str,
     pub access: AccessClass,
 }
 
@@ -226,15 +226,15 @@ pub struct Operation {
 #[derive(Clone, Debug)]
 pub struct RequestContext {
     /// The authenticated user, None for anonymous (PRE_AUTH operations).
-    pub user: Option<Credential>,
+    pub(crate) user: Option<Credential>,
     /// Host (and port) the client addressed, from the Host header: service addresses in
     /// responses use it so they are reachable from that client.
-    pub host: String,
+    pub(crate) host: String,
     /// Request path (no query): tells apart resources served under one prefix, such as
     /// one pull-point subscription among many.
-    pub path: String,
+    pub(crate) path: String,
     /// The client's address.
-    pub peer: std::net::IpAddr,
+    pub(crate) peer: std::net::IpAddr,
 }
 
 impl Default for RequestContext {
@@ -249,7 +249,7 @@ impl Default for RequestContext {
 }
 
 /// A boxed, sendable future: what object-safe service dispatch returns.
-pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// One generated service as the endpoint routes to it: its operation table and dispatcher.
 /// Each generated service module has `Service<S>` implementing this for any implementation

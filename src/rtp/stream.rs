@@ -45,7 +45,7 @@ impl Unit for RtpFrame {
 impl RtpFrame {
     /// The sender report for the moment this frame was captured (RFC 3550 s6.4.1: NTP and
     /// RTP timestamps of the same instant, counts as of this frame).
-    pub fn sender_info(&self) -> SenderInfo {
+    pub(crate) fn sender_info(&self) -> SenderInfo {
         SenderInfo {
             ssrc: self.ssrc,
             ntp: ntp_timestamp(self.wallclock),

@@ -17,9 +17,9 @@ use crate::auth::gate::{Attempt, Gate};
 /// What the hook sees of a request.
 #[derive(Clone, Copy, Debug)]
 pub struct AuthRequest<'a> {
-    pub peer: IpAddr,
-    pub method: &'a str,
-    pub uri: &'a str,
+    pub(crate) peer: IpAddr,
+    pub(crate) method: &'a str,
+    pub(crate) uri: &'a str,
     pub authorization: Option<&'a str>,
 }
 
@@ -72,7 +72,7 @@ where
 /// carries `uri="rtsp://cam/main/"`. Accepting the aggregate URL of the *same* stream lets it
 /// in without widening anything: the response is still bound to the method, the nonce and a
 /// URL of the stream being requested; a digest for `main` never opens `sub`.
-pub fn digest_uri_ok(param: &str, request: &str) -> bool {
+pub(crate) fn digest_uri_ok(param: &str, request: &str) -> bool {
     use super::session::{is_multicast_uri, stream_of_uri};
     if uri_matches(param, request) {
         return true;
@@ -90,7 +90,7 @@ pub fn digest_uri_ok(param: &str, request: &str) -> bool {
 /// has no qop branch); the nonce they use is bound to the client's address and lives
 /// `DIGEST_NONCE_LIFETIME`, and RTSP only serves viewing, so a replayed qop-less request can
 /// only show the stream to the same address that could already see it on the wire.
-pub const RTSP_POLICY: Policy = Policy {
+pub(crate) const RTSP_POLICY: Policy = Policy {
     allow_rfc2069: true,
     uri_ok: digest_uri_ok,
 };
@@ -106,7 +106,7 @@ pub struct DigestRtspAuth {
 
 impl DigestRtspAuth {
     /// Digest only.
-    pub fn new(gate: Arc<Gate>) -> Self {
+    pub(crate) fn new(gate: Arc<Gate>) -> Self {
         DigestRtspAuth {
             gate,
             basic_allowed: Box::new(|| false),
@@ -117,7 +117,7 @@ impl DigestRtspAuth {
     /// `WWW-Authenticate: Basic` after the Digest challenges (RFC 7235 s4.1: several
     /// challenges, the client picks; Digest first as the preferred one). When `allowed()` is
     /// false a Basic header is refused, and counted as a failure.
-    pub fn with_basic(mut self, allowed: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+    pub(crate) fn with_basic(mut self, allowed: impl Fn() -> bool + Send + Sync + 'static) -> Self {
         self.basic_allowed = Box::new(allowed);
         self
     }

@@ -41,10 +41,10 @@ use crate::rtp::{RtpHub, RtpViewer, RtpWatch};
 /// viewer (one more waiter registration, a mutex, on the hot path), an abort is a flag
 /// the runtime checks when it would poll the task anyway.
 #[derive(Debug)]
-pub struct Task(JoinHandle<()>);
+pub(crate) struct Task(JoinHandle<()>);
 
 impl Task {
-    pub fn spawn<F>(run: F) -> Task
+    pub(crate) fn spawn<F>(run: F) -> Task
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -52,7 +52,7 @@ impl Task {
     }
 
     /// The task has ended (do not poll it again).
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.0.is_finished()
     }
 }
@@ -73,13 +73,13 @@ impl Future for Task {
 }
 
 /// The stream as DESCRIBE and SETUP see it now.
-pub fn describe(hub: &RtpHub) -> StreamParams {
+pub(crate) fn describe(hub: &RtpHub) -> StreamParams {
     StreamParams::of(hub.description(), hub.packer(|p| p.ssrc()))
 }
 
 /// As [`describe`], once the stream's parameter sets are current or `wait` has passed (a
 /// stream that just started, or whose encoder is being reconfigured).
-pub async fn describe_when_ready(hub: &RtpHub, wait: Duration) -> StreamParams {
+pub(crate) async fn describe_when_ready(hub: &RtpHub, wait: Duration) -> StreamParams {
     let desc = match tokio::time::timeout(wait, hub.described()).await {
         Ok(d) => d,
         Err(_) => hub.description(),
@@ -91,7 +91,7 @@ pub async fn describe_when_ready(hub: &RtpHub, wait: Duration) -> StreamParams {
 /// number and RTP timestamp of the first packet it will send, waiting up to
 /// [`session::RTP_INFO_WAIT`] for a frame (a viewer that starts at the next IDR). `None`
 /// when nothing came in time.
-pub async fn rtp_info(watch: &RtpWatch, request_uri: &str) -> Option<String> {
+pub(crate) async fn rtp_info(watch: &RtpWatch, request_uri: &str) -> Option<String> {
     let first = tokio::time::timeout(session::RTP_INFO_WAIT, watch.first())
         .await
         .ok()
@@ -104,17 +104,17 @@ pub async fn rtp_info(watch: &RtpWatch, request_uri: &str) -> Option<String> {
 
 /// Where a UDP sender sends: RTP and RTCP sockets and destinations (RFC 3550 s11: RTCP on
 /// the port after RTP's).
-pub struct UdpDest<'a> {
-    pub rtp: &'a UdpSocket,
-    pub rtp_to: SocketAddr,
-    pub rtcp: &'a UdpSocket,
-    pub rtcp_to: SocketAddr,
+pub(crate) struct UdpDest<'a> {
+    pub(crate) rtp: &'a UdpSocket,
+    pub(crate) rtp_to: SocketAddr,
+    pub(crate) rtcp: &'a UdpSocket,
+    pub(crate) rtcp_to: SocketAddr,
 }
 
 /// Sends a viewer's frames over UDP, paced, with sender reports, until its [`Task`] is
 /// dropped or the viewer is kicked. Unicast viewers share the server's socket pair; a
 /// multicast group's one viewer sends to the group from its own socket.
-pub async fn send_udp(viewer: RtpViewer, dest: UdpDest<'_>, mut reports: SrSchedule) {
+pub(crate) async fn send_udp(viewer: RtpViewer, dest: UdpDest<'_>, mut reports: SrSchedule) {
     let mut pacer = Pacer::new();
     while let Ok(f) = viewer.next().await {
         pacer.start_frame(f.stream_rate, f.bytes + viewer.queued_bytes());
@@ -131,7 +131,7 @@ pub async fn send_udp(viewer: RtpViewer, dest: UdpDest<'_>, mut reports: SrSched
 /// Writes `f` interleaved on `rtp` (its packets) and `rtcp` (`sr`, if one is due, first) in
 /// one `writev` (RFC 2326 s10.12: `$`, channel, 16-bit length, packet). Returns the bytes
 /// written.
-pub async fn write_interleaved<W: AsyncWrite + Unpin>(
+pub(crate) async fn write_interleaved<W: AsyncWrite + Unpin>(
     wr: &mut W,
     f: &RtpFrame,
     sr: Option<&Bytes>,

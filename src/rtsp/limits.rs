@@ -5,49 +5,49 @@ use std::time::Duration;
 
 /// Largest request head (request line + headers) we buffer; larger gets 400 and a close.
 /// Real RTSP requests are < 1 KiB; Digest Authorization headers are the longest part.
-pub const MAX_REQUEST_HEAD: usize = 8 * 1024;
+pub(crate) const MAX_REQUEST_HEAD: usize = 8 * 1024;
 /// Largest request body (SET_PARAMETER/GET_PARAMETER bodies, HTTP tunnel POST chunks).
-pub const MAX_BODY: usize = 16 * 1024;
+pub(crate) const MAX_BODY: usize = 16 * 1024;
 /// Most header lines in one request.
-pub const MAX_HEADERS: usize = 32;
+pub(crate) const MAX_HEADERS: usize = 32;
 /// Most concurrent RTSP connections (TCP), across all clients.
-pub const MAX_CONNECTIONS: usize = 1024;
+pub(crate) const MAX_CONNECTIONS: usize = 1024;
 /// Most concurrent RTSP connections from one IP address (issue 14.3: one address held all
 /// 1,024). An NVR opens one per stream it records; 32 leaves room for many profiles.
-pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 32;
+pub(crate) const MAX_CONNECTIONS_PER_ADDRESS: usize = 32;
 /// Connections that unauthenticated clients from addresses already holding one cannot take:
 /// kept for new addresses and for addresses that authenticated recently (see `conn_slots`).
-pub const RESERVED_CONNECTIONS: usize = 64;
+pub(crate) const RESERVED_CONNECTIONS: usize = 64;
 /// A connection that has made no authenticated request this long after it was accepted is
 /// closed. A 401 is not progress (issue 14.3: an OPTIONS answered 401 every 25 s held a slot
 /// for ever). Long enough for a person to type a password into a player's prompt.
-pub const UNAUTHENTICATED_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const UNAUTHENTICATED_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long an address that authenticated may still use the reserved connections.
-pub const TRUSTED_MEMORY: Duration = Duration::from_secs(600);
+pub(crate) const TRUSTED_MEMORY: Duration = Duration::from_secs(600);
 /// A reply (or a tunnel's HTTP answer) that cannot be written in this long closes the
 /// connection (issue 14.8: a peer that does not read must not hold anything up).
-pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most sessions one connection may create (RFC 2326 allows several; cameras need one).
-pub const MAX_SESSIONS_PER_CONNECTION: usize = 4;
+pub(crate) const MAX_SESSIONS_PER_CONNECTION: usize = 4;
 /// A connection that sends nothing and has no playing session for this long is closed.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A request head must be complete this long after its first byte (slowloris).
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Session timeout announced in SETUP (`Session: id;timeout=60`, RFC 2326 s12.37) and enforced
 /// for streams without their own (`StreamParams::session_timeout`).
-pub const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Sender reports go out at least this often (issue 3: <= 5 s; RFC 3550 s6.2 suggests 5 s).
-pub const SR_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const SR_INTERVAL: Duration = Duration::from_secs(5);
 /// How long DESCRIBE waits for a stream's first SPS/PPS before answering without them.
-pub const DESCRIBE_PARAMS_WAIT: Duration = Duration::from_secs(2);
+pub(crate) const DESCRIBE_PARAMS_WAIT: Duration = Duration::from_secs(2);
 /// Kernel send buffer for a TCP viewer: holds at least one large IDR (RFC-agnostic sizing).
-pub const TCP_SNDBUF: usize = 512 * 1024;
+pub(crate) const TCP_SNDBUF: usize = 512 * 1024;
 /// TCP_NOTSENT_LOWAT of TCP viewers: the kernel keeps at most this much *unsent* data queued
 /// past what it is sending, so backlog stays in our per-viewer queue where whole-frame drop
 /// decisions are made, not in an opaque kernel buffer.
-pub const TCP_NOTSENT_LOWAT: u32 = 128 * 1024;
+pub(crate) const TCP_NOTSENT_LOWAT: u32 = 128 * 1024;
 /// Bytes of session id randomness (>= 64 bits, issue 3; RFC 2326 s12.37 wants unguessable).
-pub const SESSION_ID_BYTES: usize = 12;
+pub(crate) const SESSION_ID_BYTES: usize = 12;
 
 /// Runtime-adjustable limits; defaults are the constants above.
 #[derive(Clone, Debug)]
@@ -88,7 +88,7 @@ impl Default for Limits {
 
 impl Limits {
     /// The connection admission policy these limits describe.
-    pub fn slot_policy(&self) -> crate::conn_slots::SlotPolicy {
+    pub(crate) fn slot_policy(&self) -> crate::conn_slots::SlotPolicy {
         crate::conn_slots::SlotPolicy {
             max_connections: self.max_connections,
             max_per_address: self.max_connections_per_address,

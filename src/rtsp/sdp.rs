@@ -17,17 +17,17 @@ use crate::stream::{Description, MulticastConfig};
 /// its RTP packing.
 #[derive(Clone, Debug, Default)]
 pub struct StreamParams {
-    pub sps: Option<Bytes>,
-    pub pps: Option<Bytes>,
-    pub framerate: Option<f64>,
-    pub ssrc: u32,
-    pub multicast: Option<MulticastConfig>,
+    pub(crate) sps: Option<Bytes>,
+    pub(crate) pps: Option<Bytes>,
+    pub(crate) framerate: Option<f64>,
+    pub(crate) ssrc: u32,
+    pub(crate) multicast: Option<MulticastConfig>,
     /// Session timeout SETUP announces and the server enforces (`None`: server default).
-    pub session_timeout: Option<std::time::Duration>,
+    pub(crate) session_timeout: Option<std::time::Duration>,
 }
 
 impl StreamParams {
-    pub fn of(d: Description, ssrc: u32) -> Self {
+    pub(crate) fn of(d: Description, ssrc: u32) -> Self {
         Self {
             sps: d.sps,
             pps: d.pps,
@@ -40,7 +40,7 @@ impl StreamParams {
 }
 
 /// Control URL of the single video track, relative to Content-Base (RFC 2326 C.1.1).
-pub const TRACK_CONTROL: &str = "trackID=0";
+pub(crate) const TRACK_CONTROL: &str = "trackID=0";
 
 /// Builds the session description of one stream.
 ///
@@ -58,7 +58,7 @@ pub const TRACK_CONTROL: &str = "trackID=0";
 /// and GStreamer's rtspsrc sees the group and asks for multicast (it reads the media-level
 /// `c=` and then the session-level one, keeping the last, so a session-level null address
 /// would hide the group).
-pub fn describe(
+pub(crate) fn describe(
     params: &StreamParams,
     name: &str,
     origin_addr: &str,

@@ -40,12 +40,12 @@ use crate::rtp::{RtpHub, RtpRegistry, RtpViewer, RtpWatch};
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// RTSP listen address (camera: port 554; PC default 8554).
-    pub bind: SocketAddr,
+    pub(crate) bind: SocketAddr,
     /// RTP port of the server's UDP pair (RTCP is the next port); 0 picks a free even pair.
-    pub udp_rtp_port: u16,
+    pub(crate) udp_rtp_port: u16,
     pub limits: Limits,
     /// RTCP SDES CNAME (RFC 3550 s6.5.1).
-    pub cname: String,
+    pub(crate) cname: String,
 }
 
 impl ServerConfig {
@@ -84,7 +84,7 @@ pub struct ServerMetrics {
     /// PLAYs served by multicast (joins of a stream's group), since start.
     pub sessions_multicast_total: u64,
     /// Requests answered with a 4xx/5xx status.
-    pub requests_rejected: u64,
+    pub(crate) requests_rejected: u64,
 }
 
 /// What a connection's reader sends its writer, in order: a PLAY's reply is written before
@@ -230,7 +230,7 @@ impl RtspServer {
 
     /// A handle that starts and stops multicast without an RTSP session (ONVIF
     /// Start/StopMulticastStreaming). It does not keep the server alive.
-    pub fn multicast_control(&self) -> MulticastControl {
+    pub(crate) fn multicast_control(&self) -> MulticastControl {
         MulticastControl {
             shared: Arc::downgrade(&self.shared),
         }
@@ -929,7 +929,7 @@ impl std::fmt::Debug for Shared {
 impl MulticastControl {
     /// Starts multicasting `stream` (a registry name) to its hub's group and holds it for
     /// that path until [`MulticastControl::stop`]; already running is fine.
-    pub fn start(&self, stream: &str) -> Result<(), MulticastError> {
+    pub(crate) fn start(&self, stream: &str) -> Result<(), MulticastError> {
         let (shared, hub, group, ttl) = self.resolve(stream)?;
         // No RTP-Info to announce: the sender starts at once (its gate dropped).
         join_multicast(&shared, &hub, start_session(stream), group, ttl);
@@ -938,7 +938,7 @@ impl MulticastControl {
 
     /// Replaces `stream`'s running sender by one to the hub's current group (after its
     /// configuration changed), keeping the sessions that hold it. Returns whether one ran.
-    pub fn restart(&self, stream: &str) -> Result<bool, MulticastError> {
+    pub(crate) fn restart(&self, stream: &str) -> Result<bool, MulticastError> {
         let (shared, hub, group, ttl) = self.resolve(stream)?;
         let Some(old) = lock(&shared.multicast).remove(hub.name()) else {
             return Ok(false);
@@ -973,7 +973,7 @@ impl MulticastControl {
 
     /// Stops what [`MulticastControl::start`] started for `stream` (RTSP multicast sessions
     /// and other paths of the same hub keep the sender). Returns whether it was started.
-    pub fn stop(&self, stream: &str) -> bool {
+    pub(crate) fn stop(&self, stream: &str) -> bool {
         let Some(shared) = self.shared.upgrade() else {
             return false;
         };

@@ -6,7 +6,7 @@
 
 /// Lower transport of an `RTP/AVP` spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lower {
+pub(crate) enum Lower {
     /// `RTP/AVP` or `RTP/AVP/UDP`.
     Udp,
     /// `RTP/AVP/TCP`: interleaved on the RTSP connection (s10.12).
@@ -15,23 +15,23 @@ pub enum Lower {
 
 /// One transport spec of the (comma-separated, preference-ordered) header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TransportSpec {
+pub(crate) struct TransportSpec {
     /// The spec exactly as sent, for echoing.
-    pub raw: String,
-    pub lower: Option<Lower>,
-    pub multicast: bool,
-    pub destination: Option<String>,
-    pub interleaved: Option<(u8, u8)>,
-    pub client_port: Option<(u16, u16)>,
-    pub port: Option<(u16, u16)>,
-    pub ttl: Option<u8>,
+    pub(crate) raw: String,
+    pub(crate) lower: Option<Lower>,
+    pub(crate) multicast: bool,
+    pub(crate) destination: Option<String>,
+    pub(crate) interleaved: Option<(u8, u8)>,
+    pub(crate) client_port: Option<(u16, u16)>,
+    pub(crate) port: Option<(u16, u16)>,
+    pub(crate) ttl: Option<u8>,
     /// `mode=` value without quotes, lower-cased (`play` when absent, s12.39).
-    pub mode: Option<String>,
+    pub(crate) mode: Option<String>,
 }
 
 /// Why a Transport header cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
+pub(crate) enum TransportError {
     #[error("empty Transport header")]
     Empty,
     #[error("malformed Transport parameter")]
@@ -40,7 +40,7 @@ pub enum TransportError {
 
 /// Parses every spec of the header. Specs with an unknown protocol get `lower: None` rather
 /// than an error, so the caller can skip to the next alternative (s12.39).
-pub fn parse(header: &str) -> Result<Vec<TransportSpec>, TransportError> {
+pub(crate) fn parse(header: &str) -> Result<Vec<TransportSpec>, TransportError> {
     let mut out = Vec::new();
     for raw in header.split(',') {
         let raw = raw.trim();
@@ -114,13 +114,13 @@ fn pair(v: &str) -> Result<(u16, u16), TransportError> {
 
 impl TransportSpec {
     /// True if this spec asks to play (not record): `mode` absent or `play`.
-    pub fn is_play(&self) -> bool {
+    pub(crate) fn is_play(&self) -> bool {
         self.mode.as_deref().is_none_or(|m| m == "play")
     }
 
     /// The Transport reply for an interleaved spec: the request echoed, with the default
     /// channels appended if the client named none.
-    pub fn interleaved_reply(&self, channels: (u8, u8)) -> String {
+    pub(crate) fn interleaved_reply(&self, channels: (u8, u8)) -> String {
         if self.interleaved.is_some() {
             self.raw.clone()
         } else {
@@ -130,7 +130,7 @@ impl TransportSpec {
 }
 
 /// The Transport reply for UDP unicast (s12.39): client and server port pairs and our SSRC.
-pub fn udp_reply(client: (u16, u16), server: (u16, u16), ssrc: u32) -> String {
+pub(crate) fn udp_reply(client: (u16, u16), server: (u16, u16), ssrc: u32) -> String {
     format!(
         "RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc={:08X}",
         client.0, client.1, server.0, server.1, ssrc
@@ -138,7 +138,7 @@ pub fn udp_reply(client: (u16, u16), server: (u16, u16), ssrc: u32) -> String {
 }
 
 /// The Transport reply for multicast (s12.39): the stream's group, ports and TTL.
-pub fn multicast_reply(group: std::net::Ipv4Addr, port: u16, ttl: u8, ssrc: u32) -> String {
+pub(crate) fn multicast_reply(group: std::net::Ipv4Addr, port: u16, ttl: u8, ssrc: u32) -> String {
     format!(
         "RTP/AVP;multicast;destination={group};port={}-{};ttl={ttl};ssrc={ssrc:08X}",
         port,

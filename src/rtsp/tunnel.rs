@@ -18,30 +18,30 @@ use base64::engine::general_purpose::STANDARD;
 use tokio::io::{AsyncRead, ReadBuf};
 
 /// Longest `x-sessioncookie` accepted (clients use 22-32 characters).
-pub const MAX_COOKIE_LEN: usize = 128;
+pub(crate) const MAX_COOKIE_LEN: usize = 128;
 
 /// The two halves of a tunnel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TunnelRole {
+pub(crate) enum TunnelRole {
     Get,
     Post,
 }
 
 /// A parsed HTTP request head that opens a tunnel half.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TunnelHead {
-    pub role: TunnelRole,
-    pub path: String,
-    pub cookie: String,
+pub(crate) struct TunnelHead {
+    pub(crate) role: TunnelRole,
+    pub(crate) path: String,
+    pub(crate) cookie: String,
     /// The head's `Authorization` header, if any (the tunnel is bound to its user).
-    pub authorization: Option<String>,
+    pub(crate) authorization: Option<String>,
     /// Bytes the head used (the POST body follows).
-    pub head_len: usize,
+    pub(crate) head_len: usize,
 }
 
 /// Why an HTTP head cannot open a tunnel (answered `400`, connection closed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TunnelError {
+pub(crate) enum TunnelError {
     #[error("not an HTTP GET/POST request")]
     NotHttp,
     #[error("missing or bad x-sessioncookie")]
@@ -51,12 +51,12 @@ pub enum TunnelError {
 }
 
 /// True if `buf` starts like an HTTP request line we tunnel (checked before RTSP parsing).
-pub fn looks_like_http(buf: &[u8]) -> bool {
+pub(crate) fn looks_like_http(buf: &[u8]) -> bool {
     buf.starts_with(b"GET ") || buf.starts_with(b"POST ")
 }
 
 /// Parses a complete HTTP/1.x head (up to and including the blank line).
-pub fn parse_head(head: &[u8], max_headers: usize) -> Result<TunnelHead, TunnelError> {
+pub(crate) fn parse_head(head: &[u8], max_headers: usize) -> Result<TunnelHead, TunnelError> {
     let text = std::str::from_utf8(head).map_err(|_| TunnelError::NotHttp)?;
     let mut lines = text.split("\r\n");
     let request_line = lines.next().ok_or(TunnelError::NotHttp)?;
@@ -100,19 +100,19 @@ pub fn parse_head(head: &[u8], max_headers: usize) -> Result<TunnelHead, TunnelE
 }
 
 /// The answer to the GET half.
-pub const GET_RESPONSE: &[u8] = b"HTTP/1.0 200 OK\r\nServer: nvt\r\nConnection: close\r\n\
+pub(crate) const GET_RESPONSE: &[u8] = b"HTTP/1.0 200 OK\r\nServer: nvt\r\nConnection: close\r\n\
 Cache-Control: no-store\r\nPragma: no-cache\r\nContent-Type: application/x-rtsp-tunnelled\r\n\r\n";
 
 /// Decodes a stream of base64 (4-character groups, whitespace ignored, padding allowed at the
 /// end of every request as clients encode each request separately).
 #[derive(Debug, Default)]
-pub struct Base64Decoder {
+pub(crate) struct Base64Decoder {
     pending: Vec<u8>,
 }
 
 impl Base64Decoder {
     /// Feeds encoded bytes; appends what decodes to `out`. Invalid base64 is an error.
-    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), base64::DecodeError> {
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), base64::DecodeError> {
         self.pending
             .extend(input.iter().copied().filter(|b| !b.is_ascii_whitespace()));
         let whole = self.pending.len() / 4 * 4;
@@ -125,7 +125,7 @@ impl Base64Decoder {
 }
 
 /// An `AsyncRead` that base64-decodes what it reads (the POST half).
-pub struct Base64Reader<R> {
+pub(crate) struct Base64Reader<R> {
     inner: R,
     decoder: Base64Decoder,
     out: Vec<u8>,
@@ -134,7 +134,7 @@ pub struct Base64Reader<R> {
 
 impl<R> Base64Reader<R> {
     /// `initial` is body bytes that arrived with the POST head.
-    pub fn new(inner: R, initial: &[u8]) -> std::io::Result<Self> {
+    pub(crate) fn new(inner: R, initial: &[u8]) -> std::io::Result<Self> {
         let mut r = Self {
             inner,
             decoder: Base64Decoder::default(),

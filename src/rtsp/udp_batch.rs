@@ -28,7 +28,7 @@ const MAX_BATCH: usize = 64;
 static MMSG_BROKEN: AtomicBool = AtomicBool::new(false);
 
 /// Sends all `packets` to `dest`; returns the bytes sent.
-pub async fn send_all(sock: &UdpSocket, packets: &[Bytes], dest: SocketAddr) -> io::Result<usize> {
+pub(crate) async fn send_all(sock: &UdpSocket, packets: &[Bytes], dest: SocketAddr) -> io::Result<usize> {
     let mut bytes = 0;
     let mut rest = packets;
     while !rest.is_empty() {
@@ -58,7 +58,7 @@ pub async fn send_all(sock: &UdpSocket, packets: &[Bytes], dest: SocketAddr) -> 
 }
 
 /// Sends `packets` to `dest` as `pacer` allows, sleeping in between; returns the bytes sent.
-pub async fn send_paced(
+pub(crate) async fn send_paced(
     sock: &UdpSocket,
     pacer: &mut Pacer,
     packets: &[Bytes],

@@ -21,7 +21,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn from_raw(rc: i32) -> ErrorCode {
+    pub(crate) fn from_raw(rc: i32) -> ErrorCode {
         match rc {
             ffi::NVT_ERR_INVALID_ARG => ErrorCode::InvalidArg,
             ffi::NVT_ERR_NOT_INIT => ErrorCode::NotInit,
@@ -43,7 +43,7 @@ impl ErrorCode {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{call} failed: {message} ({code:?})")]
 pub struct SdkError {
-    pub call: &'static str,
+    pub(crate) call: &'static str,
     pub code: ErrorCode,
     message: String,
 }

@@ -57,14 +57,14 @@ impl Sdk {
         })
     }
 
-    pub fn focus_move_continuous(&self, vi: u32, speed: i32) -> Result<(), SdkError> {
+    pub(crate) fn focus_move_continuous(&self, vi: u32, speed: i32) -> Result<(), SdkError> {
         // SAFETY: plain value arguments.
         check("NVT_FOCUS_MoveContinuous", unsafe {
             ffi::NVT_FOCUS_MoveContinuous(vi, speed)
         })
     }
 
-    pub fn focus_stop(&self, vi: u32) -> Result<(), SdkError> {
+    pub(crate) fn focus_stop(&self, vi: u32) -> Result<(), SdkError> {
         // SAFETY: plain value argument.
         check("NVT_FOCUS_Stop", unsafe { ffi::NVT_FOCUS_Stop(vi) })
     }

@@ -49,7 +49,7 @@ pub struct Range {
 }
 
 impl Range {
-    pub fn contains(&self, v: i32) -> bool {
+    pub(crate) fn contains(&self, v: i32) -> bool {
         v >= self.min && v <= self.max
     }
 }
@@ -57,20 +57,20 @@ impl Range {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IspRange {
     pub brightness: Range,
-    pub contrast: Range,
-    pub saturation: Range,
-    pub sharpness: Range,
-    pub backlight_level: Range,
-    pub wdr_level: Range,
-    pub exposure_time_us: Range,
-    pub gain: Range,
-    pub wb_cr_gain: Range,
-    pub wb_cb_gain: Range,
-    pub ircut_modes: Vec<IrCutMode>,
-    pub has_backlight: bool,
-    pub has_wdr: bool,
-    pub exposure_modes: Vec<AutoMode>,
-    pub wb_modes: Vec<AutoMode>,
+    pub(crate) contrast: Range,
+    pub(crate) saturation: Range,
+    pub(crate) sharpness: Range,
+    pub(crate) backlight_level: Range,
+    pub(crate) wdr_level: Range,
+    pub(crate) exposure_time_us: Range,
+    pub(crate) gain: Range,
+    pub(crate) wb_cr_gain: Range,
+    pub(crate) wb_cb_gain: Range,
+    pub(crate) ircut_modes: Vec<IrCutMode>,
+    pub(crate) has_backlight: bool,
+    pub(crate) has_wdr: bool,
+    pub(crate) exposure_modes: Vec<AutoMode>,
+    pub(crate) wb_modes: Vec<AutoMode>,
 }
 
 fn range(r: ffi::NVT_RANGE_S) -> Range {

@@ -32,22 +32,22 @@ pub use venc::{Codec, EncoderAttr, EncoderCaps, EncoderChannel, H264Profile, Rat
 /// Identity and size of the camera, as the SDK reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SdkVersion {
-    pub sdk_name: String,
-    pub sdk_version: String,
-    pub chip_model: String,
-    pub manufacturer: String,
-    pub serial: String,
+    pub(crate) sdk_name: String,
+    pub(crate) sdk_version: String,
+    pub(crate) chip_model: String,
+    pub(crate) manufacturer: String,
+    pub(crate) serial: String,
     pub video_source_count: u32,
-    pub max_venc_channels: u32,
+    pub(crate) max_venc_channels: u32,
 }
 
 /// A sensor (video source) of the camera.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VideoSourceInfo {
-    pub name: String,
-    pub width: u32,
-    pub height: u32,
-    pub max_fps: u32,
+    pub(crate) name: String,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) max_fps: u32,
 }
 
 /// A handle on the initialised SDK. Cheap to clone; the SDK exits when the last clone drops.
@@ -110,7 +110,7 @@ impl Sdk {
         })
     }
 
-    pub fn video_source(&self, vi: u32) -> Result<VideoSourceInfo, SdkError> {
+    pub(crate) fn video_source(&self, vi: u32) -> Result<VideoSourceInfo, SdkError> {
         let mut info = ffi::NVT_VI_INFO_S::default();
         // SAFETY: `info` is a valid, writable struct of the type the function fills.
         check("NVT_VI_GetInfo", unsafe {
@@ -169,7 +169,7 @@ impl Sdk {
 
 /// Largest JPEG the wrapper will allocate for: far above any sane snapshot, low enough that a
 /// broken port cannot make the daemon allocate without bound.
-pub const MAX_SNAPSHOT_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_SNAPSHOT_BYTES: usize = 32 * 1024 * 1024;
 
 /// Turns an SDK return code into a `Result`.
 fn check(call: &'static str, rc: i32) -> Result<(), SdkError> {

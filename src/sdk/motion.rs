@@ -14,12 +14,12 @@ pub const MAX_ROWS: u32 = ffi::NVT_MD_MAX_ROWS;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MotionAttr {
     pub enabled: bool,
-    pub cols: u32,
-    pub rows: u32,
+    pub(crate) cols: u32,
+    pub(crate) rows: u32,
     /// 0 (least) to 100 (most sensitive).
-    pub sensitivity: u32,
+    pub(crate) sensitivity: u32,
     /// One bitmask per row: bit c set means cell (c, row) is watched. `rows` entries.
-    pub mask: Vec<u32>,
+    pub(crate) mask: Vec<u32>,
     /// Motion is reported when at least this many watched cells move.
     pub min_cells: u32,
 }
@@ -52,13 +52,13 @@ impl MotionAttr {
 /// The analysis of one frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MotionResult {
-    pub seq: u32,
+    pub(crate) seq: u32,
     pub pts: Duration,
-    pub wallclock: SystemTime,
+    pub(crate) wallclock: SystemTime,
     pub motion: bool,
-    pub active_cells: u32,
+    pub(crate) active_cells: u32,
     /// One bitmask per grid row: bit c set means cell (c, row) moved.
-    pub cells: Vec<u32>,
+    pub(crate) cells: Vec<u32>,
 }
 
 impl Sdk {
@@ -77,7 +77,7 @@ impl Sdk {
         })
     }
 
-    pub fn set_motion_attr(&self, vi: u32, attr: &MotionAttr) -> Result<(), SdkError> {
+    pub(crate) fn set_motion_attr(&self, vi: u32, attr: &MotionAttr) -> Result<(), SdkError> {
         let mut raw = ffi::NVT_MD_ATTR_S {
             enable: attr.enabled.into(),
             cols: attr.cols,

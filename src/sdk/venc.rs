@@ -52,13 +52,13 @@ pub struct EncoderAttr {
 pub struct EncoderCaps {
     pub codecs: Vec<Codec>,
     pub h264_profiles: Vec<H264Profile>,
-    pub rc_modes: Vec<RateControl>,
+    pub(crate) rc_modes: Vec<RateControl>,
     /// Largest first.
     pub resolutions: Vec<(u32, u32)>,
-    pub fps: (u32, u32),
-    pub bitrate_kbps: (u32, u32),
-    pub gop: (u32, u32),
-    pub qp: (u32, u32),
+    pub(crate) fps: (u32, u32),
+    pub(crate) bitrate_kbps: (u32, u32),
+    pub(crate) gop: (u32, u32),
+    pub(crate) qp: (u32, u32),
 }
 
 fn bits<T: Copy>(mask: u32, all: &[(u32, T)]) -> Vec<T> {
@@ -206,7 +206,7 @@ impl EncoderChannel {
     }
 
     /// Makes the next frame an IDR.
-    pub fn request_idr(&self) -> Result<(), SdkError> {
+    pub(crate) fn request_idr(&self) -> Result<(), SdkError> {
         // SAFETY: plain value arguments.
         check("NVT_VENC_RequestIDR", unsafe {
             ffi::NVT_VENC_RequestIDR(self.chn)

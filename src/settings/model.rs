@@ -9,21 +9,21 @@ use crate::auth::UserLevel;
 use crate::sdk::{H264Profile, IspAttr, RateControl};
 
 /// Version of the file layout; bumped on an incompatible change (with a migration).
-pub const SETTINGS_FORMAT: u32 = 1;
+pub(crate) const SETTINGS_FORMAT: u32 = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    pub format: u32,
+    pub(crate) format: u32,
     pub device: DeviceSettings,
     /// Empty only before first start completes: the daemon then creates the administrator.
     pub users: Vec<User>,
     pub network: NetworkSettings,
-    pub time: TimeSettings,
+    pub(crate) time: TimeSettings,
     pub discovery: DiscoverySettings,
     pub media: MediaSettings,
     /// One entry per video source.
-    pub imaging: Vec<ImagingSettings>,
+    pub(crate) imaging: Vec<ImagingSettings>,
     pub events: EventSettings,
 }
 
@@ -52,11 +52,11 @@ pub struct User {
 pub struct NetworkSettings {
     /// None: report the host's own name.
     pub hostname: Option<String>,
-    pub dns: DnsSettings,
-    pub ntp: NtpSettings,
-    pub default_gateway: Vec<String>,
+    pub(crate) dns: DnsSettings,
+    pub(crate) ntp: NtpSettings,
+    pub(crate) default_gateway: Vec<String>,
     /// Accept Basic auth on RTSP and snapshot endpoints (Digest is always on).
-    pub allow_basic_auth: bool,
+    pub(crate) allow_basic_auth: bool,
     /// Ports set by ONVIF SetNetworkProtocols; they win over the command line and config
     /// file, so a port an NVR configured survives restarts.
     #[serde(default)]
@@ -69,7 +69,7 @@ pub struct ProtocolSettings {
     /// None: the `--http-port` of the command line or config file.
     pub http_port: Option<u16>,
     /// None: the `--rtsp-port` of the command line or config file.
-    pub rtsp_port: Option<u16>,
+    pub(crate) rtsp_port: Option<u16>,
     /// false: no RTSP server (streams stay configured; GetStreamUri still answers).
     pub rtsp_enabled: bool,
 }
@@ -86,35 +86,35 @@ impl Default for ProtocolSettings {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DnsSettings {
-    pub from_dhcp: bool,
-    pub search_domains: Vec<String>,
-    pub servers: Vec<String>,
+pub(crate) struct DnsSettings {
+    pub(crate) from_dhcp: bool,
+    pub(crate) search_domains: Vec<String>,
+    pub(crate) servers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NtpSettings {
-    pub from_dhcp: bool,
-    pub servers: Vec<String>,
+pub(crate) struct NtpSettings {
+    pub(crate) from_dhcp: bool,
+    pub(crate) servers: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DateTimeType {
+pub(crate) enum DateTimeType {
     Manual,
     Ntp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TimeSettings {
-    pub date_time_type: DateTimeType,
-    pub daylight_savings: bool,
+pub(crate) struct TimeSettings {
+    pub(crate) date_time_type: DateTimeType,
+    pub(crate) daylight_savings: bool,
     /// POSIX TZ string, e.g. "CET-1CEST,M3.5.0,M10.5.0/3".
-    pub timezone: String,
+    pub(crate) timezone: String,
     /// SetSystemDateAndTime on a host whose clock nvt must not change: seconds added to the
     /// host clock when reporting the camera's time.
-    pub clock_offset_secs: i64,
+    pub(crate) clock_offset_secs: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ pub enum DiscoveryMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscoverySettings {
-    pub mode: DiscoveryMode,
+    pub(crate) mode: DiscoveryMode,
     /// Scopes added by clients (AddScopes/SetScopes), beyond the fixed ones and the name
     /// and location scopes (which live in `device`).
     pub extra_scopes: Vec<String>,
@@ -141,83 +141,83 @@ pub struct DiscoverySettings {
 #[serde(deny_unknown_fields)]
 pub struct MediaSettings {
     pub profiles: Vec<Profile>,
-    pub video_sources: Vec<VideoSourceConfig>,
+    pub(crate) video_sources: Vec<VideoSourceConfig>,
     pub video_encoders: Vec<VideoEncoderConfig>,
-    pub metadata: Vec<MetadataConfig>,
+    pub(crate) metadata: Vec<MetadataConfig>,
 }
 
 /// A media profile: a named combination of configurations (ONVIF `tt:Profile`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    pub token: String,
-    pub name: String,
+    pub(crate) token: String,
+    pub(crate) name: String,
     /// Fixed profiles cannot be deleted.
-    pub fixed: bool,
-    pub video_source: Option<String>,
+    pub(crate) fixed: bool,
+    pub(crate) video_source: Option<String>,
     pub video_encoder: Option<String>,
-    pub metadata: Option<String>,
+    pub(crate) metadata: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VideoSourceConfig {
-    pub token: String,
-    pub name: String,
+pub(crate) struct VideoSourceConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
     /// SDK video source index.
-    pub source: u32,
-    pub bounds: Bounds,
+    pub(crate) source: u32,
+    pub(crate) bounds: Bounds,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Bounds {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
+pub(crate) struct Bounds {
+    pub(crate) x: u32,
+    pub(crate) y: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
 }
 
 /// One encoder configuration drives one SDK encoder channel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VideoEncoderConfig {
-    pub token: String,
-    pub name: String,
+    pub(crate) token: String,
+    pub(crate) name: String,
     /// SDK encoder channel.
-    pub channel: u32,
+    pub(crate) channel: u32,
     pub width: u32,
     pub height: u32,
     pub fps: u32,
-    pub bitrate_kbps: u32,
-    pub rate_control: RateControl,
+    pub(crate) bitrate_kbps: u32,
+    pub(crate) rate_control: RateControl,
     pub gop: u32,
-    pub h264_profile: H264Profile,
+    pub(crate) h264_profile: H264Profile,
     /// ONVIF Quality (0..=10 here); mapped to the quantiser for constant-QP rate control.
-    pub quality: u32,
-    pub multicast: Multicast,
+    pub(crate) quality: u32,
+    pub(crate) multicast: Multicast,
     /// RTSP session timeout advertised for streams of this configuration.
     pub session_timeout_secs: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Multicast {
-    pub address: String,
-    pub port: u16,
-    pub ttl: u8,
-    pub auto_start: bool,
+pub(crate) struct Multicast {
+    pub(crate) address: String,
+    pub(crate) port: u16,
+    pub(crate) ttl: u8,
+    pub(crate) auto_start: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MetadataConfig {
-    pub token: String,
-    pub name: String,
-    pub analytics: bool,
-    pub events: bool,
-    pub multicast: Multicast,
-    pub session_timeout_secs: u32,
+pub(crate) struct MetadataConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
+    pub(crate) analytics: bool,
+    pub(crate) events: bool,
+    pub(crate) multicast: Multicast,
+    pub(crate) session_timeout_secs: u32,
 }
 
 /// Image settings of one video source: the ISP in the SDK's units, and motion detection.
@@ -228,20 +228,20 @@ pub struct MetadataConfig {
 #[serde(deny_unknown_fields)]
 pub struct ImagingSettings {
     /// Video source token this applies to.
-    pub source_token: String,
-    pub isp: IspAttr,
-    pub motion: MotionSettings,
+    pub(crate) source_token: String,
+    pub(crate) isp: IspAttr,
+    pub(crate) motion: MotionSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MotionSettings {
-    pub enabled: bool,
+pub(crate) struct MotionSettings {
+    pub(crate) enabled: bool,
     /// 0..=100.
-    pub sensitivity: u32,
+    pub(crate) sensitivity: u32,
     /// Motion must hold this long before it is reported, and stop this long before its end
     /// is, so one noisy frame raises no event.
-    pub debounce_ms: u32,
+    pub(crate) debounce_ms: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,13 +263,13 @@ impl Default for MotionSettings {
     }
 }
 
-pub const MAIN_PROFILE: &str = "main";
-pub const SUB_PROFILE: &str = "sub";
-pub const VIDEO_SOURCE_CONFIG: &str = "vsc0";
+pub(crate) const MAIN_PROFILE: &str = "main";
+pub(crate) const SUB_PROFILE: &str = "sub";
+pub(crate) const VIDEO_SOURCE_CONFIG: &str = "vsc0";
 pub const VIDEO_SOURCE: &str = "vs0";
-pub const MAIN_ENCODER: &str = "venc_main";
-pub const SUB_ENCODER: &str = "venc_sub";
-pub const METADATA_CONFIG: &str = "meta0";
+pub(crate) const MAIN_ENCODER: &str = "venc_main";
+pub(crate) const SUB_ENCODER: &str = "venc_sub";
+pub(crate) const METADATA_CONFIG: &str = "meta0";
 
 fn multicast(port: u16) -> Multicast {
     Multicast {
@@ -387,11 +387,11 @@ impl Settings {
         self.media.video_encoders.iter().find(|e| e.token == token)
     }
 
-    pub fn imaging(&self, source_token: &str) -> Option<&ImagingSettings> {
+    pub(crate) fn imaging(&self, source_token: &str) -> Option<&ImagingSettings> {
         self.imaging.iter().find(|i| i.source_token == source_token)
     }
 
-    pub fn profile(&self, token: &str) -> Option<&Profile> {
+    pub(crate) fn profile(&self, token: &str) -> Option<&Profile> {
         self.media.profiles.iter().find(|p| p.token == token)
     }
 }

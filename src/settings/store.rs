@@ -19,7 +19,7 @@ pub const SETTINGS_FILE: &str = "settings.json";
 const TEMP_SUFFIX: &str = ".tmp";
 const LOCK_FILE: &str = "lock";
 /// A settings file larger than this is not a settings file.
-pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
 /// Mode of a state directory nvt creates: it holds the users' passwords (the file itself is
 /// 0600 as well), so no other account may even list it.
 pub const STATE_DIR_MODE: u32 = 0o700;
@@ -80,13 +80,13 @@ pub struct Writer<'a> {
 
 impl Writer<'_> {
     /// The current settings; nothing else can change them while this writer lives.
-    pub fn current(&self) -> Arc<Settings> {
+    pub(crate) fn current(&self) -> Arc<Settings> {
         self.store.get()
     }
 
     /// Validates `next`, writes it durably and only then makes it current. On any error
     /// nothing changes, in memory or on disk.
-    pub fn commit(&mut self, next: Settings) -> Result<(), UpdateError> {
+    pub(crate) fn commit(&mut self, next: Settings) -> Result<(), UpdateError> {
         let before = self.store.get();
         validate(&next).map_err(UpdateError::Rejected)?;
         validate::keeps_an_administrator(&before, &next).map_err(UpdateError::Rejected)?;
@@ -183,12 +183,12 @@ impl SettingsStore {
             .clone()
     }
 
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.join(SETTINGS_FILE)
     }
 
     /// Takes the writer lock (blocking until the change in progress, if any, is done).
-    pub fn writer(&self) -> Writer<'_> {
+    pub(crate) fn writer(&self) -> Writer<'_> {
         Writer {
             store: self,
             _guard: self.writer.lock().unwrap_or_else(|p| p.into_inner()),
@@ -210,7 +210,7 @@ impl SettingsStore {
     }
 
     /// Whether the loaded settings have users but no administrator (see [`Self::open`]).
-    pub fn lacks_administrator(&self) -> bool {
+    pub(crate) fn lacks_administrator(&self) -> bool {
         validate::check_administrator(&self.get()).is_err()
     }
 }

@@ -23,18 +23,18 @@ use std::path::PathBuf;
 
 /// Where the zoneinfo database is on Linux (Debian's tzdata, Buildroot's and Yocto's too).
 /// The `TZDIR` environment variable overrides it, as it does for the C library.
-pub const ZONEINFO_DIR: &str = "/usr/share/zoneinfo";
+pub(crate) const ZONEINFO_DIR: &str = "/usr/share/zoneinfo";
 /// Longest zone name looked up (the longest IANA name is 32 bytes).
-pub const MAX_ZONE_NAME_LEN: usize = 64;
+pub(crate) const MAX_ZONE_NAME_LEN: usize = 64;
 /// Largest TZif file read (the largest in tzdata is about 4 KB; the bound keeps a huge or
 /// endless file, say a device node, from being read).
-pub const MAX_TZIF_BYTES: u64 = 256 * 1024;
+pub(crate) const MAX_TZIF_BYTES: u64 = 256 * 1024;
 /// Longest TZ string kept (settings validation allows 128 bytes).
-pub const MAX_TZ_LEN: usize = 128;
+pub(crate) const MAX_TZ_LEN: usize = 128;
 
 /// Names with the same rule everywhere, for a device without a zoneinfo database. The rules
 /// are those of the tzdata footers (2024 and later).
-pub const BUILT_IN: &[(&str, &str)] = &[
+pub(crate) const BUILT_IN: &[(&str, &str)] = &[
     ("UTC", "UTC0"),
     ("UCT", "UTC0"),
     ("Universal", "UTC0"),
@@ -63,7 +63,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 
 /// Why a time zone was refused (`ter:InvalidTimeZone`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TzError {
+pub(crate) enum TzError {
     #[error("an empty time zone")]
     Empty,
     #[error("time zone {0:?} is neither a POSIX TZ string nor a known zone name")]
@@ -75,7 +75,7 @@ pub enum TzError {
 }
 
 /// The POSIX TZ string for what a client sent (see the module doc).
-pub fn resolve(input: &str) -> Result<String, TzError> {
+pub(crate) fn resolve(input: &str) -> Result<String, TzError> {
     let tz = input.trim();
     if tz.is_empty() {
         return Err(TzError::Empty);
@@ -174,7 +174,7 @@ fn etc_gmt(name: &str) -> Option<String> {
 /// The TZ string footer of a version 2+ TZif file (RFC 8536 s3.3), or None for a version 1
 /// file or anything that is not TZif. The string may be empty (a zone with no rule for
 /// times after its last transition).
-pub fn tzif_footer(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn tzif_footer(bytes: &[u8]) -> Option<&str> {
     const HEADER: usize = 44;
     // RFC 8536 s3.1: magic, version, 15 unused bytes, six 32-bit big-endian counts.
     let counts = |at: usize| -> Option<[usize; 6]> {
@@ -216,7 +216,7 @@ pub fn tzif_footer(bytes: &[u8]) -> Option<&str> {
 /// defined `:` form): `std offset [dst [offset] [,start[/time],end[/time]]]`, with the
 /// RFC 8536 s3.3.1 extensions tzdata footers use (hours up to 167 and negative in rule
 /// times).
-pub fn is_posix_tz(tz: &str) -> bool {
+pub(crate) fn is_posix_tz(tz: &str) -> bool {
     let mut p = Parser(tz.as_bytes());
     (|| {
         p.name()?;
@@ -242,7 +242,7 @@ pub fn is_posix_tz(tz: &str) -> bool {
 
 /// POSIX TZ standard-time offset east of UTC in seconds, e.g. "CET-1CEST,M3.5.0,M10.5.0/3" ->
 /// +3600. Only the standard part is used for LocalDateTime; DST rules are stored verbatim.
-pub fn posix_tz_offset(tz: &str) -> Option<i64> {
+pub(crate) fn posix_tz_offset(tz: &str) -> Option<i64> {
     let mut p = Parser(tz.as_bytes());
     p.name()?;
     // POSIX offsets are west-positive; ONVIF clients expect local = UTC + east offset.

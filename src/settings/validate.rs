@@ -10,7 +10,7 @@ use super::model::{Multicast, SETTINGS_FORMAT, Settings, User};
 
 /// Longest user name and password accepted (ONVIF Core recommends supporting at least 28
 /// bytes of password, s.8.4.3 CreateUsers; a bound keeps the file and digest work small).
-pub const MAX_CREDENTIAL_LEN: usize = 64;
+pub(crate) const MAX_CREDENTIAL_LEN: usize = 64;
 /// Shortest password nvt sets, for users created or changed over ONVIF and for the first
 /// administrator (`NVT_ADMIN_PASSWORD`). ONVIF Core leaves the rule to the device (CreateUsers
 /// and SetUser answer `ter:PasswordTooWeak`; the optional password-complexity policy has a
@@ -20,7 +20,7 @@ pub const MIN_PASSWORD_LEN: usize = 6;
 /// Most users the device keeps (reported in GetServiceCapabilities as MaxUsers).
 pub const MAX_USERS: usize = 32;
 /// Longest token of a configuration or profile.
-pub const MAX_TOKEN_LEN: usize = 64;
+pub(crate) const MAX_TOKEN_LEN: usize = 64;
 /// Longest configuration or profile name (`tt:Name` is limited to 64 characters).
 pub const MAX_NAME_LEN: usize = 64;
 /// Most media profiles (fixed ones included); CreateProfile beyond it faults MaxNVTProfiles.
@@ -38,7 +38,7 @@ pub fn validate(s: &Settings) -> Result<(), String> {
 /// be administered again over ONVIF (users, network, reboot, factory reset all need one).
 /// No user at all is the state before the first start completes (the daemon then creates
 /// `admin`, see `camera::admin`).
-pub fn check_administrator(s: &Settings) -> Result<(), String> {
+pub(crate) fn check_administrator(s: &Settings) -> Result<(), String> {
     if s.users.is_empty() || administrators(&s.users) > 0 {
         Ok(())
     } else {
@@ -48,7 +48,7 @@ pub fn check_administrator(s: &Settings) -> Result<(), String> {
 
 /// The transition rule beside [`check_administrator`]: a change never takes the last
 /// administrator away, not even by removing every user.
-pub fn keeps_an_administrator(before: &Settings, after: &Settings) -> Result<(), String> {
+pub(crate) fn keeps_an_administrator(before: &Settings, after: &Settings) -> Result<(), String> {
     if administrators(&before.users) > 0 && administrators(&after.users) == 0 {
         return Err("the last administrator cannot be removed or demoted".into());
     }
@@ -64,7 +64,7 @@ pub fn administrators(users: &[User]) -> usize {
 
 /// Every invariant except [`check_administrator`] (a file lacking only its administrator
 /// still loads, so the daemon can recover it).
-pub fn validate_structure(s: &Settings) -> Result<(), String> {
+pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
     if s.format != SETTINGS_FORMAT {
         return Err(format!(
             "format {} is not supported (expected {SETTINGS_FORMAT})",
@@ -199,7 +199,7 @@ fn unique<'a>(what: &str, items: impl Iterator<Item = &'a str>) -> Result<(), St
 /// A profile token is a path segment: `rtsp://host/<token>`, `/snapshot/<token>`, HLS.
 /// Beyond [`check_token`], `.` and `..` (and any token starting with a dot) are refused: a
 /// path made of them names another directory, not the profile (RFC 3986 s3.3 dot-segments).
-pub fn check_profile_token(token: &str) -> Result<(), String> {
+pub(crate) fn check_profile_token(token: &str) -> Result<(), String> {
     check_token("profile", token)?;
     if token.starts_with('.') {
         return Err(format!(
@@ -225,7 +225,7 @@ fn check_token(what: &str, token: &str) -> Result<(), String> {
 
 /// User names: printable ASCII without ':' (it separates user and password in HTTP Basic
 /// and Digest's A1) and without spaces or quotes (Digest header quoting).
-pub fn check_username(name: &str) -> Result<(), String> {
+pub(crate) fn check_username(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= MAX_CREDENTIAL_LEN
         && name
@@ -242,7 +242,7 @@ pub fn check_username(name: &str) -> Result<(), String> {
 
 /// A password being set now (ONVIF CreateUsers/SetUser, `NVT_ADMIN_PASSWORD`): at least
 /// [`MIN_PASSWORD_LEN`] characters, and what [`check_password`] requires.
-pub fn check_new_password(password: &str) -> Result<(), PasswordError> {
+pub(crate) fn check_new_password(password: &str) -> Result<(), PasswordError> {
     if password.len() > MAX_CREDENTIAL_LEN {
         return Err(PasswordError::TooLong);
     }
@@ -264,7 +264,7 @@ pub enum PasswordError {
 /// Stored passwords: 1..=64 bytes without control characters (they would not survive a form
 /// or a config file intact). Looser than [`check_new_password`] so that files written before
 /// the length rule still load.
-pub fn check_password(password: &str) -> Result<(), String> {
+pub(crate) fn check_password(password: &str) -> Result<(), String> {
     if password.is_empty() || password.len() > MAX_CREDENTIAL_LEN {
         return Err(format!("password must be 1..={MAX_CREDENTIAL_LEN} bytes"));
     }

@@ -19,14 +19,14 @@ pub enum SoapVersion {
 }
 
 impl SoapVersion {
-    pub fn ns(self) -> &'static str {
+    pub(crate) fn ns(self) -> &'static str {
         match self {
             SoapVersion::V11 => ENV11,
             SoapVersion::V12 => ENV12,
         }
     }
     /// The HTTP Content-Type of a message in this version.
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             SoapVersion::V11 => "text/xml; charset=utf-8",
             SoapVersion::V12 => "application/soap+xml; charset=utf-8",
@@ -43,7 +43,7 @@ pub struct Request {
     /// `wsa:MessageID`, echoed as `wsa:RelatesTo`.
     pub message_id: Option<String>,
     /// `wsa:Action`, if sent.
-    pub action: Option<String>,
+    pub(crate) action: Option<String>,
     /// The UsernameToken of the `wsse:Security` header, or why it could not be read. Kept
     /// unverified here: whether a bad token matters depends on the operation's access class.
     pub security: Option<Result<UsernameToken, WsseError>>,
@@ -52,8 +52,8 @@ pub struct Request {
 /// Why an envelope was refused, with the version to answer in when it is known.
 #[derive(Debug)]
 pub struct EnvelopeError {
-    pub version: SoapVersion,
-    pub fault: Fault,
+    pub(crate) version: SoapVersion,
+    pub(crate) fault: Fault,
 }
 
 fn err(version: SoapVersion, fault: Fault) -> EnvelopeError {
@@ -260,7 +260,7 @@ pub fn write_response(
 }
 
 /// WS-Addressing fault action (WS-Addressing 1.0 SOAP binding s.6).
-pub const FAULT_ACTION: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
+pub(crate) const FAULT_ACTION: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
 
 /// Writes a fault envelope.
 pub fn write_fault(version: SoapVersion, fault: &Fault, relates_to: Option<&str>) -> String {

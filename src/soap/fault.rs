@@ -39,17 +39,17 @@ impl Code {
 /// A SOAP fault to send. Subcodes are local names in the `ter:` namespace, outermost first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
-    pub code: Code,
+    pub(crate) code: Code,
     pub subcodes: Vec<&'static str>,
-    pub reason: Cow<'static, str>,
+    pub(crate) reason: Cow<'static, str>,
     /// The fault's detail element (SOAP 1.2 part 1 s.5.4.5), already written with its own
     /// namespace declarations: the declared faults of the WSDL (e.g. WS-BaseNotification's
     /// `wsnt:TopicNotSupportedFault`) travel here.
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 impl Fault {
-    pub fn new(
+    pub(crate) fn new(
         code: Code,
         subcodes: &[&'static str],
         reason: impl Into<Cow<'static, str>>,
@@ -63,14 +63,14 @@ impl Fault {
     }
 
     /// The same fault with a detail element (well-formed XML declaring its own prefixes).
-    pub fn with_detail(mut self, xml: String) -> Self {
+    pub(crate) fn with_detail(mut self, xml: String) -> Self {
         self.detail = Some(xml);
         self
     }
 
     /// `env:Receiver / ter:ActionNotSupported`: the operation is unknown or not implemented
     /// (ONVIF Core, generic faults). Never answer those with an empty success.
-    pub fn action_not_supported() -> Self {
+    pub(crate) fn action_not_supported() -> Self {
         Fault::new(
             Code::Receiver,
             &["ActionNotSupported"],
@@ -79,17 +79,17 @@ impl Fault {
     }
 
     /// `env:Sender / ter:NotAuthorized`.
-    pub fn not_authorized() -> Self {
+    pub(crate) fn not_authorized() -> Self {
         Fault::new(Code::Sender, &["NotAuthorized"], "Sender not Authorized")
     }
 
     /// `env:Sender / ter:WellFormed`: the XML could not be parsed.
-    pub fn well_formed(detail: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn well_formed(detail: impl Into<Cow<'static, str>>) -> Self {
         Fault::new(Code::Sender, &["WellFormed"], detail)
     }
 
     /// `env:Sender / ter:InvalidArgVal / <specific>`.
-    pub fn invalid_arg_val(
+    pub(crate) fn invalid_arg_val(
         specific: Option<&'static str>,
         reason: impl Into<Cow<'static, str>>,
     ) -> Self {
@@ -99,12 +99,12 @@ impl Fault {
     }
 
     /// `env:Sender / ter:InvalidArgs`: a required element is missing or has the wrong type.
-    pub fn invalid_args(reason: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn invalid_args(reason: impl Into<Cow<'static, str>>) -> Self {
         Fault::new(Code::Sender, &["InvalidArgs"], reason)
     }
 
     /// `env:Sender / ter:OperationProhibited / <specific>`.
-    pub fn operation_prohibited(
+    pub(crate) fn operation_prohibited(
         specific: &'static str,
         reason: impl Into<Cow<'static, str>>,
     ) -> Self {
@@ -112,13 +112,13 @@ impl Fault {
     }
 
     /// `env:Receiver / ter:Action / <specific>`.
-    pub fn action(specific: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn action(specific: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
         Fault::new(Code::Receiver, &["Action", specific], reason)
     }
 
     /// HTTP status for this fault (SOAP 1.2 part 2, s.7.5.1.2, table 20): Sender faults are
     /// the client's (400), everything else 500.
-    pub fn http_status(&self) -> u16 {
+    pub(crate) fn http_status(&self) -> u16 {
         match self.code {
             Code::Sender => 400,
             _ => 500,
@@ -126,7 +126,7 @@ impl Fault {
     }
 
     /// Writes the `Fault` element (inside `env:Body`).
-    pub fn write(&self, w: &mut XmlWriter, version: SoapVersion) {
+    pub(crate) fn write(&self, w: &mut XmlWriter, version: SoapVersion) {
         match version {
             SoapVersion::V12 => {
                 w.raw("<env:Fault><env:Code><env:Value>env:");

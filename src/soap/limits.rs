@@ -7,12 +7,9 @@ use std::time::Duration;
 /// request we serve (SetVideoEncoderConfiguration with a long token set, or CreateUsers with
 /// many users) is a few KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Deepest element nesting accepted. ONVIF requests nest about 10 deep.
-pub const MAX_DEPTH: usize = 48;
-/// Most elements in one request (a 64 KiB body could otherwise hold ~16k empty elements).
-pub const MAX_ELEMENTS: usize = 4096;
-/// Most attributes on one element. Also bounds quick-xml's quadratic duplicate-attribute check.
-pub const MAX_ATTRIBUTES: usize = 32;
+/// Element tree bounds (nesting depth, element count, attributes per element) live with the
+/// parser that enforces them, in `xml::limits`; re-exported here for the SOAP docs.
+pub use crate::xml::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
 /// Most SOAP header blocks in one envelope.
 pub const MAX_HEADER_BLOCKS: usize = 32;
 

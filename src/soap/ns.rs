@@ -6,10 +6,8 @@ pub const ENV11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
 /// WS-Addressing 2004/08 (the "submission" version some older clients still send).
 pub const WSA_2004: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
-pub const WSSE: &str =
-    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
-pub const WSU: &str =
-    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+/// WS-Security's namespaces, defined by its reader (`auth::wsse`).
+pub use crate::auth::wsse::{WSSE, WSU};
 pub const TER: &str = "http://www.onvif.org/ver10/error";
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 /// The ONVIF topic namespace. Topic expressions are QName-valued text

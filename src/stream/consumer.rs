@@ -72,7 +72,7 @@ impl<U: Unit> Slot<U> {
 /// The viewer was disconnected for exceeding the lag bound (or its hub is gone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("viewer disconnected: lag bound exceeded")]
-pub struct Kicked;
+pub(crate) struct Kicked;
 
 /// One viewer's end of the fan-out, owned by its writer. Dropping it unsubscribes.
 pub struct Viewer<P: Packer> {
@@ -95,7 +95,7 @@ impl<U: Unit> ViewerWatch<U> {
     /// queued, the first one queued from now on (a viewer that waits for a keyframe gets the
     /// keyframe). Asked before the writer runs, that is exactly the first unit it sends.
     /// `None` if the viewer is kicked. Waits without a bound: the caller bounds it.
-    pub async fn first(&self) -> Option<Arc<U>> {
+    pub(crate) async fn first(&self) -> Option<Arc<U>> {
         self.0.watchers.fetch_add(1, Ordering::SeqCst);
         let _watching = Watching(&self.0.watchers);
         loop {
@@ -135,19 +135,19 @@ impl<P: Packer> Viewer<P> {
     }
 
     /// A handle on this viewer's queue (see [`ViewerWatch`]).
-    pub fn watch(&self) -> ViewerWatch<P::Unit> {
+    pub(crate) fn watch(&self) -> ViewerWatch<P::Unit> {
         ViewerWatch(self.slot.clone())
     }
 
     /// Bytes queued for this viewer behind the unit its writer is sending: the backlog a
     /// paced UDP sender must catch up on (`rtp::pacing::pace_rate`).
-    pub fn queued_bytes(&self) -> usize {
+    pub(crate) fn queued_bytes(&self) -> usize {
         lock(&self.slot.queue).bytes()
     }
 
     /// The next whole unit to send; the writer is busy with it until [`Viewer::sent`] or
     /// [`Viewer::failed`].
-    pub async fn next(&self) -> Result<Arc<P::Unit>, Kicked> {
+    pub(crate) async fn next(&self) -> Result<Arc<P::Unit>, Kicked> {
         loop {
             if let Some(u) = self.try_next()? {
                 return Ok(u);
@@ -157,7 +157,7 @@ impl<P: Packer> Viewer<P> {
     }
 
     /// As [`Viewer::next`] without waiting.
-    pub fn try_next(&self) -> Result<Option<Arc<P::Unit>>, Kicked> {
+    pub(crate) fn try_next(&self) -> Result<Option<Arc<P::Unit>>, Kicked> {
         if self.slot.is_kicked() {
             return Err(Kicked);
         }
@@ -165,17 +165,17 @@ impl<P: Packer> Viewer<P> {
     }
 
     /// Reports that the unit went out (`bytes` on the wire, framing included).
-    pub fn sent(&self, bytes: usize) {
+    pub(crate) fn sent(&self, bytes: usize) {
         lock(&self.slot.queue).done(Some(bytes));
     }
 
     /// Counts a unit the writer could not send (e.g. a UDP send error) as dropped.
-    pub fn failed(&self) {
+    pub(crate) fn failed(&self) {
         lock(&self.slot.queue).done(None);
     }
 
     /// Resolves when the hub kicks this viewer; races a stuck write.
-    pub async fn kicked(&self) {
+    pub(crate) async fn kicked(&self) {
         while !self.slot.is_kicked() {
             self.slot.kick.notified().await;
         }

@@ -9,7 +9,7 @@ use super::packing::Unit;
 pub const MAX_GOP_FRAMES: usize = 300;
 
 /// Units since the last keyframe, that keyframe first.
-pub struct GopCache<U> {
+pub(crate) struct GopCache<U> {
     units: Vec<Arc<U>>,
 }
 
@@ -23,7 +23,7 @@ impl<U: Unit> GopCache<U> {
     /// Adds the stream's newest unit: a keyframe starts a new GOP; anything before the first
     /// keyframe is not kept; a GOP longer than [`MAX_GOP_FRAMES`] is dropped whole (a viewer
     /// then starts at the next keyframe, as it would with no cache).
-    pub fn push(&mut self, unit: &Arc<U>) {
+    pub(crate) fn push(&mut self, unit: &Arc<U>) {
         if unit.is_keyframe() {
             self.units.clear();
         } else if self.units.is_empty() {
@@ -38,12 +38,12 @@ impl<U: Unit> GopCache<U> {
 
     /// Forgets the GOP (the encoder is about to change parameters: the old GOP would not
     /// decode with the new ones).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.units.clear();
     }
 
     /// The cached units, keyframe first (empty when there is none).
-    pub fn units(&self) -> &[Arc<U>] {
+    pub(crate) fn units(&self) -> &[Arc<U>] {
         &self.units
     }
 }

@@ -91,7 +91,7 @@ impl<P: Packer> StreamHub<P> {
         })
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
@@ -142,7 +142,7 @@ impl<P: Packer> StreamHub<P> {
 
     /// Adds a viewer at `now`; it starts at the cached GOP's keyframe (or the next one).
     /// What it will send first is [`super::ViewerWatch::first`] before its writer runs.
-    pub fn subscribe(self: &Arc<Self>, label: impl Into<String>, now: Instant) -> Viewer<P> {
+    pub(crate) fn subscribe(self: &Arc<Self>, label: impl Into<String>, now: Instant) -> Viewer<P> {
         let id = self.next_viewer.fetch_add(1, Ordering::Relaxed);
         let mut inner = lock(&self.inner);
         let mut queue = Queue::new(id, label.into());
@@ -167,12 +167,12 @@ impl<P: Packer> StreamHub<P> {
 
     /// Subscribes to the raw frames (not packed) from the next published one on (see
     /// [`FrameTap`]).
-    pub fn subscribe_frames(&self) -> tokio::sync::broadcast::Receiver<Arc<Frame>> {
+    pub(crate) fn subscribe_frames(&self) -> tokio::sync::broadcast::Receiver<Arc<Frame>> {
         self.tap.subscribe()
     }
 
     /// Sets how this hub asks its encoder for an IDR (once; later calls are ignored).
-    pub fn set_keyframe_source(&self, source: KeyframeSource) {
+    pub(crate) fn set_keyframe_source(&self, source: KeyframeSource) {
         let _ = self.keyframe_source.set(source);
     }
 
@@ -181,7 +181,7 @@ impl<P: Packer> StreamHub<P> {
     /// (both would otherwise wait up to a GOP, 2 s by default, for the next IDR). Unicast
     /// viewers never need it: they start at the cached IDR. At most one request per
     /// [`super::KEYFRAME_REQUEST_INTERVAL`]; returns whether this one reached the encoder.
-    pub fn request_keyframe(&self, now: Instant) -> bool {
+    pub(crate) fn request_keyframe(&self, now: Instant) -> bool {
         let Some(source) = self.keyframe_source.get() else {
             return false;
         };
@@ -193,7 +193,7 @@ impl<P: Packer> StreamHub<P> {
     }
 
     /// The stream's description as it is now.
-    pub fn description(&self) -> Description {
+    pub(crate) fn description(&self) -> Description {
         let inner = lock(&self.inner);
         Description {
             sps: inner.params.sps().cloned(),
@@ -207,7 +207,7 @@ impl<P: Packer> StreamHub<P> {
     /// The description once the parameter sets are current: at once, or when the next
     /// keyframe brings them (or a change is cancelled). Unbounded: the caller bounds the
     /// wait (and then takes [`StreamHub::description`]).
-    pub async fn described(&self) -> Description {
+    pub(crate) async fn described(&self) -> Description {
         loop {
             let notified = self.params_ready.notified();
             tokio::pin!(notified);
@@ -220,7 +220,7 @@ impl<P: Packer> StreamHub<P> {
     }
 
     /// Reads the packer's stream-wide state (an RTP SSRC, say).
-    pub fn packer<R>(&self, f: impl FnOnce(&P) -> R) -> R {
+    pub(crate) fn packer<R>(&self, f: impl FnOnce(&P) -> R) -> R {
         f(&lock(&self.inner).packer)
     }
 
@@ -230,31 +230,31 @@ impl<P: Packer> StreamHub<P> {
     /// cached GOP of the old configuration. Viewers already playing are not touched: they
     /// get the new SPS/PPS in band with the IDR (RFC 6184 s8.4). Call it before
     /// reconfiguring the encoder, and [`StreamHub::cancel_new_params`] if that fails.
-    pub fn expect_new_params(&self) {
+    pub(crate) fn expect_new_params(&self) {
         let mut inner = lock(&self.inner);
         inner.params.expect_new();
         inner.gop.clear();
     }
 
     /// The reconfiguration announced by [`StreamHub::expect_new_params`] did not happen.
-    pub fn cancel_new_params(&self) {
+    pub(crate) fn cancel_new_params(&self) {
         lock(&self.inner).params.cancel_new();
         self.params_ready.notify_waiters();
     }
 
     /// Changes the frame rate the SDP advertises (`a=framerate`).
-    pub fn set_framerate(&self, framerate: Option<f64>) {
+    pub(crate) fn set_framerate(&self, framerate: Option<f64>) {
         lock(&self.inner).framerate = framerate;
     }
 
     /// Changes the multicast group SETUP offers from now on.
-    pub fn set_multicast(&self, multicast: Option<MulticastConfig>) {
+    pub(crate) fn set_multicast(&self, multicast: Option<MulticastConfig>) {
         lock(&self.inner).multicast = multicast;
     }
 
     /// Changes the session timeout SETUP announces from now on; sessions already set up keep
     /// the timeout they were told.
-    pub fn set_session_timeout(&self, timeout: Option<std::time::Duration>) {
+    pub(crate) fn set_session_timeout(&self, timeout: Option<std::time::Duration>) {
         lock(&self.inner).session_timeout = timeout;
     }
 

@@ -12,13 +12,13 @@ pub type KeyframeSource = Box<dyn Fn() + Send + Sync>;
 
 /// At most one request per [`KEYFRAME_REQUEST_INTERVAL`], on the time its caller passes.
 #[derive(Debug, Default)]
-pub struct KeyframeThrottle {
+pub(crate) struct KeyframeThrottle {
     last: Option<Instant>,
 }
 
 impl KeyframeThrottle {
     /// Whether a request made at `now` may reach the encoder (and, if so, it counts as made).
-    pub fn allow(&mut self, now: Instant) -> bool {
+    pub(crate) fn allow(&mut self, now: Instant) -> bool {
         if self
             .last
             .is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_REQUEST_INTERVAL)

@@ -9,11 +9,11 @@ pub const KICKED_LOG_LEN: usize = 16;
 /// Counters of one viewer; a snapshot is what the daemon reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ViewerMetrics {
-    pub id: u64,
+    pub(crate) id: u64,
     /// Who it is (peer address) as the server labelled it.
-    pub label: String,
-    pub bytes: u64,
-    pub frames: u64,
+    pub(crate) label: String,
+    pub(crate) bytes: u64,
+    pub(crate) frames: u64,
     pub frames_dropped: u64,
     pub resyncs: u64,
     pub max_lag: Duration,
@@ -24,26 +24,26 @@ pub struct ViewerMetrics {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HubMetrics {
     pub frames_in: u64,
-    pub bytes_in: u64,
+    pub(crate) bytes_in: u64,
     pub viewers: usize,
     /// Viewers disconnected for exceeding the lag bound, since the hub was created.
     pub viewers_kicked: u64,
-    pub viewers_total: u64,
+    pub(crate) viewers_total: u64,
 }
 
 /// The final metrics of the last [`KICKED_LOG_LEN`] kicked viewers, oldest first.
 #[derive(Debug, Default)]
-pub struct KickedLog(VecDeque<ViewerMetrics>);
+pub(crate) struct KickedLog(VecDeque<ViewerMetrics>);
 
 impl KickedLog {
-    pub fn push(&mut self, m: ViewerMetrics) {
+    pub(crate) fn push(&mut self, m: ViewerMetrics) {
         if self.0.len() == KICKED_LOG_LEN {
             self.0.pop_front();
         }
         self.0.push_back(m);
     }
 
-    pub fn to_vec(&self) -> Vec<ViewerMetrics> {
+    pub(crate) fn to_vec(&self) -> Vec<ViewerMetrics> {
         self.0.iter().cloned().collect()
     }
 }

@@ -30,13 +30,13 @@ mod queue;
 mod registry;
 mod tap;
 
-pub use consumer::{Kicked, Viewer, ViewerWatch};
+pub(crate) use consumer::{Kicked, Viewer, ViewerWatch};
 pub use gop::MAX_GOP_FRAMES;
-pub use hub::StreamHub;
+pub(crate) use hub::StreamHub;
 pub use keyframe::{KEYFRAME_REQUEST_INTERVAL, KeyframeSource};
 pub use metrics::{HubMetrics, KICKED_LOG_LEN, ViewerMetrics};
 pub use packing::{Packer, Unit, Unpacked};
 pub use params::{Description, MulticastConfig, StreamConfig};
 pub use queue::{DEFAULT_LAG_BOUND, DEFAULT_MAX_QUEUE_AGE, DEFAULT_MAX_QUEUE_BYTES, QueueLimits};
-pub use registry::StreamRegistry;
+pub(crate) use registry::StreamRegistry;
 pub use tap::FRAME_RING;

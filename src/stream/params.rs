@@ -35,17 +35,17 @@ pub struct StreamConfig {
 /// What describes a stream now.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Description {
-    pub sps: Option<Bytes>,
-    pub pps: Option<Bytes>,
-    pub framerate: Option<f64>,
-    pub multicast: Option<MulticastConfig>,
+    pub(crate) sps: Option<Bytes>,
+    pub(crate) pps: Option<Bytes>,
+    pub(crate) framerate: Option<f64>,
+    pub(crate) multicast: Option<MulticastConfig>,
     /// Session timeout SETUP announces and the server enforces (`None`: server default).
-    pub session_timeout: Option<Duration>,
+    pub(crate) session_timeout: Option<Duration>,
 }
 
 /// The parameter sets of a stream and whether they are current.
 #[derive(Debug, Default)]
-pub struct ParamSets {
+pub(crate) struct ParamSets {
     sps: Option<Bytes>,
     pps: Option<Bytes>,
     /// The encoder is being reconfigured: the sets held are the old ones until the next
@@ -57,7 +57,7 @@ impl ParamSets {
     /// Takes the sets a published frame carries (`keyframe`: it is one, as its packing
     /// judged). Returns true when the sets just became current: DESCRIBEs waiting for them
     /// may go on.
-    pub fn observe(&mut self, frame: &Frame, keyframe: bool) -> bool {
+    pub(crate) fn observe(&mut self, frame: &Frame, keyframe: bool) -> bool {
         let was = self.current();
         for nal in &frame.nals {
             match nal.first().map(|b| b & 0x1f) {
@@ -73,25 +73,25 @@ impl ParamSets {
     }
 
     /// Both sets are known and belong to the encoder's current configuration.
-    pub fn current(&self) -> bool {
+    pub(crate) fn current(&self) -> bool {
         self.sps.is_some() && self.pps.is_some() && !self.stale
     }
 
     /// The encoder is about to change its parameters.
-    pub fn expect_new(&mut self) {
+    pub(crate) fn expect_new(&mut self) {
         self.stale = true;
     }
 
     /// It did not change them after all.
-    pub fn cancel_new(&mut self) {
+    pub(crate) fn cancel_new(&mut self) {
         self.stale = false;
     }
 
-    pub fn sps(&self) -> Option<&Bytes> {
+    pub(crate) fn sps(&self) -> Option<&Bytes> {
         self.sps.as_ref()
     }
 
-    pub fn pps(&self) -> Option<&Bytes> {
+    pub(crate) fn pps(&self) -> Option<&Bytes> {
         self.pps.as_ref()
     }
 }

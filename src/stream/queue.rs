@@ -27,9 +27,9 @@ pub const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
 /// Per-viewer queue bounds.
 #[derive(Clone, Copy, Debug)]
 pub struct QueueLimits {
-    pub max_bytes: usize,
-    pub max_age: Duration,
-    pub lag_bound: Duration,
+    pub(crate) max_bytes: usize,
+    pub(crate) max_age: Duration,
+    pub(crate) lag_bound: Duration,
 }
 
 impl Default for QueueLimits {
@@ -44,7 +44,7 @@ impl Default for QueueLimits {
 
 /// What the fan-out must do with a viewer after offering it a unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Still within the lag bound: wake its writer.
     Keep,
     /// Past the lag bound: disconnect it (its metrics say `kicked`).
@@ -57,7 +57,7 @@ struct Queued<U> {
 }
 
 /// The queue of one viewer.
-pub struct Queue<U> {
+pub(crate) struct Queue<U> {
     items: VecDeque<Queued<U>>,
     bytes: usize,
     waiting_keyframe: bool,
@@ -68,7 +68,7 @@ pub struct Queue<U> {
 
 impl<U: Unit> Queue<U> {
     /// An empty queue that accepts nothing before a keyframe.
-    pub fn new(id: u64, label: String) -> Self {
+    pub(crate) fn new(id: u64, label: String) -> Self {
         Self {
             items: VecDeque::new(),
             bytes: 0,
@@ -83,7 +83,7 @@ impl<U: Unit> Queue<U> {
     }
 
     /// Offers the stream's newest unit at `now` and judges the viewer's lag.
-    pub fn offer(&mut self, unit: &Arc<U>, now: Instant, limits: &QueueLimits) -> Verdict {
+    pub(crate) fn offer(&mut self, unit: &Arc<U>, now: Instant, limits: &QueueLimits) -> Verdict {
         self.push(unit, now, limits);
         let lag = self.lag(now);
         self.metrics.max_lag = self.metrics.max_lag.max(lag);
@@ -97,7 +97,7 @@ impl<U: Unit> Queue<U> {
 
     /// Queues `unit` under the drop/resync policy (also how a new viewer is primed with the
     /// cached GOP: its first unit is the GOP's keyframe).
-    pub fn push(&mut self, unit: &Arc<U>, now: Instant, limits: &QueueLimits) {
+    pub(crate) fn push(&mut self, unit: &Arc<U>, now: Instant, limits: &QueueLimits) {
         let key = unit.is_keyframe();
         if self.waiting_keyframe && !key {
             self.metrics.frames_dropped += 1;
@@ -130,7 +130,7 @@ impl<U: Unit> Queue<U> {
 
     /// How far behind the viewer is at `now`: the age of its oldest unsent unit or of the one
     /// its writer is stuck sending, whichever is older.
-    pub fn lag(&self, now: Instant) -> Duration {
+    pub(crate) fn lag(&self, now: Instant) -> Duration {
         let queued = self
             .items
             .front()
@@ -140,7 +140,7 @@ impl<U: Unit> Queue<U> {
     }
 
     /// The next unit for the writer, which is busy with it until [`Queue::done`].
-    pub fn take(&mut self) -> Option<Arc<U>> {
+    pub(crate) fn take(&mut self) -> Option<Arc<U>> {
         let q = self.items.pop_front()?;
         self.bytes -= q.unit.size();
         self.busy_since = Some(q.at);
@@ -148,13 +148,13 @@ impl<U: Unit> Queue<U> {
     }
 
     /// The unit [`Queue::take`] would return.
-    pub fn front(&self) -> Option<&Arc<U>> {
+    pub(crate) fn front(&self) -> Option<&Arc<U>> {
         self.items.front().map(|q| &q.unit)
     }
 
     /// The writer finished its unit: `Some(bytes)` went out on the wire, `None` could not be
     /// sent (counted as dropped).
-    pub fn done(&mut self, sent: Option<usize>) {
+    pub(crate) fn done(&mut self, sent: Option<usize>) {
         self.busy_since = None;
         match sent {
             Some(bytes) => {
@@ -166,11 +166,11 @@ impl<U: Unit> Queue<U> {
     }
 
     /// Bytes queued behind the unit being sent.
-    pub fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.bytes
     }
 
-    pub fn metrics(&self) -> &ViewerMetrics {
+    pub(crate) fn metrics(&self) -> &ViewerMetrics {
         &self.metrics
     }
 }

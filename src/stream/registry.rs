@@ -33,14 +33,14 @@ impl<P: Packer> StreamRegistry<P> {
             .insert(name.into(), hub);
     }
 
-    pub fn unregister(&self, name: &str) -> Option<Arc<StreamHub<P>>> {
+    pub(crate) fn unregister(&self, name: &str) -> Option<Arc<StreamHub<P>>> {
         self.hubs
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(name)
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<StreamHub<P>>> {
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<StreamHub<P>>> {
         self.hubs
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -49,7 +49,7 @@ impl<P: Packer> StreamRegistry<P> {
     }
 
     /// Registered names, sorted.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .hubs
             .read()

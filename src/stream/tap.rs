@@ -16,7 +16,7 @@ pub const FRAME_RING: usize = 64;
 
 /// The sending end, owned by the hub.
 #[derive(Debug)]
-pub struct FrameTap(broadcast::Sender<Arc<Frame>>);
+pub(crate) struct FrameTap(broadcast::Sender<Arc<Frame>>);
 
 impl Default for FrameTap {
     fn default() -> Self {
@@ -26,14 +26,14 @@ impl Default for FrameTap {
 
 impl FrameTap {
     /// Hands `frame` to the receivers, if there are any (none: nothing is allocated).
-    pub fn send(&self, frame: Frame) {
+    pub(crate) fn send(&self, frame: Frame) {
         if self.0.receiver_count() > 0 {
             let _ = self.0.send(Arc::new(frame));
         }
     }
 
     /// Frames from the next one sent on. Dropping the receiver unsubscribes.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Frame>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Frame>> {
         self.0.subscribe()
     }
 }

@@ -1,8 +1,8 @@
 //! The camera's own web surface beside ONVIF: live HLS under `/hls/` and the camera page at
 //! `/`, both behind HTTP Digest with the ONVIF users. See `docs/web.md`.
 
-pub mod page;
-pub mod status;
+pub(crate) mod page;
+pub(crate) mod status;
 
 use std::sync::Arc;
 
@@ -13,17 +13,17 @@ use crate::settings::SettingsStore;
 use crate::rtp::RtpRegistry;
 
 /// What the web handlers need from the daemon.
-pub struct WebContext {
-    pub store: Arc<SettingsStore>,
-    pub registry: Arc<RtpRegistry>,
+pub(crate) struct WebContext {
+    pub(crate) store: Arc<SettingsStore>,
+    pub(crate) registry: Arc<RtpRegistry>,
     /// Device information shown on the page.
-    pub device: crate::onvif::device::Identity,
-    pub rtsp_port: u16,
+    pub(crate) device: crate::onvif::device::Identity,
+    pub(crate) rtsp_port: u16,
 }
 
 /// Adds the HLS and page handlers to `router`, authenticating through the gate of its SOAP
 /// endpoint (the one gate of the daemon).
-pub fn install(router: Router, ctx: WebContext) -> Router {
+pub(crate) fn install(router: Router, ctx: WebContext) -> Router {
     let gate = router.soap.gate().clone();
     let live = Arc::new(LiveStreams::new(ctx.registry.clone(), ctx.store.clone()));
     let page = page::PageHandler {

@@ -18,7 +18,7 @@ use crate::onvif::rt::BoxFuture;
 use crate::settings::SettingsStore;
 
 /// Path of the status document the page polls.
-pub const STATUS_PATH: &str = "/api/status";
+pub(crate) const STATUS_PATH: &str = "/api/status";
 
 /// (path, content type, bytes) of every embedded asset.
 const ASSETS: &[(&str, &str, &[u8])] = &[
@@ -52,12 +52,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 ];
 
 /// Serves `/` and everything under it that no other handler took.
-pub struct PageHandler {
-    pub gate: Arc<Gate>,
-    pub store: Arc<SettingsStore>,
-    pub live: Arc<LiveStreams>,
-    pub device: Identity,
-    pub rtsp_port: u16,
+pub(crate) struct PageHandler {
+    pub(crate) gate: Arc<Gate>,
+    pub(crate) store: Arc<SettingsStore>,
+    pub(crate) live: Arc<LiveStreams>,
+    pub(crate) device: Identity,
+    pub(crate) rtsp_port: u16,
 }
 
 impl PageHandler {

@@ -8,17 +8,17 @@ use crate::onvif::device::Identity;
 use crate::settings::Settings;
 
 /// Everything the status needs, gathered by the handler.
-pub struct StatusInput<'a> {
-    pub settings: &'a Settings,
-    pub device: &'a Identity,
-    pub live: &'a LiveStreams,
+pub(crate) struct StatusInput<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) device: &'a Identity,
+    pub(crate) live: &'a LiveStreams,
     /// The `Host` the browser used (URLs shown are built on it).
-    pub host: &'a str,
-    pub rtsp_port: u16,
+    pub(crate) host: &'a str,
+    pub(crate) rtsp_port: u16,
 }
 
 /// The host name of a `Host` header value, without its port (`[v6]` kept in brackets).
-pub fn host_name(host: &str) -> &str {
+pub(crate) fn host_name(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split_inclusive(']').next().unwrap_or(host);
     }
@@ -30,7 +30,7 @@ pub fn host_name(host: &str) -> &str {
     }
 }
 
-pub fn status(i: &StatusInput<'_>) -> Value {
+pub(crate) fn status(i: &StatusInput<'_>) -> Value {
     let s = i.settings;
     let host = i.host;
     let rtsp_host = host_name(host);

@@ -10,13 +10,13 @@
 //! Hostile input: DOCTYPE (and so every entity definition: billion laughs, quadratic blowup,
 //! XXE) and processing instructions are refused outright; only the five predefined entities
 //! and character references are expanded; depth, element count and attribute count are
-//! bounded (see [`limits`](crate::soap::limits)).
+//! bounded (see [`limits`](super::limits)).
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
-use crate::soap::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
+use super::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
 
 /// An element: namespace URI (None when unqualified), local name, attributes, child elements
 /// and the concatenation of its character data. Equality ignores `ns_decls`: prefixes are
@@ -25,7 +25,7 @@ use crate::soap::limits::{MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS};
 pub struct Element {
     pub ns: Option<String>,
     pub name: String,
-    pub attrs: Vec<Attribute>,
+    pub(crate) attrs: Vec<Attribute>,
     pub children: Vec<Element>,
     pub text: String,
     /// Namespace declarations made on this element, (prefix, URI), "" for the default
@@ -48,9 +48,9 @@ impl Eq for Element {}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribute {
-    pub ns: Option<String>,
-    pub name: String,
-    pub value: String,
+    pub(crate) ns: Option<String>,
+    pub(crate) name: String,
+    pub(crate) value: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -82,7 +82,7 @@ pub enum XmlError {
 }
 
 impl Element {
-    pub fn new(ns: Option<&str>, name: &str) -> Self {
+    pub(crate) fn new(ns: Option<&str>, name: &str) -> Self {
         Element {
             ns: ns.map(str::to_owned),
             name: name.to_owned(),
@@ -126,7 +126,7 @@ impl Element {
     }
 
     /// Character data with XML whitespace trimmed (for non-string simple types).
-    pub fn trimmed_text(&self) -> &str {
+    pub(crate) fn trimmed_text(&self) -> &str {
         self.text
             .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
     }

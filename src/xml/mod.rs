@@ -2,8 +2,9 @@
 //! from quick-xml events ([`dom`]) and a small writer that only emits declared prefixes
 //! ([`write`]). Generated ONVIF (de)serializers work on these.
 
-pub mod dom;
-pub mod write;
+pub(crate) mod dom;
+pub(crate) mod limits;
+pub(crate) mod write;
 pub mod xsd;
 
 pub use dom::{Attribute, Element, XmlError, parse};

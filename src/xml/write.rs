@@ -5,7 +5,7 @@
 use super::Element;
 
 /// The XML namespace, bound to `xml` everywhere and never declared.
-pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 #[derive(Default)]
 pub struct XmlWriter {
@@ -46,7 +46,7 @@ impl XmlWriter {
 
     /// `<qname` — follow with [`attr`](Self::attr) calls and then
     /// [`close_start`](Self::close_start).
-    pub fn open(&mut self, qname: &str) {
+    pub(crate) fn open(&mut self, qname: &str) {
         self.depth += 1;
         self.buf.push('<');
         self.buf.push_str(qname);
@@ -55,7 +55,7 @@ impl XmlWriter {
     /// A namespace-qualified attribute of the element just opened, written with a prefix bound
     /// to `ns` in scope; if there is none, `xmlns:nsN` is declared on this element (and is in
     /// scope for its content). An empty `ns` writes an unqualified attribute.
-    pub fn attr_ns(&mut self, ns: &str, local: &str, value: &str) {
+    pub(crate) fn attr_ns(&mut self, ns: &str, local: &str, value: &str) {
         if ns.is_empty() {
             return self.attr(local, value);
         }
@@ -98,7 +98,7 @@ impl XmlWriter {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    pub fn attr(&mut self, qname: &str, value: &str) {
+    pub(crate) fn attr(&mut self, qname: &str, value: &str) {
         self.buf.push(' ');
         self.buf.push_str(qname);
         self.buf.push_str("=\"");
@@ -106,28 +106,28 @@ impl XmlWriter {
         self.buf.push('"');
     }
 
-    pub fn close_start(&mut self) {
+    pub(crate) fn close_start(&mut self) {
         self.buf.push('>');
     }
 
-    pub fn close_empty(&mut self) {
+    pub(crate) fn close_empty(&mut self) {
         self.buf.push_str("/>");
         self.leave();
     }
 
-    pub fn end(&mut self, qname: &str) {
+    pub(crate) fn end(&mut self, qname: &str) {
         self.buf.push_str("</");
         self.buf.push_str(qname);
         self.buf.push('>');
         self.leave();
     }
 
-    pub fn text(&mut self, s: &str) {
+    pub(crate) fn text(&mut self, s: &str) {
         escape_into(&mut self.buf, s, false);
     }
 
     /// `<qname>text</qname>`.
-    pub fn simple(&mut self, qname: &str, text: &str) {
+    pub(crate) fn simple(&mut self, qname: &str, text: &str) {
         self.open(qname);
         self.close_start();
         self.text(text);
@@ -136,7 +136,7 @@ impl XmlWriter {
 
     /// Writes a captured element (xs:any content) with its own namespace declarations, using
     /// generated prefixes `n0`, `n1`... declared on the element itself.
-    pub fn element(&mut self, el: &Element) {
+    pub(crate) fn element(&mut self, el: &Element) {
         let mut decls: Vec<&str> = Vec::new();
         self.element_inner(el, &mut decls);
     }
@@ -203,7 +203,7 @@ impl XmlWriter {
 
 /// Escapes character data (`&`, `<`, `>`) and, in attributes, quotes and whitespace that
 /// attribute-value normalisation would otherwise eat.
-pub fn escape_into(out: &mut String, s: &str, attr: bool) {
+pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

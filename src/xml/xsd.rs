@@ -106,7 +106,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -117,7 +117,7 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Inverse of [`days_from_civil`]: (year, month, day).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
@@ -132,17 +132,17 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Broken-down UTC time of a Unix time in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UtcTime {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    pub millis: u32,
+pub(crate) struct UtcTime {
+    pub(crate) year: i64,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) minute: u32,
+    pub(crate) second: u32,
+    pub(crate) millis: u32,
 }
 
-pub fn utc_from_unix_ms(ms: i64) -> UtcTime {
+pub(crate) fn utc_from_unix_ms(ms: i64) -> UtcTime {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
@@ -177,16 +177,16 @@ pub fn format_datetime(ms: i64) -> String {
 /// An `xs:duration`: months (years folded in) and milliseconds (days and time folded in),
 /// kept apart because a month has no fixed length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Duration {
-    pub negative: bool,
-    pub months: u64,
-    pub millis: u64,
+pub(crate) struct Duration {
+    pub(crate) negative: bool,
+    pub(crate) months: u64,
+    pub(crate) millis: u64,
 }
 
 impl Duration {
     /// Milliseconds with a month counted as 30 days (for relative timeouts, where clients
     /// only ever send seconds or minutes).
-    pub fn approx_millis(&self) -> Option<u64> {
+    pub(crate) fn approx_millis(&self) -> Option<u64> {
         self.months
             .checked_mul(30 * 86_400_000)?
             .checked_add(self.millis)
@@ -194,7 +194,7 @@ impl Duration {
 }
 
 /// Parses an `xs:duration` such as `PT60S`, `P1DT2H`, `-PT0.5S`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     if s.len() > MAX_LEN || !s.is_ascii() {
         return None;
     }

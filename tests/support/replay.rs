@@ -14,7 +14,7 @@ use nvt::frame::{Frame, nal_type};
 use nvt::rtp::RtpHub;
 
 /// Splits an Annex-B byte stream into NAL units (without start codes).
-pub fn split_nals(data: &Bytes) -> Vec<Bytes> {
+pub(crate) fn split_nals(data: &Bytes) -> Vec<Bytes> {
     let mut starts = Vec::new(); // (start code position, payload position)
     let mut i = 0;
     while i + 3 <= data.len() {
@@ -38,7 +38,7 @@ pub fn split_nals(data: &Bytes) -> Vec<Bytes> {
 
 /// Groups NAL units into access units (ITU-T H.264 s7.4.1.2.3): a new one starts at an AUD,
 /// SPS, PPS or SEI after a slice, or at a slice whose `first_mb_in_slice` is 0.
-pub fn access_units(nals: Vec<Bytes>) -> Vec<Vec<Bytes>> {
+pub(crate) fn access_units(nals: Vec<Bytes>) -> Vec<Vec<Bytes>> {
     let mut out: Vec<Vec<Bytes>> = Vec::new();
     let mut cur: Vec<Bytes> = Vec::new();
     let mut has_slice = false;

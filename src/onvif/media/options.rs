@@ -7,7 +7,7 @@ use crate::camera::EncoderLimits;
 use crate::onvif::generated::tt;
 use crate::sdk::{H264Profile, VideoSourceInfo};
 
-pub fn h264_profile(p: H264Profile) -> tt::H264Profile {
+pub(crate) fn h264_profile(p: H264Profile) -> tt::H264Profile {
     match p {
         H264Profile::Baseline => tt::H264Profile::Baseline,
         H264Profile::Main => tt::H264Profile::Main,
@@ -16,7 +16,7 @@ pub fn h264_profile(p: H264Profile) -> tt::H264Profile {
 }
 
 /// The SDK profile of an ONVIF one; `Extended` has no SDK counterpart.
-pub fn sdk_h264_profile(p: &tt::H264Profile) -> Option<H264Profile> {
+pub(crate) fn sdk_h264_profile(p: &tt::H264Profile) -> Option<H264Profile> {
     match p {
         tt::H264Profile::Baseline => Some(H264Profile::Baseline),
         tt::H264Profile::Main => Some(H264Profile::Main),
@@ -35,7 +35,7 @@ fn range((min, max): (u32, u32)) -> tt::IntRange {
 /// GetVideoEncoderConfigurationOptions: H.264 only (the RTSP server packetizes H.264; an
 /// SDK that also offers JPEG or H.265 does not make them streamable), with the bitrate range
 /// in the Media 1 extension (`tt:Extension/tt:H264/tt:BitrateRange`).
-pub fn encoder_options(limits: &EncoderLimits) -> tt::VideoEncoderConfigurationOptions {
+pub(crate) fn encoder_options(limits: &EncoderLimits) -> tt::VideoEncoderConfigurationOptions {
     let mut options = tt::VideoEncoderConfigurationOptions {
         guaranteed_frame_rate_supported: Some(false),
         quality_range: range(limits.quality),
@@ -83,7 +83,7 @@ pub fn encoder_options(limits: &EncoderLimits) -> tt::VideoEncoderConfigurationO
 
 /// GetVideoSourceConfigurationOptions: the full sensor area only (the SDK has no crop), on
 /// the sources that exist.
-pub fn source_options(sources: &[VideoSourceInfo]) -> tt::VideoSourceConfigurationOptions {
+pub(crate) fn source_options(sources: &[VideoSourceInfo]) -> tt::VideoSourceConfigurationOptions {
     let (w, h) = sources
         .first()
         .map(|s| (s.width, s.height))

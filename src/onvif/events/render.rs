@@ -1,16 +1,18 @@
 //! Messages as XML: the `wsnt:NotificationMessage` of PullMessages and Notify, with the
 //! `tt:Message` payload (ONVIF Core s.9.2.1: UtcTime, PropertyOperation, Source, Data).
+//! The broker (`crate::events`) is protocol-neutral; this is the ONVIF wire form of its
+//! messages, so it lives with the service, above the generated types it fills.
 
 use std::sync::Arc;
 
-use super::broker::Message;
-use super::topics::{CONCRETE_SET, TOPICS, TT};
+use crate::events::broker::Message;
+use crate::events::topics::{CONCRETE_SET, TOPICS, TT};
 use crate::onvif::generated::{wsa, wsnt};
 use crate::xml::{Attribute, Element, XmlWriter};
 
 /// `xs:dateTime` in UTC with milliseconds (`2026-11-22T08:00:00.123Z`): event times are finer
 /// than a second.
-pub fn datetime_ms(ms: i64) -> String {
+pub(crate) fn datetime_ms(ms: i64) -> String {
     let t = crate::xml::xsd::utc_from_unix_ms(ms);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -38,7 +40,7 @@ fn items(part: &str, names: impl Iterator<Item = &'static str>, values: &[String
 }
 
 /// The `tt:Message` element of `m`; item names come from the topic's description.
-pub fn message_element(m: &Message) -> Element {
+pub(crate) fn message_element(m: &Message) -> Element {
     let t = &TOPICS[m.topic];
     let mut e = Element::new(Some(TT), "Message");
     e.attrs.push(attr("UtcTime", &datetime_ms(m.utc_ms)));
@@ -54,7 +56,7 @@ pub fn message_element(m: &Message) -> Element {
 
 /// `m` as a NotificationMessage; `subscription` is the subscription's address (push
 /// messages carry it so the consumer can tell its subscriptions apart).
-pub fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMessageHolderType {
+pub(crate) fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMessageHolderType {
     wsnt::NotificationMessageHolderType {
         subscription_reference: subscription.map(epr),
         topic: Some(wsnt::TopicExpressionType {
@@ -70,7 +72,7 @@ pub fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMess
 }
 
 /// A WS-Addressing endpoint reference with only an Address.
-pub fn epr(address: &str) -> wsa::EndpointReferenceType {
+pub(crate) fn epr(address: &str) -> wsa::EndpointReferenceType {
     wsa::EndpointReferenceType {
         address: wsa::AttributedURIType {
             value: address.into(),
@@ -81,10 +83,10 @@ pub fn epr(address: &str) -> wsa::EndpointReferenceType {
 }
 
 /// WS-BaseNotification Notify action (bw-2 NotificationConsumer binding).
-pub const NOTIFY_ACTION: &str = "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify";
+pub(crate) const NOTIFY_ACTION: &str = "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify";
 
 /// The SOAP 1.2 envelope of a Notify carrying `batch`, sent to `consumer`.
-pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &str) -> String {
+pub(crate) fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &str) -> String {
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.open("env:Envelope");
@@ -92,7 +94,7 @@ pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &st
     for (p, u) in [
         ("wsa", crate::soap::ns::WSA),
         ("tns1", crate::soap::ns::TNS1),
-        ("wsnt", super::filter::WSNT),
+        ("wsnt", crate::events::filter::WSNT),
     ] {
         w.attr(&format!("xmlns:{p}"), u);
     }
@@ -114,9 +116,9 @@ pub fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &st
 
 #[cfg(test)]
 mod tests {
-    use super::super::broker::PropertyOperation;
-    use super::super::topics::CELL_MOTION;
     use super::*;
+    use crate::events::broker::PropertyOperation;
+    use crate::events::topics::CELL_MOTION;
 
     #[test]
     fn notify_is_well_formed_and_carries_the_items() {
@@ -135,12 +137,12 @@ mod tests {
         let env = crate::xml::parse(xml.as_bytes()).unwrap();
         let body = env.child(crate::soap::ns::ENV12, "Body").unwrap();
         let nm = body.children[0]
-            .child(super::super::filter::WSNT, "NotificationMessage")
+            .child(crate::events::filter::WSNT, "NotificationMessage")
             .unwrap();
-        let topic = nm.child(super::super::filter::WSNT, "Topic").unwrap();
+        let topic = nm.child(crate::events::filter::WSNT, "Topic").unwrap();
         assert_eq!(topic.text, "tns1:RuleEngine/CellMotionDetector/Motion");
         let msg = nm
-            .child(super::super::filter::WSNT, "Message")
+            .child(crate::events::filter::WSNT, "Message")
             .unwrap()
             .child(TT, "Message")
             .unwrap();

@@ -9,28 +9,28 @@ use std::sync::OnceLock;
 const IFF_UP: u32 = 0x1;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Interface {
-    pub name: String,
-    pub mac: String,
-    pub mtu: Option<u32>,
+pub(crate) struct Interface {
+    pub(crate) name: String,
+    pub(crate) mac: String,
+    pub(crate) mtu: Option<u32>,
     /// Administratively up and not known to be down (RFC 2863 operStatus: `down`,
     /// `lowerlayerdown` and `notpresent` are down; `unknown`, what virtual interfaces such
     /// as dummy and tun report while up, is not).
-    pub up: bool,
+    pub(crate) up: bool,
     /// Backed by a device (a NIC), not a virtual interface (bridge, veth, docker, ifb...).
-    pub physical: bool,
+    pub(crate) physical: bool,
     /// (address, prefix length)
-    pub ipv4: Vec<(Ipv4Addr, u8)>,
+    pub(crate) ipv4: Vec<(Ipv4Addr, u8)>,
 }
 
 /// Whether an interface is usable, from its sysfs `flags` and `operstate`.
-pub fn is_up(flags: Option<u32>, operstate: Option<&str>) -> bool {
+pub(crate) fn is_up(flags: Option<u32>, operstate: Option<&str>) -> bool {
     flags.is_none_or(|f| f & IFF_UP != 0)
         && !matches!(operstate, Some("down" | "lowerlayerdown" | "notpresent"))
 }
 
 /// Non-loopback interfaces that have a MAC address, sorted by name.
-pub fn interfaces() -> Vec<Interface> {
+pub(crate) fn interfaces() -> Vec<Interface> {
     let mut out: Vec<Interface> = Vec::new();
     let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
         return out;
@@ -73,7 +73,7 @@ pub fn interfaces() -> Vec<Interface> {
 }
 
 /// IPv4 default gateways from the kernel routing table.
-pub fn default_gateways() -> Vec<Ipv4Addr> {
+pub(crate) fn default_gateways() -> Vec<Ipv4Addr> {
     let Ok(t) = std::fs::read_to_string("/proc/net/route") else {
         return Vec::new();
     };
@@ -94,7 +94,7 @@ pub fn default_gateways() -> Vec<Ipv4Addr> {
         .collect()
 }
 
-pub fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "nvt".into())
@@ -103,7 +103,7 @@ pub fn hostname() -> String {
 /// The interface the device's identity comes from (EPR UUID, the MAC scope, HA's device
 /// id): the best by [`identity_rank`], then by name. Chosen once per process, so the identity
 /// never changes while the daemon runs (a link going down does not make it another device).
-pub fn primary() -> Option<&'static Interface> {
+pub(crate) fn primary() -> Option<&'static Interface> {
     static PRIMARY: OnceLock<Option<Interface>> = OnceLock::new();
     PRIMARY.get_or_init(|| pick_primary(&interfaces())).as_ref()
 }
@@ -126,7 +126,7 @@ fn pick_primary(all: &[Interface]) -> Option<Interface> {
 }
 
 /// The MAC of [`primary`] (all zeros on a host with no interface but loopback).
-pub fn primary_mac() -> String {
+pub(crate) fn primary_mac() -> String {
     primary()
         .map(|i| i.mac.clone())
         .unwrap_or_else(|| "00:00:00:00:00:00".into())
@@ -134,7 +134,7 @@ pub fn primary_mac() -> String {
 
 /// The interfaces as GetNetworkInterfaces lists them: the identity's first (clients such as
 /// Home Assistant take the first enabled interface's MAC as the device's), then by name.
-pub fn interfaces_identity_first() -> Vec<Interface> {
+pub(crate) fn interfaces_identity_first() -> Vec<Interface> {
     order_identity_first(interfaces(), primary().map(|p| p.name.as_str()))
 }
 
