@@ -10,12 +10,12 @@ use bytes::Bytes;
 
 /// H.264 `nal_unit_type` values this daemon cares about (ITU-T H.264 Table 7-1).
 pub mod nal_type {
-    pub(crate) const SLICE: u8 = 1;
-    pub(crate) const IDR: u8 = 5;
-    pub(crate) const SEI: u8 = 6;
+    pub const SLICE: u8 = 1;
+    pub const IDR: u8 = 5;
+    pub const SEI: u8 = 6;
     pub const SPS: u8 = 7;
     pub const PPS: u8 = 8;
-    pub(crate) const AUD: u8 = 9;
+    pub const AUD: u8 = 9;
 }
 
 /// An encoded access unit from one encoder channel.
