@@ -95,7 +95,11 @@ pub(crate) struct Snapshots {
 
 impl Snapshots {
     /// `gate` is the one every protocol authenticates through.
-    pub(crate) fn new(gate: Arc<Gate>, store: Arc<SettingsStore>, snapper: Arc<dyn Snapper>) -> Self {
+    pub(crate) fn new(
+        gate: Arc<Gate>,
+        store: Arc<SettingsStore>,
+        snapper: Arc<dyn Snapper>,
+    ) -> Self {
         Snapshots {
             gate,
             store,

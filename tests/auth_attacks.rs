@@ -16,12 +16,12 @@ use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::digest::{Challenge, Qop};
-use support::*;
 use nvt::auth::UserLevel;
 use nvt::onvif::endpoint::{DEVICE_PATH, Endpoint, HttpResponse, Security};
 use nvt::settings::SettingsStore;
+use support::digest::{Challenge, Qop};
 use support::endpoint::{self, PEER};
+use support::*;
 
 const PASSWORD: &str = "cam-Pass1";
 
@@ -112,7 +112,10 @@ fn rtsp_digest(a: &Answer, url: &str, nonce: Option<&str>, password: &str, qop: 
     if let Some(n) = nonce {
         ch.nonce = n.to_owned();
     }
-    let qop = qop.then_some(Qop { nc: 1, cnonce: "0a4f113b" });
+    let qop = qop.then_some(Qop {
+        nc: 1,
+        cnonce: "0a4f113b",
+    });
     ch.answer("admin", password, "DESCRIBE", url, qop)
 }
 
@@ -251,7 +254,10 @@ fn fixture(clock_offset_ms: i64) -> Fixture {
     let (store, _) = SettingsStore::open(dir.path()).unwrap();
     endpoint::seed_users(
         &store,
-        &[("admin", UserLevel::Administrator), ("user", UserLevel::User)],
+        &[
+            ("admin", UserLevel::Administrator),
+            ("user", UserLevel::User),
+        ],
     );
     let store = Arc::new(store);
     // The camera's clock: the host's plus `clock_offset_ms` (a camera without RTC or NTP).
@@ -290,14 +296,20 @@ async fn user_successes_do_not_reopen_admin_guessing() {
     for i in 0..20 {
         let ok = post(
             &f,
-            &soap::envelope(&soap::username_token_at("user", "user-pass", true, soap::now_ms()), info),
+            &soap::envelope(
+                &soap::username_token_at("user", "user-pass", true, soap::now_ms()),
+                info,
+            ),
             None,
         )
         .await;
         assert_eq!(ok.status, 200, "the User's own login, round {i}");
         let guess = post(
             &f,
-            &soap::envelope(&soap::username_token_at("admin", &format!("guess-{i}"), true, soap::now_ms()), info),
+            &soap::envelope(
+                &soap::username_token_at("admin", &format!("guess-{i}"), true, soap::now_ms()),
+                info,
+            ),
             None,
         )
         .await;
@@ -315,7 +327,10 @@ async fn user_successes_do_not_reopen_admin_guessing() {
     // And while admin's delay runs, even the right password is not looked at.
     let right = post(
         &f,
-        &soap::envelope(&soap::username_token_at("admin", "admin-pass", true, soap::now_ms()), info),
+        &soap::envelope(
+            &soap::username_token_at("admin", "admin-pass", true, soap::now_ms()),
+            info,
+        ),
         None,
     )
     .await;
@@ -337,7 +352,10 @@ async fn future_dated_token_flood_costs_only_its_user() {
     for _ in 0..8_400 {
         let r = post(
             &f,
-            &soap::envelope(&soap::username_token_at("user", "user-pass", true, future), info),
+            &soap::envelope(
+                &soap::username_token_at("user", "user-pass", true, future),
+                info,
+            ),
             None,
         )
         .await;
@@ -374,7 +392,15 @@ async fn skewed_camera_clock_accepts_fresh_tokens_once() {
         );
         assert!(again.body.contains("NotAuthorized"), "{}", again.body);
         // A wrong password is still refused, skewed or not.
-        let bad = post(&f, &soap::envelope(&soap::username_token_at("admin", "nope", true, soap::now_ms()), info), None).await;
+        let bad = post(
+            &f,
+            &soap::envelope(
+                &soap::username_token_at("admin", "nope", true, soap::now_ms()),
+                info,
+            ),
+            None,
+        )
+        .await;
         assert_eq!(bad.status, 400);
         // The clock repair itself (HA's async_manually_set_date_and_time).
         let now = chrono_like(soap::now_ms());
@@ -384,7 +410,10 @@ async fn skewed_camera_clock_accepts_fresh_tokens_once() {
         );
         let r = post(
             &f,
-            &soap::envelope(&soap::username_token_at("admin", "admin-pass", true, soap::now_ms()), &set),
+            &soap::envelope(
+                &soap::username_token_at("admin", "admin-pass", true, soap::now_ms()),
+                &set,
+            ),
             None,
         )
         .await;

@@ -4,8 +4,8 @@ mod support;
 
 use std::time::Duration;
 
-use support::*;
 use nix::sys::signal::Signal;
+use support::*;
 
 const START: Duration = Duration::from_secs(30);
 

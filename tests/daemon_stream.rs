@@ -6,8 +6,8 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::*;
 use nix::sys::signal::Signal;
+use support::*;
 
 const START: Duration = Duration::from_secs(60);
 

@@ -13,10 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use support::Daemon;
-use support::netns::{self, CLIENT_IP, Netns, SERVER_IP};
 use nvt::discovery::limits::{PER_SOURCE_BURST, PER_SOURCE_PER_SEC};
 use serde_json::Value;
+use support::Daemon;
+use support::netns::{self, CLIENT_IP, Netns, SERVER_IP};
 
 const PASSWORD: &str = "wsd-secret-1";
 const DN: &str = "http://www.onvif.org/ver10/network/wsdl";
@@ -128,8 +128,7 @@ impl Drop for Listener {
 
 fn start_nvt(ns: &Netns, state: &Path) -> Daemon {
     let mut cmd = ns.server_cmd(support::NVT);
-    cmd
-        .arg("--state-dir")
+    cmd.arg("--state-dir")
         .arg(state)
         .args(["--http-port", "8080", "--rtsp-port", "8554"])
         .args(["--log-level", "info,nvt::discovery=debug"])
@@ -307,8 +306,9 @@ fn a_flood_from_forty_addresses_does_not_starve_an_nvr() {
             "add",
             &format!("{a}/24"),
             "dev",
-            &ns.client_if
-        ]).unwrap();
+            &ns.client_if,
+        ])
+        .unwrap();
     }
     let state = support::temp_state();
     let nvt = start_nvt(&ns, state.path());
@@ -497,8 +497,9 @@ fn hello_at_start_and_on_scope_change_bye_at_sigterm_and_a_stable_epr() {
         "add",
         "10.214.0.5/24",
         "dev",
-        &ns.server_if
-    ]).unwrap();
+        &ns.server_if,
+    ])
+    .unwrap();
     let moved = "http://10.214.0.5:8080/onvif/device_service";
     let hello = listener
         .next(

@@ -262,13 +262,20 @@ fn edges(src: &Path, modules: &BTreeSet<String>) -> BTreeMap<(String, String), V
     let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for f in files {
         let rel = f.strip_prefix(src).unwrap();
-        let parts: Vec<_> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let parts: Vec<_> = rel
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
         let top = parts[0].trim_end_matches(".rs").to_owned();
         if top == "lib" || top == "main" {
             continue; // the crate root declares the modules; main.rs is the binary
         }
         let last = parts.last().unwrap();
-        let depth = if last == "mod.rs" { parts.len() - 1 } else { parts.len() };
+        let depth = if last == "mod.rs" {
+            parts.len() - 1
+        } else {
+            parts.len()
+        };
         let code = code_only(&std::fs::read_to_string(&f).unwrap());
         for (m, line) in uses_of(&code, depth) {
             if m != top && modules.contains(&m) {
@@ -306,12 +313,16 @@ fn violations(root: &Path) -> Vec<String> {
     let mut bad = Vec::new();
     for m in &modules {
         if !level.contains_key(m.as_str()) {
-            bad.push(format!("module `{m}` is in no layer of docs/architecture.md"));
+            bad.push(format!(
+                "module `{m}` is in no layer of docs/architecture.md"
+            ));
         }
     }
     for m in level.keys() {
         if !modules.contains(*m) {
-            bad.push(format!("layer names `{m}`, which src/lib.rs does not declare"));
+            bad.push(format!(
+                "layer names `{m}`, which src/lib.rs does not declare"
+            ));
         }
     }
     for ((from, to), at) in edges(&src, &modules) {

@@ -18,8 +18,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use support::{Daemon, soap};
 use nvt::xml::Element;
+use support::{Daemon, soap};
 
 const PASSWORD: &str = "events-secret";
 const ENV: &str = "http://www.w3.org/2003/05/soap-envelope";

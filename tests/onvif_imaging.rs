@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Daemon, soap};
 use nix::sys::signal::Signal;
+use support::{Daemon, soap};
 
 fn run_phase(py: &Path, port: u16, state: &Path, phase: &str) -> String {
     let script =

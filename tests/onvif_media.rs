@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
 use support::Daemon;
 use support::netns::{CLIENT_IP, Netns, SERVER_IP};
-use nix::sys::signal::Signal;
 
 const PASSWORD: &str = "media-Secret1";
 const START: Duration = Duration::from_secs(60);
@@ -344,8 +344,8 @@ fn set_video_encoder_configuration_takes_effect_for_new_and_playing_viewers() {
 /// with (RFC 2326 s12.37), after the Digest challenge (answered RFC 2069 style, as live555
 /// clients do).
 fn setup_timeout(uri_with_user: &str) -> String {
-    use support::digest::Challenge;
     use std::io::{BufRead, BufReader, Read, Write};
+    use support::digest::Challenge;
 
     let url = url::Url::parse(uri_with_user).unwrap();
     let (user, password) = (
@@ -533,14 +533,7 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     cmd.args(["netns", "exec", &ns.server, support::NVT])
         .arg("--state-dir")
         .arg(state.path())
-        .args([
-            "--bind",
-            SERVER_IP,
-            "--http-port",
-            "0",
-            "--rtsp-port",
-            "0",
-        ])
+        .args(["--bind", SERVER_IP, "--http-port", "0", "--rtsp-port", "0"])
         .arg("--no-discovery")
         .env("NVT_ADMIN_PASSWORD", PASSWORD)
         .env("RUST_LOG", "info");

@@ -4,7 +4,6 @@
 
 mod support;
 
-
 use support::soap::{self, DEVICE, MEDIA, subcodes};
 use support::{Daemon, isolate};
 

@@ -45,9 +45,9 @@ fn system_reboot_answers_then_restarts_with_settings_kept() {
         .seen
         .iter()
         .filter_map(|l| match l {
-            support::Line::Out(s) | support::Line::Err(s) => {
-                s.contains("ONVIF device service at").then(|| support::daemon::port_of(s))
-            }
+            support::Line::Out(s) | support::Line::Err(s) => s
+                .contains("ONVIF device service at")
+                .then(|| support::daemon::port_of(s)),
         })
         .collect::<Vec<_>>();
     assert_eq!(again, vec![port, port], "ports across the restart");

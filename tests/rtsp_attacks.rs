@@ -5,15 +5,14 @@
 
 mod support;
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use support::rtsp::{Harness, Raw, setup_tcp};
 use nvt::rtsp::{Limits, NoAuth};
 use nvt::stream::StreamConfig;
+use support::rtsp::{Harness, Raw, setup_tcp};
 use tokio::io::AsyncWriteExt;
 
 /// Limits whose header timeout cannot fire during a test: a close must come from the bound

@@ -8,8 +8,8 @@ use support::rtsp;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::rtsp::Harness;
 use retina::client::{TcpTransportOptions, Transport, UdpTransportOptions};
+use support::rtsp::Harness;
 use tokio::process::Command;
 
 /// Decodes `secs` seconds with ffmpeg; returns (decoded frames, stderr).

@@ -6,7 +6,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::rtsp::{Harness, Raw, wait_until, open_fds, rss_kib, setup_tcp, signal};
+use support::rtsp::{Harness, Raw, open_fds, rss_kib, setup_tcp, signal, wait_until};
 use tokio::process::Command;
 
 /// One connect-and-kill cycle; `kind` varies how far it gets and how it dies.

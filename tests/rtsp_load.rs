@@ -9,10 +9,10 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::rtsp::{Harness, Raw, wait_until, rss_kib, setup_tcp, signal};
 use nvt::rtsp::{Limits, NoAuth};
 use nvt::stream::StreamConfig;
 use retina::client::{TcpTransportOptions, Transport, UdpTransportOptions};
+use support::rtsp::{Harness, Raw, rss_kib, setup_tcp, signal, wait_until};
 use tokio::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,12 +18,12 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::rtsp::{Raw, setup_tcp};
+use nvt::rtp::{RtpHub, RtpRegistry};
+use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
+use nvt::stream::{MulticastConfig, StreamConfig};
 use support::netns::{Netns, SERVER_IP};
 use support::replay::{FileSource, load_annex_b};
-use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
-use nvt::rtp::{RtpHub, RtpRegistry};
-use nvt::stream::{MulticastConfig, StreamConfig};
+use support::rtsp::{Raw, setup_tcp};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 

@@ -3,13 +3,12 @@
 
 mod support;
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::rtsp::{Harness, Raw};
 use nvt::rtsp::{AuthDecision, AuthRequest, Limits, NoAuth};
 use nvt::stream::StreamConfig;
+use support::rtsp::{Harness, Raw};
 
 use support::rtsp::setup_tcp;
 

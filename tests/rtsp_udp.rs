@@ -22,13 +22,13 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use bytes::Bytes;
-use support::rtsp::{Raw, setup_tcp};
-use support::replay::{FileSource, load_annex_b};
 use nvt::frame::Frame;
-use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
 use nvt::rtp::{RtpHub, RtpRegistry};
+use nvt::rtsp::{NoAuth, RtspServer, ServerConfig};
 use nvt::stream::StreamConfig;
 use retina::client::{Transport, UdpTransportOptions};
+use support::replay::{FileSource, load_annex_b};
+use support::rtsp::{Raw, setup_tcp};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::process::Command;

@@ -116,7 +116,8 @@ fn concurrent_set_from_media_imaging_and_device_loses_nothing() {
         std::thread::spawn(move || {
             go.wait();
             for i in 0..ROUNDS * 2 {
-                let (status, text) = soap::post(port, IMAGING, "op", "op-Secret1", &brightness_xml(i));
+                let (status, text) =
+                    soap::post(port, IMAGING, "op", "op-Secret1", &brightness_xml(i));
                 assert_eq!(status, 200, "SetImagingSettings {i}: {text}");
             }
         })

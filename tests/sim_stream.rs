@@ -11,9 +11,9 @@ use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use support::media::*;
 use nvt::frame::Frame;
 use nvt::sdk::{Capture, Codec, EncoderAttr, ErrorCode, H264Profile, RateControl, Sdk};
+use support::media::*;
 
 static SDK_LOCK: Mutex<()> = Mutex::new(());
 

@@ -146,7 +146,13 @@ impl Gate {
     }
 
     /// Fresh challenges for `peer`: Digest (SHA-256, then MD5 last), then Basic when allowed.
-    pub(crate) fn challenges(&self, peer: IpAddr, now: Instant, stale: bool, basic: bool) -> Vec<String> {
+    pub(crate) fn challenges(
+        &self,
+        peer: IpAddr,
+        now: Instant,
+        stale: bool,
+        basic: bool,
+    ) -> Vec<String> {
         let mut c = self.digest.challenge(peer, now, stale);
         if basic {
             c.push(basic::challenge(self.realm()));

@@ -83,7 +83,9 @@ pub enum WsseError {
 
 /// Extracts the UsernameToken from a `wsse:Security` header block. Returns `Ok(None)` when
 /// the block carries no UsernameToken (e.g. only a Timestamp).
-pub(crate) fn parse_security_header(security: &Element) -> Result<Option<UsernameToken>, WsseError> {
+pub(crate) fn parse_security_header(
+    security: &Element,
+) -> Result<Option<UsernameToken>, WsseError> {
     let mut tokens = security.children_named(WSSE, "UsernameToken");
     let Some(t) = tokens.next() else {
         return Ok(None);

@@ -157,7 +157,11 @@ impl Core {
 
     /// A start-up change, before the hardware is attached: planned against `facts` and
     /// committed; the camera then applies the committed settings as it starts.
-    pub(crate) fn apply_at_start(&self, facts: Facts<'_>, change: Change) -> Result<Outcome, ChangeError> {
+    pub(crate) fn apply_at_start(
+        &self,
+        facts: Facts<'_>,
+        change: Change,
+    ) -> Result<Outcome, ChangeError> {
         self.transact(Some(facts), None, change)
     }
 

@@ -41,7 +41,8 @@ http://schemas.xmlsoap.org/ws/2005/04/discovery/strcmp0";
 /// `wsa:To` of multicast messages (WS-Discovery 2005/04 s.2.4).
 pub(crate) const TO_DISCOVERY: &str = "urn:schemas-xmlsoap-org:ws:2005:04:discovery";
 /// `wsa:To` of replies (the anonymous role of WS-Addressing 2004/08).
-pub(crate) const TO_ANONYMOUS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
+pub(crate) const TO_ANONYMOUS: &str =
+    "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
 
 /// A request the responder may answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

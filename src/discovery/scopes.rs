@@ -162,7 +162,11 @@ pub(crate) fn add(s: &mut Settings, fixed: &[String], items: &[String]) -> Resul
 }
 
 /// RemoveScopes: every item must be a configurable scope of the device.
-pub(crate) fn remove(s: &mut Settings, fixed: &[String], items: &[String]) -> Result<(), ScopeError> {
+pub(crate) fn remove(
+    s: &mut Settings,
+    fixed: &[String],
+    items: &[String],
+) -> Result<(), ScopeError> {
     if items.iter().any(|i| fixed.contains(i)) {
         return Err(ScopeError::Fixed);
     }

@@ -140,7 +140,10 @@ pub(crate) enum FilterError {
 
 /// Evaluates a `wsnt:Filter`'s children. `scope` holds the namespace declarations in scope at
 /// the Filter element (prefix, URI); each child's own declarations are added to it.
-pub(crate) fn evaluate(components: &[Element], scope: &[(String, String)]) -> Result<Filter, FilterError> {
+pub(crate) fn evaluate(
+    components: &[Element],
+    scope: &[(String, String)],
+) -> Result<Filter, FilterError> {
     let mut set = TopicSet::ALL;
     let mut content = Vec::new();
     let mut n = 0;

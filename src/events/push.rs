@@ -95,7 +95,10 @@ impl Consumer {
 
 /// The SSRF rule over a host's addresses: all must be allowed (a name that also resolves to
 /// a loopback address is refused, whatever else it resolves to).
-pub(crate) fn check_addresses(addrs: &[SocketAddr], allow_private: bool) -> Result<SocketAddr, PushError> {
+pub(crate) fn check_addresses(
+    addrs: &[SocketAddr],
+    allow_private: bool,
+) -> Result<SocketAddr, PushError> {
     let first = *addrs
         .first()
         .ok_or_else(|| PushError::Unresolved(String::new()))?;

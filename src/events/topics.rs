@@ -16,12 +16,14 @@ pub(crate) const XS: &str = "http://www.w3.org/2001/XMLSchema";
 /// The ONVIF ConcreteSet topic expression dialect (ONVIF Core s.9.6.3), the one we write.
 pub(crate) const CONCRETE_SET: &str = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet";
 /// WS-Topics Concrete dialect (one topic path, no union).
-pub(crate) const WSTOP_CONCRETE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete";
+pub(crate) const WSTOP_CONCRETE: &str =
+    "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete";
 /// WS-Topics Simple dialect (a root topic only).
 pub(crate) const WSTOP_SIMPLE: &str = "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple";
 /// The message content filter dialect every ONVIF device supports (Core s.9.4.4), parsed and
 /// evaluated by [`super::content_filter`].
-pub(crate) const XPATH_DIALECT: &str = "http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter";
+pub(crate) const XPATH_DIALECT: &str =
+    "http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter";
 
 /// One SimpleItem of a message: its name and XSD type (a QName in the `xs:` or `tt:` space).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,8 +17,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
 use super::segmenter::{Segmenter, SegmenterConfig};
-use crate::settings::SettingsStore;
 use crate::rtp::{RtpHub, RtpRegistry};
+use crate::settings::SettingsStore;
 
 /// A session with no request for this long stops and frees its segments.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -74,7 +74,11 @@ impl HttpServer {
 
     /// As [`HttpServer::spawn`] with another connection policy (the daemon's configured
     /// limits, see `soap::limits`).
-    pub(crate) fn spawn_with(listener: TcpListener, router: Arc<Router>, policy: SlotPolicy) -> Self {
+    pub(crate) fn spawn_with(
+        listener: TcpListener,
+        router: Arc<Router>,
+        policy: SlotPolicy,
+    ) -> Self {
         let (stop, rx) = tokio::sync::watch::channel(false);
         HttpServer {
             stop,

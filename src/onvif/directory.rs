@@ -26,7 +26,10 @@ pub struct Registration {
 }
 
 impl Registration {
-    pub(crate) fn new(advertised: impl Advertised + 'static, service: impl SoapService + 'static) -> Self {
+    pub(crate) fn new(
+        advertised: impl Advertised + 'static,
+        service: impl SoapService + 'static,
+    ) -> Self {
         Registration {
             advertised: Arc::new(advertised),
             at_path: vec![Arc::new(service)],

@@ -187,7 +187,11 @@ fn wdr_mode(on: bool) -> tt::WideDynamicMode {
 }
 
 /// GetImagingSettings: the stored ISP settings, with only the features the hardware has.
-pub(crate) fn settings20(a: &IspAttr, r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingSettings20 {
+pub(crate) fn settings20(
+    a: &IspAttr,
+    r: &IspRange,
+    focus: Option<FocusInfo>,
+) -> tt::ImagingSettings20 {
     tt::ImagingSettings20 {
         backlight_compensation: r.has_backlight.then(|| tt::BacklightCompensation20 {
             mode: on_off(a.backlight),

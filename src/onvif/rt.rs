@@ -249,7 +249,8 @@ impl Default for RequestContext {
 }
 
 /// A boxed, sendable future: what object-safe service dispatch returns.
-pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// One generated service as the endpoint routes to it: its operation table and dispatcher.
 /// Each generated service module has `Service<S>` implementing this for any implementation

@@ -301,7 +301,10 @@ mod tests {
         let mut s = SrSchedule::new(Duration::from_secs(5), "cam");
         let first = s.report(t0, &f).expect("with the first frame");
         let parsed = parse_compound(&first).unwrap();
-        assert!(matches!(parsed[0], RtcpPacket::SenderReport { ssrc: 0x1234, .. }), "{parsed:?}");
+        assert!(
+            matches!(parsed[0], RtcpPacket::SenderReport { ssrc: 0x1234, .. }),
+            "{parsed:?}"
+        );
         // 25 fps for 20 s: one more report every 5 s.
         let sent = (1..500u32)
             .filter(|i| s.report(t0 + Duration::from_millis(40) * *i, &f).is_some())

@@ -29,9 +29,9 @@ use super::limits::{
     DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
 };
 use super::message::{self, Incoming, Request};
+use super::sdp::StreamParams;
 use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
 use super::tunnel::{self, TunnelRole};
-use super::sdp::StreamParams;
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp::{self, SrSchedule};
 use crate::rtp::{RtpHub, RtpRegistry, RtpViewer, RtpWatch};

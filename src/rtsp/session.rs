@@ -23,8 +23,8 @@ use rtsp_types::Method;
 use super::limits::{MAX_SESSIONS_PER_CONNECTION, SESSION_ID_BYTES};
 use super::message::Request;
 use super::sdp;
-use super::transport::{self, Lower, TransportSpec};
 use super::sdp::StreamParams;
+use super::transport::{self, Lower, TransportSpec};
 
 /// Identifies one client connection (or one HTTP tunnel) for the lifetime of the server.
 pub type ConnId = u64;

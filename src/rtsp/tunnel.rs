@@ -112,7 +112,11 @@ pub(crate) struct Base64Decoder {
 
 impl Base64Decoder {
     /// Feeds encoded bytes; appends what decodes to `out`. Invalid base64 is an error.
-    pub(crate) fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), base64::DecodeError> {
+    pub(crate) fn feed(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), base64::DecodeError> {
         self.pending
             .extend(input.iter().copied().filter(|b| !b.is_ascii_whitespace()));
         let whole = self.pending.len() / 4 * 4;

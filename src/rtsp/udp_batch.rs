@@ -28,7 +28,11 @@ const MAX_BATCH: usize = 64;
 static MMSG_BROKEN: AtomicBool = AtomicBool::new(false);
 
 /// Sends all `packets` to `dest`; returns the bytes sent.
-pub(crate) async fn send_all(sock: &UdpSocket, packets: &[Bytes], dest: SocketAddr) -> io::Result<usize> {
+pub(crate) async fn send_all(
+    sock: &UdpSocket,
+    packets: &[Bytes],
+    dest: SocketAddr,
+) -> io::Result<usize> {
     let mut bytes = 0;
     let mut rest = packets;
     while !rest.is_empty() {

@@ -76,7 +76,10 @@ mod tests {
         g.clear();
         assert!(g.units().is_empty());
         g.push(&Arc::new(U(false)));
-        assert!(g.units().is_empty(), "after a clear, nothing before the next keyframe");
+        assert!(
+            g.units().is_empty(),
+            "after a clear, nothing before the next keyframe"
+        );
     }
 
     #[test]

@@ -363,7 +363,11 @@ mod tests {
         h.publish(frame(2, true), t0 + FRAME * 2);
         let first = waiting.await.unwrap().expect("not kicked");
         assert_eq!(first.seq, 2);
-        assert_eq!(v.try_next().unwrap().unwrap().seq, 2, "what the writer takes first");
+        assert_eq!(
+            v.try_next().unwrap().unwrap().seq,
+            2,
+            "what the writer takes first"
+        );
         // Done waiting: pushes no longer wake the watch's Notify.
         assert_eq!(v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
@@ -404,7 +408,11 @@ mod tests {
         }
         let m = slow.metrics();
         assert!(m.resyncs >= 1 && m.frames_dropped > 0, "{m:?}");
-        assert_eq!(drain(&slow), vec![40, 41, 42, 43, 44], "whole GOP from its IDR");
+        assert_eq!(
+            drain(&slow),
+            vec![40, 41, 42, 43, 44],
+            "whole GOP from its IDR"
+        );
         assert_eq!(got, (0..45).collect::<Vec<_>>());
         assert_eq!(fast.metrics().frames_dropped, 0);
     }
@@ -451,14 +459,20 @@ mod tests {
         assert!(late.try_next().unwrap().is_none());
         let mut describe = Box::pin(h.described());
         assert!((&mut describe).now_or_never().is_none());
-        assert!(h.description().sps.is_some(), "the old sets, for a bounded wait");
+        assert!(
+            h.description().sps.is_some(),
+            "the old sets, for a bounded wait"
+        );
         // A P frame still goes to the viewer already playing, not to the new one.
         h.publish(frame(5, false), t0 + FRAME * 5);
         assert!((&mut describe).now_or_never().is_none());
         assert_eq!(drain(&playing), vec![5]);
         assert!(late.try_next().unwrap().is_none());
         h.publish(frame(6, true), t0 + FRAME * 6);
-        assert!(describe.now_or_never().is_some(), "answered by the keyframe");
+        assert!(
+            describe.now_or_never().is_some(),
+            "answered by the keyframe"
+        );
         assert_eq!(drain(&late), vec![6]);
         assert_eq!(drain(&playing), vec![6]);
         // Frame rate follows the configuration; a cancelled change releases DESCRIBE.
@@ -468,7 +482,10 @@ mod tests {
         let mut describe = Box::pin(h.described());
         assert!((&mut describe).now_or_never().is_none());
         h.cancel_new_params();
-        assert!(describe.now_or_never().is_some(), "cancel releases DESCRIBE");
+        assert!(
+            describe.now_or_never().is_some(),
+            "cancel releases DESCRIBE"
+        );
     }
 
     #[test]

@@ -124,11 +124,17 @@ mod tests {
     fn sets_are_current_from_the_first_keyframe_until_a_change_is_announced() {
         let mut p = ParamSets::default();
         assert!(!p.observe(&frame(false), false));
-        assert!(p.observe(&frame(true), true), "became current: wake DESCRIBE");
+        assert!(
+            p.observe(&frame(true), true),
+            "became current: wake DESCRIBE"
+        );
         assert!(!p.observe(&frame(true), true), "already current");
         p.expect_new();
         assert!(!p.current());
-        assert!(!p.observe(&frame(false), false), "a P frame brings no new sets");
+        assert!(
+            !p.observe(&frame(false), false),
+            "a P frame brings no new sets"
+        );
         assert!(p.observe(&frame(true), true));
         p.expect_new();
         p.cancel_new();

@@ -243,7 +243,10 @@ mod tests {
         for i in 0..8u32 {
             q.offer(&unit(i == 0), t0 + FRAME * i, &l);
         }
-        assert!(q.front().is_none(), "everything dropped, waiting for an IDR");
+        assert!(
+            q.front().is_none(),
+            "everything dropped, waiting for an IDR"
+        );
         assert_eq!(q.metrics().resyncs, 1);
         assert_eq!(q.metrics().frames_dropped, 8);
         q.offer(&unit(false), t0 + FRAME * 8, &l);

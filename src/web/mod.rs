@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::hls::HlsHandler;
 use crate::hls::live::LiveStreams;
 use crate::http::server::Router;
-use crate::settings::SettingsStore;
 use crate::rtp::RtpRegistry;
+use crate::settings::SettingsStore;
 
 /// What the web handlers need from the daemon.
 pub(crate) struct WebContext {

@@ -56,7 +56,10 @@ pub(crate) fn message_element(m: &Message) -> Element {
 
 /// `m` as a NotificationMessage; `subscription` is the subscription's address (push
 /// messages carry it so the consumer can tell its subscriptions apart).
-pub(crate) fn holder(m: &Message, subscription: Option<&str>) -> wsnt::NotificationMessageHolderType {
+pub(crate) fn holder(
+    m: &Message,
+    subscription: Option<&str>,
+) -> wsnt::NotificationMessageHolderType {
     wsnt::NotificationMessageHolderType {
         subscription_reference: subscription.map(epr),
         topic: Some(wsnt::TopicExpressionType {
@@ -83,10 +86,15 @@ pub(crate) fn epr(address: &str) -> wsa::EndpointReferenceType {
 }
 
 /// WS-BaseNotification Notify action (bw-2 NotificationConsumer binding).
-pub(crate) const NOTIFY_ACTION: &str = "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify";
+pub(crate) const NOTIFY_ACTION: &str =
+    "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify";
 
 /// The SOAP 1.2 envelope of a Notify carrying `batch`, sent to `consumer`.
-pub(crate) fn notify_envelope(batch: &[Arc<Message>], subscription: &str, consumer: &str) -> String {
+pub(crate) fn notify_envelope(
+    batch: &[Arc<Message>],
+    subscription: &str,
+    consumer: &str,
+) -> String {
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.open("env:Envelope");
