@@ -159,6 +159,12 @@ pub fn endpoint_reference(mac: &str) -> String {
     b.copy_from_slice(&d[..16]);
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
+    urn_uuid(&b)
+}
+
+/// The `urn:uuid:` URN of 16 UUID bytes (RFC 4122 s.3: lower-case hex, 8-4-4-4-12), the
+/// form WS-Addressing endpoint references and message IDs take.
+pub(crate) fn urn_uuid(b: &[u8; 16]) -> String {
     let x: String = b.iter().map(|v| format!("{v:02x}")).collect();
     format!(
         "urn:uuid:{}-{}-{}-{}-{}",

@@ -421,15 +421,7 @@ pub(crate) fn new_message_id(rng: &mut impl rand::Rng) -> String {
     let mut b: [u8; 16] = rng.random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let x: String = b.iter().map(|v| format!("{v:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &x[0..8],
-        &x[8..12],
-        &x[12..16],
-        &x[16..20],
-        &x[20..32]
-    )
+    crate::host::urn_uuid(&b)
 }
 
 /// Entry point of the `discovery_datagram` fuzz target and its corpus test: parse any bytes;
