@@ -93,11 +93,18 @@ impl<U> Clone for ViewerWatch<U> {
 impl<U: Unit> ViewerWatch<U> {
     /// The unit the viewer's writer will take next: the queue's first one, or, with nothing
     /// queued, the first one queued from now on (a viewer that waits for a keyframe gets the
-    /// keyframe). Asked before the writer runs, that is exactly the first unit it sends.
+    /// keyframe). Asked before the writer runs, that is exactly the first unit it sends;
+    /// asked of a running writer (a multicast group a member joins), it is the first whole
+    /// unit sent from now on, even when the writer takes it before this watch wakes.
     /// `None` if the viewer is kicked. Waits without a bound: the caller bounds it.
     pub(crate) async fn first(&self) -> Option<Arc<U>> {
         self.0.watchers.fetch_add(1, Ordering::SeqCst);
         let _watching = Watching(&self.0.watchers);
+        let from = match lock(&self.0.queue).watch_begin() {
+            Ok(u) => return (!self.0.is_kicked()).then_some(u),
+            Err(from) => from,
+        };
+        let _begun = Begun(&self.0.queue);
         loop {
             let queued = self.0.queued.notified();
             tokio::pin!(queued);
@@ -106,8 +113,9 @@ impl<U: Unit> ViewerWatch<U> {
             if self.0.is_kicked() {
                 return None;
             }
-            if let Some(u) = lock(&self.0.queue).front() {
-                return Some(u.clone());
+            // A running writer may have taken the unit already: the queue kept it for us.
+            if let Some(u) = lock(&self.0.queue).watch_poll(from) {
+                return Some(u);
             }
             queued.await;
         }
@@ -120,6 +128,15 @@ struct Watching<'a>(&'a AtomicUsize);
 impl Drop for Watching<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Ends a [`Queue::watch_begin`] that waits (also when the watch's future is dropped).
+struct Begun<'a, U: Unit>(&'a Mutex<Queue<U>>);
+
+impl<U: Unit> Drop for Begun<'_, U> {
+    fn drop(&mut self) {
+        lock(self.0).watch_end();
     }
 }
 

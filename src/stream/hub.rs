@@ -372,6 +372,37 @@ mod tests {
         assert_eq!(v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
+    /// A member joining a running multicast group watches the group's sender, whose writer
+    /// is awake and takes each frame as it comes, often before the woken watch looks (CI
+    /// once saw a joiner's PLAY go 2 s without RTP-Info that way).
+    #[tokio::test]
+    async fn a_watch_on_a_running_writer_names_the_frame_it_took_first() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        let v = h.subscribe("group sender", t0);
+        h.publish(frame(0, true), t0);
+        assert_eq!(v.try_next().unwrap().unwrap().seq, 0);
+        v.sent(100);
+        let watch = v.watch();
+        let waiting = tokio::spawn(async move { watch.first().await });
+        while v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // The writer takes the next two frames before the watch runs again.
+        h.publish(frame(1, false), t0 + FRAME);
+        assert_eq!(v.try_next().unwrap().unwrap().seq, 1);
+        v.sent(100);
+        // Before the fix the watch waited for a frame after the one it missed (forever here).
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+            .await
+            .expect("the watch named no frame")
+            .unwrap()
+            .expect("not kicked");
+        assert_eq!(first.seq, 1, "the first frame after the watch began");
+        // Done waiting: the queue keeps no taken frame for watches any more.
+        assert!(lock(&v.slot.queue).watch_poll(0).is_none());
+    }
+
     #[test]
     fn no_frame_is_lost_for_any_viewer_that_keeps_up() {
         let t0 = Instant::now();

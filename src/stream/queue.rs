@@ -54,6 +54,9 @@ pub(crate) enum Verdict {
 struct Queued<U> {
     unit: Arc<U>,
     at: Instant,
+    /// Which accepted unit this is (0, 1, ...): how a watch tells units queued before it
+    /// began from those queued after.
+    index: u64,
 }
 
 /// The queue of one viewer.
@@ -63,6 +66,14 @@ pub(crate) struct Queue<U> {
     waiting_keyframe: bool,
     /// When the unit the writer is sending now was queued.
     busy_since: Option<Instant>,
+    /// Units accepted so far: the index of the next one.
+    accepted: u64,
+    /// Watches waiting for a unit ([`Queue::watch_begin`] .. [`Queue::watch_end`]).
+    watching: usize,
+    /// While a watch waits: the unit the writer took last, with its index. A running writer
+    /// usually takes a unit before the woken watch looks at the queue; the watch still finds
+    /// it here. Not kept otherwise (the hot path pays one branch).
+    taken: Option<(u64, Arc<U>)>,
     metrics: ViewerMetrics,
 }
 
@@ -74,6 +85,9 @@ impl<U: Unit> Queue<U> {
             bytes: 0,
             waiting_keyframe: true,
             busy_since: None,
+            accepted: 0,
+            watching: 0,
+            taken: None,
             metrics: ViewerMetrics {
                 id,
                 label,
@@ -125,7 +139,9 @@ impl<U: Unit> Queue<U> {
         self.items.push_back(Queued {
             unit: unit.clone(),
             at: now,
+            index: self.accepted,
         });
+        self.accepted += 1;
     }
 
     /// How far behind the viewer is at `now`: the age of its oldest unsent unit or of the one
@@ -144,12 +160,53 @@ impl<U: Unit> Queue<U> {
         let q = self.items.pop_front()?;
         self.bytes -= q.unit.size();
         self.busy_since = Some(q.at);
+        if self.watching > 0 {
+            self.taken = Some((q.index, q.unit.clone()));
+        }
         Some(q.unit)
     }
 
     /// The unit [`Queue::take`] would return.
-    pub(crate) fn front(&self) -> Option<&Arc<U>> {
+    #[cfg(test)]
+    fn front(&self) -> Option<&Arc<U>> {
         self.items.front().map(|q| &q.unit)
+    }
+
+    /// Starts watching for the first unit the writer sends from now on: the queue's first
+    /// one, or, with nothing queued, `Err(from)`, the index of the next unit accepted, to
+    /// pass to [`Queue::watch_poll`] after each push. End every `Err` with
+    /// [`Queue::watch_end`].
+    pub(crate) fn watch_begin(&mut self) -> Result<Arc<U>, u64> {
+        match self.items.front() {
+            Some(q) => Ok(q.unit.clone()),
+            None => {
+                self.watching += 1;
+                Err(self.accepted)
+            }
+        }
+    }
+
+    /// The first unit accepted at or after index `from`, whether the writer has taken it
+    /// yet or not; if the writer took several meanwhile, the last it took (still the start
+    /// of a whole unit sent after the watch began).
+    pub(crate) fn watch_poll(&self, from: u64) -> Option<Arc<U>> {
+        if let Some((i, u)) = &self.taken
+            && *i >= from
+        {
+            return Some(u.clone());
+        }
+        self.items
+            .iter()
+            .find(|q| q.index >= from)
+            .map(|q| q.unit.clone())
+    }
+
+    /// A watch begun with `Err` has ended.
+    pub(crate) fn watch_end(&mut self) {
+        self.watching -= 1;
+        if self.watching == 0 {
+            self.taken = None;
+        }
     }
 
     /// The writer finished its unit: `Some(bytes)` went out on the wire, `None` could not be
@@ -180,6 +237,7 @@ mod tests {
     use super::*;
 
     /// A unit of `size` bytes; `key` marks a keyframe.
+    #[derive(Debug)]
     struct U(usize, bool);
 
     impl Unit for U {
@@ -288,6 +346,39 @@ mod tests {
         );
         assert!(q.metrics().kicked);
         assert_eq!(q.metrics().max_lag, Duration::from_millis(21));
+    }
+
+    #[test]
+    fn a_watch_finds_the_first_unit_after_it_began_taken_or_not() {
+        let t0 = Instant::now();
+        let l = QueueLimits::default();
+        let mut q = Queue::new(1, "v".into());
+        q.push(&unit(true), t0, &l);
+        let queued = q.watch_begin().expect("a queued unit answers at once");
+        assert!(Arc::ptr_eq(&queued, &q.take().unwrap()));
+        q.done(Some(1));
+        let from = q.watch_begin().expect_err("nothing queued");
+        assert!(q.watch_poll(from).is_none());
+        let (a, b) = (unit(false), unit(false));
+        q.push(&a, t0 + FRAME, &l);
+        assert!(Arc::ptr_eq(&q.watch_poll(from).unwrap(), &a), "queued");
+        q.take();
+        assert!(Arc::ptr_eq(&q.watch_poll(from).unwrap(), &a), "taken");
+        q.push(&b, t0 + FRAME * 2, &l);
+        assert!(
+            Arc::ptr_eq(&q.watch_poll(from).unwrap(), &a),
+            "the earliest"
+        );
+        q.done(Some(1));
+        q.take();
+        assert!(
+            Arc::ptr_eq(&q.watch_poll(from).unwrap(), &b),
+            "the last taken"
+        );
+        q.watch_end();
+        q.push(&unit(false), t0 + FRAME * 3, &l);
+        q.take();
+        assert!(q.watch_poll(0).is_none(), "no watch: nothing kept");
     }
 
     #[test]
