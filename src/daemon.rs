@@ -81,7 +81,7 @@ async fn run_once(
         .context("initialising the camera SDK")?;
     // Shared with the Media and Imaging services (Media holds it weakly: a request in flight
     // must not keep the SDK channels alive across a stop or a SystemReboot).
-    let camera = Arc::new(Camera::start(sdk, &core, first_start)?);
+    let camera = Arc::new(core.start_camera(sdk, first_start)?);
     let id = camera.identity();
     tracing::info!(
         sdk = %format!("{} {}", id.sdk_name, id.sdk_version),

@@ -1,24 +1,41 @@
 //! The layering of the daemon crate, held by a test instead of a reviewer (issue 15 item 4).
 //!
-//! `docs/architecture.md` declares the top-level modules of `src/` in layers, lowest first,
-//! in a ```` ```layers ```` block: one line per layer. A module may use only modules of lower
-//! layers; modules on the same line do not use each other. This test reads every file under
-//! `src/`, finds every path that leaves its top-level module (`crate::x`, `crate::{x, y}`,
-//! `super::x` from a module's root) and fails on any edge against the declared order, and on
-//! a module the order does not place. Comments and string literals are skipped, so a doc link
-//! is no edge; a re-export is one.
+//! Every file under `src/` is parsed with `syn`, and every path it uses that names another of
+//! the crate's files (`crate::x::y`, `super::y`, `self::y`, a child module's name, in `use`
+//! trees, types, expressions and macro bodies alike) is an edge from that file to the file
+//! the path leads into. Doc comments and string literals are no edges; a re-export is one.
+//! `#[cfg(test)]` code is left out: unit tests may reach anywhere in their module.
+//!
+//! On that graph three rules hold, each written in `docs/architecture.md`:
+//! - **layers**: the top-level modules, one line per layer, lowest first (a ```` ```layers ````
+//!   block). A module uses only modules of lower layers; modules on one line do not use each
+//!   other; every module is placed.
+//! - **the ONVIF runtime cannot reach back**: the modules of the ```` ```runtime ```` block
+//!   (XML, SOAP, authentication, the runtime the generated code calls, the generated code)
+//!   use only each other and the crate's lowest layer, so the generated code and what it
+//!   needs never depend on the daemon's services, streams or camera.
+//! - **no file cycles**: no two files of the crate use each other, directly or around a
+//!   loop, except a module's root (`mod.rs`) re-exporting what its own children define (a
+//!   facade, not a dependency).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The declared layers, lowest first, as written in docs/architecture.md.
-fn layers(root: &Path) -> Vec<Vec<String>> {
+use syn::visit::Visit;
+
+/// A module path from the crate root: `["stream", "hub"]` is `crate::stream::hub`.
+type ModPath = Vec<String>;
+
+/// The lines of the ```` ```name ```` block of docs/architecture.md, comments dropped, as
+/// words.
+fn doc_block(root: &Path, name: &str) -> Vec<Vec<String>> {
     let doc = std::fs::read_to_string(root.join("docs/architecture.md")).expect("architecture.md");
+    let fence = format!("```{name}\n");
     let start = doc
-        .find("```layers\n")
-        .expect("docs/architecture.md has a ```layers block");
-    let body = &doc[start + "```layers\n".len()..];
-    let end = body.find("```").expect("the layers block ends");
+        .find(&fence)
+        .unwrap_or_else(|| panic!("docs/architecture.md has a ```{name} block"));
+    let body = &doc[start + fence.len()..];
+    let end = body.find("```").expect("the block ends");
     body[..end]
         .lines()
         .map(|l| l.split('#').next().unwrap_or(""))
@@ -27,221 +44,217 @@ fn layers(root: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The source with comments, string and char literals blanked (newlines kept, so an index
-/// still names a line).
-fn code_only(src: &str) -> String {
-    let b = src.as_bytes();
-    let mut out = String::with_capacity(src.len());
-    let mut i = 0;
-    let blank = |out: &mut String, s: &[u8]| {
-        for &c in s {
-            out.push(if c == b'\n' { '\n' } else { ' ' });
-        }
-    };
-    while i < b.len() {
-        let rest = &b[i..];
-        let prev_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-        if rest.starts_with(b"//") {
-            let end = rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
-            blank(&mut out, &rest[..end]);
-            i += end;
-        } else if rest.starts_with(b"/*") {
-            let (mut depth, mut j) = (0usize, 0);
-            while j < rest.len() {
-                if rest[j..].starts_with(b"/*") {
-                    depth += 1;
-                    j += 2;
-                } else if rest[j..].starts_with(b"*/") {
-                    depth -= 1;
-                    j += 2;
-                    if depth == 0 {
-                        break;
-                    }
+/// One use of a crate path: where it is made and whether it is a `pub` re-export.
+#[derive(Clone, Debug)]
+struct Use {
+    target: ModPath,
+    line: usize,
+    reexport: bool,
+}
+
+/// Collects every crate path one file uses, resolved to absolute module paths.
+struct Collector<'a> {
+    /// The module the code being visited is in (the file's, deeper inside inline modules).
+    module: ModPath,
+    /// Every file module of the crate, to tell a child module's name from any other name.
+    files: &'a BTreeSet<ModPath>,
+    out: Vec<Use>,
+    /// Inside a `pub use`.
+    reexport: bool,
+}
+
+impl Collector<'_> {
+    /// `segments` as written at `line`, resolved against the current module; paths that leave
+    /// the crate (std, other crates) or name a local item are dropped.
+    fn path(&mut self, segments: &[String], line: usize) {
+        let Some(first) = segments.first() else {
+            return;
+        };
+        let (mut abs, rest): (ModPath, &[String]) = match first.as_str() {
+            "crate" => (Vec::new(), &segments[1..]),
+            "self" => (self.module.clone(), &segments[1..]),
+            "super" => {
+                let ups = segments.iter().take_while(|s| *s == "super").count();
+                let keep = self.module.len().saturating_sub(ups);
+                (self.module[..keep].to_vec(), &segments[ups..])
+            }
+            _ => {
+                // A child module named from its parent (`hub::StreamHub` in stream/mod.rs).
+                let mut child = self.module.clone();
+                child.push(first.clone());
+                if !self.files.contains(&child) {
+                    return;
+                }
+                (self.module.clone(), segments)
+            }
+        };
+        abs.extend(rest.iter().cloned());
+        self.out.push(Use {
+            target: abs,
+            line,
+            reexport: self.reexport,
+        });
+    }
+
+    /// The paths of a `use` tree under `prefix`.
+    fn use_tree(&mut self, tree: &syn::UseTree, prefix: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(&p.tree, prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let line = n.ident.span().start().line;
+                if n.ident == "self" {
+                    self.path(&prefix.clone(), line);
                 } else {
-                    j += 1;
+                    prefix.push(n.ident.to_string());
+                    self.path(&prefix.clone(), line);
+                    prefix.pop();
                 }
             }
-            blank(&mut out, &rest[..j]);
-            i += j;
-        } else if !prev_ident && raw_string_start(rest).is_some() {
-            let (open, hashes) = raw_string_start(rest).unwrap();
-            let mut close = vec![b'"'];
-            close.extend(std::iter::repeat_n(b'#', hashes));
-            let end = rest[open..]
-                .windows(close.len())
-                .position(|w| w == close.as_slice())
-                .map_or(rest.len(), |p| open + p + close.len());
-            blank(&mut out, &rest[..end]);
-            i += end;
-        } else if rest[0] == b'"' {
-            let mut j = 1;
-            while j < rest.len() && rest[j] != b'"' {
-                j += if rest[j] == b'\\' { 2 } else { 1 };
+            syn::UseTree::Rename(r) => {
+                prefix.push(r.ident.to_string());
+                self.path(&prefix.clone(), r.ident.span().start().line);
+                prefix.pop();
             }
-            let end = (j + 1).min(rest.len());
-            blank(&mut out, &rest[..end]);
-            i += end;
-        } else if let Some(n) = char_literal_len(&src[i..]) {
-            blank(&mut out, &rest[..n]);
-            i += n;
-        } else {
-            let ch = src[i..].chars().next().unwrap();
-            out.push(ch);
-            i += ch.len_utf8();
+            syn::UseTree::Glob(g) => self.path(&prefix.clone(), g.star_token.spans[0].start().line),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.use_tree(t, prefix);
+                }
+            }
         }
     }
-    out
-}
 
-/// `r"`, `r#"`, `br##"`...: the length of the opening and the number of `#`.
-fn raw_string_start(s: &[u8]) -> Option<(usize, usize)> {
-    let b = usize::from(s.first() == Some(&b'b'));
-    let s = s[b..].strip_prefix(b"r")?;
-    let hashes = s.iter().take_while(|&&c| c == b'#').count();
-    (s.get(hashes) == Some(&b'"')).then_some((b + 1 + hashes + 1, hashes))
-}
-
-/// A char literal (`'a'`, `'\n'`, `'\u{1F600}'`, `'"'`), not a lifetime: its length.
-fn char_literal_len(s: &str) -> Option<usize> {
-    let body = s.strip_prefix('\'')?;
-    if let Some(esc) = body.strip_prefix('\\') {
-        // The escaped character may itself be a quote or a backslash.
-        let close = esc.get(1..)?.find('\'')? + 1;
-        return (close < 12).then_some(close + 3);
-    }
-    let c = body.chars().next()?;
-    let n = 1 + c.len_utf8();
-    (s[n..].starts_with('\'')).then_some(n + 1)
-}
-
-#[derive(Debug, PartialEq)]
-enum Tok {
-    Ident(String),
-    Punct(char),
-    PathSep,
-}
-
-fn tokens(code: &str) -> Vec<(Tok, usize)> {
-    let b = code.as_bytes();
-    let (mut out, mut i, mut line) = (Vec::new(), 0, 1);
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            line += 1;
-            i += 1;
-        } else if c.is_ascii_whitespace() {
-            i += 1;
-        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
-            let n = b[i + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                .count();
-            out.push((Tok::Ident(code[i..i + 1 + n].to_owned()), line));
-            i += 1 + n;
-        } else if b[i..].starts_with(b"::") {
-            out.push((Tok::PathSep, line));
-            i += 2;
-        } else {
-            let ch = code[i..].chars().next().unwrap();
-            out.push((Tok::Punct(ch), line));
-            i += ch.len_utf8();
-        }
-    }
-    out
-}
-
-/// The first segments of the use-tree that starts at `toks[i]` (after `crate::`): one name,
-/// or the names at the top of a `{...}` group.
-fn first_segments(toks: &[(Tok, usize)], i: usize) -> Vec<String> {
-    match toks.get(i) {
-        Some((Tok::Ident(s), _)) => vec![s.clone()],
-        Some((Tok::Punct('{'), _)) => {
-            let (mut depth, mut j, mut expect, mut out) = (0, i, true, Vec::new());
-            while let Some((t, _)) = toks.get(j) {
-                match t {
-                    Tok::Punct('{') => {
-                        depth += 1;
-                        if depth == 1 {
-                            expect = true;
-                        }
-                    }
-                    Tok::Punct('}') => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    Tok::Punct(',') if depth == 1 => expect = true,
-                    Tok::Ident(s) if depth == 1 && expect => {
-                        out.push(s.clone());
-                        expect = false;
-                    }
-                    _ if depth == 1 => expect = false,
-                    _ => {}
-                }
-                j += 1;
-            }
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Every (top-level module used, line) of one file. `depth` is how many `super::` lead from
-/// the file's module to the crate root.
-fn uses_of(code: &str, file_depth: usize) -> Vec<(String, usize)> {
-    let toks = tokens(code);
-    let mut out = Vec::new();
-    // Inline modules (`mod tests { ... }`) deepen `super::`: the brace depths they close at.
-    let (mut braces, mut inline): (usize, Vec<usize>) = (0, Vec::new());
-    let mut i = 0;
-    while i < toks.len() {
-        let (t, line) = &toks[i];
-        match t {
-            Tok::Punct('{') => braces += 1,
-            Tok::Punct('}') => {
-                if inline.last() == Some(&braces) {
-                    inline.pop();
-                }
-                braces -= 1;
-            }
-            Tok::Ident(m)
-                if m == "mod"
-                    && matches!(toks.get(i + 1), Some((Tok::Ident(_), _)))
-                    && toks.get(i + 2).map(|t| &t.0) == Some(&Tok::Punct('{')) =>
-            {
-                inline.push(braces + 1);
-            }
-            Tok::Ident(c) if c == "crate" => {
-                let after_path_sep = i > 0 && toks[i - 1].0 == Tok::PathSep;
-                if !after_path_sep && toks.get(i + 1).map(|t| &t.0) == Some(&Tok::PathSep) {
-                    for m in first_segments(&toks, i + 2) {
-                        out.push((m, *line));
-                    }
-                }
-            }
-            Tok::Ident(s) if s == "super" && !(i > 0 && toks[i - 1].0 == Tok::PathSep) => {
-                let mut k = 0;
-                let mut j = i;
-                while matches!(&toks.get(j), Some((Tok::Ident(s), _)) if s == "super")
-                    && toks.get(j + 1).map(|t| &t.0) == Some(&Tok::PathSep)
+    /// Paths written inside a macro call's tokens (`format!`, `matches!`, `tracing` macros):
+    /// `crate`, `super` or `self` followed by `::`-separated names.
+    fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        let toks: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+        let mut i = 0;
+        while i < toks.len() {
+            match &toks[i] {
+                proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
+                proc_macro2::TokenTree::Ident(id)
+                    if matches!(id.to_string().as_str(), "crate" | "super" | "self")
+                        && !(i >= 2 && is_colon(&toks[i - 1]) && is_colon(&toks[i - 2])) =>
                 {
-                    k += 1;
-                    j += 2;
-                }
-                if k >= file_depth + inline.len() {
-                    for m in first_segments(&toks, j) {
-                        out.push((m, *line));
+                    let line = id.span().start().line;
+                    let mut segs = vec![id.to_string()];
+                    let mut j = i + 1;
+                    while j + 2 < toks.len() + 1
+                        && toks.get(j).is_some_and(is_colon)
+                        && toks.get(j + 1).is_some_and(is_colon)
+                    {
+                        match toks.get(j + 2) {
+                            Some(proc_macro2::TokenTree::Ident(n)) => segs.push(n.to_string()),
+                            _ => break,
+                        }
+                        j += 3;
                     }
+                    if segs.len() > 1 {
+                        self.path(&segs, line);
+                    }
+                    i = j;
+                    continue;
                 }
-                i = j.max(i + 1);
-                continue;
+                _ => {}
             }
-            _ => {}
+            i += 1;
         }
-        i += 1;
     }
-    out
+}
+
+fn is_colon(t: &proc_macro2::TokenTree) -> bool {
+    matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':')
+}
+
+fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<syn::Meta>()
+                .is_ok_and(|m| m.path().is_ident("test"))
+    })
+}
+
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::ForeignMod(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::TraitAlias(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        if is_cfg_test(item_attrs(item)) {
+            return;
+        }
+        match item {
+            syn::Item::Use(u) => {
+                self.reexport = !matches!(u.vis, syn::Visibility::Inherited);
+                self.use_tree(&u.tree, &mut Vec::new());
+                self.reexport = false;
+            }
+            syn::Item::Mod(m) => {
+                // `mod x;` declares a file (no edge); an inline module deepens the scope.
+                if let Some((_, items)) = &m.content {
+                    self.module.push(m.ident.to_string());
+                    for i in items {
+                        self.visit_item(i);
+                    }
+                    self.module.pop();
+                }
+            }
+            _ => syn::visit::visit_item(self, item),
+        }
+    }
+
+    fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
+        let attrs = match item {
+            syn::ImplItem::Fn(f) => &f.attrs[..],
+            syn::ImplItem::Const(c) => &c.attrs[..],
+            syn::ImplItem::Type(t) => &t.attrs[..],
+            _ => &[],
+        };
+        if !is_cfg_test(attrs) {
+            syn::visit::visit_impl_item(self, item);
+        }
+    }
+
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        if p.leading_colon.is_none() {
+            let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+            let line = p
+                .segments
+                .first()
+                .map_or(0, |s| s.ident.span().start().line);
+            self.path(&segs, line);
+        }
+        syn::visit::visit_path(self, p);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.tokens(m.tokens.clone());
+        syn::visit::visit_macro(self, m);
+    }
+
+    // Doc comments and other attributes carry no code paths.
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -255,78 +268,106 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every edge between top-level modules of `src/`: (from, to) -> the places it is made.
-fn edges(src: &Path, modules: &BTreeSet<String>) -> BTreeMap<(String, String), Vec<String>> {
-    let mut files = Vec::new();
-    rust_files(src, &mut files);
-    let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for f in files {
-        let rel = f.strip_prefix(src).unwrap();
-        let parts: Vec<_> = rel
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        let top = parts[0].trim_end_matches(".rs").to_owned();
-        if top == "lib" || top == "main" {
-            continue; // the crate root declares the modules; main.rs is the binary
-        }
-        let last = parts.last().unwrap();
-        let depth = if last == "mod.rs" {
-            parts.len() - 1
-        } else {
-            parts.len()
+/// The module path of a file under `src/` (`stream/mod.rs` and `stream.rs` are `stream`).
+fn module_of(rel: &Path) -> ModPath {
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().unwrap();
+    match last.as_str() {
+        "mod.rs" | "lib.rs" | "main.rs" => {}
+        f => parts.push(f.trim_end_matches(".rs").to_owned()),
+    }
+    parts
+}
+
+/// The crate's files and the file-to-file edges: (from, to) -> where and whether every use
+/// making it is a re-export.
+struct Graph {
+    files: BTreeMap<ModPath, String>,
+    edges: BTreeMap<(ModPath, ModPath), Vec<(String, bool)>>,
+}
+
+fn graph(src: &Path) -> Graph {
+    let mut paths = Vec::new();
+    rust_files(src, &mut paths);
+    let files: BTreeMap<ModPath, String> = paths
+        .iter()
+        .map(|p| p.strip_prefix(src).unwrap())
+        .filter(|rel| !rel.ends_with("main.rs"))
+        .map(|rel| (module_of(rel), format!("src/{}", rel.display())))
+        .collect();
+    let names: BTreeSet<ModPath> = files.keys().cloned().collect();
+    let mut edges: BTreeMap<(ModPath, ModPath), Vec<(String, bool)>> = BTreeMap::new();
+    for (module, name) in &files {
+        let text = std::fs::read_to_string(src.parent().unwrap().join(name)).unwrap();
+        let parsed = syn::parse_file(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut c = Collector {
+            module: module.clone(),
+            files: &names,
+            out: Vec::new(),
+            reexport: false,
         };
-        let code = code_only(&std::fs::read_to_string(&f).unwrap());
-        for (m, line) in uses_of(&code, depth) {
-            if m != top && modules.contains(&m) {
-                out.entry((top.clone(), m))
-                    .or_default()
-                    .push(format!("src/{}:{line}", rel.display()));
+        for item in &parsed.items {
+            c.visit_item(item);
+        }
+        for u in c.out {
+            // The file a path leads into: the longest file module it starts with.
+            let Some(to) = (0..=u.target.len())
+                .rev()
+                .map(|n| u.target[..n].to_vec())
+                .find(|p| names.contains(p))
+            else {
+                continue;
+            };
+            if to.is_empty() || &to == module {
+                continue; // the crate root declares modules; a file may use itself
             }
+            edges
+                .entry((module.clone(), to))
+                .or_default()
+                .push((format!("{name}:{}", u.line), u.reexport));
         }
     }
-    out
+    Graph { files, edges }
 }
 
-/// The top-level modules the crate root declares.
-fn modules(src: &Path) -> BTreeSet<String> {
-    let lib = code_only(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
-    let toks = tokens(&lib);
-    toks.windows(3)
-        .filter_map(|w| match (&w[0].0, &w[1].0, &w[2].0) {
-            (Tok::Ident(m), Tok::Ident(name), Tok::Punct(';')) if m == "mod" => Some(name.clone()),
-            _ => None,
-        })
-        .collect()
+fn top(m: &ModPath) -> &str {
+    &m[0]
 }
 
-/// The violations of the declared order in the tree at `root`.
-fn violations(root: &Path) -> Vec<String> {
-    let src = root.join("src");
-    let layers = layers(root);
+/// The violations of the layer order.
+fn layer_violations(root: &Path, g: &Graph) -> Vec<String> {
+    let layers = doc_block(root, "layers");
     let level: BTreeMap<&str, usize> = layers
         .iter()
         .enumerate()
         .flat_map(|(n, l)| l.iter().map(move |m| (m.as_str(), n)))
         .collect();
-    let modules = modules(&src);
+    let modules: BTreeSet<&str> = g.files.keys().filter(|m| !m.is_empty()).map(top).collect();
     let mut bad = Vec::new();
     for m in &modules {
-        if !level.contains_key(m.as_str()) {
+        if !level.contains_key(m) {
             bad.push(format!(
                 "module `{m}` is in no layer of docs/architecture.md"
             ));
         }
     }
     for m in level.keys() {
-        if !modules.contains(*m) {
-            bad.push(format!(
-                "layer names `{m}`, which src/lib.rs does not declare"
-            ));
+        if !modules.contains(m) {
+            bad.push(format!("layer names `{m}`, which src/ does not have"));
         }
     }
-    for ((from, to), at) in edges(&src, &modules) {
-        let (Some(&f), Some(&t)) = (level.get(from.as_str()), level.get(to.as_str())) else {
+    let mut between: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for ((from, to), at) in &g.edges {
+        if top(from) != top(to) {
+            let e = between.entry((top(from), top(to))).or_default();
+            e.extend(at.iter().map(|(w, _)| w.as_str()));
+        }
+    }
+    for ((from, to), at) in between {
+        let (Some(&f), Some(&t)) = (level.get(from), level.get(to)) else {
             continue;
         };
         if t >= f {
@@ -339,35 +380,229 @@ fn violations(root: &Path) -> Vec<String> {
     bad
 }
 
+/// The violations of "the ONVIF runtime cannot reach back".
+fn runtime_violations(root: &Path, g: &Graph) -> Vec<String> {
+    let runtime: Vec<ModPath> = doc_block(root, "runtime")
+        .concat()
+        .iter()
+        .map(|m| m.split("::").map(str::to_owned).collect())
+        .collect();
+    let lowest: BTreeSet<String> = doc_block(root, "layers")
+        .first()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let inside = |m: &ModPath| runtime.iter().any(|r| m.starts_with(r));
+    let mut bad = Vec::new();
+    for r in &runtime {
+        if !g.files.keys().any(|f| f.starts_with(r)) {
+            bad.push(format!(
+                "the runtime names `{}`, which src/ does not have",
+                r.join("::")
+            ));
+        }
+    }
+    for ((from, to), at) in &g.edges {
+        if inside(from) && !inside(to) && !lowest.contains(top(to)) {
+            bad.push(format!(
+                "the ONVIF runtime's `{}` uses `{}` at {}",
+                from.join("::"),
+                to.join("::"),
+                at.iter()
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    bad
+}
+
+/// Every cycle of files (a strongly connected component of more than one file), with the
+/// edges inside it. A module root's re-exports of its own descendants are no edges.
+fn file_cycles(g: &Graph) -> Vec<String> {
+    let mut next: BTreeMap<&ModPath, Vec<&ModPath>> = BTreeMap::new();
+    for ((from, to), at) in &g.edges {
+        let facade = to.starts_with(from) && at.iter().all(|(_, reexport)| *reexport);
+        if !facade {
+            next.entry(from).or_default().push(to);
+        }
+    }
+    // Tarjan's strongly connected components.
+    struct State<'a> {
+        next: &'a BTreeMap<&'a ModPath, Vec<&'a ModPath>>,
+        index: BTreeMap<&'a ModPath, usize>,
+        low: BTreeMap<&'a ModPath, usize>,
+        stack: Vec<&'a ModPath>,
+        on: BTreeSet<&'a ModPath>,
+        sccs: Vec<Vec<&'a ModPath>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a ModPath) {
+        let n = s.index.len();
+        s.index.insert(v, n);
+        s.low.insert(v, n);
+        s.stack.push(v);
+        s.on.insert(v);
+        for &w in s.next.get(v).map(Vec::as_slice).unwrap_or(&[]) {
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(lw);
+            } else if s.on.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut scc = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on.remove(w);
+                scc.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            s.sccs.push(scc);
+        }
+    }
+    let mut s = State {
+        next: &next,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on: BTreeSet::new(),
+        sccs: Vec::new(),
+    };
+    for &v in next.keys() {
+        if !s.index.contains_key(v) {
+            visit(&mut s, v);
+        }
+    }
+    s.sccs
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .map(|c| {
+            let set: BTreeSet<&ModPath> = c.iter().copied().collect();
+            let inner: Vec<String> = next
+                .iter()
+                .filter(|(f, _)| set.contains(*f))
+                .flat_map(|(f, ts)| {
+                    ts.iter().filter(|t| set.contains(*t)).map(move |t| {
+                        let at = &g.edges[&((*f).clone(), (*t).clone())];
+                        format!("{} -> {} ({})", g.files[*f], g.files[*t], at[0].0)
+                    })
+                })
+                .collect();
+            format!("cycle of {} files: {}", c.len(), inner.join("; "))
+        })
+        .collect()
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assert_none(what: &str, bad: Vec<String>) {
+    assert!(bad.is_empty(), "{} {what}:\n{}", bad.len(), bad.join("\n"));
+}
+
 #[test]
 fn top_level_modules_use_only_lower_layers() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bad = violations(root);
-    assert!(
-        bad.is_empty(),
-        "{} edges against the layer order of docs/architecture.md:\n{}",
-        bad.len(),
-        bad.join("\n")
+    let g = graph(&root().join("src"));
+    assert_none(
+        "edges against the layer order of docs/architecture.md",
+        layer_violations(root(), &g),
     );
 }
 
-/// The scanner sees what the compiler sees, and nothing in comments or strings.
+#[test]
+fn the_onvif_runtime_cannot_reach_back() {
+    let g = graph(&root().join("src"));
+    assert_none(
+        "uses leaving the ONVIF runtime of docs/architecture.md",
+        runtime_violations(root(), &g),
+    );
+}
+
+#[test]
+fn no_two_files_use_each_other() {
+    let g = graph(&root().join("src"));
+    assert_none("file cycles", file_cycles(&g));
+}
+
+/// The scanner sees what the compiler sees, and nothing in comments, strings or unit tests.
 #[test]
 fn the_scanner_finds_every_form_of_path() {
-    let code = code_only(
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    for m in [
+        "a", "b", "c", "d", "e", "f", "g", "m/mod", "m/kid", "m/other",
+    ] {
+        let p = src.join(format!("{m}.rs"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
+    }
+    std::fs::write(
+        src.join("lib.rs"),
+        "mod a; mod b; mod c; mod d; mod e; mod f; mod g; mod m;",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("m/mod.rs"),
         r##"
+mod kid; mod other;
+pub use kid::Facade;
 use crate::a::X;
-use crate::{b::Y, c, d::{self, Z}};
+use crate::{b::Y, c::{self, Z}};
 // use crate::commented;
 /* use crate::blocked; /* nested */ */
-let s = "crate::in_string"; let r = r#"crate::raw"#; let ch = '"'; let lt: &'static str = "";
-fn f() -> crate::e::T { pub(crate) fn g() {} super::f::h() }
-mod tests { use super::*; fn t() { super::super::g::x(); } }
+/// [`crate::doc_link`]
+fn f() -> crate::d::T {
+    let s = "crate::in_string";
+    let r = r#"crate::raw"#;
+    tracing::info!(x = ?crate::e::v());
+    other::go()
+}
+#[cfg(test)]
+mod tests { use crate::g::*; }
 "##,
-    );
-    let found: Vec<String> = uses_of(&code, 1).into_iter().map(|(m, _)| m).collect();
-    assert_eq!(found, ["a", "b", "c", "d", "e", "f", "g"]);
-    // One level deeper, the same `super::f` stays inside the module.
-    let deeper: Vec<String> = uses_of(&code, 2).into_iter().map(|(m, _)| m).collect();
-    assert_eq!(deeper, ["a", "b", "c", "d", "e"]);
+    )
+    .unwrap();
+    std::fs::write(src.join("m/kid.rs"), "fn k() { super::super::f::h(); }").unwrap();
+    let g = graph(&src);
+    let found: BTreeSet<String> = g
+        .edges
+        .iter()
+        .map(|((from, to), at)| {
+            format!(
+                "{}->{}{}",
+                from.join("::"),
+                to.join("::"),
+                if at[0].1 { " (re-export)" } else { "" }
+            )
+        })
+        .collect();
+    let expected: BTreeSet<String> = [
+        "m->m::kid (re-export)",
+        "m->a",
+        "m->b",
+        "m->c",
+        "m->d",
+        "m->e",
+        "m->m::other",
+        "m::kid->f",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(found, expected);
+    // The facade is no cycle; a use back from the child would make one.
+    assert!(file_cycles(&g).is_empty());
+    std::fs::write(src.join("m/kid.rs"), "use super::f;").unwrap();
+    std::fs::write(src.join("m/mod.rs"), "mod kid; use kid::K; fn f() {}").unwrap();
+    let cycles = file_cycles(&graph(&src));
+    assert_eq!(cycles.len(), 1, "{cycles:?}");
 }

@@ -19,7 +19,7 @@ use crate::settings::{
 };
 
 use super::caps::Facts;
-use super::hardware::{encoder_source, source_index};
+use super::tokens::{encoder_source, source_index};
 
 /// What a plan is computed from besides the current settings.
 #[derive(Clone, Copy, Debug)]

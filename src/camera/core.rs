@@ -155,6 +155,27 @@ impl Core {
         )
     }
 
+    /// Opens the hardware and brings it up with the stored settings, so a restart resumes
+    /// what clients set: reads what the SDK can do, completes the settings with what only
+    /// the hardware knows (one transaction: imaging defaults from the SDK for a source that
+    /// has none; at first start, the built-in default encoder configurations fitted to the
+    /// caps, for a replayed recording or a sensor without the default sizes), then checks
+    /// and applies them. A setting the hardware cannot do is an error naming the setting.
+    pub fn start_camera(&self, sdk: crate::sdk::Sdk, first_start: bool) -> anyhow::Result<Camera> {
+        let camera = Camera::open(sdk)?;
+        let imaging = camera.sdk_imaging_defaults(&self.store.get())?;
+        self.apply_at_start(
+            camera.facts(),
+            Change::HardwareDefaults {
+                imaging,
+                fit_encoders: first_start,
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("completing the settings from the hardware: {e}"))?;
+        camera.bring_up(&self.store.get())?;
+        Ok(camera)
+    }
+
     /// A start-up change, before the hardware is attached: planned against `facts` and
     /// committed; the camera then applies the committed settings as it starts.
     pub(crate) fn apply_at_start(

@@ -15,8 +15,7 @@ use crate::sdk::{
 use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
 
 use super::caps::{Facts, check_isp};
-use super::change::Change;
-use super::core::Core;
+use super::tokens::{encoder_source, source_index, source_token};
 
 /// The hardware as the rest of the daemon sees it.
 pub struct Camera {
@@ -30,13 +29,10 @@ pub struct Camera {
 }
 
 impl Camera {
-    /// Reads the hardware, completes the settings with what only the hardware knows (a
-    /// transaction of the camera core: imaging defaults from the SDK for a source that has
-    /// none; at first start, the built-in default encoder configurations fitted to the caps,
-    /// for a replayed recording or a sensor without the default sizes), checks the settings
-    /// against the hardware and applies them. A setting the hardware cannot do (e.g. a
-    /// resolution from another camera's file) is an error naming the setting.
-    pub fn start(sdk: Sdk, core: &Core, first_start: bool) -> anyhow::Result<Camera> {
+    /// Reads the hardware: identity, encoder caps, sources and their ISP ranges. Nothing is
+    /// applied yet: the camera core completes the settings from these facts, then
+    /// [`Camera::bring_up`] applies them (`Core::start_camera`).
+    pub(crate) fn open(sdk: Sdk) -> anyhow::Result<Camera> {
         let identity = sdk.version().context("reading SDK identity")?;
         let caps = sdk.encoder_caps().context("reading encoder capabilities")?;
         let mut sources = Vec::new();
@@ -51,31 +47,27 @@ impl Camera {
                     .with_context(|| format!("reading ISP ranges of source {vi}"))?,
             );
         }
-        let camera = Camera {
+        Ok(Camera {
             sdk,
             identity,
             caps,
             sources,
             isp_ranges,
             channels: Mutex::new(HashMap::new()),
-        };
-        let imaging = camera.sdk_imaging_defaults(&core.store().get())?;
-        core.apply_at_start(
-            camera.facts(),
-            Change::HardwareDefaults {
-                imaging,
-                fit_encoders: first_start,
-            },
-        )
-        .map_err(|e| anyhow::anyhow!("completing the settings from the hardware: {e}"))?;
-        let settings = core.store().get();
-        camera.check(&settings)?;
+        })
+    }
+
+    /// Checks the (completed) settings against the hardware and applies them: imaging, and
+    /// one encoder channel per encoder configuration. A setting the hardware cannot do (e.g.
+    /// a resolution from another camera's file) is an error naming the setting.
+    pub(crate) fn bring_up(&self, settings: &Settings) -> anyhow::Result<()> {
+        self.check(settings)?;
         for imaging in &settings.imaging {
-            camera.apply_imaging(imaging)?;
+            self.apply_imaging(imaging)?;
         }
         for cfg in &settings.media.video_encoders {
-            let attr = camera.encoder_attr(&settings, cfg);
-            let chn = camera
+            let attr = self.encoder_attr(settings, cfg);
+            let chn = self
                 .sdk
                 .create_encoder(cfg.channel, &attr)
                 .with_context(|| {
@@ -84,11 +76,10 @@ impl Camera {
                         cfg.channel, cfg.token
                     )
                 })?;
-            camera
-                .lock_channels()
+            self.lock_channels()
                 .insert(cfg.token.clone(), Arc::new(chn));
         }
-        Ok(camera)
+        Ok(())
     }
 
     pub fn sdk(&self) -> &Sdk {
@@ -181,7 +172,10 @@ impl Camera {
 
     /// The SDK's own imaging settings of every source `settings` has none for (so they are
     /// within any port's ranges).
-    fn sdk_imaging_defaults(&self, settings: &Settings) -> anyhow::Result<Vec<ImagingSettings>> {
+    pub(crate) fn sdk_imaging_defaults(
+        &self,
+        settings: &Settings,
+    ) -> anyhow::Result<Vec<ImagingSettings>> {
         let mut missing = Vec::new();
         for (vi, _) in self.sources.iter().enumerate() {
             let token = source_token(vi as u32);
@@ -206,34 +200,6 @@ impl Camera {
     fn lock_channels(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<EncoderChannel>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-/// The SDK video source an encoder configuration encodes: that of the profile(s) it is in
-/// (one sensor: source 0 when it is in none).
-pub fn encoder_source(settings: &Settings, encoder_token: &str) -> u32 {
-    settings
-        .media
-        .profiles
-        .iter()
-        .filter(|p| p.video_encoder.as_deref() == Some(encoder_token))
-        .filter_map(|p| p.video_source.as_deref())
-        .filter_map(|t| settings.media.video_sources.iter().find(|v| v.token == t))
-        .map(|v| v.source)
-        .next()
-        .unwrap_or(0)
-}
-
-/// The ONVIF token of SDK video source `vi` (`vs0`, `vs1`, ...).
-pub fn source_token(vi: u32) -> String {
-    format!("vs{vi}")
-}
-
-/// The SDK video source index of an ONVIF video source token (inverse of [`source_token`]).
-pub fn source_index(token: &str) -> anyhow::Result<u32> {
-    token
-        .strip_prefix("vs")
-        .and_then(|n| n.parse().ok())
-        .with_context(|| format!("unknown video source token {token:?}"))
 }
 
 /// ONVIF Quality (0 worst .. 10 best, [`super::caps::QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).

@@ -8,6 +8,7 @@
 //! - `core`: runs a change as one transaction under the settings writer lock: plan, SDK,
 //!   file, streams, host effects (discovery, restart); blocking work off the async workers.
 //! - `hardware`: the SDK and its encoder channels, with the settings applied at start.
+//! - `tokens`: the map between the settings' ONVIF tokens and the SDK's source indices.
 //! - `admin`: the administrator the device always has (first start, recovery).
 //!
 //! Every ONVIF Set* and every start-up write goes through the core: docs/settings.md
@@ -18,8 +19,10 @@ pub mod caps;
 pub mod change;
 pub mod core;
 mod hardware;
+mod tokens;
 
 pub use caps::{EncoderLimits, Facts, QUALITY_RANGE, frame_rates, resolutions};
 pub use change::{Change, ChangeError, Outcome};
 pub use core::{Core, Effects};
-pub use hardware::{Camera, encoder_source, source_index, source_token};
+pub use hardware::Camera;
+pub use tokens::{encoder_source, source_index, source_token};

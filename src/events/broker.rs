@@ -17,38 +17,9 @@ use tokio::sync::Notify;
 
 use super::filter::Filter;
 use super::limits::{DEFAULT_LIFETIME, MAX_LIFETIME, MAX_PUSH_SUBSCRIPTIONS, QUEUE_MESSAGES};
+use super::message::{Message, PropertyOperation};
 use super::share::{self, Admission, Refusal, Requester, Slot};
 use super::topics::{TOPICS, TopicId};
-
-/// ONVIF `tt:PropertyOperation` (ONVIF Core s.9.2.1.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PropertyOperation {
-    Initialized,
-    Changed,
-    Deleted,
-}
-
-impl PropertyOperation {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            PropertyOperation::Initialized => "Initialized",
-            PropertyOperation::Changed => "Changed",
-            PropertyOperation::Deleted => "Deleted",
-        }
-    }
-}
-
-/// One event: a topic, when, the property operation, and the Source and Data items in the
-/// order the topic's description lists them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
-    pub(crate) topic: TopicId,
-    /// Device clock, Unix milliseconds.
-    pub(crate) utc_ms: i64,
-    pub(crate) operation: Option<PropertyOperation>,
-    pub(crate) source: Vec<String>,
-    pub(crate) data: Vec<String>,
-}
 
 /// What kind of subscription, and where push messages go.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,8 +13,8 @@
 //! the ItemFilter dialect ([`super::content_filter`], ONVIF Core s.9.4.4): a message reaches
 //! a subscription when its topic is in the topic set and every content expression holds.
 
-use super::broker::Message;
 use super::content_filter::{self, Expr, Item, ItemKind};
+use super::message::Message;
 use super::topics::{
     CONCRETE_SET, TOPICS, TT, TopicId, WSTOP_CONCRETE, WSTOP_SIMPLE, XPATH_DIALECT,
 };

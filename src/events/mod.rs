@@ -8,9 +8,11 @@ pub mod broker;
 pub mod content_filter;
 pub mod filter;
 pub mod limits;
+pub mod message;
 pub mod monitor;
 pub mod push;
 pub mod share;
 pub mod topics;
 
-pub use broker::{Broker, BrokerError, Kind, Message, PropertyOperation, Subscription};
+pub use broker::{Broker, BrokerError, Kind, Subscription};
+pub use message::{Message, PropertyOperation};

@@ -19,11 +19,12 @@ use http_body_util::Full;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 
-use super::broker::{Message, Subscription};
+use super::broker::Subscription;
 use super::limits::{
     MAX_CONSUMER_URL, PUSH_BACKOFF, PUSH_BATCH, PUSH_CONNECT_TIMEOUT, PUSH_REQUEST_TIMEOUT,
     PUSH_RETRIES,
 };
+use super::message::Message;
 
 /// Why a consumer address is refused or a delivery failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -27,10 +27,7 @@ use crate::onvif::rt::BoxFuture;
 use live::{LiveStream, LiveStreams};
 use path::Resource;
 
-/// Prefix of every HLS resource.
-pub const PREFIX: &str = "/hls/";
-/// Multivariant playlist of every profile.
-pub const ALL_PROFILES: &str = "/hls/index.m3u8";
+pub use path::{ALL_PROFILES, PREFIX};
 
 const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
 

@@ -9,6 +9,11 @@
 //! /hls/<profile>/part-<msn>.<index>.m4s
 //! ```
 
+/// Prefix of every HLS resource.
+pub const PREFIX: &str = "/hls/";
+/// Multivariant playlist of every profile.
+pub const ALL_PROFILES: &str = "/hls/index.m3u8";
+
 /// What a request asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Resource<'a> {
@@ -67,7 +72,7 @@ const MAX_TOKEN: usize = 64;
 /// Parses a request target (path and query) under `/hls/`.
 pub(crate) fn parse(uri: &str) -> Result<Resource<'_>, PathError> {
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
-    let rest = path.strip_prefix(super::PREFIX).ok_or(PathError::Unknown)?;
+    let rest = path.strip_prefix(PREFIX).ok_or(PathError::Unknown)?;
     if rest == "index.m3u8" {
         return Ok(Resource::AllProfiles);
     }

@@ -9,30 +9,9 @@
 use super::fault::{Code, Fault};
 use super::limits::{MAX_BODY_BYTES, MAX_HEADER_BLOCKS};
 use super::ns::{BASE_PREFIXES, ENV11, ENV12, WSA, WSA_2004, WSSE};
+use super::version::SoapVersion;
 use crate::auth::wsse::{UsernameToken, WsseError, parse_security_header};
 use crate::xml::{Element, XmlError, XmlWriter};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SoapVersion {
-    V11,
-    V12,
-}
-
-impl SoapVersion {
-    pub(crate) fn ns(self) -> &'static str {
-        match self {
-            SoapVersion::V11 => ENV11,
-            SoapVersion::V12 => ENV12,
-        }
-    }
-    /// The HTTP Content-Type of a message in this version.
-    pub(crate) fn content_type(self) -> &'static str {
-        match self {
-            SoapVersion::V11 => "text/xml; charset=utf-8",
-            SoapVersion::V12 => "application/soap+xml; charset=utf-8",
-        }
-    }
-}
 
 /// A parsed request envelope.
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::envelope::SoapVersion;
+use super::version::SoapVersion;
 use crate::xml::XmlWriter;
 
 /// The SOAP 1.2 fault code (SOAP 1.2 part 1, s.5.4.6).

@@ -5,6 +5,8 @@ pub mod envelope;
 pub mod fault;
 pub mod limits;
 pub mod ns;
+pub mod version;
 
-pub use envelope::{Request, SoapVersion, parse_request, write_fault, write_response};
+pub use envelope::{Request, parse_request, write_fault, write_response};
 pub use fault::{Code, Fault};
+pub use version::SoapVersion;

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::Notify;
 
-use super::hub::StreamHub;
 use super::metrics::ViewerMetrics;
 use super::packing::{Packer, Unit};
 use super::queue::Queue;
@@ -74,9 +73,15 @@ impl<U: Unit> Slot<U> {
 #[error("viewer disconnected: lag bound exceeded")]
 pub(crate) struct Kicked;
 
+/// Where a dropped [`Viewer`] unsubscribes: its hub, seen only through this, so a viewer's
+/// end does not depend on the hub (`super::hub::StreamHub` implements it).
+pub(super) trait Roster<U>: Send + Sync {
+    fn remove(&self, slot: &Arc<Slot<U>>);
+}
+
 /// One viewer's end of the fan-out, owned by its writer. Dropping it unsubscribes.
 pub struct Viewer<P: Packer> {
-    pub(super) hub: Weak<StreamHub<P>>,
+    pub(super) hub: Weak<dyn Roster<P::Unit>>,
     pub(super) slot: Arc<Slot<P::Unit>>,
 }
 

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use tokio::sync::Notify;
 
-use super::consumer::{Slot, Viewer, lock};
+use super::consumer::{Roster, Slot, Viewer, lock};
 use super::gop::GopCache;
 use super::keyframe::{KeyframeSource, KeyframeThrottle};
 use super::metrics::{HubMetrics, KickedLog, ViewerMetrics};
@@ -153,16 +153,9 @@ impl<P: Packer> StreamHub<P> {
         inner.viewers.push(slot.clone());
         inner.metrics.viewers = inner.viewers.len();
         inner.metrics.viewers_total += 1;
-        Viewer {
-            hub: Arc::downgrade(self),
-            slot,
-        }
-    }
-
-    pub(super) fn remove(&self, slot: &Arc<Slot<P::Unit>>) {
-        let mut inner = lock(&self.inner);
-        inner.viewers.retain(|v| !Arc::ptr_eq(v, slot));
-        inner.metrics.viewers = inner.viewers.len();
+        let hub: std::sync::Weak<dyn Roster<P::Unit>> =
+            Arc::downgrade(self) as std::sync::Weak<Self>;
+        Viewer { hub, slot }
     }
 
     /// Subscribes to the raw frames (not packed) from the next published one on (see
@@ -274,6 +267,14 @@ impl<P: Packer> StreamHub<P> {
     /// Final counters of the most recently kicked viewers (oldest first).
     pub fn kicked_viewers(&self) -> Vec<ViewerMetrics> {
         lock(&self.inner).kicked.to_vec()
+    }
+}
+
+impl<P: Packer> Roster<P::Unit> for StreamHub<P> {
+    fn remove(&self, slot: &Arc<Slot<P::Unit>>) {
+        let mut inner = lock(&self.inner);
+        inner.viewers.retain(|v| !Arc::ptr_eq(v, slot));
+        inner.metrics.viewers = inner.viewers.len();
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::events::broker::Message;
+use crate::events::message::Message;
 use crate::events::topics::{CONCRETE_SET, TOPICS, TT};
 use crate::onvif::generated::{wsa, wsnt};
 use crate::xml::{Attribute, Element, XmlWriter};
@@ -125,7 +125,7 @@ pub(crate) fn notify_envelope(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::broker::PropertyOperation;
+    use crate::events::message::PropertyOperation;
     use crate::events::topics::CELL_MOTION;
 
     #[test]
