@@ -24,11 +24,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Most addresses remembered as recently proven (the oldest is forgotten first).
-pub const TRUSTED_TABLE: usize = 1024;
+pub(crate) const TRUSTED_TABLE: usize = 1024;
 
 /// The numbers of one server's policy (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SlotPolicy {
+pub(crate) struct SlotPolicy {
     pub max_connections: usize,
     pub max_per_address: usize,
     /// Slots that unproven connections from addresses already holding one may not take
@@ -42,7 +42,7 @@ pub struct SlotPolicy {
 
 /// Why a connection was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Every slot is taken, or only reserved ones are left and this address may not use them.
     Full,
     /// This address already holds `max_per_address` slots.
@@ -51,22 +51,14 @@ pub enum Refusal {
 
 /// One admitted connection; give it back with [`SlotTable::release`].
 #[derive(Debug, PartialEq, Eq)]
-pub struct Slot {
+pub(crate) struct Slot {
     ip: IpAddr,
     proven: bool,
     /// When it was admitted (its unproven deadline counts from here).
     pub admitted: Instant,
 }
 
-impl Slot {
-    pub fn ip(&self) -> IpAddr {
-        self.ip
-    }
-
-    pub fn is_proven(&self) -> bool {
-        self.proven
-    }
-}
+impl Slot {}
 
 #[derive(Debug, Default)]
 struct Addr {
@@ -76,7 +68,7 @@ struct Addr {
 
 /// The slots of one server.
 #[derive(Debug)]
-pub struct SlotTable {
+pub(crate) struct SlotTable {
     policy: SlotPolicy,
     open: usize,
     unproven: usize,
@@ -96,27 +88,26 @@ impl SlotTable {
         }
     }
 
-    pub fn policy(&self) -> &SlotPolicy {
-        &self.policy
-    }
-
     /// Slots taken now.
+    #[cfg(test)]
     pub fn open(&self) -> usize {
         self.open
     }
 
     /// Slots taken now by unproven connections.
-    pub fn unproven(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn unproven(&self) -> usize {
         self.unproven
     }
 
     /// Slots `ip` holds now.
-    pub fn held_by(&self, ip: IpAddr) -> usize {
+    #[cfg(test)]
+    pub(crate) fn held_by(&self, ip: IpAddr) -> usize {
         self.addrs.get(&ip).map_or(0, |a| a.open)
     }
 
     /// Admits a connection from `ip` at `now`, or says why not.
-    pub fn admit(&mut self, ip: IpAddr, now: Instant) -> Result<Slot, Refusal> {
+    pub(crate) fn admit(&mut self, ip: IpAddr, now: Instant) -> Result<Slot, Refusal> {
         let p = self.policy;
         if self.open >= p.max_connections {
             return Err(Refusal::Full);
@@ -148,7 +139,7 @@ impl SlotTable {
 
     /// The connection made progress (see the module doc): it no longer counts as unproven,
     /// and its address may use the reserve for `trusted_memory`.
-    pub fn prove(&mut self, slot: &mut Slot, now: Instant) {
+    pub(crate) fn prove(&mut self, slot: &mut Slot, now: Instant) {
         if slot.proven {
             return;
         }
@@ -188,13 +179,13 @@ impl SlotTable {
     }
 
     /// When an unproven connection admitted at `admitted` is closed.
-    pub fn unproven_deadline(&self, admitted: Instant) -> Instant {
+    pub(crate) fn unproven_deadline(&self, admitted: Instant) -> Instant {
         admitted + self.policy.unproven_timeout
     }
 }
 
 /// A [`SlotTable`] shared by a server's tasks.
-pub type SharedSlots = Arc<Mutex<SlotTable>>;
+pub(crate) type SharedSlots = Arc<Mutex<SlotTable>>;
 
 fn lock(m: &Mutex<SlotTable>) -> std::sync::MutexGuard<'_, SlotTable> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -203,7 +194,7 @@ fn lock(m: &Mutex<SlotTable>) -> std::sync::MutexGuard<'_, SlotTable> {
 /// The slot(s) held by a connection task: released when dropped, however the task ends. An
 /// RTSP-over-HTTP tunnel holds two (its GET and POST sockets, see [`SlotGuard::join`]).
 #[derive(Debug)]
-pub struct SlotGuard {
+pub(crate) struct SlotGuard {
     table: SharedSlots,
     /// The first is the connection's own; its admission time sets the unproven deadline.
     slots: Vec<Slot>,
@@ -211,7 +202,7 @@ pub struct SlotGuard {
 
 impl SlotGuard {
     /// Admits `ip` in `table`.
-    pub fn admit(table: &SharedSlots, ip: IpAddr, now: Instant) -> Result<Self, Refusal> {
+    pub(crate) fn admit(table: &SharedSlots, ip: IpAddr, now: Instant) -> Result<Self, Refusal> {
         let slot = lock(table).admit(ip, now)?;
         Ok(Self {
             table: table.clone(),
@@ -225,7 +216,7 @@ impl SlotGuard {
     }
 
     /// See [`SlotTable::prove`].
-    pub fn prove(&mut self, now: Instant) {
+    pub(crate) fn prove(&mut self, now: Instant) {
         if self.is_proven() {
             return;
         }
@@ -235,12 +226,12 @@ impl SlotGuard {
         }
     }
 
-    pub fn is_proven(&self) -> bool {
+    pub(crate) fn is_proven(&self) -> bool {
         self.slots.iter().all(|s| s.proven)
     }
 
     /// When this connection is closed if it is still unproven.
-    pub fn unproven_deadline(&self) -> Option<Instant> {
+    pub(crate) fn unproven_deadline(&self) -> Option<Instant> {
         if self.is_proven() {
             return None;
         }

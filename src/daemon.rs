@@ -10,7 +10,6 @@ use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::camera::Camera;
-pub use crate::camera::admin::{ADMIN_PASSWORD_ENV, FIRST_ADMIN};
 use crate::config::Config;
 use crate::discovery::Discovery;
 use crate::motion::MotionMonitor;
@@ -18,9 +17,6 @@ use crate::rtsp::{DigestRtspAuth, RtspServer, ServerConfig};
 use crate::sdk::Sdk;
 use crate::settings::SettingsStore;
 use crate::streams::Streams;
-
-/// The authentication realm of every protocol (HTTP Digest and RTSP Digest).
-pub use crate::auth::limits::REALM;
 
 /// Runs until SIGTERM/SIGINT. An ONVIF SystemReboot stops everything the same way and starts
 /// again from the settings file (a graceful restart of the daemon, not of the host).

@@ -17,7 +17,7 @@ use crate::sdk::{ErrorCode, Sdk};
 /// capture clock (not on when we happen to read them), so the outcome is deterministic for
 /// a given stream of results.
 #[derive(Debug)]
-pub struct Debouncer {
+pub(crate) struct Debouncer {
     hold: Duration,
     state: bool,
     /// Capture time of the first result that disagreed with `state`, while they disagree.
@@ -33,6 +33,7 @@ impl Debouncer {
         }
     }
 
+    #[cfg(test)]
     pub fn state(&self) -> bool {
         self.state
     }

@@ -19,7 +19,7 @@ use crate::settings::{Settings, VideoEncoderConfig};
 use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
 
 /// The running streams. Dropping it stops the capture threads.
-pub(crate) struct Streams {
+pub struct Streams {
     pub(crate) registry: Arc<StreamRegistry>,
     /// Encoder configuration token -> its hub.
     hubs: HashMap<String, Arc<StreamHub>>,

@@ -313,7 +313,7 @@ fn network_interfaces_child() {
     let (status, text) = admin(port, DEVICE, "<tds:GetEndpointReference/>");
     assert_eq!(status, 200, "{text}");
     assert!(
-        text.contains(&nvt::onvif::host::endpoint_reference("02:00:00:00:0b:00")),
+        text.contains(&nvt::host::endpoint_reference("02:00:00:00:0b:00")),
         "the identity comes from b0: {text}"
     );
     nvt.stop();

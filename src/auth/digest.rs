@@ -360,7 +360,7 @@ pub struct DigestConfig {
 
 /// What one protocol accepts of a Digest response.
 #[derive(Clone, Copy, Debug)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Accept responses without `qop` (RFC 2069 style, MD5 only). Off for HTTP. live555
     /// (VLC, openRTSP) never sends `qop`, even when it is offered (DigestAuthentication.cpp
     /// `computeDigestResponse`), so RTSP needs it; such responses have no nonce-count, so a
@@ -397,7 +397,7 @@ impl DigestConfig {
 
 /// The outcome of checking one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The request is authenticated as this user.
     Authenticated(Credential),
     /// The response was right but the nonce has expired or was forgotten: challenge again
@@ -409,7 +409,9 @@ pub enum Verdict {
 
 /// Why a request was denied. For logs and tests; never sent to the client.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DenyReason {
+pub(crate) enum DenyReason {
+    /// Only [`DigestAuth::verify`] (tests) parses; the gate parses first and logs the error.
+    #[cfg(test)]
     Malformed(ParseError),
     RealmMismatch,
     /// Not a nonce this server issued to this address (made up, or someone else's).
@@ -463,7 +465,7 @@ struct NonceTable {
 
 /// Server-side HTTP Digest state: the realm, the opaque value, the nonce key and the
 /// outstanding nonces. One per gate; all methods take `&self`.
-pub struct DigestAuth {
+pub(crate) struct DigestAuth {
     config: DigestConfig,
     opaque: String,
     /// HMAC key of the nonces, random per server run.
@@ -524,7 +526,8 @@ impl DigestAuth {
     }
 
     /// Number of nonces currently remembered (for tests and metrics).
-    pub fn outstanding_nonces(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn outstanding_nonces(&self) -> usize {
         self.table().map.len()
     }
 
@@ -616,7 +619,8 @@ impl DigestAuth {
     /// (HTTP or RTSP method) and `request_uri` (the request-target as sent on the request
     /// line), under `policy`.
     #[allow(clippy::too_many_arguments)]
-    pub fn verify(
+    #[cfg(test)]
+    pub(crate) fn verify(
         &self,
         authorization: &str,
         method: &str,

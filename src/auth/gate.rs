@@ -140,11 +140,6 @@ impl Gate {
         (self.clock)()
     }
 
-    /// Outstanding Digest nonces (tests and metrics).
-    pub fn outstanding_nonces(&self) -> usize {
-        self.digest.outstanding_nonces()
-    }
-
     /// Fresh challenges for `peer`: Digest (SHA-256, then MD5 last), then Basic when allowed.
     pub(crate) fn challenges(
         &self,
@@ -318,6 +313,7 @@ impl Gate {
 
 fn deny_text(r: &DenyReason) -> String {
     match r {
+        #[cfg(test)]
         DenyReason::Malformed(e) => format!("malformed: {e}"),
         other => format!("{other:?}"),
     }

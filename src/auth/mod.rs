@@ -10,8 +10,6 @@ pub mod limits;
 pub mod throttle;
 pub mod wsse;
 
-pub use limits::REALM;
-
 use serde::{Deserialize, Serialize};
 
 /// ONVIF user levels (Core spec, `tt:UserLevel`), ordered by privilege, so that

@@ -120,7 +120,7 @@ impl<K: Hash + Eq + Clone> Table<K> {
 
 /// What a failure costs its sender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// Wait this long before answering (the key is blocked that long).
     pub delay: Duration,
     /// The address is past its free failures: close the connection after the answer.
@@ -130,7 +130,7 @@ pub struct Failure {
 }
 
 /// Failure counts per address and per (address, user). One per gate; methods take `&self`.
-pub struct FailureThrottle {
+pub(crate) struct FailureThrottle {
     cfg: ThrottleConfig,
     addrs: Mutex<Table<IpAddr>>,
     users: Mutex<Table<(IpAddr, String)>>,
@@ -144,7 +144,7 @@ impl Default for FailureThrottle {
 
 /// The address a failure is counted against: IPv4 as is, IPv6 by its /64 prefix (the
 /// smallest block a subscriber is given, RFC 6177), IPv4-mapped IPv6 as the IPv4 address.
-pub fn address_key(a: IpAddr) -> IpAddr {
+pub(crate) fn address_key(a: IpAddr) -> IpAddr {
     match a {
         IpAddr::V4(_) => a,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -167,6 +167,7 @@ fn user_key(a: IpAddr, user: &str) -> (IpAddr, String) {
 }
 
 impl FailureThrottle {
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
@@ -179,14 +180,15 @@ impl FailureThrottle {
         }
     }
 
-    pub fn config(&self) -> &ThrottleConfig {
-        &self.cfg
-    }
-
     /// Before checking an attempt from `peer` for `user`: `Err(wait)` when the address or the
     /// (address, user) pair is blocked; the attempt must then be refused unchecked, answered
     /// after `wait`.
-    pub fn admit(&self, peer: IpAddr, user: Option<&str>, now: Instant) -> Result<(), Duration> {
+    pub(crate) fn admit(
+        &self,
+        peer: IpAddr,
+        user: Option<&str>,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let (u, known_good) = match user {
             Some(u) => {
                 let users = lock(&self.users);
@@ -244,7 +246,8 @@ impl FailureThrottle {
     }
 
     /// Keys tracked (addresses, pairs), for tests and metrics.
-    pub fn tracked(&self) -> (usize, usize) {
+    #[cfg(test)]
+    pub(crate) fn tracked(&self) -> (usize, usize) {
         (lock(&self.addrs).map.len(), lock(&self.users).map.len())
     }
 }

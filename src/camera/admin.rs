@@ -14,9 +14,9 @@ use super::change::Change;
 use super::core::Core;
 
 /// The administrator created at first start (and by a recovery).
-pub const FIRST_ADMIN: &str = "admin";
+pub(crate) const FIRST_ADMIN: &str = "admin";
 /// Environment variable giving the first administrator's password.
-pub const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
+pub(crate) const ADMIN_PASSWORD_ENV: &str = "NVT_ADMIN_PASSWORD";
 /// Length of a generated password (62 symbols: ~119 bits).
 const GENERATED_PASSWORD_LEN: usize = 20;
 

@@ -18,7 +18,7 @@ use crate::settings::VideoEncoderConfig;
 
 /// What the hardware can do: the facts a change is validated against.
 #[derive(Clone, Copy, Debug)]
-pub struct Facts<'a> {
+pub(crate) struct Facts<'a> {
     pub(crate) caps: &'a EncoderCaps,
     pub(crate) sources: &'a [VideoSourceInfo],
     pub(crate) isp_ranges: &'a [IspRange],
@@ -34,7 +34,7 @@ impl Facts<'_> {
 }
 
 /// ONVIF Quality range (0 worst .. 10 best), mapped onto the SDK's quantiser range.
-pub const QUALITY_RANGE: (u32, u32) = (0, 10);
+pub(crate) const QUALITY_RANGE: (u32, u32) = (0, 10);
 
 /// Resolutions the encoder can produce from this source: the SDK's list, without sizes
 /// larger than the sensor (an encoder does not upscale).
@@ -47,7 +47,7 @@ pub fn resolutions(caps: &EncoderCaps, source: &VideoSourceInfo) -> Vec<(u32, u3
 }
 
 /// Frame rates the encoder can produce from this source.
-pub fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
+pub(crate) fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
     let max = caps.fps.1.min(source.max_fps.max(caps.fps.0));
     (caps.fps.0, max)
 }
@@ -55,7 +55,7 @@ pub fn frame_rates(caps: &EncoderCaps, source: &VideoSourceInfo) -> (u32, u32) {
 /// What one encoder configuration may hold on this hardware, from one video source: the
 /// options Media reports and the rules a change is checked against.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EncoderLimits {
+pub(crate) struct EncoderLimits {
     /// The SDK encodes H.264 (the only codec the RTSP server packetizes: another SDK codec
     /// is not streamable, so none is offered).
     pub(crate) h264: bool,

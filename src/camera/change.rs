@@ -253,7 +253,7 @@ pub enum Outcome {
 
 /// Why a change was refused. Nothing changed, in the settings, the file or the hardware.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ChangeError {
+pub(crate) enum ChangeError {
     #[error("no profile {0:?}")]
     NoProfile(String),
     #[error("no configuration {0:?}")]
@@ -294,7 +294,7 @@ pub enum ChangeError {
 /// Why a network change was refused (ONVIF Core s.8.2 subcodes, mapped by the Device
 /// service).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum NetworkError {
+pub(crate) enum NetworkError {
     #[error("invalid host name")]
     InvalidHostname,
     #[error("one port from 1 to 65535 per protocol")]
@@ -307,7 +307,7 @@ pub enum NetworkError {
 
 /// Why a users change was refused (ONVIF Core s.8.4 subcodes, mapped by the Device service).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum UserError {
+pub(crate) enum UserError {
     #[error("user name too long")]
     UsernameTooLong,
     #[error("{0}")]

@@ -54,7 +54,7 @@ pub(crate) const RESTART_DELAY: Duration = Duration::from_millis(500);
 
 /// What the core does on the host after a commit (see the module doc).
 #[derive(Clone, Default)]
-pub struct Effects {
+pub(crate) struct Effects {
     /// WS-Discovery re-reads the settings and announces them. None: no responder runs.
     pub(crate) discovery_changed: Option<Arc<dyn Fn() + Send + Sync>>,
     /// Restarts the daemon (called [`RESTART_DELAY`] after the commit). None: nothing to
@@ -161,7 +161,11 @@ impl Core {
     /// has none; at first start, the built-in default encoder configurations fitted to the
     /// caps, for a replayed recording or a sensor without the default sizes), then checks
     /// and applies them. A setting the hardware cannot do is an error naming the setting.
-    pub fn start_camera(&self, sdk: crate::sdk::Sdk, first_start: bool) -> anyhow::Result<Camera> {
+    pub(crate) fn start_camera(
+        &self,
+        sdk: crate::sdk::Sdk,
+        first_start: bool,
+    ) -> anyhow::Result<Camera> {
         let camera = Camera::open(sdk)?;
         let imaging = camera.sdk_imaging_defaults(&self.store.get())?;
         self.apply_at_start(

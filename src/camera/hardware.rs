@@ -94,7 +94,7 @@ impl Camera {
         &self.caps
     }
 
-    pub fn video_sources(&self) -> &[VideoSourceInfo] {
+    pub(crate) fn video_sources(&self) -> &[VideoSourceInfo] {
         &self.sources
     }
 
@@ -104,7 +104,7 @@ impl Camera {
 
     /// What the hardware can do, for validating a change and for the options services
     /// report.
-    pub fn facts(&self) -> Facts<'_> {
+    pub(crate) fn facts(&self) -> Facts<'_> {
         Facts {
             caps: &self.caps,
             sources: &self.sources,
@@ -143,7 +143,11 @@ impl Camera {
     }
 
     /// The SDK attributes of an encoder configuration (checked by the plan, or at start).
-    pub fn encoder_attr(&self, settings: &Settings, cfg: &VideoEncoderConfig) -> EncoderAttr {
+    pub(crate) fn encoder_attr(
+        &self,
+        settings: &Settings,
+        cfg: &VideoEncoderConfig,
+    ) -> EncoderAttr {
         EncoderAttr {
             vi: encoder_source(settings, &cfg.token),
             codec: Codec::H264,
@@ -160,7 +164,7 @@ impl Camera {
 
     /// Pushes imaging settings (ISP and motion detection, checked by the plan or at start)
     /// to their video source.
-    pub fn apply_imaging(&self, imaging: &ImagingSettings) -> anyhow::Result<()> {
+    pub(crate) fn apply_imaging(&self, imaging: &ImagingSettings) -> anyhow::Result<()> {
         let vi = source_index(&imaging.source_token)?;
         self.sdk.set_isp_attr(vi, &imaging.isp)?;
         let mut md = self.sdk.motion_attr(vi)?;

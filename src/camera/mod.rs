@@ -21,8 +21,10 @@ pub mod core;
 mod hardware;
 mod tokens;
 
-pub use caps::{EncoderLimits, Facts, QUALITY_RANGE, frame_rates, resolutions};
-pub use change::{Change, ChangeError, Outcome};
-pub use core::{Core, Effects};
+pub(crate) use caps::EncoderLimits;
+pub use change::Outcome;
+pub(crate) use change::{Change, ChangeError};
+pub use core::Core;
+pub(crate) use core::Effects;
 pub use hardware::Camera;
-pub use tokens::{encoder_source, source_index, source_token};
+pub(crate) use tokens::{encoder_source, source_index, source_token};

@@ -8,7 +8,7 @@ use crate::settings::Settings;
 
 /// The SDK video source an encoder configuration encodes: that of the profile(s) it is in
 /// (one sensor: source 0 when it is in none).
-pub fn encoder_source(settings: &Settings, encoder_token: &str) -> u32 {
+pub(crate) fn encoder_source(settings: &Settings, encoder_token: &str) -> u32 {
     settings
         .media
         .profiles
@@ -22,12 +22,12 @@ pub fn encoder_source(settings: &Settings, encoder_token: &str) -> u32 {
 }
 
 /// The ONVIF token of SDK video source `vi` (`vs0`, `vs1`, ...).
-pub fn source_token(vi: u32) -> String {
+pub(crate) fn source_token(vi: u32) -> String {
     format!("vs{vi}")
 }
 
 /// The SDK video source index of an ONVIF video source token (inverse of [`source_token`]).
-pub fn source_index(token: &str) -> anyhow::Result<u32> {
+pub(crate) fn source_index(token: &str) -> anyhow::Result<u32> {
     token
         .strip_prefix("vs")
         .and_then(|n| n.parse().ok())

@@ -137,7 +137,7 @@ struct Pending<T> {
 
 /// Why a reply was not queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// The address's own bucket is empty, or a reply to it is waiting already.
     Source,
     /// Every waiting slot holds a reply that goes before this one.
@@ -146,7 +146,7 @@ pub enum Refused {
 
 /// The budget; `T` is what is sent (the responder's reply).
 #[derive(Debug)]
-pub struct Budget<T> {
+pub(crate) struct Budget<T> {
     global: Bucket,
     sources: HashMap<IpAddr, Source>,
     pending: Vec<Pending<T>>,
@@ -230,7 +230,12 @@ impl<T> Budget<T> {
     /// Counts a request from `source` (its demand) and says whether [`offer`](Self::offer)
     /// would queue a reply to it due at `due`, so that the caller builds a reply only when it
     /// can go. Call it once per request.
-    pub fn admits(&mut self, source: IpAddr, due: Instant, now: Instant) -> Result<(), Refused> {
+    pub(crate) fn admits(
+        &mut self,
+        source: IpAddr,
+        due: Instant,
+        now: Instant,
+    ) -> Result<(), Refused> {
         self.expire(now);
         let s = self.source(source, now).ok_or(Refused::Busy)?;
         s.demand = s.demand(now) + 1.0;
@@ -241,7 +246,7 @@ impl<T> Budget<T> {
     /// Queues `item` for `source`, to be sent at `due` or later (see [`take_due`]).
     ///
     /// [`take_due`]: Self::take_due
-    pub fn offer(
+    pub(crate) fn offer(
         &mut self,
         source: IpAddr,
         item: T,
@@ -265,7 +270,7 @@ impl<T> Budget<T> {
 
     /// The replies to send now: while the global bucket holds a token, the due reply that
     /// goes first (see the module documentation).
-    pub fn take_due(&mut self, now: Instant) -> Vec<(IpAddr, T)> {
+    pub(crate) fn take_due(&mut self, now: Instant) -> Vec<(IpAddr, T)> {
         self.expire(now);
         self.global.refill(now, GLOBAL_PER_SEC, GLOBAL_BURST);
         let mut out = Vec::new();
@@ -294,7 +299,7 @@ impl<T> Budget<T> {
 
     /// When [`take_due`](Self::take_due) may next have something to send (None: nothing
     /// waits).
-    pub fn next_wake(&self) -> Option<Instant> {
+    pub(crate) fn next_wake(&self) -> Option<Instant> {
         let token = self.global.next_token(GLOBAL_PER_SEC);
         self.pending
             .iter()
@@ -303,12 +308,14 @@ impl<T> Budget<T> {
     }
 
     /// Replies waiting.
+    #[cfg(test)]
     pub fn waiting(&self) -> usize {
         self.pending.len()
     }
 
     /// Most replies one address can be sent over `elapsed` (burst plus refill).
-    pub fn per_source_bound(elapsed: Duration) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn per_source_bound(elapsed: Duration) -> u64 {
         (PER_SOURCE_BURST + PER_SOURCE_PER_SEC * elapsed.as_secs_f64()).floor() as u64
     }
 }

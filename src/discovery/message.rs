@@ -68,7 +68,7 @@ pub(crate) enum Request {
 
 /// Why a datagram was dropped (logged at debug level, never answered).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dropped {
+pub(crate) enum Dropped {
     TooLarge,
     NotXml,
     NotSoap,

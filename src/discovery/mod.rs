@@ -46,8 +46,8 @@ use responder::{Advertised, Dest, Iface, Responder};
 
 /// The WS-Discovery port and groups (SOAP-over-UDP s.3.1, WS-Discovery 2005/04 s.2.4).
 pub const PORT: u16 = 3702;
-pub const GROUP_V4: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);
-pub const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xc);
+pub(crate) const GROUP_V4: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);
+pub(crate) const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xc);
 
 /// What the responder needs from the daemon.
 #[derive(Clone, Debug)]

@@ -21,7 +21,7 @@ use super::message::{self, AppSequence, Dropped, Request, Target};
 
 /// An interface the responder serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Iface {
+pub(crate) struct Iface {
     pub index: u32,
     pub name: String,
     /// (address, prefix length)
@@ -49,14 +49,14 @@ pub struct Reply {
 /// Where a datagram was sent: to the WS-Discovery multicast group, or to one of our addresses
 /// (`IP_PKTINFO`'s destination). Only a unicast Probe may get a fault (ONVIF Core s.7.3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dest {
+pub(crate) enum Dest {
     Multicast,
     Unicast,
 }
 
 /// Why a datagram got no reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Silence {
+pub(crate) enum Silence {
     NonDiscoverable,
     /// The sender is not on the receiving interface's subnet (nor IPv6 link-local).
     OffLink,
@@ -74,7 +74,7 @@ pub enum Silence {
     NoXAddrs,
 }
 
-pub struct Responder {
+pub(crate) struct Responder {
     epr: String,
     ad: Advertised,
     instance_id: u64,
@@ -92,7 +92,7 @@ fn silence(e: Refused) -> Silence {
 
 /// True if `from` is on-link for `iface`: in the subnet of one of its IPv4 addresses, or an
 /// IPv6 link-local address (the only IPv6 senders a link-scope multicast Probe comes from).
-pub fn on_link(from: IpAddr, iface: &Iface) -> bool {
+pub(crate) fn on_link(from: IpAddr, iface: &Iface) -> bool {
     match from {
         IpAddr::V4(a) => iface.ipv4.iter().any(|(ours, prefix)| {
             let mask = u32::MAX
@@ -124,6 +124,7 @@ impl Responder {
         &self.epr
     }
 
+    #[cfg(test)]
     pub fn advertised(&self) -> &Advertised {
         &self.ad
     }
@@ -145,7 +146,7 @@ impl Responder {
     }
 
     /// The replies to send at `now` (the budget's choice among those due).
-    pub fn due_replies(&mut self, now: Instant) -> Vec<Reply> {
+    pub(crate) fn due_replies(&mut self, now: Instant) -> Vec<Reply> {
         self.budget
             .take_due(now)
             .into_iter()
@@ -154,7 +155,7 @@ impl Responder {
     }
 
     /// When [`due_replies`](Self::due_replies) may next have something (None: nothing waits).
-    pub fn next_wake(&self) -> Option<Instant> {
+    pub(crate) fn next_wake(&self) -> Option<Instant> {
         self.budget.next_wake()
     }
 
@@ -184,7 +185,7 @@ impl Responder {
 
     /// Decides what to answer to `data` from `from`, received on `iface`: Ok when a reply is
     /// queued (see [`due_replies`](Self::due_replies)).
-    pub fn on_datagram(
+    pub(crate) fn on_datagram(
         &mut self,
         data: &[u8],
         from: SocketAddr,

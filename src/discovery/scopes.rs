@@ -19,7 +19,7 @@ const LOCATION: &str = "onvif://www.onvif.org/location/";
 
 /// Why a scope edit was refused (the Device service maps each to its ONVIF fault).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ScopeError {
+pub(crate) enum ScopeError {
     /// A fixed scope cannot be set or removed (`ter:ScopeOverwrite` / `ter:FixedScope`).
     #[error("fixed scopes cannot be changed")]
     Fixed,

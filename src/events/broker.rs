@@ -23,7 +23,7 @@ use super::topics::{TOPICS, TopicId};
 
 /// What kind of subscription, and where push messages go.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     PullPoint,
     /// Push (base notification) to this consumer address.
     Push {
@@ -33,7 +33,7 @@ pub enum Kind {
 
 /// Why a subscription operation failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum BrokerError {
+pub(crate) enum BrokerError {
     #[error("no such subscription (unknown, unsubscribed or expired)")]
     UnknownSubscription,
     #[error("the device has {cap} subscriptions of this kind already, and {why}")]
@@ -60,7 +60,7 @@ struct SubState {
 }
 
 /// One subscription: its filter, queue and lifetime.
-pub struct Subscription {
+pub(crate) struct Subscription {
     /// Unguessable id, the last segment of its address.
     pub(crate) id: String,
     pub(crate) kind: Kind,
@@ -136,6 +136,7 @@ impl Subscription {
     }
 
     /// Messages dropped so far because the queue was full.
+    #[cfg(test)]
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
     }
@@ -199,7 +200,7 @@ struct Inner {
 
 /// The broker. Cheap to share (`Arc<Broker>`); every method is synchronous and short except
 /// [`Subscription::next`].
-pub struct Broker {
+pub(crate) struct Broker {
     inner: Mutex<Inner>,
     /// Device clock, Unix milliseconds (system clock plus the SetSystemDateAndTime offset).
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
@@ -443,6 +444,7 @@ impl Broker {
     }
 
     /// Live subscriptions: (pull points, push).
+    #[cfg(test)]
     pub fn counts(&self) -> (usize, usize) {
         let inner = self.lock();
         let pull = inner

@@ -29,12 +29,12 @@ use std::fmt;
 use super::topics::TT;
 
 /// Longest expression accepted, in bytes.
-pub const MAX_EXPRESSION_BYTES: usize = 2048;
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 2048;
 /// Deepest nesting of `(`, `not(`, `boolean(` and `[` together; the parser recurses once per
 /// level, so this bounds its stack.
-pub const MAX_DEPTH: usize = 16;
+pub(crate) const MAX_DEPTH: usize = 16;
 /// Most attribute comparisons (`@Name="..."`, `@Value="..."`) in one expression.
-pub const MAX_TESTS: usize = 64;
+pub(crate) const MAX_TESTS: usize = 64;
 
 /// Which kind of item a path selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl Pred {
 
 impl Expr {
     /// Whether a message with these items passes the filter.
-    pub fn eval(&self, items: &[Item]) -> bool {
+    pub(crate) fn eval(&self, items: &[Item]) -> bool {
         match self {
             Expr::Exists(kind, p) => items.iter().any(|i| i.kind == *kind && p.eval(i)),
             Expr::Not(e) => !e.eval(items),

@@ -14,5 +14,5 @@ pub mod push;
 pub mod share;
 pub mod topics;
 
-pub use broker::{Broker, BrokerError, Kind, Subscription};
+pub(crate) use broker::{Broker, BrokerError, Kind};
 pub use message::{Message, PropertyOperation};

@@ -59,7 +59,7 @@ pub(crate) enum Admission {
 
 /// Why a full table has no slot for the requester (said in the fault's reason).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Every slot of the requester is being pulled right now.
     OwnSlotsInUse,
     /// No holder holds more than one slot over the requester's count.

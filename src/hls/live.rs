@@ -21,18 +21,18 @@ use crate::rtp::{RtpHub, RtpRegistry};
 use crate::settings::SettingsStore;
 
 /// A session with no request for this long stops and frees its segments.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// `EXT-X-PART-INF:PART-TARGET` (a frame interval longer than this raises it to one frame).
-pub const PART_TARGET: Duration = Duration::from_millis(200);
+pub(crate) const PART_TARGET: Duration = Duration::from_millis(200);
 /// Complete segments kept per stream, behind the open one: with 2 s GOPs, 8 s of video,
 /// more than the three target durations a playlist must span (RFC 8216bis s6.2.2).
-pub const WINDOW_SEGMENTS: usize = 4;
+pub(crate) const WINDOW_SEGMENTS: usize = 4;
 /// A GOP longer than this is cut into segments that do not start at an IDR.
-pub const MAX_SEGMENT: Duration = Duration::from_secs(10);
+pub(crate) const MAX_SEGMENT: Duration = Duration::from_secs(10);
 /// A client is counted as watching while its last request is this recent.
-pub const WATCHER_WINDOW: Duration = Duration::from_secs(5);
+pub(crate) const WATCHER_WINDOW: Duration = Duration::from_secs(5);
 /// Most distinct (address, user) pairs tracked as watchers of one stream.
-pub const MAX_WATCHERS: usize = 256;
+pub(crate) const MAX_WATCHERS: usize = 256;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -78,7 +78,7 @@ impl Session {
 }
 
 /// HLS state of one stream hub.
-pub struct LiveStream {
+pub(crate) struct LiveStream {
     hub: Arc<RtpHub>,
     config: SegmenterConfig,
     session: Mutex<Option<Arc<Session>>>,
@@ -90,10 +90,6 @@ pub struct LiveStream {
 impl LiveStream {
     pub fn hub(&self) -> &Arc<RtpHub> {
         &self.hub
-    }
-
-    pub fn config(&self) -> &SegmenterConfig {
-        &self.config
     }
 
     /// The running session, started if there is none; marks it used by `who`.
@@ -139,7 +135,7 @@ impl LiveStream {
 
     /// Distinct (address, user) pairs that requested something in the last
     /// [`WATCHER_WINDOW`].
-    pub fn watchers(&self) -> usize {
+    pub(crate) fn watchers(&self) -> usize {
         let now = Instant::now();
         lock(&self.watchers)
             .values()
@@ -191,7 +187,7 @@ async fn run(
 }
 
 /// The HLS streams by profile token, created on first use from the stream registry.
-pub struct LiveStreams {
+pub(crate) struct LiveStreams {
     registry: Arc<RtpRegistry>,
     store: Arc<SettingsStore>,
     /// By hub name (the encoder token): profiles sharing an encoder share a segmenter.

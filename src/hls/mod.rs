@@ -27,7 +27,7 @@ use crate::onvif::rt::BoxFuture;
 use live::{LiveStream, LiveStreams};
 use path::Resource;
 
-pub use path::{ALL_PROFILES, PREFIX};
+pub(crate) use path::PREFIX;
 
 const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
 
@@ -41,7 +41,7 @@ const STARTUP_TARGETS: u32 = 5;
 const PARAMS_WAIT: Duration = Duration::from_secs(3);
 
 /// The `/hls/` handler: every resource needs an ONVIF user (HTTP Digest).
-pub struct HlsHandler {
+pub(crate) struct HlsHandler {
     gate: Arc<Gate>,
     live: Arc<LiveStreams>,
 }

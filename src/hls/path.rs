@@ -10,9 +10,7 @@
 //! ```
 
 /// Prefix of every HLS resource.
-pub const PREFIX: &str = "/hls/";
-/// Multivariant playlist of every profile.
-pub const ALL_PROFILES: &str = "/hls/index.m3u8";
+pub(crate) const PREFIX: &str = "/hls/";
 
 /// What a request asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -178,7 +178,7 @@ impl Segmenter {
 
     /// The consumer missed frames: close what we have and wait for the next IDR; the next
     /// segment is marked as a discontinuity.
-    pub fn lost_frames(&mut self) {
+    pub(crate) fn lost_frames(&mut self) {
         if let Some(prev) = self.pending.take() {
             self.part.push(Sample {
                 frame: prev,
@@ -306,11 +306,11 @@ impl Segmenter {
         self.params.as_ref()
     }
 
-    pub fn target_duration(&self) -> u32 {
+    pub(crate) fn target_duration(&self) -> u32 {
         self.target_duration
     }
 
-    pub fn discontinuity_sequence(&self) -> u64 {
+    pub(crate) fn discontinuity_sequence(&self) -> u64 {
         self.discontinuity_seq
     }
 
@@ -351,12 +351,12 @@ impl Segmenter {
     }
 
     /// True when there is at least one complete segment.
-    pub fn has_complete_segment(&self) -> bool {
+    pub(crate) fn has_complete_segment(&self) -> bool {
         self.segments.iter().any(|s| s.complete)
     }
 
     /// Position of the next part to appear (for `EXT-X-PRELOAD-HINT`).
-    pub fn next_part(&self) -> Option<(u64, usize)> {
+    pub(crate) fn next_part(&self) -> Option<(u64, usize)> {
         self.open().map(|s| (s.msn, s.parts.len()))
     }
 }

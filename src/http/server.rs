@@ -62,16 +62,12 @@ impl Router {
 /// A running HTTP server. `shutdown` closes the listener and every connection and returns
 /// once they are gone, so nothing they hold (the settings store and its lock among them)
 /// outlives the daemon's stop; a keep-alive client cannot hold a restart up.
-pub struct HttpServer {
+pub(crate) struct HttpServer {
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl HttpServer {
-    pub fn spawn(listener: TcpListener, router: Arc<Router>) -> Self {
-        Self::spawn_with(listener, router, http_slot_policy())
-    }
-
     /// As [`HttpServer::spawn`] with another connection policy (the daemon's configured
     /// limits, see `soap::limits`).
     pub(crate) fn spawn_with(

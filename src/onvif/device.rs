@@ -31,7 +31,8 @@ use crate::soap::{Code, Fault};
 use crate::xml::xsd::{days_from_civil, utc_from_unix_ms};
 
 pub(crate) use crate::settings::timezone::posix_tz_offset;
-pub use crate::settings::validate::{MAX_USERS, MIN_PASSWORD_LEN};
+pub use crate::settings::validate::MAX_USERS;
+pub(crate) use crate::settings::validate::MIN_PASSWORD_LEN;
 
 /// Who the device says it is (GetDeviceInformation).
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ use crate::xml::XmlWriter;
 /// advertises from it, so a service cannot be served without being listed or listed without
 /// being served (ONVIF.md: "Both must list the same services, and list none that does not
 /// exist"). Adding a service is its module (with the generator's config) and one entry.
-pub struct Registration {
+pub(crate) struct Registration {
     pub(crate) advertised: Arc<dyn Advertised>,
     /// Dispatchers served at `advertised.path()`, tried in this order.
     pub(crate) at_path: Vec<Arc<dyn SoapService>>,

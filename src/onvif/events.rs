@@ -572,7 +572,7 @@ impl<S: SoapService> SoapService for WithScope<S> {
 }
 
 /// How the Device service advertises the Events service.
-pub(crate) struct Advertised {
+pub struct Advertised {
     pub(crate) max_pull_points: usize,
 }
 

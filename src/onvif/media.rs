@@ -38,7 +38,7 @@ use crate::onvif::generated::{media, trt, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::rtsp::{MulticastControl, MulticastError};
 use crate::sdk::Codec;
-pub use crate::settings::validate::{MAX_NAME_LEN, MAX_PROFILES, MAX_SESSION_TIMEOUT_SECS};
+pub(crate) use crate::settings::validate::MAX_PROFILES;
 use crate::settings::{Multicast, Profile, Settings, VideoEncoderConfig};
 use crate::soap::{Code, Fault};
 use crate::xml::XmlWriter;
@@ -221,7 +221,7 @@ impl Media {
     }
 
     /// Starts multicast for every profile whose encoder configuration has AutoStart.
-    pub fn auto_start_multicast(&self) {
+    pub(crate) fn auto_start_multicast(&self) {
         let s = self.settings();
         for p in &s.media.profiles {
             let auto = p
@@ -1140,17 +1140,17 @@ impl media::MediaService for Media {
 }
 
 /// Path of the Media (ver10) service.
-pub const PATH: &str = "/onvif/media_service";
+pub(crate) const PATH: &str = "/onvif/media_service";
 
 impl Media {
     /// The service's one registration: route and GetServices/GetCapabilities entry.
-    pub fn registration(self) -> Registration {
+    pub(crate) fn registration(self) -> Registration {
         Registration::new(MediaAdvertised, media::Service(self))
     }
 }
 
 /// The Media service's entry in GetServices and GetCapabilities.
-pub struct MediaAdvertised;
+pub(crate) struct MediaAdvertised;
 
 impl MediaAdvertised {
     fn capabilities() -> trt::Capabilities {

@@ -10,7 +10,5 @@ pub mod device;
 pub mod directory;
 pub mod endpoint;
 pub mod events;
-/// The host's network facts moved below the services (`crate::host`); the old path stays.
-pub use crate::host;
 pub mod imaging;
 pub mod media;

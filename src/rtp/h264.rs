@@ -26,16 +26,16 @@ use crate::frame::{Frame, nal_type};
 
 /// Largest RTP payload: 1500-byte Ethernet MTU - 20 (IPv4) - 8 (UDP) - 12 (RTP) leaves 1460;
 /// 1400 leaves room for IPv6, VLAN tags and tunnels.
-pub const MAX_RTP_PAYLOAD: usize = 1400;
+pub(crate) const MAX_RTP_PAYLOAD: usize = 1400;
 
 /// RTP header size without CSRCs or extensions (RFC 3550 s5.1).
-pub const RTP_HEADER_LEN: usize = 12;
+pub(crate) const RTP_HEADER_LEN: usize = 12;
 
 /// Dynamic payload type used for H.264 in our SDP (RFC 3551 s6: 96..=127 are dynamic).
-pub const PAYLOAD_TYPE: u8 = 96;
+pub(crate) const PAYLOAD_TYPE: u8 = 96;
 
 /// The 90 kHz RTP clock of video (RFC 6184 s5.1).
-pub const CLOCK_RATE: u32 = 90_000;
+pub(crate) const CLOCK_RATE: u32 = 90_000;
 
 const STAP_A: u8 = 24;
 const FU_A: u8 = 28;
@@ -96,7 +96,7 @@ impl H264Packetizer {
     }
 
     /// As [`H264Packetizer::new`] with a chosen payload limit (tests use small ones).
-    pub fn with_max_payload(
+    pub(crate) fn with_max_payload(
         ssrc: u32,
         initial_seq: u16,
         ts_offset: u32,
@@ -116,17 +116,12 @@ impl H264Packetizer {
         }
     }
 
-    pub fn ssrc(&self) -> u32 {
+    pub(crate) fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
-    /// Sequence number the next packet will get.
-    pub fn next_seq(&self) -> u16 {
-        self.next_seq
-    }
-
     /// The RTP timestamp of a capture time.
-    pub fn rtp_timestamp(&self, pts: Duration) -> u32 {
+    pub(crate) fn rtp_timestamp(&self, pts: Duration) -> u32 {
         // 90 kHz ticks, wrapping as RTP timestamps do (RFC 3550 s5.1).
         let ticks = pts.as_nanos() * u128::from(CLOCK_RATE) / 1_000_000_000;
         (ticks as u32).wrapping_add(self.ts_offset)
@@ -143,7 +138,7 @@ impl H264Packetizer {
     }
 
     /// Packetizes one access unit.
-    pub fn packetize(&mut self, frame: &Frame) -> RtpFrame {
+    pub(crate) fn packetize(&mut self, frame: &Frame) -> RtpFrame {
         let mut has_idr = false;
         for nal in &frame.nals {
             match nal.first().map(|b| b & 0x1f) {
@@ -262,10 +257,12 @@ impl H264Packetizer {
 /// Reassembles RFC 6184 packets back into NAL units: the inverse of [`H264Packetizer`], used by
 /// tests and the load generator to check what went over the wire.
 #[derive(Debug, Default)]
-pub struct Depacketizer {
+#[cfg(test)]
+pub(crate) struct Depacketizer {
     fu: Option<Vec<u8>>,
 }
 
+#[cfg(test)]
 impl Depacketizer {
     /// Feeds one RTP packet; returns the complete NAL units it finished.
     pub fn push(&mut self, packet: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {

@@ -6,4 +6,5 @@ pub mod pacing;
 pub mod rtcp;
 pub mod stream;
 
-pub use stream::{RtpHub, RtpRegistry, RtpViewer, RtpWatch};
+pub use stream::{RtpHub, RtpRegistry};
+pub(crate) use stream::{RtpViewer, RtpWatch};

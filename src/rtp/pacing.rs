@@ -31,35 +31,35 @@ use bytes::Bytes;
 /// viewer starting at the cached GOP catch up with live (a 2 s GOP at 4x the stream rate
 /// drains in 2 s / (4 - 1) = 0.67 s), and spreads an IDR of k times the average frame size
 /// over about k/4 frame intervals.
-pub const PACE_RATE_FACTOR: u64 = 4;
+pub(crate) const PACE_RATE_FACTOR: u64 = 4;
 
 /// Lowest pacing rate, bytes per second (4 Mbit/s): a low-rate stream's IDR still goes out
 /// within a frame interval or two (a 20 KB IDR in 40 ms).
-pub const MIN_PACE_RATE: u64 = 500_000;
+pub(crate) const MIN_PACE_RATE: u64 = 500_000;
 
 /// A viewer's backlog (the cached GOP at start, or frames queued behind the one being sent)
 /// is sent at least at `backlog / CATCH_UP_TIME`, whatever the stream's rate: half the hub's
 /// queue age bound, so catching up never costs a resync.
-pub const CATCH_UP_TIME: Duration = Duration::from_millis(500);
+pub(crate) const CATCH_UP_TIME: Duration = Duration::from_millis(500);
 
 /// Most bytes sent back to back to one destination (about 11 full-size packets; the
 /// default receive buffer holds about 90 of them on Linux, whose accounting charges each
 /// datagram its buffer's true size, ~2.3 KB for a 1.4 KB packet).
-pub const PACE_BURST: usize = 16 * 1024;
+pub(crate) const PACE_BURST: usize = 16 * 1024;
 
 /// Shortest wait the pacer asks for: the tokio timer's granularity is 1 ms, and waking more
 /// often than that would only add wake-ups (the bucket then sends what accrued meanwhile).
-pub const MIN_WAIT: Duration = Duration::from_millis(1);
+pub(crate) const MIN_WAIT: Duration = Duration::from_millis(1);
 
 /// Capture time over which [`RateMeter`] averages the stream's rate: at least one GOP at
 /// the default GOP length (2 s), so an IDR does not swing it.
-pub const RATE_WINDOW: Duration = Duration::from_secs(2);
+pub(crate) const RATE_WINDOW: Duration = Duration::from_secs(2);
 
 /// The stream's rate in bytes per second of capture time, over the last [`RATE_WINDOW`].
 /// Fed with every frame's capture time and size; capture time, not arrival time, so a burst
 /// of frames delivered late by the encoder does not read as a rate spike.
 #[derive(Debug, Default)]
-pub struct RateMeter {
+pub(crate) struct RateMeter {
     frames: VecDeque<(Duration, usize)>,
     bytes: usize,
 }
@@ -71,7 +71,7 @@ impl RateMeter {
 
     /// Adds one frame (`pts` its capture time, `bytes` what it costs on the wire) and returns
     /// the rate, bytes per second; 0 until two frames with distinct times were seen.
-    pub fn observe(&mut self, pts: Duration, bytes: usize) -> u64 {
+    pub(crate) fn observe(&mut self, pts: Duration, bytes: usize) -> u64 {
         // Capture time going back or jumping past the window (the encoder restarted, a replay
         // looped): the old frames say nothing about the new stream's rate.
         if let Some(&(last, _)) = self.frames.back()
@@ -93,7 +93,7 @@ impl RateMeter {
     }
 
     /// The rate as of the last frame (see [`RateMeter::observe`]).
-    pub fn rate(&self) -> u64 {
+    pub(crate) fn rate(&self) -> u64 {
         let (Some(&(first, _)), Some(&(last, _))) = (self.frames.front(), self.frames.back())
         else {
             return 0;
@@ -114,7 +114,7 @@ impl RateMeter {
 /// `backlog` bytes waiting to be sent to this destination (the frame being sent included):
 /// the largest of [`PACE_RATE_FACTOR`] x the stream rate, `backlog / CATCH_UP_TIME` and
 /// [`MIN_PACE_RATE`].
-pub fn pace_rate(stream_rate: u64, backlog: usize) -> u64 {
+pub(crate) fn pace_rate(stream_rate: u64, backlog: usize) -> u64 {
     let catch_up = backlog as u128 * 1000 / CATCH_UP_TIME.as_millis().max(1);
     let catch_up = u64::try_from(catch_up).unwrap_or(u64::MAX);
     stream_rate
@@ -125,7 +125,7 @@ pub fn pace_rate(stream_rate: u64, backlog: usize) -> u64 {
 
 /// What the sender should do now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pace {
+pub(crate) enum Pace {
     /// Send this many of the packets asked about, now.
     Send(usize),
     /// Send nothing yet; ask again after this long.
@@ -134,7 +134,7 @@ pub enum Pace {
 
 /// The token bucket of one UDP destination (see the module documentation).
 #[derive(Debug)]
-pub struct Pacer {
+pub(crate) struct Pacer {
     /// Bytes per second.
     rate: u64,
     /// Bytes that may go now; negative after a packet larger than the bucket went out.
@@ -160,19 +160,14 @@ impl Pacer {
     }
 
     /// Sets the rate for the frame about to be sent (see [`pace_rate`]).
-    pub fn start_frame(&mut self, stream_rate: u64, backlog: usize) {
+    pub(crate) fn start_frame(&mut self, stream_rate: u64, backlog: usize) {
         self.rate = pace_rate(stream_rate, backlog);
-    }
-
-    /// Bytes per second now.
-    pub fn rate(&self) -> u64 {
-        self.rate
     }
 
     /// How many of `packets` (the ones left of a frame, in order) may be sent at `now`, or
     /// how long to wait before asking again. A `Send(n)` is taken as done: the bucket pays
     /// for those packets.
-    pub fn poll(&mut self, now: Instant, packets: &[Bytes]) -> Pace {
+    pub(crate) fn poll(&mut self, now: Instant, packets: &[Bytes]) -> Pace {
         self.refill(now);
         let mut n = 0;
         let mut bytes = 0usize;

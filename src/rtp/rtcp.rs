@@ -16,16 +16,15 @@ use super::h264::RtpFrame;
 pub mod packet_type {
     pub const SR: u8 = 200;
     pub const RR: u8 = 201;
-    pub const SDES: u8 = 202;
-    pub const BYE: u8 = 203;
-    pub const APP: u8 = 204;
+    pub(crate) const SDES: u8 = 202;
+    pub(crate) const BYE: u8 = 203;
 }
 
 /// Seconds between 1900-01-01 (NTP epoch) and 1970-01-01 (Unix epoch).
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
 /// A 64-bit NTP timestamp (RFC 3550 s4) of a wall-clock time.
-pub fn ntp_timestamp(t: SystemTime) -> u64 {
+pub(crate) fn ntp_timestamp(t: SystemTime) -> u64 {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs() + NTP_UNIX_OFFSET;
     let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
@@ -34,7 +33,7 @@ pub fn ntp_timestamp(t: SystemTime) -> u64 {
 
 /// What goes into a sender report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SenderInfo {
+pub(crate) struct SenderInfo {
     pub ssrc: u32,
     /// Wall-clock capture time of the frame whose RTP timestamp is `rtp_ts`.
     pub ntp: u64,
@@ -45,7 +44,7 @@ pub struct SenderInfo {
 
 /// Writes an SR (no report blocks: we receive no RTP) + SDES CNAME compound packet
 /// (RFC 3550 s6.4.1, s6.5.1).
-pub fn sender_report(info: &SenderInfo, cname: &str) -> Bytes {
+pub(crate) fn sender_report(info: &SenderInfo, cname: &str) -> Bytes {
     let cname = &cname.as_bytes()[..cname.len().min(255)];
     let mut b = BytesMut::with_capacity(28 + 12 + cname.len() + 4);
     b.put_u8(0x80); // V=2, P=0, RC=0
@@ -72,7 +71,7 @@ pub fn sender_report(info: &SenderInfo, cname: &str) -> Bytes {
 
 /// One reception report block (RFC 3550 s6.4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReportBlock {
+pub(crate) struct ReportBlock {
     pub ssrc: u32,
     pub fraction_lost: u8,
     /// Cumulative number of packets lost (24-bit signed).
@@ -85,7 +84,7 @@ pub struct ReportBlock {
 
 /// A parsed RTCP packet; unknown types are kept as `Other`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RtcpPacket {
+pub(crate) enum RtcpPacket {
     SenderReport { ssrc: u32, blocks: Vec<ReportBlock> },
     ReceiverReport { ssrc: u32, blocks: Vec<ReportBlock> },
     Bye { ssrcs: Vec<u32> },
@@ -94,7 +93,7 @@ pub enum RtcpPacket {
 
 /// Why a datagram is not RTCP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RtcpError {
+pub(crate) enum RtcpError {
     #[error("packet shorter than an RTCP header")]
     Short,
     #[error("RTCP version is not 2")]
@@ -107,7 +106,7 @@ pub enum RtcpError {
 
 /// Parses a compound RTCP packet (RFC 3550 s6.1). Checks the header of every packet; an error
 /// anywhere rejects the whole datagram, as s6.1's validity checks ask.
-pub fn parse_compound(mut buf: &[u8]) -> Result<Vec<RtcpPacket>, RtcpError> {
+pub(crate) fn parse_compound(mut buf: &[u8]) -> Result<Vec<RtcpPacket>, RtcpError> {
     let mut out = Vec::new();
     if buf.is_empty() {
         return Err(RtcpError::Short);
@@ -190,7 +189,7 @@ fn blocks(b: &[u8], count: usize) -> Vec<ReportBlock> {
 /// (RFC 3550 s6.2: every few seconds; the daemon uses `rtsp::limits::SR_INTERVAL`). Sans-IO:
 /// the sender passes the time it sends at.
 #[derive(Debug)]
-pub struct SrSchedule {
+pub(crate) struct SrSchedule {
     interval: Duration,
     cname: String,
     last: Option<Instant>,

@@ -13,9 +13,9 @@ pub type RtpHub = StreamHub<H264Packetizer>;
 /// The daemon's streams by path.
 pub type RtpRegistry = StreamRegistry<H264Packetizer>;
 /// An RTP viewer's end of a hub.
-pub type RtpViewer = Viewer<H264Packetizer>;
+pub(crate) type RtpViewer = Viewer<H264Packetizer>;
 /// A look at where an RTP viewer starts (RTP-Info).
-pub type RtpWatch = ViewerWatch<RtpFrame>;
+pub(crate) type RtpWatch = ViewerWatch<RtpFrame>;
 
 impl Default for H264Packetizer {
     /// A random SSRC, sequence start and timestamp offset (RFC 3550 s5.1, s8).

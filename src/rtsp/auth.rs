@@ -98,7 +98,7 @@ pub(crate) const RTSP_POLICY: Policy = Policy {
 /// RTSP authentication through the gate: HTTP Digest (RFC 7616, MD5 and SHA-256, and RFC
 /// 2069 for live555) against the ONVIF users, and HTTP Basic (RFC 7617) while the owner allows
 /// it (see [`Self::with_basic`]).
-pub struct DigestRtspAuth {
+pub(crate) struct DigestRtspAuth {
     gate: Arc<Gate>,
     /// Asked on every request, so turning the setting off takes effect at once.
     basic_allowed: Box<dyn Fn() -> bool + Send + Sync>,

@@ -13,9 +13,8 @@ pub mod transport;
 pub mod tunnel;
 pub mod udp_batch;
 
-pub use auth::{AuthDecision, AuthRequest, DigestRtspAuth, NoAuth, RtspAuth};
+pub(crate) use auth::DigestRtspAuth;
+pub use auth::{AuthDecision, AuthRequest, NoAuth, RtspAuth};
 pub use limits::Limits;
-pub use server::{
-    MULTICAST_START_SESSION, MulticastControl, MulticastError, RtspServer, ServerConfig,
-    ServerMetrics,
-};
+pub(crate) use server::{MulticastControl, MulticastError};
+pub use server::{RtspServer, ServerConfig, ServerMetrics};

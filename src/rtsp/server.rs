@@ -894,7 +894,7 @@ struct MulticastSender {
 /// StartMulticastStreaming and StopMulticastStreaming, one per path (`<prefix><path>`): two
 /// profiles sharing an encoder share its sender, and stopping one leaves the other's running.
 /// Real session ids are hex, so a pseudo-session never collides with one.
-pub const MULTICAST_START_SESSION: &str = "onvif-start-multicast/";
+pub(crate) const MULTICAST_START_SESSION: &str = "onvif-start-multicast/";
 
 fn start_session(stream: &str) -> String {
     format!("{MULTICAST_START_SESSION}{stream}")
@@ -902,7 +902,7 @@ fn start_session(stream: &str) -> String {
 
 /// Why [`MulticastControl::start`] did not start a sender.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum MulticastError {
+pub(crate) enum MulticastError {
     #[error("no stream {0:?}")]
     NoStream(String),
     #[error("stream {0:?} has no IPv4 multicast group")]

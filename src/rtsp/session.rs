@@ -27,10 +27,10 @@ use super::sdp::StreamParams;
 use super::transport::{self, Lower, TransportSpec};
 
 /// Identifies one client connection (or one HTTP tunnel) for the lifetime of the server.
-pub type ConnId = u64;
+pub(crate) type ConnId = u64;
 
 /// Methods we implement, as listed in `Public` (RFC 2326 s12.28).
-pub const PUBLIC: &str =
+pub(crate) const PUBLIC: &str =
     "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
 
 /// Where a session's RTP goes.
@@ -91,14 +91,14 @@ impl SessionTable {
     }
 
     /// Marks a session alive (a request or an RTCP packet from its receiver, s12.37).
-    pub fn touch(&mut self, id: &str, now: Instant) {
+    pub(crate) fn touch(&mut self, id: &str, now: Instant) {
         if let Some(s) = self.sessions.get_mut(id) {
             s.last_seen = now;
         }
     }
 
     /// Marks alive the session whose UDP receiver sends RTCP from `from`.
-    pub fn touch_udp_source(&mut self, from: SocketAddr, now: Instant) -> bool {
+    pub(crate) fn touch_udp_source(&mut self, from: SocketAddr, now: Instant) -> bool {
         let mut hit = false;
         for s in self.sessions.values_mut() {
             if let Delivery::Udp { rtp, rtcp } = s.delivery
@@ -125,7 +125,7 @@ impl SessionTable {
     }
 
     /// Removes and returns every session of a connection (it closed).
-    pub fn remove_conn(&mut self, conn: ConnId) -> Vec<Session> {
+    pub(crate) fn remove_conn(&mut self, conn: ConnId) -> Vec<Session> {
         let ids: Vec<String> = self
             .sessions
             .values()
@@ -142,12 +142,12 @@ impl SessionTable {
     }
 
     /// True if the connection owns any session.
-    pub fn has_conn(&self, conn: ConnId) -> bool {
+    pub(crate) fn has_conn(&self, conn: ConnId) -> bool {
         self.sessions.values().any(|s| s.owner == conn)
     }
 
     /// Marks alive every session of a connection (any request or interleaved RTCP on it).
-    pub fn touch_conn(&mut self, conn: ConnId, now: Instant) {
+    pub(crate) fn touch_conn(&mut self, conn: ConnId, now: Instant) {
         for s in self.sessions.values_mut().filter(|s| s.owner == conn) {
             s.last_seen = now;
         }
@@ -221,7 +221,8 @@ impl Reply {
         self
     }
 
-    pub fn get_header(&self, name: &str) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn get_header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -280,14 +281,14 @@ pub fn reason(status: u16) -> &'static str {
 /// The stream a request URI addresses:
 /// `rtsp://host[:port]/<name>[/multicast][/trackID=0][/]`. Returns the name and whether the
 /// URI is the track (rather than aggregate) URL.
-pub fn stream_of_uri(uri: &str) -> Option<(String, bool)> {
+pub(crate) fn stream_of_uri(uri: &str) -> Option<(String, bool)> {
     let (path, track, _) = parse_uri_path(uri)?;
     Some((path.to_owned(), track))
 }
 
 /// Whether the URI is a stream's multicast URL, `rtsp://host/<name>/multicast`: its DESCRIBE
 /// carries the group, port and TTL (see [`sdp::describe`]).
-pub fn is_multicast_uri(uri: &str) -> bool {
+pub(crate) fn is_multicast_uri(uri: &str) -> bool {
     parse_uri_path(uri).is_some_and(|(_, _, multicast)| multicast)
 }
 
@@ -315,13 +316,13 @@ fn parse_uri_path(uri: &str) -> Option<(&str, bool, bool)> {
 }
 
 /// Last path segment of a stream's multicast URL.
-pub const MULTICAST_SUFFIX: &str = "/multicast";
+pub(crate) const MULTICAST_SUFFIX: &str = "/multicast";
 
 /// How long a PLAY waits for the first frame of its viewer before answering, when nothing is
 /// cached to start from (a stream not yet sending, or reconfigured and waiting for its next
 /// IDR): `RTP-Info` names that frame's first packet, which does not exist before then. About
 /// one default GOP (2 s); past it, the reply goes without `RTP-Info` rather than with a guess.
-pub const RTP_INFO_WAIT: Duration = Duration::from_secs(2);
+pub(crate) const RTP_INFO_WAIT: Duration = Duration::from_secs(2);
 
 /// The PLAY reply's `RTP-Info` (RFC 2326 s12.33, RFC 7826 s18.45) for a request to
 /// `request_uri`: the track's URL, and the sequence number and RTP timestamp of the very first
@@ -346,7 +347,7 @@ fn session_header(req: &Request) -> Option<&str> {
 }
 
 /// A fresh session id: [`SESSION_ID_BYTES`] random bytes as upper-case hex.
-pub fn new_session_id() -> String {
+pub(crate) fn new_session_id() -> String {
     let bytes: [u8; SESSION_ID_BYTES] = rand::random();
     bytes.iter().fold(String::with_capacity(24), |mut s, b| {
         let _ = write!(s, "{b:02X}");

@@ -18,7 +18,7 @@ use crate::frame::Frame;
 
 /// Where a capture thread delivers frames. Called on the capture thread; must not block
 /// (the stream hub's `publish` never waits for a viewer).
-pub type FrameSink = Box<dyn FnMut(Frame) + Send + 'static>;
+pub(crate) type FrameSink = Box<dyn FnMut(Frame) + Send + 'static>;
 
 /// How long one `GetStream` call waits, which bounds how long `stop` takes.
 const GET_STREAM_TIMEOUT_MS: i32 = 100;

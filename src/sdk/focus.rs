@@ -50,13 +50,6 @@ impl Sdk {
         })
     }
 
-    pub fn focus_move_relative(&self, vi: u32, distance: i32, speed: i32) -> Result<(), SdkError> {
-        // SAFETY: plain value arguments.
-        check("NVT_FOCUS_MoveRelative", unsafe {
-            ffi::NVT_FOCUS_MoveRelative(vi, distance, speed)
-        })
-    }
-
     pub(crate) fn focus_move_continuous(&self, vi: u32, speed: i32) -> Result<(), SdkError> {
         // SAFETY: plain value arguments.
         check("NVT_FOCUS_MoveContinuous", unsafe {

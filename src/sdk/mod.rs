@@ -22,11 +22,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sdk_sys as ffi;
 
-pub use capture::{Capture, FrameSink};
+pub use capture::Capture;
 pub use error::{ErrorCode, SdkError};
-pub use focus::{FocusInfo, FocusState, FocusStatus};
-pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange, Range};
-pub use motion::{MotionAttr, MotionResult};
+pub use focus::{FocusInfo, FocusState};
+pub(crate) use isp::Range;
+pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange};
 pub use venc::{Codec, EncoderAttr, EncoderCaps, EncoderChannel, H264Profile, RateControl};
 
 /// Identity and size of the camera, as the SDK reports it.

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Sdk, SdkError, check, pts_from_us, wallclock_from_us};
 
-pub const MAX_COLS: u32 = ffi::NVT_MD_MAX_COLS;
-pub const MAX_ROWS: u32 = ffi::NVT_MD_MAX_ROWS;
+pub(crate) const MAX_COLS: u32 = ffi::NVT_MD_MAX_COLS;
+pub(crate) const MAX_ROWS: u32 = ffi::NVT_MD_MAX_ROWS;
 
 /// Motion-detection settings: which cells of a `cols` x `rows` grid are watched.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

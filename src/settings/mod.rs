@@ -14,10 +14,7 @@ pub mod timezone;
 pub mod validate;
 
 pub use model::*;
-pub use store::{
-    LoadError, SETTINGS_FILE, STATE_DIR_MODE, SettingsStore, UpdateError, Writer, parse,
-    write_atomic,
-};
+pub use store::{LoadError, SETTINGS_FILE, SettingsStore, UpdateError, parse};
 pub use validate::validate;
 
 impl crate::auth::CredentialStore for SettingsStore {

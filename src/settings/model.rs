@@ -266,7 +266,6 @@ impl Default for MotionSettings {
 pub(crate) const MAIN_PROFILE: &str = "main";
 pub(crate) const SUB_PROFILE: &str = "sub";
 pub(crate) const VIDEO_SOURCE_CONFIG: &str = "vsc0";
-pub const VIDEO_SOURCE: &str = "vs0";
 pub(crate) const MAIN_ENCODER: &str = "venc_main";
 pub(crate) const SUB_ENCODER: &str = "venc_sub";
 pub(crate) const METADATA_CONFIG: &str = "meta0";

@@ -22,7 +22,7 @@ const LOCK_FILE: &str = "lock";
 pub(crate) const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
 /// Mode of a state directory nvt creates: it holds the users' passwords (the file itself is
 /// 0600 as well), so no other account may even list it.
-pub const STATE_DIR_MODE: u32 = 0o700;
+pub(crate) const STATE_DIR_MODE: u32 = 0o700;
 
 /// Why the settings could not be loaded. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +73,7 @@ pub struct SettingsStore {
 
 /// The store's writer lock, held: the one place a change is computed from the current
 /// settings and committed. Dropping it without [`Writer::commit`] changes nothing.
-pub struct Writer<'a> {
+pub(crate) struct Writer<'a> {
     store: &'a SettingsStore,
     _guard: MutexGuard<'a, ()>,
 }
@@ -243,7 +243,7 @@ fn temp_path(path: &Path) -> PathBuf {
 ///
 /// A failed write (a full disk: ENOSPC) removes its partial temp file, so it holds no space
 /// and the old file stays the settings.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path(path);
     let written = OpenOptions::new()
         .create(true)

@@ -16,17 +16,17 @@ pub(crate) const MAX_CREDENTIAL_LEN: usize = 64;
 /// and SetUser answer `ter:PasswordTooWeak`; the optional password-complexity policy has a
 /// configurable MinLen, s.8.4.11): six characters is nvt's policy. Files written before the
 /// rule may hold shorter passwords; they still load (see [`check_password`]).
-pub const MIN_PASSWORD_LEN: usize = 6;
+pub(crate) const MIN_PASSWORD_LEN: usize = 6;
 /// Most users the device keeps (reported in GetServiceCapabilities as MaxUsers).
 pub const MAX_USERS: usize = 32;
 /// Longest token of a configuration or profile.
 pub(crate) const MAX_TOKEN_LEN: usize = 64;
 /// Longest configuration or profile name (`tt:Name` is limited to 64 characters).
-pub const MAX_NAME_LEN: usize = 64;
+pub(crate) const MAX_NAME_LEN: usize = 64;
 /// Most media profiles (fixed ones included); CreateProfile beyond it faults MaxNVTProfiles.
-pub const MAX_PROFILES: usize = 16;
+pub(crate) const MAX_PROFILES: usize = 16;
 /// Longest RTSP session timeout a configuration may carry.
-pub const MAX_SESSION_TIMEOUT_SECS: u64 = 3600;
+pub(crate) const MAX_SESSION_TIMEOUT_SECS: u64 = 3600;
 
 /// Returns the first broken invariant, described for a person.
 pub fn validate(s: &Settings) -> Result<(), String> {
@@ -254,7 +254,7 @@ pub(crate) fn check_new_password(password: &str) -> Result<(), PasswordError> {
 
 /// Why a new password is refused (ONVIF's two subcodes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordError {
+pub(crate) enum PasswordError {
     #[error("a password may have at most {MAX_CREDENTIAL_LEN} bytes")]
     TooLong,
     #[error("a password needs at least {MIN_PASSWORD_LEN} characters and no control characters")]

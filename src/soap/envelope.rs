@@ -203,7 +203,7 @@ fn must_understand(block: &Element, env: &str) -> bool {
 
 /// Writes a complete response envelope. `namespaces` are the (prefix, URI) pairs the body
 /// uses (declared on the Envelope); `body` writes the body content.
-pub fn write_response(
+pub(crate) fn write_response(
     version: SoapVersion,
     namespaces: &[(&str, &str)],
     relates_to: Option<&str>,
@@ -242,7 +242,7 @@ pub fn write_response(
 pub(crate) const FAULT_ACTION: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
 
 /// Writes a fault envelope.
-pub fn write_fault(version: SoapVersion, fault: &Fault, relates_to: Option<&str>) -> String {
+pub(crate) fn write_fault(version: SoapVersion, fault: &Fault, relates_to: Option<&str>) -> String {
     write_response(version, &[], relates_to, Some(FAULT_ACTION), |w| {
         fault.write(w, version)
     })

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod ns;
 pub mod version;
 
-pub use envelope::{Request, parse_request, write_fault, write_response};
+pub use envelope::{Request, parse_request};
+pub(crate) use envelope::{write_fault, write_response};
 pub use fault::{Code, Fault};
 pub use version::SoapVersion;

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::Notify;
 
-use super::metrics::ViewerMetrics;
 use super::packing::{Packer, Unit};
 use super::queue::Queue;
 
@@ -80,14 +79,14 @@ pub(super) trait Roster<U>: Send + Sync {
 }
 
 /// One viewer's end of the fan-out, owned by its writer. Dropping it unsubscribes.
-pub struct Viewer<P: Packer> {
+pub(crate) struct Viewer<P: Packer> {
     pub(super) hub: Weak<dyn Roster<P::Unit>>,
     pub(super) slot: Arc<Slot<P::Unit>>,
 }
 
 /// A look at a viewer's queue from outside its writer: where its first unit starts (what a
 /// PLAY reply's RTP-Info announces). Cheap to clone; does not keep the viewer subscribed.
-pub struct ViewerWatch<U>(Arc<Slot<U>>);
+pub(crate) struct ViewerWatch<U>(Arc<Slot<U>>);
 
 impl<U> Clone for ViewerWatch<U> {
     fn clone(&self) -> Self {
@@ -203,11 +202,13 @@ impl<P: Packer> Viewer<P> {
         }
     }
 
-    pub fn is_kicked(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_kicked(&self) -> bool {
         self.slot.is_kicked()
     }
 
-    pub fn metrics(&self) -> ViewerMetrics {
+    #[cfg(test)]
+    pub fn metrics(&self) -> super::metrics::ViewerMetrics {
         lock(&self.slot.queue).metrics().clone()
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::packing::Unit;
 
 /// Most units kept as the cached GOP (guards a stream that never sends a keyframe again).
-pub const MAX_GOP_FRAMES: usize = 300;
+pub(crate) const MAX_GOP_FRAMES: usize = 300;
 
 /// Units since the last keyframe, that keyframe first.
 pub(crate) struct GopCache<U> {

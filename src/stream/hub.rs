@@ -68,7 +68,11 @@ impl<P: Packer + Default> StreamHub<P> {
 }
 
 impl<P: Packer> StreamHub<P> {
-    pub fn with_packer(name: impl Into<String>, config: StreamConfig, packer: P) -> Arc<Self> {
+    pub(crate) fn with_packer(
+        name: impl Into<String>,
+        config: StreamConfig,
+        packer: P,
+    ) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
             limits: config.limits,
@@ -286,7 +290,9 @@ mod tests {
     use futures::FutureExt;
 
     use super::*;
-    use crate::stream::{FRAME_RING, Kicked, Unpacked};
+    use crate::stream::Kicked;
+    use crate::stream::packing::Unpacked;
+    use crate::stream::tap::FRAME_RING;
 
     type Hub = StreamHub<Unpacked>;
 
@@ -558,7 +564,7 @@ mod tests {
         }
         assert_eq!(asked.load(Ordering::Relaxed), 1);
         // Once the interval has passed, the next joiner's request goes through.
-        assert!(h.request_keyframe(t0 + crate::stream::KEYFRAME_REQUEST_INTERVAL));
+        assert!(h.request_keyframe(t0 + crate::stream::keyframe::KEYFRAME_REQUEST_INTERVAL));
         assert_eq!(asked.load(Ordering::Relaxed), 2);
     }
 }

@@ -5,10 +5,10 @@
 use std::time::{Duration, Instant};
 
 /// Keyframe requests reach the encoder at most this often per stream.
-pub const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How a hub asks its encoder for an IDR.
-pub type KeyframeSource = Box<dyn Fn() + Send + Sync>;
+pub(crate) type KeyframeSource = Box<dyn Fn() + Send + Sync>;
 
 /// At most one request per [`KEYFRAME_REQUEST_INTERVAL`], on the time its caller passes.
 #[derive(Debug, Default)]

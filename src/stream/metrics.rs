@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Final metrics of this many most recently kicked viewers are kept for the daemon.
-pub const KICKED_LOG_LEN: usize = 16;
+pub(crate) const KICKED_LOG_LEN: usize = 16;
 
 /// Counters of one viewer; a snapshot is what the daemon reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

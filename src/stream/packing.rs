@@ -37,8 +37,10 @@ impl Unit for Frame {
 /// Frames as they are (a clone of the NAL list, no video copied): for a consumer that muxes
 /// for itself, and for the core's own tests.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Unpacked;
+#[cfg(test)]
+pub(crate) struct Unpacked;
 
+#[cfg(test)]
 impl Packer for Unpacked {
     type Unit = Frame;
 

@@ -34,7 +34,7 @@ pub struct StreamConfig {
 
 /// What describes a stream now.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Description {
+pub(crate) struct Description {
     pub(crate) sps: Option<Bytes>,
     pub(crate) pps: Option<Bytes>,
     pub(crate) framerate: Option<f64>,

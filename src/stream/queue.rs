@@ -18,11 +18,11 @@ use super::metrics::ViewerMetrics;
 use super::packing::Unit;
 
 /// Bytes a viewer may have queued before it is resynced (several IDRs of a 1080p stream).
-pub const DEFAULT_MAX_QUEUE_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 /// Age of the oldest queued frame past which a viewer is resynced.
-pub const DEFAULT_MAX_QUEUE_AGE: Duration = Duration::from_millis(1000);
+pub(crate) const DEFAULT_MAX_QUEUE_AGE: Duration = Duration::from_millis(1000);
 /// Lag past which a viewer is disconnected (issue 3: 3 s).
-pub const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
+pub(crate) const DEFAULT_LAG_BOUND: Duration = Duration::from_secs(3);
 
 /// Per-viewer queue bounds.
 #[derive(Clone, Copy, Debug)]

@@ -65,7 +65,8 @@ impl<P: Packer> StreamRegistry<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::{StreamConfig, Unpacked};
+    use crate::stream::StreamConfig;
+    use crate::stream::packing::Unpacked;
 
     #[test]
     fn registry_maps_names() {

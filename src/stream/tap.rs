@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use crate::frame::Frame;
 
 /// Frames a tap receiver may fall behind before it loses frames (~2.5 s at 25 fps).
-pub const FRAME_RING: usize = 64;
+pub(crate) const FRAME_RING: usize = 64;
 
 /// The sending end, owned by the hub.
 #[derive(Debug)]

@@ -3,8 +3,8 @@
 //! users in `docs/soap.md`.
 
 /// Deepest element nesting accepted. ONVIF requests nest about 10 deep.
-pub const MAX_DEPTH: usize = 48;
+pub(crate) const MAX_DEPTH: usize = 48;
 /// Most elements in one request (a 64 KiB body could otherwise hold ~16k empty elements).
-pub const MAX_ELEMENTS: usize = 4096;
+pub(crate) const MAX_ELEMENTS: usize = 4096;
 /// Most attributes on one element. Also bounds quick-xml's quadratic duplicate-attribute check.
-pub const MAX_ATTRIBUTES: usize = 32;
+pub(crate) const MAX_ATTRIBUTES: usize = 32;

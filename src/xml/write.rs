@@ -27,7 +27,8 @@ impl XmlWriter {
 
     /// Records that `prefix` is bound to `uri` around everything this writer writes (e.g. on
     /// the envelope), so [`attr_ns`](Self::attr_ns) uses it instead of declaring its own.
-    pub fn in_scope(&mut self, prefix: &str, uri: &str) {
+    #[cfg(test)]
+    pub(crate) fn in_scope(&mut self, prefix: &str, uri: &str) {
         self.scope.push((0, prefix.to_owned(), uri.to_owned()));
     }
 
