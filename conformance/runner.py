@@ -2,7 +2,7 @@
 by their test IDs), the Home Assistant flow, the RTSP client matrix and the fault matrix,
 against the real binary on a fresh state directory.
 
-usage: runner.py --nvt target/release/nvt [--only REGEX] [--doc docs/CONFORMANCE.md]
+usage: runner.py --nvt target/{release,debug}/nvt [--only REGEX] [--doc docs/CONFORMANCE.md]
 
 Every test ID of the specifications in catalog.json is accounted for: PASS or FAIL when a case
 implements it, N/A with the reason when it cannot apply to this device (applicability.py),
@@ -124,7 +124,7 @@ async def main() -> int:
 
     print_table(rows)
     if args.doc:
-        write_doc(args.doc, rows)
+        write_doc(args.doc, rows, args.nvt)
     passed = sum(r["status"] == "PASS" for r in rows)
     failed = sum(r["status"] == "FAIL" for r in rows)
     na = sum(r["status"] == "N/A" for r in rows)
@@ -145,7 +145,7 @@ def print_table(rows: list[dict]) -> None:
             print(f"{r['id']:24} {r['status']:8} {'':6}  {r['detail'][:110]}")
 
 
-def write_doc(path: Path, rows: list[dict]) -> None:
+def write_doc(path: Path, rows: list[dict], binary: Path) -> None:
     passed = sum(r["status"] == "PASS" for r in rows)
     failed = sum(r["status"] == "FAIL" for r in rows)
     out = [
@@ -157,6 +157,8 @@ def write_doc(path: Path, rows: list[dict]) -> None:
         "suites (Home Assistant flow, RTSP client matrix, fault matrix). PASS/FAIL: run by the",
         "runner with real clients against the real binary. N/A: cannot apply to this device, with",
         "the reason. PENDING: applies, not run yet (the reason says what is missing).",
+        "",
+        f"Binary under test: `{binary}` (`CONFORMANCE_PROFILE`, see conformance/run).",
         "",
         f"**{passed} passed, {failed} failed**, "
         f"{sum(r['status'] == 'N/A' for r in rows)} not applicable, "

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing nvt needs on a Debian machine with Rust, idempotently and
-# quietly: Debian packages (only those missing, so a warm machine runs no apt at all) and the
-# cargo-fuzz tool (into target/tools, once).
+# quietly: Debian packages (only those missing, so a warm machine runs no apt at all), the
+# Python venvs and playwright. (cargo-fuzz: scripts/fuzz-smoke.sh installs it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,12 +39,6 @@ fi
 if ! cargo clippy --version >/dev/null 2>&1; then
   echo "deps: adding clippy"
   rustup component add clippy >/dev/null
-fi
-
-# cargo-fuzz drives the fuzz targets; pinned so every run builds the same tool.
-if [ ! -x target/tools/bin/cargo-fuzz ]; then
-  echo "deps: installing cargo-fuzz"
-  cargo install -q cargo-fuzz --version 0.13.2 --locked --root target/tools
 fi
 
 # Python clients the conformance tests drive, each in its own venv under target/, rebuilt when

@@ -15,10 +15,20 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-12}
 sanitizer=${FUZZ_SANITIZER:-none}
 export RUSTC_BOOTSTRAP=1
+# cargo-fuzz drives the fuzz targets; pinned so every run builds the same tool. Installed
+# here rather than in scripts/deps.sh: scripts/test-all runs this beside the conformance
+# stage, where its build costs no time of its own.
+if [ ! -x target/tools/bin/cargo-fuzz ]; then
+  echo "fuzz: installing cargo-fuzz"
+  cargo install -q cargo-fuzz --version 0.13.2 --locked --root target/tools
+fi
 fuzz=(target/tools/bin/cargo-fuzz fuzz)
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   mapfile -t targets < <("${fuzz[@]}" list --fuzz-dir fuzz)
+  # Every target in one cargo build (their links run in parallel); each run below then
+  # finds its binary built.
+  "${fuzz[@]}" build --fuzz-dir fuzz --release --sanitizer "$sanitizer" >/dev/null
 fi
 failed=0
 for t in "${targets[@]}"; do

@@ -23,7 +23,8 @@ from conformance.harness import NotApplicable, case, check, check_gst_decoded
 
 ROOT = Path(__file__).resolve().parents[2]
 SECS = 6
-RETINA = ROOT / "target/release/examples/retina_probe"
+# The retina client, built by conformance/run in the profile it tests.
+RETINA = ROOT / os.environ.get("NVT_RETINA_PROBE", "target/release/examples/retina_probe")
 
 
 def with_creds(url: str, ctx) -> str:
@@ -171,7 +172,7 @@ def matrix_case(client: str, transport: str):
             ctx.note("125 frames decoded")
             check_udp_loss(ctx, transport, dropped)
         elif client == "retina":
-            check(RETINA.exists(), f"{RETINA} not built (cargo build --release --example retina_probe)")
+            check(RETINA.exists(), f"{RETINA} not built (conformance/run builds it)")
             rc, out, err, dropped = await run_counting_drops(
                 str(RETINA), url, transport, str(SECS), ctx.user, ctx.password)
             r = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": err}
