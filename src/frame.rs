@@ -63,3 +63,26 @@ impl Frame {
         }
     }
 }
+
+/// A synthetic frame for unit tests: frame `i` of a 25 fps stream; a keyframe is SPS, PPS and
+/// an IDR slice of `idr_len` bytes, any other frame a 500-byte P slice.
+#[cfg(test)]
+pub(crate) fn test_frame(i: u32, key: bool, idr_len: usize) -> Frame {
+    let nals = if key {
+        vec![
+            Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e, 1, 2]),
+            Bytes::from_static(&[0x68, 0xce, 0x3c, 0x80]),
+            Bytes::from(vec![0x65; idr_len]),
+        ]
+    } else {
+        vec![Bytes::from(vec![0x41; 500])]
+    };
+    Frame {
+        channel: 0,
+        seq: i,
+        pts: Duration::from_millis(40) * i,
+        wallclock: SystemTime::UNIX_EPOCH,
+        keyframe: key,
+        nals,
+    }
+}

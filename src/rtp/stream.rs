@@ -58,31 +58,15 @@ impl RtpFrame {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant, SystemTime};
+    use std::time::{Duration, Instant};
 
-    use bytes::Bytes;
     use futures::FutureExt;
 
     use super::*;
     use crate::stream::{QueueLimits, StreamConfig};
 
     fn frame(i: u32, key: bool) -> Frame {
-        let mut nals = Vec::new();
-        if key {
-            nals.push(Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e, 1, 2]));
-            nals.push(Bytes::from_static(&[0x68, 0xce, 0x3c, 0x80]));
-            nals.push(Bytes::from(vec![0x65; 3000]));
-        } else {
-            nals.push(Bytes::from(vec![0x41; 500]));
-        }
-        Frame {
-            channel: 0,
-            seq: i,
-            pts: Duration::from_millis(40) * i,
-            wallclock: SystemTime::now(),
-            keyframe: key,
-            nals,
-        }
+        crate::frame::test_frame(i, key, 3000)
     }
 
     fn hub(limits: QueueLimits) -> std::sync::Arc<RtpHub> {

@@ -284,9 +284,8 @@ impl<P: Packer> Roster<P::Unit> for StreamHub<P> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
+    use std::time::Duration;
 
-    use bytes::Bytes;
     use futures::FutureExt;
 
     use super::*;
@@ -298,22 +297,7 @@ mod tests {
 
     /// Frame `i` of a 25 fps stream: an IDR of 3000 bytes (with SPS/PPS) or a P of 500.
     fn frame(i: u32, key: bool) -> Frame {
-        let mut nals = Vec::new();
-        if key {
-            nals.push(Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e, 1, 2]));
-            nals.push(Bytes::from_static(&[0x68, 0xce, 0x3c, 0x80]));
-            nals.push(Bytes::from(vec![0x65; 2990]));
-        } else {
-            nals.push(Bytes::from(vec![0x41; 500]));
-        }
-        Frame {
-            channel: 0,
-            seq: i,
-            pts: FRAME * i,
-            wallclock: SystemTime::UNIX_EPOCH,
-            keyframe: key,
-            nals,
-        }
+        crate::frame::test_frame(i, key, 2990)
     }
 
     const FRAME: Duration = Duration::from_millis(40);
