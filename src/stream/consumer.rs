@@ -4,7 +4,7 @@
 //! No clock here either: the writer takes units and reports them sent; the hub judges lag
 //! at publishing time with the time its caller passes.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::Notify;
@@ -24,9 +24,6 @@ pub(super) struct Slot<U> {
     ready: Notify,
     /// Woken on a push while a [`ViewerWatch`] waits (`ready` wakes the writer alone).
     queued: Notify,
-    /// [`ViewerWatch`]es waiting now. A watch waits only at PLAY, so the hot path reads this
-    /// one atomic instead of taking `queued`'s waiter lock for every unit of every viewer.
-    pub(super) watchers: AtomicUsize,
     kicked: AtomicBool,
     kick: Notify,
 }
@@ -37,7 +34,6 @@ impl<U: Unit> Slot<U> {
             queue: Mutex::new(queue),
             ready: Notify::new(),
             queued: Notify::new(),
-            watchers: AtomicUsize::new(0),
             kicked: AtomicBool::new(false),
             kick: Notify::new(),
         };
@@ -45,12 +41,14 @@ impl<U: Unit> Slot<U> {
         slot
     }
 
-    /// Something was queued (the queue's lock released).
-    pub(super) fn wake(&self) {
+    /// Something was queued (the queue's lock released). `watched`: the queue had a
+    /// [`ViewerWatch`] waiting when the unit went in ([`Queue::is_watched`], read under the
+    /// lock the push held), so the hot path takes no lock of `queued`'s for every unit of
+    /// every viewer. A watch registers with the queue before it enables its wake-up and looks
+    /// at the queue after, so a push in between is seen by that look.
+    pub(super) fn wake(&self, watched: bool) {
         self.ready.notify_one();
-        // SeqCst pairs with the watch's increment: either the watch, locking the queue after
-        // its increment, sees this push, or this load sees the watch.
-        if self.watchers.load(Ordering::SeqCst) > 0 {
+        if watched {
             self.queued.notify_waiters();
         }
     }
@@ -102,8 +100,6 @@ impl<U: Unit> ViewerWatch<U> {
     /// unit sent from now on, even when the writer takes it before this watch wakes.
     /// `None` if the viewer is kicked. Waits without a bound: the caller bounds it.
     pub(crate) async fn first(&self) -> Option<Arc<U>> {
-        self.0.watchers.fetch_add(1, Ordering::SeqCst);
-        let _watching = Watching(&self.0.watchers);
         let from = match lock(&self.0.queue).watch_begin() {
             Ok(u) => return (!self.0.is_kicked()).then_some(u),
             Err(from) => from,
@@ -123,15 +119,6 @@ impl<U: Unit> ViewerWatch<U> {
             }
             queued.await;
         }
-    }
-}
-
-/// Counts a waiting [`ViewerWatch`] for as long as it lives (also when its future is dropped).
-struct Watching<'a>(&'a AtomicUsize);
-
-impl Drop for Watching<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -124,8 +124,9 @@ impl<P: Packer> StreamHub<P> {
             let mut q = lock(&v.queue);
             match q.offer(&unit, now, &self.limits) {
                 Verdict::Keep => {
+                    let watched = q.is_watched();
                     drop(q);
-                    v.wake();
+                    v.wake(watched);
                     true
                 }
                 Verdict::Kick => {
@@ -347,7 +348,7 @@ mod tests {
         let v = h.subscribe("a", t0);
         let watch = v.watch();
         let waiting = tokio::spawn(async move { watch.first().await });
-        while v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        while !lock(&v.slot.queue).is_watched() {
             tokio::task::yield_now().await;
         }
         h.publish(frame(1, false), t0 + FRAME);
@@ -360,7 +361,7 @@ mod tests {
             "what the writer takes first"
         );
         // Done waiting: pushes no longer wake the watch's Notify.
-        assert_eq!(v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert!(!lock(&v.slot.queue).is_watched());
     }
 
     /// A member joining a running multicast group watches the group's sender, whose writer
@@ -376,7 +377,7 @@ mod tests {
         v.sent(100);
         let watch = v.watch();
         let waiting = tokio::spawn(async move { watch.first().await });
-        while v.slot.watchers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        while !lock(&v.slot.queue).is_watched() {
             tokio::task::yield_now().await;
         }
         // The writer takes the next two frames before the watch runs again.

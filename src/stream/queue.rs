@@ -201,6 +201,11 @@ impl<U: Unit> Queue<U> {
             .map(|q| q.unit.clone())
     }
 
+    /// A watch waits for this queue's next unit (its writer's wake-ups must reach it too).
+    pub(crate) fn is_watched(&self) -> bool {
+        self.watching > 0
+    }
+
     /// A watch begun with `Err` has ended.
     pub(crate) fn watch_end(&mut self) {
         self.watching -= 1;
