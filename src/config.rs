@@ -45,6 +45,11 @@ pub struct Cli {
     /// Simulator: stream this H.264 Annex-B file (looped) instead of the test pattern.
     #[arg(long, value_name = "FILE")]
     pub(crate) replay: Option<PathBuf>,
+    /// Video source: `pattern` (the test pattern, default) or `v4l2:/dev/videoN` (a V4L2
+    /// capture device: USB webcam, Raspberry Pi camera). Capture size and rate: board options
+    /// `v4l2_size=WxH`, `v4l2_fps=N` (docs/hardware.md).
+    #[arg(long, value_name = "SOURCE")]
+    pub(crate) source: Option<String>,
 }
 
 /// The config file. Every key is optional; unknown keys are an error.
@@ -59,6 +64,7 @@ struct FileConfig {
     log_level: Option<String>,
     sdk_options: Option<String>,
     replay: Option<PathBuf>,
+    source: Option<String>,
     rtsp_max_connections: Option<usize>,
     rtsp_max_connections_per_address: Option<usize>,
     http_max_connections: Option<usize>,
@@ -84,7 +90,7 @@ pub struct Config {
     pub(crate) rtsp_port: u16,
     pub(crate) discovery: bool,
     pub log_level: Option<String>,
-    /// Board options passed to `NVT_SYS_Init`, with `--replay` folded in.
+    /// Board options passed to `NVT_SYS_Init`, with `--replay` and `--source` folded in.
     pub(crate) sdk_options: String,
     pub(crate) connections: ConnectionLimits,
 }
@@ -149,6 +155,25 @@ impl Config {
                 sdk_options.push(';');
             }
             sdk_options.push_str(&format!("replay={replay}"));
+        }
+        if let Some(source) = cli.source.or(file.source) {
+            if source.contains(';') {
+                return Err(format!("source {source:?} must not contain ';'"));
+            }
+            if let Some(path) = source.strip_prefix("v4l2:") {
+                // Said here rather than as the SDK's bare "invalid argument" at start.
+                if !Path::new(path).exists() {
+                    return Err(format!("source {source:?}: {path} does not exist"));
+                }
+            } else if source != "pattern" {
+                return Err(format!(
+                    "source {source:?}: expected pattern or v4l2:/dev/videoN"
+                ));
+            }
+            if !sdk_options.is_empty() {
+                sdk_options.push(';');
+            }
+            sdk_options.push_str(&format!("source={source}"));
         }
         Ok(Config {
             state_dir,
@@ -280,6 +305,28 @@ mod tests {
                 http_max_connections_per_address: Some(8),
                 ..ConnectionLimits::default()
             }
+        );
+    }
+
+    #[test]
+    fn source_is_folded_into_sdk_options_and_checked() {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--state-dir", "/tmp/x"];
+            all.extend_from_slice(args);
+            Config::resolve(cli(&all))
+        };
+        let c = run(&["--source", "v4l2:/dev/null", "--sdk-options", "v4l2_fps=15"]).unwrap();
+        assert_eq!(c.sdk_options, "v4l2_fps=15;source=v4l2:/dev/null");
+        assert_eq!(
+            run(&["--source", "pattern"]).unwrap().sdk_options,
+            "source=pattern"
+        );
+        let e = run(&["--source", "v4l2:/dev/nvt-no-such-video"]).unwrap_err();
+        assert!(e.contains("does not exist"), "{e}");
+        assert!(
+            run(&["--source", "usb0"])
+                .unwrap_err()
+                .contains("expected pattern")
         );
     }
 

@@ -18,6 +18,7 @@
  *
  * Versioning: NVT_SDK_API_VERSION changes when this contract changes incompatibly;
  * NVT_SYS_Init fails with NVT_ERR_VERSION if the caller was built against another one.
+ * Version 2 added NVT_ISP_RANGE_S.levels.
  */
 #ifndef NVT_SDK_H
 #define NVT_SDK_H
@@ -28,7 +29,7 @@
 extern "C" {
 #endif
 
-#define NVT_SDK_API_VERSION 1
+#define NVT_SDK_API_VERSION 2
 
 /* ------------------------------------------------------------------------------------ */
 /* Error codes. Every call returns NVT_OK (0) or one of these negative values.           */
@@ -211,7 +212,17 @@ typedef struct {
     uint32_t has_backlight, has_wdr;
     uint32_t exposure_modes;   /* bit (1 << NVT_AUTO_MODE_E)                            */
     uint32_t wb_modes;         /* bit (1 << NVT_AUTO_MODE_E)                            */
+    /* NVT_ISP_LEVEL_* bits: which of these levels the hardware has. A level it lacks is not
+     * offered to clients; its value in NVT_ISP_ATTR_S is ignored (keep it inside its
+     * range, e.g. {0, 0}). Added in API version 2: a USB webcam may have no sharpness. */
+    uint32_t levels;
 } NVT_ISP_RANGE_S;
+
+#define NVT_ISP_LEVEL_BRIGHTNESS  (1u << 0)
+#define NVT_ISP_LEVEL_CONTRAST    (1u << 1)
+#define NVT_ISP_LEVEL_SATURATION  (1u << 2)
+#define NVT_ISP_LEVEL_SHARPNESS   (1u << 3)
+#define NVT_ISP_LEVEL_GAIN        (1u << 4) /* manual gain, with manual exposure        */
 
 int32_t NVT_ISP_GetRange(uint32_t vi, NVT_ISP_RANGE_S *range);
 int32_t NVT_ISP_GetAttr(uint32_t vi, NVT_ISP_ATTR_S *attr);

@@ -291,6 +291,8 @@ int32_t NVT_ISP_GetRange(uint32_t vi, NVT_ISP_RANGE_S *range)
         return rc;
     if (range == NULL)
         return NVT_ERR_INVALID_ARG;
+    /* PORT: fill every range, and set range->levels to the NVT_ISP_LEVEL_* bits of the
+     * levels the ISP really has (API version 2). */
     return NVT_ERR_NOT_SUPPORTED; /* PORT */
 }
 

@@ -13,3 +13,6 @@ pub use bindings::*;
 
 #[cfg(feature = "sim")]
 pub mod sim;
+
+#[cfg(all(feature = "v4l2", target_os = "linux"))]
+pub mod v4l2;

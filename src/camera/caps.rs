@@ -198,7 +198,9 @@ pub(crate) fn check_isp(r: &IspRange, a: &IspAttr) -> Result<(), String> {
             return Err(format!("{name} {v} outside {}..={}", range.min, range.max));
         }
     }
-    if !r.ircut_modes.contains(&a.ircut) {
+    // A feature with no mode at all (a webcam has no IR cut filter) is absent: its field
+    // is not looked at.
+    if !r.ircut_modes.is_empty() && !r.ircut_modes.contains(&a.ircut) {
         return Err(format!("IR cut filter mode {:?} is not supported", a.ircut));
     }
     if a.backlight && !r.has_backlight {
@@ -207,13 +209,13 @@ pub(crate) fn check_isp(r: &IspRange, a: &IspAttr) -> Result<(), String> {
     if a.wdr && !r.has_wdr {
         return Err("wide dynamic range is not supported".into());
     }
-    if !r.exposure_modes.contains(&a.exposure_mode) {
+    if !r.exposure_modes.is_empty() && !r.exposure_modes.contains(&a.exposure_mode) {
         return Err(format!(
             "exposure mode {:?} is not supported",
             a.exposure_mode
         ));
     }
-    if !r.wb_modes.contains(&a.wb_mode) {
+    if !r.wb_modes.is_empty() && !r.wb_modes.contains(&a.wb_mode) {
         return Err(format!(
             "white balance mode {:?} is not supported",
             a.wb_mode

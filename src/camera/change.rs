@@ -814,17 +814,43 @@ fn level(name: &str, v: f32, r: Range) -> Result<i32, ChangeError> {
 pub(crate) fn patch_isp(a: &IspAttr, r: &IspRange, p: &IspPatch) -> Result<IspAttr, ChangeError> {
     let unsupported = |what: &str| Err(ChangeError::Invalid(format!("{what} is not supported")));
     let mut a = *a;
-    if let Some(v) = p.brightness {
-        a.brightness = level("Brightness", v, r.brightness)?;
-    }
-    if let Some(v) = p.contrast {
-        a.contrast = level("Contrast", v, r.contrast)?;
-    }
-    if let Some(v) = p.saturation {
-        a.saturation = level("ColorSaturation", v, r.saturation)?;
-    }
-    if let Some(v) = p.sharpness {
-        a.sharpness = level("Sharpness", v, r.sharpness)?;
+    let levels = [
+        (
+            p.brightness,
+            "Brightness",
+            r.levels.brightness,
+            r.brightness,
+            &mut a.brightness,
+        ),
+        (
+            p.contrast,
+            "Contrast",
+            r.levels.contrast,
+            r.contrast,
+            &mut a.contrast,
+        ),
+        (
+            p.saturation,
+            "ColorSaturation",
+            r.levels.saturation,
+            r.saturation,
+            &mut a.saturation,
+        ),
+        (
+            p.sharpness,
+            "Sharpness",
+            r.levels.sharpness,
+            r.sharpness,
+            &mut a.sharpness,
+        ),
+    ];
+    for (value, name, present, range, field) in levels {
+        if let Some(v) = value {
+            if !present {
+                return unsupported(name);
+            }
+            *field = level(name, v, range)?;
+        }
     }
     if let Some((on, lvl)) = p.backlight {
         if !r.has_backlight {
@@ -853,6 +879,9 @@ pub(crate) fn patch_isp(a: &IspAttr, r: &IspRange, p: &IspPatch) -> Result<IspAt
             a.exposure_time_us = level("Exposure/ExposureTime", v, r.exposure_time_us)?;
         }
         if let Some(v) = gain {
+            if !r.levels.gain {
+                return unsupported("Exposure/Gain");
+            }
             a.gain = level("Exposure/Gain", v, r.gain)?;
         }
     }

@@ -197,13 +197,13 @@ pub(crate) fn settings20(
             mode: on_off(a.backlight),
             level: Some(a.backlight_level as f32),
         }),
-        brightness: Some(a.brightness as f32),
-        color_saturation: Some(a.saturation as f32),
-        contrast: Some(a.contrast as f32),
+        brightness: r.levels.brightness.then_some(a.brightness as f32),
+        color_saturation: r.levels.saturation.then_some(a.saturation as f32),
+        contrast: r.levels.contrast.then_some(a.contrast as f32),
         exposure: (!r.exposure_modes.is_empty()).then(|| tt::Exposure20 {
             mode: exposure_mode(a.exposure_mode),
             exposure_time: Some(a.exposure_time_us as f32),
-            gain: Some(a.gain as f32),
+            gain: r.levels.gain.then_some(a.gain as f32),
             ..Default::default()
         }),
         focus: focus.map(|_| tt::FocusConfiguration20 {
@@ -214,7 +214,7 @@ pub(crate) fn settings20(
             .ircut_modes
             .contains(&a.ircut)
             .then(|| ircut_to_onvif(a.ircut)),
-        sharpness: Some(a.sharpness as f32),
+        sharpness: r.levels.sharpness.then_some(a.sharpness as f32),
         wide_dynamic_range: r.has_wdr.then(|| tt::WideDynamicRange20 {
             mode: wdr_mode(a.wdr),
             level: Some(a.wdr_level as f32),
@@ -236,9 +236,9 @@ pub(crate) fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOp
             mode: vec![on_off(false), on_off(true)],
             level: Some(float_range(r.backlight_level)),
         }),
-        brightness: Some(float_range(r.brightness)),
-        color_saturation: Some(float_range(r.saturation)),
-        contrast: Some(float_range(r.contrast)),
+        brightness: r.levels.brightness.then(|| float_range(r.brightness)),
+        color_saturation: r.levels.saturation.then(|| float_range(r.saturation)),
+        contrast: r.levels.contrast.then(|| float_range(r.contrast)),
         exposure: (!r.exposure_modes.is_empty()).then(|| tt::ExposureOptions20 {
             mode: r
                 .exposure_modes
@@ -247,7 +247,7 @@ pub(crate) fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOp
                 .map(exposure_mode)
                 .collect(),
             exposure_time: Some(float_range(r.exposure_time_us)),
-            gain: Some(float_range(r.gain)),
+            gain: r.levels.gain.then(|| float_range(r.gain)),
             ..Default::default()
         }),
         focus: focus.map(|_| tt::FocusOptions20 {
@@ -255,7 +255,7 @@ pub(crate) fn options20(r: &IspRange, focus: Option<FocusInfo>) -> tt::ImagingOp
             ..Default::default()
         }),
         ir_cut_filter_modes: r.ircut_modes.iter().copied().map(ircut_to_onvif).collect(),
-        sharpness: Some(float_range(r.sharpness)),
+        sharpness: r.levels.sharpness.then(|| float_range(r.sharpness)),
         wide_dynamic_range: r.has_wdr.then(|| tt::WideDynamicRangeOptions20 {
             mode: vec![wdr_mode(false), wdr_mode(true)],
             level: Some(float_range(r.wdr_level)),
@@ -669,6 +669,7 @@ impl Advertised for ImagingEntry {
 mod tests {
     use super::*;
     use crate::camera::change::patch_isp;
+    use crate::sdk::Levels;
 
     /// The translation, then the camera core's check (what a SetImagingSettings goes
     /// through, without the transaction).
@@ -706,6 +707,7 @@ mod tests {
             has_wdr: false,
             exposure_modes: vec![AutoMode::Auto, AutoMode::Manual],
             wb_modes: vec![AutoMode::Auto],
+            levels: Levels::ALL,
         }
     }
 

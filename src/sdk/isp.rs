@@ -54,6 +54,40 @@ impl Range {
     }
 }
 
+/// Which levels the hardware has (the contract's `NVT_ISP_LEVEL_*` bits): a level it lacks
+/// is neither offered nor accepted (a USB webcam may have no sharpness or gain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Levels {
+    pub(crate) brightness: bool,
+    pub(crate) contrast: bool,
+    pub(crate) saturation: bool,
+    pub(crate) sharpness: bool,
+    /// Manual gain (with manual exposure).
+    pub(crate) gain: bool,
+}
+
+impl Levels {
+    #[cfg(test)]
+    pub(crate) const ALL: Levels = Levels {
+        brightness: true,
+        contrast: true,
+        saturation: true,
+        sharpness: true,
+        gain: true,
+    };
+
+    fn from_bits(bits: u32) -> Levels {
+        let has = |bit: u32| bits & bit != 0;
+        Levels {
+            brightness: has(ffi::NVT_ISP_LEVEL_BRIGHTNESS),
+            contrast: has(ffi::NVT_ISP_LEVEL_CONTRAST),
+            saturation: has(ffi::NVT_ISP_LEVEL_SATURATION),
+            sharpness: has(ffi::NVT_ISP_LEVEL_SHARPNESS),
+            gain: has(ffi::NVT_ISP_LEVEL_GAIN),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IspRange {
     pub brightness: Range,
@@ -71,6 +105,7 @@ pub struct IspRange {
     pub(crate) has_wdr: bool,
     pub(crate) exposure_modes: Vec<AutoMode>,
     pub(crate) wb_modes: Vec<AutoMode>,
+    pub(crate) levels: Levels,
 }
 
 fn range(r: ffi::NVT_RANGE_S) -> Range {
@@ -142,6 +177,7 @@ impl Sdk {
             has_wdr: r.has_wdr != 0,
             exposure_modes: auto_modes(r.exposure_modes),
             wb_modes: auto_modes(r.wb_modes),
+            levels: Levels::from_bits(r.levels),
         })
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::clock::mono_us;
 use super::venc::{self, Channel, Source};
-use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, isp, lock, motion};
+use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, lock, motion};
 use crate::*;
 
 type Res = Result<(), i32>;
@@ -88,7 +88,18 @@ pub unsafe extern "C" fn NVT_SYS_Init(config: *const NVT_SYS_CONFIG_S) -> i32 {
             s.to_str().map_err(|_| NVT_ERR_INVALID_ARG)?.to_string()
         };
         let options = super::options::Options::parse(&opts).map_err(|_| NVT_ERR_INVALID_ARG)?;
-        super::install(|| Sim::new(options).map_err(|_| NVT_ERR_INVALID_ARG))
+        // A capture device that cannot be opened or used is a hardware fault (the reason is
+        // on stderr); anything else wrong with the options an invalid argument.
+        let device = options.source != super::options::Source::Pattern;
+        super::install(|| {
+            Sim::new(options).map_err(|_| {
+                if device {
+                    NVT_ERR_HW
+                } else {
+                    NVT_ERR_INVALID_ARG
+                }
+            })
+        })
     })
 }
 
@@ -149,10 +160,9 @@ pub unsafe extern "C" fn NVT_VI_GetInfo(vi: u32, info: *mut NVT_VI_INFO_S) -> i3
         let sim = sim()?;
         check_vi(vi)?;
         let mut i = NVT_VI_INFO_S::default();
-        copy_str(&mut i.name, super::sensor::NAME);
-        i.width = sim.sensor.width();
-        i.height = sim.sensor.height();
-        i.max_fps = super::sensor::MAX_FPS;
+        copy_str(&mut i.name, &sim.scene.name());
+        (i.width, i.height) = sim.scene.size();
+        i.max_fps = sim.scene.max_fps();
         // SAFETY: the caller passes NULL or a writable struct.
         unsafe { write_out(info, i) }
     })
@@ -169,11 +179,11 @@ fn channel(sim: &Sim, chn: u32) -> Result<Arc<Channel>, i32> {
 
 /// Attributes accepted by CreateChn/SetAttr: unsupported codecs are NOT_SUPPORTED, any
 /// other value outside the caps INVALID_ARG.
-fn check_attr(a: &NVT_VENC_ATTR_S) -> Res {
+fn check_attr(a: &NVT_VENC_ATTR_S, sim: &Sim) -> Res {
     if a.codec == NVT_CODEC_E::NVT_CODEC_H265 || a.codec == NVT_CODEC_E::NVT_CODEC_MJPEG {
         return Err(NVT_ERR_NOT_SUPPORTED);
     }
-    if venc::validate(a) {
+    if venc::validate(a, &sim.scene) {
         Ok(())
     } else {
         Err(NVT_ERR_INVALID_ARG)
@@ -186,7 +196,7 @@ fn check_attr(a: &NVT_VENC_ATTR_S) -> Res {
 pub unsafe extern "C" fn NVT_VENC_GetCaps(caps: *mut NVT_VENC_CAPS_S) -> i32 {
     guard(|| {
         let sim = sim()?;
-        let mut c = venc::caps();
+        let mut c = venc::caps(&sim.scene);
         if let Some(rec) = &sim.recording {
             // Replay emits the recording as it is: one size, one rate.
             c.resolution_count = 1;
@@ -230,8 +240,8 @@ pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR
                 )
             }
             None => {
-                check_attr(&attr)?;
-                (attr, Source::Sensor(sim.sensor.clone()))
+                check_attr(&attr, &sim)?;
+                (attr, Source::Scene(sim.scene.clone()))
             }
         };
         let mut chans = lock(&sim.channels);
@@ -285,7 +295,7 @@ pub unsafe extern "C" fn NVT_VENC_SetAttr(chn: u32, attr: *const NVT_VENC_ATTR_S
                 Err(NVT_ERR_NOT_SUPPORTED)
             };
         }
-        check_attr(&attr)?;
+        check_attr(&attr, &sim)?;
         ch.set_attr(attr);
         Ok(())
     })
@@ -407,10 +417,10 @@ pub extern "C" fn NVT_VENC_RequestIDR(chn: u32) -> i32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn NVT_ISP_GetRange(vi: u32, range: *mut NVT_ISP_RANGE_S) -> i32 {
     guard(|| {
-        sim()?;
+        let sim = sim()?;
         check_vi(vi)?;
         // SAFETY: the caller passes NULL or a writable struct.
-        unsafe { write_out(range, isp::range()) }
+        unsafe { write_out(range, sim.scene.isp_range()) }
     })
 }
 
@@ -422,7 +432,7 @@ pub unsafe extern "C" fn NVT_ISP_GetAttr(vi: u32, attr: *mut NVT_ISP_ATTR_S) -> 
         let sim = sim()?;
         check_vi(vi)?;
         // SAFETY: the caller passes NULL or a writable struct.
-        unsafe { write_out(attr, sim.sensor.isp_attr()) }
+        unsafe { write_out(attr, sim.scene.isp_attr()) }
     })
 }
 
@@ -435,11 +445,7 @@ pub unsafe extern "C" fn NVT_ISP_SetAttr(vi: u32, attr: *const NVT_ISP_ATTR_S) -
         check_vi(vi)?;
         // SAFETY: the caller passes NULL or a valid struct.
         let attr = unsafe { read_in(attr) }?;
-        if !isp::validate(&attr) {
-            return Err(NVT_ERR_INVALID_ARG);
-        }
-        sim.sensor.set_isp_attr(attr);
-        Ok(())
+        sim.scene.set_isp_attr(attr)
     })
 }
 
@@ -467,7 +473,7 @@ pub unsafe extern "C" fn NVT_JPEG_Snap(
         if out_len.is_null() || (buf.is_null() && buf_len > 0) {
             return Err(NVT_ERR_INVALID_ARG);
         }
-        let (sw, sh) = (sim.sensor.width(), sim.sensor.height());
+        let (sw, sh) = sim.scene.size();
         if !(16..=sw).contains(&width)
             || !(16..=sh).contains(&height)
             || !(1..=100).contains(&quality)
@@ -482,7 +488,8 @@ pub unsafe extern "C" fn NVT_JPEG_Snap(
         let jpeg = match pending {
             Some(p) => p.jpeg,
             None => {
-                let frame = sim.sensor.capture(sim.sensor.latest_instant());
+                // A device that is away has no picture: a hardware fault, retried later.
+                let frame = sim.scene.latest().ok_or(NVT_ERR_HW)?;
                 super::snapshot::encode(&frame.image, width, height, quality as u8)
                     .map_err(|_| NVT_ERR_HW)?
             }

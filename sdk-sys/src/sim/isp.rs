@@ -32,6 +32,11 @@ pub fn range() -> NVT_ISP_RANGE_S {
         has_wdr: 1,
         exposure_modes: 0b11,
         wb_modes: 0b11,
+        levels: NVT_ISP_LEVEL_BRIGHTNESS
+            | NVT_ISP_LEVEL_CONTRAST
+            | NVT_ISP_LEVEL_SATURATION
+            | NVT_ISP_LEVEL_SHARPNESS
+            | NVT_ISP_LEVEL_GAIN,
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! - `ffi`: the exported C functions (argument checks, panics caught at the boundary)
 //! - `options`: board options; `clock`: time base; `frame`: the I420 buffer
-//! - `pattern` + `font`: the scene; `isp`: image settings; `sensor`: captures on demand
+//! - `pattern` + `font`: the test scene; `isp`: image settings; `sensor`: captures on demand
+//! - `scene`: where pictures come from (the sensor, or a V4L2 device: `crate::v4l2`)
 //! - `scale`: I420 scaler; `encoder`: openh264; `venc`: channels, workers and queues
 //! - `annexb` + `sps` + `replay`: replaying a recorded H.264 file
 //! - `snapshot`: JPEG; `motion`: motion detection; `focus`: the focus motor
@@ -25,6 +26,7 @@ pub mod options;
 pub mod pattern;
 pub mod replay;
 pub mod scale;
+pub mod scene;
 pub mod sensor;
 pub mod snapshot;
 pub mod sps;
@@ -38,6 +40,7 @@ use focus::Focus;
 use motion::Motion;
 use options::Options;
 use replay::Recording;
+use scene::Scene;
 use sensor::Sensor;
 use venc::Channel;
 
@@ -68,7 +71,7 @@ pub struct PendingSnap {
 pub struct Sim {
     pub options: Options,
     pub clock: Clock,
-    pub sensor: Arc<Sensor>,
+    pub scene: Scene,
     pub recording: Option<Arc<Recording>>,
     pub channels: Mutex<[Option<Arc<Channel>>; venc::MAX_CHANNELS as usize]>,
     pub motion: Arc<Motion>,
@@ -93,16 +96,31 @@ impl Sim {
             None => None,
         };
         let clock = Clock::start();
-        let sensor = Arc::new(Sensor::new(
-            clock,
-            options.motion_period_ms,
-            options.motion_on_ms,
-        ));
-        let motion = Motion::start(sensor.clone());
+        let scene = match &options.source {
+            options::Source::Pattern => Scene::Pattern(Arc::new(Sensor::new(
+                clock,
+                options.motion_period_ms,
+                options.motion_on_ms,
+            ))),
+            #[cfg(all(feature = "v4l2", target_os = "linux"))]
+            options::Source::V4l2(path) => {
+                let want = crate::v4l2::mode::Want {
+                    size: options.v4l2_size,
+                    fps: options.v4l2_fps,
+                };
+                let camera = crate::v4l2::Camera::open(path, want, clock).inspect_err(|e| {
+                    crate::v4l2::camera::log(format_args!("{e}"));
+                })?;
+                Scene::Device(Arc::new(camera))
+            }
+            #[cfg(not(all(feature = "v4l2", target_os = "linux")))]
+            options::Source::V4l2(_) => return Err("this build has no V4L2 support".into()),
+        };
+        let motion = Motion::start(scene.clone());
         Ok(Sim {
             options,
             clock,
-            sensor,
+            scene,
             recording,
             channels: Mutex::new(Default::default()),
             motion,
@@ -122,6 +140,7 @@ impl Sim {
             ch.stop(true);
         }
         self.motion.stop();
+        self.scene.stop();
         lock(&self.out).clear();
     }
 }

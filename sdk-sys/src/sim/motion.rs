@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 
 use super::clock::mono_us;
 use super::frame::I420;
-use super::sensor::Sensor;
+use super::scene::Scene;
 use crate::*;
 
 pub const MD_FPS: u32 = 5;
@@ -136,7 +136,7 @@ pub enum WaitError {
 }
 
 impl Motion {
-    pub fn start(sensor: Arc<Sensor>) -> Arc<Motion> {
+    pub fn start(scene: Scene) -> Arc<Motion> {
         let m = Arc::new(Motion {
             state: Mutex::new(State {
                 attr: default_attr(),
@@ -154,7 +154,7 @@ impl Motion {
             .spawn(move || {
                 // Should the worker panic, readers get NVT_ERR_STOPPED instead of waiting.
                 let run =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.run(&sensor)));
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.run(&scene)));
                 if run.is_err() {
                     super::lock(&worker.state).exit = true;
                     worker.cv.notify_all();
@@ -215,8 +215,8 @@ impl Motion {
         }
     }
 
-    fn run(&self, sensor: &Sensor) {
-        let clock = *sensor.clock();
+    fn run(&self, scene: &Scene) {
+        let clock = *scene.clock();
         let mut prev: Option<(u64, Vec<u8>)> = None;
         let mut seq: u32 = 0;
         let mut s = super::lock(&self.state);
@@ -245,7 +245,12 @@ impl Motion {
             }
             let attr = s.attr;
             drop(s);
-            let frame = sensor.capture(t);
+            let Some(frame) = scene.picture_at(t) else {
+                // A device that is away: nothing to compare until it is back.
+                prev = None;
+                s = super::lock(&self.state);
+                continue;
+            };
             let small = reduce(&frame.image);
             let result = match &prev {
                 Some((g, p)) if *g == generation => {

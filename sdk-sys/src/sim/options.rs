@@ -7,6 +7,12 @@ use std::path::PathBuf;
 /// Parsed board options with their defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
+    /// Where pictures come from: the test pattern, or a V4L2 capture device.
+    pub source: Source,
+    /// V4L2 capture size asked for (None: the largest up to 1920x1080).
+    pub v4l2_size: Option<(u32, u32)>,
+    /// V4L2 capture rate asked for (None: the highest up to 30 fps).
+    pub v4l2_fps: Option<u32>,
     /// Annex-B H.264 file to replay on every channel instead of encoding the test pattern.
     pub replay: Option<PathBuf>,
     /// Access units per second in replay mode.
@@ -25,6 +31,15 @@ pub struct Options {
     pub fault_ms: u32,
 }
 
+/// The video source (`source=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `pattern` (the default): the rendered test scene.
+    Pattern,
+    /// `v4l2:/dev/videoN`: a V4L2 capture device.
+    V4l2(PathBuf),
+}
+
 /// An injected encoder fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -37,6 +52,9 @@ pub enum Fault {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            source: Source::Pattern,
+            v4l2_size: None,
+            v4l2_fps: None,
             replay: None,
             replay_fps: 25,
             motion_period_ms: 10_000,
@@ -73,6 +91,31 @@ impl Options {
                 .ok_or_else(|| format!("{pair:?}: expected key=value"))?;
             let (key, value) = (key.trim(), value.trim());
             match key {
+                "source" => {
+                    o.source = if value == "pattern" {
+                        Source::Pattern
+                    } else if let Some(path) = value.strip_prefix("v4l2:") {
+                        if !path.starts_with('/') {
+                            return Err(format!("source: v4l2:ABSOLUTE_PATH, got {value:?}"));
+                        }
+                        if !cfg!(all(feature = "v4l2", target_os = "linux")) {
+                            return Err("source: this build has no V4L2 support".into());
+                        }
+                        Source::V4l2(PathBuf::from(path))
+                    } else {
+                        return Err(format!(
+                            "source: pattern or v4l2:/dev/videoN, got {value:?}"
+                        ));
+                    };
+                }
+                "v4l2_size" => {
+                    let (w, h) = value
+                        .split_once('x')
+                        .ok_or_else(|| format!("v4l2_size: WIDTHxHEIGHT, got {value:?}"))?;
+                    o.v4l2_size =
+                        Some((parse_u32(key, w, 16, 8192)?, parse_u32(key, h, 16, 8192)?));
+                }
+                "v4l2_fps" => o.v4l2_fps = Some(parse_u32(key, value, 1, 240)?),
                 "replay" => {
                     if value.is_empty() {
                         return Err("replay: empty path".into());
@@ -110,6 +153,12 @@ impl Options {
         }
         if o.fault_ms >= o.fault_period_ms {
             return Err("fault_ms must be < fault_period_ms".into());
+        }
+        if o.source != Source::Pattern && o.replay.is_some() {
+            return Err("replay and a v4l2 source exclude each other".into());
+        }
+        if o.source == Source::Pattern && (o.v4l2_size.is_some() || o.v4l2_fps.is_some()) {
+            return Err("v4l2_size and v4l2_fps need source=v4l2:...".into());
         }
         Ok(o)
     }
@@ -154,6 +203,28 @@ mod tests {
         assert_eq!(o.motion_period_ms, 2000);
         assert_eq!(o.motion_on_ms, 500);
         assert_eq!(o.serial, "ABC-1");
+    }
+
+    #[test]
+    fn v4l2_source_options() {
+        let o = Options::parse("source=v4l2:/dev/video0;v4l2_size=640x480;v4l2_fps=25").unwrap();
+        assert_eq!(o.source, Source::V4l2(PathBuf::from("/dev/video0")));
+        assert_eq!((o.v4l2_size, o.v4l2_fps), (Some((640, 480)), Some(25)));
+        assert_eq!(
+            Options::parse("source=pattern").unwrap().source,
+            Source::Pattern
+        );
+        for bad in [
+            "source=v4l2:video0",
+            "source=usb",
+            "v4l2_size=640x480",
+            "source=v4l2:/dev/video0;v4l2_size=640",
+            "source=v4l2:/dev/video0;v4l2_size=640x0",
+            "source=v4l2:/dev/video0;v4l2_fps=0",
+            "source=v4l2:/dev/video0;replay=/tmp/a.h264",
+        ] {
+            assert!(Options::parse(bad).is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use super::clock::{Clock, mono_us};
 use super::encoder::{EncodedAu, H264Encoder};
-use super::frame::I420;
+use super::frame::{Frame, I420};
 use super::replay::{Recording, ReplayAu};
 use super::scale;
-use super::sensor::{self, Sensor};
+use super::scene::Scene;
 use crate::*;
 
 pub const MAX_CHANNELS: u32 = 4;
@@ -28,7 +28,8 @@ pub const QUEUE_LEN: usize = 8;
 /// How far behind its tick grid a worker may fall before it skips instead of catching up.
 const CATCH_UP_US: u64 = 1_000_000;
 
-/// 16:9 sizes the scaler and encoder accept, largest first.
+/// 16:9 sizes the scaler and encoder accept from the test pattern, largest first (a V4L2
+/// source offers fractions of its own size: `scene::derived_resolutions`).
 pub const RESOLUTIONS: [(u32, u32); 10] = [
     (1280, 720),
     (1024, 576),
@@ -50,14 +51,15 @@ pub const RC_MODES: u32 = (1 << NVT_RC_MODE_E::NVT_RC_CBR.0)
     | (1 << NVT_RC_MODE_E::NVT_RC_VBR.0)
     | (1 << NVT_RC_MODE_E::NVT_RC_FIXQP.0);
 
-pub fn caps() -> NVT_VENC_CAPS_S {
+pub fn caps(scene: &Scene) -> NVT_VENC_CAPS_S {
+    let sizes = scene.resolutions();
     let mut c = NVT_VENC_CAPS_S {
         codecs: 1 << NVT_CODEC_E::NVT_CODEC_H264.0,
         h264_profiles: PROFILES,
         rc_modes: RC_MODES,
-        resolution_count: RESOLUTIONS.len() as u32,
+        resolution_count: sizes.len().min(NVT_MAX_RESOLUTIONS as usize) as u32,
         fps_min: 1,
-        fps_max: sensor::MAX_FPS,
+        fps_max: scene.max_fps(),
         bitrate_min_kbps: 32,
         bitrate_max_kbps: 8000,
         gop_min: 1,
@@ -66,19 +68,21 @@ pub fn caps() -> NVT_VENC_CAPS_S {
         qp_max: 51,
         ..Default::default()
     };
-    for (i, &(width, height)) in RESOLUTIONS.iter().enumerate() {
+    for (i, &(width, height)) in sizes.iter().take(NVT_MAX_RESOLUTIONS as usize).enumerate() {
         c.resolutions[i] = NVT_RESOLUTION_S { width, height };
     }
     c
 }
 
 /// Checks attributes against the caps. Bitrate is ignored (not checked) in FIXQP mode.
-pub fn validate(a: &NVT_VENC_ATTR_S) -> bool {
-    let c = caps();
+pub fn validate(a: &NVT_VENC_ATTR_S, scene: &Scene) -> bool {
+    let c = caps(scene);
     a.vi == 0
         && a.codec.0 < 32
         && c.codecs & (1 << a.codec.0) != 0
-        && RESOLUTIONS.contains(&(a.width, a.height))
+        && c.resolutions[..c.resolution_count as usize]
+            .iter()
+            .any(|r| (r.width, r.height) == (a.width, a.height))
         && (c.fps_min..=c.fps_max).contains(&a.fps)
         && a.rc_mode.0 < 32
         && c.rc_modes & (1 << a.rc_mode.0) != 0
@@ -113,7 +117,7 @@ pub fn replay_attr(rec: &Recording, fps: u32) -> NVT_VENC_ATTR_S {
 /// Where a channel's frames come from.
 #[derive(Clone)]
 pub enum Source {
-    Sensor(Arc<Sensor>),
+    Scene(Scene),
     Replay(Arc<Recording>),
 }
 
@@ -312,8 +316,13 @@ impl Channel {
         self.cv.notify_all();
     }
 
-    /// The worker: one frame per tick until stopped.
+    /// The worker: one frame per tick until stopped (a V4L2 device: one per captured frame
+    /// due at the channel's rate, see `run_live`).
     fn run(&self) {
+        #[cfg(all(feature = "v4l2", target_os = "linux"))]
+        if let Source::Scene(scene @ Scene::Device(_)) = &self.source {
+            return self.run_live(scene);
+        }
         let mut encoder: Option<H264Encoder> = None;
         let mut scaled: Option<I420> = None;
         let mut generation = u64::MAX;
@@ -347,9 +356,10 @@ impl Channel {
             let force_idr = std::mem::take(&mut s.idr_requested);
             drop(s);
             let produced = match &self.source {
-                Source::Sensor(sensor) => {
-                    self.encode(sensor, t, &attr, &mut encoder, &mut scaled, force_idr)
-                }
+                Source::Scene(scene) => match scene.picture_at(t) {
+                    Some(frame) => self.encode(&frame, &attr, &mut encoder, &mut scaled, force_idr),
+                    None => Err("no picture".into()),
+                },
                 Source::Replay(rec) => {
                     if force_idr {
                         // Rewind to the IDR that starts the current GOP.
@@ -387,14 +397,13 @@ impl Channel {
 
     fn encode(
         &self,
-        sensor: &Sensor,
-        t: u64,
+        frame: &Frame,
         attr: &NVT_VENC_ATTR_S,
         encoder: &mut Option<H264Encoder>,
         scaled: &mut Option<I420>,
         force_idr: bool,
     ) -> Result<(bool, Payload), String> {
-        let frame = sensor.capture(t);
+        let t = frame.pts_us;
         let (w, h) = (attr.width as usize, attr.height as usize);
         let img = if (w, h) == (frame.image.width, frame.image.height) {
             &frame.image
@@ -411,5 +420,81 @@ impl Channel {
         }
         let au = encoder.as_mut().unwrap().encode(img, t, force_idr)?;
         Ok((au.keyframe, Payload::Encoded(au)))
+    }
+
+    /// The worker for a V4L2 device: frames arrive at the device's pace, and the channel
+    /// takes the first frame due on its own grid of 1/fps (half a device period early is
+    /// still on time), so a 25 fps device feeds a 10 fps channel every 2nd or 3rd frame
+    /// with even spacing; pts is the device's capture time. While the device is away the
+    /// worker just waits; the first frame after it returns is an IDR (the encoder is
+    /// re-created), so viewers resume cleanly.
+    #[cfg(all(feature = "v4l2", target_os = "linux"))]
+    fn run_live(&self, scene: &Scene) {
+        /// How long one wait for a frame lasts, which bounds how long stop takes.
+        const POLL: Duration = Duration::from_millis(100);
+        let half_device_period = 500_000 / scene.max_fps().max(1) as u64;
+        let mut encoder: Option<H264Encoder> = None;
+        let mut scaled: Option<I420> = None;
+        let mut generation = u64::MAX;
+        let mut last_number = 0u64;
+        let mut due: Option<u64> = None;
+        let mut period = 0u64;
+        // Waits in a row that got no frame.
+        let mut idle: u32 = 0;
+        let mut s = super::lock(&self.state);
+        loop {
+            if !s.running || s.destroyed {
+                return;
+            }
+            if s.generation != generation {
+                generation = s.generation;
+                period = 1_000_000 / s.attr.fps.max(1) as u64;
+                encoder = None;
+                due = None;
+            }
+            drop(s);
+            let frame = scene.wait_newer(last_number, POLL);
+            s = super::lock(&self.state);
+            let Some(frame) = frame else {
+                // A device away for a second: an IDR starts the stream again when it is back
+                // (a merely slow device keeps its encoder and GOP).
+                idle += 1;
+                if idle as u128 * POLL.as_millis() >= 1000 {
+                    encoder = None;
+                }
+                continue;
+            };
+            idle = 0;
+            last_number = frame.number;
+            if !s.running || s.destroyed || s.generation != generation {
+                continue;
+            }
+            if let Some(d) = due
+                && frame.pts_us + half_device_period < d
+            {
+                continue; // not yet due at this channel's rate
+            }
+            // Next due instant on the grid; after a gap (device away, worker late) the grid
+            // restarts at this frame rather than bursting to catch up.
+            due = Some(match due {
+                Some(d) if frame.pts_us < d + period => d + period,
+                _ => frame.pts_us + period,
+            });
+            let attr = s.attr;
+            let force_idr = std::mem::take(&mut s.idr_requested);
+            drop(s);
+            let produced = self.encode(&frame, &attr, &mut encoder, &mut scaled, force_idr);
+            s = super::lock(&self.state);
+            match produced {
+                Ok((key, payload)) if s.generation == generation && s.running => {
+                    self.push(&mut s, frame.pts_us, key, payload)
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    s.last_error = Some(e);
+                    encoder = None;
+                }
+            }
+        }
     }
 }
