@@ -25,8 +25,10 @@ use sdk_sys as ffi;
 pub use capture::Capture;
 pub use error::{ErrorCode, SdkError};
 pub use focus::{FocusInfo, FocusState};
+#[cfg(test)]
+pub(crate) use isp::Levels;
+pub(crate) use isp::Range;
 pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange};
-pub(crate) use isp::{Levels, Range};
 pub use venc::{Codec, EncoderAttr, EncoderCaps, EncoderChannel, H264Profile, RateControl};
 
 /// Identity and size of the camera, as the SDK reports it.

@@ -118,9 +118,16 @@ pub unsafe extern "C" fn NVT_SYS_GetVersion(version: *mut NVT_SYS_VERSION_S) -> 
     guard(|| {
         let sim = sim()?;
         let mut v = NVT_SYS_VERSION_S::default();
-        copy_str(&mut v.sdk_name, "nvt-sim");
+        // A V4L2 source names itself: the model becomes the device's card name (the
+        // ONVIF hardware scope and GetDeviceInformation's Model).
+        let (sdk, model) = match sim.scene {
+            super::scene::Scene::Pattern(_) => ("nvt-sim", "SIM-X1".to_string()),
+            #[allow(unreachable_patterns)]
+            _ => ("nvt-v4l2", sim.scene.name()),
+        };
+        copy_str(&mut v.sdk_name, sdk);
         copy_str(&mut v.sdk_version, env!("CARGO_PKG_VERSION"));
-        copy_str(&mut v.chip_model, "SIM-X1");
+        copy_str(&mut v.chip_model, &model);
         copy_str(&mut v.manufacturer, "nvt");
         copy_str(&mut v.serial, &sim.options.serial);
         v.video_source_count = 1;
@@ -572,10 +579,10 @@ pub unsafe extern "C" fn NVT_MD_GetResult(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn NVT_FOCUS_GetInfo(vi: u32, info: *mut NVT_FOCUS_INFO_S) -> i32 {
     guard(|| {
-        sim()?;
+        let sim = sim()?;
         check_vi(vi)?;
         let i = NVT_FOCUS_INFO_S {
-            supported: 1,
+            supported: focus_motor(&sim).is_ok() as u32,
             position_min: focus::POSITION_MIN,
             position_max: focus::POSITION_MAX,
             speed_max: focus::SPEED_MAX,
@@ -583,6 +590,16 @@ pub unsafe extern "C" fn NVT_FOCUS_GetInfo(vi: u32, info: *mut NVT_FOCUS_INFO_S)
         // SAFETY: the caller passes NULL or a writable struct.
         unsafe { write_out(info, i) }
     })
+}
+
+/// The simulated focus motor belongs to the simulated lens: a V4L2 device is reported as a
+/// fixed-focus lens (its focus controls are not mapped yet).
+fn focus_motor(sim: &Sim) -> Res {
+    match sim.scene {
+        super::scene::Scene::Pattern(_) => Ok(()),
+        #[allow(unreachable_patterns)]
+        _ => Err(NVT_ERR_NOT_SUPPORTED),
+    }
 }
 
 fn check_speed(speed: i32) -> Res {
@@ -606,6 +623,7 @@ pub extern "C" fn NVT_FOCUS_MoveAbsolute(vi: u32, position: i32, speed: i32) -> 
     guard(|| {
         let sim = sim()?;
         check_vi(vi)?;
+        focus_motor(&sim)?;
         let target = check_position(position as i64)?;
         check_speed(speed)?;
         lock(&sim.focus).move_to(target, speed, mono_us());
@@ -618,6 +636,7 @@ pub extern "C" fn NVT_FOCUS_MoveRelative(vi: u32, distance: i32, speed: i32) -> 
     guard(|| {
         let sim = sim()?;
         check_vi(vi)?;
+        focus_motor(&sim)?;
         check_speed(speed)?;
         let now = mono_us();
         let mut f = lock(&sim.focus);
@@ -632,6 +651,7 @@ pub extern "C" fn NVT_FOCUS_MoveContinuous(vi: u32, speed: i32) -> i32 {
     guard(|| {
         let sim = sim()?;
         check_vi(vi)?;
+        focus_motor(&sim)?;
         if speed == 0 || speed.unsigned_abs() > focus::SPEED_MAX as u32 {
             return Err(NVT_ERR_INVALID_ARG);
         }
@@ -645,6 +665,7 @@ pub extern "C" fn NVT_FOCUS_Stop(vi: u32) -> i32 {
     guard(|| {
         let sim = sim()?;
         check_vi(vi)?;
+        focus_motor(&sim)?;
         lock(&sim.focus).stop(mono_us());
         Ok(())
     })
