@@ -59,7 +59,11 @@ impl Streams {
             let sink = hub.clone();
             let capture = Capture::start(
                 channel,
-                Box::new(move |frame| sink.publish(frame, std::time::Instant::now())),
+                Box::new(move |frame| {
+                    let pts = frame.pts;
+                    sink.publish(frame, std::time::Instant::now());
+                    sink.record_latency(crate::sdk::capture_clock_now().saturating_sub(pts));
+                }),
             )
             .with_context(|| format!("starting encoder channel {}", enc.channel))?;
             captures.push(capture);

@@ -192,6 +192,14 @@ fn c_chars(field: &[c_char]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// Now on the clock of the SDK's capture timestamps (`pts_us`: CLOCK_MONOTONIC), to measure
+/// how old a frame is.
+pub(crate) fn capture_clock_now() -> Duration {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
+        .map(Duration::from)
+        .unwrap_or_default()
+}
+
 /// Capture time from the SDK's microsecond stamps.
 fn pts_from_us(us: u64) -> Duration {
     Duration::from_micros(us)

@@ -260,6 +260,12 @@ impl<P: Packer> StreamHub<P> {
         lock(&self.inner).metrics.clone()
     }
 
+    /// Records how long a published frame took from capture to every viewer's queue (the
+    /// shell measures it: the core reads no clock).
+    pub(crate) fn record_latency(&self, d: std::time::Duration) {
+        lock(&self.inner).metrics.latency.record(d);
+    }
+
     /// A snapshot of every current viewer's counters.
     pub fn viewer_metrics(&self) -> Vec<ViewerMetrics> {
         lock(&self.inner)

@@ -29,6 +29,35 @@ pub struct HubMetrics {
     /// Viewers disconnected for exceeding the lag bound, since the hub was created.
     pub viewers_kicked: u64,
     pub(crate) viewers_total: u64,
+    /// Capture to packets queued for every viewer, over the last frames.
+    pub(crate) latency: LatencyWindow,
+}
+
+/// The last [`LATENCY_WINDOW`] latencies of a stream (from the SDK's capture timestamp to
+/// the frame packed and offered to every viewer), for percentiles on demand: the status
+/// page and the V4L2 measurements read them; recording one costs a store into a ring.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LatencyWindow {
+    samples: VecDeque<Duration>,
+}
+
+pub(crate) const LATENCY_WINDOW: usize = 256;
+
+impl LatencyWindow {
+    pub(crate) fn record(&mut self, d: Duration) {
+        if self.samples.len() == LATENCY_WINDOW {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(d);
+    }
+
+    /// The `q` quantile (0.0..=1.0) of the window, None while it is empty.
+    pub(crate) fn quantile(&self, q: f64) -> Option<Duration> {
+        let mut v: Vec<Duration> = self.samples.iter().copied().collect();
+        v.sort_unstable();
+        let i = ((v.len() as f64 - 1.0) * q.clamp(0.0, 1.0)).round() as usize;
+        v.get(i).copied()
+    }
 }
 
 /// The final metrics of the last [`KICKED_LOG_LEN`] kicked viewers, oldest first.
@@ -51,6 +80,19 @@ impl KickedLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latency_window_keeps_the_last_samples_and_gives_quantiles() {
+        let mut w = LatencyWindow::default();
+        assert_eq!(w.quantile(0.5), None);
+        for ms in 0..(LATENCY_WINDOW as u64 + 100) {
+            w.record(Duration::from_millis(ms));
+        }
+        // 100..=355 ms remain.
+        assert_eq!(w.quantile(0.0), Some(Duration::from_millis(100)));
+        assert_eq!(w.quantile(1.0), Some(Duration::from_millis(355)));
+        assert_eq!(w.quantile(0.5), Some(Duration::from_millis(228)));
+    }
 
     #[test]
     fn the_kicked_log_keeps_the_last_ones() {

@@ -54,6 +54,12 @@ pub(crate) fn status(i: &StatusInput<'_>) -> Value {
                     "viewers": m.viewers,
                     "viewers_kicked": m.viewers_kicked,
                     "viewers_total": m.viewers_total,
+                    // Capture to packets queued for every viewer, last 256 frames.
+                    "latency_ms": {
+                        "p50": m.latency.quantile(0.5).map(|d| d.as_secs_f64() * 1e3),
+                        "p95": m.latency.quantile(0.95).map(|d| d.as_secs_f64() * 1e3),
+                        "max": m.latency.quantile(1.0).map(|d| d.as_secs_f64() * 1e3),
+                    },
                 })
             });
             let viewers: Vec<Value> = hub
