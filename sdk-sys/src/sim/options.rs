@@ -164,6 +164,19 @@ impl Options {
     }
 }
 
+/// The fuzz target `sdk_board_options` (and the corpus replay test): never a panic, and
+/// what parses keeps its invariants.
+pub fn fuzz_input(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(o) = Options::parse(text) {
+        assert!(o.motion_on_ms <= o.motion_period_ms);
+        assert!(o.fault_ms < o.fault_period_ms);
+        assert!(o.source == Source::Pattern || o.replay.is_none());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

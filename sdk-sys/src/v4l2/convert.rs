@@ -80,6 +80,37 @@ pub fn to_i420(f: &Format, src: &[u8], out: &mut I420) -> Result<(), String> {
     Ok(())
 }
 
+/// The fuzz target `v4l2_convert` (and the corpus replay test): byte 0 picks the format,
+/// bytes 1 and 2 the size (up to 255x255, so each run is cheap; the arithmetic is the same at
+/// any size), bytes 3..5 the stride, the rest is the buffer. An error or a picture of the
+/// reported size, never a panic.
+pub fn fuzz_input(data: &[u8]) {
+    use super::device::FourCc;
+    use super::mode::CONVERTIBLE;
+    if data.len() < 5 {
+        return;
+    }
+    let fourcc = match data[0] % 4 {
+        3 => FourCc::new(b"MJPG"),
+        i => CONVERTIBLE[i as usize],
+    };
+    let f = Format {
+        fourcc,
+        width: data[1] as u32,
+        height: data[2] as u32,
+        stride: u16::from_le_bytes([data[3], data[4]]) as u32,
+        size: 0,
+    };
+    let mut out = I420::new(2, 2);
+    if to_i420(&f, &data[5..], &mut out).is_ok() {
+        assert_eq!(
+            (out.width, out.height),
+            (f.width as usize, f.height as usize)
+        );
+        assert_eq!(out.data.len(), out.width * out.height * 3 / 2);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
