@@ -3,7 +3,7 @@
 //! (a driver that delivered a truncated frame) is an error, never an out-of-bounds read.
 
 use super::device::Format;
-use super::mode::{NV12, YU12, YUYV};
+use super::mode::{MJPG, NV12, YU12, YUYV};
 use crate::sim::frame::I420;
 
 /// Converts one captured buffer of format `f` into `out` (resized to the format's size).
@@ -16,6 +16,9 @@ pub fn to_i420(f: &Format, src: &[u8], out: &mut I420) -> Result<(), String> {
         *out = I420::new(w, h);
     }
     let fourcc = f.fourcc;
+    if fourcc == MJPG {
+        return mjpeg(src, out);
+    }
     let min_stride = if fourcc == YUYV { w * 2 } else { w };
     let stride = (f.stride as usize).max(min_stride);
     let need = match fourcc {
@@ -80,7 +83,8 @@ pub fn to_i420(f: &Format, src: &[u8], out: &mut I420) -> Result<(), String> {
     Ok(())
 }
 
-/// The fuzz target `v4l2_convert` (and the corpus replay test): byte 0 picks the format,
+/// The fuzz target `v4l2_convert` (and the corpus replay test): byte 0 picks the format
+/// (YU12, NV12, YUYV, MJPG or one nvt does not take),
 /// bytes 1 and 2 the size (up to 255x255, so each run is cheap; the arithmetic is the same at
 /// any size), bytes 3..5 the stride, the rest is the buffer. An error or a picture of the
 /// reported size, never a panic.
@@ -90,8 +94,8 @@ pub fn fuzz_input(data: &[u8]) {
     if data.len() < 5 {
         return;
     }
-    let fourcc = match data[0] % 4 {
-        3 => FourCc::new(b"MJPG"),
+    let fourcc = match data[0] % 5 {
+        4 => FourCc::new(b"H264"),
         i => CONVERTIBLE[i as usize],
     };
     let f = Format {
@@ -109,6 +113,58 @@ pub fn fuzz_input(data: &[u8]) {
         );
         assert_eq!(out.data.len(), out.width * out.height * 3 / 2);
     }
+}
+
+/// One MJPEG frame into `out` (whose size is the format's): the JPEG must have exactly that
+/// size; chroma is averaged over 2x2 pixels whatever the JPEG's own subsampling.
+fn mjpeg(src: &[u8], out: &mut I420) -> Result<(), String> {
+    use zune_jpeg::JpegDecoder;
+    use zune_jpeg::zune_core::bytestream::ZCursor;
+    use zune_jpeg::zune_core::colorspace::ColorSpace;
+    use zune_jpeg::zune_core::options::DecoderOptions;
+    let (w, h) = (out.width, out.height);
+    // The size limits keep a corrupt header from asking for a huge buffer.
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::YCbCr)
+        .set_max_width(w)
+        .set_max_height(h)
+        .set_strict_mode(false);
+    let mut d = JpegDecoder::new_with_options(ZCursor::new(src), options);
+    d.decode_headers().map_err(|e| format!("MJPEG: {e:?}"))?;
+    if d.dimensions() != Some((w, h)) {
+        return Err(format!("MJPEG frame is {:?}, not {w}x{h}", d.dimensions()));
+    }
+    let ycc = d.decode().map_err(|e| format!("MJPEG: {e:?}"))?;
+    if ycc.len() < w * h * 3 {
+        return Err(format!(
+            "MJPEG decoded to {} bytes, not {}",
+            ycc.len(),
+            w * h * 3
+        ));
+    }
+    let (y, u, v) = out.planes_mut();
+    for (dst, px) in y.iter_mut().zip(ycc.chunks_exact(3)) {
+        *dst = px[0];
+    }
+    let cw = w / 2;
+    for row in 0..h / 2 {
+        let a = &ycc[2 * row * w * 3..(2 * row + 1) * w * 3];
+        let b = &ycc[(2 * row + 1) * w * 3..(2 * row + 2) * w * 3];
+        for col in 0..cw {
+            let i = col * 6;
+            let avg = |k: usize| {
+                ((a[i + k] as u16
+                    + a[i + 3 + k] as u16
+                    + b[i + k] as u16
+                    + b[i + 3 + k] as u16
+                    + 2)
+                    / 4) as u8
+            };
+            u[row * cw + col] = avg(1);
+            v[row * cw + col] = avg(2);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -148,13 +204,55 @@ mod tests {
         assert_eq!(out2.data, out.data);
     }
 
+    /// The simulator's JPEG snapshot of its own test pattern, decoded as an MJPEG frame,
+    /// comes back close to the original (JPEG is lossy: mean error per sample, not equality).
+    #[test]
+    fn mjpeg_frames_decode_to_the_picture_they_were_made_from() {
+        let clock = crate::sim::clock::Clock::start();
+        let sensor = crate::sim::sensor::Sensor::new(clock, 10_000, 4_000);
+        let picture = sensor.capture(clock.tick(25, 3)).image.clone();
+        let (w, h) = (picture.width, picture.height);
+        let jpeg = crate::sim::snapshot::encode(&picture, w as u32, h as u32, 90).unwrap();
+        let mut out = I420::new(2, 2);
+        to_i420(&fmt(MJPG, w as u32, h as u32, 0), &jpeg, &mut out).unwrap();
+        assert_eq!((out.width, out.height), (w, h));
+        let mean_error = |a: &[u8], b: &[u8]| {
+            a.iter()
+                .zip(b)
+                .map(|(&x, &y)| (x as i32 - y as i32).unsigned_abs() as u64)
+                .sum::<u64>() as f64
+                / a.len() as f64
+        };
+        let (py, pu, _) = picture.planes();
+        let (oy, ou, _) = out.planes();
+        assert!(
+            mean_error(py, oy) < 3.0,
+            "luma error {}",
+            mean_error(py, oy)
+        );
+        assert!(
+            mean_error(pu, ou) < 4.0,
+            "chroma error {}",
+            mean_error(pu, ou)
+        );
+        // A frame of another size than the format says is refused, not scaled.
+        let small = crate::sim::snapshot::encode(&picture, 320, 180, 90).unwrap();
+        assert!(to_i420(&fmt(MJPG, w as u32, h as u32, 0), &small, &mut out).is_err());
+        // Truncated: an error (or, if the decoder pads, still a picture of the right size).
+        let cut = &jpeg[..jpeg.len() / 2];
+        if to_i420(&fmt(MJPG, w as u32, h as u32, 0), cut, &mut out).is_ok() {
+            assert_eq!((out.width, out.height), (w, h));
+        }
+    }
+
     #[test]
     fn a_short_or_odd_frame_is_an_error_not_a_panic() {
         let mut out = I420::new(2, 2);
         assert!(to_i420(&fmt(YUYV, 4, 4, 8), &[0; 31], &mut out).is_err());
         assert!(to_i420(&fmt(NV12, 4, 4, 4), &[0; 23], &mut out).is_err());
         assert!(to_i420(&fmt(YUYV, 3, 4, 6), &[0; 64], &mut out).is_err());
-        assert!(to_i420(&fmt(FourCc::new(b"MJPG"), 4, 4, 4), &[0; 64], &mut out).is_err());
+        assert!(to_i420(&fmt(MJPG, 4, 4, 4), &[0; 64], &mut out).is_err());
+        assert!(to_i420(&fmt(FourCc::new(b"H264"), 4, 4, 4), &[0; 64], &mut out).is_err());
         // A stride the driver reports too small is taken as the packed minimum.
         assert!(to_i420(&fmt(YUYV, 4, 4, 1), &[0; 32], &mut out).is_ok());
     }

@@ -15,9 +15,12 @@ pub const YU12: FourCc = FourCc::new(b"YU12");
 pub const NV12: FourCc = FourCc::new(b"NV12");
 /// Packed 4:2:2 (Y0 Cb Y1 Cr), what most USB webcams send uncompressed.
 pub const YUYV: FourCc = FourCc::new(b"YUYV");
+/// Motion JPEG: a JPEG per frame, what most USB webcams send at their larger sizes and
+/// rates (USB 2 bandwidth); decoding costs far more than the rest.
+pub const MJPG: FourCc = FourCc::new(b"MJPG");
 
 /// The formats nvt converts, cheapest first.
-pub const CONVERTIBLE: [FourCc; 3] = [YU12, NV12, YUYV];
+pub const CONVERTIBLE: [FourCc; 4] = [YU12, NV12, YUYV, MJPG];
 
 /// Largest size taken when none is asked for.
 const DEFAULT_MAX: (u32, u32) = (1920, 1080);
@@ -207,7 +210,7 @@ mod tests {
     /// What vivid's webcam input offers (a subset).
     fn webcam() -> Vec<Offer> {
         let mut v = Vec::new();
-        for f in [YUYV, NV12, FourCc::new(b"MJPG")] {
+        for f in [YUYV, NV12, MJPG] {
             v.push(offer(f, 320, 180, &[60, 30, 25, 15]));
             v.push(offer(f, 640, 480, &[60, 30, 25, 15]));
             v.push(offer(f, 1280, 720, &[30, 25, 15]));
@@ -257,11 +260,34 @@ mod tests {
     }
 
     #[test]
-    fn a_device_with_only_compressed_formats_is_refused_by_name() {
-        let v = vec![offer(FourCc::new(b"MJPG"), 640, 480, &[30])];
+    fn a_device_with_only_unknown_formats_is_refused_by_name() {
+        let v = vec![offer(FourCc::new(b"H264"), 640, 480, &[30])];
         let e = choose(&v, Want::default()).unwrap_err();
-        assert!(e.contains("MJPG") && e.contains("YUYV"), "{e}");
+        assert!(e.contains("H264") && e.contains("YUYV"), "{e}");
         assert!(choose(&[], Want::default()).is_err());
+    }
+
+    #[test]
+    fn mjpeg_is_taken_when_it_alone_has_the_size_or_the_rate() {
+        // A typical USB 2 webcam: YUYV only up to 640x480 at 30, 1280x720 at 10;
+        // MJPEG at 30 everywhere.
+        let v = vec![
+            offer(YUYV, 640, 480, &[30]),
+            offer(YUYV, 1280, 720, &[10]),
+            offer(MJPG, 640, 480, &[30]),
+            offer(MJPG, 1280, 720, &[30]),
+        ];
+        let m = choose(&v, Want::default()).unwrap();
+        assert_eq!((m.fourcc, m.width, m.fps), (MJPG, 1280, 30));
+        let m = choose(
+            &v,
+            Want {
+                size: Some((640, 480)),
+                fps: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(m.fourcc, YUYV, "same rate: the cheaper conversion");
     }
 
     #[test]
