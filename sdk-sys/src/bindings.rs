@@ -30,6 +30,7 @@ pub struct NVT_SYS_CONFIG_S {
     pub api_version: u32,
     pub board_options: *const ::core::ffi::c_char,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_SYS_CONFIG_S"][::core::mem::size_of::<NVT_SYS_CONFIG_S>() - 16usize];
@@ -59,6 +60,7 @@ pub struct NVT_SYS_VERSION_S {
     pub video_source_count: u32,
     pub max_venc_channels: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_SYS_VERSION_S"][::core::mem::size_of::<NVT_SYS_VERSION_S>() - 168usize];
@@ -98,6 +100,7 @@ pub struct NVT_VI_INFO_S {
     pub height: u32,
     pub max_fps: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_VI_INFO_S"][::core::mem::size_of::<NVT_VI_INFO_S>() - 44usize];
@@ -151,6 +154,7 @@ pub struct NVT_VENC_ATTR_S {
     pub profile: NVT_H264_PROFILE_E,
     pub qp: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_VENC_ATTR_S"][::core::mem::size_of::<NVT_VENC_ATTR_S>() - 40usize];
@@ -190,6 +194,7 @@ pub struct NVT_RESOLUTION_S {
     pub width: u32,
     pub height: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_RESOLUTION_S"][::core::mem::size_of::<NVT_RESOLUTION_S>() - 8usize];
@@ -216,6 +221,7 @@ pub struct NVT_VENC_CAPS_S {
     pub qp_min: u32,
     pub qp_max: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_VENC_CAPS_S"][::core::mem::size_of::<NVT_VENC_CAPS_S>() - 176usize];
@@ -254,6 +260,7 @@ pub struct NVT_VENC_NALU_S {
     pub len: u32,
     pub nal_type: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_VENC_NALU_S"][::core::mem::size_of::<NVT_VENC_NALU_S>() - 16usize];
@@ -285,6 +292,7 @@ pub struct NVT_VENC_STREAM_S {
     pub nalus: *const NVT_VENC_NALU_S,
     pub priv_: *mut ::core::ffi::c_void,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_VENC_STREAM_S"][::core::mem::size_of::<NVT_VENC_STREAM_S>() - 48usize];
@@ -377,6 +385,7 @@ pub struct NVT_ISP_ATTR_S {
     pub wb_cr_gain: i32,
     pub wb_cb_gain: i32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_ISP_ATTR_S"][::core::mem::size_of::<NVT_ISP_ATTR_S>() - 60usize];
@@ -427,6 +436,7 @@ pub struct NVT_RANGE_S {
     pub min: i32,
     pub max: i32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_RANGE_S"][::core::mem::size_of::<NVT_RANGE_S>() - 8usize];
@@ -454,6 +464,7 @@ pub struct NVT_ISP_RANGE_S {
     pub wb_modes: u32,
     pub levels: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_ISP_RANGE_S"][::core::mem::size_of::<NVT_ISP_RANGE_S>() - 104usize];
@@ -521,6 +532,7 @@ pub struct NVT_MD_ATTR_S {
     pub mask: [u32; 32usize],
     pub min_cells: u32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_MD_ATTR_S"][::core::mem::size_of::<NVT_MD_ATTR_S>() - 148usize];
@@ -546,6 +558,7 @@ pub struct NVT_MD_RESULT_S {
     pub active_cells: u32,
     pub cells: [u32; 32usize],
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_MD_RESULT_S"][::core::mem::size_of::<NVT_MD_RESULT_S>() - 160usize];
@@ -588,6 +601,7 @@ pub struct NVT_FOCUS_INFO_S {
     pub position_max: i32,
     pub speed_max: i32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_FOCUS_INFO_S"][::core::mem::size_of::<NVT_FOCUS_INFO_S>() - 16usize];
@@ -608,6 +622,7 @@ pub struct NVT_FOCUS_STATUS_S {
     pub state: NVT_FOCUS_STATE_E,
     pub error: i32,
 }
+#[cfg(target_pointer_width = "64")]
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of NVT_FOCUS_STATUS_S"][::core::mem::size_of::<NVT_FOCUS_STATUS_S>() - 12usize];
