@@ -108,9 +108,10 @@ impl Sim {
                     size: options.v4l2_size,
                     fps: options.v4l2_fps,
                 };
-                let camera = crate::v4l2::Camera::open(path, want, clock).inspect_err(|e| {
-                    crate::v4l2::camera::log(format_args!("{e}"));
-                })?;
+                let camera = crate::v4l2::Camera::open(path, want, &options.v4l2_ctrl, clock)
+                    .inspect_err(|e| {
+                        crate::v4l2::camera::log(format_args!("{e}"));
+                    })?;
                 Scene::Device(Arc::new(camera))
             }
             #[cfg(not(all(feature = "v4l2", target_os = "linux")))]

@@ -13,6 +13,10 @@ pub struct Options {
     pub v4l2_size: Option<(u32, u32)>,
     /// V4L2 capture rate asked for (None: the highest up to 30 fps).
     pub v4l2_fps: Option<u32>,
+    /// V4L2 controls set at start and whenever the device comes back, by name as
+    /// `v4l2-ctl --list-ctrls` shows it (e.g. `power_line_frequency`): settings no ONVIF
+    /// request reaches.
+    pub v4l2_ctrl: Vec<(String, i32)>,
     /// Annex-B H.264 file to replay on every channel instead of encoding the test pattern.
     pub replay: Option<PathBuf>,
     /// Access units per second in replay mode.
@@ -55,6 +59,7 @@ impl Default for Options {
             source: Source::Pattern,
             v4l2_size: None,
             v4l2_fps: None,
+            v4l2_ctrl: Vec::new(),
             replay: None,
             replay_fps: 25,
             motion_period_ms: 10_000,
@@ -116,6 +121,25 @@ impl Options {
                         Some((parse_u32(key, w, 16, 8192)?, parse_u32(key, h, 16, 8192)?));
                 }
                 "v4l2_fps" => o.v4l2_fps = Some(parse_u32(key, value, 1, 240)?),
+                "v4l2_ctrl" => {
+                    // name:value[,name:value...]
+                    for item in value.split(',') {
+                        let (name, v) = item.trim().split_once(':').ok_or_else(|| {
+                            format!("v4l2_ctrl: name:value[,name:value...], got {item:?}")
+                        })?;
+                        let name = name.trim();
+                        if name.is_empty()
+                            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        {
+                            return Err(format!("v4l2_ctrl: bad control name {name:?}"));
+                        }
+                        let v: i32 = v
+                            .trim()
+                            .parse()
+                            .map_err(|_| format!("v4l2_ctrl: {name}: not a number: {v:?}"))?;
+                        o.v4l2_ctrl.push((name.to_string(), v));
+                    }
+                }
                 "replay" => {
                     if value.is_empty() {
                         return Err("replay: empty path".into());
@@ -157,8 +181,10 @@ impl Options {
         if o.source != Source::Pattern && o.replay.is_some() {
             return Err("replay and a v4l2 source exclude each other".into());
         }
-        if o.source == Source::Pattern && (o.v4l2_size.is_some() || o.v4l2_fps.is_some()) {
-            return Err("v4l2_size and v4l2_fps need source=v4l2:...".into());
+        if o.source == Source::Pattern
+            && (o.v4l2_size.is_some() || o.v4l2_fps.is_some() || !o.v4l2_ctrl.is_empty())
+        {
+            return Err("v4l2_size, v4l2_fps and v4l2_ctrl need source=v4l2:...".into());
         }
         Ok(o)
     }
@@ -235,6 +261,10 @@ mod tests {
             "source=v4l2:/dev/video0;v4l2_size=640x0",
             "source=v4l2:/dev/video0;v4l2_fps=0",
             "source=v4l2:/dev/video0;replay=/tmp/a.h264",
+            "v4l2_ctrl=brightness:1",
+            "source=v4l2:/dev/video0;v4l2_ctrl=brightness",
+            "source=v4l2:/dev/video0;v4l2_ctrl=bright ness:1",
+            "source=v4l2:/dev/video0;v4l2_ctrl=brightness:x",
         ] {
             assert!(Options::parse(bad).is_err(), "{bad} accepted");
         }

@@ -44,6 +44,8 @@ struct Latest {
 struct Shared {
     path: PathBuf,
     mode: Mode,
+    /// Controls of the board option `v4l2_ctrl`, by id: set at open and on every reopen.
+    fixed: Vec<(u32, i32)>,
     clock: Clock,
     map: IspMap,
     latest: Mutex<Latest>,
@@ -120,7 +122,12 @@ fn configure(dev: &Device, mode: &Mode) -> Result<Format, String> {
 impl Camera {
     /// Opens `path`, chooses and sets the mode and starts capturing. Errors say what is
     /// wrong in words (no such device, not a capture device, no usable format).
-    pub fn open(path: &Path, want: Want, clock: Clock) -> Result<Camera, String> {
+    pub fn open(
+        path: &Path,
+        want: Want,
+        fixed: &[(String, i32)],
+        clock: Clock,
+    ) -> Result<Camera, String> {
         let (dev, info) =
             Device::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         let offers =
@@ -131,6 +138,22 @@ impl Camera {
             .controls()
             .map_err(|e| format!("{}: listing controls: {e}", path.display()))?;
         let map = IspMap::new(&controls);
+        let fixed = fixed
+            .iter()
+            .map(|(name, value)| {
+                let c = controls.iter().find(|c| c.key() == *name).ok_or_else(|| {
+                    let names: Vec<String> = controls.iter().map(|c| c.key()).collect();
+                    format!(
+                        "{}: no control {name:?} (it has: {})",
+                        path.display(),
+                        names.join(", ")
+                    )
+                })?;
+                dev.set(c.id, *value)
+                    .map_err(|e| format!("{}: setting {name} to {value}: {e}", path.display()))?;
+                Ok((c.id, *value))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let isp = map.read(|id| dev.get(id).ok());
         log(format_args!(
             "{} ({}, {}): capturing {} {}x{} at {} fps",
@@ -145,6 +168,7 @@ impl Camera {
         let shared = Arc::new(Shared {
             path: path.to_owned(),
             mode,
+            fixed,
             clock,
             map,
             latest: Mutex::new(Latest {
@@ -321,7 +345,12 @@ fn reopen(shared: &Shared) -> Result<(Arc<Device>, Format), String> {
     let format = configure(&dev, &shared.mode).map_err(|e| format!("{path}: {e}"))?;
     // The device forgot its controls (a replug resets them): give it the current settings.
     let isp = *lock(&shared.isp);
-    for (id, value) in shared.map.writes(None, &isp) {
+    for (id, value) in shared
+        .fixed
+        .iter()
+        .copied()
+        .chain(shared.map.writes(None, &isp))
+    {
         if let Err(e) = dev.set(id, value) {
             log(format_args!("{path}: restoring control {id:#x}: {e}"));
         }

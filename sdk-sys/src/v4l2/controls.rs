@@ -376,6 +376,23 @@ mod tests {
     }
 
     #[test]
+    fn control_keys_are_v4l2_ctls_names() {
+        let c = |name: &str| Control {
+            name: name.into(),
+            ..int(0, 0, 1, 0)
+        };
+        assert_eq!(c("Horizontal Movement").key(), "horizontal_movement");
+        assert_eq!(
+            c("White Balance, Automatic").key(),
+            "white_balance_automatic"
+        );
+        assert_eq!(
+            c("Exposure Time, Absolute (100us)").key(),
+            "exposure_time_absolute_100us"
+        );
+    }
+
+    #[test]
     fn only_what_the_device_has_is_offered_in_its_own_units() {
         let r = vivid_like().range();
         assert_eq!(

@@ -112,6 +112,22 @@ pub enum ControlKind {
     Menu,
 }
 
+impl Control {
+    /// The name `v4l2-ctl --list-ctrls` shows: lower case, every run of other characters
+    /// than letters and digits one `_` ("Horizontal Movement" is `horizontal_movement`).
+    pub fn key(&self) -> String {
+        let mut out = String::new();
+        for c in self.name.chars() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        out.trim_end_matches('_').to_string()
+    }
+}
+
 /// The zero value of a videodev2 struct.
 ///
 /// Every struct this is used for is plain C data (integers, arrays of integers, unions of
