@@ -185,6 +185,35 @@ fn soap_answers(port: u16) -> bool {
     raw.starts_with("HTTP/1.1 200") && raw.contains("GetSystemDateAndTimeResponse")
 }
 
+/// Starts QEMU on the kernel and archive, its console and errors into `dir`, forwarding
+/// 127.0.0.1:`http` and 127.0.0.1:`rtsp` to the same ports in the guest.
+fn qemu(dir: &tempfile::TempDir, image: &Path, cpio: &Path, http: u16, rtsp: u16) -> Child {
+    let console = dir.path().join("console.log");
+    let fwd = |p: u16| format!("hostfwd=tcp:127.0.0.1:{p}-:{p}");
+    Command::new("qemu-system-x86_64")
+        .args(["-accel", "tcg", "-nodefaults", "-no-user-config"])
+        .args(["-display", "none", "-no-reboot"])
+        .args(["-m", &MEMORY_MB.to_string(), "-smp", &CPUS.to_string()])
+        .arg("-kernel")
+        .arg(image)
+        .arg("-initrd")
+        .arg(cpio)
+        .arg("-append")
+        .arg(format!(
+            "console=ttyS0 panic=-1 loglevel=3 VM_HTTP_PORT={http} VM_RTSP_PORT={rtsp}"
+        ))
+        .arg("-serial")
+        .arg(format!("file:{}", console.display()))
+        .arg("-netdev")
+        .arg(format!("user,id=n,{},{}", fwd(http), fwd(rtsp)))
+        .args(["-device", "virtio-net-pci,netdev=n"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("qemu.err")).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("qemu-system-x86_64: {e}: {FIX}"))
+}
+
 impl Vm {
     /// Boots a VM running `binary` with `args` and `env`, and waits until it answers SOAP on
     /// the HTTP forward. In `args`, `{http_port}` and `{rtsp_port}` stand for the forwarded
@@ -224,19 +253,23 @@ impl Vm {
                 &format!("insmod /mod/{name} {params} || echo \"vm: insmod {name} failed\"\n");
         }
 
-        let (http, rtsp) = free_ports();
+        // The ports reach /init as environment variables from the kernel command line (the
+        // kernel hands init every `name=value` it does not know), so one archive serves
+        // every attempt at a pair of free ports.
         let args: Vec<String> = args
             .iter()
             .map(|a| {
-                a.replace("{http_port}", &http.to_string())
-                    .replace("{rtsp_port}", &rtsp.to_string())
+                quote(a)
+                    .replace("{http_port}", "'\"$VM_HTTP_PORT\"'")
+                    .replace("{rtsp_port}", "'\"$VM_RTSP_PORT\"'")
             })
-            .map(|a| quote(&a))
             .collect();
         let env: Vec<String> = env
             .iter()
             .map(|(k, v)| quote(&format!("{k}={v}")))
             .collect();
+        // The binary's output through a pipe: on the serial console it would see a terminal
+        // (and colour its log).
         let init = format!(
             "#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -245,8 +278,7 @@ mount -t tmpfs tmp /tmp
 {insmod}ip link set lo up; ip link set eth0 up
 ip addr add {GUEST_IP}/24 dev eth0; ip route add default via {HOST_FROM_GUEST}
 echo \"vm: $(ls /dev/video* | tr '\\n' ' ')up $(cut -d' ' -f1 /proc/uptime) s\"
-env -i PATH=/bin {env} /bin/target {args}
-echo \"vm: target exited $?\"
+{{ env -i PATH=/bin {env} /bin/target {args}; echo \"vm: target exited $?\"; }} 2>&1 | cat
 poweroff -f
 ",
             env = env.join(" "),
@@ -269,63 +301,46 @@ poweroff -f
         assert!(status.success(), "cpio failed: {FIX}");
         std::fs::remove_dir_all(&root).unwrap();
 
-        let console = dir.path().join("console.log");
-        let fwd = |p: u16| format!("hostfwd=tcp:127.0.0.1:{p}-:{p}");
-        let started = Instant::now();
-        let qemu = Command::new("qemu-system-x86_64")
-            .args([
-                "-accel",
-                "tcg",
-                "-nodefaults",
-                "-no-user-config",
-                "-display",
-                "none",
-            ])
-            .args(["-no-reboot", "-m", &MEMORY_MB.to_string()])
-            .args(["-smp", &CPUS.to_string()])
-            .arg("-kernel")
-            .arg(&image)
-            .arg("-initrd")
-            .arg(&cpio)
-            .args(["-append", "console=ttyS0 panic=-1 loglevel=3"])
-            .arg("-serial")
-            .arg(format!("file:{}", console.display()))
-            .arg("-netdev")
-            .arg(format!("user,id=n,{},{}", fwd(http), fwd(rtsp)))
-            .args(["-device", "virtio-net-pci,netdev=n"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("qemu.err")).unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("qemu-system-x86_64: {e}: {FIX}"));
-        let mut vm = Vm {
-            qemu,
-            dir,
-            http,
-            rtsp,
-            booted_in: Duration::ZERO,
-        };
-        vm.wait_answering(started);
-        vm
+        // A port free when asked may be taken before QEMU binds it: then QEMU exits at once
+        // and another pair is tried.
+        let mut dir = Some(dir);
+        for _ in 0..3 {
+            let (http, rtsp) = free_ports();
+            let vm_dir = dir.take().unwrap();
+            let qemu = qemu(&vm_dir, &image, &cpio, http, rtsp);
+            let mut vm = Vm {
+                qemu,
+                dir: vm_dir,
+                http,
+                rtsp,
+                booted_in: Duration::ZERO,
+            };
+            match vm.wait_answering() {
+                Ok(()) => return vm,
+                Err(errors) if errors.contains("hostfwd") || errors.contains("forwarding") => {
+                    dir = Some(std::mem::replace(&mut vm.dir, tempfile::tempdir().unwrap()));
+                }
+                // (The console follows: Vm's drop prints it.)
+                Err(errors) => panic!("QEMU exited before the guest answered SOAP: {errors}"),
+            }
+        }
+        panic!("QEMU could not forward three pairs of free ports");
     }
 
-    fn wait_answering(&mut self, started: Instant) {
+    /// Waits until the guest answers SOAP; QEMU's errors if it exited first.
+    fn wait_answering(&mut self) -> Result<(), String> {
+        let started = Instant::now();
         loop {
             if let Some(status) = self.qemu.try_wait().unwrap() {
-                panic!(
-                    "QEMU exited ({status}) before the guest answered SOAP: {}\n{}",
-                    self.qemu_errors(),
-                    self.console()
-                );
+                return Err(format!("{status}: {}", self.qemu_errors()));
             }
             if soap_answers(self.http) {
                 self.booted_in = started.elapsed();
-                return;
+                return Ok(());
             }
             assert!(
                 started.elapsed() < BOOT,
-                "no SOAP answer from the guest within {BOOT:?}; console:\n{}",
-                self.console()
+                "no SOAP answer from the guest within {BOOT:?}"
             );
             std::thread::sleep(Duration::from_millis(500));
         }
