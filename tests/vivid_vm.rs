@@ -229,6 +229,20 @@ fn video_source(cam: &Camera) -> (u32, u32, f64) {
     )
 }
 
+/// The resolution of video encoder configuration `token` (`venc_main`, `venc_sub`).
+fn encoder_size(cam: &Camera, token: &str) -> (u32, u32) {
+    let r = cam.soap(
+        soap::MEDIA,
+        &format!(
+            "<trt:GetVideoEncoderConfiguration><trt:ConfigurationToken>{token}</trt:ConfigurationToken></trt:GetVideoEncoderConfiguration>"
+        ),
+    );
+    (
+        text(&r, "Width").parse().unwrap(),
+        text(&r, "Height").parse().unwrap(),
+    )
+}
+
 /// Runs a Python client of HA's library (onvif-zeep-async) against the camera; its stdout.
 fn zeep(script: &str, args: &[&str]) -> String {
     let out = Command::new(support::python::zeep())
@@ -388,14 +402,7 @@ fn encoder_change_changes_the_stream(cam: &Camera) {
         soap::MEDIA,
         "<trt:GetVideoEncoderConfigurationOptions><trt:ProfileToken>main</trt:ProfileToken></trt:GetVideoEncoderConfigurationOptions>",
     );
-    let now = cam.soap(
-        soap::MEDIA,
-        "<trt:GetVideoEncoderConfiguration><trt:ConfigurationToken>venc_main</trt:ConfigurationToken></trt:GetVideoEncoderConfiguration>",
-    );
-    let current: (u32, u32) = (
-        text(&now, "Width").parse().unwrap(),
-        text(&now, "Height").parse().unwrap(),
-    );
+    let current = encoder_size(cam, "venc_main");
     // The smallest other size: the cheapest to encode and decode in the emulated guest.
     let h264 = all(&r, "H264");
     let mut sizes: Vec<(u32, u32)> = all(h264[0], "ResolutionsAvailable")
@@ -472,15 +479,24 @@ fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
 #[test]
 #[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
 fn nvt_in_the_vm_answers_soap_streams_over_tcp_and_udp_and_serves_snapshots() {
-    // TODO(issue 16, the lead's V4L2 source in sdk-sys): Source::Vivid(VGA), and the sizes
-    // below become VGA's (the sub stream is the one the emulated guest encodes fastest).
-    let cam = Camera::boot(Source::Simulator);
+    // TODO(issue 16, the lead's V4L2 source in sdk-sys): Source::Vivid(VGA), which runs the
+    // vivid checks at the end too.
+    let source = Source::Simulator;
+    let cam = Camera::boot(source);
     device_information(&cam);
+    // The sub stream: the one the emulated guest encodes fastest; what the camera says its
+    // size is, the snapshot and the stream are.
+    let sub = encoder_size(&cam, "venc_sub");
     let (w, h, fps) = video_source(&cam);
-    assert!(w >= 640 && h >= 360 && fps > 0.0, "{w}x{h} at {fps}");
-    snapshot_is(&cam, "sub", (640, 360));
-    let (tcp, udp) = streams_over_tcp_and_udp(&cam, "sub", (640, 360), 6, 10);
+    assert!(w >= sub.0 && h >= sub.1 && fps > 0.0, "{w}x{h} at {fps}");
+    snapshot_is(&cam, "sub", sub);
+    let (tcp, udp) = streams_over_tcp_and_udp(&cam, "sub", sub, 6, 10);
     eprintln!("sub: {tcp:.1} fps over TCP, {udp:.1} fps over UDP");
+    // On vivid: its mode is what the camera reports, offers and delivers (TCP and UDP).
+    if let Source::Vivid(mode) = source {
+        delivers_the_mode(&cam, mode);
+        options_are_vivids(&cam, mode);
+    }
 }
 
 /// What Home Assistant and an operator do with the camera: brightness visibly changes the
@@ -501,37 +517,32 @@ fn home_assistant_sets_up_the_camera_in_the_vm_and_changes_take_effect() {
     encoder_change_changes_the_stream(&cam);
 }
 
-/// vivid's webcam input at 640x480 (it offers 640x480 up to 25 fps).
+/// vivid's webcam input at 640x480 (it offers 1 to 25 fps there). The rates here are ones the
+/// emulated guest keeps up with while capturing and encoding: it runs several times slower
+/// than the host, and a frame it cannot encode in time lowers the decoded rate, which the
+/// checks would read as vivid's. Measured with the simulator in the VM (-smp 1, the host
+/// busy with builds): main 1280x720 plus sub 640x360 sustained 2 fps, not 5 (1.6); both at
+/// 640x360 made 6.4 of 10.
+#[allow(dead_code)] // TODO(issue 16): the tests' source once the V4L2 source lands.
 const VGA: Mode = Mode {
     width: 640,
     height: 480,
-    fps: 10,
-};
-
-/// vivid's webcam input at 1280x720 (bigger sizes get fewer intervals: at most 12.5 fps).
-const HD: Mode = Mode {
-    width: 1280,
-    height: 720,
     fps: 5,
 };
 
-// TODO(issue 16): the vivid-only checks, waiting for the lead's V4L2 source in sdk-sys (nvt
-// `--source v4l2:/dev/video0`, SDK options v4l2_size/v4l2_fps). When it lands, give each of
-// these `#[test]` and `#[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\"
-// runs it"]` and drop the `allow`. The rates are ones the emulated guest keeps up with while
-// capturing and encoding (it runs several times slower than the host): a frame the guest
-// cannot encode in time lowers the decoded rate, which these checks would read as vivid's.
+/// vivid's webcam input at 1280x720 (bigger sizes get fewer intervals: 1 to 12.5 fps).
+const HD: Mode = Mode {
+    width: 1280,
+    height: 720,
+    fps: 2,
+};
 
-/// vivid at 640x480: GetVideoSources, the options and the decoded main stream (TCP, UDP)
-/// are vivid's mode.
-#[allow(dead_code)]
-fn vivid_640x480_is_reported_and_delivered_as_captured() {
-    let cam = Camera::boot(Source::Vivid(VGA));
-    delivers_the_mode(&cam, VGA);
-    options_are_vivids(&cam, VGA);
-}
-
-/// vivid at 1280x720: the same.
+/// vivid at 1280x720: GetVideoSources, the encoder options and the decoded main stream (TCP,
+/// UDP) are vivid's mode.
+// TODO(issue 16): waiting for the lead's V4L2 source in sdk-sys (nvt `--source
+// v4l2:/dev/video0`, SDK options v4l2_size/v4l2_fps). When it lands, give this `#[test]` and
+// `#[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]` and drop
+// the `allow` (640x480 runs in the first test once its source is vivid).
 #[allow(dead_code)]
 fn vivid_1280x720_is_reported_and_delivered_as_captured() {
     let cam = Camera::boot(Source::Vivid(HD));
