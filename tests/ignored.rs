@@ -1,8 +1,11 @@
 //! Every test that does not run in a plain `cargo nextest run` says why, and runs somewhere on
 //! purpose (issue 15 item 5): a test that cannot run on a machine is `#[ignore = "reason"]`,
-//! never a silent pass. Two kinds exist:
+//! never a silent pass. Three kinds exist:
 //! - `#[ignore = "needs root: ..."]`: scripts/test-all runs them as root
-//!   (`--run-ignored only -E 'not test(/_child$/)'`);
+//!   (`--run-ignored only -E 'not test(/_child$/) and not binary(vivid_vm)'`);
+//! - `#[ignore = "needs the vivid VM: ..."]`, in tests/vivid_vm.rs only: scripts/test-all's
+//!   "vm tests" stage runs them (`--run-ignored only -E 'binary(vivid_vm)'`) after installing
+//!   QEMU and the kernel (scripts/vm-kernel.sh);
 //! - child-process entry points, named `*_child`, `#[ignore = "child process of PARENT"]`,
 //!   where PARENT is a test of the same file that runs them.
 //!
@@ -90,6 +93,19 @@ fn problem(f: &Found, dir: &Path) -> Option<String> {
         return Some(format!("{at}: #[ignore] without a reason"));
     };
     if reason.starts_with("needs root:") {
+        if f.file == VM_FILE {
+            return Some(format!(
+                "{at}: the root stage leaves {VM_FILE} out; its tests need the vivid VM"
+            ));
+        }
+        return None;
+    }
+    if reason.starts_with("needs the vivid VM:") {
+        if f.file != VM_FILE {
+            return Some(format!(
+                "{at}: the \"vm tests\" stage runs the VM tests of {VM_FILE} only"
+            ));
+        }
         return None;
     }
     if let Some(parent) = reason.strip_prefix("child process of ") {
@@ -110,10 +126,13 @@ fn problem(f: &Found, dir: &Path) -> Option<String> {
         return None;
     }
     Some(format!(
-        "{at}: ignored for {reason:?}, which nothing runs on purpose (\"needs root: ...\" or \
-         \"child process of PARENT\")"
+        "{at}: ignored for {reason:?}, which nothing runs on purpose (\"needs root: ...\", \
+         \"needs the vivid VM: ...\" or \"child process of PARENT\")"
     ))
 }
+
+/// The one file of the VM tests (its binary is `vivid_vm`).
+const VM_FILE: &str = "vivid_vm.rs";
 
 #[test]
 fn every_ignored_test_says_why_and_is_run_on_purpose() {
@@ -130,8 +149,41 @@ fn every_ignored_test_says_why_and_is_run_on_purpose() {
             .iter()
             .any(|f| f.name == "probes_match_types_and_scopes_and_resolve_works")
     );
+    assert!(found.iter().any(|f| {
+        f.file == VM_FILE
+            && f.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("needs the vivid VM:"))
+    }));
     let problems: Vec<String> = found.iter().filter_map(|f| problem(f, &dir)).collect();
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// scripts/test-all runs each kind of ignored test in its own stage, and no stage runs the VM
+/// tests without the VM: the filters above are the script's.
+#[test]
+fn test_all_runs_each_kind_of_ignored_test_in_its_stage() {
+    let script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-all"))
+            .unwrap();
+    // The paragraph that runs the stage.
+    let stage = |name: &str| -> &str {
+        script
+            .split("\n\n")
+            .find(|p| p.contains(&format!("stage \"{name}\"")))
+            .unwrap_or_else(|| panic!("no stage {name:?} in scripts/test-all"))
+    };
+    let root = stage("root tests");
+    assert!(
+        root.contains("--run-ignored only -E 'not test(/_child$/) and not binary(vivid_vm)'"),
+        "{root}"
+    );
+    let vm = stage("vm tests");
+    assert!(
+        vm.contains("--run-ignored only -E 'binary(vivid_vm)'"),
+        "{vm}"
+    );
+    assert!(vm.contains("scripts/vm-kernel.sh"), "{vm}");
 }
 
 #[test]

@@ -14,6 +14,8 @@
 //! - [`isolate`]: runs one test in fresh (user, mount, net) namespaces.
 //! - [`media`]: ffprobe/ffmpeg as judges of what the camera produced.
 //! - [`python`]: the venvs of the Python clients (onvif-zeep-async, WSDiscovery).
+//! - [`vm`]: a binary inside a QEMU VM with the kernel's virtual camera `vivid` (tests marked
+//!   `#[ignore]` for it, run by scripts/test-all's "vm tests" stage).
 //!
 //! Every test binary compiles all of it, so each file allows the dead code of the others.
 #![allow(dead_code)]
@@ -28,6 +30,7 @@ pub mod python;
 pub mod replay;
 pub mod rtsp;
 pub mod soap;
+pub mod vm;
 
 #[allow(unused_imports)]
 pub use daemon::{
