@@ -15,9 +15,9 @@
 //! A VM boots in ~20 s and runs everything ~5-10x slower than the host (software emulation),
 //! so each test boots one VM and runs several checks on it.
 //!
-//! Today nvt runs its simulator in the VM: that proves the harness (boot, forwards, RTP over
-//! UDP through QEMU's user network). The camera's V4L2 source (issue 16) will read vivid's
-//! /dev/video0; switching a test to it is its `Source` line.
+//! nvt captures from vivid's /dev/video0 through its V4L2 source (`--source v4l2:/dev/video0`,
+//! docs/hardware.md), in a mode set by the board options, at rates the emulated guest keeps
+//! up with (see [`VGA`]).
 
 mod support;
 
@@ -32,11 +32,8 @@ const PASSWORD: &str = "vm-Secret1";
 /// What nvt captures from in the VM.
 #[derive(Clone, Copy, Debug)]
 enum Source {
-    /// nvt's simulated SoC (no --source): test pattern, main 1280x720 and sub 640x360.
-    Simulator,
     /// vivid's /dev/video0 through nvt's V4L2 source, in the capture mode given by the SDK
     /// options (vivid's webcam input offers 640x480 and 1280x720 among others).
-    #[allow(dead_code)] // TODO(issue 16): used once the lead's V4L2 source lands in sdk-sys.
     Vivid(Mode),
 }
 
@@ -46,18 +43,30 @@ struct Mode {
     width: u32,
     height: u32,
     fps: u32,
+    /// vivid's picture scrolls (its control "Horizontal Movement" set to "Move Right" through
+    /// nvt's `v4l2_ctrl` board option); by default it stands still but for its text.
+    moving: bool,
 }
 
 impl Source {
     /// nvt's arguments for this source.
     fn args(self) -> Vec<String> {
         match self {
-            Source::Simulator => Vec::new(),
             Source::Vivid(m) => vec![
                 "--source".into(),
                 "v4l2:/dev/video0".into(),
                 "--sdk-options".into(),
-                format!("v4l2_size={}x{};v4l2_fps={}", m.width, m.height, m.fps),
+                format!(
+                    "v4l2_size={}x{};v4l2_fps={}{}",
+                    m.width,
+                    m.height,
+                    m.fps,
+                    if m.moving {
+                        ";v4l2_ctrl=horizontal_movement:5"
+                    } else {
+                        ""
+                    }
+                ),
             ],
         }
     }
@@ -326,18 +335,9 @@ fn delivers_the_mode(cam: &Camera, mode: Mode) {
     }
 }
 
-/// The sizes vivid's webcam input offers (vivid-vid-cap.c, webcam_sizes, Linux 6.1).
-const VIVID_SIZES: &[(u32, u32)] = &[
-    (320, 180),
-    (640, 360),
-    (640, 480),
-    (1280, 720),
-    (1920, 1080),
-    (3840, 2160),
-];
-
-/// GetVideoEncoderConfigurationOptions offers only what vivid captures, the mode among them,
-/// with a frame rate range holding the mode's rate.
+/// GetVideoEncoderConfigurationOptions offers the capture size as the largest, and only
+/// smaller sizes of the same shape (nvt scales the captured picture: docs/hardware.md), with
+/// a frame rate range up to the capture rate.
 fn options_are_vivids(cam: &Camera, mode: Mode) {
     let r = cam.soap(
         soap::MEDIA,
@@ -357,12 +357,78 @@ fn options_are_vivids(cam: &Camera, mode: Mode) {
         })
         .collect();
     assert!(sizes.contains(&(mode.width, mode.height)), "{sizes:?}");
-    assert!(sizes.iter().all(|s| VIVID_SIZES.contains(s)), "{sizes:?}");
+    let aspect = f64::from(mode.width) / f64::from(mode.height);
+    for &(w, h) in &sizes {
+        assert!(w <= mode.width && h <= mode.height, "{w}x{h} in {sizes:?}");
+        let a = f64::from(w) / f64::from(h);
+        assert!((a - aspect).abs() < aspect * 0.02, "{w}x{h} in {sizes:?}");
+    }
     let range = all(h264, "FrameRateRange");
     let range = range.first().unwrap();
     let min: u32 = text(range, "Min").parse().unwrap();
     let max: u32 = text(range, "Max").parse().unwrap();
     assert!((min..=max).contains(&mode.fps), "{min}..={max}");
+    assert_eq!(max, mode.fps, "the rate range ends at the capture rate");
+}
+
+/// The video source's imaging options are vivid's own controls and ranges: brightness,
+/// contrast and saturation 0..255, and nothing vivid lacks (no sharpness, no IR cut filter,
+/// no exposure or white balance modes).
+fn imaging_options_are_vivids(cam: &Camera) {
+    let r = cam.soap(
+        soap::IMAGING,
+        "<timg:GetOptions><timg:VideoSourceToken>vs0</timg:VideoSourceToken></timg:GetOptions>",
+    );
+    for name in ["Brightness", "ColorSaturation", "Contrast"] {
+        let e = all(&r, name);
+        let e = e.first().unwrap_or_else(|| panic!("no {name}: {r:?}"));
+        assert_eq!(
+            (text(e, "Min"), text(e, "Max")),
+            ("0".into(), "255".into()),
+            "{name}"
+        );
+    }
+    for absent in [
+        "Sharpness",
+        "IrCutFilterModes",
+        "Exposure",
+        "WhiteBalance",
+        "WideDynamicRange",
+    ] {
+        assert!(all(&r, absent).is_empty(), "{absent} offered: {r:?}");
+    }
+}
+
+/// A motion event arrives while vivid's picture moves (a pull point on the MotionAlarm topic
+/// gets State true).
+fn motion_event_arrives(cam: &Camera) {
+    let r = cam.soap(
+        soap::EVENTS,
+        r#"<tev:CreatePullPointSubscription><tev:Filter><wsnt:TopicExpression Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">tns1:VideoSource/MotionAlarm</wsnt:TopicExpression></tev:Filter></tev:CreatePullPointSubscription>"#,
+    );
+    let address = text(&r, "Address");
+    // The pull point's path on the camera (its address names the guest's view of the host).
+    let path = address
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| panic!("address {address}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let m = cam.soap(
+            &path,
+            "<tev:PullMessages><tev:Timeout>PT10S</tev:Timeout><tev:MessageLimit>10</tev:MessageLimit></tev:PullMessages>",
+        );
+        let moving = all(&m, "SimpleItem")
+            .iter()
+            .any(|i| i.attr("Name") == Some("State") && i.attr("Value") == Some("true"));
+        if moving {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no MotionAlarm State true in 60 s of a moving picture: {m:?}"
+        );
+    }
 }
 
 /// SetImagingSettings from the lowest to the highest brightness raises the snapshot's mean
@@ -452,15 +518,64 @@ fn encoder_change_changes_the_stream(cam: &Camera) {
 /// (ffprobe), snapshot; motion events (HA's pull-point loop sees a MotionAlarm turn on and
 /// off within 30 s); brightness set and read back; SystemReboot and reconnect with the
 /// brightness kept. Returns the steps' reports.
+///
+/// vivid's picture stands still, and the flow's events step waits for motion to start and
+/// stop: while that step runs, the brightness is flipped between its ends every 3 s, a change
+/// of the whole picture that the motion detector reports as motion (as a real camera does
+/// when a light is switched on), then not, until the step is over.
 fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
+    use std::io::BufRead;
+    use std::sync::atomic::{AtomicBool, Ordering};
     let xaddr = format!(
         "http://127.0.0.1:{}/onvif/device_service",
         cam.vm.http_port()
     );
-    let out = zeep(
-        "conformance/ha_flow_client.py",
-        &[&xaddr, "admin", PASSWORD],
-    );
+    let mut child = Command::new(support::python::zeep())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/ha_flow_client.py"))
+        .args([&xaddr, "admin", PASSWORD])
+        // Each step's line as it happens (a pipe would otherwise buffer them to the end).
+        .env("PYTHONUNBUFFERED", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    let stdout = child.stdout.take().unwrap();
+    let flipping = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    let mut out = String::new();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut high = false;
+            while !done.load(Ordering::Acquire) {
+                if flipping.load(Ordering::Acquire) {
+                    high = !high;
+                    let level = if high { 255 } else { 0 };
+                    cam.soap(
+                        soap::IMAGING,
+                        &format!(
+                            "<timg:SetImagingSettings><timg:VideoSourceToken>vs0</timg:VideoSourceToken><timg:ImagingSettings><tt:Brightness>{level}</tt:Brightness></timg:ImagingSettings></timg:SetImagingSettings>"
+                        ),
+                    );
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                } else {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+        });
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if line.contains(r#""step": "setup""#) {
+                flipping.store(true, Ordering::Release);
+            }
+            if line.contains(r#""step": "events""#) {
+                flipping.store(false, Ordering::Release);
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        done.store(true, Ordering::Release);
+    });
+    let status = child.wait().unwrap();
+    assert!(status.success(), "ha_flow_client.py: {status}\n{out}");
     let steps: Vec<serde_json::Value> = out
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -488,9 +603,7 @@ fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
 #[test]
 #[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
 fn nvt_in_the_vm_answers_soap_streams_over_tcp_and_udp_and_serves_snapshots() {
-    // TODO(issue 16, the lead's V4L2 source in sdk-sys): Source::Vivid(VGA), which runs the
-    // vivid checks at the end too.
-    let source = Source::Simulator;
+    let source = Source::Vivid(VGA_MOVING);
     let mut cam = Camera::boot(source);
     // The binary's log reaches the console (what a failing test prints).
     assert!(
@@ -507,11 +620,13 @@ fn nvt_in_the_vm_answers_soap_streams_over_tcp_and_udp_and_serves_snapshots() {
     snapshot_is(&cam, "sub", sub);
     let (tcp, udp) = streams_over_tcp_and_udp(&cam, "sub", sub);
     eprintln!("sub: {tcp:.1} fps over TCP, {udp:.1} fps over UDP");
-    // On vivid: its mode is what the camera reports, offers and delivers (TCP and UDP).
-    if let Source::Vivid(mode) = source {
-        delivers_the_mode(&cam, mode);
-        options_are_vivids(&cam, mode);
-    }
+    // vivid's mode is what the camera reports, offers and delivers (TCP and UDP); its
+    // controls are the imaging options; its moving picture is motion.
+    let Source::Vivid(mode) = source;
+    delivers_the_mode(&cam, mode);
+    options_are_vivids(&cam, mode);
+    imaging_options_are_vivids(&cam);
+    motion_event_arrives(&cam);
     cam.still_running();
 }
 
@@ -521,11 +636,7 @@ fn nvt_in_the_vm_answers_soap_streams_over_tcp_and_udp_and_serves_snapshots() {
 #[test]
 #[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
 fn home_assistant_sets_up_the_camera_in_the_vm_and_changes_take_effect() {
-    // TODO(issue 16, the lead's V4L2 source in sdk-sys): Source::Vivid(VGA). Motion needs
-    // vivid's pattern to move: it stands still by default (control "Horizontal Movement" =
-    // "No Movement"; only its OSD text changes), so the V4L2 source, or the guest, must set
-    // horizontal_movement to a moving value (e.g. 5, "Move Right") for the events step.
-    let mut cam = Camera::boot(Source::Simulator);
+    let mut cam = Camera::boot(Source::Vivid(VGA));
     brightness_changes_the_picture(&cam);
     let steps = home_assistant_flow_passes(&cam);
     eprintln!("Home Assistant flow: {steps:?}");
@@ -540,11 +651,17 @@ fn home_assistant_sets_up_the_camera_in_the_vm_and_changes_take_effect() {
 /// checks would read as vivid's. Measured with the simulator in the VM (-smp 1, the host
 /// busy with builds): main 1280x720 plus sub 640x360 sustained 2 fps, not 5 (1.6); both at
 /// 640x360 made 6.4 of 10.
-#[allow(dead_code)] // TODO(issue 16): the tests' source once the V4L2 source lands.
 const VGA: Mode = Mode {
     width: 640,
     height: 480,
     fps: 5,
+    moving: false,
+};
+
+/// [`VGA`] with vivid's picture moving.
+const VGA_MOVING: Mode = Mode {
+    moving: true,
+    ..VGA
 };
 
 /// vivid's webcam input at 1280x720 (bigger sizes get fewer intervals: 1 to 12.5 fps).
@@ -552,17 +669,139 @@ const HD: Mode = Mode {
     width: 1280,
     height: 720,
     fps: 2,
+    moving: false,
 };
 
 /// vivid at 1280x720: GetVideoSources, the encoder options and the decoded main stream (TCP,
 /// UDP) are vivid's mode.
-// TODO(issue 16): waiting for the lead's V4L2 source in sdk-sys (nvt `--source
-// v4l2:/dev/video0`, SDK options v4l2_size/v4l2_fps). When it lands, give this `#[test]` and
-// `#[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]` and drop
-// the `allow` (640x480 runs in the first test once its source is vivid).
-#[allow(dead_code)]
+#[test]
+#[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
 fn vivid_1280x720_is_reported_and_delivered_as_captured() {
     let cam = Camera::boot(Source::Vivid(HD));
     delivers_the_mode(&cam, HD);
     options_are_vivids(&cam, HD);
+}
+
+/// The device vanishing under nvt and coming back (vivid's driver unbound in the guest, then
+/// bound again, the kernel path of an unplug and replug): nvt says so in its log, keeps
+/// running and keeps the viewer connected through it, snapshots fail while the device is
+/// away, and the same RTSP session carries pictures again once it is back.
+#[test]
+#[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
+fn a_device_that_vanishes_and_comes_back_is_ridden_out() {
+    let mut cam = Camera::boot(Source::Vivid(VGA));
+    let sub = encoder_size(&cam, "venc_sub");
+    // One viewer across the whole outage: frames with their stream times.
+    let viewer = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-rtsp_transport",
+            "tcp",
+            "-timeout",
+            "60000000",
+        ])
+        .args(["-select_streams", "v:0", "-read_intervals", "%+45"])
+        .args([
+            "-show_entries",
+            "frame=pts_time,key_frame",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(cam.rtsp_url("sub"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ffprobe");
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    let unbind = "echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind";
+    assert_eq!(cam.vm.guest(unbind).trim(), "", "{unbind}");
+    wait_for_console(&cam, "reopening", 30);
+    // While the device is away: no picture to snapshot, and nvt still answers.
+    let snap = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "60",
+            "--digest",
+        ])
+        .arg("-u")
+        .arg(format!("admin:{PASSWORD}"))
+        .arg(format!(
+            "http://127.0.0.1:{}/snapshot/sub",
+            cam.vm.http_port()
+        ))
+        .output()
+        .expect("run curl");
+    let code = String::from_utf8_lossy(&snap.stdout).into_owned();
+    assert!(
+        code.starts_with('5'),
+        "snapshot while the device is away: HTTP {code}"
+    );
+    device_information(&cam);
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let bind = "echo vivid.0 > /sys/bus/platform/drivers/vivid/bind";
+    assert_eq!(cam.vm.guest(bind).trim(), "", "{bind}");
+    wait_for_console(&cam, "back, capturing again", 60);
+    let out = viewer.wait_with_output().unwrap();
+    let frames: Vec<(f64, bool)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let key = f.next()? == "1";
+            Some((f.next()?.parse().ok()?, key))
+        })
+        .collect();
+    // The outage is the longest gap between frames; after it, a keyframe first and then
+    // a stream again.
+    let (gap_at, gap) = frames
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| (i + 1, w[1].0 - w[0].0))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} frames: {}",
+                frames.len(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    eprintln!(
+        "viewer: {} frames, outage {gap:.1} s of stream time",
+        frames.len()
+    );
+    assert!(
+        gap >= 4.0,
+        "no outage seen by the viewer: longest gap {gap:.1} s"
+    );
+    assert!(
+        frames[gap_at].1,
+        "the first frame after the outage is not a keyframe"
+    );
+    assert!(
+        frames.len() - gap_at >= 5,
+        "{} frames after the outage",
+        frames.len() - gap_at
+    );
+    // And a new viewer gets the picture at its size.
+    let d = decode(&cam.rtsp_url("sub"), "tcp", 3);
+    assert_eq!((d.width, d.height), sub, "{d:?}");
+    cam.still_running();
+}
+
+/// Waits up to `secs` for `text` in the guest's console (nvt's log).
+fn wait_for_console(cam: &Camera, text: &str, secs: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !cam.vm.console().contains(text) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {text:?} in the console within {secs} s:\n{}",
+            cam.vm.console()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }

@@ -60,6 +60,9 @@ pub struct Vm {
     dir: tempfile::TempDir,
     http: u16,
     rtsp: u16,
+    /// Forwarded to a root shell in the guest (busybox `nc -ll -e /bin/sh`), for what a test
+    /// does to the guest itself, e.g. unbinding a driver; on the host's loopback only.
+    shell: u16,
     booted_in: Duration,
 }
 
@@ -152,13 +155,12 @@ fn quote(s: &str) -> String {
 }
 
 /// Two distinct free TCP ports on 127.0.0.1 (free when asked: QEMU binds them right after).
-fn free_ports() -> (u16, u16) {
+fn free_ports() -> (u16, u16, u16) {
     let a = TcpListener::bind("127.0.0.1:0").unwrap();
     let b = TcpListener::bind("127.0.0.1:0").unwrap();
-    (
-        a.local_addr().unwrap().port(),
-        b.local_addr().unwrap().port(),
-    )
+    let c = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = |l: &TcpListener| l.local_addr().unwrap().port();
+    (port(&a), port(&b), port(&c))
 }
 
 /// Whether a GetSystemDateAndTime (no credentials needed) through the forward is answered.
@@ -187,7 +189,12 @@ fn soap_answers(port: u16) -> bool {
 
 /// Starts QEMU on the kernel and archive, its console and errors into `dir`, forwarding
 /// 127.0.0.1:`http` and 127.0.0.1:`rtsp` to the same ports in the guest.
-fn qemu(dir: &tempfile::TempDir, image: &Path, cpio: &Path, http: u16, rtsp: u16) -> Child {
+fn qemu(
+    dir: &tempfile::TempDir,
+    image: &Path,
+    cpio: &Path,
+    (http, rtsp, shell): (u16, u16, u16),
+) -> Child {
     let console = dir.path().join("console.log");
     let fwd = |p: u16| format!("hostfwd=tcp:127.0.0.1:{p}-:{p}");
     Command::new("qemu-system-x86_64")
@@ -200,12 +207,18 @@ fn qemu(dir: &tempfile::TempDir, image: &Path, cpio: &Path, http: u16, rtsp: u16
         .arg(cpio)
         .arg("-append")
         .arg(format!(
-            "console=ttyS0 panic=-1 loglevel=3 VM_HTTP_PORT={http} VM_RTSP_PORT={rtsp}"
+            "console=ttyS0 panic=-1 loglevel=3 VM_HTTP_PORT={http} VM_RTSP_PORT={rtsp} \
+             VM_SHELL_PORT={shell}"
         ))
         .arg("-serial")
         .arg(format!("file:{}", console.display()))
         .arg("-netdev")
-        .arg(format!("user,id=n,{},{}", fwd(http), fwd(rtsp)))
+        .arg(format!(
+            "user,id=n,{},{},{}",
+            fwd(http),
+            fwd(rtsp),
+            fwd(shell)
+        ))
         .args(["-device", "virtio-net-pci,netdev=n"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -278,6 +291,7 @@ mount -t tmpfs tmp /tmp
 {insmod}ip link set lo up; ip link set eth0 up
 ip addr add {GUEST_IP}/24 dev eth0; ip route add default via {HOST_FROM_GUEST}
 echo \"vm: $(ls /dev/video* | tr '\\n' ' ')up $(cut -d' ' -f1 /proc/uptime) s\"
+nc -ll -p \"$VM_SHELL_PORT\" -e /bin/sh &
 {{ env -i PATH=/bin {env} /bin/target {args}; echo \"vm: target exited $?\"; }} 2>&1 | cat
 poweroff -f
 ",
@@ -305,14 +319,15 @@ poweroff -f
         // and another pair is tried.
         let mut dir = Some(dir);
         for _ in 0..3 {
-            let (http, rtsp) = free_ports();
+            let (http, rtsp, shell) = free_ports();
             let vm_dir = dir.take().unwrap();
-            let qemu = qemu(&vm_dir, &image, &cpio, http, rtsp);
+            let qemu = qemu(&vm_dir, &image, &cpio, (http, rtsp, shell));
             let mut vm = Vm {
                 qemu,
                 dir: vm_dir,
                 http,
                 rtsp,
+                shell,
                 booted_in: Duration::ZERO,
             };
             match vm.wait_answering() {
@@ -369,6 +384,20 @@ poweroff -f
 
     fn qemu_errors(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("qemu.err")).unwrap_or_default()
+    }
+
+    /// Runs `command` in a guest shell and returns its output (stdout and stderr) once it
+    /// finished.
+    pub fn guest(&self, command: &str) -> String {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.shell));
+        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("guest shell: {e}"));
+        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        write!(s, "{{ {command} ; }} 2>&1; exit\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out)
+            .unwrap_or_else(|e| panic!("guest shell: {command}: {e}"));
+        out
     }
 
     /// Whether QEMU still runs (the guest powers off when the binary exits).
