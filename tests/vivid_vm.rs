@@ -605,12 +605,11 @@ fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
 fn nvt_in_the_vm_answers_soap_streams_over_tcp_and_udp_and_serves_snapshots() {
     let source = Source::Vivid(VGA_MOVING);
     let mut cam = Camera::boot(source);
-    // The binary's log reaches the console (what a failing test prints).
-    assert!(
-        cam.vm.console().contains("nvt running"),
-        "{}",
-        cam.vm.console()
-    );
+    // vivid made its capture node, and the binary's log reaches the console (what a failing
+    // test prints).
+    let console = cam.vm.console();
+    assert!(console.contains("vm: /dev/video0 "), "{console}");
+    assert!(console.contains("nvt running"), "{console}");
     device_information(&cam);
     // The sub stream: the one the emulated guest encodes fastest; what the camera says its
     // size is, the snapshot and the stream are.

@@ -27,12 +27,15 @@ use super::soap;
 pub const FIX: &str = "run scripts/vm-kernel.sh (installs qemu-system-x86, busybox-static, \
                        cpio and fetches the kernel)";
 
-/// How long from starting QEMU to the binary answering SOAP may take. Measured ~20 s on the
-/// idle 2-core machine; generous because the machine is shared (a hang still ends).
+/// How long from starting QEMU to the binary answering SOAP may take. Measured 19-27 s for
+/// nvt on the shared 2-core machine; generous because that machine is shared (a hang still
+/// ends).
 pub const BOOT: Duration = Duration::from_secs(240);
 
 /// Guest CPUs: QEMU's TCG runs one host thread per guest CPU, and the CI machine has 2 cores
-/// shared with the test that drives the guest (ffmpeg decoding), so 2 would take them all.
+/// shared with the test that drives the guest (ffmpeg decoding) and the other VM test, so 2
+/// would take them all; measured no faster either (nvt's simulated sub stream in the guest:
+/// 2.5-8.8 fps with 2, 3.3-6.9 with 1, on the same busy machine).
 pub const CPUS: u32 = 1;
 
 /// Guest memory (MiB): the initramfs (a debug nvt is ~60 MB) stays in RAM as the root file
