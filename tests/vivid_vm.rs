@@ -520,9 +520,9 @@ fn encoder_change_changes_the_stream(cam: &Camera) {
 /// brightness kept. Returns the steps' reports.
 ///
 /// vivid's picture stands still, and the flow's events step waits for motion to start and
-/// stop: while that step runs, the brightness is flipped between its ends every 3 s, a change
-/// of the whole picture that the motion detector reports as motion (as a real camera does
-/// when a light is switched on), then not, until the step is over.
+/// stop: while that step runs, the brightness flips between its ends in bursts of 5 s (a
+/// flickering light: every frame differs from the one before, which the motion detector
+/// reports as motion) with 5 s of a still picture between them.
 fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
     use std::io::BufRead;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -545,8 +545,22 @@ fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
     std::thread::scope(|scope| {
         scope.spawn(|| {
             let mut high = false;
+            let pause = |d: std::time::Duration| {
+                let end = std::time::Instant::now() + d;
+                while std::time::Instant::now() < end && !done.load(Ordering::Acquire) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            };
             while !done.load(Ordering::Acquire) {
-                if flipping.load(Ordering::Acquire) {
+                if !flipping.load(Ordering::Acquire) {
+                    pause(std::time::Duration::from_millis(100));
+                    continue;
+                }
+                // A burst: the brightness flips as fast as the guest answers, so for 5 s
+                // every frame differs from the one before (motion held past the detector's
+                // debounce); then 5 s of a still picture (motion ends).
+                let burst = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while std::time::Instant::now() < burst && flipping.load(Ordering::Acquire) {
                     high = !high;
                     let level = if high { 255 } else { 0 };
                     cam.soap(
@@ -555,10 +569,8 @@ fn home_assistant_flow_passes(cam: &Camera) -> Vec<serde_json::Value> {
                             "<timg:SetImagingSettings><timg:VideoSourceToken>vs0</timg:VideoSourceToken><timg:ImagingSettings><tt:Brightness>{level}</tt:Brightness></timg:ImagingSettings></timg:SetImagingSettings>"
                         ),
                     );
-                    std::thread::sleep(std::time::Duration::from_secs(3));
-                } else {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
                 }
+                pause(std::time::Duration::from_secs(5));
             }
         });
         for line in std::io::BufReader::new(stdout).lines() {

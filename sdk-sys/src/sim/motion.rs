@@ -59,9 +59,20 @@ fn threshold(sensitivity: u32) -> u32 {
     3 + (100 - sensitivity.min(100)) / 2
 }
 
-/// 4x4 box reduction of the luma plane.
+/// Box reduction of the luma plane to the SMALL_W x SMALL_H analysis grid (4x4 for the
+/// simulator's 1280x720; nearest pixel for a source smaller than the grid).
 pub fn reduce(img: &I420) -> Vec<u8> {
     let (w, y) = (img.width, img.y());
+    if img.width < SMALL_W || img.height < SMALL_H {
+        // A source smaller than the grid (a small V4L2 mode): nearest pixel per cell.
+        let mut out = vec![0u8; SMALL_W * SMALL_H];
+        for sy in 0..SMALL_H {
+            for sx in 0..SMALL_W {
+                out[sy * SMALL_W + sx] = y[(sy * img.height / SMALL_H) * w + sx * w / SMALL_W];
+            }
+        }
+        return out;
+    }
     let (fx, fy) = (img.width / SMALL_W, img.height / SMALL_H);
     let mut out = vec![0u8; SMALL_W * SMALL_H];
     for sy in 0..SMALL_H {
@@ -219,6 +230,9 @@ impl Motion {
         let clock = *scene.clock();
         let mut prev: Option<(u64, Vec<u8>)> = None;
         let mut seq: u32 = 0;
+        // Number of the last picture analysed (a device's pictures are compared only with
+        // an older one).
+        let mut last_number = 0u64;
         let mut s = super::lock(&self.state);
         loop {
             if s.exit {
@@ -245,12 +259,13 @@ impl Motion {
             }
             let attr = s.attr;
             drop(s);
-            let Some(frame) = scene.picture_at(t) else {
+            let Some(frame) = scene.picture_at(t, last_number) else {
                 // A device that is away: nothing to compare until it is back.
                 prev = None;
                 s = super::lock(&self.state);
                 continue;
             };
+            last_number = frame.number;
             let small = reduce(&frame.image);
             let result = match &prev {
                 Some((g, p)) if *g == generation => {
@@ -287,6 +302,19 @@ impl Motion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_smaller_than_the_grid_is_sampled_not_divided_by_zero() {
+        let mut img = I420::new(160, 120);
+        img.data[..160 * 120]
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, p)| *p = (i % 160) as u8);
+        let small = reduce(&img);
+        assert_eq!(small.len(), SMALL_W * SMALL_H);
+        // Column x of the grid shows source column x * 160 / SMALL_W.
+        assert_eq!(small[SMALL_W - 1], ((SMALL_W - 1) * 160 / SMALL_W) as u8);
+    }
 
     #[test]
     fn default_attr_is_valid_and_watches_the_middle_rows() {

@@ -78,15 +78,17 @@ impl Scene {
     }
 
     /// The picture for a consumer sampling at its own instant `t` (motion detection): the
-    /// pattern renders that instant, a device gives its latest frame (None while lost).
-    pub fn picture_at(&self, t: u64) -> Option<Arc<Frame>> {
+    /// pattern renders that instant; a device gives its first frame newer than number
+    /// `after` (the consumer's last), waiting for it a little, so two samples never compare
+    /// a frame with itself (None while the device is away).
+    pub fn picture_at(&self, t: u64, after: u64) -> Option<Arc<Frame>> {
         match self {
-            Scene::Pattern(s) => Some(s.capture(t)),
-            #[cfg(all(feature = "v4l2", target_os = "linux"))]
-            Scene::Device(c) => {
-                let _ = t;
-                c.latest()
+            Scene::Pattern(s) => {
+                let _ = after;
+                Some(s.capture(t))
             }
+            #[cfg(all(feature = "v4l2", target_os = "linux"))]
+            Scene::Device(c) => c.wait_newer(after, Duration::from_millis(500)),
         }
     }
 

@@ -356,7 +356,7 @@ impl Channel {
             let force_idr = std::mem::take(&mut s.idr_requested);
             drop(s);
             let produced = match &self.source {
-                Source::Scene(scene) => match scene.picture_at(t) {
+                Source::Scene(scene) => match scene.picture_at(t, 0) {
                     Some(frame) => self.encode(&frame, &attr, &mut encoder, &mut scaled, force_idr),
                     None => Err("no picture".into()),
                 },
