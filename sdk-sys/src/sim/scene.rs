@@ -26,7 +26,7 @@ pub enum Scene {
 pub fn derived_resolutions(width: u32, height: u32) -> Vec<(u32, u32)> {
     let mut out: Vec<(u32, u32)> = Vec::new();
     for (num, den) in [(1, 1), (3, 4), (2, 3), (1, 2), (1, 3), (1, 4)] {
-        let (w, h) = (width * num / den & !1, height * num / den & !1);
+        let (w, h) = ((width * num / den) & !1, (height * num / den) & !1);
         if w >= 16 && h >= 16 && !out.contains(&(w, h)) {
             out.push((w, h));
         }

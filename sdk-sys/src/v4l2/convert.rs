@@ -50,8 +50,8 @@ pub fn to_i420(f: &Format, src: &[u8], out: &mut I420) -> Result<(), String> {
             let b = &src[(2 * row + 1) * stride..(2 * row + 1) * stride + w * 2];
             for col in 0..cw {
                 let i = col * 4;
-                u[row * cw + col] = ((a[i + 1] as u16 + b[i + 1] as u16 + 1) / 2) as u8;
-                v[row * cw + col] = ((a[i + 3] as u16 + b[i + 3] as u16 + 1) / 2) as u8;
+                u[row * cw + col] = (a[i + 1] as u16 + b[i + 1] as u16).div_ceil(2) as u8;
+                v[row * cw + col] = (a[i + 3] as u16 + b[i + 3] as u16).div_ceil(2) as u8;
             }
         }
     } else if fourcc == NV12 {
