@@ -396,7 +396,7 @@ poweroff -f
         let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
             .unwrap_or_else(|e| panic!("guest shell: {e}"));
         s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-        write!(s, "{{ {command} ; }} 2>&1; exit\n").unwrap();
+        writeln!(s, "{{ {command} ; }} 2>&1; exit").unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out)
             .unwrap_or_else(|e| panic!("guest shell: {command}: {e}"));
