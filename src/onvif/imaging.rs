@@ -864,6 +864,54 @@ mod tests {
         assert!(apply_settings(&req, &attr(), &range(), None).is_err());
     }
 
+    /// A webcam without sharpness or manual gain: neither is offered, read back or
+    /// accepted, while the levels it has still are.
+    #[test]
+    fn a_level_the_hardware_lacks_is_neither_offered_nor_accepted() {
+        let r = IspRange {
+            levels: Levels {
+                sharpness: false,
+                gain: false,
+                ..Levels::ALL
+            },
+            ..range()
+        };
+        let o = options20(&r, None);
+        assert!(o.sharpness.is_none());
+        assert!(o.exposure.as_ref().unwrap().gain.is_none());
+        assert!(o.brightness.is_some());
+        let got = settings20(&attr(), &r, None);
+        assert!(got.sharpness.is_none());
+        assert!(got.exposure.as_ref().unwrap().gain.is_none());
+        assert_eq!(got.brightness, Some(attr().brightness as f32));
+        let sharpness = tt::ImagingSettings20 {
+            sharpness: Some(10.0),
+            ..Default::default()
+        };
+        let e = apply_settings(&sharpness, &attr(), &r, None).unwrap_err();
+        assert!(e.contains("Sharpness is not supported"), "{e}");
+        let gain = tt::ImagingSettings20 {
+            exposure: Some(tt::Exposure20 {
+                mode: tt::ExposureMode::MANUAL,
+                gain: Some(5.0),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let e = apply_settings(&gain, &attr(), &r, None).unwrap_err();
+        assert!(e.contains("Exposure/Gain is not supported"), "{e}");
+        let brightness = tt::ImagingSettings20 {
+            brightness: Some(20.0),
+            ..Default::default()
+        };
+        assert_eq!(
+            apply_settings(&brightness, &attr(), &r, None)
+                .unwrap()
+                .brightness,
+            20
+        );
+    }
+
     #[test]
     fn options_list_what_set_accepts() {
         let o = options20(&range(), Some(FOCUS));

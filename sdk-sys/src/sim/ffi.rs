@@ -120,10 +120,10 @@ pub unsafe extern "C" fn NVT_SYS_GetVersion(version: *mut NVT_SYS_VERSION_S) -> 
         let mut v = NVT_SYS_VERSION_S::default();
         // A V4L2 source names itself: the model becomes the device's card name (the
         // ONVIF hardware scope and GetDeviceInformation's Model).
-        let (sdk, model) = match sim.scene {
-            super::scene::Scene::Pattern(_) => ("nvt-sim", "SIM-X1".to_string()),
-            #[allow(unreachable_patterns)]
-            _ => ("nvt-v4l2", sim.scene.name()),
+        let (sdk, model) = if sim.scene.is_pattern() {
+            ("nvt-sim", "SIM-X1".to_string())
+        } else {
+            ("nvt-v4l2", sim.scene.name())
         };
         copy_str(&mut v.sdk_name, sdk);
         copy_str(&mut v.sdk_version, env!("CARGO_PKG_VERSION"));
@@ -595,10 +595,10 @@ pub unsafe extern "C" fn NVT_FOCUS_GetInfo(vi: u32, info: *mut NVT_FOCUS_INFO_S)
 /// The simulated focus motor belongs to the simulated lens: a V4L2 device is reported as a
 /// fixed-focus lens (its focus controls are not mapped yet).
 fn focus_motor(sim: &Sim) -> Res {
-    match sim.scene {
-        super::scene::Scene::Pattern(_) => Ok(()),
-        #[allow(unreachable_patterns)]
-        _ => Err(NVT_ERR_NOT_SUPPORTED),
+    if sim.scene.is_pattern() {
+        Ok(())
+    } else {
+        Err(NVT_ERR_NOT_SUPPORTED)
     }
 }
 

@@ -35,6 +35,12 @@ pub fn derived_resolutions(width: u32, height: u32) -> Vec<(u32, u32)> {
 }
 
 impl Scene {
+    /// The simulated sensor: its lens has the simulated focus motor, its chip the simulator's
+    /// model name.
+    pub fn is_pattern(&self) -> bool {
+        matches!(self, Scene::Pattern(_))
+    }
+
     /// The sensor name NVT_VI_GetInfo reports.
     pub fn name(&self) -> String {
         match self {
@@ -98,15 +104,6 @@ impl Scene {
             Scene::Pattern(s) => Some(s.capture(s.latest_instant())),
             #[cfg(all(feature = "v4l2", target_os = "linux"))]
             Scene::Device(c) => c.latest(),
-        }
-    }
-
-    /// A device's first picture newer than number `after`, waiting up to `timeout`.
-    #[cfg(all(feature = "v4l2", target_os = "linux"))]
-    pub fn wait_newer(&self, after: u64, timeout: Duration) -> Option<Arc<Frame>> {
-        match self {
-            Scene::Pattern(_) => None,
-            Scene::Device(c) => c.wait_newer(after, timeout),
         }
     }
 

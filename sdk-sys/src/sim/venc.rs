@@ -320,8 +320,8 @@ impl Channel {
     /// due at the channel's rate, see `run_live`).
     fn run(&self) {
         #[cfg(all(feature = "v4l2", target_os = "linux"))]
-        if let Source::Scene(scene @ Scene::Device(_)) = &self.source {
-            return self.run_live(scene);
+        if let Source::Scene(Scene::Device(camera)) = &self.source {
+            return self.run_live(camera);
         }
         let mut encoder: Option<H264Encoder> = None;
         let mut scaled: Option<I420> = None;
@@ -426,13 +426,13 @@ impl Channel {
     /// takes the first frame due on its own grid of 1/fps (half a device period early is
     /// still on time), so a 25 fps device feeds a 10 fps channel every 2nd or 3rd frame
     /// with even spacing; pts is the device's capture time. While the device is away the
-    /// worker just waits; the first frame after it returns is an IDR (the encoder is
-    /// re-created), so viewers resume cleanly.
+    /// worker just waits; the first frame after it returns is an IDR, so viewers resume
+    /// cleanly.
     #[cfg(all(feature = "v4l2", target_os = "linux"))]
-    fn run_live(&self, scene: &Scene) {
+    fn run_live(&self, camera: &crate::v4l2::Camera) {
         /// How long one wait for a frame lasts, which bounds how long stop takes.
         const POLL: Duration = Duration::from_millis(100);
-        let half_device_period = 500_000 / scene.max_fps().max(1) as u64;
+        let half_device_period = 500_000 / camera.mode().fps.max(1) as u64;
         let mut encoder: Option<H264Encoder> = None;
         let mut scaled: Option<I420> = None;
         let mut generation = u64::MAX;
@@ -453,14 +453,14 @@ impl Channel {
                 due = None;
             }
             drop(s);
-            let frame = scene.wait_newer(last_number, POLL);
+            let frame = camera.wait_newer(last_number, POLL);
             s = super::lock(&self.state);
             let Some(frame) = frame else {
                 // A device away for a second: an IDR starts the stream again when it is back
-                // (a merely slow device keeps its encoder and GOP).
+                // (a merely slow device keeps its GOP).
                 idle += 1;
                 if idle as u128 * POLL.as_millis() >= 1000 {
-                    encoder = None;
+                    s.idr_requested = true;
                 }
                 continue;
             };

@@ -242,8 +242,9 @@ impl Camera {
         *lock(&self.shared.isp)
     }
 
-    /// Applies new settings (validated by the caller against `isp_range`). The device gets
-    /// only the controls that changed; if it is lost, it gets them all when it is back.
+    /// Validates and applies new settings. The device gets only the controls that changed;
+    /// if it is lost, it gets them all when it is back. A control the device refuses leaves
+    /// it as it was: the controls already written are put back.
     pub fn set_isp_attr(&self, attr: NVT_ISP_ATTR_S) -> Result<(), i32> {
         if !self.shared.map.validate(&attr) {
             return Err(NVT_ERR_INVALID_ARG);
@@ -257,6 +258,9 @@ impl Camera {
                         "{}: setting control {id:#x} to {value}: {e}",
                         self.shared.path.display()
                     ));
+                    for (id, value) in self.shared.map.writes(Some(&attr), &isp) {
+                        let _ = dev.set(id, value);
+                    }
                     return Err(NVT_ERR_HW);
                 }
             }
