@@ -102,7 +102,10 @@ fn run(channel: &EncoderChannel, stop: &AtomicBool, mut sink: FrameSink) {
             Ok(frame) => {
                 if let Some(prev) = last_seq {
                     let gap = frame.seq.wrapping_sub(prev).wrapping_sub(1);
-                    if gap != 0 && gap < u32::MAX / 2 {
+                    // A gap that ends at an IDR lost nothing a viewer needs (the frames
+                    // dropped when an encoder change restarts the stream are such a gap):
+                    // asking for another IDR would only cost a second keyframe.
+                    if gap != 0 && gap < u32::MAX / 2 && !frame.keyframe {
                         tracing::debug!(chn, gap, "the SDK dropped frames");
                         recover(&mut broken, &mut asked_since_resume);
                     }
