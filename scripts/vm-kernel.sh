@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What the VM tests (tests/vivid_vm.rs) need, installed idempotently and quietly: QEMU,
-# busybox-static (the guest's userland), cpio (the initramfs), and Debian's current kernel
-# package extracted into a cache directory of ours, with its modules.dep made by busybox's
-# depmod (the package ships none: dpkg's postinst makes it on a real install). Prints the
-# cache directory, which the tests read as NVT_VM_DIR or the same default.
+# busybox-static (the guest's userland), cpio (the initramfs), v4l-utils (v4l2-ctl, which a
+# test copies into the guest), and Debian's current kernel package extracted into a cache
+# directory of ours, with its modules.dep made by busybox's depmod (the package ships none:
+# dpkg's postinst makes it on a real install); then scripts/vm-vicodec.sh adds the virtual M2M
+# codec vicodec, which Debian's kernel lacks, built for that kernel. Prints the cache
+# directory, which the tests read as NVT_VM_DIR or the same default.
 #
 #   scripts/vm-kernel.sh          (needs root or sudo for apt-get the first time)
 #
@@ -16,7 +18,7 @@ dir=${NVT_VM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nvt-vm}
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 missing=()
-for p in qemu-system-x86 busybox-static cpio; do
+for p in qemu-system-x86 busybox-static cpio v4l-utils; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -57,4 +59,6 @@ if [ "$(cat "$dir/k/stamp" 2>/dev/null)" != "$want" ]; then
   mv "$tmp/k" "$dir/k"
   rm -rf "$tmp"
 fi
+# (A new kernel above came without vicodec: its stamp lives in k/, so this rebuilds it.)
+NVT_VM_DIR=$dir "$(dirname "${BASH_SOURCE[0]}")/vm-vicodec.sh"
 echo "$dir"
