@@ -25,7 +25,7 @@ use std::path::Path;
 use std::process::Command;
 
 use support::soap;
-use support::vm::Vm;
+use support::vm::{Extras, VICODEC, Vm};
 
 const PASSWORD: &str = "vm-Secret1";
 
@@ -81,6 +81,11 @@ struct Camera {
 
 impl Camera {
     fn boot(source: Source) -> Camera {
+        Camera::boot_with(source, &Extras::default())
+    }
+
+    /// [`Camera::boot`] with more modules and files in the guest.
+    fn boot_with(source: Source, extras: &Extras) -> Camera {
         let extra = source.args();
         let mut args = vec![
             "--state-dir",
@@ -92,10 +97,11 @@ impl Camera {
             "--no-discovery",
         ];
         args.extend(extra.iter().map(String::as_str));
-        let vm = Vm::boot(
+        let vm = Vm::boot_with(
             Path::new(support::NVT),
             &args,
             &[("NVT_ADMIN_PASSWORD", PASSWORD), ("RUST_LOG", "info")],
+            extras,
         );
         eprintln!("{source:?}: VM booted to SOAP in {:?}", vm.booted_in());
         Camera { vm }
@@ -791,6 +797,81 @@ fn a_device_that_vanishes_and_comes_back_is_ridden_out() {
     );
     // And a new viewer gets the picture at its size.
     let d = decode(&cam.rtsp_url("sub"), "tcp", 3);
+    assert_eq!((d.width, d.height), sub, "{d:?}");
+    cam.still_running();
+}
+
+/// vicodec, the kernel's virtual memory-to-memory codec (built for the VM's kernel by
+/// scripts/vm-vicodec.sh), loads multi-planar beside vivid: vivid keeps /dev/video0, vicodec's
+/// stateful encoder and decoders get the next nodes, v4l2-ctl (an extra file in the guest's
+/// /opt) sees the encoder as a multi-planar M2M device taking raw pictures and giving FWHT
+/// (no H.264), and nvt, on vivid, still streams beside it.
+#[test]
+#[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
+fn vicodec_loads_beside_vivid() {
+    let v4l2_ctl = Path::new("/usr/bin/v4l2-ctl");
+    assert!(
+        v4l2_ctl.exists(),
+        "no {}: {}",
+        v4l2_ctl.display(),
+        support::vm::FIX
+    );
+    let mut cam = Camera::boot_with(
+        Source::Vivid(VGA),
+        &Extras {
+            modules: &[VICODEC],
+            files: &[v4l2_ctl],
+        },
+    );
+    let console = cam.vm.console();
+    assert!(
+        !console.contains("vm: insmod"),
+        "a module did not load:\n{console}"
+    );
+    // Every video node: (node, major:minor, name).
+    let listing = cam.vm.guest(
+        "for d in /sys/class/video4linux/video*; do \
+         echo \"${d##*/} $(cat $d/dev) $(cat $d/name)\"; done",
+    );
+    eprintln!("video nodes:\n{listing}");
+    let nodes: Vec<(String, String, String)> = listing
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.splitn(3, ' ');
+            Some((w.next()?.into(), w.next()?.into(), w.next()?.into()))
+        })
+        .collect();
+    let node = |name: &str| {
+        nodes
+            .iter()
+            .find(|n| n.2 == name)
+            .map(|n| n.0.clone())
+            .unwrap_or_else(|| panic!("no video node named {name:?}:\n{listing}"))
+    };
+    assert_eq!(node("vivid-000-vid-cap"), "video0", "{listing}");
+    let encoder = node("stateful-encoder");
+    for name in ["stateful-decoder", "stateless-decoder"] {
+        node(name);
+    }
+    assert_eq!(nodes.len(), 4, "{listing}");
+    // The encoder as a program sees it: multi-planar M2M, raw pictures in (OUTPUT), FWHT
+    // out (CAPTURE).
+    let info = cam.vm.guest(&format!(
+        "/opt/v4l2-ctl -d /dev/{encoder} --info --list-formats-out --list-formats"
+    ));
+    eprintln!("/dev/{encoder}:\n{info}");
+    for want in [
+        "Driver name      : vicodec",
+        "Video Memory-to-Memory Multiplanar",
+        "'FWHT'",
+        "'YU12'",
+    ] {
+        assert!(info.contains(want), "no {want:?} in:\n{info}");
+    }
+    assert!(!info.contains("'H264'"), "{info}");
+    // nvt ignores an M2M device that is no H.264 encoder, and streams vivid's pictures.
+    let sub = encoder_size(&cam, "venc_sub");
+    let d = decode(&cam.rtsp_url("sub"), "tcp", 5);
     assert_eq!((d.width, d.height), sub, "{d:?}");
     cam.still_running();
 }

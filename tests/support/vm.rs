@@ -12,6 +12,11 @@
 //! stream and snapshot URIs) work unchanged from the host. RTP over UDP needs no forward: the
 //! guest sends it to 10.0.2.2, which user networking delivers to the host's loopback.
 //!
+//! A test may add modules and files ([`Vm::boot_with`], [`Extras`]): e.g. the virtual
+//! memory-to-memory codec `vicodec` ([`VICODEC`], built for this kernel by
+//! scripts/vm-vicodec.sh: Debian ships none) and a second binary under /opt, run through the
+//! guest shell ([`Vm::guest`]).
+//!
 //! The kernel, QEMU and busybox come from scripts/vm-kernel.sh (the cache directory it prints,
 //! `NVT_VM_DIR` or `${XDG_CACHE_HOME:-$HOME/.cache}/nvt-vm`).
 
@@ -25,7 +30,7 @@ use super::soap;
 
 /// The fix for a machine without what the VM needs.
 pub const FIX: &str = "run scripts/vm-kernel.sh (installs qemu-system-x86, busybox-static, \
-                       cpio and fetches the kernel)";
+                       cpio, fetches the kernel and builds vicodec for it)";
 
 /// How long from starting QEMU to the binary answering SOAP may take. Measured 19-27 s for
 /// nvt on the shared 2-core machine; generous because that machine is shared (a hang still
@@ -51,6 +56,22 @@ pub const MODULES: &[(&str, &str)] = &[
     ("virtio_pci", ""),
     ("virtio_net", ""),
 ];
+
+/// vicodec, the kernel's virtual M2M codec (an FWHT encoder and decoders, no H.264), as an
+/// extra module ([`Extras::modules`]): multi-planar, as the Raspberry Pi's bcm2835-codec
+/// encoder is. Loaded after [`MODULES`], its nodes come after vivid's /dev/video0.
+pub const VICODEC: (&str, &str) = ("vicodec", "multiplanar=1");
+
+/// What a test adds to the guest beside the binary ([`Vm::boot_with`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras<'a> {
+    /// Modules loaded after [`MODULES`], each with its parameters (e.g. [`VICODEC`]); their
+    /// dependencies come from modules.dep, like vivid's.
+    pub modules: &'a [(&'a str, &'a str)],
+    /// Files copied to /opt/NAME in the guest (NAME: the file's name), with the libraries
+    /// `ldd` lists for them, e.g. a second binary to run through [`Vm::guest`].
+    pub files: &'a [&'a Path],
+}
 
 /// The guest's address on QEMU's user network, and the host as the guest sees it.
 pub const GUEST_IP: &str = "10.0.2.15";
@@ -235,10 +256,16 @@ impl Vm {
     /// the HTTP forward. In `args`, `{http_port}` and `{rtsp_port}` stand for the forwarded
     /// ports (the binary must listen on them in the guest).
     pub fn boot(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Vm {
+        Vm::boot_with(binary, args, env, &Extras::default())
+    }
+
+    /// [`Vm::boot`] with `extras`: more modules loaded (after [`MODULES`], before the
+    /// binary starts) and files under /opt.
+    pub fn boot_with(binary: &Path, args: &[&str], env: &[(&str, &str)], extras: &Extras) -> Vm {
         let (image, tree) = kernel();
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
-        for d in ["bin", "mod", "dev", "proc", "sys", "tmp", "state"] {
+        for d in ["bin", "mod", "dev", "proc", "sys", "tmp", "state", "opt"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
 
@@ -251,9 +278,20 @@ impl Vm {
         for lib in libraries(binary).into_iter().chain(libraries(busybox)) {
             put(&root, &lib, &lib);
         }
+        for file in extras.files {
+            let name = file
+                .file_name()
+                .unwrap_or_else(|| panic!("extra file {} has no name", file.display()));
+            // (fs::copy keeps the mode: a binary stays executable.)
+            put(&root, file, &Path::new("/opt").join(name));
+            for lib in libraries(file) {
+                put(&root, &lib, &lib);
+            }
+        }
 
         let mut insmod = String::new();
-        for (path, params) in module_order(&tree, MODULES) {
+        let modules: Vec<(&str, &str)> = MODULES.iter().chain(extras.modules).copied().collect();
+        for (path, params) in module_order(&tree, &modules) {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let name = name.trim_end_matches(".xz").to_owned();
             let to = root.join("mod").join(&name);
