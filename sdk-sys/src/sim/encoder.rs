@@ -121,27 +121,161 @@ impl H264Encoder {
             .map_err(|e| format!("openh264: {e}"))?;
         let mut raw = Vec::new();
         bs.write_vec(&mut raw);
-        let nals = annexb::split(&raw);
-        let keyframe = nals.iter().any(|n| annexb::nal_type(n) == 5);
-        let mut au = EncodedAu {
-            keyframe,
-            ..Default::default()
+        Ok(assemble(&raw, &mut self.params))
+    }
+}
+
+/// One encoder's Annex B output for one picture as an access unit: the parameter sets are
+/// remembered whenever they come, and put before a key frame that lacks them, so every IDR
+/// a viewer may start at is decodable on its own.
+fn assemble(raw: &[u8], params: &mut Vec<Vec<u8>>) -> EncodedAu {
+    let nals = annexb::split(raw);
+    let keyframe = nals.iter().any(|n| annexb::nal_type(n) == 5);
+    let mut au = EncodedAu {
+        keyframe,
+        ..Default::default()
+    };
+    let has_params = nals.iter().any(|n| annexb::nal_type(n) == 7);
+    if has_params {
+        *params = nals
+            .iter()
+            .filter(|n| matches!(annexb::nal_type(n), 7 | 8))
+            .map(|n| n.to_vec())
+            .collect();
+    } else if keyframe {
+        for p in params.iter() {
+            au.push(p);
+        }
+    }
+    for n in nals {
+        au.push(n);
+    }
+    au
+}
+
+/// Whether an access unit holds a picture (a VCL NAL unit, types 1-5): some hardware
+/// encoders hand out the parameter sets alone in a buffer of their own first.
+fn has_picture(au: &EncodedAu) -> bool {
+    au.nals.iter().any(|&(_, _, t)| (1..=5).contains(&t))
+}
+
+/// H.264 from a V4L2 hardware encoder (`crate::v4l2::encoder`) configured from
+/// NVT_VENC_ATTR_S: each coded buffer is one access unit, with the picture's own pts (the
+/// driver copies the timestamp through).
+#[cfg(all(feature = "v4l2", target_os = "linux"))]
+pub struct HwH264 {
+    encoder: crate::v4l2::encoder::Encoder,
+    params: Vec<Vec<u8>>,
+}
+
+#[cfg(all(feature = "v4l2", target_os = "linux"))]
+impl HwH264 {
+    /// The encoder settings for `attr`, in the V4L2 controls' terms; the profile menu value
+    /// is the one `probe` has (constrained baseline is what "baseline" means to a camera
+    /// client, and what openh264 writes too).
+    pub fn config(
+        attr: &NVT_VENC_ATTR_S,
+        probe: &crate::v4l2::encoder::Probe,
+    ) -> crate::v4l2::encoder::Config {
+        use crate::v4l2::encoder::{RC_CBR, RC_VBR};
+        // v4l2-controls.h, enum v4l2_mpeg_video_h264_profile.
+        const CONSTRAINED_BASELINE: i32 = 1;
+        const BASELINE: i32 = 0;
+        const MAIN: i32 = 2;
+        const HIGH: i32 = 4;
+        let profile = match attr.profile {
+            NVT_H264_PROFILE_E::NVT_H264_PROFILE_MAIN => MAIN,
+            NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH => HIGH,
+            _ if probe.profiles.contains(&CONSTRAINED_BASELINE) => CONSTRAINED_BASELINE,
+            _ => BASELINE,
         };
-        let has_params = nals.iter().any(|n| annexb::nal_type(n) == 7);
-        if has_params {
-            self.params = nals
-                .iter()
-                .filter(|n| matches!(annexb::nal_type(n), 7 | 8))
-                .map(|n| n.to_vec())
-                .collect();
-        } else if keyframe {
-            for p in &self.params {
-                au.push(p);
-            }
+        let fixqp = attr.rc_mode == NVT_RC_MODE_E::NVT_RC_FIXQP;
+        crate::v4l2::encoder::Config {
+            width: attr.width,
+            height: attr.height,
+            fps: attr.fps,
+            rc_mode: match attr.rc_mode {
+                NVT_RC_MODE_E::NVT_RC_CBR => Some(RC_CBR),
+                NVT_RC_MODE_E::NVT_RC_VBR => Some(RC_VBR),
+                _ => None,
+            },
+            // VBR's bitrate_kbps is a ceiling: aim below it, as the software encoder does.
+            bitrate_bps: match attr.rc_mode {
+                NVT_RC_MODE_E::NVT_RC_VBR => Some((attr.bitrate_kbps * 800) as i32),
+                _ if fixqp => None,
+                _ => Some((attr.bitrate_kbps * 1000) as i32),
+            },
+            gop: Some(attr.gop as i32),
+            profile: Some(profile),
+            qp: fixqp.then_some(attr.qp as i32),
         }
+    }
+
+    pub fn new(
+        attr: &NVT_VENC_ATTR_S,
+        probe: &crate::v4l2::encoder::Probe,
+    ) -> Result<HwH264, String> {
+        let encoder = crate::v4l2::encoder::Encoder::open(probe, &Self::config(attr, probe))
+            .map_err(|e| format!("{}: {e}", probe.path.display()))?;
+        Ok(HwH264 {
+            encoder,
+            params: Vec::new(),
+        })
+    }
+
+    /// Whether a key frame can be asked for; if not, the caller restarts the encoder (a
+    /// stateful encoder starts with one).
+    pub fn can_force_key(&self) -> bool {
+        self.encoder.can_force_key()
+    }
+
+    /// Encodes one picture; returns the access units that came out, each with its pts.
+    pub fn encode(
+        &mut self,
+        img: &I420,
+        pts_us: u64,
+        force_idr: bool,
+    ) -> Result<Vec<(u64, EncodedAu)>, String> {
+        let coded = self
+            .encoder
+            .encode(img, pts_us, force_idr)
+            .map_err(|e| e.to_string())?;
+        Ok(coded
+            .into_iter()
+            .map(|c| (c.timestamp_us, assemble(&c.bytes, &mut self.params)))
+            .filter(|(_, au)| has_picture(au))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn annexb(nals: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
         for n in nals {
-            au.push(n);
+            out.extend_from_slice(&[0, 0, 0, 1]);
+            out.extend_from_slice(n);
         }
-        Ok(au)
+        out
+    }
+
+    #[test]
+    fn parameter_sets_alone_are_kept_for_the_next_idr() {
+        let mut params = Vec::new();
+        // A hardware encoder's first buffer: SPS and PPS only.
+        let header = assemble(&annexb(&[&[0x67, 1, 2], &[0x68, 3]]), &mut params);
+        assert!(!has_picture(&header));
+        assert_eq!(params.len(), 2);
+        // The IDR that follows without them gets them in front.
+        let idr = assemble(&annexb(&[&[0x65, 9, 9]]), &mut params);
+        assert!(idr.keyframe && has_picture(&idr));
+        let types: Vec<u8> = idr.nals.iter().map(|n| n.2).collect();
+        assert_eq!(types, [7, 8, 5]);
+        // A P picture stays as it is.
+        let p = assemble(&annexb(&[&[0x41, 7]]), &mut params);
+        assert!(!p.keyframe && has_picture(&p));
+        assert_eq!(p.nals.len(), 1);
     }
 }

@@ -256,7 +256,12 @@ pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR
         if slot.is_some() {
             return Err(NVT_ERR_BUSY);
         }
-        *slot = Some(Channel::new(attr, source, sim.clock));
+        *slot = Some(Channel::new(
+            attr,
+            source,
+            sim.clock,
+            sim.hw_encoder.clone(),
+        ));
         Ok(())
     })
 }

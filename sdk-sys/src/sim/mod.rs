@@ -73,6 +73,8 @@ pub struct Sim {
     pub clock: Clock,
     pub scene: Scene,
     pub recording: Option<Arc<Recording>>,
+    /// The board's hardware H.264 encoder (a V4L2 source only; `v4l2_encoder=`).
+    pub hw_encoder: Option<venc::HwProbe>,
     pub channels: Mutex<[Option<Arc<Channel>>; venc::MAX_CHANNELS as usize]>,
     pub motion: Arc<Motion>,
     pub focus: Mutex<Focus>,
@@ -117,12 +119,14 @@ impl Sim {
             #[cfg(not(all(feature = "v4l2", target_os = "linux")))]
             options::Source::V4l2(_) => return Err("this build has no V4L2 support".into()),
         };
+        let hw_encoder = hw_encoder(&options)?;
         let motion = Motion::start(scene.clone());
         Ok(Sim {
             options,
             clock,
             scene,
             recording,
+            hw_encoder,
             channels: Mutex::new(Default::default()),
             motion,
             focus: Mutex::new(Focus::default()),
@@ -144,6 +148,47 @@ impl Sim {
         self.scene.stop();
         lock(&self.out).clear();
     }
+}
+
+/// The hardware H.264 encoder `v4l2_encoder=` names or `auto` finds, for a V4L2 source.
+#[cfg(all(feature = "v4l2", target_os = "linux"))]
+fn hw_encoder(options: &Options) -> Result<Option<venc::HwProbe>, String> {
+    use crate::v4l2::camera::log;
+    use crate::v4l2::encoder::{H264, Probe, find};
+    use options::HwEncoder;
+    if options.source == options::Source::Pattern {
+        return Ok(None);
+    }
+    let probe = match &options.v4l2_encoder {
+        HwEncoder::Off => None,
+        HwEncoder::Auto => find(H264).into_iter().next(),
+        HwEncoder::Path(path) => Some(Probe::read(path, H264).map_err(|e| {
+            log(format_args!("v4l2_encoder: {e}"));
+            format!("v4l2_encoder: {e}")
+        })?),
+    };
+    match &probe {
+        Some(p) => log(format_args!(
+            "hardware H.264 encoder: {} ({}): profiles {:?}, bitrate {:?} bit/s, key frame \
+             interval {:?}, forced key frames {}",
+            p.card,
+            p.path.display(),
+            p.profiles,
+            p.bitrate,
+            p.gop,
+            if p.force_key { "yes" } else { "no" }
+        )),
+        None if options.v4l2_encoder == HwEncoder::Off => {}
+        None => log(format_args!(
+            "no V4L2 H.264 encoder found: H.264 in software (openh264)"
+        )),
+    }
+    Ok(probe.map(Arc::new))
+}
+
+#[cfg(not(all(feature = "v4l2", target_os = "linux")))]
+fn hw_encoder(_: &Options) -> Result<Option<venc::HwProbe>, String> {
+    Ok(None)
 }
 
 /// The running instance, or None before Init / after Exit.

@@ -17,6 +17,8 @@ pub struct Options {
     /// `v4l2-ctl --list-ctrls` shows it (e.g. `power_line_frequency`): settings no ONVIF
     /// request reaches.
     pub v4l2_ctrl: Vec<(String, i32)>,
+    /// The hardware H.264 encoder for a V4L2 source (`v4l2_encoder=`).
+    pub v4l2_encoder: HwEncoder,
     /// Annex-B H.264 file to replay on every channel instead of encoding the test pattern.
     pub replay: Option<PathBuf>,
     /// Access units per second in replay mode.
@@ -44,6 +46,18 @@ pub enum Source {
     V4l2(PathBuf),
 }
 
+/// Which H.264 encoder a V4L2 source's channels use (`v4l2_encoder=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HwEncoder {
+    /// `auto` (the default): the first V4L2 memory-to-memory H.264 encoder under /dev (the
+    /// Raspberry Pi's /dev/video11), else the software encoder.
+    Auto,
+    /// `off`: always the software encoder.
+    Off,
+    /// `/dev/videoN`: that encoder; a node that is not one fails NVT_SYS_Init.
+    Path(PathBuf),
+}
+
 /// An injected encoder fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -60,6 +74,7 @@ impl Default for Options {
             v4l2_size: None,
             v4l2_fps: None,
             v4l2_ctrl: Vec::new(),
+            v4l2_encoder: HwEncoder::Auto,
             replay: None,
             replay_fps: 25,
             motion_period_ms: 10_000,
@@ -140,6 +155,18 @@ impl Options {
                         o.v4l2_ctrl.push((name.to_string(), v));
                     }
                 }
+                "v4l2_encoder" => {
+                    o.v4l2_encoder = match value {
+                        "auto" => HwEncoder::Auto,
+                        "off" => HwEncoder::Off,
+                        path if path.starts_with('/') => HwEncoder::Path(PathBuf::from(path)),
+                        _ => {
+                            return Err(format!(
+                                "v4l2_encoder: auto, off or /dev/videoN, got {value:?}"
+                            ));
+                        }
+                    }
+                }
                 "replay" => {
                     if value.is_empty() {
                         return Err("replay: empty path".into());
@@ -182,9 +209,14 @@ impl Options {
             return Err("replay and a v4l2 source exclude each other".into());
         }
         if o.source == Source::Pattern
-            && (o.v4l2_size.is_some() || o.v4l2_fps.is_some() || !o.v4l2_ctrl.is_empty())
+            && (o.v4l2_size.is_some()
+                || o.v4l2_fps.is_some()
+                || !o.v4l2_ctrl.is_empty()
+                || o.v4l2_encoder != HwEncoder::Auto)
         {
-            return Err("v4l2_size, v4l2_fps and v4l2_ctrl need source=v4l2:...".into());
+            return Err(
+                "v4l2_size, v4l2_fps, v4l2_ctrl and v4l2_encoder need source=v4l2:...".into(),
+            );
         }
         Ok(o)
     }
@@ -249,6 +281,18 @@ mod tests {
         let o = Options::parse("source=v4l2:/dev/video0;v4l2_size=640x480;v4l2_fps=25").unwrap();
         assert_eq!(o.source, Source::V4l2(PathBuf::from("/dev/video0")));
         assert_eq!((o.v4l2_size, o.v4l2_fps), (Some((640, 480)), Some(25)));
+        assert_eq!(o.v4l2_encoder, HwEncoder::Auto);
+        for (text, want) in [
+            ("off", HwEncoder::Off),
+            ("auto", HwEncoder::Auto),
+            (
+                "/dev/video11",
+                HwEncoder::Path(PathBuf::from("/dev/video11")),
+            ),
+        ] {
+            let o = Options::parse(&format!("source=v4l2:/dev/video0;v4l2_encoder={text}"));
+            assert_eq!(o.unwrap().v4l2_encoder, want, "{text}");
+        }
         assert_eq!(
             Options::parse("source=pattern").unwrap().source,
             Source::Pattern
@@ -265,6 +309,9 @@ mod tests {
             "source=v4l2:/dev/video0;v4l2_ctrl=brightness",
             "source=v4l2:/dev/video0;v4l2_ctrl=bright ness:1",
             "source=v4l2:/dev/video0;v4l2_ctrl=brightness:x",
+            "v4l2_encoder=off",
+            "source=v4l2:/dev/video0;v4l2_encoder=video11",
+            "source=v4l2:/dev/video0;v4l2_encoder=",
         ] {
             assert!(Options::parse(bad).is_err(), "{bad} accepted");
         }

@@ -16,6 +16,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::clock::{Clock, mono_us};
+#[cfg(all(feature = "v4l2", target_os = "linux"))]
+use super::encoder::HwH264;
 use super::encoder::{EncodedAu, H264Encoder};
 use super::frame::{Frame, I420};
 use super::replay::{Recording, ReplayAu};
@@ -114,6 +116,21 @@ pub fn replay_attr(rec: &Recording, fps: u32) -> NVT_VENC_ATTR_S {
     }
 }
 
+/// A hardware encoder a channel may use (`crate::v4l2::encoder`), found at Init.
+#[cfg(all(feature = "v4l2", target_os = "linux"))]
+pub type HwProbe = Arc<crate::v4l2::encoder::Probe>;
+/// No hardware encoder exists in a build without V4L2.
+#[cfg(not(all(feature = "v4l2", target_os = "linux")))]
+pub type HwProbe = std::convert::Infallible;
+
+/// The encoder a channel runs: openh264, or the board's hardware encoder when it can do
+/// exactly what the channel's attributes ask.
+enum Backend {
+    Soft(Box<H264Encoder>),
+    #[cfg(all(feature = "v4l2", target_os = "linux"))]
+    Hw(HwH264),
+}
+
 /// Where a channel's frames come from.
 #[derive(Clone)]
 pub enum Source {
@@ -171,6 +188,7 @@ pub struct Channel {
     thread: Mutex<Option<JoinHandle<()>>>,
     source: Source,
     clock: Clock,
+    hw: Option<HwProbe>,
 }
 
 pub enum GetError {
@@ -179,7 +197,13 @@ pub enum GetError {
 }
 
 impl Channel {
-    pub fn new(attr: NVT_VENC_ATTR_S, source: Source, clock: Clock) -> Arc<Channel> {
+    /// A channel; `hw` is the board's hardware encoder, if it has one.
+    pub fn new(
+        attr: NVT_VENC_ATTR_S,
+        source: Source,
+        clock: Clock,
+        hw: Option<HwProbe>,
+    ) -> Arc<Channel> {
         Arc::new(Channel {
             state: Mutex::new(State {
                 attr,
@@ -196,6 +220,7 @@ impl Channel {
             thread: Mutex::new(None),
             source,
             clock,
+            hw,
         })
     }
 
@@ -323,7 +348,7 @@ impl Channel {
         if let Source::Scene(Scene::Device(camera)) = &self.source {
             return self.run_live(camera);
         }
-        let mut encoder: Option<H264Encoder> = None;
+        let mut encoder: Option<Backend> = None;
         let mut scaled: Option<I420> = None;
         let mut generation = u64::MAX;
         let mut fps = 1;
@@ -369,14 +394,16 @@ impl Channel {
                     }
                     let au = rec.aus[replay_pos].clone();
                     replay_pos = (replay_pos + 1) % rec.aus.len();
-                    Ok((au.keyframe, Payload::Replay(au)))
+                    Ok(vec![(t, au.keyframe, Payload::Replay(au))])
                 }
             };
             s = super::lock(&self.state);
             match produced {
                 // A frame of a configuration replaced meanwhile is not queued.
-                Ok((key, payload)) if s.generation == generation && s.running => {
-                    self.push(&mut s, t, key, payload)
+                Ok(frames) if s.generation == generation && s.running => {
+                    for (pts, key, payload) in frames {
+                        self.push(&mut s, pts, key, payload);
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -395,14 +422,16 @@ impl Channel {
         }
     }
 
+    /// Encodes one picture: the access units that came out, each with its pts (one for
+    /// openh264; a hardware encoder may hand a picture's data out with a later call).
     fn encode(
         &self,
         frame: &Frame,
         attr: &NVT_VENC_ATTR_S,
-        encoder: &mut Option<H264Encoder>,
+        encoder: &mut Option<Backend>,
         scaled: &mut Option<I420>,
         force_idr: bool,
-    ) -> Result<(bool, Payload), String> {
+    ) -> Result<Vec<(u64, bool, Payload)>, String> {
         let t = frame.pts_us;
         let (w, h) = (attr.width as usize, attr.height as usize);
         let img = if (w, h) == (frame.image.width, frame.image.height) {
@@ -415,11 +444,59 @@ impl Channel {
             scale::scale_into(&frame.image, buf);
             buf
         };
-        if encoder.is_none() {
-            *encoder = Some(H264Encoder::new(attr)?);
+        // A hardware encoder that cannot be told to make a key frame is restarted: a
+        // stateful encoder begins with one.
+        #[cfg(all(feature = "v4l2", target_os = "linux"))]
+        if force_idr && matches!(encoder, Some(Backend::Hw(hw)) if !hw.can_force_key()) {
+            *encoder = None;
         }
-        let au = encoder.as_mut().unwrap().encode(img, t, force_idr)?;
-        Ok((au.keyframe, Payload::Encoded(au)))
+        let backend = match encoder {
+            Some(b) => b,
+            None => encoder.insert(self.new_backend(attr)?),
+        };
+        let one = |au: EncodedAu| vec![(t, au.keyframe, Payload::Encoded(au))];
+        match backend {
+            Backend::Soft(e) => Ok(one(e.encode(img, t, force_idr)?)),
+            #[cfg(all(feature = "v4l2", target_os = "linux"))]
+            Backend::Hw(e) => Ok(e
+                .encode(img, t, force_idr)?
+                .into_iter()
+                .map(|(pts, au)| (pts, au.keyframe, Payload::Encoded(au)))
+                .collect()),
+        }
+    }
+
+    /// The encoder for `attr`: the hardware one if the board has one that can do exactly
+    /// this, else openh264. Says which on the log, and why not the hardware one.
+    fn new_backend(&self, attr: &NVT_VENC_ATTR_S) -> Result<Backend, String> {
+        #[cfg(all(feature = "v4l2", target_os = "linux"))]
+        if let Some(probe) = &self.hw {
+            let why = match probe.refuses(&HwH264::config(attr, probe)) {
+                Some(why) => why,
+                None => match HwH264::new(attr, probe) {
+                    Ok(hw) => {
+                        crate::v4l2::camera::log(format_args!(
+                            "{}x{}@{}: H.264 from {} ({})",
+                            attr.width,
+                            attr.height,
+                            attr.fps,
+                            probe.card,
+                            probe.path.display()
+                        ));
+                        return Ok(Backend::Hw(hw));
+                    }
+                    Err(e) => e,
+                },
+            };
+            crate::v4l2::camera::log(format_args!(
+                "{}x{}@{}: software H.264, not {}: {why}",
+                attr.width,
+                attr.height,
+                attr.fps,
+                probe.path.display()
+            ));
+        }
+        Ok(Backend::Soft(Box::new(H264Encoder::new(attr)?)))
     }
 
     /// The worker for a V4L2 device: frames arrive at the device's pace, and the channel
@@ -433,7 +510,7 @@ impl Channel {
         /// How long one wait for a frame lasts, which bounds how long stop takes.
         const POLL: Duration = Duration::from_millis(100);
         let half_device_period = 500_000 / camera.mode().fps.max(1) as u64;
-        let mut encoder: Option<H264Encoder> = None;
+        let mut encoder: Option<Backend> = None;
         let mut scaled: Option<I420> = None;
         let mut generation = u64::MAX;
         let mut last_number = 0u64;
@@ -486,8 +563,10 @@ impl Channel {
             let produced = self.encode(&frame, &attr, &mut encoder, &mut scaled, force_idr);
             s = super::lock(&self.state);
             match produced {
-                Ok((key, payload)) if s.generation == generation && s.running => {
-                    self.push(&mut s, frame.pts_us, key, payload)
+                Ok(frames) if s.generation == generation && s.running => {
+                    for (pts, key, payload) in frames {
+                        self.push(&mut s, pts, key, payload);
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {

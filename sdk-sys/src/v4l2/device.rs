@@ -58,6 +58,8 @@ pub struct Info {
     pub driver: String,
     pub card: String,
     pub bus: String,
+    /// The node's V4L2_CAP_* bits.
+    pub caps: u32,
 }
 
 /// A frame size the device offers for a format (VIDIOC_ENUM_FRAMESIZES).
@@ -105,6 +107,18 @@ pub struct Control {
     pub menu: Vec<i32>,
 }
 
+/// What VIDIOC_QUERYCTRL says about one control asked for by id (`Device::query`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub min: i32,
+    pub max: i32,
+    pub step: i32,
+    pub default: i32,
+    pub read_only: bool,
+    /// Menu entries the driver accepts, for menus only.
+    pub menu: Vec<i32>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlKind {
     Integer,
@@ -133,7 +147,7 @@ impl Control {
 /// Every struct this is used for is plain C data (integers, arrays of integers, unions of
 /// those, raw pointers), for which all-zero bytes are a valid value; the kernel's API
 /// requires reserved fields to be zero anyway.
-fn zeroed<T>() -> T {
+pub(super) fn zeroed<T>() -> T {
     // SAFETY: see above; only called with videodev2 structs (all-zero is a valid value).
     unsafe { std::mem::zeroed() }
 }
@@ -142,7 +156,7 @@ fn zeroed<T>() -> T {
 ///
 /// `T` must be the struct the request number `req` was computed from (`_IOWR('V', n, T)`):
 /// every call site below pairs them as `videodev2.h` does.
-fn ioctl<T>(fd: RawFd, req: vidioc::_IOC_TYPE, arg: &mut T) -> io::Result<()> {
+pub(super) fn ioctl<T>(fd: RawFd, req: vidioc::_IOC_TYPE, arg: &mut T) -> io::Result<()> {
     loop {
         // SAFETY: `arg` is an exclusive reference to an initialised `T`, live for the whole
         // call; the request encodes `size_of::<T>()`, so the kernel reads and writes only
@@ -158,7 +172,7 @@ fn ioctl<T>(fd: RawFd, req: vidioc::_IOC_TYPE, arg: &mut T) -> io::Result<()> {
     }
 }
 
-fn c_string(bytes: &[u8]) -> String {
+pub(super) fn c_string(bytes: &[u8]) -> String {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
@@ -177,6 +191,22 @@ impl Device {
     /// delivering never blocks a thread forever) and checks that it captures video with
     /// streaming I/O.
     pub fn open(path: &Path) -> io::Result<(Device, Info)> {
+        let (dev, info) = Device::open_node(path)?;
+        if info.caps & V4L2_CAP_VIDEO_CAPTURE == 0 || info.caps & V4L2_CAP_STREAMING == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "{} is not a video capture device with streaming I/O",
+                    path.display()
+                ),
+            ));
+        }
+        Ok((dev, info))
+    }
+
+    /// Opens any video node non-blocking and says what it is (VIDIOC_QUERYCAP), whatever
+    /// it can do: a capture device, a memory-to-memory codec (`m2m`), or something else.
+    pub fn open_node(path: &Path) -> io::Result<(Device, Info)> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -194,24 +224,16 @@ impl Device {
         } else {
             cap.capabilities
         };
-        if caps & V4L2_CAP_VIDEO_CAPTURE == 0 || caps & V4L2_CAP_STREAMING == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!(
-                    "{} is not a video capture device with streaming I/O",
-                    path.display()
-                ),
-            ));
-        }
         let info = Info {
             driver: c_string(&cap.driver),
             card: c_string(&cap.card),
             bus: c_string(&cap.bus_info),
+            caps,
         };
         Ok((dev, info))
     }
 
-    fn raw(&self) -> RawFd {
+    pub(super) fn raw(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 
@@ -221,11 +243,17 @@ impl Device {
 
     /// The pixel formats the device captures (VIDIOC_ENUM_FMT), in its order of preference.
     pub fn formats(&self) -> io::Result<Vec<FourCc>> {
+        self.formats_of(CAPTURE)
+    }
+
+    /// The pixel formats of one queue (`type_`: a V4L2_BUF_TYPE_*), e.g. the raw formats an
+    /// encoder takes on its OUTPUT queue and the coded ones it gives on CAPTURE.
+    pub fn formats_of(&self, type_: u32) -> io::Result<Vec<FourCc>> {
         let mut out = Vec::new();
         for index in 0..64 {
             let mut d: v4l2_fmtdesc = zeroed();
             d.index = index;
-            d.type_ = CAPTURE;
+            d.type_ = type_;
             match ioctl(self.raw(), vidioc::VIDIOC_ENUM_FMT, &mut d) {
                 Ok(()) => out.push(FourCc(d.pixelformat)),
                 // EINVAL ends the enumeration.
@@ -387,6 +415,34 @@ impl Device {
             });
         }
         Ok(out)
+    }
+
+    /// One control by id (VIDIOC_QUERYCTRL), None if the device lacks it or has it
+    /// disabled. Unlike `controls`, any kind: an encoder's "force key frame" is a button.
+    pub fn query(&self, id: u32) -> io::Result<Option<Query>> {
+        let mut q: v4l2_queryctrl = zeroed();
+        q.id = id;
+        match ioctl(self.raw(), vidioc::VIDIOC_QUERYCTRL, &mut q) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        if q.id != id || q.flags & V4L2_CTRL_FLAG_DISABLED != 0 {
+            return Ok(None);
+        }
+        let menu = if q.type_ == v4l2_ctrl_type_V4L2_CTRL_TYPE_MENU {
+            self.menu(q.id, q.minimum, q.maximum)?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(Query {
+            min: q.minimum,
+            max: q.maximum,
+            step: q.step.max(1),
+            default: q.default_value,
+            read_only: q.flags & V4L2_CTRL_FLAG_READ_ONLY != 0,
+            menu,
+        }))
     }
 
     /// The menu indices a driver accepts (VIDIOC_QUERYMENU fails on the holes).

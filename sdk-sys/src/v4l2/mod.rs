@@ -9,11 +9,16 @@
 //! - `convert`: YUYV / NV12 / YU12 into I420
 //! - `controls`: ISP settings onto the device's controls, with their real ranges
 //! - `camera`: the capture thread, the latest picture, recovery from a lost device
+//! - `m2m`: streaming I/O on a memory-to-memory device (two queues)
+//! - `encoder`: a stateful hardware encoder (the Pi's bcm2835-codec): finding it, what it
+//!   offers, encoding through it
 
 pub mod camera;
 pub mod controls;
 pub mod convert;
 pub mod device;
+pub mod encoder;
+pub mod m2m;
 pub mod mode;
 
 pub use camera::Camera;
