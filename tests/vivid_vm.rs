@@ -873,6 +873,10 @@ fn vicodec_loads_beside_vivid() {
     let sub = encoder_size(&cam, "venc_sub");
     let d = decode(&cam.rtsp_url("sub"), "tcp", 5);
     assert_eq!((d.width, d.height), sub, "{d:?}");
+    // What nvt made of vicodec (its log says which encoder each channel uses).
+    for line in cam.vm.console().lines().filter(|l| l.contains("encoder")) {
+        eprintln!("console: {line}");
+    }
     cam.still_running();
 }
 
