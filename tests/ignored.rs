@@ -4,7 +4,8 @@
 //! - `#[ignore = "needs root: ..."]`: scripts/test-all runs them as root
 //!   (`--run-ignored only -E 'not test(/_child$/) and not binary(vivid_vm)'`);
 //! - `#[ignore = "needs the vivid VM: ..."]`, in tests/vivid_vm.rs only: scripts/test-all's
-//!   "vm tests" stage runs them (`--run-ignored only -E 'binary(vivid_vm)'`) after installing
+//!   "vm tests" stage runs them
+//!   (`--run-ignored only -E 'binary(vivid_vm) and not test(/_child$/)'`) after installing
 //!   QEMU and the kernel (scripts/vm-kernel.sh);
 //! - child-process entry points, named `*_child`, `#[ignore = "child process of PARENT"]`,
 //!   where PARENT is a test of the same file that runs them.
@@ -180,7 +181,7 @@ fn test_all_runs_each_kind_of_ignored_test_in_its_stage() {
     );
     let vm = stage("vm tests");
     assert!(
-        vm.contains("--run-ignored only -E 'binary(vivid_vm)'"),
+        vm.contains("--run-ignored only -E 'binary(vivid_vm) and not test(/_child$/)'"),
         "{vm}"
     );
     assert!(vm.contains("scripts/vm-kernel.sh"), "{vm}");

@@ -9,7 +9,7 @@
 //! ```sh
 //! scripts/vm-kernel.sh     # once: qemu-system-x86, busybox-static, cpio, Debian's kernel
 //! cargo nextest run --workspace --locked --no-fail-fast --profile ci \
-//!   --run-ignored only -E 'binary(vivid_vm)'
+//!   --run-ignored only -E 'binary(vivid_vm) and not test(/_child$/)'
 //! ```
 //!
 //! A VM boots in ~20 s and runs everything ~5-10x slower than the host (software emulation),
@@ -805,7 +805,9 @@ fn a_device_that_vanishes_and_comes_back_is_ridden_out() {
 /// scripts/vm-vicodec.sh), loads multi-planar beside vivid: vivid keeps /dev/video0, vicodec's
 /// stateful encoder and decoders get the next nodes, v4l2-ctl (an extra file in the guest's
 /// /opt) sees the encoder as a multi-planar M2M device taking raw pictures and giving FWHT
-/// (no H.264), and nvt, on vivid, still streams beside it.
+/// (no H.264), and nvt, on vivid, finds no H.264 encoder there and streams in software. Then
+/// sdk-sys's M2M encoder (the code that drives the Raspberry Pi's bcm2835-codec) encodes
+/// through vicodec's, in this test binary run in the guest (`vicodec_encoder_child`).
 #[test]
 #[ignore = "needs the vivid VM: scripts/test-all stage \"vm tests\" runs it"]
 fn vicodec_loads_beside_vivid() {
@@ -816,11 +818,12 @@ fn vicodec_loads_beside_vivid() {
         v4l2_ctl.display(),
         support::vm::FIX
     );
+    let me = std::env::current_exe().unwrap();
     let mut cam = Camera::boot_with(
         Source::Vivid(VGA),
         &Extras {
             modules: &[VICODEC],
-            files: &[v4l2_ctl],
+            files: &[v4l2_ctl, &me],
         },
     );
     let console = cam.vm.console();
@@ -877,6 +880,44 @@ fn vicodec_loads_beside_vivid() {
     for line in cam.vm.console().lines().filter(|l| l.contains("encoder")) {
         eprintln!("console: {line}");
     }
+    let console = cam.vm.console();
+    assert!(
+        console.contains("no V4L2 H.264 encoder found: H.264 in software"),
+        "{console}"
+    );
+    cam.still_running();
+
+    // The M2M encoder itself, against vicodec's, in the guest.
+    let name = me.file_name().unwrap().to_string_lossy();
+    let child = "vicodec_encoder_child";
+    let out = cam.vm.guest(&format!(
+        "/opt/{name} --ignored --exact {child} --nocapture --test-threads 1; echo EXIT=$?"
+    ));
+    eprintln!("{out}");
+    assert!(
+        out.contains("EXIT=0"),
+        "the child failed in the guest:\n{out}"
+    );
+    let line = out
+        .lines()
+        // (after the harness's "test vicodec_encoder_child ... " on the same line)
+        .find_map(|l| l.split_once("M2M {").map(|(_, json)| format!("{{{json}")))
+        .unwrap_or_else(|| panic!("no M2M line:\n{out}"));
+    let m: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(m["frames"], 20, "{m}");
+
+    // Told to encode on vicodec's node, a second nvt refuses to start, and says why.
+    let out = cam.vm.guest(&format!(
+        "NVT_ADMIN_PASSWORD=second-admin-pw timeout 60 /bin/target --state-dir /tmp/second \
+         --http-port 18080 --rtsp-port 18554 --no-discovery --source v4l2:/dev/video0 \
+         --sdk-options v4l2_encoder=/dev/{encoder}; echo EXIT=$?"
+    ));
+    eprintln!("{out}");
+    assert!(!out.contains("EXIT=0") && out.contains("EXIT="), "{out}");
+    let why =
+        format!("v4l2_encoder: /dev/{encoder}: not a H264 encoder: vicodec does not produce H264");
+    assert!(out.contains(&why), "no {why:?} in:\n{out}");
+    // nvt, beside it all along, still answers.
     cam.still_running();
 }
 
@@ -891,4 +932,148 @@ fn wait_for_console(cam: &Camera, text: &str, secs: u64) {
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+}
+
+// ---- The V4L2 M2M encoder against vicodec (run inside the guest) ----
+
+/// `V4L2_FWHT_FL_I_FRAME` (v4l2-controls.h: BIT(10)): the flag vicodec's encoder sets in a
+/// coded frame's header for an intra frame.
+const FWHT_I_FRAME: u32 = 1 << 10;
+
+/// One FWHT frame's header fields: (magic ok, width, height, flags). struct fwht_cframe_hdr
+/// (codec-fwht.h): magic1, magic2, then big-endian version, width, height, flags, ...
+fn fwht_header(b: &[u8]) -> (bool, u32, u32, u32) {
+    let be = |at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    let magic = b[..8] == [0x4f, 0x4f, 0x4f, 0x4f, 0xff, 0xff, 0xff, 0xff];
+    (magic, be(12), be(16), be(20))
+}
+
+/// A picture that moves from one frame to the next (a diagonal gradient shifted by `k`).
+fn moving_picture(width: usize, height: usize, k: usize) -> sdk_sys::sim::frame::I420 {
+    let mut img = sdk_sys::sim::frame::I420::new(width, height);
+    let (y, u, v) = img.planes_mut();
+    for row in 0..height {
+        for col in 0..width {
+            y[row * width + col] = ((row + col + 4 * k) % 256) as u8;
+        }
+    }
+    u.fill(100);
+    v.fill(150);
+    img
+}
+
+/// Runs inside the guest (see `vicodec_loads_beside_vivid`): the M2M encoder of sdk-sys,
+/// the code that drives the Raspberry Pi's bcm2835-codec, against vicodec's stateful
+/// encoder. Prints one `M2M {json}` line with what it measured.
+#[test]
+#[ignore = "child process of vicodec_loads_beside_vivid"]
+fn vicodec_encoder_child() {
+    use sdk_sys::v4l2::encoder::{Config, Encoder, FWHT, H264, Probe, find};
+    let encoders = find(FWHT);
+    let probe = encoders
+        .first()
+        .expect("vicodec's FWHT encoder under /dev")
+        .clone();
+    assert!(probe.card.contains("vicodec"), "{probe:?}");
+    // What the daemon's `v4l2_encoder=auto` looks for, it does not find here: vicodec makes
+    // no H.264, so nvt stays on openh264.
+    assert!(find(H264).is_empty(), "an H.264 encoder in the VM?");
+    let not_h264 = Probe::read(&probe.path, H264).unwrap_err().to_string();
+    assert!(not_h264.contains("does not produce H264"), "{not_h264}");
+    // vicodec's controls: GOP_SIZE 1..16 only (no bitrate, profile or forced key frame).
+    assert_eq!(probe.gop, Some((1, 16)), "{probe:?}");
+    assert!(!probe.force_key && probe.bitrate.is_none() && probe.profiles.is_empty());
+
+    let (w, h, gop, frames) = (640usize, 480usize, 5, 20u64);
+    let config = Config {
+        width: w as u32,
+        height: h as u32,
+        fps: 10,
+        rc_mode: None,
+        bitrate_bps: None,
+        gop: Some(gop),
+        profile: None,
+        qp: None,
+    };
+    // A setting the encoder has no control for is refused, not ignored.
+    let refused = Encoder::open(
+        &probe,
+        &Config {
+            bitrate_bps: Some(1_000_000),
+            ..config
+        },
+    );
+    assert!(refused.is_err(), "a bitrate on an encoder without one");
+
+    let mut enc = Encoder::open(&probe, &config).expect("open vicodec's encoder");
+    let mut coded = Vec::new();
+    let mut encode_ms = Vec::new();
+    for k in 0..frames {
+        let img = moving_picture(w, h, k as usize);
+        let t = std::time::Instant::now();
+        coded.extend(
+            enc.encode(&img, 1_000_000 + k * 100_000, false)
+                .expect("encode"),
+        );
+        encode_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    coded.extend(enc.finish(2000).expect("finish"));
+    assert_eq!(coded.len() as u64, frames, "one coded frame per picture");
+    let stamps: Vec<u64> = coded.iter().map(|c| c.timestamp_us).collect();
+    let want: Vec<u64> = (0..frames).map(|k| 1_000_000 + k * 100_000).collect();
+    assert_eq!(stamps, want, "timestamps copied through, in order");
+    let mut intra = Vec::new();
+    for (i, c) in coded.iter().enumerate() {
+        let (magic, cw, ch, flags) = fwht_header(&c.bytes);
+        assert!(
+            magic && (cw, ch) == (w as u32, h as u32),
+            "frame {i}: {magic} {cw}x{ch}"
+        );
+        if flags & FWHT_I_FRAME != 0 {
+            intra.push(i);
+        }
+    }
+    assert_eq!(
+        intra,
+        [0, 5, 10, 15],
+        "a key frame every {gop} pictures (GOP_SIZE applied)"
+    );
+    let sizes: Vec<usize> = coded.iter().map(|c| c.bytes.len()).collect();
+
+    // The encoder vanishes mid-stream (its driver unbound, as a crashed or removed codec):
+    // encoding fails, promptly, instead of hanging; and a new encoder opens once it is back.
+    let unbind = "/sys/bus/platform/drivers/vicodec/unbind";
+    std::fs::write(unbind, "vicodec.0").expect("unbind vicodec");
+    let t = std::time::Instant::now();
+    let gone = enc.encode(&moving_picture(w, h, 99), 9_000_000, false);
+    let failed_in_ms = t.elapsed().as_millis();
+    assert!(gone.is_err(), "encoding on an unbound codec: {gone:?}");
+    assert!(failed_in_ms < 2000, "failed after {failed_in_ms} ms");
+    drop(enc);
+    std::fs::write("/sys/bus/platform/drivers/vicodec/bind", "vicodec.0").expect("bind");
+    let probe = (0..50)
+        .find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            find(FWHT).into_iter().next()
+        })
+        .expect("vicodec back after bind");
+    let mut enc = Encoder::open(&probe, &config).expect("reopen after bind");
+    let mut again = enc
+        .encode(&moving_picture(w, h, 0), 20_000_000, false)
+        .expect("encode");
+    again.extend(enc.finish(2000).expect("finish"));
+    assert_eq!(again.len(), 1, "a frame after the codec came back");
+
+    encode_ms.sort_by(f64::total_cmp);
+    println!(
+        "M2M {}",
+        serde_json::json!({
+            "node": probe.path, "card": probe.card, "frames": coded.len(),
+            "intra": intra, "bytes": sizes,
+            "encode_ms_median": encode_ms[encode_ms.len() / 2],
+            "encode_ms_max": encode_ms[encode_ms.len() - 1],
+            "unbound_error_after_ms": failed_in_ms,
+            "unbound_error": gone.unwrap_err().to_string(),
+        })
+    );
 }

@@ -97,6 +97,9 @@ impl Sim {
             Some(path) => Some(Arc::new(Recording::load(path, options.replay_fps)?)),
             None => None,
         };
+        // Checked before the camera is opened: a wrong encoder is a configuration error,
+        // whatever the camera's state.
+        let hw_encoder = hw_encoder(&options)?;
         let clock = Clock::start();
         let scene = match &options.source {
             options::Source::Pattern => Scene::Pattern(Arc::new(Sensor::new(
@@ -119,7 +122,6 @@ impl Sim {
             #[cfg(not(all(feature = "v4l2", target_os = "linux")))]
             options::Source::V4l2(_) => return Err("this build has no V4L2 support".into()),
         };
-        let hw_encoder = hw_encoder(&options)?;
         let motion = Motion::start(scene.clone());
         Ok(Sim {
             options,
