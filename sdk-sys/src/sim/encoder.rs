@@ -261,6 +261,77 @@ mod tests {
         out
     }
 
+    /// The attributes the daemon sets, in the hardware encoder's control terms
+    /// (bcm2835-codec's menus and ranges, as its driver declares them).
+    #[cfg(all(feature = "v4l2", target_os = "linux"))]
+    #[test]
+    fn attributes_become_the_hardware_encoders_controls() {
+        use crate::v4l2::device::Sizes;
+        use crate::v4l2::encoder::{H264, Probe, RC_CBR, RC_VBR};
+        let probe = Probe {
+            path: "/dev/video11".into(),
+            card: "bcm2835-codec-encode".into(),
+            coded: H264,
+            sizes: Some(Sizes::Range {
+                min: (32, 32),
+                max: (1920, 1920),
+                step: (2, 2),
+            }),
+            profiles: vec![0, 1, 2, 4],
+            rc_modes: vec![RC_VBR, RC_CBR],
+            bitrate: Some((25_000, 25_000_000)),
+            gop: Some((0, 2_147_483_647)),
+            qp: Some((0, 51)),
+            force_key: true,
+        };
+        let attr = NVT_VENC_ATTR_S {
+            vi: 0,
+            codec: NVT_CODEC_E::NVT_CODEC_H264,
+            width: 1280,
+            height: 720,
+            fps: 25,
+            rc_mode: NVT_RC_MODE_E::NVT_RC_CBR,
+            bitrate_kbps: 2000,
+            gop: 50,
+            profile: NVT_H264_PROFILE_E::NVT_H264_PROFILE_HIGH,
+            qp: 26,
+        };
+        let c = HwH264::config(&attr, &probe);
+        assert_eq!((c.width, c.height, c.fps), (1280, 720, 25));
+        assert_eq!((c.rc_mode, c.bitrate_bps), (Some(RC_CBR), Some(2_000_000)));
+        assert_eq!((c.gop, c.profile, c.qp), (Some(50), Some(4), None));
+        assert_eq!(probe.refuses(&c), None);
+        // VBR aims at 4/5 of the ceiling, as openh264 does.
+        let vbr = NVT_VENC_ATTR_S {
+            rc_mode: NVT_RC_MODE_E::NVT_RC_VBR,
+            ..attr
+        };
+        let c = HwH264::config(&vbr, &probe);
+        assert_eq!((c.rc_mode, c.bitrate_bps), (Some(RC_VBR), Some(1_600_000)));
+        // FIXQP pins the QP and sets no bitrate.
+        let fixqp = NVT_VENC_ATTR_S {
+            rc_mode: NVT_RC_MODE_E::NVT_RC_FIXQP,
+            ..attr
+        };
+        let c = HwH264::config(&fixqp, &probe);
+        assert_eq!((c.rc_mode, c.bitrate_bps, c.qp), (None, None, Some(26)));
+        assert_eq!(probe.refuses(&c), None);
+        // Baseline is constrained baseline where offered, plain baseline where not.
+        let baseline = NVT_VENC_ATTR_S {
+            profile: NVT_H264_PROFILE_E::NVT_H264_PROFILE_BASELINE,
+            ..attr
+        };
+        assert_eq!(HwH264::config(&baseline, &probe).profile, Some(1));
+        let old = Probe {
+            profiles: vec![0, 2, 4],
+            ..probe.clone()
+        };
+        assert_eq!(HwH264::config(&baseline, &old).profile, Some(0));
+        // An encoder without a QP control cannot pin one: that channel stays in software.
+        let no_qp = Probe { qp: None, ..probe };
+        assert!(no_qp.refuses(&HwH264::config(&fixqp, &no_qp)).is_some());
+    }
+
     #[test]
     fn parameter_sets_alone_are_kept_for_the_next_idr() {
         let mut params = Vec::new();
