@@ -291,6 +291,35 @@ fn bad_sdk_options_are_a_clear_startup_error() {
         "{:?}",
         nvt.seen
     );
+    // And which option is wrong.
+    assert!(
+        nvt.seen.iter().any(
+            |l| matches!(l, Line::Err(s) if s.contains("board options: unknown board option \"no_such_key\""))
+        ),
+        "{:?}",
+        nvt.seen
+    );
+}
+
+/// A board option given twice (here once in --sdk-options and once by --source) is an error
+/// that names it, not a silent choice of one of them.
+#[test]
+fn a_board_option_given_twice_is_a_clear_startup_error() {
+    let state = temp_state();
+    let mut nvt = Daemon::start(
+        state.path(),
+        &["--sdk-options", "source=pattern", "--source", "pattern"],
+        &[("NVT_ADMIN_PASSWORD", "pw-long1")],
+    );
+    let status = nvt.wait_exit(START);
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        nvt.seen
+            .iter()
+            .any(|l| matches!(l, Line::Err(s) if s.contains("board options: source given twice"))),
+        "{:?}",
+        nvt.seen
+    );
 }
 
 /// A SIGTERM that arrives while the daemon is still starting (here: right after it logged

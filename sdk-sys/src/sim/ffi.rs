@@ -87,7 +87,12 @@ pub unsafe extern "C" fn NVT_SYS_Init(config: *const NVT_SYS_CONFIG_S) -> i32 {
             let s = unsafe { CStr::from_ptr(cfg.board_options) };
             s.to_str().map_err(|_| NVT_ERR_INVALID_ARG)?.to_string()
         };
-        let options = super::options::Options::parse(&opts).map_err(|_| NVT_ERR_INVALID_ARG)?;
+        // The reason goes to stderr, where a user who mistyped an option looks: the contract
+        // has only the error code.
+        let options = super::options::Options::parse(&opts).map_err(|e| {
+            eprintln!("nvt-sdk: board options: {e}");
+            NVT_ERR_INVALID_ARG
+        })?;
         // A capture device that cannot be opened or used is a hardware fault (the reason is
         // on stderr); anything else wrong with the options an invalid argument.
         let device = options.source != super::options::Source::Pattern;

@@ -98,9 +98,11 @@ fn parse_u32(key: &str, value: &str, min: u32, max: u32) -> Result<u32, String> 
 }
 
 impl Options {
-    /// Parses `k=v;k=v`. Empty pairs (e.g. a trailing `;`) are allowed.
+    /// Parses `k=v;k=v`. Empty pairs (e.g. a trailing `;`) are allowed. A key given twice
+    /// is an error (which one was meant?), except `v4l2_ctrl`, whose lists add up.
     pub fn parse(s: &str) -> Result<Options, String> {
         let mut o = Options::default();
+        let mut seen = std::collections::HashSet::new();
         for pair in s.split(';') {
             let pair = pair.trim();
             if pair.is_empty() {
@@ -110,6 +112,9 @@ impl Options {
                 .split_once('=')
                 .ok_or_else(|| format!("{pair:?}: expected key=value"))?;
             let (key, value) = (key.trim(), value.trim());
+            if key != "v4l2_ctrl" && !seen.insert(key) {
+                return Err(format!("{key} given twice"));
+            }
             match key {
                 "source" => {
                     o.source = if value == "pattern" {
@@ -282,6 +287,9 @@ mod tests {
         assert_eq!(o.source, Source::V4l2(PathBuf::from("/dev/video0")));
         assert_eq!((o.v4l2_size, o.v4l2_fps), (Some((640, 480)), Some(25)));
         assert_eq!(o.v4l2_encoder, HwEncoder::Auto);
+        // Control lists add up (the only key that may come twice).
+        let o = Options::parse("source=v4l2:/dev/video0;v4l2_ctrl=a:1;v4l2_ctrl=b:2").unwrap();
+        assert_eq!(o.v4l2_ctrl, [("a".to_string(), 1), ("b".to_string(), 2)]);
         for (text, want) in [
             ("off", HwEncoder::Off),
             ("auto", HwEncoder::Auto),
@@ -312,6 +320,8 @@ mod tests {
             "v4l2_encoder=off",
             "source=v4l2:/dev/video0;v4l2_encoder=video11",
             "source=v4l2:/dev/video0;v4l2_encoder=",
+            "source=v4l2:/dev/video0;source=pattern",
+            "source=v4l2:/dev/video0;v4l2_fps=10;v4l2_fps=25",
         ] {
             assert!(Options::parse(bad).is_err(), "{bad} accepted");
         }
