@@ -9,6 +9,7 @@
 //! - `scale`: I420 scaler; `encoder`: openh264; `venc`: channels, workers and queues
 //! - `annexb` + `sps` + `replay`: replaying a recorded H.264 file
 //! - `snapshot`: JPEG; `motion`: motion detection; `focus`: the focus motor
+//! - `head`: the mechanics of one axis of a motorised pan/tilt/zoom head
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
@@ -20,6 +21,7 @@ pub mod ffi;
 pub mod focus;
 pub mod font;
 pub mod frame;
+pub mod head;
 pub mod isp;
 pub mod motion;
 pub mod options;
