@@ -2,7 +2,7 @@
  * nvt_sdk.h - the camera SoC SDK contract of nvt.
  *
  * This header is written the way SoC vendors write theirs (HiSilicon MPI, Ingenic IMP):
- * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS),
+ * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS, PTZ),
  * every call returning an NVT_ERR code. nvt talks to the camera only through these calls.
  * The simulated SoC in sdk-sys implements them on a PC; a vendor port implements them over
  * the vendor's own SDK (see sdk-sys/README.md).
@@ -18,7 +18,7 @@
  *
  * Versioning: NVT_SDK_API_VERSION changes when this contract changes incompatibly;
  * NVT_SYS_Init fails with NVT_ERR_VERSION if the caller was built against another one.
- * Version 2 added NVT_ISP_RANGE_S.levels.
+ * Version 2 added NVT_ISP_RANGE_S.levels; version 3 the PTZ block.
  */
 #ifndef NVT_SDK_H
 #define NVT_SDK_H
@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define NVT_SDK_API_VERSION 2
+#define NVT_SDK_API_VERSION 3
 
 /* ------------------------------------------------------------------------------------ */
 /* Error codes. Every call returns NVT_OK (0) or one of these negative values.           */
@@ -298,6 +298,68 @@ int32_t NVT_FOCUS_MoveRelative(uint32_t vi, int32_t distance, int32_t speed);
 int32_t NVT_FOCUS_MoveContinuous(uint32_t vi, int32_t speed);
 int32_t NVT_FOCUS_Stop(uint32_t vi);
 int32_t NVT_FOCUS_GetStatus(uint32_t vi, NVT_FOCUS_STATUS_S *status);
+
+/* ------------------------------------------------------------------------------------ */
+/* PTZ: motorised pan/tilt head and zoom lens, per video source                         */
+/* ------------------------------------------------------------------------------------ */
+/* Units: pan and tilt in hundredths of a degree (pan positive to the right, tilt positive
+ * up, 0/0 the mechanical centre), zoom as magnification in hundredths (100 = 1x, the
+ * widest view); speeds in those units per second. Moves return at once; the head moves in
+ * the background, accelerating and braking as its mechanics allow, and GetStatus tells
+ * where it is. Presets and the configurable home position are nvt's (kept in its settings,
+ * reached with MoveAbsolute); `home` below is only the factory default. */
+#define NVT_PTZ_MOVE_ABSOLUTE   (1u << 0)
+#define NVT_PTZ_MOVE_RELATIVE   (1u << 1)
+#define NVT_PTZ_MOVE_CONTINUOUS (1u << 2)
+
+/* Which members of an NVT_PTZ_VECTOR_S a call applies to; the other axes carry on with
+ * what they were doing. */
+#define NVT_PTZ_AXES_PAN_TILT   (1u << 0)
+#define NVT_PTZ_AXES_ZOOM       (1u << 1)
+
+typedef enum {
+    NVT_PTZ_IDLE = 0,
+    NVT_PTZ_MOVING = 1,
+    NVT_PTZ_UNKNOWN = 2,
+} NVT_PTZ_STATE_E;
+
+typedef struct {
+    int32_t pan;
+    int32_t tilt;
+    int32_t zoom;
+} NVT_PTZ_VECTOR_S;
+
+typedef struct {
+    uint32_t supported;        /* 0: no head; every other PTZ call is NOT_SUPPORTED     */
+    uint32_t moves;            /* NVT_PTZ_MOVE_* bits the head can do                   */
+    uint32_t axes;             /* NVT_PTZ_AXES_* bits it has (a fixed lens: no ZOOM)    */
+    NVT_PTZ_VECTOR_S min;      /* position range of each axis it has                   */
+    NVT_PTZ_VECTOR_S max;
+    NVT_PTZ_VECTOR_S speed_max;/* > 0 for each axis it has                              */
+    NVT_PTZ_VECTOR_S home;     /* factory home position, inside min..max                */
+    int32_t hfov;              /* field of view at zoom 100, hundredths of a degree:    */
+    int32_t vfov;              /* nvt turns moves "by a fraction of the view" into angles */
+} NVT_PTZ_INFO_S;
+
+typedef struct {
+    NVT_PTZ_VECTOR_S position;
+    NVT_PTZ_STATE_E pan_tilt;  /* MOVING while either of pan and tilt moves             */
+    NVT_PTZ_STATE_E zoom;
+    int32_t error;             /* NVT_OK, or the error that stopped the last move        */
+} NVT_PTZ_STATUS_S;
+
+int32_t NVT_PTZ_GetInfo(uint32_t vi, NVT_PTZ_INFO_S *info);
+/* speed: per axis, 1..speed_max. A position outside min..max is NVT_ERR_INVALID_ARG. */
+int32_t NVT_PTZ_MoveAbsolute(uint32_t vi, const NVT_PTZ_VECTOR_S *position,
+                             const NVT_PTZ_VECTOR_S *speed, uint32_t axes);
+/* A move past an end stops there (ONVIF: "along the border of valid positions"). */
+int32_t NVT_PTZ_MoveRelative(uint32_t vi, const NVT_PTZ_VECTOR_S *distance,
+                             const NVT_PTZ_VECTOR_S *speed, uint32_t axes);
+/* Signed velocity per axis, -speed_max..speed_max: moves until Stop, another move on that
+ * axis, or an end stop. A velocity of 0 on an axis stops it. */
+int32_t NVT_PTZ_MoveContinuous(uint32_t vi, const NVT_PTZ_VECTOR_S *velocity, uint32_t axes);
+int32_t NVT_PTZ_Stop(uint32_t vi, uint32_t axes);
+int32_t NVT_PTZ_GetStatus(uint32_t vi, NVT_PTZ_STATUS_S *status);
 
 #ifdef __cplusplus
 }

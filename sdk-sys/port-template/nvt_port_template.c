@@ -19,6 +19,8 @@
  *   NVT_JPEG_Snap     -> a JPEG VENC channel bound to a VPSS output
  *   NVT_MD_*          -> IVE/MD or the vendor's motion-detection module
  *   NVT_FOCUS_*       -> the lens driver (often a GPIO/PWM stepper)
+ *   NVT_PTZ_*         -> the pan/tilt motor controller (often Pelco-D over a UART) and the
+ *                        zoom lens driver
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -424,4 +426,67 @@ int32_t NVT_FOCUS_GetStatus(uint32_t vi, NVT_FOCUS_STATUS_S *status)
     memset(status, 0, sizeof(*status));
     status->state = NVT_FOCUS_UNKNOWN;
     return NVT_OK;
+}
+
+/* ---- PTZ --------------------------------------------------------------------------- */
+
+int32_t NVT_PTZ_GetInfo(uint32_t vi, NVT_PTZ_INFO_S *info)
+{
+    int32_t rc = check_vi(vi);
+    if (rc != NVT_OK)
+        return rc;
+    if (info == NULL)
+        return NVT_ERR_INVALID_ARG;
+    /* No motorised head: report supported = 0 (then every other PTZ call is
+     * NOT_SUPPORTED). A head: its ranges in 1/100 degree, zoom in 1/100 x, top speeds,
+     * factory home and the field of view at 1x (see nvt_sdk.h). PORT */
+    memset(info, 0, sizeof(*info));
+    info->supported = 0;
+    return NVT_OK;
+}
+
+int32_t NVT_PTZ_MoveAbsolute(uint32_t vi, const NVT_PTZ_VECTOR_S *position,
+                             const NVT_PTZ_VECTOR_S *speed, uint32_t axes)
+{
+    int32_t rc = check_vi(vi);
+    (void)position;
+    (void)speed;
+    (void)axes;
+    return rc != NVT_OK ? rc : NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+int32_t NVT_PTZ_MoveRelative(uint32_t vi, const NVT_PTZ_VECTOR_S *distance,
+                             const NVT_PTZ_VECTOR_S *speed, uint32_t axes)
+{
+    int32_t rc = check_vi(vi);
+    (void)distance;
+    (void)speed;
+    (void)axes;
+    return rc != NVT_OK ? rc : NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+int32_t NVT_PTZ_MoveContinuous(uint32_t vi, const NVT_PTZ_VECTOR_S *velocity, uint32_t axes)
+{
+    int32_t rc = check_vi(vi);
+    (void)velocity;
+    (void)axes;
+    return rc != NVT_OK ? rc : NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+int32_t NVT_PTZ_Stop(uint32_t vi, uint32_t axes)
+{
+    int32_t rc = check_vi(vi);
+    (void)axes;
+    return rc != NVT_OK ? rc : NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+int32_t NVT_PTZ_GetStatus(uint32_t vi, NVT_PTZ_STATUS_S *status)
+{
+    int32_t rc = check_vi(vi);
+    if (rc != NVT_OK)
+        return rc;
+    if (status == NULL)
+        return NVT_ERR_INVALID_ARG;
+    (void)status;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT */
 }

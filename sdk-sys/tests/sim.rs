@@ -779,6 +779,94 @@ fn focus_moves_in_the_background() {
     }
 }
 
+fn ptz_status() -> NVT_PTZ_STATUS_S {
+    let mut s = NVT_PTZ_STATUS_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_PTZ_GetStatus(0, &mut s) }, 0);
+    s
+}
+
+fn ptz(pan: i32, tilt: i32, zoom: i32) -> NVT_PTZ_VECTOR_S {
+    NVT_PTZ_VECTOR_S { pan, tilt, zoom }
+}
+
+/// Waits (up to 10 s) for the head to stand still, and returns its status then.
+fn ptz_settled() -> NVT_PTZ_STATUS_S {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = ptz_status();
+        if s.pan_tilt == NVT_PTZ_STATE_E::NVT_PTZ_IDLE && s.zoom == NVT_PTZ_STATE_E::NVT_PTZ_IDLE {
+            return s;
+        }
+        assert!(std::time::Instant::now() < deadline, "still moving: {s:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_ptz_head_moves_in_the_background_through_the_c_abi() {
+    let _sdk = init("");
+    let mut info = NVT_PTZ_INFO_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_PTZ_GetInfo(0, &mut info) }, 0);
+    assert_eq!(info.supported, 1);
+    assert_eq!(info.axes, NVT_PTZ_AXES_PAN_TILT | NVT_PTZ_AXES_ZOOM);
+    assert_eq!(
+        (info.min, info.max),
+        (ptz(-17_000, -4_500, 100), ptz(17_000, 4_500, 1_000))
+    );
+    assert_eq!(info.home, ptz(0, 0, 100));
+    assert_eq!(ptz_settled().position, info.home);
+    let all = NVT_PTZ_AXES_PAN_TILT | NVT_PTZ_AXES_ZOOM;
+    // An absolute move is seen in progress, then done at the target.
+    // SAFETY: valid pointers to live structs.
+    let rc = unsafe { NVT_PTZ_MoveAbsolute(0, &ptz(4_500, 1_000, 300), &info.speed_max, all) };
+    assert_eq!(rc, 0);
+    let s = ptz_status();
+    assert_eq!(s.pan_tilt, NVT_PTZ_STATE_E::NVT_PTZ_MOVING, "{s:?}");
+    assert_eq!(ptz_settled().position, ptz(4_500, 1_000, 300));
+    // Relative, past the end: stops at the end stop.
+    // SAFETY: valid pointers to live structs.
+    let rc = unsafe { NVT_PTZ_MoveRelative(0, &ptz(-90_000, 0, 0), &info.speed_max, all) };
+    assert_eq!(rc, 0);
+    assert_eq!(ptz_settled().position, ptz(-17_000, 1_000, 300));
+    // Continuous zoom in, then Stop: it halts between the ends.
+    // SAFETY: valid pointer to a live struct.
+    let rc = unsafe { NVT_PTZ_MoveContinuous(0, &ptz(0, 0, 200), NVT_PTZ_AXES_ZOOM) };
+    assert_eq!(rc, 0);
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: plain integer arguments.
+    assert_eq!(unsafe { NVT_PTZ_Stop(0, NVT_PTZ_AXES_ZOOM) }, 0);
+    let z = ptz_settled().position.zoom;
+    assert!(z > 300 && z < 1_000, "{z}");
+    // Refused: a target out of range, a speed of 0, no axes, a NULL, another source.
+    // SAFETY: valid pointers to live structs, or NULL where NULL is the point.
+    unsafe {
+        let fast = info.speed_max;
+        assert_eq!(
+            NVT_PTZ_MoveAbsolute(0, &ptz(0, 5_000, 100), &fast, all),
+            NVT_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            NVT_PTZ_MoveAbsolute(0, &ptz(0, 0, 100), &ptz(0, 1, 1), all),
+            NVT_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            NVT_PTZ_MoveAbsolute(0, &ptz(0, 0, 100), &fast, 0),
+            NVT_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            NVT_PTZ_MoveAbsolute(0, std::ptr::null(), &fast, all),
+            NVT_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            NVT_PTZ_MoveContinuous(0, &ptz(0, 0, 501), all),
+            NVT_ERR_INVALID_ARG
+        );
+        assert_eq!(NVT_PTZ_Stop(1, all), NVT_ERR_UNKNOWN_CHN);
+    }
+}
+
 fn replay_file() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/testsrc2-640x360-baseline.h264")

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::clock::mono_us;
 use super::venc::{self, Channel, Source};
-use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, lock, motion};
+use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, lock, motion, ptz};
 use crate::*;
 
 type Res = Result<(), i32>;
@@ -703,6 +703,127 @@ pub unsafe extern "C" fn NVT_FOCUS_GetStatus(vi: u32, status: *mut NVT_FOCUS_STA
     })
 }
 
+// ---- PTZ ------------------------------------------------------------------------------
+
+/// The simulated head belongs to the simulated scene: a V4L2 device has none (its pan/tilt
+/// controls, where a webcam has them, are not mapped).
+fn ptz_head(sim: &Sim) -> Res {
+    if sim.scene.is_pattern() {
+        Ok(())
+    } else {
+        Err(NVT_ERR_NOT_SUPPORTED)
+    }
+}
+
+/// A refused move is NVT_ERR_INVALID_ARG: the contract has no room for the reason (nvt
+/// checks a request against NVT_PTZ_GetInfo before it calls, and says why to its client).
+fn refused(_: ptz::Refused) -> i32 {
+    NVT_ERR_INVALID_ARG
+}
+
+/// # Safety
+/// `info` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_PTZ_GetInfo(vi: u32, info: *mut NVT_PTZ_INFO_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let i = if ptz_head(&sim).is_ok() {
+            ptz::info()
+        } else {
+            NVT_PTZ_INFO_S::default()
+        };
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(info, i) }
+    })
+}
+
+/// # Safety
+/// `position` and `speed` must be NULL or valid for reads.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_PTZ_MoveAbsolute(
+    vi: u32,
+    position: *const NVT_PTZ_VECTOR_S,
+    speed: *const NVT_PTZ_VECTOR_S,
+    axes: u32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        ptz_head(&sim)?;
+        // SAFETY: the caller passes NULL or valid structs.
+        let (to, speed) = unsafe { (read_in(position)?, read_in(speed)?) };
+        lock(&sim.ptz)
+            .move_absolute(&to, &speed, axes, mono_us())
+            .map_err(refused)
+    })
+}
+
+/// # Safety
+/// `distance` and `speed` must be NULL or valid for reads.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_PTZ_MoveRelative(
+    vi: u32,
+    distance: *const NVT_PTZ_VECTOR_S,
+    speed: *const NVT_PTZ_VECTOR_S,
+    axes: u32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        ptz_head(&sim)?;
+        // SAFETY: the caller passes NULL or valid structs.
+        let (by, speed) = unsafe { (read_in(distance)?, read_in(speed)?) };
+        lock(&sim.ptz)
+            .move_relative(&by, &speed, axes, mono_us())
+            .map_err(refused)
+    })
+}
+
+/// # Safety
+/// `velocity` must be NULL or valid for reads.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_PTZ_MoveContinuous(
+    vi: u32,
+    velocity: *const NVT_PTZ_VECTOR_S,
+    axes: u32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        ptz_head(&sim)?;
+        // SAFETY: the caller passes NULL or a valid struct.
+        let velocity = unsafe { read_in(velocity)? };
+        lock(&sim.ptz)
+            .move_continuous(&velocity, axes, mono_us())
+            .map_err(refused)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_PTZ_Stop(vi: u32, axes: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        ptz_head(&sim)?;
+        lock(&sim.ptz).stop(axes, mono_us()).map_err(refused)
+    })
+}
+
+/// # Safety
+/// `status` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_PTZ_GetStatus(vi: u32, status: *mut NVT_PTZ_STATUS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        ptz_head(&sim)?;
+        let s = lock(&sim.ptz).status(mono_us());
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(status, s) }
+    })
+}
+
 /// Compile-time proof that every export has exactly the type of its bindgen declaration
 /// (the daemon calls the declarations; a mismatch would be undefined behaviour).
 #[allow(dead_code)]
@@ -739,6 +860,12 @@ const _: () = {
         NVT_FOCUS_MoveContinuous,
         NVT_FOCUS_Stop,
         NVT_FOCUS_GetStatus,
+        NVT_PTZ_GetInfo,
+        NVT_PTZ_MoveAbsolute,
+        NVT_PTZ_MoveRelative,
+        NVT_PTZ_MoveContinuous,
+        NVT_PTZ_Stop,
+        NVT_PTZ_GetStatus,
     );
 };
 

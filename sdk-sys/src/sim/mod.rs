@@ -9,7 +9,7 @@
 //! - `scale`: I420 scaler; `encoder`: openh264; `venc`: channels, workers and queues
 //! - `annexb` + `sps` + `replay`: replaying a recorded H.264 file
 //! - `snapshot`: JPEG; `motion`: motion detection; `focus`: the focus motor
-//! - `head`: the mechanics of one axis of a motorised pan/tilt/zoom head
+//! - `head`: the mechanics of one axis of a motorised pan/tilt/zoom head; `ptz`: the head
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
@@ -26,6 +26,7 @@ pub mod isp;
 pub mod motion;
 pub mod options;
 pub mod pattern;
+pub mod ptz;
 pub mod replay;
 pub mod scale;
 pub mod scene;
@@ -80,6 +81,8 @@ pub struct Sim {
     pub channels: Mutex<[Option<Arc<Channel>>; venc::MAX_CHANNELS as usize]>,
     pub motion: Arc<Motion>,
     pub focus: Mutex<Focus>,
+    /// The PTZ head (the pattern's only: a V4L2 device has none).
+    pub ptz: Mutex<ptz::Head>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
     pub pending_snap: Mutex<Option<PendingSnap>>,
@@ -134,6 +137,7 @@ impl Sim {
             channels: Mutex::new(Default::default()),
             motion,
             focus: Mutex::new(Focus::default()),
+            ptz: Mutex::new(ptz::Head::new(clock::mono_us())),
             out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })
