@@ -463,6 +463,59 @@ fn focus_moves_then_settles() {
     );
 }
 
+/// The PTZ head through the daemon's safe wrapper: what it offers, a move seen MOVING then
+/// IDLE at its target, a zoom-only move leaving pan and tilt alone, a refusal as an error.
+#[test]
+fn ptz_head_moves_then_settles_through_the_wrapper() {
+    use nvt::sdk::{Axes, PtzState, PtzVector};
+    let (_g, sdk) = sdk("");
+    let info = sdk.ptz_info(0).unwrap();
+    assert!(info.supported && info.absolute && info.relative && info.continuous);
+    assert_eq!(info.axes, Axes::ALL);
+    assert!(info.hfov > 0 && info.vfov > 0);
+    let settled = || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = sdk.ptz_status(0).unwrap();
+            if s.pan_tilt == PtzState::Idle && s.zoom == PtzState::Idle {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "never settled: {s:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert_eq!(settled().position, info.home);
+    let to = PtzVector {
+        pan: info.max.pan / 2,
+        tilt: info.min.tilt / 2,
+        zoom: info.home.zoom,
+    };
+    sdk.ptz_move_absolute(0, to, info.speed_max, Axes::ALL)
+        .unwrap();
+    assert_eq!(sdk.ptz_status(0).unwrap().pan_tilt, PtzState::Moving);
+    assert_eq!(settled().position, to);
+    let zoom_only = Axes {
+        pan_tilt: false,
+        zoom: true,
+    };
+    let by = PtzVector {
+        pan: 1_000,
+        tilt: 1_000,
+        zoom: 100,
+    };
+    sdk.ptz_move_relative(0, by, info.speed_max, zoom_only)
+        .unwrap();
+    let s = settled();
+    assert_eq!((s.position.pan, s.position.tilt), (to.pan, to.tilt));
+    assert_eq!(s.position.zoom, info.home.zoom + 100);
+    let past = PtzVector {
+        pan: info.max.pan + 1,
+        ..to
+    };
+    let e = sdk.ptz_move_absolute(0, past, info.speed_max, Axes::ALL);
+    assert_eq!(e.unwrap_err().code, ErrorCode::InvalidArg);
+}
+
 #[test]
 fn sdk_is_one_per_process_and_reinitialises_after_exit() {
     let (_g, sdk) = sdk("");

@@ -14,6 +14,7 @@ mod error;
 mod focus;
 mod isp;
 mod motion;
+mod ptz;
 mod venc;
 
 use std::ffi::{CStr, CString, c_char};
@@ -29,6 +30,7 @@ pub use focus::{FocusInfo, FocusState};
 pub(crate) use isp::Levels;
 pub(crate) use isp::Range;
 pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange};
+pub use ptz::{Axes, PtzInfo, PtzState, PtzStatus, PtzVector};
 pub use venc::{Codec, EncoderAttr, EncoderCaps, EncoderChannel, H264Profile, RateControl};
 
 /// Identity and size of the camera, as the SDK reports it.
