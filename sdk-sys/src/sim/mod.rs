@@ -4,7 +4,8 @@
 //!
 //! - `ffi`: the exported C functions (argument checks, panics caught at the boundary)
 //! - `options`: board options; `clock`: time base; `frame`: the I420 buffer
-//! - `pattern` + `font`: the test scene; `isp`: image settings; `sensor`: captures on demand
+//! - `pattern` + `font`: the test scene; `panorama`: the wider world around it that the
+//!   PTZ head's view frames; `isp`: image settings; `sensor`: captures on demand
 //! - `scene`: where pictures come from (the sensor, or a V4L2 device: `crate::v4l2`)
 //! - `scale`: I420 scaler; `encoder`: openh264; `venc`: channels, workers and queues
 //! - `annexb` + `sps` + `replay`: replaying a recorded H.264 file
@@ -25,6 +26,7 @@ pub mod head;
 pub mod isp;
 pub mod motion;
 pub mod options;
+pub mod panorama;
 pub mod pattern;
 pub mod ptz;
 pub mod replay;
@@ -81,8 +83,9 @@ pub struct Sim {
     pub channels: Mutex<[Option<Arc<Channel>>; venc::MAX_CHANNELS as usize]>,
     pub motion: Arc<Motion>,
     pub focus: Mutex<Focus>,
-    /// The PTZ head (the pattern's only: a V4L2 device has none).
-    pub ptz: Mutex<ptz::Head>,
+    /// The PTZ head (the pattern's only: a V4L2 device has none); the sensor renders its
+    /// view.
+    pub ptz: Arc<Mutex<ptz::Head>>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
     pub pending_snap: Mutex<Option<PendingSnap>>,
@@ -106,12 +109,12 @@ impl Sim {
         // whatever the camera's state.
         let hw_encoder = hw_encoder(&options)?;
         let clock = Clock::start();
+        let head = Arc::new(Mutex::new(ptz::Head::new(clock::mono_us())));
         let scene = match &options.source {
-            options::Source::Pattern => Scene::Pattern(Arc::new(Sensor::new(
-                clock,
-                options.motion_period_ms,
-                options.motion_on_ms,
-            ))),
+            options::Source::Pattern => Scene::Pattern(Arc::new(
+                Sensor::new(clock, options.motion_period_ms, options.motion_on_ms)
+                    .with_head(head.clone()),
+            )),
             #[cfg(all(feature = "v4l2", target_os = "linux"))]
             options::Source::V4l2(path) => {
                 let want = crate::v4l2::mode::Want {
@@ -137,7 +140,7 @@ impl Sim {
             channels: Mutex::new(Default::default()),
             motion,
             focus: Mutex::new(Focus::default()),
-            ptz: Mutex::new(ptz::Head::new(clock::mono_us())),
+            ptz: head,
             out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })

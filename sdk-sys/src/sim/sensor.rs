@@ -8,6 +8,16 @@
 //!
 //! ISP settings are compiled into lookup tables on NVT_ISP_SetAttr and applied to every
 //! frame rendered after that (the cache is keyed by ISP generation too).
+//!
+//! The PTZ head (`with_head`) decides the view: a frame shows the world (`panorama.rs`) as
+//! the head frames it at the capture instant, read once, when the instant is rendered. The
+//! cache is keyed by instant (and ISP generation) only, not by view: the view is a function
+//! of the instant, and reading it once per render means that every consumer of an instant
+//! sees the same picture, even if the head has moved on (or been advanced by a GetStatus)
+//! by the time a later consumer asks. Consumers ask for instants that have come (they sleep
+//! until them), so the view is the head's position at that instant; one rendered late (a
+//! worker catching up) shows the head's latest position, which is at most that lateness
+//! away. The head is never advanced past the present: a move commanded now starts now.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -16,7 +26,9 @@ use std::time::Instant;
 use super::clock::{Clock, format_utc};
 use super::frame::{Frame, I420};
 use super::isp::{self, Luts};
+use super::panorama::View;
 use super::pattern::{self, Pattern};
+use super::ptz::Head;
 use crate::*;
 
 pub const NAME: &str = "sim";
@@ -49,6 +61,11 @@ pub struct Sensor {
     pattern: Pattern,
     isp: Mutex<IspState>,
     cache: Mutex<VecDeque<Cached>>,
+    /// Scratch for the pattern tile when the head looks away from home (locked under
+    /// `cache`).
+    tile: Mutex<Option<I420>>,
+    /// The PTZ head whose view the pictures show (none: always at home).
+    head: Option<Arc<Mutex<Head>>>,
     stats: Mutex<RenderStats>,
 }
 
@@ -66,7 +83,27 @@ impl Sensor {
                 generation: 0,
             }),
             cache: Mutex::new(VecDeque::with_capacity(CACHE + 1)),
+            tile: Mutex::new(None),
+            head: None,
             stats: Mutex::new(RenderStats::default()),
+        }
+    }
+
+    /// The sensor on the PTZ head `head` (shared with the FFI that moves it): pictures show
+    /// its view at their capture instant.
+    pub fn with_head(mut self, head: Arc<Mutex<Head>>) -> Sensor {
+        self.head = Some(head);
+        self
+    }
+
+    /// The view at the capture instant `mono` (never advancing the head past now).
+    fn view(&self, mono: u64) -> View {
+        match &self.head {
+            Some(h) => {
+                let (pan, tilt, zoom) = super::lock(h).view(mono.min(super::clock::mono_us()));
+                View { pan, tilt, zoom }
+            }
+            None => View::HOME,
         }
     }
 
@@ -128,8 +165,23 @@ impl Sensor {
         let utc = self.clock.utc_at(mono);
         let number = since * MAX_FPS as u64 / 1_000_000;
         let object = pattern::object_x(since, self.period_us, self.on_us);
-        self.pattern
-            .render(&mut image, since, &format_utc(utc), number, object);
+        let view = self.view(mono);
+        if view.is_home() {
+            self.pattern
+                .render(&mut image, since, &format_utc(utc), number, object);
+        } else {
+            let mut tile = super::lock(&self.tile);
+            let tile = tile.get_or_insert_with(|| I420::new(pattern::WIDTH, pattern::HEIGHT));
+            self.pattern.render_view(
+                &mut image,
+                tile,
+                since,
+                &format_utc(utc),
+                number,
+                object,
+                view,
+            );
+        }
         luts.apply(&mut image);
         {
             let mut st = super::lock(&self.stats);
@@ -160,5 +212,53 @@ impl Sensor {
         } else {
             t
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::clock::mono_us;
+    use super::super::panorama::LANDMARKS;
+    use super::super::ptz::{self, Head};
+    use super::*;
+
+    const PAN_90: NVT_PTZ_VECTOR_S = NVT_PTZ_VECTOR_S {
+        pan: 9_000,
+        tilt: 0,
+        zoom: 100,
+    };
+
+    #[test]
+    fn pictures_follow_the_head_and_an_instant_keeps_its_view() {
+        let clock = Clock::start();
+        let plain = Sensor::new(clock, 10_000, 4_000);
+        let head = Arc::new(Mutex::new(Head::new(mono_us())));
+        let sensor = Sensor::new(clock, 10_000, 4_000).with_head(head.clone());
+        let t0 = clock.tick(MAX_FPS, 0);
+        // At home: exactly the picture of a sensor without a head.
+        let home = sensor.capture(t0);
+        assert_eq!(home.image, plain.capture(t0).image);
+        // The head starts panning: an instant already rendered keeps its picture...
+        super::super::lock(&head)
+            .move_absolute(&PAN_90, &ptz::SPEED_MAX, ptz::PAN_TILT, mono_us())
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(Arc::ptr_eq(&home, &sensor.capture(t0)));
+        // ...and a later one shows the head on its way (1.2 degrees = 25 pixels after 0.1 s).
+        let t1 = sensor.latest_instant();
+        assert!(t1 > t0);
+        assert_ne!(sensor.capture(t1).image, plain.capture(t1).image);
+
+        // A head that set off for pan +90 at boot (CLOCK_MONOTONIC 0) has long arrived: the
+        // square landmark there fills the picture's centre.
+        let far = Arc::new(Mutex::new(Head::new(0)));
+        super::super::lock(&far)
+            .move_absolute(&PAN_90, &ptz::SPEED_MAX, ptz::PAN_TILT, 0)
+            .unwrap();
+        let sensor = Sensor::new(clock, 10_000, 4_000).with_head(far);
+        let frame = sensor.capture(t0);
+        let square = LANDMARKS.iter().find(|l| l.pan == 90).unwrap();
+        let centre = 360 * pattern::WIDTH + 640;
+        assert_eq!(frame.image.y()[centre], square.yuv[0]);
     }
 }
