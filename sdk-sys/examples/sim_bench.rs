@@ -1,4 +1,5 @@
-//! Measures the simulated SoC: render cost per 1280x720 frame, scaling, H.264 encode rate,
+//! Measures the simulated SoC: render cost per 1280x720 frame (at the PTZ head's home and
+//! looking elsewhere), scaling, H.264 encode rate,
 //! JPEG snapshot time, and the CPU the SDK burns when idle with and without motion
 //! detection. Run with `cargo run -p sdk-sys --example sim_bench` (sdk-sys and its
 //! dependencies are built at opt-level 3 even in the dev profile) or with `--release`.
@@ -8,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use sdk_sys::sim::clock::{Clock, mono_us};
 use sdk_sys::sim::encoder::H264Encoder;
+use sdk_sys::sim::frame::I420;
+use sdk_sys::sim::panorama::View;
+use sdk_sys::sim::pattern::{self, Pattern};
 use sdk_sys::sim::{scale, sensor::Sensor, snapshot};
 use sdk_sys::*;
 
@@ -36,6 +40,38 @@ fn main() {
         st.total_ns as f64 / st.frames as f64 / 1e6,
         st.frames
     );
+    // The PTZ head's view: the pattern alone (home), or resampled into the panorama.
+    let pat = Pattern::new();
+    let (mut out, mut tile) = (
+        I420::new(pattern::WIDTH, pattern::HEIGHT),
+        I420::new(pattern::WIDTH, pattern::HEIGHT),
+    );
+    for (label, pan, tilt, zoom) in [
+        ("home (the pattern, no resampling)", 0.0, 0.0, 1.0),
+        (
+            "pan 12.34 tilt -5 (part pattern, part panorama)",
+            12.34,
+            -5.0,
+            1.0,
+        ),
+        ("pan 90 (panorama only)", 90.0, 0.0, 1.0),
+        ("pan 5 tilt 2 zoom 2.5x (pattern magnified)", 5.0, 2.0, 2.5),
+        ("zoom 10x on home", 0.0, 0.0, 10.0),
+    ] {
+        let view = View { pan, tilt, zoom };
+        let t = Instant::now();
+        for k in 0..n {
+            let obj = pattern::object_x(k * 40_000, 10_000_000, 4_000_000);
+            let clock_text = "2026-01-01 00:00:00.000";
+            pat.render_view(&mut out, &mut tile, k * 40_000, clock_text, k, obj, view);
+            std::hint::black_box(&out);
+        }
+        println!(
+            "render 1280x720 {label}: {:.2} ms/frame",
+            t.elapsed().as_secs_f64() * 1e3 / n as f64
+        );
+    }
+
     let mut isp = sensor.isp_attr();
     isp.brightness = 70;
     isp.contrast = 60;

@@ -867,6 +867,87 @@ fn the_ptz_head_moves_in_the_background_through_the_c_abi() {
     }
 }
 
+/// Mean Y, U, V of a snapshot's block `xs` x `ys` (in the 640x360 snapshot's pixels, even).
+fn snap_block(name: &str, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>) -> [f64; 3] {
+    let (w, h, yuv) = decode_jpeg(name, &snap(640, 360, 90));
+    assert_eq!((w, h), (640, 360));
+    let (y, u, v) = (
+        &yuv[..w * h],
+        &yuv[w * h..][..w * h / 4],
+        &yuv[w * h * 5 / 4..],
+    );
+    let luma: Vec<u8> = ys
+        .clone()
+        .flat_map(|r| y[r * w..][xs.clone()].to_vec())
+        .collect();
+    let (cx, cy) = (xs.start / 2..xs.end / 2, ys.start / 2..ys.end / 2);
+    let chroma = |p: &[u8]| -> Vec<u8> {
+        cy.clone()
+            .flat_map(|r| p[r * w / 2..][cx.clone()].to_vec())
+            .collect()
+    };
+    [mean(&luma), mean(&chroma(u)), mean(&chroma(v))]
+}
+
+/// Whether a block's mean is the colour `want` (as the simulator draws it); ffmpeg takes the
+/// JPEG for full range and converts it to limited range, so the expectation is converted too.
+fn near(got: [f64; 3], want: [u8; 3]) -> bool {
+    let y = 16.0 + want[0] as f64 * 219.0 / 255.0;
+    let c = |v: u8| 128.0 + (v as f64 - 128.0) * 224.0 / 255.0;
+    let want = [y, c(want[1]), c(want[2])];
+    let ok = got.iter().zip(want).all(|(g, w)| (g - w).abs() < 6.0);
+    if !ok {
+        eprintln!("got {got:?}, want {want:?}");
+    }
+    ok
+}
+
+#[test]
+fn the_picture_follows_the_ptz_head() {
+    let _sdk = init("");
+    let mut info = NVT_PTZ_INFO_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_PTZ_GetInfo(0, &mut info) }, 0);
+    // Just right of the centre, and the clock band's right part (free at home).
+    let (cx, cy) = (330..340, 174..186);
+    let (bx, by) = (300..628, 10..24);
+    // At home: the pattern, its magenta bar right of the centre, no position text (the
+    // band is luma 32, 43 once ffmpeg has converted the range).
+    let magenta = [84, 184, 198];
+    assert!(near(
+        snap_block("home.jpg", cx.clone(), cy.clone()),
+        magenta
+    ));
+    let band_home = snap_block("home-band.jpg", bx.clone(), by.clone())[0];
+    assert!(band_home < 50.0, "{band_home}");
+    // Pan to +90: the yellow square landmark there fills the centre; the position shows.
+    // SAFETY: valid pointers to live structs.
+    let rc = unsafe {
+        NVT_PTZ_MoveAbsolute(
+            0,
+            &ptz(9_000, 0, 100),
+            &info.speed_max,
+            NVT_PTZ_AXES_PAN_TILT,
+        )
+    };
+    assert_eq!(rc, 0);
+    assert_eq!(ptz_settled().position, ptz(9_000, 0, 100));
+    // The latest 25 fps instant is then after the arrival.
+    std::thread::sleep(Duration::from_millis(100));
+    let got = snap_block("pan90.jpg", cx.clone(), cy.clone());
+    assert!(near(got, [210, 16, 146]), "{got:?}");
+    let band_moved = snap_block("pan90-band.jpg", bx.clone(), by.clone())[0];
+    assert!(band_moved > band_home + 20.0, "{band_home} -> {band_moved}");
+    // Back home: the pattern again.
+    // SAFETY: valid pointers to live structs.
+    let rc = unsafe { NVT_PTZ_MoveAbsolute(0, &info.home, &info.speed_max, NVT_PTZ_AXES_PAN_TILT) };
+    assert_eq!(rc, 0);
+    assert_eq!(ptz_settled().position, info.home);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(near(snap_block("home2.jpg", cx, cy), magenta));
+    assert!(snap_block("home2-band.jpg", bx, by)[0] < 50.0);
+}
+
 fn replay_file() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/testsrc2-640x360-baseline.h264")
