@@ -274,52 +274,42 @@ fn a_corrupt_settings_file_stops_startup_and_is_kept() {
     );
 }
 
+/// Starts nvt with `args` on a fresh state dir, expects it to fail to start (exit 1), and
+/// returns its stderr lines.
+fn startup_error(args: &[&str]) -> Vec<String> {
+    let state = temp_state();
+    let mut nvt = Daemon::start(state.path(), args, &[("NVT_ADMIN_PASSWORD", "pw-long1")]);
+    let status = nvt.wait_exit(START);
+    assert_eq!(status.code(), Some(1), "{:?}", nvt.seen);
+    nvt.seen
+        .iter()
+        .filter_map(|l| match l {
+            Line::Err(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn bad_sdk_options_are_a_clear_startup_error() {
-    let state = temp_state();
-    let mut nvt = Daemon::start(
-        state.path(),
-        &["--sdk-options", "no_such_key=1"],
-        &[("NVT_ADMIN_PASSWORD", "pw-long1")],
-    );
-    let status = nvt.wait_exit(START);
-    assert_eq!(status.code(), Some(1));
+    let err = startup_error(&["--sdk-options", "no_such_key=1"]);
     assert!(
-        nvt.seen
-            .iter()
-            .any(|l| matches!(l, Line::Err(s) if s.contains("initialising the camera SDK"))),
-        "{:?}",
-        nvt.seen
+        err.iter()
+            .any(|s| s.contains("initialising the camera SDK")),
+        "{err:?}"
     );
     // And which option is wrong.
-    assert!(
-        nvt.seen.iter().any(
-            |l| matches!(l, Line::Err(s) if s.contains("board options: unknown board option \"no_such_key\""))
-        ),
-        "{:?}",
-        nvt.seen
-    );
+    let why = "board options: unknown board option \"no_such_key\"";
+    assert!(err.iter().any(|s| s.contains(why)), "{err:?}");
 }
 
 /// A board option given twice (here once in --sdk-options and once by --source) is an error
 /// that names it, not a silent choice of one of them.
 #[test]
 fn a_board_option_given_twice_is_a_clear_startup_error() {
-    let state = temp_state();
-    let mut nvt = Daemon::start(
-        state.path(),
-        &["--sdk-options", "source=pattern", "--source", "pattern"],
-        &[("NVT_ADMIN_PASSWORD", "pw-long1")],
-    );
-    let status = nvt.wait_exit(START);
-    assert_eq!(status.code(), Some(1));
-    assert!(
-        nvt.seen
-            .iter()
-            .any(|l| matches!(l, Line::Err(s) if s.contains("board options: source given twice"))),
-        "{:?}",
-        nvt.seen
-    );
+    let err = startup_error(&["--sdk-options", "source=pattern", "--source", "pattern"]);
+    let why = "board options: source given twice";
+    assert!(err.iter().any(|s| s.contains(why)), "{err:?}");
 }
 
 /// A SIGTERM that arrives while the daemon is still starting (here: right after it logged

@@ -266,24 +266,8 @@ mod tests {
     #[cfg(all(feature = "v4l2", target_os = "linux"))]
     #[test]
     fn attributes_become_the_hardware_encoders_controls() {
-        use crate::v4l2::device::Sizes;
-        use crate::v4l2::encoder::{H264, Probe, RC_CBR, RC_VBR};
-        let probe = Probe {
-            path: "/dev/video11".into(),
-            card: "bcm2835-codec-encode".into(),
-            coded: H264,
-            sizes: Some(Sizes::Range {
-                min: (32, 32),
-                max: (1920, 1920),
-                step: (2, 2),
-            }),
-            profiles: vec![0, 1, 2, 4],
-            rc_modes: vec![RC_VBR, RC_CBR],
-            bitrate: Some((25_000, 25_000_000)),
-            gop: Some((0, 2_147_483_647)),
-            qp: Some((0, 51)),
-            force_key: true,
-        };
+        use crate::v4l2::encoder::{Probe, RC_CBR, RC_VBR, bcm2835_probe};
+        let probe = bcm2835_probe();
         let attr = NVT_VENC_ATTR_S {
             vi: 0,
             codec: NVT_CODEC_E::NVT_CODEC_H264,

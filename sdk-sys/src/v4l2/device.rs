@@ -461,6 +461,40 @@ impl Device {
         Ok(out)
     }
 
+    /// Waits up to `timeout_ms` for `events` (POLLIN: a buffer to dequeue from a capture
+    /// queue; POLLOUT: from an output queue); Ok(false) on timeout or a signal. A vanished
+    /// device (USB unplug, driver unbound) reports POLLERR forever: that is an error, never a
+    /// wait that does not end.
+    pub fn wait(&self, events: libc::c_short, timeout_ms: i32) -> io::Result<bool> {
+        let mut pfd = libc::pollfd {
+            fd: self.raw(),
+            events,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, live for the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(e)
+            };
+        }
+        if n == 0 {
+            return Ok(false);
+        }
+        if pfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
+            && pfd.revents & events == 0
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                format!("{}: device error (poll)", self.path.display()),
+            ));
+        }
+        Ok(pfd.revents & events != 0)
+    }
+
     /// A control's current value (VIDIOC_G_CTRL).
     pub fn get(&self, id: u32) -> io::Result<i32> {
         let mut c = v4l2_control { id, value: 0 };
@@ -577,32 +611,8 @@ impl<'d> Stream<'d> {
         timeout_ms: i32,
         f: impl FnOnce(&[u8], Meta) -> R,
     ) -> io::Result<Option<R>> {
-        let mut pfd = libc::pollfd {
-            fd: self.dev.raw(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, live for the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
-        if n == 0 {
+        if !self.dev.wait(libc::POLLIN, timeout_ms)? {
             return Ok(None);
-        }
-        if pfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
-            && pfd.revents & libc::POLLIN == 0
-        {
-            // A vanished device (USB unplug, driver unbound) reports POLLERR forever.
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                format!("{}: device error (poll)", self.dev.path.display()),
-            ));
         }
         let mut b = self.desc(0);
         match ioctl(self.dev.raw(), vidioc::VIDIOC_DQBUF, &mut b) {

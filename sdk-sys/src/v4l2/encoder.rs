@@ -375,27 +375,34 @@ fn write_yu12(img: &I420, f: &PlaneFormat, buf: &mut [u8]) -> usize {
     need
 }
 
+/// What the Raspberry Pi's bcm2835-codec encoder declares (its driver's sizes, menus and
+/// ranges): the fixture of the tests that map attributes onto an encoder's controls.
+#[cfg(test)]
+pub(crate) fn bcm2835_probe() -> Probe {
+    Probe {
+        path: "/dev/video11".into(),
+        card: "bcm2835-codec-encode".into(),
+        coded: H264,
+        sizes: Some(Sizes::Range {
+            min: (32, 32),
+            max: (1920, 1920),
+            step: (2, 2),
+        }),
+        profiles: vec![0, 1, 2, 4],
+        rc_modes: vec![RC_VBR, RC_CBR],
+        bitrate: Some((25_000, 25_000_000)),
+        gop: Some((0, 2_147_483_647)),
+        qp: Some((0, 51)),
+        force_key: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn probe() -> Probe {
-        Probe {
-            path: "/dev/video11".into(),
-            card: "bcm2835-codec-encode".into(),
-            coded: H264,
-            sizes: Some(Sizes::Range {
-                min: (32, 32),
-                max: (1920, 1920),
-                step: (2, 2),
-            }),
-            profiles: vec![0, 1, 2, 4],
-            rc_modes: vec![RC_VBR, RC_CBR],
-            bitrate: Some((25_000, 25_000_000)),
-            gop: Some((0, 2_147_483_647)),
-            qp: Some((0, 51)),
-            force_key: true,
-        }
+        bcm2835_probe()
     }
 
     fn config() -> Config {

@@ -212,7 +212,7 @@ impl Streams {
     ) -> io::Result<bool> {
         self.reclaim_outputs()?;
         if self.output.free.is_empty() {
-            if !self.poll(libc::POLLOUT, timeout_ms)? {
+            if !self.dev.wait(libc::POLLOUT, timeout_ms)? {
                 return Ok(false);
             }
             self.reclaim_outputs()?;
@@ -261,7 +261,7 @@ impl Streams {
     /// The next coded buffer, waiting up to `timeout_ms` (0: only what is ready). The
     /// buffer goes back to the driver once its bytes are copied.
     pub fn next_coded(&mut self, timeout_ms: i32) -> io::Result<Option<Coded>> {
-        if !self.poll(libc::POLLIN, timeout_ms)? {
+        if !self.dev.wait(libc::POLLIN, timeout_ms)? {
             return Ok(None);
         }
         let mut plane: v4l2_plane = zeroed();
@@ -292,38 +292,6 @@ impl Streams {
         };
         self.queue_capture(index)?;
         Ok(Some(coded))
-    }
-
-    /// Waits for `events` on the device; Ok(false) on timeout. A vanished device (driver
-    /// unbound, hardware gone) is an error, not a wait that never ends.
-    fn poll(&self, events: libc::c_short, timeout_ms: i32) -> io::Result<bool> {
-        let mut pfd = libc::pollfd {
-            fd: self.dev.raw(),
-            events,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, live for the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Ok(false)
-            } else {
-                Err(e)
-            };
-        }
-        if n == 0 {
-            return Ok(false);
-        }
-        if pfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
-            && pfd.revents & events == 0
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                format!("{}: device error (poll)", self.dev.path().display()),
-            ));
-        }
-        Ok(pfd.revents & events != 0)
     }
 }
 
