@@ -28,8 +28,8 @@ RULES = [
     (r"^MEDIA-2-1-(9|10)$", "N/A", NO_JPEG_MPEG4),
     (r"^MEDIA-3-", "N/A", NO_AUDIO + " (GetAudioSources, GetAudioOutputs and "
      "every audio configuration operation answer ter:ActionNotSupported)"),
-    (r"^MEDIA-4-", "N/A", "no PTZ service (GetServices lists no ver20/ptz; Media "
-     "GetServiceCapabilities and the SDK have no PTZ)"),
+    (r"^MEDIA-4-", "N/A", "no PTZ service yet (GetServices lists no ver20/ptz, Media "
+     "GetServiceCapabilities no PTZ; the SDK's PTZ block is not served over ONVIF yet)"),
 ]
 
 
