@@ -7,14 +7,19 @@
 //! - the check a change is planned against (`camera::change::plan`) and the stored settings
 //!   are checked against at start ([`EncoderLimits::check`], [`check_isp`]).
 //!
+//! The PTZ head of each source is read the same way ([`ptz_head`]): its ranges are what the
+//! PTZ service's spaces map onto and what a stored position (preset, home) is checked
+//! against ([`check_ptz_position`]).
+//!
 //! So a client is offered exactly what is accepted, and nothing downstream (the SDK wrapper,
 //! the settings validation) repeats these rules: the settings validation keeps the rules of
 //! the model itself (tokens, references, non-zero numbers), which hold on any hardware.
 
 use crate::sdk::{
-    Codec, EncoderCaps, H264Profile, IspAttr, IspRange, RateControl, VideoSourceInfo,
+    Codec, EncoderCaps, H264Profile, IspAttr, IspRange, PtzInfo, PtzVector, RateControl,
+    VideoSourceInfo,
 };
-use crate::settings::VideoEncoderConfig;
+use crate::settings::{PtzPosition, VideoEncoderConfig};
 
 /// What the hardware can do: the facts a change is validated against.
 #[derive(Clone, Copy, Debug)]
@@ -22,9 +27,16 @@ pub(crate) struct Facts<'a> {
     pub(crate) caps: &'a EncoderCaps,
     pub(crate) sources: &'a [VideoSourceInfo],
     pub(crate) isp_ranges: &'a [IspRange],
+    /// The PTZ head of each video source ([`ptz_head`]); None: the source has none.
+    pub(crate) ptz: &'a [Option<PtzInfo>],
 }
 
-impl Facts<'_> {
+impl<'a> Facts<'a> {
+    /// The PTZ head of video source `vi`, if it has one.
+    pub(crate) fn ptz(&self, vi: u32) -> Option<&'a PtzInfo> {
+        self.ptz.get(vi as usize).and_then(Option::as_ref)
+    }
+
     /// What an encoder fed by video source `vi` can do; None for a source that does not
     /// exist.
     pub(crate) fn encoder_limits(&self, vi: u32) -> Option<EncoderLimits> {
@@ -176,6 +188,53 @@ impl EncoderLimits {
         }
         cfg
     }
+}
+
+/// The PTZ head the SDK reports for a video source (`NVT_PTZ_GetInfo`), if nvt can drive it;
+/// else why not: not supported, no axis group, or an empty range or no top speed on an axis
+/// it has (a port bug: better no PTZ than a head every move of which is refused). Its ranges
+/// are in the SDK's units: pan and tilt in 1/100 degree, zoom in 1/100 x.
+pub(crate) fn ptz_head(i: PtzInfo) -> Result<PtzInfo, String> {
+    if !i.supported {
+        return Err("no PTZ head".into());
+    }
+    if i.axes.is_empty() {
+        return Err("the PTZ head reports no axis".into());
+    }
+    for (name, axis) in ptz_axes(&i) {
+        let (lo, hi, speed) = (axis(&i.min), axis(&i.max), axis(&i.speed_max));
+        if lo > hi || speed <= 0 {
+            return Err(format!(
+                "the PTZ head reports {name} range {lo}..={hi} at top speed {speed}"
+            ));
+        }
+    }
+    Ok(i)
+}
+
+/// An axis of a head: its name, and that axis of a vector.
+type Axis = (&'static str, fn(&PtzVector) -> i32);
+
+/// The axes a head has.
+fn ptz_axes(i: &PtzInfo) -> impl Iterator<Item = Axis> {
+    const PAN_TILT: [Axis; 2] = [("pan", |v| v.pan), ("tilt", |v| v.tilt)];
+    const ZOOM: [Axis; 1] = [("zoom", |v| v.zoom)];
+    let pan_tilt = if i.axes.pan_tilt { &PAN_TILT[..] } else { &[] };
+    let zoom = if i.axes.zoom { &ZOOM[..] } else { &[] };
+    pan_tilt.iter().chain(zoom).copied()
+}
+
+/// The one check of a stored position (a preset, a home) against a head's ranges, naming the
+/// first axis outside. An axis group the head lacks is not looked at.
+pub(crate) fn check_ptz_position(i: &PtzInfo, p: PtzPosition) -> Result<(), String> {
+    let p = PtzVector::from(p);
+    for (name, axis) in ptz_axes(i) {
+        let (v, lo, hi) = (axis(&p), axis(&i.min), axis(&i.max));
+        if v < lo || v > hi {
+            return Err(format!("{name} {v} outside {lo}..={hi}"));
+        }
+    }
+    Ok(())
 }
 
 /// The one check of ISP settings against a video source's ranges, naming the first

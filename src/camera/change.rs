@@ -10,16 +10,18 @@ use crate::auth::UserLevel;
 use crate::discovery::scopes::{self, ScopeError};
 use crate::sdk::{AutoMode, Codec, H264Profile, IrCutMode, IspAttr, IspRange, Range};
 use crate::settings::validate::{
-    self, MAX_CREDENTIAL_LEN, MAX_NAME_LEN, MAX_PROFILES, MAX_SESSION_TIMEOUT_SECS, MAX_USERS,
-    PasswordError, check_new_password, check_profile_token,
+    self, MAX_CREDENTIAL_LEN, MAX_NAME_LEN, MAX_PRESETS, MAX_PROFILES, MAX_SESSION_TIMEOUT_SECS,
+    MAX_USERS, PTZ_TIMEOUT_MS, PasswordError, check_new_password, check_preset_name,
+    check_profile_token, preset_name_key,
 };
 use crate::settings::{
-    DateTimeType, DiscoveryMode, ImagingSettings, MetadataConfig, Multicast, Profile, Settings,
-    User, VideoEncoderConfig,
+    DEFAULT_PTZ_TIMEOUT_MS, DateTimeType, DiscoveryMode, ImagingSettings, MetadataConfig,
+    Multicast, PTZ_SPEED_FULL, Profile, PtzConfig, PtzNode, PtzPosition, PtzPreset, PtzSpeed,
+    Settings, User, VideoEncoderConfig,
 };
 
-use super::caps::Facts;
-use super::tokens::{encoder_source, source_index};
+use super::caps::{Facts, check_ptz_position};
+use super::tokens::{encoder_source, ptz_config_token, ptz_node_token, source_index};
 
 /// What a plan is computed from besides the current settings.
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +44,9 @@ pub enum Change {
     Metadata(MetadataRequest),
     /// Media CreateProfile, DeleteProfile, Add/Remove*Configuration.
     Profile(ProfileChange),
+    /// PTZ SetPreset, RemovePreset, SetHomePosition, SetConfiguration (moves are not
+    /// changes: they change no setting).
+    Ptz(PtzChange),
     /// Imaging SetImagingSettings.
     Imaging {
         source_token: String,
@@ -75,7 +80,9 @@ pub enum Change {
     Administrator { username: String, password: String },
     /// Start-up: what only the hardware knows. `imaging`: the SDK's own settings of sources
     /// the settings have none for; `fit_encoders` (first start): encoder configurations the
-    /// hardware cannot do are fitted to it (`EncoderLimits::fit`).
+    /// hardware cannot do are fitted to it (`EncoderLimits::fit`). And from the facts: a
+    /// source with a PTZ head and no PTZ configuration gets one (and its node), attached to
+    /// every fixed profile of that source; only then, so a RemovePTZConfiguration lasts.
     HardwareDefaults {
         imaging: Vec<ImagingSettings>,
         fit_encoders: bool,
@@ -195,7 +202,7 @@ pub struct MetadataRequest {
     pub(crate) name: String,
     pub(crate) analytics: bool,
     pub(crate) events: bool,
-    /// PTZ status or position asked for (the device has no PTZ).
+    /// PTZ status or position in the metadata stream asked for (not offered).
     pub(crate) ptz_status: bool,
     /// An analytics engine configuration given (none is offered).
     pub(crate) analytics_engine: bool,
@@ -225,6 +232,66 @@ pub enum ProfileChange {
         profile: String,
         config: Option<String>,
     },
+    /// AddPTZConfiguration (replaces the profile's one) and RemovePTZConfiguration (a no-op
+    /// when the profile has none: the Media spec calls that fault, NoConfig, obsolete).
+    Ptz {
+        profile: String,
+        config: Option<String>,
+    },
+}
+
+/// The PTZ service's changes. `config` is the PTZ configuration of the request's profile
+/// (the service resolves ProfileToken); positions are in the SDK's units, read from the
+/// head by the caller (`Sdk::ptz_status`) where the request takes the current one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PtzChange {
+    /// SetPreset: `preset` None creates one (new token, name `name` or `Preset <token>`);
+    /// Some overwrites that preset's position (and its name, if `name` is given).
+    /// [`Outcome::Preset`] carries the token.
+    SetPreset {
+        config: String,
+        preset: Option<String>,
+        name: Option<String>,
+        position: PtzPosition,
+    },
+    RemovePreset {
+        config: String,
+        preset: String,
+    },
+    /// SetHomePosition.
+    SetHome {
+        config: String,
+        position: PtzPosition,
+    },
+    /// SetConfiguration: the name, and what the request has of DefaultPTZTimeout (ms) and
+    /// DefaultPTZSpeed; an absent element keeps its value. Spaces, limits and the node are
+    /// the service's to check (not settings).
+    Configuration {
+        token: String,
+        name: String,
+        default_timeout_ms: Option<u64>,
+        default_speed: SpeedRequest,
+    },
+}
+
+impl PtzChange {
+    /// The PTZ configuration the change is about.
+    pub(crate) fn config(&self) -> &str {
+        match self {
+            PtzChange::SetPreset { config, .. }
+            | PtzChange::RemovePreset { config, .. }
+            | PtzChange::SetHome { config, .. } => config,
+            PtzChange::Configuration { token, .. } => token,
+        }
+    }
+}
+
+/// DefaultPTZSpeed as sent: fractions of the top speed (the generic speed spaces, 0..=1),
+/// per axis group; None: the request has none for that group.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SpeedRequest {
+    pub(crate) pan_tilt: Option<f32>,
+    pub(crate) zoom: Option<f32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -249,6 +316,8 @@ pub enum Outcome {
     Done,
     /// CreateProfile: the new profile's token.
     ProfileCreated(String),
+    /// SetPreset: the preset's token (new or overwritten).
+    Preset(String),
 }
 
 /// Why a change was refused. Nothing changed, in the settings, the file or the hardware.
@@ -280,6 +349,8 @@ pub(crate) enum ChangeError {
     Scope(#[from] ScopeError),
     #[error("{0}")]
     Network(#[from] NetworkError),
+    #[error("{0}")]
+    Ptz(#[from] PtzError),
     /// The SDK refused values within its advertised ranges.
     #[error("camera SDK: {0}")]
     Hardware(String),
@@ -303,6 +374,25 @@ pub(crate) enum NetworkError {
     ServiceNotSupported(String),
     #[error("{0}")]
     PortInUse(String),
+}
+
+/// Why a PTZ change was refused (the PTZ and Media services map these to ONVIF subcodes).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PtzError {
+    /// The configuration's video source has no PTZ head (or no node).
+    #[error("PTZ configuration {0:?}: its video source has no PTZ head")]
+    NotSupported(String),
+    #[error("no preset {0:?}")]
+    NoPreset(String),
+    #[error("a preset named {0:?} exists")]
+    PresetExists(String),
+    #[error("at most {MAX_PRESETS} presets")]
+    TooManyPresets,
+    #[error("{0}")]
+    InvalidPresetName(String),
+    /// A position outside the head's ranges.
+    #[error("position outside the PTZ head's range: {0}")]
+    InvalidPosition(String),
 }
 
 /// Why a users change was refused (ONVIF Core s.8.4 subcodes, mapped by the Device service).
@@ -356,8 +446,14 @@ pub(crate) fn plan(
         }
         Change::Metadata(req) => metadata(&mut next, req)?,
         Change::Profile(change) => {
-            if let Some(token) = profile(&mut next, change)? {
+            if let Some(token) = profile(&mut next, facts, change)? {
                 outcome = Outcome::ProfileCreated(token);
+            }
+        }
+        Change::Ptz(change) => {
+            let facts = facts.ok_or(ChangeError::Stopping)?;
+            if let Some(token) = ptz(facts, &mut next, change)? {
+                outcome = Outcome::Preset(token);
             }
         }
         Change::Imaging {
@@ -433,9 +529,11 @@ pub(crate) fn plan(
                     .collect();
                 next.media.video_encoders = fitted;
             }
+            ptz_defaults(facts, &mut next);
         }
     }
     check_encoder_sources(&next)?;
+    check_ptz_sources(&next)?;
     if let Some(facts) = facts {
         check_encoders(facts, current, &next)?;
     }
@@ -658,8 +756,8 @@ fn video_source(
     Ok(())
 }
 
-/// Name, Analytics, Events, multicast and session timeout (no PTZ status: the device has no
-/// PTZ; no analytics engine configuration is offered).
+/// Name, Analytics, Events, multicast and session timeout (no PTZ status in the metadata
+/// stream; no analytics engine configuration is offered).
 fn metadata(next: &mut Settings, c: MetadataRequest) -> Result<(), ChangeError> {
     if !next.media.metadata.iter().any(|m| m.token == c.token) {
         return Err(ChangeError::NoConfig(c.token));
@@ -667,7 +765,7 @@ fn metadata(next: &mut Settings, c: MetadataRequest) -> Result<(), ChangeError> 
     check_name(&c.name)?;
     if c.ptz_status {
         return Err(ChangeError::Invalid(
-            "PTZ status is not offered: the device has no PTZ".into(),
+            "PTZ status in the metadata stream is not offered".into(),
         ));
     }
     if c.analytics_engine {
@@ -707,7 +805,11 @@ fn new_profile_token(s: &Settings) -> String {
 }
 
 /// Applies a profile operation; returns the token of a created profile.
-fn profile(next: &mut Settings, change: ProfileChange) -> Result<Option<String>, ChangeError> {
+fn profile(
+    next: &mut Settings,
+    facts: Option<Facts<'_>>,
+    change: ProfileChange,
+) -> Result<Option<String>, ChangeError> {
     match change {
         ProfileChange::Create { token, name } => {
             check_name(&name)?;
@@ -732,6 +834,7 @@ fn profile(next: &mut Settings, change: ProfileChange) -> Result<Option<String>,
                 video_source: None,
                 video_encoder: None,
                 metadata: None,
+                ptz: None,
             });
             Ok(Some(token))
         }
@@ -769,7 +872,249 @@ fn profile(next: &mut Settings, change: ProfileChange) -> Result<Option<String>,
             find_profile(next, &profile)?.metadata = config;
             Ok(None)
         }
+        ProfileChange::Ptz { profile, config } => {
+            if let Some(c) = &config {
+                let cfg = next
+                    .ptz_config(c)
+                    .ok_or_else(|| ChangeError::NoConfig(c.clone()))?;
+                let facts = facts.ok_or(ChangeError::Stopping)?;
+                if facts.ptz(cfg.source).is_none() {
+                    return Err(PtzError::NotSupported(c.clone()).into());
+                }
+            }
+            // Replaces the profile's configuration; removing none leaves none.
+            find_profile(next, &profile)?.ptz = config;
+            Ok(None)
+        }
     }
+}
+
+/// Media s5.3 for PTZ: a profile's PTZ configuration moves the head of the profile's video
+/// source (checked after every change, so AddVideoSourceConfiguration is held to it too).
+fn check_ptz_sources(s: &Settings) -> Result<(), ChangeError> {
+    for p in &s.media.profiles {
+        let (Some(ptz), Some(vsc)) = (&p.ptz, &p.video_source) else {
+            continue;
+        };
+        let config = s.ptz_config(ptz);
+        let source = s.media.video_sources.iter().find(|v| &v.token == vsc);
+        if let (Some(c), Some(v)) = (config, source)
+            && c.source != v.source
+        {
+            return Err(ChangeError::Conflict(format!(
+                "PTZ configuration {ptz:?} moves the head of video source {} but profile {:?} \
+                 shows video source {}",
+                c.source, p.token, v.source
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A PTZ change; returns the token of a preset SetPreset created or overwrote.
+fn ptz(
+    facts: Facts<'_>,
+    next: &mut Settings,
+    change: PtzChange,
+) -> Result<Option<String>, ChangeError> {
+    let token = change.config().to_owned();
+    let config = next
+        .ptz_config(&token)
+        .ok_or_else(|| ChangeError::NoConfig(token.clone()))?
+        .clone();
+    let head = facts
+        .ptz(config.source)
+        .ok_or_else(|| PtzError::NotSupported(token.clone()))?;
+    let node = next
+        .ptz_nodes
+        .iter_mut()
+        .find(|n| n.token == config.node)
+        .ok_or_else(|| PtzError::NotSupported(token.clone()))?;
+    let within = |p: PtzPosition| check_ptz_position(head, p).map_err(PtzError::InvalidPosition);
+    match change {
+        PtzChange::SetPreset {
+            preset,
+            name,
+            position,
+            ..
+        } => {
+            within(position)?;
+            set_preset(node, preset, name, position).map(Some)
+        }
+        PtzChange::RemovePreset { preset, .. } => {
+            let before = node.presets.len();
+            node.presets.retain(|p| p.token != preset);
+            if node.presets.len() == before {
+                return Err(PtzError::NoPreset(preset).into());
+            }
+            Ok(None)
+        }
+        PtzChange::SetHome { position, .. } => {
+            within(position)?;
+            node.home = Some(position);
+            Ok(None)
+        }
+        PtzChange::Configuration {
+            name,
+            default_timeout_ms,
+            default_speed,
+            ..
+        } => {
+            check_name(&name)?;
+            let c = next
+                .media
+                .ptz
+                .iter_mut()
+                .find(|c| c.token == token)
+                .expect("found above");
+            c.name = name;
+            if let Some(ms) = default_timeout_ms {
+                let (lo, hi) = PTZ_TIMEOUT_MS;
+                let valid = u32::try_from(ms).ok().filter(|ms| (lo..=hi).contains(ms));
+                c.default_timeout_ms = valid.ok_or_else(|| {
+                    ChangeError::Invalid(format!("DefaultPTZTimeout {ms} ms outside {lo}..={hi}"))
+                })?;
+            }
+            let permille = |what: &str, v: f32| {
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(ChangeError::Invalid(format!(
+                        "DefaultPTZSpeed {what} {v} outside 0..=1"
+                    )));
+                }
+                Ok((v * PTZ_SPEED_FULL as f32).round() as u32)
+            };
+            if let Some(v) = default_speed.pan_tilt {
+                c.default_speed.pan_tilt = permille("PanTilt", v)?;
+            }
+            if let Some(v) = default_speed.zoom {
+                c.default_speed.zoom = permille("Zoom", v)?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// SetPreset on one node (the position already checked); returns the preset's token.
+fn set_preset(
+    node: &mut PtzNode,
+    preset: Option<String>,
+    name: Option<String>,
+    position: PtzPosition,
+) -> Result<String, ChangeError> {
+    if let Some(n) = &name {
+        check_preset_name(n).map_err(PtzError::InvalidPresetName)?;
+    }
+    // Names are unique per node, compared without case (`validate::preset_name_key`).
+    let taken = |presets: &[PtzPreset], n: &str, except: Option<&str>| {
+        presets.iter().any(|p| {
+            Some(p.token.as_str()) != except && preset_name_key(&p.name) == preset_name_key(n)
+        })
+    };
+    if let Some(n) = &name
+        && taken(&node.presets, n, preset.as_deref())
+    {
+        return Err(PtzError::PresetExists(n.clone()).into());
+    }
+    match preset {
+        Some(token) => {
+            let p = node
+                .presets
+                .iter_mut()
+                .find(|p| p.token == token)
+                .ok_or_else(|| PtzError::NoPreset(token.clone()))?;
+            p.position = position;
+            if let Some(n) = name {
+                p.name = n;
+            }
+            Ok(token)
+        }
+        None => {
+            if node.presets.len() >= MAX_PRESETS {
+                return Err(PtzError::TooManyPresets.into());
+            }
+            // The lowest free number, as cameras number their presets; an unnamed preset is
+            // named after it, so the number is one whose name is free too.
+            let token = (1..)
+                .map(|n: usize| n.to_string())
+                .find(|t| {
+                    !node.presets.iter().any(|p| &p.token == t)
+                        && (name.is_some() || !taken(&node.presets, &unnamed(t), None))
+                })
+                .expect("a free number exists");
+            node.presets.push(PtzPreset {
+                name: name.unwrap_or_else(|| unnamed(&token)),
+                token: token.clone(),
+                position,
+            });
+            Ok(token)
+        }
+    }
+}
+
+/// The name of a preset SetPreset created without PresetName.
+fn unnamed(token: &str) -> String {
+    format!("Preset {token}")
+}
+
+/// At start, from the facts: a video source with a head and no PTZ configuration gets one,
+/// and its node if it has none, attached to every fixed profile of that source. Only a
+/// source some video source configuration shows (else no profile could use it).
+fn ptz_defaults(facts: Facts<'_>, next: &mut Settings) {
+    for vi in 0..facts.ptz.len() as u32 {
+        if facts.ptz(vi).is_none()
+            || next.media.ptz.iter().any(|c| c.source == vi)
+            || !next.media.video_sources.iter().any(|v| v.source == vi)
+        {
+            continue;
+        }
+        let node = match next.ptz_nodes.iter().find(|n| n.source == vi) {
+            Some(n) => n.token.clone(),
+            None => {
+                let token = free_token(ptz_node_token(vi), |t| next.ptz_node(t).is_some());
+                next.ptz_nodes.push(PtzNode {
+                    token: token.clone(),
+                    source: vi,
+                    home: None,
+                    presets: Vec::new(),
+                });
+                token
+            }
+        };
+        let token = free_token(ptz_config_token(vi), |t| next.ptz_config(t).is_some());
+        next.media.ptz.push(PtzConfig {
+            token: token.clone(),
+            name: "PTZ".into(),
+            source: vi,
+            node,
+            default_timeout_ms: DEFAULT_PTZ_TIMEOUT_MS,
+            default_speed: PtzSpeed::default(),
+        });
+        let shows_vi: Vec<String> = (next.media.video_sources.iter())
+            .filter(|v| v.source == vi)
+            .map(|v| v.token.clone())
+            .collect();
+        for p in &mut next.media.profiles {
+            if p.fixed
+                && p.ptz.is_none()
+                && p.video_source
+                    .as_ref()
+                    .is_some_and(|v| shows_vi.contains(v))
+            {
+                p.ptz = Some(token.clone());
+            }
+        }
+    }
+}
+
+/// `base`, or `base_2`, `base_3`... if taken (only a hand-edited file has it taken).
+fn free_token(base: String, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|t| !taken(t))
+        .expect("a free token exists")
 }
 
 /// ONVIF Media s5.3: configurations in one profile must be compatible. An encoder encodes
@@ -982,6 +1327,9 @@ fn users(next: &mut Settings, change: UsersChange) -> Result<(), ChangeError> {
 }
 
 #[cfg(test)]
+pub(crate) mod ptz_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::sdk::{EncoderCaps, RateControl, VideoSourceInfo};
@@ -1122,6 +1470,7 @@ mod tests {
             caps: &caps,
             sources: &sources,
             isp_ranges: &[],
+            ptz: &[],
         };
         let s = Settings::default();
         let old = s.encoder("venc_sub").unwrap();

@@ -33,7 +33,7 @@
 //! blocking pool, never on an async worker, and no async task waits on the writer lock.
 //!
 //! The start-up writes (the first administrator, imaging defaults from the SDK, encoders
-//! fitted to the caps) are changes too, planned and committed by the same code
+//! fitted to the caps, the PTZ configuration of a head that has none) are changes too, planned and committed by the same code
 //! ([`Core::apply_blocking`], [`Core::apply_at_start`]).
 
 use std::sync::{Arc, Weak};
@@ -159,7 +159,8 @@ impl Core {
     /// what clients set: reads what the SDK can do, completes the settings with what only
     /// the hardware knows (one transaction: imaging defaults from the SDK for a source that
     /// has none; at first start, the built-in default encoder configurations fitted to the
-    /// caps, for a replayed recording or a sensor without the default sizes), then checks
+    /// caps, for a replayed recording or a sensor without the default sizes; a PTZ
+    /// configuration and node for a head that has none, on the fixed profiles), then checks
     /// and applies them. A setting the hardware cannot do is an error naming the setting.
     pub(crate) fn start_camera(
         &self,
@@ -676,5 +677,42 @@ mod tests {
         drop((core, bare, store));
         let (again, _) = SettingsStore::open(dir.path()).unwrap();
         assert_eq!(again.get().network.protocols.http_port, Some(free));
+    }
+
+    /// The PTZ configuration made at the first start with a head is made once: a client's
+    /// RemovePTZConfiguration is still in force after a restart (the start-up change runs
+    /// again on the stored settings).
+    #[test]
+    fn a_removed_ptz_configuration_stays_removed_after_a_restart() {
+        use crate::camera::change::ProfileChange;
+        use crate::camera::change::ptz_tests::{Hw, dome};
+        let hw = Hw::new(vec![Some(dome())]);
+        let start = |store: &Arc<SettingsStore>| {
+            Core::new(store.clone()).apply_at_start(
+                hw.facts(),
+                Change::HardwareDefaults {
+                    imaging: Vec::new(),
+                    fit_encoders: true,
+                },
+            )
+        };
+        let ptz = |s: &Settings, p: &str| s.profile(p).unwrap().ptz.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SettingsStore::open(dir.path()).unwrap().0);
+        start(&store).unwrap();
+        assert_eq!(ptz(&store.get(), "main").as_deref(), Some("ptz_0"));
+        Core::new(store.clone())
+            .apply_blocking(Change::Profile(ProfileChange::Ptz {
+                profile: "main".into(),
+                config: None,
+            }))
+            .unwrap();
+        drop(store);
+        let store = Arc::new(SettingsStore::open(dir.path()).unwrap().0);
+        start(&store).unwrap();
+        let s = store.get();
+        assert_eq!(ptz(&s, "main"), None);
+        assert_eq!(ptz(&s, "sub").as_deref(), Some("ptz_0"));
+        assert_eq!((s.media.ptz.len(), s.ptz_nodes.len()), (1, 1));
     }
 }

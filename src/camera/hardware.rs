@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::sdk::{
-    Codec, EncoderAttr, EncoderCaps, EncoderChannel, IspRange, Sdk, SdkVersion, VideoSourceInfo,
+    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, IspRange, PtzInfo, Sdk, SdkVersion,
+    VideoSourceInfo,
 };
 use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
 
-use super::caps::{Facts, check_isp};
+use super::caps::{Facts, check_isp, check_ptz_position, ptz_head};
 use super::tokens::{encoder_source, source_index, source_token};
 
 /// The hardware as the rest of the daemon sees it.
@@ -24,12 +25,15 @@ pub struct Camera {
     caps: EncoderCaps,
     sources: Vec<VideoSourceInfo>,
     isp_ranges: Vec<IspRange>,
+    /// The PTZ head of each source (`caps::ptz_head`); None: none nvt can drive.
+    ptz: Vec<Option<PtzInfo>>,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
 
 impl Camera {
-    /// Reads the hardware: identity, encoder caps, sources and their ISP ranges. Nothing is
+    /// Reads the hardware: identity, encoder caps, sources, their ISP ranges and PTZ heads.
+    /// Nothing is
     /// applied yet: the camera core completes the settings from these facts, then
     /// [`Camera::bring_up`] applies them (`Core::start_camera`).
     pub(crate) fn open(sdk: Sdk) -> anyhow::Result<Camera> {
@@ -37,6 +41,7 @@ impl Camera {
         let caps = sdk.encoder_caps().context("reading encoder capabilities")?;
         let mut sources = Vec::new();
         let mut isp_ranges = Vec::new();
+        let mut ptz = Vec::new();
         for vi in 0..identity.video_source_count {
             sources.push(
                 sdk.video_source(vi)
@@ -46,6 +51,7 @@ impl Camera {
                 sdk.isp_range(vi)
                     .with_context(|| format!("reading ISP ranges of source {vi}"))?,
             );
+            ptz.push(read_ptz(&sdk, vi));
         }
         Ok(Camera {
             sdk,
@@ -53,6 +59,7 @@ impl Camera {
             caps,
             sources,
             isp_ranges,
+            ptz,
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -109,6 +116,7 @@ impl Camera {
             caps: &self.caps,
             sources: &self.sources,
             isp_ranges: &self.isp_ranges,
+            ptz: &self.ptz,
         }
     }
 
@@ -138,6 +146,27 @@ impl Camera {
             check_isp(range, &imaging.isp).map_err(|e| {
                 anyhow::anyhow!("imaging settings of {:?}: {e}", imaging.source_token)
             })?;
+        }
+        for node in &settings.ptz_nodes {
+            let Some(head) = facts.ptz(node.source) else {
+                // Kept, not refused: a head that stopped answering must not stop the camera.
+                // Without a head no PTZ service is offered, so the node is not reachable.
+                tracing::warn!(
+                    node = %node.token,
+                    source = node.source,
+                    "stored PTZ node on a video source without a PTZ head: not offered"
+                );
+                continue;
+            };
+            let stored = node.home.iter().map(|p| ("home".to_owned(), *p)).chain(
+                node.presets
+                    .iter()
+                    .map(|p| (format!("preset {:?}", p.token), p.position)),
+            );
+            for (what, position) in stored {
+                check_ptz_position(head, position)
+                    .map_err(|e| anyhow::anyhow!("PTZ node {:?}, {what}: {e}", node.token))?;
+            }
         }
         Ok(())
     }
@@ -204,6 +233,22 @@ impl Camera {
     fn lock_channels(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<EncoderChannel>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The PTZ head of source `vi`, if nvt can drive it. A port that cannot say (an error other
+/// than NOT_SUPPORTED) costs the PTZ service, not the camera: logged, no head.
+fn read_ptz(sdk: &Sdk, vi: u32) -> Option<PtzInfo> {
+    let reason = match sdk.ptz_info(vi) {
+        Ok(info) if !info.supported => return None,
+        Ok(info) => match ptz_head(info) {
+            Ok(head) => return Some(head),
+            Err(reason) => reason,
+        },
+        Err(e) if e.code == ErrorCode::NotSupported => return None,
+        Err(e) => e.to_string(),
+    };
+    tracing::warn!(vi, %reason, "PTZ disabled");
+    None
 }
 
 /// ONVIF Quality (0 worst .. 10 best, [`super::caps::QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).

@@ -33,3 +33,13 @@ pub(crate) fn source_index(token: &str) -> anyhow::Result<u32> {
         .and_then(|n| n.parse().ok())
         .with_context(|| format!("unknown video source token {token:?}"))
 }
+
+/// The token of the PTZ configuration nvt creates for the head of video source `vi`.
+pub(crate) fn ptz_config_token(vi: u32) -> String {
+    format!("ptz_{vi}")
+}
+
+/// The token of the PTZ node of the head of video source `vi`.
+pub(crate) fn ptz_node_token(vi: u32) -> String {
+    format!("ptz_node_{vi}")
+}

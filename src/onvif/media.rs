@@ -127,6 +127,13 @@ fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
         }
         // Media 1 has no subcode for a malformed token: env:Sender/ter:InvalidArgVal.
         ChangeError::BadToken(r) => Fault::invalid_arg_val(None, r),
+        // Of the PTZ refusals only one reaches Media (AddPTZConfiguration of a configuration
+        // whose video source has no head): Receiver/ActionNotSupported/PTZNotSupported.
+        ChangeError::Ptz(e) => Fault::new(
+            Code::Receiver,
+            &["ActionNotSupported", "PTZNotSupported"],
+            e.to_string(),
+        ),
         e @ (ChangeError::User(_)
         | ChangeError::Scope(_)
         | ChangeError::Network(_)

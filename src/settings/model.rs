@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::UserLevel;
-use crate::sdk::{H264Profile, IspAttr, RateControl};
+use crate::sdk::{H264Profile, IspAttr, PtzVector, RateControl};
 
 /// Version of the file layout; bumped on an incompatible change (with a migration).
 pub(crate) const SETTINGS_FORMAT: u32 = 1;
@@ -25,6 +25,11 @@ pub struct Settings {
     /// One entry per video source.
     pub(crate) imaging: Vec<ImagingSettings>,
     pub events: EventSettings,
+    /// What each PTZ node (the head of one video source) keeps: its home and presets. Named
+    /// apart from `media.ptz` (the PTZ configurations, which profiles refer to): a node is
+    /// the hardware's, a configuration the clients'.
+    #[serde(default)]
+    pub(crate) ptz_nodes: Vec<PtzNode>,
 }
 
 /// What the owner may name; the rest of the identity (model, serial, firmware) comes from the
@@ -144,6 +149,10 @@ pub struct MediaSettings {
     pub(crate) video_sources: Vec<VideoSourceConfig>,
     pub video_encoders: Vec<VideoEncoderConfig>,
     pub(crate) metadata: Vec<MetadataConfig>,
+    /// ONVIF PTZConfigurations. Created at start for a video source whose SDK reports a
+    /// head (`camera::change`, HardwareDefaults), never deleted.
+    #[serde(default)]
+    pub(crate) ptz: Vec<PtzConfig>,
 }
 
 /// A media profile: a named combination of configurations (ONVIF `tt:Profile`).
@@ -157,6 +166,9 @@ pub struct Profile {
     pub(crate) video_source: Option<String>,
     pub video_encoder: Option<String>,
     pub(crate) metadata: Option<String>,
+    /// The PTZ configuration's token.
+    #[serde(default)]
+    pub(crate) ptz: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +219,97 @@ pub(crate) struct Multicast {
     pub(crate) port: u16,
     pub(crate) ttl: u8,
     pub(crate) auto_start: bool,
+}
+
+/// An ONVIF PTZConfiguration: which node (head) a profile's PTZ commands move, and the
+/// defaults of moves that do not say. Spaces and limits are the node's, not stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtzConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
+    /// SDK video source index (of the head).
+    pub(crate) source: u32,
+    /// Token of the node (`Settings::ptz_nodes`) of that source.
+    pub(crate) node: String,
+    /// How long a ContinuousMove without Timeout runs (ONVIF DefaultPTZTimeout).
+    pub(crate) default_timeout_ms: u32,
+    /// Speed of a move without Speed (ONVIF DefaultPTZSpeed).
+    pub(crate) default_speed: PtzSpeed,
+}
+
+/// Speeds per axis group, in permille of the head's top speed (0..=1000).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtzSpeed {
+    pub(crate) pan_tilt: u32,
+    pub(crate) zoom: u32,
+}
+
+/// Permille of the top speed: [`PtzSpeed`]'s unit, and its default (full speed).
+pub(crate) const PTZ_SPEED_FULL: u32 = 1000;
+/// DefaultPTZTimeout of a new PTZ configuration. Short: Home Assistant's continuous zoom
+/// never sends Stop for the zoom, so it ends only here.
+pub(crate) const DEFAULT_PTZ_TIMEOUT_MS: u32 = 5000;
+
+impl Default for PtzSpeed {
+    fn default() -> Self {
+        PtzSpeed {
+            pan_tilt: PTZ_SPEED_FULL,
+            zoom: PTZ_SPEED_FULL,
+        }
+    }
+}
+
+/// What a PTZ node keeps across restarts: the head of one video source, its home and its
+/// presets. Positions are in the SDK's units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtzNode {
+    /// The ONVIF PTZNode token (`PtzConfig::node`).
+    pub(crate) token: String,
+    /// SDK video source index of the head.
+    pub(crate) source: u32,
+    /// Set by SetHomePosition; None: the SDK's factory home (`NVT_PTZ_INFO_S.home`).
+    pub(crate) home: Option<PtzPosition>,
+    pub(crate) presets: Vec<PtzPreset>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtzPreset {
+    pub(crate) token: String,
+    pub(crate) name: String,
+    pub(crate) position: PtzPosition,
+}
+
+/// A head position in the SDK's units: pan and tilt in 1/100 degree, zoom in 1/100 x.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtzPosition {
+    pub pan: i32,
+    pub tilt: i32,
+    pub zoom: i32,
+}
+
+impl From<PtzVector> for PtzPosition {
+    fn from(v: PtzVector) -> Self {
+        PtzPosition {
+            pan: v.pan,
+            tilt: v.tilt,
+            zoom: v.zoom,
+        }
+    }
+}
+
+impl From<PtzPosition> for PtzVector {
+    fn from(p: PtzPosition) -> Self {
+        PtzVector {
+            pan: p.pan,
+            tilt: p.tilt,
+            zoom: p.zoom,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,6 +408,8 @@ impl Default for Settings {
             video_source: Some(VIDEO_SOURCE_CONFIG.into()),
             video_encoder: Some(encoder.into()),
             metadata: Some(METADATA_CONFIG.into()),
+            // Added at first start when the SDK reports a head.
+            ptz: None,
         };
         Settings {
             format: SETTINGS_FORMAT,
@@ -367,12 +472,14 @@ impl Default for Settings {
                     multicast: multicast(5004),
                     session_timeout_secs: 60,
                 }],
+                ptz: Vec::new(),
             },
             imaging: Vec::new(),
             events: EventSettings {
                 max_pull_points: 16,
                 allow_private_push_targets: false,
             },
+            ptz_nodes: Vec::new(),
         }
     }
 }
@@ -392,5 +499,73 @@ impl Settings {
 
     pub(crate) fn profile(&self, token: &str) -> Option<&Profile> {
         self.media.profiles.iter().find(|p| p.token == token)
+    }
+
+    pub(crate) fn ptz_config(&self, token: &str) -> Option<&PtzConfig> {
+        self.media.ptz.iter().find(|c| c.token == token)
+    }
+
+    pub(crate) fn ptz_node(&self, token: &str) -> Option<&PtzNode> {
+        self.ptz_nodes.iter().find(|n| n.token == token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::parse;
+
+    /// A file written before PTZ (no `media.ptz`, no profile `ptz`, no `ptz_nodes`) loads
+    /// unchanged, and what nvt writes back loads again to the same settings.
+    #[test]
+    fn a_file_without_ptz_loads_and_round_trips() {
+        let mut old = serde_json::to_value(Settings::default()).unwrap();
+        let root = old.as_object_mut().unwrap();
+        assert!(root.remove("ptz_nodes").is_some());
+        let media = root["media"].as_object_mut().unwrap();
+        assert!(media.remove("ptz").is_some());
+        for p in media["profiles"].as_array_mut().unwrap() {
+            assert!(p.as_object_mut().unwrap().remove("ptz").is_some());
+        }
+        let text = serde_json::to_vec_pretty(&old).unwrap();
+        assert!(!String::from_utf8_lossy(&text).contains("ptz"));
+        let loaded = parse(&text).unwrap();
+        assert_eq!(loaded, Settings::default());
+        assert!(loaded.media.ptz.is_empty() && loaded.ptz_nodes.is_empty());
+        assert!(loaded.media.profiles.iter().all(|p| p.ptz.is_none()));
+        let again = serde_json::to_vec(&loaded).unwrap();
+        assert_eq!(parse(&again).unwrap(), loaded);
+    }
+
+    #[test]
+    fn ptz_settings_round_trip() {
+        let mut s = Settings::default();
+        s.media.ptz.push(PtzConfig {
+            token: "ptz_0".into(),
+            name: "PTZ".into(),
+            source: 0,
+            node: "ptz_node_0".into(),
+            default_timeout_ms: DEFAULT_PTZ_TIMEOUT_MS,
+            default_speed: PtzSpeed::default(),
+        });
+        s.media.profiles[0].ptz = Some("ptz_0".into());
+        let at = |pan| PtzPosition {
+            pan,
+            tilt: -500,
+            zoom: 250,
+        };
+        s.ptz_nodes.push(PtzNode {
+            token: "ptz_node_0".into(),
+            source: 0,
+            home: Some(at(100)),
+            presets: vec![PtzPreset {
+                token: "1".into(),
+                name: "home".into(),
+                position: at(-100),
+            }],
+        });
+        let text = serde_json::to_vec(&s).unwrap();
+        assert_eq!(parse(&text).unwrap(), s);
+        assert_eq!(s.ptz_node("ptz_node_0").unwrap().presets.len(), 1);
     }
 }

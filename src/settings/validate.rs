@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use crate::auth::UserLevel;
 
-use super::model::{Multicast, SETTINGS_FORMAT, Settings, User};
+use super::model::{Multicast, PTZ_SPEED_FULL, SETTINGS_FORMAT, Settings, User};
 
 /// Longest user name and password accepted (ONVIF Core recommends supporting at least 28
 /// bytes of password, s.8.4.3 CreateUsers; a bound keeps the file and digest work small).
@@ -27,6 +27,13 @@ pub(crate) const MAX_NAME_LEN: usize = 64;
 pub(crate) const MAX_PROFILES: usize = 16;
 /// Longest RTSP session timeout a configuration may carry.
 pub(crate) const MAX_SESSION_TIMEOUT_SECS: u64 = 3600;
+/// Most presets one PTZ node keeps (ONVIF MaximumNumberOfPresets); SetPreset beyond it
+/// faults TooManyPresets.
+pub(crate) const MAX_PRESETS: usize = 100;
+/// Range of a PTZ timeout, in ms: a configuration's DefaultPTZTimeout and a ContinuousMove's
+/// Timeout (ONVIF PTZConfigurationOptions/PTZTimeout). 0.1 s: the Node.js `onvif` library
+/// sends fractional seconds; 120 s: PTZ-3-1-4 runs a continuous move for 60 s.
+pub(crate) const PTZ_TIMEOUT_MS: (u32, u32) = (100, 120_000);
 
 /// Returns the first broken invariant, described for a person.
 pub fn validate(s: &Settings) -> Result<(), String> {
@@ -124,6 +131,11 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
                     .iter()
                     .any(|v| Some(&v.token) == p.metadata.as_ref()),
             ),
+            (
+                "PTZ configuration",
+                &p.ptz,
+                m.ptz.iter().any(|v| Some(&v.token) == p.ptz.as_ref()),
+            ),
         ];
         for (what, token, found) in refs {
             if let Some(t) = token
@@ -177,11 +189,117 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
             ));
         }
     }
+    validate_ptz(s)?;
     if s.time.timezone.is_empty() || s.time.timezone.len() > 128 {
         return Err("time zone must be a POSIX TZ string of 1..=128 bytes".into());
     }
     if s.events.max_pull_points == 0 {
         return Err("events: max_pull_points must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// PTZ configurations and nodes: tokens and names, a configuration's node is the one of its
+/// video source (one node per source), presets within [`MAX_PRESETS`] with unique tokens and
+/// names. Positions are checked against the head's limits by the camera (`camera::caps`).
+fn validate_ptz(s: &Settings) -> Result<(), String> {
+    let m = &s.media;
+    unique("PTZ configuration", m.ptz.iter().map(|c| c.token.as_str()))?;
+    unique("PTZ node", s.ptz_nodes.iter().map(|n| n.token.as_str()))?;
+    let sources: Vec<String> = s.ptz_nodes.iter().map(|n| n.source.to_string()).collect();
+    unique(
+        "PTZ node of video source",
+        sources.iter().map(String::as_str),
+    )?;
+    for c in &m.ptz {
+        check_token("PTZ configuration", &c.token)?;
+        check_name(&c.name).map_err(|e| format!("PTZ configuration {:?}: {e}", c.token))?;
+        if !m.video_sources.iter().any(|v| v.source == c.source) {
+            return Err(format!(
+                "PTZ configuration {:?}: no video source configuration has video source {}",
+                c.token, c.source
+            ));
+        }
+        match s.ptz_node(&c.node) {
+            Some(n) if n.source == c.source => {}
+            Some(n) => {
+                return Err(format!(
+                    "PTZ configuration {:?} is on video source {} but its node {:?} on {}",
+                    c.token, c.source, c.node, n.source
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "PTZ configuration {:?} refers to unknown PTZ node {:?}",
+                    c.token, c.node
+                ));
+            }
+        }
+        let (lo, hi) = PTZ_TIMEOUT_MS;
+        if !(lo..=hi).contains(&c.default_timeout_ms) {
+            return Err(format!(
+                "PTZ configuration {:?}: default timeout {} ms outside {lo}..={hi}",
+                c.token, c.default_timeout_ms
+            ));
+        }
+        let speed = c.default_speed;
+        if speed.pan_tilt > PTZ_SPEED_FULL || speed.zoom > PTZ_SPEED_FULL {
+            return Err(format!(
+                "PTZ configuration {:?}: default speeds are permille, 0..={PTZ_SPEED_FULL}",
+                c.token
+            ));
+        }
+    }
+    for n in &s.ptz_nodes {
+        check_token("PTZ node", &n.token)?;
+        if n.presets.len() > MAX_PRESETS {
+            return Err(format!(
+                "PTZ node {:?}: {} presets, at most {MAX_PRESETS}",
+                n.token,
+                n.presets.len()
+            ));
+        }
+        unique(
+            &format!("preset token of PTZ node {:?}:", n.token),
+            n.presets.iter().map(|p| p.token.as_str()),
+        )?;
+        let names: Vec<String> = n.presets.iter().map(|p| preset_name_key(&p.name)).collect();
+        unique(
+            &format!("preset name of PTZ node {:?}:", n.token),
+            names.iter().map(String::as_str),
+        )?;
+        for p in &n.presets {
+            check_token("preset", &p.token)?;
+            check_preset_name(&p.name)
+                .map_err(|e| format!("PTZ node {:?}, preset {:?}: {e}", n.token, p.token))?;
+        }
+    }
+    Ok(())
+}
+
+/// A preset name: 1..=[`MAX_NAME_LEN`] characters (`tt:Name`), no control characters.
+pub(crate) fn check_preset_name(name: &str) -> Result<(), String> {
+    check_name(name)?;
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "preset name {name:?} must not contain control characters"
+        ));
+    }
+    Ok(())
+}
+
+/// What preset names are compared by: two names differing only in case are one name
+/// (Frigate finds presets by their lower-cased name).
+pub(crate) fn preset_name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// A configuration's or preset's name: 1..=[`MAX_NAME_LEN`] characters.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(format!(
+            "name {name:?} must be 1..={MAX_NAME_LEN} characters"
+        ));
     }
     Ok(())
 }
