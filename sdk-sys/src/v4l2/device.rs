@@ -495,6 +495,27 @@ impl Device {
         Ok(pfd.revents & events != 0)
     }
 
+    /// Maps a driver buffer (the offset and length VIDIOC_QUERYBUF gave) into this process,
+    /// shared and read-write; the caller unmaps it (`munmap`) exactly once.
+    pub(super) fn map(&self, offset: u32, len: usize) -> io::Result<*mut c_void> {
+        // SAFETY: a fresh shared mapping of the driver's buffer at the offset and length
+        // QUERYBUF gave; it stays valid until munmap, whatever the device does.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                self.raw(),
+                offset as libc::off_t,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(ptr)
+    }
+
     /// A control's current value (VIDIOC_G_CTRL).
     pub fn get(&self, id: u32) -> io::Result<i32> {
         let mut c = v4l2_control { id, value: 0 };
@@ -565,21 +586,7 @@ impl<'d> Stream<'d> {
             // SAFETY: `offset` is the member QUERYBUF fills for MMAP buffers.
             let offset = unsafe { b.m.offset };
             let len = b.length as usize;
-            // SAFETY: a fresh shared mapping of the driver's buffer at the offset and length
-            // QUERYBUF gave; it stays valid until munmap in Drop, whatever the device does.
-            let ptr = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_SHARED,
-                    dev.raw(),
-                    offset as libc::off_t,
-                )
-            };
-            if ptr == libc::MAP_FAILED {
-                return Err(io::Error::last_os_error());
-            }
+            let ptr = dev.map(offset, len)?;
             stream.maps.push(Mapping { ptr, len });
         }
         for index in 0..req.count {

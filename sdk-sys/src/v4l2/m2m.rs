@@ -333,24 +333,13 @@ fn map_all(dev: &Device, type_: u32, count: u32) -> io::Result<Vec<Mapping>> {
         // SAFETY: `mem_offset` is the member QUERYBUF fills for MMAP planes.
         let offset = unsafe { plane.m.mem_offset };
         let len = plane.length as usize;
-        // SAFETY: a fresh shared mapping of the driver's buffer at the offset and length
-        // QUERYBUF gave; it stays valid until munmap, whatever the device does.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                dev.raw(),
-                offset as libc::off_t,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            let e = io::Error::last_os_error();
-            unmap(&mut maps);
-            return Err(e);
+        match dev.map(offset, len) {
+            Ok(ptr) => maps.push(Mapping { ptr, len }),
+            Err(e) => {
+                unmap(&mut maps);
+                return Err(e);
+            }
         }
-        maps.push(Mapping { ptr, len });
     }
     Ok(maps)
 }
