@@ -16,8 +16,8 @@
 # is not set, and the VM boots without Secure Boot, so no lockdown), so loading one only
 # taints the kernel.
 #
-# Idempotent: the stamp k/vicodec-stamp names the kernel package and version built for; a new
-# kernel (vm-kernel.sh replaces k/ whole) rebuilds. Measured on the 2-core machine: 30 s cold
+# Idempotent: the stamp k/vicodec-stamp names the recipe (RECIPE below) and the kernel package
+# and version built for; a new kernel (vm-kernel.sh replaces k/ whole) or recipe rebuilds. Measured on the 2-core machine: 30 s cold
 # (4 s of downloads, ~150 MB; 17 s of xz over the source tarball; 10 s of gcc), 40 s with a
 # Rust build beside it; 0.02 s warm.
 set -euo pipefail
@@ -29,7 +29,10 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 read -r pkg version 2>/dev/null < "$dir/k/stamp" \
   || { echo "vm-vicodec: no kernel in $dir/k: run scripts/vm-kernel.sh" >&2; exit 1; }
 kver=${pkg#linux-image-}
-want="vicodec v4l2-mem2mem for $pkg $version"
+# The stamp names the recipe too: bump RECIPE when what is built or how changes, and every
+# cache rebuilds once.
+RECIPE=1
+want="vicodec v4l2-mem2mem (recipe $RECIPE) for $pkg $version"
 [ "$(cat "$dir/k/vicodec-stamp" 2>/dev/null)" != "$want" ] || exit 0
 
 # The headers package's Makefile names its compiler (gcc-12 on bookworm); its kbuild tools
