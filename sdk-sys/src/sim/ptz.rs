@@ -172,6 +172,7 @@ impl Head {
         now_us: u64,
     ) -> Result<(), Refused> {
         check_axes(axes)?;
+        // Every axis is checked before any moves: a refused request changes nothing.
         let within = |name: &str, v: i32, max: i32| {
             if v.unsigned_abs() > max as u32 {
                 Err(Refused(format!("{name} velocity {v} outside +-{max}")))
@@ -182,11 +183,15 @@ impl Head {
         if axes & PAN_TILT != 0 {
             within("pan", velocity.pan, SPEED_MAX.pan)?;
             within("tilt", velocity.tilt, SPEED_MAX.tilt)?;
+        }
+        if axes & ZOOM_AXIS != 0 {
+            within("zoom", velocity.zoom, SPEED_MAX.zoom)?;
+        }
+        if axes & PAN_TILT != 0 {
             self.pan.run_at(velocity.pan as f64, now_us);
             self.tilt.run_at(velocity.tilt as f64, now_us);
         }
         if axes & ZOOM_AXIS != 0 {
-            within("zoom", velocity.zoom, SPEED_MAX.zoom)?;
             self.zoom.run_at(velocity.zoom as f64, now_us);
         }
         Ok(())
@@ -302,6 +307,9 @@ mod tests {
         assert!(h.move_absolute(&v(0, 0, 100), &FAST, 0, 0).is_err());
         assert!(h.move_absolute(&v(0, 0, 100), &FAST, 4, 0).is_err());
         assert!(h.move_continuous(&v(12_001, 0, 0), PAN_TILT, 0).is_err());
+        // A refused continuous move changes nothing, not even the axes it did check.
+        assert!(h.move_continuous(&v(1_000, 0, 9_999), all, 0).is_err());
+        assert_eq!(h.status(S).pan_tilt, NVT_PTZ_STATE_E::NVT_PTZ_IDLE);
         // A zoom-only move does not look at pan/tilt values (or speeds).
         h.move_absolute(&v(99_999, 99_999, 200), &v(0, 0, 100), ZOOM_AXIS, 0)
             .unwrap();
