@@ -445,10 +445,17 @@ impl Channel {
             buf
         };
         // A hardware encoder that cannot be told to make a key frame is restarted: a
-        // stateful encoder begins with one.
+        // stateful encoder begins with one. Reopened directly (the choice of encoder is
+        // made, and logged, once per configuration); the old one is closed first, as a
+        // device may allow one instance only. If it will not reopen, the choice is made
+        // again below.
         #[cfg(all(feature = "v4l2", target_os = "linux"))]
-        if force_idr && matches!(encoder, Some(Backend::Hw(hw)) if !hw.can_force_key()) {
+        if force_idr
+            && matches!(encoder, Some(Backend::Hw(hw)) if !hw.can_force_key())
+            && let Some(probe) = &self.hw
+        {
             *encoder = None;
+            *encoder = HwH264::new(attr, probe).ok().map(Backend::Hw);
         }
         let backend = match encoder {
             Some(b) => b,
