@@ -14,6 +14,7 @@ pub const NAMESPACE: &str = "http://www.onvif.org/ver10/media/wsdl";
 /// One entry per generated operation, sorted by name.
 pub const OPERATIONS: &[Operation] = &[
     Operation { name: "AddMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddMetadataConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "AddPTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddPTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddPTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddPTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "CreateProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "CreateProfile"), action: "http://www.onvif.org/ver10/media/wsdl/CreateProfile", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/CreateProfileResponse", access: AccessClass::Actuate },
@@ -56,6 +57,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetVideoSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetVideoSourceConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSources", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSources"), action: "http://www.onvif.org/ver10/media/wsdlGetVideoSources/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourcesResponse", access: AccessClass::ReadMedia },
     Operation { name: "RemoveMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveMetadataConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "RemovePTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemovePTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemovePTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemovePTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
@@ -77,6 +79,11 @@ pub fn operation(body: &Element) -> Option<&'static Operation> {
 pub trait MediaService: Send + Sync {
     /// `AddMetadataConfiguration`
     fn add_metadata_configuration(&self, ctx: &RequestContext, req: super::trt::AddMetadataConfiguration) -> impl Future<Output = Result<super::trt::AddMetadataConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `AddPTZConfiguration`
+    fn add_ptz_configuration(&self, ctx: &RequestContext, req: super::trt::AddPTZConfiguration) -> impl Future<Output = Result<super::trt::AddPTZConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -290,6 +297,11 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `RemovePTZConfiguration`
+    fn remove_ptz_configuration(&self, ctx: &RequestContext, req: super::trt::RemovePTZConfiguration) -> impl Future<Output = Result<super::trt::RemovePTZConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `RemoveVideoEncoderConfiguration`
     fn remove_video_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveVideoEncoderConfiguration) -> impl Future<Output = Result<super::trt::RemoveVideoEncoderConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -340,6 +352,11 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.add_metadata_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:AddMetadataConfigurationResponse");
+        }
+        "AddPTZConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.add_ptz_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:AddPTZConfigurationResponse");
         }
         "AddVideoEncoderConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
@@ -550,6 +567,11 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.remove_metadata_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:RemoveMetadataConfigurationResponse");
+        }
+        "RemovePTZConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.remove_ptz_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:RemovePTZConfigurationResponse");
         }
         "RemoveVideoEncoderConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

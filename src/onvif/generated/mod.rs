@@ -13,6 +13,8 @@ pub mod media;
 #[rustfmt::skip]
 pub mod notification_producer;
 #[rustfmt::skip]
+pub mod ptz;
+#[rustfmt::skip]
 pub mod pull_point;
 #[rustfmt::skip]
 pub mod subscription_manager;
@@ -22,6 +24,8 @@ pub mod tds;
 pub mod tev;
 #[rustfmt::skip]
 pub mod timg;
+#[rustfmt::skip]
+pub mod tptz;
 #[rustfmt::skip]
 pub mod trt;
 #[rustfmt::skip]
@@ -38,6 +42,7 @@ pub const NAMESPACES: &[(&str, &str)] = &[
     ("tds", "http://www.onvif.org/ver10/device/wsdl"),
     ("tev", "http://www.onvif.org/ver10/events/wsdl"),
     ("timg", "http://www.onvif.org/ver20/imaging/wsdl"),
+    ("tptz", "http://www.onvif.org/ver20/ptz/wsdl"),
     ("trt", "http://www.onvif.org/ver10/media/wsdl"),
     ("tt", "http://www.onvif.org/ver10/schema"),
     ("wsa", "http://www.w3.org/2005/08/addressing"),

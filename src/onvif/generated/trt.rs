@@ -63,6 +63,63 @@ impl ToXml for AddMetadataConfigurationResponse {
     }
 }
 
+/// `AddPTZConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddPTZConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for AddPTZConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        if !seen1 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AddPTZConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `AddPTZConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddPTZConfigurationResponse {
+}
+
+impl FromXml for AddPTZConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for AddPTZConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `AddVideoEncoderConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddVideoEncoderConfiguration {
@@ -2600,6 +2657,57 @@ impl FromXml for RemoveMetadataConfigurationResponse {
 }
 
 impl ToXml for RemoveMetadataConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `RemovePTZConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemovePTZConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for RemovePTZConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RemovePTZConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `RemovePTZConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemovePTZConfigurationResponse {
+}
+
+impl FromXml for RemovePTZConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for RemovePTZConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();

@@ -2354,6 +2354,71 @@ impl XsValue for EFlipMode {
     }
 }
 
+/// `EFlipOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EFlipOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::EFlipMode>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::EFlipOptionsExtension>,
+}
+
+impl FromXml for EFlipOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for EFlipOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `EFlipOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EFlipOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for EFlipOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for EFlipOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `EQPreset`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EQPreset {
@@ -2851,6 +2916,34 @@ impl XsValue for FactoryDefaultType {
             Self::Hard => "Hard".into(),
             Self::Soft => "Soft".into(),
         }
+    }
+}
+
+/// `FieldOfView`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldOfView {
+    /// attribute `hfov`
+    pub hfov: f32,
+    /// attribute `vfov`
+    pub vfov: f32,
+}
+
+impl FromXml for FieldOfView {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.hfov = XsValue::parse_xs(el.attr("hfov").ok_or_else(|| DeError::missing("hfov"))?)?;
+        out.vfov = XsValue::parse_xs(el.attr("vfov").ok_or_else(|| DeError::missing("vfov"))?)?;
+        Ok(out)
+    }
+}
+
+impl ToXml for FieldOfView {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("hfov", &self.hfov.to_xs());
+        w.attr("vfov", &self.vfov.to_xs());
+        w.close_start();
+        w.end(qname);
     }
 }
 
@@ -7087,6 +7180,75 @@ impl ToXml for PTControlDirectionExtension {
     }
 }
 
+/// `PTControlDirectionOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTControlDirectionOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:EFlip`
+    pub e_flip: Option<super::tt::EFlipOptions>,
+    /// element `tt:Reverse`
+    pub reverse: Option<super::tt::ReverseOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTControlDirectionOptionsExtension>,
+}
+
+impl FromXml for PTControlDirectionOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "EFlip") => out.e_flip = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Reverse") => out.reverse = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTControlDirectionOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.e_flip { v.to_xml(w, "tt:EFlip"); }
+        if let Some(v) = &self.reverse { v.to_xml(w, "tt:Reverse"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTControlDirectionOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTControlDirectionOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTControlDirectionOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTControlDirectionOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `PTZCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PTZCapabilities {
@@ -7296,6 +7458,90 @@ impl ToXml for PTZConfigurationExtension2 {
     }
 }
 
+/// `PTZConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZConfigurationOptions {
+    /// attribute `PTZRamps`
+    pub ptz_ramps: Option<super::tt::IntList>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Spaces`
+    pub spaces: super::tt::PTZSpaces,
+    /// element `tt:PTZTimeout`
+    pub ptz_timeout: super::tt::DurationRange,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:PTControlDirection`
+    pub pt_control_direction: Option<super::tt::PTControlDirectionOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZConfigurationOptions2>,
+}
+
+impl FromXml for PTZConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        if let Some(v) = el.attr("PTZRamps") { out.ptz_ramps = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "PTZRamps")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Spaces") => { out.spaces = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "PTZTimeout") => { out.ptz_timeout = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "PTControlDirection") => out.pt_control_direction = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Spaces")); }
+        if !seen1 { return Err(DeError::missing("PTZTimeout")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.ptz_ramps { w.attr("PTZRamps", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.spaces.to_xml(w, "tt:Spaces");
+        self.ptz_timeout.to_xml(w, "tt:PTZTimeout");
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.pt_control_direction { v.to_xml(w, "tt:PTControlDirection"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZConfigurationOptions2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZConfigurationOptions2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZConfigurationOptions2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZConfigurationOptions2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `PTZFilter`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PTZFilter {
@@ -7341,6 +7587,412 @@ impl ToXml for PTZFilter {
     }
 }
 
+/// `PTZMoveStatus`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZMoveStatus {
+    /// element `tt:PanTilt`
+    pub pan_tilt: Option<super::tt::MoveStatus>,
+    /// element `tt:Zoom`
+    pub zoom: Option<super::tt::MoveStatus>,
+}
+
+impl FromXml for PTZMoveStatus {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "PanTilt") => out.pan_tilt = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Zoom") => out.zoom = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZMoveStatus {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.pan_tilt { w.simple("tt:PanTilt", &v.to_xs()); }
+        if let Some(v) = &self.zoom { w.simple("tt:Zoom", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `PTZNode`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZNode {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// attribute `FixedHomePosition`
+    pub fixed_home_position: Option<bool>,
+    /// attribute `GeoMove`
+    pub geo_move: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Name`
+    pub name: Option<super::tt::Name>,
+    /// element `tt:SupportedPTZSpaces`
+    pub supported_ptz_spaces: super::tt::PTZSpaces,
+    /// element `tt:MaximumNumberOfPresets`
+    pub maximum_number_of_presets: i32,
+    /// element `tt:HomeSupported`
+    pub home_supported: bool,
+    /// element `tt:AuxiliaryCommands`
+    pub auxiliary_commands: Vec<super::tt::AuxiliaryData>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZNodeExtension>,
+}
+
+impl FromXml for PTZNode {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("FixedHomePosition") { out.fixed_home_position = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("GeoMove") { out.geo_move = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "FixedHomePosition"), ("", "GeoMove")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => out.name = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "SupportedPTZSpaces") => { out.supported_ptz_spaces = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "MaximumNumberOfPresets") => { out.maximum_number_of_presets = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "HomeSupported") => { out.home_supported = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "AuxiliaryCommands") => out.auxiliary_commands.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("SupportedPTZSpaces")); }
+        if !seen1 { return Err(DeError::missing("MaximumNumberOfPresets")); }
+        if !seen2 { return Err(DeError::missing("HomeSupported")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZNode {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.fixed_home_position { w.attr("FixedHomePosition", &v.to_xs()); }
+        if let Some(v) = &self.geo_move { w.attr("GeoMove", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.name { w.simple("tt:Name", &v.to_xs()); }
+        self.supported_ptz_spaces.to_xml(w, "tt:SupportedPTZSpaces");
+        w.simple("tt:MaximumNumberOfPresets", &self.maximum_number_of_presets.to_xs());
+        w.simple("tt:HomeSupported", &self.home_supported.to_xs());
+        for v in &self.auxiliary_commands { w.simple("tt:AuxiliaryCommands", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZNodeExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZNodeExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+    /// element `tt:SupportedPresetTour`
+    pub supported_preset_tour: Option<super::tt::PTZPresetTourSupported>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZNodeExtension2>,
+}
+
+impl FromXml for PTZNodeExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "SupportedPresetTour") => out.supported_preset_tour = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZNodeExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        if let Some(v) = &self.supported_preset_tour { v.to_xml(w, "tt:SupportedPresetTour"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZNodeExtension2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZNodeExtension2 {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZNodeExtension2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZNodeExtension2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `PTZPreset`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZPreset {
+    /// attribute `token`
+    pub token: Option<super::tt::ReferenceToken>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Name`
+    pub name: Option<super::tt::Name>,
+    /// element `tt:PTZPosition`
+    pub ptz_position: Option<super::tt::PTZVector>,
+}
+
+impl FromXml for PTZPreset {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        if let Some(v) = el.attr("token") { out.token = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => out.name = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "PTZPosition") => out.ptz_position = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZPreset {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.token { w.attr("token", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.name { w.simple("tt:Name", &v.to_xs()); }
+        if let Some(v) = &self.ptz_position { v.to_xml(w, "tt:PTZPosition"); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PTZPresetTourOperation {
+    #[default]
+    /// `Start`
+    Start,
+    /// `Stop`
+    Stop,
+    /// `Pause`
+    Pause,
+    /// `Extended`
+    Extended,
+}
+
+impl XsValue for PTZPresetTourOperation {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "Start" => Ok(Self::Start),
+            "Stop" => Ok(Self::Stop),
+            "Pause" => Ok(Self::Pause),
+            "Extended" => Ok(Self::Extended),
+            _ => Err(DeError::value("PTZPresetTourOperation", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Start => "Start".into(),
+            Self::Stop => "Stop".into(),
+            Self::Pause => "Pause".into(),
+            Self::Extended => "Extended".into(),
+        }
+    }
+}
+
+/// `PTZPresetTourSupported`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZPresetTourSupported {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:MaximumNumberOfPresetTours`
+    pub maximum_number_of_preset_tours: i32,
+    /// element `tt:PTZPresetTourOperation`
+    pub ptz_preset_tour_operation: Vec<super::tt::PTZPresetTourOperation>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZPresetTourSupportedExtension>,
+}
+
+impl FromXml for PTZPresetTourSupported {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "MaximumNumberOfPresetTours") => { out.maximum_number_of_preset_tours = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "PTZPresetTourOperation") => out.ptz_preset_tour_operation.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("MaximumNumberOfPresetTours")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZPresetTourSupported {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:MaximumNumberOfPresetTours", &self.maximum_number_of_preset_tours.to_xs());
+        for v in &self.ptz_preset_tour_operation { w.simple("tt:PTZPresetTourOperation", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZPresetTourSupportedExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZPresetTourSupportedExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZPresetTourSupportedExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZPresetTourSupportedExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `PTZSpaces`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZSpaces {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:AbsolutePanTiltPositionSpace`
+    pub absolute_pan_tilt_position_space: Vec<super::tt::Space2DDescription>,
+    /// element `tt:AbsoluteZoomPositionSpace`
+    pub absolute_zoom_position_space: Vec<super::tt::Space1DDescription>,
+    /// element `tt:RelativePanTiltTranslationSpace`
+    pub relative_pan_tilt_translation_space: Vec<super::tt::Space2DDescription>,
+    /// element `tt:RelativeZoomTranslationSpace`
+    pub relative_zoom_translation_space: Vec<super::tt::Space1DDescription>,
+    /// element `tt:ContinuousPanTiltVelocitySpace`
+    pub continuous_pan_tilt_velocity_space: Vec<super::tt::Space2DDescription>,
+    /// element `tt:ContinuousZoomVelocitySpace`
+    pub continuous_zoom_velocity_space: Vec<super::tt::Space1DDescription>,
+    /// element `tt:PanTiltSpeedSpace`
+    pub pan_tilt_speed_space: Vec<super::tt::Space1DDescription>,
+    /// element `tt:ZoomSpeedSpace`
+    pub zoom_speed_space: Vec<super::tt::Space1DDescription>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::PTZSpacesExtension>,
+}
+
+impl FromXml for PTZSpaces {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "AbsolutePanTiltPositionSpace") => out.absolute_pan_tilt_position_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "AbsoluteZoomPositionSpace") => out.absolute_zoom_position_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "RelativePanTiltTranslationSpace") => out.relative_pan_tilt_translation_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "RelativeZoomTranslationSpace") => out.relative_zoom_translation_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ContinuousPanTiltVelocitySpace") => out.continuous_pan_tilt_velocity_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ContinuousZoomVelocitySpace") => out.continuous_zoom_velocity_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "PanTiltSpeedSpace") => out.pan_tilt_speed_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ZoomSpeedSpace") => out.zoom_speed_space.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZSpaces {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.absolute_pan_tilt_position_space { v.to_xml(w, "tt:AbsolutePanTiltPositionSpace"); }
+        for v in &self.absolute_zoom_position_space { v.to_xml(w, "tt:AbsoluteZoomPositionSpace"); }
+        for v in &self.relative_pan_tilt_translation_space { v.to_xml(w, "tt:RelativePanTiltTranslationSpace"); }
+        for v in &self.relative_zoom_translation_space { v.to_xml(w, "tt:RelativeZoomTranslationSpace"); }
+        for v in &self.continuous_pan_tilt_velocity_space { v.to_xml(w, "tt:ContinuousPanTiltVelocitySpace"); }
+        for v in &self.continuous_zoom_velocity_space { v.to_xml(w, "tt:ContinuousZoomVelocitySpace"); }
+        for v in &self.pan_tilt_speed_space { v.to_xml(w, "tt:PanTiltSpeedSpace"); }
+        for v in &self.zoom_speed_space { v.to_xml(w, "tt:ZoomSpeedSpace"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZSpacesExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZSpacesExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZSpacesExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZSpacesExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `PTZSpeed`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PTZSpeed {
@@ -7370,6 +8022,60 @@ impl ToXml for PTZSpeed {
         w.close_start();
         if let Some(v) = &self.pan_tilt { v.to_xml(w, "tt:PanTilt"); }
         if let Some(v) = &self.zoom { v.to_xml(w, "tt:Zoom"); }
+        w.end(qname);
+    }
+}
+
+/// `PTZStatus`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZStatus {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Position`
+    pub position: Option<super::tt::PTZVector>,
+    /// element `tt:MoveStatus`
+    pub move_status: Option<super::tt::PTZMoveStatus>,
+    /// element `tt:Error`
+    pub error: Option<String>,
+    /// element `tt:UtcTime`
+    pub utc_time: String,
+    /// element `tt:FieldOfView`
+    pub field_of_view: Option<super::tt::FieldOfView>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for PTZStatus {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Position") => out.position = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "MoveStatus") => out.move_status = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Error") => out.error = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "UtcTime") => { out.utc_time = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "FieldOfView") => out.field_of_view = Some(FromXml::from_xml(c)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("UtcTime")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZStatus {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.position { v.to_xml(w, "tt:Position"); }
+        if let Some(v) = &self.move_status { v.to_xml(w, "tt:MoveStatus"); }
+        if let Some(v) = &self.error { w.simple("tt:Error", &v.to_xs()); }
+        w.simple("tt:UtcTime", &self.utc_time.to_xs());
+        if let Some(v) = &self.field_of_view { v.to_xml(w, "tt:FieldOfView"); }
+        for a in &self.any { w.element(a); }
         w.end(qname);
     }
 }
@@ -7458,6 +8164,39 @@ impl ToXml for PTZStatusFilterOptionsExtension {
         w.open(qname);
         w.close_start();
         for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `PTZVector`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PTZVector {
+    /// element `tt:PanTilt`
+    pub pan_tilt: Option<super::tt::Vector2D>,
+    /// element `tt:Zoom`
+    pub zoom: Option<super::tt::Vector1D>,
+}
+
+impl FromXml for PTZVector {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "PanTilt") => out.pan_tilt = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Zoom") => out.zoom = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for PTZVector {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.pan_tilt { v.to_xml(w, "tt:PanTilt"); }
+        if let Some(v) = &self.zoom { v.to_xml(w, "tt:Zoom"); }
         w.end(qname);
     }
 }
@@ -8175,6 +8914,71 @@ impl XsValue for ReverseMode {
             Self::AUTO => "AUTO".into(),
             Self::Extended => "Extended".into(),
         }
+    }
+}
+
+/// `ReverseOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReverseOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Mode`
+    pub mode: Vec<super::tt::ReverseMode>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::ReverseOptionsExtension>,
+}
+
+impl FromXml for ReverseOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => out.mode.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ReverseOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.mode { w.simple("tt:Mode", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `ReverseOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReverseOptionsExtension {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for ReverseOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ReverseOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
     }
 }
 
