@@ -12,3 +12,4 @@ pub mod endpoint;
 pub mod events;
 pub mod imaging;
 pub mod media;
+pub mod ptz;
