@@ -26,7 +26,6 @@ RULES: list[tuple[str, str, str]] = [
      "the host OS"),
     (r"^DEVICE-2-1-(13|16)$", "N/A", NO_IPV6),
     (r"^DEVICE-2-1-(36|37)$", "N/A", "dynamic DNS is not offered (Network.DynDNS = false)"),
-    (r"^DEVICE-1-1-(6|15)$", "N/A", "no PTZ service"),
     (r"^DEVICE-1-1-11$", "N/A", "no analytics service"),
     (r"^DEVICE-1-1-(20|21|22|23|24|25|26|27|28|29)$", "N/A", "service not offered (replay, recording, "
      "receiver, access control, door control, advanced security, access rules, credential, schedule)"),

@@ -22,14 +22,13 @@ from conformance.harness import NS, Failed, NotApplicable, case, check
 
 MEDIA = NS["trt"]
 REQUIRES = (MEDIA,)
+TPTZ = "http://www.onvif.org/ver20/ptz/wsdl"
 MEDIA_PATH = "/onvif/media_service"
 
 RULES = [
     (r"^MEDIA-2-1-(9|10)$", "N/A", NO_JPEG_MPEG4),
     (r"^MEDIA-3-", "N/A", NO_AUDIO + " (GetAudioSources, GetAudioOutputs and "
      "every audio configuration operation answer ter:ActionNotSupported)"),
-    (r"^MEDIA-4-", "N/A", "no PTZ service yet (GetServices lists no ver20/ptz, Media "
-     "GetServiceCapabilities no PTZ; the SDK's PTZ block is not served over ONVIF yet)"),
 ]
 
 
@@ -177,6 +176,9 @@ async def dynamic_profile_configuration(ctx):
     m = await media(ctx)
     check(any(has_video(p) for p in await m.GetProfiles()), "no profile with video source and encoder")
     token = "conf_dyn"
+    # "If the DUT supports PTZ" (step 11.25): GetServices lists the PTZ service.
+    with_ptz = await ptz_offered(ctx)
+    ptz_token = None
     async with NewProfile(m, token):
         async def get():
             p = await m.GetProfile({"ProfileToken": token})
@@ -200,7 +202,8 @@ async def dynamic_profile_configuration(ctx):
             p = await get()
             check(p.VideoSourceConfiguration is not None and p.VideoSourceConfiguration.token == vsc.token, "video source lost")
             check(p.VideoEncoderConfiguration is None, "video encoder still in the profile after its removal")
-            # PTZ: not supported (no PTZ service), those steps are skipped as the spec says.
+            if with_ptz:
+                ptz_token = await add_and_remove_ptz(ctx, m, token, vsc.token) or ptz_token
             await m.RemoveVideoSourceConfiguration({"ProfileToken": token})
             p = await get()
             check(p.VideoSourceConfiguration is None, "video source still in the profile after its removal")
@@ -216,7 +219,49 @@ async def dynamic_profile_configuration(ctx):
         # Audio and audio output: not supported, skipped as the spec says.
         await m.DeleteProfile({"ProfileToken": token})
         await expect_fault(m.GetProfile({"ProfileToken": token}), "Sender", "InvalidArgVal", "NoProfile")
-    ctx.note(f"video source, encoder and {len(metas)} metadata configuration(s) added and removed")
+    ptz = f", PTZ configuration {ptz_token}" if ptz_token else (", no PTZ configuration fits" if with_ptz else "")
+    ctx.note(f"video source, encoder{ptz} and {len(metas)} metadata configuration(s) added and removed")
+
+
+async def ptz_offered(ctx) -> bool:
+    return any(s.findtext(f"{{{NS['tds']}}}Namespace") == TPTZ for s in await services_raw(ctx, False))
+
+
+async def add_and_remove_ptz(ctx, m, token: str, vsc_token: str) -> str | None:
+    """MEDIA-1-1-5's PTZ steps (11.25-11.32): a PTZ configuration added to the profile (the
+    first GetCompatibleConfigurations lists when the PTZ capability GetCompatibleConfigurations
+    is true, else the first of GetConfigurations that AddPTZConfiguration accepts), seen in
+    GetProfile, removed, gone. Its token; None when none fits (the spec goes on)."""
+    cam = await ctx.camera()
+    ptz = await cam.create_ptz_service()
+    caps = await ptz.GetServiceCapabilities()
+    added = None
+    if caps is not None and caps.GetCompatibleConfigurations:
+        compatible = await ptz.GetCompatibleConfigurations({"ProfileToken": token}) or []
+        if not compatible:
+            return None
+        added = compatible[0].token
+        await m.AddPTZConfiguration({"ProfileToken": token, "ConfigurationToken": added})
+    else:
+        for c in await ptz.GetConfigurations() or []:
+            try:
+                await m.AddPTZConfiguration({"ProfileToken": token, "ConfigurationToken": c.token})
+            except Fault:
+                continue  # the spec tries the next one
+            added = c.token
+            break
+        if added is None:
+            return None
+    p = await m.GetProfile({"ProfileToken": token})
+    check(p.token == token, f"GetProfile returned {p.token}")
+    check(p.VideoSourceConfiguration is not None and p.VideoSourceConfiguration.token == vsc_token, "video source lost")
+    check(p.PTZConfiguration is not None and p.PTZConfiguration.token == added,
+          f"profile's PTZ configuration is {getattr(p.PTZConfiguration, 'token', None)}, not {added}, after AddPTZConfiguration")
+    await m.RemovePTZConfiguration({"ProfileToken": token})
+    p = await m.GetProfile({"ProfileToken": token})
+    check(p.VideoSourceConfiguration is not None and p.VideoSourceConfiguration.token == vsc_token, "video source lost")
+    check(p.PTZConfiguration is None, "PTZ configuration still in the profile after RemovePTZConfiguration")
+    return added
 
 
 # --- Video source and encoder configuration operations (MEDIA-2-1-*) --------------------------
@@ -779,6 +824,27 @@ async def vec_use_count_set(ctx):
         await m.SetVideoEncoderConfiguration({"Configuration": dict(vec1, UseCount=vec1["UseCount"] + 5), "ForcePersistence": False})
     n = await use_count(m, "VideoEncoder", vec1["token"])
     check(n == vec1["UseCount"], f"{vec1['token']}: UseCount {n} after a Set with UseCount {vec1['UseCount'] + 5}")
+
+
+# --- PTZ configurations (MEDIA-4-1-2) --------------------------------------------------------
+
+
+@case("MEDIA-4-1-2", requires=(MEDIA, TPTZ))
+async def ptz_configurations_and_profiles(ctx):
+    cam = await ctx.camera()
+    m = await cam.create_media_service()
+    ptz = await cam.create_ptz_service()
+    profiles = await m.GetProfiles()
+    cfgs = await ptz.GetConfigurations() or []
+    tokens = unique_tokens(cfgs, "PTZ configuration")
+    by_token = {c.token: c for c in cfgs}
+    in_profiles = [p for p in profiles if p.PTZConfiguration is not None]
+    for p in in_profiles:
+        c = p.PTZConfiguration
+        check(c.token in by_token, f"profile {p.token}: PTZ configuration {c.token} not in GetConfigurations {tokens}")
+        d = diff(plain(c), plain(by_token[c.token]))
+        check(d is None, f"profile {p.token}: PTZ configuration {c.token} differs from GetConfigurations at {d}")
+    ctx.note(f"{len(in_profiles)} of {len(profiles)} profiles carry a PTZ configuration, {len(cfgs)} configuration(s)")
 
 
 # --- Metadata (MEDIA-5-1-3) -----------------------------------------------------------------
