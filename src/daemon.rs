@@ -307,11 +307,17 @@ async fn start_http(
     };
     // The ONVIF services besides Device, one registration each: the endpoint routes from
     // this list and the Device service lists it in GetServices and GetCapabilities.
-    let services = [
-        media.registration(),
-        Imaging::new(camera.clone(), core.clone()).registration(),
-        crate::onvif::events::Events::new(broker.clone(), store.clone()).registration(),
-    ];
+    // PTZ only where a video source has a head (a camera without one lists no PTZ).
+    let ptz = crate::onvif::ptz::Ptz::new(camera.clone(), core.clone());
+    let services: Vec<_> = [
+        Some(media.registration()),
+        Some(Imaging::new(camera.clone(), core.clone()).registration()),
+        ptz.map(|p| p.registration()),
+        Some(crate::onvif::events::Events::new(broker.clone(), store.clone()).registration()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let hooks = DeviceHooks {
         reboot: Arc::new(move || reboot.notify_one()),
         http_port: local.port(),

@@ -36,7 +36,7 @@ impl From<PtzVector> for ffi::NVT_PTZ_VECTOR_S {
 
 /// Which axis groups a call applies to; the other keeps doing what it does. ONVIF moves
 /// name them the same way (a request with only a PanTilt element leaves the zoom alone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Axes {
     pub pan_tilt: bool,
     pub zoom: bool,

@@ -12,6 +12,7 @@ use base64::Engine as _;
 pub const DEVICE: &str = "/onvif/device_service";
 pub const MEDIA: &str = "/onvif/media_service";
 pub const IMAGING: &str = "/onvif/imaging_service";
+pub const PTZ: &str = "/onvif/ptz_service";
 pub const EVENTS: &str = "/onvif/events_service";
 
 /// SOAP 1.2 envelope namespace.
@@ -26,11 +27,11 @@ const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-2004
 /// How long one exchange may take (generous: the machine is shared; a hang still ends).
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-/// An envelope around `body` with `header` (both may use the prefixes s, tds, trt, timg, tt,
+/// An envelope around `body` with `header` (both may use the prefixes s, tds, trt, timg, tptz, tt,
 /// tev, wsnt and wsa).
 pub fn envelope(header: &str, body: &str) -> String {
     format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{ENV}" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:timg="http://www.onvif.org/ver20/imaging/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa="http://www.w3.org/2005/08/addressing"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{ENV}" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:timg="http://www.onvif.org/ver20/imaging/wsdl" xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa="http://www.w3.org/2005/08/addressing"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
     )
 }
 

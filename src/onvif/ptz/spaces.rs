@@ -20,7 +20,6 @@
 use crate::onvif::generated::tt;
 use crate::sdk::{PtzInfo, PtzVector};
 
-const BASE: &str = "http://www.onvif.org/ver10/tptz/";
 pub(crate) const POSITION_PAN_TILT: &str =
     "http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace";
 pub(crate) const POSITION_ZOOM: &str =
@@ -104,12 +103,6 @@ pub(crate) fn supported(head: &PtzInfo, fov: bool) -> tt::PTZSpaces {
 /// configuration's default, which is this one).
 pub(crate) fn is(uri: Option<&str>, expected: &str) -> bool {
     uri.is_none_or(|u| u.trim() == expected)
-}
-
-/// Whether `uri` is one of the spaces nvt knows at all (a wrong URI for the use is
-/// SpaceNotSupported, as is one it has never heard of).
-pub(crate) fn known(uri: &str) -> bool {
-    uri.starts_with(BASE)
 }
 
 /// A value outside its space's range (or not a number).
