@@ -16,9 +16,13 @@
 //! - A video encoder configuration's SessionTimeout is the RTSP session timeout of its
 //!   streams (`Streams::apply_encoder` sets it on the hub); sessions keep the value their
 //!   SETUP announced.
+//! - A profile's PTZ configuration is shown as the PTZ service shows it
+//!   (`onvif::ptz::config::configuration`, one rendering for both services): Frigate and
+//!   Home Assistant read the default spaces off the profile. Add/RemovePTZConfiguration are
+//!   profile changes like the others (Media service specification, "Media Profile").
 //! - Fault subcodes are those of the Media service specification (NoProfile, NoConfig,
 //!   ConfigModify, ProfileExists, MaxNVTProfiles, DeletionOfFixedProfile,
-//!   IncompleteConfiguration, ConfigurationConflict, InvalidStreamSetup).
+//!   IncompleteConfiguration, ConfigurationConflict, InvalidStreamSetup, PTZNotSupported).
 //!
 //! What is left out is listed in docs/media.md.
 
@@ -76,6 +80,16 @@ fn incomplete(token: &str) -> Fault {
     )
 }
 
+/// Media spec, AddPTZConfiguration: on a device (or a configuration's video source) without
+/// a PTZ head.
+fn no_ptz(reason: impl Into<String>) -> Fault {
+    Fault::new(
+        Code::Receiver,
+        &["ActionNotSupported", "PTZNotSupported"],
+        reason.into(),
+    )
+}
+
 /// Media s5.10-s5.12: what a device without audio answers (until audio lands).
 fn no_audio() -> Fault {
     Fault::new(
@@ -129,11 +143,7 @@ fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
         ChangeError::BadToken(r) => Fault::invalid_arg_val(None, r),
         // Of the PTZ refusals only one reaches Media (AddPTZConfiguration of a configuration
         // whose video source has no head): Receiver/ActionNotSupported/PTZNotSupported.
-        ChangeError::Ptz(e) => Fault::new(
-            Code::Receiver,
-            &["ActionNotSupported", "PTZNotSupported"],
-            e.to_string(),
-        ),
+        ChangeError::Ptz(e) => no_ptz(e.to_string()),
         e @ (ChangeError::User(_)
         | ChangeError::Scope(_)
         | ChangeError::Network(_)
@@ -322,6 +332,20 @@ impl Media {
         })
     }
 
+    /// The PTZ configuration `token` as the PTZ service shows it. None when its video
+    /// source has no head (any more: a settings file from a camera with one): a
+    /// configuration nothing can move is not offered to clients.
+    fn ptz_configuration(&self, s: &Settings, token: &str) -> Option<tt::PTZConfiguration> {
+        let c = s.ptz_config(token)?;
+        let camera = self.core.camera()?;
+        let head = camera.facts().ptz(c.source)?;
+        Some(crate::onvif::ptz::config::configuration(
+            c,
+            head,
+            use_count(s, |p| p.ptz.as_deref() == Some(token)),
+        ))
+    }
+
     fn profile(&self, s: &Settings, p: &Profile) -> tt::Profile {
         tt::Profile {
             token: p.token.clone(),
@@ -339,6 +363,7 @@ impl Media {
                 .metadata
                 .as_deref()
                 .and_then(|t| self.metadata_configuration(s, t)),
+            ptz_configuration: p.ptz.as_deref().and_then(|t| self.ptz_configuration(s, t)),
             ..Default::default()
         }
     }
@@ -547,6 +572,43 @@ impl media::MediaService for Media {
         req: trt::RemoveMetadataConfiguration,
     ) -> Result<trt::RemoveMetadataConfigurationResponse, Fault> {
         self.change_profile(ProfileChange::Metadata {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
+        Ok(Default::default())
+    }
+
+    /// Media spec, AddPTZConfiguration: replaces the profile's PTZ configuration; persisted. The plan checks
+    /// the profile, the configuration and that its video source has a head
+    /// (PTZNotSupported), and that it moves the head of the profile's video source
+    /// (ConfigurationConflict).
+    async fn add_ptz_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::AddPTZConfiguration,
+    ) -> Result<trt::AddPTZConfigurationResponse, Fault> {
+        // A device without any head has no configuration a token could name: "the device
+        // does not support PTZ" says more than NoConfig would.
+        if !self.camera()?.facts().ptz.iter().any(Option::is_some) {
+            return Err(no_ptz("the device has no PTZ head"));
+        }
+        self.change_profile(ProfileChange::Ptz {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
+        Ok(Default::default())
+    }
+
+    /// Media spec, RemovePTZConfiguration: a profile without a PTZ configuration is left as it is, without a fault
+    /// (the spec's NoConfig for that case is marked obsolete); persisted.
+    async fn remove_ptz_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::RemovePTZConfiguration,
+    ) -> Result<trt::RemovePTZConfigurationResponse, Fault> {
+        self.change_profile(ProfileChange::Ptz {
             profile: req.profile_token,
             config: None,
         })
@@ -918,7 +980,8 @@ impl media::MediaService for Media {
     }
 
     /// Name, Analytics, Events, multicast and session timeout, checked against
-    /// GetMetadataConfigurationOptions (no PTZ status: the device has no PTZ) and persisted.
+    /// GetMetadataConfigurationOptions (no PTZ status: nvt does not put the head's status
+    /// into metadata yet) and persisted.
     /// The configuration is reported to clients; no metadata RTP track is streamed.
     async fn set_metadata_configuration(
         &self,
@@ -985,7 +1048,8 @@ impl media::MediaService for Media {
         {
             return Err(no_profile(t));
         }
-        // No PTZ: no PTZ status in the metadata.
+        // No PTZ status in the metadata, head or not: nvt streams no metadata yet (issue 18's
+        // metadata stream), so it offers none (PTZStatusFilterOptions false is legal).
         Ok(trt::GetMetadataConfigurationOptionsResponse {
             options: tt::MetadataConfigurationOptions {
                 ptz_status_filter_options: tt::PTZStatusFilterOptions {
@@ -1243,6 +1307,21 @@ mod tests {
         assert_eq!(session_timeout("P1D").unwrap(), 86_400);
         assert!(session_timeout("-PT1S").is_err());
         assert!(session_timeout("sixty").is_err());
+    }
+
+    /// The PTZ refusal that reaches Media (a configuration whose source has no head) is the
+    /// spec's PTZNotSupported; a conflicting video source is ConfigurationConflict.
+    #[test]
+    fn ptz_refusals_have_the_media_subcodes() {
+        let not_supported = ChangeError::Ptz(crate::camera::change::PtzError::NotSupported(
+            "ptz_1".into(),
+        ));
+        let f = change_fault(not_supported, config_modify);
+        assert_eq!(f.code, Code::Receiver);
+        assert_eq!(f.subcodes, vec!["ActionNotSupported", "PTZNotSupported"]);
+        let f = change_fault(ChangeError::Conflict("two sources".into()), config_modify);
+        assert_eq!(f.code, Code::Receiver);
+        assert_eq!(f.subcodes, vec!["Action", "ConfigurationConflict"]);
     }
 
     #[test]
