@@ -2,8 +2,11 @@
 //! SetConfiguration, each refusal with the error the services map to an ONVIF subcode.
 
 use super::*;
-use crate::sdk::{Axes, EncoderCaps, PtzInfo, PtzVector, RateControl, VideoSourceInfo};
-use crate::settings::VideoSourceConfig;
+use crate::sdk::{
+    Axes, Codec, EncoderCaps, H264Profile, PtzInfo, PtzVector, RateControl, VideoSourceInfo,
+};
+use crate::settings::validate::MAX_PRESETS;
+use crate::settings::{PtzConfig, PtzNode, PtzPosition, PtzPreset, PtzSpeed, VideoSourceConfig};
 
 /// A dome: pan -170..170 degrees, tilt -30..90, zoom 1x..10x (the simulator's figures).
 pub(crate) fn dome() -> PtzInfo {
