@@ -553,3 +553,61 @@ fn presets_home_and_configuration_persist_across_a_restart() {
     assert!(close(s.pan, -0.25) && close(s.tilt, 0.25), "{s:?}");
     stop(nvt);
 }
+
+/// A camera whose SDK reports no head (the simulator replaying a clip has none) lists no PTZ
+/// service, its profiles carry no PTZ configuration, and PTZ requests are refused.
+#[test]
+fn a_camera_without_a_head_offers_no_ptz() {
+    let state = support::temp_state();
+    let clip = support::path_str(&support::data_dir().join("baseline-640x360-25fps.h264"));
+    let mut nvt = Daemon::start(
+        state.path(),
+        &["--replay", &clip],
+        &[("NVT_ADMIN_PASSWORD", PASSWORD)],
+    );
+    let port = nvt.http_port();
+    let services = soap::call(
+        port,
+        soap::DEVICE,
+        ADMIN,
+        "<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>",
+    );
+    assert_eq!(services.status, 200, "{}", services.raw);
+    // (The envelope declares the tptz prefix whatever the body holds: look at the entries.)
+    assert!(
+        !services
+            .body()
+            .contains("<tds:Namespace>http://www.onvif.org/ver20/ptz/wsdl</tds:Namespace>"),
+        "{}",
+        services.raw
+    );
+    let caps = soap::call(
+        port,
+        soap::DEVICE,
+        ADMIN,
+        "<tds:GetCapabilities><tds:Category>PTZ</tds:Category></tds:GetCapabilities>",
+    );
+    assert_eq!(
+        soap::subcodes(caps.body()),
+        [
+            "env:Receiver",
+            "ter:ActionNotSupported",
+            "ter:NoSuchService"
+        ],
+        "{}",
+        caps.raw
+    );
+    let profiles = soap::call(port, soap::MEDIA, ADMIN, "<trt:GetProfiles/>");
+    assert!(
+        profiles.status == 200 && !profiles.body().contains("PTZConfiguration"),
+        "{}",
+        profiles.raw
+    );
+    let r = soap::call(port, soap::PTZ, ADMIN, "<tptz:GetNodes/>");
+    assert!(r.status >= 400, "{}", r.raw);
+    eprintln!(
+        "PTZ request without a PTZ service: {}",
+        r.raw.lines().next().unwrap_or("")
+    );
+    stop(nvt);
+}

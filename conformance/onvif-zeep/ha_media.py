@@ -92,7 +92,7 @@ async def discover(cam, dm, media, host, port):
     listed = {s.Namespace: s.XAddr for s in services}
     assert listed.get("http://www.onvif.org/ver10/media/wsdl") == media_xaddr, listed
     # GetCapabilities and GetServices list the same services (HA uses the former).
-    cap_xaddrs = {x.XAddr for x in [caps.Device, caps.Media, caps.Imaging, caps.Events] if x}
+    cap_xaddrs = {x.XAddr for x in [caps.Device, caps.Media, caps.Imaging, caps.PTZ, caps.Events] if x}
     assert cap_xaddrs == set(listed.values()), (cap_xaddrs, listed)
 
     scaps = await media.GetServiceCapabilities()

@@ -706,9 +706,10 @@ pub unsafe extern "C" fn NVT_FOCUS_GetStatus(vi: u32, status: *mut NVT_FOCUS_STA
 // ---- PTZ ------------------------------------------------------------------------------
 
 /// The simulated head belongs to the simulated scene: a V4L2 device has none (its pan/tilt
-/// controls, where a webcam has them, are not mapped).
+/// controls, where a webcam has them, are not mapped), and neither has a replayed recording
+/// (its picture could not follow the head, and a head that moves nothing would mislead).
 fn ptz_head(sim: &Sim) -> Res {
-    if sim.scene.is_pattern() {
+    if sim.scene.is_pattern() && sim.recording.is_none() {
         Ok(())
     } else {
         Err(NVT_ERR_NOT_SUPPORTED)
