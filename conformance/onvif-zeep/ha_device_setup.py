@@ -49,7 +49,7 @@ async def main():
         # Only services that exist are listed, the same ones both ways.
         assert caps.Media.XAddr == f"http://{host}:{port}/onvif/media_service", caps.Media
         assert caps.Events is not None and caps.Events.WSPullPointSupport, caps
-        listed = sorted(c.XAddr for c in (caps.Device, caps.Media, caps.Events, caps.Imaging) if c)
+        listed = sorted(c.XAddr for c in (caps.Device, caps.Media, caps.Events, caps.Imaging, caps.PTZ) if c)
         services = await dm.GetServices({"IncludeCapability": False})
         assert sorted(s.XAddr for s in services) == listed, (services, caps)
 
