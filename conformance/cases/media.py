@@ -1,6 +1,6 @@
 """ONVIF Media Configuration Device Test Specification (MEDIA-*): profiles, video source and
-video encoder configurations and their use counts, metadata configuration, snapshot and
-stream URI faults, Media service capabilities. Each case follows its test ID's steps and pass
+video encoder configurations and their use counts, PTZ configurations in profiles, metadata
+configuration, snapshot and stream URI faults, Media service capabilities. Each case follows its test ID's steps and pass
 criteria with the zeep client Home Assistant uses; raw SOAP only where a step needs bytes
 zeep will not send (an invalid enumeration value) or compares capabilities as sent.
 
@@ -176,7 +176,7 @@ async def dynamic_profile_configuration(ctx):
     m = await media(ctx)
     check(any(has_video(p) for p in await m.GetProfiles()), "no profile with video source and encoder")
     token = "conf_dyn"
-    # "If the DUT supports PTZ" (step 11.25): GetServices lists the PTZ service.
+    # "If the DUT supports PTZ": GetServices lists the PTZ service.
     with_ptz = await ptz_offered(ctx)
     ptz_token = None
     async with NewProfile(m, token):
@@ -228,10 +228,11 @@ async def ptz_offered(ctx) -> bool:
 
 
 async def add_and_remove_ptz(ctx, m, token: str, vsc_token: str) -> str | None:
-    """MEDIA-1-1-5's PTZ steps (11.25-11.32): a PTZ configuration added to the profile (the
-    first GetCompatibleConfigurations lists when the PTZ capability GetCompatibleConfigurations
-    is true, else the first of GetConfigurations that AddPTZConfiguration accepts), seen in
-    GetProfile, removed, gone. Its token; None when none fits (the spec goes on)."""
+    """MEDIA-1-1-5's PTZ steps ("If the DUT supports PTZ"): a PTZ configuration added to the
+    profile (the first GetCompatibleConfigurations lists when the PTZ capability
+    GetCompatibleConfigurations is true, else the first of GetConfigurations that
+    AddPTZConfiguration accepts), seen in GetProfile, removed, gone. Its token; None when none
+    fits (the spec goes on)."""
     cam = await ctx.camera()
     ptz = await cam.create_ptz_service()
     caps = await ptz.GetServiceCapabilities()
