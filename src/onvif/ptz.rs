@@ -137,7 +137,9 @@ impl Ptz {
             ..
         } = cmd
         {
-            self.timeouts.arm(self.camera.sdk().clone(), vi, axes, ms);
+            let sdk = self.camera.sdk().clone();
+            self.timeouts
+                .arm(vi, axes, ms, move |axes| sdk.ptz_stop(vi, axes));
         }
         Ok(())
     }

@@ -3,15 +3,17 @@
 //! shall move for the duration of the timeout"). The SDK has no timeout of its own, so nvt
 //! keeps one per head and axis group and calls `NVT_PTZ_Stop` when it passes.
 //!
-//! Each group has a generation number: a new move or a Stop of the group bumps it, and a
-//! timer stops the group only if its generation is still the one it was armed with. So a
-//! timer never stops a newer move, and nothing needs cancelling.
+//! Each group has at most one timer: a new move or a Stop of the group aborts it (so a
+//! client that floods ContinuousMove leaves no trail of sleeping tasks), and a generation
+//! number closes the race of a timer that fired while the newer command was being sent.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::sdk::{Axes, Sdk};
+use tokio::task::AbortHandle;
+
+use crate::sdk::{Axes, SdkError};
 
 /// The two axis groups a move can be made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,65 +31,82 @@ fn groups(axes: Axes) -> impl Iterator<Item = Group> {
 /// The continuous-move timers of every head.
 #[derive(Default)]
 pub(crate) struct Timeouts {
-    generation: Mutex<HashMap<(u32, Group), u64>>,
+    groups: Mutex<HashMap<(u32, Group), Timer>>,
+}
+
+/// One group's state: its generation and its pending timer, if any.
+#[derive(Default)]
+struct Timer {
+    generation: u64,
+    pending: Option<AbortHandle>,
 }
 
 impl Timeouts {
-    /// A move or Stop of `axes` on head `vi`: a pending timeout of those groups no longer
-    /// applies. Returns the new generation of each group.
-    fn bump(&self, vi: u32, axes: Axes) -> Vec<(Group, u64)> {
-        let mut g = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        groups(axes)
-            .map(|group| {
-                let n = g.entry((vi, group)).or_default();
-                *n += 1;
-                (group, *n)
-            })
-            .collect()
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, Group), Timer>> {
+        self.groups.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Another command on `axes` (absolute, relative, Stop): their timers are void.
+    /// Another command on `axes` (absolute, relative, continuous, Stop): their timers are
+    /// void.
     pub(crate) fn superseded(&self, vi: u32, axes: Axes) {
-        self.bump(vi, axes);
+        let mut g = self.lock();
+        for group in groups(axes) {
+            let t = g.entry((vi, group)).or_default();
+            t.generation += 1;
+            if let Some(h) = t.pending.take() {
+                h.abort();
+            }
+        }
     }
 
-    /// A continuous move of `axes` on head `vi` started: stop them after `ms` unless
-    /// something newer moved or stopped them first.
-    pub(crate) fn arm(self: &Arc<Self>, sdk: Sdk, vi: u32, axes: Axes, ms: u32) {
-        let armed = self.bump(vi, axes);
-        let this = self.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
-            let due = {
-                let g = this.generation.lock().unwrap_or_else(|e| e.into_inner());
-                let mut due = Axes::default();
-                for (group, n) in armed {
-                    if g.get(&(vi, group)) == Some(&n) {
-                        match group {
-                            Group::PanTilt => due.pan_tilt = true,
-                            Group::Zoom => due.zoom = true,
-                        }
+    /// A continuous move of `axes` on head `vi` started (after [`Self::superseded`]): stop
+    /// each group after `ms` (with `stop`, on the blocking pool: `NVT_PTZ_Stop` of those
+    /// axes) unless something newer moved or stopped it first.
+    pub(crate) fn arm<F>(self: &Arc<Self>, vi: u32, axes: Axes, ms: u32, stop: F)
+    where
+        F: Fn(Axes) -> Result<(), SdkError> + Clone + Send + 'static,
+    {
+        let mut g = self.lock();
+        for group in groups(axes) {
+            let t = g.entry((vi, group)).or_default();
+            let armed = t.generation;
+            let (this, stop) = (self.clone(), stop.clone());
+            let task = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+                {
+                    let mut g = this.lock();
+                    let t = g.entry((vi, group)).or_default();
+                    if t.generation != armed {
+                        return;
                     }
+                    t.pending = None;
                 }
-                due
-            };
-            if due.is_empty() {
-                return;
-            }
-            let stopped = tokio::task::spawn_blocking(move || sdk.ptz_stop(vi, due)).await;
-            match stopped {
-                Ok(Ok(())) => tracing::debug!(vi, ?due, "continuous move timed out: stopped"),
-                Ok(Err(e)) => tracing::warn!(vi, error = %e, "stopping a timed-out move failed"),
-                Err(e) => tracing::warn!(vi, error = %e, "stopping a timed-out move failed"),
-            }
-        });
+                let axes = match group {
+                    Group::PanTilt => Axes {
+                        pan_tilt: true,
+                        zoom: false,
+                    },
+                    Group::Zoom => Axes {
+                        pan_tilt: false,
+                        zoom: true,
+                    },
+                };
+                match tokio::task::spawn_blocking(move || stop(axes)).await {
+                    Ok(Ok(())) => tracing::debug!(vi, ?group, "continuous move timed out: stopped"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(vi, error = %e, "stopping a timed-out move failed")
+                    }
+                    Err(e) => tracing::warn!(vi, error = %e, "stopping a timed-out move failed"),
+                }
+            });
+            t.pending = Some(task.abort_handle());
+        }
     }
 
-    /// The current generation of a group of head `vi`.
+    /// How many timers are pending (tests).
     #[cfg(test)]
-    fn generation(&self, vi: u32, group: Group) -> u64 {
-        let g = self.generation.lock().unwrap();
-        g.get(&(vi, group)).copied().unwrap_or(0)
+    fn pending(&self) -> usize {
+        self.lock().values().filter(|t| t.pending.is_some()).count()
     }
 }
 
@@ -95,22 +114,54 @@ impl Timeouts {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_newer_command_voids_only_the_groups_it_moves() {
-        let t = Timeouts::default();
-        let pt = Axes {
-            pan_tilt: true,
-            zoom: false,
-        };
-        let armed = t.bump(0, Axes::ALL);
-        assert_eq!(armed, [(Group::PanTilt, 1), (Group::Zoom, 1)]);
-        t.superseded(0, pt);
-        assert_eq!(t.generation(0, Group::PanTilt), 2);
-        assert_eq!(
-            t.generation(0, Group::Zoom),
-            1,
-            "the zoom timer still stands"
+    /// A flood of continuous moves leaves one timer per group, and a Stop of one group
+    /// leaves the other's timer standing.
+    #[tokio::test]
+    async fn one_timer_per_group_however_many_moves() {
+        let t = Arc::new(Timeouts::default());
+        for _ in 0..1000 {
+            t.superseded(0, Axes::ALL);
+            t.arm(0, Axes::ALL, 60_000, |_| Ok(()));
+        }
+        assert_eq!(t.pending(), 2);
+        t.superseded(
+            0,
+            Axes {
+                pan_tilt: false,
+                zoom: true,
+            },
         );
-        assert_eq!(t.generation(1, Group::PanTilt), 0, "heads are apart");
+        assert_eq!(t.pending(), 1, "the pan/tilt timer still stands");
+        t.superseded(1, Axes::ALL);
+        assert_eq!(t.pending(), 1, "heads are apart");
+    }
+
+    /// A timer that is due stops its group, once.
+    #[tokio::test]
+    async fn a_due_timer_stops_its_group() {
+        let t = Arc::new(Timeouts::default());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        t.superseded(0, Axes::ALL);
+        t.arm(0, Axes::ALL, 10, move |axes| {
+            tx.send(axes).unwrap();
+            Ok(())
+        });
+        let mut stopped = [rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+        stopped.sort_by_key(|a| a.zoom);
+        assert_eq!(
+            stopped[0],
+            Axes {
+                pan_tilt: true,
+                zoom: false
+            }
+        );
+        assert_eq!(
+            stopped[1],
+            Axes {
+                pan_tilt: false,
+                zoom: true
+            }
+        );
+        assert_eq!(t.pending(), 0);
     }
 }
