@@ -958,6 +958,11 @@ fn replay_file() -> String {
 #[test]
 fn replay_emits_the_recording_in_a_loop() {
     let _sdk = init(&format!("replay={};replay_fps=10", replay_file()));
+    // A recording has no PTZ head: its picture could not follow one.
+    let mut info = NVT_PTZ_INFO_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_PTZ_GetInfo(0, &mut info) }, 0);
+    assert_eq!(info.supported, 0);
     // The daemon's default request is accepted; the recording decides the attributes.
     create_start(0, &venc_attr(1280, 720, 25));
     let mut a = NVT_VENC_ATTR_S::default();
