@@ -231,7 +231,8 @@ mod tests {
     use super::*;
     use crate::sdk::Axes;
 
-    /// The simulator's head: pan -170..170, tilt -30..90 degrees, zoom 1..10x, 60 x 33.75
+    /// A head like the simulator's but with an asymmetric tilt (-30..90 degrees), so a
+    /// mapping that assumes a centred range fails: pan -170..170, zoom 1..10x, a 60 x 33.75
     /// degree view.
     fn head() -> PtzInfo {
         PtzInfo {
