@@ -46,3 +46,8 @@ fn topic_filter_corpus() {
 fn content_filter_corpus() {
     run_corpus("content_filter", nvt::events::content_filter::fuzz_input);
 }
+
+#[test]
+fn ptz_request_corpus() {
+    run_corpus("ptz_request", nvt::onvif::ptz::fuzz_request);
+}

@@ -39,6 +39,8 @@ use crate::xml::XmlWriter;
 use crate::xml::xsd::{format_datetime, parse_duration};
 
 use request::Command;
+#[doc(hidden)]
+pub use request::fuzz_input as fuzz_request;
 use timeouts::Timeouts;
 
 /// The PTZ service over the camera's heads.

@@ -277,6 +277,66 @@ pub(crate) fn continuous(
     })
 }
 
+/// Entry point of the `ptz_request` fuzz target and its corpus test: any bytes as the body
+/// of an AbsoluteMove, RelativeMove or ContinuousMove (by its root element's name), decoded
+/// as the dispatcher decodes it and turned into a command for a head like the simulator's.
+/// A command must be within the head's ranges; a fault must carry a subcode.
+#[doc(hidden)]
+pub fn fuzz_input(data: &[u8]) {
+    use crate::onvif::generated::tptz;
+    use crate::onvif::rt::FromXml;
+    use crate::sdk::PtzVector;
+    let Ok(el) = crate::xml::parse(data) else {
+        return;
+    };
+    let v = |pan, tilt, zoom| PtzVector { pan, tilt, zoom };
+    let head = PtzInfo {
+        supported: true,
+        absolute: true,
+        relative: true,
+        continuous: true,
+        axes: Axes::ALL,
+        min: v(-17_000, -4_500, 100),
+        max: v(17_000, 4_500, 1_000),
+        speed_max: v(12_000, 9_000, 500),
+        home: v(0, 0, 100),
+        hfov: 6_000,
+        vfov: 3_375,
+    };
+    let c = PtzConfig {
+        token: "ptz_0".into(),
+        name: "PTZ".into(),
+        source: 0,
+        node: "ptz_node_0".into(),
+        default_timeout_ms: 5_000,
+        default_speed: crate::settings::PtzSpeed::default(),
+    };
+    let r = match el.name.as_str() {
+        "AbsoluteMove" => tptz::AbsoluteMove::from_xml(&el)
+            .ok()
+            .map(|m| absolute(&head, &c, &m.position, m.speed.as_ref())),
+        "RelativeMove" => tptz::RelativeMove::from_xml(&el)
+            .ok()
+            .map(|m| relative(&head, &c, &m.translation, m.speed.as_ref(), 550)),
+        _ => tptz::ContinuousMove::from_xml(&el)
+            .ok()
+            .map(|m| continuous(&head, &c, &m.velocity, m.timeout.as_deref())),
+    };
+    match r {
+        Some(Ok(Command::Absolute { to, speed, .. })) => {
+            assert!((head.min.pan..=head.max.pan).contains(&to.pan));
+            assert!((head.min.zoom..=head.max.zoom).contains(&to.zoom));
+            assert!(speed.pan >= 1 && speed.pan <= head.speed_max.pan);
+        }
+        Some(Ok(Command::Continuous { velocity, .. })) => {
+            assert!(velocity.pan.abs() <= head.speed_max.pan);
+        }
+        Some(Ok(Command::Relative { speed, .. })) => assert!(speed.zoom >= 1),
+        Some(Err(f)) => assert!(!f.subcodes.is_empty()),
+        None => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +503,25 @@ mod tests {
             panic!()
         };
         assert_eq!((timeout_ms, axes), (None, Axes::ALL));
+    }
+
+    /// The fuzz target's seeds decode as the dispatcher decodes them (so the target starts
+    /// from requests that reach the translation, not from decode errors).
+    #[test]
+    fn the_fuzz_seeds_reach_the_translation() {
+        use crate::onvif::generated::tptz;
+        use crate::onvif::rt::FromXml;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/ptz_request/");
+        let read =
+            |f: &str| crate::xml::parse(&std::fs::read(format!("{dir}{f}")).unwrap()).unwrap();
+        let m = tptz::AbsoluteMove::from_xml(&read("absolute")).unwrap();
+        assert!(absolute(&head(), &config(), &m.position, m.speed.as_ref()).is_ok());
+        let m = tptz::RelativeMove::from_xml(&read("relative_fov")).unwrap();
+        assert!(relative(&head(), &config(), &m.translation, m.speed.as_ref(), 100).is_ok());
+        let m = tptz::ContinuousMove::from_xml(&read("continuous")).unwrap();
+        assert!(continuous(&head(), &config(), &m.velocity, m.timeout.as_deref()).is_ok());
+        let m = tptz::AbsoluteMove::from_xml(&read("absolute_nan")).unwrap();
+        assert!(absolute(&head(), &config(), &m.position, None).is_err());
     }
 
     /// Frigate's autotracker: a FOV translation with speed 1, and its zoom template seeded
