@@ -5,11 +5,15 @@
 #[rustfmt::skip]
 pub mod device;
 #[rustfmt::skip]
+pub mod deviceio;
+#[rustfmt::skip]
 pub mod events;
 #[rustfmt::skip]
 pub mod imaging;
 #[rustfmt::skip]
 pub mod media;
+#[rustfmt::skip]
+pub mod media2;
 #[rustfmt::skip]
 pub mod notification_producer;
 #[rustfmt::skip]
@@ -25,7 +29,11 @@ pub mod tev;
 #[rustfmt::skip]
 pub mod timg;
 #[rustfmt::skip]
+pub mod tmd;
+#[rustfmt::skip]
 pub mod tptz;
+#[rustfmt::skip]
+pub mod tr2;
 #[rustfmt::skip]
 pub mod trt;
 #[rustfmt::skip]
@@ -42,7 +50,9 @@ pub const NAMESPACES: &[(&str, &str)] = &[
     ("tds", "http://www.onvif.org/ver10/device/wsdl"),
     ("tev", "http://www.onvif.org/ver10/events/wsdl"),
     ("timg", "http://www.onvif.org/ver20/imaging/wsdl"),
+    ("tmd", "http://www.onvif.org/ver10/deviceIO/wsdl"),
     ("tptz", "http://www.onvif.org/ver20/ptz/wsdl"),
+    ("tr2", "http://www.onvif.org/ver20/media/wsdl"),
     ("trt", "http://www.onvif.org/ver10/media/wsdl"),
     ("tt", "http://www.onvif.org/ver10/schema"),
     ("wsa", "http://www.w3.org/2005/08/addressing"),

@@ -427,6 +427,80 @@ impl ToXml for AudioDecoderConfigurationOptionsExtension {
     }
 }
 
+/// `AudioEncoder2Configuration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioEncoder2Configuration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// attribute `SecureStreamingProtocolAlgorithm`
+    pub secure_streaming_protocol_algorithm: Option<String>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: String,
+    /// element `tt:Multicast`
+    pub multicast: Option<super::tt::MulticastConfiguration>,
+    /// element `tt:Bitrate`
+    pub bitrate: i32,
+    /// element `tt:SampleRate`
+    pub sample_rate: i32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioEncoder2Configuration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        let mut seen4 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("SecureStreamingProtocolAlgorithm") { out.secure_streaming_protocol_algorithm = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "SecureStreamingProtocolAlgorithm")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Multicast") => out.multicast = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Bitrate") => { out.bitrate = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRate") => { out.sample_rate = XsValue::parse_xs(&c.text)?; seen4 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("Encoding")); }
+        if !seen3 { return Err(DeError::missing("Bitrate")); }
+        if !seen4 { return Err(DeError::missing("SampleRate")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioEncoder2Configuration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.secure_streaming_protocol_algorithm { w.attr("SecureStreamingProtocolAlgorithm", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        if let Some(v) = &self.multicast { v.to_xml(w, "tt:Multicast"); }
+        w.simple("tt:Bitrate", &self.bitrate.to_xs());
+        w.simple("tt:SampleRate", &self.sample_rate.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `AudioEncoderConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudioEncoderConfiguration {
@@ -1279,6 +1353,140 @@ impl XsValue for CapabilityCategory {
     }
 }
 
+/// `Color`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Color {
+    /// attribute `X`
+    pub x: f32,
+    /// attribute `Y`
+    pub y: f32,
+    /// attribute `Z`
+    pub z: f32,
+    /// attribute `Colorspace`
+    pub colorspace: Option<String>,
+    /// attribute `Likelihood`
+    pub likelihood: Option<f32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+}
+
+impl FromXml for Color {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.x = XsValue::parse_xs(el.attr("X").ok_or_else(|| DeError::missing("X"))?)?;
+        out.y = XsValue::parse_xs(el.attr("Y").ok_or_else(|| DeError::missing("Y"))?)?;
+        out.z = XsValue::parse_xs(el.attr("Z").ok_or_else(|| DeError::missing("Z"))?)?;
+        if let Some(v) = el.attr("Colorspace") { out.colorspace = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("Likelihood") { out.likelihood = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "X"), ("", "Y"), ("", "Z"), ("", "Colorspace"), ("", "Likelihood")]);
+        Ok(out)
+    }
+}
+
+impl ToXml for Color {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("X", &self.x.to_xs());
+        w.attr("Y", &self.y.to_xs());
+        w.attr("Z", &self.z.to_xs());
+        if let Some(v) = &self.colorspace { w.attr("Colorspace", &v.to_xs()); }
+        if let Some(v) = &self.likelihood { w.attr("Likelihood", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `ColorOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ColorOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:ColorList`
+    pub color_list: Vec<super::tt::Color>,
+    /// element `tt:ColorspaceRange`
+    pub colorspace_range: Vec<super::tt::ColorspaceRange>,
+}
+
+impl FromXml for ColorOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ColorList") => out.color_list.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ColorspaceRange") => out.colorspace_range.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for ColorOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.color_list { v.to_xml(w, "tt:ColorList"); }
+        for v in &self.colorspace_range { v.to_xml(w, "tt:ColorspaceRange"); }
+        w.end(qname);
+    }
+}
+
+/// `ColorspaceRange`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ColorspaceRange {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:X`
+    pub x: super::tt::FloatRange,
+    /// element `tt:Y`
+    pub y: super::tt::FloatRange,
+    /// element `tt:Z`
+    pub z: super::tt::FloatRange,
+    /// element `tt:Colorspace`
+    pub colorspace: String,
+}
+
+impl FromXml for ColorspaceRange {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "X") => { out.x = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Y") => { out.y = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Z") => { out.z = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Colorspace") => { out.colorspace = XsValue::parse_xs(&c.text)?; seen3 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("X")); }
+        if !seen1 { return Err(DeError::missing("Y")); }
+        if !seen2 { return Err(DeError::missing("Z")); }
+        if !seen3 { return Err(DeError::missing("Colorspace")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for ColorspaceRange {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.x.to_xml(w, "tt:X");
+        self.y.to_xml(w, "tt:Y");
+        self.z.to_xml(w, "tt:Z");
+        w.simple("tt:Colorspace", &self.colorspace.to_xs());
+        w.end(qname);
+    }
+}
+
 /// `Config`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
@@ -1800,6 +2008,71 @@ impl ToXml for DeviceIOCapabilities {
         w.simple("tt:AudioSources", &self.audio_sources.to_xs());
         w.simple("tt:AudioOutputs", &self.audio_outputs.to_xs());
         w.simple("tt:RelayOutputs", &self.relay_outputs.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DigitalIdleState {
+    #[default]
+    /// `closed`
+    Closed,
+    /// `open`
+    Open,
+}
+
+impl XsValue for DigitalIdleState {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "closed" => Ok(Self::Closed),
+            "open" => Ok(Self::Open),
+            _ => Err(DeError::value("DigitalIdleState", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Closed => "closed".into(),
+            Self::Open => "open".into(),
+        }
+    }
+}
+
+/// `DigitalInput`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DigitalInput {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// attribute `IdleState`
+    pub idle_state: Option<super::tt::DigitalIdleState>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for DigitalInput {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("IdleState") { out.idle_state = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "IdleState")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for DigitalInput {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.idle_state { w.attr("IdleState", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
         for a in &self.any { w.element(a); }
         w.end(qname);
     }
@@ -2946,6 +3219,8 @@ impl ToXml for FieldOfView {
         w.end(qname);
     }
 }
+
+pub type FloatList = crate::onvif::rt::List<f32>;
 
 /// `FloatRange`
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5609,6 +5884,54 @@ impl ToXml for LensProjection {
     }
 }
 
+/// `MaximumNumberOfOSDs`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MaximumNumberOfOSDs {
+    /// attribute `Total`
+    pub total: i32,
+    /// attribute `Image`
+    pub image: Option<i32>,
+    /// attribute `PlainText`
+    pub plain_text: Option<i32>,
+    /// attribute `Date`
+    pub date: Option<i32>,
+    /// attribute `Time`
+    pub time: Option<i32>,
+    /// attribute `DateAndTime`
+    pub date_and_time: Option<i32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+}
+
+impl FromXml for MaximumNumberOfOSDs {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.total = XsValue::parse_xs(el.attr("Total").ok_or_else(|| DeError::missing("Total"))?)?;
+        if let Some(v) = el.attr("Image") { out.image = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("PlainText") { out.plain_text = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("Date") { out.date = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("Time") { out.time = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("DateAndTime") { out.date_and_time = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "Total"), ("", "Image"), ("", "PlainText"), ("", "Date"), ("", "Time"), ("", "DateAndTime")]);
+        Ok(out)
+    }
+}
+
+impl ToXml for MaximumNumberOfOSDs {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("Total", &self.total.to_xs());
+        if let Some(v) = &self.image { w.attr("Image", &v.to_xs()); }
+        if let Some(v) = &self.plain_text { w.attr("PlainText", &v.to_xs()); }
+        if let Some(v) = &self.date { w.attr("Date", &v.to_xs()); }
+        if let Some(v) = &self.time { w.attr("Time", &v.to_xs()); }
+        if let Some(v) = &self.date_and_time { w.attr("DateAndTime", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `MediaCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaCapabilities {
@@ -7067,6 +7390,776 @@ impl ToXml for NoiseReductionOptions {
         w.simple("tt:Level", &self.level.to_xs());
         for a in &self.any { w.element(a); }
         w.end(qname);
+    }
+}
+
+/// `OSDColor`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDColor {
+    /// attribute `Transparent`
+    pub transparent: Option<i32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Color`
+    pub color: super::tt::Color,
+}
+
+impl FromXml for OSDColor {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("Transparent") { out.transparent = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "Transparent")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Color") => { out.color = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Color")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDColor {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.transparent { w.attr("Transparent", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.color.to_xml(w, "tt:Color");
+        w.end(qname);
+    }
+}
+
+/// `OSDColorOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDColorOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Color`
+    pub color: Option<super::tt::ColorOptions>,
+    /// element `tt:Transparent`
+    pub transparent: Option<super::tt::IntRange>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDColorOptionsExtension>,
+}
+
+impl FromXml for OSDColorOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Color") => out.color = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Transparent") => out.transparent = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDColorOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        if let Some(v) = &self.color { v.to_xml(w, "tt:Color"); }
+        if let Some(v) = &self.transparent { v.to_xml(w, "tt:Transparent"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDColorOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDColorOptionsExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDColorOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDColorOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDConfiguration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:VideoSourceConfigurationToken`
+    pub video_source_configuration_token: super::tt::OSDReference,
+    /// element `tt:Type`
+    pub type_: super::tt::OSDType,
+    /// element `tt:Position`
+    pub position: super::tt::OSDPosConfiguration,
+    /// element `tt:TextString`
+    pub text_string: Option<super::tt::OSDTextConfiguration>,
+    /// element `tt:Image`
+    pub image: Option<super::tt::OSDImgConfiguration>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDConfigurationExtension>,
+}
+
+impl FromXml for OSDConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "VideoSourceConfigurationToken") => { out.video_source_configuration_token = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Type") => { out.type_ = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Position") => { out.position = FromXml::from_xml(c)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "TextString") => out.text_string = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Image") => out.image = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("VideoSourceConfigurationToken")); }
+        if !seen1 { return Err(DeError::missing("Type")); }
+        if !seen2 { return Err(DeError::missing("Position")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.video_source_configuration_token.to_xml(w, "tt:VideoSourceConfigurationToken");
+        w.simple("tt:Type", &self.type_.to_xs());
+        self.position.to_xml(w, "tt:Position");
+        if let Some(v) = &self.text_string { v.to_xml(w, "tt:TextString"); }
+        if let Some(v) = &self.image { v.to_xml(w, "tt:Image"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDConfigurationExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDConfigurationOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:MaximumNumberOfOSDs`
+    pub maximum_number_of_os_ds: super::tt::MaximumNumberOfOSDs,
+    /// element `tt:Type`
+    pub type_: Vec<super::tt::OSDType>,
+    /// element `tt:PositionOption`
+    pub position_option: Vec<String>,
+    /// element `tt:TextOption`
+    pub text_option: Option<super::tt::OSDTextOptions>,
+    /// element `tt:ImageOption`
+    pub image_option: Option<super::tt::OSDImgOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDConfigurationOptionsExtension>,
+}
+
+impl FromXml for OSDConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "MaximumNumberOfOSDs") => { out.maximum_number_of_os_ds = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Type") => out.type_.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "PositionOption") => out.position_option.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "TextOption") => out.text_option = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "ImageOption") => out.image_option = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("MaximumNumberOfOSDs")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.maximum_number_of_os_ds.to_xml(w, "tt:MaximumNumberOfOSDs");
+        for v in &self.type_ { w.simple("tt:Type", &v.to_xs()); }
+        for v in &self.position_option { w.simple("tt:PositionOption", &v.to_xs()); }
+        if let Some(v) = &self.text_option { v.to_xml(w, "tt:TextOption"); }
+        if let Some(v) = &self.image_option { v.to_xml(w, "tt:ImageOption"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDConfigurationOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDConfigurationOptionsExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDConfigurationOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDConfigurationOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDImgConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDImgConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:ImgPath`
+    pub img_path: String,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDImgConfigurationExtension>,
+}
+
+impl FromXml for OSDImgConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ImgPath") => { out.img_path = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ImgPath")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDImgConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:ImgPath", &self.img_path.to_xs());
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDImgConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDImgConfigurationExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDImgConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDImgConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDImgOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDImgOptions {
+    /// attribute `FormatsSupported`
+    pub formats_supported: Option<super::tt::StringAttrList>,
+    /// attribute `MaxSize`
+    pub max_size: Option<i32>,
+    /// attribute `MaxWidth`
+    pub max_width: Option<i32>,
+    /// attribute `MaxHeight`
+    pub max_height: Option<i32>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:ImagePath`
+    pub image_path: Vec<String>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDImgOptionsExtension>,
+}
+
+impl FromXml for OSDImgOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        if let Some(v) = el.attr("FormatsSupported") { out.formats_supported = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("MaxSize") { out.max_size = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("MaxWidth") { out.max_width = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("MaxHeight") { out.max_height = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "FormatsSupported"), ("", "MaxSize"), ("", "MaxWidth"), ("", "MaxHeight")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "ImagePath") => out.image_path.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDImgOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.formats_supported { w.attr("FormatsSupported", &v.to_xs()); }
+        if let Some(v) = &self.max_size { w.attr("MaxSize", &v.to_xs()); }
+        if let Some(v) = &self.max_width { w.attr("MaxWidth", &v.to_xs()); }
+        if let Some(v) = &self.max_height { w.attr("MaxHeight", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.image_path { w.simple("tt:ImagePath", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDImgOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDImgOptionsExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDImgOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDImgOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDPosConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDPosConfiguration {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Type`
+    pub type_: String,
+    /// element `tt:Pos`
+    pub pos: Option<super::tt::Vector>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDPosConfigurationExtension>,
+}
+
+impl FromXml for OSDPosConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Type") => { out.type_ = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Pos") => out.pos = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Type")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDPosConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Type", &self.type_.to_xs());
+        if let Some(v) = &self.pos { v.to_xml(w, "tt:Pos"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDPosConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDPosConfigurationExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDPosConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDPosConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDReference`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDReference {
+    /// simple content
+    pub value: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+}
+
+impl FromXml for OSDReference {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.value = XsValue::parse_xs(&el.text)?;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDReference {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.text(&self.value.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `OSDTextConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDTextConfiguration {
+    /// attribute `IsPersistentText`
+    pub is_persistent_text: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Type`
+    pub type_: String,
+    /// element `tt:DateFormat`
+    pub date_format: Option<String>,
+    /// element `tt:TimeFormat`
+    pub time_format: Option<String>,
+    /// element `tt:FontSize`
+    pub font_size: Option<i32>,
+    /// element `tt:FontColor`
+    pub font_color: Option<super::tt::OSDColor>,
+    /// element `tt:BackgroundColor`
+    pub background_color: Option<super::tt::OSDColor>,
+    /// element `tt:PlainText`
+    pub plain_text: Option<String>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDTextConfigurationExtension>,
+}
+
+impl FromXml for OSDTextConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        if let Some(v) = el.attr("IsPersistentText") { out.is_persistent_text = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "IsPersistentText")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Type") => { out.type_ = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "DateFormat") => out.date_format = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "TimeFormat") => out.time_format = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "FontSize") => out.font_size = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "FontColor") => out.font_color = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "BackgroundColor") => out.background_color = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "PlainText") => out.plain_text = Some(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Type")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDTextConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.is_persistent_text { w.attr("IsPersistentText", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Type", &self.type_.to_xs());
+        if let Some(v) = &self.date_format { w.simple("tt:DateFormat", &v.to_xs()); }
+        if let Some(v) = &self.time_format { w.simple("tt:TimeFormat", &v.to_xs()); }
+        if let Some(v) = &self.font_size { w.simple("tt:FontSize", &v.to_xs()); }
+        if let Some(v) = &self.font_color { v.to_xml(w, "tt:FontColor"); }
+        if let Some(v) = &self.background_color { v.to_xml(w, "tt:BackgroundColor"); }
+        if let Some(v) = &self.plain_text { w.simple("tt:PlainText", &v.to_xs()); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDTextConfigurationExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDTextConfigurationExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDTextConfigurationExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDTextConfigurationExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `OSDTextOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDTextOptions {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Type`
+    pub type_: Vec<String>,
+    /// element `tt:FontSizeRange`
+    pub font_size_range: Option<super::tt::IntRange>,
+    /// element `tt:DateFormat`
+    pub date_format: Vec<String>,
+    /// element `tt:TimeFormat`
+    pub time_format: Vec<String>,
+    /// element `tt:FontColor`
+    pub font_color: Option<super::tt::OSDColorOptions>,
+    /// element `tt:BackgroundColor`
+    pub background_color: Option<super::tt::OSDColorOptions>,
+    /// element `tt:Extension`
+    pub extension: Option<super::tt::OSDTextOptionsExtension>,
+}
+
+impl FromXml for OSDTextOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Type") => out.type_.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "FontSizeRange") => out.font_size_range = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "DateFormat") => out.date_format.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "TimeFormat") => out.time_format.push(XsValue::parse_xs(&c.text)?),
+                ("http://www.onvif.org/ver10/schema", "FontColor") => out.font_color = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "BackgroundColor") => out.background_color = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Extension") => out.extension = Some(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDTextOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for v in &self.type_ { w.simple("tt:Type", &v.to_xs()); }
+        if let Some(v) = &self.font_size_range { v.to_xml(w, "tt:FontSizeRange"); }
+        for v in &self.date_format { w.simple("tt:DateFormat", &v.to_xs()); }
+        for v in &self.time_format { w.simple("tt:TimeFormat", &v.to_xs()); }
+        if let Some(v) = &self.font_color { v.to_xml(w, "tt:FontColor"); }
+        if let Some(v) = &self.background_color { v.to_xml(w, "tt:BackgroundColor"); }
+        if let Some(v) = &self.extension { v.to_xml(w, "tt:Extension"); }
+        w.end(qname);
+    }
+}
+
+/// `OSDTextOptionsExtension`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OSDTextOptionsExtension {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for OSDTextOptionsExtension {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for OSDTextOptionsExtension {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OSDType {
+    #[default]
+    /// `Text`
+    Text,
+    /// `Image`
+    Image,
+    /// `Extended`
+    Extended,
+}
+
+impl XsValue for OSDType {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "Text" => Ok(Self::Text),
+            "Image" => Ok(Self::Image),
+            "Extended" => Ok(Self::Extended),
+            _ => Err(DeError::value("OSDType", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Text => "Text".into(),
+            Self::Image => "Image".into(),
+            Self::Extended => "Extended".into(),
+        }
     }
 }
 
@@ -8632,6 +9725,39 @@ impl ToXml for ReceiverCapabilities {
     }
 }
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ReceiverMode {
+    #[default]
+    /// `AutoConnect`
+    AutoConnect,
+    /// `AlwaysConnect`
+    AlwaysConnect,
+    /// `NeverConnect`
+    NeverConnect,
+    /// `Unknown`
+    Unknown,
+}
+
+impl XsValue for ReceiverMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "AutoConnect" => Ok(Self::AutoConnect),
+            "AlwaysConnect" => Ok(Self::AlwaysConnect),
+            "NeverConnect" => Ok(Self::NeverConnect),
+            "Unknown" => Ok(Self::Unknown),
+            _ => Err(DeError::value("ReceiverMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::AutoConnect => "AutoConnect".into(),
+            Self::AlwaysConnect => "AlwaysConnect".into(),
+            Self::NeverConnect => "NeverConnect".into(),
+            Self::Unknown => "Unknown".into(),
+        }
+    }
+}
+
 /// `RecordingCapabilities`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordingCapabilities {
@@ -8804,6 +9930,166 @@ impl ToXml for RelativeFocusOptions20 {
         w.close_start();
         self.distance.to_xml(w, "tt:Distance");
         if let Some(v) = &self.speed { v.to_xml(w, "tt:Speed"); }
+        w.end(qname);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RelayIdleState {
+    #[default]
+    /// `closed`
+    Closed,
+    /// `open`
+    Open,
+}
+
+impl XsValue for RelayIdleState {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "closed" => Ok(Self::Closed),
+            "open" => Ok(Self::Open),
+            _ => Err(DeError::value("RelayIdleState", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Closed => "closed".into(),
+            Self::Open => "open".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RelayLogicalState {
+    #[default]
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+}
+
+impl XsValue for RelayLogicalState {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "active" => Ok(Self::Active),
+            "inactive" => Ok(Self::Inactive),
+            _ => Err(DeError::value("RelayLogicalState", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Active => "active".into(),
+            Self::Inactive => "inactive".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RelayMode {
+    #[default]
+    /// `Monostable`
+    Monostable,
+    /// `Bistable`
+    Bistable,
+}
+
+impl XsValue for RelayMode {
+    fn parse_xs(s: &str) -> Result<Self, DeError> {
+        match rt::collapse(s) {
+            "Monostable" => Ok(Self::Monostable),
+            "Bistable" => Ok(Self::Bistable),
+            _ => Err(DeError::value("RelayMode", s)),
+        }
+    }
+    fn to_xs(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Monostable => "Monostable".into(),
+            Self::Bistable => "Bistable".into(),
+        }
+    }
+}
+
+/// `RelayOutput`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RelayOutput {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Properties`
+    pub properties: super::tt::RelayOutputSettings,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for RelayOutput {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        out.other_attributes = rt::other_attributes(el, &[("", "token")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Properties") => { out.properties = FromXml::from_xml(c)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Properties")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RelayOutput {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        self.properties.to_xml(w, "tt:Properties");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `RelayOutputSettings`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RelayOutputSettings {
+    /// element `tt:Mode`
+    pub mode: super::tt::RelayMode,
+    /// element `tt:DelayTime`
+    pub delay_time: String,
+    /// element `tt:IdleState`
+    pub idle_state: super::tt::RelayIdleState,
+}
+
+impl FromXml for RelayOutputSettings {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Mode") => { out.mode = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "DelayTime") => { out.delay_time = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "IdleState") => { out.idle_state = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Mode")); }
+        if !seen1 { return Err(DeError::missing("DelayTime")); }
+        if !seen2 { return Err(DeError::missing("IdleState")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RelayOutputSettings {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tt:Mode", &self.mode.to_xs());
+        w.simple("tt:DelayTime", &self.delay_time.to_xs());
+        w.simple("tt:IdleState", &self.idle_state.to_xs());
         w.end(qname);
     }
 }
@@ -10464,6 +11750,34 @@ impl XsValue for UserLevel {
     }
 }
 
+/// `Vector`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vector {
+    /// attribute `x`
+    pub x: f32,
+    /// attribute `y`
+    pub y: f32,
+}
+
+impl FromXml for Vector {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        out.x = XsValue::parse_xs(el.attr("x").ok_or_else(|| DeError::missing("x"))?)?;
+        out.y = XsValue::parse_xs(el.attr("y").ok_or_else(|| DeError::missing("y"))?)?;
+        Ok(out)
+    }
+}
+
+impl ToXml for Vector {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("x", &self.x.to_xs());
+        w.attr("y", &self.y.to_xs());
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `Vector1D`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Vector1D {
@@ -10579,6 +11893,194 @@ impl ToXml for VideoAnalyticsConfiguration {
         w.simple("tt:UseCount", &self.use_count.to_xs());
         self.analytics_engine_configuration.to_xml(w, "tt:AnalyticsEngineConfiguration");
         self.rule_engine_configuration.to_xml(w, "tt:RuleEngineConfiguration");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `VideoEncoder2Configuration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoEncoder2Configuration {
+    /// attribute `token`
+    pub token: super::tt::ReferenceToken,
+    /// element `tt:Name`
+    pub name: super::tt::Name,
+    /// element `tt:UseCount`
+    pub use_count: i32,
+    /// attribute `GovLength`
+    pub gov_length: Option<i32>,
+    /// attribute `AnchorFrameDistance`
+    pub anchor_frame_distance: Option<i32>,
+    /// attribute `Profile`
+    pub profile: Option<String>,
+    /// attribute `GuaranteedFrameRate`
+    pub guaranteed_frame_rate: Option<bool>,
+    /// attribute `Signed`
+    pub signed: Option<bool>,
+    /// attribute `SecureStreamingProtocolAlgorithm`
+    pub secure_streaming_protocol_algorithm: Option<String>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: String,
+    /// element `tt:Resolution`
+    pub resolution: super::tt::VideoResolution2,
+    /// element `tt:RateControl`
+    pub rate_control: Option<super::tt::VideoRateControl2>,
+    /// element `tt:Multicast`
+    pub multicast: Option<super::tt::MulticastConfiguration>,
+    /// element `tt:Quality`
+    pub quality: f32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoEncoder2Configuration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        let mut seen3 = false;
+        let mut seen4 = false;
+        out.token = XsValue::parse_xs(el.attr("token").ok_or_else(|| DeError::missing("token"))?)?;
+        if let Some(v) = el.attr("GovLength") { out.gov_length = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("AnchorFrameDistance") { out.anchor_frame_distance = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("Profile") { out.profile = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("GuaranteedFrameRate") { out.guaranteed_frame_rate = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("Signed") { out.signed = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("SecureStreamingProtocolAlgorithm") { out.secure_streaming_protocol_algorithm = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "token"), ("", "GovLength"), ("", "AnchorFrameDistance"), ("", "Profile"), ("", "GuaranteedFrameRate"), ("", "Signed"), ("", "SecureStreamingProtocolAlgorithm")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Name") => { out.name = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "UseCount") => { out.use_count = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen2 = true; },
+                ("http://www.onvif.org/ver10/schema", "Resolution") => { out.resolution = FromXml::from_xml(c)?; seen3 = true; },
+                ("http://www.onvif.org/ver10/schema", "RateControl") => out.rate_control = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Multicast") => out.multicast = Some(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "Quality") => { out.quality = XsValue::parse_xs(&c.text)?; seen4 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Name")); }
+        if !seen1 { return Err(DeError::missing("UseCount")); }
+        if !seen2 { return Err(DeError::missing("Encoding")); }
+        if !seen3 { return Err(DeError::missing("Resolution")); }
+        if !seen4 { return Err(DeError::missing("Quality")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoEncoder2Configuration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.attr("token", &self.token.to_xs());
+        if let Some(v) = &self.gov_length { w.attr("GovLength", &v.to_xs()); }
+        if let Some(v) = &self.anchor_frame_distance { w.attr("AnchorFrameDistance", &v.to_xs()); }
+        if let Some(v) = &self.profile { w.attr("Profile", &v.to_xs()); }
+        if let Some(v) = &self.guaranteed_frame_rate { w.attr("GuaranteedFrameRate", &v.to_xs()); }
+        if let Some(v) = &self.signed { w.attr("Signed", &v.to_xs()); }
+        if let Some(v) = &self.secure_streaming_protocol_algorithm { w.attr("SecureStreamingProtocolAlgorithm", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Name", &self.name.to_xs());
+        w.simple("tt:UseCount", &self.use_count.to_xs());
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        self.resolution.to_xml(w, "tt:Resolution");
+        if let Some(v) = &self.rate_control { v.to_xml(w, "tt:RateControl"); }
+        if let Some(v) = &self.multicast { v.to_xml(w, "tt:Multicast"); }
+        w.simple("tt:Quality", &self.quality.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `VideoEncoder2ConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoEncoder2ConfigurationOptions {
+    /// attribute `GovLengthRange`
+    pub gov_length_range: Option<super::tt::IntList>,
+    /// attribute `MaxAnchorFrameDistance`
+    pub max_anchor_frame_distance: Option<i32>,
+    /// attribute `FrameRatesSupported`
+    pub frame_rates_supported: Option<super::tt::FloatList>,
+    /// attribute `ProfilesSupported`
+    pub profiles_supported: Option<super::tt::StringAttrList>,
+    /// attribute `ConstantBitRateSupported`
+    pub constant_bit_rate_supported: Option<bool>,
+    /// attribute `AverageBitRateSupported`
+    pub average_bit_rate_supported: Option<bool>,
+    /// attribute `GuaranteedFrameRateSupported`
+    pub guaranteed_frame_rate_supported: Option<bool>,
+    /// attribute `SecureStreamingProtocolAlgorithms`
+    pub secure_streaming_protocol_algorithms: Option<super::tt::StringAttrList>,
+    /// attribute `SigningSupported`
+    pub signing_supported: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: String,
+    /// element `tt:QualityRange`
+    pub quality_range: super::tt::FloatRange,
+    /// element `tt:ResolutionsAvailable`
+    pub resolutions_available: Vec<super::tt::VideoResolution2>,
+    /// element `tt:BitrateRange`
+    pub bitrate_range: super::tt::IntRange,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoEncoder2ConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        if let Some(v) = el.attr("GovLengthRange") { out.gov_length_range = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("MaxAnchorFrameDistance") { out.max_anchor_frame_distance = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("FrameRatesSupported") { out.frame_rates_supported = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("ProfilesSupported") { out.profiles_supported = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("ConstantBitRateSupported") { out.constant_bit_rate_supported = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("AverageBitRateSupported") { out.average_bit_rate_supported = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("GuaranteedFrameRateSupported") { out.guaranteed_frame_rate_supported = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("SecureStreamingProtocolAlgorithms") { out.secure_streaming_protocol_algorithms = Some(XsValue::parse_xs(v)?); }
+        if let Some(v) = el.attr("SigningSupported") { out.signing_supported = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "GovLengthRange"), ("", "MaxAnchorFrameDistance"), ("", "FrameRatesSupported"), ("", "ProfilesSupported"), ("", "ConstantBitRateSupported"), ("", "AverageBitRateSupported"), ("", "GuaranteedFrameRateSupported"), ("", "SecureStreamingProtocolAlgorithms"), ("", "SigningSupported")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "QualityRange") => { out.quality_range = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "ResolutionsAvailable") => out.resolutions_available.push(FromXml::from_xml(c)?),
+                ("http://www.onvif.org/ver10/schema", "BitrateRange") => { out.bitrate_range = FromXml::from_xml(c)?; seen2 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Encoding")); }
+        if !seen1 { return Err(DeError::missing("QualityRange")); }
+        if !seen2 { return Err(DeError::missing("BitrateRange")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoEncoder2ConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.gov_length_range { w.attr("GovLengthRange", &v.to_xs()); }
+        if let Some(v) = &self.max_anchor_frame_distance { w.attr("MaxAnchorFrameDistance", &v.to_xs()); }
+        if let Some(v) = &self.frame_rates_supported { w.attr("FrameRatesSupported", &v.to_xs()); }
+        if let Some(v) = &self.profiles_supported { w.attr("ProfilesSupported", &v.to_xs()); }
+        if let Some(v) = &self.constant_bit_rate_supported { w.attr("ConstantBitRateSupported", &v.to_xs()); }
+        if let Some(v) = &self.average_bit_rate_supported { w.attr("AverageBitRateSupported", &v.to_xs()); }
+        if let Some(v) = &self.guaranteed_frame_rate_supported { w.attr("GuaranteedFrameRateSupported", &v.to_xs()); }
+        if let Some(v) = &self.secure_streaming_protocol_algorithms { w.attr("SecureStreamingProtocolAlgorithms", &v.to_xs()); }
+        if let Some(v) = &self.signing_supported { w.attr("SigningSupported", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        self.quality_range.to_xml(w, "tt:QualityRange");
+        for v in &self.resolutions_available { v.to_xml(w, "tt:ResolutionsAvailable"); }
+        self.bitrate_range.to_xml(w, "tt:BitrateRange");
         for a in &self.any { w.element(a); }
         w.end(qname);
     }
@@ -10877,6 +12379,58 @@ impl ToXml for VideoRateControl {
     }
 }
 
+/// `VideoRateControl2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoRateControl2 {
+    /// attribute `ConstantBitRate`
+    pub constant_bit_rate: Option<bool>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:FrameRateLimit`
+    pub frame_rate_limit: f32,
+    /// element `tt:BitrateLimit`
+    pub bitrate_limit: i32,
+    /// element `tt:AverageBitRate`
+    pub average_bit_rate: Option<i32>,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoRateControl2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        if let Some(v) = el.attr("ConstantBitRate") { out.constant_bit_rate = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "ConstantBitRate")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "FrameRateLimit") => { out.frame_rate_limit = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "BitrateLimit") => { out.bitrate_limit = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "AverageBitRate") => out.average_bit_rate = Some(XsValue::parse_xs(&c.text)?),
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("FrameRateLimit")); }
+        if !seen1 { return Err(DeError::missing("BitrateLimit")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoRateControl2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.constant_bit_rate { w.attr("ConstantBitRate", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:FrameRateLimit", &self.frame_rate_limit.to_xs());
+        w.simple("tt:BitrateLimit", &self.bitrate_limit.to_xs());
+        if let Some(v) = &self.average_bit_rate { w.simple("tt:AverageBitRate", &v.to_xs()); }
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `VideoResolution`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VideoResolution {
@@ -10910,6 +12464,50 @@ impl ToXml for VideoResolution {
         w.close_start();
         w.simple("tt:Width", &self.width.to_xs());
         w.simple("tt:Height", &self.height.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `VideoResolution2`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoResolution2 {
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Width`
+    pub width: i32,
+    /// element `tt:Height`
+    pub height: i32,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for VideoResolution2 {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        out.other_attributes = rt::other_attributes(el, &[]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Width") => { out.width = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "Height") => { out.height = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Width")); }
+        if !seen1 { return Err(DeError::missing("Height")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for VideoResolution2 {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Width", &self.width.to_xs());
+        w.simple("tt:Height", &self.height.to_xs());
+        for a in &self.any { w.element(a); }
         w.end(qname);
     }
 }
