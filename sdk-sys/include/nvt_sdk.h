@@ -2,14 +2,15 @@
  * nvt_sdk.h - the camera SoC SDK contract of nvt.
  *
  * This header is written the way SoC vendors write theirs (HiSilicon MPI, Ingenic IMP):
- * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS, PTZ),
+ * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS, PTZ,
+ * OSD, GPIO),
  * every call returning an NVT_ERR code. nvt talks to the camera only through these calls.
  * The simulated SoC in sdk-sys implements them on a PC; a vendor port implements them over
  * the vendor's own SDK (see sdk-sys/README.md).
  *
- * Threading: every function may be called from any thread. NVT_VENC_GetStream and
- * NVT_MD_GetResult block (up to their timeout) and are called from one dedicated thread per
- * channel/source; all other calls return promptly (a port must not block them on a
+ * Threading: every function may be called from any thread. NVT_VENC_GetStream,
+ * NVT_MD_GetResult and NVT_GPIO_WaitEvent block (up to their timeout) and are called from one
+ * dedicated thread per channel/source (one for the board's GPIO); all other calls return promptly (a port must not block them on a
  * GetStream in progress on the same channel).
  *
  * Memory: the SDK owns every buffer it hands out. A stream returned by NVT_VENC_GetStream
@@ -18,7 +19,11 @@
  *
  * Versioning: NVT_SDK_API_VERSION changes when this contract changes incompatibly;
  * NVT_SYS_Init fails with NVT_ERR_VERSION if the caller was built against another one.
- * Version 2 added NVT_ISP_RANGE_S.levels; version 3 the PTZ block.
+ * Version 2 added NVT_ISP_RANGE_S.levels; version 3 the PTZ block; version 4 the OSD and
+ * GPIO blocks and NVT_ISP_GetStats (ONVIF Profile T: on-screen text, tamper detection,
+ * relays and digital inputs). Every v4 addition has an "absent" answer (max_regions 0,
+ * relay_count/input_count 0, NVT_ERR_NOT_SUPPORTED for statistics), so a port without the
+ * hardware implements it in a few lines.
  */
 #ifndef NVT_SDK_H
 #define NVT_SDK_H
@@ -29,7 +34,7 @@
 extern "C" {
 #endif
 
-#define NVT_SDK_API_VERSION 3
+#define NVT_SDK_API_VERSION 4
 
 /* ------------------------------------------------------------------------------------ */
 /* Error codes. Every call returns NVT_OK (0) or one of these negative values.           */
@@ -230,6 +235,35 @@ int32_t NVT_ISP_GetAttr(uint32_t vi, NVT_ISP_ATTR_S *attr);
  * nothing changes. */
 int32_t NVT_ISP_SetAttr(uint32_t vi, const NVT_ISP_ATTR_S *attr);
 
+/* Statistics of the picture, as the ISP computes them for its own auto exposure and auto
+ * focus (version 4). nvt's tamper detection reads them: too dark, too bright, too blurry,
+ * scene changed. Luma is of the source picture before any OSD overlay. */
+#define NVT_ISP_ZONE_COLS 16
+#define NVT_ISP_ZONE_ROWS 12
+#define NVT_ISP_HIST_BINS 32
+
+typedef struct {
+    uint32_t seq;              /* statistics number, +1 per analysed frame              */
+    uint64_t pts_us;           /* capture time of the analysed frame (CLOCK_MONOTONIC)   */
+    /* Mean luma 0..255 of each zone; zones split the frame evenly, row-major from the
+     * top-left. */
+    uint8_t zone_luma[NVT_ISP_ZONE_ROWS][NVT_ISP_ZONE_COLS];
+    /* Luma histogram: bin b counts luma 8b..8b+7, in per mille of the pixels (rounded
+     * down, so the bins add up to 1000 minus at most NVT_ISP_HIST_BINS). */
+    uint16_t hist[NVT_ISP_HIST_BINS];
+    uint32_t focus_value;      /* sharpness, larger = sharper; the unit is the port's:   */
+                               /* only compare it with itself over time                 */
+    uint32_t focus_valid;      /* 0: no sharpness statistic (focus_value meaningless)   */
+    uint32_t ae_at_max;        /* 1: exposure and gain at their upper limit, the picture */
+                               /* cannot be made brighter                               */
+    uint32_t ae_at_min;        /* 1: exposure and gain at their lower limit             */
+} NVT_ISP_STATS_S;
+
+/* The latest statistics of vi, without waiting: NVT_ERR_TIMEOUT before the first frame
+ * (or while the source delivers none), NVT_ERR_NOT_SUPPORTED if the hardware has none.
+ * Cheap: nvt polls it a few times a second from one thread. */
+int32_t NVT_ISP_GetStats(uint32_t vi, NVT_ISP_STATS_S *stats);
+
 /* ------------------------------------------------------------------------------------ */
 /* JPEG: snapshots                                                                      */
 /* ------------------------------------------------------------------------------------ */
@@ -360,6 +394,85 @@ int32_t NVT_PTZ_MoveRelative(uint32_t vi, const NVT_PTZ_VECTOR_S *distance,
 int32_t NVT_PTZ_MoveContinuous(uint32_t vi, const NVT_PTZ_VECTOR_S *velocity, uint32_t axes);
 int32_t NVT_PTZ_Stop(uint32_t vi, uint32_t axes);
 int32_t NVT_PTZ_GetStatus(uint32_t vi, NVT_PTZ_STATUS_S *status);
+
+/* ------------------------------------------------------------------------------------ */
+/* OSD: overlay regions burnt into every encoded stream of a video source (version 4)     */
+/* ------------------------------------------------------------------------------------ */
+/* nvt renders text (plain, date, time) into ARGB8888 pixels and hands the SDK a bitmap;
+ * the SDK only places and blends it (SoCs overlay bitmaps; none renders text). A region
+ * shows in every encoder channel of the source (scaled with the picture) and in snapshots,
+ * not in the statistics or motion detection. Coordinates are in the source's pixels
+ * (NVT_VI_INFO_S width x height), top-left origin; a region lies inside the frame. */
+#define NVT_OSD_MAX_REGIONS 8
+
+typedef struct {
+    uint32_t max_regions;      /* 0..NVT_OSD_MAX_REGIONS; 0: no OSD, and every other OSD */
+                               /* call is NVT_ERR_NOT_SUPPORTED                          */
+    uint32_t max_width;        /* largest region, pixels                                */
+    uint32_t max_height;
+    uint32_t align_x;          /* x and width must be multiples of this (1, 2, 16...)    */
+    uint32_t align_y;          /* y and height must be multiples of this                */
+    uint32_t alpha_levels;     /* distinct opacity steps the hardware blends (2: on/off */
+                               /* only; 256: full); nvt quantises to them               */
+} NVT_OSD_INFO_S;
+
+typedef struct {
+    uint32_t x;                /* top-left corner, aligned                              */
+    uint32_t y;
+    uint32_t width;            /* aligned, 1..max_width                                 */
+    uint32_t height;           /* aligned, 1..max_height                                */
+    uint32_t stride;           /* bytes from one row of pixels to the next, >= 4 * width */
+    /* width x height pixels, ARGB8888 as native-endian uint32_t: A in bits 31..24, R in
+     * 23..16, G 15..8, B 7..0; A = 0 fully transparent, 255 opaque. sRGB, full range. */
+    const uint8_t *pixels;
+    uint32_t alpha;            /* whole-region opacity 0..255, multiplied with each A    */
+} NVT_OSD_REGION_S;
+
+int32_t NVT_OSD_GetInfo(uint32_t vi, NVT_OSD_INFO_S *info);
+/* Show region `id` (0..max_regions-1), replacing what it showed: position and pixels
+ * together, from the next captured frame on. The SDK copies the pixels before it returns.
+ * A region outside the frame, misaligned, too large, with a short stride or NULL pixels is
+ * NVT_ERR_INVALID_ARG and changes nothing. Regions may overlap: a higher id is on top.
+ * Cheap enough to call once a second per region (a clock). */
+int32_t NVT_OSD_SetRegion(uint32_t vi, uint32_t id, const NVT_OSD_REGION_S *region);
+/* Hide region `id`; hiding a hidden region is NVT_OK. */
+int32_t NVT_OSD_ClearRegion(uint32_t vi, uint32_t id);
+
+/* ------------------------------------------------------------------------------------ */
+/* GPIO: relay outputs and digital (alarm) inputs of the board (version 4)                */
+/* ------------------------------------------------------------------------------------ */
+/* Board-wide, not per video source. Levels are physical: 1 = circuit closed. nvt keeps the
+ * ONVIF logic (idle state, active/inactive, monostable timing) and drives or reads the
+ * physical level. */
+#define NVT_GPIO_MAX_RELAYS 8
+#define NVT_GPIO_MAX_INPUTS 8
+
+typedef struct {
+    uint32_t relay_count;      /* 0..NVT_GPIO_MAX_RELAYS; relays are 0..relay_count-1    */
+    uint32_t input_count;      /* 0..NVT_GPIO_MAX_INPUTS; both 0: no GPIO                */
+    uint32_t relay_closed_at_boot; /* bit r: relay r is closed at power-up              */
+} NVT_GPIO_INFO_S;
+
+typedef struct {
+    uint32_t seq;              /* +1 per reported change, over all inputs               */
+    uint64_t pts_us;           /* when it was seen (CLOCK_MONOTONIC)                    */
+    uint32_t input;            /* which input                                           */
+    uint32_t closed;           /* its new level: 1 closed, 0 open                       */
+} NVT_GPIO_EVENT_S;
+
+int32_t NVT_GPIO_GetInfo(NVT_GPIO_INFO_S *info);
+/* Close (closed = 1) or open (0) relay `relay`; returns once the level is applied. An
+ * unknown relay is NVT_ERR_UNKNOWN_CHN. */
+int32_t NVT_GPIO_SetRelay(uint32_t relay, uint32_t closed);
+int32_t NVT_GPIO_GetRelay(uint32_t relay, uint32_t *closed);
+int32_t NVT_GPIO_GetInput(uint32_t input, uint32_t *closed);
+/* Wait up to timeout_ms (0: poll, <0: forever) for the next input change, debounced by the
+ * port. Every edge is reported, in order, none merged: changes are queued (a bounded
+ * queue; a caller that does not keep up sees a gap in seq). The queue starts empty at
+ * NVT_SYS_Init: read the levels with NVT_GPIO_GetInput first, then wait. Called from one
+ * dedicated thread, like NVT_MD_GetResult; NVT_SYS_Exit wakes it with NVT_ERR_STOPPED.
+ * No inputs: NVT_ERR_NOT_SUPPORTED. */
+int32_t NVT_GPIO_WaitEvent(NVT_GPIO_EVENT_S *event, int32_t timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,12 @@
  *   NVT_FOCUS_*       -> the lens driver (often a GPIO/PWM stepper)
  *   NVT_PTZ_*         -> the pan/tilt motor controller (often Pelco-D over a UART) and the
  *                        zoom lens driver
+ *   NVT_ISP_GetStats  -> the ISP's AE and AF statistics (version 4)
+ *   NVT_OSD_*         -> the overlay/region unit (version 4)
+ *   NVT_GPIO_*        -> the Linux GPIO character device or the vendor's GPIO API (version 4)
+ *
+ * The version 4 mappings below name vendor functions from their public SDK manuals, by
+ * recollection: check them against your SDK manual.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -319,6 +325,28 @@ int32_t NVT_ISP_SetAttr(uint32_t vi, const NVT_ISP_ATTR_S *attr)
     return NVT_ERR_NOT_SUPPORTED;
 }
 
+int32_t NVT_ISP_GetStats(uint32_t vi, NVT_ISP_STATS_S *stats)
+{
+    int32_t rc = check_vi(vi);
+    if (rc != NVT_OK)
+        return rc;
+    if (stats == NULL)
+        return NVT_ERR_INVALID_ARG;
+    /* PORT (check against your SDK manual): fill zone_luma (16x12 zone means, regrouped
+     * from the AE statistics' own grid), hist (32 bins, per mille), focus_value/focus_valid
+     * (the AF statistics' high-frequency sum over the frame; focus_valid = 0 without AF
+     * statistics), ae_at_max/ae_at_min (exposure and gain at their limits), and seq/pts_us
+     * of the analysed frame. Return the latest without waiting; NVT_ERR_TIMEOUT before
+     * the first frame.
+     *   HiSilicon: HI_MPI_ISP_GetAEStatistics (zone averages, histogram),
+     *              HI_MPI_ISP_GetFocusStatistics (zone FV), HI_MPI_ISP_QueryExposureInfo
+     *   Ingenic:   IMP_ISP_Tuning_GetAeZone, IMP_ISP_Tuning_GetAeHist,
+     *              IMP_ISP_Tuning_GetAFMetrics
+     *   Rockchip:  the rkaiq 3A statistics (AE and AF results)
+     * No statistics: NVT_ERR_NOT_SUPPORTED (nvt then offers no tamper detection). */
+    return NVT_ERR_NOT_SUPPORTED;
+}
+
 /* ---- JPEG -------------------------------------------------------------------------- */
 
 int32_t NVT_JPEG_Snap(uint32_t vi, uint32_t width, uint32_t height, uint32_t quality,
@@ -489,4 +517,110 @@ int32_t NVT_PTZ_GetStatus(uint32_t vi, NVT_PTZ_STATUS_S *status)
         return NVT_ERR_INVALID_ARG;
     (void)status;
     return NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+/* ---- OSD --------------------------------------------------------------------------- */
+
+int32_t NVT_OSD_GetInfo(uint32_t vi, NVT_OSD_INFO_S *info)
+{
+    int32_t rc = check_vi(vi);
+    if (rc != NVT_OK)
+        return rc;
+    if (info == NULL)
+        return NVT_ERR_INVALID_ARG;
+    /* No overlay unit: max_regions = 0 (then every other OSD call is NOT_SUPPORTED).
+     * One: the regions per source, the largest region, the position/size alignment and
+     * the alpha steps it blends (see nvt_sdk.h). PORT */
+    memset(info, 0, sizeof(*info));
+    return NVT_OK;
+}
+
+int32_t NVT_OSD_SetRegion(uint32_t vi, uint32_t id, const NVT_OSD_REGION_S *region)
+{
+    int32_t rc = check_vi(vi);
+    (void)id;
+    (void)region;
+    /* PORT (check against your SDK manual): validate first (outside the frame, misaligned,
+     * too large, short stride, NULL pixels: NVT_ERR_INVALID_ARG, nothing changes), copy the
+     * pixels, then show them at the position, on every encoder channel of the source:
+     *   HiSilicon: HI_MPI_RGN_Create once per id (OVERLAYEX_RGN, ARGB8888 or converted to
+     *              ARGB1555), HI_MPI_RGN_AttachToChn (VPSS group or each VENC channel),
+     *              HI_MPI_RGN_SetBitMap, HI_MPI_RGN_SetDisplayAttr (point, fg alpha)
+     *   Ingenic:   IMP_OSD_CreateRgn (OSD_REG_PIC, ARGB8888) + IMP_OSD_RegisterRgn to the
+     *              group bound before the encoders, IMP_OSD_SetRgnAttr, IMP_OSD_ShowRgn
+     *   Rockchip:  RK_MPI_VENC_RGN_Init + RK_MPI_VENC_RGN_SetBitMap per encoder channel
+     *              (rkmedia), or RK_MPI_RGN_Create/AttachToChn/SetBitMap (rockit); RGA
+     *              imblend where the encoder has no overlay */
+    return rc != NVT_OK ? rc : NVT_ERR_NOT_SUPPORTED;
+}
+
+int32_t NVT_OSD_ClearRegion(uint32_t vi, uint32_t id)
+{
+    int32_t rc = check_vi(vi);
+    (void)id;
+    /* PORT: hide the region (HI_MPI_RGN_DetachFromChn or SetDisplayAttr bShow = 0;
+     * IMP_OSD_ShowRgn(.., 0); RK_MPI_VENC_RGN_SetBitMap with the region disabled).
+     * Hiding a hidden region is NVT_OK. Check against your SDK manual. */
+    return rc != NVT_OK ? rc : NVT_ERR_NOT_SUPPORTED;
+}
+
+/* ---- GPIO -------------------------------------------------------------------------- */
+
+/* PORT (check against your SDK manual): HiSilicon, Ingenic and Rockchip boards expose their
+ * GPIO banks through Linux gpiolib, so a port is generic: the GPIO character device
+ * (/dev/gpiochipN, GPIO_V2_GET_LINE_IOCTL with output lines for relays and input lines
+ * with edge detection and debounce for inputs; read struct gpio_v2_line_event from the
+ * line fd in NVT_GPIO_WaitEvent) or the vendor's GPIO API. Which lines are relays and
+ * inputs is the board's: a board option is a good place for it. */
+
+int32_t NVT_GPIO_GetInfo(NVT_GPIO_INFO_S *info)
+{
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    if (info == NULL)
+        return NVT_ERR_INVALID_ARG;
+    /* No GPIO: relay_count = input_count = 0 (then every other GPIO call is
+     * NOT_SUPPORTED). PORT */
+    memset(info, 0, sizeof(*info));
+    return NVT_OK;
+}
+
+int32_t NVT_GPIO_SetRelay(uint32_t relay, uint32_t closed)
+{
+    (void)relay;
+    (void)closed;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: GPIO_V2_LINE_SET_VALUES_IOCTL on the relay's line */
+}
+
+int32_t NVT_GPIO_GetRelay(uint32_t relay, uint32_t *closed)
+{
+    (void)relay;
+    (void)closed;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: the level last set */
+}
+
+int32_t NVT_GPIO_GetInput(uint32_t input, uint32_t *closed)
+{
+    (void)input;
+    (void)closed;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: GPIO_V2_LINE_GET_VALUES_IOCTL */
+}
+
+int32_t NVT_GPIO_WaitEvent(NVT_GPIO_EVENT_S *event, int32_t timeout_ms)
+{
+    (void)event;
+    (void)timeout_ms;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    /* PORT: poll() the input lines' fds up to timeout_ms, read one gpio_v2_line_event,
+     * report it (seq +1, timestamp_ns / 1000 as pts_us, closed from the edge); queue the
+     * others. NVT_SYS_Exit must wake a waiter with NVT_ERR_STOPPED (e.g. an eventfd in the
+     * poll set). */
+    return NVT_ERR_NOT_SUPPORTED;
 }

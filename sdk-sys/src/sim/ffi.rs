@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::clock::mono_us;
 use super::venc::{self, Channel, Source};
-use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, lock, motion, ptz};
+use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, gpio, lock, motion, osd, ptz};
 use crate::*;
 
 type Res = Result<(), i32>;
@@ -266,6 +266,7 @@ pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR
             source,
             sim.clock,
             sim.hw_encoder.clone(),
+            sim.osd.clone(),
         ));
         Ok(())
     })
@@ -466,6 +467,35 @@ pub unsafe extern "C" fn NVT_ISP_SetAttr(vi: u32, attr: *const NVT_ISP_ATTR_S) -
     })
 }
 
+/// # Safety
+/// `stats` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_ISP_GetStats(vi: u32, stats: *mut NVT_ISP_STATS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        if stats.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        // A replayed recording is not the picture statistics would describe.
+        if sim.recording.is_some() {
+            return Err(NVT_ERR_NOT_SUPPORTED);
+        }
+        // No picture yet (a V4L2 device that has delivered none, or is away).
+        let frame = sim.scene.latest().ok_or(NVT_ERR_TIMEOUT)?;
+        // The simulated lens: its modelled sharpness at the motor's position; a V4L2
+        // device's sharpness is all in its picture.
+        let sharpness = if focus_motor(&sim).is_ok() {
+            focus::sharpness(lock(&sim.focus).status().0)
+        } else {
+            1000
+        };
+        let s = sim.stats.of(&frame, sharpness, &sim.scene.isp_attr());
+        // SAFETY: checked non-NULL above; writable per the contract.
+        unsafe { write_out(stats, s) }
+    })
+}
+
 // ---- JPEG -----------------------------------------------------------------------------
 
 /// How long a snapshot refused for a small buffer is kept for the retry.
@@ -507,6 +537,11 @@ pub unsafe extern "C" fn NVT_JPEG_Snap(
             None => {
                 // A device that is away has no picture: a hardware fault, retried later.
                 let frame = sim.scene.latest().ok_or(NVT_ERR_HW)?;
+                // Snapshots show the overlay, as the streams do.
+                let frame = match &sim.osd {
+                    Some(osd) => osd.compose(&frame),
+                    None => frame,
+                };
                 super::snapshot::encode(&frame.image, width, height, quality as u8)
                     .map_err(|_| NVT_ERR_HW)?
             }
@@ -825,6 +860,166 @@ pub unsafe extern "C" fn NVT_PTZ_GetStatus(vi: u32, status: *mut NVT_PTZ_STATUS_
     })
 }
 
+// ---- OSD ------------------------------------------------------------------------------
+
+fn overlay(sim: &Sim) -> Result<&osd::Osd, i32> {
+    sim.osd.as_deref().ok_or(NVT_ERR_NOT_SUPPORTED)
+}
+
+fn check_region_id(id: u32) -> Res {
+    if id < osd::MAX_REGIONS {
+        Ok(())
+    } else {
+        Err(NVT_ERR_INVALID_ARG)
+    }
+}
+
+/// # Safety
+/// `info` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_OSD_GetInfo(vi: u32, info: *mut NVT_OSD_INFO_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let i = overlay(&sim).map(osd::Osd::info).unwrap_or_default();
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(info, i) }
+    })
+}
+
+/// # Safety
+/// `region` must be NULL or point to a valid NVT_OSD_REGION_S whose `pixels` is NULL or
+/// valid for `stride * (height - 1) + 4 * width` bytes of reads.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_OSD_SetRegion(
+    vi: u32,
+    id: u32,
+    region: *const NVT_OSD_REGION_S,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let overlay = overlay(&sim)?;
+        check_region_id(id)?;
+        // SAFETY: the caller passes NULL or a valid struct.
+        let r = unsafe { read_in(region) }?;
+        let (w, h) = overlay.size();
+        // Checked before the pixels are read: their length follows from the checked sizes.
+        osd::Region::check(&r, w, h).map_err(|_| NVT_ERR_INVALID_ARG)?;
+        if r.pixels.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        // SAFETY: non-NULL, and the caller guarantees `bytes_needed` readable bytes; the
+        // slice lives only for this call (the region copies what it keeps).
+        let pixels = unsafe { std::slice::from_raw_parts(r.pixels, osd::Region::bytes_needed(&r)) };
+        let converted = osd::Region::new(&r, pixels, w, h).map_err(|_| NVT_ERR_INVALID_ARG)?;
+        overlay.set(id, converted);
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_OSD_ClearRegion(vi: u32, id: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        check_vi(vi)?;
+        let overlay = overlay(&sim)?;
+        check_region_id(id)?;
+        overlay.clear(id);
+        Ok(())
+    })
+}
+
+// ---- GPIO -----------------------------------------------------------------------------
+
+fn board_gpio(sim: &Sim) -> Result<&gpio::Gpio, i32> {
+    sim.gpio.as_ref().ok_or(NVT_ERR_NOT_SUPPORTED)
+}
+
+/// # Safety
+/// `info` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_GPIO_GetInfo(info: *mut NVT_GPIO_INFO_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let i = match board_gpio(&sim) {
+            Ok(_) => gpio::Gpio::info(),
+            Err(_) => NVT_GPIO_INFO_S::default(),
+        };
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(info, i) }
+    })
+}
+
+fn check_relay(relay: u32) -> Res {
+    if relay < gpio::RELAYS {
+        Ok(())
+    } else {
+        Err(NVT_ERR_UNKNOWN_CHN)
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_GPIO_SetRelay(relay: u32, closed: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let g = board_gpio(&sim)?;
+        check_relay(relay)?;
+        if closed > 1 {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        g.set_relay(relay, closed == 1);
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `closed` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_GPIO_GetRelay(relay: u32, closed: *mut u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let g = board_gpio(&sim)?;
+        check_relay(relay)?;
+        // SAFETY: the caller passes NULL or a writable u32.
+        unsafe { write_out(closed, g.relay(relay)) }
+    })
+}
+
+/// # Safety
+/// `closed` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_GPIO_GetInput(input: u32, closed: *mut u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let g = board_gpio(&sim)?;
+        if input >= gpio::INPUTS {
+            return Err(NVT_ERR_UNKNOWN_CHN);
+        }
+        // SAFETY: the caller passes NULL or a writable u32.
+        unsafe { write_out(closed, g.input_at(mono_us())) }
+    })
+}
+
+/// # Safety
+/// `event` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_GPIO_WaitEvent(event: *mut NVT_GPIO_EVENT_S, timeout_ms: i32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let g = board_gpio(&sim)?;
+        if event.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        let e = g.wait_event(timeout_ms).map_err(|e| match e {
+            gpio::WaitError::Timeout => NVT_ERR_TIMEOUT,
+            gpio::WaitError::Stopped => NVT_ERR_STOPPED,
+        })?;
+        // SAFETY: non-NULL, writable per the contract.
+        unsafe { write_out(event, e) }
+    })
+}
+
 /// Compile-time proof that every export has exactly the type of its bindgen declaration
 /// (the daemon calls the declarations; a mismatch would be undefined behaviour).
 #[allow(dead_code)]
@@ -851,6 +1046,7 @@ const _: () = {
         NVT_ISP_GetRange,
         NVT_ISP_GetAttr,
         NVT_ISP_SetAttr,
+        NVT_ISP_GetStats,
         NVT_JPEG_Snap,
         NVT_MD_GetAttr,
         NVT_MD_SetAttr,
@@ -867,6 +1063,14 @@ const _: () = {
         NVT_PTZ_MoveContinuous,
         NVT_PTZ_Stop,
         NVT_PTZ_GetStatus,
+        NVT_OSD_GetInfo,
+        NVT_OSD_SetRegion,
+        NVT_OSD_ClearRegion,
+        NVT_GPIO_GetInfo,
+        NVT_GPIO_SetRelay,
+        NVT_GPIO_GetRelay,
+        NVT_GPIO_GetInput,
+        NVT_GPIO_WaitEvent,
     );
 };
 

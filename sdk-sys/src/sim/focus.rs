@@ -7,6 +7,19 @@ use super::clock::mono_us;
 pub const POSITION_MIN: i32 = 0;
 pub const POSITION_MAX: i32 = 1000;
 pub const SPEED_MAX: i32 = 250;
+/// Where the simulated lens is in focus on the scene (the position at Init).
+pub const IN_FOCUS: i32 = 500;
+/// Defocus at which the modelled sharpness has halved.
+const HALF_SHARP: f64 = 100.0;
+
+/// The lens's modelled sharpness at `position`, in per mille of the in-focus sharpness:
+/// 1 / (1 + (d / 100)²) for a distance d from IN_FOCUS, a smooth fall-off like a
+/// lens's through-focus curve (500 at 100 units off, 38 at the end stops). The rendered
+/// picture does not blur; the statistics' focus value follows this (`stats.rs`).
+pub fn sharpness(position: i32) -> u32 {
+    let d = (position - IN_FOCUS) as f64 / HALF_SHARP;
+    (1000.0 / (1.0 + d * d)).round() as u32
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Focus {
@@ -117,6 +130,16 @@ mod tests {
         assert_eq!(f.status_at(9_000_000), (700, false));
         f.move_to(100, 250, 9_000_000);
         assert_eq!(f.status_at(10_000_000), (450, true));
+    }
+
+    #[test]
+    fn sharpness_falls_off_away_from_the_in_focus_position() {
+        assert_eq!(sharpness(IN_FOCUS), 1000);
+        assert_eq!(sharpness(IN_FOCUS + 100), 500);
+        assert_eq!(sharpness(IN_FOCUS - 100), 500);
+        assert_eq!(sharpness(POSITION_MIN), 38);
+        assert_eq!(sharpness(POSITION_MAX), 38);
+        assert!(sharpness(550) > sharpness(600));
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! - `annexb` + `sps` + `replay`: replaying a recorded H.264 file
 //! - `snapshot`: JPEG; `motion`: motion detection; `focus`: the focus motor
 //! - `head`: the mechanics of one axis of a motorised pan/tilt/zoom head; `ptz`: the head
+//! - `osd`: overlay regions blended into the encoded picture; `stats`: the ISP's picture
+//!   statistics; `gpio`: the board's relays and digital input
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
@@ -22,10 +24,12 @@ pub mod ffi;
 pub mod focus;
 pub mod font;
 pub mod frame;
+pub mod gpio;
 pub mod head;
 pub mod isp;
 pub mod motion;
 pub mod options;
+pub mod osd;
 pub mod panorama;
 pub mod pattern;
 pub mod ptz;
@@ -35,6 +39,7 @@ pub mod scene;
 pub mod sensor;
 pub mod snapshot;
 pub mod sps;
+pub mod stats;
 pub mod venc;
 
 use std::collections::HashMap;
@@ -86,6 +91,13 @@ pub struct Sim {
     /// The PTZ head (the pattern's only: a V4L2 device has none); the sensor renders its
     /// view.
     pub ptz: Arc<Mutex<ptz::Head>>,
+    /// The overlay of video source 0, blended into every channel and snapshot (none in
+    /// replay mode: a recording's picture cannot carry it).
+    pub osd: Option<Arc<osd::Osd>>,
+    /// The latest picture statistics of video source 0.
+    pub stats: stats::Stats,
+    /// The board's relays and input (the pattern board only, unless `gpio=off`).
+    pub gpio: Option<gpio::Gpio>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
     pub pending_snap: Mutex<Option<PendingSnap>>,
@@ -131,6 +143,12 @@ impl Sim {
             options::Source::V4l2(_) => return Err("this build has no V4L2 support".into()),
         };
         let motion = Motion::start(scene.clone());
+        let (width, height) = scene.size();
+        let osd = recording
+            .is_none()
+            .then(|| Arc::new(osd::Osd::new(width, height)));
+        let gpio = (scene.is_pattern() && options.gpio)
+            .then(|| gpio::Gpio::new(clock::mono_us(), options.gpio_input_period_ms));
         Ok(Sim {
             options,
             clock,
@@ -141,6 +159,9 @@ impl Sim {
             motion,
             focus: Mutex::new(Focus::default()),
             ptz: head,
+            osd,
+            stats: stats::Stats::default(),
+            gpio,
             out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })
@@ -156,6 +177,9 @@ impl Sim {
             ch.stop(true);
         }
         self.motion.stop();
+        if let Some(g) = &self.gpio {
+            g.stop();
+        }
         self.scene.stop();
         lock(&self.out).clear();
     }

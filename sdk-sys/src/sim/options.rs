@@ -35,6 +35,10 @@ pub struct Options {
     pub fault: Option<Fault>,
     pub fault_period_ms: u32,
     pub fault_ms: u32,
+    /// The pattern board's GPIO (2 relays, 1 input): `gpio=off` for a board without.
+    pub gpio: bool,
+    /// The simulated digital input changes level every this many ms.
+    pub gpio_input_period_ms: u32,
 }
 
 /// The video source (`source=`).
@@ -83,6 +87,8 @@ impl Default for Options {
             fault: None,
             fault_period_ms: 10_000,
             fault_ms: 1_000,
+            gpio: true,
+            gpio_input_period_ms: 30_000,
         }
     }
 }
@@ -201,6 +207,16 @@ impl Options {
                 }
                 "fault_period_ms" => o.fault_period_ms = parse_u32(key, value, 100, 86_400_000)?,
                 "fault_ms" => o.fault_ms = parse_u32(key, value, 1, 86_400_000)?,
+                "gpio" => {
+                    o.gpio = match value {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(format!("gpio: on or off: {value:?}")),
+                    }
+                }
+                "gpio_input_period_ms" => {
+                    o.gpio_input_period_ms = parse_u32(key, value, 100, 86_400_000)?
+                }
                 _ => return Err(format!("unknown board option {key:?}")),
             }
         }
@@ -212,6 +228,13 @@ impl Options {
         }
         if o.source != Source::Pattern && o.replay.is_some() {
             return Err("replay and a v4l2 source exclude each other".into());
+        }
+        // A V4L2 device is a PC's camera: the simulated board's GPIO is not there.
+        if o.source != Source::Pattern && (seen.contains("gpio") && o.gpio) {
+            return Err("gpio=on needs the pattern source (a V4L2 source has no GPIO)".into());
+        }
+        if seen.contains("gpio_input_period_ms") && !(o.gpio && o.source == Source::Pattern) {
+            return Err("gpio_input_period_ms needs the pattern board's GPIO".into());
         }
         if o.source == Source::Pattern
             && (o.v4l2_size.is_some()
@@ -257,6 +280,22 @@ mod tests {
         );
         assert!(Options::parse("fault=boom").is_err());
         assert!(Options::parse("fault=error;fault_period_ms=1000;fault_ms=1000").is_err());
+    }
+
+    #[test]
+    fn gpio_options() {
+        let o = Options::parse("gpio_input_period_ms=500").unwrap();
+        assert_eq!((o.gpio, o.gpio_input_period_ms), (true, 500));
+        assert!(!Options::parse("gpio=off").unwrap().gpio);
+        for bad in [
+            "gpio=maybe",
+            "gpio_input_period_ms=99",
+            "gpio=off;gpio_input_period_ms=1000",
+            "source=v4l2:/dev/video0;gpio=on",
+            "source=v4l2:/dev/video0;gpio_input_period_ms=1000",
+        ] {
+            assert!(Options::parse(bad).is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use super::clock::{Clock, mono_us};
 use super::encoder::HwH264;
 use super::encoder::{EncodedAu, H264Encoder};
 use super::frame::{Frame, I420};
+use super::osd::Osd;
 use super::replay::{Recording, ReplayAu};
 use super::scale;
 use super::scene::Scene;
@@ -189,6 +190,8 @@ pub struct Channel {
     source: Source,
     clock: Clock,
     hw: Option<HwProbe>,
+    /// The source's overlay, blended into each picture before it is scaled and encoded.
+    osd: Option<Arc<Osd>>,
 }
 
 pub enum GetError {
@@ -197,12 +200,14 @@ pub enum GetError {
 }
 
 impl Channel {
-    /// A channel; `hw` is the board's hardware encoder, if it has one.
+    /// A channel; `hw` is the board's hardware encoder, if it has one; `osd` the source's
+    /// overlay, if it has one.
     pub fn new(
         attr: NVT_VENC_ATTR_S,
         source: Source,
         clock: Clock,
         hw: Option<HwProbe>,
+        osd: Option<Arc<Osd>>,
     ) -> Arc<Channel> {
         Arc::new(Channel {
             state: Mutex::new(State {
@@ -221,6 +226,7 @@ impl Channel {
             source,
             clock,
             hw,
+            osd,
         })
     }
 
@@ -426,12 +432,17 @@ impl Channel {
     /// openh264; a hardware encoder may hand a picture's data out with a later call).
     fn encode(
         &self,
-        frame: &Frame,
+        frame: &Arc<Frame>,
         attr: &NVT_VENC_ATTR_S,
         encoder: &mut Option<Backend>,
         scaled: &mut Option<I420>,
         force_idr: bool,
     ) -> Result<Vec<(u64, bool, Payload)>, String> {
+        // The overlay goes in at the source's size, so a scaled channel shows it scaled.
+        let frame = match &self.osd {
+            Some(osd) => osd.compose(frame),
+            None => frame.clone(),
+        };
         let t = frame.pts_us;
         let (w, h) = (attr.width as usize, attr.height as usize);
         let img = if (w, h) == (frame.image.width, frame.image.height) {
