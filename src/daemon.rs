@@ -312,6 +312,10 @@ async fn start_http(
     let services: Vec<_> = [
         Some(media.registration()),
         Some(Imaging::new(camera.clone(), core.clone()).registration()),
+        Some(
+            crate::onvif::media2::Media2::new(core.clone(), rtsp_port, ptz.is_some())
+                .registration(),
+        ),
         ptz.map(|p| p.registration()),
         Some(crate::onvif::events::Events::new(broker.clone(), store.clone()).registration()),
     ]

@@ -26,7 +26,9 @@
 //!
 //! What is left out is listed in docs/media.md.
 
+pub mod configs;
 pub mod options;
+pub mod uri;
 
 use std::sync::Arc;
 
@@ -37,7 +39,6 @@ use crate::camera::{
     Camera, Change, ChangeError, Core, EncoderLimits, Outcome, encoder_source, source_token,
 };
 use crate::onvif::directory::{Advertised, Registration};
-use crate::onvif::endpoint::SNAPSHOT_PREFIX;
 use crate::onvif::generated::{media, trt, tt};
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::rtsp::{MulticastControl, MulticastError};
@@ -46,6 +47,7 @@ pub(crate) use crate::settings::validate::MAX_PROFILES;
 use crate::settings::{Multicast, Profile, Settings, VideoEncoderConfig};
 use crate::soap::{Code, Fault};
 use crate::xml::XmlWriter;
+use configs::{duration, multicast_to_tt, use_count};
 
 /// What the Media service needs of the running daemon.
 pub struct MediaHooks {
@@ -153,28 +155,6 @@ fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
     }
 }
 
-fn duration(secs: u32) -> String {
-    format!("PT{secs}S")
-}
-
-fn use_count(s: &Settings, f: impl Fn(&Profile) -> bool) -> i32 {
-    s.media.profiles.iter().filter(|p| f(p)).count() as i32
-}
-
-fn multicast_to_tt(m: &Multicast) -> tt::MulticastConfiguration {
-    tt::MulticastConfiguration {
-        address: tt::IPAddress {
-            type_: tt::IPType::IPv4,
-            ipv4_address: Some(m.address.clone()),
-            ipv6_address: None,
-        },
-        port: i32::from(m.port),
-        ttl: i32::from(m.ttl),
-        auto_start: m.auto_start,
-        ..Default::default()
-    }
-}
-
 /// A MulticastConfiguration in the model's terms. Only decoding: the rules (a multicast
 /// group, an even RTP port, a TTL of at least 1) are the settings model's, checked once by
 /// the camera core's plan (`settings::validate`).
@@ -206,17 +186,6 @@ fn session_timeout(s: &str) -> Result<u32, Fault> {
         .and_then(|d| d.approx_millis())
         .ok_or_else(|| config_modify(format!("session timeout {s:?} is not a duration")))?;
     Ok(u32::try_from(d / 1000).unwrap_or(u32::MAX))
-}
-
-/// The host part of a Host header value (`h`, `h:p`, `[v6]`, `[v6]:p`).
-fn host_only(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_inclusive(']').next().unwrap_or(host);
-    }
-    match host.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
-    }
 }
 
 impl Media {
@@ -261,27 +230,6 @@ impl Media {
             .ok_or_else(|| internal("the camera is stopping"))
     }
 
-    fn source_configuration(
-        &self,
-        s: &Settings,
-        token: &str,
-    ) -> Option<tt::VideoSourceConfiguration> {
-        let v = s.media.video_sources.iter().find(|v| v.token == token)?;
-        Some(tt::VideoSourceConfiguration {
-            token: v.token.clone(),
-            name: v.name.clone(),
-            use_count: use_count(s, |p| p.video_source.as_deref() == Some(token)),
-            source_token: source_token(v.source),
-            bounds: tt::IntRectangle {
-                x: v.bounds.x as i32,
-                y: v.bounds.y as i32,
-                width: v.bounds.width as i32,
-                height: v.bounds.height as i32,
-            },
-            ..Default::default()
-        })
-    }
-
     fn encoder_configuration(
         &self,
         s: &Settings,
@@ -314,36 +262,9 @@ impl Media {
         })
     }
 
-    fn metadata_configuration(
-        &self,
-        s: &Settings,
-        token: &str,
-    ) -> Option<tt::MetadataConfiguration> {
-        let m = s.media.metadata.iter().find(|m| m.token == token)?;
-        Some(tt::MetadataConfiguration {
-            token: m.token.clone(),
-            name: m.name.clone(),
-            use_count: use_count(s, |p| p.metadata.as_deref() == Some(token)),
-            events: m.events.then(tt::EventSubscription::default),
-            analytics: Some(m.analytics),
-            multicast: multicast_to_tt(&m.multicast),
-            session_timeout: duration(m.session_timeout_secs),
-            ..Default::default()
-        })
-    }
-
-    /// The PTZ configuration `token` as the PTZ service shows it. None when its video
-    /// source has no head (any more: a settings file from a camera with one): a
-    /// configuration nothing can move is not offered to clients.
+    /// The PTZ configuration `token` as the PTZ service shows it (None without a head).
     fn ptz_configuration(&self, s: &Settings, token: &str) -> Option<tt::PTZConfiguration> {
-        let c = s.ptz_config(token)?;
-        let camera = self.core.camera()?;
-        let head = camera.facts().ptz(c.source)?;
-        Some(crate::onvif::ptz::config::configuration(
-            c,
-            head,
-            use_count(s, |p| p.ptz.as_deref() == Some(token)),
-        ))
+        configs::ptz(s, &self.core.camera()?.facts(), token)
     }
 
     fn profile(&self, s: &Settings, p: &Profile) -> tt::Profile {
@@ -354,15 +275,12 @@ impl Media {
             video_source_configuration: p
                 .video_source
                 .as_deref()
-                .and_then(|t| self.source_configuration(s, t)),
+                .and_then(|t| configs::video_source(s, t)),
             video_encoder_configuration: p
                 .video_encoder
                 .as_deref()
                 .and_then(|t| self.encoder_configuration(s, t)),
-            metadata_configuration: p
-                .metadata
-                .as_deref()
-                .and_then(|t| self.metadata_configuration(s, t)),
+            metadata_configuration: p.metadata.as_deref().and_then(|t| configs::metadata(s, t)),
             ptz_configuration: p.ptz.as_deref().and_then(|t| self.ptz_configuration(s, t)),
             ..Default::default()
         }
@@ -651,7 +569,7 @@ impl media::MediaService for Media {
                 .media
                 .video_sources
                 .iter()
-                .filter_map(|v| self.source_configuration(&s, &v.token))
+                .filter_map(|v| configs::video_source(&s, &v.token))
                 .collect(),
         })
     }
@@ -663,8 +581,7 @@ impl media::MediaService for Media {
     ) -> Result<trt::GetVideoSourceConfigurationResponse, Fault> {
         let s = self.settings();
         Ok(trt::GetVideoSourceConfigurationResponse {
-            configuration: self
-                .source_configuration(&s, &req.configuration_token)
+            configuration: configs::video_source(&s, &req.configuration_token)
                 .ok_or_else(|| no_config(&req.configuration_token))?,
         })
     }
@@ -818,17 +735,9 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::GetGuaranteedNumberOfVideoEncoderInstances,
     ) -> Result<trt::GetGuaranteedNumberOfVideoEncoderInstancesResponse, Fault> {
-        let s = self.settings();
-        if !s
-            .media
-            .video_sources
-            .iter()
-            .any(|v| v.token == req.configuration_token)
-        {
-            return Err(no_config(&req.configuration_token));
-        }
         // Every encoder configuration has its own SDK channel, always encoding.
-        let n = s.media.video_encoders.len() as i32;
+        let n = configs::encoder_instances(&self.settings(), &req.configuration_token)
+            .ok_or_else(|| no_config(&req.configuration_token))? as i32;
         Ok(trt::GetGuaranteedNumberOfVideoEncoderInstancesResponse {
             total_number: n,
             h264: Some(n),
@@ -864,18 +773,11 @@ impl media::MediaService for Media {
         if setup.transport.tunnel.is_some() {
             return Err(invalid("nested transport tunnels are not supported"));
         }
-        let host = match host_only(&ctx.host) {
-            "" => "127.0.0.1",
-            h => h,
-        };
         // One URI for every transport: the client picks UDP, TCP interleaved, the HTTP
         // tunnel (on the same port) or multicast in its SETUP (docs/media.md).
         Ok(trt::GetStreamUriResponse {
             media_uri: tt::MediaUri {
-                uri: format!(
-                    "rtsp://{host}:{}/{}",
-                    self.hooks.rtsp_port, req.profile_token
-                ),
+                uri: uri::stream(&ctx.host, self.hooks.rtsp_port, &req.profile_token),
                 invalid_after_connect: false,
                 invalid_after_reboot: false,
                 timeout: "PT0S".into(),
@@ -892,7 +794,7 @@ impl media::MediaService for Media {
         self.streamed_profile(&req.profile_token)?;
         Ok(trt::GetSnapshotUriResponse {
             media_uri: tt::MediaUri {
-                uri: format!("http://{}{SNAPSHOT_PREFIX}{}", ctx.host, req.profile_token),
+                uri: uri::snapshot(&ctx.host, &req.profile_token),
                 invalid_after_connect: false,
                 invalid_after_reboot: false,
                 timeout: "PT0S".into(),
@@ -961,7 +863,7 @@ impl media::MediaService for Media {
                 .media
                 .metadata
                 .iter()
-                .filter_map(|m| self.metadata_configuration(&s, &m.token))
+                .filter_map(|m| configs::metadata(&s, &m.token))
                 .collect(),
         })
     }
@@ -973,8 +875,7 @@ impl media::MediaService for Media {
     ) -> Result<trt::GetMetadataConfigurationResponse, Fault> {
         let s = self.settings();
         Ok(trt::GetMetadataConfigurationResponse {
-            configuration: self
-                .metadata_configuration(&s, &req.configuration_token)
+            configuration: configs::metadata(&s, &req.configuration_token)
                 .ok_or_else(|| no_config(&req.configuration_token))?,
         })
     }
@@ -1048,17 +949,8 @@ impl media::MediaService for Media {
         {
             return Err(no_profile(t));
         }
-        // No PTZ status in the metadata, head or not: nvt streams no metadata yet (issue 18's
-        // metadata stream), so it offers none (PTZStatusFilterOptions false is legal).
         Ok(trt::GetMetadataConfigurationOptionsResponse {
-            options: tt::MetadataConfigurationOptions {
-                ptz_status_filter_options: tt::PTZStatusFilterOptions {
-                    pan_tilt_status_supported: false,
-                    zoom_status_supported: false,
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
+            options: options::metadata_options(),
         })
     }
 
@@ -1290,14 +1182,6 @@ impl Advertised for MediaAdvertised {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_header_without_port() {
-        assert_eq!(host_only("10.0.0.5:8080"), "10.0.0.5");
-        assert_eq!(host_only("cam.local"), "cam.local");
-        assert_eq!(host_only("[fe80::1]:80"), "[fe80::1]");
-        assert_eq!(host_only("[::1]"), "[::1]");
-    }
 
     #[test]
     fn session_timeouts_parse() {

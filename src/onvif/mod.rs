@@ -12,4 +12,5 @@ pub mod endpoint;
 pub mod events;
 pub mod imaging;
 pub mod media;
+pub mod media2;
 pub mod ptz;

@@ -1,6 +1,8 @@
-//! What the Media service offers clients, rendered from the facts the camera core checks
-//! changes against: encoder options from `camera::EncoderLimits` (resolutions, frame-rate,
-//! bitrate and GOP ranges, H.264 profiles, quality), video source options from the sensor.
+//! What the media services (Media 1 and 2) offer clients, rendered from the facts the camera
+//! core checks changes against: encoder options from `camera::EncoderLimits` (resolutions,
+//! frame-rate, bitrate and GOP ranges, H.264 profiles, quality), video source options from
+//! the sensor. (Media 2's encoder options, another type from the same limits, are
+//! `onvif::media2::render`'s.)
 //! Nothing here is a constant a port could contradict, and nothing here is checked again.
 
 use crate::camera::EncoderLimits;
@@ -99,6 +101,20 @@ pub(crate) fn source_options(sources: &[VideoSourceInfo]) -> tt::VideoSourceConf
         video_source_tokens_available: (0..sources.len() as u32)
             .map(crate::camera::source_token)
             .collect(),
+        ..Default::default()
+    }
+}
+
+/// GetMetadataConfigurationOptions (Media 1 and 2): no PTZ status in the metadata, head or
+/// not: nvt streams no metadata yet (issue 18's metadata stream), so it offers none
+/// (PTZStatusFilterOptions false is legal).
+pub(crate) fn metadata_options() -> tt::MetadataConfigurationOptions {
+    tt::MetadataConfigurationOptions {
+        ptz_status_filter_options: tt::PTZStatusFilterOptions {
+            pan_tilt_status_supported: false,
+            zoom_status_supported: false,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }

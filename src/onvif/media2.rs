@@ -1,0 +1,475 @@
+//! The Media2 service (ONVIF Media2 Service Specification, ver20, `tr2`), implementing the
+//! generated `Media2Service` over the same settings model as Media 1: the same profiles
+//! (tokens, names, `fixed`) and the same configurations (issue 18, "one model, two views"),
+//! so a change through either service shows in both.
+//!
+//! - `filter`: GetProfiles' Type filter and the configuration kinds the profiles can hold.
+//! - `render`: profiles, the encoder configuration and its options in Media 2's types (the
+//!   video source, metadata and PTZ configurations are Media 1's: `onvif::media::configs`).
+//! - `stream`: the GetStreamUri protocols served (RtspUnicast, RtspMulticast, RTSP,
+//!   RtspOverHttp) and refused (RTSPS: no TLS).
+//!
+//! This is the read side: capabilities, profiles, configurations, options, encoder
+//! instances, stream and snapshot URIs. The writes (Create/DeleteProfile,
+//! Add/RemoveConfiguration, Set*Configuration, SetSynchronizationPoint, multicast, OSD)
+//! answer `ter:ActionNotSupported`, the generated default, until they go through the camera
+//! core (docs/media2.md).
+//!
+//! Media 2 has no element of its own in GetCapabilities (Core, GetCapabilities: the
+//! `tt:Capabilities` categories predate it, and its extension lists none): it is listed by
+//! GetServices only.
+
+pub(crate) mod filter;
+pub(crate) mod render;
+pub(crate) mod stream;
+
+use std::sync::Arc;
+
+use crate::camera::{Camera, Core, encoder_source};
+use crate::onvif::directory::{Advertised, Registration};
+use crate::onvif::generated::{media2, tr2, tt};
+use crate::onvif::media::{configs, options, uri};
+use crate::onvif::rt::{List, RequestContext, ToXml};
+use crate::sdk::Codec;
+use crate::settings::Settings;
+use crate::settings::validate::MAX_PROFILES;
+use crate::soap::{Code, Fault};
+use crate::xml::XmlWriter;
+
+use filter::Shown;
+use stream::{Protocol, Refused};
+
+/// Path of the Media2 (ver20) service.
+pub(crate) const PATH: &str = "/onvif/media2_service";
+
+/// The Media2 service over the camera core's settings and facts.
+pub(crate) struct Media2 {
+    core: Arc<Core>,
+    /// The RTSP port stream URIs name.
+    rtsp_port: u16,
+    /// The PTZ service is registered (a video source has a head): profiles can hold PTZ.
+    ptz: bool,
+}
+
+fn no_profile(token: &str) -> Fault {
+    Fault::invalid_arg_val(Some("NoProfile"), format!("no profile {token:?}"))
+}
+
+fn no_config(token: &str) -> Fault {
+    Fault::invalid_arg_val(Some("NoConfig"), format!("no configuration {token:?}"))
+}
+
+fn incomplete(token: &str) -> Fault {
+    Fault::action(
+        "IncompleteConfiguration",
+        format!("profile {token:?} has no video encoder configuration"),
+    )
+}
+
+fn invalid_stream_setup(reason: String) -> Fault {
+    Fault::invalid_arg_val(Some("InvalidStreamSetup"), reason)
+}
+
+fn internal(reason: impl std::fmt::Display) -> Fault {
+    Fault::new(Code::Receiver, &["Action"], reason.to_string())
+}
+
+/// The Get<entity>Configurations request's tokens checked (Media2 spec,
+/// "Get<entity>Configurations"): a profile that is none is NoProfile, a configuration that
+/// is none NoConfig. Returns the one configuration asked for, if one was. Every
+/// configuration is compatible with every profile (one model, any subset of configurations
+/// per profile), so a profile token narrows nothing.
+fn asked<'r>(
+    s: &Settings,
+    req: &'r tr2::GetConfiguration,
+    exists: impl Fn(&str) -> bool,
+) -> Result<Option<&'r str>, Fault> {
+    if let Some(p) = &req.profile_token
+        && s.profile(p).is_none()
+    {
+        return Err(no_profile(p));
+    }
+    match req.configuration_token.as_deref() {
+        Some(t) if !exists(t) => Err(no_config(t)),
+        t => Ok(t),
+    }
+}
+
+impl Media2 {
+    /// `ptz`: whether the PTZ service is registered (ConfigurationsSupported names PTZ then).
+    /// `core` must have the camera attached (`Core::with_hardware`).
+    pub(crate) fn new(core: Arc<Core>, rtsp_port: u16, ptz: bool) -> Self {
+        Media2 {
+            core,
+            rtsp_port,
+            ptz,
+        }
+    }
+
+    fn settings(&self) -> Arc<Settings> {
+        self.core.store().get()
+    }
+
+    fn camera(&self) -> Result<Arc<Camera>, Fault> {
+        self.core
+            .camera()
+            .ok_or_else(|| internal("the camera is stopping"))
+    }
+
+    /// The profile's encoder configuration token, or the fault a streaming operation gives
+    /// (NoProfile, IncompleteConfiguration).
+    fn streamed_profile(s: &Settings, token: &str) -> Result<String, Fault> {
+        let p = s.profile(token).ok_or_else(|| no_profile(token))?;
+        p.video_encoder.clone().ok_or_else(|| incomplete(token))
+    }
+
+    /// The service's one registration: route and GetServices entry.
+    pub(crate) fn registration(self) -> Registration {
+        let entry = Media2Advertised { ptz: self.ptz };
+        Registration::new(entry, media2::Service(self))
+    }
+}
+
+impl media2::Media2Service for Media2 {
+    async fn get_service_capabilities(
+        &self,
+        _: &RequestContext,
+        _: tr2::GetServiceCapabilities,
+    ) -> Result<tr2::GetServiceCapabilitiesResponse, Fault> {
+        Ok(tr2::GetServiceCapabilitiesResponse {
+            capabilities: capabilities(self.ptz),
+        })
+    }
+
+    async fn get_profiles(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetProfiles,
+    ) -> Result<tr2::GetProfilesResponse, Fault> {
+        let s = self.settings();
+        let camera = self.camera()?;
+        let facts = camera.facts();
+        let shown = (!req.type_.is_empty()).then(|| Shown::from_types(&req.type_));
+        let listed: Vec<_> = match &req.token {
+            Some(t) => vec![s.profile(t).ok_or_else(|| no_profile(t))?],
+            None => s.media.profiles.iter().collect(),
+        };
+        Ok(tr2::GetProfilesResponse {
+            profiles: listed
+                .into_iter()
+                .map(|p| render::profile(&s, &facts, p, shown))
+                .collect(),
+        })
+    }
+
+    async fn get_video_source_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetVideoSourceConfigurationsResponse, Fault> {
+        let s = self.settings();
+        let one = asked(&s, &req, |t| configs::video_source(&s, t).is_some())?;
+        Ok(tr2::GetVideoSourceConfigurationsResponse {
+            configurations: (s.media.video_sources.iter())
+                .filter(|v| one.is_none_or(|t| t == v.token))
+                .filter_map(|v| configs::video_source(&s, &v.token))
+                .collect(),
+        })
+    }
+
+    async fn get_video_encoder_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetVideoEncoderConfigurationsResponse, Fault> {
+        let s = self.settings();
+        let one = asked(&s, &req, |t| s.encoder(t).is_some())?;
+        Ok(tr2::GetVideoEncoderConfigurationsResponse {
+            configurations: (s.media.video_encoders.iter())
+                .filter(|e| one.is_none_or(|t| t == e.token))
+                .filter_map(|e| render::encoder(&s, &e.token))
+                .collect(),
+        })
+    }
+
+    async fn get_metadata_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetMetadataConfigurationsResponse, Fault> {
+        let s = self.settings();
+        let one = asked(&s, &req, |t| configs::metadata(&s, t).is_some())?;
+        Ok(tr2::GetMetadataConfigurationsResponse {
+            configurations: (s.media.metadata.iter())
+                .filter(|m| one.is_none_or(|t| t == m.token))
+                .filter_map(|m| configs::metadata(&s, &m.token))
+                .collect(),
+        })
+    }
+
+    async fn get_video_source_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetVideoSourceConfigurationOptionsResponse, Fault> {
+        let s = self.settings();
+        asked(&s, &req, |t| configs::video_source(&s, t).is_some())?;
+        Ok(tr2::GetVideoSourceConfigurationOptionsResponse {
+            options: options::source_options(self.camera()?.video_sources()),
+        })
+    }
+
+    /// The options of the encoder asked for, of the profile's encoder, else of any encoder
+    /// of the sensor the profile's video source (or the first) names: one entry per
+    /// encoding the SDK has and nvt streams.
+    async fn get_video_encoder_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetVideoEncoderConfigurationOptionsResponse, Fault> {
+        let s = self.settings();
+        let asked_encoder = asked(&s, &req, |t| s.encoder(t).is_some())?;
+        let profile = req.profile_token.as_deref().and_then(|t| s.profile(t));
+        let encoder = asked_encoder.or(profile.and_then(|p| p.video_encoder.as_deref()));
+        let source = profile
+            .and_then(|p| p.video_source.as_deref())
+            .and_then(|t| s.media.video_sources.iter().find(|v| v.token == t));
+        let vi = match (encoder, source) {
+            (Some(e), _) => encoder_source(&s, e),
+            (None, Some(v)) => v.source,
+            (None, None) => 0,
+        };
+        let camera = self.camera()?;
+        let limits = (camera.facts().encoder_limits(vi))
+            .ok_or_else(|| internal(format!("no video source {vi}")))?;
+        Ok(tr2::GetVideoEncoderConfigurationOptionsResponse {
+            options: render::encoder_options(&limits),
+        })
+    }
+
+    async fn get_metadata_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetMetadataConfigurationOptionsResponse, Fault> {
+        let s = self.settings();
+        asked(&s, &req, |t| configs::metadata(&s, t).is_some())?;
+        Ok(tr2::GetMetadataConfigurationOptionsResponse {
+            options: options::metadata_options(),
+        })
+    }
+
+    /// Media2 spec, "GetVideoEncoderInstances": every encoder configuration has its own SDK
+    /// channel, always encoding, so the guaranteed number is that of the encoder
+    /// configurations of the configuration's sensor, all H.264 (the one encoding nvt
+    /// streams).
+    async fn get_video_encoder_instances(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetVideoEncoderInstances,
+    ) -> Result<tr2::GetVideoEncoderInstancesResponse, Fault> {
+        let s = self.settings();
+        let n = configs::encoder_instances(&s, &req.configuration_token)
+            .ok_or_else(|| no_config(&req.configuration_token))? as i32;
+        let h264 = self.camera()?.encoder_caps().codecs.contains(&Codec::H264);
+        let codec = (h264 && n > 0)
+            .then(|| tr2::EncoderInstance {
+                encoding: render::H264.to_owned(),
+                number: n,
+                ..Default::default()
+            })
+            .into_iter()
+            .collect();
+        Ok(tr2::GetVideoEncoderInstancesResponse {
+            info: tr2::EncoderInstanceInfo {
+                codec,
+                total: n,
+                ..Default::default()
+            },
+        })
+    }
+
+    /// Media2 spec, "GetStreamUri": the profile's one RTSP URI for every protocol served
+    /// (`stream`); RTSPS is InvalidStreamSetup (no TLS), multicast without an IPv4 group
+    /// InvalidMulticastSettings.
+    async fn get_stream_uri(
+        &self,
+        ctx: &RequestContext,
+        req: tr2::GetStreamUri,
+    ) -> Result<tr2::GetStreamUriResponse, Fault> {
+        let s = self.settings();
+        let encoder = Self::streamed_profile(&s, &req.profile_token)?;
+        let protocol = Protocol::parse(&req.protocol).map_err(|why| {
+            invalid_stream_setup(match why {
+                Refused::Secure => format!("{}: the device has no RTSPS (SRTP)", req.protocol),
+                Refused::Unknown => format!("{:?} is no transport protocol", req.protocol),
+            })
+        })?;
+        if protocol == Protocol::RtspMulticast
+            && (s.encoder(&encoder))
+                .and_then(|e| crate::streams::multicast_config(&e.multicast))
+                .is_none()
+        {
+            return Err(Fault::invalid_arg_val(
+                Some("InvalidMulticastSettings"),
+                "the profile's encoder configuration has no IPv4 multicast group",
+            ));
+        }
+        let uri = uri::stream(&ctx.host, self.rtsp_port, &req.profile_token);
+        // Only a host name in the Host header longer than an IPv6 literal gets here
+        // (`uri::MAX_URI_LEN`): the client can address the camera by its IP.
+        if uri.len() > uri::MAX_URI_LEN {
+            return Err(internal(format!(
+                "the stream URI would be {} octets, more than the {} Media 2 allows: \
+                 address the camera by its IP address",
+                uri.len(),
+                uri::MAX_URI_LEN
+            )));
+        }
+        Ok(tr2::GetStreamUriResponse { uri })
+    }
+
+    async fn get_snapshot_uri(
+        &self,
+        ctx: &RequestContext,
+        req: tr2::GetSnapshotUri,
+    ) -> Result<tr2::GetSnapshotUriResponse, Fault> {
+        Self::streamed_profile(&self.settings(), &req.profile_token)?;
+        Ok(tr2::GetSnapshotUriResponse {
+            uri: uri::snapshot(&ctx.host, &req.profile_token),
+        })
+    }
+}
+
+/// GetServiceCapabilities (Media2 spec, "GetServiceCapabilities"), also GetServices' entry:
+/// what nvt really does. Snapshots, RTSP over UDP, TCP, the HTTP tunnel and multicast;
+/// MaximumNumberOfProfiles and ConfigurationsSupported (both "shall"). Not offered: OSD
+/// (issue 18's OSD track), rotation, video source modes, masks, RTSPS, RTSP over WebSocket,
+/// auto-started multicast (Start/StopMulticastStreaming are writes).
+fn capabilities(ptz: bool) -> tr2::Capabilities2 {
+    tr2::Capabilities2 {
+        snapshot_uri: Some(true),
+        rotation: Some(false),
+        video_source_mode: Some(false),
+        osd: Some(false),
+        temporary_osd_text: Some(false),
+        mask: Some(false),
+        source_mask: Some(false),
+        profile_capabilities: tr2::ProfileCapabilities {
+            maximum_number_of_profiles: Some(MAX_PROFILES as i32),
+            configurations_supported: Some(List(filter::configurations_supported(ptz))),
+            ..Default::default()
+        },
+        streaming_capabilities: tr2::StreamingCapabilities {
+            rtsp_streaming: Some(true),
+            rtp_multicast: Some(true),
+            rtp_rtsp_tcp: Some(true),
+            non_aggregate_control: Some(false),
+            auto_start_multicast: Some(false),
+            secure_rtsp_streaming: Some(false),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The Media2 service's entry in GetServices.
+pub(crate) struct Media2Advertised {
+    ptz: bool,
+}
+
+impl Advertised for Media2Advertised {
+    fn namespace(&self) -> &'static str {
+        media2::NAMESPACE
+    }
+
+    fn path(&self) -> &'static str {
+        PATH
+    }
+
+    fn write_capabilities(&self, w: &mut XmlWriter) {
+        capabilities(self.ptz).to_xml(w, "tr2:Capabilities");
+    }
+
+    /// GetCapabilities has no Media2 category (its `tt:Capabilities` names Analytics,
+    /// Device, Events, Imaging, Media, PTZ and, under Extension, services Media2 is none
+    /// of): asking for `Media` is answered by Media 1, which fills it.
+    fn category(&self) -> tt::CapabilityCategory {
+        tt::CapabilityCategory::Media
+    }
+
+    /// Nothing: see [`Self::category`]. GetServices is where clients find Media 2.
+    fn fill_capabilities(&self, _: &mut tt::Capabilities, _: &str) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_name_what_is_served() {
+        let c = capabilities(true);
+        assert_eq!(c.snapshot_uri, Some(true));
+        assert_eq!(c.osd, Some(false), "no OSD until issue 18's OSD track");
+        let p = &c.profile_capabilities;
+        assert_eq!(p.maximum_number_of_profiles, Some(MAX_PROFILES as i32));
+        assert_eq!(
+            p.configurations_supported.as_ref().unwrap().0,
+            ["VideoSource", "VideoEncoder", "Metadata", "PTZ"]
+        );
+        let st = &c.streaming_capabilities;
+        assert_eq!(
+            (st.rtsp_streaming, st.rtp_multicast, st.rtp_rtsp_tcp),
+            (Some(true), Some(true), Some(true))
+        );
+        assert_eq!(st.secure_rtsp_streaming, Some(false));
+        assert!(st.rtsp_web_socket_uri.is_none());
+        let without = capabilities(false);
+        assert!(
+            !(without
+                .profile_capabilities
+                .configurations_supported
+                .unwrap()
+                .0)
+                .contains(&"PTZ".to_owned())
+        );
+    }
+
+    /// GetServices' entry and GetServiceCapabilities are one value (MEDIA2-7-1-2), and
+    /// GetCapabilities gets nothing from Media 2.
+    #[test]
+    fn advertised_in_get_services_only() {
+        let entry = Media2Advertised { ptz: false };
+        let mut w = XmlWriter::new();
+        entry.write_capabilities(&mut w);
+        let mut direct = XmlWriter::new();
+        capabilities(false).to_xml(&mut direct, "tr2:Capabilities");
+        assert_eq!(w.as_str(), direct.as_str());
+        assert!(
+            w.as_str()
+                .contains("ConfigurationsSupported=\"VideoSource VideoEncoder Metadata\"")
+        );
+        let mut caps = tt::Capabilities::default();
+        entry.fill_capabilities(&mut caps, "http://x/onvif/media2_service");
+        assert_eq!(caps, tt::Capabilities::default());
+    }
+
+    #[test]
+    fn configuration_requests_check_their_tokens() {
+        let s = Settings::default();
+        let req = |profile: Option<&str>, config: Option<&str>| tr2::GetConfiguration {
+            profile_token: profile.map(String::from),
+            configuration_token: config.map(String::from),
+        };
+        let exists = |t: &str| t == "vsc0";
+        assert_eq!(asked(&s, &req(None, None), exists).unwrap(), None);
+        assert_eq!(
+            asked(&s, &req(Some("main"), Some("vsc0")), exists).unwrap(),
+            Some("vsc0")
+        );
+        let f = asked(&s, &req(Some("nope"), None), exists).unwrap_err();
+        assert_eq!(f.subcodes, ["InvalidArgVal", "NoProfile"]);
+        let f = asked(&s, &req(None, Some("vsc9")), exists).unwrap_err();
+        assert_eq!(f.subcodes, ["InvalidArgVal", "NoConfig"]);
+    }
+}
