@@ -140,7 +140,8 @@ async fn run_once(
             .with_effects(crate::camera::Effects {
                 discovery_changed: Some(Arc::new(move || announce.notify_one())),
                 restart: Some(Arc::new(move || restart.notify_one())),
-            }),
+            })
+            .with_media_changed(media_events(&broker)),
     );
     let media = crate::onvif::media::Media::new(
         core.clone(),
@@ -214,6 +215,15 @@ fn start_events(
         }
     });
     (broker, [monitor, reap])
+}
+
+/// Publishes `tns1:Media/ProfileChanged` and `ConfigurationChanged` for what a committed
+/// change touched (the camera core's hook).
+fn media_events(broker: &Arc<crate::events::Broker>) -> crate::camera::core::MediaChanged {
+    let broker = broker.clone();
+    Arc::new(move |t: &crate::camera::Touched| {
+        crate::events::media::publish(&broker, &t.profiles, &t.configurations);
+    })
 }
 
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth

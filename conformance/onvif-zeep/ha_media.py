@@ -91,8 +91,12 @@ async def discover(cam, dm, media, host, port):
     services = await dm.GetServices({"IncludeCapability": True})
     listed = {s.Namespace: s.XAddr for s in services}
     assert listed.get("http://www.onvif.org/ver10/media/wsdl") == media_xaddr, listed
-    # GetCapabilities and GetServices list the same services (HA uses the former).
+    # GetCapabilities and GetServices list the same services (HA uses the former), but for
+    # Media2 (ver20), which GetCapabilities has no category for.
+    media2 = listed.pop("http://www.onvif.org/ver20/media/wsdl", None)
+    assert media2 == f"http://{host}:{port}/onvif/media2_service", media2
     cap_xaddrs = {x.XAddr for x in [caps.Device, caps.Media, caps.Imaging, caps.PTZ, caps.Events] if x}
+    assert media2 not in cap_xaddrs, cap_xaddrs
     assert cap_xaddrs == set(listed.values()), (cap_xaddrs, listed)
 
     scaps = await media.GetServiceCapabilities()
