@@ -21,6 +21,11 @@
 //!   ports once the answer is out. SetSystemFactoryDefault restarts the same way.
 //! - scopes and discovery mode: after the commit WS-Discovery re-reads the settings and
 //!   announces the change (Hello with the new MetadataVersion, or Bye).
+//! - media profiles and configurations: after the commit, the hook of
+//!   [`Core::with_media_changed`] learns which ones the change touched (`super::touched`, a
+//!   diff of the settings), and the daemon publishes `tns1:Media/ProfileChanged` and
+//!   `ConfigurationChanged` (Media2 s.5.16). Start-up changes are not told: nobody can be
+//!   subscribed before the servers run.
 //!
 //! Rollback rule: whatever can fail runs before the commit and a failure leaves everything
 //! as it was; what runs after the commit (announce, restart) cannot fail and acts on the
@@ -47,6 +52,7 @@ use crate::streams::Streams;
 use super::caps::Facts;
 use super::change::{self, Change, ChangeError, Context, NetworkError, Outcome};
 use super::hardware::Camera;
+use super::touched::Touched;
 
 /// How long a restart waits after the change that asked for it, so its SOAP answer reaches
 /// the client on the old port first.
@@ -61,6 +67,11 @@ pub(crate) struct Effects {
     /// restart, so changes that need a restart are refused.
     pub(crate) restart: Option<Arc<dyn Fn() + Send + Sync>>,
 }
+
+/// Told, after a change commits, which media profiles and configurations it touched (never
+/// empty). Runs under the settings writer lock: it must be short (the daemon's publishes to
+/// the event broker's queues).
+pub(crate) type MediaChanged = Arc<dyn Fn(&Touched) + Send + Sync>;
 
 /// Calls `f` [`RESTART_DELAY`] from now, on a thread of its own (the caller may be a
 /// blocking-pool thread or an async task; the answer goes out meanwhile).
@@ -84,6 +95,7 @@ pub struct Core {
     store: Arc<SettingsStore>,
     hardware: Option<Hardware>,
     effects: Effects,
+    media_changed: Option<MediaChanged>,
 }
 
 impl Core {
@@ -95,7 +107,15 @@ impl Core {
             store,
             hardware: None,
             effects: Effects::default(),
+            media_changed: None,
         }
+    }
+
+    /// After every committed change but the start-up ones, `hook` learns which media
+    /// profiles and configurations it touched, if any (see the module doc).
+    pub(crate) fn with_media_changed(mut self, hook: MediaChanged) -> Core {
+        self.media_changed = Some(hook);
+        self
     }
 
     /// Acts on the host after commits (see [`Effects`]).
@@ -152,6 +172,7 @@ impl Core {
             camera.as_ref().map(|c| c.facts()),
             camera.as_deref(),
             change,
+            When::Running,
         )
     }
 
@@ -188,7 +209,7 @@ impl Core {
         facts: Facts<'_>,
         change: Change,
     ) -> Result<Outcome, ChangeError> {
-        self.transact(Some(facts), None, change)
+        self.transact(Some(facts), None, change, When::Starting)
     }
 
     fn transact(
@@ -196,6 +217,7 @@ impl Core {
         facts: Option<Facts<'_>>,
         camera: Option<&Camera>,
         change: Change,
+        when: When,
     ) -> Result<Outcome, ChangeError> {
         let restarts = matches!(change, Change::NetworkProtocols(_) | Change::FactoryDefault);
         let probe = match &change {
@@ -244,6 +266,12 @@ impl Core {
             apply_to_streams(hw, streams, &before, &next);
         }
         log_change(&before, &next);
+        if let (When::Running, Some(hook)) = (when, &self.media_changed) {
+            let touched = Touched::between(&before, &next);
+            if !touched.is_empty() {
+                hook(&touched);
+            }
+        }
         if let Some(restart) = restart {
             // The new ports or the defaults take effect with a restart, as a camera reboots
             // after a reset (discovery sends Bye, then Hello).
@@ -256,6 +284,13 @@ impl Core {
         }
         Ok(outcome)
     }
+}
+
+/// Whether a transaction is a start-up write (before anything is served) or a client's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum When {
+    Starting,
+    Running,
 }
 
 fn unix_now_ms() -> i64 {
@@ -677,6 +712,68 @@ mod tests {
         drop((core, bare, store));
         let (again, _) = SettingsStore::open(dir.path()).unwrap();
         assert_eq!(again.get().network.protocols.http_port, Some(free));
+    }
+
+    /// The media hook hears of clients' changes that touch a profile or configuration,
+    /// once each, and not of start-up writes (even one that creates a PTZ configuration and
+    /// attaches it to profiles) nor of changes that touch no media setting.
+    #[test]
+    fn the_media_hook_hears_clients_changes_not_start_up_writes() {
+        use crate::camera::change::ProfileChange;
+        use crate::camera::change::ptz_tests::{Hw, dome};
+        use crate::camera::change::{UserEdit, UsersChange};
+        let hw = Hw::new(vec![Some(dome())]);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SettingsStore::open(dir.path()).unwrap().0);
+        let heard = Arc::new(std::sync::Mutex::new(Vec::<Touched>::new()));
+        let h = heard.clone();
+        let core = Core::new(store.clone()).with_media_changed(Arc::new(move |t: &Touched| {
+            h.lock().unwrap().push(t.clone())
+        }));
+        core.apply_at_start(
+            hw.facts(),
+            Change::HardwareDefaults {
+                imaging: Vec::new(),
+                fit_encoders: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            store.get().media.ptz.len(),
+            1,
+            "the start-up write happened"
+        );
+        core.apply_at_start(
+            hw.facts(),
+            Change::Administrator {
+                username: "admin".into(),
+                password: "secret-1".into(),
+            },
+        )
+        .unwrap();
+        core.apply_blocking(Change::Users(UsersChange::Set(vec![UserEdit {
+            username: "admin".into(),
+            password: Some("secret-2".into()),
+            level: UserLevel::Administrator,
+        }])))
+        .unwrap();
+        assert!(heard.lock().unwrap().is_empty(), "{:?}", heard.lock());
+        let remove = || {
+            Change::Profile(ProfileChange::Ptz {
+                profile: "main".into(),
+                config: None,
+            })
+        };
+        core.apply_blocking(remove()).unwrap();
+        // Removing what is no longer there changes nothing: not heard again.
+        core.apply_blocking(remove()).unwrap();
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [Touched {
+                profiles: vec!["main".into()],
+                configurations: vec![],
+            }]
+        );
     }
 
     /// The PTZ configuration made at the first start with a head is made once: a client's

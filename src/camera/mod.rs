@@ -9,6 +9,8 @@
 //!   file, streams, host effects (discovery, restart); blocking work off the async workers.
 //! - `hardware`: the SDK and its encoder channels, with the settings applied at start.
 //! - `tokens`: the map between the settings' ONVIF tokens and the SDK's source indices.
+//! - `touched`: which media profiles and configurations a change touched (a settings diff),
+//!   for the ProfileChanged and ConfigurationChanged events.
 //! - `admin`: the administrator the device always has (first start, recovery).
 //!
 //! Every ONVIF Set* and every start-up write goes through the core: docs/settings.md
@@ -20,6 +22,7 @@ pub mod change;
 pub mod core;
 mod hardware;
 mod tokens;
+mod touched;
 
 pub(crate) use caps::EncoderLimits;
 pub use change::Outcome;
@@ -28,3 +31,4 @@ pub use core::Core;
 pub(crate) use core::Effects;
 pub use hardware::Camera;
 pub(crate) use tokens::{encoder_source, source_index, source_token};
+pub(crate) use touched::Touched;

@@ -266,6 +266,28 @@ impl Broker {
         }
     }
 
+    /// Publishes a message of a topic that is not a property (an occurrence, such as a
+    /// configuration change): no operation, no state kept, so a later subscriber or a
+    /// SetSynchronizationPoint re-sends nothing (ONVIF Core s.9.2.1.1: PropertyOperation is
+    /// for properties only). Every live subscription whose filter matches gets it.
+    pub(crate) fn publish(&self, topic: TopicId, source: Vec<String>, data: Vec<String>) {
+        debug_assert!(!TOPICS[topic].property);
+        let inner = self.lock();
+        let m = Arc::new(Message {
+            topic,
+            utc_ms: self.now_ms(),
+            operation: None,
+            source,
+            data,
+        });
+        let now = Instant::now();
+        for s in inner.subs.values() {
+            if s.filter.matches(&m) && s.lock().expires > now {
+                s.push(m.clone());
+            }
+        }
+    }
+
     /// Creates a subscription for `who` living `lifetime` (already validated, see
     /// [`lifetime`]), and queues the current state of every matching property as
     /// `Initialized` (ONVIF Core s.9.1.2: a new subscriber learns the properties' state

@@ -58,6 +58,8 @@ pub(crate) const MOTION_ALARM: TopicId = 0;
 pub(crate) const CELL_MOTION: TopicId = 1;
 pub(crate) const LAST_REBOOT: TopicId = 2;
 pub(crate) const PROCESSOR_USAGE: TopicId = 3;
+pub(crate) const PROFILE_CHANGED: TopicId = 4;
+pub(crate) const CONFIGURATION_CHANGED: TopicId = 5;
 
 /// Every topic produced, in the order GetEventProperties lists them.
 pub(crate) const TOPICS: &[Topic] = &[
@@ -121,6 +123,35 @@ pub(crate) const TOPICS: &[Topic] = &[
             name: "Value",
             ty: (XS, "float"),
         }],
+    },
+    // Media2 s.5.16.1 "Profile Change": a profile was created, deleted, or configurations
+    // were added to or removed from it. Not a property: the spec's description has no
+    // IsProperty, and there is no state to initialize a new subscriber with.
+    Topic {
+        path: &["Media", "ProfileChanged"],
+        property: false,
+        source: &[Item {
+            name: "Token",
+            ty: (TT, "ReferenceToken"),
+        }],
+        data: &[],
+    },
+    // Media2 s.5.16.2 "Configuration Change": Type is the tr2:ConfigurationEnumeration value
+    // of the configuration (`super::media::ConfigurationType`). Not a property either.
+    Topic {
+        path: &["Media", "ConfigurationChanged"],
+        property: false,
+        source: &[
+            Item {
+                name: "Token",
+                ty: (TT, "ReferenceToken"),
+            },
+            Item {
+                name: "Type",
+                ty: (XS, "string"),
+            },
+        ],
+        data: &[],
     },
 ];
 
