@@ -523,23 +523,49 @@ fn every_stream_uri_plays_and_the_snapshot_is_a_jpeg() {
     );
     let m1_uri = text(m1.child(TRT, "MediaUri").unwrap(), TT, "Uri").to_owned();
     for (protocol, transport) in [
-        ("RtspUnicast", Some("udp")),
-        ("RTSP", Some("tcp")),
-        ("RtspOverHttp", Some("http")),
-        // Multicast needs a route for 224.0.0.0/4 (tests/onvif_media.rs plays Media 1's
-        // multicast URI, this same URI, in two network namespaces).
-        ("RtspMulticast", None),
+        ("RtspUnicast", "udp"),
+        ("RTSP", "tcp"),
+        ("RtspOverHttp", "http"),
     ] {
         let uri = stream_uri(port, protocol, "main");
         assert_eq!(uri, m1_uri, "{protocol}");
-        if let Some(transport) = transport {
-            assert_eq!(
-                ffprobe(&uri, transport).as_deref(),
-                Ok("h264,Main,1280,720"),
-                "{protocol} over {transport}"
-            );
-        }
+        assert_eq!(
+            ffprobe(&uri, transport).as_deref(),
+            Ok("h264,Main,1280,720"),
+            "{protocol} over {transport}"
+        );
     }
+    // RtspMulticast: the stream's multicast URL, whose DESCRIBE names the encoder
+    // configuration's group (receiving it needs a multicast route, which a test host may
+    // lack: tests/onvif_media.rs plays multicast in two network namespaces).
+    let multicast = stream_uri(port, "RtspMulticast", "main");
+    assert_eq!(multicast, format!("{m1_uri}/multicast"));
+    let venc = ok(
+        port,
+        "GetVideoEncoderConfigurations",
+        "<tr2:ProfileToken>main</tr2:ProfileToken><tr2:ConfigurationToken>venc_main</tr2:ConfigurationToken>",
+    );
+    let group = (venc.child(TR2, "Configurations"))
+        .and_then(|c| c.child(TT, "Multicast"))
+        .and_then(|m| m.child(TT, "Address"))
+        .map(|a| text(a, TT, "IPv4Address").to_owned())
+        .expect("venc_main's multicast group");
+    let out = Command::new("ffprobe")
+        .args(["-v", "debug", "-rtsp_transport", "udp_multicast"])
+        .args([
+            "-rw_timeout",
+            "5000000",
+            "-show_entries",
+            "stream=codec_name",
+        ])
+        .arg(multicast.replacen("rtsp://", &format!("rtsp://admin:{PASSWORD}@"), 1))
+        .output()
+        .expect("run ffprobe");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains(&format!("c=IN IP4 {group}/")),
+        "the multicast URL's SDP names {group}: {log:.3000}"
+    );
     let sub = stream_uri(port, "RTSP", "sub");
     assert!(
         ffprobe(&sub, "tcp").is_ok_and(|s| s.starts_with("h264,Main,640,360")),

@@ -289,9 +289,9 @@ impl media2::Media2Service for Media2 {
         })
     }
 
-    /// Media2 spec, "GetStreamUri": the profile's one RTSP URI for every protocol served
-    /// (`stream`); RTSPS is InvalidStreamSetup (no TLS), multicast without an IPv4 group
-    /// InvalidMulticastSettings.
+    /// Media2 spec, "GetStreamUri": the profile's RTSP URI, its multicast URL for
+    /// RtspMulticast (`stream`); RTSPS is InvalidStreamSetup (no TLS), multicast without an
+    /// IPv4 group InvalidMulticastSettings.
     async fn get_stream_uri(
         &self,
         ctx: &RequestContext,
@@ -315,9 +315,15 @@ impl media2::Media2Service for Media2 {
                 "the profile's encoder configuration has no IPv4 multicast group",
             ));
         }
-        let uri = uri::stream(&ctx.host, self.rtsp_port, &req.profile_token);
-        // Only a host name in the Host header longer than an IPv6 literal gets here
-        // (`uri::MAX_URI_LEN`): the client can address the camera by its IP.
+        let uri = match protocol {
+            Protocol::RtspMulticast => {
+                uri::multicast(&ctx.host, self.rtsp_port, &req.profile_token)
+            }
+            _ => uri::stream(&ctx.host, self.rtsp_port, &req.profile_token),
+        };
+        // Only a long host name in the Host header gets here, or a long token with an IPv6
+        // literal and the multicast suffix (`uri::MAX_URI_LEN`): the client can address the
+        // camera by its IPv4 address.
         if uri.len() > uri::MAX_URI_LEN {
             return Err(internal(format!(
                 "the stream URI would be {} octets, more than the {} Media 2 allows: \

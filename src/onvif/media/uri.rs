@@ -31,6 +31,14 @@ pub(crate) fn stream(host_header: &str, rtsp_port: u16, profile: &str) -> String
     format!("rtsp://{host}:{rtsp_port}/{profile}")
 }
 
+/// The stream's multicast URL, `rtsp://<host>:<RTSP port>/<profile token>/multicast`: its
+/// DESCRIBE names the encoder configuration's group, port and TTL, so a receiver joins the
+/// group from the SDP alone (docs/rtsp.md).
+pub(crate) fn multicast(host_header: &str, rtsp_port: u16, profile: &str) -> String {
+    let base = stream(host_header, rtsp_port, profile);
+    format!("{base}{}", crate::rtsp::session::MULTICAST_SUFFIX)
+}
+
 /// `http://<Host header>/snapshot/<profile token>` (the snapshot handler, HTTP Digest).
 pub(crate) fn snapshot(host_header: &str, profile: &str) -> String {
     format!("http://{host_header}{SNAPSHOT_PREFIX}{profile}")
@@ -55,6 +63,10 @@ mod tests {
             "rtsp://10.0.0.5:8554/main"
         );
         assert_eq!(stream("", 554, "sub"), "rtsp://127.0.0.1:554/sub");
+        assert_eq!(
+            multicast("[::1]:80", 8554, "main"),
+            "rtsp://[::1]:8554/main/multicast"
+        );
         assert_eq!(
             snapshot("10.0.0.5:8080", "main"),
             "http://10.0.0.5:8080/snapshot/main"

@@ -1,16 +1,20 @@
 //! GetStreamUri's `Protocol` (`tr2:TransportProtocol`, ver20 media.wsdl; Media2 spec,
 //! "GetStreamUri"): which ones nvt serves, and how.
 //!
-//! Every served protocol gets the profile's one RTSP URI (`onvif::media::uri::stream`), as
-//! Media 1 does: the client picks UDP, interleaved TCP, the HTTP tunnel or multicast in its
-//! RTSP SETUP, so one URI plays them all (docs/media.md, "Stream URIs and transports").
+//! The unicast protocols get the profile's one RTSP URI (`onvif::media::uri::stream`), as
+//! Media 1 does: the client picks UDP, interleaved TCP or the HTTP tunnel in its RTSP
+//! SETUP, so one URI plays them all (docs/media.md, "Stream URIs and transports").
+//! RtspMulticast gets the stream's multicast URL (`uri::multicast`), whose DESCRIBE names
+//! the group: the protocol is the client's only word for multicast here, and a receiver
+//! that SETUPs with its default transports then still joins the group.
 
 /// A `Protocol` value of GetStreamUri.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Protocol {
     /// `RtspUnicast`: RTP over UDP unicast.
     RtspUnicast,
-    /// `RtspMulticast`: RTP over UDP multicast, to the encoder configuration's group.
+    /// `RtspMulticast`: RTP over UDP multicast, to the encoder configuration's group (the
+    /// multicast URL).
     RtspMulticast,
     /// `RTSP`: RTP interleaved in the RTSP connection (TCP).
     Rtsp,
