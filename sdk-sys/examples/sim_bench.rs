@@ -1,6 +1,6 @@
 //! Measures the simulated SoC: render cost per 1280x720 frame (at the PTZ head's home and
 //! looking elsewhere), scaling, H.264 encode rate,
-//! JPEG snapshot time, and the CPU the SDK burns when idle with and without motion
+//! JPEG snapshot time, the OSD blend and the picture statistics, and the CPU the SDK burns when idle with and without motion
 //! detection. Run with `cargo run -p sdk-sys --example sim_bench` (sdk-sys and its
 //! dependencies are built at opt-level 3 even in the dev profile) or with `--release`.
 
@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use sdk_sys::sim::clock::{Clock, mono_us};
 use sdk_sys::sim::encoder::H264Encoder;
 use sdk_sys::sim::frame::I420;
+use sdk_sys::sim::osd::{Osd, Region};
 use sdk_sys::sim::panorama::View;
 use sdk_sys::sim::pattern::{self, Pattern};
-use sdk_sys::sim::{scale, sensor::Sensor, snapshot};
+use sdk_sys::sim::{scale, sensor::Sensor, snapshot, stats};
 use sdk_sys::*;
 
 fn cpu_seconds() -> f64 {
@@ -99,6 +100,59 @@ fn main() {
     println!(
         "scale 1280x720 -> 640x360: {:.2} ms",
         t.elapsed().as_secs_f64() * 10.0
+    );
+
+    // OSD: the composition a channel or snapshot pays per picture while regions are shown
+    // (a copy of the source picture, then each region's own rows): a 480x48 clock-sized
+    // text box with a half-transparent background, and all 8 regions of that size.
+    let text_box: Vec<u8> = (0..480 * 48)
+        .flat_map(|i: u32| {
+            let px: u32 = if i.is_multiple_of(7) { 0xFFFF_FFFF } else { 0x8000_0000 };
+            px.to_ne_bytes()
+        })
+        .collect();
+    let region = |y: u32| NVT_OSD_REGION_S {
+        x: 32,
+        y,
+        width: 480,
+        height: 48,
+        stride: 480 * 4,
+        pixels: text_box.as_ptr(),
+        alpha: 255,
+    };
+    for count in [1u32, 8] {
+        let osd = Osd::new(1280, 720);
+        for id in 0..count {
+            let r = region(32 + id * 80);
+            osd.set(id, Region::new(&r, &text_box, 1280, 720).expect("region"));
+        }
+        let t = Instant::now();
+        for f in &frames {
+            std::hint::black_box(osd.compose(f));
+        }
+        println!(
+            "OSD compose 1280x720, {count} region(s) of 480x48: {:.3} ms/picture",
+            t.elapsed().as_secs_f64() * 1e3 / frames.len() as f64
+        );
+    }
+    let t = Instant::now();
+    for f in &frames {
+        std::hint::black_box(stats::measure(&f.image));
+    }
+    println!(
+        "ISP statistics 1280x720 (zones, histogram, focus value): {:.3} ms/picture; \
+         focus value of the pattern (ISP as set above) {}..{}",
+        t.elapsed().as_secs_f64() * 1e3 / frames.len() as f64,
+        frames
+            .iter()
+            .map(|f| stats::measure(&f.image).gradient)
+            .min()
+            .unwrap_or(0),
+        frames
+            .iter()
+            .map(|f| stats::measure(&f.image).gradient)
+            .max()
+            .unwrap_or(0),
     );
 
     for (w, h, profile) in [(1280, 720, 0), (1280, 720, 2), (640, 360, 0)] {

@@ -1203,3 +1203,344 @@ fn cbr_holds_the_target_and_vbr_stays_under_the_ceiling() {
     );
     assert!(v <= 1050 && v > 300, "VBR 1000 kbit/s ceiling produced {v}");
 }
+
+// ---- Contract version 4: OSD, statistics, GPIO -----------------------------------------
+
+/// An opaque ARGB8888 region of one colour, with its pixels (which must outlive the call).
+fn osd_region(x: u32, y: u32, w: u32, h: u32, argb: u32) -> (NVT_OSD_REGION_S, Vec<u8>) {
+    let pixels: Vec<u8> = (0..w * h).flat_map(|_| argb.to_ne_bytes()).collect();
+    let r = NVT_OSD_REGION_S {
+        x,
+        y,
+        width: w,
+        height: h,
+        stride: 4 * w,
+        pixels: pixels.as_ptr(),
+        alpha: 255,
+    };
+    (r, pixels)
+}
+
+fn set_region(id: u32, r: &NVT_OSD_REGION_S) -> i32 {
+    // SAFETY: r points to a live struct whose pixels hold stride * height bytes.
+    unsafe { NVT_OSD_SetRegion(0, id, r) }
+}
+
+/// Mean luma of block `xs` x `ys` of the last picture of a 640x360 stream, decoded by
+/// ffmpeg (the decoder's own Y plane: no range conversion).
+fn stream_luma(
+    name: &str,
+    frames: &[Got],
+    xs: std::ops::Range<usize>,
+    ys: std::ops::Range<usize>,
+) -> f64 {
+    let p = write_annexb(name, frames);
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&p)
+        .args(["-pix_fmt", "yuv420p", "-f", "rawvideo", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(out.status.success());
+    let (w, h) = (640, 360);
+    let last = &out.stdout[out.stdout.len() - w * h * 3 / 2..];
+    let luma: Vec<u8> = ys
+        .flat_map(|r| last[r * w..][xs.clone()].to_vec())
+        .collect();
+    mean(&luma)
+}
+
+#[test]
+fn an_osd_region_shows_in_the_scaled_stream_and_the_snapshot_until_cleared() {
+    let _sdk = init("");
+    let mut info = NVT_OSD_INFO_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_OSD_GetInfo(0, &mut info) }, 0);
+    assert_eq!(
+        (info.max_regions, info.max_width, info.max_height),
+        (8, 1280, 720)
+    );
+    assert_eq!((info.align_x, info.align_y, info.alpha_levels), (2, 2, 256));
+    // A sub stream: 640x360, scaled from the 1280x720 source.
+    create_start(0, &venc_attr(640, 360, 25));
+    // White (BT.601: 235, 128, 128) 320x160 at (640, 200) in source pixels, over the
+    // magenta and red bars (luma under 90): (320..480, 100..180) in the half-size stream
+    // and snapshot; the block measured is well inside it.
+    let white = [235, 128, 128];
+    let (bx, by) = (340..460, 110..170);
+    assert!(!near(
+        snap_block("osd-before.jpg", bx.clone(), by.clone()),
+        white
+    ));
+    let (region, _pixels) = osd_region(640, 200, 320, 160, 0xFFFF_FFFF);
+    assert_eq!(set_region(2, &region), 0);
+    let got = snap_block("osd-shown.jpg", bx.clone(), by.clone());
+    assert!(near(got, white), "snapshot: {got:?}");
+    collect(0, 3); // frames possibly encoded before the region was set
+    let shown = stream_luma("osd-shown.h264", &collect(0, 25), bx.clone(), by.clone());
+    assert!((shown - 235.0).abs() < 6.0, "stream luma {shown}");
+
+    // Refused regions change nothing: misaligned, outside the frame, too many, NULL pixels.
+    let (odd, _p1) = osd_region(641, 200, 320, 160, 0xFF00_FF00);
+    let (out, _p2) = osd_region(1000, 200, 320, 160, 0xFF00_FF00);
+    let (short, _p3) = osd_region(640, 200, 320, 160, 0xFF00_FF00);
+    let short = NVT_OSD_REGION_S {
+        stride: 4 * 320 - 4,
+        ..short
+    };
+    let null = NVT_OSD_REGION_S {
+        pixels: std::ptr::null(),
+        ..region
+    };
+    for (id, r) in [(2, &odd), (2, &out), (2, &short), (2, &null), (8, &region)] {
+        assert_eq!(set_region(id, r), NVT_ERR_INVALID_ARG);
+    }
+    assert!(near(
+        snap_block("osd-kept.jpg", bx.clone(), by.clone()),
+        white
+    ));
+
+    // Cleared (twice: hiding a hidden region is OK): gone from both.
+    // SAFETY: plain integer arguments.
+    unsafe {
+        assert_eq!(NVT_OSD_ClearRegion(0, 2), 0);
+        assert_eq!(NVT_OSD_ClearRegion(0, 2), 0);
+        assert_eq!(NVT_OSD_ClearRegion(0, 8), NVT_ERR_INVALID_ARG);
+        assert_eq!(NVT_OSD_ClearRegion(1, 0), NVT_ERR_UNKNOWN_CHN);
+    }
+    assert!(!near(
+        snap_block("osd-cleared.jpg", bx.clone(), by.clone()),
+        white
+    ));
+    collect(0, 3);
+    let cleared = stream_luma("osd-cleared.h264", &collect(0, 25), bx, by);
+    assert!((cleared - 235.0).abs() > 100.0, "stream luma {cleared}");
+}
+
+fn stats() -> NVT_ISP_STATS_S {
+    let mut s = NVT_ISP_STATS_S::default();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { NVT_ISP_GetStats(0, &mut s) }, 0);
+    s
+}
+
+/// Stats of a picture captured after now (the next 25 fps instant and a margin).
+fn fresh_stats() -> NVT_ISP_STATS_S {
+    let after = mono_us();
+    std::thread::sleep(Duration::from_millis(60));
+    let s = stats();
+    assert!(s.pts_us > after);
+    s
+}
+
+fn hist_mean(s: &NVT_ISP_STATS_S) -> f64 {
+    s.hist
+        .iter()
+        .enumerate()
+        .map(|(b, &n)| (b * 8 + 4) as f64 * n as f64)
+        .sum::<f64>()
+        / 1000.0
+}
+
+#[test]
+fn statistics_follow_exposure_focus_and_the_head() {
+    let _sdk = init("");
+    let base = stats();
+    assert!(base.seq >= 1 && base.focus_valid == 1);
+    let bins: u32 = base.hist.iter().map(|&b| b as u32).sum();
+    assert!((968..=1000).contains(&bins), "{bins}");
+    assert_eq!((base.ae_at_max, base.ae_at_min), (0, 0));
+    // Asked again for the same picture: the same statistics.
+    let again = stats();
+    if again.pts_us == base.pts_us {
+        assert_eq!(again.seq, base.seq);
+    }
+    let mid = hist_mean(&base);
+
+    // Brightness at its ends moves the histogram.
+    assert_eq!(set_isp(|a| a.brightness = 0), 0);
+    let dark = fresh_stats();
+    assert_eq!(set_isp(|a| a.brightness = 100), 0);
+    let bright = fresh_stats();
+    assert!(hist_mean(&dark) + 40.0 < mid && mid + 40.0 < hist_mean(&bright));
+    assert!(dark.seq > base.seq && bright.seq > dark.seq);
+
+    // Manual exposure at its ends: a black picture with AE at its floor, a white one at
+    // its ceiling, as a covered or blinded camera.
+    assert_eq!(
+        set_isp(|a| {
+            a.brightness = 50;
+            a.exposure_mode = NVT_AUTO_MODE_E::NVT_MODE_MANUAL;
+            a.exposure_time_us = 100;
+            a.gain = 0;
+        }),
+        0
+    );
+    let black = fresh_stats();
+    assert!(black.hist[0] + black.hist[1] >= 900, "{:?}", black.hist);
+    assert!(black.zone_luma.iter().flatten().all(|&z| z < 16));
+    assert_eq!((black.ae_at_max, black.ae_at_min), (0, 1));
+    assert_eq!(
+        set_isp(|a| {
+            a.exposure_time_us = 40_000;
+            a.gain = 100;
+        }),
+        0
+    );
+    let white = fresh_stats();
+    assert!(white.hist[30] + white.hist[31] >= 900, "{:?}", white.hist);
+    assert_eq!((white.ae_at_max, white.ae_at_min), (1, 0));
+    assert_eq!(
+        set_isp(|a| a.exposure_mode = NVT_AUTO_MODE_E::NVT_MODE_AUTO),
+        0
+    );
+
+    // Focus far off lowers the focus value (the modelled sharpness: 38 per mille at the
+    // end stop); back in focus, it returns.
+    let sharp = fresh_stats().focus_value;
+    assert!(sharp > 0);
+    // SAFETY: plain integer arguments.
+    assert_eq!(unsafe { NVT_FOCUS_MoveAbsolute(0, 1000, 250) }, 0);
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(focus_status().position, 1000);
+    let blurred = fresh_stats().focus_value;
+    assert!(blurred * 10 < sharp, "{sharp} -> {blurred}");
+    // SAFETY: plain integer arguments.
+    assert_eq!(unsafe { NVT_FOCUS_MoveAbsolute(0, 500, 250) }, 0);
+    std::thread::sleep(Duration::from_millis(2100));
+    let back = fresh_stats().focus_value;
+    assert!(
+        back * 10 > sharp * 8 && back * 10 < sharp * 12,
+        "{sharp} -> {back}"
+    );
+
+    // A PTZ jump changes most zones at once.
+    let before = fresh_stats().zone_luma;
+    let mut info = NVT_PTZ_INFO_S::default();
+    // SAFETY: valid pointers to live structs.
+    unsafe {
+        assert_eq!(NVT_PTZ_GetInfo(0, &mut info), 0);
+        let to = ptz(9_000, 0, 100);
+        assert_eq!(
+            NVT_PTZ_MoveAbsolute(0, &to, &info.speed_max, NVT_PTZ_AXES_PAN_TILT),
+            0
+        );
+    }
+    ptz_settled();
+    let after = fresh_stats().zone_luma;
+    let changed = before
+        .iter()
+        .flatten()
+        .zip(after.iter().flatten())
+        .filter(|(a, b)| a.abs_diff(**b) > 25)
+        .count();
+    assert!(
+        changed * 2 > before.len() * before[0].len(),
+        "{changed} zones"
+    );
+
+    // SAFETY: NULL and unknown source are refused.
+    unsafe {
+        assert_eq!(
+            NVT_ISP_GetStats(0, std::ptr::null_mut()),
+            NVT_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            NVT_ISP_GetStats(1, &mut NVT_ISP_STATS_S::default()),
+            NVT_ERR_UNKNOWN_CHN
+        );
+    }
+}
+
+#[test]
+fn the_osd_and_statistics_are_absent_in_replay() {
+    let _sdk = init(&format!("replay={}", replay_file()));
+    let mut info = NVT_OSD_INFO_S::default();
+    // SAFETY: valid out pointers; the other calls are refused before any pointer is used.
+    unsafe {
+        assert_eq!(NVT_OSD_GetInfo(0, &mut info), 0);
+        assert_eq!(info.max_regions, 0);
+        assert_eq!(NVT_OSD_ClearRegion(0, 0), NVT_ERR_NOT_SUPPORTED);
+        assert_eq!(
+            NVT_ISP_GetStats(0, &mut NVT_ISP_STATS_S::default()),
+            NVT_ERR_NOT_SUPPORTED
+        );
+    }
+}
+
+fn wait_gpio(timeout_ms: i32) -> Result<NVT_GPIO_EVENT_S, i32> {
+    let mut e = NVT_GPIO_EVENT_S::default();
+    // SAFETY: valid out pointer.
+    match unsafe { NVT_GPIO_WaitEvent(&mut e, timeout_ms) } {
+        0 => Ok(e),
+        rc => Err(rc),
+    }
+}
+
+#[test]
+fn relays_keep_their_level_and_the_input_toggles_on_its_schedule() {
+    let sdk = init("gpio_input_period_ms=300");
+    let mut info = NVT_GPIO_INFO_S::default();
+    let mut level = 9u32;
+    // SAFETY: valid out pointers; plain integer arguments.
+    unsafe {
+        assert_eq!(NVT_GPIO_GetInfo(&mut info), 0);
+        assert_eq!(
+            (
+                info.relay_count,
+                info.input_count,
+                info.relay_closed_at_boot
+            ),
+            (2, 1, 0)
+        );
+        assert_eq!(NVT_GPIO_SetRelay(1, 1), 0);
+        assert_eq!(NVT_GPIO_GetRelay(1, &mut level), 0);
+        assert_eq!(level, 1);
+        assert_eq!(NVT_GPIO_GetRelay(0, &mut level), 0);
+        assert_eq!(level, 0);
+        assert_eq!(NVT_GPIO_SetRelay(1, 0), 0);
+        assert_eq!(NVT_GPIO_GetRelay(1, &mut level), 0);
+        assert_eq!(level, 0);
+        assert_eq!(NVT_GPIO_SetRelay(2, 1), NVT_ERR_UNKNOWN_CHN);
+        assert_eq!(NVT_GPIO_SetRelay(0, 2), NVT_ERR_INVALID_ARG);
+        assert_eq!(NVT_GPIO_GetInput(1, &mut level), NVT_ERR_UNKNOWN_CHN);
+        assert_eq!(
+            NVT_GPIO_GetRelay(0, std::ptr::null_mut()),
+            NVT_ERR_INVALID_ARG
+        );
+    }
+    // Every edge, in order, stamped with its instant on the schedule (Init + k x 300 ms).
+    let (init_lo, init_hi) = sdk.init_window;
+    for k in 1..=3u64 {
+        let e = wait_gpio(2000).expect("an edge");
+        assert_eq!((e.seq as u64, e.input, e.closed as u64), (k, 0, k % 2));
+        assert!(
+            (init_lo + k * 300_000..=init_hi + k * 300_000).contains(&e.pts_us),
+            "edge {k} at {}",
+            e.pts_us
+        );
+        assert!(mono_us() >= e.pts_us);
+    }
+    assert_eq!(wait_gpio(0), Err(NVT_ERR_TIMEOUT));
+    // NVT_SYS_Exit wakes a waiter.
+    let waiter = std::thread::spawn(|| wait_gpio(-1));
+    std::thread::sleep(Duration::from_millis(50));
+    // SAFETY: no arguments.
+    assert_eq!(unsafe { NVT_SYS_Exit() }, 0);
+    let woken = waiter.join().unwrap();
+    assert!(
+        woken == Err(NVT_ERR_STOPPED) || woken == Err(NVT_ERR_NOT_INIT),
+        "{woken:?}"
+    );
+    drop(sdk);
+
+    // A board without GPIO.
+    let _sdk = init("gpio=off");
+    // SAFETY: valid out pointer; plain integer arguments.
+    unsafe {
+        assert_eq!(NVT_GPIO_GetInfo(&mut info), 0);
+        assert_eq!((info.relay_count, info.input_count), (0, 0));
+        assert_eq!(NVT_GPIO_SetRelay(0, 1), NVT_ERR_NOT_SUPPORTED);
+    }
+    assert_eq!(wait_gpio(0), Err(NVT_ERR_NOT_SUPPORTED));
+}
