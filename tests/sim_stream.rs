@@ -578,3 +578,71 @@ fn replay_mode_streams_the_file() {
     assert_eq!(probe.frames as usize, n);
     decodes_cleanly(&path);
 }
+
+/// Contract version 4 through the wrapper: an OSD bitmap shows in the snapshot and goes,
+/// statistics follow the ISP, relays keep their level and the input's edges arrive.
+#[test]
+fn osd_statistics_and_gpio_round_trip_through_the_wrapper() {
+    use nvt::sdk::OsdBitmap;
+    let (_g, sdk) = sdk("gpio_input_period_ms=300");
+    let dir = tempfile::tempdir().unwrap();
+    let snap_luma = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, sdk.snapshot_jpeg(0, 640, 360, 80).unwrap()).unwrap();
+        mean_luma(&path)
+    };
+
+    let info = sdk.osd_info(0).unwrap();
+    assert!(info.supported());
+    let white = OsdBitmap::filled(1280, 720, 0xFFFF_FFFF).unwrap();
+    assert!(info.fits(0, 0, &white));
+    let before = snap_luma("before.jpg");
+    sdk.osd_set_region(0, 0, 0, 0, &white, 255).unwrap();
+    let shown = snap_luma("shown.jpg");
+    assert!(before < 180.0 && shown > 225.0, "{before} -> {shown}");
+    let odd = OsdBitmap::filled(2, 2, 0xFF00_0000).unwrap();
+    assert!(!info.fits(1, 0, &odd));
+    assert_eq!(
+        sdk.osd_set_region(0, 1, 1, 0, &odd, 255).unwrap_err().code,
+        ErrorCode::InvalidArg
+    );
+    sdk.osd_clear_region(0, 0).unwrap();
+    let cleared = snap_luma("cleared.jpg");
+    assert!(cleared < 180.0, "{cleared}");
+
+    // The statistics read the picture without the overlay, and follow the ISP.
+    let normal = sdk.isp_stats(0).unwrap();
+    assert!(normal.focus.is_some_and(|f| f > 0));
+    let base = sdk.isp_attr(0).unwrap();
+    sdk.set_isp_attr(
+        0,
+        &nvt::sdk::IspAttr {
+            exposure_mode: nvt::sdk::AutoMode::Manual,
+            exposure_time_us: 100,
+            gain: 0,
+            ..base
+        },
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let black = sdk.isp_stats(0).unwrap();
+    assert!(black.seq > normal.seq && black.pts > normal.pts);
+    assert!(black.per_mille_in(0..2) >= 900 && black.mean_luma() < 16);
+    assert!(black.ae_at_min && !black.ae_at_max);
+    assert!(normal.mean_luma() > 60);
+
+    let gpio = sdk.gpio_info().unwrap();
+    assert_eq!((gpio.relays, gpio.inputs), (2, 1));
+    assert!(!gpio.relay_closed_at_boot(0));
+    sdk.set_relay(1, true).unwrap();
+    assert!(sdk.relay(1).unwrap() && !sdk.relay(0).unwrap());
+    assert_eq!(
+        sdk.set_relay(2, true).unwrap_err().code,
+        ErrorCode::UnknownChannel
+    );
+    let first = sdk.input_event(Duration::from_secs(2)).unwrap();
+    let second = sdk.input_event(Duration::from_secs(2)).unwrap();
+    assert_eq!((first.seq, first.input, first.closed), (1, 0, true));
+    assert_eq!((second.seq, second.closed), (2, false));
+    assert_eq!(second.pts - first.pts, Duration::from_millis(300));
+}

@@ -1,9 +1,53 @@
 //! Image signal processor settings of a video source, with the ranges the hardware takes.
 
+use std::ops::Range as Bins;
+use std::time::Duration;
+
 use sdk_sys as ffi;
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorCode, Sdk, SdkError, check};
+use super::{ErrorCode, Sdk, SdkError, check, pts_from_us};
+
+pub(crate) const ZONE_COLS: usize = ffi::NVT_ISP_ZONE_COLS as usize;
+pub(crate) const ZONE_ROWS: usize = ffi::NVT_ISP_ZONE_ROWS as usize;
+pub(crate) const HIST_BINS: usize = ffi::NVT_ISP_HIST_BINS as usize;
+
+/// The ISP's statistics of one picture (`NVT_ISP_GetStats`, contract version 4): what the
+/// tamper detection reads (too dark, too bright, too blurry, scene changed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IspStats {
+    /// +1 per analysed picture: the same value means the same picture.
+    pub seq: u32,
+    /// Capture time of the analysed picture (CLOCK_MONOTONIC).
+    pub pts: Duration,
+    /// Mean luma 0..255 of each of 12 rows of 16 equal zones, from the top-left.
+    pub zone_luma: [[u8; ZONE_COLS]; ZONE_ROWS],
+    /// Luma histogram: bin b counts luma 8b..8b+7, in per mille of the pixels.
+    pub hist: [u16; HIST_BINS],
+    /// Sharpness, larger = sharper, only comparable with itself; None when the hardware
+    /// has no sharpness statistic.
+    pub focus: Option<u32>,
+    /// Exposure and gain at their upper limit: the picture cannot be made brighter.
+    pub ae_at_max: bool,
+    /// Exposure and gain at their lower limit.
+    pub ae_at_min: bool,
+}
+
+impl IspStats {
+    /// Mean luma of the picture (the zones are of equal size).
+    pub fn mean_luma(&self) -> u8 {
+        let sum: u32 = self.zone_luma.iter().flatten().map(|&z| u32::from(z)).sum();
+        let n = (ZONE_COLS * ZONE_ROWS) as u32;
+        u8::try_from((sum + n / 2) / n).unwrap_or(u8::MAX)
+    }
+
+    /// Per mille of the pixels in histogram bins `bins` (e.g. `0..2`: luma under 16).
+    pub fn per_mille_in(&self, bins: Bins<usize>) -> u32 {
+        self.hist
+            .get(bins)
+            .map_or(0, |b| b.iter().map(|&n| u32::from(n)).sum())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum IrCutMode {
@@ -213,6 +257,25 @@ impl Sdk {
         })
     }
 
+    /// The latest statistics of source `vi`, without waiting (`Timeout` before its first
+    /// picture, `NotSupported` if the hardware has none).
+    pub fn isp_stats(&self, vi: u32) -> Result<IspStats, SdkError> {
+        let mut s = ffi::NVT_ISP_STATS_S::default();
+        // SAFETY: `s` is a valid, writable struct of the type the function fills.
+        check("NVT_ISP_GetStats", unsafe {
+            ffi::NVT_ISP_GetStats(vi, &mut s)
+        })?;
+        Ok(IspStats {
+            seq: s.seq,
+            pts: pts_from_us(s.pts_us),
+            zone_luma: s.zone_luma,
+            hist: s.hist,
+            focus: (s.focus_valid != 0).then_some(s.focus_value),
+            ae_at_max: s.ae_at_max != 0,
+            ae_at_min: s.ae_at_min != 0,
+        })
+    }
+
     /// Applies ISP settings to the next frame; out-of-range values change nothing.
     pub fn set_isp_attr(&self, vi: u32, a: &IspAttr) -> Result<(), SdkError> {
         let raw = ffi::NVT_ISP_ATTR_S {
@@ -238,5 +301,38 @@ impl Sdk {
         };
         // SAFETY: `raw` is a valid attribute struct that lives across the call.
         check("NVT_ISP_SetAttr", unsafe { ffi::NVT_ISP_SetAttr(vi, &raw) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_luma_and_histogram_shares() {
+        let mut stats = IspStats {
+            seq: 1,
+            pts: Duration::ZERO,
+            zone_luma: [[10; ZONE_COLS]; ZONE_ROWS],
+            hist: [0; HIST_BINS],
+            focus: None,
+            ae_at_max: false,
+            ae_at_min: false,
+        };
+        // Half the zones at 10, half at 241: mean 125.5, rounded up.
+        for row in &mut stats.zone_luma[6..] {
+            *row = [241; ZONE_COLS];
+        }
+        assert_eq!(stats.mean_luma(), 126);
+        stats.hist[0] = 600;
+        stats.hist[1] = 300;
+        stats.hist[31] = 100;
+        assert_eq!(stats.per_mille_in(0..2), 900);
+        assert_eq!(stats.per_mille_in(30..32), 100);
+        assert_eq!(
+            stats.per_mille_in(30..40),
+            0,
+            "a range past the bins counts nothing"
+        );
     }
 }

@@ -12,8 +12,10 @@
 mod capture;
 mod error;
 mod focus;
+mod gpio;
 mod isp;
 mod motion;
+mod osd;
 mod ptz;
 mod venc;
 
@@ -26,10 +28,12 @@ use sdk_sys as ffi;
 pub use capture::Capture;
 pub use error::{ErrorCode, SdkError};
 pub use focus::{FocusInfo, FocusState};
+pub use gpio::{GpioInfo, InputEvent};
 #[cfg(test)]
 pub(crate) use isp::Levels;
 pub(crate) use isp::Range;
-pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange};
+pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange, IspStats};
+pub use osd::{BitmapError, OsdBitmap, OsdInfo};
 pub use ptz::{Axes, PtzInfo, PtzState, PtzStatus, PtzVector};
 pub use venc::{Codec, EncoderAttr, EncoderCaps, EncoderChannel, H264Profile, RateControl};
 
