@@ -127,25 +127,8 @@ pub(crate) fn options(head: &PtzInfo) -> tt::PTZConfigurationOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::{Axes, PtzVector};
+    use crate::onvif::ptz::spaces::tests::head;
     use crate::settings::PtzSpeed;
-
-    fn head() -> PtzInfo {
-        let v = |pan, tilt, zoom| PtzVector { pan, tilt, zoom };
-        PtzInfo {
-            supported: true,
-            absolute: true,
-            relative: true,
-            continuous: true,
-            axes: Axes::ALL,
-            min: v(-17000, -3000, 100),
-            max: v(17000, 9000, 1000),
-            speed_max: v(9000, 6000, 300),
-            home: v(0, 0, 100),
-            hfov: 6000,
-            vfov: 3375,
-        }
-    }
 
     #[test]
     fn durations_are_seconds_with_a_fraction_only_when_needed() {

@@ -340,24 +340,8 @@ pub fn fuzz_input(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::onvif::ptz::spaces::tests::head;
     use crate::settings::PtzSpeed;
-
-    fn head() -> PtzInfo {
-        let v = |pan, tilt, zoom| PtzVector { pan, tilt, zoom };
-        PtzInfo {
-            supported: true,
-            absolute: true,
-            relative: true,
-            continuous: true,
-            axes: Axes::ALL,
-            min: v(-17000, -3000, 100),
-            max: v(17000, 9000, 1000),
-            speed_max: v(9000, 6000, 300),
-            home: v(0, 0, 100),
-            hfov: 6000,
-            vfov: 3375,
-        }
-    }
 
     fn config() -> PtzConfig {
         PtzConfig {

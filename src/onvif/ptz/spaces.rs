@@ -227,14 +227,14 @@ pub(crate) fn permille(top: i32, permille: u32) -> i32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sdk::Axes;
 
     /// A head like the simulator's but with an asymmetric tilt (-30..90 degrees), so a
     /// mapping that assumes a centred range fails: pan -170..170, zoom 1..10x, a 60 x 33.75
     /// degree view.
-    fn head() -> PtzInfo {
+    pub(crate) fn head() -> PtzInfo {
         PtzInfo {
             supported: true,
             absolute: true,
