@@ -127,8 +127,7 @@ pub(crate) fn options(head: &PtzInfo) -> tt::PTZConfigurationOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onvif::ptz::spaces::tests::head;
-    use crate::settings::PtzSpeed;
+    use crate::onvif::ptz::spaces::tests::{config, head};
 
     #[test]
     fn durations_are_seconds_with_a_fraction_only_when_needed() {
@@ -146,17 +145,7 @@ mod tests {
     /// default space must be there, and the FOV space must be in the options' relative list.
     #[test]
     fn the_configuration_names_every_default_space_frigate_and_ha_look_for() {
-        let c = PtzConfig {
-            token: "ptz_0".into(),
-            name: "PTZ".into(),
-            source: 0,
-            node: "ptz_node_0".into(),
-            default_timeout_ms: 5000,
-            default_speed: PtzSpeed {
-                pan_tilt: 500,
-                zoom: 1000,
-            },
-        };
+        let c = config();
         let t = configuration(&c, &head(), 2);
         assert_eq!(t.use_count, 2);
         assert_eq!(

@@ -340,22 +340,7 @@ pub fn fuzz_input(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onvif::ptz::spaces::tests::head;
-    use crate::settings::PtzSpeed;
-
-    fn config() -> PtzConfig {
-        PtzConfig {
-            token: "ptz_0".into(),
-            name: "PTZ".into(),
-            source: 0,
-            node: "ptz_node_0".into(),
-            default_timeout_ms: 5000,
-            default_speed: PtzSpeed {
-                pan_tilt: 500,
-                zoom: 1000,
-            },
-        }
-    }
+    use crate::onvif::ptz::spaces::tests::{config, head};
 
     fn pt(x: f32, y: f32, space: Option<&str>) -> Option<tt::Vector2D> {
         Some(tt::Vector2D {

@@ -266,6 +266,21 @@ pub(crate) mod tests {
         }
     }
 
+    /// A PTZ configuration on that head: half speed for pan/tilt by default, 5 s timeout.
+    pub(crate) fn config() -> crate::settings::PtzConfig {
+        crate::settings::PtzConfig {
+            token: "ptz_0".into(),
+            name: "PTZ".into(),
+            source: 0,
+            node: "ptz_node_0".into(),
+            default_timeout_ms: 5000,
+            default_speed: crate::settings::PtzSpeed {
+                pan_tilt: 500,
+                zoom: 1000,
+            },
+        }
+    }
+
     #[test]
     fn positions_round_trip_through_the_generic_spaces() {
         let h = head();
