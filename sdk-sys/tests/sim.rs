@@ -711,6 +711,49 @@ fn motion_results_follow_the_schedule() {
     assert_eq!(unsafe { NVT_MD_SetAttr(0, &attr) }, NVT_ERR_INVALID_ARG);
 }
 
+/// Motion detection looks at the rendered picture, so it follows the head's view: the still
+/// scene gives no motion, a pan moves the picture's edges across the grid, and it is still
+/// again once the head stops.
+#[test]
+fn motion_follows_the_ptz_heads_view() {
+    // The scheduled object stays away (it would cross only in the first 1 ms of a day).
+    let _sdk = init("motion_period_ms=86400000;motion_on_ms=1");
+    let results = |ms: u64| {
+        let t = Instant::now();
+        let mut out = Vec::new();
+        while t.elapsed() < Duration::from_millis(ms) {
+            let mut r = NVT_MD_RESULT_S::default();
+            // SAFETY: valid out pointer.
+            assert_eq!(unsafe { NVT_MD_GetResult(0, &mut r, 2000) }, 0);
+            out.push(r);
+        }
+        out
+    };
+    // Skip the first analysed frames (no older frame to compare with yet).
+    results(600);
+    assert!(results(800).iter().all(|r| r.motion == 0), "a still view moved");
+    let v = NVT_PTZ_VECTOR_S {
+        pan: 3_000,
+        tilt: 0,
+        zoom: 0,
+    };
+    // SAFETY: valid vector pointer.
+    assert_eq!(unsafe { NVT_PTZ_MoveContinuous(0, &v, NVT_PTZ_AXES_PAN_TILT) }, 0);
+    let panning = results(1_200);
+    let moved: Vec<u32> = panning.iter().map(|r| r.active_cells).collect();
+    // The pattern's flat areas look the same shifted, so not every cell moves; the grid
+    // lines, landmarks and bars do (36-84 of 396 cells per analysis here).
+    assert!(
+        panning.iter().filter(|r| r.motion == 1).count() >= 5
+            && moved.iter().filter(|&&c| c >= 20).count() >= 5,
+        "active cells while panning: {moved:?}"
+    );
+    // SAFETY: plain arguments.
+    assert_eq!(unsafe { NVT_PTZ_Stop(0, NVT_PTZ_AXES_PAN_TILT) }, 0);
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(results(800).iter().all(|r| r.motion == 0), "still after the stop");
+}
+
 fn focus_status() -> NVT_FOCUS_STATUS_S {
     let mut s = NVT_FOCUS_STATUS_S::default();
     // SAFETY: valid out pointer.
