@@ -107,7 +107,11 @@ fn main() {
     // text box with a half-transparent background, and all 8 regions of that size.
     let text_box: Vec<u8> = (0..480 * 48)
         .flat_map(|i: u32| {
-            let px: u32 = if i.is_multiple_of(7) { 0xFFFF_FFFF } else { 0x8000_0000 };
+            let px: u32 = if i.is_multiple_of(7) {
+                0xFFFF_FFFF
+            } else {
+                0x8000_0000
+            };
             px.to_ne_bytes()
         })
         .collect();

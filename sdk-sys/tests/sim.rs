@@ -731,14 +731,20 @@ fn motion_follows_the_ptz_heads_view() {
     };
     // Skip the first analysed frames (no older frame to compare with yet).
     results(600);
-    assert!(results(800).iter().all(|r| r.motion == 0), "a still view moved");
+    assert!(
+        results(800).iter().all(|r| r.motion == 0),
+        "a still view moved"
+    );
     let v = NVT_PTZ_VECTOR_S {
         pan: 3_000,
         tilt: 0,
         zoom: 0,
     };
     // SAFETY: valid vector pointer.
-    assert_eq!(unsafe { NVT_PTZ_MoveContinuous(0, &v, NVT_PTZ_AXES_PAN_TILT) }, 0);
+    assert_eq!(
+        unsafe { NVT_PTZ_MoveContinuous(0, &v, NVT_PTZ_AXES_PAN_TILT) },
+        0
+    );
     let panning = results(1_200);
     let moved: Vec<u32> = panning.iter().map(|r| r.active_cells).collect();
     // The pattern's flat areas look the same shifted, so not every cell moves; the grid
@@ -751,7 +757,10 @@ fn motion_follows_the_ptz_heads_view() {
     // SAFETY: plain arguments.
     assert_eq!(unsafe { NVT_PTZ_Stop(0, NVT_PTZ_AXES_PAN_TILT) }, 0);
     std::thread::sleep(Duration::from_millis(800));
-    assert!(results(800).iter().all(|r| r.motion == 0), "still after the stop");
+    assert!(
+        results(800).iter().all(|r| r.motion == 0),
+        "still after the stop"
+    );
 }
 
 fn focus_status() -> NVT_FOCUS_STATUS_S {
