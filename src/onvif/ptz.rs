@@ -150,21 +150,13 @@ impl Ptz {
         self.core.apply(change).await.map_err(change_fault)
     }
 
-    fn use_count(s: &Settings, token: &str) -> i32 {
-        s.media
-            .profiles
-            .iter()
-            .filter(|p| p.ptz.as_deref() == Some(token))
-            .count() as i32
-    }
-
     fn configurations(&self, s: &Settings) -> Vec<tt::PTZConfiguration> {
         s.media
             .ptz
             .iter()
             .filter_map(|c| {
                 let head = self.head(c.source)?;
-                Some(config::configuration(c, head, Self::use_count(s, &c.token)))
+                Some(config::in_settings(s, c, head))
             })
             .collect()
     }
@@ -230,7 +222,7 @@ impl PtzService for Ptz {
         let s = self.store.get();
         let (c, head) = self.config(&s, &req.ptz_configuration_token)?;
         Ok(tptz::GetConfigurationResponse {
-            ptz_configuration: config::configuration(&c, &head, Self::use_count(&s, &c.token)),
+            ptz_configuration: config::in_settings(&s, &c, &head),
         })
     }
 

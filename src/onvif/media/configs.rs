@@ -72,11 +72,7 @@ pub(crate) fn metadata(s: &Settings, token: &str) -> Option<tt::MetadataConfigur
 pub(crate) fn ptz(s: &Settings, facts: &Facts<'_>, token: &str) -> Option<tt::PTZConfiguration> {
     let c = s.ptz_config(token)?;
     let head = facts.ptz(c.source)?;
-    Some(crate::onvif::ptz::config::configuration(
-        c,
-        head,
-        use_count(s, |p| p.ptz.as_deref() == Some(token)),
-    ))
+    Some(crate::onvif::ptz::config::in_settings(s, c, head))
 }
 
 /// How many encoders the video source configuration `token` is guaranteed to feed at once

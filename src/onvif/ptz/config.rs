@@ -16,7 +16,7 @@
 use crate::onvif::generated::tt;
 use crate::sdk::PtzInfo;
 use crate::settings::validate::{MAX_PRESETS, PTZ_TIMEOUT_MS};
-use crate::settings::{PTZ_SPEED_FULL, PtzConfig, PtzNode};
+use crate::settings::{PTZ_SPEED_FULL, PtzConfig, PtzNode, Settings};
 
 use super::spaces;
 
@@ -88,6 +88,15 @@ pub(crate) fn configuration(c: &PtzConfig, head: &PtzInfo, use_count: i32) -> tt
         }),
         ..Default::default()
     }
+}
+
+/// The PTZConfiguration `c` as it stands in `s`: its UseCount is the number of profiles
+/// holding it (the PTZ service and Media's profiles both show it so).
+pub(crate) fn in_settings(s: &Settings, c: &PtzConfig, head: &PtzInfo) -> tt::PTZConfiguration {
+    let use_count = (s.media.profiles.iter())
+        .filter(|p| p.ptz.as_deref() == Some(c.token.as_str()))
+        .count() as i32;
+    configuration(c, head, use_count)
 }
 
 /// The PTZNode of a head.

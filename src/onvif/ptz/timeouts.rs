@@ -99,7 +99,11 @@ impl Timeouts {
                     Err(e) => tracing::warn!(vi, error = %e, "stopping a timed-out move failed"),
                 }
             });
-            t.pending = Some(task.abort_handle());
+            // Two ContinuousMoves racing between `superseded` and here: the later one's
+            // timer is the one that stands.
+            if let Some(h) = t.pending.replace(task.abort_handle()) {
+                h.abort();
+            }
         }
     }
 
