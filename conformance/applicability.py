@@ -12,6 +12,10 @@ import re
 
 NO_IPV6 = "IPv6 is not offered (GetCapabilities Network.IPVersion6 = false)"
 NO_AUDIO = "no audio: the device has no audio source, output or backchannel"
+NO_H265 = "H.265 is not offered: the SDK encodes H.264 only (Media2 encoder options list H264 only)"
+NO_TLS = "HTTPS and RTSPS are not offered (TLS is conditional in Profile T, left out of issue 18)"
+NO_WEBSOCKET = "RTSP over WebSocket is not offered (Media2 StreamingCapabilities has no RTSPWebSocketUri)"
+NO_ANALYTICS = "no analytics service or analytics configurations (Media2 lists no Analytics configuration)"
 NO_JPEG_MPEG4 = "only H.264 is offered (GetVideoEncoderConfigurationOptions lists no JPEG or MPEG4)"
 
 RULES: list[tuple[str, str, str]] = [
@@ -49,6 +53,22 @@ RULES: list[tuple[str, str, str]] = [
      NO_JPEG_MPEG4),
     (r"^RTSS-4-1-3$", "N/A", "metadata is not streamed over RTP (the metadata configuration carries "
      "no event or analytics stream)"),
+    # --- Media2 configuration (Profile T, issue 18)
+    (r"^MEDIA2-1-1-9$", "N/A", "Profile M is not claimed (the case checks Profile M's analytics profile)"),
+    (r"^MEDIA2-2-4-", "N/A", "video source modes are not offered (Media2 capabilities VideoSourceMode = false)"),
+    (r"^MEDIA2-3-", "N/A", NO_AUDIO),
+    (r"^MEDIA2-9-", "N/A", NO_ANALYTICS),
+    (r"^MEDIA2-10-", "N/A", "privacy masks are not offered (Media2 capabilities Mask = false)"),
+    # --- Real time streaming using Media2
+    (r"^MEDIA2_RTSS-1-1-(5|6|7|12|13|14|17|18|21|22)$|^MEDIA2_RTSS-1-2-(2|4)$|^MEDIA2_RTSS-4-1-(5|6|7|9|11)$"
+     r"|^MEDIA2_RTSS-4-2-2$", "N/A", NO_IPV6),
+    (r"^MEDIA2_RTSS-1-1-(8|9|10|11|16|20|25)$|^MEDIA2_RTSS-1-2-3$", "N/A", NO_H265),
+    (r"^MEDIA2_RTSS-1-1-15$|^MEDIA2_RTSS-4-1-8$", "N/A", NO_TLS),
+    (r"^MEDIA2_RTSS-1-1-19$|^MEDIA2_RTSS-4-1-10$", "N/A", NO_WEBSOCKET),
+    (r"^MEDIA2_RTSS-(2|3|5|6)-", "N/A", NO_AUDIO),
+    # --- DeviceIO
+    (r"^DEVICEIO-(4|8)-", "N/A", NO_AUDIO),
+    (r"^DEVICEIO-6-", "N/A", "no serial ports (DeviceIO capabilities SerialPorts = 0)"),
 ]
 
 
