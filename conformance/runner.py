@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from conformance import applicability  # noqa: E402
+from conformance import applicability, profile_t  # noqa: E402
 from conformance.harness import REGISTRY, Context, Failed, NotApplicable  # noqa: E402
 from conformance.nvt import Nvt  # noqa: E402
 
@@ -88,6 +88,7 @@ async def main() -> int:
     only = re.compile(args.only) if args.only else None
 
     rows: list[dict] = []
+    probed = None
     with tempfile.TemporaryDirectory(prefix="nvt-conformance-") as tmp:
         work = Path(tmp)
         nvt = Nvt(args.nvt, work / "state", PASSWORD).start()
@@ -119,12 +120,23 @@ async def main() -> int:
                     status, detail = applicability.status_of(cid, module_rules)
                     row.update(status=status, detail=detail, secs=0.0)
                 rows.append(row)
+            # The Profile T support check reads what the camera reports, at the end of the
+            # run (a full run only: it needs every case's status).
+            if args.doc:
+                ensure_running(nvt)
+                pctx = Context(nvt=nvt, user=USER, password=PASSWORD, work=str(work))
+                probed = await profile_t.probe(pctx)
+                await pctx.close()
         finally:
             nvt.stop()
 
     print_table(rows)
     if args.doc:
         write_doc(args.doc, rows, args.nvt)
+        if probed is not None:
+            report = args.doc.with_name("PROFILE_T.md")
+            ok, of = profile_t.write(report, rows, probed)
+            print(f"Profile T support check: {ok} of {of} mandatory features pass ({report})")
     passed = sum(r["status"] == "PASS" for r in rows)
     failed = sum(r["status"] == "FAIL" for r in rows)
     na = sum(r["status"] == "N/A" for r in rows)
