@@ -109,6 +109,13 @@ fn absolute(pan: f32, tilt: f32, zoom: f32) -> String {
     )
 }
 
+/// An AbsoluteMove of pan/tilt in the spherical position space in degrees.
+fn degrees(pan: f32, tilt: f32) -> String {
+    format!(
+        "<tptz:AbsoluteMove><tptz:ProfileToken>main</tptz:ProfileToken><tptz:Position><tt:PanTilt x=\"{pan}\" y=\"{tilt}\" space=\"http://www.onvif.org/ver10/tptz/PanTiltSpaces/SphericalPositionSpaceDegrees\"/></tptz:Position></tptz:AbsoluteMove>"
+    )
+}
+
 fn home(port: u16) {
     ok(port, &absolute(0.0, 0.0, 0.0));
     wait_idle(port);
@@ -244,6 +251,18 @@ fn moves_reach_their_positions_and_status_reports_moving_then_idle() {
     );
     eprintln!("absolute move of 85 degrees: idle after {took:?}");
 
+    // Absolute in degrees (Profile T): the simulated head pans +-170 and tilts +-45 degrees,
+    // so -85 / 22.5 degrees is -0.5 / 0.5 of the generic space GetStatus reports in; the
+    // zoom stays where it was.
+    ok(port, &degrees(-85.0, 22.5));
+    let (s, _) = wait_idle(port);
+    assert!(
+        close(s.pan, -0.5) && close(s.tilt, 0.5) && close(s.zoom, 0.5),
+        "{s:?}"
+    );
+    ok(port, &absolute(0.5, 0.5, 0.5));
+    wait_idle(port);
+
     // Relative, generic: 0.2 of the position space (the span is 2) to the left, zoom back.
     ok(
         port,
@@ -339,9 +358,10 @@ fn moves_reach_their_positions_and_status_reports_moving_then_idle() {
             "TimeoutNotSupported",
         ),
         (
-            "<tptz:AbsoluteMove><tptz:ProfileToken>main</tptz:ProfileToken><tptz:Position><tt:PanTilt x=\"0\" y=\"0\" space=\"http://www.onvif.org/ver10/tptz/PanTiltSpaces/SphericalPositionSpaceDegrees\"/></tptz:Position></tptz:AbsoluteMove>".into(),
+            "<tptz:AbsoluteMove><tptz:ProfileToken>main</tptz:ProfileToken><tptz:Position><tt:PanTilt x=\"0\" y=\"0\" space=\"http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationGenericSpace\"/></tptz:Position></tptz:AbsoluteMove>".into(),
             "SpaceNotSupported",
         ),
+        (degrees(0.0, -50.0), "InvalidPosition"),
         (
             "<tptz:AbsoluteMove><tptz:ProfileToken>main</tptz:ProfileToken><tptz:Position><tt:Zoom x=\"0.5\"/></tptz:Position><tptz:Speed><tt:Zoom x=\"2\"/></tptz:Speed></tptz:AbsoluteMove>".into(),
             "InvalidSpeed",

@@ -81,8 +81,7 @@ RULES = [
      "is false, home is set by SetHomePosition (PTZ-5-1-1 and PTZ-5-1-3 run; PTZ-1-1-1 checks the flag)"),
     (r"^MEDIA2_PTZ-", "PENDING",
      "Media2 is served read-only so far (issue 18 in progress): these PTZ-3..5 and generic-space cases "
-     "through Media2 profiles are written with Media2's write side (AddConfiguration PTZ); "
-     "MEDIA2_PTZ-4-1-1 also needs SphericalPositionSpaceDegrees"),
+     "through Media2 profiles are written with Media2's write side (AddConfiguration PTZ)"),
 ]
 
 

@@ -136,13 +136,14 @@ pub(crate) fn absolute(
     let mut axes = Axes::default();
     if let Some(pt) = &position.pan_tilt {
         let has = head.axes.pan_tilt && head.absolute;
-        space(
-            "PanTilt",
-            has,
-            pt.space.as_deref(),
-            spaces::POSITION_PAN_TILT,
-        )?;
-        (to.pan, to.tilt) = spaces::pan_tilt_position(head, pt.x, pt.y).map_err(invalid)?;
+        let uri = pt.space.as_deref();
+        (to.pan, to.tilt) = if has && uri.map(str::trim) == Some(spaces::POSITION_PAN_TILT_DEGREES)
+        {
+            spaces::pan_tilt_degrees(head, pt.x, pt.y).map_err(invalid)?
+        } else {
+            space("PanTilt", has, uri, spaces::POSITION_PAN_TILT)?;
+            spaces::pan_tilt_position(head, pt.x, pt.y).map_err(invalid)?
+        };
         axes.pan_tilt = true;
     }
     if let Some(z) = &position.zoom {
@@ -375,6 +376,38 @@ mod tests {
         assert_eq!((axes.pan_tilt, axes.zoom), (false, true));
         assert_eq!(to.zoom, 1000);
         assert_eq!((speed.pan, speed.tilt, speed.zoom), (4500, 3000, 300));
+    }
+
+    #[test]
+    fn an_absolute_move_in_degrees_goes_where_it_says() {
+        let (h, c) = (head(), config());
+        let p = tt::PTZVector {
+            pan_tilt: pt(-45.5, 10.0, Some(spaces::POSITION_PAN_TILT_DEGREES)),
+            zoom: None,
+        };
+        let Command::Absolute { to, axes, .. } = absolute(&h, &c, &p, None).unwrap() else {
+            panic!("not an absolute move")
+        };
+        assert_eq!(
+            (to.pan, to.tilt, axes.pan_tilt, axes.zoom),
+            (-4550, 1000, true, false)
+        );
+        // Beyond the head's range in degrees (the test head tilts -30..90).
+        let low = tt::PTZVector {
+            pan_tilt: pt(0.0, -60.0, Some(spaces::POSITION_PAN_TILT_DEGREES)),
+            zoom: None,
+        };
+        assert_eq!(
+            subcodes(absolute(&h, &c, &low, None)),
+            ["InvalidArgVal", "InvalidPosition"]
+        );
+        // A head without absolute moves offers no degrees either.
+        let mut no_abs = h;
+        no_abs.absolute = false;
+        assert_eq!(
+            subcodes(absolute(&no_abs, &c, &p, None)),
+            ["InvalidArgVal", "SpaceNotSupported"]
+        );
     }
 
     #[test]

@@ -3,7 +3,13 @@
 //! (pan and tilt in 1/100 degree, zoom in 1/100 x). Pure: a head's [`PtzInfo`] in, numbers out.
 //!
 //! - **Positions** (absolute): pan/tilt `-1..1` span the head's whole range, zoom `0..1` from
-//!   the widest view to the longest focal length (s.5.7.1, s.5.7.2).
+//!   the widest view to the longest focal length (s.5.7.1, s.5.7.2). Pan/tilt also in the
+//!   spherical position space in degrees (s.5.7.1, `SphericalPositionSpaceDegrees`, which
+//!   Profile T's "Absolute PTZ Move" requires): the SDK's own axes in its units' degrees,
+//!   whose conventions are the spec's (pan positive turns the view right, so the picture
+//!   moves left; tilt positive looks up; 0/0 the mechanical centre, the horizon for a
+//!   ceiling dome whose port reports it so), with the head's real range as the space's
+//!   range (the spec: "the actual ranges are device specific").
 //! - **Translations** (relative): the generic pan/tilt translation is in the position space's
 //!   own units (a translation of 2 crosses the whole range; s.5.7.3 "the span covers the full
 //!   range of the Generic Pan/Tilt Position Space"), clipped to `-1..1` as advertised; zoom
@@ -22,6 +28,8 @@ use crate::sdk::{PtzInfo, PtzVector};
 
 pub(crate) const POSITION_PAN_TILT: &str =
     "http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace";
+pub(crate) const POSITION_PAN_TILT_DEGREES: &str =
+    "http://www.onvif.org/ver10/tptz/PanTiltSpaces/SphericalPositionSpaceDegrees";
 pub(crate) const POSITION_ZOOM: &str =
     "http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace";
 pub(crate) const TRANSLATION_PAN_TILT: &str =
@@ -55,6 +63,16 @@ fn space_2d(uri: &str, min: f32, max: f32) -> tt::Space2DDescription {
     }
 }
 
+/// The head's pan/tilt range in degrees (SDK hundredths of a degree / 100).
+fn degrees_2d(head: &PtzInfo) -> tt::Space2DDescription {
+    let deg = |v: i32| v as f32 / 100.0;
+    tt::Space2DDescription {
+        uri: POSITION_PAN_TILT_DEGREES.to_owned(),
+        x_range: range(deg(head.min.pan), deg(head.max.pan)),
+        y_range: range(deg(head.min.tilt), deg(head.max.tilt)),
+    }
+}
+
 fn space_1d(uri: &str, min: f32, max: f32) -> tt::Space1DDescription {
     tt::Space1DDescription {
         uri: uri.to_owned(),
@@ -70,7 +88,8 @@ pub(crate) fn supported(head: &PtzInfo, fov: bool) -> tt::PTZSpaces {
     let mut s = tt::PTZSpaces::default();
     if head.axes.pan_tilt {
         if head.absolute {
-            s.absolute_pan_tilt_position_space = vec![space_2d(POSITION_PAN_TILT, -1.0, 1.0)];
+            s.absolute_pan_tilt_position_space =
+                vec![space_2d(POSITION_PAN_TILT, -1.0, 1.0), degrees_2d(head)];
         }
         if head.relative {
             s.relative_pan_tilt_translation_space = vec![space_2d(TRANSLATION_PAN_TILT, -1.0, 1.0)];
@@ -152,6 +171,20 @@ pub(crate) fn pan_tilt_position(head: &PtzInfo, x: f32, y: f32) -> Result<(i32, 
     Ok((
         lerp(head.min.pan, head.max.pan, (x + 1.0) / 2.0),
         lerp(head.min.tilt, head.max.tilt, (y + 1.0) / 2.0),
+    ))
+}
+
+/// Spherical pan/tilt position `x, y` in degrees as SDK pan and tilt, within the head's range
+/// (the space's range, as advertised).
+pub(crate) fn pan_tilt_degrees(head: &PtzInfo, x: f32, y: f32) -> Result<(i32, i32), OutOfRange> {
+    let deg = |v: i32| v as f32 / 100.0;
+    // The slack is in degrees here: a range end sent back as 170.00001 is still the end.
+    let x = check("pan (degrees)", x, deg(head.min.pan), deg(head.max.pan))?;
+    let y = check("tilt (degrees)", y, deg(head.min.tilt), deg(head.max.tilt))?;
+    let sdk = |v: f32, lo: i32, hi: i32| ((f64::from(v) * 100.0).round() as i32).clamp(lo, hi);
+    Ok((
+        sdk(x, head.min.pan, head.max.pan),
+        sdk(y, head.min.tilt, head.max.tilt),
     ))
 }
 
@@ -303,6 +336,27 @@ pub(crate) mod tests {
         // The ends are the head's ends; the middle of tilt -30..90 is 30 degrees.
         assert_eq!(pan_tilt_position(&h, -1.0, 0.0).unwrap(), (-17000, 3000));
         assert_eq!(zoom_position(&h, 1.0).unwrap(), 1000);
+    }
+
+    #[test]
+    fn the_spherical_space_is_the_heads_range_in_degrees() {
+        let h = head();
+        let s = supported(&h, true);
+        let abs: Vec<_> = s.absolute_pan_tilt_position_space.iter().collect();
+        // Generic first (clients take entry 0), then degrees with the head's own range.
+        assert_eq!(abs[0].uri, POSITION_PAN_TILT);
+        assert_eq!(abs[1].uri, POSITION_PAN_TILT_DEGREES);
+        assert_eq!((abs[1].x_range.min, abs[1].x_range.max), (-170.0, 170.0));
+        assert_eq!((abs[1].y_range.min, abs[1].y_range.max), (-30.0, 90.0));
+        assert_eq!(pan_tilt_degrees(&h, -170.0, 90.0).unwrap(), (-17000, 9000));
+        assert_eq!(pan_tilt_degrees(&h, 12.345, -0.5).unwrap(), (1235, -50));
+        assert_eq!(
+            pan_tilt_degrees(&h, 170.000_01, -30.0).unwrap(),
+            (17000, -3000)
+        );
+        assert!(pan_tilt_degrees(&h, 0.0, -45.0).is_err());
+        assert!(pan_tilt_degrees(&h, 180.0, 0.0).is_err());
+        assert!(pan_tilt_degrees(&h, f32::INFINITY, 0.0).is_err());
     }
 
     #[test]
