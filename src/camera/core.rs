@@ -152,6 +152,12 @@ impl Core {
         self.hardware.as_ref().and_then(|h| h.streams.upgrade())
     }
 
+    /// Start/StopMulticastStreaming's control of the RTSP server's multicast senders (one
+    /// for every service that offers them: Media 1 and Media 2). None: no hardware attached.
+    pub(crate) fn multicast(&self) -> Option<&MulticastControl> {
+        self.hardware.as_ref().map(|h| &h.multicast)
+    }
+
     /// Runs `change` as one transaction on the blocking pool (see the module doc).
     pub(crate) async fn apply(self: &Arc<Self>, change: Change) -> Result<Outcome, ChangeError> {
         let core = self.clone();

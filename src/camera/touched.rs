@@ -244,6 +244,7 @@ mod tests {
             ProfileChange::Create {
                 token: Some("p1".into()),
                 name: "extra".into(),
+                configs: Vec::new(),
             },
         );
         assert_eq!(t.profiles, ["p1"]);

@@ -33,7 +33,8 @@ pub mod uri;
 use std::sync::Arc;
 
 use crate::camera::change::{
-    EncoderRequest, H264Request, MetadataRequest, ProfileChange, RateRequest, SourceRequest,
+    BitrateMode, EncoderRequest, H264Request, MetadataRequest, ProfileChange, RateRequest,
+    SourceRequest,
 };
 use crate::camera::{
     Camera, Change, ChangeError, Core, EncoderLimits, Outcome, encoder_source, source_token,
@@ -124,8 +125,9 @@ fn internal(reason: impl std::fmt::Display) -> Fault {
 }
 
 /// The Media fault for a refused change; `invalid` is the fault of a value the operation
-/// cannot take (ConfigModify for Set*, plain InvalidArgVal for CreateProfile).
-fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
+/// cannot take (ConfigModify for Set*, plain InvalidArgVal for CreateProfile). Media 2 gives
+/// the same subcodes (its spec names the same ones).
+pub(crate) fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
     match e {
         ChangeError::NoProfile(t) => no_profile(&t),
         ChangeError::NoConfig(t) => no_config(&t),
@@ -158,7 +160,7 @@ fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
 /// A MulticastConfiguration in the model's terms. Only decoding: the rules (a multicast
 /// group, an even RTP port, a TTL of at least 1) are the settings model's, checked once by
 /// the camera core's plan (`settings::validate`).
-fn multicast_from_tt(m: &tt::MulticastConfiguration) -> Result<Multicast, Fault> {
+pub(crate) fn multicast_from_tt(m: &tt::MulticastConfiguration) -> Result<Multicast, Fault> {
     let address = match (&m.address.type_, &m.address.ipv4_address) {
         (tt::IPType::IPv4, Some(a)) => a.trim().to_owned(),
         _ => return Err(config_modify("only IPv4 multicast groups are supported")),
@@ -186,6 +188,36 @@ fn session_timeout(s: &str) -> Result<u32, Fault> {
         .and_then(|d| d.approx_millis())
         .ok_or_else(|| config_modify(format!("session timeout {s:?} is not a duration")))?;
     Ok(u32::try_from(d / 1000).unwrap_or(u32::MAX))
+}
+
+/// SetVideoSourceConfiguration's request as a change (Media 1 and Media 2 send the same
+/// `tt:VideoSourceConfiguration`).
+pub(crate) fn source_request(c: &tt::VideoSourceConfiguration) -> SourceRequest {
+    let b = &c.bounds;
+    SourceRequest {
+        token: c.token.clone(),
+        name: c.name.clone(),
+        source_token: c.source_token.clone(),
+        bounds: (b.x, b.y, b.width, b.height),
+    }
+}
+
+/// SetMetadataConfiguration's request as a change (Media 1 and Media 2 send the same
+/// `tt:MetadataConfiguration`).
+pub(crate) fn metadata_request(c: &tt::MetadataConfiguration) -> Result<MetadataRequest, Fault> {
+    Ok(MetadataRequest {
+        token: c.token.clone(),
+        name: c.name.clone(),
+        analytics: c.analytics.unwrap_or(false),
+        events: c.events.is_some(),
+        ptz_status: c
+            .ptz_status
+            .as_ref()
+            .is_some_and(|p| p.status || p.position),
+        analytics_engine: c.analytics_engine_configuration.is_some(),
+        multicast: multicast_from_tt(&c.multicast)?,
+        session_timeout_secs: session_timeout(&c.session_timeout)?,
+    })
 }
 
 impl Media {
@@ -324,17 +356,22 @@ impl Media {
             height: c.resolution.height,
             quality: c.quality,
             rate: c.rate_control.as_ref().map(|rc| RateRequest {
-                fps: rc.frame_rate_limit,
+                fps: rc.frame_rate_limit as f32,
                 encoding_interval: rc.encoding_interval,
                 bitrate_kbps: rc.bitrate_limit,
             }),
             h264: c.h264.as_ref().map(|h| H264Request {
-                gov_length: h.gov_length,
-                profile: options::sdk_h264_profile(&h.h264_profile),
-                label: format!("{:?}", h.h264_profile),
+                gov_length: Some(h.gov_length),
+                profile: Some(
+                    options::sdk_h264_profile(&h.h264_profile)
+                        .ok_or_else(|| format!("{:?}", h.h264_profile)),
+                ),
             }),
-            multicast: multicast_from_tt(&c.multicast)?,
-            session_timeout_secs: session_timeout(&c.session_timeout)?,
+            // Media 1's configuration has no ConstantBitRate: the stored rate control.
+            constant_bit_rate: None,
+            multicast: Some(multicast_from_tt(&c.multicast)?),
+            session_timeout_secs: Some(session_timeout(&c.session_timeout)?),
+            bitrate: BitrateMode::Refuse,
         })
     }
 
@@ -395,6 +432,7 @@ impl media::MediaService for Media {
             .change_profile(ProfileChange::Create {
                 token: req.token,
                 name: req.name,
+                configs: Vec::new(),
             })
             .await?;
         let Outcome::ProfileCreated(token) = created else {
@@ -630,15 +668,8 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::SetVideoSourceConfiguration,
     ) -> Result<trt::SetVideoSourceConfigurationResponse, Fault> {
-        let c = req.configuration;
-        let b = &c.bounds;
         self.change(
-            Change::VideoSource(SourceRequest {
-                token: c.token.clone(),
-                name: c.name.clone(),
-                source_token: c.source_token.clone(),
-                bounds: (b.x, b.y, b.width, b.height),
-            }),
+            Change::VideoSource(source_request(&req.configuration)),
             config_modify,
         )
         .await?;
@@ -899,20 +930,7 @@ impl media::MediaService for Media {
         {
             return Err(no_config(&c.token));
         }
-        let request = MetadataRequest {
-            token: c.token.clone(),
-            name: c.name.clone(),
-            analytics: c.analytics.unwrap_or(false),
-            events: c.events.is_some(),
-            ptz_status: c
-                .ptz_status
-                .as_ref()
-                .is_some_and(|p| p.status || p.position),
-            analytics_engine: c.analytics_engine_configuration.is_some(),
-            multicast: multicast_from_tt(&c.multicast)?,
-            session_timeout_secs: session_timeout(&c.session_timeout)?,
-        };
-        self.change(Change::Metadata(request), config_modify)
+        self.change(Change::Metadata(metadata_request(c)?), config_modify)
             .await?;
         Ok(trt::SetMetadataConfigurationResponse::default())
     }

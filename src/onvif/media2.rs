@@ -8,12 +8,15 @@
 //!   video source, metadata and PTZ configurations are Media 1's: `onvif::media::configs`).
 //! - `stream`: the GetStreamUri protocols served (RtspUnicast, RtspMulticast, RTSP,
 //!   RtspOverHttp) and refused (RTSPS: no TLS).
+//! - `write`: the writes' requests as camera-core changes, and the refusals as faults.
 //!
-//! This is the read side: capabilities, profiles, configurations, options, encoder
-//! instances, stream and snapshot URIs. The writes (Create/DeleteProfile,
-//! Add/RemoveConfiguration, Set*Configuration, SetSynchronizationPoint, multicast, OSD)
-//! answer `ter:ActionNotSupported`, the generated default, until they go through the camera
-//! core (docs/media2.md).
+//! Reads: capabilities, profiles, configurations, options, encoder instances, stream and
+//! snapshot URIs. Writes (Create/DeleteProfile, Add/RemoveConfiguration,
+//! Set{VideoSource,VideoEncoder,Metadata}Configuration) are `camera::Change`s run by the
+//! camera core, the transaction Media 1's writes take: the same rules, one settings write,
+//! the media events from its diff. SetSynchronizationPoint and Start/StopMulticastStreaming
+//! act on the profile's encoder as Media 1's do. The OSD operations answer
+//! `ter:ActionNotSupported`, the generated default (docs/media2.md).
 //!
 //! Media 2 has no element of its own in GetCapabilities (Core, GetCapabilities: the
 //! `tt:Capabilities` categories predate it, and its extension lists none): it is listed by
@@ -22,14 +25,17 @@
 pub(crate) mod filter;
 pub(crate) mod render;
 pub(crate) mod stream;
+pub(crate) mod write;
 
 use std::sync::Arc;
 
-use crate::camera::{Camera, Core, encoder_source};
+use crate::camera::change::ProfileChange;
+use crate::camera::{Camera, Change, Core, Outcome, encoder_source};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
-use crate::onvif::media::{configs, options, uri};
+use crate::onvif::media::{configs, metadata_request, options, source_request, uri};
 use crate::onvif::rt::{List, RequestContext, ToXml};
+use crate::rtsp::MulticastError;
 use crate::sdk::Codec;
 use crate::settings::Settings;
 use crate::settings::validate::MAX_PROFILES;
@@ -74,6 +80,16 @@ fn internal(reason: impl std::fmt::Display) -> Fault {
     Fault::new(Code::Receiver, &["Action"], reason.to_string())
 }
 
+fn config_modify(reason: String) -> Fault {
+    Fault::invalid_arg_val(Some("ConfigModify"), reason)
+}
+
+/// A value CreateProfile or AddConfiguration cannot take (a name): the spec names no
+/// subcode for it.
+fn invalid(reason: String) -> Fault {
+    Fault::invalid_arg_val(None, reason)
+}
+
 /// The Get<entity>Configurations request's tokens checked (Media2 spec,
 /// "Get<entity>Configurations"): a profile that is none is NoProfile, a configuration that
 /// is none NoConfig. Returns the one configuration asked for, if one was. Every
@@ -114,6 +130,23 @@ impl Media2 {
         self.core
             .camera()
             .ok_or_else(|| internal("the camera is stopping"))
+    }
+
+    /// Runs a change through the camera core (one transaction: the rules Media 1's writes
+    /// are held to, one settings write, the media events); `invalid` is the fault for a
+    /// refused value.
+    async fn change(&self, change: Change, invalid: fn(String) -> Fault) -> Result<Outcome, Fault> {
+        self.core
+            .apply(change)
+            .await
+            .map_err(|e| write::fault(e, invalid))
+    }
+
+    fn profile_exists(&self, token: &str) -> Result<(), Fault> {
+        match self.settings().profile(token) {
+            Some(_) => Ok(()),
+            None => Err(no_profile(token)),
+        }
     }
 
     /// The profile's encoder configuration token, or the fault a streaming operation gives
@@ -160,6 +193,177 @@ impl media2::Media2Service for Media2 {
                 .map(|p| render::profile(&s, &facts, p, shown))
                 .collect(),
         })
+    }
+
+    /// Media2 spec, "CreateProfile": the device names the profile (`profile_N`, the lowest
+    /// free N) and adds the listed configurations in the same change: a reference that is no
+    /// configuration (NoConfig) or a conflict fails the create, and nothing is created.
+    async fn create_profile(
+        &self,
+        _: &RequestContext,
+        req: tr2::CreateProfile,
+    ) -> Result<tr2::CreateProfileResponse, Fault> {
+        let configs = write::to_add(&req.configuration, self.ptz)?;
+        let create = ProfileChange::Create {
+            token: None,
+            name: req.name,
+            configs,
+        };
+        match self.change(Change::Profile(create), invalid).await? {
+            Outcome::ProfileCreated(token) => Ok(tr2::CreateProfileResponse { token }),
+            _ => Err(internal("no profile was created")),
+        }
+    }
+
+    /// Media2 spec, "DeleteProfile": a fixed profile is `env:Sender/ter:Action/
+    /// ter:DeletionOfFixedProfile`.
+    async fn delete_profile(
+        &self,
+        _: &RequestContext,
+        req: tr2::DeleteProfile,
+    ) -> Result<tr2::DeleteProfileResponse, Fault> {
+        let delete = ProfileChange::Delete { token: req.token };
+        self.change(Change::Profile(delete), invalid).await?;
+        Ok(Default::default())
+    }
+
+    /// Media2 spec, "AddConfiguration": the listed configurations (each replacing the one
+    /// of its kind) and the new Name, all or none, as one change.
+    async fn add_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::AddConfiguration,
+    ) -> Result<tr2::AddConfigurationResponse, Fault> {
+        self.profile_exists(&req.profile_token)?;
+        let configs = write::to_add(&req.configuration, self.ptz)?;
+        let add = ProfileChange::Add {
+            profile: req.profile_token,
+            name: req.name,
+            configs,
+        };
+        self.change(Change::Profile(add), invalid).await?;
+        Ok(Default::default())
+    }
+
+    /// Media2 spec, "RemoveConfiguration": the listed kinds (tokens ignored), every kind
+    /// for `All`, fixed profiles too; a kind the profile does not hold is no error.
+    async fn remove_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::RemoveConfiguration,
+    ) -> Result<tr2::RemoveConfigurationResponse, Fault> {
+        let remove = ProfileChange::Remove {
+            profile: req.profile_token,
+            kinds: write::to_remove(&req.configuration),
+        };
+        self.change(Change::Profile(remove), invalid).await?;
+        Ok(Default::default())
+    }
+
+    /// The change Media 1's SetVideoSourceConfiguration makes (the same `tt:` type).
+    async fn set_video_source_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetVideoSourceConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        let change = Change::VideoSource(source_request(&req.configuration));
+        self.change(change, config_modify).await?;
+        Ok(Default::default())
+    }
+
+    /// Media 2's encoder configuration through the same check as Media 1's
+    /// (`EncoderLimits::check`), but for the bitrate, clamped into range (Media2 spec,
+    /// "Set<entity>Configuration"), and the values Media 2 may leave out, kept
+    /// (`write::encoder_request`).
+    async fn set_video_encoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetVideoEncoderConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        let c = req.configuration;
+        if self.settings().encoder(&c.token).is_none() {
+            return Err(no_config(&c.token));
+        }
+        let request = write::encoder_request(&c)?;
+        self.change(Change::VideoEncoder(request), config_modify)
+            .await?;
+        Ok(Default::default())
+    }
+
+    /// The change Media 1's SetMetadataConfiguration makes (the same `tt:` type).
+    async fn set_metadata_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetMetadataConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        let c = &req.configuration;
+        if configs::metadata(&self.settings(), &c.token).is_none() {
+            return Err(no_config(&c.token));
+        }
+        self.change(Change::Metadata(metadata_request(c)?), config_modify)
+            .await?;
+        Ok(Default::default())
+    }
+
+    /// Media2 spec, "SetSynchronizationPoint": an IDR on the profile's encoder, as Media 1.
+    /// A profile without one has no stream to synchronise: nothing to do (the spec's only
+    /// fault is NoProfile).
+    async fn set_synchronization_point(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetSynchronizationPoint,
+    ) -> Result<tr2::SetSynchronizationPointResponse, Fault> {
+        let s = self.settings();
+        let p = (s.profile(&req.profile_token)).ok_or_else(|| no_profile(&req.profile_token))?;
+        let Some(encoder) = p.video_encoder.clone() else {
+            return Ok(Default::default());
+        };
+        let channel = (self.camera()?.channel(&encoder))
+            .ok_or_else(|| internal(format!("no encoder channel for {encoder:?}")))?;
+        // An SDK call may block: on the blocking pool, never on an async worker.
+        tokio::task::spawn_blocking(move || channel.request_idr())
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        Ok(Default::default())
+    }
+
+    /// Media2 spec, "StartMulticastStreaming": the profile's encoder configuration's group,
+    /// as Media 1 starts it (the same sender: one per encoder).
+    async fn start_multicast_streaming(
+        &self,
+        _: &RequestContext,
+        req: tr2::StartStopMulticastStreaming,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        Self::streamed_profile(&self.settings(), &req.profile_token)?;
+        let multicast =
+            (self.core.multicast()).ok_or_else(|| internal("the camera is stopping"))?;
+        match multicast.start(&req.profile_token) {
+            Ok(()) => {
+                tracing::info!(profile = %req.profile_token, "multicast started (Media 2)");
+                Ok(Default::default())
+            }
+            Err(MulticastError::NoGroup(_)) => Err(Fault::action(
+                "IncompleteConfiguration",
+                "the profile has no IPv4 multicast group",
+            )),
+            Err(e) => Err(internal(e)),
+        }
+    }
+
+    /// Media2 spec, "StopMulticastStreaming": success also when none runs ("should").
+    async fn stop_multicast_streaming(
+        &self,
+        _: &RequestContext,
+        req: tr2::StartStopMulticastStreaming,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        self.profile_exists(&req.profile_token)?;
+        if let Some(m) = self.core.multicast()
+            && m.stop(&req.profile_token)
+        {
+            tracing::info!(profile = %req.profile_token, "multicast stopped (Media 2)");
+        }
+        Ok(Default::default())
     }
 
     async fn get_video_source_configurations(
@@ -349,9 +553,10 @@ impl media2::Media2Service for Media2 {
 
 /// GetServiceCapabilities (Media2 spec, "GetServiceCapabilities"), also GetServices' entry:
 /// what nvt really does. Snapshots, RTSP over UDP, TCP, the HTTP tunnel and multicast;
-/// MaximumNumberOfProfiles and ConfigurationsSupported (both "shall"). Not offered: OSD
-/// (issue 18's OSD track), rotation, video source modes, masks, RTSPS, RTSP over WebSocket,
-/// auto-started multicast (Start/StopMulticastStreaming are writes).
+/// MaximumNumberOfProfiles and ConfigurationsSupported (both "shall"); multicast without
+/// RTSP (AutoStartMulticast: StartMulticastStreaming, and an encoder configuration's
+/// AutoStart). Not offered: OSD (issue 18's OSD track), rotation, video source modes, masks,
+/// RTSPS, RTSP over WebSocket.
 fn capabilities(ptz: bool) -> tr2::Capabilities2 {
     tr2::Capabilities2 {
         snapshot_uri: Some(true),
@@ -371,7 +576,7 @@ fn capabilities(ptz: bool) -> tr2::Capabilities2 {
             rtp_multicast: Some(true),
             rtp_rtsp_tcp: Some(true),
             non_aggregate_control: Some(false),
-            auto_start_multicast: Some(false),
+            auto_start_multicast: Some(true),
             secure_rtsp_streaming: Some(false),
             ..Default::default()
         },
@@ -429,6 +634,8 @@ mod tests {
             (Some(true), Some(true), Some(true))
         );
         assert_eq!(st.secure_rtsp_streaming, Some(false));
+        // Start/StopMulticastStreaming and AutoStart: multicast without RTSP.
+        assert_eq!(st.auto_start_multicast, Some(true));
         assert!(st.rtsp_web_socket_uri.is_none());
         let without = capabilities(false);
         assert!(

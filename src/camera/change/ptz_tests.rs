@@ -160,6 +160,7 @@ fn hardware_defaults_create_the_configuration_once() {
         Change::Profile(ProfileChange::Create {
             token: Some("mine".into()),
             name: "mine".into(),
+            configs: Vec::new(),
         }),
     )
     .unwrap();
