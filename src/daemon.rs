@@ -87,6 +87,11 @@ async fn run_once(
         "camera ready"
     );
 
+    // Date and time OSDs follow the camera clock (camera::osd).
+    let osd_clock = tokio::spawn(crate::camera::osd::ticker(
+        Arc::downgrade(&camera),
+        store.clone(),
+    ));
     let settings = store.get();
     let (broker, event_tasks) = start_events(&store);
     let mut monitors = Vec::new();
@@ -182,6 +187,7 @@ async fn run_once(
     http.shutdown().await;
     // Subscriptions end with this run (push deliveries stop, waiting pulls return).
     event_tasks.iter().for_each(|t| t.abort());
+    osd_clock.abort();
     broker.close_all();
     if let Some(rtsp) = rtsp {
         rtsp.shutdown().await;

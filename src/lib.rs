@@ -19,6 +19,7 @@ pub mod host;
 pub mod http;
 pub mod motion;
 pub mod onvif;
+pub mod osd;
 pub mod rtp;
 pub mod rtsp;
 pub mod sdk;

@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("discovery_datagram", nvt::discovery::message::fuzz_input),
     ("hls_path", nvt::fuzzing::hls_path),
     ("time_zone", nvt::settings::timezone::fuzz_input),
+    ("osd_text", nvt::osd::fuzz_input),
     ("sdk_board_options", sdk_sys::sim::options::fuzz_input),
     ("v4l2_convert", sdk_sys::v4l2::convert::fuzz_input),
 ];

@@ -16,7 +16,7 @@
 //! the model itself (tokens, references, non-zero numbers), which hold on any hardware.
 
 use crate::sdk::{
-    Codec, EncoderCaps, H264Profile, IspAttr, IspRange, PtzInfo, PtzVector, RateControl,
+    Codec, EncoderCaps, H264Profile, IspAttr, IspRange, OsdInfo, PtzInfo, PtzVector, RateControl,
     VideoSourceInfo,
 };
 use crate::settings::{PtzPosition, VideoEncoderConfig};
@@ -29,12 +29,19 @@ pub(crate) struct Facts<'a> {
     pub(crate) isp_ranges: &'a [IspRange],
     /// The PTZ head of each video source ([`ptz_head`]); None: the source has none.
     pub(crate) ptz: &'a [Option<PtzInfo>],
+    /// The overlay unit of each video source (a source past the list has none).
+    pub(crate) osd: &'a [OsdInfo],
 }
 
 impl<'a> Facts<'a> {
     /// The PTZ head of video source `vi`, if it has one.
     pub(crate) fn ptz(&self, vi: u32) -> Option<&'a PtzInfo> {
         self.ptz.get(vi as usize).and_then(Option::as_ref)
+    }
+
+    /// The overlay unit of video source `vi`: no regions when it has none.
+    pub(crate) fn osd(&self, vi: u32) -> OsdInfo {
+        self.osd.get(vi as usize).copied().unwrap_or(NO_OSD)
     }
 
     /// What an encoder fed by video source `vi` can do; None for a source that does not
@@ -44,6 +51,16 @@ impl<'a> Facts<'a> {
         Some(EncoderLimits::new(self.caps, source))
     }
 }
+
+/// A source without an overlay unit (or whose SDK cannot say).
+pub(crate) const NO_OSD: OsdInfo = OsdInfo {
+    max_regions: 0,
+    max_width: 0,
+    max_height: 0,
+    align_x: 1,
+    align_y: 1,
+    alpha_levels: 256,
+};
 
 /// ONVIF Quality range (0 worst .. 10 best), mapped onto the SDK's quantiser range.
 pub(crate) const QUALITY_RANGE: (u32, u32) = (0, 10);

@@ -13,6 +13,7 @@
 //! - `error`: why a change is refused, and the value checks several areas share;
 //! - `encoder`, `source`, `metadata`: the Media configurations; `profile`: the profiles and
 //!   what one profile may hold;
+//! - `osd`: on-screen texts, against the overlay of their source;
 //! - `ptz`: presets, home, PTZ configurations (tests in `ptz_tests.rs`);
 //! - `imaging`: ISP settings; `users`: users and the administrator;
 //! - `network`: host name and protocols; `clock`: date and time;
@@ -28,6 +29,7 @@ mod error;
 mod imaging;
 mod metadata;
 mod network;
+mod osd;
 mod profile;
 mod ptz;
 mod source;
@@ -53,6 +55,9 @@ use metadata::metadata;
 pub use network::ProtocolsRequest;
 pub(crate) use network::{ProtocolKind, ProtocolRequest};
 use network::{protocols, valid_hostname};
+use osd::osd;
+pub(crate) use osd::shown_on as osds_shown_on;
+pub use osd::{OsdChange, OsdRequest};
 pub use profile::{ConfigKind, ConfigRef, ProfileChange};
 use profile::{check_encoder_sources, check_ptz_sources, profile};
 use ptz::ptz;
@@ -91,6 +96,8 @@ pub enum Change {
     /// PTZ SetPreset, RemovePreset, SetHomePosition, SetConfiguration (moves are not
     /// changes: they change no setting).
     Ptz(PtzChange),
+    /// Media2 and Media CreateOSD, SetOSD, DeleteOSD.
+    Osd(OsdChange),
     /// Imaging SetImagingSettings.
     Imaging {
         source_token: String,
@@ -148,6 +155,8 @@ pub enum Outcome {
     ProfileCreated(String),
     /// SetPreset: the preset's token (new or overwritten).
     Preset(String),
+    /// CreateOSD: the new OSD's token.
+    OsdCreated(String),
 }
 
 /// The settings `change` leads to from `current`, validated once: against the hardware's
@@ -188,6 +197,12 @@ pub(crate) fn plan(
             let facts = facts.ok_or(ChangeError::Stopping)?;
             if let Some(token) = ptz(facts, &mut next, change)? {
                 outcome = Outcome::Preset(token);
+            }
+        }
+        Change::Osd(change) => {
+            let facts = facts.ok_or(ChangeError::Stopping)?;
+            if let Some(token) = osd(facts, &mut next, change, ctx.now_unix_ms)? {
+                outcome = Outcome::OsdCreated(token);
             }
         }
         Change::Imaging {

@@ -27,6 +27,9 @@
 //!   `ConfigurationChanged` (Media2 s.5.16). Start-up changes are not told: nobody can be
 //!   subscribed before the servers run.
 //!
+//! - on-screen texts: after the commit, the OSDs are redrawn into the SDK's regions
+//!   (`super::osd`; laid out by the plan against the same facts, so the SDK takes them).
+//!
 //! Rollback rule: whatever can fail runs before the commit and a failure leaves everything
 //! as it was; what runs after the commit (announce, restart) cannot fail and acts on the
 //! committed settings. The hostname, NTP and DNS are stored and reported, not applied to the
@@ -205,6 +208,7 @@ impl Core {
         )
         .map_err(|e| anyhow::anyhow!("completing the settings from the hardware: {e}"))?;
         camera.bring_up(&self.store.get())?;
+        super::osd::show(&camera, &self.store.get());
         Ok(camera)
     }
 
@@ -270,6 +274,9 @@ impl Core {
         }
         if let (Some(hw), Some(streams)) = (&self.hardware, &streams) {
             apply_to_streams(hw, streams, &before, &next);
+        }
+        if let Some(camera) = camera {
+            super::osd::show_changed(camera, &before, &next);
         }
         log_change(&before, &next);
         if let (When::Running, Some(hook)) = (when, &self.media_changed) {

@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::sdk::{
-    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, IspRange, PtzInfo, Sdk, SdkVersion,
-    VideoSourceInfo,
+    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, IspRange, OsdInfo, PtzInfo, Sdk,
+    SdkVersion, VideoSourceInfo,
 };
 use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
 
-use super::caps::{Facts, check_isp, check_ptz_position, ptz_head};
+use super::caps::{Facts, NO_OSD, check_isp, check_ptz_position, ptz_head};
 use super::tokens::{encoder_source, source_index, source_token};
 
 /// The hardware as the rest of the daemon sees it.
@@ -27,6 +27,11 @@ pub struct Camera {
     isp_ranges: Vec<IspRange>,
     /// The PTZ head of each source (`caps::ptz_head`); None: none nvt can drive.
     ptz: Vec<Option<PtzInfo>>,
+    /// The overlay unit of each source (`caps::NO_OSD` where it has none).
+    osd: Vec<OsdInfo>,
+    /// Held while OSD regions are set (`camera::osd`): a commit's redraw and the clock's
+    /// tick never interleave.
+    osd_lock: Mutex<()>,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
@@ -42,6 +47,7 @@ impl Camera {
         let mut sources = Vec::new();
         let mut isp_ranges = Vec::new();
         let mut ptz = Vec::new();
+        let mut osd = Vec::new();
         for vi in 0..identity.video_source_count {
             sources.push(
                 sdk.video_source(vi)
@@ -52,6 +58,7 @@ impl Camera {
                     .with_context(|| format!("reading ISP ranges of source {vi}"))?,
             );
             ptz.push(read_ptz(&sdk, vi));
+            osd.push(read_osd(&sdk, vi));
         }
         Ok(Camera {
             sdk,
@@ -60,6 +67,8 @@ impl Camera {
             sources,
             isp_ranges,
             ptz,
+            osd,
+            osd_lock: Mutex::new(()),
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -117,7 +126,13 @@ impl Camera {
             sources: &self.sources,
             isp_ranges: &self.isp_ranges,
             ptz: &self.ptz,
+            osd: &self.osd,
         }
+    }
+
+    /// Held while OSD regions are set (see the field).
+    pub(crate) fn lock_osd(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.osd_lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The SDK channel of an encoder configuration.
@@ -249,6 +264,20 @@ fn read_ptz(sdk: &Sdk, vi: u32) -> Option<PtzInfo> {
     };
     tracing::warn!(vi, %reason, "PTZ disabled");
     None
+}
+
+/// The overlay unit of source `vi`. A port without one (NOT_SUPPORTED, or a contract
+/// before version 4) or that cannot say costs the OSD, not the camera: no regions.
+fn read_osd(sdk: &Sdk, vi: u32) -> OsdInfo {
+    match sdk.osd_info(vi) {
+        Ok(info) => info,
+        Err(e) => {
+            if e.code != ErrorCode::NotSupported {
+                tracing::warn!(vi, error = %e, "OSD disabled");
+            }
+            NO_OSD
+        }
+    }
 }
 
 /// ONVIF Quality (0 worst .. 10 best, [`super::caps::QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).

@@ -11,6 +11,8 @@
 //! - `tokens`: the map between the settings' ONVIF tokens and the SDK's source indices.
 //! - `touched`: which media profiles and configurations a change touched (a settings diff),
 //!   for the ProfileChanged and ConfigurationChanged events.
+//! - `osd`: the committed OSDs drawn into the SDK's regions, after a commit, at start and
+//!   once a second for a date or time.
 //! - `admin`: the administrator the device always has (first start, recovery).
 //!
 //! Every ONVIF Set* and every start-up write goes through the core: docs/settings.md
@@ -21,6 +23,7 @@ pub mod caps;
 pub mod change;
 pub mod core;
 mod hardware;
+pub(crate) mod osd;
 mod tokens;
 mod touched;
 

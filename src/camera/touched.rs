@@ -13,6 +13,10 @@
 //! - A configuration is touched when its stored values changed, or it was created or
 //!   deleted. Being added to or removed from a profile does not change it (its UseCount is
 //!   derived, not stored): that is the profile's ProfileChanged.
+//! - OSDs (`media.osd`) touch nothing: tr2:ConfigurationEnumeration, the event's Type, has
+//!   no OSD value (Media2 s."Configuration Change": "pass the appropriate
+//!   ConfigurationEnumeration value", and none is), and an OSD is an object of its own that
+//!   refers to its video source configuration, whose stored values it does not change.
 //! - Settings outside the media configurations (users, network, clock, discovery, imaging,
 //!   PTZ presets and home) touch nothing: tr2:ConfigurationEnumeration names none of them.
 
@@ -53,6 +57,7 @@ impl Touched {
             changed(&b.ptz, &n.ptz, |c| &c.token),
             ConfigurationType::Ptz,
         );
+        // `osd`: no ConfigurationChanged Type names an OSD (see the module doc).
         Touched {
             profiles,
             configurations,
@@ -199,17 +204,30 @@ mod tests {
         );
     }
 
-    /// Changes of other settings are no media changes.
+    /// Changes of other settings are no media changes, nor are OSDs (no Type names them).
     #[test]
     fn users_network_clock_imaging_and_presets_touch_nothing() {
         let s = with_ptz();
         type Edit = (&'static str, fn(&mut Settings));
-        let edits: [Edit; 7] = [
+        let edits: [Edit; 8] = [
             ("users", |n| n.users.clear()),
             ("hostname", |n| n.network.hostname = Some("cam".into())),
             ("clock", |n| n.time.clock_offset_secs = 3600),
             ("scopes", |n| n.discovery.extra_scopes.push("x".into())),
             ("imaging", |n| n.imaging[0].isp.brightness = 60),
+            ("osd", |n| {
+                n.media.osd.push(crate::settings::OsdConfig {
+                    token: "osd_0".into(),
+                    video_source: "vsc0".into(),
+                    position: crate::osd::Position::UpperLeft,
+                    text: crate::osd::TextStyle {
+                        content: crate::osd::Content::Plain("x".into()),
+                        font_size: None,
+                        font_colour: None,
+                        background: None,
+                    },
+                })
+            }),
             ("motion", |n| n.imaging[0].motion.sensitivity = 80),
             ("preset", |n| {
                 n.ptz_nodes[0].home = Some(PtzPosition {
@@ -275,6 +293,7 @@ mod tests {
             keys,
             [
                 "metadata",
+                "osd",
                 "profiles",
                 "ptz",
                 "video_encoders",

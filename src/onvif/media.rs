@@ -20,6 +20,7 @@
 //!   (`onvif::ptz::config::configuration`, one rendering for both services): Frigate and
 //!   Home Assistant read the default spaces off the profile. Add/RemovePTZConfiguration are
 //!   profile changes like the others (Media service specification, "Media Profile").
+//! - The OSD operations (Media s."OSD") delegate to `onvif::osd`, which Media 2 shares.
 //! - Fault subcodes are those of the Media service specification (NoProfile, NoConfig,
 //!   ConfigModify, ProfileExists, MaxNVTProfiles, DeletionOfFixedProfile,
 //!   IncompleteConfiguration, ConfigurationConflict, InvalidStreamSetup, PTZNotSupported).
@@ -41,6 +42,7 @@ use crate::camera::{
 };
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media, trt, tt};
+use crate::onvif::osd;
 use crate::onvif::rt::{RequestContext, ToXml};
 use crate::rtsp::{MulticastControl, MulticastError};
 use crate::sdk::Codec;
@@ -139,6 +141,9 @@ pub(crate) fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Faul
         }
         ChangeError::MaxProfiles => {
             Fault::action("MaxNVTProfiles", format!("at most {MAX_PROFILES} profiles"))
+        }
+        ChangeError::MaxOsds(n) => {
+            Fault::action("MaxOSDs", format!("at most {n} OSDs on this video source"))
         }
         ChangeError::ProfileExists(t) => {
             Fault::invalid_arg_val(Some("ProfileExists"), format!("profile {t:?} exists"))
@@ -1118,6 +1123,70 @@ impl media::MediaService for Media {
     ) -> Result<trt::GetAudioDecoderConfigurationOptionsResponse, Fault> {
         Err(no_audio_decoding())
     }
+
+    // On-screen display (Media s."OSD"): shared with Media 2 in `onvif::osd`.
+
+    async fn get_os_ds(
+        &self,
+        _: &RequestContext,
+        req: trt::GetOSDs,
+    ) -> Result<trt::GetOSDsResponse, Fault> {
+        let s = self.core.store().get();
+        Ok(trt::GetOSDsResponse {
+            os_ds: osd::list(&s, None, req.configuration_token.as_deref())?,
+        })
+    }
+
+    async fn get_osd(
+        &self,
+        _: &RequestContext,
+        req: trt::GetOSD,
+    ) -> Result<trt::GetOSDResponse, Fault> {
+        Ok(trt::GetOSDResponse {
+            osd: osd::one(&self.core.store().get(), &req.osd_token)?,
+            ..Default::default()
+        })
+    }
+
+    async fn get_osd_options(
+        &self,
+        _: &RequestContext,
+        req: trt::GetOSDOptions,
+    ) -> Result<trt::GetOSDOptionsResponse, Fault> {
+        Ok(trt::GetOSDOptionsResponse {
+            osd_options: osd::options(&self.core, &req.configuration_token)?,
+            ..Default::default()
+        })
+    }
+
+    async fn create_osd(
+        &self,
+        _: &RequestContext,
+        req: trt::CreateOSD,
+    ) -> Result<trt::CreateOSDResponse, Fault> {
+        Ok(trt::CreateOSDResponse {
+            osd_token: osd::create(&self.core, osd::Service::Media, &req.osd).await?,
+            ..Default::default()
+        })
+    }
+
+    async fn set_osd(
+        &self,
+        _: &RequestContext,
+        req: trt::SetOSD,
+    ) -> Result<trt::SetOSDResponse, Fault> {
+        osd::set(&self.core, osd::Service::Media, &req.osd).await?;
+        Ok(trt::SetOSDResponse::default())
+    }
+
+    async fn delete_osd(
+        &self,
+        _: &RequestContext,
+        req: trt::DeleteOSD,
+    ) -> Result<trt::DeleteOSDResponse, Fault> {
+        osd::delete(&self.core, osd::Service::Media, &req.osd_token).await?;
+        Ok(trt::DeleteOSDResponse::default())
+    }
 }
 
 /// Path of the Media (ver10) service.
@@ -1139,7 +1208,8 @@ impl MediaAdvertised {
             snapshot_uri: Some(true),
             rotation: Some(false),
             video_source_mode: Some(false),
-            osd: Some(false),
+            // OSD: Media s."OSD", `onvif::osd`; texts always persist.
+            osd: Some(true),
             temporary_osd_text: Some(false),
             exi_compression: Some(false),
             profile_capabilities: trt::ProfileCapabilities {

@@ -34,6 +34,7 @@ use crate::camera::{Camera, Change, Core, Outcome, encoder_source};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
 use crate::onvif::media::{configs, metadata_request, options, source_request, uri};
+use crate::onvif::osd;
 use crate::onvif::rt::{List, RequestContext, ToXml};
 use crate::rtsp::MulticastError;
 use crate::sdk::Codec;
@@ -549,20 +550,72 @@ impl media2::Media2Service for Media2 {
             uri: uri::snapshot(&ctx.host, &req.profile_token),
         })
     }
+
+    // On-screen display (Media2 s."OSD"): shared with Media 1 in `onvif::osd`.
+
+    async fn get_os_ds(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetOSDs,
+    ) -> Result<tr2::GetOSDsResponse, Fault> {
+        let s = self.settings();
+        let (osd_token, config) = (req.osd_token.as_deref(), req.configuration_token.as_deref());
+        Ok(tr2::GetOSDsResponse {
+            os_ds: osd::list(&s, osd_token, config)?,
+        })
+    }
+
+    async fn get_osd_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetOSDOptions,
+    ) -> Result<tr2::GetOSDOptionsResponse, Fault> {
+        Ok(tr2::GetOSDOptionsResponse {
+            osd_options: osd::options(&self.core, &req.configuration_token)?,
+        })
+    }
+
+    async fn create_osd(
+        &self,
+        _: &RequestContext,
+        req: tr2::CreateOSD,
+    ) -> Result<tr2::CreateOSDResponse, Fault> {
+        Ok(tr2::CreateOSDResponse {
+            osd_token: osd::create(&self.core, osd::Service::Media2, &req.osd).await?,
+        })
+    }
+
+    async fn set_osd(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetOSD,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        osd::set(&self.core, osd::Service::Media2, &req.osd).await?;
+        Ok(tr2::SetConfigurationResponse::default())
+    }
+
+    async fn delete_osd(
+        &self,
+        _: &RequestContext,
+        req: tr2::DeleteOSD,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        osd::delete(&self.core, osd::Service::Media2, &req.osd_token).await?;
+        Ok(tr2::SetConfigurationResponse::default())
+    }
 }
 
 /// GetServiceCapabilities (Media2 spec, "GetServiceCapabilities"), also GetServices' entry:
 /// what nvt really does. Snapshots, RTSP over UDP, TCP, the HTTP tunnel and multicast;
 /// MaximumNumberOfProfiles and ConfigurationsSupported (both "shall"); multicast without
 /// RTSP (AutoStartMulticast: StartMulticastStreaming, and an encoder configuration's
-/// AutoStart). Not offered: OSD (issue 18's OSD track), rotation, video source modes, masks,
-/// RTSPS, RTSP over WebSocket.
+/// AutoStart); OSD (text: `onvif::osd`). Not offered: temporary OSD text, rotation, video
+/// source modes, masks, RTSPS, RTSP over WebSocket.
 fn capabilities(ptz: bool) -> tr2::Capabilities2 {
     tr2::Capabilities2 {
         snapshot_uri: Some(true),
         rotation: Some(false),
         video_source_mode: Some(false),
-        osd: Some(false),
+        osd: Some(true),
         temporary_osd_text: Some(false),
         mask: Some(false),
         source_mask: Some(false),
@@ -621,7 +674,7 @@ mod tests {
     fn capabilities_name_what_is_served() {
         let c = capabilities(true);
         assert_eq!(c.snapshot_uri, Some(true));
-        assert_eq!(c.osd, Some(false), "no OSD until issue 18's OSD track");
+        assert_eq!(c.osd, Some(true), "OSD: onvif::osd");
         let p = &c.profile_capabilities;
         assert_eq!(p.maximum_number_of_profiles, Some(MAX_PROFILES as i32));
         assert_eq!(

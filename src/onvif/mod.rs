@@ -13,4 +13,5 @@ pub mod events;
 pub mod imaging;
 pub mod media;
 pub mod media2;
+pub(crate) mod osd;
 pub mod ptz;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::UserLevel;
+use crate::osd::{Position, TextStyle};
 use crate::sdk::{H264Profile, IspAttr, PtzVector, RateControl};
 
 /// Version of the file layout; bumped on an incompatible change (with a migration).
@@ -153,6 +154,23 @@ pub struct MediaSettings {
     /// head (`camera::change`, HardwareDefaults), never deleted.
     #[serde(default)]
     pub(crate) ptz: Vec<PtzConfig>,
+    /// On-screen texts (ONVIF OSDConfigurations), each shown in one video source
+    /// configuration's window, at most the SDK's region count per source
+    /// (`camera::change::osd`).
+    #[serde(default)]
+    pub(crate) osd: Vec<OsdConfig>,
+}
+
+/// An on-screen text (ONVIF `tt:OSDConfiguration` of Type Text; Media2 s."OSD"), rendered by
+/// `crate::osd` and blended by the SDK into every stream and snapshot of its source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsdConfig {
+    pub(crate) token: String,
+    /// The video source configuration it is shown in (its window is the OSD's frame).
+    pub(crate) video_source: String,
+    pub(crate) position: Position,
+    pub(crate) text: TextStyle,
 }
 
 /// A media profile: a named combination of configurations (ONVIF `tt:Profile`).
@@ -473,6 +491,7 @@ impl Default for Settings {
                     session_timeout_secs: 60,
                 }],
                 ptz: Vec::new(),
+                osd: Vec::new(),
             },
             imaging: Vec::new(),
             events: EventSettings {
@@ -499,6 +518,10 @@ impl Settings {
 
     pub(crate) fn profile(&self, token: &str) -> Option<&Profile> {
         self.media.profiles.iter().find(|p| p.token == token)
+    }
+
+    pub(crate) fn osd(&self, token: &str) -> Option<&OsdConfig> {
+        self.media.osd.iter().find(|o| o.token == token)
     }
 
     pub(crate) fn ptz_config(&self, token: &str) -> Option<&PtzConfig> {

@@ -97,6 +97,18 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
         "metadata configuration",
         m.metadata.iter().map(|v| v.token.as_str()),
     )?;
+    unique("OSD", m.osd.iter().map(|o| o.token.as_str()))?;
+    for o in &m.osd {
+        check_token("OSD", &o.token)?;
+        (o.text.check().and_then(|()| o.position.check()))
+            .map_err(|e| format!("OSD {:?}: {e}", o.token))?;
+        if !m.video_sources.iter().any(|v| v.token == o.video_source) {
+            return Err(format!(
+                "OSD {:?} refers to unknown video source configuration {:?}",
+                o.token, o.video_source
+            ));
+        }
+    }
     unique(
         "imaging source",
         s.imaging.iter().map(|i| i.source_token.as_str()),

@@ -217,6 +217,7 @@ mod tests {
             sources: &sources,
             isp_ranges: &[],
             ptz: &[],
+            osd: &[],
         };
         let s = Settings::default();
         let old = s.encoder("venc_sub").unwrap();

@@ -31,6 +31,10 @@ pub(crate) enum ChangeError {
     ProfileExists(String),
     #[error("{0}")]
     BadToken(String),
+    /// CreateOSD (or SetOSD to another source) past the overlay regions of the source
+    /// (Media2 and Media s."CreateOSD": MaxOSDs).
+    #[error("at most {0} OSDs on this video source")]
+    MaxOsds(u32),
     #[error("{0}")]
     User(#[from] UserError),
     #[error("{0}")]

@@ -17,7 +17,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "AddPTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddPTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddPTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddPTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoSourceConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "CreateOSD", request: ("http://www.onvif.org/ver10/media/wsdl", "CreateOSD"), action: "http://www.onvif.org/ver10/media/wsdl/CreateOSD", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/CreateOSDResponse", access: AccessClass::Actuate },
     Operation { name: "CreateProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "CreateProfile"), action: "http://www.onvif.org/ver10/media/wsdl/CreateProfile", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/CreateProfileResponse", access: AccessClass::Actuate },
+    Operation { name: "DeleteOSD", request: ("http://www.onvif.org/ver10/media/wsdl", "DeleteOSD"), action: "http://www.onvif.org/ver10/media/wsdl/DeleteOSD", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/DeleteOSDResponse", access: AccessClass::Actuate },
     Operation { name: "DeleteProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "DeleteProfile"), action: "http://www.onvif.org/ver10/media/wsdl/DeleteProfile", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/DeleteProfileResponse", access: AccessClass::Actuate },
     Operation { name: "GetAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioDecoderConfigurationResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetAudioDecoderConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetAudioDecoderConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetAudioDecoderConfigurationOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetAudioDecoderConfigurationOptionsResponse", access: AccessClass::ReadMedia },
@@ -44,6 +46,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "GetMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/GetMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetMetadataConfigurationResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetMetadataConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetMetadataConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetMetadataConfigurationOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetMetadataConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetMetadataConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetMetadataConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetMetadataConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetMetadataConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetOSD", request: ("http://www.onvif.org/ver10/media/wsdl", "GetOSD"), action: "http://www.onvif.org/ver10/media/wsdl/GetOSD", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetOSDResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetOSDOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetOSDOptions"), action: "http://www.onvif.org/ver10/media/wsdl/GetOSDOptions", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetOSDOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetOSDs", request: ("http://www.onvif.org/ver10/media/wsdl", "GetOSDs"), action: "http://www.onvif.org/ver10/media/wsdl/GetOSDs", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetOSDsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetProfile", request: ("http://www.onvif.org/ver10/media/wsdl", "GetProfile"), action: "http://www.onvif.org/ver10/media/wsdlGetProfile/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetProfileResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetProfiles", request: ("http://www.onvif.org/ver10/media/wsdl", "GetProfiles"), action: "http://www.onvif.org/ver10/media/wsdl/GetProfiles", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetProfilesResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetServiceCapabilities", request: ("http://www.onvif.org/ver10/media/wsdl", "GetServiceCapabilities"), action: "http://www.onvif.org/ver10/media/wsdl/GetServiceCapabilities", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetServiceCapabilitiesResponse", access: AccessClass::ReadMedia },
@@ -61,6 +66,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "RemoveVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetOSD", request: ("http://www.onvif.org/ver10/media/wsdl", "SetOSD"), action: "http://www.onvif.org/ver10/media/wsdl/SetOSD", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetOSDResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver10/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver10/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetSynchronizationPointResponse", access: AccessClass::Actuate },
     Operation { name: "SetVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetVideoSourceConfigurationResponse", access: AccessClass::Actuate },
@@ -97,8 +103,18 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `CreateOSD`
+    fn create_osd(&self, ctx: &RequestContext, req: super::trt::CreateOSD) -> impl Future<Output = Result<super::trt::CreateOSDResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `CreateProfile`
     fn create_profile(&self, ctx: &RequestContext, req: super::trt::CreateProfile) -> impl Future<Output = Result<super::trt::CreateProfileResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `DeleteOSD`
+    fn delete_osd(&self, ctx: &RequestContext, req: super::trt::DeleteOSD) -> impl Future<Output = Result<super::trt::DeleteOSDResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -232,6 +248,21 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `GetOSD`
+    fn get_osd(&self, ctx: &RequestContext, req: super::trt::GetOSD) -> impl Future<Output = Result<super::trt::GetOSDResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetOSDOptions`
+    fn get_osd_options(&self, ctx: &RequestContext, req: super::trt::GetOSDOptions) -> impl Future<Output = Result<super::trt::GetOSDOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetOSDs`
+    fn get_os_ds(&self, ctx: &RequestContext, req: super::trt::GetOSDs) -> impl Future<Output = Result<super::trt::GetOSDsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `GetProfile`
     fn get_profile(&self, ctx: &RequestContext, req: super::trt::GetProfile) -> impl Future<Output = Result<super::trt::GetProfileResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -317,6 +348,11 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `SetOSD`
+    fn set_osd(&self, ctx: &RequestContext, req: super::trt::SetOSD) -> impl Future<Output = Result<super::trt::SetOSDResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `SetSynchronizationPoint`
     fn set_synchronization_point(&self, ctx: &RequestContext, req: super::trt::SetSynchronizationPoint) -> impl Future<Output = Result<super::trt::SetSynchronizationPointResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -368,10 +404,20 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let resp = svc.add_video_source_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:AddVideoSourceConfigurationResponse");
         }
+        "CreateOSD" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.create_osd(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:CreateOSDResponse");
+        }
         "CreateProfile" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.create_profile(ctx, req).await?;
             resp.to_xml(&mut w, "trt:CreateProfileResponse");
+        }
+        "DeleteOSD" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.delete_osd(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:DeleteOSDResponse");
         }
         "DeleteProfile" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
@@ -503,6 +549,21 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let resp = svc.get_metadata_configurations(ctx, req).await?;
             resp.to_xml(&mut w, "trt:GetMetadataConfigurationsResponse");
         }
+        "GetOSD" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_osd(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetOSDResponse");
+        }
+        "GetOSDOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_osd_options(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetOSDOptionsResponse");
+        }
+        "GetOSDs" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_os_ds(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:GetOSDsResponse");
+        }
         "GetProfile" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_profile(ctx, req).await?;
@@ -587,6 +648,11 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.set_metadata_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:SetMetadataConfigurationResponse");
+        }
+        "SetOSD" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_osd(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:SetOSDResponse");
         }
         "SetSynchronizationPoint" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

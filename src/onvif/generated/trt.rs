@@ -302,6 +302,74 @@ impl ToXml for Capabilities {
     }
 }
 
+/// `CreateOSD`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOSD {
+    /// element `trt:OSD`
+    pub osd: super::tt::OSDConfiguration,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for CreateOSD {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSD") => { out.osd = FromXml::from_xml(c)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSD")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for CreateOSD {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.osd.to_xml(w, "trt:OSD");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `CreateOSDResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOSDResponse {
+    /// element `trt:OSDToken`
+    pub osd_token: super::tt::ReferenceToken,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for CreateOSDResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSDToken") => { out.osd_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSDToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for CreateOSDResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:OSDToken", &self.osd_token.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `CreateProfile`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateProfile {
@@ -364,6 +432,68 @@ impl ToXml for CreateProfileResponse {
         w.open(qname);
         w.close_start();
         self.profile.to_xml(w, "trt:Profile");
+        w.end(qname);
+    }
+}
+
+/// `DeleteOSD`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteOSD {
+    /// element `trt:OSDToken`
+    pub osd_token: super::tt::ReferenceToken,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for DeleteOSD {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSDToken") => { out.osd_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSDToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for DeleteOSD {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:OSDToken", &self.osd_token.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `DeleteOSDResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteOSDResponse {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for DeleteOSDResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for DeleteOSDResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
         w.end(qname);
     }
 }
@@ -1886,6 +2016,200 @@ impl ToXml for GetMetadataConfigurationsResponse {
     }
 }
 
+/// `GetOSD`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOSD {
+    /// element `trt:OSDToken`
+    pub osd_token: super::tt::ReferenceToken,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for GetOSD {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSDToken") => { out.osd_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSDToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetOSD {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:OSDToken", &self.osd_token.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `GetOSDOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOSDOptions {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for GetOSDOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetOSDOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `GetOSDOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOSDOptionsResponse {
+    /// element `trt:OSDOptions`
+    pub osd_options: super::tt::OSDConfigurationOptions,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for GetOSDOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSDOptions") => { out.osd_options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSDOptions")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetOSDOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.osd_options.to_xml(w, "trt:OSDOptions");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `GetOSDResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOSDResponse {
+    /// element `trt:OSD`
+    pub osd: super::tt::OSDConfiguration,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for GetOSDResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSD") => { out.osd = FromXml::from_xml(c)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSD")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetOSDResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.osd.to_xml(w, "trt:OSD");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `GetOSDs`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOSDs {
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: Option<super::tt::ReferenceToken>,
+}
+
+impl FromXml for GetOSDs {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => out.configuration_token = Some(XsValue::parse_xs(&c.text)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetOSDs {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        if let Some(v) = &self.configuration_token { w.simple("trt:ConfigurationToken", &v.to_xs()); }
+        w.end(qname);
+    }
+}
+
+/// `GetOSDsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOSDsResponse {
+    /// element `trt:OSDs`
+    pub os_ds: Vec<super::tt::OSDConfiguration>,
+}
+
+impl FromXml for GetOSDsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSDs") => out.os_ds.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetOSDsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.os_ds { v.to_xml(w, "trt:OSDs"); }
+        w.end(qname);
+    }
+}
+
 /// `GetProfile`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetProfile {
@@ -2870,6 +3194,68 @@ impl ToXml for SetMetadataConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `SetOSD`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetOSD {
+    /// element `trt:OSD`
+    pub osd: super::tt::OSDConfiguration,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for SetOSD {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "OSD") => { out.osd = FromXml::from_xml(c)?; seen0 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("OSD")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetOSD {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.osd.to_xml(w, "trt:OSD");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
+/// `SetOSDResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetOSDResponse {
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for SetOSDResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                _ => out.any.push(c.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetOSDResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for a in &self.any { w.element(a); }
         w.end(qname);
     }
 }

@@ -224,6 +224,7 @@ mod tests {
             sources: &[],
             isp_ranges: &[],
             ptz: &[],
+            osd: &[],
         };
         let p = &s.media.profiles[0];
         let bare = profile(&s, &facts, p, None);
