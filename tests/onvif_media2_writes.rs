@@ -351,6 +351,24 @@ fn profiles_are_created_composed_and_deleted_through_media2() {
         "Sender",
         &["Action", "DeletionOfFixedProfile"],
     );
+    // A name of no characters or more than 64: InvalidArgVal, no subcode of its own.
+    let long = "n".repeat(65);
+    for name in ["", long.as_str()] {
+        fault(
+            port,
+            "CreateProfile",
+            &format!("<tr2:Name>{name}</tr2:Name>"),
+            "Sender",
+            &["InvalidArgVal"],
+        );
+        fault(
+            port,
+            "AddConfiguration",
+            &format!("<tr2:ProfileToken>profile_2</tr2:ProfileToken><tr2:Name>{name}</tr2:Name>"),
+            "Sender",
+            &["InvalidArgVal"],
+        );
+    }
     assert_eq!(
         settings_file(state.path()),
         before,
@@ -624,6 +642,13 @@ fn encoder_source_and_metadata_writes_through_media2() {
         r#"<tr2:Configuration token="vsc0"><tt:Name>Cropped</tt:Name><tt:UseCount>2</tt:UseCount><tt:SourceToken>vs0</tt:SourceToken><tt:Bounds x="0" y="0" width="640" height="360"/></tr2:Configuration>"#,
         "Sender",
         &["InvalidArgVal", "ConfigModify"],
+    );
+    fault(
+        port,
+        "SetVideoSourceConfiguration",
+        r#"<tr2:Configuration token="nope"><tt:Name>x</tt:Name><tt:UseCount>0</tt:UseCount><tt:SourceToken>vs0</tt:SourceToken><tt:Bounds x="0" y="0" width="1280" height="720"/></tr2:Configuration>"#,
+        "Sender",
+        &["InvalidArgVal", "NoConfig"],
     );
     let metadata = |name: &str, token: &str| {
         format!(
