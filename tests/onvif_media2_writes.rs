@@ -893,3 +893,47 @@ fn writes_are_an_operators_not_a_users() {
     }
     stop(nvt);
 }
+
+/// A camera without a head (a replayed recording): Media 2's capabilities name no PTZ, and a
+/// PTZ reference is Media 1's refusal (PTZNotSupported), in AddConfiguration and
+/// CreateProfile alike; removing PTZ is no error (there is none to remove).
+#[test]
+fn without_a_head_ptz_references_are_refused() {
+    let state = support::temp_state();
+    let clip = support::path_str(&support::data_dir().join("baseline-640x360-25fps.h264"));
+    let (nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &["--replay", &clip]);
+    let caps = ok(port, "GetServiceCapabilities", "");
+    let supported = caps
+        .child(TR2, "Capabilities")
+        .and_then(|c| c.child(TR2, "ProfileCapabilities"))
+        .and_then(|p| p.attr("ConfigurationsSupported"))
+        .expect("ConfigurationsSupported");
+    assert_eq!(supported, "VideoSource VideoEncoder Metadata");
+    fault(
+        port,
+        "AddConfiguration",
+        &format!(
+            "<tr2:ProfileToken>main</tr2:ProfileToken>{}",
+            refs(&[("PTZ", Some("ptz_0"))])
+        ),
+        "Receiver",
+        &["ActionNotSupported", "PTZNotSupported"],
+    );
+    fault(
+        port,
+        "CreateProfile",
+        &format!("<tr2:Name>ptz</tr2:Name>{}", refs(&[("PTZ", None)])),
+        "Receiver",
+        &["ActionNotSupported", "PTZNotSupported"],
+    );
+    ok(
+        port,
+        "RemoveConfiguration",
+        &format!(
+            "<tr2:ProfileToken>main</tr2:ProfileToken>{}",
+            refs(&[("PTZ", None)])
+        ),
+    );
+    assert_eq!(profile_tokens(port), ["main", "sub"], "nothing created");
+    stop(nvt);
+}
