@@ -718,6 +718,13 @@ fn encoder_source_and_metadata_writes_through_media2() {
         "Receiver",
         &["Action", "IncompleteConfiguration"],
     );
+    // No encoder, no stream to synchronise: nothing to do, no fault (the spec's only one is
+    // NoProfile).
+    ok(
+        port,
+        "SetSynchronizationPoint",
+        &format!("<tr2:ProfileToken>{empty}</tr2:ProfileToken>"),
+    );
 
     // Persisted: the encoder after a restart, and the stream it encodes.
     stop(nvt);
