@@ -351,6 +351,24 @@ fn profiles_are_created_composed_and_deleted_through_media2() {
         "Sender",
         &["Action", "DeletionOfFixedProfile"],
     );
+    // A name of no characters or more than 64: InvalidArgVal, no subcode of its own.
+    let long = "n".repeat(65);
+    for name in ["", long.as_str()] {
+        fault(
+            port,
+            "CreateProfile",
+            &format!("<tr2:Name>{name}</tr2:Name>"),
+            "Sender",
+            &["InvalidArgVal"],
+        );
+        fault(
+            port,
+            "AddConfiguration",
+            &format!("<tr2:ProfileToken>profile_2</tr2:ProfileToken><tr2:Name>{name}</tr2:Name>"),
+            "Sender",
+            &["InvalidArgVal"],
+        );
+    }
     assert_eq!(
         settings_file(state.path()),
         before,
@@ -625,6 +643,13 @@ fn encoder_source_and_metadata_writes_through_media2() {
         "Sender",
         &["InvalidArgVal", "ConfigModify"],
     );
+    fault(
+        port,
+        "SetVideoSourceConfiguration",
+        r#"<tr2:Configuration token="nope"><tt:Name>x</tt:Name><tt:UseCount>0</tt:UseCount><tt:SourceToken>vs0</tt:SourceToken><tt:Bounds x="0" y="0" width="1280" height="720"/></tr2:Configuration>"#,
+        "Sender",
+        &["InvalidArgVal", "NoConfig"],
+    );
     let metadata = |name: &str, token: &str| {
         format!(
             r#"<tr2:Configuration token="{token}"><tt:Name>{name}</tt:Name><tt:UseCount>2</tt:UseCount><tt:Analytics>false</tt:Analytics><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.43</tt:IPv4Address></tt:Address><tt:Port>5010</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT30S</tt:SessionTimeout></tr2:Configuration>"#
@@ -692,6 +717,13 @@ fn encoder_source_and_metadata_writes_through_media2() {
         &format!("<tr2:ProfileToken>{empty}</tr2:ProfileToken>"),
         "Receiver",
         &["Action", "IncompleteConfiguration"],
+    );
+    // No encoder, no stream to synchronise: nothing to do, no fault (the spec's only one is
+    // NoProfile).
+    ok(
+        port,
+        "SetSynchronizationPoint",
+        &format!("<tr2:ProfileToken>{empty}</tr2:ProfileToken>"),
     );
 
     // Persisted: the encoder after a restart, and the stream it encodes.
@@ -866,5 +898,49 @@ fn writes_are_an_operators_not_a_users() {
         );
         ok_as(port, operator, op, inner);
     }
+    stop(nvt);
+}
+
+/// A camera without a head (a replayed recording): Media 2's capabilities name no PTZ, and a
+/// PTZ reference is Media 1's refusal (PTZNotSupported), in AddConfiguration and
+/// CreateProfile alike; removing PTZ is no error (there is none to remove).
+#[test]
+fn without_a_head_ptz_references_are_refused() {
+    let state = support::temp_state();
+    let clip = support::path_str(&support::data_dir().join("baseline-640x360-25fps.h264"));
+    let (nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &["--replay", &clip]);
+    let caps = ok(port, "GetServiceCapabilities", "");
+    let supported = caps
+        .child(TR2, "Capabilities")
+        .and_then(|c| c.child(TR2, "ProfileCapabilities"))
+        .and_then(|p| p.attr("ConfigurationsSupported"))
+        .expect("ConfigurationsSupported");
+    assert_eq!(supported, "VideoSource VideoEncoder Metadata");
+    fault(
+        port,
+        "AddConfiguration",
+        &format!(
+            "<tr2:ProfileToken>main</tr2:ProfileToken>{}",
+            refs(&[("PTZ", Some("ptz_0"))])
+        ),
+        "Receiver",
+        &["ActionNotSupported", "PTZNotSupported"],
+    );
+    fault(
+        port,
+        "CreateProfile",
+        &format!("<tr2:Name>ptz</tr2:Name>{}", refs(&[("PTZ", None)])),
+        "Receiver",
+        &["ActionNotSupported", "PTZNotSupported"],
+    );
+    ok(
+        port,
+        "RemoveConfiguration",
+        &format!(
+            "<tr2:ProfileToken>main</tr2:ProfileToken>{}",
+            refs(&[("PTZ", None)])
+        ),
+    );
+    assert_eq!(profile_tokens(port), ["main", "sub"], "nothing created");
     stop(nvt);
 }

@@ -25,6 +25,7 @@ once rather than twice and the PTZ set stays near 2 minutes.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import math
 import time
@@ -79,10 +80,12 @@ RULES = [
     (r"^PTZ-5-1-2$", "N/A",
      "precondition \"Fixed Home Position is supported by the DUT\" does not hold: the node's FixedHomePosition "
      "is false, home is set by SetHomePosition (PTZ-5-1-1 and PTZ-5-1-3 run; PTZ-1-1-1 checks the flag)"),
-    (r"^MEDIA2_PTZ-", "PENDING",
-     "Media2 is served read-only so far (issue 18 in progress): these PTZ-3..5 and generic-space cases "
-     "through Media2 profiles are written with Media2's write side (AddConfiguration PTZ)"),
 ]
+
+# Where a case's media profile comes from: Annex A.1's Media 1 profile, unless a caller sets
+# another source (the MEDIA2_PTZ-* cases run these same steps on the profile the Media2
+# annex selects: cases/media2_ptz.py).
+PROFILE_SOURCE: contextvars.ContextVar = contextvars.ContextVar("ptz_profile_source", default=None)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -299,7 +302,11 @@ class Session:
 
 async def session(ctx, node_token: str | None = None) -> Session:
     """Annex A.1 (Media Profile Configuration for PTZ Control): the first media profile with a
-    PTZConfiguration (for `node_token`'s node when given), and its configuration options."""
+    PTZConfiguration (for `node_token`'s node when given), and its configuration options.
+    [`PROFILE_SOURCE`] replaces the annex when set."""
+    other = PROFILE_SOURCE.get()
+    if other is not None:
+        return await other(ctx, node_token)
     cam, p = await ptz_service(ctx)
     m = await cam.create_media_service()
     profiles = await m.GetProfiles()
@@ -923,6 +930,47 @@ async def continuous_to_end(s: Session, prof_token: str, o, f: dict, end: str) -
     await s.settle(timeout=move_timeout + SETTLE, axes=tuple(axes))
 
 
+async def home_on_profile(ctx, cam, p, m, profile, node) -> str:
+    """PTZ-5-1-4's steps on a new profile holding `node`'s PTZ configuration (made through Media
+    1 or Media 2): home set at the ends the continuous moves reach, GotoHomePosition back. The
+    note for the case."""
+    prof = profile
+    f = features(node)
+    o = await p.GetConfigurationOptions({"ConfigurationToken": profile.PTZConfiguration.token})
+    check_options(o, f"GetConfigurationOptions({profile.PTZConfiguration.token})")
+    s = Session(ctx, cam, p, m, profile, o)
+    check(f["continuousPanTilt"] or f["continuousZoom"] or f["absolutePanTilt"] or f["absoluteZoom"],
+          f"node {node.token}: no continuous or absolute move to reach its ends with")
+    async with HeadBack(s), HomeBack(s):
+        # HelperMoveToMinPosition: continuous first when the node has it.
+        await continuous_to_end(s, prof.token, o, f, "Min")
+        st1 = await s.status()
+        try:
+            await p.SetHomePosition({"ProfileToken": prof.token})
+            fixed = False
+        except Fault as fault:
+            codes = subcodes(fault)
+            check(codes[:1] == ["Receiver"] and ("CannotOverwriteHome" in codes or "ActionNotSupported" in codes),
+                  f"SetHomePosition: fault {codes}")
+            fixed = True
+        if node.FixedHomePosition is not None:
+            check(fixed == node.FixedHomePosition,
+                  f"node {node.token}: FixedHomePosition={node.FixedHomePosition} but SetHomePosition "
+                  f"{'faulted' if fixed else 'succeeded'}")
+        if fixed:
+            await p.GotoHomePosition({"ProfileToken": prof.token})
+            st1 = await s.settle()
+        await continuous_to_end(s, prof.token, o, f, "Max")
+        await p.GotoHomePosition({"ProfileToken": prof.token})
+        st2 = await s.settle()
+        a, b = position(st1), position(st2)
+        # The spec writes a WARNING (not a failure) past 10% of the full range.
+        far = [axis for axis, i, span in (("pan", 0, 2.0), ("tilt", 1, 2.0), ("zoom", 2, 1.0))
+               if a[i] is not None and b[i] is not None and abs(a[i] - b[i]) > 0.1 * span]
+        return (f"{node.token}: home set at {fmt(a)}, GotoHomePosition reached {fmt(b)}"
+                + (f" (WARNING: {', '.join(far)} more than 10% of the range off)" if far else ""))
+
+
 @case("PTZ-5-1-4")
 async def home_custom_profile(ctx):
     cam, p = await ptz_service(ctx)
@@ -950,40 +998,7 @@ async def home_custom_profile(ctx):
             profile = await m.GetProfile({"ProfileToken": prof.token})
             check(profile.PTZConfiguration is not None and profile.PTZConfiguration.token == ptz_cfg.token,
                   f"the new profile's PTZConfiguration is not {ptz_cfg.token} after AddPTZConfiguration")
-            f = features(node)
-            o = await p.GetConfigurationOptions({"ConfigurationToken": ptz_cfg.token})
-            check_options(o, f"GetConfigurationOptions({ptz_cfg.token})")
-            s = Session(ctx, cam, p, m, profile, o)
-            check(f["continuousPanTilt"] or f["continuousZoom"] or f["absolutePanTilt"] or f["absoluteZoom"],
-                  f"node {node.token}: no continuous or absolute move to reach its ends with")
-            async with HeadBack(s), HomeBack(s):
-                # HelperMoveToMinPosition: continuous first when the node has it.
-                await continuous_to_end(s, prof.token, o, f, "Min")
-                st1 = await s.status()
-                try:
-                    await p.SetHomePosition({"ProfileToken": prof.token})
-                    fixed = False
-                except Fault as fault:
-                    codes = subcodes(fault)
-                    check(codes[:1] == ["Receiver"] and ("CannotOverwriteHome" in codes or "ActionNotSupported" in codes),
-                          f"SetHomePosition: fault {codes}")
-                    fixed = True
-                if node.FixedHomePosition is not None:
-                    check(fixed == node.FixedHomePosition,
-                          f"node {node.token}: FixedHomePosition={node.FixedHomePosition} but SetHomePosition "
-                          f"{'faulted' if fixed else 'succeeded'}")
-                if fixed:
-                    await p.GotoHomePosition({"ProfileToken": prof.token})
-                    st1 = await s.settle()
-                await continuous_to_end(s, prof.token, o, f, "Max")
-                await p.GotoHomePosition({"ProfileToken": prof.token})
-                st2 = await s.settle()
-                a, b = position(st1), position(st2)
-                # The spec writes a WARNING (not a failure) past 10% of the full range.
-                far = [axis for axis, i, span in (("pan", 0, 2.0), ("tilt", 1, 2.0), ("zoom", 2, 1.0))
-                       if a[i] is not None and b[i] is not None and abs(a[i] - b[i]) > 0.1 * span]
-                notes.append(f"{node.token}: home set at {fmt(a)}, GotoHomePosition reached {fmt(b)}"
-                             + (f" (WARNING: {', '.join(far)} more than 10% of the range off)" if far else ""))
+            notes.append(await home_on_profile(ctx, cam, p, m, profile, node))
     check(notes, "no PTZ node with HomeSupported=true")
     ctx.note("; ".join(notes))
 
