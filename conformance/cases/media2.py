@@ -52,12 +52,18 @@ RULES = []
 # --- client -------------------------------------------------------------------------------
 
 
-async def media2(ctx):
+async def media2(ctx, host: str | None = None, port: int | None = None):
     """A zeep client of the Media2 service at the XAddr GetServices lists (GetCapabilities has
-    no Media2 entry), checking every reply against the schema."""
-    from onvif import ONVIFService
+    no Media2 entry), checking every reply against the schema. `host`/`port`: a camera other
+    than the runner's (one in a network namespace); the caller then closes `svc.cam` and the
+    service itself (on its own event loop), else the context does."""
+    from onvif import ONVIFCamera, ONVIFService
 
-    cam = await ctx.camera()
+    if host is None:
+        cam = await ctx.camera()
+    else:
+        cam = ONVIFCamera(host, port, ctx.user, ctx.password, no_cache=True, adjust_time=True)
+        await cam.update_xaddrs()
     dm = await cam.create_devicemgmt_service()
     xaddr = next((s.XAddr for s in await dm.GetServices({"IncludeCapability": False}) if s.Namespace == MEDIA2), None)
     check(xaddr, "GetServices lists no Media2 service")
@@ -66,7 +72,9 @@ async def media2(ctx):
     await svc.setup()
     counter = ctx.__dict__.setdefault("schema_checked", {})
     svc.zeep_client.plugins.append(zeep_plugin(WSDL, counter))
-    ctx.cameras.append(svc)
+    svc.cam = cam
+    if host is None:
+        ctx.cameras.append(svc)
     return svc
 
 
