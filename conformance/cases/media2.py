@@ -37,6 +37,9 @@ MEDIA2 = "http://www.onvif.org/ver20/media/wsdl"
 TPTZ = "http://www.onvif.org/ver20/ptz/wsdl"
 DEVICEIO = "http://www.onvif.org/ver10/deviceIO/wsdl"
 ANALYTICS = "http://www.onvif.org/ver20/analytics/wsdl"
+WSNT = "http://docs.oasis-open.org/wsn/b-2"
+TNS1 = "http://www.onvif.org/ver10/topics"
+CONCRETE_SET = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet"
 REQUIRES = (MEDIA2,)
 WSDL = "ver20/media/wsdl/media.wsdl"
 MEDIA2_PATH = "/onvif/media2_service"
@@ -630,3 +633,517 @@ async def metadata_invalid_token(ctx):
     bad = "conf_invalid_meta"
     check(bad not in tokens, "the invalid token is in use")
     await expect_fault(m.GetMetadataConfigurations({"ConfigurationToken": bad}), "Sender", "InvalidArgVal", "NoConfig")
+
+
+# --- Reads added from the write part of the specification ------------------------------------
+
+
+@m2case("MEDIA2-1-1-1", requires=(MEDIA2, DEVICEIO))
+async def ready_profile_for_video(ctx):
+    m = await media2(ctx)
+    cam = await ctx.camera()
+    dio = await cam.create_deviceio_service()
+    sources = [getattr(s, "token", s) for s in (await dio.GetVideoSources() or [])]
+    check(sources, "GetVideoSources lists no video source")
+    ps = await profiles(m, "All")
+    for src in sources:
+        ok = [p.token for p in ps if "VideoSource" in confs(p) and p.Configurations.VideoSource.SourceToken == src
+              and "VideoEncoder" in confs(p) and p.Configurations.VideoEncoder.Encoding in ("H264", "H265")]
+        check(ok, f"no profile with video source {src} and an H.264/H.265 encoder")
+        ctx.note(f"{src}: {', '.join(ok)}")
+
+
+@m2case("MEDIA2-2-3-1")
+async def video_encoder_configurations(ctx):
+    m = await media2(ctx)
+    complete = await m.GetVideoEncoderConfigurations({})
+    tokens = no_duplicates(complete, "video encoder configurations")
+    for p in await profiles(m):
+        listed = await m.GetVideoEncoderConfigurations({"ProfileToken": p.token})
+        got = no_duplicates(listed, f"compatible video encoder configurations of {p.token}")
+        if "VideoEncoder" in confs(p):
+            check(p.Configurations.VideoEncoder.token in got, f"profile {p.token}: its encoder not among compatible {got}")
+        extra = [t for t in got if t not in tokens]
+        check(not extra, f"profile {p.token}: compatible {extra} not in the complete list {tokens}")
+    for t in tokens:
+        one = await m.GetVideoEncoderConfigurations({"ConfigurationToken": t})
+        check(len(one) == 1 and one[0].token == t, f"GetVideoEncoderConfigurations({t}) returned {[c.token for c in one]}")
+    ctx.note(f"{len(tokens)} video encoder configuration(s): {', '.join(tokens)}")
+
+
+@m2case("MEDIA2-4-1-1", requires=(MEDIA2, TPTZ))
+async def ready_profile_for_ptz(ctx):
+    m = await media2(ctx)
+    ok = [p.token for p in await profiles(m, "VideoSource", "PTZ") if {"VideoSource", "PTZ"} <= set(confs(p))]
+    check(ok, "no profile with both a video source and a PTZ configuration")
+    ctx.note(f"profiles {', '.join(ok)}")
+
+
+# --- Events of the write cases -----------------------------------------------------------------
+
+
+class Changes:
+    """The PullPoint subscription of a write case (HelperCreatePullPointSubscription), made
+    when the device lists the topic (the "Profile/Configuration Changed Notification
+    feature"), and the spec's checks of the event after each write (HelperPullProfileChanged,
+    HelperPullConfigurationChanged)."""
+
+    def __init__(self, ctx):
+        self.ctx, self.sub, self.topics = ctx, None, []
+
+    async def __aenter__(self):
+        return self
+
+    async def open(self, *topics: str) -> "Changes":
+        from conformance.cases import events
+
+        listed = {t.topic for t in (await events.event_properties(self.ctx)).topics}
+        self.topics = [t for t in topics if t in listed]
+        if self.topics:
+            self.sub = await events.create_pullpoint(self.ctx, topic="|".join(self.topics))
+        return self
+
+    async def profile_changed(self, token: str) -> None:
+        await self._wait("tns1:Media/ProfileChanged", lambda n: n.source.get("Token") == token, f"profile {token}")
+
+    async def configuration_changed(self, token: str, kind: str) -> None:
+        await self._wait("tns1:Media/ConfigurationChanged",
+                         lambda n: n.source.get("Token") == token and n.source.get("Type") == kind, f"{kind} configuration {token}")
+
+    async def _wait(self, topic: str, match, what: str) -> None:
+        from conformance.cases import events
+
+        if self.sub is None or topic not in self.topics:
+            return
+        try:
+            await events.pull_until(self.ctx, self.sub, lambda n: events.local_topic(n.topic) == events.local_topic(topic) and match(n))
+        except Failed as e:
+            raise Failed(f"no {topic} for {what}: {e}") from None
+        self.ctx.note(f"{topic} for {what}")
+
+    async def __aexit__(self, *exc):
+        from conformance.cases import events
+
+        if self.sub is not None:
+            await events.cleanup(self.ctx, self.sub)
+
+
+async def delete_when_max(m) -> None:
+    """HelperDeleteMediaProfileWhenMaxProfiles."""
+    cap = await capabilities(m)
+    ps = await profiles(m, "All")
+    if len(ps) >= cap.ProfileCapabilities.MaximumNumberOfProfiles:
+        loose = [p for p in ps if not p.fixed]
+        check(loose, f"{len(ps)} profiles, the maximum, and none of them non-fixed")
+        await write(m.DeleteProfile({"Token": loose[0].token}), "DeleteProfile")
+
+
+def refs_of(p) -> list[dict]:
+    return [{"Type": t, "Token": c.token} for t, c in confs(p).items()]
+
+
+async def one_profile(m, token: str, *types: str):
+    ps = await profiles(m, *types, token=token)
+    check(ps, f"GetProfiles({token}) is empty")
+    check(len(ps) == 1, f"GetProfiles({token}) lists {len(ps)} profiles")
+    check(ps[0].token == token, f"GetProfiles({token}) returned {ps[0].token}")
+    return ps[0]
+
+
+@contextlib.asynccontextmanager
+async def empty_profile(m):
+    """HelperCreateEmptyProfile: (token, new) of a profile without configurations: a created
+    one (after deleting a non-fixed profile if the maximum is reached), else the first
+    profile emptied. On exit a created profile still there is deleted, a deleted one made
+    again (same name and configurations; Media2 gives it a new token), an emptied one
+    refilled."""
+    cap = await capabilities(m)
+    ps = await profiles(m, "All")
+    loose = [p for p in ps if not p.fixed]
+    if len(ps) < cap.ProfileCapabilities.MaximumNumberOfProfiles or loose:
+        victim = loose[0] if len(ps) >= cap.ProfileCapabilities.MaximumNumberOfProfiles else None
+        if victim is not None:
+            await write(m.DeleteProfile({"Token": victim.token}), "DeleteProfile")
+        try:
+            created = await write(m.CreateProfile({"Name": "testMedia2"}), "CreateProfile")
+            check(created, "CreateProfile returned no Token")
+            try:
+                yield created, True
+            finally:
+                if created in [p.token for p in await profiles(m)]:
+                    await m.DeleteProfile({"Token": created})
+        finally:
+            if victim is not None:
+                await m.CreateProfile({"Name": victim.Name, "Configuration": refs_of(victim)})
+        return
+    first = ps[0]
+    await write(m.RemoveConfiguration({"ProfileToken": first.token, "Configuration": [{"Type": "All"}]}), "RemoveConfiguration")
+    try:
+        yield first.token, False
+    finally:
+        await m.RemoveConfiguration({"ProfileToken": first.token, "Configuration": [{"Type": "All"}]})
+        if refs_of(first):
+            await m.AddConfiguration({"ProfileToken": first.token, "Configuration": refs_of(first)})
+
+
+# --- Profiles written (MEDIA2-1-1-2/3/5/6/7) --------------------------------------------------
+
+
+@m2case("MEDIA2-1-1-2")
+async def create_profile_with_configuration(ctx):
+    m = await media2(ctx)
+    await delete_when_max(m)
+    vscs = await m.GetVideoSourceConfigurations({})
+    check(vscs, "no video source configuration")
+    async with Changes(ctx) as ev:
+        await ev.open("tns1:Media/ProfileChanged")
+        token = await write(m.CreateProfile({"Name": "testMedia2", "Configuration": [{"Type": "VideoSource", "Token": vscs[0].token}]}),
+                            "CreateProfile")
+        try:
+            await ev.profile_changed(token)
+            p = await one_profile(m, token, "VideoSource")
+            check("VideoSource" in confs(p) and p.Configurations.VideoSource.token == vscs[0].token,
+                  f"profile {token}: video source {getattr(confs(p).get('VideoSource'), 'token', None)}, created with {vscs[0].token}")
+        finally:
+            await m.DeleteProfile({"Token": token})
+        await ev.profile_changed(token)
+    await expect_fault(m.GetProfiles({"Token": token}), "Sender", "InvalidArgVal", "NoProfile")
+
+
+@m2case("MEDIA2-1-1-3")
+async def dynamic_profile(ctx):
+    m = await media2(ctx)
+    cap = await capabilities(m)
+    kinds = supported(cap)
+    async with empty_profile(m) as (token, new), Changes(ctx) as ev:
+        await ev.open("tns1:Media/ProfileChanged")
+        vscs = await m.GetVideoSourceConfigurations({})
+        check(vscs, "no video source configuration")
+        analytics_seen = False
+        for vsc in vscs:
+            await write(m.AddConfiguration({"ProfileToken": token, "Configuration": [{"Type": "VideoSource", "Token": vsc.token}]}), "AddConfiguration")
+            await ev.profile_changed(token)
+            p = await one_profile(m, token, "VideoSource")
+            check(confs(p).get("VideoSource") is not None and p.Configurations.VideoSource.token == vsc.token, f"video source is not {vsc.token}")
+            for kind, getter in (("VideoEncoder", m.GetVideoEncoderConfigurations), ("Analytics", None), ("Metadata", m.GetMetadataConfigurations)):
+                if kind not in kinds:
+                    continue
+                if kind == "Analytics":
+                    getter = m.GetAnalyticsConfigurations
+                listed = await getter({"ProfileToken": token})
+                if not listed:
+                    check(kind != "VideoEncoder", f"no video encoder configuration compatible with {token}")
+                    continue
+                analytics_seen |= kind == "Analytics"
+                c = listed[0]
+                await write(m.AddConfiguration({"ProfileToken": token, "Configuration": [{"Type": kind, "Token": c.token}]}), "AddConfiguration")
+                await ev.profile_changed(token)
+                p = await one_profile(m, token, "VideoSource", kind)
+                check(p.Configurations.VideoSource.token == vsc.token, "video source lost")
+                check(confs(p).get(kind) is not None and confs(p)[kind].token == c.token, f"{kind} is not {c.token} after AddConfiguration")
+                await write(m.RemoveConfiguration({"ProfileToken": token, "Configuration": [{"Type": kind}]}), "RemoveConfiguration")
+                await ev.profile_changed(token)
+                p = await one_profile(m, token, "VideoSource", kind)
+                check(confs(p).get("VideoSource") is not None and p.Configurations.VideoSource.token == vsc.token, "video source lost")
+                check(kind not in confs(p), f"{kind} still in the profile after RemoveConfiguration")
+            await write(m.RemoveConfiguration({"ProfileToken": token, "Configuration": [{"Type": "VideoSource", "Token": vsc.token}]}),
+                        "RemoveConfiguration")
+            await ev.profile_changed(token)
+            p = await one_profile(m, token, "VideoSource")
+            check("VideoSource" not in confs(p), "video source still in the profile after RemoveConfiguration")
+        if "Analytics" in kinds:
+            check(analytics_seen, "Analytics supported but no analytics configuration compatible with any video source")
+        # Audio and audio outputs: not supported, skipped as the spec says.
+        if new:
+            await write(m.DeleteProfile({"Token": token}), "DeleteProfile")
+            await expect_fault(m.GetProfiles({"Token": token}), "Sender", "InvalidArgVal", "NoProfile")
+        ctx.note(f"{'new' if new else 'emptied'} profile {token}; {len(vscs)} video source(s); types {' '.join(kinds)}")
+
+
+@m2case("MEDIA2-1-1-5")
+async def create_profile_with_configurations(ctx):
+    m = await media2(ctx)
+    await delete_when_max(m)
+    vscs = await m.GetVideoSourceConfigurations({})
+    check(vscs, "no video source configuration")
+    token = await write(m.CreateProfile({"Name": "testMedia", "Configuration": [{"Type": "VideoSource", "Token": vscs[0].token}]}),
+                        "CreateProfile")
+    try:
+        p = await one_profile(m, token, "All")
+        check(confs(p).get("VideoSource") is not None and p.Configurations.VideoSource.token == vscs[0].token,
+              f"profile {token}: video source is not {vscs[0].token}")
+    finally:
+        await m.DeleteProfile({"Token": token})
+    # Audio and audio outputs: not supported, skipped as the spec says.
+
+
+@m2case("MEDIA2-1-1-6")
+async def remove_all_configurations(ctx):
+    m = await media2(ctx)
+    ps = await profiles(m, "All")
+    for p in ps:
+        await write(m.RemoveConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "All"}]}), "RemoveConfiguration")
+        try:
+            got = await one_profile(m, p.token, "All")
+            check(not confs(got), f"profile {p.token} still has {sorted(confs(got))} after RemoveConfiguration(All)")
+        finally:
+            if refs_of(p):
+                await m.AddConfiguration({"ProfileToken": p.token, "Configuration": refs_of(p)})
+        back = await one_profile(m, p.token, "All")
+        check(sorted(map(str, refs_of(back))) == sorted(map(str, refs_of(p))), f"profile {p.token} not restored: {refs_of(back)}")
+    ctx.note(f"{len(ps)} profiles emptied and restored")
+
+
+@m2case("MEDIA2-1-1-7")
+async def fixed_profiles(ctx):
+    m = await media2(ctx)
+    ps = await profiles(m, "All")
+    fixed = [p for p in ps if p.fixed]
+    for p in fixed:
+        await write(m.RemoveConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "All"}]}), "RemoveConfiguration")
+        got = await one_profile(m, p.token, "All")
+        emptied = not confs(got)
+        if refs_of(p):
+            await write(m.AddConfiguration({"ProfileToken": p.token, "Configuration": refs_of(p)}), "AddConfiguration")
+        check(emptied, f"fixed profile {p.token} still has {sorted(confs(got))} after RemoveConfiguration(All)")
+        back = await one_profile(m, p.token, "All")
+        check(sorted(map(str, refs_of(back))) == sorted(map(str, refs_of(p))),
+              f"fixed profile {p.token}: configurations {refs_of(back)} after AddConfiguration, were {refs_of(p)}")
+    ctx.note(f"{len(fixed)} fixed profile(s) emptied and refilled" if fixed else "no fixed profile")
+
+
+# --- Configurations written (MEDIA2-2-2-5, 2-3-4, 8-1-1) --------------------------------------
+
+
+VSC_FIELDS = ("SourceToken", "Name", "Bounds")
+
+
+@m2case("MEDIA2-2-2-5")
+async def modify_video_source_configurations(ctx):
+    m = await media2(ctx)
+    vscs = await m.GetVideoSourceConfigurations({})
+    check(vscs, "no video source configuration")
+    async with Changes(ctx) as ev:
+        await ev.open("tns1:Media/ConfigurationChanged")
+        for vsc in vscs:
+            saved = plain(vsc)
+            o = await m.GetVideoSourceConfigurationOptions({"ConfigurationToken": vsc.token})
+            r = o.BoundsRange
+            rot = getattr(o.Extension, "Rotate", None) if o.Extension is not None else None
+            rot_now = rot is not None and not rot.Reboot
+            same = (r.XRange.Min == r.XRange.Max and r.YRange.Min == r.YRange.Max and r.WidthRange.Min == r.WidthRange.Max
+                    and r.HeightRange.Min == r.HeightRange.Max)
+            x2 = r.XRange.Min if same else (r.XRange.Max + r.XRange.Min - r.WidthRange.Min) // 2
+            y2 = r.YRange.Min if same else (r.YRange.Max + r.YRange.Min - r.HeightRange.Min) // 2
+            firsts = {"Name": "TestName1", "SourceToken": o.VideoSourceTokensAvailable[0],
+                      "Bounds": {"x": r.XRange.Min, "y": r.YRange.Min, "width": r.WidthRange.Min, "height": r.HeightRange.Min}}
+            lasts = {"Name": "TestName2", "SourceToken": o.VideoSourceTokensAvailable[-1],
+                     "Bounds": {"x": x2, "y": y2, "width": r.WidthRange.Min if same else min(r.WidthRange.Max, r.XRange.Max - x2),
+                                "height": r.HeightRange.Min if same else min(r.HeightRange.Max, r.YRange.Max - y2)}}
+            try:
+                for step, values in (("first", firsts), ("last", lasts)):
+                    cfg = dict(saved, **values)
+                    if rot_now:
+                        mode = rot.Mode[0] if step == "first" else rot.Mode[-1]
+                        degrees = getattr(rot.DegreeList, "Items", None) if rot.DegreeList is not None else None
+                        deg = None
+                        if mode == "ON":
+                            deg = (degrees[0] if step == "first" else degrees[-1]) if degrees else (-180 if step == "first" else 180)
+                        cfg["Extension"] = {"Rotate": {"Mode": mode, "Degree": deg}}
+                    await write(m.SetVideoSourceConfiguration({"Configuration": cfg}), "SetVideoSourceConfiguration")
+                    await ev.configuration_changed(vsc.token, "VideoSource")
+                    got = (await m.GetVideoSourceConfigurations({"ConfigurationToken": vsc.token}))[0]
+                    d = diff({k: plain(got).get(k) for k in VSC_FIELDS}, {k: cfg.get(k) for k in VSC_FIELDS})
+                    check(d is None, f"{vsc.token} after SetVideoSourceConfiguration ({step} values) differs at {d}")
+                    if rot_now:
+                        got_rot = plain(got).get("Extension", {}) or {}
+                        check((got_rot.get("Rotate") or {}).get("Mode") == cfg["Extension"]["Rotate"]["Mode"], f"{vsc.token}: Rotate not applied")
+            finally:
+                with contextlib.suppress(Pending):
+                    await write(m.SetVideoSourceConfiguration({"Configuration": saved}), "SetVideoSourceConfiguration")
+    # Rotation needing a reboot: not offered (the options carry no Rotate).
+
+
+@m2case("MEDIA2-2-3-4")
+async def set_all_video_encoder_configurations(ctx):
+    m = await media2(ctx)
+    vecs = await m.GetVideoEncoderConfigurations({})
+    check(vecs, "no video encoder configuration")
+    saved = [plain(v) for v in vecs]
+    notes = []
+    try:
+        async with Changes(ctx) as ev:
+            await ev.open("tns1:Media/ConfigurationChanged")
+            for vec, base in zip(vecs, saved):
+                for o in await m.GetVideoEncoderConfigurationOptions({"ConfigurationToken": vec.token}):
+                    gov = list(o.GovLengthRange or [])
+                    profs = list(o.ProfilesSupported or [])
+                    rates = list(o.FrameRatesSupported or [])
+                    for name, pick in (("TestName1", min), ("TestName2", max)):
+                        first = pick is min
+                        res = o.ResolutionsAvailable[0] if first else o.ResolutionsAvailable[-1]
+                        cfg = {"token": vec.token, "Name": name, "UseCount": vec.UseCount,
+                               "GovLength": pick(gov) if gov else None,
+                               "Profile": (profs[0] if first else profs[-1]) if vec.Profile is not None and profs else None,
+                               "Encoding": o.Encoding, "Resolution": {"Width": res.Width, "Height": res.Height},
+                               "RateControl": {"FrameRateLimit": pick(rates) if rates else (base.get("RateControl") or {}).get("FrameRateLimit"),
+                                               "BitrateLimit": o.BitrateRange.Min if first else o.BitrateRange.Max},
+                               "Multicast": base.get("Multicast"), "Quality": o.QualityRange.Min if first else o.QualityRange.Max}
+                        await write(m.SetVideoEncoderConfiguration({"Configuration": cfg}), "SetVideoEncoderConfiguration")
+                        await ev.configuration_changed(vec.token, "VideoEncoder")
+                        got = (await m.GetVideoEncoderConfigurations({"ConfigurationToken": vec.token}))[0]
+                        seen = (got.Name, got.Encoding, got.Resolution.Height, got.Resolution.Width, got.GovLength)
+                        want = (name, o.Encoding, res.Height, res.Width, cfg["GovLength"] if cfg["GovLength"] is not None else got.GovLength)
+                        check(seen == want, f"{vec.token} after SetVideoEncoderConfiguration {name}: (Name, Encoding, Height, Width, GovLength) {seen}, set {want}")
+                        notes.append(f"{vec.token} {o.Encoding} {res.Width}x{res.Height}")
+    finally:
+        for v in saved:
+            with contextlib.suppress(Pending):
+                await write(m.SetVideoEncoderConfiguration({"Configuration": v}), "SetVideoEncoderConfiguration")
+    ctx.note("; ".join(notes))
+
+
+def topic_expression(topic: str):
+    """A wsnt:TopicExpression element (wsnt:FilterType is xs:any to zeep)."""
+    from lxml import etree
+
+    te = etree.Element(f"{{{WSNT}}}TopicExpression", Dialect=CONCRETE_SET, nsmap={"wsnt": WSNT, "tns1": TNS1})
+    te.text = topic
+    return te
+
+
+@m2case("MEDIA2-8-1-1")
+async def modify_metadata_configurations(ctx):
+    m = await media2(ctx)
+    await metadata_supported(m)
+    metas = await m.GetMetadataConfigurations({})
+    check(metas, "GetMetadataConfigurations lists none")
+    services = await offered(ctx)
+    ptz, analytics = TPTZ in services, ANALYTICS in services
+    saved = [plain(c) for c in metas]
+    try:
+        async with Changes(ctx) as ev:
+            await ev.open("tns1:Media/ConfigurationChanged")
+            for meta, base in zip(metas, saved):
+                o = await m.GetMetadataConfigurationOptions({"ConfigurationToken": meta.token})
+                comp = list(getattr(o.Extension, "CompressionType", None) or []) if o.Extension is not None else []
+                f = o.PTZStatusFilterOptions
+                for step in (1, 2):
+                    cfg = {"token": meta.token, "Name": f"TestName{step}", "UseCount": meta.UseCount,
+                           "Multicast": base.get("Multicast"), "SessionTimeout": base.get("SessionTimeout")}
+                    if comp:
+                        cfg["CompressionType"] = comp[0] if step == 1 or len(comp) < 2 else comp[1]
+                    if ptz:
+                        if step == 1 and f is not None:
+                            pos = f.PanTiltPositionSupported is not None or f.ZoomPositionSupported is not None
+                            cfg["PTZStatus"] = {"Status": bool(f.PanTiltStatusSupported or f.ZoomStatusSupported),
+                                                "Position": bool(pos and (f.ZoomPositionSupported or f.PanTiltPositionSupported))}
+                        else:
+                            cfg["PTZStatus"] = {"Status": False, "Position": False}
+                    if step == 1:
+                        cfg["Events"] = {"Filter": {"_value_1": [topic_expression("tns1:Media/ConfigurationChanged")]}}
+                    if analytics:
+                        cfg["Analytics"] = step == 1
+                    await write(m.SetMetadataConfiguration({"Configuration": cfg}), "SetMetadataConfiguration")
+                    await ev.configuration_changed(meta.token, "Metadata")
+                    got = plain((await m.GetMetadataConfigurations({"ConfigurationToken": meta.token}))[0])
+                    check(got["token"] == meta.token and got["Name"] == cfg["Name"], f"{meta.token}: Name {got['Name']!r}, set {cfg['Name']!r}")
+                    if comp:
+                        check(got.get("CompressionType") == cfg["CompressionType"], f"{meta.token}: CompressionType {got.get('CompressionType')}")
+                    if ptz:
+                        d = diff(got.get("PTZStatus"), cfg["PTZStatus"])
+                        check(d is None, f"{meta.token}: PTZStatus differs at {d}")
+                    check((got.get("Events") is not None) == (step == 1), f"{meta.token}: Events {'missing' if step == 1 else 'still present'}")
+                    if analytics:
+                        check(bool(got.get("Analytics")) == cfg["Analytics"], f"{meta.token}: Analytics {got.get('Analytics')}")
+                    d = diff(got.get("Multicast"), cfg["Multicast"])
+                    check(d is None, f"{meta.token}: Multicast differs at {d}")
+    finally:
+        for c in saved:
+            with contextlib.suppress(Pending):
+                await write(m.SetMetadataConfiguration({"Configuration": c}), "SetMetadataConfiguration")
+
+
+# --- PTZ (MEDIA2-4-1-2) -----------------------------------------------------------------------
+
+
+SPACES = ("AbsolutePanTiltPositionSpace", "AbsoluteZoomPositionSpace", "RelativePanTiltTranslationSpace",
+          "RelativeZoomTranslationSpace", "ContinuousPanTiltVelocitySpace", "ContinuousZoomVelocitySpace")
+DEFAULTS = {"AbsolutePanTiltPositionSpace": "DefaultAbsolutePantTiltPositionSpace",
+            "AbsoluteZoomPositionSpace": "DefaultAbsoluteZoomPositionSpace",
+            "RelativePanTiltTranslationSpace": "DefaultRelativePanTiltTranslationSpace",
+            "RelativeZoomTranslationSpace": "DefaultRelativeZoomTranslationSpace",
+            "ContinuousPanTiltVelocitySpace": "DefaultContinuousPanTiltVelocitySpace",
+            "ContinuousZoomVelocitySpace": "DefaultContinuousZoomVelocitySpace"}
+PTZ_FIELDS = ("Name", "NodeToken", *DEFAULTS.values(), "DefaultPTZSpeed", "DefaultPTZTimeout")
+
+
+def other_than(items, current):
+    """The first item whose URI differs from `current` (if possible)."""
+    return next((i for i in items if i.URI != current), items[0])
+
+
+@m2case("MEDIA2-4-1-2", requires=(MEDIA2, TPTZ))
+async def dynamic_profile_for_ptz(ctx):
+    m = await media2(ctx)
+    cam = await ctx.camera()
+    ptz = await cam.create_ptz_service()
+    caps = await ptz.GetServiceCapabilities()
+    if not (caps is not None and caps.GetCompatibleConfigurations):
+        raise NotApplicable("PTZ capability GetCompatibleConfigurations is not true")
+    ps = [p for p in await profiles(m, "VideoSource", "PTZ") if "VideoSource" in confs(p)]
+    removed = {p.token: confs(p)["PTZ"].token for p in ps if "PTZ" in confs(p)}
+    saved = {c.token: plain(c) for c in await ptz.GetConfigurations() or []}
+    n = 0
+    try:
+        for token in removed:
+            await write(m.RemoveConfiguration({"ProfileToken": token, "Configuration": [{"Type": "PTZ"}]}), "RemoveConfiguration")
+        async with Changes(ctx) as ev:
+            await ev.open("tns1:Media/ProfileChanged", "tns1:Media/ConfigurationChanged")
+            for p in ps:
+                for pc in await ptz.GetCompatibleConfigurations({"ProfileToken": p.token}) or []:
+                    await write(m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "PTZ", "Token": pc.token}]}), "AddConfiguration")
+                    await ev.profile_changed(p.token)
+                    o = await ptz.GetConfigurationOptions({"ConfigurationToken": pc.token})
+                    sp = o.Spaces
+                    for s in SPACES:
+                        uris = [i.URI for i in getattr(sp, s, None) or []]
+                        check(len(uris) == len(set(uris)), f"{pc.token} options: {s} URIs repeated: {uris}")
+                    cfg = {"token": pc.token, "Name": f"TestName{n}", "UseCount": pc.UseCount, "NodeToken": pc.NodeToken,
+                           "DefaultPTZTimeout": o.PTZTimeout.Min}
+                    for s, field in DEFAULTS.items():
+                        items = getattr(sp, s, None) or []
+                        if items:
+                            cfg[field] = other_than(items, getattr(pc, field, None)).URI
+                    speed = {}
+                    cur = pc.DefaultPTZSpeed
+                    if sp.PanTiltSpeedSpace:
+                        it = other_than(sp.PanTiltSpeedSpace, getattr(getattr(cur, "PanTilt", None), "space", None))
+                        speed["PanTilt"] = {"x": it.XRange.Max, "y": it.XRange.Min, "space": it.URI}
+                    if sp.ZoomSpeedSpace:
+                        it = other_than(sp.ZoomSpeedSpace, getattr(getattr(cur, "Zoom", None), "space", None))
+                        speed["Zoom"] = {"x": it.XRange.Max, "space": it.URI}
+                    if speed:
+                        cfg["DefaultPTZSpeed"] = speed
+                    n += 1
+                    await ptz.SetConfiguration({"PTZConfiguration": cfg, "ForcePersistence": False})
+                    await ev.configuration_changed(pc.token, "PTZ")
+                    got = plain(await ptz.GetConfiguration({"PTZConfigurationToken": pc.token}))
+                    d = diff({k: got.get(k) for k in PTZ_FIELDS if k in cfg}, {k: cfg[k] for k in PTZ_FIELDS if k in cfg})
+                    check(d is None, f"{pc.token} after SetConfiguration differs at {d}")
+                    prof = await one_profile(m, p.token, "All")
+                    inprof = confs(prof).get("PTZ")
+                    check(inprof is not None and inprof.token == pc.token, f"profile {p.token}: PTZ is not {pc.token}")
+                    d = diff({k: plain(inprof).get(k) for k in PTZ_FIELDS if k in cfg}, {k: cfg[k] for k in PTZ_FIELDS if k in cfg})
+                    check(d is None, f"profile {p.token}: its PTZ configuration differs from the one set at {d}")
+                    await write(m.RemoveConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "PTZ"}]}), "RemoveConfiguration")
+                    await ev.profile_changed(p.token)
+                    prof = await one_profile(m, p.token, "PTZ")
+                    check("PTZ" not in confs(prof), f"profile {p.token}: PTZ still there after RemoveConfiguration")
+    finally:
+        for c in saved.values():
+            await ptz.SetConfiguration({"PTZConfiguration": c, "ForcePersistence": True})
+        for token, ptok in removed.items():
+            with contextlib.suppress(Pending):
+                await write(m.AddConfiguration({"ProfileToken": token, "Configuration": [{"Type": "PTZ", "Token": ptok}]}), "AddConfiguration")
+    ctx.note(f"{n} PTZ configuration(s) added, set and removed on {len(ps)} profile(s)")
