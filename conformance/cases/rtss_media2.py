@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 from zeep.helpers import serialize_object
 
 from conformance.cases import rtss, rtss_multicast
-from conformance.cases.media2 import MEDIA2, confs, media2, profiles, write
-from conformance.harness import Failed, Pending, case, check, udp_receive_drops
+from conformance.cases.media2 import MEDIA2, confs, m2case, media2, profiles, write
+from conformance.harness import Failed, Pending, check, udp_receive_drops
 from conformance.rtsp_client import RtspClient
 
 REQUIRES = (MEDIA2,)
@@ -278,22 +278,22 @@ async def unicast_case(ctx, protocol: str, transport: str) -> None:
         raise deferred
 
 
-@case("MEDIA2_RTSS-1-1-1")
+@m2case("MEDIA2_RTSS-1-1-1")
 async def h264_udp(ctx):
     await unicast_case(ctx, "RtspUnicast", "udp")
 
 
-@case("MEDIA2_RTSS-1-1-2")
+@m2case("MEDIA2_RTSS-1-1-2")
 async def h264_http(ctx):
     await unicast_case(ctx, "RtspOverHttp", "http")
 
 
-@case("MEDIA2_RTSS-1-1-3")
+@m2case("MEDIA2_RTSS-1-1-3")
 async def h264_tcp(ctx):
     await unicast_case(ctx, "RTSP", "tcp")
 
 
-@case("MEDIA2_RTSS-1-1-4")
+@m2case("MEDIA2_RTSS-1-1-4")
 async def set_synchronization_point(ctx):
     m = await media2(ctx)
     restore = Restore(m)
@@ -450,12 +450,12 @@ async def instances_case(ctx, encoding: str | None) -> None:
         await restore.undo()
 
 
-@case("MEDIA2_RTSS-1-1-23", disruptive=True)
+@m2case("MEDIA2_RTSS-1-1-23", disruptive=True)
 async def encoder_instances(ctx):
     await instances_case(ctx, None)
 
 
-@case("MEDIA2_RTSS-1-1-24", disruptive=True)
+@m2case("MEDIA2_RTSS-1-1-24", disruptive=True)
 async def encoder_instances_h264(ctx):
     await instances_case(ctx, "H264")
 
@@ -463,7 +463,7 @@ async def encoder_instances_h264(ctx):
 # --- multicast (MEDIA2_RTSS-1-2-1) ---------------------------------------------------------
 
 
-@case("MEDIA2_RTSS-1-2-1")
+@m2case("MEDIA2_RTSS-1-2-1")
 async def h264_multicast(ctx):
     pair, cam = await rtss_multicast.camera_pair(ctx)
 
