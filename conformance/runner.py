@@ -31,7 +31,7 @@ from conformance.harness import REGISTRY, Context, Failed, NotApplicable, Pendin
 from conformance.nvt import Nvt  # noqa: E402
 
 CASE_MODULES = ["device", "security", "media", "imaging", "ptz", "rtss", "events", "clients", "real_clients", "faults",
-                "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "rtss_media2"]
+                "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "rtss_media2", "deviceio"]
 USER = "admin"
 PASSWORD = "conformance-Pw1"
 

@@ -55,9 +55,10 @@ RULES = []
 # --- client -------------------------------------------------------------------------------
 
 
-async def media2(ctx, host: str | None = None, port: int | None = None):
-    """A zeep client of the Media2 service at the XAddr GetServices lists (GetCapabilities has
-    no Media2 entry), checking every reply against the schema. `host`/`port`: a camera other
+async def typed_service(ctx, namespace: str, wsdl: str, binding: str, host: str | None = None, port: int | None = None):
+    """A zeep client (onvif-zeep-async's ONVIFService, as Home Assistant builds it) of the
+    service GetServices lists under `namespace`, on the vendored WSDL `wsdl` (relative to
+    wsdl/), checking every reply against that WSDL's schema. `host`/`port`: a camera other
     than the runner's (one in a network namespace); the caller then closes `svc.cam` and the
     service itself (on its own event loop), else the context does."""
     from onvif import ONVIFCamera, ONVIFService
@@ -68,21 +69,27 @@ async def media2(ctx, host: str | None = None, port: int | None = None):
         cam = ONVIFCamera(host, port, ctx.user, ctx.password, no_cache=True, adjust_time=True)
         await cam.update_xaddrs()
     dm = await cam.create_devicemgmt_service()
-    xaddr = next((s.XAddr for s in await dm.GetServices({"IncludeCapability": False}) if s.Namespace == MEDIA2), None)
-    check(xaddr, "GetServices lists no Media2 service")
-    svc = ONVIFService(xaddr, ctx.user, ctx.password, str(WSDL_DIR / WSDL), no_cache=True, dt_diff=cam.dt_diff,
-                       binding_name=f"{{{MEDIA2}}}Media2Binding")
+    xaddr = next((s.XAddr for s in await dm.GetServices({"IncludeCapability": False}) if s.Namespace == namespace), None)
+    check(xaddr, f"GetServices lists no {namespace} service")
+    svc = ONVIFService(xaddr, ctx.user, ctx.password, str(WSDL_DIR / wsdl), no_cache=True, dt_diff=cam.dt_diff,
+                       binding_name=f"{{{namespace}}}{binding}")
     await svc.setup()
     counter = ctx.__dict__.setdefault("schema_checked", {})
-    svc.zeep_client.plugins.append(zeep_plugin(WSDL, counter))
+    svc.zeep_client.plugins.append(zeep_plugin(wsdl, counter))
     svc.cam = cam
     if host is None:
         ctx.cameras.append(svc)
     return svc
 
 
+async def media2(ctx, host: str | None = None, port: int | None = None):
+    """The Media2 service (GetCapabilities has no Media2 entry: GetServices' XAddr)."""
+    return await typed_service(ctx, MEDIA2, WSDL, "Media2Binding", host, port)
+
+
 def m2case(id: str, title: str = "", **kw):
-    """Registers a Media2 case; its result notes how many replies were schema-checked."""
+    """Registers a case of a typed_service client; its result notes how many replies were
+    schema-checked."""
 
     def wrap(fn):
         async def run(ctx):
@@ -91,7 +98,7 @@ def m2case(id: str, title: str = "", **kw):
             finally:
                 n = ctx.__dict__.get("schema_checked", {}).get("valid", 0)
                 if n:
-                    ctx.note(f"{n} Media2 replies valid against the schema")
+                    ctx.note(f"{n} replies valid against the schema")
 
         run.__name__ = fn.__name__
         run.__module__ = fn.__module__
