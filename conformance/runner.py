@@ -27,8 +27,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from conformance import applicability  # noqa: E402
-from conformance.harness import REGISTRY, Context, Failed, NotApplicable, Pending  # noqa: E402
+from conformance.harness import REGISTRY, Context, Failed, NotApplicable  # noqa: E402
 from conformance.nvt import Nvt  # noqa: E402
+from conformance.harness import Pending  # noqa: E402
 
 CASE_MODULES = ["device", "security", "media", "imaging", "ptz", "rtss", "events", "clients", "real_clients", "faults",
                 "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "rtss_media2", "deviceio"]
