@@ -32,7 +32,7 @@ from conformance.nvt import Nvt  # noqa: E402
 from conformance.harness import Pending  # noqa: E402
 
 CASE_MODULES = ["device", "security", "media", "imaging", "ptz", "rtss", "events", "clients", "real_clients", "faults",
-                "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "media2_osd", "rtss_media2", "deviceio"]
+                "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "media2_osd", "rtss_media2", "rtss_media2_metadata", "deviceio"]
 USER = "admin"
 PASSWORD = "conformance-Pw1"
 
