@@ -218,7 +218,9 @@ async def describe_checks(ctx, uri: str, media: str = "video", encoding: str = "
     """The DESCRIBE steps: anonymous first (HelperRTSPAuthenticationCheck: 401 with a Digest
     challenge), then with Digest: the media with its rtpmap and not sendonly, IPv4 addresses.
     Returns the SDP."""
-    c = RtspClient(uri, ctx.user, ctx.password)
+    # An RtspOverHttp URI (http://, the web service's port) is asked through the HTTP tunnel.
+    tunnel = uri.startswith("http://")
+    c = RtspClient(uri.replace("http://", "rtsp://", 1) if tunnel else uri, ctx.user, ctx.password, tunnel=tunnel)
     await c.connect()
     try:
         anon = await c.request("DESCRIBE", headers={"Accept": "application/sdp"}, auth=False)
