@@ -44,6 +44,12 @@ class NotApplicable(Exception):
     """The case's precondition does not hold for this device (reason given)."""
 
 
+class Pending(Exception):
+    """A step needs an operation the device does not serve yet (it answered
+    ter:ActionNotSupported, the spec's answer for an operation not implemented): the case is
+    PENDING with that reason and what its earlier steps measured, not failed."""
+
+
 def check_gst_decoded(rc: int, out: str, err: str) -> None:
     """Checks a `gst-launch-1.0 ... ! identity eos-after=N ! fakesink` run (without `-q`):
     it reached EOS, so N frames were decoded, and printed no error but rtspsrc 1.22's own

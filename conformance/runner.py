@@ -29,9 +29,10 @@ sys.path.insert(0, str(HERE.parent))
 from conformance import applicability, profile_t  # noqa: E402
 from conformance.harness import REGISTRY, Context, Failed, NotApplicable  # noqa: E402
 from conformance.nvt import Nvt  # noqa: E402
+from conformance.harness import Pending  # noqa: E402
 
 CASE_MODULES = ["device", "security", "media", "imaging", "ptz", "rtss", "events", "clients", "real_clients", "faults",
-                "multicast", "ha_flow", "rtss_multicast", "discovery", "media2_ptz"]
+                "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "media2_osd", "rtss_media2", "rtss_media2_metadata", "deviceio", "media2_ptz"]
 USER = "admin"
 PASSWORD = "conformance-Pw1"
 
@@ -57,6 +58,8 @@ async def run_case(c, nvt: Nvt, work: Path) -> tuple[str, str, float]:
         status, detail = "FAIL", str(e)
     except NotApplicable as e:
         status, detail = "N/A", str(e)
+    except Pending as e:
+        status, detail = "PENDING", "; ".join([str(e), *ctx.notes])
     except Exception as e:  # a client error or crash is a failure of the case, with its cause
         status = "FAIL"
         detail = f"{type(e).__name__}: {e}".strip()
