@@ -7,10 +7,7 @@
 //! vendor's, its minimum opaque and its maximum fully transparent; nvt's is
 //! 0..=[`MAX_TRANSPARENT`].
 
-use super::{Colour, ColourSpace};
-
-/// Transparent's largest value (invisible); GetOSDOptions offers 0..=this.
-pub const MAX_TRANSPARENT: u32 = 100;
+use super::style::{Colour, ColourSpace, MAX_TRANSPARENT};
 
 /// The colour as ARGB8888 (A in the top byte), its opacity from Transparent.
 pub fn argb(c: &Colour) -> u32 {

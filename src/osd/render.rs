@@ -18,9 +18,10 @@
 
 use crate::sdk::{BitmapError, OsdBitmap, OsdInfo};
 
+use super::clock::LocalTime;
 use super::colour::{argb, quantise_alpha};
 use super::font::{GLYPH, glyph};
-use super::{DEFAULT_FONT_SIZE, LocalTime, MAX_TEXT_CHARS, Position, TextStyle};
+use super::style::{DEFAULT_FONT_SIZE, MAX_TEXT_CHARS, Position, TextStyle};
 
 /// Largest whole scale of the 8-pixel font (FontSize 64).
 const MAX_SCALE: u32 = 8;
@@ -204,7 +205,7 @@ fn place(position: Position, (ww, wh): (u64, u64), (w, h): (u64, u64)) -> (u64, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::osd::{Colour, ColourSpace, Content};
+    use crate::osd::style::{Colour, ColourSpace, Content};
 
     const SIM: OsdInfo = OsdInfo {
         max_regions: 8,
