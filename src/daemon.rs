@@ -165,8 +165,20 @@ async fn run_once(
         streams: &streams,
         gate: &gate,
     };
-    let (http, http_port) =
-        start_http(config, http_port, &run, rtsp_port, reboot.clone(), media).await?;
+    // RTSP over HTTP on the web port too (Media 2's RtspOverHttp URI names it).
+    let tunnel = rtsp.as_ref().map(|r| {
+        let door: crate::http::server::TunnelDoor = Arc::new(r.door());
+        door
+    });
+    let (http, http_port) = start_http(
+        config,
+        http_port,
+        &run,
+        (rtsp_port, tunnel),
+        reboot.clone(),
+        media,
+    )
+    .await?;
     ports.http.get_or_insert(http_port);
     let discovery = start_discovery(config, &store, id, http_port, scopes_changed).await;
 
@@ -280,7 +292,7 @@ async fn start_http(
     config: &Config,
     http_port: u16,
     run: &Run<'_>,
-    rtsp_port: u16,
+    (rtsp_port, tunnel): (u16, Option<crate::http::server::TunnelDoor>),
     reboot: Arc<tokio::sync::Notify>,
     media: crate::onvif::media::Media,
 ) -> anyhow::Result<(crate::http::server::HttpServer, u16)> {
@@ -329,8 +341,15 @@ async fn start_http(
         Some(media.registration()),
         Some(Imaging::new(camera.clone(), core.clone()).registration()),
         Some(
-            crate::onvif::media2::Media2::new(core.clone(), rtsp_port, ptz.is_some())
-                .registration(),
+            crate::onvif::media2::Media2::new(
+                core.clone(),
+                crate::onvif::media2::Ports {
+                    rtsp: rtsp_port,
+                    http: local.port(),
+                },
+                ptz.is_some(),
+            )
+            .registration(),
         ),
         ptz.map(|p| p.registration()),
         Some(crate::onvif::events::Events::new(broker.clone(), store.clone()).registration()),
@@ -351,10 +370,11 @@ async fn start_http(
         Endpoint::new(gate.clone()).route(DEVICE_PATH, device::Service(device)),
         Endpoint::register,
     );
-    let router = Arc::new(crate::web::install(
-        Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots)),
-        web,
-    ));
+    let mut router = Router::new(endpoint).handler(SNAPSHOT_PREFIX, Arc::new(snapshots));
+    if let Some(door) = tunnel {
+        router = router.tunnel(door);
+    }
+    let router = Arc::new(crate::web::install(router, web));
     tracing::info!(addr = %local, "ONVIF device service at http://{local}/onvif/device_service");
     tracing::info!(addr = %local, "camera page at http://{local}/, live HLS at http://{local}/hls/index.m3u8");
     let mut policy = crate::soap::limits::http_slot_policy();

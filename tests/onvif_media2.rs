@@ -522,11 +522,7 @@ fn every_stream_uri_plays_and_the_snapshot_is_a_jpeg() {
         "<trt:GetStreamUri><trt:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></trt:StreamSetup><trt:ProfileToken>main</trt:ProfileToken></trt:GetStreamUri>",
     );
     let m1_uri = text(m1.child(TRT, "MediaUri").unwrap(), TT, "Uri").to_owned();
-    for (protocol, transport) in [
-        ("RtspUnicast", "udp"),
-        ("RTSP", "tcp"),
-        ("RtspOverHttp", "http"),
-    ] {
+    for (protocol, transport) in [("RtspUnicast", "udp"), ("RTSP", "tcp")] {
         let uri = stream_uri(port, protocol, "main");
         assert_eq!(uri, m1_uri, "{protocol}");
         assert_eq!(
@@ -535,6 +531,22 @@ fn every_stream_uri_plays_and_the_snapshot_is_a_jpeg() {
             "{protocol} over {transport}"
         );
     }
+    // RtspOverHttp: "a URI that uses the same port as the web service" (Media2 spec,
+    // GetStreamUri). The web server hands the tunnel's halves to the RTSP server; ffmpeg
+    // tunnels to that port when told to (`-rtsp_transport http` on an rtsp:// URL).
+    let over_http = stream_uri(port, "RtspOverHttp", "main");
+    assert_eq!(over_http, format!("http://127.0.0.1:{port}/main"));
+    assert_eq!(
+        ffprobe(&over_http.replacen("http://", "rtsp://", 1), "http").as_deref(),
+        Ok("h264,Main,1280,720"),
+        "RtspOverHttp through the web port"
+    );
+    // The RTSP port's tunnel (what Media 1's URI offers) is still there.
+    assert_eq!(
+        ffprobe(&m1_uri, "http").as_deref(),
+        Ok("h264,Main,1280,720"),
+        "the tunnel on the RTSP port"
+    );
     // RtspMulticast: the stream's multicast URL, whose DESCRIBE names the encoder
     // configuration's group (receiving it needs a multicast route, which a test host may
     // lack: tests/onvif_media.rs plays multicast in two network namespaces).

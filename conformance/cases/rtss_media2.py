@@ -183,7 +183,7 @@ async def get_stream_uri(ctx, m, protocol: str, token: str, web_port: int) -> st
     if protocol == "RtspOverHttp":
         check(u.scheme == "http" and (u.port or 80) == web_port,
               f"GetStreamUri RtspOverHttp: {uri}; the spec (HelperGetStreamUri) needs the web service's scheme and port "
-              f"(http, {web_port}): nvt serves the HTTP tunnel on its RTSP port (docs/media2.md, Deviations)")
+              f"(http, {web_port})")
     else:
         check(u.scheme == "rtsp", f"GetStreamUri {protocol}: scheme of {uri} is not rtsp")
     return uri

@@ -3,3 +3,4 @@
 
 pub(crate) mod auth;
 pub mod server;
+pub(crate) mod tunnel;

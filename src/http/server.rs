@@ -16,7 +16,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::conn_slots::{SlotGuard, SlotPolicy, SlotTable};
 
@@ -40,14 +40,29 @@ pub(crate) trait HttpHandler: Send + Sync {
 pub struct Router {
     pub(crate) soap: Endpoint,
     handlers: Vec<(String, Arc<dyn HttpHandler>)>,
+    /// Where a connection opening an RTSP-over-HTTP tunnel half goes (`http::tunnel`): the
+    /// RTSP server's door for connections accepted elsewhere. None: no tunnel on this port.
+    tunnel: Option<TunnelDoor>,
 }
+
+/// Takes a connection whose first bytes (not read yet) open an RTSP-over-HTTP tunnel half;
+/// false if it could not (the RTSP server is gone or its queue is full): the connection is
+/// then closed.
+pub(crate) type TunnelDoor = Arc<dyn Fn(TcpStream, SocketAddr) -> bool + Send + Sync>;
 
 impl Router {
     pub fn new(soap: Endpoint) -> Self {
         Router {
             soap,
             handlers: Vec::new(),
+            tunnel: None,
         }
+    }
+
+    /// Hands RTSP-over-HTTP tunnel halves arriving on this port to `door`.
+    pub(crate) fn tunnel(mut self, door: TunnelDoor) -> Self {
+        self.tunnel = Some(door);
+        self
     }
 
     /// Serves `handler` for every path starting with `prefix` (the longest prefix wins).
@@ -138,6 +153,35 @@ async fn serve_until(
     conns.shutdown().await;
 }
 
+/// Whether the connection's first request opens an RTSP-over-HTTP tunnel half
+/// (`http::tunnel::sniff`), looked at with `peek` so that nothing is consumed. Waits for the
+/// head at most as long as hyper would (`HTTP_HEADER_TIMEOUT`); a head that does not come is
+/// hyper's to time out.
+async fn opens_tunnel(stream: &TcpStream) -> bool {
+    use super::tunnel::{MAX_HEAD, Sniff, sniff};
+    let deadline = tokio::time::Instant::now() + HTTP_HEADER_TIMEOUT;
+    let mut buf = [0u8; MAX_HEAD];
+    let mut wait = std::time::Duration::from_millis(2);
+    loop {
+        let n = match tokio::time::timeout_at(deadline, stream.peek(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return false,
+        };
+        match sniff(&buf[..n]) {
+            Sniff::Tunnel => return true,
+            Sniff::Http => return false,
+            // peek answers at once with what has arrived: give the rest of the head a moment
+            // (heads come in one segment from every client seen; this is the rare case). The
+            // wait doubles up to 250 ms, so a client trickling its head (slowloris) costs a
+            // few peeks a second, not a busy loop.
+            Sniff::More => {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_millis(250));
+            }
+        }
+    }
+}
+
 /// Answers a connection that got no slot.
 async fn refuse(mut stream: tokio::net::TcpStream) {
     const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\
@@ -151,12 +195,18 @@ Retry-After: 5\r\nConnection: close\r\nContent-Length: 29\r\n\r\ntoo many connec
 
 /// Serves one admitted connection until it ends, or until its first-request deadline if it
 /// has completed no request head by then.
-async fn connection(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    router: Arc<Router>,
-    slot: SlotGuard,
-) {
+async fn connection(stream: TcpStream, peer: SocketAddr, router: Arc<Router>, slot: SlotGuard) {
+    if let Some(door) = &router.tunnel {
+        if opens_tunnel(&stream).await {
+            // The RTSP server admits it by its own connection limits; this port's slot is
+            // given back.
+            drop(slot);
+            if !door(stream, peer) {
+                tracing::debug!(%peer, "RTSP tunnel half refused: the RTSP server is not taking it");
+            }
+            return;
+        }
+    }
     let deadline = slot.unproven_deadline();
     let slot = Arc::new(std::sync::Mutex::new(slot));
     let seen = slot.clone();

@@ -49,11 +49,21 @@ use stream::{Protocol, Refused};
 /// Path of the Media2 (ver20) service.
 pub(crate) const PATH: &str = "/onvif/media2_service";
 
+/// The ports Media 2's URIs name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ports {
+    pub(crate) rtsp: u16,
+    pub(crate) http: u16,
+}
+
 /// The Media2 service over the camera core's settings and facts.
 pub(crate) struct Media2 {
     core: Arc<Core>,
     /// The RTSP port stream URIs name.
     rtsp_port: u16,
+    /// The web service's port, which RtspOverHttp URIs name (the web server passes tunnel
+    /// halves to the RTSP server).
+    http_port: u16,
     /// The PTZ service is registered (a video source has a head): profiles can hold PTZ.
     ptz: bool,
 }
@@ -115,10 +125,11 @@ fn asked<'r>(
 impl Media2 {
     /// `ptz`: whether the PTZ service is registered (ConfigurationsSupported names PTZ then).
     /// `core` must have the camera attached (`Core::with_hardware`).
-    pub(crate) fn new(core: Arc<Core>, rtsp_port: u16, ptz: bool) -> Self {
+    pub(crate) fn new(core: Arc<Core>, ports: Ports, ptz: bool) -> Self {
         Media2 {
             core,
-            rtsp_port,
+            rtsp_port: ports.rtsp,
+            http_port: ports.http,
             ptz,
         }
     }
@@ -524,6 +535,7 @@ impl media2::Media2Service for Media2 {
             Protocol::RtspMulticast => {
                 uri::multicast(&ctx.host, self.rtsp_port, &req.profile_token)
             }
+            Protocol::RtspOverHttp => uri::over_http(&ctx.host, self.http_port, &req.profile_token),
             _ => uri::stream(&ctx.host, self.rtsp_port, &req.profile_token),
         };
         // Only a long host name in the Host header gets here, or a long token with an IPv6

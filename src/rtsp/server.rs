@@ -164,7 +164,12 @@ pub struct RtspServer {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    adopt: mpsc::Sender<(TcpStream, SocketAddr)>,
 }
+
+/// How many connections accepted elsewhere may wait for the accept loop (a burst of tunnel
+/// halves from the web port; each is admitted by this server's slots like its own).
+const ADOPT_QUEUE: usize = 64;
 
 impl RtspServer {
     /// Binds the RTSP listener and the UDP pair and starts serving the registry's streams.
@@ -204,8 +209,9 @@ impl RtspServer {
             multicast_total: AtomicU64::new(0),
         });
         let (tx, rx) = watch::channel(false);
+        let (adopt, adopted) = mpsc::channel(ADOPT_QUEUE);
         let tasks = vec![
-            tokio::spawn(accept_loop(shared.clone(), listener, rx.clone())),
+            tokio::spawn(accept_loop(shared.clone(), listener, adopted, rx.clone())),
             tokio::spawn(rtcp_loop(shared.clone(), rx.clone())),
             tokio::spawn(reaper(shared.clone(), rx)),
         ];
@@ -215,7 +221,18 @@ impl RtspServer {
             shared,
             shutdown: tx,
             tasks,
+            adopt,
         })
+    }
+
+    /// A door for connections another server accepted and this one serves: the RTSP-over-HTTP
+    /// tunnel halves the web server receives on its port (Media2 GetStreamUri, RtspOverHttp:
+    /// the web service's port). The connection's bytes must be unread; it is admitted by this
+    /// server's connection slots as if accepted here. Returns false (and drops the
+    /// connection) when the server has stopped or its queue is full.
+    pub(crate) fn door(&self) -> impl Fn(TcpStream, SocketAddr) -> bool + Send + Sync + 'static {
+        let tx = self.adopt.clone();
+        move |stream, peer| tx.try_send((stream, peer)).is_ok()
     }
 
     /// The bound RTSP address (useful with port 0).
@@ -310,10 +327,12 @@ async fn bind_udp_pair(ip: IpAddr, port: u16) -> io::Result<(UdpSocket, UdpSocke
 async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
+    mut adopted: mpsc::Receiver<(TcpStream, SocketAddr)>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         let (stream, peer) = tokio::select! {
+            Some(handed) = adopted.recv() => handed,
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {

@@ -31,6 +31,20 @@ pub(crate) fn stream(host_header: &str, rtsp_port: u16, profile: &str) -> String
     format!("rtsp://{host}:{rtsp_port}/{profile}")
 }
 
+/// `http://<host the client addressed>:<web service port>/<profile token>`: Media 2's
+/// RtspOverHttp URI. "On a request for transport protocol RtspOverHttp a device shall return
+/// a URI that uses the same port as the web service" (Media2 spec, GetStreamUri): the web
+/// server hands a tunnel half arriving there to the RTSP server (`http::tunnel`). Clients
+/// speak RTSP to the same host and port through the tunnel (`rtsp://` in their requests,
+/// as ffmpeg's `-rtsp_transport http` does).
+pub(crate) fn over_http(host_header: &str, http_port: u16, profile: &str) -> String {
+    let host = match host_only(host_header) {
+        "" => "127.0.0.1",
+        h => h,
+    };
+    format!("http://{host}:{http_port}/{profile}")
+}
+
 /// The stream's multicast URL, `rtsp://<host>:<RTSP port>/<profile token>/multicast`: its
 /// DESCRIBE names the encoder configuration's group, port and TTL, so a receiver joins the
 /// group from the SDP alone (docs/rtsp.md).
