@@ -549,6 +549,20 @@ fn presets_home_and_configuration_persist_across_a_restart() {
         "Sender",
         &["InvalidArgVal", "NoConfig"],
     );
+    // The default pan/tilt spaces where the node offers two (MEDIA2-4-1-2 picks the
+    // non-generic ones): degrees for absolute moves, the FOV for relative ones; a space the
+    // node does not offer for that use is refused.
+    let spaces = config.replace(
+        "<tt:DefaultPTZTimeout>",
+        "<tt:DefaultAbsolutePantTiltPositionSpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/SphericalPositionSpaceDegrees</tt:DefaultAbsolutePantTiltPositionSpace><tt:DefaultRelativePanTiltTranslationSpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationSpaceFov</tt:DefaultRelativePanTiltTranslationSpace><tt:DefaultPTZTimeout>",
+    );
+    fault(
+        port,
+        &spaces.replace("TranslationSpaceFov", "PositionGenericSpace"),
+        "Sender",
+        &["InvalidArgVal", "ConfigModify"],
+    );
+    ok(port, &spaces);
     stop(nvt);
 
     // After a restart: the preset, the home and the configuration are as set.
@@ -562,9 +576,18 @@ fn presets_home_and_configuration_persist_across_a_restart() {
     );
     assert!(
         c.contains("<tt:Name>Dome</tt:Name>")
-            && c.contains("<tt:DefaultPTZTimeout>PT2.5S</tt:DefaultPTZTimeout>"),
+            && c.contains("<tt:DefaultPTZTimeout>PT2.5S</tt:DefaultPTZTimeout>")
+            && c.contains("<tt:DefaultAbsolutePantTiltPositionSpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/SphericalPositionSpaceDegrees<")
+            && c.contains("<tt:DefaultRelativePanTiltTranslationSpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationSpaceFov<"),
         "{c}"
     );
+    // A move naming no space is now in degrees: 42.5 degrees of the +-170 pan is 0.25.
+    ok(
+        port,
+        "<tptz:AbsoluteMove><tptz:ProfileToken>main</tptz:ProfileToken><tptz:Position><tt:PanTilt x=\"42.5\" y=\"0\"/></tptz:Position></tptz:AbsoluteMove>",
+    );
+    let (s, _) = wait_idle(port);
+    assert!(close(s.pan, 0.25) && close(s.tilt, 0.0), "{s:?}");
     ok(
         port,
         "<tptz:GotoHomePosition><tptz:ProfileToken>main</tptz:ProfileToken></tptz:GotoHomePosition>",

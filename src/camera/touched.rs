@@ -105,6 +105,7 @@ mod tests {
             node: "ptz_node_0".into(),
             default_timeout_ms: 5000,
             default_speed: PtzSpeed::default(),
+            spaces: Default::default(),
         });
         s.ptz_nodes.push(PtzNode {
             token: "ptz_node_0".into(),

@@ -280,7 +280,27 @@ impl PtzService for Ptz {
             self.config(&s, &r.token)?
         };
         let fixed = config::configuration(&c, &head, 0);
-        fixed_parts_unchanged(&r, &fixed).map_err(config_modify)?;
+        // The two pan/tilt uses the node offers two spaces for are the client's to choose
+        // (MEDIA2-4-1-2 picks one other than the current); the rest is fixed.
+        let offered = spaces::supported(&head, true);
+        let absolute_degrees = config::default_choice(
+            "DefaultAbsolutePantTiltPositionSpace",
+            r.default_absolute_pant_tilt_position_space.as_deref(),
+            &offered.absolute_pan_tilt_position_space,
+            spaces::POSITION_PAN_TILT_DEGREES,
+        )
+        .map_err(config_modify)?;
+        let relative_fov = config::default_choice(
+            "DefaultRelativePanTiltTranslationSpace",
+            r.default_relative_pan_tilt_translation_space.as_deref(),
+            &offered.relative_pan_tilt_translation_space,
+            spaces::TRANSLATION_FOV,
+        )
+        .map_err(config_modify)?;
+        let mut rest = r.clone();
+        rest.default_absolute_pant_tilt_position_space = None;
+        rest.default_relative_pan_tilt_translation_space = None;
+        fixed_parts_unchanged(&rest, &fixed).map_err(config_modify)?;
         let default_timeout_ms = match r.default_ptz_timeout.as_deref() {
             None => None,
             Some(t) => Some(
@@ -300,6 +320,8 @@ impl PtzService for Ptz {
             name: r.name.clone(),
             default_timeout_ms,
             default_speed,
+            absolute_degrees,
+            relative_fov,
         }))
         .await
         .map_err(|f| match f.subcodes.as_slice() {

@@ -254,6 +254,29 @@ pub struct PtzConfig {
     pub(crate) default_timeout_ms: u32,
     /// Speed of a move without Speed (ONVIF DefaultPTZSpeed).
     pub(crate) default_speed: PtzSpeed,
+    /// The space of a move's pan/tilt that names none, where the node offers two
+    /// (DefaultAbsolutePantTiltPositionSpace, DefaultRelativePanTiltTranslationSpace); every
+    /// other use has one space. Absent from the file: the generic spaces.
+    #[serde(default, skip_serializing_if = "PtzDefaultSpaces::is_generic")]
+    pub(crate) spaces: PtzDefaultSpaces,
+}
+
+/// The default pan/tilt spaces of a PTZ configuration (SetConfiguration sets them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtzDefaultSpaces {
+    /// Absolute moves: the spherical position space in degrees instead of the generic one.
+    #[serde(default)]
+    pub(crate) absolute_degrees: bool,
+    /// Relative moves: TranslationSpaceFov instead of the generic translation space.
+    #[serde(default)]
+    pub(crate) relative_fov: bool,
+}
+
+impl PtzDefaultSpaces {
+    fn is_generic(&self) -> bool {
+        *self == PtzDefaultSpaces::default()
+    }
 }
 
 /// Speeds per axis group, in permille of the head's top speed (0..=1000).
@@ -570,6 +593,7 @@ mod tests {
             node: "ptz_node_0".into(),
             default_timeout_ms: DEFAULT_PTZ_TIMEOUT_MS,
             default_speed: PtzSpeed::default(),
+            spaces: Default::default(),
         });
         s.media.profiles[0].ptz = Some("ptz_0".into());
         let at = |pan| PtzPosition {

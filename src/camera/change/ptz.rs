@@ -44,6 +44,10 @@ pub enum PtzChange {
         name: String,
         default_timeout_ms: Option<u64>,
         default_speed: SpeedRequest,
+        /// DefaultAbsolutePantTiltPositionSpace: degrees (true) or generic; None: unchanged.
+        absolute_degrees: Option<bool>,
+        /// DefaultRelativePanTiltTranslationSpace: FOV (true) or generic; None: unchanged.
+        relative_fov: Option<bool>,
     },
 }
 
@@ -114,6 +118,8 @@ pub(crate) fn ptz(
             name,
             default_timeout_ms,
             default_speed,
+            absolute_degrees,
+            relative_fov,
             ..
         } => {
             check_name(&name)?;
@@ -144,6 +150,14 @@ pub(crate) fn ptz(
             }
             if let Some(v) = default_speed.zoom {
                 c.default_speed.zoom = permille("Zoom", v)?;
+            }
+            // Which spaces the node offers is the service's to check (they are ONVIF's URIs,
+            // not the hardware's); the choice is stored.
+            if let Some(d) = absolute_degrees {
+                c.spaces.absolute_degrees = d;
+            }
+            if let Some(f) = relative_fov {
+                c.spaces.relative_fov = f;
             }
             Ok(None)
         }
@@ -244,6 +258,7 @@ pub(crate) fn ptz_defaults(facts: Facts<'_>, next: &mut Settings) {
             node,
             default_timeout_ms: DEFAULT_PTZ_TIMEOUT_MS,
             default_speed: PtzSpeed::default(),
+            spaces: Default::default(),
         });
         let shows_vi: Vec<String> = (next.media.video_sources.iter())
             .filter(|v| v.source == vi)

@@ -186,6 +186,7 @@ fn hardware_defaults_create_the_configuration_once() {
                 pan_tilt: 1000,
                 zoom: 1000,
             },
+            spaces: Default::default(),
         }]
     );
     assert_eq!(
@@ -508,6 +509,8 @@ fn ptz_changes_name_what_is_missing() {
                 name: "x".into(),
                 default_timeout_ms: None,
                 default_speed: SpeedRequest::default(),
+                absolute_degrees: None,
+                relative_fov: None,
             },
         ]
     };
@@ -539,6 +542,8 @@ fn set_configuration() {
             name: name.into(),
             default_timeout_ms: ms,
             default_speed: SpeedRequest { pan_tilt, zoom },
+            absolute_degrees: None,
+            relative_fov: None,
         })
     };
     hw.apply(&mut s, configure("Dome", Some(120_000), Some(0.5), None))

@@ -57,11 +57,17 @@ pub(crate) fn configuration(c: &PtzConfig, head: &PtzInfo, use_count: i32) -> tt
         name: c.name.clone(),
         use_count,
         node_token: c.node.clone(),
-        default_absolute_pant_tilt_position_space: first_2d(&s.absolute_pan_tilt_position_space),
+        default_absolute_pant_tilt_position_space: if c.spaces.absolute_degrees {
+            Some(spaces::POSITION_PAN_TILT_DEGREES.into())
+        } else {
+            first_2d(&s.absolute_pan_tilt_position_space)
+        },
         default_absolute_zoom_position_space: first_1d(&s.absolute_zoom_position_space),
-        default_relative_pan_tilt_translation_space: first_2d(
-            &s.relative_pan_tilt_translation_space,
-        ),
+        default_relative_pan_tilt_translation_space: if c.spaces.relative_fov {
+            Some(spaces::TRANSLATION_FOV.into())
+        } else {
+            first_2d(&s.relative_pan_tilt_translation_space)
+        },
         default_relative_zoom_translation_space: first_1d(&s.relative_zoom_translation_space),
         default_continuous_pan_tilt_velocity_space: first_2d(&s.continuous_pan_tilt_velocity_space),
         default_continuous_zoom_velocity_space: first_1d(&s.continuous_zoom_velocity_space),
@@ -182,5 +188,28 @@ mod tests {
             (o.ptz_timeout.min.as_str(), o.ptz_timeout.max.as_str()),
             ("PT0.1S", "PT120S")
         );
+    }
+}
+
+/// A SetConfiguration's default space for a pan/tilt use the node offers two spaces for:
+/// `Some(true)` the alternative (`alt`), `Some(false)` the generic space (listed first),
+/// None: the request names none (unchanged). A space the node does not offer for that use is
+/// refused.
+pub(crate) fn default_choice(
+    what: &str,
+    asked: Option<&str>,
+    offered: &[tt::Space2DDescription],
+    alt: &str,
+) -> Result<Option<bool>, String> {
+    let Some(a) = asked.map(str::trim) else {
+        return Ok(None);
+    };
+    match offered.iter().position(|sp| sp.uri == a) {
+        Some(_) if a == alt => Ok(Some(true)),
+        Some(0) => Ok(Some(false)),
+        _ => Err(format!(
+            "{what} {a:?}: the node offers {:?}",
+            offered.iter().map(|sp| sp.uri.as_str()).collect::<Vec<_>>()
+        )),
     }
 }

@@ -136,7 +136,11 @@ pub(crate) fn absolute(
     let mut axes = Axes::default();
     if let Some(pt) = &position.pan_tilt {
         let has = head.axes.pan_tilt && head.absolute;
-        let uri = pt.space.as_deref();
+        // No space named: the configuration's default (s.5.4: DefaultAbsolutePantTiltPositionSpace).
+        let uri = pt.space.as_deref().or(c
+            .spaces
+            .absolute_degrees
+            .then_some(spaces::POSITION_PAN_TILT_DEGREES));
         (to.pan, to.tilt) = if has && uri.map(str::trim) == Some(spaces::POSITION_PAN_TILT_DEGREES)
         {
             spaces::pan_tilt_degrees(head, pt.x, pt.y).map_err(invalid)?
@@ -189,7 +193,9 @@ pub(crate) fn relative(
     let mut axes = Axes::default();
     if let Some(pt) = &translation.pan_tilt {
         let has = head.axes.pan_tilt && head.relative;
-        let uri = pt.space.as_deref();
+        // No space named: the configuration's default (DefaultRelativePanTiltTranslationSpace).
+        let uri =
+            (pt.space.as_deref()).or(c.spaces.relative_fov.then_some(spaces::TRANSLATION_FOV));
         (by.pan, by.tilt) = if has && uri.map(str::trim) == Some(spaces::TRANSLATION_FOV) {
             if head.hfov <= 0 || head.vfov <= 0 {
                 return Err(space_not_supported("PanTilt", uri));
@@ -311,6 +317,7 @@ pub fn fuzz_input(data: &[u8]) {
         node: "ptz_node_0".into(),
         default_timeout_ms: 5_000,
         default_speed: crate::settings::PtzSpeed::default(),
+        spaces: Default::default(),
     };
     let r = match el.name.as_str() {
         "AbsoluteMove" => tptz::AbsoluteMove::from_xml(&el)
@@ -408,6 +415,40 @@ mod tests {
             subcodes(absolute(&no_abs, &c, &p, None)),
             ["InvalidArgVal", "SpaceNotSupported"]
         );
+    }
+
+    #[test]
+    fn a_move_naming_no_space_is_in_the_configurations_default() {
+        let h = head();
+        let mut c = config();
+        c.spaces.absolute_degrees = true;
+        c.spaces.relative_fov = true;
+        let p = tt::PTZVector {
+            pan_tilt: pt(-45.5, 10.0, None),
+            zoom: None,
+        };
+        let Command::Absolute { to, .. } = absolute(&h, &c, &p, None).unwrap() else {
+            panic!("not an absolute move")
+        };
+        assert_eq!((to.pan, to.tilt), (-4550, 1000));
+        // Relative at 1x: FOV, one half view (30 of 60 degrees) right.
+        let t = tt::PTZVector {
+            pan_tilt: pt(1.0, 0.0, None),
+            zoom: None,
+        };
+        let Command::Relative { by, .. } = relative(&h, &c, &t, None, 100).unwrap() else {
+            panic!("not a relative move")
+        };
+        assert_eq!((by.pan, by.tilt), (3000, 0));
+        // A named space wins over the default.
+        let g = tt::PTZVector {
+            pan_tilt: pt(0.5, 0.0, Some(spaces::POSITION_PAN_TILT)),
+            zoom: None,
+        };
+        let Command::Absolute { to, .. } = absolute(&h, &c, &g, None).unwrap() else {
+            panic!("not an absolute move")
+        };
+        assert_eq!(to.pan, 8500);
     }
 
     #[test]

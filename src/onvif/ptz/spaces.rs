@@ -311,6 +311,7 @@ pub(crate) mod tests {
                 pan_tilt: 500,
                 zoom: 1000,
             },
+            spaces: Default::default(),
         }
     }
 
