@@ -16,7 +16,7 @@
 //! the model itself (tokens, references, non-zero numbers), which hold on any hardware.
 
 use crate::sdk::{
-    Codec, EncoderCaps, H264Profile, IspAttr, IspRange, PtzInfo, PtzVector, RateControl,
+    Codec, EncoderCaps, GpioInfo, H264Profile, IspAttr, IspRange, PtzInfo, PtzVector, RateControl,
     VideoSourceInfo,
 };
 use crate::settings::{PtzPosition, VideoEncoderConfig};
@@ -29,6 +29,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) isp_ranges: &'a [IspRange],
     /// The PTZ head of each video source ([`ptz_head`]); None: the source has none.
     pub(crate) ptz: &'a [Option<PtzInfo>],
+    /// The board's relays and digital inputs (`NVT_GPIO_GetInfo`; none: counts 0).
+    pub(crate) gpio: GpioInfo,
 }
 
 impl<'a> Facts<'a> {

@@ -27,6 +27,11 @@
 //!   `ConfigurationChanged` (Media2 s.5.16). Start-up changes are not told: nobody can be
 //!   subscribed before the servers run.
 //!
+//! - relays and inputs (`Change::Io`): before the commit the running board takes the new
+//!   settings (`io::Io::reconfigure`: a relay keeps its logical state at the level its new
+//!   IdleState means), given the old ones back if the commit fails; after it, the states
+//!   are published (only changes reach subscribers: an input whose IdleState flipped).
+//!
 //! Rollback rule: whatever can fail runs before the commit and a failure leaves everything
 //! as it was; what runs after the commit (announce, restart) cannot fail and acts on the
 //! committed settings. The hostname, NTP and DNS are stored and reported, not applied to the
@@ -94,6 +99,8 @@ struct Hardware {
 pub struct Core {
     store: Arc<SettingsStore>,
     hardware: Option<Hardware>,
+    /// The running relays and inputs (weak, as the hardware).
+    io: Option<Weak<crate::io::Io>>,
     effects: Effects,
     media_changed: Option<MediaChanged>,
 }
@@ -106,6 +113,7 @@ impl Core {
         Core {
             store,
             hardware: None,
+            io: None,
             effects: Effects::default(),
             media_changed: None,
         }
@@ -135,6 +143,12 @@ impl Core {
             streams: Arc::downgrade(streams),
             multicast,
         });
+        self
+    }
+
+    /// Relay and input settings are applied to `io` in the transaction (see the module doc).
+    pub(crate) fn with_io(mut self, io: &Arc<crate::io::Io>) -> Core {
+        self.io = Some(Arc::downgrade(io));
         self
     }
 
@@ -250,7 +264,23 @@ impl Core {
         if let (Some(camera), Some(streams)) = (camera, &streams) {
             sdk.apply(camera, streams)?;
         }
+        let io = (before.io != next.io)
+            .then(|| self.io.as_ref().and_then(Weak::upgrade))
+            .flatten();
+        if let Some(io) = &io
+            && let Err(e) = io.reconfigure(&next.io)
+        {
+            if let (Some(camera), Some(streams)) = (camera, &streams) {
+                sdk.undo(camera, streams);
+            }
+            return Err(ChangeError::Hardware(e.to_string()));
+        }
         if let Err(e) = writer.commit(next.clone()) {
+            if let Some(io) = &io
+                && let Err(e) = io.reconfigure(&before.io)
+            {
+                tracing::error!(error = %e, "restoring relay settings");
+            }
             if let (Some(camera), Some(streams)) = (camera, &streams) {
                 sdk.undo(camera, streams);
             }
@@ -264,6 +294,9 @@ impl Core {
         }
         if let (Some(hw), Some(streams)) = (&self.hardware, &streams) {
             apply_to_streams(hw, streams, &before, &next);
+        }
+        if let Some(io) = &io {
+            io.publish();
         }
         log_change(&before, &next);
         if let (When::Running, Some(hook)) = (when, &self.media_changed) {

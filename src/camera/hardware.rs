@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::sdk::{
-    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, IspRange, PtzInfo, Sdk, SdkVersion,
-    VideoSourceInfo,
+    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, GpioInfo, IspRange, PtzInfo, Sdk,
+    SdkVersion, VideoSourceInfo,
 };
 use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
 
@@ -27,6 +27,8 @@ pub struct Camera {
     isp_ranges: Vec<IspRange>,
     /// The PTZ head of each source (`caps::ptz_head`); None: none nvt can drive.
     ptz: Vec<Option<PtzInfo>>,
+    /// The board's relays and inputs ([`read_gpio`]).
+    gpio: GpioInfo,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
@@ -53,6 +55,7 @@ impl Camera {
             );
             ptz.push(read_ptz(&sdk, vi));
         }
+        let gpio = read_gpio(&sdk);
         Ok(Camera {
             sdk,
             identity,
@@ -60,6 +63,7 @@ impl Camera {
             sources,
             isp_ranges,
             ptz,
+            gpio,
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -117,6 +121,7 @@ impl Camera {
             sources: &self.sources,
             isp_ranges: &self.isp_ranges,
             ptz: &self.ptz,
+            gpio: self.gpio,
         }
     }
 
@@ -249,6 +254,19 @@ fn read_ptz(sdk: &Sdk, vi: u32) -> Option<PtzInfo> {
     };
     tracing::warn!(vi, %reason, "PTZ disabled");
     None
+}
+
+/// The board's relays and inputs. A port that cannot say (an error other than
+/// NOT_SUPPORTED) costs the relays and inputs, not the camera: logged, none.
+fn read_gpio(sdk: &Sdk) -> GpioInfo {
+    match sdk.gpio_info() {
+        Ok(info) => info,
+        Err(e) if e.code == ErrorCode::NotSupported => GpioInfo::NONE,
+        Err(e) => {
+            tracing::warn!(error = %e, "relays and digital inputs disabled");
+            GpioInfo::NONE
+        }
+    }
 }
 
 /// ONVIF Quality (0 worst .. 10 best, [`super::caps::QUALITY_RANGE`]) to a quantiser in the SDK's range (lower is better).

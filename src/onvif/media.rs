@@ -149,6 +149,7 @@ fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Fault {
         e @ (ChangeError::User(_)
         | ChangeError::Scope(_)
         | ChangeError::Network(_)
+        | ChangeError::Io(_)
         | ChangeError::Hardware(_)
         | ChangeError::Storage(_)
         | ChangeError::Stopping) => internal(e),

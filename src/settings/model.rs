@@ -30,6 +30,9 @@ pub struct Settings {
     /// the hardware's, a configuration the clients'.
     #[serde(default)]
     pub(crate) ptz_nodes: Vec<PtzNode>,
+    /// Relay outputs and digital inputs as clients configured them (DeviceIO).
+    #[serde(default)]
+    pub(crate) io: IoSettings,
 }
 
 /// What the owner may name; the rest of the identity (model, serial, firmware) comes from the
@@ -356,6 +359,52 @@ pub struct EventSettings {
     pub allow_private_push_targets: bool,
 }
 
+/// What clients set of the board's relays and digital inputs (DeviceIO
+/// SetRelayOutputSettings, SetDigitalInputConfigurations; Device SetRelayOutputSettings). A
+/// relay or input without an entry has its defaults (`io::relay_defaults`,
+/// `io::input_defaults`); an entry for one the board does not have is kept, not offered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IoSettings {
+    pub(crate) relays: Vec<RelaySettings>,
+    pub(crate) inputs: Vec<InputSettings>,
+}
+
+/// `tt:RelayOutputSettings` of one relay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaySettings {
+    pub(crate) token: String,
+    pub(crate) mode: RelayMode,
+    /// How long a monostable relay stays active, within `validate::RELAY_DELAY_MS`.
+    pub(crate) delay_ms: u32,
+    /// The physical state of the relay while it is inactive.
+    pub(crate) idle: IdleState,
+}
+
+/// `tt:RelayMode`: a bistable relay keeps the state it is set to; a monostable one returns
+/// to inactive after its delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelayMode {
+    Monostable,
+    Bistable,
+}
+
+/// `tt:RelayIdleState` / `tt:DigitalIdleState`: the circuit's state while inactive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdleState {
+    Open,
+    Closed,
+}
+
+/// `tt:DigitalInput`'s configuration: its idle state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSettings {
+    pub(crate) token: String,
+    pub(crate) idle: IdleState,
+}
+
 impl Default for MotionSettings {
     fn default() -> Self {
         MotionSettings {
@@ -480,6 +529,7 @@ impl Default for Settings {
                 allow_private_push_targets: false,
             },
             ptz_nodes: Vec::new(),
+            io: IoSettings::default(),
         }
     }
 }

@@ -153,6 +153,7 @@ mod tests {
             sources: &sources,
             isp_ranges: &[],
             ptz: &[],
+            gpio: crate::sdk::GpioInfo::NONE,
         };
         let s = Settings::default();
         let old = s.encoder("venc_sub").unwrap();

@@ -80,6 +80,7 @@ impl Hw {
             sources: &self.sources,
             isp_ranges: &[],
             ptz: &self.ptz,
+            gpio: crate::sdk::GpioInfo::NONE,
         }
     }
 

@@ -224,6 +224,7 @@ mod tests {
             sources: &[],
             isp_ranges: &[],
             ptz: &[],
+            gpio: crate::sdk::GpioInfo::NONE,
         };
         let p = &s.media.profiles[0];
         let bare = profile(&s, &facts, p, None);
