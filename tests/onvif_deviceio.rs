@@ -5,7 +5,8 @@
 //! `tns1:Device/Trigger/Relay` events), a monostable relay returning to idle after its
 //! DelayTime, the input's scheduled changes as `tns1:Device/Trigger/DigitalInput` events
 //! with its IdleState honoured, settings across a restart, the spec's faults, access
-//! classes, and a board without GPIO (`gpio=off`).
+//! classes, a board without GPIO (`gpio=off`), and Home Assistant's client library
+//! (onvif-zeep-async) reading and driving the relays.
 
 mod support;
 
@@ -511,5 +512,34 @@ fn a_board_without_gpio_lists_none() {
     );
     let options = ok_at(port, PATH, &tmd("<tmd:GetRelayOutputOptions/>"));
     assert!(options.children.is_empty());
+    nvt.stop();
+}
+
+/// Home Assistant's client library (onvif-zeep-async, which parses every answer against its
+/// WSDL) finds DeviceIO through GetServices, lists and drives the relays through DeviceIO
+/// and Device, and gets the spec's faults (conformance/onvif-zeep/deviceio.py); the relay it
+/// made monostable opens and closes again on the board.
+#[test]
+fn home_assistants_client_library_reads_and_drives_the_relays() {
+    let py = support::python::zeep();
+    let state = support::temp_state();
+    let (mut nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/onvif-zeep/deviceio.py");
+    let out = std::process::Command::new(&py)
+        .arg(&script)
+        .args(["127.0.0.1", &port.to_string(), "admin", PASSWORD])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Idle closed, then active (open), then back to idle after its 0.5 s.
+    for level in ["closed", "opened", "closed"] {
+        nvt.wait_for(&format!("nvt-sdk: relay 1 {level}"), EVENT);
+    }
     nvt.stop();
 }
