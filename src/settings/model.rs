@@ -587,6 +587,36 @@ mod tests {
         assert_eq!(parse(&again).unwrap(), loaded);
     }
 
+    /// A file without `io` (written before DeviceIO) loads with no relay or input
+    /// configured; a client's relay and input settings round-trip, and a delay outside
+    /// `RELAY_DELAY_MS` or a token given twice is refused at load.
+    #[test]
+    fn io_settings_are_optional_and_round_trip() {
+        let mut old = serde_json::to_value(Settings::default()).unwrap();
+        assert!(old.as_object_mut().unwrap().remove("io").is_some());
+        let loaded = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(loaded.io, IoSettings::default());
+        let mut s = Settings::default();
+        s.io.relays.push(RelaySettings {
+            token: "relay1".into(),
+            mode: RelayMode::Monostable,
+            delay_ms: 500,
+            idle: IdleState::Closed,
+        });
+        s.io.inputs.push(InputSettings {
+            token: "input0".into(),
+            idle: IdleState::Closed,
+        });
+        let text = serde_json::to_vec(&s).unwrap();
+        assert_eq!(parse(&text).unwrap(), s);
+        let mut bad = s.clone();
+        bad.io.relays[0].delay_ms = 0;
+        assert!(parse(&serde_json::to_vec(&bad).unwrap()).is_err());
+        let mut twice = s.clone();
+        twice.io.inputs.push(twice.io.inputs[0].clone());
+        assert!(parse(&serde_json::to_vec(&twice).unwrap()).is_err());
+    }
+
     #[test]
     fn ptz_settings_round_trip() {
         let mut s = Settings::default();
