@@ -543,3 +543,38 @@ fn home_assistants_client_library_reads_and_drives_the_relays() {
     }
     nvt.stop();
 }
+
+/// A SystemReboot while a monostable relay waits to return to idle: the daemon restarts
+/// (the pending timer holds nothing of the SDK, which must exit before it starts again),
+/// and the relay starts again inactive, with its settings.
+#[test]
+fn a_reboot_with_a_pending_relay_timer_restarts_cleanly() {
+    let state = support::temp_state();
+    let (mut nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
+    ok_at(
+        port,
+        PATH,
+        &relay_settings("relay0", "Monostable", "PT1H", "open"),
+    );
+    ok_at(port, PATH, &set_state("relay0", "active"));
+    nvt.wait_for("nvt-sdk: relay 0 closed", EVENT);
+    ok_at(port, soap::DEVICE, "<tds:SystemReboot/>");
+    nvt.wait_for("restarting (SystemReboot)", EVENT);
+    // (The simulated board restarts with the SDK, its relays open: no level change to log.)
+    nvt.wait_running();
+    let pp = pull_point(port, "tns1:Device/Trigger/Relay");
+    assert_eq!(
+        next_of(port, &pp, "relay0").0,
+        relay_event("relay0", "inactive", "Initialized")
+    );
+    assert_eq!(
+        relays(port, PATH)[0],
+        (
+            "relay0".to_owned(),
+            "Monostable".to_owned(),
+            "PT3600S".to_owned(),
+            "open".to_owned()
+        )
+    );
+    nvt.stop();
+}

@@ -243,9 +243,14 @@ impl Shared {
         let Some((generation, at)) = step.timer else {
             return;
         };
-        let shared = self.clone();
+        // Weak: a timer aborted as the daemon stops (or restarts) must not keep the SDK
+        // alive until the runtime gets round to dropping it.
+        let shared = Arc::downgrade(self);
         let task = self.runtime.spawn(async move {
             tokio::time::sleep_until(at.into()).await;
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
             let expire = move || shared.expire(r, generation);
             if let Err(e) = tokio::task::spawn_blocking(expire).await {
                 tracing::warn!(relay = r, error = %e, "relay timer");
