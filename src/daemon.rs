@@ -140,8 +140,16 @@ async fn run_once(
         });
     let scopes_changed = Arc::new(tokio::sync::Notify::new());
     let (announce, restart) = (scopes_changed.clone(), reboot.clone());
+    // The relays at their idle level and the inputs followed, before anything is served.
+    let io = Arc::new(crate::io::Io::start(
+        camera.sdk().clone(),
+        camera.facts().gpio,
+        &settings.io,
+        broker.clone(),
+    )?);
     let core = Arc::new(
         core.with_hardware(&camera, &streams, multicast.clone())
+            .with_io(&io)
             .with_effects(crate::camera::Effects {
                 discovery_changed: Some(Arc::new(move || announce.notify_one())),
                 restart: Some(Arc::new(move || restart.notify_one())),
@@ -164,6 +172,7 @@ async fn run_once(
         broker: &broker,
         streams: &streams,
         gate: &gate,
+        io: &io,
     };
     // RTSP over HTTP on the web port too (Media 2's RtspOverHttp URI names it).
     let tunnel = rtsp.as_ref().map(|r| {
@@ -206,6 +215,7 @@ async fn run_once(
     }
     drop(streams);
     drop(monitors);
+    drop(io);
     drop(camera);
     // No write here: every change was written durably before it became current, so the file
     // already holds the settings. A write at shutdown could only fail (a full state disk,
@@ -285,6 +295,7 @@ struct Run<'a> {
     broker: &'a Arc<crate::events::Broker>,
     streams: &'a Streams,
     gate: &'a Arc<crate::auth::gate::Gate>,
+    io: &'a Arc<crate::io::Io>,
 }
 
 /// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
@@ -303,6 +314,7 @@ async fn start_http(
         broker,
         streams,
         gate,
+        io,
     } = *run;
     use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
@@ -337,6 +349,12 @@ async fn start_http(
     // this list and the Device service lists it in GetServices and GetCapabilities.
     // PTZ only where a video source has a head (a camera without one lists no PTZ).
     let ptz = crate::onvif::ptz::Ptz::new(camera.clone(), core.clone());
+    let sources = 0..camera.video_sources().len() as u32;
+    let deviceio = crate::onvif::deviceio::DeviceIo::new(
+        io.clone(),
+        core.clone(),
+        sources.map(crate::camera::source_token).collect(),
+    );
     let services: Vec<_> = [
         Some(media.registration()),
         Some(Imaging::new(camera.clone(), core.clone()).registration()),
@@ -353,6 +371,7 @@ async fn start_http(
         ),
         ptz.map(|p| p.registration()),
         Some(crate::onvif::events::Events::new(broker.clone(), store.clone()).registration()),
+        Some(deviceio.clone().registration()),
     ]
     .into_iter()
     .flatten()
@@ -365,7 +384,9 @@ async fn start_http(
         services: crate::onvif::directory::advertised(&services),
     };
     let snapshots = Snapshots::new(gate.clone(), store.clone(), Arc::new(camera.sdk().clone()));
-    let device = Device::new(store.clone(), identity, hooks).with_core(core.clone());
+    let device = Device::new(store.clone(), identity, hooks)
+        .with_core(core.clone())
+        .with_deviceio(deviceio);
     let endpoint = services.iter().fold(
         Endpoint::new(gate.clone()).route(DEVICE_PATH, device::Service(device)),
         Endpoint::register,

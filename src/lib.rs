@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod hls;
 pub mod host;
 pub mod http;
+pub mod io;
 pub mod motion;
 pub mod onvif;
 pub mod osd;

@@ -695,6 +695,8 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
         "tns1:VideoSource/MotionAlarm",
         "tns1:RuleEngine/CellMotionDetector/Motion",
         "tns1:Monitoring/OperatingTime/LastReboot",
+        "tns1:Device/Trigger/DigitalInput",
+        "tns1:Device/Trigger/Relay",
     ] {
         assert!(
             sent_topics.contains(t),
@@ -710,7 +712,7 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
     ] {
         assert!(described.contains_key(t), "{t} not described");
     }
-    assert_eq!(described.len(), 6, "{described:?}");
+    assert_eq!(described.len(), 8, "{described:?}");
 
     // A huge MessageLimit is cut, never refused; SetSynchronizationPoint re-sends states.
     let (st, env) = soap(&pp, "<tev:SetSynchronizationPoint/>", true);
@@ -752,7 +754,7 @@ fn event_properties_describe_what_is_sent_and_bad_requests_fault() {
 
     // Filters: unknown topics, bad expressions, unknown dialects, message content filters.
     for (filter, want) in [
-        (topic_filter("tns1:Device/Trigger/DigitalInput"), "TopicNotSupportedFault"),
+        (topic_filter("tns1:Device/HardwareFailure/StorageFailure"), "TopicNotSupportedFault"),
         (topic_filter("tns1:VideoSource/"), "InvalidTopicExpressionFault"),
         (topic_filter("nope:VideoSource"), "InvalidTopicExpressionFault"),
         (
@@ -1117,7 +1119,7 @@ fn every_fault_detail_is_valid_against_its_schema() {
     );
     let filters = [
         (
-            topic_filter("tns1:Device/Trigger/DigitalInput"),
+            topic_filter("tns1:Device/HardwareFailure/StorageFailure"),
             "TopicNotSupportedFault",
         ),
         (topic_filter("tns1:VideoSource/"), "InvalidTopicExpressionFault"),

@@ -137,7 +137,7 @@ async fn access_matrix_from_the_operation_table() {
         Some(("operator", UserLevel::Operator)),
         Some(("admin", UserLevel::Administrator)),
     ];
-    assert_eq!(OPERATIONS.len(), 29);
+    assert_eq!(OPERATIONS.len(), 32);
     for op in OPERATIONS {
         assert_ne!(op.access, AccessClass::Unclassified, "{}", op.name);
         for level in levels {

@@ -30,6 +30,24 @@ def use_http_digest_only(user, password):
     oc.UsernameDigestTokenDtDiff.apply = lambda self, envelope, headers: (envelope, headers)
 
 
+
+TT = "{http://www.onvif.org/ver10/schema}"
+
+
+def deviceio_caps(caps):
+    """GetCapabilities' Extension/DeviceIO as {field: text}, or None. zeep puts the element in
+    `_value_1` raw: tt:CapabilitiesExtension opens with a lax xs:any, which zeep fills first."""
+    ext = caps.Extension
+    if ext is None:
+        return None
+    if ext.DeviceIO is not None:
+        return {k: str(v) for k, v in ext.DeviceIO.__values__.items() if v is not None}
+    for e in ext._value_1 or []:
+        if e.tag == TT + "DeviceIO":
+            return {c.tag[len(TT):]: c.text for c in e}
+    return None
+
+
 async def main():
     host, port, user, password, mode = sys.argv[1:6]
     if mode == "digest":
@@ -49,7 +67,12 @@ async def main():
         # Only services that exist are listed, the same ones both ways.
         assert caps.Media.XAddr == f"http://{host}:{port}/onvif/media_service", caps.Media
         assert caps.Events is not None and caps.Events.WSPullPointSupport, caps
-        listed = sorted(c.XAddr for c in (caps.Device, caps.Media, caps.Events, caps.Imaging, caps.PTZ) if c)
+        # DeviceIO has no category: the schema puts it under Capabilities/Extension.
+        deviceio = deviceio_caps(caps)
+        assert deviceio is not None, caps.Extension
+        assert deviceio["XAddr"] == f"http://{host}:{port}/onvif/deviceio_service", deviceio
+        assert deviceio["RelayOutputs"] == "2", deviceio
+        listed = sorted([c.XAddr for c in (caps.Device, caps.Media, caps.Events, caps.Imaging, caps.PTZ) if c] + [deviceio["XAddr"]])
         services = await dm.GetServices({"IncludeCapability": False})
         # Media2 (ver20) is the one service GetCapabilities cannot name (its categories
         # predate it): GetServices lists it besides the others.

@@ -49,6 +49,24 @@ def subcodes(fault):
             for q in (fault.subcodes or [])]
 
 
+
+TT = "{http://www.onvif.org/ver10/schema}"
+
+
+def deviceio_caps(caps):
+    """GetCapabilities' Extension/DeviceIO as {field: text}, or None. zeep puts the element in
+    `_value_1` raw: tt:CapabilitiesExtension opens with a lax xs:any, which zeep fills first."""
+    ext = caps.Extension
+    if ext is None:
+        return None
+    if ext.DeviceIO is not None:
+        return {k: str(v) for k, v in ext.DeviceIO.__values__.items() if v is not None}
+    for e in ext._value_1 or []:
+        if e.tag == TT + "DeviceIO":
+            return {c.tag[len(TT):]: c.text for c in e}
+    return None
+
+
 async def expect_fault(call, *want):
     try:
         await call
@@ -95,7 +113,10 @@ async def discover(cam, dm, media, host, port):
     # Media2 (ver20), which GetCapabilities has no category for.
     media2 = listed.pop("http://www.onvif.org/ver20/media/wsdl", None)
     assert media2 == f"http://{host}:{port}/onvif/media2_service", media2
+    # DeviceIO has no category either: the schema puts it under Capabilities/Extension.
+    deviceio = deviceio_caps(caps)
     cap_xaddrs = {x.XAddr for x in [caps.Device, caps.Media, caps.Imaging, caps.PTZ, caps.Events] if x}
+    cap_xaddrs |= {deviceio["XAddr"]} if deviceio else set()
     assert media2 not in cap_xaddrs, cap_xaddrs
     assert cap_xaddrs == set(listed.values()), (cap_xaddrs, listed)
 

@@ -16,8 +16,8 @@
 //! the model itself (tokens, references, non-zero numbers), which hold on any hardware.
 
 use crate::sdk::{
-    Codec, EncoderCaps, H264Profile, IspAttr, IspRange, OsdInfo, PtzInfo, PtzVector, RateControl,
-    VideoSourceInfo,
+    Codec, EncoderCaps, GpioInfo, H264Profile, IspAttr, IspRange, OsdInfo, PtzInfo, PtzVector,
+    RateControl, VideoSourceInfo,
 };
 use crate::settings::{PtzPosition, VideoEncoderConfig};
 
@@ -31,6 +31,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) ptz: &'a [Option<PtzInfo>],
     /// The overlay unit of each video source (a source past the list has none).
     pub(crate) osd: &'a [OsdInfo],
+    /// The board's relays and digital inputs (`NVT_GPIO_GetInfo`; none: counts 0).
+    pub(crate) gpio: GpioInfo,
 }
 
 impl<'a> Facts<'a> {

@@ -16,6 +16,7 @@
 //! - `osd`: on-screen texts, against the overlay of their source;
 //! - `ptz`: presets, home, PTZ configurations (tests in `ptz_tests.rs`);
 //! - `imaging`: ISP settings; `users`: users and the administrator;
+//! - `io`: relay outputs and digital inputs;
 //! - `network`: host name and protocols; `clock`: date and time;
 //! - `defaults`: factory reset, and what only the hardware knows at start-up.
 //!
@@ -27,6 +28,7 @@ mod defaults;
 mod encoder;
 mod error;
 mod imaging;
+mod io;
 mod metadata;
 mod network;
 mod osd;
@@ -47,9 +49,10 @@ use defaults::{factory_default, hardware_defaults};
 pub use encoder::EncoderRequest;
 pub(crate) use encoder::{BitrateMode, H264Request, RateRequest};
 use encoder::{check_encoders, encoder};
-pub(crate) use error::{ChangeError, NetworkError, PtzError, UserError};
+pub(crate) use error::{ChangeError, IoRefused, NetworkError, PtzError, UserError};
 pub use imaging::IspPatch;
 use imaging::imaging;
+pub use io::{InputRequest, IoChange, RelayRequest};
 pub use metadata::MetadataRequest;
 use metadata::metadata;
 pub use network::ProtocolsRequest;
@@ -103,6 +106,9 @@ pub enum Change {
         source_token: String,
         patch: IspPatch,
     },
+    /// DeviceIO SetRelayOutputSettings, SetDigitalInputConfigurations; Device
+    /// SetRelayOutputSettings. SetRelayOutputState is no change: it sets no setting.
+    Io(IoChange),
     /// Device CreateUsers, DeleteUsers, SetUser.
     Users(UsersChange),
     /// Device SetHostname (stored and reported; see docs/settings.md, "Changes").
@@ -212,6 +218,7 @@ pub(crate) fn plan(
             let facts = facts.ok_or(ChangeError::Stopping)?;
             imaging(facts, &mut next, &source_token, &patch)?;
         }
+        Change::Io(change) => io::io(facts.ok_or(ChangeError::Stopping)?, &mut next, change)?,
         Change::Users(change) => users(&mut next, change)?,
         Change::Hostname(name) => {
             if !valid_hostname(&name) {

@@ -29,6 +29,10 @@
 //!
 //! - on-screen texts: after the commit, the OSDs are redrawn into the SDK's regions
 //!   (`super::osd`; laid out by the plan against the same facts, so the SDK takes them).
+//! - relays and inputs (`Change::Io`): before the commit the running board takes the new
+//!   settings (`io::Io::reconfigure`: a relay keeps its logical state at the level its new
+//!   IdleState means), given the old ones back if the commit fails; after it, the states
+//!   are published (only changes reach subscribers: an input whose IdleState flipped).
 //!
 //! Rollback rule: whatever can fail runs before the commit and a failure leaves everything
 //! as it was; what runs after the commit (announce, restart) cannot fail and acts on the
@@ -97,6 +101,8 @@ struct Hardware {
 pub struct Core {
     store: Arc<SettingsStore>,
     hardware: Option<Hardware>,
+    /// The running relays and inputs (weak, as the hardware).
+    io: Option<Weak<crate::io::Io>>,
     effects: Effects,
     media_changed: Option<MediaChanged>,
 }
@@ -109,6 +115,7 @@ impl Core {
         Core {
             store,
             hardware: None,
+            io: None,
             effects: Effects::default(),
             media_changed: None,
         }
@@ -138,6 +145,12 @@ impl Core {
             streams: Arc::downgrade(streams),
             multicast,
         });
+        self
+    }
+
+    /// Relay and input settings are applied to `io` in the transaction (see the module doc).
+    pub(crate) fn with_io(mut self, io: &Arc<crate::io::Io>) -> Core {
+        self.io = Some(Arc::downgrade(io));
         self
     }
 
@@ -260,7 +273,23 @@ impl Core {
         if let (Some(camera), Some(streams)) = (camera, &streams) {
             sdk.apply(camera, streams)?;
         }
+        let io = (before.io != next.io)
+            .then(|| self.io.as_ref().and_then(Weak::upgrade))
+            .flatten();
+        if let Some(io) = &io
+            && let Err(e) = io.reconfigure(&next.io)
+        {
+            if let (Some(camera), Some(streams)) = (camera, &streams) {
+                sdk.undo(camera, streams);
+            }
+            return Err(ChangeError::Hardware(e.to_string()));
+        }
         if let Err(e) = writer.commit(next.clone()) {
+            if let Some(io) = &io
+                && let Err(e) = io.reconfigure(&before.io)
+            {
+                tracing::error!(error = %e, "restoring relay settings");
+            }
             if let (Some(camera), Some(streams)) = (camera, &streams) {
                 sdk.undo(camera, streams);
             }
@@ -277,6 +306,9 @@ impl Core {
         }
         if let Some(camera) = camera {
             super::osd::show_changed(camera, &before, &next);
+        }
+        if let Some(io) = &io {
+            io.publish();
         }
         log_change(&before, &next);
         if let (When::Running, Some(hook)) = (when, &self.media_changed) {

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::sdk::{
-    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, IspRange, OsdInfo, PtzInfo, Sdk,
-    SdkVersion, VideoSourceInfo,
+    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, GpioInfo, IspRange, OsdInfo,
+    PtzInfo, Sdk, SdkVersion, VideoSourceInfo,
 };
 use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
 
@@ -32,6 +32,8 @@ pub struct Camera {
     /// Held while OSD regions are set (`camera::osd`): a commit's redraw and the clock's
     /// tick never interleave.
     osd_lock: Mutex<()>,
+    /// The board's relays and inputs ([`read_gpio`]).
+    gpio: GpioInfo,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
@@ -60,6 +62,7 @@ impl Camera {
             ptz.push(read_ptz(&sdk, vi));
             osd.push(read_osd(&sdk, vi));
         }
+        let gpio = read_gpio(&sdk);
         Ok(Camera {
             sdk,
             identity,
@@ -69,6 +72,7 @@ impl Camera {
             ptz,
             osd,
             osd_lock: Mutex::new(()),
+            gpio,
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -127,6 +131,7 @@ impl Camera {
             isp_ranges: &self.isp_ranges,
             ptz: &self.ptz,
             osd: &self.osd,
+            gpio: self.gpio,
         }
     }
 
@@ -276,6 +281,19 @@ fn read_osd(sdk: &Sdk, vi: u32) -> OsdInfo {
                 tracing::warn!(vi, error = %e, "OSD disabled");
             }
             NO_OSD
+        }
+    }
+}
+
+/// The board's relays and inputs. A port that cannot say (an error other than
+/// NOT_SUPPORTED) costs the relays and inputs, not the camera: logged, none.
+fn read_gpio(sdk: &Sdk) -> GpioInfo {
+    match sdk.gpio_info() {
+        Ok(info) => info,
+        Err(e) if e.code == ErrorCode::NotSupported => GpioInfo::NONE,
+        Err(e) => {
+            tracing::warn!(error = %e, "relays and digital inputs disabled");
+            GpioInfo::NONE
         }
     }
 }

@@ -60,6 +60,8 @@ pub(crate) const LAST_REBOOT: TopicId = 2;
 pub(crate) const PROCESSOR_USAGE: TopicId = 3;
 pub(crate) const PROFILE_CHANGED: TopicId = 4;
 pub(crate) const CONFIGURATION_CHANGED: TopicId = 5;
+pub(crate) const DIGITAL_INPUT: TopicId = 6;
+pub(crate) const RELAY: TopicId = 7;
 
 /// Every topic produced, in the order GetEventProperties lists them.
 pub(crate) const TOPICS: &[Topic] = &[
@@ -152,6 +154,33 @@ pub(crate) const TOPICS: &[Topic] = &[
             },
         ],
         data: &[],
+    },
+    // DeviceIO spec, "DigitalInput State Change" (IsProperty): LogicalState true = active
+    // (away from the input's IdleState, nvt supports SetDigitalInputConfigurations).
+    Topic {
+        path: &["Device", "Trigger", "DigitalInput"],
+        property: true,
+        source: &[Item {
+            name: "InputToken",
+            ty: (TT, "ReferenceToken"),
+        }],
+        data: &[Item {
+            name: "LogicalState",
+            ty: (XS, "boolean"),
+        }],
+    },
+    // DeviceIO spec, "Relay Output Trigger" (IsProperty): LogicalState active/inactive.
+    Topic {
+        path: &["Device", "Trigger", "Relay"],
+        property: true,
+        source: &[Item {
+            name: "RelayToken",
+            ty: (TT, "ReferenceToken"),
+        }],
+        data: &[Item {
+            name: "LogicalState",
+            ty: (TT, "RelayLogicalState"),
+        }],
     },
 ];
 

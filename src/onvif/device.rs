@@ -60,6 +60,8 @@ pub struct Device {
     store: Arc<SettingsStore>,
     /// Every Set* goes through it.
     core: Arc<Core>,
+    /// The relay operations (Core s.8.5) are DeviceIO's; None: a device without relays.
+    deviceio: Option<crate::onvif::deviceio::DeviceIo>,
     identity: Identity,
     hooks: DeviceHooks,
 }
@@ -260,6 +262,7 @@ impl Device {
         };
         Device {
             core: Arc::new(Core::new(store.clone()).with_effects(effects)),
+            deviceio: None,
             store,
             identity,
             hooks,
@@ -270,6 +273,12 @@ impl Device {
     /// discovery responder and the restart attached).
     pub(crate) fn with_core(mut self, core: Arc<Core>) -> Self {
         self.core = core;
+        self
+    }
+
+    /// The relay operations answer with DeviceIO's relays.
+    pub(crate) fn with_deviceio(mut self, deviceio: crate::onvif::deviceio::DeviceIo) -> Self {
+        self.deviceio = Some(deviceio);
         self
     }
 
@@ -352,10 +361,13 @@ impl Device {
                 }],
                 ..Default::default()
             }),
-            io: Some(tt::IOCapabilities {
-                input_connectors: Some(0),
-                relay_outputs: Some(0),
-                ..Default::default()
+            io: Some({
+                let (inputs, relays) = self.deviceio.as_ref().map_or((0, 0), |d| d.counts());
+                tt::IOCapabilities {
+                    input_connectors: Some(inputs as i32),
+                    relay_outputs: Some(relays as i32),
+                    ..Default::default()
+                }
             }),
             security: Some(tt::SecurityCapabilities::default()),
             ..Default::default()
@@ -895,6 +907,53 @@ impl DeviceService for Device {
         self.change(Change::FactoryDefault).await?;
         Ok(tds::SetSystemFactoryDefaultResponse::default())
     }
+
+    // Core s.8.5 "Input/Output", kept for backward compatibility: DeviceIO's operations.
+
+    async fn get_relay_outputs(
+        &self,
+        _: &RequestContext,
+        _: tds::GetRelayOutputs,
+    ) -> Result<tds::GetRelayOutputsResponse, Fault> {
+        Ok(tds::GetRelayOutputsResponse {
+            relay_outputs: self
+                .deviceio
+                .as_ref()
+                .map(|d| d.relay_outputs())
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn set_relay_output_settings(
+        &self,
+        _: &RequestContext,
+        req: tds::SetRelayOutputSettings,
+    ) -> Result<tds::SetRelayOutputSettingsResponse, Fault> {
+        let Some(d) = &self.deviceio else {
+            return Err(no_relay(&req.relay_output_token));
+        };
+        d.set_relay_settings(&req.relay_output_token, &req.properties)
+            .await?;
+        Ok(tds::SetRelayOutputSettingsResponse::default())
+    }
+
+    async fn set_relay_output_state(
+        &self,
+        _: &RequestContext,
+        req: tds::SetRelayOutputState,
+    ) -> Result<tds::SetRelayOutputStateResponse, Fault> {
+        let Some(d) = &self.deviceio else {
+            return Err(no_relay(&req.relay_output_token));
+        };
+        d.set_relay_state(&req.relay_output_token, req.logical_state)
+            .await?;
+        Ok(tds::SetRelayOutputStateResponse::default())
+    }
+}
+
+/// A relay operation on a device without relays: the token is unknown (Core s.8.5).
+fn no_relay(token: &str) -> Fault {
+    Fault::invalid_arg_val(Some("RelayToken"), format!("no relay output {token:?}"))
 }
 
 impl Device {

@@ -156,6 +156,7 @@ pub(crate) fn change_fault(e: ChangeError, invalid: fn(String) -> Fault) -> Faul
         e @ (ChangeError::User(_)
         | ChangeError::Scope(_)
         | ChangeError::Network(_)
+        | ChangeError::Io(_)
         | ChangeError::Hardware(_)
         | ChangeError::Storage(_)
         | ChangeError::Stopping) => internal(e),

@@ -7,6 +7,7 @@ pub mod rt;
 
 pub use rt::RequestContext;
 pub mod device;
+pub mod deviceio;
 pub mod directory;
 pub mod endpoint;
 pub mod events;

@@ -18,6 +18,13 @@ pub struct GpioInfo {
 }
 
 impl GpioInfo {
+    /// A board without relays or inputs.
+    pub const NONE: GpioInfo = GpioInfo {
+        relays: 0,
+        inputs: 0,
+        relays_closed_at_boot: 0,
+    };
+
     pub fn relay_closed_at_boot(&self, relay: u32) -> bool {
         relay < 32 && self.relays_closed_at_boot & (1 << relay) != 0
     }

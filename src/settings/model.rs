@@ -31,6 +31,9 @@ pub struct Settings {
     /// the hardware's, a configuration the clients'.
     #[serde(default)]
     pub(crate) ptz_nodes: Vec<PtzNode>,
+    /// Relay outputs and digital inputs as clients configured them (DeviceIO).
+    #[serde(default)]
+    pub(crate) io: IoSettings,
 }
 
 /// What the owner may name; the rest of the identity (model, serial, firmware) comes from the
@@ -397,6 +400,52 @@ pub struct EventSettings {
     pub allow_private_push_targets: bool,
 }
 
+/// What clients set of the board's relays and digital inputs (DeviceIO
+/// SetRelayOutputSettings, SetDigitalInputConfigurations; Device SetRelayOutputSettings). A
+/// relay or input without an entry has its defaults (`io::relay_defaults`,
+/// `io::input_defaults`); an entry for one the board does not have is kept, not offered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IoSettings {
+    pub(crate) relays: Vec<RelaySettings>,
+    pub(crate) inputs: Vec<InputSettings>,
+}
+
+/// `tt:RelayOutputSettings` of one relay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaySettings {
+    pub(crate) token: String,
+    pub(crate) mode: RelayMode,
+    /// How long a monostable relay stays active, within `validate::RELAY_DELAY_MS`.
+    pub(crate) delay_ms: u32,
+    /// The physical state of the relay while it is inactive.
+    pub(crate) idle: IdleState,
+}
+
+/// `tt:RelayMode`: a bistable relay keeps the state it is set to; a monostable one returns
+/// to inactive after its delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelayMode {
+    Monostable,
+    Bistable,
+}
+
+/// `tt:RelayIdleState` / `tt:DigitalIdleState`: the circuit's state while inactive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdleState {
+    Open,
+    Closed,
+}
+
+/// `tt:DigitalInput`'s configuration: its idle state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSettings {
+    pub(crate) token: String,
+    pub(crate) idle: IdleState,
+}
+
 impl Default for MotionSettings {
     fn default() -> Self {
         MotionSettings {
@@ -522,6 +571,7 @@ impl Default for Settings {
                 allow_private_push_targets: false,
             },
             ptz_nodes: Vec::new(),
+            io: IoSettings::default(),
         }
     }
 }
@@ -581,6 +631,36 @@ mod tests {
         assert!(loaded.media.profiles.iter().all(|p| p.ptz.is_none()));
         let again = serde_json::to_vec(&loaded).unwrap();
         assert_eq!(parse(&again).unwrap(), loaded);
+    }
+
+    /// A file without `io` (written before DeviceIO) loads with no relay or input
+    /// configured; a client's relay and input settings round-trip, and a delay outside
+    /// `RELAY_DELAY_MS` or a token given twice is refused at load.
+    #[test]
+    fn io_settings_are_optional_and_round_trip() {
+        let mut old = serde_json::to_value(Settings::default()).unwrap();
+        assert!(old.as_object_mut().unwrap().remove("io").is_some());
+        let loaded = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(loaded.io, IoSettings::default());
+        let mut s = Settings::default();
+        s.io.relays.push(RelaySettings {
+            token: "relay1".into(),
+            mode: RelayMode::Monostable,
+            delay_ms: 500,
+            idle: IdleState::Closed,
+        });
+        s.io.inputs.push(InputSettings {
+            token: "input0".into(),
+            idle: IdleState::Closed,
+        });
+        let text = serde_json::to_vec(&s).unwrap();
+        assert_eq!(parse(&text).unwrap(), s);
+        let mut bad = s.clone();
+        bad.io.relays[0].delay_ms = 0;
+        assert!(parse(&serde_json::to_vec(&bad).unwrap()).is_err());
+        let mut twice = s.clone();
+        twice.io.inputs.push(twice.io.inputs[0].clone());
+        assert!(parse(&serde_json::to_vec(&twice).unwrap()).is_err());
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub(crate) const MAX_PRESETS: usize = 100;
 /// Timeout (ONVIF PTZConfigurationOptions/PTZTimeout). 0.1 s: the Node.js `onvif` library
 /// sends fractional seconds; 120 s: PTZ-3-1-4 runs a continuous move for 60 s.
 pub(crate) const PTZ_TIMEOUT_MS: (u32, u32) = (100, 120_000);
+/// The DelayTime a monostable relay may have, in ms (GetRelayOutputOptions' DelayTimes): nvt
+/// times it, not the SDK, so the range is nvt's: a 0.1 s pulse to an hour.
+pub(crate) const RELAY_DELAY_MS: (u32, u32) = (100, 3_600_000);
 
 /// Returns the first broken invariant, described for a person.
 pub fn validate(s: &Settings) -> Result<(), String> {
@@ -202,11 +205,36 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
         }
     }
     validate_ptz(s)?;
+    validate_io(s)?;
     if s.time.timezone.is_empty() || s.time.timezone.len() > 128 {
         return Err("time zone must be a POSIX TZ string of 1..=128 bytes".into());
     }
     if s.events.max_pull_points == 0 {
         return Err("events: max_pull_points must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// Relays and inputs: tokens unique, delays within [`RELAY_DELAY_MS`] (which relays exist
+/// is the hardware's: `camera::change`).
+fn validate_io(s: &Settings) -> Result<(), String> {
+    unique("relay", s.io.relays.iter().map(|r| r.token.as_str()))?;
+    unique(
+        "digital input",
+        s.io.inputs.iter().map(|i| i.token.as_str()),
+    )?;
+    let (lo, hi) = RELAY_DELAY_MS;
+    for r in &s.io.relays {
+        check_token("relay", &r.token)?;
+        if !(lo..=hi).contains(&r.delay_ms) {
+            return Err(format!(
+                "relay {:?}: delay {} ms outside {lo}..={hi}",
+                r.token, r.delay_ms
+            ));
+        }
+    }
+    for i in &s.io.inputs {
+        check_token("digital input", &i.token)?;
     }
     Ok(())
 }

@@ -218,6 +218,7 @@ mod tests {
             isp_ranges: &[],
             ptz: &[],
             osd: &[],
+            gpio: crate::sdk::GpioInfo::NONE,
         };
         let s = Settings::default();
         let old = s.encoder("venc_sub").unwrap();

@@ -43,6 +43,8 @@ pub(crate) enum ChangeError {
     Network(#[from] NetworkError),
     #[error("{0}")]
     Ptz(#[from] PtzError),
+    #[error("{0}")]
+    Io(#[from] IoRefused),
     /// The SDK refused values within its advertised ranges.
     #[error("camera SDK: {0}")]
     Hardware(String),
@@ -85,6 +87,19 @@ pub(crate) enum PtzError {
     /// A position outside the head's ranges.
     #[error("position outside the PTZ head's range: {0}")]
     InvalidPosition(String),
+}
+
+/// Why a relay or input change was refused (DeviceIO and Device map these to ONVIF
+/// subcodes: RelayToken, ModeError, NoConfig).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum IoRefused {
+    #[error("no relay output {0:?}")]
+    UnknownRelay(String),
+    /// A monostable DelayTime outside what GetRelayOutputOptions offers.
+    #[error("{0}")]
+    Delay(String),
+    #[error("no digital input {0:?}")]
+    UnknownInput(String),
 }
 
 /// Why a users change was refused (ONVIF Core s.8.4 subcodes, mapped by the Device service).

@@ -81,6 +81,7 @@ impl Hw {
             isp_ranges: &[],
             ptz: &self.ptz,
             osd: &[],
+            gpio: crate::sdk::GpioInfo::NONE,
         }
     }
 

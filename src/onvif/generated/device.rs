@@ -26,6 +26,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetNetworkDefaultGateway", request: ("http://www.onvif.org/ver10/device/wsdl", "GetNetworkDefaultGateway"), action: "http://www.onvif.org/ver10/device/wsdl/GetNetworkDefaultGateway", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetNetworkDefaultGatewayResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetNetworkInterfaces", request: ("http://www.onvif.org/ver10/device/wsdl", "GetNetworkInterfaces"), action: "http://www.onvif.org/ver10/device/wsdl/GetNetworkInterfaces", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetNetworkInterfacesResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetNetworkProtocols", request: ("http://www.onvif.org/ver10/device/wsdl", "GetNetworkProtocols"), action: "http://www.onvif.org/ver10/device/wsdl/GetNetworkProtocols", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetNetworkProtocolsResponse", access: AccessClass::ReadSystem },
+    Operation { name: "GetRelayOutputs", request: ("http://www.onvif.org/ver10/device/wsdl", "GetRelayOutputs"), action: "http://www.onvif.org/ver10/device/wsdl/GetRelayOutputs", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetRelayOutputsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetScopes", request: ("http://www.onvif.org/ver10/device/wsdl", "GetScopes"), action: "http://www.onvif.org/ver10/device/wsdl/GetScopes", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetScopesResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetServiceCapabilities", request: ("http://www.onvif.org/ver10/device/wsdl", "GetServiceCapabilities"), action: "http://www.onvif.org/ver10/device/wsdl/GetServiceCapabilities", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetServiceCapabilitiesResponse", access: AccessClass::PreAuth },
     Operation { name: "GetServices", request: ("http://www.onvif.org/ver10/device/wsdl", "GetServices"), action: "http://www.onvif.org/ver10/device/wsdl/GetServices", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/GetServicesResponse", access: AccessClass::PreAuth },
@@ -37,6 +38,8 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "SetHostname", request: ("http://www.onvif.org/ver10/device/wsdl", "SetHostname"), action: "http://www.onvif.org/ver10/device/wsdl/SetHostname", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetHostnameResponse", access: AccessClass::WriteSystem },
     Operation { name: "SetNTP", request: ("http://www.onvif.org/ver10/device/wsdl", "SetNTP"), action: "http://www.onvif.org/ver10/device/wsdl/SetNTP", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetNTPResponse", access: AccessClass::WriteSystem },
     Operation { name: "SetNetworkProtocols", request: ("http://www.onvif.org/ver10/device/wsdl", "SetNetworkProtocols"), action: "http://www.onvif.org/ver10/device/wsdl/SetNetworkProtocols", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetNetworkProtocolsResponse", access: AccessClass::WriteSystem },
+    Operation { name: "SetRelayOutputSettings", request: ("http://www.onvif.org/ver10/device/wsdl", "SetRelayOutputSettings"), action: "http://www.onvif.org/ver10/device/wsdl/SetRelayOutputSettings", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetRelayOutputSettingsResponse", access: AccessClass::Actuate },
+    Operation { name: "SetRelayOutputState", request: ("http://www.onvif.org/ver10/device/wsdl", "SetRelayOutputState"), action: "http://www.onvif.org/ver10/device/wsdl/SetRelayOutputState", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetRelayOutputStateResponse", access: AccessClass::Actuate },
     Operation { name: "SetScopes", request: ("http://www.onvif.org/ver10/device/wsdl", "SetScopes"), action: "http://www.onvif.org/ver10/device/wsdl/SetScopes", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetScopesResponse", access: AccessClass::WriteSystem },
     Operation { name: "SetSystemDateAndTime", request: ("http://www.onvif.org/ver10/device/wsdl", "SetSystemDateAndTime"), action: "http://www.onvif.org/ver10/device/wsdl/SetSystemDateAndTime", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetSystemDateAndTimeResponse", access: AccessClass::WriteSystem },
     Operation { name: "SetSystemFactoryDefault", request: ("http://www.onvif.org/ver10/device/wsdl", "SetSystemFactoryDefault"), action: "http://www.onvif.org/ver10/device/wsdl/SetSystemFactoryDefault", response_action: "http://www.onvif.org/ver10/device/wsdl/Device/SetSystemFactoryDefaultResponse", access: AccessClass::Unrecoverable },
@@ -118,6 +121,11 @@ pub trait DeviceService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `GetRelayOutputs`
+    fn get_relay_outputs(&self, ctx: &RequestContext, req: super::tds::GetRelayOutputs) -> impl Future<Output = Result<super::tds::GetRelayOutputsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `GetScopes`
     fn get_scopes(&self, ctx: &RequestContext, req: super::tds::GetScopes) -> impl Future<Output = Result<super::tds::GetScopesResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -170,6 +178,16 @@ pub trait DeviceService: Send + Sync {
     }
     /// `SetNetworkProtocols`
     fn set_network_protocols(&self, ctx: &RequestContext, req: super::tds::SetNetworkProtocols) -> impl Future<Output = Result<super::tds::SetNetworkProtocolsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetRelayOutputSettings`
+    fn set_relay_output_settings(&self, ctx: &RequestContext, req: super::tds::SetRelayOutputSettings) -> impl Future<Output = Result<super::tds::SetRelayOutputSettingsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetRelayOutputState`
+    fn set_relay_output_state(&self, ctx: &RequestContext, req: super::tds::SetRelayOutputState) -> impl Future<Output = Result<super::tds::SetRelayOutputStateResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -269,6 +287,11 @@ pub async fn dispatch<S: DeviceService + ?Sized>(svc: &S, ctx: &RequestContext, 
             let resp = svc.get_network_protocols(ctx, req).await?;
             resp.to_xml(&mut w, "tds:GetNetworkProtocolsResponse");
         }
+        "GetRelayOutputs" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_relay_outputs(ctx, req).await?;
+            resp.to_xml(&mut w, "tds:GetRelayOutputsResponse");
+        }
         "GetScopes" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_scopes(ctx, req).await?;
@@ -323,6 +346,16 @@ pub async fn dispatch<S: DeviceService + ?Sized>(svc: &S, ctx: &RequestContext, 
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.set_network_protocols(ctx, req).await?;
             resp.to_xml(&mut w, "tds:SetNetworkProtocolsResponse");
+        }
+        "SetRelayOutputSettings" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_relay_output_settings(ctx, req).await?;
+            resp.to_xml(&mut w, "tds:SetRelayOutputSettingsResponse");
+        }
+        "SetRelayOutputState" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_relay_output_state(ctx, req).await?;
+            resp.to_xml(&mut w, "tds:SetRelayOutputStateResponse");
         }
         "SetScopes" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

@@ -49,7 +49,7 @@ pub trait DeviceIoService: Send + Sync {
         async { Err(Fault::action_not_supported()) }
     }
     /// `GetRelayOutputs`
-    fn get_relay_outputs(&self, ctx: &RequestContext, req: super::tds::GetRelayOutputs) -> impl Future<Output = Result<super::tds::GetRelayOutputsResponse, Fault>> + Send {
+    fn get_relay_outputs(&self, ctx: &RequestContext, req: super::tds::GetRelayOutputsElement) -> impl Future<Output = Result<super::tds::GetRelayOutputsResponseElement, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -74,7 +74,7 @@ pub trait DeviceIoService: Send + Sync {
         async { Err(Fault::action_not_supported()) }
     }
     /// `SetRelayOutputState`
-    fn set_relay_output_state(&self, ctx: &RequestContext, req: super::tds::SetRelayOutputState) -> impl Future<Output = Result<super::tds::SetRelayOutputStateResponse, Fault>> + Send {
+    fn set_relay_output_state(&self, ctx: &RequestContext, req: super::tds::SetRelayOutputStateElement) -> impl Future<Output = Result<super::tds::SetRelayOutputStateResponseElement, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }

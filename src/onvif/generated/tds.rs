@@ -762,6 +762,26 @@ impl ToXml for GetRelayOutputs {
     }
 }
 
+/// `GetRelayOutputs`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetRelayOutputsElement {
+}
+
+impl FromXml for GetRelayOutputsElement {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for GetRelayOutputsElement {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `GetRelayOutputsResponse`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetRelayOutputsResponse {
@@ -783,6 +803,35 @@ impl FromXml for GetRelayOutputsResponse {
 }
 
 impl ToXml for GetRelayOutputsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.relay_outputs { v.to_xml(w, "tds:RelayOutputs"); }
+        w.end(qname);
+    }
+}
+
+/// `GetRelayOutputsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetRelayOutputsResponseElement {
+    /// element `tds:RelayOutputs`
+    pub relay_outputs: Vec<super::tt::RelayOutput>,
+}
+
+impl FromXml for GetRelayOutputsResponseElement {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/device/wsdl", "RelayOutputs") => out.relay_outputs.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetRelayOutputsResponseElement {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
@@ -1652,6 +1701,63 @@ impl ToXml for SetNetworkProtocolsResponse {
     }
 }
 
+/// `SetRelayOutputSettings`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetRelayOutputSettings {
+    /// element `tds:RelayOutputToken`
+    pub relay_output_token: super::tt::ReferenceToken,
+    /// element `tds:Properties`
+    pub properties: super::tt::RelayOutputSettings,
+}
+
+impl FromXml for SetRelayOutputSettings {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/device/wsdl", "RelayOutputToken") => { out.relay_output_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/device/wsdl", "Properties") => { out.properties = FromXml::from_xml(c)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("RelayOutputToken")); }
+        if !seen1 { return Err(DeError::missing("Properties")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetRelayOutputSettings {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tds:RelayOutputToken", &self.relay_output_token.to_xs());
+        self.properties.to_xml(w, "tds:Properties");
+        w.end(qname);
+    }
+}
+
+/// `SetRelayOutputSettingsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetRelayOutputSettingsResponse {
+}
+
+impl FromXml for SetRelayOutputSettingsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetRelayOutputSettingsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `SetRelayOutputState`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetRelayOutputState {
@@ -1689,6 +1795,43 @@ impl ToXml for SetRelayOutputState {
     }
 }
 
+/// `SetRelayOutputState`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetRelayOutputStateElement {
+    /// element `tds:RelayOutputToken`
+    pub relay_output_token: super::tt::ReferenceToken,
+    /// element `tds:LogicalState`
+    pub logical_state: super::tt::RelayLogicalState,
+}
+
+impl FromXml for SetRelayOutputStateElement {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/device/wsdl", "RelayOutputToken") => { out.relay_output_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/device/wsdl", "LogicalState") => { out.logical_state = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("RelayOutputToken")); }
+        if !seen1 { return Err(DeError::missing("LogicalState")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetRelayOutputStateElement {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("tds:RelayOutputToken", &self.relay_output_token.to_xs());
+        w.simple("tds:LogicalState", &self.logical_state.to_xs());
+        w.end(qname);
+    }
+}
+
 /// `SetRelayOutputStateResponse`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetRelayOutputStateResponse {
@@ -1702,6 +1845,26 @@ impl FromXml for SetRelayOutputStateResponse {
 }
 
 impl ToXml for SetRelayOutputStateResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `SetRelayOutputStateResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetRelayOutputStateResponseElement {
+}
+
+impl FromXml for SetRelayOutputStateResponseElement {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetRelayOutputStateResponseElement {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();

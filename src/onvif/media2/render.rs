@@ -225,6 +225,7 @@ mod tests {
             isp_ranges: &[],
             ptz: &[],
             osd: &[],
+            gpio: crate::sdk::GpioInfo::NONE,
         };
         let p = &s.media.profiles[0];
         let bare = profile(&s, &facts, p, None);
