@@ -381,3 +381,32 @@ fn home_assistant_shows_the_tamper_entities_following_the_picture() {
     want.sort();
     assert_eq!(names, want, "{stdout}");
 }
+
+/// A replayed recording has no picture statistics (the SDK answers NOT_SUPPORTED): the
+/// daemon says so once and publishes no tamper state at all; the topics stay described.
+#[test]
+fn a_replayed_recording_raises_nothing_and_says_so_once() {
+    let state = support::temp_state();
+    let clip = support::data_dir().join("baseline-640x360-25fps.h264");
+    let clip = support::path_str(&clip);
+    let (mut nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &["--replay", &clip]);
+    const NEEDLE: &str = "no picture statistics";
+    if !format!("{:?}", nvt.seen).contains(NEEDLE) {
+        nvt.wait_for(NEEDLE, WITHIN);
+    }
+    let pp = PullPoint::new(port);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        let got = pp.pull("PT1S");
+        assert!(got.is_empty(), "a replay published {got:?}");
+    }
+    let said = nvt
+        .seen
+        .iter()
+        .filter(|l| format!("{l:?}").contains(NEEDLE))
+        .count();
+    assert_eq!(said, 1);
+    let props = ok_at(port, soap::EVENTS, "<tev:GetEventProperties/>");
+    let text = format!("{props:?}");
+    assert!(text.contains("ImageTooDark"), "{text}");
+}

@@ -28,8 +28,9 @@ pub struct TamperMonitor {
 
 impl TamperMonitor {
     /// Starts watching source `vi`. A source without statistics (the SDK answers
-    /// `NotSupported`: a replayed recording, a V4L2 device) is logged once and reports
-    /// nothing; `Timeout` (no picture yet) is asked again.
+    /// `NotSupported`: a replayed recording, a SoC without them) is logged once and reports
+    /// nothing; `Timeout` (no picture yet, e.g. a V4L2 device before its first frame) is
+    /// asked again.
     pub fn start(
         sdk: Sdk,
         vi: u32,
