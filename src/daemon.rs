@@ -95,6 +95,7 @@ async fn run_once(
     let settings = store.get();
     let (broker, event_tasks) = start_events(&store);
     let mut monitors = Vec::new();
+    let mut tamper = Vec::new();
     for imaging in &settings.imaging {
         let vi = crate::camera::source_index(&imaging.source_token)?;
         let hold = Duration::from_millis(u64::from(imaging.motion.debounce_ms));
@@ -110,6 +111,13 @@ async fn run_once(
             hold,
             source.sink(broker.clone()),
         )?);
+        let sink = crate::events::tamper::sink(imaging.source_token.clone(), broker.clone());
+        tamper.push(crate::tamper::TamperMonitor::start(
+            camera.sdk().clone(),
+            vi,
+            crate::tamper::Config::default(),
+            sink,
+        ));
     }
     let streams = Arc::new(Streams::start(|token| camera.channel(token), &settings)?);
 
@@ -216,6 +224,7 @@ async fn run_once(
     drop(streams);
     drop(monitors);
     drop(io);
+    drop(tamper);
     drop(camera);
     // No write here: every change was written durably before it became current, so the file
     // already holds the settings. A write at shutdown could only fail (a full state disk,

@@ -29,5 +29,6 @@ pub mod snapshot;
 pub mod soap;
 pub mod stream;
 pub mod streams;
+pub mod tamper;
 pub mod web;
 pub mod xml;

@@ -43,23 +43,15 @@ DEVICE_IO = "http://www.onvif.org/ver10/deviceIO/wsdl"
 # A token no video source has (Annex A.2: at most 64 readable characters).
 INVALID_TOKEN = "InvalidToken_imaging_0"
 MOTION_TOPIC = "tns1:VideoSource/MotionAlarm"
-# The tampering topics of IMAGING-4-1-1..4 (one case each, named as in their preconditions);
-# nvt produces none of them.
+# The tampering topics of IMAGING-4-1-1..4 (one case each), as the test specification names
+# them; nvt produces the ImagingService one of each (docs/events.md "Tamper detection").
 TAMPER_TOPICS = {
-    "IMAGING-4-1-1": ("ImageTooBlurry", "Image Too Blurry"),
-    "IMAGING-4-1-2": ("ImageTooDark", "Image Too Dark"),
-    "IMAGING-4-1-3": ("ImageTooBright", "Image Too Bright"),
-    "IMAGING-4-1-4": ("GlobalSceneChange", "Global Scene Change"),
+    "IMAGING-4-1-1": "ImageTooBlurry",
+    "IMAGING-4-1-2": "ImageTooDark",
+    "IMAGING-4-1-3": "ImageTooBright",
+    "IMAGING-4-1-4": "GlobalSceneChange",
 }
 SERVICES = ("ImagingService", "AnalyticsService", "RecordingService")
-
-RULES = [
-    (rf"^{cid}$", "N/A",
-     f"precondition \"Device supports {feature} feature\" does not hold: GetEventProperties lists no "
-     f"tns1:VideoSource/{topic}/(ImagingService|AnalyticsService|RecordingService) (docs/events.md: not "
-     "produced; IMAGING-4-1-5 checks they stay absent)")
-    for cid, (topic, feature) in TAMPER_TOPICS.items()
-]
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -1023,10 +1015,6 @@ async def motion_alarm_pullpoint(ctx):
     ep = await event_properties(ctx)
     check(ep.get(MOTION_TOPIC) is not None, f"{MOTION_TOPIC} not in GetEventProperties")
     check_imaging_topic(ep, MOTION_TOPIC)
-    # RULES make IMAGING-4-1-1..4 N/A because nvt does not produce those topics: keep it so.
-    produced = [f"tns1:VideoSource/{topic}/{svc}" for topic, _ in TAMPER_TOPICS.values() for svc in SERVICES
-                if ep.get(f"tns1:VideoSource/{topic}/{svc}") is not None]
-    check(not produced, f"GetEventProperties now lists {produced}: IMAGING-4-1-1..4 apply (drop their RULES, write the cases)")
     cam, img = await imaging(ctx)
     tokens = await video_sources(ctx, cam, img)
     sub = await create_pullpoint(ctx, topic=MOTION_TOPIC)
@@ -1041,3 +1029,48 @@ async def motion_alarm_pullpoint(ctx):
         ctx.note(f"{got.topic} Initialized: Source {got.source.get('Source')}, State {got.data.get('State')}")
     finally:
         await cleanup(ctx, sub)
+
+
+async def tamper_pullpoint(ctx, topic: str):
+    """IMAGING-4-1-1..4: every listed service variant of the topic has the Annex A.3 form, and
+    a pull point on all of them gets each one's Initialized state in the Annex A.4 form."""
+    ep = await event_properties(ctx)
+    listed = [f"tns1:VideoSource/{topic}/{svc}" for svc in SERVICES
+              if ep.get(f"tns1:VideoSource/{topic}/{svc}") is not None]
+    check(listed, f"GetEventProperties lists no tns1:VideoSource/{topic}/(ImagingService|AnalyticsService|RecordingService)")
+    for t in listed:
+        check_imaging_topic(ep, t)
+    cam, img = await imaging(ctx)
+    tokens = await video_sources(ctx, cam, img)
+    sub = await create_pullpoint(ctx, topic="|".join(listed))
+    try:
+        wanted = {local_topic(t) for t in listed}
+        initialized = {}
+
+        def each(m):
+            check(local_topic(m.topic) in wanted, f"notification topic {m.topic}, want one of {listed}")
+            if m.operation == "Initialized":
+                check_imaging_notification(m, tokens)
+                initialized[local_topic(m.topic)] = m
+
+        def done(m):
+            return set(initialized) == wanted
+
+        await pull_until(ctx, sub, done, each=each)
+        await unsubscribe(ctx, sub)
+        ctx.note("; ".join(f"tns1:{t} Initialized: Source {m.source.get('Source')}, State {m.data.get('State')}"
+                           for t, m in sorted(initialized.items())))
+    finally:
+        await cleanup(ctx, sub)
+
+
+def _tamper_case(cid: str, topic: str):
+    @case(cid, requires=(TIMG, TEV))
+    async def run(ctx):
+        await tamper_pullpoint(ctx, topic)
+
+    return run
+
+
+for _cid, _topic in TAMPER_TOPICS.items():
+    _tamper_case(_cid, _topic)

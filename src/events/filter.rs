@@ -444,7 +444,20 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(ids(set.topics), vec![MOTION_ALARM]);
+        use crate::events::topics::{
+            GLOBAL_SCENE_CHANGE, IMAGE_TOO_BLURRY, IMAGE_TOO_BRIGHT, IMAGE_TOO_DARK,
+        };
+        // Every topic under VideoSource: motion and the tamper topics.
+        assert_eq!(
+            ids(set.topics),
+            vec![
+                MOTION_ALARM,
+                IMAGE_TOO_DARK,
+                IMAGE_TOO_BRIGHT,
+                IMAGE_TOO_BLURRY,
+                GLOBAL_SCENE_CHANGE
+            ]
+        );
         assert_eq!(
             evaluate(&[te("tns1:Nothing/Here")], &[]),
             Err(FilterError::TopicNotSupported)

@@ -1,7 +1,7 @@
 //! Events (ONVIF Core s.9): the broker that producers publish to and subscriptions read from,
 //! the topic catalog, topic and message content filters, push delivery, the fair sharing of
 //! the subscription tables between users, and the producers (motion from the SDK,
-//! monitoring, media configuration changes). The SOAP side is `crate::onvif::events`.
+//! monitoring, media configuration changes, tamper). The SOAP side is `crate::onvif::events`.
 //! Limits: [`limits`]; user docs: docs/events.md.
 
 pub mod broker;
@@ -13,6 +13,7 @@ pub mod message;
 pub mod monitor;
 pub mod push;
 pub mod share;
+pub(crate) mod tamper;
 pub mod topics;
 
 pub(crate) use broker::{Broker, BrokerError, Kind};

@@ -62,6 +62,21 @@ pub(crate) const PROFILE_CHANGED: TopicId = 4;
 pub(crate) const CONFIGURATION_CHANGED: TopicId = 5;
 pub(crate) const DIGITAL_INPUT: TopicId = 6;
 pub(crate) const RELAY: TopicId = 7;
+pub(crate) const IMAGE_TOO_DARK: TopicId = 8;
+pub(crate) const IMAGE_TOO_BRIGHT: TopicId = 9;
+pub(crate) const IMAGE_TOO_BLURRY: TopicId = 10;
+pub(crate) const GLOBAL_SCENE_CHANGE: TopicId = 11;
+
+/// The tamper topics' items (Imaging spec s. "Events": IsProperty, Source `Source` the video
+/// source token, Data `State`).
+const TAMPER_SOURCE: &[Item] = &[Item {
+    name: "Source",
+    ty: (TT, "ReferenceToken"),
+}];
+const TAMPER_STATE: &[Item] = &[Item {
+    name: "State",
+    ty: (XS, "boolean"),
+}];
 
 /// Every topic produced, in the order GetEventProperties lists them.
 pub(crate) const TOPICS: &[Topic] = &[
@@ -181,6 +196,33 @@ pub(crate) const TOPICS: &[Topic] = &[
             name: "LogicalState",
             ty: (TT, "RelayLogicalState"),
         }],
+    },
+    // Imaging spec "Tampering" (ImageTooDark, ImageTooBright, ImageTooBlurry,
+    // GlobalSceneChange), detected by the imaging service (`crate::tamper`); Home Assistant
+    // reads Source[0].Value and Data[0].Value == "true".
+    Topic {
+        path: &["VideoSource", "ImageTooDark", "ImagingService"],
+        property: true,
+        source: TAMPER_SOURCE,
+        data: TAMPER_STATE,
+    },
+    Topic {
+        path: &["VideoSource", "ImageTooBright", "ImagingService"],
+        property: true,
+        source: TAMPER_SOURCE,
+        data: TAMPER_STATE,
+    },
+    Topic {
+        path: &["VideoSource", "ImageTooBlurry", "ImagingService"],
+        property: true,
+        source: TAMPER_SOURCE,
+        data: TAMPER_STATE,
+    },
+    Topic {
+        path: &["VideoSource", "GlobalSceneChange", "ImagingService"],
+        property: true,
+        source: TAMPER_SOURCE,
+        data: TAMPER_STATE,
     },
 ];
 

@@ -33,6 +33,7 @@ pub use gpio::{GpioInfo, InputEvent};
 pub(crate) use isp::Levels;
 pub(crate) use isp::Range;
 pub use isp::{AutoMode, IrCutMode, IspAttr, IspRange, IspStats};
+pub(crate) use isp::{ZONE_COLS, ZONE_ROWS};
 pub use osd::{BitmapError, OsdBitmap, OsdInfo};
 pub use ptz::{Axes, PtzInfo, PtzState, PtzStatus, PtzVector};
 pub use venc::{Codec, EncoderAttr, EncoderCaps, EncoderChannel, H264Profile, RateControl};
