@@ -49,6 +49,7 @@ pub(crate) use error::{ChangeError, NetworkError, PtzError, UserError};
 pub use imaging::IspPatch;
 use imaging::imaging;
 pub use metadata::MetadataRequest;
+pub(crate) use metadata::events_filter;
 use metadata::metadata;
 pub use network::ProtocolsRequest;
 pub(crate) use network::{ProtocolKind, ProtocolRequest};

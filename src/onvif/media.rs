@@ -27,6 +27,7 @@
 //! What is left out is listed in docs/media.md.
 
 pub mod configs;
+pub(crate) mod metadata_filter;
 pub mod options;
 pub mod uri;
 
@@ -883,7 +884,8 @@ impl media::MediaService for Media {
     /// Name, Analytics, Events, multicast and session timeout, checked against
     /// GetMetadataConfigurationOptions (no PTZ status: nvt does not put the head's status
     /// into metadata yet) and persisted.
-    /// The configuration is reported to clients; no metadata RTP track is streamed.
+    /// An Events filter gives the configuration's profiles a metadata RTP track
+    /// (docs/rtsp.md, "Tracks").
     async fn set_metadata_configuration(
         &self,
         _: &RequestContext,
@@ -911,6 +913,7 @@ impl media::MediaService for Media {
             analytics_engine: c.analytics_engine_configuration.is_some(),
             multicast: multicast_from_tt(&c.multicast)?,
             session_timeout_secs: session_timeout(&c.session_timeout)?,
+            events_filter: metadata_filter::components(c.events.as_ref()),
         };
         self.change(Change::Metadata(request), config_modify)
             .await?;
