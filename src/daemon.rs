@@ -151,6 +151,7 @@ async fn run_once(
         crate::onvif::media::MediaHooks {
             rtsp_port,
             multicast,
+            metadata: metadata.registry(),
         },
     );
     media.auto_start_multicast();

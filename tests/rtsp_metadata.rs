@@ -412,6 +412,23 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
         }
     };
     assert!(!got.is_empty());
+    // SetSynchronizationPoint closes the document and starts one of the current states:
+    // none match this filter (ConfigurationChanged is no property), so an empty stream
+    // element. (A second after PLAY's own: one a second per stream.)
+    std::thread::sleep(Duration::from_millis(1100));
+    ok(
+        port,
+        "<trt:SetSynchronizationPoint><trt:ProfileToken>main</trt:ProfileToken></trt:SetSynchronizationPoint>",
+    );
+    let (n, _) = rtp
+        .recv_from(&mut buf)
+        .expect("a document after SetSynchronizationPoint");
+    assert_eq!(buf[1], 0x80 | 107, "one packet, marked");
+    assert!(
+        topics_of(&buf[12..n]).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&buf[12..n])
+    );
     c.req("TEARDOWN", &url, &[("Session", &session)]);
 
     // No filter again: the track is gone.

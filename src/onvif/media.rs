@@ -56,6 +56,9 @@ pub struct MediaHooks {
     pub rtsp_port: u16,
     /// Start/StopMulticastStreaming.
     pub multicast: MulticastControl,
+    /// The profiles' metadata tracks: SetSynchronizationPoint starts a new document of
+    /// their current states (ONVIF Streaming, "RTP for Metadata stream").
+    pub metadata: Arc<crate::rtp::MetadataRegistry>,
 }
 
 pub struct Media {
@@ -819,6 +822,11 @@ impl media::MediaService for Media {
             .await
             .map_err(internal)?
             .map_err(internal)?;
+        // The metadata stream too: "the previous XML document shall be closed and a new one
+        // started" (throttled with PLAY's requests: one a second per stream).
+        if let Some(m) = self.hooks.metadata.get(&req.profile_token) {
+            m.request_keyframe(std::time::Instant::now());
+        }
         Ok(Default::default())
     }
 
