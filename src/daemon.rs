@@ -120,6 +120,8 @@ async fn run_once(
         ));
     }
     let streams = Arc::new(Streams::start(|token| camera.channel(token), &settings)?);
+    let metadata = crate::onvif::events::metadata::MetadataStreams::new(broker.clone());
+    metadata.sync(&settings);
 
     // Serve before "nvt running": that line means ready.
     let protocols = settings.network.protocols.clone();
@@ -132,7 +134,8 @@ async fn run_once(
     ));
     let rtsp = if protocols.rtsp_enabled {
         let rtsp_bind = SocketAddr::new(config.bind, rtsp_port);
-        let server = start_rtsp(rtsp_bind, &config.connections, &store, &streams, &gate).await?;
+        let tracks = (streams.as_ref(), metadata.registry());
+        let server = start_rtsp(rtsp_bind, &config.connections, &store, tracks, &gate).await?;
         ports.rtsp.get_or_insert(server.local_addr().port());
         Some(server)
     } else {
@@ -162,13 +165,14 @@ async fn run_once(
                 discovery_changed: Some(Arc::new(move || announce.notify_one())),
                 restart: Some(Arc::new(move || restart.notify_one())),
             })
-            .with_media_changed(media_events(&broker)),
+            .with_media_changed(media_events(&broker, &metadata, &store)),
     );
     let media = crate::onvif::media::Media::new(
         core.clone(),
         crate::onvif::media::MediaHooks {
             rtsp_port,
             multicast,
+            metadata: metadata.registry(),
         },
     );
     media.auto_start_multicast();
@@ -256,9 +260,15 @@ fn start_events(
 
 /// Publishes `tns1:Media/ProfileChanged` and `ConfigurationChanged` for what a committed
 /// change touched (the camera core's hook).
-fn media_events(broker: &Arc<crate::events::Broker>) -> crate::camera::core::MediaChanged {
-    let broker = broker.clone();
+/// The metadata tracks follow the change first, so its own events reach their streams.
+fn media_events(
+    broker: &Arc<crate::events::Broker>,
+    metadata: &Arc<crate::onvif::events::metadata::MetadataStreams>,
+    store: &Arc<SettingsStore>,
+) -> crate::camera::core::MediaChanged {
+    let (broker, metadata, store) = (broker.clone(), metadata.clone(), store.clone());
     Arc::new(move |t: &crate::camera::Touched| {
+        metadata.sync(&store.get());
         crate::events::media::publish(&broker, &t.profiles, &t.configurations);
     })
 }
@@ -269,7 +279,7 @@ async fn start_rtsp(
     bind: SocketAddr,
     connections: &crate::config::ConnectionLimits,
     store: &Arc<SettingsStore>,
-    streams: &Streams,
+    (streams, metadata): (&Streams, Arc<crate::rtp::MetadataRegistry>),
     gate: &Arc<crate::auth::gate::Gate>,
 ) -> anyhow::Result<RtspServer> {
     let basic_store = store.clone();
@@ -277,7 +287,7 @@ async fn start_rtsp(
         DigestRtspAuth::new(gate.clone())
             .with_basic(move || basic_store.get().network.allow_basic_auth),
     );
-    let mut server_config = ServerConfig::new(bind);
+    let mut server_config = ServerConfig::new(bind).with_metadata(metadata);
     let limits = &mut server_config.limits;
     limits.max_connections = connections
         .rtsp_max_connections

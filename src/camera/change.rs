@@ -54,6 +54,7 @@ pub use imaging::IspPatch;
 use imaging::imaging;
 pub use io::{InputRequest, IoChange, RelayRequest};
 pub use metadata::MetadataRequest;
+pub(crate) use metadata::events_filter;
 use metadata::metadata;
 pub use network::ProtocolsRequest;
 pub(crate) use network::{ProtocolKind, ProtocolRequest};

@@ -29,6 +29,11 @@ pub(crate) enum Kind {
     Push {
         consumer: String,
     },
+    /// A profile's metadata stream (ONVIF Streaming, "RTP for Metadata stream"): the
+    /// device's own subscription, one per stream whatever its viewers, made by
+    /// [`Broker::subscribe_stream`]. Not a client's: it takes no pull point or push slot and
+    /// does not expire; it ends when its stream stops ([`Broker::unsubscribe`]).
+    Stream,
 }
 
 /// Why a subscription operation failed.
@@ -192,6 +197,9 @@ impl Drop for PullGuard {
     }
 }
 
+/// How long a [`Kind::Stream`] subscription lives: for ever, in practice.
+const STREAM_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 struct Inner {
     subs: HashMap<String, Arc<Subscription>>,
     /// Current state of every property: (topic, source values) -> last message.
@@ -311,7 +319,7 @@ impl Broker {
         let same: Vec<(Arc<Subscription>, Instant, bool)> = inner
             .subs
             .values()
-            .filter(|s| (s.kind == Kind::PullPoint) == pull)
+            .filter(|s| s.kind != Kind::Stream && (s.kind == Kind::PullPoint) == pull)
             .map(|s| {
                 let st = s.lock();
                 (s.clone(), st.last_used, st.pulls > 0)
@@ -376,6 +384,41 @@ impl Broker {
         self.initialize_locked(&inner, &sub);
         inner.subs.insert(id, sub.clone());
         Ok(sub)
+    }
+
+    /// A metadata stream's subscription ([`Kind::Stream`]): `filter` as a client's, the
+    /// current property states queued first as for any subscriber, no expiry, outside the
+    /// clients' shares (a stream exists because the operator configured it, not because a
+    /// client asked, so it must neither take a client's slot nor be reclaimed for one).
+    pub(crate) fn subscribe_stream(&self, filter: Filter) -> Arc<Subscription> {
+        let mut inner = self.lock();
+        let id = loop {
+            let id: String = format!("{:032x}", rand::rng().random::<u128>());
+            if !inner.subs.contains_key(&id) {
+                break id;
+            }
+        };
+        let now = Instant::now();
+        let sub = Arc::new(Subscription {
+            id: id.clone(),
+            kind: Kind::Stream,
+            owner: None,
+            filter,
+            state: Mutex::new(SubState {
+                queue: VecDeque::new(),
+                dropped: 0,
+                // "Never" (an Instant a century on cannot overflow on Linux).
+                expires: now + STREAM_LIFETIME,
+                keepalive: None,
+                closed: false,
+                last_used: now,
+                pulls: 0,
+            }),
+            notify: Notify::new(),
+        });
+        self.initialize_locked(&inner, &sub);
+        inner.subs.insert(id, sub.clone());
+        sub
     }
 
     fn initialize_locked(&self, inner: &Inner, sub: &Subscription) {
@@ -474,7 +517,12 @@ impl Broker {
             .values()
             .filter(|s| s.kind == Kind::PullPoint)
             .count();
-        (pull, inner.subs.len() - pull)
+        let stream = inner
+            .subs
+            .values()
+            .filter(|s| s.kind == Kind::Stream)
+            .count();
+        (pull, inner.subs.len() - pull - stream)
     }
 }
 

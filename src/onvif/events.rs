@@ -14,6 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) mod metadata;
 mod render;
 
 use crate::auth::UserLevel;

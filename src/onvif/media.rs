@@ -28,6 +28,7 @@
 //! What is left out is listed in docs/media.md.
 
 pub mod configs;
+pub(crate) mod metadata_filter;
 pub mod options;
 pub mod uri;
 
@@ -58,6 +59,9 @@ pub struct MediaHooks {
     pub rtsp_port: u16,
     /// Start/StopMulticastStreaming.
     pub multicast: MulticastControl,
+    /// The profiles' metadata tracks: SetSynchronizationPoint starts a new document of
+    /// their current states (ONVIF Streaming, "RTP for Metadata stream").
+    pub metadata: Arc<crate::rtp::MetadataRegistry>,
 }
 
 pub struct Media {
@@ -223,6 +227,7 @@ pub(crate) fn metadata_request(c: &tt::MetadataConfiguration) -> Result<Metadata
         analytics_engine: c.analytics_engine_configuration.is_some(),
         multicast: multicast_from_tt(&c.multicast)?,
         session_timeout_secs: session_timeout(&c.session_timeout)?,
+        events_filter: metadata_filter::components(c.events.as_ref()),
     })
 }
 
@@ -855,6 +860,11 @@ impl media::MediaService for Media {
             .await
             .map_err(internal)?
             .map_err(internal)?;
+        // The metadata stream too: "the previous XML document shall be closed and a new one
+        // started" (throttled with PLAY's requests: one a second per stream).
+        if let Some(m) = self.hooks.metadata.get(&req.profile_token) {
+            m.request_keyframe(std::time::Instant::now());
+        }
         Ok(Default::default())
     }
 
@@ -920,7 +930,8 @@ impl media::MediaService for Media {
     /// Name, Analytics, Events, multicast and session timeout, checked against
     /// GetMetadataConfigurationOptions (no PTZ status: nvt does not put the head's status
     /// into metadata yet) and persisted.
-    /// The configuration is reported to clients; no metadata RTP track is streamed.
+    /// An Events filter gives the configuration's profiles a metadata RTP track
+    /// (docs/rtsp.md, "Tracks").
     async fn set_metadata_configuration(
         &self,
         _: &RequestContext,

@@ -54,6 +54,9 @@ pub struct RtpFrame {
     pub rtp_ts: u32,
     /// Starts with SPS/PPS and an IDR: a viewer may start (or resync) here.
     pub keyframe: bool,
+    /// A new viewer may be given it from the GOP cache (video: yes; a metadata document:
+    /// no, see `stream::Unit::cacheable`).
+    pub cacheable: bool,
     /// Capture time, monotonic.
     pub pts: Duration,
     /// Capture time, wall clock (the NTP time of sender reports).
@@ -208,6 +211,7 @@ impl H264Packetizer {
             first_seq,
             rtp_ts,
             keyframe,
+            cacheable: true,
             pts: frame.pts,
             wallclock: frame.wallclock,
             bytes: buf.len(),

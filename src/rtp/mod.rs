@@ -1,10 +1,11 @@
 //! RTP and RTCP, sans-IO: RFC 6184 H.264 packetization, RFC 3550 sender/receiver reports and
-//! their schedule, the pacing of RTP over UDP, and RTP as the stream core's packing.
+//! their schedule, ONVIF metadata documents, the pacing of RTP over UDP, and RTP as the stream core's packing.
 
 pub mod h264;
+pub mod metadata;
 pub mod pacing;
 pub mod rtcp;
 pub mod stream;
 
-pub use stream::{RtpHub, RtpRegistry};
+pub use stream::{MetadataHub, MetadataRegistry, RtpHub, RtpRegistry};
 pub(crate) use stream::{RtpViewer, RtpWatch};

@@ -5,6 +5,7 @@
 
 use crate::frame::Frame;
 use crate::rtp::h264::{H264Packetizer, RtpFrame};
+use crate::rtp::metadata::MetadataPacketizer;
 use crate::rtp::rtcp::{SenderInfo, ntp_timestamp};
 use crate::stream::{Packer, StreamHub, StreamRegistry, Unit, Viewer, ViewerWatch};
 
@@ -12,8 +13,12 @@ use crate::stream::{Packer, StreamHub, StreamRegistry, Unit, Viewer, ViewerWatch
 pub type RtpHub = StreamHub<H264Packetizer>;
 /// The daemon's streams by path.
 pub type RtpRegistry = StreamRegistry<H264Packetizer>;
-/// An RTP viewer's end of a hub.
-pub(crate) type RtpViewer = Viewer<H264Packetizer>;
+/// A profile's ONVIF metadata stream (`rtp::metadata`): documents fanned out as video is.
+pub type MetadataHub = StreamHub<MetadataPacketizer>;
+/// The metadata streams by path (the profile token, as the video's).
+pub type MetadataRegistry = StreamRegistry<MetadataPacketizer>;
+/// An RTP viewer's end of a hub (video or metadata: both pack into [`RtpFrame`]).
+pub(crate) type RtpViewer = Viewer<RtpFrame>;
 /// A look at where an RTP viewer starts (RTP-Info).
 pub(crate) type RtpWatch = ViewerWatch<RtpFrame>;
 
@@ -39,6 +44,10 @@ impl Unit for RtpFrame {
 
     fn size(&self) -> usize {
         self.bytes
+    }
+
+    fn cacheable(&self) -> bool {
+        self.cacheable
     }
 }
 

@@ -2,9 +2,9 @@
 //! RTP viewer's task does with the frames its queue hands it.
 //!
 //! - [`describe`]: the stream as DESCRIBE and SETUP see it (parameter sets, settings, SSRC).
-//! - [`rtp_info`]: the `RTP-Info` of a PLAY (RFC 2326 s12.33, RFC 7826 s18.45) names the
-//!   first packet of the first frame in the viewer's queue, which is exactly what its writer
-//!   sends first.
+//! - [`first_packet`], [`metadata_first_packet`]: each track's `RTP-Info` entry of a PLAY
+//!   (RFC 2326 s12.33, RFC 7826 s18.45) names the first packet of the first frame in the
+//!   viewer's queue, which is exactly what its writer sends first.
 //! - Sender reports: one [`SrSchedule`] per RTP sender, whatever the transport.
 //! - [`send_udp`]: the one loop of UDP unicast viewers and multicast groups, paced
 //!   (`rtp::pacing`) and batched (`udp_batch`).
@@ -23,13 +23,13 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
-use super::sdp::StreamParams;
+use super::sdp::{StreamParams, TrackKind, TrackParams};
 use super::session;
 use super::udp_batch;
 use crate::rtp::h264::RtpFrame;
 use crate::rtp::pacing::Pacer;
 use crate::rtp::rtcp::SrSchedule;
-use crate::rtp::{RtpHub, RtpViewer, RtpWatch};
+use crate::rtp::{MetadataHub, RtpHub, RtpViewer, RtpWatch};
 
 /// How every streaming task (TCP connection writer, UDP viewer, multicast sender) is
 /// stopped: by dropping its handle. Its owner holds it (the session table's entry, the
@@ -87,19 +87,55 @@ pub(crate) async fn describe_when_ready(hub: &RtpHub, wait: Duration) -> StreamP
     StreamParams::of(desc, hub.packer(|p| p.ssrc()))
 }
 
-/// The `RTP-Info` value of a PLAY of `request_uri` whose viewer is `watch`: the sequence
-/// number and RTP timestamp of the first packet it will send, waiting up to
-/// [`session::RTP_INFO_WAIT`] for a frame (a viewer that starts at the next IDR). `None`
-/// when nothing came in time.
-pub(crate) async fn rtp_info(watch: &RtpWatch, request_uri: &str) -> Option<String> {
+/// A PLAY's `RTP-Info` entry of a video viewer (`watch`): the sequence number and RTP
+/// timestamp of the first packet it will send, waiting up to [`session::RTP_INFO_WAIT`] for
+/// a frame (a viewer that starts at the next IDR). `None` when nothing came in time.
+pub(crate) async fn first_packet(watch: &RtpWatch) -> Option<(u16, u32)> {
     let first = tokio::time::timeout(session::RTP_INFO_WAIT, watch.first())
         .await
         .ok()
         .flatten()?;
-    Some(session::rtp_info(
-        request_uri,
-        (first.first_seq, first.rtp_ts),
-    ))
+    Some((first.first_seq, first.rtp_ts))
+}
+
+/// The metadata track as DESCRIBE and SETUP see it.
+pub(crate) fn metadata_track(hub: &MetadataHub) -> TrackParams {
+    TrackParams {
+        kind: TrackKind::Metadata,
+        ssrc: hub.packer(|p| p.ssrc()),
+    }
+}
+
+/// How long a metadata PLAY waits for the document its viewer asked for (the stream's
+/// current property states, [`crate::stream::StreamHub::request_keyframe`] on a metadata hub) before
+/// answering without it. The producer answers within milliseconds; a request the throttle
+/// refused brings no document at all.
+pub(crate) const METADATA_SYNC_WAIT: Duration = Duration::from_millis(300);
+
+/// A PLAY's `RTP-Info` entry of a new metadata `viewer`, which asks its stream for a
+/// synchronization point (ONVIF Streaming: the current states in a new document). Metadata
+/// comes when events do, so this never waits long: with a document queued within
+/// [`METADATA_SYNC_WAIT`], its first packet; without, the next sequence number the stream
+/// will use and the RTP time of now on the capture clock (the next document's timestamp is
+/// later: a client's timestamp base from it stays valid). Read after the viewer subscribed
+/// and looked at once more after, a document published in between is the one named.
+pub(crate) async fn metadata_first_packet(hub: &MetadataHub, viewer: &RtpViewer) -> (u16, u32) {
+    hub.request_keyframe(Instant::now());
+    let watch = viewer.watch();
+    if let Ok(Some(f)) = tokio::time::timeout(METADATA_SYNC_WAIT, watch.first()).await {
+        return (f.first_seq, f.rtp_ts);
+    }
+    let next = hub.packer(|p| {
+        (
+            p.next_seq(),
+            p.rtp_timestamp(crate::sdk::capture_clock_now()),
+        )
+    });
+    // A zero timeout polls the watch once (tokio polls the future before its deadline).
+    match tokio::time::timeout(Duration::ZERO, watch.first()).await {
+        Ok(Some(f)) => (f.first_seq, f.rtp_ts),
+        _ => next,
+    }
 }
 
 /// Where a UDP sender sends: RTP and RTCP sockets and destinations (RFC 3550 s11: RTCP on

@@ -1,7 +1,8 @@
-//! The DESCRIBE answer (RFC 4566 SDP with the RFC 6184 s8.1 H.264 parameters), sans-IO.
+//! The DESCRIBE answer (RFC 4566 SDP with the RFC 6184 s8.1 H.264 parameters, and the ONVIF
+//! metadata track), sans-IO, and the tracks a stream's presentation has.
 //!
-//! Written as text: the document is fixed-shape and 12 lines long, and a builder crate would
-//! add a dependency for no safety gain. Tests parse our output back with `sdp-types`.
+//! Written as text: the document is fixed-shape and under 20 lines long, and a builder crate
+//! would add a dependency for no safety gain. Tests parse our output back with `sdp-types`.
 
 use std::fmt::Write;
 
@@ -11,7 +12,39 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 
 use crate::rtp::h264::{CLOCK_RATE, PAYLOAD_TYPE};
+use crate::rtp::metadata;
 use crate::stream::{Description, MulticastConfig};
+
+/// What a track of a presentation carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackKind {
+    /// H.264 (RFC 6184): every stream has it, as track 0.
+    Video,
+    /// ONVIF metadata (`application/vnd.onvif.metadata`, ONVIF Streaming "RTSP session for
+    /// a metadata stream"): present while the profile's metadata configuration asks for
+    /// content.
+    Metadata,
+}
+
+impl TrackKind {
+    /// The track's number in its control URL (`trackID=<id>`). Fixed per kind, so a URL
+    /// means the same track whatever else the stream has at the moment (a metadata track
+    /// comes and goes with its configuration): video 0, metadata 1; audio (issue 19) takes
+    /// the next.
+    pub(crate) const fn id(self) -> u8 {
+        match self {
+            TrackKind::Video => 0,
+            TrackKind::Metadata => 1,
+        }
+    }
+}
+
+/// One track of a stream beyond its video: what DESCRIBE lists and SETUP answers for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrackParams {
+    pub(crate) kind: TrackKind,
+    pub(crate) ssrc: u32,
+}
 
 /// What DESCRIBE and SETUP need of a stream: the stream core's description and the SSRC of
 /// its RTP packing.
@@ -24,9 +57,22 @@ pub struct StreamParams {
     pub(crate) multicast: Option<MulticastConfig>,
     /// Session timeout SETUP announces and the server enforces (`None`: server default).
     pub(crate) session_timeout: Option<std::time::Duration>,
+    /// The stream's tracks besides video (track 0), in track id order.
+    pub(crate) tracks: Vec<TrackParams>,
 }
 
 impl StreamParams {
+    /// The SSRC of track `id`, or `None` if the stream has no such track now.
+    pub(crate) fn track_ssrc(&self, id: u8) -> Option<u32> {
+        if id == TrackKind::Video.id() {
+            return Some(self.ssrc);
+        }
+        self.tracks
+            .iter()
+            .find(|t| t.kind.id() == id)
+            .map(|t| t.ssrc)
+    }
+
     pub(crate) fn of(d: Description, ssrc: u32) -> Self {
         Self {
             sps: d.sps,
@@ -35,20 +81,31 @@ impl StreamParams {
             ssrc,
             multicast: d.multicast,
             session_timeout: d.session_timeout,
+            tracks: Vec::new(),
         }
     }
 }
 
-/// Control URL of the single video track, relative to Content-Base (RFC 2326 C.1.1).
-pub(crate) const TRACK_CONTROL: &str = "trackID=0";
+/// Prefix of a track's control URL, relative to Content-Base (RFC 2326 C.1.1):
+/// `trackID=<TrackKind::id>`.
+pub(crate) const TRACK_CONTROL_PREFIX: &str = "trackID=";
+
+/// Control URL of track `id`, relative to Content-Base.
+pub(crate) fn track_control(id: u8) -> String {
+    format!("{TRACK_CONTROL_PREFIX}{id}")
+}
 
 /// Builds the session description of one stream.
 ///
 /// - `profile-level-id` is the three bytes after the SPS NAL header (RFC 6184 s8.1);
 /// - `sprop-parameter-sets` is base64 SPS, comma, base64 PPS (s8.1);
 /// - `packetization-mode=1` (s6.3) matches what the packetizer emits;
-/// - `a=control:*` at session level and `trackID=0` on the media, so both aggregate and
-///   per-track URLs work (RFC 2326 C.1.1).
+/// - `a=control:*` at session level and `trackID=<n>` on each media, so both aggregate and
+///   per-track URLs work (RFC 2326 C.1.1);
+/// - each further track after the video: metadata as `m=application 0 RTP/AVP 107` with
+///   `a=rtpmap:107 vnd.onvif.metadata/90000` (ONVIF Streaming, "RTSP session for a metadata
+///   stream"). No direction attribute: the ONVIF test cases refuse `a=sendonly` (which
+///   would mean a back channel) and the default says what is meant.
 ///
 /// Connection data: the stream URL serves unicast (and multicast on a client's request), so
 /// its `c=` is the null address at session level (RFC 2326 C.1.7: the destination is chosen
@@ -57,7 +114,8 @@ pub(crate) const TRACK_CONTROL: &str = "trackID=0";
 /// port in `m=`, and there is no session-level `c=`: a receiver can join from the SDP alone,
 /// and GStreamer's rtspsrc sees the group and asks for multicast (it reads the media-level
 /// `c=` and then the session-level one, keeping the last, so a session-level null address
-/// would hide the group).
+/// would hide the group). The multicast URL describes the video alone: the further tracks
+/// have no group of their own yet.
 pub(crate) fn describe(
     params: &StreamParams,
     name: &str,
@@ -106,7 +164,23 @@ pub(crate) fn describe(
     if let Some(fps) = params.framerate {
         let _ = write!(s, "a=framerate:{fps}\r\n");
     }
-    let _ = write!(s, "a=control:{TRACK_CONTROL}\r\n");
+    let _ = write!(s, "a=control:{}\r\n", track_control(TrackKind::Video.id()));
+    if multicast.is_none() {
+        for t in &params.tracks {
+            match t.kind {
+                TrackKind::Video => {}
+                TrackKind::Metadata => {
+                    let pt = metadata::PAYLOAD_TYPE;
+                    let _ = write!(
+                        s,
+                        "m=application 0 RTP/AVP {pt}\r\na=rtpmap:{pt} {}/{CLOCK_RATE}\r\n",
+                        metadata::ENCODING
+                    );
+                }
+            }
+            let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
+        }
+    }
     s
 }
 
@@ -123,6 +197,7 @@ mod tests {
             ssrc: 1,
             multicast: None,
             session_timeout: None,
+            tracks: Vec::new(),
         };
         let s = describe(&p, "main", "127.0.0.1", 42, None);
         assert!(s.contains("profile-level-id=42C01E"), "{s}");
@@ -151,6 +226,49 @@ mod tests {
         assert_eq!(media.port, 5004);
         assert_eq!(media.connections.len(), 1);
         assert_eq!(media.connections[0].connection_address, "239.1.2.3/8");
+    }
+
+    #[test]
+    fn a_metadata_track_follows_the_video_with_its_own_control() {
+        let p = StreamParams {
+            tracks: vec![TrackParams {
+                kind: TrackKind::Metadata,
+                ssrc: 9,
+            }],
+            ..Default::default()
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, None);
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert_eq!(parsed.medias.len(), 2, "{s}");
+        let (video, meta) = (&parsed.medias[0], &parsed.medias[1]);
+        assert_eq!(video.media, "video");
+        assert_eq!(
+            video.get_first_attribute_value("control"),
+            Some(Some("trackID=0"))
+        );
+        assert_eq!(meta.media, "application");
+        assert_eq!(meta.port, 0);
+        assert_eq!(meta.fmt, "107");
+        assert_eq!(
+            meta.get_first_attribute_value("rtpmap"),
+            Some(Some("107 vnd.onvif.metadata/90000"))
+        );
+        assert_eq!(
+            meta.get_first_attribute_value("control"),
+            Some(Some("trackID=1"))
+        );
+        assert!(!s.contains("sendonly"));
+        assert_eq!(p.track_ssrc(1), Some(9));
+        assert_eq!(p.track_ssrc(2), None);
+        // The multicast URL describes the video only.
+        let m = MulticastConfig {
+            group: "239.1.2.3".parse().unwrap(),
+            port: 5004,
+            ttl: 8,
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, Some(m));
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert_eq!(parsed.medias.len(), 1, "{s}");
     }
 
     #[test]

@@ -29,12 +29,14 @@ use super::limits::{
     DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
 };
 use super::message::{self, Incoming, Request};
-use super::sdp::StreamParams;
-use super::session::{self, Action, ConnId, Context, Delivery, Reply, SessionTable, Streams};
+use super::sdp::{StreamParams, TrackKind};
+use super::session::{
+    self, Action, ConnId, Context, Delivery, Reply, SessionTable, SetupTrack, Streams,
+};
 use super::tunnel::{self, TunnelRole};
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp::{self, SrSchedule};
-use crate::rtp::{RtpHub, RtpRegistry, RtpViewer, RtpWatch};
+use crate::rtp::{MetadataRegistry, RtpHub, RtpRegistry, RtpViewer, RtpWatch};
 
 /// How the server is set up.
 #[derive(Clone, Debug)]
@@ -46,6 +48,9 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// RTCP SDES CNAME (RFC 3550 s6.5.1).
     pub(crate) cname: String,
+    /// The streams' metadata tracks, by the same path as their video (`trackID=1`); a path
+    /// without an entry has video only.
+    pub(crate) metadata: Arc<MetadataRegistry>,
 }
 
 impl ServerConfig {
@@ -55,7 +60,14 @@ impl ServerConfig {
             udp_rtp_port: 0,
             limits: Limits::default(),
             cname: "nvt".to_owned(),
+            metadata: MetadataRegistry::new(),
         }
+    }
+
+    /// Serves the metadata tracks of `registry` beside the video of the same paths.
+    pub fn with_metadata(mut self, registry: Arc<MetadataRegistry>) -> Self {
+        self.metadata = registry;
+        self
     }
 }
 
@@ -93,6 +105,7 @@ enum Out {
     Reply(Vec<u8>, bool),
     Attach {
         session: String,
+        track: u8,
         viewer: RtpViewer,
         rtp: u8,
         rtcp: u8,
@@ -124,6 +137,7 @@ struct TunnelWait {
 
 struct Shared {
     registry: Arc<RtpRegistry>,
+    metadata: Arc<MetadataRegistry>,
     auth: Arc<dyn RtspAuth>,
     limits: Limits,
     cname: String,
@@ -132,7 +146,8 @@ struct Shared {
     conns: Mutex<HashMap<ConnId, mpsc::UnboundedSender<Control>>>,
     /// Connection slots: per-address limits and the reserve (`conn_slots`).
     slots: SharedSlots,
-    udp_viewers: Mutex<HashMap<String, Task>>,
+    /// Each session's UDP senders, one per track it plays.
+    udp_viewers: Mutex<HashMap<String, Vec<Task>>>,
     /// One multicast sender per hub (encoder), with the sessions that keep it running (an
     /// ONVIF StartMulticastStreaming counts as one per path, see [`MULTICAST_START_SESSION`]).
     multicast: Mutex<HashMap<String, MulticastSender>>,
@@ -184,6 +199,7 @@ impl RtspServer {
         let udp_ports = (rtp.local_addr()?.port(), rtcp.local_addr()?.port());
         let shared = Arc::new(Shared {
             registry,
+            metadata: config.metadata,
             auth,
             sessions: Mutex::new(SessionTable::new()),
             slots: Arc::new(Mutex::new(SlotTable::new(config.limits.slot_policy()))),
@@ -281,7 +297,7 @@ impl RtspServer {
             let _ = t.await;
         }
         // Dropping a streaming task stops it.
-        let udp: Vec<Task> = lock(&self.shared.udp_viewers)
+        let udp: Vec<Vec<Task>> = lock(&self.shared.udp_viewers)
             .drain()
             .map(|(_, t)| t)
             .collect();
@@ -422,11 +438,15 @@ fn stop_viewer(shared: &Shared, session: &str, owner: ConnId) {
     }
 }
 
-struct RegistryStreams<'a>(&'a RtpRegistry);
+struct RegistryStreams<'a>(&'a Shared);
 
 impl Streams for RegistryStreams<'_> {
     fn params(&self, name: &str) -> Option<StreamParams> {
-        self.0.get(name).map(|h| delivery::describe(&h))
+        let mut params = delivery::describe(self.0.registry.get(name)?.as_ref());
+        if let Some(m) = self.0.metadata.get(name) {
+            params.tracks.push(delivery::metadata_track(&m));
+        }
+        Some(params)
     }
 }
 
@@ -813,7 +833,7 @@ async fn on_request(
     };
     let mut reply = {
         let mut table = lock(&shared.sessions);
-        session::handle(req, &ctx, &mut table, &RegistryStreams(&shared.registry))
+        session::handle(req, &ctx, &mut table, &RegistryStreams(shared))
     };
     if reply.status >= 400 {
         shared.rejected.fetch_add(1, Ordering::Relaxed);
@@ -822,53 +842,86 @@ async fn on_request(
         Some(Action::Play {
             session,
             stream,
-            delivery,
+            tracks,
         }) => {
             let Some(hub) = shared.registry.get(&stream) else {
                 let r = Reply::new(404, req.cseq);
                 return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
             };
-            // RTP-Info names the first packet this PLAY brings: the first frame of the new
-            // viewer, whose writer starts only after the reply; for multicast, the group's
-            // next frame, with a sender this PLAY starts held until the reply is out.
-            let (viewer, watch, go) = match &delivery {
-                Delivery::Multicast { group, ttl } => {
-                    let (watch, go) = join_multicast(shared, &hub, session.clone(), *group, *ttl);
-                    (None, watch, go)
+            // RTP-Info names the first packet this PLAY brings on each track: the first frame
+            // of the track's new viewer, whose writer starts only after the reply; for
+            // multicast, the group's next frame, with a sender this PLAY starts held until
+            // the reply is out.
+            let mut gate = None;
+            let mut started: Vec<(SetupTrack, RtpViewer)> = Vec::with_capacity(tracks.len());
+            let mut info: Vec<(u8, (u16, u32))> = Vec::with_capacity(tracks.len());
+            for t in tracks {
+                let first = if t.track == TrackKind::Video.id() {
+                    let (viewer, watch, go) = match &t.delivery {
+                        Delivery::Multicast { group, ttl } => {
+                            let (watch, go) =
+                                join_multicast(shared, &hub, session.clone(), *group, *ttl);
+                            (None, watch, go)
+                        }
+                        _ => {
+                            let viewer = hub.subscribe(peer.to_string(), Instant::now());
+                            let watch = viewer.watch();
+                            (Some(viewer), watch, None)
+                        }
+                    };
+                    gate = go;
+                    if let Some(v) = viewer {
+                        started.push((t, v));
+                    }
+                    delivery::first_packet(&watch).await
+                } else {
+                    // A track that went away since SETUP (its configuration changed) plays
+                    // nothing; the others go on.
+                    let Some(m) = shared.metadata.get(&stream) else {
+                        continue;
+                    };
+                    let viewer = m.subscribe(peer.to_string(), Instant::now());
+                    let first = delivery::metadata_first_packet(&m, &viewer).await;
+                    started.push((t, viewer));
+                    Some(first)
+                };
+                if let Some(first) = first {
+                    info.push((t.track, first));
                 }
-                _ => {
-                    let viewer = hub.subscribe(peer.to_string(), Instant::now());
-                    let watch = viewer.watch();
-                    (Some(viewer), watch, None)
-                }
-            };
-            if let Some(info) = delivery::rtp_info(&watch, &req.uri).await {
-                reply = reply.header("RTP-Info", info);
+            }
+            if !info.is_empty() {
+                reply = reply.header("RTP-Info", session::rtp_info(&req.uri, &info));
             }
             let sent = tx.send(Out::Reply(reply.to_bytes(), false)).await.is_ok();
-            if let Some(go) = go {
+            if let Some(go) = gate {
                 let _ = go.send(());
             }
             if !sent {
                 return true;
             }
-            match (delivery, viewer) {
-                (Delivery::Interleaved { rtp, rtcp }, Some(viewer)) => {
-                    let _ = tx
-                        .send(Out::Attach {
-                            session,
-                            viewer,
-                            rtp,
-                            rtcp,
-                        })
-                        .await;
+            let mut udp = Vec::new();
+            for (t, viewer) in started {
+                match t.delivery {
+                    Delivery::Interleaved { rtp, rtcp } => {
+                        let _ = tx
+                            .send(Out::Attach {
+                                session: session.clone(),
+                                track: t.track,
+                                viewer,
+                                rtp,
+                                rtcp,
+                            })
+                            .await;
+                    }
+                    Delivery::Udp { rtp, rtcp } => {
+                        udp.push(Task::spawn(udp_viewer(shared.clone(), viewer, rtp, rtcp)));
+                    }
+                    Delivery::Multicast { .. } => {}
                 }
-                (Delivery::Udp { rtp, rtcp }, Some(viewer)) => {
-                    let task = Task::spawn(udp_viewer(shared.clone(), viewer, rtp, rtcp));
-                    // A viewer this one replaces stops as its task is dropped.
-                    lock(&shared.udp_viewers).insert(session, task);
-                }
-                _ => {}
+            }
+            if !udp.is_empty() {
+                // Viewers this PLAY replaces stop as their tasks are dropped.
+                lock(&shared.udp_viewers).insert(session, udp);
             }
             false
         }
@@ -1084,6 +1137,8 @@ async fn multicast_sender(
 
 struct Attached {
     session: String,
+    /// Which of the session's tracks (one entry per track played).
+    track: u8,
     viewer: RtpViewer,
     rtp: u8,
     rtcp: u8,
@@ -1163,6 +1218,7 @@ async fn writer_task<W: AsyncWrite + Unpin>(
             }
             Next::Msg(Some(Out::Attach {
                 session,
+                track,
                 viewer,
                 rtp,
                 rtcp,
@@ -1170,9 +1226,10 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                 if expired.contains(&session) {
                     continue;
                 }
-                active.retain(|a| a.session != session);
+                active.retain(|a| a.session != session || a.track != track);
                 active.push(Attached {
                     session,
+                    track,
                     viewer,
                     rtp,
                     rtcp,

@@ -51,14 +51,25 @@ pub enum State {
     Playing,
 }
 
-/// One session.
+/// One track a session has set up, and where its RTP goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetupTrack {
+    /// `TrackKind::id` of the track (its `trackID=`).
+    pub track: u8,
+    pub delivery: Delivery,
+}
+
+/// One session: a stream and the tracks of it the client set up (RFC 2326 s10.4: one
+/// SETUP per track, all under one session, played and torn down together by the aggregate
+/// URL).
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: String,
     pub owner: ConnId,
     pub user: Option<String>,
     pub stream: String,
-    pub delivery: Delivery,
+    /// The tracks set up, in track id order; never empty.
+    pub tracks: Vec<SetupTrack>,
     pub state: State,
     pub last_seen: Instant,
     /// The timeout announced in this session's SETUP (RFC 2326 s12.37) and enforced on it.
@@ -101,9 +112,10 @@ impl SessionTable {
     pub(crate) fn touch_udp_source(&mut self, from: SocketAddr, now: Instant) -> bool {
         let mut hit = false;
         for s in self.sessions.values_mut() {
-            if let Delivery::Udp { rtp, rtcp } = s.delivery
-                && (rtcp == from || rtp == from)
-            {
+            let from_receiver = s.tracks.iter().any(|t| {
+                matches!(t.delivery, Delivery::Udp { rtp, rtcp } if rtcp == from || rtp == from)
+            });
+            if from_receiver {
                 s.last_seen = now;
                 hit = true;
             }
@@ -180,11 +192,12 @@ pub trait Streams {
 /// What the shell must do besides sending the reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Start sending `stream` to the session; add `RTP-Info` to the reply.
+    /// Start sending every set-up track of `stream` to the session; add `RTP-Info` (one
+    /// entry per track) to the reply.
     Play {
         session: String,
         stream: String,
-        delivery: Delivery,
+        tracks: Vec<SetupTrack>,
     },
     /// Stop sending, keep the session.
     Pause { session: String },
@@ -279,11 +292,16 @@ pub fn reason(status: u16) -> &'static str {
 }
 
 /// The stream a request URI addresses:
-/// `rtsp://host[:port]/<name>[/multicast][/trackID=0][/]`. Returns the name and whether the
-/// URI is the track (rather than aggregate) URL.
+/// `rtsp://host[:port]/<name>[/multicast][/trackID=<n>][/]`. Returns the name and whether the
+/// URI is a track (rather than the aggregate) URL.
 pub(crate) fn stream_of_uri(uri: &str) -> Option<(String, bool)> {
     let (path, track, _) = parse_uri_path(uri)?;
-    Some((path.to_owned(), track))
+    Some((path.to_owned(), track.is_some()))
+}
+
+/// The track a request URI names (`.../trackID=<n>`), `None` for the aggregate URL.
+pub(crate) fn track_of_uri(uri: &str) -> Option<u8> {
+    parse_uri_path(uri).and_then(|(_, track, _)| track)
 }
 
 /// Whether the URI is a stream's multicast URL, `rtsp://host/<name>/multicast`: its DESCRIBE
@@ -292,8 +310,8 @@ pub(crate) fn is_multicast_uri(uri: &str) -> bool {
     parse_uri_path(uri).is_some_and(|(_, _, multicast)| multicast)
 }
 
-/// (stream name, track URL?, multicast URL?) of a request URI.
-fn parse_uri_path(uri: &str) -> Option<(&str, bool, bool)> {
+/// (stream name, track id of a track URL, multicast URL?) of a request URI.
+fn parse_uri_path(uri: &str) -> Option<(&str, Option<u8>, bool)> {
     let rest = uri
         .strip_prefix("rtsp://")
         .or_else(|| uri.strip_prefix("rtsps://"))
@@ -301,9 +319,19 @@ fn parse_uri_path(uri: &str) -> Option<(&str, bool, bool)> {
     let path = rest.split_once('/').map(|(_, p)| p).unwrap_or("");
     let path = path.split(['?', '#']).next().unwrap_or("");
     let path = path.trim_end_matches('/');
-    let (path, track) = match path.strip_suffix(sdp::TRACK_CONTROL) {
-        Some(p) => (p.trim_end_matches('/'), true),
-        None => (path, false),
+    let (path, track) = match path.rsplit_once(sdp::TRACK_CONTROL_PREFIX) {
+        Some((p, n))
+            if (p.is_empty() || p.ends_with('/'))
+                && !n.is_empty()
+                && n.len() <= 3
+                && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            match n.parse::<u8>() {
+                Ok(id) => (p.trim_end_matches('/'), Some(id)),
+                Err(_) => (path, None),
+            }
+        }
+        _ => (path, None),
     };
     let (path, multicast) = match path.strip_suffix(MULTICAST_SUFFIX) {
         Some(p) if !p.is_empty() => (p, true),
@@ -325,20 +353,35 @@ pub(crate) const MULTICAST_SUFFIX: &str = "/multicast";
 pub(crate) const RTP_INFO_WAIT: Duration = Duration::from_secs(2);
 
 /// The PLAY reply's `RTP-Info` (RFC 2326 s12.33, RFC 7826 s18.45) for a request to
-/// `request_uri`: the track's URL, and the sequence number and RTP timestamp of the very first
-/// packet the client will get from this PLAY on (`first`). Clients set their timestamp base
-/// from `rtptime` (ffmpeg's `base_timestamp`, GStreamer's `clock-base`) and drop packets before
+/// `request_uri`: per track played (`entries`: its id and first packet), the track's URL and
+/// the sequence number and RTP timestamp of the very first packet the client will get on it
+/// from this PLAY on, entries separated by commas. Clients set their timestamp base from
+/// `rtptime` (ffmpeg's `base_timestamp`, GStreamer's `clock-base`) and drop packets before
 /// `seq` (GStreamer's `seqnum-base`): both must be that packet's, not the stream's position.
-pub fn rtp_info(request_uri: &str, first: (u16, u32)) -> String {
-    let track = match stream_of_uri(request_uri) {
-        Some((_, true)) => request_uri.to_owned(),
-        _ => format!(
-            "{}/{}",
-            request_uri.trim_end_matches('/'),
-            sdp::TRACK_CONTROL
-        ),
+pub fn rtp_info(request_uri: &str, entries: &[(u8, (u16, u32))]) -> String {
+    // The aggregate URL: the request's, less the track it may name (a PLAY of a track URL).
+    let base = match parse_uri_path(request_uri) {
+        Some((_, Some(_), _)) => {
+            let trimmed = request_uri.trim_end_matches('/');
+            trimmed
+                .rsplit_once(sdp::TRACK_CONTROL_PREFIX)
+                .map_or(trimmed, |(b, _)| b)
+                .trim_end_matches('/')
+        }
+        _ => request_uri.trim_end_matches('/'),
     };
-    format!("url={track};seq={};rtptime={}", first.0, first.1)
+    let mut out = String::new();
+    for (i, (track, (seq, rtptime))) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(
+            out,
+            "url={base}/{};seq={seq};rtptime={rtptime}",
+            sdp::track_control(*track)
+        );
+    }
+    out
 }
 
 fn session_header(req: &Request) -> Option<&str> {
@@ -439,6 +482,12 @@ fn setup(
     let Some(params) = streams.params(&name) else {
         return Reply::new(404, Some(cseq));
     };
+    // The aggregate URL sets up the video, as it always has (clients that SETUP the URL
+    // they were given get exactly what they got before there were tracks).
+    let track = track_of_uri(&req.uri).unwrap_or(sdp::TrackKind::Video.id());
+    let Some(ssrc) = params.track_ssrc(track) else {
+        return Reply::new(404, Some(cseq));
+    };
     let existing = match session_header(req) {
         Some(id) => match owned(table, id, ctx) {
             None => return Reply::new(454, Some(cseq)),
@@ -457,22 +506,31 @@ fn setup(
     let Ok(specs) = transport::parse(header) else {
         return Reply::new(400, Some(cseq));
     };
-    // Interleaved channels of the connection's other sessions: each session needs its own
-    // (RFC 2326 s10.12: the channel is all that tells one stream's packets from another's).
+    // Interleaved channels of the connection's other sessions and of this session's other
+    // tracks: each needs its own (RFC 2326 s10.12: the channel is all that tells one
+    // stream's packets from another's).
     let taken: Vec<u8> = table
         .sessions
         .values()
-        .filter(|s| s.owner == ctx.conn && Some(&s.id) != existing.as_ref())
-        .filter_map(|s| match s.delivery {
+        .filter(|s| s.owner == ctx.conn)
+        .flat_map(|s| {
+            let this = Some(&s.id) == existing.as_ref();
+            s.tracks.iter().filter(move |t| !(this && t.track == track))
+        })
+        .filter_map(|t| match t.delivery {
             Delivery::Interleaved { rtp, rtcp } => Some([rtp, rtcp]),
             _ => None,
         })
         .flatten()
         .collect();
+    // Multicast is the video's group; the other tracks have none of their own yet.
+    let multicast = params
+        .multicast
+        .filter(|_| track == sdp::TrackKind::Video.id());
     let mut forbidden = false;
     let mut chosen: Option<(Delivery, String)> = None;
     for spec in &specs {
-        match pick(spec, ctx, &params, &taken) {
+        match pick(spec, ctx, multicast, ssrc, &taken) {
             Pick::Use(d, echo) => {
                 chosen = Some((d, echo));
                 break;
@@ -489,7 +547,13 @@ fn setup(
             // A repeated SETUP keeps the timeout the session was first told.
             let mut timeout = ctx.session_timeout;
             if let Some(s) = table.sessions.get_mut(&id) {
-                s.delivery = delivery;
+                match s.tracks.iter_mut().find(|t| t.track == track) {
+                    Some(t) => t.delivery = delivery,
+                    None => {
+                        s.tracks.push(SetupTrack { track, delivery });
+                        s.tracks.sort_by_key(|t| t.track);
+                    }
+                }
                 s.last_seen = ctx.now;
                 timeout = s.timeout;
             }
@@ -507,7 +571,7 @@ fn setup(
                     owner: ctx.conn,
                     user: ctx.user.clone(),
                     stream: name,
-                    delivery,
+                    tracks: vec![SetupTrack { track, delivery }],
                     state: State::Ready,
                     last_seen: ctx.now,
                     timeout,
@@ -530,14 +594,22 @@ enum Pick {
     Skip,
 }
 
-fn pick(spec: &TransportSpec, ctx: &Context, params: &StreamParams, taken_channels: &[u8]) -> Pick {
+/// The delivery `spec` asks for, if acceptable: `multicast` is the track's group (none:
+/// multicast is refused), `ssrc` the track's.
+fn pick(
+    spec: &TransportSpec,
+    ctx: &Context,
+    multicast: Option<crate::stream::MulticastConfig>,
+    ssrc: u32,
+    taken_channels: &[u8],
+) -> Pick {
     if !spec.is_play() {
         return Pick::Skip;
     }
     if spec.multicast {
         // The operator configures the group per stream; a client's destination/port/ttl are
         // ignored, never obeyed (RFC 2326 s12.39 lets the server choose).
-        let Some(m) = params.multicast.filter(|_| spec.lower == Some(Lower::Udp)) else {
+        let Some(m) = multicast.filter(|_| spec.lower == Some(Lower::Udp)) else {
             return Pick::Skip;
         };
         return Pick::Use(
@@ -545,7 +617,7 @@ fn pick(spec: &TransportSpec, ctx: &Context, params: &StreamParams, taken_channe
                 group: SocketAddr::new(m.group.into(), m.port),
                 ttl: m.ttl,
             },
-            transport::multicast_reply(m.group, m.port, m.ttl, params.ssrc),
+            transport::multicast_reply(m.group, m.port, m.ttl, ssrc),
         );
     }
     if let Some(dest) = &spec.destination
@@ -587,7 +659,7 @@ fn pick(spec: &TransportSpec, ctx: &Context, params: &StreamParams, taken_channe
                     rtp: SocketAddr::new(ctx.peer, a),
                     rtcp: SocketAddr::new(ctx.peer, b),
                 },
-                transport::udp_reply((a, b), ctx.server_ports, params.ssrc),
+                transport::udp_reply((a, b), ctx.server_ports, ssrc),
             )
         }
         None => Pick::Skip,
@@ -630,7 +702,7 @@ fn play(req: &Request, cseq: u32, ctx: &Context, table: &mut SessionTable) -> Re
         r.action = Some(Action::Play {
             session: id,
             stream: s.stream.clone(),
-            delivery: s.delivery,
+            tracks: s.tracks.clone(),
         });
     }
     r
@@ -671,16 +743,20 @@ mod tests {
     #[test]
     fn rtp_info_names_the_track_and_the_first_packet() {
         assert_eq!(
-            rtp_info("rtsp://h/main", (7, 4_000_000_000)),
+            rtp_info("rtsp://h/main", &[(0, (7, 4_000_000_000))]),
             "url=rtsp://h/main/trackID=0;seq=7;rtptime=4000000000"
         );
         assert_eq!(
-            rtp_info("rtsp://h/main/", (0, 1)),
+            rtp_info("rtsp://h/main/", &[(0, (0, 1))]),
             "url=rtsp://h/main/trackID=0;seq=0;rtptime=1"
         );
         assert_eq!(
-            rtp_info("rtsp://h/main/trackID=0", (65535, 0)),
+            rtp_info("rtsp://h/main/trackID=0", &[(0, (65535, 0))]),
             "url=rtsp://h/main/trackID=0;seq=65535;rtptime=0"
+        );
+        assert_eq!(
+            rtp_info("rtsp://h/main/trackID=1/", &[(0, (1, 2)), (1, (3, 4))]),
+            "url=rtsp://h/main/trackID=0;seq=1;rtptime=2,url=rtsp://h/main/trackID=1;seq=3;rtptime=4"
         );
     }
 
@@ -698,6 +774,10 @@ mod tests {
                     ttl: 2,
                 }),
                 session_timeout: None,
+                tracks: vec![sdp::TrackParams {
+                    kind: sdp::TrackKind::Metadata,
+                    ssrc: 0x1111,
+                }],
             })
         }
     }
@@ -789,7 +869,10 @@ mod tests {
             Some(Action::Play {
                 session: id.clone(),
                 stream: "main".into(),
-                delivery: Delivery::Interleaved { rtp: 6, rtcp: 7 }
+                tracks: vec![SetupTrack {
+                    track: 0,
+                    delivery: Delivery::Interleaved { rtp: 6, rtcp: 7 }
+                }],
             })
         );
         let r = handle(
@@ -1059,12 +1142,127 @@ mod tests {
             Some(Action::Play {
                 session: id,
                 stream: "main".into(),
-                delivery: Delivery::Multicast {
-                    group: "239.1.2.3:5004".parse().unwrap(),
-                    ttl: 2
-                }
+                tracks: vec![SetupTrack {
+                    track: 0,
+                    delivery: Delivery::Multicast {
+                        group: "239.1.2.3:5004".parse().unwrap(),
+                        ttl: 2
+                    }
+                }],
             })
         );
+    }
+
+    /// Video and metadata in one session, each on its own channels or ports; PLAY and
+    /// TEARDOWN of the aggregate act on both.
+    #[test]
+    fn two_tracks_in_one_session() {
+        let mut t = SessionTable::new();
+        let c = ctx(1);
+        const META: &str = "rtsp://127.0.0.1:8554/main/trackID=1";
+        let setup =
+            |t: &mut SessionTable, uri: &str, cseq: u32, tr: &str, session: Option<&str>| {
+                let mut h = vec![("Transport", tr)];
+                if let Some(id) = session {
+                    h.push(("Session", id));
+                }
+                handle(&req(Method::Setup, uri, cseq, &h), &c, t, &OneStream)
+            };
+        // Metadata first, without channels: it gets 0-1; the video asking for 0-1 is refused,
+        // then takes 2-3.
+        let r = setup(&mut t, META, 1, "RTP/AVP/TCP;unicast", None);
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.get_header("Transport"),
+            Some("RTP/AVP/TCP;unicast;interleaved=0-1")
+        );
+        let id = r
+            .get_header("Session")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let r = setup(
+            &mut t,
+            TRACK,
+            2,
+            "RTP/AVP/TCP;unicast;interleaved=0-1",
+            Some(&id),
+        );
+        assert_eq!(r.status, 461);
+        let r = setup(&mut t, TRACK, 3, "RTP/AVP/TCP;unicast", Some(&id));
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.get_header("Transport"),
+            Some("RTP/AVP/TCP;unicast;interleaved=2-3")
+        );
+        // Repeating a track's SETUP replaces its transport, keeps the other.
+        let r = setup(
+            &mut t,
+            META,
+            4,
+            "RTP/AVP/TCP;unicast;interleaved=4-5",
+            Some(&id),
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(t.len(), 1);
+        let r = handle(
+            &req(Method::Play, URI, 5, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(
+            r.action,
+            Some(Action::Play {
+                session: id.clone(),
+                stream: "main".into(),
+                tracks: vec![
+                    SetupTrack {
+                        track: 0,
+                        delivery: Delivery::Interleaved { rtp: 2, rtcp: 3 }
+                    },
+                    SetupTrack {
+                        track: 1,
+                        delivery: Delivery::Interleaved { rtp: 4, rtcp: 5 }
+                    },
+                ],
+            })
+        );
+        let r = handle(
+            &req(Method::Teardown, URI, 6, &[("Session", &id)]),
+            &c,
+            &mut t,
+            &OneStream,
+        );
+        assert_eq!(r.action, Some(Action::Teardown { session: id }));
+        assert!(t.is_empty());
+        // UDP: the track's own SSRC in the reply; no multicast for metadata; an unknown
+        // track is 404.
+        let r = setup(
+            &mut t,
+            META,
+            7,
+            "RTP/AVP;unicast;client_port=5002-5003",
+            None,
+        );
+        assert_eq!(
+            r.get_header("Transport"),
+            Some("RTP/AVP;unicast;client_port=5002-5003;server_port=6970-6971;ssrc=00001111")
+        );
+        let r = setup(&mut t, META, 8, "RTP/AVP;multicast", None);
+        assert_eq!(r.status, 461);
+        let r = setup(
+            &mut t,
+            "rtsp://127.0.0.1:8554/main/trackID=2",
+            9,
+            "RTP/AVP/TCP",
+            None,
+        );
+        assert_eq!(r.status, 404);
+        // The metadata receiver's RTCP keeps the session alive.
+        assert!(t.touch_udp_source("127.0.0.1:5003".parse().unwrap(), c.now));
     }
 
     #[test]
@@ -1098,6 +1296,22 @@ mod tests {
             Some(("multicast".into(), false))
         );
         assert!(!is_multicast_uri("rtsp://h/multicast"));
+        assert_eq!(track_of_uri("rtsp://h/main/trackID=1"), Some(1));
+        assert_eq!(track_of_uri("rtsp://h/main/trackID=1/"), Some(1));
+        assert_eq!(track_of_uri("rtsp://h/main"), None);
+        assert_eq!(
+            stream_of_uri("rtsp://h/main/trackID=1"),
+            Some(("main".into(), true))
+        );
+        // Not a track suffix: part of the name.
+        assert_eq!(
+            stream_of_uri("rtsp://h/main/trackID=x"),
+            Some(("main/trackID=x".into(), false))
+        );
+        assert_eq!(
+            stream_of_uri("rtsp://h/maintrackID=1"),
+            Some(("maintrackID=1".into(), false))
+        );
         assert_eq!(stream_of_uri("rtsp://h/"), None);
         assert_eq!(stream_of_uri("*"), None);
     }

@@ -365,6 +365,25 @@ pub(crate) struct MetadataConfig {
     pub(crate) events: bool,
     pub(crate) multicast: Multicast,
     pub(crate) session_timeout_secs: u32,
+    /// The Events filter (`tt:MetadataConfiguration/Events/Filter`): which events the
+    /// metadata stream carries. Empty: no filter.
+    #[serde(default)]
+    pub(crate) events_filter: Vec<FilterComponent>,
+}
+
+/// One component of a `wsnt:Filter` as the client sent it: kept as text and evaluated
+/// against the topic catalog when a stream starts, so the file does not depend on the
+/// catalog's order (a topic added later matches a filter that names it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FilterComponent {
+    /// `TopicExpression` or `MessageContent` (namespace `wsnt:`).
+    pub(crate) element: String,
+    pub(crate) dialect: String,
+    pub(crate) text: String,
+    /// The namespace declarations in scope at the component (prefix, URI): its QNames
+    /// (`tns1:`, `tt:`) refer to them.
+    pub(crate) namespaces: Vec<(String, String)>,
 }
 
 /// Image settings of one video source: the ISP in the SDK's units, and motion detection.
@@ -561,6 +580,7 @@ impl Default for Settings {
                     events: true,
                     multicast: multicast(5004),
                     session_timeout_secs: 60,
+                    events_filter: Vec::new(),
                 }],
                 ptz: Vec::new(),
                 osd: Vec::new(),

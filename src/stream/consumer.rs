@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::Notify;
 
-use super::packing::{Packer, Unit};
+use super::packing::Unit;
 use super::queue::Queue;
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,9 +77,13 @@ pub(super) trait Roster<U>: Send + Sync {
 }
 
 /// One viewer's end of the fan-out, owned by its writer. Dropping it unsubscribes.
-pub(crate) struct Viewer<P: Packer> {
-    pub(super) hub: Weak<dyn Roster<P::Unit>>,
-    pub(super) slot: Arc<Slot<P::Unit>>,
+///
+/// Typed by the unit it takes, not by the packer that made it: two streams packed
+/// differently into the same unit (RTP: H.264 video and ONVIF metadata, `crate::rtp`) give
+/// viewers of one type, which one writer sends side by side.
+pub(crate) struct Viewer<U: Unit> {
+    pub(super) hub: Weak<dyn Roster<U>>,
+    pub(super) slot: Arc<Slot<U>>,
 }
 
 /// A look at a viewer's queue from outside its writer: where its first unit starts (what a
@@ -131,19 +135,19 @@ impl<U: Unit> Drop for Begun<'_, U> {
     }
 }
 
-impl<P: Packer> std::fmt::Debug for Viewer<P> {
+impl<U: Unit> std::fmt::Debug for Viewer<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Viewer").field("id", &self.id()).finish()
     }
 }
 
-impl<P: Packer> Viewer<P> {
+impl<U: Unit> Viewer<U> {
     pub fn id(&self) -> u64 {
         lock(&self.slot.queue).metrics().id
     }
 
     /// A handle on this viewer's queue (see [`ViewerWatch`]).
-    pub(crate) fn watch(&self) -> ViewerWatch<P::Unit> {
+    pub(crate) fn watch(&self) -> ViewerWatch<U> {
         ViewerWatch(self.slot.clone())
     }
 
@@ -155,7 +159,7 @@ impl<P: Packer> Viewer<P> {
 
     /// The next whole unit to send; the writer is busy with it until [`Viewer::sent`] or
     /// [`Viewer::failed`].
-    pub(crate) async fn next(&self) -> Result<Arc<P::Unit>, Kicked> {
+    pub(crate) async fn next(&self) -> Result<Arc<U>, Kicked> {
         loop {
             if let Some(u) = self.try_next()? {
                 return Ok(u);
@@ -165,7 +169,7 @@ impl<P: Packer> Viewer<P> {
     }
 
     /// As [`Viewer::next`] without waiting.
-    pub(crate) fn try_next(&self) -> Result<Option<Arc<P::Unit>>, Kicked> {
+    pub(crate) fn try_next(&self) -> Result<Option<Arc<U>>, Kicked> {
         if self.slot.is_kicked() {
             return Err(Kicked);
         }
@@ -200,7 +204,7 @@ impl<P: Packer> Viewer<P> {
     }
 }
 
-impl<P: Packer> Drop for Viewer<P> {
+impl<U: Unit> Drop for Viewer<U> {
     fn drop(&mut self) {
         if let Some(hub) = self.hub.upgrade() {
             hub.remove(&self.slot);

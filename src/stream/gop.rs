@@ -23,7 +23,12 @@ impl<U: Unit> GopCache<U> {
     /// Adds the stream's newest unit: a keyframe starts a new GOP; anything before the first
     /// keyframe is not kept; a GOP longer than [`MAX_GOP_FRAMES`] is dropped whole (a viewer
     /// then starts at the next keyframe, as it would with no cache).
+    /// A unit that is not [`Unit::cacheable`] empties the cache.
     pub(crate) fn push(&mut self, unit: &Arc<U>) {
+        if !unit.cacheable() {
+            self.units.clear();
+            return;
+        }
         if unit.is_keyframe() {
             self.units.clear();
         } else if self.units.is_empty() {

@@ -147,7 +147,11 @@ impl<P: Packer> StreamHub<P> {
 
     /// Adds a viewer at `now`; it starts at the cached GOP's keyframe (or the next one).
     /// What it will send first is [`super::ViewerWatch::first`] before its writer runs.
-    pub(crate) fn subscribe(self: &Arc<Self>, label: impl Into<String>, now: Instant) -> Viewer<P> {
+    pub(crate) fn subscribe(
+        self: &Arc<Self>,
+        label: impl Into<String>,
+        now: Instant,
+    ) -> Viewer<P::Unit> {
         let id = self.next_viewer.fetch_add(1, Ordering::Relaxed);
         let mut inner = lock(&self.inner);
         let mut queue = Queue::new(id, label.into());
@@ -320,7 +324,7 @@ mod tests {
         )
     }
 
-    fn drain(v: &Viewer<Unpacked>) -> Vec<u32> {
+    fn drain(v: &Viewer<Frame>) -> Vec<u32> {
         let mut seqs = Vec::new();
         while let Some(f) = v.try_next().unwrap() {
             seqs.push(f.seq);

@@ -14,6 +14,12 @@ pub trait Unit: Send + Sync + 'static {
     fn is_keyframe(&self) -> bool;
     /// Bytes it holds in a consumer's queue (what [`super::QueueLimits::max_bytes`] counts).
     fn size(&self) -> usize;
+    /// A new consumer may be handed this unit from the cache (`super::gop`). Video: yes, the
+    /// picture since the last keyframe. An ONVIF metadata document: no, it reports events of
+    /// its moment, and a late viewer given it would take old events for new ones.
+    fn cacheable(&self) -> bool {
+        true
+    }
 }
 
 /// Packs each published frame into the [`Unit`] consumers get. Called under the hub's lock,

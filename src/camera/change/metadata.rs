@@ -1,9 +1,11 @@
 //! A metadata configuration: SetMetadataConfiguration's values, and the configuration they
 //! make.
 
-use crate::settings::{MetadataConfig, Multicast, Settings};
+use crate::settings::{FilterComponent, MetadataConfig, Multicast, Settings};
 
 use super::error::{ChangeError, check_name, check_session_timeout};
+use crate::events::filter::{self, Filter, FilterError, WSNT};
+use crate::xml::{Attribute, Element};
 
 /// SetMetadataConfiguration's values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub struct MetadataRequest {
     pub(crate) analytics_engine: bool,
     pub(crate) multicast: Multicast,
     pub(crate) session_timeout_secs: u32,
+    /// The Events filter's components (empty: none), evaluated by the service already.
+    pub(crate) events_filter: Vec<FilterComponent>,
 }
 
 /// Name, Analytics, Events, multicast and session timeout (no PTZ status in the metadata
@@ -38,6 +42,10 @@ pub(crate) fn metadata(next: &mut Settings, c: MetadataRequest) -> Result<(), Ch
         ));
     }
     check_session_timeout(c.session_timeout_secs)?;
+    if c.events && !c.events_filter.is_empty() {
+        events_filter(&c.events_filter)
+            .map_err(|e| ChangeError::Invalid(format!("events filter: {e}")))?;
+    }
     let m: &mut MetadataConfig = next
         .media
         .metadata
@@ -49,5 +57,30 @@ pub(crate) fn metadata(next: &mut Settings, c: MetadataRequest) -> Result<(), Ch
     m.events = c.events;
     m.multicast = c.multicast;
     m.session_timeout_secs = c.session_timeout_secs;
+    m.events_filter = if c.events {
+        c.events_filter
+    } else {
+        Vec::new()
+    };
     Ok(())
+}
+
+/// A stored Events filter evaluated against the topic catalog now: what the metadata
+/// stream's subscription lets through (`crate::events::filter`, the pull points' filter).
+pub(crate) fn events_filter(components: &[FilterComponent]) -> Result<Filter, FilterError> {
+    let elements: Vec<Element> = components
+        .iter()
+        .map(|c| {
+            let mut e = Element::new(Some(WSNT), &c.element);
+            e.attrs.push(Attribute {
+                ns: None,
+                name: "Dialect".into(),
+                value: c.dialect.clone(),
+            });
+            e.text = c.text.clone();
+            e.ns_decls = c.namespaces.clone();
+            e
+        })
+        .collect();
+    filter::evaluate(&elements, &[])
 }

@@ -122,11 +122,78 @@ pub(crate) fn notify_envelope(
     w.into_string()
 }
 
+/// A metadata stream's document (ONVIF Streaming, "RTP for Metadata stream"): root
+/// `tt:MetadataStream`, the messages in its `tt:Event` as `wsnt:NotificationMessage`s, each
+/// exactly as PullMessages renders it (topic, `tt:Message` with UtcTime, PropertyOperation,
+/// Source and Data). An empty batch is an empty stream element: the document a
+/// synchronization point starts when no state matches.
+pub(crate) fn metadata_document(batch: &[Arc<Message>]) -> String {
+    let mut w = XmlWriter::new();
+    w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    w.open("tt:MetadataStream");
+    for (p, u) in [
+        ("tt", TT),
+        ("wsnt", crate::events::filter::WSNT),
+        ("wsa", crate::soap::ns::WSA),
+        ("tns1", crate::soap::ns::TNS1),
+    ] {
+        w.attr(&format!("xmlns:{p}"), u);
+    }
+    if batch.is_empty() {
+        w.close_empty();
+        return w.into_string();
+    }
+    w.close_start();
+    w.raw("<tt:Event>");
+    for m in batch {
+        crate::onvif::rt::ToXml::to_xml(&holder(m, None), &mut w, "wsnt:NotificationMessage");
+    }
+    w.raw("</tt:Event></tt:MetadataStream>");
+    w.into_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::events::message::PropertyOperation;
     use crate::events::topics::CELL_MOTION;
+
+    #[test]
+    fn a_metadata_document_is_a_metadata_stream_of_notification_messages() {
+        let m = Arc::new(Message {
+            topic: crate::events::topics::MOTION_ALARM,
+            utc_ms: 1_700_000_000_123,
+            operation: Some(PropertyOperation::Changed),
+            source: vec!["vs0".into()],
+            data: vec!["true".into()],
+        });
+        let doc = metadata_document(&[m.clone(), m]);
+        let root = crate::xml::parse(doc.as_bytes()).unwrap();
+        assert_eq!(
+            (root.ns.as_deref(), root.name.as_str()),
+            (Some(TT), "MetadataStream")
+        );
+        let event = root.child(TT, "Event").unwrap();
+        let wsnt = crate::events::filter::WSNT;
+        let msgs: Vec<_> = event
+            .children
+            .iter()
+            .filter(|c| c.name == "NotificationMessage" && c.ns.as_deref() == Some(wsnt))
+            .collect();
+        assert_eq!(msgs.len(), 2, "{doc}");
+        let topic = msgs[0].child(wsnt, "Topic").unwrap();
+        assert_eq!(topic.text.trim(), "tns1:VideoSource/MotionAlarm");
+        assert!(doc.contains("xmlns:tns1=\"http://www.onvif.org/ver10/topics\""));
+        assert!(
+            doc.contains("UtcTime=\"2023-11-14T22:13:20.123Z\""),
+            "{doc}"
+        );
+        assert!(doc.contains("Name=\"State\" Value=\"true\""), "{doc}");
+        let empty = metadata_document(&[]);
+        let root = crate::xml::parse(empty.as_bytes()).unwrap();
+        assert_eq!(root.name, "MetadataStream");
+        assert!(root.children.is_empty());
+    }
 
     #[test]
     fn notify_is_well_formed_and_carries_the_items() {

@@ -58,7 +58,10 @@ pub(crate) fn metadata(s: &Settings, token: &str) -> Option<tt::MetadataConfigur
         token: m.token.clone(),
         name: m.name.clone(),
         use_count: use_count(s, |p| p.metadata.as_deref() == Some(token)),
-        events: m.events.then(tt::EventSubscription::default),
+        events: m.events.then(|| tt::EventSubscription {
+            filter: super::metadata_filter::filter(&m.events_filter),
+            ..Default::default()
+        }),
         analytics: Some(m.analytics),
         multicast: multicast_to_tt(&m.multicast),
         session_timeout: duration(m.session_timeout_secs),
