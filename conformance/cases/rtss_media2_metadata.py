@@ -30,7 +30,7 @@ from conformance.cases import rtss_multicast
 from conformance.cases.media2 import (MEDIA2, TPTZ, confs, m2case, media2, offered, plain, profiles, topic_expression,
                                       write)
 from conformance.cases.rtss_media2 import Restore, add_configuration, describe_checks, get_stream_uri, remove_configurations
-from conformance.harness import Failed, NotApplicable, check
+from conformance.harness import Failed, NotApplicable, Pending, check
 from conformance.rtsp_client import RtspClient, sequence_gaps
 from conformance.schema import WSDL_DIR
 
@@ -214,10 +214,31 @@ def check_rtp(c: RtspClient, pt: int, where: str) -> str:
     return f"{len(rtp)} RTP, {len(srs)} SR"
 
 
+# nvt offers the metadata track only to a profile whose metadata configuration has an Events
+# filter (docs/rtsp.md "Tracks"): the default configuration, in both default profiles, asks
+# for every event, and a track there would change every existing client's SDP (`ffmpeg -map 0
+# -c copy` to MP4 fails on a data track). The spec's helper sets Events without a filter
+# before its DESCRIBE. Which profiles carry the track is issue 18's open decision: until it is
+# taken, a DESCRIBE without the track makes these cases PENDING with that reason, and every
+# other step stays strict.
+TRACK_RULE = ("the metadata track is offered only where the metadata configuration has an Events filter "
+              "(docs/rtsp.md \"Tracks\"); the spec's helper sets Events without one before DESCRIBE: "
+              "which profiles carry the track is issue 18's open decision")
+
+
+async def describe_metadata(ctx, uri: str) -> str:
+    try:
+        return await describe_checks(ctx, uri, media="application", encoding="vnd.onvif.metadata")
+    except Failed as e:
+        if "without m=application" in str(e):
+            raise Pending(f"{TRACK_RULE} ({e})") from e
+        raise
+
+
 async def play_metadata(ctx, uri: str, transport: str) -> tuple[RtspClient, int]:
     tunnel = transport == "http"
     url = uri if uri.startswith("rtsp://") else uri.replace("http://", "rtsp://", 1)
-    sdp = await describe_checks(ctx, uri, media="application", encoding="vnd.onvif.metadata")
+    sdp = await describe_metadata(ctx, uri)
     c = RtspClient(url, ctx.user, ctx.password, tunnel=tunnel)
     await c.connect()
     d = await c.describe()
@@ -308,7 +329,7 @@ async def metadata_multicast(ctx):
         try:
             addr, port = "239.20.42.1", 40420
             token, cfg, uri = await metadata_profile(ctx, m, restore, "RtspMulticast", cam.http_port, (addr, port))
-            await describe_checks(ctx, uri, media="application", encoding="vnd.onvif.metadata")
+            await describe_metadata(ctx, uri)
             c = RtspClient(uri, ctx.user, ctx.password)
             await c.connect()
             try:

@@ -65,6 +65,14 @@ pub(crate) fn metadata(s: &Settings, token: &str) -> Option<tt::MetadataConfigur
         analytics: Some(m.analytics),
         multicast: multicast_to_tt(&m.multicast),
         session_timeout: duration(m.session_timeout_secs),
+        // No PTZ status in the metadata stream (SetMetadataConfiguration refuses asking for
+        // it): said, so a client's Set of the configuration as read comes back as it was
+        // (MEDIA2-8-1-1 compares PTZStatus).
+        ptz_status: Some(tt::PTZFilter {
+            status: false,
+            position: false,
+            ..Default::default()
+        }),
         ..Default::default()
     })
 }
