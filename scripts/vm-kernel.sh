@@ -23,8 +23,8 @@ for p in qemu-system-x86 busybox-static cpio v4l-utils; do
 done
 if ((${#missing[@]})); then
   echo "vm-kernel: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The kernel package linux-image-amd64 points at, and the version apt would fetch.
@@ -32,7 +32,7 @@ pkg_of() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linu
 pkg=$(pkg_of)
 if [ -z "$pkg" ]; then
   # No package lists yet (a fresh container): fetch them once.
-  $SUDO apt-get update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
   pkg=$(pkg_of)
 fi
 [ -n "$pkg" ] || { echo "vm-kernel: apt knows no linux-image-amd64" >&2; exit 1; }

@@ -219,8 +219,15 @@ async fn run_once(
     }
     http.shutdown().await;
     // Subscriptions end with this run (push deliveries stop, waiting pulls return).
-    event_tasks.iter().for_each(|t| t.abort());
-    osd_clock.abort();
+    // Aborted tasks are awaited: each holds the settings store (directly or through the
+    // broker's clock), which a restart opens again at once.
+    for t in event_tasks.into_iter().chain([osd_clock]) {
+        t.abort();
+        let _ = t.await;
+    }
+    for t in tamper {
+        t.stop().await;
+    }
     broker.close_all();
     if let Some(rtsp) = rtsp {
         rtsp.shutdown().await;
@@ -228,7 +235,6 @@ async fn run_once(
     drop(streams);
     drop(monitors);
     drop(io);
-    drop(tamper);
     drop(camera);
     // No write here: every change was written durably before it became current, so the file
     // already holds the settings. A write at shutdown could only fail (a full state disk,

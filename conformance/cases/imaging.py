@@ -110,7 +110,9 @@ async def video_sources(ctx, cam, img) -> list[str]:
     services = {s.findtext(f"{{{NS['tds']}}}Namespace") for s in await services_raw(ctx, False)}
     if DEVICE_IO in services:
         dio = await cam.create_deviceio_service()
-        tokens = [t for t in (await dio.GetVideoSources() or [])]
+        # DeviceIO answers a list of tokens; onvif-zeep-async's bundled deviceio.wsdl predates
+        # that and reads them as tt:VideoSource objects (the token in their attribute).
+        tokens = [t if isinstance(t, str) else t.token for t in (await dio.GetVideoSources() or [])]
     else:
         media = await cam.create_media_service()
         tokens = [v.token for v in (await media.GetVideoSources() or [])]

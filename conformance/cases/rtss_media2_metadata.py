@@ -321,6 +321,9 @@ async def metadata_sync_point(ctx):
 
 @m2case("MEDIA2_RTSS-4-2-1")
 async def metadata_multicast(ctx):
+    # nvt's metadata track has no multicast group yet (docs/rtsp.md "Tracks": the multicast
+    # URL describes the video only): issue 18, the metadata track's step 4.
+    raise Pending("the metadata track is not sent to a multicast group yet (docs/rtsp.md \"Tracks\"; issue 18)")
     pair, cam = await rtss_multicast.camera_pair(ctx)
 
     async def steps():

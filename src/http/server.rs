@@ -154,10 +154,10 @@ async fn serve_until(
 }
 
 /// Whether the connection's first request opens an RTSP-over-HTTP tunnel half
-/// (`http::tunnel::sniff`), looked at with `peek` so that nothing is consumed. Waits for the
-/// head at most as long as hyper would (`HTTP_HEADER_TIMEOUT`); a head that does not come is
-/// hyper's to time out.
-async fn opens_tunnel(stream: &TcpStream) -> bool {
+/// (`http::tunnel::sniff`), looked at with `peek` so that nothing is consumed: Some(true) a
+/// tunnel half, Some(false) anything else (hyper serves it). Waits for the head at most as
+/// long as hyper would (`HTTP_HEADER_TIMEOUT`); None: it did not come in that time.
+async fn opens_tunnel(stream: &TcpStream) -> Option<bool> {
     use super::tunnel::{MAX_HEAD, Sniff, sniff};
     let deadline = tokio::time::Instant::now() + HTTP_HEADER_TIMEOUT;
     let mut buf = [0u8; MAX_HEAD];
@@ -165,16 +165,21 @@ async fn opens_tunnel(stream: &TcpStream) -> bool {
     loop {
         let n = match tokio::time::timeout_at(deadline, stream.peek(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => n,
-            _ => return false,
+            // Closed or failed: hyper sees the same and ends the connection.
+            Ok(_) => return Some(false),
+            Err(_) => return None,
         };
         match sniff(&buf[..n]) {
-            Sniff::Tunnel => return true,
-            Sniff::Http => return false,
+            Sniff::Tunnel => return Some(true),
+            Sniff::Http => return Some(false),
             // peek answers at once with what has arrived: give the rest of the head a moment
             // (heads come in one segment from every client seen; this is the rare case). The
             // wait doubles up to 250 ms, so a client trickling its head (slowloris) costs a
             // few peeks a second, not a busy loop.
             Sniff::More => {
+                if tokio::time::Instant::now() + wait >= deadline {
+                    return None;
+                }
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(std::time::Duration::from_millis(250));
             }
@@ -197,14 +202,23 @@ Retry-After: 5\r\nConnection: close\r\nContent-Length: 29\r\n\r\ntoo many connec
 /// has completed no request head by then.
 async fn connection(stream: TcpStream, peer: SocketAddr, router: Arc<Router>, slot: SlotGuard) {
     if let Some(door) = &router.tunnel {
-        if opens_tunnel(&stream).await {
-            // The RTSP server admits it by its own connection limits; this port's slot is
-            // given back.
-            drop(slot);
-            if !door(stream, peer) {
-                tracing::debug!(%peer, "RTSP tunnel half refused: the RTSP server is not taking it");
+        match opens_tunnel(&stream).await {
+            Some(true) => {
+                // The RTSP server admits it by its own connection limits; this port's slot
+                // is given back.
+                drop(slot);
+                if !door(stream, peer) {
+                    tracing::debug!(%peer, "RTSP tunnel half refused: the RTSP server is not taking it");
+                }
+                return;
             }
-            return;
+            Some(false) => {}
+            // No complete head within the header timeout: closed, as hyper would have (the
+            // wait is not started over, so a slowloris is held no longer than before).
+            None => {
+                tracing::debug!(%peer, "no request head in time: closing");
+                return;
+            }
         }
     }
     let deadline = slot.unproven_deadline();

@@ -96,6 +96,17 @@ impl TamperMonitor {
     }
 }
 
+impl TamperMonitor {
+    /// Stops sampling and returns once the task, and what it holds (the event broker, whose
+    /// clock reads the settings store), is gone: a restart that opens the state directory
+    /// again right after must not find it still held (a dropped monitor's task is cancelled
+    /// only when the runtime next gets to it).
+    pub async fn stop(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
 impl Drop for TamperMonitor {
     fn drop(&mut self) {
         // A read in flight on the blocking pool finishes on its own (it holds its own `Sdk`

@@ -35,9 +35,11 @@ pub(crate) fn duration_ms(ms: u32) -> String {
 fn default_speed(c: &PtzConfig, head: &PtzInfo) -> tt::PTZSpeed {
     let f = |permille: u32| permille as f32 / PTZ_SPEED_FULL as f32;
     tt::PTZSpeed {
+        // The generic pan/tilt speed space is one scalar, x (PTZ spec s.5.7.7); y carries
+        // nothing and is reported as the space's minimum, 0 (what MEDIA2-4-1-2 sets it to).
         pan_tilt: head.axes.pan_tilt.then(|| tt::Vector2D {
             x: f(c.default_speed.pan_tilt),
-            y: f(c.default_speed.pan_tilt),
+            y: 0.0,
             space: Some(spaces::SPEED_PAN_TILT.into()),
         }),
         zoom: head.axes.zoom.then(|| tt::Vector1D {
@@ -139,6 +141,29 @@ pub(crate) fn options(head: &PtzInfo) -> tt::PTZConfigurationOptions {
     }
 }
 
+/// A SetConfiguration's default space for a pan/tilt use the node offers two spaces for:
+/// `Some(true)` the alternative (`alt`), `Some(false)` the generic space (listed first),
+/// None: the request names none (unchanged). A space the node does not offer for that use is
+/// refused.
+pub(crate) fn default_choice(
+    what: &str,
+    asked: Option<&str>,
+    offered: &[tt::Space2DDescription],
+    alt: &str,
+) -> Result<Option<bool>, String> {
+    let Some(a) = asked.map(str::trim) else {
+        return Ok(None);
+    };
+    match offered.iter().position(|sp| sp.uri == a) {
+        Some(_) if a == alt => Ok(Some(true)),
+        Some(0) => Ok(Some(false)),
+        _ => Err(format!(
+            "{what} {a:?}: the node offers {:?}",
+            offered.iter().map(|sp| sp.uri.as_str()).collect::<Vec<_>>()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,28 +213,5 @@ mod tests {
             (o.ptz_timeout.min.as_str(), o.ptz_timeout.max.as_str()),
             ("PT0.1S", "PT120S")
         );
-    }
-}
-
-/// A SetConfiguration's default space for a pan/tilt use the node offers two spaces for:
-/// `Some(true)` the alternative (`alt`), `Some(false)` the generic space (listed first),
-/// None: the request names none (unchanged). A space the node does not offer for that use is
-/// refused.
-pub(crate) fn default_choice(
-    what: &str,
-    asked: Option<&str>,
-    offered: &[tt::Space2DDescription],
-    alt: &str,
-) -> Result<Option<bool>, String> {
-    let Some(a) = asked.map(str::trim) else {
-        return Ok(None);
-    };
-    match offered.iter().position(|sp| sp.uri == a) {
-        Some(_) if a == alt => Ok(Some(true)),
-        Some(0) => Ok(Some(false)),
-        _ => Err(format!(
-            "{what} {a:?}: the node offers {:?}",
-            offered.iter().map(|sp| sp.uri.as_str()).collect::<Vec<_>>()
-        )),
     }
 }
