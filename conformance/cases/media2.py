@@ -372,22 +372,29 @@ async def video_source_configuration_options(ctx):
         await undo(m, restore)
 
 
+async def get_configurations(ctx, m, get, kind: str, what: str) -> None:
+    """The steps MEDIA2-2-2-2 and MEDIA2-8-1-2 share (Get<entity>Configurations): the complete
+    list has no duplicate token, each token alone gives that one, and a profile's compatible
+    list holds some of them and its own configuration of `kind`."""
+    complete = await get({})
+    check(complete, f"Get{kind}Configurations lists none")
+    tokens = no_duplicates(complete, f"{what} configurations")
+    for t in tokens:
+        one = await get({"ConfigurationToken": t})
+        check(len(one) == 1 and one[0].token == t, f"Get{kind}Configurations({t}) returned {[c.token for c in one]}")
+    for p in await profiles(m, kind):
+        got = no_duplicates(await get({"ProfileToken": p.token}), f"compatible {what} configurations of {p.token}")
+        check(any(t in tokens for t in got), f"profile {p.token}: compatible {got} has none of {tokens}")
+        if kind in confs(p):
+            own = getattr(p.Configurations, kind).token
+            check(own in got, f"profile {p.token}: its {own} not among compatible {got}")
+    ctx.note(f"{len(tokens)} {what} configuration(s): {', '.join(tokens)}")
+
+
 @m2case("MEDIA2-2-2-2")
 async def get_video_source_configurations(ctx):
     m = await media2(ctx)
-    complete = await m.GetVideoSourceConfigurations({})
-    check(complete, "GetVideoSourceConfigurations lists none")
-    tokens = no_duplicates(complete, "video source configurations")
-    for t in tokens:
-        one = await m.GetVideoSourceConfigurations({"ConfigurationToken": t})
-        check(len(one) == 1 and one[0].token == t, f"GetVideoSourceConfigurations({t}) returned {[c.token for c in one]}")
-    for p in await profiles(m, "VideoSource"):
-        listed = await m.GetVideoSourceConfigurations({"ProfileToken": p.token})
-        got = no_duplicates(listed, f"compatible video source configurations of {p.token}")
-        check(any(t in tokens for t in got), f"profile {p.token}: compatible {got} has none of {tokens}")
-        if "VideoSource" in confs(p):
-            check(p.Configurations.VideoSource.token in got, f"profile {p.token}: its {p.Configurations.VideoSource.token} not among compatible {got}")
-    ctx.note(f"{len(tokens)} video source configuration(s): {', '.join(tokens)}")
+    await get_configurations(ctx, m, m.GetVideoSourceConfigurations, "VideoSource", "video source")
 
 
 @m2case("MEDIA2-2-2-3")
@@ -600,19 +607,7 @@ async def metadata_supported(m) -> None:
 async def get_metadata_configurations(ctx):
     m = await media2(ctx)
     await metadata_supported(m)
-    complete = await m.GetMetadataConfigurations({})
-    check(complete, "GetMetadataConfigurations lists none")
-    tokens = no_duplicates(complete, "metadata configurations")
-    for t in tokens:
-        one = await m.GetMetadataConfigurations({"ConfigurationToken": t})
-        check(len(one) == 1 and one[0].token == t, f"GetMetadataConfigurations({t}) returned {[c.token for c in one]}")
-    for p in await profiles(m, "Metadata"):
-        listed = await m.GetMetadataConfigurations({"ProfileToken": p.token})
-        got = no_duplicates(listed, f"compatible metadata configurations of {p.token}")
-        check(any(t in tokens for t in got), f"profile {p.token}: compatible {got} has none of {tokens}")
-        if "Metadata" in confs(p):
-            check(p.Configurations.Metadata.token in got, f"profile {p.token}: its {p.Configurations.Metadata.token} not among compatible {got}")
-    ctx.note(f"{len(tokens)} metadata configuration(s): {', '.join(tokens)}")
+    await get_configurations(ctx, m, m.GetMetadataConfigurations, "Metadata", "metadata")
 
 
 @m2case("MEDIA2-8-1-3")
