@@ -40,9 +40,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^DEVICE-3-1-(16|17)$", "N/A", "firmware upgrade is not offered (System.FirmwareUpgrade = false)"),
     (r"^DEVICE-4-1-(10|11)$", "N/A", "remote user handling is not offered "
      "(Security.RemoteUserHandling = false)"),
-    (r"^DEVICE-5-", "PENDING", "the relays are served (Device GetRelayOutputs, SetRelayOutputSettings, "
-     "SetRelayOutputState, issue 18; DEVICEIO-1-* run the same through DeviceIO): the Device service's "
-     "DEVICE-5-* cases are not written yet"),
     (r"^DEVICE-7-", "N/A", "IP address filter is not offered (Network.IPFilter = false)"),
     (r"^DEVICE-8-", "N/A", "auxiliary commands are not offered"),
     (r"^DEVICE-9-1-(2|8|9|10|11|12)$", "N/A", "no such hardware or feature (reset reason, backup, fan, "

@@ -72,7 +72,14 @@ async def inputs(d, need: bool = True):
 
 
 async def set_relay(d, token: str, mode: str, delay, idle: str) -> None:
-    await d.SetRelayOutputSettings({"RelayOutput": {"token": token, "Properties": {"Mode": mode, "DelayTime": delay, "IdleState": idle}}})
+    """SetRelayOutputSettings through DeviceIO or through the Device service (`d`: either
+    client), whose requests differ: DeviceIO's carries a tt:RelayOutput, the Device service's
+    (Core s.8.5.2) the RelayOutputToken beside the Properties."""
+    props = {"Mode": mode, "DelayTime": delay, "IdleState": idle}
+    if d.binding_name.startswith(f"{{{DEVICEIO}}}"):
+        await d.SetRelayOutputSettings({"RelayOutput": {"token": token, "Properties": props}})
+    else:
+        await d.SetRelayOutputSettings({"RelayOutputToken": token, "Properties": props})
 
 
 async def restore_relay(d, initial) -> None:
@@ -191,14 +198,34 @@ async def select_relay(d, mode: str, idle: str):
     raise NotApplicable(f"no relay output takes {mode} mode with idle state {idle}")
 
 
-async def relay_event(ctx, sub, token: str, operation: str) -> str:
+def is_relay(m, token: str) -> bool:
+    return events.local_topic(m.topic) == "Device/Trigger/Relay" and m.source.get("RelayToken") == token
+
+
+async def relay_event(ctx, sub, token: str, operation: str, full: bool = False):
     """HelperPullTriggerRelay: the next tns1:Device/Trigger/Relay message of `token`; its
-    PropertyOperation must be `operation`; returns its LogicalState."""
-    n = await events.pull_until(ctx, sub, lambda m: events.local_topic(m.topic) == "Device/Trigger/Relay" and m.source.get("RelayToken") == token)
+    PropertyOperation must be `operation`; returns its LogicalState (`full`: the message)."""
+    n = await events.pull_until(ctx, sub, lambda m: is_relay(m, token))
     check(n.operation == operation, f"relay {token}: PropertyOperation {n.operation}, expected {operation}")
     state = n.data.get("LogicalState")
     check(state in ("active", "inactive"), f"relay {token}: LogicalState {state!r} is not a tt:RelayLogicalState")
-    return state
+    return n if full else state
+
+
+async def returns_to_idle(ctx, sub, token: str, delay: float) -> float:
+    """After SetRelayOutputState(active) on monostable relay `token` answered: its Changed
+    event says active, and after `delay` seconds a Changed event says inactive, stamped
+    `delay` after the first (Core s.8.5.3: "the relay returns to its idle state after the
+    specified time"). Returns the seconds between the two events' UtcTime."""
+    t0 = asyncio.get_running_loop().time()
+    on = await relay_event(ctx, sub, token, "Changed", full=True)
+    check(on.data.get("LogicalState") == "active", f"relay {token}: LogicalState {on.data.get('LogicalState')} after SetRelayOutputState active")
+    await asyncio.sleep(max(0.0, t0 + delay - asyncio.get_running_loop().time()))
+    off = await relay_event(ctx, sub, token, "Changed", full=True)
+    check(off.data.get("LogicalState") == "inactive", f"relay {token}: LogicalState {off.data.get('LogicalState')} after the {delay:g} s delay, expected inactive")
+    back = (events.parse_time(off.utc, "UtcTime") - events.parse_time(on.utc, "UtcTime")).total_seconds()
+    check(delay - 0.05 <= back <= delay + 1.0, f"relay {token}: back to inactive {back:.2f} s after it went active, DelayTime {delay:g} s")
+    return back
 
 
 async def bistable_case(ctx, idle: str) -> None:
@@ -251,13 +278,7 @@ async def monostable_case(ctx, idle: str) -> None:
         initial = await relay_event(ctx, sub, relay.token, "Initialized")
         check(initial == "inactive", f"relay {relay.token}: Initialized LogicalState {initial}, expected inactive")
         await d.SetRelayOutputState({"RelayOutputToken": relay.token, "LogicalState": "active"})
-        t0 = asyncio.get_running_loop().time()
-        s1 = await relay_event(ctx, sub, relay.token, "Changed")
-        check(s1 == "active", f"relay {relay.token}: LogicalState {s1} after SetRelayOutputState active")
-        await asyncio.sleep(max(0.0, t0 + delay - asyncio.get_running_loop().time()))
-        s2 = await relay_event(ctx, sub, relay.token, "Changed")
-        back = asyncio.get_running_loop().time() - t0
-        check(s2 == "inactive", f"relay {relay.token}: LogicalState {s2} after the {delay:g} s delay, expected inactive")
+        back = await returns_to_idle(ctx, sub, relay.token, delay)
         ctx.note(f"relay {relay.token} Monostable/{idle}: active, back to inactive after {back:.1f} s (DelayTime {delay:g} s)")
     finally:
         await restore_relay(d, relay)
