@@ -97,7 +97,7 @@ async def try_settings(d, token: str, mode: str, delay: float, idle: str) -> boo
         raise
 
 
-async def watch(ctx, d, token: str):
+async def watch(ctx, token: str):
     """A PullPoint subscription on the relay topic and the relay's state from its
     Initialized message."""
     sub = await events.create_pullpoint(ctx, topic=RELAY_TOPIC)
@@ -120,7 +120,7 @@ async def quiet(ctx, sub, token: str, until: float) -> None:
         _, _, msgs = await events.pull(ctx, sub, f"PT{max(1, round(left))}S", 10)
         for m in msgs:
             check(not is_relay(m, token), f"relay {token}: {m.operation} LogicalState {m.data.get('LogicalState')} "
-                                          f"{until - loop.time():.1f} s before time1 expired, after it was set inactive")
+                                          "while time1 ran out, after it was set inactive before")
 
 
 async def restore(ctx, d, sub, initial, state: str, was: str) -> None:
@@ -183,7 +183,7 @@ async def set_relay_output_settings(ctx):
 async def bistable_case(ctx, idle: str) -> None:
     d = await device(ctx)
     r = (await relays(d))[0]
-    sub, was = await watch(ctx, d, r.token)
+    sub, was = await watch(ctx, r.token)
     state = was
     try:
         await set_relay(d, r.token, "Bistable", dt.timedelta(seconds=TIME1), idle)
@@ -207,7 +207,7 @@ async def bistable_closed(ctx):
 async def monostable_case(ctx, idle: str) -> None:
     d = await device(ctx)
     r = (await relays(d))[0]
-    sub, was = await watch(ctx, d, r.token)
+    sub, was = await watch(ctx, r.token)
     try:
         if was == "active":
             # Made inactive first: an active relay made monostable would fall back on its own.
@@ -234,7 +234,7 @@ async def monostable_closed(ctx):
 async def monostable_inactive_before_delay(ctx):
     d = await device(ctx)
     r = (await relays(d))[0]
-    sub, was = await watch(ctx, d, r.token)
+    sub, was = await watch(ctx, r.token)
     loop = asyncio.get_running_loop()
     notes = []
     try:
