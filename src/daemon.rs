@@ -380,6 +380,7 @@ async fn start_http(
         core.clone(),
         sources.map(crate::camera::source_token).collect(),
     );
+    let metadata = media.metadata_tracks();
     let services: Vec<_> = [
         Some(media.registration()),
         Some(Imaging::new(camera.clone(), core.clone()).registration()),
@@ -391,6 +392,7 @@ async fn start_http(
                     http: local.port(),
                 },
                 ptz.is_some(),
+                metadata,
             )
             .registration(),
         ),

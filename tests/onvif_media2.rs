@@ -227,7 +227,12 @@ fn media2_shows_media1s_profiles_and_configurations() {
         .filter_map(|(n, t)| Some((n.to_owned(), t?)))
         .collect();
         assert_eq!(held, &expect, "{profile}");
-        assert_eq!(held.len(), 4, "main and sub hold all four: {held:?}");
+        // No metadata configuration until a client adds one (docs/rtsp.md, "Tracks").
+        assert_eq!(
+            held.len(),
+            3,
+            "main and sub hold all but metadata: {held:?}"
+        );
     }
     // The encoder in Media 2's shape.
     let main_set = all[0].set.as_ref().unwrap();
@@ -241,13 +246,13 @@ fn media2_shows_media1s_profiles_and_configurations() {
             .all(|p| p.held.len() == 1 && p.held[0].0 == "VideoEncoder"),
         "{only:?}"
     );
-    let two = profiles(port, &["VideoSource Metadata"]);
+    let two = profiles(port, &["VideoSource PTZ"]);
     assert!(
         two.iter().all(|p| p
             .held
             .iter()
             .map(|h| h.0.as_str())
-            .eq(["VideoSource", "Metadata"])),
+            .eq(["VideoSource", "PTZ"])),
         "{two:?}"
     );
     // By token; a token that is none.

@@ -1,6 +1,6 @@
 //! The metadata RTP track (issue 18, track R) on the real binary, with a raw RTSP client
-//! (Digest as the ONVIF users): a profile whose metadata configuration has no Events filter
-//! describes exactly the video it always did; once SetMetadataConfiguration gives it one,
+//! (Digest as the ONVIF users): a profile holding no metadata configuration (the defaults)
+//! describes exactly the video it always did; once AddMetadataConfiguration gives it one,
 //! DESCRIBE lists `m=application ... vnd.onvif.metadata/90000` as `trackID=1`, a session
 //! sets up both tracks (interleaved over TCP, or the metadata alone over UDP as the ONVIF
 //! RTSS cases do), and a configuration change's `tns1:Media/ConfigurationChanged` arrives
@@ -184,6 +184,22 @@ fn set_metadata(port: u16, filter: Option<&str>) {
     );
 }
 
+/// Media 1's AddMetadataConfiguration (`meta0` to `profile`), or its Remove.
+fn hold_metadata(port: u16, profile: &str, hold: bool) {
+    ok(
+        port,
+        &if hold {
+            format!(
+                "<trt:AddMetadataConfiguration><trt:ProfileToken>{profile}</trt:ProfileToken><trt:ConfigurationToken>meta0</trt:ConfigurationToken></trt:AddMetadataConfiguration>"
+            )
+        } else {
+            format!(
+                "<trt:RemoveMetadataConfiguration><trt:ProfileToken>{profile}</trt:ProfileToken></trt:RemoveMetadataConfiguration>"
+            )
+        },
+    );
+}
+
 /// A change that raises `tns1:Media/ConfigurationChanged` (the main encoder's bitrate).
 fn change_encoder(port: u16, kbps: u32) {
     ok(
@@ -255,18 +271,23 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     let state = support::temp_state();
     let (_nvt, port, url) = start(state.path());
 
-    // The default metadata configuration (Events without a filter): the SDP is the video's.
-    let mut c = Rtsp::connect(&url);
-    let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
-    assert_eq!(d.status, 200);
-    let m = medias(&d.body);
-    assert_eq!(m.len(), 1, "{}", d.body);
-    assert!(m[0].0.starts_with("video 0 RTP/AVP 96"), "{}", d.body);
-    assert!(!d.body.contains("application"), "{}", d.body);
-    drop(c);
-
-    // An Events filter: the metadata track.
+    // The default profiles hold no metadata configuration: the SDP is the video's, and a
+    // filter on the configuration no profile holds changes nothing.
+    let video_only = |url: &str| {
+        let mut c = Rtsp::connect(url);
+        let d = c.req("DESCRIBE", url, &[("Accept", "application/sdp")]);
+        assert_eq!(d.status, 200);
+        let m = medias(&d.body);
+        assert_eq!(m.len(), 1, "{}", d.body);
+        assert!(m[0].0.starts_with("video 0 RTP/AVP 96"), "{}", d.body);
+        assert!(!d.body.contains("application"), "{}", d.body);
+    };
+    video_only(&url);
     set_metadata(port, Some("tns1:Media/ConfigurationChanged"));
+    video_only(&url);
+
+    // The profile holds it: the metadata track.
+    hold_metadata(port, "main", true);
     let get = ok(
         port,
         "<trt:GetMetadataConfiguration><trt:ConfigurationToken>meta0</trt:ConfigurationToken></trt:GetMetadataConfiguration>",
@@ -431,11 +452,16 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     );
     c.req("TEARDOWN", &url, &[("Session", &session)]);
 
-    // No filter again: the track is gone.
+    // No filter: the track stays (every event); out of the profile, it is gone, and the
+    // sub stream never had it.
     set_metadata(port, None);
     let mut c = Rtsp::connect(&url);
     let d = c.req("DESCRIBE", &url, &[]);
-    assert_eq!(medias(&d.body).len(), 1, "{}", d.body);
+    assert_eq!(medias(&d.body).len(), 2, "{}", d.body);
+    drop(c);
+    video_only(&url.replace("/main", "/sub"));
+    hold_metadata(port, "main", false);
+    video_only(&url);
 }
 
 /// The retina client (Rust, what Moonfire NVR uses): DESCRIBE lists two streams, the second
@@ -450,6 +476,7 @@ fn retina_plays_video_and_metadata() {
     let (_nvt, port, url) = start(state.path());
     let url = url::Url::parse(&url).unwrap();
     set_metadata(port, Some("tns1:Media//."));
+    hold_metadata(port, "main", true);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

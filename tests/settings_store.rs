@@ -141,6 +141,90 @@ fn corrupt_files_are_clear_errors_and_are_kept() {
     assert!(err.contains("unknown field `colour`"), "{err}");
 }
 
+/// A file of format 1 (the one nvt wrote before issue 18's metadata tracks; this one is
+/// the fuzz corpus's copy of a real daemon's file) loads as format 2: profiles that held
+/// `meta0` without an Events filter (no metadata track) no longer hold it, a filtered one
+/// keeps it (and its track), and the file on disk is rewritten in format 2 at once. A
+/// format nvt does not know is refused by number and the file kept.
+#[test]
+fn format_1_files_are_migrated_and_rewritten() {
+    let old: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fuzz/corpus/settings_parse/default.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(old["format"], 1);
+    assert!(
+        old["media"]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["metadata"] == "meta0")
+    );
+    let held = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["media"]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["metadata"].clone())
+            .collect()
+    };
+    let open = |file: &serde_json::Value| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(&path, file.to_string()).unwrap();
+        let (store, first) = SettingsStore::open(dir.path()).unwrap();
+        assert!(!first);
+        let now = serde_json::to_value(&*store.get()).unwrap();
+        let disk: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(disk, now, "the migrated settings are on disk");
+        (now, dir)
+    };
+
+    let (now, _dir) = open(&old);
+    assert_eq!(now["format"], 2);
+    assert_eq!(
+        held(&now),
+        [serde_json::Value::Null, serde_json::Value::Null]
+    );
+    assert_eq!(
+        now["media"]["metadata"][0]["token"], "meta0",
+        "still offered"
+    );
+    assert_eq!(now["users"], old["users"]);
+    assert_eq!(
+        now["media"]["video_encoders"],
+        old["media"]["video_encoders"]
+    );
+
+    let mut filtered = old.clone();
+    filtered["media"]["metadata"][0]["events_filter"] = serde_json::json!([{
+        "element": "TopicExpression",
+        "dialect": "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet",
+        "text": "tns1:VideoSource/MotionAlarm",
+        "namespaces": [["tns1", "http://www.onvif.org/ver10/topics"]]
+    }]);
+    let (now, _dir) = open(&filtered);
+    assert_eq!(now["format"], 2);
+    assert_eq!(held(&now), ["meta0", "meta0"]);
+
+    let mut future = old.clone();
+    future["format"] = 3.into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(SETTINGS_FILE);
+    std::fs::write(&path, future.to_string()).unwrap();
+    let err = SettingsStore::open(dir.path()).err().unwrap().to_string();
+    assert!(
+        err.contains("format 3 is not supported (expected 2)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), future.to_string().as_bytes());
+}
+
 #[test]
 fn a_state_dir_is_used_by_one_daemon_at_a_time() {
     let dir = tempfile::tempdir().unwrap();

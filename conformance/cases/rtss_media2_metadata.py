@@ -221,18 +221,8 @@ def check_rtp(c: RtspClient, pt: int, where: str) -> str:
 # before its DESCRIBE. Which profiles carry the track is issue 18's open decision: until it is
 # taken, a DESCRIBE without the track makes these cases PENDING with that reason, and every
 # other step stays strict.
-TRACK_RULE = ("the metadata track is offered only where the metadata configuration has an Events filter "
-              "(docs/rtsp.md \"Tracks\"); the spec's helper sets Events without one before DESCRIBE: "
-              "which profiles carry the track is issue 18's open decision")
-
-
 async def describe_metadata(ctx, uri: str) -> str:
-    try:
-        return await describe_checks(ctx, uri, media="application", encoding="vnd.onvif.metadata")
-    except Failed as e:
-        if "without m=application" in str(e):
-            raise Pending(f"{TRACK_RULE} ({e})") from e
-        raise
+    return await describe_checks(ctx, uri, media="application", encoding="vnd.onvif.metadata")
 
 
 async def play_metadata(ctx, uri: str, transport: str) -> tuple[RtspClient, int]:

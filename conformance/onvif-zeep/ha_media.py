@@ -135,7 +135,8 @@ async def discover(cam, dm, media, host, port):
         assert p.VideoSourceConfiguration.SourceToken == "vs0", p
         r = p.VideoEncoderConfiguration.Resolution
         assert (r.Width, r.Height) == size, (tok, r)
-        assert p.MetadataConfiguration is not None and p.MetadataConfiguration.token, p
+        # No metadata track until a client adds the configuration (docs/rtsp.md, "Tracks").
+        assert p.MetadataConfiguration is None, p
 
     uris = {}
     for tok in ("main", "sub"):
@@ -184,7 +185,7 @@ async def discover(cam, dm, media, host, port):
     metas = await media.GetMetadataConfigurations()
     assert len(metas) == 1, metas
     meta = await media.GetMetadataConfiguration({"ConfigurationToken": metas[0].token})
-    assert meta.UseCount == 2, meta
+    assert meta.UseCount == 0, meta
     await media.GetMetadataConfigurationOptions({"ConfigurationToken": meta.token})
     compat = await media.GetCompatibleMetadataConfigurations({"ProfileToken": "main"})
     assert len(compat) == 1, compat

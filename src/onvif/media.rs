@@ -64,6 +64,31 @@ pub struct MediaHooks {
     pub metadata: Arc<crate::rtp::MetadataRegistry>,
 }
 
+/// SetSynchronizationPoint of both Media services (Media s5.17.x, Media2 s5.x
+/// "SetSynchronizationPoint"): an IDR on the profile's encoder and, where the profile
+/// carries a metadata track, a new document of the current states ("the previous XML
+/// document shall be closed and a new one started"; throttled with PLAY's requests: one a
+/// second per stream).
+pub(crate) async fn synchronize(
+    camera: &Camera,
+    encoder: &str,
+    metadata: &crate::rtp::MetadataRegistry,
+    profile: &str,
+) -> Result<(), String> {
+    let channel = camera
+        .channel(encoder)
+        .ok_or_else(|| format!("no encoder channel for {encoder:?}"))?;
+    // An SDK call may block: on the blocking pool, never on an async worker.
+    tokio::task::spawn_blocking(move || channel.request_idr())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if let Some(m) = metadata.get(profile) {
+        m.request_keyframe(std::time::Instant::now());
+    }
+    Ok(())
+}
+
 pub struct Media {
     /// Every change goes through it; reads take the settings and the camera from it.
     core: Arc<Core>,
@@ -232,6 +257,11 @@ pub(crate) fn metadata_request(c: &tt::MetadataConfiguration) -> Result<Metadata
 }
 
 impl Media {
+    /// The profiles' metadata tracks (Media 2 synchronises them too).
+    pub(crate) fn metadata_tracks(&self) -> Arc<crate::rtp::MetadataRegistry> {
+        self.hooks.metadata.clone()
+    }
+
     /// `core` must have the camera and the streams attached (`Core::with_hardware`).
     pub fn new(core: Arc<Core>, hooks: MediaHooks) -> Self {
         Media { core, hooks }
@@ -851,20 +881,14 @@ impl media::MediaService for Media {
         req: trt::SetSynchronizationPoint,
     ) -> Result<trt::SetSynchronizationPointResponse, Fault> {
         let encoder = self.streamed_profile(&req.profile_token)?;
-        let camera = self.camera()?;
-        let channel = camera
-            .channel(&encoder)
-            .ok_or_else(|| internal(format!("no encoder channel for {encoder:?}")))?;
-        // An SDK call may block: on the blocking pool, never on an async worker.
-        tokio::task::spawn_blocking(move || channel.request_idr())
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
-        // The metadata stream too: "the previous XML document shall be closed and a new one
-        // started" (throttled with PLAY's requests: one a second per stream).
-        if let Some(m) = self.hooks.metadata.get(&req.profile_token) {
-            m.request_keyframe(std::time::Instant::now());
-        }
+        synchronize(
+            self.camera()?.as_ref(),
+            &encoder,
+            &self.hooks.metadata,
+            &req.profile_token,
+        )
+        .await
+        .map_err(internal)?;
         Ok(Default::default())
     }
 

@@ -66,6 +66,8 @@ pub(crate) struct Media2 {
     http_port: u16,
     /// The PTZ service is registered (a video source has a head): profiles can hold PTZ.
     ptz: bool,
+    /// The profiles' metadata tracks, which SetSynchronizationPoint restarts.
+    metadata: Arc<crate::rtp::MetadataRegistry>,
 }
 
 fn no_profile(token: &str) -> Fault {
@@ -125,12 +127,18 @@ fn asked<'r>(
 impl Media2 {
     /// `ptz`: whether the PTZ service is registered (ConfigurationsSupported names PTZ then).
     /// `core` must have the camera attached (`Core::with_hardware`).
-    pub(crate) fn new(core: Arc<Core>, ports: Ports, ptz: bool) -> Self {
+    pub(crate) fn new(
+        core: Arc<Core>,
+        ports: Ports,
+        ptz: bool,
+        metadata: Arc<crate::rtp::MetadataRegistry>,
+    ) -> Self {
         Media2 {
             core,
             rtsp_port: ports.rtsp,
             http_port: ports.http,
             ptz,
+            metadata,
         }
     }
 
@@ -317,7 +325,8 @@ impl media2::Media2Service for Media2 {
         Ok(Default::default())
     }
 
-    /// Media2 spec, "SetSynchronizationPoint": an IDR on the profile's encoder, as Media 1.
+    /// Media2 spec, "SetSynchronizationPoint": an IDR on the profile's encoder and a new
+    /// metadata document, as Media 1 ([`super::media::synchronize`]).
     /// A profile without one has no stream to synchronise: nothing to do (the spec's only
     /// fault is NoProfile).
     async fn set_synchronization_point(
@@ -330,13 +339,14 @@ impl media2::Media2Service for Media2 {
         let Some(encoder) = p.video_encoder.clone() else {
             return Ok(Default::default());
         };
-        let channel = (self.camera()?.channel(&encoder))
-            .ok_or_else(|| internal(format!("no encoder channel for {encoder:?}")))?;
-        // An SDK call may block: on the blocking pool, never on an async worker.
-        tokio::task::spawn_blocking(move || channel.request_idr())
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+        super::media::synchronize(
+            self.camera()?.as_ref(),
+            &encoder,
+            &self.metadata,
+            &req.profile_token,
+        )
+        .await
+        .map_err(internal)?;
         Ok(Default::default())
     }
 

@@ -6,8 +6,10 @@
 //! - `validate`: the invariants a loaded or updated model must hold.
 //! - `store`: atomic persistence (temp file, fsync, rename, fsync dir) and updates, each
 //!   computed from the current settings under the writer lock.
+//! - `migrate`: older file layouts brought to the current one as they load.
 //! - `timezone`: time zone names clients send, resolved to POSIX TZ strings.
 
+mod migrate;
 mod model;
 mod store;
 pub mod timezone;

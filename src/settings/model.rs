@@ -10,7 +10,7 @@ use crate::osd::{Position, TextStyle};
 use crate::sdk::{H264Profile, IspAttr, PtzVector, RateControl};
 
 /// Version of the file layout; bumped on an incompatible change (with a migration).
-pub(crate) const SETTINGS_FORMAT: u32 = 1;
+pub(crate) const SETTINGS_FORMAT: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -516,7 +516,11 @@ impl Default for Settings {
             fixed: true,
             video_source: Some(VIDEO_SOURCE_CONFIG.into()),
             video_encoder: Some(encoder.into()),
-            metadata: Some(METADATA_CONFIG.into()),
+            // A profile holding a metadata configuration carries the metadata track: none
+            // until a client adds one (docs/rtsp.md, "Tracks"), so a recorder copying every
+            // track (`ffmpeg -map 0 -c copy out.mp4`) is not handed a data track it cannot
+            // store.
+            metadata: None,
             // Added at first start when the SDK reports a head.
             ptz: None,
         };

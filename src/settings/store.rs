@@ -35,6 +35,8 @@ pub enum LoadError {
     Read { path: PathBuf, source: io::Error },
     #[error("settings file {} is corrupt: {reason} (the file was left as it is; fix or move it away)", path.display())]
     Corrupt { path: PathBuf, reason: String },
+    #[error("cannot write settings file {} in its new format: {source}", path.display())]
+    Migrate { path: PathBuf, source: io::Error },
 }
 
 /// Why an update was not applied. In both cases the settings are unchanged.
@@ -50,7 +52,8 @@ pub enum UpdateError {
 
 /// Parses and validates a settings file's bytes (the fuzz target drives this).
 pub fn parse(bytes: &[u8]) -> Result<Settings, String> {
-    let settings: Settings = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let mut settings: Settings = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    super::migrate::migrate(&mut settings);
     validate(&settings)?;
     Ok(settings)
 }
@@ -159,10 +162,21 @@ impl SettingsStore {
                     path: path.clone(),
                     source,
                 })?;
-                let settings = parse_loadable(&bytes).map_err(|reason| LoadError::Corrupt {
-                    path: path.clone(),
-                    reason,
-                })?;
+                let (settings, migrated) =
+                    parse_loadable(&bytes).map_err(|reason| LoadError::Corrupt {
+                        path: path.clone(),
+                        reason,
+                    })?;
+                if migrated {
+                    // The file says the format it holds from now on (`settings::migrate`).
+                    write_atomic(&path, &serialize(&settings)).map_err(|source| {
+                        LoadError::Migrate {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                    tracing::info!(path = %path.display(), "settings migrated to format {}", settings.format);
+                }
                 (settings, false)
             }
         };
@@ -216,11 +230,15 @@ impl SettingsStore {
 }
 
 /// [`parse`], except that a file whose only broken invariant is the missing administrator
-/// loads (the daemon then recovers or stops with a message naming the recovery).
-fn parse_loadable(bytes: &[u8]) -> Result<Settings, String> {
-    let settings: Settings = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+/// loads (the daemon then recovers or stops with a message naming the recovery). Says
+/// whether an older format was migrated.
+fn parse_loadable(bytes: &[u8]) -> Result<(Settings, bool), String> {
+    let mut settings: Settings = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let format = settings.format;
+    super::migrate::migrate(&mut settings);
     validate::validate_structure(&settings)?;
-    Ok(settings)
+    let migrated = settings.format != format;
+    Ok((settings, migrated))
 }
 
 fn serialize(s: &Settings) -> Vec<u8> {

@@ -597,7 +597,9 @@ mod tests {
             ],
         );
         let (back, _) = plan(&again, &NO_HW, restore).unwrap();
-        assert_eq!(back, s);
+        let mut expected = s.clone();
+        expected.media.profiles[0].metadata = Some("meta0".into());
+        assert_eq!(back, expected);
     }
 
     /// A PTZ configuration whose source has no head is PTZNotSupported (Media 1's rule).

@@ -1,5 +1,5 @@
-//! The metadata streams (ONVIF Streaming, "RTP for Metadata stream"): per profile whose
-//! metadata configuration asks for events, one broker subscription with the
+//! The metadata streams (ONVIF Streaming, "RTP for Metadata stream"): per profile holding
+//! a metadata configuration, one broker subscription with the
 //! configuration's filter, whose messages become `tt:MetadataStream` documents
 //! ([`super::render::metadata_document`], the rendering PullMessages uses) published into
 //! one stream-core hub; RTSP serves that hub as the profile's `trackID=1`
@@ -39,26 +39,29 @@ const MAX_MESSAGES_PER_DOCUMENT: usize = 64;
 /// every message; this only bounds a wait on a subscription that was closed under it).
 const IDLE_WAIT: Duration = Duration::from_secs(60);
 
-/// Whether a metadata configuration gives its profiles a metadata track, and with which
-/// filter. The lead's rule (issue 18, track R): only a configuration that asks for content,
-/// so the default profiles' `meta0` (Events without a filter, Analytics true: nothing a
-/// client chose) leaves every existing client's SDP as it was. Content nvt can produce is
-/// events, asked for by an Events filter (`tt:MetadataConfiguration/Events/Filter`, stored
-/// by SetMetadataConfiguration); nvt has no analytics engine and streams no PTZ status yet,
-/// so Analytics and PTZStatus alone bring nothing to stream.
+/// What a metadata configuration streams: the events its Events filter selects
+/// (`tt:MetadataConfiguration/Events/Filter`, stored by SetMetadataConfiguration), every
+/// event when Events has no filter, none when it is absent. nvt has no analytics engine and
+/// streams no PTZ status yet, so Analytics and PTZStatus bring nothing more.
 ///
-/// docs/rtsp.md ("Tracks") says what this rule costs the ONVIF test cases, which DESCRIBE
-/// before they set the filter.
-pub(crate) fn track_filter(c: &MetadataConfig) -> Option<Filter> {
-    if !c.events || c.events_filter.is_empty() {
-        return None;
+/// Every profile holding a metadata configuration carries the track, whatever it selects
+/// (ONVIF Streaming, "RTP for Metadata stream": the profile's metadata configuration
+/// describes the stream; the test specification's MEDIA2_RTSS-4-* DESCRIBE right after
+/// adding one). The default profiles hold none, so no client's SDP changes until a client
+/// asks for metadata (docs/rtsp.md, "Tracks").
+pub(crate) fn content_filter(c: &MetadataConfig) -> Filter {
+    if !c.events {
+        return Filter::topics(TopicSet::EMPTY);
     }
-    Some(events_filter(&c.events_filter).unwrap_or_else(|e| {
+    if c.events_filter.is_empty() {
+        return Filter::ALL;
+    }
+    events_filter(&c.events_filter).unwrap_or_else(|e| {
         // Stored by a SetMetadataConfiguration that evaluated it; a catalog that lost a
         // topic since can make it match nothing.
         tracing::warn!(config = %c.token, error = %e, "metadata events filter matches nothing");
         Filter::topics(TopicSet::EMPTY)
-    }))
+    })
 }
 
 /// The metadata streams of the profiles, kept in line with the settings ([`Self::sync`]).
@@ -107,7 +110,7 @@ impl MetadataStreams {
     }
 
     /// Makes the metadata tracks match the settings: a track for every profile with a video
-    /// encoder (an RTSP path) and a metadata configuration [`track_filter`] accepts. A
+    /// encoder (an RTSP path) and a metadata configuration, streaming [`content_filter`]. A
     /// changed filter replaces the subscription and keeps the hub (viewers playing keep
     /// their track); the subscription is made before this returns, so the events of the
     /// change that called it (`tns1:Media/ConfigurationChanged`, published after the
@@ -120,9 +123,9 @@ impl MetadataStreams {
                 .as_deref()
                 .and_then(|t| settings.media.metadata.iter().find(|m| m.token == t));
             if p.video_encoder.is_some()
-                && let Some(filter) = config.and_then(track_filter)
+                && let Some(config) = config
             {
-                wanted.insert(p.token.clone(), filter);
+                wanted.insert(p.token.clone(), content_filter(config));
             }
         }
         let mut producers = self.producers.lock().unwrap_or_else(|e| e.into_inner());
@@ -240,32 +243,44 @@ mod tests {
     }
 
     #[test]
-    fn only_a_filter_asks_for_a_track() {
-        // The default configuration (Events, no filter; Analytics) gives none.
+    fn the_configuration_selects_the_content() {
+        // Events without a filter: every event.
         let default = Settings::default().media.metadata[0].clone();
-        assert!(track_filter(&default).is_none());
-        assert!(
-            track_filter(&config(
-                false,
-                vec![component("tns1:VideoSource/MotionAlarm")]
-            ))
-            .is_none()
-        );
-        let f = track_filter(&config(
+        assert_eq!(content_filter(&default), Filter::ALL);
+        // No Events: none, whatever filter is left.
+        let none = content_filter(&config(
+            false,
+            vec![component("tns1:VideoSource/MotionAlarm")],
+        ));
+        assert!(!none.topics.contains(MOTION_ALARM));
+        assert_eq!(none.topics, TopicSet::EMPTY);
+        let f = content_filter(&config(
             true,
             vec![component("tns1:VideoSource/MotionAlarm")],
-        ))
-        .unwrap();
+        ));
         assert!(f.topics.contains(MOTION_ALARM));
-        let all = track_filter(&config(true, vec![component("tns1:Media//.")])).unwrap();
-        assert!(!all.topics.contains(MOTION_ALARM));
+        let media = content_filter(&config(true, vec![component("tns1:Media//.")]));
+        assert!(!media.topics.contains(MOTION_ALARM));
+    }
+
+    /// Settings where every default profile holds `meta0`.
+    fn holding_meta0() -> Settings {
+        let mut s = Settings::default();
+        let token = s.media.metadata[0].token.clone();
+        for p in &mut s.media.profiles {
+            p.metadata = Some(token.clone());
+        }
+        s
     }
 
     #[tokio::test]
     async fn one_subscription_per_stream_feeds_every_viewer() {
         let broker = Arc::new(Broker::new(4, Arc::new(|| 1_700_000_000_000)));
         let streams = MetadataStreams::new(broker.clone());
-        let mut s = Settings::default();
+        // The default profiles hold no metadata configuration: no track.
+        streams.sync(&Settings::default());
+        assert!(streams.registry().names().is_empty());
+        let mut s = holding_meta0();
         s.media.metadata[0].events_filter = vec![component("tns1:VideoSource/MotionAlarm")];
         streams.sync(&s);
         let paths = streams.registry().names();
@@ -294,7 +309,8 @@ mod tests {
             "{}",
             docs[0].1
         );
-        // A filter change keeps the hub; removing the filter removes the track.
+        // A filter change keeps the hub, and so does removing the filter (every event);
+        // removing the configuration from the profiles removes the track.
         s.media.metadata[0].events_filter = vec![component("tns1:Media//.")];
         streams.sync(&s);
         assert!(Arc::ptr_eq(
@@ -302,6 +318,14 @@ mod tests {
             &hub
         ));
         s.media.metadata[0].events_filter.clear();
+        streams.sync(&s);
+        assert!(Arc::ptr_eq(
+            &streams.registry().get(&paths[0]).unwrap(),
+            &hub
+        ));
+        for p in &mut s.media.profiles {
+            p.metadata = None;
+        }
         streams.sync(&s);
         assert!(streams.registry().names().is_empty());
         assert_eq!(

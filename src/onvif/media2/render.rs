@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn the_type_filter_decides_what_a_profile_carries() {
-        let s = Settings::default();
+        let mut s = Settings::default();
+        s.media.profiles[0].metadata = Some(s.media.metadata[0].token.clone());
         let caps = caps();
         let facts = Facts {
             caps: &caps,
