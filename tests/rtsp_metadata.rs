@@ -464,6 +464,84 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     video_only(&url);
 }
 
+/// A profile holding a metadata configuration and no video encoder (what the ONVIF metadata
+/// multicast cases stream) is a presentation of its own: DESCRIBE lists the metadata alone,
+/// the aggregate URL sets it up, and PLAY streams documents; the multicast URL is the
+/// metadata configuration's group. Without either configuration the path is gone (404).
+#[test]
+fn a_profile_of_metadata_alone_streams_it() {
+    let state = support::temp_state();
+    let (_nvt, port, url) = start(state.path());
+    let sub = url.replace("/main", "/sub");
+    hold_metadata(port, "sub", true);
+    ok(
+        port,
+        "<trt:RemoveVideoEncoderConfiguration><trt:ProfileToken>sub</trt:ProfileToken></trt:RemoveVideoEncoderConfiguration>",
+    );
+    let mut c = Rtsp::connect(&sub);
+    let d = c.req("DESCRIBE", &sub, &[("Accept", "application/sdp")]);
+    assert_eq!(d.status, 200, "{:?}", d.headers);
+    let m = medias(&d.body);
+    assert_eq!(m.len(), 1, "{}", d.body);
+    assert_eq!(m[0].0, "application 0 RTP/AVP 107");
+    assert!(m[0].1.contains(&"control:trackID=1".to_owned()));
+    // The multicast URL: the metadata configuration's group (239.255.42.42:5004, TTL 1).
+    let mc = format!("{sub}/multicast");
+    let d = c.req("DESCRIBE", &mc, &[]);
+    assert_eq!(d.status, 200);
+    let m = medias(&d.body);
+    assert_eq!(m.len(), 1, "{}", d.body);
+    assert_eq!(m[0].0, "application 5004 RTP/AVP 107");
+    assert!(
+        d.body.contains("\r\nc=IN IP4 239.255.42.42/1\r\n"),
+        "{}",
+        d.body
+    );
+    // The video track is not there; the aggregate URL means the metadata.
+    let s = c.req(
+        "SETUP",
+        &format!("{sub}/trackID=0"),
+        &[("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")],
+    );
+    assert_eq!(s.status, 404);
+    let s = c.req(
+        "SETUP",
+        &sub,
+        &[("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")],
+    );
+    assert_eq!(s.status, 200, "{:?}", s.headers);
+    let session = s.session();
+    let p = c.req("PLAY", &sub, &[("Session", &session)]);
+    assert_eq!(p.status, 200);
+    let info = p.header("RTP-Info").unwrap().to_owned();
+    assert!(info.contains("/trackID=1;seq="), "{info}");
+    change_encoder(port, 1024);
+    let end = Instant::now() + Duration::from_secs(15);
+    let mut doc = Vec::new();
+    loop {
+        assert!(Instant::now() < end, "no ConfigurationChanged document");
+        let (ch, p) = c.packet();
+        if ch != 0 {
+            continue;
+        }
+        assert_eq!(p[1] & 0x7f, 107, "payload type");
+        doc.extend_from_slice(&p[12..]);
+        if p[1] & 0x80 != 0
+            && topics_of(&std::mem::take(&mut doc))
+                .iter()
+                .any(|t| t == "tns1:Media/ConfigurationChanged")
+        {
+            break;
+        }
+    }
+    c.req("TEARDOWN", &sub, &[("Session", &session)]);
+    drop(c);
+    // Neither configuration: no presentation.
+    hold_metadata(port, "sub", false);
+    let mut c = Rtsp::connect(&sub);
+    assert_eq!(c.req("DESCRIBE", &sub, &[]).status, 404);
+}
+
 /// The retina client (Rust, what Moonfire NVR uses): DESCRIBE lists two streams, the second
 /// `application`/`vnd.onvif.metadata`; it sets up both over TCP and its ONVIF depacketizer
 /// hands over whole documents (`CodecItem::MessageFrame`) next to the video frames.

@@ -30,7 +30,7 @@ from conformance.cases import rtss_multicast
 from conformance.cases.media2 import (MEDIA2, TPTZ, confs, m2case, media2, offered, plain, profiles, topic_expression,
                                       write)
 from conformance.cases.rtss_media2 import Restore, add_configuration, describe_checks, get_stream_uri, remove_configurations
-from conformance.harness import Failed, NotApplicable, Pending, check
+from conformance.harness import Failed, NotApplicable, check
 from conformance.rtsp_client import RtspClient, sequence_gaps
 from conformance.schema import WSDL_DIR
 
@@ -311,9 +311,6 @@ async def metadata_sync_point(ctx):
 
 @m2case("MEDIA2_RTSS-4-2-1")
 async def metadata_multicast(ctx):
-    # nvt's metadata track has no multicast group yet (docs/rtsp.md "Tracks": the multicast
-    # URL describes the video only): issue 18, the metadata track's step 4.
-    raise Pending("the metadata track is not sent to a multicast group yet (docs/rtsp.md \"Tracks\"; issue 18)")
     pair, cam = await rtss_multicast.camera_pair(ctx)
 
     async def steps():

@@ -357,7 +357,7 @@ impl media2::Media2Service for Media2 {
         _: &RequestContext,
         req: tr2::StartStopMulticastStreaming,
     ) -> Result<tr2::SetConfigurationResponse, Fault> {
-        Self::streamed_profile(&self.settings(), &req.profile_token)?;
+        self.profile_exists(&req.profile_token)?;
         let multicast =
             (self.core.multicast()).ok_or_else(|| internal("the camera is stopping"))?;
         match multicast.start(&req.profile_token) {
@@ -365,6 +365,7 @@ impl media2::Media2Service for Media2 {
                 tracing::info!(profile = %req.profile_token, "multicast started (Media 2)");
                 Ok(Default::default())
             }
+            Err(MulticastError::NoStream(_)) => Err(incomplete(&req.profile_token)),
             Err(MulticastError::NoGroup(_)) => Err(Fault::action(
                 "IncompleteConfiguration",
                 "the profile has no IPv4 multicast group",
@@ -517,28 +518,38 @@ impl media2::Media2Service for Media2 {
 
     /// Media2 spec, "GetStreamUri": the profile's RTSP URI, its multicast URL for
     /// RtspMulticast (`stream`); RTSPS is InvalidStreamSetup (no TLS), multicast without an
-    /// IPv4 group InvalidMulticastSettings.
+    /// IPv4 group InvalidMulticastSettings, a profile with neither a video encoder nor a
+    /// metadata configuration IncompleteConfiguration.
     async fn get_stream_uri(
         &self,
         ctx: &RequestContext,
         req: tr2::GetStreamUri,
     ) -> Result<tr2::GetStreamUriResponse, Fault> {
         let s = self.settings();
-        let encoder = Self::streamed_profile(&s, &req.profile_token)?;
+        let p = (s.profile(&req.profile_token)).ok_or_else(|| no_profile(&req.profile_token))?;
+        // A profile streams its video encoder's and its metadata configuration's streams:
+        // either makes an RTSP presentation (a metadata-only one is what the RTSS metadata
+        // multicast cases stream, ONVIF Streaming "RTP for Metadata stream").
+        let video = p.video_encoder.as_deref().and_then(|t| s.encoder(t));
+        let metadata =
+            (p.metadata.as_deref()).and_then(|t| s.media.metadata.iter().find(|m| m.token == t));
+        if video.is_none() && metadata.is_none() {
+            return Err(incomplete(&req.profile_token));
+        }
         let protocol = Protocol::parse(&req.protocol).map_err(|why| {
             invalid_stream_setup(match why {
                 Refused::Secure => format!("{}: the device has no RTSPS (SRTP)", req.protocol),
                 Refused::Unknown => format!("{:?} is no transport protocol", req.protocol),
             })
         })?;
+        let group = |m: &crate::settings::Multicast| crate::streams::multicast_config(m).is_some();
         if protocol == Protocol::RtspMulticast
-            && (s.encoder(&encoder))
-                .and_then(|e| crate::streams::multicast_config(&e.multicast))
-                .is_none()
+            && !video.is_some_and(|e| group(&e.multicast))
+            && !metadata.is_some_and(|m| group(&m.multicast))
         {
             return Err(Fault::invalid_arg_val(
                 Some("InvalidMulticastSettings"),
-                "the profile's encoder configuration has no IPv4 multicast group",
+                "the profile's configurations have no IPv4 multicast group",
             ));
         }
         let uri = match protocol {

@@ -103,6 +103,7 @@ pub(crate) fn metadata_track(hub: &MetadataHub) -> TrackParams {
     TrackParams {
         kind: TrackKind::Metadata,
         ssrc: hub.packer(|p| p.ssrc()),
+        multicast: hub.description().multicast,
     }
 }
 
@@ -119,9 +120,8 @@ pub(crate) const METADATA_SYNC_WAIT: Duration = Duration::from_millis(300);
 /// will use and the RTP time of now on the capture clock (the next document's timestamp is
 /// later: a client's timestamp base from it stays valid). Read after the viewer subscribed
 /// and looked at once more after, a document published in between is the one named.
-pub(crate) async fn metadata_first_packet(hub: &MetadataHub, viewer: &RtpViewer) -> (u16, u32) {
+pub(crate) async fn metadata_first_packet(hub: &MetadataHub, watch: &RtpWatch) -> (u16, u32) {
     hub.request_keyframe(Instant::now());
-    let watch = viewer.watch();
     if let Ok(Some(f)) = tokio::time::timeout(METADATA_SYNC_WAIT, watch.first()).await {
         return (f.first_seq, f.rtp_ts);
     }

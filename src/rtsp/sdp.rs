@@ -44,6 +44,9 @@ impl TrackKind {
 pub struct TrackParams {
     pub(crate) kind: TrackKind,
     pub(crate) ssrc: u32,
+    /// The track's own multicast group (a metadata configuration's), `None`: the track is
+    /// not multicast (SETUP with `multicast` is 461, the multicast URL leaves it out).
+    pub(crate) multicast: Option<MulticastConfig>,
 }
 
 /// What DESCRIBE and SETUP need of a stream: the stream core's description and the SSRC of
@@ -59,18 +62,47 @@ pub struct StreamParams {
     pub(crate) session_timeout: Option<std::time::Duration>,
     /// The stream's tracks besides video (track 0), in track id order.
     pub(crate) tracks: Vec<TrackParams>,
+    /// A presentation without video (a profile holding a metadata configuration and no
+    /// video encoder): the fields above describing video are unused.
+    pub(crate) without_video: bool,
 }
 
 impl StreamParams {
     /// The SSRC of track `id`, or `None` if the stream has no such track now.
     pub(crate) fn track_ssrc(&self, id: u8) -> Option<u32> {
         if id == TrackKind::Video.id() {
-            return Some(self.ssrc);
+            return (!self.without_video).then_some(self.ssrc);
         }
         self.tracks
             .iter()
             .find(|t| t.kind.id() == id)
             .map(|t| t.ssrc)
+    }
+
+    /// Whether any track has a multicast group (the stream has a multicast URL).
+    pub(crate) fn has_multicast(&self) -> bool {
+        self.track_multicast(TrackKind::Video.id()).is_some()
+            || self.tracks.iter().any(|t| t.multicast.is_some())
+    }
+
+    /// The track the aggregate URL means: the video, or the first track of a presentation
+    /// without video.
+    pub(crate) fn first_track(&self) -> u8 {
+        match self.tracks.first() {
+            Some(t) if self.without_video => t.kind.id(),
+            _ => TrackKind::Video.id(),
+        }
+    }
+
+    /// The multicast group of track `id`, if it has one.
+    pub(crate) fn track_multicast(&self, id: u8) -> Option<MulticastConfig> {
+        if id == TrackKind::Video.id() {
+            return self.multicast.filter(|_| !self.without_video);
+        }
+        self.tracks
+            .iter()
+            .find(|t| t.kind.id() == id)
+            .and_then(|t| t.multicast)
     }
 
     pub(crate) fn of(d: Description, ssrc: u32) -> Self {
@@ -82,6 +114,7 @@ impl StreamParams {
             multicast: d.multicast,
             session_timeout: d.session_timeout,
             tracks: Vec::new(),
+            without_video: false,
         }
     }
 }
@@ -114,14 +147,16 @@ pub(crate) fn track_control(id: u8) -> String {
 /// port in `m=`, and there is no session-level `c=`: a receiver can join from the SDP alone,
 /// and GStreamer's rtspsrc sees the group and asks for multicast (it reads the media-level
 /// `c=` and then the session-level one, keeping the last, so a session-level null address
-/// would hide the group). The multicast URL describes the video alone: the further tracks
-/// have no group of their own yet.
+/// would hide the group). Each track is at its own group on the multicast URL (the video at
+/// its encoder configuration's, metadata at its metadata configuration's); a track without
+/// one is left out of it. A presentation without video (a profile holding only a metadata
+/// configuration) has no `m=video`.
 pub(crate) fn describe(
     params: &StreamParams,
     name: &str,
     origin_addr: &str,
     session_id: u64,
-    multicast: Option<MulticastConfig>,
+    multicast: bool,
 ) -> String {
     let mut s = String::with_capacity(512);
     let ip = if origin_addr.contains(':') {
@@ -133,53 +168,65 @@ pub(crate) fn describe(
         s,
         "v=0\r\no=- {session_id} 1 IN {ip} {origin_addr}\r\ns={name}\r\n"
     );
-    if multicast.is_none() {
+    if !multicast {
         let null = if ip == "IP6" { "::" } else { "0.0.0.0" };
         let _ = write!(s, "c=IN {ip} {null}\r\n");
     }
     s.push_str("t=0 0\r\na=control:*\r\na=range:npt=now-\r\n");
-    let port = multicast.map_or(0, |m| m.port);
-    let _ = write!(s, "m=video {port} RTP/AVP {PAYLOAD_TYPE}\r\n");
-    if let Some(m) = multicast {
-        let _ = write!(s, "c=IN IP4 {}/{}\r\n", m.group, m.ttl);
-    }
-    let _ = write!(s, "a=rtpmap:{PAYLOAD_TYPE} H264/{CLOCK_RATE}\r\n");
-    let _ = write!(s, "a=fmtp:{PAYLOAD_TYPE} packetization-mode=1");
-    if let Some(sps) = params.sps.as_ref().filter(|s| s.len() >= 4) {
-        let _ = write!(
-            s,
-            ";profile-level-id={:02X}{:02X}{:02X}",
-            sps[1], sps[2], sps[3]
-        );
-    }
-    if let (Some(sps), Some(pps)) = (&params.sps, &params.pps) {
-        let _ = write!(
-            s,
-            ";sprop-parameter-sets={},{}",
-            STANDARD.encode(sps),
-            STANDARD.encode(pps)
-        );
-    }
-    s.push_str("\r\n");
-    if let Some(fps) = params.framerate {
-        let _ = write!(s, "a=framerate:{fps}\r\n");
-    }
-    let _ = write!(s, "a=control:{}\r\n", track_control(TrackKind::Video.id()));
-    if multicast.is_none() {
-        for t in &params.tracks {
-            match t.kind {
-                TrackKind::Video => {}
-                TrackKind::Metadata => {
-                    let pt = metadata::PAYLOAD_TYPE;
-                    let _ = write!(
-                        s,
-                        "m=application 0 RTP/AVP {pt}\r\na=rtpmap:{pt} {}/{CLOCK_RATE}\r\n",
-                        metadata::ENCODING
-                    );
-                }
-            }
-            let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
+    // (media port, media-level connection) of a track with group `m` on this URL; `None`:
+    // the track is left out (a multicast URL describes only the tracks with a group).
+    let place = |m: Option<MulticastConfig>| match (multicast, m) {
+        (false, _) => Some((0, None)),
+        (true, Some(m)) => Some((m.port, Some(m))),
+        (true, None) => None,
+    };
+    let connection = |s: &mut String, m: Option<MulticastConfig>| {
+        if let Some(m) = m {
+            let _ = write!(s, "c=IN IP4 {}/{}\r\n", m.group, m.ttl);
         }
+    };
+    if !params.without_video
+        && let Some((port, group)) = place(params.multicast)
+    {
+        let _ = write!(s, "m=video {port} RTP/AVP {PAYLOAD_TYPE}\r\n");
+        connection(&mut s, group);
+        let _ = write!(s, "a=rtpmap:{PAYLOAD_TYPE} H264/{CLOCK_RATE}\r\n");
+        let _ = write!(s, "a=fmtp:{PAYLOAD_TYPE} packetization-mode=1");
+        if let Some(sps) = params.sps.as_ref().filter(|s| s.len() >= 4) {
+            let _ = write!(
+                s,
+                ";profile-level-id={:02X}{:02X}{:02X}",
+                sps[1], sps[2], sps[3]
+            );
+        }
+        if let (Some(sps), Some(pps)) = (&params.sps, &params.pps) {
+            let _ = write!(
+                s,
+                ";sprop-parameter-sets={},{}",
+                STANDARD.encode(sps),
+                STANDARD.encode(pps)
+            );
+        }
+        s.push_str("\r\n");
+        if let Some(fps) = params.framerate {
+            let _ = write!(s, "a=framerate:{fps}\r\n");
+        }
+        let _ = write!(s, "a=control:{}\r\n", track_control(TrackKind::Video.id()));
+    }
+    for t in &params.tracks {
+        let Some((port, group)) = place(t.multicast) else {
+            continue;
+        };
+        match t.kind {
+            TrackKind::Video => continue,
+            TrackKind::Metadata => {
+                let pt = metadata::PAYLOAD_TYPE;
+                let _ = write!(s, "m=application {port} RTP/AVP {pt}\r\n");
+                connection(&mut s, group);
+                let _ = write!(s, "a=rtpmap:{pt} {}/{CLOCK_RATE}\r\n", metadata::ENCODING);
+            }
+        }
+        let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
     }
     s
 }
@@ -198,8 +245,9 @@ mod tests {
             multicast: None,
             session_timeout: None,
             tracks: Vec::new(),
+            without_video: false,
         };
-        let s = describe(&p, "main", "127.0.0.1", 42, None);
+        let s = describe(&p, "main", "127.0.0.1", 42, false);
         assert!(s.contains("profile-level-id=42C01E"), "{s}");
         assert!(s.contains("sprop-parameter-sets=Z0LAHtk=,aM48gA=="), "{s}");
         assert!(s.contains("a=framerate:25\r\n"));
@@ -219,7 +267,11 @@ mod tests {
             port: 5004,
             ttl: 8,
         };
-        let s = describe(&StreamParams::default(), "main", "10.0.0.1", 7, Some(m));
+        let p = StreamParams {
+            multicast: Some(m),
+            ..Default::default()
+        };
+        let s = describe(&p, "main", "10.0.0.1", 7, true);
         let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
         assert!(parsed.connection.is_none(), "{s}");
         let media = &parsed.medias[0];
@@ -234,10 +286,11 @@ mod tests {
             tracks: vec![TrackParams {
                 kind: TrackKind::Metadata,
                 ssrc: 9,
+                multicast: None,
             }],
             ..Default::default()
         };
-        let s = describe(&p, "main", "127.0.0.1", 42, None);
+        let s = describe(&p, "main", "127.0.0.1", 42, false);
         let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
         assert_eq!(parsed.medias.len(), 2, "{s}");
         let (video, meta) = (&parsed.medias[0], &parsed.medias[1]);
@@ -260,20 +313,52 @@ mod tests {
         assert!(!s.contains("sendonly"));
         assert_eq!(p.track_ssrc(1), Some(9));
         assert_eq!(p.track_ssrc(2), None);
-        // The multicast URL describes the video only.
+        // The multicast URL describes the tracks with a group, each at its own.
         let m = MulticastConfig {
             group: "239.1.2.3".parse().unwrap(),
             port: 5004,
             ttl: 8,
         };
-        let s = describe(&p, "main", "127.0.0.1", 42, Some(m));
+        let mut p = StreamParams {
+            multicast: Some(m),
+            ..p
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, true);
         let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
-        assert_eq!(parsed.medias.len(), 1, "{s}");
+        assert_eq!(parsed.medias.len(), 1, "no group, not described: {s}");
+        p.tracks[0].multicast = Some(MulticastConfig {
+            group: "239.1.2.4".parse().unwrap(),
+            port: 5008,
+            ttl: 3,
+        });
+        let s = describe(&p, "main", "127.0.0.1", 42, true);
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert_eq!(parsed.medias.len(), 2, "{s}");
+        let meta = &parsed.medias[1];
+        assert_eq!((meta.media.as_str(), meta.port), ("application", 5008));
+        assert_eq!(meta.connections[0].connection_address, "239.1.2.4/3");
+        assert_eq!(
+            meta.get_first_attribute_value("control"),
+            Some(Some("trackID=1"))
+        );
+        // The unicast URL still says port 0 and no c= of its own.
+        let s = describe(&p, "main", "127.0.0.1", 42, false);
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert_eq!(parsed.medias[1].port, 0);
+        assert!(parsed.medias[1].connections.is_empty(), "{s}");
+        // Without video: the metadata alone, on either URL.
+        p.without_video = true;
+        for multicast in [false, true] {
+            let s = describe(&p, "main", "127.0.0.1", 42, multicast);
+            let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+            assert_eq!(parsed.medias.len(), 1, "{s}");
+            assert_eq!(parsed.medias[0].media, "application", "{s}");
+        }
     }
 
     #[test]
     fn without_parameter_sets_still_valid() {
-        let s = describe(&StreamParams::default(), "sub", "::1", 1, None);
+        let s = describe(&StreamParams::default(), "sub", "::1", 1, false);
         assert!(s.contains("IN IP6 ::1"));
         assert!(!s.contains("sprop"));
         sdp_types::Session::parse(s.as_bytes()).unwrap();

@@ -442,11 +442,20 @@ struct RegistryStreams<'a>(&'a Shared);
 
 impl Streams for RegistryStreams<'_> {
     fn params(&self, name: &str) -> Option<StreamParams> {
-        let mut params = delivery::describe(self.0.registry.get(name)?.as_ref());
-        if let Some(m) = self.0.metadata.get(name) {
-            params.tracks.push(delivery::metadata_track(&m));
-        }
-        Some(params)
+        let metadata = self.0.metadata.get(name);
+        let mut params = match self.0.registry.get(name) {
+            Some(video) => delivery::describe(video.as_ref()),
+            // A profile with a metadata configuration and no video encoder: a presentation
+            // of its metadata alone.
+            None => StreamParams {
+                without_video: true,
+                ..StreamParams::default()
+            },
+        };
+        params
+            .tracks
+            .extend(metadata.map(|m| delivery::metadata_track(&m)));
+        (!params.without_video || !params.tracks.is_empty()).then_some(params)
     }
 }
 
@@ -844,23 +853,27 @@ async fn on_request(
             stream,
             tracks,
         }) => {
-            let Some(hub) = shared.registry.get(&stream) else {
+            // The video's hub; none for a presentation without video (its tracks are
+            // looked up below, each may have gone since SETUP).
+            let video = shared.registry.get(&stream);
+            if video.is_none() && shared.metadata.get(&stream).is_none() {
                 let r = Reply::new(404, req.cseq);
                 return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
-            };
+            }
             // RTP-Info names the first packet this PLAY brings on each track: the first frame
             // of the track's new viewer, whose writer starts only after the reply; for
             // multicast, the group's next frame, with a sender this PLAY starts held until
             // the reply is out.
-            let mut gate = None;
+            let (mut gate, mut meta_gate) = (None, None);
             let mut started: Vec<(SetupTrack, RtpViewer)> = Vec::with_capacity(tracks.len());
             let mut info: Vec<(u8, (u16, u32))> = Vec::with_capacity(tracks.len());
             for t in tracks {
                 let first = if t.track == TrackKind::Video.id() {
+                    let Some(hub) = &video else { continue };
                     let (viewer, watch, go) = match &t.delivery {
                         Delivery::Multicast { group, ttl } => {
                             let (watch, go) =
-                                join_multicast(shared, &hub, session.clone(), *group, *ttl);
+                                join_multicast(shared, hub, session.clone(), *group, *ttl);
                             (None, watch, go)
                         }
                         _ => {
@@ -880,10 +893,21 @@ async fn on_request(
                     let Some(m) = shared.metadata.get(&stream) else {
                         continue;
                     };
-                    let viewer = m.subscribe(peer.to_string(), Instant::now());
-                    let first = delivery::metadata_first_packet(&m, &viewer).await;
-                    started.push((t, viewer));
-                    Some(first)
+                    if let Delivery::Multicast { group, ttl } = &t.delivery {
+                        // The metadata configuration's group: its own sender, keyed by the
+                        // metadata hub as the video's is by its hub.
+                        let (watch, go) = join_multicast(shared, &m, session.clone(), *group, *ttl);
+                        let first = delivery::metadata_first_packet(&m, &watch).await;
+                        if let Some(go) = go {
+                            meta_gate = Some(go);
+                        }
+                        Some(first)
+                    } else {
+                        let viewer = m.subscribe(peer.to_string(), Instant::now());
+                        let first = delivery::metadata_first_packet(&m, &viewer.watch()).await;
+                        started.push((t, viewer));
+                        Some(first)
+                    }
                 };
                 if let Some(first) = first {
                     info.push((t.track, first));
@@ -893,7 +917,7 @@ async fn on_request(
                 reply = reply.header("RTP-Info", session::rtp_info(&req.uri, &info));
             }
             let sent = tx.send(Out::Reply(reply.to_bytes(), false)).await.is_ok();
-            if let Some(go) = gate {
+            for go in [gate, meta_gate].into_iter().flatten() {
                 let _ = go.send(());
             }
             if !sent {
@@ -1001,11 +1025,43 @@ impl std::fmt::Debug for Shared {
 impl MulticastControl {
     /// Starts multicasting `stream` (a registry name) to its hub's group and holds it for
     /// that path until [`MulticastControl::stop`]; already running is fine.
+    ///
+    /// Every track of the path with a group is started: the video at its encoder
+    /// configuration's, the metadata at its metadata configuration's (ONVIF Media2,
+    /// StartMulticastStreaming: "all streams of the profile"). The video's error is the
+    /// answer when no track has a group.
     pub(crate) fn start(&self, stream: &str) -> Result<(), MulticastError> {
-        let (shared, hub, group, ttl) = self.resolve(stream)?;
-        // No RTP-Info to announce: the sender starts at once (its gate dropped).
-        join_multicast(&shared, &hub, start_session(stream), group, ttl);
+        let metadata = self.metadata_group(stream);
+        let video = self.resolve(stream);
+        if let Err(e) = &video
+            && metadata.is_none()
+        {
+            return Err(e.clone());
+        }
+        // No RTP-Info to announce: the senders start at once (their gates dropped).
+        if let Ok((shared, hub, group, ttl)) = video {
+            join_multicast(&shared, &hub, start_session(stream), group, ttl);
+        }
+        if let Some((shared, hub, group, ttl)) = metadata {
+            join_multicast(&shared, &hub, start_session(stream), group, ttl);
+        }
         Ok(())
+    }
+
+    /// The path's metadata track and its group, if it has both.
+    fn metadata_group(
+        &self,
+        stream: &str,
+    ) -> Option<(Arc<Shared>, Arc<crate::rtp::MetadataHub>, SocketAddr, u8)> {
+        let shared = self.shared.upgrade()?;
+        let hub = shared.metadata.get(stream)?;
+        let m = hub.description().multicast?;
+        Some((
+            shared,
+            hub,
+            SocketAddr::new(IpAddr::V4(m.group), m.port),
+            m.ttl,
+        ))
     }
 
     /// Replaces `stream`'s running sender by one to the hub's current group (after its
@@ -1049,16 +1105,20 @@ impl MulticastControl {
         let Some(shared) = self.shared.upgrade() else {
             return false;
         };
-        let Some(hub) = shared.registry.get(stream) else {
-            return false;
-        };
+        let hubs = [
+            shared.registry.get(stream).map(|h| h.name().to_owned()),
+            shared.metadata.get(stream).map(|h| h.name().to_owned()),
+        ];
         let mut senders = lock(&shared.multicast);
-        let Some(sender) = senders.get_mut(hub.name()) else {
-            return false;
-        };
-        let was = sender.sessions.remove(&start_session(stream));
-        if sender.sessions.is_empty() {
-            senders.remove(hub.name()); // dropped: stops it
+        let mut was = false;
+        for name in hubs.into_iter().flatten() {
+            let Some(sender) = senders.get_mut(&name) else {
+                continue;
+            };
+            was |= sender.sessions.remove(&start_session(stream));
+            if sender.sessions.is_empty() {
+                senders.remove(&name); // dropped: stops it
+            }
         }
         was
     }
@@ -1068,9 +1128,9 @@ impl MulticastControl {
 /// by path: two profiles sharing one encoder share one group and must share one sender.
 /// Returns a watch on the sender's queue (where the group's next frame starts) and, when
 /// this call started the sender, the gate that holds it until sent or dropped.
-fn join_multicast(
+fn join_multicast<P: crate::stream::Packer<Unit = crate::rtp::h264::RtpFrame>>(
     shared: &Arc<Shared>,
-    hub: &Arc<RtpHub>,
+    hub: &Arc<crate::stream::StreamHub<P>>,
     session: String,
     group: SocketAddr,
     ttl: u8,

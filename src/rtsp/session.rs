@@ -452,15 +452,11 @@ fn describe(req: &Request, cseq: u32, ctx: &Context, streams: &dyn Streams) -> R
     let Some(params) = streams.params(&name) else {
         return Reply::new(404, Some(cseq));
     };
-    let multicast = if is_multicast_uri(&req.uri) {
-        // A stream without a group has no multicast URL.
-        match params.multicast {
-            Some(m) => Some(m),
-            None => return Reply::new(404, Some(cseq)),
-        }
-    } else {
-        None
-    };
+    let multicast = is_multicast_uri(&req.uri);
+    // A stream none of whose tracks has a group has no multicast URL.
+    if multicast && !params.has_multicast() {
+        return Reply::new(404, Some(cseq));
+    }
     let origin = ctx.local.to_string();
     let body = sdp::describe(&params, &name, &origin, u64::from(params.ssrc), multicast);
     let base = format!("{}/", req.uri.trim_end_matches('/'));
@@ -483,8 +479,9 @@ fn setup(
         return Reply::new(404, Some(cseq));
     };
     // The aggregate URL sets up the video, as it always has (clients that SETUP the URL
-    // they were given get exactly what they got before there were tracks).
-    let track = track_of_uri(&req.uri).unwrap_or(sdp::TrackKind::Video.id());
+    // they were given get exactly what they got before there were tracks); a presentation
+    // without video, its first track.
+    let track = track_of_uri(&req.uri).unwrap_or_else(|| params.first_track());
     let Some(ssrc) = params.track_ssrc(track) else {
         return Reply::new(404, Some(cseq));
     };
@@ -523,10 +520,9 @@ fn setup(
         })
         .flatten()
         .collect();
-    // Multicast is the video's group; the other tracks have none of their own yet.
-    let multicast = params
-        .multicast
-        .filter(|_| track == sdp::TrackKind::Video.id());
+    // Each track is multicast to its own group (the video's is the encoder
+    // configuration's, the metadata's the metadata configuration's), if it has one.
+    let multicast = params.track_multicast(track);
     let mut forbidden = false;
     let mut chosen: Option<(Delivery, String)> = None;
     for spec in &specs {
@@ -777,7 +773,9 @@ mod tests {
                 tracks: vec![sdp::TrackParams {
                     kind: sdp::TrackKind::Metadata,
                     ssrc: 0x1111,
+                    multicast: None,
                 }],
+                without_video: false,
             })
         }
     }

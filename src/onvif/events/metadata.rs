@@ -30,7 +30,7 @@ use crate::events::{Broker, broker::Subscription};
 use crate::rtp::metadata::document_frame;
 use crate::rtp::{MetadataHub, MetadataRegistry};
 use crate::settings::{MetadataConfig, Settings};
-use crate::stream::StreamConfig;
+use crate::stream::{MulticastConfig, StreamConfig};
 
 /// Most messages in one document (a burst beyond it goes on in the next document).
 const MAX_MESSAGES_PER_DOCUMENT: usize = 64;
@@ -109,23 +109,23 @@ impl MetadataStreams {
         self.registry.clone()
     }
 
-    /// Makes the metadata tracks match the settings: a track for every profile with a video
-    /// encoder (an RTSP path) and a metadata configuration, streaming [`content_filter`]. A
+    /// Makes the metadata tracks match the settings: a track for every profile holding a
+    /// metadata configuration (with or without a video encoder: a profile of metadata
+    /// alone is an RTSP presentation of its own), streaming [`content_filter`]. A
     /// changed filter replaces the subscription and keeps the hub (viewers playing keep
     /// their track); the subscription is made before this returns, so the events of the
     /// change that called it (`tns1:Media/ConfigurationChanged`, published after the
     /// streams follow a change) reach it. Must run inside the tokio runtime.
     pub(crate) fn sync(&self, settings: &Settings) {
-        let mut wanted: HashMap<String, Filter> = HashMap::new();
+        let mut wanted: HashMap<String, (Filter, Option<MulticastConfig>)> = HashMap::new();
         for p in &settings.media.profiles {
             let config = p
                 .metadata
                 .as_deref()
                 .and_then(|t| settings.media.metadata.iter().find(|m| m.token == t));
-            if p.video_encoder.is_some()
-                && let Some(config) = config
-            {
-                wanted.insert(p.token.clone(), content_filter(config));
+            if let Some(config) = config {
+                let group = crate::streams::multicast_config(&config.multicast);
+                wanted.insert(p.token.clone(), (content_filter(config), group));
             }
         }
         let mut producers = self.producers.lock().unwrap_or_else(|e| e.into_inner());
@@ -137,7 +137,12 @@ impl MetadataStreams {
             }
             keep
         });
-        for (path, filter) in wanted {
+        for (path, (filter, group)) in wanted {
+            if let Some(p) = producers.get(&path) {
+                // SETUP offers the configuration's group from now on (a running group
+                // sender keeps its address until its sessions end).
+                p.hub.set_multicast(group);
+            }
             match producers.get_mut(&path) {
                 Some(p) if p.filter == filter => {}
                 Some(p) => {
@@ -146,7 +151,13 @@ impl MetadataStreams {
                     tracing::info!(profile = %path, "metadata track filter changed");
                 }
                 None => {
-                    let hub = MetadataHub::new(format!("{path} metadata"), StreamConfig::default());
+                    let hub = MetadataHub::new(
+                        format!("{path} metadata"),
+                        StreamConfig {
+                            multicast: group,
+                            ..StreamConfig::default()
+                        },
+                    );
                     let sync = Arc::new(Notify::new());
                     let wake = sync.clone();
                     hub.set_keyframe_source(Box::new(move || wake.notify_one()));
