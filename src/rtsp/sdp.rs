@@ -24,20 +24,26 @@ pub enum TrackKind {
     /// a metadata stream"): present while the profile's metadata configuration asks for
     /// content.
     Metadata,
+    /// The microphone (`rtp::audio`): present while the profile has an audio encoder
+    /// configuration (docs/rtsp.md, "Audio").
+    Audio(crate::rtp::audio::AudioFormat),
 }
 
 impl TrackKind {
     /// The track's number in its control URL (`trackID=<id>`). Fixed per kind, so a URL
     /// means the same track whatever else the stream has at the moment (a metadata track
-    /// comes and goes with its configuration): video 0, metadata 1; audio (issue 19) takes
-    /// the next.
+    /// comes and goes with its configuration): video 0, metadata 1, audio 2.
     pub(crate) const fn id(self) -> u8 {
         match self {
             TrackKind::Video => 0,
             TrackKind::Metadata => 1,
+            TrackKind::Audio(_) => AUDIO_TRACK,
         }
     }
 }
+
+/// The audio track's id (`trackID=2`), whatever its format.
+pub(crate) const AUDIO_TRACK: u8 = 2;
 
 /// One track of a stream beyond its video: what DESCRIBE lists and SETUP answers for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +111,10 @@ pub(crate) fn track_control(id: u8) -> String {
 /// - each further track after the video: metadata as `m=application 0 RTP/AVP 107` with
 ///   `a=rtpmap:107 vnd.onvif.metadata/90000` (ONVIF Streaming, "RTSP session for a metadata
 ///   stream"). No direction attribute: the ONVIF test cases refuse `a=sendonly` (which
-///   would mean a back channel) and the default says what is meant.
+///   would mean a back channel) and the default says what is meant;
+/// - audio as `m=audio 0 RTP/AVP <pt>` with its format's `a=rtpmap`/`a=fmtp`
+///   (`rtp::audio::AudioFormat::sdp_attributes`: RFC 3551 s4.5.14 for G.711, RFC 3640 s4.1
+///   for AAC), no direction attribute either (the back channel's is `a=sendonly`).
 ///
 /// Connection data: the stream URL serves unicast (and multicast on a client's request), so
 /// its `c=` is the null address at session level (RFC 2326 C.1.7: the destination is chosen
@@ -176,6 +185,10 @@ pub(crate) fn describe(
                         "m=application 0 RTP/AVP {pt}\r\na=rtpmap:{pt} {}/{CLOCK_RATE}\r\n",
                         metadata::ENCODING
                     );
+                }
+                TrackKind::Audio(format) => {
+                    let pt = format.payload_type();
+                    let _ = write!(s, "m=audio 0 RTP/AVP {pt}\r\n{}", format.sdp_attributes());
                 }
             }
             let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
