@@ -202,6 +202,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn audio_is_track_2_with_its_rtpmap_after_the_other_tracks() {
+        use crate::rtp::aac::AacConfig;
+        use crate::rtp::audio::AudioFormat;
+        let mut p = StreamParams {
+            ssrc: 1,
+            ..Default::default()
+        };
+        p.tracks.push(TrackParams {
+            kind: TrackKind::Metadata,
+            ssrc: 2,
+        });
+        p.tracks.push(TrackParams {
+            kind: TrackKind::Audio(AudioFormat::Pcmu),
+            ssrc: 3,
+        });
+        let sdp = describe(&p, "main", "127.0.0.1", 1, None);
+        let audio = &sdp[sdp.find("m=audio").expect("an audio section")..];
+        assert_eq!(
+            audio,
+            "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:trackID=2\r\n"
+        );
+        assert!(sdp.find("m=application").unwrap() < sdp.find("m=audio").unwrap());
+        assert_eq!(p.track_ssrc(2), Some(3));
+        let aac = TrackKind::Audio(AudioFormat::Aac(AacConfig {
+            sample_rate: 16000,
+            channels: 1,
+        }));
+        p.tracks[1].kind = aac;
+        let sdp = describe(&p, "main", "127.0.0.1", 1, None);
+        assert!(sdp.contains("m=audio 0 RTP/AVP 97\r\na=rtpmap:97 mpeg4-generic/16000/1\r\n"));
+        assert!(
+            sdp.contains("config=1408\r\na=control:trackID=2\r\n"),
+            "{sdp}"
+        );
+        // The multicast URL describes the video alone.
+        let group = MulticastConfig {
+            group: "239.1.1.1".parse().unwrap(),
+            port: 5000,
+            ttl: 1,
+        };
+        assert!(!describe(&p, "main", "127.0.0.1", 1, Some(group)).contains("m=audio"));
+    }
+
+    #[test]
     fn sdp_has_h264_parameters_and_parses() {
         let p = StreamParams {
             sps: Some(Bytes::from_static(&[0x67, 0x42, 0xc0, 0x1e, 0xd9])),

@@ -714,6 +714,25 @@ mod tests {
     use super::*;
     use crate::settings::parse;
 
+    /// A file written before audio (no audio configurations, no profile audio tokens)
+    /// loads with the default configurations and every profile without audio.
+    #[test]
+    fn a_file_without_audio_loads_with_audio_off() {
+        let mut old = serde_json::to_value(Settings::default()).unwrap();
+        let media = old["media"].as_object_mut().unwrap();
+        assert!(media.remove("audio_sources").is_some());
+        assert!(media.remove("audio_encoders").is_some());
+        for p in old["media"]["profiles"].as_array_mut().unwrap() {
+            let p = p.as_object_mut().unwrap();
+            p.remove("audio_source");
+            p.remove("audio_encoder");
+        }
+        let s = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(s, Settings::default());
+        assert!(s.media.profiles.iter().all(|p| p.audio_encoder.is_none()));
+        assert_eq!(s.media.audio_encoders[0].encoding, AudioEncoding::Pcmu);
+    }
+
     /// A file written before PTZ (no `media.ptz`, no profile `ptz`, no `ptz_nodes`) loads
     /// unchanged, and what nvt writes back loads again to the same settings.
     #[test]
