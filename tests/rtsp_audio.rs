@@ -380,6 +380,19 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         video_sr.expect("a video SR"),
         audio_sr.expect("an audio SR"),
     );
+    // The video may run behind the audio (its viewer starts at the cached IDR, and a loaded
+    // machine encodes late): read on until it has caught up with the audio read.
+    let audio_end = wall_of(rtp_ts(audio.last().unwrap()), audio_sr, 8000.0);
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until
+        && video
+            .last()
+            .is_none_or(|p| wall_of(rtp_ts(p), video_sr, 90_000.0) < audio_end)
+    {
+        if let (0, pkt) = c.packet() {
+            video.push(pkt);
+        }
+    }
     // Audio packets: PT 0, 20 ms of samples each, contiguous in sequence and time.
     assert!(audio.len() >= 150, "{} audio packets in 3.5 s", audio.len());
     for w in audio.windows(2) {
