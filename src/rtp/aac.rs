@@ -163,4 +163,76 @@ mod tests {
         assert_eq!(data, 2500);
         assert!(payloads(&vec![0; MAX_AU + 1]).is_empty());
     }
+
+    /// The access units of an ADTS stream (ISO/IEC 14496-3 s1.A.2.2): (the stream's AAC-LC
+    /// parameters from the first header, the raw units).
+    fn adts_units(mut data: &[u8]) -> (AacConfig, Vec<&[u8]>) {
+        let mut config = None;
+        let mut units = Vec::new();
+        while data.len() >= 7 {
+            assert_eq!(
+                (data[0], data[1] & 0xF6),
+                (0xFF, 0xF0),
+                "ADTS sync, layer 0"
+            );
+            let protection_absent = data[1] & 1 == 1;
+            let object_type = (data[2] >> 6) + 1;
+            let rate = SAMPLE_RATES[usize::from((data[2] >> 2) & 0x0F)];
+            let channels = ((data[2] & 1) << 2) | (data[3] >> 6);
+            let len = (usize::from(data[3] & 3) << 11)
+                | (usize::from(data[4]) << 3)
+                | usize::from(data[5] >> 5);
+            assert_eq!(object_type, AOT_AAC_LC);
+            config.get_or_insert(AacConfig {
+                sample_rate: rate,
+                channels,
+            });
+            let header = if protection_absent { 7 } else { 9 };
+            units.push(&data[header..len]);
+            data = &data[len..];
+        }
+        (config.expect("an ADTS frame"), units)
+    }
+
+    /// A capture made with ffmpeg (tests/data/README.md): the SDP's config is what its
+    /// headers say, and every unit travels whole, with its size in the AU header and its
+    /// timestamp 1024 samples after the last.
+    #[test]
+    fn an_ffmpeg_capture_packetizes_unit_by_unit() {
+        use crate::rtp::audio::{AudioFormat, AudioPacketizer};
+        use std::time::{Duration, SystemTime};
+
+        let capture = include_bytes!("../../tests/data/aac-lc-16k-mono.aac");
+        let (config, units) = adts_units(capture);
+        assert_eq!(
+            config,
+            AacConfig {
+                sample_rate: 16000,
+                channels: 1
+            }
+        );
+        assert!(units.len() >= 15, "{} units", units.len());
+        assert!(config.sdp_attributes().contains("config=1408"));
+        let mut p = AudioPacketizer::with_state(AudioFormat::Aac(config), 7, 100, 0);
+        let mut last_ts = None;
+        for (i, au) in units.iter().enumerate() {
+            let pts = Duration::from_micros(i as u64 * 1024 * 1_000_000 / 16000);
+            let f = p.packetize(au, pts, SystemTime::UNIX_EPOCH);
+            assert_eq!(f.packets.len(), 1);
+            let pkt = &f.packets[0];
+            assert_eq!(pkt[1], 0x80 | PAYLOAD_TYPE, "marker and payload type 97");
+            let ts = u32::from_be_bytes([pkt[4], pkt[5], pkt[6], pkt[7]]);
+            if let Some(last) = last_ts {
+                assert_eq!(ts.wrapping_sub(last), 1024);
+            }
+            last_ts = Some(ts);
+            let payload = &pkt[12..];
+            assert_eq!(&payload[..2], &[0, 16]);
+            assert_eq!(
+                usize::from(u16::from_be_bytes([payload[2], payload[3]]) >> 3),
+                au.len()
+            );
+            assert_eq!(&payload[4..], *au);
+        }
+    }
 }
