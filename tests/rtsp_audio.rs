@@ -330,6 +330,60 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         );
     }
 
+    // GStreamer: rtspsrc with both pads linked, H.264 and µ-law each decoded to EOS, over
+    // TCP and UDP.
+    for protocols in ["tcp", "udp"] {
+        let out = Command::new("timeout")
+            .args([
+                "60",
+                "gst-launch-1.0",
+                "rtspsrc",
+                &format!("location={url}"),
+            ])
+            .args([&format!("protocols={protocols}"), "latency=0", "name=s"])
+            .args(["user-id=admin", &format!("user-pw={PASSWORD}")])
+            .args([
+                "s.",
+                "!",
+                "application/x-rtp,media=video",
+                "!",
+                "rtph264depay",
+                "!",
+            ])
+            .args([
+                "h264parse",
+                "!",
+                "avdec_h264",
+                "!",
+                "identity",
+                "eos-after=50",
+                "!",
+            ])
+            .args(["fakesink", "sync=false"])
+            .args([
+                "s.",
+                "!",
+                "application/x-rtp,media=audio",
+                "!",
+                "rtppcmudepay",
+                "!",
+            ])
+            .args([
+                "mulawdec",
+                "!",
+                "identity",
+                "eos-after=100",
+                "!",
+                "fakesink",
+            ])
+            .arg("sync=false")
+            .env("GST_DEBUG", "*:1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("gst-launch runs (is gstreamer1.0-tools installed?)");
+        support::rtsp::assert_gst_decoded_to_eos(&out, protocols);
+    }
+
     // A raw client: video (0-1) and audio (4-5) over TCP, both tracks' packets and sender
     // reports for 3.5 s.
     let s = c.req(
