@@ -266,8 +266,8 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         audio.1
     );
 
-    // ffprobe sees both tracks over TCP and over UDP.
-    for transport in ["tcp", "udp"] {
+    // ffprobe sees both tracks over TCP, UDP and the HTTP tunnel.
+    for transport in ["tcp", "udp", "http"] {
         let streams = ffprobe_streams(&url, transport);
         let codecs: Vec<&str> = streams
             .iter()
