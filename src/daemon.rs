@@ -122,6 +122,9 @@ async fn run_once(
     let streams = Arc::new(Streams::start(|token| camera.channel(token), &settings)?);
     let metadata = crate::onvif::events::metadata::MetadataStreams::new(broker.clone());
     metadata.sync(&settings);
+    // The microphone, for the profiles that ask for audio (none by default).
+    let audio = Arc::new(crate::audio::AudioStreams::new(camera.sdk().clone()));
+    audio.sync(&settings);
 
     // Serve before "nvt running": that line means ready.
     let protocols = settings.network.protocols.clone();
@@ -134,7 +137,7 @@ async fn run_once(
     ));
     let rtsp = if protocols.rtsp_enabled {
         let rtsp_bind = SocketAddr::new(config.bind, rtsp_port);
-        let tracks = (streams.as_ref(), metadata.registry());
+        let tracks = (streams.as_ref(), metadata.registry(), audio.registry());
         let server = start_rtsp(rtsp_bind, &config.connections, &store, tracks, &gate).await?;
         ports.rtsp.get_or_insert(server.local_addr().port());
         Some(server)
@@ -165,7 +168,7 @@ async fn run_once(
                 discovery_changed: Some(Arc::new(move || announce.notify_one())),
                 restart: Some(Arc::new(move || restart.notify_one())),
             })
-            .with_media_changed(media_events(&broker, &metadata, &store)),
+            .with_media_changed(media_events(&broker, (&metadata, &audio), &store)),
     );
     let media = crate::onvif::media::Media::new(
         core.clone(),
@@ -233,6 +236,7 @@ async fn run_once(
         rtsp.shutdown().await;
     }
     drop(streams);
+    drop(audio);
     drop(monitors);
     drop(io);
     drop(camera);
@@ -269,12 +273,17 @@ fn start_events(
 /// The metadata tracks follow the change first, so its own events reach their streams.
 fn media_events(
     broker: &Arc<crate::events::Broker>,
-    metadata: &Arc<crate::onvif::events::metadata::MetadataStreams>,
+    (metadata, audio): (
+        &Arc<crate::onvif::events::metadata::MetadataStreams>,
+        &Arc<crate::audio::AudioStreams>,
+    ),
     store: &Arc<SettingsStore>,
 ) -> crate::camera::core::MediaChanged {
     let (broker, metadata, store) = (broker.clone(), metadata.clone(), store.clone());
+    let audio = audio.clone();
     Arc::new(move |t: &crate::camera::Touched| {
         metadata.sync(&store.get());
+        audio.sync(&store.get());
         crate::events::media::publish(&broker, &t.profiles, &t.configurations);
     })
 }
@@ -285,7 +294,11 @@ async fn start_rtsp(
     bind: SocketAddr,
     connections: &crate::config::ConnectionLimits,
     store: &Arc<SettingsStore>,
-    (streams, metadata): (&Streams, Arc<crate::rtp::MetadataRegistry>),
+    (streams, metadata, audio): (
+        &Streams,
+        Arc<crate::rtp::MetadataRegistry>,
+        Arc<crate::rtp::AudioRegistry>,
+    ),
     gate: &Arc<crate::auth::gate::Gate>,
 ) -> anyhow::Result<RtspServer> {
     let basic_store = store.clone();
@@ -293,7 +306,9 @@ async fn start_rtsp(
         DigestRtspAuth::new(gate.clone())
             .with_basic(move || basic_store.get().network.allow_basic_auth),
     );
-    let mut server_config = ServerConfig::new(bind).with_metadata(metadata);
+    let mut server_config = ServerConfig::new(bind)
+        .with_metadata(metadata)
+        .with_audio(audio);
     let limits = &mut server_config.limits;
     limits.max_connections = connections
         .rtsp_max_connections

@@ -4,6 +4,7 @@
 //! module (the safe wrapper over `sdk-sys`) contains `unsafe` code.
 #![deny(unsafe_code)]
 
+pub mod audio;
 pub mod auth;
 pub mod camera;
 pub mod config;

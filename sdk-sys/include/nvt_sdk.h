@@ -3,13 +3,13 @@
  *
  * This header is written the way SoC vendors write theirs (HiSilicon MPI, Ingenic IMP):
  * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS, PTZ,
- * OSD, GPIO),
+ * OSD, GPIO, AI),
  * every call returning an NVT_ERR code. nvt talks to the camera only through these calls.
  * The simulated SoC in sdk-sys implements them on a PC; a vendor port implements them over
  * the vendor's own SDK (see sdk-sys/README.md).
  *
  * Threading: every function may be called from any thread. NVT_VENC_GetStream,
- * NVT_MD_GetResult and NVT_GPIO_WaitEvent block (up to their timeout) and are called from one
+ * NVT_MD_GetResult, NVT_GPIO_WaitEvent and NVT_AI_GetFrame block (up to their timeout) and are called from one
  * dedicated thread per channel/source (one for the board's GPIO); all other calls return promptly (a port must not block them on a
  * GetStream in progress on the same channel).
  *
@@ -23,7 +23,8 @@
  * GPIO blocks and NVT_ISP_GetStats (ONVIF Profile T: on-screen text, tamper detection,
  * relays and digital inputs). Every v4 addition has an "absent" answer (max_regions 0,
  * relay_count/input_count 0, NVT_ERR_NOT_SUPPORTED for statistics), so a port without the
- * hardware implements it in a few lines.
+ * hardware implements it in a few lines. Version 5 added the AI block (microphones); a
+ * board without one answers input_count 0.
  */
 #ifndef NVT_SDK_H
 #define NVT_SDK_H
@@ -34,7 +35,7 @@
 extern "C" {
 #endif
 
-#define NVT_SDK_API_VERSION 4
+#define NVT_SDK_API_VERSION 5
 
 /* ------------------------------------------------------------------------------------ */
 /* Error codes. Every call returns NVT_OK (0) or one of these negative values.           */
@@ -473,6 +474,79 @@ int32_t NVT_GPIO_GetInput(uint32_t input, uint32_t *closed);
  * dedicated thread, like NVT_MD_GetResult; NVT_SYS_Exit wakes it with NVT_ERR_STOPPED.
  * No inputs: NVT_ERR_NOT_SUPPORTED. */
 int32_t NVT_GPIO_WaitEvent(NVT_GPIO_EVENT_S *event, int32_t timeout_ms);
+
+/* ------------------------------------------------------------------------------------ */
+/* AI: audio inputs (microphones) (version 5)                                           */
+/* ------------------------------------------------------------------------------------ */
+/* An AI channel captures one audio input and encodes it, as a VENC channel does a video
+ * source. Frames carry their capture time on the clock of the video's pts_us
+ * (CLOCK_MONOTONIC), so nvt maps audio and video onto one timeline (RTCP sender reports,
+ * RFC 3550 s6.4.1) and a viewer plays them in sync. GetFrame blocks like
+ * NVT_VENC_GetStream and is called from one dedicated thread per channel. */
+typedef enum {
+    NVT_AUDIO_G711U = 0,       /* ITU-T G.711 mu-law, 8 bits per sample                 */
+    NVT_AUDIO_G711A = 1,       /* ITU-T G.711 A-law                                     */
+    NVT_AUDIO_AAC_LC = 2,      /* MPEG-4 AAC-LC, raw access units (no ADTS header)      */
+} NVT_AUDIO_CODEC_E;
+
+#define NVT_AI_MAX_RATES 8
+
+typedef struct {
+    uint32_t input_count;      /* microphones; 0: no audio in, and every other AI call  */
+                               /* is NVT_ERR_NOT_SUPPORTED                              */
+    uint32_t max_ai_channels;  /* channels 0..max_ai_channels-1                         */
+    uint32_t codecs;           /* bit (1 << NVT_AUDIO_CODEC_E) per codec that encodes   */
+    uint32_t rate_count;
+    uint32_t sample_rates[NVT_AI_MAX_RATES]; /* Hz, ascending (G.711: 8000)             */
+    uint32_t max_channels;     /* audio channels per stream: 1 mono, 2 stereo           */
+    uint32_t bitrate_min_kbps; /* AAC's range; G.711 is always 8 bits x sample rate     */
+    uint32_t bitrate_max_kbps;
+} NVT_AI_CAPS_S;
+
+typedef struct {
+    uint32_t ai;               /* audio input this channel encodes                      */
+    NVT_AUDIO_CODEC_E codec;
+    uint32_t sample_rate;      /* one of the caps rates                                 */
+    uint32_t channels;         /* 1..max_channels                                       */
+    uint32_t bitrate_kbps;     /* AAC only; ignored for G.711                           */
+    uint32_t frame_samples;    /* samples per channel in one frame: G.711 any of        */
+                               /* 80..1024 (160 = 20 ms at 8 kHz); AAC-LC 1024           */
+} NVT_AI_ATTR_S;
+
+/* One encoded audio frame. Valid until NVT_AI_ReleaseFrame. */
+typedef struct {
+    uint32_t seq;              /* frame number on this channel, +1 per frame, wraps     */
+    uint64_t pts_us;           /* capture time of the first sample, CLOCK_MONOTONIC,    */
+                               /* microseconds: the clock of NVT_VENC_STREAM_S pts_us   */
+    uint64_t utc_us;           /* the same instant on the wall clock                    */
+    uint32_t samples;          /* samples per channel in this frame                     */
+    const uint8_t *data;       /* the encoded frame (G.711: one byte per sample)        */
+    uint32_t len;
+    void *priv;                /* the SDK's own handle; do not touch                    */
+} NVT_AI_FRAME_S;
+
+int32_t NVT_AI_GetCaps(NVT_AI_CAPS_S *caps);
+/* Create a channel; it captures nothing until started. Attributes outside the caps:
+ * NVT_ERR_INVALID_ARG (a codec the caps lack: NVT_ERR_NOT_SUPPORTED). */
+int32_t NVT_AI_CreateChn(uint32_t chn, const NVT_AI_ATTR_S *attr);
+/* Stop and destroy; a GetFrame blocked on the channel returns NVT_ERR_STOPPED. */
+int32_t NVT_AI_DestroyChn(uint32_t chn);
+int32_t NVT_AI_GetAttr(uint32_t chn, NVT_AI_ATTR_S *attr);
+/* Apply new attributes, on a running channel too; invalid ones change nothing. */
+int32_t NVT_AI_SetAttr(uint32_t chn, const NVT_AI_ATTR_S *attr);
+int32_t NVT_AI_StartChn(uint32_t chn);
+/* Stops capture; a GetFrame blocked on the channel returns NVT_ERR_STOPPED. */
+int32_t NVT_AI_StopChn(uint32_t chn);
+/* Wait up to timeout_ms (0: poll, <0: forever) for the next frame. Frames are queued for
+ * a few hundred milliseconds at most: a caller that falls further behind finds older
+ * frames dropped and sees a gap in seq. */
+int32_t NVT_AI_GetFrame(uint32_t chn, NVT_AI_FRAME_S *frame, int32_t timeout_ms);
+int32_t NVT_AI_ReleaseFrame(uint32_t chn, NVT_AI_FRAME_S *frame);
+/* Sound level at audio input `ai` now, whether or not a channel captures it: the RMS of
+ * the last 100 ms of samples before encoding, in dBFS (0 = a full-scale square wave,
+ * -96 the floor and digital silence), rounded to whole dB. nvt polls it a few times a
+ * second for its sound detector (tns1:AudioAnalytics/Audio/DetectedSound). */
+int32_t NVT_AI_GetLevel(uint32_t ai, int32_t *level_dbfs);
 
 #ifdef __cplusplus
 }

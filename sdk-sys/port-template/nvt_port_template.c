@@ -24,8 +24,9 @@
  *   NVT_ISP_GetStats  -> the ISP's AE and AF statistics (version 4)
  *   NVT_OSD_*         -> the overlay/region unit (version 4)
  *   NVT_GPIO_*        -> the Linux GPIO character device or the vendor's GPIO API (version 4)
+ *   NVT_AI_*          -> the audio input unit and its audio encoder (AI + AENC, version 5)
  *
- * The version 4 mappings below name vendor functions from their public SDK manuals, by
+ * The version 4 and 5 mappings below name vendor functions from their public SDK manuals, by
  * recollection: check them against your SDK manual.
  */
 #include <pthread.h>
@@ -623,4 +624,106 @@ int32_t NVT_GPIO_WaitEvent(NVT_GPIO_EVENT_S *event, int32_t timeout_ms)
      * others. NVT_SYS_Exit must wake a waiter with NVT_ERR_STOPPED (e.g. an eventfd in the
      * poll set). */
     return NVT_ERR_NOT_SUPPORTED;
+}
+
+/* ---- AI (version 5) ----------------------------------------------------------------- */
+
+/* PORT (check against your SDK manual): the SoC's audio input unit captures the codec's
+ * microphone over I2S and its audio encoder packs G.711 (and often AAC-LC) in hardware:
+ * HI_MPI_AI_Enable / HI_MPI_AENC_CreateChn bound to the AI channel / HI_MPI_AENC_GetStream
+ * (AUDIO_STREAM_S u64TimeStamp is on the video's clock); IMP_AI_Enable / IMP_AI_PollFrame /
+ * IMP_AENC_SendFrame + IMP_AENC_GetStream on Ingenic; RK_MPI_AI_* + RK_MPI_AENC_* on
+ * Rockchip. The sound level: the RMS of the PCM frames before the encoder (the AI unit
+ * hands them out too). A board without a microphone leaves input_count 0. */
+
+int32_t NVT_AI_GetCaps(NVT_AI_CAPS_S *caps)
+{
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    if (caps == NULL)
+        return NVT_ERR_INVALID_ARG;
+    /* No microphone: input_count = 0 (then every other AI call is NOT_SUPPORTED). PORT */
+    memset(caps, 0, sizeof(*caps));
+    return NVT_OK;
+}
+
+int32_t NVT_AI_CreateChn(uint32_t chn, const NVT_AI_ATTR_S *attr)
+{
+    (void)chn;
+    (void)attr;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: AI device + AENC channel with attr's codec */
+}
+
+int32_t NVT_AI_DestroyChn(uint32_t chn)
+{
+    (void)chn;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: wake a blocked GetFrame with NVT_ERR_STOPPED */
+}
+
+int32_t NVT_AI_GetAttr(uint32_t chn, NVT_AI_ATTR_S *attr)
+{
+    (void)chn;
+    (void)attr;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+int32_t NVT_AI_SetAttr(uint32_t chn, const NVT_AI_ATTR_S *attr)
+{
+    (void)chn;
+    (void)attr;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: usually destroy and re-create the AENC channel */
+}
+
+int32_t NVT_AI_StartChn(uint32_t chn)
+{
+    (void)chn;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: bind AI -> AENC, enable the channel */
+}
+
+int32_t NVT_AI_StopChn(uint32_t chn)
+{
+    (void)chn;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT */
+}
+
+int32_t NVT_AI_GetFrame(uint32_t chn, NVT_AI_FRAME_S *frame, int32_t timeout_ms)
+{
+    (void)chn;
+    (void)frame;
+    (void)timeout_ms;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    /* PORT: the AENC's GetStream with the timeout; pts_us from the stream's timestamp
+     * (the clock of NVT_VENC_STREAM_S pts_us: convert if the SDK uses another). */
+    return NVT_ERR_NOT_SUPPORTED;
+}
+
+int32_t NVT_AI_ReleaseFrame(uint32_t chn, NVT_AI_FRAME_S *frame)
+{
+    (void)chn;
+    (void)frame;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: the AENC's ReleaseStream */
+}
+
+int32_t NVT_AI_GetLevel(uint32_t ai, int32_t *level_dbfs)
+{
+    (void)ai;
+    (void)level_dbfs;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: 20 log10(RMS / 32768) of the last 100 ms of PCM */
 }

@@ -57,6 +57,14 @@ impl Touched {
             changed(&b.ptz, &n.ptz, |c| &c.token),
             ConfigurationType::Ptz,
         );
+        add(
+            changed(&b.audio_sources, &n.audio_sources, |c| &c.token),
+            ConfigurationType::AudioSource,
+        );
+        add(
+            changed(&b.audio_encoders, &n.audio_encoders, |c| &c.token),
+            ConfigurationType::AudioEncoder,
+        );
         // `osd`: no ConfigurationChanged Type names an OSD (see the module doc).
         Touched {
             profiles,
@@ -293,6 +301,8 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "audio_encoders",
+                "audio_sources",
                 "metadata",
                 "osd",
                 "profiles",

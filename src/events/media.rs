@@ -20,6 +20,8 @@ pub(crate) enum ConfigurationType {
     VideoEncoder,
     Metadata,
     Ptz,
+    AudioSource,
+    AudioEncoder,
 }
 
 impl ConfigurationType {
@@ -30,6 +32,8 @@ impl ConfigurationType {
             ConfigurationType::VideoEncoder => "VideoEncoder",
             ConfigurationType::Metadata => "Metadata",
             ConfigurationType::Ptz => "PTZ",
+            ConfigurationType::AudioSource => "AudioSource",
+            ConfigurationType::AudioEncoder => "AudioEncoder",
         }
     }
 }

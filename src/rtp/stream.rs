@@ -17,6 +17,10 @@ pub type RtpRegistry = StreamRegistry<H264Packetizer>;
 pub type MetadataHub = StreamHub<MetadataPacketizer>;
 /// The metadata streams by path (the profile token, as the video's).
 pub type MetadataRegistry = StreamRegistry<MetadataPacketizer>;
+/// A profile's audio track (`rtp::audio`): the microphone's frames fanned out as video is.
+pub type AudioHub = StreamHub<crate::rtp::audio::AudioPacketizer>;
+/// The audio streams by path (the profile token, as the video's).
+pub type AudioRegistry = StreamRegistry<crate::rtp::audio::AudioPacketizer>;
 /// An RTP viewer's end of a hub (video or metadata: both pack into [`RtpFrame`]).
 pub(crate) type RtpViewer = Viewer<RtpFrame>;
 /// A look at where an RTP viewer starts (RTP-Info).

@@ -29,7 +29,7 @@ use super::udp_batch;
 use crate::rtp::h264::RtpFrame;
 use crate::rtp::pacing::Pacer;
 use crate::rtp::rtcp::SrSchedule;
-use crate::rtp::{MetadataHub, RtpHub, RtpViewer, RtpWatch};
+use crate::rtp::{AudioHub, MetadataHub, RtpHub, RtpViewer, RtpWatch};
 
 /// How every streaming task (TCP connection writer, UDP viewer, multicast sender) is
 /// stopped: by dropping its handle. Its owner holds it (the session table's entry, the
@@ -104,6 +104,17 @@ pub(crate) fn metadata_track(hub: &MetadataHub) -> TrackParams {
         kind: TrackKind::Metadata,
         ssrc: hub.packer(|p| p.ssrc()),
         multicast: hub.description().multicast,
+    }
+}
+
+/// The audio track as DESCRIBE and SETUP see it.
+pub(crate) fn audio_track(hub: &AudioHub) -> TrackParams {
+    let (format, ssrc) = hub.packer(|p| (p.format(), p.ssrc()));
+    TrackParams {
+        kind: TrackKind::Audio(format),
+        ssrc,
+        // No audio multicast yet (SETUP with `multicast` is 461).
+        multicast: None,
     }
 }
 

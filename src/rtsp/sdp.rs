@@ -24,20 +24,26 @@ pub enum TrackKind {
     /// a metadata stream"): present while the profile's metadata configuration asks for
     /// content.
     Metadata,
+    /// The microphone (`rtp::audio`): present while the profile has an audio encoder
+    /// configuration (docs/rtsp.md, "Audio").
+    Audio(crate::rtp::audio::AudioFormat),
 }
 
 impl TrackKind {
     /// The track's number in its control URL (`trackID=<id>`). Fixed per kind, so a URL
     /// means the same track whatever else the stream has at the moment (a metadata track
-    /// comes and goes with its configuration): video 0, metadata 1; audio (issue 19) takes
-    /// the next.
+    /// comes and goes with its configuration): video 0, metadata 1, audio 2.
     pub(crate) const fn id(self) -> u8 {
         match self {
             TrackKind::Video => 0,
             TrackKind::Metadata => 1,
+            TrackKind::Audio(_) => AUDIO_TRACK,
         }
     }
 }
+
+/// The audio track's id (`trackID=2`), whatever its format.
+pub(crate) const AUDIO_TRACK: u8 = 2;
 
 /// One track of a stream beyond its video: what DESCRIBE lists and SETUP answers for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,7 +144,10 @@ pub(crate) fn track_control(id: u8) -> String {
 /// - each further track after the video: metadata as `m=application 0 RTP/AVP 107` with
 ///   `a=rtpmap:107 vnd.onvif.metadata/90000` (ONVIF Streaming, "RTSP session for a metadata
 ///   stream"). No direction attribute: the ONVIF test cases refuse `a=sendonly` (which
-///   would mean a back channel) and the default says what is meant.
+///   would mean a back channel) and the default says what is meant;
+/// - audio as `m=audio 0 RTP/AVP <pt>` with its format's `a=rtpmap`/`a=fmtp`
+///   (`rtp::audio::AudioFormat::sdp_attributes`: RFC 3551 s4.5.14 for G.711, RFC 3640 s4.1
+///   for AAC), no direction attribute either (the back channel's is `a=sendonly`).
 ///
 /// Connection data: the stream URL serves unicast (and multicast on a client's request), so
 /// its `c=` is the null address at session level (RFC 2326 C.1.7: the destination is chosen
@@ -225,6 +234,12 @@ pub(crate) fn describe(
                 connection(&mut s, group);
                 let _ = write!(s, "a=rtpmap:{pt} {}/{CLOCK_RATE}\r\n", metadata::ENCODING);
             }
+            TrackKind::Audio(format) => {
+                let pt = format.payload_type();
+                let _ = write!(s, "m=audio {port} RTP/AVP {pt}\r\n");
+                connection(&mut s, group);
+                s.push_str(&format.sdp_attributes());
+            }
         }
         let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
     }
@@ -234,6 +249,56 @@ pub(crate) fn describe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audio_is_track_2_with_its_rtpmap_after_the_other_tracks() {
+        use crate::rtp::aac::AacConfig;
+        use crate::rtp::audio::AudioFormat;
+        let mut p = StreamParams {
+            ssrc: 1,
+            ..Default::default()
+        };
+        p.tracks.push(TrackParams {
+            kind: TrackKind::Metadata,
+            ssrc: 2,
+            multicast: None,
+        });
+        p.tracks.push(TrackParams {
+            kind: TrackKind::Audio(AudioFormat::Pcmu),
+            ssrc: 3,
+            multicast: None,
+        });
+        let sdp = describe(&p, "main", "127.0.0.1", 1, false);
+        let audio = &sdp[sdp.find("m=audio").expect("an audio section")..];
+        assert_eq!(
+            audio,
+            "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:trackID=2\r\n"
+        );
+        assert!(sdp.find("m=application").unwrap() < sdp.find("m=audio").unwrap());
+        assert_eq!(p.track_ssrc(2), Some(3));
+        let aac = TrackKind::Audio(AudioFormat::Aac(AacConfig {
+            sample_rate: 16000,
+            channels: 1,
+        }));
+        p.tracks[1].kind = aac;
+        let sdp = describe(&p, "main", "127.0.0.1", 1, false);
+        assert!(sdp.contains("m=audio 0 RTP/AVP 97\r\na=rtpmap:97 mpeg4-generic/16000/1\r\n"));
+        assert!(
+            sdp.contains("config=1408\r\na=control:trackID=2\r\n"),
+            "{sdp}"
+        );
+        // The multicast URL leaves the audio out (it has no group).
+        p.multicast = Some(MulticastConfig {
+            group: "239.1.1.1".parse().unwrap(),
+            port: 5000,
+            ttl: 1,
+        });
+        let sdp = describe(&p, "main", "127.0.0.1", 1, true);
+        assert!(
+            sdp.contains("m=video 5000") && !sdp.contains("m=audio"),
+            "{sdp}"
+        );
+    }
 
     #[test]
     fn sdp_has_h264_parameters_and_parses() {

@@ -29,14 +29,14 @@ use super::limits::{
     DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
 };
 use super::message::{self, Incoming, Request};
-use super::sdp::{StreamParams, TrackKind};
+use super::sdp::{AUDIO_TRACK, StreamParams, TrackKind};
 use super::session::{
     self, Action, ConnId, Context, Delivery, Reply, SessionTable, SetupTrack, Streams,
 };
 use super::tunnel::{self, TunnelRole};
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp::{self, SrSchedule};
-use crate::rtp::{MetadataRegistry, RtpHub, RtpRegistry, RtpViewer, RtpWatch};
+use crate::rtp::{AudioRegistry, MetadataRegistry, RtpHub, RtpRegistry, RtpViewer, RtpWatch};
 
 /// How the server is set up.
 #[derive(Clone, Debug)]
@@ -51,6 +51,8 @@ pub struct ServerConfig {
     /// The streams' metadata tracks, by the same path as their video (`trackID=1`); a path
     /// without an entry has video only.
     pub(crate) metadata: Arc<MetadataRegistry>,
+    /// The streams' audio tracks, by the same path as their video (`trackID=2`).
+    pub(crate) audio: Arc<AudioRegistry>,
 }
 
 impl ServerConfig {
@@ -61,7 +63,14 @@ impl ServerConfig {
             limits: Limits::default(),
             cname: "nvt".to_owned(),
             metadata: MetadataRegistry::new(),
+            audio: AudioRegistry::new(),
         }
+    }
+
+    /// Serves the audio tracks of `registry` beside the video of the same paths.
+    pub fn with_audio(mut self, registry: Arc<AudioRegistry>) -> Self {
+        self.audio = registry;
+        self
     }
 
     /// Serves the metadata tracks of `registry` beside the video of the same paths.
@@ -138,6 +147,7 @@ struct TunnelWait {
 struct Shared {
     registry: Arc<RtpRegistry>,
     metadata: Arc<MetadataRegistry>,
+    audio: Arc<AudioRegistry>,
     auth: Arc<dyn RtspAuth>,
     limits: Limits,
     cname: String,
@@ -200,6 +210,7 @@ impl RtspServer {
         let shared = Arc::new(Shared {
             registry,
             metadata: config.metadata,
+            audio: config.audio,
             auth,
             sessions: Mutex::new(SessionTable::new()),
             slots: Arc::new(Mutex::new(SlotTable::new(config.limits.slot_policy()))),
@@ -455,6 +466,12 @@ impl Streams for RegistryStreams<'_> {
         params
             .tracks
             .extend(metadata.map(|m| delivery::metadata_track(&m)));
+        // Audio goes with a video presentation (a profile's audio encoder beside its video).
+        if !params.without_video
+            && let Some(a) = self.0.audio.get(name)
+        {
+            params.tracks.push(delivery::audio_track(&a));
+        }
         (!params.without_video || !params.tracks.is_empty()).then_some(params)
     }
 }
@@ -887,6 +904,15 @@ async fn on_request(
                         started.push((t, v));
                     }
                     delivery::first_packet(&watch).await
+                } else if t.track == AUDIO_TRACK {
+                    // Gone since SETUP: as a metadata track, it plays nothing.
+                    let Some(a) = shared.audio.get(&stream) else {
+                        continue;
+                    };
+                    let viewer = a.subscribe(peer.to_string(), Instant::now());
+                    let first = delivery::first_packet(&viewer.watch()).await;
+                    started.push((t, viewer));
+                    first
                 } else {
                     // A track that went away since SETUP (its configuration changed) plays
                     // nothing; the others go on.

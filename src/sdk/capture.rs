@@ -28,8 +28,48 @@ const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// A started encoder channel and the thread draining it. Dropping it stops both.
 pub struct Capture {
     channel: Arc<EncoderChannel>,
+    drain: Drain,
+}
+
+/// The thread that drains a blocking SDK call (`GetStream`, `GetFrame`) until it is told to
+/// stop: what video and audio capture share.
+pub(super) struct Drain {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl Drain {
+    /// Runs `body` on a new thread named `name`; `body` returns once its flag is set.
+    pub(super) fn spawn(
+        name: String,
+        body: impl FnOnce(&AtomicBool) + Send + 'static,
+    ) -> Result<Drain, SdkError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn({
+                let stop = stop.clone();
+                move || body(&stop)
+            })
+            .map_err(|_| SdkError::with_code("spawn capture thread", ErrorCode::NoMem))?;
+        Ok(Drain {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Sets the flag, `wake`s a blocked SDK call (the channel's Stop) and joins the thread.
+    pub(super) fn stop(&mut self, chn: u32, wake: impl FnOnce()) {
+        self.stop.store(true, Ordering::Release);
+        wake();
+        if let Some(t) = self.thread.take() {
+            // The thread never panics by design; if a sink did, the panic stays contained
+            // in that thread and is reported here rather than tearing down the daemon.
+            if t.join().is_err() {
+                tracing::error!(chn, "capture thread panicked");
+            }
+        }
+    }
 }
 
 impl Capture {
@@ -39,19 +79,11 @@ impl Capture {
         check("NVT_VENC_StartChn", unsafe {
             ffi::NVT_VENC_StartChn(channel.chn)
         })?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new()
-            .name(format!("venc{}", channel.chn))
-            .spawn({
-                let (channel, stop) = (channel.clone(), stop.clone());
-                move || run(&channel, &stop, sink)
-            })
-            .map_err(|_| SdkError::with_code("spawn capture thread", ErrorCode::NoMem))?;
-        Ok(Capture {
-            channel,
-            stop,
-            thread: Some(thread),
-        })
+        let drain = Drain::spawn(format!("venc{}", channel.chn), {
+            let channel = channel.clone();
+            move |stop| run(&channel, stop, sink)
+        })?;
+        Ok(Capture { channel, drain })
     }
 
     pub fn channel(&self) -> &Arc<EncoderChannel> {
@@ -61,19 +93,14 @@ impl Capture {
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        // SAFETY: plain value argument; wakes a GetStream blocked on this channel.
-        let rc = unsafe { ffi::NVT_VENC_StopChn(self.channel.chn) };
-        if rc != 0 {
-            tracing::warn!(chn = self.channel.chn, error = %SdkError::new("NVT_VENC_StopChn", rc), "stop failed");
-        }
-        if let Some(t) = self.thread.take() {
-            // The thread never panics by design; if a sink did, the panic stays contained
-            // in that thread and is reported here rather than tearing down the daemon.
-            if t.join().is_err() {
-                tracing::error!(chn = self.channel.chn, "capture thread panicked");
+        let chn = self.channel.chn;
+        self.drain.stop(chn, || {
+            // SAFETY: plain value argument; wakes a GetStream blocked on this channel.
+            let rc = unsafe { ffi::NVT_VENC_StopChn(chn) };
+            if rc != 0 {
+                tracing::warn!(chn, error = %SdkError::new("NVT_VENC_StopChn", rc), "stop failed");
             }
-        }
+        });
     }
 }
 

@@ -162,6 +162,73 @@ pub struct MediaSettings {
     /// (`camera::change::osd`).
     #[serde(default)]
     pub(crate) osd: Vec<OsdConfig>,
+    /// ONVIF AudioSourceConfigurations: which microphone (SDK audio input).
+    #[serde(default = "default_audio_sources")]
+    pub(crate) audio_sources: Vec<AudioSourceConfig>,
+    /// ONVIF AudioEncoderConfigurations: how a profile's audio track is encoded
+    /// (`crate::audio`). A profile carries audio only when it names one: none does by
+    /// default (docs/settings.md, "Audio").
+    #[serde(default = "default_audio_encoders")]
+    pub(crate) audio_encoders: Vec<AudioEncoderConfig>,
+}
+
+/// An ONVIF AudioSourceConfiguration (ONVIF Media, "Audio source configuration").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AudioSourceConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
+    /// SDK audio input index (NVT_AI_ATTR_S.ai).
+    pub(crate) source: u32,
+}
+
+/// The encodings an audio encoder configuration may ask for. Media2 names them by their
+/// RTP encoding names (PCMU, PCMA, MPEG4-GENERIC); Media1 says G711 (PCMU) and AAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum AudioEncoding {
+    Pcmu,
+    Pcma,
+    Aac,
+}
+
+/// An ONVIF AudioEncoderConfiguration (ONVIF Media, "Audio encoder configuration"): the
+/// fields the ONVIF track will translate Set/Get into.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AudioEncoderConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
+    /// SDK AI channel it encodes on.
+    pub(crate) channel: u32,
+    pub(crate) encoding: AudioEncoding,
+    pub(crate) bitrate_kbps: u32,
+    pub(crate) sample_rate_hz: u32,
+    pub(crate) multicast: Multicast,
+    pub(crate) session_timeout_secs: u32,
+}
+
+pub(crate) const AUDIO_SOURCE_CONFIG: &str = "asc0";
+pub(crate) const AUDIO_ENCODER: &str = "aenc0";
+
+fn default_audio_sources() -> Vec<AudioSourceConfig> {
+    vec![AudioSourceConfig {
+        token: AUDIO_SOURCE_CONFIG.into(),
+        name: "Microphone".into(),
+        source: 0,
+    }]
+}
+
+fn default_audio_encoders() -> Vec<AudioEncoderConfig> {
+    vec![AudioEncoderConfig {
+        token: AUDIO_ENCODER.into(),
+        name: "G.711".into(),
+        channel: 0,
+        encoding: AudioEncoding::Pcmu,
+        bitrate_kbps: 64,
+        sample_rate_hz: 8000,
+        multicast: multicast(5006),
+        session_timeout_secs: 60,
+    }]
 }
 
 /// An on-screen text (ONVIF `tt:OSDConfiguration` of Type Text; Media2 s."OSD"), rendered by
@@ -190,6 +257,14 @@ pub struct Profile {
     /// The PTZ configuration's token.
     #[serde(default)]
     pub(crate) ptz: Option<String>,
+    /// The audio source configuration's token.
+    #[serde(default)]
+    pub(crate) audio_source: Option<String>,
+    /// The audio encoder configuration's token: the profile's RTSP stream has an audio
+    /// track (`trackID=2`) while it is set. Off by default: a camera records sound only
+    /// when its owner asks (recording sound is regulated in many places).
+    #[serde(default)]
+    pub(crate) audio_encoder: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -523,6 +598,8 @@ impl Default for Settings {
             metadata: None,
             // Added at first start when the SDK reports a head.
             ptz: None,
+            audio_source: None,
+            audio_encoder: None,
         };
         Settings {
             format: SETTINGS_FORMAT,
@@ -588,6 +665,8 @@ impl Default for Settings {
                 }],
                 ptz: Vec::new(),
                 osd: Vec::new(),
+                audio_sources: default_audio_sources(),
+                audio_encoders: default_audio_encoders(),
             },
             imaging: Vec::new(),
             events: EventSettings {
@@ -621,6 +700,10 @@ impl Settings {
         self.media.osd.iter().find(|o| o.token == token)
     }
 
+    pub(crate) fn audio_encoder(&self, token: &str) -> Option<&AudioEncoderConfig> {
+        self.media.audio_encoders.iter().find(|e| e.token == token)
+    }
+
     pub(crate) fn ptz_config(&self, token: &str) -> Option<&PtzConfig> {
         self.media.ptz.iter().find(|c| c.token == token)
     }
@@ -634,6 +717,25 @@ impl Settings {
 mod tests {
     use super::*;
     use crate::settings::parse;
+
+    /// A file written before audio (no audio configurations, no profile audio tokens)
+    /// loads with the default configurations and every profile without audio.
+    #[test]
+    fn a_file_without_audio_loads_with_audio_off() {
+        let mut old = serde_json::to_value(Settings::default()).unwrap();
+        let media = old["media"].as_object_mut().unwrap();
+        assert!(media.remove("audio_sources").is_some());
+        assert!(media.remove("audio_encoders").is_some());
+        for p in old["media"]["profiles"].as_array_mut().unwrap() {
+            let p = p.as_object_mut().unwrap();
+            p.remove("audio_source");
+            p.remove("audio_encoder");
+        }
+        let s = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(s, Settings::default());
+        assert!(s.media.profiles.iter().all(|p| p.audio_encoder.is_none()));
+        assert_eq!(s.media.audio_encoders[0].encoding, AudioEncoding::Pcmu);
+    }
 
     /// A file written before PTZ (no `media.ptz`, no profile `ptz`, no `ptz_nodes`) loads
     /// unchanged, and what nvt writes back loads again to the same settings.

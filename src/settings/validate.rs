@@ -151,6 +151,16 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
                 &p.ptz,
                 m.ptz.iter().any(|v| Some(&v.token) == p.ptz.as_ref()),
             ),
+            (
+                "audio source configuration",
+                &p.audio_source,
+                (m.audio_sources.iter()).any(|v| Some(&v.token) == p.audio_source.as_ref()),
+            ),
+            (
+                "audio encoder configuration",
+                &p.audio_encoder,
+                (m.audio_encoders.iter()).any(|v| Some(&v.token) == p.audio_encoder.as_ref()),
+            ),
         ];
         for (what, token, found) in refs {
             if let Some(t) = token
@@ -188,6 +198,22 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
             ));
         }
         check_multicast(&e.token, &e.multicast)?;
+    }
+    unique(
+        "audio encoder configuration",
+        m.audio_encoders.iter().map(|v| v.token.as_str()),
+    )?;
+    for a in &m.audio_encoders {
+        check_token("audio encoder configuration", &a.token)?;
+        if a.session_timeout_secs == 0
+            || u64::from(a.session_timeout_secs) > MAX_SESSION_TIMEOUT_SECS
+        {
+            return Err(format!(
+                "audio encoder configuration {:?}: session timeout {} s outside 1..={}",
+                a.token, a.session_timeout_secs, MAX_SESSION_TIMEOUT_SECS
+            ));
+        }
+        check_multicast(&a.token, &a.multicast)?;
     }
     for md in &m.metadata {
         check_token("metadata configuration", &md.token)?;

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use super::clock::mono_us;
 use super::venc::{self, Channel, Source};
-use super::{MAX_OUTSTANDING, OutStream, PendingSnap, Sim, focus, gpio, lock, motion, osd, ptz};
+use super::{
+    MAX_OUTSTANDING, OutStream, PendingSnap, Sim, audio_in, focus, gpio, lock, motion, osd, ptz,
+};
 use crate::*;
 
 type Res = Result<(), i32>;
@@ -1020,6 +1022,178 @@ pub unsafe extern "C" fn NVT_GPIO_WaitEvent(event: *mut NVT_GPIO_EVENT_S, timeou
     })
 }
 
+// ---- AI -------------------------------------------------------------------------------
+
+/// The microphone, or NVT_ERR_NOT_SUPPORTED on a board without one (a V4L2 source).
+fn mic(sim: &Sim) -> Result<&audio_in::AudioIn, i32> {
+    sim.audio_in.as_ref().ok_or(NVT_ERR_NOT_SUPPORTED)
+}
+
+fn check_ai_chn(chn: u32) -> Res {
+    if chn < audio_in::MAX_CHANNELS {
+        Ok(())
+    } else {
+        Err(NVT_ERR_UNKNOWN_CHN)
+    }
+}
+
+/// # Safety
+/// `caps` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_GetCaps(caps: *mut NVT_AI_CAPS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let c = if sim.audio_in.is_some() {
+            audio_in::caps()
+        } else {
+            NVT_AI_CAPS_S::default()
+        };
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(caps, c) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_AI_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_CreateChn(chn: u32, attr: *const NVT_AI_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let mic = mic(&sim)?;
+        check_ai_chn(chn)?;
+        // SAFETY: the caller passes NULL or a valid attr.
+        let attr = unsafe { read_in(attr) }?;
+        mic.create(chn, attr)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_AI_DestroyChn(chn: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        mic(&sim)?.destroy(chn)
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_GetAttr(chn: u32, attr: *mut NVT_AI_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let a = mic(&sim)?.attr(chn)?;
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(attr, a) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_AI_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_SetAttr(chn: u32, attr: *const NVT_AI_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let mic = mic(&sim)?;
+        mic.attr(chn)?;
+        // SAFETY: the caller passes NULL or a valid attr.
+        let attr = unsafe { read_in(attr) }?;
+        mic.set_attr(chn, attr)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_AI_StartChn(chn: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        mic(&sim)?.start(chn)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_AI_StopChn(chn: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        mic(&sim)?.stop(chn)
+    })
+}
+
+/// # Safety
+/// `frame` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_GetFrame(
+    chn: u32,
+    frame: *mut NVT_AI_FRAME_S,
+    timeout_ms: i32,
+) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let mic = mic(&sim)?;
+        mic.attr(chn)?;
+        if frame.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        let held = lock(&sim.audio_out).values().filter(|o| o.0 == chn).count();
+        if held >= MAX_OUTSTANDING {
+            return Err(NVT_ERR_NO_MEM);
+        }
+        let f = Box::new(mic.get(chn, timeout_ms).map_err(|e| match e {
+            audio_in::GetError::Timeout => NVT_ERR_TIMEOUT,
+            audio_in::GetError::Stopped => NVT_ERR_STOPPED,
+        })?);
+        let out = NVT_AI_FRAME_S {
+            seq: f.seq,
+            pts_us: f.pts_us,
+            utc_us: f.utc_us,
+            samples: f.samples,
+            data: f.data.as_ptr(),
+            len: f.data.len() as u32,
+            priv_: &*f as *const audio_in::AudioFrame as *mut std::ffi::c_void,
+        };
+        lock(&sim.audio_out).insert(out.priv_ as usize, (chn, f));
+        // SAFETY: checked non-NULL above; the caller guarantees it is writable.
+        unsafe { frame.write(out) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `frame` must be NULL or point to a frame filled by NVT_AI_GetFrame.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_ReleaseFrame(chn: u32, frame: *mut NVT_AI_FRAME_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        mic(&sim)?;
+        check_ai_chn(chn)?;
+        // SAFETY: the caller passes NULL or a valid frame.
+        let f = unsafe { read_in(frame) }?;
+        let mut out = lock(&sim.audio_out);
+        match out.get(&(f.priv_ as usize)) {
+            Some((c, _)) if *c == chn => {
+                out.remove(&(f.priv_ as usize));
+            }
+            _ => return Err(NVT_ERR_INVALID_ARG),
+        }
+        // SAFETY: non-NULL (read above) and writable per the contract.
+        unsafe { frame.write(NVT_AI_FRAME_S::default()) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `level_dbfs` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AI_GetLevel(ai: u32, level_dbfs: *mut i32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let mic = mic(&sim)?;
+        if ai != 0 {
+            return Err(NVT_ERR_UNKNOWN_CHN);
+        }
+        // SAFETY: the caller passes NULL or a writable i32.
+        unsafe { write_out(level_dbfs, mic.level()) }
+    })
+}
+
 /// Compile-time proof that every export has exactly the type of its bindgen declaration
 /// (the daemon calls the declarations; a mismatch would be undefined behaviour).
 #[allow(dead_code)]
@@ -1071,6 +1245,16 @@ const _: () = {
         NVT_GPIO_GetRelay,
         NVT_GPIO_GetInput,
         NVT_GPIO_WaitEvent,
+        NVT_AI_GetCaps,
+        NVT_AI_CreateChn,
+        NVT_AI_DestroyChn,
+        NVT_AI_GetAttr,
+        NVT_AI_SetAttr,
+        NVT_AI_StartChn,
+        NVT_AI_StopChn,
+        NVT_AI_GetFrame,
+        NVT_AI_ReleaseFrame,
+        NVT_AI_GetLevel,
     );
 };
 

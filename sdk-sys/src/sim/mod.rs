@@ -13,17 +13,21 @@
 //! - `head`: the mechanics of one axis of a motorised pan/tilt/zoom head; `ptz`: the head
 //! - `osd`: overlay regions blended into the encoded picture; `stats`: the ISP's picture
 //!   statistics; `gpio`: the board's relays and digital input
+//! - `audio_in`: the microphone's encoder channels; `tone`: its signal (a beep per second of
+//!   the clock); `g711`: µ-law and A-law
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
 
 pub mod annexb;
+pub mod audio_in;
 pub mod clock;
 pub mod encoder;
 pub mod ffi;
 pub mod focus;
 pub mod font;
 pub mod frame;
+pub mod g711;
 pub mod gpio;
 pub mod head;
 pub mod isp;
@@ -40,6 +44,7 @@ pub mod sensor;
 pub mod snapshot;
 pub mod sps;
 pub mod stats;
+pub mod tone;
 pub mod venc;
 
 use std::collections::HashMap;
@@ -100,6 +105,11 @@ pub struct Sim {
     pub gpio: Option<gpio::Gpio>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
+    /// The microphone (the pattern board only: a V4L2 device's audio is not captured).
+    pub audio_in: Option<audio_in::AudioIn>,
+    /// Audio frames handed out by NVT_AI_GetFrame and not yet released, by `priv`:
+    /// (channel, the frame owning the bytes).
+    pub audio_out: Mutex<HashMap<usize, (u32, Box<audio_in::AudioFrame>)>>,
     pub pending_snap: Mutex<Option<PendingSnap>>,
 }
 
@@ -147,6 +157,7 @@ impl Sim {
         let osd = recording
             .is_none()
             .then(|| Arc::new(osd::Osd::new(width, height)));
+        let scene_is_pattern = scene.is_pattern();
         let gpio = (scene.is_pattern() && options.gpio)
             .then(|| gpio::Gpio::new(clock::mono_us(), options.gpio_input_period_ms));
         Ok(Sim {
@@ -163,6 +174,8 @@ impl Sim {
             stats: stats::Stats::default(),
             gpio,
             out: Mutex::new(HashMap::new()),
+            audio_in: scene_is_pattern.then(|| audio_in::AudioIn::new(clock)),
+            audio_out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })
     }
@@ -177,6 +190,10 @@ impl Sim {
             ch.stop(true);
         }
         self.motion.stop();
+        if let Some(a) = &self.audio_in {
+            a.shutdown();
+        }
+        lock(&self.audio_out).clear();
         if let Some(g) = &self.gpio {
             g.stop();
         }

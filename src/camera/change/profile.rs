@@ -164,6 +164,8 @@ pub(crate) fn profile(
                 video_encoder: None,
                 metadata: None,
                 ptz: None,
+                audio_source: None,
+                audio_encoder: None,
             });
             add(next, facts, &token, configs)?;
             Ok(Some(token))

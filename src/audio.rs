@@ -1,0 +1,157 @@
+//! The microphone published as the profiles' audio tracks: one SDK audio channel, capture
+//! thread and [`AudioHub`] per audio encoder configuration that a profile uses, registered
+//! under the token of every such profile (`rtsp://host/<profile token>`, `trackID=2`).
+//!
+//! Nothing captures sound unless a profile names an audio encoder configuration: none does
+//! by default (docs/settings.md, "Audio"), so the default camera has no channel open on its
+//! microphone at all. [`AudioStreams::sync`] follows the profiles at start and after every
+//! committed change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::rtp::aac::AacConfig;
+use crate::rtp::audio::{AudioFormat, AudioPacketizer};
+use crate::rtp::{AudioHub, AudioRegistry};
+use crate::sdk::{AudioAttr, AudioCapture, AudioCodec, Sdk};
+use crate::settings::{AudioEncoderConfig, AudioEncoding, Settings};
+use crate::stream::{QueueLimits, StreamConfig};
+
+/// One running audio encoder configuration.
+struct Running {
+    config: AudioEncoderConfig,
+    hub: Arc<AudioHub>,
+    _capture: AudioCapture,
+}
+
+/// The running audio tracks. Dropping it stops the capture threads.
+pub struct AudioStreams {
+    sdk: Sdk,
+    registry: Arc<AudioRegistry>,
+    /// Audio encoder configuration token -> its capture and hub.
+    running: Mutex<HashMap<String, Running>>,
+}
+
+impl AudioStreams {
+    pub(crate) fn new(sdk: Sdk) -> AudioStreams {
+        AudioStreams {
+            sdk,
+            registry: AudioRegistry::new(),
+            running: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The audio tracks by profile token, for the RTSP server.
+    pub(crate) fn registry(&self) -> Arc<AudioRegistry> {
+        self.registry.clone()
+    }
+
+    /// Makes the captures and the RTSP audio tracks match the profiles: a capture per audio
+    /// encoder configuration some profile with video names, stopped when none does.
+    /// Failures (no microphone, a codec the SDK lacks) are logged and leave that profile
+    /// without audio; the video is never affected.
+    pub(crate) fn sync(&self, settings: &Settings) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let mut wanted: HashMap<String, Vec<String>> = HashMap::new();
+        for p in &settings.media.profiles {
+            if let (Some(enc), Some(_)) = (&p.audio_encoder, &p.video_encoder) {
+                wanted.entry(enc.clone()).or_default().push(p.token.clone());
+            }
+        }
+        // Stop what is no longer wanted or changed.
+        running.retain(|token, r| {
+            settings.audio_encoder(token) == Some(&r.config) && wanted.contains_key(token)
+        });
+        for token in wanted.keys() {
+            if running.contains_key(token) {
+                continue;
+            }
+            let Some(config) = settings.audio_encoder(token) else {
+                continue;
+            };
+            match self.start(config) {
+                Ok(r) => {
+                    tracing::info!(encoder = %token, encoding = ?config.encoding, "audio capture started");
+                    running.insert(token.clone(), r);
+                }
+                Err(e) => {
+                    tracing::warn!(encoder = %token, error = %e, "no audio for this configuration")
+                }
+            }
+        }
+        let mut paths: HashMap<String, Arc<AudioHub>> = HashMap::new();
+        for (token, profiles) in &wanted {
+            if let Some(r) = running.get(token) {
+                for p in profiles {
+                    paths.insert(p.clone(), r.hub.clone());
+                }
+            }
+        }
+        for name in self.registry.names() {
+            if !paths.contains_key(&name) {
+                self.registry.unregister(&name);
+            }
+        }
+        for (name, hub) in paths {
+            if !self
+                .registry
+                .get(&name)
+                .is_some_and(|h| Arc::ptr_eq(&h, &hub))
+            {
+                self.registry.register(name, hub);
+            }
+        }
+    }
+
+    fn start(&self, config: &AudioEncoderConfig) -> anyhow::Result<Running> {
+        let caps = self.sdk.audio_caps()?;
+        anyhow::ensure!(caps.inputs > 0, "the camera has no microphone");
+        let (codec, format, frame_samples) = match config.encoding {
+            AudioEncoding::Pcmu => (AudioCodec::G711Ulaw, AudioFormat::Pcmu, 160),
+            AudioEncoding::Pcma => (AudioCodec::G711Alaw, AudioFormat::Pcma, 160),
+            AudioEncoding::Aac => (
+                AudioCodec::AacLc,
+                AudioFormat::Aac(AacConfig {
+                    sample_rate: config.sample_rate_hz,
+                    channels: 1,
+                }),
+                1024,
+            ),
+        };
+        anyhow::ensure!(
+            caps.codecs.contains(&codec),
+            "the SDK does not encode {codec:?} (it offers {:?})",
+            caps.codecs
+        );
+        let attr = AudioAttr {
+            codec,
+            sample_rate: format.clock_rate(),
+            bitrate_kbps: config.bitrate_kbps,
+            frame_samples,
+            ..AudioAttr::g711(codec)
+        };
+        let channel = Arc::new(self.sdk.create_audio(config.channel, &attr)?);
+        let hub = AudioHub::with_packer(
+            config.token.clone(),
+            StreamConfig {
+                framerate: None,
+                limits: QueueLimits::default(),
+                multicast: None,
+                session_timeout: Some(std::time::Duration::from_secs(u64::from(
+                    config.session_timeout_secs,
+                ))),
+            },
+            AudioPacketizer::new(format),
+        );
+        let sink = hub.clone();
+        let capture = AudioCapture::start(
+            channel,
+            Box::new(move |frame| sink.publish(frame, std::time::Instant::now())),
+        )?;
+        Ok(Running {
+            config: config.clone(),
+            hub,
+            _capture: capture,
+        })
+    }
+}

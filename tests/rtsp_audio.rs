@@ -1,0 +1,509 @@
+//! The microphone on the real binary (issue 19, first slice): off by default; with the
+//! `main` profile given the audio encoder configuration (in the settings file, as
+//! docs/settings.md says), DESCRIBE lists a PCMU track `trackID=2` beside the H.264, ffprobe
+//! sees `pcm_mulaw` 8000 Hz mono over TCP and UDP, ffmpeg decodes the simulator's
+//! per-second beeps, and a raw client measures audio against video through both tracks'
+//! sender reports (RFC 3550 s6.4.1): the beep of second S against the first video frame of
+//! second S.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::Daemon;
+use support::digest::Challenge;
+
+const PASSWORD: &str = "audio-Secret1";
+
+/// Starts the daemon on `state`: (daemon, the `main` profile's RTSP URL).
+fn start(state: &Path) -> (Daemon, String) {
+    let mut nvt = Daemon::start(state, &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
+    let url = nvt.rtsp_url("/main");
+    nvt.wait_running();
+    (nvt, url)
+}
+
+/// Gives the `main` profile the default audio configurations in the settings file.
+fn enable_audio(state: &Path) {
+    let path = state.join("settings.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let profiles = v["media"]["profiles"].as_array_mut().unwrap();
+    let main = profiles.iter_mut().find(|p| p["token"] == "main").unwrap();
+    main["audio_source"] = "asc0".into();
+    main["audio_encoder"] = "aenc0".into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+/// The URL with admin's credentials, for ffmpeg.
+fn with_credentials(url: &str) -> String {
+    url.replacen("rtsp://", &format!("rtsp://admin:{PASSWORD}@"), 1)
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        (self.headers.iter())
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A blocking RTSP client answering Digest challenges as admin (as tests/rtsp_metadata.rs).
+struct Rtsp {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+    cseq: u32,
+    challenge: Option<Challenge>,
+    data: std::collections::VecDeque<(u8, Vec<u8>)>,
+}
+
+impl Rtsp {
+    fn connect(url: &str) -> Rtsp {
+        let hostport = url.trim_start_matches("rtsp://").split('/').next().unwrap();
+        let s = TcpStream::connect(hostport).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        Rtsp {
+            r: BufReader::new(s.try_clone().unwrap()),
+            w: s,
+            cseq: 0,
+            challenge: None,
+            data: Default::default(),
+        }
+    }
+
+    fn req(&mut self, method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
+        for _ in 0..2 {
+            self.cseq += 1;
+            let mut m = format!("{method} {url} RTSP/1.0\r\nCSeq: {}\r\n", self.cseq);
+            if let Some(c) = &self.challenge {
+                let a = c.answer("admin", PASSWORD, method, url, None);
+                m.push_str(&format!("Authorization: {a}\r\n"));
+            }
+            for (k, v) in headers {
+                m.push_str(&format!("{k}: {v}\r\n"));
+            }
+            m.push_str("\r\n");
+            self.w.write_all(m.as_bytes()).unwrap();
+            let a = self.answer();
+            if a.status == 401 && self.challenge.is_none() {
+                let all: Vec<&str> = (a.headers.iter())
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("WWW-Authenticate"))
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                self.challenge = Some(Challenge::md5(all));
+                continue;
+            }
+            return a;
+        }
+        panic!("{method} {url}: still 401");
+    }
+
+    fn answer(&mut self) -> Answer {
+        loop {
+            if self.r.fill_buf().unwrap()[0] == b'$' {
+                let p = self.interleaved();
+                self.data.push_back(p);
+                continue;
+            }
+            let mut line = String::new();
+            self.r.read_line(&mut line).unwrap();
+            let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+            let (mut headers, mut len) = (Vec::new(), 0usize);
+            loop {
+                let mut l = String::new();
+                self.r.read_line(&mut l).unwrap();
+                let l = l.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                let (k, v) = l.split_once(':').unwrap();
+                if k.eq_ignore_ascii_case("Content-Length") {
+                    len = v.trim().parse().unwrap();
+                }
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+            let mut body = vec![0; len];
+            self.r.read_exact(&mut body).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            return Answer {
+                status,
+                headers,
+                body,
+            };
+        }
+    }
+
+    fn interleaved(&mut self) -> (u8, Vec<u8>) {
+        let mut head = [0u8; 4];
+        self.r.read_exact(&mut head).unwrap();
+        assert_eq!(head[0], b'$');
+        let mut p = vec![0; usize::from(u16::from_be_bytes([head[2], head[3]]))];
+        self.r.read_exact(&mut p).unwrap();
+        (head[1], p)
+    }
+
+    fn packet(&mut self) -> (u8, Vec<u8>) {
+        self.data.pop_front().unwrap_or_else(|| self.interleaved())
+    }
+}
+
+fn medias(sdp: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for l in sdp.lines() {
+        if let Some(m) = l.strip_prefix("m=") {
+            out.push((m.to_owned(), Vec::new()));
+        } else if let (Some(last), Some(a)) = (out.last_mut(), l.strip_prefix("a=")) {
+            last.1.push(a.to_owned());
+        }
+    }
+    out
+}
+
+fn rtp_ts(p: &[u8]) -> u32 {
+    u32::from_be_bytes(p[4..8].try_into().unwrap())
+}
+
+/// (NTP time as seconds since the Unix epoch, RTP time) of a sender report.
+fn sender_report(p: &[u8]) -> Option<(f64, u32)> {
+    (p.len() >= 28 && p[1] == 200).then(|| {
+        let secs = u32::from_be_bytes(p[8..12].try_into().unwrap());
+        let frac = u32::from_be_bytes(p[12..16].try_into().unwrap());
+        let ntp = f64::from(secs) + f64::from(frac) / 4_294_967_296.0;
+        (ntp - 2_208_988_800.0, rtp_ts(&p[12..]))
+    })
+}
+
+/// Wall clock of an RTP time through its track's sender report at `rate` Hz.
+fn wall_of(ts: u32, sr: (f64, u32), rate: f64) -> f64 {
+    sr.0 + f64::from(ts.wrapping_sub(sr.1) as i32) / rate
+}
+
+/// Beep onsets in 8 kHz samples: (sample index, pitch in Hz from the zero crossings of
+/// its first 100 ms). A beep starts where the signal rises after at least 10 ms of silence.
+fn beeps(pcm: &[i16]) -> Vec<(usize, u32)> {
+    let mut out = Vec::new();
+    let mut i = 80;
+    while i + 800 < pcm.len() {
+        if pcm[i].unsigned_abs() > 1000 && pcm[i - 80..i].iter().all(|s| s.unsigned_abs() < 200) {
+            // The sine starts at phase 0: the onset is the sample before the first loud one.
+            let onset = i - 1;
+            let beep = &pcm[onset..onset + 800];
+            let crossings = beep.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+            out.push((onset, (crossings * 5) as u32));
+            i += 4000;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn ffprobe_streams(url: &str, transport: &str) -> Vec<serde_json::Value> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-rtsp_transport", transport, "-show_streams"])
+        .args(["-of", "json"])
+        .arg(with_credentials(url))
+        .output()
+        .expect("run ffprobe");
+    assert!(
+        out.status.success(),
+        "ffprobe: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["streams"].as_array().unwrap().clone()
+}
+
+#[test]
+fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
+    let state = support::temp_state();
+    let (mut nvt, url) = start(state.path());
+    // Off by default: the video alone (and the metadata track's stays as it was).
+    let mut c = Rtsp::connect(&url);
+    let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
+    assert_eq!(d.status, 200);
+    assert!(!d.body.contains("m=audio"), "{}", d.body);
+    drop(c);
+    nvt.stop();
+
+    enable_audio(state.path());
+    let (nvt, url) = start(state.path());
+    // Logged before the RTSP server is up.
+    let started = |l: &support::daemon::Line| match l {
+        support::daemon::Line::Out(s) | support::daemon::Line::Err(s) => {
+            s.contains("audio capture started")
+        }
+    };
+    assert!(nvt.seen.iter().any(started), "{:#?}", nvt.seen);
+
+    // SDP: PCMU, static payload type 0 at 8 kHz, track 2.
+    let mut c = Rtsp::connect(&url);
+    let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
+    assert_eq!(d.status, 200);
+    let m = medias(&d.body);
+    let audio = m
+        .iter()
+        .find(|(l, _)| l.starts_with("audio"))
+        .expect(&d.body);
+    assert_eq!(audio.0, "audio 0 RTP/AVP 0");
+    assert!(
+        audio.1.contains(&"rtpmap:0 PCMU/8000".to_owned()),
+        "{:?}",
+        audio.1
+    );
+    assert!(
+        audio.1.contains(&"control:trackID=2".to_owned()),
+        "{:?}",
+        audio.1
+    );
+
+    // ffprobe sees both tracks over TCP, UDP and the HTTP tunnel.
+    for transport in ["tcp", "udp", "http"] {
+        let streams = ffprobe_streams(&url, transport);
+        let codecs: Vec<&str> = streams
+            .iter()
+            .filter_map(|s| s["codec_name"].as_str())
+            .collect();
+        assert!(codecs.contains(&"h264"), "{transport}: {codecs:?}");
+        let a = streams
+            .iter()
+            .find(|s| s["codec_name"] == "pcm_mulaw")
+            .unwrap_or_else(|| panic!("{transport}: {codecs:?}"));
+        assert_eq!(a["sample_rate"], "8000", "{transport}");
+        assert_eq!(a["channels"], 1, "{transport}");
+    }
+
+    // ffmpeg decodes 6 s of the stream (the video starts up to a GOP earlier, at the cached IDR): a beep each second, the pitch one step up each time.
+    let raw = state.path().join("audio.s16");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-rtsp_transport", "tcp", "-i"])
+        .arg(with_credentials(&url))
+        .args([
+            "-map", "0:a", "-t", "6", "-f", "s16le", "-ar", "8000", "-ac", "1", "-y",
+        ])
+        .arg(&raw)
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&raw).unwrap();
+    let pcm: Vec<i16> = bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    assert!(pcm.len() >= 3 * 8000, "{} samples", pcm.len());
+    let found = beeps(&pcm);
+    let loud: Vec<usize> = (0..pcm.len() / 800)
+        .filter(|k| {
+            pcm[k * 800..(k + 1) * 800]
+                .iter()
+                .any(|s| s.unsigned_abs() > 1000)
+        })
+        .collect();
+    assert!(
+        found.len() >= 3,
+        "{found:?} in {} samples; loud 100 ms blocks {loud:?}",
+        pcm.len()
+    );
+    for w in found.windows(2) {
+        let gap = w[1].0 - w[0].0;
+        assert!(
+            gap.abs_diff(8000) <= 2,
+            "beeps {gap} samples apart: {found:?}"
+        );
+        let step = (w[1].1 + 1000 - w[0].1) % 1000;
+        assert!(
+            step.abs_diff(100) <= 15 || (w[1].1 <= 410 && w[0].1 >= 1290),
+            "{found:?}"
+        );
+    }
+
+    // GStreamer: rtspsrc with both pads linked, H.264 and µ-law each decoded to EOS, over
+    // TCP and UDP.
+    for protocols in ["tcp", "udp"] {
+        let out = Command::new("timeout")
+            .args([
+                "60",
+                "gst-launch-1.0",
+                "rtspsrc",
+                &format!("location={url}"),
+            ])
+            .args([&format!("protocols={protocols}"), "latency=0", "name=s"])
+            .args(["user-id=admin", &format!("user-pw={PASSWORD}")])
+            .args([
+                "s.",
+                "!",
+                "application/x-rtp,media=video",
+                "!",
+                "rtph264depay",
+                "!",
+            ])
+            .args([
+                "h264parse",
+                "!",
+                "avdec_h264",
+                "!",
+                "identity",
+                "eos-after=50",
+                "!",
+            ])
+            .args(["fakesink", "sync=false"])
+            .args([
+                "s.",
+                "!",
+                "application/x-rtp,media=audio",
+                "!",
+                "rtppcmudepay",
+                "!",
+            ])
+            .args([
+                "mulawdec",
+                "!",
+                "identity",
+                "eos-after=100",
+                "!",
+                "fakesink",
+            ])
+            .arg("sync=false")
+            .env("GST_DEBUG", "*:1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("gst-launch runs (is gstreamer1.0-tools installed?)");
+        support::rtsp::assert_gst_decoded_to_eos(&out, protocols);
+    }
+
+    // A raw client: video (0-1) and audio (4-5) over TCP, both tracks' packets and sender
+    // reports for 3.5 s.
+    let s = c.req(
+        "SETUP",
+        &format!("{url}/trackID=0"),
+        &[("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")],
+    );
+    assert_eq!(s.status, 200);
+    let session = s
+        .header("Session")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let s = c.req(
+        "SETUP",
+        &format!("{url}/trackID=2"),
+        &[
+            ("Transport", "RTP/AVP/TCP;unicast;interleaved=4-5"),
+            ("Session", &session),
+        ],
+    );
+    assert_eq!(s.status, 200, "{:?}", s.headers);
+    let p = c.req(
+        "PLAY",
+        &url,
+        &[("Session", &session), ("Range", "npt=0.000-")],
+    );
+    assert_eq!(p.status, 200);
+    let info = p.header("RTP-Info").unwrap().to_owned();
+    assert!(info.contains("trackID=2;seq="), "{info}");
+
+    let (mut video, mut audio) = (Vec::new(), Vec::new());
+    let (mut video_sr, mut audio_sr) = (None, None);
+    let until = Instant::now() + Duration::from_millis(3500);
+    while Instant::now() < until {
+        let (ch, pkt) = c.packet();
+        match ch {
+            0 => video.push(pkt),
+            1 => video_sr = sender_report(&pkt).or(video_sr),
+            4 => audio.push(pkt),
+            5 => audio_sr = sender_report(&pkt).or(audio_sr),
+            _ => panic!("channel {ch}"),
+        }
+    }
+    let (video_sr, audio_sr) = (
+        video_sr.expect("a video SR"),
+        audio_sr.expect("an audio SR"),
+    );
+    // The video may run behind the audio (its viewer starts at the cached IDR, and a loaded
+    // machine encodes late): read on until it has caught up with the audio read.
+    let audio_end = wall_of(rtp_ts(audio.last().unwrap()), audio_sr, 8000.0);
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until
+        && video
+            .last()
+            .is_none_or(|p| wall_of(rtp_ts(p), video_sr, 90_000.0) < audio_end)
+    {
+        if let (0, pkt) = c.packet() {
+            video.push(pkt);
+        }
+    }
+    // Audio packets: PT 0, 20 ms of samples each, contiguous in sequence and time.
+    assert!(audio.len() >= 150, "{} audio packets in 3.5 s", audio.len());
+    for w in audio.windows(2) {
+        assert_eq!((w[0][1] & 0x7F, w[0].len()), (0, 12 + 160));
+        let seq = |p: &[u8]| u16::from_be_bytes([p[2], p[3]]);
+        assert_eq!(seq(&w[1]), seq(&w[0]).wrapping_add(1));
+        assert_eq!(rtp_ts(&w[1]).wrapping_sub(rtp_ts(&w[0])), 160);
+    }
+    let pcm: Vec<i16> = audio
+        .iter()
+        .flat_map(|p| {
+            p[12..]
+                .iter()
+                .map(|&b| sdk_sys::sim::g711::ulaw_to_linear(b))
+        })
+        .collect();
+    let ts0 = rtp_ts(&audio[0]);
+    // Video frames' wall clock, through the video's SR (one RTP timestamp per frame).
+    let mut frames: Vec<f64> = video
+        .iter()
+        .map(|p| wall_of(rtp_ts(p), video_sr, 90_000.0))
+        .collect();
+    frames.dedup();
+    let (mut offsets, mut to_second) = (Vec::new(), Vec::new());
+    for (onset, hz) in beeps(&pcm) {
+        let at = wall_of(ts0.wrapping_add(onset as u32), audio_sr, 8000.0);
+        let second = at.round();
+        assert!(
+            hz.abs_diff(400 + 100 * (second as u64 % 10) as u32) <= 15,
+            "{hz} Hz at {second}"
+        );
+        // The beep against the clock it encodes...
+        to_second.push(at - second);
+        assert!(
+            (at - second).abs() < 0.005,
+            "beep {:.1} ms from its second",
+            (at - second) * 1e3
+        );
+        // ...and against the first video frame that shows that second.
+        if let Some(v) = frames.iter().find(|&&v| v >= second - 0.0005) {
+            offsets.push(at - v);
+        }
+    }
+    assert!(offsets.len() >= 2, "{offsets:?}");
+    let worst = offsets.iter().fold(0f64, |m, o| m.max(o.abs()));
+    println!(
+        "beep - its second (ms): {:?}",
+        (to_second.iter())
+            .map(|o| (o * 1e4).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
+    println!(
+        "A/V offsets (audio - video, ms): {:?}",
+        offsets
+            .iter()
+            .map(|o| (o * 1e4).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
+    assert!(worst < 0.040, "A/V offset {:.1} ms", worst * 1e3);
+}
