@@ -13,6 +13,7 @@
 //! - `head`: the mechanics of one axis of a motorised pan/tilt/zoom head; `ptz`: the head
 //! - `osd`: overlay regions blended into the encoded picture; `stats`: the ISP's picture
 //!   statistics; `gpio`: the board's relays and digital input
+//! - `g711` + `speaker`: the board's speaker (G.711 decode, the recording tests hear)
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
@@ -24,6 +25,7 @@ pub mod ffi;
 pub mod focus;
 pub mod font;
 pub mod frame;
+pub mod g711;
 pub mod gpio;
 pub mod head;
 pub mod isp;
@@ -38,6 +40,7 @@ pub mod scale;
 pub mod scene;
 pub mod sensor;
 pub mod snapshot;
+pub mod speaker;
 pub mod sps;
 pub mod stats;
 pub mod venc;
@@ -98,6 +101,8 @@ pub struct Sim {
     pub stats: stats::Stats,
     /// The board's relays and input (the pattern board only, unless `gpio=off`).
     pub gpio: Option<gpio::Gpio>,
+    /// The board's speaker (the pattern board only, unless `speaker=off`).
+    pub speaker: Option<speaker::Speaker>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
     pub pending_snap: Mutex<Option<PendingSnap>>,
@@ -149,6 +154,11 @@ impl Sim {
             .then(|| Arc::new(osd::Osd::new(width, height)));
         let gpio = (scene.is_pattern() && options.gpio)
             .then(|| gpio::Gpio::new(clock::mono_us(), options.gpio_input_period_ms));
+        let speaker = if scene.is_pattern() && options.speaker {
+            Some(speaker::Speaker::new(options.speaker_file.as_deref())?)
+        } else {
+            None
+        };
         Ok(Sim {
             options,
             clock,
@@ -162,6 +172,7 @@ impl Sim {
             osd,
             stats: stats::Stats::default(),
             gpio,
+            speaker,
             out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })
