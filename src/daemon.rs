@@ -134,7 +134,8 @@ async fn run_once(
     ));
     let rtsp = if protocols.rtsp_enabled {
         let rtsp_bind = SocketAddr::new(config.bind, rtsp_port);
-        let tracks = (streams.as_ref(), metadata.registry());
+        let speaker = crate::rtsp::SdkSpeaker::probe(camera.sdk());
+        let tracks = (streams.as_ref(), metadata.registry(), speaker);
         let server = start_rtsp(rtsp_bind, &config.connections, &store, tracks, &gate).await?;
         ports.rtsp.get_or_insert(server.local_addr().port());
         Some(server)
@@ -285,7 +286,11 @@ async fn start_rtsp(
     bind: SocketAddr,
     connections: &crate::config::ConnectionLimits,
     store: &Arc<SettingsStore>,
-    (streams, metadata): (&Streams, Arc<crate::rtp::MetadataRegistry>),
+    (streams, metadata, speaker): (
+        &Streams,
+        Arc<crate::rtp::MetadataRegistry>,
+        Option<Arc<dyn crate::rtsp::talk::Speaker>>,
+    ),
     gate: &Arc<crate::auth::gate::Gate>,
 ) -> anyhow::Result<RtspServer> {
     let basic_store = store.clone();
@@ -294,6 +299,10 @@ async fn start_rtsp(
             .with_basic(move || basic_store.get().network.allow_basic_auth),
     );
     let mut server_config = ServerConfig::new(bind).with_metadata(metadata);
+    if let Some(speaker) = speaker {
+        // The ONVIF audio back channel (docs/rtsp.md "Back channel").
+        server_config = server_config.with_speaker(speaker);
+    }
     let limits = &mut server_config.limits;
     limits.max_connections = connections
         .rtsp_max_connections

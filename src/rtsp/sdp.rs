@@ -24,6 +24,10 @@ pub enum TrackKind {
     /// a metadata stream"): present while the profile's metadata configuration asks for
     /// content.
     Metadata,
+    /// The ONVIF audio back channel (client to camera, `backchannel`): offered only to a
+    /// DESCRIBE with `Require: www.onvif.org/ver20/backchannel`. PCMU always, PCMA when the
+    /// speaker decodes it.
+    Backchannel { pcma: bool },
 }
 
 impl TrackKind {
@@ -35,6 +39,7 @@ impl TrackKind {
         match self {
             TrackKind::Video => 0,
             TrackKind::Metadata => 1,
+            TrackKind::Backchannel { .. } => super::backchannel::TRACK_ID,
         }
     }
 }
@@ -165,6 +170,18 @@ pub(crate) fn describe(
         let _ = write!(s, "a=framerate:{fps}\r\n");
     }
     let _ = write!(s, "a=control:{}\r\n", track_control(TrackKind::Video.id()));
+    // ONVIF Streaming, "Connection setup for a bi-directional connection": with a back
+    // channel, "a=sendonly in each media section representing media being sent from the
+    // client to the server and a=recvonly attributes in each media section representing
+    // media being sent from the server to the client" (its example marks video and audio
+    // recvonly, the back channel sendonly: directions as the client sees them).
+    let talk = params
+        .tracks
+        .iter()
+        .any(|t| matches!(t.kind, TrackKind::Backchannel { .. }));
+    if talk {
+        s.push_str("a=recvonly\r\n");
+    }
     if multicast.is_none() {
         for t in &params.tracks {
             match t.kind {
@@ -176,6 +193,24 @@ pub(crate) fn describe(
                         "m=application 0 RTP/AVP {pt}\r\na=rtpmap:{pt} {}/{CLOCK_RATE}\r\n",
                         metadata::ENCODING
                     );
+                    if talk {
+                        s.push_str("a=recvonly\r\n");
+                    }
+                }
+                TrackKind::Backchannel { pcma } => {
+                    // Every decoder its own payload type, the client picks (the spec's
+                    // "multiple decoding capability" example); static types of RFC 3551.
+                    let (u, a) = (super::backchannel::PT_PCMU, super::backchannel::PT_PCMA);
+                    if pcma {
+                        let _ = write!(
+                            s,
+                            "m=audio 0 RTP/AVP {u} {a}\r\na=rtpmap:{u} PCMU/8000\r\n\
+                             a=rtpmap:{a} PCMA/8000\r\n"
+                        );
+                    } else {
+                        let _ = write!(s, "m=audio 0 RTP/AVP {u}\r\na=rtpmap:{u} PCMU/8000\r\n");
+                    }
+                    s.push_str("a=sendonly\r\n");
                 }
             }
             let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
@@ -269,6 +304,57 @@ mod tests {
         let s = describe(&p, "main", "127.0.0.1", 42, Some(m));
         let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
         assert_eq!(parsed.medias.len(), 1, "{s}");
+    }
+
+    #[test]
+    fn a_back_channel_is_sendonly_and_the_rest_recvonly() {
+        let p = StreamParams {
+            tracks: vec![
+                TrackParams {
+                    kind: TrackKind::Metadata,
+                    ssrc: 9,
+                },
+                TrackParams {
+                    kind: TrackKind::Backchannel { pcma: true },
+                    ssrc: 10,
+                },
+            ],
+            ..Default::default()
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, None);
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert_eq!(parsed.medias.len(), 3, "{s}");
+        let back = &parsed.medias[2];
+        assert_eq!((back.media.as_str(), back.fmt.as_str()), ("audio", "0 8"));
+        assert!(back.has_attribute("sendonly"), "{s}");
+        assert!(!back.has_attribute("recvonly"), "{s}");
+        assert_eq!(
+            back.get_first_attribute_value("control"),
+            Some(Some("trackID=3"))
+        );
+        assert!(s.contains("a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"));
+        for m in &parsed.medias[..2] {
+            assert!(
+                m.has_attribute("recvonly") && !m.has_attribute("sendonly"),
+                "{s}"
+            );
+        }
+        assert_eq!(p.track_ssrc(3), Some(10));
+        // Without the back channel nothing carries a direction (as before).
+        let p = StreamParams {
+            tracks: vec![TrackParams {
+                kind: TrackKind::Backchannel { pcma: false },
+                ssrc: 1,
+            }],
+            ..Default::default()
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, None);
+        assert!(
+            s.contains("m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"),
+            "{s}"
+        );
+        let plain = describe(&StreamParams::default(), "main", "127.0.0.1", 42, None);
+        assert!(!plain.contains("recvonly") && !plain.contains("sendonly"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! and the simulator catches panics inside each exported function.
 #![allow(unsafe_code)]
 
+mod audio_out;
 mod capture;
 mod error;
 mod focus;
@@ -25,6 +26,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sdk_sys as ffi;
 
+pub use audio_out::{AudioCodec, AudioOut, AudioOutCaps, AudioOutStatus};
 pub use capture::Capture;
 pub use error::{ErrorCode, SdkError};
 pub use focus::{FocusInfo, FocusState};
