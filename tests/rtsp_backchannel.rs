@@ -507,3 +507,132 @@ fn talk_over_udp_one_talker_at_a_time_and_only_operators() {
     drop(second);
     nvt.wait_for("back channel: talker gone", Duration::from_secs(10));
 }
+
+/// The counter `name=N` of a "talker gone" log line.
+fn counter(line: &str, name: &str) -> u64 {
+    let key = format!(" {name}=");
+    let at = line
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {line}"))
+        + key.len();
+    line[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_hostile_talker_does_not_hurt_a_viewer() {
+    let state = tempfile::tempdir().unwrap();
+    let (_work, speaker) = temp("speaker.s16");
+    let (mut nvt, url) = start(state.path(), &speaker);
+
+    // A viewer on TCP, counting video packets and sequence gaps on its own thread.
+    let mut viewer = Rtsp::connect(&url, "admin", PASSWORD);
+    let v = viewer.req(
+        "SETUP",
+        &format!("{url}/trackID=0"),
+        &[("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")],
+    );
+    assert_eq!(v.status, 200);
+    let vs = v.session();
+    assert_eq!(viewer.req("PLAY", &url, &[("Session", &vs)]).status, 200);
+    let mut rd = viewer.r;
+    let watching = std::thread::spawn(move || {
+        let (mut packets, mut frames, mut gaps, mut last) = (0u64, 0u64, 0u64, None::<u16>);
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            let mut head = [0u8; 4];
+            rd.read_exact(&mut head).unwrap();
+            assert_eq!(head[0], b'$');
+            let mut p = vec![0; usize::from(u16::from_be_bytes([head[2], head[3]]))];
+            rd.read_exact(&mut p).unwrap();
+            if head[1] != 0 {
+                continue; // RTCP
+            }
+            let seq = u16::from_be_bytes([p[2], p[3]]);
+            if last.is_some_and(|l| seq != l.wrapping_add(1)) {
+                gaps += 1;
+            }
+            last = Some(seq);
+            packets += 1;
+            frames += u64::from(p[1] & 0x80 != 0);
+        }
+        (packets, frames, gaps)
+    });
+
+    // The talker floods over UDP: 40x real time, garbage and 60 KB datagrams among it.
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let mut op = Rtsp::connect(&url, "op", OP_PASSWORD);
+    describe_backchannel(&mut op, &url);
+    let t = op.req(
+        "SETUP",
+        &format!("{url}/trackID=3"),
+        &[
+            (
+                "Transport",
+                &format!("RTP/AVP;unicast;client_port={port}-{}", port + 1),
+            ),
+            REQUIRE,
+        ],
+    );
+    assert_eq!(t.status, 200);
+    let session = t.session();
+    let transport = t.header("Transport").unwrap().to_owned();
+    let server_port: u16 = transport
+        .split(';')
+        .find_map(|p| p.strip_prefix("server_port="))
+        .and_then(|p| p.split('-').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    assert_eq!(op.req("PLAY", &url, &[("Session", &session)]).status, 200);
+    let to = ("127.0.0.1", server_port);
+    let huge = vec![0x80u8; 60_000];
+    let start = Instant::now();
+    let mut seq = 0u16;
+    let mut sent = 0u64;
+    while start.elapsed() < Duration::from_secs(3) {
+        for _ in 0..20 {
+            let mut p = vec![0x80, 0];
+            p.extend_from_slice(&seq.to_be_bytes());
+            p.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+            p.extend_from_slice(&0xF100Du32.to_be_bytes());
+            p.extend_from_slice(&[0xFF; 160]);
+            sock.send_to(&p, to).unwrap();
+            seq = seq.wrapping_add(1);
+            sent += 1;
+        }
+        sock.send_to(b"\x00garbage", to).unwrap();
+        sock.send_to(&huge, to).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (packets, frames, gaps) = watching.join().unwrap();
+    eprintln!("viewer during the flood: {packets} packets, {frames} frames, {gaps} gaps");
+    assert_eq!(gaps, 0, "the viewer lost video");
+    assert!(frames >= 50, "the viewer got {frames} frames in 5 s");
+
+    assert_eq!(
+        op.req("TEARDOWN", &url, &[("Session", &session)]).status,
+        200
+    );
+    let gone = nvt.wait_for("back channel: talker gone", Duration::from_secs(10));
+    let played = counter(&gone, "packets");
+    eprintln!(
+        "flood: {sent} valid packets sent in 3 s, {played} played, flood {} malformed {} \
+         oversize {}",
+        counter(&gone, "flood"),
+        counter(&gone, "malformed"),
+        counter(&gone, "oversize")
+    );
+    // Real time (3 s) plus the 1 s burst, at 50 packets a second, and some slack for the
+    // sender's clock against the server's.
+    assert!(played <= 4 * 50 + 10, "{played} played: {gone}");
+    assert!(
+        counter(&gone, "flood") > 0 && counter(&gone, "oversize") > 0,
+        "{gone}"
+    );
+    assert!(counter(&gone, "malformed") > 0, "{gone}");
+}
