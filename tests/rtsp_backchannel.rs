@@ -26,6 +26,12 @@ const REQUIRE: (&str, &str) = ("Require", "www.onvif.org/ver20/backchannel");
 /// The daemon recording its speaker to `speaker`, with an operator `op` and a user
 /// `viewer`: (daemon, the `main` profile's RTSP URL).
 fn start(state: &Path, speaker: &Path) -> (Daemon, String) {
+    let (nvt, url, _) = start_port(state, speaker);
+    (nvt, url)
+}
+
+/// [`start`], and the HTTP port.
+fn start_port(state: &Path, speaker: &Path) -> (Daemon, String, u16) {
     let options = format!("speaker_file={}", speaker.display());
     let mut nvt = Daemon::start(
         state,
@@ -45,7 +51,7 @@ fn start(state: &Path, speaker: &Path) -> (Daemon, String) {
         let (status, text) = soap::post(port, soap::DEVICE, "admin", PASSWORD, &body);
         assert_eq!(status, 200, "CreateUsers {user}: {text}");
     }
-    (nvt, url)
+    (nvt, url, port)
 }
 
 struct Answer {
@@ -635,4 +641,70 @@ fn a_hostile_talker_does_not_hurt_a_viewer() {
         "{gone}"
     );
     assert!(counter(&gone, "malformed") > 0, "{gone}");
+}
+
+#[test]
+fn a_silent_talker_loses_the_speaker_after_its_session_timeout() {
+    let state = tempfile::tempdir().unwrap();
+    let (_work, speaker) = temp("speaker.s16");
+    let (mut nvt, url, port) = start_port(state.path(), &speaker);
+    // The main stream's RTSP session timeout: 3 s (Media SessionTimeout).
+    let body = r#"<trt:SetVideoEncoderConfiguration><trt:Configuration token="venc_main"><tt:Name>Main H.264</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>1280</tt:Width><tt:Height>720</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality><tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>2048</tt:BitrateLimit></tt:RateControl><tt:H264><tt:GovLength>50</tt:GovLength><tt:H264Profile>Main</tt:H264Profile></tt:H264><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.42</tt:IPv4Address></tt:Address><tt:Port>5000</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT3S</tt:SessionTimeout></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence></trt:SetVideoEncoderConfiguration>"#;
+    let (status, text) = soap::post(port, soap::MEDIA, "admin", PASSWORD, body);
+    assert_eq!(status, 200, "{text}");
+
+    let mut op = Rtsp::connect(&url, "op", OP_PASSWORD);
+    describe_backchannel(&mut op, &url);
+    let t = op.req(
+        "SETUP",
+        &format!("{url}/trackID=3"),
+        &[
+            ("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"),
+            REQUIRE,
+        ],
+    );
+    assert_eq!(t.status, 200);
+    assert!(
+        t.header("Session").unwrap().ends_with(";timeout=3"),
+        "{:?}",
+        t.headers
+    );
+    let session = t.session();
+    assert_eq!(op.req("PLAY", &url, &[("Session", &session)]).status, 200);
+    let played = Instant::now();
+    // Keepalives, no audio: the session lives, the speaker does not stay taken.
+    let mut second = Rtsp::connect(&url, "op", OP_PASSWORD);
+    let freed = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(
+            op.req("GET_PARAMETER", &url, &[("Session", &session)])
+                .status,
+            200
+        );
+        let s = second.req(
+            "SETUP",
+            &format!("{url}/trackID=3"),
+            &[
+                ("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"),
+                REQUIRE,
+            ],
+        );
+        if s.status == 200 {
+            break played.elapsed();
+        }
+        assert_eq!(s.status, 453);
+        assert!(
+            played.elapsed() < Duration::from_secs(10),
+            "the silent talker kept the slot"
+        );
+    };
+    eprintln!("a silent talker lost the speaker {freed:?} after PLAY (timeout 3 s)");
+    assert!(freed >= Duration::from_secs(3), "freed after {freed:?}");
+    let gone = nvt.wait_for("back channel: talker gone", Duration::from_secs(10));
+    assert!(gone.contains("silent"), "{gone}");
+    assert_eq!(
+        op.req("GET_PARAMETER", &url, &[("Session", &session)])
+            .status,
+        200
+    );
 }
