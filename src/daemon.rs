@@ -137,7 +137,13 @@ async fn run_once(
     ));
     let rtsp = if protocols.rtsp_enabled {
         let rtsp_bind = SocketAddr::new(config.bind, rtsp_port);
-        let tracks = (streams.as_ref(), metadata.registry(), audio.registry());
+        let speaker = crate::rtsp::SdkSpeaker::probe(camera.sdk());
+        let tracks = Tracks {
+            streams: streams.as_ref(),
+            metadata: metadata.registry(),
+            audio: audio.registry(),
+            speaker,
+        };
         let server = start_rtsp(rtsp_bind, &config.connections, &store, tracks, &gate).await?;
         ports.rtsp.get_or_insert(server.local_addr().port());
         Some(server)
@@ -288,17 +294,27 @@ fn media_events(
     })
 }
 
+/// What the RTSP server serves: each profile's video, metadata and audio tracks by path, and
+/// the speaker of the back channel (none: not offered).
+struct Tracks<'a> {
+    streams: &'a Streams,
+    metadata: Arc<crate::rtp::MetadataRegistry>,
+    audio: Arc<crate::rtp::AudioRegistry>,
+    speaker: Option<Arc<dyn crate::rtsp::talk::Speaker>>,
+}
+
 /// The RTSP server on `bind:rtsp_port`, serving every profile's stream under Digest auth
 /// with the ONVIF users (and Basic while `network.allow_basic_auth` is set).
 async fn start_rtsp(
     bind: SocketAddr,
     connections: &crate::config::ConnectionLimits,
     store: &Arc<SettingsStore>,
-    (streams, metadata, audio): (
-        &Streams,
-        Arc<crate::rtp::MetadataRegistry>,
-        Arc<crate::rtp::AudioRegistry>,
-    ),
+    Tracks {
+        streams,
+        metadata,
+        audio,
+        speaker,
+    }: Tracks<'_>,
     gate: &Arc<crate::auth::gate::Gate>,
 ) -> anyhow::Result<RtspServer> {
     let basic_store = store.clone();
@@ -309,6 +325,10 @@ async fn start_rtsp(
     let mut server_config = ServerConfig::new(bind)
         .with_metadata(metadata)
         .with_audio(audio);
+    if let Some(speaker) = speaker {
+        // The ONVIF audio back channel (docs/rtsp.md "Back channel").
+        server_config = server_config.with_speaker(speaker);
+    }
     let limits = &mut server_config.limits;
     limits.max_connections = connections
         .rtsp_max_connections

@@ -3,7 +3,7 @@
  *
  * This header is written the way SoC vendors write theirs (HiSilicon MPI, Ingenic IMP):
  * plain C99, fixed-size types, one prefix per block (SYS, VI, VENC, ISP, JPEG, MD, FOCUS, PTZ,
- * OSD, GPIO, AI),
+ * OSD, GPIO, AI, AO),
  * every call returning an NVT_ERR code. nvt talks to the camera only through these calls.
  * The simulated SoC in sdk-sys implements them on a PC; a vendor port implements them over
  * the vendor's own SDK (see sdk-sys/README.md).
@@ -23,8 +23,9 @@
  * GPIO blocks and NVT_ISP_GetStats (ONVIF Profile T: on-screen text, tamper detection,
  * relays and digital inputs). Every v4 addition has an "absent" answer (max_regions 0,
  * relay_count/input_count 0, NVT_ERR_NOT_SUPPORTED for statistics), so a port without the
- * hardware implements it in a few lines. Version 5 added the AI block (microphones); a
- * board without one answers input_count 0.
+ * hardware implements it in a few lines. Version 5 added the AI block (microphones) and the
+ * AO block (speakers, the ONVIF audio back channel); a board without them answers
+ * input_count 0 and output_count 0.
  */
 #ifndef NVT_SDK_H
 #define NVT_SDK_H
@@ -547,6 +548,60 @@ int32_t NVT_AI_ReleaseFrame(uint32_t chn, NVT_AI_FRAME_S *frame);
  * -96 the floor and digital silence), rounded to whole dB. nvt polls it a few times a
  * second for its sound detector (tns1:AudioAnalytics/Audio/DetectedSound). */
 int32_t NVT_AI_GetLevel(uint32_t ai, int32_t *level_dbfs);
+
+/* ------------------------------------------------------------------------------------ */
+/* AO: audio outputs (speakers) (version 5)                                             */
+/* ------------------------------------------------------------------------------------ */
+/* A speaker (line out) of the board: nvt's RTSP back channel (ONVIF Streaming "Back
+ * channel connection") hands it the encoded audio an NVR sends, one RTP payload at a
+ * time, and the SDK decodes it, as a SoC's audio block does (G.711 in hardware or in the
+ * vendor's library). One channel per output, opened with the codec and rate the talker
+ * uses and closed when the talker leaves; one talker at a time (nvt guarantees it). */
+#define NVT_AO_MAX_OUTPUTS 4
+
+/* NVT_AUDIO_CODEC_E: see the AI block (the speaker decodes the G.711 codes). */
+
+typedef struct {
+    uint32_t output_count;     /* 0..NVT_AO_MAX_OUTPUTS; 0: no speaker, and every other */
+                               /* AO call is NVT_ERR_NOT_SUPPORTED                      */
+    uint32_t codecs;           /* bit (1 << NVT_AUDIO_CODEC_E) per codec it decodes;    */
+                               /* G.711 mu-law at least when output_count > 0           */
+    uint32_t sample_rates;     /* NVT_AO_RATE_* bits; 8000 Hz at least                  */
+    uint32_t channels;         /* 1: mono                                               */
+} NVT_AO_CAPS_S;
+
+#define NVT_AO_RATE_8000   (1u << 0)
+#define NVT_AO_RATE_16000  (1u << 1)
+#define NVT_AO_RATE_48000  (1u << 2)
+
+typedef struct {
+    NVT_AUDIO_CODEC_E codec;   /* one of caps.codecs                                    */
+    uint32_t sample_rate;      /* Hz, one of caps.sample_rates                          */
+} NVT_AO_ATTR_S;
+
+typedef struct {
+    uint32_t open;             /* 1 while a channel is open                             */
+    uint32_t volume;           /* 0..100                                                */
+    uint32_t level;            /* output level of the last 100 ms of decoded samples,   */
+                               /* 0 (silence) .. 100 (full scale), after the volume     */
+    uint64_t samples;          /* decoded samples played since the channel was opened   */
+    uint32_t underruns;        /* times the output ran dry while open (a late talker)   */
+} NVT_AO_STATUS_S;
+
+int32_t NVT_AO_GetCaps(NVT_AO_CAPS_S *caps);
+/* Open output `ao` (0..output_count-1) for `attr`. An open output is NVT_ERR_BUSY; an
+ * unknown one NVT_ERR_UNKNOWN_CHN; a codec or rate not in caps NVT_ERR_NOT_SUPPORTED. */
+int32_t NVT_AO_Open(uint32_t ao, const NVT_AO_ATTR_S *attr);
+/* Queue `len` bytes of encoded audio (a whole number of samples: G.711 is one byte per
+ * sample) for playing; returns once the SDK has copied them, without waiting for them to
+ * be played. The SDK may drop what exceeds its buffer (about a second); an empty write is
+ * NVT_OK. Not open: NVT_ERR_STOPPED. */
+int32_t NVT_AO_Write(uint32_t ao, const uint8_t *data, uint32_t len);
+/* Volume 0..100 (default 100 at power-up), kept across Open and Close. */
+int32_t NVT_AO_SetVolume(uint32_t ao, uint32_t volume);
+int32_t NVT_AO_GetStatus(uint32_t ao, NVT_AO_STATUS_S *status);
+/* Stop playing and drop what is queued; closing a closed output is NVT_OK. */
+int32_t NVT_AO_Close(uint32_t ao);
 
 #ifdef __cplusplus
 }

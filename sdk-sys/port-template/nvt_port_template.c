@@ -25,6 +25,8 @@
  *   NVT_OSD_*         -> the overlay/region unit (version 4)
  *   NVT_GPIO_*        -> the Linux GPIO character device or the vendor's GPIO API (version 4)
  *   NVT_AI_*          -> the audio input unit and its audio encoder (AI + AENC, version 5)
+ *   NVT_AO_*          -> the audio output block: HI_MPI_AO_* + HI_MPI_ADEC_* (G.711 decode),
+ *                        IMP_AO_*, RK_MPI_AO_*, or ALSA on a board without one (version 5)
  *
  * The version 4 and 5 mappings below name vendor functions from their public SDK manuals, by
  * recollection: check them against your SDK manual.
@@ -726,4 +728,71 @@ int32_t NVT_AI_GetLevel(uint32_t ai, int32_t *level_dbfs)
     if (!port_inited())
         return NVT_ERR_NOT_INIT;
     return NVT_ERR_NOT_SUPPORTED; /* PORT: 20 log10(RMS / 32768) of the last 100 ms of PCM */
+}
+
+/* ---- AO ---------------------------------------------------------------------------- */
+
+/* PORT (check against your SDK manual): HiSilicon binds an ADEC channel (PT_G711U/PT_G711A)
+ * to AO device 0 (HI_MPI_AO_SetPubAttr, HI_MPI_AO_Enable, HI_MPI_AO_EnableChn,
+ * HI_MPI_ADEC_CreateChn, HI_MPI_SYS_Bind, then HI_MPI_ADEC_SendStream per write); Ingenic
+ * IMP has IMP_AO_* with IMP_ADEC_* decoders; Rockchip RK_MPI_AO_* / RK_MPI_ADEC_*. A board
+ * with a plain ALSA codec decodes G.711 in software (a 256-entry table) and writes S16 PCM
+ * with snd_pcm_writei. Writes must not block for long: queue and return. */
+
+int32_t NVT_AO_GetCaps(NVT_AO_CAPS_S *caps)
+{
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    if (caps == NULL)
+        return NVT_ERR_INVALID_ARG;
+    /* No speaker: output_count = 0 (then every other AO call is NOT_SUPPORTED). PORT:
+     * output_count 1, codecs (1 << NVT_AUDIO_G711U) | (1 << NVT_AUDIO_G711A),
+     * sample_rates NVT_AO_RATE_8000, channels 1. */
+    memset(caps, 0, sizeof(*caps));
+    return NVT_OK;
+}
+
+int32_t NVT_AO_Open(uint32_t ao, const NVT_AO_ATTR_S *attr)
+{
+    (void)ao;
+    (void)attr;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: enable the AO device and an ADEC channel */
+}
+
+int32_t NVT_AO_Write(uint32_t ao, const uint8_t *data, uint32_t len)
+{
+    (void)ao;
+    (void)data;
+    (void)len;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: HI_MPI_ADEC_SendStream (non-blocking) */
+}
+
+int32_t NVT_AO_SetVolume(uint32_t ao, uint32_t volume)
+{
+    (void)ao;
+    (void)volume;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: HI_MPI_AO_SetVolume (dB: map 0..100 to its range) */
+}
+
+int32_t NVT_AO_GetStatus(uint32_t ao, NVT_AO_STATUS_S *status)
+{
+    (void)ao;
+    (void)status;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: open flag, volume; level from the samples played */
+}
+
+int32_t NVT_AO_Close(uint32_t ao)
+{
+    (void)ao;
+    if (!port_inited())
+        return NVT_ERR_NOT_INIT;
+    return NVT_ERR_NOT_SUPPORTED; /* PORT: unbind and destroy the ADEC channel, disable AO */
 }

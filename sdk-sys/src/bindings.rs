@@ -36,6 +36,10 @@ pub const NVT_OSD_MAX_REGIONS: u32 = 8;
 pub const NVT_GPIO_MAX_RELAYS: u32 = 8;
 pub const NVT_GPIO_MAX_INPUTS: u32 = 8;
 pub const NVT_AI_MAX_RATES: u32 = 8;
+pub const NVT_AO_MAX_OUTPUTS: u32 = 4;
+pub const NVT_AO_RATE_8000: u32 = 1;
+pub const NVT_AO_RATE_16000: u32 = 2;
+pub const NVT_AO_RATE_48000: u32 = 4;
 #[repr(C)]
 #[derive(Debug, Copy, Clone, PartialEq, Eq)]
 pub struct NVT_SYS_CONFIG_S {
@@ -1110,4 +1114,94 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn NVT_AI_GetLevel(ai: u32, level_dbfs: *mut i32) -> i32;
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone, PartialEq, Eq)]
+pub struct NVT_AO_CAPS_S {
+    pub output_count: u32,
+    pub codecs: u32,
+    pub sample_rates: u32,
+    pub channels: u32,
+}
+#[cfg(target_pointer_width = "64")]
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of NVT_AO_CAPS_S"][::core::mem::size_of::<NVT_AO_CAPS_S>() - 16usize];
+    ["Alignment of NVT_AO_CAPS_S"][::core::mem::align_of::<NVT_AO_CAPS_S>() - 4usize];
+    ["Offset of field: NVT_AO_CAPS_S::output_count"]
+        [::core::mem::offset_of!(NVT_AO_CAPS_S, output_count) - 0usize];
+    ["Offset of field: NVT_AO_CAPS_S::codecs"]
+        [::core::mem::offset_of!(NVT_AO_CAPS_S, codecs) - 4usize];
+    ["Offset of field: NVT_AO_CAPS_S::sample_rates"]
+        [::core::mem::offset_of!(NVT_AO_CAPS_S, sample_rates) - 8usize];
+    ["Offset of field: NVT_AO_CAPS_S::channels"]
+        [::core::mem::offset_of!(NVT_AO_CAPS_S, channels) - 12usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone, PartialEq, Eq)]
+pub struct NVT_AO_ATTR_S {
+    pub codec: NVT_AUDIO_CODEC_E,
+    pub sample_rate: u32,
+}
+#[cfg(target_pointer_width = "64")]
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of NVT_AO_ATTR_S"][::core::mem::size_of::<NVT_AO_ATTR_S>() - 8usize];
+    ["Alignment of NVT_AO_ATTR_S"][::core::mem::align_of::<NVT_AO_ATTR_S>() - 4usize];
+    ["Offset of field: NVT_AO_ATTR_S::codec"]
+        [::core::mem::offset_of!(NVT_AO_ATTR_S, codec) - 0usize];
+    ["Offset of field: NVT_AO_ATTR_S::sample_rate"]
+        [::core::mem::offset_of!(NVT_AO_ATTR_S, sample_rate) - 4usize];
+};
+impl Default for NVT_AO_ATTR_S {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone, PartialEq, Eq)]
+pub struct NVT_AO_STATUS_S {
+    pub open: u32,
+    pub volume: u32,
+    pub level: u32,
+    pub samples: u64,
+    pub underruns: u32,
+}
+#[cfg(target_pointer_width = "64")]
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of NVT_AO_STATUS_S"][::core::mem::size_of::<NVT_AO_STATUS_S>() - 32usize];
+    ["Alignment of NVT_AO_STATUS_S"][::core::mem::align_of::<NVT_AO_STATUS_S>() - 8usize];
+    ["Offset of field: NVT_AO_STATUS_S::open"]
+        [::core::mem::offset_of!(NVT_AO_STATUS_S, open) - 0usize];
+    ["Offset of field: NVT_AO_STATUS_S::volume"]
+        [::core::mem::offset_of!(NVT_AO_STATUS_S, volume) - 4usize];
+    ["Offset of field: NVT_AO_STATUS_S::level"]
+        [::core::mem::offset_of!(NVT_AO_STATUS_S, level) - 8usize];
+    ["Offset of field: NVT_AO_STATUS_S::samples"]
+        [::core::mem::offset_of!(NVT_AO_STATUS_S, samples) - 16usize];
+    ["Offset of field: NVT_AO_STATUS_S::underruns"]
+        [::core::mem::offset_of!(NVT_AO_STATUS_S, underruns) - 24usize];
+};
+unsafe extern "C" {
+    pub fn NVT_AO_GetCaps(caps: *mut NVT_AO_CAPS_S) -> i32;
+}
+unsafe extern "C" {
+    pub fn NVT_AO_Open(ao: u32, attr: *const NVT_AO_ATTR_S) -> i32;
+}
+unsafe extern "C" {
+    pub fn NVT_AO_Write(ao: u32, data: *const u8, len: u32) -> i32;
+}
+unsafe extern "C" {
+    pub fn NVT_AO_SetVolume(ao: u32, volume: u32) -> i32;
+}
+unsafe extern "C" {
+    pub fn NVT_AO_GetStatus(ao: u32, status: *mut NVT_AO_STATUS_S) -> i32;
+}
+unsafe extern "C" {
+    pub fn NVT_AO_Close(ao: u32) -> i32;
 }

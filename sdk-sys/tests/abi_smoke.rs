@@ -42,6 +42,7 @@ fn lifecycle_version_and_errors() {
             NVT_ERR_UNKNOWN_CHN
         );
         version_4_blocks_are_present_or_absent_consistently(v.video_source_count);
+        audio_outputs_are_present_or_absent_consistently();
         for e in -11..=0 {
             let s = NVT_SYS_StrError(e);
             assert!(!s.is_null() && !CStr::from_ptr(s).to_bytes().is_empty());
@@ -127,5 +128,45 @@ unsafe fn version_4_blocks_are_present_or_absent_consistently(sources: u32) {
             assert_eq!(NVT_GPIO_GetInput(0, &mut level), 0);
             assert!(level <= 1);
         }
+    }
+}
+
+/// The speakers (contract version 5): `output_count` 0 means absent, and then every other
+/// AO call is NOT_SUPPORTED; a speaker decodes µ-law at 8 kHz at least.
+///
+/// # Safety
+/// The SDK is initialised; called from the one test that owns it.
+unsafe fn audio_outputs_are_present_or_absent_consistently() {
+    // SAFETY: every pointer is NULL or points to a live local for the duration of the call.
+    unsafe {
+        let mut caps = NVT_AO_CAPS_S::default();
+        assert_eq!(NVT_AO_GetCaps(std::ptr::null_mut()), NVT_ERR_INVALID_ARG);
+        assert_eq!(NVT_AO_GetCaps(&mut caps), 0);
+        assert!(caps.output_count <= NVT_AO_MAX_OUTPUTS);
+        let ulaw = NVT_AO_ATTR_S {
+            codec: NVT_AUDIO_CODEC_E::NVT_AUDIO_G711U,
+            sample_rate: 8000,
+        };
+        if caps.output_count == 0 {
+            assert_eq!(NVT_AO_Open(0, &ulaw), NVT_ERR_NOT_SUPPORTED);
+            assert_eq!(NVT_AO_Write(0, [0xFFu8].as_ptr(), 1), NVT_ERR_NOT_SUPPORTED);
+            return;
+        }
+        assert!(caps.codecs & 1 != 0 && caps.sample_rates & NVT_AO_RATE_8000 != 0);
+        assert_eq!(NVT_AO_Open(caps.output_count, &ulaw), NVT_ERR_UNKNOWN_CHN);
+        assert_eq!(NVT_AO_Open(0, std::ptr::null()), NVT_ERR_INVALID_ARG);
+        assert_eq!(NVT_AO_Write(0, [0xFFu8].as_ptr(), 1), NVT_ERR_STOPPED);
+        assert_eq!(NVT_AO_Open(0, &ulaw), 0);
+        assert_eq!(NVT_AO_Open(0, &ulaw), NVT_ERR_BUSY);
+        assert_eq!(NVT_AO_Write(0, [0x80u8; 160].as_ptr(), 160), 0);
+        let mut st = NVT_AO_STATUS_S::default();
+        assert_eq!(NVT_AO_GetStatus(0, &mut st), 0);
+        assert_eq!((st.open, st.samples), (1, 160));
+        assert!(st.level > 90 && st.volume <= 100, "{st:?}");
+        assert_eq!(NVT_AO_SetVolume(0, 101), NVT_ERR_INVALID_ARG);
+        assert_eq!(NVT_AO_Close(0), 0);
+        assert_eq!(NVT_AO_Close(0), 0, "closing a closed output is OK");
+        assert_eq!(NVT_AO_GetStatus(0, &mut st), 0);
+        assert_eq!(st.open, 0);
     }
 }

@@ -42,6 +42,12 @@ pub enum AuthDecision {
 /// Decides whether a request may proceed.
 pub trait RtspAuth: Send + Sync {
     fn check(&self, req: &AuthRequest<'_>) -> AuthDecision;
+
+    /// Whether `user` (as [`AuthDecision::Allow`] named it) may talk on the audio back
+    /// channel. Without authentication (the default) everyone who may watch may talk.
+    fn may_talk(&self, _user: Option<&str>) -> bool {
+        true
+    }
 }
 
 /// Everyone may watch (tests, or a camera configured without RTSP authentication).
@@ -148,6 +154,14 @@ impl RtspAuth for DigestRtspAuth {
                 close: r.close,
             },
         }
+    }
+
+    /// ONVIF's ACTUATE class (Operator and up): the back channel drives the speaker, an
+    /// actuator like a relay (Core s5.9.4.3 default access policy). Read from the store on
+    /// every SETUP, so a user's new level takes effect at once.
+    fn may_talk(&self, user: Option<&str>) -> bool {
+        user.and_then(|u| self.gate.store().lookup(u))
+            .is_some_and(|c| crate::auth::access::AccessClass::Actuate.allows(Some(c.level)))
     }
 }
 

@@ -27,6 +27,10 @@ pub enum TrackKind {
     /// The microphone (`rtp::audio`): present while the profile has an audio encoder
     /// configuration (docs/rtsp.md, "Audio").
     Audio(crate::rtp::audio::AudioFormat),
+    /// The ONVIF audio back channel (client to camera, `backchannel`): offered only to a
+    /// DESCRIBE with `Require: www.onvif.org/ver20/backchannel`. PCMU always, PCMA when the
+    /// speaker decodes it.
+    Backchannel { pcma: bool },
 }
 
 impl TrackKind {
@@ -38,6 +42,7 @@ impl TrackKind {
             TrackKind::Video => 0,
             TrackKind::Metadata => 1,
             TrackKind::Audio(_) => AUDIO_TRACK,
+            TrackKind::Backchannel { .. } => super::backchannel::TRACK_ID,
         }
     }
 }
@@ -194,6 +199,15 @@ pub(crate) fn describe(
             let _ = write!(s, "c=IN IP4 {}/{}\r\n", m.group, m.ttl);
         }
     };
+    // ONVIF Streaming, "Connection setup for a bi-directional connection": with a back
+    // channel, "a=sendonly in each media section representing media being sent from the
+    // client to the server and a=recvonly attributes in each media section representing
+    // media being sent from the server to the client" (its example marks video and audio
+    // recvonly, the back channel sendonly: directions as the client sees them).
+    let talk = params
+        .tracks
+        .iter()
+        .any(|t| matches!(t.kind, TrackKind::Backchannel { .. }));
     if !params.without_video
         && let Some((port, group)) = place(params.multicast)
     {
@@ -221,6 +235,9 @@ pub(crate) fn describe(
             let _ = write!(s, "a=framerate:{fps}\r\n");
         }
         let _ = write!(s, "a=control:{}\r\n", track_control(TrackKind::Video.id()));
+        if talk {
+            s.push_str("a=recvonly\r\n");
+        }
     }
     for t in &params.tracks {
         let Some((port, group)) = place(t.multicast) else {
@@ -233,12 +250,36 @@ pub(crate) fn describe(
                 let _ = write!(s, "m=application {port} RTP/AVP {pt}\r\n");
                 connection(&mut s, group);
                 let _ = write!(s, "a=rtpmap:{pt} {}/{CLOCK_RATE}\r\n", metadata::ENCODING);
+                if talk {
+                    s.push_str("a=recvonly\r\n");
+                }
             }
             TrackKind::Audio(format) => {
                 let pt = format.payload_type();
                 let _ = write!(s, "m=audio {port} RTP/AVP {pt}\r\n");
                 connection(&mut s, group);
                 s.push_str(&format.sdp_attributes());
+                if talk {
+                    s.push_str("a=recvonly\r\n");
+                }
+            }
+            TrackKind::Backchannel { pcma } => {
+                // Every decoder its own payload type, the client picks (the spec's
+                // "multiple decoding capability" example); static types of RFC 3551.
+                let (u, a) = (super::backchannel::PT_PCMU, super::backchannel::PT_PCMA);
+                if pcma {
+                    let _ = write!(
+                        s,
+                        "m=audio {port} RTP/AVP {u} {a}\r\na=rtpmap:{u} PCMU/8000\r\n\
+                         a=rtpmap:{a} PCMA/8000\r\n"
+                    );
+                } else {
+                    let _ = write!(
+                        s,
+                        "m=audio {port} RTP/AVP {u}\r\na=rtpmap:{u} PCMU/8000\r\n"
+                    );
+                }
+                s.push_str("a=sendonly\r\n");
             }
         }
         let _ = write!(s, "a=control:{}\r\n", track_control(t.kind.id()));
@@ -419,6 +460,60 @@ mod tests {
             assert_eq!(parsed.medias.len(), 1, "{s}");
             assert_eq!(parsed.medias[0].media, "application", "{s}");
         }
+    }
+
+    #[test]
+    fn a_back_channel_is_sendonly_and_the_rest_recvonly() {
+        let p = StreamParams {
+            tracks: vec![
+                TrackParams {
+                    kind: TrackKind::Metadata,
+                    ssrc: 9,
+                    multicast: None,
+                },
+                TrackParams {
+                    kind: TrackKind::Backchannel { pcma: true },
+                    ssrc: 10,
+                    multicast: None,
+                },
+            ],
+            ..Default::default()
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, false);
+        let parsed = sdp_types::Session::parse(s.as_bytes()).unwrap();
+        assert_eq!(parsed.medias.len(), 3, "{s}");
+        let back = &parsed.medias[2];
+        assert_eq!((back.media.as_str(), back.fmt.as_str()), ("audio", "0 8"));
+        assert!(back.has_attribute("sendonly"), "{s}");
+        assert!(!back.has_attribute("recvonly"), "{s}");
+        assert_eq!(
+            back.get_first_attribute_value("control"),
+            Some(Some("trackID=3"))
+        );
+        assert!(s.contains("a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"));
+        for m in &parsed.medias[..2] {
+            assert!(
+                m.has_attribute("recvonly") && !m.has_attribute("sendonly"),
+                "{s}"
+            );
+        }
+        assert_eq!(p.track_ssrc(3), Some(10));
+        // Without the back channel nothing carries a direction (as before).
+        let p = StreamParams {
+            tracks: vec![TrackParams {
+                kind: TrackKind::Backchannel { pcma: false },
+                ssrc: 1,
+                multicast: None,
+            }],
+            ..Default::default()
+        };
+        let s = describe(&p, "main", "127.0.0.1", 42, false);
+        assert!(
+            s.contains("m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"),
+            "{s}"
+        );
+        let plain = describe(&StreamParams::default(), "main", "127.0.0.1", 42, false);
+        assert!(!plain.contains("recvonly") && !plain.contains("sendonly"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::auth::{AuthDecision, AuthRequest, RtspAuth};
+use super::backchannel::{self, Required, TalkStats};
 use super::delivery::{self, Task, UdpDest};
 use super::limits::{
     DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
@@ -33,6 +34,7 @@ use super::sdp::{AUDIO_TRACK, StreamParams, TrackKind};
 use super::session::{
     self, Action, ConnId, Context, Delivery, Reply, SessionTable, SetupTrack, Streams,
 };
+use super::talk::{self, Speaker, TalkSlot};
 use super::tunnel::{self, TunnelRole};
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp::{self, SrSchedule};
@@ -53,6 +55,9 @@ pub struct ServerConfig {
     pub(crate) metadata: Arc<MetadataRegistry>,
     /// The streams' audio tracks, by the same path as their video (`trackID=2`).
     pub(crate) audio: Arc<AudioRegistry>,
+    /// The speaker the ONVIF back channel plays to (`trackID=3`); none: no back channel, and
+    /// a `Require` of it is 551.
+    pub(crate) speaker: Option<Arc<dyn Speaker>>,
 }
 
 impl ServerConfig {
@@ -64,12 +69,19 @@ impl ServerConfig {
             cname: "nvt".to_owned(),
             metadata: MetadataRegistry::new(),
             audio: AudioRegistry::new(),
+            speaker: None,
         }
     }
 
     /// Serves the audio tracks of `registry` beside the video of the same paths.
     pub fn with_audio(mut self, registry: Arc<AudioRegistry>) -> Self {
         self.audio = registry;
+        self
+    }
+
+    /// Offers the ONVIF audio back channel, played on `speaker`.
+    pub fn with_speaker(mut self, speaker: Arc<dyn Speaker>) -> Self {
+        self.speaker = Some(speaker);
         self
     }
 
@@ -106,6 +118,8 @@ pub struct ServerMetrics {
     pub sessions_multicast_total: u64,
     /// Requests answered with a 4xx/5xx status.
     pub(crate) requests_rejected: u64,
+    /// What back-channel talkers sent: played and dropped, by reason.
+    pub talk: TalkStats,
 }
 
 /// What a connection's reader sends its writer, in order: a PLAY's reply is written before
@@ -152,6 +166,8 @@ struct Shared {
     limits: Limits,
     cname: String,
     sessions: Mutex<SessionTable>,
+    /// The back channel's one talker (lock it before `sessions` when both are needed).
+    talk: TalkSlot,
     /// Each connection's out-of-band channel to its writer (see [`Control`]).
     conns: Mutex<HashMap<ConnId, mpsc::UnboundedSender<Control>>>,
     /// Connection slots: per-address limits and the reserve (`conn_slots`).
@@ -213,6 +229,7 @@ impl RtspServer {
             audio: config.audio,
             auth,
             sessions: Mutex::new(SessionTable::new()),
+            talk: TalkSlot::new(config.speaker),
             slots: Arc::new(Mutex::new(SlotTable::new(config.limits.slot_policy()))),
             limits: config.limits,
             cname: config.cname,
@@ -240,6 +257,7 @@ impl RtspServer {
         let tasks = vec![
             tokio::spawn(accept_loop(shared.clone(), listener, adopted, rx.clone())),
             tokio::spawn(rtcp_loop(shared.clone(), rx.clone())),
+            tokio::spawn(talk_udp_loop(shared.clone(), rx.clone())),
             tokio::spawn(reaper(shared.clone(), rx)),
         ];
         info!(%local, udp = ?udp_ports, "RTSP server listening");
@@ -298,6 +316,7 @@ impl RtspServer {
             sessions_expired: self.shared.expired.load(Ordering::Relaxed),
             sessions_multicast_total: self.shared.multicast_total.load(Ordering::Relaxed),
             requests_rejected: self.shared.rejected.load(Ordering::Relaxed),
+            talk: self.shared.talk.stats(),
         }
     }
 
@@ -423,6 +442,29 @@ async fn rtcp_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Back-channel RTP to the server's RTP port (the talker's `server_port`): played if it
+/// comes from the playing talker's address, ignored otherwise. The buffer takes the largest
+/// datagram, so an oversize payload is seen whole and dropped as such, never truncated.
+async fn talk_udp_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    if !shared.talk.offered() {
+        return;
+    }
+    let mut buf = vec![0u8; 65536];
+    loop {
+        tokio::select! {
+            r = shared.rtp.recv_from(&mut buf) => {
+                if let Ok((n, from)) = r {
+                    let now = Instant::now();
+                    if let Some(session) = shared.talk.on_udp(from, &buf[..n], now) {
+                        lock(&shared.sessions).touch(&session, now);
+                    }
+                }
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// Expires idle sessions and stops their viewers.
 async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -431,7 +473,9 @@ async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
         }
-        let dead = lock(&shared.sessions).expire(Instant::now());
+        let now = Instant::now();
+        shared.talk.expire_idle(now);
+        let dead = lock(&shared.sessions).expire(now);
         for s in dead {
             debug!(session = %s.id, "session expired");
             shared.expired.fetch_add(1, Ordering::Relaxed);
@@ -444,12 +488,15 @@ async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
 /// client (issue 14.8: awaiting one connection's full channel stopped all expiry).
 fn stop_viewer(shared: &Shared, session: &str, owner: ConnId) {
     release(shared, session);
+    shared.talk.end(session, "session expired");
     if let Some(ctl) = lock(&shared.conns).get(&owner) {
         let _ = ctl.send(Control::Expired(session.to_owned()));
     }
 }
 
-struct RegistryStreams<'a>(&'a Shared);
+/// The registry's streams; with `.1` (a request for the back channel) they have the back
+/// channel's track too.
+struct RegistryStreams<'a>(&'a Shared, bool);
 
 impl Streams for RegistryStreams<'_> {
     fn params(&self, name: &str) -> Option<StreamParams> {
@@ -471,6 +518,20 @@ impl Streams for RegistryStreams<'_> {
             && let Some(a) = self.0.audio.get(name)
         {
             params.tracks.push(delivery::audio_track(&a));
+        }
+        if self.1 && self.0.talk.offered() {
+            params.tracks.push(super::sdp::TrackParams {
+                kind: TrackKind::Backchannel {
+                    pcma: self
+                        .0
+                        .talk
+                        .codecs()
+                        .contains(&crate::sdk::AudioCodec::G711Alaw),
+                },
+                // Nothing is sent on it; the Transport reply names this SSRC all the same.
+                ssrc: params.ssrc ^ 0x5441_4C4B,
+                multicast: None,
+            });
         }
         (!params.without_video || !params.tracks.is_empty()).then_some(params)
     }
@@ -720,10 +781,13 @@ async fn serve<R, W>(
                                 break 'outer;
                             }
                         }
-                        Incoming::Interleaved { payload, .. } => {
-                            // RTCP receiver reports from an interleaved client.
-                            if rtcp::parse_compound(&payload).is_ok() {
-                                lock(&shared.sessions).touch_conn(conn, Instant::now());
+                        Incoming::Interleaved { channel, payload } => {
+                            let now = Instant::now();
+                            // A talker's RTP on its back channel, or RTCP receiver reports.
+                            if shared.talk.on_interleaved(conn, channel, &payload, now)
+                                || rtcp::parse_compound(&payload).is_ok()
+                            {
+                                lock(&shared.sessions).touch_conn(conn, now);
                             }
                         }
                     }
@@ -782,6 +846,7 @@ async fn serve<R, W>(
     let dead = lock(&shared.sessions).remove_conn(conn);
     for s in dead {
         release(&shared, &s.id);
+        shared.talk.end(&s.id, "connection closed");
     }
     lock(&shared.conns).remove(&conn);
     drop(tx);
@@ -848,6 +913,28 @@ async fn on_request(
     {
         delivery::describe_when_ready(&hub, DESCRIBE_PARAMS_WAIT).await;
     }
+    // RFC 2326 s12.32: a feature the server does not support is 551 with `Unsupported`.
+    let talk = match backchannel::required(req, shared.talk.offered()) {
+        Required::Plain => false,
+        Required::Backchannel => true,
+        Required::Unsupported(tags) => {
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            let r = Reply::new(551, req.cseq).header("Unsupported", tags.join(", "));
+            return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
+        }
+    };
+    let talk_setup = req.method == Method::Setup
+        && shared.talk.offered()
+        && session::track_of_uri(&req.uri) == Some(backchannel::TRACK_ID);
+    // Talking actuates the camera's speaker: ONVIF's ACTUATE class (Operator and up), as
+    // a relay or a PTZ move. Checked at the SETUP of the back channel, where the right is
+    // used; DESCRIBE shows the track to viewers too (GetAudioOutputs tells them as much).
+    if talk_setup && !shared.auth.may_talk(user.as_deref()) {
+        shared.rejected.fetch_add(1, Ordering::Relaxed);
+        warn!(%peer, user = ?user, "back channel refused: below ACTUATE");
+        let r = Reply::new(403, req.cseq);
+        return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
+    }
     let ctx = Context {
         conn,
         peer: peer.ip(),
@@ -857,9 +944,14 @@ async fn on_request(
         server_ports: shared.udp_ports,
         session_timeout: shared.limits.session_timeout,
     };
-    let mut reply = {
+    // A SETUP of the back channel offers it even without `Require` (the spec's client sends
+    // one; a lenient client is still bound by the access check and the one-talker rule).
+    let streams = RegistryStreams(shared, talk || talk_setup);
+    let mut reply = if talk_setup {
+        talk_setup_reply(shared, req, &ctx, &streams)
+    } else {
         let mut table = lock(&shared.sessions);
-        session::handle(req, &ctx, &mut table, &RegistryStreams(shared))
+        session::handle(req, &ctx, &mut table, &streams)
     };
     if reply.status >= 400 {
         shared.rejected.fetch_add(1, Ordering::Relaxed);
@@ -885,6 +977,19 @@ async fn on_request(
             let mut started: Vec<(SetupTrack, RtpViewer)> = Vec::with_capacity(tracks.len());
             let mut info: Vec<(u8, (u16, u32))> = Vec::with_capacity(tracks.len());
             for t in tracks {
+                if t.track == backchannel::TRACK_ID {
+                    // Nothing to send: from now on the talker's RTP plays (the spec: the
+                    // client sends only after this reply; earlier packets find no source).
+                    let source = match t.delivery {
+                        Delivery::Interleaved { rtp, .. } => {
+                            talk::Source::Interleaved { conn, channel: rtp }
+                        }
+                        Delivery::Udp { rtp, .. } => talk::Source::Udp { from: rtp },
+                        Delivery::Multicast { .. } => continue,
+                    };
+                    shared.talk.play(&session, source, Instant::now());
+                    continue;
+                }
                 let first = if t.track == TrackKind::Video.id() {
                     let Some(hub) = &video else { continue };
                     let (viewer, watch, go) = match &t.delivery {
@@ -977,6 +1082,11 @@ async fn on_request(
         }
         Some(Action::Pause { session }) | Some(Action::Teardown { session }) => {
             release(shared, &session);
+            if req.method == Method::Teardown {
+                shared.talk.end(&session, "TEARDOWN");
+            } else {
+                shared.talk.pause(&session);
+            }
             let _ = tx.send(Out::Detach(session)).await;
             tx.send(Out::Reply(reply.to_bytes(), reply.close))
                 .await
@@ -990,6 +1100,40 @@ async fn on_request(
                 || reply.close
         }
     }
+}
+
+/// A SETUP of the back channel: 453 while another session talks, else the state machine's
+/// answer, claiming the slot for the session when it is 200. The slot stays locked across
+/// both, so two SETUPs at once cannot both win.
+fn talk_setup_reply(
+    shared: &Shared,
+    req: &Request,
+    ctx: &Context,
+    streams: &RegistryStreams<'_>,
+) -> Reply {
+    let mut slot = shared.talk.lock();
+    let asker = req
+        .header("Session")
+        .map(|v| v.split(';').next().unwrap_or("").trim());
+    if let Some(held) = slot.as_ref()
+        && Some(held.session.as_str()) != asker
+    {
+        debug!(peer = %ctx.peer, "back channel busy: 453");
+        return Reply::new(453, req.cseq);
+    }
+    let mut table = lock(&shared.sessions);
+    let reply = session::handle(req, ctx, &mut table, streams);
+    if reply.status == 200 {
+        let id = reply
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Session")
+            .and_then(|(_, v)| v.split(';').next());
+        if let Some(s) = id.and_then(|id| table.get(id)) {
+            shared.talk.claim(&mut slot, &s.id, s.timeout, ctx.now);
+        }
+    }
+    reply
 }
 
 /// Stops a session's UDP viewer or leaves its multicast sender (stopping it when the last

@@ -286,6 +286,7 @@ pub fn reason(status: u16) -> &'static str {
         500 => "Internal Server Error",
         501 => "Not Implemented",
         503 => "Service Unavailable",
+        551 => "Option not supported",
         505 => "RTSP Version Not Supported",
         _ => "Unknown",
     }

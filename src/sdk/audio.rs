@@ -43,7 +43,7 @@ const CODECS: [(u32, AudioCodec); 3] = [
 ];
 
 impl AudioCodec {
-    fn to_ffi(self) -> ffi::NVT_AUDIO_CODEC_E {
+    pub(super) fn to_ffi(self) -> ffi::NVT_AUDIO_CODEC_E {
         let raw = CODECS
             .iter()
             .find(|(_, c)| *c == self)

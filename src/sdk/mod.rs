@@ -10,6 +10,7 @@
 #![allow(unsafe_code)]
 
 mod audio;
+mod audio_out;
 mod capture;
 mod error;
 mod focus;
@@ -27,6 +28,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sdk_sys as ffi;
 
 pub use audio::{AudioAttr, AudioCaps, AudioCapture, AudioChannel, AudioCodec};
+pub use audio_out::{AudioOut, AudioOutCaps, AudioOutStatus};
 pub use capture::Capture;
 pub use error::{ErrorCode, SdkError};
 pub use focus::{FocusInfo, FocusState};

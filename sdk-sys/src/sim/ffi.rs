@@ -12,6 +12,7 @@ use super::clock::mono_us;
 use super::venc::{self, Channel, Source};
 use super::{
     MAX_OUTSTANDING, OutStream, PendingSnap, Sim, audio_in, focus, gpio, lock, motion, osd, ptz,
+    speaker,
 };
 use crate::*;
 
@@ -1194,6 +1195,92 @@ pub unsafe extern "C" fn NVT_AI_GetLevel(ai: u32, level_dbfs: *mut i32) -> i32 {
     })
 }
 
+// ---- AO -------------------------------------------------------------------------------
+
+fn board_speaker(sim: &Sim, ao: u32) -> Result<&speaker::Speaker, i32> {
+    let s = sim.speaker.as_ref().ok_or(NVT_ERR_NOT_SUPPORTED)?;
+    if ao >= speaker::OUTPUTS {
+        return Err(NVT_ERR_UNKNOWN_CHN);
+    }
+    Ok(s)
+}
+
+/// # Safety
+/// `caps` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AO_GetCaps(caps: *mut NVT_AO_CAPS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let c = match sim.speaker {
+            Some(_) => speaker::caps(),
+            None => NVT_AO_CAPS_S::default(),
+        };
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(caps, c) }
+    })
+}
+
+/// # Safety
+/// `attr` must be NULL or point to a valid NVT_AO_ATTR_S.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AO_Open(ao: u32, attr: *const NVT_AO_ATTR_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let s = board_speaker(&sim, ao)?;
+        // SAFETY: the caller passes NULL or a valid attribute struct.
+        let attr = unsafe { read_in(attr) }?;
+        s.open(attr)
+    })
+}
+
+/// # Safety
+/// `data` must be NULL or valid for reading `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AO_Write(ao: u32, data: *const u8, len: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let s = board_speaker(&sim, ao)?;
+        if len == 0 {
+            return s.write(&[]);
+        }
+        if data.is_null() {
+            return Err(NVT_ERR_INVALID_ARG);
+        }
+        // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(data, len as usize) };
+        s.write(bytes)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_AO_SetVolume(ao: u32, volume: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        board_speaker(&sim, ao)?.set_volume(volume)
+    })
+}
+
+/// # Safety
+/// `status` must be NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NVT_AO_GetStatus(ao: u32, status: *mut NVT_AO_STATUS_S) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        let st = board_speaker(&sim, ao)?.status();
+        // SAFETY: the caller passes NULL or a writable struct.
+        unsafe { write_out(status, st) }
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn NVT_AO_Close(ao: u32) -> i32 {
+    guard(|| {
+        let sim = sim()?;
+        board_speaker(&sim, ao)?.close();
+        Ok(())
+    })
+}
+
 /// Compile-time proof that every export has exactly the type of its bindgen declaration
 /// (the daemon calls the declarations; a mismatch would be undefined behaviour).
 #[allow(dead_code)]
@@ -1255,6 +1342,12 @@ const _: () = {
         NVT_AI_GetFrame,
         NVT_AI_ReleaseFrame,
         NVT_AI_GetLevel,
+        NVT_AO_GetCaps,
+        NVT_AO_Open,
+        NVT_AO_Write,
+        NVT_AO_SetVolume,
+        NVT_AO_GetStatus,
+        NVT_AO_Close,
     );
 };
 

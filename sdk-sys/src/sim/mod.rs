@@ -15,6 +15,7 @@
 //!   statistics; `gpio`: the board's relays and digital input
 //! - `audio_in`: the microphone's encoder channels; `tone`: its signal (a beep per second of
 //!   the clock); `g711`: µ-law and A-law
+//! - `speaker`: the board's speaker (decodes with `g711`; the recording tests hear)
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
@@ -42,6 +43,7 @@ pub mod scale;
 pub mod scene;
 pub mod sensor;
 pub mod snapshot;
+pub mod speaker;
 pub mod sps;
 pub mod stats;
 pub mod tone;
@@ -103,6 +105,8 @@ pub struct Sim {
     pub stats: stats::Stats,
     /// The board's relays and input (the pattern board only, unless `gpio=off`).
     pub gpio: Option<gpio::Gpio>,
+    /// The board's speaker (the pattern board only, unless `speaker=off`).
+    pub speaker: Option<speaker::Speaker>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
     /// The microphone (the pattern board only: a V4L2 device's audio is not captured).
@@ -160,6 +164,11 @@ impl Sim {
         let scene_is_pattern = scene.is_pattern();
         let gpio = (scene.is_pattern() && options.gpio)
             .then(|| gpio::Gpio::new(clock::mono_us(), options.gpio_input_period_ms));
+        let speaker = if scene.is_pattern() && options.speaker {
+            Some(speaker::Speaker::new(options.speaker_file.as_deref())?)
+        } else {
+            None
+        };
         Ok(Sim {
             options,
             clock,
@@ -173,6 +182,7 @@ impl Sim {
             osd,
             stats: stats::Stats::default(),
             gpio,
+            speaker,
             out: Mutex::new(HashMap::new()),
             audio_in: scene_is_pattern.then(|| audio_in::AudioIn::new(clock)),
             audio_out: Mutex::new(HashMap::new()),

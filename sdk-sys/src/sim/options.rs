@@ -39,6 +39,10 @@ pub struct Options {
     pub gpio: bool,
     /// The simulated digital input changes level every this many ms.
     pub gpio_input_period_ms: u32,
+    /// The pattern board's speaker (NVT_AO_*): `speaker=off` for a board without.
+    pub speaker: bool,
+    /// Append every sample the speaker plays (s16le, mono) to this file.
+    pub speaker_file: Option<PathBuf>,
 }
 
 /// The video source (`source=`).
@@ -89,6 +93,8 @@ impl Default for Options {
             fault_ms: 1_000,
             gpio: true,
             gpio_input_period_ms: 30_000,
+            speaker: true,
+            speaker_file: None,
         }
     }
 }
@@ -217,6 +223,19 @@ impl Options {
                 "gpio_input_period_ms" => {
                     o.gpio_input_period_ms = parse_u32(key, value, 100, 86_400_000)?
                 }
+                "speaker" => {
+                    o.speaker = match value {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(format!("speaker: on or off: {value:?}")),
+                    }
+                }
+                "speaker_file" => {
+                    if value.is_empty() {
+                        return Err("speaker_file: empty path".into());
+                    }
+                    o.speaker_file = Some(PathBuf::from(value));
+                }
                 _ => return Err(format!("unknown board option {key:?}")),
             }
         }
@@ -235,6 +254,13 @@ impl Options {
         }
         if seen.contains("gpio_input_period_ms") && !(o.gpio && o.source == Source::Pattern) {
             return Err("gpio_input_period_ms needs the pattern board's GPIO".into());
+        }
+        // Like the GPIO, the speaker is the simulated board's: a V4L2 source is a PC camera.
+        if o.source != Source::Pattern && (seen.contains("speaker") && o.speaker) {
+            return Err("speaker=on needs the pattern source (a V4L2 source has none)".into());
+        }
+        if o.speaker_file.is_some() && !(o.speaker && o.source == Source::Pattern) {
+            return Err("speaker_file needs the pattern board's speaker".into());
         }
         if o.source == Source::Pattern
             && (o.v4l2_size.is_some()
@@ -280,6 +306,23 @@ mod tests {
         );
         assert!(Options::parse("fault=boom").is_err());
         assert!(Options::parse("fault=error;fault_period_ms=1000;fault_ms=1000").is_err());
+    }
+
+    #[test]
+    fn speaker_options() {
+        let o = Options::parse("speaker_file=/tmp/x.s16").unwrap();
+        assert!(o.speaker);
+        assert_eq!(o.speaker_file, Some(PathBuf::from("/tmp/x.s16")));
+        assert!(!Options::parse("speaker=off").unwrap().speaker);
+        for bad in [
+            "speaker=maybe",
+            "speaker_file=",
+            "speaker=off;speaker_file=/tmp/x",
+            "source=v4l2:/dev/video0;speaker=on",
+            "source=v4l2:/dev/video0;speaker_file=/tmp/x",
+        ] {
+            assert!(Options::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
