@@ -23,6 +23,11 @@
 //! latter. Over UDP, `lost` is the sequence gaps plus nothing else: `rcvbuf_drops` (datagrams
 //! the kernel dropped at this process's sockets, /proc/net/udp `drops`) says how many of them
 //! a full receive buffer explains.
+//!
+//! Frames delivered: complete access units per viewer in the steady window (all packets of
+//! one RTP timestamp up to the marker, no sequence gap), incomplete ones, and frames the RTP
+//! clock skipped, against the frames the server produced in the window: nvt's own count with
+//! `--status-url` (frames published + frames lost at capture), else window x `--fps`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -53,6 +58,14 @@ struct Args {
     /// `tcp` (interleaved) or `udp` (unicast).
     #[arg(long, default_value = "tcp")]
     transport: String,
+    /// The stream's frame rate: frames the RTP clock says were sent are counted at it.
+    #[arg(long, default_value_t = 25)]
+    fps: u32,
+    /// nvt's `/api/status` (http://HOST:PORT/api/status, same credentials): frames produced
+    /// and lost at capture by the stream played, read at the steady window's start and end.
+    /// Without it, frames produced are the window's length times `--fps`.
+    #[arg(long)]
+    status_url: Option<String>,
 }
 
 #[derive(Default, Debug)]
@@ -69,6 +82,16 @@ struct Outcome {
     first_frame: Option<Duration>,
     /// Capture-to-arrival of each frame's last packet in the steady window, ms.
     latency_ms: Vec<f64>,
+    /// Access units whose last packet (marker) arrived in the steady window with every packet
+    /// of the AU before it: pictures a decoder can show.
+    frames_complete: u64,
+    /// Access units that ended in the window with a sequence gap inside, or without their
+    /// marker: pictures a decoder has to drop or show broken.
+    frames_incomplete: u64,
+    /// Frames the RTP clock says were sent before this one in the window but of which no
+    /// packet came (the timestamp advanced by more than one frame interval): a frozen
+    /// picture, whether the frame was lost on the way or before packetising.
+    frames_skipped: u64,
     error: Option<String>,
 }
 
@@ -80,6 +103,15 @@ struct Tally {
     in_idr: bool,
     /// (NTP time, RTP time) of the last sender report.
     sr: Option<(u64, u32)>,
+    /// RTP timestamp of the access unit being received (None between a marker and the next
+    /// AU's first packet).
+    au_ts: Option<u32>,
+    /// A packet of the AU being received is missing.
+    au_broken: bool,
+    /// Timestamp of the last AU that started, for frames the clock says are missing.
+    last_au_ts: Option<u32>,
+    /// RTP clock ticks per frame (90 kHz / frame rate).
+    frame_ticks: u32,
 }
 
 impl Tally {
@@ -89,13 +121,16 @@ impl Tally {
         }
         let counted = window.contains(Instant::now());
         let seq = u16::from_be_bytes([pkt[2], pkt[3]]);
+        let gap = self.expected.is_some_and(|e| seq != e);
         if let Some(e) = self.expected
-            && seq != e
+            && gap
         {
             o.gaps += u64::from(seq.wrapping_sub(e));
         }
         self.expected = Some(seq.wrapping_add(1));
         let ts = u32::from_be_bytes([pkt[4], pkt[5], pkt[6], pkt[7]]);
+        let marker = pkt[1] & 0x80 != 0;
+        self.access_unit(ts, gap, marker, counted, o);
         if let Some(prev) = self.last_ts {
             let step = ts.wrapping_sub(prev);
             if step > u32::MAX / 2 {
@@ -107,7 +142,6 @@ impl Tally {
         self.last_ts = Some(ts);
         // RTP header: 12 bytes + 4 per CSRC (+ extension, which neither server uses).
         let header_len = 12 + 4 * usize::from(pkt[0] & 0x0f);
-        let marker = pkt[1] & 0x80 != 0;
         if counted {
             o.packets += 1;
             o.bytes += pkt.len() as u64;
@@ -130,6 +164,40 @@ impl Tally {
             if self.in_idr && marker {
                 o.first_frame = Some(t0.elapsed());
             }
+        }
+    }
+
+    /// Frame accounting for one RTP packet: a new timestamp starts an access unit (RFC 6184
+    /// s5.1: all packets of an AU share it), the marker ends one; a sequence gap before or
+    /// inside an AU makes it incomplete (its start or some slice may be what was lost).
+    fn access_unit(&mut self, ts: u32, gap: bool, marker: bool, counted: bool, o: &mut Outcome) {
+        if self.au_ts != Some(ts) {
+            if self.au_ts.is_some() && counted {
+                // The previous AU's marker never came.
+                o.frames_incomplete += 1;
+            }
+            if let Some(prev) = self.last_au_ts {
+                let step = ts.wrapping_sub(prev);
+                if step < u32::MAX / 2 && counted && self.frame_ticks > 0 {
+                    let frames = (f64::from(step) / f64::from(self.frame_ticks)).round() as u64;
+                    o.frames_skipped += frames.saturating_sub(1);
+                }
+            }
+            self.last_au_ts = Some(ts);
+            self.au_ts = Some(ts);
+            self.au_broken = gap;
+        } else if gap {
+            self.au_broken = true;
+        }
+        if marker {
+            if counted {
+                if self.au_broken {
+                    o.frames_incomplete += 1;
+                } else {
+                    o.frames_complete += 1;
+                }
+            }
+            self.au_ts = None;
         }
     }
 
@@ -419,13 +487,14 @@ async fn viewer(
     end: Instant,
     window: Window,
     udp: bool,
+    fps: u32,
 ) -> Outcome {
     let mut o = Outcome::default();
     // A server that stops answering must not hang the run: whole-viewer deadline.
     let deadline = (end + Duration::from_secs(15)).saturating_duration_since(Instant::now());
     match tokio::time::timeout(
         deadline,
-        viewer_inner(&url, creds, end, window, udp, &mut o),
+        viewer_inner(&url, creds, end, window, udp, fps, &mut o),
     )
     .await
     {
@@ -445,6 +514,7 @@ async fn viewer_inner(
     end: Instant,
     window: Window,
     udp: bool,
+    fps: u32,
     o: &mut Outcome,
 ) -> std::io::Result<()> {
     let hostport = url
@@ -505,7 +575,10 @@ async fn viewer_inner(
         &format!("Session: {session}\r\nRange: npt=0.000-\r\n"),
     )
     .await?;
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        frame_ticks: 90_000 / fps.max(1),
+        ..Tally::default()
+    };
     if let Some((rtp, rtcp)) = &pair {
         let mut pkt = vec![0u8; 64 * 1024];
         let mut ctl = vec![0u8; 2048];
@@ -627,6 +700,64 @@ fn carries_idr(payload: &[u8]) -> bool {
     }
 }
 
+/// (when the answer came, frames published, frames lost at capture) of the stream `rtsp_url`
+/// plays, from nvt's `/api/status` (docs/web.md; the profile whose token is the URL's last
+/// path segment).
+async fn capture_counters(
+    status_url: &str,
+    rtsp_url: &str,
+    creds: Option<&(String, String)>,
+) -> Option<(Instant, u64, u64)> {
+    let body = http_get(status_url, creds).await?;
+    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+    let token = rtsp_url.trim_end_matches('/').rsplit('/').next()?;
+    let profile = v["profiles"]
+        .as_array()?
+        .iter()
+        .find(|p| p["token"] == token)?;
+    let stream = &profile["stream"];
+    Some((
+        Instant::now(),
+        stream["frames_in"].as_u64()?,
+        stream["frames_lost_at_capture"].as_u64()?,
+    ))
+}
+
+/// GET over HTTP/1.1 answering a Digest challenge (RFC 7616); the body of the 200.
+async fn http_get(url: &str, creds: Option<&(String, String)>) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let (hostport, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut digest: Option<Digest> = None;
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(hostport).await.ok()?;
+        let auth = digest
+            .as_mut()
+            .map(|d| d.authorization("GET", path))
+            .unwrap_or_default();
+        let req =
+            format!("GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n{auth}\r\n");
+        s.write_all(req.as_bytes()).await.ok()?;
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp).await.ok()?;
+        let resp = String::from_utf8_lossy(&resp).into_owned();
+        let (head, body) = resp.split_once("\r\n\r\n")?;
+        if head.starts_with("HTTP/1.1 401")
+            && digest.is_none()
+            && let Some((u, p)) = creds
+        {
+            digest = Some(Digest::from_challenge(head, u, p)?);
+            continue;
+        }
+        if !head.starts_with("HTTP/1.1 200") {
+            eprintln!("{url}: {}", head.lines().next().unwrap_or_default());
+            return None;
+        }
+        return Some(body.to_owned());
+    }
+    None
+}
+
 fn pct(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -682,6 +813,7 @@ async fn main() {
             end,
             window,
             udp,
+            args.fps,
         )));
         if args.stagger_ms > 0 {
             tokio::time::sleep(Duration::from_millis(args.stagger_ms)).await;
@@ -689,8 +821,16 @@ async fn main() {
     }
     tokio::time::sleep_until(window.from.into()).await;
     let cpu1 = args.server_pid.and_then(cpu_secs);
+    let status1 = match &args.status_url {
+        Some(u) => capture_counters(u, &args.url, creds.as_ref()).await,
+        None => None,
+    };
     tokio::time::sleep_until(window.to.into()).await;
     let cpu2 = args.server_pid.and_then(cpu_secs);
+    let status2 = match &args.status_url {
+        Some(u) => capture_counters(u, &args.url, creds.as_ref()).await,
+        None => None,
+    };
     // While every viewer's sockets are still open.
     let rcvbuf_drops = own_udp_drops();
     let mut outcomes = Vec::new();
@@ -732,6 +872,25 @@ async fn main() {
         .filter_map(|o| o.error.as_deref())
         .take(3)
         .collect();
+    // Frames the server produced in the window: its own count when it says (frames published
+    // plus frames lost at capture), else the frame rate's. A loaded server (or this loaded
+    // process) answers the status late, so its count is scaled from the instants the two
+    // answers came to the window's length.
+    let (produced, lost_at_capture, produced_by) = match (status1, status2) {
+        (Some((t1, in1, lost1)), Some((t2, in2, lost2))) => {
+            let scale = w / t2.duration_since(t1).as_secs_f64().max(1e-3);
+            (
+                ((in2 + lost2) - (in1 + lost1)) as f64 * scale,
+                Some(lost2 - lost1),
+                "server",
+            )
+        }
+        _ => (w * f64::from(args.fps), None, "clock"),
+    };
+    let complete_mean = per_viewer(&|o| o.frames_complete as f64);
+    let complete_min = played.iter().map(|o| o.frames_complete).min().unwrap_or(0);
+    let incomplete: u64 = played.iter().map(|o| o.frames_incomplete).sum();
+    let skipped: u64 = played.iter().map(|o| o.frames_skipped).sum();
     let wall_all = window.to.duration_since(started).as_secs_f64();
     let wall_steady = w;
     let pct_of =
@@ -751,6 +910,11 @@ async fn main() {
          \"latency_ms_p50\":{:.1},\"latency_ms_p95\":{:.1},\"latency_ms_max\":{:.1},\
          \"transport\":\"{}\",\"rcvbuf_drops\":{rcvbuf_drops},\
          \"cpu_pct_all\":{:.1},\"cpu_pct_steady\":{:.1},\"cpu_user_pct_steady\":{:.1},\
+         \"frames_produced\":{produced:.0},\"frames_produced_by\":\"{produced_by}\",\
+         \"frames_lost_at_capture\":{},\"frames_per_viewer\":{complete_mean:.1},\
+         \"frames_min_viewer\":{complete_min},\"frames_delivered_ratio\":{:.4},\
+         \"frames_delivered_ratio_min\":{:.4},\"frames_incomplete\":{incomplete},\
+         \"frames_skipped\":{skipped},\
          \"window_s_all\":{wall_all:.1},\
          \"window_s_steady\":{wall_steady:.1},\"errors\":{:?}}}",
         args.viewers,
@@ -765,6 +929,9 @@ async fn main() {
         cpu_all.unwrap_or(f64::NAN),
         cpu_steady.unwrap_or(f64::NAN),
         cpu_user_steady.unwrap_or(f64::NAN),
+        lost_at_capture.map_or("null".to_owned(), |l| l.to_string()),
+        complete_mean / produced.max(1.0),
+        complete_min as f64 / produced.max(1.0),
         errors
     );
 }

@@ -1,14 +1,18 @@
 #!/bin/bash
 # Side-by-side RTSP load: the real `nvt` daemon in replay mode vs GStreamer's RTSP server
-# (bench/gst_rtsp_server.py), both fed the same pre-encoded ~4 Mb/s 1280x720 25 fps H.264 clip
-# as a live stream, both with Digest auth; N viewers from bench/rtsp_load.rs, TCP-interleaved
-# and UDP unicast (default receive buffers). Server pinned to CPU 0, load generator to CPU 1
-# (taskset). Prints a Markdown table.
+# (bench/gst_rtsp_server.py) vs the kernel floor (bench/rtsp_floor.rs: one write of the same
+# bytes per viewer per frame, TCP only), all fed the same pre-encoded ~4 Mb/s 1280x720 25 fps
+# H.264 clip as a live stream, nvt and the peer with Digest auth; N viewers from
+# bench/rtsp_load.rs, TCP-interleaved and UDP unicast (default receive buffers). Server pinned
+# to CPU 0, load generator to CPU 1 (taskset). For each transport and viewer count the servers
+# run back to back (alternating, so they see the same machine load), each started fresh.
+# Prints two Markdown tables: every row, then each server's steady CPU as a ratio to the floor
+# and to each other server measured in this run.
 #
 #   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 30 50 200 500
-#   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("nvt gst", default both),
-#        TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B H.264 file to use instead of
-#        the generated one), NVT (binary)
+#   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("floor nvt gst", default
+#        all), TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B H.264 file to use
+#        instead of the generated one), NVT (binary), CARGO_TARGET_DIR, NO_BUILD=1
 #
 # Needs: scripts/deps.sh (ffmpeg with libx264, GStreamer, gir1.2-gst-rtsp-server-1.0,
 # python3-gi). Each server is started fresh for every row.
@@ -20,9 +24,10 @@ viewers=("${@:-50 200 500}")
 # shellcheck disable=SC2206
 viewers=(${viewers[@]})
 stagger=${STAGGER_MS:-20}
-servers=${SERVERS:-nvt gst}
+servers=${SERVERS:-floor nvt gst}
 transports=${TRANSPORTS:-tcp udp}
-nvt=${NVT:-target/release/nvt}
+target=${CARGO_TARGET_DIR:-target}
+nvt=${NVT:-$target/release/nvt}
 work=$(mktemp -d)
 srv_pid=
 trap 'if [[ -n $srv_pid ]]; then kill "$srv_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
@@ -30,7 +35,8 @@ export CLK_TCK
 CLK_TCK=$(getconf CLK_TCK)
 password=bench-Pass1
 
-cargo build --release --bin nvt --example rtsp_load >&2
+# NO_BUILD=1: the binaries are built already (another cargo holds the target directory).
+if [[ ${NO_BUILD:-} != 1 ]]; then cargo build --release --bin nvt --example rtsp_load --example rtsp_floor >&2; fi
 clip=${CLIP:-$work/clip.h264}
 if [[ -z ${CLIP:-} ]]; then
     # 20 s of a moving test pattern with noise, so x264 needs the bits: 1280x720, 25 fps,
@@ -53,8 +59,12 @@ start_server() { # name port
         printf 'rtsp_max_connections_per_address = 1024\n' >"$work/nvt.toml"
         NVT_ADMIN_PASSWORD=$password taskset -c 0 "$nvt" --config "$work/nvt.toml" \
             --state-dir "$work/state" \
-            --bind 127.0.0.1 --http-port 0 --rtsp-port "$2" --no-discovery \
+            --bind 127.0.0.1 --http-port $(($2 + 1000)) --rtsp-port "$2" --no-discovery \
             --replay "$clip" --log-level warn >/dev/null 2>"$work/nvt.log" &
+        ;;
+    floor)
+        taskset -c 0 "$target/release/examples/rtsp_floor" --clip "$clip" --port "$2" \
+            2>"$work/floor.log" &
         ;;
     gst)
         taskset -c 0 /usr/bin/python3 bench/gst_rtsp_server.py "$clip" "$2" admin "$password" \
@@ -79,40 +89,81 @@ stop_server() {
 
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-load() { # port viewers transport
-    taskset -c 1 target/release/examples/rtsp_load --url "rtsp://127.0.0.1:$1/main" \
+load() { # port viewers transport server
+    local status=()
+    # nvt says how many frames it produced and lost at capture (frames delivered are counted
+    # against that); the others produce 25 a second.
+    if [[ $4 == nvt ]]; then status=(--status-url "http://127.0.0.1:$(($1 + 1000))/api/status"); fi
+    taskset -c 1 "$target/release/examples/rtsp_load" --url "rtsp://127.0.0.1:$1/main" \
         --viewers "$2" --secs "$secs" --stagger-ms "$stagger" --user admin \
-        --password "$password" --server-pid "$srv_pid" --transport "$3"
+        --password "$password" --server-pid "$srv_pid" --transport "$3" "${status[@]}"
 }
 
 field() { # json name
     sed -E "s/.*\"$2\":([^,}]*).*/\\1/" <<<"$1"
 }
 
-echo "| server | transport | viewers | CPU % steady (user) | CPU % incl. ramp | RSS MiB | played | gaps (rcvbuf drops) | ts regressions | Mbit/s per viewer (payload) | RTP clock / wall | first frame p50 / p95 / max ms | capture to arrival p50 / p95 / max ms |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| server | transport | viewers | load avg | CPU % steady (user) | CPU % incl. ramp | RSS MiB | played | gaps (rcvbuf drops) | ts regressions | Mbit/s per viewer (payload) | RTP clock / wall | frames per viewer mean / min of produced (lost at capture) | incomplete / skipped frames | first frame p50 / p95 / max ms | capture to arrival p50 / p95 / max ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+declare -A cpu
 port=18554
-for name in $servers; do
-    for t in $transports; do
-        for n in 0 "${viewers[@]}"; do
-            # The idle row does not depend on the transport: once per server.
-            if [[ $n == 0 && $t != "${transports%% *}" ]]; then continue; fi
+for t in $transports; do
+    for n in 0 "${viewers[@]}"; do
+        # The idle row does not depend on the transport: once per server.
+        if [[ $n == 0 && $t != "${transports%% *}" ]]; then continue; fi
+        for name in $servers; do
+            # The floor speaks TCP only.
+            if [[ $name == floor && $t != tcp ]]; then continue; fi
             port=$((port + 1))
             start_server "$name" "$port"
-            out=$(load "$port" "$n" "$t")
+            loadavg=$(cut -d' ' -f1 /proc/loadavg)
+            out=$(load "$port" "$n" "$t" "$name")
             rss=$(rss_mib "$srv_pid")
             stop_server
             echo "$out" >>"${RESULTS:-/dev/null}"
-            printf '| %s | %s | %s | %s (%s) | %s | %s | %s | %s (%s) | %s | %s (%s) | %s | %s / %s / %s | %s / %s / %s |\n' \
-                "$name" "$t" "$n" "$(field "$out" cpu_pct_steady)" "$(field "$out" cpu_user_pct_steady)" \
+            cpu[$name/$t/$n]=$(field "$out" cpu_pct_steady)
+            printf '| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s (%s) | %s | %s (%s) | %s | %s / %s of %s (%s) | %s / %s | %s / %s / %s | %s / %s / %s |\n' \
+                "$name" "$t" "$n" "$loadavg" "$(field "$out" cpu_pct_steady)" "$(field "$out" cpu_user_pct_steady)" \
                 "$(field "$out" cpu_pct_all)" "$rss" \
                 "$(field "$out" ok)" "$(field "$out" gaps)" "$(field "$out" rcvbuf_drops)" \
                 "$(field "$out" ts_regressions)" \
                 "$(field "$out" mbps_per_viewer)" "$(field "$out" payload_mbps_per_viewer)" \
-                "$(field "$out" rtp_clock_vs_wall)" "$(field "$out" ttff_ms_p50)" \
+                "$(field "$out" rtp_clock_vs_wall)" \
+                "$(field "$out" frames_per_viewer)" "$(field "$out" frames_min_viewer)" \
+                "$(field "$out" frames_produced)" "$(field "$out" frames_lost_at_capture)" \
+                "$(field "$out" frames_incomplete)" "$(field "$out" frames_skipped)" \
+                "$(field "$out" ttff_ms_p50)" \
                 "$(field "$out" ttff_ms_p95)" "$(field "$out" ttff_ms_max)" \
                 "$(field "$out" latency_ms_p50)" "$(field "$out" latency_ms_p95)" \
                 "$(field "$out" latency_ms_max)"
         done
+    done
+done
+
+# Ratios of steady CPU, each pair measured back to back in this run.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+# shellcheck disable=SC2206
+list=($servers)
+pairs=()
+for ((i = 0; i < ${#list[@]}; i++)); do
+    for ((j = i + 1; j < ${#list[@]}; j++)); do
+        # Against the floor, "server / floor"; between servers, in the order given.
+        if [[ ${list[i]} == floor ]]; then pairs+=("${list[j]}/floor"); else pairs+=("${list[i]}/${list[j]}"); fi
+    done
+done
+echo
+printf '| transport | viewers |'
+for p in "${pairs[@]}"; do printf ' %s |' "${p/\// : }"; done
+echo
+printf '|---|---|'
+for _ in "${pairs[@]}"; do printf -- '---|'; done
+echo
+for t in $transports; do
+    for n in "${viewers[@]}"; do
+        printf '| %s | %s |' "$t" "$n"
+        for p in "${pairs[@]}"; do
+            printf ' %s |' "$(ratio "${cpu[${p%/*}/$t/$n]:-}" "${cpu[${p#*/}/$t/$n]:-}")"
+        done
+        echo
     done
 done

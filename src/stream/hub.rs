@@ -113,6 +113,14 @@ impl<P: Packer> StreamHub<P> {
         } = &mut *inner;
         metrics.frames_in += 1;
         metrics.bytes_in += unit.size() as u64;
+        if let Some(prev) = metrics.last_seq {
+            // Forward jumps only: a restarted or looping source may number from 0 again.
+            let gap = frame.seq.wrapping_sub(prev).wrapping_sub(1);
+            if gap < u32::MAX / 2 {
+                metrics.frames_lost_at_capture += u64::from(gap);
+            }
+        }
+        metrics.last_seq = Some(frame.seq);
         if params.observe(&frame, unit.is_keyframe()) {
             self.params_ready.notify_waiters();
         }
@@ -421,6 +429,20 @@ mod tests {
         assert_eq!(sa, sb);
         assert_eq!(a.metrics().frames_dropped, 0);
         assert_eq!(h.metrics().frames_in, 500);
+        assert_eq!(h.metrics().frames_lost_at_capture, 0);
+    }
+
+    #[test]
+    fn frames_the_encoder_numbered_but_never_published_count_as_lost_at_capture() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        // 0..=2, then 3..=6 lost (the SDK's queue overflowed), then 7..=9; then the source
+        // restarts its numbering, which is no loss.
+        for i in [0, 1, 2, 7, 8, 9, 0, 1] {
+            h.publish(frame(i, i % 7 == 0), t0 + FRAME * i);
+        }
+        let m = h.metrics();
+        assert_eq!((m.frames_in, m.frames_lost_at_capture), (8, 4));
     }
 
     #[test]

@@ -24,6 +24,13 @@ pub struct ViewerMetrics {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HubMetrics {
     pub frames_in: u64,
+    /// Frames the encoder numbered that never reached the hub: the gaps in the SDK's frame
+    /// numbers between published frames (the SDK dropped them from its queue because the
+    /// capture thread did not keep up, or the capture thread held them back until an IDR
+    /// after such a loss). A frozen picture for every viewer, which no RTP sequence gap shows.
+    pub frames_lost_at_capture: u64,
+    /// SDK frame number of the last published frame.
+    pub(crate) last_seq: Option<u32>,
     pub(crate) bytes_in: u64,
     pub viewers: usize,
     /// Viewers disconnected for exceeding the lag bound, since the hub was created.

@@ -50,6 +50,7 @@ pub(crate) fn status(i: &StatusInput<'_>) -> Value {
                 let m = h.metrics();
                 json!({
                     "frames_in": m.frames_in,
+                    "frames_lost_at_capture": m.frames_lost_at_capture,
                     "bytes_in": m.bytes_in,
                     "viewers": m.viewers,
                     "viewers_kicked": m.viewers_kicked,
