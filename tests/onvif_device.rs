@@ -334,6 +334,7 @@ async fn scopes_fixed_and_configurable_with_their_faults() {
         def("onvif://www.onvif.org/Profile/Streaming"),
         Some("Fixed")
     );
+    assert_eq!(def("onvif://www.onvif.org/Profile/T"), Some("Fixed"));
     assert_eq!(def("onvif://www.onvif.org/hardware/sim"), Some("Fixed"));
     assert_eq!(def("onvif://www.onvif.org/mac/"), Some("Fixed"));
     assert_eq!(def("onvif://www.onvif.org/name/nvt"), Some("Configurable"));

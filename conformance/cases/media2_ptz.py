@@ -34,19 +34,10 @@ TT = "http://www.onvif.org/ver10/schema"
 REQUIRES = (ptz.TPTZ, TR2)
 MEDIA2_PATH = "/onvif/media2_service"
 XP = {"s": "http://www.w3.org/2003/05/soap-envelope", "tr2": TR2, "tt": TT}
-PROFILE_T = (
-    'precondition "Profile T is supported by the DUT" does not hold: the scope '
-    "onvif://www.onvif.org/Profile/T is not advertised yet (issue 18 adds it once Profile T's "
-    "mandatory features pass)"
-)
-
 RULES = [
     (r"^MEDIA2_PTZ-3-1-2$", "N/A",
      'precondition "Fixed Home Position is supported by the DUT" does not hold: the node\'s '
      "FixedHomePosition is false (as PTZ-5-1-2; MEDIA2_PTZ-3-1-1 and 3-1-3 run)"),
-    (r"^MEDIA2_PTZ-4-1-1$", "N/A",
-     PROFILE_T + "; nor does the node list SphericalPositionSpaceDegrees"),
-    (r"^MEDIA2_PTZ-4-2-(1|2)$", "N/A", PROFILE_T),
 ]
 
 

@@ -1,7 +1,10 @@
 //! The device's ONVIF scopes (ONVIF Core s.7.3.2.2), shared by the Device service
 //! (Get/Set/Add/RemoveScopes) and the discovery responder, so both always say the same.
 //!
-//! - Fixed: `Profile/Streaming`, `type/video_encoder`, `hardware/<model>`, `mac/<mac>`.
+//! - Fixed: `Profile/Streaming` (S), `Profile/T`, `type/video_encoder`, `hardware/<model>`,
+//!   `mac/<mac>`. Profile T is claimed as docs/PROFILE_T.md measures it: every mandatory
+//!   feature passes its ONVIF test cases except the network Set* operations, which stay the
+//!   host's (issue 18).
 //! - Configurable: `name/<name>` and `location/<location>` (kept in `settings.device`, so the
 //!   friendly name is one setting), then any other scope a client added
 //!   (`settings.discovery.extra_scopes`).
@@ -50,6 +53,7 @@ pub(crate) fn list_bytes<S: AsRef<str>>(scopes: &[S]) -> usize {
 pub(crate) fn fixed(model: &str, mac: &str) -> Vec<String> {
     vec![
         format!("{ONVIF}Profile/Streaming"),
+        format!("{ONVIF}Profile/T"),
         format!("{ONVIF}type/video_encoder"),
         format!("{ONVIF}hardware/{}", encode(model)),
         format!("{ONVIF}mac/{}", encode(&mac.to_ascii_lowercase())),
@@ -232,6 +236,7 @@ mod tests {
             fx(),
             [
                 "onvif://www.onvif.org/Profile/Streaming",
+                "onvif://www.onvif.org/Profile/T",
                 "onvif://www.onvif.org/type/video_encoder",
                 "onvif://www.onvif.org/hardware/NVT-SIM%201",
                 "onvif://www.onvif.org/mac/aa:bb:cc:00:11:22",
