@@ -549,6 +549,37 @@ fn presets_home_and_configuration_persist_across_a_restart() {
         "Sender",
         &["InvalidArgVal", "NoConfig"],
     );
+    // Limits in any absolute space of the node (the ONVIF test specification's Annex A.9
+    // restates them in degrees): its whole range is accepted; nvt has no soft limits, so a
+    // narrower range, or a space the node lacks, is refused (never stored and ignored).
+    let limits = |uri: &str, x: (f32, f32), y: (f32, f32)| {
+        config.replace(
+            "</tt:DefaultPTZTimeout>",
+            &format!(
+                "</tt:DefaultPTZTimeout><tt:PanTiltLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/PanTiltSpaces/{uri}</tt:URI><tt:XRange><tt:Min>{}</tt:Min><tt:Max>{}</tt:Max></tt:XRange><tt:YRange><tt:Min>{}</tt:Min><tt:Max>{}</tt:Max></tt:YRange></tt:Range></tt:PanTiltLimits>",
+                x.0, x.1, y.0, y.1
+            ),
+        )
+    };
+    ok(
+        port,
+        &limits("PositionGenericSpace", (-1.0, 1.0), (-1.0, 1.0)),
+    );
+    ok(
+        port,
+        &limits(
+            "SphericalPositionSpaceDegrees",
+            (-170.0, 170.0),
+            (-45.0, 45.0),
+        ),
+    );
+    for refused in [
+        limits("SphericalPositionSpaceDegrees", (-1.0, 1.0), (-1.0, 1.0)),
+        limits("PositionGenericSpace", (-0.5, 0.5), (-1.0, 1.0)),
+        limits("VelocityGenericSpace", (-1.0, 1.0), (-1.0, 1.0)),
+    ] {
+        fault(port, &refused, "Sender", &["InvalidArgVal", "ConfigModify"]);
+    }
     // The default pan/tilt spaces where the node offers two (MEDIA2-4-1-2 picks the
     // non-generic ones): degrees for absolute moves, the FOV for relative ones; a space the
     // node does not offer for that use is refused.

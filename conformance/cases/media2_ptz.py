@@ -6,7 +6,11 @@ spaces); only the profile differs: Annex "Media Profile Configuration for PTZ Co
 (HelperMediaProfileConfiguration) asks Media2's GetProfiles for Type PTZ and VideoSource, takes
 the profile whose PTZ configuration is the node's, and otherwise adds the video source and a
 compatible PTZ configuration with AddConfiguration. So each case here sets
-`ptz.PROFILE_SOURCE` to that annex and runs the Media 1 case's body. MEDIA2_PTZ-3-1-4 makes
+`ptz.PROFILE_SOURCE` to that annex and runs the Media 1 case's body. The space cases
+(MEDIA2_PTZ-4-*) have steps of their own, run through the PTZ-7 cases' `ptz.space_case`: the
+absolute ones adjust the configuration's limits to the space under test first (Annex A.9
+HelperAdjustLimits) and include the spherical space in degrees (4-1-1, Profile T); the
+continuous ones let each move run for timeout1 and stop only the group they moved. MEDIA2_PTZ-3-1-4 makes
 its own profile through Media2 (HelperCreateMedia2Profile: CreateProfile without
 configurations, AddConfiguration of each video source, then the node's PTZ configuration) and
 deletes it afterwards.
@@ -20,12 +24,18 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from conformance.cases import ptz
+from zeep.exceptions import Fault
+
+from conformance.cases.device import subcodes
+from conformance.cases.imaging import plain
 from conformance.cases.ptz import (
     Session,
     check_options,
+    ends,
     home_on_profile,
     nodes_of,
     ptz_service,
+    space_case,
 )
 from conformance.harness import Failed, check, case
 
@@ -33,6 +43,12 @@ TR2 = "http://www.onvif.org/ver20/media/wsdl"
 TT = "http://www.onvif.org/ver10/schema"
 REQUIRES = (ptz.TPTZ, TR2)
 MEDIA2_PATH = "/onvif/media2_service"
+SPHERICAL_PT = ptz.SPACE + "PanTiltSpaces/SphericalPositionSpaceDegrees"
+# timeout1 of MEDIA2_PTZ-4-2-*, the test tool's Operation Delay: how long each ContinuousMove
+# runs before the next request. Long enough for GetStatus to see the head under way (nvt's
+# simulated head reaches full speed in well under a second), short of DefaultPTZTimeout
+# (5 s), so the Max request reverses a move that is still running.
+TIMEOUT1 = 2.0
 XP = {"s": "http://www.w3.org/2003/05/soap-envelope", "tr2": TR2, "tt": TT}
 RULES = [
     (r"^MEDIA2_PTZ-3-1-2$", "N/A",
@@ -166,14 +182,97 @@ async def home_fixed_flag(ctx):
     await on_media2(ctx, ptz.home_fixed_flag)
 
 
+class AdjustedLimits:
+    """Annex A.9 HelperAdjustLimits for a pan/tilt (`two_d`) or zoom space: where the
+    configuration has limits of that group in another space, SetConfiguration with the
+    limits' Range set to the space's description, so that the case's "PanTiltLimits.Range
+    ... if it is specified" is in the space under test. On exit the configuration as it was
+    (the cases' "If PTZ Configuration ... was changed ..., ONVIF Client restores" step)."""
+
+    def __init__(self, s: Session, space, two_d: bool):
+        self.s, self.space, self.group, self.before = s, space, "PanTiltLimits" if two_d else "ZoomLimits", None
+
+    async def __aenter__(self):
+        lim = getattr(self.s.cfg, self.group)
+        if lim is None or lim.Range is None or lim.Range.URI == self.space.URI:
+            return self
+        self.before = plain(self.s.cfg)
+        changed = dict(self.before, **{self.group: {"Range": plain(self.space)}})
+        try:
+            await self.s.ptz.SetConfiguration({"PTZConfiguration": changed, "ForcePersistence": False})
+        except Fault as f:
+            raise Failed(f"HelperAdjustLimits: SetConfiguration({self.s.cfg.token}) with {self.group} in "
+                         f"{self.space.URI} (was {lim.Range.URI}): fault {subcodes(f)} {f.message}") from None
+        self.s.cfg = await self.s.ptz.GetConfiguration({"PTZConfigurationToken": self.s.cfg.token})
+        return self
+
+    async def __aexit__(self, *exc):
+        if self.before is not None:
+            await self.s.ptz.SetConfiguration({"PTZConfiguration": self.before, "ForcePersistence": False})
+            self.s.cfg = await self.s.ptz.GetConfiguration({"PTZConfigurationToken": self.s.cfg.token})
+        return False
+
+
+async def absolute_space_case(ctx, two_d: bool, uri: str, *, required: bool = True) -> None:
+    """MEDIA2_PTZ-4-1-*: on the Media2 profile of each node listing the absolute space `uri`,
+    HelperAdjustLimits, then AbsoluteMove of that group alone (no Speed) to the Min and then
+    the Max of the limits (or of the space where the configuration has none)."""
+    space_list, limits = ("AbsolutePanTiltPositionSpace", "PanTiltLimits") if two_d else ("AbsoluteZoomPositionSpace", "ZoomLimits")
+    group = "PanTilt" if two_d else "Zoom"
+
+    async def send(s, g, end):
+        x, y = ends(g, getattr(s.cfg, limits), end, two_d)
+        vec = {"x": x, "y": y, "space": g.URI} if two_d else {"x": x, "space": g.URI}
+        await s.ptz.AbsoluteMove({"ProfileToken": s.token, "Position": {group: vec}})
+
+    await on_media2(ctx, lambda ctx: space_case(
+        ctx, space_list, uri, two_d, ("Min", "Max"), send, required=required,
+        limits=lambda s, g: AdjustedLimits(s, g, two_d)))
+
+
+async def velocity_space_case(ctx, two_d: bool) -> None:
+    """MEDIA2_PTZ-4-2-*: on the Media2 profile of each node listing the continuous space,
+    ContinuousMove of that group alone (no Timeout) at the Min and then the Max of the generic
+    velocity space, each left running for timeout1, then Stop of that group only. The spec
+    writes the velocity's space as "sphericalSpace.URI", a name these cases never set (copied
+    from MEDIA2_PTZ-4-1-1): the space under test, velocitySpace.URI, is sent."""
+    space_list, uri, group = (("ContinuousPanTiltVelocitySpace", ptz.VEL_PT, "PanTilt") if two_d
+                              else ("ContinuousZoomVelocitySpace", ptz.VEL_ZOOM, "Zoom"))
+
+    async def send(s, g, end):
+        x, y = ends(g, None, end, two_d)
+        vec = {"x": x, "y": y, "space": g.URI} if two_d else {"x": x, "space": g.URI}
+        await s.ptz.ContinuousMove({"ProfileToken": s.token, "Velocity": {group: vec}})
+
+    await on_media2(ctx, lambda ctx: space_case(
+        ctx, space_list, uri, two_d, ("Min", "Max"), send,
+        stop={"PanTilt": two_d, "Zoom": not two_d}, dwell=TIMEOUT1))
+
+
+@case("MEDIA2_PTZ-4-1-1")
+async def spherical_pan_tilt_position(ctx):
+    # Only the nodes that list the spherical space take part ("which contains ... URI =").
+    await absolute_space_case(ctx, True, SPHERICAL_PT, required=False)
+
+
 @case("MEDIA2_PTZ-4-1-2")
 async def generic_pan_tilt_position(ctx):
-    await on_media2(ctx, ptz.generic_pan_tilt_position)
+    await absolute_space_case(ctx, True, ptz.ABS_PT)
 
 
 @case("MEDIA2_PTZ-4-1-3")
 async def generic_zoom_position(ctx):
-    await on_media2(ctx, ptz.generic_zoom_position)
+    await absolute_space_case(ctx, False, ptz.ABS_ZOOM)
+
+
+@case("MEDIA2_PTZ-4-2-1")
+async def continuous_pan_tilt_velocity(ctx):
+    await velocity_space_case(ctx, True)
+
+
+@case("MEDIA2_PTZ-4-2-2")
+async def generic_zoom_velocity(ctx):
+    await velocity_space_case(ctx, False)
 
 
 async def delete_when_full(ctx) -> None:

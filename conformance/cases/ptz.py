@@ -25,6 +25,7 @@ once rather than twice and the PTZ set stays near 2 minutes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as dt
 import math
@@ -1006,16 +1007,18 @@ async def home_custom_profile(ctx):
 # --- generic spaces (PTZ-7-*-*) ----------------------------------------------------------------------
 
 
-async def each_node_with(ctx, space_list: str, generic: str, two_d: bool):
+async def each_node_with(ctx, space_list: str, generic: str, two_d: bool, required: bool = True):
     """The steps every PTZ-7 case shares: GetNodes, the nodes with `space_list` (none: the
     spec's "skip other steps"), each node's space descriptions well formed and the generic
     one among them, and a session on a profile with that node's configuration. Yields
-    (session, generic space description)."""
+    (session, generic space description). With `required` false a node whose list lacks
+    that space is passed over instead (MEDIA2_PTZ-4-1-1: "each PTZ Node ... which contains"
+    the spherical space)."""
     _, p = await ptz_service(ctx)
     out = []
     for n in await nodes_of(p):
         listed = getattr(n.SupportedPTZSpaces, space_list) or []
-        if not listed:
+        if not listed or not (required or first(listed, generic)):
             continue
         for sp in listed:
             check(space_ok(sp, two_d), f"node {n.token}: {space_list} {sp.URI!r} without valid ranges")
@@ -1033,26 +1036,39 @@ def ends(g, limits, end: str, two_d: bool) -> tuple:
 
 
 async def space_case(ctx, space_list: str, generic: str, two_d: bool, order: tuple[str, str], send,
-                     *, continuous: bool = False) -> None:
-    """PTZ-7-*-*: for every node with `space_list`, `send(session, space, end)` at each end
-    of the range in `order`; each request must be accepted. A continuous move would run
-    until DefaultPTZTimeout: the case stops it (not a step of the spec's, which leaves the
-    head running into the next case)."""
-    runs = await each_node_with(ctx, space_list, generic, two_d)
+                     *, stop: dict | None = None, required: bool = True, limits=None, dwell: float = 0.0) -> None:
+    """PTZ-7-*-* and MEDIA2_PTZ-4-*-*: for every node with `space_list`, `send(session, space,
+    end)` at each end of the range in `order`; each request must be accepted.
+    - `stop`: a continuous move would run until DefaultPTZTimeout, so the case then sends Stop
+      with these PanTilt/Zoom flags (`{}`: both; the PTZ-7 cases do it though the spec leaves
+      the head running into the next case, the MEDIA2 ones as their last step says).
+    - `required`: see `each_node_with`.
+    - `limits(session, space)`: an async context manager around the moves (MEDIA2's Annex A.9
+      HelperAdjustLimits, which puts the configuration back on exit).
+    - `dwell`: seconds each request runs before the next ("Wait until timeout1 expires"); the
+      note then says where GetStatus found the head."""
+    runs = await each_node_with(ctx, space_list, generic, two_d, required)
     if not runs:
-        ctx.note(f"no PTZ node lists a {space_list}: nothing to test (the spec's skip)")
+        ctx.note(f"no PTZ node lists a {space_list}{'' if required else ' with ' + generic}: nothing to test (the spec's skip)")
         return
+    notes = []
     for s, g in runs:
-        async with HeadBack(s):
+        seen = []
+        async with HeadBack(s), (limits(s, g) if limits else contextlib.nullcontext()):
             for end in order:
                 try:
                     await send(s, g, end)
                 except Fault as f:
                     raise Failed(f"{g.URI} at its {end}: fault {subcodes(f)} {f.message}")
-            if continuous:
-                await s.ptz.Stop({"ProfileToken": s.token})
+                if dwell:
+                    await asyncio.sleep(dwell)
+                    st = await s.status()
+                    seen.append(f"{end} {'/'.join(map(str, move_status(st)))} at {fmt(position(st))}")
+            if stop is not None:
+                await s.ptz.Stop({"ProfileToken": s.token, **stop})
             await s.settle()
-    ctx.note(", ".join(f"{s.cfg.NodeToken}: {order[0]} and {order[1]} accepted" for s, _ in runs))
+        notes.append(f"{s.cfg.NodeToken}: {order[0]} and {order[1]} accepted" + (f" ({'; '.join(seen)})" if seen else ""))
+    ctx.note(", ".join(notes))
 
 
 @case("PTZ-7-1-3")
@@ -1092,7 +1108,7 @@ async def generic_pan_tilt_velocity(ctx):
     async def send(s, g, end):
         x, y = ends(g, None, end, True)
         await s.ptz.ContinuousMove({"ProfileToken": s.token, "Velocity": {"PanTilt": {"x": x, "y": y, "space": g.URI}}})
-    await space_case(ctx, "ContinuousPanTiltVelocitySpace", VEL_PT, True, ("Min", "Max"), send, continuous=True)
+    await space_case(ctx, "ContinuousPanTiltVelocitySpace", VEL_PT, True, ("Min", "Max"), send, stop={})
 
 
 @case("PTZ-7-3-4")
@@ -1100,7 +1116,7 @@ async def generic_zoom_velocity(ctx):
     async def send(s, g, end):
         x, _ = ends(g, None, end, False)
         await s.ptz.ContinuousMove({"ProfileToken": s.token, "Velocity": {"Zoom": {"x": x, "space": g.URI}}})
-    await space_case(ctx, "ContinuousZoomVelocitySpace", VEL_ZOOM, False, ("Max", "Min"), send, continuous=True)
+    await space_case(ctx, "ContinuousZoomVelocitySpace", VEL_ZOOM, False, ("Max", "Min"), send, stop={})
 
 
 async def speed_move(s: Session, axis: str, end: str, speed_uri: str, speed_x: float) -> None:

@@ -300,7 +300,7 @@ impl PtzService for Ptz {
         let mut rest = r.clone();
         rest.default_absolute_pant_tilt_position_space = None;
         rest.default_relative_pan_tilt_translation_space = None;
-        fixed_parts_unchanged(&rest, &fixed).map_err(config_modify)?;
+        fixed_parts_unchanged(&rest, &fixed, &offered).map_err(config_modify)?;
         let default_timeout_ms = match r.default_ptz_timeout.as_deref() {
             None => None,
             Some(t) => Some(
@@ -563,6 +563,7 @@ fn capabilities() -> tptz::Capabilities {
 fn fixed_parts_unchanged(
     r: &tt::PTZConfiguration,
     fixed: &tt::PTZConfiguration,
+    offered: &tt::PTZSpaces,
 ) -> Result<(), String> {
     if r.node_token != fixed.node_token {
         return Err(format!(
@@ -609,18 +610,41 @@ fn fixed_parts_unchanged(
             return Err(format!("{name} {a:?}: the node offers {is:?}"));
         }
     }
+    // Limits (PTZ s.5.4, "PTZ Configuration": a range "mapped to a specific absolute
+    // pan/tilt position space"): the client may state them in any absolute space the node
+    // offers (the ONVIF test specification's Annex A.9 restates them in the degrees space);
+    // nvt has no soft limits, so only the space's whole range is accepted, and a narrower
+    // one is refused rather than stored and ignored.
     let same = |a: &tt::FloatRange, b: &tt::FloatRange| {
         (a.min - b.min).abs() < 1e-4 && (a.max - b.max).abs() < 1e-4
     };
-    if let (Some(a), Some(b)) = (&r.pan_tilt_limits, &fixed.pan_tilt_limits)
-        && !(same(&a.range.x_range, &b.range.x_range) && same(&a.range.y_range, &b.range.y_range))
-    {
-        return Err("PanTiltLimits: nvt has no soft limits; the range is the whole space".into());
+    if let Some(a) = &r.pan_tilt_limits {
+        let space = (offered.absolute_pan_tilt_position_space.iter())
+            .find(|s| s.uri == a.range.uri.trim())
+            .ok_or_else(|| {
+                format!(
+                    "PanTiltLimits in {:?}: not an absolute pan/tilt space of the node",
+                    a.range.uri
+                )
+            })?;
+        if !(same(&a.range.x_range, &space.x_range) && same(&a.range.y_range, &space.y_range)) {
+            return Err(
+                "PanTiltLimits: nvt has no soft limits; the range is the whole space".into(),
+            );
+        }
     }
-    if let (Some(a), Some(b)) = (&r.zoom_limits, &fixed.zoom_limits)
-        && !same(&a.range.x_range, &b.range.x_range)
-    {
-        return Err("ZoomLimits: nvt has no soft limits; the range is the whole space".into());
+    if let Some(a) = &r.zoom_limits {
+        let space = (offered.absolute_zoom_position_space.iter())
+            .find(|s| s.uri == a.range.uri.trim())
+            .ok_or_else(|| {
+                format!(
+                    "ZoomLimits in {:?}: not an absolute zoom space of the node",
+                    a.range.uri
+                )
+            })?;
+        if !same(&a.range.x_range, &space.x_range) {
+            return Err("ZoomLimits: nvt has no soft limits; the range is the whole space".into());
+        }
     }
     Ok(())
 }
