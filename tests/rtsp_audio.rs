@@ -8,14 +8,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::Daemon;
-use support::digest::Challenge;
+use support::rtsp_client::{Rtsp, medias};
 
 const PASSWORD: &str = "audio-Secret1";
 
@@ -41,131 +39,6 @@ fn enable_audio(state: &Path) {
 /// The URL with admin's credentials, for ffmpeg.
 fn with_credentials(url: &str) -> String {
     url.replacen("rtsp://", &format!("rtsp://admin:{PASSWORD}@"), 1)
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        (self.headers.iter())
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A blocking RTSP client answering Digest challenges as admin (as tests/rtsp_metadata.rs).
-struct Rtsp {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-    cseq: u32,
-    challenge: Option<Challenge>,
-    data: std::collections::VecDeque<(u8, Vec<u8>)>,
-}
-
-impl Rtsp {
-    fn connect(url: &str) -> Rtsp {
-        let hostport = url.trim_start_matches("rtsp://").split('/').next().unwrap();
-        let s = TcpStream::connect(hostport).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        Rtsp {
-            r: BufReader::new(s.try_clone().unwrap()),
-            w: s,
-            cseq: 0,
-            challenge: None,
-            data: Default::default(),
-        }
-    }
-
-    fn req(&mut self, method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
-        for _ in 0..2 {
-            self.cseq += 1;
-            let mut m = format!("{method} {url} RTSP/1.0\r\nCSeq: {}\r\n", self.cseq);
-            if let Some(c) = &self.challenge {
-                let a = c.answer("admin", PASSWORD, method, url, None);
-                m.push_str(&format!("Authorization: {a}\r\n"));
-            }
-            for (k, v) in headers {
-                m.push_str(&format!("{k}: {v}\r\n"));
-            }
-            m.push_str("\r\n");
-            self.w.write_all(m.as_bytes()).unwrap();
-            let a = self.answer();
-            if a.status == 401 && self.challenge.is_none() {
-                let all: Vec<&str> = (a.headers.iter())
-                    .filter(|(k, _)| k.eq_ignore_ascii_case("WWW-Authenticate"))
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                self.challenge = Some(Challenge::md5(all));
-                continue;
-            }
-            return a;
-        }
-        panic!("{method} {url}: still 401");
-    }
-
-    fn answer(&mut self) -> Answer {
-        loop {
-            if self.r.fill_buf().unwrap()[0] == b'$' {
-                let p = self.interleaved();
-                self.data.push_back(p);
-                continue;
-            }
-            let mut line = String::new();
-            self.r.read_line(&mut line).unwrap();
-            let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-            let (mut headers, mut len) = (Vec::new(), 0usize);
-            loop {
-                let mut l = String::new();
-                self.r.read_line(&mut l).unwrap();
-                let l = l.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                let (k, v) = l.split_once(':').unwrap();
-                if k.eq_ignore_ascii_case("Content-Length") {
-                    len = v.trim().parse().unwrap();
-                }
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-            let mut body = vec![0; len];
-            self.r.read_exact(&mut body).unwrap();
-            let body = String::from_utf8(body).unwrap();
-            return Answer {
-                status,
-                headers,
-                body,
-            };
-        }
-    }
-
-    fn interleaved(&mut self) -> (u8, Vec<u8>) {
-        let mut head = [0u8; 4];
-        self.r.read_exact(&mut head).unwrap();
-        assert_eq!(head[0], b'$');
-        let mut p = vec![0; usize::from(u16::from_be_bytes([head[2], head[3]]))];
-        self.r.read_exact(&mut p).unwrap();
-        (head[1], p)
-    }
-
-    fn packet(&mut self) -> (u8, Vec<u8>) {
-        self.data.pop_front().unwrap_or_else(|| self.interleaved())
-    }
-}
-
-fn medias(sdp: &str) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for l in sdp.lines() {
-        if let Some(m) = l.strip_prefix("m=") {
-            out.push((m.to_owned(), Vec::new()));
-        } else if let (Some(last), Some(a)) = (out.last_mut(), l.strip_prefix("a=")) {
-            last.1.push(a.to_owned());
-        }
-    }
-    out
 }
 
 fn rtp_ts(p: &[u8]) -> u32 {
@@ -228,7 +101,7 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
     let state = support::temp_state();
     let (mut nvt, url) = start(state.path());
     // Off by default: the video alone (and the metadata track's stays as it was).
-    let mut c = Rtsp::connect(&url);
+    let mut c = Rtsp::connect(&url, "admin", PASSWORD);
     let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
     assert_eq!(d.status, 200);
     assert!(!d.body.contains("m=audio"), "{}", d.body);
@@ -246,7 +119,7 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
     assert!(nvt.seen.iter().any(started), "{:#?}", nvt.seen);
 
     // SDP: PCMU, static payload type 0 at 8 kHz, track 2.
-    let mut c = Rtsp::connect(&url);
+    let mut c = Rtsp::connect(&url, "admin", PASSWORD);
     let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
     assert_eq!(d.status, 200);
     let m = medias(&d.body);

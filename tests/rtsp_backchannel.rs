@@ -9,13 +9,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, UdpSocket};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::digest::Challenge;
+use support::rtsp_client::Rtsp;
 use support::{Daemon, soap};
 
 const PASSWORD: &str = "talk-Secret1";
@@ -52,127 +51,6 @@ fn start_port(state: &Path, speaker: &Path) -> (Daemon, String, u16) {
         assert_eq!(status, 200, "CreateUsers {user}: {text}");
     }
     (nvt, url, port)
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn session(&self) -> String {
-        let s = self.header("Session").expect("Session header");
-        s.split(';').next().unwrap().to_owned()
-    }
-}
-
-/// A blocking RTSP client logging in with Digest as one user; it can send interleaved RTP.
-struct Rtsp {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-    cseq: u32,
-    user: (&'static str, &'static str),
-    challenge: Option<Challenge>,
-}
-
-impl Rtsp {
-    fn connect(url: &str, user: &'static str, password: &'static str) -> Rtsp {
-        let hostport = url.trim_start_matches("rtsp://").split('/').next().unwrap();
-        let s = TcpStream::connect(hostport).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        s.set_nodelay(true).unwrap();
-        Rtsp {
-            r: BufReader::new(s.try_clone().unwrap()),
-            w: s,
-            cseq: 0,
-            user: (user, password),
-            challenge: None,
-        }
-    }
-
-    fn req(&mut self, method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
-        for _ in 0..2 {
-            self.cseq += 1;
-            let mut m = format!("{method} {url} RTSP/1.0\r\nCSeq: {}\r\n", self.cseq);
-            if let Some(c) = &self.challenge {
-                let a = c.answer(self.user.0, self.user.1, method, url, None);
-                m.push_str(&format!("Authorization: {a}\r\n"));
-            }
-            for (k, v) in headers {
-                m.push_str(&format!("{k}: {v}\r\n"));
-            }
-            m.push_str("\r\n");
-            self.w.write_all(m.as_bytes()).unwrap();
-            let a = self.answer();
-            if a.status == 401 && self.challenge.is_none() {
-                let all: Vec<&str> = a
-                    .headers
-                    .iter()
-                    .filter(|(k, _)| k.eq_ignore_ascii_case("WWW-Authenticate"))
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                self.challenge = Some(Challenge::md5(all));
-                continue;
-            }
-            return a;
-        }
-        panic!("{method} {url}: still 401");
-    }
-
-    fn answer(&mut self) -> Answer {
-        loop {
-            let first = self.r.fill_buf().unwrap()[0];
-            if first == b'$' {
-                // Interleaved data from the server (RTCP, video): not what is awaited.
-                let mut head = [0u8; 4];
-                self.r.read_exact(&mut head).unwrap();
-                let mut p = vec![0; usize::from(u16::from_be_bytes([head[2], head[3]]))];
-                self.r.read_exact(&mut p).unwrap();
-                continue;
-            }
-            let mut line = String::new();
-            self.r.read_line(&mut line).unwrap();
-            let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-            let mut headers = Vec::new();
-            let mut len = 0usize;
-            loop {
-                let mut l = String::new();
-                self.r.read_line(&mut l).unwrap();
-                let l = l.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                let (k, v) = l.split_once(':').unwrap();
-                if k.eq_ignore_ascii_case("Content-Length") {
-                    len = v.trim().parse().unwrap();
-                }
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-            let mut body = vec![0; len];
-            self.r.read_exact(&mut body).unwrap();
-            return Answer {
-                status,
-                headers,
-                body: String::from_utf8(body).unwrap(),
-            };
-        }
-    }
-
-    /// One `$`-framed packet on `channel` (RFC 2326 s10.12).
-    fn send_interleaved(&mut self, channel: u8, packet: &[u8]) {
-        let mut frame = vec![b'$', channel];
-        frame.extend_from_slice(&(packet.len() as u16).to_be_bytes());
-        frame.extend_from_slice(packet);
-        self.w.write_all(&frame).unwrap();
-    }
 }
 
 /// The tone as ffmpeg encodes it to µ-law (the bytes sent), and ffmpeg's own decoding of
@@ -545,17 +423,12 @@ fn a_hostile_talker_does_not_hurt_a_viewer() {
     assert_eq!(v.status, 200);
     let vs = v.session();
     assert_eq!(viewer.req("PLAY", &url, &[("Session", &vs)]).status, 200);
-    let mut rd = viewer.r;
     let watching = std::thread::spawn(move || {
         let (mut packets, mut frames, mut gaps, mut last) = (0u64, 0u64, 0u64, None::<u16>);
         let until = Instant::now() + Duration::from_secs(5);
         while Instant::now() < until {
-            let mut head = [0u8; 4];
-            rd.read_exact(&mut head).unwrap();
-            assert_eq!(head[0], b'$');
-            let mut p = vec![0; usize::from(u16::from_be_bytes([head[2], head[3]]))];
-            rd.read_exact(&mut p).unwrap();
-            if head[1] != 0 {
+            let (channel, p) = viewer.packet();
+            if channel != 0 {
                 continue; // RTCP
             }
             let seq = u16::from_be_bytes([p[2], p[3]]);

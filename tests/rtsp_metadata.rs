@@ -9,12 +9,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, UdpSocket};
+use std::net::UdpSocket;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nvt::xml;
-use support::digest::Challenge;
+use support::rtsp_client::{Rtsp, medias};
 use support::{Daemon, soap};
 
 const PASSWORD: &str = "metadata-Secret1";
@@ -30,134 +29,6 @@ fn start(state: &std::path::Path) -> (Daemon, u16, String) {
     let port = nvt.http_port();
     nvt.wait_running();
     (nvt, port, url)
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn session(&self) -> String {
-        self.header("Session")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-/// A blocking RTSP client answering Digest challenges as admin; interleaved data read while
-/// waiting for an answer is kept for [`Rtsp::packet`].
-struct Rtsp {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-    cseq: u32,
-    challenge: Option<Challenge>,
-    /// (channel, payload) read but not yet taken.
-    data: std::collections::VecDeque<(u8, Vec<u8>)>,
-}
-
-impl Rtsp {
-    fn connect(url: &str) -> Rtsp {
-        let hostport = url.trim_start_matches("rtsp://").split('/').next().unwrap();
-        let s = TcpStream::connect(hostport).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        Rtsp {
-            r: BufReader::new(s.try_clone().unwrap()),
-            w: s,
-            cseq: 0,
-            challenge: None,
-            data: Default::default(),
-        }
-    }
-
-    fn req(&mut self, method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
-        for _ in 0..2 {
-            self.cseq += 1;
-            let mut m = format!("{method} {url} RTSP/1.0\r\nCSeq: {}\r\n", self.cseq);
-            if let Some(c) = &self.challenge {
-                let a = c.answer("admin", PASSWORD, method, url, None);
-                m.push_str(&format!("Authorization: {a}\r\n"));
-            }
-            for (k, v) in headers {
-                m.push_str(&format!("{k}: {v}\r\n"));
-            }
-            m.push_str("\r\n");
-            self.w.write_all(m.as_bytes()).unwrap();
-            let a = self.answer();
-            if a.status == 401 && self.challenge.is_none() {
-                let all: Vec<&str> = a
-                    .headers
-                    .iter()
-                    .filter(|(k, _)| k.eq_ignore_ascii_case("WWW-Authenticate"))
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                self.challenge = Some(Challenge::md5(all));
-                continue;
-            }
-            return a;
-        }
-        panic!("{method} {url}: still 401");
-    }
-
-    fn answer(&mut self) -> Answer {
-        loop {
-            let first = self.r.fill_buf().unwrap()[0];
-            if first == b'$' {
-                let (ch, p) = self.interleaved();
-                self.data.push_back((ch, p));
-                continue;
-            }
-            let mut line = String::new();
-            self.r.read_line(&mut line).unwrap();
-            let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-            let mut headers = Vec::new();
-            let mut len = 0usize;
-            loop {
-                let mut l = String::new();
-                self.r.read_line(&mut l).unwrap();
-                let l = l.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                let (k, v) = l.split_once(':').unwrap();
-                if k.eq_ignore_ascii_case("Content-Length") {
-                    len = v.trim().parse().unwrap();
-                }
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-            let mut body = vec![0; len];
-            self.r.read_exact(&mut body).unwrap();
-            return Answer {
-                status,
-                headers,
-                body: String::from_utf8(body).unwrap(),
-            };
-        }
-    }
-
-    fn interleaved(&mut self) -> (u8, Vec<u8>) {
-        let mut head = [0u8; 4];
-        self.r.read_exact(&mut head).unwrap();
-        assert_eq!(head[0], b'$');
-        let mut p = vec![0; usize::from(u16::from_be_bytes([head[2], head[3]]))];
-        self.r.read_exact(&mut p).unwrap();
-        (head[1], p)
-    }
-
-    /// The next interleaved packet (any channel).
-    fn packet(&mut self) -> (u8, Vec<u8>) {
-        self.data.pop_front().unwrap_or_else(|| self.interleaved())
-    }
 }
 
 fn ok(port: u16, body: &str) -> String {
@@ -208,19 +79,6 @@ fn change_encoder(port: u16, kbps: u32) {
             r#"<trt:SetVideoEncoderConfiguration><trt:Configuration token="venc_main"><tt:Name>Main H.264</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>1280</tt:Width><tt:Height>720</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality><tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>{kbps}</tt:BitrateLimit></tt:RateControl><tt:H264><tt:GovLength>50</tt:GovLength><tt:H264Profile>Main</tt:H264Profile></tt:H264><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.42</tt:IPv4Address></tt:Address><tt:Port>5000</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT60S</tt:SessionTimeout></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence></trt:SetVideoEncoderConfiguration>"#
         ),
     );
-}
-
-/// The media sections of an SDP: (media line, its attribute lines).
-fn medias(sdp: &str) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for l in sdp.lines() {
-        if let Some(m) = l.strip_prefix("m=") {
-            out.push((m.to_owned(), Vec::new()));
-        } else if let (Some(last), Some(a)) = (out.last_mut(), l.strip_prefix("a=")) {
-            last.1.push(a.to_owned());
-        }
-    }
-    out
 }
 
 fn rtp_ts(p: &[u8]) -> u32 {
@@ -274,7 +132,7 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     // The default profiles hold no metadata configuration: the SDP is the video's, and a
     // filter on the configuration no profile holds changes nothing.
     let video_only = |url: &str| {
-        let mut c = Rtsp::connect(url);
+        let mut c = Rtsp::connect(url, "admin", PASSWORD);
         let d = c.req("DESCRIBE", url, &[("Accept", "application/sdp")]);
         assert_eq!(d.status, 200);
         let m = medias(&d.body);
@@ -296,7 +154,7 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
         get.contains("tns1:Media/ConfigurationChanged"),
         "the filter reads back: {get}"
     );
-    let mut c = Rtsp::connect(&url);
+    let mut c = Rtsp::connect(&url, "admin", PASSWORD);
     let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
     let m = medias(&d.body);
     assert_eq!(m.len(), 2, "{}", d.body);
@@ -395,7 +253,7 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let rtp_port = rtp.local_addr().unwrap().port();
     rtp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut c = Rtsp::connect(&url);
+    let mut c = Rtsp::connect(&url, "admin", PASSWORD);
     c.req("DESCRIBE", &url, &[]);
     let s = c.req(
         "SETUP",
@@ -455,7 +313,7 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     // No filter: the track stays (every event); out of the profile, it is gone, and the
     // sub stream never had it.
     set_metadata(port, None);
-    let mut c = Rtsp::connect(&url);
+    let mut c = Rtsp::connect(&url, "admin", PASSWORD);
     let d = c.req("DESCRIBE", &url, &[]);
     assert_eq!(medias(&d.body).len(), 2, "{}", d.body);
     drop(c);
@@ -478,7 +336,7 @@ fn a_profile_of_metadata_alone_streams_it() {
         port,
         "<trt:RemoveVideoEncoderConfiguration><trt:ProfileToken>sub</trt:ProfileToken></trt:RemoveVideoEncoderConfiguration>",
     );
-    let mut c = Rtsp::connect(&sub);
+    let mut c = Rtsp::connect(&sub, "admin", PASSWORD);
     let d = c.req("DESCRIBE", &sub, &[("Accept", "application/sdp")]);
     assert_eq!(d.status, 200, "{:?}", d.headers);
     let m = medias(&d.body);
@@ -538,7 +396,7 @@ fn a_profile_of_metadata_alone_streams_it() {
     drop(c);
     // Neither configuration: no presentation.
     hold_metadata(port, "sub", false);
-    let mut c = Rtsp::connect(&sub);
+    let mut c = Rtsp::connect(&sub, "admin", PASSWORD);
     assert_eq!(c.req("DESCRIBE", &sub, &[]).status, 404);
 }
 

@@ -8,6 +8,8 @@
 //! - [`endpoint`]: the SOAP endpoint and Device service in process (no sockets).
 //! - [`digest`]: client-side HTTP/RTSP Digest (RFC 7616 / RFC 2617 / RFC 2069 answers).
 //! - [`rtsp`]: the in-process RTSP server fed by [`replay`], and a raw RTSP client.
+//! - [`rtsp_client`]: a blocking RTSP client with Digest login and interleaved RTP both ways
+//!   (the metadata, audio and back-channel tests).
 //! - [`replay`]: Annex-B file replay at a fixed frame rate (the frame source of the RTSP tests).
 //! - [`netns`]: two network namespaces joined by a veth pair (tests marked `#[ignore]` for
 //!   root, run by scripts/test-all as root).
@@ -29,6 +31,7 @@ pub mod netns;
 pub mod python;
 pub mod replay;
 pub mod rtsp;
+pub mod rtsp_client;
 pub mod soap;
 pub mod vm;
 
