@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::h264::{RTP_HEADER_LEN, RtpFrame};
+use super::h264::{RTP_HEADER_LEN, RtpFrame, slice_packets};
 use super::pacing::RateMeter;
 use crate::frame::Frame;
 use crate::stream::Packer;
@@ -141,16 +141,7 @@ impl AudioPacketizer {
             self.next_seq = self.next_seq.wrapping_add(1);
         }
         let buf: Bytes = buf.freeze();
-        let mut packets = Vec::with_capacity(ends.len());
-        let mut start = 0;
-        for end in ends {
-            packets.push(buf.slice(start..end));
-            self.packet_count = self.packet_count.wrapping_add(1);
-            self.octet_count = self
-                .octet_count
-                .wrapping_add((end - start - RTP_HEADER_LEN) as u32);
-            start = end;
-        }
+        let packets = slice_packets(&buf, &ends, (&mut self.packet_count, &mut self.octet_count));
         RtpFrame {
             ssrc: self.ssrc,
             packets,

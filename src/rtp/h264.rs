@@ -40,6 +40,26 @@ pub(crate) const CLOCK_RATE: u32 = 90_000;
 const STAP_A: u8 = 24;
 const FU_A: u8 = 28;
 
+/// The packets of one frame written back to back into `buf`, each ending at its offset in
+/// `ends`, as cheap slices of the one buffer; counts each into the sender's RTCP counters
+/// (RFC 3550 s6.4.1: packets, and payload octets without the fixed header). Shared by every
+/// payload format's packetizer.
+pub(crate) fn slice_packets(
+    buf: &Bytes,
+    ends: &[usize],
+    (packet_count, octet_count): (&mut u32, &mut u32),
+) -> Vec<Bytes> {
+    let mut packets = Vec::with_capacity(ends.len());
+    let mut start = 0;
+    for &end in ends {
+        packets.push(buf.slice(start..end));
+        *packet_count = packet_count.wrapping_add(1);
+        *octet_count = octet_count.wrapping_add((end - start - RTP_HEADER_LEN) as u32);
+        start = end;
+    }
+    packets
+}
+
 /// One access unit, packetized: complete RTP packets ready to send as they are (UDP) or behind
 /// a 4-byte interleaved header (TCP).
 #[derive(Debug)]
@@ -195,16 +215,7 @@ impl H264Packetizer {
             }
         }
         let buf = buf.freeze();
-        let mut packets = Vec::with_capacity(ends.len());
-        let mut start = 0;
-        for end in ends {
-            packets.push(buf.slice(start..end));
-            self.packet_count = self.packet_count.wrapping_add(1);
-            self.octet_count = self
-                .octet_count
-                .wrapping_add((end - start - RTP_HEADER_LEN) as u32);
-            start = end;
-        }
+        let packets = slice_packets(&buf, &ends, (&mut self.packet_count, &mut self.octet_count));
         RtpFrame {
             ssrc: self.ssrc,
             packets,
