@@ -62,13 +62,22 @@ fn wall_of(ts: u32, sr: (f64, u32), rate: f64) -> f64 {
 
 /// Beep onsets in 8 kHz samples: (sample index, pitch in Hz from the zero crossings of
 /// its first 100 ms). A beep starts where the signal rises after at least 10 ms of silence.
+///
+/// The beep's sine starts at phase 0 at the whole second, but the second falls anywhere
+/// inside a 125 µs sample period (the simulator's clock has microseconds), so the first
+/// sample of a beep may already be small but not silent (up to 0.85 of full scale at
+/// 1300 Hz). So the loud sample may follow one or two rising samples, and the onset is the
+/// last silent sample before it: within a sample of the true onset.
 fn beeps(pcm: &[i16]) -> Vec<(usize, u32)> {
     let mut out = Vec::new();
     let mut i = 80;
     while i + 800 < pcm.len() {
-        if pcm[i].unsigned_abs() > 1000 && pcm[i - 80..i].iter().all(|s| s.unsigned_abs() < 200) {
-            // The sine starts at phase 0: the onset is the sample before the first loud one.
-            let onset = i - 1;
+        if pcm[i].unsigned_abs() > 1000 && pcm[i - 80..i - 2].iter().all(|s| s.unsigned_abs() < 200)
+        {
+            let onset = (i - 3..i)
+                .rev()
+                .find(|&k| pcm[k].unsigned_abs() < 200)
+                .unwrap_or(i - 3);
             let beep = &pcm[onset..onset + 800];
             let crossings = beep.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
             out.push((onset, (crossings * 5) as u32));
@@ -78,6 +87,32 @@ fn beeps(pcm: &[i16]) -> Vec<(usize, u32)> {
         }
     }
     out
+}
+
+/// The failure of session 10: the second fell 9 µs into a sample period, so each beep's
+/// first sample was 800-ish, neither silent nor loud, and the old detector found none.
+#[test]
+fn beeps_are_found_wherever_the_second_falls_in_a_sample_period() {
+    for offset_us in [0.0, 3.0, 9.0, 40.0, 90.0, 124.0] {
+        let mut pcm = vec![0i16; 8000 * 4];
+        for second in 1..4u32 {
+            let f = f64::from(400 + 100 * second);
+            for n in 0..800 {
+                let t = (f64::from(n) * 125.0 + offset_us) / 1e6;
+                // Sample n is n periods plus the offset after the second.
+                let k = (second * 8000) as usize + n as usize;
+                pcm[k] = (8192.0 * (std::f64::consts::TAU * f * t).sin()) as i16;
+            }
+        }
+        let found = beeps(&pcm);
+        assert_eq!(found.len(), 3, "{offset_us} µs: {found:?}");
+        for (b, second) in found.iter().zip(1..) {
+            assert!(
+                b.0.abs_diff(second as usize * 8000) <= 1 && b.1.abs_diff(400 + 100 * second) <= 10,
+                "{offset_us} µs: {found:?}"
+            );
+        }
+    }
 }
 
 fn ffprobe_streams(url: &str, transport: &str) -> Vec<serde_json::Value> {
