@@ -1,9 +1,9 @@
 //! Tamper events on the real binary (Imaging spec "Tampering"; docs/events.md "Tamper
 //! detection"): a pull point on the four tamper topics sees each raised when the simulated
 //! picture really is dark (Brightness 0), white (manual exposure at its maximum), blurred
-//! (the focus motor at an end stop) or turned (a PTZ move), and cleared when restored;
-//! nothing on the steady default picture; every message with the spec's Source and Data
-//! items. Home Assistant's view of the same (its parsers, through onvif-zeep-async):
+//! (the focus motor at an end stop) or turned on its mount (the simulator's `turned_file`),
+//! and cleared when restored; nothing on the steady default picture, and nothing for a PTZ
+//! move (asked for: not tampering); every message with the spec's Source and Data items. Home Assistant's view of the same (its parsers, through onvif-zeep-async):
 //! conformance/onvif-zeep/ha_tamper.py.
 
 mod support;
@@ -195,7 +195,9 @@ const WITHIN: Duration = Duration::from_secs(15);
 #[test]
 fn tamper_conditions_follow_the_picture() {
     let state = support::temp_state();
-    let (_nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
+    let turned = state.path().join("turned");
+    let options = format!("turned_file={}", turned.display());
+    let (_nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &["--sdk-options", &options]);
 
     // GetEventProperties: the four topics, as the Imaging spec describes them.
     let props = ok_at(port, soap::EVENTS, "<tev:GetEventProperties/>");
@@ -289,9 +291,25 @@ fn tamper_conditions_follow_the_picture() {
     only(&seen, BLURRY);
     figures.push(("blurry cleared", t));
 
-    // A global scene change: the head turned by 90 degrees; cleared once the new view has
-    // become the reference.
+    // A PTZ move to another view and back is no tampering: someone asked for it (the
+    // detector does not judge the scene or the sharpness while the head moves, and takes the
+    // view it stops at as the new reference).
     pan(port, 0.53);
+    let quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_secs(6) {
+        let got = pp.pull("PT1S");
+        assert!(got.is_empty(), "a PTZ move raised {got:?}");
+    }
+    pan(port, 0.0);
+    let quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_secs(6) {
+        let got = pp.pull("PT1S");
+        assert!(got.is_empty(), "the PTZ move home raised {got:?}");
+    }
+
+    // A global scene change: the camera turned by 90 degrees on its mount, the head
+    // unaware; cleared once the new view has become the reference.
+    std::fs::write(&turned, "").unwrap();
     let (seen, t) = pp.until(SCENE, true, WITHIN);
     only(&seen, SCENE);
     figures.push(("scene raised", t));
@@ -311,11 +329,14 @@ fn tamper_conditions_follow_the_picture() {
 #[test]
 fn home_assistant_shows_the_tamper_entities_following_the_picture() {
     let state = support::temp_state();
-    let (_nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
+    let turned = state.path().join("turned");
+    let options = format!("turned_file={}", turned.display());
+    let (_nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &["--sdk-options", &options]);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/onvif-zeep/ha_tamper.py");
     let out = Command::new(support::python::zeep())
         .arg(&script)
         .args(["127.0.0.1", &port.to_string(), "admin", PASSWORD])
+        .arg(&turned)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

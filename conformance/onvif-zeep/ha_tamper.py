@@ -1,6 +1,6 @@
 """Home Assistant's view of nvt's tamper events, with HA's client library.
 
-usage: ha_tamper.py HOST PORT USER PASSWORD
+usage: ha_tamper.py HOST PORT USER PASSWORD TURNED_FILE
 
 HA's event loop (homeassistant/components/onvif/event.py: CreatePullPointSubscription,
 SetSynchronizationPoint, PullMessages in a loop) with its four tamper parsers
@@ -9,8 +9,9 @@ SetSynchronizationPoint, PullMessages in a loop) with its four tamper parsers
 unique id is "{uid}_{topic}_{Source[0].Value}", its state Data[0].Value == "true", the
 name, device class and entity category are theirs. As a client would, this script then
 makes the picture dark (Brightness 0), white (manual exposure at its maximum), blurred
-(focus to an end stop) and turns the camera (PTZ AbsoluteMove), restoring each, and waits
-for the entity HA would show to follow.
+(focus to an end stop) and turns the camera on its mount (creates TURNED_FILE, nvt's
+simulator's `turned_file` option: a PTZ move is asked for and is no tampering), restoring
+each, and waits for the entity HA would show to follow.
 
 Prints one JSON line per tamper message: {"key", "name", "device_class", "category",
 "state", "op", "step"} where step is what was being done; then "OK". Exits non-zero on a
@@ -78,7 +79,7 @@ class Ha:
 
 
 async def main():
-    host, port, user, password = sys.argv[1:5]
+    host, port, user, password, turned_file = sys.argv[1:6]
     cam = ONVIFCamera(host, int(port), user, password, no_cache=True, adjust_time=True)
     try:
         await cam.update_xaddrs()
@@ -95,7 +96,6 @@ async def main():
         assert ha.states == {name: False for name, _, _ in PARSERS.values()}, ha.states
 
         imaging = await cam.create_imaging_service()
-        ptz = await cam.create_ptz_service()
         settings = lambda s: imaging.SetImagingSettings(
             {"VideoSourceToken": SOURCE, "ImagingSettings": s})
 
@@ -122,9 +122,8 @@ async def main():
                             "Focus": {"Absolute": {"Position": 500, "Speed": 250}}})
         await ha.until("Image Too Blurry", False)
 
-        ha.step = "pan"
-        await ptz.AbsoluteMove({"ProfileToken": "main",
-                                "Position": {"PanTilt": {"x": 0.53, "y": 0}}})
+        ha.step = "turned"
+        open(turned_file, "w").close()
         await ha.until("Global Scene Change", True)
         await ha.until("Global Scene Change", False)
 

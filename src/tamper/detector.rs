@@ -84,6 +84,10 @@ pub struct Config {
     pub raise_hold: Duration,
     /// How long its end must hold before it is cleared.
     pub clear_hold: Duration,
+    /// After the PTZ head last moved, how long the picture counts as still steered (auto
+    /// exposure and focus catch up with the new view) before the scene and the sharpness
+    /// are judged again, against references taken afresh.
+    pub move_settle: Duration,
 }
 
 impl Default for Config {
@@ -105,6 +109,7 @@ impl Default for Config {
             scene_learn: Duration::from_secs(2),
             raise_hold: Duration::from_secs(1),
             clear_hold: Duration::from_secs(1),
+            move_settle: Duration::from_secs(1),
         }
     }
 }
@@ -137,6 +142,8 @@ pub struct Detector {
     sharpness: Option<f64>,
     /// The last picture taken: its sequence number and time.
     last: Option<(u32, Duration)>,
+    /// When the PTZ head was last seen moving ([`Detector::head_moved`]).
+    moved_at: Option<Duration>,
     measures: Measures,
 }
 
@@ -152,6 +159,7 @@ impl Detector {
             reference: None,
             sharpness: None,
             last: None,
+            moved_at: None,
             measures: Measures::default(),
         }
     }
@@ -168,6 +176,19 @@ impl Detector {
             Condition::TooBlurry => self.blurry.raised(),
             Condition::SceneChange => self.scene.raised(),
         }
+    }
+
+    /// The PTZ head was moving (or had moved) at `at`, on the clock of [`Detector::update`].
+    ///
+    /// A move someone asked for changes the picture as much as a camera turned by hand, but
+    /// it is not tampering: a camera on a preset tour would raise GlobalSceneChange at every
+    /// stop, and zoom changes how much detail there is. So until [`Config::move_settle`]
+    /// after the last move, the scene and the sharpness are not judged (a change under way
+    /// is dropped), and the first picture after it is their new reference: what was raised
+    /// against the old view clears once its clear hold has passed on the new one. Dark and
+    /// bright are judged throughout: a move does not cover a lens.
+    pub fn head_moved(&mut self, at: Duration) {
+        self.moved_at = Some(self.moved_at.map_or(at, |m| m.max(at)));
     }
 
     /// Feeds the statistics of one picture captured at `now` (a monotonic time); returns
@@ -206,6 +227,21 @@ impl Detector {
             self.bright
                 .update(above(white, c.bright_raise, c.bright_clear), now),
         );
+
+        // The head moved: the view is being steered, not tampered with.
+        if self.moved_at.is_some_and(|m| now < m + c.move_settle) {
+            self.reference = None;
+            self.sharpness = None;
+            self.scene.interrupt();
+            self.blurry.interrupt();
+            self.measures = Measures {
+                black,
+                white,
+                ..Measures::default()
+            };
+            out.sort_by_key(|ch| ch.condition);
+            return out;
+        }
 
         // A picture that is mostly black or white has no pattern of light to compare and no
         // detail to be sharp with: TooDark or TooBright says what there is to say, and the
@@ -351,6 +387,14 @@ mod tests {
                 for ch in self.d.update(&s, PERIOD * self.i) {
                     self.changes.push((self.i, ch.condition, ch.raised));
                 }
+            }
+        }
+
+        /// Like `feed`, with the PTZ head moving at every picture.
+        fn feed_moving(&mut self, n: u32, zone: impl Fn(usize, usize) -> u8, focus: Option<u32>) {
+            for _ in 0..n {
+                self.d.head_moved(PERIOD * (self.i + 1));
+                self.feed(1, &zone, focus);
             }
         }
 
@@ -550,6 +594,46 @@ mod tests {
         run.feed(8, other_scene, Some(400));
         run.feed(5, other_scene, Some(60));
         assert_eq!(run.take(), vec![(Condition::TooBlurry, true)]);
+    }
+
+    #[test]
+    fn a_ptz_move_to_another_view_is_no_scene_change_and_its_view_the_new_reference() {
+        let mut run = Run::new();
+        run.feed(40, scene, Some(1000));
+        // The head pans for 2 s (half-way pictures, then the other view), then stops.
+        run.feed_moving(4, |r, c| scene(r, c) / 2 + other_scene(r, c) / 2, Some(200));
+        run.feed_moving(4, other_scene, Some(400));
+        // Settling (a second after the last move) and long after: nothing, and the new
+        // view's half detail is no blur.
+        run.feed(60, other_scene, Some(400));
+        assert_eq!(run.take(), vec![]);
+        // The new view is the reference: a defocus and a turn are seen against it.
+        run.feed(5, other_scene, Some(60));
+        assert_eq!(run.take(), vec![(Condition::TooBlurry, true)]);
+        run.feed(8, other_scene, Some(400));
+        assert_eq!(run.take(), vec![(Condition::TooBlurry, false)]);
+        run.feed(5, scene, Some(1000));
+        assert_eq!(run.take(), vec![(Condition::SceneChange, true)]);
+    }
+
+    #[test]
+    fn a_lens_covered_during_a_move_is_still_too_dark() {
+        let mut run = Run::new();
+        run.feed(8, scene, Some(1000));
+        run.feed_moving(6, |_, _| 8, Some(20));
+        assert_eq!(run.take(), vec![(Condition::TooDark, true)]);
+    }
+
+    #[test]
+    fn a_scene_change_under_way_when_the_head_moves_is_dropped() {
+        let mut run = Run::new();
+        run.feed(40, scene, Some(1000));
+        // Turned by hand for half a second, then the head moves: the move explains what
+        // follows, and the run toward SceneChange restarts on the new reference.
+        run.feed(2, other_scene, Some(1000));
+        run.feed_moving(1, other_scene, Some(1000));
+        run.feed(40, other_scene, Some(1000));
+        assert_eq!(run.take(), vec![]);
     }
 
     #[test]

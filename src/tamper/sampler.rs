@@ -1,11 +1,11 @@
-//! The shell of the tamper detector: reads one video source's picture statistics at
-//! [`SAMPLE_PERIOD`], each read on tokio's blocking pool (an SDK call never runs on an async
-//! worker), feeds the [`Detector`] and reports its changes.
+//! The shell of the tamper detector: reads one video source's picture statistics and its
+//! PTZ head's status at [`SAMPLE_PERIOD`], each read on tokio's blocking pool (an SDK call
+//! never runs on an async worker), feeds the [`Detector`] and reports its changes.
 
 use std::time::Duration;
 
 use super::detector::{Change, Config, Detector};
-use crate::sdk::{ErrorCode, Sdk};
+use crate::sdk::{ErrorCode, PtzState, PtzStatus, PtzVector, Sdk};
 
 /// How often the statistics are read: 4 Hz, so a one-second hold is four pictures, and the
 /// cost (one statistics pass per read, under a millisecond at 720p in the simulator;
@@ -41,20 +41,31 @@ impl TamperMonitor {
             let mut detector = Detector::new(config);
             let mut watching = false;
             let mut errors = 0u64;
+            let mut head = Head::default();
             let mut tick = tokio::time::interval(SAMPLE_PERIOD);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
                 let sdk = sdk.clone();
-                let Ok(read) = tokio::task::spawn_blocking(move || sdk.isp_stats(vi)).await else {
+                let ask_head = head.present;
+                let Ok((read, status)) = tokio::task::spawn_blocking(move || {
+                    let status = ask_head.then(|| sdk.ptz_status(vi));
+                    (sdk.isp_stats(vi), status)
+                })
+                .await
+                else {
                     return;
                 };
+                let moved = head.moved(status);
                 match read {
                     Ok(stats) => {
                         if !watching {
                             watching = true;
                             tracing::info!(vi, "tamper detection watching");
                             report(Report::Watching);
+                        }
+                        if moved {
+                            detector.head_moved(stats.pts);
                         }
                         let changes = detector.update(&stats, stats.pts);
                         let m = detector.measures();
@@ -96,6 +107,47 @@ impl TamperMonitor {
     }
 }
 
+/// What the sampler knows of the source's PTZ head, to tell a move someone asked for from a
+/// camera turned by hand ([`Detector::head_moved`]).
+#[derive(Debug)]
+struct Head {
+    /// False once the SDK said there is no head to ask about: not asked again.
+    present: bool,
+    /// The position at the last read.
+    last: Option<PtzVector>,
+}
+
+impl Default for Head {
+    fn default() -> Head {
+        Head {
+            present: true,
+            last: None,
+        }
+    }
+}
+
+impl Head {
+    /// Whether the head moved since the last read: it says it is moving, or its position
+    /// changed (a move quicker than the sampling period ends between two reads).
+    fn moved(&mut self, status: Option<Result<PtzStatus, crate::sdk::SdkError>>) -> bool {
+        match status {
+            None => false,
+            Some(Ok(s)) => {
+                let moving = s.pan_tilt == PtzState::Moving || s.zoom == PtzState::Moving;
+                let changed = self.last.is_some_and(|p| p != s.position);
+                self.last = Some(s.position);
+                moving || changed
+            }
+            Some(Err(e)) if e.code == ErrorCode::NotSupported => {
+                self.present = false;
+                false
+            }
+            // A read that failed tells nothing; the next one will.
+            Some(Err(_)) => false,
+        }
+    }
+}
+
 impl TamperMonitor {
     /// Stops sampling and returns once the task, and what it holds (the event broker, whose
     /// clock reads the settings store), is gone: a restart that opens the state directory
@@ -112,5 +164,36 @@ impl Drop for TamperMonitor {
         // A read in flight on the blocking pool finishes on its own (it holds its own `Sdk`
         // clone, so the SDK outlives it).
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::SdkError;
+
+    fn status(pan: i32, state: PtzState) -> Option<Result<PtzStatus, SdkError>> {
+        Some(Ok(PtzStatus {
+            position: PtzVector {
+                pan,
+                tilt: 0,
+                zoom: 100,
+            },
+            pan_tilt: state,
+            zoom: PtzState::Idle,
+            error: None,
+        }))
+    }
+
+    #[test]
+    fn a_head_moved_when_it_says_so_or_its_position_changed() {
+        let mut h = Head::default();
+        assert!(!h.moved(status(0, PtzState::Idle)), "the first read");
+        assert!(!h.moved(status(0, PtzState::Idle)));
+        assert!(h.moved(status(0, PtzState::Moving)));
+        assert!(h.moved(status(9000, PtzState::Idle)), "ended between reads");
+        assert!(!h.moved(status(9000, PtzState::Idle)));
+        assert!(!h.moved(None));
+        assert!(h.present);
     }
 }

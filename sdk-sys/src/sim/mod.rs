@@ -33,6 +33,7 @@ pub mod gpio;
 pub mod head;
 pub mod isp;
 pub mod motion;
+pub mod mount;
 pub mod options;
 pub mod osd;
 pub mod panorama;
@@ -139,7 +140,8 @@ impl Sim {
         let scene = match &options.source {
             options::Source::Pattern => Scene::Pattern(Arc::new(
                 Sensor::new(clock, options.motion_period_ms, options.motion_on_ms)
-                    .with_head(head.clone()),
+                    .with_head(head.clone())
+                    .with_mount(mount::Mount::new(options.turned_file.clone())),
             )),
             #[cfg(all(feature = "v4l2", target_os = "linux"))]
             options::Source::V4l2(path) => {

@@ -39,6 +39,9 @@ pub struct Options {
     pub gpio: bool,
     /// The simulated digital input changes level every this many ms.
     pub gpio_input_period_ms: u32,
+    /// While this file exists the camera is turned on its mount (`mount.rs`): the picture
+    /// looks 90 degrees away, the PTZ head does not know.
+    pub turned_file: Option<PathBuf>,
     /// The pattern board's speaker (NVT_AO_*): `speaker=off` for a board without.
     pub speaker: bool,
     /// Append every sample the speaker plays (s16le, mono) to this file.
@@ -93,6 +96,7 @@ impl Default for Options {
             fault_ms: 1_000,
             gpio: true,
             gpio_input_period_ms: 30_000,
+            turned_file: None,
             speaker: true,
             speaker_file: None,
         }
@@ -220,6 +224,12 @@ impl Options {
                         _ => return Err(format!("gpio: on or off: {value:?}")),
                     }
                 }
+                "turned_file" => {
+                    if value.is_empty() {
+                        return Err("turned_file: empty path".into());
+                    }
+                    o.turned_file = Some(PathBuf::from(value));
+                }
                 "gpio_input_period_ms" => {
                     o.gpio_input_period_ms = parse_u32(key, value, 100, 86_400_000)?
                 }
@@ -258,6 +268,9 @@ impl Options {
         // Like the GPIO, the speaker is the simulated board's: a V4L2 source is a PC camera.
         if o.source != Source::Pattern && (seen.contains("speaker") && o.speaker) {
             return Err("speaker=on needs the pattern source (a V4L2 source has none)".into());
+        }
+        if o.turned_file.is_some() && (o.source != Source::Pattern || o.replay.is_some()) {
+            return Err("turned_file needs the pattern board's rendered picture".into());
         }
         if o.speaker_file.is_some() && !(o.speaker && o.source == Source::Pattern) {
             return Err("speaker_file needs the pattern board's speaker".into());
@@ -310,6 +323,10 @@ mod tests {
 
     #[test]
     fn speaker_options() {
+        let o = Options::parse("turned_file=/tmp/t").unwrap();
+        assert_eq!(o.turned_file, Some(PathBuf::from("/tmp/t")));
+        assert!(Options::parse("turned_file=").is_err());
+        assert!(Options::parse("turned_file=/tmp/t;replay=/tmp/x.h264").is_err());
         let o = Options::parse("speaker_file=/tmp/x.s16").unwrap();
         assert!(o.speaker);
         assert_eq!(o.speaker_file, Some(PathBuf::from("/tmp/x.s16")));

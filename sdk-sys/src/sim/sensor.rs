@@ -26,6 +26,7 @@ use std::time::Instant;
 use super::clock::{Clock, format_utc};
 use super::frame::{Frame, I420};
 use super::isp::{self, Luts};
+use super::mount::Mount;
 use super::panorama::View;
 use super::pattern::{self, Pattern};
 use super::ptz::Head;
@@ -66,6 +67,8 @@ pub struct Sensor {
     tile: Mutex<Option<I420>>,
     /// The PTZ head whose view the pictures show (none: always at home).
     head: Option<Arc<Mutex<Head>>>,
+    /// The mount the camera sits on: turned by hand in tests (`mount.rs`).
+    mount: Mount,
     stats: Mutex<RenderStats>,
 }
 
@@ -85,6 +88,7 @@ impl Sensor {
             cache: Mutex::new(VecDeque::with_capacity(CACHE + 1)),
             tile: Mutex::new(None),
             head: None,
+            mount: Mount::new(None),
             stats: Mutex::new(RenderStats::default()),
         }
     }
@@ -96,15 +100,24 @@ impl Sensor {
         self
     }
 
-    /// The view at the capture instant `mono` (never advancing the head past now).
+    /// The sensor on `mount` (a camera turned by hand shows another view).
+    pub fn with_mount(mut self, mount: Mount) -> Sensor {
+        self.mount = mount;
+        self
+    }
+
+    /// The view at the capture instant `mono` (never advancing the head past now), turned
+    /// by the mount's offset (the panorama wraps around).
     fn view(&self, mono: u64) -> View {
-        match &self.head {
+        let mut view = match &self.head {
             Some(h) => {
                 let (pan, tilt, zoom) = super::lock(h).view(mono.min(super::clock::mono_us()));
                 View { pan, tilt, zoom }
             }
             None => View::HOME,
-        }
+        };
+        view.pan += self.mount.pan_offset(mono);
+        view
     }
 
     pub fn clock(&self) -> &Clock {
