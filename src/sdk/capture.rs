@@ -25,6 +25,37 @@ const GET_STREAM_TIMEOUT_MS: i32 = 100;
 /// Pause after an SDK error before asking again, so a failing port is not spun on.
 const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
+/// The nice value a capture thread asks for. A loaded camera must delay its viewers, whose
+/// queues absorb it, before it misses the encoder's small queue of stream buffers: a frame
+/// lost there is a frozen picture for every viewer until the next IDR (issue 20: at load
+/// average 10 a replay-fed nvt lost a quarter of its frames so). Draining is a copy per frame,
+/// so the priority costs the rest nothing. -10, not -20: the kernel's threads and a watchdog
+/// stay above it.
+pub(crate) const CAPTURE_NICE: i32 = -10;
+
+/// Asks for [`CAPTURE_NICE`] for the calling thread. Needs CAP_SYS_NICE (root on a camera);
+/// without it the thread keeps the default and the first refusal is logged once.
+fn raise_priority(name: &str) {
+    static REFUSED: AtomicBool = AtomicBool::new(false);
+    // SAFETY: setpriority takes plain integers and touches no memory of ours. `who` 0 with
+    // PRIO_PROCESS is the calling thread on Linux, where the nice value is per thread
+    // (setpriority(2), "BUGS"); elsewhere it is the process, which is no worse.
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, CAPTURE_NICE) };
+    if rc == 0 {
+        tracing::debug!(
+            thread = name,
+            nice = CAPTURE_NICE,
+            "capture thread priority raised"
+        );
+    } else if !REFUSED.swap(true, Ordering::Relaxed) {
+        let e = std::io::Error::last_os_error();
+        tracing::info!(
+            error = %e,
+            "capture threads keep the default priority (raising it needs CAP_SYS_NICE)"
+        );
+    }
+}
+
 /// A started encoder channel and the thread draining it. Dropping it stops both.
 pub struct Capture {
     channel: Arc<EncoderChannel>,
@@ -46,10 +77,13 @@ impl Drain {
     ) -> Result<Drain, SdkError> {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
-            .name(name)
+            .name(name.clone())
             .spawn({
                 let stop = stop.clone();
-                move || body(&stop)
+                move || {
+                    raise_priority(&name);
+                    body(&stop)
+                }
             })
             .map_err(|_| SdkError::with_code("spawn capture thread", ErrorCode::NoMem))?;
         Ok(Drain {
@@ -233,4 +267,45 @@ fn copy_out(chn: u32, s: &ffi::NVT_VENC_STREAM_S) -> Result<Frame, SdkError> {
         keyframe: s.keyframe != 0,
         nals,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nice value of the calling thread (/proc/thread-self/stat, field 19).
+    fn own_nice() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    /// Whether this process may raise priorities (CAP_SYS_NICE, bit 23 of CapEff).
+    fn may_raise() -> bool {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let eff = status
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .unwrap()
+            .trim();
+        u64::from_str_radix(eff, 16).unwrap() & (1 << 23) != 0
+    }
+
+    #[test]
+    fn a_capture_thread_runs_above_the_rest_where_the_process_may_say_so() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut drain = Drain::spawn("nice-test".into(), move |_| {
+            tx.send(own_nice()).unwrap();
+        })
+        .unwrap();
+        let nice = rx.recv().unwrap();
+        drain.stop(0, || {});
+        if may_raise() {
+            assert_eq!(nice, CAPTURE_NICE);
+        } else {
+            assert_eq!(nice, own_nice(), "refused: the default, as the spawner's");
+        }
+        // The spawner's own priority is untouched (the nice value is per thread).
+        assert_ne!(own_nice(), CAPTURE_NICE);
+    }
 }
