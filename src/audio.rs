@@ -131,12 +131,15 @@ impl AudioStreams {
             ..AudioAttr::g711(codec)
         };
         let channel = Arc::new(self.sdk.create_audio(config.channel, &attr)?);
+        // Named apart from the video hubs: the RTSP server keys group senders by hub name.
         let hub = AudioHub::with_packer(
-            config.token.clone(),
+            format!("{} audio", config.token),
             StreamConfig {
                 framerate: None,
                 limits: QueueLimits::default(),
-                multicast: None,
+                // RTSP multicast SETUP and StartMulticastStreaming send the track to the
+                // configuration's own group.
+                multicast: crate::streams::multicast_config(&config.multicast),
                 session_timeout: Some(std::time::Duration::from_secs(u64::from(
                     config.session_timeout_secs,
                 ))),

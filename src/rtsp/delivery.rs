@@ -113,8 +113,9 @@ pub(crate) fn audio_track(hub: &AudioHub) -> TrackParams {
     TrackParams {
         kind: TrackKind::Audio(format),
         ssrc,
-        // No audio multicast yet (SETUP with `multicast` is 461).
-        multicast: None,
+        // The audio encoder configuration's own group (ONVIF RTSS-3-2-22/23: a port or
+        // address apart from the video's).
+        multicast: hub.description().multicast,
     }
 }
 
