@@ -960,8 +960,11 @@ async fn on_request(
         Some(Action::Play {
             session,
             stream,
-            tracks,
+            mut tracks,
         }) => {
+            // The video first: the audio starts at the instant of its first frame.
+            tracks.sort_by_key(|t| t.track != TrackKind::Video.id());
+            let mut video_start = None;
             // The video's hub; none for a presentation without video (its tracks are
             // looked up below, each may have gone since SETUP).
             let video = shared.registry.get(&stream);
@@ -1009,7 +1012,9 @@ async fn on_request(
                     if let Some(v) = viewer {
                         started.push((t, v));
                     }
-                    delivery::first_packet(&watch).await
+                    let first = delivery::first_frame(&watch).await;
+                    video_start = first.as_ref().map(|f| f.pts);
+                    first.map(|f| (f.first_seq, f.rtp_ts))
                 } else if t.track == AUDIO_TRACK {
                     // Gone since SETUP: as a metadata track, it plays nothing.
                     let Some(a) = shared.audio.get(&stream) else {
@@ -1022,7 +1027,10 @@ async fn on_request(
                         gates.extend(go);
                         delivery::first_packet(&watch).await
                     } else {
-                        let viewer = a.subscribe(peer.to_string(), Instant::now());
+                        // Sound from the instant of the first picture (the cached IDR, up
+                        // to a GOP ago), not from now (docs/rtsp.md, "Audio").
+                        let viewer =
+                            a.subscribe_from(peer.to_string(), Instant::now(), video_start);
                         let first = delivery::first_packet(&viewer.watch()).await;
                         started.push((t, viewer));
                         first
