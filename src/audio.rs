@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::rtp::aac::AacConfig;
 use crate::rtp::audio::{AudioFormat, AudioPacketizer};
@@ -82,6 +83,7 @@ impl AudioStreams {
         let mut paths: HashMap<String, Arc<AudioHub>> = HashMap::new();
         for (token, profiles) in &wanted {
             if let Some(r) = running.get(token) {
+                r.hub.keep_recent(recent_span(settings, profiles));
                 for p in profiles {
                     paths.insert(p.clone(), r.hub.clone());
                 }
@@ -131,12 +133,15 @@ impl AudioStreams {
             ..AudioAttr::g711(codec)
         };
         let channel = Arc::new(self.sdk.create_audio(config.channel, &attr)?);
+        // Named apart from the video hubs: the RTSP server keys group senders by hub name.
         let hub = AudioHub::with_packer(
-            config.token.clone(),
+            format!("{} audio", config.token),
             StreamConfig {
                 framerate: None,
                 limits: QueueLimits::default(),
-                multicast: None,
+                // RTSP multicast SETUP and StartMulticastStreaming send the track to the
+                // configuration's own group.
+                multicast: crate::streams::multicast_config(&config.multicast),
                 session_timeout: Some(std::time::Duration::from_secs(u64::from(
                     config.session_timeout_secs,
                 ))),
@@ -153,5 +158,46 @@ impl AudioStreams {
             hub,
             _capture: capture,
         })
+    }
+}
+
+/// Margin over a GOP kept of audio: the cached GOP is a GOP plus a frame interval old at
+/// most, on an encoder that keeps up; a loaded one publishes late, so its IDR is older
+/// against the audio (tests/rtsp_audio.rs saw the cached IDR 3.9 s before the PLAY with a
+/// 2 s GOP, load average 15 on 2 cores).
+const RECENT_MARGIN: Duration = Duration::from_secs(2);
+/// The most audio kept for late viewers, whatever the GOP (`stream::recent` bounds the
+/// count too).
+const MAX_RECENT: Duration = Duration::from_secs(15);
+
+/// How much audio a hub keeps so a new viewer's sound starts with its picture, at the
+/// cached IDR (`StreamHub::subscribe_from`): the longest GOP of the video encoders of the
+/// `profiles` it plays in, plus [`RECENT_MARGIN`], at most [`MAX_RECENT`].
+fn recent_span(settings: &Settings, profiles: &[String]) -> Duration {
+    let gop = profiles
+        .iter()
+        .filter_map(|p| settings.profile(p)?.video_encoder.as_deref())
+        .filter_map(|e| settings.encoder(e))
+        .map(|e| Duration::from_secs_f64(f64::from(e.gop) / f64::from(e.fps.max(1))))
+        .max()
+        .unwrap_or_default();
+    (gop + RECENT_MARGIN).min(MAX_RECENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_is_kept_for_the_longest_gop_it_plays_beside() {
+        let mut s = Settings::default();
+        let profiles = vec!["main".to_owned(), "sub".to_owned()];
+        // main: 50 frames at 25 fps, sub: 30 at 15 fps, both 2 s.
+        assert_eq!(recent_span(&s, &profiles), Duration::from_secs(4));
+        s.media.video_encoders[1].gop = 60;
+        assert_eq!(recent_span(&s, &profiles), Duration::from_secs(6));
+        s.media.video_encoders[1].gop = 6000;
+        assert_eq!(recent_span(&s, &profiles), MAX_RECENT);
+        assert_eq!(recent_span(&s, &[]), RECENT_MARGIN);
     }
 }

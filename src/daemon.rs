@@ -174,7 +174,11 @@ async fn run_once(
                 discovery_changed: Some(Arc::new(move || announce.notify_one())),
                 restart: Some(Arc::new(move || restart.notify_one())),
             })
-            .with_media_changed(media_events(&broker, (&metadata, &audio), &store)),
+            .with_media_changed(media_events(
+                &broker,
+                (&metadata, &audio, multicast.clone()),
+                &store,
+            )),
     );
     let media = crate::onvif::media::Media::new(
         core.clone(),
@@ -279,9 +283,10 @@ fn start_events(
 /// The metadata tracks follow the change first, so its own events reach their streams.
 fn media_events(
     broker: &Arc<crate::events::Broker>,
-    (metadata, audio): (
+    (metadata, audio, multicast): (
         &Arc<crate::onvif::events::metadata::MetadataStreams>,
         &Arc<crate::audio::AudioStreams>,
+        crate::rtsp::MulticastControl,
     ),
     store: &Arc<SettingsStore>,
 ) -> crate::camera::core::MediaChanged {
@@ -290,6 +295,8 @@ fn media_events(
     Arc::new(move |t: &crate::camera::Touched| {
         metadata.sync(&store.get());
         audio.sync(&store.get());
+        // Audio group senders move to a replaced hub (docs/rtsp.md, "Audio").
+        multicast.follow_audio();
         crate::events::media::publish(&broker, &t.profiles, &t.configurations);
     })
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use support::Daemon;
-use support::netns::{CLIENT_IP, Netns, SERVER_IP};
+use support::netns::{Netns, SERVER_IP};
 
 const PASSWORD: &str = "media-Secret1";
 const START: Duration = Duration::from_secs(60);
@@ -497,33 +497,6 @@ fn created_profile_plays_survives_a_restart_and_can_be_deleted() {
     nvt.stop();
 }
 
-/// RTP packets arriving on a multicast group in the client namespace within `secs`.
-fn count_group_packets(ns: &str, group: &str, port: u16, secs: u32) -> u64 {
-    let code = format!(
-        "import socket,struct,time\n\
-         s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
-         s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
-         s.bind(('{group}',{port}))\n\
-         s.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,struct.pack('4s4s',socket.inet_aton('{group}'),socket.inet_aton('{CLIENT_IP}')))\n\
-         s.settimeout(0.2)\n\
-         n=0\n\
-         end=time.time()+{secs}\n\
-         while time.time()<end:\n\
-         \x20   try:\n\
-         \x20       d=s.recv(2048)\n\
-         \x20       n+=1 if len(d)>12 and d[0]>>6==2 else 0\n\
-         \x20   except socket.timeout:\n\
-         \x20       pass\n\
-         print(n)\n"
-    );
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/bin/python3", "-c", &code])
-        .output()
-        .expect("python3 in the client namespace");
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-}
-
 #[test]
 #[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces() {
@@ -589,7 +562,7 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     // StartMulticastStreaming sends to the configuration's group without any RTSP session;
     // StopMulticastStreaming stops it.
     let onvif = |args: &[&str]| zeep_in(&client, SERVER_IP, port, "wsse", args);
-    let packets = |secs| count_group_packets(&ns.client, &group, mport, secs);
+    let packets = |secs| support::netns::count_group_packets(&ns.client, &group, mport, secs);
     onvif(&["multicast", "start", "main"]);
     let running = packets(3);
     assert!(running > 50, "{running} RTP packets while started");
@@ -597,7 +570,7 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     let moved = mport + 10;
     let set = onvif(&["set-multicast", "venc_main", &group, &moved.to_string()]);
     assert_eq!(set["encoder"]["multicast"][1], moved, "{set}");
-    let on_new = count_group_packets(&ns.client, &group, moved, 3);
+    let on_new = support::netns::count_group_packets(&ns.client, &group, moved, 3);
     assert!(on_new > 50, "{on_new} RTP packets on the new port");
     assert_eq!(
         packets(2),

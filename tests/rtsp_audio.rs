@@ -115,6 +115,33 @@ fn beeps_are_found_wherever_the_second_falls_in_a_sample_period() {
     }
 }
 
+/// The samples of a raw s16le file.
+fn read_s16(path: &Path) -> Vec<i16> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+/// Beeps found one second apart with the pitch one step up each time: at least `n`.
+fn assert_beeps(pcm: &[i16], n: usize) {
+    let found = beeps(pcm);
+    assert!(found.len() >= n, "{found:?} in {} samples", pcm.len());
+    for w in found.windows(2) {
+        let gap = w[1].0 - w[0].0;
+        assert!(
+            gap.abs_diff(8000) <= 2,
+            "beeps {gap} samples apart: {found:?}"
+        );
+        let step = (w[1].1 + 1000 - w[0].1) % 1000;
+        assert!(
+            step.abs_diff(100) <= 15 || (w[1].1 <= 410 && w[0].1 >= 1290),
+            "{found:?}"
+        );
+    }
+}
+
 fn ffprobe_streams(url: &str, transport: &str) -> Vec<serde_json::Value> {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-rtsp_transport", transport, "-show_streams"])
@@ -174,6 +201,50 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         audio.1
     );
 
+    // The multicast URL: the audio at its encoder configuration's group, on its own port
+    // (RTSS-3-2-22/23: apart from the video's), with its own m= and c=; a multicast SETUP
+    // of the audio track names that group.
+    let murl = format!("{url}/multicast");
+    let d = c.req("DESCRIBE", &murl, &[("Accept", "application/sdp")]);
+    assert_eq!(d.status, 200);
+    let m = medias(&d.body);
+    let audio = m
+        .iter()
+        .find(|(l, _)| l.starts_with("audio"))
+        .expect(&d.body);
+    let video = m
+        .iter()
+        .find(|(l, _)| l.starts_with("video"))
+        .expect(&d.body);
+    assert_eq!(audio.0, "audio 5006 RTP/AVP 0", "{}", d.body);
+    assert_eq!(video.0, "video 5000 RTP/AVP 96", "{}", d.body);
+    assert!(
+        d.body
+            .contains("m=audio 5006 RTP/AVP 0\r\nc=IN IP4 239.255.42.42/1\r\n"),
+        "{}",
+        d.body
+    );
+    let s = c.req(
+        "SETUP",
+        &format!("{murl}/trackID=2"),
+        &[("Transport", "RTP/AVP;multicast")],
+    );
+    assert_eq!(s.status, 200, "{:?}", s.headers);
+    let t = s.header("Transport").unwrap();
+    assert!(
+        t.contains("destination=239.255.42.42;port=5006-5007"),
+        "{t}"
+    );
+    let session = s
+        .header("Session")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = c.req("TEARDOWN", &murl, &[("Session", &session)]);
+    assert_eq!(r.status, 200);
+
     // ffprobe sees both tracks over TCP, UDP and the HTTP tunnel.
     for transport in ["tcp", "udp", "http"] {
         let streams = ffprobe_streams(&url, transport);
@@ -193,7 +264,7 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
     // ffmpeg decodes 6 s of the stream (the video starts up to a GOP earlier, at the cached IDR): a beep each second, the pitch one step up each time.
     let raw = state.path().join("audio.s16");
     let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-rtsp_transport", "tcp", "-i"])
+        .args(["-v", "warning", "-rtsp_transport", "tcp", "-i"])
         .arg(with_credentials(&url))
         .args([
             "-map", "0:a", "-t", "6", "-f", "s16le", "-ar", "8000", "-ac", "1", "-y",
@@ -206,12 +277,14 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         "ffmpeg: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let bytes = std::fs::read(&raw).unwrap();
-    let pcm: Vec<i16> = bytes
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect();
-    assert!(pcm.len() >= 3 * 8000, "{} samples", pcm.len());
+    let pcm = read_s16(&raw);
+    assert!(
+        pcm.len() >= 3 * 8000,
+        "{} samples; ffmpeg: {}; daemon: {:#?}",
+        pcm.len(),
+        String::from_utf8_lossy(&out.stderr),
+        nvt.seen
+    );
     let found = beeps(&pcm);
     let loud: Vec<usize> = (0..pcm.len() / 800)
         .filter(|k| {
@@ -322,6 +395,10 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         &[("Session", &session), ("Range", "npt=0.000-")],
     );
     assert_eq!(p.status, 200);
+    let played = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     let info = p.header("RTP-Info").unwrap().to_owned();
     assert!(info.contains("trackID=2;seq="), "{info}");
 
@@ -355,6 +432,20 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
             video.push(pkt);
         }
     }
+    // Sound from the first picture's instant: the video starts at the cached IDR (up to a
+    // GOP before the PLAY), the audio with the first frame captured at or after it.
+    let video_start = wall_of(rtp_ts(&video[0]), video_sr, 90_000.0);
+    let start = wall_of(rtp_ts(&audio[0]), audio_sr, 8000.0) - video_start;
+    println!(
+        "start: video {:.1} ms before the PLAY, audio {:.1} ms after the video",
+        (played - video_start) * 1e3,
+        start * 1e3
+    );
+    assert!(
+        (-0.0005..0.0205).contains(&start),
+        "audio starts {:.1} ms after the video",
+        start * 1e3
+    );
     // Audio packets: PT 0, 20 ms of samples each, contiguous in sequence and time.
     assert!(audio.len() >= 150, "{} audio packets in 3.5 s", audio.len());
     for w in audio.windows(2) {
@@ -378,7 +469,25 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
         .map(|p| wall_of(rtp_ts(p), video_sr, 90_000.0))
         .collect();
     frames.dedup();
-    let (mut offsets, mut to_second) = (Vec::new(), Vec::new());
+    let gaps: Vec<(f64, f64)> = frames
+        .windows(2)
+        .filter(|w| w[1] - w[0] > 0.06)
+        .map(|w| (w[0] - video_start, w[1] - w[0]))
+        .collect();
+    // A loaded machine encodes late and drops frames at capture (not on the wire): said
+    // here, as the per-beep offsets below then find no frame near a beep.
+    let seq_gaps = video
+        .windows(2)
+        .filter(|w| {
+            u16::from_be_bytes([w[1][2], w[1][3]])
+                != u16::from_be_bytes([w[0][2], w[0][3]]).wrapping_add(1)
+        })
+        .count();
+    println!(
+        "video: {} frames, gaps over 60 ms (s after the first, length): {gaps:?}; {seq_gaps} RTP sequence gaps",
+        frames.len()
+    );
+    let (mut offsets, mut to_second, mut skipped) = (Vec::new(), Vec::new(), 0);
     for (onset, hz) in beeps(&pcm) {
         let at = wall_of(ts0.wrapping_add(onset as u32), audio_sr, 8000.0);
         let second = at.round();
@@ -393,12 +502,17 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
             "beep {:.1} ms from its second",
             (at - second) * 1e3
         );
-        // ...and against the first video frame that shows that second.
-        if let Some(v) = frames.iter().find(|&&v| v >= second - 0.0005) {
-            offsets.push(at - v);
+        // ...and against the first video frame that shows that second: the frame of the
+        // 25 fps grid within 40 ms after it. A second whose frame the encoder never made
+        // (a loaded machine drops frames at capture, seen above as time gaps without RTP
+        // sequence gaps) has no such frame and measures nothing about sync: skipped.
+        match frames.iter().find(|&&v| v >= second - 0.0005) {
+            Some(v) if v - second < 0.0405 => offsets.push(at - v),
+            _ => skipped += 1,
         }
     }
-    assert!(offsets.len() >= 2, "{offsets:?}");
+    println!("beeps without their second's frame (lost at capture): {skipped}");
+    assert!(!offsets.is_empty(), "{offsets:?}");
     let worst = offsets.iter().fold(0f64, |m, o| m.max(o.abs()));
     println!(
         "beep - its second (ms): {:?}",
@@ -414,4 +528,109 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
             .collect::<Vec<_>>()
     );
     assert!(worst < 0.040, "A/V offset {:.1} ms", worst * 1e3);
+}
+
+/// Runs `conformance/onvif-zeep/ha_media.py` in the client namespace (the ONVIF client of
+/// tests/onvif_media.rs); panics with its output when it failed.
+fn zeep_in_client(ns: &support::netns::Netns, port: u16, args: &[&str]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/onvif-zeep/ha_media.py");
+    let out = ns
+        .client_cmd(support::python::zeep())
+        .arg(script)
+        .args([
+            support::netns::SERVER_IP,
+            &port.to_string(),
+            "admin",
+            PASSWORD,
+            "wsse",
+        ])
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "ha_media.py {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Audio multicast, received for real (issue 19): the daemon in one network namespace,
+/// ffmpeg in another (`tests/support/netns.rs`). ffmpeg plays the multicast URL (SETUP of
+/// both tracks with `multicast`) and decodes the video and the beeps from the audio's own
+/// group port; StartMulticastStreaming sends the audio to its group without any RTSP
+/// session, StopMulticastStreaming stops it.
+#[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
+fn audio_multicast_in_network_namespaces() {
+    const GROUP: &str = "239.255.42.42";
+    let state = support::temp_state();
+    let (mut first, _) = start(state.path());
+    first.stop();
+    enable_audio(state.path());
+    let ns = support::netns::Netns::pair("A");
+    let mut cmd = ns.server_cmd(support::NVT);
+    cmd.arg("--state-dir")
+        .arg(state.path())
+        .args(["--bind", support::netns::SERVER_IP])
+        .args(["--http-port", "0", "--rtsp-port", "0", "--no-discovery"])
+        .env("NVT_ADMIN_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "info");
+    let mut nvt = Daemon::spawn(cmd);
+    let url = nvt.rtsp_url("/main");
+    let port = nvt.http_port();
+    nvt.wait_running();
+
+    // ffmpeg SETUPs both tracks multicast and decodes 5 s of each.
+    let raw = state.path().join("mcast.s16");
+    let md5 = state.path().join("mcast.md5");
+    let out = ns
+        .client_cmd("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-v", "error"])
+        .args(["-rtsp_transport", "udp_multicast", "-i"])
+        .arg(with_credentials(&format!("{url}/multicast")))
+        .args([
+            "-map", "0:a", "-t", "5", "-f", "s16le", "-ar", "8000", "-ac", "1", "-y",
+        ])
+        .arg(&raw)
+        .args(["-map", "0:v", "-t", "5", "-f", "framemd5", "-y"])
+        .arg(&md5)
+        .output()
+        .expect("ffmpeg");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ffmpeg multicast: {stderr}");
+    let frames = std::fs::read_to_string(&md5)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .count();
+    assert!(frames >= 75, "only {frames} video frames over multicast");
+    let pcm = read_s16(&raw);
+    assert!(pcm.len() >= 4 * 8000, "{} samples", pcm.len());
+    assert_beeps(&pcm, 4);
+    println!(
+        "multicast: {frames} video frames, {} audio samples; ffmpeg said: {stderr:?}",
+        pcm.len()
+    );
+
+    // StartMulticastStreaming: the audio goes to its group with no RTSP session (50
+    // packets a second), beside the video's; StopMulticastStreaming stops both.
+    let packets =
+        |port: u16, secs| support::netns::count_group_packets(&ns.client, GROUP, port, secs);
+    assert_eq!(packets(5006, 1), 0, "audio on the group before the start");
+    zeep_in_client(&ns, port, &["multicast", "start", "main"]);
+    let audio = packets(5006, 3);
+    assert!((130..=170).contains(&audio), "{audio} audio packets in 3 s");
+    assert!(packets(5000, 2) > 50, "video beside it");
+    zeep_in_client(&ns, port, &["multicast", "stop", "main"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(packets(5006, 2), 0, "audio after StopMulticastStreaming");
+
+    nvt.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(
+        nvt.wait_exit(Duration::from_secs(20)).success(),
+        "{:?}",
+        nvt.seen
+    );
+    drop(ns);
 }

@@ -53,6 +53,10 @@ impl Unit for RtpFrame {
     fn cacheable(&self) -> bool {
         self.cacheable
     }
+
+    fn pts(&self) -> Option<std::time::Duration> {
+        Some(self.pts)
+    }
 }
 
 impl RtpFrame {

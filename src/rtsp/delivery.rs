@@ -15,6 +15,7 @@ use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -91,11 +92,17 @@ pub(crate) async fn describe_when_ready(hub: &RtpHub, wait: Duration) -> StreamP
 /// timestamp of the first packet it will send, waiting up to [`session::RTP_INFO_WAIT`] for
 /// a frame (a viewer that starts at the next IDR). `None` when nothing came in time.
 pub(crate) async fn first_packet(watch: &RtpWatch) -> Option<(u16, u32)> {
-    let first = tokio::time::timeout(session::RTP_INFO_WAIT, watch.first())
+    let first = first_frame(watch).await?;
+    Some((first.first_seq, first.rtp_ts))
+}
+
+/// The first frame a viewer (`watch`) will send, waiting as [`first_packet`] does: its
+/// packets for RTP-Info, its capture time for the audio that starts with it.
+pub(crate) async fn first_frame(watch: &RtpWatch) -> Option<Arc<RtpFrame>> {
+    tokio::time::timeout(session::RTP_INFO_WAIT, watch.first())
         .await
         .ok()
-        .flatten()?;
-    Some((first.first_seq, first.rtp_ts))
+        .flatten()
 }
 
 /// The metadata track as DESCRIBE and SETUP see it.
@@ -113,8 +120,9 @@ pub(crate) fn audio_track(hub: &AudioHub) -> TrackParams {
     TrackParams {
         kind: TrackKind::Audio(format),
         ssrc,
-        // No audio multicast yet (SETUP with `multicast` is 461).
-        multicast: None,
+        // The audio encoder configuration's own group (ONVIF RTSS-3-2-22/23: a port or
+        // address apart from the video's).
+        multicast: hub.description().multicast,
     }
 }
 

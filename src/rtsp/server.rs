@@ -960,8 +960,11 @@ async fn on_request(
         Some(Action::Play {
             session,
             stream,
-            tracks,
+            mut tracks,
         }) => {
+            // The video first: the audio starts at the instant of its first frame.
+            tracks.sort_by_key(|t| t.track != TrackKind::Video.id());
+            let mut video_start = None;
             // The video's hub; none for a presentation without video (its tracks are
             // looked up below, each may have gone since SETUP).
             let video = shared.registry.get(&stream);
@@ -973,7 +976,8 @@ async fn on_request(
             // of the track's new viewer, whose writer starts only after the reply; for
             // multicast, the group's next frame, with a sender this PLAY starts held until
             // the reply is out.
-            let (mut gate, mut meta_gate) = (None, None);
+            // Gates of the group senders this PLAY starts (video, metadata, audio).
+            let mut gates: Vec<oneshot::Sender<()>> = Vec::new();
             let mut started: Vec<(SetupTrack, RtpViewer)> = Vec::with_capacity(tracks.len());
             let mut info: Vec<(u8, (u16, u32))> = Vec::with_capacity(tracks.len());
             for t in tracks {
@@ -1004,20 +1008,33 @@ async fn on_request(
                             (Some(viewer), watch, None)
                         }
                     };
-                    gate = go;
+                    gates.extend(go);
                     if let Some(v) = viewer {
                         started.push((t, v));
                     }
-                    delivery::first_packet(&watch).await
+                    let first = delivery::first_frame(&watch).await;
+                    video_start = first.as_ref().map(|f| f.pts);
+                    first.map(|f| (f.first_seq, f.rtp_ts))
                 } else if t.track == AUDIO_TRACK {
                     // Gone since SETUP: as a metadata track, it plays nothing.
                     let Some(a) = shared.audio.get(&stream) else {
                         continue;
                     };
-                    let viewer = a.subscribe(peer.to_string(), Instant::now());
-                    let first = delivery::first_packet(&viewer.watch()).await;
-                    started.push((t, viewer));
-                    first
+                    if let Delivery::Multicast { group, ttl } = &t.delivery {
+                        // The audio encoder configuration's group: its own sender, keyed by
+                        // the audio hub as the video's is by its hub.
+                        let (watch, go) = join_multicast(shared, &a, session.clone(), *group, *ttl);
+                        gates.extend(go);
+                        delivery::first_packet(&watch).await
+                    } else {
+                        // Sound from the instant of the first picture (the cached IDR, up
+                        // to a GOP ago), not from now (docs/rtsp.md, "Audio").
+                        let viewer =
+                            a.subscribe_from(peer.to_string(), Instant::now(), video_start);
+                        let first = delivery::first_packet(&viewer.watch()).await;
+                        started.push((t, viewer));
+                        first
+                    }
                 } else {
                     // A track that went away since SETUP (its configuration changed) plays
                     // nothing; the others go on.
@@ -1029,9 +1046,7 @@ async fn on_request(
                         // metadata hub as the video's is by its hub.
                         let (watch, go) = join_multicast(shared, &m, session.clone(), *group, *ttl);
                         let first = delivery::metadata_first_packet(&m, &watch).await;
-                        if let Some(go) = go {
-                            meta_gate = Some(go);
-                        }
+                        gates.extend(go);
                         Some(first)
                     } else {
                         let viewer = m.subscribe(peer.to_string(), Instant::now());
@@ -1048,7 +1063,7 @@ async fn on_request(
                 reply = reply.header("RTP-Info", session::rtp_info(&req.uri, &info));
             }
             let sent = tx.send(Out::Reply(reply.to_bytes(), false)).await.is_ok();
-            for go in [gate, meta_gate].into_iter().flatten() {
+            for go in gates {
                 let _ = go.send(());
             }
             if !sent {
@@ -1154,6 +1169,17 @@ struct MulticastSender {
     sessions: std::collections::HashSet<String>,
     /// The sender's queue, for the RTP-Info of members joining.
     watch: RtpWatch,
+    /// The hub it sends. An audio hub is replaced when its configuration changes (a new
+    /// packer): a sender whose hub is gone or is not the one a member joins is stale and
+    /// is replaced, its sessions kept. Held weakly, so the sender keeps no hub alive, and
+    /// its address is not reused while held.
+    hub: Weak<dyn std::any::Any + Send + Sync>,
+}
+
+impl MulticastSender {
+    fn sends<T: Send + Sync + 'static>(&self, hub: &Arc<T>) -> bool {
+        std::ptr::addr_eq(self.hub.as_ptr(), Arc::as_ptr(hub)) && self.hub.strong_count() > 0
+    }
 }
 
 /// Prefix of the pseudo-sessions that keep a multicast sender running between ONVIF
@@ -1165,6 +1191,9 @@ pub(crate) const MULTICAST_START_SESSION: &str = "onvif-start-multicast/";
 fn start_session(stream: &str) -> String {
     format!("{MULTICAST_START_SESSION}{stream}")
 }
+
+/// A hub to multicast and where: (the server, the hub, its group and port, TTL).
+type Group<H> = (Arc<Shared>, Arc<H>, SocketAddr, u8);
 
 /// Why [`MulticastControl::start`] did not start a sender.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -1201,10 +1230,12 @@ impl MulticastControl {
     /// StartMulticastStreaming: "all streams of the profile"). The video's error is the
     /// answer when no track has a group.
     pub(crate) fn start(&self, stream: &str) -> Result<(), MulticastError> {
-        let metadata = self.metadata_group(stream);
+        let metadata = self.track_group(|s| s.metadata.get(stream));
+        let audio = self.track_group(|s| s.audio.get(stream));
         let video = self.resolve(stream);
         if let Err(e) = &video
             && metadata.is_none()
+            && audio.is_none()
         {
             return Err(e.clone());
         }
@@ -1215,16 +1246,20 @@ impl MulticastControl {
         if let Some((shared, hub, group, ttl)) = metadata {
             join_multicast(&shared, &hub, start_session(stream), group, ttl);
         }
+        if let Some((shared, hub, group, ttl)) = audio {
+            join_multicast(&shared, &hub, start_session(stream), group, ttl);
+        }
         Ok(())
     }
 
-    /// The path's metadata track and its group, if it has both.
-    fn metadata_group(
+    /// A track of the path beside its video (`get` finds its hub) and the track's group, if
+    /// it has both.
+    fn track_group<P: crate::stream::Packer>(
         &self,
-        stream: &str,
-    ) -> Option<(Arc<Shared>, Arc<crate::rtp::MetadataHub>, SocketAddr, u8)> {
+        get: impl FnOnce(&Shared) -> Option<Arc<crate::stream::StreamHub<P>>>,
+    ) -> Option<Group<crate::stream::StreamHub<P>>> {
         let shared = self.shared.upgrade()?;
-        let hub = shared.metadata.get(stream)?;
+        let hub = get(&shared)?;
         let m = hub.description().multicast?;
         Some((
             shared,
@@ -1232,6 +1267,43 @@ impl MulticastControl {
             SocketAddr::new(IpAddr::V4(m.group), m.port),
             m.ttl,
         ))
+    }
+
+    /// Follows the audio tracks after a change: a group sender whose audio hub was replaced
+    /// (its configuration changed: new codec, rate or group) moves to the new hub and its
+    /// group, keeping its sessions; one whose path lost its audio stops. Video and metadata
+    /// hubs outlive their changes (`restart` moves those).
+    pub(crate) fn follow_audio(&self) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let hubs: Vec<Arc<crate::rtp::AudioHub>> = shared
+            .audio
+            .names()
+            .into_iter()
+            .filter_map(|n| shared.audio.get(&n))
+            .collect();
+        let stale: Vec<String> = lock(&shared.multicast)
+            .iter()
+            .filter(|(_, s)| s.hub.strong_count() == 0)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in stale {
+            let Some(old) = lock(&shared.multicast).remove(&name) else {
+                continue;
+            };
+            let MulticastSender { sessions, .. } = old; // the old sender stops here
+            let Some(hub) = hubs.iter().find(|h| h.name() == name) else {
+                continue;
+            };
+            let Some(m) = hub.description().multicast else {
+                continue;
+            };
+            let group = SocketAddr::new(IpAddr::V4(m.group), m.port);
+            for s in sessions {
+                join_multicast(&shared, hub, s, group, m.ttl);
+            }
+        }
     }
 
     /// Replaces `stream`'s running sender by one to the hub's current group (after its
@@ -1278,6 +1350,7 @@ impl MulticastControl {
         let hubs = [
             shared.registry.get(stream).map(|h| h.name().to_owned()),
             shared.metadata.get(stream).map(|h| h.name().to_owned()),
+            shared.audio.get(stream).map(|h| h.name().to_owned()),
         ];
         let mut senders = lock(&shared.multicast);
         let mut was = false;
@@ -1309,22 +1382,35 @@ fn join_multicast<P: crate::stream::Packer<Unit = crate::rtp::h264::RtpFrame>>(
     let mut m = lock(&shared.multicast);
     let mut gate = None;
     let sender = match m.entry(hub.name().to_owned()) {
-        std::collections::hash_map::Entry::Occupied(e) => {
+        std::collections::hash_map::Entry::Occupied(e) if e.get().sends(hub) => {
             // The group is already sending: this member starts at the next IDR, so ask for
             // one (a new sender starts with the cached GOP instead).
             hub.request_keyframe(Instant::now());
             e.into_mut()
         }
-        std::collections::hash_map::Entry::Vacant(e) => {
+        entry => {
+            // A new sender, or one in place of a stale one (its hub replaced), which keeps
+            // the stale one's sessions (dropped here: it stops).
             let viewer = hub.subscribe(format!("multicast {group}"), Instant::now());
             let watch = viewer.watch();
             let (go, wait) = oneshot::channel();
             gate = Some(go);
-            e.insert(MulticastSender {
+            let hub_ref: Arc<dyn std::any::Any + Send + Sync> = hub.clone();
+            let sender = MulticastSender {
                 _task: Task::spawn(multicast_sender(shared.clone(), viewer, group, ttl, wait)),
                 sessions: Default::default(),
                 watch,
-            })
+                hub: Arc::downgrade(&hub_ref),
+            };
+            match entry {
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let old = e.insert(sender);
+                    let s = e.into_mut();
+                    s.sessions = old.sessions;
+                    s
+                }
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(sender),
+            }
         }
     };
     sender.sessions.insert(session);

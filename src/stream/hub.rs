@@ -20,6 +20,7 @@ use super::metrics::{HubMetrics, KickedLog, ViewerMetrics};
 use super::packing::{Packer, Unit};
 use super::params::{Description, MulticastConfig, ParamSets, StreamConfig};
 use super::queue::{Queue, QueueLimits, Verdict};
+use super::recent::Recent;
 use super::tap::FrameTap;
 use crate::frame::Frame;
 
@@ -33,6 +34,8 @@ struct Inner<P: Packer> {
     session_timeout: Option<std::time::Duration>,
     throttle: KeyframeThrottle,
     gop: GopCache<P::Unit>,
+    /// The last units by capture time, for a viewer starting at an instant (audio).
+    recent: Recent<P::Unit>,
     viewers: Vec<Arc<Slot<P::Unit>>>,
     metrics: HubMetrics,
     kicked: KickedLog,
@@ -84,6 +87,7 @@ impl<P: Packer> StreamHub<P> {
                 session_timeout: config.session_timeout,
                 throttle: KeyframeThrottle::default(),
                 gop: GopCache::default(),
+                recent: Recent::default(),
                 viewers: Vec::new(),
                 metrics: HubMetrics::default(),
                 kicked: KickedLog::default(),
@@ -106,6 +110,7 @@ impl<P: Packer> StreamHub<P> {
         let Inner {
             params,
             gop,
+            recent,
             viewers,
             metrics,
             kicked,
@@ -125,6 +130,7 @@ impl<P: Packer> StreamHub<P> {
             self.params_ready.notify_waiters();
         }
         gop.push(&unit);
+        recent.push(&unit);
         viewers.retain(|v| {
             if v.is_kicked() {
                 return false;
@@ -160,10 +166,30 @@ impl<P: Packer> StreamHub<P> {
         label: impl Into<String>,
         now: Instant,
     ) -> Viewer<P::Unit> {
+        self.subscribe_from(label, now, None)
+    }
+
+    /// As [`StreamHub::subscribe`], but with `from`, a capture time, a hub keeping its recent
+    /// units ([`StreamHub::keep_recent`]) starts the viewer with those captured at or after
+    /// it instead of the GOP cache: an audio
+    /// viewer starts at the instant of its video's first frame, the cached IDR. Units
+    /// published from now on follow them, with none missed or repeated (both under the
+    /// hub's lock).
+    pub(crate) fn subscribe_from(
+        self: &Arc<Self>,
+        label: impl Into<String>,
+        now: Instant,
+        from: Option<std::time::Duration>,
+    ) -> Viewer<P::Unit> {
         let id = self.next_viewer.fetch_add(1, Ordering::Relaxed);
         let mut inner = lock(&self.inner);
         let mut queue = Queue::new(id, label.into());
-        for u in inner.gop.units() {
+        let start: Vec<&Arc<P::Unit>> = match from {
+            // A stream keeping its recent units (audio) has no GOP to speak of.
+            Some(from) if inner.recent.enabled() => inner.recent.since(from).collect(),
+            _ => inner.gop.units().iter().collect(),
+        };
+        for u in start {
             queue.push(u, now, &self.limits);
         }
         let slot = Arc::new(Slot::new(queue));
@@ -250,6 +276,12 @@ impl<P: Packer> StreamHub<P> {
     pub(crate) fn cancel_new_params(&self) {
         lock(&self.inner).params.cancel_new();
         self.params_ready.notify_waiters();
+    }
+
+    /// Keeps the units of the last `span` of capture time for viewers that start in the
+    /// past ([`StreamHub::subscribe_from`]); zero keeps none (the default).
+    pub(crate) fn keep_recent(&self, span: std::time::Duration) {
+        lock(&self.inner).recent.set_span(span);
     }
 
     /// Changes the frame rate the SDP advertises (`a=framerate`).
@@ -355,6 +387,28 @@ mod tests {
         assert_eq!(h.metrics().viewers, 1);
         drop(v);
         assert_eq!(h.metrics().viewers, 0);
+    }
+
+    #[test]
+    fn a_viewer_from_an_instant_starts_with_the_recent_units_captured_at_or_after_it() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        // Audio-like: every unit stands alone, 40 ms apart; 1 s of them kept.
+        h.keep_recent(Duration::from_secs(1));
+        for i in 0..100 {
+            h.publish(frame(i, true), t0 + FRAME * i);
+        }
+        // The video's IDR was captured at 3.5 s (frame 87.5): audio from frame 88 on.
+        let v = h.subscribe_from("audio", t0 + FRAME * 100, Some(Duration::from_millis(3500)));
+        h.publish(frame(100, true), t0 + FRAME * 100);
+        assert_eq!(drain(&v), (88..=100).collect::<Vec<_>>());
+        // Older than the span (1 s before the newest, 3.96 s): from the oldest kept on.
+        let late = h.subscribe_from("late", t0 + FRAME * 101, Some(Duration::ZERO));
+        assert_eq!(drain(&late)[0], 75);
+        // Without an instant: the GOP cache as before (here the last unit: every one is a
+        // keyframe; real audio units are not cacheable, so an audio viewer starts live).
+        let live = h.subscribe("live", t0 + FRAME * 101);
+        assert_eq!(drain(&live), vec![100]);
     }
 
     #[tokio::test]

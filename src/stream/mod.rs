@@ -12,6 +12,7 @@
 //! | `queue.rs` | one viewer's queue and the slow-viewer policy (resync at a keyframe, kick past the lag bound) |
 //! | `consumer.rs` | a viewer's handle on its queue (take, sent, kicked) and the watch on its first unit |
 //! | `gop.rs` | the GOP cache a new viewer starts from |
+//! | `recent.rs` | the last seconds of a stream of independent units (audio), for a viewer starting at its video's IDR |
 //! | `keyframe.rs` | asking the encoder for an IDR, throttled |
 //! | `params.rs` | parameter sets and the settings that describe the stream (SDP, codec string) |
 //! | `packing.rs` | what a protocol provides: `Packer` and its `Unit` |
@@ -27,6 +28,7 @@ mod metrics;
 mod packing;
 mod params;
 mod queue;
+mod recent;
 mod registry;
 mod tap;
 

@@ -20,6 +20,11 @@ pub trait Unit: Send + Sync + 'static {
     fn cacheable(&self) -> bool {
         true
     }
+    /// Its capture time on the SDK's clock, for a consumer starting at an instant
+    /// (`super::recent`); `None`: the unit has none.
+    fn pts(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Packs each published frame into the [`Unit`] consumers get. Called under the hub's lock,
@@ -37,6 +42,10 @@ impl Unit for Frame {
 
     fn size(&self) -> usize {
         self.len()
+    }
+
+    fn pts(&self) -> Option<std::time::Duration> {
+        Some(self.pts)
     }
 }
 

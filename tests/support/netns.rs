@@ -153,3 +153,30 @@ impl Drop for Netns {
         let _ = ip(&["netns", "del", &self.client]);
     }
 }
+
+/// RTP packets arriving on a multicast group in the client namespace within `secs`.
+pub fn count_group_packets(ns: &str, group: &str, port: u16, secs: u32) -> u64 {
+    let code = format!(
+        "import socket,struct,time\n\
+         s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+         s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
+         s.bind(('{group}',{port}))\n\
+         s.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,struct.pack('4s4s',socket.inet_aton('{group}'),socket.inet_aton('{CLIENT_IP}')))\n\
+         s.settimeout(0.2)\n\
+         n=0\n\
+         end=time.time()+{secs}\n\
+         while time.time()<end:\n\
+         \x20   try:\n\
+         \x20       d=s.recv(2048)\n\
+         \x20       n+=1 if len(d)>12 and d[0]>>6==2 else 0\n\
+         \x20   except socket.timeout:\n\
+         \x20       pass\n\
+         print(n)\n"
+    );
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, "/usr/bin/python3", "-c", &code])
+        .output()
+        .expect("python3 in the client namespace");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
