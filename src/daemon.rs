@@ -333,8 +333,16 @@ async fn start_rtsp(
         .with_metadata(metadata)
         .with_audio(audio);
     if let Some(speaker) = speaker {
-        // The ONVIF audio back channel (docs/rtsp.md "Back channel").
-        server_config = server_config.with_speaker(speaker);
+        // The ONVIF audio back channel (docs/rtsp.md "Back channel"), on the profiles holding
+        // an audio output and an audio decoder configuration.
+        let talk_store = store.clone();
+        server_config =
+            server_config
+                .with_speaker(speaker)
+                .with_talk_paths(crate::rtsp::TalkPaths(Arc::new(move |path| {
+                    (talk_store.get().profile(path))
+                        .is_some_and(|p| p.audio_output.is_some() && p.audio_decoder.is_some())
+                })));
     }
     let limits = &mut server_config.limits;
     limits.max_connections = connections

@@ -581,3 +581,117 @@ fn a_silent_talker_loses_the_speaker_after_its_session_timeout() {
         200
     );
 }
+
+/// Media 1 SOAP as the administrator; the reply's body, asserting a 200.
+fn media(port: u16, body: &str) -> String {
+    let (status, text) = soap::post(port, soap::MEDIA, "admin", PASSWORD, body);
+    assert_eq!(status, 200, "{body}: {text}");
+    text
+}
+
+/// The back channel is a profile's when it holds an audio output and an audio decoder
+/// configuration (ONVIF Streaming, "Back channel connection"; docs/rtsp.md "Back channel"):
+/// a board with a speaker starts with them in `main` only, so `sub` answers 551 to the
+/// back-channel tag until a client adds them over ONVIF (AddAudioOutputConfiguration and
+/// AddAudioDecoderConfiguration); then a talker on `sub` is heard by the speaker, at the
+/// OutputLevel SetAudioOutputConfiguration sets (the speaker records after its volume), and
+/// `main` loses the back channel when its audio output configuration is removed.
+#[test]
+fn the_back_channel_follows_the_profiles_audio_output_configuration() {
+    let state = tempfile::tempdir().unwrap();
+    let (work, speaker) = temp("speaker.s16");
+    let (_nvt, main_url, port) = start_port(state.path(), &speaker);
+    let (audio, reference) = tone(work.path());
+    let sub_url = main_url.replace("/main", "/sub");
+
+    let outputs = media(port, "<trt:GetAudioOutputs/>");
+    assert!(outputs.contains(r#"token="aout0""#), "{outputs}");
+    let profiles = media(port, "<trt:GetProfiles/>");
+    let main = profiles.split("<trt:Profiles").nth(1).unwrap();
+    assert!(
+        main.contains("AudioOutputConfiguration") && main.contains("AudioDecoderConfiguration"),
+        "{profiles}"
+    );
+
+    let mut op = Rtsp::connect(&sub_url, "op", OP_PASSWORD);
+    let refused = op.req(
+        "DESCRIBE",
+        &sub_url,
+        &[("Accept", "application/sdp"), REQUIRE],
+    );
+    assert_eq!(refused.status, 551, "sub holds no audio output yet");
+    assert_eq!(refused.header("Unsupported"), Some(REQUIRE.1));
+    // Without the tag the stream plays as always.
+    assert_eq!(op.req("DESCRIBE", &sub_url, &[]).status, 200);
+
+    media(
+        port,
+        "<trt:AddAudioOutputConfiguration><trt:ProfileToken>sub</trt:ProfileToken><trt:ConfigurationToken>aoc0</trt:ConfigurationToken></trt:AddAudioOutputConfiguration>",
+    );
+    let half = op.req(
+        "DESCRIBE",
+        &sub_url,
+        &[("Accept", "application/sdp"), REQUIRE],
+    );
+    assert_eq!(
+        half.status, 551,
+        "an output without a decoder decodes nothing"
+    );
+    media(
+        port,
+        "<trt:AddAudioDecoderConfiguration><trt:ProfileToken>sub</trt:ProfileToken><trt:ConfigurationToken>adec0</trt:ConfigurationToken></trt:AddAudioDecoderConfiguration>",
+    );
+    media(
+        port,
+        "<trt:SetAudioOutputConfiguration><trt:Configuration token=\"aoc0\"><tt:Name>Door</tt:Name><tt:UseCount>2</tt:UseCount><tt:OutputToken>aout0</tt:OutputToken><tt:OutputLevel>50</tt:OutputLevel></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence></trt:SetAudioOutputConfiguration>",
+    );
+    let read = media(
+        port,
+        "<trt:GetAudioOutputConfiguration><trt:ConfigurationToken>aoc0</trt:ConfigurationToken></trt:GetAudioOutputConfiguration>",
+    );
+    assert!(read.contains("OutputLevel>50<"), "{read}");
+
+    describe_backchannel(&mut op, &sub_url);
+    let setup = op.req(
+        "SETUP",
+        &format!("{sub_url}/trackID=3"),
+        &[
+            ("Transport", "RTP/AVP/TCP;unicast;interleaved=4-5"),
+            REQUIRE,
+        ],
+    );
+    assert_eq!(setup.status, 200, "{:?}", setup.headers);
+    let session = setup.session();
+    let play = op.req("PLAY", &sub_url, &[("Session", &session), REQUIRE]);
+    assert_eq!(play.status, 200);
+    let last = talk(&packets(&audio, 0x5B), None, |p| op.send_interleaved(4, p));
+    let (got, _) = recorded(&speaker, reference.len(), last);
+    let (corr, offset) = compare(&got, &reference);
+    let rms = |v: &[i16]| {
+        (v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt()
+    };
+    let ratio = rms(&got[..reference.len()]) / rms(&reference);
+    eprintln!("sub: correlation {corr:.4} at offset {offset}, level ratio {ratio:.3}");
+    assert!(corr >= 0.99, "correlation {corr} at {offset}");
+    assert!(
+        (0.45..=0.55).contains(&ratio),
+        "OutputLevel 50: ratio {ratio}"
+    );
+    assert_eq!(
+        op.req("TEARDOWN", &sub_url, &[("Session", &session)])
+            .status,
+        200
+    );
+
+    media(
+        port,
+        "<trt:RemoveAudioOutputConfiguration><trt:ProfileToken>main</trt:ProfileToken></trt:RemoveAudioOutputConfiguration>",
+    );
+    let mut again = Rtsp::connect(&main_url, "op", OP_PASSWORD);
+    let gone = again.req(
+        "DESCRIBE",
+        &main_url,
+        &[("Accept", "application/sdp"), REQUIRE],
+    );
+    assert_eq!(gone.status, 551, "main no longer holds an audio output");
+}

@@ -16,8 +16,8 @@
 //! the model itself (tokens, references, non-zero numbers), which hold on any hardware.
 
 use crate::sdk::{
-    Codec, EncoderCaps, GpioInfo, H264Profile, IspAttr, IspRange, OsdInfo, PtzInfo, PtzVector,
-    RateControl, VideoSourceInfo,
+    AudioOutCaps, Codec, EncoderCaps, GpioInfo, H264Profile, IspAttr, IspRange, OsdInfo, PtzInfo,
+    PtzVector, RateControl, VideoSourceInfo,
 };
 use crate::settings::{PtzPosition, VideoEncoderConfig};
 
@@ -33,6 +33,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) osd: &'a [OsdInfo],
     /// The board's relays and digital inputs (`NVT_GPIO_GetInfo`; none: counts 0).
     pub(crate) gpio: GpioInfo,
+    /// The board's speakers (`NVT_AO_GetCaps`; none: outputs 0).
+    pub(crate) speaker: AudioOutCaps,
 }
 
 impl<'a> Facts<'a> {

@@ -17,12 +17,14 @@
 //! - `ptz`: presets, home, PTZ configurations (tests in `ptz_tests.rs`);
 //! - `imaging`: ISP settings; `users`: users and the administrator;
 //! - `io`: relay outputs and digital inputs;
+//! - `audio_out`: audio output and decoder configurations, against the board's speakers;
 //! - `network`: host name and protocols; `clock`: date and time;
 //! - `defaults`: factory reset, and what only the hardware knows at start-up.
 //!
 //! Every request type and error is re-exported here: services name them
 //! `camera::change::X`.
 
+mod audio_out;
 mod clock;
 mod defaults;
 mod encoder;
@@ -42,6 +44,10 @@ use crate::settings::validate;
 use crate::settings::{DiscoveryMode, ImagingSettings, Settings};
 
 use super::caps::Facts;
+
+pub(crate) use audio_out::output_token;
+pub use audio_out::{AudioDecoderRequest, AudioOutputRequest};
+use audio_out::{audio_decoder, audio_output};
 
 pub use clock::DateTimeRequest;
 use clock::date_time;
@@ -95,6 +101,11 @@ pub enum Change {
     VideoSource(SourceRequest),
     /// Media SetMetadataConfiguration.
     Metadata(MetadataRequest),
+    /// Media and Media2 SetAudioOutputConfiguration (the OutputLevel is the speaker's
+    /// volume, applied by the core), DeviceIO SetAudioOutputConfiguration.
+    AudioOutput(AudioOutputRequest),
+    /// Media and Media2 SetAudioDecoderConfiguration.
+    AudioDecoder(AudioDecoderRequest),
     /// Media CreateProfile, DeleteProfile, Add/Remove*Configuration.
     Profile(ProfileChange),
     /// PTZ SetPreset, RemovePreset, SetHomePosition, SetConfiguration (moves are not
@@ -195,6 +206,10 @@ pub(crate) fn plan(
             video_source(facts, &mut next, &req)?;
         }
         Change::Metadata(req) => metadata(&mut next, req)?,
+        Change::AudioOutput(req) => {
+            audio_output(facts.ok_or(ChangeError::Stopping)?, &mut next, req)?;
+        }
+        Change::AudioDecoder(req) => audio_decoder(&mut next, req)?,
         Change::Profile(change) => {
             if let Some(token) = profile(&mut next, facts, change)? {
                 outcome = Outcome::ProfileCreated(token);

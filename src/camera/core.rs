@@ -53,7 +53,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::rtsp::MulticastControl;
 use crate::sdk::EncoderAttr;
-use crate::settings::{ImagingSettings, Settings, SettingsStore, UpdateError};
+use crate::settings::{AudioOutputConfig, ImagingSettings, Settings, SettingsStore, UpdateError};
 use crate::streams::Streams;
 
 use super::caps::Facts;
@@ -377,6 +377,8 @@ struct SdkChanges {
     encoders: Vec<(String, EncoderAttr, EncoderAttr)>,
     /// (old, new)
     imaging: Vec<(ImagingSettings, ImagingSettings)>,
+    /// Audio output configurations whose speaker volume changes: (old, new).
+    volumes: Vec<(AudioOutputConfig, AudioOutputConfig)>,
 }
 
 impl SdkChanges {
@@ -404,11 +406,18 @@ impl SdkChanges {
                 None => {}
             }
         }
+        for o in &next.media.audio_outputs {
+            if let Some(old) = before.audio_output(&o.token)
+                && (old.output, old.output_level) != (o.output, o.output_level)
+            {
+                out.volumes.push((old.clone(), o.clone()));
+            }
+        }
         out
     }
 
     fn is_empty(&self) -> bool {
-        self.encoders.is_empty() && self.imaging.is_empty()
+        self.encoders.is_empty() && self.imaging.is_empty() && self.volumes.is_empty()
     }
 
     /// Applies everything, or on the first refusal puts back what was applied and says why.
@@ -433,11 +442,29 @@ impl SdkChanges {
                 return Err(ChangeError::Hardware(format!("{e:#}")));
             }
         }
+        for (n, (_, new)) in self.volumes.iter().enumerate() {
+            if let Err(e) = camera.apply_output_level(new) {
+                tracing::warn!(error = %e, "the speaker refused a volume within its range");
+                for (old, _) in self.volumes[..n].iter().rev() {
+                    restore_volume(camera, old);
+                }
+                for (old, _) in self.imaging.iter().rev() {
+                    restore_imaging(camera, old);
+                }
+                for (token, old, _) in self.encoders.iter().rev() {
+                    restore_encoder(camera, token, old);
+                }
+                return Err(ChangeError::Hardware(format!("{e:#}")));
+            }
+        }
         Ok(())
     }
 
     /// Puts the old values back (the file could not be written).
     fn undo(&self, camera: &Camera, streams: &Streams) {
+        for (old, _) in self.volumes.iter().rev() {
+            restore_volume(camera, old);
+        }
         for (old, _) in self.imaging.iter().rev() {
             restore_imaging(camera, old);
         }
@@ -487,6 +514,12 @@ fn restore_encoder(camera: &Camera, token: &str, old: &EncoderAttr) {
         && let Err(e) = channel.set_attr(old)
     {
         tracing::error!(encoder = %token, error = %e, "restoring encoder attributes");
+    }
+}
+
+fn restore_volume(camera: &Camera, old: &AudioOutputConfig) {
+    if let Err(e) = camera.apply_output_level(old) {
+        tracing::error!(error = %e, output = old.output, "restoring the speaker volume");
     }
 }
 

@@ -10,10 +10,12 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::sdk::{
-    Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, GpioInfo, IspRange, OsdInfo,
-    PtzInfo, Sdk, SdkVersion, VideoSourceInfo,
+    AudioOutCaps, Codec, EncoderAttr, EncoderCaps, EncoderChannel, ErrorCode, GpioInfo, IspRange,
+    OsdInfo, PtzInfo, Sdk, SdkVersion, VideoSourceInfo,
 };
-use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
+use crate::settings::{
+    AudioOutputConfig, ImagingSettings, MotionSettings, Settings, VideoEncoderConfig,
+};
 
 use super::caps::{Facts, NO_OSD, check_isp, check_ptz_position, ptz_head};
 use super::tokens::{encoder_source, source_index, source_token};
@@ -34,6 +36,8 @@ pub struct Camera {
     osd_lock: Mutex<()>,
     /// The board's relays and inputs ([`read_gpio`]).
     gpio: GpioInfo,
+    /// The board's speakers ([`read_speaker`]).
+    speaker: AudioOutCaps,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
@@ -63,6 +67,7 @@ impl Camera {
             osd.push(read_osd(&sdk, vi));
         }
         let gpio = read_gpio(&sdk);
+        let speaker = read_speaker(&sdk);
         Ok(Camera {
             sdk,
             identity,
@@ -73,6 +78,7 @@ impl Camera {
             osd,
             osd_lock: Mutex::new(()),
             gpio,
+            speaker,
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -84,6 +90,9 @@ impl Camera {
         self.check(settings)?;
         for imaging in &settings.imaging {
             self.apply_imaging(imaging)?;
+        }
+        for o in &settings.media.audio_outputs {
+            self.apply_output_level(o)?;
         }
         for cfg in &settings.media.video_encoders {
             let attr = self.encoder_attr(settings, cfg);
@@ -132,6 +141,7 @@ impl Camera {
             ptz: &self.ptz,
             osd: &self.osd,
             gpio: self.gpio,
+            speaker: self.speaker,
         }
     }
 
@@ -223,6 +233,16 @@ impl Camera {
         Ok(())
     }
 
+    /// An audio output configuration's OutputLevel as its speaker's volume (a speaker the
+    /// board does not have is skipped: the configuration is kept, not offered).
+    pub(crate) fn apply_output_level(&self, o: &AudioOutputConfig) -> anyhow::Result<()> {
+        if o.output < self.speaker.outputs {
+            (self.sdk.set_audio_out_volume(o.output, o.output_level))
+                .with_context(|| format!("volume of audio output {}", o.output))?;
+        }
+        Ok(())
+    }
+
     /// The SDK's own imaging settings of every source `settings` has none for (so they are
     /// within any port's ranges).
     pub(crate) fn sdk_imaging_defaults(
@@ -287,6 +307,20 @@ fn read_osd(sdk: &Sdk, vi: u32) -> OsdInfo {
 
 /// The board's relays and inputs. A port that cannot say (an error other than
 /// NOT_SUPPORTED) costs the relays and inputs, not the camera: logged, none.
+/// The board's speakers; a port that cannot say has none (the back channel and the audio
+/// output configurations are then not offered).
+fn read_speaker(sdk: &Sdk) -> AudioOutCaps {
+    match sdk.audio_out_caps() {
+        Ok(caps) => caps,
+        Err(e) => {
+            if e.code != ErrorCode::NotSupported {
+                tracing::warn!(error = %e, "audio outputs disabled");
+            }
+            AudioOutCaps::NONE
+        }
+    }
+}
+
 fn read_gpio(sdk: &Sdk) -> GpioInfo {
     match sdk.gpio_info() {
         Ok(info) => info,

@@ -65,6 +65,14 @@ impl Touched {
             changed(&b.audio_encoders, &n.audio_encoders, |c| &c.token),
             ConfigurationType::AudioEncoder,
         );
+        add(
+            changed(&b.audio_outputs, &n.audio_outputs, |c| &c.token),
+            ConfigurationType::AudioOutput,
+        );
+        add(
+            changed(&b.audio_decoders, &n.audio_decoders, |c| &c.token),
+            ConfigurationType::AudioDecoder,
+        );
         // `osd`: no ConfigurationChanged Type names an OSD (see the module doc).
         Touched {
             profiles,
@@ -301,7 +309,9 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "audio_decoders",
                 "audio_encoders",
+                "audio_outputs",
                 "audio_sources",
                 "metadata",
                 "osd",

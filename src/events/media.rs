@@ -22,6 +22,8 @@ pub(crate) enum ConfigurationType {
     Ptz,
     AudioSource,
     AudioEncoder,
+    AudioOutput,
+    AudioDecoder,
 }
 
 impl ConfigurationType {
@@ -34,6 +36,8 @@ impl ConfigurationType {
             ConfigurationType::Ptz => "PTZ",
             ConfigurationType::AudioSource => "AudioSource",
             ConfigurationType::AudioEncoder => "AudioEncoder",
+            ConfigurationType::AudioOutput => "AudioOutput",
+            ConfigurationType::AudioDecoder => "AudioDecoder",
         }
     }
 }

@@ -16,8 +16,14 @@
 //!   monostable DelayTime not offered `ter:InvalidArgVal/ter:ModeError`, an unknown input
 //!   `ter:InvalidArgVal/ter:NoConfig`, an input without IdleState
 //!   `ter:InvalidArgVal/ter:SettingsInvalid`.
-//! - Not offered (ActionNotSupported): video/audio outputs and serial ports (none), audio
-//!   sources (the camera has no audio).
+//! - Audio outputs (`aout0`, ...: the board's speakers, issue 19): GetAudioOutputs and the
+//!   AudioOutputs count, the tokens Media's GetAudioOutputs lists
+//!   (`onvif::media::audio_out`). The WSDL's Get/SetAudioOutputConfiguration and
+//!   GetAudioOutputConfigurationOptions (and the audio source ones) were removed from the
+//!   spec in 16.12 (DeviceIo.xml, "Deprecated Interfaces": Media's operations replace
+//!   them): ActionNotSupported.
+//! - Not offered (ActionNotSupported): video outputs and serial ports (none), audio
+//!   sources (issue 19's audio source track).
 //!
 //! The Device service's GetRelayOutputs, SetRelayOutputSettings and SetRelayOutputState
 //! (Core s.8.5) are the same operations: `onvif::device` calls [`DeviceIo`]'s.
@@ -29,6 +35,7 @@ use crate::camera::{Change, ChangeError, Core};
 use crate::io::{Io, IoError};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{deviceio, deviceio::DeviceIoService, tds, tmd, tt};
+use crate::onvif::media::audio_out;
 use crate::onvif::ptz::config::duration_ms;
 use crate::onvif::rt::{List, RequestContext, ToXml};
 use crate::settings::validate::RELAY_DELAY_MS;
@@ -119,13 +126,18 @@ impl DeviceIo {
             video_sources: Some(self.video_sources.len() as i32),
             video_outputs: Some(0),
             audio_sources: Some(0),
-            audio_outputs: Some(0),
+            audio_outputs: Some(self.audio_outputs().len() as i32),
             relay_outputs: Some(gpio.relays as i32),
             serial_ports: Some(0),
             digital_inputs: Some(gpio.inputs as i32),
             digital_input_options: Some(gpio.inputs > 0),
             ..Default::default()
         }
+    }
+
+    /// The board's speakers (none without a camera attached).
+    fn audio_outputs(&self) -> Vec<tt::AudioOutput> {
+        (self.core.camera()).map_or_else(Vec::new, |c| audio_out::outputs(&c.facts().speaker))
     }
 
     /// (digital inputs, relay outputs): the Device service's GetCapabilities `IO`.
@@ -203,6 +215,16 @@ impl DeviceIoService for DeviceIo {
     ) -> Result<tmd::GetServiceCapabilitiesResponse, Fault> {
         Ok(tmd::GetServiceCapabilitiesResponse {
             capabilities: self.capabilities(),
+        })
+    }
+
+    async fn get_audio_outputs(
+        &self,
+        _: &RequestContext,
+        _: tmd::Get,
+    ) -> Result<tmd::GetResponse, Fault> {
+        Ok(tmd::GetResponse {
+            token: self.audio_outputs().into_iter().map(|o| o.token).collect(),
         })
     }
 
@@ -382,7 +404,7 @@ impl Advertised for DeviceIoEntry {
             video_sources: c.video_sources.unwrap_or(0),
             video_outputs: 0,
             audio_sources: 0,
-            audio_outputs: 0,
+            audio_outputs: c.audio_outputs.unwrap_or(0),
             relay_outputs: c.relay_outputs.unwrap_or(0),
             ..Default::default()
         });

@@ -27,6 +27,7 @@
 //!
 //! What is left out is listed in docs/media.md.
 
+pub(crate) mod audio_out;
 pub mod configs;
 pub(crate) mod metadata_filter;
 pub mod options;
@@ -153,6 +154,18 @@ fn no_audio_decoding() -> Fault {
 
 fn internal(reason: impl std::fmt::Display) -> Fault {
     Fault::new(Code::Receiver, &["Action"], reason.to_string())
+}
+
+/// A profile's audio output and decoder configurations (`tt:ProfileExtension`); None when it
+/// holds neither.
+fn audio_extension(s: &Settings, p: &Profile) -> Option<tt::ProfileExtension> {
+    let output = (p.audio_output.as_deref()).and_then(|t| audio_out::output_configuration(s, t));
+    let decoder = (p.audio_decoder.as_deref()).and_then(|t| audio_out::decoder_configuration(s, t));
+    (output.is_some() || decoder.is_some()).then(|| tt::ProfileExtension {
+        audio_output_configuration: output,
+        audio_decoder_configuration: decoder,
+        ..Default::default()
+    })
 }
 
 /// The Media fault for a refused change; `invalid` is the fault of a value the operation
@@ -355,8 +368,23 @@ impl Media {
                 .and_then(|t| self.encoder_configuration(s, t)),
             metadata_configuration: p.metadata.as_deref().and_then(|t| configs::metadata(s, t)),
             ptz_configuration: p.ptz.as_deref().and_then(|t| self.ptz_configuration(s, t)),
+            extension: audio_extension(s, p),
             ..Default::default()
         }
+    }
+
+    /// The board's speakers, or the fault of a device without audio outputs (Media s5.21).
+    fn speaker(&self) -> Result<crate::sdk::AudioOutCaps, Fault> {
+        let speaker = self.camera()?.facts().speaker;
+        if audio_out::outputs(&speaker).is_empty() {
+            return Err(no_audio_output());
+        }
+        Ok(speaker)
+    }
+
+    /// The board's speakers, or the fault of a device without audio decoding (Media s5.23).
+    fn decoder(&self) -> Result<crate::sdk::AudioOutCaps, Fault> {
+        self.speaker().map_err(|_| no_audio_decoding())
     }
 
     /// The profile's encoder configuration token, or the fault a streaming operation gives.
@@ -1013,15 +1041,17 @@ impl media::MediaService for Media {
         })
     }
 
-    // Audio: the device has none (no SDK audio block yet). Media s5.10-s5.12 and s5.21-s5.23
-    // name the fault a device without it answers; GetAudioOutputs lists none (s5.20.1).
+    // Audio sources and encoders: the device has none yet. Media s5.10-s5.12 name the fault
+    // a device without them answers.
 
     async fn get_audio_outputs(
         &self,
         _: &RequestContext,
         _: trt::GetAudioOutputs,
     ) -> Result<trt::GetAudioOutputsResponse, Fault> {
-        Ok(trt::GetAudioOutputsResponse::default())
+        Ok(trt::GetAudioOutputsResponse {
+            audio_outputs: audio_out::outputs(&self.camera()?.facts().speaker),
+        })
     }
 
     async fn get_audio_sources(
@@ -1096,36 +1126,106 @@ impl media::MediaService for Media {
         Err(no_audio())
     }
 
+    // Audio outputs and decoders (Media s5.20-s5.23): `media::audio_out`.
+
     async fn get_audio_output_configurations(
         &self,
         _: &RequestContext,
         _: trt::GetAudioOutputConfigurations,
     ) -> Result<trt::GetAudioOutputConfigurationsResponse, Fault> {
-        Err(no_audio_output())
+        self.speaker()?;
+        Ok(trt::GetAudioOutputConfigurationsResponse {
+            configurations: audio_out::output_configurations(&self.settings()),
+        })
     }
 
     async fn get_audio_output_configuration(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioOutputConfiguration,
+        req: trt::GetAudioOutputConfiguration,
     ) -> Result<trt::GetAudioOutputConfigurationResponse, Fault> {
-        Err(no_audio_output())
+        self.speaker()?;
+        let t = &req.configuration_token;
+        Ok(trt::GetAudioOutputConfigurationResponse {
+            configuration: audio_out::output_configuration(&self.settings(), t)
+                .ok_or_else(|| no_config(t))?,
+        })
     }
 
     async fn get_compatible_audio_output_configurations(
         &self,
         _: &RequestContext,
-        _: trt::GetCompatibleAudioOutputConfigurations,
+        req: trt::GetCompatibleAudioOutputConfigurations,
     ) -> Result<trt::GetCompatibleAudioOutputConfigurationsResponse, Fault> {
-        Err(no_audio_output())
+        self.speaker()?;
+        let s = self.settings();
+        s.profile(&req.profile_token)
+            .ok_or_else(|| no_profile(&req.profile_token))?;
+        // Every output configuration fits every profile: a speaker is no video source's.
+        Ok(trt::GetCompatibleAudioOutputConfigurationsResponse {
+            configurations: audio_out::output_configurations(&s),
+        })
     }
 
     async fn get_audio_output_configuration_options(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioOutputConfigurationOptions,
+        req: trt::GetAudioOutputConfigurationOptions,
     ) -> Result<trt::GetAudioOutputConfigurationOptionsResponse, Fault> {
-        Err(no_audio_output())
+        let speaker = self.speaker()?;
+        let s = self.settings();
+        if let Some(t) = &req.configuration_token
+            && s.audio_output(t).is_none()
+        {
+            return Err(no_config(t));
+        }
+        if let Some(t) = &req.profile_token
+            && s.profile(t).is_none()
+        {
+            return Err(no_profile(t));
+        }
+        Ok(trt::GetAudioOutputConfigurationOptionsResponse {
+            options: audio_out::output_options(&speaker),
+        })
+    }
+
+    async fn set_audio_output_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::SetAudioOutputConfiguration,
+    ) -> Result<trt::SetAudioOutputConfigurationResponse, Fault> {
+        self.speaker()?;
+        let change = Change::AudioOutput(audio_out::output_request(&req.configuration));
+        self.change(change, config_modify).await?;
+        Ok(trt::SetAudioOutputConfigurationResponse::default())
+    }
+
+    async fn add_audio_output_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::AddAudioOutputConfiguration,
+    ) -> Result<trt::AddAudioOutputConfigurationResponse, Fault> {
+        self.speaker()?;
+        self.change_profile(ProfileChange::AudioOutput {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
+        Ok(trt::AddAudioOutputConfigurationResponse::default())
+    }
+
+    async fn remove_audio_output_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::RemoveAudioOutputConfiguration,
+    ) -> Result<trt::RemoveAudioOutputConfigurationResponse, Fault> {
+        self.speaker()?;
+        self.change_profile(ProfileChange::AudioOutput {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
+        Ok(trt::RemoveAudioOutputConfigurationResponse::default())
     }
 
     async fn get_audio_decoder_configurations(
@@ -1133,31 +1233,98 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetAudioDecoderConfigurations,
     ) -> Result<trt::GetAudioDecoderConfigurationsResponse, Fault> {
-        Err(no_audio_decoding())
+        self.decoder()?;
+        Ok(trt::GetAudioDecoderConfigurationsResponse {
+            configurations: audio_out::decoder_configurations(&self.settings()),
+        })
     }
 
     async fn get_audio_decoder_configuration(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioDecoderConfiguration,
+        req: trt::GetAudioDecoderConfiguration,
     ) -> Result<trt::GetAudioDecoderConfigurationResponse, Fault> {
-        Err(no_audio_decoding())
+        self.decoder()?;
+        let t = &req.configuration_token;
+        Ok(trt::GetAudioDecoderConfigurationResponse {
+            configuration: audio_out::decoder_configuration(&self.settings(), t)
+                .ok_or_else(|| no_config(t))?,
+        })
     }
 
     async fn get_compatible_audio_decoder_configurations(
         &self,
         _: &RequestContext,
-        _: trt::GetCompatibleAudioDecoderConfigurations,
+        req: trt::GetCompatibleAudioDecoderConfigurations,
     ) -> Result<trt::GetCompatibleAudioDecoderConfigurationsResponse, Fault> {
-        Err(no_audio_decoding())
+        self.decoder()?;
+        let s = self.settings();
+        s.profile(&req.profile_token)
+            .ok_or_else(|| no_profile(&req.profile_token))?;
+        Ok(trt::GetCompatibleAudioDecoderConfigurationsResponse {
+            configurations: audio_out::decoder_configurations(&s),
+        })
     }
 
     async fn get_audio_decoder_configuration_options(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioDecoderConfigurationOptions,
+        req: trt::GetAudioDecoderConfigurationOptions,
     ) -> Result<trt::GetAudioDecoderConfigurationOptionsResponse, Fault> {
-        Err(no_audio_decoding())
+        let speaker = self.decoder()?;
+        let s = self.settings();
+        if let Some(t) = &req.configuration_token
+            && s.audio_decoder(t).is_none()
+        {
+            return Err(no_config(t));
+        }
+        if let Some(t) = &req.profile_token
+            && s.profile(t).is_none()
+        {
+            return Err(no_profile(t));
+        }
+        Ok(trt::GetAudioDecoderConfigurationOptionsResponse {
+            options: audio_out::decoder_options(&speaker),
+        })
+    }
+
+    async fn set_audio_decoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::SetAudioDecoderConfiguration,
+    ) -> Result<trt::SetAudioDecoderConfigurationResponse, Fault> {
+        self.decoder()?;
+        let change = Change::AudioDecoder(audio_out::decoder_request(&req.configuration));
+        self.change(change, config_modify).await?;
+        Ok(trt::SetAudioDecoderConfigurationResponse::default())
+    }
+
+    async fn add_audio_decoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::AddAudioDecoderConfiguration,
+    ) -> Result<trt::AddAudioDecoderConfigurationResponse, Fault> {
+        self.decoder()?;
+        self.change_profile(ProfileChange::AudioDecoder {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
+        Ok(trt::AddAudioDecoderConfigurationResponse::default())
+    }
+
+    async fn remove_audio_decoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::RemoveAudioDecoderConfiguration,
+    ) -> Result<trt::RemoveAudioDecoderConfigurationResponse, Fault> {
+        self.decoder()?;
+        self.change_profile(ProfileChange::AudioDecoder {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
+        Ok(trt::RemoveAudioDecoderConfigurationResponse::default())
     }
 
     // On-screen display (Media s."OSD"): shared with Media 2 in `onvif::osd`.

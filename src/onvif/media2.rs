@@ -33,7 +33,7 @@ use crate::camera::change::ProfileChange;
 use crate::camera::{Camera, Change, Core, Outcome, encoder_source};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
-use crate::onvif::media::{configs, metadata_request, options, source_request, uri};
+use crate::onvif::media::{audio_out, configs, metadata_request, options, source_request, uri};
 use crate::onvif::osd;
 use crate::onvif::rt::{List, RequestContext, ToXml};
 use crate::rtsp::MulticastError;
@@ -125,6 +125,28 @@ fn asked<'r>(
 }
 
 impl Media2 {
+    /// The board's speakers when it has one decoding G.711 (audio outputs and decoders are
+    /// offered then only).
+    fn speaker(&self) -> Option<crate::sdk::AudioOutCaps> {
+        let speaker = self.core.camera()?.facts().speaker;
+        (!audio_out::outputs(&speaker).is_empty()).then_some(speaker)
+    }
+
+    fn has_speaker(&self) -> bool {
+        self.speaker().is_some()
+    }
+
+    /// The speaker, or the fault of a device without one (Media2 spec: a configuration
+    /// type the device does not support is ActionNotSupported).
+    fn need_speaker(&self, what: &str) -> Result<crate::sdk::AudioOutCaps, Fault> {
+        self.speaker().ok_or_else(|| {
+            Fault::new(
+                Code::Receiver,
+                &["ActionNotSupported", "AudioOutputNotSupported"],
+                format!("the device has no audio output ({what})"),
+            )
+        })
+    }
     /// `ptz`: whether the PTZ service is registered (ConfigurationsSupported names PTZ then).
     /// `core` must have the camera attached (`Core::with_hardware`).
     pub(crate) fn new(
@@ -178,7 +200,10 @@ impl Media2 {
 
     /// The service's one registration: route and GetServices entry.
     pub(crate) fn registration(self) -> Registration {
-        let entry = Media2Advertised { ptz: self.ptz };
+        let entry = Media2Advertised {
+            ptz: self.ptz,
+            speaker: self.has_speaker(),
+        };
         Registration::new(entry, media2::Service(self))
     }
 }
@@ -190,7 +215,7 @@ impl media2::Media2Service for Media2 {
         _: tr2::GetServiceCapabilities,
     ) -> Result<tr2::GetServiceCapabilitiesResponse, Fault> {
         Ok(tr2::GetServiceCapabilitiesResponse {
-            capabilities: capabilities(self.ptz),
+            capabilities: capabilities(self.ptz, self.has_speaker()),
         })
     }
 
@@ -419,6 +444,91 @@ impl media2::Media2Service for Media2 {
         })
     }
 
+    // Audio outputs and decoders (Media2 spec, "Audio output configuration", "Audio decoder
+    // configuration"): rendered as Media 1 does (`media::audio_out`).
+
+    async fn get_audio_output_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioOutputConfigurationsResponse, Fault> {
+        self.need_speaker("GetAudioOutputConfigurations")?;
+        let s = self.settings();
+        let one = asked(&s, &req, |t| s.audio_output(t).is_some())?;
+        // With a profile: those compatible with it, which is every one (a speaker belongs to
+        // no video source).
+        Ok(tr2::GetAudioOutputConfigurationsResponse {
+            configurations: audio_out::output_configurations(&s)
+                .into_iter()
+                .filter(|c| one.is_none_or(|t| t == c.token))
+                .collect(),
+        })
+    }
+
+    async fn get_audio_output_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioOutputConfigurationOptionsResponse, Fault> {
+        let speaker = self.need_speaker("GetAudioOutputConfigurationOptions")?;
+        let s = self.settings();
+        asked(&s, &req, |t| s.audio_output(t).is_some())?;
+        Ok(tr2::GetAudioOutputConfigurationOptionsResponse {
+            options: audio_out::output_options(&speaker),
+        })
+    }
+
+    async fn set_audio_output_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetAudioOutputConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        self.need_speaker("SetAudioOutputConfiguration")?;
+        let change = Change::AudioOutput(audio_out::output_request(&req.configuration));
+        self.change(change, config_modify).await?;
+        Ok(Default::default())
+    }
+
+    async fn get_audio_decoder_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioDecoderConfigurationsResponse, Fault> {
+        self.need_speaker("GetAudioDecoderConfigurations")?;
+        let s = self.settings();
+        let one = asked(&s, &req, |t| s.audio_decoder(t).is_some())?;
+        Ok(tr2::GetAudioDecoderConfigurationsResponse {
+            configurations: audio_out::decoder_configurations(&s)
+                .into_iter()
+                .filter(|c| one.is_none_or(|t| t == c.token))
+                .collect(),
+        })
+    }
+
+    async fn get_audio_decoder_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioDecoderConfigurationOptionsResponse, Fault> {
+        let speaker = self.need_speaker("GetAudioDecoderConfigurationOptions")?;
+        let s = self.settings();
+        asked(&s, &req, |t| s.audio_decoder(t).is_some())?;
+        Ok(tr2::GetAudioDecoderConfigurationOptionsResponse {
+            options: audio_out::decoder_options2(&speaker),
+        })
+    }
+
+    async fn set_audio_decoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetAudioDecoderConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        self.need_speaker("SetAudioDecoderConfiguration")?;
+        let change = Change::AudioDecoder(audio_out::decoder_request(&req.configuration));
+        self.change(change, config_modify).await?;
+        Ok(Default::default())
+    }
+
     async fn get_metadata_configurations(
         &self,
         _: &RequestContext,
@@ -643,7 +753,7 @@ impl media2::Media2Service for Media2 {
 /// RTSP (AutoStartMulticast: StartMulticastStreaming, and an encoder configuration's
 /// AutoStart); OSD (text: `onvif::osd`). Not offered: temporary OSD text, rotation, video
 /// source modes, masks, RTSPS, RTSP over WebSocket.
-fn capabilities(ptz: bool) -> tr2::Capabilities2 {
+fn capabilities(ptz: bool, speaker: bool) -> tr2::Capabilities2 {
     tr2::Capabilities2 {
         snapshot_uri: Some(true),
         rotation: Some(false),
@@ -654,7 +764,7 @@ fn capabilities(ptz: bool) -> tr2::Capabilities2 {
         source_mask: Some(false),
         profile_capabilities: tr2::ProfileCapabilities {
             maximum_number_of_profiles: Some(MAX_PROFILES as i32),
-            configurations_supported: Some(List(filter::configurations_supported(ptz))),
+            configurations_supported: Some(List(filter::configurations_supported(ptz, speaker))),
             ..Default::default()
         },
         streaming_capabilities: tr2::StreamingCapabilities {
@@ -673,6 +783,8 @@ fn capabilities(ptz: bool) -> tr2::Capabilities2 {
 /// The Media2 service's entry in GetServices.
 pub(crate) struct Media2Advertised {
     ptz: bool,
+    /// The board has a speaker (AudioOutput and AudioDecoder in ConfigurationsSupported).
+    speaker: bool,
 }
 
 impl Advertised for Media2Advertised {
@@ -685,7 +797,7 @@ impl Advertised for Media2Advertised {
     }
 
     fn write_capabilities(&self, w: &mut XmlWriter) {
-        capabilities(self.ptz).to_xml(w, "tr2:Capabilities");
+        capabilities(self.ptz, self.speaker).to_xml(w, "tr2:Capabilities");
     }
 
     /// GetCapabilities has no Media2 category (its `tt:Capabilities` names Analytics,
@@ -705,7 +817,7 @@ mod tests {
 
     #[test]
     fn capabilities_name_what_is_served() {
-        let c = capabilities(true);
+        let c = capabilities(true, false);
         assert_eq!(c.snapshot_uri, Some(true));
         assert_eq!(c.osd, Some(true), "OSD: onvif::osd");
         let p = &c.profile_capabilities;
@@ -723,7 +835,7 @@ mod tests {
         // Start/StopMulticastStreaming and AutoStart: multicast without RTSP.
         assert_eq!(st.auto_start_multicast, Some(true));
         assert!(st.rtsp_web_socket_uri.is_none());
-        let without = capabilities(false);
+        let without = capabilities(false, false);
         assert!(
             !(without
                 .profile_capabilities
@@ -738,11 +850,14 @@ mod tests {
     /// GetCapabilities gets nothing from Media 2.
     #[test]
     fn advertised_in_get_services_only() {
-        let entry = Media2Advertised { ptz: false };
+        let entry = Media2Advertised {
+            ptz: false,
+            speaker: false,
+        };
         let mut w = XmlWriter::new();
         entry.write_capabilities(&mut w);
         let mut direct = XmlWriter::new();
-        capabilities(false).to_xml(&mut direct, "tr2:Capabilities");
+        capabilities(false, false).to_xml(&mut direct, "tr2:Capabilities");
         assert_eq!(w.as_str(), direct.as_str());
         assert!(
             w.as_str()

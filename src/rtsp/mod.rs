@@ -20,5 +20,5 @@ pub(crate) use auth::DigestRtspAuth;
 pub use auth::{AuthDecision, AuthRequest, NoAuth, RtspAuth};
 pub use limits::Limits;
 pub(crate) use server::{MulticastControl, MulticastError};
-pub use server::{RtspServer, ServerConfig, ServerMetrics};
+pub use server::{RtspServer, ServerConfig, ServerMetrics, TalkPaths};
 pub(crate) use talk::SdkSpeaker;

@@ -58,6 +58,21 @@ pub struct ServerConfig {
     /// The speaker the ONVIF back channel plays to (`trackID=3`); none: no back channel, and
     /// a `Require` of it is 551.
     pub(crate) speaker: Option<Arc<dyn Speaker>>,
+    /// Which streams offer the back channel (a profile holding an audio output and an audio
+    /// decoder configuration, docs/rtsp.md "Back channel"); none: every stream, when there
+    /// is a speaker.
+    pub(crate) talk_paths: Option<TalkPaths>,
+}
+
+/// Whether the stream of a path offers the back channel (asked on every request that names
+/// it, so a profile change takes effect at the next DESCRIBE or SETUP).
+#[derive(Clone)]
+pub struct TalkPaths(pub Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for TalkPaths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TalkPaths")
+    }
 }
 
 impl ServerConfig {
@@ -70,6 +85,7 @@ impl ServerConfig {
             metadata: MetadataRegistry::new(),
             audio: AudioRegistry::new(),
             speaker: None,
+            talk_paths: None,
         }
     }
 
@@ -82,6 +98,12 @@ impl ServerConfig {
     /// Offers the ONVIF audio back channel, played on `speaker`.
     pub fn with_speaker(mut self, speaker: Arc<dyn Speaker>) -> Self {
         self.speaker = Some(speaker);
+        self
+    }
+
+    /// Offers the back channel only on the streams `paths` says (with a speaker).
+    pub fn with_talk_paths(mut self, paths: TalkPaths) -> Self {
+        self.talk_paths = Some(paths);
         self
     }
 
@@ -168,6 +190,7 @@ struct Shared {
     sessions: Mutex<SessionTable>,
     /// The back channel's one talker (lock it before `sessions` when both are needed).
     talk: TalkSlot,
+    talk_paths: Option<TalkPaths>,
     /// Each connection's out-of-band channel to its writer (see [`Control`]).
     conns: Mutex<HashMap<ConnId, mpsc::UnboundedSender<Control>>>,
     /// Connection slots: per-address limits and the reserve (`conn_slots`).
@@ -230,6 +253,7 @@ impl RtspServer {
             auth,
             sessions: Mutex::new(SessionTable::new()),
             talk: TalkSlot::new(config.speaker),
+            talk_paths: config.talk_paths,
             slots: Arc::new(Mutex::new(SlotTable::new(config.limits.slot_policy()))),
             limits: config.limits,
             cname: config.cname,
@@ -913,8 +937,14 @@ async fn on_request(
     {
         delivery::describe_when_ready(&hub, DESCRIBE_PARAMS_WAIT).await;
     }
-    // RFC 2326 s12.32: a feature the server does not support is 551 with `Unsupported`.
-    let talk = match backchannel::required(req, shared.talk.offered()) {
+    // RFC 2326 s12.32: a feature the server does not support is 551 with `Unsupported`. The
+    // back channel is the stream's only when its profile holds an audio output (ONVIF
+    // Streaming s."Back channel connection": a device that signals audio outputs understands
+    // the tag; a stream without one "does not support bidirectional data connections").
+    let talks = shared.talk.offered()
+        && session::stream_of_uri(&req.uri)
+            .is_some_and(|(name, _)| (shared.talk_paths.as_ref()).is_none_or(|on| (on.0)(&name)));
+    let talk = match backchannel::required(req, talks) {
         Required::Plain => false,
         Required::Backchannel => true,
         Required::Unsupported(tags) => {
@@ -924,7 +954,7 @@ async fn on_request(
         }
     };
     let talk_setup = req.method == Method::Setup
-        && shared.talk.offered()
+        && talks
         && session::track_of_uri(&req.uri) == Some(backchannel::TRACK_ID);
     // Talking actuates the camera's speaker: ONVIF's ACTUATE class (Operator and up), as
     // a relay or a PTZ move. Checked at the SETUP of the back channel, where the right is

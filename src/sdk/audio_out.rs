@@ -21,6 +21,25 @@ impl AudioOutCaps {
         sample_rates: 0,
     };
 
+    /// `outputs` speakers decoding G.711 µ-law and A-law at 8000 Hz, as the simulator's
+    /// (for tests of what is built from the caps).
+    pub fn g711(outputs: u32) -> AudioOutCaps {
+        AudioOutCaps {
+            outputs,
+            codecs: (1 << ffi::NVT_AUDIO_CODEC_E::NVT_AUDIO_G711U.0)
+                | (1 << ffi::NVT_AUDIO_CODEC_E::NVT_AUDIO_G711A.0),
+            sample_rates: ffi::NVT_AO_RATE_8000,
+        }
+    }
+
+    /// The G.711 codecs the speakers decode at 8000 Hz (what the back channel offers).
+    pub fn g711_codecs(&self) -> Vec<AudioCodec> {
+        [AudioCodec::G711Ulaw, AudioCodec::G711Alaw]
+            .into_iter()
+            .filter(|c| self.decodes(*c))
+            .collect()
+    }
+
     /// Whether the speakers decode `codec` at 8000 Hz (G.711's only rate).
     pub fn decodes(&self, codec: AudioCodec) -> bool {
         self.outputs > 0

@@ -170,6 +170,40 @@ pub struct MediaSettings {
     /// default (docs/settings.md, "Audio").
     #[serde(default = "default_audio_encoders")]
     pub(crate) audio_encoders: Vec<AudioEncoderConfig>,
+    /// ONVIF AudioOutputConfigurations: which speaker (SDK audio output) a profile's back
+    /// channel plays on, and at what level. Created at start for a board with a speaker
+    /// (`camera::change::audio_out`), as PTZ configurations are for a head.
+    #[serde(default)]
+    pub(crate) audio_outputs: Vec<AudioOutputConfig>,
+    /// ONVIF AudioDecoderConfigurations: what the speaker decodes (G.711 at 8 kHz, the
+    /// codecs the SDK's AO block reports).
+    #[serde(default)]
+    pub(crate) audio_decoders: Vec<AudioDecoderConfig>,
+}
+
+/// An ONVIF AudioOutputConfiguration (ONVIF Media s5.20, "Audio output configuration").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AudioOutputConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
+    /// SDK audio output index (`NVT_AO_*`'s `ao`); its ONVIF token is `aout<index>`.
+    pub(crate) output: u32,
+    /// SendPrimacy (a half-duplex device's direction URI). None: full duplex, as every
+    /// board of the contract is (microphone and speaker work at once).
+    #[serde(default)]
+    pub(crate) send_primacy: Option<String>,
+    /// OutputLevel 0..=100: the SDK volume (`NVT_AO_SetVolume`), applied by the camera core.
+    pub(crate) output_level: u32,
+}
+
+/// An ONVIF AudioDecoderConfiguration (ONVIF Media s5.23): a token and a name. What it
+/// decodes is the speaker's: the options list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AudioDecoderConfig {
+    pub(crate) token: String,
+    pub(crate) name: String,
 }
 
 /// An ONVIF AudioSourceConfiguration (ONVIF Media, "Audio source configuration").
@@ -265,6 +299,13 @@ pub struct Profile {
     /// when its owner asks (recording sound is regulated in many places).
     #[serde(default)]
     pub(crate) audio_encoder: Option<String>,
+    /// The audio output configuration's token: with an audio decoder configuration too, the
+    /// profile's RTSP stream offers the ONVIF back channel (docs/rtsp.md "Back channel").
+    #[serde(default)]
+    pub(crate) audio_output: Option<String>,
+    /// The audio decoder configuration's token.
+    #[serde(default)]
+    pub(crate) audio_decoder: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -600,6 +641,9 @@ impl Default for Settings {
             ptz: None,
             audio_source: None,
             audio_encoder: None,
+            // Added at first start when the SDK reports a speaker (the main profile only).
+            audio_output: None,
+            audio_decoder: None,
         };
         Settings {
             format: SETTINGS_FORMAT,
@@ -667,6 +711,8 @@ impl Default for Settings {
                 osd: Vec::new(),
                 audio_sources: default_audio_sources(),
                 audio_encoders: default_audio_encoders(),
+                audio_outputs: Vec::new(),
+                audio_decoders: Vec::new(),
             },
             imaging: Vec::new(),
             events: EventSettings {
@@ -702,6 +748,14 @@ impl Settings {
 
     pub(crate) fn audio_encoder(&self, token: &str) -> Option<&AudioEncoderConfig> {
         self.media.audio_encoders.iter().find(|e| e.token == token)
+    }
+
+    pub(crate) fn audio_output(&self, token: &str) -> Option<&AudioOutputConfig> {
+        self.media.audio_outputs.iter().find(|c| c.token == token)
+    }
+
+    pub(crate) fn audio_decoder(&self, token: &str) -> Option<&AudioDecoderConfig> {
+        self.media.audio_decoders.iter().find(|c| c.token == token)
     }
 
     pub(crate) fn ptz_config(&self, token: &str) -> Option<&PtzConfig> {

@@ -161,6 +161,16 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
                 &p.audio_encoder,
                 (m.audio_encoders.iter()).any(|v| Some(&v.token) == p.audio_encoder.as_ref()),
             ),
+            (
+                "audio output configuration",
+                &p.audio_output,
+                (m.audio_outputs.iter()).any(|v| Some(&v.token) == p.audio_output.as_ref()),
+            ),
+            (
+                "audio decoder configuration",
+                &p.audio_decoder,
+                (m.audio_decoders.iter()).any(|v| Some(&v.token) == p.audio_decoder.as_ref()),
+            ),
         ];
         for (what, token, found) in refs {
             if let Some(t) = token
@@ -215,6 +225,7 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
         }
         check_multicast(&a.token, &a.multicast)?;
     }
+    validate_audio_out(m)?;
     for md in &m.metadata {
         check_token("metadata configuration", &md.token)?;
         check_multicast(&md.token, &md.multicast)?;
@@ -268,6 +279,35 @@ fn validate_io(s: &Settings) -> Result<(), String> {
 /// PTZ configurations and nodes: tokens and names, a configuration's node is the one of its
 /// video source (one node per source), presets within [`MAX_PRESETS`] with unique tokens and
 /// names. Positions are checked against the head's limits by the camera (`camera::caps`).
+/// Audio output and decoder configurations: unique, well-formed tokens; an OutputLevel
+/// within the SDK's volume range (`NVT_AO_SetVolume`: 0..=100).
+fn validate_audio_out(m: &super::MediaSettings) -> Result<(), String> {
+    unique(
+        "audio output configuration",
+        m.audio_outputs.iter().map(|v| v.token.as_str()),
+    )?;
+    unique(
+        "audio decoder configuration",
+        m.audio_decoders.iter().map(|v| v.token.as_str()),
+    )?;
+    for o in &m.audio_outputs {
+        check_token("audio output configuration", &o.token)?;
+        if o.output_level > MAX_OUTPUT_LEVEL {
+            return Err(format!(
+                "audio output configuration {:?}: output level {} outside 0..={MAX_OUTPUT_LEVEL}",
+                o.token, o.output_level
+            ));
+        }
+    }
+    for d in &m.audio_decoders {
+        check_token("audio decoder configuration", &d.token)?;
+    }
+    Ok(())
+}
+
+/// The highest OutputLevel of an audio output configuration: the SDK's full volume.
+pub(crate) const MAX_OUTPUT_LEVEL: u32 = 100;
+
 fn validate_ptz(s: &Settings) -> Result<(), String> {
     let m = &s.media;
     unique("PTZ configuration", m.ptz.iter().map(|c| c.token.as_str()))?;

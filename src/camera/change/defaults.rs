@@ -6,6 +6,7 @@ use crate::camera::caps::Facts;
 use crate::camera::tokens::encoder_source;
 use crate::settings::{ImagingSettings, Settings, VideoEncoderConfig};
 
+use super::audio_out::audio_out_defaults;
 use super::ptz::ptz_defaults;
 
 /// SetSystemFactoryDefault, Soft and Hard alike: the settings `current` is reset to.
@@ -49,6 +50,7 @@ pub(crate) fn hardware_defaults(
         next.media.video_encoders = fitted;
     }
     ptz_defaults(facts, next);
+    audio_out_defaults(facts, next);
 }
 
 #[cfg(test)]

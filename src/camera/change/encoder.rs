@@ -213,6 +213,7 @@ mod tests {
             max_fps: 25,
         }];
         let facts = Facts {
+            speaker: crate::sdk::AudioOutCaps::NONE,
             caps: &caps,
             sources: &sources,
             isp_ranges: &[],

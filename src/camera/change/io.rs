@@ -118,6 +118,7 @@ mod tests {
 
     fn board(caps: &EncoderCaps) -> Facts<'_> {
         Facts {
+            speaker: crate::sdk::AudioOutCaps::NONE,
             caps,
             sources: &[],
             isp_ranges: &[],

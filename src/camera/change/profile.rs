@@ -17,14 +17,18 @@ pub enum ConfigKind {
     VideoEncoder,
     Metadata,
     Ptz,
+    AudioOutput,
+    AudioDecoder,
 }
 
 impl ConfigKind {
     /// Every kind, in `tr2:ConfigurationEnumeration`'s order (Media2 RemoveConfiguration
     /// `All`).
-    pub const ALL: [ConfigKind; 4] = [
+    pub const ALL: [ConfigKind; 6] = [
         ConfigKind::VideoSource,
         ConfigKind::VideoEncoder,
+        ConfigKind::AudioOutput,
+        ConfigKind::AudioDecoder,
         ConfigKind::Metadata,
         ConfigKind::Ptz,
     ];
@@ -36,6 +40,8 @@ impl ConfigKind {
             ConfigKind::VideoEncoder => &mut p.video_encoder,
             ConfigKind::Metadata => &mut p.metadata,
             ConfigKind::Ptz => &mut p.ptz,
+            ConfigKind::AudioOutput => &mut p.audio_output,
+            ConfigKind::AudioDecoder => &mut p.audio_decoder,
         }
     }
 }
@@ -88,6 +94,15 @@ pub enum ProfileChange {
         config: Option<String>,
     },
     Metadata {
+        profile: String,
+        config: Option<String>,
+    },
+    /// Media 1 Add/RemoveAudioOutputConfiguration and Add/RemoveAudioDecoderConfiguration.
+    AudioOutput {
+        profile: String,
+        config: Option<String>,
+    },
+    AudioDecoder {
         profile: String,
         config: Option<String>,
     },
@@ -166,6 +181,8 @@ pub(crate) fn profile(
                 ptz: None,
                 audio_source: None,
                 audio_encoder: None,
+                audio_output: None,
+                audio_decoder: None,
             });
             add(next, facts, &token, configs)?;
             Ok(Some(token))
@@ -208,6 +225,12 @@ pub(crate) fn profile(
         }
         ProfileChange::Ptz { profile, config } => {
             self::profile(next, facts, one(ConfigKind::Ptz, profile, config))
+        }
+        ProfileChange::AudioOutput { profile, config } => {
+            self::profile(next, facts, one(ConfigKind::AudioOutput, profile, config))
+        }
+        ProfileChange::AudioDecoder { profile, config } => {
+            self::profile(next, facts, one(ConfigKind::AudioDecoder, profile, config))
         }
     }
 }
@@ -252,6 +275,8 @@ fn exists(s: &Settings, kind: ConfigKind, token: &str) -> bool {
         ConfigKind::VideoEncoder => s.encoder(token).is_some(),
         ConfigKind::Metadata => s.media.metadata.iter().any(|m| m.token == token),
         ConfigKind::Ptz => s.ptz_config(token).is_some(),
+        ConfigKind::AudioOutput => s.audio_output(token).is_some(),
+        ConfigKind::AudioDecoder => s.audio_decoder(token).is_some(),
     }
 }
 
@@ -272,6 +297,8 @@ fn pick(
         ConfigKind::VideoEncoder => &p.video_encoder,
         ConfigKind::Metadata => &p.metadata,
         ConfigKind::Ptz => &p.ptz,
+        ConfigKind::AudioOutput => &p.audio_output,
+        ConfigKind::AudioDecoder => &p.audio_decoder,
     };
     if let Some(t) = held {
         return Ok(t.clone());
@@ -289,6 +316,8 @@ fn pick(
         ConfigKind::Ptz => (s.media.ptz.iter())
             .find(|c| fits(c.source) && facts.is_some_and(|f| f.ptz(c.source).is_some()))
             .map(|c| &c.token),
+        ConfigKind::AudioOutput => s.media.audio_outputs.first().map(|c| &c.token),
+        ConfigKind::AudioDecoder => s.media.audio_decoders.first().map(|c| &c.token),
     };
     found
         .cloned()

@@ -76,6 +76,7 @@ impl Hw {
 
     pub(crate) fn facts(&self) -> Facts<'_> {
         Facts {
+            speaker: crate::sdk::AudioOutCaps::NONE,
             caps: &self.caps,
             sources: &self.sources,
             isp_ranges: &[],

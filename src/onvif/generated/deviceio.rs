@@ -13,6 +13,7 @@ pub const NAMESPACE: &str = "http://www.onvif.org/ver10/deviceIO/wsdl";
 
 /// One entry per generated operation, sorted by name.
 pub const OPERATIONS: &[Operation] = &[
+    Operation { name: "GetAudioOutputs", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetAudioOutputs"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetAudioOutputs", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetAudioOutputsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetDigitalInputConfigurationOptions", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetDigitalInputConfigurationOptions"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetDigitalInputConfigurationOptions", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetDigitalInputConfigurationOptionsResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetDigitalInputs", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetDigitalInputs"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetDigitalInputs", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetDigitalInputsResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetRelayOutputOptions", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetRelayOutputOptions"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetRelayOutputOptions", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetRelayOutputOptionsResponse", access: AccessClass::PreAuth },
@@ -33,6 +34,11 @@ pub fn operation(body: &Element) -> Option<&'static Operation> {
 
 /// The `http://www.onvif.org/ver10/deviceIO/wsdl` operations. Each default answers `env:Receiver/ter:ActionNotSupported`.
 pub trait DeviceIoService: Send + Sync {
+    /// `GetAudioOutputs`
+    fn get_audio_outputs(&self, ctx: &RequestContext, req: super::tmd::Get) -> impl Future<Output = Result<super::tmd::GetResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `GetDigitalInputConfigurationOptions`
     fn get_digital_input_configuration_options(&self, ctx: &RequestContext, req: super::tmd::GetDigitalInputConfigurationOptions) -> impl Future<Output = Result<super::tmd::GetDigitalInputConfigurationOptionsResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -84,6 +90,11 @@ pub trait DeviceIoService: Send + Sync {
 pub async fn dispatch<S: DeviceIoService + ?Sized>(svc: &S, ctx: &RequestContext, op: &Operation, body: &Element) -> Result<String, Fault> {
     let mut w = XmlWriter::new();
     match op.name {
+        "GetAudioOutputs" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_outputs(ctx, req).await?;
+            resp.to_xml(&mut w, "tmd:GetAudioOutputsResponse");
+        }
         "GetDigitalInputConfigurationOptions" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_digital_input_configuration_options(ctx, req).await?;

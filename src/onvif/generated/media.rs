@@ -13,6 +13,8 @@ pub const NAMESPACE: &str = "http://www.onvif.org/ver10/media/wsdl";
 
 /// One entry per generated operation, sorted by name.
 pub const OPERATIONS: &[Operation] = &[
+    Operation { name: "AddAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "AddAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddAudioOutputConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddPTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddPTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddPTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddPTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
@@ -61,10 +63,14 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetVideoSourceConfigurationOptions", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSourceConfigurationOptions"), action: "http://www.onvif.org/ver10/media/wsdlGetVideoSourceConfigurationOptions/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourceConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetVideoSourceConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSources", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSources"), action: "http://www.onvif.org/ver10/media/wsdlGetVideoSources/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourcesResponse", access: AccessClass::ReadMedia },
+    Operation { name: "RemoveAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "RemoveAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveAudioOutputConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemovePTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemovePTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemovePTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemovePTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoSourceConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetAudioOutputConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetOSD", request: ("http://www.onvif.org/ver10/media/wsdl", "SetOSD"), action: "http://www.onvif.org/ver10/media/wsdl/SetOSD", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetOSDResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver10/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver10/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetSynchronizationPointResponse", access: AccessClass::Actuate },
@@ -83,6 +89,16 @@ pub fn operation(body: &Element) -> Option<&'static Operation> {
 
 /// The `http://www.onvif.org/ver10/media/wsdl` operations. Each default answers `env:Receiver/ter:ActionNotSupported`.
 pub trait MediaService: Send + Sync {
+    /// `AddAudioDecoderConfiguration`
+    fn add_audio_decoder_configuration(&self, ctx: &RequestContext, req: super::trt::AddAudioDecoderConfiguration) -> impl Future<Output = Result<super::trt::AddAudioDecoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `AddAudioOutputConfiguration`
+    fn add_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::AddAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::AddAudioOutputConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `AddMetadataConfiguration`
     fn add_metadata_configuration(&self, ctx: &RequestContext, req: super::trt::AddMetadataConfiguration) -> impl Future<Output = Result<super::trt::AddMetadataConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -323,6 +339,16 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `RemoveAudioDecoderConfiguration`
+    fn remove_audio_decoder_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveAudioDecoderConfiguration) -> impl Future<Output = Result<super::trt::RemoveAudioDecoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `RemoveAudioOutputConfiguration`
+    fn remove_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::RemoveAudioOutputConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `RemoveMetadataConfiguration`
     fn remove_metadata_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveMetadataConfiguration) -> impl Future<Output = Result<super::trt::RemoveMetadataConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -340,6 +366,16 @@ pub trait MediaService: Send + Sync {
     }
     /// `RemoveVideoSourceConfiguration`
     fn remove_video_source_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveVideoSourceConfiguration) -> impl Future<Output = Result<super::trt::RemoveVideoSourceConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetAudioDecoderConfiguration`
+    fn set_audio_decoder_configuration(&self, ctx: &RequestContext, req: super::trt::SetAudioDecoderConfiguration) -> impl Future<Output = Result<super::trt::SetAudioDecoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetAudioOutputConfiguration`
+    fn set_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::SetAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::SetAudioOutputConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -384,6 +420,16 @@ pub trait MediaService: Send + Sync {
 pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, op: &Operation, body: &Element) -> Result<String, Fault> {
     let mut w = XmlWriter::new();
     match op.name {
+        "AddAudioDecoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.add_audio_decoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:AddAudioDecoderConfigurationResponse");
+        }
+        "AddAudioOutputConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.add_audio_output_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:AddAudioOutputConfigurationResponse");
+        }
         "AddMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.add_metadata_configuration(ctx, req).await?;
@@ -624,6 +670,16 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let resp = svc.get_video_sources(ctx, req).await?;
             resp.to_xml(&mut w, "trt:GetVideoSourcesResponse");
         }
+        "RemoveAudioDecoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.remove_audio_decoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:RemoveAudioDecoderConfigurationResponse");
+        }
+        "RemoveAudioOutputConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.remove_audio_output_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:RemoveAudioOutputConfigurationResponse");
+        }
         "RemoveMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.remove_metadata_configuration(ctx, req).await?;
@@ -643,6 +699,16 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.remove_video_source_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:RemoveVideoSourceConfigurationResponse");
+        }
+        "SetAudioDecoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_decoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:SetAudioDecoderConfigurationResponse");
+        }
+        "SetAudioOutputConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_output_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:SetAudioOutputConfigurationResponse");
         }
         "SetMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

@@ -18,6 +18,10 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "CreateProfile", request: ("http://www.onvif.org/ver20/media/wsdl", "CreateProfile"), action: "http://www.onvif.org/ver20/media/wsdl/CreateProfile", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/CreateProfileResponse", access: AccessClass::Actuate },
     Operation { name: "DeleteOSD", request: ("http://www.onvif.org/ver20/media/wsdl", "DeleteOSD"), action: "http://www.onvif.org/ver20/media/wsdl/DeleteOSD", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/DeleteOSDResponse", access: AccessClass::Actuate },
     Operation { name: "DeleteProfile", request: ("http://www.onvif.org/ver20/media/wsdl", "DeleteProfile"), action: "http://www.onvif.org/ver20/media/wsdl/DeleteProfile", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/DeleteProfileResponse", access: AccessClass::Actuate },
+    Operation { name: "GetAudioDecoderConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioDecoderConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioDecoderConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioDecoderConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioDecoderConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioDecoderConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioDecoderConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioDecoderConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioOutputConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioOutputConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioOutputConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioOutputConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioOutputConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioOutputConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioOutputConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioOutputConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetMetadataConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetMetadataConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetMetadataConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetMetadataConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetMetadataConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetMetadataConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetMetadataConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetMetadataConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetOSDOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetOSDOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetOSDOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetOSDOptionsResponse", access: AccessClass::ReadMedia },
@@ -32,6 +36,8 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetVideoSourceConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetVideoSourceConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetVideoSourceConfigurationOptions/", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetVideoSourceConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSourceConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetVideoSourceConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetVideoSourceConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "RemoveConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "RemoveConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/RemoveConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/RemoveConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioDecoderConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetAudioDecoderConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioOutputConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetAudioOutputConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetAudioOutputConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetAudioOutputConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetOSD", request: ("http://www.onvif.org/ver20/media/wsdl", "SetOSD"), action: "http://www.onvif.org/ver20/media/wsdl/SetOSD", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetOSDResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver20/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver20/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetSynchronizationPointResponse", access: AccessClass::Actuate },
@@ -72,6 +78,26 @@ pub trait Media2Service: Send + Sync {
     }
     /// `DeleteProfile`
     fn delete_profile(&self, ctx: &RequestContext, req: super::tr2::DeleteProfile) -> impl Future<Output = Result<super::tr2::DeleteProfileResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioDecoderConfigurationOptions`
+    fn get_audio_decoder_configuration_options(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioDecoderConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioDecoderConfigurations`
+    fn get_audio_decoder_configurations(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioDecoderConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioOutputConfigurationOptions`
+    fn get_audio_output_configuration_options(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioOutputConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioOutputConfigurations`
+    fn get_audio_output_configurations(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioOutputConfigurationsResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -145,6 +171,16 @@ pub trait Media2Service: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `SetAudioDecoderConfiguration`
+    fn set_audio_decoder_configuration(&self, ctx: &RequestContext, req: super::tr2::SetAudioDecoderConfiguration) -> impl Future<Output = Result<super::tr2::SetConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetAudioOutputConfiguration`
+    fn set_audio_output_configuration(&self, ctx: &RequestContext, req: super::tr2::SetAudioOutputConfiguration) -> impl Future<Output = Result<super::tr2::SetConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `SetMetadataConfiguration`
     fn set_metadata_configuration(&self, ctx: &RequestContext, req: super::tr2::SetMetadataConfiguration) -> impl Future<Output = Result<super::tr2::SetConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -210,6 +246,26 @@ pub async fn dispatch<S: Media2Service + ?Sized>(svc: &S, ctx: &RequestContext, 
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.delete_profile(ctx, req).await?;
             resp.to_xml(&mut w, "tr2:DeleteProfileResponse");
+        }
+        "GetAudioDecoderConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_decoder_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioDecoderConfigurationOptionsResponse");
+        }
+        "GetAudioDecoderConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_decoder_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioDecoderConfigurationsResponse");
+        }
+        "GetAudioOutputConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_output_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioOutputConfigurationOptionsResponse");
+        }
+        "GetAudioOutputConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_output_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioOutputConfigurationsResponse");
         }
         "GetMetadataConfigurationOptions" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
@@ -280,6 +336,16 @@ pub async fn dispatch<S: Media2Service + ?Sized>(svc: &S, ctx: &RequestContext, 
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.remove_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "tr2:RemoveConfigurationResponse");
+        }
+        "SetAudioDecoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_decoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:SetAudioDecoderConfigurationResponse");
+        }
+        "SetAudioOutputConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_output_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:SetAudioOutputConfigurationResponse");
         }
         "SetMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

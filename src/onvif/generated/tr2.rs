@@ -601,6 +601,124 @@ impl ToXml for EncoderInstanceInfo {
     }
 }
 
+/// `GetAudioDecoderConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurationOptionsResponse {
+    /// element `tr2:Options`
+    pub options: Vec<super::tt::AudioEncoder2ConfigurationOptions>,
+}
+
+impl FromXml for GetAudioDecoderConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Options") => out.options.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.options { v.to_xml(w, "tr2:Options"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioDecoderConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioDecoderConfigurationsResponse {
+    /// element `tr2:Configurations`
+    pub configurations: Vec<super::tt::AudioDecoderConfiguration>,
+}
+
+impl FromXml for GetAudioDecoderConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioDecoderConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "tr2:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurationOptionsResponse {
+    /// element `tr2:Options`
+    pub options: super::tt::AudioOutputConfigurationOptions,
+}
+
+impl FromXml for GetAudioOutputConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Options") => { out.options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Options")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.options.to_xml(w, "tr2:Options");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioOutputConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioOutputConfigurationsResponse {
+    /// element `tr2:Configurations`
+    pub configurations: Vec<super::tt::AudioOutputConfiguration>,
+}
+
+impl FromXml for GetAudioOutputConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioOutputConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "tr2:Configurations"); }
+        w.end(qname);
+    }
+}
+
 /// `GetConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetConfiguration {
@@ -1477,6 +1595,68 @@ impl ToXml for RemoveConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `SetAudioDecoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioDecoderConfiguration {
+    /// element `tr2:Configuration`
+    pub configuration: super::tt::AudioDecoderConfiguration,
+}
+
+impl FromXml for SetAudioDecoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioDecoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "tr2:Configuration");
+        w.end(qname);
+    }
+}
+
+/// `SetAudioOutputConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioOutputConfiguration {
+    /// element `tr2:Configuration`
+    pub configuration: super::tt::AudioOutputConfiguration,
+}
+
+impl FromXml for SetAudioOutputConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "tr2:Configuration");
         w.end(qname);
     }
 }

@@ -6,6 +6,120 @@
 use crate::onvif::rt::{self, FromXml, ToXml, XsValue, DeError};
 use crate::xml::{Element, XmlWriter};
 
+/// `AddAudioDecoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioDecoderConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for AddAudioDecoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        if !seen1 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioDecoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `AddAudioDecoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioDecoderConfigurationResponse {
+}
+
+impl FromXml for AddAudioDecoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioDecoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `AddAudioOutputConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioOutputConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for AddAudioOutputConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        if !seen1 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `AddAudioOutputConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioOutputConfigurationResponse {
+}
+
+impl FromXml for AddAudioOutputConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioOutputConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `AddMetadataConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddMetadataConfiguration {
@@ -2937,6 +3051,108 @@ impl ToXml for ProfileCapabilities {
     }
 }
 
+/// `RemoveAudioDecoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioDecoderConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for RemoveAudioDecoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioDecoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `RemoveAudioDecoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioDecoderConfigurationResponse {
+}
+
+impl FromXml for RemoveAudioDecoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioDecoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `RemoveAudioOutputConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioOutputConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for RemoveAudioOutputConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `RemoveAudioOutputConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioOutputConfigurationResponse {
+}
+
+impl FromXml for RemoveAudioOutputConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioOutputConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `RemoveMetadataConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RemoveMetadataConfiguration {
@@ -3134,6 +3350,120 @@ impl FromXml for RemoveVideoSourceConfigurationResponse {
 }
 
 impl ToXml for RemoveVideoSourceConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `SetAudioDecoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioDecoderConfiguration {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioDecoderConfiguration,
+    /// element `trt:ForcePersistence`
+    pub force_persistence: bool,
+}
+
+impl FromXml for SetAudioDecoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ForcePersistence") => { out.force_persistence = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        if !seen1 { return Err(DeError::missing("ForcePersistence")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioDecoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.simple("trt:ForcePersistence", &self.force_persistence.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `SetAudioDecoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioDecoderConfigurationResponse {
+}
+
+impl FromXml for SetAudioDecoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioDecoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `SetAudioOutputConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioOutputConfiguration {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioOutputConfiguration,
+    /// element `trt:ForcePersistence`
+    pub force_persistence: bool,
+}
+
+impl FromXml for SetAudioOutputConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ForcePersistence") => { out.force_persistence = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        if !seen1 { return Err(DeError::missing("ForcePersistence")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.simple("trt:ForcePersistence", &self.force_persistence.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `SetAudioOutputConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioOutputConfigurationResponse {
+}
+
+impl FromXml for SetAudioOutputConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioOutputConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();

@@ -9,6 +9,8 @@ pub(crate) struct Shown {
     pub(crate) video_encoder: bool,
     pub(crate) metadata: bool,
     pub(crate) ptz: bool,
+    pub(crate) audio_output: bool,
+    pub(crate) audio_decoder: bool,
 }
 
 impl Shown {
@@ -31,12 +33,16 @@ impl Shown {
                         video_encoder: true,
                         metadata: true,
                         ptz: true,
+                        audio_output: true,
+                        audio_decoder: true,
                     };
                 }
                 "VideoSource" => shown.video_source = true,
                 "VideoEncoder" => shown.video_encoder = true,
                 "Metadata" => shown.metadata = true,
                 "PTZ" => shown.ptz = true,
+                "AudioOutput" => shown.audio_output = true,
+                "AudioDecoder" => shown.audio_decoder = true,
                 _ => {}
             }
         }
@@ -47,14 +53,18 @@ impl Shown {
 /// `ProfileCapabilities@ConfigurationsSupported` (Media2 spec, "GetServiceCapabilities":
 /// "shall"): the
 /// ConfigurationEnumeration values the device's profiles can hold, without `All`. PTZ only
-/// where the PTZ service is (a head exists).
-pub(crate) fn configurations_supported(ptz: bool) -> Vec<String> {
+/// where the PTZ service is (a head exists); AudioOutput and AudioDecoder only with a
+/// speaker.
+pub(crate) fn configurations_supported(ptz: bool, speaker: bool) -> Vec<String> {
     let mut v: Vec<String> = ["VideoSource", "VideoEncoder", "Metadata"]
         .into_iter()
         .map(String::from)
         .collect();
     if ptz {
         v.push("PTZ".into());
+    }
+    if speaker {
+        v.extend(["AudioOutput".into(), "AudioDecoder".into()]);
     }
     v
 }
@@ -68,6 +78,7 @@ mod tests {
         assert_eq!(Shown::from_types::<&str>(&[]), Shown::default());
         let all = Shown::from_types(&["All"]);
         assert!(all.video_source && all.video_encoder && all.metadata && all.ptz);
+        assert!(all.audio_output && all.audio_decoder);
         // "All" among others is still everything.
         assert_eq!(Shown::from_types(&["VideoSource", "All"]), all);
     }
@@ -98,9 +109,13 @@ mod tests {
     #[test]
     fn ptz_is_supported_only_with_a_head() {
         assert_eq!(
-            configurations_supported(false),
+            configurations_supported(false, false),
             ["VideoSource", "VideoEncoder", "Metadata"]
         );
-        assert_eq!(configurations_supported(true).last().unwrap(), "PTZ");
+        assert_eq!(configurations_supported(true, false).last().unwrap(), "PTZ");
+        assert_eq!(
+            configurations_supported(false, true)[3..],
+            ["AudioOutput", "AudioDecoder"]
+        );
     }
 }

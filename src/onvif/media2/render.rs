@@ -7,6 +7,7 @@
 use crate::camera::EncoderLimits;
 use crate::camera::caps::Facts;
 use crate::onvif::generated::{tr2, tt};
+use crate::onvif::media::audio_out;
 use crate::onvif::media::configs::{self, multicast_to_tt, use_count};
 use crate::onvif::rt::List;
 use crate::sdk::{H264Profile, RateControl};
@@ -123,6 +124,10 @@ pub(crate) fn profile(
             video_encoder: pick(shown.video_encoder, &p.video_encoder).and_then(|t| encoder(s, t)),
             ptz: pick(shown.ptz, &p.ptz).and_then(|t| configs::ptz(s, facts, t)),
             metadata: pick(shown.metadata, &p.metadata).and_then(|t| configs::metadata(s, t)),
+            audio_output: pick(shown.audio_output, &p.audio_output)
+                .and_then(|t| audio_out::output_configuration(s, t)),
+            audio_decoder: pick(shown.audio_decoder, &p.audio_decoder)
+                .and_then(|t| audio_out::decoder_configuration(s, t)),
             ..Default::default()
         }
     });
@@ -221,6 +226,7 @@ mod tests {
         s.media.profiles[0].metadata = Some(s.media.metadata[0].token.clone());
         let caps = caps();
         let facts = Facts {
+            speaker: crate::sdk::AudioOutCaps::NONE,
             caps: &caps,
             sources: &[],
             isp_ranges: &[],

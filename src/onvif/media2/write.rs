@@ -23,7 +23,7 @@ pub(crate) enum RefType {
     /// `All`: ignored by CreateProfile and AddConfiguration, every kind for
     /// RemoveConfiguration.
     All,
-    /// A kind of `tr2:ConfigurationEnumeration` the device has no configuration of (audio,
+    /// A kind of `tr2:ConfigurationEnumeration` the device has no configuration of (audio sources and encoders,
     /// analytics, receiver), or a value the enumeration does not have.
     None,
 }
@@ -35,6 +35,8 @@ impl RefType {
             "VideoEncoder" => RefType::Kind(ConfigKind::VideoEncoder),
             "Metadata" => RefType::Kind(ConfigKind::Metadata),
             "PTZ" => RefType::Kind(ConfigKind::Ptz),
+            "AudioOutput" => RefType::Kind(ConfigKind::AudioOutput),
+            "AudioDecoder" => RefType::Kind(ConfigKind::AudioDecoder),
             "All" => RefType::All,
             _ => RefType::None,
         }
@@ -232,7 +234,8 @@ mod tests {
             to_remove(&[r("PTZ", None), r("All", None)]),
             ConfigKind::ALL
         );
-        assert!(to_remove(&[r("AudioOutput", None)]).is_empty());
+        assert_eq!(to_remove(&[r("AudioDecoder", None)]), [AudioDecoder]);
+        assert!(to_remove(&[r("Receiver", None)]).is_empty());
     }
 
     #[test]
