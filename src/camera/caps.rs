@@ -21,6 +21,8 @@ use crate::sdk::{
 };
 use crate::settings::{PtzPosition, VideoEncoderConfig};
 
+use super::audio_limits::AudioLimits;
+
 /// What the hardware can do: the facts a change is validated against.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Facts<'a> {
@@ -33,6 +35,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) osd: &'a [OsdInfo],
     /// The board's relays and digital inputs (`NVT_GPIO_GetInfo`; none: counts 0).
     pub(crate) gpio: GpioInfo,
+    /// What the microphone allows (`camera::audio_limits`; none: `NO_AUDIO`).
+    pub(crate) audio: &'a AudioLimits,
 }
 
 impl<'a> Facts<'a> {

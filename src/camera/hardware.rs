@@ -15,6 +15,7 @@ use crate::sdk::{
 };
 use crate::settings::{ImagingSettings, MotionSettings, Settings, VideoEncoderConfig};
 
+use super::audio_limits::AudioLimits;
 use super::caps::{Facts, NO_OSD, check_isp, check_ptz_position, ptz_head};
 use super::tokens::{encoder_source, source_index, source_token};
 
@@ -34,6 +35,8 @@ pub struct Camera {
     osd_lock: Mutex<()>,
     /// The board's relays and inputs ([`read_gpio`]).
     gpio: GpioInfo,
+    /// What the microphone allows ([`read_audio`]).
+    audio: AudioLimits,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
@@ -63,6 +66,7 @@ impl Camera {
             osd.push(read_osd(&sdk, vi));
         }
         let gpio = read_gpio(&sdk);
+        let audio = read_audio(&sdk);
         Ok(Camera {
             sdk,
             identity,
@@ -73,6 +77,7 @@ impl Camera {
             osd,
             osd_lock: Mutex::new(()),
             gpio,
+            audio,
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -132,6 +137,7 @@ impl Camera {
             ptz: &self.ptz,
             osd: &self.osd,
             gpio: self.gpio,
+            audio: &self.audio,
         }
     }
 
@@ -294,6 +300,20 @@ fn read_gpio(sdk: &Sdk) -> GpioInfo {
         Err(e) => {
             tracing::warn!(error = %e, "relays and digital inputs disabled");
             GpioInfo::NONE
+        }
+    }
+}
+
+/// What the microphone allows. A port without the AI block (NOT_SUPPORTED) or that cannot
+/// say costs the audio, not the camera: logged, none.
+fn read_audio(sdk: &Sdk) -> AudioLimits {
+    match sdk.audio_caps() {
+        Ok(caps) => AudioLimits::new(&caps),
+        Err(e) => {
+            if e.code != ErrorCode::NotSupported {
+                tracing::warn!(error = %e, "audio inputs disabled");
+            }
+            AudioLimits::default()
         }
     }
 }

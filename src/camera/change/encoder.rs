@@ -219,6 +219,7 @@ mod tests {
             ptz: &[],
             osd: &[],
             gpio: crate::sdk::GpioInfo::NONE,
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         };
         let s = Settings::default();
         let old = s.encoder("venc_sub").unwrap();

@@ -82,6 +82,7 @@ impl Hw {
             ptz: &self.ptz,
             osd: &[],
             gpio: crate::sdk::GpioInfo::NONE,
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         }
     }
 

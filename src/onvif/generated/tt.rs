@@ -501,6 +501,60 @@ impl ToXml for AudioEncoder2Configuration {
     }
 }
 
+/// `AudioEncoder2ConfigurationOptions`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AudioEncoder2ConfigurationOptions {
+    /// attribute `SecureStreamingProtocolAlgorithms`
+    pub secure_streaming_protocol_algorithms: Option<super::tt::StringAttrList>,
+    /// xs:anyAttribute: undeclared attributes
+    pub other_attributes: Vec<rt::AnyAttribute>,
+    /// element `tt:Encoding`
+    pub encoding: String,
+    /// element `tt:BitrateList`
+    pub bitrate_list: super::tt::IntItems,
+    /// element `tt:SampleRateList`
+    pub sample_rate_list: super::tt::IntItems,
+    /// xs:any content
+    pub any: Vec<crate::xml::Element>,
+}
+
+impl FromXml for AudioEncoder2ConfigurationOptions {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        let mut seen2 = false;
+        if let Some(v) = el.attr("SecureStreamingProtocolAlgorithms") { out.secure_streaming_protocol_algorithms = Some(XsValue::parse_xs(v)?); }
+        out.other_attributes = rt::other_attributes(el, &[("", "SecureStreamingProtocolAlgorithms")]);
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/schema", "Encoding") => { out.encoding = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/schema", "BitrateList") => { out.bitrate_list = FromXml::from_xml(c)?; seen1 = true; },
+                ("http://www.onvif.org/ver10/schema", "SampleRateList") => { out.sample_rate_list = FromXml::from_xml(c)?; seen2 = true; },
+                _ => out.any.push(c.clone()),
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Encoding")); }
+        if !seen1 { return Err(DeError::missing("BitrateList")); }
+        if !seen2 { return Err(DeError::missing("SampleRateList")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AudioEncoder2ConfigurationOptions {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        if let Some(v) = &self.secure_streaming_protocol_algorithms { w.attr("SecureStreamingProtocolAlgorithms", &v.to_xs()); }
+        rt::write_other_attributes(w, &self.other_attributes);
+        w.close_start();
+        w.simple("tt:Encoding", &self.encoding.to_xs());
+        self.bitrate_list.to_xml(w, "tt:BitrateList");
+        self.sample_rate_list.to_xml(w, "tt:SampleRateList");
+        for a in &self.any { w.element(a); }
+        w.end(qname);
+    }
+}
+
 /// `AudioEncoderConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudioEncoderConfiguration {

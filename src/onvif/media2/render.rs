@@ -123,6 +123,10 @@ pub(crate) fn profile(
             video_encoder: pick(shown.video_encoder, &p.video_encoder).and_then(|t| encoder(s, t)),
             ptz: pick(shown.ptz, &p.ptz).and_then(|t| configs::ptz(s, facts, t)),
             metadata: pick(shown.metadata, &p.metadata).and_then(|t| configs::metadata(s, t)),
+            audio_source: pick(shown.audio_source, &p.audio_source)
+                .and_then(|t| crate::onvif::media::audio::source_configuration(s, t)),
+            audio_encoder: pick(shown.audio_encoder, &p.audio_encoder)
+                .and_then(|t| super::audio::encoder(s, t)),
             ..Default::default()
         }
     });
@@ -227,6 +231,7 @@ mod tests {
             ptz: &[],
             osd: &[],
             gpio: crate::sdk::GpioInfo::NONE,
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         };
         let p = &s.media.profiles[0];
         let bare = profile(&s, &facts, p, None);
