@@ -21,6 +21,8 @@ use crate::sdk::{
 };
 use crate::settings::{PtzPosition, VideoEncoderConfig};
 
+use super::audio_limits::AudioLimits;
+
 /// What the hardware can do: the facts a change is validated against.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Facts<'a> {
@@ -35,6 +37,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) gpio: GpioInfo,
     /// The board's speakers (`NVT_AO_GetCaps`; none: outputs 0).
     pub(crate) speaker: AudioOutCaps,
+    /// What the microphone allows (`camera::audio_limits`; none: `NO_AUDIO`).
+    pub(crate) audio: &'a AudioLimits,
 }
 
 impl<'a> Facts<'a> {

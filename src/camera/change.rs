@@ -13,6 +13,7 @@
 //! - `error`: why a change is refused, and the value checks several areas share;
 //! - `encoder`, `source`, `metadata`: the Media configurations; `profile`: the profiles and
 //!   what one profile may hold;
+//! - `audio`: the audio source and audio encoder configurations, against the microphone;
 //! - `osd`: on-screen texts, against the overlay of their source;
 //! - `ptz`: presets, home, PTZ configurations (tests in `ptz_tests.rs`);
 //! - `imaging`: ISP settings; `users`: users and the administrator;
@@ -24,6 +25,7 @@
 //! Every request type and error is re-exported here: services name them
 //! `camera::change::X`.
 
+mod audio;
 mod audio_out;
 mod clock;
 mod defaults;
@@ -49,6 +51,9 @@ pub(crate) use audio_out::output_token;
 pub use audio_out::{AudioDecoderRequest, AudioOutputRequest};
 use audio_out::{audio_decoder, audio_output};
 
+pub use audio::{AudioEncoderRequest, AudioSourceRequest};
+use audio::{audio_encoder, audio_source, check_audio};
+pub(crate) use audio::{audio_source_token, rate_khz};
 pub use clock::DateTimeRequest;
 use clock::date_time;
 use defaults::{factory_default, hardware_defaults};
@@ -106,6 +111,10 @@ pub enum Change {
     AudioOutput(AudioOutputRequest),
     /// Media and Media2 SetAudioDecoderConfiguration.
     AudioDecoder(AudioDecoderRequest),
+    /// Media and Media2 SetAudioSourceConfiguration.
+    AudioSource(AudioSourceRequest),
+    /// Media and Media2 SetAudioEncoderConfiguration.
+    AudioEncoder(AudioEncoderRequest),
     /// Media CreateProfile, DeleteProfile, Add/Remove*Configuration.
     Profile(ProfileChange),
     /// PTZ SetPreset, RemovePreset, SetHomePosition, SetConfiguration (moves are not
@@ -210,6 +219,12 @@ pub(crate) fn plan(
             audio_output(facts.ok_or(ChangeError::Stopping)?, &mut next, req)?;
         }
         Change::AudioDecoder(req) => audio_decoder(&mut next, req)?,
+        Change::AudioSource(req) => {
+            audio_source(facts.ok_or(ChangeError::Stopping)?, &mut next, req)?;
+        }
+        Change::AudioEncoder(req) => {
+            audio_encoder(facts.ok_or(ChangeError::Stopping)?, &mut next, req)?;
+        }
         Change::Profile(change) => {
             if let Some(token) = profile(&mut next, facts, change)? {
                 outcome = Outcome::ProfileCreated(token);
@@ -270,6 +285,7 @@ pub(crate) fn plan(
     check_ptz_sources(&next)?;
     if let Some(facts) = facts {
         check_encoders(facts, current, &next)?;
+        check_audio(facts.audio, current, &next)?;
     }
     validate::validate(&next).map_err(ChangeError::Invalid)?;
     validate::keeps_an_administrator(current, &next)

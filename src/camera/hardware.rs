@@ -17,6 +17,7 @@ use crate::settings::{
     AudioOutputConfig, ImagingSettings, MotionSettings, Settings, VideoEncoderConfig,
 };
 
+use super::audio_limits::AudioLimits;
 use super::caps::{Facts, NO_OSD, check_isp, check_ptz_position, ptz_head};
 use super::tokens::{encoder_source, source_index, source_token};
 
@@ -38,6 +39,8 @@ pub struct Camera {
     gpio: GpioInfo,
     /// The board's speakers ([`read_speaker`]).
     speaker: AudioOutCaps,
+    /// What the microphone allows ([`read_audio`]).
+    audio: AudioLimits,
     /// Encoder configuration token -> its SDK channel.
     channels: Mutex<HashMap<String, Arc<EncoderChannel>>>,
 }
@@ -68,6 +71,7 @@ impl Camera {
         }
         let gpio = read_gpio(&sdk);
         let speaker = read_speaker(&sdk);
+        let audio = read_audio(&sdk);
         Ok(Camera {
             sdk,
             identity,
@@ -79,6 +83,7 @@ impl Camera {
             osd_lock: Mutex::new(()),
             gpio,
             speaker,
+            audio,
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -142,6 +147,7 @@ impl Camera {
             osd: &self.osd,
             gpio: self.gpio,
             speaker: self.speaker,
+            audio: &self.audio,
         }
     }
 
@@ -328,6 +334,20 @@ fn read_gpio(sdk: &Sdk) -> GpioInfo {
         Err(e) => {
             tracing::warn!(error = %e, "relays and digital inputs disabled");
             GpioInfo::NONE
+        }
+    }
+}
+
+/// What the microphone allows. A port without the AI block (NOT_SUPPORTED) or that cannot
+/// say costs the audio, not the camera: logged, none.
+fn read_audio(sdk: &Sdk) -> AudioLimits {
+    match sdk.audio_caps() {
+        Ok(caps) => AudioLimits::new(&caps),
+        Err(e) => {
+            if e.code != ErrorCode::NotSupported {
+                tracing::warn!(error = %e, "audio inputs disabled");
+            }
+            AudioLimits::default()
         }
     }
 }

@@ -14,11 +14,14 @@
 //! - `osd`: the committed OSDs drawn into the SDK's regions, after a commit, at start and
 //!   once a second for a date or time.
 //! - `admin`: the administrator the device always has (first start, recovery).
+//! - `audio_limits`: what the microphone allows an audio encoder configuration (the options
+//!   Media reports and the check of a change).
 //!
 //! Every ONVIF Set* and every start-up write goes through the core: docs/settings.md
 //! ("Changes") and docs/architecture.md ("A Set*, from SOAP to the sensor").
 
 pub mod admin;
+pub(crate) mod audio_limits;
 pub mod caps;
 pub mod change;
 pub mod core;

@@ -27,6 +27,7 @@
 //!
 //! What is left out is listed in docs/media.md.
 
+pub(crate) mod audio;
 pub(crate) mod audio_out;
 pub mod configs;
 pub(crate) mod metadata_filter;
@@ -369,6 +370,10 @@ impl Media {
             metadata_configuration: p.metadata.as_deref().and_then(|t| configs::metadata(s, t)),
             ptz_configuration: p.ptz.as_deref().and_then(|t| self.ptz_configuration(s, t)),
             extension: audio_extension(s, p),
+            audio_source_configuration: (p.audio_source.as_deref())
+                .and_then(|t| audio::source_configuration(s, t)),
+            audio_encoder_configuration: (p.audio_encoder.as_deref())
+                .and_then(|t| audio::encoder_configuration(s, t)),
             ..Default::default()
         }
     }
@@ -385,6 +390,23 @@ impl Media {
     /// The board's speakers, or the fault of a device without audio decoding (Media s5.23).
     fn decoder(&self) -> Result<crate::sdk::AudioOutCaps, Fault> {
         self.speaker().map_err(|_| no_audio_decoding())
+    }
+
+    /// The camera, when it has a microphone nvt can stream (else the spec's
+    /// AudioNotSupported: Media s5.10-s5.12).
+    fn audio_camera(&self) -> Result<Arc<Camera>, Fault> {
+        let camera = self.camera()?;
+        audio::require(camera.facts().audio)?;
+        Ok(camera)
+    }
+
+    /// A profile token checked (NoProfile), for the GetCompatible* and Get*Options
+    /// requests.
+    fn check_profile(&self, token: Option<&str>) -> Result<(), Fault> {
+        match token {
+            Some(t) if self.settings().profile(t).is_none() => Err(no_profile(t)),
+            _ => Ok(()),
+        }
     }
 
     /// The profile's encoder configuration token, or the fault a streaming operation gives.
@@ -1041,8 +1063,9 @@ impl media::MediaService for Media {
         })
     }
 
-    // Audio sources and encoders: the device has none yet. Media s5.10-s5.12 name the fault
-    // a device without them answers.
+    // Audio: sources and encoders (`audio`; AudioNotSupported without a microphone);
+    // outputs and decoders (`audio_out`; the faults Media s5.21-s5.23 name without a
+    // speaker).
 
     async fn get_audio_outputs(
         &self,
@@ -1059,7 +1082,10 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetAudioSources,
     ) -> Result<trt::GetAudioSourcesResponse, Fault> {
-        Err(no_audio())
+        let camera = self.audio_camera()?;
+        Ok(trt::GetAudioSourcesResponse {
+            audio_sources: audio::sources(camera.facts().audio),
+        })
     }
 
     async fn get_audio_source_configurations(
@@ -1067,31 +1093,65 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetAudioSourceConfigurations,
     ) -> Result<trt::GetAudioSourceConfigurationsResponse, Fault> {
-        Err(no_audio())
+        self.audio_camera()?;
+        Ok(trt::GetAudioSourceConfigurationsResponse {
+            configurations: audio::source_configurations(&self.settings()),
+        })
     }
 
     async fn get_audio_source_configuration(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioSourceConfiguration,
+        req: trt::GetAudioSourceConfiguration,
     ) -> Result<trt::GetAudioSourceConfigurationResponse, Fault> {
-        Err(no_audio())
+        self.audio_camera()?;
+        let token = &req.configuration_token;
+        Ok(trt::GetAudioSourceConfigurationResponse {
+            configuration: audio::source_configuration(&self.settings(), token)
+                .ok_or_else(|| no_config(token))?,
+        })
     }
 
+    /// Every audio source configuration goes with every profile (one microphone).
     async fn get_compatible_audio_source_configurations(
         &self,
         _: &RequestContext,
-        _: trt::GetCompatibleAudioSourceConfigurations,
+        req: trt::GetCompatibleAudioSourceConfigurations,
     ) -> Result<trt::GetCompatibleAudioSourceConfigurationsResponse, Fault> {
-        Err(no_audio())
+        self.audio_camera()?;
+        self.check_profile(Some(&req.profile_token))?;
+        Ok(trt::GetCompatibleAudioSourceConfigurationsResponse {
+            configurations: audio::source_configurations(&self.settings()),
+        })
     }
 
     async fn get_audio_source_configuration_options(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioSourceConfigurationOptions,
+        req: trt::GetAudioSourceConfigurationOptions,
     ) -> Result<trt::GetAudioSourceConfigurationOptionsResponse, Fault> {
-        Err(no_audio())
+        let camera = self.audio_camera()?;
+        if let Some(t) = &req.configuration_token
+            && audio::source_configuration(&self.settings(), t).is_none()
+        {
+            return Err(no_config(t));
+        }
+        self.check_profile(req.profile_token.as_deref())?;
+        Ok(trt::GetAudioSourceConfigurationOptionsResponse {
+            options: audio::source_options(camera.facts().audio),
+        })
+    }
+
+    /// Media spec, SetAudioSourceConfiguration: name and input, persisted.
+    async fn set_audio_source_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::SetAudioSourceConfiguration,
+    ) -> Result<trt::SetAudioSourceConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        let change = Change::AudioSource(audio::source_request(&req.configuration));
+        self.change(change, audio::refused).await?;
+        Ok(Default::default())
     }
 
     async fn get_audio_encoder_configurations(
@@ -1099,31 +1159,131 @@ impl media::MediaService for Media {
         _: &RequestContext,
         _: trt::GetAudioEncoderConfigurations,
     ) -> Result<trt::GetAudioEncoderConfigurationsResponse, Fault> {
-        Err(no_audio())
+        self.audio_camera()?;
+        Ok(trt::GetAudioEncoderConfigurationsResponse {
+            configurations: audio::encoder_configurations(&self.settings()),
+        })
     }
 
     async fn get_audio_encoder_configuration(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioEncoderConfiguration,
+        req: trt::GetAudioEncoderConfiguration,
     ) -> Result<trt::GetAudioEncoderConfigurationResponse, Fault> {
-        Err(no_audio())
+        self.audio_camera()?;
+        let token = &req.configuration_token;
+        Ok(trt::GetAudioEncoderConfigurationResponse {
+            configuration: audio::encoder_configuration(&self.settings(), token)
+                .ok_or_else(|| no_config(token))?,
+        })
     }
 
+    /// Every audio encoder configuration encodes the one microphone.
     async fn get_compatible_audio_encoder_configurations(
         &self,
         _: &RequestContext,
-        _: trt::GetCompatibleAudioEncoderConfigurations,
+        req: trt::GetCompatibleAudioEncoderConfigurations,
     ) -> Result<trt::GetCompatibleAudioEncoderConfigurationsResponse, Fault> {
-        Err(no_audio())
+        self.audio_camera()?;
+        self.check_profile(Some(&req.profile_token))?;
+        Ok(trt::GetCompatibleAudioEncoderConfigurationsResponse {
+            configurations: audio::encoder_configurations(&self.settings()),
+        })
     }
 
     async fn get_audio_encoder_configuration_options(
         &self,
         _: &RequestContext,
-        _: trt::GetAudioEncoderConfigurationOptions,
+        req: trt::GetAudioEncoderConfigurationOptions,
     ) -> Result<trt::GetAudioEncoderConfigurationOptionsResponse, Fault> {
-        Err(no_audio())
+        let camera = self.audio_camera()?;
+        if let Some(t) = &req.configuration_token
+            && self.settings().audio_encoder(t).is_none()
+        {
+            return Err(no_config(t));
+        }
+        self.check_profile(req.profile_token.as_deref())?;
+        Ok(trt::GetAudioEncoderConfigurationOptionsResponse {
+            options: audio::encoder_options(camera.facts().audio),
+        })
+    }
+
+    /// Media spec, SetAudioEncoderConfiguration: encoding, bitrate and sample rate among
+    /// the options (else ConfigModify), multicast and session timeout; persisted. The
+    /// profiles' RTSP audio tracks follow for new sessions (`crate::audio`).
+    async fn set_audio_encoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::SetAudioEncoderConfiguration,
+    ) -> Result<trt::SetAudioEncoderConfigurationResponse, Fault> {
+        let camera = self.audio_camera()?;
+        let c = &req.configuration;
+        let s = self.settings();
+        let old = s
+            .audio_encoder(&c.token)
+            .ok_or_else(|| no_config(&c.token))?;
+        let request = audio::encoder_request(c, old, camera.facts().audio)?;
+        self.change(Change::AudioEncoder(request), audio::refused)
+            .await?;
+        Ok(Default::default())
+    }
+
+    async fn add_audio_source_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::AddAudioSourceConfiguration,
+    ) -> Result<trt::AddAudioSourceConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        self.change_profile(ProfileChange::AudioSource {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
+        Ok(Default::default())
+    }
+
+    async fn remove_audio_source_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::RemoveAudioSourceConfiguration,
+    ) -> Result<trt::RemoveAudioSourceConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        self.change_profile(ProfileChange::AudioSource {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
+        Ok(Default::default())
+    }
+
+    /// Media spec, AddAudioEncoderConfiguration: the profile's RTSP stream gets an audio
+    /// track (`trackID=2`) for new sessions.
+    async fn add_audio_encoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::AddAudioEncoderConfiguration,
+    ) -> Result<trt::AddAudioEncoderConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        self.change_profile(ProfileChange::AudioEncoder {
+            profile: req.profile_token,
+            config: Some(req.configuration_token),
+        })
+        .await?;
+        Ok(Default::default())
+    }
+
+    async fn remove_audio_encoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: trt::RemoveAudioEncoderConfiguration,
+    ) -> Result<trt::RemoveAudioEncoderConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        self.change_profile(ProfileChange::AudioEncoder {
+            profile: req.profile_token,
+            config: None,
+        })
+        .await?;
+        Ok(Default::default())
     }
 
     // Audio outputs and decoders (Media s5.20-s5.23): `media::audio_out`.

@@ -3,6 +3,8 @@
 //! (tokens, names, `fixed`) and the same configurations (issue 18, "one model, two views"),
 //! so a change through either service shows in both.
 //!
+//! - `audio`: the audio encoder configuration and its options in Media 2's types (MIME
+//!   encoding names; the audio source configuration is Media 1's: `onvif::media::audio`).
 //! - `filter`: GetProfiles' Type filter and the configuration kinds the profiles can hold.
 //! - `render`: profiles, the encoder configuration and its options in Media 2's types (the
 //!   video source, metadata and PTZ configurations are Media 1's: `onvif::media::configs`).
@@ -22,6 +24,7 @@
 //! `tt:Capabilities` categories predate it, and its extension lists none): it is listed by
 //! GetServices only.
 
+pub(crate) mod audio;
 pub(crate) mod filter;
 pub(crate) mod render;
 pub(crate) mod stream;
@@ -33,6 +36,7 @@ use crate::camera::change::ProfileChange;
 use crate::camera::{Camera, Change, Core, Outcome, encoder_source};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
+use crate::onvif::media::audio as media_audio;
 use crate::onvif::media::{audio_out, configs, metadata_request, options, source_request, uri};
 use crate::onvif::osd;
 use crate::onvif::rt::{List, RequestContext, ToXml};
@@ -66,6 +70,9 @@ pub(crate) struct Media2 {
     http_port: u16,
     /// The PTZ service is registered (a video source has a head): profiles can hold PTZ.
     ptz: bool,
+    /// The camera has a microphone nvt streams (`camera::audio_limits`): profiles can hold
+    /// audio source and encoder configurations.
+    audio: bool,
     /// The profiles' metadata tracks, which SetSynchronizationPoint restarts.
     metadata: Arc<crate::rtp::MetadataRegistry>,
 }
@@ -155,13 +162,23 @@ impl Media2 {
         ptz: bool,
         metadata: Arc<crate::rtp::MetadataRegistry>,
     ) -> Self {
+        let audio = (core.camera()).is_some_and(|c| c.facts().audio.available());
         Media2 {
             core,
             rtsp_port: ports.rtsp,
             http_port: ports.http,
             ptz,
+            audio,
             metadata,
         }
+    }
+
+    /// The microphone's limits, or the fault of a device without one (Media s5.10's
+    /// AudioNotSupported: the Media2 spec names none of its own).
+    fn audio_camera(&self) -> Result<Arc<Camera>, Fault> {
+        let camera = self.camera()?;
+        crate::onvif::media::audio::require(camera.facts().audio)?;
+        Ok(camera)
     }
 
     fn settings(&self) -> Arc<Settings> {
@@ -203,6 +220,7 @@ impl Media2 {
         let entry = Media2Advertised {
             ptz: self.ptz,
             speaker: self.has_speaker(),
+            audio: self.audio,
         };
         Registration::new(entry, media2::Service(self))
     }
@@ -215,7 +233,7 @@ impl media2::Media2Service for Media2 {
         _: tr2::GetServiceCapabilities,
     ) -> Result<tr2::GetServiceCapabilitiesResponse, Fault> {
         Ok(tr2::GetServiceCapabilitiesResponse {
-            capabilities: capabilities(self.ptz, self.has_speaker()),
+            capabilities: capabilities(self.ptz, self.audio, self.has_speaker()),
         })
     }
 
@@ -248,7 +266,7 @@ impl media2::Media2Service for Media2 {
         _: &RequestContext,
         req: tr2::CreateProfile,
     ) -> Result<tr2::CreateProfileResponse, Fault> {
-        let configs = write::to_add(&req.configuration, self.ptz)?;
+        let configs = write::to_add(&req.configuration, self.ptz, self.audio)?;
         let create = ProfileChange::Create {
             token: None,
             name: req.name,
@@ -280,7 +298,7 @@ impl media2::Media2Service for Media2 {
         req: tr2::AddConfiguration,
     ) -> Result<tr2::AddConfigurationResponse, Fault> {
         self.profile_exists(&req.profile_token)?;
-        let configs = write::to_add(&req.configuration, self.ptz)?;
+        let configs = write::to_add(&req.configuration, self.ptz, self.audio)?;
         let add = ProfileChange::Add {
             profile: req.profile_token,
             name: req.name,
@@ -694,6 +712,104 @@ impl media2::Media2Service for Media2 {
         })
     }
 
+    // Audio source and encoder configurations (`audio`; AudioNotSupported without a
+    // microphone). Every one goes with every profile (one microphone): a profile token
+    // narrows nothing, as for video (`asked`).
+
+    async fn get_audio_source_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioSourceConfigurationsResponse, Fault> {
+        self.audio_camera()?;
+        let s = self.settings();
+        let one = asked(&s, &req, |t| {
+            media_audio::source_configuration(&s, t).is_some()
+        })?;
+        Ok(tr2::GetAudioSourceConfigurationsResponse {
+            configurations: (s.media.audio_sources.iter())
+                .filter(|a| one.is_none_or(|t| t == a.token))
+                .filter_map(|a| media_audio::source_configuration(&s, &a.token))
+                .collect(),
+        })
+    }
+
+    async fn get_audio_encoder_configurations(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioEncoderConfigurationsResponse, Fault> {
+        self.audio_camera()?;
+        let s = self.settings();
+        let one = asked(&s, &req, |t| s.audio_encoder(t).is_some())?;
+        Ok(tr2::GetAudioEncoderConfigurationsResponse {
+            configurations: (s.media.audio_encoders.iter())
+                .filter(|e| one.is_none_or(|t| t == e.token))
+                .filter_map(|e| audio::encoder(&s, &e.token))
+                .collect(),
+        })
+    }
+
+    async fn get_audio_source_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioSourceConfigurationOptionsResponse, Fault> {
+        let camera = self.audio_camera()?;
+        let s = self.settings();
+        asked(&s, &req, |t| {
+            media_audio::source_configuration(&s, t).is_some()
+        })?;
+        Ok(tr2::GetAudioSourceConfigurationOptionsResponse {
+            options: media_audio::source_options(camera.facts().audio),
+        })
+    }
+
+    /// One entry per encoding the microphone offers (`camera::audio_limits`).
+    async fn get_audio_encoder_configuration_options(
+        &self,
+        _: &RequestContext,
+        req: tr2::GetConfiguration,
+    ) -> Result<tr2::GetAudioEncoderConfigurationOptionsResponse, Fault> {
+        let camera = self.audio_camera()?;
+        let s = self.settings();
+        asked(&s, &req, |t| s.audio_encoder(t).is_some())?;
+        Ok(tr2::GetAudioEncoderConfigurationOptionsResponse {
+            options: audio::encoder_options(camera.facts().audio),
+        })
+    }
+
+    /// The change Media 1's SetAudioSourceConfiguration makes (the same `tt:` type).
+    async fn set_audio_source_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetAudioSourceConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        let change = Change::AudioSource(media_audio::source_request(&req.configuration));
+        self.change(change, config_modify).await?;
+        Ok(Default::default())
+    }
+
+    /// Encoding (a MIME subtype), bitrate and sample rate among the options, else
+    /// ConfigModify; Multicast kept when left out. The profiles' RTSP audio tracks follow
+    /// for new sessions (`crate::audio`).
+    async fn set_audio_encoder_configuration(
+        &self,
+        _: &RequestContext,
+        req: tr2::SetAudioEncoderConfiguration,
+    ) -> Result<tr2::SetConfigurationResponse, Fault> {
+        self.audio_camera()?;
+        let c = &req.configuration;
+        if self.settings().audio_encoder(&c.token).is_none() {
+            return Err(no_config(&c.token));
+        }
+        let request = audio::encoder_request(c)?;
+        self.change(Change::AudioEncoder(request), config_modify)
+            .await?;
+        Ok(Default::default())
+    }
+
     // On-screen display (Media2 s."OSD"): shared with Media 1 in `onvif::osd`.
 
     async fn get_os_ds(
@@ -753,7 +869,7 @@ impl media2::Media2Service for Media2 {
 /// RTSP (AutoStartMulticast: StartMulticastStreaming, and an encoder configuration's
 /// AutoStart); OSD (text: `onvif::osd`). Not offered: temporary OSD text, rotation, video
 /// source modes, masks, RTSPS, RTSP over WebSocket.
-fn capabilities(ptz: bool, speaker: bool) -> tr2::Capabilities2 {
+fn capabilities(ptz: bool, audio: bool, speaker: bool) -> tr2::Capabilities2 {
     tr2::Capabilities2 {
         snapshot_uri: Some(true),
         rotation: Some(false),
@@ -764,7 +880,9 @@ fn capabilities(ptz: bool, speaker: bool) -> tr2::Capabilities2 {
         source_mask: Some(false),
         profile_capabilities: tr2::ProfileCapabilities {
             maximum_number_of_profiles: Some(MAX_PROFILES as i32),
-            configurations_supported: Some(List(filter::configurations_supported(ptz, speaker))),
+            configurations_supported: Some(List(filter::configurations_supported(
+                ptz, audio, speaker,
+            ))),
             ..Default::default()
         },
         streaming_capabilities: tr2::StreamingCapabilities {
@@ -785,6 +903,7 @@ pub(crate) struct Media2Advertised {
     ptz: bool,
     /// The board has a speaker (AudioOutput and AudioDecoder in ConfigurationsSupported).
     speaker: bool,
+    audio: bool,
 }
 
 impl Advertised for Media2Advertised {
@@ -797,7 +916,7 @@ impl Advertised for Media2Advertised {
     }
 
     fn write_capabilities(&self, w: &mut XmlWriter) {
-        capabilities(self.ptz, self.speaker).to_xml(w, "tr2:Capabilities");
+        capabilities(self.ptz, self.audio, self.speaker).to_xml(w, "tr2:Capabilities");
     }
 
     /// GetCapabilities has no Media2 category (its `tt:Capabilities` names Analytics,
@@ -817,14 +936,21 @@ mod tests {
 
     #[test]
     fn capabilities_name_what_is_served() {
-        let c = capabilities(true, false);
+        let c = capabilities(true, true, false);
         assert_eq!(c.snapshot_uri, Some(true));
         assert_eq!(c.osd, Some(true), "OSD: onvif::osd");
         let p = &c.profile_capabilities;
         assert_eq!(p.maximum_number_of_profiles, Some(MAX_PROFILES as i32));
         assert_eq!(
             p.configurations_supported.as_ref().unwrap().0,
-            ["VideoSource", "VideoEncoder", "Metadata", "PTZ"]
+            [
+                "VideoSource",
+                "VideoEncoder",
+                "AudioSource",
+                "AudioEncoder",
+                "Metadata",
+                "PTZ"
+            ]
         );
         let st = &c.streaming_capabilities;
         assert_eq!(
@@ -835,7 +961,7 @@ mod tests {
         // Start/StopMulticastStreaming and AutoStart: multicast without RTSP.
         assert_eq!(st.auto_start_multicast, Some(true));
         assert!(st.rtsp_web_socket_uri.is_none());
-        let without = capabilities(false, false);
+        let without = capabilities(false, false, false);
         assert!(
             !(without
                 .profile_capabilities
@@ -853,11 +979,12 @@ mod tests {
         let entry = Media2Advertised {
             ptz: false,
             speaker: false,
+            audio: false,
         };
         let mut w = XmlWriter::new();
         entry.write_capabilities(&mut w);
         let mut direct = XmlWriter::new();
-        capabilities(false, false).to_xml(&mut direct, "tr2:Capabilities");
+        capabilities(false, false, false).to_xml(&mut direct, "tr2:Capabilities");
         assert_eq!(w.as_str(), direct.as_str());
         assert!(
             w.as_str()

@@ -220,6 +220,7 @@ mod tests {
             ptz: &[],
             osd: &[],
             gpio: crate::sdk::GpioInfo::NONE,
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         };
         let s = Settings::default();
         let old = s.encoder("venc_sub").unwrap();

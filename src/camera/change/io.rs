@@ -129,6 +129,7 @@ mod tests {
                 inputs: 1,
                 relays_closed_at_boot: 0,
             },
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         }
     }
 

@@ -10,11 +10,13 @@ use crate::settings::{Profile, Settings};
 use super::error::{ChangeError, PtzError, check_name};
 
 /// A kind of configuration a profile holds: the values of `tr2:ConfigurationEnumeration`
-/// nvt has (no audio, analytics or receiver configurations exist on this device).
+/// nvt has (no analytics or receiver configurations exist on this device).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigKind {
     VideoSource,
     VideoEncoder,
+    AudioSource,
+    AudioEncoder,
     Metadata,
     Ptz,
     AudioOutput,
@@ -24,9 +26,11 @@ pub enum ConfigKind {
 impl ConfigKind {
     /// Every kind, in `tr2:ConfigurationEnumeration`'s order (Media2 RemoveConfiguration
     /// `All`).
-    pub const ALL: [ConfigKind; 6] = [
+    pub const ALL: [ConfigKind; 8] = [
         ConfigKind::VideoSource,
         ConfigKind::VideoEncoder,
+        ConfigKind::AudioSource,
+        ConfigKind::AudioEncoder,
         ConfigKind::AudioOutput,
         ConfigKind::AudioDecoder,
         ConfigKind::Metadata,
@@ -38,6 +42,8 @@ impl ConfigKind {
         match self {
             ConfigKind::VideoSource => &mut p.video_source,
             ConfigKind::VideoEncoder => &mut p.video_encoder,
+            ConfigKind::AudioSource => &mut p.audio_source,
+            ConfigKind::AudioEncoder => &mut p.audio_encoder,
             ConfigKind::Metadata => &mut p.metadata,
             ConfigKind::Ptz => &mut p.ptz,
             ConfigKind::AudioOutput => &mut p.audio_output,
@@ -103,6 +109,15 @@ pub enum ProfileChange {
         config: Option<String>,
     },
     AudioDecoder {
+        profile: String,
+        config: Option<String>,
+    },
+    /// Media 1 Add/RemoveAudioSourceConfiguration and Add/RemoveAudioEncoderConfiguration.
+    AudioSource {
+        profile: String,
+        config: Option<String>,
+    },
+    AudioEncoder {
         profile: String,
         config: Option<String>,
     },
@@ -223,6 +238,12 @@ pub(crate) fn profile(
         ProfileChange::Metadata { profile, config } => {
             self::profile(next, facts, one(ConfigKind::Metadata, profile, config))
         }
+        ProfileChange::AudioSource { profile, config } => {
+            self::profile(next, facts, one(ConfigKind::AudioSource, profile, config))
+        }
+        ProfileChange::AudioEncoder { profile, config } => {
+            self::profile(next, facts, one(ConfigKind::AudioEncoder, profile, config))
+        }
         ProfileChange::Ptz { profile, config } => {
             self::profile(next, facts, one(ConfigKind::Ptz, profile, config))
         }
@@ -273,6 +294,8 @@ fn exists(s: &Settings, kind: ConfigKind, token: &str) -> bool {
     match kind {
         ConfigKind::VideoSource => s.media.video_sources.iter().any(|v| v.token == token),
         ConfigKind::VideoEncoder => s.encoder(token).is_some(),
+        ConfigKind::AudioSource => s.media.audio_sources.iter().any(|a| a.token == token),
+        ConfigKind::AudioEncoder => s.audio_encoder(token).is_some(),
         ConfigKind::Metadata => s.media.metadata.iter().any(|m| m.token == token),
         ConfigKind::Ptz => s.ptz_config(token).is_some(),
         ConfigKind::AudioOutput => s.audio_output(token).is_some(),
@@ -295,6 +318,8 @@ fn pick(
     let held = match kind {
         ConfigKind::VideoSource => &p.video_source,
         ConfigKind::VideoEncoder => &p.video_encoder,
+        ConfigKind::AudioSource => &p.audio_source,
+        ConfigKind::AudioEncoder => &p.audio_encoder,
         ConfigKind::Metadata => &p.metadata,
         ConfigKind::Ptz => &p.ptz,
         ConfigKind::AudioOutput => &p.audio_output,
@@ -312,6 +337,8 @@ fn pick(
         ConfigKind::VideoEncoder => (s.media.video_encoders.iter())
             .find(|e| fits(encoder_source(s, &e.token)))
             .map(|e| &e.token),
+        ConfigKind::AudioSource => s.media.audio_sources.first().map(|a| &a.token),
+        ConfigKind::AudioEncoder => s.media.audio_encoders.first().map(|e| &e.token),
         ConfigKind::Metadata => s.media.metadata.first().map(|m| &m.token),
         ConfigKind::Ptz => (s.media.ptz.iter())
             .find(|c| fits(c.source) && facts.is_some_and(|f| f.ptz(c.source).is_some()))

@@ -83,6 +83,7 @@ impl Hw {
             ptz: &self.ptz,
             osd: &[],
             gpio: crate::sdk::GpioInfo::NONE,
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         }
     }
 

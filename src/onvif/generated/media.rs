@@ -14,7 +14,9 @@ pub const NAMESPACE: &str = "http://www.onvif.org/ver10/media/wsdl";
 /// One entry per generated operation, sorted by name.
 pub const OPERATIONS: &[Operation] = &[
     Operation { name: "AddAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "AddAudioEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddAudioEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddAudioEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddAudioEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddAudioOutputConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "AddAudioSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddAudioSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddAudioSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddAudioSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddPTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddPTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddPTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddPTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "AddVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "AddVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/AddVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/AddVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
@@ -64,13 +66,17 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetVideoSourceConfigurations", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSourceConfigurations"), action: "http://www.onvif.org/ver10/media/wsdl/GetVideoSourceConfigurations", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetVideoSources", request: ("http://www.onvif.org/ver10/media/wsdl", "GetVideoSources"), action: "http://www.onvif.org/ver10/media/wsdlGetVideoSources/", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/GetVideoSourcesResponse", access: AccessClass::ReadMedia },
     Operation { name: "RemoveAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "RemoveAudioEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveAudioEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveAudioEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveAudioEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveAudioOutputConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "RemoveAudioSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveAudioSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveAudioSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveAudioSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemovePTZConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemovePTZConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemovePTZConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemovePTZConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "RemoveVideoSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "RemoveVideoSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/RemoveVideoSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/RemoveVideoSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetAudioDecoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetAudioDecoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioEncoderConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetAudioEncoderConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetAudioEncoderConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetAudioEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetAudioOutputConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetAudioOutputConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetAudioOutputConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetAudioOutputConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioSourceConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetAudioSourceConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetAudioSourceConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetAudioSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver10/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver10/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetOSD", request: ("http://www.onvif.org/ver10/media/wsdl", "SetOSD"), action: "http://www.onvif.org/ver10/media/wsdl/SetOSD", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetOSDResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver10/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver10/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver10/media/wsdl/Media/SetSynchronizationPointResponse", access: AccessClass::Actuate },
@@ -94,8 +100,18 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `AddAudioEncoderConfiguration`
+    fn add_audio_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::AddAudioEncoderConfiguration) -> impl Future<Output = Result<super::trt::AddAudioEncoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `AddAudioOutputConfiguration`
     fn add_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::AddAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::AddAudioOutputConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `AddAudioSourceConfiguration`
+    fn add_audio_source_configuration(&self, ctx: &RequestContext, req: super::trt::AddAudioSourceConfiguration) -> impl Future<Output = Result<super::trt::AddAudioSourceConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -344,8 +360,18 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `RemoveAudioEncoderConfiguration`
+    fn remove_audio_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveAudioEncoderConfiguration) -> impl Future<Output = Result<super::trt::RemoveAudioEncoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `RemoveAudioOutputConfiguration`
     fn remove_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::RemoveAudioOutputConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `RemoveAudioSourceConfiguration`
+    fn remove_audio_source_configuration(&self, ctx: &RequestContext, req: super::trt::RemoveAudioSourceConfiguration) -> impl Future<Output = Result<super::trt::RemoveAudioSourceConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -374,8 +400,18 @@ pub trait MediaService: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `SetAudioEncoderConfiguration`
+    fn set_audio_encoder_configuration(&self, ctx: &RequestContext, req: super::trt::SetAudioEncoderConfiguration) -> impl Future<Output = Result<super::trt::SetAudioEncoderConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `SetAudioOutputConfiguration`
     fn set_audio_output_configuration(&self, ctx: &RequestContext, req: super::trt::SetAudioOutputConfiguration) -> impl Future<Output = Result<super::trt::SetAudioOutputConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetAudioSourceConfiguration`
+    fn set_audio_source_configuration(&self, ctx: &RequestContext, req: super::trt::SetAudioSourceConfiguration) -> impl Future<Output = Result<super::trt::SetAudioSourceConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -425,10 +461,20 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let resp = svc.add_audio_decoder_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:AddAudioDecoderConfigurationResponse");
         }
+        "AddAudioEncoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.add_audio_encoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:AddAudioEncoderConfigurationResponse");
+        }
         "AddAudioOutputConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.add_audio_output_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:AddAudioOutputConfigurationResponse");
+        }
+        "AddAudioSourceConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.add_audio_source_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:AddAudioSourceConfigurationResponse");
         }
         "AddMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
@@ -675,10 +721,20 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let resp = svc.remove_audio_decoder_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:RemoveAudioDecoderConfigurationResponse");
         }
+        "RemoveAudioEncoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.remove_audio_encoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:RemoveAudioEncoderConfigurationResponse");
+        }
         "RemoveAudioOutputConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.remove_audio_output_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:RemoveAudioOutputConfigurationResponse");
+        }
+        "RemoveAudioSourceConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.remove_audio_source_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:RemoveAudioSourceConfigurationResponse");
         }
         "RemoveMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
@@ -705,10 +761,20 @@ pub async fn dispatch<S: MediaService + ?Sized>(svc: &S, ctx: &RequestContext, o
             let resp = svc.set_audio_decoder_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:SetAudioDecoderConfigurationResponse");
         }
+        "SetAudioEncoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_encoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:SetAudioEncoderConfigurationResponse");
+        }
         "SetAudioOutputConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.set_audio_output_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "trt:SetAudioOutputConfigurationResponse");
+        }
+        "SetAudioSourceConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_source_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "trt:SetAudioSourceConfigurationResponse");
         }
         "SetMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

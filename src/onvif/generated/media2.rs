@@ -20,8 +20,12 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "DeleteProfile", request: ("http://www.onvif.org/ver20/media/wsdl", "DeleteProfile"), action: "http://www.onvif.org/ver20/media/wsdl/DeleteProfile", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/DeleteProfileResponse", access: AccessClass::Actuate },
     Operation { name: "GetAudioDecoderConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioDecoderConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioDecoderConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioDecoderConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetAudioDecoderConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioDecoderConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioDecoderConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioDecoderConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioEncoderConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioEncoderConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioEncoderConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioEncoderConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioEncoderConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioEncoderConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioEncoderConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioEncoderConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetAudioOutputConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioOutputConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioOutputConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioOutputConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetAudioOutputConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioOutputConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioOutputConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioOutputConfigurationsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSourceConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioSourceConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioSourceConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioSourceConfigurationOptionsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSourceConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetAudioSourceConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetAudioSourceConfigurations/", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetAudioSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetMetadataConfigurationOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetMetadataConfigurationOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetMetadataConfigurationOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetMetadataConfigurationOptionsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetMetadataConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetMetadataConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetMetadataConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetMetadataConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetOSDOptions", request: ("http://www.onvif.org/ver20/media/wsdl", "GetOSDOptions"), action: "http://www.onvif.org/ver20/media/wsdl/GetOSDOptions", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetOSDOptionsResponse", access: AccessClass::ReadMedia },
@@ -37,7 +41,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetVideoSourceConfigurations", request: ("http://www.onvif.org/ver20/media/wsdl", "GetVideoSourceConfigurations"), action: "http://www.onvif.org/ver20/media/wsdl/GetVideoSourceConfigurations", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/GetVideoSourceConfigurationsResponse", access: AccessClass::ReadMedia },
     Operation { name: "RemoveConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "RemoveConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/RemoveConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/RemoveConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetAudioDecoderConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetAudioDecoderConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetAudioDecoderConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetAudioDecoderConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioEncoderConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetAudioEncoderConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetAudioEncoderConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetAudioEncoderConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetAudioOutputConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetAudioOutputConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetAudioOutputConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetAudioOutputConfigurationResponse", access: AccessClass::Actuate },
+    Operation { name: "SetAudioSourceConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetAudioSourceConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetAudioSourceConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetAudioSourceConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetMetadataConfiguration", request: ("http://www.onvif.org/ver20/media/wsdl", "SetMetadataConfiguration"), action: "http://www.onvif.org/ver20/media/wsdl/SetMetadataConfiguration", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetMetadataConfigurationResponse", access: AccessClass::Actuate },
     Operation { name: "SetOSD", request: ("http://www.onvif.org/ver20/media/wsdl", "SetOSD"), action: "http://www.onvif.org/ver20/media/wsdl/SetOSD", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetOSDResponse", access: AccessClass::Actuate },
     Operation { name: "SetSynchronizationPoint", request: ("http://www.onvif.org/ver20/media/wsdl", "SetSynchronizationPoint"), action: "http://www.onvif.org/ver20/media/wsdl/SetSynchronizationPoint", response_action: "http://www.onvif.org/ver20/media/wsdl/Media2/SetSynchronizationPointResponse", access: AccessClass::Actuate },
@@ -91,6 +97,16 @@ pub trait Media2Service: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `GetAudioEncoderConfigurationOptions`
+    fn get_audio_encoder_configuration_options(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioEncoderConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioEncoderConfigurations`
+    fn get_audio_encoder_configurations(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioEncoderConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `GetAudioOutputConfigurationOptions`
     fn get_audio_output_configuration_options(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioOutputConfigurationOptionsResponse, Fault>> + Send {
         let _ = (ctx, req);
@@ -98,6 +114,16 @@ pub trait Media2Service: Send + Sync {
     }
     /// `GetAudioOutputConfigurations`
     fn get_audio_output_configurations(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioOutputConfigurationsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSourceConfigurationOptions`
+    fn get_audio_source_configuration_options(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioSourceConfigurationOptionsResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSourceConfigurations`
+    fn get_audio_source_configurations(&self, ctx: &RequestContext, req: super::tr2::GetConfiguration) -> impl Future<Output = Result<super::tr2::GetAudioSourceConfigurationsResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -176,8 +202,18 @@ pub trait Media2Service: Send + Sync {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
+    /// `SetAudioEncoderConfiguration`
+    fn set_audio_encoder_configuration(&self, ctx: &RequestContext, req: super::tr2::SetAudioEncoderConfiguration) -> impl Future<Output = Result<super::tr2::SetConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
     /// `SetAudioOutputConfiguration`
     fn set_audio_output_configuration(&self, ctx: &RequestContext, req: super::tr2::SetAudioOutputConfiguration) -> impl Future<Output = Result<super::tr2::SetConfigurationResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `SetAudioSourceConfiguration`
+    fn set_audio_source_configuration(&self, ctx: &RequestContext, req: super::tr2::SetAudioSourceConfiguration) -> impl Future<Output = Result<super::tr2::SetConfigurationResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -257,6 +293,16 @@ pub async fn dispatch<S: Media2Service + ?Sized>(svc: &S, ctx: &RequestContext, 
             let resp = svc.get_audio_decoder_configurations(ctx, req).await?;
             resp.to_xml(&mut w, "tr2:GetAudioDecoderConfigurationsResponse");
         }
+        "GetAudioEncoderConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_encoder_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioEncoderConfigurationOptionsResponse");
+        }
+        "GetAudioEncoderConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_encoder_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioEncoderConfigurationsResponse");
+        }
         "GetAudioOutputConfigurationOptions" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_audio_output_configuration_options(ctx, req).await?;
@@ -266,6 +312,16 @@ pub async fn dispatch<S: Media2Service + ?Sized>(svc: &S, ctx: &RequestContext, 
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_audio_output_configurations(ctx, req).await?;
             resp.to_xml(&mut w, "tr2:GetAudioOutputConfigurationsResponse");
+        }
+        "GetAudioSourceConfigurationOptions" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_source_configuration_options(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioSourceConfigurationOptionsResponse");
+        }
+        "GetAudioSourceConfigurations" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_source_configurations(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:GetAudioSourceConfigurationsResponse");
         }
         "GetMetadataConfigurationOptions" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
@@ -342,10 +398,20 @@ pub async fn dispatch<S: Media2Service + ?Sized>(svc: &S, ctx: &RequestContext, 
             let resp = svc.set_audio_decoder_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "tr2:SetAudioDecoderConfigurationResponse");
         }
+        "SetAudioEncoderConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_encoder_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:SetAudioEncoderConfigurationResponse");
+        }
         "SetAudioOutputConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.set_audio_output_configuration(ctx, req).await?;
             resp.to_xml(&mut w, "tr2:SetAudioOutputConfigurationResponse");
+        }
+        "SetAudioSourceConfiguration" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.set_audio_source_configuration(ctx, req).await?;
+            resp.to_xml(&mut w, "tr2:SetAudioSourceConfigurationResponse");
         }
         "SetMetadataConfiguration" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;

@@ -659,6 +659,64 @@ impl ToXml for GetAudioDecoderConfigurationsResponse {
     }
 }
 
+/// `GetAudioEncoderConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurationOptionsResponse {
+    /// element `tr2:Options`
+    pub options: Vec<super::tt::AudioEncoder2ConfigurationOptions>,
+}
+
+impl FromXml for GetAudioEncoderConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Options") => out.options.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.options { v.to_xml(w, "tr2:Options"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioEncoderConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioEncoderConfigurationsResponse {
+    /// element `tr2:Configurations`
+    pub configurations: Vec<super::tt::AudioEncoder2Configuration>,
+}
+
+impl FromXml for GetAudioEncoderConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioEncoderConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "tr2:Configurations"); }
+        w.end(qname);
+    }
+}
+
 /// `GetAudioOutputConfigurationOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetAudioOutputConfigurationOptionsResponse {
@@ -711,6 +769,66 @@ impl FromXml for GetAudioOutputConfigurationsResponse {
 }
 
 impl ToXml for GetAudioOutputConfigurationsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        for v in &self.configurations { v.to_xml(w, "tr2:Configurations"); }
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurationOptionsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurationOptionsResponse {
+    /// element `tr2:Options`
+    pub options: super::tt::AudioSourceConfigurationOptions,
+}
+
+impl FromXml for GetAudioSourceConfigurationOptionsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Options") => { out.options = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Options")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurationOptionsResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.options.to_xml(w, "tr2:Options");
+        w.end(qname);
+    }
+}
+
+/// `GetAudioSourceConfigurationsResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAudioSourceConfigurationsResponse {
+    /// element `tr2:Configurations`
+    pub configurations: Vec<super::tt::AudioSourceConfiguration>,
+}
+
+impl FromXml for GetAudioSourceConfigurationsResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configurations") => out.configurations.push(FromXml::from_xml(c)?),
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for GetAudioSourceConfigurationsResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
@@ -1630,6 +1748,37 @@ impl ToXml for SetAudioDecoderConfiguration {
     }
 }
 
+/// `SetAudioEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioEncoderConfiguration {
+    /// element `tr2:Configuration`
+    pub configuration: super::tt::AudioEncoder2Configuration,
+}
+
+impl FromXml for SetAudioEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "tr2:Configuration");
+        w.end(qname);
+    }
+}
+
 /// `SetAudioOutputConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetAudioOutputConfiguration {
@@ -1653,6 +1802,37 @@ impl FromXml for SetAudioOutputConfiguration {
 }
 
 impl ToXml for SetAudioOutputConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "tr2:Configuration");
+        w.end(qname);
+    }
+}
+
+/// `SetAudioSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioSourceConfiguration {
+    /// element `tr2:Configuration`
+    pub configuration: super::tt::AudioSourceConfiguration,
+}
+
+impl FromXml for SetAudioSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver20/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioSourceConfiguration {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();

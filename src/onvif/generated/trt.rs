@@ -63,6 +63,63 @@ impl ToXml for AddAudioDecoderConfigurationResponse {
     }
 }
 
+/// `AddAudioEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioEncoderConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for AddAudioEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        if !seen1 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `AddAudioEncoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioEncoderConfigurationResponse {
+}
+
+impl FromXml for AddAudioEncoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioEncoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `AddAudioOutputConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddAudioOutputConfiguration {
@@ -113,6 +170,63 @@ impl FromXml for AddAudioOutputConfigurationResponse {
 }
 
 impl ToXml for AddAudioOutputConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `AddAudioSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioSourceConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+    /// element `trt:ConfigurationToken`
+    pub configuration_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for AddAudioSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ConfigurationToken") => { out.configuration_token = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        if !seen1 { return Err(DeError::missing("ConfigurationToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioSourceConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.simple("trt:ConfigurationToken", &self.configuration_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `AddAudioSourceConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddAudioSourceConfigurationResponse {
+}
+
+impl FromXml for AddAudioSourceConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for AddAudioSourceConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
@@ -3102,6 +3216,57 @@ impl ToXml for RemoveAudioDecoderConfigurationResponse {
     }
 }
 
+/// `RemoveAudioEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioEncoderConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for RemoveAudioEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `RemoveAudioEncoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioEncoderConfigurationResponse {
+}
+
+impl FromXml for RemoveAudioEncoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioEncoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `RemoveAudioOutputConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RemoveAudioOutputConfiguration {
@@ -3146,6 +3311,57 @@ impl FromXml for RemoveAudioOutputConfigurationResponse {
 }
 
 impl ToXml for RemoveAudioOutputConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `RemoveAudioSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioSourceConfiguration {
+    /// element `trt:ProfileToken`
+    pub profile_token: super::tt::ReferenceToken,
+}
+
+impl FromXml for RemoveAudioSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "ProfileToken") => { out.profile_token = XsValue::parse_xs(&c.text)?; seen0 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("ProfileToken")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioSourceConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.simple("trt:ProfileToken", &self.profile_token.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `RemoveAudioSourceConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveAudioSourceConfigurationResponse {
+}
+
+impl FromXml for RemoveAudioSourceConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for RemoveAudioSourceConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();
@@ -3414,6 +3630,63 @@ impl ToXml for SetAudioDecoderConfigurationResponse {
     }
 }
 
+/// `SetAudioEncoderConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioEncoderConfiguration {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioEncoderConfiguration,
+    /// element `trt:ForcePersistence`
+    pub force_persistence: bool,
+}
+
+impl FromXml for SetAudioEncoderConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ForcePersistence") => { out.force_persistence = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        if !seen1 { return Err(DeError::missing("ForcePersistence")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioEncoderConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.simple("trt:ForcePersistence", &self.force_persistence.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `SetAudioEncoderConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioEncoderConfigurationResponse {
+}
+
+impl FromXml for SetAudioEncoderConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioEncoderConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
 /// `SetAudioOutputConfiguration`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetAudioOutputConfiguration {
@@ -3464,6 +3737,63 @@ impl FromXml for SetAudioOutputConfigurationResponse {
 }
 
 impl ToXml for SetAudioOutputConfigurationResponse {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        w.end(qname);
+    }
+}
+
+/// `SetAudioSourceConfiguration`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioSourceConfiguration {
+    /// element `trt:Configuration`
+    pub configuration: super::tt::AudioSourceConfiguration,
+    /// element `trt:ForcePersistence`
+    pub force_persistence: bool,
+}
+
+impl FromXml for SetAudioSourceConfiguration {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        let mut seen0 = false;
+        let mut seen1 = false;
+        for c in &el.children {
+            match (c.ns.as_deref().unwrap_or(""), c.name.as_str()) {
+                ("http://www.onvif.org/ver10/media/wsdl", "Configuration") => { out.configuration = FromXml::from_xml(c)?; seen0 = true; },
+                ("http://www.onvif.org/ver10/media/wsdl", "ForcePersistence") => { out.force_persistence = XsValue::parse_xs(&c.text)?; seen1 = true; },
+                _ => {} // unknown extension elements are tolerated
+            }
+        }
+        if !seen0 { return Err(DeError::missing("Configuration")); }
+        if !seen1 { return Err(DeError::missing("ForcePersistence")); }
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioSourceConfiguration {
+    fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
+        w.open(qname);
+        w.close_start();
+        self.configuration.to_xml(w, "trt:Configuration");
+        w.simple("trt:ForcePersistence", &self.force_persistence.to_xs());
+        w.end(qname);
+    }
+}
+
+/// `SetAudioSourceConfigurationResponse`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAudioSourceConfigurationResponse {
+}
+
+impl FromXml for SetAudioSourceConfigurationResponse {
+    fn from_xml(el: &Element) -> Result<Self, DeError> {
+        let mut out = Self::default();
+        Ok(out)
+    }
+}
+
+impl ToXml for SetAudioSourceConfigurationResponse {
     fn to_xml(&self, w: &mut XmlWriter, qname: &str) {
         w.open(qname);
         w.close_start();

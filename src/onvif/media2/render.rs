@@ -128,6 +128,10 @@ pub(crate) fn profile(
                 .and_then(|t| audio_out::output_configuration(s, t)),
             audio_decoder: pick(shown.audio_decoder, &p.audio_decoder)
                 .and_then(|t| audio_out::decoder_configuration(s, t)),
+            audio_source: pick(shown.audio_source, &p.audio_source)
+                .and_then(|t| crate::onvif::media::audio::source_configuration(s, t)),
+            audio_encoder: pick(shown.audio_encoder, &p.audio_encoder)
+                .and_then(|t| super::audio::encoder(s, t)),
             ..Default::default()
         }
     });
@@ -233,6 +237,7 @@ mod tests {
             ptz: &[],
             osd: &[],
             gpio: crate::sdk::GpioInfo::NONE,
+            audio: &crate::camera::audio_limits::NO_AUDIO,
         };
         let p = &s.media.profiles[0];
         let bare = profile(&s, &facts, p, None);

@@ -23,8 +23,8 @@ pub(crate) enum RefType {
     /// `All`: ignored by CreateProfile and AddConfiguration, every kind for
     /// RemoveConfiguration.
     All,
-    /// A kind of `tr2:ConfigurationEnumeration` the device has no configuration of (audio sources and encoders,
-    /// analytics, receiver), or a value the enumeration does not have.
+    /// A kind of `tr2:ConfigurationEnumeration` the device has no configuration of
+    /// (analytics, receiver), or a value the enumeration does not have.
     None,
 }
 
@@ -33,6 +33,8 @@ impl RefType {
         match s.trim() {
             "VideoSource" => RefType::Kind(ConfigKind::VideoSource),
             "VideoEncoder" => RefType::Kind(ConfigKind::VideoEncoder),
+            "AudioSource" => RefType::Kind(ConfigKind::AudioSource),
+            "AudioEncoder" => RefType::Kind(ConfigKind::AudioEncoder),
             "Metadata" => RefType::Kind(ConfigKind::Metadata),
             "PTZ" => RefType::Kind(ConfigKind::Ptz),
             "AudioOutput" => RefType::Kind(ConfigKind::AudioOutput),
@@ -60,9 +62,14 @@ pub(crate) fn no_ptz(reason: impl Into<String>) -> Fault {
 /// CreateProfile's and AddConfiguration's list as references to add (Media2 spec: entries
 /// of type `All` "shall be ignored"). A type the device has no configuration of is NoConfig
 /// ("One of the provided configurations ... does not exist"); PTZ on a device without a head
-/// is PTZNotSupported, as Media 1's AddPTZConfiguration answers. The tokens are the core's to
-/// check.
-pub(crate) fn to_add(list: &[tr2::ConfigurationRef], ptz: bool) -> Result<Vec<ConfigRef>, Fault> {
+/// is PTZNotSupported, as Media 1's AddPTZConfiguration answers; audio on a device without a
+/// microphone (`audio` false) is NoConfig: it lists no audio configurations. The tokens are
+/// the core's to check.
+pub(crate) fn to_add(
+    list: &[tr2::ConfigurationRef],
+    ptz: bool,
+    audio: bool,
+) -> Result<Vec<ConfigRef>, Fault> {
     let mut out = Vec::with_capacity(list.len());
     for r in list {
         match RefType::parse(&r.type_) {
@@ -79,6 +86,12 @@ pub(crate) fn to_add(list: &[tr2::ConfigurationRef], ptz: bool) -> Result<Vec<Co
             }
             RefType::Kind(ConfigKind::Ptz) if !ptz => {
                 return Err(no_ptz("the device has no PTZ head"));
+            }
+            RefType::Kind(ConfigKind::AudioSource | ConfigKind::AudioEncoder) if !audio => {
+                return Err(no_config(format!(
+                    "the device has no microphone: no {} configuration",
+                    r.type_.trim()
+                )));
             }
             RefType::Kind(kind) => out.push(ConfigRef {
                 kind,
@@ -187,7 +200,7 @@ mod tests {
             r("VideoEncoder", None),
             r("PTZ", Some("ptz_0")),
         ];
-        let refs = to_add(&list, true).unwrap();
+        let refs = to_add(&list, true, true).unwrap();
         assert_eq!(
             refs,
             [
@@ -205,16 +218,14 @@ mod tests {
                 },
             ]
         );
-        let f = to_add(&list, false).unwrap_err();
+        let f = to_add(&list, false, true).unwrap_err();
         assert_eq!(f.subcodes, ["ActionNotSupported", "PTZNotSupported"]);
-        for ty in [
-            "AudioSource",
-            "AudioEncoder",
-            "Analytics",
-            "Receiver",
-            "Bogus",
-        ] {
-            let f = to_add(&[r(ty, Some("a"))], true).unwrap_err();
+        let audio = [r("AudioSource", None), r("AudioEncoder", Some("aenc0"))];
+        assert_eq!(to_add(&audio, false, true).unwrap().len(), 2);
+        let f = to_add(&audio, false, false).unwrap_err();
+        assert_eq!(f.subcodes, ["InvalidArgVal", "NoConfig"]);
+        for ty in ["Analytics", "Receiver", "Bogus"] {
+            let f = to_add(&[r(ty, Some("a"))], true, true).unwrap_err();
             assert_eq!(f.subcodes, ["InvalidArgVal", "NoConfig"], "{ty}");
         }
     }
@@ -225,7 +236,7 @@ mod tests {
         assert_eq!(
             to_remove(&[
                 r("Metadata", Some("ignored")),
-                r("AudioSource", None),
+                r("Analytics", None),
                 r("Metadata", None)
             ]),
             [Metadata]
