@@ -119,6 +119,21 @@ async fn run_once(
             sink,
         ));
     }
+    // Sound detection on each audio source configuration's microphone (its level only: no
+    // audio is captured for it).
+    let inputs = camera.sdk().audio_caps().map_or(0, |c| c.inputs);
+    let sound: Vec<_> = (settings.media.audio_sources.iter())
+        .filter(|a| a.source < inputs)
+        .map(|a| {
+            crate::events::sound::SoundMonitor::start(
+                camera.sdk().clone(),
+                a.source,
+                a.token.clone(),
+                settings.events.sound.threshold_dbfs,
+                broker.clone(),
+            )
+        })
+        .collect();
     let streams = Arc::new(Streams::start(|token| camera.channel(token), &settings)?);
     let metadata = crate::onvif::events::metadata::MetadataStreams::new(broker.clone());
     metadata.sync(&settings);
@@ -240,6 +255,9 @@ async fn run_once(
     }
     for t in tamper {
         t.stop().await;
+    }
+    for s in sound {
+        s.stop().await;
     }
     broker.close_all();
     if let Some(rtsp) = rtsp {

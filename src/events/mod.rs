@@ -13,6 +13,7 @@ pub mod message;
 pub mod monitor;
 pub mod push;
 pub mod share;
+pub(crate) mod sound;
 pub(crate) mod tamper;
 pub mod topics;
 

@@ -66,6 +66,7 @@ pub(crate) const IMAGE_TOO_DARK: TopicId = 8;
 pub(crate) const IMAGE_TOO_BRIGHT: TopicId = 9;
 pub(crate) const IMAGE_TOO_BLURRY: TopicId = 10;
 pub(crate) const GLOBAL_SCENE_CHANGE: TopicId = 11;
+pub(crate) const DETECTED_SOUND: TopicId = 12;
 
 /// The tamper topics' items (Imaging spec s. "Events": IsProperty, Source `Source` the video
 /// source token, Data `State`).
@@ -223,6 +224,20 @@ pub(crate) const TOPICS: &[Topic] = &[
         property: true,
         source: TAMPER_SOURCE,
         data: TAMPER_STATE,
+    },
+    // Analytics spec, "Audio Detected" (not a property): the microphone's level against a
+    // threshold (`events::sound`).
+    Topic {
+        path: &["AudioAnalytics", "Audio", "DetectedSound"],
+        property: false,
+        source: &[Item {
+            name: "AudioSourceConfigurationToken",
+            ty: (TT, "ReferenceToken"),
+        }],
+        data: &[Item {
+            name: "isSoundDetected",
+            ty: (XS, "boolean"),
+        }],
     },
 ];
 

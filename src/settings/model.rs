@@ -533,6 +533,26 @@ pub struct EventSettings {
     /// Let push subscriptions target loopback, link-local, multicast or unspecified
     /// addresses. Off by default so the camera cannot be aimed at its own network (SSRF).
     pub allow_private_push_targets: bool,
+    /// Sound detection (`tns1:AudioAnalytics/Audio/DetectedSound`).
+    #[serde(default)]
+    pub(crate) sound: SoundSettings,
+}
+
+/// The sound detector's threshold (`events::sound`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SoundSettings {
+    /// Sound is detected at this level (dBFS, -96..=0) and over; -40 dBFS is well above a
+    /// quiet room's noise at a camera microphone and below speech at a few metres.
+    pub(crate) threshold_dbfs: i32,
+}
+
+impl Default for SoundSettings {
+    fn default() -> Self {
+        SoundSettings {
+            threshold_dbfs: -40,
+        }
+    }
 }
 
 /// What clients set of the board's relays and digital inputs (DeviceIO
@@ -718,6 +738,7 @@ impl Default for Settings {
             events: EventSettings {
                 max_pull_points: 16,
                 allow_private_push_targets: false,
+                sound: SoundSettings::default(),
             },
             ptz_nodes: Vec::new(),
             io: IoSettings::default(),

@@ -246,6 +246,9 @@ pub(crate) fn validate_structure(s: &Settings) -> Result<(), String> {
     if s.time.timezone.is_empty() || s.time.timezone.len() > 128 {
         return Err("time zone must be a POSIX TZ string of 1..=128 bytes".into());
     }
+    if !(-96..=0).contains(&s.events.sound.threshold_dbfs) {
+        return Err("events: sound threshold_dbfs must be within -96..=0".into());
+    }
     if s.events.max_pull_points == 0 {
         return Err("events: max_pull_points must be at least 1".into());
     }
