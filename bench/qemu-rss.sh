@@ -9,12 +9,13 @@
 #
 # NVT: a simulator build (SIM=1 scripts/size-budget.sh); CLIP: an H.264 Annex B file it
 # replays (--replay; the simulator's encoder under emulation could not keep up). Ports
-# 18480/18554 on 127.0.0.1.
+# HTTP_PORT/RTSP_PORT (default 28480/28554) on 127.0.0.1.
 set -euo pipefail
 nvt=$1 clip=$2 viewers=${3:-5} secs=${4:-30} idle=${5:-20}
 qemu=${QEMU:-qemu-aarch64}
 work=$(mktemp -d)
 password=bench-secret
+http_port=${HTTP_PORT:-28480} rtsp_port=${RTSP_PORT:-28554}
 cleanup() {
   for p in "${viewer_pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   [ -n "${nvt_pid:-}" ] && kill "$nvt_pid" 2>/dev/null || true
@@ -25,7 +26,7 @@ trap cleanup EXIT
 viewer_pids=()
 
 NVT_ADMIN_PASSWORD=$password "$qemu" "$nvt" --state-dir "$work/state" --bind 127.0.0.1 \
-  --http-port 18480 --rtsp-port 18554 --replay "$clip" --log-level warn 2>"$work/nvt.log" &
+  --http-port "$http_port" --rtsp-port "$rtsp_port" --replay "$clip" --log-level warn 2>"$work/nvt.log" &
 nvt_pid=$!
 
 # One line of the three figures (KiB), the largest VmRSS over $1 seconds.
@@ -43,15 +44,16 @@ sample() {
   echo "$line"
 }
 
-echo "idle ${idle} s: $(sample "$idle")"
+line=$(sample "$idle") && [ -n "$line" ] || exit 1
+echo "idle ${idle} s: $line"
 for ((v = 0; v < viewers; v++)); do
   ffmpeg -hide_banner -v error -rtsp_transport tcp \
-    -i "rtsp://admin:$password@127.0.0.1:18554/main" -t "$secs" -c copy -f null - \
+    -i "rtsp://admin:$password@127.0.0.1:$rtsp_port/main" -t "$secs" -c copy -f null - \
     >"$work/viewer$v.log" 2>&1 &
   viewer_pids+=($!)
 done
-echo "$viewers viewers ${secs} s: $(sample "$secs")"
-frames=0
+line=$(sample "$secs") && [ -n "$line" ] || exit 1
+echo "$viewers viewers ${secs} s: $line"
 for ((v = 0; v < viewers; v++)); do
   wait "${viewer_pids[$v]}" || { echo "qemu-rss: viewer $v failed:" >&2; cat "$work/viewer$v.log" >&2; exit 1; }
 done
