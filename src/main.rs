@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nvt::config::{Cli, Config};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -28,9 +29,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `target=level` directives, comma-separated, as RUST_LOG spells them (`info`,
+    // `info,nvt::rtsp=debug`): tracing-subscriber's `Targets`. Its `EnvFilter` also filters on
+    // spans and field values, which a camera's log does not need, with a regex engine of
+    // 213 KB of code and more in tables (docs/PERFORMANCE.md, "Binary size for a camera"). An
+    // unreadable RUST_LOG falls back to `info`; an unreadable --log-level is an error.
     let filter = match &config.log_level {
-        Some(level) => EnvFilter::try_new(level),
-        None => EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("info")),
+        Some(level) => level.parse::<Targets>(),
+        None => match std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()) {
+            Some(f) => Ok(f),
+            None => "info".parse(),
+        },
     };
     let filter = match filter {
         Ok(f) => f,
@@ -40,10 +49,13 @@ fn main() -> ExitCode {
         }
     };
     // Colour only for a person at a terminal: escape codes garble log files and journals.
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
+        .with(filter)
         .init();
 
     let runtime = match tokio::runtime::Runtime::new() {
