@@ -161,7 +161,7 @@ fn media2_shows_media1s_profiles_and_configurations() {
     // The simulator's pattern scene has a PTZ head: the PTZ service is there.
     assert_eq!(
         profile_caps.attr("ConfigurationsSupported"),
-        Some("VideoSource VideoEncoder Metadata PTZ")
+        Some("VideoSource VideoEncoder AudioSource AudioEncoder Metadata PTZ")
     );
     assert_eq!(profile_caps.attr("MaximumNumberOfProfiles"), Some("16"));
     let streaming = direct.child(TR2, "StreamingCapabilities").unwrap();

@@ -16,7 +16,7 @@ import aiohttp
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
-from conformance.applicability import NO_AUDIO, NO_JPEG_MPEG4
+from conformance.applicability import NO_AUDIO_OUTPUT, NO_JPEG_MPEG4
 from conformance.cases.device import expect_fault, service_caps, services_raw, subcodes
 from conformance.harness import NS, Failed, NotApplicable, case, check
 
@@ -27,8 +27,8 @@ MEDIA_PATH = "/onvif/media_service"
 
 RULES = [
     (r"^MEDIA-2-1-(9|10)$", "N/A", NO_JPEG_MPEG4),
-    (r"^MEDIA-3-", "N/A", NO_AUDIO + " (GetAudioSources, GetAudioOutputs and "
-     "every audio configuration operation answer ter:ActionNotSupported)"),
+    (r"^MEDIA-3-4-", "N/A", NO_AUDIO_OUTPUT + " (GetAudioOutputs lists none; the audio output and "
+     "decoder configuration operations answer ter:ActionNotSupported)"),
 ]
 
 

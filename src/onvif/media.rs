@@ -126,15 +126,6 @@ fn no_ptz(reason: impl Into<String>) -> Fault {
     )
 }
 
-/// Media s5.10-s5.12: what a device without audio answers (until audio lands).
-fn no_audio() -> Fault {
-    Fault::new(
-        Code::Receiver,
-        &["ActionNotSupported", "AudioNotSupported"],
-        "the device has no audio",
-    )
-}
-
 /// Media s5.21-s5.22: no audio output.
 fn no_audio_output() -> Fault {
     Fault::new(
@@ -1222,7 +1213,11 @@ impl media::MediaService for Media {
         let old = s
             .audio_encoder(&c.token)
             .ok_or_else(|| no_config(&c.token))?;
-        let request = audio::encoder_request(c, old, camera.facts().audio)?;
+        let decoded = (
+            multicast_from_tt(&c.multicast)?,
+            session_timeout(&c.session_timeout)?,
+        );
+        let request = audio::encoder_request(c, old, camera.facts().audio, decoded);
         self.change(Change::AudioEncoder(request), audio::refused)
             .await?;
         Ok(Default::default())

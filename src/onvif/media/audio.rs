@@ -17,11 +17,10 @@ use crate::camera::change::{
     AudioEncoderRequest, AudioSourceRequest, audio_source_token, rate_khz,
 };
 use crate::onvif::generated::tt;
-use crate::settings::{AudioEncoderConfig, AudioEncoding, Settings};
-use crate::soap::Fault;
+use crate::settings::{AudioEncoderConfig, AudioEncoding, Multicast, Settings};
+use crate::soap::{Code, Fault};
 
 use super::configs::{duration, multicast_to_tt, use_count};
-use super::{config_modify, multicast_from_tt, session_timeout};
 
 /// The channels of every audio source: nvt captures mono (`sdk::AudioAttr`, 1 channel).
 const CHANNELS: i32 = 1;
@@ -154,26 +153,38 @@ fn g711_law(old: &AudioEncoderConfig, limits: &AudioLimits) -> AudioEncoding {
 }
 
 /// SetAudioEncoderConfiguration's request as a change (checked by the camera core);
-/// `old` is the stored configuration it replaces.
+/// `old` is the stored configuration it replaces; `multicast` and `session_timeout_secs`
+/// its Multicast and SessionTimeout, decoded as the video encoder's are
+/// (`onvif::media::multicast_from_tt`, `session_timeout`).
 pub(crate) fn encoder_request(
     c: &tt::AudioEncoderConfiguration,
     old: &AudioEncoderConfig,
     limits: &AudioLimits,
-) -> Result<AudioEncoderRequest, Fault> {
+    (multicast, session_timeout_secs): (Multicast, u32),
+) -> AudioEncoderRequest {
     let encoding = match c.encoding {
         tt::AudioEncoding::G711 => Ok(g711_law(old, limits)),
         tt::AudioEncoding::AAC => Ok(AudioEncoding::Aac),
         tt::AudioEncoding::G726 => Err("G726".to_owned()),
     };
-    Ok(AudioEncoderRequest {
+    AudioEncoderRequest {
         token: c.token.clone(),
         name: c.name.clone(),
         encoding,
         bitrate_kbps: c.bitrate,
         sample_rate_khz: c.sample_rate,
-        multicast: Some(multicast_from_tt(&c.multicast)?),
-        session_timeout_secs: Some(session_timeout(&c.session_timeout)?),
-    })
+        multicast: Some(multicast),
+        session_timeout_secs: Some(session_timeout_secs),
+    }
+}
+
+/// Media s5.10-s5.12: what a device without audio answers.
+fn no_audio() -> Fault {
+    Fault::new(
+        Code::Receiver,
+        &["ActionNotSupported", "AudioNotSupported"],
+        "the device has no audio",
+    )
 }
 
 /// Media s5.10-s5.12: the fault of every audio source and encoder operation on a device
@@ -182,13 +193,13 @@ pub(crate) fn require(limits: &AudioLimits) -> Result<(), Fault> {
     if limits.available() {
         Ok(())
     } else {
-        Err(super::no_audio())
+        Err(no_audio())
     }
 }
 
 /// A value SetAudio*Configuration cannot take.
 pub(crate) fn refused(reason: String) -> Fault {
-    config_modify(reason)
+    Fault::invalid_arg_val(Some("ConfigModify"), reason)
 }
 
 #[cfg(test)]
@@ -231,7 +242,8 @@ mod tests {
         );
         assert_eq!(shown.session_timeout, "PT60S");
         let old = s.audio_encoder(AUDIO_ENCODER).unwrap();
-        let req = encoder_request(&shown, old, &limits).unwrap();
+        let decoded = (old.multicast.clone(), 60);
+        let req = encoder_request(&shown, old, &limits, decoded.clone());
         assert_eq!(req.encoding, Ok(AudioEncoding::Pcma));
         assert_eq!((req.bitrate_kbps, req.sample_rate_khz), (64, 8));
         assert_eq!(req.session_timeout_secs, Some(60));
@@ -239,19 +251,15 @@ mod tests {
         let mut aac = old.clone();
         aac.encoding = AudioEncoding::Aac;
         assert_eq!(
-            encoder_request(&shown, &aac, &limits).unwrap().encoding,
+            encoder_request(&shown, &aac, &limits, decoded.clone()).encoding,
             Ok(AudioEncoding::Pcmu)
         );
         let g726 = tt::AudioEncoderConfiguration {
             encoding: tt::AudioEncoding::G726,
             ..shown
         };
-        assert!(
-            encoder_request(&g726, old, &limits)
-                .unwrap()
-                .encoding
-                .is_err()
-        );
+        let req = encoder_request(&g726, old, &limits, decoded);
+        assert!(req.encoding.is_err());
     }
 
     #[test]
@@ -267,7 +275,9 @@ mod tests {
         s.media.profiles[0].audio_source = Some("asc0".into());
         assert_eq!(source_configuration(&s, "asc0").unwrap().use_count, 1);
         assert!(source_configuration(&s, "nope").is_none());
-        assert!(require(&AudioLimits::default()).is_err());
+        let f = require(&AudioLimits::default()).unwrap_err();
+        assert_eq!(f.code, Code::Receiver);
+        assert_eq!(f.subcodes, ["ActionNotSupported", "AudioNotSupported"]);
         assert!(require(&limits).is_ok());
     }
 }
