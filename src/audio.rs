@@ -164,8 +164,8 @@ impl AudioStreams {
 /// Margin over a GOP kept of audio: the cached GOP is a GOP plus a frame interval old at
 /// most, on an encoder that keeps up; a loaded one publishes late, so its IDR is older
 /// against the audio (tests/rtsp_audio.rs saw the cached IDR 3.9 s before the PLAY with a
-/// 2 s GOP, load average 15 on 2 cores).
-const RECENT_MARGIN: Duration = Duration::from_secs(2);
+/// 2 s GOP, load average 15 on 2 cores). 300 G.711 frames at the default GOP: ~110 KB.
+const RECENT_MARGIN: Duration = Duration::from_secs(4);
 /// The most audio kept for late viewers, whatever the GOP (`stream::recent` bounds the
 /// count too).
 const MAX_RECENT: Duration = Duration::from_secs(15);
@@ -193,9 +193,9 @@ mod tests {
         let mut s = Settings::default();
         let profiles = vec!["main".to_owned(), "sub".to_owned()];
         // main: 50 frames at 25 fps, sub: 30 at 15 fps, both 2 s.
-        assert_eq!(recent_span(&s, &profiles), Duration::from_secs(4));
-        s.media.video_encoders[1].gop = 60;
         assert_eq!(recent_span(&s, &profiles), Duration::from_secs(6));
+        s.media.video_encoders[1].gop = 60;
+        assert_eq!(recent_span(&s, &profiles), Duration::from_secs(8));
         s.media.video_encoders[1].gop = 6000;
         assert_eq!(recent_span(&s, &profiles), MAX_RECENT);
         assert_eq!(recent_span(&s, &[]), RECENT_MARGIN);

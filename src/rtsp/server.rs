@@ -1052,8 +1052,14 @@ async fn on_request(
                     };
                     if let Delivery::Multicast { group, ttl } = &t.delivery {
                         // The audio encoder configuration's group: its own sender, keyed by
-                        // the audio hub as the video's is by its hub.
-                        let (watch, go) = join_multicast(shared, &a, session.clone(), *group, *ttl);
+                        // the audio hub as the video's is by its hub; one this PLAY starts
+                        // begins with the video's first picture, as a unicast viewer does.
+                        let (watch, go) = join_multicast_from(
+                            shared,
+                            &a,
+                            (session.clone(), *group, *ttl),
+                            video_start,
+                        );
                         gates.extend(go);
                         delivery::first_packet(&watch).await
                     } else {
@@ -1408,6 +1414,17 @@ fn join_multicast<P: crate::stream::Packer<Unit = crate::rtp::h264::RtpFrame>>(
     group: SocketAddr,
     ttl: u8,
 ) -> (RtpWatch, Option<oneshot::Sender<()>>) {
+    join_multicast_from(shared, hub, (session, group, ttl), None)
+}
+
+/// As [`join_multicast`]; a sender it starts begins at capture time `from` (the audio of a
+/// PLAY, at its video's first picture: `StreamHub::subscribe_from`).
+fn join_multicast_from<P: crate::stream::Packer<Unit = crate::rtp::h264::RtpFrame>>(
+    shared: &Arc<Shared>,
+    hub: &Arc<crate::stream::StreamHub<P>>,
+    (session, group, ttl): (String, SocketAddr, u8),
+    from: Option<std::time::Duration>,
+) -> (RtpWatch, Option<oneshot::Sender<()>>) {
     shared.multicast_total.fetch_add(1, Ordering::Relaxed);
     let mut m = lock(&shared.multicast);
     let mut gate = None;
@@ -1421,7 +1438,7 @@ fn join_multicast<P: crate::stream::Packer<Unit = crate::rtp::h264::RtpFrame>>(
         entry => {
             // A new sender, or one in place of a stale one (its hub replaced), which keeps
             // the stale one's sessions (dropped here: it stops).
-            let viewer = hub.subscribe(format!("multicast {group}"), Instant::now());
+            let viewer = hub.subscribe_from(format!("multicast {group}"), Instant::now(), from);
             let watch = viewer.watch();
             let (go, wait) = oneshot::channel();
             gate = Some(go);
