@@ -10,10 +10,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::BufMut;
 
-use super::h264::{RTP_HEADER_LEN, RtpFrame, slice_packets};
+use super::h264::{RTP_HEADER_LEN, RtpFrame};
 use super::pacing::RateMeter;
+use super::wire::PacketWriter;
 use crate::frame::Frame;
 use crate::stream::Packer;
 
@@ -127,24 +128,23 @@ impl AudioPacketizer {
         let first_seq = self.next_seq;
         let pt = self.format.payload_type();
         let total: usize = payloads.iter().map(|p| p.2.len() + RTP_HEADER_LEN).sum();
-        let mut buf = BytesMut::with_capacity(total);
-        let mut ends = Vec::with_capacity(payloads.len());
+        let mut buf = PacketWriter::with_capacity(total, payloads.len());
         for (ts, marker, p) in &payloads {
             // RFC 3550 s5.1: V=2, no padding, extension or CSRC.
+            buf.begin();
             buf.put_u8(0x80);
             buf.put_u8((u8::from(*marker) << 7) | pt);
             buf.put_u16(self.next_seq);
             buf.put_u32(*ts);
             buf.put_u32(self.ssrc);
             buf.extend_from_slice(p);
-            ends.push(buf.len());
             self.next_seq = self.next_seq.wrapping_add(1);
         }
-        let buf: Bytes = buf.freeze();
-        let packets = slice_packets(&buf, &ends, (&mut self.packet_count, &mut self.octet_count));
+        let (wire, packets, bytes) = buf.finish((&mut self.packet_count, &mut self.octet_count));
         RtpFrame {
             ssrc: self.ssrc,
             packets,
+            wire,
             first_seq,
             rtp_ts,
             // Every audio frame decodes on its own: a viewer may start at any.
@@ -153,10 +153,10 @@ impl AudioPacketizer {
             cacheable: false,
             pts,
             wallclock,
-            bytes: buf.len(),
+            bytes,
             packet_count: self.packet_count,
             octet_count: self.octet_count,
-            stream_rate: self.rate.observe(pts, buf.len()),
+            stream_rate: self.rate.observe(pts, bytes),
         }
     }
 }
@@ -180,6 +180,8 @@ impl Default for AudioPacketizer {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+
     use super::*;
 
     #[test]

@@ -14,14 +14,16 @@
 //! - Access unit delimiters are dropped: they carry no information an RTP receiver needs and
 //!   cost a packet each (s5.4 allows any NAL unit type, but the marker already ends the AU).
 //!
-//! All packets of a frame are written into one buffer and handed out as `Bytes` slices of it:
-//! one allocation per frame however many viewers send it.
+//! All packets of a frame are written into one buffer, each behind its RTSP interleaved
+//! header (`rtp::wire`), and handed out as `Bytes` slices of it: one allocation per frame
+//! however many viewers send it, and one contiguous write per TCP viewer.
 
 use std::time::{Duration, SystemTime};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes};
 
 use super::pacing::RateMeter;
+use super::wire::{PacketWriter, Wire};
 use crate::frame::{Frame, nal_type};
 
 /// Largest RTP payload: 1500-byte Ethernet MTU - 20 (IPv4) - 8 (UDP) - 12 (RTP) leaves 1460;
@@ -40,34 +42,16 @@ pub(crate) const CLOCK_RATE: u32 = 90_000;
 const STAP_A: u8 = 24;
 const FU_A: u8 = 28;
 
-/// The packets of one frame written back to back into `buf`, each ending at its offset in
-/// `ends`, as cheap slices of the one buffer; counts each into the sender's RTCP counters
-/// (RFC 3550 s6.4.1: packets, and payload octets without the fixed header). Shared by every
-/// payload format's packetizer.
-pub(crate) fn slice_packets(
-    buf: &Bytes,
-    ends: &[usize],
-    (packet_count, octet_count): (&mut u32, &mut u32),
-) -> Vec<Bytes> {
-    let mut packets = Vec::with_capacity(ends.len());
-    let mut start = 0;
-    for &end in ends {
-        packets.push(buf.slice(start..end));
-        *packet_count = packet_count.wrapping_add(1);
-        *octet_count = octet_count.wrapping_add((end - start - RTP_HEADER_LEN) as u32);
-        start = end;
-    }
-    packets
-}
-
 /// One access unit, packetized: complete RTP packets ready to send as they are (UDP) or behind
 /// a 4-byte interleaved header (TCP).
 #[derive(Debug)]
 pub struct RtpFrame {
     /// The stream's SSRC (RFC 3550 s5.1), the same in every packet.
     pub ssrc: u32,
-    /// The RTP packets in sending order; slices of one shared buffer.
+    /// The RTP packets in sending order; slices of one shared buffer, [`RtpFrame::wire`].
     pub packets: Vec<Bytes>,
+    /// The same packets as a TCP viewer sends them, each behind its interleaved header.
+    pub wire: Wire,
     /// Sequence number of the first packet.
     pub first_seq: u16,
     /// RTP timestamp shared by every packet of the frame.
@@ -81,7 +65,7 @@ pub struct RtpFrame {
     pub pts: Duration,
     /// Capture time, wall clock (the NTP time of sender reports).
     pub wallclock: SystemTime,
-    /// Sum of packet sizes.
+    /// Sum of the RTP packets' sizes (interleaved headers not counted).
     pub bytes: usize,
     /// RTCP SR sender's packet count after this frame (RFC 3550 s6.4.1).
     pub packet_count: u32,
@@ -189,8 +173,7 @@ impl H264Packetizer {
         let rtp_ts = self.rtp_timestamp(frame.pts);
         let first_seq = self.next_seq;
         let estimate = frame.len() + (frame.len() / self.max_payload + units.len() + 2) * 16;
-        let mut buf = BytesMut::with_capacity(estimate);
-        let mut ends: Vec<usize> = Vec::with_capacity(estimate / self.max_payload + 2);
+        let mut buf = PacketWriter::with_capacity(estimate, estimate / self.max_payload + 2);
         let last_unit = units.len().saturating_sub(1);
         for (i, unit) in units.into_iter().enumerate() {
             let last = i == last_unit;
@@ -204,40 +187,38 @@ impl H264Packetizer {
                         buf.put_u16(n.len() as u16);
                         buf.extend_from_slice(n);
                     }
-                    ends.push(buf.len());
                 }
                 Unit::Stap(sps, pps) => {
                     // Oversized parameter sets: send each on its own (FU-A if needed).
-                    self.nal(&mut buf, &mut ends, &sps, false, rtp_ts);
-                    self.nal(&mut buf, &mut ends, &pps, last, rtp_ts);
+                    self.nal(&mut buf, &sps, false, rtp_ts);
+                    self.nal(&mut buf, &pps, last, rtp_ts);
                 }
-                Unit::Single(nal) => self.nal(&mut buf, &mut ends, &nal, last, rtp_ts),
+                Unit::Single(nal) => self.nal(&mut buf, &nal, last, rtp_ts),
             }
         }
-        let buf = buf.freeze();
-        let packets = slice_packets(&buf, &ends, (&mut self.packet_count, &mut self.octet_count));
+        let (wire, packets, bytes) = buf.finish((&mut self.packet_count, &mut self.octet_count));
         RtpFrame {
             ssrc: self.ssrc,
             packets,
+            wire,
             first_seq,
             rtp_ts,
             keyframe,
             cacheable: true,
             pts: frame.pts,
             wallclock: frame.wallclock,
-            bytes: buf.len(),
+            bytes,
             packet_count: self.packet_count,
             octet_count: self.octet_count,
-            stream_rate: self.rate.observe(frame.pts, buf.len()),
+            stream_rate: self.rate.observe(frame.pts, bytes),
         }
     }
 
-    fn nal(&mut self, buf: &mut BytesMut, ends: &mut Vec<usize>, nal: &[u8], last: bool, ts: u32) {
+    fn nal(&mut self, buf: &mut PacketWriter, nal: &[u8], last: bool, ts: u32) {
         if nal.len() <= self.max_payload {
             // Single NAL unit packet (RFC 6184 s5.6).
             self.header(buf, last, ts);
             buf.extend_from_slice(nal);
-            ends.push(buf.len());
             return;
         }
         // FU-A (RFC 6184 s5.8): the NAL header byte is not sent itself; its F/NRI go in the
@@ -254,11 +235,12 @@ impl H264Packetizer {
             buf.put_u8(indicator);
             buf.put_u8((u8::from(start) << 7) | (u8::from(end) << 6) | kind);
             buf.extend_from_slice(piece);
-            ends.push(buf.len());
         }
     }
 
-    fn header(&mut self, buf: &mut BytesMut, marker: bool, ts: u32) {
+    /// Begins a packet in `buf` with its RTP header.
+    fn header(&mut self, buf: &mut PacketWriter, marker: bool, ts: u32) {
+        buf.begin();
         // RFC 3550 s5.1: V=2, no padding, no extension, no CSRC.
         buf.put_u8(0x80);
         buf.put_u8((u8::from(marker) << 7) | PAYLOAD_TYPE);

@@ -25,10 +25,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes};
 
-use super::h264::{CLOCK_RATE, MAX_RTP_PAYLOAD, RTP_HEADER_LEN, RtpFrame, slice_packets};
+use super::h264::{CLOCK_RATE, MAX_RTP_PAYLOAD, RTP_HEADER_LEN, RtpFrame};
 use super::pacing::RateMeter;
+use super::wire::PacketWriter;
 use crate::frame::Frame;
 
 /// Dynamic payload type of the metadata track in our SDP (the specification's example).
@@ -107,8 +108,7 @@ impl MetadataPacketizer {
         let rtp_ts = self.rtp_timestamp(pts);
         let first_seq = self.next_seq;
         let count = doc.len().div_ceil(self.max_payload).max(1);
-        let mut buf = BytesMut::with_capacity(doc.len() + count * RTP_HEADER_LEN);
-        let mut ends = Vec::with_capacity(count);
+        let mut buf = PacketWriter::with_capacity(doc.len() + count * RTP_HEADER_LEN, count);
         let mut pieces: Vec<&[u8]> = doc.chunks(self.max_payload).collect();
         if pieces.is_empty() {
             pieces.push(&[]);
@@ -116,30 +116,30 @@ impl MetadataPacketizer {
         let last = pieces.len() - 1;
         for (i, piece) in pieces.into_iter().enumerate() {
             // RFC 3550 s5.1: V=2, no padding, no extension, no CSRC; M on the document's end.
+            buf.begin();
             buf.put_u8(0x80);
             buf.put_u8((u8::from(i == last) << 7) | PAYLOAD_TYPE);
             buf.put_u16(self.next_seq);
             buf.put_u32(rtp_ts);
             buf.put_u32(self.ssrc);
             buf.extend_from_slice(piece);
-            ends.push(buf.len());
             self.next_seq = self.next_seq.wrapping_add(1);
         }
-        let buf = buf.freeze();
-        let packets = slice_packets(&buf, &ends, (&mut self.packet_count, &mut self.octet_count));
+        let (wire, packets, bytes) = buf.finish((&mut self.packet_count, &mut self.octet_count));
         RtpFrame {
             ssrc: self.ssrc,
             packets,
+            wire,
             first_seq,
             rtp_ts,
             keyframe: true,
             cacheable: false,
             pts,
             wallclock,
-            bytes: buf.len(),
+            bytes,
             packet_count: self.packet_count,
             octet_count: self.octet_count,
-            stream_rate: self.rate.observe(pts, buf.len()),
+            stream_rate: self.rate.observe(pts, bytes),
         }
     }
 }

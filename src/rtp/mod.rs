@@ -9,6 +9,7 @@ pub mod metadata;
 pub mod pacing;
 pub mod rtcp;
 pub mod stream;
+pub mod wire;
 
 pub use stream::{AudioHub, AudioRegistry, MetadataHub, MetadataRegistry, RtpHub, RtpRegistry};
 pub(crate) use stream::{RtpViewer, RtpWatch};

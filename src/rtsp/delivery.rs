@@ -30,6 +30,7 @@ use super::udp_batch;
 use crate::rtp::h264::RtpFrame;
 use crate::rtp::pacing::Pacer;
 use crate::rtp::rtcp::SrSchedule;
+use crate::rtp::wire::interleaved_header;
 use crate::rtp::{AudioHub, MetadataHub, RtpHub, RtpViewer, RtpWatch};
 
 /// How every streaming task (TCP connection writer, UDP viewer, multicast sender) is
@@ -183,36 +184,26 @@ pub(crate) async fn send_udp(viewer: RtpViewer, dest: UdpDest<'_>, mut reports: 
     }
 }
 
-/// Writes `f` interleaved on `rtp` (its packets) and `rtcp` (`sr`, if one is due, first) in
-/// one `writev` (RFC 2326 s10.12: `$`, channel, 16-bit length, packet). Returns the bytes
-/// written.
+/// Writes `f` interleaved on `rtp` (its packets) and `rtcp` (`sr`, if one is due, first)
+/// (RFC 2326 s10.12: `$`, channel, 16-bit length, packet). The packets are the frame's
+/// shared interleaved bytes (`rtp::wire`), one contiguous buffer: one `write` per frame, or
+/// one `writev` of three slices with a sender report. Returns the bytes written.
 pub(crate) async fn write_interleaved<W: AsyncWrite + Unpin>(
     wr: &mut W,
     f: &RtpFrame,
     sr: Option<&Bytes>,
     (rtp, rtcp): (u8, u8),
 ) -> io::Result<usize> {
-    let mut heads: Vec<[u8; 4]> = Vec::with_capacity(f.packets.len() + 1);
-    if let Some(sr) = sr {
-        heads.push(interleaved_header(rtcp, sr.len()));
-    }
-    for p in &f.packets {
-        heads.push(interleaved_header(rtp, p.len()));
-    }
-    let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(heads.len() * 2);
-    let mut h = heads.iter();
-    for p in sr.into_iter().chain(&f.packets) {
-        iov.push(IoSlice::new(h.next().map(|x| &x[..]).unwrap_or_default()));
-        iov.push(IoSlice::new(p));
-    }
-    let total: usize = iov.iter().map(|s| s.len()).sum();
+    let wire = f.wire.on(rtp);
+    let Some(sr) = sr else {
+        wr.write_all(&wire).await?;
+        return Ok(wire.len());
+    };
+    let head = interleaved_header(rtcp, sr.len());
+    let mut iov = [IoSlice::new(&head), IoSlice::new(sr), IoSlice::new(&wire)];
+    let total = head.len() + sr.len() + wire.len();
     write_all_vectored(wr, &mut iov).await?;
     Ok(total)
-}
-
-fn interleaved_header(channel: u8, len: usize) -> [u8; 4] {
-    let l = (len as u16).to_be_bytes();
-    [b'$', channel, l[0], l[1]]
 }
 
 /// `write_all` for a scatter list: one `writev` per call, advancing over partial writes.

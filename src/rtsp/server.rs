@@ -1518,6 +1518,11 @@ async fn next_frame(
     usize,
     Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream::Kicked>,
 ) {
+    // The usual connection plays one track: wait on it alone, without the boxed futures
+    // below (an allocation per frame per viewer).
+    if let [only] = active {
+        return (0, only.viewer.next().await);
+    }
     let n = active.len();
     let mut futs: Vec<_> = (0..n)
         .map(|k| {
