@@ -141,7 +141,7 @@ impl AudioStreams {
                 limits: QueueLimits::default(),
                 // RTSP multicast SETUP and StartMulticastStreaming send the track to the
                 // configuration's own group.
-                multicast: crate::streams::multicast_config(&config.multicast),
+                multicast: config.multicast.group(),
                 session_timeout: Some(std::time::Duration::from_secs(u64::from(
                     config.session_timeout_secs,
                 ))),

@@ -7,7 +7,6 @@
 //! sdk-sys/README.md), the price of an instant first picture for every new viewer.
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use anyhow::Context;
 use crate::rtp::{RtpHub as StreamHub, RtpRegistry as StreamRegistry};
 use crate::sdk::{Capture, EncoderChannel};
 use crate::settings::{Settings, VideoEncoderConfig};
-use crate::stream::{MulticastConfig, QueueLimits, StreamConfig};
+use crate::stream::{QueueLimits, StreamConfig};
 
 /// The running streams. Dropping it stops the capture threads.
 pub struct Streams {
@@ -130,24 +129,11 @@ fn stream_config(enc: &VideoEncoderConfig) -> StreamConfig {
     StreamConfig {
         framerate: Some(f64::from(enc.fps)),
         limits: QueueLimits::default(),
-        multicast: multicast_config(&enc.multicast),
+        multicast: enc.multicast.group(),
         // ONVIF Media: SessionTimeout is "the rtsp session timeout for the related video
         // stream"; settings validation keeps it >= 1 s.
         session_timeout: Some(Duration::from_secs(u64::from(enc.session_timeout_secs))),
     }
-}
-
-/// The hub's multicast group of a configuration. Settings validation guarantees a multicast
-/// address; only IPv4 groups are served.
-pub(crate) fn multicast_config(m: &crate::settings::Multicast) -> Option<MulticastConfig> {
-    m.address
-        .parse::<Ipv4Addr>()
-        .ok()
-        .map(|group| MulticastConfig {
-            group,
-            port: m.port,
-            ttl: m.ttl,
-        })
 }
 
 impl Drop for Streams {

@@ -158,10 +158,13 @@ fn media2_shows_media1s_profiles_and_configurations() {
         .clone();
     assert_eq!(in_services, direct);
     let profile_caps = direct.child(TR2, "ProfileCapabilities").unwrap();
-    // The simulator's pattern scene has a PTZ head: the PTZ service is there.
+    // The simulator's pattern scene has a PTZ head: the PTZ service is there; its board a
+    // microphone and a speaker (issue 19).
     assert_eq!(
         profile_caps.attr("ConfigurationsSupported"),
-        Some("VideoSource VideoEncoder AudioSource AudioEncoder Metadata PTZ")
+        Some(
+            "VideoSource VideoEncoder AudioSource AudioEncoder Metadata PTZ AudioOutput AudioDecoder"
+        )
     );
     assert_eq!(profile_caps.attr("MaximumNumberOfProfiles"), Some("16"));
     let streaming = direct.child(TR2, "StreamingCapabilities").unwrap();
@@ -217,21 +220,31 @@ fn media2_shows_media1s_profiles_and_configurations() {
     {
         let m = m1_profiles.iter().find(|m| &token(m) == profile).unwrap();
         let of = |name: &str| m.child(TT, name).map(token);
+        // Media 1 shows the audio output and decoder in the profile's Extension.
+        let ext = |name: &str| {
+            m.child(TT, "Extension")
+                .and_then(|e| e.child(TT, name))
+                .map(token)
+        };
         let expect: Vec<(String, String)> = [
             ("VideoSource", of("VideoSourceConfiguration")),
             ("VideoEncoder", of("VideoEncoderConfiguration")),
             ("PTZ", of("PTZConfiguration")),
             ("Metadata", of("MetadataConfiguration")),
+            ("AudioOutput", ext("AudioOutputConfiguration")),
+            ("AudioDecoder", ext("AudioDecoderConfiguration")),
         ]
         .into_iter()
         .filter_map(|(n, t)| Some((n.to_owned(), t?)))
         .collect();
         assert_eq!(held, &expect, "{profile}");
-        // No metadata configuration until a client adds one (docs/rtsp.md, "Tracks").
+        // No metadata configuration until a client adds one (docs/rtsp.md, "Tracks"); the
+        // simulator's speaker is talk-ready on main (docs/settings.md, "Audio").
+        let want = if profile == "main" { 5 } else { 3 };
         assert_eq!(
             held.len(),
-            3,
-            "main and sub hold all but metadata: {held:?}"
+            want,
+            "main and sub hold all but metadata, main the speaker too: {held:?}"
         );
     }
     // The encoder in Media 2's shape.

@@ -915,10 +915,11 @@ fn without_a_head_ptz_references_are_refused() {
         .and_then(|c| c.child(TR2, "ProfileCapabilities"))
         .and_then(|p| p.attr("ConfigurationsSupported"))
         .expect("ConfigurationsSupported");
-    // No PTZ; the simulator's microphone is there with a recording too (issue 19).
+    // No PTZ; the simulator's microphone and speaker are there with a recording too (issue
+    // 19).
     assert_eq!(
         supported,
-        "VideoSource VideoEncoder AudioSource AudioEncoder Metadata"
+        "VideoSource VideoEncoder AudioSource AudioEncoder Metadata AudioOutput AudioDecoder"
     );
     fault(
         port,

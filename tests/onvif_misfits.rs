@@ -10,10 +10,14 @@ use support::{Daemon, isolate};
 const PASSWORD: &str = "misfit-Secret1";
 
 fn start(env: &[(&str, &str)]) -> (tempfile::TempDir, Daemon, u16) {
+    start_with(&[], env)
+}
+
+fn start_with(args: &[&str], env: &[(&str, &str)]) -> (tempfile::TempDir, Daemon, u16) {
     let state = support::temp_state();
     let mut all = vec![("NVT_ADMIN_PASSWORD", PASSWORD)];
     all.extend_from_slice(env);
-    let mut nvt = Daemon::start(state.path(), &[], &all);
+    let mut nvt = Daemon::start(state.path(), args, &all);
     let port = nvt.http_port();
     nvt.wait_running();
     (state, nvt, port)
@@ -152,14 +156,15 @@ fn profile_tokens_that_are_dot_segments_are_refused() {
     nvt.stop();
 }
 
-/// GetAudioOutputs lists none (s5.20.1: "If a device has no AudioOutputs an empty list is
-/// returned"); audio output and decoder configurations fault AudioOutputNotSupported and
-/// AudioDecodingNotSupported. (The simulator has a microphone: the audio source and encoder
-/// operations are served, tests/onvif_audio.rs; their AudioNotSupported on a board without
-/// one is `onvif::media::audio`'s unit test.)
+/// On a board without a speaker (`speaker=off`): GetAudioOutputs lists none (s5.20.1: "If a
+/// device has no AudioOutputs an empty list is returned"); audio output and decoder
+/// configurations fault AudioOutputNotSupported and AudioDecodingNotSupported. (The
+/// simulator's own speaker is served: tests/onvif_audio_out.rs. Its microphone too: the audio
+/// source and encoder operations, tests/onvif_audio.rs; their AudioNotSupported on a board
+/// without one is `onvif::media::audio`'s unit test.)
 #[test]
 fn audio_output_operations_say_the_device_has_no_audio_output() {
-    let (_state, mut nvt, port) = start(&[]);
+    let (_state, mut nvt, port) = start_with(&["--sdk-options", "speaker=off"], &[]);
     for (body, sub) in [
         (
             "<trt:GetAudioOutputConfigurations/>",

@@ -16,7 +16,7 @@ import aiohttp
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
-from conformance.applicability import NO_AUDIO_OUTPUT, NO_JPEG_MPEG4
+from conformance.applicability import AUDIO_OUTPUT_CASES, NO_JPEG_MPEG4
 from conformance.cases.device import expect_fault, service_caps, services_raw, subcodes
 from conformance.harness import NS, Failed, NotApplicable, case, check
 
@@ -27,8 +27,7 @@ MEDIA_PATH = "/onvif/media_service"
 
 RULES = [
     (r"^MEDIA-2-1-(9|10)$", "N/A", NO_JPEG_MPEG4),
-    (r"^MEDIA-3-4-", "N/A", NO_AUDIO_OUTPUT + " (GetAudioOutputs lists none; the audio output and "
-     "decoder configuration operations answer ter:ActionNotSupported)"),
+    (r"^MEDIA-3-4-", "PENDING", AUDIO_OUTPUT_CASES),
 ]
 
 
@@ -216,7 +215,7 @@ async def dynamic_profile_configuration(ctx):
             await m.RemoveMetadataConfiguration({"ProfileToken": token})
             p = await get()
             check(p.MetadataConfiguration is None, "metadata configuration still in the profile after its removal")
-        # Audio and audio output: not supported, skipped as the spec says.
+        # Audio configurations: the MEDIA-3-* cases (cases/media_audio.py).
         await m.DeleteProfile({"ProfileToken": token})
         await expect_fault(m.GetProfile({"ProfileToken": token}), "Sender", "InvalidArgVal", "NoProfile")
     ptz = f", PTZ configuration {ptz_token}" if ptz_token else (", no PTZ configuration fits" if with_ptz else "")

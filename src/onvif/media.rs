@@ -872,9 +872,7 @@ impl media::MediaService for Media {
             (tt::StreamType::RTPUnicast, _) => {}
             (tt::StreamType::RTPMulticast, tt::TransportProtocol::UDP) => {
                 let s = self.settings();
-                let group = s
-                    .encoder(&encoder)
-                    .and_then(|e| crate::streams::multicast_config(&e.multicast));
+                let group = s.encoder(&encoder).and_then(|e| e.multicast.group());
                 if group.is_none() {
                     return Err(invalid("the profile has no IPv4 multicast group"));
                 }

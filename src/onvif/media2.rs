@@ -670,7 +670,7 @@ impl media2::Media2Service for Media2 {
                 Refused::Unknown => format!("{:?} is no transport protocol", req.protocol),
             })
         })?;
-        let group = |m: &crate::settings::Multicast| crate::streams::multicast_config(m).is_some();
+        let group = |m: &crate::settings::Multicast| m.group().is_some();
         if protocol == Protocol::RtspMulticast
             && !video.is_some_and(|e| group(&e.multicast))
             && !metadata.is_some_and(|m| group(&m.multicast))

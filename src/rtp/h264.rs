@@ -30,8 +30,7 @@ use crate::frame::{Frame, nal_type};
 /// 1400 leaves room for IPv6, VLAN tags and tunnels.
 pub(crate) const MAX_RTP_PAYLOAD: usize = 1400;
 
-/// RTP header size without CSRCs or extensions (RFC 3550 s5.1).
-pub(crate) const RTP_HEADER_LEN: usize = 12;
+pub(crate) use super::wire::RTP_HEADER_LEN;
 
 /// Dynamic payload type used for H.264 in our SDP (RFC 3551 s6: 96..=127 are dynamic).
 pub(crate) const PAYLOAD_TYPE: u8 = 96;

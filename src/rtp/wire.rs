@@ -19,7 +19,9 @@ use std::sync::Mutex;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::h264::RTP_HEADER_LEN;
+/// RTP header size without CSRCs or extensions (RFC 3550 s5.1): every packet nvt sends has
+/// exactly this header, which the sender's octet count leaves out.
+pub(crate) const RTP_HEADER_LEN: usize = 12;
 
 /// `$`, channel, 16-bit length (RFC 2326 s10.12).
 pub(crate) const INTERLEAVED_HEADER_LEN: usize = 4;

@@ -358,6 +358,21 @@ pub(crate) struct Multicast {
     pub(crate) auto_start: bool,
 }
 
+impl Multicast {
+    /// The stream hub's multicast group of this configuration. Settings validation
+    /// guarantees a multicast address; only IPv4 groups are served.
+    pub(crate) fn group(&self) -> Option<crate::stream::MulticastConfig> {
+        self.address
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .map(|group| crate::stream::MulticastConfig {
+                group,
+                port: self.port,
+                ttl: self.ttl,
+            })
+    }
+}
+
 /// An ONVIF PTZConfiguration: which node (head) a profile's PTZ commands move, and the
 /// defaults of moves that do not say. Spaces and limits are the node's, not stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

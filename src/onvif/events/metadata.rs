@@ -124,7 +124,7 @@ impl MetadataStreams {
                 .as_deref()
                 .and_then(|t| settings.media.metadata.iter().find(|m| m.token == t));
             if let Some(config) = config {
-                let group = crate::streams::multicast_config(&config.multicast);
+                let group = config.multicast.group();
                 wanted.insert(p.token.clone(), (content_filter(config), group));
             }
         }
