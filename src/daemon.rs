@@ -313,8 +313,9 @@ fn media_events(
     Arc::new(move |t: &crate::camera::Touched| {
         metadata.sync(&store.get());
         audio.sync(&store.get());
-        // Audio group senders move to a replaced hub (docs/rtsp.md, "Audio").
-        multicast.follow_audio();
+        // Group senders move to a replaced audio hub and to a metadata configuration's new
+        // group (docs/rtsp.md, "Multicast").
+        multicast.follow_tracks();
         crate::events::media::publish(&broker, &t.profiles, &t.configurations);
     })
 }

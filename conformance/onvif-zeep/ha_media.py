@@ -17,6 +17,8 @@ assertion held):
   delete TOKEN              DeleteProfile.
   set-multicast ENCODER GROUP PORT
                             SetVideoEncoderConfiguration of the multicast group and port.
+  set-metadata-multicast CONFIG GROUP PORT
+                            SetMetadataConfiguration of the multicast group and port.
   multicast {start|stop} PROFILE
   sync PROFILE              SetSynchronizationPoint.
 """
@@ -339,6 +341,17 @@ async def main():
             await media.SetVideoEncoderConfiguration({"Configuration": c, "ForcePersistence": True})
             out = {"encoder": encoder_summary(
                 await media.GetVideoEncoderConfiguration({"ConfigurationToken": token}))}
+        elif command == "set-metadata-multicast":
+            token, group, mport = args
+            c = await media.GetMetadataConfiguration({"ConfigurationToken": token})
+            c.Multicast.Address.IPv4Address, c.Multicast.Port = group, int(mport)
+            await media.SetMetadataConfiguration({"Configuration": c, "ForcePersistence": True})
+            back = await media.GetMetadataConfiguration({"ConfigurationToken": token})
+            # What was on stays on: the Set sent the configuration as read.
+            assert (back.Events is None) == (c.Events is None), (c.Events, back.Events)
+            out = {"metadata": {"multicast": [back.Multicast.Address.IPv4Address,
+                                              back.Multicast.Port],
+                                "events": back.Events is not None}}
         elif command == "set-session-timeout":
             token, timeout = args
             c = await media.GetVideoEncoderConfiguration({"ConfigurationToken": token})

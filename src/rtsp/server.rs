@@ -1210,6 +1210,9 @@ struct MulticastSender {
     /// is replaced, its sessions kept. Held weakly, so the sender keeps no hub alive, and
     /// its address is not reused while held.
     hub: Weak<dyn std::any::Any + Send + Sync>,
+    /// Where it sends: a hub whose configuration now names another group (a metadata
+    /// configuration changed in place) moves its sender there.
+    to: (SocketAddr, u8),
 }
 
 impl MulticastSender {
@@ -1305,15 +1308,22 @@ impl MulticastControl {
         ))
     }
 
-    /// Follows the audio tracks after a change: a group sender whose audio hub was replaced
-    /// (its configuration changed: new codec, rate or group) moves to the new hub and its
-    /// group, keeping its sessions; one whose path lost its audio stops. Video and metadata
-    /// hubs outlive their changes (`restart` moves those).
-    pub(crate) fn follow_audio(&self) {
+    /// Follows the audio and metadata tracks after a change, keeping each sender's
+    /// sessions:
+    /// - a sender whose audio hub was replaced (its configuration changed: new codec, rate
+    ///   or group) moves to the new hub and its group; one whose path lost its audio stops;
+    /// - a metadata hub outlives its configuration's changes, so a sender whose metadata
+    ///   configuration now names another group, port or TTL moves there (ONVIF Media,
+    ///   SetMetadataConfiguration: "changes ... shall be immediately applied"); one whose
+    ///   configuration lost its IPv4 group stops.
+    ///
+    /// Video hubs outlive their changes too; their encoder's change moves them
+    /// ([`MulticastControl::restart`]).
+    pub(crate) fn follow_tracks(&self) {
         let Some(shared) = self.shared.upgrade() else {
             return;
         };
-        let hubs: Vec<Arc<crate::rtp::AudioHub>> = shared
+        let audio: Vec<Arc<crate::rtp::AudioHub>> = shared
             .audio
             .names()
             .into_iter()
@@ -1329,15 +1339,38 @@ impl MulticastControl {
                 continue;
             };
             let MulticastSender { sessions, .. } = old; // the old sender stops here
-            let Some(hub) = hubs.iter().find(|h| h.name() == name) else {
+            let Some(hub) = audio.iter().find(|h| h.name() == name) else {
                 continue;
             };
-            let Some(m) = hub.description().multicast else {
+            if let Some((group, ttl)) = group_of(hub.description().multicast) {
+                for s in sessions {
+                    join_multicast(&shared, hub, s, group, ttl);
+                }
+            }
+        }
+        for path in shared.metadata.names() {
+            let Some(hub) = shared.metadata.get(&path) else {
                 continue;
             };
-            let group = SocketAddr::new(IpAddr::V4(m.group), m.port);
-            for s in sessions {
-                join_multicast(&shared, hub, s, group, m.ttl);
+            let to = group_of(hub.description().multicast);
+            let moved = {
+                let mut senders = lock(&shared.multicast);
+                match senders.get(hub.name()) {
+                    Some(s) if s.sends(&hub) && Some(s.to) != to => senders.remove(hub.name()),
+                    _ => None,
+                }
+            };
+            let Some(MulticastSender { sessions, .. }) = moved else {
+                continue; // the old sender, if any, stops here
+            };
+            match to {
+                Some((group, ttl)) => {
+                    tracing::info!(track = %hub.name(), %group, "metadata multicast moved");
+                    for s in sessions {
+                        join_multicast(&shared, &hub, s, group, ttl);
+                    }
+                }
+                None => tracing::info!(track = %hub.name(), "metadata multicast stopped"),
             }
         }
     }
@@ -1403,6 +1436,12 @@ impl MulticastControl {
     }
 }
 
+/// A track's multicast destination, from its hub's description: IPv4 group and port, TTL.
+fn group_of(m: Option<crate::stream::MulticastConfig>) -> Option<(SocketAddr, u8)> {
+    let m = m?;
+    Some((SocketAddr::new(IpAddr::V4(m.group), m.port), m.ttl))
+}
+
 /// Adds `session` to the hub's multicast sender, starting it if needed. Keyed by hub, not
 /// by path: two profiles sharing one encoder share one group and must share one sender.
 /// Returns a watch on the sender's queue (where the group's next frame starts) and, when
@@ -1448,6 +1487,7 @@ fn join_multicast_from<P: crate::stream::Packer<Unit = crate::rtp::h264::RtpFram
                 sessions: Default::default(),
                 watch,
                 hub: Arc::downgrade(&hub_ref),
+                to: (group, ttl),
             };
             match entry {
                 std::collections::hash_map::Entry::Occupied(mut e) => {

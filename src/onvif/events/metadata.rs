@@ -139,8 +139,8 @@ impl MetadataStreams {
         });
         for (path, (filter, group)) in wanted {
             if let Some(p) = producers.get(&path) {
-                // SETUP offers the configuration's group from now on (a running group
-                // sender keeps its address until its sessions end).
+                // SETUP offers the configuration's group from now on; a running group
+                // sender moves there (`MulticastControl::follow_tracks`, after this sync).
                 p.hub.set_multicast(group);
             }
             match producers.get_mut(&path) {

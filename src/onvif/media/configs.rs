@@ -58,8 +58,14 @@ pub(crate) fn metadata(s: &Settings, token: &str) -> Option<tt::MetadataConfigur
         token: m.token.clone(),
         name: m.name.clone(),
         use_count: use_count(s, |p| p.metadata.as_deref() == Some(token)),
+        // Events on and unfiltered is `<tt:Events><tt:Filter/></tt:Events>`, not an empty
+        // `<tt:Events/>`: zeep (onvif-zeep, Home Assistant's library) reads an element with
+        // no content as None and leaves it out of its Set, so a client's Get-modify-Set of
+        // the configuration turned the events off. A wsnt:Filter narrows by each of its
+        // components (WS-BaseNotification, Subscribe): an empty one narrows nothing, and a
+        // Set of it reads back as it was.
         events: m.events.then(|| tt::EventSubscription {
-            filter: super::metadata_filter::filter(&m.events_filter),
+            filter: Some(super::metadata_filter::filter(&m.events_filter).unwrap_or_default()),
             ..Default::default()
         }),
         analytics: Some(m.analytics),
