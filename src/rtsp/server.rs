@@ -537,10 +537,9 @@ impl Streams for RegistryStreams<'_> {
         params
             .tracks
             .extend(metadata.map(|m| delivery::metadata_track(&m)));
-        // Audio goes with a video presentation (a profile's audio encoder beside its video).
-        if !params.without_video
-            && let Some(a) = self.0.audio.get(name)
-        {
+        // A profile's audio encoder: beside its video, or alone (a profile holding only
+        // audio configurations, Media2 RTSS "audio streaming using only audio in profile").
+        if let Some(a) = self.0.audio.get(name) {
             params.tracks.push(delivery::audio_track(&a));
         }
         if self.1 && self.0.talk.offered() {
@@ -998,7 +997,10 @@ async fn on_request(
             // The video's hub; none for a presentation without video (its tracks are
             // looked up below, each may have gone since SETUP).
             let video = shared.registry.get(&stream);
-            if video.is_none() && shared.metadata.get(&stream).is_none() {
+            if video.is_none()
+                && shared.metadata.get(&stream).is_none()
+                && shared.audio.get(&stream).is_none()
+            {
                 let r = Reply::new(404, req.cseq);
                 return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
             }
