@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 
 NO_IPV6 = "IPv6 is not offered (GetCapabilities Network.IPVersion6 = false)"
-AUDIO_OUTPUT_CASES = ("audio outputs and decoders are served (docs/media.md, docs/media2.md); their "
-                      "test-spec cases are not written yet (issue 19)")
 NO_G726 = "G.726 is not offered: the SDK's AI caps list G.711 and AAC (the contract has no G.726 codec)"
 BACKCHANNEL_CASES = ("the back channel works on profiles holding an audio output and decoder "
                      "(docs/rtsp.md \"Back channel\"); its test-spec cases are not written yet (issue 19)")
@@ -66,7 +64,6 @@ RULES: list[tuple[str, str, str]] = [
     # --- Media2 configuration (Profile T, issue 18)
     (r"^MEDIA2-1-1-9$", "N/A", "Profile M is not claimed (the case checks Profile M's analytics profile)"),
     (r"^MEDIA2-2-4-", "N/A", "video source modes are not offered (Media2 capabilities VideoSourceMode = false)"),
-    (r"^MEDIA2-3-(3|4)-", "PENDING", AUDIO_OUTPUT_CASES),
     (r"^MEDIA2-9-", "N/A", NO_ANALYTICS),
     (r"^MEDIA2-10-", "N/A", "privacy masks are not offered (Media2 capabilities Mask = false)"),
     # --- Real time streaming using Media2
@@ -85,9 +82,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^MEDIA2_RTSS-2-2-", "PENDING", AUDIO_MULTICAST_CASES),
     (r"^MEDIA2_RTSS-(3|6)-", "PENDING", BACKCHANNEL_CASES),
     # --- DeviceIO
-    (r"^DEVICEIO-4-", "PENDING", "DeviceIO GetAudioSources is not served yet (issue 19)"),
-    (r"^DEVICEIO-8-", "PENDING", "DeviceIO GetAudioOutputs is served (docs/deviceio.md); its case is not "
-     "written yet (issue 19)"),
     (r"^DEVICEIO-6-", "N/A", "no serial ports (DeviceIO capabilities SerialPorts = 0)"),
 ]
 

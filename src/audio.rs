@@ -48,14 +48,15 @@ impl AudioStreams {
     }
 
     /// Makes the captures and the RTSP audio tracks match the profiles: a capture per audio
-    /// encoder configuration some profile with video names, stopped when none does.
+    /// encoder configuration some profile names (with video or alone: Media2's profile of
+    /// only audio configurations streams audio alone), stopped when none does.
     /// Failures (no microphone, a codec the SDK lacks) are logged and leave that profile
     /// without audio; the video is never affected.
     pub(crate) fn sync(&self, settings: &Settings) {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let mut wanted: HashMap<String, Vec<String>> = HashMap::new();
         for p in &settings.media.profiles {
-            if let (Some(enc), Some(_)) = (&p.audio_encoder, &p.video_encoder) {
+            if let Some(enc) = &p.audio_encoder {
                 wanted.entry(enc.clone()).or_default().push(p.token.clone());
             }
         }

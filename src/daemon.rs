@@ -359,8 +359,9 @@ async fn start_rtsp(
             server_config
                 .with_speaker(speaker)
                 .with_talk_paths(crate::rtsp::TalkPaths(Arc::new(move |path| {
-                    (talk_store.get().profile(path))
-                        .is_some_and(|p| p.audio_output.is_some() && p.audio_decoder.is_some())
+                    let s = talk_store.get();
+                    let p = s.profile(path).filter(|p| p.audio_decoder.is_some())?;
+                    s.audio_output(p.audio_output.as_deref()?).map(|c| c.output)
                 })));
     }
     let limits = &mut server_config.limits;

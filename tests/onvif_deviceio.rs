@@ -453,6 +453,7 @@ fn access_classes_are_the_specs() {
         (PATH, "<tds:GetRelayOutputs/>".to_owned()),
         (soap::DEVICE, "<tds:GetRelayOutputs/>".to_owned()),
         (PATH, tmd("<tmd:GetVideoSources/>")),
+        (PATH, tmd("<tmd:GetAudioSources/>")),
         (PATH, tmd("<tmd:GetDigitalInputs/>")),
         (PATH, tmd("<tmd:GetDigitalInputConfigurationOptions/>")),
     ] {
@@ -512,6 +513,74 @@ fn a_board_without_gpio_lists_none() {
     );
     let options = ok_at(port, PATH, &tmd("<tmd:GetRelayOutputOptions/>"));
     assert!(options.children.is_empty());
+    nvt.stop();
+}
+
+/// The tokens of a DeviceIO or Media `Get*Sources`-style list (`tmd:Token`, or the
+/// `token` attribute of Media's `trt:AudioSources`).
+fn tokens(e: &Element) -> Vec<String> {
+    e.children
+        .iter()
+        .map(|c| {
+            c.attr("token")
+                .map_or_else(|| c.text.clone(), str::to_owned)
+        })
+        .collect()
+}
+
+/// (AudioSources in DeviceIO GetServiceCapabilities, in Device GetCapabilities'
+/// `Extension/DeviceIO`, GetAudioSources' tokens).
+fn audio_sources(port: u16) -> (String, String, Vec<String>) {
+    let sc = ok_at(port, PATH, &tmd("<tmd:GetServiceCapabilities/>"));
+    let count = sc.child(TMD, "Capabilities").unwrap().attr("AudioSources");
+    let caps = ok_at(
+        port,
+        soap::DEVICE,
+        "<tds:GetCapabilities><tds:Category>Device</tds:Category></tds:GetCapabilities>",
+    );
+    let dio = caps
+        .child(TDS, "Capabilities")
+        .and_then(|c| c.child(TT, "Extension"))
+        .and_then(|e| e.child(TT, "DeviceIO"))
+        .unwrap_or_else(|| panic!("no Extension/DeviceIO in {caps:?}"));
+    let listed = ok_at(port, PATH, &tmd("<tmd:GetAudioSources/>"));
+    assert_eq!(listed.name, "GetAudioSourcesResponse");
+    (
+        count.unwrap_or_default().to_owned(),
+        text_of(dio, TT, "AudioSources"),
+        tokens(&listed),
+    )
+}
+
+/// GetAudioSources (DeviceIo.xml: "the same tokens as the media service") lists the board's
+/// microphone under Media's token, counted in GetServiceCapabilities and Device
+/// GetCapabilities; a board without one (`microphone=off`) counts 0 and lists none (and
+/// Media's GetAudioSources answers the Media spec's AudioNotSupported).
+#[test]
+fn audio_sources_are_the_microphones() {
+    let state = support::temp_state();
+    let (mut nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
+    let (count, dio, listed) = audio_sources(port);
+    assert_eq!((count.as_str(), dio.as_str()), ("1", "1"));
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let media = ok_at(port, soap::MEDIA, "<trt:GetAudioSources/>");
+    assert_eq!(listed, tokens(&media));
+    nvt.stop();
+
+    let state = support::temp_state();
+    let (mut nvt, port) =
+        Daemon::start_admin(state.path(), PASSWORD, &["--sdk-options", "microphone=off"]);
+    let (count, dio, listed) = audio_sources(port);
+    assert_eq!((count.as_str(), dio.as_str()), ("0", "0"));
+    assert!(listed.is_empty(), "{listed:?}");
+    assert_eq!(
+        fault_at(port, soap::MEDIA, "<trt:GetAudioSources/>"),
+        [
+            "env:Receiver",
+            "ter:ActionNotSupported",
+            "ter:AudioNotSupported"
+        ]
+    );
     nvt.stop();
 }
 

@@ -158,6 +158,79 @@ fn ffprobe_streams(url: &str, transport: &str) -> Vec<serde_json::Value> {
     v["streams"].as_array().unwrap().clone()
 }
 
+/// A profile holding only the audio source and encoder configurations (what the Media2
+/// RTSS spec's HelperDeviceConfigurationForAudioStreamingUsingOnlyAudioInProfile makes,
+/// MEDIA2_RTSS-2-1-21) streams its audio alone: Media2 GetStreamUri gives its URI, DESCRIBE
+/// an SDP with the PCMU track and no video, and ffmpeg decodes the beeps from it.
+#[test]
+fn a_profile_of_only_audio_streams_the_audio_alone() {
+    let state = support::temp_state();
+    let (mut nvt, _) = start(state.path());
+    nvt.stop();
+    let path = state.path().join("settings.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let profiles = v["media"]["profiles"].as_array_mut().unwrap();
+    let sub = profiles.iter_mut().find(|p| p["token"] == "sub").unwrap();
+    for k in [
+        "video_source",
+        "video_encoder",
+        "ptz",
+        "metadata",
+        "audio_output",
+        "audio_decoder",
+    ] {
+        sub[k] = serde_json::Value::Null;
+    }
+    sub["audio_source"] = "asc0".into();
+    sub["audio_encoder"] = "aenc0".into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
+    let url = nvt.rtsp_url("/main").replace("/main", "/sub");
+    let port = nvt.http_port();
+    nvt.wait_running();
+
+    let (status, text) = support::soap::post(
+        port,
+        "/onvif/media2_service",
+        "admin",
+        PASSWORD,
+        r#"<tr2:GetStreamUri xmlns:tr2="http://www.onvif.org/ver20/media/wsdl"><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>sub</tr2:ProfileToken></tr2:GetStreamUri>"#,
+    );
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains(&format!(">{url}<")), "{url} in {text}");
+
+    let mut c = Rtsp::connect(&url, "admin", PASSWORD);
+    let d = c.req("DESCRIBE", &url, &[("Accept", "application/sdp")]);
+    assert_eq!(d.status, 200, "{}", d.body);
+    let m = medias(&d.body);
+    assert_eq!(
+        m.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(),
+        ["audio 0 RTP/AVP 0"],
+        "{}",
+        d.body
+    );
+    drop(c);
+
+    let streams = ffprobe_streams(&url, "tcp");
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    assert_eq!(streams[0]["codec_name"], "pcm_mulaw", "{streams:?}");
+    let raw = state.path().join("audio-only.s16");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "warning", "-rtsp_transport", "tcp", "-i"])
+        .arg(with_credentials(&url))
+        .args(["-t", "4", "-f", "s16le", "-ar", "8000", "-ac", "1", "-y"])
+        .arg(&raw)
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_beeps(&read_s16(&raw), 3);
+    drop(nvt);
+}
+
 #[test]
 fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
     let state = support::temp_state();

@@ -403,3 +403,38 @@ async def get_video_sources(ctx):
     dup = sorted({t for t in tokens if tokens.count(t) > 1})
     check(not dup, f"video sources with the same token: {dup}")
     ctx.note(f"video sources {', '.join(tokens)}")
+
+
+# --- audio sources and outputs (DEVICEIO-4-1-1, 8-1-1) ------------------------------------------
+
+
+async def media2_supports(ctx, kind: str) -> None:
+    """The cases' pre-requisite: Media2's ProfileCapabilities.ConfigurationsSupported lists
+    `kind` (AudioSource, AudioOutput); N/A otherwise, with what it lists."""
+    from conformance.cases.media2 import capabilities, media2, supported
+
+    kinds = supported(await capabilities(await media2(ctx)))
+    if kind not in kinds:
+        raise NotApplicable(f"Media2 ConfigurationsSupported {' '.join(kinds)} has no {kind}")
+
+
+@m2case("DEVICEIO-4-1-1", requires=(DEVICEIO, MEDIA2))
+async def get_audio_sources(ctx):
+    await media2_supports(ctx, "AudioSource")
+    d = await deviceio(ctx)
+    tokens = [getattr(t, "token", t) for t in await d.GetAudioSources() or []]
+    check(tokens, "GetAudioSources lists none")
+    ctx.note(f"audio sources {', '.join(tokens)}")
+
+
+@m2case("DEVICEIO-8-1-1", requires=(DEVICEIO, MEDIA2))
+async def get_audio_outputs(ctx):
+    await media2_supports(ctx, "AudioOutput")
+    d = await deviceio(ctx)
+    caps = await d.GetServiceCapabilities()
+    tokens = [getattr(t, "token", t) for t in await d.GetAudioOutputs() or []]
+    check(tokens, "GetAudioOutputs lists none")
+    check(len(tokens) == caps.AudioOutputs, f"{len(tokens)} audio outputs, capabilities AudioOutputs {caps.AudioOutputs}")
+    dup = sorted({t for t in tokens if tokens.count(t) > 1})
+    check(not dup, f"audio outputs with the same token: {dup}")
+    ctx.note(f"audio outputs {', '.join(tokens)}")

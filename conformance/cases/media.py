@@ -16,7 +16,7 @@ import aiohttp
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
-from conformance.applicability import AUDIO_OUTPUT_CASES, NO_JPEG_MPEG4
+from conformance.applicability import NO_JPEG_MPEG4
 from conformance.cases.device import expect_fault, service_caps, services_raw, subcodes
 from conformance.harness import NS, Failed, NotApplicable, case, check
 
@@ -27,7 +27,6 @@ MEDIA_PATH = "/onvif/media_service"
 
 RULES = [
     (r"^MEDIA-2-1-(9|10)$", "N/A", NO_JPEG_MPEG4),
-    (r"^MEDIA-3-4-", "PENDING", AUDIO_OUTPUT_CASES),
 ]
 
 

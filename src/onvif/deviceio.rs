@@ -22,8 +22,10 @@
 //!   GetAudioOutputConfigurationOptions (and the audio source ones) were removed from the
 //!   spec in 16.12 (DeviceIo.xml, "Deprecated Interfaces": Media's operations replace
 //!   them): ActionNotSupported.
-//! - Not offered (ActionNotSupported): video outputs and serial ports (none), audio
-//!   sources (issue 19's audio source track).
+//! - Audio sources (`ai0`, ...: the board's microphones, issue 19): GetAudioSources and the
+//!   AudioSources count, the tokens Media's GetAudioSources lists
+//!   (`camera::change::audio_source_token`); none on a board without a microphone.
+//! - Not offered (ActionNotSupported): video outputs and serial ports (none).
 //!
 //! The Device service's GetRelayOutputs, SetRelayOutputSettings and SetRelayOutputState
 //! (Core s.8.5) are the same operations: `onvif::device` calls [`DeviceIo`]'s.
@@ -35,7 +37,7 @@ use crate::camera::{Change, ChangeError, Core};
 use crate::io::{Io, IoError};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{deviceio, deviceio::DeviceIoService, tds, tmd, tt};
-use crate::onvif::media::audio_out;
+use crate::onvif::media::{audio, audio_out};
 use crate::onvif::ptz::config::duration_ms;
 use crate::onvif::rt::{List, RequestContext, ToXml};
 use crate::settings::validate::RELAY_DELAY_MS;
@@ -125,7 +127,7 @@ impl DeviceIo {
         tmd::Capabilities {
             video_sources: Some(self.video_sources.len() as i32),
             video_outputs: Some(0),
-            audio_sources: Some(0),
+            audio_sources: Some(self.audio_sources().len() as i32),
             audio_outputs: Some(self.audio_outputs().len() as i32),
             relay_outputs: Some(gpio.relays as i32),
             serial_ports: Some(0),
@@ -138,6 +140,18 @@ impl DeviceIo {
     /// The board's speakers (none without a camera attached).
     fn audio_outputs(&self) -> Vec<tt::AudioOutput> {
         (self.core.camera()).map_or_else(Vec::new, |c| audio_out::outputs(&c.facts().speaker))
+    }
+
+    /// The board's microphones (none without a camera attached): the tokens Media's
+    /// GetAudioSources lists (DeviceIo.xml, "GetAudioSources": "the same tokens as the
+    /// media service").
+    fn audio_sources(&self) -> Vec<String> {
+        (self.core.camera()).map_or_else(Vec::new, |c| {
+            audio::sources(c.facts().audio)
+                .into_iter()
+                .map(|s| s.token)
+                .collect()
+        })
     }
 
     /// (digital inputs, relay outputs): the Device service's GetCapabilities `IO`.
@@ -225,6 +239,16 @@ impl DeviceIoService for DeviceIo {
     ) -> Result<tmd::GetResponse, Fault> {
         Ok(tmd::GetResponse {
             token: self.audio_outputs().into_iter().map(|o| o.token).collect(),
+        })
+    }
+
+    async fn get_audio_sources(
+        &self,
+        _: &RequestContext,
+        _: tmd::Get,
+    ) -> Result<tmd::GetResponse, Fault> {
+        Ok(tmd::GetResponse {
+            token: self.audio_sources(),
         })
     }
 
@@ -403,7 +427,7 @@ impl Advertised for DeviceIoEntry {
             x_addr: xaddr.to_owned(),
             video_sources: c.video_sources.unwrap_or(0),
             video_outputs: 0,
-            audio_sources: 0,
+            audio_sources: c.audio_sources.unwrap_or(0),
             audio_outputs: c.audio_outputs.unwrap_or(0),
             relay_outputs: c.relay_outputs.unwrap_or(0),
             ..Default::default()

@@ -646,8 +646,8 @@ impl media2::Media2Service for Media2 {
 
     /// Media2 spec, "GetStreamUri": the profile's RTSP URI, its multicast URL for
     /// RtspMulticast (`stream`); RTSPS is InvalidStreamSetup (no TLS), multicast without an
-    /// IPv4 group InvalidMulticastSettings, a profile with neither a video encoder nor a
-    /// metadata configuration IncompleteConfiguration.
+    /// IPv4 group InvalidMulticastSettings, a profile with no video encoder, metadata or
+    /// audio encoder configuration IncompleteConfiguration.
     async fn get_stream_uri(
         &self,
         ctx: &RequestContext,
@@ -661,7 +661,10 @@ impl media2::Media2Service for Media2 {
         let video = p.video_encoder.as_deref().and_then(|t| s.encoder(t));
         let metadata =
             (p.metadata.as_deref()).and_then(|t| s.media.metadata.iter().find(|m| m.token == t));
-        if video.is_none() && metadata.is_none() {
+        // Or its audio encoder alone (the RTSS spec's HelperDeviceConfigurationFor
+        // AudioStreamingUsingOnlyAudioInProfile streams such a profile).
+        let audio = p.audio_encoder.as_deref().and_then(|t| s.audio_encoder(t));
+        if video.is_none() && metadata.is_none() && audio.is_none() {
             return Err(incomplete(&req.profile_token));
         }
         let protocol = Protocol::parse(&req.protocol).map_err(|why| {

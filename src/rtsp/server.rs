@@ -59,15 +59,19 @@ pub struct ServerConfig {
     /// a `Require` of it is 551.
     pub(crate) speaker: Option<Arc<dyn Speaker>>,
     /// Which streams offer the back channel (a profile holding an audio output and an audio
-    /// decoder configuration, docs/rtsp.md "Back channel"); none: every stream, when there
-    /// is a speaker.
+    /// decoder configuration, docs/rtsp.md "Back channel"), and on which SDK audio output;
+    /// none: every stream, on output 0, when there is a speaker.
     pub(crate) talk_paths: Option<TalkPaths>,
 }
 
-/// Whether the stream of a path offers the back channel (asked on every request that names
-/// it, so a profile change takes effect at the next DESCRIBE or SETUP).
+/// Whether the stream of a path offers the back channel, and then the SDK audio output it
+/// plays on (its audio output configuration's OutputToken); asked on every request that
+/// names it, so a profile change takes effect at the next DESCRIBE or SETUP.
 #[derive(Clone)]
-pub struct TalkPaths(pub Arc<dyn Fn(&str) -> bool + Send + Sync>);
+pub struct TalkPaths(pub Arc<TalkOutput>);
+
+/// A path's SDK audio output for the back channel, if its stream offers one.
+pub type TalkOutput = dyn Fn(&str) -> Option<u32> + Send + Sync;
 
 impl std::fmt::Debug for TalkPaths {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -537,10 +541,9 @@ impl Streams for RegistryStreams<'_> {
         params
             .tracks
             .extend(metadata.map(|m| delivery::metadata_track(&m)));
-        // Audio goes with a video presentation (a profile's audio encoder beside its video).
-        if !params.without_video
-            && let Some(a) = self.0.audio.get(name)
-        {
+        // A profile's audio encoder: beside its video, or alone (a profile holding only
+        // audio configurations, Media2 RTSS "audio streaming using only audio in profile").
+        if let Some(a) = self.0.audio.get(name) {
             params.tracks.push(delivery::audio_track(&a));
         }
         if self.1 && self.0.talk.offered() {
@@ -942,8 +945,9 @@ async fn on_request(
     // Streaming s."Back channel connection": a device that signals audio outputs understands
     // the tag; a stream without one "does not support bidirectional data connections").
     let talks = shared.talk.offered()
-        && session::stream_of_uri(&req.uri)
-            .is_some_and(|(name, _)| (shared.talk_paths.as_ref()).is_none_or(|on| (on.0)(&name)));
+        && session::stream_of_uri(&req.uri).is_some_and(|(name, _)| {
+            (shared.talk_paths.as_ref()).is_none_or(|on| (on.0)(&name).is_some())
+        });
     let talk = match backchannel::required(req, talks) {
         Required::Plain => false,
         Required::Backchannel => true,
@@ -998,7 +1002,10 @@ async fn on_request(
             // The video's hub; none for a presentation without video (its tracks are
             // looked up below, each may have gone since SETUP).
             let video = shared.registry.get(&stream);
-            if video.is_none() && shared.metadata.get(&stream).is_none() {
+            if video.is_none()
+                && shared.metadata.get(&stream).is_none()
+                && shared.audio.get(&stream).is_none()
+            {
                 let r = Reply::new(404, req.cseq);
                 return tx.send(Out::Reply(r.to_bytes(), false)).await.is_err();
             }
@@ -1181,7 +1188,12 @@ fn talk_setup_reply(
             .find(|(n, _)| n == "Session")
             .and_then(|(_, v)| v.split(';').next());
         if let Some(s) = id.and_then(|id| table.get(id)) {
-            shared.talk.claim(&mut slot, &s.id, s.timeout, ctx.now);
+            let output = (shared.talk_paths.as_ref())
+                .and_then(|on| (on.0)(&s.stream))
+                .unwrap_or(0);
+            shared
+                .talk
+                .claim(&mut slot, &s.id, s.timeout, ctx.now, output);
         }
     }
     reply

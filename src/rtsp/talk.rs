@@ -34,8 +34,8 @@ pub(crate) const TALK_QUEUE: usize = 50;
 pub trait Speaker: Send + Sync + std::fmt::Debug {
     /// The codecs it decodes (offered in the back channel's SDP, PCMU first).
     fn codecs(&self) -> Vec<AudioCodec>;
-    /// Opens it for one talker; closed when the handle drops.
-    fn open(&self, codec: AudioCodec) -> Result<Box<dyn SpeakerOut>, String>;
+    /// Opens SDK audio output `output` for one talker; closed when the handle drops.
+    fn open(&self, output: u32, codec: AudioCodec) -> Result<Box<dyn SpeakerOut>, String>;
 }
 
 /// An open speaker.
@@ -43,7 +43,8 @@ pub trait SpeakerOut: Send {
     fn write(&mut self, data: &[u8]) -> Result<(), String>;
 }
 
-/// The SDK's speaker 0 (`NVT_AO_*`).
+/// The SDK's speakers (`NVT_AO_*`): the talker's profile's audio output configuration names
+/// which one (its OutputToken, `aout<N>`).
 #[derive(Debug)]
 pub(crate) struct SdkSpeaker {
     sdk: Sdk,
@@ -87,10 +88,10 @@ impl Speaker for SdkSpeaker {
         self.codecs.clone()
     }
 
-    fn open(&self, codec: AudioCodec) -> Result<Box<dyn SpeakerOut>, String> {
+    fn open(&self, output: u32, codec: AudioCodec) -> Result<Box<dyn SpeakerOut>, String> {
         let out = self
             .sdk
-            .open_audio_out(0, codec)
+            .open_audio_out(output, codec)
             .map_err(|e| e.to_string())?;
         Ok(Box::new(SdkOut(out)))
     }
@@ -115,6 +116,8 @@ pub(crate) struct Slot {
     source: Option<Source>,
     talk: Talk,
     speaker: Option<SyncSender<(AudioCodec, Vec<u8>)>>,
+    /// The SDK audio output it plays on (its profile's audio output configuration's).
+    output: u32,
 }
 
 /// The server's one talk slot and its speaker.
@@ -153,18 +156,20 @@ impl TalkSlot {
         lock(&self.slot)
     }
 
-    /// Claims the (locked, free or own) slot for `session`.
+    /// Claims the (locked, free or own) slot for `session`, to play on SDK audio output
+    /// `output`.
     pub(crate) fn claim(
         &self,
         g: &mut Option<Slot>,
         session: &str,
         timeout: Duration,
         now: Instant,
+        output: u32,
     ) {
         if g.as_ref().is_some_and(|s| s.session == session) {
             return;
         }
-        info!(%session, "back channel: talker set up");
+        info!(%session, output, "back channel: talker set up");
         *g = Some(Slot {
             session: session.to_owned(),
             timeout,
@@ -172,6 +177,7 @@ impl TalkSlot {
             source: None,
             talk: Talk::new(self.codecs()),
             speaker: None,
+            output,
         });
     }
 
@@ -187,7 +193,7 @@ impl TalkSlot {
         s.source = Some(source);
         s.last = now;
         if s.speaker.is_none() {
-            s.speaker = spawn_speaker(speaker);
+            s.speaker = spawn_speaker(speaker, s.output);
         }
     }
 
@@ -311,7 +317,10 @@ impl TalkSlot {
 /// One talker's speaker thread: opens the speaker with the codec of the first payload
 /// (again when the talker switches codec), writes every payload, closes the speaker when the
 /// queue's sender is dropped.
-fn spawn_speaker(speaker: Arc<dyn Speaker>) -> Option<SyncSender<(AudioCodec, Vec<u8>)>> {
+fn spawn_speaker(
+    speaker: Arc<dyn Speaker>,
+    output: u32,
+) -> Option<SyncSender<(AudioCodec, Vec<u8>)>> {
     let (tx, rx) = sync_channel::<(AudioCodec, Vec<u8>)>(TALK_QUEUE);
     let spawned = std::thread::Builder::new()
         .name("nvt-talk".into())
@@ -321,7 +330,7 @@ fn spawn_speaker(speaker: Arc<dyn Speaker>) -> Option<SyncSender<(AudioCodec, Ve
                 if out.as_ref().map(|o| o.0) != Some(codec) {
                     // One channel per output: close the old one before opening the new.
                     out = None;
-                    match speaker.open(codec) {
+                    match speaker.open(output, codec) {
                         Ok(o) => out = Some((codec, o)),
                         Err(e) => {
                             warn!(%e, "back channel: opening the speaker");
@@ -350,9 +359,9 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
-    /// A speaker that reports what it was given.
+    /// A speaker that reports what it was given (and records the outputs opened).
     #[derive(Debug)]
-    struct Fake(Mutex<mpsc::Sender<(AudioCodec, Vec<u8>)>>);
+    struct Fake(Mutex<mpsc::Sender<(AudioCodec, Vec<u8>)>>, Mutex<Vec<u32>>);
 
     struct FakeOut(AudioCodec, mpsc::Sender<(AudioCodec, Vec<u8>)>);
 
@@ -368,7 +377,8 @@ mod tests {
         fn codecs(&self) -> Vec<AudioCodec> {
             vec![AudioCodec::G711Ulaw, AudioCodec::G711Alaw]
         }
-        fn open(&self, codec: AudioCodec) -> Result<Box<dyn SpeakerOut>, String> {
+        fn open(&self, output: u32, codec: AudioCodec) -> Result<Box<dyn SpeakerOut>, String> {
+            lock(&self.1).push(output);
             Ok(Box::new(FakeOut(codec, lock(&self.0).clone())))
         }
     }
@@ -384,12 +394,13 @@ mod tests {
     #[test]
     fn the_talker_plays_its_own_packets_and_the_slot_frees_when_it_goes_silent() {
         let (tx, rx) = mpsc::channel();
-        let slot = TalkSlot::new(Some(Arc::new(Fake(Mutex::new(tx)))));
+        let fake = Arc::new(Fake(Mutex::new(tx), Mutex::new(Vec::new())));
+        let slot = TalkSlot::new(Some(fake.clone()));
         assert!(slot.offered());
         let t0 = Instant::now();
         {
             let mut g = slot.lock();
-            slot.claim(&mut g, "A", Duration::from_secs(2), t0);
+            slot.claim(&mut g, "A", Duration::from_secs(2), t0, 1);
         }
         let src = Source::Interleaved {
             conn: 7,
@@ -421,6 +432,8 @@ mod tests {
             (AudioCodec::G711Alaw, vec![3; 160]),
             "a codec switch reopens"
         );
+        // On the output the talker's profile names (its OutputToken), both times.
+        assert_eq!(*lock(&fake.1), [1, 1]);
         let st = slot.stats();
         assert_eq!((st.packets, st.malformed), (2, 1));
         // Another session's end does not free it; silence past the timeout does.

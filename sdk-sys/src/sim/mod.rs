@@ -111,7 +111,8 @@ pub struct Sim {
     pub speaker: Option<speaker::Speaker>,
     /// Outstanding streams keyed by their `priv` handle.
     pub out: Mutex<HashMap<usize, Box<OutStream>>>,
-    /// The microphone (the pattern board only: a V4L2 device's audio is not captured).
+    /// The microphone (the pattern board only, unless `microphone=off`: a V4L2 device's
+    /// audio is not captured).
     pub audio_in: Option<audio_in::AudioIn>,
     /// Audio frames handed out by NVT_AI_GetFrame and not yet released, by `priv`:
     /// (channel, the frame owning the bytes).
@@ -164,8 +165,8 @@ impl Sim {
         let osd = recording
             .is_none()
             .then(|| Arc::new(osd::Osd::new(width, height)));
-        let scene_is_pattern = scene.is_pattern();
         let aac = options.aac;
+        let mic = scene.is_pattern() && options.microphone;
         let gpio = (scene.is_pattern() && options.gpio)
             .then(|| gpio::Gpio::new(clock::mono_us(), options.gpio_input_period_ms));
         let speaker = if scene.is_pattern() && options.speaker {
@@ -188,7 +189,7 @@ impl Sim {
             gpio,
             speaker,
             out: Mutex::new(HashMap::new()),
-            audio_in: scene_is_pattern.then(|| audio_in::AudioIn::new(clock, aac)),
+            audio_in: mic.then(|| audio_in::AudioIn::new(clock, aac)),
             audio_out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })

@@ -48,6 +48,8 @@ pub struct Options {
     pub speaker_file: Option<PathBuf>,
     /// The microphone encodes AAC-LC as well as G.711: `aac=off` for a SoC without.
     pub aac: bool,
+    /// The pattern board's microphone (NVT_AI_*): `microphone=off` for a board without.
+    pub microphone: bool,
 }
 
 /// The video source (`source=`).
@@ -102,6 +104,7 @@ impl Default for Options {
             speaker: true,
             speaker_file: None,
             aac: true,
+            microphone: true,
         }
     }
 }
@@ -243,6 +246,13 @@ impl Options {
                         _ => return Err(format!("speaker: on or off: {value:?}")),
                     }
                 }
+                "microphone" => {
+                    o.microphone = match value {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(format!("microphone: on or off: {value:?}")),
+                    }
+                }
                 "speaker_file" => {
                     if value.is_empty() {
                         return Err("speaker_file: empty path".into());
@@ -278,6 +288,10 @@ impl Options {
         // Like the GPIO, the speaker is the simulated board's: a V4L2 source is a PC camera.
         if o.source != Source::Pattern && (seen.contains("speaker") && o.speaker) {
             return Err("speaker=on needs the pattern source (a V4L2 source has none)".into());
+        }
+        // The microphone too: a V4L2 device's audio is not captured.
+        if o.source != Source::Pattern && (seen.contains("microphone") && o.microphone) {
+            return Err("microphone=on needs the pattern source (a V4L2 source has none)".into());
         }
         if o.turned_file.is_some() && (o.source != Source::Pattern || o.replay.is_some()) {
             return Err("turned_file needs the pattern board's rendered picture".into());
@@ -344,6 +358,9 @@ mod tests {
         assert!(Options::parse("").unwrap().aac);
         assert!(!Options::parse("aac=off").unwrap().aac);
         assert!(Options::parse("aac=no").is_err());
+        assert!(!Options::parse("microphone=off").unwrap().microphone);
+        assert!(Options::parse("").unwrap().microphone);
+        assert!(Options::parse("microphone=maybe").is_err());
         for bad in [
             "speaker=maybe",
             "speaker_file=",

@@ -14,6 +14,7 @@ pub const NAMESPACE: &str = "http://www.onvif.org/ver10/deviceIO/wsdl";
 /// One entry per generated operation, sorted by name.
 pub const OPERATIONS: &[Operation] = &[
     Operation { name: "GetAudioOutputs", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetAudioOutputs"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetAudioOutputs", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetAudioOutputsResponse", access: AccessClass::ReadMedia },
+    Operation { name: "GetAudioSources", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetAudioSources"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetAudioSources", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetAudioSourcesResponse", access: AccessClass::ReadMedia },
     Operation { name: "GetDigitalInputConfigurationOptions", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetDigitalInputConfigurationOptions"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetDigitalInputConfigurationOptions", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetDigitalInputConfigurationOptionsResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetDigitalInputs", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetDigitalInputs"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetDigitalInputs", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetDigitalInputsResponse", access: AccessClass::ReadSystem },
     Operation { name: "GetRelayOutputOptions", request: ("http://www.onvif.org/ver10/deviceIO/wsdl", "GetRelayOutputOptions"), action: "http://www.onvif.org/ver10/deviceio/wsdl/GetRelayOutputOptions", response_action: "http://www.onvif.org/ver10/deviceIO/wsdl/DeviceIOPort/GetRelayOutputOptionsResponse", access: AccessClass::PreAuth },
@@ -36,6 +37,11 @@ pub fn operation(body: &Element) -> Option<&'static Operation> {
 pub trait DeviceIoService: Send + Sync {
     /// `GetAudioOutputs`
     fn get_audio_outputs(&self, ctx: &RequestContext, req: super::tmd::Get) -> impl Future<Output = Result<super::tmd::GetResponse, Fault>> + Send {
+        let _ = (ctx, req);
+        async { Err(Fault::action_not_supported()) }
+    }
+    /// `GetAudioSources`
+    fn get_audio_sources(&self, ctx: &RequestContext, req: super::tmd::Get) -> impl Future<Output = Result<super::tmd::GetResponse, Fault>> + Send {
         let _ = (ctx, req);
         async { Err(Fault::action_not_supported()) }
     }
@@ -94,6 +100,11 @@ pub async fn dispatch<S: DeviceIoService + ?Sized>(svc: &S, ctx: &RequestContext
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
             let resp = svc.get_audio_outputs(ctx, req).await?;
             resp.to_xml(&mut w, "tmd:GetAudioOutputsResponse");
+        }
+        "GetAudioSources" => {
+            let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
+            let resp = svc.get_audio_sources(ctx, req).await?;
+            resp.to_xml(&mut w, "tmd:GetAudioSourcesResponse");
         }
         "GetDigitalInputConfigurationOptions" => {
             let req = FromXml::from_xml(body).map_err(rt::fault_of)?;
