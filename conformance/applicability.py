@@ -16,8 +16,6 @@ AUDIO_OUTPUT_CASES = ("audio outputs and decoders are served (docs/media.md, doc
 NO_G726 = "G.726 is not offered: the SDK's AI caps list G.711 and AAC (the contract has no G.726 codec)"
 NO_AAC = ("AAC is offered only where the SDK's microphone encodes AAC-LC (GetAudioEncoderConfigurationOptions "
           "lists AAC then); these AAC streaming cases are not written for that SDK yet")
-BACKCHANNEL_CASES = ("the back channel works on profiles holding an audio output and decoder "
-                     "(docs/rtsp.md \"Back channel\"); its test-spec cases are not written yet (issue 19)")
 AUDIO_MULTICAST_CASES = ("audio is streamed over RTP multicast at its encoder configuration's group (docs/rtsp.md \"Multicast\"); its test-spec cases are not written yet (issue 19)")
 NO_H265 = "H.265 is not offered: the SDK encodes H.264 only (Media2 encoder options list H264 only)"
 NO_TLS = "HTTPS and RTSPS are not offered (TLS is conditional in Profile T, left out of issue 18)"
@@ -62,7 +60,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^RTSS-2-2-15$|^RTSS-3-2-20$|^RTSS-5-1-12$", "N/A", NO_AAC),
     (r"^RTSS-2-2-|^RTSS-3-2-", "PENDING", AUDIO_MULTICAST_CASES),
     (r"^RTSS-5-1-(9|10)$", "PENDING", AUDIO_MULTICAST_CASES),
-    (r"^RTSS-6-", "PENDING", BACKCHANNEL_CASES),
     (r"^RTSS-1-1-(24|25|34|35|36|37|38|39|40|46|47|53)$|^RTSS-1-2-(13|14)$|^RTSS-5-1-7$", "N/A",
      NO_JPEG_MPEG4),
     (r"^RTSS-4-1-3$", "N/A", "metadata is not streamed over RTP (the metadata configuration carries "
@@ -91,7 +88,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^MEDIA2_RTSS-2-2-(2|4)$", "N/A", NO_IPV6),
     (r"^MEDIA2_RTSS-2-2-3$", "N/A", NO_AAC),
     (r"^MEDIA2_RTSS-2-2-", "PENDING", AUDIO_MULTICAST_CASES),
-    (r"^MEDIA2_RTSS-(3|6)-", "PENDING", BACKCHANNEL_CASES),
     # --- DeviceIO
     (r"^DEVICEIO-4-", "PENDING", "DeviceIO GetAudioSources is not served yet (issue 19)"),
     (r"^DEVICEIO-8-", "PENDING", "DeviceIO GetAudioOutputs is served (docs/deviceio.md); its case is not "

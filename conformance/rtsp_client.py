@@ -218,7 +218,7 @@ class RtspClient:
 
     async def setup_udp(self, control: str, headers: dict[str, str] | None = None) -> Response:
         rtp, rtcp = _udp_pair()
-        self._udp = [rtp, rtcp]
+        self._udp += [rtp, rtcp]  # every track's pair, closed with the client
         port = rtp.getsockname()[1]
         r = await self.request("SETUP", control, {"Transport": f"RTP/AVP;unicast;client_port={port}-{port + 1}", **(headers or {})})
         self._take_session(r)

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 from zeep.helpers import serialize_object
 
+from conformance.applicability import NO_IPV6, NO_TLS, NO_WEBSOCKET
 from conformance.cases.media2 import MEDIA2, m2case, media2
 from conformance.cases.rtss_media2 import check_ip_types, get_stream_uri
 from conformance.harness import NS, Context, NotApplicable, case, check
@@ -61,7 +62,9 @@ IDLE_SECS = 30.0
 HALF_DUPLEX_SERVER = "www.onvif.org/ver20/HalfDuplex/Server"
 HALF_DUPLEX_CLIENT = "www.onvif.org/ver20/HalfDuplex/Client"
 RULES = [
-    # The IPv6, WebSocket and HTTPS variants are N/A through applicability.py's own rules.
+    (r"^MEDIA2_RTSS-3-1-(13|14|15|16)$", "N/A", NO_WEBSOCKET),
+    (r"^MEDIA2_RTSS-3-1-(25|26|27|28)$", "N/A", NO_TLS),
+    (r"^MEDIA2_RTSS-3-1-(4|6|10|12|22|24)$", "N/A", NO_IPV6),
 ]
 
 
@@ -221,7 +224,7 @@ def check_rtcp_from_dut(packets, ssrc: int, where: str) -> str:
     return f"{len(rtcp)} RTCP from the DUT ({blocks} report blocks of our SSRC)"
 
 
-async def backchannel_stream(ctx, uri: str, transport: str, encoding: str, *, media=()) -> str:
+async def backchannel_stream(ctx, uri: str, transport: str, encoding: str, *, media=(), back_first=False) -> str:
     """Annex A.21 (UDP), A.22 (RTP/RTSP/TCP), A.58 (by POST, `http`): DESCRIBE, SETUP, PLAY,
     talk, RTCP, TEARDOWN, all with the Require tag. `media`: kinds the camera sends to set up
     beside the back channel (A.66: video and audio), checked as received."""
@@ -245,17 +248,20 @@ async def backchannel_stream(ctx, uri: str, transport: str, encoding: str, *, me
             s = [x for x in sections(sdp) if x.startswith(f"m={kind}") and "a=sendonly" not in x]
             check(s, f"SDP without a received m={kind} beside the backchannel")
             tracks.append((kind, control(s[0], base)))
-        tracks.append(("back", control(bc, base)))
+        tracks.insert(0 if back_first else len(tracks), ("back", control(bc, base)))
         udp: dict[str, list] = {}
+        setups = []
         for i, (kind, t) in enumerate(tracks):
             if transport == "udp":
-                s = await c.setup_udp(t, REQUIRE)
-                udp[kind] = list(c._udp)
+                s = await c.setup_udp(t, REQUIRE if kind == "back" else None)
+                udp[kind] = c._udp[-2:]
             else:
-                s = await c.setup_tcp(t, (2 * i, 2 * i + 1), REQUIRE)
+                s = await c.setup_tcp(t, (2 * i, 2 * i + 1), REQUIRE if kind == "back" else None)
             check(s.status == 200, f"SETUP {kind} {t} ({transport}): {s.status} {s.reason}")
-        tr = s.header("transport") or ""
-        back_channel = 2 * (len(tracks) - 1)
+            setups.append(s)
+        back_index = next(i for i, (k, _) in enumerate(tracks) if k == "back")
+        back_channel = 2 * back_index
+        tr = setups[back_index].header("transport") or ""
         if transport == "udp":
             sp = re.search(r"server_port=(\d+)", tr)
             check(sp, f"backchannel SETUP reply Transport {tr!r} without server_port")
@@ -289,7 +295,7 @@ async def backchannel_stream(ctx, uri: str, transport: str, encoding: str, *, me
         else:
             back_packets = [x for x in c.packets if x.rtcp]
         note = [f"{encoding} PT {pt}: {len(pkts)} RTP packets sent over {transport}"]
-        for kind, _ in tracks[:-1]:
+        for kind, _ in [t for t in tracks if t[0] != "back"]:
             pts = {0, 8} if kind == "audio" else None
             got = [x for x in c.packets if not x.rtcp and ((x.data[1] & 0x7F) in pts if pts else (x.data[1] & 0x7F) >= 96)]
             check(len(got) > 20, f"only {len(got)} {kind} RTP packets received beside the backchannel")
@@ -431,3 +437,177 @@ for cid, codec, protocol, transport in (
             await media1_case(ctx, codec, protocol, transport)
 
     register()
+
+
+# -- Media 2 (MEDIA2_RTSS-3-1-*, Annex A.20 with A.21, A.22, A.58) ---------------------------
+
+AAC_NAMES = ("MP4A-LATM", "MPEG4-GENERIC")
+
+
+def m2_confs(p):
+    return p.Configurations if p.Configurations is not None else None
+
+
+def decodes(opts, required: str) -> str | None:
+    """The encoding name to expect for `required` in Media2 decoder options, or None."""
+    names = [o.Encoding for o in opts or []]
+    if required == "AAC":
+        return next((n for n in ("MP4A-LATM", "MPEG4-GENERIC") if n in names), None)
+    return required if required in names else None
+
+
+async def media2_profile(m, required: str, added: list):
+    """HelperConfigureMediaProfileForBackchannelStreaming (A.20): a profile with an audio
+    output whose send primacy is not only HalfDuplex/Server and a decoder offering
+    `required`; else one composed with AddConfiguration (noted in `added`). Returns
+    (profile token, encoding expected, the audio output configuration)."""
+    profiles = await m.GetProfiles({"Type": ["AudioOutput", "AudioDecoder"]})
+    for p in profiles:
+        c = m2_confs(p)
+        if c is None or c.AudioOutput is None or c.AudioDecoder is None:
+            continue
+        aoo = await m.GetAudioOutputConfigurationOptions({"ConfigurationToken": c.AudioOutput.token, "ProfileToken": p.token})
+        if not primacy_ok(aoo):
+            continue
+        dec = await m.GetAudioDecoderConfigurationOptions({"ConfigurationToken": c.AudioDecoder.token, "ProfileToken": p.token})
+        if (enc := decodes(dec, required)) is not None:
+            return p.token, enc, c.AudioOutput
+    for p in profiles:
+        for aoc in await m.GetAudioOutputConfigurations({"ProfileToken": p.token}):
+            aoo = await m.GetAudioOutputConfigurationOptions({"ConfigurationToken": aoc.token, "ProfileToken": p.token})
+            if not primacy_ok(aoo):
+                continue
+            held = m2_confs(p)
+            await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "AudioOutput", "Token": aoc.token}]})
+            added.append((p.token, "AudioOutput", held.AudioOutput.token if held is not None and held.AudioOutput is not None else None))
+            for adc in await m.GetAudioDecoderConfigurations({"ProfileToken": p.token}):
+                dec = await m.GetAudioDecoderConfigurationOptions({"ConfigurationToken": adc.token, "ProfileToken": p.token})
+                if (enc := decodes(dec, required)) is not None:
+                    await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "AudioDecoder", "Token": adc.token}]})
+                    added.append((p.token, "AudioDecoder", held.AudioDecoder.token if held is not None and held.AudioDecoder is not None else None))
+                    return p.token, enc, aoc
+            break
+    offered = set()
+    for adc in await m.GetAudioDecoderConfigurations({}):
+        offered |= {o.Encoding for o in await m.GetAudioDecoderConfigurationOptions({"ConfigurationToken": adc.token}) or []}
+    if required == "AAC":
+        raise NotApplicable(f"AAC back channel: no audio decoder configuration offers MP4A-LATM or MPEG4-GENERIC "
+                            f"(the decoder options list {sorted(offered)}: the SDK's speaker decodes only those)")
+    check(False, f"no profile can get an audio output and a decoder of {required} (decoder options: {sorted(offered)})")
+
+
+async def m2_restore(m, added: list) -> None:
+    for token, kind, held in reversed(added):
+        if held is None:
+            await m.RemoveConfiguration({"ProfileToken": token, "Configuration": [{"Type": kind}]})
+        else:
+            await m.AddConfiguration({"ProfileToken": token, "Configuration": [{"Type": kind, "Token": held}]})
+
+
+async def media2_case(ctx, required: str, protocol: str, transport: str) -> None:
+    tctx = await talk_camera(ctx)
+    try:
+        m = await media2(tctx)
+        added: list = []
+        try:
+            token, enc, aoc = await media2_profile(m, required, added)
+            # A.20: SetAudioOutputConfiguration only when its send primacy is HalfDuplex/Server.
+            if getattr(aoc, "SendPrimacy", None) == HALF_DUPLEX_SERVER:
+                check(False, "the audio output's send primacy is HalfDuplex/Server")
+            uri = await get_stream_uri(tctx, m, protocol, token, tctx.nvt.http_port)
+            wire = {"MP4A-LATM": "MP4A-LATM", "MPEG4-GENERIC": "mpeg4-generic"}.get(enc, enc)
+            ctx.note(f"profile {token}: " + await backchannel_stream(tctx, uri, transport, wire))
+        finally:
+            await m2_restore(m, added)
+    finally:
+        await tctx.close()
+        _arm_idle_stop()
+
+
+for cid, required, protocol, transport in (
+    ("MEDIA2_RTSS-3-1-1", "PCMU", "RtspUnicast", "udp"), ("MEDIA2_RTSS-3-1-3", "PCMU", "RTSP", "tcp"),
+    ("MEDIA2_RTSS-3-1-21", "PCMU", "RtspOverHttp", "http"),
+    ("MEDIA2_RTSS-3-1-7", "AAC", "RtspUnicast", "udp"), ("MEDIA2_RTSS-3-1-9", "AAC", "RTSP", "tcp"),
+    ("MEDIA2_RTSS-3-1-23", "AAC", "RtspOverHttp", "http"),
+):
+    def register2(cid=cid, required=required, protocol=protocol, transport=transport):
+        @m2case(cid, requires=(MEDIA2,))
+        async def run(ctx):
+            await media2_case(ctx, required, protocol, transport)
+
+    register2()
+
+
+# -- MEDIA2_RTSS-6-1-1 (Annex A.63 with A.66) ------------------------------------------------
+
+KINDS = ("VideoSource", "VideoEncoder", "AudioSource", "AudioEncoder", "Analytics", "PTZ", "Metadata",
+         "AudioOutput", "AudioDecoder")
+
+
+@m2case("MEDIA2_RTSS-6-1-1", requires=(MEDIA2,))
+async def backchannel_with_video_and_audio(ctx):
+    """HelperDeviceConfigurationForBackchannelAndVideoAndAudioStreaming: the first profile
+    emptied, then an audio output, a PCMU decoder, the video source and an H.264 encoder, the
+    audio source and a G.711 encoder; SetAudioOutputConfiguration (SendPrimacy skipped); then
+    HelperBackchannelAndMediaStreamingRTPUnicastUDP: SETUP of the back channel (with the tag),
+    the video and the audio over UDP, PLAY, talk; video and audio RTP must arrive and RTCP
+    too. The profile and the encoder configurations are put back."""
+    tctx = await talk_camera(ctx)
+    try:
+        m = await media2(tctx)
+        p = (await m.GetProfiles({"Type": ["All"]}))[0]
+        c = p.Configurations
+        held = {k: getattr(c, k).token for k in KINDS if c is not None and getattr(c, k, None) is not None}
+        vecs0 = [serialize_object(v, dict) for v in await m.GetVideoEncoderConfigurations({})]
+        aecs0 = [serialize_object(a, dict) for a in await m.GetAudioEncoderConfigurations({})]
+        try:
+            if held:
+                await m.RemoveConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": k} for k in held]})
+            aocs = await m.GetAudioOutputConfigurations({"ProfileToken": p.token})
+            check(aocs, "no audio output configuration")
+            await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "AudioOutput", "Token": aocs[0].token}]})
+            adc = None
+            for a in await m.GetAudioDecoderConfigurations({"ProfileToken": p.token}):
+                if decodes(await m.GetAudioDecoderConfigurationOptions({"ConfigurationToken": a.token, "ProfileToken": p.token}), "PCMU"):
+                    adc = a
+                    break
+            check(adc is not None, "no audio decoder configuration decodes PCMU")
+            await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "AudioDecoder", "Token": adc.token}]})
+            vsc = (await m.GetVideoSourceConfigurations({"ProfileToken": p.token}))[0]
+            await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": "VideoSource", "Token": vsc.token}]})
+            vec = next((v for v in await m.GetVideoEncoderConfigurations({"ProfileToken": p.token}) if v.Encoding == "H264"), None)
+            check(vec is not None, "no compatible H.264 video encoder configuration")
+            asc = (await m.GetAudioSourceConfigurations({"ProfileToken": p.token}))[0]
+            aec = serialize_object((await m.GetAudioEncoderConfigurations({"ProfileToken": p.token}))[0], dict)
+            await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [
+                {"Type": "VideoEncoder", "Token": vec.token}, {"Type": "AudioSource", "Token": asc.token},
+                {"Type": "AudioEncoder", "Token": aec["token"]}]})
+            opts = await m.GetAudioEncoderConfigurationOptions({"ConfigurationToken": aec["token"], "ProfileToken": p.token})
+            g711 = next((o for o in opts if o.Encoding in ("PCMU", "PCMA")), None)
+            check(g711 is not None, f"the audio encoder options list no G.711: {[o.Encoding for o in opts]}")
+            await m.SetAudioEncoderConfiguration({"Configuration": dict(
+                aec, Encoding=g711.Encoding, Bitrate=g711.BitrateList.Items[0], SampleRate=g711.SampleRateList.Items[0])})
+            got = (await m.GetProfiles({"Token": p.token, "Type": ["All"]}))[0].Configurations
+            check(all(getattr(got, k, None) is not None for k in ("AudioOutput", "AudioDecoder", "VideoSource", "VideoEncoder",
+                                                                 "AudioSource", "AudioEncoder")),
+                  "the profile did not take every configuration")
+            ao = serialize_object(got.AudioOutput, dict)
+            ao.pop("SendPrimacy", None)
+            await m.SetAudioOutputConfiguration({"Configuration": ao})
+            uri = await get_stream_uri(tctx, m, "RtspUnicast", p.token, tctx.nvt.http_port)
+            ctx.note(f"profile {p.token} ({got.VideoEncoder.Encoding}, {got.AudioEncoder.Encoding}): "
+                     + await backchannel_stream(tctx, uri, "udp", "PCMU", media=("video", "audio"), back_first=True))
+        finally:
+            now = (await m.GetProfiles({"Token": p.token, "Type": ["All"]}))[0].Configurations
+            present = [k for k in KINDS if now is not None and getattr(now, k, None) is not None]
+            if present:
+                await m.RemoveConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": k} for k in present]})
+            if held:
+                await m.AddConfiguration({"ProfileToken": p.token, "Configuration": [{"Type": k, "Token": t} for k, t in held.items()]})
+            for v in vecs0:
+                await m.SetVideoEncoderConfiguration({"Configuration": v})
+            for a in aecs0:
+                await m.SetAudioEncoderConfiguration({"Configuration": a})
+    finally:
+        await tctx.close()
+        _arm_idle_stop()
