@@ -1,4 +1,6 @@
-"""ONVIF Real Time Streaming Test Specification, multicast audio: RTSS-3-2-16 (video and G.711
+"""ONVIF Real Time Streaming Test Specification, multicast audio: RTSS-2-2-9/10 (each audio
+encoder configuration's multicast port / address, set, read back and streamed with
+Start/StopMulticastStreaming in a profile beside the video), RTSS-3-2-16 (video and G.711
 over RTP-Multicast/UDP through RTSP), RTSS-3-2-22/23 (video and audio encoder configurations on
 different ports / different groups, StartMulticastStreaming), and the steps of RTSS-2-2-11
 (G.711 alone; not registered while the device does not stream an audio-only profile). Runs in the RTP-Multicast namespace pair and camera of
@@ -269,3 +271,75 @@ async def video_audio_different_ports(ctx, pair, cam, m):
 async def video_audio_different_addresses(ctx, pair, cam, m):
     # The same port, a group each.
     await video_audio_multicast(ctx, pair, cam, m, ("239.20.223.1", 40700), ("239.20.223.2", 40700), rtsp=False)
+
+
+async def aec_multicast(ctx, pair, cam, m, groups) -> None:
+    """RTSS-2-2-9/10: every audio encoder configuration gets its group (checked with Get);
+    then each, G.711, in a profile with the video (whose encoder gets a group of its own, "other
+    entities from profile if required"), is streamed with Start/StopMulticastStreaming and its
+    group checked."""
+    ttl = 1
+    aecs0 = [serialize_object(a, dict) for a in await m.GetAudioEncoderConfigurations()]
+    check(aecs0, "no audio encoder configuration")
+    check(len(groups) >= len(aecs0), "more audio encoder configurations than groups to give")
+    p = await h264_profile(ctx, m)
+    held = (p.AudioSourceConfiguration, p.AudioEncoderConfiguration)
+    notes = []
+    async with restored(m) as (vecs, removed):
+        try:
+            for a, (addr, port) in zip(aecs0, groups):
+                await m.SetAudioEncoderConfiguration({"Configuration": dict(a, Multicast=group(addr, port, ttl)), "ForcePersistence": False})
+                got = await m.GetAudioEncoderConfiguration({"ConfigurationToken": a["token"]})
+                check(got.Multicast.Address.Type == "IPv4" and got.Multicast.Address.IPv4Address == addr and got.Multicast.Port == port,
+                      f"{a['token']}: multicast not applied: {got.Multicast}")
+            vec = next(v for v in vecs if v["token"] == p.VideoEncoderConfiguration.token)
+            vec = await set_multicast(m, vec, "239.20.29.250", 40900, ttl)
+            await strip_profile(m, p, removed, ("Metadata",))
+            if held[0] is None:
+                asc = (await m.GetCompatibleAudioSourceConfigurations({"ProfileToken": p.token}))[0]
+                await m.AddAudioSourceConfiguration({"ProfileToken": p.token, "ConfigurationToken": asc.token})
+            for a, (addr, port) in zip(aecs0, groups):
+                await m.AddAudioEncoderConfiguration({"ProfileToken": p.token, "ConfigurationToken": a["token"]})
+                opts = await m.GetAudioEncoderConfigurationOptions({"ProfileToken": p.token, "ConfigurationToken": a["token"]})
+                g711 = next((o for o in opts.Options or [] if o.Encoding == "G711"), None)
+                check(g711 is not None, f"{a['token']}: the options list no G711")
+                cur = serialize_object(await m.GetAudioEncoderConfiguration({"ConfigurationToken": a["token"]}), dict)
+                await m.SetAudioEncoderConfiguration({"Configuration": dict(
+                    cur, Encoding="G711", Bitrate=g711.BitrateList.Items[0], SampleRate=g711.SampleRateList.Items[0]),
+                    "ForcePersistence": False})
+                rx = GroupReceiver(addr, port, pair.client_ip)
+                try:
+                    drops0 = receive_drops()
+                    await m.StartMulticastStreaming({"ProfileToken": p.token})
+                    try:
+                        await asyncio.sleep(STREAM_SECS)
+                        pt = rx.rtp()[0].data[1] & 0x7F if rx.rtp() else 0
+                        notes.append(f"{a['token']} " + await check_group_audio(
+                            rx, pair.server_ip, pt=pt, ssrc=None, ttl=ttl, drops=receive_drops() - drops0))
+                    finally:
+                        await m.StopMulticastStreaming({"ProfileToken": p.token})
+                    await quiet_after(rx, "StopMulticastStreaming")
+                finally:
+                    await rx.close()
+        finally:
+            for a in aecs0:
+                await m.SetAudioEncoderConfiguration({"Configuration": a, "ForcePersistence": True})
+            if held[1] is None:
+                await m.RemoveAudioEncoderConfiguration({"ProfileToken": p.token})
+            else:
+                await m.AddAudioEncoderConfiguration({"ProfileToken": p.token, "ConfigurationToken": held[1].token})
+            if held[0] is None:
+                await m.RemoveAudioSourceConfiguration({"ProfileToken": p.token})
+    ctx.note("; ".join(notes))
+
+
+@multicast_case("RTSS-2-2-9")
+async def aec_multicast_port(ctx, pair, cam, m):
+    # The same group, a port each.
+    await aec_multicast(ctx, pair, cam, m, [("239.20.29.1", 40800 + 2 * i) for i in range(8)])
+
+
+@multicast_case("RTSS-2-2-10")
+async def aec_multicast_address(ctx, pair, cam, m):
+    # The same port, a group each.
+    await aec_multicast(ctx, pair, cam, m, [(f"239.20.210.{i + 1}", 40850) for i in range(8)])
