@@ -3,7 +3,8 @@ encoder configuration's multicast port / address, set, read back and streamed wi
 Start/StopMulticastStreaming in a profile beside the video), RTSS-3-2-16 (video and G.711
 over RTP-Multicast/UDP through RTSP), RTSS-3-2-22/23 (video and audio encoder configurations on
 different ports / different groups, StartMulticastStreaming), and the steps of RTSS-2-2-11
-(G.711 alone; not registered while the device does not stream an audio-only profile). Runs in the RTP-Multicast namespace pair and camera of
+(G.711 alone; not registered while the device does not stream an audio-only profile), and
+Media2's MEDIA2_RTSS-5-2-1 (H.264 and PCMU, each its group, through RtspMulticast). Runs in the RTP-Multicast namespace pair and camera of
 cases/rtss_multicast.py (the camera in the server namespace, every client step in the client
 one).
 
@@ -29,10 +30,11 @@ import re
 
 from zeep.helpers import serialize_object
 
+from conformance.cases.media2 import MEDIA2, m2case, media2
 from conformance.cases.rtss import h264_profile
 from conformance.cases.rtss_multicast import (
-    GroupReceiver, check_group_stream, fps_of, group, multicast_case, multicast_uri, quiet_after, receive_drops,
-    restored, set_multicast, strip_profile, teardown,
+    GroupReceiver, _arm_idle_stop, camera_pair, check_group_stream, fps_of, group, in_netns, multicast_case, multicast_uri,
+    quiet_after, receive_drops, restored, set_multicast, strip_profile, teardown,
 )
 from conformance.harness import NS, check
 from conformance.rtsp_client import RtspClient, sequence_gaps
@@ -44,7 +46,7 @@ AUDIO_ONLY = ("an audio-only profile is not streamed yet: GetStreamUri answers I
               "profile without a video encoder configuration (the RTSS-2-2-11 steps are written: "
               "cases/rtss_multicast_audio.py g711_multicast, registered once the device streams it)")
 RULES = [
-    (r"^RTSS-2-2-11$|^RTSS-5-1-10$", "PENDING", AUDIO_ONLY),
+    (r"^RTSS-2-2-11$|^RTSS-5-1-10$|^MEDIA2_RTSS-2-2-1$", "PENDING", AUDIO_ONLY),
     (r"^RTSS-5-1-9$", "PENDING", "the case sets the video and the audio encoder configuration to the same group "
      "and port; not written yet (issue 19)"),
 ]
@@ -343,3 +345,100 @@ async def aec_multicast_port(ctx, pair, cam, m):
 async def aec_multicast_address(ctx, pair, cam, m):
     # The same port, a group each.
     await aec_multicast(ctx, pair, cam, m, [(f"239.20.210.{i + 1}", 40850) for i in range(8)])
+
+
+@m2case("MEDIA2_RTSS-5-2-1", requires=(MEDIA2,))
+async def media2_video_and_g711_multicast(ctx):
+    """MEDIA2_RTSS-5-2-1 (HelperDeviceConfigurationForVideoAndAudioStreaming with
+    RtspMulticast, then HelperStreamingRTPMulticast of video then audio): an H.264 profile,
+    the audio source and a PCMU encoder added (Media2 AddConfiguration), each encoder a group;
+    GetStreamUri RtspMulticast, DESCRIBE, SETUP of both tracks RTP-Multicast, PLAY; both groups
+    checked and decoded; TEARDOWN; everything put back."""
+    from conformance.cases import rtss_media2 as r2
+
+    pair, cam = await camera_pair(ctx)
+
+    async def steps():
+        m = await media2(ctx, pair.server_ip, cam.http_port)
+        restore = r2.Restore(m)
+        aec0 = None
+        try:
+            p, opts = await r2.find_profile(m, restore)
+            await r2.remove_configurations(m, restore, p, ("Metadata",))
+            c = r2.confs((await r2.profiles(m, "All", token=p.token))[0])
+            if "AudioSource" not in c:
+                asc = (await m.GetAudioSourceConfigurations({"ProfileToken": p.token}))[0]
+                await r2.add_configuration(m, restore, p, "AudioSource", asc.token)
+            if "AudioEncoder" not in c:
+                aec = (await m.GetAudioEncoderConfigurations({"ProfileToken": p.token}))[0]
+                await r2.add_configuration(m, restore, p, "AudioEncoder", aec.token)
+            p = (await r2.profiles(m, "All", token=p.token))[0]
+            aec0 = serialize_object(r2.confs(p)["AudioEncoder"], dict)
+            aopts = await m.GetAudioEncoderConfigurationOptions({"ConfigurationToken": aec0["token"], "ProfileToken": p.token})
+            pcmu = next((o for o in aopts if o.Encoding == "PCMU"), None)
+            check(pcmu is not None, f"the audio encoder options list no PCMU: {[o.Encoding for o in aopts]}")
+            ttl = 1
+            video, audio = ("239.20.52.1", 40950), ("239.20.52.2", 40952)
+            vec = await r2.set_vec(m, restore, p, opts, multicast={
+                "Address": {"Type": "IPv4", "IPv4Address": video[0]}, "Port": video[1], "TTL": ttl, "AutoStart": False})
+            await m.SetAudioEncoderConfiguration({"Configuration": dict(
+                aec0, Encoding="PCMU", Bitrate=pcmu.BitrateList.Items[0], SampleRate=pcmu.SampleRateList.Items[0],
+                Multicast={"Address": {"Type": "IPv4", "IPv4Address": audio[0]}, "Port": audio[1], "TTL": ttl, "AutoStart": False})})
+            uri = await r2.get_stream_uri(ctx, m, "RtspMulticast", p.token, cam.http_port)
+            await r2.describe_checks(ctx, uri)
+            await r2.describe_checks(ctx, uri, "audio", "PCMU")
+            cl = RtspClient(uri, ctx.user, ctx.password)
+            await cl.connect()
+            rxv = GroupReceiver(*video, pair.client_ip)
+            rxa = GroupReceiver(*audio, pair.client_ip)
+            try:
+                d = await cl.describe()
+                check(d.status == 200, f"DESCRIBE {d.status}")
+                sdp = d.body.decode()
+                base = d.header("content-base") or uri
+                seen = {}
+                for kind, want in (("video", video), ("audio", audio)):
+                    sec = [x for x in re.split(r"(?m)^(?=m=)", sdp) if x.startswith(f"m={kind}")][0]
+                    ctrl = re.search(r"a=control:(\S+)", sec).group(1)
+                    ctrl = ctrl if ctrl.startswith("rtsp://") else base.rstrip("/") + "/" + ctrl
+                    s_ = await cl.request("SETUP", ctrl, {"Transport": "RTP/AVP;multicast"})
+                    check(s_.status == 200, f"SETUP {kind} multicast: {s_.status} {s_.reason}")
+                    cl.session = (s_.header("session") or "").split(";")[0].strip()
+                    tr = s_.header("transport") or ""
+                    check(f"destination={want[0]}" in tr and f"port={want[1]}-{want[1] + 1}" in tr,
+                          f"{kind} SETUP reply {tr!r}, configured {want[0]}:{want[1]}")
+                    ssrc = re.search(r"ssrc=([0-9A-Fa-f]+)", tr)
+                    pt = re.search(r"a=rtpmap:(\d+) " + ("H264/90000" if kind == "video" else "PCMU/8000"), sec)
+                    check(pt, f"m={kind} without the expected rtpmap")
+                    seen[kind] = (int(pt.group(1)), int(ssrc.group(1), 16) if ssrc else None)
+                drops0 = receive_drops()
+                pl = await cl.play()
+                check(pl.status == 200, f"PLAY {pl.status} {pl.reason}")
+                await asyncio.sleep(STREAM_SECS)
+                drops = receive_drops() - drops0
+                note = await check_group_stream(rxv, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS, drops=drops,
+                                                pt=seen["video"][0], ssrc=seen["video"][1], ttl=ttl)
+                note += "; " + await check_group_audio(rxa, pair.server_ip, pt=seen["audio"][0], ssrc=seen["audio"][1],
+                                                       ttl=ttl, drops=drops)
+                ctx.note(note)
+                await teardown(cl)
+                await quiet_after(rxv, "the TEARDOWN")
+                await quiet_after(rxa, "the TEARDOWN")
+            finally:
+                await rxv.close()
+                await rxa.close()
+                await cl.close()
+        finally:
+            try:
+                if aec0 is not None:
+                    await m.SetAudioEncoderConfiguration({"Configuration": aec0})
+                await restore.undo()
+            finally:
+                await m.close()
+                await m.cam.close()
+
+    try:
+        await in_netns(pair.client, steps)
+    finally:
+        _arm_idle_stop()
+    check(cam.proc.poll() is None, f"nvt died (exit {cam.proc.returncode})")
