@@ -1,6 +1,8 @@
 """ONVIF Real Time Streaming Test Specification, multicast audio: RTSS-2-2-9/10 (each audio
 encoder configuration's multicast port / address, set, read back and streamed with
-Start/StopMulticastStreaming in a profile beside the video), RTSS-3-2-16 (video and G.711
+Start/StopMulticastStreaming in a profile beside the video), RTSS-5-1-9 (video and G.711 to one
+group and port, as the spec sets them, with Start/StopMulticastStreaming: one receiver, the
+streams told apart by payload type), RTSS-3-2-16 (video and G.711
 over RTP-Multicast/UDP through RTSP), RTSS-3-2-22/23 (video and audio encoder configurations on
 different ports / different groups, StartMulticastStreaming), and the steps of RTSS-2-2-11
 (G.711 alone; not registered while the device does not stream an audio-only profile), and
@@ -47,8 +49,6 @@ AUDIO_ONLY = ("an audio-only profile is not streamed yet: GetStreamUri answers I
               "cases/rtss_multicast_audio.py g711_multicast, registered once the device streams it)")
 RULES = [
     (r"^RTSS-2-2-11$|^RTSS-5-1-10$|^MEDIA2_RTSS-2-2-1$", "PENDING", AUDIO_ONLY),
-    (r"^RTSS-5-1-9$", "PENDING", "the case sets the video and the audio encoder configuration to the same group "
-     "and port; not written yet (issue 19)"),
 ]
 
 
@@ -168,6 +168,21 @@ async def g711_multicast(ctx, pair, cam, m):
             await m.SetAudioEncoderConfiguration({"Configuration": a, "ForcePersistence": True})
 
 
+class Split:
+    """The packets of one stream among several sent to one group and port: its RTP (`keep`)
+    and the RTCP of its SSRCs, with the receiver's sources and TTLs."""
+
+    def __init__(self, rx: GroupReceiver, keep):
+        self.addr, self.port, self.sources, self.ttls = rx.addr, rx.port, rx.sources, rx.ttls
+        rtp = [p for p in rx.packets if not p.rtcp and keep(p)]
+        ssrcs = {p.ssrc for p in rtp}
+        self.packets = rtp + [p for p in rx.packets if p.rtcp and len(p.data) >= 8
+                              and int.from_bytes(p.data[4:8], "big") in ssrcs]
+
+    rtp = GroupReceiver.rtp
+    sender_reports = GroupReceiver.sender_reports
+
+
 async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio: tuple[str, int], *, rtsp: bool) -> None:
     """RTSS-3-2-16 (rtsp: DESCRIBE, SETUP of both tracks RTP-Multicast, PLAY, TEARDOWN) and
     RTSS-3-2-22/23 (StartMulticastStreaming/StopMulticastStreaming): an H.264 profile with
@@ -197,7 +212,9 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
                   f"audio multicast not applied: {got.Multicast}")
             await strip_profile(m, await m.GetProfile({"ProfileToken": p.token}), removed, ("Metadata",))
             rxv = GroupReceiver(*video, pair.client_ip)
-            rxa = GroupReceiver(*audio, pair.client_ip)
+            # One group and port for both (RTSS-5-1-9): one receiver, its packets split by
+            # payload type (and the RTCP by SSRC) below.
+            rxa = rxv if audio == video else GroupReceiver(*audio, pair.client_ip)
             try:
                 drops0 = receive_drops()
                 c = None
@@ -234,10 +251,14 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
                 try:
                     await asyncio.sleep(STREAM_SECS)
                     drops = receive_drops() - drops0
-                    note = await check_group_stream(rxv, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS, drops=drops,
+                    vrx, arx = rxv, rxa
+                    if rxa is rxv:
+                        vrx = Split(rxv, lambda p: p.data[1] & 0x7F >= 96)
+                        arx = Split(rxv, lambda p: p.data[1] & 0x7F in (0, 8))
+                    note = await check_group_stream(vrx, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS, drops=drops,
                                                     pt=seen["video"][0], ssrc=seen["video"][1], ttl=ttl)
-                    apt = seen["audio"][0] if rtsp else (rxa.rtp()[0].data[1] & 0x7F if rxa.rtp() else 0)
-                    note += "; " + await check_group_audio(rxa, pair.server_ip, pt=apt, ssrc=seen["audio"][1], ttl=ttl, drops=drops)
+                    apt = seen["audio"][0] if rtsp else (arx.rtp()[0].data[1] & 0x7F if arx.rtp() else 0)
+                    note += "; " + await check_group_audio(arx, pair.server_ip, pt=apt, ssrc=seen["audio"][1], ttl=ttl, drops=drops)
                     ctx.note(note)
                 finally:
                     if rtsp:
@@ -246,10 +267,12 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
                         await m.StopMulticastStreaming({"ProfileToken": p.token})
                 what = "the TEARDOWN" if rtsp else "StopMulticastStreaming"
                 await quiet_after(rxv, what)
-                await quiet_after(rxa, what)
+                if rxa is not rxv:
+                    await quiet_after(rxa, what)
             finally:
                 await rxv.close()
-                await rxa.close()
+                if rxa is not rxv:
+                    await rxa.close()
         finally:
             await m.SetAudioEncoderConfiguration({"Configuration": aec0, "ForcePersistence": True})
             if held[1] is None:
@@ -442,3 +465,9 @@ async def media2_video_and_g711_multicast(ctx):
     finally:
         _arm_idle_stop()
     check(cam.proc.poll() is None, f"nvt died (exit {cam.proc.returncode})")
+
+
+@multicast_case("RTSS-5-1-9")
+async def start_stop_video_and_g711(ctx, pair, cam, m):
+    # The spec gives the video and the audio encoder configuration the same group and port.
+    await video_audio_multicast(ctx, pair, cam, m, ("239.20.59.1", 40980), ("239.20.59.1", 40980), rtsp=False)
