@@ -271,10 +271,10 @@ impl Reception {
             / 1_000_000) as i64;
         let transit = arrival - i64::from(timestamp);
         if let Some(last) = self.transit.replace(transit) {
-            let d = (transit - last)
-                .unsigned_abs()
-                .min(u64::from(u32::MAX >> 4)) as u32;
-            self.jitter = self.jitter + d - ((self.jitter + 8) >> 4);
+            // In u64 and clamped: a hostile talker's timestamps may jump by 2^31 each packet.
+            let (j, d) = (u64::from(self.jitter), (transit - last).unsigned_abs());
+            let j = j + d.min(u64::from(u32::MAX)) - ((j + 8) >> 4);
+            self.jitter = j.min(u64::from(u32::MAX)) as u32;
         }
     }
 
@@ -425,6 +425,19 @@ mod tests {
         v.extend_from_slice(&ssrc.to_be_bytes());
         v.extend_from_slice(payload);
         v
+    }
+
+    #[test]
+    fn jitter_of_wild_timestamps_saturates() {
+        let mut talk = Talk::new(vec![AudioCodec::G711Ulaw]);
+        let t0 = Instant::now();
+        for i in 0..200u16 {
+            let mut p = rtp(0, i, 0x5A1E, &[0xFF; 8]);
+            p[4..8].copy_from_slice(&(u32::from(i % 2) << 31).to_be_bytes());
+            let _ = talk.accept(&p, t0);
+        }
+        let b = talk.report_block().unwrap();
+        assert!(b.jitter > 1 << 26, "{}", b.jitter);
     }
 
     #[test]
