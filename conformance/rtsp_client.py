@@ -211,16 +211,16 @@ class RtspClient:
             return ctrl
         return base.rstrip("/") + "/" + ctrl if ctrl != "*" else base
 
-    async def setup_tcp(self, control: str, channels=(0, 1)) -> Response:
-        r = await self.request("SETUP", control, {"Transport": f"RTP/AVP/TCP;unicast;interleaved={channels[0]}-{channels[1]}"})
+    async def setup_tcp(self, control: str, channels=(0, 1), headers: dict[str, str] | None = None) -> Response:
+        r = await self.request("SETUP", control, {"Transport": f"RTP/AVP/TCP;unicast;interleaved={channels[0]}-{channels[1]}", **(headers or {})})
         self._take_session(r)
         return r
 
-    async def setup_udp(self, control: str) -> Response:
+    async def setup_udp(self, control: str, headers: dict[str, str] | None = None) -> Response:
         rtp, rtcp = _udp_pair()
-        self._udp = [rtp, rtcp]
+        self._udp += [rtp, rtcp]  # every track's pair, closed with the client
         port = rtp.getsockname()[1]
-        r = await self.request("SETUP", control, {"Transport": f"RTP/AVP;unicast;client_port={port}-{port + 1}"})
+        r = await self.request("SETUP", control, {"Transport": f"RTP/AVP;unicast;client_port={port}-{port + 1}", **(headers or {})})
         self._take_session(r)
         loop = asyncio.get_running_loop()
         for s, is_rtcp in ((rtp, False), (rtcp, True)):
@@ -241,11 +241,11 @@ class RtspClient:
         if s and r.status == 200:
             self.session = s.split(";")[0].strip()
 
-    async def play(self) -> Response:
-        return await self.request("PLAY", self.url, {"Range": "npt=0.000-"})
+    async def play(self, headers: dict[str, str] | None = None) -> Response:
+        return await self.request("PLAY", self.url, {"Range": "npt=0.000-", **(headers or {})})
 
-    async def teardown(self) -> Response:
-        return await self.request("TEARDOWN", self.url)
+    async def teardown(self, headers: dict[str, str] | None = None) -> Response:
+        return await self.request("TEARDOWN", self.url, headers)
 
     def rtp(self) -> list[Packet]:
         return [p for p in self.packets if not p.rtcp]

@@ -258,6 +258,21 @@ fn talk_over_tcp_is_heard_and_garbage_is_dropped() {
     // The session lived on through the garbage: it still answers, and TEARDOWN counts it.
     let keep = op.req("GET_PARAMETER", &url, &[("Session", &session)]);
     assert_eq!(keep.status, 200);
+    // The camera reports what it received on the talker's RTCP channel (RFC 3550 s6.4.2,
+    // the ONVIF cases' "valid RTCP"): an RR + SDES whose one block is about the talker's
+    // SSRC, every packet received (the garbage is no RTP), the highest sequence number sent.
+    let (channel, rr) = op.packet();
+    assert_eq!(channel, 5, "the back channel's RTCP channel");
+    assert_eq!((rr[0], rr[1]), (0x81, 201), "RR with one block: {rr:02x?}");
+    let word = |at: usize| u32::from_be_bytes(rr[at..at + 4].try_into().unwrap());
+    assert_eq!(word(8), 0x7A1C, "the block is about the talker");
+    assert_eq!(word(12) & 0xFF_FFFF, 0, "nothing lost");
+    assert_eq!(word(16), 1000 + 99, "highest sequence number received");
+    assert_eq!(
+        rr[4 * (usize::from(u16::from_be_bytes([rr[2], rr[3]])) + 1) + 1],
+        202,
+        "SDES follows"
+    );
     let down = op.req("TEARDOWN", &url, &[("Session", &session), REQUIRE]);
     assert_eq!(down.status, 200);
     let gone = nvt.wait_for("back channel: talker gone", Duration::from_secs(10));

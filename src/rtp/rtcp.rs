@@ -69,6 +69,41 @@ pub(crate) fn sender_report(info: &SenderInfo, cname: &str) -> Bytes {
     b.freeze()
 }
 
+/// Writes an RR (RFC 3550 s6.4.2: what a participant that receives RTP and sends none
+/// reports) with `blocks` (at most 31) + SDES CNAME compound packet: the back channel's
+/// reports to a talker.
+pub(crate) fn receiver_report(ssrc: u32, blocks: &[ReportBlock], cname: &str) -> Bytes {
+    let blocks = &blocks[..blocks.len().min(31)];
+    let cname = &cname.as_bytes()[..cname.len().min(255)];
+    let mut b = BytesMut::with_capacity(8 + 24 * blocks.len() + 12 + cname.len() + 4);
+    b.put_u8(0x80 | blocks.len() as u8); // V=2, P=0, RC
+    b.put_u8(packet_type::RR);
+    b.put_u16((1 + 6 * blocks.len()) as u16);
+    b.put_u32(ssrc);
+    for r in blocks {
+        b.put_u32(r.ssrc);
+        b.put_u8(r.fraction_lost);
+        // Cumulative lost: 24-bit two's complement, clamped (s6.4.1).
+        let lost = r.cumulative_lost.clamp(-0x80_0000, 0x7F_FFFF) as u32 & 0xFF_FFFF;
+        b.put_uint(u64::from(lost), 3);
+        b.put_u32(r.highest_seq);
+        b.put_u32(r.jitter);
+        b.put_u32(r.last_sr);
+        b.put_u32(r.delay_since_last_sr);
+    }
+    let chunk = 4 + 2 + cname.len() + 1;
+    let padded = chunk.div_ceil(4) * 4;
+    b.put_u8(0x81);
+    b.put_u8(packet_type::SDES);
+    b.put_u16((padded / 4) as u16);
+    b.put_u32(ssrc);
+    b.put_u8(1);
+    b.put_u8(cname.len() as u8);
+    b.extend_from_slice(cname);
+    b.put_bytes(0, padded - chunk + 1);
+    b.freeze()
+}
+
 /// One reception report block (RFC 3550 s6.4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ReportBlock {
@@ -221,6 +256,39 @@ impl SrSchedule {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn rr_layout_and_parse_back() {
+        let block = ReportBlock {
+            ssrc: 0x5a1e_0001,
+            fraction_lost: 12,
+            cumulative_lost: -3,
+            highest_seq: 0x1_0010,
+            jitter: 7,
+            last_sr: 0,
+            delay_since_last_sr: 0,
+        };
+        let rr = receiver_report(0xfeed, &[block], "nvt");
+        assert_eq!(rr.len() % 4, 0);
+        assert_eq!(rr[0], 0x81, "V=2, one report block");
+        assert_eq!(
+            parse_compound(&rr).unwrap(),
+            vec![
+                RtcpPacket::ReceiverReport {
+                    ssrc: 0xfeed,
+                    blocks: vec![block]
+                },
+                RtcpPacket::Other {
+                    packet_type: packet_type::SDES
+                }
+            ]
+        );
+        let empty = receiver_report(1, &[], "nvt");
+        assert_eq!(
+            (empty[0], empty[1], be32(&empty, 0) & 0xFFFF),
+            (0x80, 201, 1)
+        );
+    }
 
     #[test]
     fn sr_layout_and_parse_back() {

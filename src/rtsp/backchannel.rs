@@ -24,6 +24,7 @@
 use std::time::{Duration, Instant};
 
 use super::message::Request;
+use crate::rtp::rtcp::ReportBlock;
 use crate::sdk::AudioCodec;
 
 /// The feature tag of ONVIF's back channel (Streaming, "RTSP Require tag").
@@ -226,7 +227,85 @@ pub struct Talk {
     /// When the first sample played, and samples since: the flood budget.
     start: Option<Instant>,
     samples: u64,
+    reception: Reception,
     pub stats: TalkStats,
+}
+
+/// Reception statistics of the talker's SSRC (RFC 3550 A.3 and A.8), for the receiver
+/// reports the camera sends it: the ONVIF back-channel cases (RTSS-6-1-*, MEDIA2_RTSS-3-1-*)
+/// fail a camera that sends no RTCP while a client talks, and RFC 3550 s6.4.2 has a
+/// participant that receives RTP and sends none report with RR.
+#[derive(Debug, Default)]
+struct Reception {
+    base_seq: u16,
+    max_seq: u16,
+    /// Sequence-number wraps, times 2^16 (A.1's `cycles`).
+    cycles: u32,
+    received: u32,
+    expected_prior: u32,
+    received_prior: u32,
+    /// A.8's integer estimate, scaled by 16.
+    jitter: u32,
+    /// Arrival clock origin and the last packet's relative transit time, in samples.
+    origin: Option<Instant>,
+    transit: Option<i64>,
+}
+
+impl Reception {
+    /// One packet of the talker's SSRC; `newer`: ahead of every one before (not late).
+    fn update(&mut self, seq: u16, timestamp: u32, now: Instant, newer: bool) {
+        let origin = *self.origin.get_or_insert_with(|| {
+            self.base_seq = seq;
+            self.max_seq = seq;
+            now
+        });
+        self.received = self.received.wrapping_add(1);
+        if newer {
+            if seq < self.max_seq {
+                self.cycles = self.cycles.wrapping_add(1 << 16);
+            }
+            self.max_seq = seq;
+        }
+        // A.8: arrival on the RTP clock (8 kHz), transit relative to the timestamp.
+        let arrival = (now.saturating_duration_since(origin).as_micros() as u64 * G711_RATE
+            / 1_000_000) as i64;
+        let transit = arrival - i64::from(timestamp);
+        if let Some(last) = self.transit.replace(transit) {
+            // In u64 and clamped: a hostile talker's timestamps may jump by 2^31 each packet.
+            let (j, d) = (u64::from(self.jitter), (transit - last).unsigned_abs());
+            let j = j + d.min(u64::from(u32::MAX)) - ((j + 8) >> 4);
+            self.jitter = j.min(u64::from(u32::MAX)) as u32;
+        }
+    }
+
+    /// The report block about `ssrc` since the last one (A.3).
+    fn block(&mut self, ssrc: u32) -> ReportBlock {
+        let highest = self.cycles.wrapping_add(u32::from(self.max_seq));
+        let expected = highest
+            .wrapping_sub(u32::from(self.base_seq))
+            .wrapping_add(1);
+        let lost = i64::from(expected) - i64::from(self.received);
+        let expected_interval = expected.wrapping_sub(self.expected_prior);
+        let received_interval = self.received.wrapping_sub(self.received_prior);
+        self.expected_prior = expected;
+        self.received_prior = self.received;
+        let lost_interval = i64::from(expected_interval) - i64::from(received_interval);
+        let fraction_lost = if expected_interval == 0 || lost_interval <= 0 {
+            0
+        } else {
+            ((lost_interval << 8) / i64::from(expected_interval)).min(255) as u8
+        };
+        ReportBlock {
+            ssrc,
+            fraction_lost,
+            cumulative_lost: lost.clamp(-0x80_0000, 0x7F_FFFF) as i32,
+            highest_seq: highest,
+            jitter: self.jitter >> 4,
+            // The talker's sender reports are not read: no LSR/DLSR (s6.4.1 allows 0).
+            last_sr: 0,
+            delay_since_last_sr: 0,
+        }
+    }
 }
 
 impl Talk {
@@ -237,8 +316,16 @@ impl Talk {
             last_seq: None,
             start: None,
             samples: 0,
+            reception: Reception::default(),
             stats: TalkStats::default(),
         }
+    }
+
+    /// The report block about the talker for the next receiver report (none before its
+    /// first packet).
+    pub(crate) fn report_block(&mut self) -> Option<ReportBlock> {
+        let ssrc = self.ssrc?;
+        Some(self.reception.block(ssrc))
     }
 
     /// The codec and payload to play of one packet received at `now`, or why it is
@@ -279,6 +366,9 @@ impl Talk {
             // RFC 3550 A.1: sequence numbers compare modulo 2^16; ahead is 1..2^15.
             let ahead = p.seq.wrapping_sub(last);
             if ahead == 0 || ahead >= 0x8000 {
+                if self.ssrc == Some(p.ssrc) {
+                    self.reception.update(p.seq, p.timestamp, now, false);
+                }
                 return Err(DropReason::Late);
             }
         }
@@ -292,6 +382,7 @@ impl Talk {
         self.ssrc = Some(p.ssrc);
         self.last_seq = Some(p.seq);
         self.samples += p.payload.len() as u64;
+        self.reception.update(p.seq, p.timestamp, now, true);
         Ok((codec, p.payload))
     }
 }
@@ -334,6 +425,48 @@ mod tests {
         v.extend_from_slice(&ssrc.to_be_bytes());
         v.extend_from_slice(payload);
         v
+    }
+
+    #[test]
+    fn jitter_of_wild_timestamps_saturates() {
+        let mut talk = Talk::new(vec![AudioCodec::G711Ulaw]);
+        let t0 = Instant::now();
+        for i in 0..200u16 {
+            let mut p = rtp(0, i, 0x5A1E, &[0xFF; 8]);
+            p[4..8].copy_from_slice(&(u32::from(i % 2) << 31).to_be_bytes());
+            let _ = talk.accept(&p, t0);
+        }
+        let b = talk.report_block().unwrap();
+        assert!(b.jitter > 1 << 26, "{}", b.jitter);
+    }
+
+    #[test]
+    fn receiver_report_block_counts_what_the_talker_sent() {
+        let mut talk = Talk::new(vec![AudioCodec::G711Ulaw]);
+        let t0 = Instant::now();
+        assert_eq!(talk.report_block(), None, "nothing received yet");
+        // 0xFFFE.. across the wrap, one packet (0x0001) lost, one repeated (late).
+        for (i, seq) in [0xFFFEu16, 0xFFFF, 0x0000, 0x0002, 0x0003, 0x0002]
+            .into_iter()
+            .enumerate()
+        {
+            let at = t0 + Duration::from_millis(20 * i as u64);
+            let _ = talk.accept(&rtp(0, seq, 0x5A1E, &[0xFF; 160]), at);
+        }
+        assert_eq!(talk.stats.late, 1);
+        let b = talk.report_block().unwrap();
+        assert_eq!(b.ssrc, 0x5A1E);
+        assert_eq!(b.highest_seq, 0x1_0003, "one wrap");
+        // Expected 6 (0xFFFE..=0x10003), received 6 (the late duplicate counts): 0 lost.
+        assert_eq!((b.cumulative_lost, b.fraction_lost), (0, 0));
+        // The next interval: 4 expected, 2 received.
+        for (i, seq) in [0x0005u16, 0x0007].into_iter().enumerate() {
+            let at = t0 + Duration::from_millis(200 + 40 * i as u64);
+            talk.accept(&rtp(0, seq, 0x5A1E, &[0xFF; 160]), at).unwrap();
+        }
+        let b = talk.report_block().unwrap();
+        assert_eq!(b.highest_seq, 0x1_0007);
+        assert_eq!((b.cumulative_lost, b.fraction_lost), (2, 128));
     }
 
     #[test]

@@ -170,6 +170,8 @@ enum Out {
 enum Control {
     /// The session expired: stop sending it.
     Expired(String),
+    /// Bytes to write as they are (a back-channel receiver report, `$`-framed).
+    Write(Vec<u8>),
 }
 
 /// Hands a tunnel's POST half (its socket and the bytes read past its head) to the GET half
@@ -503,11 +505,35 @@ async fn reaper(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
         }
         let now = Instant::now();
         shared.talk.expire_idle(now);
+        send_talk_report(&shared, now);
         let dead = lock(&shared.sessions).expire(now);
         for s in dead {
             debug!(session = %s.id, "session expired");
             shared.expired.fetch_add(1, Ordering::Relaxed);
             stop_viewer(&shared, &s.id, s.owner);
+        }
+    }
+}
+
+/// The talker's receiver report, when due: on its connection (through the writer, never
+/// waiting) or from the RTCP port to its RTCP port (a full socket buffer drops it).
+fn send_talk_report(shared: &Shared, now: Instant) {
+    let Some((to, rr)) = shared.talk.due_report(now, SR_INTERVAL, &shared.cname) else {
+        return;
+    };
+    match to {
+        talk::ReportTo::Interleaved { conn, channel } => {
+            let mut frame = Vec::with_capacity(4 + rr.len());
+            frame.push(b'$');
+            frame.push(channel);
+            frame.extend_from_slice(&(rr.len() as u16).to_be_bytes());
+            frame.extend_from_slice(&rr);
+            if let Some(ctl) = lock(&shared.conns).get(&conn) {
+                let _ = ctl.send(Control::Write(frame));
+            }
+        }
+        talk::ReportTo::Udp { to } => {
+            let _ = shared.rtcp.try_send_to(&rr, to);
         }
     }
 }
@@ -1021,14 +1047,23 @@ async fn on_request(
                 if t.track == backchannel::TRACK_ID {
                     // Nothing to send: from now on the talker's RTP plays (the spec: the
                     // client sends only after this reply; earlier packets find no source).
-                    let source = match t.delivery {
-                        Delivery::Interleaved { rtp, .. } => {
-                            talk::Source::Interleaved { conn, channel: rtp }
-                        }
-                        Delivery::Udp { rtp, .. } => talk::Source::Udp { from: rtp },
+                    let (source, report_to) = match t.delivery {
+                        Delivery::Interleaved { rtp, rtcp } => (
+                            talk::Source::Interleaved { conn, channel: rtp },
+                            talk::ReportTo::Interleaved {
+                                conn,
+                                channel: rtcp,
+                            },
+                        ),
+                        Delivery::Udp { rtp, rtcp } => (
+                            talk::Source::Udp { from: rtp },
+                            talk::ReportTo::Udp { to: rtcp },
+                        ),
                         Delivery::Multicast { .. } => continue,
                     };
-                    shared.talk.play(&session, source, Instant::now());
+                    shared
+                        .talk
+                        .play(&session, source, report_to, Instant::now());
                     continue;
                 }
                 let first = if t.track == TrackKind::Video.id() {
@@ -1629,6 +1664,11 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                     expired.pop_front();
                 }
                 expired.push_back(session);
+            }
+            Next::Control(Control::Write(bytes)) => {
+                if !write_timed(&shared, &mut wr, &bytes).await {
+                    break;
+                }
             }
             Next::Msg(None) => break,
             Next::Msg(Some(Out::Reply(bytes, close))) => {

@@ -107,6 +107,17 @@ pub(crate) enum Source {
     Udp { from: SocketAddr },
 }
 
+/// Where the talker's receiver reports go: its RTCP channel or port (RFC 3550 s6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportTo {
+    Interleaved { conn: ConnId, channel: u8 },
+    Udp { to: SocketAddr },
+}
+
+/// The first receiver report goes this long after PLAY (RFC 3550 s6.2: the initial report
+/// may come after half the minimum interval), the next ones every `SR_INTERVAL`.
+pub(crate) const RR_FIRST: Duration = Duration::from_millis(2500);
+
 /// The session holding the slot.
 pub(crate) struct Slot {
     pub(crate) session: String,
@@ -118,6 +129,11 @@ pub(crate) struct Slot {
     speaker: Option<SyncSender<(AudioCodec, Vec<u8>)>>,
     /// The SDK audio output it plays on (its profile's audio output configuration's).
     output: u32,
+    /// Receiver reports: where, and when the next is due (set at PLAY).
+    report_to: Option<ReportTo>,
+    next_report: Option<Instant>,
+    /// The camera's SSRC as a receiver of this talker.
+    own_ssrc: u32,
 }
 
 /// The server's one talk slot and its speaker.
@@ -178,11 +194,14 @@ impl TalkSlot {
             talk: Talk::new(self.codecs()),
             speaker: None,
             output,
+            report_to: None,
+            next_report: None,
+            own_ssrc: rand::random(),
         });
     }
 
     /// PLAY: the talker's RTP comes from `source` from now on, to a new speaker thread.
-    pub(crate) fn play(&self, session: &str, source: Source, now: Instant) {
+    pub(crate) fn play(&self, session: &str, source: Source, report_to: ReportTo, now: Instant) {
         let Some(speaker) = self.speaker.clone() else {
             return;
         };
@@ -192,6 +211,8 @@ impl TalkSlot {
         };
         s.source = Some(source);
         s.last = now;
+        s.report_to = Some(report_to);
+        s.next_report.get_or_insert(now + RR_FIRST);
         if s.speaker.is_none() {
             s.speaker = spawn_speaker(speaker, s.output);
         }
@@ -202,7 +223,30 @@ impl TalkSlot {
         if let Some(s) = lock(&self.slot).as_mut().filter(|s| s.session == session) {
             s.source = None;
             s.speaker = None;
+            s.report_to = None;
         }
+    }
+
+    /// The playing talker's receiver report (RR + SDES, RFC 3550 s6.4.2) if one is due at
+    /// `now`, and where it goes. Called by the server's once-a-second tick.
+    pub(crate) fn due_report(
+        &self,
+        now: Instant,
+        interval: Duration,
+        cname: &str,
+    ) -> Option<(ReportTo, bytes::Bytes)> {
+        let mut g = lock(&self.slot);
+        let s = g.as_mut()?;
+        let to = s.report_to?;
+        if s.next_report.is_some_and(|t| now < t) {
+            return None;
+        }
+        s.next_report = Some(now + interval);
+        let blocks: Vec<_> = s.talk.report_block().into_iter().collect();
+        Some((
+            to,
+            crate::rtp::rtcp::receiver_report(s.own_ssrc, &blocks, cname),
+        ))
     }
 
     /// TEARDOWN, expiry or the connection closing: frees the slot if `session` holds it.
@@ -408,7 +452,11 @@ mod tests {
         };
         // Before PLAY nothing is the talker's.
         assert!(!slot.on_interleaved(7, 4, &rtp(0, 1, &[1; 160]), t0));
-        slot.play("A", src, t0);
+        let rtcp = ReportTo::Interleaved {
+            conn: 7,
+            channel: 5,
+        };
+        slot.play("A", src, rtcp, t0);
         assert!(slot.on_interleaved(7, 4, &rtp(0, 1, &[1; 160]), t0));
         assert!(
             !slot.on_interleaved(7, 6, &rtp(0, 2, &[2; 160]), t0),
@@ -436,6 +484,19 @@ mod tests {
         assert_eq!(*lock(&fake.1), [1, 1]);
         let st = slot.stats();
         assert_eq!((st.packets, st.malformed), (2, 1));
+        // Receiver reports: the first RR_FIRST after PLAY, to the RTCP channel, about the
+        // talker's SSRC; the next one an interval later.
+        let every = Duration::from_secs(5);
+        assert!(slot.due_report(t0, every, "nvt").is_none());
+        let (to, rr) = slot.due_report(t0 + RR_FIRST, every, "nvt").unwrap();
+        assert_eq!(to, rtcp);
+        assert_eq!((rr[0], rr[1]), (0x81, 201));
+        assert_eq!(&rr[8..12], &1u32.to_be_bytes(), "the talker's SSRC");
+        assert!(slot.due_report(t0 + RR_FIRST, every, "nvt").is_none());
+        assert!(
+            slot.due_report(t0 + RR_FIRST + every, every, "nvt")
+                .is_some()
+        );
         // Another session's end does not free it; silence past the timeout does.
         slot.end("B", "test");
         assert!(slot.lock().is_some());
