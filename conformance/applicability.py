@@ -14,8 +14,6 @@ NO_IPV6 = "IPv6 is not offered (GetCapabilities Network.IPVersion6 = false)"
 AUDIO_OUTPUT_CASES = ("audio outputs and decoders are served (docs/media.md, docs/media2.md); their "
                       "test-spec cases are not written yet (issue 19)")
 NO_G726 = "G.726 is not offered: the SDK's AI caps list G.711 and AAC (the contract has no G.726 codec)"
-NO_AAC = ("AAC is offered only where the SDK's microphone encodes AAC-LC (GetAudioEncoderConfigurationOptions "
-          "lists AAC then); these AAC streaming cases are not written for that SDK yet")
 BACKCHANNEL_CASES = ("the back channel works on profiles holding an audio output and decoder "
                      "(docs/rtsp.md \"Back channel\"); its test-spec cases are not written yet (issue 19)")
 AUDIO_MULTICAST_CASES = ("audio is streamed over RTP multicast at its encoder configuration's group (docs/rtsp.md \"Multicast\"); its test-spec cases are not written yet (issue 19)")
@@ -56,12 +54,10 @@ RULES: list[tuple[str, str, str]] = [
     (r"^RTSS-.*IPv6|^RTSS-1-1-(54|55|56|57|58|59|60|61|62)$|^RTSS-1-2-(16|17|18|22)$", "N/A", NO_IPV6),
     (r"^RTSS-2-1-(3[7-9]|4\d|5[0-4])$|^RTSS-3-1-(19|2[0-7])$", "N/A", NO_IPV6),
     (r"^RTSS-2-1-(2[2-4]|3[1-3])$|^RTSS-3-1-1[3-5]$", "N/A", NO_G726),
-    (r"^RTSS-2-1-(2[5-7]|3[4-6])$|^RTSS-3-1-1[6-8]$", "N/A", NO_AAC),
     (r"^RTSS-2-2-(12|14|16)$|^RTSS-3-2-(17|19|21)$", "N/A", NO_IPV6),
     (r"^RTSS-2-2-13$|^RTSS-3-2-18$|^RTSS-5-1-11$", "N/A", NO_G726),
-    (r"^RTSS-2-2-15$|^RTSS-3-2-20$|^RTSS-5-1-12$", "N/A", NO_AAC),
     (r"^RTSS-2-2-|^RTSS-3-2-", "PENDING", AUDIO_MULTICAST_CASES),
-    (r"^RTSS-5-1-(9|10)$", "PENDING", AUDIO_MULTICAST_CASES),
+    (r"^RTSS-5-1-(9|10|12)$", "PENDING", AUDIO_MULTICAST_CASES),
     (r"^RTSS-6-", "PENDING", BACKCHANNEL_CASES),
     (r"^RTSS-1-1-(24|25|34|35|36|37|38|39|40|46|47|53)$|^RTSS-1-2-(13|14)$|^RTSS-5-1-7$", "N/A",
      NO_JPEG_MPEG4),
@@ -80,16 +76,12 @@ RULES: list[tuple[str, str, str]] = [
     (r"^MEDIA2_RTSS-1-1-15$|^MEDIA2_RTSS-4-1-8$", "N/A", NO_TLS),
     (r"^MEDIA2_RTSS-1-1-19$|^MEDIA2_RTSS-4-1-10$", "N/A", NO_WEBSOCKET),
     (r"^MEDIA2_RTSS-5-1-([4-6]|1[0-2])$", "N/A", NO_IPV6),
-    (r"^MEDIA2_RTSS-5-1-[7-9]$", "N/A", NO_AAC),
     (r"^MEDIA2_RTSS-5-2-(2|4)$", "N/A", NO_IPV6),
-    (r"^MEDIA2_RTSS-5-2-3$", "N/A", NO_AAC),
     (r"^MEDIA2_RTSS-5-2-", "PENDING", AUDIO_MULTICAST_CASES),
     (r"^MEDIA2_RTSS-2-1-(13|14|15|16)$", "N/A", NO_TLS),
     (r"^MEDIA2_RTSS-2-1-(17|18|19|20)$", "N/A", NO_WEBSOCKET),
     (r"^MEDIA2_RTSS-2-1-(4|5|6|10|11|12)$", "N/A", NO_IPV6),
-    (r"^MEDIA2_RTSS-2-1-[7-9]$", "N/A", NO_AAC),
     (r"^MEDIA2_RTSS-2-2-(2|4)$", "N/A", NO_IPV6),
-    (r"^MEDIA2_RTSS-2-2-3$", "N/A", NO_AAC),
     (r"^MEDIA2_RTSS-2-2-", "PENDING", AUDIO_MULTICAST_CASES),
     (r"^MEDIA2_RTSS-(3|6)-", "PENDING", BACKCHANNEL_CASES),
     # --- DeviceIO

@@ -1,7 +1,7 @@
 //! Audio source and audio encoder configurations over ONVIF (issue 19) on the real `nvt`
 //! binary, raw SOAP: the microphone as Media 1 and Media 2 show it (GetAudioSources, the
-//! configurations, their options from the SDK's caps: G.711 at 64 kb/s and 8 kHz, no AAC in
-//! the simulator); a client adds the audio configurations to `main` through Media 1 and
+//! configurations, their options from the SDK's caps: G.711 at 64 kb/s and 8 kHz, the
+//! simulator's AAC-LC); a client adds the audio configurations to `main` through Media 1 and
 //! ffprobe then hears `pcm_mulaw` on the URI GetStreamUri gives; Media 2's
 //! SetAudioEncoderConfiguration to PCMA turns it into `pcm_alaw` for new sessions; Media 2
 //! AddConfiguration/RemoveConfiguration of the audio kinds and GetProfiles Type=All; the
@@ -175,12 +175,9 @@ fn audio_configurations_over_onvif_turn_the_track_on_and_persist() {
     let r = media1(port, "GetAudioEncoderConfigurationOptions", "");
     let options = r.child(TRT, "Options").unwrap();
     let list: Vec<&Element> = options.children.iter().collect();
-    assert_eq!(
-        list.len(),
-        1,
-        "G711 only (no AAC in the simulator): {options:?}"
-    );
+    assert_eq!(list.len(), 2, "G711 and AAC: {options:?}");
     assert_eq!(text(list[0], TT, "Encoding"), "G711");
+    assert_eq!(text(list[1], TT, "Encoding"), "AAC");
     let items = |e: &Element, name: &str| -> Vec<String> {
         (e.child(TT, name).unwrap().children.iter())
             .map(|i| i.text.clone())
@@ -188,6 +185,12 @@ fn audio_configurations_over_onvif_turn_the_track_on_and_persist() {
     };
     assert_eq!(items(list[0], "BitrateList"), ["64"]);
     assert_eq!(items(list[0], "SampleRateList"), ["8"]);
+    // The simulator's AAC-LC: 16..64 kb/s, 8 and 16 kHz (sdk-sys sim/aac.rs).
+    assert_eq!(
+        items(list[1], "BitrateList"),
+        ["16", "24", "32", "48", "64"]
+    );
+    assert_eq!(items(list[1], "SampleRateList"), ["8", "16"]);
     let r = media1(port, "GetAudioSourceConfigurationOptions", "");
     let o = r.child(TRT, "Options").unwrap();
     assert_eq!(text(o, TT, "InputTokensAvailable"), "as0");
@@ -195,7 +198,7 @@ fn audio_configurations_over_onvif_turn_the_track_on_and_persist() {
     let names: Vec<&str> = (r.children.iter())
         .map(|o| text(o, TT, "Encoding"))
         .collect();
-    assert_eq!(names, ["PCMU", "PCMA"]);
+    assert_eq!(names, ["PCMU", "PCMA", "mpeg4-generic"]);
     let caps = media2(port, "GetServiceCapabilities", "");
     let supported = caps
         .child(TR2, "Capabilities")
@@ -254,7 +257,8 @@ fn audio_configurations_over_onvif_turn_the_track_on_and_persist() {
     for (encoding, bitrate, rate) in [
         ("G711", 32, 8),
         ("G711", 64, 16),
-        ("AAC", 64, 8),
+        ("AAC", 128, 16),
+        ("AAC", 32, 44),
         ("G726", 32, 8),
     ] {
         media1_fault(

@@ -1,12 +1,14 @@
 //! Measures the simulated SoC: render cost per 1280x720 frame (at the PTZ head's home and
 //! looking elsewhere), scaling, H.264 encode rate,
-//! JPEG snapshot time, the OSD blend and the picture statistics, and the CPU the SDK burns when idle with and without motion
+//! JPEG snapshot time, the OSD blend and the picture statistics, the microphone's AAC-LC
+//! encoder (CPU per second of audio), and the CPU the SDK burns when idle with and without motion
 //! detection. Run with `cargo run -p sdk-sys --example sim_bench` (sdk-sys and its
 //! dependencies are built at opt-level 3 even in the dev profile) or with `--release`.
 
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
+use sdk_sys::sim::aac::AacChannel;
 use sdk_sys::sim::clock::{Clock, mono_us};
 use sdk_sys::sim::encoder::H264Encoder;
 use sdk_sys::sim::frame::I420;
@@ -27,6 +29,7 @@ fn cpu_seconds() -> f64 {
 
 fn main() {
     let clock = Clock::start();
+    aac(clock);
     let sensor = Sensor::new(clock, 10_000, 4_000);
 
     // Render: distinct instants so nothing comes from the cache; frames are dropped at
@@ -272,4 +275,23 @@ fn main() {
     measure("720p25 + 360p15 encoding, MD enabled");
     // SAFETY: no arguments.
     unsafe { NVT_SYS_Exit() };
+}
+
+/// The microphone's AAC-LC encoder: CPU (all threads: the crate encodes a chunk's frames
+/// in parallel) per second of the beep signal, as a channel asks for its units.
+fn aac(clock: Clock) {
+    for (rate, kbps) in [(16000, 32), (16000, 64), (8000, 16)] {
+        let seconds = 30;
+        let units = u64::from(seconds * rate / 1024);
+        let mut ch = AacChannel::default();
+        let cpu = cpu_seconds();
+        let bytes: usize = (0..units).map(|k| ch.au(&clock, rate, kbps, k).len()).sum();
+        let cpu = cpu_seconds() - cpu;
+        println!(
+            "AAC-LC {} kHz {kbps} kb/s: {:.1} ms CPU per second of audio ({:.1} kb/s of beeps)",
+            rate / 1000,
+            cpu * 1e3 / f64::from(seconds),
+            bytes as f64 * 8.0 / f64::from(seconds) / 1000.0
+        );
+    }
 }

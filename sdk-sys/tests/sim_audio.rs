@@ -1,6 +1,6 @@
 //! The simulated microphone (NVT_AI_*), driven only through the bindgen declarations, as
 //! the daemon and a vendor port use it: caps, channels, frames on the video's clock, the
-//! per-second beep and the sound level.
+//! per-second beep and the sound level, on a board without AAC (`aac=off`).
 #![cfg(feature = "sim")]
 
 use std::ffi::CString;
@@ -52,7 +52,8 @@ fn level() -> i32 {
 
 #[test]
 fn the_microphone_beeps_each_second_on_the_video_clock() {
-    let opts = CString::new("").unwrap();
+    // A board whose SoC encodes only G.711 (tests/sim_audio_aac.rs has the AAC-LC one).
+    let opts = CString::new("aac=off").unwrap();
     let cfg = NVT_SYS_CONFIG_S {
         api_version: NVT_SDK_API_VERSION,
         board_options: opts.as_ptr(),

@@ -137,7 +137,8 @@ pub(crate) static NO_AUDIO: AudioLimits = AudioLimits {
     encodings: Vec::new(),
 };
 
-/// The simulator's microphone caps: G.711 both laws, 8 kHz, 64 kb/s.
+/// The simulator's microphone caps with `aac=off` (a G.711-only SoC): G.711 both laws,
+/// 8 kHz, 64 kb/s.
 #[cfg(test)]
 pub(crate) fn sim_caps() -> AudioCaps {
     AudioCaps {

@@ -1045,7 +1045,7 @@ pub unsafe extern "C" fn NVT_AI_GetCaps(caps: *mut NVT_AI_CAPS_S) -> i32 {
     guard(|| {
         let sim = sim()?;
         let c = if sim.audio_in.is_some() {
-            audio_in::caps()
+            mic(&sim)?.caps()
         } else {
             NVT_AI_CAPS_S::default()
         };

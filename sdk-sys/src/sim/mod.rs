@@ -14,12 +14,13 @@
 //! - `osd`: overlay regions blended into the encoded picture; `stats`: the ISP's picture
 //!   statistics; `gpio`: the board's relays and digital input
 //! - `audio_in`: the microphone's encoder channels; `tone`: its signal (a beep per second of
-//!   the clock); `g711`: µ-law and A-law
+//!   the clock); `g711`: µ-law and A-law; `aac`: AAC-LC
 //! - `speaker`: the board's speaker (decodes with `g711`; the recording tests hear)
 //!
 //! The modules are public for benchmarks and white-box tests; nvt itself uses only the C
 //! functions.
 
+pub mod aac;
 pub mod annexb;
 pub mod audio_in;
 pub mod clock;
@@ -164,6 +165,7 @@ impl Sim {
             .is_none()
             .then(|| Arc::new(osd::Osd::new(width, height)));
         let scene_is_pattern = scene.is_pattern();
+        let aac = options.aac;
         let gpio = (scene.is_pattern() && options.gpio)
             .then(|| gpio::Gpio::new(clock::mono_us(), options.gpio_input_period_ms));
         let speaker = if scene.is_pattern() && options.speaker {
@@ -186,7 +188,7 @@ impl Sim {
             gpio,
             speaker,
             out: Mutex::new(HashMap::new()),
-            audio_in: scene_is_pattern.then(|| audio_in::AudioIn::new(clock)),
+            audio_in: scene_is_pattern.then(|| audio_in::AudioIn::new(clock, aac)),
             audio_out: Mutex::new(HashMap::new()),
             pending_snap: Mutex::new(None),
         })

@@ -46,6 +46,8 @@ pub struct Options {
     pub speaker: bool,
     /// Append every sample the speaker plays (s16le, mono) to this file.
     pub speaker_file: Option<PathBuf>,
+    /// The microphone encodes AAC-LC as well as G.711: `aac=off` for a SoC without.
+    pub aac: bool,
 }
 
 /// The video source (`source=`).
@@ -99,6 +101,7 @@ impl Default for Options {
             turned_file: None,
             speaker: true,
             speaker_file: None,
+            aac: true,
         }
     }
 }
@@ -246,6 +249,13 @@ impl Options {
                     }
                     o.speaker_file = Some(PathBuf::from(value));
                 }
+                "aac" => {
+                    o.aac = match value {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(format!("aac: on or off: {value:?}")),
+                    }
+                }
                 _ => return Err(format!("unknown board option {key:?}")),
             }
         }
@@ -331,6 +341,9 @@ mod tests {
         assert!(o.speaker);
         assert_eq!(o.speaker_file, Some(PathBuf::from("/tmp/x.s16")));
         assert!(!Options::parse("speaker=off").unwrap().speaker);
+        assert!(Options::parse("").unwrap().aac);
+        assert!(!Options::parse("aac=off").unwrap().aac);
+        assert!(Options::parse("aac=no").is_err());
         for bad in [
             "speaker=maybe",
             "speaker_file=",

@@ -22,7 +22,13 @@ pub fn pitch_hz(second: u64) -> u32 {
 
 /// Sample `n` of the signal, `n` counted at [`RATE`] from NVT_SYS_Init (`clock.mono0`).
 pub fn sample(clock: &Clock, n: u64) -> i16 {
-    let mono = clock.mono0 + n * 1_000_000 / u64::from(RATE);
+    sample_at(clock, n, RATE)
+}
+
+/// Sample `n` of the signal sampled at `rate` Hz (the AAC channels' 16 kHz as well as
+/// G.711's 8 kHz), `n` counted from NVT_SYS_Init.
+pub fn sample_at(clock: &Clock, n: u64, rate: u32) -> i16 {
+    let mono = clock.mono0 + n * 1_000_000 / u64::from(rate);
     let utc = clock.utc_at(mono);
     let into = utc % 1_000_000;
     if into >= BEEP_US {
