@@ -220,3 +220,54 @@ fn ffmpeg_decodes_both_tracks_of_the_muxed_segments() {
     println!("{} samples, peak {peak}", samples.len());
     assert!(peak > 2000, "silent audio: peak {peak}");
 }
+
+/// G.711 in MP4 is refused by browsers' MSE (docs/web.md, "Audio"): a profile whose audio is
+/// PCMU keeps a video-only HLS, while the same setup with AAC gets the audio track
+/// (tests/web_chromium_audio.rs).
+#[test]
+fn g711_audio_leaves_hls_video_only() {
+    const PASSWORD: &str = "hls-g711-Secret1";
+    let state = support::temp_state();
+    let (_nvt, http) = support::Daemon::start_admin(state.path(), PASSWORD, &[]);
+    let media1 = |op: &str, inner: &str| {
+        let r = support::soap::call(
+            http,
+            support::soap::MEDIA,
+            Some(("admin", PASSWORD)),
+            &format!("<trt:{op}>{inner}</trt:{op}>"),
+        );
+        assert_eq!(r.status, 200, "{op} {inner}\n{}", r.raw);
+    };
+    let add = |config: &str| {
+        format!(
+            "<trt:ProfileToken>main</trt:ProfileToken>\
+             <trt:ConfigurationToken>{config}</trt:ConfigurationToken>"
+        )
+    };
+    media1("AddAudioSourceConfiguration", &add("asc0"));
+    media1("AddAudioEncoderConfiguration", &add("aenc0"));
+    media1(
+        "SetAudioEncoderConfiguration",
+        r#"<trt:Configuration token="aenc0"><tt:Name>Mic</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>G711</tt:Encoding><tt:Bitrate>64</tt:Bitrate><tt:SampleRate>8</tt:SampleRate><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.42</tt:IPv4Address></tt:Address><tt:Port>5006</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT60S</tt:SessionTimeout></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence>"#,
+    );
+    let url = format!("http://admin:{PASSWORD}@127.0.0.1:{http}/hls/main/index.m3u8");
+    let streams = String::from_utf8(run(Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,codec_name",
+        ])
+        .args(["-of", "compact"])
+        .arg(&url)))
+    .unwrap();
+    assert!(streams.contains("codec_name=h264"), "{streams}");
+    assert!(!streams.contains("codec_type=audio"), "{streams}");
+    let multivariant = String::from_utf8(run(Command::new("curl")
+        .args(["-sf", "--digest", "-u"])
+        .arg(format!("admin:{PASSWORD}"))
+        .arg(format!("http://127.0.0.1:{http}/hls/main/index.m3u8"))))
+    .unwrap();
+    assert!(multivariant.contains("CODECS=\"avc1."), "{multivariant}");
+    assert!(!multivariant.contains("mp4a"), "{multivariant}");
+}
