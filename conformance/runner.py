@@ -33,12 +33,8 @@ from conformance.harness import Pending  # noqa: E402
 
 CASE_MODULES = ["device", "device_relays", "security", "media", "imaging", "ptz", "rtss", "events", "clients", "real_clients", "faults",
                 "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "media2_osd", "rtss_media2", "rtss_media2_metadata", "deviceio", "media2_ptz",
-<<<<<<< HEAD
-                "media_audio", "rtss_audio",
+                "media_audio", "rtss_audio", "rtss_backchannel", "rtss_multicast_audio",
                 "media_audio_out", "rtss_media2_g711"]
-=======
-                "media_audio", "rtss_audio", "rtss_backchannel", "rtss_multicast_audio"]
->>>>>>> h-amc
 USER = "admin"
 PASSWORD = "conformance-Pw1"
 

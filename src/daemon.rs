@@ -213,6 +213,7 @@ async fn run_once(
         streams: &streams,
         gate: &gate,
         io: &io,
+        audio: &audio,
     };
     // RTSP over HTTP on the web port too (Media 2's RtspOverHttp URI names it).
     let tunnel = rtsp.as_ref().map(|r| {
@@ -391,6 +392,7 @@ struct Run<'a> {
     streams: &'a Streams,
     gate: &'a Arc<crate::auth::gate::Gate>,
     io: &'a Arc<crate::io::Io>,
+    audio: &'a Arc<crate::audio::AudioStreams>,
 }
 
 /// The ONVIF HTTP endpoint (device and imaging services, snapshots) on `bind:http_port`.
@@ -410,6 +412,7 @@ async fn start_http(
         streams,
         gate,
         io,
+        audio,
     } = *run;
     use crate::http::server::Router;
     use crate::onvif::device::{Device, DeviceHooks, Identity};
@@ -437,6 +440,7 @@ async fn start_http(
     let web = crate::web::WebContext {
         store: store.clone(),
         registry: streams.registry.clone(),
+        audio: audio.registry(),
         device: identity.clone(),
         rtsp_port,
     };

@@ -1,26 +1,73 @@
-//! Fragmented MP4 (CMAF, ISO/IEC 23000-19) for one H.264 video track: the initialization
-//! segment (`ftyp` + `moov`) and media fragments (`moof` + `mdat`), built with the
-//! `mp4-atom` crate's box types.
+//! Fragmented MP4 (CMAF, ISO/IEC 23000-19) for one H.264 video track and, when the profile's
+//! audio is AAC, one AAC-LC audio track: the initialization segment (`ftyp` + `moov`) and
+//! media fragments (`moof` + `mdat`), built with the `mp4-atom` crate's box types.
 //!
 //! Choices, each the CMAF/HLS rule behind it:
 //! - timescale 90 kHz, the RTP clock of the same frames, so both paths share one timing;
 //! - samples carry their own duration, size and flags in `trun` (no defaults), and
 //!   `default-base-is-moof` with a `data_offset` into the `mdat` right after (CMAF s7.3.2.3);
 //! - `avc1`: SPS/PPS in `avcC`; they also stay in-band in IDR samples, which decoders
-//!   accept, so a sample is the access unit as the encoder made it (less AUDs).
+//!   accept, so a sample is the access unit as the encoder made it (less AUDs);
+//! - audio (ISO/IEC 14496-14 s5.6, `mp4a` with an `esds` whose DecoderSpecificInfo is the
+//!   AudioSpecificConfig of ISO/IEC 14496-3 s1.6.2.1): timescale = the sample rate, each
+//!   sample one raw AAC access unit of 1024 samples, `smhd`;
+//! - both tracks in one fragment: a second `traf` in the same `moof`, the audio bytes after
+//!   the video's in the one `mdat` (ISO/IEC 14496-12 s8.8.4: a `moof` holds a `traf` per
+//!   track). A muxed segment is what Apple's HLS authoring spec calls a muxed variant: Safari
+//!   plays it natively, hls.js (its passthrough remuxer reads every `traf` of the `moof`)
+//!   feeds it to one `audiovideo` MSE SourceBuffer, and Chromium's MSE ISO-BMFF parser
+//!   accepts several tracks per fragment (tests/web_chromium.rs plays it). One `moof` per
+//!   part keeps a part one request and audio cut exactly where the video part is cut.
 
 use bytes::{BufMut, Bytes};
+use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
 use mp4_atom::{
-    Avc1, Avcc, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf, Moof, Moov, Mvex, Mvhd,
-    Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry, Url,
-    Visual, Vmhd,
+    Audio, Avc1, Avcc, Dinf, Dref, Encode, Esds, Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf, Moof, Moov,
+    Mp4a, Mvex, Mvhd, Smhd, Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex,
+    Trun, TrunEntry, Url, Visual, Vmhd,
 };
 
 use crate::frame::{Frame, nal_type};
+use crate::rtp::aac::AacConfig;
 
 /// Media timescale (ticks per second) of the video track.
 pub(crate) const TIMESCALE: u32 = 90_000;
 const TRACK_ID: u32 = 1;
+/// The audio track's ID, when there is one.
+const AUDIO_TRACK_ID: u32 = 2;
+/// Samples per AAC-LC access unit (ISO/IEC 14496-3 s4.5.1.1: frameLengthFlag 0, the
+/// AudioSpecificConfig [`AacConfig`] writes).
+pub(crate) const AAC_FRAME_SAMPLES: u32 = 1024;
+/// RFC 6381 s3.3 codec string of AAC-LC: `mp4a`, the MPEG-4 Audio objectTypeIndication
+/// (0x40) and the audio object type (2).
+pub(crate) const AAC_LC_CODEC: &str = "mp4a.40.2";
+/// objectTypeIndication "Audio ISO/IEC 14496-3" and streamType "AudioStream" (ISO/IEC
+/// 14496-1 Tables 5 and 6).
+const OTI_MPEG4_AUDIO: u8 = 0x40;
+const STREAM_TYPE_AUDIO: u8 = 0x05;
+
+/// The audio track of the initialization segment: an AAC-LC stream whose
+/// AudioSpecificConfig exists (its sample rate has an index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AudioParams {
+    pub(crate) config: AacConfig,
+    asc: [u8; 2],
+}
+
+impl AudioParams {
+    /// `None` for a configuration without an AudioSpecificConfig (no sample-rate index).
+    pub(crate) fn new(config: AacConfig) -> Option<Self> {
+        Some(AudioParams {
+            config,
+            asc: config.audio_specific_config()?,
+        })
+    }
+
+    /// The track's timescale: its sample rate.
+    pub(crate) fn timescale(&self) -> u32 {
+        self.config.sample_rate
+    }
+}
 
 /// What the initialization segment describes, from the stream's SPS and PPS.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,9 +115,9 @@ impl TrackParams {
     }
 }
 
-/// The initialization segment: `ftyp` (CMAF brands) and a `moov` with one video track and
-/// an `mvex` announcing fragments.
-pub(crate) fn init_segment(p: &TrackParams) -> Bytes {
+/// The initialization segment: `ftyp` (CMAF brands) and a `moov` with one video track (and
+/// the audio track if `audio`) and an `mvex` announcing fragments.
+pub(crate) fn init_segment(p: &TrackParams, audio: Option<&AudioParams>) -> Bytes {
     let ftyp = Ftyp {
         major_brand: b"iso6".into(),
         minor_version: 0,
@@ -105,7 +152,7 @@ pub(crate) fn init_segment(p: &TrackParams) -> Bytes {
         taic: None,
         fiel: None,
     };
-    let moov = Moov {
+    let mut moov = Moov {
         mvhd: Mvhd {
             timescale: 1000,
             rate: 1.into(),
@@ -166,11 +213,108 @@ pub(crate) fn init_segment(p: &TrackParams) -> Bytes {
         }],
         ..Default::default()
     };
+    if let Some(a) = audio {
+        moov.mvhd.next_track_id = AUDIO_TRACK_ID + 1;
+        if let Some(mvex) = moov.mvex.as_mut() {
+            mvex.trex.push(Trex {
+                track_id: AUDIO_TRACK_ID,
+                default_sample_description_index: 1,
+                ..Default::default()
+            });
+        }
+        moov.trak.push(audio_trak(a));
+    }
     let mut out = Vec::with_capacity(1024);
     // Encoding into a Vec cannot run out of room; the boxes above are all well-formed.
     ftyp.encode(&mut out).expect("ftyp encodes");
     moov.encode(&mut out).expect("moov encodes");
     Bytes::from(out)
+}
+
+/// The audio `trak`: `mp4a` + `esds` (ISO/IEC 14496-14 s5.6.1), `smhd`, timescale = the
+/// sample rate so every AAC frame lasts exactly [`AAC_FRAME_SAMPLES`] ticks.
+fn audio_trak(a: &AudioParams) -> Trak {
+    let mp4a = Mp4a {
+        audio: Audio {
+            data_reference_index: 1,
+            channel_count: u16::from(a.config.channels),
+            sample_size: 16,
+            // 16.16 fixed point: rates above 65535 Hz do not fit, and the esds's config is
+            // what decoders read (ISO/IEC 14496-14 s5.6.1 leaves this field to the ASC).
+            sample_rate: (a.config.sample_rate.min(u32::from(u16::MAX)) as u16).into(),
+        },
+        esds: Esds {
+            es_desc: EsDescriptor {
+                es_id: AUDIO_TRACK_ID as u16,
+                dec_config: DecoderConfig {
+                    object_type_indication: OTI_MPEG4_AUDIO,
+                    stream_type: STREAM_TYPE_AUDIO,
+                    up_stream: 0,
+                    buffer_size_db: Default::default(),
+                    max_bitrate: 0,
+                    avg_bitrate: 0,
+                    dec_specific: Some(DecoderSpecific {
+                        profile: a.asc[0] >> 3,
+                        freq_index: ((a.asc[0] & 7) << 1) | (a.asc[1] >> 7),
+                        chan_conf: (a.asc[1] >> 3) & 0x0f,
+                        raw: a.asc.to_vec(),
+                    }),
+                },
+                sl_config: SLConfig {},
+            },
+        },
+        btrt: None,
+        taic: None,
+    };
+    Trak {
+        tkhd: Tkhd {
+            track_id: AUDIO_TRACK_ID,
+            enabled: true,
+            in_movie: true,
+            volume: 1.into(),
+            matrix: Default::default(),
+            ..Default::default()
+        },
+        mdia: Mdia {
+            mdhd: Mdhd {
+                timescale: a.timescale(),
+                language: "und".into(),
+                ..Default::default()
+            },
+            hdlr: Hdlr {
+                handler: b"soun".into(),
+                name: "nvt audio".into(),
+            },
+            minf: Minf {
+                smhd: Some(Smhd::default()),
+                dinf: Dinf {
+                    dref: Dref {
+                        urls: vec![Url::default()],
+                    },
+                },
+                stbl: Stbl {
+                    stsd: Stsd {
+                        codecs: vec![mp4a.into()],
+                    },
+                    stts: Stts::default(),
+                    stsc: Stsc::default(),
+                    stsz: Stsz::default(),
+                    stco: Some(Stco::default()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        },
+        ..Default::default()
+    }
+}
+
+/// The audio of a fragment: raw AAC access units (no ADTS header), each
+/// [`AAC_FRAME_SAMPLES`] long, the first decoded at `decode_time` (audio timescale ticks).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AudioRun<'a> {
+    pub(crate) decode_time: u64,
+    pub(crate) units: &'a [Bytes],
 }
 
 /// One sample (access unit) of a fragment.
@@ -200,8 +344,15 @@ fn sample_size(frame: &Frame) -> usize {
 }
 
 /// A media fragment (`moof` + `mdat`) of `samples`, the first decoded at `decode_time`
-/// ticks; `sequence` is the `mfhd` sequence number (increasing per fragment).
-pub(crate) fn fragment(sequence: u32, decode_time: u64, samples: &[Sample]) -> Bytes {
+/// ticks, and of `audio` if it has any units (a second `traf`, its bytes after the
+/// video's); `sequence` is the `mfhd` sequence number (increasing per fragment).
+pub(crate) fn fragment(
+    sequence: u32,
+    decode_time: u64,
+    samples: &[Sample],
+    audio: Option<AudioRun<'_>>,
+) -> Bytes {
+    let audio = audio.filter(|a| !a.units.is_empty());
     let entries: Vec<TrunEntry> = samples
         .iter()
         .map(|s| TrunEntry {
@@ -235,15 +386,46 @@ pub(crate) fn fragment(sequence: u32, decode_time: u64, samples: &[Sample]) -> B
             ..Default::default()
         }],
     };
+    let video_bytes: usize = samples.iter().map(|s| sample_size(&s.frame)).sum();
+    let audio_bytes: usize = audio.map_or(0, |a| a.units.iter().map(Bytes::len).sum());
+    if let Some(a) = audio {
+        moof.traf.push(Traf {
+            tfhd: Tfhd {
+                track_id: AUDIO_TRACK_ID,
+                default_base_is_moof: true,
+                ..Default::default()
+            },
+            tfdt: Some(Tfdt {
+                base_media_decode_time: a.decode_time,
+            }),
+            trun: vec![Trun {
+                data_offset: Some(0),
+                entries: a
+                    .units
+                    .iter()
+                    .map(|u| TrunEntry {
+                        duration: Some(AAC_FRAME_SAMPLES),
+                        size: Some(u.len() as u32),
+                        flags: Some(SYNC_FLAGS),
+                        cts: None,
+                    })
+                    .collect(),
+            }],
+            ..Default::default()
+        });
+    }
     let mut head = Vec::new();
     moof.encode(&mut head).expect("moof encodes");
     // The data starts after the moof and the 8-byte mdat header; the offset's value does not
     // change the moof's size, so a second encoding gives the final box.
     moof.traf[0].trun[0].data_offset = Some(head.len() as i32 + 8);
+    if audio.is_some() {
+        moof.traf[1].trun[0].data_offset = Some((head.len() + 8 + video_bytes) as i32);
+    }
     head.clear();
     moof.encode(&mut head).expect("moof encodes");
 
-    let mdat_len: usize = 8 + samples.iter().map(|s| sample_size(&s.frame)).sum::<usize>();
+    let mdat_len: usize = 8 + video_bytes + audio_bytes;
     let mut out = Vec::with_capacity(head.len() + mdat_len);
     out.extend_from_slice(&head);
     // mdat written by hand: mp4-atom's `Mdat` wants the payload as one Vec first, which would
@@ -255,6 +437,9 @@ pub(crate) fn fragment(sequence: u32, decode_time: u64, samples: &[Sample]) -> B
             out.put_u32(nal.len() as u32);
             out.extend_from_slice(nal);
         }
+    }
+    for u in audio.iter().flat_map(|a| a.units) {
+        out.extend_from_slice(u);
     }
     Bytes::from(out)
 }
@@ -287,7 +472,7 @@ mod tests {
 
     #[test]
     fn init_segment_round_trips() {
-        let init = init_segment(&params());
+        let init = init_segment(&params(), None);
         let mut buf = std::io::Cursor::new(&init[..]);
         let ftyp = Ftyp::decode(&mut buf).unwrap();
         assert_eq!(ftyp.major_brand, b"iso6".into());
@@ -321,7 +506,7 @@ mod tests {
                 duration: 3600,
             },
         ];
-        let frag = fragment(7, 90_000, &samples);
+        let frag = fragment(7, 90_000, &samples, None);
         let mut buf = std::io::Cursor::new(&frag[..]);
         let moof = Moof::decode(&mut buf).unwrap();
         assert_eq!(moof.mfhd.sequence_number, 7);
@@ -333,5 +518,99 @@ mod tests {
         assert_eq!(trun.entries[1].flags, Some(NON_SYNC_FLAGS));
         assert_eq!(frag.len(), off + 208);
         assert_eq!(&frag[off - 4..off], b"mdat");
+    }
+
+    fn aac16k() -> AudioParams {
+        AudioParams::new(AacConfig {
+            sample_rate: 16_000,
+            channels: 1,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn init_segment_with_audio_has_an_mp4a_track() {
+        let init = init_segment(&params(), Some(&aac16k()));
+        let mut buf = std::io::Cursor::new(&init[..]);
+        Ftyp::decode(&mut buf).unwrap();
+        let moov = Moov::decode(&mut buf).unwrap();
+        assert_eq!(moov.trak.len(), 2);
+        assert_eq!(moov.mvhd.next_track_id, 3);
+        let trex: Vec<u32> = moov.mvex.unwrap().trex.iter().map(|t| t.track_id).collect();
+        assert_eq!(trex, [1, 2]);
+        let a = &moov.trak[1];
+        assert_eq!(a.tkhd.track_id, AUDIO_TRACK_ID);
+        assert_eq!(a.mdia.mdhd.timescale, 16_000);
+        assert_eq!(a.mdia.hdlr.handler, b"soun".into());
+        assert!(a.mdia.minf.smhd.is_some() && a.mdia.minf.vmhd.is_none());
+        let mp4_atom::Codec::Mp4a(mp4a) = &a.mdia.minf.stbl.stsd.codecs[0] else {
+            panic!("not mp4a: {:?}", a.mdia.minf.stbl.stsd.codecs[0]);
+        };
+        assert_eq!(mp4a.audio.channel_count, 1);
+        let dc = &mp4a.esds.es_desc.dec_config;
+        assert_eq!((dc.object_type_indication, dc.stream_type), (0x40, 5));
+        // AAC-LC (2), 16 kHz (index 8), mono: 00010 1000 0001 000 (ISO/IEC 14496-3 s1.6.2.1).
+        let asc = dc.dec_specific.as_ref().unwrap();
+        assert_eq!(asc.raw, [0x14, 0x08]);
+        assert_eq!((asc.profile, asc.freq_index, asc.chan_conf), (2, 8, 1));
+        // No ASC for a rate without an index: no audio track.
+        assert!(
+            AudioParams::new(AacConfig {
+                sample_rate: 12_345,
+                channels: 1
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn fragment_with_audio_has_a_second_traf_after_the_video_bytes() {
+        let frame = Arc::new(Frame {
+            channel: 0,
+            seq: 0,
+            pts: Duration::ZERO,
+            wallclock: SystemTime::now(),
+            keyframe: true,
+            nals: vec![Bytes::from(vec![0x65; 50])],
+        });
+        let units = [Bytes::from(vec![0xa1; 30]), Bytes::from(vec![0xa2; 40])];
+        let frag = fragment(
+            1,
+            0,
+            &[Sample {
+                frame,
+                duration: 3600,
+            }],
+            Some(AudioRun {
+                decode_time: 16_000,
+                units: &units,
+            }),
+        );
+        let mut buf = std::io::Cursor::new(&frag[..]);
+        let moof = Moof::decode(&mut buf).unwrap();
+        assert_eq!(moof.traf.len(), 2);
+        let a = &moof.traf[1];
+        assert_eq!(a.tfhd.track_id, AUDIO_TRACK_ID);
+        assert_eq!(a.tfdt.as_ref().unwrap().base_media_decode_time, 16_000);
+        let trun = &a.trun[0];
+        let off = trun.data_offset.unwrap() as usize;
+        assert_eq!(off, moof.traf[0].trun[0].data_offset.unwrap() as usize + 54);
+        assert_eq!(&frag[off..off + 30], &[0xa1; 30]);
+        assert_eq!(&frag[off + 30..], &[0xa2; 40]);
+        let sizes: Vec<_> = trun.entries.iter().map(|e| e.size).collect();
+        assert_eq!(sizes, [Some(30), Some(40)]);
+        assert!(trun.entries.iter().all(|e| e.duration == Some(1024)));
+        // No units: no audio traf at all.
+        let frag = fragment(
+            2,
+            0,
+            &[],
+            Some(AudioRun {
+                decode_time: 0,
+                units: &[],
+            }),
+        );
+        let moof = Moof::decode(&mut std::io::Cursor::new(&frag[..])).unwrap();
+        assert_eq!(moof.traf.len(), 1);
     }
 }

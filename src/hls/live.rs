@@ -6,6 +6,12 @@
 //! [`IDLE_TIMEOUT`] without one the task ends and the window is freed. Sequence numbers and
 //! initialization-segment generations carry on across sessions, so a player that comes
 //! back sees a discontinuity, never a sequence number reused for other media.
+//!
+//! When the profile's audio encoder is AAC the session also subscribes to the profile's
+//! audio hub (`crate::audio`) and feeds its units to the segmenter, which muxes them into
+//! the same parts. G.711 is left out: no browser's Media Source Extensions accept it in
+//! MP4 (docs/web.md, "Audio"). The session checks every second whether the profile's audio
+//! changed (another encoder, AAC on or off) and follows it from the next IDR.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,7 +23,10 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
 use super::segmenter::{Segmenter, SegmenterConfig};
-use crate::rtp::{RtpHub, RtpRegistry};
+use crate::frame::Frame;
+use crate::rtp::aac::AacConfig;
+use crate::rtp::audio::AudioFormat;
+use crate::rtp::{AudioHub, AudioRegistry, RtpHub, RtpRegistry};
 use crate::settings::SettingsStore;
 
 /// A session with no request for this long stops and frees its segments.
@@ -80,6 +89,10 @@ impl Session {
 /// HLS state of one stream hub.
 pub(crate) struct LiveStream {
     hub: Arc<RtpHub>,
+    /// The audio tracks by profile token, and the profile whose audio this stream carries
+    /// (the first one requested, when profiles share a video encoder).
+    audio: Arc<AudioRegistry>,
+    profile: String,
     config: SegmenterConfig,
     session: Mutex<Option<Arc<Session>>>,
     /// (first msn, generation) for the next session.
@@ -90,6 +103,27 @@ pub(crate) struct LiveStream {
 impl LiveStream {
     pub fn hub(&self) -> &Arc<RtpHub> {
         &self.hub
+    }
+
+    /// The profile's audio hub now, with its AAC configuration if its audio is AAC (the
+    /// only audio HLS carries).
+    pub(crate) fn audio(&self) -> Option<(Arc<AudioHub>, Option<AacConfig>)> {
+        let hub = self.audio.get(&self.profile)?;
+        let aac = match hub.packer(|p| p.format()) {
+            AudioFormat::Aac(c) => Some(c),
+            AudioFormat::Pcmu | AudioFormat::Pcma => None,
+        };
+        Some((hub, aac))
+    }
+
+    /// The profile whose audio the stream carries.
+    pub(crate) fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    /// The AAC configuration HLS muxes, if any.
+    pub(crate) fn aac(&self) -> Option<AacConfig> {
+        self.audio().and_then(|(_, c)| c)
     }
 
     /// The running session, started if there is none; marks it used by `who`.
@@ -110,8 +144,10 @@ impl LiveStream {
             return s.clone();
         }
         let (msn, generation) = *lock(&self.resume);
+        let mut seg = Segmenter::new(self.config, msn, generation);
+        let audio = AudioFeed::start(self.audio(), &mut seg);
         let session = Arc::new(Session {
-            seg: Mutex::new(Segmenter::new(self.config, msn, generation)),
+            seg: Mutex::new(seg),
             version: watch::channel(0).0,
             last_request: Mutex::new(now),
             closed: AtomicBool::new(false),
@@ -120,7 +156,7 @@ impl LiveStream {
         // Segments start at an IDR: ask for one rather than wait up to a GOP for it.
         self.hub.request_keyframe(now);
         tracing::info!(stream = %self.hub.name(), "HLS: session started");
-        tokio::spawn(run(self.clone(), session.clone(), frames));
+        tokio::spawn(run(self.clone(), session.clone(), frames, audio));
         *slot = Some(session.clone());
         session
     }
@@ -144,14 +180,63 @@ impl LiveStream {
     }
 }
 
+/// The audio a session muxes: the hub it follows (AAC or not) and, for AAC, its units.
+struct AudioFeed {
+    hub: Option<Arc<AudioHub>>,
+    units: Option<tokio::sync::broadcast::Receiver<Arc<Frame>>>,
+}
+
+impl AudioFeed {
+    /// Follows `audio` (a profile's hub and its AAC configuration): subscribes to its units
+    /// when AAC and tells the segmenter.
+    fn start(audio: Option<(Arc<AudioHub>, Option<AacConfig>)>, seg: &mut Segmenter) -> Self {
+        let (hub, aac) = match audio {
+            Some((hub, aac)) => (Some(hub), aac),
+            None => (None, None),
+        };
+        seg.set_audio(aac);
+        AudioFeed {
+            units: aac.and(hub.as_ref()).map(|h| h.subscribe_frames()),
+            hub,
+        }
+    }
+
+    /// Whether the profile's audio hub is still the one followed.
+    fn is_current(&self, now: Option<&Arc<AudioHub>>) -> bool {
+        match (&self.hub, now) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    /// The next audio unit; never ready without an AAC feed.
+    async fn recv(&mut self) -> Result<Arc<Frame>, RecvError> {
+        match self.units.as_mut() {
+            Some(rx) => rx.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
 async fn run(
     stream: Arc<LiveStream>,
     session: Arc<Session>,
     mut frames: tokio::sync::broadcast::Receiver<Arc<crate::frame::Frame>>,
+    mut audio: AudioFeed,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
+            r = audio.recv() => match r {
+                Ok(unit) => session.segmenter().push_audio(&unit),
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(stream = %stream.hub.name(), lost = n, "HLS: fell behind the audio encoder");
+                    session.segmenter().lost_audio();
+                }
+                // The audio encoder stopped (reconfigured): the tick below finds its successor.
+                Err(RecvError::Closed) => audio.units = None,
+            },
             r = frames.recv() => match r {
                 Ok(frame) => {
                     if session.segmenter().push(frame) {
@@ -167,6 +252,12 @@ async fn run(
             _ = tick.tick() => {
                 if lock(&session.last_request).elapsed() > IDLE_TIMEOUT {
                     break;
+                }
+                let now = stream.audio();
+                if !audio.is_current(now.as_ref().map(|(h, _)| h)) {
+                    tracing::info!(stream = %stream.hub.name(), aac = now.as_ref().is_some_and(|(_, c)| c.is_some()), "HLS: the profile's audio changed");
+                    audio = AudioFeed::start(now, &mut session.segmenter());
+                    stream.hub.request_keyframe(Instant::now());
                 }
             }
         }
@@ -189,15 +280,21 @@ async fn run(
 /// The HLS streams by profile token, created on first use from the stream registry.
 pub(crate) struct LiveStreams {
     registry: Arc<RtpRegistry>,
+    audio: Arc<AudioRegistry>,
     store: Arc<SettingsStore>,
     /// By hub name (the encoder token): profiles sharing an encoder share a segmenter.
     streams: Mutex<HashMap<String, Arc<LiveStream>>>,
 }
 
 impl LiveStreams {
-    pub fn new(registry: Arc<RtpRegistry>, store: Arc<SettingsStore>) -> Self {
+    pub fn new(
+        registry: Arc<RtpRegistry>,
+        audio: Arc<AudioRegistry>,
+        store: Arc<SettingsStore>,
+    ) -> Self {
         LiveStreams {
             registry,
+            audio,
             store,
             streams: Mutex::new(HashMap::new()),
         }
@@ -217,12 +314,21 @@ impl LiveStreams {
         let stream = Arc::new(LiveStream {
             config: self.segmenter_config(hub.name()),
             hub: hub.clone(),
+            audio: self.audio.clone(),
+            profile: token.to_owned(),
             session: Mutex::new(None),
             resume: Mutex::new((0, 0)),
             watchers: Mutex::new(HashMap::new()),
         });
         map.insert(hub.name().to_owned(), stream.clone());
         Some(stream)
+    }
+
+    /// The bitrate of profile `token`'s audio encoder, as it is now.
+    pub fn audio_kbps(&self, token: &str) -> Option<u32> {
+        let settings = self.store.get();
+        let enc = settings.profile(token)?.audio_encoder.as_deref()?;
+        settings.audio_encoder(enc).map(|a| a.bitrate_kbps)
     }
 
     /// The settings of encoder `token` (a hub's name), as they are now.

@@ -137,15 +137,22 @@ impl HlsHandler {
             (Some(s), Some(p)) => fmp4::TrackParams::new(s, p).ok(),
             _ => None,
         };
+        let aac = stream.aac().filter(|c| c.audio_specific_config().is_some());
+        let audio_kbps = aac.and_then(|_| self.live.audio_kbps(stream.profile()));
         let kbps = self
             .live
             .encoder(stream.hub().name())
-            .map_or(4096, |e| e.bitrate_kbps);
+            .map_or(4096, |e| e.bitrate_kbps)
+            + audio_kbps.unwrap_or(0);
         playlist::Variant {
             uri,
             // Peak, not average: IDRs make CBR segments burstier than the nominal rate.
             bandwidth: u64::from(kbps) * 1000 * 3 / 2,
-            codecs: track.as_ref().map(fmp4::TrackParams::codec),
+            // RFC 8216bis s4.4.6.2: CODECS lists every format in the variant's segments.
+            codecs: track.as_ref().map(|t| match aac {
+                Some(_) => format!("{},{}", t.codec(), fmp4::AAC_LC_CODEC),
+                None => t.codec(),
+            }),
             resolution: track.as_ref().map(|t| (t.width, t.height)),
             frame_rate: params.framerate,
         }

@@ -11,6 +11,14 @@
 //! - Sample durations are capture-time differences (the frame's own duration is known when
 //!   the next frame arrives: one frame of delay).
 //! - Only [`SegmenterConfig::window`] complete segments are kept, plus the open one.
+//! - Audio (AAC, when the profile has it) rides in the video's parts: a part takes the
+//!   audio units captured before its video ends (a second `traf`, `fmp4`), so audio and
+//!   video segment boundaries line up to within the audio that is still being encoded when
+//!   the part closes (an AAC frame, 21–128 ms); that audio opens the next part, so the
+//!   audio track never has a gap. A fresh start (the first IDR, or after lost frames)
+//!   drops the audio that ended before its IDR: the audio starts at the segment's IDR
+//!   instant, within one AAC frame. Audio waiting for its part is bounded by
+//!   [`SegmenterConfig::max_segment`] of units (the longest a part can wait for video).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -18,8 +26,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 
-use super::fmp4::{self, Sample, TIMESCALE, TrackParams};
+use super::fmp4::{self, AAC_FRAME_SAMPLES, AudioParams, AudioRun, Sample, TIMESCALE, TrackParams};
 use crate::frame::{Frame, nal_type};
+use crate::rtp::aac::AacConfig;
 
 /// Segmenter parameters.
 #[derive(Clone, Copy, Debug)]
@@ -79,10 +88,84 @@ impl Segment {
     }
 }
 
+/// The audio units that wait for the video part they fall in.
+#[derive(Debug)]
+struct AudioQueue {
+    params: AudioParams,
+    /// Raw AAC units in capture order, with their capture time.
+    pending: VecDeque<(Duration, Bytes)>,
+    /// Decode time (audio timescale) the next unit continues at; `None`: take the next
+    /// unit's own capture time (the start, or after lost audio).
+    next_dts: Option<u64>,
+    /// Most units held: [`SegmenterConfig::max_segment`] of audio.
+    max_pending: usize,
+}
+
+impl AudioQueue {
+    fn ticks(&self, pts: Duration) -> u64 {
+        (pts.as_nanos() * u128::from(self.params.timescale()) / 1_000_000_000) as u64
+    }
+
+    fn bytes(&self) -> usize {
+        self.pending.iter().map(|(_, b)| b.len()).sum()
+    }
+
+    /// Forgets the units that end at or before `at` (a fresh start's IDR).
+    fn drop_before(&mut self, at: Duration) {
+        let frame = Duration::from_nanos(
+            u64::from(AAC_FRAME_SAMPLES) * 1_000_000_000 / u64::from(self.params.timescale()),
+        );
+        while self
+            .pending
+            .front()
+            .is_some_and(|(pts, _)| *pts + frame <= at)
+        {
+            self.pending.pop_front();
+        }
+        self.next_dts = None;
+    }
+
+    /// Takes the units captured before `end` (90 kHz ticks) that continue the audio
+    /// timeline: (decode time of the first, units). A unit more than a frame off the
+    /// timeline (audio lost before it) ends the run; the next part resumes at its time.
+    fn take_until(&mut self, end: u64) -> (u64, Vec<Bytes>) {
+        let mut units = Vec::new();
+        let mut start = 0;
+        while let Some((pts, _)) = self.pending.front() {
+            if ticks(*pts) >= end {
+                break;
+            }
+            let at = self.ticks(*pts);
+            let frame = u64::from(AAC_FRAME_SAMPLES);
+            let dts = match self.next_dts {
+                // On the timeline (capture jitter within a frame): continue it exactly.
+                Some(n) if at.abs_diff(n) <= frame => n,
+                // A gap inside the part: the rest goes with the next part, at its own time.
+                Some(_) if !units.is_empty() => {
+                    self.next_dts = None;
+                    break;
+                }
+                _ => at,
+            };
+            if units.is_empty() {
+                start = dts;
+            }
+            let (_, unit) = self.pending.pop_front().expect("front exists");
+            units.push(unit);
+            self.next_dts = Some(dts + frame);
+        }
+        (start, units)
+    }
+}
+
 /// The state of one profile's HLS output.
 pub struct Segmenter {
     cfg: SegmenterConfig,
     params: Option<TrackParams>,
+    /// The audio track, when the stream's audio is AAC.
+    audio: Option<AudioQueue>,
+    /// The audio track described by the newest initialization segment.
+    init_audio: Option<AudioParams>,
     generation: u32,
     /// Initialization segments still referenced by the window, by generation.
     inits: Vec<(u32, Bytes)>,
@@ -111,6 +194,8 @@ impl Segmenter {
         Segmenter {
             cfg,
             params: None,
+            audio: None,
+            init_audio: None,
             generation: first_generation,
             inits: Vec::new(),
             segments: VecDeque::new(),
@@ -160,6 +245,11 @@ impl Segmenter {
                 self.waiting_idr = true;
                 return changed;
             }
+            if self.waiting_idr
+                && let Some(a) = self.audio.as_mut()
+            {
+                a.drop_before(frame.pts);
+            }
             self.open_segment(frame.wallclock);
             self.waiting_idr = false;
         } else if self.waiting_idr {
@@ -174,6 +264,58 @@ impl Segmenter {
         }
         self.pending = Some(frame);
         changed
+    }
+
+    /// Sets the stream's audio: an AAC track from the next IDR on (a new initialization
+    /// segment), or none (`None`, or a configuration without an AudioSpecificConfig). A
+    /// change ends the open segment, as lost frames do.
+    pub fn set_audio(&mut self, config: Option<AacConfig>) {
+        let params = config.and_then(AudioParams::new);
+        if self.audio.as_ref().map(|a| a.params) == params {
+            return;
+        }
+        if self.params.is_some() {
+            self.lost_frames();
+        }
+        let max_pending = params.map_or(0, |p| {
+            (self.cfg.max_segment.as_secs_f64() * f64::from(p.timescale())
+                / f64::from(AAC_FRAME_SAMPLES)) as usize
+                + 1
+        });
+        self.audio = params.map(|params| AudioQueue {
+            params,
+            pending: VecDeque::new(),
+            next_dts: None,
+            max_pending,
+        });
+    }
+
+    /// Takes the next audio unit (an AAC access unit as `Frame::nals[0]`, its capture time
+    /// on the video's clock). Ignored without an AAC track.
+    pub fn push_audio(&mut self, frame: &Frame) {
+        let Some(a) = self.audio.as_mut() else {
+            return;
+        };
+        let Some(unit) = frame.nals.first().filter(|u| !u.is_empty()) else {
+            return;
+        };
+        if a.pending.back().is_some_and(|(last, _)| *last > frame.pts) {
+            // A capture clock that went back: start the audio timeline again.
+            a.pending.clear();
+            a.next_dts = None;
+        }
+        a.pending.push_back((frame.pts, unit.clone()));
+        while a.pending.len() > a.max_pending {
+            a.pending.pop_front();
+            a.next_dts = None;
+        }
+    }
+
+    /// The audio consumer missed units: the audio timeline resumes at the next one's time.
+    pub(crate) fn lost_audio(&mut self) {
+        if let Some(a) = self.audio.as_mut() {
+            a.next_dts = None;
+        }
     }
 
     /// The consumer missed frames: close what we have and wait for the next IDR; the next
@@ -195,32 +337,39 @@ impl Segmenter {
     /// Uses the IDR's SPS/PPS (or the previous ones); a change means a new initialization
     /// segment. False if there are none usable.
     fn take_params(&mut self, frame: &Frame) -> bool {
-        let (sps, pps) = match (frame.nal(nal_type::SPS), frame.nal(nal_type::PPS)) {
-            (Some(s), Some(p)) => (s.clone(), p.clone()),
-            _ => return self.params.is_some(),
-        };
-        if self
-            .params
-            .as_ref()
-            .is_some_and(|p| p.sps == sps && p.pps == pps)
-        {
-            return true;
-        }
-        match TrackParams::new(sps, pps) {
-            Ok(p) => {
-                if self.params.is_some() {
-                    self.generation += 1;
-                    self.discontinuity_next = true;
+        let new = match (frame.nal(nal_type::SPS), frame.nal(nal_type::PPS)) {
+            (Some(s), Some(p))
+                if !self
+                    .params
+                    .as_ref()
+                    .is_some_and(|c| c.sps == *s && c.pps == *p) =>
+            {
+                match TrackParams::new(s.clone(), p.clone()) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "HLS: IDR with an unusable SPS skipped");
+                        None
+                    }
                 }
-                self.inits.push((self.generation, fmp4::init_segment(&p)));
-                self.params = Some(p);
-                true
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "HLS: IDR with an unusable SPS skipped");
-                self.params.is_some()
-            }
+            _ => None,
+        };
+        let audio = self.audio.as_ref().map(|a| a.params);
+        let Some(params) = new.or_else(|| {
+            // Same video: a new initialization segment only if the audio track changed.
+            self.params.clone().filter(|_| self.init_audio != audio)
+        }) else {
+            return self.params.is_some();
+        };
+        if self.params.is_some() {
+            self.generation += 1;
+            self.discontinuity_next = true;
         }
+        self.inits
+            .push((self.generation, fmp4::init_segment(&params, audio.as_ref())));
+        self.params = Some(params);
+        self.init_audio = audio;
+        true
     }
 
     fn open(&self) -> Option<&Segment> {
@@ -249,7 +398,16 @@ impl Segmenter {
             return false;
         };
         let decode_time = ticks(samples[0].frame.pts);
-        let data = fmp4::fragment(self.fragment_seq, decode_time, &samples);
+        let (audio_time, audio_units) = self
+            .audio
+            .as_mut()
+            .map(|a| a.take_until(decode_time + part_ticks))
+            .unwrap_or_default();
+        let audio = AudioRun {
+            decode_time: audio_time,
+            units: &audio_units,
+        };
+        let data = fmp4::fragment(self.fragment_seq, decode_time, &samples, Some(audio));
         self.fragment_seq = self.fragment_seq.wrapping_add(1);
         seg.parts.push(Part {
             data,
@@ -324,10 +482,11 @@ impl Segmenter {
         self.generation
     }
 
-    /// Bytes of media held (parts and initialization segments).
+    /// Bytes of media held (parts, initialization segments and audio waiting for its part).
     pub fn bytes(&self) -> usize {
         self.segments.iter().map(Segment::bytes).sum::<usize>()
             + self.inits.iter().map(|(_, b)| b.len()).sum::<usize>()
+            + self.audio.as_ref().map_or(0, AudioQueue::bytes)
     }
 
     /// True when part `part` of segment `msn` (or, without `part`, the whole segment) is in
@@ -485,5 +644,133 @@ mod tests {
         assert_eq!(s.generation(), 6);
         assert!(s.init(5).is_some() && s.init(6).is_some());
         assert!(s.segments().back().unwrap().discontinuity);
+    }
+
+    /// An AAC unit of 16 kHz audio (64 ms per unit) captured at `ms`.
+    fn unit(ms: u64) -> Frame {
+        Frame {
+            channel: 0,
+            seq: 0,
+            pts: Duration::from_millis(ms),
+            wallclock: SystemTime::UNIX_EPOCH + Duration::from_millis(ms),
+            keyframe: true,
+            nals: vec![Bytes::from(vec![0x21; 60])],
+        }
+    }
+
+    fn aac() -> Option<AacConfig> {
+        Some(AacConfig {
+            sample_rate: 16_000,
+            channels: 1,
+        })
+    }
+
+    /// The (decode time, unit count) of the audio `traf` of each part of `seg`.
+    fn audio_runs(seg: &Segment) -> Vec<(u64, usize)> {
+        use mp4_atom::Decode;
+        seg.parts
+            .iter()
+            .filter_map(|p| {
+                let moof = mp4_atom::Moof::decode(&mut std::io::Cursor::new(&p.data[..])).unwrap();
+                let t = moof.traf.get(1)?;
+                Some((
+                    t.tfdt.as_ref().unwrap().base_media_decode_time,
+                    t.trun[0].entries.len(),
+                ))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn audio_starts_at_the_idr_and_continues_across_segments() {
+        let mut s = Segmenter::new(cfg(), 0, 0);
+        s.set_audio(aac());
+        // Video 40 ms frames from 0, the first IDR at frame 10 (400 ms), then every 50;
+        // audio every 64 ms from 0, delivered 30 ms late (encoding).
+        let mut audio_at = 0;
+        for i in 0..300u64 {
+            let now = 40 * i;
+            while audio_at + 30 <= now {
+                s.push_audio(&unit(audio_at));
+                audio_at += 64;
+            }
+            s.push(frame(i, i >= 10 && (i - 10) % 50 == 0));
+        }
+        let init = s.init(0).unwrap();
+        let moov = {
+            use mp4_atom::Decode;
+            let mut b = std::io::Cursor::new(&init[..]);
+            mp4_atom::Ftyp::decode(&mut b).unwrap();
+            mp4_atom::Moov::decode(&mut b).unwrap()
+        };
+        assert_eq!(moov.trak.len(), 2, "the init segment has the audio track");
+        let first = s.segments().front().unwrap();
+        assert_eq!(first.msn, 2, "window of 3 behind the open one");
+        let mut all = Vec::new();
+        for seg in s.segments() {
+            let runs = audio_runs(seg);
+            let start = ticks(Duration::from_millis(400 + 2000 * seg.msn));
+            // Each segment's audio starts within one AAC frame of its IDR.
+            let (t0, _) = runs[0];
+            let t0_90k = t0 * 90_000 / 16_000;
+            assert!(
+                t0_90k.abs_diff(start) <= 64 * 90,
+                "segment {}: audio at {t0_90k}, IDR at {start}",
+                seg.msn
+            );
+            all.extend(runs);
+        }
+        // No gap and no overlap: each run starts where the previous one ended.
+        for w in all.windows(2) {
+            assert_eq!(w[0].0 + 1024 * w[0].1 as u64, w[1].0, "{all:?}");
+        }
+        // The very first segment drops the audio before its IDR.
+        let mut s2 = Segmenter::new(cfg(), 0, 0);
+        s2.set_audio(aac());
+        for i in 0..40u64 {
+            s2.push_audio(&unit(64 * i));
+        }
+        for i in 0..80u64 {
+            s2.push(frame(i + 10, i % 50 == 0));
+        }
+        let runs = audio_runs(&s2.segments()[0]);
+        // The IDR at 400 ms: the unit at 384 ms still sounds then; 320 ms's ended.
+        assert_eq!(runs[0].0, 384 * 16);
+    }
+
+    #[test]
+    fn audio_waiting_for_video_is_bounded() {
+        let mut s = Segmenter::new(cfg(), 0, 0);
+        s.set_audio(aac());
+        // No video at all: 100 s of audio.
+        for i in 0..1600u64 {
+            s.push_audio(&unit(64 * i));
+        }
+        // max_segment (10 s) of 64 ms units.
+        assert_eq!(s.bytes(), (10_000 / 64 + 1) * 60);
+    }
+
+    #[test]
+    fn audio_on_or_off_makes_a_new_initialization_segment() {
+        let mut s = Segmenter::new(cfg(), 0, 0);
+        for i in 0..60 {
+            s.push(frame(i, i % 50 == 0));
+        }
+        s.set_audio(aac());
+        for i in 60..110 {
+            s.push_audio(&unit(40 * i));
+            s.push(frame(i, i % 50 == 0));
+        }
+        assert_eq!(s.generation(), 1);
+        let last = s.segments().back().unwrap();
+        assert!(last.discontinuity && last.generation == 1);
+        assert!(!audio_runs(last).is_empty());
+        // G.711 or no audio: video only again.
+        s.set_audio(None);
+        for i in 110..160 {
+            s.push(frame(i, i % 50 == 0));
+        }
+        assert_eq!(s.generation(), 2);
+        assert!(audio_runs(s.segments().back().unwrap()).is_empty());
     }
 }

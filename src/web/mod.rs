@@ -9,13 +9,15 @@ use std::sync::Arc;
 use crate::hls::HlsHandler;
 use crate::hls::live::LiveStreams;
 use crate::http::server::Router;
-use crate::rtp::RtpRegistry;
+use crate::rtp::{AudioRegistry, RtpRegistry};
 use crate::settings::SettingsStore;
 
 /// What the web handlers need from the daemon.
 pub(crate) struct WebContext {
     pub(crate) store: Arc<SettingsStore>,
     pub(crate) registry: Arc<RtpRegistry>,
+    /// The profiles' audio tracks (HLS muxes AAC ones).
+    pub(crate) audio: Arc<AudioRegistry>,
     /// Device information shown on the page.
     pub(crate) device: crate::onvif::device::Identity,
     pub(crate) rtsp_port: u16,
@@ -25,7 +27,11 @@ pub(crate) struct WebContext {
 /// endpoint (the one gate of the daemon).
 pub(crate) fn install(router: Router, ctx: WebContext) -> Router {
     let gate = router.soap.gate().clone();
-    let live = Arc::new(LiveStreams::new(ctx.registry.clone(), ctx.store.clone()));
+    let live = Arc::new(LiveStreams::new(
+        ctx.registry.clone(),
+        ctx.audio.clone(),
+        ctx.store.clone(),
+    ));
     let page = page::PageHandler {
         gate: gate.clone(),
         store: ctx.store,
