@@ -1637,6 +1637,10 @@ enum Next {
     ),
 }
 
+/// How many frames in a row a connection's writer takes before it looks at its replies and
+/// controls first (`writer_task`).
+const FRAMES_BEFORE_CHANNELS: usize = 8;
+
 /// Owns a connection's write half: replies in order, interleaved RTP of every playing
 /// session, and [`Control`] from shared tasks. Every write is bounded in time: replies by
 /// [`Limits::write_timeout`], frames by the viewer's lag bound (it is kicked).
@@ -1650,12 +1654,26 @@ async fn writer_task<W: AsyncWrite + Unpin>(
     // Sessions that expired, so that an Attach still queued behind a stuck reply is dropped.
     let mut expired: std::collections::VecDeque<String> = Default::default();
     let mut turn = 0usize;
+    // Frames taken in a row without looking at the channels first (see below).
+    let mut streak = 0usize;
     loop {
+        // A frame first: the usual wake-up is the hub's, for one frame, and looking at the two
+        // channels before it costs two polls of each per frame per viewer (a take and a
+        // waker registration each, issue 20); when no frame is ready they are polled anyway,
+        // which registers their wake-ups before the task sleeps. Every
+        // [`FRAMES_BEFORE_CHANNELS`] frames in a row the channels go first, so a writer with
+        // a backlog still answers requests and expiries between frames.
+        let frames_first = streak < FRAMES_BEFORE_CHANNELS;
         let next = tokio::select! {
             biased;
+            (i, f) = next_frame(&active, turn), if frames_first && !active.is_empty() => Next::Frame(i, f),
             Some(c) = ctl.recv() => Next::Control(c),
             m = rx.recv() => Next::Msg(m),
-            (i, f) = next_frame(&active, turn), if !active.is_empty() => Next::Frame(i, f),
+            (i, f) = next_frame(&active, turn), if !frames_first && !active.is_empty() => Next::Frame(i, f),
+        };
+        streak = match next {
+            Next::Frame(..) if frames_first => streak + 1,
+            _ => 0,
         };
         match next {
             Next::Control(Control::Expired(session)) => {
@@ -1707,7 +1725,11 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                 turn = i + 1;
                 let Some(a) = active.get_mut(i) else { continue };
                 let sr = a.reports.report(Instant::now(), &f);
+                // Biased, the write first: on loopback or a LAN it nearly always completes
+                // on its first poll, and then the kick's wake-up is never registered (a
+                // waiter list's lock and unlock per frame per viewer, issue 20).
                 let written = tokio::select! {
+                    biased;
                     r = delivery::write_interleaved(&mut wr, &f, sr.as_ref(), (a.rtp, a.rtcp)) => r.ok(),
                     _ = a.viewer.kicked() => None,
                 };

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
+use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
 
 use super::packing::Unit;
@@ -20,8 +21,10 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// What the hub and one viewer share.
 pub(super) struct Slot<U> {
     pub(super) queue: Mutex<Queue<U>>,
-    /// Wakes the writer.
-    ready: Notify,
+    /// Wakes the writer, the queue's one consumer. An `AtomicWaker` rather than a `Notify`:
+    /// waking it and registering with it are a few atomic operations, where a `Notify`
+    /// locks its waiter list on both sides, once per frame per viewer (issue 20).
+    ready: AtomicWaker,
     /// Woken on a push while a [`ViewerWatch`] waits (`ready` wakes the writer alone).
     queued: Notify,
     kicked: AtomicBool,
@@ -30,15 +33,13 @@ pub(super) struct Slot<U> {
 
 impl<U: Unit> Slot<U> {
     pub(super) fn new(queue: Queue<U>) -> Self {
-        let slot = Self {
+        Self {
             queue: Mutex::new(queue),
-            ready: Notify::new(),
+            ready: AtomicWaker::new(),
             queued: Notify::new(),
             kicked: AtomicBool::new(false),
             kick: Notify::new(),
-        };
-        slot.ready.notify_one();
-        slot
+        }
     }
 
     /// Something was queued (the queue's lock released). `watched`: the queue had a
@@ -47,7 +48,7 @@ impl<U: Unit> Slot<U> {
     /// every viewer. A watch registers with the queue before it enables its wake-up and looks
     /// at the queue after, so a push in between is seen by that look.
     pub(super) fn wake(&self, watched: bool) {
-        self.ready.notify_one();
+        self.ready.wake();
         if watched {
             self.queued.notify_waiters();
         }
@@ -56,7 +57,7 @@ impl<U: Unit> Slot<U> {
     pub(super) fn kick(&self) {
         self.kicked.store(true, Ordering::Release);
         self.kick.notify_one();
-        self.ready.notify_one();
+        self.ready.wake();
         self.queued.notify_waiters();
     }
 
@@ -160,12 +161,17 @@ impl<U: Unit> Viewer<U> {
     /// The next whole unit to send; the writer is busy with it until [`Viewer::sent`] or
     /// [`Viewer::failed`].
     pub(crate) async fn next(&self) -> Result<Arc<U>, Kicked> {
-        loop {
-            if let Some(u) = self.try_next()? {
-                return Ok(u);
+        std::future::poll_fn(|cx| {
+            // Registered before looking, so a push (or kick) in between wakes this poll's
+            // task; an `AtomicWaker` holds the writer's one waker, which is all it needs.
+            self.slot.ready.register(cx.waker());
+            match self.try_next() {
+                Ok(None) => std::task::Poll::Pending,
+                Ok(Some(u)) => std::task::Poll::Ready(Ok(u)),
+                Err(k) => std::task::Poll::Ready(Err(k)),
             }
-            self.slot.ready.notified().await;
-        }
+        })
+        .await
     }
 
     /// As [`Viewer::next`] without waiting.
