@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::Daemon;
+use support::rtp_time::{rtp_ts, sender_report, wall_of};
 use support::rtsp_client::{Rtsp, medias};
 
 const PASSWORD: &str = "audio-Secret1";
@@ -39,25 +40,6 @@ fn enable_audio(state: &Path) {
 /// The URL with admin's credentials, for ffmpeg.
 fn with_credentials(url: &str) -> String {
     url.replacen("rtsp://", &format!("rtsp://admin:{PASSWORD}@"), 1)
-}
-
-fn rtp_ts(p: &[u8]) -> u32 {
-    u32::from_be_bytes(p[4..8].try_into().unwrap())
-}
-
-/// (NTP time as seconds since the Unix epoch, RTP time) of a sender report.
-fn sender_report(p: &[u8]) -> Option<(f64, u32)> {
-    (p.len() >= 28 && p[1] == 200).then(|| {
-        let secs = u32::from_be_bytes(p[8..12].try_into().unwrap());
-        let frac = u32::from_be_bytes(p[12..16].try_into().unwrap());
-        let ntp = f64::from(secs) + f64::from(frac) / 4_294_967_296.0;
-        (ntp - 2_208_988_800.0, rtp_ts(&p[12..]))
-    })
-}
-
-/// Wall clock of an RTP time through its track's sender report at `rate` Hz.
-fn wall_of(ts: u32, sr: (f64, u32), rate: f64) -> f64 {
-    sr.0 + f64::from(ts.wrapping_sub(sr.1) as i32) / rate
 }
 
 /// Beep onsets in 8 kHz samples: (sample index, pitch in Hz from the zero crossings of

@@ -23,6 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nvt::xml::{self, Element};
+use support::rtp_time::{rtp_ts, sender_report, wall_of};
 use support::rtsp_client::{Rtsp, medias};
 use support::{Daemon, soap};
 
@@ -250,24 +251,6 @@ fn decode_units(rate: u32, units: &[Vec<u8>]) -> Vec<i16> {
     (out.stdout.chunks_exact(2))
         .map(|b| i16::from_le_bytes([b[0], b[1]]))
         .collect()
-}
-
-fn rtp_ts(p: &[u8]) -> u32 {
-    u32::from_be_bytes(p[4..8].try_into().unwrap())
-}
-
-/// (NTP time as seconds since the Unix epoch, RTP time) of a sender report.
-fn sender_report(p: &[u8]) -> Option<(f64, u32)> {
-    (p.len() >= 28 && p[1] == 200).then(|| {
-        let secs = u32::from_be_bytes(p[8..12].try_into().unwrap());
-        let frac = u32::from_be_bytes(p[12..16].try_into().unwrap());
-        let ntp = f64::from(secs) + f64::from(frac) / 4_294_967_296.0;
-        (ntp - 2_208_988_800.0, rtp_ts(&p[12..]))
-    })
-}
-
-fn wall_of(ts: u32, sr: (f64, u32), rate: f64) -> f64 {
-    sr.0 + f64::from(ts.wrapping_sub(sr.1) as i32) / rate
 }
 
 /// The access units of one RFC 3640 AAC-hbr packet (s3.3.6: a 16-bit AU-headers-length

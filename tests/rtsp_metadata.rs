@@ -13,6 +13,7 @@ use std::net::UdpSocket;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nvt::xml;
+use support::rtp_time::{rtp_ts, sender_report, wall_of};
 use support::rtsp_client::{Rtsp, medias};
 use support::{Daemon, soap};
 
@@ -79,25 +80,6 @@ fn change_encoder(port: u16, kbps: u32) {
             r#"<trt:SetVideoEncoderConfiguration><trt:Configuration token="venc_main"><tt:Name>Main H.264</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>1280</tt:Width><tt:Height>720</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality><tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>{kbps}</tt:BitrateLimit></tt:RateControl><tt:H264><tt:GovLength>50</tt:GovLength><tt:H264Profile>Main</tt:H264Profile></tt:H264><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.42</tt:IPv4Address></tt:Address><tt:Port>5000</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT60S</tt:SessionTimeout></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence></trt:SetVideoEncoderConfiguration>"#
         ),
     );
-}
-
-fn rtp_ts(p: &[u8]) -> u32 {
-    u32::from_be_bytes(p[4..8].try_into().unwrap())
-}
-
-/// (NTP time as seconds since the Unix epoch, RTP time) of a sender report.
-fn sender_report(p: &[u8]) -> Option<(f64, u32)> {
-    (p.len() >= 28 && p[1] == 200).then(|| {
-        let secs = u32::from_be_bytes(p[8..12].try_into().unwrap());
-        let frac = u32::from_be_bytes(p[12..16].try_into().unwrap());
-        let ntp = f64::from(secs) + f64::from(frac) / 4_294_967_296.0;
-        (ntp - 2_208_988_800.0, rtp_ts(&p[12..]))
-    })
-}
-
-/// Wall clock of an RTP time through its track's sender report (90 kHz).
-fn wall_of(ts: u32, sr: (f64, u32)) -> f64 {
-    sr.0 + f64::from(ts.wrapping_sub(sr.1) as i32) / 90_000.0
 }
 
 fn unix_now() -> f64 {
@@ -238,12 +220,12 @@ fn metadata_track_carries_configuration_changes_over_tcp_and_udp() {
     // Both tracks on one clock: the document's RTP time, through the metadata SR, is the
     // moment it was made (before it arrived, within a second); a video frame's through the
     // video SR is a recent capture time on the same wall clock.
-    let made = wall_of(ts, meta_sr.unwrap());
+    let made = wall_of(ts, meta_sr.unwrap(), 90_000.0);
     assert!(
         made <= arrived + 0.05 && arrived - made < 1.0,
         "made {made} arrived {arrived}"
     );
-    let frame = wall_of(video_ts.unwrap(), video_sr.unwrap());
+    let frame = wall_of(video_ts.unwrap(), video_sr.unwrap(), 90_000.0);
     assert!((frame - made).abs() < 5.0, "frame {frame} document {made}");
     let t = c.req("TEARDOWN", &url, &[("Session", &session)]);
     assert_eq!(t.status, 200);

@@ -10,6 +10,7 @@
 //! - [`rtsp`]: the in-process RTSP server fed by [`replay`], and a raw RTSP client.
 //! - [`rtsp_client`]: a blocking RTSP client with Digest login and interleaved RTP both ways
 //!   (the metadata, audio and back-channel tests).
+//! - [`rtp_time`]: RTP times on the wall clock through sender reports (sync measurements).
 //! - [`replay`]: Annex-B file replay at a fixed frame rate (the frame source of the RTSP tests).
 //! - [`netns`]: two network namespaces joined by a veth pair (tests marked `#[ignore]` for
 //!   root, run by scripts/test-all as root).
@@ -30,6 +31,7 @@ pub mod media;
 pub mod netns;
 pub mod python;
 pub mod replay;
+pub mod rtp_time;
 pub mod rtsp;
 pub mod rtsp_client;
 pub mod soap;
