@@ -44,9 +44,9 @@ from conformance.rtsp_client import RtspClient, sequence_gaps
 MEDIA = NS["trt"]
 REQUIRES = (MEDIA,)
 STREAM_SECS = 4.0
-AUDIO_ONLY = ("an audio-only profile is not streamed yet: GetStreamUri answers IncompleteConfiguration for a "
-              "profile without a video encoder configuration (the RTSS-2-2-11 steps are written: "
-              "cases/rtss_multicast_audio.py g711_multicast, registered once the device streams it)")
+AUDIO_ONLY = ("an audio-only profile streams over unicast (MEDIA2_RTSS-2-1-21), not yet over multicast: Media2 "
+              "GetStreamUri RtspMulticast answers InvalidMulticastSettings for it (the RTSS-2-2-11 steps are "
+              "written: cases/rtss_multicast_audio.py g711_multicast, registered once the device streams it)")
 RULES = [
     (r"^RTSS-2-2-11$|^RTSS-5-1-10$|^MEDIA2_RTSS-2-2-1$", "PENDING", AUDIO_ONLY),
 ]
