@@ -367,8 +367,10 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
     }
 
     // GStreamer: rtspsrc with both pads linked, H.264 and µ-law each decoded to EOS, over
-    // TCP and UDP.
-    for protocols in ["tcp", "udp"] {
+    // TCP, UDP and the HTTP tunnel (`rtsph://`: GET and POST with an x-sessioncookie, on
+    // the RTSP port).
+    let tunnel = url.replacen("rtsp://", "rtsph://", 1);
+    for (protocols, url) in [("tcp", &url), ("udp", &url), ("tcp", &tunnel)] {
         let out = Command::new("timeout")
             .args([
                 "60",
@@ -417,7 +419,7 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
             .stdin(std::process::Stdio::null())
             .output()
             .expect("gst-launch runs (is gstreamer1.0-tools installed?)");
-        support::rtsp::assert_gst_decoded_to_eos(&out, protocols);
+        support::rtsp::assert_gst_decoded_to_eos(&out, url);
     }
 
     // A raw client: video (0-1) and audio (4-5) over TCP, both tracks' packets and sender

@@ -334,8 +334,10 @@ fn aac_over_every_transport_decodes_to_the_beeps_in_sync() {
     }
 
     // GStreamer: rtspsrc with both pads linked, H.264 and AAC each decoded to EOS (100
-    // units: 6.4 s), over TCP and UDP.
-    for protocols in ["tcp", "udp"] {
+    // units: 6.4 s), over TCP, UDP and the HTTP tunnel (`rtsph://`: GET and POST with an
+    // x-sessioncookie, on the RTSP port).
+    let tunnel = url.replacen("rtsp://", "rtsph://", 1);
+    for (protocols, url) in [("tcp", &url), ("udp", &url), ("tcp", &tunnel)] {
         let out = Command::new("timeout")
             .args([
                 "60",
@@ -355,7 +357,7 @@ fn aac_over_every_transport_decodes_to_the_beeps_in_sync() {
             .stdin(Stdio::null())
             .output()
             .expect("gst-launch runs (is gstreamer1.0-tools installed?)");
-        support::rtsp::assert_gst_decoded_to_eos(&out, protocols);
+        support::rtsp::assert_gst_decoded_to_eos(&out, url);
     }
 
     // A raw client over TCP: both tracks' packets and sender reports for 3.5 s.
