@@ -675,6 +675,30 @@ fn audio_multicast_in_network_namespaces() {
         pcm.len()
     );
 
+    // GStreamer in the other namespace too: rtspsrc with `protocols=udp-mcast` SETUPs both
+    // tracks multicast; H.264 and µ-law each decoded to EOS from their groups.
+    let out = ns
+        .client_cmd("timeout")
+        .args([
+            "60",
+            "gst-launch-1.0",
+            "rtspsrc",
+            &format!("location={url}"),
+        ])
+        .args(["protocols=udp-mcast", "latency=0", "name=s"])
+        .args(["user-id=admin", &format!("user-pw={PASSWORD}")])
+        .args(["s.", "!", "application/x-rtp,media=video", "!"])
+        .args(["rtph264depay", "!", "h264parse", "!", "avdec_h264", "!"])
+        .args(["identity", "eos-after=25", "!", "fakesink", "sync=false"])
+        .args(["s.", "!", "application/x-rtp,media=audio", "!"])
+        .args(["rtppcmudepay", "!", "mulawdec", "!"])
+        .args(["identity", "eos-after=100", "!", "fakesink", "sync=false"])
+        .env("GST_DEBUG", "*:1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("gst-launch runs (is gstreamer1.0-tools installed?)");
+    support::rtsp::assert_gst_decoded_to_eos(&out, "multicast");
+
     // StartMulticastStreaming: the audio goes to its group with no RTSP session (50
     // packets a second), beside the video's; StopMulticastStreaming stops both.
     let packets =
