@@ -316,6 +316,24 @@ pub async fn retina_play_owned(
     retina_play(&url, transport, secs).await
 }
 
+/// Runs gst-launch (`run`) once more when its first run left a pad unlinked. rtspsrc 1.22
+/// over UDP sometimes signals no-more-pads before one track's pad exists: gst-launch warns
+/// "Delayed linking failed" for that branch, which then never reaches EOS (seen in 1 of 12
+/// two-track UDP runs here on 2026-12-06, and once in scripts/test-all; the cause is not
+/// found, on either side, and is an open item: the ffmpeg and raw clients of the same tests
+/// get every track). Only that warning earns the second run; any other failure stands.
+pub fn gst_output_retrying_unlinked(
+    run: impl Fn() -> std::process::Output,
+) -> std::process::Output {
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !stdout.contains("Got EOS from element") && stdout.contains("Delayed linking failed") {
+        eprintln!("gst-launch left a pad unlinked (Delayed linking failed): once more");
+        return run();
+    }
+    out
+}
+
 /// Asserts that a `gst-launch-1.0 ... ! identity eos-after=N ! fakesink` run (without `-q`)
 /// reached EOS, so N frames were decoded, and printed no error except rtspsrc's own shutdown
 /// race ([`is_shutdown_race`]).
