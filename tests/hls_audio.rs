@@ -270,4 +270,25 @@ fn g711_audio_leaves_hls_video_only() {
     .unwrap();
     assert!(multivariant.contains("CODECS=\"avc1."), "{multivariant}");
     assert!(!multivariant.contains("mp4a"), "{multivariant}");
+
+    // The contrast that makes the above mean something: the same profile's encoder set to
+    // AAC, and the playlist names the AAC track (within the 1 s the session takes to see
+    // an audio change).
+    media1(
+        "SetAudioEncoderConfiguration",
+        r#"<trt:Configuration token="aenc0"><tt:Name>Mic</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>AAC</tt:Encoding><tt:Bitrate>64</tt:Bitrate><tt:SampleRate>16</tt:SampleRate><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>239.255.42.42</tt:IPv4Address></tt:Address><tt:Port>5006</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT60S</tt:SessionTimeout></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence>"#,
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let aac = loop {
+        let m = String::from_utf8(run(Command::new("curl")
+            .args(["-sf", "--digest", "-u"])
+            .arg(format!("admin:{PASSWORD}"))
+            .arg(format!("http://127.0.0.1:{http}/hls/main/index.m3u8"))))
+        .unwrap();
+        if m.contains("mp4a.40.2") || std::time::Instant::now() > deadline {
+            break m;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert!(aac.contains("mp4a.40.2"), "AAC set, yet: {aac}");
 }
