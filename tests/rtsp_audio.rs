@@ -371,56 +371,15 @@ fn audio_is_off_by_default_then_every_client_hears_the_beeps_in_sync() {
     // the RTSP port).
     let tunnel = url.replacen("rtsp://", "rtsph://", 1);
     for (protocols, url) in [("tcp", &url), ("udp", &url), ("tcp", &tunnel)] {
-        let out = support::rtsp::gst_output_retrying_unlinked(|| {
-            Command::new("timeout")
-                .args([
-                    "60",
-                    "gst-launch-1.0",
-                    "rtspsrc",
-                    &format!("location={url}"),
-                ])
-                .args([&format!("protocols={protocols}"), "latency=0", "name=s"])
-                .args(["user-id=admin", &format!("user-pw={PASSWORD}")])
-                .args([
-                    "s.",
-                    "!",
-                    "application/x-rtp,media=video",
-                    "!",
-                    "rtph264depay",
-                    "!",
-                ])
-                .args([
-                    "h264parse",
-                    "!",
-                    "avdec_h264",
-                    "!",
-                    "identity",
-                    "eos-after=50",
-                    "!",
-                ])
-                .args(["fakesink", "sync=false"])
-                .args([
-                    "s.",
-                    "!",
-                    "application/x-rtp,media=audio",
-                    "!",
-                    "rtppcmudepay",
-                    "!",
-                ])
-                .args([
-                    "mulawdec",
-                    "!",
-                    "identity",
-                    "eos-after=100",
-                    "!",
-                    "fakesink",
-                ])
-                .arg("sync=false")
-                .env("GST_DEBUG", "*:1")
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("gst-launch runs (is gstreamer1.0-tools installed?)")
-        });
+        let out = support::rtsp::gst_two_tracks(
+            Command::new("timeout"),
+            url,
+            PASSWORD,
+            protocols,
+            50,
+            &["rtppcmudepay", "mulawdec"],
+            100,
+        );
         support::rtsp::assert_gst_decoded_to_eos(&out, &format!("{protocols} {url}"));
     }
 
@@ -679,27 +638,15 @@ fn audio_multicast_in_network_namespaces() {
 
     // GStreamer in the other namespace too: rtspsrc with `protocols=udp-mcast` SETUPs both
     // tracks multicast; H.264 and µ-law each decoded to EOS from their groups.
-    let out = support::rtsp::gst_output_retrying_unlinked(|| {
-        ns.client_cmd("timeout")
-            .args([
-                "60",
-                "gst-launch-1.0",
-                "rtspsrc",
-                &format!("location={url}"),
-            ])
-            .args(["protocols=udp-mcast", "latency=0", "name=s"])
-            .args(["user-id=admin", &format!("user-pw={PASSWORD}")])
-            .args(["s.", "!", "application/x-rtp,media=video", "!"])
-            .args(["rtph264depay", "!", "h264parse", "!", "avdec_h264", "!"])
-            .args(["identity", "eos-after=25", "!", "fakesink", "sync=false"])
-            .args(["s.", "!", "application/x-rtp,media=audio", "!"])
-            .args(["rtppcmudepay", "!", "mulawdec", "!"])
-            .args(["identity", "eos-after=100", "!", "fakesink", "sync=false"])
-            .env("GST_DEBUG", "*:1")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("gst-launch runs (is gstreamer1.0-tools installed?)")
-    });
+    let out = support::rtsp::gst_two_tracks(
+        ns.client_cmd("timeout"),
+        &url,
+        PASSWORD,
+        "udp-mcast",
+        25,
+        &["rtppcmudepay", "mulawdec"],
+        100,
+    );
     support::rtsp::assert_gst_decoded_to_eos(&out, "multicast");
 
     // StartMulticastStreaming: the audio goes to its group with no RTSP session (50

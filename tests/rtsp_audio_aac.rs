@@ -338,27 +338,15 @@ fn aac_over_every_transport_decodes_to_the_beeps_in_sync() {
     // x-sessioncookie, on the RTSP port).
     let tunnel = url.replacen("rtsp://", "rtsph://", 1);
     for (protocols, url) in [("tcp", &url), ("udp", &url), ("tcp", &tunnel)] {
-        let out = support::rtsp::gst_output_retrying_unlinked(|| {
-            Command::new("timeout")
-                .args([
-                    "60",
-                    "gst-launch-1.0",
-                    "rtspsrc",
-                    &format!("location={url}"),
-                ])
-                .args([&format!("protocols={protocols}"), "latency=0", "name=s"])
-                .args(["user-id=admin", &format!("user-pw={PASSWORD}")])
-                .args(["s.", "!", "application/x-rtp,media=video", "!"])
-                .args(["rtph264depay", "!", "h264parse", "!", "avdec_h264", "!"])
-                .args(["identity", "eos-after=50", "!", "fakesink", "sync=false"])
-                .args(["s.", "!", "application/x-rtp,media=audio", "!"])
-                .args(["rtpmp4gdepay", "!", "avdec_aac", "!", "audioconvert", "!"])
-                .args(["identity", "eos-after=100", "!", "fakesink", "sync=false"])
-                .env("GST_DEBUG", "*:1")
-                .stdin(Stdio::null())
-                .output()
-                .expect("gst-launch runs (is gstreamer1.0-tools installed?)")
-        });
+        let out = support::rtsp::gst_two_tracks(
+            Command::new("timeout"),
+            url,
+            PASSWORD,
+            protocols,
+            50,
+            &["rtpmp4gdepay", "avdec_aac", "audioconvert"],
+            100,
+        );
         support::rtsp::assert_gst_decoded_to_eos(&out, &format!("{protocols} {url}"));
     }
 
