@@ -18,7 +18,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -213,46 +212,6 @@ fn ffmpeg_decode(url: &str, transport: &str, seconds: u32, rate: usize) -> Vec<i
         .collect()
 }
 
-/// ffmpeg's decoding of raw AAC-LC mono access units at `rate` (wrapped in ADTS headers,
-/// ISO/IEC 14496-3 1.A.2.2).
-fn decode_units(rate: u32, units: &[Vec<u8>]) -> Vec<i16> {
-    let sf: u8 = match rate {
-        16000 => 8,
-        8000 => 11,
-        _ => panic!("rate {rate}"),
-    };
-    let mut stream = Vec::new();
-    for u in units {
-        let n = u.len() + 7;
-        stream.extend_from_slice(&[
-            0xFF,
-            0xF1,
-            (1 << 6) | (sf << 2),
-            (1 << 6) | ((n >> 11) as u8 & 0x3),
-            (n >> 3) as u8,
-            ((n as u8 & 0x7) << 5) | 0x1F,
-            0xFC,
-        ]);
-        stream.extend_from_slice(u);
-    }
-    let mut child = Command::new("ffmpeg")
-        .args([
-            "-v", "error", "-f", "aac", "-i", "pipe:0", "-f", "s16le", "pipe:1",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ffmpeg");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&stream));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success());
-    (out.stdout.chunks_exact(2))
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect()
-}
-
 /// The access units of one RFC 3640 AAC-hbr packet (s3.3.6: a 16-bit AU-headers-length
 /// in bits, then per unit 13 bits of size and 3 of index).
 fn units_of(p: &[u8]) -> Vec<Vec<u8>> {
@@ -416,7 +375,7 @@ fn aac_over_every_transport_decodes_to_the_beeps_in_sync() {
         }
         units.extend(u);
     }
-    let pcm = decode_units(16000, &units);
+    let pcm = support::adts::decode_units(16000, &units);
     assert_eq!(pcm.len(), units.len() * 1024);
     let ts0 = rtp_ts(&audio[0]);
     let mut frames: Vec<f64> = video

@@ -6,10 +6,11 @@
 #![cfg(feature = "sim")]
 
 use std::ffi::CString;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use sdk_sys::*;
+
+#[path = "../../tests/support/adts.rs"]
+mod adts;
 
 fn mono_us() -> u64 {
     let mut ts = libc::timespec {
@@ -44,52 +45,6 @@ fn frame(chn: u32) -> (NVT_AI_FRAME_S, Vec<u8>) {
     // SAFETY: the frame GetFrame filled.
     assert_eq!(unsafe { NVT_AI_ReleaseFrame(chn, &mut f) }, NVT_OK as i32);
     (meta, data)
-}
-
-/// An ADTS header (ISO/IEC 14496-3 1.A.2.2) for one raw AAC-LC mono unit, so ffmpeg can
-/// read the units as a .aac stream.
-fn adts(rate: u32, len: usize) -> [u8; 7] {
-    let sf: u8 = match rate {
-        16000 => 8,
-        8000 => 11,
-        _ => panic!("rate {rate}"),
-    };
-    let n = len + 7;
-    [
-        0xFF,
-        0xF1,                               // MPEG-4, layer 0, no CRC
-        (1 << 6) | (sf << 2), // profile LC (object type 2 - 1), frequency index, channels hi bit 0
-        (1 << 6) | ((n >> 11) as u8 & 0x3), // channel configuration 1
-        (n >> 3) as u8,
-        ((n as u8 & 0x7) << 5) | 0x1F,
-        0xFC,
-    ]
-}
-
-/// ffmpeg's decoding of the units, as s16 samples.
-fn decode(rate: u32, units: &[Vec<u8>]) -> Vec<i16> {
-    let mut stream = Vec::new();
-    for u in units {
-        stream.extend_from_slice(&adts(rate, u.len()));
-        stream.extend_from_slice(u);
-    }
-    let mut child = Command::new("ffmpeg")
-        .args([
-            "-v", "error", "-f", "aac", "-i", "pipe:0", "-f", "s16le", "pipe:1",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ffmpeg");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&stream));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "ffmpeg failed to decode the units");
-    out.stdout
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect()
 }
 
 #[test]
@@ -176,7 +131,7 @@ fn aac_units_decode_to_the_beeps_on_the_video_clock() {
 
         // ffmpeg decodes sample i of the units at frames[0]'s instant + i / rate.
         let units: Vec<Vec<u8>> = frames.iter().map(|f| f.1.clone()).collect();
-        let pcm = decode(rate, &units);
+        let pcm = adts::decode_units(rate, &units);
         assert_eq!(
             pcm.len(),
             count * 1024,

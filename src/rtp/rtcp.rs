@@ -55,18 +55,24 @@ pub(crate) fn sender_report(info: &SenderInfo, cname: &str) -> Bytes {
     b.put_u32(info.rtp_ts);
     b.put_u32(info.packet_count);
     b.put_u32(info.octet_count);
-    // SDES: one chunk, CNAME item, null terminator, padded to 32 bits (s6.5).
+    put_sdes_cname(&mut b, info.ssrc, cname);
+    b.freeze()
+}
+
+/// Appends the SDES packet every compound packet carries (RFC 3550 s6.1): one chunk for
+/// `ssrc` holding its CNAME item (s6.5.1), a null item ending the list, padded to 32 bits
+/// (s6.5). `cname` is at most 255 bytes (its length is one octet).
+fn put_sdes_cname(b: &mut BytesMut, ssrc: u32, cname: &[u8]) {
     let chunk = 4 + 2 + cname.len() + 1;
     let padded = chunk.div_ceil(4) * 4;
-    b.put_u8(0x81); // V=2, SC=1
+    b.put_u8(0x81); // V=2, P=0, SC=1
     b.put_u8(packet_type::SDES);
-    b.put_u16((padded / 4) as u16);
-    b.put_u32(info.ssrc);
+    b.put_u16((padded / 4) as u16); // length in 32-bit words minus one (the header's)
+    b.put_u32(ssrc);
     b.put_u8(1); // CNAME
     b.put_u8(cname.len() as u8);
     b.extend_from_slice(cname);
-    b.put_bytes(0, padded - chunk + 1);
-    b.freeze()
+    b.put_bytes(0, padded - chunk + 1); // the null item, then padding
 }
 
 /// Writes an RR (RFC 3550 s6.4.2: what a participant that receives RTP and sends none
@@ -91,16 +97,7 @@ pub(crate) fn receiver_report(ssrc: u32, blocks: &[ReportBlock], cname: &str) ->
         b.put_u32(r.last_sr);
         b.put_u32(r.delay_since_last_sr);
     }
-    let chunk = 4 + 2 + cname.len() + 1;
-    let padded = chunk.div_ceil(4) * 4;
-    b.put_u8(0x81);
-    b.put_u8(packet_type::SDES);
-    b.put_u16((padded / 4) as u16);
-    b.put_u32(ssrc);
-    b.put_u8(1);
-    b.put_u8(cname.len() as u8);
-    b.extend_from_slice(cname);
-    b.put_bytes(0, padded - chunk + 1);
+    put_sdes_cname(&mut b, ssrc, cname);
     b.freeze()
 }
 

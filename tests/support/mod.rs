@@ -23,6 +23,7 @@
 //! Every test binary compiles all of it, so each file allows the dead code of the others.
 #![allow(dead_code)]
 
+pub mod adts;
 pub mod daemon;
 pub mod digest;
 pub mod endpoint;
