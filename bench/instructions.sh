@@ -177,7 +177,7 @@ for n in "${viewers[@]}"; do
             sleep 2
             read -r frames pf ums < <(awk -v ir="$ir" -v a="$t0" -v b="$t1" -v f="$fps" \
                 -v du=$((u1 - u0)) -v hz="$clk_tck" 'BEGIN {
-                    fr = (b - a) * f; printf "%.0f %.0f %.0f", fr, ir / fr, du * 1000 / hz / (b - a) }')
+                    fr = (b - a) * f; printf "%.0f %.0f %.0f\n", fr, ir / fr, du * 1000 / hz / (b - a) }')
             idle_f[$name]=$pf
             per_f[$name/0]=$pf
             echo "| $name | 0 | 0 | ($frames produced) | $ir | $pf | $pf | - | - | - | - | - | $ums |"
