@@ -12,7 +12,16 @@
 #   bench/budget.sh [SECONDS] [VIEWERS]       default 60 50; needs root and cgroup v1
 #   env: CLIP (an Annex-B H.264 file instead of the generated one), NVT (binary),
 #        CARGO_TARGET_DIR, NO_BUILD=1,
-#        CPU_QUOTA_US (25000), MEM_LIMIT (64M in bytes), STAGGER_MS (20)
+#        CPU_QUOTA_US (25000), MEM_LIMIT (64M in bytes), STAGGER_MS (20),
+#        HOG=N: N CPU-bound processes (shell busy loops, default nice) in nvt's own cgroups
+#        and on its CPU for the whole run, started before nvt: they take every bit of the
+#        0.25 CPU quota nvt leaves, so the cgroup is throttled every period and nvt's threads
+#        compete with them for what is left (what a camera's other daemons do to it). The
+#        capture threads' nice value (nvt raises it to -10 where it may) is in the table.
+#
+# Capture priority is what the hog tests: a capture thread that is not scheduled within the
+# SDK's queue (8 frames, 320 ms at 25 fps) loses frames ("frames lost at capture").
+# Run as root, so nvt has CAP_SYS_NICE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -29,10 +38,14 @@ work=$(mktemp -d)
 name=nvt-budget-$$
 cpu_cg=/sys/fs/cgroup/cpu/$name
 mem_cg=/sys/fs/cgroup/memory/$name
+hogs=${HOG:-0}
 nvt_pid=
 sampler_pid=
+hog_pids=()
 cleanup() {
     if [[ -n $sampler_pid ]]; then kill "$sampler_pid" 2>/dev/null || true; fi
+    for p in "${hog_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${hog_pids[@]}"; do wait "$p" 2>/dev/null || true; done
     if [[ -n $nvt_pid ]]; then
         kill "$nvt_pid" 2>/dev/null || true
         wait "$nvt_pid" 2>/dev/null || true
@@ -68,6 +81,12 @@ echo 100000 >"$cpu_cg/cpu.cfs_period_us"
 echo "$quota" >"$cpu_cg/cpu.cfs_quota_us"
 echo "$mem_limit" >"$mem_cg/memory.limit_in_bytes"
 
+# The hogs: each joins both cgroups, then spins on nvt's CPU.
+for _ in $(seq "$hogs"); do
+    taskset -c 0 sh -c 'echo $$ >"$1/cgroup.procs" && echo $$ >"$2/cgroup.procs" &&
+        exec bash -c "while :; do :; done"' sh "$cpu_cg" "$mem_cg" &
+    hog_pids+=($!)
+done
 printf 'rtsp_max_connections_per_address = 1024\n' >"$work/nvt.toml"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # The shell joins both cgroups, then becomes nvt (exec keeps the pid).
@@ -97,6 +116,16 @@ sleep 2
 ) &
 sampler_pid=$!
 
+# The hogs' CPU (utime + stime, clock ticks) from here to the end of the load.
+hog_ticks() {
+    local t=0 p
+    for p in "${hog_pids[@]}"; do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+hog_ticks0=$(hog_ticks)
+hog_t0=$(date +%s.%N)
 throttled0=$(awk '/nr_throttled/ {print $2}' "$cpu_cg/cpu.stat")
 periods0=$(awk '/nr_periods/ {print $2}' "$cpu_cg/cpu.stat")
 out=$(taskset -c 1 "$target/release/examples/rtsp_load" --url "rtsp://127.0.0.1:$rtsp_port/main" \
@@ -105,6 +134,14 @@ out=$(taskset -c 1 "$target/release/examples/rtsp_load" --url "rtsp://127.0.0.1:
     --status-url "http://127.0.0.1:$http_port/api/status")
 echo "$out" >>"${RESULTS:-/dev/null}"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+hog_pct=$(awk -v t=$(($(hog_ticks) - hog_ticks0)) -v hz="$CLK_TCK" -v a="$hog_t0" \
+    -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", t / hz / (b - a) * 100}')
+# The nice value of each capture thread (venc0, venc1: /proc/PID/task/TID/stat field 19).
+capture_nice=$(for t in /proc/$nvt_pid/task/*; do
+    if [[ $(cat "$t/comm") == venc* ]]; then
+        echo "$(cat "$t/comm") $(awk '{sub(/.*\) /, ""); print $17}' "$t/stat")"
+    fi
+done | sort | paste -sd, -)
 status=$(curl -s --digest -u "admin:$password" "http://127.0.0.1:$http_port/api/status")
 main_counts=$(python3 -c '
 import json, sys
@@ -128,6 +165,8 @@ cat <<EOF
 | what | figure |
 |---|---|
 | budget | cpu.cfs_quota_us $quota / cpu.cfs_period_us 100000, memory.limit_in_bytes $mem_limit |
+| hogs in nvt's cgroup (CPU-bound, nice 0) / their CPU % of one core during the load | $hogs / $hog_pct |
+| capture threads' nice | $capture_nice |
 | clip | $clip_mbps Mbit/s, 1280x720 25 fps, $clip_bytes B |
 | load average (1/5/15 min) at start / end | $load_start / $load_end |
 | viewers played / failed | $(field "$out" ok) / $(field "$out" failed) $(field "$out" errors) |

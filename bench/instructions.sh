@@ -24,6 +24,12 @@
 # ((Ir/frame at N2 - Ir/frame at N1) / (N2 - N1)), which leaves out what is paid per frame
 # whatever the viewers (replay, packetising, the simulator's motion detection).
 #
+# Idle and fan-out: each server is also measured with 0 viewers first (the same replay, no
+# load generator; its frames are the window's length at 25 fps, nothing to count them by),
+# its **idle** Ir per frame. Every row then shows that idle figure beside it and the
+# **fan-out** Ir per frame per viewer = (Ir per frame - idle Ir per frame) / viewers: steady
+# minus idle, the definition docs/PERFORMANCE.md uses. IDLE=0 skips the idle row.
+#
 #   bench/instructions.sh CLIP [VIEWERS...]      e.g. bench/instructions.sh clip.h264 50 200
 #   env: WINDOW (seconds collected, default 10), SERVERS (default "floor nvt"), NVT (binary),
 #        CARGO_TARGET_DIR, OUT (directory keeping the callgrind files for callgrind_annotate;
@@ -40,6 +46,8 @@ shift
 viewers=("${@:-50 200}")
 # shellcheck disable=SC2206
 viewers=(${viewers[@]})
+if [[ ${IDLE:-1} != 0 && ${viewers[0]} != 0 ]]; then viewers=(0 "${viewers[@]}"); fi
+fps=25
 window=${WINDOW:-10}
 servers=${SERVERS:-floor nvt}
 target=${CARGO_TARGET_DIR:-target}
@@ -140,14 +148,41 @@ print(total, sums["frames"], sums["writer"], sums["polls"])
 PY
 }
 
-echo "| server | viewers | playing | frames per viewer in window | Ir in window | Ir per frame | Ir per frame per viewer | of which in writer tasks | task polls per frame per viewer | kernel µs per frame per viewer (stime) | user ms per s under valgrind |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-declare -A per_fv per_f
+echo "| server | viewers | playing | frames per viewer in window | Ir in window | Ir per frame | idle Ir per frame (0 viewers) | Ir per frame per viewer | fan-out Ir per frame per viewer (minus idle) | of which in writer tasks | task polls per frame per viewer | kernel µs per frame per viewer (stime) | user ms per s under valgrind |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+declare -A per_fv per_f idle_f
 port=19554
 for n in "${viewers[@]}"; do
     for name in $servers; do
         port=$((port + 1))
         start_server "$name" "$port" "$n"
+        if ((n == 0)); then
+            # Idle: the server alone, past its start-up.
+            sleep 5
+            read -r u0 s0 < <(ticks "$srv_pid")
+            callgrind_control -i on "$srv_pid" >/dev/null
+            t0=$(date +%s.%N)
+            sleep "$window"
+            callgrind_control -i off "$srv_pid" >/dev/null
+            t1=$(date +%s.%N)
+            read -r u1 s1 < <(ticks "$srv_pid")
+            callgrind_control -d "window" "$srv_pid" >/dev/null
+            sleep 1
+            # shellcheck disable=SC2012
+            dump=$(ls -t "$out/callgrind.$name.0".* | head -1)
+            read -r ir _ _ _ < <(dump_figures "$dump" '^$')
+            kill "$srv_pid"
+            wait "$srv_pid" 2>/dev/null || true
+            srv_pid=
+            sleep 2
+            read -r frames pf ums < <(awk -v ir="$ir" -v a="$t0" -v b="$t1" -v f="$fps" \
+                -v du=$((u1 - u0)) -v hz="$clk_tck" 'BEGIN {
+                    fr = (b - a) * f; printf "%.0f %.0f %.0f\n", fr, ir / fr, du * 1000 / hz / (b - a) }')
+            idle_f[$name]=$pf
+            per_f[$name/0]=$pf
+            echo "| $name | 0 | 0 | ($frames produced) | $ir | $pf | $pf | - | - | - | - | - | $ums |"
+            continue
+        fi
         secs=$((n * stagger / 1000 + 20 + window + 15))
         args=()
         if [[ $name == nvt ]]; then args=(--user admin --password "$password"); fi
@@ -199,7 +234,10 @@ for n in "${viewers[@]}"; do
         if [[ $name != nvt ]]; then wpfv=-; fi
         per_fv[$name/$n]=$pfv
         per_f[$name/$n]=$pf
-        echo "| $name | $n | $playing | $fpv | $ir | $pf | $pfv | $wpfv | $ppfv | $kus | $ums |"
+        idle=${idle_f[$name]:-}
+        fan=$(awk -v pf="$pf" -v i="$idle" -v n="$n" \
+            'BEGIN { if (i == "") print "-"; else printf "%.0f", (pf - i) / n }')
+        echo "| $name | $n | $playing | $fpv | $ir | $pf | ${idle:--} | $pfv | $fan | $wpfv | $ppfv | $kus | $ums |"
     done
 done
 
@@ -207,12 +245,15 @@ echo
 echo "| viewers | nvt : floor (Ir per frame per viewer) |"
 echo "|---|---|"
 for n in "${viewers[@]}"; do
+    if ((n == 0)); then continue; fi
     echo "| $n | $(awk -v a="${per_fv[nvt/$n]:-}" -v b="${per_fv[floor/$n]:-}" \
         'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }') |"
 done
-if ((${#viewers[@]} >= 2)); then
-    a=${viewers[0]}
-    b=${viewers[-1]}
+loaded=()
+for n in "${viewers[@]}"; do if ((n > 0)); then loaded+=("$n"); fi; done
+if ((${#loaded[@]} >= 2)); then
+    a=${loaded[0]}
+    b=${loaded[-1]}
     echo
     echo "Marginal Ir per frame per added viewer ($a -> $b viewers):"
     for name in $servers; do

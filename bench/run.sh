@@ -7,7 +7,9 @@
 # to CPU 0, load generator to CPU 1 (taskset). For each transport and viewer count the servers
 # run back to back (alternating, so they see the same machine load), each started fresh.
 # Prints two Markdown tables: every row, then each server's steady CPU as a ratio to the floor
-# and to each other server measured in this run.
+# and to each other server measured in this run, twice: whole process, and **fan-out** =
+# steady minus the same server's idle row (0 viewers, the same clip: what it pays per second
+# whatever the viewers), the definition docs/PERFORMANCE.md uses.
 #
 #   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 30 50 200 500
 #   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("floor nvt gst", default
@@ -142,6 +144,11 @@ done
 
 # Ratios of steady CPU, each pair measured back to back in this run.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+# A server's steady CPU minus its idle row's (measured once, with the first transport).
+fanout() { # server transport viewers
+    awk -v a="${cpu[$1/$2/$3]:-}" -v i="${cpu[$1/${transports%% *}/0]:-}" \
+        'BEGIN { if (a == "" || i == "") print ""; else printf "%.2f", a - i }'
+}
 # shellcheck disable=SC2206
 list=($servers)
 pairs=()
@@ -154,15 +161,19 @@ done
 echo
 printf '| transport | viewers |'
 for p in "${pairs[@]}"; do printf ' %s |' "${p/\// : }"; done
+for p in "${pairs[@]}"; do printf ' %s, fan-out (minus idle) |' "${p/\// : }"; done
 echo
 printf '|---|---|'
-for _ in "${pairs[@]}"; do printf -- '---|'; done
+for _ in "${pairs[@]}" "${pairs[@]}"; do printf -- '---|'; done
 echo
 for t in $transports; do
     for n in "${viewers[@]}"; do
         printf '| %s | %s |' "$t" "$n"
         for p in "${pairs[@]}"; do
             printf ' %s |' "$(ratio "${cpu[${p%/*}/$t/$n]:-}" "${cpu[${p#*/}/$t/$n]:-}")"
+        done
+        for p in "${pairs[@]}"; do
+            printf ' %s |' "$(ratio "$(fanout "${p%/*}" "$t" "$n")" "$(fanout "${p#*/}" "$t" "$n")")"
         done
         echo
     done

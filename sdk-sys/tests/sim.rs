@@ -1076,6 +1076,92 @@ fn frame_md5s(path: &Path) -> Vec<String> {
     md5s
 }
 
+/// Replay (issue 20): what a capture thread that lost frames asks for works, and nothing
+/// runs on a picture nobody streams. An IDR request yields an IDR at the next frame, one
+/// frame interval later (the recording rewound to the IDR of the current GOP: a replayed
+/// file cannot encode its present picture as one); motion detection has no picture to
+/// analyse, so it has no result; a snapshot is the replayed picture, not the test pattern.
+#[test]
+fn replay_answers_an_idr_request_at_the_next_frame_and_snapshots_its_own_picture() {
+    let _sdk = init(&format!("replay={};replay_fps=10", replay_file()));
+    create_start(0, &venc_attr(1280, 720, 25));
+    // Access units 0..=5 of a 25-frame GOP: the next one in the file is a P-frame.
+    let first = collect(0, 6);
+    assert!(first[0].keyframe && first[1..].iter().all(|f| !f.keyframe));
+    // SAFETY: plain integer argument.
+    assert_eq!(unsafe { NVT_VENC_RequestIDR(0) }, 0);
+    let asked = mono_us();
+    // A frame made after the request has its capture instant after it (a worker only makes
+    // a frame once its instant has come); one queued before it may still be waiting.
+    let mut after = collect(0, 3);
+    let at = after.iter().position(|f| f.pts_us > asked).unwrap();
+    let idr = after.remove(at);
+    assert!(idr.keyframe, "the first frame after the request is an IDR");
+    assert_eq!(&idr.types()[..2], &[7, 8], "SPS and PPS first");
+    assert_eq!(idr.nals, first[0].nals, "the GOP's own IDR");
+    let prev = if at == 0 { &first[5] } else { &after[at - 1] };
+    assert_eq!(idr.seq, prev.seq + 1, "no frame skipped");
+    assert_eq!(
+        idr.pts_us - prev.pts_us,
+        100_000,
+        "one frame interval later"
+    );
+
+    // Motion detection is on (its settings are kept) but has nothing to analyse.
+    let mut attr = NVT_MD_ATTR_S::default();
+    let mut r = NVT_MD_RESULT_S::default();
+    // SAFETY: valid out pointers.
+    unsafe {
+        assert_eq!(NVT_MD_GetAttr(0, &mut attr), 0);
+        assert_eq!(attr.enable, 1);
+        assert_eq!(NVT_MD_GetResult(0, &mut r, 600), NVT_ERR_TIMEOUT);
+    }
+
+    // The snapshot is one of the recording's pictures (the one a channel emitted last),
+    // at the recording's size, which is also its largest.
+    // Samples compared as stored, without range conversion: the JPEG carries the decoded
+    // samples as they are (as it does the pattern's), yuvj420p keeps them, and yuv420p keeps
+    // the recording's.
+    let (w, h) = (640, 360);
+    let raw = |input: &Path, pix_fmt: &str| {
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(input)
+            .args(["-pix_fmt", pix_fmt, "-f", "rawvideo", "-"])
+            .output()
+            .expect("ffmpeg");
+        assert!(out.status.success());
+        out.stdout
+    };
+    let jpeg = tmp("replay-snap.jpg");
+    std::fs::write(&jpeg, snap(w as u32, h as u32, 90)).unwrap();
+    let planes = raw(&jpeg, "yuvj420p");
+    assert_eq!(planes.len(), w * h * 3 / 2, "640x360");
+    let luma = &planes[..w * h];
+    let recorded = raw(Path::new(&replay_file()), "yuv420p");
+    let mad = |frame: &[u8]| {
+        frame
+            .iter()
+            .zip(luma)
+            .map(|(&a, &b)| a.abs_diff(b) as f64)
+            .sum::<f64>()
+            / luma.len() as f64
+    };
+    let diffs: Vec<f64> = (recorded.chunks_exact(w * h * 3 / 2))
+        .map(|f| mad(&f[..w * h]))
+        .collect();
+    assert_eq!(diffs.len(), 50);
+    let best = diffs.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        best < 3.0,
+        "closest recorded picture differs by {best:.2} per pixel"
+    );
+    let mut bigger = 0u32;
+    // SAFETY: out pointer valid; the size is refused before anything is written.
+    let rc = unsafe { NVT_JPEG_Snap(0, 1280, 720, 80, std::ptr::null_mut(), 0, &mut bigger) };
+    assert_eq!(rc, NVT_ERR_INVALID_ARG, "larger than the recording");
+}
+
 #[test]
 fn errors_and_lifecycle() {
     let guard = lock();

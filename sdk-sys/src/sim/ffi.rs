@@ -523,7 +523,10 @@ pub unsafe extern "C" fn NVT_JPEG_Snap(
         if out_len.is_null() || (buf.is_null() && buf_len > 0) {
             return Err(NVT_ERR_INVALID_ARG);
         }
-        let (sw, sh) = sim.scene.size();
+        let (sw, sh) = match &sim.recording {
+            Some(rec) => (rec.width, rec.height),
+            None => sim.scene.size(),
+        };
         if !(16..=sw).contains(&width)
             || !(16..=sh).contains(&height)
             || !(1..=100).contains(&quality)
@@ -537,6 +540,12 @@ pub unsafe extern "C" fn NVT_JPEG_Snap(
             .filter(|p| p.key == key && now < p.at_us + PENDING_SNAP_US);
         let jpeg = match pending {
             Some(p) => p.jpeg,
+            // Replay: the picture the viewers see (replay.rs), not the test pattern.
+            None if sim.recording.is_some() => {
+                let image = replayed_picture(&sim).map_err(|_| NVT_ERR_HW)?;
+                super::snapshot::encode(&image, width, height, quality as u8)
+                    .map_err(|_| NVT_ERR_HW)?
+            }
             None => {
                 // A device that is away has no picture: a hardware fault, retried later.
                 let frame = sim.scene.latest().ok_or(NVT_ERR_HW)?;
@@ -564,6 +573,18 @@ pub unsafe extern "C" fn NVT_JPEG_Snap(
         unsafe { std::ptr::copy_nonoverlapping(jpeg.as_ptr(), buf, jpeg.len()) };
         Ok(())
     })
+}
+
+/// Replay: the recording's picture at the access unit the lowest-numbered channel emitted
+/// last (its first one before any channel ran).
+fn replayed_picture(sim: &Sim) -> Result<Arc<super::frame::I420>, String> {
+    let rec = sim.recording.as_ref().ok_or("not replaying")?;
+    let index = lock(&sim.channels)
+        .iter()
+        .flatten()
+        .find_map(|c| c.replayed())
+        .unwrap_or(0);
+    rec.picture(index)
 }
 
 // ---- MD -------------------------------------------------------------------------------

@@ -160,7 +160,8 @@ impl Sim {
             #[cfg(not(all(feature = "v4l2", target_os = "linux")))]
             options::Source::V4l2(_) => return Err("this build has no V4L2 support".into()),
         };
-        let motion = Motion::start(scene.clone());
+        // A replayed recording is not decoded: no picture for the detector (motion.rs).
+        let motion = Motion::start(recording.is_none().then(|| scene.clone()));
         let (width, height) = scene.size();
         let osd = recording
             .is_none()

@@ -9,6 +9,13 @@
 //! rows 0..=2 hold the clock band and rows 15..=17 the scrolling gradient and noise, which
 //! change every frame. Inside the watched rows the picture is static except for the
 //! object, so with the default attributes `motion == 1` exactly while the object crosses.
+//!
+//! In replay mode there is no picture to analyse: the channels emit the recording's access
+//! units as they are and nothing decodes them, and rendering the test pattern only for the
+//! detector would analyse a picture nobody streams (and cost 5 renders + analyses a second,
+//! most of a replaying camera's fixed cost, issue 20). So the detector has no source
+//! (`Motion::start(None)`): its attributes are kept and validated as usual, and
+//! `NVT_MD_GetResult` never has a result (it times out, as a sensor with nothing new does).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -147,7 +154,9 @@ pub enum WaitError {
 }
 
 impl Motion {
-    pub fn start(scene: Scene) -> Arc<Motion> {
+    /// The detector on `scene`'s pictures; `None`: a source without pictures to analyse (a
+    /// replayed recording), whose detector never has a result and runs no thread.
+    pub fn start(scene: Option<Scene>) -> Arc<Motion> {
         let m = Arc::new(Motion {
             state: Mutex::new(State {
                 attr: default_attr(),
@@ -159,6 +168,9 @@ impl Motion {
             cv: Condvar::new(),
             thread: Mutex::new(None),
         });
+        let Some(scene) = scene else {
+            return m;
+        };
         let worker = m.clone();
         let handle = std::thread::Builder::new()
             .name("nvt-sim-md".into())

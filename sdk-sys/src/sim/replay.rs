@@ -1,10 +1,19 @@
 //! Replay mode: every channel emits the access units of a recorded Annex-B H.264 file,
 //! looping, instead of encoding the test pattern. The file is parsed once at Init.
+//!
+//! Nothing is decoded to stream it. A snapshot, the one consumer that needs the picture,
+//! gets the access unit a channel emitted last, decoded on demand ([`Recording::picture`]):
+//! openh264's decoder from the IDR that starts its GOP through it, so a snapshot shows what
+//! the viewers see (not the test pattern, which nobody streams in replay mode).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use openh264::decoder::Decoder;
+use openh264::formats::YUVSource;
 
 use super::annexb;
+use super::frame::I420;
 use super::sps;
 
 /// One access unit ready to be queued: bare NAL units, SPS and PPS first on keyframes.
@@ -26,6 +35,9 @@ pub struct Recording {
     pub gop: u32,
     /// Average bitrate at `fps`, kbit/s.
     pub bitrate_kbps: u32,
+    /// The picture last decoded for a snapshot, by access unit: snapshots while the stream
+    /// stands on one access unit decode it once.
+    decoded: Mutex<Option<(usize, Arc<I420>)>>,
 }
 
 impl Recording {
@@ -97,8 +109,63 @@ impl Recording {
             gop,
             bitrate_kbps: bitrate_kbps.max(1),
             aus,
+            decoded: Mutex::new(None),
         })
     }
+
+    /// The picture of access unit `index` (taken modulo the recording's length): decoded
+    /// from the IDR at or before it through it (at most a GOP of access units; P-frames
+    /// need their references). Planes cropped to even sizes, as I420 is.
+    pub fn picture(&self, index: usize) -> Result<Arc<I420>, String> {
+        let index = index % self.aus.len();
+        let mut cache = super::lock(&self.decoded);
+        if let Some((i, pic)) = cache.as_ref()
+            && *i == index
+        {
+            return Ok(pic.clone());
+        }
+        // aus[0] is an IDR (parse starts there), so the search always ends.
+        let start = (0..=index)
+            .rev()
+            .find(|&i| self.aus[i].keyframe)
+            .unwrap_or(0);
+        let mut decoder = Decoder::new().map_err(|e| format!("h264 decoder: {e}"))?;
+        let mut annexb = Vec::new();
+        let mut last = None;
+        for au in &self.aus[start..=index] {
+            annexb.clear();
+            for nal in &au.nals {
+                annexb.extend_from_slice(&[0, 0, 0, 1]);
+                annexb.extend_from_slice(nal);
+            }
+            let yuv = decoder
+                .decode(&annexb)
+                .map_err(|e| format!("h264 decode: {e}"))?;
+            last = yuv.map(|yuv| to_i420(&yuv));
+        }
+        let pic = Arc::new(last.ok_or("the decoder returned no picture")?);
+        *cache = Some((index, pic.clone()));
+        Ok(pic)
+    }
+}
+
+/// Copies a decoded picture (planes with strides) into a tightly packed I420.
+fn to_i420(yuv: &impl YUVSource) -> I420 {
+    let (w, h) = yuv.dimensions();
+    let (sy, su, sv) = yuv.strides();
+    let mut img = I420::new(w & !1, h & !1);
+    let (w, h) = (img.width, img.height);
+    let (y, u, v) = img.planes_mut();
+    for (plane, src, stride, pw, ph) in [
+        (y, yuv.y(), sy, w, h),
+        (u, yuv.u(), su, w / 2, h / 2),
+        (v, yuv.v(), sv, w / 2, h / 2),
+    ] {
+        for r in 0..ph {
+            plane[r * pw..][..pw].copy_from_slice(&src[r * stride..][..pw]);
+        }
+    }
+    img
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! new SPS/PPS.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -192,6 +193,9 @@ pub struct Channel {
     hw: Option<HwProbe>,
     /// The source's overlay, blended into each picture before it is scaled and encoded.
     osd: Option<Arc<Osd>>,
+    /// Replay: 1 + the index of the access unit last emitted (0: none yet), what a snapshot
+    /// decodes (`Recording::picture`).
+    replayed: AtomicUsize,
 }
 
 pub enum GetError {
@@ -227,7 +231,13 @@ impl Channel {
             clock,
             hw,
             osd,
+            replayed: AtomicUsize::new(0),
         })
+    }
+
+    /// Replay: the index of the access unit this channel emitted last, if any.
+    pub fn replayed(&self) -> Option<usize> {
+        self.replayed.load(Ordering::Relaxed).checked_sub(1)
     }
 
     pub fn start(self: &Arc<Self>) -> Result<(), String> {
@@ -399,6 +409,7 @@ impl Channel {
                         }
                     }
                     let au = rec.aus[replay_pos].clone();
+                    self.replayed.store(replay_pos + 1, Ordering::Relaxed);
                     replay_pos = (replay_pos + 1) % rec.aus.len();
                     Ok(vec![(t, au.keyframe, Payload::Replay(au))])
                 }
