@@ -415,6 +415,56 @@ mod tests {
         receive_each(&rx, &sizes).await;
     }
 
+    /// A kernel that refuses GSO for a destination, for real: in a network namespace of its
+    /// own whose loopback MTU (1,280) is under a segment (1,412 + 28 bytes of headers),
+    /// `udp_send_skb` answers `EMSGSIZE` (`EINVAL` before Linux 6.14). The socket turns GSO
+    /// off and sends the same burst as plain datagrams (fragmented by IP and reassembled),
+    /// and the receiver gets every packet, whole and in order. Runs this test binary again
+    /// under `unshare -n` (root); says so and passes without root or `unshare`.
+    #[test]
+    fn refused_gso_falls_back_to_plain_datagrams_and_loses_nothing() {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new("unshare")
+            .args(["-n", "sh", "-c"])
+            .arg(
+                "ip link set lo up mtu 1280 && exec \"$0\" --exact --include-ignored \
+                  rtsp::udp_batch::tests::in_small_mtu_netns",
+            )
+            .arg(&exe)
+            .env("NVT_TEST_SMALL_MTU_NETNS", "1")
+            .output();
+        let Ok(out) = out else {
+            eprintln!("skipped: no unshare (util-linux)");
+            return;
+        };
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("unshare failed") {
+            eprintln!("skipped: unshare -n needs root: {err}");
+            return;
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{text}\n{err}"
+        );
+    }
+
+    #[tokio::test]
+    #[ignore = "run by refused_gso_falls_back_to_plain_datagrams_and_loses_nothing"]
+    async fn in_small_mtu_netns() {
+        assert!(std::env::var_os("NVT_TEST_SMALL_MTU_NETNS").is_some());
+        let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let tx = RtpSocket::new(UdpSocket::bind("127.0.0.1:0").await.unwrap(), true);
+        assert!(tx.gso(), "the kernel knows UDP_SEGMENT");
+        let sizes = frame_sizes(40, &[30_000, 5_000, 200, 2_797]);
+        let sent = send_all(&tx, &numbered(&sizes), rx.local_addr().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(sent, sizes.iter().sum::<usize>());
+        assert!(!tx.gso(), "GSO refused, and remembered");
+        receive_each(&rx, &sizes).await;
+    }
+
     #[tokio::test]
     async fn batch_arrives_in_order() {
         let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
