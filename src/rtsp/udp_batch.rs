@@ -417,8 +417,9 @@ mod tests {
 
     /// A kernel that refuses GSO for a destination, for real: in a network namespace of its
     /// own whose loopback MTU (1,280) is under a segment (1,412 + 28 bytes of headers),
-    /// `udp_send_skb` answers `EMSGSIZE` (`EINVAL` before Linux 6.14). The socket turns GSO
-    /// off and sends the same burst as plain datagrams (fragmented by IP and reassembled),
+    /// `udp_send_skb` answers `EMSGSIZE` (`EINVAL` on kernels from before 2025, whose check
+    /// was `hlen + gso_size > fragsize`). The socket turns GSO off and sends the same burst
+    /// as plain datagrams (fragmented by IP and reassembled),
     /// and the receiver gets every packet, whole and in order. Runs this test binary again
     /// under `unshare -n` (root); says so and passes without root or `unshare`.
     #[test]
