@@ -13,8 +13,10 @@
 #
 #   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 30 50 200 500
 #   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("floor nvt gst", default
-#        all), TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B H.264 file to use
-#        instead of the generated one), NVT (binary), CARGO_TARGET_DIR, NO_BUILD=1
+#        all; also "nvt-mmsg": nvt with NVT_UDP_GSO=0, UDP without GSO, and "nvt-before":
+#        the binary NVT_BEFORE), TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B
+#        H.264 file to use instead of the generated one), NVT (binary), CARGO_TARGET_DIR,
+#        NO_BUILD=1
 #
 # Needs: scripts/deps.sh (ffmpeg with libx264, GStreamer, gir1.2-gst-rtsp-server-1.0,
 # python3-gi). Each server is started fresh for every row.
@@ -55,11 +57,14 @@ echo "clip: $clip, $clip_mbps Mbit/s of H.264 at 25 fps" >&2
 
 start_server() { # name port
     case $1 in
-    nvt)
+    nvt | nvt-mmsg | nvt-before)
         rm -rf "$work/state"
         # Every viewer comes from 127.0.0.1: lift the per-address share (32 by default).
         printf 'rtsp_max_connections_per_address = 1024\n' >"$work/nvt.toml"
-        NVT_ADMIN_PASSWORD=$password taskset -c 0 "$nvt" --config "$work/nvt.toml" \
+        local bin=$nvt gso=1
+        if [[ $1 == nvt-before ]]; then bin=$NVT_BEFORE; fi
+        if [[ $1 == nvt-mmsg ]]; then gso=0; fi
+        NVT_UDP_GSO=$gso NVT_ADMIN_PASSWORD=$password taskset -c 0 "$bin" --config "$work/nvt.toml" \
             --state-dir "$work/state" \
             --bind 127.0.0.1 --http-port $(($2 + 1000)) --rtsp-port "$2" --no-discovery \
             --replay "$clip" --log-level warn >/dev/null 2>"$work/nvt.log" &
@@ -95,7 +100,7 @@ load() { # port viewers transport server
     local status=()
     # nvt says how many frames it produced and lost at capture (frames delivered are counted
     # against that); the others produce 25 a second.
-    if [[ $4 == nvt ]]; then status=(--status-url "http://127.0.0.1:$(($1 + 1000))/api/status"); fi
+    if [[ $4 == nvt* ]]; then status=(--status-url "http://127.0.0.1:$(($1 + 1000))/api/status"); fi
     taskset -c 1 "$target/release/examples/rtsp_load" --url "rtsp://127.0.0.1:$1/main" \
         --viewers "$2" --secs "$secs" --stagger-ms "$stagger" --user admin \
         --password "$password" --server-pid "$srv_pid" --transport "$3" "${status[@]}"

@@ -457,3 +457,162 @@ async fn first_packet_is_rtp_info_over_tcp_and_udp() {
     feeder.join().unwrap();
     server.shutdown().await;
 }
+
+/// Frame `n` of a stream whose NAL units all have distinct sizes: an IDR (SPS, PPS, a slice of
+/// 60,000 + n bytes) every 25 frames, else a P slice of 5,000 + 37 n bytes. The sizes a
+/// receiver rebuilds from the packets tell whether every datagram was one whole packet.
+fn sized_frame(n: u32) -> Frame {
+    let key = n.is_multiple_of(25);
+    let nals = if key {
+        vec![
+            Bytes::from_static(&[0x67, 0x4d, 0x00, 0x1f, 0x95, 0xa8]),
+            Bytes::from_static(&[0x68, 0xee, 0x3c, 0x80]),
+            Bytes::from(vec![0x65; 60_000 + n as usize]),
+        ]
+    } else {
+        vec![Bytes::from(vec![0x41; 5_000 + 37 * n as usize])]
+    };
+    Frame {
+        channel: 0,
+        seq: n,
+        pts: Duration::from_millis(40 * u64::from(n)),
+        wallclock: SystemTime::now(),
+        keyframe: key,
+        nals,
+    }
+}
+
+/// The NAL unit sizes a receiver rebuilds from RTP packets (RFC 6184: single NAL unit
+/// packets, STAP-A, FU-A), asserting on the way that every FU-A fragment but a NAL unit's last
+/// is a full packet (12 + 1,400 bytes, what the packetizer cuts) and that sequence numbers
+/// follow each other from `first`.
+fn nal_sizes(datagrams: &[Vec<u8>], first: u16) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    let mut fu = None;
+    for (i, d) in datagrams.iter().enumerate() {
+        assert!(
+            d.len() > 12 && d[0] >> 6 == 2,
+            "datagram {i} is not RTP: {d:?}"
+        );
+        let seq = u16::from_be_bytes([d[2], d[3]]);
+        assert_eq!(seq, first.wrapping_add(i as u16), "datagram {i}: sequence");
+        let p = &d[12..];
+        match p[0] & 0x1f {
+            24 => {
+                let mut at = 1;
+                while at + 2 <= p.len() {
+                    let len = usize::from(u16::from_be_bytes([p[at], p[at + 1]]));
+                    sizes.push(len);
+                    at += 2 + len;
+                }
+                assert_eq!(
+                    at,
+                    p.len(),
+                    "datagram {i}: STAP-A ends with its last NAL unit"
+                );
+            }
+            28 => {
+                let (start, end) = (p[1] & 0x80 != 0, p[1] & 0x40 != 0);
+                if start {
+                    assert!(fu.is_none(), "datagram {i}: FU-A start inside a NAL unit");
+                    fu = Some(1);
+                }
+                let got = fu.as_mut().expect("FU-A fragment after its start");
+                *got += p.len() - 2;
+                if end {
+                    sizes.push(fu.take().unwrap());
+                } else {
+                    assert_eq!(
+                        d.len(),
+                        1412,
+                        "datagram {i}: a fragment before a NAL's last"
+                    );
+                }
+            }
+            _ => sizes.push(p.len()),
+        }
+    }
+    sizes
+}
+
+/// A raw UDP socket plays the stream for 60 frames (an IDR of ~60 kB at the start and after
+/// 25 frames, P frames of 5-7 kB): each datagram it reads is one whole RTP packet, in order,
+/// and the NAL units rebuilt from them are exactly the ones published. With `gso` the server
+/// hands each NAL unit's FU-A run to the kernel as one UDP GSO message (src/rtsp/udp_batch.rs)
+/// and the kernel cuts it up; without, one datagram per packet (plain `sendmmsg`, what a
+/// kernel without GSO gets).
+async fn each_rtp_packet_arrives_as_its_own_datagram(gso: bool) {
+    let registry = RtpRegistry::new();
+    let hub = RtpHub::new("main", StreamConfig::default());
+    registry.register("main", hub.clone());
+    let server = RtspServer::start(
+        ServerConfig::new("127.0.0.1:0".parse().unwrap()).with_udp_gso(gso),
+        registry,
+        Arc::new(NoAuth),
+    )
+    .await
+    .unwrap();
+    let url = format!("rtsp://{}/main", server.local_addr());
+    // Frames 0-9 cached (the viewer starts at the IDR, frame 0), 10-59 live.
+    for n in 0..10 {
+        hub.publish(sized_frame(n), std::time::Instant::now());
+    }
+    let (rtp, _rtcp) = udp_pair();
+    let port = rtp.local_addr().unwrap().port();
+    let mut c = Raw::connect_addr(server.local_addr()).await;
+    let transport = format!("RTP/AVP;unicast;client_port={port}-{}", port + 1);
+    let r = c.req(&setup_tcp(&url, 1, &transport)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let session = r.session();
+    let r = c
+        .req(&format!(
+            "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\nSession: {session}\r\n\r\n"
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    let (first_seq, _) = r.rtp_info();
+    let live = {
+        let hub = hub.clone();
+        std::thread::spawn(move || {
+            for n in 10..60 {
+                std::thread::sleep(Duration::from_millis(40));
+                hub.publish(sized_frame(n), std::time::Instant::now());
+            }
+        })
+    };
+    let reader = std::thread::spawn(move || {
+        rtp.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut got = Vec::new();
+        // Larger than any datagram: one that held several packets would show its full size.
+        let mut buf = vec![0u8; 65_536];
+        while let Ok(n) = rtp.recv(&mut buf) {
+            got.push(buf[..n].to_vec());
+        }
+        (got, own_udp_drops())
+    });
+    live.join().unwrap();
+    let (got, drops) = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    let expected: Vec<usize> = (0..60)
+        .flat_map(|n| sized_frame(n).nals.into_iter().map(|b| b.len()))
+        .collect();
+    assert_eq!(drops, 0, "datagrams dropped at the receive buffer");
+    assert_eq!(
+        nal_sizes(&got, first_seq),
+        expected,
+        "NAL units rebuilt ({} datagrams, gso {gso})",
+        got.len()
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_rtp_packet_arrives_as_its_own_datagram_with_gso() {
+    each_rtp_packet_arrives_as_its_own_datagram(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_rtp_packet_arrives_as_its_own_datagram_without_gso() {
+    each_rtp_packet_arrives_as_its_own_datagram(false).await;
+}

@@ -7,7 +7,8 @@
 //!   viewer's queue, which is exactly what its writer sends first.
 //! - Sender reports: one [`SrSchedule`] per RTP sender, whatever the transport.
 //! - [`send_udp`]: the one loop of UDP unicast viewers and multicast groups, paced
-//!   (`rtp::pacing`) and batched (`udp_batch`).
+//!   (`rtp::pacing`) and batched (`udp_batch`: `sendmmsg`, with UDP GSO where the kernel
+//!   allows).
 //! - [`write_interleaved`]: a frame over TCP (RFC 2326 s10.12), one `writev`.
 //! - [`Task`]: how every streaming task is stopped: by dropping it (see its doc).
 
@@ -26,7 +27,7 @@ use tokio::task::JoinHandle;
 
 use super::sdp::{StreamParams, TrackKind, TrackParams};
 use super::session;
-use super::udp_batch;
+use super::udp_batch::{self, RtpSocket};
 use crate::rtp::h264::RtpFrame;
 use crate::rtp::pacing::Pacer;
 use crate::rtp::rtcp::SrSchedule;
@@ -161,7 +162,7 @@ pub(crate) async fn metadata_first_packet(hub: &MetadataHub, watch: &RtpWatch) -
 /// Where a UDP sender sends: RTP and RTCP sockets and destinations (RFC 3550 s11: RTCP on
 /// the port after RTP's).
 pub(crate) struct UdpDest<'a> {
-    pub(crate) rtp: &'a UdpSocket,
+    pub(crate) rtp: &'a RtpSocket,
     pub(crate) rtp_to: SocketAddr,
     pub(crate) rtcp: &'a UdpSocket,
     pub(crate) rtcp_to: SocketAddr,

@@ -36,6 +36,7 @@ use super::session::{
 };
 use super::talk::{self, Speaker, TalkSlot};
 use super::tunnel::{self, TunnelRole};
+use super::udp_batch::RtpSocket;
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp::{self, SrSchedule};
 use crate::rtp::{AudioRegistry, MetadataRegistry, RtpHub, RtpRegistry, RtpViewer, RtpWatch};
@@ -62,6 +63,9 @@ pub struct ServerConfig {
     /// decoder configuration, docs/rtsp.md "Back channel"), and on which SDK audio output;
     /// none: every stream, on output 0, when there is a speaker.
     pub(crate) talk_paths: Option<TalkPaths>,
+    /// Send RTP over UDP with GSO where the kernel allows (`rtsp::udp_batch`); default on
+    /// unless the environment says `NVT_UDP_GSO=0` (for comparing, docs/PERFORMANCE.md).
+    pub(crate) udp_gso: bool,
 }
 
 /// Whether the stream of a path offers the back channel, and then the SDK audio output it
@@ -90,7 +94,14 @@ impl ServerConfig {
             audio: AudioRegistry::new(),
             speaker: None,
             talk_paths: None,
+            udp_gso: std::env::var_os("NVT_UDP_GSO").is_none_or(|v| v != "0"),
         }
+    }
+
+    /// Sends RTP over UDP with GSO where the kernel allows (`on`), or with plain `sendmmsg`.
+    pub fn with_udp_gso(mut self, on: bool) -> Self {
+        self.udp_gso = on;
+        self
     }
 
     /// Serves the audio tracks of `registry` beside the video of the same paths.
@@ -209,7 +220,7 @@ struct Shared {
     bind_ip: IpAddr,
     /// GET halves of HTTP tunnels waiting for their POST, by x-sessioncookie.
     tunnels: Mutex<HashMap<String, TunnelWait>>,
-    rtp: UdpSocket,
+    rtp: RtpSocket,
     rtcp: UdpSocket,
     udp_ports: (u16, u16),
     next_conn: AtomicU64,
@@ -268,7 +279,7 @@ impl RtspServer {
             multicast: Mutex::new(HashMap::new()),
             bind_ip: config.bind.ip(),
             tunnels: Mutex::new(HashMap::new()),
-            rtp,
+            rtp: RtpSocket::new(rtp, config.udp_gso),
             rtcp,
             udp_ports,
             next_conn: AtomicU64::new(1),
@@ -1575,6 +1586,8 @@ async fn multicast_sender(
         }
     };
     let _ = sock.set_multicast_ttl_v4(u32::from(ttl));
+    // Multicast stays on plain sendmmsg (GSO measured for unicast only so far).
+    let sock = RtpSocket::new(sock, false);
     let dest = UdpDest {
         rtp: &sock,
         rtp_to: group,
