@@ -772,8 +772,32 @@ fn audio_multicast_in_network_namespaces() {
     assert_eq!(packets(5006, 2), 0, "audio after StopMulticastStreaming");
 
     // A profile of only audio (RTSS-5-1-10): StartMulticastStreaming sends its audio to the
-    // group (no video: `sub` has no encoder), StopMulticastStreaming stops it.
+    // group (no video: `sub` has no encoder), StopMulticastStreaming stops it. It starts
+    // live (docs/rtsp.md, "Audio"): a receiver that joined before the Start gets 50 packets
+    // a second from the Start on, not a burst of the audio hub's recent seconds (a GOP plus
+    // 4 s: 300 packets) first.
+    const WINDOW: Duration = Duration::from_secs(8);
+    let joined = Instant::now();
+    let listen = {
+        let client = ns.client.clone();
+        std::thread::spawn(move || {
+            support::netns::count_group_packets(&client, GROUP, 5006, WINDOW.as_secs() as u32)
+        })
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    let asked = Instant::now();
     zeep_in_client(&ns, port, &["multicast", "start", "sub"]);
+    let from_start = listen.join().unwrap();
+    // Nothing is sent before the request; the listener's window ends up to 0.3 s late (its
+    // python starts after `joined`); the simulator's microphone hands a late capture thread
+    // up to 20 queued frames at once (sdk-sys audio_in.rs QUEUE_FRAMES).
+    let since = (WINDOW + Duration::from_millis(300)).saturating_sub(asked - joined);
+    let most = (since.as_secs_f64() * 50.0) as u64 + 25;
+    assert!(
+        (1..=most).contains(&from_start),
+        "{from_start} audio packets from the Start on, at most {most} when it starts live"
+    );
+    println!("audio-only StartMulticastStreaming: {from_start} packets (at most {most} live)");
     let audio = packets(5006, 3);
     assert!(
         (130..=170).contains(&audio),
