@@ -12,9 +12,6 @@ import re
 
 NO_IPV6 = "IPv6 is not offered (GetCapabilities Network.IPVersion6 = false)"
 NO_G726 = "G.726 is not offered: the SDK's AI caps list G.711 and AAC (the contract has no G.726 codec)"
-AAC_MULTICAST_CASES = ("AAC is streamed over multicast like G.711 (docs/rtsp.md \"Multicast\"); the AAC variants "
-                       "of the multicast audio cases (conformance/cases/rtss_multicast_audio.py runs G.711's) "
-                       "are not written yet (issue 19)")
 NO_H265 = "H.265 is not offered: the SDK encodes H.264 only (Media2 encoder options list H264 only)"
 NO_TLS = "HTTPS and RTSPS are not offered (TLS is conditional in Profile T, left out of issue 18)"
 NO_WEBSOCKET = "RTSP over WebSocket is not offered (Media2 StreamingCapabilities has no RTSPWebSocketUri)"
@@ -54,7 +51,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^RTSS-2-1-(2[2-4]|3[1-3])$|^RTSS-3-1-1[3-5]$", "N/A", NO_G726),
     (r"^RTSS-2-2-(12|14|16)$|^RTSS-3-2-(17|19|21)$", "N/A", NO_IPV6),
     (r"^RTSS-2-2-13$|^RTSS-3-2-18$|^RTSS-5-1-11$", "N/A", NO_G726),
-    (r"^RTSS-2-2-15$|^RTSS-3-2-20$|^RTSS-5-1-12$", "PENDING", AAC_MULTICAST_CASES),
     (r"^RTSS-1-1-(24|25|34|35|36|37|38|39|40|46|47|53)$|^RTSS-1-2-(13|14)$|^RTSS-5-1-7$", "N/A",
      NO_JPEG_MPEG4),
     (r"^RTSS-4-1-3$", "N/A", "metadata is not streamed over RTP (the metadata configuration carries "
@@ -72,12 +68,10 @@ RULES: list[tuple[str, str, str]] = [
     (r"^MEDIA2_RTSS-1-1-19$|^MEDIA2_RTSS-4-1-10$", "N/A", NO_WEBSOCKET),
     (r"^MEDIA2_RTSS-5-1-([4-6]|1[0-2])$", "N/A", NO_IPV6),
     (r"^MEDIA2_RTSS-5-2-(2|4)$", "N/A", NO_IPV6),
-    (r"^MEDIA2_RTSS-5-2-3$", "PENDING", AAC_MULTICAST_CASES),
     (r"^MEDIA2_RTSS-2-1-(13|14|15|16)$", "N/A", NO_TLS),
     (r"^MEDIA2_RTSS-2-1-(17|18|19|20)$", "N/A", NO_WEBSOCKET),
     (r"^MEDIA2_RTSS-2-1-(4|5|6|10|11|12)$", "N/A", NO_IPV6),
     (r"^MEDIA2_RTSS-2-2-(2|4)$", "N/A", NO_IPV6),
-    (r"^MEDIA2_RTSS-2-2-3$", "PENDING", AAC_MULTICAST_CASES),
     # --- DeviceIO
     (r"^DEVICEIO-6-", "N/A", "no serial ports (DeviceIO capabilities SerialPorts = 0)"),
 ]

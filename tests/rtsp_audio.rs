@@ -140,16 +140,10 @@ fn ffprobe_streams(url: &str, transport: &str) -> Vec<serde_json::Value> {
     v["streams"].as_array().unwrap().clone()
 }
 
-/// A profile holding only the audio source and encoder configurations (what the Media2
-/// RTSS spec's HelperDeviceConfigurationForAudioStreamingUsingOnlyAudioInProfile makes,
-/// MEDIA2_RTSS-2-1-21) streams its audio alone: Media2 GetStreamUri gives its URI, DESCRIBE
-/// an SDP with the PCMU track and no video, and ffmpeg decodes the beeps from it.
-#[test]
-fn a_profile_of_only_audio_streams_the_audio_alone() {
-    let state = support::temp_state();
-    let (mut nvt, _) = start(state.path());
-    nvt.stop();
-    let path = state.path().join("settings.json");
+/// Makes the `sub` profile hold only the audio source and encoder configurations, in the
+/// settings file.
+fn only_audio_in_sub(state: &Path) {
+    let path = state.join("settings.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let profiles = v["media"]["profiles"].as_array_mut().unwrap();
     let sub = profiles.iter_mut().find(|p| p["token"] == "sub").unwrap();
@@ -166,6 +160,18 @@ fn a_profile_of_only_audio_streams_the_audio_alone() {
     sub["audio_source"] = "asc0".into();
     sub["audio_encoder"] = "aenc0".into();
     std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+/// A profile holding only the audio source and encoder configurations (what the Media2
+/// RTSS spec's HelperDeviceConfigurationForAudioStreamingUsingOnlyAudioInProfile makes,
+/// MEDIA2_RTSS-2-1-21) streams its audio alone: Media2 GetStreamUri gives its URI, DESCRIBE
+/// an SDP with the PCMU track and no video, and ffmpeg decodes the beeps from it.
+#[test]
+fn a_profile_of_only_audio_streams_the_audio_alone() {
+    let state = support::temp_state();
+    let (mut nvt, _) = start(state.path());
+    nvt.stop();
+    only_audio_in_sub(state.path());
     let mut nvt = Daemon::start(state.path(), &[], &[("NVT_ADMIN_PASSWORD", PASSWORD)]);
     let url = nvt.rtsp_url("/main").replace("/main", "/sub");
     let port = nvt.http_port();
@@ -191,7 +197,55 @@ fn a_profile_of_only_audio_streams_the_audio_alone() {
         "{}",
         d.body
     );
+
+    // Multicast too (RTSS-2-2-11, RTSS-5-1-10, MEDIA2_RTSS-2-2-1): the audio encoder
+    // configuration's group is the profile's. Media 2 GetStreamUri RtspMulticast gives the
+    // multicast URL (was InvalidMulticastSettings: only the video's and the metadata's
+    // groups counted), whose SDP places the audio at its group; Media 1 GetStreamUri
+    // RTP-Multicast and Start/StopMulticastStreaming answer (were IncompleteConfiguration:
+    // no video encoder). The packets themselves: `audio_multicast_in_network_namespaces`.
+    let (status, text) = support::soap::post(
+        port,
+        "/onvif/media2_service",
+        "admin",
+        PASSWORD,
+        r#"<tr2:GetStreamUri xmlns:tr2="http://www.onvif.org/ver20/media/wsdl"><tr2:Protocol>RtspMulticast</tr2:Protocol><tr2:ProfileToken>sub</tr2:ProfileToken></tr2:GetStreamUri>"#,
+    );
+    let multicast = format!("{url}/multicast");
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains(&format!(">{multicast}<")),
+        "{multicast} in {text}"
+    );
+    let d = c.req("DESCRIBE", &multicast, &[("Accept", "application/sdp")]);
+    assert_eq!(d.status, 200, "{}", d.body);
+    let m = medias(&d.body);
+    assert_eq!(m.len(), 1, "{}", d.body);
+    assert_eq!(m[0].0, "audio 5006 RTP/AVP 0", "{}", d.body);
+    assert!(d.body.contains("c=IN IP4 239.255.42.42/"), "{}", d.body);
     drop(c);
+    let media1 = |op: &str, inner: &str| {
+        support::soap::post(
+            port,
+            support::soap::MEDIA,
+            "admin",
+            PASSWORD,
+            &format!(
+                r#"<trt:{op} xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema">{inner}<trt:ProfileToken>sub</trt:ProfileToken></trt:{op}>"#
+            ),
+        )
+    };
+    let (status, text) = media1(
+        "GetStreamUri",
+        "<trt:StreamSetup><tt:Stream>RTP-Multicast</tt:Stream><tt:Transport>\
+         <tt:Protocol>UDP</tt:Protocol></tt:Transport></trt:StreamSetup>",
+    );
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains(&format!(">{url}<")), "{url} in {text}");
+    for op in ["StartMulticastStreaming", "StopMulticastStreaming"] {
+        let (status, text) = media1(op, "");
+        assert_eq!(status, 200, "{op}: {text}");
+    }
 
     let streams = ffprobe_streams(&url, "tcp");
     assert_eq!(streams.len(), 1, "{streams:?}");
@@ -586,6 +640,8 @@ fn audio_multicast_in_network_namespaces() {
     let (mut first, _) = start(state.path());
     first.stop();
     enable_audio(state.path());
+    // `sub` streams the same audio encoder configuration alone (below).
+    only_audio_in_sub(state.path());
     let ns = support::netns::Netns::pair("A");
     let mut cmd = ns.server_cmd(support::NVT);
     cmd.arg("--state-dir")
@@ -661,6 +717,66 @@ fn audio_multicast_in_network_namespaces() {
     zeep_in_client(&ns, port, &["multicast", "stop", "main"]);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(packets(5006, 2), 0, "audio after StopMulticastStreaming");
+
+    // A profile of only audio (RTSS-5-1-10): StartMulticastStreaming sends its audio to the
+    // group (no video: `sub` has no encoder), StopMulticastStreaming stops it. It starts
+    // live (docs/rtsp.md, "Audio"): a receiver that joined before the Start gets 50 packets
+    // a second from the Start on, not a burst of the audio hub's recent seconds (a GOP plus
+    // 4 s: 300 packets) first.
+    const WINDOW: Duration = Duration::from_secs(8);
+    let joined = Instant::now();
+    let listen = {
+        let client = ns.client.clone();
+        std::thread::spawn(move || {
+            support::netns::count_group_packets(&client, GROUP, 5006, WINDOW.as_secs() as u32)
+        })
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    let asked = Instant::now();
+    zeep_in_client(&ns, port, &["multicast", "start", "sub"]);
+    let from_start = listen.join().unwrap();
+    // Nothing is sent before the request; the listener's window ends up to 0.3 s late (its
+    // python starts after `joined`); the simulator's microphone hands a late capture thread
+    // up to 20 queued frames at once (sdk-sys audio_in.rs QUEUE_FRAMES).
+    let since = (WINDOW + Duration::from_millis(300)).saturating_sub(asked - joined);
+    let most = (since.as_secs_f64() * 50.0) as u64 + 25;
+    assert!(
+        (1..=most).contains(&from_start),
+        "{from_start} audio packets from the Start on, at most {most} when it starts live"
+    );
+    println!("audio-only StartMulticastStreaming: {from_start} packets (at most {most} live)");
+    let audio = packets(5006, 3);
+    assert!(
+        (130..=170).contains(&audio),
+        "{audio} audio-only packets in 3 s"
+    );
+    assert_eq!(packets(5000, 1), 0, "video for a profile without it");
+    zeep_in_client(&ns, port, &["multicast", "stop", "sub"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        packets(5006, 2),
+        0,
+        "audio-only after StopMulticastStreaming"
+    );
+    // And through RTSP (RTSS-2-2-11): ffmpeg on its multicast URL decodes the beeps alone.
+    let sub = url.replace("/main", "/sub");
+    let out = ns
+        .client_cmd("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-v", "error"])
+        .args(["-rtsp_transport", "udp_multicast", "-i"])
+        .arg(with_credentials(&format!("{sub}/multicast")))
+        .args(["-t", "4", "-f", "s16le", "-ar", "8000", "-ac", "1", "-y"])
+        .arg(&raw)
+        .output()
+        .expect("ffmpeg");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "ffmpeg audio-only multicast: {stderr}"
+    );
+    let pcm = read_s16(&raw);
+    assert!(pcm.len() >= 3 * 8000, "{} audio-only samples", pcm.len());
+    assert_beeps(&pcm, 3);
 
     nvt.signal(nix::sys::signal::Signal::SIGTERM);
     assert!(

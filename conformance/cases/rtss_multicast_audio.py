@@ -32,24 +32,20 @@ import re
 
 from zeep.helpers import serialize_object
 
+from conformance.cases import rtss_audio
 from conformance.cases.media2 import MEDIA2, m2case, media2
 from conformance.cases.rtss import h264_profile
 from conformance.cases.rtss_multicast import (
     GroupReceiver, _arm_idle_stop, camera_pair, check_group_stream, fps_of, group, in_netns, multicast_case, multicast_uri,
     quiet_after, receive_drops, restored, set_multicast, strip_profile, teardown,
 )
-from conformance.harness import NS, check
+from conformance.harness import NS, NotApplicable, check
 from conformance.rtsp_client import RtspClient, sequence_gaps
 
 MEDIA = NS["trt"]
 REQUIRES = (MEDIA,)
 STREAM_SECS = 4.0
-AUDIO_ONLY = ("an audio-only profile streams over unicast (MEDIA2_RTSS-2-1-21), not yet over multicast: Media2 "
-              "GetStreamUri RtspMulticast answers InvalidMulticastSettings for it (the RTSS-2-2-11 steps are "
-              "written: cases/rtss_multicast_audio.py g711_multicast, registered once the device streams it)")
-RULES = [
-    (r"^RTSS-2-2-11$|^RTSS-5-1-10$|^MEDIA2_RTSS-2-2-1$", "PENDING", AUDIO_ONLY),
-]
+RULES: list = []
 
 
 async def decoded_samples(payload: bytes, law: str) -> int:
@@ -63,7 +59,61 @@ async def decoded_samples(payload: bytes, law: str) -> int:
     return len(out) // 2
 
 
-async def check_group_audio(rx: GroupReceiver, server_ip: str, *, pt: int, ssrc: int | None, ttl: int, drops: int) -> str:
+# RFC 3640 / ISO 14496-3 sampling frequency indices of an AudioSpecificConfig.
+AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
+
+
+def adts(config: bytes, au: bytes) -> bytes:
+    """One AAC access unit behind an ADTS header (ISO 14496-3 1.A.2) made from the SDP's
+    AudioSpecificConfig (object type, sampling frequency index, channels), so ffmpeg's ADTS
+    demuxer decodes what RTP carried."""
+    obj, freq, ch = config[0] >> 3, ((config[0] & 7) << 1) | (config[1] >> 7), (config[1] >> 3) & 0xF
+    n = len(au) + 7
+    return bytes([0xFF, 0xF1, ((obj - 1) << 6) | (freq << 2) | (ch >> 2), ((ch & 3) << 6) | (n >> 11),
+                  (n >> 3) & 0xFF, ((n & 7) << 5) | 0x1F, 0xFC]) + au
+
+
+async def decoded_aac(config: bytes, units: list[bytes]) -> int:
+    """Samples ffmpeg decodes from the AAC access units received; any decoder error fails."""
+    proc = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-f", "aac", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(b"".join(adts(config, u) for u in units)), 60)
+    check(proc.returncode == 0 and not err.strip(), f"ffmpeg decoding the AAC received: exit {proc.returncode}: {err.decode()[-300:]}")
+    return len(out) // 2
+
+
+def aac_config(section: str, pt: int) -> bytes:
+    """The AudioSpecificConfig of an mpeg4-generic m= section (`a=fmtp:<pt> ...config=`)."""
+    m = re.search(rf"a=fmtp:{pt} \S*config=([0-9A-Fa-f]+)", section)
+    check(m, f"no config= in the a=fmtp of payload type {pt}: {section!r:.300}")
+    return bytes.fromhex(m.group(1))
+
+
+# How far the sound may run ahead of its arrival when a group starts live: the simulator's
+# microphone queues 400 ms for a capture thread that falls behind (sdk-sys audio_in.rs
+# QUEUE_FRAMES), which catches up in a burst on a loaded machine; a group started from the
+# audio hub's recent frames would lead by seconds (up to a GOP plus 4 s, docs/rtsp.md "Audio").
+LIVE_LEAD = 0.5
+
+
+def lead(rtp, rate: int) -> float:
+    """The most the RTP time of a packet ran ahead of its arrival, both since the first packet
+    (seconds): about 0 for a stream that starts live, the backlog for one that starts with a
+    burst of older sound."""
+    t0, ts0 = rtp[0].at, rtp[0].timestamp
+    return max(((p.timestamp - ts0) & 0xFFFFFFFF) / rate - (p.at - t0) for p in rtp)
+
+
+async def check_group_audio(rx: GroupReceiver, server_ip: str, *, pt: int, ssrc: int | None, ttl: int, drops: int,
+                            aac: bytes | None = None, live: bool = False) -> str:
+    """G.711 (`aac` None) or AAC (`aac`: its AudioSpecificConfig) on one group: the group's
+    checks (source, IP TTL, one SSRC, no loss), the RTP and RTCP checks of the unicast audio
+    cases (cases/rtss_audio.py: 20 ms G.711 packets, or one AAC access unit a packet behind a
+    16-bit AU header, marker set, timestamps by 1024), and ffmpeg decoding all of it. `live`: a
+    group StartMulticastStreaming started (or a PLAY without video) begins with the sound of
+    the moment, not a burst of older sound (`LIVE_LEAD`)."""
     where = f"{rx.addr}:{rx.port}"
     rtp = rx.rtp()
     check(rtp, f"no RTP on {where}")
@@ -76,21 +126,50 @@ async def check_group_audio(rx: GroupReceiver, server_ip: str, *, pt: int, ssrc:
     check(len(ssrcs) == 1 and (ssrc is None or ssrcs == {ssrc}), f"SSRCs {ssrcs} on {where} (SETUP: {ssrc})")
     gaps = sequence_gaps(rtp)
     check(gaps == 0 and drops == 0, f"lost on {where}: {gaps} RTP sequence gaps, {drops} datagrams dropped by full receive buffers")
-    check(len(rtp) >= 50 * STREAM_SECS * 0.8, f"{len(rtp)} audio packets in {STREAM_SECS:.0f} s on {where} (50 a second)")
-    steps = {(b.timestamp - a.timestamp) & 0xFFFFFFFF for a, b in zip(rtp, rtp[1:])}
-    check(steps == {160}, f"audio timestamps step by {sorted(steps)[:5]}, not 160 (20 ms at 8 kHz)")
-    check(all(len(p.payload) == 160 for p in rtp), "an audio packet without 160 G.711 samples")
+    rate = AAC_RATES[((aac[0] & 7) << 1) | (aac[1] >> 7)] if aac else 8000
+    per_second = rate / 1024 if aac else 50
+    check(len(rtp) >= per_second * STREAM_SECS * 0.8,
+          f"{len(rtp)} audio packets in {STREAM_SECS:.0f} s on {where} ({per_second:.1f} a second)")
+    rtss_audio.check_audio(rx.packets, pt, where, "AAC" if aac else "G711")
+    ahead = lead(rtp, rate)
+    check(not live or ahead < LIVE_LEAD,
+          f"the group began with {ahead:.2f} s of older sound in a burst (started live: < {LIVE_LEAD} s)")
     srs = rx.sender_reports()
     check(srs, f"no RTCP sender report on {rx.addr}:{rx.port + 1}")
     check(all(int.from_bytes(sr.data[4:8], "big") in ssrcs for sr in srs), "RTCP SR SSRC differs from the RTP SSRC")
-    payload = b"".join(p.payload for p in rtp)
-    n = await decoded_samples(payload, "mulaw" if pt == 0 else "alaw")
-    check(n == len(payload), f"ffmpeg decoded {n} samples of {len(payload)} received")
-    return f"{where} TTL {ttl}: {len(rtp)} audio RTP, {n} samples decoded, {gaps} gaps, {drops} dropped, {len(srs)} SR"
+    if aac:
+        units = [p.payload[4:] for p in rtp]
+        n = await decoded_aac(aac, units)
+        # ffmpeg's AAC decoder gives 1024 samples a unit (the first may be held back as
+        # priming).
+        check(n >= 1024 * (len(units) - 1), f"ffmpeg decoded {n} samples of {len(units)} AAC units")
+        what = f"{n} samples at {rate} Hz decoded from {len(units)} AAC units"
+    else:
+        payload = b"".join(p.payload for p in rtp)
+        n = await decoded_samples(payload, "mulaw" if pt == 0 else "alaw")
+        check(n == len(payload), f"ffmpeg decoded {n} samples of {len(payload)} received")
+        what = f"{n} samples decoded"
+    return (f"{where} TTL {ttl}: {len(rtp)} audio RTP, {what}, {gaps} gaps, {drops} dropped, {len(srs)} SR, "
+            f"sound {ahead * 1000:.0f} ms ahead of arrival at most")
 
 
-async def rtsp_multicast_audio(ctx, uri: str) -> tuple[RtspClient, dict]:
-    """DESCRIBE (an m=audio with PCMU/PCMA and its group) and SETUP RTP-Multicast of the audio."""
+async def describe_aac(ctx, uri: str) -> bytes:
+    """The AudioSpecificConfig a StartMulticastStreaming receiver needs to decode the AAC: the
+    profile's multicast URL's SDP (DESCRIBE only, nothing set up)."""
+    c = RtspClient(uri, ctx.user, ctx.password)
+    await c.connect()
+    try:
+        d = await c.describe()
+        check(d.status == 200, f"DESCRIBE {d.status} {d.reason}")
+        a = rtss_audio.media_section(d.body.decode(), "audio")
+        return aac_config(a, rtss_audio.audio_pt(a, "AAC"))
+    finally:
+        await c.close()
+
+
+async def rtsp_multicast_audio(ctx, uri: str, encoding: str = "G711") -> tuple[RtspClient, dict]:
+    """DESCRIBE (an m=audio with PCMU/PCMA, or mpeg4-generic for AAC, and its group) and
+    SETUP RTP-Multicast of the audio."""
     c = RtspClient(uri, ctx.user, ctx.password)
     await c.connect()
     d = await c.describe()
@@ -99,8 +178,7 @@ async def rtsp_multicast_audio(ctx, uri: str) -> tuple[RtspClient, dict]:
     check(not re.search(r"c=IN IP6", sdp), "SDP with an IPv6 address for an IPv4 stream URI")
     audio = [s for s in re.split(r"(?m)^(?=m=)", sdp) if s.startswith("m=audio")]
     check(audio, f"SDP without m=audio: {sdp!r:.300}")
-    m = re.search(r"a=rtpmap:(\d+) (PCMU|PCMA)/8000", audio[0])
-    check(m, f"m=audio without PCMU/PCMA: {audio[0]!r:.200}")
+    pt = rtss_audio.audio_pt(audio[0], encoding)
     ctrl = re.search(r"a=control:(\S+)", audio[0]).group(1)
     base = d.header("content-base") or uri
     control = ctrl if ctrl.startswith("rtsp://") else base.rstrip("/") + "/" + ctrl
@@ -115,13 +193,18 @@ async def rtsp_multicast_audio(ctx, uri: str) -> tuple[RtspClient, dict]:
     c.session = (s.header("session") or "").split(";")[0].strip()
     check(len(c.session) >= 8, f"Session {c.session!r}")
     return c, {"dest": dest.group(1), "ports": (int(port.group(1)), int(port.group(2))), "transport": tr,
-               "ssrc": int(ssrc.group(1), 16) if ssrc else None, "pt": int(m.group(1))}
+               "ssrc": int(ssrc.group(1), 16) if ssrc else None, "pt": pt,
+               "aac": aac_config(audio[0], pt) if encoding == "AAC" else None}
 
 
-async def g711_multicast(ctx, pair, cam, m):
-    """RTSS-2-2-11. Not registered yet: GetStreamUri answers IncompleteConfiguration for a
-    profile without a video encoder, so an audio-only profile is not streamed (AUDIO_ONLY)."""
+async def audio_only_multicast(ctx, pair, cam, m, *, rtsp: bool, addr: str, port: int, encoding: str = "G711") -> None:
+    """RTSS-2-2-11/15 (rtsp: GetStreamUri RTP-Multicast, DESCRIBE, SETUP RTP-Multicast, PLAY,
+    TEARDOWN) and RTSS-5-1-10/12 (Start/StopMulticastStreaming): a new profile `testprofileX`
+    holding only the first compatible audio source configuration and a compatible audio
+    encoder configuration whose options list `encoding` (G711 or AAC), set to it with a
+    group; the group checked and decoded, then quiet after the stop."""
     token = "testprofileX"
+    ttl = 2
     aecs0 = [serialize_object(a, dict) for a in await m.GetAudioEncoderConfigurations()]
     await m.CreateProfile({"Name": token, "Token": token})
     try:
@@ -131,41 +214,84 @@ async def g711_multicast(ctx, pair, cam, m):
         aec = g711 = None
         for a in await m.GetCompatibleAudioEncoderConfigurations({"ProfileToken": token}):
             opts = await m.GetAudioEncoderConfigurationOptions({"ProfileToken": token, "ConfigurationToken": a.token})
-            g711 = next((o for o in opts.Options or [] if o.Encoding == "G711"), None)
+            g711 = next((o for o in opts.Options or [] if o.Encoding == encoding), None)
             if g711 is not None:
                 aec = serialize_object(a, dict)
                 break
-        check(aec is not None, "no compatible audio encoder configuration supports G.711")
+        if aec is None and encoding == "AAC":
+            raise NotApplicable(rtss_audio.NO_AAC)
+        check(aec is not None, f"no compatible audio encoder configuration supports {encoding}")
         await m.AddAudioEncoderConfiguration({"ProfileToken": token, "ConfigurationToken": aec["token"]})
-        addr, port, ttl = "239.20.211.1", 40410, 2
-        cfg = dict(aec, Encoding="G711", Bitrate=g711.BitrateList.Items[0], SampleRate=g711.SampleRateList.Items[0],
+        cfg = dict(aec, Encoding=encoding, Bitrate=g711.BitrateList.Items[0], SampleRate=g711.SampleRateList.Items[0],
                    Multicast=group(addr, port, ttl), SessionTimeout="PT30S")
         await m.SetAudioEncoderConfiguration({"Configuration": cfg, "ForcePersistence": False})
         got = await m.GetAudioEncoderConfiguration({"ConfigurationToken": aec["token"]})
-        check(got.Encoding == "G711" and got.Multicast.Address.IPv4Address == addr and got.Multicast.Port == port
+        check(got.Encoding == encoding and got.Multicast.Address.IPv4Address == addr and got.Multicast.Port == port
               and got.Multicast.TTL == ttl, f"SetAudioEncoderConfiguration not applied: {got.Encoding} {got.Multicast}")
-        uri = await multicast_uri(m, token, pair.server_ip, cam.rtsp_port)
-        c, seen = await rtsp_multicast_audio(ctx, uri)
+        rx = GroupReceiver(addr, port, pair.client_ip)
+        c = None
         try:
-            check((seen["dest"], seen["ports"]) == (addr, (port, port + 1)), f"SETUP reply {seen['transport']!r}, configured {addr}:{port}")
-            rx = GroupReceiver(addr, port, pair.client_ip)
-            try:
-                drops0 = receive_drops()
+            uri = await multicast_uri(m, token, pair.server_ip, cam.rtsp_port)
+            aac = None
+            if rtsp:
+                c, seen = await rtsp_multicast_audio(ctx, uri, encoding)
+                check((seen["dest"], seen["ports"]) == (addr, (port, port + 1)),
+                      f"SETUP reply {seen['transport']!r}, configured {addr}:{port}")
+                pt, ssrc, aac = seen["pt"], seen["ssrc"], seen["aac"]
+            elif encoding == "AAC":
+                # A receiver of a stream nobody set up learns the AudioSpecificConfig from the
+                # profile's SDP (DESCRIBE only).
+                aac = await describe_aac(ctx, uri)
+            drops0 = receive_drops()
+            if rtsp:
                 p = await c.play()
                 check(p.status == 200, f"PLAY {p.status} {p.reason}")
+            else:
+                await m.StartMulticastStreaming({"ProfileToken": token})
+            try:
                 await asyncio.sleep(STREAM_SECS)
-                ctx.note(await check_group_audio(rx, pair.server_ip, pt=seen["pt"], ssrc=seen["ssrc"], ttl=ttl,
-                                                 drops=receive_drops() - drops0))
-                await teardown(c)
-                await quiet_after(rx, "the TEARDOWN")
+                if not rtsp:
+                    # No SETUP to name it: G.711's static payload type (0 or 8), or AAC's
+                    # dynamic one.
+                    pt, ssrc = (rx.rtp()[0].data[1] & 0x7F if rx.rtp() else 0), None
+                    want = range(96, 128) if aac else (0, 8)
+                    check(pt in want, f"payload type {pt} on {addr}:{port}, not {encoding}'s")
+                ctx.note(await check_group_audio(rx, pair.server_ip, pt=pt, ssrc=ssrc, ttl=ttl,
+                                                 drops=receive_drops() - drops0, aac=aac, live=True))
             finally:
-                await rx.close()
+                if rtsp:
+                    await teardown(c)
+                else:
+                    await m.StopMulticastStreaming({"ProfileToken": token})
+            await quiet_after(rx, "the TEARDOWN" if rtsp else "StopMulticastStreaming")
         finally:
-            await c.close()
+            await rx.close()
+            if c is not None:
+                await c.close()
     finally:
         await m.DeleteProfile({"ProfileToken": token})
         for a in aecs0:
             await m.SetAudioEncoderConfiguration({"Configuration": a, "ForcePersistence": True})
+
+
+@multicast_case("RTSS-2-2-11")
+async def g711_multicast(ctx, pair, cam, m):
+    await audio_only_multicast(ctx, pair, cam, m, rtsp=True, addr="239.20.211.1", port=40410)
+
+
+@multicast_case("RTSS-5-1-10")
+async def start_stop_g711_only_audio(ctx, pair, cam, m):
+    await audio_only_multicast(ctx, pair, cam, m, rtsp=False, addr="239.20.51.10", port=40420)
+
+
+@multicast_case("RTSS-2-2-15")
+async def aac_multicast(ctx, pair, cam, m):
+    await audio_only_multicast(ctx, pair, cam, m, rtsp=True, addr="239.20.215.1", port=40430, encoding="AAC")
+
+
+@multicast_case("RTSS-5-1-12")
+async def start_stop_aac_only_audio(ctx, pair, cam, m):
+    await audio_only_multicast(ctx, pair, cam, m, rtsp=False, addr="239.20.51.12", port=40440, encoding="AAC")
 
 
 class Split:
@@ -183,7 +309,8 @@ class Split:
     sender_reports = GroupReceiver.sender_reports
 
 
-async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio: tuple[str, int], *, rtsp: bool) -> None:
+async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio: tuple[str, int], *, rtsp: bool,
+                                encoding: str = "G711") -> None:
     """RTSS-3-2-16 (rtsp: DESCRIBE, SETUP of both tracks RTP-Multicast, PLAY, TEARDOWN) and
     RTSS-3-2-22/23 (StartMulticastStreaming/StopMulticastStreaming): an H.264 profile with
     the audio source and a G.711 audio encoder, video and audio each given its group."""
@@ -200,11 +327,13 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
                 await m.AddAudioEncoderConfiguration({"ProfileToken": p.token, "ConfigurationToken": aec0["token"]})
             await m.GetVideoEncoderConfigurationOptions({"ProfileToken": p.token})
             opts = await m.GetAudioEncoderConfigurationOptions({"ProfileToken": p.token, "ConfigurationToken": aec0["token"]})
-            g711 = next((o for o in opts.Options or [] if o.Encoding == "G711"), None)
-            check(g711 is not None, "the audio encoder options list no G711")
+            g711 = next((o for o in opts.Options or [] if o.Encoding == encoding), None)
+            if g711 is None and encoding == "AAC":
+                raise NotApplicable(rtss_audio.NO_AAC)
+            check(g711 is not None, f"the audio encoder options list no {encoding}")
             vec = next(v for v in vecs if v["token"] == p.VideoEncoderConfiguration.token)
             vec = await set_multicast(m, dict(vec, SessionTimeout="PT30S"), *video, ttl)
-            cfg = dict(aec0, Encoding="G711", Bitrate=g711.BitrateList.Items[0], SampleRate=g711.SampleRateList.Items[0],
+            cfg = dict(aec0, Encoding=encoding, Bitrate=g711.BitrateList.Items[0], SampleRate=g711.SampleRateList.Items[0],
                        Multicast=group(*audio, ttl), SessionTimeout="PT30S")
             await m.SetAudioEncoderConfiguration({"Configuration": cfg, "ForcePersistence": False})
             got = await m.GetAudioEncoderConfiguration({"ConfigurationToken": aec0["token"]})
@@ -240,13 +369,21 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
                         check(f"destination={want[0]}" in tr and f"port={want[1]}-{want[1] + 1}" in tr,
                               f"{kind} SETUP reply {tr!r}, configured {want[0]}:{want[1]}")
                         ssrc = re.search(r"ssrc=([0-9A-Fa-f]+)", tr)
-                        pt = re.search(r"a=rtpmap:(\d+) " + ("H264/90000" if kind == "video" else "(PCMU|PCMA)/8000"), sec[0])
-                        check(pt, f"m={kind} without the expected rtpmap")
-                        seen[kind] = (int(pt.group(1)), int(ssrc.group(1), 16) if ssrc else None)
+                        if kind == "video":
+                            pt = re.search(r"a=rtpmap:(\d+) H264/90000", sec[0])
+                            check(pt, f"m={kind} without the expected rtpmap")
+                            pt = int(pt.group(1))
+                        else:
+                            pt = rtss_audio.audio_pt(sec[0], encoding)
+                            aac = aac_config(sec[0], pt) if encoding == "AAC" else None
+                        seen[kind] = (pt, int(ssrc.group(1), 16) if ssrc else None)
                     pl = await c.play()
                     check(pl.status == 200, f"PLAY {pl.status} {pl.reason}")
                 else:
                     seen = {"video": (None, None), "audio": (None, None)}
+                    aac = None
+                    if encoding == "AAC":
+                        aac = await describe_aac(ctx, await multicast_uri(m, p.token, pair.server_ip, cam.rtsp_port))
                     await m.StartMulticastStreaming({"ProfileToken": p.token})
                 try:
                     await asyncio.sleep(STREAM_SECS)
@@ -254,11 +391,12 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
                     vrx, arx = rxv, rxa
                     if rxa is rxv:
                         vrx = Split(rxv, lambda p: p.data[1] & 0x7F >= 96)
-                        arx = Split(rxv, lambda p: p.data[1] & 0x7F in (0, 8))
+                        arx = Split(rxv, lambda p: p.data[1] & 0x7F in (0, 8))  # G.711 only: RTSS-5-1-9
                     note = await check_group_stream(vrx, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS, drops=drops,
                                                     pt=seen["video"][0], ssrc=seen["video"][1], ttl=ttl)
                     apt = seen["audio"][0] if rtsp else (arx.rtp()[0].data[1] & 0x7F if arx.rtp() else 0)
-                    note += "; " + await check_group_audio(arx, pair.server_ip, pt=apt, ssrc=seen["audio"][1], ttl=ttl, drops=drops)
+                    note += "; " + await check_group_audio(arx, pair.server_ip, pt=apt, ssrc=seen["audio"][1], ttl=ttl,
+                                                           drops=drops, aac=aac, live=not rtsp)
                     ctx.note(note)
                 finally:
                     if rtsp:
@@ -284,6 +422,12 @@ async def video_audio_multicast(ctx, pair, cam, m, video: tuple[str, int], audio
 @multicast_case("RTSS-3-2-16")
 async def video_and_g711_multicast(ctx, pair, cam, m):
     await video_audio_multicast(ctx, pair, cam, m, ("239.20.216.1", 40500), ("239.20.216.2", 40502), rtsp=True)
+
+
+@multicast_case("RTSS-3-2-20")
+async def video_and_aac_multicast(ctx, pair, cam, m):
+    await video_audio_multicast(ctx, pair, cam, m, ("239.20.220.1", 40520), ("239.20.220.2", 40522), rtsp=True,
+                                encoding="AAC")
 
 
 @multicast_case("RTSS-3-2-22")
@@ -340,7 +484,7 @@ async def aec_multicast(ctx, pair, cam, m, groups) -> None:
                         await asyncio.sleep(STREAM_SECS)
                         pt = rx.rtp()[0].data[1] & 0x7F if rx.rtp() else 0
                         notes.append(f"{a['token']} " + await check_group_audio(
-                            rx, pair.server_ip, pt=pt, ssrc=None, ttl=ttl, drops=receive_drops() - drops0))
+                            rx, pair.server_ip, pt=pt, ssrc=None, ttl=ttl, drops=receive_drops() - drops0, live=True))
                     finally:
                         await m.StopMulticastStreaming({"ProfileToken": p.token})
                     await quiet_after(rx, "StopMulticastStreaming")
@@ -370,8 +514,7 @@ async def aec_multicast_address(ctx, pair, cam, m):
     await aec_multicast(ctx, pair, cam, m, [(f"239.20.210.{i + 1}", 40850) for i in range(8)])
 
 
-@m2case("MEDIA2_RTSS-5-2-1", requires=(MEDIA2,))
-async def media2_video_and_g711_multicast(ctx):
+async def media2_video_and_audio_multicast(ctx, encoding: str = "PCMU"):
     """MEDIA2_RTSS-5-2-1 (HelperDeviceConfigurationForVideoAndAudioStreaming with
     RtspMulticast, then HelperStreamingRTPMulticast of video then audio): an H.264 profile,
     the audio source and a PCMU encoder added (Media2 AddConfiguration), each encoder a group;
@@ -398,18 +541,20 @@ async def media2_video_and_g711_multicast(ctx):
             p = (await r2.profiles(m, "All", token=p.token))[0]
             aec0 = serialize_object(r2.confs(p)["AudioEncoder"], dict)
             aopts = await m.GetAudioEncoderConfigurationOptions({"ConfigurationToken": aec0["token"], "ProfileToken": p.token})
-            pcmu = next((o for o in aopts if o.Encoding == "PCMU"), None)
-            check(pcmu is not None, f"the audio encoder options list no PCMU: {[o.Encoding for o in aopts]}")
+            pcmu = next((o for o in aopts if o.Encoding == encoding), None)
+            if pcmu is None and encoding != "PCMU":
+                raise NotApplicable(rtss_audio.NO_AAC)
+            check(pcmu is not None, f"the audio encoder options list no {encoding}: {[o.Encoding for o in aopts]}")
             ttl = 1
             video, audio = ("239.20.52.1", 40950), ("239.20.52.2", 40952)
             vec = await r2.set_vec(m, restore, p, opts, multicast={
                 "Address": {"Type": "IPv4", "IPv4Address": video[0]}, "Port": video[1], "TTL": ttl, "AutoStart": False})
             await m.SetAudioEncoderConfiguration({"Configuration": dict(
-                aec0, Encoding="PCMU", Bitrate=pcmu.BitrateList.Items[0], SampleRate=pcmu.SampleRateList.Items[0],
+                aec0, Encoding=encoding, Bitrate=pcmu.BitrateList.Items[0], SampleRate=pcmu.SampleRateList.Items[0],
                 Multicast={"Address": {"Type": "IPv4", "IPv4Address": audio[0]}, "Port": audio[1], "TTL": ttl, "AutoStart": False})})
             uri = await r2.get_stream_uri(ctx, m, "RtspMulticast", p.token, cam.http_port)
             await r2.describe_checks(ctx, uri)
-            await r2.describe_checks(ctx, uri, "audio", "PCMU")
+            await r2.describe_checks(ctx, uri, "audio", encoding)
             cl = RtspClient(uri, ctx.user, ctx.password)
             await cl.connect()
             rxv = GroupReceiver(*video, pair.client_ip)
@@ -431,9 +576,14 @@ async def media2_video_and_g711_multicast(ctx):
                     check(f"destination={want[0]}" in tr and f"port={want[1]}-{want[1] + 1}" in tr,
                           f"{kind} SETUP reply {tr!r}, configured {want[0]}:{want[1]}")
                     ssrc = re.search(r"ssrc=([0-9A-Fa-f]+)", tr)
-                    pt = re.search(r"a=rtpmap:(\d+) " + ("H264/90000" if kind == "video" else "PCMU/8000"), sec)
-                    check(pt, f"m={kind} without the expected rtpmap")
-                    seen[kind] = (int(pt.group(1)), int(ssrc.group(1), 16) if ssrc else None)
+                    if kind == "video":
+                        pt = re.search(r"a=rtpmap:(\d+) H264/90000", sec)
+                        check(pt, f"m={kind} without the expected rtpmap")
+                        pt = int(pt.group(1))
+                    else:
+                        pt = rtss_audio.audio_pt(sec, "G711" if encoding == "PCMU" else "AAC")
+                        aac = aac_config(sec, pt) if encoding != "PCMU" else None
+                    seen[kind] = (pt, int(ssrc.group(1), 16) if ssrc else None)
                 drops0 = receive_drops()
                 pl = await cl.play()
                 check(pl.status == 200, f"PLAY {pl.status} {pl.reason}")
@@ -442,7 +592,7 @@ async def media2_video_and_g711_multicast(ctx):
                 note = await check_group_stream(rxv, pair.server_ip, fps=fps_of(vec), secs=STREAM_SECS, drops=drops,
                                                 pt=seen["video"][0], ssrc=seen["video"][1], ttl=ttl)
                 note += "; " + await check_group_audio(rxa, pair.server_ip, pt=seen["audio"][0], ssrc=seen["audio"][1],
-                                                       ttl=ttl, drops=drops)
+                                                       ttl=ttl, drops=drops, aac=aac)
                 ctx.note(note)
                 await teardown(cl)
                 await quiet_after(rxv, "the TEARDOWN")
@@ -465,6 +615,94 @@ async def media2_video_and_g711_multicast(ctx):
     finally:
         _arm_idle_stop()
     check(cam.proc.poll() is None, f"nvt died (exit {cam.proc.returncode})")
+
+
+@m2case("MEDIA2_RTSS-5-2-1", requires=(MEDIA2,))
+async def media2_video_and_g711_multicast(ctx):
+    await media2_video_and_audio_multicast(ctx, "PCMU")
+
+
+@m2case("MEDIA2_RTSS-5-2-3", requires=(MEDIA2,))
+async def media2_video_and_aac_multicast(ctx):
+    await media2_video_and_audio_multicast(ctx, "mpeg4-generic")
+
+
+async def media2_audio_multicast(ctx, encoding: str, addr: str, port: int) -> None:
+    """MEDIA2_RTSS-2-2-1 (PCMU) and 2-2-3 (AAC: Media2's `mpeg4-generic`):
+    HelperDeviceConfigurationForAudioStreaming with RtspMulticast (the audio profile of
+    cases/rtss_media2_g711.py, its video encoder and metadata configurations removed, the
+    audio encoder set to `encoding` with a group, TTL 1), GetStreamUri RtspMulticast and the
+    DESCRIBE checks, then HelperStreamingRTPMulticast of the audio alone: SETUP of the audio
+    RTP-Multicast, PLAY, the group checked and decoded, TEARDOWN; everything put back."""
+    from conformance.cases import rtss_media2 as r2
+    from conformance.cases.rtss_media2_g711 import audio_profile, nearest
+
+    pair, cam = await camera_pair(ctx)
+    aac = encoding != "PCMU"
+
+    async def steps():
+        m = await media2(ctx, pair.server_ip, cam.http_port)
+        restore = r2.Restore(m)
+        saved = None
+        try:
+            offered = [o.Encoding for o in await m.GetAudioEncoderConfigurationOptions({}) or []]
+            if aac and encoding not in offered:
+                raise NotApplicable(rtss_audio.NO_AAC)
+            p, o = await audio_profile(m, restore, encoding)
+            await r2.remove_configurations(m, restore, p, ("VideoEncoder", "Metadata"))
+            aec = r2.confs(p)["AudioEncoder"]
+            saved = serialize_object(aec, dict)
+            ttl = 1
+            await m.SetAudioEncoderConfiguration({"Configuration": {
+                "token": aec.token, "Name": aec.Name, "UseCount": aec.UseCount, "Encoding": o.Encoding,
+                "Multicast": {"Address": {"Type": "IPv4", "IPv4Address": addr}, "Port": port, "TTL": ttl, "AutoStart": False},
+                "Bitrate": nearest(o.BitrateList.Items, aec.Bitrate), "SampleRate": nearest(o.SampleRateList.Items, aec.SampleRate)}})
+            uri = await r2.get_stream_uri(ctx, m, "RtspMulticast", p.token, cam.http_port)
+            await r2.describe_checks(ctx, uri, "audio", encoding)
+            rx = GroupReceiver(addr, port, pair.client_ip)
+            c = None
+            try:
+                c, seen = await rtsp_multicast_audio(ctx, uri, "AAC" if aac else "G711")
+                check((seen["dest"], seen["ports"]) == (addr, (port, port + 1)),
+                      f"SETUP reply {seen['transport']!r}, configured {addr}:{port}")
+                drops0 = receive_drops()
+                pl = await c.play()
+                check(pl.status == 200, f"PLAY {pl.status} {pl.reason}")
+                check(pl.header("rtp-info"), "PLAY without RTP-Info")
+                await asyncio.sleep(STREAM_SECS)
+                ctx.note(f"profile {p.token}: " + await check_group_audio(
+                    rx, pair.server_ip, pt=seen["pt"], ssrc=seen["ssrc"], ttl=ttl, drops=receive_drops() - drops0,
+                    aac=seen["aac"], live=True))
+                await teardown(c)
+                await quiet_after(rx, "the TEARDOWN")
+            finally:
+                await rx.close()
+                if c is not None:
+                    await c.close()
+        finally:
+            try:
+                if saved is not None:
+                    await m.SetAudioEncoderConfiguration({"Configuration": saved})
+                await restore.undo()
+            finally:
+                await m.close()
+                await m.cam.close()
+
+    try:
+        await in_netns(pair.client, steps)
+    finally:
+        _arm_idle_stop()
+    check(cam.proc.poll() is None, f"nvt died (exit {cam.proc.returncode})")
+
+
+@m2case("MEDIA2_RTSS-2-2-1", requires=(MEDIA2,))
+async def media2_g711_multicast(ctx):
+    await media2_audio_multicast(ctx, "PCMU", "239.20.221.1", 40460)
+
+
+@m2case("MEDIA2_RTSS-2-2-3", requires=(MEDIA2,))
+async def media2_aac_multicast(ctx):
+    await media2_audio_multicast(ctx, "mpeg4-generic", "239.20.223.1", 40470)
 
 
 @multicast_case("RTSS-5-1-9")

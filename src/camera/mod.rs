@@ -14,6 +14,8 @@
 //! - `osd`: the committed OSDs drawn into the SDK's regions, after a commit, at start and
 //!   once a second for a date or time.
 //! - `admin`: the administrator the device always has (first start, recovery).
+//! - `streamed`: what a profile streams (video, metadata, audio) and whether any of it has
+//!   a multicast group: GetStreamUri's and StartMulticastStreaming's one answer.
 //! - `audio_limits`: what the microphone allows an audio encoder configuration (the options
 //!   Media reports and the check of a change).
 //!
@@ -27,6 +29,7 @@ pub mod change;
 pub mod core;
 mod hardware;
 pub(crate) mod osd;
+pub(crate) mod streamed;
 mod tokens;
 mod touched;
 

@@ -40,6 +40,7 @@ use crate::camera::change::{
     BitrateMode, EncoderRequest, H264Request, MetadataRequest, ProfileChange, RateRequest,
     SourceRequest,
 };
+use crate::camera::streamed::Streamed;
 use crate::camera::{
     Camera, Change, ChangeError, Core, EncoderLimits, Outcome, encoder_source, source_token,
 };
@@ -284,15 +285,12 @@ impl Media {
             .map_err(|e| change_fault(e, invalid))
     }
 
-    /// Starts multicast for every profile whose encoder configuration has AutoStart.
+    /// Starts multicast for every profile one of whose streams' configurations (video
+    /// encoder, metadata, audio encoder) has AutoStart.
     pub(crate) fn auto_start_multicast(&self) {
         let s = self.settings();
         for p in &s.media.profiles {
-            let auto = p
-                .video_encoder
-                .as_deref()
-                .and_then(|e| s.encoder(e))
-                .is_some_and(|e| e.multicast.auto_start);
+            let auto = Streamed::of(&s, &p.token).is_some_and(|st| st.auto_start());
             if auto {
                 match self.hooks.multicast.start(&p.token) {
                     Ok(()) => tracing::info!(profile = %p.token, "multicast started (AutoStart)"),
@@ -405,6 +403,18 @@ impl Media {
         let s = self.settings();
         let p = s.profile(token).ok_or_else(|| no_profile(token))?;
         p.video_encoder.clone().ok_or_else(|| incomplete(token))
+    }
+
+    /// Whether the profile streams anything (its video, metadata or audio: a profile of
+    /// only audio configurations streams its sound, RTSS-2-2-11), and whether any of that
+    /// has a multicast group; NoProfile or IncompleteConfiguration otherwise.
+    fn stream_of(&self, token: &str) -> Result<bool, Fault> {
+        let s = self.settings();
+        let streamed = Streamed::of(&s, token).ok_or_else(|| no_profile(token))?;
+        if !streamed.any() {
+            return Err(incomplete(token));
+        }
+        Ok(streamed.multicast())
     }
 
     /// What a configuration may hold on this hardware (the limits the camera core checks
@@ -864,17 +874,21 @@ impl media::MediaService for Media {
         ctx: &RequestContext,
         req: trt::GetStreamUri,
     ) -> Result<trt::GetStreamUriResponse, Fault> {
-        let encoder = self.streamed_profile(&req.profile_token)?;
+        let multicast = self.stream_of(&req.profile_token)?;
         let setup = &req.stream_setup;
         let invalid =
             |why: &str| Fault::invalid_arg_val(Some("InvalidStreamSetup"), why.to_owned());
         match (&setup.stream, &setup.transport.protocol) {
             (tt::StreamType::RTPUnicast, _) => {}
             (tt::StreamType::RTPMulticast, tt::TransportProtocol::UDP) => {
-                let s = self.settings();
-                let group = s.encoder(&encoder).and_then(|e| e.multicast.group());
-                if group.is_none() {
-                    return Err(invalid("the profile has no IPv4 multicast group"));
+                // Media spec, GetStreamUri: "at least one of VideoEncoderConfiguration,
+                // AudioEncoderConfiguration and MetadataConfiguration shall have a valid
+                // multicast setting", else InvalidMulticastSettings.
+                if !multicast {
+                    return Err(Fault::invalid_arg_val(
+                        Some("InvalidMulticastSettings"),
+                        "none of the profile's configurations has an IPv4 multicast group",
+                    ));
                 }
             }
             (tt::StreamType::RTPMulticast, _) => {
@@ -936,7 +950,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::StartMulticastStreaming,
     ) -> Result<trt::StartMulticastStreamingResponse, Fault> {
-        self.streamed_profile(&req.profile_token)?;
+        self.stream_of(&req.profile_token)?;
         match self.hooks.multicast.start(&req.profile_token) {
             Ok(()) => {
                 tracing::info!(profile = %req.profile_token, "multicast started");
@@ -955,7 +969,7 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::StopMulticastStreaming,
     ) -> Result<trt::StopMulticastStreamingResponse, Fault> {
-        self.streamed_profile(&req.profile_token)?;
+        self.stream_of(&req.profile_token)?;
         if self.hooks.multicast.stop(&req.profile_token) {
             tracing::info!(profile = %req.profile_token, "multicast stopped");
         }

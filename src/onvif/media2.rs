@@ -33,6 +33,7 @@ pub(crate) mod write;
 use std::sync::Arc;
 
 use crate::camera::change::ProfileChange;
+use crate::camera::streamed::Streamed;
 use crate::camera::{Camera, Change, Core, Outcome, encoder_source};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
@@ -654,17 +655,13 @@ impl media2::Media2Service for Media2 {
         req: tr2::GetStreamUri,
     ) -> Result<tr2::GetStreamUriResponse, Fault> {
         let s = self.settings();
-        let p = (s.profile(&req.profile_token)).ok_or_else(|| no_profile(&req.profile_token))?;
-        // A profile streams its video encoder's and its metadata configuration's streams:
-        // either makes an RTSP presentation (a metadata-only one is what the RTSS metadata
-        // multicast cases stream, ONVIF Streaming "RTP for Metadata stream").
-        let video = p.video_encoder.as_deref().and_then(|t| s.encoder(t));
-        let metadata =
-            (p.metadata.as_deref()).and_then(|t| s.media.metadata.iter().find(|m| m.token == t));
-        // Or its audio encoder alone (the RTSS spec's HelperDeviceConfigurationFor
-        // AudioStreamingUsingOnlyAudioInProfile streams such a profile).
-        let audio = p.audio_encoder.as_deref().and_then(|t| s.audio_encoder(t));
-        if video.is_none() && metadata.is_none() && audio.is_none() {
+        // Its video encoder's, metadata configuration's or audio encoder's stream, or any
+        // of them (a profile of only audio is what the RTSS spec's HelperDeviceConfiguration
+        // ForAudioStreamingUsingOnlyAudioInProfile streams; one of only metadata, the RTSS
+        // metadata multicast cases): `camera::streamed`.
+        let streamed =
+            Streamed::of(&s, &req.profile_token).ok_or_else(|| no_profile(&req.profile_token))?;
+        if !streamed.any() {
             return Err(incomplete(&req.profile_token));
         }
         let protocol = Protocol::parse(&req.protocol).map_err(|why| {
@@ -673,11 +670,7 @@ impl media2::Media2Service for Media2 {
                 Refused::Unknown => format!("{:?} is no transport protocol", req.protocol),
             })
         })?;
-        let group = |m: &crate::settings::Multicast| m.group().is_some();
-        if protocol == Protocol::RtspMulticast
-            && !video.is_some_and(|e| group(&e.multicast))
-            && !metadata.is_some_and(|m| group(&m.multicast))
-        {
+        if protocol == Protocol::RtspMulticast && !streamed.multicast() {
             return Err(Fault::invalid_arg_val(
                 Some("InvalidMulticastSettings"),
                 "the profile's configurations have no IPv4 multicast group",
