@@ -466,7 +466,8 @@ fn aac_over_every_transport_decodes_to_the_beeps_in_sync() {
 /// namespace, ffmpeg in another (`tests/support/netns.rs`). `main` holds the audio set to
 /// AAC at 64 kb/s and 16 kHz (in the settings file, as a client's Set* leaves it); ffmpeg
 /// plays its multicast URL (SETUP of both tracks with `multicast`, the audio from its own
-/// group port) and decodes the beeps one second apart from the AAC it received.
+/// group port) and decodes the beeps one second apart from the AAC it received; GStreamer
+/// (rtspsrc `protocols=udp-mcast`) decodes the H.264 and the AAC from their groups to EOS.
 #[test]
 #[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
 fn aac_multicast_in_network_namespaces() {
@@ -521,6 +522,19 @@ fn aac_multicast_in_network_namespaces() {
         "AAC multicast: {} samples; ffmpeg said: {stderr:?}",
         pcm.len()
     );
+
+    // GStreamer in the client namespace too: rtspsrc with `protocols=udp-mcast` SETUPs both
+    // tracks multicast; H.264 and AAC each decoded to EOS from their groups.
+    let out = support::rtsp::gst_two_tracks(
+        ns.client_cmd("timeout"),
+        &url,
+        PASSWORD,
+        "udp-mcast",
+        25,
+        &["rtpmp4gdepay", "avdec_aac", "audioconvert"],
+        60,
+    );
+    support::rtsp::assert_gst_decoded_to_eos(&out, "AAC multicast");
 
     nvt.signal(nix::sys::signal::Signal::SIGTERM);
     assert!(
