@@ -12,7 +12,7 @@
 # - the floor (bench/rtsp_floor.rs: one `write` of the frame's bytes per viewer per frame).
 #
 # The frames are counted inside the window by callgrind itself, as calls of the function each
-# server runs once per frame per viewer when the frame went out (nvt: `Viewer::sent`; the
+# server runs once per frame per viewer when the frame went out (nvt: the drop of the writer's write-or-kick pair; the
 # floor: `Write::write_all`): frames delivered, not the wall clock times the frame rate (the
 # on/off toggles reach a process under valgrind a fraction of a second late).
 #
@@ -105,8 +105,8 @@ start_server() { # name port
 }
 
 # From a window's dump: its instructions (the "totals:" line, event Ir); the frames delivered
-# in it, as calls of the function matching the regex $2 (nvt: `Viewer::sent`, called once per
-# frame per viewer when its write completed; the floor: `Write::write_all`, once per frame per
+# in it, as calls of the function matching the regex $2 (nvt: the drop of the writer's
+# write-or-kick pair, once per frame per viewer when its write completed; the floor: `Write::write_all`, once per frame per
 # viewer); the instructions spent inside nvt's per-viewer writer tasks (inclusive cost of
 # calls into `writer_task`'s future); and how many times tokio polled a task (more than one
 # poll per frame per viewer: wake-ups for nothing; fewer: writers that fell behind and sent
@@ -214,7 +214,9 @@ for n in "${viewers[@]}"; do
         sleep 1
         # shellcheck disable=SC2012
         dump=$(ls -t "$out/callgrind.$name.$n".* | head -1)
-        if [[ $name == nvt ]]; then per=$'Viewer<.*>::sent$'; else per=$'Write::write_all$'; fi
+        # nvt: the drop of the writer's (write, kick) pair, once per frame per viewer after the
+        # write (`Viewer::sent_armed`, which replaced `Viewer::sent` there, is inlined).
+        if [[ $name == nvt ]]; then per=$'drop_in_place<\\(nvt::rtsp::delivery::write_interleaved'; else per=$'Write::write_all$'; fi
         read -r ir frames writer polls < <(dump_figures "$dump" "$per")
         kill "$load_pid" 2>/dev/null || true
         wait "$load_pid" 2>/dev/null || true

@@ -219,12 +219,15 @@ fn blocks(b: &[u8], count: usize) -> Vec<ReportBlock> {
 /// first frame, so a receiver can map RTP to wall-clock time from the start (lip sync,
 /// latency), and then with the first frame at least `interval` after the last report
 /// (RFC 3550 s6.2: every few seconds; the daemon uses `rtsp::limits::SR_INTERVAL`). Sans-IO:
-/// the sender passes the time it sends at.
+/// the sender passes the time it sends at ([`SrSchedule::report`]), or lets the frame's
+/// capture time stand for it ([`SrSchedule::report_by_capture`]).
 #[derive(Debug)]
 pub(crate) struct SrSchedule {
     interval: Duration,
     cname: String,
     last: Option<Instant>,
+    /// The capture time of the frame the last report went with (`report_by_capture`).
+    last_capture: Option<Duration>,
 }
 
 impl SrSchedule {
@@ -233,6 +236,7 @@ impl SrSchedule {
             interval,
             cname: cname.into(),
             last: None,
+            last_capture: None,
         }
     }
 
@@ -245,6 +249,26 @@ impl SrSchedule {
             return None;
         }
         self.last = Some(now);
+        Some(sender_report(&frame.sender_info(), &self.cname))
+    }
+
+    /// As [`SrSchedule::report`], timed by the frames' capture times instead of a clock read
+    /// per frame: a report with the first frame and then with the first frame captured at
+    /// least `interval` after the last report's (or before it: a source that restarted its
+    /// clock). The frame carries its wall/RTP pair already (`RtpFrame::sender_info`), so the
+    /// sender needs no clock at all: a TCP writer sends every frame of a viewer and read the
+    /// clock for nothing but this, once per frame per viewer (~95 instructions, issue 20).
+    /// A viewer that falls behind and resyncs at a later keyframe gets its report early,
+    /// which RFC 3550 s6.2 allows ("every few seconds").
+    pub fn report_by_capture(&mut self, frame: &RtpFrame) -> Option<Bytes> {
+        let at = frame.pts;
+        if self
+            .last_capture
+            .is_some_and(|t| at >= t && at - t < self.interval)
+        {
+            return None;
+        }
+        self.last_capture = Some(at);
         Some(sender_report(&frame.sender_info(), &self.cname))
     }
 }
@@ -374,5 +398,37 @@ mod tests {
             .filter(|i| s.report(t0 + Duration::from_millis(40) * *i, &f).is_some())
             .count();
         assert_eq!(sent, 3);
+    }
+
+    #[test]
+    fn capture_timed_reports_follow_the_frames_clock_and_survive_a_restart() {
+        use crate::frame::Frame;
+        use crate::rtp::h264::H264Packetizer;
+        let mut p = H264Packetizer::new(0x1234, 0, 0);
+        let mut frame = |i: u32| {
+            p.packetize(&Frame {
+                channel: 0,
+                seq: i,
+                pts: Duration::from_millis(40) * i,
+                wallclock: UNIX_EPOCH + Duration::from_secs(1) + Duration::from_millis(40) * i,
+                keyframe: false,
+                nals: vec![Bytes::from_static(&[0x41, 1, 2])],
+            })
+        };
+        let mut s = SrSchedule::new(Duration::from_secs(5), "cam");
+        // 25 fps for 20 s of capture time: with frames 0, 125, 250 and 375.
+        let with: Vec<u32> = (0..500u32)
+            .filter(|&i| s.report_by_capture(&frame(i)).is_some())
+            .collect();
+        assert_eq!(with, vec![0, 125, 250, 375]);
+        // The SR names the frame it goes with (its capture instant as NTP time).
+        let sr = s
+            .report_by_capture(&frame(1000))
+            .expect("5 s after frame 375");
+        assert_eq!(sr[1], 200, "an SR");
+        assert_eq!(&sr[8..12], &((NTP_UNIX_OFFSET + 41) as u32).to_be_bytes());
+        // A source that restarts its clock gets a report at once, then every 5 s again.
+        assert!(s.report_by_capture(&frame(0)).is_some());
+        assert!(s.report_by_capture(&frame(1)).is_none());
     }
 }

@@ -1611,9 +1611,13 @@ struct Attached {
 /// The next frame of any attached session (RFC 2326 s10.12: several sessions may share one
 /// connection, each on its own channels), starting the search at `first` so that no session
 /// starves the others. Pending for ever when nothing is attached.
+///
+/// `armed`: the session whose writer just sent a frame and saw its queue empty
+/// (`Viewer::sent_armed`) in this same poll of the task; the first poll skips its look.
 async fn next_frame(
     active: &[Attached],
     first: usize,
+    armed: Option<usize>,
 ) -> (
     usize,
     Result<Arc<crate::rtp::h264::RtpFrame>, crate::stream::Kicked>,
@@ -1621,7 +1625,7 @@ async fn next_frame(
     // The usual connection plays one track: wait on it alone, without the boxed futures
     // below (an allocation per frame per viewer).
     if let [only] = active {
-        return (0, only.viewer.next().await);
+        return (0, only.viewer.next_armed(armed == Some(0)).await);
     }
     let n = active.len();
     let mut futs: Vec<_> = (0..n)
@@ -1669,6 +1673,8 @@ async fn writer_task<W: AsyncWrite + Unpin>(
     let mut turn = 0usize;
     // Frames taken in a row without looking at the channels first (see below).
     let mut streak = 0usize;
+    // The session whose queue `Viewer::sent_armed` saw empty just now (see `next_frame`).
+    let mut armed: Option<usize> = None;
     loop {
         // A frame first: the usual wake-up is the hub's, for one frame, and looking at the two
         // channels before it costs two polls of each per frame per viewer (a take and a
@@ -1679,11 +1685,12 @@ async fn writer_task<W: AsyncWrite + Unpin>(
         let frames_first = streak < FRAMES_BEFORE_CHANNELS;
         let next = tokio::select! {
             biased;
-            (i, f) = next_frame(&active, turn), if frames_first && !active.is_empty() => Next::Frame(i, f),
+            (i, f) = next_frame(&active, turn, armed), if frames_first && !active.is_empty() => Next::Frame(i, f),
             Some(c) = ctl.recv() => Next::Control(c),
             m = rx.recv() => Next::Msg(m),
-            (i, f) = next_frame(&active, turn), if !frames_first && !active.is_empty() => Next::Frame(i, f),
+            (i, f) = next_frame(&active, turn, armed), if !frames_first && !active.is_empty() => Next::Frame(i, f),
         };
+        armed = None;
         streak = match next {
             Next::Frame(..) if frames_first => streak + 1,
             _ => 0,
@@ -1737,7 +1744,8 @@ async fn writer_task<W: AsyncWrite + Unpin>(
             Next::Frame(i, Ok(f)) => {
                 turn = i + 1;
                 let Some(a) = active.get_mut(i) else { continue };
-                let sr = a.reports.report(Instant::now(), &f);
+                // Timed by the frame's capture time: no clock read per frame per viewer.
+                let sr = a.reports.report_by_capture(&f);
                 // Biased, the write first: on loopback or a LAN it nearly always completes
                 // on its first poll, and then the kick's wake-up is never registered (a
                 // waiter list's lock and unlock per frame per viewer, issue 20).
@@ -1747,7 +1755,11 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                     _ = a.viewer.kicked() => None,
                 };
                 let Some(total) = written else { break };
-                a.viewer.sent(total);
+                // With nothing queued behind it, the next `next_frame` sleeps at once (one
+                // lock for the report and the look, not two).
+                if a.viewer.sent_armed(total) {
+                    armed = Some(i);
+                }
             }
         }
     }

@@ -161,7 +161,19 @@ impl<U: Unit> Viewer<U> {
     /// The next whole unit to send; the writer is busy with it until [`Viewer::sent`] or
     /// [`Viewer::failed`].
     pub(crate) async fn next(&self) -> Result<Arc<U>, Kicked> {
-        std::future::poll_fn(|cx| {
+        self.next_armed(false).await
+    }
+
+    /// As [`Viewer::next`]; `armed`: [`Viewer::sent_armed`] returned true in this same poll
+    /// of the calling task (no await between them), so the queue was seen empty after the
+    /// task's waker was registered, and the first poll returns `Pending` without looking
+    /// again (a lock and a registration fewer per frame per viewer, issue 20). Later polls
+    /// look as [`Viewer::next`] does.
+    pub(crate) async fn next_armed(&self, mut armed: bool) -> Result<Arc<U>, Kicked> {
+        std::future::poll_fn(move |cx| {
+            if std::mem::take(&mut armed) {
+                return std::task::Poll::Pending;
+            }
             // Registered before looking, so a push (or kick) in between wakes this poll's
             // task; an `AtomicWaker` holds the writer's one waker, which is all it needs.
             self.slot.ready.register(cx.waker());
@@ -185,6 +197,19 @@ impl<U: Unit> Viewer<U> {
     /// Reports that the unit went out (`bytes` on the wire, framing included).
     pub(crate) fn sent(&self, bytes: usize) {
         lock(&self.slot.queue).done(Some(bytes));
+    }
+
+    /// As [`Viewer::sent`], and under the same lock looks whether the queue is empty behind
+    /// it: true if so (and the viewer not kicked), when the caller may go straight to sleep
+    /// with [`Viewer::next_armed`]. The look needs no registration of its own: the unit just
+    /// sent was taken by a poll of [`Viewer::next`] in the same task, which registered its
+    /// waker before it looked, and that registration is either still in place, so a later
+    /// push wakes the task, or was used by a push since, which already woke the task and
+    /// then lies in the queue where this look sees it.
+    pub(crate) fn sent_armed(&self, bytes: usize) -> bool {
+        let mut q = lock(&self.slot.queue);
+        q.done(Some(bytes));
+        q.is_empty() && !self.slot.is_kicked()
     }
 
     /// Counts a unit the writer could not send (e.g. a UDP send error) as dropped.

@@ -467,6 +467,68 @@ mod tests {
         assert!(lock(&v.slot.queue).watch_poll(0).is_none());
     }
 
+    /// The RTSP writer's sleep after a frame ([`Viewer::sent_armed`], then
+    /// [`Viewer::next_armed`] without a look of its own): no push is missed, whether it lands
+    /// while the frame is written, after the writer went to sleep, or between the report and
+    /// the sleep.
+    #[test]
+    fn a_writer_that_sleeps_armed_after_a_frame_misses_no_push() {
+        use std::sync::atomic::AtomicUsize;
+        use std::task::{Context, Poll};
+        struct Wakes(AtomicUsize);
+        impl futures::task::ArcWake for Wakes {
+            fn wake_by_ref(w: &Arc<Self>) {
+                w.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = futures::task::waker(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let woken = || wakes.0.load(Ordering::SeqCst);
+        let seq = |p: Poll<Result<Arc<Frame>, Kicked>>| match p {
+            Poll::Ready(Ok(f)) => Some(f.seq),
+            Poll::Ready(Err(_)) => panic!("kicked"),
+            Poll::Pending => None,
+        };
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        let v = h.subscribe("a", t0);
+        h.publish(frame(0, true), t0);
+        assert_eq!(seq(Box::pin(v.next()).as_mut().poll(&mut cx)), Some(0));
+        // A push while frame 0 is written: the report sees it queued and does not arm.
+        h.publish(frame(1, false), t0 + FRAME);
+        assert_eq!(woken(), 1);
+        assert!(!v.sent_armed(100));
+        assert_eq!(seq(Box::pin(v.next()).as_mut().poll(&mut cx)), Some(1));
+        // Nothing behind frame 1: armed, the first poll sleeps without looking; a push
+        // wakes the task (the registration of the poll that took frame 1), whose next poll
+        // takes it.
+        assert!(v.sent_armed(100));
+        let mut next = Box::pin(v.next_armed(true));
+        assert_eq!(seq(next.as_mut().poll(&mut cx)), None);
+        h.publish(frame(2, false), t0 + FRAME * 2);
+        assert_eq!(woken(), 2);
+        assert_eq!(seq(next.as_mut().poll(&mut cx)), Some(2));
+        // A push between the armed report and the sleep wakes the task all the same.
+        assert!(v.sent_armed(100));
+        h.publish(frame(3, false), t0 + FRAME * 3);
+        assert_eq!(woken(), 3);
+        let mut next = Box::pin(v.next_armed(true));
+        assert_eq!(seq(next.as_mut().poll(&mut cx)), None);
+        assert_eq!(seq(next.as_mut().poll(&mut cx)), Some(3));
+        assert!(v.sent_armed(100));
+        assert_eq!(v.metrics().frames, 4);
+        // A kick is no frame: the report after it does not arm, and the next look says so.
+        h.publish(frame(4, false), t0 + FRAME * 4);
+        assert_eq!(seq(Box::pin(v.next()).as_mut().poll(&mut cx)), Some(4));
+        v.slot.kick();
+        assert!(!v.sent_armed(100));
+        assert!(matches!(
+            Box::pin(v.next()).as_mut().poll(&mut cx),
+            Poll::Ready(Err(Kicked))
+        ));
+    }
+
     #[test]
     fn no_frame_is_lost_for_any_viewer_that_keeps_up() {
         let t0 = Instant::now();

@@ -227,6 +227,11 @@ impl<U: Unit> Queue<U> {
         }
     }
 
+    /// Nothing is queued behind the unit being sent.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// Bytes queued behind the unit being sent.
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
