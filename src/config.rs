@@ -3,10 +3,12 @@
 //! These are how the daemon runs (ports, paths, SDK board options), set by whoever installs
 //! it. What ONVIF clients configure lives in the settings model instead (`settings`).
 
+use std::ffi::OsString;
+use std::fmt::Display;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use clap::Parser;
 use serde::Deserialize;
 
 /// Defaults suit a PC; a camera's config file sets 80 and 554. Port 0 asks the kernel for a
@@ -14,42 +16,122 @@ use serde::Deserialize;
 pub(crate) const DEFAULT_HTTP_PORT: u16 = 8080;
 pub(crate) const DEFAULT_RTSP_PORT: u16 = 8554;
 
-/// nvt: an ONVIF network video transmitter (IP-camera firmware and camera simulator).
-#[derive(Debug, Parser)]
-#[command(name = "nvt", version, about)]
+/// The command-line flags, each optional (a flag wins over the config file).
+///
+/// Parsed with `lexopt` rather than clap: ten long options do not need clap's 131 KB of code
+/// on a camera's flash (docs/PERFORMANCE.md, "Binary size for a camera"); the help text is
+/// written out in [`HELP`] instead of derived.
+#[derive(Debug, Default)]
 pub struct Cli {
-    /// TOML config file (keys as the long flags, with '_' for '-'; flags win).
-    #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
-    /// Where settings live [default: $XDG_STATE_HOME/nvt or ~/.local/state/nvt].
-    #[arg(long, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
-    /// Address to listen on [default: 0.0.0.0].
-    #[arg(long, value_name = "ADDR")]
     pub(crate) bind: Option<IpAddr>,
-    /// HTTP (ONVIF) port [default: 8080]; 0 picks a free port (logged at start).
-    #[arg(long, value_name = "N")]
     pub(crate) http_port: Option<u16>,
-    /// RTSP port [default: 8554]; 0 picks a free port (logged at start).
-    #[arg(long, value_name = "N")]
     pub(crate) rtsp_port: Option<u16>,
-    /// Do not answer or send WS-Discovery.
-    #[arg(long)]
     pub(crate) no_discovery: bool,
-    /// Log filter, e.g. `info` or `nvt=debug` (RUST_LOG is used when this is absent).
-    #[arg(long, value_name = "FILTER")]
     pub(crate) log_level: Option<String>,
-    /// SDK board options, `key=value;...` (see sdk-sys/README.md for the simulator's keys).
-    #[arg(long, value_name = "OPTIONS")]
     pub(crate) sdk_options: Option<String>,
-    /// Simulator: stream this H.264 Annex-B file (looped) instead of the test pattern.
-    #[arg(long, value_name = "FILE")]
     pub(crate) replay: Option<PathBuf>,
-    /// Video source: `pattern` (the test pattern, default) or `v4l2:/dev/videoN` (a V4L2
-    /// capture device: USB webcam, Raspberry Pi camera). Capture size and rate: board options
-    /// `v4l2_size=WxH`, `v4l2_fps=N` (docs/hardware.md).
-    #[arg(long, value_name = "SOURCE")]
     pub(crate) source: Option<String>,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// Run the daemon with these flags.
+    Run(Cli),
+    /// `-h`/`--help`: print [`HELP`] and exit 0.
+    Help,
+    /// `-V`/`--version`: print [`version`] and exit 0.
+    Version,
+}
+
+/// `nvt --help`.
+pub const HELP: &str = "\
+ONVIF network video transmitter: IP-camera firmware and camera simulator
+
+Usage: nvt [OPTIONS]
+
+Options:
+      --config <FILE>          TOML config file (keys as the long flags, with '_' for '-';
+                               flags win)
+      --state-dir <DIR>        Where settings live [default: $XDG_STATE_HOME/nvt or
+                               ~/.local/state/nvt]
+      --bind <ADDR>            Address to listen on [default: 0.0.0.0]
+      --http-port <N>          HTTP (ONVIF) port [default: 8080]; 0 picks a free port (logged
+                               at start)
+      --rtsp-port <N>          RTSP port [default: 8554]; 0 picks a free port (logged at start)
+      --no-discovery           Do not answer or send WS-Discovery
+      --log-level <FILTER>     Log filter, e.g. `info` or `nvt=debug` (RUST_LOG is used when
+                               this is absent)
+      --sdk-options <OPTIONS>  SDK board options, `key=value;...` (see sdk-sys/README.md for
+                               the simulator's keys)
+      --replay <FILE>          Simulator: stream this H.264 Annex-B file (looped) instead of
+                               the test pattern
+      --source <SOURCE>        Video source: `pattern` (the test pattern, default) or
+                               `v4l2:/dev/videoN` (a V4L2 capture device: USB webcam,
+                               Raspberry Pi camera). Capture size and rate: board options
+                               `v4l2_size=WxH`, `v4l2_fps=N` (docs/hardware.md)
+  -h, --help                   Print help
+  -V, --version                Print version
+";
+
+/// `nvt --version`.
+pub fn version() -> String {
+    format!("nvt {}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Cli {
+    /// Parses the arguments after the program name. `--flag value` and `--flag=value` are
+    /// both accepted; an error is one line naming the flag or argument at fault.
+    pub fn parse_args<I>(args: I) -> Result<Command, String>
+    where
+        I: IntoIterator,
+        I::Item: Into<OsString>,
+    {
+        use lexopt::prelude::*;
+        let mut cli = Cli::default();
+        let mut p = lexopt::Parser::from_args(args);
+        while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+            match arg {
+                Short('h') | Long("help") => return Ok(Command::Help),
+                Short('V') | Long("version") => return Ok(Command::Version),
+                Long("config") => cli.config = Some(path(&mut p)?),
+                Long("state-dir") => cli.state_dir = Some(path(&mut p)?),
+                Long("bind") => cli.bind = Some(typed(&mut p, "--bind <ADDR>")?),
+                Long("http-port") => cli.http_port = Some(typed(&mut p, "--http-port <N>")?),
+                Long("rtsp-port") => cli.rtsp_port = Some(typed(&mut p, "--rtsp-port <N>")?),
+                Long("no-discovery") => cli.no_discovery = true,
+                Long("log-level") => cli.log_level = Some(typed(&mut p, "--log-level <FILTER>")?),
+                Long("sdk-options") => {
+                    cli.sdk_options = Some(typed(&mut p, "--sdk-options <OPTIONS>")?)
+                }
+                Long("replay") => cli.replay = Some(path(&mut p)?),
+                Long("source") => cli.source = Some(typed(&mut p, "--source <SOURCE>")?),
+                _ => return Err(arg.unexpected().to_string()),
+            }
+        }
+        Ok(Command::Run(cli))
+    }
+}
+
+/// A path flag's value, taken as given (a path need not be UTF-8).
+fn path(p: &mut lexopt::Parser) -> Result<PathBuf, String> {
+    p.value().map(PathBuf::from).map_err(|e| e.to_string())
+}
+
+/// A flag's value parsed as `T`; the error names the flag as `--help` spells it.
+fn typed<T>(p: &mut lexopt::Parser, flag: &str) -> Result<T, String>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let value = p.value().map_err(|e| e.to_string())?;
+    let s = value
+        .to_str()
+        .ok_or_else(|| format!("invalid value {value:?} for '{flag}': not UTF-8"))?;
+    s.parse()
+        .map_err(|e| format!("invalid value '{s}' for '{flag}': {e}"))
 }
 
 /// The config file. Every key is optional; unknown keys are an error.
@@ -224,7 +306,51 @@ mod tests {
     use super::*;
 
     fn cli(args: &[&str]) -> Cli {
-        Cli::try_parse_from(std::iter::once("nvt").chain(args.iter().copied())).unwrap()
+        match Cli::parse_args(args) {
+            Ok(Command::Run(cli)) => cli,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_parse_in_both_spellings_and_errors_name_the_flag() {
+        let c = cli(&[
+            "--http-port=81",
+            "--rtsp-port",
+            "555",
+            "--no-discovery",
+            "--bind=::1",
+        ]);
+        assert_eq!((c.http_port, c.rtsp_port), (Some(81), Some(555)));
+        assert!(c.no_discovery);
+        assert_eq!(c.bind, Some("::1".parse().unwrap()));
+        assert!(matches!(Cli::parse_args(["-h"]), Ok(Command::Help)));
+        assert!(matches!(
+            Cli::parse_args(["--version"]),
+            Ok(Command::Version)
+        ));
+        for (args, needle) in [
+            (&["--http-port", "99999"][..], "'--http-port <N>'"),
+            (&["--bind", "nowhere"], "'--bind <ADDR>'"),
+            (&["--frobnicate"], "'--frobnicate'"),
+            (&["--config"], "'--config'"),
+            (&["--no-discovery=yes"], "'--no-discovery'"),
+            (&["extra"], "extra"),
+        ] {
+            let e = Cli::parse_args(args).unwrap_err();
+            assert!(e.contains(needle), "{args:?} gave {e:?}");
+        }
+        // Every flag --help names is one the parser takes.
+        for line in HELP.lines().filter(|l| l.starts_with("      --")) {
+            let flag = line.split_whitespace().next().unwrap();
+            let args: &[&str] = match flag {
+                "--no-discovery" => &[flag],
+                "--bind" => &[flag, "::"],
+                "--http-port" | "--rtsp-port" => &[flag, "1"],
+                _ => &[flag, "x"],
+            };
+            assert!(Cli::parse_args(args).is_ok(), "{flag}");
+        }
     }
 
     #[test]

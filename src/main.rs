@@ -3,22 +3,24 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-use nvt::config::{Cli, Config};
+use nvt::config::{Cli, Command, Config};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        // --help and --version are "errors" to clap that print to stdout and exit 0.
-        Err(e) if !e.use_stderr() => e.exit(),
+    let cli = match Cli::parse_args(std::env::args_os().skip(1)) {
+        Ok(Command::Run(cli)) => cli,
+        Ok(Command::Help) => {
+            print!("{}", nvt::config::HELP);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("{}", nvt::config::version());
+            return ExitCode::SUCCESS;
+        }
+        // One line: what a service manager's log and a person skimming it need.
         Err(e) => {
-            // clap's message spans several lines (usage, tips); one line is what a service
-            // manager's log and a person skimming it need.
-            let msg = e.to_string();
-            let first = msg.lines().next().unwrap_or("invalid arguments");
-            eprintln!("nvt: {first} (see nvt --help)");
+            eprintln!("nvt: error: {e} (see nvt --help)");
             return ExitCode::from(2);
         }
     };
