@@ -429,7 +429,7 @@ mod tests {
             .args(["-n", "sh", "-c"])
             .arg(
                 "ip link set lo up mtu 1280 && exec \"$0\" --exact --include-ignored \
-                  rtsp::udp_batch::tests::in_small_mtu_netns",
+                  rtsp::udp_batch::tests::in_small_mtu_netns_child",
             )
             .arg(&exe)
             .env("NVT_TEST_SMALL_MTU_NETNS", "1")
@@ -452,7 +452,7 @@ mod tests {
 
     #[tokio::test]
     #[ignore = "run by refused_gso_falls_back_to_plain_datagrams_and_loses_nothing"]
-    async fn in_small_mtu_netns() {
+    async fn in_small_mtu_netns_child() {
         assert!(std::env::var_os("NVT_TEST_SMALL_MTU_NETNS").is_some());
         let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let tx = RtpSocket::new(UdpSocket::bind("127.0.0.1:0").await.unwrap(), true);
