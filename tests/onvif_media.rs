@@ -522,15 +522,7 @@ fn a_zeep_get_modify_set_of_the_metadata_configuration_keeps_its_events() {
 fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces() {
     let ns = Netns::pair("M");
     let state = support::temp_state();
-    let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", &ns.server, support::NVT])
-        .arg("--state-dir")
-        .arg(state.path())
-        .args(["--bind", SERVER_IP, "--http-port", "0", "--rtsp-port", "0"])
-        .arg("--no-discovery")
-        .env("NVT_ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "info");
-    let mut nvt = Daemon::spawn(cmd);
+    let mut nvt = ns.start_nvt(state.path(), PASSWORD);
     let port = nvt.http_port();
     nvt.wait_for("nvt running", START);
     let client = ns.in_client();

@@ -643,14 +643,7 @@ fn audio_multicast_in_network_namespaces() {
     // `sub` streams the same audio encoder configuration alone (below).
     only_audio_in_sub(state.path());
     let ns = support::netns::Netns::pair("A");
-    let mut cmd = ns.server_cmd(support::NVT);
-    cmd.arg("--state-dir")
-        .arg(state.path())
-        .args(["--bind", support::netns::SERVER_IP])
-        .args(["--http-port", "0", "--rtsp-port", "0", "--no-discovery"])
-        .env("NVT_ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "info");
-    let mut nvt = Daemon::spawn(cmd);
+    let mut nvt = ns.start_nvt(state.path(), PASSWORD);
     let url = nvt.rtsp_url("/main");
     let port = nvt.http_port();
     nvt.wait_running();

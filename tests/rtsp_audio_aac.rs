@@ -488,14 +488,7 @@ fn aac_multicast_in_network_namespaces() {
     std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
 
     let ns = support::netns::Netns::pair("C");
-    let mut cmd = ns.server_cmd(support::NVT);
-    cmd.arg("--state-dir")
-        .arg(state.path())
-        .args(["--bind", support::netns::SERVER_IP])
-        .args(["--http-port", "0", "--rtsp-port", "0", "--no-discovery"])
-        .env("NVT_ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "info");
-    let mut nvt = Daemon::spawn(cmd);
+    let mut nvt = ns.start_nvt(state.path(), PASSWORD);
     let url = nvt.rtsp_url("/main");
     nvt.wait_running();
 

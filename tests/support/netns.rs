@@ -117,6 +117,20 @@ impl Netns {
         c
     }
 
+    /// nvt started in the server namespace on `state`, bound to [`SERVER_IP`] with ephemeral
+    /// ports and no discovery, `admin`'s password `password` (taking effect on a fresh state
+    /// dir), logging at info: what every namespace test but discovery's runs.
+    pub fn start_nvt(&self, state: &std::path::Path, password: &str) -> super::daemon::Daemon {
+        let mut cmd = self.server_cmd(super::NVT);
+        cmd.arg("--state-dir")
+            .arg(state)
+            .args(["--bind", SERVER_IP])
+            .args(["--http-port", "0", "--rtsp-port", "0", "--no-discovery"])
+            .env("NVT_ADMIN_PASSWORD", password)
+            .env("RUST_LOG", "info");
+        super::daemon::Daemon::spawn(cmd)
+    }
+
     /// True once the client has a usable (not tentative) IPv6 link-local address, waiting up
     /// to 10 s for duplicate address detection; false where IPv6 is disabled.
     pub fn client_ipv6_ready(&self) -> bool {
