@@ -101,7 +101,9 @@ fn aac_units_decode_to_the_beeps_on_the_video_clock() {
     );
 
     // 4 bits a sample: at half that, pre-echo moves the onset found by up to 14 ms.
-    for (rate, kbps, seconds) in [(16000, 64, 2.2), (8000, 32, 2.2)] {
+    // 3.3 s: the first whole second whose beep has the quiet before it that the detector
+    // needs falls in the first 1.3 s, and its beep and the silence after it (0.7 s) fit.
+    for (rate, kbps, seconds) in [(16000, 64, 3.3), (8000, 32, 3.3)] {
         let a = aac(rate, kbps);
         // SAFETY: valid attr; plain value arguments.
         unsafe {
@@ -144,15 +146,28 @@ fn aac_units_decode_to_the_beeps_on_the_video_clock() {
         // alignments of the beeps on the frame grid, 17 beeps each) 0.1..0.4 ms after the
         // true onset at 64 kb/s and 16 kHz and at 32 kb/s and 8 kHz; at 32 and 16 kb/s
         // pre-echo past 5000 came up to 14 ms early, quantisation made it 10 ms late.
+        // The quiet looked at ends 150 ms before the onset: pre-echo fills at most the
+        // onset's frame (1024 samples: 128 ms at 8 kHz), and a window ending 50 ms before
+        // it once took pre-echo past 500 for the beep itself, which was then missed
+        // (test-all, 2026-12-07: the next beep was found, too late for the 2.2 s decoded).
+        // Nothing past 5000 in those 150 ms: `i` is the beep's first loud sample, not one
+        // inside a beep the decoded audio began in.
         let quiet = rate as usize * 3 / 10;
+        let guard = rate as usize * 15 / 100;
         let loud = (quiet..pcm.len())
             .find(|&i| {
                 pcm[i].unsigned_abs() > 5000
-                    && pcm[i - quiet..i - quiet / 6]
+                    && pcm[i - quiet..i - guard]
                         .iter()
                         .all(|s| s.unsigned_abs() < 500)
+                    && pcm[i - guard..i].iter().all(|s| s.unsigned_abs() <= 5000)
             })
             .expect("a beep");
+        assert!(
+            loud < rate as usize * 13 / 10,
+            "the first beep with quiet before it at sample {loud} of {} ({rate} Hz): one missed",
+            pcm.len()
+        );
         let into = (utc(loud) % 1_000_000) as i64;
         let from_whole = if into > 500_000 {
             into - 1_000_000
