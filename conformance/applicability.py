@@ -53,8 +53,6 @@ RULES: list[tuple[str, str, str]] = [
     (r"^RTSS-2-2-13$|^RTSS-3-2-18$|^RTSS-5-1-11$", "N/A", NO_G726),
     (r"^RTSS-1-1-(24|25|34|35|36|37|38|39|40|46|47|53)$|^RTSS-1-2-(13|14)$|^RTSS-5-1-7$", "N/A",
      NO_JPEG_MPEG4),
-    (r"^RTSS-4-1-3$", "N/A", "metadata is not streamed over RTP (the metadata configuration carries "
-     "no event or analytics stream)"),
     # --- Media2 configuration (Profile T, issue 18)
     (r"^MEDIA2-1-1-9$", "N/A", "Profile M is not claimed (the case checks Profile M's analytics profile)"),
     (r"^MEDIA2-2-4-", "N/A", "video source modes are not offered (Media2 capabilities VideoSourceMode = false)"),

@@ -34,7 +34,7 @@ from conformance.harness import Pending  # noqa: E402
 CASE_MODULES = ["device", "device_relays", "security", "media", "imaging", "ptz", "rtss", "events", "clients", "real_clients", "faults",
                 "multicast", "ha_flow", "rtss_multicast", "discovery", "media2", "media2_osd", "rtss_media2", "rtss_media2_metadata", "deviceio", "media2_ptz",
                 "media_audio", "rtss_audio", "rtss_backchannel", "rtss_multicast_audio",
-                "media_audio_out", "rtss_media2_g711"]
+                "media_audio_out", "rtss_media2_g711", "rtss_metadata"]
 USER = "admin"
 PASSWORD = "conformance-Pw1"
 
