@@ -68,24 +68,27 @@ pub struct MediaHooks {
 }
 
 /// SetSynchronizationPoint of both Media services (Media s5.17.x, Media2 s5.x
-/// "SetSynchronizationPoint"): an IDR on the profile's encoder and, where the profile
-/// carries a metadata track, a new document of the current states ("the previous XML
-/// document shall be closed and a new one started"; throttled with PLAY's requests: one a
-/// second per stream).
+/// "SetSynchronizationPoint"): an IDR on the profile's encoder, if it has one, and, where
+/// the profile carries a metadata track, a new document of the current states ("the
+/// previous XML document shall be closed and a new one started"; throttled with PLAY's
+/// requests: one a second per stream). An audio track needs nothing: every G.711 packet
+/// and every AAC access unit decodes on its own, so any packet is a synchronization point.
 pub(crate) async fn synchronize(
     camera: &Camera,
-    encoder: &str,
+    encoder: Option<&str>,
     metadata: &crate::rtp::MetadataRegistry,
     profile: &str,
 ) -> Result<(), String> {
-    let channel = camera
-        .channel(encoder)
-        .ok_or_else(|| format!("no encoder channel for {encoder:?}"))?;
-    // An SDK call may block: on the blocking pool, never on an async worker.
-    tokio::task::spawn_blocking(move || channel.request_idr())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    if let Some(encoder) = encoder {
+        let channel = camera
+            .channel(encoder)
+            .ok_or_else(|| format!("no encoder channel for {encoder:?}"))?;
+        // An SDK call may block: on the blocking pool, never on an async worker.
+        tokio::task::spawn_blocking(move || channel.request_idr())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
     if let Some(m) = metadata.get(profile) {
         m.request_keyframe(std::time::Instant::now());
     }
@@ -942,10 +945,14 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::SetSynchronizationPoint,
     ) -> Result<trt::SetSynchronizationPointResponse, Fault> {
-        let encoder = self.streamed_profile(&req.profile_token)?;
+        // Any stream of the profile (an audio-only one too) can be synchronised; a profile
+        // that streams nothing is IncompleteConfiguration.
+        self.stream_of(&req.profile_token)?;
+        let encoder =
+            (self.settings().profile(&req.profile_token)).and_then(|p| p.video_encoder.clone());
         synchronize(
             self.camera()?.as_ref(),
-            &encoder,
+            encoder.as_deref(),
             &self.hooks.metadata,
             &req.profile_token,
         )

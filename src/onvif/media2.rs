@@ -370,9 +370,8 @@ impl media2::Media2Service for Media2 {
     }
 
     /// Media2 spec, "SetSynchronizationPoint": an IDR on the profile's encoder and a new
-    /// metadata document, as Media 1 ([`super::media::synchronize`]).
-    /// A profile without one has no stream to synchronise: nothing to do (the spec's only
-    /// fault is NoProfile).
+    /// metadata document, as Media 1 ([`super::media::synchronize`]); a profile without
+    /// either has nothing to do (the spec's only fault is NoProfile).
     async fn set_synchronization_point(
         &self,
         _: &RequestContext,
@@ -380,12 +379,10 @@ impl media2::Media2Service for Media2 {
     ) -> Result<tr2::SetSynchronizationPointResponse, Fault> {
         let s = self.settings();
         let p = (s.profile(&req.profile_token)).ok_or_else(|| no_profile(&req.profile_token))?;
-        let Some(encoder) = p.video_encoder.clone() else {
-            return Ok(Default::default());
-        };
+        let encoder = p.video_encoder.clone();
         super::media::synchronize(
             self.camera()?.as_ref(),
-            &encoder,
+            encoder.as_deref(),
             &self.metadata,
             &req.profile_token,
         )
