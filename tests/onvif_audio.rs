@@ -402,3 +402,70 @@ fn audio_configurations_over_onvif_turn_the_track_on_and_persist() {
     assert_eq!(codecs(&stream_uri(port, "main")), ["h264"]);
     stop(nvt);
 }
+
+/// An audio-only profile in the Media 1 calls that concern any stream: SetSynchronizationPoint
+/// succeeds (every audio packet decodes on its own: nothing to wait for), GetSnapshotUri
+/// answers IncompleteConfiguration (no video to take a picture of), Start/Stop
+/// MulticastStreaming start its audio group; on a board without a microphone its Start
+/// answers IncompleteConfiguration (no stream to send), through Media 1 as through Media 2,
+/// never an internal fault. A profile of nothing is IncompleteConfiguration for
+/// SetSynchronizationPoint too.
+#[test]
+fn an_audio_only_profile_in_the_media1_stream_calls() {
+    let state = support::temp_state();
+    let (nvt, port) = Daemon::start_admin(state.path(), PASSWORD, &[]);
+    let add = |profile: &str, config: &str| {
+        format!(
+            "<trt:ProfileToken>{profile}</trt:ProfileToken>\
+             <trt:ConfigurationToken>{config}</trt:ConfigurationToken>"
+        )
+    };
+    let profile = |t: &str| format!("<trt:ProfileToken>{t}</trt:ProfileToken>");
+    for token in ["ao", "empty"] {
+        media1(
+            port,
+            "CreateProfile",
+            &format!("<trt:Name>{token}</trt:Name><trt:Token>{token}</trt:Token>"),
+        );
+    }
+    media1(port, "AddAudioSourceConfiguration", &add("ao", "asc0"));
+    media1(port, "AddAudioEncoderConfiguration", &add("ao", "aenc0"));
+    let incomplete = ["Action", "IncompleteConfiguration"];
+
+    media1(port, "SetSynchronizationPoint", &profile("ao"));
+    media1_fault(
+        port,
+        "SetSynchronizationPoint",
+        &profile("empty"),
+        "Receiver",
+        &incomplete,
+    );
+    media1_fault(
+        port,
+        "GetSnapshotUri",
+        &profile("ao"),
+        "Receiver",
+        &incomplete,
+    );
+    media1(port, "StartMulticastStreaming", &profile("ao"));
+    media1(port, "StopMulticastStreaming", &profile("ao"));
+    stop(nvt);
+
+    let (nvt, port) =
+        Daemon::start_admin(state.path(), PASSWORD, &["--sdk-options", "microphone=off"]);
+    media1_fault(
+        port,
+        "StartMulticastStreaming",
+        &profile("ao"),
+        "Receiver",
+        &incomplete,
+    );
+    media2_fault(
+        port,
+        "StartMulticastStreaming",
+        "<tr2:ProfileToken>ao</tr2:ProfileToken>",
+        "Receiver",
+        &incomplete,
+    );
+    stop(nvt);
+}

@@ -651,3 +651,104 @@ fn multicast_uri_plays_and_start_stop_multicast_streaming_in_network_namespaces(
     );
     drop(ns);
 }
+
+/// StartMulticastStreaming lasts over a restart until StopMulticastStreaming (ONVIF Media
+/// WSDL, StartMulticastStreaming: "The streaming shall continue after a reboot of the device
+/// until a StopMulticastStreaming request is received"); AutoStart set on a metadata or an
+/// audio encoder configuration starts the profiles holding it at once, as the video
+/// encoder's does.
+#[test]
+#[ignore = "needs root: network namespaces; scripts/test-all runs them when root"]
+fn started_multicast_survives_a_restart_and_autostart_applies_at_once_in_network_namespaces() {
+    let ns = Netns::pair("R");
+    let state = support::temp_state();
+    let client = ns.in_client();
+    // The default configurations' group: main's encoder sends to 5000, metadata to 5004,
+    // the audio encoder to 5006.
+    let group = "239.255.42.42";
+    let packets = |port, secs| support::netns::count_group_packets(&ns.client, group, port, secs);
+    let start = || {
+        let mut nvt = ns.start_nvt(state.path(), PASSWORD);
+        let port = nvt.http_port();
+        nvt.wait_for("nvt running", START);
+        (nvt, port)
+    };
+    let stop = |mut nvt: Daemon| {
+        nvt.signal(Signal::SIGTERM);
+        assert!(
+            nvt.wait_exit(Duration::from_secs(20)).success(),
+            "{:?}",
+            nvt.seen
+        );
+        nvt
+    };
+    let onvif = |port: u16, args: &[&str]| zeep_in(&client, SERVER_IP, port, "wsse", args);
+
+    let (nvt, port) = start();
+    assert_eq!(packets(5000, 2), 0, "RTP packets before any start");
+    onvif(port, &["multicast", "start", "main"]);
+    let running = packets(5000, 3);
+    assert!(running > 50, "{running} RTP packets while started");
+    stop(nvt);
+
+    // The restart resumes it without a new Start.
+    let (nvt, port) = start();
+    let resumed = packets(5000, 3);
+    assert!(resumed > 50, "{resumed} RTP packets after the restart");
+    assert!(
+        format!("{:?}", nvt.seen).contains("multicast started (started before)"),
+        "{:?}",
+        nvt.seen
+    );
+    onvif(port, &["multicast", "stop", "main"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        packets(5000, 2),
+        0,
+        "RTP packets after StopMulticastStreaming"
+    );
+    stop(nvt);
+
+    // Stopped before the restart: nothing after it.
+    let (nvt, port) = start();
+    assert_eq!(
+        packets(5000, 3),
+        0,
+        "RTP packets after a stop and a restart"
+    );
+
+    // AutoStart on the metadata configuration: a profile holding it (mc2 holds meta0) starts
+    // at once; its documents come with SetSynchronizationPoint while the group listens.
+    onvif(port, &["create", "mc2", "venc_main"]);
+    let documents = |port_m: u16| {
+        let ns = ns.client.clone();
+        let listen =
+            std::thread::spawn(move || support::netns::count_group_packets(&ns, group, port_m, 6));
+        std::thread::sleep(Duration::from_millis(1500));
+        onvif(port, &["sync", "mc2"]);
+        listen.join().unwrap()
+    };
+    assert_eq!(documents(5014), 0, "metadata before AutoStart");
+    onvif(
+        port,
+        &["set-metadata-multicast", "meta0", group, "5014", "true"],
+    );
+    let on = documents(5014);
+    assert!(on >= 1, "{on} metadata packets after AutoStart was set");
+
+    // AutoStart on the audio encoder configuration: the profile holding it sends its audio.
+    onvif(port, &["add-audio", "sub"]);
+    assert_eq!(packets(5006, 2), 0, "audio before AutoStart");
+    let set = onvif(
+        port,
+        &["set-audio-multicast", "aenc0", group, "5006", "true"],
+    );
+    assert_eq!(set["audio"]["multicast"][2], true, "{set}");
+    let audio = packets(5006, 3);
+    assert!(
+        audio > 20,
+        "{audio} audio RTP packets after AutoStart was set"
+    );
+    stop(nvt);
+    drop(ns);
+}

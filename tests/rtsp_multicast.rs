@@ -141,7 +141,7 @@ async fn multicast_rtp_info_client_child() {
                 if let Ok(n) = sock.recv(&mut buf) {
                     seen.lock()
                         .unwrap()
-                        .push((rtp_head(&buf[..n]), buf[12] & 0x1f));
+                        .push((rtp_head(&buf[..n]), buf[12] & 0x1f, n, buf[13]));
                 }
             }
         })
@@ -155,7 +155,7 @@ async fn multicast_rtp_info_client_child() {
         assert!(std::time::Instant::now() < end, "no RTP on the group");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let ((seq, ts, _), nal) = packets()[0];
+    let ((seq, ts, _), nal, _, _) = packets()[0];
     assert_eq!((seq, ts), first, "first packet on the group vs RTP-Info");
     assert_eq!(nal, 24, "STAP-A with SPS/PPS first");
     // A second member joins the running group: its RTP-Info names the first packet of a
@@ -165,7 +165,25 @@ async fn multicast_rtp_info_client_child() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     reader.join().unwrap();
-    let seen: Vec<(u16, u32, bool)> = packets().into_iter().map(|(h, _)| h).collect();
+    let all = packets();
+    // One RTP packet per datagram, of the packetizer's sizes, with UDP GSO on as off: no
+    // datagram longer than a packet (12 header bytes and at most 1400 of payload), and every
+    // FU-A fragment but a NAL unit's last one full (the kernel cuts a GSO message into
+    // segments of one size; a datagram holding two packets would be longer, and a
+    // sequence gap below).
+    let max = all.iter().map(|&(_, _, n, _)| n).max().unwrap_or(0);
+    assert!(max <= 12 + 1400, "a datagram of {max} bytes on the group");
+    let full: std::collections::BTreeSet<usize> = all
+        .iter()
+        .filter(|&&(_, nal, _, fu)| nal == 28 && fu & 0x40 == 0)
+        .map(|&(_, _, n, _)| n)
+        .collect();
+    assert_eq!(
+        full.len(),
+        1,
+        "sizes of the FU-A fragments before a NAL's last: {full:?}"
+    );
+    let seen: Vec<(u16, u32, bool)> = all.into_iter().map(|(h, ..)| h).collect();
     let i = seen
         .iter()
         .position(|&(s, _, _)| s == joined.0)
@@ -183,7 +201,10 @@ async fn multicast_rtp_info_client_child() {
             "no sequence gap on the group"
         );
     }
-    println!("rtp-info checked: first {first:?}, joiner {joined:?}");
+    println!(
+        "rtp-info checked: first {first:?}, joiner {joined:?}, {} datagrams, FU-A {full:?} bytes",
+        seen.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,57 +212,78 @@ async fn multicast_rtp_info_client_child() {
 async fn multicast_received_in_another_network_namespace() {
     let ns = Netns::pair("");
     let me = std::env::current_exe().unwrap();
-    let mut server = Command::new("ip")
-        .args(["netns", "exec", &ns.server])
-        .arg(&me)
-        .args([
-            "--exact",
-            "multicast_server_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("NVT_MCAST_CHILD", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("server child");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Ok(Some(l)) = lines.next_line().await {
-            if l.contains("listening ") {
-                return true;
+    // The server child with UDP GSO off (`NVT_UDP_GSO=0`), then on (the default, which the
+    // players below then play): the RTP-Info client checks each.
+    let spawn_server = |gso: &str| {
+        let mut server = Command::new("ip")
+            .args(["netns", "exec", &ns.server])
+            .arg(&me)
+            .args([
+                "--exact",
+                "multicast_server_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NVT_MCAST_CHILD", "1")
+            .env("NVT_UDP_GSO", gso)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("server child");
+        let lines = BufReader::new(server.stdout.take().unwrap()).lines();
+        (server, lines)
+    };
+    let mut break_with = None;
+    for gso in ["0", "1"] {
+        let (server, mut lines) = spawn_server(gso);
+        let ready = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Ok(Some(l)) = lines.next_line().await {
+                if l.contains("listening ") {
+                    return true;
+                }
             }
+            false
+        })
+        .await;
+        assert_eq!(ready, Ok(true), "server child started (NVT_UDP_GSO={gso})");
+        // RTP-Info of a PLAY that starts the group and of one that joins it, against the
+        // packets.
+        let rtp_info = Command::new("ip")
+            .args(["netns", "exec", &ns.client])
+            .arg(&me)
+            .args([
+                "--exact",
+                "multicast_rtp_info_client_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NVT_MCAST_RTP_INFO", format!("{SERVER_IP}:8554"))
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let rtp_info = tokio::time::timeout(Duration::from_secs(60), rtp_info)
+            .await
+            .expect("RTP-Info client finishes")
+            .expect("RTP-Info client runs");
+        assert!(
+            rtp_info.status.success()
+                && String::from_utf8_lossy(&rtp_info.stdout).contains("rtp-info checked"),
+            "RTP-Info against the group's packets (NVT_UDP_GSO={gso}): {rtp_info:?}"
+        );
+        if gso == "0" {
+            // Stopped (stdin closed) before the next one binds the same port.
+            let mut server = server;
+            drop(server.stdin.take());
+            while let Ok(Some(_)) = lines.next_line().await {}
+            let _ = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
+            continue;
         }
-        false
-    })
-    .await;
-    assert_eq!(ready, Ok(true), "server child started");
-    // RTP-Info of a PLAY that starts the group and of one that joins it, against the packets.
-    let rtp_info = Command::new("ip")
-        .args(["netns", "exec", &ns.client])
-        .arg(&me)
-        .args([
-            "--exact",
-            "multicast_rtp_info_client_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("NVT_MCAST_RTP_INFO", format!("{SERVER_IP}:8554"))
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let rtp_info = tokio::time::timeout(Duration::from_secs(60), rtp_info)
-        .await
-        .expect("RTP-Info client finishes")
-        .expect("RTP-Info client runs");
-    assert!(
-        rtp_info.status.success()
-            && String::from_utf8_lossy(&rtp_info.stdout).contains("rtp-info checked"),
-        "RTP-Info against the group's packets: {rtp_info:?}"
-    );
+        break_with = Some((server, lines));
+    }
+    let (mut server, mut lines) = break_with.expect("the GSO server child");
     let drops0 = rcvbuf_errors(&ns.client);
     let out = Command::new("ip")
         .args([

@@ -17,8 +17,14 @@ assertion held):
   delete TOKEN              DeleteProfile.
   set-multicast ENCODER GROUP PORT
                             SetVideoEncoderConfiguration of the multicast group and port.
-  set-metadata-multicast CONFIG GROUP PORT
-                            SetMetadataConfiguration of the multicast group and port.
+  set-metadata-multicast CONFIG GROUP PORT [AUTOSTART]
+                            SetMetadataConfiguration of the multicast group and port (and
+                            AutoStart, true or false, when given).
+  add-audio PROFILE         AddAudioSourceConfiguration and AddAudioEncoderConfiguration of
+                            the first of each.
+  set-audio-multicast CONFIG GROUP PORT AUTOSTART
+                            SetAudioEncoderConfiguration of the multicast group, port and
+                            AutoStart.
   multicast {start|stop} PROFILE
   sync PROFILE              SetSynchronizationPoint.
 """
@@ -342,9 +348,11 @@ async def main():
             out = {"encoder": encoder_summary(
                 await media.GetVideoEncoderConfiguration({"ConfigurationToken": token}))}
         elif command == "set-metadata-multicast":
-            token, group, mport = args
+            token, group, mport, *auto = args
             c = await media.GetMetadataConfiguration({"ConfigurationToken": token})
             c.Multicast.Address.IPv4Address, c.Multicast.Port = group, int(mport)
+            if auto:
+                c.Multicast.AutoStart = auto[0] == "true"
             await media.SetMetadataConfiguration({"Configuration": c, "ForcePersistence": True})
             back = await media.GetMetadataConfiguration({"ConfigurationToken": token})
             # What was on stays on: the Set sent the configuration as read.
@@ -352,6 +360,26 @@ async def main():
             out = {"metadata": {"multicast": [back.Multicast.Address.IPv4Address,
                                               back.Multicast.Port],
                                 "events": back.Events is not None}}
+        elif command == "add-audio":
+            token = args[0]
+            source = (await media.GetAudioSourceConfigurations())[0].token
+            encoder = (await media.GetAudioEncoderConfigurations())[0].token
+            await media.AddAudioSourceConfiguration(
+                {"ProfileToken": token, "ConfigurationToken": source})
+            await media.AddAudioEncoderConfiguration(
+                {"ProfileToken": token, "ConfigurationToken": encoder})
+            p = await media.GetProfile({"ProfileToken": token})
+            assert p.AudioEncoderConfiguration.token == encoder, p
+            out = {"audio": [source, encoder]}
+        elif command == "set-audio-multicast":
+            token, group, mport, auto = args
+            c = await media.GetAudioEncoderConfiguration({"ConfigurationToken": token})
+            c.Multicast.Address.IPv4Address, c.Multicast.Port = group, int(mport)
+            c.Multicast.AutoStart = auto == "true"
+            await media.SetAudioEncoderConfiguration({"Configuration": c, "ForcePersistence": True})
+            back = await media.GetAudioEncoderConfiguration({"ConfigurationToken": token})
+            out = {"audio": {"multicast": [back.Multicast.Address.IPv4Address,
+                                           back.Multicast.Port, back.Multicast.AutoStart]}}
         elif command == "set-session-timeout":
             token, timeout = args
             c = await media.GetVideoEncoderConfiguration({"ConfigurationToken": token})

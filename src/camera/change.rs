@@ -19,6 +19,7 @@
 //! - `imaging`: ISP settings; `users`: users and the administrator;
 //! - `io`: relay outputs and digital inputs;
 //! - `audio_out`: audio output and decoder configurations, against the board's speakers;
+//! - `multicast`: which profiles' multicast a client started (it lasts over a restart);
 //! - `network`: host name and protocols; `clock`: date and time;
 //! - `defaults`: factory reset, and what only the hardware knows at start-up.
 //!
@@ -34,6 +35,7 @@ mod error;
 mod imaging;
 mod io;
 mod metadata;
+mod multicast;
 mod network;
 mod osd;
 mod profile;
@@ -67,6 +69,7 @@ pub use io::{InputRequest, IoChange, RelayRequest};
 pub use metadata::MetadataRequest;
 pub(crate) use metadata::events_filter;
 use metadata::metadata;
+use multicast::{keep_started, multicast};
 pub use network::ProtocolsRequest;
 pub(crate) use network::{ProtocolKind, ProtocolRequest};
 use network::{protocols, valid_hostname};
@@ -117,6 +120,9 @@ pub enum Change {
     AudioEncoder(AudioEncoderRequest),
     /// Media CreateProfile, DeleteProfile, Add/Remove*Configuration.
     Profile(ProfileChange),
+    /// Media and Media2 StartMulticastStreaming (`started`) and StopMulticastStreaming: the
+    /// record that makes a started profile's multicast last over a restart (`multicast`).
+    Multicast { profile: String, started: bool },
     /// PTZ SetPreset, RemovePreset, SetHomePosition, SetConfiguration (moves are not
     /// changes: they change no setting).
     Ptz(PtzChange),
@@ -230,6 +236,7 @@ pub(crate) fn plan(
                 outcome = Outcome::ProfileCreated(token);
             }
         }
+        Change::Multicast { profile, started } => multicast(&mut next, &profile, started)?,
         Change::Ptz(change) => {
             let facts = facts.ok_or(ChangeError::Stopping)?;
             if let Some(token) = ptz(facts, &mut next, change)? {
@@ -281,6 +288,7 @@ pub(crate) fn plan(
             hardware_defaults(facts, &mut next, imaging, fit_encoders);
         }
     }
+    keep_started(current, &mut next);
     check_encoder_sources(&next)?;
     check_ptz_sources(&next)?;
     if let Some(facts) = facts {

@@ -581,6 +581,52 @@ fn apply_to_streams(hw: &Hardware, streams: &Streams, before: &Settings, next: &
             }
         }
     }
+    auto_start_tracks(hw, before, next);
+}
+
+/// AutoStart newly set on a metadata or audio encoder configuration starts the profiles that
+/// hold it at once, as the video encoder's does (ONVIF Media, Set*Configuration: "changes
+/// ... shall be immediately applied"), not only at the next start. An audio hub replaced by
+/// the same change is followed afterwards (`MulticastControl::follow_tracks`), keeping
+/// the sender's start.
+fn auto_start_tracks(hw: &Hardware, before: &Settings, next: &Settings) {
+    fn newly<'a, T>(
+        before: &'a [T],
+        next: &'a [T],
+        key: impl Fn(&T) -> (&str, bool) + Copy,
+    ) -> Vec<&'a str> {
+        next.iter()
+            .map(key)
+            .filter(|&(token, on)| {
+                on && before
+                    .iter()
+                    .map(key)
+                    .any(|(was, was_on)| was == token && !was_on)
+            })
+            .map(|(token, _)| token)
+            .collect()
+    }
+    let metadata = newly(&before.media.metadata, &next.media.metadata, |m| {
+        (m.token.as_str(), m.multicast.auto_start)
+    });
+    let audio = newly(
+        &before.media.audio_encoders,
+        &next.media.audio_encoders,
+        |a| (a.token.as_str(), a.multicast.auto_start),
+    );
+    if metadata.is_empty() && audio.is_empty() {
+        return;
+    }
+    for p in &next.media.profiles {
+        let holds =
+            |slot: &Option<String>, set: &[&str]| slot.as_deref().is_some_and(|t| set.contains(&t));
+        if holds(&p.metadata, &metadata) || holds(&p.audio_encoder, &audio) {
+            match hw.multicast.start(&p.token) {
+                Ok(()) => tracing::info!(profile = %p.token, "multicast started (AutoStart)"),
+                Err(err) => tracing::warn!(profile = %p.token, error = %err, "multicast AutoStart"),
+            }
+        }
+    }
 }
 
 fn log_change(before: &Settings, next: &Settings) {

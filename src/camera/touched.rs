@@ -74,6 +74,8 @@ impl Touched {
             ConfigurationType::AudioDecoder,
         );
         // `osd`: no ConfigurationChanged Type names an OSD (see the module doc).
+        // `multicast_started`: Start/StopMulticastStreaming change no profile or
+        // configuration, only whether its stream runs (and runs again after a restart).
         Touched {
             profiles,
             configurations,
@@ -314,6 +316,7 @@ mod tests {
                 "audio_outputs",
                 "audio_sources",
                 "metadata",
+                "multicast_started",
                 "osd",
                 "profiles",
                 "ptz",

@@ -68,24 +68,27 @@ pub struct MediaHooks {
 }
 
 /// SetSynchronizationPoint of both Media services (Media s5.17.x, Media2 s5.x
-/// "SetSynchronizationPoint"): an IDR on the profile's encoder and, where the profile
-/// carries a metadata track, a new document of the current states ("the previous XML
-/// document shall be closed and a new one started"; throttled with PLAY's requests: one a
-/// second per stream).
+/// "SetSynchronizationPoint"): an IDR on the profile's encoder, if it has one, and, where
+/// the profile carries a metadata track, a new document of the current states ("the
+/// previous XML document shall be closed and a new one started"; throttled with PLAY's
+/// requests: one a second per stream). An audio track needs nothing: every G.711 packet
+/// and every AAC access unit decodes on its own, so any packet is a synchronization point.
 pub(crate) async fn synchronize(
     camera: &Camera,
-    encoder: &str,
+    encoder: Option<&str>,
     metadata: &crate::rtp::MetadataRegistry,
     profile: &str,
 ) -> Result<(), String> {
-    let channel = camera
-        .channel(encoder)
-        .ok_or_else(|| format!("no encoder channel for {encoder:?}"))?;
-    // An SDK call may block: on the blocking pool, never on an async worker.
-    tokio::task::spawn_blocking(move || channel.request_idr())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    if let Some(encoder) = encoder {
+        let channel = camera
+            .channel(encoder)
+            .ok_or_else(|| format!("no encoder channel for {encoder:?}"))?;
+        // An SDK call may block: on the blocking pool, never on an async worker.
+        tokio::task::spawn_blocking(move || channel.request_idr())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
     if let Some(m) = metadata.get(profile) {
         m.request_keyframe(std::time::Instant::now());
     }
@@ -286,14 +289,23 @@ impl Media {
     }
 
     /// Starts multicast for every profile one of whose streams' configurations (video
-    /// encoder, metadata, audio encoder) has AutoStart.
+    /// encoder, metadata, audio encoder) has AutoStart, and for every profile a client
+    /// started and did not stop (`multicast_started`).
     pub(crate) fn auto_start_multicast(&self) {
         let s = self.settings();
         for p in &s.media.profiles {
             let auto = Streamed::of(&s, &p.token).is_some_and(|st| st.auto_start());
-            if auto {
+            // Started by a client before the restart, never stopped (Media WSDL,
+            // StartMulticastStreaming: "shall continue after a reboot").
+            let started = s.media.multicast_started.contains(&p.token);
+            if auto || started {
+                let why = if started {
+                    "started before"
+                } else {
+                    "AutoStart"
+                };
                 match self.hooks.multicast.start(&p.token) {
-                    Ok(()) => tracing::info!(profile = %p.token, "multicast started (AutoStart)"),
+                    Ok(()) => tracing::info!(profile = %p.token, "multicast started ({why})"),
                     Err(e) => tracing::warn!(profile = %p.token, error = %e, "multicast AutoStart"),
                 }
             }
@@ -933,10 +945,14 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::SetSynchronizationPoint,
     ) -> Result<trt::SetSynchronizationPointResponse, Fault> {
-        let encoder = self.streamed_profile(&req.profile_token)?;
+        // Any stream of the profile (an audio-only one too) can be synchronised; a profile
+        // that streams nothing is IncompleteConfiguration.
+        self.stream_of(&req.profile_token)?;
+        let encoder =
+            (self.settings().profile(&req.profile_token)).and_then(|p| p.video_encoder.clone());
         synchronize(
             self.camera()?.as_ref(),
-            &encoder,
+            encoder.as_deref(),
             &self.hooks.metadata,
             &req.profile_token,
         )
@@ -950,18 +966,33 @@ impl media::MediaService for Media {
         _: &RequestContext,
         req: trt::StartMulticastStreaming,
     ) -> Result<trt::StartMulticastStreamingResponse, Fault> {
-        self.stream_of(&req.profile_token)?;
-        match self.hooks.multicast.start(&req.profile_token) {
-            Ok(()) => {
-                tracing::info!(profile = %req.profile_token, "multicast started");
-                Ok(Default::default())
+        let token = &req.profile_token;
+        self.stream_of(token)?;
+        match self.hooks.multicast.start(token) {
+            Ok(()) => {}
+            // No stream to send: an audio-only profile on a board without a microphone has
+            // no audio track (Media2 answers the same).
+            Err(MulticastError::NoStream(_)) => return Err(incomplete(token)),
+            Err(MulticastError::NoGroup(_)) => {
+                return Err(Fault::action(
+                    "IncompleteConfiguration",
+                    "the profile has no IPv4 multicast group",
+                ));
             }
-            Err(MulticastError::NoGroup(_)) => Err(Fault::action(
-                "IncompleteConfiguration",
-                "the profile has no IPv4 multicast group",
-            )),
-            Err(e) => Err(internal(e)),
+            Err(e) => return Err(internal(e)),
         }
+        // Recorded, so it continues after a reboot (Media WSDL, StartMulticastStreaming);
+        // what cannot be recorded does not run either.
+        let record = Change::Multicast {
+            profile: token.clone(),
+            started: true,
+        };
+        if let Err(f) = self.change(record, config_modify).await {
+            self.hooks.multicast.stop(token);
+            return Err(f);
+        }
+        tracing::info!(profile = %token, "multicast started");
+        Ok(Default::default())
     }
 
     async fn stop_multicast_streaming(
@@ -970,6 +1001,11 @@ impl media::MediaService for Media {
         req: trt::StopMulticastStreaming,
     ) -> Result<trt::StopMulticastStreamingResponse, Fault> {
         self.stream_of(&req.profile_token)?;
+        let record = Change::Multicast {
+            profile: req.profile_token.clone(),
+            started: false,
+        };
+        self.change(record, config_modify).await?;
         if self.hooks.multicast.stop(&req.profile_token) {
             tracing::info!(profile = %req.profile_token, "multicast stopped");
         }

@@ -370,9 +370,8 @@ impl media2::Media2Service for Media2 {
     }
 
     /// Media2 spec, "SetSynchronizationPoint": an IDR on the profile's encoder and a new
-    /// metadata document, as Media 1 ([`super::media::synchronize`]).
-    /// A profile without one has no stream to synchronise: nothing to do (the spec's only
-    /// fault is NoProfile).
+    /// metadata document, as Media 1 ([`super::media::synchronize`]); a profile without
+    /// either has nothing to do (the spec's only fault is NoProfile).
     async fn set_synchronization_point(
         &self,
         _: &RequestContext,
@@ -380,12 +379,10 @@ impl media2::Media2Service for Media2 {
     ) -> Result<tr2::SetSynchronizationPointResponse, Fault> {
         let s = self.settings();
         let p = (s.profile(&req.profile_token)).ok_or_else(|| no_profile(&req.profile_token))?;
-        let Some(encoder) = p.video_encoder.clone() else {
-            return Ok(Default::default());
-        };
+        let encoder = p.video_encoder.clone();
         super::media::synchronize(
             self.camera()?.as_ref(),
-            &encoder,
+            encoder.as_deref(),
             &self.metadata,
             &req.profile_token,
         )
@@ -405,17 +402,28 @@ impl media2::Media2Service for Media2 {
         let multicast =
             (self.core.multicast()).ok_or_else(|| internal("the camera is stopping"))?;
         match multicast.start(&req.profile_token) {
-            Ok(()) => {
-                tracing::info!(profile = %req.profile_token, "multicast started (Media 2)");
-                Ok(Default::default())
+            Ok(()) => {}
+            Err(MulticastError::NoStream(_)) => return Err(incomplete(&req.profile_token)),
+            Err(MulticastError::NoGroup(_)) => {
+                return Err(Fault::action(
+                    "IncompleteConfiguration",
+                    "the profile has no IPv4 multicast group",
+                ));
             }
-            Err(MulticastError::NoStream(_)) => Err(incomplete(&req.profile_token)),
-            Err(MulticastError::NoGroup(_)) => Err(Fault::action(
-                "IncompleteConfiguration",
-                "the profile has no IPv4 multicast group",
-            )),
-            Err(e) => Err(internal(e)),
+            Err(e) => return Err(internal(e)),
         }
+        // Recorded, so it continues after a reboot (Media2 WSDL, StartMulticastStreaming);
+        // what cannot be recorded does not run either.
+        let record = Change::Multicast {
+            profile: req.profile_token.clone(),
+            started: true,
+        };
+        if let Err(f) = self.change(record, config_modify).await {
+            multicast.stop(&req.profile_token);
+            return Err(f);
+        }
+        tracing::info!(profile = %req.profile_token, "multicast started (Media 2)");
+        Ok(Default::default())
     }
 
     /// Media2 spec, "StopMulticastStreaming": success also when none runs ("should").
@@ -425,6 +433,11 @@ impl media2::Media2Service for Media2 {
         req: tr2::StartStopMulticastStreaming,
     ) -> Result<tr2::SetConfigurationResponse, Fault> {
         self.profile_exists(&req.profile_token)?;
+        let record = Change::Multicast {
+            profile: req.profile_token.clone(),
+            started: false,
+        };
+        self.change(record, config_modify).await?;
         if let Some(m) = self.core.multicast()
             && m.stop(&req.profile_token)
         {

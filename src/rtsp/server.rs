@@ -1586,8 +1586,11 @@ async fn multicast_sender(
         }
     };
     let _ = sock.set_multicast_ttl_v4(u32::from(ttl));
-    // Multicast stays on plain sendmmsg (GSO measured for unicast only so far).
-    let sock = RtpSocket::new(sock, false);
+    // GSO as the unicast socket has it: off with the configuration's `udp_gso` (or
+    // `NVT_UDP_GSO=0`) or on a kernel without it; this socket probes its own and falls back
+    // to plain sendmmsg when a send is refused (`RtpSocket`). The kernel segments before
+    // the multicast route's device, so the group gets one datagram per RTP packet.
+    let sock = RtpSocket::new(sock, shared.rtp.gso());
     let dest = UdpDest {
         rtp: &sock,
         rtp_to: group,

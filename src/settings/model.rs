@@ -179,6 +179,12 @@ pub struct MediaSettings {
     /// codecs the SDK's AO block reports).
     #[serde(default)]
     pub(crate) audio_decoders: Vec<AudioDecoderConfig>,
+    /// Profiles a client started multicast for (StartMulticastStreaming) and has not stopped:
+    /// started again at start-up (ONVIF Media WSDL, StartMulticastStreaming: "The streaming
+    /// shall continue after a reboot of the device until a StopMulticastStreaming request is
+    /// received"). Kept by `camera::change::multicast`.
+    #[serde(default)]
+    pub(crate) multicast_started: Vec<String>,
 }
 
 /// An ONVIF AudioOutputConfiguration (ONVIF Media s5.20, "Audio output configuration").
@@ -748,6 +754,7 @@ impl Default for Settings {
                 audio_encoders: default_audio_encoders(),
                 audio_outputs: Vec::new(),
                 audio_decoders: Vec::new(),
+                multicast_started: Vec::new(),
             },
             imaging: Vec::new(),
             events: EventSettings {
