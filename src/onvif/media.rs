@@ -113,10 +113,11 @@ fn config_modify(reason: impl Into<String>) -> Fault {
     Fault::invalid_arg_val(Some("ConfigModify"), reason.into())
 }
 
-fn incomplete(token: &str) -> Fault {
+/// IncompleteConfiguration: the profile lacks what the request needs (`missing`, as "has ...").
+fn incomplete(token: &str, missing: &str) -> Fault {
     Fault::action(
         "IncompleteConfiguration",
-        format!("profile {token:?} has no video encoder configuration"),
+        format!("profile {token:?} has {missing}"),
     )
 }
 
@@ -414,7 +415,7 @@ impl Media {
     fn streamed_profile(&self, token: &str) -> Result<String, Fault> {
         let s = self.settings();
         let p = s.profile(token).ok_or_else(|| no_profile(token))?;
-        p.video_encoder.clone().ok_or_else(|| incomplete(token))
+        (p.video_encoder.clone()).ok_or_else(|| incomplete(token, "no video encoder configuration"))
     }
 
     /// Whether the profile streams anything (its video, metadata or audio: a profile of
@@ -424,7 +425,7 @@ impl Media {
         let s = self.settings();
         let streamed = Streamed::of(&s, token).ok_or_else(|| no_profile(token))?;
         if !streamed.any() {
-            return Err(incomplete(token));
+            return Err(incomplete(token, super::media2::NOTHING_TO_STREAM));
         }
         Ok(streamed.multicast())
     }
@@ -972,7 +973,12 @@ impl media::MediaService for Media {
             Ok(()) => {}
             // No stream to send: an audio-only profile on a board without a microphone has
             // no audio track (Media2 answers the same).
-            Err(MulticastError::NoStream(_)) => return Err(incomplete(token)),
+            Err(MulticastError::NoStream(_)) => {
+                return Err(incomplete(
+                    token,
+                    "no stream to send (no microphone for its audio)",
+                ));
+            }
             Err(MulticastError::NoGroup(_)) => {
                 return Err(Fault::action(
                     "IncompleteConfiguration",

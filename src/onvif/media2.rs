@@ -86,12 +86,16 @@ fn no_config(token: &str) -> Fault {
     Fault::invalid_arg_val(Some("NoConfig"), format!("no configuration {token:?}"))
 }
 
-fn incomplete(token: &str) -> Fault {
+fn incomplete(token: &str, missing: &str) -> Fault {
     Fault::action(
         "IncompleteConfiguration",
-        format!("profile {token:?} has no video encoder configuration"),
+        format!("profile {token:?} has {missing}"),
     )
 }
+
+/// What a profile that streams nothing lacks (IncompleteConfiguration's text).
+pub(crate) const NOTHING_TO_STREAM: &str =
+    "nothing to stream (no video encoder, metadata or audio encoder configuration)";
 
 fn invalid_stream_setup(reason: String) -> Fault {
     Fault::invalid_arg_val(Some("InvalidStreamSetup"), reason)
@@ -213,7 +217,7 @@ impl Media2 {
     /// (NoProfile, IncompleteConfiguration).
     fn streamed_profile(s: &Settings, token: &str) -> Result<String, Fault> {
         let p = s.profile(token).ok_or_else(|| no_profile(token))?;
-        p.video_encoder.clone().ok_or_else(|| incomplete(token))
+        (p.video_encoder.clone()).ok_or_else(|| incomplete(token, "no video encoder configuration"))
     }
 
     /// The service's one registration: route and GetServices entry.
@@ -403,7 +407,10 @@ impl media2::Media2Service for Media2 {
             (self.core.multicast()).ok_or_else(|| internal("the camera is stopping"))?;
         match multicast.start(&req.profile_token) {
             Ok(()) => {}
-            Err(MulticastError::NoStream(_)) => return Err(incomplete(&req.profile_token)),
+            Err(MulticastError::NoStream(_)) => {
+                let why = "no stream to send (no microphone for its audio)";
+                return Err(incomplete(&req.profile_token, why));
+            }
             Err(MulticastError::NoGroup(_)) => {
                 return Err(Fault::action(
                     "IncompleteConfiguration",
@@ -675,7 +682,7 @@ impl media2::Media2Service for Media2 {
         let streamed =
             Streamed::of(&s, &req.profile_token).ok_or_else(|| no_profile(&req.profile_token))?;
         if !streamed.any() {
-            return Err(incomplete(&req.profile_token));
+            return Err(incomplete(&req.profile_token, NOTHING_TO_STREAM));
         }
         let protocol = Protocol::parse(&req.protocol).map_err(|why| {
             invalid_stream_setup(match why {
