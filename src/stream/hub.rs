@@ -136,14 +136,17 @@ impl<P: Packer> StreamHub<P> {
                 return false;
             }
             let mut q = lock(&v.queue);
-            match q.offer(&unit, now, &self.limits) {
-                Verdict::Keep => {
+            // An idle viewer with a direct sink may take the unit at once, and then its
+            // writer is not woken at all (`stream::direct`).
+            match q.offer_direct(&unit, now, &self.limits) {
+                (Verdict::Keep, false) => true,
+                (Verdict::Keep, true) => {
                     let watched = q.is_watched();
                     drop(q);
                     v.wake(watched);
                     true
                 }
-                Verdict::Kick => {
+                (Verdict::Kick, _) => {
                     let m = q.metrics().clone();
                     drop(q);
                     v.kick();
