@@ -216,7 +216,9 @@ for n in "${viewers[@]}"; do
         dump=$(ls -t "$out/callgrind.$name.$n".* | head -1)
         # nvt: the drop of the writer's (write, kick) pair, once per frame per viewer after the
         # write (`Viewer::sent_armed`, which replaced `Viewer::sent` there, is inlined).
-        if [[ $name == nvt ]]; then per=$'drop_in_place<\\(nvt::rtsp::delivery::write_interleaved'; else per=$'Write::write_all$'; fi
+        # With the direct write (docs/PERFORMANCE.md, step 5), also the frames the publisher
+        # wrote whole itself (`rtsp::direct_write::whole`, not inlined for this count).
+        if [[ $name == nvt ]]; then per=$'drop_in_place<\\(nvt::rtsp::delivery::write_interleaved|nvt::rtsp::direct_write::whole$'; else per=$'Write::write_all$'; fi
         read -r ir frames writer polls < <(dump_figures "$dump" "$per")
         kill "$load_pid" 2>/dev/null || true
         wait "$load_pid" 2>/dev/null || true

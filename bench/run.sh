@@ -14,7 +14,8 @@
 #   bench/run.sh [SECONDS] [VIEWERS...]      e.g. bench/run.sh 30 50 200 500
 #   env: STAGGER_MS (viewer start spacing, default 20), SERVERS ("floor nvt gst", default
 #        all; also "nvt-mmsg": nvt with NVT_UDP_GSO=0, UDP without GSO, and "nvt-before":
-#        the binary NVT_BEFORE), TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B
+#        the binary NVT_BEFORE, and "nvt-queued": nvt with NVT_DIRECT_WRITE=0, every TCP
+#        frame through its connection's writer task as before step 5), TRANSPORTS ("tcp udp", default both), CLIP (an Annex-B
 #        H.264 file to use instead of the generated one), NVT (binary), CARGO_TARGET_DIR,
 #        NO_BUILD=1
 #
@@ -57,14 +58,15 @@ echo "clip: $clip, $clip_mbps Mbit/s of H.264 at 25 fps" >&2
 
 start_server() { # name port
     case $1 in
-    nvt | nvt-mmsg | nvt-before)
+    nvt | nvt-mmsg | nvt-before | nvt-queued)
         rm -rf "$work/state"
         # Every viewer comes from 127.0.0.1: lift the per-address share (32 by default).
         printf 'rtsp_max_connections_per_address = 1024\n' >"$work/nvt.toml"
-        local bin=$nvt gso=1
+        local bin=$nvt gso=1 direct=1
         if [[ $1 == nvt-before ]]; then bin=$NVT_BEFORE; fi
         if [[ $1 == nvt-mmsg ]]; then gso=0; fi
-        NVT_UDP_GSO=$gso NVT_ADMIN_PASSWORD=$password taskset -c 0 "$bin" --config "$work/nvt.toml" \
+        if [[ $1 == nvt-queued ]]; then direct=0; fi
+        NVT_DIRECT_WRITE=$direct NVT_UDP_GSO=$gso NVT_ADMIN_PASSWORD=$password taskset -c 0 "$bin" --config "$work/nvt.toml" \
             --state-dir "$work/state" \
             --bind 127.0.0.1 --http-port $(($2 + 1000)) --rtsp-port "$2" --no-discovery \
             --replay "$clip" --log-level warn >/dev/null 2>"$work/nvt.log" &

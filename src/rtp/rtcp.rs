@@ -252,6 +252,22 @@ impl SrSchedule {
         Some(sender_report(&frame.sender_info(), &self.cname))
     }
 
+    /// [`SrSchedule::report_by_capture`]'s rule: a frame captured at `at` goes without a
+    /// report after one that went with the frame captured at `last`. Shared with the TCP
+    /// direct write (`rtsp::direct_write`), which leaves every due report to the writer.
+    pub(crate) fn quiet_by_capture(
+        last: Option<Duration>,
+        at: Duration,
+        interval: Duration,
+    ) -> bool {
+        last.is_some_and(|t| at >= t && at - t < interval)
+    }
+
+    /// The capture time of the frame the last report went with (`report_by_capture`).
+    pub(crate) fn last_capture(&self) -> Option<Duration> {
+        self.last_capture
+    }
+
     /// As [`SrSchedule::report`], timed by the frames' capture times instead of a clock read
     /// per frame: a report with the first frame and then with the first frame captured at
     /// least `interval` after the last report's (or before it: a source that restarted its
@@ -262,10 +278,7 @@ impl SrSchedule {
     /// which RFC 3550 s6.2 allows ("every few seconds").
     pub fn report_by_capture(&mut self, frame: &RtpFrame) -> Option<Bytes> {
         let at = frame.pts;
-        if self
-            .last_capture
-            .is_some_and(|t| at >= t && at - t < self.interval)
-        {
+        if Self::quiet_by_capture(self.last_capture, at, self.interval) {
             return None;
         }
         self.last_capture = Some(at);

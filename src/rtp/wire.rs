@@ -120,6 +120,11 @@ pub struct Wire {
 }
 
 impl Wire {
+    /// The shared bytes, on [`WIRE_CHANNEL`], borrowed (the direct write's: no count taken).
+    pub(crate) fn shared(&self) -> &Bytes {
+        &self.bytes
+    }
+
     /// The frame as a TCP viewer whose RTP goes on `channel` receives it: the shared bytes on
     /// [`WIRE_CHANNEL`] (no lock, no copy), else a copy for that channel made once.
     pub(crate) fn on(&self, channel: u8) -> Bytes {

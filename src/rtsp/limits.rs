@@ -65,6 +65,10 @@ pub struct Limits {
     pub session_timeout: Duration,
     /// SO_SNDBUF of TCP viewers (default [`TCP_SNDBUF`]).
     pub tcp_send_buffer: usize,
+    /// The publisher writes an idle TCP viewer's frames itself (`rtsp::direct_write`). On by
+    /// default; `NVT_DIRECT_WRITE=0` in the environment turns it off (the writer task sends
+    /// every frame, as before: for measuring one against the other with the same binary).
+    pub direct_write: bool,
 }
 
 impl Default for Limits {
@@ -82,6 +86,7 @@ impl Default for Limits {
             header_timeout: HEADER_TIMEOUT,
             session_timeout: SESSION_TIMEOUT,
             tcp_send_buffer: TCP_SNDBUF,
+            direct_write: std::env::var_os("NVT_DIRECT_WRITE").is_none_or(|v| v != "0"),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod backchannel;
 pub mod delivery;
+mod direct_write;
 pub mod limits;
 pub mod message;
 pub mod sdp;

@@ -26,6 +26,7 @@ use tracing::{debug, info, warn};
 use super::auth::{AuthDecision, AuthRequest, RtspAuth};
 use super::backchannel::{self, Required, TalkStats};
 use super::delivery::{self, Task, UdpDest};
+use super::direct_write::{DirectLink, SharedTcp, ViewerSink};
 use super::limits::{
     DESCRIBE_PARAMS_WAIT, Limits, MAX_SESSIONS_PER_CONNECTION, SR_INTERVAL, TCP_NOTSENT_LOWAT,
 };
@@ -39,6 +40,7 @@ use super::tunnel::{self, TunnelRole};
 use super::udp_batch::RtpSocket;
 use crate::conn_slots::{Refusal, SharedSlots, SlotGuard, SlotTable};
 use crate::rtp::rtcp::{self, SrSchedule};
+use crate::rtp::wire::WIRE_CHANNEL;
 use crate::rtp::{AudioRegistry, MetadataRegistry, RtpHub, RtpRegistry, RtpViewer, RtpWatch};
 
 /// How the server is set up.
@@ -650,8 +652,14 @@ async fn connection(
         http_tunnel(shared, stream, peer, local, conn, shutdown, buf, slot).await;
         return;
     }
-    let (rd, wr) = stream.into_split();
-    serve(shared, rd, wr, peer, local, conn, shutdown, buf, slot).await;
+    // Shared by the reader, the writer and the publisher's direct write (`direct_write`).
+    let stream = Arc::new(stream);
+    let link = shared
+        .limits
+        .direct_write
+        .then(|| Arc::new(DirectLink::new(stream.clone())));
+    let (rd, wr) = (SharedTcp(stream.clone()), SharedTcp(stream));
+    serve(shared, rd, wr, peer, local, conn, shutdown, buf, slot, link).await;
 }
 
 fn maybe_http_prefix(buf: &[u8]) -> bool {
@@ -768,6 +776,8 @@ async fn http_tunnel(
                 shutdown,
                 BytesMut::new(),
                 slot,
+                // Not a bare TCP socket: the writer alone writes.
+                None,
             )
             .await;
         }
@@ -820,6 +830,7 @@ async fn serve<R, W>(
     mut shutdown: watch::Receiver<bool>,
     mut buf: BytesMut,
     mut slot: SlotGuard,
+    link: Option<Arc<DirectLink>>,
 ) where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -827,7 +838,7 @@ async fn serve<R, W>(
     let (tx, rx) = mpsc::channel::<Out>(16);
     let (ctl, ctl_rx) = mpsc::unbounded_channel::<Control>();
     lock(&shared.conns).insert(conn, ctl);
-    let mut writer = Task::spawn(writer_task(wr, rx, ctl_rx, shared.clone()));
+    let mut writer = Task::spawn(writer_task(wr, rx, ctl_rx, shared.clone(), link));
     let limits = shared.limits.clone();
     let mut last_activity = tokio::time::Instant::now();
     let mut partial_since: Option<tokio::time::Instant> = None;
@@ -1609,6 +1620,10 @@ struct Attached {
     rtp: u8,
     rtcp: u8,
     reports: SrSchedule,
+    /// Its direct sink (`direct_write`), when the publisher may write its frames.
+    direct: Option<Arc<ViewerSink>>,
+    /// Names it in a half-written direct frame (`direct_write::Partial`).
+    id: u64,
 }
 
 /// The next frame of any attached session (RFC 2326 s10.12: several sessions may share one
@@ -1649,6 +1664,8 @@ async fn next_frame(
 }
 
 enum Next {
+    /// A direct write was short: its rest is the writer's to finish.
+    Resume,
     Control(Control),
     Msg(Option<Out>),
     Frame(
@@ -1664,12 +1681,20 @@ const FRAMES_BEFORE_CHANNELS: usize = 8;
 /// Owns a connection's write half: replies in order, interleaved RTP of every playing
 /// session, and [`Control`] from shared tasks. Every write is bounded in time: replies by
 /// [`Limits::write_timeout`], frames by the viewer's lag bound (it is kicked).
+///
+/// With a `link` (a bare TCP socket), the publisher writes the frames of a viewer that keeps
+/// up itself (`direct_write`); this task takes the socket from it for each of its own writes
+/// ([`claim_socket`]) and finishes any frame a direct write left half-written.
 async fn writer_task<W: AsyncWrite + Unpin>(
     mut wr: W,
     mut rx: mpsc::Receiver<Out>,
     mut ctl: mpsc::UnboundedReceiver<Control>,
     shared: Arc<Shared>,
+    link: Option<Arc<DirectLink>>,
 ) {
+    let shared_link = link;
+    let link = shared_link.as_deref();
+    let mut next_id = 0u64;
     let mut active: Vec<Attached> = Vec::with_capacity(MAX_SESSIONS_PER_CONNECTION);
     // Sessions that expired, so that an Attach still queued behind a stuck reply is dropped.
     let mut expired: std::collections::VecDeque<String> = Default::default();
@@ -1688,6 +1713,9 @@ async fn writer_task<W: AsyncWrite + Unpin>(
         let frames_first = streak < FRAMES_BEFORE_CHANNELS;
         let next = tokio::select! {
             biased;
+            // The publisher wakes this task through the viewer's queue after a short direct
+            // write (`Queue::offer_direct`); looked at on every poll, it costs a load.
+            () = direct_pending(link), if link.is_some() => Next::Resume,
             (i, f) = next_frame(&active, turn, armed), if frames_first && !active.is_empty() => Next::Frame(i, f),
             Some(c) = ctl.recv() => Next::Control(c),
             m = rx.recv() => Next::Msg(m),
@@ -1699,6 +1727,12 @@ async fn writer_task<W: AsyncWrite + Unpin>(
             _ => 0,
         };
         match next {
+            Next::Resume => {
+                if !claim_socket(link, &mut wr, &active, &shared).await {
+                    break;
+                }
+                release_socket(link);
+            }
             Next::Control(Control::Expired(session)) => {
                 active.retain(|a| a.session != session);
                 if expired.len() >= 4 * MAX_SESSIONS_PER_CONNECTION {
@@ -1707,13 +1741,23 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                 expired.push_back(session);
             }
             Next::Control(Control::Write(bytes)) => {
-                if !write_timed(&shared, &mut wr, &bytes).await {
+                if !claim_socket(link, &mut wr, &active, &shared).await {
+                    break;
+                }
+                let ok = write_timed(&shared, &mut wr, &bytes).await;
+                release_socket(link);
+                if !ok {
                     break;
                 }
             }
             Next::Msg(None) => break,
             Next::Msg(Some(Out::Reply(bytes, close))) => {
-                if !write_timed(&shared, &mut wr, &bytes).await || close {
+                if !claim_socket(link, &mut wr, &active, &shared).await {
+                    break;
+                }
+                let ok = write_timed(&shared, &mut wr, &bytes).await;
+                release_socket(link);
+                if !ok || close {
                     break;
                 }
             }
@@ -1728,6 +1772,16 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                     continue;
                 }
                 active.retain(|a| a.session != session || a.track != track);
+                next_id += 1;
+                // After the PLAY reply (written before this Attach): the publisher may write
+                // this viewer's frames from now on, on the shared bytes' channel only.
+                let direct = shared_link
+                    .as_ref()
+                    .filter(|_| rtp == WIRE_CHANNEL)
+                    .map(|l| Arc::new(ViewerSink::new(l.clone(), next_id, SR_INTERVAL)));
+                if let Some(d) = &direct {
+                    viewer.set_direct(Some(d.clone()));
+                }
                 active.push(Attached {
                     session,
                     track,
@@ -1735,6 +1789,8 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                     rtp,
                     rtcp,
                     reports: SrSchedule::new(SR_INTERVAL, shared.cname.clone()),
+                    direct,
+                    id: next_id,
                 });
             }
             Next::Msg(Some(Out::Detach(session))) => {
@@ -1746,7 +1802,13 @@ async fn writer_task<W: AsyncWrite + Unpin>(
             }
             Next::Frame(i, Ok(f)) => {
                 turn = i + 1;
-                let Some(a) = active.get_mut(i) else { continue };
+                if !claim_socket(link, &mut wr, &active, &shared).await {
+                    break;
+                }
+                let Some(a) = active.get_mut(i) else {
+                    release_socket(link);
+                    continue;
+                };
                 // Timed by the frame's capture time: no clock read per frame per viewer.
                 let sr = a.reports.report_by_capture(&f);
                 // Biased, the write first: on loopback or a LAN it nearly always completes
@@ -1757,6 +1819,12 @@ async fn writer_task<W: AsyncWrite + Unpin>(
                     r = delivery::write_interleaved(&mut wr, &f, sr.as_ref(), (a.rtp, a.rtcp)) => r.ok(),
                     _ = a.viewer.kicked() => None,
                 };
+                // The report schedule as the direct write must see it, before the frame is
+                // reported sent (which lets the publisher write the next one).
+                if let Some(d) = &a.direct {
+                    d.follow(&a.reports);
+                }
+                release_socket(link);
                 let Some(total) = written else { break };
                 // With nothing queued behind it, the next `next_frame` sleeps at once (one
                 // lock for the report and the look, not two).
@@ -1766,7 +1834,48 @@ async fn writer_task<W: AsyncWrite + Unpin>(
             }
         }
     }
+    if let Some(l) = link {
+        l.close();
+    }
+    drop(active);
     let _ = tokio::time::timeout(std::time::Duration::from_millis(200), wr.shutdown()).await;
+}
+
+/// Resolves while a short direct write waits for the writer (see `writer_task`'s select).
+fn direct_pending(link: Option<&DirectLink>) -> impl Future<Output = ()> + '_ {
+    std::future::poll_fn(move |_| match link {
+        Some(l) if l.is_pending() => std::task::Poll::Ready(()),
+        _ => std::task::Poll::Pending,
+    })
+}
+
+/// Takes the socket from the direct write for one of the writer's writes (`direct_write`),
+/// first finishing a frame a direct write left half-written (bounded by
+/// [`Limits::write_timeout`]) and reporting it sent. False if that failed: the connection is
+/// done. Pair with [`release_socket`].
+async fn claim_socket<W: AsyncWrite + Unpin>(
+    link: Option<&DirectLink>,
+    wr: &mut W,
+    active: &[Attached],
+    shared: &Shared,
+) -> bool {
+    let Some(p) = link.and_then(|l| l.claim()) else {
+        return true;
+    };
+    if !write_timed(shared, wr, &p.rest).await {
+        return false;
+    }
+    if let Some(a) = active.iter().find(|a| a.id == p.viewer) {
+        a.viewer.sent(p.total);
+    }
+    true
+}
+
+/// The writer's write is done ([`claim_socket`]).
+fn release_socket(link: Option<&DirectLink>) {
+    if let Some(l) = link {
+        l.release();
+    }
 }
 
 /// Sends one viewer's frames over the server's shared UDP pair until its task is dropped

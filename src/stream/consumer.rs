@@ -212,6 +212,12 @@ impl<U: Unit> Viewer<U> {
         q.is_empty() && !self.slot.is_kicked()
     }
 
+    /// Lets the publisher put this viewer's units on its wire directly while its queue is
+    /// idle (`sink`), or stops it (`None`; also done when the viewer is dropped).
+    pub(crate) fn set_direct(&self, sink: Option<Arc<dyn super::DirectSink<U>>>) {
+        lock(&self.slot.queue).set_direct(sink);
+    }
+
     /// Counts a unit the writer could not send (e.g. a UDP send error) as dropped.
     pub(crate) fn failed(&self) {
         lock(&self.slot.queue).done(None);
@@ -237,6 +243,8 @@ impl<U: Unit> Viewer<U> {
 
 impl<U: Unit> Drop for Viewer<U> {
     fn drop(&mut self) {
+        // A watch may keep the slot alive; the sink (and the socket behind it) goes now.
+        lock(&self.slot.queue).set_direct(None);
         if let Some(hub) = self.hub.upgrade() {
             hub.remove(&self.slot);
         }

@@ -24,6 +24,13 @@ use super::recent::Recent;
 use super::tap::FrameTap;
 use crate::frame::Frame;
 
+/// At most this many viewers of one frame are written directly by the publisher
+/// (`stream::direct`); the rest are queued for their writers. The publisher is the capture
+/// thread, which must be back for the SDK's next frame within its few-frame queue: at 1000
+/// TCP viewers, writing every 4 Mbit/s viewer itself cost it 55 frames lost at capture in 20 s
+/// (docs/PERFORMANCE.md, "Step 5"), where 256 writes of a frame take a few milliseconds.
+pub(crate) const DIRECT_WRITES_PER_FRAME: usize = 256;
+
 struct Inner<P: Packer> {
     packer: P,
     params: ParamSets,
@@ -131,19 +138,31 @@ impl<P: Packer> StreamHub<P> {
         }
         gop.push(&unit);
         recent.push(&unit);
+        let mut direct_left = DIRECT_WRITES_PER_FRAME;
         viewers.retain(|v| {
             if v.is_kicked() {
                 return false;
             }
             let mut q = lock(&v.queue);
-            match q.offer(&unit, now, &self.limits) {
-                Verdict::Keep => {
+            // An idle viewer with a direct sink may take the unit at once, and then its
+            // writer is not woken at all (`stream::direct`).
+            let offered = if direct_left > 0 {
+                q.offer_direct(&unit, now, &self.limits)
+            } else {
+                (q.offer(&unit, now, &self.limits), true)
+            };
+            match offered {
+                (Verdict::Keep, false) => {
+                    direct_left -= 1;
+                    true
+                }
+                (Verdict::Keep, true) => {
                     let watched = q.is_watched();
                     drop(q);
                     v.wake(watched);
                     true
                 }
-                Verdict::Kick => {
+                (Verdict::Kick, _) => {
                     let m = q.metrics().clone();
                     drop(q);
                     v.kick();
@@ -371,6 +390,47 @@ mod tests {
             v.sent(f.len());
         }
         seqs
+    }
+
+    /// A direct sink that takes every unit whole, counting them.
+    #[derive(Default)]
+    struct Taker(std::sync::atomic::AtomicUsize);
+
+    impl crate::stream::DirectSink<Frame> for Taker {
+        fn try_send(&self, f: &Arc<Frame>) -> crate::stream::Direct {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            crate::stream::Direct::Whole(f.len())
+        }
+    }
+
+    #[test]
+    fn the_publisher_writes_at_most_its_budget_of_viewers_directly() {
+        let t0 = Instant::now();
+        let h = hub(QueueLimits::default());
+        let n = DIRECT_WRITES_PER_FRAME + 3;
+        let taker = Arc::new(Taker::default());
+        let viewers: Vec<_> = (0..n).map(|i| h.subscribe(format!("v{i}"), t0)).collect();
+        for v in &viewers {
+            v.set_direct(Some(taker.clone()));
+        }
+        h.publish(frame(0, true), t0);
+        for v in &viewers {
+            assert_eq!(drain(v), vec![0], "the keyframe queued: none waited idle");
+        }
+        assert_eq!(taker.0.load(Ordering::Relaxed), 0);
+        h.publish(frame(1, false), t0 + FRAME);
+        assert_eq!(taker.0.load(Ordering::Relaxed), DIRECT_WRITES_PER_FRAME);
+        let queued: Vec<_> = viewers
+            .iter()
+            .map(drain)
+            .filter(|q| !q.is_empty())
+            .collect();
+        assert_eq!(
+            queued,
+            vec![vec![1]; 3],
+            "the rest queued for their writers"
+        );
+        assert!(viewers.iter().all(|v| v.metrics().frames == 2));
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@
 //! | `hub.rs` | the fan-out: publish (pack once, GOP, parameter sets, offer to each queue), subscribe, settings |
 //! | `queue.rs` | one viewer's queue and the slow-viewer policy (resync at a keyframe, kick past the lag bound) |
 //! | `consumer.rs` | a viewer's handle on its queue (take, sent, kicked) and the watch on its first unit |
+//! | `direct.rs` | a viewer's direct sink: a unit to an idle viewer's wire from the publisher, no wake-up |
 //! | `gop.rs` | the GOP cache a new viewer starts from |
 //! | `recent.rs` | the last seconds of a stream of independent units (audio), for a viewer starting at its video's IDR |
 //! | `keyframe.rs` | asking the encoder for an IDR, throttled |
@@ -21,6 +22,7 @@
 //! | `registry.rs` | the streams by path |
 
 mod consumer;
+mod direct;
 mod gop;
 mod hub;
 mod keyframe;
@@ -33,6 +35,7 @@ mod registry;
 mod tap;
 
 pub(crate) use consumer::{Kicked, Viewer, ViewerWatch};
+pub(crate) use direct::{Direct, DirectSink};
 pub(crate) use hub::StreamHub;
 pub use metrics::{HubMetrics, ViewerMetrics};
 pub use packing::Packer;

@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::direct::{Direct, DirectSink};
 use super::metrics::ViewerMetrics;
 use super::packing::Unit;
 
@@ -74,6 +75,9 @@ pub(crate) struct Queue<U> {
     /// usually takes a unit before the woken watch looks at the queue; the watch still finds
     /// it here. Not kept otherwise (the hot path pays one branch).
     taken: Option<(u64, Arc<U>)>,
+    /// Where an idle viewer's next unit may go at once ([`Queue::offer_direct`]); set by its
+    /// writer while it can take units that way.
+    direct: Option<Arc<dyn DirectSink<U>>>,
     metrics: ViewerMetrics,
 }
 
@@ -88,6 +92,7 @@ impl<U: Unit> Queue<U> {
             accepted: 0,
             watching: 0,
             taken: None,
+            direct: None,
             metrics: ViewerMetrics {
                 id,
                 label,
@@ -107,6 +112,53 @@ impl<U: Unit> Queue<U> {
         } else {
             Verdict::Keep
         }
+    }
+
+    /// As [`Queue::offer`], but an idle queue ([`Queue::is_idle`]) with a direct sink first
+    /// offers the unit to the sink (`crate::stream::direct`). Returns the verdict and whether
+    /// the writer must be woken: not when the whole unit went out directly.
+    pub(crate) fn offer_direct(
+        &mut self,
+        unit: &Arc<U>,
+        now: Instant,
+        limits: &QueueLimits,
+    ) -> (Verdict, bool) {
+        if let Some(sink) = &self.direct
+            && self.is_idle()
+        {
+            match sink.try_send(unit) {
+                Direct::Whole(bytes) => {
+                    self.accepted += 1;
+                    self.metrics.frames += 1;
+                    self.metrics.bytes += bytes as u64;
+                    return (Verdict::Keep, false);
+                }
+                Direct::Part => {
+                    // In the writer's hands from now, as if it had taken it: it finishes the
+                    // unit and reports it `done`; the lag bound judges it meanwhile.
+                    self.push(unit, now, limits);
+                    let _in_hand = self.take();
+                    return (Verdict::Keep, true);
+                }
+                Direct::Declined => {}
+            }
+        }
+        (self.offer(unit, now, limits), true)
+    }
+
+    /// Nothing queued, nothing in the writer's hands, not waiting for a keyframe, no watch
+    /// waiting: the next unit is the one the writer would send at once, so it may go
+    /// directly.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.items.is_empty()
+            && self.busy_since.is_none()
+            && !self.waiting_keyframe
+            && self.watching == 0
+    }
+
+    /// Sets (or with `None` removes) the viewer's direct sink.
+    pub(crate) fn set_direct(&mut self, sink: Option<Arc<dyn DirectSink<U>>>) {
+        self.direct = sink;
     }
 
     /// Queues `unit` under the drop/resync policy (also how a new viewer is primed with the
@@ -403,5 +455,86 @@ mod tests {
         assert_eq!(q.bytes(), 500);
         q.done(None);
         assert_eq!(q.metrics().frames_dropped, 1);
+    }
+
+    /// A sink that answers what it is told to and counts the units it was offered.
+    struct Sink(Direct, std::sync::atomic::AtomicUsize);
+
+    impl DirectSink<U> for Sink {
+        fn try_send(&self, _: &Arc<U>) -> Direct {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.0
+        }
+    }
+
+    fn sink(answer: Direct) -> Arc<Sink> {
+        Arc::new(Sink(answer, Default::default()))
+    }
+
+    fn asked(s: &Sink) -> usize {
+        s.1.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[test]
+    fn only_an_idle_queue_offers_its_unit_to_the_direct_sink() {
+        let t0 = Instant::now();
+        let l = QueueLimits::default();
+        let whole = sink(Direct::Whole(500));
+        let mut q = Queue::new(1, "v".into());
+        q.set_direct(Some(whole.clone()));
+        // Waiting for a keyframe: queued (the policy decides), the sink is not asked.
+        assert_eq!(q.offer_direct(&unit(true), t0, &l), (Verdict::Keep, true));
+        assert_eq!(asked(&whole), 0);
+        // Queued behind the keyframe: not asked either.
+        assert_eq!(q.offer_direct(&unit(false), t0, &l), (Verdict::Keep, true));
+        let _key = q.take().unwrap();
+        // In the writer's hands: not asked.
+        q.offer_direct(&unit(false), t0, &l);
+        assert_eq!(asked(&whole), 0);
+        q.done(Some(3000));
+        let _p = q.take().unwrap();
+        q.done(Some(500));
+        let _p = q.take().unwrap();
+        q.done(Some(500));
+        // Idle: the sink takes it whole, nothing queued, no one to wake.
+        assert_eq!(q.offer_direct(&unit(false), t0, &l), (Verdict::Keep, false));
+        assert_eq!(asked(&whole), 1);
+        assert!(q.is_idle());
+        assert_eq!((q.metrics().frames, q.metrics().bytes), (4, 4500));
+        // No sink: the usual offer.
+        q.set_direct(None);
+        assert_eq!(q.offer_direct(&unit(false), t0, &l), (Verdict::Keep, true));
+        assert!(!q.is_empty());
+    }
+
+    #[test]
+    fn a_short_direct_write_is_in_the_writers_hands_and_judged_by_the_lag_bound() {
+        let t0 = Instant::now();
+        let l = limits(usize::MAX, 60_000, 20);
+        let mut q = Queue::new(1, "v".into());
+        q.push(&unit(true), t0, &l);
+        let _k = q.take().unwrap();
+        q.done(Some(3000));
+        q.set_direct(Some(sink(Direct::Part)));
+        assert_eq!(q.offer_direct(&unit(false), t0, &l), (Verdict::Keep, true));
+        assert!(q.is_empty() && !q.is_idle(), "taken, not queued");
+        // The next unit queues behind it; the writer stuck on the rest is kicked in time.
+        assert_eq!(
+            q.offer_direct(&unit(false), t0 + Duration::from_millis(21), &l),
+            (Verdict::Kick, true)
+        );
+    }
+
+    #[test]
+    fn a_declined_direct_write_queues_the_unit() {
+        let t0 = Instant::now();
+        let l = QueueLimits::default();
+        let mut q = Queue::new(1, "v".into());
+        q.push(&unit(true), t0, &l);
+        let _k = q.take().unwrap();
+        q.done(Some(3000));
+        q.set_direct(Some(sink(Direct::Declined)));
+        assert_eq!(q.offer_direct(&unit(false), t0, &l), (Verdict::Keep, true));
+        assert!(q.take().is_some());
     }
 }
