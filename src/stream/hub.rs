@@ -28,8 +28,9 @@ use crate::frame::Frame;
 /// (`stream::direct`); the rest are queued for their writers. The publisher is the capture
 /// thread, which must be back for the SDK's next frame within its few-frame queue: at 1000
 /// TCP viewers, writing every 4 Mbit/s viewer itself cost it 55 frames lost at capture in 20 s
-/// (docs/PERFORMANCE.md, "Step 5"), where 256 writes of a frame take a few milliseconds.
-pub(crate) const DIRECT_WRITES_PER_FRAME: usize = 256;
+/// (docs/PERFORMANCE.md, "Step 5"). 512 lost none at 1000 viewers and took less CPU than 256
+/// at 500 and 1000 (the same run, back to back).
+pub(crate) const DIRECT_WRITES_PER_FRAME: usize = 512;
 
 struct Inner<P: Packer> {
     packer: P,
