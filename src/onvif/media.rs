@@ -101,6 +101,10 @@ pub struct Media {
     hooks: MediaHooks,
 }
 
+/// What a profile that streams nothing lacks (IncompleteConfiguration's text).
+pub(crate) const NOTHING_TO_STREAM: &str =
+    "nothing to stream (no video encoder, metadata or audio encoder configuration)";
+
 fn no_profile(token: &str) -> Fault {
     Fault::invalid_arg_val(Some("NoProfile"), format!("no profile {token:?}"))
 }
@@ -113,8 +117,9 @@ fn config_modify(reason: impl Into<String>) -> Fault {
     Fault::invalid_arg_val(Some("ConfigModify"), reason.into())
 }
 
-/// IncompleteConfiguration: the profile lacks what the request needs (`missing`, as "has ...").
-fn incomplete(token: &str, missing: &str) -> Fault {
+/// IncompleteConfiguration (Media and Media2): the profile lacks what the request needs
+/// (`missing`, as "has ...").
+pub(crate) fn incomplete(token: &str, missing: &str) -> Fault {
     Fault::action(
         "IncompleteConfiguration",
         format!("profile {token:?} has {missing}"),
@@ -425,7 +430,7 @@ impl Media {
         let s = self.settings();
         let streamed = Streamed::of(&s, token).ok_or_else(|| no_profile(token))?;
         if !streamed.any() {
-            return Err(incomplete(token, super::media2::NOTHING_TO_STREAM));
+            return Err(incomplete(token, NOTHING_TO_STREAM));
         }
         Ok(streamed.multicast())
     }

@@ -38,7 +38,10 @@ use crate::camera::{Camera, Change, Core, Outcome, encoder_source};
 use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
 use crate::onvif::media::audio as media_audio;
-use crate::onvif::media::{audio_out, configs, metadata_request, options, source_request, uri};
+use crate::onvif::media::{
+    NOTHING_TO_STREAM, audio_out, configs, incomplete, metadata_request, options, source_request,
+    uri,
+};
 use crate::onvif::osd;
 use crate::onvif::rt::{List, RequestContext, ToXml};
 use crate::rtsp::MulticastError;
@@ -85,17 +88,6 @@ fn no_profile(token: &str) -> Fault {
 fn no_config(token: &str) -> Fault {
     Fault::invalid_arg_val(Some("NoConfig"), format!("no configuration {token:?}"))
 }
-
-fn incomplete(token: &str, missing: &str) -> Fault {
-    Fault::action(
-        "IncompleteConfiguration",
-        format!("profile {token:?} has {missing}"),
-    )
-}
-
-/// What a profile that streams nothing lacks (IncompleteConfiguration's text).
-pub(crate) const NOTHING_TO_STREAM: &str =
-    "nothing to stream (no video encoder, metadata or audio encoder configuration)";
 
 fn invalid_stream_setup(reason: String) -> Fault {
     Fault::invalid_arg_val(Some("InvalidStreamSetup"), reason)
