@@ -849,6 +849,14 @@ async def ptz_configurations_and_profiles(ctx):
 # --- Metadata (MEDIA-5-1-3) -----------------------------------------------------------------
 
 
+async def restore_metadata(m, meta: dict) -> None:
+    """Sets a metadata configuration back as it was (`meta`, plain) after a case changed it."""
+    try:
+        await m.SetMetadataConfiguration({"Configuration": meta, "ForcePersistence": True})
+    except Fault:
+        pass  # the case's own set is what failed; nothing changed
+
+
 @case("MEDIA-5-1-3")
 async def metadata_configuration(ctx):
     m = await media(ctx)
@@ -878,10 +886,7 @@ async def metadata_configuration(ctx):
             check(got is not None and got.Name == "conf-meta" and bool(got.Analytics) == bool(good["Analytics"]),
                   f"metadata configuration not modified: {got and got.Name!r} Analytics={got and got.Analytics}")
         finally:
-            try:
-                await m.SetMetadataConfiguration({"Configuration": meta, "ForcePersistence": True})
-            except Fault:
-                pass  # the set itself is what failed; nothing changed
+            await restore_metadata(m, meta)
         await m.RemoveMetadataConfiguration({"ProfileToken": token})
         await m.DeleteProfile({"ProfileToken": token})
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from zeep.exceptions import Fault
-
-from conformance.cases.media import NewProfile, media, plain
+from conformance.cases.media import NewProfile, media, plain, restore_metadata
 from conformance.cases.rtss_media2_metadata import TT, WSNT, check_documents, check_rtp, documents, event_topics, metadata_track
 from conformance.harness import NS, case, check
 from conformance.rtsp_client import RtspClient
@@ -94,8 +92,5 @@ async def notification_streaming(ctx):
             finally:
                 await c.close()
         finally:
-            try:
-                await m.SetMetadataConfiguration({"Configuration": meta, "ForcePersistence": True})
-            except Fault:
-                pass  # the set itself is what failed; nothing changed
+            await restore_metadata(m, meta)
         await m.DeleteProfile({"ProfileToken": TOKEN})
