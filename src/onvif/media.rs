@@ -101,6 +101,23 @@ pub struct Media {
     hooks: MediaHooks,
 }
 
+/// The fault for a multicast sender that could not start (Media and Media2
+/// StartMulticastStreaming).
+pub(crate) fn multicast_start_fault(token: &str, e: MulticastError) -> Fault {
+    match e {
+        // No stream to send: an audio-only profile on a board without a microphone has no
+        // audio track.
+        MulticastError::NoStream(_) => {
+            incomplete(token, "no stream to send (no microphone for its audio)")
+        }
+        MulticastError::NoGroup(_) => Fault::action(
+            "IncompleteConfiguration",
+            "the profile has no IPv4 multicast group",
+        ),
+        e => internal(e),
+    }
+}
+
 /// What a profile that streams nothing lacks (IncompleteConfiguration's text).
 pub(crate) const NOTHING_TO_STREAM: &str =
     "nothing to stream (no video encoder, metadata or audio encoder configuration)";
@@ -974,24 +991,7 @@ impl media::MediaService for Media {
     ) -> Result<trt::StartMulticastStreamingResponse, Fault> {
         let token = &req.profile_token;
         self.stream_of(token)?;
-        match self.hooks.multicast.start(token) {
-            Ok(()) => {}
-            // No stream to send: an audio-only profile on a board without a microphone has
-            // no audio track (Media2 answers the same).
-            Err(MulticastError::NoStream(_)) => {
-                return Err(incomplete(
-                    token,
-                    "no stream to send (no microphone for its audio)",
-                ));
-            }
-            Err(MulticastError::NoGroup(_)) => {
-                return Err(Fault::action(
-                    "IncompleteConfiguration",
-                    "the profile has no IPv4 multicast group",
-                ));
-            }
-            Err(e) => return Err(internal(e)),
-        }
+        (self.hooks.multicast.start(token)).map_err(|e| multicast_start_fault(token, e))?;
         // Recorded, so it continues after a reboot (Media WSDL, StartMulticastStreaming);
         // what cannot be recorded does not run either.
         let record = Change::Multicast {

@@ -39,12 +39,11 @@ use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
 use crate::onvif::media::audio as media_audio;
 use crate::onvif::media::{
-    NOTHING_TO_STREAM, audio_out, configs, incomplete, metadata_request, options, source_request,
-    uri,
+    NOTHING_TO_STREAM, audio_out, configs, incomplete, metadata_request, multicast_start_fault,
+    options, source_request, uri,
 };
 use crate::onvif::osd;
 use crate::onvif::rt::{List, RequestContext, ToXml};
-use crate::rtsp::MulticastError;
 use crate::sdk::Codec;
 use crate::settings::Settings;
 use crate::settings::validate::MAX_PROFILES;
@@ -397,20 +396,8 @@ impl media2::Media2Service for Media2 {
         self.profile_exists(&req.profile_token)?;
         let multicast =
             (self.core.multicast()).ok_or_else(|| internal("the camera is stopping"))?;
-        match multicast.start(&req.profile_token) {
-            Ok(()) => {}
-            Err(MulticastError::NoStream(_)) => {
-                let why = "no stream to send (no microphone for its audio)";
-                return Err(incomplete(&req.profile_token, why));
-            }
-            Err(MulticastError::NoGroup(_)) => {
-                return Err(Fault::action(
-                    "IncompleteConfiguration",
-                    "the profile has no IPv4 multicast group",
-                ));
-            }
-            Err(e) => return Err(internal(e)),
-        }
+        (multicast.start(&req.profile_token))
+            .map_err(|e| multicast_start_fault(&req.profile_token, e))?;
         // Recorded, so it continues after a reboot (Media2 WSDL, StartMulticastStreaming);
         // what cannot be recorded does not run either.
         let record = Change::Multicast {
