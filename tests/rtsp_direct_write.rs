@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use nvt::rtsp::{Limits, NoAuth};
 use nvt::stream::StreamConfig;
-use support::rtsp::{Harness, Raw, setup_tcp};
+use support::rtsp::{Harness, Raw, header, setup_tcp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One message off an RTSP connection.
@@ -68,15 +68,6 @@ fn next_msg(buf: &mut Vec<u8>) -> Option<Msg> {
             buf.len()
         ),
     }
-}
-
-fn header(head: &str, name: &str) -> Option<String> {
-    head.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim().to_owned())
-    })
 }
 
 /// Reads whatever arrives within `within` (or until the peer closes) into `c.buf`.

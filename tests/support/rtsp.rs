@@ -102,14 +102,19 @@ pub struct Resp {
     pub body: String,
 }
 
+/// The value of header `name` (any case) in a message head's lines.
+pub fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
 impl Resp {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
+        header(&self.head, name)
     }
     /// `seq` and `rtptime` of a PLAY reply's RTP-Info (RFC 2326 s12.33; one stream).
     pub fn rtp_info(&self) -> (u16, u32) {
