@@ -139,6 +139,12 @@ async fn rtp_seqs(c: &mut Raw, n: usize) -> Vec<u16> {
     seqs
 }
 
+/// Frames the publisher wrote directly to the hub's viewers now connected: each test
+/// checks the direct path did run, so the queued path alone cannot pass it.
+fn direct_frames(h: &Harness) -> u64 {
+    h.hub.viewer_metrics().iter().map(|m| m.frames_direct).sum()
+}
+
 fn assert_no_gaps(seqs: &[u16], who: &str) {
     for w in seqs.windows(2) {
         assert_eq!(w[0].wrapping_add(1), w[1], "{who}: a gap in {seqs:?}");
@@ -189,6 +195,7 @@ async fn a_viewer_that_stops_reading_resumes_on_whole_frames_and_holds_no_one_up
             "nothing lost across the stall"
         );
     }
+    assert!(direct_frames(&h) > 0, "no frame went out directly");
     stop.send(()).unwrap();
     let seqs = fast_task.await.unwrap();
     assert!(seqs.len() >= 100, "{}", seqs.len());
@@ -204,9 +211,12 @@ async fn no_frame_follows_a_pause_or_teardown_reply() {
     let mut c = Raw::connect(&h).await;
     let id = play(&mut c, &url).await;
     let mut cseq = 2;
+    let mut direct = 0;
     for _ in 0..8 {
         let seqs = rtp_seqs(&mut c, 30).await;
         assert_no_gaps(&seqs, "playing");
+        // The session's viewer goes at the PAUSE: read its count while it plays.
+        direct += direct_frames(&h);
         cseq += 1;
         c.send(&format!(
             "PAUSE {url} RTSP/1.0\r\nCSeq: {cseq}\r\nSession: {id}\r\n\r\n"
@@ -227,6 +237,7 @@ async fn no_frame_follows_a_pause_or_teardown_reply() {
         .await;
         assert_eq!(reply(&mut c, cseq).await, 200);
     }
+    assert!(direct > 0, "no frame went out directly before a PAUSE");
     rtp_seqs(&mut c, 30).await;
     cseq += 1;
     c.send(&format!(
@@ -281,6 +292,7 @@ async fn keep_alives_between_frames_are_answered_whole_and_in_order() {
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
     assert!(frames > 0, "frames flowed between the replies");
+    assert!(direct_frames(&h) > 0, "no frame went out directly");
     assert_no_gaps(&seqs, "between keep-alives");
     h.server.shutdown().await;
 }

@@ -14,6 +14,9 @@ pub struct ViewerMetrics {
     pub(crate) label: String,
     pub(crate) bytes: u64,
     pub(crate) frames: u64,
+    /// Of `frames`, those the publisher wrote to the viewer's socket itself
+    /// (`stream::direct`), without waking its writer.
+    pub frames_direct: u64,
     pub frames_dropped: u64,
     pub resyncs: u64,
     pub max_lag: Duration,

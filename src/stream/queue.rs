@@ -130,6 +130,7 @@ impl<U: Unit> Queue<U> {
                 Direct::Whole(bytes) => {
                     self.accepted += 1;
                     self.metrics.frames += 1;
+                    self.metrics.frames_direct += 1;
                     self.metrics.bytes += bytes as u64;
                     return (Verdict::Keep, false);
                 }
@@ -501,6 +502,7 @@ mod tests {
         assert_eq!(asked(&whole), 1);
         assert!(q.is_idle());
         assert_eq!((q.metrics().frames, q.metrics().bytes), (4, 4500));
+        assert_eq!(q.metrics().frames_direct, 1);
         // No sink: the usual offer.
         q.set_direct(None);
         assert_eq!(q.offer_direct(&unit(false), t0, &l), (Verdict::Keep, true));

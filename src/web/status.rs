@@ -74,6 +74,7 @@ pub(crate) fn status(i: &StatusInput<'_>) -> Value {
                         "label": v.label,
                         "bytes": v.bytes,
                         "frames": v.frames,
+                        "frames_direct": v.frames_direct,
                         "frames_dropped": v.frames_dropped,
                         "resyncs": v.resyncs,
                         "max_lag_ms": v.max_lag.as_millis() as u64,
