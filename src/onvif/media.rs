@@ -103,7 +103,7 @@ pub struct Media {
 
 /// The fault for a multicast sender that could not start (Media and Media2
 /// StartMulticastStreaming).
-pub(crate) fn multicast_start_fault(token: &str, e: MulticastError) -> Fault {
+fn multicast_start_fault(token: &str, e: MulticastError) -> Fault {
     match e {
         // No stream to send: an audio-only profile on a board without a microphone has no
         // audio track.
@@ -116,6 +116,30 @@ pub(crate) fn multicast_start_fault(token: &str, e: MulticastError) -> Fault {
         ),
         e => internal(e),
     }
+}
+
+/// StartMulticastStreaming of both Media services, once the profile is known to stream:
+/// starts its senders and records it, so it continues after a reboot (Media and Media2
+/// WSDL, StartMulticastStreaming: "The streaming shall continue after a reboot of the
+/// device until a StopMulticastStreaming request is received"). What cannot be recorded
+/// does not run either. `fault` maps the record's error as the service does.
+pub(crate) async fn start_multicast(
+    core: &Arc<Core>,
+    multicast: &MulticastControl,
+    token: &str,
+    fault: impl FnOnce(ChangeError) -> Fault,
+) -> Result<(), Fault> {
+    (multicast.start(token)).map_err(|e| multicast_start_fault(token, e))?;
+    let record = Change::Multicast {
+        profile: token.to_owned(),
+        started: true,
+    };
+    if let Err(e) = core.apply(record).await {
+        multicast.stop(token);
+        return Err(fault(e));
+    }
+    tracing::info!(profile = %token, "multicast started");
+    Ok(())
 }
 
 /// What a profile that streams nothing lacks (IncompleteConfiguration's text).
@@ -991,18 +1015,8 @@ impl media::MediaService for Media {
     ) -> Result<trt::StartMulticastStreamingResponse, Fault> {
         let token = &req.profile_token;
         self.stream_of(token)?;
-        (self.hooks.multicast.start(token)).map_err(|e| multicast_start_fault(token, e))?;
-        // Recorded, so it continues after a reboot (Media WSDL, StartMulticastStreaming);
-        // what cannot be recorded does not run either.
-        let record = Change::Multicast {
-            profile: token.clone(),
-            started: true,
-        };
-        if let Err(f) = self.change(record, config_modify).await {
-            self.hooks.multicast.stop(token);
-            return Err(f);
-        }
-        tracing::info!(profile = %token, "multicast started");
+        let fault = |e| change_fault(e, config_modify);
+        start_multicast(&self.core, &self.hooks.multicast, token, fault).await?;
         Ok(Default::default())
     }
 

@@ -39,8 +39,8 @@ use crate::onvif::directory::{Advertised, Registration};
 use crate::onvif::generated::{media2, tr2, tt};
 use crate::onvif::media::audio as media_audio;
 use crate::onvif::media::{
-    NOTHING_TO_STREAM, audio_out, configs, incomplete, metadata_request, multicast_start_fault,
-    options, source_request, uri,
+    NOTHING_TO_STREAM, audio_out, configs, incomplete, metadata_request, options, source_request,
+    start_multicast, uri,
 };
 use crate::onvif::osd;
 use crate::onvif::rt::{List, RequestContext, ToXml};
@@ -396,19 +396,8 @@ impl media2::Media2Service for Media2 {
         self.profile_exists(&req.profile_token)?;
         let multicast =
             (self.core.multicast()).ok_or_else(|| internal("the camera is stopping"))?;
-        (multicast.start(&req.profile_token))
-            .map_err(|e| multicast_start_fault(&req.profile_token, e))?;
-        // Recorded, so it continues after a reboot (Media2 WSDL, StartMulticastStreaming);
-        // what cannot be recorded does not run either.
-        let record = Change::Multicast {
-            profile: req.profile_token.clone(),
-            started: true,
-        };
-        if let Err(f) = self.change(record, config_modify).await {
-            multicast.stop(&req.profile_token);
-            return Err(f);
-        }
-        tracing::info!(profile = %req.profile_token, "multicast started (Media 2)");
+        let fault = |e| write::fault(e, config_modify);
+        start_multicast(&self.core, multicast, &req.profile_token, fault).await?;
         Ok(Default::default())
     }
 
