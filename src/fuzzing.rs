@@ -77,3 +77,24 @@ pub fn hls_path(data: &[u8]) {
         assert!(p.len() <= 64 && !p.contains('/') && !p.starts_with('.'));
     }
 }
+
+/// `Accept-Encoding` negotiation (`crate::http::content_coding`): the input is split at
+/// newlines into header fields. Never a panic; an empty list of fields accepts gzip (no
+/// field: any coding), and adding a field that names gzip with weight 1 makes it accepted.
+pub fn accept_encoding(data: &[u8]) {
+    use crate::http::content_coding::accepts_gzip;
+    let fields: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    accepts_gzip(fields.iter().copied());
+    assert!(accepts_gzip(std::iter::empty()));
+    let refusals = fields.iter().any(|f| {
+        f.split(|&b| b == b',').any(|m| {
+            String::from_utf8_lossy(m)
+                .to_ascii_lowercase()
+                .contains("gzip")
+        })
+    });
+    if !refusals {
+        // No member mentions gzip, so a later one naming it decides.
+        assert!(accepts_gzip(fields.iter().copied().chain([&b"gzip"[..]])));
+    }
+}

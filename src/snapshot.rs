@@ -291,6 +291,7 @@ mod tests {
             host: "cam",
             peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
             body: b"",
+            accepts_gzip: true,
         }
     }
 

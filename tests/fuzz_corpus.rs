@@ -14,6 +14,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("tunnel", nvt::fuzzing::tunnel),
     ("discovery_datagram", nvt::discovery::message::fuzz_input),
     ("hls_path", nvt::fuzzing::hls_path),
+    ("accept_encoding", nvt::fuzzing::accept_encoding),
     ("time_zone", nvt::settings::timezone::fuzz_input),
     ("osd_text", nvt::osd::fuzz_input),
     ("sdk_board_options", sdk_sys::sim::options::fuzz_input),

@@ -90,6 +90,94 @@ fn nothing_is_served_without_credentials() {
     assert_eq!(admin(port, "/hls/main/seg-x.m4s").0, 400);
 }
 
+/// `curl` GET with Digest and `extra` arguments: (status, header block, body).
+fn get_with(port: u16, path: &str, extra: &[&str]) -> (u16, String, Vec<u8>) {
+    let headers = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "30", "-w", "\n%{http_code}"])
+        .args(["--digest", "-u", &format!("admin:{PASSWORD}")])
+        .arg("-D")
+        .arg(headers.path())
+        .args(extra)
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .expect("run curl");
+    assert!(out.status.success(), "curl {path}: {out:?}");
+    let body = out.stdout;
+    let nl = body.iter().rposition(|b| *b == b'\n').unwrap();
+    let code = String::from_utf8_lossy(&body[nl + 1..]).parse().unwrap();
+    // The block holds the 401 challenge's headers, then the answer's: keep the last.
+    let all = std::fs::read_to_string(headers.path())
+        .unwrap()
+        .to_ascii_lowercase();
+    let last = all.trim_end().rsplit("\r\n\r\n").next().unwrap().to_owned();
+    (code, last, body[..nl].to_vec())
+}
+
+#[test]
+fn page_assets_are_whole_and_hls_js_goes_gzip_coded_as_accept_encoding_allows() {
+    use std::io::Read;
+    let (_nvt, port, _state) = start();
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/assets");
+    let hls_js = std::fs::read(assets.join("hls.light.min.js")).unwrap();
+
+    // A browser's header (curl --compressed sends one and decodes): the published file.
+    let (code, headers, body) = get_with(port, "/assets/hls.light.min.js", &["--compressed"]);
+    assert_eq!(code, 200, "{headers}");
+    assert!(headers.contains("content-encoding: gzip"), "{headers}");
+    assert!(headers.contains("vary: accept-encoding"), "{headers}");
+    assert!(body == hls_js, "decoded hls.js differs from src/web/assets");
+
+    // The coded bytes themselves, with gzip asked for and with no Accept-Encoding at all
+    // (RFC 9110 §12.5.3: then any coding is acceptable).
+    for extra in [&["-H", "Accept-Encoding: gzip;q=0.8, identity"][..], &[]] {
+        let (code, headers, coded) = get_with(port, "/assets/hls.light.min.js", extra);
+        assert_eq!(code, 200, "{extra:?}: {headers}");
+        assert!(headers.contains("content-encoding: gzip"), "{headers}");
+        assert!(
+            coded.len() < hls_js.len() / 3,
+            "{} coded bytes for {}",
+            coded.len(),
+            hls_js.len()
+        );
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&coded[..])
+            .read_to_end(&mut decoded)
+            .expect("a gzip stream");
+        assert!(decoded == hls_js, "{extra:?}: decoded hls.js differs");
+    }
+
+    // A client that takes no gzip is told so (§15.5.7), not sent bytes it cannot read.
+    // (curl sends an empty field for "Name;".)
+    for header in [
+        "Accept-Encoding: identity",
+        "Accept-Encoding: gzip;q=0",
+        "Accept-Encoding;",
+    ] {
+        let (code, headers, body) = get_with(port, "/assets/hls.light.min.js", &["-H", header]);
+        assert_eq!(code, 406, "{header}: {headers}");
+        assert!(!headers.contains("content-encoding"), "{headers}");
+        assert!(
+            text(&body).contains("Accept-Encoding: gzip"),
+            "{}",
+            text(&body)
+        );
+    }
+
+    // The small assets go as they are, whatever the client takes.
+    for (path, file) in [
+        ("/", "index.html"),
+        ("/assets/app.js", "app.js"),
+        ("/assets/style.css", "style.css"),
+        ("/assets/hls.js-LICENSE", "hls.js-LICENSE"),
+    ] {
+        let (code, headers, body) = get_with(port, path, &["-H", "Accept-Encoding: identity"]);
+        assert_eq!(code, 200, "{path}: {headers}");
+        assert!(!headers.contains("content-encoding"), "{path}: {headers}");
+        assert!(body == std::fs::read(assets.join(file)).unwrap(), "{path}");
+    }
+}
+
 #[test]
 fn ffprobe_reads_the_playlists_and_decodes_the_segments() {
     let (_nvt, port, _state) = start();

@@ -2,5 +2,6 @@
 //! `onvif::endpoint`.
 
 pub(crate) mod auth;
+pub(crate) mod content_coding;
 pub mod server;
 pub(crate) mod tunnel;

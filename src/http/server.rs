@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
+use super::content_coding;
 use crate::conn_slots::{SlotGuard, SlotPolicy, SlotTable};
 
 use crate::onvif::endpoint::{Endpoint, HttpRequest, HttpResponse};
@@ -307,6 +308,13 @@ async fn handle(
         host: header(HOST).unwrap_or("localhost"),
         peer: peer.ip(),
         body: &body,
+        accepts_gzip: content_coding::accepts_gzip(
+            parts
+                .headers
+                .get_all(hyper::header::ACCEPT_ENCODING)
+                .iter()
+                .map(HeaderValue::as_bytes),
+        ),
     };
     if !uri.starts_with(SOAP_PREFIX) {
         let path = uri.split('?').next().unwrap_or("");

@@ -120,6 +120,7 @@ mod tests {
                 host: "192.0.2.1:8080",
                 peer: "127.0.0.1".parse().unwrap(),
                 body: env.as_bytes(),
+                accepts_gzip: true,
             })
             .await;
         let doc = crate::xml::parse(r.body.as_bytes()).unwrap();

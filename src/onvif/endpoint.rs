@@ -50,6 +50,9 @@ pub struct HttpRequest<'a> {
     pub host: &'a str,
     pub peer: IpAddr,
     pub body: &'a [u8],
+    /// Whether the response body may be gzip-coded (`Accept-Encoding`,
+    /// `crate::http::content_coding`).
+    pub accepts_gzip: bool,
 }
 
 /// What to send back.

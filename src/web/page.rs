@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, VARY};
 use hyper::{Response, StatusCode};
 
 use super::status::{StatusInput, status};
@@ -20,35 +20,51 @@ use crate::settings::SettingsStore;
 /// Path of the status document the page polls.
 pub(crate) const STATUS_PATH: &str = "/api/status";
 
-/// (path, content type, bytes) of every embedded asset.
-const ASSETS: &[(&str, &str, &[u8])] = &[
-    (
-        "/",
-        "text/html; charset=utf-8",
-        include_bytes!("assets/index.html"),
-    ),
-    (
-        "/assets/app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("assets/app.js"),
-    ),
-    (
-        "/assets/style.css",
-        "text/css; charset=utf-8",
-        include_bytes!("assets/style.css"),
-    ),
-    // hls.js (Apache-2.0, see assets/hls.js-LICENSE), the light build: no subtitles,
-    // alternate audio or DRM, which a camera stream never has.
-    (
-        "/assets/hls.light.min.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("assets/hls.light.min.js"),
-    ),
-    (
-        "/assets/hls.js-LICENSE",
-        "text/plain; charset=utf-8",
-        include_bytes!("assets/hls.js-LICENSE"),
-    ),
+/// One file of the page, embedded in the binary.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+    /// The body is gzip-coded (by build.rs) and goes out with `Content-Encoding: gzip`.
+    gzip: bool,
+}
+
+/// Every embedded asset. hls.js (Apache-2.0, see assets/hls.js-LICENSE) is the light build:
+/// no subtitles, alternate audio or DRM, which a camera stream never has. At 355 KB it was
+/// more than half of the camera binary's read-only data, so it is kept gzip-coded (108 KB;
+/// docs/PERFORMANCE.md, "Binary size for a camera"); every browser takes gzip. The other
+/// assets are 12 KB in all and stay as they are, readable with a plain `curl`.
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "/",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("assets/index.html"),
+        gzip: false,
+    },
+    Asset {
+        path: "/assets/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/app.js"),
+        gzip: false,
+    },
+    Asset {
+        path: "/assets/style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("assets/style.css"),
+        gzip: false,
+    },
+    Asset {
+        path: "/assets/hls.light.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!(concat!(env!("OUT_DIR"), "/hls.light.min.js.gz")),
+        gzip: true,
+    },
+    Asset {
+        path: "/assets/hls.js-LICENSE",
+        content_type: "text/plain; charset=utf-8",
+        body: include_bytes!("assets/hls.js-LICENSE"),
+        gzip: false,
+    },
 ];
 
 /// Serves `/` and everything under it that no other handler took.
@@ -80,10 +96,30 @@ impl PageHandler {
             });
             return respond("application/json", Bytes::from(body.to_string()));
         }
-        match ASSETS.iter().find(|(p, _, _)| *p == path) {
-            Some((_, ty, bytes)) => respond(ty, Bytes::from_static(bytes)),
-            None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        let Some(asset) = ASSETS.iter().find(|a| a.path == path) else {
+            return plain(StatusCode::NOT_FOUND, "not found\n");
+        };
+        if !asset.gzip {
+            return respond(asset.content_type, Bytes::from_static(asset.body));
         }
+        // RFC 9110 §15.5.7: no representation the client accepts. The binary holds this
+        // asset only gzip-coded, and inflating it here would need a decoder a camera does
+        // not otherwise carry.
+        let mut r = if req.accepts_gzip {
+            let mut r = respond(asset.content_type, Bytes::from_static(asset.body));
+            r.headers_mut()
+                .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        } else {
+            plain(
+                StatusCode::NOT_ACCEPTABLE,
+                "this file is served gzip-coded only: send Accept-Encoding: gzip\n",
+            )
+        };
+        // §12.5.5: the answer depends on Accept-Encoding, so a cache must key on it.
+        r.headers_mut()
+            .insert(VARY, HeaderValue::from_static("accept-encoding"));
+        r
     }
 }
 

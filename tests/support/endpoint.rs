@@ -67,6 +67,7 @@ pub async fn post(
         host,
         peer,
         body: body.as_bytes(),
+        accepts_gzip: true,
     })
     .await
 }
