@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 
 /// Defaults suit a PC; a camera's config file sets 80 and 554. Port 0 asks the kernel for a
 /// free port (tests run many daemons side by side).
@@ -135,8 +135,7 @@ where
 }
 
 /// The config file. Every key is optional; unknown keys are an error.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 struct FileConfig {
     state_dir: Option<PathBuf>,
     bind: Option<IpAddr>,
@@ -270,25 +269,125 @@ impl Config {
     }
 }
 
+/// The config file's keys, as an error about an unknown one lists them.
+const FILE_KEYS: &str = "state_dir, bind, http_port, rtsp_port, discovery, log_level, \
+    sdk_options, replay, source, rtsp_max_connections, rtsp_max_connections_per_address, \
+    http_max_connections, http_max_connections_per_address";
+
+/// Reads the config file. The `toml` crate parses it (every TOML rule, duplicate keys
+/// refused); its keys are read off the parsed table here rather than through toml's serde
+/// layer and a derived visitor, which cost about 30 KB of a camera's flash for thirteen flat
+/// keys (docs/PERFORMANCE.md, "Binary size for a camera"). Errors are one line with the
+/// line number.
 fn load_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| {
+    let at_line = |offset: usize, msg: &str| {
+        let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+        format!("config file {} line {line}: {msg}", path.display())
+    };
+    let doc = DeTable::parse(&text).map_err(|e| {
         // toml's messages span several lines (with a source excerpt); keep the first.
-        let msg = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("invalid TOML")
-            .to_owned();
+        let msg = e.message().lines().next().unwrap_or("invalid TOML");
         match e.span() {
-            Some(span) => {
-                let line = text[..span.start].matches('\n').count() + 1;
-                format!("config file {} line {line}: {msg}", path.display())
-            }
+            Some(span) => at_line(span.start, msg),
             None => format!("config file {}: {msg}", path.display()),
         }
-    })
+    })?;
+    let mut f = FileConfig::default();
+    for (key, value) in doc.get_ref() {
+        let name: &str = key.get_ref();
+        let v = FileValue {
+            name,
+            value: value.get_ref(),
+        };
+        let read = match name {
+            "state_dir" => v.string().map(|s| f.state_dir = Some(s.into())),
+            "bind" => v.parsed().map(|a| f.bind = Some(a)),
+            "http_port" => v.integer().map(|n| f.http_port = Some(n)),
+            "rtsp_port" => v.integer().map(|n| f.rtsp_port = Some(n)),
+            "discovery" => v.boolean().map(|b| f.discovery = Some(b)),
+            "log_level" => v.string().map(|s| f.log_level = Some(s.to_owned())),
+            "sdk_options" => v.string().map(|s| f.sdk_options = Some(s.to_owned())),
+            "replay" => v.string().map(|s| f.replay = Some(s.into())),
+            "source" => v.string().map(|s| f.source = Some(s.to_owned())),
+            "rtsp_max_connections" => v.integer().map(|n| f.rtsp_max_connections = Some(n)),
+            "rtsp_max_connections_per_address" => v
+                .integer()
+                .map(|n| f.rtsp_max_connections_per_address = Some(n)),
+            "http_max_connections" => v.integer().map(|n| f.http_max_connections = Some(n)),
+            "http_max_connections_per_address" => v
+                .integer()
+                .map(|n| f.http_max_connections_per_address = Some(n)),
+            _ => {
+                let msg = format!("unknown field `{name}`, expected one of {FILE_KEYS}");
+                return Err(at_line(key.span().start, &msg));
+            }
+        };
+        read.map_err(|msg| at_line(value.span().start, &msg))?;
+    }
+    Ok(f)
+}
+
+/// One value of the config file, read as its key's type; errors name the key.
+struct FileValue<'a> {
+    name: &'a str,
+    value: &'a DeValue<'a>,
+}
+
+impl<'a> FileValue<'a> {
+    fn string(&self) -> Result<&'a str, String> {
+        match self.value {
+            DeValue::String(s) => Ok(s),
+            other => Err(self.wrong_type(other, "a string")),
+        }
+    }
+
+    fn boolean(&self) -> Result<bool, String> {
+        match self.value {
+            DeValue::Boolean(b) => Ok(*b),
+            other => Err(self.wrong_type(other, "true or false")),
+        }
+    }
+
+    /// An integer in `T`'s range (TOML integers are 64-bit signed, in any radix).
+    fn integer<T: TryFrom<i64>>(&self) -> Result<T, String> {
+        let DeValue::Integer(n) = self.value else {
+            return Err(self.wrong_type(self.value, "an integer"));
+        };
+        let n = i64::from_str_radix(n.as_str(), n.radix())
+            .map_err(|e| format!("invalid integer for `{}`: {e}", self.name))?;
+        T::try_from(n).map_err(|_| {
+            format!(
+                "invalid value {n} for `{}`: out of range for {}",
+                self.name,
+                std::any::type_name::<T>()
+            )
+        })
+    }
+
+    /// A string parsed as `T` (an IP address).
+    fn parsed<T: FromStr>(&self) -> Result<T, String>
+    where
+        T::Err: Display,
+    {
+        let s = self.string()?;
+        s.parse()
+            .map_err(|e| format!("invalid value {s:?} for `{}`: {e}", self.name))
+    }
+
+    fn wrong_type(&self, got: &DeValue<'_>, expected: &str) -> String {
+        let got = match got {
+            DeValue::String(_) => "a string",
+            DeValue::Integer(_) => "an integer",
+            DeValue::Float(_) => "a float",
+            DeValue::Boolean(_) => "a boolean",
+            DeValue::Datetime(_) => "a date-time",
+            DeValue::Array(_) => "an array",
+            DeValue::Table(_) => "a table",
+        };
+        format!("`{}` must be {expected}, not {got}", self.name)
+    }
 }
 
 fn default_state_dir() -> Result<PathBuf, String> {
@@ -391,6 +490,21 @@ mod tests {
             ("http_port = 8554\n", "both 8554"),
             ("rtsp_max_connections_per_address = 0\n", "at least 1"),
             ("http_max_connections = -1\n", "line 1"),
+            (
+                "# ports\n\nrtsp_port = \"554\"\n",
+                "line 3: `rtsp_port` must be an integer",
+            ),
+            ("discovery = 1\n", "must be true or false, not an integer"),
+            ("http_port = 80.0\n", "not a float"),
+            ("state_dir = [\"/x\"]\n", "not an array"),
+            (
+                "[bind]\naddress = \"::\"\n",
+                "line 1: `bind` must be a string, not a table",
+            ),
+            ("[network]\nbind = \"::\"\n", "unknown field `network`"),
+            ("http_port = 80\nhttp_port = 81\n", "line 2"),
+            ("http_port = 0x10000\n", "out of range"),
+            ("http_port = 80 80\n", "line 1"),
         ] {
             std::fs::write(&file, text).unwrap();
             let err = Config::resolve(cli(&[
@@ -405,6 +519,45 @@ mod tests {
                 !err.contains('\n'),
                 "multi-line error for {text:?}: {err:?}"
             );
+        }
+    }
+
+    #[test]
+    fn every_file_key_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let replay = dir.path().join("clip.h264");
+        std::fs::write(&replay, b"").unwrap();
+        let file = dir.path().join("nvt.toml");
+        let text = format!(
+            "# a camera's file\nstate_dir = '/var/lib/nvt'\nbind = \"192.0.2.7\"\n\
+             http_port = 0x50\nrtsp_port = 5_54\ndiscovery = false\nlog_level = \"warn\"\n\
+             sdk_options = \"fps=10\"\nreplay = {:?}\nsource = \"pattern\"\n\
+             rtsp_max_connections = 9\nrtsp_max_connections_per_address = 3\n\
+             http_max_connections = 8\nhttp_max_connections_per_address = 2\n",
+            replay.to_str().unwrap()
+        );
+        std::fs::write(&file, &text).unwrap();
+        let c = Config::resolve(cli(&["--config", file.to_str().unwrap()])).unwrap();
+        assert_eq!(c.state_dir, PathBuf::from("/var/lib/nvt"));
+        assert_eq!(c.bind, IpAddr::from([192, 0, 2, 7]));
+        assert_eq!((c.http_port, c.rtsp_port, c.discovery), (80, 554, false));
+        assert_eq!(c.log_level.as_deref(), Some("warn"));
+        assert_eq!(
+            c.sdk_options,
+            format!("fps=10;replay={};source=pattern", replay.to_str().unwrap())
+        );
+        assert_eq!(
+            c.connections,
+            ConnectionLimits {
+                rtsp_max_connections: Some(9),
+                rtsp_max_connections_per_address: Some(3),
+                http_max_connections: Some(8),
+                http_max_connections_per_address: Some(2),
+            }
+        );
+        // The list an unknown key's error gives is every key this test sets.
+        for key in FILE_KEYS.split(", ") {
+            assert!(text.contains(&format!("\n{key} = ")), "{key}");
         }
     }
 

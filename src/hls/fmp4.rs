@@ -1,6 +1,6 @@
 //! Fragmented MP4 (CMAF, ISO/IEC 23000-19) for one H.264 video track and, when the profile's
 //! audio is AAC, one AAC-LC audio track: the initialization segment (`ftyp` + `moov`) and
-//! media fragments (`moof` + `mdat`), built with the `mp4-atom` crate's box types.
+//! media fragments (`moof` + `mdat`), written with `super::isobmff`'s box writer.
 //!
 //! Choices, each the CMAF/HLS rule behind it:
 //! - timescale 90 kHz, the RTP clock of the same frames, so both paths share one timing;
@@ -19,14 +19,12 @@
 //!   accepts several tracks per fragment (tests/web_chromium.rs plays it). One `moof` per
 //!   part keeps a part one request and audio cut exactly where the video part is cut.
 
-use bytes::{BufMut, Bytes};
-use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
-use mp4_atom::{
-    Audio, Avc1, Avcc, Dinf, Dref, Encode, Esds, Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf, Moof, Moov,
-    Mp4a, Mvex, Mvhd, Smhd, Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex,
-    Trun, TrunEntry, Url, Visual, Vmhd,
-};
+use bytes::Bytes;
 
+use super::isobmff::{
+    Boxes, TRUN_DATA_OFFSET, TRUN_DURATION, TRUN_FIRST_SAMPLE_FLAGS, TRUN_FLAGS, TRUN_SIZE,
+    descriptor_head,
+};
 use crate::frame::{Frame, nal_type};
 use crate::rtp::aac::AacConfig;
 
@@ -118,195 +116,136 @@ impl TrackParams {
 /// The initialization segment: `ftyp` (CMAF brands) and a `moov` with one video track (and
 /// the audio track if `audio`) and an `mvex` announcing fragments.
 pub(crate) fn init_segment(p: &TrackParams, audio: Option<&AudioParams>) -> Bytes {
-    let ftyp = Ftyp {
-        major_brand: b"iso6".into(),
-        minor_version: 0,
-        compatible_brands: vec![b"iso6".into(), b"cmfc".into(), b"mp41".into()],
+    let mut out = Boxes::with_capacity(1024);
+    out.ftyp(b"iso6", &[b"iso6", b"cmfc", b"mp41"]);
+    let moov = out.open(b"moov");
+    let last_track = if audio.is_some() {
+        AUDIO_TRACK_ID
+    } else {
+        TRACK_ID
     };
+    out.mvhd(1000, last_track + 1);
+    let mvex = out.open(b"mvex");
+    out.trex(TRACK_ID);
+    if audio.is_some() {
+        out.trex(AUDIO_TRACK_ID);
+    }
+    out.close(mvex);
+    video_trak(&mut out, p);
+    if let Some(a) = audio {
+        audio_trak(&mut out, a);
+    }
+    out.close(moov);
+    Bytes::from(out.into_vec())
+}
+
+/// The video `trak`: `avc1` + `avcC` (ISO/IEC 14496-15 s5.4), `vmhd`, timescale
+/// [`TIMESCALE`].
+fn video_trak(out: &mut Boxes, p: &TrackParams) {
     let (w, h) = (
         p.width.min(u16::MAX as u32) as u16,
         p.height.min(u16::MAX as u32) as u16,
     );
-    let avc1 = Avc1 {
-        visual: Visual {
-            data_reference_index: 1,
-            width: w,
-            height: h,
-            compressor: "nvt".into(),
-            ..Default::default()
-        },
-        avcc: Avcc {
-            configuration_version: 1,
-            avc_profile_indication: p.sps[1],
-            profile_compatibility: p.sps[2],
-            avc_level_indication: p.sps[3],
-            length_size: 4,
-            sequence_parameter_sets: vec![p.sps.to_vec()],
-            picture_parameter_sets: vec![p.pps.to_vec()],
-            // The extension is for High profiles and up only (ISO/IEC 14496-15 s5.3.3.1.2).
-            ext: None,
-        },
-        btrt: None,
-        colr: None,
-        pasp: None,
-        taic: None,
-        fiel: None,
-    };
-    let mut moov = Moov {
-        mvhd: Mvhd {
-            timescale: 1000,
-            rate: 1.into(),
-            volume: 1.into(),
-            next_track_id: TRACK_ID + 1,
-            matrix: Default::default(),
-            ..Default::default()
-        },
-        mvex: Some(Mvex {
-            mehd: None,
-            trex: vec![Trex {
-                track_id: TRACK_ID,
-                default_sample_description_index: 1,
-                ..Default::default()
-            }],
-        }),
-        trak: vec![Trak {
-            tkhd: Tkhd {
-                track_id: TRACK_ID,
-                enabled: true,
-                in_movie: true,
-                width: w.into(),
-                height: h.into(),
-                matrix: Default::default(),
-                ..Default::default()
-            },
-            mdia: Mdia {
-                mdhd: Mdhd {
-                    timescale: TIMESCALE,
-                    language: "und".into(),
-                    ..Default::default()
-                },
-                hdlr: Hdlr {
-                    handler: b"vide".into(),
-                    name: "nvt video".into(),
-                },
-                minf: Minf {
-                    vmhd: Some(Vmhd::default()),
-                    dinf: Dinf {
-                        dref: Dref {
-                            urls: vec![Url::default()],
-                        },
-                    },
-                    stbl: Stbl {
-                        stsd: Stsd {
-                            codecs: vec![avc1.into()],
-                        },
-                        stts: Stts::default(),
-                        stsc: Stsc::default(),
-                        stsz: Stsz::default(),
-                        stco: Some(Stco::default()),
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                },
-            },
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    if let Some(a) = audio {
-        moov.mvhd.next_track_id = AUDIO_TRACK_ID + 1;
-        if let Some(mvex) = moov.mvex.as_mut() {
-            mvex.trex.push(Trex {
-                track_id: AUDIO_TRACK_ID,
-                default_sample_description_index: 1,
-                ..Default::default()
-            });
-        }
-        moov.trak.push(audio_trak(a));
-    }
-    let mut out = Vec::with_capacity(1024);
-    // Encoding into a Vec cannot run out of room; the boxes above are all well-formed.
-    ftyp.encode(&mut out).expect("ftyp encodes");
-    moov.encode(&mut out).expect("moov encodes");
-    Bytes::from(out)
+    let trak = out.open(b"trak");
+    out.tkhd(TRACK_ID, 0, w, h);
+    let mdia = out.open(b"mdia");
+    out.mdhd(TIMESCALE);
+    out.hdlr(b"vide", "nvt video");
+    let minf = out.open(b"minf");
+    out.vmhd();
+    out.dinf();
+    let stbl = out.open(b"stbl");
+    let stsd = out.open_full(b"stsd", 0, 0);
+    out.u32(1); // entry_count
+    // VisualSampleEntry (ISO/IEC 14496-12 s12.1.3).
+    let avc1 = out.open(b"avc1");
+    out.sample_entry_head();
+    out.bytes(&[0; 16]); // pre_defined, reserved
+    out.u16(w);
+    out.u16(h);
+    out.u32(0x0048_0000); // horizresolution: 72 dpi
+    out.u32(0x0048_0000); // vertresolution
+    out.u32(0); // reserved
+    out.u16(1); // frame_count
+    // compressorname: a length byte and the name, padded to 32 bytes.
+    let name = b"nvt";
+    out.u8(name.len() as u8);
+    out.bytes(name);
+    out.bytes(&[0; 31][..31 - name.len()]);
+    out.u16(0x0018); // depth
+    out.u16(0xffff); // pre_defined = -1
+    // AVCDecoderConfigurationRecord (ISO/IEC 14496-15 s5.3.3.1). Its High-profile extension
+    // is left out, as for Baseline and Main (s5.3.3.1.2 makes it optional for those).
+    let avcc = out.open(b"avcC");
+    out.u8(1); // configurationVersion
+    out.bytes(&p.sps[1..4]); // profile, compatibility, level
+    out.u8(0xfc | 3); // lengthSizeMinusOne: 4-byte NAL lengths
+    out.u8(0xe0 | 1); // one SPS
+    out.u16(p.sps.len() as u16);
+    out.bytes(&p.sps);
+    out.u8(1); // one PPS
+    out.u16(p.pps.len() as u16);
+    out.bytes(&p.pps);
+    out.close(avcc);
+    out.close(avc1);
+    out.close(stsd);
+    out.empty_sample_tables();
+    out.close(stbl);
+    out.close(minf);
+    out.close(mdia);
+    out.close(trak);
 }
 
 /// The audio `trak`: `mp4a` + `esds` (ISO/IEC 14496-14 s5.6.1), `smhd`, timescale = the
 /// sample rate so every AAC frame lasts exactly [`AAC_FRAME_SAMPLES`] ticks.
-fn audio_trak(a: &AudioParams) -> Trak {
-    let mp4a = Mp4a {
-        audio: Audio {
-            data_reference_index: 1,
-            channel_count: u16::from(a.config.channels),
-            sample_size: 16,
-            // 16.16 fixed point: rates above 65535 Hz do not fit, and the esds's config is
-            // what decoders read (ISO/IEC 14496-14 s5.6.1 leaves this field to the ASC).
-            sample_rate: (a.config.sample_rate.min(u32::from(u16::MAX)) as u16).into(),
-        },
-        esds: Esds {
-            es_desc: EsDescriptor {
-                es_id: AUDIO_TRACK_ID as u16,
-                dec_config: DecoderConfig {
-                    object_type_indication: OTI_MPEG4_AUDIO,
-                    stream_type: STREAM_TYPE_AUDIO,
-                    up_stream: 0,
-                    buffer_size_db: Default::default(),
-                    max_bitrate: 0,
-                    avg_bitrate: 0,
-                    dec_specific: Some(DecoderSpecific {
-                        profile: a.asc[0] >> 3,
-                        freq_index: ((a.asc[0] & 7) << 1) | (a.asc[1] >> 7),
-                        chan_conf: (a.asc[1] >> 3) & 0x0f,
-                        raw: a.asc.to_vec(),
-                    }),
-                },
-                sl_config: SLConfig {},
-            },
-        },
-        btrt: None,
-        taic: None,
-    };
-    Trak {
-        tkhd: Tkhd {
-            track_id: AUDIO_TRACK_ID,
-            enabled: true,
-            in_movie: true,
-            volume: 1.into(),
-            matrix: Default::default(),
-            ..Default::default()
-        },
-        mdia: Mdia {
-            mdhd: Mdhd {
-                timescale: a.timescale(),
-                language: "und".into(),
-                ..Default::default()
-            },
-            hdlr: Hdlr {
-                handler: b"soun".into(),
-                name: "nvt audio".into(),
-            },
-            minf: Minf {
-                smhd: Some(Smhd::default()),
-                dinf: Dinf {
-                    dref: Dref {
-                        urls: vec![Url::default()],
-                    },
-                },
-                stbl: Stbl {
-                    stsd: Stsd {
-                        codecs: vec![mp4a.into()],
-                    },
-                    stts: Stts::default(),
-                    stsc: Stsc::default(),
-                    stsz: Stsz::default(),
-                    stco: Some(Stco::default()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        },
-        ..Default::default()
-    }
+fn audio_trak(out: &mut Boxes, a: &AudioParams) {
+    let trak = out.open(b"trak");
+    out.tkhd(AUDIO_TRACK_ID, 0x0100, 0, 0);
+    let mdia = out.open(b"mdia");
+    out.mdhd(a.timescale());
+    out.hdlr(b"soun", "nvt audio");
+    let minf = out.open(b"minf");
+    out.smhd();
+    out.dinf();
+    let stbl = out.open(b"stbl");
+    let stsd = out.open_full(b"stsd", 0, 0);
+    out.u32(1); // entry_count
+    // AudioSampleEntry (ISO/IEC 14496-12 s12.2.3).
+    let mp4a = out.open(b"mp4a");
+    out.sample_entry_head();
+    out.bytes(&[0; 8]); // reserved
+    out.u16(u16::from(a.config.channels));
+    out.u16(16); // samplesize
+    out.u32(0); // pre_defined, reserved
+    // 16.16 fixed point: rates above 65535 Hz do not fit, and the esds's config is what
+    // decoders read (ISO/IEC 14496-14 s5.6.1 leaves this field to the ASC).
+    out.u32(a.config.sample_rate.min(u32::from(u16::MAX)) << 16);
+    // ES_Descriptor > DecoderConfigDescriptor > DecoderSpecificInfo (the
+    // AudioSpecificConfig), then the SLConfigDescriptor (ISO/IEC 14496-1 s7.2.6).
+    // Every body here is under 128 bytes, so each descriptor header is two bytes.
+    let esds = out.open_full(b"esds", 0, 0);
+    let decoder_config = 13 + 2 + a.asc.len();
+    descriptor_head(out, 0x03, 3 + 2 + decoder_config + 3);
+    out.u16(AUDIO_TRACK_ID as u16); // ES_ID
+    out.u8(0); // no dependency, URL or OCR stream
+    descriptor_head(out, 0x04, decoder_config);
+    out.u8(OTI_MPEG4_AUDIO);
+    out.u8(STREAM_TYPE_AUDIO << 2 | 1); // upStream 0, reserved 1
+    out.bytes(&[0; 3]); // bufferSizeDB
+    out.u32(0); // maxBitrate
+    out.u32(0); // avgBitrate
+    descriptor_head(out, 0x05, a.asc.len());
+    out.bytes(&a.asc);
+    descriptor_head(out, 0x06, 1);
+    out.u8(2); // predefined: MP4 files
+    out.close(esds);
+    out.close(mp4a);
+    out.close(stsd);
+    out.empty_sample_tables();
+    out.close(stbl);
+    out.close(minf);
+    out.close(mdia);
+    out.close(trak);
 }
 
 /// The audio of a fragment: raw AAC access units (no ADTS header), each
@@ -353,103 +292,393 @@ pub(crate) fn fragment(
     audio: Option<AudioRun<'_>>,
 ) -> Bytes {
     let audio = audio.filter(|a| !a.units.is_empty());
-    let entries: Vec<TrunEntry> = samples
-        .iter()
-        .map(|s| TrunEntry {
-            duration: Some(s.duration),
-            size: Some(sample_size(&s.frame) as u32),
-            flags: Some(if s.frame.keyframe {
-                SYNC_FLAGS
-            } else {
-                NON_SYNC_FLAGS
-            }),
-            cts: None,
-        })
-        .collect();
-    let mut moof = Moof {
-        mfhd: Mfhd {
-            sequence_number: sequence,
-        },
-        traf: vec![Traf {
-            tfhd: Tfhd {
-                track_id: TRACK_ID,
-                default_base_is_moof: true,
-                ..Default::default()
-            },
-            tfdt: Some(Tfdt {
-                base_media_decode_time: decode_time,
-            }),
-            trun: vec![Trun {
-                data_offset: Some(0),
-                entries,
-            }],
-            ..Default::default()
-        }],
-    };
     let video_bytes: usize = samples.iter().map(|s| sample_size(&s.frame)).sum();
     let audio_bytes: usize = audio.map_or(0, |a| a.units.iter().map(Bytes::len).sum());
-    if let Some(a) = audio {
-        moof.traf.push(Traf {
-            tfhd: Tfhd {
-                track_id: AUDIO_TRACK_ID,
-                default_base_is_moof: true,
-                ..Default::default()
-            },
-            tfdt: Some(Tfdt {
-                base_media_decode_time: a.decode_time,
-            }),
-            trun: vec![Trun {
-                data_offset: Some(0),
-                entries: a
-                    .units
-                    .iter()
-                    .map(|u| TrunEntry {
-                        duration: Some(AAC_FRAME_SAMPLES),
-                        size: Some(u.len() as u32),
-                        flags: Some(SYNC_FLAGS),
-                        cts: None,
-                    })
-                    .collect(),
-            }],
-            ..Default::default()
-        });
+    let video_run = samples.iter().map(|s| {
+        let flags = if s.frame.keyframe {
+            SYNC_FLAGS
+        } else {
+            NON_SYNC_FLAGS
+        };
+        (s.duration, sample_size(&s.frame) as u32, flags)
+    });
+    let mut out = Boxes::with_capacity(256 + 16 * samples.len() + video_bytes + audio_bytes);
+    let moof = out.open(b"moof");
+    out.mfhd(sequence);
+    let video_offset = traf(&mut out, TRACK_ID, decode_time, samples.len(), video_run);
+    let audio_offset = audio.map(|a| {
+        let run = a
+            .units
+            .iter()
+            .map(|u| (AAC_FRAME_SAMPLES, u.len() as u32, SYNC_FLAGS));
+        traf(&mut out, AUDIO_TRACK_ID, a.decode_time, a.units.len(), run)
+    });
+    out.close(moof);
+    // `default-base-is-moof`: data offsets count from the moof's first byte, which is the
+    // buffer's; the data starts after the moof and the 8-byte mdat header.
+    let data = out.len() + 8;
+    out.patch_u32(video_offset, data as u32);
+    if let Some(at) = audio_offset {
+        out.patch_u32(at, (data + video_bytes) as u32);
     }
-    let mut head = Vec::new();
-    moof.encode(&mut head).expect("moof encodes");
-    // The data starts after the moof and the 8-byte mdat header; the offset's value does not
-    // change the moof's size, so a second encoding gives the final box.
-    moof.traf[0].trun[0].data_offset = Some(head.len() as i32 + 8);
-    if audio.is_some() {
-        moof.traf[1].trun[0].data_offset = Some((head.len() + 8 + video_bytes) as i32);
-    }
-    head.clear();
-    moof.encode(&mut head).expect("moof encodes");
-
-    let mdat_len: usize = 8 + video_bytes + audio_bytes;
-    let mut out = Vec::with_capacity(head.len() + mdat_len);
-    out.extend_from_slice(&head);
-    // mdat written by hand: mp4-atom's `Mdat` wants the payload as one Vec first, which would
-    // copy every frame twice.
-    out.put_u32(mdat_len as u32);
-    out.extend_from_slice(b"mdat");
+    out.u32((8 + video_bytes + audio_bytes) as u32);
+    out.bytes(b"mdat");
     for s in samples {
         for nal in sample_nals(&s.frame) {
-            out.put_u32(nal.len() as u32);
-            out.extend_from_slice(nal);
+            out.u32(nal.len() as u32);
+            out.bytes(nal);
         }
     }
     for u in audio.iter().flat_map(|a| a.units) {
-        out.extend_from_slice(u);
+        out.bytes(u);
     }
-    Bytes::from(out)
+    Bytes::from(out.into_vec())
+}
+
+/// A `traf` of one track's run (duration, size, flags per sample): `tfhd`, `tfdt`, `trun`
+/// (version 1). Returns where the `trun`'s data offset is, to be filled in once the `moof`'s
+/// size is known. A run of one sample gives its flags as `first_sample_flags`, as
+/// `mp4-atom` did, so the bytes are what players have been fed.
+fn traf(
+    out: &mut Boxes,
+    track_id: u32,
+    decode_time: u64,
+    count: usize,
+    run: impl Iterator<Item = (u32, u32, u32)>,
+) -> usize {
+    let traf = out.open(b"traf");
+    out.tfhd(track_id);
+    out.tfdt(decode_time);
+    let first_only = count == 1;
+    let per_sample = match count {
+        // No samples: no per-sample fields to announce.
+        0 => 0,
+        1 => TRUN_DURATION | TRUN_SIZE | TRUN_FIRST_SAMPLE_FLAGS,
+        _ => TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS,
+    };
+    let trun = out.open_full(b"trun", 1, TRUN_DATA_OFFSET | per_sample);
+    out.u32(count as u32);
+    let offset_at = out.len();
+    out.u32(0); // data_offset, patched by the caller
+    for (i, (duration, size, flags)) in run.enumerate() {
+        if first_only && i == 0 {
+            out.u32(flags);
+        }
+        out.u32(duration);
+        out.u32(size);
+        if !first_only {
+            out.u32(flags);
+        }
+    }
+    out.close(trun);
+    out.close(traf);
+    offset_at
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mp4_atom::Decode;
+    use mp4_atom::{Decode, Ftyp, Moof, Moov};
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
+
+    // What `mp4-atom` wrote before `super::super::isobmff` replaced it: the reference the
+    // writer is checked against.
+    use bytes::BufMut;
+    use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
+    use mp4_atom::{
+        Audio, Avc1, Avcc, Dinf, Dref, Encode, Esds, Hdlr, Mdhd, Mdia, Mfhd, Minf, Mp4a, Mvex,
+        Mvhd, Smhd, Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun,
+        TrunEntry, Url, Visual, Vmhd,
+    };
+
+    fn reference_init_segment(p: &TrackParams, audio: Option<&AudioParams>) -> Bytes {
+        let ftyp = Ftyp {
+            major_brand: b"iso6".into(),
+            minor_version: 0,
+            compatible_brands: vec![b"iso6".into(), b"cmfc".into(), b"mp41".into()],
+        };
+        let (w, h) = (
+            p.width.min(u16::MAX as u32) as u16,
+            p.height.min(u16::MAX as u32) as u16,
+        );
+        let avc1 = Avc1 {
+            visual: Visual {
+                data_reference_index: 1,
+                width: w,
+                height: h,
+                compressor: "nvt".into(),
+                ..Default::default()
+            },
+            avcc: Avcc {
+                configuration_version: 1,
+                avc_profile_indication: p.sps[1],
+                profile_compatibility: p.sps[2],
+                avc_level_indication: p.sps[3],
+                length_size: 4,
+                sequence_parameter_sets: vec![p.sps.to_vec()],
+                picture_parameter_sets: vec![p.pps.to_vec()],
+                // The extension is for High profiles and up only (ISO/IEC 14496-15 s5.3.3.1.2).
+                ext: None,
+            },
+            btrt: None,
+            colr: None,
+            pasp: None,
+            taic: None,
+            fiel: None,
+        };
+        let mut moov = Moov {
+            mvhd: Mvhd {
+                timescale: 1000,
+                rate: 1.into(),
+                volume: 1.into(),
+                next_track_id: TRACK_ID + 1,
+                matrix: Default::default(),
+                ..Default::default()
+            },
+            mvex: Some(Mvex {
+                mehd: None,
+                trex: vec![Trex {
+                    track_id: TRACK_ID,
+                    default_sample_description_index: 1,
+                    ..Default::default()
+                }],
+            }),
+            trak: vec![Trak {
+                tkhd: Tkhd {
+                    track_id: TRACK_ID,
+                    enabled: true,
+                    in_movie: true,
+                    width: w.into(),
+                    height: h.into(),
+                    matrix: Default::default(),
+                    ..Default::default()
+                },
+                mdia: Mdia {
+                    mdhd: Mdhd {
+                        timescale: TIMESCALE,
+                        language: "und".into(),
+                        ..Default::default()
+                    },
+                    hdlr: Hdlr {
+                        handler: b"vide".into(),
+                        name: "nvt video".into(),
+                    },
+                    minf: Minf {
+                        vmhd: Some(Vmhd::default()),
+                        dinf: Dinf {
+                            dref: Dref {
+                                urls: vec![Url::default()],
+                            },
+                        },
+                        stbl: Stbl {
+                            stsd: Stsd {
+                                codecs: vec![avc1.into()],
+                            },
+                            stts: Stts::default(),
+                            stsc: Stsc::default(),
+                            stsz: Stsz::default(),
+                            stco: Some(Stco::default()),
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    },
+                },
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        if let Some(a) = audio {
+            moov.mvhd.next_track_id = AUDIO_TRACK_ID + 1;
+            if let Some(mvex) = moov.mvex.as_mut() {
+                mvex.trex.push(Trex {
+                    track_id: AUDIO_TRACK_ID,
+                    default_sample_description_index: 1,
+                    ..Default::default()
+                });
+            }
+            moov.trak.push(audio_trak(a));
+        }
+        let mut out = Vec::with_capacity(1024);
+        // Encoding into a Vec cannot run out of room; the boxes above are all well-formed.
+        ftyp.encode(&mut out).expect("ftyp encodes");
+        moov.encode(&mut out).expect("moov encodes");
+        Bytes::from(out)
+    }
+
+    fn audio_trak(a: &AudioParams) -> Trak {
+        let mp4a = Mp4a {
+            audio: Audio {
+                data_reference_index: 1,
+                channel_count: u16::from(a.config.channels),
+                sample_size: 16,
+                // 16.16 fixed point: rates above 65535 Hz do not fit, and the esds's config is
+                // what decoders read (ISO/IEC 14496-14 s5.6.1 leaves this field to the ASC).
+                sample_rate: (a.config.sample_rate.min(u32::from(u16::MAX)) as u16).into(),
+            },
+            esds: Esds {
+                es_desc: EsDescriptor {
+                    es_id: AUDIO_TRACK_ID as u16,
+                    dec_config: DecoderConfig {
+                        object_type_indication: OTI_MPEG4_AUDIO,
+                        stream_type: STREAM_TYPE_AUDIO,
+                        up_stream: 0,
+                        buffer_size_db: Default::default(),
+                        max_bitrate: 0,
+                        avg_bitrate: 0,
+                        dec_specific: Some(DecoderSpecific {
+                            profile: a.asc[0] >> 3,
+                            freq_index: ((a.asc[0] & 7) << 1) | (a.asc[1] >> 7),
+                            chan_conf: (a.asc[1] >> 3) & 0x0f,
+                            raw: a.asc.to_vec(),
+                        }),
+                    },
+                    sl_config: SLConfig {},
+                },
+            },
+            btrt: None,
+            taic: None,
+        };
+        Trak {
+            tkhd: Tkhd {
+                track_id: AUDIO_TRACK_ID,
+                enabled: true,
+                in_movie: true,
+                volume: 1.into(),
+                matrix: Default::default(),
+                ..Default::default()
+            },
+            mdia: Mdia {
+                mdhd: Mdhd {
+                    timescale: a.timescale(),
+                    language: "und".into(),
+                    ..Default::default()
+                },
+                hdlr: Hdlr {
+                    handler: b"soun".into(),
+                    name: "nvt audio".into(),
+                },
+                minf: Minf {
+                    smhd: Some(Smhd::default()),
+                    dinf: Dinf {
+                        dref: Dref {
+                            urls: vec![Url::default()],
+                        },
+                    },
+                    stbl: Stbl {
+                        stsd: Stsd {
+                            codecs: vec![mp4a.into()],
+                        },
+                        stts: Stts::default(),
+                        stsc: Stsc::default(),
+                        stsz: Stsz::default(),
+                        stco: Some(Stco::default()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            },
+            ..Default::default()
+        }
+    }
+
+    fn reference_fragment(
+        sequence: u32,
+        decode_time: u64,
+        samples: &[Sample],
+        audio: Option<AudioRun<'_>>,
+    ) -> Bytes {
+        let audio = audio.filter(|a| !a.units.is_empty());
+        let entries: Vec<TrunEntry> = samples
+            .iter()
+            .map(|s| TrunEntry {
+                duration: Some(s.duration),
+                size: Some(sample_size(&s.frame) as u32),
+                flags: Some(if s.frame.keyframe {
+                    SYNC_FLAGS
+                } else {
+                    NON_SYNC_FLAGS
+                }),
+                cts: None,
+            })
+            .collect();
+        let mut moof = Moof {
+            mfhd: Mfhd {
+                sequence_number: sequence,
+            },
+            traf: vec![Traf {
+                tfhd: Tfhd {
+                    track_id: TRACK_ID,
+                    default_base_is_moof: true,
+                    ..Default::default()
+                },
+                tfdt: Some(Tfdt {
+                    base_media_decode_time: decode_time,
+                }),
+                trun: vec![Trun {
+                    data_offset: Some(0),
+                    entries,
+                }],
+                ..Default::default()
+            }],
+        };
+        let video_bytes: usize = samples.iter().map(|s| sample_size(&s.frame)).sum();
+        let audio_bytes: usize = audio.map_or(0, |a| a.units.iter().map(Bytes::len).sum());
+        if let Some(a) = audio {
+            moof.traf.push(Traf {
+                tfhd: Tfhd {
+                    track_id: AUDIO_TRACK_ID,
+                    default_base_is_moof: true,
+                    ..Default::default()
+                },
+                tfdt: Some(Tfdt {
+                    base_media_decode_time: a.decode_time,
+                }),
+                trun: vec![Trun {
+                    data_offset: Some(0),
+                    entries: a
+                        .units
+                        .iter()
+                        .map(|u| TrunEntry {
+                            duration: Some(AAC_FRAME_SAMPLES),
+                            size: Some(u.len() as u32),
+                            flags: Some(SYNC_FLAGS),
+                            cts: None,
+                        })
+                        .collect(),
+                }],
+                ..Default::default()
+            });
+        }
+        let mut head = Vec::new();
+        moof.encode(&mut head).expect("moof encodes");
+        // The data starts after the moof and the 8-byte mdat header; the offset's value does not
+        // change the moof's size, so a second encoding gives the final box.
+        moof.traf[0].trun[0].data_offset = Some(head.len() as i32 + 8);
+        if audio.is_some() {
+            moof.traf[1].trun[0].data_offset = Some((head.len() + 8 + video_bytes) as i32);
+        }
+        head.clear();
+        moof.encode(&mut head).expect("moof encodes");
+
+        let mdat_len: usize = 8 + video_bytes + audio_bytes;
+        let mut out = Vec::with_capacity(head.len() + mdat_len);
+        out.extend_from_slice(&head);
+        // mdat written by hand: mp4-atom's `Mdat` wants the payload as one Vec first, which would
+        // copy every frame twice.
+        out.put_u32(mdat_len as u32);
+        out.extend_from_slice(b"mdat");
+        for s in samples {
+            for nal in sample_nals(&s.frame) {
+                out.put_u32(nal.len() as u32);
+                out.extend_from_slice(nal);
+            }
+        }
+        for u in audio.iter().flat_map(|a| a.units) {
+            out.extend_from_slice(u);
+        }
+        Bytes::from(out)
+    }
 
     // The SPS/PPS of tests/data/baseline-640x360-25fps.h264.
     const SPS: &[u8] = &[
@@ -612,5 +841,72 @@ mod tests {
         );
         let moof = Moof::decode(&mut std::io::Cursor::new(&frag[..])).unwrap();
         assert_eq!(moof.traf.len(), 1);
+    }
+
+    fn decode_init(b: &[u8]) -> (Ftyp, Moov) {
+        let mut buf = std::io::Cursor::new(b);
+        let ftyp = Ftyp::decode(&mut buf).unwrap();
+        let moov = Moov::decode(&mut buf).unwrap();
+        assert_eq!(buf.position() as usize, b.len(), "bytes after the moov");
+        (ftyp, moov)
+    }
+
+    #[test]
+    fn init_segments_are_what_mp4_atom_wrote() {
+        for audio in [None, Some(aac16k())] {
+            let ours = init_segment(&params(), audio.as_ref());
+            let reference = reference_init_segment(&params(), audio.as_ref());
+            // The same boxes; `minf` in the standard's order (ISO/IEC 14496-12 s8.4.4:
+            // the media header first), where mp4-atom put it last.
+            assert_eq!(ours.len(), reference.len());
+            assert_eq!(
+                decode_init(&ours),
+                decode_init(&reference),
+                "audio {audio:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fragments_are_what_mp4_atom_wrote() {
+        let frame = |key: bool, len: usize| {
+            Arc::new(Frame {
+                channel: 0,
+                seq: 0,
+                pts: Duration::ZERO,
+                wallclock: SystemTime::now(),
+                keyframe: key,
+                nals: vec![
+                    Bytes::from_static(&[0x09, 0xf0]),
+                    Bytes::from(vec![if key { 0x65 } else { 0x41 }; len]),
+                ],
+            })
+        };
+        let units = [Bytes::from(vec![0xa1; 30]), Bytes::from(vec![0xa2; 40])];
+        let samples: Vec<Sample> = (0..3)
+            .map(|i| Sample {
+                frame: frame(i == 0, 100 + i),
+                duration: 3600,
+            })
+            .collect();
+        for n in 0..=3 {
+            for audio_units in [&units[..0], &units[..1], &units[..]] {
+                let audio = Some(AudioRun {
+                    decode_time: 16_000 * 3600,
+                    units: audio_units,
+                });
+                let time = 90_000 * 3600 * 24;
+                let ours = fragment(9, time, &samples[..n], audio);
+                let reference = reference_fragment(9, time, &samples[..n], audio);
+                // Byte for byte: the box order and every field are mp4-atom's.
+                assert!(
+                    ours == reference,
+                    "{n} samples, {} audio units:\n{:02x?}\n{:02x?}",
+                    audio_units.len(),
+                    &ours[..ours.len().min(200)],
+                    &reference[..reference.len().min(200)]
+                );
+            }
+        }
     }
 }

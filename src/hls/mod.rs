@@ -7,6 +7,7 @@
 //!   stream while someone watches; this module: the HTTP handler under `/hls/`.
 
 pub mod fmp4;
+mod isobmff;
 pub mod live;
 pub mod path;
 pub mod playlist;
