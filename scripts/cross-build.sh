@@ -11,6 +11,7 @@
 #
 #   [CROSS_PROFILE=release] scripts/cross-build.sh [TARGET...]      (default: both)
 set -euo pipefail
+source "$(dirname "$0")/apt.sh"
 cd "$(dirname "$0")/.."
 
 targets=("$@")
@@ -30,10 +31,7 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "cross-build: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 for target in "${targets[@]}"; do

@@ -3,6 +3,7 @@
 # quietly: Debian packages (only those missing, so a warm machine runs no apt at all), the
 # Python venvs and playwright. (cargo-fuzz: scripts/fuzz-smoke.sh installs it.)
 set -euo pipefail
+source "$(dirname "$0")/apt.sh"
 cd "$(dirname "$0")/.."
 
 # ffmpeg/ffprobe: decode what the camera streams. nasm: openh264's SIMD. libclang-dev/clang:
@@ -29,9 +30,7 @@ done
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 # clippy is the lint stage of scripts/test-all; rustup's default profile has it, a minimal

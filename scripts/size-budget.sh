@@ -19,6 +19,7 @@
 # openh264's C++ is compiled by zig's clang against its libc++) and checks no budget: it is
 # the binary docs/PERFORMANCE.md runs under qemu-user for RSS while streaming.
 set -euo pipefail
+source "$(dirname "$0")/apt.sh"
 cd "$(dirname "$0")/.."
 
 target=aarch64-unknown-linux-musl
@@ -35,12 +36,7 @@ if ! "$tools/bin/python" -c "import ziglang" 2>/dev/null ||
   python3 -m venv "$tools"
   "$tools/bin/pip" install -q "ziglang==$ZIGLANG" "cargo-zigbuild==$ZIGBUILD"
 fi
-command -v qemu-aarch64 >/dev/null || {
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends qemu-user >/dev/null
-}
+command -v qemu-aarch64 >/dev/null || apt_install qemu-user
 rustup target list --installed | grep -qx "$target" || rustup target add "$target" >/dev/null
 
 if [ "${SIM:-0}" = 1 ]; then

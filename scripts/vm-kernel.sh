@@ -13,9 +13,9 @@
 # cached one (the stamp names the package and its version, read from apt's local lists: a warm
 # machine makes no network request).
 set -euo pipefail
+source "$(dirname "$0")/apt.sh"
 
 dir=${NVT_VM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nvt-vm}
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 missing=()
 for p in qemu-system-x86 busybox-static cpio v4l-utils; do
@@ -23,8 +23,7 @@ for p in qemu-system-x86 busybox-static cpio v4l-utils; do
 done
 if ((${#missing[@]})); then
   echo "vm-kernel: installing ${missing[*]}" >&2
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 # The kernel package linux-image-amd64 points at, and the version apt would fetch.
@@ -32,7 +31,7 @@ pkg_of() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linu
 pkg=$(pkg_of)
 if [ -z "$pkg" ]; then
   # No package lists yet (a fresh container): fetch them once.
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt_update
   pkg=$(pkg_of)
 fi
 [ -n "$pkg" ] || { echo "vm-kernel: apt knows no linux-image-amd64" >&2; exit 1; }

@@ -21,9 +21,9 @@
 # (4 s of downloads, ~150 MB; 17 s of xz over the source tarball; 10 s of gcc), 40 s with a
 # Rust build beside it; 0.02 s warm.
 set -euo pipefail
+source "$(dirname "$0")/apt.sh"
 
 dir=${NVT_VM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nvt-vm}
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # What vm-kernel.sh fetched: "linux-image-KVER VERSION".
 read -r pkg version 2>/dev/null < "$dir/k/stamp" \
@@ -44,8 +44,7 @@ for p in make gcc-12 libelf1 libssl3 xz-utils; do
 done
 if ((${#missing[@]})); then
   echo "vm-vicodec: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 # linux-headers-KVER needs linux-headers-*-common (the tree) and linux-kbuild-X.Y (the tools);

@@ -18,12 +18,27 @@ fn start() -> (Daemon, u16, tempfile::TempDir) {
 
 /// `curl` GET: (status, body). `user` None sends no credentials.
 fn get(port: u16, path: &str, user: Option<(&str, &str)>) -> (u16, Vec<u8>) {
+    let (code, _, body) = curl(port, path, user, &[]);
+    (code, body)
+}
+
+/// `curl` GET with `extra` arguments: (status, the answer's header block, body).
+fn curl(
+    port: u16,
+    path: &str,
+    user: Option<(&str, &str)>,
+    extra: &[&str],
+) -> (u16, String, Vec<u8>) {
+    let headers = tempfile::NamedTempFile::new().unwrap();
     let mut cmd = Command::new("curl");
     cmd.args(["-s", "--max-time", "30", "-w", "\n%{http_code}"]);
     if let Some((u, p)) = user {
         cmd.args(["--digest", "-u", &format!("{u}:{p}")]);
     }
     let out = cmd
+        .arg("-D")
+        .arg(headers.path())
+        .args(extra)
         .arg(format!("http://127.0.0.1:{port}{path}"))
         .output()
         .expect("run curl");
@@ -31,7 +46,12 @@ fn get(port: u16, path: &str, user: Option<(&str, &str)>) -> (u16, Vec<u8>) {
     let body = out.stdout;
     let nl = body.iter().rposition(|b| *b == b'\n').unwrap();
     let code = String::from_utf8_lossy(&body[nl + 1..]).parse().unwrap();
-    (code, body[..nl].to_vec())
+    // With Digest the block holds the 401 challenge's headers, then the answer's: keep the last.
+    let all = std::fs::read_to_string(headers.path())
+        .unwrap()
+        .to_ascii_lowercase();
+    let last = all.trim_end().rsplit("\r\n\r\n").next().unwrap().to_owned();
+    (code, last, body[..nl].to_vec())
 }
 
 fn admin(port: u16, path: &str) -> (u16, Vec<u8>) {
@@ -90,28 +110,9 @@ fn nothing_is_served_without_credentials() {
     assert_eq!(admin(port, "/hls/main/seg-x.m4s").0, 400);
 }
 
-/// `curl` GET with Digest and `extra` arguments: (status, header block, body).
+/// `curl` GET as admin with `extra` arguments: (status, header block, body).
 fn get_with(port: u16, path: &str, extra: &[&str]) -> (u16, String, Vec<u8>) {
-    let headers = tempfile::NamedTempFile::new().unwrap();
-    let out = Command::new("curl")
-        .args(["-s", "--max-time", "30", "-w", "\n%{http_code}"])
-        .args(["--digest", "-u", &format!("admin:{PASSWORD}")])
-        .arg("-D")
-        .arg(headers.path())
-        .args(extra)
-        .arg(format!("http://127.0.0.1:{port}{path}"))
-        .output()
-        .expect("run curl");
-    assert!(out.status.success(), "curl {path}: {out:?}");
-    let body = out.stdout;
-    let nl = body.iter().rposition(|b| *b == b'\n').unwrap();
-    let code = String::from_utf8_lossy(&body[nl + 1..]).parse().unwrap();
-    // The block holds the 401 challenge's headers, then the answer's: keep the last.
-    let all = std::fs::read_to_string(headers.path())
-        .unwrap()
-        .to_ascii_lowercase();
-    let last = all.trim_end().rsplit("\r\n\r\n").next().unwrap().to_owned();
-    (code, last, body[..nl].to_vec())
+    curl(port, path, Some(("admin", PASSWORD)), extra)
 }
 
 #[test]
