@@ -1,12 +1,13 @@
 //! The ISO base media file format boxes (ISO/IEC 14496-12) the fMP4 muxer writes, written
 //! straight into a byte buffer.
 //!
-//! Written here rather than with a box library: the muxer needs 25 box types, each written
+//! Written here rather than with a box library: the muxer needs 33 box types, each written
 //! the same way every time, and the `mp4-atom` crate that did it brought 47 KB of code (its
 //! decoders, every other box type, generic encoders) to a camera's binary, whose budget is
 //! 3.5 MB (docs/PERFORMANCE.md, "Binary size for a camera"). The unit tests in
-//! `super::fmp4` decode what this writes with `mp4-atom` and compare it with that crate's own
-//! encoding of the same boxes, byte for byte.
+//! `super::fmp4` compare what this writes with `mp4-atom`'s own encoding of the same boxes:
+//! fragments byte for byte, initialization segments decoded field by field (`minf`'s media
+//! header comes first here, as s8.4.4 lists it; `mp4-atom` puts it last).
 //!
 //! A box is its 32-bit size, its type and its body (s4.2); a full box adds a version byte and
 //! 24 bits of flags. [`Boxes::open`] reserves the size and [`Boxes::close`] fills it in,
