@@ -155,6 +155,7 @@ fn assemble(raw: &[u8], params: &mut Vec<Vec<u8>>) -> EncodedAu {
 
 /// Whether an access unit holds a picture (a VCL NAL unit, types 1-5): some hardware
 /// encoders hand out the parameter sets alone in a buffer of their own first.
+#[cfg_attr(not(all(feature = "v4l2", target_os = "linux")), allow(dead_code))]
 fn has_picture(au: &EncodedAu) -> bool {
     au.nals.iter().any(|&(_, _, t)| (1..=5).contains(&t))
 }

@@ -190,6 +190,8 @@ pub struct Channel {
     thread: Mutex<Option<JoinHandle<()>>>,
     source: Source,
     clock: Clock,
+    /// Read only where a hardware encoder can exist (V4L2 on Linux).
+    #[cfg_attr(not(all(feature = "v4l2", target_os = "linux")), allow(dead_code))]
     hw: Option<HwProbe>,
     /// The source's overlay, blended into each picture before it is scaled and encoded.
     osd: Option<Arc<Osd>>,
