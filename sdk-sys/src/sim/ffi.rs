@@ -264,13 +264,13 @@ pub unsafe extern "C" fn NVT_VENC_CreateChn(chn: u32, attr: *const NVT_VENC_ATTR
         if slot.is_some() {
             return Err(NVT_ERR_BUSY);
         }
-        *slot = Some(Channel::new(
-            attr,
-            source,
-            sim.clock,
-            sim.hw_encoder.clone(),
-            sim.osd.clone(),
-        ));
+        // An `Arc` with V4L2; without it the probe type is uninhabited and `Copy`.
+        #[cfg_attr(
+            not(all(feature = "v4l2", target_os = "linux")),
+            allow(clippy::clone_on_copy)
+        )]
+        let hw = sim.hw_encoder.clone();
+        *slot = Some(Channel::new(attr, source, sim.clock, hw, sim.osd.clone()));
         Ok(())
     })
 }
