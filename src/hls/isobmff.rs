@@ -62,6 +62,27 @@ impl Boxes {
         self.buf[open.0..open.0 + 4].copy_from_slice(&size.to_be_bytes());
     }
 
+    /// Starts an MPEG-4 descriptor (ISO/IEC 14496-1 s8.3.3): its tag and a one-byte size
+    /// that [`Boxes::close_descriptor`] fills in.
+    pub(crate) fn open_descriptor(&mut self, tag: u8) -> Open {
+        self.u8(tag);
+        let at = self.buf.len();
+        self.u8(0);
+        Open(at)
+    }
+
+    /// Ends the descriptor `open` started. The size is base-128 with one byte here: every
+    /// descriptor the muxer writes (an `esds` of a 2-byte AudioSpecificConfig) is under 128
+    /// bytes, which the panic would report if that ever changed.
+    pub(crate) fn close_descriptor(&mut self, open: Open) {
+        let size = self.buf.len() - open.0 - 1;
+        assert!(
+            size < 0x80,
+            "a {size}-byte descriptor needs a longer size field"
+        );
+        self.buf[open.0] = size as u8;
+    }
+
     /// A full box with no body beyond its version and flags.
     fn empty_full(&mut self, kind: &[u8; 4], version: u8, flags: u32) {
         let b = self.open_full(kind, version, flags);
@@ -262,15 +283,3 @@ pub(crate) const TRUN_FIRST_SAMPLE_FLAGS: u32 = 0x000004;
 pub(crate) const TRUN_DURATION: u32 = 0x000100;
 pub(crate) const TRUN_SIZE: u32 = 0x000200;
 pub(crate) const TRUN_FLAGS: u32 = 0x000400;
-
-/// An MPEG-4 descriptor's header (ISO/IEC 14496-1 s8.3.3): its tag and its body's size in
-/// base-128 groups, most significant first, at least one byte.
-pub(crate) fn descriptor_head(out: &mut Boxes, tag: u8, size: usize) {
-    out.u8(tag);
-    let size = size as u32;
-    let groups = (1..5).find(|g| size >> (7 * g) == 0).unwrap_or(5);
-    for i in (0..groups).rev() {
-        let group = ((size >> (7 * i)) & 0x7f) as u8;
-        out.u8(if i > 0 { group | 0x80 } else { group });
-    }
-}
